@@ -1,0 +1,245 @@
+//! Static dictionaries for the free-text detectors: Chinese surnames (to confirm that a value
+//! labelled as a name is one), licence-plate province abbreviations, address marker characters and
+//! province names. Everything is a sorted static table or a `match`, so a lookup is a binary search
+//! or a jump table and never allocates: these run on every name, plate and address candidate.
+
+/// Surnames of more than two characters (Manchu clan names still used as surnames). Checked before
+/// the two-character table because they are not prefixes of anything in it.
+const LONG_SURNAMES: &[&str] = &["爱新觉罗", "叶赫那拉"];
+
+/// Two-character (compound) surnames from the 百家姓 plus a few common modern ones (独孤, 完颜,
+/// 耶律). Sorted by bytes for binary search; a unit test keeps it sorted.
+const COMPOUND_SURNAMES: &[&str] = &[
+    "万俟", "上官", "东方", "东郭", "东门", "乐正", "亓官", "仉督", "令狐", "仲孙", "伯赏", "公冶",
+    "公孙", "公羊", "公良", "公西", "单于", "南宫", "南门", "司寇", "司徒", "司空", "司马", "呼兰",
+    "呼延", "商牟", "壤驷", "夏侯", "太叔", "夹谷", "子车", "宇文", "完颜", "宗政", "宰父", "尉迟",
+    "左丘", "巫马", "归海", "微生", "慕容", "拓跋", "有琴", "梁丘", "欧阳", "段干", "淳于", "漆雕",
+    "澹台", "濮阳", "独孤", "申屠", "百里", "皇甫", "端木", "第五", "羊舌", "耶律", "西门", "诸葛",
+    "谷梁", "赫连", "轩辕", "钟离", "长孙", "闻人", "闾丘", "颛孙", "鲜于",
+];
+
+/// Single-character surnames: every single surname of the 百家姓 plus those that are frequent
+/// today but missing from it (付, 肖, 覃, 兰, 代, 冼, 邝, ...), about 540 in all, which covers
+/// well over 99% of the population. Sorted by code point for binary search; a unit test keeps it
+/// sorted.
+const SINGLE_SURNAMES: &[char] = &[
+    '丁', '万', '丘', '丛', '东', '严', '丰', '么', '乌', '乐', '乔', '乜', '习', '买', '于', '云',
+    '井', '亢', '仇', '从', '付', '仝', '代', '仰', '仲', '任', '伊', '伍', '伏', '伦', '但', '何',
+    '佘', '余', '佟', '佴', '依', '侯', '俞', '信', '修', '俸', '倪', '傅', '储', '元', '充', '党',
+    '全', '公', '兰', '关', '兴', '养', '冀', '冉', '冒', '农', '冯', '况', '冶', '冷', '冼', '凌',
+    '凡', '凤', '刀', '刁', '刘', '初', '利', '别', '劳', '勾', '包', '匡', '区', '华', '卓', '单',
+    '南', '卜', '卞', '占', '卢', '卫', '印', '危', '卻', '厉', '厍', '原', '双', '古', '史', '叶',
+    '司', '吉', '后', '向', '吕', '吴', '员', '周', '呼', '和', '咸', '哈', '唐', '喻', '国', '堵',
+    '墨', '夏', '夔', '奉', '奚', '姚', '姜', '姬', '娄', '孔', '孙', '孟', '季', '宁', '宇', '安',
+    '宋', '宓', '宗', '官', '宣', '宦', '宫', '宰', '家', '容', '宿', '寇', '富', '寻', '寿', '封',
+    '尉', '尚', '尤', '尹', '居', '屈', '展', '屠', '山', '岑', '岳', '崔', '嵇', '巢', '左', '巩',
+    '巫', '巴', '帅', '师', '帖', '席', '常', '干', '平', '年', '幸', '幺', '广', '庄', '库', '应',
+    '庞', '康', '庹', '庾', '廉', '廖', '延', '弓', '弘', '张', '强', '彭', '徐', '怀', '惠', '慎',
+    '慕', '戈', '戎', '成', '战', '戚', '戴', '房', '扈', '扬', '扶', '揣', '揭', '撒', '支', '敖',
+    '敬', '文', '方', '於', '施', '时', '旷', '昌', '明', '易', '昝', '星', '昭', '晁', '晋', '晏',
+    '景', '智', '暨', '暴', '曲', '曹', '曾', '有', '木', '朱', '朴', '权', '李', '杜', '束', '杨',
+    '杭', '松', '林', '柏', '查', '柯', '柳', '柴', '栗', '校', '栾', '桂', '桑', '桓', '梁', '梅',
+    '植', '楚', '樊', '檀', '欧', '步', '武', '殳', '段', '殷', '毋', '母', '毕', '毛', '水', '汝',
+    '江', '池', '汤', '汪', '汲', '沃', '沈', '沙', '法', '泽', '洪', '浦', '海', '涂', '淦', '温',
+    '游', '湛', '滑', '滕', '满', '潘', '濮', '焦', '熊', '燕', '爱', '牛', '牟', '牧', '狄', '玄',
+    '玉', '王', '班', '璩', '甄', '甘', '田', '由', '申', '白', '皮', '益', '盖', '盛', '相', '眭',
+    '瞿', '矫', '石', '祁', '祖', '祝', '禄', '福', '禹', '秋', '秦', '程', '税', '穆', '空', '窦',
+    '章', '童', '竹', '竺', '符', '笪', '简', '管', '籍', '米', '粟', '糜', '索', '綦', '红', '纪',
+    '纳', '线', '练', '终', '经', '续', '缑', '缪', '罗', '羊', '羿', '翁', '翟', '耿', '聂', '肖',
+    '胡', '胥', '能', '臧', '舒', '艾', '芮', '花', '苍', '苏', '苑', '苗', '苟', '英', '范', '茅',
+    '茹', '荀', '荆', '荣', '莘', '莫', '菅', '萧', '葛', '董', '蒋', '蒙', '蒯', '蒲', '蒿', '蓝',
+    '蓟', '蓬', '蔚', '蔡', '蔺', '薄', '薛', '虎', '虞', '融', '衡', '衣', '袁', '裘', '裴', '褚',
+    '要', '覃', '解', '言', '訾', '詹', '计', '许', '诸', '谈', '谌', '谢', '谭', '谯', '谷', '豆',
+    '贝', '贡', '贲', '费', '贺', '贾', '赖', '赛', '赵', '越', '路', '蹇', '车', '辛', '辜', '边',
+    '达', '过', '连', '迟', '逄', '通', '逢', '逯', '邓', '邝', '邢', '那', '邬', '邰', '邱', '邴',
+    '邵', '邸', '邹', '郁', '郄', '郇', '郈', '郎', '郏', '郑', '郗', '郜', '郝', '郦', '郭', '都',
+    '鄂', '鄢', '酆', '野', '金', '钟', '钦', '钭', '钮', '钱', '铁', '银', '门', '闪', '闫', '闵',
+    '闻', '阎', '阙', '阚', '阮', '阳', '阴', '阿', '陆', '陈', '陶', '隆', '隋', '隗', '雍', '雒',
+    '雷', '霍', '靖', '靳', '鞠', '韦', '韩', '韶', '项', '须', '顾', '颜', '饶', '马', '骆', '骞',
+    '高', '鬱', '魏', '鱼', '鲁', '鲍', '鲜', '麦', '麻', '黄', '黎', '齐', '龙', '龚',
+];
+
+/// Byte length of the Chinese surname at the start of `s`, or `None` if `s` does not start with
+/// one. Longer surnames win (欧阳锋 → 欧阳, not 欧), following the usual reading of a name; a
+/// given name that happens to start with the second character of a compound surname is rare
+/// enough to accept.
+pub fn surname_len(s: &str) -> Option<usize> {
+    if let Some(long) = LONG_SURNAMES.iter().find(|long| s.starts_with(**long)) {
+        return Some(long.len());
+    }
+    let first = s.chars().next()?;
+    let first_len = first.len_utf8();
+    if let Some(second) = s.get(first_len..).and_then(|rest| rest.chars().next()) {
+        let two = first_len + second.len_utf8();
+        if let Some(prefix) = s.get(..two) {
+            if COMPOUND_SURNAMES.binary_search(&prefix).is_ok() {
+                return Some(two);
+            }
+        }
+    }
+    SINGLE_SURNAMES
+        .binary_search(&first)
+        .is_ok()
+        .then_some(first_len)
+}
+
+/// True if `c` is the one-character province abbreviation that starts a mainland licence plate,
+/// or 使/领 for embassy and consulate plates.
+pub fn is_plate_province(c: char) -> bool {
+    matches!(
+        c,
+        '京' | '津'
+            | '沪'
+            | '渝'
+            | '冀'
+            | '豫'
+            | '云'
+            | '辽'
+            | '黑'
+            | '湘'
+            | '皖'
+            | '鲁'
+            | '新'
+            | '苏'
+            | '浙'
+            | '赣'
+            | '鄂'
+            | '桂'
+            | '甘'
+            | '晋'
+            | '蒙'
+            | '陕'
+            | '吉'
+            | '闽'
+            | '贵'
+            | '粤'
+            | '青'
+            | '藏'
+            | '川'
+            | '宁'
+            | '琼'
+            | '使'
+            | '领'
+    )
+}
+
+/// True if `c` is a character that marks an administrative level or a part of a street address
+/// (省 市 区 县 … 号 楼 室). An address value must contain at least one, which is what tells
+/// 北京市海淀区中关村大街1号 from an arbitrary Chinese phrase in an `address` field.
+pub fn is_address_marker(c: char) -> bool {
+    matches!(
+        c,
+        '省' | '市'
+            | '区'
+            | '县'
+            | '镇'
+            | '乡'
+            | '村'
+            | '路'
+            | '街'
+            | '道'
+            | '巷'
+            | '弄'
+            | '号'
+            | '楼'
+            | '栋'
+            | '幢'
+            | '单'
+            | '元'
+            | '室'
+            | '层'
+            | '组'
+            | '屯'
+            | '里'
+            | '苑'
+            | '园'
+            | '小'
+            | '院'
+            | '旗'
+            | '盟'
+            | '州'
+    )
+}
+
+/// Short names of the 34 province-level divisions (provinces, autonomous regions, municipalities,
+/// special administrative regions and Taiwan), as they start an address.
+pub const PROVINCE_NAMES: &[&str] = &[
+    "北京",
+    "天津",
+    "河北",
+    "山西",
+    "内蒙古",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "上海",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "河南",
+    "湖北",
+    "湖南",
+    "广东",
+    "广西",
+    "海南",
+    "重庆",
+    "四川",
+    "贵州",
+    "云南",
+    "西藏",
+    "陕西",
+    "甘肃",
+    "青海",
+    "宁夏",
+    "新疆",
+    "香港",
+    "澳门",
+    "台湾",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_are_sorted_for_binary_search() {
+        assert!(SINGLE_SURNAMES.windows(2).all(|w| w[0] < w[1]));
+        assert!(COMPOUND_SURNAMES.windows(2).all(|w| w[0] < w[1]));
+        assert!(COMPOUND_SURNAMES.iter().all(|s| s.chars().count() == 2));
+        assert!(SINGLE_SURNAMES.len() >= 500);
+    }
+
+    #[test]
+    fn surnames() {
+        assert_eq!(surname_len("张三"), Some(3));
+        assert_eq!(surname_len("王小明"), Some(3));
+        assert_eq!(surname_len("欧阳娜娜"), Some(6));
+        assert_eq!(surname_len("司马光"), Some(6));
+        assert_eq!(surname_len("诸葛亮"), Some(6));
+        assert_eq!(surname_len("上官婉儿"), Some(6));
+        assert_eq!(surname_len("爱新觉罗·溥仪"), Some(12));
+        assert_eq!(surname_len("覃海洋"), Some(3));
+        assert_eq!(surname_len("肖战"), Some(3));
+        assert_eq!(surname_len("司"), Some(3));
+        assert_eq!(surname_len("的确"), None);
+        assert_eq!(surname_len("abc"), None);
+        assert_eq!(surname_len(""), None);
+    }
+
+    #[test]
+    fn plates_markers_provinces() {
+        assert!(is_plate_province('京'));
+        assert!(is_plate_province('粤'));
+        assert!(is_plate_province('使'));
+        assert!(!is_plate_province('港'));
+        assert!(!is_plate_province('A'));
+        assert!(is_address_marker('号'));
+        assert!(is_address_marker('室'));
+        assert!(!is_address_marker('的'));
+        assert_eq!(PROVINCE_NAMES.len(), 34);
+        assert!(PROVINCE_NAMES.contains(&"内蒙古"));
+    }
+}

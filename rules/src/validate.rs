@@ -1,0 +1,671 @@
+//! Check-digit and shape validators for the identifiers Sluice detects: resident identity numbers
+//! (GB 11643), unified social credit codes (GB 32100) and the organization codes inside them
+//! (GB 11714), bank cards (IIN prefix + Luhn), mainland mobile and landline numbers, and IPv4
+//! addresses. Detectors find candidates by shape and call these to throw out the long numbers that
+//! merely look right (order numbers, snowflake ids, timestamps); a checksum is what turns a noisy
+//! regex into a usable rule.
+//!
+//! Every function here runs on every candidate in the hot path and on bytes that came off the
+//! network, so they take `&[u8]`, never allocate, and never panic: all indexing goes through
+//! length checks, pattern matches or `get`.
+
+/// GB 11643-1999 weights for the first 17 digits (2^(17-i) mod 11).
+const ID_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+/// GB 11643-1999 check characters, indexed by the weighted sum mod 11.
+const ID_CHECK: &[u8; 11] = b"10X98765432";
+
+/// Birth years accepted in an 18-digit resident id. The lower bound is the oldest living holders;
+/// the upper bound keeps future dates (which cannot be birth dates) out and must be bumped before
+/// it is reached, as ids are issued to newborns.
+const ID_MIN_YEAR: u32 = 1900;
+const ID_MAX_YEAR: u32 = 2030;
+
+/// GB 32100-2015 alphabet: digits and the uppercase letters without I, O, S, V, Z.
+const USCC_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+/// GB 32100-2015 weights for the first 17 characters (3^i mod 31).
+const USCC_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
+/// Marks a byte outside the USCC alphabet in [`USCC_VALUE`].
+const NOT_USCC: u8 = u8::MAX;
+/// Byte → USCC character value, built at compile time so the hot loop is one table load per byte.
+const USCC_VALUE: [u8; 256] = {
+    let mut table = [NOT_USCC; 256];
+    let mut i = 0;
+    while i < USCC_ALPHABET.len() {
+        table[USCC_ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
+/// GB 11714-1997 organization code weights for the 8 body characters.
+const ORG_WEIGHTS: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
+
+/// Value of an ASCII digit.
+#[inline]
+fn digit(b: u8) -> Option<u32> {
+    if b.is_ascii_digit() {
+        Some(u32::from(b - b'0'))
+    } else {
+        None
+    }
+}
+
+/// Decimal value of a short run of ASCII digits; `None` if any byte is not a digit.
+#[inline]
+fn number(digits: &[u8]) -> Option<u32> {
+    digits
+        .iter()
+        .try_fold(0u32, |acc, &b| Some(acc * 10 + digit(b)?))
+}
+
+/// True if `two` is a two-digit GB/T 2260 province-level code that appears in resident ids:
+/// the allocated mainland provinces 11–65, Taiwan 71, Hong Kong 81, Macau 82, the residence
+/// permits for Taiwan residents 83, and 91 (permanent residence of foreigners).
+pub fn is_province_code(two: &[u8]) -> bool {
+    match two {
+        [a, b] => matches!(
+            (digit(*a), digit(*b)),
+            (Some(a), Some(b)) if matches!(
+                a * 10 + b,
+                11..=15 | 21..=23 | 31..=37 | 41..=46 | 50..=54 | 61..=65 | 71 | 81 | 82 | 83 | 91
+            )
+        ),
+        _ => false,
+    }
+}
+
+/// True if the Gregorian calendar date exists (leap years included). Any year is accepted; callers
+/// bound the year to what makes sense for their identifier.
+pub fn date_exists(year: u32, month: u32, day: u32) -> bool {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
+}
+
+/// Check character of an 18-digit resident id from its first 17 digits: `b'0'..=b'9'` or `b'X'`.
+/// `None` if the input is not exactly 17 ASCII digits.
+pub fn gb11643_check_char(first17: &[u8]) -> Option<u8> {
+    if first17.len() != ID_WEIGHTS.len() {
+        return None;
+    }
+    let mut sum = 0u32;
+    for (&b, &w) in first17.iter().zip(ID_WEIGHTS.iter()) {
+        sum += digit(b)? * w;
+    }
+    ID_CHECK.get((sum % 11) as usize).copied()
+}
+
+/// True if `id` is a valid 18-character resident identity number (GB 11643-1999): 17 digits and a
+/// check character (digit or `X`, lowercase `x` accepted because forms often lowercase it), a
+/// valid province prefix, a birth date that exists in [`ID_MIN_YEAR`]..=[`ID_MAX_YEAR`], and the
+/// right check character.
+pub fn gb11643(id: &[u8]) -> bool {
+    let Some((body, [check])) = id.split_first_chunk::<17>() else {
+        return false;
+    };
+    let Some(expected) = gb11643_check_char(body) else {
+        return false;
+    };
+    // The checksum is the cheapest filter (1 in 11 random strings pass) so it goes first; the
+    // region and date checks then cut the survivors by another order of magnitude.
+    if check.to_ascii_uppercase() != expected {
+        return false;
+    }
+    let (Some(year), Some(month), Some(day)) = (
+        number(&body[6..10]),
+        number(&body[10..12]),
+        number(&body[12..14]),
+    ) else {
+        return false;
+    };
+    is_province_code(&body[..2])
+        && (ID_MIN_YEAR..=ID_MAX_YEAR).contains(&year)
+        && date_exists(year, month, day)
+}
+
+/// True if `id` is a plausible 15-digit resident id (the pre-1999 format): a valid province prefix,
+/// a prefecture part (digits 3–4) other than `00` (a province-level code is never a person's
+/// registration region), and a `YYMMDD` birth date that exists in the 1900s. There is no check
+/// digit, so this is weak on its own: rules using it should require context.
+pub fn resident_id_15(id: &[u8]) -> bool {
+    if id.len() != 15 || !id.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let (Some(yy), Some(month), Some(day)) =
+        (number(&id[6..8]), number(&id[8..10]), number(&id[10..12]))
+    else {
+        return false;
+    };
+    is_province_code(&id[..2]) && &id[2..4] != b"00" && date_exists(1900 + yy, month, day)
+}
+
+/// True if the registration authority (first character) and organization category (second) of a
+/// unified social credit code form a pair that GB 32100-2015 and its authority code lists assign.
+fn uscc_authority_category(authority: u8, category: u8) -> bool {
+    matches!(
+        (authority, category),
+        (b'1', b'1' | b'2' | b'3' | b'9')
+            | (b'2', b'1' | b'9')
+            | (b'3', b'1'..=b'5' | b'9')
+            | (b'4', b'1' | b'9')
+            | (b'5', b'1' | b'2' | b'3' | b'9')
+            | (b'6', b'1' | b'2' | b'9')
+            | (b'7', b'1' | b'2' | b'9')
+            | (b'8', b'1' | b'9')
+            | (b'9', b'1' | b'2' | b'3')
+            | (b'A', b'1' | b'9')
+            | (b'N', b'1' | b'2' | b'3' | b'9')
+            | (b'Y', b'1')
+    )
+}
+
+/// True if `code` is a valid unified social credit code (GB 32100-2015): 18 characters over
+/// [`USCC_ALPHABET`] (uppercase only), a valid authority/category pair, a 6-digit region code in
+/// characters 3–8 and the mod-31 check character. The region is a GB/T 2260 code with a valid
+/// province prefix, or `100000`, which national-level registrations use (e.g. the big state banks
+/// registered with SAMR itself: `911000001000013428`).
+pub fn gb32100(code: &[u8]) -> bool {
+    let Some((body, [check])) = code.split_first_chunk::<17>() else {
+        return false;
+    };
+    let mut sum = 0u32;
+    for (&b, &w) in body.iter().zip(USCC_WEIGHTS.iter()) {
+        let v = USCC_VALUE[usize::from(b)];
+        if v == NOT_USCC {
+            return false;
+        }
+        sum += u32::from(v) * w;
+    }
+    let expected = match 31 - sum % 31 {
+        31 => 0,
+        c => c,
+    };
+    if u32::from(USCC_VALUE[usize::from(*check)]) != expected {
+        return false;
+    }
+    let region = &body[2..8];
+    uscc_authority_category(body[0], body[1])
+        && region.iter().all(u8::is_ascii_digit)
+        && (is_province_code(&region[..2]) || region == b"100000")
+}
+
+/// True if `code9` is a valid GB 11714-1997 organization code: 8 body characters over `0-9A-Z`
+/// (letters valued A=10 … Z=35) and a check character `0-9` or `X`. Characters 9–17 of a unified
+/// social credit code are such a code for most organizations that existed before 2015, which lets
+/// the `uscc` detector confirm an all-digit candidate that has no field-name context.
+pub fn org_code_check(code9: &[u8]) -> bool {
+    let Some((body, [check])) = code9.split_first_chunk::<8>() else {
+        return false;
+    };
+    let mut sum = 0u32;
+    for (&b, &w) in body.iter().zip(ORG_WEIGHTS.iter()) {
+        let v = match b {
+            b'0'..=b'9' => u32::from(b - b'0'),
+            b'A'..=b'Z' => u32::from(b - b'A') + 10,
+            _ => return false,
+        };
+        sum += v * w;
+    }
+    let expected = match 11 - sum % 11 {
+        10 => b'X',
+        11 => b'0',
+        c => b'0' + c as u8,
+    };
+    *check == expected
+}
+
+/// True if `digits` (ASCII digits only, at least 2) passes the Luhn mod-10 check.
+pub fn luhn(digits: &[u8]) -> bool {
+    if digits.len() < 2 {
+        return false;
+    }
+    let mut sum = 0u32;
+    for (i, &b) in digits.iter().rev().enumerate() {
+        let Some(d) = digit(b) else {
+            return false;
+        };
+        sum += if i % 2 == 1 {
+            // Doubled digit's digit sum: 2d for d < 5, 2d - 9 otherwise.
+            let d2 = d * 2;
+            if d2 > 9 {
+                d2 - 9
+            } else {
+                d2
+            }
+        } else {
+            d
+        };
+    }
+    sum % 10 == 0
+}
+
+/// Card scheme, as told by the issuer identification number and the length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardIssuer {
+    UnionPay,
+    Visa,
+    Mastercard,
+    Jcb,
+    Amex,
+    Diners,
+    Discover,
+}
+
+/// Card scheme of an all-digit card number, by IIN prefix *and* length (a prefix alone would claim
+/// every 16-digit order number starting with 4). `None` if neither matches a scheme.
+///
+/// Besides the international ranges, two legacy domestic BINs that predate the 62 range and are
+/// still in circulation count as UnionPay: ICBC's 19-digit `9558` debit cards and Bank of China's
+/// `6013` Great Wall cards.
+pub fn card_issuer(digits: &[u8]) -> Option<CardIssuer> {
+    let n = digits.len();
+    if !(13..=19).contains(&n) || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    // Length is at least 13 here, so these prefixes are in bounds; `number` cannot fail on digits.
+    let p1 = number(&digits[..1])?;
+    let p2 = number(&digits[..2])?;
+    let p3 = number(&digits[..3])?;
+    let p4 = number(&digits[..4])?;
+    let long = (16..=19).contains(&n);
+    let issuer = if (p2 == 62 || p2 == 81) && long || p4 == 9558 && n == 19 || p4 == 6013 && long {
+        CardIssuer::UnionPay
+    } else if p1 == 4 && (n == 16 || n == 19) {
+        CardIssuer::Visa
+    } else if ((51..=55).contains(&p2) || (2221..=2720).contains(&p4)) && n == 16 {
+        CardIssuer::Mastercard
+    } else if (3528..=3589).contains(&p4) && long {
+        CardIssuer::Jcb
+    } else if (p2 == 34 || p2 == 37) && n == 15 {
+        CardIssuer::Amex
+    } else if (p2 == 36 || p2 == 38 || (300..=305).contains(&p3)) && n == 14 {
+        CardIssuer::Diners
+    } else if (p4 == 6011 || p2 == 65 || (644..=649).contains(&p3)) && long {
+        CardIssuer::Discover
+    } else {
+        return None;
+    };
+    Some(issuer)
+}
+
+/// True if `digits` is a bank card number: a known scheme by prefix and length, and Luhn-valid.
+pub fn bank_card(digits: &[u8]) -> bool {
+    card_issuer(digits).is_some() && luhn(digits)
+}
+
+/// Allocated 11-digit mainland mobile segments, indexed by the second and third digits ("1XY").
+/// Sources: the MIIT numbering plan as of 2024. 13x all; 145–149 (140/141/144 are 13-digit IoT
+/// numbers); 150–153, 155–159; 162 165 166 167 (virtual operators and Unicom); 170–178
+/// (170/171 virtual, 174 satellite); 18x all; 190–193, 195–199 (192 is China Broadnet).
+const MOBILE_SEGMENTS: [bool; 100] = {
+    let allowed: &[u8] = &[
+        30, 31, 32, 33, 34, 35, 36, 37, 38, 39, //
+        45, 46, 47, 48, 49, //
+        50, 51, 52, 53, 55, 56, 57, 58, 59, //
+        62, 65, 66, 67, //
+        70, 71, 72, 73, 74, 75, 76, 77, 78, //
+        80, 81, 82, 83, 84, 85, 86, 87, 88, 89, //
+        90, 91, 92, 93, 95, 96, 97, 98, 99,
+    ];
+    let mut table = [false; 100];
+    let mut i = 0;
+    while i < allowed.len() {
+        table[allowed[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// True if `digits` is exactly 11 ASCII digits in an allocated mainland mobile segment. Country-code
+/// prefixes (`+86`, `86`) are the detector's business and must be stripped before.
+pub fn mobile_cn(digits: &[u8]) -> bool {
+    match digits {
+        [b'1', a, b, rest @ ..] if rest.len() == 8 && rest.iter().all(u8::is_ascii_digit) => {
+            matches!((digit(*a), digit(*b)), (Some(a), Some(b)) if MOBILE_SEGMENTS[(a * 10 + b) as usize])
+        }
+        _ => false,
+    }
+}
+
+/// Allocated four-digit area codes, as the three digits after the trunk `0` (e.g. 755 for 0755),
+/// grouped by province. Ranges are slightly generous inside a province's block (a gap in the plan
+/// costs little) but whole unallocated blocks (03[0-0x], 0[3-9]xx gaps) stay out.
+const AREA_RANGES: &[(u16, u16)] = &[
+    (310, 319),
+    (335, 335), // Hebei
+    (349, 359), // Shanxi
+    (370, 379),
+    (391, 398), // Henan
+    (410, 419),
+    (421, 421),
+    (427, 427),
+    (429, 429), // Liaoning
+    (431, 439), // Jilin
+    (451, 459),
+    (464, 464),
+    (467, 469), // Heilongjiang
+    (470, 479),
+    (482, 483), // Inner Mongolia
+    (510, 519),
+    (523, 523),
+    (527, 527), // Jiangsu
+    (530, 539),
+    (543, 543),
+    (546, 546),
+    (631, 635), // Shandong
+    (550, 559),
+    (561, 566), // Anhui
+    (570, 580), // Zhejiang
+    (591, 599), // Fujian
+    (660, 660),
+    (662, 663),
+    (668, 668),
+    (750, 769), // Guangdong
+    (691, 692),
+    (870, 879),
+    (883, 883),
+    (886, 888), // Yunnan
+    (701, 701),
+    (790, 799), // Jiangxi
+    (710, 719),
+    (722, 722),
+    (724, 724),
+    (728, 728), // Hubei
+    (730, 739),
+    (743, 746), // Hunan
+    (770, 779), // Guangxi
+    (812, 819),
+    (825, 839), // Sichuan
+    (851, 859), // Guizhou
+    (891, 897), // Tibet
+    (898, 898), // Hainan
+    (901, 909),
+    (990, 999), // Xinjiang
+    (910, 919), // Shaanxi
+    (930, 939),
+    (941, 941),
+    (943, 943), // Gansu
+    (951, 955), // Ningxia
+    (970, 979), // Qinghai
+];
+
+/// [`AREA_RANGES`] expanded into a lookup table over 000..=999 at compile time.
+const AREA_CODES: [bool; 1000] = {
+    let mut table = [false; 1000];
+    let mut i = 0;
+    while i < AREA_RANGES.len() {
+        let (lo, hi) = AREA_RANGES[i];
+        let mut c = lo;
+        while c <= hi {
+            table[c as usize] = true;
+            c += 1;
+        }
+        i += 1;
+    }
+    table
+};
+
+/// Length (including the leading `0`) of the mainland area code at the start of `digits`: 3 for
+/// Beijing `010` and the big-city `02x` codes (020–025, 027–029), 4 for an allocated `0[3-9]xx`
+/// code. `None` if `digits` does not start with one.
+pub fn landline_area_code(digits: &[u8]) -> Option<usize> {
+    match digits {
+        [b'0', b'1', b'0', ..] => Some(3),
+        [b'0', b'2', b'0'..=b'5' | b'7'..=b'9', ..] => Some(3),
+        [b'0', a @ b'3'..=b'9', b, c, ..] => {
+            let code = number(&[*a, *b, *c])?;
+            AREA_CODES
+                .get(code as usize)
+                .copied()
+                .unwrap_or(false)
+                .then_some(4)
+        }
+        _ => None,
+    }
+}
+
+/// True if `s` is a dotted-quad IPv4 address: exactly four parts of 1–3 digits, each 0–255,
+/// without leading zeros (except `0` itself), since `010` is octal to some parsers and a version
+/// string or phone fragment far more often than an address.
+pub fn ipv4(s: &[u8]) -> bool {
+    if s.len() < 7 || s.len() > 15 {
+        return false;
+    }
+    let mut parts = 0;
+    for part in s.split(|&b| b == b'.') {
+        parts += 1;
+        let ok = match part {
+            [b'0'] => true,
+            [b'1'..=b'9', ..] if part.len() <= 3 => matches!(number(part), Some(v) if v <= 255),
+            _ => false,
+        };
+        if !ok || parts > 4 {
+            return false;
+        }
+    }
+    parts == 4
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gb11643_standard_sample_and_generated_vectors() {
+        // The sample printed in GB 11643-1999 itself.
+        assert!(gb11643(b"11010519491231002X"));
+        assert!(gb11643(b"11010519491231002x"));
+        assert_eq!(gb11643_check_char(b"11010519491231002"), Some(b'X'));
+        for id in [
+            "44030519900101123X",
+            "320102198802294565", // 1988-02-29: leap year
+            "65010220000229001X", // 2000-02-29: leap by the 400 rule
+            "820000198506152220", // Macau
+            "110101190001010014", // lower year bound
+            "110101203012310012", // upper year bound
+        ] {
+            assert!(gb11643(id.as_bytes()), "{id}");
+        }
+    }
+
+    #[test]
+    fn gb11643_rejects_lookalikes() {
+        for id in [
+            "110105194912310021",  // wrong check digit
+            "11010519491231002",   // 17 chars
+            "11010519491231002XX", // 19 chars
+            "11010519990231002X",  // 1999-02-31
+            "1101051949123100 X",
+            "01010519491231002X", // province 01
+            "",
+        ] {
+            assert!(!gb11643(id.as_bytes()), "{id}");
+        }
+        // Right check digits but impossible fields.
+        for body in [
+            "11010519990231002",
+            "11010518991231002",
+            "11010520311231002",
+            "99010519491231002",
+            "11010519000229001",
+        ] {
+            let check = gb11643_check_char(body.as_bytes()).unwrap();
+            let mut id = body.as_bytes().to_vec();
+            id.push(check);
+            assert!(!gb11643(&id), "{body}");
+        }
+        assert_eq!(gb11643_check_char(b"1101051949123100A"), None);
+        assert_eq!(gb11643_check_char(b"110105194912310"), None);
+    }
+
+    #[test]
+    fn resident_id_15_vectors() {
+        assert!(resident_id_15(b"110105491231002"));
+        assert!(resident_id_15(b"440301880229123")); // 1988 is leap
+        assert!(!resident_id_15(b"440301890229123")); // 1989 is not
+        assert!(!resident_id_15(b"110005491231002")); // prefecture 00
+        assert!(!resident_id_15(b"990105491231002")); // province 99
+        assert!(!resident_id_15(b"11010549123100X"));
+        assert!(!resident_id_15(b"1101054912310021"));
+    }
+
+    #[test]
+    fn gb32100_real_codes() {
+        for code in [
+            "91350100M000100Y43", // sample in GB 32100 explanations
+            "911000001000013428", // Bank of China, national region 100000
+            "91100000100003962T", // ICBC
+        ] {
+            assert!(gb32100(code.as_bytes()), "{code}");
+            assert!(org_code_check(&code.as_bytes()[8..17]), "{code}");
+        }
+    }
+
+    #[test]
+    fn gb32100_rejects_lookalikes() {
+        for code in [
+            "91350100M000100Y44", // wrong check
+            "91350100m000100Y43", // lowercase
+            "91350100M000100Y4",  // short
+            "94350100M000100Y43", // authority 9, category 4
+            "91990100M000100Y4?",
+            "913501I0M000100Y43", // I not in alphabet
+        ] {
+            assert!(!gb32100(code.as_bytes()), "{code}");
+        }
+        // An all-digit run can pass GB 32100 by chance (1 in 31 with a plausible prefix); the
+        // embedded organization code is the second filter the `uscc` detector applies.
+        assert!(gb32100(b"123456789012345678"));
+        assert!(!org_code_check(b"901234567"));
+    }
+
+    #[test]
+    fn org_code_vectors() {
+        assert!(org_code_check(b"M000100Y4"));
+        assert!(org_code_check(b"71093123X"));
+        assert!(!org_code_check(b"710931231"));
+        assert!(!org_code_check(b"71093123x"));
+        assert!(!org_code_check(b"7109312X"));
+    }
+
+    #[test]
+    fn luhn_and_cards() {
+        assert!(luhn(b"79927398713"));
+        assert!(!luhn(b"79927398710"));
+        assert!(!luhn(b"0"));
+        assert!(!luhn(b"7992739871a"));
+        let cases: &[(&str, Option<CardIssuer>)] = &[
+            ("6222021234567894", Some(CardIssuer::UnionPay)),
+            ("6228480012345678903", Some(CardIssuer::UnionPay)),
+            ("9558801234567890128", Some(CardIssuer::UnionPay)),
+            ("6013821234567890", Some(CardIssuer::UnionPay)),
+            ("6200000000000005", Some(CardIssuer::UnionPay)),
+            ("4111111111111111", Some(CardIssuer::Visa)),
+            ("5555555555554444", Some(CardIssuer::Mastercard)),
+            ("2221000000000009", Some(CardIssuer::Mastercard)),
+            ("3530111333300000", Some(CardIssuer::Jcb)),
+            ("378282246310005", Some(CardIssuer::Amex)),
+            ("30569309025904", Some(CardIssuer::Diners)),
+            ("6011111111111117", Some(CardIssuer::Discover)),
+        ];
+        for (num, issuer) in cases {
+            assert_eq!(card_issuer(num.as_bytes()), *issuer, "{num}");
+            assert!(bank_card(num.as_bytes()), "{num}");
+        }
+        assert!(!bank_card(b"6222021234567890")); // Luhn fails
+        assert!(!bank_card(b"1700000000000")); // ms timestamp
+        assert_eq!(card_issuer(b"411111111111111"), None); // Visa at 15
+        assert_eq!(card_issuer(b"1234567890123456"), None);
+    }
+
+    #[test]
+    fn mobile_vectors() {
+        for m in [
+            "13800138000",
+            "19212345678",
+            "14712345678",
+            "16612345678",
+            "17012345678",
+            "19912345678",
+        ] {
+            assert!(mobile_cn(m.as_bytes()), "{m}");
+        }
+        for m in [
+            "12345678901",
+            "15412345678",
+            "19412345678",
+            "16112345678",
+            "17912345678",
+            "1380013800",
+            "138001380001",
+            "1380013800a",
+        ] {
+            assert!(!mobile_cn(m.as_bytes()), "{m}");
+        }
+    }
+
+    #[test]
+    fn landline_vectors() {
+        assert_eq!(landline_area_code(b"01012345678"), Some(3));
+        assert_eq!(landline_area_code(b"02112345678"), Some(3));
+        assert_eq!(landline_area_code(b"02612345678"), None);
+        assert_eq!(landline_area_code(b"075512345678"), Some(4));
+        assert_eq!(landline_area_code(b"0311"), Some(4));
+        assert_eq!(landline_area_code(b"08981234567"), Some(4));
+        assert_eq!(landline_area_code(b"03001234567"), None);
+        assert_eq!(landline_area_code(b"031"), None);
+        assert_eq!(landline_area_code(b"1234"), None);
+        assert_eq!(landline_area_code(b""), None);
+    }
+
+    #[test]
+    fn ipv4_vectors() {
+        for s in ["192.168.1.1", "0.0.0.0", "255.255.255.255", "10.0.12.7"] {
+            assert!(ipv4(s.as_bytes()), "{s}");
+        }
+        for s in [
+            "256.1.1.1",
+            "01.1.1.1",
+            "1.1.1",
+            "1.1.1.1.1",
+            "1..1.1",
+            "",
+            "1.2.3.4.",
+            "a.b.c.d",
+            "1.2.3.1000",
+        ] {
+            assert!(!ipv4(s.as_bytes()), "{s}");
+        }
+    }
+
+    #[test]
+    fn dates() {
+        assert!(date_exists(2000, 2, 29));
+        assert!(!date_exists(1900, 2, 29));
+        assert!(date_exists(2024, 2, 29));
+        assert!(!date_exists(2023, 2, 29));
+        assert!(!date_exists(2023, 4, 31));
+        assert!(!date_exists(2023, 13, 1));
+        assert!(!date_exists(2023, 1, 0));
+    }
+
+    #[test]
+    fn province_codes() {
+        for p in ["11", "15", "46", "50", "65", "71", "81", "82", "83", "91"] {
+            assert!(is_province_code(p.as_bytes()), "{p}");
+        }
+        for p in [
+            "10", "16", "24", "38", "47", "55", "66", "80", "84", "90", "1", "111", "1a",
+        ] {
+            assert!(!is_province_code(p.as_bytes()), "{p}");
+        }
+    }
+}
