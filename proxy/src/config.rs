@@ -1,0 +1,969 @@
+//! The proxy's configuration: one YAML file, parsed strictly.
+//!
+//! Unknown keys are rejected (`deny_unknown_fields` on every struct), because a misspelt
+//! `inspect_respones: false` that is silently ignored is a DLP hole. Every error names the file,
+//! the line and the dotted key path (`interfaces[2].hold_cap`): syntax and type errors get the
+//! location from the YAML parser and the path from `serde_path_to_error`; semantic errors found
+//! by [`Config::validate`] (bad URL, unknown class name, duplicate interface) get the line by
+//! looking the key path up in the source text.
+//!
+//! Sizes are written `64KiB`, `8MiB`, `1GiB` (or plain bytes), durations `250ms`, `30s`, `5m`.
+//! `proxy/examples/full.yaml` documents every key.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+
+/// A configuration problem, located.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// File the problem is in (`<embedded>` for built-in configs).
+    pub file: PathBuf,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// Dotted key path (`upstream.url`), when known.
+    pub key: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, ": key `{key}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Several problems found at once, so an operator fixes them in one pass.
+#[derive(Debug, Clone)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        write!(f, "invalid configuration ({n} error{})", if n == 1 { "" } else { "s" })?;
+        for e in &self.0 {
+            write!(f, "\n  {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where clients connect.
+    pub listen: ListenConfig,
+    /// The one API this sidecar protects.
+    pub upstream: UpstreamConfig,
+    /// Which rule packs and grade scheme the engine loads.
+    #[serde(default)]
+    pub rules: RulesConfig,
+    /// What to do with each class of finding (global; interfaces may override).
+    #[serde(default)]
+    pub actions: ActionsConfig,
+    /// Named interfaces, matched in order by method and path template.
+    #[serde(default)]
+    pub interfaces: Vec<InterfaceConfig>,
+    /// Settings of the interface that catches every unmatched request.
+    #[serde(default)]
+    pub default_interface: DefaultInterfaceConfig,
+    /// Size and count caps.
+    #[serde(default)]
+    pub limits: LimitsConfig,
+    /// Timeouts.
+    #[serde(default)]
+    pub timeouts: TimeoutsConfig,
+    /// Decompression caps and what to do with bombs and unknown codings.
+    #[serde(default)]
+    pub decode: DecodeConfig,
+    /// Log output.
+    #[serde(default)]
+    pub logging: LoggingConfig,
+}
+
+/// Downstream listener.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListenConfig {
+    /// `ip:port` to listen on; port 0 picks a free port (tests, demo).
+    pub addr: SocketAddr,
+    /// TLS termination; plain HTTP (HTTP/1.1 and h2c prior knowledge) without it.
+    #[serde(default)]
+    pub tls: Option<ServerTlsConfig>,
+    /// Accept HTTP/2 (ALPN `h2` over TLS, prior knowledge over plain TCP).
+    #[serde(default = "yes")]
+    pub http2: bool,
+    /// How long SIGTERM waits for in-flight requests before closing connections.
+    #[serde(default = "default_grace", deserialize_with = "de_duration")]
+    pub shutdown_grace: Duration,
+    /// Most concurrent downstream connections; more wait in the kernel's accept queue.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+}
+
+/// TLS termination.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerTlsConfig {
+    /// PEM certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+    /// PEM CA bundle to verify client certificates against (enables mTLS).
+    #[serde(default)]
+    pub client_ca: Option<PathBuf>,
+    /// With `client_ca`: whether a client certificate is required (default) or optional.
+    #[serde(default = "yes")]
+    pub client_cert_required: bool,
+}
+
+/// Upstream protocol choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum UpstreamProtocol {
+    /// HTTP/1.1 over plain TCP; ALPN (h2 preferred) over TLS.
+    #[default]
+    Auto,
+    /// HTTP/1.1 only.
+    Http1,
+    /// HTTP/2 only: prior knowledge (h2c) over plain TCP, ALPN `h2` over TLS.
+    H2,
+}
+
+/// The upstream API.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamConfig {
+    /// `http://host:port` or `https://host:port`, optionally with a base path prefix.
+    pub url: String,
+    #[serde(default)]
+    pub protocol: UpstreamProtocol,
+    /// TLS settings for an `https://` upstream.
+    #[serde(default)]
+    pub tls: UpstreamTlsConfig,
+    /// Send the client's `Host` instead of the upstream's authority.
+    #[serde(default)]
+    pub preserve_host: bool,
+    /// How long an idle pooled connection is kept.
+    #[serde(default = "default_pool_idle", deserialize_with = "de_duration")]
+    pub pool_idle_timeout: Duration,
+    /// Most idle pooled connections kept.
+    #[serde(default = "default_pool_max_idle")]
+    pub pool_max_idle: usize,
+}
+
+/// TLS to the upstream.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamTlsConfig {
+    /// PEM CA bundle that signs the upstream's certificate (default: the Mozilla roots).
+    #[serde(default)]
+    pub ca: Option<PathBuf>,
+    /// Name to verify the certificate against, when it differs from the URL's host.
+    #[serde(default)]
+    pub server_name: Option<String>,
+    /// Client certificate and key for mTLS to the upstream.
+    #[serde(default)]
+    pub client_cert: Option<PathBuf>,
+    #[serde(default)]
+    pub client_key: Option<PathBuf>,
+}
+
+/// Rule packs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesConfig {
+    /// Load the built-in packs (default); set false to use only `dir`.
+    #[serde(default = "yes")]
+    pub builtin: bool,
+    /// Directory of extra rule packs (YAML); built-in packs otherwise.
+    #[serde(default)]
+    pub dir: Option<PathBuf>,
+    /// Grade names, highest first (default `core, important, general`).
+    #[serde(default)]
+    pub grades: Option<Vec<String>>,
+}
+
+impl Default for RulesConfig {
+    fn default() -> Self {
+        RulesConfig { builtin: true, dir: None, grades: None }
+    }
+}
+
+/// What happens to a body that carries a finding of a class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Pass untouched and do not record.
+    Allow,
+    /// Pass untouched, record the finding (report-only / audit mode).
+    Report,
+    /// Replace the value with the rule's transform (format-keeping mask by default).
+    Redact,
+    /// Refuse the whole message.
+    Block,
+}
+
+impl Action {
+    /// Lower-case name for logs and problem bodies.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Allow => "allow",
+            Action::Report => "report",
+            Action::Redact => "redact",
+            Action::Block => "block",
+        }
+    }
+}
+
+/// Per-class actions. A class listed under `classes` wins over its grade under `grades`,
+/// which wins over `default`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ActionsConfig {
+    #[serde(default)]
+    pub default: Option<Action>,
+    #[serde(default)]
+    pub classes: BTreeMap<String, Action>,
+    #[serde(default)]
+    pub grades: BTreeMap<String, Action>,
+}
+
+/// What to do when a message that may have to be blocked outgrows its hold buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FailMode {
+    /// Refuse it (502 before headers; abort after).
+    #[default]
+    Closed,
+    /// Stream it on, still scanning; a later block aborts the connection.
+    Open,
+}
+
+/// Methods an interface matches: one, a list, or `ANY` (the default).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum MethodSpec {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// A named interface.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InterfaceConfig {
+    /// Name used in logs, metrics and audit (`[a-z0-9_.-]`, at most 64 chars).
+    pub name: String,
+    /// Methods (default: any).
+    #[serde(default)]
+    pub method: Option<MethodSpec>,
+    /// Path template: literal segments, `{name}` for one segment, `{*name}` for the rest.
+    pub path: String,
+    #[serde(default)]
+    pub inspect_requests: Option<bool>,
+    #[serde(default)]
+    pub inspect_responses: Option<bool>,
+    #[serde(default)]
+    pub actions: Option<ActionsConfig>,
+    #[serde(default, deserialize_with = "de_opt_size")]
+    pub hold_cap: Option<u64>,
+    #[serde(default)]
+    pub on_hold_overflow: Option<FailMode>,
+    #[serde(default)]
+    pub block_status: Option<u16>,
+    #[serde(default)]
+    pub websocket: Option<bool>,
+    #[serde(default, deserialize_with = "de_opt_size")]
+    pub max_request_body: Option<u64>,
+}
+
+/// The default interface, and the defaults every named interface inherits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultInterfaceConfig {
+    #[serde(default = "default_iface_name")]
+    pub name: String,
+    #[serde(default = "yes")]
+    pub inspect_requests: bool,
+    #[serde(default = "yes")]
+    pub inspect_responses: bool,
+    /// Hold buffer for messages that may be blocked.
+    #[serde(default = "default_hold_cap", deserialize_with = "de_size")]
+    pub hold_cap: u64,
+    #[serde(default)]
+    pub on_hold_overflow: FailMode,
+    #[serde(default = "default_block_status")]
+    pub block_status: u16,
+    /// Let `Upgrade` (WebSocket) through, uninspected.
+    #[serde(default)]
+    pub websocket: bool,
+    /// Content types not inspected (prefix match, e.g. `image/`).
+    #[serde(default = "default_skip_types")]
+    pub skip_content_types: Vec<String>,
+}
+
+impl Default for DefaultInterfaceConfig {
+    fn default() -> Self {
+        DefaultInterfaceConfig {
+            name: default_iface_name(),
+            inspect_requests: true,
+            inspect_responses: true,
+            hold_cap: default_hold_cap(),
+            on_hold_overflow: FailMode::Closed,
+            block_status: default_block_status(),
+            websocket: false,
+            skip_content_types: default_skip_types(),
+        }
+    }
+}
+
+/// Size and count caps.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Largest request body accepted (413 past it).
+    #[serde(default = "default_max_request_body", deserialize_with = "de_size")]
+    pub max_request_body: u64,
+    /// Most request header fields.
+    #[serde(default = "default_max_headers")]
+    pub max_headers: usize,
+    /// Largest request head (request line + headers), in bytes.
+    #[serde(default = "default_max_header_bytes", deserialize_with = "de_size")]
+    pub max_header_bytes: u64,
+    /// A response with a known length up to this size is held whole, so its
+    /// `Content-Length` (and compressed bytes, when clean) are kept exactly.
+    #[serde(default = "default_small_hold", deserialize_with = "de_size")]
+    pub small_body_hold: u64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            max_request_body: default_max_request_body(),
+            max_headers: default_max_headers(),
+            max_header_bytes: default_max_header_bytes(),
+            small_body_hold: default_small_hold(),
+        }
+    }
+}
+
+/// Timeouts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeoutsConfig {
+    /// TCP (+TLS) connect to the upstream.
+    #[serde(default = "default_connect", deserialize_with = "de_duration")]
+    pub connect: Duration,
+    /// From sending the request to the upstream's response head.
+    #[serde(default = "default_response_header", deserialize_with = "de_duration")]
+    pub response_header: Duration,
+    /// Longest silence while reading a body, from either side.
+    #[serde(default = "default_idle", deserialize_with = "de_duration")]
+    pub idle: Duration,
+    /// Whole exchange, first request byte to last response byte.
+    #[serde(default = "default_total", deserialize_with = "de_duration")]
+    pub total: Duration,
+    /// Downstream clients must send a complete request head within this.
+    #[serde(default = "default_client_header", deserialize_with = "de_duration")]
+    pub client_header: Duration,
+}
+
+impl Default for TimeoutsConfig {
+    fn default() -> Self {
+        TimeoutsConfig {
+            connect: default_connect(),
+            response_header: default_response_header(),
+            idle: default_idle(),
+            total: default_total(),
+            client_header: default_client_header(),
+        }
+    }
+}
+
+/// Decompression.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecodeConfig {
+    #[serde(default = "default_max_output", deserialize_with = "de_size")]
+    pub max_output: u64,
+    #[serde(default = "default_max_ratio")]
+    pub max_ratio: u64,
+    /// Status for a compression bomb in a request body.
+    #[serde(default = "default_request_bomb_status")]
+    pub request_bomb_status: u16,
+    /// Status for a compression bomb in a response body.
+    #[serde(default = "default_response_bomb_status")]
+    pub response_bomb_status: u16,
+    /// A body in a coding the proxy cannot decode: `closed` refuses it, `open` passes it
+    /// uninspected (and logs it).
+    #[serde(default)]
+    pub unknown_encoding: FailMode,
+}
+
+impl Default for DecodeConfig {
+    fn default() -> Self {
+        DecodeConfig {
+            max_output: default_max_output(),
+            max_ratio: default_max_ratio(),
+            request_bomb_status: default_request_bomb_status(),
+            response_bomb_status: default_response_bomb_status(),
+            unknown_encoding: FailMode::Closed,
+        }
+    }
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Logging.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoggingConfig {
+    #[serde(default)]
+    pub format: LogFormat,
+    /// `tracing` filter directive (`info`, `sluice=debug`…); `RUST_LOG` wins when set.
+    #[serde(default = "default_level")]
+    pub level: String,
+}
+
+impl Default for LoggingConfig {
+    fn default() -> Self {
+        LoggingConfig { format: LogFormat::Text, level: default_level() }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_grace() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_max_connections() -> usize {
+    10_000
+}
+fn default_pool_idle() -> Duration {
+    Duration::from_secs(90)
+}
+fn default_pool_max_idle() -> usize {
+    256
+}
+fn default_iface_name() -> String {
+    "default".into()
+}
+fn default_hold_cap() -> u64 {
+    8 << 20
+}
+fn default_block_status() -> u16 {
+    403
+}
+fn default_skip_types() -> Vec<String> {
+    ["image/", "audio/", "video/", "font/"].iter().map(|s| s.to_string()).collect()
+}
+fn default_max_request_body() -> u64 {
+    16 << 20
+}
+fn default_max_headers() -> usize {
+    100
+}
+fn default_max_header_bytes() -> u64 {
+    64 << 10
+}
+fn default_small_hold() -> u64 {
+    256 << 10
+}
+fn default_connect() -> Duration {
+    Duration::from_secs(5)
+}
+fn default_response_header() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_idle() -> Duration {
+    Duration::from_secs(60)
+}
+fn default_total() -> Duration {
+    Duration::from_secs(300)
+}
+fn default_client_header() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_max_output() -> u64 {
+    64 << 20
+}
+fn default_max_ratio() -> u64 {
+    100
+}
+fn default_request_bomb_status() -> u16 {
+    413
+}
+fn default_response_bomb_status() -> u16 {
+    502
+}
+fn default_level() -> String {
+    "info".into()
+}
+
+/// Parses `30s`, `250ms`, `5m`, `1h` or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num.parse().map_err(|_| format!("`{s}` is not a duration (try `30s`, `250ms`)"))?;
+    let secs = match unit.trim() {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        u => return Err(format!("unknown duration unit `{u}` (use ms, s, m, h)")),
+    };
+    if !secs.is_finite() || !(0.0..=1e9).contains(&secs) {
+        return Err(format!("duration `{s}` out of range"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Parses `64KiB`, `8MiB`, `1GiB`, `100KB` (decimal), or a bare number of bytes.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num.parse().map_err(|_| format!("`{s}` is not a size (try `64KiB`, `8MiB`)"))?;
+    let mul: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kib" | "k" => 1 << 10,
+        "mib" | "m" => 1 << 20,
+        "gib" | "g" => 1 << 30,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        u => return Err(format!("unknown size unit `{u}` (use KiB, MiB, GiB)")),
+    };
+    n.checked_mul(mul).ok_or_else(|| format!("size `{s}` out of range"))
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum NumOrStr {
+    Num(u64),
+    Str(String),
+}
+
+fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    match NumOrStr::deserialize(d)? {
+        NumOrStr::Num(n) => Ok(Duration::from_secs(n)),
+        NumOrStr::Str(s) => parse_duration(&s).map_err(serde::de::Error::custom),
+    }
+}
+
+fn de_size<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    match NumOrStr::deserialize(d)? {
+        NumOrStr::Num(n) => Ok(n),
+        NumOrStr::Str(s) => parse_size(&s).map_err(serde::de::Error::custom),
+    }
+}
+
+fn de_opt_size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    de_size(d).map(Some)
+}
+
+/// Finds the 1-based line of a dotted key path (`interfaces[1].path`) in YAML text by
+/// following indentation. Good enough for block-style YAML, which is what configs are; `None`
+/// when the key cannot be found (flow style, anchors).
+pub fn locate(text: &str, path: &str) -> Option<usize> {
+    let mut parts: Vec<(String, Option<usize>)> = Vec::new();
+    for p in path.split('.') {
+        if let Some((k, rest)) = p.split_once('[') {
+            let idx = rest.trim_end_matches(']').parse().ok();
+            parts.push((k.to_string(), idx));
+        } else {
+            parts.push((p.to_string(), None));
+        }
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let mut from = 0usize;
+    let mut min_indent: isize = -1;
+    let mut found = None;
+    for (key, idx) in parts {
+        let mut hit = None;
+        for (i, line) in lines.iter().enumerate().skip(from) {
+            let trimmed = line.trim_start();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            let indent = (line.len() - trimmed.len()) as isize;
+            if indent <= min_indent && i > from {
+                break;
+            }
+            let body = trimmed.strip_prefix("- ").unwrap_or(trimmed);
+            if body.starts_with(&format!("{key}:")) || body.starts_with(&format!("\"{key}\":")) {
+                hit = Some((i, indent));
+                break;
+            }
+        }
+        let (i, indent) = hit?;
+        found = Some(i + 1);
+        from = i + 1;
+        min_indent = indent;
+        if let Some(n) = idx {
+            // Walk to the n-th list item under this key.
+            let mut count = 0usize;
+            let mut item = None;
+            for (j, line) in lines.iter().enumerate().skip(from) {
+                let trimmed = line.trim_start();
+                if trimmed.is_empty() || trimmed.starts_with('#') {
+                    continue;
+                }
+                let ind = (line.len() - trimmed.len()) as isize;
+                if ind <= indent && !trimmed.starts_with("- ") {
+                    break;
+                }
+                if trimmed.starts_with("- ") || trimmed == "-" {
+                    if count == n {
+                        item = Some((j, ind));
+                        break;
+                    }
+                    count += 1;
+                }
+            }
+            let (j, ind) = item?;
+            found = Some(j + 1);
+            // Keys of the item sit at the dash's indent + 2; allow the first on the dash line.
+            from = j;
+            min_indent = ind - 1;
+        }
+    }
+    found
+}
+
+impl Config {
+    /// Parses YAML text. `file` is used in error messages only.
+    ///
+    /// # Errors
+    /// Syntax, type and unknown-key errors, then every semantic error [`Config::validate`] finds.
+    pub fn from_yaml(text: &str, file: &Path) -> Result<Config, ConfigErrors> {
+        let de = serde_yaml_ng::Deserializer::from_str(text);
+        let cfg: Config = match serde_path_to_error::deserialize(de) {
+            Ok(c) => c,
+            Err(e) => {
+                let key = e.path().to_string();
+                let inner = e.into_inner();
+                let line = inner.location().map(|l| l.line()).or_else(|| locate(text, &key));
+                // serde_yaml_ng prefixes the message with the path and location; keep the
+                // message itself only, since both are reported separately.
+                let mut message = inner.to_string();
+                if let Some(i) = message.find(" at line ") {
+                    message.truncate(i);
+                }
+                if let Some(rest) = message.strip_prefix(&format!("{key}: ")) {
+                    message = rest.to_string();
+                }
+                return Err(ConfigErrors(vec![ConfigError {
+                    file: file.to_path_buf(),
+                    line,
+                    key: (key != "." && !key.is_empty()).then_some(key),
+                    message,
+                }]));
+            }
+        };
+        let problems = cfg.validate();
+        if problems.is_empty() {
+            Ok(cfg)
+        } else {
+            Err(ConfigErrors(
+                problems
+                    .into_iter()
+                    .map(|(key, message)| ConfigError {
+                        file: file.to_path_buf(),
+                        line: locate(text, &key),
+                        key: Some(key),
+                        message,
+                    })
+                    .collect(),
+            ))
+        }
+    }
+
+    /// Reads and parses a file.
+    ///
+    /// # Errors
+    /// Unreadable file, or see [`Config::from_yaml`].
+    pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigErrors(vec![ConfigError {
+                file: path.to_path_buf(),
+                line: None,
+                key: None,
+                message: format!("cannot read: {e}"),
+            }])
+        })?;
+        Config::from_yaml(&text, path)
+    }
+
+    /// Checks what types cannot: URLs, names, templates, statuses, ranges. Returns
+    /// `(key path, message)` pairs; the engine-dependent check (class and grade names) is
+    /// [`Config::validate_against`].
+    pub fn validate(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        match self.upstream.url.parse::<http::Uri>() {
+            Ok(u) => {
+                match u.scheme_str() {
+                    Some("http") | Some("https") => {}
+                    _ => out.push(("upstream.url".into(), "scheme must be http or https".into())),
+                }
+                if u.authority().is_none() {
+                    out.push(("upstream.url".into(), "needs a host (http://host:port)".into()));
+                }
+                if u.query().is_some() {
+                    out.push(("upstream.url".into(), "must not have a query".into()));
+                }
+            }
+            Err(e) => out.push(("upstream.url".into(), format!("not a URL: {e}"))),
+        }
+        let https = self.upstream.url.starts_with("https://");
+        let t = &self.upstream.tls;
+        if !https && (t.ca.is_some() || t.server_name.is_some() || t.client_cert.is_some()) {
+            out.push(("upstream.tls".into(), "TLS settings need an https:// upstream url".into()));
+        }
+        if t.client_cert.is_some() != t.client_key.is_some() {
+            out.push(("upstream.tls".into(), "client_cert and client_key go together".into()));
+        }
+        let mut names = std::collections::HashSet::new();
+        names.insert(self.default_interface.name.clone());
+        if let Err(m) = check_name(&self.default_interface.name) {
+            out.push(("default_interface.name".into(), m));
+        }
+        for (i, iface) in self.interfaces.iter().enumerate() {
+            let k = |f: &str| format!("interfaces[{i}].{f}");
+            if let Err(m) = check_name(&iface.name) {
+                out.push((k("name"), m));
+            } else if !names.insert(iface.name.clone()) {
+                out.push((k("name"), format!("interface name `{}` is used twice", iface.name)));
+            }
+            if let Err(m) = crate::interface::PathTemplate::parse(&iface.path) {
+                out.push((k("path"), m));
+            }
+            if let Some(m) = &iface.method {
+                let list: Vec<&String> = match m {
+                    MethodSpec::One(s) => vec![s],
+                    MethodSpec::Many(v) => v.iter().collect(),
+                };
+                for s in list {
+                    if !s.eq_ignore_ascii_case("any") && http::Method::from_bytes(s.as_bytes()).is_err() {
+                        out.push((k("method"), format!("`{s}` is not an HTTP method")));
+                    }
+                }
+            }
+            if let Some(s) = iface.block_status {
+                if !(400..=599).contains(&s) {
+                    out.push((k("block_status"), "must be a 4xx or 5xx status".into()));
+                }
+            }
+        }
+        let s = self.default_interface.block_status;
+        if !(400..=599).contains(&s) {
+            out.push(("default_interface.block_status".into(), "must be a 4xx or 5xx status".into()));
+        }
+        for (key, s) in [
+            ("decode.request_bomb_status", self.decode.request_bomb_status),
+            ("decode.response_bomb_status", self.decode.response_bomb_status),
+        ] {
+            if !(400..=599).contains(&s) {
+                out.push((key.into(), "must be a 4xx or 5xx status".into()));
+            }
+        }
+        if self.decode.max_ratio == 0 {
+            out.push(("decode.max_ratio".into(), "must be at least 1".into()));
+        }
+        if self.limits.max_headers == 0 {
+            out.push(("limits.max_headers".into(), "must be at least 1".into()));
+        }
+        if self.limits.max_header_bytes < 1024 {
+            out.push(("limits.max_header_bytes".into(), "must be at least 1KiB".into()));
+        }
+        if self.listen.max_connections == 0 {
+            out.push(("listen.max_connections".into(), "must be at least 1".into()));
+        }
+        for (key, d) in [
+            ("timeouts.connect", self.timeouts.connect),
+            ("timeouts.response_header", self.timeouts.response_header),
+            ("timeouts.idle", self.timeouts.idle),
+            ("timeouts.total", self.timeouts.total),
+            ("timeouts.client_header", self.timeouts.client_header),
+        ] {
+            if d.is_zero() {
+                out.push((key.into(), "must be more than zero".into()));
+            }
+        }
+        if let Some(g) = &self.rules.grades {
+            if let Err(m) = sluice_rules::GradeScheme::new(g.iter()) {
+                out.push(("rules.grades".into(), m));
+            }
+        }
+        out
+    }
+
+    /// Checks action keys against the loaded engine's classes and grade names.
+    pub fn validate_against(&self, classes: &[String], grades: &[String]) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut check = |prefix: &str, a: &ActionsConfig| {
+            for c in a.classes.keys() {
+                if !classes.iter().any(|k| k == c) {
+                    out.push((
+                        format!("{prefix}.classes.{c}"),
+                        format!("unknown class `{c}` (known: {})", classes.join(", ")),
+                    ));
+                }
+            }
+            for g in a.grades.keys() {
+                if !grades.iter().any(|k| k == g) {
+                    out.push((
+                        format!("{prefix}.grades.{g}"),
+                        format!("unknown grade `{g}` (known: {})", grades.join(", ")),
+                    ));
+                }
+            }
+        };
+        check("actions", &self.actions);
+        for (i, iface) in self.interfaces.iter().enumerate() {
+            if let Some(a) = &iface.actions {
+                check(&format!("interfaces[{i}].actions"), a);
+            }
+        }
+        out
+    }
+}
+
+fn check_name(n: &str) -> Result<(), String> {
+    if n.is_empty() || n.len() > 64 {
+        return Err("interface names are 1 to 64 characters".into());
+    }
+    if !n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b)) {
+        return Err(format!("`{n}`: interface names use a-z, 0-9, `_`, `.`, `-` (they become metric labels)"));
+    }
+    Ok(())
+}
+
+/// Loads and validates `path` fully (including rule packs and class names) and returns a
+/// human summary. Used by `sluice config check`.
+///
+/// # Errors
+/// Every problem, each with file, line and key.
+pub fn check(path: &Path) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
+    let cfg = Config::from_yaml(&text, path)?;
+    let engine = crate::policy::build_engine(&cfg.rules).map_err(|e| anyhow::anyhow!("{}: key `rules`: {e}", path.display()))?;
+    let classes: Vec<String> = engine.classes().iter().map(|c| c.to_string()).collect();
+    let grades = crate::policy::grade_names(&cfg.rules);
+    let problems = cfg.validate_against(&classes, &grades);
+    if !problems.is_empty() {
+        return Err(ConfigErrors(
+            problems
+                .into_iter()
+                .map(|(key, message)| ConfigError { file: path.to_path_buf(), line: locate(&text, &key), key: Some(key), message })
+                .collect(),
+        )
+        .into());
+    }
+    let mut s = String::new();
+    use std::fmt::Write as _;
+    let _ = writeln!(s, "{}: OK", path.display());
+    let _ = writeln!(
+        s,
+        "  listen      {}{}{}",
+        cfg.listen.addr,
+        if cfg.listen.tls.is_some() { " (TLS)" } else { "" },
+        if cfg.listen.tls.as_ref().is_some_and(|t| t.client_ca.is_some()) { " (mTLS)" } else { "" }
+    );
+    let _ = writeln!(s, "  upstream    {} ({:?})", cfg.upstream.url, cfg.upstream.protocol);
+    let _ = writeln!(s, "  rules       {} rules, {} classes, hash {}", engine.rules().len(), classes.len(), engine.content_hash());
+    let _ = writeln!(s, "  interfaces  {} named + `{}`", cfg.interfaces.len(), cfg.default_interface.name);
+    for iface in &cfg.interfaces {
+        let _ = writeln!(s, "    {:<24} {}", iface.name, iface.path);
+    }
+    let default = cfg.actions.default.unwrap_or(Action::Redact);
+    let _ = writeln!(s, "  actions     default {}", default.as_str());
+    for (c, a) in &cfg.actions.classes {
+        let _ = writeln!(s, "    {c:<24} {}", a.as_str());
+    }
+    for (g, a) in &cfg.actions.grades {
+        let _ = writeln!(s, "    grade {g:<18} {}", a.as_str());
+    }
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: &str = "listen:\n  addr: 127.0.0.1:8080\nupstream:\n  url: http://127.0.0.1:9000\n";
+
+    #[test]
+    fn minimal_parses_with_defaults() {
+        let c = Config::from_yaml(MIN, Path::new("t.yaml")).unwrap();
+        assert_eq!(c.timeouts.connect, Duration::from_secs(5));
+        assert_eq!(c.default_interface.hold_cap, 8 << 20);
+        assert!(c.listen.http2);
+    }
+
+    #[test]
+    fn unknown_key_is_located() {
+        let text = format!("{MIN}  retries: 3\n");
+        let e = Config::from_yaml(&text, Path::new("t.yaml")).unwrap_err();
+        let e = &e.0[0];
+        assert_eq!(e.line, Some(5), "{e}");
+        assert!(e.message.contains("unknown field `retries`"), "{e}");
+        assert_eq!(e.key.as_deref(), Some("upstream.retries"));
+    }
+
+    #[test]
+    fn bad_value_is_located() {
+        let text = format!("{MIN}timeouts:\n  connect: 5 parsecs\n");
+        let e = Config::from_yaml(&text, Path::new("t.yaml")).unwrap_err();
+        let e = &e.0[0];
+        assert_eq!(e.key.as_deref(), Some("timeouts.connect"), "{e}");
+        assert_eq!(e.line, Some(6), "{e}");
+    }
+
+    #[test]
+    fn semantic_errors_are_located() {
+        let text = format!(
+            "{MIN}interfaces:\n  - name: a\n    path: /x/{{id}}\n  - name: Bad Name\n    path: nope\n"
+        );
+        let e = Config::from_yaml(&text, Path::new("t.yaml")).unwrap_err();
+        let keys: Vec<_> = e.0.iter().map(|e| (e.key.clone().unwrap(), e.line)).collect();
+        assert!(keys.contains(&("interfaces[1].name".into(), Some(8))), "{keys:?}");
+        assert!(keys.contains(&("interfaces[1].path".into(), Some(9))), "{keys:?}");
+    }
+
+    #[test]
+    fn sizes_and_durations() {
+        assert_eq!(parse_size("8MiB").unwrap(), 8 << 20);
+        assert_eq!(parse_size("100kb").unwrap(), 100_000);
+        assert_eq!(parse_size("42").unwrap(), 42);
+        assert!(parse_size("8 parsecs").is_err());
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert!(parse_duration("-1s").is_err());
+    }
+}

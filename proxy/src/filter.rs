@@ -1,0 +1,382 @@
+//! The synchronous heart of the body pipeline: decode → scan/redact → re-encode, one frame at a
+//! time, with bounded memory.
+//!
+//! A [`BodyFilter`] is fed raw frames as they come off the wire and returns the bytes to send
+//! on. It knows nothing about sockets or timers (the async wrappers in `body` and the phases
+//! own those), which keeps it testable and lets the request and response sides share it.
+//!
+//! Memory is bounded by the decoder caps, the engine's hold-back window ([`StreamScanner::held`])
+//! and, before the format is known, a small sniffing prefix ([`SNIFF_LEN`]). Findings are not
+//! kept: only counts per class and action, and the classes that demand a block, because a
+//! million-row export must not grow a million-entry vector.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use sluice_rules::{Applied, Engine, Finding, Format, ScanOptions, StreamScanner};
+
+use crate::codec::{CodecError, DecodeLimits, Decoder, Encoder, Encoding};
+use crate::config::Action;
+use crate::policy::{Actions, Decider};
+
+/// Bytes of decoded body collected before the format is sniffed (when the Content-Type does
+/// not settle it). Enough to see past a BOM and leading whitespace.
+pub const SNIFF_LEN: usize = 512;
+
+/// Why filtering failed.
+#[derive(Debug, thiserror::Error)]
+pub enum FilterError {
+    /// Decoding failed: bomb, corrupt or truncated data.
+    #[error(transparent)]
+    Codec(#[from] CodecError),
+}
+
+/// A summary of what was found, for logs and block responses. Never holds values.
+#[derive(Debug, Default, Clone)]
+pub struct FindingSummary {
+    /// (class, action) → count.
+    pub counts: BTreeMap<(Arc<str>, Action), u64>,
+    /// Classes whose action is block, in order of first sighting.
+    pub blocked: Vec<Arc<str>>,
+    /// Whether any bytes were rewritten.
+    pub changed: bool,
+    /// Highest grade seen (lowest rank), if any.
+    pub top_grade: Option<Arc<str>>,
+    top_rank: Option<u8>,
+}
+
+impl FindingSummary {
+    fn add(&mut self, f: &Finding, action: Action) {
+        if action == Action::Allow {
+            return;
+        }
+        *self.counts.entry((f.class.clone(), action)).or_insert(0) += 1;
+        if action == Action::Block && !self.blocked.iter().any(|c| *c == f.class) {
+            self.blocked.push(f.class.clone());
+        }
+        if !matches!(f.applied, Applied::Reported) {
+            self.changed = true;
+        }
+        if self.top_rank.is_none_or(|r| f.grade.rank < r) {
+            self.top_rank = Some(f.grade.rank);
+            self.top_grade = Some(f.grade.name.clone());
+        }
+    }
+
+    /// Total findings that were not allowed.
+    pub fn total(&self) -> u64 {
+        self.counts.values().sum()
+    }
+
+    /// `class:action=n` pairs for a log line.
+    pub fn describe(&self) -> String {
+        let mut s = String::new();
+        for ((class, action), n) in &self.counts {
+            if !s.is_empty() {
+                s.push(',');
+            }
+            s.push_str(&format!("{class}:{}={n}", action.as_str()));
+        }
+        s
+    }
+}
+
+/// Decode → scan → encode for one body.
+pub struct BodyFilter {
+    engine: Arc<Engine>,
+    actions: Arc<Actions>,
+    content_type: Option<String>,
+    redact: bool,
+    /// Decoders for the codings, outermost (last applied) first.
+    decoders: Vec<Decoder>,
+    /// Encoders to re-apply, innermost (first applied) first.
+    encoders: Vec<Encoder>,
+    scanner: Option<StreamScanner>,
+    prefix: Vec<u8>,
+    summary: FindingSummary,
+    findings: Vec<Finding>,
+    scan_out: Vec<u8>,
+    decoded: Vec<u8>,
+    decoded_total: u64,
+    format: Option<Format>,
+}
+
+impl std::fmt::Debug for BodyFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BodyFilter").field("redact", &self.redact).field("format", &self.format).finish()
+    }
+}
+
+impl BodyFilter {
+    /// A filter for a body with the given codings (in the order they were applied, as listed
+    /// in `Content-Encoding`) and content type.
+    ///
+    /// # Errors
+    /// Only if a codec context cannot be created.
+    pub fn new(
+        engine: Arc<Engine>,
+        actions: Arc<Actions>,
+        content_type: Option<&str>,
+        codings: &[Encoding],
+        limits: DecodeLimits,
+    ) -> Result<Self, CodecError> {
+        let redact = actions.any_redact();
+        let mut decoders = Vec::new();
+        for enc in codings.iter().rev() {
+            decoders.push(Decoder::new(*enc, limits)?);
+        }
+        let mut encoders = Vec::new();
+        if redact {
+            for enc in codings {
+                encoders.push(Encoder::new(*enc)?);
+            }
+        }
+        Ok(BodyFilter {
+            engine,
+            actions,
+            content_type: content_type.map(str::to_string),
+            redact,
+            decoders,
+            encoders,
+            scanner: None,
+            prefix: Vec::new(),
+            summary: FindingSummary::default(),
+            findings: Vec::new(),
+            scan_out: Vec::new(),
+            decoded: Vec::new(),
+            decoded_total: 0,
+            format: None,
+        })
+    }
+
+    /// Whether the filter only observes: output would equal input, so the caller may forward
+    /// the raw frames itself (zero copy) and call [`observe`](BodyFilter::observe).
+    pub fn observe_only(&self) -> bool {
+        !self.redact
+    }
+
+    /// The findings summary so far.
+    pub fn summary(&self) -> &FindingSummary {
+        &self.summary
+    }
+
+    /// Whether a blocking class has been seen.
+    pub fn must_block(&self) -> bool {
+        !self.summary.blocked.is_empty()
+    }
+
+    /// Decoded bytes seen so far.
+    pub fn decoded_total(&self) -> u64 {
+        self.decoded_total
+    }
+
+    /// The format in use, once known.
+    pub fn format(&self) -> Option<Format> {
+        self.format
+    }
+
+    fn decode(&mut self, raw: &[u8], finish: bool) -> Result<(), FilterError> {
+        self.decoded.clear();
+        if self.decoders.is_empty() {
+            self.decoded.extend_from_slice(raw);
+        } else {
+            let mut cur = raw.to_vec();
+            for d in &mut self.decoders {
+                let mut next = Vec::new();
+                d.push(&cur, &mut next)?;
+                if finish {
+                    d.finish(&mut next)?;
+                }
+                cur = next;
+            }
+            self.decoded = cur;
+        }
+        self.decoded_total += self.decoded.len() as u64;
+        Ok(())
+    }
+
+    /// Creates the scanner, resolving the format from the Content-Type and the sniffed prefix.
+    fn start_scanner(&mut self) {
+        let format = Format::resolve(self.content_type.as_deref(), &self.prefix);
+        self.format = Some(format);
+        let opts = ScanOptions {
+            format,
+            redact: self.redact,
+            capture_values: false,
+            decide: Some(Arc::new(Decider(self.actions.clone()))),
+        };
+        self.scanner = Some(self.engine.stream(opts));
+    }
+
+    /// Runs `self.decoded` through the scanner, appending scanner output to `self.scan_out`.
+    /// Afterwards `self.decoded` holds the decoded bytes that were scanned by this call (the
+    /// sniffing prefix included, once it is released), which observe-only mode forwards.
+    fn scan(&mut self, finishing: bool) {
+        let mut decoded = std::mem::take(&mut self.decoded);
+        if self.scanner.is_none() {
+            // Still sniffing: collect the prefix, and scan it all once the format is known.
+            self.prefix.extend_from_slice(&decoded);
+            decoded.clear();
+            if self.prefix.len() < SNIFF_LEN && !finishing {
+                self.decoded = decoded;
+                return;
+            }
+            self.start_scanner();
+            decoded = std::mem::take(&mut self.prefix);
+        }
+        let mut out = std::mem::take(&mut self.scan_out);
+        let mut findings = std::mem::take(&mut self.findings);
+        if let Some(s) = self.scanner.as_mut() {
+            s.push(&decoded, &mut out, &mut findings);
+            if finishing {
+                s.finish(&mut out, &mut findings);
+            }
+        }
+        self.scan_out = out;
+        self.decoded = decoded;
+        for f in findings.drain(..) {
+            let action = self.actions.for_finding(&f);
+            self.summary.add(&f, action);
+        }
+        self.findings = findings;
+    }
+
+    /// Feeds one raw frame; appends the bytes to forward to `out`. `flush` asks the encoder to
+    /// emit everything it can now (streaming), at a small cost in compression ratio.
+    ///
+    /// # Errors
+    /// Decoding failures (bomb, corrupt data).
+    pub fn push(&mut self, raw: &[u8], out: &mut Vec<u8>, flush: bool) -> Result<(), FilterError> {
+        self.decode(raw, false)?;
+        self.scan(false);
+        self.emit(out, flush, false)
+    }
+
+    /// Ends the body; appends the remaining bytes to `out`.
+    ///
+    /// # Errors
+    /// Truncated or corrupt encoded data; a cap passed while flushing.
+    pub fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), FilterError> {
+        self.decode(&[], true)?;
+        self.scan(true);
+        self.emit(out, false, true)
+    }
+
+    /// Scans a raw frame without producing output (observe-only mode: the caller forwards the
+    /// raw frame itself).
+    ///
+    /// # Errors
+    /// Decoding failures.
+    pub fn observe(&mut self, raw: &[u8]) -> Result<(), FilterError> {
+        self.decode(raw, false)?;
+        self.scan(false);
+        self.scan_out.clear();
+        Ok(())
+    }
+
+    /// Ends an observed body.
+    ///
+    /// # Errors
+    /// Decoding failures.
+    pub fn observe_finish(&mut self) -> Result<(), FilterError> {
+        self.decode(&[], true)?;
+        self.scan(true);
+        self.scan_out.clear();
+        Ok(())
+    }
+
+    fn emit(&mut self, out: &mut Vec<u8>, flush: bool, finish: bool) -> Result<(), FilterError> {
+        let produced = if self.redact {
+            std::mem::take(&mut self.scan_out)
+        } else {
+            // Without redaction the scanner leaves its output alone: forward what it scanned.
+            self.scan_out.clear();
+            std::mem::take(&mut self.decoded)
+        };
+        if self.encoders.is_empty() {
+            if out.is_empty() {
+                *out = produced;
+            } else {
+                out.extend_from_slice(&produced);
+            }
+            return Ok(());
+        }
+        let mut cur = produced;
+        for e in &mut self.encoders {
+            let mut next = Vec::new();
+            e.push(&cur, &mut next)?;
+            if finish {
+                e.finish(&mut next)?;
+            } else if flush && !cur.is_empty() {
+                e.flush(&mut next)?;
+            }
+            cur = next;
+        }
+        out.extend_from_slice(&cur);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ActionsConfig;
+
+    fn filter(actions: &str, codings: &[Encoding]) -> BodyFilter {
+        let engine = Arc::new(Engine::builtin().unwrap());
+        let cfg: ActionsConfig = serde_yaml_ng::from_str(actions).unwrap();
+        let a = Arc::new(Actions::resolve(&engine, &cfg, None));
+        BodyFilter::new(engine, a, Some("application/json"), codings, DecodeLimits::default()).unwrap()
+    }
+
+    const BODY: &[u8] = br#"{"xm":"x","sfzh":"11010519491231002X","n":1}"#;
+
+    #[test]
+    fn redacts_identity_across_byte_chunks() {
+        let mut f = filter("default: redact", &[]);
+        let mut out = Vec::new();
+        for b in BODY.chunks(1) {
+            f.push(b, &mut out, true).unwrap();
+        }
+        f.finish(&mut out).unwrap();
+        assert_eq!(out.len(), BODY.len());
+        assert!(!out.windows(18).any(|w| w == b"11010519491231002X"));
+        assert!(f.summary().changed);
+    }
+
+    #[test]
+    fn report_only_forwards_input_exactly() {
+        let mut f = filter("default: report", &[]);
+        let mut out = Vec::new();
+        for b in BODY.chunks(7) {
+            f.push(b, &mut out, true).unwrap();
+        }
+        f.finish(&mut out).unwrap();
+        assert_eq!(out, BODY);
+        assert!(f.summary().total() >= 1);
+        assert!(!f.summary().changed);
+    }
+
+    #[test]
+    fn gzip_round_trip_redacts() {
+        let mut f = filter("default: redact", &[Encoding::Gzip]);
+        let packed = crate::codec::encode_all(Encoding::Gzip, BODY).unwrap();
+        let mut out = Vec::new();
+        for c in packed.chunks(5) {
+            f.push(c, &mut out, true).unwrap();
+        }
+        f.finish(&mut out).unwrap();
+        let plain = crate::codec::decode_all(Encoding::Gzip, &out, &DecodeLimits::default()).unwrap();
+        assert_eq!(plain.len(), BODY.len());
+        assert!(!plain.windows(18).any(|w| w == b"11010519491231002X"));
+    }
+
+    #[test]
+    fn block_is_flagged() {
+        let mut f = filter("default: block", &[]);
+        let mut out = Vec::new();
+        f.push(BODY, &mut out, false).unwrap();
+        f.finish(&mut out).unwrap();
+        assert!(f.must_block());
+    }
+}

@@ -1,0 +1,233 @@
+//! Interfaces: the named units the proxy reasons about. A request is matched by method and
+//! path template (`/api/v1/persons/{id}`) to an interface; anything unmatched goes to the
+//! default interface. Logs, limits, metrics and audit records carry the interface *name*, never
+//! the raw path, so their cardinality is bounded by the config, not by callers.
+//!
+//! Templates are literal segments, `{name}` (exactly one non-empty segment) and a final
+//! `{*name}` (the rest, possibly empty). The first matching interface in file order wins, so
+//! specific templates go before general ones, as in nginx `location` lists.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::Method;
+
+use crate::config::{Config, FailMode, MethodSpec};
+use crate::policy::Actions;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Seg {
+    Lit(String),
+    One,
+    Rest,
+}
+
+/// A parsed path template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathTemplate {
+    segs: Vec<Seg>,
+}
+
+impl PathTemplate {
+    /// Parses a template.
+    ///
+    /// # Errors
+    /// A message when it does not start with `/`, has an unclosed brace, or `{*rest}` is not last.
+    pub fn parse(t: &str) -> Result<Self, String> {
+        let Some(body) = t.strip_prefix('/') else {
+            return Err(format!("path template `{t}` must start with `/`"));
+        };
+        let parts: Vec<&str> = if body.is_empty() { Vec::new() } else { body.split('/').collect() };
+        let mut segs = Vec::new();
+        for (i, p) in parts.iter().enumerate() {
+            if let Some(inner) = p.strip_prefix('{') {
+                let Some(name) = inner.strip_suffix('}') else {
+                    return Err(format!("unclosed `{{` in `{t}`"));
+                };
+                if let Some(rest) = name.strip_prefix('*') {
+                    if i + 1 != parts.len() {
+                        return Err(format!("`{{*{rest}}}` must be the last segment of `{t}`"));
+                    }
+                    segs.push(Seg::Rest);
+                } else {
+                    if name.is_empty() || name.contains(['{', '}']) {
+                        return Err(format!("bad parameter `{p}` in `{t}`"));
+                    }
+                    segs.push(Seg::One);
+                }
+            } else if p.contains(['{', '}']) {
+                return Err(format!("a segment is either literal or one `{{param}}`: `{p}` in `{t}`"));
+            } else {
+                segs.push(Seg::Lit((*p).to_string()));
+            }
+        }
+        Ok(PathTemplate { segs })
+    }
+
+    /// Whether `path` (no query) matches.
+    pub fn matches(&self, path: &str) -> bool {
+        let body = path.strip_prefix('/').unwrap_or(path);
+        let mut parts = if body.is_empty() { Vec::new() } else { body.split('/').collect::<Vec<_>>() };
+        // A trailing slash is the same resource for matching purposes (`/a/` ~ `/a`).
+        if parts.last() == Some(&"") {
+            parts.pop();
+        }
+        let mut i = 0;
+        for seg in &self.segs {
+            match seg {
+                Seg::Rest => return true,
+                Seg::One => {
+                    if parts.get(i).is_none_or(|p| p.is_empty()) {
+                        return false;
+                    }
+                }
+                Seg::Lit(l) => {
+                    if parts.get(i) != Some(&l.as_str()) {
+                        return false;
+                    }
+                }
+            }
+            i += 1;
+        }
+        i == parts.len()
+    }
+}
+
+/// Everything the pipeline needs to know about one interface, resolved from the config.
+#[derive(Debug)]
+pub struct Interface {
+    pub name: Arc<str>,
+    pub inspect_requests: bool,
+    pub inspect_responses: bool,
+    pub actions: Arc<Actions>,
+    pub hold_cap: u64,
+    pub on_hold_overflow: FailMode,
+    pub block_status: u16,
+    pub websocket: bool,
+    pub max_request_body: u64,
+    pub skip_content_types: Vec<String>,
+    pub idle_timeout: Duration,
+}
+
+impl Interface {
+    /// Whether a body of this content type is skipped (not inspected).
+    pub fn skips(&self, content_type: Option<&str>) -> bool {
+        let Some(ct) = content_type else { return false };
+        let ct = ct.trim().to_ascii_lowercase();
+        self.skip_content_types.iter().any(|p| ct.starts_with(p.as_str()))
+    }
+}
+
+struct Route {
+    methods: Option<Vec<Method>>,
+    template: PathTemplate,
+    iface: Arc<Interface>,
+}
+
+/// Maps requests to interfaces.
+pub struct Router {
+    routes: Vec<Route>,
+    default: Arc<Interface>,
+}
+
+impl Router {
+    /// Builds the router; `actions_for` resolves an interface's action override.
+    ///
+    /// # Errors
+    /// A bad template or method (already reported by config validation).
+    pub fn build(cfg: &Config, global: &Arc<Actions>, engine: &sluice_rules::Engine) -> Result<Router, String> {
+        let d = &cfg.default_interface;
+        let default = Arc::new(Interface {
+            name: Arc::from(d.name.as_str()),
+            inspect_requests: d.inspect_requests,
+            inspect_responses: d.inspect_responses,
+            actions: global.clone(),
+            hold_cap: d.hold_cap,
+            on_hold_overflow: d.on_hold_overflow,
+            block_status: d.block_status,
+            websocket: d.websocket,
+            max_request_body: cfg.limits.max_request_body,
+            skip_content_types: d.skip_content_types.iter().map(|s| s.to_ascii_lowercase()).collect(),
+            idle_timeout: cfg.timeouts.idle,
+        });
+        let mut routes = Vec::new();
+        for i in &cfg.interfaces {
+            let template = PathTemplate::parse(&i.path)?;
+            let methods = match &i.method {
+                None => None,
+                Some(MethodSpec::One(s)) if s.eq_ignore_ascii_case("any") => None,
+                Some(MethodSpec::One(s)) => Some(vec![parse_method(s)?]),
+                Some(MethodSpec::Many(v)) => {
+                    if v.iter().any(|s| s.eq_ignore_ascii_case("any")) {
+                        None
+                    } else {
+                        Some(v.iter().map(|s| parse_method(s)).collect::<Result<_, _>>()?)
+                    }
+                }
+            };
+            let actions = match &i.actions {
+                Some(a) => Arc::new(Actions::resolve(engine, &cfg.actions, Some(a))),
+                None => global.clone(),
+            };
+            routes.push(Route {
+                methods,
+                template,
+                iface: Arc::new(Interface {
+                    name: Arc::from(i.name.as_str()),
+                    inspect_requests: i.inspect_requests.unwrap_or(d.inspect_requests),
+                    inspect_responses: i.inspect_responses.unwrap_or(d.inspect_responses),
+                    actions,
+                    hold_cap: i.hold_cap.unwrap_or(d.hold_cap),
+                    on_hold_overflow: i.on_hold_overflow.unwrap_or(d.on_hold_overflow),
+                    block_status: i.block_status.unwrap_or(d.block_status),
+                    websocket: i.websocket.unwrap_or(d.websocket),
+                    max_request_body: i.max_request_body.unwrap_or(cfg.limits.max_request_body),
+                    skip_content_types: default.skip_content_types.clone(),
+                    idle_timeout: cfg.timeouts.idle,
+                }),
+            });
+        }
+        Ok(Router { routes, default })
+    }
+
+    /// The interface for a request.
+    pub fn route(&self, method: &Method, path: &str) -> &Arc<Interface> {
+        for r in &self.routes {
+            if r.methods.as_ref().is_none_or(|m| m.contains(method)) && r.template.matches(path) {
+                return &r.iface;
+            }
+        }
+        &self.default
+    }
+
+    /// All interfaces, default last.
+    pub fn interfaces(&self) -> impl Iterator<Item = &Arc<Interface>> {
+        self.routes.iter().map(|r| &r.iface).chain(std::iter::once(&self.default))
+    }
+}
+
+fn parse_method(s: &str) -> Result<Method, String> {
+    Method::from_bytes(s.to_ascii_uppercase().as_bytes()).map_err(|_| format!("`{s}` is not an HTTP method"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates() {
+        let t = PathTemplate::parse("/api/v1/persons/{id}").unwrap();
+        assert!(t.matches("/api/v1/persons/42"));
+        assert!(t.matches("/api/v1/persons/42/"));
+        assert!(!t.matches("/api/v1/persons/"));
+        assert!(!t.matches("/api/v1/persons/42/photo"));
+        assert!(!t.matches("/api/v1/person/42"));
+        let r = PathTemplate::parse("/export/{*rest}").unwrap();
+        assert!(r.matches("/export/a/b/c"));
+        assert!(r.matches("/export"));
+        assert!(PathTemplate::parse("/").unwrap().matches("/"));
+        assert!(PathTemplate::parse("no-slash").is_err());
+        assert!(PathTemplate::parse("/a/{*x}/b").is_err());
+        assert!(PathTemplate::parse("/a/x{y}").is_err());
+    }
+}

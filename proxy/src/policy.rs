@@ -1,0 +1,122 @@
+//! Per-class actions: the bridge between configuration and the engine.
+//!
+//! The config says, per class or per grade, whether a finding is allowed, reported, redacted or
+//! blocks the whole message. This module resolves that once per interface into a table keyed by
+//! rule id, and hands the engine a [`Decide`] implementation that answers "redact or report"
+//! for each rule. Blocking is not the engine's business: the body pipeline looks at the
+//! findings and decides to refuse the message. The consumer- and grade-aware policy layer that
+//! comes later replaces [`Actions`], not the pipeline.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use sluice_rules::{Decide, Disposition, Engine, Finding, GradeScheme, RuleInfo};
+
+use crate::config::{Action, ActionsConfig, RulesConfig};
+
+/// The action for every rule of the engine, for one interface.
+#[derive(Debug, Default)]
+pub struct Actions {
+    by_rule: HashMap<Arc<str>, Action>,
+    /// The fallback for a rule the table does not know (a reloaded engine with new rules).
+    default: Action,
+    any_block: bool,
+    any_redact: bool,
+    any_inspect: bool,
+}
+
+impl Default for Action {
+    fn default() -> Self {
+        Action::Redact
+    }
+}
+
+impl Actions {
+    /// Resolves the actions of every rule: interface class → interface grade → global class →
+    /// global grade → interface default → global default → redact.
+    pub fn resolve(engine: &Engine, global: &ActionsConfig, iface: Option<&ActionsConfig>) -> Actions {
+        let default = iface.and_then(|a| a.default).or(global.default).unwrap_or(Action::Redact);
+        let mut by_rule = HashMap::new();
+        for rule in engine.rules() {
+            let pick = |a: &ActionsConfig| {
+                a.classes.get(&*rule.class).copied().or_else(|| a.grades.get(&*rule.grade.name).copied())
+            };
+            let action = iface.and_then(pick).or_else(|| pick(global)).unwrap_or(default);
+            by_rule.insert(rule.id.clone(), action);
+        }
+        let any = |x: Action| by_rule.values().any(|a| *a == x) || default == x;
+        Actions {
+            any_block: any(Action::Block),
+            any_redact: any(Action::Redact),
+            any_inspect: by_rule.values().any(|a| *a != Action::Allow) || default != Action::Allow,
+            by_rule,
+            default,
+        }
+    }
+
+    /// The action for a rule.
+    pub fn for_rule(&self, rule_id: &str) -> Action {
+        self.by_rule.get(rule_id).copied().unwrap_or(self.default)
+    }
+
+    /// Whether some rule blocks (so messages must be held until the scan is done).
+    pub fn any_block(&self) -> bool {
+        self.any_block
+    }
+
+    /// Whether some rule redacts (so the scanner must produce output).
+    pub fn any_redact(&self) -> bool {
+        self.any_redact
+    }
+
+    /// Whether anything needs scanning at all (everything `allow` → skip the engine).
+    pub fn any_inspect(&self) -> bool {
+        self.any_inspect
+    }
+
+    /// The action a finding leads to.
+    pub fn for_finding(&self, f: &Finding) -> Action {
+        self.for_rule(&f.rule_id)
+    }
+}
+
+/// The engine-facing side of [`Actions`].
+pub struct Decider(pub Arc<Actions>);
+
+impl Decide for Decider {
+    fn decide(&self, rule: &RuleInfo) -> Disposition {
+        match self.0.for_rule(&rule.id) {
+            Action::Redact => Disposition::Redact(rule.default_transform.clone()),
+            Action::Allow | Action::Report | Action::Block => Disposition::Report,
+        }
+    }
+}
+
+/// Builds the engine the config asks for.
+///
+/// # Errors
+/// The engine's rule-pack diagnostics, or a bad grade list.
+pub fn build_engine(cfg: &RulesConfig) -> Result<Engine, String> {
+    if cfg.dir.is_none() && cfg.grades.is_none() && cfg.builtin {
+        return Engine::builtin().map_err(|e| e.to_string());
+    }
+    let mut b = Engine::builder();
+    if let Some(g) = &cfg.grades {
+        b = b.grades(GradeScheme::new(g.iter())?);
+    }
+    if cfg.builtin {
+        b = b.builtin();
+    }
+    if let Some(d) = &cfg.dir {
+        b = b.dir(d);
+    }
+    b.build().map_err(|e| e.to_string())
+}
+
+/// The grade names in force.
+pub fn grade_names(cfg: &RulesConfig) -> Vec<String> {
+    match &cfg.grades {
+        Some(g) => g.clone(),
+        None => GradeScheme::default().names().map(str::to_string).collect(),
+    }
+}
