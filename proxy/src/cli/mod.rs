@@ -1,0 +1,167 @@
+//! Command-line interface: the clap definitions and the rule author's commands
+//! (`rules check`, `rules list`, `scan`). Proxy commands (`run`, `config check`, `demo`)
+//! are thin calls into the proxy modules.
+
+mod scan;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use sluice_rules::Engine;
+
+pub use scan::ScanArgs;
+
+/// Sluice: a data-loss-prevention sidecar for government data-exchange APIs.
+#[derive(Debug, Parser)]
+#[command(name = "sluice", version, about, long_about = None, after_help = "\
+Examples:
+  sluice demo                                   start a sample exchange API behind the proxy
+  sluice rules check rules/packs                run every rule's examples
+  sluice scan --content-type application/json body.json
+  sluice scan --redact --content-encoding gzip body.json.gz > redacted.json.gz
+  sluice run --config proxy/examples/minimal.yaml")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check or list detection rules.
+    #[command(subcommand)]
+    Rules(RulesCmd),
+    /// Scan a body: print findings as JSON lines, or the redacted body with --redact.
+    Scan(ScanArgs),
+    /// Run the proxy.
+    Run(RunArgs),
+    /// Check a proxy configuration file.
+    #[command(subcommand)]
+    Config(ConfigCmd),
+    /// Start an embedded sample exchange API behind the proxy and show what Sluice does.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCmd {
+    /// Compile all rules together and run every example and negative example.
+    #[command(after_help = "\
+Examples:
+  sluice rules check                 the built-in packs
+  sluice rules check ./my-rules      every *.yaml pack in a directory (built-ins not included)
+  sluice rules check --with-builtin ./my-rules
+
+Exit status: 0 when every rule compiles and every example passes, 1 otherwise.")]
+    Check(RulesCheckArgs),
+    /// List the rules of a set (id, class, grade, pack).
+    List(RulesCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RulesCheckArgs {
+    /// Directory of rule packs; the built-in packs when omitted.
+    pub dir: Option<PathBuf>,
+    /// Also load the built-in packs when DIR is given.
+    #[arg(long)]
+    pub with_builtin: bool,
+    /// Grade scheme, highest first (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "core,important,general")]
+    pub grades: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Proxy configuration file (YAML).
+    #[arg(long, short)]
+    pub config: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Validate a configuration file (unknown keys, types, rule sets) and summarize it.
+    Check {
+        /// Configuration file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Run the showcase requests, print what happened and exit.
+    #[arg(long)]
+    pub once: bool,
+    /// Proxy listen address.
+    #[arg(long)]
+    pub listen: Option<std::net::SocketAddr>,
+}
+
+/// Builds the engine a rules or scan command works on.
+pub(crate) fn load_engine(dir: Option<&PathBuf>, with_builtin: bool, grades: &[String]) -> Result<Arc<Engine>> {
+    let scheme = sluice_rules::GradeScheme::new(grades).map_err(anyhow::Error::msg).context("--grades")?;
+    let mut b = Engine::builder().grades(scheme);
+    match dir {
+        None => b = b.builtin(),
+        Some(d) => {
+            if with_builtin {
+                b = b.builtin();
+            }
+            b = b.dir(d);
+        }
+    }
+    let engine = b.build().map_err(|e| anyhow::anyhow!("{e}"))?;
+    for w in engine.warnings() {
+        eprintln!("{w}");
+    }
+    Ok(Arc::new(engine))
+}
+
+pub fn rules(cmd: RulesCmd) -> Result<ExitCode> {
+    match cmd {
+        RulesCmd::Check(a) => {
+            let engine = match load_engine(a.dir.as_ref(), a.with_builtin, &a.grades) {
+                Ok(e) => e,
+                Err(e) => {
+                    eprintln!("{e:#}");
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            let rep = sluice_rules::check::run(&engine);
+            for f in &rep.failures {
+                eprintln!("FAIL {f}");
+            }
+            let status = if rep.ok() { "ok" } else { "FAILED" };
+            println!(
+                "{status}: {} rules, {} examples, {} negative examples, {} failures (rule set {})",
+                rep.rules,
+                rep.examples,
+                rep.negative_examples,
+                rep.failures.len(),
+                engine.content_hash()
+            );
+            Ok(if rep.ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        RulesCmd::List(a) => {
+            let engine = load_engine(a.dir.as_ref(), a.with_builtin, &a.grades)?;
+            for r in engine.rules() {
+                println!("{:<32} {:<20} {:<10} {} v{}", r.id, r.class, r.grade.name, r.pack, r.pack_version);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+pub use scan::scan;
+
+pub fn run(_args: RunArgs) -> Result<ExitCode> {
+    anyhow::bail!("`sluice run` is being wired to the proxy crate")
+}
+
+pub fn config(_cmd: ConfigCmd) -> Result<ExitCode> {
+    anyhow::bail!("`sluice config check` is being wired to the proxy crate")
+}
+
+pub fn demo(_args: DemoArgs) -> Result<ExitCode> {
+    anyhow::bail!("`sluice demo` is being wired to the proxy crate")
+}

@@ -1,0 +1,25 @@
+//! The `sluice` binary: argument parsing only. Every subcommand is a function of the
+//! `sluice_proxy` library, so tests drive the same code the binary runs.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use sluice_proxy::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Rules(cmd) => sluice_proxy::cli::rules(cmd),
+        Command::Scan(args) => sluice_proxy::cli::scan(args),
+        Command::Run(args) => sluice_proxy::cli::run(args),
+        Command::Config(cmd) => sluice_proxy::cli::config(cmd),
+        Command::Demo(args) => sluice_proxy::cli::demo(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! Field-context detectors: person names and addresses are free text, found by the field
+//! they sit in (`xm`, `姓名`, `dz`, `住址`…) or by a `label：value` pair in text, then checked
+//! against dictionaries (surnames, address markers) so an unrelated value under a similar key
+//! is not taken for one. `field: true` rules take a keyed value whole.
+
+use super::{Det, Detectors, Kind, SegCtx};
+use crate::dict;
+use crate::stream::Confidence;
+
+fn is_cjk(c: char) -> bool {
+    ('\u{4E00}'..='\u{9FFF}').contains(&c) || ('\u{3400}'..='\u{4DBF}').contains(&c)
+}
+
+/// Trimmed byte range of `t`.
+fn trim(t: &[u8], s: usize, e: usize) -> (usize, usize) {
+    let mut s = s;
+    let mut e = e;
+    while s < e && t[s].is_ascii_whitespace() {
+        s += 1;
+    }
+    while e > s && t[e - 1].is_ascii_whitespace() {
+        e -= 1;
+    }
+    (s, e)
+}
+
+/// A Chinese name (surname + given name, 2-4 characters, or a transliterated minority name
+/// with `·`), or a romanized name (`Zhang San`) under a name key.
+pub(crate) fn person_name(v: &str) -> Option<Confidence> {
+    let chars: Vec<char> = v.chars().collect();
+    let cjk = chars.iter().filter(|c| is_cjk(**c)).count();
+    if cjk == chars.len() && (2..=4).contains(&cjk) {
+        return dict::surname_len(v).filter(|&l| l < v.len()).map(|_| Confidence::Medium);
+    }
+    if chars.iter().all(|&c| is_cjk(c) || c == '·') && chars.contains(&'·') && (3..=20).contains(&chars.len()) {
+        return Some(Confidence::Low);
+    }
+    let words: Vec<&str> = v.split(' ').collect();
+    if (2..=3).contains(&words.len())
+        && v.len() <= 40
+        && words.iter().all(|w| {
+            let b = w.as_bytes();
+            !b.is_empty() && b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_lowercase)
+        })
+    {
+        return Some(Confidence::Low);
+    }
+    None
+}
+
+/// An address: enough CJK text with address markers (省, 市, 区, 路, 号…).
+pub(crate) fn address(v: &str) -> Option<Confidence> {
+    let cjk = v.chars().filter(|c| is_cjk(*c)).count();
+    let markers = v.chars().filter(|c| dict::is_address_marker(*c)).count();
+    if cjk >= 5 && markers >= 2 && v.chars().count() <= 200 {
+        Some(if markers >= 3 { Confidence::Medium } else { Confidence::Low })
+    } else {
+        None
+    }
+}
+
+fn judge(det: Option<Det>, v: &str) -> Option<Confidence> {
+    match det {
+        Some(Det::PersonName) => person_name(v),
+        Some(Det::Address) => address(v),
+        _ => (!v.trim().is_empty()).then_some(Confidence::Medium),
+    }
+}
+
+fn det_of(d: &Detectors, rule: u32) -> Option<Det> {
+    match d.rules[rule as usize].kind {
+        Kind::Detector(x) => Some(x),
+        _ => None,
+    }
+}
+
+pub(crate) fn detect(d: &Detectors, t: &[u8], ctx: &SegCtx<'_>, emit: &mut dyn FnMut(u32, usize, usize, Confidence)) {
+    // Whole values under a matching key.
+    if ctx.whole && !ctx.key_rules.is_empty() {
+        let (s, e) = trim(t, 0, t.len());
+        if let Ok(v) = std::str::from_utf8(&t[s..e]) {
+            for &r in ctx.key_rules {
+                if d.field_rules.contains(&r) {
+                    if let Some(conf) = judge(det_of(d, r), v) {
+                        emit(r, s, e, conf);
+                    }
+                }
+            }
+        }
+    }
+    // `label: value` pairs in text (normalization folded `：` to `:`).
+    if d.labels.is_empty() {
+        return;
+    }
+    for colon in memchr::memchr_iter(b':', t) {
+        let (_, le) = trim(t, 0, colon);
+        for (label, r) in &d.labels {
+            if le < label.len() || &t[le - label.len()..le] != label.as_slice() {
+                continue;
+            }
+            let det = det_of(d, *r);
+            let vs = trim(t, colon + 1, t.len()).0;
+            let Ok(rest) = std::str::from_utf8(&t[vs..t.len().min(vs + 600)]).or_else(|e| {
+                std::str::from_utf8(&t[vs..vs + e.valid_up_to()])
+            }) else {
+                continue;
+            };
+            let value: &str = match det {
+                Some(Det::PersonName) => {
+                    let n: usize = rest.chars().take_while(|&c| is_cjk(c) || c == '·').map(char::len_utf8).sum();
+                    &rest[..n]
+                }
+                _ => {
+                    let n: usize = rest
+                        .chars()
+                        .take_while(|&c| !matches!(c, ',' | ';' | '\n' | '\r' | '\t' | '。' | '、' | '|' | '"'))
+                        .map(char::len_utf8)
+                        .sum();
+                    rest[..n].trim_end()
+                }
+            };
+            if value.is_empty() {
+                continue;
+            }
+            if let Some(conf) = judge(det, value) {
+                emit(*r, vs, vs + value.len(), conf.max(Confidence::Medium));
+            }
+        }
+    }
+}

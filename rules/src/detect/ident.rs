@@ -1,0 +1,455 @@
+//! Structured identifier scanner: finds digit runs, joins groups split by single separators
+//! (`110101 19900307 1234`, `138-0013-8000`, `6222 0212 3456 7890 123`), and classifies each
+//! candidate by length, shape and validator. `@` and `:` start e-mail and IPv6 candidates.
+//! Everything is a left-to-right pass with bounded lookahead (a chain is at most eight groups
+//! and 23 digits), so cost is linear in the text and a window edge never changes a decision
+//! more than the margin away.
+
+use crate::stream::Confidence;
+use crate::validate as v;
+
+/// Built-in structured detectors (the names rule files use in `match.detector`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Det {
+    ResidentId18,
+    ResidentId15,
+    Uscc,
+    BankCard,
+    Mobile,
+    Landline,
+    Passport,
+    HkMacauPermit,
+    LicencePlate,
+    Email,
+    Ipv4,
+    Ipv6,
+    PersonName,
+    Address,
+}
+
+impl Det {
+    pub(crate) const ALL: [(&'static str, Det); 14] = [
+        ("resident_id_18", Det::ResidentId18),
+        ("resident_id_15", Det::ResidentId15),
+        ("uscc", Det::Uscc),
+        ("bank_card", Det::BankCard),
+        ("mobile", Det::Mobile),
+        ("landline", Det::Landline),
+        ("passport", Det::Passport),
+        ("hk_macau_permit", Det::HkMacauPermit),
+        ("licence_plate", Det::LicencePlate),
+        ("email", Det::Email),
+        ("ipv4", Det::Ipv4),
+        ("ipv6", Det::Ipv6),
+        ("person_name", Det::PersonName),
+        ("address", Det::Address),
+    ];
+
+    pub(crate) fn from_name(n: &str) -> Option<Det> {
+        Det::ALL.iter().find(|(name, _)| *name == n).map(|(_, d)| *d)
+    }
+
+    /// Field detectors judge whole values under a key (or after a label), not text runs.
+    pub(crate) fn is_field(self) -> bool {
+        matches!(self, Det::PersonName | Det::Address)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Found {
+    pub det: Det,
+    pub start: usize,
+    pub end: usize,
+    pub conf: Confidence,
+}
+
+#[inline]
+fn is_alnum(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+}
+
+#[inline]
+fn is_sep(b: u8) -> bool {
+    b == b' ' || b == b'-'
+}
+
+/// Position of the next ASCII digit at or after `from`. Checks 32 bytes at a time with a
+/// branch-free OR-reduction the compiler vectorizes; most text windows have few digits.
+#[inline]
+pub(crate) fn next_digit(hay: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while i + 32 <= hay.len() {
+        let block = &hay[i..i + 32];
+        let mut any = 0u8;
+        for &b in block {
+            any |= u8::from(b.wrapping_sub(b'0') < 10);
+        }
+        if any != 0 {
+            return block.iter().position(|b| b.is_ascii_digit()).map(|p| i + p);
+        }
+        i += 32;
+    }
+    hay[i.min(hay.len())..].iter().position(|b| b.is_ascii_digit()).map(|p| i + p)
+}
+
+/// Scans `t` and appends candidates of the enabled detectors.
+pub(crate) fn scan(t: &[u8], enabled: &dyn Fn(Det) -> bool, out: &mut Vec<Found>) {
+    let len = t.len();
+    let mut i = 0;
+    let mut groups: Vec<(usize, usize)> = Vec::with_capacity(8);
+    while let Some(d) = next_digit(t, i) {
+        let mut s = d;
+        while s > i && is_alnum(t[s - 1]) {
+            s -= 1;
+        }
+        let mut e = d;
+        while e < len && is_alnum(t[e]) {
+            e += 1;
+        }
+        // Dotted quads are their own shape.
+        if enabled(Det::Ipv4) && e < len && t[e] == b'.' {
+            if let Some(end) = ipv4_at(t, s) {
+                out.push(Found { det: Det::Ipv4, start: s, end, conf: Confidence::Medium });
+                i = end;
+                continue;
+            }
+        }
+        groups.clear();
+        groups.push((s, e));
+        let mut j = e;
+        while groups.len() < 8 {
+            // One or two separator characters, then a digit.
+            let mut k = j;
+            while k < len && k < j + 2 && is_sep(t[k]) {
+                k += 1;
+            }
+            if k == j || k >= len || !t[k].is_ascii_digit() {
+                break;
+            }
+            let gs = k;
+            let mut ge = k;
+            while ge < len && is_alnum(t[ge]) {
+                ge += 1;
+            }
+            groups.push((gs, ge));
+            j = ge;
+        }
+        let consumed = eval_chain(t, &groups, enabled, out);
+        i = groups[consumed.max(1) - 1].1;
+        if i <= d {
+            i = d + 1;
+        }
+    }
+    if enabled(Det::Email) {
+        email(t, out);
+    }
+    if enabled(Det::Ipv6) {
+        ipv6(t, out);
+    }
+}
+
+/// Evaluates a chain of groups; returns how many groups were looked at (all of them: every
+/// group is either part of a joined candidate or judged alone).
+fn eval_chain(t: &[u8], g: &[(usize, usize)], enabled: &dyn Fn(Det) -> bool, out: &mut Vec<Found>) -> usize {
+    let mut k = 0;
+    while k < g.len() {
+        if single(t, g[k].0, g[k].1, enabled, out) {
+            k += 1;
+            continue;
+        }
+        // Longest valid join of groups k..=m (all digits, an ID may end in X).
+        let mut joined = false;
+        let mut digits: Vec<u8> = Vec::with_capacity(24);
+        let mut best: Option<(usize, Det, Confidence)> = None;
+        for m in k..g.len() {
+            let part = &t[g[m].0..g[m].1];
+            let last_x = part.last().is_some_and(|&b| b == b'X' || b == b'x');
+            let body = if last_x { &part[..part.len() - 1] } else { part };
+            if !body.iter().all(u8::is_ascii_digit) {
+                break;
+            }
+            digits.extend_from_slice(part);
+            if digits.len() > 23 {
+                break;
+            }
+            if m > k {
+                if let Some((det, conf)) = classify_joined(&digits, m - k + 1, &t[g[k].0..g[k].1], enabled) {
+                    best = Some((m, det, conf));
+                }
+            }
+            if last_x {
+                break;
+            }
+        }
+        if let Some((m, det, conf)) = best {
+            let start = if det == Det::Mobile { mobile_start(t, g[k].0, g[m].1) } else { g[k].0 };
+            out.push(Found { det, start, end: g[m].1, conf });
+            k = m + 1;
+            joined = true;
+        }
+        if !joined {
+            k += 1;
+        }
+    }
+    g.len()
+}
+
+/// Where the 11 mobile digits start inside a joined `+86 138 0013 8000` span.
+fn mobile_start(t: &[u8], s: usize, e: usize) -> usize {
+    let mut count = 0;
+    let mut p = e;
+    while p > s {
+        p -= 1;
+        if t[p].is_ascii_digit() {
+            count += 1;
+            if count == 11 {
+                return p;
+            }
+        }
+    }
+    s
+}
+
+fn classify_joined(d: &[u8], parts: usize, first: &[u8], enabled: &dyn Fn(Det) -> bool) -> Option<(Det, Confidence)> {
+    let n = d.len();
+    if n == 18 && enabled(Det::ResidentId18) && v::gb11643(d) {
+        return Some((Det::ResidentId18, Confidence::High));
+    }
+    if !d.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    if (16..=19).contains(&n) && enabled(Det::BankCard) && v::bank_card(d) {
+        return Some((Det::BankCard, Confidence::High));
+    }
+    if enabled(Det::Mobile) {
+        let m = match n {
+            11 => Some(d),
+            13 if d.starts_with(b"86") => Some(&d[2..]),
+            15 if d.starts_with(b"0086") => Some(&d[4..]),
+            _ => None,
+        };
+        if m.is_some_and(v::mobile_cn) {
+            return Some((Det::Mobile, Confidence::Medium));
+        }
+    }
+    if enabled(Det::Landline) && parts == 2 && (10..=12).contains(&n) {
+        // `010-12345678`: the first group must be exactly the area code.
+        if v::landline_area_code(d) == Some(first.len()) && (7..=8).contains(&(n - first.len())) {
+            return Some((Det::Landline, Confidence::Medium));
+        }
+    }
+    None
+}
+
+/// Judges one alphanumeric run alone. Returns whether it produced a candidate.
+fn single(t: &[u8], s: usize, e: usize, enabled: &dyn Fn(Det) -> bool, out: &mut Vec<Found>) -> bool {
+    let g = &t[s..e];
+    let n = g.len();
+    let push = |out: &mut Vec<Found>, det, start, end, conf| {
+        out.push(Found { det, start, end, conf });
+        true
+    };
+    let all_digits = g.iter().all(u8::is_ascii_digit);
+    if n == 18 {
+        let id_shape = g[..17].iter().all(u8::is_ascii_digit) && matches!(g[17], b'0'..=b'9' | b'X' | b'x');
+        if id_shape && enabled(Det::ResidentId18) && v::gb11643(g) {
+            return push(out, Det::ResidentId18, s, e, Confidence::High);
+        }
+        if enabled(Det::Uscc) && g.iter().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()) && v::gb32100(g) {
+            // An all-digit code must also carry a valid organization code, or snowflake ids
+            // would pass one time in thirty-one.
+            if !all_digits {
+                return push(out, Det::Uscc, s, e, Confidence::High);
+            }
+            if v::org_code_check(&g[8..17]) {
+                return push(out, Det::Uscc, s, e, Confidence::Medium);
+            }
+        }
+    }
+    if all_digits {
+        if n == 15 && enabled(Det::ResidentId15) && v::resident_id_15(g) {
+            return push(out, Det::ResidentId15, s, e, Confidence::Low);
+        }
+        if (16..=19).contains(&n) && enabled(Det::BankCard) && v::bank_card(g) {
+            return push(out, Det::BankCard, s, e, Confidence::High);
+        }
+        if enabled(Det::Mobile) {
+            if n == 11 && v::mobile_cn(g) {
+                return push(out, Det::Mobile, s, e, Confidence::Medium);
+            }
+            if n == 13 && g.starts_with(b"86") && v::mobile_cn(&g[2..]) {
+                return push(out, Det::Mobile, s + 2, e, Confidence::Medium);
+            }
+            if n == 15 && g.starts_with(b"0086") && v::mobile_cn(&g[4..]) {
+                return push(out, Det::Mobile, s + 4, e, Confidence::Medium);
+            }
+        }
+        if enabled(Det::Landline) && g[0] == b'0' && (10..=12).contains(&n) {
+            if let Some(a) = v::landline_area_code(g) {
+                if (7..=8).contains(&(n - a)) {
+                    return push(out, Det::Landline, s, e, Confidence::Low);
+                }
+            }
+        }
+        if enabled(Det::LicencePlate) && (5..=6).contains(&n) {
+            if let Some(ps) = plate_split(t, s) {
+                return push(out, Det::LicencePlate, ps, e, Confidence::Medium);
+            }
+        }
+        return false;
+    }
+    let up = |b: &u8| b.is_ascii_uppercase();
+    let dig = |x: &[u8]| x.iter().all(u8::is_ascii_digit);
+    if enabled(Det::Passport) && n == 9 {
+        let ok = (matches!(g[0], b'E' | b'G') && dig(&g[1..]))
+            || (g[0] == b'E' && up(&g[1]) && !matches!(g[1], b'I' | b'O') && dig(&g[2..]))
+            || (matches!(g[0], b'P' | b'S' | b'D') && g[1] == b'E' && dig(&g[2..]));
+        if ok {
+            return push(out, Det::Passport, s, e, Confidence::Low);
+        }
+    }
+    if enabled(Det::HkMacauPermit) && (n == 9 || n == 11) && matches!(g[0], b'H' | b'M') && dig(&g[1..]) {
+        return push(out, Det::HkMacauPermit, s, e, Confidence::Low);
+    }
+    if enabled(Det::LicencePlate) && (n == 6 || n == 7) && up(&g[0]) && plate_chars(&g[1..]) && province_before(t, s) {
+        return push(out, Det::LicencePlate, s - 3, e, Confidence::Medium);
+    }
+    // Letters glued to a number (`ID110101199003071234`, `tel13800138000`): judge the
+    // digits on their own.
+    let lead = g.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    if lead > 0 && lead < n && n - lead >= 11 {
+        let core = &g[lead..];
+        let body = if core.last().is_some_and(|&b| b == b'X' || b == b'x') { &core[..core.len() - 1] } else { core };
+        if body.iter().all(u8::is_ascii_digit) {
+            return single(t, s + lead, e, enabled, out);
+        }
+    }
+    false
+}
+
+fn plate_chars(x: &[u8]) -> bool {
+    x.iter().all(|b| b.is_ascii_digit() || (b.is_ascii_uppercase() && *b != b'I' && *b != b'O'))
+        && x.iter().filter(|b| b.is_ascii_digit()).count() >= 3
+}
+
+/// A province abbreviation (3 UTF-8 bytes) ends at `s`.
+fn province_before(t: &[u8], s: usize) -> bool {
+    s >= 3
+        && std::str::from_utf8(&t[s - 3..s])
+            .ok()
+            .and_then(|c| c.chars().next())
+            .is_some_and(crate::dict::is_plate_province)
+}
+
+/// `京A·12345` / `京A 12345`: the digits at `s` follow a separator, a letter and a province.
+fn plate_split(t: &[u8], s: usize) -> Option<usize> {
+    let sep = if s >= 2 && &t[s - 2..s] == "·".as_bytes() {
+        2
+    } else if s >= 1 && matches!(t[s - 1], b' ' | b'.' | b'-') {
+        1
+    } else {
+        return None;
+    };
+    let l = s.checked_sub(sep + 1)?;
+    if !t[l].is_ascii_uppercase() || (l > 0 && is_alnum(t[l - 1]) && !province_before(t, l)) {
+        return None;
+    }
+    province_before(t, l).then_some(l - 3)
+}
+
+/// A dotted quad starting at `s`; returns its end.
+fn ipv4_at(t: &[u8], s: usize) -> Option<usize> {
+    if s > 0 && (t[s - 1] == b'.' || t[s - 1].is_ascii_digit()) {
+        return None;
+    }
+    let mut p = s;
+    for part in 0..4 {
+        let q = p;
+        while p < t.len() && p - q < 3 && t[p].is_ascii_digit() {
+            p += 1;
+        }
+        if p == q {
+            return None;
+        }
+        if part < 3 {
+            if p >= t.len() || t[p] != b'.' {
+                return None;
+            }
+            p += 1;
+        }
+    }
+    // Not part of a longer dotted or alphanumeric run (versions like 1.2.3.4.5, hosts).
+    if p < t.len() && (is_alnum(t[p]) || (t[p] == b'.' && t.get(p + 1).is_some_and(u8::is_ascii_digit))) {
+        return None;
+    }
+    v::ipv4(&t[s..p]).then_some(p)
+}
+
+fn email(t: &[u8], out: &mut Vec<Found>) {
+    let local_ok = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-');
+    let mut last_end = 0;
+    for at in memchr::memchr_iter(b'@', t) {
+        if at < last_end {
+            continue;
+        }
+        let mut s = at;
+        while s > last_end && at - s < 64 && local_ok(t[s - 1]) {
+            s -= 1;
+        }
+        while s < at && t[s] == b'.' {
+            s += 1;
+        }
+        if s == at {
+            continue;
+        }
+        let mut e = at + 1;
+        while e < t.len() && e - at < 254 && (t[e].is_ascii_alphanumeric() || t[e] == b'-' || t[e] == b'.') {
+            e += 1;
+        }
+        while e > at + 1 && (t[e - 1] == b'.' || t[e - 1] == b'-') {
+            e -= 1;
+        }
+        let domain = &t[at + 1..e];
+        let Some(dot) = domain.iter().rposition(|&b| b == b'.') else { continue };
+        let tld = &domain[dot + 1..];
+        if dot == 0 || tld.len() < 2 || !tld.iter().all(u8::is_ascii_alphabetic) || domain.windows(2).any(|w| w == b"..") {
+            continue;
+        }
+        out.push(Found { det: Det::Email, start: s, end: e, conf: Confidence::Medium });
+        last_end = e;
+    }
+}
+
+fn ipv6(t: &[u8], out: &mut Vec<Found>) {
+    let ok = |b: u8| b.is_ascii_hexdigit() || b == b':' || b == b'.';
+    let mut last_end = 0;
+    for c in memchr::memchr_iter(b':', t) {
+        if c < last_end {
+            continue;
+        }
+        let mut s = c;
+        while s > last_end && c - s < 45 && ok(t[s - 1]) {
+            s -= 1;
+        }
+        let mut e = c + 1;
+        while e < t.len() && e - s < 45 && ok(t[e]) {
+            e += 1;
+        }
+        while e > c + 1 && t[e - 1] == b'.' {
+            e -= 1;
+        }
+        let span = &t[s..e];
+        if span.iter().filter(|&&b| b == b':').count() < 2 || span.len() < 3 {
+            continue;
+        }
+        if (s > 0 && is_alnum(t[s - 1])) || (e < t.len() && is_alnum(t[e])) {
+            continue;
+        }
+        let parsed = std::str::from_utf8(span).ok().and_then(|x| x.parse::<std::net::Ipv6Addr>().ok());
+        if parsed.is_some() && span.iter().any(u8::is_ascii_hexdigit) {
+            out.push(Found { det: Det::Ipv6, start: s, end: e, conf: Confidence::Medium });
+            last_end = e;
+        }
+    }
+}

@@ -1,0 +1,352 @@
+//! Detection over one window of normalized text. Two stages, as in every fast multi-pattern
+//! scanner: a cheap pass finds candidates (digit runs and their separated groups, `@`, `:`,
+//! one Aho-Corasick pass for keywords and regex anchors, field names looked up once per
+//! segment), then only the candidates are confirmed (validators, anchored regexes, context).
+//! The identifiers in our domain are mostly digit runs of known lengths with check
+//! characters, so the first stage skips almost every byte with a vectorizable digit search
+//! instead of running a general regex engine over the body.
+
+mod field;
+mod ident;
+
+use aho_corasick::AhoCorasick;
+use regex::bytes::{Regex, RegexSet};
+use std::collections::HashMap;
+
+use crate::stream::Confidence;
+
+pub(crate) use ident::Det;
+
+/// A confirmed detection in window text coordinates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Hit {
+    pub rule: u32,
+    pub start: usize,
+    pub end: usize,
+    pub confidence: Confidence,
+}
+
+/// Per-segment context handed to detection.
+pub(crate) struct SegCtx<'a> {
+    pub key: Option<&'a str>,
+    /// Rules whose context keys match this segment's key (`NEG` bit set: a negative key).
+    pub key_rules: &'a [u32],
+    /// Normalized text of the values just before this one.
+    pub before: &'a [u8],
+    /// The window holds the whole value (field rules only judge whole values).
+    pub whole: bool,
+}
+
+pub(crate) const NEG: u32 = 1 << 31;
+
+/// Validators a `pattern` rule may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Validator {
+    Gb11643,
+    ResidentId15,
+    Gb32100,
+    Luhn,
+    BankCard,
+    MobileCn,
+    Ipv4,
+}
+
+impl Validator {
+    pub(crate) fn from_name(n: &str) -> Option<Validator> {
+        Some(match n {
+            "gb11643" => Validator::Gb11643,
+            "resident_id_15" => Validator::ResidentId15,
+            "gb32100" => Validator::Gb32100,
+            "luhn" => Validator::Luhn,
+            "bank_card" => Validator::BankCard,
+            "mobile_cn" => Validator::MobileCn,
+            "ipv4" => Validator::Ipv4,
+            _ => return None,
+        })
+    }
+
+    pub(crate) const NAMES: &'static [&'static str] =
+        &["gb11643", "resident_id_15", "gb32100", "luhn", "bank_card", "mobile_cn", "ipv4"];
+
+    fn check(self, m: &[u8]) -> bool {
+        use crate::validate as v;
+        let compact: Vec<u8> = m.iter().copied().filter(|b| b.is_ascii_alphanumeric() || *b == b'.').collect();
+        let digits: Vec<u8> = compact.iter().copied().filter(|b| *b != b'.').collect();
+        match self {
+            Validator::Gb11643 => v::gb11643(&digits),
+            Validator::ResidentId15 => v::resident_id_15(&digits),
+            Validator::Gb32100 => v::gb32100(&digits.to_ascii_uppercase()),
+            Validator::Luhn => digits.iter().all(u8::is_ascii_digit) && v::luhn(&digits),
+            Validator::BankCard => digits.iter().all(u8::is_ascii_digit) && v::bank_card(&digits),
+            Validator::MobileCn => {
+                let d = digits.strip_prefix(b"86").filter(|d| d.len() == 11).unwrap_or(&digits);
+                v::mobile_cn(d)
+            }
+            Validator::Ipv4 => v::ipv4(&compact),
+        }
+    }
+}
+
+/// How a compiled rule matches.
+#[derive(Debug, Clone)]
+pub(crate) enum Kind {
+    Detector(Det),
+    /// Index into `Detectors::regexes`.
+    Pattern(usize),
+    Keywords,
+    Field,
+}
+
+/// Compiled context of a rule.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Ctx {
+    pub keywords: Vec<Vec<u8>>,
+    pub negative_keywords: Vec<Vec<u8>>,
+    pub window_bytes: usize,
+    pub require: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct CRule {
+    pub kind: Kind,
+    pub validator: Option<Validator>,
+    pub ctx: Ctx,
+    pub grade_rank: u8,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum AcTarget {
+    Keyword(u32),
+    Anchor(usize),
+}
+
+/// Field-name index: exact normalized names and `*` globs.
+#[derive(Debug, Default)]
+pub(crate) struct KeyIndex {
+    exact: HashMap<Vec<u8>, Vec<u32>>,
+    globs: Vec<(Glob, u32)>,
+}
+
+#[derive(Debug)]
+enum Glob {
+    Prefix(Vec<u8>),
+    Suffix(Vec<u8>),
+    Contains(Vec<u8>),
+}
+
+/// Normalizes a field name for comparison: ASCII lowercase, `_ - . space` removed, and a
+/// namespace or path prefix (`ns:name`, `a.b`) reduced to its last part beforehand.
+pub(crate) fn norm_key(k: &[u8]) -> Vec<u8> {
+    let k = match k.iter().rposition(|&b| b == b':') {
+        Some(p) if p + 1 < k.len() => &k[p + 1..],
+        _ => k,
+    };
+    k.iter()
+        .filter(|b| !matches!(b, b'_' | b'-' | b'.' | b' '))
+        .map(u8::to_ascii_lowercase)
+        .collect()
+}
+
+impl KeyIndex {
+    pub(crate) fn add(&mut self, pattern: &str, rule: u32) {
+        let starts = pattern.starts_with('*');
+        let ends = pattern.ends_with('*') && pattern.len() > 1;
+        let core = norm_key(pattern.trim_matches('*').as_bytes());
+        if core.is_empty() {
+            return;
+        }
+        let entry = match (starts, ends) {
+            (false, false) => {
+                self.exact.entry(core).or_default().push(rule);
+                return;
+            }
+            (true, true) => Glob::Contains(core),
+            (true, false) => Glob::Suffix(core),
+            (false, true) => Glob::Prefix(core),
+        };
+        self.globs.push((entry, rule));
+    }
+
+    pub(crate) fn lookup(&self, key: &[u8], out: &mut Vec<u32>) {
+        let k = norm_key(key);
+        if let Some(v) = self.exact.get(&k) {
+            out.extend_from_slice(v);
+        }
+        for (g, r) in &self.globs {
+            let hit = match g {
+                Glob::Prefix(p) => k.starts_with(p),
+                Glob::Suffix(p) => k.ends_with(p),
+                Glob::Contains(p) => memchr::memmem::find(&k, p).is_some(),
+            };
+            if hit {
+                out.push(*r);
+            }
+        }
+    }
+}
+
+/// All compiled matchers of an engine. Built once, shared read-only by every stream.
+#[derive(Debug, Default)]
+pub(crate) struct Detectors {
+    pub rules: Vec<CRule>,
+    pub by_det: Vec<Vec<u32>>,
+    pub keys: KeyIndex,
+    pub ac: Option<AhoCorasick>,
+    pub ac_targets: Vec<AcTarget>,
+    pub ac_ci: Option<AhoCorasick>,
+    pub ac_ci_targets: Vec<AcTarget>,
+    /// (rule, regex) per pattern rule.
+    pub regexes: Vec<(u32, Regex)>,
+    /// Pattern rules with no literal anchor, run together over every window.
+    pub unanchored: Option<(RegexSet, Vec<usize>)>,
+    /// Label keywords (`姓名`, `住址`…) of field-style rules, for `label: value` text.
+    pub labels: Vec<(Vec<u8>, u32)>,
+    /// Rules judged on whole field values (field detectors and `field: true`).
+    pub field_rules: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Cand {
+    rule: u32,
+    start: usize,
+    end: usize,
+    conf: Confidence,
+}
+
+impl Detectors {
+    pub(crate) fn key_rules(&self, key: &[u8], out: &mut Vec<u32>) {
+        self.keys.lookup(key, out);
+    }
+
+    fn enabled(&self, d: Det) -> bool {
+        self.by_det.get(d as usize).is_some_and(|v| !v.is_empty())
+    }
+
+    /// Runs every matcher over `text` and appends non-overlapping hits sorted by start.
+    pub(crate) fn detect(&self, text: &[u8], ctx: &SegCtx<'_>, hits: &mut Vec<Hit>) {
+        let mut cands: Vec<Cand> = Vec::new();
+        let mut found: Vec<ident::Found> = Vec::new();
+        ident::scan(text, &|d| self.enabled(d), &mut found);
+        for f in &found {
+            for &r in &self.by_det[f.det as usize] {
+                cands.push(Cand { rule: r, start: f.start, end: f.end, conf: f.conf });
+            }
+        }
+        self.keywords_and_patterns(text, &mut cands);
+        if !self.field_rules.is_empty() {
+            field::detect(self, text, ctx, &mut |rule, start, end, conf| {
+                cands.push(Cand { rule, start, end, conf })
+            });
+        }
+        if cands.is_empty() {
+            return;
+        }
+        let mut confirmed: Vec<Hit> = cands
+            .into_iter()
+            .filter_map(|c| self.confirm(text, ctx, c))
+            .collect();
+        confirmed.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+        // Overlaps: keep the more sensitive, then the surer, then the longer.
+        let better = |a: &Hit, b: &Hit| {
+            let ga = self.rules[a.rule as usize].grade_rank;
+            let gb = self.rules[b.rule as usize].grade_rank;
+            (std::cmp::Reverse(ga), a.confidence, a.end - a.start) > (std::cmp::Reverse(gb), b.confidence, b.end - b.start)
+        };
+        let first = hits.len();
+        for h in confirmed {
+            let n = hits.len();
+            if n > first && h.start < hits[n - 1].end {
+                if better(&h, &hits[n - 1]) {
+                    hits[n - 1] = h;
+                }
+            } else {
+                hits.push(h);
+            }
+        }
+    }
+
+    fn keywords_and_patterns(&self, text: &[u8], cands: &mut Vec<Cand>) {
+        let mut anchored: Vec<usize> = Vec::new();
+        for (ac, targets) in [(&self.ac, &self.ac_targets), (&self.ac_ci, &self.ac_ci_targets)] {
+            let Some(ac) = ac else { continue };
+            for m in ac.find_iter(text) {
+                match targets[m.pattern().as_usize()] {
+                    AcTarget::Keyword(rule) => {
+                        cands.push(Cand { rule, start: m.start(), end: m.end(), conf: Confidence::Medium })
+                    }
+                    AcTarget::Anchor(ix) => {
+                        if !anchored.contains(&ix) {
+                            anchored.push(ix);
+                        }
+                    }
+                }
+            }
+        }
+        if let Some((set, ixs)) = &self.unanchored {
+            for m in set.matches(text).iter() {
+                anchored.push(ixs[m]);
+            }
+        }
+        for ix in anchored {
+            let (rule, re) = &self.regexes[ix];
+            let validator = self.rules[*rule as usize].validator;
+            for m in re.find_iter(text) {
+                if m.is_empty() {
+                    continue;
+                }
+                if let Some(v) = validator {
+                    if !v.check(m.as_bytes()) {
+                        continue;
+                    }
+                }
+                let conf = if validator.is_some() { Confidence::High } else { Confidence::Medium };
+                cands.push(Cand { rule: *rule, start: m.start(), end: m.end(), conf });
+            }
+        }
+    }
+
+    /// Applies a rule's context to a candidate: negative keys and keywords veto, required
+    /// context must be present, and shape-only (low confidence) matches always need context.
+    fn confirm(&self, text: &[u8], ctx: &SegCtx<'_>, c: Cand) -> Option<Hit> {
+        let r = &self.rules[c.rule as usize];
+        if ctx.key_rules.contains(&(c.rule | NEG)) {
+            return None;
+        }
+        let key_hit = ctx.key_rules.contains(&c.rule);
+        let w = r.ctx.window_bytes;
+        if !r.ctx.negative_keywords.is_empty() && near(text, ctx.before, c.start, c.end, w, &r.ctx.negative_keywords) {
+            return None;
+        }
+        let kw_hit = !r.ctx.keywords.is_empty() && near(text, ctx.before, c.start, c.end, w, &r.ctx.keywords);
+        let has_ctx = key_hit || kw_hit || matches!(r.kind, Kind::Field);
+        if (r.ctx.require || c.conf == Confidence::Low) && !has_ctx {
+            return None;
+        }
+        let confidence = if has_ctx && c.conf < Confidence::High {
+            if c.conf == Confidence::Low {
+                Confidence::Medium
+            } else {
+                Confidence::High
+            }
+        } else {
+            c.conf
+        };
+        Some(Hit { rule: c.rule, start: c.start, end: c.end, confidence })
+    }
+}
+
+/// Whether any keyword occurs within `w` bytes before `start` (including the previous
+/// values' text) or after `end`.
+fn near(text: &[u8], before: &[u8], start: usize, end: usize, w: usize, kws: &[Vec<u8>]) -> bool {
+    let lo = start.saturating_sub(w);
+    let hi = (end + w).min(text.len());
+    let left = &text[lo..start];
+    let right = &text[end..hi];
+    let spill = w.saturating_sub(start);
+    let prev = &before[before.len().saturating_sub(spill)..];
+    kws.iter().any(|k| {
+        memchr::memmem::find(left, k).is_some()
+            || memchr::memmem::find(right, k).is_some()
+            || (spill > 0 && memchr::memmem::find(prev, k).is_some())
+    })
+}

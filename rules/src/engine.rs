@@ -1,0 +1,562 @@
+//! The compiled engine: rule packs parsed, validated and compiled together into one set of
+//! matchers (structured detectors, one Aho-Corasick automaton for keywords and regex anchors,
+//! anchored and unanchored regexes, a field-name index). Built once, shared read-only
+//! (`Arc<Engine>`) by every stream; each stream keeps its own scratch. A set with any error is
+//! rejected whole, so a reload either swaps in a complete new set or keeps the old one.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::bytes::{Regex, RegexBuilder, RegexSet};
+use sha2::{Digest, Sha256};
+
+use crate::detect::{self, AcTarget, CRule, Ctx, Det, Detectors, Kind, Validator, NEG};
+use crate::error::{Diagnostic, RuleError};
+use crate::format::Format;
+use crate::grade::{Grade, GradeScheme};
+use crate::rule::{self, LocatedRule, PackSource};
+use crate::stream::{ScanOptions, ScanResult, StreamScanner};
+use crate::transform::{MaskSpec, Transform};
+
+/// Public description of a compiled rule.
+#[derive(Debug, Clone)]
+pub struct RuleInfo {
+    pub index: usize,
+    pub id: Arc<str>,
+    pub name: String,
+    pub description: Option<String>,
+    pub class: Arc<str>,
+    pub grade: Grade,
+    pub pack: String,
+    pub pack_version: String,
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    /// The transform the rule asks for when policy does not choose one.
+    pub default_transform: Transform,
+    /// Used for masked samples in findings (never the raw value, whatever the policy).
+    pub(crate) sample_transform: Transform,
+}
+
+/// A compiled, immutable rule set.
+pub struct Engine {
+    pub(crate) rules: Vec<RuleInfo>,
+    pub(crate) detectors: Detectors,
+    pub(crate) token_key: Vec<u8>,
+    pub(crate) window: usize,
+    pub(crate) margin: usize,
+    scheme: GradeScheme,
+    hash: String,
+    warnings: Vec<Diagnostic>,
+    defs: Vec<LocatedRule>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("rules", &self.rules.len()).field("hash", &self.hash).finish()
+    }
+}
+
+/// Builds an [`Engine`].
+#[derive(Debug, Clone)]
+pub struct EngineBuilder {
+    scheme: GradeScheme,
+    builtin: bool,
+    dirs: Vec<PathBuf>,
+    sources: Vec<PackSource>,
+    token_key: Option<Vec<u8>>,
+    window: usize,
+}
+
+impl Default for EngineBuilder {
+    fn default() -> Self {
+        EngineBuilder {
+            scheme: GradeScheme::default(),
+            builtin: false,
+            dirs: Vec::new(),
+            sources: Vec::new(),
+            token_key: None,
+            window: 64 * 1024,
+        }
+    }
+}
+
+impl EngineBuilder {
+    pub fn grades(mut self, scheme: GradeScheme) -> Self {
+        self.scheme = scheme;
+        self
+    }
+    /// Include the built-in packs.
+    pub fn builtin(mut self) -> Self {
+        self.builtin = true;
+        self
+    }
+    /// Load every pack of a directory.
+    pub fn dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.dirs.push(dir.as_ref().to_path_buf());
+        self
+    }
+    /// Add one pack from text.
+    pub fn source(mut self, path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
+        self.sources.push(PackSource { path: path.into(), text: text.into() });
+        self
+    }
+    /// Key for tokens and fingerprints. Without one a random per-process key is used, so
+    /// tokens are stable only for the life of the process.
+    pub fn token_key(mut self, key: impl Into<Vec<u8>>) -> Self {
+        self.token_key = Some(key.into());
+        self
+    }
+    /// Window size in bytes of normalized text (minimum 4 KiB).
+    pub fn window(mut self, bytes: usize) -> Self {
+        self.window = bytes.max(4096);
+        self
+    }
+
+    /// Parses, validates and compiles every rule together.
+    ///
+    /// # Errors
+    /// Every problem found in any pack (file, line, rule id, key, message).
+    pub fn build(self) -> Result<Engine, RuleError> {
+        let mut sources = Vec::new();
+        if self.builtin {
+            sources.extend(rule::builtin_sources());
+        }
+        for d in &self.dirs {
+            sources.extend(rule::dir_sources(d)?);
+        }
+        sources.extend(self.sources);
+        let defs = rule::parse_sources(&sources)?;
+        let mut hasher = Sha256::new();
+        for s in &sources {
+            hasher.update(s.path.to_string_lossy().as_bytes());
+            hasher.update([0]);
+            hasher.update(s.text.as_bytes());
+            hasher.update([0]);
+        }
+        let hash: String = hasher.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let token_key = self.token_key.unwrap_or_else(random_key);
+        compile(defs, self.scheme, token_key, self.window, hash)
+    }
+}
+
+fn random_key() -> Vec<u8> {
+    use std::hash::{BuildHasher, Hasher};
+    let mut out = Vec::with_capacity(32);
+    for i in 0..4u64 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(i);
+        h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+        out.extend_from_slice(&h.finish().to_le_bytes());
+    }
+    out
+}
+
+const MAX_PATTERN_LEN: usize = 256;
+const MAX_KEYWORD_LEN: usize = 128;
+const MAX_WINDOW_CHARS: usize = 128;
+
+fn compile(defs: Vec<LocatedRule>, scheme: GradeScheme, token_key: Vec<u8>, window: usize, hash: String) -> Result<Engine, RuleError> {
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    let mut rules = Vec::new();
+    let mut d = Detectors { by_det: vec![Vec::new(); Det::ALL.len()], ..Detectors::default() };
+    let mut ac_pats: Vec<(Vec<u8>, AcTarget)> = Vec::new();
+    let mut ac_ci_pats: Vec<(Vec<u8>, AcTarget)> = Vec::new();
+    let mut unanchored: Vec<(usize, String)> = Vec::new();
+    let mut max_ctx = 32usize;
+    let mut seen_ids: std::collections::HashMap<String, (PathBuf, Option<usize>)> = Default::default();
+    let mut kept_defs = Vec::new();
+
+    for lr in defs {
+        let r = &lr.def;
+        let mut err = |key: Option<&str>, message: String, warning: bool| {
+            diags.push(Diagnostic {
+                file: lr.file.clone(),
+                line: lr.line,
+                rule: Some(r.id.clone()),
+                key: key.map(str::to_string),
+                message,
+                warning,
+            })
+        };
+        if let Some((f, l)) = seen_ids.get(&r.id) {
+            err(Some("id"), format!("duplicate rule id (first defined in {}:{})", f.display(), l.unwrap_or(0)), false);
+            continue;
+        }
+        seen_ids.insert(r.id.clone(), (lr.file.clone(), lr.line));
+        if r.id.trim().is_empty() || r.id.chars().any(char::is_whitespace) {
+            err(Some("id"), "rule ids must be non-empty and without spaces".into(), false);
+        }
+        if r.class.trim().is_empty() {
+            err(Some("class"), "class must not be empty".into(), false);
+        }
+        let Some(grade) = scheme.get(&r.grade) else {
+            let names: Vec<&str> = scheme.names().collect();
+            err(Some("grade"), format!("unknown grade `{}` (configured grades: {})", r.grade, names.join(", ")), false);
+            continue;
+        };
+        if !r.enabled {
+            continue;
+        }
+        let index = rules.len() as u32;
+        let m = &r.matcher;
+        let kinds = [m.detector.is_some(), m.pattern.is_some(), m.keywords.is_some(), m.field == Some(true)];
+        if kinds.iter().filter(|k| **k).count() != 1 {
+            err(Some("match"), "exactly one of `detector`, `pattern`, `keywords` or `field: true` is required".into(), false);
+            continue;
+        }
+        let validator = match &r.validator {
+            None => None,
+            Some(v) => match Validator::from_name(v) {
+                Some(v) if m.pattern.is_some() => Some(v),
+                Some(_) => {
+                    err(Some("validator"), "a validator applies to `pattern` rules only (detectors validate themselves)".into(), false);
+                    None
+                }
+                None => {
+                    err(Some("validator"), format!("unknown validator `{v}` (known: {})", Validator::NAMES.join(", ")), false);
+                    None
+                }
+            },
+        };
+        let kind = if let Some(name) = &m.detector {
+            match Det::from_name(name) {
+                Some(det) => {
+                    d.by_det[det as usize].push(index);
+                    if det.is_field() {
+                        d.field_rules.push(index);
+                    }
+                    Kind::Detector(det)
+                }
+                None => {
+                    let known: Vec<&str> = Det::ALL.iter().map(|(n, _)| *n).collect();
+                    err(Some("match.detector"), format!("unknown detector `{name}` (known: {})", known.join(", ")), false);
+                    continue;
+                }
+            }
+        } else if let Some(p) = &m.pattern {
+            match check_pattern(p, m.case_insensitive) {
+                Err(msg) => {
+                    err(Some("match.pattern"), msg, false);
+                    continue;
+                }
+                Ok((re, anchors)) => {
+                    let ix = d.regexes.len();
+                    d.regexes.push((index, re));
+                    match anchors {
+                        Some(lits) => {
+                            for l in lits {
+                                let t = AcTarget::Anchor(ix);
+                                if m.case_insensitive {
+                                    ac_ci_pats.push((l, t));
+                                } else {
+                                    ac_pats.push((l, t));
+                                }
+                            }
+                        }
+                        None => {
+                            err(
+                                Some("match.pattern"),
+                                "no literal anchor could be extracted: this pattern runs over every value; start it with a literal or use a detector".into(),
+                                true,
+                            );
+                            unanchored.push((ix, p.clone()));
+                        }
+                    }
+                    Kind::Pattern(ix)
+                }
+            }
+        } else if let Some(kws) = &m.keywords {
+            if kws.is_empty() {
+                err(Some("match.keywords"), "keyword list is empty".into(), false);
+                continue;
+            }
+            for k in kws {
+                if k.is_empty() || k.len() > MAX_KEYWORD_LEN {
+                    err(Some("match.keywords"), format!("keywords must be 1..={MAX_KEYWORD_LEN} bytes: `{k}`"), false);
+                    continue;
+                }
+                if k.chars().count() < 2 && k.is_ascii() {
+                    err(Some("match.keywords"), format!("keyword `{k}` is a single character: it would match everywhere"), false);
+                }
+                let norm = normalize_literal(k);
+                if m.case_insensitive {
+                    ac_ci_pats.push((norm, AcTarget::Keyword(index)));
+                } else {
+                    ac_pats.push((norm, AcTarget::Keyword(index)));
+                }
+            }
+            Kind::Keywords
+        } else {
+            d.field_rules.push(index);
+            Kind::Field
+        };
+        let c = r.context.clone().unwrap_or_default();
+        let window_chars = c.window.unwrap_or(32);
+        if window_chars > MAX_WINDOW_CHARS {
+            err(Some("context.window"), format!("window is at most {MAX_WINDOW_CHARS} characters"), false);
+        }
+        max_ctx = max_ctx.max(window_chars.min(MAX_WINDOW_CHARS));
+        if matches!(kind, Kind::Field) && c.keys.is_empty() && c.keywords.is_empty() {
+            err(Some("context.keys"), "a `field: true` rule needs `context.keys` (or label keywords)".into(), false);
+        }
+        if let Kind::Detector(det) = kind {
+            if det.is_field() && c.keys.is_empty() && c.keywords.is_empty() {
+                err(Some("context.keys"), format!("detector `{}` needs field names in `context.keys`", m.detector.as_deref().unwrap_or("")), false);
+            }
+        }
+        for k in &c.keys {
+            d.keys.add(k, index);
+        }
+        for k in &c.negative_keys {
+            d.keys.add(k, index | NEG);
+        }
+        let is_field_rule = matches!(kind, Kind::Field) || matches!(kind, Kind::Detector(x) if x.is_field());
+        if is_field_rule {
+            for k in &c.keywords {
+                d.labels.push((normalize_literal(k), index));
+            }
+        }
+        let ctx = Ctx {
+            keywords: c.keywords.iter().map(|k| normalize_literal(k)).collect(),
+            negative_keywords: c.negative_keywords.iter().map(|k| normalize_literal(k)).collect(),
+            window_bytes: window_chars.min(MAX_WINDOW_CHARS) * 3,
+            require: c.require,
+        };
+        let (default_transform, sample_transform) = match transform_of(r.redact.as_ref(), &r.class) {
+            Ok(t) => t,
+            Err(msg) => {
+                err(Some("redact"), msg, false);
+                continue;
+            }
+        };
+        if r.examples.is_empty() || r.negative_examples.is_empty() {
+            err(Some("examples"), "rules should carry examples and negative_examples; `rules check` runs them".into(), true);
+        }
+        d.rules.push(CRule { kind, validator, ctx, grade_rank: grade.rank });
+        rules.push(RuleInfo {
+            index: index as usize,
+            id: Arc::from(r.id.as_str()),
+            name: r.name.clone(),
+            description: r.description.clone(),
+            class: Arc::from(r.class.as_str()),
+            grade,
+            pack: lr.pack.clone(),
+            pack_version: lr.pack_version.clone(),
+            file: lr.file.clone(),
+            line: lr.line,
+            default_transform,
+            sample_transform,
+        });
+        kept_defs.push(lr);
+    }
+
+    let build_ac = |pats: &[(Vec<u8>, AcTarget)], ci: bool| -> Result<Option<AhoCorasick>, String> {
+        if pats.is_empty() {
+            return Ok(None);
+        }
+        AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .ascii_case_insensitive(ci)
+            .build(pats.iter().map(|(p, _)| p))
+            .map(Some)
+            .map_err(|e| e.to_string())
+    };
+    match (build_ac(&ac_pats, false), build_ac(&ac_ci_pats, true)) {
+        (Ok(a), Ok(b)) => {
+            d.ac = a;
+            d.ac_ci = b;
+        }
+        (Err(e), _) | (_, Err(e)) => diags.push(Diagnostic {
+            file: PathBuf::from("<rule set>"),
+            line: None,
+            rule: None,
+            key: Some("match.keywords".into()),
+            message: format!("keyword automaton does not build: {e}"),
+            warning: false,
+        }),
+    }
+    d.ac_targets = ac_pats.into_iter().map(|(_, t)| t).collect();
+    d.ac_ci_targets = ac_ci_pats.into_iter().map(|(_, t)| t).collect();
+    if !unanchored.is_empty() {
+        match RegexSet::new(unanchored.iter().map(|(_, p)| p.as_str())) {
+            Ok(set) => d.unanchored = Some((set, unanchored.iter().map(|(i, _)| *i).collect())),
+            Err(e) => diags.push(Diagnostic {
+                file: PathBuf::from("<rule set>"),
+                line: None,
+                rule: None,
+                key: Some("match.pattern".into()),
+                message: format!("unanchored patterns do not compile together: {e}"),
+                warning: false,
+            }),
+        }
+    }
+    if diags.iter().any(|x| !x.warning) {
+        return Err(RuleError::new(diags));
+    }
+    // The margin covers the longest match plus the context window on each side.
+    let margin = (MAX_PATTERN_LEN * 3 + max_ctx * 3 * 2 + 64).next_power_of_two();
+    Ok(Engine {
+        rules,
+        detectors: d,
+        token_key,
+        window: window.max(margin * 4),
+        margin,
+        scheme,
+        hash,
+        warnings: diags,
+        defs: kept_defs,
+    })
+}
+
+/// Keywords are matched against normalized text, so they are normalized the same way.
+fn normalize_literal(s: &str) -> Vec<u8> {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match crate::normalize::normalize_char(c) {
+            crate::normalize::Norm::Same => out.push(c),
+            crate::normalize::Norm::To(a, _) => out.push(a),
+            crate::normalize::Norm::Drop => {}
+        }
+    }
+    out.into_bytes()
+}
+
+/// Compiles a pattern and extracts literal anchors. Rejects unbounded or overlong patterns:
+/// a match must fit in the stream margin, and unbounded repetition is how a rule thrashes
+/// the matcher.
+fn check_pattern(p: &str, ci: bool) -> Result<(Regex, Option<Vec<Vec<u8>>>), String> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::ParserBuilder::new()
+        .case_insensitive(ci)
+        .utf8(false)
+        .unicode(true)
+        .build()
+        .parse(p)
+        .map_err(|e| format!("invalid regex: {e}"))?;
+    match hir.properties().maximum_len() {
+        None => return Err("unbounded repetition (`*`, `+`, `{n,}`): use a bounded form like `{1,64}` so a match fits the stream window".into()),
+        Some(n) if n > MAX_PATTERN_LEN * 3 => return Err(format!("matches can be {n} bytes long; at most {} allowed", MAX_PATTERN_LEN * 3)),
+        _ => {}
+    }
+    if hir.properties().minimum_len() == Some(0) {
+        return Err("the pattern can match the empty string".into());
+    }
+    let re = RegexBuilder::new(p)
+        .case_insensitive(ci)
+        .size_limit(2 << 20)
+        .dfa_size_limit(4 << 20)
+        .build()
+        .map_err(|e| format!("regex does not compile within limits: {e}"))?;
+    // Prefix literals anchor the pattern when every alternative has one of useful length.
+    let mut ex = Extractor::new();
+    ex.kind(ExtractKind::Prefix).limit_total(64);
+    let seq = ex.extract(&hir);
+    let anchors = seq.literals().and_then(|lits| {
+        let ok = !lits.is_empty() && lits.iter().all(|l| l.as_bytes().len() >= 2);
+        ok.then(|| lits.iter().map(|l| l.as_bytes().to_vec()).collect::<Vec<_>>())
+    });
+    Ok((re, anchors))
+}
+
+fn transform_of(r: Option<&rule::RedactDef>, class: &str) -> Result<(Transform, Transform), String> {
+    let label = || Transform::Label(format!("[{class}]"));
+    let Some(r) = r else {
+        return Ok((label(), label()));
+    };
+    let style = r.style.as_deref().unwrap_or(if r.label.is_some() { "label" } else { "mask" });
+    let t = match style {
+        "mask" => Transform::Mask(MaskSpec {
+            keep_first: r.keep_first.unwrap_or(0),
+            keep_last: r.keep_last.unwrap_or(0),
+            mask_char: r.char.unwrap_or('*'),
+            keep_from: r.keep_from,
+        }),
+        "label" => Transform::Label(r.label.clone().unwrap_or_else(|| format!("[{class}]"))),
+        "token" => Transform::Token,
+        "none" | "report" => Transform::Keep,
+        other => return Err(format!("unknown redact style `{other}` (mask, label, token, none)")),
+    };
+    let sample = match &t {
+        Transform::Mask(_) | Transform::Label(_) => t.clone(),
+        _ => label(),
+    };
+    Ok((t, sample))
+}
+
+impl Engine {
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// The built-in packs with the default grade scheme.
+    ///
+    /// # Errors
+    /// Only if the embedded packs are broken (a test guards against that).
+    pub fn builtin() -> Result<Engine, RuleError> {
+        Engine::builder().builtin().build()
+    }
+
+    pub fn rules(&self) -> &[RuleInfo] {
+        &self.rules
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&RuleInfo> {
+        self.rules.iter().find(|r| &*r.id == id)
+    }
+
+    /// Distinct classes, in rule order.
+    pub fn classes(&self) -> Vec<Arc<str>> {
+        let mut out: Vec<Arc<str>> = Vec::new();
+        for r in &self.rules {
+            if !out.contains(&r.class) {
+                out.push(r.class.clone());
+            }
+        }
+        out
+    }
+
+    pub fn grades(&self) -> &GradeScheme {
+        &self.scheme
+    }
+
+    /// Short hash of every pack's path and text.
+    pub fn content_hash(&self) -> &str {
+        &self.hash
+    }
+
+    /// Warnings from compilation (missing examples, unanchored patterns…).
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+
+    pub(crate) fn defs(&self) -> &[LocatedRule] {
+        &self.defs
+    }
+
+    /// Starts a streaming scan.
+    pub fn stream(self: &Arc<Self>, opts: ScanOptions) -> StreamScanner {
+        StreamScanner::new(self.clone(), opts, 0)
+    }
+
+    /// Scans a whole body at once.
+    pub fn scan_bytes(self: &Arc<Self>, body: &[u8], opts: ScanOptions) -> ScanResult {
+        self.scan_at_depth(body, opts, 0)
+    }
+
+    pub(crate) fn scan_at_depth(self: &Arc<Self>, body: &[u8], opts: ScanOptions, depth: u8) -> ScanResult {
+        let mut s = StreamScanner::new(self.clone(), opts, depth);
+        let mut res = ScanResult::default();
+        s.push(body, &mut res.output, &mut res.findings);
+        s.finish(&mut res.output, &mut res.findings);
+        res
+    }
+
+    /// Convenience: resolves the format from a content type and the body's first bytes.
+    pub fn format_for(content_type: Option<&str>, body: &[u8]) -> Format {
+        Format::resolve(content_type, body)
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_detect_linked(_: &detect::Hit) {}

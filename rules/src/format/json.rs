@@ -1,0 +1,197 @@
+//! JSON lexer. Finds strings (keys and values) and bare scalars (numbers, literals and any
+//! garbage), decodes string escapes including `\uXXXX` and surrogate pairs, and tracks which
+//! key a value belongs to (array elements inherit the key of their array). It does not
+//! validate: whatever is not a string or structure is scanned as a bare segment, and bare
+//! segments end only at structural bytes so a separated number is not split at its spaces.
+
+use super::{hex_val, push_plain};
+use crate::stream::{Esc, SegKind, Segmenter};
+
+const MAX_DEPTH: usize = 1024;
+const KEY_MAX: usize = 64;
+
+#[derive(Default)]
+pub(crate) struct JsonLexer {
+    in_string: bool,
+    in_bare: bool,
+    string_is_key: bool,
+    /// Container kinds (`{` or `[`), with the key that applies inside each.
+    stack: Vec<(u8, Vec<u8>)>,
+    overflow: usize,
+    expect_key: bool,
+}
+
+#[inline]
+fn structural(b: u8) -> bool {
+    matches!(b, b'{' | b'}' | b'[' | b']' | b',' | b':' | b'"')
+}
+
+impl JsonLexer {
+    fn value_key(&self) -> Option<&[u8]> {
+        self.stack.last().map(|(_, k)| k.as_slice()).filter(|k| !k.is_empty())
+    }
+
+    pub(crate) fn lex(&mut self, buf: &[u8], base: u64, eof: bool, seg: &mut Segmenter) -> usize {
+        let len = buf.len();
+        let mut i = 0;
+        while i < len {
+            if self.in_string {
+                match memchr::memchr2(b'"', b'\\', &buf[i..]) {
+                    None => return push_plain(buf, i, len, base, eof, seg),
+                    Some(p) => {
+                        if p > 0 {
+                            seg.plain(&buf[i..i + p], base + i as u64);
+                            i += p;
+                        }
+                        if buf[i] == b'"' {
+                            seg.end(base + i as u64);
+                            self.in_string = false;
+                            if self.string_is_key {
+                                let head = seg.last_head();
+                                let key = head[..head.len().min(KEY_MAX)].to_vec();
+                                if let Some((b'{', k)) = self.stack.last_mut() {
+                                    *k = key;
+                                }
+                            }
+                            i += 1;
+                        } else {
+                            match self.escape(buf, i, base, eof, seg) {
+                                Some(n) => i += n,
+                                None => return i,
+                            }
+                        }
+                    }
+                }
+            } else if self.in_bare {
+                match buf[i..].iter().position(|&b| structural(b)) {
+                    None => return push_plain(buf, i, len, base, eof, seg),
+                    Some(p) => {
+                        if p > 0 {
+                            seg.plain(&buf[i..i + p], base + i as u64);
+                        }
+                        i += p;
+                        seg.end(base + i as u64);
+                        self.in_bare = false;
+                    }
+                }
+            } else {
+                let b = buf[i];
+                match b {
+                    b' ' | b'\t' | b'\r' | b'\n' => {}
+                    b'{' | b'[' => {
+                        if self.stack.len() < MAX_DEPTH {
+                            // Arrays inherit the key of the field they are the value of.
+                            let key = if b == b'[' { self.value_key().map(<[u8]>::to_vec) } else { None };
+                            self.stack.push((b, key.unwrap_or_default()));
+                        } else {
+                            self.overflow += 1;
+                        }
+                        self.expect_key = b == b'{';
+                    }
+                    b'}' | b']' => {
+                        if self.overflow > 0 {
+                            self.overflow -= 1;
+                        } else {
+                            self.stack.pop();
+                        }
+                        self.expect_key = false;
+                    }
+                    b',' => self.expect_key = matches!(self.stack.last(), Some((b'{', _))),
+                    b':' => self.expect_key = false,
+                    b'"' => {
+                        let is_key = self.expect_key && matches!(self.stack.last(), Some((b'{', _)));
+                        self.string_is_key = is_key;
+                        let key = if is_key { None } else { self.value_key() };
+                        let key = key.map(<[u8]>::to_vec);
+                        seg.begin(SegKind::JsonString, base + i as u64 + 1, key.as_deref());
+                        self.in_string = true;
+                    }
+                    _ => {
+                        let key = self.value_key().map(<[u8]>::to_vec);
+                        seg.begin(SegKind::JsonBare, base + i as u64, key.as_deref());
+                        self.in_bare = true;
+                        continue;
+                    }
+                }
+                i += 1;
+            }
+        }
+        len
+    }
+
+    /// Decodes the escape at `buf[i]` (a backslash). Returns the bytes consumed, or `None` to
+    /// wait for more input.
+    fn escape(&mut self, buf: &[u8], i: usize, base: u64, eof: bool, seg: &mut Segmenter) -> Option<usize> {
+        let rest = &buf[i..];
+        let at = base + i as u64;
+        let Some(&kind) = rest.get(1) else {
+            if eof {
+                seg.plain(b"\\", at);
+                return Some(1);
+            }
+            return None;
+        };
+        let simple = |c: char| Some((c, 2usize));
+        let (c, n) = match kind {
+            b'n' => simple('\n')?,
+            b't' => simple('\t')?,
+            b'r' => simple('\r')?,
+            b'b' => simple('\u{8}')?,
+            b'f' => simple('\u{c}')?,
+            b'/' => simple('/')?,
+            b'\\' => simple('\\')?,
+            b'"' => simple('"')?,
+            b'u' => match hex4(rest, 2) {
+                Hex::Wait if !eof => return None,
+                Hex::Wait | Hex::Bad => {
+                    // Not a valid escape: keep the bytes as text.
+                    seg.plain(&rest[..2], at);
+                    return Some(2);
+                }
+                Hex::Val(hi @ 0xD800..=0xDBFF) => {
+                    // A high surrogate wants a `\uDCxx` partner; wait for it only while the
+                    // bytes seen so far could still be one.
+                    let could_pair = rest.get(6).is_none_or(|&b| b == b'\\') && rest.get(7).is_none_or(|&b| b == b'u');
+                    if could_pair && rest.len() < 12 && !eof {
+                        return None;
+                    }
+                    match hex4(rest, 8) {
+                        Hex::Val(lo @ 0xDC00..=0xDFFF) if could_pair => {
+                            let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                            (char::from_u32(cp).unwrap_or('\u{FFFD}'), 12)
+                        }
+                        _ => ('\u{FFFD}', 6),
+                    }
+                }
+                Hex::Val(v) => (char::from_u32(v).unwrap_or('\u{FFFD}'), 6),
+            },
+            _ => {
+                seg.plain(&rest[..1], at);
+                return Some(1);
+            }
+        };
+        let esc = if kind == b'u' { Esc::JsonU } else { Esc::Other };
+        seg.decoded(c, at, at + n as u64, esc);
+        Some(n)
+    }
+}
+
+enum Hex {
+    Val(u32),
+    Wait,
+    Bad,
+}
+
+fn hex4(s: &[u8], at: usize) -> Hex {
+    let mut v = 0;
+    for k in 0..4 {
+        match s.get(at + k) {
+            None => return Hex::Wait,
+            Some(&b) => match hex_val(b) {
+                Some(h) => v = v * 16 + h,
+                None => return Hex::Bad,
+            },
+        }
+    }
+    Hex::Val(v)
+}

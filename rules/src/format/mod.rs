@@ -1,0 +1,157 @@
+//! Body formats and their streaming lexers. A lexer walks raw bytes and hands the segmenter
+//! the *values* of the body (JSON strings and scalars, XML text, attribute values and CDATA,
+//! CSV fields, form keys and values, or plain text), decoded from the format's escapes, each
+//! with the field name that gives it context. Lexers are lenient on purpose: they look for
+//! values, not for grammar errors, and anything they cannot place is scanned as text, so a
+//! malformed body is never a way around inspection.
+
+pub(crate) mod csv;
+pub(crate) mod form;
+pub(crate) mod json;
+pub(crate) mod text;
+pub(crate) mod xml;
+
+/// The content formats the engine understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    Json,
+    Xml,
+    Csv,
+    Form,
+    Text,
+}
+
+impl Format {
+    /// Maps a Content-Type header value to a format; `None` when the type says nothing useful
+    /// (missing, `application/octet-stream`…), in which case the caller should [`Format::sniff`].
+    pub fn from_content_type(ct: &str) -> Option<Format> {
+        let ct = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let (top, sub) = ct.split_once('/').unwrap_or((ct.as_str(), ""));
+        if sub == "json" || sub.ends_with("+json") || sub == "x-ndjson" || sub == "ndjson" {
+            Some(Format::Json)
+        } else if sub == "xml" || sub.ends_with("+xml") {
+            Some(Format::Xml)
+        } else if sub == "csv" || sub == "tab-separated-values" {
+            Some(Format::Csv)
+        } else if sub == "x-www-form-urlencoded" {
+            Some(Format::Form)
+        } else if top == "text" {
+            Some(Format::Text)
+        } else {
+            None
+        }
+    }
+
+    /// Guesses the format from the first bytes of a body. Used when the Content-Type is missing
+    /// or wrong; a JSON body served as `text/plain` is still lexed as JSON. Falls back to text,
+    /// which scans every byte, so a wrong guess costs context, never coverage.
+    pub fn sniff(prefix: &[u8]) -> Format {
+        let p = prefix.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(prefix);
+        let start = p.iter().position(|b| !b.is_ascii_whitespace());
+        match start.map(|i| &p[i..]) {
+            Some([b'{' | b'[', ..]) => Format::Json,
+            Some([b'<', ..]) => Format::Xml,
+            _ => Format::Text,
+        }
+    }
+
+    /// Resolves the format for a body: the declared type when it is specific and agrees with
+    /// the first bytes, otherwise what the bytes look like.
+    pub fn resolve(content_type: Option<&str>, prefix: &[u8]) -> Format {
+        let sniffed = Format::sniff(prefix);
+        match content_type.and_then(Format::from_content_type) {
+            // A body that looks like JSON or XML is lexed as such even when declared as text,
+            // because field names give context.
+            Some(Format::Text) | None => sniffed,
+            // Declared JSON or XML that does not look like it is scanned as text: a mislabelled
+            // body must not hide values in what a structured lexer would skip as garbage.
+            Some(f @ (Format::Json | Format::Xml)) if f != sniffed && !prefix.is_empty() => Format::Text,
+            Some(f) => f,
+        }
+    }
+
+    /// Name used in metrics and CLI output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Xml => "xml",
+            Format::Csv => "csv",
+            Format::Form => "form",
+            Format::Text => "text",
+        }
+    }
+}
+
+use crate::stream::Segmenter;
+
+/// The lexer of one stream, by format.
+pub(crate) enum Lexer {
+    Json(json::JsonLexer),
+    Xml(xml::XmlLexer),
+    Csv(csv::CsvLexer),
+    Form(form::FormLexer),
+    Text(text::TextLexer),
+}
+
+impl Lexer {
+    pub(crate) fn new(f: Format) -> Self {
+        match f {
+            Format::Json => Lexer::Json(json::JsonLexer::default()),
+            Format::Xml => Lexer::Xml(xml::XmlLexer::default()),
+            Format::Csv => Lexer::Csv(csv::CsvLexer::default()),
+            Format::Form => Lexer::Form(form::FormLexer::default()),
+            Format::Text => Lexer::Text(text::TextLexer),
+        }
+    }
+
+    /// Lexes `buf` (which starts at stream offset `base`), driving the segmenter. Returns how
+    /// many bytes were consumed; an incomplete token at the end is left for the next call
+    /// unless `eof`.
+    pub(crate) fn lex(&mut self, buf: &[u8], base: u64, eof: bool, seg: &mut Segmenter) -> usize {
+        match self {
+            Lexer::Json(l) => l.lex(buf, base, eof, seg),
+            Lexer::Xml(l) => l.lex(buf, base, eof, seg),
+            Lexer::Csv(l) => l.lex(buf, base, eof, seg),
+            Lexer::Form(l) => l.lex(buf, base, eof, seg),
+            Lexer::Text(l) => l.lex(buf, base, eof, seg),
+        }
+    }
+}
+
+/// The longest prefix of `buf[..end]` that ends on a UTF-8 character boundary (all of it at
+/// end of input), so a character split by a chunk edge waits for its other half.
+pub(crate) fn char_cut(buf: &[u8], start: usize, end: usize, eof: bool) -> usize {
+    if eof || end == start {
+        return end;
+    }
+    let mut j = end - 1;
+    let lo = end.saturating_sub(4).max(start);
+    while j > lo && (buf[j] & 0xC0) == 0x80 {
+        j -= 1;
+    }
+    let need = crate::normalize::utf8_len(buf[j]);
+    if need > 1 && j + need > end {
+        j
+    } else {
+        end
+    }
+}
+
+/// Pushes `buf[from..to]` as plain text, cut back to a character boundary unless `eof`;
+/// returns where it stopped.
+pub(crate) fn push_plain(buf: &[u8], from: usize, to: usize, base: u64, eof: bool, seg: &mut Segmenter) -> usize {
+    let cut = char_cut(buf, from, to, eof);
+    if cut > from {
+        seg.plain(&buf[from..cut], base + from as u64);
+    }
+    cut
+}
+
+pub(crate) fn hex_val(b: u8) -> Option<u32> {
+    match b {
+        b'0'..=b'9' => Some(u32::from(b - b'0')),
+        b'a'..=b'f' => Some(u32::from(b - b'a' + 10)),
+        b'A'..=b'F' => Some(u32::from(b - b'A' + 10)),
+        _ => None,
+    }
+}

@@ -1,0 +1,373 @@
+//! XML / SOAP lexer. Text nodes, attribute values, CDATA sections, comments and processing
+//! instructions are all segments (nothing is skipped unscanned); character references
+//! (`&#x31;`, `&#49;`) and the predefined entities are decoded. Context is the innermost
+//! element's local name (namespace prefix dropped), or for attributes the attribute name; an
+//! element labelled by a `name`/`key`/`field` attribute (`<item key="sfzh">…</item>`, a common
+//! exchange-platform shape) gives that label as context to its text and `value` attributes.
+
+use super::{hex_val, push_plain};
+use crate::stream::{Esc, SegKind, Segmenter};
+
+const MAX_DEPTH: usize = 256;
+const NAME_MAX: usize = 64;
+
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum St {
+    #[default]
+    Text,
+    /// Inside a start tag after its name.
+    Tag,
+    TagName,
+    EndTag,
+    AttrName,
+    AfterAttrName,
+    AttrValue(u8),
+    /// Unquoted attribute value.
+    AttrBare,
+    Cdata,
+    Comment,
+    Pi,
+    Doctype,
+}
+
+#[derive(Default)]
+struct Elem {
+    name: Vec<u8>,
+    label: Option<Vec<u8>>,
+}
+
+#[derive(Default)]
+pub(crate) struct XmlLexer {
+    st: St,
+    stack: Vec<Elem>,
+    overflow: usize,
+    /// The start tag being read (pushed on the stack at `>` unless self-closing).
+    open: Option<Elem>,
+    attr: Vec<u8>,
+    self_closing: bool,
+}
+
+fn local(name: &[u8]) -> &[u8] {
+    match name.iter().rposition(|&b| b == b':') {
+        Some(p) => &name[p + 1..],
+        None => name,
+    }
+}
+
+fn is_name_end(b: u8) -> bool {
+    b.is_ascii_whitespace() || b == b'>' || b == b'/' || b == b'='
+}
+
+impl XmlLexer {
+    fn text_key(&self) -> Option<Vec<u8>> {
+        self.stack.last().map(|e| e.label.clone().unwrap_or_else(|| local(&e.name).to_vec()))
+    }
+
+    fn attr_key(&self) -> Vec<u8> {
+        let a = local(&self.attr).to_ascii_lowercase();
+        if matches!(a.as_slice(), b"value" | b"val" | b"v" | b"content" | b"text" | b"data") {
+            if let Some(o) = &self.open {
+                return o.label.clone().unwrap_or_else(|| local(&o.name).to_vec());
+            }
+        }
+        local(&self.attr).to_vec()
+    }
+
+    pub(crate) fn lex(&mut self, buf: &[u8], base: u64, eof: bool, seg: &mut Segmenter) -> usize {
+        let len = buf.len();
+        let mut i = 0;
+        while i < len {
+            match self.st {
+                St::Text => match memchr::memchr2(b'<', b'&', &buf[i..]) {
+                    None => {
+                        self.begin_text(buf, i, len, base, seg);
+                        return if seg.is_active() { push_plain(buf, i, len, base, eof, seg) } else { len };
+                    }
+                    Some(p) => {
+                        let at = i + p;
+                        self.begin_text(buf, i, at, base, seg);
+                        if seg.is_active() && at > i {
+                            seg.plain(&buf[i..at], base + i as u64);
+                        }
+                        i = at;
+                        if buf[i] == b'&' {
+                            if !seg.is_active() {
+                                let key = self.text_key();
+                                seg.begin(SegKind::XmlText, base + i as u64, key.as_deref());
+                            }
+                            match entity(&buf[i..], eof) {
+                                Ent::Wait => return i,
+                                Ent::Char(c, n, esc) => {
+                                    seg.decoded(c, base + i as u64, base + (i + n) as u64, esc);
+                                    i += n;
+                                }
+                                Ent::Literal => {
+                                    seg.plain(b"&", base + i as u64);
+                                    i += 1;
+                                }
+                            }
+                            continue;
+                        }
+                        // `<`: decide what it opens; needs up to 9 bytes of lookahead.
+                        let rest = &buf[i..];
+                        let starts = |p: &[u8]| rest.len() >= p.len() && &rest[..p.len()] == p;
+                        let could = |p: &[u8]| rest.len() < p.len() && p.starts_with(rest);
+                        if !eof && (could(b"<![CDATA[") || could(b"<!--")) {
+                            return i;
+                        }
+                        if seg.is_active() {
+                            seg.end(base + i as u64);
+                        }
+                        if starts(b"<![CDATA[") {
+                            i += 9;
+                            let key = self.text_key();
+                            seg.begin(SegKind::XmlCdata, base + i as u64, key.as_deref());
+                            self.st = St::Cdata;
+                        } else if starts(b"<!--") {
+                            i += 4;
+                            seg.begin(SegKind::XmlCdata, base + i as u64, None);
+                            self.st = St::Comment;
+                        } else if starts(b"<?") {
+                            i += 2;
+                            seg.begin(SegKind::XmlCdata, base + i as u64, None);
+                            self.st = St::Pi;
+                        } else if starts(b"<!") {
+                            i += 2;
+                            seg.begin(SegKind::XmlCdata, base + i as u64, None);
+                            self.st = St::Doctype;
+                        } else if starts(b"</") {
+                            i += 2;
+                            self.st = St::EndTag;
+                        } else if rest.len() < 2 && !eof {
+                            return i;
+                        } else {
+                            i += 1;
+                            self.open = Some(Elem::default());
+                            self.self_closing = false;
+                            self.st = St::TagName;
+                        }
+                    }
+                },
+                St::Cdata | St::Comment | St::Pi => {
+                    let close: &[u8] = match self.st {
+                        St::Cdata => b"]]>",
+                        St::Comment => b"-->",
+                        _ => b"?>",
+                    };
+                    match memchr::memmem::find(&buf[i..], close) {
+                        Some(p) => {
+                            if p > 0 {
+                                seg.plain(&buf[i..i + p], base + i as u64);
+                            }
+                            seg.end(base + (i + p) as u64);
+                            i += p + close.len();
+                            self.st = St::Text;
+                        }
+                        None => {
+                            // Keep back what could be the start of the terminator.
+                            let upto = if eof { len } else { len.saturating_sub(close.len() - 1).max(i) };
+                            let done = push_plain(buf, i, upto, base, eof, seg);
+                            return done;
+                        }
+                    }
+                }
+                St::Doctype => match memchr::memchr(b'>', &buf[i..]) {
+                    Some(p) => {
+                        if p > 0 {
+                            seg.plain(&buf[i..i + p], base + i as u64);
+                        }
+                        seg.end(base + (i + p) as u64);
+                        i += p + 1;
+                        self.st = St::Text;
+                    }
+                    None => return push_plain(buf, i, len, base, eof, seg),
+                },
+                St::TagName | St::EndTag => {
+                    let end_tag = self.st == St::EndTag;
+                    let p = buf[i..].iter().position(|&b| is_name_end(b)).unwrap_or(len - i);
+                    if !end_tag {
+                        if let Some(o) = self.open.as_mut() {
+                            let room = NAME_MAX.saturating_sub(o.name.len());
+                            o.name.extend_from_slice(&buf[i..i + p.min(room)]);
+                        }
+                    }
+                    i += p;
+                    if i < len {
+                        if end_tag {
+                            // Skip to `>` of the end tag.
+                            match memchr::memchr(b'>', &buf[i..]) {
+                                Some(q) => {
+                                    i += q + 1;
+                                    if self.overflow > 0 {
+                                        self.overflow -= 1;
+                                    } else {
+                                        self.stack.pop();
+                                    }
+                                    self.st = St::Text;
+                                }
+                                None => return len,
+                            }
+                        } else {
+                            self.st = St::Tag;
+                        }
+                    }
+                }
+                St::Tag => {
+                    let b = buf[i];
+                    if b.is_ascii_whitespace() {
+                        i += 1;
+                    } else if b == b'/' {
+                        self.self_closing = true;
+                        i += 1;
+                    } else if b == b'>' {
+                        i += 1;
+                        let e = self.open.take().unwrap_or_default();
+                        if !self.self_closing {
+                            if self.stack.len() < MAX_DEPTH {
+                                self.stack.push(e);
+                            } else {
+                                self.overflow += 1;
+                            }
+                        }
+                        self.st = St::Text;
+                    } else {
+                        self.attr.clear();
+                        self.self_closing = false;
+                        self.st = St::AttrName;
+                    }
+                }
+                St::AttrName => {
+                    let p = buf[i..].iter().position(|&b| is_name_end(b)).unwrap_or(len - i);
+                    let room = NAME_MAX.saturating_sub(self.attr.len());
+                    self.attr.extend_from_slice(&buf[i..i + p.min(room)]);
+                    i += p;
+                    if i < len {
+                        self.st = St::AfterAttrName;
+                    }
+                }
+                St::AfterAttrName => {
+                    let b = buf[i];
+                    if b.is_ascii_whitespace() || b == b'=' {
+                        i += 1;
+                    } else if b == b'"' || b == b'\'' {
+                        i += 1;
+                        let key = self.attr_key();
+                        seg.begin(SegKind::XmlAttr, base + i as u64, Some(&key));
+                        self.st = St::AttrValue(b);
+                    } else if b == b'>' || b == b'/' {
+                        self.st = St::Tag;
+                    } else {
+                        let key = self.attr_key();
+                        seg.begin(SegKind::XmlAttr, base + i as u64, Some(&key));
+                        self.st = St::AttrBare;
+                    }
+                }
+                St::AttrValue(q) => match memchr::memchr2(q, b'&', &buf[i..]) {
+                    None => return push_plain(buf, i, len, base, eof, seg),
+                    Some(p) => {
+                        if p > 0 {
+                            seg.plain(&buf[i..i + p], base + i as u64);
+                        }
+                        i += p;
+                        if buf[i] == q {
+                            seg.end(base + i as u64);
+                            self.attr_done(seg);
+                            i += 1;
+                            self.st = St::Tag;
+                        } else {
+                            match entity(&buf[i..], eof) {
+                                Ent::Wait => return i,
+                                Ent::Char(c, n, esc) => {
+                                    seg.decoded(c, base + i as u64, base + (i + n) as u64, esc);
+                                    i += n;
+                                }
+                                Ent::Literal => {
+                                    seg.plain(b"&", base + i as u64);
+                                    i += 1;
+                                }
+                            }
+                        }
+                    }
+                },
+                St::AttrBare => {
+                    let p = buf[i..].iter().position(|&b| b.is_ascii_whitespace() || b == b'>').unwrap_or(len - i);
+                    let done = push_plain(buf, i, i + p, base, eof, seg);
+                    if i + p == len {
+                        return done;
+                    }
+                    i += p;
+                    seg.end(base + i as u64);
+                    self.attr_done(seg);
+                    self.st = St::Tag;
+                }
+            }
+        }
+        len
+    }
+
+    /// Starts a text segment for `buf[from..to]` unless it is whitespace between tags.
+    fn begin_text(&mut self, buf: &[u8], from: usize, to: usize, base: u64, seg: &mut Segmenter) {
+        if seg.is_active() {
+            return;
+        }
+        if let Some(q) = buf[from..to].iter().position(|b| !b.is_ascii_whitespace()) {
+            let _ = q;
+            let key = self.text_key();
+            seg.begin(SegKind::XmlText, base + from as u64, key.as_deref());
+        }
+    }
+
+    fn attr_done(&mut self, seg: &Segmenter) {
+        let a = local(&self.attr).to_ascii_lowercase();
+        if matches!(a.as_slice(), b"name" | b"key" | b"field" | b"fieldname" | b"column" | b"code" | b"prop") {
+            if let Some(o) = self.open.as_mut() {
+                o.label = Some(seg.last_head().to_vec());
+            }
+        }
+    }
+}
+
+enum Ent {
+    Wait,
+    Char(char, usize, Esc),
+    Literal,
+}
+
+/// Decodes an entity or character reference at `s[0] == b'&'`.
+fn entity(s: &[u8], eof: bool) -> Ent {
+    let semi = s.iter().take(12).position(|&b| b == b';');
+    let Some(semi) = semi else {
+        return if s.len() < 12 && !eof { Ent::Wait } else { Ent::Literal };
+    };
+    let body = &s[1..semi];
+    let n = semi + 1;
+    let named = |c| Ent::Char(c, n, Esc::Other);
+    match body {
+        b"lt" => named('<'),
+        b"gt" => named('>'),
+        b"amp" => named('&'),
+        b"quot" => named('"'),
+        b"apos" => named('\''),
+        [b'#', b'x' | b'X', hex @ ..] if !hex.is_empty() => {
+            let v = hex.iter().try_fold(0u32, |acc, &b| Some(acc.checked_mul(16)? + hex_val(b)?));
+            match v.and_then(char::from_u32) {
+                Some(c) => Ent::Char(c, n, Esc::XmlHex),
+                None => Ent::Literal,
+            }
+        }
+        [b'#', dec @ ..] if !dec.is_empty() => {
+            let v = dec.iter().try_fold(0u32, |acc, &b| {
+                if b.is_ascii_digit() {
+                    Some(acc.checked_mul(10)? + u32::from(b - b'0'))
+                } else {
+                    None
+                }
+            });
+            match v.and_then(char::from_u32) {
+                Some(c) => Ent::Char(c, n, Esc::XmlDec),
+                None => Ent::Literal,
+            }
+        }
+        _ => Ent::Literal,
+    }
+}

@@ -1,0 +1,109 @@
+//! Character normalization that defeats the common evasions while keeping a map back to raw
+//! bytes: full-width ASCII (`１１０１…`) folds to ASCII, ideographic and no-break spaces to a
+//! space, dash look-alikes to `-`, and zero-width characters disappear. Detectors only ever
+//! see normalized text; the stream layer uses the map to redact the original bytes.
+
+/// What normalization does with one character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Norm {
+    /// Keep as is.
+    Same,
+    /// Replace with this character; `true` when the original was a full-width form, so a mask
+    /// written over it can be full-width too.
+    To(char, bool),
+    /// Remove (zero-width and format characters used to break numbers apart).
+    Drop,
+}
+
+/// Normalizes one character.
+#[inline]
+pub(crate) fn normalize_char(c: char) -> Norm {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => match char::from_u32(c as u32 - 0xFEE0) {
+            Some(a) => Norm::To(a, true),
+            None => Norm::Same,
+        },
+        '\u{3000}' | '\u{00A0}' | '\u{2002}'..='\u{200A}' | '\u{202F}' | '\u{205F}' => Norm::To(' ', false),
+        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' => Norm::To('-', false),
+        '\u{30FB}' | '\u{2022}' | '\u{2027}' => Norm::To('·', false),
+        '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}' | '\u{034F}' => {
+            Norm::Drop
+        }
+        _ => Norm::Same,
+    }
+}
+
+/// Whether a UTF-8 lead byte may start a character that normalization changes. Plain runs
+/// without such bytes are copied as they are (the fast path for almost all text).
+#[inline]
+pub(crate) fn may_need_norm(b: u8) -> bool {
+    matches!(b, 0xC2 | 0xCD | 0xE1 | 0xE2 | 0xE3 | 0xEF)
+}
+
+/// Index of the first byte in `s` that may start a character normalization changes.
+#[inline]
+pub(crate) fn first_norm_candidate(s: &[u8]) -> Option<usize> {
+    // Lead bytes of the affected ranges; memchr3 twice is far faster than a byte loop on
+    // Chinese text, where 0xE4-0xE9 dominate.
+    let a = memchr::memchr3(0xEF, 0xE2, 0xE3, s);
+    let b = memchr::memchr3(0xC2, 0xE1, 0xCD, &s[..a.unwrap_or(s.len())]);
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+/// Length of the UTF-8 sequence a lead byte announces (1 for ASCII and for invalid leads,
+/// which are then treated as single opaque bytes).
+#[inline]
+pub(crate) fn utf8_len(b: u8) -> usize {
+    match b {
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => 1,
+    }
+}
+
+/// Decodes the character at the start of `s`: `Some((char, len))`, or `None` when the bytes
+/// are not valid UTF-8 there (the caller then treats one byte as opaque).
+#[inline]
+pub(crate) fn decode_char(s: &[u8]) -> Option<(char, usize)> {
+    let n = utf8_len(*s.first()?);
+    if n == 1 {
+        return if s[0] < 0x80 { Some((s[0] as char, 1)) } else { None };
+    }
+    let chunk = s.get(..n)?;
+    std::str::from_utf8(chunk).ok().and_then(|t| t.chars().next()).map(|c| (c, n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_evasions() {
+        assert_eq!(normalize_char('１'), Norm::To('1', true));
+        assert_eq!(normalize_char('Ｘ'), Norm::To('X', true));
+        assert_eq!(normalize_char('：'), Norm::To(':', true));
+        assert_eq!(normalize_char('\u{3000}'), Norm::To(' ', false));
+        assert_eq!(normalize_char('\u{200B}'), Norm::Drop);
+        assert_eq!(normalize_char('\u{FEFF}'), Norm::Drop);
+        assert_eq!(normalize_char('—'), Norm::To('-', false));
+        assert_eq!(normalize_char('张'), Norm::Same);
+    }
+
+    #[test]
+    fn candidate_bytes_cover_every_changed_char() {
+        for cp in 0x80u32..0x11000 {
+            let Some(c) = char::from_u32(cp) else { continue };
+            if normalize_char(c) != Norm::Same {
+                let mut buf = [0u8; 4];
+                let s = c.encode_utf8(&mut buf);
+                assert!(may_need_norm(s.as_bytes()[0]), "{c:?} not flagged");
+                assert_eq!(first_norm_candidate(s.as_bytes()), Some(0));
+            }
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! The rule language: YAML packs, one per file, loaded from a directory or embedded in the
+//! binary. This module is the file model (serde, unknown keys rejected) plus the loader that
+//! attaches file and line to every rule so diagnostics can point at them. Compilation into
+//! matchers happens in [`crate::engine`].
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Diagnostic, RuleError};
+
+/// One pack file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackFile {
+    pub pack: String,
+    #[serde(default)]
+    pub version: Option<serde_yaml_ng::Value>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub rules: Vec<RuleDef>,
+}
+
+/// One rule as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDef {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub class: String,
+    pub grade: String,
+    #[serde(rename = "match")]
+    pub matcher: MatchDef,
+    #[serde(default)]
+    pub validator: Option<String>,
+    #[serde(default)]
+    pub context: Option<ContextDef>,
+    #[serde(default)]
+    pub redact: Option<RedactDef>,
+    #[serde(default)]
+    pub examples: Vec<Example>,
+    #[serde(default)]
+    pub negative_examples: Vec<Example>,
+    #[serde(default)]
+    pub references: Vec<String>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What a rule matches: exactly one of the four kinds.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchDef {
+    #[serde(default)]
+    pub detector: Option<String>,
+    #[serde(default)]
+    pub pattern: Option<String>,
+    #[serde(default)]
+    pub keywords: Option<Vec<String>>,
+    #[serde(default)]
+    pub field: Option<bool>,
+    #[serde(default)]
+    pub case_insensitive: bool,
+}
+
+/// Context: field names and nearby keywords, as a requirement or as confidence.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextDef {
+    #[serde(default)]
+    pub keys: Vec<String>,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub window: Option<usize>,
+    #[serde(default)]
+    pub require: bool,
+    #[serde(default)]
+    pub negative_keys: Vec<String>,
+    #[serde(default)]
+    pub negative_keywords: Vec<String>,
+}
+
+/// The rule's default transform.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedactDef {
+    #[serde(default)]
+    pub style: Option<String>,
+    #[serde(default)]
+    pub keep_first: Option<usize>,
+    #[serde(default)]
+    pub keep_last: Option<usize>,
+    #[serde(default)]
+    pub char: Option<char>,
+    #[serde(default)]
+    pub keep_from: Option<char>,
+    #[serde(default)]
+    pub label: Option<String>,
+}
+
+/// An example: plain text, or an input with its content type.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Example {
+    Text(String),
+    Full {
+        input: String,
+        #[serde(default)]
+        content_type: Option<String>,
+    },
+}
+
+impl Example {
+    pub fn input(&self) -> &str {
+        match self {
+            Example::Text(s) => s,
+            Example::Full { input, .. } => input,
+        }
+    }
+    pub fn content_type(&self) -> Option<&str> {
+        match self {
+            Example::Text(_) => None,
+            Example::Full { content_type, .. } => content_type.as_deref(),
+        }
+    }
+}
+
+/// A rule with where it came from.
+#[derive(Debug, Clone)]
+pub struct LocatedRule {
+    pub def: RuleDef,
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub pack: String,
+    pub pack_version: String,
+}
+
+/// Source text of a pack (a file on disk or an embedded one).
+#[derive(Debug, Clone)]
+pub struct PackSource {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// The built-in packs, embedded at build time so the binary works with no files around it.
+pub fn builtin_sources() -> Vec<PackSource> {
+    macro_rules! pack {
+        ($name:literal) => {
+            PackSource {
+                path: PathBuf::from(concat!("<builtin>/", $name)),
+                text: include_str!(concat!("../packs/", $name)).to_string(),
+            }
+        };
+    }
+    vec![
+        pack!("cn-identity.yaml"),
+        pack!("cn-finance.yaml"),
+        pack!("cn-contact.yaml"),
+        pack!("cn-person.yaml"),
+        pack!("classified.yaml"),
+    ]
+}
+
+/// Reads every `*.yaml` / `*.yml` file of a directory (not recursive, sorted by name, hidden
+/// files and Kubernetes' `..data` bookkeeping entries skipped).
+///
+/// # Errors
+/// The directory or a file cannot be read.
+pub fn dir_sources(dir: &Path) -> Result<Vec<PackSource>, RuleError> {
+    let diag = |path: &Path, message: String| {
+        RuleError::new(vec![Diagnostic {
+            file: path.to_path_buf(),
+            line: None,
+            rule: None,
+            key: None,
+            message,
+            warning: false,
+        }])
+    };
+    let entries = std::fs::read_dir(dir).map_err(|e| diag(dir, format!("cannot read rule directory: {e}")))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            !name.starts_with('.')
+                && (name.ends_with(".yaml") || name.ends_with(".yml"))
+                && p.is_file()
+        })
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(diag(dir, "no *.yaml rule packs in this directory".into()));
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        let text = std::fs::read_to_string(&p).map_err(|e| diag(&p, format!("cannot read: {e}")))?;
+        out.push(PackSource { path: p, text });
+    }
+    Ok(out)
+}
+
+/// Parses pack sources into located rules. Every problem is collected, not just the first.
+///
+/// # Errors
+/// YAML syntax errors, unknown keys, missing fields, duplicate pack names.
+pub fn parse_sources(sources: &[PackSource]) -> Result<Vec<LocatedRule>, RuleError> {
+    let mut diags = Vec::new();
+    let mut out = Vec::new();
+    let mut packs_seen: Vec<(String, PathBuf)> = Vec::new();
+    for src in sources {
+        let pack: PackFile = match serde_yaml_ng::from_str(&src.text) {
+            Ok(p) => p,
+            Err(e) => {
+                let line = e.location().map(|l| l.line());
+                let rule = line.and_then(|l| rule_id_before_line(&src.text, l));
+                diags.push(Diagnostic {
+                    file: src.path.clone(),
+                    line,
+                    rule,
+                    key: None,
+                    message: e.to_string(),
+                    warning: false,
+                });
+                continue;
+            }
+        };
+        if let Some((_, other)) = packs_seen.iter().find(|(n, _)| *n == pack.pack) {
+            diags.push(Diagnostic {
+                file: src.path.clone(),
+                line: find_line(&src.text, "pack:", &pack.pack),
+                rule: None,
+                key: Some("pack".into()),
+                message: format!("pack name `{}` is also used by {}", pack.pack, other.display()),
+                warning: false,
+            });
+        }
+        packs_seen.push((pack.pack.clone(), src.path.clone()));
+        let version = match &pack.version {
+            None => "0".to_string(),
+            Some(serde_yaml_ng::Value::String(s)) => s.clone(),
+            Some(serde_yaml_ng::Value::Number(n)) => n.to_string(),
+            Some(_) => {
+                diags.push(Diagnostic {
+                    file: src.path.clone(),
+                    line: None,
+                    rule: None,
+                    key: Some("version".into()),
+                    message: "version must be a number or a string".into(),
+                    warning: false,
+                });
+                "0".into()
+            }
+        };
+        for def in pack.rules {
+            let line = find_line(&src.text, "id:", &def.id);
+            out.push(LocatedRule {
+                def,
+                file: src.path.clone(),
+                line,
+                pack: pack.pack.clone(),
+                pack_version: version.clone(),
+            });
+        }
+    }
+    if diags.is_empty() {
+        Ok(out)
+    } else {
+        Err(RuleError::new(diags))
+    }
+}
+
+/// The 1-based line on which `key: value` is written (quoted or not). serde gives no spans
+/// for successfully parsed values, and a rule's id is unique, so finding it in the text is
+/// exact for ids and good enough to point an author at the right rule.
+fn find_line(text: &str, key: &str, value: &str) -> Option<usize> {
+    text.lines().position(|l| {
+        let t = l.trim_start().trim_start_matches("- ").trim_start();
+        t.strip_prefix(key).is_some_and(|rest| {
+            let v = rest.trim().trim_matches(|c| c == '"' || c == '\'');
+            v == value
+        })
+    })
+    .map(|i| i + 1)
+}
+
+/// The id of the rule whose `id:` line is the last one at or before `line` (for syntax errors).
+fn rule_id_before_line(text: &str, line: usize) -> Option<String> {
+    text.lines()
+        .take(line)
+        .filter_map(|l| {
+            let t = l.trim_start().trim_start_matches("- ").trim_start();
+            t.strip_prefix("id:").map(|v| v.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
+        })
+        .last()
+}

@@ -1,0 +1,871 @@
+//! The streaming scanner: consumes a body as chunks of any size, emits findings and (when
+//! redacting) output chunks. It is the glue between a format lexer, the segmenter that builds
+//! normalized *segments* (one value each, with a map back to raw offsets) and the detectors.
+//!
+//! Chunk invariance is structural: every decision is a function of content positions, never
+//! of where a chunk ended. Lexers wait at an incomplete escape or UTF-8 sequence instead of
+//! guessing; a long value is cut into windows at fixed text lengths, each window rescanning a
+//! margin of the previous one so a match or its context is never cut in two. Memory per stream
+//! is bounded by the window plus margins and the raw bytes of the value being decided.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use crate::detect::{Hit, SegCtx};
+use crate::engine::{Engine, RuleInfo};
+use crate::format::{self, Format};
+use crate::grade::Grade;
+use crate::normalize::{self, Norm};
+use crate::transform::{keyed_digest, Rendered, Transform};
+
+/// How sure the engine is of a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Confidence {
+    /// Shape only, with context.
+    Low,
+    /// A validator passed, or a strong shape with context.
+    Medium,
+    /// A validator passed and context agrees.
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+/// What was done to a finding's value in the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Applied {
+    Masked,
+    Labelled,
+    Tokenized,
+    /// Left in place (report-only, or the scan was not redacting).
+    Reported,
+}
+
+impl Applied {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applied::Masked => "masked",
+            Applied::Labelled => "labelled",
+            Applied::Tokenized => "tokenized",
+            Applied::Reported => "reported",
+        }
+    }
+}
+
+/// What the caller wants done with findings of a rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Disposition {
+    Redact(Transform),
+    Report,
+}
+
+/// Chooses a disposition per rule (policy plugs in here: per class, interface, consumer).
+pub trait Decide: Send + Sync {
+    fn decide(&self, rule: &RuleInfo) -> Disposition;
+}
+
+/// Options of one scan.
+#[derive(Clone, Default)]
+pub struct ScanOptions {
+    pub format: Format,
+    /// Produce output with transforms applied. Without it the scanner only reports and the
+    /// caller forwards its input unchanged.
+    pub redact: bool,
+    /// Put raw values into findings (`--show-values`); never on in the proxy.
+    pub capture_values: bool,
+    /// Per-rule dispositions; `None` applies each rule's default transform.
+    pub decide: Option<Arc<dyn Decide>>,
+}
+
+impl Default for Format {
+    fn default() -> Self {
+        Format::Text
+    }
+}
+
+impl std::fmt::Debug for ScanOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScanOptions")
+            .field("format", &self.format)
+            .field("redact", &self.redact)
+            .field("capture_values", &self.capture_values)
+            .field("decide", &self.decide.is_some())
+            .finish()
+    }
+}
+
+/// One detection. Offsets are bytes of the (decompressed) input stream. The raw value is
+/// absent unless the scan was asked to capture values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule_id: Arc<str>,
+    pub rule_index: usize,
+    pub class: Arc<str>,
+    pub grade: Grade,
+    pub start: u64,
+    pub end: u64,
+    pub confidence: Confidence,
+    /// The field name that gave context (JSON key, XML element, CSV column, form key).
+    pub field: Option<Box<str>>,
+    pub applied: Applied,
+    /// A masked rendering of the value, safe for logs and audit records.
+    pub masked: String,
+    /// Keyed hash of the normalized value (for distinct-value counting without the value).
+    pub fingerprint: u64,
+    pub value: Option<String>,
+}
+
+/// Result of a whole-body scan.
+#[derive(Debug, Clone, Default)]
+pub struct ScanResult {
+    pub output: Vec<u8>,
+    pub findings: Vec<Finding>,
+}
+
+/// How the original character was written, so a replacement can be written the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Esc {
+    Plain,
+    FullWidth,
+    JsonU,
+    XmlDec,
+    XmlHex,
+    Percent,
+    /// Any other escape (`\n`, `&amp;`, `""`, `+`): replacements are written plainly.
+    Other,
+}
+
+/// What kind of value a segment is; decides how replacement text is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SegKind {
+    JsonString,
+    JsonBare,
+    XmlText,
+    XmlCdata,
+    XmlAttr,
+    CsvQuoted,
+    CsvBare,
+    Form,
+    Text,
+}
+
+/// A replacement of a raw range in the output.
+#[derive(Debug, Clone)]
+struct Edit {
+    start: u64,
+    end: u64,
+    pieces: Vec<Piece>,
+}
+
+#[derive(Debug, Clone)]
+enum Piece {
+    Raw(u64, u64),
+    Bytes(Vec<u8>),
+}
+
+/// Builds segments from lexer events, runs detection per window and produces findings and
+/// edits. Owned by the stream; lexers drive it through the `begin/plain/decoded/end` calls.
+pub(crate) struct Segmenter {
+    engine: Arc<Engine>,
+    opts: ScanOptions,
+    depth: u8,
+    active: bool,
+    kind: SegKind,
+    key: Option<Box<str>>,
+    key_rules: Vec<u32>,
+    text: Vec<u8>,
+    /// Raw offset of each text byte; empty while the segment maps 1:1 onto raw bytes.
+    map: Vec<u64>,
+    esc: Vec<Esc>,
+    identity: bool,
+    id_base: u64,
+    raw_end: u64,
+    seg_raw_start: u64,
+    ignore_before: usize,
+    windows: u32,
+    head: Vec<u8>,
+    last_head: Vec<u8>,
+    recent: Vec<u8>,
+    hold_from: u64,
+    last_edit_end: u64,
+    edits: VecDeque<Edit>,
+    findings: Vec<Finding>,
+    hits: Vec<Hit>,
+}
+
+const HEAD: usize = 64;
+const RECENT: usize = 96;
+
+impl Segmenter {
+    fn new(engine: Arc<Engine>, opts: ScanOptions, depth: u8) -> Self {
+        Segmenter {
+            engine,
+            opts,
+            depth,
+            active: false,
+            kind: SegKind::Text,
+            key: None,
+            key_rules: Vec::new(),
+            text: Vec::new(),
+            map: Vec::new(),
+            esc: Vec::new(),
+            identity: true,
+            id_base: 0,
+            raw_end: 0,
+            seg_raw_start: 0,
+            ignore_before: 0,
+            windows: 0,
+            head: Vec::new(),
+            last_head: Vec::new(),
+            recent: Vec::new(),
+            hold_from: 0,
+            last_edit_end: 0,
+            edits: VecDeque::new(),
+            findings: Vec::new(),
+            hits: Vec::new(),
+        }
+    }
+
+    /// Starts a segment whose first content byte is at `raw_start`. `key` is the field name.
+    pub(crate) fn begin(&mut self, kind: SegKind, raw_start: u64, key: Option<&[u8]>) {
+        debug_assert!(!self.active);
+        self.active = true;
+        self.kind = kind;
+        self.key = key.map(|k| String::from_utf8_lossy(k).into_owned().into_boxed_str());
+        self.key_rules.clear();
+        if let Some(k) = key {
+            self.engine.detectors.key_rules(k, &mut self.key_rules);
+        }
+        self.text.clear();
+        self.map.clear();
+        self.esc.clear();
+        self.identity = true;
+        self.id_base = raw_start;
+        self.raw_end = raw_start;
+        self.seg_raw_start = raw_start;
+        self.ignore_before = 0;
+        self.windows = 0;
+        self.head.clear();
+        self.hold_from = raw_start;
+    }
+
+    pub(crate) fn is_active(&self) -> bool {
+        self.active
+    }
+
+    /// The first bytes (normalized) of the last completed segment: how lexers learn key names.
+    pub(crate) fn last_head(&self) -> &[u8] {
+        &self.last_head
+    }
+
+    /// Appends raw bytes that stand for themselves (complete UTF-8 characters, or opaque
+    /// bytes), starting at raw offset `raw_start`.
+    pub(crate) fn plain(&mut self, mut bytes: &[u8], mut raw_start: u64) {
+        while !bytes.is_empty() {
+            let room = self.room();
+            // Never let a window grow past its size by more than one character: cut plain
+            // runs at the window edge (on a character boundary) so windows fall at the same
+            // text positions whatever the chunking.
+            let mut take = bytes.len().min(room.max(1));
+            while take < bytes.len() && take > 0 && (bytes[take] & 0xC0) == 0x80 {
+                take -= 1;
+            }
+            if take == 0 {
+                take = normalize::utf8_len(bytes[0]).min(bytes.len());
+            }
+            let (now, rest) = bytes.split_at(take);
+            self.plain_inner(now, raw_start);
+            raw_start += take as u64;
+            bytes = rest;
+            self.maybe_window();
+        }
+    }
+
+    fn room(&self) -> usize {
+        self.engine.window.saturating_sub(self.text.len())
+    }
+
+    fn plain_inner(&mut self, bytes: &[u8], raw_start: u64) {
+        let mut i = 0;
+        while i < bytes.len() {
+            let next = normalize::first_norm_candidate(&bytes[i..]).map_or(bytes.len(), |p| i + p);
+            if next > i {
+                self.push_identity(&bytes[i..next], raw_start + i as u64);
+                i = next;
+                continue;
+            }
+            match normalize::decode_char(&bytes[i..]) {
+                Some((c, n)) => {
+                    let r = raw_start + i as u64;
+                    match normalize::normalize_char(c) {
+                        Norm::Same => self.push_identity(&bytes[i..i + n], r),
+                        Norm::To(a, fw) => {
+                            self.push_mapped(a, r, r + n as u64, if fw { Esc::FullWidth } else { Esc::Plain })
+                        }
+                        Norm::Drop => self.drop_raw(r + n as u64),
+                    }
+                    i += n;
+                }
+                None => {
+                    self.push_identity(&bytes[i..i + 1], raw_start + i as u64);
+                    i += 1;
+                }
+            }
+        }
+    }
+
+    fn push_identity(&mut self, bytes: &[u8], raw_start: u64) {
+        if self.identity && raw_start == self.raw_end {
+            self.text.extend_from_slice(bytes);
+        } else {
+            self.materialize();
+            for (k, &b) in bytes.iter().enumerate() {
+                self.text.push(b);
+                self.map.push(raw_start + k as u64);
+                self.esc.push(Esc::Plain);
+            }
+        }
+        self.raw_end = raw_start + bytes.len() as u64;
+        self.fill_head();
+    }
+
+    /// Appends one decoded character that was written with an escape (`\u0031`, `&#x31;`,
+    /// `%31`…) spanning raw `[raw_start, raw_end)`.
+    pub(crate) fn decoded(&mut self, c: char, raw_start: u64, raw_end: u64, esc: Esc) {
+        match normalize::normalize_char(c) {
+            Norm::Same => self.push_mapped(c, raw_start, raw_end, esc),
+            Norm::To(a, fw) => self.push_mapped(a, raw_start, raw_end, if fw && esc == Esc::Plain { Esc::FullWidth } else { esc }),
+            Norm::Drop => self.drop_raw(raw_end),
+        }
+        self.maybe_window();
+    }
+
+    fn push_mapped(&mut self, c: char, raw_start: u64, raw_end: u64, esc: Esc) {
+        self.materialize();
+        let mut buf = [0u8; 4];
+        for &b in c.encode_utf8(&mut buf).as_bytes() {
+            self.text.push(b);
+            self.map.push(raw_start);
+            self.esc.push(esc);
+        }
+        self.raw_end = raw_end;
+        self.fill_head();
+    }
+
+    /// A dropped character: its raw bytes join the previous character's raw range.
+    fn drop_raw(&mut self, raw_end: u64) {
+        if self.text.is_empty() {
+            // Nothing to attach to: the dropped bytes are simply before the segment's text.
+            self.id_base = raw_end;
+            self.map.clear();
+            self.esc.clear();
+        } else {
+            self.materialize();
+        }
+        self.raw_end = raw_end;
+    }
+
+    fn materialize(&mut self) {
+        if self.identity {
+            self.identity = false;
+            let base = self.id_base;
+            self.map.extend((0..self.text.len() as u64).map(|i| base + i));
+            self.esc.resize(self.text.len(), Esc::Plain);
+        }
+    }
+
+    fn fill_head(&mut self) {
+        if self.windows == 0 && self.head.len() < HEAD {
+            let n = (HEAD - self.head.len()).min(self.text.len().saturating_sub(self.head.len()));
+            let from = self.head.len();
+            self.head.extend_from_slice(&self.text[from..from + n]);
+        }
+    }
+
+    fn raw_at(&self, i: usize) -> u64 {
+        if i >= self.text.len() {
+            self.raw_end
+        } else if self.identity {
+            self.id_base + i as u64
+        } else {
+            self.map[i]
+        }
+    }
+
+    fn esc_at(&self, i: usize) -> Esc {
+        if self.identity {
+            Esc::Plain
+        } else {
+            self.esc[i]
+        }
+    }
+
+    fn maybe_window(&mut self) {
+        if self.text.len() >= self.engine.window {
+            self.process(false);
+        }
+    }
+
+    /// Ends the segment; its last content byte ended at `raw_end`.
+    pub(crate) fn end(&mut self, raw_end: u64) {
+        if !self.active {
+            return;
+        }
+        self.raw_end = self.raw_end.max(raw_end);
+        self.process(true);
+        self.last_head.clear();
+        self.last_head.extend_from_slice(&self.head);
+        // Rolling context for keyword windows across neighbouring values.
+        let tail_from = self.text.len().saturating_sub(RECENT);
+        let mut from = tail_from;
+        while from < self.text.len() && (self.text[from] & 0xC0) == 0x80 {
+            from += 1;
+        }
+        self.recent.push(b' ');
+        self.recent.extend_from_slice(&self.text[from..]);
+        if self.recent.len() > RECENT {
+            let mut cut = self.recent.len() - RECENT;
+            while cut < self.recent.len() && (self.recent[cut] & 0xC0) == 0x80 {
+                cut += 1;
+            }
+            self.recent.drain(..cut);
+        }
+        self.text.clear();
+        self.map.clear();
+        self.esc.clear();
+        self.active = false;
+        self.hold_from = raw_end;
+    }
+
+    /// Runs detection over the current window and commits what is certain.
+    fn process(&mut self, last: bool) {
+        let len = self.text.len();
+        let commit = if last {
+            len
+        } else {
+            let mut c = len.saturating_sub(self.engine.margin);
+            while c > 0 && (self.text[c] & 0xC0) == 0x80 {
+                c -= 1;
+            }
+            c
+        };
+        let whole = last && self.windows == 0;
+        let mut hits = std::mem::take(&mut self.hits);
+        hits.clear();
+        {
+            let ctx = SegCtx { key: self.key.as_deref(), key_rules: &self.key_rules, before: &self.recent, whole };
+            self.engine.detectors.detect(&self.text, &ctx, &mut hits);
+        }
+        let mut seg_edits: Vec<Edit> = Vec::new();
+        for h in hits.iter() {
+            if h.start < self.ignore_before || h.start >= commit {
+                continue;
+            }
+            self.commit_hit(h, &mut seg_edits);
+        }
+        if whole && self.depth == 0 && hits.is_empty() {
+            self.try_base64(&mut seg_edits);
+        }
+        self.hits = hits;
+        if self.kind == SegKind::JsonBare && !seg_edits.is_empty() && last && self.windows == 0 {
+            seg_edits = self.quote_bare(seg_edits);
+        }
+        for e in seg_edits {
+            self.last_edit_end = e.end;
+            self.edits.push_back(e);
+        }
+        if last {
+            self.hold_from = self.raw_end;
+            return;
+        }
+        self.windows += 1;
+        let mut keep = commit.saturating_sub(self.engine.margin);
+        while keep > 0 && (self.text[keep] & 0xC0) == 0x80 {
+            keep -= 1;
+        }
+        self.hold_from = self.raw_at(commit);
+        if !self.identity {
+            self.map.drain(..keep);
+            self.esc.drain(..keep);
+        } else {
+            self.id_base += keep as u64;
+        }
+        self.text.drain(..keep);
+        self.ignore_before = commit - keep;
+    }
+
+    fn commit_hit(&mut self, h: &Hit, seg_edits: &mut Vec<Edit>) {
+        let start = self.raw_at(h.start);
+        if start < self.last_edit_end || seg_edits.last().is_some_and(|e| start < e.end) {
+            return;
+        }
+        let end = self.char_raw_end(h.end);
+        let rule = &self.engine.rules[h.rule as usize];
+        let value_str = String::from_utf8_lossy(&self.text[h.start..h.end]).into_owned();
+        let disposition = match (&self.opts.decide, self.opts.redact) {
+            (_, false) => Disposition::Report,
+            (Some(d), true) => d.decide(rule),
+            (None, true) => Disposition::Redact(rule.default_transform.clone()),
+        };
+        let chars: Vec<char> = value_str.chars().collect();
+        let applied = match &disposition {
+            Disposition::Report | Disposition::Redact(Transform::Keep) => Applied::Reported,
+            Disposition::Redact(Transform::Mask(_)) => Applied::Masked,
+            Disposition::Redact(Transform::Label(_)) => Applied::Labelled,
+            Disposition::Redact(Transform::Token) => Applied::Tokenized,
+        };
+        if let Disposition::Redact(t) = &disposition {
+            if let Some(r) = t.render(&chars, &rule.class, &self.engine.token_key) {
+                let pieces = self.render_pieces(h.start, h.end, &r);
+                seg_edits.push(Edit { start, end, pieces });
+            }
+        }
+        let canonical: String = chars.iter().filter(|c| !crate::transform::is_separator(**c)).collect();
+        let fp = keyed_digest(&self.engine.token_key, "fingerprint", &rule.class, &canonical);
+        let mut fp8 = [0u8; 8];
+        fp8.copy_from_slice(&fp[..8]);
+        self.findings.push(Finding {
+            rule_id: rule.id.clone(),
+            rule_index: h.rule as usize,
+            class: rule.class.clone(),
+            grade: rule.grade.clone(),
+            start,
+            end,
+            confidence: h.confidence,
+            field: self.key.clone(),
+            applied,
+            masked: rule.sample_transform.apply_to_str(&value_str),
+            fingerprint: u64::from_le_bytes(fp8),
+            value: self.opts.capture_values.then_some(value_str),
+        });
+    }
+
+    /// Raw end of the character that ends at text index `end` (exclusive).
+    fn char_raw_end(&self, end: usize) -> u64 {
+        self.raw_at(end)
+    }
+
+    fn render_pieces(&self, start: usize, end: usize, r: &Rendered) -> Vec<Piece> {
+        let mut pieces = Vec::new();
+        match r {
+            Rendered::Whole(label) => {
+                let mut out = Vec::new();
+                for c in label.chars() {
+                    self.encode_char(c, Esc::Plain, &mut out);
+                }
+                pieces.push(Piece::Bytes(out));
+            }
+            Rendered::PerChar(v) => {
+                let mut i = start;
+                let mut k = 0;
+                let mut buf = Vec::new();
+                while i < end {
+                    let n = normalize::decode_char(&self.text[i..]).map_or(1, |(_, n)| n).min(end - i);
+                    let (rs, re) = (self.raw_at(i), self.raw_at(i + n));
+                    match v.get(k).copied().flatten() {
+                        None => {
+                            if !buf.is_empty() {
+                                pieces.push(Piece::Bytes(std::mem::take(&mut buf)));
+                            }
+                            match pieces.last_mut() {
+                                Some(Piece::Raw(_, e)) if *e == rs => *e = re,
+                                _ => pieces.push(Piece::Raw(rs, re)),
+                            }
+                        }
+                        Some(c) => self.encode_char(c, self.esc_at(i), &mut buf),
+                    }
+                    i += n;
+                    k += 1;
+                }
+                if !buf.is_empty() {
+                    pieces.push(Piece::Bytes(buf));
+                }
+            }
+        }
+        pieces
+    }
+
+    /// Writes a replacement character the way the original was written, valid for the
+    /// segment's format.
+    fn encode_char(&self, c: char, esc: Esc, out: &mut Vec<u8>) {
+        use std::io::Write;
+        match esc {
+            Esc::JsonU if (c as u32) < 0x10000 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+                return;
+            }
+            Esc::XmlHex => {
+                let _ = write!(out, "&#x{:X};", c as u32);
+                return;
+            }
+            Esc::XmlDec => {
+                let _ = write!(out, "&#{};", c as u32);
+                return;
+            }
+            Esc::Percent => {
+                let mut b = [0u8; 4];
+                for x in c.encode_utf8(&mut b).bytes() {
+                    let _ = write!(out, "%{x:02X}");
+                }
+                return;
+            }
+            Esc::FullWidth if ('!'..='~').contains(&c) => {
+                if let Some(f) = char::from_u32(c as u32 + 0xFEE0) {
+                    let mut b = [0u8; 4];
+                    out.extend_from_slice(f.encode_utf8(&mut b).as_bytes());
+                    return;
+                }
+            }
+            _ => {}
+        }
+        let mut b = [0u8; 4];
+        let s = c.encode_utf8(&mut b);
+        match self.kind {
+            SegKind::JsonString | SegKind::JsonBare => match c {
+                '"' => out.extend_from_slice(b"\\\""),
+                '\\' => out.extend_from_slice(b"\\\\"),
+                c if (c as u32) < 0x20 => {
+                    let _ = write!(out, "\\u{:04x}", c as u32);
+                }
+                _ => out.extend_from_slice(s.as_bytes()),
+            },
+            SegKind::XmlText | SegKind::XmlAttr => match c {
+                '<' => out.extend_from_slice(b"&lt;"),
+                '>' => out.extend_from_slice(b"&gt;"),
+                '&' => out.extend_from_slice(b"&amp;"),
+                '"' => out.extend_from_slice(b"&quot;"),
+                '\'' => out.extend_from_slice(b"&apos;"),
+                _ => out.extend_from_slice(s.as_bytes()),
+            },
+            SegKind::XmlCdata => match c {
+                '>' => out.push(b'_'),
+                _ => out.extend_from_slice(s.as_bytes()),
+            },
+            SegKind::CsvQuoted => match c {
+                '"' => out.extend_from_slice(b"\"\""),
+                _ => out.extend_from_slice(s.as_bytes()),
+            },
+            SegKind::CsvBare => match c {
+                ',' | '"' | '\r' | '\n' => out.push(b' '),
+                _ => out.extend_from_slice(s.as_bytes()),
+            },
+            SegKind::Form => {
+                if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '*') {
+                    out.push(c as u8);
+                } else {
+                    for x in s.bytes() {
+                        let _ = write!(out, "%{x:02X}");
+                    }
+                }
+            }
+            SegKind::Text => out.extend_from_slice(s.as_bytes()),
+        }
+    }
+
+    /// A JSON number (or other bare token) cannot hold a mask: the redacted token is written
+    /// as a string instead, so the body stays valid JSON.
+    fn quote_bare(&self, edits: Vec<Edit>) -> Vec<Edit> {
+        let len = self.text.len();
+        let mut s = 0;
+        while s < len && self.text[s].is_ascii_whitespace() {
+            s += 1;
+        }
+        let mut e = len;
+        while e > s && self.text[e - 1].is_ascii_whitespace() {
+            e -= 1;
+        }
+        let (rs, re) = (self.raw_at(s), self.raw_at(e));
+        if edits.first().is_some_and(|x| x.start < rs) || edits.last().is_some_and(|x| x.end > re) {
+            return edits;
+        }
+        let mut pieces = vec![Piece::Bytes(b"\"".to_vec())];
+        let mut pos = rs;
+        for ed in edits {
+            if ed.start > pos {
+                pieces.push(Piece::Raw(pos, ed.start));
+            }
+            pieces.extend(ed.pieces);
+            pos = ed.end;
+        }
+        if pos < re {
+            pieces.push(Piece::Raw(pos, re));
+        }
+        pieces.push(Piece::Bytes(b"\"".to_vec()));
+        vec![Edit { start: rs, end: re, pieces }]
+    }
+
+    /// Best effort: a value that is entirely base64 is decoded and scanned; findings inside
+    /// are reported on the value's range and, when redacting, the value is re-encoded from the
+    /// redacted content.
+    fn try_base64(&mut self, seg_edits: &mut Vec<Edit>) {
+        use base64::Engine as _;
+        let t = &self.text;
+        if t.len() < 24 || t.len() > self.engine.window {
+            return;
+        }
+        let url = t.iter().any(|&b| b == b'-' || b == b'_');
+        let ok = t.iter().enumerate().all(|(i, &b)| {
+            b.is_ascii_alphanumeric()
+                || (!url && (b == b'+' || b == b'/'))
+                || (url && (b == b'-' || b == b'_'))
+                || (b == b'=' && i + 2 >= t.len())
+        });
+        // Pure digit or hex strings are numbers, not base64.
+        if !ok || t.iter().all(|b| b.is_ascii_hexdigit()) {
+            return;
+        }
+        let padded = t.ends_with(b"=");
+        let decoded = match (url, padded) {
+            (false, true) => base64::engine::general_purpose::STANDARD.decode(t),
+            (false, false) => base64::engine::general_purpose::STANDARD_NO_PAD.decode(t),
+            (true, true) => base64::engine::general_purpose::URL_SAFE.decode(t),
+            (true, false) => base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t),
+        };
+        let Ok(decoded) = decoded else { return };
+        if std::str::from_utf8(&decoded).is_err() {
+            return;
+        }
+        let mut inner_opts = self.opts.clone();
+        inner_opts.format = Format::resolve(None, &decoded);
+        inner_opts.capture_values = false;
+        let inner = self.engine.scan_at_depth(&decoded, inner_opts, self.depth + 1);
+        if inner.findings.is_empty() {
+            return;
+        }
+        let (start, end) = (self.raw_at(0), self.raw_end);
+        for mut f in inner.findings {
+            f.start = start;
+            f.end = end;
+            f.field = self.key.clone();
+            self.findings.push(f);
+        }
+        if self.opts.redact && inner.output != decoded {
+            let enc = match (url, padded) {
+                (false, true) => base64::engine::general_purpose::STANDARD.encode(&inner.output),
+                (false, false) => base64::engine::general_purpose::STANDARD_NO_PAD.encode(&inner.output),
+                (true, true) => base64::engine::general_purpose::URL_SAFE.encode(&inner.output),
+                (true, false) => base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&inner.output),
+            };
+            seg_edits.push(Edit { start, end, pieces: vec![Piece::Bytes(enc.into_bytes())] });
+        }
+    }
+}
+
+/// The streaming scanner of one body. Create with [`Engine::stream`].
+pub struct StreamScanner {
+    lexer: format::Lexer,
+    seg: Segmenter,
+    raw: Vec<u8>,
+    raw_base: u64,
+    lexed: u64,
+    emitted: u64,
+    redact: bool,
+    done: bool,
+}
+
+impl StreamScanner {
+    pub(crate) fn new(engine: Arc<Engine>, opts: ScanOptions, depth: u8) -> Self {
+        let redact = opts.redact;
+        let lexer = format::Lexer::new(opts.format);
+        StreamScanner {
+            lexer,
+            seg: Segmenter::new(engine, opts, depth),
+            raw: Vec::new(),
+            raw_base: 0,
+            lexed: 0,
+            emitted: 0,
+            redact,
+            done: false,
+        }
+    }
+
+    /// Feeds the next chunk. Redacted output (when redacting) is appended to `out`, new
+    /// findings to `findings`. Output lags input by at most the value being decided.
+    pub fn push(&mut self, chunk: &[u8], out: &mut Vec<u8>, findings: &mut Vec<Finding>) {
+        if self.done {
+            return;
+        }
+        self.raw.extend_from_slice(chunk);
+        self.run(false, out, findings);
+    }
+
+    /// Ends the body: flushes everything still held.
+    pub fn finish(&mut self, out: &mut Vec<u8>, findings: &mut Vec<Finding>) {
+        if self.done {
+            return;
+        }
+        self.run(true, out, findings);
+        self.done = true;
+    }
+
+    /// Raw bytes currently held back (not yet emitted or not yet lexed).
+    pub fn held(&self) -> usize {
+        self.raw.len()
+    }
+
+    fn run(&mut self, eof: bool, out: &mut Vec<u8>, findings: &mut Vec<Finding>) {
+        let from = (self.lexed - self.raw_base) as usize;
+        let consumed = self.lexer.lex(&self.raw[from..], self.lexed, eof, &mut self.seg);
+        self.lexed += consumed as u64;
+        if eof {
+            // Whatever the lexer left (an incomplete escape at the very end) is literal.
+            let from = (self.lexed - self.raw_base) as usize;
+            if from < self.raw.len() {
+                if !self.seg.is_active() {
+                    self.seg.begin(SegKind::Text, self.lexed, None);
+                }
+                self.seg.plain(&self.raw[from..], self.lexed);
+                self.lexed = self.raw_base + self.raw.len() as u64;
+            }
+            if self.seg.is_active() {
+                self.seg.end(self.lexed);
+            }
+        }
+        findings.append(&mut self.seg.findings);
+        let safe = if self.seg.is_active() { self.seg.hold_from } else { self.lexed };
+        if self.redact {
+            self.emit(safe, out);
+        }
+        let keep_from = if self.redact { self.emitted } else { self.lexed };
+        let drop = (keep_from - self.raw_base) as usize;
+        if drop > 0 {
+            self.raw.drain(..drop);
+            self.raw_base = keep_from;
+        }
+    }
+
+    fn emit(&mut self, safe: u64, out: &mut Vec<u8>) {
+        let base = self.raw_base;
+        let raw = &self.raw;
+        let slice = |s: u64, e: u64| &raw[(s - base) as usize..(e - base) as usize];
+        while let Some(e) = self.seg.edits.front() {
+            if e.start >= safe {
+                break;
+            }
+            let Some(e) = self.seg.edits.pop_front() else { break };
+            if e.start > self.emitted {
+                out.extend_from_slice(slice(self.emitted, e.start));
+            }
+            for p in &e.pieces {
+                match p {
+                    Piece::Raw(s, t) => out.extend_from_slice(slice(*s, *t)),
+                    Piece::Bytes(b) => out.extend_from_slice(b),
+                }
+            }
+            self.emitted = self.emitted.max(e.end);
+        }
+        if safe > self.emitted {
+            out.extend_from_slice(slice(self.emitted, safe));
+            self.emitted = safe;
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! Transforms applied to a finding's value: a format-keeping mask, a replacement label, a keyed
+//! deterministic token (same shape, so joins across responses still work), or nothing
+//! (report-only). Choosing one is policy; this module only renders them.
+//!
+//! A transform works on the *normalized* characters of the value and says, per character,
+//! whether the original raw spelling is kept or a new character is emitted. The stream layer
+//! then encodes new characters for the body's format and for the way the original character
+//! was written (a `\u0031` escape gets a `\u002a` mask, a full-width digit a full-width
+//! asterisk), so the redacted body stays valid and keeps its shape.
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// A format-keeping mask: keep the first `keep_first` and last `keep_last` significant
+/// characters, replace the others with `mask_char`. Separators (space, hyphen, dot, middle
+/// dot) are significant for nobody and always kept, so `6222 0212 3456 7890` stays grouped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaskSpec {
+    pub keep_first: usize,
+    pub keep_last: usize,
+    pub mask_char: char,
+    /// Keep everything from the first occurrence of this character on (e-mail domains).
+    pub keep_from: Option<char>,
+}
+
+impl Default for MaskSpec {
+    fn default() -> Self {
+        MaskSpec { keep_first: 0, keep_last: 0, mask_char: '*', keep_from: None }
+    }
+}
+
+/// What to do with a finding's value in the output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transform {
+    Mask(MaskSpec),
+    /// Replace the whole value with this label (e.g. `[身份证号]`).
+    Label(String),
+    /// Keyed deterministic token of the same shape.
+    Token,
+    /// Leave the value as it is (report-only).
+    Keep,
+}
+
+/// Per-character rendering of a transformed value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Rendered {
+    /// One entry per normalized character: `None` keeps the original raw spelling.
+    PerChar(Vec<Option<char>>),
+    /// Replace the whole raw range with this text.
+    Whole(String),
+}
+
+/// Whether a character only separates groups (kept by masks and tokens).
+pub(crate) fn is_separator(c: char) -> bool {
+    matches!(c, ' ' | '-' | '.' | '·' | '\u{3000}' | '_' | '/' | '@' | '+' | '(' | ')')
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// A keyed HMAC-SHA256 of `class` and `value`. Used for tokens and for the fingerprints the
+/// policy layer counts distinct values with; never reversible without the key.
+pub(crate) fn keyed_digest(key: &[u8], domain: &str, class: &str, value: &str) -> [u8; 32] {
+    // HMAC accepts keys of any length; new_from_slice cannot fail for HMAC.
+    let mut mac = match HmacSha256::new_from_slice(key) {
+        Ok(m) => m,
+        Err(_) => return [0; 32],
+    };
+    mac.update(domain.as_bytes());
+    mac.update(&[0]);
+    mac.update(class.as_bytes());
+    mac.update(&[0]);
+    mac.update(value.as_bytes());
+    mac.finalize().into_bytes().into()
+}
+
+impl Transform {
+    /// Renders the transform over the normalized characters of a value.
+    pub(crate) fn render(&self, chars: &[char], class: &str, key: &[u8]) -> Option<Rendered> {
+        match self {
+            Transform::Keep => None,
+            Transform::Label(l) => Some(Rendered::Whole(l.clone())),
+            Transform::Mask(m) => Some(Rendered::PerChar(mask_chars(chars, m))),
+            Transform::Token => Some(Rendered::PerChar(token_chars(chars, class, key))),
+        }
+    }
+
+    /// Renders to a plain string (for masked samples in findings and audit records).
+    pub fn apply_to_str(&self, value: &str) -> String {
+        let chars: Vec<char> = value.chars().collect();
+        match self.render(&chars, "", b"sample") {
+            None => value.to_string(),
+            Some(Rendered::Whole(s)) => s,
+            Some(Rendered::PerChar(v)) => {
+                v.iter().zip(&chars).map(|(r, c)| r.unwrap_or(*c)).collect()
+            }
+        }
+    }
+}
+
+fn mask_chars(chars: &[char], m: &MaskSpec) -> Vec<Option<char>> {
+    let keep_from = m.keep_from.and_then(|k| chars.iter().position(|&c| c == k)).unwrap_or(chars.len());
+    let significant: Vec<usize> =
+        (0..keep_from).filter(|&i| !is_separator(chars[i])).collect();
+    let n = significant.len();
+    // Never keep so much that nothing is hidden: at least half the significant characters
+    // are masked, whatever the spec says, so a short value is not shown whole.
+    let (mut first, mut last) = (m.keep_first, m.keep_last);
+    while first + last > 0 && (first + last) * 2 > n {
+        if last >= first && last > 0 {
+            last -= 1;
+        } else {
+            first = first.saturating_sub(1);
+        }
+    }
+    let mut out = vec![None; chars.len()];
+    for (k, &i) in significant.iter().enumerate() {
+        if k >= first && k + last < n {
+            out[i] = Some(m.mask_char);
+        }
+    }
+    out
+}
+
+fn token_chars(chars: &[char], class: &str, key: &[u8]) -> Vec<Option<char>> {
+    let value: String = chars.iter().filter(|c| !is_separator(**c)).collect();
+    let mut stream = Vec::with_capacity(64);
+    let mut counter = 0u32;
+    while stream.len() < chars.len() * 2 {
+        stream.extend_from_slice(&keyed_digest(key, &format!("token{counter}"), class, &value));
+        counter += 1;
+    }
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let r = u16::from_le_bytes([stream[2 * i], stream[2 * i + 1]]);
+            if is_separator(c) {
+                None
+            } else if c.is_ascii_digit() {
+                Some((b'0' + (r % 10) as u8) as char)
+            } else if c.is_ascii_uppercase() {
+                Some((b'A' + (r % 26) as u8) as char)
+            } else if c.is_ascii_lowercase() {
+                Some((b'a' + (r % 26) as u8) as char)
+            } else if ('\u{4e00}'..='\u{9fa5}').contains(&c) {
+                char::from_u32(0x4e00 + u32::from(r) % 0x51a6)
+            } else {
+                Some(c)
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mask(first: usize, last: usize) -> Transform {
+        Transform::Mask(MaskSpec { keep_first: first, keep_last: last, ..MaskSpec::default() })
+    }
+
+    #[test]
+    fn masks_keep_shape() {
+        assert_eq!(mask(6, 4).apply_to_str("11010519491231002X"), "110105********002X");
+        assert_eq!(mask(3, 4).apply_to_str("13800138000"), "138****8000");
+        assert_eq!(mask(4, 4).apply_to_str("6222 0212 3456 7890"), "6222 **** **** 7890");
+        assert_eq!(mask(3, 4).apply_to_str("138-0013-8000"), "138-****-8000");
+    }
+
+    #[test]
+    fn short_values_are_never_shown_whole() {
+        assert_eq!(mask(1, 0).apply_to_str("张三"), "张*");
+        assert_eq!(mask(6, 4).apply_to_str("1234"), "1**4");
+    }
+
+    #[test]
+    fn email_keeps_domain() {
+        let t = Transform::Mask(MaskSpec { keep_first: 1, keep_from: Some('@'), ..MaskSpec::default() });
+        assert_eq!(t.apply_to_str("zhangsan@example.cn"), "z*******@example.cn");
+    }
+
+    #[test]
+    fn tokens_are_deterministic_and_keep_shape() {
+        let chars: Vec<char> = "11010519491231002X".chars().collect();
+        let a = token_chars(&chars, "resident_id", b"k1");
+        let b = token_chars(&chars, "resident_id", b"k1");
+        let c = token_chars(&chars, "resident_id", b"k2");
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        let s: String = a.iter().map(|c| c.unwrap_or('?')).collect();
+        assert!(s[..17].bytes().all(|b| b.is_ascii_digit()));
+        assert!(s.as_bytes()[17].is_ascii_uppercase());
+    }
+}
