@@ -29,7 +29,11 @@ impl std::fmt::Display for ExampleFailure {
         if let Some(l) = self.line {
             write!(f, ":{l}")?;
         }
-        let what = if self.negative { "negative example matched" } else { "example did not match" };
+        let what = if self.negative {
+            "negative example matched"
+        } else {
+            "example did not match"
+        };
         write!(f, ": rule `{}`: {what}: {:?}", self.rule, self.input)?;
         if !self.fired.is_empty() {
             write!(f, " (fired: {})", self.fired.join(", "))?;
@@ -59,7 +63,13 @@ fn fired(engine: &Arc<Engine>, ex: &Example) -> Vec<String> {
         Some(ct) => Format::resolve(Some(ct), input),
         None => Format::Text,
     };
-    let res = engine.scan_bytes(input, ScanOptions { format, ..ScanOptions::default() });
+    let res = engine.scan_bytes(
+        input,
+        ScanOptions {
+            format,
+            ..ScanOptions::default()
+        },
+    );
     let mut ids: Vec<String> = res.findings.iter().map(|f| f.rule_id.to_string()).collect();
     ids.dedup();
     ids
@@ -67,7 +77,10 @@ fn fired(engine: &Arc<Engine>, ex: &Example) -> Vec<String> {
 
 /// Runs every example of every rule of `engine`.
 pub fn run(engine: &Arc<Engine>) -> CheckReport {
-    let mut rep = CheckReport { rules: engine.rules().len(), ..CheckReport::default() };
+    let mut rep = CheckReport {
+        rules: engine.rules().len(),
+        ..CheckReport::default()
+    };
     for lr in engine.defs() {
         let id = &lr.def.id;
         for (negative, list) in [(false, &lr.def.examples), (true, &lr.def.negative_examples)] {

@@ -53,7 +53,10 @@ pub struct Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").field("rules", &self.rules.len()).field("hash", &self.hash).finish()
+        f.debug_struct("Engine")
+            .field("rules", &self.rules.len())
+            .field("hash", &self.hash)
+            .finish()
     }
 }
 
@@ -98,7 +101,10 @@ impl EngineBuilder {
     }
     /// Add one pack from text.
     pub fn source(mut self, path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
-        self.sources.push(PackSource { path: path.into(), text: text.into() });
+        self.sources.push(PackSource {
+            path: path.into(),
+            text: text.into(),
+        });
         self
     }
     /// Key for tokens and fingerprints. Without one a random per-process key is used, so
@@ -134,7 +140,10 @@ impl EngineBuilder {
             hasher.update(s.text.as_bytes());
             hasher.update([0]);
         }
-        let hash: String = hasher.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let hash: String = hasher.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         let token_key = self.token_key.unwrap_or_else(random_key);
         compile(defs, self.scheme, token_key, self.window, hash)
     }
@@ -146,7 +155,12 @@ fn random_key() -> Vec<u8> {
     for i in 0..4u64 {
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
         h.write_u64(i);
-        h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0),
+        );
         out.extend_from_slice(&h.finish().to_le_bytes());
     }
     out
@@ -156,15 +170,25 @@ const MAX_PATTERN_LEN: usize = 256;
 const MAX_KEYWORD_LEN: usize = 128;
 const MAX_WINDOW_CHARS: usize = 128;
 
-fn compile(defs: Vec<LocatedRule>, scheme: GradeScheme, token_key: Vec<u8>, window: usize, hash: String) -> Result<Engine, RuleError> {
+fn compile(
+    defs: Vec<LocatedRule>,
+    scheme: GradeScheme,
+    token_key: Vec<u8>,
+    window: usize,
+    hash: String,
+) -> Result<Engine, RuleError> {
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut rules = Vec::new();
-    let mut d = Detectors { by_det: vec![Vec::new(); Det::ALL.len()], ..Detectors::default() };
+    let mut d = Detectors {
+        by_det: vec![Vec::new(); Det::ALL.len()],
+        ..Detectors::default()
+    };
     let mut ac_pats: Vec<(Vec<u8>, AcTarget)> = Vec::new();
     let mut ac_ci_pats: Vec<(Vec<u8>, AcTarget)> = Vec::new();
     let mut unanchored: Vec<(usize, String)> = Vec::new();
     let mut max_ctx = 32usize;
-    let mut seen_ids: std::collections::HashMap<String, (PathBuf, Option<usize>)> = Default::default();
+    let mut seen_ids: std::collections::HashMap<String, (PathBuf, Option<usize>)> =
+        Default::default();
     let mut kept_defs = Vec::new();
 
     for lr in defs {
@@ -180,19 +204,39 @@ fn compile(defs: Vec<LocatedRule>, scheme: GradeScheme, token_key: Vec<u8>, wind
             })
         };
         if let Some((f, l)) = seen_ids.get(&r.id) {
-            err(Some("id"), format!("duplicate rule id (first defined in {}:{})", f.display(), l.unwrap_or(0)), false);
+            err(
+                Some("id"),
+                format!(
+                    "duplicate rule id (first defined in {}:{})",
+                    f.display(),
+                    l.unwrap_or(0)
+                ),
+                false,
+            );
             continue;
         }
         seen_ids.insert(r.id.clone(), (lr.file.clone(), lr.line));
         if r.id.trim().is_empty() || r.id.chars().any(char::is_whitespace) {
-            err(Some("id"), "rule ids must be non-empty and without spaces".into(), false);
+            err(
+                Some("id"),
+                "rule ids must be non-empty and without spaces".into(),
+                false,
+            );
         }
         if r.class.trim().is_empty() {
             err(Some("class"), "class must not be empty".into(), false);
         }
         let Some(grade) = scheme.get(&r.grade) else {
             let names: Vec<&str> = scheme.names().collect();
-            err(Some("grade"), format!("unknown grade `{}` (configured grades: {})", r.grade, names.join(", ")), false);
+            err(
+                Some("grade"),
+                format!(
+                    "unknown grade `{}` (configured grades: {})",
+                    r.grade,
+                    names.join(", ")
+                ),
+                false,
+            );
             continue;
         };
         if !r.enabled {
@@ -200,9 +244,19 @@ fn compile(defs: Vec<LocatedRule>, scheme: GradeScheme, token_key: Vec<u8>, wind
         }
         let index = rules.len() as u32;
         let m = &r.matcher;
-        let kinds = [m.detector.is_some(), m.pattern.is_some(), m.keywords.is_some(), m.field == Some(true)];
+        let kinds = [
+            m.detector.is_some(),
+            m.pattern.is_some(),
+            m.keywords.is_some(),
+            m.field == Some(true),
+        ];
         if kinds.iter().filter(|k| **k).count() != 1 {
-            err(Some("match"), "exactly one of `detector`, `pattern`, `keywords` or `field: true` is required".into(), false);
+            err(
+                Some("match"),
+                "exactly one of `detector`, `pattern`, `keywords` or `field: true` is required"
+                    .into(),
+                false,
+            );
             continue;
         }
         let validator = match &r.validator {
@@ -214,7 +268,14 @@ fn compile(defs: Vec<LocatedRule>, scheme: GradeScheme, token_key: Vec<u8>, wind
                     None
                 }
                 None => {
-                    err(Some("validator"), format!("unknown validator `{v}` (known: {})", Validator::NAMES.join(", ")), false);
+                    err(
+                        Some("validator"),
+                        format!(
+                            "unknown validator `{v}` (known: {})",
+                            Validator::NAMES.join(", ")
+                        ),
+                        false,
+                    );
                     None
                 }
             },
@@ -230,7 +291,11 @@ fn compile(defs: Vec<LocatedRule>, scheme: GradeScheme, token_key: Vec<u8>, wind
                 }
                 None => {
                     let known: Vec<&str> = Det::ALL.iter().map(|(n, _)| *n).collect();
-                    err(Some("match.detector"), format!("unknown detector `{name}` (known: {})", known.join(", ")), false);
+                    err(
+                        Some("match.detector"),
+                        format!("unknown detector `{name}` (known: {})", known.join(", ")),
+                        false,
+                    );
                     continue;
                 }
             }
@@ -268,16 +333,28 @@ fn compile(defs: Vec<LocatedRule>, scheme: GradeScheme, token_key: Vec<u8>, wind
             }
         } else if let Some(kws) = &m.keywords {
             if kws.is_empty() {
-                err(Some("match.keywords"), "keyword list is empty".into(), false);
+                err(
+                    Some("match.keywords"),
+                    "keyword list is empty".into(),
+                    false,
+                );
                 continue;
             }
             for k in kws {
                 if k.is_empty() || k.len() > MAX_KEYWORD_LEN {
-                    err(Some("match.keywords"), format!("keywords must be 1..={MAX_KEYWORD_LEN} bytes: `{k}`"), false);
+                    err(
+                        Some("match.keywords"),
+                        format!("keywords must be 1..={MAX_KEYWORD_LEN} bytes: `{k}`"),
+                        false,
+                    );
                     continue;
                 }
                 if k.chars().count() < 2 && k.is_ascii() {
-                    err(Some("match.keywords"), format!("keyword `{k}` is a single character: it would match everywhere"), false);
+                    err(
+                        Some("match.keywords"),
+                        format!("keyword `{k}` is a single character: it would match everywhere"),
+                        false,
+                    );
                 }
                 let norm = normalize_literal(k);
                 if m.case_insensitive {
@@ -294,15 +371,30 @@ fn compile(defs: Vec<LocatedRule>, scheme: GradeScheme, token_key: Vec<u8>, wind
         let c = r.context.clone().unwrap_or_default();
         let window_chars = c.window.unwrap_or(32);
         if window_chars > MAX_WINDOW_CHARS {
-            err(Some("context.window"), format!("window is at most {MAX_WINDOW_CHARS} characters"), false);
+            err(
+                Some("context.window"),
+                format!("window is at most {MAX_WINDOW_CHARS} characters"),
+                false,
+            );
         }
         max_ctx = max_ctx.max(window_chars.min(MAX_WINDOW_CHARS));
         if matches!(kind, Kind::Field) && c.keys.is_empty() && c.keywords.is_empty() {
-            err(Some("context.keys"), "a `field: true` rule needs `context.keys` (or label keywords)".into(), false);
+            err(
+                Some("context.keys"),
+                "a `field: true` rule needs `context.keys` (or label keywords)".into(),
+                false,
+            );
         }
         if let Kind::Detector(det) = kind {
             if det.is_field() && c.keys.is_empty() && c.keywords.is_empty() {
-                err(Some("context.keys"), format!("detector `{}` needs field names in `context.keys`", m.detector.as_deref().unwrap_or("")), false);
+                err(
+                    Some("context.keys"),
+                    format!(
+                        "detector `{}` needs field names in `context.keys`",
+                        m.detector.as_deref().unwrap_or("")
+                    ),
+                    false,
+                );
             }
         }
         for k in &c.keys {
@@ -311,7 +403,8 @@ fn compile(defs: Vec<LocatedRule>, scheme: GradeScheme, token_key: Vec<u8>, wind
         for k in &c.negative_keys {
             d.keys.add(k, index | NEG);
         }
-        let is_field_rule = matches!(kind, Kind::Field) || matches!(kind, Kind::Detector(x) if x.is_field());
+        let is_field_rule =
+            matches!(kind, Kind::Field) || matches!(kind, Kind::Detector(x) if x.is_field());
         if is_field_rule {
             for k in &c.keywords {
                 d.labels.push((normalize_literal(k), index));
@@ -319,11 +412,16 @@ fn compile(defs: Vec<LocatedRule>, scheme: GradeScheme, token_key: Vec<u8>, wind
         }
         let ctx = Ctx {
             keywords: c.keywords.iter().map(|k| normalize_literal(k)).collect(),
-            negative_keywords: c.negative_keywords.iter().map(|k| normalize_literal(k)).collect(),
+            negative_keywords: c
+                .negative_keywords
+                .iter()
+                .map(|k| normalize_literal(k))
+                .collect(),
             window_bytes: window_chars.min(MAX_WINDOW_CHARS) * 3,
             require: c.require,
         };
-        let (default_transform, sample_transform) = match transform_of(r.redact.as_ref(), &r.class) {
+        let (default_transform, sample_transform) = match transform_of(r.redact.as_ref(), &r.class)
+        {
             Ok(t) => t,
             Err(msg) => {
                 err(Some("redact"), msg, false);
@@ -331,9 +429,18 @@ fn compile(defs: Vec<LocatedRule>, scheme: GradeScheme, token_key: Vec<u8>, wind
             }
         };
         if r.examples.is_empty() || r.negative_examples.is_empty() {
-            err(Some("examples"), "rules should carry examples and negative_examples; `rules check` runs them".into(), true);
+            err(
+                Some("examples"),
+                "rules should carry examples and negative_examples; `rules check` runs them".into(),
+                true,
+            );
         }
-        d.rules.push(CRule { kind, validator, ctx, grade_rank: grade.rank });
+        d.rules.push(CRule {
+            kind,
+            validator,
+            ctx,
+            grade_rank: grade.rank,
+        });
         rules.push(RuleInfo {
             index: index as usize,
             id: Arc::from(r.id.as_str()),
@@ -351,17 +458,18 @@ fn compile(defs: Vec<LocatedRule>, scheme: GradeScheme, token_key: Vec<u8>, wind
         kept_defs.push(lr);
     }
 
-    let build_ac = |pats: &[(Vec<u8>, AcTarget)], ci: bool| -> Result<Option<AhoCorasick>, String> {
-        if pats.is_empty() {
-            return Ok(None);
-        }
-        AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostLongest)
-            .ascii_case_insensitive(ci)
-            .build(pats.iter().map(|(p, _)| p))
-            .map(Some)
-            .map_err(|e| e.to_string())
-    };
+    let build_ac =
+        |pats: &[(Vec<u8>, AcTarget)], ci: bool| -> Result<Option<AhoCorasick>, String> {
+            if pats.is_empty() {
+                return Ok(None);
+            }
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostLongest)
+                .ascii_case_insensitive(ci)
+                .build(pats.iter().map(|(p, _)| p))
+                .map(Some)
+                .map_err(|e| e.to_string())
+        };
     match (build_ac(&ac_pats, false), build_ac(&ac_ci_pats, true)) {
         (Ok(a), Ok(b)) => {
             d.ac = a;
@@ -454,17 +562,27 @@ fn check_pattern(p: &str, ci: bool) -> Result<(Regex, Option<Vec<Vec<u8>>>), Str
     let seq = ex.extract(&hir);
     let anchors = seq.literals().and_then(|lits| {
         let ok = !lits.is_empty() && lits.iter().all(|l| l.as_bytes().len() >= 2);
-        ok.then(|| lits.iter().map(|l| l.as_bytes().to_vec()).collect::<Vec<_>>())
+        ok.then(|| {
+            lits.iter()
+                .map(|l| l.as_bytes().to_vec())
+                .collect::<Vec<_>>()
+        })
     });
     Ok((re, anchors))
 }
 
-fn transform_of(r: Option<&rule::RedactDef>, class: &str) -> Result<(Transform, Transform), String> {
+fn transform_of(
+    r: Option<&rule::RedactDef>,
+    class: &str,
+) -> Result<(Transform, Transform), String> {
     let label = || Transform::Label(format!("[{class}]"));
     let Some(r) = r else {
         return Ok((label(), label()));
     };
-    let style = r.style.as_deref().unwrap_or(if r.label.is_some() { "label" } else { "mask" });
+    let style = r
+        .style
+        .as_deref()
+        .unwrap_or(if r.label.is_some() { "label" } else { "mask" });
     let t = match style {
         "mask" => Transform::Mask(MaskSpec {
             keep_first: r.keep_first.unwrap_or(0),
@@ -475,7 +593,11 @@ fn transform_of(r: Option<&rule::RedactDef>, class: &str) -> Result<(Transform, 
         "label" => Transform::Label(r.label.clone().unwrap_or_else(|| format!("[{class}]"))),
         "token" => Transform::Token,
         "none" | "report" => Transform::Keep,
-        other => return Err(format!("unknown redact style `{other}` (mask, label, token, none)")),
+        other => {
+            return Err(format!(
+                "unknown redact style `{other}` (mask, label, token, none)"
+            ))
+        }
     };
     let sample = match &t {
         Transform::Mask(_) | Transform::Label(_) => t.clone(),
@@ -544,7 +666,12 @@ impl Engine {
         self.scan_at_depth(body, opts, 0)
     }
 
-    pub(crate) fn scan_at_depth(self: &Arc<Self>, body: &[u8], opts: ScanOptions, depth: u8) -> ScanResult {
+    pub(crate) fn scan_at_depth(
+        self: &Arc<Self>,
+        body: &[u8],
+        opts: ScanOptions,
+        depth: u8,
+    ) -> ScanResult {
         let mut s = StreamScanner::new(self.clone(), opts, depth);
         let mut res = ScanResult::default();
         s.push(body, &mut res.output, &mut res.findings);

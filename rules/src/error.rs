@@ -59,7 +59,11 @@ impl RuleError {
 impl fmt::Display for RuleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.errors().count();
-        write!(f, "rule set rejected ({n} error{})", if n == 1 { "" } else { "s" })?;
+        write!(
+            f,
+            "rule set rejected ({n} error{})",
+            if n == 1 { "" } else { "s" }
+        )?;
         for d in &self.diagnostics {
             write!(f, "\n  {d}")?;
         }

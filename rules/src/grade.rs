@@ -27,7 +27,8 @@ impl Grade {
 
 impl Default for GradeScheme {
     fn default() -> Self {
-        GradeScheme::new(["core", "important", "general"]).unwrap_or(GradeScheme { names: Vec::new() })
+        GradeScheme::new(["core", "important", "general"])
+            .unwrap_or(GradeScheme { names: Vec::new() })
     }
 }
 
@@ -60,10 +61,10 @@ impl GradeScheme {
 
     /// Looks a grade up by name.
     pub fn get(&self, name: &str) -> Option<Grade> {
-        self.names
-            .iter()
-            .position(|n| &**n == name)
-            .map(|i| Grade { rank: i as u8, name: self.names[i].clone() })
+        self.names.iter().position(|n| &**n == name).map(|i| Grade {
+            rank: i as u8,
+            name: self.names[i].clone(),
+        })
     }
 
     /// Names, highest first.

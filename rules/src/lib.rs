@@ -25,7 +25,9 @@ pub use engine::{Engine, EngineBuilder, RuleInfo};
 pub use error::{Diagnostic, RuleError};
 pub use format::Format;
 pub use grade::{Grade, GradeScheme};
-pub use stream::{Applied, Confidence, Decide, Disposition, Finding, ScanOptions, ScanResult, StreamScanner};
+pub use stream::{
+    Applied, Confidence, Decide, Disposition, Finding, ScanOptions, ScanResult, StreamScanner,
+};
 pub use transform::{MaskSpec, Transform};
 
 #[cfg(test)]

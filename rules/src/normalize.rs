@@ -23,12 +23,17 @@ pub(crate) fn normalize_char(c: char) -> Norm {
             Some(a) => Norm::To(a, true),
             None => Norm::Same,
         },
-        '\u{3000}' | '\u{00A0}' | '\u{2002}'..='\u{200A}' | '\u{202F}' | '\u{205F}' => Norm::To(' ', false),
+        '\u{3000}' | '\u{00A0}' | '\u{2002}'..='\u{200A}' | '\u{202F}' | '\u{205F}' => {
+            Norm::To(' ', false)
+        }
         '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' => Norm::To('-', false),
         '\u{30FB}' | '\u{2022}' | '\u{2027}' => Norm::To('·', false),
-        '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}' | '\u{034F}' => {
-            Norm::Drop
-        }
+        '\u{200B}'..='\u{200D}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{FEFF}'
+        | '\u{00AD}'
+        | '\u{180E}'
+        | '\u{034F}' => Norm::Drop,
         _ => Norm::Same,
     }
 }
@@ -72,10 +77,17 @@ pub(crate) fn utf8_len(b: u8) -> usize {
 pub(crate) fn decode_char(s: &[u8]) -> Option<(char, usize)> {
     let n = utf8_len(*s.first()?);
     if n == 1 {
-        return if s[0] < 0x80 { Some((s[0] as char, 1)) } else { None };
+        return if s[0] < 0x80 {
+            Some((s[0] as char, 1))
+        } else {
+            None
+        };
     }
     let chunk = s.get(..n)?;
-    std::str::from_utf8(chunk).ok().and_then(|t| t.chars().next()).map(|c| (c, n))
+    std::str::from_utf8(chunk)
+        .ok()
+        .and_then(|t| t.chars().next())
+        .map(|c| (c, n))
 }
 
 #[cfg(test)]
@@ -97,7 +109,9 @@ mod tests {
     #[test]
     fn candidate_bytes_cover_every_changed_char() {
         for cp in 0x80u32..0x11000 {
-            let Some(c) = char::from_u32(cp) else { continue };
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            };
             if normalize_char(c) != Norm::Same {
                 let mut buf = [0u8; 4];
                 let s = c.encode_utf8(&mut buf);

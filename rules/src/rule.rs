@@ -184,7 +184,8 @@ pub fn dir_sources(dir: &Path) -> Result<Vec<PackSource>, RuleError> {
             warning: false,
         }])
     };
-    let entries = std::fs::read_dir(dir).map_err(|e| diag(dir, format!("cannot read rule directory: {e}")))?;
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| diag(dir, format!("cannot read rule directory: {e}")))?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok())
         .map(|e| e.path())
@@ -201,7 +202,8 @@ pub fn dir_sources(dir: &Path) -> Result<Vec<PackSource>, RuleError> {
     }
     let mut out = Vec::new();
     for p in paths {
-        let text = std::fs::read_to_string(&p).map_err(|e| diag(&p, format!("cannot read: {e}")))?;
+        let text =
+            std::fs::read_to_string(&p).map_err(|e| diag(&p, format!("cannot read: {e}")))?;
         out.push(PackSource { path: p, text });
     }
     Ok(out)
@@ -238,7 +240,11 @@ pub fn parse_sources(sources: &[PackSource]) -> Result<Vec<LocatedRule>, RuleErr
                 line: find_line(&src.text, "pack:", &pack.pack),
                 rule: None,
                 key: Some("pack".into()),
-                message: format!("pack name `{}` is also used by {}", pack.pack, other.display()),
+                message: format!(
+                    "pack name `{}` is also used by {}",
+                    pack.pack,
+                    other.display()
+                ),
                 warning: false,
             });
         }
@@ -281,14 +287,15 @@ pub fn parse_sources(sources: &[PackSource]) -> Result<Vec<LocatedRule>, RuleErr
 /// for successfully parsed values, and a rule's id is unique, so finding it in the text is
 /// exact for ids and good enough to point an author at the right rule.
 fn find_line(text: &str, key: &str, value: &str) -> Option<usize> {
-    text.lines().position(|l| {
-        let t = l.trim_start().trim_start_matches("- ").trim_start();
-        t.strip_prefix(key).is_some_and(|rest| {
-            let v = rest.trim().trim_matches(|c| c == '"' || c == '\'');
-            v == value
+    text.lines()
+        .position(|l| {
+            let t = l.trim_start().trim_start_matches("- ").trim_start();
+            t.strip_prefix(key).is_some_and(|rest| {
+                let v = rest.trim().trim_matches(|c| c == '"' || c == '\'');
+                v == value
+            })
         })
-    })
-    .map(|i| i + 1)
+        .map(|i| i + 1)
 }
 
 /// The id of the rule whose `id:` line is the last one at or before `line` (for syntax errors).
@@ -297,7 +304,8 @@ fn rule_id_before_line(text: &str, line: usize) -> Option<String> {
         .take(line)
         .filter_map(|l| {
             let t = l.trim_start().trim_start_matches("- ").trim_start();
-            t.strip_prefix("id:").map(|v| v.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
+            t.strip_prefix("id:")
+                .map(|v| v.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
         })
         .last()
 }

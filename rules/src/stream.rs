@@ -186,6 +186,10 @@ pub(crate) struct Segmenter {
     /// Raw offset of each text byte; empty while the segment maps 1:1 onto raw bytes.
     map: Vec<u64>,
     esc: Vec<Esc>,
+    /// Raw length of the character a text byte starts (0 on continuation bytes); what lies
+    /// between that and the next character's raw start is a gap (markup, dropped characters)
+    /// that masks must keep.
+    rawlen: Vec<u8>,
     identity: bool,
     id_base: u64,
     raw_end: u64,
@@ -218,6 +222,7 @@ impl Segmenter {
             text: Vec::new(),
             map: Vec::new(),
             esc: Vec::new(),
+            rawlen: Vec::new(),
             identity: true,
             id_base: 0,
             raw_end: 0,
@@ -248,6 +253,7 @@ impl Segmenter {
         self.text.clear();
         self.map.clear();
         self.esc.clear();
+        self.rawlen.clear();
         self.identity = true;
         self.id_base = raw_start;
         self.raw_end = raw_start;
@@ -308,9 +314,12 @@ impl Segmenter {
                     let r = raw_start + i as u64;
                     match normalize::normalize_char(c) {
                         Norm::Same => self.push_identity(&bytes[i..i + n], r),
-                        Norm::To(a, fw) => {
-                            self.push_mapped(a, r, r + n as u64, if fw { Esc::FullWidth } else { Esc::Plain })
-                        }
+                        Norm::To(a, fw) => self.push_mapped(
+                            a,
+                            r,
+                            r + n as u64,
+                            if fw { Esc::FullWidth } else { Esc::Plain },
+                        ),
                         Norm::Drop => self.drop_raw(r + n as u64),
                     }
                     i += n;
@@ -332,6 +341,7 @@ impl Segmenter {
                 self.text.push(b);
                 self.map.push(raw_start + k as u64);
                 self.esc.push(Esc::Plain);
+                self.rawlen.push(1);
             }
         }
         self.raw_end = raw_start + bytes.len() as u64;
@@ -343,7 +353,16 @@ impl Segmenter {
     pub(crate) fn decoded(&mut self, c: char, raw_start: u64, raw_end: u64, esc: Esc) {
         match normalize::normalize_char(c) {
             Norm::Same => self.push_mapped(c, raw_start, raw_end, esc),
-            Norm::To(a, fw) => self.push_mapped(a, raw_start, raw_end, if fw && esc == Esc::Plain { Esc::FullWidth } else { esc }),
+            Norm::To(a, fw) => self.push_mapped(
+                a,
+                raw_start,
+                raw_end,
+                if fw && esc == Esc::Plain {
+                    Esc::FullWidth
+                } else {
+                    esc
+                },
+            ),
             Norm::Drop => self.drop_raw(raw_end),
         }
         self.maybe_window();
@@ -352,10 +371,15 @@ impl Segmenter {
     fn push_mapped(&mut self, c: char, raw_start: u64, raw_end: u64, esc: Esc) {
         self.materialize();
         let mut buf = [0u8; 4];
-        for &b in c.encode_utf8(&mut buf).as_bytes() {
+        for (k, &b) in c.encode_utf8(&mut buf).as_bytes().iter().enumerate() {
             self.text.push(b);
             self.map.push(raw_start);
             self.esc.push(esc);
+            self.rawlen.push(if k == 0 {
+                (raw_end - raw_start).min(255) as u8
+            } else {
+                0
+            });
         }
         self.raw_end = raw_end;
         self.fill_head();
@@ -368,6 +392,7 @@ impl Segmenter {
             self.id_base = raw_end;
             self.map.clear();
             self.esc.clear();
+            self.rawlen.clear();
         } else {
             self.materialize();
         }
@@ -378,8 +403,10 @@ impl Segmenter {
         if self.identity {
             self.identity = false;
             let base = self.id_base;
-            self.map.extend((0..self.text.len() as u64).map(|i| base + i));
+            self.map
+                .extend((0..self.text.len() as u64).map(|i| base + i));
             self.esc.resize(self.text.len(), Esc::Plain);
+            self.rawlen.resize(self.text.len(), 1);
         }
     }
 
@@ -442,6 +469,7 @@ impl Segmenter {
         self.text.clear();
         self.map.clear();
         self.esc.clear();
+        self.rawlen.clear();
         self.active = false;
         self.hold_from = raw_end;
     }
@@ -461,18 +489,32 @@ impl Segmenter {
         let whole = last && self.windows == 0;
         let mut hits = std::mem::take(&mut self.hits);
         hits.clear();
+        let mut seg_edits: Vec<Edit> = Vec::new();
+        if whole && self.depth < 2 && self.try_nested(&mut seg_edits) {
+            for e in seg_edits {
+                self.last_edit_end = e.end;
+                self.edits.push_back(e);
+            }
+            self.hits = hits;
+            self.hold_from = self.raw_end;
+            return;
+        }
         {
-            let ctx = SegCtx { key: self.key.as_deref(), key_rules: &self.key_rules, before: &self.recent, whole };
+            let ctx = SegCtx {
+                key: self.key.as_deref(),
+                key_rules: &self.key_rules,
+                before: &self.recent,
+                whole,
+            };
             self.engine.detectors.detect(&self.text, &ctx, &mut hits);
         }
-        let mut seg_edits: Vec<Edit> = Vec::new();
         for h in hits.iter() {
             if h.start < self.ignore_before || h.start >= commit {
                 continue;
             }
             self.commit_hit(h, &mut seg_edits);
         }
-        if whole && self.depth == 0 && hits.is_empty() {
+        if whole && self.depth < 2 && hits.is_empty() {
             self.try_base64(&mut seg_edits);
         }
         self.hits = hits;
@@ -496,6 +538,7 @@ impl Segmenter {
         if !self.identity {
             self.map.drain(..keep);
             self.esc.drain(..keep);
+            self.rawlen.drain(..keep);
         } else {
             self.id_base += keep as u64;
         }
@@ -529,8 +572,16 @@ impl Segmenter {
                 seg_edits.push(Edit { start, end, pieces });
             }
         }
-        let canonical: String = chars.iter().filter(|c| !crate::transform::is_separator(**c)).collect();
-        let fp = keyed_digest(&self.engine.token_key, "fingerprint", &rule.class, &canonical);
+        let canonical: String = chars
+            .iter()
+            .filter(|c| !crate::transform::is_separator(**c))
+            .collect();
+        let fp = keyed_digest(
+            &self.engine.token_key,
+            "fingerprint",
+            &rule.class,
+            &canonical,
+        );
         let mut fp8 = [0u8; 8];
         fp8.copy_from_slice(&fp[..8]);
         self.findings.push(Finding {
@@ -569,7 +620,9 @@ impl Segmenter {
                 let mut k = 0;
                 let mut buf = Vec::new();
                 while i < end {
-                    let n = normalize::decode_char(&self.text[i..]).map_or(1, |(_, n)| n).min(end - i);
+                    let n = normalize::decode_char(&self.text[i..])
+                        .map_or(1, |(_, n)| n)
+                        .min(end - i);
                     let (rs, re) = (self.raw_at(i), self.raw_at(i + n));
                     match v.get(k).copied().flatten() {
                         None => {
@@ -581,7 +634,18 @@ impl Segmenter {
                                 _ => pieces.push(Piece::Raw(rs, re)),
                             }
                         }
-                        Some(c) => self.encode_char(c, self.esc_at(i), &mut buf),
+                        Some(c) => {
+                            self.encode_char(c, self.esc_at(i), &mut buf);
+                            let own = if self.identity {
+                                n as u64
+                            } else {
+                                self.rawlen[i..i + n].iter().map(|&x| u64::from(x)).sum()
+                            };
+                            if rs + own < re {
+                                pieces.push(Piece::Bytes(std::mem::take(&mut buf)));
+                                pieces.push(Piece::Raw(rs + own, re));
+                            }
+                        }
                     }
                     i += n;
                     k += 1;
@@ -700,7 +764,51 @@ impl Segmenter {
             pieces.push(Piece::Raw(pos, re));
         }
         pieces.push(Piece::Bytes(b"\"".to_vec()));
-        vec![Edit { start: rs, end: re, pieces }]
+        vec![Edit {
+            start: rs,
+            end: re,
+            pieces,
+        }]
+    }
+
+    /// A value that is itself a JSON or XML document (stringified JSON in a JSON field, a
+    /// JSON payload in a SOAP CDATA section) is scanned with its own lexer, so its escapes
+    /// and keys count. Returns whether it was handled that way.
+    fn try_nested(&mut self, seg_edits: &mut Vec<Edit>) -> bool {
+        if matches!(self.kind, SegKind::Text | SegKind::JsonBare) {
+            return false;
+        }
+        let t = self.text.trim_ascii();
+        let format = match (t.first(), t.last()) {
+            (Some(b'{'), Some(b'}')) | (Some(b'['), Some(b']')) if t.len() >= 2 => Format::Json,
+            (Some(b'<'), Some(b'>')) if t.len() >= 3 => Format::Xml,
+            _ => return false,
+        };
+        let mut inner_opts = self.opts.clone();
+        inner_opts.format = format;
+        let text = self.text.clone();
+        let inner = self.engine.scan_at_depth(&text, inner_opts, self.depth + 1);
+        for mut f in inner.findings {
+            f.start = self.raw_at(f.start as usize);
+            f.end = self.raw_at(f.end as usize);
+            if f.field.is_none() {
+                f.field = self.key.clone();
+            }
+            self.findings.push(f);
+        }
+        if self.opts.redact && inner.output != text {
+            let mut out = Vec::with_capacity(inner.output.len());
+            for c in String::from_utf8_lossy(&inner.output).chars() {
+                self.encode_char(c, Esc::Plain, &mut out);
+            }
+            let (start, end) = (self.raw_at(0), self.raw_end);
+            seg_edits.push(Edit {
+                start,
+                end,
+                pieces: vec![Piece::Bytes(out)],
+            });
+        }
+        true
     }
 
     /// Best effort: a value that is entirely base64 is decoded and scanned; findings inside
@@ -737,7 +845,9 @@ impl Segmenter {
         let mut inner_opts = self.opts.clone();
         inner_opts.format = Format::resolve(None, &decoded);
         inner_opts.capture_values = false;
-        let inner = self.engine.scan_at_depth(&decoded, inner_opts, self.depth + 1);
+        let inner = self
+            .engine
+            .scan_at_depth(&decoded, inner_opts, self.depth + 1);
         if inner.findings.is_empty() {
             return;
         }
@@ -751,11 +861,19 @@ impl Segmenter {
         if self.opts.redact && inner.output != decoded {
             let enc = match (url, padded) {
                 (false, true) => base64::engine::general_purpose::STANDARD.encode(&inner.output),
-                (false, false) => base64::engine::general_purpose::STANDARD_NO_PAD.encode(&inner.output),
+                (false, false) => {
+                    base64::engine::general_purpose::STANDARD_NO_PAD.encode(&inner.output)
+                }
                 (true, true) => base64::engine::general_purpose::URL_SAFE.encode(&inner.output),
-                (true, false) => base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&inner.output),
+                (true, false) => {
+                    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&inner.output)
+                }
             };
-            seg_edits.push(Edit { start, end, pieces: vec![Piece::Bytes(enc.into_bytes())] });
+            seg_edits.push(Edit {
+                start,
+                end,
+                pieces: vec![Piece::Bytes(enc.into_bytes())],
+            });
         }
     }
 }
@@ -814,7 +932,9 @@ impl StreamScanner {
 
     fn run(&mut self, eof: bool, out: &mut Vec<u8>, findings: &mut Vec<Finding>) {
         let from = (self.lexed - self.raw_base) as usize;
-        let consumed = self.lexer.lex(&self.raw[from..], self.lexed, eof, &mut self.seg);
+        let consumed = self
+            .lexer
+            .lex(&self.raw[from..], self.lexed, eof, &mut self.seg);
         self.lexed += consumed as u64;
         if eof {
             // Whatever the lexer left (an incomplete escape at the very end) is literal.
@@ -831,11 +951,19 @@ impl StreamScanner {
             }
         }
         findings.append(&mut self.seg.findings);
-        let safe = if self.seg.is_active() { self.seg.hold_from } else { self.lexed };
+        let safe = if self.seg.is_active() {
+            self.seg.hold_from
+        } else {
+            self.lexed
+        };
         if self.redact {
             self.emit(safe, out);
         }
-        let keep_from = if self.redact { self.emitted } else { self.lexed };
+        let keep_from = if self.redact {
+            self.emitted
+        } else {
+            self.lexed
+        };
         let drop = (keep_from - self.raw_base) as usize;
         if drop > 0 {
             self.raw.drain(..drop);
@@ -851,7 +979,9 @@ impl StreamScanner {
             if e.start >= safe {
                 break;
             }
-            let Some(e) = self.seg.edits.pop_front() else { break };
+            let Some(e) = self.seg.edits.pop_front() else {
+                break;
+            };
             if e.start > self.emitted {
                 out.extend_from_slice(slice(self.emitted, e.start));
             }

@@ -25,7 +25,12 @@ pub struct MaskSpec {
 
 impl Default for MaskSpec {
     fn default() -> Self {
-        MaskSpec { keep_first: 0, keep_last: 0, mask_char: '*', keep_from: None }
+        MaskSpec {
+            keep_first: 0,
+            keep_last: 0,
+            mask_char: '*',
+            keep_from: None,
+        }
     }
 }
 
@@ -52,7 +57,10 @@ pub(crate) enum Rendered {
 
 /// Whether a character only separates groups (kept by masks and tokens).
 pub(crate) fn is_separator(c: char) -> bool {
-    matches!(c, ' ' | '-' | '.' | '·' | '\u{3000}' | '_' | '/' | '@' | '+' | '(' | ')')
+    matches!(
+        c,
+        ' ' | '-' | '.' | '·' | '\u{3000}' | '_' | '/' | '@' | '+' | '(' | ')'
+    )
 }
 
 type HmacSha256 = Hmac<Sha256>;
@@ -98,14 +106,18 @@ impl Transform {
 }
 
 fn mask_chars(chars: &[char], m: &MaskSpec) -> Vec<Option<char>> {
-    let keep_from = m.keep_from.and_then(|k| chars.iter().position(|&c| c == k)).unwrap_or(chars.len());
-    let significant: Vec<usize> =
-        (0..keep_from).filter(|&i| !is_separator(chars[i])).collect();
+    let keep_from = m
+        .keep_from
+        .and_then(|k| chars.iter().position(|&c| c == k))
+        .unwrap_or(chars.len());
+    let significant: Vec<usize> = (0..keep_from)
+        .filter(|&i| !is_separator(chars[i]))
+        .collect();
     let n = significant.len();
-    // Never keep so much that nothing is hidden: at least half the significant characters
-    // are masked, whatever the spec says, so a short value is not shown whole.
+    // Never keep so much that little is hidden: at least a third of the significant
+    // characters are masked whatever the spec says, so a short value is not shown whole.
     let (mut first, mut last) = (m.keep_first, m.keep_last);
-    while first + last > 0 && (first + last) * 2 > n {
+    while first + last > 0 && n.saturating_sub(first + last) < n.div_ceil(3) {
         if last >= first && last > 0 {
             last -= 1;
         } else {
@@ -126,7 +138,12 @@ fn token_chars(chars: &[char], class: &str, key: &[u8]) -> Vec<Option<char>> {
     let mut stream = Vec::with_capacity(64);
     let mut counter = 0u32;
     while stream.len() < chars.len() * 2 {
-        stream.extend_from_slice(&keyed_digest(key, &format!("token{counter}"), class, &value));
+        stream.extend_from_slice(&keyed_digest(
+            key,
+            &format!("token{counter}"),
+            class,
+            &value,
+        ));
         counter += 1;
     }
     chars
@@ -156,14 +173,24 @@ mod tests {
     use super::*;
 
     fn mask(first: usize, last: usize) -> Transform {
-        Transform::Mask(MaskSpec { keep_first: first, keep_last: last, ..MaskSpec::default() })
+        Transform::Mask(MaskSpec {
+            keep_first: first,
+            keep_last: last,
+            ..MaskSpec::default()
+        })
     }
 
     #[test]
     fn masks_keep_shape() {
-        assert_eq!(mask(6, 4).apply_to_str("11010519491231002X"), "110105********002X");
+        assert_eq!(
+            mask(6, 4).apply_to_str("11010519491231002X"),
+            "110105********002X"
+        );
         assert_eq!(mask(3, 4).apply_to_str("13800138000"), "138****8000");
-        assert_eq!(mask(4, 4).apply_to_str("6222 0212 3456 7890"), "6222 **** **** 7890");
+        assert_eq!(
+            mask(4, 4).apply_to_str("6222 0212 3456 7890"),
+            "6222 **** **** 7890"
+        );
         assert_eq!(mask(3, 4).apply_to_str("138-0013-8000"), "138-****-8000");
     }
 
@@ -175,7 +202,11 @@ mod tests {
 
     #[test]
     fn email_keeps_domain() {
-        let t = Transform::Mask(MaskSpec { keep_first: 1, keep_from: Some('@'), ..MaskSpec::default() });
+        let t = Transform::Mask(MaskSpec {
+            keep_first: 1,
+            keep_from: Some('@'),
+            ..MaskSpec::default()
+        });
         assert_eq!(t.apply_to_str("zhangsan@example.cn"), "z*******@example.cn");
     }
 

@@ -30,9 +30,14 @@ pub(crate) fn person_name(v: &str) -> Option<Confidence> {
     let chars: Vec<char> = v.chars().collect();
     let cjk = chars.iter().filter(|c| is_cjk(**c)).count();
     if cjk == chars.len() && (2..=4).contains(&cjk) {
-        return dict::surname_len(v).filter(|&l| l < v.len()).map(|_| Confidence::Medium);
+        return dict::surname_len(v)
+            .filter(|&l| l < v.len())
+            .map(|_| Confidence::Medium);
     }
-    if chars.iter().all(|&c| is_cjk(c) || c == '·') && chars.contains(&'·') && (3..=20).contains(&chars.len()) {
+    if chars.iter().all(|&c| is_cjk(c) || c == '·')
+        && chars.contains(&'·')
+        && (3..=20).contains(&chars.len())
+    {
         return Some(Confidence::Low);
     }
     let words: Vec<&str> = v.split(' ').collect();
@@ -53,7 +58,11 @@ pub(crate) fn address(v: &str) -> Option<Confidence> {
     let cjk = v.chars().filter(|c| is_cjk(*c)).count();
     let markers = v.chars().filter(|c| dict::is_address_marker(*c)).count();
     if cjk >= 5 && markers >= 2 && v.chars().count() <= 200 {
-        Some(if markers >= 3 { Confidence::Medium } else { Confidence::Low })
+        Some(if markers >= 3 {
+            Confidence::Medium
+        } else {
+            Confidence::Low
+        })
     } else {
         None
     }
@@ -74,7 +83,12 @@ fn det_of(d: &Detectors, rule: u32) -> Option<Det> {
     }
 }
 
-pub(crate) fn detect(d: &Detectors, t: &[u8], ctx: &SegCtx<'_>, emit: &mut dyn FnMut(u32, usize, usize, Confidence)) {
+pub(crate) fn detect(
+    d: &Detectors,
+    t: &[u8],
+    ctx: &SegCtx<'_>,
+    emit: &mut dyn FnMut(u32, usize, usize, Confidence),
+) {
     // Whole values under a matching key.
     if ctx.whole && !ctx.key_rules.is_empty() {
         let (s, e) = trim(t, 0, t.len());
@@ -100,20 +114,26 @@ pub(crate) fn detect(d: &Detectors, t: &[u8], ctx: &SegCtx<'_>, emit: &mut dyn F
             }
             let det = det_of(d, *r);
             let vs = trim(t, colon + 1, t.len()).0;
-            let Ok(rest) = std::str::from_utf8(&t[vs..t.len().min(vs + 600)]).or_else(|e| {
-                std::str::from_utf8(&t[vs..vs + e.valid_up_to()])
-            }) else {
+            let Ok(rest) = std::str::from_utf8(&t[vs..t.len().min(vs + 600)])
+                .or_else(|e| std::str::from_utf8(&t[vs..vs + e.valid_up_to()]))
+            else {
                 continue;
             };
             let value: &str = match det {
                 Some(Det::PersonName) => {
-                    let n: usize = rest.chars().take_while(|&c| is_cjk(c) || c == '·').map(char::len_utf8).sum();
+                    let n: usize = rest
+                        .chars()
+                        .take_while(|&c| is_cjk(c) || c == '·')
+                        .map(char::len_utf8)
+                        .sum();
                     &rest[..n]
                 }
                 _ => {
                     let n: usize = rest
                         .chars()
-                        .take_while(|&c| !matches!(c, ',' | ';' | '\n' | '\r' | '\t' | '。' | '、' | '|' | '"'))
+                        .take_while(|&c| {
+                            !matches!(c, ',' | ';' | '\n' | '\r' | '\t' | '。' | '、' | '|' | '"')
+                        })
                         .map(char::len_utf8)
                         .sum();
                     rest[..n].trim_end()

@@ -47,7 +47,10 @@ impl Det {
     ];
 
     pub(crate) fn from_name(n: &str) -> Option<Det> {
-        Det::ALL.iter().find(|(name, _)| *name == n).map(|(_, d)| *d)
+        Det::ALL
+            .iter()
+            .find(|(name, _)| *name == n)
+            .map(|(_, d)| *d)
     }
 
     /// Field detectors judge whole values under a key (or after a label), not text runs.
@@ -90,7 +93,10 @@ pub(crate) fn next_digit(hay: &[u8], from: usize) -> Option<usize> {
         }
         i += 32;
     }
-    hay[i.min(hay.len())..].iter().position(|b| b.is_ascii_digit()).map(|p| i + p)
+    hay[i.min(hay.len())..]
+        .iter()
+        .position(|b| b.is_ascii_digit())
+        .map(|p| i + p)
 }
 
 /// Scans `t` and appends candidates of the enabled detectors.
@@ -110,7 +116,12 @@ pub(crate) fn scan(t: &[u8], enabled: &dyn Fn(Det) -> bool, out: &mut Vec<Found>
         // Dotted quads are their own shape.
         if enabled(Det::Ipv4) && e < len && t[e] == b'.' {
             if let Some(end) = ipv4_at(t, s) {
-                out.push(Found { det: Det::Ipv4, start: s, end, conf: Confidence::Medium });
+                out.push(Found {
+                    det: Det::Ipv4,
+                    start: s,
+                    end,
+                    conf: Confidence::Medium,
+                });
                 i = end;
                 continue;
             }
@@ -151,7 +162,12 @@ pub(crate) fn scan(t: &[u8], enabled: &dyn Fn(Det) -> bool, out: &mut Vec<Found>
 
 /// Evaluates a chain of groups; returns how many groups were looked at (all of them: every
 /// group is either part of a joined candidate or judged alone).
-fn eval_chain(t: &[u8], g: &[(usize, usize)], enabled: &dyn Fn(Det) -> bool, out: &mut Vec<Found>) -> usize {
+fn eval_chain(
+    t: &[u8],
+    g: &[(usize, usize)],
+    enabled: &dyn Fn(Det) -> bool,
+    out: &mut Vec<Found>,
+) -> usize {
     let mut k = 0;
     while k < g.len() {
         if single(t, g[k].0, g[k].1, enabled, out) {
@@ -165,7 +181,11 @@ fn eval_chain(t: &[u8], g: &[(usize, usize)], enabled: &dyn Fn(Det) -> bool, out
         for m in k..g.len() {
             let part = &t[g[m].0..g[m].1];
             let last_x = part.last().is_some_and(|&b| b == b'X' || b == b'x');
-            let body = if last_x { &part[..part.len() - 1] } else { part };
+            let body = if last_x {
+                &part[..part.len() - 1]
+            } else {
+                part
+            };
             if !body.iter().all(u8::is_ascii_digit) {
                 break;
             }
@@ -174,7 +194,9 @@ fn eval_chain(t: &[u8], g: &[(usize, usize)], enabled: &dyn Fn(Det) -> bool, out
                 break;
             }
             if m > k {
-                if let Some((det, conf)) = classify_joined(&digits, m - k + 1, &t[g[k].0..g[k].1], enabled) {
+                if let Some((det, conf)) =
+                    classify_joined(&digits, m - k + 1, &t[g[k].0..g[k].1], enabled)
+                {
                     best = Some((m, det, conf));
                 }
             }
@@ -183,8 +205,17 @@ fn eval_chain(t: &[u8], g: &[(usize, usize)], enabled: &dyn Fn(Det) -> bool, out
             }
         }
         if let Some((m, det, conf)) = best {
-            let start = if det == Det::Mobile { mobile_start(t, g[k].0, g[m].1) } else { g[k].0 };
-            out.push(Found { det, start, end: g[m].1, conf });
+            let start = if det == Det::Mobile {
+                mobile_start(t, g[k].0, g[m].1)
+            } else {
+                g[k].0
+            };
+            out.push(Found {
+                det,
+                start,
+                end: g[m].1,
+                conf,
+            });
             k = m + 1;
             joined = true;
         }
@@ -211,7 +242,12 @@ fn mobile_start(t: &[u8], s: usize, e: usize) -> usize {
     s
 }
 
-fn classify_joined(d: &[u8], parts: usize, first: &[u8], enabled: &dyn Fn(Det) -> bool) -> Option<(Det, Confidence)> {
+fn classify_joined(
+    d: &[u8],
+    parts: usize,
+    first: &[u8],
+    enabled: &dyn Fn(Det) -> bool,
+) -> Option<(Det, Confidence)> {
     let n = d.len();
     if n == 18 && enabled(Det::ResidentId18) && v::gb11643(d) {
         return Some((Det::ResidentId18, Confidence::High));
@@ -243,20 +279,36 @@ fn classify_joined(d: &[u8], parts: usize, first: &[u8], enabled: &dyn Fn(Det) -
 }
 
 /// Judges one alphanumeric run alone. Returns whether it produced a candidate.
-fn single(t: &[u8], s: usize, e: usize, enabled: &dyn Fn(Det) -> bool, out: &mut Vec<Found>) -> bool {
+fn single(
+    t: &[u8],
+    s: usize,
+    e: usize,
+    enabled: &dyn Fn(Det) -> bool,
+    out: &mut Vec<Found>,
+) -> bool {
     let g = &t[s..e];
     let n = g.len();
     let push = |out: &mut Vec<Found>, det, start, end, conf| {
-        out.push(Found { det, start, end, conf });
+        out.push(Found {
+            det,
+            start,
+            end,
+            conf,
+        });
         true
     };
     let all_digits = g.iter().all(u8::is_ascii_digit);
     if n == 18 {
-        let id_shape = g[..17].iter().all(u8::is_ascii_digit) && matches!(g[17], b'0'..=b'9' | b'X' | b'x');
+        let id_shape =
+            g[..17].iter().all(u8::is_ascii_digit) && matches!(g[17], b'0'..=b'9' | b'X' | b'x');
         if id_shape && enabled(Det::ResidentId18) && v::gb11643(g) {
             return push(out, Det::ResidentId18, s, e, Confidence::High);
         }
-        if enabled(Det::Uscc) && g.iter().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()) && v::gb32100(g) {
+        if enabled(Det::Uscc)
+            && g.iter()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+            && v::gb32100(g)
+        {
             // An all-digit code must also carry a valid organization code, or snowflake ids
             // would pass one time in thirty-one.
             if !all_digits {
@@ -309,10 +361,19 @@ fn single(t: &[u8], s: usize, e: usize, enabled: &dyn Fn(Det) -> bool, out: &mut
             return push(out, Det::Passport, s, e, Confidence::Low);
         }
     }
-    if enabled(Det::HkMacauPermit) && (n == 9 || n == 11) && matches!(g[0], b'H' | b'M') && dig(&g[1..]) {
+    if enabled(Det::HkMacauPermit)
+        && (n == 9 || n == 11)
+        && matches!(g[0], b'H' | b'M')
+        && dig(&g[1..])
+    {
         return push(out, Det::HkMacauPermit, s, e, Confidence::Low);
     }
-    if enabled(Det::LicencePlate) && (n == 6 || n == 7) && up(&g[0]) && plate_chars(&g[1..]) && province_before(t, s) {
+    if enabled(Det::LicencePlate)
+        && (n == 6 || n == 7)
+        && up(&g[0])
+        && plate_chars(&g[1..])
+        && province_before(t, s)
+    {
         return push(out, Det::LicencePlate, s - 3, e, Confidence::Medium);
     }
     // Letters glued to a number (`ID110101199003071234`, `tel13800138000`): judge the
@@ -320,7 +381,11 @@ fn single(t: &[u8], s: usize, e: usize, enabled: &dyn Fn(Det) -> bool, out: &mut
     let lead = g.iter().take_while(|b| b.is_ascii_alphabetic()).count();
     if lead > 0 && lead < n && n - lead >= 11 {
         let core = &g[lead..];
-        let body = if core.last().is_some_and(|&b| b == b'X' || b == b'x') { &core[..core.len() - 1] } else { core };
+        let body = if core.last().is_some_and(|&b| b == b'X' || b == b'x') {
+            &core[..core.len() - 1]
+        } else {
+            core
+        };
         if body.iter().all(u8::is_ascii_digit) {
             return single(t, s + lead, e, enabled, out);
         }
@@ -329,7 +394,8 @@ fn single(t: &[u8], s: usize, e: usize, enabled: &dyn Fn(Det) -> bool, out: &mut
 }
 
 fn plate_chars(x: &[u8]) -> bool {
-    x.iter().all(|b| b.is_ascii_digit() || (b.is_ascii_uppercase() && *b != b'I' && *b != b'O'))
+    x.iter()
+        .all(|b| b.is_ascii_digit() || (b.is_ascii_uppercase() && *b != b'I' && *b != b'O'))
         && x.iter().filter(|b| b.is_ascii_digit()).count() >= 3
 }
 
@@ -355,7 +421,7 @@ fn plate_split(t: &[u8], s: usize) -> Option<usize> {
     if !t[l].is_ascii_uppercase() || (l > 0 && is_alnum(t[l - 1]) && !province_before(t, l)) {
         return None;
     }
-    province_before(t, l).then_some(l - 3)
+    province_before(t, l).then(|| l - 3)
 }
 
 /// A dotted quad starting at `s`; returns its end.
@@ -380,14 +446,17 @@ fn ipv4_at(t: &[u8], s: usize) -> Option<usize> {
         }
     }
     // Not part of a longer dotted or alphanumeric run (versions like 1.2.3.4.5, hosts).
-    if p < t.len() && (is_alnum(t[p]) || (t[p] == b'.' && t.get(p + 1).is_some_and(u8::is_ascii_digit))) {
+    if p < t.len()
+        && (is_alnum(t[p]) || (t[p] == b'.' && t.get(p + 1).is_some_and(u8::is_ascii_digit)))
+    {
         return None;
     }
     v::ipv4(&t[s..p]).then_some(p)
 }
 
 fn email(t: &[u8], out: &mut Vec<Found>) {
-    let local_ok = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-');
+    let local_ok =
+        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-');
     let mut last_end = 0;
     for at in memchr::memchr_iter(b'@', t) {
         if at < last_end {
@@ -404,19 +473,33 @@ fn email(t: &[u8], out: &mut Vec<Found>) {
             continue;
         }
         let mut e = at + 1;
-        while e < t.len() && e - at < 254 && (t[e].is_ascii_alphanumeric() || t[e] == b'-' || t[e] == b'.') {
+        while e < t.len()
+            && e - at < 254
+            && (t[e].is_ascii_alphanumeric() || t[e] == b'-' || t[e] == b'.')
+        {
             e += 1;
         }
         while e > at + 1 && (t[e - 1] == b'.' || t[e - 1] == b'-') {
             e -= 1;
         }
         let domain = &t[at + 1..e];
-        let Some(dot) = domain.iter().rposition(|&b| b == b'.') else { continue };
+        let Some(dot) = domain.iter().rposition(|&b| b == b'.') else {
+            continue;
+        };
         let tld = &domain[dot + 1..];
-        if dot == 0 || tld.len() < 2 || !tld.iter().all(u8::is_ascii_alphabetic) || domain.windows(2).any(|w| w == b"..") {
+        if dot == 0
+            || tld.len() < 2
+            || !tld.iter().all(u8::is_ascii_alphabetic)
+            || domain.windows(2).any(|w| w == b"..")
+        {
             continue;
         }
-        out.push(Found { det: Det::Email, start: s, end: e, conf: Confidence::Medium });
+        out.push(Found {
+            det: Det::Email,
+            start: s,
+            end: e,
+            conf: Confidence::Medium,
+        });
         last_end = e;
     }
 }
@@ -446,9 +529,16 @@ fn ipv6(t: &[u8], out: &mut Vec<Found>) {
         if (s > 0 && is_alnum(t[s - 1])) || (e < t.len() && is_alnum(t[e])) {
             continue;
         }
-        let parsed = std::str::from_utf8(span).ok().and_then(|x| x.parse::<std::net::Ipv6Addr>().ok());
+        let parsed = std::str::from_utf8(span)
+            .ok()
+            .and_then(|x| x.parse::<std::net::Ipv6Addr>().ok());
         if parsed.is_some() && span.iter().any(u8::is_ascii_hexdigit) {
-            out.push(Found { det: Det::Ipv6, start: s, end: e, conf: Confidence::Medium });
+            out.push(Found {
+                det: Det::Ipv6,
+                start: s,
+                end: e,
+                conf: Confidence::Medium,
+            });
             last_end = e;
         }
     }

@@ -65,24 +65,50 @@ impl Validator {
         })
     }
 
-    pub(crate) const NAMES: &'static [&'static str] =
-        &["gb11643", "resident_id_15", "gb32100", "luhn", "bank_card", "mobile_cn", "ipv4"];
+    pub(crate) const NAMES: &'static [&'static str] = &[
+        "gb11643",
+        "resident_id_15",
+        "gb32100",
+        "luhn",
+        "bank_card",
+        "mobile_cn",
+        "ipv4",
+    ];
 
     fn check(self, m: &[u8]) -> bool {
         use crate::validate as v;
-        let compact: Vec<u8> = m.iter().copied().filter(|b| b.is_ascii_alphanumeric() || *b == b'.').collect();
-        let digits: Vec<u8> = compact.iter().copied().filter(|b| *b != b'.').collect();
+        // Stack buffers: this runs per candidate on the hot path.
+        let mut cbuf = [0u8; 64];
+        let mut dbuf = [0u8; 64];
+        let (mut nc, mut nd) = (0, 0);
+        for &b in m {
+            if b.is_ascii_alphanumeric() || b == b'.' {
+                if nc == cbuf.len() {
+                    return false;
+                }
+                cbuf[nc] = b;
+                nc += 1;
+                if b != b'.' {
+                    dbuf[nd] = b.to_ascii_uppercase();
+                    nd += 1;
+                }
+            }
+        }
+        let (compact, digits) = (&cbuf[..nc], &dbuf[..nd]);
         match self {
-            Validator::Gb11643 => v::gb11643(&digits),
-            Validator::ResidentId15 => v::resident_id_15(&digits),
-            Validator::Gb32100 => v::gb32100(&digits.to_ascii_uppercase()),
-            Validator::Luhn => digits.iter().all(u8::is_ascii_digit) && v::luhn(&digits),
-            Validator::BankCard => digits.iter().all(u8::is_ascii_digit) && v::bank_card(&digits),
+            Validator::Gb11643 => v::gb11643(digits),
+            Validator::ResidentId15 => v::resident_id_15(digits),
+            Validator::Gb32100 => v::gb32100(digits),
+            Validator::Luhn => digits.iter().all(u8::is_ascii_digit) && v::luhn(digits),
+            Validator::BankCard => digits.iter().all(u8::is_ascii_digit) && v::bank_card(digits),
             Validator::MobileCn => {
-                let d = digits.strip_prefix(b"86").filter(|d| d.len() == 11).unwrap_or(&digits);
+                let d = digits
+                    .strip_prefix(b"86")
+                    .filter(|d| d.len() == 11)
+                    .unwrap_or(digits);
                 v::mobile_cn(d)
             }
-            Validator::Ipv4 => v::ipv4(&compact),
+            Validator::Ipv4 => v::ipv4(compact),
         }
     }
 }
@@ -137,6 +163,22 @@ enum Glob {
 /// Normalizes a field name for comparison: ASCII lowercase, `_ - . space` removed, and a
 /// namespace or path prefix (`ns:name`, `a.b`) reduced to its last part beforehand.
 pub(crate) fn norm_key(k: &[u8]) -> Vec<u8> {
+    // `xm[]`, `sfzh[0]`, `person[xm]`: PHP/Rails-style form keys name the field in brackets
+    // or before an index.
+    let mut k = k;
+    while let Some(stripped) = k.strip_suffix(b"]") {
+        match stripped.iter().rposition(|&b| b == b'[') {
+            Some(p) => {
+                let inner = &stripped[p + 1..];
+                k = if inner.is_empty() || inner.iter().all(u8::is_ascii_digit) {
+                    &stripped[..p]
+                } else {
+                    inner
+                };
+            }
+            None => break,
+        }
+    }
     let k = match k.iter().rposition(|&b| b == b':') {
         Some(p) if p + 1 < k.len() => &k[p + 1..],
         _ => k,
@@ -229,13 +271,23 @@ impl Detectors {
         ident::scan(text, &|d| self.enabled(d), &mut found);
         for f in &found {
             for &r in &self.by_det[f.det as usize] {
-                cands.push(Cand { rule: r, start: f.start, end: f.end, conf: f.conf });
+                cands.push(Cand {
+                    rule: r,
+                    start: f.start,
+                    end: f.end,
+                    conf: f.conf,
+                });
             }
         }
         self.keywords_and_patterns(text, &mut cands);
         if !self.field_rules.is_empty() {
             field::detect(self, text, ctx, &mut |rule, start, end, conf| {
-                cands.push(Cand { rule, start, end, conf })
+                cands.push(Cand {
+                    rule,
+                    start,
+                    end,
+                    conf,
+                })
             });
         }
         if cands.is_empty() {
@@ -250,7 +302,8 @@ impl Detectors {
         let better = |a: &Hit, b: &Hit| {
             let ga = self.rules[a.rule as usize].grade_rank;
             let gb = self.rules[b.rule as usize].grade_rank;
-            (std::cmp::Reverse(ga), a.confidence, a.end - a.start) > (std::cmp::Reverse(gb), b.confidence, b.end - b.start)
+            (std::cmp::Reverse(ga), a.confidence, a.end - a.start)
+                > (std::cmp::Reverse(gb), b.confidence, b.end - b.start)
         };
         let first = hits.len();
         for h in confirmed {
@@ -267,13 +320,19 @@ impl Detectors {
 
     fn keywords_and_patterns(&self, text: &[u8], cands: &mut Vec<Cand>) {
         let mut anchored: Vec<usize> = Vec::new();
-        for (ac, targets) in [(&self.ac, &self.ac_targets), (&self.ac_ci, &self.ac_ci_targets)] {
+        for (ac, targets) in [
+            (&self.ac, &self.ac_targets),
+            (&self.ac_ci, &self.ac_ci_targets),
+        ] {
             let Some(ac) = ac else { continue };
             for m in ac.find_iter(text) {
                 match targets[m.pattern().as_usize()] {
-                    AcTarget::Keyword(rule) => {
-                        cands.push(Cand { rule, start: m.start(), end: m.end(), conf: Confidence::Medium })
-                    }
+                    AcTarget::Keyword(rule) => cands.push(Cand {
+                        rule,
+                        start: m.start(),
+                        end: m.end(),
+                        conf: Confidence::Medium,
+                    }),
                     AcTarget::Anchor(ix) => {
                         if !anchored.contains(&ix) {
                             anchored.push(ix);
@@ -294,13 +353,32 @@ impl Detectors {
                 if m.is_empty() {
                     continue;
                 }
+                // Word boundaries on alphanumeric edges: a 15-digit pattern must not fire
+                // inside a 19-digit number.
+                let (s, e) = (m.start(), m.end());
+                if (s > 0 && text[s].is_ascii_alphanumeric() && text[s - 1].is_ascii_alphanumeric())
+                    || (e < text.len()
+                        && text[e - 1].is_ascii_alphanumeric()
+                        && text[e].is_ascii_alphanumeric())
+                {
+                    continue;
+                }
                 if let Some(v) = validator {
                     if !v.check(m.as_bytes()) {
                         continue;
                     }
                 }
-                let conf = if validator.is_some() { Confidence::High } else { Confidence::Medium };
-                cands.push(Cand { rule: *rule, start: m.start(), end: m.end(), conf });
+                let conf = if validator.is_some() {
+                    Confidence::High
+                } else {
+                    Confidence::Medium
+                };
+                cands.push(Cand {
+                    rule: *rule,
+                    start: m.start(),
+                    end: m.end(),
+                    conf,
+                });
             }
         }
     }
@@ -309,15 +387,22 @@ impl Detectors {
     /// context must be present, and shape-only (low confidence) matches always need context.
     fn confirm(&self, text: &[u8], ctx: &SegCtx<'_>, c: Cand) -> Option<Hit> {
         let r = &self.rules[c.rule as usize];
-        if ctx.key_rules.contains(&(c.rule | NEG)) {
-            return None;
-        }
         let key_hit = ctx.key_rules.contains(&c.rule);
         let w = r.ctx.window_bytes;
-        if !r.ctx.negative_keywords.is_empty() && near(text, ctx.before, c.start, c.end, w, &r.ctx.negative_keywords) {
-            return None;
+        // Negative context only vetoes matches no check character vouches for: a label like
+        // 订单号 placed before a valid ID number must not be a way to smuggle it out.
+        if c.conf < Confidence::High {
+            if ctx.key_rules.contains(&(c.rule | NEG)) {
+                return None;
+            }
+            if !r.ctx.negative_keywords.is_empty()
+                && near_left_same_line(text, c.start, w, &r.ctx.negative_keywords)
+            {
+                return None;
+            }
         }
-        let kw_hit = !r.ctx.keywords.is_empty() && near(text, ctx.before, c.start, c.end, w, &r.ctx.keywords);
+        let kw_hit = !r.ctx.keywords.is_empty()
+            && near(text, ctx.before, c.start, c.end, w, &r.ctx.keywords);
         let has_ctx = key_hit || kw_hit || matches!(r.kind, Kind::Field);
         if (r.ctx.require || c.conf == Confidence::Low) && !has_ctx {
             return None;
@@ -331,8 +416,24 @@ impl Detectors {
         } else {
             c.conf
         };
-        Some(Hit { rule: c.rule, start: c.start, end: c.end, confidence })
+        Some(Hit {
+            rule: c.rule,
+            start: c.start,
+            end: c.end,
+            confidence,
+        })
     }
+}
+
+/// Whether a keyword occurs before `start` within `w` bytes and on the same line.
+fn near_left_same_line(text: &[u8], start: usize, w: usize, kws: &[Vec<u8>]) -> bool {
+    let lo = start.saturating_sub(w);
+    let left = &text[lo..start];
+    let left = match memchr::memrchr(b'\n', left) {
+        Some(p) => &left[p + 1..],
+        None => left,
+    };
+    kws.iter().any(|k| memchr::memmem::find(left, k).is_some())
 }
 
 /// Whether any keyword occurs within `w` bytes before `start` (including the previous

@@ -29,13 +29,20 @@ impl CsvLexer {
         if self.row == 0 {
             None
         } else {
-            self.headers.get(self.col).filter(|h| !h.is_empty()).cloned()
+            self.headers
+                .get(self.col)
+                .filter(|h| !h.is_empty())
+                .cloned()
         }
     }
 
     fn field_done(&mut self, seg: &Segmenter, had_segment: bool) {
         if self.row == 0 && self.headers.len() < MAX_COLUMNS {
-            let name = if had_segment { seg.last_head().to_vec() } else { Vec::new() };
+            let name = if had_segment {
+                seg.last_head().to_vec()
+            } else {
+                Vec::new()
+            };
             let trimmed: Vec<u8> = name.trim_ascii().to_vec();
             self.headers.push(trimmed);
         }

@@ -31,8 +31,16 @@ impl FormLexer {
                         continue;
                     }
                     _ => {
-                        let key = if self.in_value { Some(self.key.clone()) } else { None };
-                        seg.begin(SegKind::Form, base + i as u64, key.as_deref().filter(|k| !k.is_empty()));
+                        let key = if self.in_value {
+                            Some(self.key.clone())
+                        } else {
+                            None
+                        };
+                        seg.begin(
+                            SegKind::Form,
+                            base + i as u64,
+                            key.as_deref().filter(|k| !k.is_empty()),
+                        );
                     }
                 }
             }
@@ -108,7 +116,11 @@ fn byte_at(s: &[u8], k: usize) -> Option<Option<u8>> {
                 None
             }
         }
-        Some([b'%', h, l]) => Some(hex_val(*h).zip(hex_val(*l)).map(|(h, l)| (h * 16 + l) as u8)),
+        Some([b'%', h, l]) => Some(
+            hex_val(*h)
+                .zip(hex_val(*l))
+                .map(|(h, l)| (h * 16 + l) as u8),
+        ),
         Some(_) => Some(None),
     }
 }
@@ -133,7 +145,10 @@ fn percent(s: &[u8], eof: bool) -> Pct {
             _ => return Pct::Char('\u{FFFD}', 3),
         }
     }
-    match std::str::from_utf8(&bytes[..n]).ok().and_then(|t| t.chars().next()) {
+    match std::str::from_utf8(&bytes[..n])
+        .ok()
+        .and_then(|t| t.chars().next())
+    {
         Some(c) if n > 1 => Pct::Char(c, 3 * n),
         _ => Pct::Char('\u{FFFD}', 3),
     }

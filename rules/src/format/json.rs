@@ -28,7 +28,10 @@ fn structural(b: u8) -> bool {
 
 impl JsonLexer {
     fn value_key(&self) -> Option<&[u8]> {
-        self.stack.last().map(|(_, k)| k.as_slice()).filter(|k| !k.is_empty())
+        self.stack
+            .last()
+            .map(|(_, k)| k.as_slice())
+            .filter(|k| !k.is_empty())
     }
 
     pub(crate) fn lex(&mut self, buf: &[u8], base: u64, eof: bool, seg: &mut Segmenter) -> usize {
@@ -81,7 +84,11 @@ impl JsonLexer {
                     b'{' | b'[' => {
                         if self.stack.len() < MAX_DEPTH {
                             // Arrays inherit the key of the field they are the value of.
-                            let key = if b == b'[' { self.value_key().map(<[u8]>::to_vec) } else { None };
+                            let key = if b == b'[' {
+                                self.value_key().map(<[u8]>::to_vec)
+                            } else {
+                                None
+                            };
                             self.stack.push((b, key.unwrap_or_default()));
                         } else {
                             self.overflow += 1;
@@ -99,7 +106,8 @@ impl JsonLexer {
                     b',' => self.expect_key = matches!(self.stack.last(), Some((b'{', _))),
                     b':' => self.expect_key = false,
                     b'"' => {
-                        let is_key = self.expect_key && matches!(self.stack.last(), Some((b'{', _)));
+                        let is_key =
+                            self.expect_key && matches!(self.stack.last(), Some((b'{', _)));
                         self.string_is_key = is_key;
                         let key = if is_key { None } else { self.value_key() };
                         let key = key.map(<[u8]>::to_vec);
@@ -121,7 +129,14 @@ impl JsonLexer {
 
     /// Decodes the escape at `buf[i]` (a backslash). Returns the bytes consumed, or `None` to
     /// wait for more input.
-    fn escape(&mut self, buf: &[u8], i: usize, base: u64, eof: bool, seg: &mut Segmenter) -> Option<usize> {
+    fn escape(
+        &mut self,
+        buf: &[u8],
+        i: usize,
+        base: u64,
+        eof: bool,
+        seg: &mut Segmenter,
+    ) -> Option<usize> {
         let rest = &buf[i..];
         let at = base + i as u64;
         let Some(&kind) = rest.get(1) else {
@@ -151,7 +166,8 @@ impl JsonLexer {
                 Hex::Val(hi @ 0xD800..=0xDBFF) => {
                     // A high surrogate wants a `\uDCxx` partner; wait for it only while the
                     // bytes seen so far could still be one.
-                    let could_pair = rest.get(6).is_none_or(|&b| b == b'\\') && rest.get(7).is_none_or(|&b| b == b'u');
+                    let could_pair = rest.get(6).is_none_or(|&b| b == b'\\')
+                        && rest.get(7).is_none_or(|&b| b == b'u');
                     if could_pair && rest.len() < 12 && !eof {
                         return None;
                     }

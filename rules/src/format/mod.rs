@@ -25,7 +25,12 @@ impl Format {
     /// Maps a Content-Type header value to a format; `None` when the type says nothing useful
     /// (missing, `application/octet-stream`…), in which case the caller should [`Format::sniff`].
     pub fn from_content_type(ct: &str) -> Option<Format> {
-        let ct = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let ct = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         let (top, sub) = ct.split_once('/').unwrap_or((ct.as_str(), ""));
         if sub == "json" || sub.ends_with("+json") || sub == "x-ndjson" || sub == "ndjson" {
             Some(Format::Json)
@@ -65,7 +70,9 @@ impl Format {
             Some(Format::Text) | None => sniffed,
             // Declared JSON or XML that does not look like it is scanned as text: a mislabelled
             // body must not hide values in what a structured lexer would skip as garbage.
-            Some(f @ (Format::Json | Format::Xml)) if f != sniffed && !prefix.is_empty() => Format::Text,
+            Some(f @ (Format::Json | Format::Xml)) if f != sniffed && !prefix.is_empty() => {
+                Format::Text
+            }
             Some(f) => f,
         }
     }
@@ -139,7 +146,14 @@ pub(crate) fn char_cut(buf: &[u8], start: usize, end: usize, eof: bool) -> usize
 
 /// Pushes `buf[from..to]` as plain text, cut back to a character boundary unless `eof`;
 /// returns where it stopped.
-pub(crate) fn push_plain(buf: &[u8], from: usize, to: usize, base: u64, eof: bool, seg: &mut Segmenter) -> usize {
+pub(crate) fn push_plain(
+    buf: &[u8],
+    from: usize,
+    to: usize,
+    base: u64,
+    eof: bool,
+    seg: &mut Segmenter,
+) -> usize {
     let cut = char_cut(buf, from, to, eof);
     if cut > from {
         seg.plain(&buf[from..cut], base + from as u64);

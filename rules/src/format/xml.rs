@@ -60,12 +60,17 @@ fn is_name_end(b: u8) -> bool {
 
 impl XmlLexer {
     fn text_key(&self) -> Option<Vec<u8>> {
-        self.stack.last().map(|e| e.label.clone().unwrap_or_else(|| local(&e.name).to_vec()))
+        self.stack
+            .last()
+            .map(|e| e.label.clone().unwrap_or_else(|| local(&e.name).to_vec()))
     }
 
     fn attr_key(&self) -> Vec<u8> {
         let a = local(&self.attr).to_ascii_lowercase();
-        if matches!(a.as_slice(), b"value" | b"val" | b"v" | b"content" | b"text" | b"data") {
+        if matches!(
+            a.as_slice(),
+            b"value" | b"val" | b"v" | b"content" | b"text" | b"data"
+        ) {
             if let Some(o) = &self.open {
                 return o.label.clone().unwrap_or_else(|| local(&o.name).to_vec());
             }
@@ -81,7 +86,11 @@ impl XmlLexer {
                 St::Text => match memchr::memchr2(b'<', b'&', &buf[i..]) {
                     None => {
                         self.begin_text(buf, i, len, base, seg);
-                        return if seg.is_active() { push_plain(buf, i, len, base, eof, seg) } else { len };
+                        return if seg.is_active() {
+                            push_plain(buf, i, len, base, eof, seg)
+                        } else {
+                            len
+                        };
                     }
                     Some(p) => {
                         let at = i + p;
@@ -115,15 +124,22 @@ impl XmlLexer {
                         if !eof && (could(b"<![CDATA[") || could(b"<!--")) {
                             return i;
                         }
+                        if starts(b"<![CDATA[") {
+                            // CDATA is part of the element's text: text and CDATA sections of
+                            // one element form one segment, so a value split across them
+                            // (`1101081986]]><![CDATA[01162418`) is seen whole.
+                            i += 9;
+                            if !seg.is_active() {
+                                let key = self.text_key();
+                                seg.begin(SegKind::XmlText, base + i as u64, key.as_deref());
+                            }
+                            self.st = St::Cdata;
+                            continue;
+                        }
                         if seg.is_active() {
                             seg.end(base + i as u64);
                         }
-                        if starts(b"<![CDATA[") {
-                            i += 9;
-                            let key = self.text_key();
-                            seg.begin(SegKind::XmlCdata, base + i as u64, key.as_deref());
-                            self.st = St::Cdata;
-                        } else if starts(b"<!--") {
+                        if starts(b"<!--") {
                             i += 4;
                             seg.begin(SegKind::XmlCdata, base + i as u64, None);
                             self.st = St::Comment;
@@ -159,13 +175,19 @@ impl XmlLexer {
                             if p > 0 {
                                 seg.plain(&buf[i..i + p], base + i as u64);
                             }
-                            seg.end(base + (i + p) as u64);
+                            if self.st != St::Cdata {
+                                seg.end(base + (i + p) as u64);
+                            }
                             i += p + close.len();
                             self.st = St::Text;
                         }
                         None => {
                             // Keep back what could be the start of the terminator.
-                            let upto = if eof { len } else { len.saturating_sub(close.len() - 1).max(i) };
+                            let upto = if eof {
+                                len
+                            } else {
+                                len.saturating_sub(close.len() - 1).max(i)
+                            };
                             let done = push_plain(buf, i, upto, base, eof, seg);
                             return done;
                         }
@@ -184,7 +206,10 @@ impl XmlLexer {
                 },
                 St::TagName | St::EndTag => {
                     let end_tag = self.st == St::EndTag;
-                    let p = buf[i..].iter().position(|&b| is_name_end(b)).unwrap_or(len - i);
+                    let p = buf[i..]
+                        .iter()
+                        .position(|&b| is_name_end(b))
+                        .unwrap_or(len - i);
                     if !end_tag {
                         if let Some(o) = self.open.as_mut() {
                             let room = NAME_MAX.saturating_sub(o.name.len());
@@ -237,7 +262,10 @@ impl XmlLexer {
                     }
                 }
                 St::AttrName => {
-                    let p = buf[i..].iter().position(|&b| is_name_end(b)).unwrap_or(len - i);
+                    let p = buf[i..]
+                        .iter()
+                        .position(|&b| is_name_end(b))
+                        .unwrap_or(len - i);
                     let room = NAME_MAX.saturating_sub(self.attr.len());
                     self.attr.extend_from_slice(&buf[i..i + p.min(room)]);
                     i += p;
@@ -290,7 +318,10 @@ impl XmlLexer {
                     }
                 },
                 St::AttrBare => {
-                    let p = buf[i..].iter().position(|&b| b.is_ascii_whitespace() || b == b'>').unwrap_or(len - i);
+                    let p = buf[i..]
+                        .iter()
+                        .position(|&b| b.is_ascii_whitespace() || b == b'>')
+                        .unwrap_or(len - i);
                     let done = push_plain(buf, i, i + p, base, eof, seg);
                     if i + p == len {
                         return done;
@@ -319,7 +350,10 @@ impl XmlLexer {
 
     fn attr_done(&mut self, seg: &Segmenter) {
         let a = local(&self.attr).to_ascii_lowercase();
-        if matches!(a.as_slice(), b"name" | b"key" | b"field" | b"fieldname" | b"column" | b"code" | b"prop") {
+        if matches!(
+            a.as_slice(),
+            b"name" | b"key" | b"field" | b"fieldname" | b"column" | b"code" | b"prop"
+        ) {
             if let Some(o) = self.open.as_mut() {
                 o.label = Some(seg.last_head().to_vec());
             }
@@ -337,7 +371,11 @@ enum Ent {
 fn entity(s: &[u8], eof: bool) -> Ent {
     let semi = s.iter().take(12).position(|&b| b == b';');
     let Some(semi) = semi else {
-        return if s.len() < 12 && !eof { Ent::Wait } else { Ent::Literal };
+        return if s.len() < 12 && !eof {
+            Ent::Wait
+        } else {
+            Ent::Literal
+        };
     };
     let body = &s[1..semi];
     let n = semi + 1;
@@ -349,7 +387,9 @@ fn entity(s: &[u8], eof: bool) -> Ent {
         b"quot" => named('"'),
         b"apos" => named('\''),
         [b'#', b'x' | b'X', hex @ ..] if !hex.is_empty() => {
-            let v = hex.iter().try_fold(0u32, |acc, &b| Some(acc.checked_mul(16)? + hex_val(b)?));
+            let v = hex
+                .iter()
+                .try_fold(0u32, |acc, &b| Some(acc.checked_mul(16)? + hex_val(b)?));
             match v.and_then(char::from_u32) {
                 Some(c) => Ent::Char(c, n, Esc::XmlHex),
                 None => Ent::Literal,
