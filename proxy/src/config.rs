@@ -53,7 +53,11 @@ pub struct ConfigErrors(pub Vec<ConfigError>);
 impl fmt::Display for ConfigErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0.len();
-        write!(f, "invalid configuration ({n} error{})", if n == 1 { "" } else { "s" })?;
+        write!(
+            f,
+            "invalid configuration ({n} error{})",
+            if n == 1 { "" } else { "s" }
+        )?;
         for e in &self.0 {
             write!(f, "\n  {e}")?;
         }
@@ -202,7 +206,11 @@ pub struct RulesConfig {
 
 impl Default for RulesConfig {
     fn default() -> Self {
-        RulesConfig { builtin: true, dir: None, grades: None }
+        RulesConfig {
+            builtin: true,
+            dir: None,
+            grades: None,
+        }
     }
 }
 
@@ -450,7 +458,10 @@ pub struct LoggingConfig {
 
 impl Default for LoggingConfig {
     fn default() -> Self {
-        LoggingConfig { format: LogFormat::Text, level: default_level() }
+        LoggingConfig {
+            format: LogFormat::Text,
+            level: default_level(),
+        }
     }
 }
 
@@ -479,7 +490,10 @@ fn default_block_status() -> u16 {
     403
 }
 fn default_skip_types() -> Vec<String> {
-    ["image/", "audio/", "video/", "font/"].iter().map(|s| s.to_string()).collect()
+    ["image/", "audio/", "video/", "font/"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }
 fn default_max_request_body() -> u64 {
     16 << 20
@@ -527,9 +541,13 @@ fn default_level() -> String {
 /// Parses `30s`, `250ms`, `5m`, `1h` or a bare number of seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
-    let n: f64 = num.parse().map_err(|_| format!("`{s}` is not a duration (try `30s`, `250ms`)"))?;
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (try `30s`, `250ms`)"))?;
     let secs = match unit.trim() {
         "" | "s" => n,
         "ms" => n / 1000.0,
@@ -548,7 +566,9 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
-    let n: u64 = num.parse().map_err(|_| format!("`{s}` is not a size (try `64KiB`, `8MiB`)"))?;
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (try `64KiB`, `8MiB`)"))?;
     let mul: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "kib" | "k" => 1 << 10,
@@ -559,7 +579,8 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         "gb" => 1_000_000_000,
         u => return Err(format!("unknown size unit `{u}` (use KiB, MiB, GiB)")),
     };
-    n.checked_mul(mul).ok_or_else(|| format!("size `{s}` out of range"))
+    n.checked_mul(mul)
+        .ok_or_else(|| format!("size `{s}` out of range"))
 }
 
 #[derive(Deserialize)]
@@ -668,7 +689,10 @@ impl Config {
             Err(e) => {
                 let key = e.path().to_string();
                 let inner = e.into_inner();
-                let line = inner.location().map(|l| l.line()).or_else(|| locate(text, &key));
+                let line = inner
+                    .location()
+                    .map(|l| l.line())
+                    .or_else(|| locate(text, &key));
                 // serde_yaml_ng prefixes the message with the path and location; keep the
                 // message itself only, since both are reported separately.
                 let mut message = inner.to_string();
@@ -732,7 +756,10 @@ impl Config {
                     _ => out.push(("upstream.url".into(), "scheme must be http or https".into())),
                 }
                 if u.authority().is_none() {
-                    out.push(("upstream.url".into(), "needs a host (http://host:port)".into()));
+                    out.push((
+                        "upstream.url".into(),
+                        "needs a host (http://host:port)".into(),
+                    ));
                 }
                 if u.query().is_some() {
                     out.push(("upstream.url".into(), "must not have a query".into()));
@@ -743,10 +770,16 @@ impl Config {
         let https = self.upstream.url.starts_with("https://");
         let t = &self.upstream.tls;
         if !https && (t.ca.is_some() || t.server_name.is_some() || t.client_cert.is_some()) {
-            out.push(("upstream.tls".into(), "TLS settings need an https:// upstream url".into()));
+            out.push((
+                "upstream.tls".into(),
+                "TLS settings need an https:// upstream url".into(),
+            ));
         }
         if t.client_cert.is_some() != t.client_key.is_some() {
-            out.push(("upstream.tls".into(), "client_cert and client_key go together".into()));
+            out.push((
+                "upstream.tls".into(),
+                "client_cert and client_key go together".into(),
+            ));
         }
         let mut names = std::collections::HashSet::new();
         names.insert(self.default_interface.name.clone());
@@ -758,7 +791,10 @@ impl Config {
             if let Err(m) = check_name(&iface.name) {
                 out.push((k("name"), m));
             } else if !names.insert(iface.name.clone()) {
-                out.push((k("name"), format!("interface name `{}` is used twice", iface.name)));
+                out.push((
+                    k("name"),
+                    format!("interface name `{}` is used twice", iface.name),
+                ));
             }
             if let Err(m) = crate::interface::PathTemplate::parse(&iface.path) {
                 out.push((k("path"), m));
@@ -769,7 +805,9 @@ impl Config {
                     MethodSpec::Many(v) => v.iter().collect(),
                 };
                 for s in list {
-                    if !s.eq_ignore_ascii_case("any") && http::Method::from_bytes(s.as_bytes()).is_err() {
+                    if !s.eq_ignore_ascii_case("any")
+                        && http::Method::from_bytes(s.as_bytes()).is_err()
+                    {
                         out.push((k("method"), format!("`{s}` is not an HTTP method")));
                     }
                 }
@@ -782,11 +820,20 @@ impl Config {
         }
         let s = self.default_interface.block_status;
         if !(400..=599).contains(&s) {
-            out.push(("default_interface.block_status".into(), "must be a 4xx or 5xx status".into()));
+            out.push((
+                "default_interface.block_status".into(),
+                "must be a 4xx or 5xx status".into(),
+            ));
         }
         for (key, s) in [
-            ("decode.request_bomb_status", self.decode.request_bomb_status),
-            ("decode.response_bomb_status", self.decode.response_bomb_status),
+            (
+                "decode.request_bomb_status",
+                self.decode.request_bomb_status,
+            ),
+            (
+                "decode.response_bomb_status",
+                self.decode.response_bomb_status,
+            ),
         ] {
             if !(400..=599).contains(&s) {
                 out.push((key.into(), "must be a 4xx or 5xx status".into()));
@@ -799,7 +846,10 @@ impl Config {
             out.push(("limits.max_headers".into(), "must be at least 1".into()));
         }
         if self.limits.max_header_bytes < 1024 {
-            out.push(("limits.max_header_bytes".into(), "must be at least 1KiB".into()));
+            out.push((
+                "limits.max_header_bytes".into(),
+                "must be at least 1KiB".into(),
+            ));
         }
         if self.listen.max_connections == 0 {
             out.push(("listen.max_connections".into(), "must be at least 1".into()));
@@ -858,8 +908,13 @@ fn check_name(n: &str) -> Result<(), String> {
     if n.is_empty() || n.len() > 64 {
         return Err("interface names are 1 to 64 characters".into());
     }
-    if !n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b)) {
-        return Err(format!("`{n}`: interface names use a-z, 0-9, `_`, `.`, `-` (they become metric labels)"));
+    if !n
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b))
+    {
+        return Err(format!(
+            "`{n}`: interface names use a-z, 0-9, `_`, `.`, `-` (they become metric labels)"
+        ));
     }
     Ok(())
 }
@@ -870,9 +925,11 @@ fn check_name(n: &str) -> Result<(), String> {
 /// # Errors
 /// Every problem, each with file, line and key.
 pub fn check(path: &Path) -> anyhow::Result<String> {
-    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
     let cfg = Config::from_yaml(&text, path)?;
-    let engine = crate::policy::build_engine(&cfg.rules).map_err(|e| anyhow::anyhow!("{}: key `rules`: {e}", path.display()))?;
+    let engine = crate::policy::build_engine(&cfg.rules)
+        .map_err(|e| anyhow::anyhow!("{}: key `rules`: {e}", path.display()))?;
     let classes: Vec<String> = engine.classes().iter().map(|c| c.to_string()).collect();
     let grades = crate::policy::grade_names(&cfg.rules);
     let problems = cfg.validate_against(&classes, &grades);
@@ -880,7 +937,12 @@ pub fn check(path: &Path) -> anyhow::Result<String> {
         return Err(ConfigErrors(
             problems
                 .into_iter()
-                .map(|(key, message)| ConfigError { file: path.to_path_buf(), line: locate(&text, &key), key: Some(key), message })
+                .map(|(key, message)| ConfigError {
+                    file: path.to_path_buf(),
+                    line: locate(&text, &key),
+                    key: Some(key),
+                    message,
+                })
                 .collect(),
         )
         .into());
@@ -892,12 +954,40 @@ pub fn check(path: &Path) -> anyhow::Result<String> {
         s,
         "  listen      {}{}{}",
         cfg.listen.addr,
-        if cfg.listen.tls.is_some() { " (TLS)" } else { "" },
-        if cfg.listen.tls.as_ref().is_some_and(|t| t.client_ca.is_some()) { " (mTLS)" } else { "" }
+        if cfg.listen.tls.is_some() {
+            " (TLS)"
+        } else {
+            ""
+        },
+        if cfg
+            .listen
+            .tls
+            .as_ref()
+            .is_some_and(|t| t.client_ca.is_some())
+        {
+            " (mTLS)"
+        } else {
+            ""
+        }
     );
-    let _ = writeln!(s, "  upstream    {} ({:?})", cfg.upstream.url, cfg.upstream.protocol);
-    let _ = writeln!(s, "  rules       {} rules, {} classes, hash {}", engine.rules().len(), classes.len(), engine.content_hash());
-    let _ = writeln!(s, "  interfaces  {} named + `{}`", cfg.interfaces.len(), cfg.default_interface.name);
+    let _ = writeln!(
+        s,
+        "  upstream    {} ({:?})",
+        cfg.upstream.url, cfg.upstream.protocol
+    );
+    let _ = writeln!(
+        s,
+        "  rules       {} rules, {} classes, hash {}",
+        engine.rules().len(),
+        classes.len(),
+        engine.content_hash()
+    );
+    let _ = writeln!(
+        s,
+        "  interfaces  {} named + `{}`",
+        cfg.interfaces.len(),
+        cfg.default_interface.name
+    );
     for iface in &cfg.interfaces {
         let _ = writeln!(s, "    {:<24} {}", iface.name, iface.path);
     }
@@ -951,9 +1041,18 @@ mod tests {
             "{MIN}interfaces:\n  - name: a\n    path: /x/{{id}}\n  - name: Bad Name\n    path: nope\n"
         );
         let e = Config::from_yaml(&text, Path::new("t.yaml")).unwrap_err();
-        let keys: Vec<_> = e.0.iter().map(|e| (e.key.clone().unwrap(), e.line)).collect();
-        assert!(keys.contains(&("interfaces[1].name".into(), Some(8))), "{keys:?}");
-        assert!(keys.contains(&("interfaces[1].path".into(), Some(9))), "{keys:?}");
+        let keys: Vec<_> =
+            e.0.iter()
+                .map(|e| (e.key.clone().unwrap(), e.line))
+                .collect();
+        assert!(
+            keys.contains(&("interfaces[1].name".into(), Some(8))),
+            "{keys:?}"
+        );
+        assert!(
+            keys.contains(&("interfaces[1].path".into(), Some(9))),
+            "{keys:?}"
+        );
     }
 
     #[test]

@@ -84,17 +84,33 @@ impl ProxyError {
     /// A new error.
     pub fn new(origin: Origin, kind: Kind, status: StatusCode, detail: impl Into<String>) -> Self {
         let retry_safe = matches!(kind, Kind::ConnectFailed);
-        ProxyError { origin, kind, status, detail: detail.into(), retry_safe }
+        ProxyError {
+            origin,
+            kind,
+            status,
+            detail: detail.into(),
+            retry_safe,
+        }
     }
 
     /// Upstream connection refused.
     pub fn connect(detail: impl Into<String>) -> Self {
-        Self::new(Origin::Upstream, Kind::ConnectFailed, StatusCode::BAD_GATEWAY, detail)
+        Self::new(
+            Origin::Upstream,
+            Kind::ConnectFailed,
+            StatusCode::BAD_GATEWAY,
+            detail,
+        )
     }
 
     /// Upstream timeout.
     pub fn timeout(detail: impl Into<String>) -> Self {
-        Self::new(Origin::Upstream, Kind::Timeout, StatusCode::GATEWAY_TIMEOUT, detail)
+        Self::new(
+            Origin::Upstream,
+            Kind::Timeout,
+            StatusCode::GATEWAY_TIMEOUT,
+            detail,
+        )
     }
 
     /// Upstream reset or protocol error.
@@ -109,7 +125,12 @@ impl ProxyError {
 
     /// An internal error.
     pub fn internal(detail: impl Into<String>) -> Self {
-        Self::new(Origin::Internal, Kind::Internal, StatusCode::INTERNAL_SERVER_ERROR, detail)
+        Self::new(
+            Origin::Internal,
+            Kind::Internal,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            detail,
+        )
     }
 
     /// The problem `type` URI.
@@ -161,7 +182,13 @@ impl ProxyError {
 
 impl fmt::Display for ProxyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} error ({}): {}", self.origin.as_str(), self.kind_str(), self.detail)
+        write!(
+            f,
+            "{} error ({}): {}",
+            self.origin.as_str(),
+            self.kind_str(),
+            self.detail
+        )
     }
 }
 
@@ -199,7 +226,10 @@ pub fn problem_response(e: &ProxyError, request_id: &str, interface: &str) -> Re
     let mut r = Response::new(Bytes::from(body));
     *r.status_mut() = e.status;
     let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Ok(v) = HeaderValue::from_str(request_id) {
         h.insert("x-request-id", v);

@@ -103,7 +103,10 @@ pub struct BodyFilter {
 
 impl std::fmt::Debug for BodyFilter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BodyFilter").field("redact", &self.redact).field("format", &self.format).finish()
+        f.debug_struct("BodyFilter")
+            .field("redact", &self.redact)
+            .field("format", &self.format)
+            .finish()
     }
 }
 
@@ -120,7 +123,10 @@ impl BodyFilter {
         codings: &[Encoding],
         limits: DecodeLimits,
     ) -> Result<Self, CodecError> {
-        let redact = actions.any_redact();
+        // A blocking class also needs the scanner's lagged output: bytes of a value that is
+        // still being matched are held back, so a message that turns out to need blocking
+        // after headers were sent (fail-open overflow) never shows a whole value.
+        let redact = actions.any_redact() || actions.any_block();
         let mut decoders = Vec::new();
         for enc in codings.iter().rev() {
             decoders.push(Decoder::new(*enc, limits)?);
@@ -153,6 +159,11 @@ impl BodyFilter {
     /// the raw frames itself (zero copy) and call [`observe`](BodyFilter::observe).
     pub fn observe_only(&self) -> bool {
         !self.redact
+    }
+
+    /// Whether the output may differ from the input (some class is redacted).
+    pub fn may_change(&self) -> bool {
+        self.actions.any_redact()
     }
 
     /// The findings summary so far.
@@ -247,6 +258,11 @@ impl BodyFilter {
     /// # Errors
     /// Decoding failures (bomb, corrupt data).
     pub fn push(&mut self, raw: &[u8], out: &mut Vec<u8>, flush: bool) -> Result<(), FilterError> {
+        if !self.redact {
+            self.observe(raw)?;
+            out.extend_from_slice(raw);
+            return Ok(());
+        }
         self.decode(raw, false)?;
         self.scan(false);
         self.emit(out, flush, false)
@@ -257,6 +273,9 @@ impl BodyFilter {
     /// # Errors
     /// Truncated or corrupt encoded data; a cap passed while flushing.
     pub fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), FilterError> {
+        if !self.redact {
+            return self.observe_finish();
+        }
         self.decode(&[], true)?;
         self.scan(true);
         self.emit(out, false, true)
@@ -286,13 +305,7 @@ impl BodyFilter {
     }
 
     fn emit(&mut self, out: &mut Vec<u8>, flush: bool, finish: bool) -> Result<(), FilterError> {
-        let produced = if self.redact {
-            std::mem::take(&mut self.scan_out)
-        } else {
-            // Without redaction the scanner leaves its output alone: forward what it scanned.
-            self.scan_out.clear();
-            std::mem::take(&mut self.decoded)
-        };
+        let produced = std::mem::take(&mut self.scan_out);
         if self.encoders.is_empty() {
             if out.is_empty() {
                 *out = produced;
@@ -326,7 +339,14 @@ mod tests {
         let engine = Arc::new(Engine::builtin().unwrap());
         let cfg: ActionsConfig = serde_yaml_ng::from_str(actions).unwrap();
         let a = Arc::new(Actions::resolve(&engine, &cfg, None));
-        BodyFilter::new(engine, a, Some("application/json"), codings, DecodeLimits::default()).unwrap()
+        BodyFilter::new(
+            engine,
+            a,
+            Some("application/json"),
+            codings,
+            DecodeLimits::default(),
+        )
+        .unwrap()
     }
 
     const BODY: &[u8] = br#"{"xm":"x","sfzh":"11010519491231002X","n":1}"#;
@@ -366,7 +386,8 @@ mod tests {
             f.push(c, &mut out, true).unwrap();
         }
         f.finish(&mut out).unwrap();
-        let plain = crate::codec::decode_all(Encoding::Gzip, &out, &DecodeLimits::default()).unwrap();
+        let plain =
+            crate::codec::decode_all(Encoding::Gzip, &out, &DecodeLimits::default()).unwrap();
         assert_eq!(plain.len(), BODY.len());
         assert!(!plain.windows(18).any(|w| w == b"11010519491231002X"));
     }

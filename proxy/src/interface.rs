@@ -37,7 +37,11 @@ impl PathTemplate {
         let Some(body) = t.strip_prefix('/') else {
             return Err(format!("path template `{t}` must start with `/`"));
         };
-        let parts: Vec<&str> = if body.is_empty() { Vec::new() } else { body.split('/').collect() };
+        let parts: Vec<&str> = if body.is_empty() {
+            Vec::new()
+        } else {
+            body.split('/').collect()
+        };
         let mut segs = Vec::new();
         for (i, p) in parts.iter().enumerate() {
             if let Some(inner) = p.strip_prefix('{') {
@@ -56,7 +60,9 @@ impl PathTemplate {
                     segs.push(Seg::One);
                 }
             } else if p.contains(['{', '}']) {
-                return Err(format!("a segment is either literal or one `{{param}}`: `{p}` in `{t}`"));
+                return Err(format!(
+                    "a segment is either literal or one `{{param}}`: `{p}` in `{t}`"
+                ));
             } else {
                 segs.push(Seg::Lit((*p).to_string()));
             }
@@ -67,7 +73,11 @@ impl PathTemplate {
     /// Whether `path` (no query) matches.
     pub fn matches(&self, path: &str) -> bool {
         let body = path.strip_prefix('/').unwrap_or(path);
-        let mut parts = if body.is_empty() { Vec::new() } else { body.split('/').collect::<Vec<_>>() };
+        let mut parts = if body.is_empty() {
+            Vec::new()
+        } else {
+            body.split('/').collect::<Vec<_>>()
+        };
         // A trailing slash is the same resource for matching purposes (`/a/` ~ `/a`).
         if parts.last() == Some(&"") {
             parts.pop();
@@ -114,7 +124,9 @@ impl Interface {
     pub fn skips(&self, content_type: Option<&str>) -> bool {
         let Some(ct) = content_type else { return false };
         let ct = ct.trim().to_ascii_lowercase();
-        self.skip_content_types.iter().any(|p| ct.starts_with(p.as_str()))
+        self.skip_content_types
+            .iter()
+            .any(|p| ct.starts_with(p.as_str()))
     }
 }
 
@@ -135,7 +147,11 @@ impl Router {
     ///
     /// # Errors
     /// A bad template or method (already reported by config validation).
-    pub fn build(cfg: &Config, global: &Arc<Actions>, engine: &sluice_rules::Engine) -> Result<Router, String> {
+    pub fn build(
+        cfg: &Config,
+        global: &Arc<Actions>,
+        engine: &sluice_rules::Engine,
+    ) -> Result<Router, String> {
         let d = &cfg.default_interface;
         let default = Arc::new(Interface {
             name: Arc::from(d.name.as_str()),
@@ -147,7 +163,11 @@ impl Router {
             block_status: d.block_status,
             websocket: d.websocket,
             max_request_body: cfg.limits.max_request_body,
-            skip_content_types: d.skip_content_types.iter().map(|s| s.to_ascii_lowercase()).collect(),
+            skip_content_types: d
+                .skip_content_types
+                .iter()
+                .map(|s| s.to_ascii_lowercase())
+                .collect(),
             idle_timeout: cfg.timeouts.idle,
         });
         let mut routes = Vec::new();
@@ -161,7 +181,11 @@ impl Router {
                     if v.iter().any(|s| s.eq_ignore_ascii_case("any")) {
                         None
                     } else {
-                        Some(v.iter().map(|s| parse_method(s)).collect::<Result<_, _>>()?)
+                        Some(
+                            v.iter()
+                                .map(|s| parse_method(s))
+                                .collect::<Result<_, _>>()?,
+                        )
                     }
                 }
             };
@@ -202,12 +226,16 @@ impl Router {
 
     /// All interfaces, default last.
     pub fn interfaces(&self) -> impl Iterator<Item = &Arc<Interface>> {
-        self.routes.iter().map(|r| &r.iface).chain(std::iter::once(&self.default))
+        self.routes
+            .iter()
+            .map(|r| &r.iface)
+            .chain(std::iter::once(&self.default))
     }
 }
 
 fn parse_method(s: &str) -> Result<Method, String> {
-    Method::from_bytes(s.to_ascii_uppercase().as_bytes()).map_err(|_| format!("`{s}` is not an HTTP method"))
+    Method::from_bytes(s.to_ascii_uppercase().as_bytes())
+        .map_err(|_| format!("`{s}` is not an HTTP method"))
 }
 
 #[cfg(test)]

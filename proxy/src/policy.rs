@@ -34,14 +34,27 @@ impl Default for Action {
 impl Actions {
     /// Resolves the actions of every rule: interface class → interface grade → global class →
     /// global grade → interface default → global default → redact.
-    pub fn resolve(engine: &Engine, global: &ActionsConfig, iface: Option<&ActionsConfig>) -> Actions {
-        let default = iface.and_then(|a| a.default).or(global.default).unwrap_or(Action::Redact);
+    pub fn resolve(
+        engine: &Engine,
+        global: &ActionsConfig,
+        iface: Option<&ActionsConfig>,
+    ) -> Actions {
+        let default = iface
+            .and_then(|a| a.default)
+            .or(global.default)
+            .unwrap_or(Action::Redact);
         let mut by_rule = HashMap::new();
         for rule in engine.rules() {
             let pick = |a: &ActionsConfig| {
-                a.classes.get(&*rule.class).copied().or_else(|| a.grades.get(&*rule.grade.name).copied())
+                a.classes
+                    .get(&*rule.class)
+                    .copied()
+                    .or_else(|| a.grades.get(&*rule.grade.name).copied())
             };
-            let action = iface.and_then(pick).or_else(|| pick(global)).unwrap_or(default);
+            let action = iface
+                .and_then(pick)
+                .or_else(|| pick(global))
+                .unwrap_or(default);
             by_rule.insert(rule.id.clone(), action);
         }
         let any = |x: Action| by_rule.values().any(|a| *a == x) || default == x;

@@ -1,0 +1,312 @@
+//! HTTP body types of the proxy.
+//!
+//! [`ProxyBody`] is every response body the proxy sends: a held (complete) body, or a stream
+//! that pulls upstream frames through a [`BodyFilter`] as the client reads, so backpressure
+//! reaches the upstream and memory stays bounded. Streaming bodies enforce the idle and total
+//! timeouts. When the stream cannot complete honestly (upstream reset, timeout, a blocked class
+//! found after headers were sent, a decoding failure) the body returns an error: hyper then
+//! aborts the HTTP/1.1 connection without the terminating chunk, or resets the HTTP/2 stream,
+//! so the client sees a failed transfer and never a truncated body that looks complete.
+//!
+//! [`ReqBody`] is the request body sent upstream: held and rewritten, or streamed with a cap.
+//!
+//! Both carry the access-log record ([`LogGuard`]) so the logging phase runs when the exchange
+//! really ends, including when the client goes away mid-body.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::HeaderMap;
+use http_body::{Body, Frame, SizeHint};
+use hyper::body::Incoming;
+use tokio::time::{Instant, Sleep};
+
+use crate::filter::BodyFilter;
+use crate::phases::logging::LogGuard;
+
+/// The error type of proxy bodies.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Why a streamed body was cut off.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("stream aborted: {0}")]
+pub struct Aborted(pub &'static str);
+
+/// A response body.
+pub struct ProxyBody {
+    state: State,
+    log: Option<LogGuard>,
+}
+
+enum State {
+    Full(Option<Bytes>),
+    Stream(Box<Streaming>),
+}
+
+/// A streamed upstream body, filtered on the way.
+pub struct Streaming {
+    inner: Incoming,
+    filter: Option<BodyFilter>,
+    pending: Option<Bytes>,
+    trailers: Option<HeaderMap>,
+    idle: Duration,
+    idle_sleep: Pin<Box<Sleep>>,
+    deadline: Pin<Box<Sleep>>,
+    ended: bool,
+}
+
+impl Streaming {
+    /// Streams `inner`, first sending `pending` (output already produced while holding).
+    pub fn new(inner: Incoming, filter: Option<BodyFilter>, pending: Option<Bytes>, idle: Duration, deadline: Instant) -> Self {
+        Streaming {
+            inner,
+            filter,
+            pending,
+            trailers: None,
+            idle,
+            idle_sleep: Box::pin(tokio::time::sleep(idle)),
+            deadline: Box::pin(tokio::time::sleep_until(deadline)),
+            ended: false,
+        }
+    }
+}
+
+impl ProxyBody {
+    /// A complete body.
+    pub fn full(b: impl Into<Bytes>, log: Option<LogGuard>) -> Self {
+        ProxyBody { state: State::Full(Some(b.into())), log }
+    }
+
+    /// An empty body.
+    pub fn empty(log: Option<LogGuard>) -> Self {
+        ProxyBody { state: State::Full(None), log }
+    }
+
+    /// A streamed body.
+    pub fn stream(s: Streaming, log: Option<LogGuard>) -> Self {
+        ProxyBody { state: State::Stream(Box::new(s)), log }
+    }
+
+    fn abort(&mut self, reason: &'static str) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        if let Some(l) = self.log.as_mut() {
+            l.record.aborted = Some(reason);
+        }
+        if let State::Stream(s) = &mut self.state {
+            s.ended = true;
+            if let Some(l) = self.log.as_mut() {
+                if let Some(f) = &s.filter {
+                    l.record.response_findings = Some(f.summary().clone());
+                }
+            }
+        }
+        self.state = State::Full(None);
+        Poll::Ready(Some(Err(Box::new(Aborted(reason)))))
+    }
+
+    fn sent(&mut self, n: usize) {
+        if let Some(l) = self.log.as_mut() {
+            l.record.bytes_out += n as u64;
+        }
+    }
+}
+
+impl Body for ProxyBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = self.get_mut();
+        let s = match &mut this.state {
+            State::Full(b) => {
+                let b = b.take();
+                if let Some(b) = &b {
+                    let n = b.len();
+                    this.sent(n);
+                }
+                if b.is_none() {
+                    if let Some(l) = this.log.as_mut() {
+                        l.record.completed = true;
+                    }
+                }
+                return Poll::Ready(b.map(|b| Ok(Frame::data(b))));
+            }
+            State::Stream(s) => s,
+        };
+        if let Some(b) = s.pending.take() {
+            if !b.is_empty() {
+                let n = b.len();
+                this.sent(n);
+                return Poll::Ready(Some(Ok(Frame::data(b))));
+            }
+        }
+        if s.ended {
+            let t = s.trailers.take();
+            if t.is_none() {
+                if let Some(l) = this.log.as_mut() {
+                    l.record.completed = true;
+                    if let Some(f) = &s.filter {
+                        l.record.response_findings = Some(f.summary().clone());
+                    }
+                }
+            }
+            return Poll::Ready(t.map(|t| Ok(Frame::trailers(t))));
+        }
+        loop {
+            if s.deadline.as_mut().poll(cx).is_ready() {
+                return this.abort("total timeout");
+            }
+            match Pin::new(&mut s.inner).poll_frame(cx) {
+                Poll::Ready(Some(Ok(frame))) => {
+                    let next = Instant::now() + s.idle;
+                    s.idle_sleep.as_mut().reset(next);
+                    let data = match frame.into_data() {
+                        Ok(d) => d,
+                        Err(frame) => {
+                            if let Ok(t) = frame.into_trailers() {
+                                s.trailers = Some(t);
+                            }
+                            continue;
+                        }
+                    };
+                    if let Some(l) = this.log.as_mut() {
+                        l.record.bytes_in += data.len() as u64;
+                    }
+                    let Some(f) = s.filter.as_mut() else {
+                        let n = data.len();
+                        this.sent(n);
+                        return Poll::Ready(Some(Ok(Frame::data(data))));
+                    };
+                    if f.observe_only() {
+                        if f.observe(&data).is_err() {
+                            return this.abort("undecodable body");
+                        }
+                        if f.must_block() {
+                            return this.abort("blocked after headers were sent");
+                        }
+                        let n = data.len();
+                        this.sent(n);
+                        return Poll::Ready(Some(Ok(Frame::data(data))));
+                    }
+                    let mut out = Vec::new();
+                    if let Err(e) = f.push(&data, &mut out, true) {
+                        let bomb = matches!(&e, crate::filter::FilterError::Codec(c) if c.is_bomb());
+                        return this.abort(if bomb { "decompression bomb" } else { "undecodable body" });
+                    }
+                    if f.must_block() {
+                        return this.abort("blocked after headers were sent");
+                    }
+                    if !out.is_empty() {
+                        let n = out.len();
+                        this.sent(n);
+                        return Poll::Ready(Some(Ok(Frame::data(Bytes::from(out)))));
+                    }
+                }
+                Poll::Ready(Some(Err(_))) => return this.abort("upstream reset mid-body"),
+                Poll::Ready(None) => {
+                    s.ended = true;
+                    let mut out = Vec::new();
+                    if let Some(f) = s.filter.as_mut() {
+                        let r = if f.observe_only() { f.observe_finish() } else { f.finish(&mut out) };
+                        if r.is_err() {
+                            return this.abort("undecodable body");
+                        }
+                        if f.must_block() {
+                            return this.abort("blocked after headers were sent");
+                        }
+                    }
+                    if !out.is_empty() {
+                        let n = out.len();
+                        this.sent(n);
+                        return Poll::Ready(Some(Ok(Frame::data(Bytes::from(out)))));
+                    }
+                    let t = s.trailers.take();
+                    if t.is_none() {
+                        if let Some(l) = this.log.as_mut() {
+                            l.record.completed = true;
+                            if let Some(f) = &s.filter {
+                                l.record.response_findings = Some(f.summary().clone());
+                            }
+                        }
+                    }
+                    return Poll::Ready(t.map(|t| Ok(Frame::trailers(t))));
+                }
+                Poll::Pending => {
+                    if s.idle_sleep.as_mut().poll(cx).is_ready() {
+                        return this.abort("upstream idle timeout");
+                    }
+                    return Poll::Pending;
+                }
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(self.state, State::Full(None))
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.state {
+            State::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
+            State::Full(None) => SizeHint::with_exact(0),
+            State::Stream(_) => SizeHint::default(),
+        }
+    }
+}
+
+/// A request body sent upstream.
+pub enum ReqBody {
+    /// Held (and possibly rewritten) body.
+    Full(Option<Bytes>),
+    /// Streamed, uninspected body, cut off past `remaining` bytes.
+    Stream { inner: Incoming, remaining: u64 },
+}
+
+impl ReqBody {
+    /// An empty body.
+    pub fn empty() -> Self {
+        ReqBody::Full(None)
+    }
+}
+
+impl Body for ReqBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match self.get_mut() {
+            ReqBody::Full(b) => Poll::Ready(b.take().filter(|b| !b.is_empty()).map(|b| Ok(Frame::data(b)))),
+            ReqBody::Stream { inner, remaining } => match Pin::new(inner).poll_frame(cx) {
+                Poll::Ready(Some(Ok(f))) => {
+                    if let Some(d) = f.data_ref() {
+                        let n = d.len() as u64;
+                        if n > *remaining {
+                            return Poll::Ready(Some(Err(Box::new(Aborted("request body over the cap")))));
+                        }
+                        *remaining -= n;
+                    }
+                    Poll::Ready(Some(Ok(f)))
+                }
+                Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(Box::new(e)))),
+                Poll::Ready(None) => Poll::Ready(None),
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            ReqBody::Full(b) => b.as_ref().is_none_or(|b| b.is_empty()),
+            ReqBody::Stream { inner, .. } => inner.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            ReqBody::Full(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
+            ReqBody::Stream { inner, .. } => inner.size_hint(),
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! Phase 6, logging: one access record per exchange, written when the exchange really ends.
+//!
+//! The record travels with the response body ([`LogGuard`]) and is emitted when the body is
+//! finished or dropped, so a client that disconnects mid-stream, an aborted block and a
+//! completed download each produce exactly one line with the right outcome. Records carry the
+//! interface *name*, classes and counts, never raw paths' parameters or values. The same event
+//! bumps the process counters ([`Stats`]), as Vector's internal events log and count together.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use tokio::time::Instant;
+
+use crate::filter::FindingSummary;
+
+/// Process-wide counters (the metrics endpoint that comes later reads these).
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub requests: AtomicU64,
+    pub completed: AtomicU64,
+    pub aborted: AtomicU64,
+    pub blocked: AtomicU64,
+    pub redacted: AtomicU64,
+    pub bombs: AtomicU64,
+    pub upstream_errors: AtomicU64,
+    pub client_errors: AtomicU64,
+    pub findings: AtomicU64,
+}
+
+impl Stats {
+    /// Reads a counter.
+    pub fn get(c: &AtomicU64) -> u64 {
+        c.load(Ordering::Relaxed)
+    }
+}
+
+/// What the logging phase records about one exchange.
+#[derive(Debug, Clone)]
+pub struct LogRecord {
+    pub request_id: String,
+    pub interface: Arc<str>,
+    pub method: String,
+    pub client: String,
+    pub identity: Option<String>,
+    pub status: u16,
+    pub upstream_status: Option<u16>,
+    /// Error kind, when the proxy answered with a problem.
+    pub error: Option<(&'static str, &'static str)>,
+    /// Set when a streamed body was cut off.
+    pub aborted: Option<&'static str>,
+    pub completed: bool,
+    pub blocked: bool,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub request_findings: Option<FindingSummary>,
+    pub response_findings: Option<FindingSummary>,
+    pub started: Instant,
+}
+
+/// Emits its record once, on drop.
+pub struct LogGuard {
+    pub record: LogRecord,
+    stats: Arc<Stats>,
+}
+
+impl LogGuard {
+    /// Wraps a record.
+    pub fn new(record: LogRecord, stats: Arc<Stats>) -> Self {
+        LogGuard { record, stats }
+    }
+}
+
+impl Drop for LogGuard {
+    fn drop(&mut self) {
+        let r = &self.record;
+        let s = &self.stats;
+        let outcome = if r.blocked {
+            s.blocked.fetch_add(1, Ordering::Relaxed);
+            "blocked"
+        } else if let Some((origin, kind)) = r.error {
+            match origin {
+                "upstream" => s.upstream_errors.fetch_add(1, Ordering::Relaxed),
+                _ => s.client_errors.fetch_add(1, Ordering::Relaxed),
+            };
+            if kind == "decompression-bomb" {
+                s.bombs.fetch_add(1, Ordering::Relaxed);
+            }
+            kind
+        } else if let Some(a) = r.aborted {
+            s.aborted.fetch_add(1, Ordering::Relaxed);
+            if a == "decompression bomb" {
+                s.bombs.fetch_add(1, Ordering::Relaxed);
+            }
+            "aborted"
+        } else if r.completed {
+            s.completed.fetch_add(1, Ordering::Relaxed);
+            "ok"
+        } else {
+            s.aborted.fetch_add(1, Ordering::Relaxed);
+            "client_gone"
+        };
+        let mut findings = String::new();
+        for (side, f) in [("req", &r.request_findings), ("resp", &r.response_findings)] {
+            if let Some(f) = f {
+                if f.changed {
+                    s.redacted.fetch_add(1, Ordering::Relaxed);
+                }
+                s.findings.fetch_add(f.total(), Ordering::Relaxed);
+                if f.total() > 0 {
+                    if !findings.is_empty() {
+                        findings.push(' ');
+                    }
+                    findings.push_str(&format!("{side}[{}]", f.describe()));
+                }
+            }
+        }
+        let elapsed = r.started.elapsed();
+        tracing::info!(
+            target: "sluice::access",
+            request_id = %r.request_id,
+            interface = %r.interface,
+            method = %r.method,
+            client = %r.client,
+            identity = r.identity.as_deref().unwrap_or("-"),
+            status = r.status,
+            upstream_status = r.upstream_status.unwrap_or(0),
+            outcome,
+            abort_reason = r.aborted.unwrap_or("-"),
+            bytes_in = r.bytes_in,
+            bytes_out = r.bytes_out,
+            duration_ms = elapsed.as_secs_f64() * 1000.0,
+            findings = %findings,
+        );
+    }
+}

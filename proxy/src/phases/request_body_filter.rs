@@ -1,0 +1,127 @@
+//! Phase 2, request body filter: what a client sends is inspected like what it receives.
+//!
+//! Contract: gets the filtered request; returns a request whose body is either
+//! - held whole (up to the interface's `max_request_body`), decoded, scanned and redacted,
+//!   with `Content-Length` fixed — forwarded byte-identical when nothing was changed; or
+//! - streamed uninspected (inspection off, an allow-only policy, a skipped content type, an
+//!   upgrade), still cut off at the cap.
+//!
+//! Request bodies are held rather than streamed because a blocked upload must never reach the
+//! upstream, and upstream APIs expect a complete body anyway. Errors answered here: 413 (too
+//! large, or a compression bomb: `decode.request_bomb_status`), 415 (coding that cannot be
+//! inspected, when failing closed), 400 (corrupt coding), 408 (client too slow), the block
+//! status (policy).
+
+use bytes::Bytes;
+use http::header;
+use http::{Request, StatusCode};
+use hyper::body::Incoming;
+
+use super::{read_frame, Ctx, Proxy, ReadError};
+use crate::body::ReqBody;
+use crate::codec::Encoding;
+use crate::config::FailMode;
+use crate::error::{Kind, Origin, ProxyError};
+use crate::filter::{BodyFilter, FilterError};
+use crate::headers;
+
+/// Runs the phase.
+///
+/// # Errors
+/// See the module documentation.
+pub async fn run(proxy: &Proxy, ctx: &mut Ctx, req: Request<Incoming>) -> Result<Request<ReqBody>, ProxyError> {
+    let (mut parts, mut body) = req.into_parts();
+    let cap = ctx.iface.max_request_body;
+    if http_body::Body::is_end_stream(&body) {
+        return Ok(Request::from_parts(parts, ReqBody::empty()));
+    }
+    if headers::content_length(&parts.headers).is_some_and(|n| n > cap) {
+        return Err(too_large(cap));
+    }
+    let ct = headers::content_type(&parts.headers).map(str::to_string);
+    let inspect = ctx.iface.inspect_requests
+        && ctx.iface.actions.any_inspect()
+        && !ctx.iface.skips(ct.as_deref())
+        && ctx.upgrade.is_none();
+    let codings = match parts.headers.get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap_or("\u{fffd}")) {
+        None => Ok(Vec::new()),
+        Some(v) => Encoding::parse_list(v),
+    };
+    let codings = match codings {
+        Ok(c) => c,
+        Err(e) if inspect => match proxy.cfg.decode.unknown_encoding {
+            FailMode::Closed => {
+                return Err(ProxyError::client(Kind::UnknownEncoding, StatusCode::UNSUPPORTED_MEDIA_TYPE, e.to_string()))
+            }
+            FailMode::Open => {
+                tracing::warn!(request_id = %ctx.request_id, "request body passed uninspected: {e}");
+                return Ok(Request::from_parts(parts, ReqBody::Stream { inner: body, remaining: cap }));
+            }
+        },
+        Err(_) => Vec::new(),
+    };
+    if !inspect {
+        return Ok(Request::from_parts(parts, ReqBody::Stream { inner: body, remaining: cap }));
+    }
+    let mut filter = BodyFilter::new(proxy.engine.clone(), ctx.iface.actions.clone(), ct.as_deref(), &codings, proxy.limits)
+        .map_err(|e| ProxyError::internal(e.to_string()))?;
+    let mut raw: Vec<u8> = Vec::new();
+    let mut out: Vec<u8> = Vec::new();
+    loop {
+        let frame = match read_frame(&mut body, ctx.iface.idle_timeout, ctx.deadline).await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(ReadError::Idle | ReadError::Deadline) => {
+                return Err(ProxyError::client(Kind::BadRequest, StatusCode::REQUEST_TIMEOUT, "request body not received in time"))
+            }
+            Err(ReadError::Body(e)) => {
+                return Err(ProxyError::client(Kind::BadRequest, StatusCode::BAD_REQUEST, format!("request body: {e}")))
+            }
+        };
+        let Ok(data) = frame.into_data() else { continue };
+        if raw.len() as u64 + data.len() as u64 > cap {
+            return Err(too_large(cap));
+        }
+        raw.extend_from_slice(&data);
+        filter.push(&data, &mut out, false).map_err(|e| decode_error(proxy, e))?;
+        if filter.must_block() {
+            return Err(blocked(ctx, &filter));
+        }
+    }
+    filter.finish(&mut out).map_err(|e| decode_error(proxy, e))?;
+    if let Some(l) = ctx.log.as_mut() {
+        l.request_findings = Some(filter.summary().clone());
+    }
+    if filter.must_block() {
+        return Err(blocked(ctx, &filter));
+    }
+    let body = if filter.summary().changed { out } else { raw };
+    parts.headers.remove(header::TRANSFER_ENCODING);
+    headers::set_content_length(&mut parts.headers, body.len());
+    Ok(Request::from_parts(parts, ReqBody::Full(Some(Bytes::from(body)))))
+}
+
+fn too_large(cap: u64) -> ProxyError {
+    ProxyError::client(Kind::BodyTooLarge, StatusCode::PAYLOAD_TOO_LARGE, format!("request body exceeds {cap} bytes"))
+}
+
+fn decode_error(proxy: &Proxy, e: FilterError) -> ProxyError {
+    let FilterError::Codec(c) = e;
+    if c.is_bomb() {
+        let status = StatusCode::from_u16(proxy.cfg.decode.request_bomb_status).unwrap_or(StatusCode::PAYLOAD_TOO_LARGE);
+        ProxyError::new(Origin::Client, Kind::Bomb, status, c.to_string())
+    } else {
+        ProxyError::client(Kind::CorruptEncoding, StatusCode::BAD_REQUEST, c.to_string())
+    }
+}
+
+/// The block answer: configured status, classes found, never values.
+pub(crate) fn blocked(ctx: &mut Ctx, filter: &BodyFilter) -> ProxyError {
+    let classes: Vec<String> = filter.summary().blocked.iter().map(|c| c.to_string()).collect();
+    let status = StatusCode::from_u16(ctx.iface.block_status).unwrap_or(StatusCode::FORBIDDEN);
+    let detail = format!("the message carries data of class(es) {} that interface `{}` may not transfer", classes.join(", "), ctx.iface.name);
+    if let Some(l) = ctx.log.as_mut() {
+        l.blocked = true;
+    }
+    ProxyError::new(Origin::Policy, Kind::Blocked { classes }, status, detail)
+}

@@ -1,0 +1,151 @@
+//! Phase 5, response body filter: carries out the [`Mode`] chosen by the response filter.
+//!
+//! Contract: returns the response to send. For a held body that must be blocked, or that
+//! cannot be decoded (bomb → `decode.response_bomb_status`, corrupt → 502), or that outgrew a
+//! hard hold with `on_hold_overflow: closed`, it returns a [`ProxyError`] instead, and no
+//! byte of the upstream body has left the proxy. A held body that was not changed is sent as
+//! the upstream's exact bytes (compressed ones included) with its `Content-Length`; a changed
+//! one gets the new length and a weak `ETag`. A streamed body drops `Content-Length` (the
+//! rewritten length is not known in advance) and, when redaction may change it, weakens the
+//! `ETag`. Trailers of held bodies are dropped (they cannot follow a `Content-Length` body
+//! over HTTP/1.1); streamed bodies keep them.
+
+use bytes::Bytes;
+use http::header;
+use http::response::Parts;
+use http::{Response, StatusCode};
+use hyper::body::Incoming;
+
+use super::response_filter::Mode;
+use super::{read_frame, Ctx, Proxy, ReadError};
+use crate::body::{ProxyBody, Streaming};
+use crate::codec::Encoding;
+use crate::config::FailMode;
+use crate::error::{Kind, Origin, ProxyError};
+use crate::filter::{BodyFilter, FilterError};
+use crate::headers;
+
+/// Runs the phase.
+///
+/// # Errors
+/// See the module documentation.
+pub async fn run(proxy: &Proxy, ctx: &mut Ctx, mut parts: Parts, mut body: Incoming, mode: Mode) -> Result<Response<ProxyBody>, ProxyError> {
+    let idle = ctx.iface.idle_timeout;
+    let status = parts.status.as_u16();
+    match mode {
+        Mode::Upgrade => {
+            let guard = proxy.guard(ctx, status);
+            Ok(Response::from_parts(parts, ProxyBody::empty(guard)))
+        }
+        Mode::Pass => {
+            let guard = proxy.guard(ctx, status);
+            let s = Streaming::new(body, None, None, idle, ctx.deadline);
+            Ok(Response::from_parts(parts, ProxyBody::stream(s, guard)))
+        }
+        Mode::Stream { codings } => {
+            let filter = new_filter(proxy, ctx, &parts, &codings)?;
+            stream_headers(&mut parts, &filter);
+            let guard = proxy.guard(ctx, status);
+            let s = Streaming::new(body, Some(filter), None, idle, ctx.deadline);
+            Ok(Response::from_parts(parts, ProxyBody::stream(s, guard)))
+        }
+        Mode::Hold { hard, codings } => {
+            let mut filter = new_filter(proxy, ctx, &parts, &codings)?;
+            let cap = if hard { ctx.iface.hold_cap } else { proxy.cfg.limits.small_body_hold };
+            let mut raw: Vec<u8> = Vec::new();
+            let mut out: Vec<u8> = Vec::new();
+            let mut bytes_in = 0u64;
+            loop {
+                let frame = match read_frame(&mut body, idle, ctx.deadline).await {
+                    Ok(Some(f)) => f,
+                    Ok(None) => break,
+                    Err(ReadError::Idle | ReadError::Deadline) => {
+                        return Err(ProxyError::timeout("upstream body not received in time"))
+                    }
+                    Err(ReadError::Body(e)) => {
+                        return Err(ProxyError::upstream(Kind::UpstreamReset, format!("upstream body failed: {e}")))
+                    }
+                };
+                let Ok(data) = frame.into_data() else { continue };
+                bytes_in += data.len() as u64;
+                let overflow = raw.len() as u64 + data.len() as u64 > cap;
+                if overflow && hard && ctx.iface.on_hold_overflow == FailMode::Closed {
+                    return Err(ProxyError::new(
+                        Origin::Upstream,
+                        Kind::HoldOverflow,
+                        StatusCode::BAD_GATEWAY,
+                        format!("response exceeds the {cap}-byte hold buffer of interface `{}` and may carry blocked data", ctx.iface.name),
+                    ));
+                }
+                filter.push(&data, &mut out, overflow).map_err(|e| decode_error(proxy, e))?;
+                if filter.must_block() {
+                    set_findings(ctx, &filter);
+                    return Err(super::request_body_filter::blocked(ctx, &filter));
+                }
+                if overflow {
+                    // Past the buffer: stream the rest, still filtering (fail open, or a soft
+                    // hold that only existed to keep Content-Length).
+                    if hard {
+                        tracing::warn!(request_id = %ctx.request_id, interface = %ctx.iface.name, "hold buffer overflow; streaming on (fail open)");
+                    }
+                    stream_headers(&mut parts, &filter);
+                    let mut guard = proxy.guard(ctx, status);
+                    if let Some(g) = guard.as_mut() {
+                        g.record.bytes_in = bytes_in;
+                    }
+                    let s = Streaming::new(body, Some(filter), Some(Bytes::from(out)), idle, ctx.deadline);
+                    return Ok(Response::from_parts(parts, ProxyBody::stream(s, guard)));
+                }
+                raw.extend_from_slice(&data);
+            }
+            filter.finish(&mut out).map_err(|e| decode_error(proxy, e))?;
+            set_findings(ctx, &filter);
+            if filter.must_block() {
+                return Err(super::request_body_filter::blocked(ctx, &filter));
+            }
+            let send = if filter.summary().changed {
+                headers::weaken_etag(&mut parts.headers);
+                out
+            } else {
+                raw
+            };
+            headers::set_content_length(&mut parts.headers, send.len());
+            let mut guard = proxy.guard(ctx, status);
+            if let Some(g) = guard.as_mut() {
+                g.record.bytes_in = bytes_in;
+            }
+            Ok(Response::from_parts(parts, ProxyBody::full(send, guard)))
+        }
+    }
+}
+
+fn new_filter(proxy: &Proxy, ctx: &Ctx, parts: &Parts, codings: &[Encoding]) -> Result<BodyFilter, ProxyError> {
+    let ct = headers::content_type(&parts.headers);
+    BodyFilter::new(proxy.engine.clone(), ctx.iface.actions.clone(), ct, codings, proxy.limits)
+        .map_err(|e| ProxyError::internal(e.to_string()))
+}
+
+fn stream_headers(parts: &mut Parts, filter: &BodyFilter) {
+    if !filter.observe_only() {
+        parts.headers.remove(header::CONTENT_LENGTH);
+        if filter.may_change() {
+            headers::weaken_etag(&mut parts.headers);
+        }
+    }
+}
+
+fn set_findings(ctx: &mut Ctx, filter: &BodyFilter) {
+    if let Some(l) = ctx.log.as_mut() {
+        l.response_findings = Some(filter.summary().clone());
+    }
+}
+
+fn decode_error(proxy: &Proxy, e: FilterError) -> ProxyError {
+    let FilterError::Codec(c) = e;
+    if c.is_bomb() {
+        let status = StatusCode::from_u16(proxy.cfg.decode.response_bomb_status).unwrap_or(StatusCode::BAD_GATEWAY);
+        ProxyError::new(Origin::Upstream, Kind::Bomb, status, c.to_string())
+    } else {
+        ProxyError::upstream(Kind::CorruptEncoding, c.to_string())
+    }
+}

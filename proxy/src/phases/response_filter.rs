@@ -1,0 +1,101 @@
+//! Phase 4, response filter: the upstream's response head.
+//!
+//! Contract: gets the upstream response (body not yet read); strips hop-by-hop headers, sets
+//! `x-request-id`, and decides the body's [`Mode`]:
+//! - [`Mode::Pass`]: no inspection (no body, interface not inspected, allow-only policy,
+//!   skipped content type, a coding that cannot be decoded when failing open), streamed as is;
+//! - [`Mode::Hold`]: read the body before answering. `hard` when a class may block the
+//!   message, so no byte leaves before the decision is certain (up to the interface's
+//!   `hold_cap`); soft for small bodies with a known length, so `Content-Length` and, for
+//!   clean compressed bodies, the exact upstream bytes are kept;
+//! - [`Mode::Stream`]: filter frame by frame as the client reads.
+//!
+//! A 101 (Switching Protocols) answer to an allowed upgrade starts the tunnel here.
+//! An unknown `Content-Encoding` fails closed (502) unless `decode.unknown_encoding: open`.
+
+use http::header;
+use http::response::Parts;
+use http::{HeaderValue, Response, StatusCode, Version};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+
+use super::{Ctx, Proxy};
+use crate::codec::Encoding;
+use crate::config::FailMode;
+use crate::error::{Kind, ProxyError};
+use crate::headers;
+
+/// How the response body is handled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Pass,
+    Hold { hard: bool, codings: Vec<Encoding> },
+    Stream { codings: Vec<Encoding> },
+    Upgrade,
+}
+
+/// Runs the phase.
+///
+/// # Errors
+/// A content coding the proxy cannot inspect, when failing closed (502).
+pub fn run(proxy: &Proxy, ctx: &mut Ctx, mut resp: Response<Incoming>) -> Result<(Parts, Incoming, Mode), ProxyError> {
+    if let Some(l) = ctx.log.as_mut() {
+        l.upstream_status = Some(resp.status().as_u16());
+    }
+    if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
+        let Some(down) = ctx.upgrade.take() else {
+            return Err(ProxyError::upstream(Kind::UpstreamProtocol, "101 without an upgrade request"));
+        };
+        let up = hyper::upgrade::on(&mut resp);
+        let rid = ctx.request_id.clone();
+        tokio::spawn(async move {
+            match tokio::try_join!(down, up) {
+                Ok((d, u)) => {
+                    let (mut d, mut u) = (TokioIo::new(d), TokioIo::new(u));
+                    if let Err(e) = tokio::io::copy_bidirectional(&mut d, &mut u).await {
+                        tracing::debug!(request_id = %rid, "upgraded tunnel closed: {e}");
+                    }
+                }
+                Err(e) => tracing::debug!(request_id = %rid, "upgrade failed: {e}"),
+            }
+        });
+        let (mut parts, body) = resp.into_parts();
+        parts.version = Version::HTTP_11;
+        return Ok((parts, body, Mode::Upgrade));
+    }
+    let (mut parts, body) = resp.into_parts();
+    parts.version = Version::HTTP_11;
+    headers::strip_hop_by_hop(&mut parts.headers);
+    if let Ok(v) = HeaderValue::from_str(&ctx.request_id) {
+        parts.headers.insert("x-request-id", v);
+    }
+    let no_body = ctx.method == http::Method::HEAD
+        || parts.status.is_informational()
+        || parts.status == StatusCode::NO_CONTENT
+        || parts.status == StatusCode::NOT_MODIFIED;
+    let ct = headers::content_type(&parts.headers);
+    let iface = &ctx.iface;
+    if no_body || !iface.inspect_responses || !iface.actions.any_inspect() || iface.skips(ct) {
+        return Ok((parts, body, Mode::Pass));
+    }
+    let codings = match parts.headers.get(header::CONTENT_ENCODING) {
+        None => Vec::new(),
+        Some(v) => match Encoding::parse_list(v.to_str().unwrap_or("\u{fffd}")) {
+            Ok(c) => c,
+            Err(e) => match proxy.cfg.decode.unknown_encoding {
+                FailMode::Closed => return Err(ProxyError::upstream(Kind::UnknownEncoding, e.to_string())),
+                FailMode::Open => {
+                    tracing::warn!(request_id = %ctx.request_id, "response passed uninspected: {e}");
+                    return Ok((parts, body, Mode::Pass));
+                }
+            },
+        },
+    };
+    if iface.actions.any_block() {
+        return Ok((parts, body, Mode::Hold { hard: true, codings }));
+    }
+    if headers::content_length(&parts.headers).is_some_and(|n| n <= proxy.cfg.limits.small_body_hold) {
+        return Ok((parts, body, Mode::Hold { hard: false, codings }));
+    }
+    Ok((parts, body, Mode::Stream { codings }))
+}

@@ -1,0 +1,167 @@
+//! Phase 3, upstream: the pooled client and the one place requests leave the proxy.
+//!
+//! Contract: gets the request with its final body; returns the upstream's response head (the
+//! body is still streaming) or a [`ProxyError`] classified by cause: refused/unreachable →
+//! 502, connect or response-head timeout → 504, reset or garbage → 502, our own request body
+//! cut off (cap) → 413. The client keeps connections alive per upstream (HTTP/1.1 pool or one
+//! multiplexed HTTP/2 connection; h2c by prior knowledge, ALPN over TLS).
+
+use std::error::Error as _;
+
+use http::uri::{Authority, Scheme};
+use http::{header, HeaderValue, Request, Response, StatusCode, Uri, Version};
+use hyper::body::Incoming;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use tokio::time::Instant;
+
+use super::{Ctx, Proxy};
+use crate::body::{Aborted, ReqBody};
+use crate::config::{Config, UpstreamProtocol};
+use crate::error::{Kind, ProxyError};
+
+/// The upstream client and address.
+pub struct Upstream {
+    client: Client<HttpsConnector<HttpConnector>, ReqBody>,
+    scheme: Scheme,
+    authority: Authority,
+    base_path: String,
+}
+
+impl Upstream {
+    /// Builds the pooled client.
+    ///
+    /// # Errors
+    /// Bad URL or TLS files.
+    pub fn build(cfg: &Config) -> Result<Upstream, String> {
+        let u = &cfg.upstream;
+        let uri: Uri = u.url.parse().map_err(|e| format!("upstream.url: {e}"))?;
+        let scheme = uri.scheme().cloned().unwrap_or(Scheme::HTTP);
+        let authority = uri.authority().cloned().ok_or("upstream.url: no host")?;
+        let base_path = uri.path().trim_end_matches('/').to_string();
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(cfg.timeouts.connect));
+        http.set_nodelay(true);
+        http.set_keepalive(Some(std::time::Duration::from_secs(60)));
+        let tls = crate::tls::upstream_config(&u.tls)?;
+        let b = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http();
+        let b = match &u.tls.server_name {
+            Some(n) => {
+                let name = rustls::pki_types::ServerName::try_from(n.clone())
+                    .map_err(|e| format!("upstream.tls.server_name: {e}"))?;
+                b.with_server_name_resolver(hyper_rustls::FixedServerNameResolver::new(name))
+            }
+            None => b,
+        };
+        let connector = match u.protocol {
+            UpstreamProtocol::Http1 => b.enable_http1().wrap_connector(http),
+            UpstreamProtocol::H2 => b.enable_http2().wrap_connector(http),
+            UpstreamProtocol::Auto => b.enable_http1().enable_http2().wrap_connector(http),
+        };
+        let mut cb = Client::builder(TokioExecutor::new());
+        cb.timer(TokioTimer::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(u.pool_idle_timeout)
+            .pool_max_idle_per_host(u.pool_max_idle)
+            .http2_keep_alive_interval(std::time::Duration::from_secs(30))
+            .http2_keep_alive_while_idle(false);
+        // Plain-TCP HTTP/2 has no ALPN: `h2` means prior knowledge (h2c).
+        if u.protocol == UpstreamProtocol::H2 {
+            cb.http2_only(true);
+        }
+        let client = cb.build(connector);
+        Ok(Upstream { client, scheme, authority, base_path })
+    }
+
+    fn uri_for(&self, original: &Uri) -> Result<Uri, ProxyError> {
+        let pq = original.path_and_query().map_or("/", |p| p.as_str());
+        let pq = if self.base_path.is_empty() { pq.to_string() } else { format!("{}{}", self.base_path, pq) };
+        Uri::builder()
+            .scheme(self.scheme.clone())
+            .authority(self.authority.clone())
+            .path_and_query(pq)
+            .build()
+            .map_err(|e| ProxyError::client(Kind::BadRequest, StatusCode::BAD_REQUEST, format!("request target: {e}")))
+    }
+}
+
+/// Runs the phase.
+///
+/// # Errors
+/// See the module documentation.
+pub async fn run(proxy: &Proxy, ctx: &mut Ctx, mut req: Request<ReqBody>) -> Result<Response<Incoming>, ProxyError> {
+    let up = &proxy.upstream;
+    *req.uri_mut() = up.uri_for(req.uri())?;
+    *req.version_mut() = Version::HTTP_11;
+    if !req.headers().contains_key(header::HOST) {
+        if let Ok(v) = HeaderValue::from_str(up.authority.as_str()) {
+            req.headers_mut().insert(header::HOST, v);
+        }
+    }
+    let header_by = Instant::now() + proxy.cfg.timeouts.response_header;
+    let at = header_by.min(ctx.deadline);
+    match tokio::time::timeout_at(at, up.client.request(req)).await {
+        Err(_) => Err(ProxyError::timeout("no response head from the upstream in time")),
+        Ok(Ok(resp)) => Ok(resp),
+        Ok(Err(e)) => Err(classify(&e)),
+    }
+}
+
+fn classify(e: &hyper_util::client::legacy::Error) -> ProxyError {
+    let mut timed_out = false;
+    let mut body_aborted = false;
+    let mut src: Option<&(dyn std::error::Error + 'static)> = e.source();
+    let mut hyper_err: Option<&hyper::Error> = None;
+    while let Some(s) = src {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::TimedOut {
+                timed_out = true;
+            }
+        }
+        if s.downcast_ref::<Aborted>().is_some() {
+            body_aborted = true;
+        }
+        if let Some(h) = s.downcast_ref::<hyper::Error>() {
+            hyper_err.get_or_insert(h);
+            if h.is_timeout() {
+                timed_out = true;
+            }
+        }
+        if s.to_string().contains("timed out") {
+            timed_out = true;
+        }
+        src = s.source();
+    }
+    if body_aborted {
+        return ProxyError::client(Kind::BodyTooLarge, StatusCode::PAYLOAD_TOO_LARGE, "request body exceeds the cap");
+    }
+    if e.is_connect() {
+        return if timed_out {
+            ProxyError::timeout(format!("connecting to the upstream timed out: {e}"))
+        } else {
+            ProxyError::connect(format!("cannot connect to the upstream: {}", chain(e)))
+        };
+    }
+    if timed_out {
+        return ProxyError::timeout(format!("upstream timed out: {}", chain(e)));
+    }
+    match hyper_err {
+        Some(h) if h.is_parse() => ProxyError::upstream(Kind::UpstreamProtocol, format!("invalid response: {}", chain(e))),
+        Some(h) if h.is_user() => ProxyError::client(Kind::BadRequest, StatusCode::BAD_REQUEST, format!("request body: {}", chain(e))),
+        _ => ProxyError::upstream(Kind::UpstreamReset, format!("upstream failed before the response head: {}", chain(e))),
+    }
+}
+
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(x) = src {
+        s.push_str(": ");
+        s.push_str(&x.to_string());
+        src = x.source();
+    }
+    s
+}

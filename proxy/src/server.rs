@@ -1,0 +1,167 @@
+//! The downstream listener: TCP accept, optional TLS (ALPN, mTLS identity), HTTP/1.1 and
+//! HTTP/2 (h2c by prior knowledge on plain TCP) through hyper-util's auto connection builder,
+//! a connection cap, and graceful shutdown.
+//!
+//! Shutdown: stop accepting, ask every connection to finish (HTTP/1.1 closes after the
+//! in-flight response, HTTP/2 sends GOAWAY), wait up to `listen.shutdown_grace`, then drop
+//! whatever is left. In-flight requests therefore complete when they can within the bound.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::{oneshot, Semaphore};
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+
+use crate::config::Config;
+use crate::phases::logging::Stats;
+use crate::phases::{ConnInfo, Proxy};
+use crate::tls::ClientIdentity;
+
+/// A running proxy (for `sluice run`, the demo and tests).
+pub struct Running {
+    /// The bound address (useful with port 0).
+    pub addr: SocketAddr,
+    /// Counters.
+    pub stats: Arc<Stats>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl Running {
+    /// Starts graceful shutdown and waits for it (bounded by `listen.shutdown_grace`).
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+
+    /// Waits until the server stops by itself (it does not, unless shut down).
+    pub async fn wait(mut self) {
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// Binds and starts serving `cfg` on the current Tokio runtime.
+///
+/// # Errors
+/// Rule packs, TLS files, or the listen address cannot be loaded / bound.
+pub async fn start(cfg: Config) -> anyhow::Result<Running> {
+    let tls = match &cfg.listen.tls {
+        Some(t) => Some(TlsAcceptor::from(crate::tls::server_config(t, cfg.listen.http2).map_err(anyhow::Error::msg)?)),
+        None => None,
+    };
+    let listener = TcpListener::bind(cfg.listen.addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", cfg.listen.addr))?;
+    let addr = listener.local_addr()?;
+    let proxy = Arc::new(Proxy::build(cfg)?);
+    let stats = proxy.stats.clone();
+    let (tx, rx) = oneshot::channel();
+    let task = tokio::spawn(serve(listener, tls, proxy, async {
+        let _ = rx.await;
+    }));
+    Ok(Running { addr, stats, shutdown: Some(tx), task })
+}
+
+fn builder(cfg: &Config) -> auto::Builder<TokioExecutor> {
+    let mut b = auto::Builder::new(TokioExecutor::new());
+    let max_buf = usize::try_from(cfg.limits.max_header_bytes).unwrap_or(usize::MAX).max(8192);
+    b.http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(cfg.timeouts.client_header)
+        .max_buf_size(max_buf)
+        .max_headers(cfg.limits.max_headers)
+        .keep_alive(true);
+    b.http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(cfg.limits.max_header_bytes).unwrap_or(u32::MAX))
+        .max_concurrent_streams(256)
+        .keep_alive_interval(Some(std::time::Duration::from_secs(30)));
+    if !cfg.listen.http2 {
+        b = b.http1_only();
+    }
+    b
+}
+
+async fn serve(listener: TcpListener, tls: Option<TlsAcceptor>, proxy: Arc<Proxy>, shutdown: impl Future<Output = ()>) {
+    let builder = Arc::new(builder(&proxy.cfg));
+    let graceful = GracefulShutdown::new();
+    let permits = Arc::new(Semaphore::new(proxy.cfg.listen.max_connections));
+    let handshake_timeout = proxy.cfg.timeouts.client_header;
+    let grace = proxy.cfg.listen.shutdown_grace;
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            p = permits.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+            () = &mut shutdown => break,
+        };
+        let (stream, remote) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => {
+                    // EMFILE and friends: back off instead of spinning.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let proxy = proxy.clone();
+        let builder = builder.clone();
+        let watcher = graceful.watcher();
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            match tls {
+                None => {
+                    let info = ConnInfo { remote, tls: false, identity: None };
+                    let svc = service_fn(move |req| proxy.clone().handle(req, info.clone()));
+                    let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc);
+                    if let Err(e) = watcher.watch(conn.into_owned()).await {
+                        tracing::debug!(%remote, "connection ended: {e}");
+                    }
+                }
+                Some(acceptor) => {
+                    let stream = match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(s)) => s,
+                        Ok(Err(e)) => {
+                            tracing::debug!(%remote, "TLS handshake failed: {e}");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!(%remote, "TLS handshake timed out");
+                            return;
+                        }
+                    };
+                    let identity = stream
+                        .get_ref()
+                        .1
+                        .peer_certificates()
+                        .and_then(|c| c.first())
+                        .and_then(|c| ClientIdentity::from_der(c.as_ref()));
+                    let info = ConnInfo { remote, tls: true, identity };
+                    let svc = service_fn(move |req| proxy.clone().handle(req, info.clone()));
+                    let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc);
+                    if let Err(e) = watcher.watch(conn.into_owned()).await {
+                        tracing::debug!(%remote, "connection ended: {e}");
+                    }
+                }
+            }
+        });
+    }
+    drop(listener);
+    tracing::info!("shutting down: draining in-flight requests (up to {grace:?})");
+    if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
+        tracing::warn!("drain bound reached; closing remaining connections");
+    }
+}
