@@ -196,7 +196,7 @@ fn compile(
         let mut err = |key: Option<&str>, message: String, warning: bool| {
             diags.push(Diagnostic {
                 file: lr.file.clone(),
-                line: lr.line,
+                line: key.and_then(|k| lr.line_of(k)).or(lr.line),
                 rule: Some(r.id.clone()),
                 key: key.map(str::to_string),
                 message,

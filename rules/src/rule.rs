@@ -140,6 +140,54 @@ pub struct LocatedRule {
     pub line: Option<usize>,
     pub pack: String,
     pub pack_version: String,
+    /// Line of each key written in the rule's block (`grade` → 15), so a diagnostic about
+    /// a key points at that key's line rather than at the rule's first line.
+    pub key_lines: Vec<(String, usize)>,
+}
+
+impl LocatedRule {
+    /// The line of `key` (a dotted path; its last part is looked up) or the rule's line.
+    pub fn line_of(&self, key: &str) -> Option<usize> {
+        let leaf = key.rsplit('.').next().unwrap_or(key);
+        self.key_lines
+            .iter()
+            .find(|(k, _)| k == leaf)
+            .map(|(_, l)| *l)
+            .or(self.line)
+    }
+}
+
+/// Keys written in the block of the rule whose `id:` is on `line` (1-based).
+fn block_keys(text: &str, line: Option<usize>) -> Vec<(String, usize)> {
+    let Some(line) = line else { return Vec::new() };
+    let mut out: Vec<(String, usize)> = Vec::new();
+    for (i, l) in text.lines().enumerate().skip(line) {
+        let t = l.trim_start();
+        if t.starts_with("- id:") || (!l.starts_with(' ') && !t.is_empty()) {
+            break;
+        }
+        let t = t.trim_start_matches("- ");
+        if let Some((k, _)) = t.split_once(':') {
+            if !k.is_empty()
+                && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                && !out.iter().any(|(x, _)| x == k)
+            {
+                out.push((k.to_string(), i + 1));
+            }
+        }
+        // Flow mappings (`match: { detector: x }`) name their keys on the same line.
+        if let Some(open) = t.find('{') {
+            for part in t[open + 1..].split(',') {
+                if let Some((k, _)) = part.split_once(':') {
+                    let k = k.trim();
+                    if !k.is_empty() && !out.iter().any(|(x, _)| x == k) {
+                        out.push((k.to_string(), i + 1));
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Source text of a pack (a file on disk or an embedded one).
@@ -268,6 +316,7 @@ pub fn parse_sources(sources: &[PackSource]) -> Result<Vec<LocatedRule>, RuleErr
         for def in pack.rules {
             let line = find_line(&src.text, "id:", &def.id);
             out.push(LocatedRule {
+                key_lines: block_keys(&src.text, line),
                 def,
                 file: src.path.clone(),
                 line,

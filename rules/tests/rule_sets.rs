@@ -1,0 +1,191 @@
+//! Rule-set loading: the built-in packs compile and pass their own examples, every rule
+//! carries enough examples, and a broken rule is rejected whole with file, line, rule id and
+//! key named.
+
+use std::sync::Arc;
+
+use sluice_rules::{check, Engine, GradeScheme};
+
+#[test]
+fn builtin_packs_pass_their_examples() {
+    let e = Arc::new(Engine::builtin().expect("built-in packs compile"));
+    let rep = check::run(&e);
+    let msgs: Vec<String> = rep.failures.iter().map(|f| f.to_string()).collect();
+    assert!(rep.ok(), "{}", msgs.join("\n"));
+    assert!(rep.rules >= 15);
+}
+
+#[test]
+fn every_builtin_rule_has_three_examples_each_way() {
+    for src in sluice_rules::rule::builtin_sources() {
+        let rules = sluice_rules::rule::parse_sources(std::slice::from_ref(&src)).expect("parses");
+        for r in rules {
+            assert!(
+                r.def.examples.len() >= 3,
+                "{}: {} examples",
+                r.def.id,
+                r.def.examples.len()
+            );
+            assert!(
+                r.def.negative_examples.len() >= 3,
+                "{}: {} negative examples",
+                r.def.id,
+                r.def.negative_examples.len()
+            );
+        }
+    }
+}
+
+#[test]
+fn builtin_packs_on_disk_match_the_embedded_ones() {
+    let disk = Engine::builder()
+        .dir(concat!(env!("CARGO_MANIFEST_DIR"), "/packs"))
+        .build()
+        .expect("disk packs");
+    let embedded = Engine::builtin().expect("embedded");
+    let ids = |e: &Engine| {
+        let mut v = e
+            .rules()
+            .iter()
+            .map(|r| r.id.to_string())
+            .collect::<Vec<_>>();
+        v.sort();
+        v
+    };
+    assert_eq!(ids(&disk), ids(&embedded));
+}
+
+fn build(yaml: &str) -> Result<Engine, sluice_rules::RuleError> {
+    Engine::builder().source("packs/test.yaml", yaml).build()
+}
+
+const GOOD: &str = r#"pack: test
+version: 1
+rules:
+  - id: t.card
+    name: Card
+    class: bank_card
+    grade: important
+    match:
+      detector: bank_card
+    examples: ["6222021234567890123"]
+    negative_examples: ["6222021234567890124"]
+"#;
+
+#[test]
+fn a_good_pack_builds() {
+    let e = build(GOOD).expect("builds");
+    assert_eq!(e.rules().len(), 1);
+}
+
+#[test]
+fn unknown_grade_names_file_line_rule_and_key() {
+    let err = build(&GOOD.replace("grade: important", "grade: secretish")).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("packs/test.yaml:7"), "{msg}");
+    assert!(msg.contains("rule `t.card`"), "{msg}");
+    assert!(msg.contains("key `grade`"), "{msg}");
+    assert!(msg.contains("core, important, general"), "{msg}");
+}
+
+#[test]
+fn configurable_grades_are_honoured() {
+    let scheme = GradeScheme::new(["L5", "L4", "L3", "L2", "L1"]).unwrap();
+    let e = Engine::builder()
+        .grades(scheme)
+        .source("x.yaml", GOOD.replace("important", "L4"))
+        .build()
+        .unwrap();
+    assert_eq!(&*e.rules()[0].grade.name, "L4");
+    assert_eq!(e.rules()[0].grade.rank, 1);
+}
+
+#[test]
+fn unknown_keys_are_rejected_with_a_line() {
+    let err = build(&GOOD.replace("    class: bank_card", "    clas: bank_card")).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("packs/test.yaml:"), "{msg}");
+    assert!(msg.contains("clas"), "{msg}");
+}
+
+#[test]
+fn unknown_detector_and_validator_are_errors() {
+    let err = build(&GOOD.replace("detector: bank_card", "detector: bank_cards")).unwrap_err();
+    assert!(
+        err.to_string().contains("unknown detector `bank_cards`"),
+        "{err}"
+    );
+    let y = GOOD
+        .replace("detector: bank_card", "pattern: 'AB[0-9]{4}'")
+        .replace("    examples:", "    validator: luhnn\n    examples:");
+    let err = build(&y).unwrap_err();
+    assert!(
+        err.to_string().contains("unknown validator `luhnn`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unbounded_patterns_are_rejected() {
+    let err = build(&GOOD.replace("detector: bank_card", "pattern: 'ID[0-9]+'")).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("unbounded repetition"), "{msg}");
+    assert!(msg.contains("key `match.pattern`"), "{msg}");
+}
+
+#[test]
+fn unanchored_patterns_warn() {
+    let e = build(&GOOD.replace("detector: bank_card", "pattern: '[0-9]{6}[A-Z]{2}'"))
+        .expect("warning only");
+    assert!(e
+        .warnings()
+        .iter()
+        .any(|w| w.warning && w.message.contains("no literal anchor")));
+}
+
+#[test]
+fn one_broken_rule_rejects_the_whole_set_and_every_error_is_listed() {
+    let y = format!(
+        "{GOOD}{}",
+        r#"  - id: t.bad1
+    name: x
+    class: c
+    grade: nope
+    match: { detector: mobile }
+  - id: t.bad2
+    name: y
+    class: c
+    grade: general
+    match: { pattern: '(' }
+"#
+    );
+    let err = build(&y).unwrap_err();
+    let errors: Vec<_> = err.errors().collect();
+    assert_eq!(errors.len(), 2, "{err}");
+    assert!(
+        errors
+            .iter()
+            .any(|d| d.rule.as_deref() == Some("t.bad1") && d.line == Some(15)),
+        "{err}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|d| d.rule.as_deref() == Some("t.bad2") && d.line == Some(21)),
+        "{err}"
+    );
+}
+
+#[test]
+fn yaml_syntax_errors_have_a_line() {
+    let err = build("pack: x\nrules:\n  - id: a\n    name: [unclosed\n").unwrap_err();
+    let d = &err.diagnostics[0];
+    assert!(d.line.is_some(), "{err}");
+}
+
+#[test]
+fn duplicate_ids_are_rejected() {
+    let y = format!("{GOOD}{}", &GOOD[GOOD.find("  - id").unwrap()..]);
+    let err = build(&y).unwrap_err();
+    assert!(err.to_string().contains("duplicate rule id"), "{err}");
+}

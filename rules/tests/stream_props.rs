@@ -1,0 +1,196 @@
+//! Streaming properties over random bodies: findings and output are identical for every
+//! chunking of the same body (splits inside UTF-8 characters, escapes and windows included),
+//! and no input makes the engine panic.
+
+use std::sync::{Arc, OnceLock};
+
+use proptest::prelude::*;
+use sluice_rules::{Engine, Finding, Format, ScanOptions};
+
+fn engine() -> Arc<Engine> {
+    static E: OnceLock<Arc<Engine>> = OnceLock::new();
+    // The smallest window, so long values cross window edges in a small test body.
+    E.get_or_init(|| {
+        Arc::new(
+            Engine::builder()
+                .builtin()
+                .window(4096)
+                .token_key(b"k".to_vec())
+                .build()
+                .unwrap(),
+        )
+    })
+    .clone()
+}
+
+const FRAGMENTS: &[&str] = &[
+    "11010519491231002X",
+    "110105 19491231 002X",
+    "\\u0031\\u0031\\u0030\\u0031\\u0030\\u0035\\u0031\\u0039\\u0034\\u0039\\u0031\\u0032\\u0033\\u0031\\u0030\\u0030\\u0032\\u0058",
+    "&#x31;&#49;0105194912310&#50;2X",
+    "１１０１０５１９４９１２３１００２Ｘ",
+    "1101\u{200B}0519491231002X",
+    "13800138000",
+    "138-0013-8000",
+    "+86 138 0013 8000",
+    "6222021234567890123",
+    "6222 0212 3456 7890 123",
+    "91350100M000100Y43",
+    "1700000000000",
+    "1855608457214033729",
+    "zhangsan@example.cn",
+    "192.168.1.20",
+    "2001:db8::1",
+    "京A12345",
+    "机密★1年",
+    "姓名：张三，",
+    "住址：北京市朝阳区建国路88号3栋501室。",
+    "\\ud83d\\ude00",
+    "😀",
+    "身份证号",
+    "中华人民共和国",
+    "{\"sfzh\":\"",
+    "\",\"xm\":\"",
+    "\"}",
+    "<sfzh>",
+    "</sfzh>",
+    "<![CDATA[",
+    "]]>",
+    "<item key=\"sjhm\" value=\"",
+    "\"/>",
+    "sfzh=",
+    "&xm=%E5%BC%A0%E4%B8%89&",
+    "%31%31%30%31%30%35%31%39%34%39%31%32%33%31%30%30%32%58",
+    ",",
+    "\n",
+    "\"",
+    " ",
+    "0",
+    "9",
+    "X",
+    "\\",
+    "&",
+    "%",
+    "<",
+    ">",
+    "=",
+    ":",
+    "[",
+    "]",
+    "{",
+    "}",
+];
+
+fn body_strategy() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(0..FRAGMENTS.len(), 0..120).prop_map(|ix| {
+        let mut v = Vec::new();
+        for i in ix {
+            v.extend_from_slice(FRAGMENTS[i].as_bytes());
+        }
+        v
+    })
+}
+
+fn formats() -> impl Strategy<Value = Format> {
+    prop_oneof![
+        Just(Format::Json),
+        Just(Format::Xml),
+        Just(Format::Csv),
+        Just(Format::Form),
+        Just(Format::Text)
+    ]
+}
+
+fn run(body: &[u8], format: Format, cuts: &[usize]) -> (Vec<u8>, Vec<Finding>) {
+    let e = engine();
+    let mut s = e.stream(ScanOptions {
+        format,
+        redact: true,
+        ..ScanOptions::default()
+    });
+    let (mut out, mut findings) = (Vec::new(), Vec::new());
+    let mut at = 0;
+    for &c in cuts {
+        let c = c.min(body.len());
+        if c > at {
+            s.push(&body[at..c], &mut out, &mut findings);
+            at = c;
+        }
+    }
+    s.push(&body[at..], &mut out, &mut findings);
+    s.finish(&mut out, &mut findings);
+    (out, findings)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn chunking_never_changes_results(body in body_strategy(), format in formats(), mut cuts in prop::collection::vec(0usize..4000, 0..40)) {
+        cuts.sort_unstable();
+        let whole = run(&body, format, &[]);
+        let chunked = run(&body, format, &cuts);
+        prop_assert_eq!(&whole.1, &chunked.1);
+        prop_assert!(whole.0 == chunked.0, "output differs");
+    }
+
+    #[test]
+    fn byte_at_a_time_equals_whole(body in body_strategy(), format in formats()) {
+        let whole = run(&body, format, &[]);
+        let cuts: Vec<usize> = (1..body.len()).collect();
+        let bytewise = run(&body, format, &cuts);
+        prop_assert_eq!(&whole.1, &bytewise.1);
+        prop_assert!(whole.0 == bytewise.0, "output differs");
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(body in prop::collection::vec(any::<u8>(), 0..2000), format in formats(), cut in 0usize..2000) {
+        let (out, _) = run(&body, format, &[cut]);
+        // Without findings the output is the input, byte for byte.
+        let (_, f) = run(&body, format, &[]);
+        if f.is_empty() {
+            prop_assert_eq!(out, body);
+        }
+    }
+
+    #[test]
+    fn long_values_across_windows(pad in 3000usize..9000, format in prop_oneof![Just(Format::Json), Just(Format::Text)], cuts in prop::collection::vec(0usize..20000, 0..10)) {
+        // An ID placed near window edges inside one long value.
+        let mut v = String::from(if format == Format::Json { "{\"note\":\"" } else { "" });
+        for i in 0..3 {
+            v.push_str(&"说明".repeat(pad / 6 + i * 97));
+            v.push_str(" 身份证号 11010519491231002X ");
+        }
+        if format == Format::Json {
+            v.push_str("\"}");
+        }
+        let mut cuts = cuts;
+        cuts.sort_unstable();
+        let whole = run(v.as_bytes(), format, &[]);
+        let chunked = run(v.as_bytes(), format, &cuts);
+        prop_assert_eq!(whole.1.len(), 3);
+        prop_assert_eq!(&whole.1, &chunked.1);
+        prop_assert!(whole.0 == chunked.0);
+        prop_assert!(!String::from_utf8_lossy(&whole.0).contains("11010519491231002X"));
+    }
+}
+
+#[test]
+fn clean_body_is_byte_identical() {
+    let body = "{\"id\":1855608457214033729,\"ts\":1700000000000,\"msg\":\"办理成功 \\u4e2d\\u6587 ok\",\"amount\":\"1380.00\"}";
+    let (out, f) = run(body.as_bytes(), Format::Json, &[7, 30, 31, 60]);
+    assert!(f.is_empty(), "{f:?}");
+    assert_eq!(out, body.as_bytes());
+}
+
+#[test]
+fn escaped_values_get_escaped_masks_and_stay_valid() {
+    let body = r#"{"sfzh":"\u0031\u0031\u0030\u0031\u0030\u0035\u0031\u0039\u0034\u0039\u0031\u0032\u0033\u0031\u0030\u0030\u0032\u0058","n":13800138000}"#;
+    let (out, f) = run(body.as_bytes(), Format::Json, &[]);
+    assert_eq!(f.len(), 2, "{f:?}");
+    let s = String::from_utf8(out).unwrap();
+    assert!(s.contains(r"\u002a"), "{s}");
+    let v: serde_json::Value = serde_json::from_str(&s).unwrap();
+    assert_eq!(v["sfzh"], "110105********002X");
+    assert_eq!(v["n"], "138****8000");
+}
