@@ -98,8 +98,14 @@ pub struct DemoArgs {
 }
 
 /// Builds the engine a rules or scan command works on.
-pub(crate) fn load_engine(dir: Option<&PathBuf>, with_builtin: bool, grades: &[String]) -> Result<Arc<Engine>> {
-    let scheme = sluice_rules::GradeScheme::new(grades).map_err(anyhow::Error::msg).context("--grades")?;
+pub(crate) fn load_engine(
+    dir: Option<&PathBuf>,
+    with_builtin: bool,
+    grades: &[String],
+) -> Result<Arc<Engine>> {
+    let scheme = sluice_rules::GradeScheme::new(grades)
+        .map_err(anyhow::Error::msg)
+        .context("--grades")?;
     let mut b = Engine::builder().grades(scheme);
     match dir {
         None => b = b.builtin(),
@@ -140,12 +146,19 @@ pub fn rules(cmd: RulesCmd) -> Result<ExitCode> {
                 rep.failures.len(),
                 engine.content_hash()
             );
-            Ok(if rep.ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if rep.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         RulesCmd::List(a) => {
             let engine = load_engine(a.dir.as_ref(), a.with_builtin, &a.grades)?;
             for r in engine.rules() {
-                println!("{:<32} {:<20} {:<10} {} v{}", r.id, r.class, r.grade.name, r.pack, r.pack_version);
+                println!(
+                    "{:<32} {:<20} {:<10} {} v{}",
+                    r.id, r.class, r.grade.name, r.pack, r.pack_version
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

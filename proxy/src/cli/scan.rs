@@ -53,15 +53,29 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
     let engine = super::load_engine(a.rules.as_ref(), false, &a.grades)?;
     let mut input = Vec::new();
     if a.file == "-" {
-        std::io::stdin().read_to_end(&mut input).context("reading stdin")?;
+        std::io::stdin()
+            .read_to_end(&mut input)
+            .context("reading stdin")?;
     } else {
         input = std::fs::read(&a.file).with_context(|| format!("reading {}", a.file))?;
     }
-    let enc: Encoding = a.content_encoding.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let limits = DecodeLimits { max_output: a.max_decoded, ..DecodeLimits::default() };
-    let body = codec::decode_all(enc, &input, &limits).with_context(|| format!("decoding {} body", enc.as_str()))?;
+    let enc: Encoding = a
+        .content_encoding
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let limits = DecodeLimits {
+        max_output: a.max_decoded,
+        ..DecodeLimits::default()
+    };
+    let body = codec::decode_all(enc, &input, &limits)
+        .with_context(|| format!("decoding {} body", enc.as_str()))?;
     let format = Format::resolve(a.content_type.as_deref(), &body);
-    let opts = ScanOptions { format, redact: a.redact, capture_values: a.show_values, decide: None };
+    let opts = ScanOptions {
+        format,
+        redact: a.redact,
+        capture_values: a.show_values,
+        decide: None,
+    };
     let mut scanner = engine.stream(opts);
     let mut out = Vec::with_capacity(if a.redact { body.len() } else { 0 });
     let mut findings = Vec::new();
@@ -76,7 +90,10 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
         let encoded = codec::encode_all(enc, &out).context("re-encoding the redacted body")?;
         w.write_all(&encoded)?;
         for f in &findings {
-            eprintln!("redacted {} ({}) at {}..{}", f.rule_id, f.class, f.start, f.end);
+            eprintln!(
+                "redacted {} ({}) at {}..{}",
+                f.rule_id, f.class, f.start, f.end
+            );
         }
     } else {
         for f in &findings {

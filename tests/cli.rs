@@ -1,0 +1,104 @@
+//! The `sluice` CLI as rule authors use it: `rules check` passes on the built-in packs and
+//! fails with a precise message on a broken rule; `scan` prints findings without values and
+//! redacts in the input's content encoding.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn sluice() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sluice"))
+}
+
+fn tmpdir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("sluice-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn rules_check_passes_on_builtin_packs() {
+    let packs = concat!(env!("CARGO_MANIFEST_DIR"), "/../rules/packs");
+    for args in [vec!["rules", "check"], vec!["rules", "check", packs]] {
+        let out = sluice().args(&args).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{args:?}: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.starts_with("ok:"), "{stdout}");
+    }
+}
+
+#[test]
+fn rules_check_fails_precisely_on_a_broken_rule() {
+    let d = tmpdir("broken");
+    std::fs::write(
+        d.join("mine.yaml"),
+        "pack: mine\nversion: 1\nrules:\n  - id: my.rule\n    name: x\n    class: c\n    grade: general\n    match:\n      pattern: 'AB[0-9]+'\n    examples: [AB1234]\n    negative_examples: [AB]\n",
+    )
+    .unwrap();
+    let out = sluice().args(["rules", "check"]).arg(&d).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("mine.yaml:9"), "{err}");
+    assert!(err.contains("rule `my.rule`"), "{err}");
+    assert!(err.contains("unbounded repetition"), "{err}");
+}
+
+#[test]
+fn rules_check_fails_on_a_failing_example() {
+    let d = tmpdir("example");
+    std::fs::write(
+        d.join("mine.yaml"),
+        "pack: mine\nversion: 1\nrules:\n  - id: my.card\n    name: x\n    class: bank_card\n    grade: general\n    match: { detector: bank_card }\n    examples: ['6222021234567890124']\n    negative_examples: ['hello']\n",
+    )
+    .unwrap();
+    let out = sluice().args(["rules", "check"]).arg(&d).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("FAIL") && err.contains("example did not match") && err.contains("my.card"), "{err}");
+}
+
+#[test]
+fn scan_prints_findings_without_values() {
+    let mut child = sluice()
+        .args(["scan", "--content-type", "application/json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(br#"{"sfzh":"11010519491231002X","sjhm":"13800138000"}"#).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(!s.contains("11010519491231002X") && !s.contains("13800138000"), "{s}");
+    let lines: Vec<serde_json::Value> = s.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["rule"], "cn.resident_id.18");
+    assert_eq!(lines[0]["start"], 9);
+    assert_eq!(lines[0]["end"], 27);
+    assert_eq!(lines[1]["class"], "mobile");
+}
+
+#[test]
+fn scan_redacts_gzip_in_gzip() {
+    use flate2::{read::GzDecoder, write::GzEncoder, Compression};
+    use std::io::Read;
+    let d = tmpdir("gz");
+    let body = "姓名：张三，身份证号：１１０１０５１９４９１２３１００２Ｘ，订单号 1855608457214033729\n";
+    let mut enc = GzEncoder::new(Vec::new(), Compression::default());
+    enc.write_all(body.as_bytes()).unwrap();
+    std::fs::write(d.join("b.txt.gz"), enc.finish().unwrap()).unwrap();
+    let out = sluice().args(["scan", "--redact", "--content-encoding", "gzip"]).arg(d.join("b.txt.gz")).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut plain = String::new();
+    GzDecoder::new(&out.stdout[..]).read_to_string(&mut plain).unwrap();
+    assert_eq!(plain, "姓名：张*，身份证号：１１０１０５＊＊＊＊＊＊＊＊００２Ｘ，订单号 1855608457214033729\n");
+}
+
+#[test]
+fn scan_reports_a_bad_encoding_clearly() {
+    let d = tmpdir("bad");
+    std::fs::write(d.join("x.gz"), b"not gzip at all").unwrap();
+    let out = sluice().args(["scan", "--content-encoding", "gzip"]).arg(d.join("x.gz")).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("decoding gzip body"));
+}
