@@ -167,14 +167,27 @@ pub fn rules(cmd: RulesCmd) -> Result<ExitCode> {
 
 pub use scan::scan;
 
-pub fn run(_args: RunArgs) -> Result<ExitCode> {
-    anyhow::bail!("`sluice run` is being wired to the proxy crate")
+pub fn run(args: RunArgs) -> Result<ExitCode> {
+    crate::run(&args.config)?;
+    Ok(ExitCode::SUCCESS)
 }
 
-pub fn config(_cmd: ConfigCmd) -> Result<ExitCode> {
-    anyhow::bail!("`sluice config check` is being wired to the proxy crate")
+pub fn config(cmd: ConfigCmd) -> Result<ExitCode> {
+    match cmd {
+        ConfigCmd::Check { file } => match crate::config::check(&file) {
+            Ok(summary) => {
+                println!("{summary}");
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                eprintln!("{e:#}");
+                Ok(ExitCode::from(1))
+            }
+        },
+    }
 }
 
-pub fn demo(_args: DemoArgs) -> Result<ExitCode> {
-    anyhow::bail!("`sluice demo` is being wired to the proxy crate")
+pub fn demo(args: DemoArgs) -> Result<ExitCode> {
+    crate::demo::run(crate::demo::DemoOptions { listen: args.listen, once: args.once })?;
+    Ok(ExitCode::SUCCESS)
 }
