@@ -328,7 +328,7 @@ fn compile(
                             unanchored.push((ix, p.clone()));
                         }
                     }
-                    Kind::Pattern(ix)
+                    Kind::Pattern
                 }
             }
         } else if let Some(kws) = &m.keywords {
@@ -533,7 +533,10 @@ fn normalize_literal(s: &str) -> Vec<u8> {
 /// Compiles a pattern and extracts literal anchors. Rejects unbounded or overlong patterns:
 /// a match must fit in the stream margin, and unbounded repetition is how a rule thrashes
 /// the matcher.
-fn check_pattern(p: &str, ci: bool) -> Result<(Regex, Option<Vec<Vec<u8>>>), String> {
+/// A compiled pattern and its literal anchors (`None`: no useful anchor).
+type CompiledPattern = (Regex, Option<Vec<Vec<u8>>>);
+
+fn check_pattern(p: &str, ci: bool) -> Result<CompiledPattern, String> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
     let hir = regex_syntax::ParserBuilder::new()
         .case_insensitive(ci)

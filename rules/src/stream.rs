@@ -85,12 +85,6 @@ pub struct ScanOptions {
     pub decide: Option<Arc<dyn Decide>>,
 }
 
-impl Default for Format {
-    fn default() -> Self {
-        Format::Text
-    }
-}
-
 impl std::fmt::Debug for ScanOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ScanOptions")
@@ -501,7 +495,6 @@ impl Segmenter {
         }
         {
             let ctx = SegCtx {
-                key: self.key.as_deref(),
                 key_rules: &self.key_rules,
                 before: &self.recent,
                 whole,

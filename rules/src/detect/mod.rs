@@ -28,7 +28,6 @@ pub(crate) struct Hit {
 
 /// Per-segment context handed to detection.
 pub(crate) struct SegCtx<'a> {
-    pub key: Option<&'a str>,
     /// Rules whose context keys match this segment's key (`NEG` bit set: a negative key).
     pub key_rules: &'a [u32],
     /// Normalized text of the values just before this one.
@@ -117,8 +116,8 @@ impl Validator {
 #[derive(Debug, Clone)]
 pub(crate) enum Kind {
     Detector(Det),
-    /// Index into `Detectors::regexes`.
-    Pattern(usize),
+    /// A `pattern` rule (its regex is in `Detectors::regexes`).
+    Pattern,
     Keywords,
     Field,
 }

@@ -108,9 +108,9 @@ fn byte_at(s: &[u8], k: usize) -> Option<Option<u8>> {
     let e = s.get(3 * k..3 * k + 3);
     match e {
         None => {
-            if s.len() > 3 * k && s[3 * k] != b'%' {
-                Some(None)
-            } else if s.len() > 3 * k + 1 && hex_val(s[3 * k + 1]).is_none() {
+            let not_escape = (s.len() > 3 * k && s[3 * k] != b'%')
+                || (s.len() > 3 * k + 1 && hex_val(s[3 * k + 1]).is_none());
+            if not_escape {
                 Some(None)
             } else {
                 None

@@ -12,12 +12,13 @@ pub(crate) mod text;
 pub(crate) mod xml;
 
 /// The content formats the engine understands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Format {
     Json,
     Xml,
     Csv,
     Form,
+    #[default]
     Text,
 }
 
