@@ -1,0 +1,271 @@
+//! Upstream faults, bombs, caps, slow peers and shutdown.
+
+use std::io::{Read, Write};
+use std::time::Duration;
+
+use bytes::Bytes;
+use sluice_proxy::codec::{encode_all, Encoding};
+use sluice_proxy::phases::logging::Stats;
+
+use crate::support::*;
+
+async fn problem(r: reqwest::Response) -> serde_json::Value {
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    r.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn connect_refused_is_502() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let p = proxy(&format!("http://127.0.0.1:{port}"), "").await;
+    let r = client().get(format!("http://{}/x", p.addr)).send().await.unwrap();
+    assert_eq!(r.status(), 502);
+    let j = problem(r).await;
+    assert_eq!(j["type"], "urn:sluice:problem:upstream-unavailable");
+    assert_eq!(j["status"], 502);
+    assert!(j["request_id"].as_str().is_some_and(|s| !s.is_empty()));
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn response_header_timeout_is_504() {
+    let up = Upstream::start(|_req| async move {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        resp(200, "text/plain", full("late"))
+    })
+    .await;
+    let p = proxy(&up.url(), "timeouts:\n  response_header: 300ms\n").await;
+    let t0 = std::time::Instant::now();
+    let r = client().get(format!("http://{}/slow", p.addr)).send().await.unwrap();
+    assert_eq!(r.status(), 504);
+    assert!(t0.elapsed() < Duration::from_secs(5));
+    assert_eq!(problem(r).await["type"], "urn:sluice:problem:upstream-timeout");
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn reset_mid_body_streamed_aborts_client() {
+    let up = Upstream::start(|_req| async move {
+        let chunks = vec![
+            (Duration::ZERO, Bytes::from(clean_payload(300_000, 9))),
+            (Duration::from_millis(20), Bytes::from_static(b"more")),
+        ];
+        resp(200, "text/plain", streamed(chunks, true))
+    })
+    .await;
+    let p = proxy(&up.url(), "").await;
+    let r = client().get(format!("http://{}/reset", p.addr)).send().await.unwrap();
+    assert_eq!(r.status(), 200, "headers were already sent");
+    assert!(r.bytes().await.is_err(), "the client must see a failed transfer, not a complete body");
+    // HTTP/2: the stream is reset.
+    let r = h2c_client().get(format!("http://{}/reset", p.addr)).send().await.unwrap();
+    assert!(r.bytes().await.is_err());
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn reset_mid_body_while_held_is_502() {
+    let up = Upstream::start(|_req| async move {
+        let mut r = resp(200, "text/plain", streamed(vec![(Duration::ZERO, Bytes::from_static(b"partial"))], true));
+        r.headers_mut().insert("content-length", "100".parse().unwrap());
+        r
+    })
+    .await;
+    let p = proxy(&up.url(), "").await;
+    let r = client().get(format!("http://{}/reset", p.addr)).send().await.unwrap();
+    assert_eq!(r.status(), 502);
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn upstream_idle_timeout_aborts_stream() {
+    let up = Upstream::start(|_req| async move {
+        let chunks = vec![
+            (Duration::ZERO, Bytes::from(clean_payload(300_000, 5))),
+            (Duration::from_secs(30), Bytes::from_static(b"never")),
+        ];
+        resp(200, "text/plain", streamed(chunks, false))
+    })
+    .await;
+    let p = proxy(&up.url(), "timeouts:\n  idle: 300ms\n").await;
+    let r = client().get(format!("http://{}/idle", p.addr)).send().await.unwrap();
+    assert!(r.bytes().await.is_err());
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn response_bomb_is_502_and_counted() {
+    let bomb = encode_all(Encoding::Gzip, &vec![b'0'; 200 << 20]).unwrap();
+    let up = Upstream::start(move |_req| {
+        let bomb = bomb.clone();
+        async move {
+            let mut r = resp(200, "application/json", full(bomb));
+            r.headers_mut().insert("content-encoding", "gzip".parse().unwrap());
+            r
+        }
+    })
+    .await;
+    let p = proxy(&up.url(), "").await;
+    let r = client().get(format!("http://{}/bomb", p.addr)).send().await.unwrap();
+    assert_eq!(r.status(), 502);
+    assert_eq!(problem(r).await["type"], "urn:sluice:problem:decompression-bomb");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(Stats::get(&p.stats.bombs), 1);
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn request_bomb_is_413() {
+    let up = Upstream::start(|_req| async move { resp(200, "text/plain", full("ok")) }).await;
+    let p = proxy(&up.url(), "").await;
+    let bomb = encode_all(Encoding::Zstd, &vec![b'a'; 100 << 20]).unwrap();
+    let r = client()
+        .post(format!("http://{}/upload", p.addr))
+        .header("content-type", "application/json")
+        .header("content-encoding", "zstd")
+        .body(bomb)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn unknown_encoding_fails_closed() {
+    let up = Upstream::start(|_req| async move {
+        let mut r = resp(200, "application/json", full("xx"));
+        r.headers_mut().insert("content-encoding", "compress".parse().unwrap());
+        r
+    })
+    .await;
+    let p = proxy(&up.url(), "").await;
+    let r = client().get(format!("http://{}/u", p.addr)).send().await.unwrap();
+    assert_eq!(r.status(), 502);
+    assert_eq!(problem(r).await["type"], "urn:sluice:problem:unknown-encoding");
+    let r = client()
+        .post(format!("http://{}/u", p.addr))
+        .header("content-encoding", "lzma")
+        .body("xx")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn request_body_cap_is_413() {
+    let up = Upstream::start(|req| async move {
+        let (_, b) = read_body(req).await;
+        resp(200, "text/plain", full(b.len().to_string()))
+    })
+    .await;
+    let p = proxy(&up.url(), "limits:\n  max_request_body: 64KiB\n").await;
+    let c = client();
+    let r = c.post(format!("http://{}/up", p.addr)).body(vec![b'a'; 100_000]).send().await.unwrap();
+    assert_eq!(r.status(), 413);
+    // Chunked (no length): also refused once over the cap.
+    let chunks = vec![Ok::<_, std::io::Error>(Bytes::from(vec![b'a'; 40_000])), Ok(Bytes::from(vec![b'a'; 40_000]))];
+    let body = reqwest::Body::wrap_stream(StreamIter(chunks.into_iter()));
+    let r = c.post(format!("http://{}/up", p.addr)).header("content-type", "text/plain").body(body).send().await.unwrap();
+    assert_eq!(r.status(), 413);
+    let r = c.post(format!("http://{}/up", p.addr)).body(vec![b'a'; 1000]).send().await.unwrap();
+    assert_eq!(r.text().await.unwrap(), "1000");
+    p.shutdown().await;
+}
+
+struct StreamIter<I>(I);
+impl<I: Iterator + Unpin> futures_core::Stream for StreamIter<I> {
+    type Item = I::Item;
+    fn poll_next(mut self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<Option<I::Item>> {
+        std::task::Poll::Ready(self.0.next())
+    }
+}
+
+#[tokio::test]
+async fn too_many_headers_rejected() {
+    let up = Upstream::start(|_req| async move { resp(200, "text/plain", full("ok")) }).await;
+    let p = proxy(&up.url(), "limits:\n  max_headers: 20\n").await;
+    let mut rb = client().get(format!("http://{}/h", p.addr));
+    for i in 0..40 {
+        rb = rb.header(format!("x-h{i}"), "v");
+    }
+    match rb.send().await {
+        Ok(r) => assert!(r.status().is_client_error(), "{}", r.status()),
+        Err(_) => {} // hyper may close the connection instead of answering 431
+    }
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn slow_client_header_is_cut_off() {
+    let up = Upstream::start(|_req| async move { resp(200, "text/plain", full("ok")) }).await;
+    let p = proxy(&up.url(), "timeouts:\n  client_header: 300ms\n").await;
+    let addr = p.addr;
+    let got = tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap();
+        let t0 = std::time::Instant::now();
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        (t0.elapsed(), out)
+    })
+    .await
+    .unwrap();
+    assert!(got.0 < Duration::from_secs(5), "connection closed by the header timeout");
+    let text = String::from_utf8_lossy(&got.1);
+    assert!(text.is_empty() || text.starts_with("HTTP/1.1 408"), "{text}");
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn slow_reader_gets_every_byte_with_bounded_buffering() {
+    let body = clean_payload(4 << 20, 11);
+    let expect = body.clone();
+    let up = Upstream::start(move |_req| {
+        let body = body.clone();
+        async move {
+            let chunks = body.chunks(64 * 1024).map(|c| (Duration::ZERO, Bytes::copy_from_slice(c))).collect();
+            resp(200, "application/json", streamed(chunks, false))
+        }
+    })
+    .await;
+    let p = proxy(&up.url(), "").await;
+    let mut r = client().get(format!("http://{}/big", p.addr)).send().await.unwrap();
+    let mut got = Vec::new();
+    while let Some(c) = r.chunk().await.unwrap() {
+        got.extend_from_slice(&c);
+        if got.len() < 512 * 1024 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    assert_eq!(got, expect);
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn shutdown_drains_in_flight_requests() {
+    let up = Upstream::start(|_req| async move {
+        let chunks = (0..5).map(|i| (Duration::from_millis(100), Bytes::from(format!("part{i};")))).collect();
+        resp(200, "text/plain", streamed(chunks, false))
+    })
+    .await;
+    let p = proxy(&up.url(), "default_interface:\n  skip_content_types: [\"text/\"]\n").await;
+    let addr = p.addr;
+    let c = client();
+    let inflight = tokio::spawn(async move {
+        let r = c.get(format!("http://{addr}/slow")).send().await.unwrap();
+        r.text().await.unwrap()
+    });
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let t0 = std::time::Instant::now();
+    p.shutdown().await;
+    assert!(t0.elapsed() < Duration::from_secs(5));
+    assert_eq!(inflight.await.unwrap(), "part0;part1;part2;part3;part4;");
+    assert!(client().get(format!("http://{addr}/after")).send().await.is_err(), "no longer accepting");
+}

@@ -1,0 +1,177 @@
+//! Clean traffic passes byte-identical, streamed, over HTTP/1.1 and HTTP/2, with hop-by-hop
+//! headers removed and forwarding headers added.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::support::*;
+
+#[tokio::test]
+async fn clean_random_payloads_pass_byte_identical() {
+    let up = Upstream::start(|req| async move {
+        let q = req.uri().query().unwrap_or("").to_string();
+        let (size, chunked) = {
+            let mut it = q.split('&');
+            let size: usize = it.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+            (size, it.next() == Some("chunked"))
+        };
+        let body = clean_payload(size, size as u64);
+        if chunked {
+            let chunks = body.chunks(7001).map(|c| (Duration::ZERO, Bytes::copy_from_slice(c))).collect();
+            resp(200, "application/json", streamed(chunks, false))
+        } else {
+            resp(200, "text/plain", full(body))
+        }
+    })
+    .await;
+    let p = proxy(&up.url(), "").await;
+    let c = client();
+    for size in [0usize, 1, 511, 512, 513, 16 * 1024, 300 * 1024, 2 << 20] {
+        for chunked in [false, true] {
+            let url = format!("http://{}/data?{size}{}", p.addr, if chunked { "&chunked" } else { "" });
+            let r = c.get(&url).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            let cl = r.content_length();
+            let body = r.bytes().await.unwrap();
+            assert_eq!(body.as_ref(), clean_payload(size, size as u64).as_slice(), "size {size} chunked {chunked}");
+            if !chunked && size <= 256 * 1024 {
+                assert_eq!(cl, Some(size as u64), "Content-Length kept for held bodies");
+            }
+        }
+    }
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn headers_forwarded_hop_by_hop_removed_request_id_propagated() {
+    let up = Upstream::start(|req| async move {
+        let h = req.headers();
+        let pick = |n: &str| h.get(n).and_then(|v| v.to_str().ok()).unwrap_or("-").to_string();
+        let body = format!(
+            "xff={}|fwd={}|rid={}|x-secret={}|keep-alive={}|host={}",
+            pick("x-forwarded-for"),
+            pick("forwarded"),
+            pick("x-request-id"),
+            pick("x-secret"),
+            pick("keep-alive"),
+            pick("host"),
+        );
+        let mut r = resp(200, "text/plain", full(body));
+        r.headers_mut().insert("connection", "x-up-secret".parse().unwrap());
+        r.headers_mut().insert("x-up-secret", "1".parse().unwrap());
+        r
+    })
+    .await;
+    let p = proxy(&up.url(), "").await;
+    let r = client()
+        .get(format!("http://{}/h", p.addr))
+        .header("x-request-id", "req-abc.123")
+        .header("connection", "x-secret")
+        .header("x-secret", "s")
+        .header("keep-alive", "timeout=5")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-request-id"], "req-abc.123");
+    assert!(r.headers().get("x-up-secret").is_none());
+    let t = r.text().await.unwrap();
+    assert!(t.contains("xff=127.0.0.1|"), "{t}");
+    assert!(t.contains("fwd=for=127.0.0.1;proto=http"), "{t}");
+    assert!(t.contains("rid=req-abc.123|"), "{t}");
+    assert!(t.contains("x-secret=-|keep-alive=-|"), "{t}");
+    assert!(t.contains(&format!("host={}", up.addr)), "{t}");
+    // A generated id when the client sends none (or an unsafe one).
+    let r = client().get(format!("http://{}/h", p.addr)).header("x-request-id", "bad id").send().await.unwrap();
+    let rid = r.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_eq!(rid.len(), 32);
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn http2_prior_knowledge_both_sides() {
+    let up = Upstream::start(|req| async move {
+        let v = format!("{:?}", req.version());
+        resp(200, "application/json", full(format!("{{\"v\":\"{v}\",\"sfzh\":\"{ID}\"}}")))
+    })
+    .await;
+    let p = proxy(&up.url(), "  protocol: h2\n").await;
+    let r = h2c_client().get(format!("http://{}/x", p.addr)).send().await.unwrap();
+    assert_eq!(r.version(), reqwest::Version::HTTP_2);
+    let t = r.text().await.unwrap();
+    assert!(t.contains("\"v\":\"HTTP/2.0\""), "upstream saw h2c: {t}");
+    assert!(!t.contains(ID), "{t}");
+    // HTTP/1.1 clients still work on the same listener.
+    let r = client().get(format!("http://{}/x", p.addr)).send().await.unwrap();
+    assert_eq!(r.version(), reqwest::Version::HTTP_11);
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn curl_http1_and_h2c() {
+    if !have("curl") {
+        eprintln!("SKIP curl_http1_and_h2c: curl is not installed");
+        return;
+    }
+    let up = Upstream::start(|_req| async move {
+        resp(200, "application/json", full(format!("{{\"lxdh\":\"{MOBILE}\",\"ok\":true}}")))
+    })
+    .await;
+    let p = proxy(&up.url(), "").await;
+    for flags in [&["--http1.1"][..], &["--http2-prior-knowledge"][..]] {
+        let url = format!("http://{}/c", p.addr);
+        let out = tokio::process::Command::new("curl")
+            .args(["-sS", "-w", "\n%{http_version} %{http_code}"])
+            .args(flags)
+            .arg(&url)
+            .output()
+            .await
+            .unwrap();
+        let s = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{s} {}", String::from_utf8_lossy(&out.stderr));
+        assert!(!s.contains(MOBILE), "{s}");
+        assert!(s.contains("138****8000"), "{s}");
+        let want = if flags[0] == "--http1.1" { "1.1 200" } else { "2 200" };
+        assert!(s.trim_end().ends_with(want), "{s}");
+    }
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn interfaces_route_by_method_and_template() {
+    let up = Upstream::start(|_req| async move {
+        resp(200, "application/json", full(format!("{{\"sfzh\":\"{ID}\"}}")))
+    })
+    .await;
+    let extra = "interfaces:\n  - name: person_detail\n    method: GET\n    path: /api/v1/persons/{id}\n    actions:\n      classes:\n        resident_id: block\n  - name: export\n    path: /export/{*rest}\n    inspect_responses: false\n";
+    let p = proxy(&up.url(), extra).await;
+    let c = client();
+    let r = c.get(format!("http://{}/api/v1/persons/42", p.addr)).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let j: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(j["interface"], "person_detail");
+    // Same path, other method: default interface, redaction.
+    let r = c.post(format!("http://{}/api/v1/persons/42", p.addr)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(!r.text().await.unwrap().contains(ID));
+    // Not inspected: passes as is.
+    let r = c.get(format!("http://{}/export/a/b", p.addr)).send().await.unwrap();
+    assert!(r.text().await.unwrap().contains(ID));
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn upgrade_refused_unless_interface_allows_it() {
+    let up = Upstream::start(|_req| async move { resp(200, "text/plain", full("no")) }).await;
+    let p = proxy(&up.url(), "").await;
+    let r = client()
+        .get(format!("http://{}/ws", p.addr))
+        .header("connection", "upgrade")
+        .header("upgrade", "websocket")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    p.shutdown().await;
+}
