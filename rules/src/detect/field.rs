@@ -30,9 +30,11 @@ pub(crate) fn person_name(v: &str) -> Option<Confidence> {
     let chars: Vec<char> = v.chars().collect();
     let cjk = chars.iter().filter(|c| is_cjk(**c)).count();
     if cjk == chars.len() && (2..=4).contains(&cjk) {
-        return dict::surname_len(v)
-            .filter(|&l| l < v.len())
-            .map(|_| Confidence::Medium);
+        // Han names are a surname plus one or two characters; four characters only with a
+        // two-character surname (欧阳娜娜). `华为手机` under a `name` key is not a person.
+        let sl = dict::surname_len(v)?;
+        let given = cjk - v[..sl].chars().count();
+        return (1..=2).contains(&given).then_some(Confidence::Medium);
     }
     if chars.iter().all(|&c| is_cjk(c) || c == '·')
         && chars.contains(&'·')

@@ -17,8 +17,50 @@ pub(crate) struct JsonLexer {
     string_is_key: bool,
     /// Container kinds (`{` or `[`), with the key that applies inside each.
     stack: Vec<(u8, Vec<u8>)>,
+    /// Per open object: the label given by a `name`/`key`/`field` member, which becomes the
+    /// context of its `value` member (`{"name":"sfzh","value":"…"}`, a common exchange shape).
+    labels: Vec<Option<Vec<u8>>>,
     overflow: usize,
     expect_key: bool,
+}
+
+fn lower_is(k: &[u8], names: &[&[u8]]) -> bool {
+    names.iter().any(|n| k.eq_ignore_ascii_case(n))
+}
+
+fn is_label_key(k: &[u8]) -> bool {
+    lower_is(
+        k,
+        &[
+            b"name",
+            b"key",
+            b"field",
+            b"fieldname",
+            b"field_name",
+            b"code",
+            b"column",
+            b"prop",
+            b"zdm",
+            b"zddm",
+        ],
+    )
+}
+
+fn is_value_key(k: &[u8]) -> bool {
+    lower_is(
+        k,
+        &[
+            b"value",
+            b"val",
+            b"v",
+            b"content",
+            b"text",
+            b"data",
+            b"fieldvalue",
+            b"field_value",
+            b"zdz",
+        ],
+    )
 }
 
 #[inline]
@@ -28,10 +70,13 @@ fn structural(b: u8) -> bool {
 
 impl JsonLexer {
     fn value_key(&self) -> Option<&[u8]> {
-        self.stack
-            .last()
-            .map(|(_, k)| k.as_slice())
-            .filter(|k| !k.is_empty())
+        let (kind, key) = self.stack.last()?;
+        if *kind == b'{' && is_value_key(key) {
+            if let Some(Some(label)) = self.labels.last() {
+                return Some(label.as_slice());
+            }
+        }
+        Some(key.as_slice()).filter(|k| !k.is_empty())
     }
 
     pub(crate) fn lex(&mut self, buf: &[u8], base: u64, eof: bool, seg: &mut Segmenter) -> usize {
@@ -49,6 +94,17 @@ impl JsonLexer {
                         if buf[i] == b'"' {
                             seg.end(base + i as u64);
                             self.in_string = false;
+                            if !self.string_is_key {
+                                if let Some((b'{', k)) = self.stack.last() {
+                                    if is_label_key(k) {
+                                        let head = seg.last_head();
+                                        let label = head[..head.len().min(KEY_MAX)].to_vec();
+                                        if let Some(l) = self.labels.last_mut() {
+                                            *l = Some(label);
+                                        }
+                                    }
+                                }
+                            }
                             if self.string_is_key {
                                 let head = seg.last_head();
                                 let key = head[..head.len().min(KEY_MAX)].to_vec();
@@ -90,6 +146,9 @@ impl JsonLexer {
                                 None
                             };
                             self.stack.push((b, key.unwrap_or_default()));
+                            if b == b'{' {
+                                self.labels.push(None);
+                            }
                         } else {
                             self.overflow += 1;
                         }
@@ -98,8 +157,8 @@ impl JsonLexer {
                     b'}' | b']' => {
                         if self.overflow > 0 {
                             self.overflow -= 1;
-                        } else {
-                            self.stack.pop();
+                        } else if let Some((b'{', _)) = self.stack.pop() {
+                            self.labels.pop();
                         }
                         self.expect_key = false;
                     }
