@@ -22,7 +22,11 @@ fn rules_check_passes_on_builtin_packs() {
     for args in [vec!["rules", "check"], vec!["rules", "check", packs]] {
         let out = sluice().args(&args).output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "{args:?}: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(stdout.starts_with("ok:"), "{stdout}");
     }
 }
@@ -54,7 +58,10 @@ fn rules_check_fails_on_a_failing_example() {
     let out = sluice().args(["rules", "check"]).arg(&d).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("FAIL") && err.contains("example did not match") && err.contains("my.card"), "{err}");
+    assert!(
+        err.contains("FAIL") && err.contains("example did not match") && err.contains("my.card"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -65,12 +72,23 @@ fn scan_prints_findings_without_values() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(br#"{"sfzh":"11010519491231002X","sjhm":"13800138000"}"#).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(br#"{"sfzh":"11010519491231002X","sjhm":"13800138000"}"#)
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
     let s = String::from_utf8(out.stdout).unwrap();
-    assert!(!s.contains("11010519491231002X") && !s.contains("13800138000"), "{s}");
-    let lines: Vec<serde_json::Value> = s.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(
+        !s.contains("11010519491231002X") && !s.contains("13800138000"),
+        "{s}"
+    );
+    let lines: Vec<serde_json::Value> = s
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["rule"], "cn.resident_id.18");
     assert_eq!(lines[0]["start"], 9);
@@ -83,22 +101,56 @@ fn scan_redacts_gzip_in_gzip() {
     use flate2::{read::GzDecoder, write::GzEncoder, Compression};
     use std::io::Read;
     let d = tmpdir("gz");
-    let body = "姓名：张三，身份证号：１１０１０５１９４９１２３１００２Ｘ，订单号 1855608457214033729\n";
+    let body =
+        "姓名：张三，身份证号：１１０１０５１９４９１２３１００２Ｘ，订单号 1855608457214033729\n";
     let mut enc = GzEncoder::new(Vec::new(), Compression::default());
     enc.write_all(body.as_bytes()).unwrap();
     std::fs::write(d.join("b.txt.gz"), enc.finish().unwrap()).unwrap();
-    let out = sluice().args(["scan", "--redact", "--content-encoding", "gzip"]).arg(d.join("b.txt.gz")).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = sluice()
+        .args(["scan", "--redact", "--content-encoding", "gzip"])
+        .arg(d.join("b.txt.gz"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut plain = String::new();
-    GzDecoder::new(&out.stdout[..]).read_to_string(&mut plain).unwrap();
-    assert_eq!(plain, "姓名：张*，身份证号：１１０１０５＊＊＊＊＊＊＊＊００２Ｘ，订单号 1855608457214033729\n");
+    GzDecoder::new(&out.stdout[..])
+        .read_to_string(&mut plain)
+        .unwrap();
+    assert_eq!(
+        plain,
+        "姓名：张*，身份证号：１１０１０５＊＊＊＊＊＊＊＊００２Ｘ，订单号 1855608457214033729\n"
+    );
 }
 
 #[test]
 fn scan_reports_a_bad_encoding_clearly() {
     let d = tmpdir("bad");
     std::fs::write(d.join("x.gz"), b"not gzip at all").unwrap();
-    let out = sluice().args(["scan", "--content-encoding", "gzip"]).arg(d.join("x.gz")).output().unwrap();
+    let out = sluice()
+        .args(["scan", "--content-encoding", "gzip"])
+        .arg(d.join("x.gz"))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("decoding gzip body"));
+}
+
+#[test]
+fn scan_sees_through_a_body_declared_identity_but_gzipped() {
+    use flate2::{write::GzEncoder, Compression};
+    let d = tmpdir("mislabelled");
+    let mut enc = GzEncoder::new(Vec::new(), Compression::default());
+    enc.write_all(br#"{"sjhm":"13800138000"}"#).unwrap();
+    std::fs::write(d.join("b"), enc.finish().unwrap()).unwrap();
+    let out = sluice()
+        .args(["scan", "--content-encoding", "identity"])
+        .arg(d.join("b"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("cn.mobile"));
 }

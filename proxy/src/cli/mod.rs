@@ -188,6 +188,9 @@ pub fn config(cmd: ConfigCmd) -> Result<ExitCode> {
 }
 
 pub fn demo(args: DemoArgs) -> Result<ExitCode> {
-    crate::demo::run(crate::demo::DemoOptions { listen: args.listen, once: args.once })?;
+    crate::demo::run(crate::demo::DemoOptions {
+        listen: args.listen,
+        once: args.once,
+    })?;
     Ok(ExitCode::SUCCESS)
 }

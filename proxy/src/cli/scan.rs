@@ -59,13 +59,27 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
     } else {
         input = std::fs::read(&a.file).with_context(|| format!("reading {}", a.file))?;
     }
-    let enc: Encoding = a
+    let declared: Encoding = a
         .content_encoding
         .parse()
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let limits = DecodeLimits {
         max_output: a.max_decoded,
         ..DecodeLimits::default()
+    };
+    // A body declared with one encoding and carrying another is a known bypass: trust the
+    // magic bytes of gzip and zstd over the declaration, and say so.
+    let enc = match sniff_encoding(&input) {
+        Some(actual) if actual != declared => {
+            eprintln!(
+                "note: body declared {} carries {}; scanning it as {}",
+                declared.as_str(),
+                actual.as_str(),
+                actual.as_str()
+            );
+            actual
+        }
+        _ => declared,
     };
     let body = codec::decode_all(enc, &input, &limits)
         .with_context(|| format!("decoding {} body", enc.as_str()))?;
@@ -116,4 +130,15 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
     }
     w.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The encoding a body's magic bytes announce (gzip and zstd have one; deflate and br do not).
+fn sniff_encoding(b: &[u8]) -> Option<Encoding> {
+    if b.starts_with(&[0x1f, 0x8b, 0x08]) {
+        Some(Encoding::Gzip)
+    } else if b.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Some(Encoding::Zstd)
+    } else {
+        None
+    }
 }
