@@ -60,7 +60,13 @@ pub struct Streaming {
 
 impl Streaming {
     /// Streams `inner`, first sending `pending` (output already produced while holding).
-    pub fn new(inner: Incoming, filter: Option<BodyFilter>, pending: Option<Bytes>, idle: Duration, deadline: Instant) -> Self {
+    pub fn new(
+        inner: Incoming,
+        filter: Option<BodyFilter>,
+        pending: Option<Bytes>,
+        idle: Duration,
+        deadline: Instant,
+    ) -> Self {
         Streaming {
             inner,
             filter,
@@ -77,17 +83,26 @@ impl Streaming {
 impl ProxyBody {
     /// A complete body.
     pub fn full(b: impl Into<Bytes>, log: Option<LogGuard>) -> Self {
-        ProxyBody { state: State::Full(Some(b.into())), log }
+        ProxyBody {
+            state: State::Full(Some(b.into())),
+            log,
+        }
     }
 
     /// An empty body.
     pub fn empty(log: Option<LogGuard>) -> Self {
-        ProxyBody { state: State::Full(None), log }
+        ProxyBody {
+            state: State::Full(None),
+            log,
+        }
     }
 
     /// A streamed body.
     pub fn stream(s: Streaming, log: Option<LogGuard>) -> Self {
-        ProxyBody { state: State::Stream(Box::new(s)), log }
+        ProxyBody {
+            state: State::Stream(Box::new(s)),
+            log,
+        }
     }
 
     fn abort(&mut self, reason: &'static str) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
@@ -117,7 +132,10 @@ impl Body for ProxyBody {
     type Data = Bytes;
     type Error = BoxError;
 
-    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let this = self.get_mut();
         let s = match &mut this.state {
             State::Full(b) => {
@@ -192,8 +210,13 @@ impl Body for ProxyBody {
                     }
                     let mut out = Vec::new();
                     if let Err(e) = f.push(&data, &mut out, true) {
-                        let bomb = matches!(&e, crate::filter::FilterError::Codec(c) if c.is_bomb());
-                        return this.abort(if bomb { "decompression bomb" } else { "undecodable body" });
+                        let bomb =
+                            matches!(&e, crate::filter::FilterError::Codec(c) if c.is_bomb());
+                        return this.abort(if bomb {
+                            "decompression bomb"
+                        } else {
+                            "undecodable body"
+                        });
                     }
                     if f.must_block() {
                         return this.abort("blocked after headers were sent");
@@ -209,7 +232,11 @@ impl Body for ProxyBody {
                     s.ended = true;
                     let mut out = Vec::new();
                     if let Some(f) = s.filter.as_mut() {
-                        let r = if f.observe_only() { f.observe_finish() } else { f.finish(&mut out) };
+                        let r = if f.observe_only() {
+                            f.observe_finish()
+                        } else {
+                            f.finish(&mut out)
+                        };
                         if r.is_err() {
                             return this.abort("undecodable body");
                         }
@@ -275,15 +302,24 @@ impl Body for ReqBody {
     type Data = Bytes;
     type Error = BoxError;
 
-    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         match self.get_mut() {
-            ReqBody::Full(b) => Poll::Ready(b.take().filter(|b| !b.is_empty()).map(|b| Ok(Frame::data(b)))),
+            ReqBody::Full(b) => Poll::Ready(
+                b.take()
+                    .filter(|b| !b.is_empty())
+                    .map(|b| Ok(Frame::data(b))),
+            ),
             ReqBody::Stream { inner, remaining } => match Pin::new(inner).poll_frame(cx) {
                 Poll::Ready(Some(Ok(f))) => {
                     if let Some(d) = f.data_ref() {
                         let n = d.len() as u64;
                         if n > *remaining {
-                            return Poll::Ready(Some(Err(Box::new(Aborted("request body over the cap")))));
+                            return Poll::Ready(Some(Err(Box::new(Aborted(
+                                "request body over the cap",
+                            )))));
                         }
                         *remaining -= n;
                     }

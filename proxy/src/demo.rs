@@ -67,7 +67,13 @@ logging:
 const REGIONS: [&str; 6] = ["110105", "310115", "440305", "510107", "330106", "420102"];
 const SURNAMES: [&str; 10] = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"];
 const GIVEN: [&str; 10] = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "军"];
-const STREETS: [&str; 5] = ["朝阳区建国路88号", "浦东新区世纪大道100号", "南山区科技园南路3号", "武侯区人民南路四段9号", "西湖区文三路478号"];
+const STREETS: [&str; 5] = [
+    "朝阳区建国路88号",
+    "浦东新区世纪大道100号",
+    "南山区科技园南路3号",
+    "武侯区人民南路四段9号",
+    "西湖区文三路478号",
+];
 
 /// A resident ID with a valid GB 11643 check character.
 fn resident_id(i: u64) -> String {
@@ -78,17 +84,29 @@ fn resident_id(i: u64) -> String {
     let seq = 100 + (i * 37) % 900;
     let body = format!("{region}{year:04}{month:02}{day:02}{seq:03}");
     const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body.bytes().zip(W).map(|(b, w)| u32::from(b - b'0') * w).sum();
+    let sum: u32 = body
+        .bytes()
+        .zip(W)
+        .map(|(b, w)| u32::from(b - b'0') * w)
+        .sum();
     let check = b"10X98765432"[(sum % 11) as usize] as char;
     format!("{body}{check}")
 }
 
 fn mobile(i: u64) -> String {
-    format!("1{}{:09}", [3, 5, 7, 8, 9][(i % 5) as usize], (i * 7_919_993) % 1_000_000_000)
+    format!(
+        "1{}{:09}",
+        [3, 5, 7, 8, 9][(i % 5) as usize],
+        (i * 7_919_993) % 1_000_000_000
+    )
 }
 
 fn name(i: u64) -> String {
-    format!("{}{}", SURNAMES[(i % 10) as usize], GIVEN[((i / 10) % 10) as usize])
+    format!(
+        "{}{}",
+        SURNAMES[(i % 10) as usize],
+        GIVEN[((i / 10) % 10) as usize]
+    )
 }
 
 fn person_json(i: u64) -> String {
@@ -118,9 +136,16 @@ const EXPORT_ROWS: u64 = 20_000;
 
 async fn sample_api(req: Request<hyper::body::Incoming>) -> Result<Response<DemoBody>, Infallible> {
     let path = req.uri().path().to_string();
-    let id: u64 = path.rsplit('/').next().and_then(|s| s.parse().ok()).unwrap_or(1);
+    let id: u64 = path
+        .rsplit('/')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
     let r = if path.starts_with("/api/v1/persons/") || path.starts_with("/api/v1/raw/persons/") {
-        respond("application/json; charset=utf-8", full(format!("{{\"code\":0,\"data\":{}}}", person_json(id))))
+        respond(
+            "application/json; charset=utf-8",
+            full(format!("{{\"code\":0,\"data\":{}}}", person_json(id))),
+        )
     } else if path == "/api/v1/persons.xml" {
         let xml = format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<response><person><xm>{}</xm><sfzh>{}</sfzh><lxdh>{}</lxdh></person></response>\n",
@@ -134,7 +159,10 @@ async fn sample_api(req: Request<hyper::body::Incoming>) -> Result<Response<Demo
         let json = format!("{{\"code\":0,\"data\":[{}]}}", list.join(","));
         let packed = encode_all(Encoding::Gzip, json.as_bytes()).unwrap_or_default();
         let mut r = respond("application/json; charset=utf-8", full(packed));
-        r.headers_mut().insert(http::header::CONTENT_ENCODING, http::HeaderValue::from_static("gzip"));
+        r.headers_mut().insert(
+            http::header::CONTENT_ENCODING,
+            http::HeaderValue::from_static("gzip"),
+        );
         r
     } else if path == "/api/v1/stats" {
         respond(
@@ -144,12 +172,22 @@ async fn sample_api(req: Request<hyper::body::Incoming>) -> Result<Response<Demo
     } else if path.starts_with("/api/v1/export/") {
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<Frame<Bytes>, Infallible>>(4);
         tokio::spawn(async move {
-            let _ = tx.send(Ok(Frame::data(Bytes::from_static("xm,sfzh,lxdh,zz\n".as_bytes())))).await;
+            let _ = tx
+                .send(Ok(Frame::data(Bytes::from_static(
+                    "xm,sfzh,lxdh,zz\n".as_bytes(),
+                ))))
+                .await;
             let mut i = 0;
             while i < EXPORT_ROWS {
                 let mut chunk = String::new();
                 for j in i..(i + 500).min(EXPORT_ROWS) {
-                    chunk.push_str(&format!("{},{},{},{}\n", name(j), resident_id(j), mobile(j), STREETS[(j % 5) as usize]));
+                    chunk.push_str(&format!(
+                        "{},{},{},{}\n",
+                        name(j),
+                        resident_id(j),
+                        mobile(j),
+                        STREETS[(j % 5) as usize]
+                    ));
                 }
                 i += 500;
                 if tx.send(Ok(Frame::data(Bytes::from(chunk)))).await.is_err() {
@@ -158,9 +196,15 @@ async fn sample_api(req: Request<hyper::body::Incoming>) -> Result<Response<Demo
                 tokio::task::yield_now().await;
             }
         });
-        respond("text/csv; charset=utf-8", StreamBody::new(ReceiverStream(rx)).boxed())
+        respond(
+            "text/csv; charset=utf-8",
+            StreamBody::new(ReceiverStream(rx)).boxed(),
+        )
     } else {
-        let mut r = respond("application/json", full("{\"code\":404,\"msg\":\"not found\"}"));
+        let mut r = respond(
+            "application/json",
+            full("{\"code\":404,\"msg\":\"not found\"}"),
+        );
         *r.status_mut() = http::StatusCode::NOT_FOUND;
         r
     };
@@ -171,7 +215,10 @@ struct ReceiverStream(tokio::sync::mpsc::Receiver<Result<Frame<Bytes>, Infallibl
 
 impl futures_core::Stream for ReceiverStream {
     type Item = Result<Frame<Bytes>, Infallible>;
-    fn poll_next(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
         self.0.poll_recv(cx)
     }
 }
@@ -181,7 +228,9 @@ async fn start_sample_api() -> anyhow::Result<SocketAddr> {
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
         loop {
-            let Ok((s, _)) = listener.accept().await else { return };
+            let Ok((s, _)) = listener.accept().await else {
+                return;
+            };
             tokio::spawn(async move {
                 let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
                     .serve_connection(TokioIo::new(s), service_fn(sample_api))
@@ -197,7 +246,10 @@ async fn start_sample_api() -> anyhow::Result<SocketAddr> {
 /// # Errors
 /// The listen address cannot be bound, or (with `once`) a showcase check failed.
 pub fn run(opts: DemoOptions) -> anyhow::Result<()> {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     rt.block_on(run_async(opts))
 }
 
@@ -242,11 +294,18 @@ async fn run_async(opts: DemoOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn get(client: &Client<HttpConnector, Full<Bytes>>, url: &str) -> anyhow::Result<(http::StatusCode, http::HeaderMap, Bytes)> {
-    let req = Request::get(url).header("accept-encoding", "gzip").body(Full::new(Bytes::new()))?;
+async fn get(
+    client: &Client<HttpConnector, Full<Bytes>>,
+    url: &str,
+) -> anyhow::Result<(http::StatusCode, http::HeaderMap, Bytes)> {
+    let req = Request::get(url)
+        .header("accept-encoding", "gzip")
+        .body(Full::new(Bytes::new()))?;
     let resp = tokio::time::timeout(Duration::from_secs(30), client.request(req)).await??;
     let (parts, body) = resp.into_parts();
-    let body = tokio::time::timeout(Duration::from_secs(60), body.collect()).await??.to_bytes();
+    let body = tokio::time::timeout(Duration::from_secs(60), body.collect())
+        .await??
+        .to_bytes();
     Ok((parts.status, parts.headers, body))
 }
 
@@ -260,7 +319,8 @@ fn preview(b: &[u8]) -> String {
 }
 
 async fn showcase(base: &str, api: SocketAddr) -> anyhow::Result<()> {
-    let client: Client<HttpConnector, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let client: Client<HttpConnector, Full<Bytes>> =
+        Client::builder(TokioExecutor::new()).build_http();
     let mut failures = Vec::new();
     let mut check = |ok: bool, what: &str| {
         println!("  [{}] {what}", if ok { "ok" } else { "FAIL" });
@@ -273,8 +333,14 @@ async fn showcase(base: &str, api: SocketAddr) -> anyhow::Result<()> {
     println!("GET /api/v1/persons/42 (redaction)");
     let (st, _, b) = get(&client, &format!("{base}/api/v1/persons/42")).await?;
     println!("  {} {}", st.as_u16(), preview(&b));
-    check(st == 200 && !contains(&b, &raw_id) && !contains(&b, &mobile(42)), "identifiers masked");
-    check(serde_json::from_slice::<serde_json::Value>(&b).is_ok(), "still valid JSON");
+    check(
+        st == 200 && !contains(&b, &raw_id) && !contains(&b, &mobile(42)),
+        "identifiers masked",
+    );
+    check(
+        serde_json::from_slice::<serde_json::Value>(&b).is_ok(),
+        "still valid JSON",
+    );
 
     println!("GET /api/v1/persons.xml (XML)");
     let (st, _, b) = get(&client, &format!("{base}/api/v1/persons.xml")).await?;
@@ -283,19 +349,38 @@ async fn showcase(base: &str, api: SocketAddr) -> anyhow::Result<()> {
 
     println!("GET /api/v1/persons (gzip list)");
     let (st, h, b) = get(&client, &format!("{base}/api/v1/persons")).await?;
-    let gz = h.get(http::header::CONTENT_ENCODING).is_some_and(|v| v == "gzip");
-    let plain = if gz { decode_all(Encoding::Gzip, &b, &DecodeLimits::default())? } else { b.to_vec() };
-    println!("  {} content-encoding: {} → {}", st.as_u16(), if gz { "gzip" } else { "identity" }, preview(&plain));
-    check(st == 200 && gz && (1..=50).all(|i| !contains(&plain, &resident_id(i))), "gzip body decoded, redacted, re-encoded");
+    let gz = h
+        .get(http::header::CONTENT_ENCODING)
+        .is_some_and(|v| v == "gzip");
+    let plain = if gz {
+        decode_all(Encoding::Gzip, &b, &DecodeLimits::default())?
+    } else {
+        b.to_vec()
+    };
+    println!(
+        "  {} content-encoding: {} → {}",
+        st.as_u16(),
+        if gz { "gzip" } else { "identity" },
+        preview(&plain)
+    );
+    check(
+        st == 200 && gz && (1..=50).all(|i| !contains(&plain, &resident_id(i))),
+        "gzip body decoded, redacted, re-encoded",
+    );
 
     println!("GET /api/v1/raw/persons/42 (blocking)");
     let (st, h, b) = get(&client, &format!("{base}/api/v1/raw/persons/42")).await?;
     println!("  {} {}", st.as_u16(), preview(&b));
     check(
-        st == 403 && h.get(http::header::CONTENT_TYPE).is_some_and(|v| v == "application/problem+json"),
+        st == 403
+            && h.get(http::header::CONTENT_TYPE)
+                .is_some_and(|v| v == "application/problem+json"),
         "403 problem+json",
     );
-    check(!contains(&b, &raw_id) && contains(&b, "resident_id"), "names the class, never the value");
+    check(
+        !contains(&b, &raw_id) && contains(&b, "resident_id"),
+        "names the class, never the value",
+    );
 
     println!("GET /api/v1/stats (clean pass-through)");
     let (st, _, b) = get(&client, &format!("{base}/api/v1/stats")).await?;
@@ -306,9 +391,22 @@ async fn showcase(base: &str, api: SocketAddr) -> anyhow::Result<()> {
     println!("GET /api/v1/export/persons.csv (streamed export, {EXPORT_ROWS} rows)");
     let (st, _, b) = get(&client, &format!("{base}/api/v1/export/persons.csv")).await?;
     let rows = b.iter().filter(|&&c| c == b'\n').count();
-    println!("  {} {} bytes, {rows} lines: {}", st.as_u16(), b.len(), preview(&b[..b.len().min(120)]));
-    check(st == 200 && rows as u64 == EXPORT_ROWS + 1, "every row arrived");
-    check((0..EXPORT_ROWS).step_by(997).all(|i| !contains(&b, &resident_id(i))), "no resident ID in the export");
+    println!(
+        "  {} {} bytes, {rows} lines: {}",
+        st.as_u16(),
+        b.len(),
+        preview(&b[..b.len().min(120)])
+    );
+    check(
+        st == 200 && rows as u64 == EXPORT_ROWS + 1,
+        "every row arrived",
+    );
+    check(
+        (0..EXPORT_ROWS)
+            .step_by(997)
+            .all(|i| !contains(&b, &resident_id(i))),
+        "no resident ID in the export",
+    );
 
     if failures.is_empty() {
         println!("demo: all checks passed");

@@ -42,14 +42,21 @@ pub fn wants_upgrade(h: &HeaderMap) -> bool {
         && h.get_all(header::CONNECTION)
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("upgrade")))
+            .any(|v| {
+                v.split(',')
+                    .any(|t| t.trim().eq_ignore_ascii_case("upgrade"))
+            })
 }
 
 /// Takes a usable incoming `x-request-id` (1–128 chars of `[A-Za-z0-9._:-]`, so it is safe in
 /// logs) or makes a new random one.
 pub fn request_id(h: &HeaderMap) -> String {
     if let Some(v) = h.get("x-request-id").and_then(|v| v.to_str().ok()) {
-        if !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b)) {
+        if !v.is_empty()
+            && v.len() <= 128
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b))
+        {
             return v.to_string();
         }
     }
@@ -67,7 +74,10 @@ pub fn add_forwarded(h: &mut HeaderMap, client: IpAddr, proto: &str, host: Optio
         h.insert("x-forwarded-for", v);
     }
     if !h.contains_key("x-forwarded-proto") {
-        h.insert("x-forwarded-proto", HeaderValue::from_static(if proto == "https" { "https" } else { "http" }));
+        h.insert(
+            "x-forwarded-proto",
+            HeaderValue::from_static(if proto == "https" { "https" } else { "http" }),
+        );
     }
     if let Some(host) = host {
         if !h.contains_key("x-forwarded-host") {
@@ -82,7 +92,10 @@ pub fn add_forwarded(h: &mut HeaderMap, client: IpAddr, proto: &str, host: Optio
     };
     let mut elem = format!("for={node};proto={proto}");
     if let Some(host) = host {
-        if host.bytes().all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\') {
+        if host
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+        {
             elem.push_str(&format!(";host=\"{host}\""));
         }
     }
@@ -114,7 +127,9 @@ pub fn content_type(h: &HeaderMap) -> Option<&str> {
 
 /// The declared `Content-Length`, if present and valid.
 pub fn content_length(h: &HeaderMap) -> Option<u64> {
-    h.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok())
+    h.get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
 }
 
 /// Sets `Content-Length`.
@@ -142,11 +157,22 @@ mod tests {
     fn forwarded_appends() {
         let mut h = HeaderMap::new();
         h.insert("x-forwarded-for", HeaderValue::from_static("10.0.0.1"));
-        add_forwarded(&mut h, "127.0.0.1".parse().unwrap(), "https", Some("api.example"));
+        add_forwarded(
+            &mut h,
+            "127.0.0.1".parse().unwrap(),
+            "https",
+            Some("api.example"),
+        );
         assert_eq!(h["x-forwarded-for"], "10.0.0.1, 127.0.0.1");
-        assert_eq!(h["forwarded"], "for=127.0.0.1;proto=https;host=\"api.example\"");
+        assert_eq!(
+            h["forwarded"],
+            "for=127.0.0.1;proto=https;host=\"api.example\""
+        );
         add_forwarded(&mut h, "::1".parse().unwrap(), "http", None);
-        assert_eq!(h["forwarded"], "for=127.0.0.1;proto=https;host=\"api.example\", for=\"[::1]\";proto=http");
+        assert_eq!(
+            h["forwarded"],
+            "for=127.0.0.1;proto=https;host=\"api.example\", for=\"[::1]\";proto=http"
+        );
     }
 
     #[test]
@@ -155,7 +181,10 @@ mod tests {
         assert_eq!(request_id(&h).len(), 32);
         h.insert("x-request-id", HeaderValue::from_static("abc-123"));
         assert_eq!(request_id(&h), "abc-123");
-        h.insert("x-request-id", HeaderValue::from_static("bad id with spaces"));
+        h.insert(
+            "x-request-id",
+            HeaderValue::from_static("bad id with spaces"),
+        );
         assert_ne!(request_id(&h), "bad id with spaces");
     }
 

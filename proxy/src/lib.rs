@@ -33,7 +33,9 @@ pub use server::{start, Running};
 pub fn init_logging(cfg: &config::LoggingConfig) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&cfg.level));
-    let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match cfg.format {
         config::LogFormat::Json => b.json().try_init(),
         config::LogFormat::Text => b.try_init(),
@@ -49,7 +51,9 @@ pub fn init_logging(cfg: &config::LoggingConfig) {
 pub fn run(config_path: &Path) -> anyhow::Result<()> {
     let cfg = config::Config::load(config_path)?;
     init_logging(&cfg.logging);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async move {
         let running = start(cfg).await?;
         tracing::info!(addr = %running.addr, "sluice proxy listening");

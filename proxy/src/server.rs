@@ -55,7 +55,9 @@ impl Running {
 /// Rule packs, TLS files, or the listen address cannot be loaded / bound.
 pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     let tls = match &cfg.listen.tls {
-        Some(t) => Some(TlsAcceptor::from(crate::tls::server_config(t, cfg.listen.http2).map_err(anyhow::Error::msg)?)),
+        Some(t) => Some(TlsAcceptor::from(
+            crate::tls::server_config(t, cfg.listen.http2).map_err(anyhow::Error::msg)?,
+        )),
         None => None,
     };
     let listener = TcpListener::bind(cfg.listen.addr)
@@ -68,12 +70,19 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     let task = tokio::spawn(serve(listener, tls, proxy, async {
         let _ = rx.await;
     }));
-    Ok(Running { addr, stats, shutdown: Some(tx), task })
+    Ok(Running {
+        addr,
+        stats,
+        shutdown: Some(tx),
+        task,
+    })
 }
 
 fn builder(cfg: &Config) -> auto::Builder<TokioExecutor> {
     let mut b = auto::Builder::new(TokioExecutor::new());
-    let max_buf = usize::try_from(cfg.limits.max_header_bytes).unwrap_or(usize::MAX).max(8192);
+    let max_buf = usize::try_from(cfg.limits.max_header_bytes)
+        .unwrap_or(usize::MAX)
+        .max(8192);
     b.http1()
         .timer(TokioTimer::new())
         .header_read_timeout(cfg.timeouts.client_header)
@@ -91,7 +100,12 @@ fn builder(cfg: &Config) -> auto::Builder<TokioExecutor> {
     b
 }
 
-async fn serve(listener: TcpListener, tls: Option<TlsAcceptor>, proxy: Arc<Proxy>, shutdown: impl Future<Output = ()>) {
+async fn serve(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    proxy: Arc<Proxy>,
+    shutdown: impl Future<Output = ()>,
+) {
     let builder = Arc::new(builder(&proxy.cfg));
     let graceful = GracefulShutdown::new();
     let permits = Arc::new(Semaphore::new(proxy.cfg.listen.max_connections));
@@ -124,7 +138,11 @@ async fn serve(listener: TcpListener, tls: Option<TlsAcceptor>, proxy: Arc<Proxy
             let _permit = permit;
             match tls {
                 None => {
-                    let info = ConnInfo { remote, tls: false, identity: None };
+                    let info = ConnInfo {
+                        remote,
+                        tls: false,
+                        identity: None,
+                    };
                     let svc = service_fn(move |req| proxy.clone().handle(req, info.clone()));
                     let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc);
                     if let Err(e) = watcher.watch(conn.into_owned()).await {
@@ -132,7 +150,12 @@ async fn serve(listener: TcpListener, tls: Option<TlsAcceptor>, proxy: Arc<Proxy
                     }
                 }
                 Some(acceptor) => {
-                    let stream = match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
+                    let stream = match tokio::time::timeout(
+                        handshake_timeout,
+                        acceptor.accept(stream),
+                    )
+                    .await
+                    {
                         Ok(Ok(s)) => s,
                         Ok(Err(e)) => {
                             tracing::debug!(%remote, "TLS handshake failed: {e}");
@@ -149,7 +172,11 @@ async fn serve(listener: TcpListener, tls: Option<TlsAcceptor>, proxy: Arc<Proxy
                         .peer_certificates()
                         .and_then(|c| c.first())
                         .and_then(|c| ClientIdentity::from_der(c.as_ref()));
-                    let info = ConnInfo { remote, tls: true, identity };
+                    let info = ConnInfo {
+                        remote,
+                        tls: true,
+                        identity,
+                    };
                     let svc = service_fn(move |req| proxy.clone().handle(req, info.clone()));
                     let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc);
                     if let Err(e) = watcher.watch(conn.into_owned()).await {
@@ -161,7 +188,10 @@ async fn serve(listener: TcpListener, tls: Option<TlsAcceptor>, proxy: Arc<Proxy
     }
     drop(listener);
     tracing::info!("shutting down: draining in-flight requests (up to {grace:?})");
-    if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
         tracing::warn!("drain bound reached; closing remaining connections");
     }
 }

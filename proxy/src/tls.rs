@@ -31,8 +31,12 @@ impl ClientIdentity {
     pub fn from_der(der: &[u8]) -> Option<ClientIdentity> {
         use x509_parser::prelude::*;
         let (_, cert) = X509Certificate::from_der(der).ok()?;
-        let common_name =
-            cert.subject().iter_common_name().next().and_then(|cn| cn.as_str().ok()).map(str::to_string);
+        let common_name = cert
+            .subject()
+            .iter_common_name()
+            .next()
+            .and_then(|cn| cn.as_str().ok())
+            .map(str::to_string);
         let mut sans = Vec::new();
         if let Ok(Some(ext)) = cert.subject_alternative_name() {
             for n in &ext.value.general_names {
@@ -42,8 +46,12 @@ impl ClientIdentity {
                     GeneralName::RFC822Name(s) => sans.push(format!("email:{s}")),
                     GeneralName::IPAddress(b) => {
                         let ip = match b.len() {
-                            4 => <[u8; 4]>::try_from(*b).ok().map(|a| std::net::IpAddr::from(a).to_string()),
-                            16 => <[u8; 16]>::try_from(*b).ok().map(|a| std::net::IpAddr::from(a).to_string()),
+                            4 => <[u8; 4]>::try_from(*b)
+                                .ok()
+                                .map(|a| std::net::IpAddr::from(a).to_string()),
+                            16 => <[u8; 16]>::try_from(*b)
+                                .ok()
+                                .map(|a| std::net::IpAddr::from(a).to_string()),
                             _ => None,
                         };
                         if let Some(ip) = ip {
@@ -91,7 +99,9 @@ pub fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, String> {
 fn load_roots(path: &Path) -> Result<RootCertStore, String> {
     let mut roots = RootCertStore::empty();
     for c in load_certs(path)? {
-        roots.add(c).map_err(|e| format!("{}: {e}", path.display()))?;
+        roots
+            .add(c)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(roots)
 }
@@ -110,13 +120,23 @@ pub fn server_config(cfg: &ServerTlsConfig, http2: bool) -> Result<Arc<ServerCon
         Some(ca) => {
             let roots = Arc::new(load_roots(ca)?);
             let v = WebPkiClientVerifier::builder_with_provider(roots, provider());
-            let v = if cfg.client_cert_required { v } else { v.allow_unauthenticated() };
+            let v = if cfg.client_cert_required {
+                v
+            } else {
+                v.allow_unauthenticated()
+            };
             builder.with_client_cert_verifier(v.build().map_err(|e| format!("client_ca: {e}"))?)
         }
         None => builder.with_no_client_auth(),
     };
-    let mut sc = builder.with_single_cert(certs, key).map_err(|e| format!("cert/key: {e}"))?;
-    sc.alpn_protocols = if http2 { vec![b"h2".to_vec(), b"http/1.1".to_vec()] } else { vec![b"http/1.1".to_vec()] };
+    let mut sc = builder
+        .with_single_cert(certs, key)
+        .map_err(|e| format!("cert/key: {e}"))?;
+    sc.alpn_protocols = if http2 {
+        vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+    } else {
+        vec![b"http/1.1".to_vec()]
+    };
     Ok(Arc::new(sc))
 }
 
@@ -127,7 +147,9 @@ pub fn server_config(cfg: &ServerTlsConfig, http2: bool) -> Result<Arc<ServerCon
 pub fn upstream_config(cfg: &UpstreamTlsConfig) -> Result<ClientConfig, String> {
     let roots = match &cfg.ca {
         Some(ca) => load_roots(ca)?,
-        None => RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() },
+        None => RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        },
     };
     let builder = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()

@@ -14,7 +14,11 @@ const BLOCK_ID: &str = "actions:\n  classes:\n    resident_id: block\n";
 fn raw_get(addr: std::net::SocketAddr, path: &str) -> Vec<u8> {
     let mut s = std::net::TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut out = Vec::new();
     let _ = s.read_to_end(&mut out);
     out
@@ -35,13 +39,18 @@ async fn slow_upstream_block_sends_no_sensitive_byte() {
     .await;
     let p = proxy(&up.url(), BLOCK_ID).await;
     let addr = p.addr;
-    let wire = tokio::task::spawn_blocking(move || raw_get(addr, "/persons")).await.unwrap();
+    let wire = tokio::task::spawn_blocking(move || raw_get(addr, "/persons"))
+        .await
+        .unwrap();
     let text = String::from_utf8_lossy(&wire);
     assert!(text.starts_with("HTTP/1.1 403"), "{text}");
     assert!(text.contains("application/problem+json"), "{text}");
     assert!(text.contains("\"classes\":[\"resident_id\"]"), "{text}");
     assert!(text.contains("\"request_id\":"), "{text}");
-    assert!(!text.contains("1101051949") && !text.contains("records"), "no upstream byte leaked: {text}");
+    assert!(
+        !text.contains("1101051949") && !text.contains("records"),
+        "no upstream byte leaked: {text}"
+    );
     p.shutdown().await;
 }
 
@@ -52,14 +61,25 @@ async fn clean_response_under_block_policy_passes_identical() {
     let up = Upstream::start(move |_req| {
         let body = body.clone();
         async move {
-            let chunks = body.chunks(10_000).map(|c| (Duration::from_millis(2), Bytes::copy_from_slice(c))).collect();
+            let chunks = body
+                .chunks(10_000)
+                .map(|c| (Duration::from_millis(2), Bytes::copy_from_slice(c)))
+                .collect();
             resp(200, "text/plain", streamed(chunks, false))
         }
     })
     .await;
     let p = proxy(&up.url(), BLOCK_ID).await;
-    let r = client().get(format!("http://{}/c", p.addr)).send().await.unwrap();
-    assert_eq!(r.content_length(), Some(expect.len() as u64), "held, so the length is known");
+    let r = client()
+        .get(format!("http://{}/c", p.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.content_length(),
+        Some(expect.len() as u64),
+        "held, so the length is known"
+    );
     assert_eq!(r.bytes().await.unwrap().as_ref(), expect.as_slice());
     p.shutdown().await;
 }
@@ -67,12 +87,22 @@ async fn clean_response_under_block_policy_passes_identical() {
 #[tokio::test]
 async fn hold_overflow_fails_closed_by_default() {
     let up = Upstream::start(|_req| async move {
-        let chunks = (0..20).map(|_| (Duration::ZERO, Bytes::from(clean_payload(10_000, 1)))).collect();
+        let chunks = (0..20)
+            .map(|_| (Duration::ZERO, Bytes::from(clean_payload(10_000, 1))))
+            .collect();
         resp(200, "text/plain", streamed(chunks, false))
     })
     .await;
-    let p = proxy(&up.url(), &format!("{BLOCK_ID}default_interface:\n  hold_cap: 64KiB\n")).await;
-    let r = client().get(format!("http://{}/big", p.addr)).send().await.unwrap();
+    let p = proxy(
+        &up.url(),
+        &format!("{BLOCK_ID}default_interface:\n  hold_cap: 64KiB\n"),
+    )
+    .await;
+    let r = client()
+        .get(format!("http://{}/big", p.addr))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 502);
     let j: serde_json::Value = r.json().await.unwrap();
     assert_eq!(j["type"], "urn:sluice:problem:hold-overflow");
@@ -82,18 +112,39 @@ async fn hold_overflow_fails_closed_by_default() {
 #[tokio::test]
 async fn hold_overflow_fail_open_aborts_when_block_found_later() {
     let up = Upstream::start(|_req| async move {
-        let mut chunks: Vec<(Duration, Bytes)> = (0..10).map(|_| (Duration::ZERO, Bytes::from(clean_payload(10_000, 1)))).collect();
-        chunks.push((Duration::from_millis(30), Bytes::from(format!(" sfzh {ID} tail"))));
+        let mut chunks: Vec<(Duration, Bytes)> = (0..10)
+            .map(|_| (Duration::ZERO, Bytes::from(clean_payload(10_000, 1))))
+            .collect();
+        chunks.push((
+            Duration::from_millis(30),
+            Bytes::from(format!(" sfzh {ID} tail")),
+        ));
         resp(200, "text/plain", streamed(chunks, false))
     })
     .await;
-    let p = proxy(&up.url(), &format!("{BLOCK_ID}default_interface:\n  hold_cap: 32KiB\n  on_hold_overflow: open\n")).await;
+    let p = proxy(
+        &up.url(),
+        &format!("{BLOCK_ID}default_interface:\n  hold_cap: 32KiB\n  on_hold_overflow: open\n"),
+    )
+    .await;
     let addr = p.addr;
-    let wire = tokio::task::spawn_blocking(move || raw_get(addr, "/big")).await.unwrap();
+    let wire = tokio::task::spawn_blocking(move || raw_get(addr, "/big"))
+        .await
+        .unwrap();
     let text = String::from_utf8_lossy(&wire);
-    assert!(text.starts_with("HTTP/1.1 200"), "headers were sent (fail open)");
-    assert!(text.contains("transfer-encoding: chunked"), "{}", &text[..200.min(text.len())]);
-    assert!(!text.ends_with("0\r\n\r\n"), "the chunked body must not look complete");
+    assert!(
+        text.starts_with("HTTP/1.1 200"),
+        "headers were sent (fail open)"
+    );
+    assert!(
+        text.contains("transfer-encoding: chunked"),
+        "{}",
+        &text[..200.min(text.len())]
+    );
+    assert!(
+        !text.ends_with("0\r\n\r\n"),
+        "the chunked body must not look complete"
+    );
     assert!(!text.contains(ID), "the blocked value never left");
     assert!(!text.contains("110105"), "not even its prefix");
     p.shutdown().await;
@@ -124,11 +175,23 @@ async fn blocked_request_never_reaches_upstream() {
 #[tokio::test]
 async fn block_over_http2() {
     let up = Upstream::start(|_req| async move {
-        resp(200, "application/json", full(format!("{{\"sfzh\":\"{ID}\"}}")))
+        resp(
+            200,
+            "application/json",
+            full(format!("{{\"sfzh\":\"{ID}\"}}")),
+        )
     })
     .await;
-    let p = proxy(&up.url(), &format!("{BLOCK_ID}default_interface:\n  block_status: 451\n")).await;
-    let r = h2c_client().get(format!("http://{}/x", p.addr)).send().await.unwrap();
+    let p = proxy(
+        &up.url(),
+        &format!("{BLOCK_ID}default_interface:\n  block_status: 451\n"),
+    )
+    .await;
+    let r = h2c_client()
+        .get(format!("http://{}/x", p.addr))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 451);
     assert!(!r.text().await.unwrap().contains(ID));
     p.shutdown().await;

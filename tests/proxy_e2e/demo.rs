@@ -2,5 +2,9 @@
 
 #[test]
 fn demo_once_runs_the_showcase() {
-    sluice_proxy::demo::run(sluice_proxy::DemoOptions { once: true, ..Default::default() }).unwrap();
+    sluice_proxy::demo::run(sluice_proxy::DemoOptions {
+        once: true,
+        ..Default::default()
+    })
+    .unwrap();
 }

@@ -21,7 +21,11 @@ async fn connect_refused_is_502() {
         l.local_addr().unwrap().port()
     };
     let p = proxy(&format!("http://127.0.0.1:{port}"), "").await;
-    let r = client().get(format!("http://{}/x", p.addr)).send().await.unwrap();
+    let r = client()
+        .get(format!("http://{}/x", p.addr))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 502);
     let j = problem(r).await;
     assert_eq!(j["type"], "urn:sluice:problem:upstream-unavailable");
@@ -39,10 +43,17 @@ async fn response_header_timeout_is_504() {
     .await;
     let p = proxy(&up.url(), "timeouts:\n  response_header: 300ms\n").await;
     let t0 = std::time::Instant::now();
-    let r = client().get(format!("http://{}/slow", p.addr)).send().await.unwrap();
+    let r = client()
+        .get(format!("http://{}/slow", p.addr))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 504);
     assert!(t0.elapsed() < Duration::from_secs(5));
-    assert_eq!(problem(r).await["type"], "urn:sluice:problem:upstream-timeout");
+    assert_eq!(
+        problem(r).await["type"],
+        "urn:sluice:problem:upstream-timeout"
+    );
     p.shutdown().await;
 }
 
@@ -57,11 +68,22 @@ async fn reset_mid_body_streamed_aborts_client() {
     })
     .await;
     let p = proxy(&up.url(), "").await;
-    let r = client().get(format!("http://{}/reset", p.addr)).send().await.unwrap();
+    let r = client()
+        .get(format!("http://{}/reset", p.addr))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200, "headers were already sent");
-    assert!(r.bytes().await.is_err(), "the client must see a failed transfer, not a complete body");
+    assert!(
+        r.bytes().await.is_err(),
+        "the client must see a failed transfer, not a complete body"
+    );
     // HTTP/2: the stream is reset.
-    let r = h2c_client().get(format!("http://{}/reset", p.addr)).send().await.unwrap();
+    let r = h2c_client()
+        .get(format!("http://{}/reset", p.addr))
+        .send()
+        .await
+        .unwrap();
     assert!(r.bytes().await.is_err());
     p.shutdown().await;
 }
@@ -69,13 +91,22 @@ async fn reset_mid_body_streamed_aborts_client() {
 #[tokio::test]
 async fn reset_mid_body_while_held_is_502() {
     let up = Upstream::start(|_req| async move {
-        let mut r = resp(200, "text/plain", streamed(vec![(Duration::ZERO, Bytes::from_static(b"partial"))], true));
-        r.headers_mut().insert("content-length", "100".parse().unwrap());
+        let mut r = resp(
+            200,
+            "text/plain",
+            streamed(vec![(Duration::ZERO, Bytes::from_static(b"partial"))], true),
+        );
+        r.headers_mut()
+            .insert("content-length", "100".parse().unwrap());
         r
     })
     .await;
     let p = proxy(&up.url(), "").await;
-    let r = client().get(format!("http://{}/reset", p.addr)).send().await.unwrap();
+    let r = client()
+        .get(format!("http://{}/reset", p.addr))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 502);
     p.shutdown().await;
 }
@@ -91,7 +122,11 @@ async fn upstream_idle_timeout_aborts_stream() {
     })
     .await;
     let p = proxy(&up.url(), "timeouts:\n  idle: 300ms\n").await;
-    let r = client().get(format!("http://{}/idle", p.addr)).send().await.unwrap();
+    let r = client()
+        .get(format!("http://{}/idle", p.addr))
+        .send()
+        .await
+        .unwrap();
     assert!(r.bytes().await.is_err());
     p.shutdown().await;
 }
@@ -103,15 +138,23 @@ async fn response_bomb_is_502_and_counted() {
         let bomb = bomb.clone();
         async move {
             let mut r = resp(200, "application/json", full(bomb));
-            r.headers_mut().insert("content-encoding", "gzip".parse().unwrap());
+            r.headers_mut()
+                .insert("content-encoding", "gzip".parse().unwrap());
             r
         }
     })
     .await;
     let p = proxy(&up.url(), "").await;
-    let r = client().get(format!("http://{}/bomb", p.addr)).send().await.unwrap();
+    let r = client()
+        .get(format!("http://{}/bomb", p.addr))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 502);
-    assert_eq!(problem(r).await["type"], "urn:sluice:problem:decompression-bomb");
+    assert_eq!(
+        problem(r).await["type"],
+        "urn:sluice:problem:decompression-bomb"
+    );
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(Stats::get(&p.stats.bombs), 1);
     p.shutdown().await;
@@ -138,14 +181,22 @@ async fn request_bomb_is_413() {
 async fn unknown_encoding_fails_closed() {
     let up = Upstream::start(|_req| async move {
         let mut r = resp(200, "application/json", full("xx"));
-        r.headers_mut().insert("content-encoding", "compress".parse().unwrap());
+        r.headers_mut()
+            .insert("content-encoding", "compress".parse().unwrap());
         r
     })
     .await;
     let p = proxy(&up.url(), "").await;
-    let r = client().get(format!("http://{}/u", p.addr)).send().await.unwrap();
+    let r = client()
+        .get(format!("http://{}/u", p.addr))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 502);
-    assert_eq!(problem(r).await["type"], "urn:sluice:problem:unknown-encoding");
+    assert_eq!(
+        problem(r).await["type"],
+        "urn:sluice:problem:unknown-encoding"
+    );
     let r = client()
         .post(format!("http://{}/u", p.addr))
         .header("content-encoding", "lzma")
@@ -166,14 +217,33 @@ async fn request_body_cap_is_413() {
     .await;
     let p = proxy(&up.url(), "limits:\n  max_request_body: 64KiB\n").await;
     let c = client();
-    let r = c.post(format!("http://{}/up", p.addr)).body(vec![b'a'; 100_000]).send().await.unwrap();
+    let r = c
+        .post(format!("http://{}/up", p.addr))
+        .body(vec![b'a'; 100_000])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 413);
     // Chunked (no length): also refused once over the cap.
-    let chunks = vec![Ok::<_, std::io::Error>(Bytes::from(vec![b'a'; 40_000])), Ok(Bytes::from(vec![b'a'; 40_000]))];
+    let chunks = vec![
+        Ok::<_, std::io::Error>(Bytes::from(vec![b'a'; 40_000])),
+        Ok(Bytes::from(vec![b'a'; 40_000])),
+    ];
     let body = reqwest::Body::wrap_stream(StreamIter(chunks.into_iter()));
-    let r = c.post(format!("http://{}/up", p.addr)).header("content-type", "text/plain").body(body).send().await.unwrap();
+    let r = c
+        .post(format!("http://{}/up", p.addr))
+        .header("content-type", "text/plain")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 413);
-    let r = c.post(format!("http://{}/up", p.addr)).body(vec![b'a'; 1000]).send().await.unwrap();
+    let r = c
+        .post(format!("http://{}/up", p.addr))
+        .body(vec![b'a'; 1000])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.text().await.unwrap(), "1000");
     p.shutdown().await;
 }
@@ -181,7 +251,10 @@ async fn request_body_cap_is_413() {
 struct StreamIter<I>(I);
 impl<I: Iterator + Unpin> futures_core::Stream for StreamIter<I> {
     type Item = I::Item;
-    fn poll_next(mut self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<Option<I::Item>> {
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<I::Item>> {
         std::task::Poll::Ready(self.0.next())
     }
 }
@@ -217,9 +290,15 @@ async fn slow_client_header_is_cut_off() {
     })
     .await
     .unwrap();
-    assert!(got.0 < Duration::from_secs(5), "connection closed by the header timeout");
+    assert!(
+        got.0 < Duration::from_secs(5),
+        "connection closed by the header timeout"
+    );
     let text = String::from_utf8_lossy(&got.1);
-    assert!(text.is_empty() || text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 408"),
+        "{text}"
+    );
     p.shutdown().await;
 }
 
@@ -230,13 +309,20 @@ async fn slow_reader_gets_every_byte_with_bounded_buffering() {
     let up = Upstream::start(move |_req| {
         let body = body.clone();
         async move {
-            let chunks = body.chunks(64 * 1024).map(|c| (Duration::ZERO, Bytes::copy_from_slice(c))).collect();
+            let chunks = body
+                .chunks(64 * 1024)
+                .map(|c| (Duration::ZERO, Bytes::copy_from_slice(c)))
+                .collect();
             resp(200, "application/json", streamed(chunks, false))
         }
     })
     .await;
     let p = proxy(&up.url(), "").await;
-    let mut r = client().get(format!("http://{}/big", p.addr)).send().await.unwrap();
+    let mut r = client()
+        .get(format!("http://{}/big", p.addr))
+        .send()
+        .await
+        .unwrap();
     let mut got = Vec::new();
     while let Some(c) = r.chunk().await.unwrap() {
         got.extend_from_slice(&c);
@@ -251,11 +337,17 @@ async fn slow_reader_gets_every_byte_with_bounded_buffering() {
 #[tokio::test]
 async fn shutdown_drains_in_flight_requests() {
     let up = Upstream::start(|_req| async move {
-        let chunks = (0..5).map(|i| (Duration::from_millis(100), Bytes::from(format!("part{i};")))).collect();
+        let chunks = (0..5)
+            .map(|i| (Duration::from_millis(100), Bytes::from(format!("part{i};"))))
+            .collect();
         resp(200, "text/plain", streamed(chunks, false))
     })
     .await;
-    let p = proxy(&up.url(), "default_interface:\n  skip_content_types: [\"text/\"]\n").await;
+    let p = proxy(
+        &up.url(),
+        "default_interface:\n  skip_content_types: [\"text/\"]\n",
+    )
+    .await;
     let addr = p.addr;
     let c = client();
     let inflight = tokio::spawn(async move {
@@ -267,5 +359,12 @@ async fn shutdown_drains_in_flight_requests() {
     p.shutdown().await;
     assert!(t0.elapsed() < Duration::from_secs(5));
     assert_eq!(inflight.await.unwrap(), "part0;part1;part2;part3;part4;");
-    assert!(client().get(format!("http://{addr}/after")).send().await.is_err(), "no longer accepting");
+    assert!(
+        client()
+            .get(format!("http://{addr}/after"))
+            .send()
+            .await
+            .is_err(),
+        "no longer accepting"
+    );
 }

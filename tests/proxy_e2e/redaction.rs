@@ -29,14 +29,26 @@ async fn held_json_is_redacted_with_fixed_length_and_weak_etag() {
     })
     .await;
     let p = proxy(&up.url(), "").await;
-    let r = client().get(format!("http://{}/p", p.addr)).send().await.unwrap();
+    let r = client()
+        .get(format!("http://{}/p", p.addr))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["etag"], "W/\"v1\"");
     let cl = r.content_length().unwrap();
     let b = r.bytes().await.unwrap();
     assert_eq!(cl, b.len() as u64);
-    assert!(!contains(&b, ID) && !contains(&b, MOBILE), "{}", String::from_utf8_lossy(&b));
-    assert!(contains(&b, "110105********002X"), "{}", String::from_utf8_lossy(&b));
+    assert!(
+        !contains(&b, ID) && !contains(&b, MOBILE),
+        "{}",
+        String::from_utf8_lossy(&b)
+    );
+    assert!(
+        contains(&b, "110105********002X"),
+        "{}",
+        String::from_utf8_lossy(&b)
+    );
     serde_json::from_slice::<serde_json::Value>(&b).expect("still valid JSON");
     p.shutdown().await;
 }
@@ -53,23 +65,47 @@ async fn every_coding_held_and_streamed() {
         let b = if mode == "held" {
             full(packed)
         } else {
-            streamed(packed.chunks(4096).map(|c| (Duration::ZERO, Bytes::copy_from_slice(c))).collect(), false)
+            streamed(
+                packed
+                    .chunks(4096)
+                    .map(|c| (Duration::ZERO, Bytes::copy_from_slice(c)))
+                    .collect(),
+                false,
+            )
         };
         let mut r = resp(200, "application/json", b);
         if enc != Encoding::Identity {
-            r.headers_mut().insert("content-encoding", enc.as_str().parse().unwrap());
+            r.headers_mut()
+                .insert("content-encoding", enc.as_str().parse().unwrap());
         }
         r
     })
     .await;
     let p = proxy(&up.url(), "").await;
     let c = client();
-    for enc in [Encoding::Identity, Encoding::Gzip, Encoding::Deflate, Encoding::Br, Encoding::Zstd] {
+    for enc in [
+        Encoding::Identity,
+        Encoding::Gzip,
+        Encoding::Deflate,
+        Encoding::Br,
+        Encoding::Zstd,
+    ] {
         for mode in ["held", "streamed"] {
-            let r = c.get(format!("http://{}/{}/{mode}", p.addr, enc.as_str())).send().await.unwrap();
+            let r = c
+                .get(format!("http://{}/{}/{mode}", p.addr, enc.as_str()))
+                .send()
+                .await
+                .unwrap();
             assert_eq!(r.status(), 200, "{enc} {mode}");
-            let ce = r.headers().get("content-encoding").map(|v| v.to_str().unwrap().to_string());
-            assert_eq!(ce.as_deref(), (enc != Encoding::Identity).then_some(enc.as_str()), "{enc} {mode}");
+            let ce = r
+                .headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap().to_string());
+            assert_eq!(
+                ce.as_deref(),
+                (enc != Encoding::Identity).then_some(enc.as_str()),
+                "{enc} {mode}"
+            );
             let raw = r.bytes().await.unwrap();
             let plain = decode_all(enc, &raw, &DecodeLimits::default()).unwrap();
             assert!(!contains(&plain, ID), "{enc} {mode}: ID leaked");
@@ -90,14 +126,20 @@ async fn clean_compressed_held_body_keeps_upstream_bytes() {
         let packed = packed.clone();
         async move {
             let mut r = resp(200, "text/plain", full(packed));
-            r.headers_mut().insert("content-encoding", "gzip".parse().unwrap());
-            r.headers_mut().insert("etag", "\"strong\"".parse().unwrap());
+            r.headers_mut()
+                .insert("content-encoding", "gzip".parse().unwrap());
+            r.headers_mut()
+                .insert("etag", "\"strong\"".parse().unwrap());
             r
         }
     })
     .await;
     let p = proxy(&up.url(), "").await;
-    let r = client().get(format!("http://{}/z", p.addr)).send().await.unwrap();
+    let r = client()
+        .get(format!("http://{}/z", p.addr))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["etag"], "\"strong\"");
     assert_eq!(r.bytes().await.unwrap().as_ref(), expect.as_slice());
     p.shutdown().await;
@@ -111,16 +153,23 @@ async fn values_split_across_delayed_chunks_are_redacted() {
         // the middle, and the pieces arrive 60 ms apart.
         let pad = "x".repeat(300 * 1024);
         let chunks = vec![
-            (Duration::ZERO, Bytes::from(format!("{{\"pad\":\"{pad}\",\"sfzh\":\"1101051949"))),
+            (
+                Duration::ZERO,
+                Bytes::from(format!("{{\"pad\":\"{pad}\",\"sfzh\":\"1101051949")),
+            ),
             (ms, Bytes::from_static(b"1231")),
-            (ms, Bytes::from(format!("002X\",\"lxdh\":\"1380")))  ,
+            (ms, Bytes::from(format!("002X\",\"lxdh\":\"1380"))),
             (ms, Bytes::from_static(b"0138000\"}")),
         ];
         resp(200, "application/json", streamed(chunks, false))
     })
     .await;
     let p = proxy(&up.url(), "").await;
-    let r = client().get(format!("http://{}/s", p.addr)).send().await.unwrap();
+    let r = client()
+        .get(format!("http://{}/s", p.addr))
+        .send()
+        .await
+        .unwrap();
     assert!(r.content_length().is_none(), "streamed");
     let b = r.bytes().await.unwrap();
     assert!(!contains(&b, ID) && !contains(&b, MOBILE));
@@ -134,9 +183,21 @@ async fn values_split_across_delayed_chunks_are_redacted() {
 async fn request_bodies_are_inspected() {
     let up = Upstream::start(|req| async move {
         let (parts, body) = read_body(req).await;
-        let cl = parts.headers.get("content-length").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
-        let ce = parts.headers.get("content-encoding").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
-        let plain = if ce == "gzip" { decode_all(Encoding::Gzip, &body, &DecodeLimits::default()).unwrap() } else { body.to_vec() };
+        let cl = parts
+            .headers
+            .get("content-length")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let ce = parts
+            .headers
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let plain = if ce == "gzip" {
+            decode_all(Encoding::Gzip, &body, &DecodeLimits::default()).unwrap()
+        } else {
+            body.to_vec()
+        };
         let mut r = resp(200, "text/plain", full(plain));
         r.headers_mut().insert("x-upstream-cl", cl.parse().unwrap());
         r
@@ -146,8 +207,18 @@ async fn request_bodies_are_inspected() {
     let c = client();
     // JSON
     let body = format!("{{\"sqr\":\"李四\",\"sfzh\":\"{ID}\"}}");
-    let r = c.post(format!("http://{}/apply", p.addr)).header("content-type", "application/json").body(body.clone()).send().await.unwrap();
-    let cl: usize = r.headers()["x-upstream-cl"].to_str().unwrap().parse().unwrap();
+    let r = c
+        .post(format!("http://{}/apply", p.addr))
+        .header("content-type", "application/json")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    let cl: usize = r.headers()["x-upstream-cl"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let seen = r.bytes().await.unwrap();
     assert_eq!(cl, seen.len());
     assert!(!contains(&seen, ID), "{}", String::from_utf8_lossy(&seen));
@@ -162,7 +233,11 @@ async fn request_bodies_are_inspected() {
         .await
         .unwrap();
     let seen = r.bytes().await.unwrap();
-    assert!(!contains(&seen, ID) && !contains(&seen, MOBILE), "{}", String::from_utf8_lossy(&seen));
+    assert!(
+        !contains(&seen, ID) && !contains(&seen, MOBILE),
+        "{}",
+        String::from_utf8_lossy(&seen)
+    );
     assert!(contains(&seen, "name=zhang"));
     p.shutdown().await;
 }
@@ -177,12 +252,19 @@ async fn report_only_passes_identical_and_counts() {
     })
     .await;
     let p = proxy(&up.url(), "actions:\n  default: report\n").await;
-    let r = client().get(format!("http://{}/r", p.addr)).send().await.unwrap();
+    let r = client()
+        .get(format!("http://{}/r", p.addr))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.text().await.unwrap(), expect);
     // The access record is emitted when the body is dropped; give it a moment.
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(sluice_proxy::phases::logging::Stats::get(&p.stats.findings) >= 4);
-    assert_eq!(sluice_proxy::phases::logging::Stats::get(&p.stats.redacted), 0);
+    assert_eq!(
+        sluice_proxy::phases::logging::Stats::get(&p.stats.redacted),
+        0
+    );
     p.shutdown().await;
 }
 
@@ -190,15 +272,32 @@ async fn report_only_passes_identical_and_counts() {
 async fn xml_and_csv_are_redacted() {
     let up = Upstream::start(|req| async move {
         if req.uri().path() == "/xml" {
-            resp(200, "application/xml", full(format!("<?xml version=\"1.0\"?><ry><xm>赵六</xm><sfzh>{ID}</sfzh></ry>")))
+            resp(
+                200,
+                "application/xml",
+                full(format!(
+                    "<?xml version=\"1.0\"?><ry><xm>赵六</xm><sfzh>{ID}</sfzh></ry>"
+                )),
+            )
         } else {
-            resp(200, "text/csv", full(format!("xm,sfzh,lxdh\n赵六,{ID},{MOBILE}\n")))
+            resp(
+                200,
+                "text/csv",
+                full(format!("xm,sfzh,lxdh\n赵六,{ID},{MOBILE}\n")),
+            )
         }
     })
     .await;
     let p = proxy(&up.url(), "").await;
     for path in ["xml", "csv"] {
-        let b = client().get(format!("http://{}/{path}", p.addr)).send().await.unwrap().bytes().await.unwrap();
+        let b = client()
+            .get(format!("http://{}/{path}", p.addr))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
         assert!(!contains(&b, ID), "{path}: {}", String::from_utf8_lossy(&b));
     }
     p.shutdown().await;

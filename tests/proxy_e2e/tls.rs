@@ -19,7 +19,14 @@ fn tls_client(pki: &Pki, with_cert: bool, h2: bool) -> reqwest::Client {
 #[tokio::test]
 async fn tls_termination_with_alpn() {
     let pki = Pki::new("alpn");
-    let up = Upstream::start(|_req| async move { resp(200, "application/json", full(format!("{{\"sfzh\":\"{ID}\"}}"))) }).await;
+    let up = Upstream::start(|_req| async move {
+        resp(
+            200,
+            "application/json",
+            full(format!("{{\"sfzh\":\"{ID}\"}}")),
+        )
+    })
+    .await;
     let extra = format!(
         "  {}\n",
         "" // placeholder to keep the YAML layout obvious
@@ -34,10 +41,18 @@ async fn tls_termination_with_alpn() {
     let cfg = sluice_proxy::config::Config::from_yaml(&yaml, std::path::Path::new("<t>")).unwrap();
     let p = sluice_proxy::start(cfg).await.unwrap();
     let url = format!("https://localhost:{}/x", p.addr.port());
-    let r = tls_client(&pki, false, true).get(&url).send().await.unwrap();
+    let r = tls_client(&pki, false, true)
+        .get(&url)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.version(), reqwest::Version::HTTP_2, "ALPN h2");
     assert!(!r.text().await.unwrap().contains(ID));
-    let r = tls_client(&pki, false, false).get(&url).send().await.unwrap();
+    let r = tls_client(&pki, false, false)
+        .get(&url)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.version(), reqwest::Version::HTTP_11, "ALPN http/1.1");
     p.shutdown().await;
 }
@@ -56,7 +71,14 @@ async fn mtls_requires_a_client_certificate() {
     let cfg = sluice_proxy::config::Config::from_yaml(&yaml, std::path::Path::new("<t>")).unwrap();
     let p = sluice_proxy::start(cfg).await.unwrap();
     let url = format!("https://localhost:{}/x", p.addr.port());
-    assert!(tls_client(&pki, false, true).get(&url).send().await.is_err(), "no client cert → handshake refused");
+    assert!(
+        tls_client(&pki, false, true)
+            .get(&url)
+            .send()
+            .await
+            .is_err(),
+        "no client cert → handshake refused"
+    );
     let r = tls_client(&pki, true, true).get(&url).send().await.unwrap();
     assert_eq!(r.text().await.unwrap(), "hello");
     // The identity the policy layer gets.
@@ -71,7 +93,9 @@ async fn mtls_requires_a_client_certificate() {
 fn rustls_pemfile_der(pem: &str) -> Vec<u8> {
     use base64::Engine as _;
     let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    base64::engine::general_purpose::STANDARD.decode(b64).unwrap()
+    base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap()
 }
 
 #[tokio::test]
@@ -80,7 +104,11 @@ async fn tls_to_upstream_with_alpn_h2() {
     let pki = Pki::new("up");
     let up = Upstream::start(|req| async move {
         let v = format!("{:?}", req.version());
-        resp(200, "application/json", full(format!("{{\"v\":\"{v}\",\"lxdh\":\"{MOBILE}\"}}")))
+        resp(
+            200,
+            "application/json",
+            full(format!("{{\"v\":\"{v}\",\"lxdh\":\"{MOBILE}\"}}")),
+        )
     })
     .await;
     let yaml_b = format!(
@@ -89,13 +117,21 @@ async fn tls_to_upstream_with_alpn_h2() {
         pki.server_key.display(),
         up.url()
     );
-    let b = sluice_proxy::start(sluice_proxy::config::Config::from_yaml(&yaml_b, std::path::Path::new("<b>")).unwrap()).await.unwrap();
+    let b = sluice_proxy::start(
+        sluice_proxy::config::Config::from_yaml(&yaml_b, std::path::Path::new("<b>")).unwrap(),
+    )
+    .await
+    .unwrap();
     let a = proxy(
         &format!("https://localhost:{}", b.addr.port()),
         &format!("  tls:\n    ca: {}\n", pki.ca.display()),
     )
     .await;
-    let r = client().get(format!("http://{}/x", a.addr)).send().await.unwrap();
+    let r = client()
+        .get(format!("http://{}/x", a.addr))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let t = r.text().await.unwrap();
     assert!(!t.contains(MOBILE), "{t}");

@@ -52,11 +52,15 @@ pub fn streamed(chunks: Vec<(Duration, Bytes)>, fail: bool) -> UpBody {
 
 fn futures_stream(
     mut rx: mpsc::Receiver<Result<Frame<Bytes>, std::io::Error>>,
-) -> impl futures_core::Stream<Item = Result<Frame<Bytes>, std::io::Error>> + Send + Sync + 'static {
+) -> impl futures_core::Stream<Item = Result<Frame<Bytes>, std::io::Error>> + Send + Sync + 'static
+{
     struct S(std::sync::Mutex<mpsc::Receiver<Result<Frame<Bytes>, std::io::Error>>>);
     impl futures_core::Stream for S {
         type Item = Result<Frame<Bytes>, std::io::Error>;
-        fn poll_next(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
+        fn poll_next(
+            self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
             match self.0.lock() {
                 Ok(mut rx) => rx.poll_recv(cx),
                 Err(_) => std::task::Poll::Ready(None),
@@ -91,7 +95,9 @@ impl Upstream {
         let handler = Arc::new(handler);
         let task = tokio::spawn(async move {
             loop {
-                let Ok((s, _)) = listener.accept().await else { return };
+                let Ok((s, _)) = listener.accept().await else {
+                    return;
+                };
                 let h = handler.clone();
                 tokio::spawn(async move {
                     let svc = service_fn(move |req| {
@@ -114,7 +120,11 @@ impl Upstream {
 
 /// A response with a content type.
 pub fn resp(status: u16, ct: &str, body: UpBody) -> Response<UpBody> {
-    Response::builder().status(status).header("content-type", ct).body(body).unwrap()
+    Response::builder()
+        .status(status)
+        .header("content-type", ct)
+        .body(body)
+        .unwrap()
 }
 
 /// Starts the proxy in front of `upstream_url` with extra YAML appended to a minimal config.
@@ -154,17 +164,23 @@ pub fn h2c_client() -> reqwest::Client {
 
 /// Whether a command is installed.
 pub fn have(cmd: &str) -> bool {
-    std::process::Command::new("sh").arg("-c").arg(format!("command -v {cmd}")).output().is_ok_and(|o| o.status.success())
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {cmd}"))
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
-/// Pseudo-random printable payload with no sensitive values: letters, spaces and short numbers.
+/// Pseudo-random printable payload with no sensitive values: words of letters and
+/// punctuation. (Digits are left out on purpose: random digit groups separated by spaces can
+/// legitimately form a Luhn-valid card number or a landline, which the engine should find.)
 pub fn clean_payload(len: usize, seed: u64) -> Vec<u8> {
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut out = Vec::with_capacity(len);
     while out.len() < len {
-        match rng.u8(0..10) {
+        match rng.u8(0..12) {
             0 => out.push(b' '),
-            1 => out.extend_from_slice(rng.u32(0..9999).to_string().as_bytes()),
+            1 => out.push(b",.;-"[rng.usize(0..4)]),
             _ => out.push(rng.alphabetic() as u8),
         }
     }
@@ -192,18 +208,27 @@ impl Pki {
         let ca_key = KeyPair::generate().unwrap();
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params.distinguished_name.push(DnType::CommonName, "Sluice Test CA");
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "Sluice Test CA");
         let ca = ca_params.self_signed(&ca_key).unwrap();
 
         let srv_key = KeyPair::generate().unwrap();
         let mut srv_params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
-        srv_params.subject_alt_names.push(SanType::IpAddress("127.0.0.1".parse().unwrap()));
-        srv_params.distinguished_name.push(DnType::CommonName, "localhost");
+        srv_params
+            .subject_alt_names
+            .push(SanType::IpAddress("127.0.0.1".parse().unwrap()));
+        srv_params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
         let srv = srv_params.signed_by(&srv_key, &ca, &ca_key).unwrap();
 
         let cli_key = KeyPair::generate().unwrap();
-        let mut cli_params = CertificateParams::new(vec!["consumer.gov.example".to_string()]).unwrap();
-        cli_params.distinguished_name.push(DnType::CommonName, "consumer-dept-42");
+        let mut cli_params =
+            CertificateParams::new(vec!["consumer.gov.example".to_string()]).unwrap();
+        cli_params
+            .distinguished_name
+            .push(DnType::CommonName, "consumer-dept-42");
         let cli = cli_params.signed_by(&cli_key, &ca, &ca_key).unwrap();
 
         let w = |f: &str, s: String| {
@@ -227,7 +252,11 @@ impl Pki {
 /// Reads a whole upstream request body (for echo handlers).
 pub async fn read_body(req: Request<Incoming>) -> (http::request::Parts, Bytes) {
     let (parts, body) = req.into_parts();
-    let b = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+    let b = body
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
     (parts, b)
 }
 

@@ -83,7 +83,9 @@ impl Proxy {
     /// # Errors
     /// Rule packs that do not load, unknown class names in actions, TLS files that do not load.
     pub fn build(cfg: Config) -> anyhow::Result<Proxy> {
-        let engine = Arc::new(crate::policy::build_engine(&cfg.rules).map_err(|e| anyhow::anyhow!("rules: {e}"))?);
+        let engine = Arc::new(
+            crate::policy::build_engine(&cfg.rules).map_err(|e| anyhow::anyhow!("rules: {e}"))?,
+        );
         let classes: Vec<String> = engine.classes().iter().map(|c| c.to_string()).collect();
         let grades = crate::policy::grade_names(&cfg.rules);
         let problems = cfg.validate_against(&classes, &grades);
@@ -93,8 +95,18 @@ impl Proxy {
         let global = Arc::new(Actions::resolve(&engine, &cfg.actions, None));
         let router = Router::build(&cfg, &global, &engine).map_err(anyhow::Error::msg)?;
         let upstream = upstream::Upstream::build(&cfg).map_err(anyhow::Error::msg)?;
-        let limits = DecodeLimits { max_output: cfg.decode.max_output, max_ratio: cfg.decode.max_ratio };
-        Ok(Proxy { cfg: Arc::new(cfg), engine, router, upstream, limits, stats: Arc::new(Stats::default()) })
+        let limits = DecodeLimits {
+            max_output: cfg.decode.max_output,
+            max_ratio: cfg.decode.max_ratio,
+        };
+        Ok(Proxy {
+            cfg: Arc::new(cfg),
+            engine,
+            router,
+            upstream,
+            limits,
+            stats: Arc::new(Stats::default()),
+        })
     }
 
     /// The engine in use.
@@ -104,7 +116,11 @@ impl Proxy {
 
     /// Handles one request through every phase. Never fails: errors become problem responses
     /// or, once headers are out, aborted streams.
-    pub async fn handle(self: Arc<Self>, req: Request<Incoming>, conn: ConnInfo) -> Result<Response<ProxyBody>, Infallible> {
+    pub async fn handle(
+        self: Arc<Self>,
+        req: Request<Incoming>,
+        conn: ConnInfo,
+    ) -> Result<Response<ProxyBody>, Infallible> {
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
         let iface = self.router.route(req.method(), req.uri().path()).clone();
@@ -142,7 +158,11 @@ impl Proxy {
         }
     }
 
-    async fn exchange(&self, ctx: &mut Ctx, req: Request<Incoming>) -> Result<Response<ProxyBody>, ProxyError> {
+    async fn exchange(
+        &self,
+        ctx: &mut Ctx,
+        req: Request<Incoming>,
+    ) -> Result<Response<ProxyBody>, ProxyError> {
         let req = request_filter::run(self, ctx, req)?;
         let req = request_body_filter::run(self, ctx, req).await?;
         let resp = upstream::run(self, ctx, req).await?;
@@ -189,11 +209,23 @@ pub(crate) enum ReadError {
 }
 
 /// Reads the next frame with the idle timeout and the exchange deadline.
-pub(crate) async fn read_frame(body: &mut Incoming, idle: Duration, deadline: Instant) -> Result<Option<Frame<Bytes>>, ReadError> {
+pub(crate) async fn read_frame(
+    body: &mut Incoming,
+    idle: Duration,
+    deadline: Instant,
+) -> Result<Option<Frame<Bytes>>, ReadError> {
     let idle_at = Instant::now() + idle;
-    let (at, is_idle) = if idle_at < deadline { (idle_at, true) } else { (deadline, false) };
+    let (at, is_idle) = if idle_at < deadline {
+        (idle_at, true)
+    } else {
+        (deadline, false)
+    };
     match tokio::time::timeout_at(at, body.frame()).await {
-        Err(_) => Err(if is_idle { ReadError::Idle } else { ReadError::Deadline }),
+        Err(_) => Err(if is_idle {
+            ReadError::Idle
+        } else {
+            ReadError::Deadline
+        }),
         Ok(None) => Ok(None),
         Ok(Some(Err(e))) => Err(ReadError::Body(e)),
         Ok(Some(Ok(f))) => Ok(Some(f)),

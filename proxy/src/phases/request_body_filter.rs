@@ -29,7 +29,11 @@ use crate::headers;
 ///
 /// # Errors
 /// See the module documentation.
-pub async fn run(proxy: &Proxy, ctx: &mut Ctx, req: Request<Incoming>) -> Result<Request<ReqBody>, ProxyError> {
+pub async fn run(
+    proxy: &Proxy,
+    ctx: &mut Ctx,
+    req: Request<Incoming>,
+) -> Result<Request<ReqBody>, ProxyError> {
     let (mut parts, mut body) = req.into_parts();
     let cap = ctx.iface.max_request_body;
     if http_body::Body::is_end_stream(&body) {
@@ -43,7 +47,11 @@ pub async fn run(proxy: &Proxy, ctx: &mut Ctx, req: Request<Incoming>) -> Result
         && ctx.iface.actions.any_inspect()
         && !ctx.iface.skips(ct.as_deref())
         && ctx.upgrade.is_none();
-    let codings = match parts.headers.get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap_or("\u{fffd}")) {
+    let codings = match parts
+        .headers
+        .get(header::CONTENT_ENCODING)
+        .map(|v| v.to_str().unwrap_or("\u{fffd}"))
+    {
         None => Ok(Vec::new()),
         Some(v) => Encoding::parse_list(v),
     };
@@ -51,20 +59,42 @@ pub async fn run(proxy: &Proxy, ctx: &mut Ctx, req: Request<Incoming>) -> Result
         Ok(c) => c,
         Err(e) if inspect => match proxy.cfg.decode.unknown_encoding {
             FailMode::Closed => {
-                return Err(ProxyError::client(Kind::UnknownEncoding, StatusCode::UNSUPPORTED_MEDIA_TYPE, e.to_string()))
+                return Err(ProxyError::client(
+                    Kind::UnknownEncoding,
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    e.to_string(),
+                ))
             }
             FailMode::Open => {
                 tracing::warn!(request_id = %ctx.request_id, "request body passed uninspected: {e}");
-                return Ok(Request::from_parts(parts, ReqBody::Stream { inner: body, remaining: cap }));
+                return Ok(Request::from_parts(
+                    parts,
+                    ReqBody::Stream {
+                        inner: body,
+                        remaining: cap,
+                    },
+                ));
             }
         },
         Err(_) => Vec::new(),
     };
     if !inspect {
-        return Ok(Request::from_parts(parts, ReqBody::Stream { inner: body, remaining: cap }));
+        return Ok(Request::from_parts(
+            parts,
+            ReqBody::Stream {
+                inner: body,
+                remaining: cap,
+            },
+        ));
     }
-    let mut filter = BodyFilter::new(proxy.engine.clone(), ctx.iface.actions.clone(), ct.as_deref(), &codings, proxy.limits)
-        .map_err(|e| ProxyError::internal(e.to_string()))?;
+    let mut filter = BodyFilter::new(
+        proxy.engine.clone(),
+        ctx.iface.actions.clone(),
+        ct.as_deref(),
+        &codings,
+        proxy.limits,
+    )
+    .map_err(|e| ProxyError::internal(e.to_string()))?;
     let mut raw: Vec<u8> = Vec::new();
     let mut out: Vec<u8> = Vec::new();
     loop {
@@ -72,23 +102,37 @@ pub async fn run(proxy: &Proxy, ctx: &mut Ctx, req: Request<Incoming>) -> Result
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(ReadError::Idle | ReadError::Deadline) => {
-                return Err(ProxyError::client(Kind::BadRequest, StatusCode::REQUEST_TIMEOUT, "request body not received in time"))
+                return Err(ProxyError::client(
+                    Kind::BadRequest,
+                    StatusCode::REQUEST_TIMEOUT,
+                    "request body not received in time",
+                ))
             }
             Err(ReadError::Body(e)) => {
-                return Err(ProxyError::client(Kind::BadRequest, StatusCode::BAD_REQUEST, format!("request body: {e}")))
+                return Err(ProxyError::client(
+                    Kind::BadRequest,
+                    StatusCode::BAD_REQUEST,
+                    format!("request body: {e}"),
+                ))
             }
         };
-        let Ok(data) = frame.into_data() else { continue };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
         if raw.len() as u64 + data.len() as u64 > cap {
             return Err(too_large(cap));
         }
         raw.extend_from_slice(&data);
-        filter.push(&data, &mut out, false).map_err(|e| decode_error(proxy, e))?;
+        filter
+            .push(&data, &mut out, false)
+            .map_err(|e| decode_error(proxy, e))?;
         if filter.must_block() {
             return Err(blocked(ctx, &filter));
         }
     }
-    filter.finish(&mut out).map_err(|e| decode_error(proxy, e))?;
+    filter
+        .finish(&mut out)
+        .map_err(|e| decode_error(proxy, e))?;
     if let Some(l) = ctx.log.as_mut() {
         l.request_findings = Some(filter.summary().clone());
     }
@@ -98,28 +142,49 @@ pub async fn run(proxy: &Proxy, ctx: &mut Ctx, req: Request<Incoming>) -> Result
     let body = if filter.summary().changed { out } else { raw };
     parts.headers.remove(header::TRANSFER_ENCODING);
     headers::set_content_length(&mut parts.headers, body.len());
-    Ok(Request::from_parts(parts, ReqBody::Full(Some(Bytes::from(body)))))
+    Ok(Request::from_parts(
+        parts,
+        ReqBody::Full(Some(Bytes::from(body))),
+    ))
 }
 
 fn too_large(cap: u64) -> ProxyError {
-    ProxyError::client(Kind::BodyTooLarge, StatusCode::PAYLOAD_TOO_LARGE, format!("request body exceeds {cap} bytes"))
+    ProxyError::client(
+        Kind::BodyTooLarge,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("request body exceeds {cap} bytes"),
+    )
 }
 
 fn decode_error(proxy: &Proxy, e: FilterError) -> ProxyError {
     let FilterError::Codec(c) = e;
     if c.is_bomb() {
-        let status = StatusCode::from_u16(proxy.cfg.decode.request_bomb_status).unwrap_or(StatusCode::PAYLOAD_TOO_LARGE);
+        let status = StatusCode::from_u16(proxy.cfg.decode.request_bomb_status)
+            .unwrap_or(StatusCode::PAYLOAD_TOO_LARGE);
         ProxyError::new(Origin::Client, Kind::Bomb, status, c.to_string())
     } else {
-        ProxyError::client(Kind::CorruptEncoding, StatusCode::BAD_REQUEST, c.to_string())
+        ProxyError::client(
+            Kind::CorruptEncoding,
+            StatusCode::BAD_REQUEST,
+            c.to_string(),
+        )
     }
 }
 
 /// The block answer: configured status, classes found, never values.
 pub(crate) fn blocked(ctx: &mut Ctx, filter: &BodyFilter) -> ProxyError {
-    let classes: Vec<String> = filter.summary().blocked.iter().map(|c| c.to_string()).collect();
+    let classes: Vec<String> = filter
+        .summary()
+        .blocked
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
     let status = StatusCode::from_u16(ctx.iface.block_status).unwrap_or(StatusCode::FORBIDDEN);
-    let detail = format!("the message carries data of class(es) {} that interface `{}` may not transfer", classes.join(", "), ctx.iface.name);
+    let detail = format!(
+        "the message carries data of class(es) {} that interface `{}` may not transfer",
+        classes.join(", "),
+        ctx.iface.name
+    );
     if let Some(l) = ctx.log.as_mut() {
         l.blocked = true;
     }

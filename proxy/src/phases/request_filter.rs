@@ -18,7 +18,11 @@ use crate::headers;
 ///
 /// # Errors
 /// An upgrade on an interface that does not allow it (403).
-pub fn run(proxy: &Proxy, ctx: &mut Ctx, mut req: Request<Incoming>) -> Result<Request<Incoming>, ProxyError> {
+pub fn run(
+    proxy: &Proxy,
+    ctx: &mut Ctx,
+    mut req: Request<Incoming>,
+) -> Result<Request<Incoming>, ProxyError> {
     let upgrade = headers::wants_upgrade(req.headers());
     let upgrade_value = req.headers().get(header::UPGRADE).cloned();
     if upgrade {
@@ -26,7 +30,10 @@ pub fn run(proxy: &Proxy, ctx: &mut Ctx, mut req: Request<Incoming>) -> Result<R
             return Err(ProxyError::client(
                 Kind::BadRequest,
                 StatusCode::FORBIDDEN,
-                format!("protocol upgrade is not allowed on interface `{}`", ctx.iface.name),
+                format!(
+                    "protocol upgrade is not allowed on interface `{}`",
+                    ctx.iface.name
+                ),
             ));
         }
         ctx.upgrade = Some(hyper::upgrade::on(&mut req));

@@ -29,7 +29,13 @@ use crate::headers;
 ///
 /// # Errors
 /// See the module documentation.
-pub async fn run(proxy: &Proxy, ctx: &mut Ctx, mut parts: Parts, mut body: Incoming, mode: Mode) -> Result<Response<ProxyBody>, ProxyError> {
+pub async fn run(
+    proxy: &Proxy,
+    ctx: &mut Ctx,
+    mut parts: Parts,
+    mut body: Incoming,
+    mode: Mode,
+) -> Result<Response<ProxyBody>, ProxyError> {
     let idle = ctx.iface.idle_timeout;
     let status = parts.status.as_u16();
     match mode {
@@ -43,15 +49,59 @@ pub async fn run(proxy: &Proxy, ctx: &mut Ctx, mut parts: Parts, mut body: Incom
             Ok(Response::from_parts(parts, ProxyBody::stream(s, guard)))
         }
         Mode::Stream { codings } => {
-            let filter = new_filter(proxy, ctx, &parts, &codings)?;
+            let mut filter = new_filter(proxy, ctx, &parts, &codings)?;
+            // Prime with the first frame before committing headers: a bomb or a corrupt
+            // coding shows itself in the first frame, and then it can still get a proper
+            // status instead of an aborted 200.
+            let mut out = Vec::new();
+            let mut bytes_in = 0u64;
+            let mut ended = false;
+            match read_frame(&mut body, idle, ctx.deadline).await {
+                Ok(Some(f)) => {
+                    if let Ok(data) = f.into_data() {
+                        bytes_in = data.len() as u64;
+                        filter
+                            .push(&data, &mut out, true)
+                            .map_err(|e| decode_error(proxy, e))?;
+                        if filter.must_block() {
+                            set_findings(ctx, &filter);
+                            return Err(super::request_body_filter::blocked(ctx, &filter));
+                        }
+                    }
+                }
+                Ok(None) => ended = true,
+                Err(ReadError::Idle | ReadError::Deadline) => {
+                    return Err(ProxyError::timeout("upstream body not received in time"))
+                }
+                Err(ReadError::Body(e)) => {
+                    return Err(ProxyError::upstream(
+                        Kind::UpstreamReset,
+                        format!("upstream body failed: {e}"),
+                    ))
+                }
+            }
+            let _ = ended;
             stream_headers(&mut parts, &filter);
-            let guard = proxy.guard(ctx, status);
-            let s = Streaming::new(body, Some(filter), None, idle, ctx.deadline);
+            let mut guard = proxy.guard(ctx, status);
+            if let Some(g) = guard.as_mut() {
+                g.record.bytes_in = bytes_in;
+            }
+            let s = Streaming::new(
+                body,
+                Some(filter),
+                Some(Bytes::from(out)),
+                idle,
+                ctx.deadline,
+            );
             Ok(Response::from_parts(parts, ProxyBody::stream(s, guard)))
         }
         Mode::Hold { hard, codings } => {
             let mut filter = new_filter(proxy, ctx, &parts, &codings)?;
-            let cap = if hard { ctx.iface.hold_cap } else { proxy.cfg.limits.small_body_hold };
+            let cap = if hard {
+                ctx.iface.hold_cap
+            } else {
+                proxy.cfg.limits.small_body_hold
+            };
             let mut raw: Vec<u8> = Vec::new();
             let mut out: Vec<u8> = Vec::new();
             let mut bytes_in = 0u64;
@@ -63,10 +113,15 @@ pub async fn run(proxy: &Proxy, ctx: &mut Ctx, mut parts: Parts, mut body: Incom
                         return Err(ProxyError::timeout("upstream body not received in time"))
                     }
                     Err(ReadError::Body(e)) => {
-                        return Err(ProxyError::upstream(Kind::UpstreamReset, format!("upstream body failed: {e}")))
+                        return Err(ProxyError::upstream(
+                            Kind::UpstreamReset,
+                            format!("upstream body failed: {e}"),
+                        ))
                     }
                 };
-                let Ok(data) = frame.into_data() else { continue };
+                let Ok(data) = frame.into_data() else {
+                    continue;
+                };
                 bytes_in += data.len() as u64;
                 let overflow = raw.len() as u64 + data.len() as u64 > cap;
                 if overflow && hard && ctx.iface.on_hold_overflow == FailMode::Closed {
@@ -77,7 +132,9 @@ pub async fn run(proxy: &Proxy, ctx: &mut Ctx, mut parts: Parts, mut body: Incom
                         format!("response exceeds the {cap}-byte hold buffer of interface `{}` and may carry blocked data", ctx.iface.name),
                     ));
                 }
-                filter.push(&data, &mut out, overflow).map_err(|e| decode_error(proxy, e))?;
+                filter
+                    .push(&data, &mut out, overflow)
+                    .map_err(|e| decode_error(proxy, e))?;
                 if filter.must_block() {
                     set_findings(ctx, &filter);
                     return Err(super::request_body_filter::blocked(ctx, &filter));
@@ -93,12 +150,20 @@ pub async fn run(proxy: &Proxy, ctx: &mut Ctx, mut parts: Parts, mut body: Incom
                     if let Some(g) = guard.as_mut() {
                         g.record.bytes_in = bytes_in;
                     }
-                    let s = Streaming::new(body, Some(filter), Some(Bytes::from(out)), idle, ctx.deadline);
+                    let s = Streaming::new(
+                        body,
+                        Some(filter),
+                        Some(Bytes::from(out)),
+                        idle,
+                        ctx.deadline,
+                    );
                     return Ok(Response::from_parts(parts, ProxyBody::stream(s, guard)));
                 }
                 raw.extend_from_slice(&data);
             }
-            filter.finish(&mut out).map_err(|e| decode_error(proxy, e))?;
+            filter
+                .finish(&mut out)
+                .map_err(|e| decode_error(proxy, e))?;
             set_findings(ctx, &filter);
             if filter.must_block() {
                 return Err(super::request_body_filter::blocked(ctx, &filter));
@@ -119,10 +184,21 @@ pub async fn run(proxy: &Proxy, ctx: &mut Ctx, mut parts: Parts, mut body: Incom
     }
 }
 
-fn new_filter(proxy: &Proxy, ctx: &Ctx, parts: &Parts, codings: &[Encoding]) -> Result<BodyFilter, ProxyError> {
+fn new_filter(
+    proxy: &Proxy,
+    ctx: &Ctx,
+    parts: &Parts,
+    codings: &[Encoding],
+) -> Result<BodyFilter, ProxyError> {
     let ct = headers::content_type(&parts.headers);
-    BodyFilter::new(proxy.engine.clone(), ctx.iface.actions.clone(), ct, codings, proxy.limits)
-        .map_err(|e| ProxyError::internal(e.to_string()))
+    BodyFilter::new(
+        proxy.engine.clone(),
+        ctx.iface.actions.clone(),
+        ct,
+        codings,
+        proxy.limits,
+    )
+    .map_err(|e| ProxyError::internal(e.to_string()))
 }
 
 fn stream_headers(parts: &mut Parts, filter: &BodyFilter) {
@@ -143,7 +219,8 @@ fn set_findings(ctx: &mut Ctx, filter: &BodyFilter) {
 fn decode_error(proxy: &Proxy, e: FilterError) -> ProxyError {
     let FilterError::Codec(c) = e;
     if c.is_bomb() {
-        let status = StatusCode::from_u16(proxy.cfg.decode.response_bomb_status).unwrap_or(StatusCode::BAD_GATEWAY);
+        let status = StatusCode::from_u16(proxy.cfg.decode.response_bomb_status)
+            .unwrap_or(StatusCode::BAD_GATEWAY);
         ProxyError::new(Origin::Upstream, Kind::Bomb, status, c.to_string())
     } else {
         ProxyError::upstream(Kind::CorruptEncoding, c.to_string())

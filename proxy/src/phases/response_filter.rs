@@ -38,13 +38,20 @@ pub enum Mode {
 ///
 /// # Errors
 /// A content coding the proxy cannot inspect, when failing closed (502).
-pub fn run(proxy: &Proxy, ctx: &mut Ctx, mut resp: Response<Incoming>) -> Result<(Parts, Incoming, Mode), ProxyError> {
+pub fn run(
+    proxy: &Proxy,
+    ctx: &mut Ctx,
+    mut resp: Response<Incoming>,
+) -> Result<(Parts, Incoming, Mode), ProxyError> {
     if let Some(l) = ctx.log.as_mut() {
         l.upstream_status = Some(resp.status().as_u16());
     }
     if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
         let Some(down) = ctx.upgrade.take() else {
-            return Err(ProxyError::upstream(Kind::UpstreamProtocol, "101 without an upgrade request"));
+            return Err(ProxyError::upstream(
+                Kind::UpstreamProtocol,
+                "101 without an upgrade request",
+            ));
         };
         let up = hyper::upgrade::on(&mut resp);
         let rid = ctx.request_id.clone();
@@ -83,7 +90,9 @@ pub fn run(proxy: &Proxy, ctx: &mut Ctx, mut resp: Response<Incoming>) -> Result
         Some(v) => match Encoding::parse_list(v.to_str().unwrap_or("\u{fffd}")) {
             Ok(c) => c,
             Err(e) => match proxy.cfg.decode.unknown_encoding {
-                FailMode::Closed => return Err(ProxyError::upstream(Kind::UnknownEncoding, e.to_string())),
+                FailMode::Closed => {
+                    return Err(ProxyError::upstream(Kind::UnknownEncoding, e.to_string()))
+                }
                 FailMode::Open => {
                     tracing::warn!(request_id = %ctx.request_id, "response passed uninspected: {e}");
                     return Ok((parts, body, Mode::Pass));
@@ -92,10 +101,26 @@ pub fn run(proxy: &Proxy, ctx: &mut Ctx, mut resp: Response<Incoming>) -> Result
         },
     };
     if iface.actions.any_block() {
-        return Ok((parts, body, Mode::Hold { hard: true, codings }));
+        return Ok((
+            parts,
+            body,
+            Mode::Hold {
+                hard: true,
+                codings,
+            },
+        ));
     }
-    if headers::content_length(&parts.headers).is_some_and(|n| n <= proxy.cfg.limits.small_body_hold) {
-        return Ok((parts, body, Mode::Hold { hard: false, codings }));
+    if headers::content_length(&parts.headers)
+        .is_some_and(|n| n <= proxy.cfg.limits.small_body_hold)
+    {
+        return Ok((
+            parts,
+            body,
+            Mode::Hold {
+                hard: false,
+                codings,
+            },
+        ));
     }
     Ok((parts, body, Mode::Stream { codings }))
 }

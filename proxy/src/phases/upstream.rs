@@ -47,7 +47,9 @@ impl Upstream {
         http.set_nodelay(true);
         http.set_keepalive(Some(std::time::Duration::from_secs(60)));
         let tls = crate::tls::upstream_config(&u.tls)?;
-        let b = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http();
+        let b = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http();
         let b = match &u.tls.server_name {
             Some(n) => {
                 let name = rustls::pki_types::ServerName::try_from(n.clone())
@@ -73,18 +75,33 @@ impl Upstream {
             cb.http2_only(true);
         }
         let client = cb.build(connector);
-        Ok(Upstream { client, scheme, authority, base_path })
+        Ok(Upstream {
+            client,
+            scheme,
+            authority,
+            base_path,
+        })
     }
 
     fn uri_for(&self, original: &Uri) -> Result<Uri, ProxyError> {
         let pq = original.path_and_query().map_or("/", |p| p.as_str());
-        let pq = if self.base_path.is_empty() { pq.to_string() } else { format!("{}{}", self.base_path, pq) };
+        let pq = if self.base_path.is_empty() {
+            pq.to_string()
+        } else {
+            format!("{}{}", self.base_path, pq)
+        };
         Uri::builder()
             .scheme(self.scheme.clone())
             .authority(self.authority.clone())
             .path_and_query(pq)
             .build()
-            .map_err(|e| ProxyError::client(Kind::BadRequest, StatusCode::BAD_REQUEST, format!("request target: {e}")))
+            .map_err(|e| {
+                ProxyError::client(
+                    Kind::BadRequest,
+                    StatusCode::BAD_REQUEST,
+                    format!("request target: {e}"),
+                )
+            })
     }
 }
 
@@ -92,7 +109,11 @@ impl Upstream {
 ///
 /// # Errors
 /// See the module documentation.
-pub async fn run(proxy: &Proxy, ctx: &mut Ctx, mut req: Request<ReqBody>) -> Result<Response<Incoming>, ProxyError> {
+pub async fn run(
+    proxy: &Proxy,
+    ctx: &mut Ctx,
+    mut req: Request<ReqBody>,
+) -> Result<Response<Incoming>, ProxyError> {
     let up = &proxy.upstream;
     *req.uri_mut() = up.uri_for(req.uri())?;
     *req.version_mut() = Version::HTTP_11;
@@ -104,7 +125,9 @@ pub async fn run(proxy: &Proxy, ctx: &mut Ctx, mut req: Request<ReqBody>) -> Res
     let header_by = Instant::now() + proxy.cfg.timeouts.response_header;
     let at = header_by.min(ctx.deadline);
     match tokio::time::timeout_at(at, up.client.request(req)).await {
-        Err(_) => Err(ProxyError::timeout("no response head from the upstream in time")),
+        Err(_) => Err(ProxyError::timeout(
+            "no response head from the upstream in time",
+        )),
         Ok(Ok(resp)) => Ok(resp),
         Ok(Err(e)) => Err(classify(&e)),
     }
@@ -136,7 +159,11 @@ fn classify(e: &hyper_util::client::legacy::Error) -> ProxyError {
         src = s.source();
     }
     if body_aborted {
-        return ProxyError::client(Kind::BodyTooLarge, StatusCode::PAYLOAD_TOO_LARGE, "request body exceeds the cap");
+        return ProxyError::client(
+            Kind::BodyTooLarge,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request body exceeds the cap",
+        );
     }
     if e.is_connect() {
         return if timed_out {
@@ -149,9 +176,19 @@ fn classify(e: &hyper_util::client::legacy::Error) -> ProxyError {
         return ProxyError::timeout(format!("upstream timed out: {}", chain(e)));
     }
     match hyper_err {
-        Some(h) if h.is_parse() => ProxyError::upstream(Kind::UpstreamProtocol, format!("invalid response: {}", chain(e))),
-        Some(h) if h.is_user() => ProxyError::client(Kind::BadRequest, StatusCode::BAD_REQUEST, format!("request body: {}", chain(e))),
-        _ => ProxyError::upstream(Kind::UpstreamReset, format!("upstream failed before the response head: {}", chain(e))),
+        Some(h) if h.is_parse() => ProxyError::upstream(
+            Kind::UpstreamProtocol,
+            format!("invalid response: {}", chain(e)),
+        ),
+        Some(h) if h.is_user() => ProxyError::client(
+            Kind::BadRequest,
+            StatusCode::BAD_REQUEST,
+            format!("request body: {}", chain(e)),
+        ),
+        _ => ProxyError::upstream(
+            Kind::UpstreamReset,
+            format!("upstream failed before the response head: {}", chain(e)),
+        ),
     }
 }
 
