@@ -1065,4 +1065,18 @@ mod tests {
         assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
         assert!(parse_duration("-1s").is_err());
     }
+
+    #[test]
+    fn example_configs_are_valid() {
+        for (name, text) in [
+            ("minimal.yaml", include_str!("../examples/minimal.yaml")),
+            ("full.yaml", include_str!("../examples/full.yaml")),
+        ] {
+            let c = Config::from_yaml(text, Path::new(name)).unwrap_or_else(|e| panic!("{e}"));
+            let engine = crate::policy::build_engine(&RulesConfig::default()).unwrap();
+            let classes: Vec<String> = engine.classes().iter().map(|c| c.to_string()).collect();
+            let grades = crate::policy::grade_names(&c.rules);
+            assert_eq!(c.validate_against(&classes, &grades), vec![], "{name}");
+        }
+    }
 }
