@@ -215,14 +215,16 @@ impl Default for RulesConfig {
 }
 
 /// What happens to a body that carries a finding of a class.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Hash, PartialOrd, Ord, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Pass untouched and do not record.
     Allow,
     /// Pass untouched, record the finding (report-only / audit mode).
     Report,
-    /// Replace the value with the rule's transform (format-keeping mask by default).
+    /// Replace the value with the rule's transform (format-keeping mask by default). The
+    /// default: a DLP sidecar that is switched on without a policy should protect.
+    #[default]
     Redact,
     /// Refuse the whole message.
     Block,

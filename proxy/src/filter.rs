@@ -51,7 +51,7 @@ impl FindingSummary {
             return;
         }
         *self.counts.entry((f.class.clone(), action)).or_insert(0) += 1;
-        if action == Action::Block && !self.blocked.iter().any(|c| *c == f.class) {
+        if action == Action::Block && !self.blocked.contains(&f.class) {
             self.blocked.push(f.class.clone());
         }
         if !matches!(f.applied, Applied::Reported) {

@@ -25,12 +25,6 @@ pub struct Actions {
     any_inspect: bool,
 }
 
-impl Default for Action {
-    fn default() -> Self {
-        Action::Redact
-    }
-}
-
 impl Actions {
     /// Resolves the actions of every rule: interface class → interface grade → global class →
     /// global grade → interface default → global default → redact.

@@ -267,9 +267,9 @@ async fn too_many_headers_rejected() {
     for i in 0..40 {
         rb = rb.header(format!("x-h{i}"), "v");
     }
-    match rb.send().await {
-        Ok(r) => assert!(r.status().is_client_error(), "{}", r.status()),
-        Err(_) => {} // hyper may close the connection instead of answering 431
+    // hyper may close the connection instead of answering 431; both refuse the request.
+    if let Ok(r) = rb.send().await {
+        assert!(r.status().is_client_error(), "{}", r.status());
     }
     p.shutdown().await;
 }

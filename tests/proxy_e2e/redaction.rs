@@ -158,7 +158,7 @@ async fn values_split_across_delayed_chunks_are_redacted() {
                 Bytes::from(format!("{{\"pad\":\"{pad}\",\"sfzh\":\"1101051949")),
             ),
             (ms, Bytes::from_static(b"1231")),
-            (ms, Bytes::from(format!("002X\",\"lxdh\":\"1380"))),
+            (ms, Bytes::from_static(b"002X\",\"lxdh\":\"1380")),
             (ms, Bytes::from_static(b"0138000\"}")),
         ];
         resp(200, "application/json", streamed(chunks, false))

@@ -27,11 +27,6 @@ async fn tls_termination_with_alpn() {
         )
     })
     .await;
-    let extra = format!(
-        "  {}\n",
-        "" // placeholder to keep the YAML layout obvious
-    );
-    let _ = extra;
     let yaml = format!(
         "listen:\n  addr: 127.0.0.1:0\n  tls:\n    cert: {}\n    key: {}\nupstream:\n  url: {}\n",
         pki.server_cert.display(),

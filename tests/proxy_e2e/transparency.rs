@@ -43,8 +43,15 @@ async fn clean_random_payloads_pass_byte_identical() {
             let body = r.bytes().await.unwrap();
             let want = clean_payload(size, size as u64);
             if body.as_ref() != want.as_slice() {
-                let at = body.iter().zip(&want).position(|(a, b)| a != b).unwrap_or(body.len().min(want.len()));
-                let ctx = |v: &[u8]| String::from_utf8_lossy(&v[at.saturating_sub(40)..(at + 40).min(v.len())]).to_string();
+                let at = body
+                    .iter()
+                    .zip(&want)
+                    .position(|(a, b)| a != b)
+                    .unwrap_or(body.len().min(want.len()));
+                let ctx = |v: &[u8]| {
+                    String::from_utf8_lossy(&v[at.saturating_sub(40)..(at + 40).min(v.len())])
+                        .to_string()
+                };
                 panic!("size {size} chunked {chunked}: got {} bytes, want {}; first difference at {at}: got {:?} want {:?}", body.len(), want.len(), ctx(&body), ctx(&want));
             }
             if !chunked && size <= 256 * 1024 {
