@@ -701,8 +701,11 @@ impl Config {
                 if let Some(i) = message.find(" at line ") {
                     message.truncate(i);
                 }
-                if let Some(rest) = message.strip_prefix(&format!("{key}: ")) {
-                    message = rest.to_string();
+                // ...and the path of the enclosing mapping (`upstream: unknown field …`).
+                if let Some((prefix, rest)) = message.split_once(": ") {
+                    if key == prefix || key.starts_with(&format!("{prefix}.")) || key.starts_with(&format!("{prefix}[")) {
+                        message = rest.to_string();
+                    }
                 }
                 return Err(ConfigErrors(vec![ConfigError {
                     file: file.to_path_buf(),
