@@ -108,7 +108,7 @@ pub struct Finding {
     pub end: u64,
     pub confidence: Confidence,
     /// The field name that gave context (JSON key, XML element, CSV column, form key).
-    pub field: Option<Box<str>>,
+    pub field: Option<Arc<str>>,
     pub applied: Applied,
     /// A masked rendering of the value, safe for logs and audit records.
     pub masked: String,
@@ -174,7 +174,8 @@ pub(crate) struct Segmenter {
     depth: u8,
     active: bool,
     kind: SegKind,
-    key: Option<Box<str>>,
+    key: Option<Arc<str>>,
+    key_cache: Vec<(Box<[u8]>, Arc<str>, Vec<u32>)>,
     key_rules: Vec<u32>,
     text: Vec<u8>,
     /// Raw offset of each text byte; empty while the segment maps 1:1 onto raw bytes.
@@ -201,6 +202,7 @@ pub(crate) struct Segmenter {
 }
 
 const HEAD: usize = 64;
+const KEY_CACHE: usize = 64;
 const RECENT: usize = 96;
 
 impl Segmenter {
@@ -212,6 +214,7 @@ impl Segmenter {
             active: false,
             kind: SegKind::Text,
             key: None,
+            key_cache: Vec::new(),
             key_rules: Vec::new(),
             text: Vec::new(),
             map: Vec::new(),
@@ -239,10 +242,28 @@ impl Segmenter {
         debug_assert!(!self.active);
         self.active = true;
         self.kind = kind;
-        self.key = key.map(|k| String::from_utf8_lossy(k).into_owned().into_boxed_str());
         self.key_rules.clear();
+        self.key = None;
         if let Some(k) = key {
-            self.engine.detectors.key_rules(k, &mut self.key_rules);
+            // Field names repeat record after record: resolve each distinct name once per
+            // stream (its display form and the rules it gives context to).
+            let hit = self.key_cache.iter().position(|(raw, _, _)| &**raw == k);
+            let ix = match hit {
+                Some(ix) => ix,
+                None => {
+                    let mut rules = Vec::new();
+                    self.engine.detectors.key_rules(k, &mut rules);
+                    let name: Arc<str> = Arc::from(String::from_utf8_lossy(k).as_ref());
+                    if self.key_cache.len() >= KEY_CACHE {
+                        self.key_cache.remove(0);
+                    }
+                    self.key_cache.push((k.into(), name, rules));
+                    self.key_cache.len() - 1
+                }
+            };
+            let (_, name, rules) = &self.key_cache[ix];
+            self.key = Some(name.clone());
+            self.key_rules.extend_from_slice(rules);
         }
         self.text.clear();
         self.map.clear();

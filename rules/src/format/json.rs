@@ -169,13 +169,11 @@ impl JsonLexer {
                             self.expect_key && matches!(self.stack.last(), Some((b'{', _)));
                         self.string_is_key = is_key;
                         let key = if is_key { None } else { self.value_key() };
-                        let key = key.map(<[u8]>::to_vec);
-                        seg.begin(SegKind::JsonString, base + i as u64 + 1, key.as_deref());
+                        seg.begin(SegKind::JsonString, base + i as u64 + 1, key);
                         self.in_string = true;
                     }
                     _ => {
-                        let key = self.value_key().map(<[u8]>::to_vec);
-                        seg.begin(SegKind::JsonBare, base + i as u64, key.as_deref());
+                        seg.begin(SegKind::JsonBare, base + i as u64, self.value_key());
                         self.in_bare = true;
                         continue;
                     }
