@@ -532,7 +532,11 @@ fn ipv6(t: &[u8], out: &mut Vec<Found>) {
         let parsed = std::str::from_utf8(span)
             .ok()
             .and_then(|x| x.parse::<std::net::Ipv6Addr>().ok());
-        if parsed.is_some() && span.iter().any(u8::is_ascii_hexdigit) {
+        // `d::` and `::1` parse, but an address worth reporting has several groups: at least
+        // three non-empty ones and four hex digits (`2001:db8::1`, `fe80::1ff:fe23:4567:890a`).
+        let groups = span.split(|&b| b == b':').filter(|g| !g.is_empty()).count();
+        let hex = span.iter().filter(|b| b.is_ascii_hexdigit()).count();
+        if parsed.is_some() && groups >= 3 && hex >= 4 {
             out.push(Found {
                 det: Det::Ipv6,
                 start: s,
