@@ -99,6 +99,18 @@ pub struct Config {
     /// Log output.
     #[serde(default)]
     pub logging: LoggingConfig,
+    /// The admin listener (metrics, health, reload, inventory, dry-run scan); off when absent.
+    #[serde(default)]
+    pub admin: Option<AdminConfig>,
+    /// Hot reload of rules and policy.
+    #[serde(default)]
+    pub reload: ReloadConfig,
+    /// Metric options.
+    #[serde(default)]
+    pub metrics: MetricsConfig,
+    /// The file this configuration was read from ([`Config::load`]); reload re-reads it.
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
 }
 
 /// Downstream listener.
@@ -467,6 +479,110 @@ impl Default for LoggingConfig {
     }
 }
 
+/// The admin listener. Its routes are listed in `crate::admin`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminConfig {
+    /// `ip:port`; loopback by default so only the pod (and a scraping sidecar or port-forward)
+    /// reaches it.
+    #[serde(default = "default_admin_listen")]
+    pub listen: SocketAddr,
+    /// Bearer token required on every route except `/healthz` and `/readyz`.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// File holding the bearer token (a mounted Secret), read at start.
+    #[serde(default)]
+    pub token_file: Option<PathBuf>,
+    /// Most observed (unconfigured) path templates the interface inventory tracks.
+    #[serde(default = "default_inventory_cap")]
+    pub inventory_cap: usize,
+    /// Largest body `POST /-/scan` accepts.
+    #[serde(default = "default_scan_body", deserialize_with = "de_size")]
+    pub max_scan_body: u64,
+    /// `/readyz` connects to the upstream with this timeout.
+    #[serde(default = "default_ready_timeout", deserialize_with = "de_duration")]
+    pub readiness_timeout: Duration,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        AdminConfig {
+            listen: default_admin_listen(),
+            token: None,
+            token_file: None,
+            inventory_cap: default_inventory_cap(),
+            max_scan_body: default_scan_body(),
+            readiness_timeout: default_ready_timeout(),
+        }
+    }
+}
+
+/// Hot reload of rules and policy (see `crate::reload`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReloadConfig {
+    /// Watch the config file's directory and `rules.dir` for changes.
+    #[serde(default = "yes")]
+    pub watch: bool,
+    /// Reload on SIGHUP.
+    #[serde(default = "yes")]
+    pub sighup: bool,
+    /// Quiet time after the last change event before reloading.
+    #[serde(default = "default_debounce", deserialize_with = "de_duration")]
+    pub debounce: Duration,
+}
+
+impl Default for ReloadConfig {
+    fn default() -> Self {
+        ReloadConfig {
+            watch: true,
+            sighup: true,
+            debounce: default_debounce(),
+        }
+    }
+}
+
+/// Metric options.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Consumers that get their own `consumer` label value; every other consumer is `other`.
+    /// Keep it to the handful of departments that matter: each adds series.
+    #[serde(default)]
+    pub consumers: Vec<String>,
+    /// Window of `sluice_distinct_values` (distinct sensitive values per interface and class).
+    #[serde(default = "default_distinct_window", deserialize_with = "de_duration")]
+    pub distinct_window: Duration,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            consumers: Vec::new(),
+            distinct_window: default_distinct_window(),
+        }
+    }
+}
+
+fn default_admin_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 9090))
+}
+fn default_inventory_cap() -> usize {
+    1000
+}
+fn default_scan_body() -> u64 {
+    8 << 20
+}
+fn default_ready_timeout() -> Duration {
+    Duration::from_secs(1)
+}
+fn default_debounce() -> Duration {
+    Duration::from_millis(500)
+}
+fn default_distinct_window() -> Duration {
+    Duration::from_secs(600)
+}
+
 fn yes() -> bool {
     true
 }
@@ -703,7 +819,10 @@ impl Config {
                 }
                 // ...and the path of the enclosing mapping (`upstream: unknown field …`).
                 if let Some((prefix, rest)) = message.split_once(": ") {
-                    if key == prefix || key.starts_with(&format!("{prefix}.")) || key.starts_with(&format!("{prefix}[")) {
+                    if key == prefix
+                        || key.starts_with(&format!("{prefix}."))
+                        || key.starts_with(&format!("{prefix}["))
+                    {
                         message = rest.to_string();
                     }
                 }
@@ -746,7 +865,9 @@ impl Config {
                 message: format!("cannot read: {e}"),
             }])
         })?;
-        Config::from_yaml(&text, path)
+        let mut cfg = Config::from_yaml(&text, path)?;
+        cfg.source = Some(path.to_path_buf());
+        Ok(cfg)
     }
 
     /// Checks what types cannot: URLs, names, templates, statuses, ranges. Returns
@@ -874,6 +995,52 @@ impl Config {
             if let Err(m) = sluice_rules::GradeScheme::new(g.iter()) {
                 out.push(("rules.grades".into(), m));
             }
+        }
+        if let Some(a) = &self.admin {
+            if a.token.is_some() && a.token_file.is_some() {
+                out.push((
+                    "admin.token".into(),
+                    "set token or token_file, not both".into(),
+                ));
+            }
+            if a.token.as_deref() == Some("") {
+                out.push(("admin.token".into(), "must not be empty".into()));
+            }
+            if a.inventory_cap == 0 {
+                out.push(("admin.inventory_cap".into(), "must be at least 1".into()));
+            }
+            if a.readiness_timeout.is_zero() {
+                out.push((
+                    "admin.readiness_timeout".into(),
+                    "must be more than zero".into(),
+                ));
+            }
+            if a.listen == self.listen.addr && a.listen.port() != 0 {
+                out.push(("admin.listen".into(), "must differ from listen.addr".into()));
+            }
+        }
+        if self.reload.debounce.is_zero() {
+            out.push(("reload.debounce".into(), "must be more than zero".into()));
+        }
+        if self.metrics.distinct_window < Duration::from_secs(2) {
+            out.push((
+                "metrics.distinct_window".into(),
+                "must be at least 2s".into(),
+            ));
+        }
+        for (i, c) in self.metrics.consumers.iter().enumerate() {
+            if c.is_empty() || c.len() > 64 || c == "other" {
+                out.push((
+                    format!("metrics.consumers[{i}]"),
+                    "consumer label values are 1 to 64 characters and not `other`".into(),
+                ));
+            }
+        }
+        if self.metrics.consumers.len() > 50 {
+            out.push((
+                "metrics.consumers".into(),
+                "at most 50 consumers get their own label (each adds series)".into(),
+            ));
         }
         out
     }

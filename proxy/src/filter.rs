@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use sluice_rules::{Applied, Engine, Finding, Format, ScanOptions, StreamScanner};
 
@@ -43,6 +44,12 @@ pub struct FindingSummary {
     /// Highest grade seen (lowest rank), if any.
     pub top_grade: Option<Arc<str>>,
     top_rank: Option<u8>,
+    /// (class, grade, action) → count, for metrics (bounded by the rule set).
+    pub by_class_grade: BTreeMap<(Arc<str>, Arc<str>, Action), u64>,
+    /// (rule id, action) → count, for metrics (bounded by the rule set).
+    pub by_rule: BTreeMap<(Arc<str>, Action), u64>,
+    /// Time spent decoding, scanning and re-encoding this body.
+    pub scan_time: Duration,
 }
 
 impl FindingSummary {
@@ -51,6 +58,11 @@ impl FindingSummary {
             return;
         }
         *self.counts.entry((f.class.clone(), action)).or_insert(0) += 1;
+        *self
+            .by_class_grade
+            .entry((f.class.clone(), f.grade.name.clone(), action))
+            .or_insert(0) += 1;
+        *self.by_rule.entry((f.rule_id.clone(), action)).or_insert(0) += 1;
         if action == Action::Block && !self.blocked.contains(&f.class) {
             self.blocked.push(f.class.clone());
         }
@@ -61,6 +73,11 @@ impl FindingSummary {
             self.top_rank = Some(f.grade.rank);
             self.top_grade = Some(f.grade.name.clone());
         }
+    }
+
+    /// Rank of the highest grade seen (0 is the highest grade of the scheme).
+    pub fn top_rank(&self) -> Option<u8> {
+        self.top_rank
     }
 
     /// Total findings that were not allowed.
@@ -99,6 +116,9 @@ pub struct BodyFilter {
     decoded: Vec<u8>,
     decoded_total: u64,
     format: Option<Format>,
+    /// Where fingerprints of findings go for distinct-value counting, with the interface.
+    distinct: Option<(Arc<crate::metrics::Metrics>, Arc<str>)>,
+    fingerprints: Vec<(Arc<str>, u64)>,
 }
 
 impl std::fmt::Debug for BodyFilter {
@@ -152,7 +172,20 @@ impl BodyFilter {
             decoded: Vec::new(),
             decoded_total: 0,
             format: None,
+            distinct: None,
+            fingerprints: Vec::new(),
         })
+    }
+
+    /// Feeds the fingerprints of this body's findings (never values) to the distinct-value
+    /// counter of `metrics` under `interface`.
+    pub fn count_distinct(
+        mut self,
+        metrics: Arc<crate::metrics::Metrics>,
+        interface: Arc<str>,
+    ) -> Self {
+        self.distinct = Some((metrics, interface));
+        self
     }
 
     /// Whether the filter only observes: output would equal input, so the caller may forward
@@ -248,8 +281,17 @@ impl BodyFilter {
         for f in findings.drain(..) {
             let action = self.actions.for_finding(&f);
             self.summary.add(&f, action);
+            if self.distinct.is_some() && action != Action::Allow {
+                self.fingerprints.push((f.class.clone(), f.fingerprint));
+            }
         }
         self.findings = findings;
+        if let Some((m, iface)) = &self.distinct {
+            if !self.fingerprints.is_empty() {
+                m.distinct_sink().record(iface, &self.fingerprints);
+                self.fingerprints.clear();
+            }
+        }
     }
 
     /// Feeds one raw frame; appends the bytes to forward to `out`. `flush` asks the encoder to
@@ -258,8 +300,20 @@ impl BodyFilter {
     /// # Errors
     /// Decoding failures (bomb, corrupt data).
     pub fn push(&mut self, raw: &[u8], out: &mut Vec<u8>, flush: bool) -> Result<(), FilterError> {
+        let t = std::time::Instant::now();
+        let r = self.push_inner(raw, out, flush);
+        self.summary.scan_time += t.elapsed();
+        r
+    }
+
+    fn push_inner(
+        &mut self,
+        raw: &[u8],
+        out: &mut Vec<u8>,
+        flush: bool,
+    ) -> Result<(), FilterError> {
         if !self.redact {
-            self.observe(raw)?;
+            self.observe_inner(raw)?;
             out.extend_from_slice(raw);
             return Ok(());
         }
@@ -273,8 +327,15 @@ impl BodyFilter {
     /// # Errors
     /// Truncated or corrupt encoded data; a cap passed while flushing.
     pub fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), FilterError> {
+        let t = std::time::Instant::now();
+        let r = self.finish_inner(out);
+        self.summary.scan_time += t.elapsed();
+        r
+    }
+
+    fn finish_inner(&mut self, out: &mut Vec<u8>) -> Result<(), FilterError> {
         if !self.redact {
-            return self.observe_finish();
+            return self.observe_finish_inner();
         }
         self.decode(&[], true)?;
         self.scan(true);
@@ -287,6 +348,13 @@ impl BodyFilter {
     /// # Errors
     /// Decoding failures.
     pub fn observe(&mut self, raw: &[u8]) -> Result<(), FilterError> {
+        let t = std::time::Instant::now();
+        let r = self.observe_inner(raw);
+        self.summary.scan_time += t.elapsed();
+        r
+    }
+
+    fn observe_inner(&mut self, raw: &[u8]) -> Result<(), FilterError> {
         self.decode(raw, false)?;
         self.scan(false);
         self.scan_out.clear();
@@ -298,6 +366,13 @@ impl BodyFilter {
     /// # Errors
     /// Decoding failures.
     pub fn observe_finish(&mut self) -> Result<(), FilterError> {
+        let t = std::time::Instant::now();
+        let r = self.observe_finish_inner();
+        self.summary.scan_time += t.elapsed();
+        r
+    }
+
+    fn observe_finish_inner(&mut self) -> Result<(), FilterError> {
         self.decode(&[], true)?;
         self.scan(true);
         self.scan_out.clear();

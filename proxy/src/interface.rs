@@ -224,6 +224,11 @@ impl Router {
         &self.default
     }
 
+    /// The interface of unmatched requests.
+    pub fn default_interface(&self) -> &Arc<Interface> {
+        &self.default
+    }
+
     /// All interfaces, default last.
     pub fn interfaces(&self) -> impl Iterator<Item = &Arc<Interface>> {
         self.routes

@@ -9,6 +9,7 @@
 //! response body filter → logging) → [`filter`] decodes, scans, redacts and re-encodes →
 //! [`body`] streams the result with timeouts and honest aborts.
 
+pub mod admin;
 pub mod body;
 pub mod cli;
 pub mod codec;
@@ -18,8 +19,11 @@ pub mod error;
 pub mod filter;
 pub mod headers;
 pub mod interface;
+pub mod inventory;
+pub mod metrics;
 pub mod phases;
 pub mod policy;
+pub mod reload;
 pub mod server;
 pub mod tls;
 

@@ -30,8 +30,14 @@ pub struct Running {
     pub addr: SocketAddr,
     /// Counters.
     pub stats: Arc<Stats>,
+    /// The admin listener's address, when `admin` is configured.
+    pub admin_addr: Option<SocketAddr>,
+    /// The proxy (tests reload it and read its state).
+    pub proxy: Arc<Proxy>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
+    /// Admin listener and reload watcher; stopped with the proxy.
+    aux: Vec<JoinHandle<()>>,
 }
 
 impl Running {
@@ -41,6 +47,9 @@ impl Running {
             let _ = tx.send(());
         }
         let _ = (&mut self.task).await;
+        for t in &self.aux {
+            t.abort();
+        }
     }
 
     /// Waits until the server stops by itself (it does not, unless shut down).
@@ -66,15 +75,28 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
     let proxy = Arc::new(Proxy::build(cfg)?);
     let stats = proxy.stats.clone();
+    let mut aux = Vec::new();
+    let admin_addr = match proxy.cfg.admin.clone() {
+        Some(a) => {
+            let admin = crate::admin::start(proxy.clone(), &a).await?;
+            aux.push(admin.task);
+            Some(admin.addr)
+        }
+        None => None,
+    };
+    aux.push(crate::reload::spawn(proxy.clone()));
     let (tx, rx) = oneshot::channel();
-    let task = tokio::spawn(serve(listener, tls, proxy, async {
+    let task = tokio::spawn(serve(listener, tls, proxy.clone(), async {
         let _ = rx.await;
     }));
     Ok(Running {
         addr,
         stats,
+        admin_addr,
+        proxy,
         shutdown: Some(tx),
         task,
+        aux,
     })
 }
 

@@ -25,6 +25,8 @@ pub struct Stats {
     pub upstream_errors: AtomicU64,
     pub client_errors: AtomicU64,
     pub findings: AtomicU64,
+    /// The Prometheus registry (`/metrics` on the admin listener).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl Stats {
@@ -55,6 +57,10 @@ pub struct LogRecord {
     pub request_findings: Option<FindingSummary>,
     pub response_findings: Option<FindingSummary>,
     pub started: Instant,
+    /// The inventory entry this request counts under (classes and grade are added at the end).
+    pub inventory: Option<Arc<crate::inventory::Entry>>,
+    /// Request body bytes (received, forwarded), when known.
+    pub request_bytes: Option<(u64, u64)>,
 }
 
 /// Emits its record once, on drop.
@@ -115,6 +121,52 @@ impl Drop for LogGuard {
             }
         }
         let elapsed = r.started.elapsed();
+        let m = &s.metrics;
+        for (direction, f) in [
+            ("request", &r.request_findings),
+            ("response", &r.response_findings),
+        ] {
+            if let Some(summary) = f {
+                crate::metrics::BodyInspected {
+                    interface: &r.interface,
+                    direction,
+                    summary,
+                }
+                .emit(m);
+            }
+        }
+        let response_blocked = r
+            .response_findings
+            .as_ref()
+            .is_some_and(|f| !f.blocked.is_empty());
+        let bomb = matches!(r.error, Some((_, "decompression-bomb")))
+            || r.aborted == Some("decompression bomb");
+        crate::metrics::ExchangeEnded {
+            interface: &r.interface,
+            status: r.status,
+            outcome,
+            error_origin: r.error.map(|(o, _)| o),
+            blocked_direction: r.blocked.then_some(if response_blocked {
+                "response"
+            } else {
+                "request"
+            }),
+            bomb_direction: bomb.then_some(match r.error {
+                Some(("client", _)) => "request",
+                _ => "response",
+            }),
+            request_bytes: r.request_bytes,
+            response_bytes: (r.bytes_in, r.bytes_out),
+            duration: elapsed,
+        }
+        .emit(m);
+        if let Some(e) = &r.inventory {
+            // The findings of both directions describe what the interface carries.
+            e.record(r.response_findings.as_ref(), r.blocked);
+            if r.request_findings.is_some() {
+                e.record(r.request_findings.as_ref(), false);
+            }
+        }
         tracing::info!(
             target: "sluice::access",
             request_id = %r.request_id,

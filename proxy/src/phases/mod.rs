@@ -28,6 +28,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use bytes::Bytes;
 use http::{Method, Request, Response};
 use http_body::Frame;
@@ -40,8 +41,10 @@ use crate::body::ProxyBody;
 use crate::codec::DecodeLimits;
 use crate::config::Config;
 use crate::error::ProxyError;
-use crate::interface::{Interface, Router};
-use crate::policy::Actions;
+use crate::interface::Interface;
+use crate::inventory::Inventory;
+use crate::metrics::{Metrics, RequestReceived};
+use crate::reload::Live;
 use crate::tls::ClientIdentity;
 use logging::{LogGuard, LogRecord, Stats};
 
@@ -63,18 +66,26 @@ pub struct Ctx {
     pub log: Option<LogRecord>,
     /// The downstream side of an allowed protocol upgrade.
     pub upgrade: Option<hyper::upgrade::OnUpgrade>,
+    /// The rules and policy this request started with; a reload does not change them.
+    pub live: Arc<Live>,
 }
 
-/// The proxy: configuration, engine, routing table and upstream client, shared by all
-/// connections.
+/// The proxy: configuration, the rules and policy in force (swapped by reload), upstream
+/// client, metrics and inventory, shared by all connections.
 pub struct Proxy {
+    /// The configuration as started (listener, upstream, limits…; see `reload` for what a
+    /// reload changes).
     pub(crate) cfg: Arc<Config>,
-    pub(crate) engine: Arc<Engine>,
-    pub(crate) router: Router,
+    /// Engine and routing table in force; each request loads it once.
+    pub(crate) live: ArcSwap<Live>,
     pub(crate) upstream: upstream::Upstream,
     pub(crate) limits: DecodeLimits,
-    /// Counters, read by tests and (later) the metrics endpoint.
+    /// Counters, read by tests; `stats.metrics` is the Prometheus registry.
     pub stats: Arc<Stats>,
+    /// Configured and observed interfaces, for `GET /-/interfaces`.
+    pub(crate) inventory: Inventory,
+    /// Outcome of the last reload, for the admin API.
+    pub(crate) reload: crate::reload::Status,
 }
 
 impl Proxy {
@@ -83,35 +94,57 @@ impl Proxy {
     /// # Errors
     /// Rule packs that do not load, unknown class names in actions, TLS files that do not load.
     pub fn build(cfg: Config) -> anyhow::Result<Proxy> {
-        let engine = Arc::new(
-            crate::policy::build_engine(&cfg.rules).map_err(|e| anyhow::anyhow!("rules: {e}"))?,
+        let started = std::time::Instant::now();
+        let cfg = Arc::new(cfg);
+        let live = Live::build(cfg.clone()).map_err(anyhow::Error::msg)?;
+        let metrics = Arc::new(Metrics::new(
+            &cfg.metrics.consumers,
+            cfg.metrics.distinct_window,
+        ));
+        metrics.init_interfaces(live.router.interfaces().map(|i| &i.name));
+        let inventory = Inventory::new(
+            cfg.admin.as_ref().map_or(1000, |a| a.inventory_cap),
+            &Arc::from(cfg.default_interface.name.as_str()),
         );
-        let classes: Vec<String> = engine.classes().iter().map(|c| c.to_string()).collect();
-        let grades = crate::policy::grade_names(&cfg.rules);
-        let problems = cfg.validate_against(&classes, &grades);
-        if let Some((k, m)) = problems.first() {
-            anyhow::bail!("key `{k}`: {m}");
+        inventory.set_configured(&live.configured());
+        let reload = crate::reload::Status::default();
+        reload.startup(started.elapsed());
+        crate::metrics::ReloadFinished {
+            trigger: "startup",
+            result: "success",
+            error: None,
+            hash: live.engine.content_hash(),
+            rules: live.engine.rules().len(),
+            elapsed: started.elapsed(),
         }
-        let global = Arc::new(Actions::resolve(&engine, &cfg.actions, None));
-        let router = Router::build(&cfg, &global, &engine).map_err(anyhow::Error::msg)?;
+        .emit(&metrics);
         let upstream = upstream::Upstream::build(&cfg).map_err(anyhow::Error::msg)?;
         let limits = DecodeLimits {
             max_output: cfg.decode.max_output,
             max_ratio: cfg.decode.max_ratio,
         };
         Ok(Proxy {
-            cfg: Arc::new(cfg),
-            engine,
-            router,
+            cfg,
+            live: ArcSwap::from_pointee(live),
             upstream,
             limits,
-            stats: Arc::new(Stats::default()),
+            stats: Arc::new(Stats {
+                metrics,
+                ..Stats::default()
+            }),
+            inventory,
+            reload,
         })
     }
 
-    /// The engine in use.
-    pub fn engine(&self) -> &Arc<Engine> {
-        &self.engine
+    /// The engine in force now (a reload may replace it).
+    pub fn engine(&self) -> Arc<Engine> {
+        self.live.load().engine.clone()
+    }
+
+    /// The metrics registry.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.stats.metrics
     }
 
     /// Handles one request through every phase. Never fails: errors become problem responses
@@ -123,7 +156,28 @@ impl Proxy {
     ) -> Result<Response<ProxyBody>, Infallible> {
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
-        let iface = self.router.route(req.method(), req.uri().path()).clone();
+        let live = self.live.load_full();
+        let iface = live.router.route(req.method(), req.uri().path()).clone();
+        let configured = !Arc::ptr_eq(&iface, live.router.default_interface());
+        let observed = self.inventory.observe(
+            configured.then_some(&iface.name),
+            &iface.name,
+            req.method().as_str(),
+            req.uri().path(),
+        );
+        crate::metrics::InventoryObserved {
+            templates: observed.templates,
+            overflowed: observed.overflowed,
+        }
+        .emit(&self.stats.metrics);
+        RequestReceived {
+            interface: &iface.name,
+            consumer: conn
+                .identity
+                .as_ref()
+                .and_then(|i| i.common_name.as_deref()),
+        }
+        .emit(&self.stats.metrics);
         let request_id = crate::headers::request_id(req.headers());
         let log = LogRecord {
             request_id: request_id.clone(),
@@ -142,6 +196,8 @@ impl Proxy {
             request_findings: None,
             response_findings: None,
             started,
+            inventory: Some(observed.entry),
+            request_bytes: None,
         };
         let mut ctx = Ctx {
             request_id,
@@ -151,6 +207,7 @@ impl Proxy {
             deadline: started + self.cfg.timeouts.total,
             log: Some(log),
             upgrade: None,
+            live,
         };
         match self.exchange(&mut ctx, req).await {
             Ok(resp) => Ok(resp),

@@ -59,13 +59,15 @@ pub async fn run(
         Ok(c) => c,
         Err(e) if inspect => match proxy.cfg.decode.unknown_encoding {
             FailMode::Closed => {
+                fail_mode(proxy, ctx, "closed");
                 return Err(ProxyError::client(
                     Kind::UnknownEncoding,
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
                     e.to_string(),
-                ))
+                ));
             }
             FailMode::Open => {
+                fail_mode(proxy, ctx, "open");
                 tracing::warn!(request_id = %ctx.request_id, "request body passed uninspected: {e}");
                 return Ok(Request::from_parts(
                     parts,
@@ -79,6 +81,9 @@ pub async fn run(
         Err(_) => Vec::new(),
     };
     if !inspect {
+        if let (Some(l), Some(n)) = (ctx.log.as_mut(), headers::content_length(&parts.headers)) {
+            l.request_bytes = Some((n, n));
+        }
         return Ok(Request::from_parts(
             parts,
             ReqBody::Stream {
@@ -88,13 +93,14 @@ pub async fn run(
         ));
     }
     let mut filter = BodyFilter::new(
-        proxy.engine.clone(),
+        ctx.live.engine.clone(),
         ctx.iface.actions.clone(),
         ct.as_deref(),
         &codings,
         proxy.limits,
     )
-    .map_err(|e| ProxyError::internal(e.to_string()))?;
+    .map_err(|e| ProxyError::internal(e.to_string()))?
+    .count_distinct(proxy.stats.metrics.clone(), ctx.iface.name.clone());
     let mut raw: Vec<u8> = Vec::new();
     let mut out: Vec<u8> = Vec::new();
     loop {
@@ -130,6 +136,7 @@ pub async fn run(
             return Err(blocked(ctx, &filter));
         }
     }
+    let raw_len = raw.len() as u64;
     filter
         .finish(&mut out)
         .map_err(|e| decode_error(proxy, e))?;
@@ -140,12 +147,25 @@ pub async fn run(
         return Err(blocked(ctx, &filter));
     }
     let body = if filter.summary().changed { out } else { raw };
+    if let Some(l) = ctx.log.as_mut() {
+        l.request_bytes = Some((raw_len, body.len() as u64));
+    }
     parts.headers.remove(header::TRANSFER_ENCODING);
     headers::set_content_length(&mut parts.headers, body.len());
     Ok(Request::from_parts(
         parts,
         ReqBody::Full(Some(Bytes::from(body))),
     ))
+}
+
+fn fail_mode(proxy: &Proxy, ctx: &Ctx, mode: &'static str) {
+    crate::metrics::FailModeApplied {
+        interface: &ctx.iface.name,
+        mode,
+        reason: "unknown_encoding",
+        request_id: &ctx.request_id,
+    }
+    .emit(&proxy.stats.metrics);
 }
 
 fn too_large(cap: u64) -> ProxyError {

@@ -125,6 +125,7 @@ pub async fn run(
                 bytes_in += data.len() as u64;
                 let overflow = raw.len() as u64 + data.len() as u64 > cap;
                 if overflow && hard && ctx.iface.on_hold_overflow == FailMode::Closed {
+                    hold_overflow(proxy, ctx, "closed");
                     return Err(ProxyError::new(
                         Origin::Upstream,
                         Kind::HoldOverflow,
@@ -143,6 +144,7 @@ pub async fn run(
                     // Past the buffer: stream the rest, still filtering (fail open, or a soft
                     // hold that only existed to keep Content-Length).
                     if hard {
+                        hold_overflow(proxy, ctx, "open");
                         tracing::warn!(request_id = %ctx.request_id, interface = %ctx.iface.name, "hold buffer overflow; streaming on (fail open)");
                     }
                     stream_headers(&mut parts, &filter);
@@ -192,13 +194,24 @@ fn new_filter(
 ) -> Result<BodyFilter, ProxyError> {
     let ct = headers::content_type(&parts.headers);
     BodyFilter::new(
-        proxy.engine.clone(),
+        ctx.live.engine.clone(),
         ctx.iface.actions.clone(),
         ct,
         codings,
         proxy.limits,
     )
+    .map(|f| f.count_distinct(proxy.stats.metrics.clone(), ctx.iface.name.clone()))
     .map_err(|e| ProxyError::internal(e.to_string()))
+}
+
+fn hold_overflow(proxy: &Proxy, ctx: &Ctx, mode: &'static str) {
+    crate::metrics::FailModeApplied {
+        interface: &ctx.iface.name,
+        mode,
+        reason: "hold_overflow",
+        request_id: &ctx.request_id,
+    }
+    .emit(&proxy.stats.metrics);
 }
 
 fn stream_headers(parts: &mut Parts, filter: &BodyFilter) {

@@ -91,9 +91,11 @@ pub fn run(
             Ok(c) => c,
             Err(e) => match proxy.cfg.decode.unknown_encoding {
                 FailMode::Closed => {
-                    return Err(ProxyError::upstream(Kind::UnknownEncoding, e.to_string()))
+                    unknown_encoding(proxy, ctx, "closed");
+                    return Err(ProxyError::upstream(Kind::UnknownEncoding, e.to_string()));
                 }
                 FailMode::Open => {
+                    unknown_encoding(proxy, ctx, "open");
                     tracing::warn!(request_id = %ctx.request_id, "response passed uninspected: {e}");
                     return Ok((parts, body, Mode::Pass));
                 }
@@ -123,4 +125,14 @@ pub fn run(
         ));
     }
     Ok((parts, body, Mode::Stream { codings }))
+}
+
+fn unknown_encoding(proxy: &Proxy, ctx: &Ctx, mode: &'static str) {
+    crate::metrics::FailModeApplied {
+        interface: &ctx.iface.name,
+        mode,
+        reason: "unknown_encoding",
+        request_id: &ctx.request_id,
+    }
+    .emit(&proxy.stats.metrics);
 }

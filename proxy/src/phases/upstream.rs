@@ -83,6 +83,17 @@ impl Upstream {
         })
     }
 
+    /// `host:port` to connect to (the readiness check).
+    pub(crate) fn connect_target(&self) -> Option<String> {
+        let default = if self.scheme == Scheme::HTTPS {
+            443
+        } else {
+            80
+        };
+        let port = self.authority.port_u16().unwrap_or(default);
+        Some(format!("{}:{port}", self.authority.host()))
+    }
+
     fn uri_for(&self, original: &Uri) -> Result<Uri, ProxyError> {
         let pq = original.path_and_query().map_or("/", |p| p.as_str());
         let pq = if self.base_path.is_empty() {
@@ -124,11 +135,19 @@ pub async fn run(
     }
     let header_by = Instant::now() + proxy.cfg.timeouts.response_header;
     let at = header_by.min(ctx.deadline);
+    let sent = Instant::now();
     match tokio::time::timeout_at(at, up.client.request(req)).await {
         Err(_) => Err(ProxyError::timeout(
             "no response head from the upstream in time",
         )),
-        Ok(Ok(resp)) => Ok(resp),
+        Ok(Ok(resp)) => {
+            crate::metrics::UpstreamResponded {
+                interface: &ctx.iface.name,
+                elapsed: sent.elapsed(),
+            }
+            .emit(&proxy.stats.metrics);
+            Ok(resp)
+        }
         Ok(Err(e)) => Err(classify(&e)),
     }
 }

@@ -1,0 +1,379 @@
+//! The admin listener: a port of its own (`admin.listen`, loopback by default) for operators,
+//! Prometheus and Kubernetes probes, never for API traffic.
+//!
+//! Routes:
+//!
+//! | route | what |
+//! |---|---|
+//! | `GET /metrics` | Prometheus text format; OpenMetrics when the `Accept` header asks for it |
+//! | `GET /healthz` | liveness: 200 while the process serves |
+//! | `GET /readyz` | readiness: 200 when rules are loaded and the upstream accepts a TCP connection within `admin.readiness_timeout`, else 503 with the reason |
+//! | `POST /-/reload` | reload rules and policy now; 200 with the outcome, 500 when it failed (the old state stays) |
+//! | `GET /-/rules` | rules in force (id, name, class, grade, pack, pack version), content hash, last reload outcome |
+//! | `GET /-/interfaces` | the interface inventory: configured and observed (templated) interfaces with counts, classes, highest grade, last seen |
+//! | `POST /-/scan` | dry run for rule authors: the body in (any `Content-Type`/`Content-Encoding`; `?interface=NAME` picks that interface's actions), findings out — rule, class, grade, action, offsets, field; never values |
+//!
+//! With `admin.token` (or `token_file`) every route except `/healthz` and `/readyz` needs
+//! `Authorization: Bearer TOKEN`; probes carry no secrets and reveal nothing. Scans run on a
+//! blocking thread so a large dry run never stalls the proxy's workers.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{header, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use serde::Serialize;
+use serde_json::json;
+use sluice_rules::{Format, ScanOptions};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::codec::{decode_all, Encoding};
+use crate::config::AdminConfig;
+use crate::phases::Proxy;
+use crate::policy::Decider;
+
+type Resp = Response<Full<Bytes>>;
+
+/// A running admin listener.
+pub struct Admin {
+    /// The bound address (useful with port 0).
+    pub addr: SocketAddr,
+    pub(crate) task: JoinHandle<()>,
+}
+
+/// Binds `cfg.listen` and serves the admin routes for `proxy`.
+///
+/// # Errors
+/// The address cannot be bound, or the token file cannot be read.
+pub async fn start(proxy: Arc<Proxy>, cfg: &AdminConfig) -> anyhow::Result<Admin> {
+    let token = match (&cfg.token, &cfg.token_file) {
+        (Some(t), _) => Some(t.clone()),
+        (None, Some(f)) => {
+            let t = std::fs::read_to_string(f)
+                .map_err(|e| anyhow::anyhow!("admin.token_file {}: {e}", f.display()))?;
+            let t = t.trim().to_string();
+            if t.is_empty() {
+                anyhow::bail!("admin.token_file {}: empty", f.display());
+            }
+            Some(t)
+        }
+        (None, None) => None,
+    };
+    let listener = TcpListener::bind(cfg.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("admin: cannot listen on {}: {e}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    let state = Arc::new(State {
+        proxy,
+        token,
+        cfg: cfg.clone(),
+    });
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            };
+            let state = state.clone();
+            tokio::spawn(async move {
+                let svc = service_fn(move |req| {
+                    let state = state.clone();
+                    async move { Ok::<_, Infallible>(state.handle(req).await) }
+                });
+                let _ = auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
+    });
+    tracing::info!(%addr, "admin listening");
+    Ok(Admin { addr, task })
+}
+
+struct State {
+    proxy: Arc<Proxy>,
+    token: Option<String>,
+    cfg: AdminConfig,
+}
+
+fn json_resp(status: StatusCode, v: &impl Serialize) -> Resp {
+    let body = serde_json::to_vec_pretty(v).unwrap_or_default();
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+fn text(status: StatusCode, s: impl Into<Bytes>) -> Resp {
+    let mut r = Response::new(Full::new(s.into()));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+/// Compares without an early exit, so the time taken does not reveal the matching prefix.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl State {
+    async fn handle(&self, req: Request<Incoming>) -> Resp {
+        let path = req.uri().path().to_string();
+        let open = matches!(path.as_str(), "/healthz" | "/readyz");
+        if let (Some(t), false) = (&self.token, open) {
+            let ok = req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .is_some_and(|v| same(v.trim().as_bytes(), t.as_bytes()));
+            if !ok {
+                let mut r = text(StatusCode::UNAUTHORIZED, "bearer token required\n");
+                r.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    header::HeaderValue::from_static("Bearer realm=\"sluice-admin\""),
+                );
+                return r;
+            }
+        }
+        let method = req.method().clone();
+        match (method, path.as_str()) {
+            (Method::GET | Method::HEAD, "/metrics") => self.metrics(&req),
+            (Method::GET | Method::HEAD, "/healthz") => text(StatusCode::OK, "ok\n"),
+            (Method::GET | Method::HEAD, "/readyz") => self.ready().await,
+            (Method::POST | Method::PUT, "/-/reload") => self.reload().await,
+            (Method::GET, "/-/rules") => self.rules(),
+            (Method::GET, "/-/interfaces") => {
+                json_resp(StatusCode::OK, &self.proxy.inventory.view())
+            }
+            (Method::POST, "/-/scan") => self.scan(req).await,
+            (
+                _,
+                "/metrics" | "/healthz" | "/readyz" | "/-/reload" | "/-/rules" | "/-/interfaces"
+                | "/-/scan",
+            ) => text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n"),
+            _ => text(
+                StatusCode::NOT_FOUND,
+                "routes: /metrics /healthz /readyz /-/reload /-/rules /-/interfaces /-/scan\n",
+            ),
+        }
+    }
+
+    fn metrics(&self, req: &Request<Incoming>) -> Resp {
+        let om = req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("application/openmetrics-text"));
+        let body = self.proxy.metrics().render(om);
+        let mut r = Response::new(Full::new(Bytes::from(body)));
+        let ct = if om {
+            "application/openmetrics-text; version=1.0.0; charset=utf-8"
+        } else {
+            "text/plain; version=0.0.4; charset=utf-8"
+        };
+        r.headers_mut()
+            .insert(header::CONTENT_TYPE, header::HeaderValue::from_static(ct));
+        r
+    }
+
+    async fn ready(&self) -> Resp {
+        let live = self.proxy.live.load_full();
+        if live.engine.rules().is_empty() {
+            return text(StatusCode::SERVICE_UNAVAILABLE, "no rules loaded\n");
+        }
+        let Some(target) = self.proxy.upstream.connect_target() else {
+            return text(StatusCode::SERVICE_UNAVAILABLE, "upstream has no address\n");
+        };
+        match tokio::time::timeout(
+            self.cfg.readiness_timeout,
+            tokio::net::TcpStream::connect(target.as_str()),
+        )
+        .await
+        {
+            Ok(Ok(_)) => text(StatusCode::OK, "ready\n"),
+            Ok(Err(e)) => text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("upstream {target} unreachable: {e}\n"),
+            ),
+            Err(_) => text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("upstream {target}: connect timed out\n"),
+            ),
+        }
+    }
+
+    async fn reload(&self) -> Resp {
+        let r = crate::reload::reload(&self.proxy, "admin").await;
+        let live = self.proxy.live.load();
+        let status = if r.result == "failure" {
+            StatusCode::INTERNAL_SERVER_ERROR
+        } else {
+            StatusCode::OK
+        };
+        json_resp(
+            status,
+            &json!({
+                "result": r.result,
+                "error": r.error,
+                "hash": live.engine.content_hash(),
+                "rules": live.engine.rules().len(),
+                "duration_ms": r.duration_ms,
+                "restart_required": r.restart_required,
+            }),
+        )
+    }
+
+    fn rules(&self) -> Resp {
+        let live = self.proxy.live.load_full();
+        let rules: Vec<_> = live
+            .engine
+            .rules()
+            .iter()
+            .map(|r| {
+                json!({
+                    "id": &*r.id,
+                    "name": r.name,
+                    "class": &*r.class,
+                    "grade": &*r.grade.name,
+                    "pack": r.pack,
+                    "version": r.pack_version,
+                })
+            })
+            .collect();
+        json_resp(
+            StatusCode::OK,
+            &json!({
+                "hash": live.engine.content_hash(),
+                "count": rules.len(),
+                "loaded_at": live.loaded_at,
+                "grades": live.engine.grades().names().collect::<Vec<_>>(),
+                "last_reload": self.proxy.reload.last(),
+                "rules": rules,
+            }),
+        )
+    }
+
+    async fn scan(&self, req: Request<Incoming>) -> Resp {
+        let query = req.uri().query().unwrap_or("").to_string();
+        let iface_name = query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("interface="))
+            .map(str::to_string);
+        let ct = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let codings = match req.headers().get(header::CONTENT_ENCODING) {
+            None => Vec::new(),
+            Some(v) => match Encoding::parse_list(v.to_str().unwrap_or("\u{fffd}")) {
+                Ok(c) => c,
+                Err(e) => {
+                    return json_resp(
+                        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                        &json!({"error": e.to_string()}),
+                    )
+                }
+            },
+        };
+        let cap = usize::try_from(self.cfg.max_scan_body).unwrap_or(usize::MAX);
+        let body = match Limited::new(req.into_body(), cap).collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(e) => {
+                return json_resp(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &json!({"error": format!("body: {e} (admin.max_scan_body is {cap} bytes)")}),
+                )
+            }
+        };
+        let live = self.proxy.live.load_full();
+        let iface = match &iface_name {
+            None => live.router.default_interface().clone(),
+            Some(n) => match live.router.interfaces().find(|i| &*i.name == n.as_str()) {
+                Some(i) => i.clone(),
+                None => {
+                    return json_resp(
+                        StatusCode::NOT_FOUND,
+                        &json!({"error": format!("no interface `{n}`")}),
+                    )
+                }
+            },
+        };
+        let limits = self.proxy.limits;
+        let result = tokio::task::spawn_blocking(move || {
+            let mut data = body.to_vec();
+            for enc in codings.iter().rev() {
+                data = decode_all(*enc, &data, &limits).map_err(|e| e.to_string())?;
+            }
+            let format = Format::resolve(ct.as_deref(), &data);
+            let opts = ScanOptions {
+                format,
+                redact: false,
+                capture_values: false,
+                decide: Some(Arc::new(Decider(iface.actions.clone()))),
+            };
+            let res = live.engine.scan_bytes(&data, opts);
+            let mut blocked: Vec<String> = Vec::new();
+            let findings: Vec<_> = res
+                .findings
+                .iter()
+                .map(|f| {
+                    let action = iface.actions.for_finding(f);
+                    if action == crate::config::Action::Block
+                        && !blocked.iter().any(|c| c == &*f.class)
+                    {
+                        blocked.push(f.class.to_string());
+                    }
+                    // Offsets, names and the field: enough to find the value in the body
+                    // the author already has, nothing that would put the value in a log.
+                    json!({
+                        "rule": &*f.rule_id,
+                        "class": &*f.class,
+                        "grade": &*f.grade.name,
+                        "action": action.as_str(),
+                        "confidence": f.confidence.as_str(),
+                        "start": f.start,
+                        "end": f.end,
+                        "field": f.field.as_deref(),
+                    })
+                })
+                .collect();
+            Ok::<_, String>(json!({
+                "interface": &*iface.name,
+                "format": format!("{format:?}").to_lowercase(),
+                "bytes": data.len(),
+                "hash": live.engine.content_hash(),
+                "would_block": !blocked.is_empty(),
+                "blocked_classes": blocked,
+                "count": findings.len(),
+                "findings": findings,
+            }))
+        })
+        .await;
+        match result {
+            Ok(Ok(v)) => json_resp(StatusCode::OK, &v),
+            Ok(Err(e)) => json_resp(StatusCode::BAD_REQUEST, &json!({"error": e})),
+            Err(e) => json_resp(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &json!({"error": e.to_string()}),
+            ),
+        }
+    }
+}

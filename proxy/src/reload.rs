@@ -1,0 +1,378 @@
+//! Hot reload of rules and policy: build, validate, swap — or keep the old state and say why.
+//!
+//! What is reloadable is the *policy*: the rule packs (`rules`), `actions`, `interfaces` and
+//! `default_interface`. Everything else (listener, TLS, upstream, limits, timeouts, admin…) is
+//! read once at start; a reload that changes it applies the policy part and reports the other
+//! sections as `restart_required` in the admin API and the log.
+//!
+//! Triggers:
+//! - a change in a watched **directory**: the config file's directory and `rules.dir`. A
+//!   Kubernetes ConfigMap volume updates by writing a new timestamped directory and renaming
+//!   a `..data` symlink over the old one; the files the pod sees are symlinks through
+//!   `..data`, so a watch on the file itself follows a dead inode after the first update.
+//!   Watching the directory sees every swap. Events are debounced (`reload.debounce`), since
+//!   one update is a burst of creates, renames and deletes;
+//! - SIGHUP (`reload.sighup`);
+//! - `POST /-/reload` on the admin listener, which waits for the result.
+//!
+//! The new [`Live`] state is built on a blocking thread, off the request path (compiling the
+//! built-in rules takes a noticeable fraction of a second), and swapped in with one atomic
+//! pointer store ([`arc_swap::ArcSwap`]). Each request loads the state once when it starts and keeps that
+//! `Arc` in its context, so in-flight requests finish with the rules and policy they started
+//! with, and readers are never blocked. On failure the state in force stays, and the error is
+//! reported three ways: `sluice_rules_last_reload_successful 0` plus a `failure` count, the
+//! `GET /-/rules` answer (`last_reload.error`), and an error log line.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use sluice_rules::Engine;
+
+use crate::config::Config;
+use crate::interface::Router;
+use crate::metrics::ReloadFinished;
+use crate::phases::Proxy;
+use crate::policy::Actions;
+
+/// The rules and policy in force: what one request uses from start to end.
+pub struct Live {
+    pub engine: Arc<Engine>,
+    pub router: Router,
+    /// The configuration whose policy sections are in force.
+    pub cfg: Arc<Config>,
+    /// Unix seconds when this state was built.
+    pub loaded_at: u64,
+}
+
+impl std::fmt::Debug for Live {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Live")
+            .field("hash", &self.engine.content_hash())
+            .field("rules", &self.engine.rules().len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Live {
+    /// Builds and validates engine and routing table for `cfg`.
+    ///
+    /// # Errors
+    /// Rule packs that do not load (with file, line, rule), class or grade names in actions
+    /// that the rules do not define, bad interface templates.
+    pub fn build(cfg: Arc<Config>) -> Result<Live, String> {
+        let engine =
+            Arc::new(crate::policy::build_engine(&cfg.rules).map_err(|e| format!("rules: {e}"))?);
+        let classes: Vec<String> = engine.classes().iter().map(|c| c.to_string()).collect();
+        let grades = crate::policy::grade_names(&cfg.rules);
+        let problems = cfg.validate_against(&classes, &grades);
+        if !problems.is_empty() {
+            let list: Vec<String> = problems
+                .iter()
+                .map(|(k, m)| format!("key `{k}`: {m}"))
+                .collect();
+            return Err(list.join("; "));
+        }
+        let global = Arc::new(Actions::resolve(&engine, &cfg.actions, None));
+        let router = Router::build(&cfg, &global, &engine)?;
+        Ok(Live {
+            engine,
+            router,
+            cfg,
+            loaded_at: now_secs(),
+        })
+    }
+
+    /// Configured interfaces as (name, path template), for the inventory.
+    pub fn configured(&self) -> Vec<(Arc<str>, String)> {
+        self.cfg
+            .interfaces
+            .iter()
+            .map(|i| (Arc::from(i.name.as_str()), i.path.clone()))
+            .collect()
+    }
+}
+
+/// The outcome of the last reload attempt, for the admin API.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct LastReload {
+    /// `startup`, `watch`, `signal`, `admin`.
+    pub trigger: &'static str,
+    /// `success`, `failure`, `unchanged`.
+    pub result: &'static str,
+    /// Why the last attempt failed (the old state stays in force).
+    pub error: Option<String>,
+    /// Unix seconds of the attempt.
+    pub at: u64,
+    /// Unix seconds of the last success (the state in force).
+    pub last_success: u64,
+    /// Milliseconds the build took.
+    pub duration_ms: f64,
+    /// Sections that changed on disk but are only read at start.
+    pub restart_required: Vec<&'static str>,
+    /// Attempts since start.
+    pub attempts: u64,
+}
+
+/// Serializes reloads and remembers the last outcome.
+#[derive(Debug, Default)]
+pub struct Status {
+    last: Mutex<LastReload>,
+    running: tokio::sync::Mutex<()>,
+}
+
+impl Status {
+    /// The last outcome.
+    pub fn last(&self) -> LastReload {
+        self.last.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// Records the startup load.
+    pub fn startup(&self, elapsed: Duration) {
+        if let Ok(mut l) = self.last.lock() {
+            let now = now_secs();
+            *l = LastReload {
+                trigger: "startup",
+                result: "success",
+                error: None,
+                at: now,
+                last_success: now,
+                duration_ms: elapsed.as_secs_f64() * 1000.0,
+                restart_required: Vec::new(),
+                attempts: 0,
+            };
+        }
+    }
+}
+
+/// Where the config came from and which directories to watch.
+pub fn watched_dirs(cfg: &Config) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    if let Some(src) = &cfg.source {
+        let parent = src
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        dirs.push(parent.to_path_buf());
+    }
+    if let Some(d) = &cfg.rules.dir {
+        if !dirs.iter().any(|x| same_dir(x, d)) {
+            dirs.push(d.clone());
+        }
+    }
+    dirs
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// Sections that are read once at start, by name and debug rendering.
+fn static_sections(c: &Config) -> [(&'static str, String); 9] {
+    [
+        ("listen", format!("{:?}", c.listen)),
+        ("upstream", format!("{:?}", c.upstream)),
+        ("limits", format!("{:?}", c.limits)),
+        ("timeouts", format!("{:?}", c.timeouts)),
+        ("decode", format!("{:?}", c.decode)),
+        ("logging", format!("{:?}", c.logging)),
+        ("admin", format!("{:?}", c.admin)),
+        ("reload", format!("{:?}", c.reload)),
+        ("metrics", format!("{:?}", c.metrics)),
+    ]
+}
+
+fn policy_fingerprint(c: &Config) -> String {
+    format!(
+        "{:?}{:?}{:?}{:?}",
+        c.rules, c.actions, c.interfaces, c.default_interface
+    )
+}
+
+/// Reloads rules and policy now. Returns the outcome (also stored for the admin API, counted
+/// and logged). Concurrent calls run one after the other.
+pub async fn reload(proxy: &Arc<Proxy>, trigger: &'static str) -> LastReload {
+    let _one = proxy.reload.running.lock().await;
+    let started = std::time::Instant::now();
+    let current = proxy.live.load_full();
+    let base = proxy.cfg.clone();
+    let built = tokio::task::spawn_blocking(
+        move || -> Result<(Option<Live>, Vec<&'static str>), String> {
+            // Re-read the file when there is one; otherwise (config given in memory) only the
+            // rule directory can have changed.
+            let next: Config = match &base.source {
+                Some(p) => Config::load(p).map_err(|e| e.to_string())?,
+                None => (*current.cfg).clone(),
+            };
+            let restart: Vec<&'static str> = static_sections(&base)
+                .into_iter()
+                .zip(static_sections(&next))
+                .filter(|(a, b)| a.1 != b.1)
+                .map(|(a, _)| a.0)
+                .collect();
+            // The policy sections come from the new file, everything else stays as started.
+            let mut merged = (*base).clone();
+            merged.rules = next.rules;
+            merged.actions = next.actions;
+            merged.interfaces = next.interfaces;
+            merged.default_interface = next.default_interface;
+            let live = Live::build(Arc::new(merged))?;
+            let same = live.engine.content_hash() == current.engine.content_hash()
+                && policy_fingerprint(&live.cfg) == policy_fingerprint(&current.cfg);
+            Ok(((!same).then_some(live), restart))
+        },
+    )
+    .await
+    .map_err(|e| format!("reload task failed: {e}"))
+    .and_then(|r| r);
+    let elapsed = started.elapsed();
+    let now = now_secs();
+    let mut last = proxy.reload.last();
+    last.trigger = trigger;
+    last.at = now;
+    last.attempts += 1;
+    last.duration_ms = elapsed.as_secs_f64() * 1000.0;
+    match built {
+        Ok((Some(live), restart)) => {
+            let live = Arc::new(live);
+            proxy.inventory.set_configured(&live.configured());
+            proxy
+                .stats
+                .metrics
+                .init_interfaces(live.router.interfaces().map(|i| &i.name));
+            proxy.live.store(live.clone());
+            last.result = "success";
+            last.error = None;
+            last.last_success = now;
+            last.restart_required = restart;
+            finished(proxy, &last, &live, elapsed);
+        }
+        Ok((None, restart)) => {
+            last.result = "unchanged";
+            last.error = None;
+            last.last_success = now;
+            last.restart_required = restart;
+            finished(proxy, &last, &proxy.live.load(), elapsed);
+        }
+        Err(e) => {
+            last.result = "failure";
+            last.error = Some(e);
+            finished(proxy, &last, &proxy.live.load(), elapsed);
+        }
+    }
+    if !last.restart_required.is_empty() {
+        tracing::warn!(
+            sections = ?last.restart_required,
+            "configuration sections changed that are only read at start; restart to apply them"
+        );
+    }
+    if let Ok(mut l) = proxy.reload.last.lock() {
+        *l = last.clone();
+    }
+    last
+}
+
+fn finished(proxy: &Proxy, last: &LastReload, live: &Live, elapsed: Duration) {
+    ReloadFinished {
+        trigger: last.trigger,
+        result: last.result,
+        error: last.error.as_deref(),
+        hash: live.engine.content_hash(),
+        rules: live.engine.rules().len(),
+        elapsed,
+    }
+    .emit(&proxy.stats.metrics);
+}
+
+/// Starts the watchers and the SIGHUP handler configured in `reload`. The returned handle
+/// keeps them alive; abort it to stop.
+pub fn spawn(proxy: Arc<Proxy>) -> tokio::task::JoinHandle<()> {
+    let rc = proxy.cfg.reload.clone();
+    let dirs = if rc.watch {
+        watched_dirs(&proxy.cfg)
+    } else {
+        Vec::new()
+    };
+    tokio::spawn(async move {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<&'static str>(64);
+        // notify delivers on its own thread; a full channel only means a reload is already
+        // pending, so dropping the event loses nothing.
+        let watcher = if dirs.is_empty() {
+            None
+        } else {
+            let tx = tx.clone();
+            match start_watcher(&dirs, move || {
+                let _ = tx.try_send("watch");
+            }) {
+                Ok(w) => {
+                    tracing::info!(dirs = ?dirs, "watching for rule and policy changes");
+                    Some(w)
+                }
+                Err(e) => {
+                    tracing::error!(dirs = ?dirs, "cannot watch for changes (reload by SIGHUP or POST /-/reload): {e}");
+                    None
+                }
+            }
+        };
+        #[cfg(unix)]
+        if rc.sighup {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                use tokio::signal::unix::{signal, SignalKind};
+                let Ok(mut hup) = signal(SignalKind::hangup()) else {
+                    return;
+                };
+                while hup.recv().await.is_some() {
+                    if tx.send("signal").await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        while let Some(mut trigger) = rx.recv().await {
+            // Debounce: one ConfigMap update is a burst of events; reload once it is quiet.
+            loop {
+                match tokio::time::timeout(rc.debounce, rx.recv()).await {
+                    Ok(Some(t)) => {
+                        if t == "signal" {
+                            trigger = t;
+                        }
+                    }
+                    Ok(None) | Err(_) => break,
+                }
+            }
+            reload(&proxy, trigger).await;
+        }
+        drop(watcher);
+    })
+}
+
+fn start_watcher(
+    dirs: &[PathBuf],
+    on_change: impl Fn() + Send + 'static,
+) -> Result<notify::RecommendedWatcher, notify::Error> {
+    use notify::{EventKind, RecursiveMode, Watcher};
+    let mut w = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| match ev {
+        // Reads (open, access) are not changes; everything else (create, rename, write,
+        // remove, attribute change on a symlink) may be.
+        Ok(e) if matches!(e.kind, EventKind::Access(_)) => {}
+        Ok(_) | Err(_) => on_change(),
+    })?;
+    for d in dirs {
+        // Non-recursive: the `..data` swap happens in the directory itself, and the
+        // timestamped directories under it are implementation details of the kubelet.
+        w.watch(d, RecursiveMode::NonRecursive)?;
+    }
+    Ok(w)
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
