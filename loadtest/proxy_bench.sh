@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# (Superseded for reporting by loadtest/run.sh, the full harness; kept as the quick issue-3 check.)
 # Sluice proxy benchmark: nginx as a plain reverse proxy vs Sluice (full inspection and
 # redaction), same upstream, same load, same core, in one run.
 #
