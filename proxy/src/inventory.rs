@@ -110,6 +110,8 @@ impl Entry {
     }
 }
 
+type Configured = (String, Arc<Entry>);
+
 /// The JSON form of an entry.
 #[derive(Debug, Serialize)]
 pub struct EntryView {
@@ -140,7 +142,8 @@ pub struct InventoryView {
 /// up to `cap`.
 #[derive(Debug)]
 pub struct Inventory {
-    configured: Mutex<HashMap<Arc<str>, (String, Arc<Entry>)>>,
+    /// name → (path template, entry).
+    configured: Mutex<HashMap<Arc<str>, Configured>>,
     observed: Mutex<HashMap<(String, String), Arc<Entry>>>,
     overflow: Arc<Entry>,
     overflow_count: AtomicU64,

@@ -609,6 +609,9 @@ impl Sketch {
     }
 }
 
+/// (interface, class).
+type PairKey = (Arc<str>, Arc<str>);
+
 struct Pair {
     /// Two half-window sketches; `cur` indexes the one being written.
     halves: [Sketch; 2],
@@ -619,7 +622,7 @@ struct Pair {
 /// sketches, the older cleared and reused every half window, so the estimate covers between
 /// one half and one whole window.
 pub struct Distinct {
-    pairs: Mutex<HashMap<(Arc<str>, Arc<str>), Arc<Pair>>>,
+    pairs: Mutex<HashMap<PairKey, Arc<Pair>>>,
     half: Duration,
     epoch: AtomicU64,
     start: std::time::Instant,
@@ -689,7 +692,7 @@ impl Distinct {
         }
     }
 
-    fn estimates(&self) -> Vec<((Arc<str>, Arc<str>), u64)> {
+    fn estimates(&self) -> Vec<(PairKey, u64)> {
         self.rotate();
         let Ok(pairs) = self.pairs.lock() else {
             return Vec::new();

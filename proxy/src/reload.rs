@@ -336,14 +336,9 @@ pub fn spawn(proxy: Arc<Proxy>) -> tokio::task::JoinHandle<()> {
         drop(tx);
         while let Some(mut trigger) = rx.recv().await {
             // Debounce: one ConfigMap update is a burst of events; reload once it is quiet.
-            loop {
-                match tokio::time::timeout(rc.debounce, rx.recv()).await {
-                    Ok(Some(t)) => {
-                        if t == "signal" {
-                            trigger = t;
-                        }
-                    }
-                    Ok(None) | Err(_) => break,
+            while let Ok(Some(t)) = tokio::time::timeout(rc.debounce, rx.recv()).await {
+                if t == "signal" {
+                    trigger = t;
                 }
             }
             reload(&proxy, trigger).await;
