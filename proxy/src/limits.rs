@@ -720,9 +720,9 @@ impl Set {
     /// Whether a slot under these limits is indistinguishable from a fresh one.
     fn decayed(&self, s: &Slot, now: u64) -> bool {
         s.tat <= now
-            && self.bytes.map_or(true, |w| s.bytes.decayed(now, w.w))
-            && self.findings.map_or(true, |w| s.findings.decayed(now, w.w))
-            && self.distinct.map_or(true, |w| s.distinct.decayed(now, w.w))
+            && self.bytes.iter().all(|w| s.bytes.decayed(now, w.w))
+            && self.findings.iter().all(|w| s.findings.decayed(now, w.w))
+            && self.distinct.iter().all(|w| s.distinct.decayed(now, w.w))
     }
 }
 
@@ -904,11 +904,8 @@ impl Limiter {
         let now = self.ns(now);
         let mut v = Vec::new();
         let mut c_slot = (!lim.consumer.is_empty()).then(|| self.slot(iface, consumer, now));
-        let mut t_slot = (!lim.total.is_empty()).then(|| {
-            self.totals
-                .entry(iface.clone())
-                .or_insert_with(Slot::default)
-        });
+        let mut t_slot =
+            (!lim.total.is_empty()).then(|| self.totals.entry(iface.clone()).or_default());
         let mut commits: [Option<u64>; 2] = [None, None];
         for (i, (set, scope)) in [
             (&lim.consumer, Scope::Consumer),
@@ -1027,10 +1024,7 @@ impl Limiter {
             );
         }
         if !lim.total.is_empty() {
-            let mut s = self
-                .totals
-                .entry(iface.clone())
-                .or_insert_with(Slot::default);
+            let mut s = self.totals.entry(iface.clone()).or_default();
             self.account(
                 &lim.total,
                 &mut s,
@@ -1125,7 +1119,7 @@ impl Limiter {
         if !self.consumers.contains_key(&key) && self.consumers.len() >= self.max_keys {
             self.evict_pressure(now);
         }
-        self.consumers.entry(key).or_insert_with(Slot::default)
+        self.consumers.entry(key).or_default()
     }
 
     /// Makes room: drops decayed entries, then the least recently seen tenth. One caller at a
@@ -1166,7 +1160,8 @@ impl Limiter {
                 .by_iface
                 .get(iface)
                 .or(self.default.as_ref())
-                .map_or(true, |c| c.consumer.decayed(s, now));
+                .iter()
+                .all(|c| c.consumer.decayed(s, now));
             let keep = !(expired || decayed);
             n += usize::from(!keep);
             keep

@@ -1,0 +1,516 @@
+//! Audit trail tests: no raw value of the test corpus reaches the file; verify detects an
+//! edited, a deleted and a reordered line and accepts a rotated set; SHA-256 and SM3; resume
+//! after restart; sink failure and a full queue are counted and stated in the trail.
+
+use super::*;
+use sluice_rules::{Engine, Format, ScanOptions};
+
+fn tmp(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("sluice-audit-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn file_cfg(dir: &Path, alg: HashAlg, max_bytes: u64, keep: usize) -> AuditConfig {
+    AuditConfig {
+        hash: alg,
+        sink: SinkConfig {
+            kind: SinkKind::File,
+            path: Some(dir.join("audit.jsonl")),
+            max_bytes,
+            keep,
+        },
+        ..AuditConfig::default()
+    }
+}
+
+fn event(i: usize) -> AuditEvent {
+    AuditEvent::new(
+        EventKind::Redacted,
+        format!("req-{i}"),
+        "persons",
+        "GET",
+        200,
+        "redact",
+    )
+    .with_client("10.1.2.3".parse().unwrap())
+    .with_bytes(1234, Some(Duration::from_micros(2500)))
+}
+
+/// The set in chain order: rotated files, then the active one.
+fn set(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().unwrap() != "audit.jsonl")
+        .collect();
+    v.sort();
+    v.push(dir.join("audit.jsonl"));
+    v
+}
+
+fn write_n(cfg: &AuditConfig, n: usize) -> Audit {
+    let a = cfg.build().unwrap();
+    for i in 0..n {
+        a.record(event(i)).unwrap();
+    }
+    a.flush();
+    a
+}
+
+#[test]
+fn records_are_chained_sha256_and_sm3_and_verify() {
+    for alg in [HashAlg::Sha256, HashAlg::Sm3] {
+        let dir = tmp(alg.as_str());
+        let a = write_n(&file_cfg(&dir, alg, 1 << 20, 0), 20);
+        a.close();
+        let files = set(&dir);
+        let r = verify(&files).unwrap();
+        assert_eq!(
+            (r.records, r.first_seq, r.last_seq),
+            (20, Some(0), Some(19))
+        );
+        assert_eq!(r.anchor.as_deref(), Some(GENESIS));
+        let text = std::fs::read_to_string(&files[0]).unwrap();
+        let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(first["alg"], alg.as_str());
+        assert_eq!(first["event"], "redacted");
+        assert_eq!(first["client_ip"], "10.1.2.3");
+        assert_eq!(first["upstream_latency_ms"], 2.5);
+        assert!(first["time"].as_str().unwrap().ends_with('Z'));
+        let summary = verify_files(&files).unwrap();
+        assert!(summary.starts_with("OK: 20 record(s)"), "{summary}");
+    }
+    // Known-answer: SM3("abc") from GM/T 0004-2012.
+    assert_eq!(
+        HashAlg::Sm3.hex(b"abc"),
+        "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+    );
+}
+
+fn rewrite(path: &Path, f: impl FnOnce(&mut Vec<String>)) {
+    let mut lines: Vec<String> = std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    f(&mut lines);
+    std::fs::write(path, lines.join("\n") + "\n").unwrap();
+}
+
+#[test]
+fn verify_detects_edit_delete_reorder_and_names_file_and_line() {
+    let dir = tmp("tamper");
+    write_n(&file_cfg(&dir, HashAlg::Sha256, 1 << 20, 0), 10).close();
+    let path = dir.join("audit.jsonl");
+    let pristine = std::fs::read_to_string(&path).unwrap();
+    let files = vec![path.clone()];
+
+    // Edited: a status changed on line 4.
+    rewrite(&path, |l| {
+        l[3] = l[3].replace("\"status\":200", "\"status\":403")
+    });
+    let e = verify(&files).unwrap_err();
+    assert_eq!((e.line, &e.kind), (4, &VerifyErrorKind::HashMismatch));
+    let msg = verify_files(&files).unwrap_err().to_string();
+    assert!(
+        msg.contains("audit.jsonl:4") && msg.contains("edited"),
+        "{msg}"
+    );
+
+    // Edited with the hash recomputed for that line alone: the next line's prev gives it away.
+    std::fs::write(&path, &pristine).unwrap();
+    rewrite(&path, |l| {
+        let (canon, _) = unseal(l[3].as_bytes()).unwrap();
+        let text = String::from_utf8(canon).unwrap().replace("req-3", "req-X");
+        let ev: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let h = HashAlg::Sha256.hex(text.as_bytes());
+        assert!(ev.is_object());
+        l[3] = format!("{},\"hash\":\"{h}\"}}", &text[..text.len() - 1]);
+    });
+    let e = verify(&files).unwrap_err();
+    assert_eq!((e.line, &e.kind), (5, &VerifyErrorKind::ChainBroken));
+
+    // Deleted: line 6 removed.
+    std::fs::write(&path, &pristine).unwrap();
+    rewrite(&path, |l| {
+        l.remove(5);
+    });
+    let e = verify(&files).unwrap_err();
+    assert_eq!((e.line, &e.kind), (6, &VerifyErrorKind::ChainBroken));
+
+    // Reordered: lines 7 and 8 swapped.
+    std::fs::write(&path, &pristine).unwrap();
+    rewrite(&path, |l| l.swap(6, 7));
+    let e = verify(&files).unwrap_err();
+    assert_eq!((e.line, &e.kind), (7, &VerifyErrorKind::ChainBroken));
+
+    // Garbage.
+    std::fs::write(&path, &pristine).unwrap();
+    rewrite(&path, |l| l[0] = "{\"not\":\"sealed\"}".into());
+    assert!(matches!(
+        verify(&files).unwrap_err().kind,
+        VerifyErrorKind::Malformed(_)
+    ));
+
+    std::fs::write(&path, &pristine).unwrap();
+    assert_eq!(verify(&files).unwrap().records, 10);
+}
+
+#[test]
+fn rotation_continues_the_chain_and_retention_keeps_an_anchor() {
+    let dir = tmp("rotate");
+    // ~330-byte records, 2 KiB files: several rotations.
+    let cfg = file_cfg(&dir, HashAlg::Sm3, 2048, 0);
+    let a = write_n(&cfg, 40);
+    assert!(a.stats().rotations.load(Ordering::Relaxed) >= 5);
+    a.close();
+    let files = set(&dir);
+    assert!(files.len() >= 6, "{files:?}");
+    assert!(files[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .starts_with("audit.000001"));
+    for f in &files {
+        assert!(std::fs::metadata(f).unwrap().len() <= 2048);
+    }
+    let r = verify(&files).unwrap();
+    assert_eq!((r.records, r.last_seq), (40, Some(39)));
+
+    // The first record of each file references the last record of the previous one.
+    let last_of = |p: &Path| {
+        let t = std::fs::read_to_string(p).unwrap();
+        let v: serde_json::Value = serde_json::from_str(t.lines().last().unwrap()).unwrap();
+        v["hash"].as_str().unwrap().to_string()
+    };
+    let t = std::fs::read_to_string(&files[1]).unwrap();
+    let first: serde_json::Value = serde_json::from_str(t.lines().next().unwrap()).unwrap();
+    assert_eq!(first["prev"].as_str().unwrap(), last_of(&files[0]));
+
+    // Files out of order, or one missing from the middle, do not verify.
+    let mut swapped = files.clone();
+    swapped.swap(1, 2);
+    assert_eq!(
+        verify(&swapped).unwrap_err().kind,
+        VerifyErrorKind::ChainBroken
+    );
+    let mut gap = files.clone();
+    gap.remove(2);
+    let e = verify(&gap).unwrap_err();
+    assert_eq!((e.line, e.kind), (1, VerifyErrorKind::ChainBroken));
+
+    // Without the oldest file (retention) the rest verifies from its anchor.
+    let r = verify(&files[1..]).unwrap();
+    assert_eq!(r.anchor.as_deref(), Some(last_of(&files[0]).as_str()));
+    assert!(verify_files(&files[1..])
+        .unwrap()
+        .contains("older files not given"));
+
+    // A restart continues the chain in the same files.
+    let a = write_n(&cfg, 5);
+    a.close();
+    let r = verify(&set(&dir)).unwrap();
+    assert_eq!((r.records, r.last_seq), (45, Some(44)));
+
+    // Retention: keep 2 rotated files.
+    let dir = tmp("keep");
+    let a = write_n(&file_cfg(&dir, HashAlg::Sha256, 2048, 2), 40);
+    a.close();
+    let files = set(&dir);
+    assert_eq!(files.len(), 3);
+    let r = verify(&files).unwrap();
+    assert_ne!(r.anchor.as_deref(), Some(GENESIS));
+    assert_eq!(r.last_seq, Some(39));
+}
+
+struct Failing {
+    fail: Arc<AtomicBool>,
+    lines: Arc<Mutex<Vec<Vec<u8>>>>,
+}
+
+impl Sink for Failing {
+    fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
+        if self.fail.load(Ordering::Relaxed) {
+            return Err(io::Error::other("disk full"));
+        }
+        self.lines.lock().unwrap().push(line.to_vec());
+        Ok(())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn sink_failure_is_counted_and_stated_in_the_trail() {
+    let fail = Arc::new(AtomicBool::new(false));
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = Failing {
+        fail: fail.clone(),
+        lines: lines.clone(),
+    };
+    let a = Audit::start(
+        Box::new(sink),
+        HashAlg::Sha256,
+        100,
+        OnFailure::Drop,
+        3,
+        Arc::default(),
+    )
+    .unwrap();
+    a.record(event(0)).unwrap();
+    a.flush();
+    fail.store(true, Ordering::Relaxed);
+    for i in 1..4 {
+        // drop mode: the proxy keeps serving.
+        assert!(a.record(event(i)).is_ok());
+    }
+    a.flush();
+    assert_eq!(a.stats().dropped_sink_error.load(Ordering::Relaxed), 3);
+    assert!(a.stats().sink_errors.load(Ordering::Relaxed) >= 3);
+    assert!(!a.stats().healthy());
+    fail.store(false, Ordering::Relaxed);
+    a.record(event(4)).unwrap();
+    a.close();
+    assert!(a.stats().healthy());
+    let lines = lines.lock().unwrap();
+    // event 0, the gap record, event 4 — still one unbroken chain.
+    assert_eq!(lines.len(), 3);
+    let gap: serde_json::Value = serde_json::from_slice(&lines[1]).unwrap();
+    assert_eq!(gap["event"], "audit_gap");
+    assert_eq!(gap["dropped"], 3);
+    let dir = tmp("failing");
+    let p = dir.join("a.jsonl");
+    std::fs::write(&p, lines.concat()).unwrap();
+    let r = verify(&[p]).unwrap();
+    assert_eq!((r.records, r.stated_gaps), (3, 3));
+}
+
+#[test]
+fn block_mode_refuses_when_the_sink_fails_and_an_unwritable_path_is_an_error() {
+    let fail = Arc::new(AtomicBool::new(true));
+    let sink = Failing {
+        fail: fail.clone(),
+        lines: Arc::default(),
+    };
+    let a = Audit::start(
+        Box::new(sink),
+        HashAlg::Sha256,
+        100,
+        OnFailure::Block,
+        3,
+        Arc::default(),
+    )
+    .unwrap();
+    assert!(a.record(event(0)).is_ok()); // accepted; its write fails
+    a.flush();
+    assert_eq!(a.record(event(1)), Err(AuditUnavailable));
+    assert_eq!(a.stats().dropped(), 2);
+    a.close();
+    // After close, records count as dropped too.
+    assert_eq!(a.record(event(2)), Err(AuditUnavailable));
+
+    // A path whose parent is a regular file cannot be opened: build fails, loudly.
+    let dir = tmp("notdir");
+    std::fs::write(dir.join("file"), "x").unwrap();
+    let cfg = file_cfg(&dir.join("file"), HashAlg::Sha256, 1024, 0);
+    assert!(cfg.build().is_err());
+}
+
+#[test]
+fn full_queue_drops_are_counted_never_silent() {
+    // A sink that blocks until released: the queue of 4 fills up.
+    struct Gate(Arc<Mutex<()>>);
+    impl Sink for Gate {
+        fn write_line(&mut self, _: &[u8]) -> io::Result<()> {
+            drop(self.0.lock().unwrap());
+            Ok(())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let gate = Arc::new(Mutex::new(()));
+    let held = gate.lock().unwrap();
+    let a = Audit::start(
+        Box::new(Gate(gate.clone())),
+        HashAlg::Sha256,
+        4,
+        OnFailure::Drop,
+        3,
+        Arc::default(),
+    )
+    .unwrap();
+    for i in 0..20 {
+        a.record(event(i)).unwrap();
+    }
+    let dropped = a.stats().dropped_queue_full.load(Ordering::Relaxed);
+    assert!(dropped >= 15, "{dropped}");
+    drop(held);
+    a.close();
+    let s = a.stats();
+    assert_eq!(s.enqueued.load(Ordering::Relaxed) + dropped, 20);
+    // Everything enqueued was written, plus one gap record.
+    assert_eq!(
+        s.written.load(Ordering::Relaxed),
+        s.enqueued.load(Ordering::Relaxed) + 1
+    );
+}
+
+#[test]
+fn no_raw_value_of_the_corpus_reaches_the_audit_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("manifest.json")).unwrap())
+            .unwrap();
+    let engine = Arc::new(Engine::builtin().unwrap());
+    let dir = tmp("corpus");
+    let a = file_cfg(&dir, HashAlg::Sha256, 64 << 10, 0)
+        .build()
+        .unwrap();
+    let mut raws: Vec<String> = Vec::new();
+    let mut total_findings = 0;
+    for case in manifest.as_array().unwrap() {
+        for s in case["sensitive"].as_array().into_iter().flatten() {
+            for k in ["value", "raw"] {
+                if let Some(v) = s[k].as_str() {
+                    raws.push(v.to_string());
+                }
+            }
+        }
+        let body = std::fs::read(root.join(case["file"].as_str().unwrap())).unwrap();
+        let body = match case["content_encoding"].as_str() {
+            Some("gzip") => {
+                let mut out = Vec::new();
+                flate2::read::MultiGzDecoder::new(&body[..])
+                    .read_to_end(&mut out)
+                    .unwrap();
+                out
+            }
+            Some("identity") | None => body,
+            Some(_) => continue,
+        };
+        let format = Format::resolve(case["content_type"].as_str(), &body);
+        let res = engine.scan_bytes(
+            &body,
+            ScanOptions {
+                format,
+                redact: true,
+                capture_values: false,
+                decide: None,
+            },
+        );
+        total_findings += res.findings.len();
+        let ev = AuditEvent::new(EventKind::Redacted, "req", "persons", "GET", 200, "redact")
+            .with_findings(Direction::Response, &res.findings, 50);
+        a.record(ev).unwrap();
+    }
+    a.close();
+    assert!(total_findings > 100, "{total_findings}");
+    let mut text = String::new();
+    for f in set(&dir) {
+        text.push_str(&std::fs::read_to_string(f).unwrap());
+    }
+    assert!(text.contains("\"classes\""));
+    // Values shorter than 6 characters (two-character names) collide with ordinary JSON
+    // text; every identifier-like value must be absent.
+    let mut checked = 0;
+    for raw in raws.iter().filter(|r| r.chars().count() >= 6) {
+        checked += 1;
+        assert!(
+            !text.contains(raw.as_str()),
+            "raw value {raw:?} in the audit file"
+        );
+        let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+        if digits.len() >= 11 {
+            assert!(
+                !text.contains(&digits),
+                "digits of {raw:?} in the audit file"
+            );
+        }
+    }
+    assert!(checked > 100, "{checked}");
+    // Short names: never as a JSON string value of their own.
+    for raw in raws.iter().filter(|r| r.chars().count() < 6) {
+        assert!(!text.contains(&format!("\"{raw}\"")), "{raw:?}");
+    }
+}
+
+#[test]
+fn event_builders_summarize_findings_and_limits() {
+    use sluice_rules::{Applied, Confidence, Grade};
+    let f = |class: &str, rank: u8, grade: &str, fp: u64| Finding {
+        rule_id: Arc::from(class),
+        rule_index: 0,
+        class: Arc::from(class),
+        grade: Grade {
+            rank,
+            name: Arc::from(grade),
+        },
+        start: 0,
+        end: 1,
+        confidence: Confidence::High,
+        field: None,
+        applied: Applied::Masked,
+        masked: "138****5678".into(),
+        fingerprint: fp,
+        value: Some("13812345678".into()),
+    };
+    let fs = vec![
+        f("mobile", 2, "general", 1),
+        f("mobile", 2, "general", 2),
+        f("resident_id", 1, "important", 3),
+    ];
+    let ev = event(0).with_findings(Direction::Response, &fs, 3);
+    assert_eq!(ev.classes.get("mobile"), Some(&2));
+    assert_eq!(ev.grade.as_deref(), Some("important"));
+    assert_eq!(ev.samples.len(), 2, "one sample per class");
+    assert_eq!(ev.samples[0].fp, "0000000000000001");
+    // Even a finding that captured its value never carries it into the record.
+    let json = serde_json::to_string(&ev).unwrap();
+    assert!(!json.contains("13812345678"));
+    let ev = event(0).with_findings(Direction::Request, &fs, 0);
+    assert!(ev.samples.is_empty());
+}
+
+#[test]
+fn rfc3339_formatting() {
+    assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+    let t = UNIX_EPOCH + Duration::from_millis(951_782_400_123); // 2000-02-29
+    assert_eq!(rfc3339(t), "2000-02-29T00:00:00.123Z");
+    let t = UNIX_EPOCH + Duration::from_secs(4_102_444_799); // 2099-12-31T23:59:59
+    assert_eq!(rfc3339(t), "2099-12-31T23:59:59.000Z");
+}
+
+#[test]
+fn config_parses_and_rejects_unknown_keys() {
+    let c: AuditConfig = serde_yaml_ng::from_str(
+        "hash: sm3\non_failure: block\nsink: { kind: file, path: /var/log/sluice/audit.jsonl, max_bytes: 64MiB, keep: 5 }\n",
+    )
+    .unwrap();
+    assert_eq!(c.hash, HashAlg::Sm3);
+    assert_eq!(
+        (c.sink.kind, c.sink.max_bytes, c.sink.keep),
+        (SinkKind::File, 64 << 20, 5)
+    );
+    let c: AuditConfig = serde_yaml_ng::from_str("sink: { kind: stdout }\n").unwrap();
+    assert_eq!(c.sink.kind, SinkKind::Stdout);
+    let c: AuditConfig = serde_yaml_ng::from_str("sink: { kind: file }\n").unwrap();
+    assert!(c.build().is_err(), "file without path");
+    assert!(serde_yaml_ng::from_str::<AuditConfig>("hash: md5\n").is_err());
+    assert!(
+        serde_yaml_ng::from_str::<AuditConfig>("sink: { kind: file, path: a, max_byte: 1 }\n")
+            .is_err()
+    );
+    assert!(serde_yaml_ng::from_str::<AuditConfig>("on_falure: drop\n").is_err());
+}
+
+#[test]
+fn audit_is_send_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Audit>();
+    assert_send_sync::<AuditEvent>();
+}
