@@ -204,10 +204,13 @@ def config_check(sluice: str, out: str) -> None:
                 if not has_admin:
                     cfg.pop("admin", None)
                 tls_note = " (rules from an existing ConfigMap: not checked)" if rcm is None else ""
+                had_tls = False
                 for section in (cfg.get("listen", {}), cfg.get("upstream", {})):
                     if "tls" in section:  # the Secrets are not here; their paths are checked above
                         section.pop("tls")
-                        tls_note += " (TLS paths not checked: no Secrets here)"
+                        had_tls = True
+                if had_tls:
+                    tls_note += " (TLS paths not checked: no Secrets here)"
                 path = os.path.join(t, "sluice.yaml")
                 with open(path, "w") as f:
                     yaml.safe_dump(cfg, f, allow_unicode=True)

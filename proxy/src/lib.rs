@@ -10,6 +10,7 @@
 //! [`body`] streams the result with timeouts and honest aborts.
 
 pub mod admin;
+pub mod audit;
 pub mod body;
 pub mod cli;
 pub mod codec;
@@ -18,7 +19,9 @@ pub mod demo;
 pub mod error;
 pub mod filter;
 pub mod headers;
+pub mod identity;
 pub mod interface;
+pub mod limits;
 pub mod inventory;
 pub mod metrics;
 pub mod phases;
