@@ -43,6 +43,7 @@ pub struct Engine {
     pub(crate) rules: Vec<RuleInfo>,
     pub(crate) detectors: Detectors,
     pub(crate) token_key: Vec<u8>,
+    pub(crate) fp_key: [u8; 16],
     pub(crate) window: usize,
     pub(crate) margin: usize,
     scheme: GradeScheme,
@@ -305,9 +306,9 @@ fn compile(
                     err(Some("match.pattern"), msg, false);
                     continue;
                 }
-                Ok((re, anchors)) => {
+                Ok((re, meta, anchors)) => {
                     let ix = d.regexes.len();
-                    d.regexes.push((index, re));
+                    d.regexes.push((index, re, meta));
                     match anchors {
                         Some(lits) => {
                             for l in lits {
@@ -464,7 +465,7 @@ fn compile(
                 return Ok(None);
             }
             AhoCorasickBuilder::new()
-                .match_kind(MatchKind::LeftmostLongest)
+                .match_kind(MatchKind::Standard)
                 .ascii_case_insensitive(ci)
                 .build(pats.iter().map(|(p, _)| p))
                 .map(Some)
@@ -483,6 +484,32 @@ fn compile(
             message: format!("keyword automaton does not build: {e}"),
             warning: false,
         }),
+    }
+    // Trigger table: digits start identifier candidates, `@` e-mail, `:` IPv6 and
+    // `label: value` pairs, and each automaton pattern's rarest byte its search.
+    let mut trigger = [0u8; 256];
+    for b in b'0'..=b'9' {
+        trigger[b as usize] |= detect::TRIG_DIGIT;
+    }
+    trigger[b'@' as usize] |= detect::TRIG_AT;
+    trigger[b':' as usize] |= detect::TRIG_COLON;
+    for (p, ci) in ac_pats
+        .iter()
+        .map(|(p, _)| (p, false))
+        .chain(ac_ci_pats.iter().map(|(p, _)| (p, true)))
+    {
+        if let Some(b) = detect::anchor_byte(p, ci) {
+            trigger[b as usize] |= detect::TRIG_GATE;
+            if ci {
+                trigger[b.to_ascii_uppercase() as usize] |= detect::TRIG_GATE;
+            }
+        }
+    }
+    d.trigger = detect::Trigger(trigger);
+    for (i, v) in d.by_det.iter().enumerate() {
+        if !v.is_empty() {
+            d.enabled.0 |= 1 << i;
+        }
     }
     d.ac_targets = ac_pats.into_iter().map(|(_, t)| t).collect();
     d.ac_ci_targets = ac_ci_pats.into_iter().map(|(_, t)| t).collect();
@@ -504,10 +531,14 @@ fn compile(
     }
     // The margin covers the longest match plus the context window on each side.
     let margin = (MAX_PATTERN_LEN * 3 + max_ctx * 3 * 2 + 64).next_power_of_two();
+    let digest = crate::transform::keyed_digest(&token_key, "fingerprint-key", "", "");
+    let mut fp_key = [0u8; 16];
+    fp_key.copy_from_slice(&digest[..16]);
     Ok(Engine {
         rules,
         detectors: d,
         token_key,
+        fp_key,
         window: window.max(margin * 4),
         margin,
         scheme,
@@ -534,7 +565,7 @@ fn normalize_literal(s: &str) -> Vec<u8> {
 /// a match must fit in the stream margin, and unbounded repetition is how a rule thrashes
 /// the matcher.
 /// A compiled pattern and its literal anchors (`None`: no useful anchor).
-type CompiledPattern = (Regex, Option<Vec<Vec<u8>>>);
+type CompiledPattern = (Regex, regex_automata::meta::Regex, Option<Vec<Vec<u8>>>);
 
 fn check_pattern(p: &str, ci: bool) -> Result<CompiledPattern, String> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
@@ -559,6 +590,19 @@ fn check_pattern(p: &str, ci: bool) -> Result<CompiledPattern, String> {
         .dfa_size_limit(4 << 20)
         .build()
         .map_err(|e| format!("regex does not compile within limits: {e}"))?;
+    let meta = regex_automata::meta::Regex::builder()
+        .syntax(
+            regex_automata::util::syntax::Config::new()
+                .case_insensitive(ci)
+                .utf8(false),
+        )
+        .configure(
+            regex_automata::meta::Config::new()
+                .nfa_size_limit(Some(2 << 20))
+                .hybrid_cache_capacity(4 << 20),
+        )
+        .build(p)
+        .map_err(|e| format!("regex does not compile within limits: {e}"))?;
     // Prefix literals anchor the pattern when every alternative has one of useful length.
     let mut ex = Extractor::new();
     ex.kind(ExtractKind::Prefix).limit_total(64);
@@ -571,7 +615,7 @@ fn check_pattern(p: &str, ci: bool) -> Result<CompiledPattern, String> {
                 .collect::<Vec<_>>()
         })
     });
-    Ok((re, anchors))
+    Ok((re, meta, anchors))
 }
 
 fn transform_of(

@@ -16,7 +16,7 @@ use crate::engine::{Engine, RuleInfo};
 use crate::format::{self, Format};
 use crate::grade::Grade;
 use crate::normalize::{self, Norm};
-use crate::transform::{keyed_digest, Rendered, Transform};
+use crate::transform::{Rendered, Transform};
 
 /// How sure the engine is of a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -176,6 +176,7 @@ pub(crate) struct Segmenter {
     kind: SegKind,
     key: Option<Arc<str>>,
     key_cache: Vec<(Box<[u8]>, Arc<str>, Vec<u32>)>,
+    key_cursor: usize,
     key_rules: Vec<u32>,
     text: Vec<u8>,
     /// Raw offset of each text byte; empty while the segment maps 1:1 onto raw bytes.
@@ -199,6 +200,7 @@ pub(crate) struct Segmenter {
     edits: VecDeque<Edit>,
     findings: Vec<Finding>,
     hits: Vec<Hit>,
+    scratch: crate::detect::Scratch,
 }
 
 const HEAD: usize = 64;
@@ -215,6 +217,7 @@ impl Segmenter {
             kind: SegKind::Text,
             key: None,
             key_cache: Vec::new(),
+            key_cursor: 0,
             key_rules: Vec::new(),
             text: Vec::new(),
             map: Vec::new(),
@@ -234,6 +237,7 @@ impl Segmenter {
             edits: VecDeque::new(),
             findings: Vec::new(),
             hits: Vec::new(),
+            scratch: Default::default(),
         }
     }
 
@@ -247,7 +251,12 @@ impl Segmenter {
         if let Some(k) = key {
             // Field names repeat record after record: resolve each distinct name once per
             // stream (its display form and the rules it gives context to).
-            let hit = self.key_cache.iter().position(|(raw, _, _)| &**raw == k);
+            // Records repeat their fields in order: try the entry after the last hit first.
+            let next = self.key_cursor;
+            let hit = match self.key_cache.get(next) {
+                Some((raw, _, _)) if &**raw == k => Some(next),
+                _ => self.key_cache.iter().position(|(raw, _, _)| &**raw == k),
+            };
             let ix = match hit {
                 Some(ix) => ix,
                 None => {
@@ -261,6 +270,7 @@ impl Segmenter {
                     self.key_cache.len() - 1
                 }
             };
+            self.key_cursor = ix + 1;
             let (_, name, rules) = &self.key_cache[ix];
             self.key = Some(name.clone());
             self.key_rules.extend_from_slice(rules);
@@ -520,7 +530,9 @@ impl Segmenter {
                 before: &self.recent,
                 whole,
             };
-            self.engine.detectors.detect(&self.text, &ctx, &mut hits);
+            self.engine
+                .detectors
+                .detect(&self.text, &ctx, &mut hits, &mut self.scratch);
         }
         for h in hits.iter() {
             if h.start < self.ignore_before || h.start >= commit {
@@ -567,13 +579,12 @@ impl Segmenter {
         }
         let end = self.char_raw_end(h.end);
         let rule = &self.engine.rules[h.rule as usize];
-        let value_str = String::from_utf8_lossy(&self.text[h.start..h.end]).into_owned();
+        let value_str = String::from_utf8_lossy(&self.text[h.start..h.end]);
         let disposition = match (&self.opts.decide, self.opts.redact) {
             (_, false) => Disposition::Report,
             (Some(d), true) => d.decide(rule),
             (None, true) => Disposition::Redact(rule.default_transform.clone()),
         };
-        let chars: Vec<char> = value_str.chars().collect();
         let applied = match &disposition {
             Disposition::Report | Disposition::Redact(Transform::Keep) => Applied::Reported,
             Disposition::Redact(Transform::Mask(_)) => Applied::Masked,
@@ -581,23 +592,18 @@ impl Segmenter {
             Disposition::Redact(Transform::Token) => Applied::Tokenized,
         };
         if let Disposition::Redact(t) = &disposition {
+            let chars: Vec<char> = value_str.chars().collect();
             if let Some(r) = t.render(&chars, &rule.class, &self.engine.token_key) {
                 let pieces = self.render_pieces(h.start, h.end, &r);
                 seg_edits.push(Edit { start, end, pieces });
             }
         }
-        let canonical: String = chars
-            .iter()
-            .filter(|c| !crate::transform::is_separator(**c))
-            .collect();
-        let fp = keyed_digest(
-            &self.engine.token_key,
-            "fingerprint",
+        let fingerprint = crate::transform::fingerprint(
+            &self.engine.fp_key,
             &rule.class,
-            &canonical,
+            &self.text[h.start..h.end],
         );
-        let mut fp8 = [0u8; 8];
-        fp8.copy_from_slice(&fp[..8]);
+        let masked = rule.sample_transform.apply_to_str(&value_str);
         self.findings.push(Finding {
             rule_id: rule.id.clone(),
             rule_index: h.rule as usize,
@@ -608,9 +614,9 @@ impl Segmenter {
             confidence: h.confidence,
             field: self.key.clone(),
             applied,
-            masked: rule.sample_transform.apply_to_str(&value_str),
-            fingerprint: u64::from_le_bytes(fp8),
-            value: self.opts.capture_values.then_some(value_str),
+            masked,
+            fingerprint,
+            value: self.opts.capture_values.then(|| value_str.into_owned()),
         });
     }
 

@@ -26,10 +26,11 @@ pub(crate) enum Det {
     Ipv6,
     PersonName,
     Address,
+    Imei,
 }
 
 impl Det {
-    pub(crate) const ALL: [(&'static str, Det); 14] = [
+    pub(crate) const ALL: [(&'static str, Det); 15] = [
         ("resident_id_18", Det::ResidentId18),
         ("resident_id_15", Det::ResidentId15),
         ("uscc", Det::Uscc),
@@ -44,6 +45,7 @@ impl Det {
         ("ipv6", Det::Ipv6),
         ("person_name", Det::PersonName),
         ("address", Det::Address),
+        ("imei", Det::Imei),
     ];
 
     pub(crate) fn from_name(n: &str) -> Option<Det> {
@@ -56,6 +58,17 @@ impl Det {
     /// Field detectors judge whole values under a key (or after a label), not text runs.
     pub(crate) fn is_field(self) -> bool {
         matches!(self, Det::PersonName | Det::Address)
+    }
+}
+
+/// The set of detectors some rule uses, as a bit set (checked in the innermost loops).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Enabled(pub u32);
+
+impl Enabled {
+    #[inline]
+    pub(crate) fn has(self, d: Det) -> bool {
+        self.0 & (1 << d as u32) != 0
     }
 }
 
@@ -100,11 +113,20 @@ pub(crate) fn next_digit(hay: &[u8], from: usize) -> Option<usize> {
 }
 
 /// Scans `t` and appends candidates of the enabled detectors.
-pub(crate) fn scan(t: &[u8], enabled: &dyn Fn(Det) -> bool, out: &mut Vec<Found>) {
+/// `flags` are the trigger bits of the text (which of digits, `@`, `:` occur at all).
+pub(crate) fn scan(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
     let len = t.len();
     let mut i = 0;
-    let mut groups: Vec<(usize, usize)> = Vec::with_capacity(8);
-    while let Some(d) = next_digit(t, i) {
+    let mut groups = [(0usize, 0usize); 8];
+    let mut ng;
+    while let Some(d) = next_digit(
+        t,
+        if flags & super::TRIG_DIGIT != 0 {
+            i
+        } else {
+            len
+        },
+    ) {
         let mut s = d;
         while s > i && is_alnum(t[s - 1]) {
             s -= 1;
@@ -114,7 +136,7 @@ pub(crate) fn scan(t: &[u8], enabled: &dyn Fn(Det) -> bool, out: &mut Vec<Found>
             e += 1;
         }
         // Dotted quads are their own shape.
-        if enabled(Det::Ipv4) && e < len && t[e] == b'.' {
+        if en.has(Det::Ipv4) && e < len && t[e] == b'.' {
             if let Some(end) = ipv4_at(t, s) {
                 out.push(Found {
                     det: Det::Ipv4,
@@ -126,10 +148,10 @@ pub(crate) fn scan(t: &[u8], enabled: &dyn Fn(Det) -> bool, out: &mut Vec<Found>
                 continue;
             }
         }
-        groups.clear();
-        groups.push((s, e));
+        groups[0] = (s, e);
+        ng = 1;
         let mut j = e;
-        while groups.len() < 8 {
+        while ng < groups.len() {
             // One or two separator characters, then a digit.
             let mut k = j;
             while k < len && k < j + 2 && is_sep(t[k]) {
@@ -143,40 +165,37 @@ pub(crate) fn scan(t: &[u8], enabled: &dyn Fn(Det) -> bool, out: &mut Vec<Found>
             while ge < len && is_alnum(t[ge]) {
                 ge += 1;
             }
-            groups.push((gs, ge));
+            groups[ng] = (gs, ge);
+            ng += 1;
             j = ge;
         }
-        let consumed = eval_chain(t, &groups, enabled, out);
+        let consumed = eval_chain(t, &groups[..ng], en, out);
         i = groups[consumed.max(1) - 1].1;
         if i <= d {
             i = d + 1;
         }
     }
-    if enabled(Det::Email) {
+    if en.has(Det::Email) && flags & super::TRIG_AT != 0 {
         email(t, out);
     }
-    if enabled(Det::Ipv6) {
+    if en.has(Det::Ipv6) && flags & super::TRIG_COLON != 0 {
         ipv6(t, out);
     }
 }
 
 /// Evaluates a chain of groups; returns how many groups were looked at (all of them: every
 /// group is either part of a joined candidate or judged alone).
-fn eval_chain(
-    t: &[u8],
-    g: &[(usize, usize)],
-    enabled: &dyn Fn(Det) -> bool,
-    out: &mut Vec<Found>,
-) -> usize {
+fn eval_chain(t: &[u8], g: &[(usize, usize)], en: Enabled, out: &mut Vec<Found>) -> usize {
     let mut k = 0;
     while k < g.len() {
-        if single(t, g[k].0, g[k].1, enabled, out) {
+        if single(t, g[k].0, g[k].1, en, out) {
             k += 1;
             continue;
         }
         // Longest valid join of groups k..=m (all digits, an ID may end in X).
         let mut joined = false;
-        let mut digits: Vec<u8> = Vec::with_capacity(24);
+        let mut dbuf = [0u8; 24];
+        let mut nd = 0;
         let mut best: Option<(usize, Det, Confidence)> = None;
         for m in k..g.len() {
             let part = &t[g[m].0..g[m].1];
@@ -189,13 +208,14 @@ fn eval_chain(
             if !body.iter().all(u8::is_ascii_digit) {
                 break;
             }
-            digits.extend_from_slice(part);
-            if digits.len() > 23 {
+            if nd + part.len() > 23 {
                 break;
             }
+            dbuf[nd..nd + part.len()].copy_from_slice(part);
+            nd += part.len();
             if m > k {
                 if let Some((det, conf)) =
-                    classify_joined(&digits, m - k + 1, &t[g[k].0..g[k].1], enabled)
+                    classify_joined(&dbuf[..nd], m - k + 1, &t[g[k].0..g[k].1], en)
                 {
                     best = Some((m, det, conf));
                 }
@@ -242,23 +262,18 @@ fn mobile_start(t: &[u8], s: usize, e: usize) -> usize {
     s
 }
 
-fn classify_joined(
-    d: &[u8],
-    parts: usize,
-    first: &[u8],
-    enabled: &dyn Fn(Det) -> bool,
-) -> Option<(Det, Confidence)> {
+fn classify_joined(d: &[u8], parts: usize, first: &[u8], en: Enabled) -> Option<(Det, Confidence)> {
     let n = d.len();
-    if n == 18 && enabled(Det::ResidentId18) && v::gb11643(d) {
+    if n == 18 && en.has(Det::ResidentId18) && v::gb11643(d) {
         return Some((Det::ResidentId18, Confidence::High));
     }
     if !d.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    if (16..=19).contains(&n) && enabled(Det::BankCard) && v::bank_card(d) {
+    if (16..=19).contains(&n) && en.has(Det::BankCard) && v::bank_card(d) {
         return Some((Det::BankCard, Confidence::High));
     }
-    if enabled(Det::Mobile) {
+    if en.has(Det::Mobile) {
         let m = match n {
             11 => Some(d),
             13 if d.starts_with(b"86") => Some(&d[2..]),
@@ -269,7 +284,7 @@ fn classify_joined(
             return Some((Det::Mobile, Confidence::Medium));
         }
     }
-    if enabled(Det::Landline) && parts == 2 && (10..=12).contains(&n) {
+    if en.has(Det::Landline) && parts == 2 && (10..=12).contains(&n) {
         // `010-12345678`: the first group must be exactly the area code.
         if v::landline_area_code(d) == Some(first.len()) && (7..=8).contains(&(n - first.len())) {
             return Some((Det::Landline, Confidence::Medium));
@@ -279,13 +294,7 @@ fn classify_joined(
 }
 
 /// Judges one alphanumeric run alone. Returns whether it produced a candidate.
-fn single(
-    t: &[u8],
-    s: usize,
-    e: usize,
-    enabled: &dyn Fn(Det) -> bool,
-    out: &mut Vec<Found>,
-) -> bool {
+fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bool {
     let g = &t[s..e];
     let n = g.len();
     let push = |out: &mut Vec<Found>, det, start, end, conf| {
@@ -301,10 +310,10 @@ fn single(
     if n == 18 {
         let id_shape =
             g[..17].iter().all(u8::is_ascii_digit) && matches!(g[17], b'0'..=b'9' | b'X' | b'x');
-        if id_shape && enabled(Det::ResidentId18) && v::gb11643(g) {
+        if id_shape && en.has(Det::ResidentId18) && v::gb11643(g) {
             return push(out, Det::ResidentId18, s, e, Confidence::High);
         }
-        if enabled(Det::Uscc)
+        if en.has(Det::Uscc)
             && g.iter()
                 .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
             && v::gb32100(g)
@@ -320,13 +329,30 @@ fn single(
         }
     }
     if all_digits {
-        if n == 15 && enabled(Det::ResidentId15) && v::resident_id_15(g) {
-            return push(out, Det::ResidentId15, s, e, Confidence::Low);
+        if n == 15 {
+            // Both shapes need context; a number may fit both, so both are candidates and
+            // the field or nearby words decide.
+            let mut any = false;
+            if en.has(Det::ResidentId15) && v::resident_id_15(g) {
+                any = push(out, Det::ResidentId15, s, e, Confidence::Low);
+            }
+            if en.has(Det::Imei)
+                && matches!(
+                    &g[..2],
+                    b"01" | b"35" | b"44" | b"45" | b"49" | b"86" | b"99"
+                )
+                && v::luhn(g)
+            {
+                any = push(out, Det::Imei, s, e, Confidence::Low);
+            }
+            if any {
+                return true;
+            }
         }
-        if (16..=19).contains(&n) && enabled(Det::BankCard) && v::bank_card(g) {
+        if (16..=19).contains(&n) && en.has(Det::BankCard) && v::bank_card(g) {
             return push(out, Det::BankCard, s, e, Confidence::High);
         }
-        if enabled(Det::Mobile) {
+        if en.has(Det::Mobile) {
             if n == 11 && v::mobile_cn(g) {
                 return push(out, Det::Mobile, s, e, Confidence::Medium);
             }
@@ -337,14 +363,14 @@ fn single(
                 return push(out, Det::Mobile, s + 4, e, Confidence::Medium);
             }
         }
-        if enabled(Det::Landline) && g[0] == b'0' && (10..=12).contains(&n) {
+        if en.has(Det::Landline) && g[0] == b'0' && (10..=12).contains(&n) {
             if let Some(a) = v::landline_area_code(g) {
                 if (7..=8).contains(&(n - a)) {
                     return push(out, Det::Landline, s, e, Confidence::Low);
                 }
             }
         }
-        if enabled(Det::LicencePlate) && (5..=6).contains(&n) {
+        if en.has(Det::LicencePlate) && (5..=6).contains(&n) {
             if let Some(ps) = plate_split(t, s) {
                 return push(out, Det::LicencePlate, ps, e, Confidence::Medium);
             }
@@ -353,7 +379,7 @@ fn single(
     }
     let up = |b: &u8| b.is_ascii_uppercase();
     let dig = |x: &[u8]| x.iter().all(u8::is_ascii_digit);
-    if enabled(Det::Passport) && n == 9 {
+    if en.has(Det::Passport) && n == 9 {
         let ok = (matches!(g[0], b'E' | b'G') && dig(&g[1..]))
             || (g[0] == b'E' && up(&g[1]) && !matches!(g[1], b'I' | b'O') && dig(&g[2..]))
             || (matches!(g[0], b'P' | b'S' | b'D') && g[1] == b'E' && dig(&g[2..]));
@@ -361,14 +387,14 @@ fn single(
             return push(out, Det::Passport, s, e, Confidence::Low);
         }
     }
-    if enabled(Det::HkMacauPermit)
+    if en.has(Det::HkMacauPermit)
         && (n == 9 || n == 11)
         && matches!(g[0], b'H' | b'M')
         && dig(&g[1..])
     {
         return push(out, Det::HkMacauPermit, s, e, Confidence::Low);
     }
-    if enabled(Det::LicencePlate)
+    if en.has(Det::LicencePlate)
         && (n == 6 || n == 7)
         && up(&g[0])
         && plate_chars(&g[1..])
@@ -387,7 +413,7 @@ fn single(
             core
         };
         if body.iter().all(u8::is_ascii_digit) {
-            return single(t, s + lead, e, enabled, out);
+            return single(t, s + lead, e, en, out);
         }
     }
     false

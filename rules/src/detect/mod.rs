@@ -38,6 +38,12 @@ pub(crate) struct SegCtx<'a> {
 
 pub(crate) const NEG: u32 = 1 << 31;
 
+/// Trigger bits: which kinds of candidate a text can hold at all, from one table pass.
+pub(crate) const TRIG_DIGIT: u8 = 1;
+pub(crate) const TRIG_AT: u8 = 2;
+pub(crate) const TRIG_COLON: u8 = 4;
+pub(crate) const TRIG_GATE: u8 = 8;
+
 /// Validators a `pattern` rule may name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Validator {
@@ -237,13 +243,57 @@ pub(crate) struct Detectors {
     pub ac_ci: Option<AhoCorasick>,
     pub ac_ci_targets: Vec<AcTarget>,
     /// (rule, regex) per pattern rule.
-    pub regexes: Vec<(u32, Regex)>,
+    pub regexes: Vec<(u32, Regex, regex_automata::meta::Regex)>,
     /// Pattern rules with no literal anchor, run together over every window.
     pub unanchored: Option<(RegexSet, Vec<usize>)>,
     /// Label keywords (`姓名`, `住址`…) of field-style rules, for `label: value` text.
     pub labels: Vec<(Vec<u8>, u32)>,
     /// Rules judged on whole field values (field detectors and `field: true`).
     pub field_rules: Vec<u32>,
+    /// Detectors some rule uses.
+    pub enabled: ident::Enabled,
+    /// Trigger bits per byte value (`TRIG_*`).
+    pub trigger: Trigger,
+}
+
+/// Trigger bits per byte value.
+#[derive(Debug, Clone)]
+pub(crate) struct Trigger(pub [u8; 256]);
+
+impl Default for Trigger {
+    fn default() -> Self {
+        Trigger([0; 256])
+    }
+}
+
+/// Per-stream scratch memory for detection.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    cands: Vec<Cand>,
+    found: Vec<ident::Found>,
+    confirmed: Vec<Hit>,
+    anchored: Vec<(usize, usize)>,
+}
+
+/// The byte of a pattern least likely to occur in text, so a value without it cannot hold
+/// the pattern. UTF-8 continuation bytes spread over 64 values and ASCII punctuation and
+/// upper-case letters are rarer than lead bytes, lower-case letters, digits and spaces.
+pub(crate) fn anchor_byte(p: &[u8], ci: bool) -> Option<u8> {
+    let score = |b: u8| -> u32 {
+        match b {
+            0x80..=0xBF => 1,
+            b'A'..=b'Z' if !ci => 2,
+            b'!'..=b'/' | b':'..=b'@' | b'['..=b'`' | b'{'..=b'~' => 2,
+            0xC0..=0xFF => 6,
+            b'0'..=b'9' => 5,
+            b' ' => 9,
+            _ => 4,
+        }
+    };
+    p.iter()
+        .copied()
+        .min_by_key(|&b| score(b))
+        .map(|b| if ci { b.to_ascii_lowercase() } else { b })
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -259,16 +309,35 @@ impl Detectors {
         self.keys.lookup(key, out);
     }
 
-    fn enabled(&self, d: Det) -> bool {
-        self.by_det.get(d as usize).is_some_and(|v| !v.is_empty())
-    }
-
     /// Runs every matcher over `text` and appends non-overlapping hits sorted by start.
-    pub(crate) fn detect(&self, text: &[u8], ctx: &SegCtx<'_>, hits: &mut Vec<Hit>) {
-        let mut cands: Vec<Cand> = Vec::new();
-        let mut found: Vec<ident::Found> = Vec::new();
-        ident::scan(text, &|d| self.enabled(d), &mut found);
-        for f in &found {
+    /// `scratch` is the stream's own reusable memory (no allocation per value).
+    pub(crate) fn detect(
+        &self,
+        text: &[u8],
+        ctx: &SegCtx<'_>,
+        hits: &mut Vec<Hit>,
+        scratch: &mut Scratch,
+    ) {
+        // One table pass says which matchers can find anything here; most values (keys,
+        // words, Chinese text without digits) need none and leave at once.
+        let mut flags = 0u8;
+        for &b in text {
+            flags |= self.trigger.0[b as usize];
+        }
+        if flags == 0 && ctx.key_rules.is_empty() && self.unanchored.is_none() {
+            return;
+        }
+        let Scratch {
+            cands,
+            found,
+            confirmed,
+            anchored,
+        } = scratch;
+        cands.clear();
+        found.clear();
+        confirmed.clear();
+        ident::scan(text, self.enabled, flags, found);
+        for f in found.iter() {
             for &r in &self.by_det[f.det as usize] {
                 cands.push(Cand {
                     rule: r,
@@ -278,8 +347,8 @@ impl Detectors {
                 });
             }
         }
-        self.keywords_and_patterns(text, &mut cands);
-        if !self.field_rules.is_empty() {
+        self.keywords_and_patterns(text, flags, cands, anchored);
+        if !self.field_rules.is_empty() && (flags & TRIG_COLON != 0 || !ctx.key_rules.is_empty()) {
             field::detect(self, text, ctx, &mut |rule, start, end, conf| {
                 cands.push(Cand {
                     rule,
@@ -292,10 +361,7 @@ impl Detectors {
         if cands.is_empty() {
             return;
         }
-        let mut confirmed: Vec<Hit> = cands
-            .into_iter()
-            .filter_map(|c| self.confirm(text, ctx, c))
-            .collect();
+        confirmed.extend(cands.iter().filter_map(|c| self.confirm(text, ctx, *c)));
         confirmed.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
         // Overlaps: keep the more sensitive, then the surer, then the longer.
         let better = |a: &Hit, b: &Hit| {
@@ -305,7 +371,7 @@ impl Detectors {
                 > (std::cmp::Reverse(gb), b.confidence, b.end - b.start)
         };
         let first = hits.len();
-        for h in confirmed {
+        for &h in confirmed.iter() {
             let n = hits.len();
             if n > first && h.start < hits[n - 1].end {
                 if better(&h, &hits[n - 1]) {
@@ -317,14 +383,28 @@ impl Detectors {
         }
     }
 
-    fn keywords_and_patterns(&self, text: &[u8], cands: &mut Vec<Cand>) {
-        let mut anchored: Vec<usize> = Vec::new();
+    fn keywords_and_patterns(
+        &self,
+        text: &[u8],
+        flags: u8,
+        cands: &mut Vec<Cand>,
+        anchored: &mut Vec<(usize, usize)>,
+    ) {
+        anchored.clear();
+        // Starting an automaton search costs more than a short value: skip values that hold
+        // none of the patterns' anchor bytes (one rare byte per pattern).
+        let gated = flags & TRIG_GATE == 0;
         for (ac, targets) in [
             (&self.ac, &self.ac_targets),
             (&self.ac_ci, &self.ac_ci_targets),
         ] {
             let Some(ac) = ac else { continue };
-            for m in ac.find_iter(text) {
+            if gated {
+                continue;
+            }
+            // Overlapping: an anchor inside a longer keyword (or another anchor) must still
+            // start its pattern's search.
+            for m in ac.find_overlapping_iter(text) {
                 match targets[m.pattern().as_usize()] {
                     AcTarget::Keyword(rule) => cands.push(Cand {
                         rule,
@@ -333,8 +413,8 @@ impl Detectors {
                         conf: Confidence::Medium,
                     }),
                     AcTarget::Anchor(ix) => {
-                        if !anchored.contains(&ix) {
-                            anchored.push(ix);
+                        if !anchored.contains(&(ix, m.start())) {
+                            anchored.push((ix, m.start()));
                         }
                     }
                 }
@@ -342,19 +422,31 @@ impl Detectors {
         }
         if let Some((set, ixs)) = &self.unanchored {
             for m in set.matches(text).iter() {
-                anchored.push(ixs[m]);
+                anchored.push((ixs[m], usize::MAX));
             }
         }
-        for ix in anchored {
-            let (rule, re) = &self.regexes[ix];
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        for &(ix, pos) in anchored.iter() {
+            let (rule, re, meta) = &self.regexes[ix];
             let validator = self.rules[*rule as usize].validator;
-            for m in re.find_iter(text) {
-                if m.is_empty() {
+            spans.clear();
+            if pos == usize::MAX {
+                spans.extend(re.find_iter(text).map(|m| (m.start(), m.end())));
+            } else {
+                // Prefix literals start every match: one anchored search at the literal.
+                let input = regex_automata::Input::new(text)
+                    .span(pos..text.len())
+                    .anchored(regex_automata::Anchored::Yes);
+                if let Some(m) = meta.search(&input) {
+                    spans.push((m.start(), m.end()));
+                }
+            }
+            for &(s, e) in spans.iter() {
+                if s == e {
                     continue;
                 }
                 // Word boundaries on alphanumeric edges: a 15-digit pattern must not fire
                 // inside a 19-digit number.
-                let (s, e) = (m.start(), m.end());
                 if (s > 0 && text[s].is_ascii_alphanumeric() && text[s - 1].is_ascii_alphanumeric())
                     || (e < text.len()
                         && text[e - 1].is_ascii_alphanumeric()
@@ -363,7 +455,7 @@ impl Detectors {
                     continue;
                 }
                 if let Some(v) = validator {
-                    if !v.check(m.as_bytes()) {
+                    if !v.check(&text[s..e]) {
                         continue;
                     }
                 }
@@ -374,8 +466,8 @@ impl Detectors {
                 };
                 cands.push(Cand {
                     rule: *rule,
-                    start: m.start(),
-                    end: m.end(),
+                    start: s,
+                    end: e,
                     conf,
                 });
             }
@@ -400,7 +492,10 @@ impl Detectors {
                 return None;
             }
         }
-        let kw_hit = !r.ctx.keywords.is_empty()
+        // Keywords only matter when no key vouches and they could change the outcome.
+        let kw_hit = !key_hit
+            && (c.conf < Confidence::High || r.ctx.require)
+            && !r.ctx.keywords.is_empty()
             && near(text, ctx.before, c.start, c.end, w, &r.ctx.keywords);
         let has_ctx = key_hit || kw_hit || matches!(r.kind, Kind::Field);
         if (r.ctx.require || c.conf == Confidence::Low) && !has_ctx {
@@ -432,7 +527,29 @@ fn near_left_same_line(text: &[u8], start: usize, w: usize, kws: &[Vec<u8>]) -> 
         Some(p) => &left[p + 1..],
         None => left,
     };
-    kws.iter().any(|k| memchr::memmem::find(left, k).is_some())
+    kws.iter().any(|k| contains(left, k))
+}
+
+/// Substring test for the short windows context looks at; building a SIMD searcher per call
+/// costs more than this loop on a few hundred bytes.
+#[inline]
+fn contains(h: &[u8], n: &[u8]) -> bool {
+    let Some(&first) = n.first() else { return true };
+    if n.len() > h.len() {
+        return false;
+    }
+    let last_start = h.len() - n.len();
+    let mut i = 0;
+    while let Some(p) = memchr::memchr(first, &h[i..=last_start]) {
+        if &h[i + p..i + p + n.len()] == n {
+            return true;
+        }
+        i += p + 1;
+        if i > last_start {
+            break;
+        }
+    }
+    false
 }
 
 /// Whether any keyword occurs within `w` bytes before `start` (including the previous
@@ -444,9 +561,6 @@ fn near(text: &[u8], before: &[u8], start: usize, end: usize, w: usize, kws: &[V
     let right = &text[end..hi];
     let spill = w.saturating_sub(start);
     let prev = &before[before.len().saturating_sub(spill)..];
-    kws.iter().any(|k| {
-        memchr::memmem::find(left, k).is_some()
-            || memchr::memmem::find(right, k).is_some()
-            || (spill > 0 && memchr::memmem::find(prev, k).is_some())
-    })
+    kws.iter()
+        .any(|k| contains(left, k) || contains(right, k) || (spill > 0 && contains(prev, k)))
 }

@@ -10,16 +10,29 @@ use crate::stream::{Esc, SegKind, Segmenter};
 const MAX_DEPTH: usize = 1024;
 const KEY_MAX: usize = 64;
 
+/// One open container.
+#[derive(Default)]
+struct Frame {
+    /// `{` or `[`.
+    kind: u8,
+    /// The current member's key (objects) or the inherited key (arrays).
+    key: Vec<u8>,
+    /// Role of `key` (`ROLE_*`), computed once per key.
+    role: u8,
+    /// Label given by a `name`/`key`/`field` member, context for the `value` member
+    /// (`{"name":"sfzh","value":"…"}`, a common exchange shape).
+    label: Option<Vec<u8>>,
+}
+
 #[derive(Default)]
 pub(crate) struct JsonLexer {
     in_string: bool,
     in_bare: bool,
     string_is_key: bool,
-    /// Container kinds (`{` or `[`), with the key that applies inside each.
-    stack: Vec<(u8, Vec<u8>)>,
-    /// Per open object: the label given by a `name`/`key`/`field` member, which becomes the
-    /// context of its `value` member (`{"name":"sfzh","value":"…"}`, a common exchange shape).
-    labels: Vec<Option<Vec<u8>>>,
+    /// Open containers, innermost last; frames past `depth` are kept for reuse so a body
+    /// of many records allocates no key buffers after the first.
+    frames: Vec<Frame>,
+    depth: usize,
     overflow: usize,
     expect_key: bool,
 }
@@ -27,6 +40,9 @@ pub(crate) struct JsonLexer {
 fn lower_is(k: &[u8], names: &[&[u8]]) -> bool {
     names.iter().any(|n| k.eq_ignore_ascii_case(n))
 }
+
+const ROLE_LABEL: u8 = 1;
+const ROLE_VALUE: u8 = 2;
 
 fn is_label_key(k: &[u8]) -> bool {
     lower_is(
@@ -69,14 +85,65 @@ fn structural(b: u8) -> bool {
 }
 
 impl JsonLexer {
+    fn top(&self) -> Option<&Frame> {
+        self.depth.checked_sub(1).and_then(|d| self.frames.get(d))
+    }
+
+    fn top_mut(&mut self) -> Option<&mut Frame> {
+        self.depth
+            .checked_sub(1)
+            .and_then(|d| self.frames.get_mut(d))
+    }
+
+    fn in_object(&self) -> bool {
+        self.top().is_some_and(|f| f.kind == b'{')
+    }
+
     fn value_key(&self) -> Option<&[u8]> {
-        let (kind, key) = self.stack.last()?;
-        if *kind == b'{' && is_value_key(key) {
-            if let Some(Some(label)) = self.labels.last() {
+        let f = self.top()?;
+        if f.kind == b'{' && f.role == ROLE_VALUE {
+            if let Some(label) = &f.label {
                 return Some(label.as_slice());
             }
         }
-        Some(key.as_slice()).filter(|k| !k.is_empty())
+        Some(f.key.as_slice()).filter(|k| !k.is_empty())
+    }
+
+    fn push_frame(&mut self, kind: u8) {
+        if self.depth >= MAX_DEPTH {
+            self.overflow += 1;
+            return;
+        }
+        if self.depth == self.frames.len() {
+            self.frames.push(Frame::default());
+        }
+        // Arrays inherit the key of the field they are the value of.
+        let parent = self.depth;
+        let (before, after) = self.frames.split_at_mut(parent);
+        let f = &mut after[0];
+        f.kind = kind;
+        f.key.clear();
+        f.role = 0;
+        f.label = None;
+        if kind == b'[' {
+            if let Some(p) = before.last() {
+                let inherited = if p.kind == b'{' && p.role == ROLE_VALUE {
+                    p.label.as_deref().unwrap_or(&p.key)
+                } else {
+                    &p.key
+                };
+                f.key.extend_from_slice(inherited);
+            }
+        }
+        self.depth += 1;
+    }
+
+    fn pop_frame(&mut self) {
+        if self.overflow > 0 {
+            self.overflow -= 1;
+        } else {
+            self.depth = self.depth.saturating_sub(1);
+        }
     }
 
     pub(crate) fn lex(&mut self, buf: &[u8], base: u64, eof: bool, seg: &mut Segmenter) -> usize {
@@ -95,21 +162,33 @@ impl JsonLexer {
                             seg.end(base + i as u64);
                             self.in_string = false;
                             if !self.string_is_key {
-                                if let Some((b'{', k)) = self.stack.last() {
-                                    if is_label_key(k) {
+                                if self
+                                    .top()
+                                    .is_some_and(|f| f.kind == b'{' && f.role == ROLE_LABEL)
+                                {
+                                    {
                                         let head = seg.last_head();
                                         let label = head[..head.len().min(KEY_MAX)].to_vec();
-                                        if let Some(l) = self.labels.last_mut() {
-                                            *l = Some(label);
+                                        if let Some(f) = self.top_mut() {
+                                            f.label = Some(label);
                                         }
                                     }
                                 }
                             }
                             if self.string_is_key {
                                 let head = seg.last_head();
-                                let key = head[..head.len().min(KEY_MAX)].to_vec();
-                                if let Some((b'{', k)) = self.stack.last_mut() {
-                                    *k = key;
+                                let head = &head[..head.len().min(KEY_MAX)];
+                                if let Some(f) = self.top_mut().filter(|f| f.kind == b'{') {
+                                    // Reuse the frame's buffer: keys change every member.
+                                    f.key.clear();
+                                    f.key.extend_from_slice(head);
+                                    f.role = if is_label_key(head) {
+                                        ROLE_LABEL
+                                    } else if is_value_key(head) {
+                                        ROLE_VALUE
+                                    } else {
+                                        0
+                                    };
                                 }
                             }
                             i += 1;
@@ -138,35 +217,17 @@ impl JsonLexer {
                 match b {
                     b' ' | b'\t' | b'\r' | b'\n' => {}
                     b'{' | b'[' => {
-                        if self.stack.len() < MAX_DEPTH {
-                            // Arrays inherit the key of the field they are the value of.
-                            let key = if b == b'[' {
-                                self.value_key().map(<[u8]>::to_vec)
-                            } else {
-                                None
-                            };
-                            self.stack.push((b, key.unwrap_or_default()));
-                            if b == b'{' {
-                                self.labels.push(None);
-                            }
-                        } else {
-                            self.overflow += 1;
-                        }
+                        self.push_frame(b);
                         self.expect_key = b == b'{';
                     }
                     b'}' | b']' => {
-                        if self.overflow > 0 {
-                            self.overflow -= 1;
-                        } else if let Some((b'{', _)) = self.stack.pop() {
-                            self.labels.pop();
-                        }
+                        self.pop_frame();
                         self.expect_key = false;
                     }
-                    b',' => self.expect_key = matches!(self.stack.last(), Some((b'{', _))),
+                    b',' => self.expect_key = self.in_object(),
                     b':' => self.expect_key = false,
                     b'"' => {
-                        let is_key =
-                            self.expect_key && matches!(self.stack.last(), Some((b'{', _)));
+                        let is_key = self.expect_key && self.in_object();
                         self.string_is_key = is_key;
                         let key = if is_key { None } else { self.value_key() };
                         seg.begin(SegKind::JsonString, base + i as u64 + 1, key);

@@ -1,0 +1,50 @@
+//! Scans a file repeatedly with the built-in rules and prints throughput: a quick profiling
+//! driver (`cargo run --release --example scanfile -- FILE [ITERATIONS] [redact]`), also
+//! used under `perf record` and `valgrind --tool=callgrind`.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use sluice_rules::{Engine, Format, ScanOptions};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let Some(path) = args.next() else {
+        eprintln!("usage: scanfile FILE [ITERATIONS] [redact]");
+        std::process::exit(2);
+    };
+    let iters: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(100);
+    let redact = args.next().is_some_and(|s| s == "redact");
+    let body = std::fs::read(&path).unwrap_or_else(|e| {
+        eprintln!("{path}: {e}");
+        std::process::exit(2)
+    });
+    let engine = match Engine::builtin() {
+        Ok(e) => Arc::new(e),
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2)
+        }
+    };
+    let format = Format::resolve(None, &body);
+    let t = Instant::now();
+    let mut findings = 0;
+    for _ in 0..iters {
+        let r = engine.scan_bytes(
+            &body,
+            ScanOptions {
+                format,
+                redact,
+                ..ScanOptions::default()
+            },
+        );
+        findings += r.findings.len();
+    }
+    let s = t.elapsed().as_secs_f64();
+    println!(
+        "{} bytes x {iters}: {:.1} MB/s, {} findings/iter",
+        body.len(),
+        body.len() as f64 * iters as f64 / s / 1e6,
+        findings / iters.max(1)
+    );
+}
