@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Observability benchmarks (issue 5), in one run:
+#   1. req/s through Sluice while /metrics is scraped every second vs not scraped, wrk on
+#      loopback, interleaved A/B rounds, medians of ROUNDS (default 3); target ratio >= 0.98;
+#   2. the time to reload all built-in rules (POST /-/reload builds and validates a new engine
+#      every time), median of RELOADS (default 50).
+#
+#   loadtest/metrics_overhead.sh [DURATION_SECONDS]   (default 10)
+#
+# Sluice is pinned to core 0; nginx (static upstream), wrk and the scraper share core 1.
+# The upstream answers a small JSON record carrying a resident ID and a mobile number, so
+# every request is inspected, redacted and counted (findings, redactions, histograms).
+# Needs nginx, wrk, curl, taskset, python3 and a release build.
+set -euo pipefail
+DUR="${1:-10}"
+ROUNDS="${ROUNDS:-3}"
+RELOADS="${RELOADS:-50}"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+SLUICE="${SLUICE:-$TARGET/release/sluice}"
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+for t in "$NGINX" wrk curl taskset python3; do
+    command -v "$t" >/dev/null 2>&1 || [ -x "$t" ] || { echo "missing: $t"; exit 1; }
+done
+[ -x "$SLUICE" ] || { echo "build first: cargo build --release -p sluice-proxy ($SLUICE)"; exit 1; }
+
+W="$(mktemp -d /tmp/sluice-mbench.XXXXXX)"
+PIDS=()
+cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; sleep 0.3; rm -rf "$W"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+UP=$(free_port); SL=$(free_port); AD=$(free_port)
+
+mkdir -p "$W/www/api" "$W/up/logs"
+printf '{"xm":"张三","sfzh":"11010519491231002X","sjhm":"13800138000","dz":"北京市东城区","n":1}\n' > "$W/www/api/person.json"
+sed -e "s#@PORT@#$UP#" -e "s#@ROOT@#$W/www#" -e "s#@PREFIX@#$W/up#" "$ROOT/tests/nginx/upstream.conf" > "$W/up/nginx.conf"
+taskset -c 1 "$NGINX" -p "$W/up" -c "$W/up/nginx.conf" -g 'daemon off;' & PIDS+=($!)
+
+cat > "$W/sluice.yaml" <<YAML
+listen:
+  addr: 127.0.0.1:$SL
+upstream:
+  url: http://127.0.0.1:$UP
+interfaces:
+  - name: persons
+    path: /api/{*rest}
+admin:
+  listen: 127.0.0.1:$AD
+reload:
+  watch: false
+logging:
+  level: warn
+YAML
+taskset -c 0 "$SLUICE" run --config "$W/sluice.yaml" 2>"$W/sluice.log" & PIDS+=($!)
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$AD/healthz" >/dev/null && break; sleep 0.1; done
+curl -sf "http://127.0.0.1:$SL/api/person.json" | grep -q '\*\*\*\*' || { echo "sluice did not redact"; cat "$W/sluice.log"; exit 1; }
+
+URL="http://127.0.0.1:$SL/api/person.json"
+run_wrk() { taskset -c 1 wrk -t1 -c32 -d"${DUR}s" --latency "$URL" | awk '/Requests\/sec/ {print $2}'; }
+# warm-up
+taskset -c 1 wrk -t1 -c32 -d2s "$URL" >/dev/null
+
+quiet=(); scraped=()
+for r in $(seq "$ROUNDS"); do
+    q=$(run_wrk); quiet+=("$q")
+    ( while true; do curl -sf "http://127.0.0.1:$AD/metrics" -o /dev/null; sleep 1; done ) & SCRAPER=$!
+    s=$(run_wrk); scraped+=("$s")
+    kill "$SCRAPER" 2>/dev/null || true; wait "$SCRAPER" 2>/dev/null || true
+    echo "round $r: not scraped $q req/s, scraped every 1s $s req/s"
+done
+SIZE=$(curl -sf "http://127.0.0.1:$AD/metrics" | wc -c)
+SERIES=$(curl -sf "http://127.0.0.1:$AD/metrics" | grep -vc '^#')
+
+durs=()
+for _ in $(seq "$RELOADS"); do
+    durs+=("$(curl -sf -X POST "http://127.0.0.1:$AD/-/reload" | python3 -c 'import json,sys; print(json.load(sys.stdin)["duration_ms"])')")
+done
+RULES=$(curl -sf "http://127.0.0.1:$AD/-/rules" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')
+
+python3 - "${quiet[*]}" "${scraped[*]}" "${durs[*]}" "$SIZE" "$SERIES" "$RULES" <<'PY'
+import statistics, sys
+q = [float(x) for x in sys.argv[1].split()]
+s = [float(x) for x in sys.argv[2].split()]
+d = [float(x) for x in sys.argv[3].split()]
+mq, ms = statistics.median(q), statistics.median(s)
+print()
+print("| measure | value |")
+print("|---|---|")
+print(f"| req/s, /metrics not scraped (median of {len(q)}) | {mq:,.0f} |")
+print(f"| req/s, /metrics scraped every 1 s (median of {len(s)}) | {ms:,.0f} |")
+print(f"| ratio scraped / not scraped (target >= 0.98) | {ms / mq:.3f} |")
+print(f"| scrape size | {sys.argv[4]} bytes, {sys.argv[5]} samples |")
+print(f"| reload of all built-in rules ({sys.argv[6]} rules), median of {len(d)} | {statistics.median(d):.1f} ms (p90 {sorted(d)[int(len(d) * 0.9) - 1]:.1f} ms) |")
+PY
