@@ -484,7 +484,8 @@ impl Segmenter {
         }
         self.recent.push(b' ');
         self.recent.extend_from_slice(&self.text[from..]);
-        if self.recent.len() > RECENT {
+        // Trim rarely (amortized): only the last context window of it is ever read.
+        if self.recent.len() > RECENT * 8 {
             let mut cut = self.recent.len() - RECENT;
             while cut < self.recent.len() && (self.recent[cut] & 0xC0) == 0x80 {
                 cut += 1;
