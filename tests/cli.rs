@@ -154,3 +154,68 @@ fn scan_sees_through_a_body_declared_identity_but_gzipped() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("cn.mobile"));
 }
+
+#[test]
+fn audit_verify_accepts_a_chain_and_names_the_tampered_line() {
+    use sluice_proxy::audit::{
+        Audit, AuditEvent, AuditStats, EventKind, FileSink, FileSinkConfig, HashAlg, OnFailure,
+    };
+    use std::sync::Arc;
+    let d = tmpdir("audit");
+    let path = d.join("audit.jsonl");
+    let stats = Arc::new(AuditStats::default());
+    let sink = FileSink::open(
+        FileSinkConfig {
+            path: path.clone(),
+            max_bytes: 1 << 20,
+            keep: 3,
+        },
+        Arc::new(Default::default()),
+    )
+    .unwrap();
+    let audit = Audit::start(
+        Box::new(sink),
+        HashAlg::Sha256,
+        64,
+        OnFailure::Drop,
+        3,
+        stats,
+    )
+    .unwrap();
+    for i in 0..5 {
+        audit
+            .record(AuditEvent::new(
+                EventKind::Blocked,
+                format!("req-{i}"),
+                "persons",
+                "GET",
+                403,
+                "block",
+            ))
+            .unwrap();
+    }
+    audit.close();
+    let ok = sluice()
+        .args(["audit", "verify"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&ok.stdout),
+        String::from_utf8_lossy(&ok.stderr)
+    );
+
+    let text = std::fs::read_to_string(&path).unwrap();
+    let edited = text.replacen("req-2", "req-9", 1);
+    std::fs::write(&path, edited).unwrap();
+    let bad = sluice()
+        .args(["audit", "verify"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("audit.jsonl") && err.contains('3'), "{err}");
+}

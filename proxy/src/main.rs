@@ -14,6 +14,7 @@ fn main() -> ExitCode {
         Command::Run(args) => sluice_proxy::cli::run(args),
         Command::Config(cmd) => sluice_proxy::cli::config(cmd),
         Command::Demo(args) => sluice_proxy::cli::demo(args),
+        Command::Audit(cmd) => sluice_proxy::cli::audit(cmd),
     };
     match result {
         Ok(code) => code,

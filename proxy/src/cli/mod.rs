@@ -42,6 +42,26 @@ pub enum Command {
     Config(ConfigCmd),
     /// Start an embedded sample exchange API behind the proxy and show what Sluice does.
     Demo(DemoArgs),
+    /// Work with the tamper-evident audit trail.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Verify the hash chain of audit files (give a rotated set oldest first).
+    #[command(after_help = "\
+Examples:
+  sluice audit verify /var/log/sluice/audit.jsonl
+  sluice audit verify audit.jsonl.3 audit.jsonl.2 audit.jsonl.1 audit.jsonl
+
+Exit status: 0 when every record chains to the one before it, 1 when a record was edited,
+deleted, inserted or reordered (the file and line are named).")]
+    Verify {
+        /// Audit files, oldest first.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -175,6 +195,21 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
 pub fn config(cmd: ConfigCmd) -> Result<ExitCode> {
     match cmd {
         ConfigCmd::Check { file } => match crate::config::check(&file) {
+            Ok(summary) => {
+                println!("{summary}");
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                eprintln!("{e:#}");
+                Ok(ExitCode::from(1))
+            }
+        },
+    }
+}
+
+pub fn audit(cmd: AuditCmd) -> Result<ExitCode> {
+    match cmd {
+        AuditCmd::Verify { files } => match crate::audit::verify_files(&files) {
             Ok(summary) => {
                 println!("{summary}");
                 Ok(ExitCode::SUCCESS)
