@@ -115,10 +115,21 @@ class Target:
     note: str = ""
 
 
+_HELD: list[socket.socket] = []
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free loopback port, distinct from every other one handed out in this run (the socket
+    stays bound until `release_ports`, so the kernel cannot hand the same number out twice)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    _HELD.append(s)
+    return s.getsockname()[1]
+
+
+def release_ports() -> None:
+    while _HELD:
+        _HELD.pop().close()
 
 
 def wait_port(port: int, timeout: float = 10.0) -> None:
@@ -429,8 +440,15 @@ def run(args, dur, h1_variants, h2_variants, work, procs, started) -> int:
         digest = lambda p: hashlib.sha256(open(p, "rb").read()).hexdigest()  # noqa: E731
         same_ref = digest(shared) == digest(os.path.join(HERE, "gen_payloads_ref.py"))
 
-    # Upstream (core 1, with the load generator; moved to core 0 while it is the target).
+    # Every port first, then release them all and start the servers: no two servers (and no
+    # port still held by us) can collide; a server that fails to bind anyway is caught below.
     up, up_h2 = free_port(), free_port()
+    rp, rp_h2 = free_port(), free_port()
+    ms, ms_h2 = free_port(), free_port()
+    sl_ports = {a: free_port() for a in ("report", "redact", "block")}
+    release_ports()
+
+    # Upstream (core 1, with the load generator; moved to core 0 while it is the target).
     conf = nginx_conf(os.path.join(work, "up"), UPSTREAM.format(port=up, h2port=up_h2, root=www))
     up_proc = procs.start([nginx, "-p", os.path.join(work, "up"), "-c", conf, "-g", "daemon off;"],
                           LOAD_CORE, os.path.join(work, "up.log"))
@@ -443,7 +461,6 @@ def run(args, dur, h1_variants, h2_variants, work, procs, started) -> int:
     targets.append(Target("direct", up, nginx_pids(up_proc), up_h2,
                           "the upstream alone (nginx static files, gzip_static)"))
 
-    rp, rp_h2 = free_port(), free_port()
     conf = nginx_conf(os.path.join(work, "rp"), REVERSE.format(up=up, port=rp, h2port=rp_h2, extra=""))
     rp_proc = procs.start([nginx, "-p", os.path.join(work, "rp"), "-c", conf, "-g", "daemon off;"],
                           PROXY_CORE, os.path.join(work, "rp.log"))
@@ -451,7 +468,6 @@ def run(args, dur, h1_variants, h2_variants, work, procs, started) -> int:
 
     modsec_so = "/usr/lib/nginx/modules/ngx_http_modsecurity_module.so"
     if os.path.exists(modsec_so):
-        ms, ms_h2 = free_port(), free_port()
         rules = os.path.join(work, "modsec.conf")
         with open(rules, "w") as f:
             f.write(MODSEC_RULES.format(id=ref.RX_ID, mobile=ref.RX_MOBILE, card=ref.RX_CARD))
@@ -468,7 +484,7 @@ def run(args, dur, h1_variants, h2_variants, work, procs, started) -> int:
 
     sluice_pids = {}
     for action in ("report", "redact", "block"):
-        port = free_port()
+        port = sl_ports[action]
         cfg = os.path.join(work, f"sluice-{action}.yaml")
         with open(cfg, "w") as f:
             f.write(SLUICE.format(port=port, up=up, action=action))
@@ -484,6 +500,11 @@ def run(args, dur, h1_variants, h2_variants, work, procs, started) -> int:
         if t.h2_port:
             wait_port(t.h2_port)
     time.sleep(0.5)
+    for p in procs.procs:
+        if p.poll() is not None:
+            logs = subprocess.run(f"tail -n3 {work}/*.log {work}/*/error.log", shell=True,
+                                  capture_output=True, text=True).stdout
+            raise SystemExit(f"{' '.join(map(str, p.args[3:6]))}… exited ({p.returncode}):\n{logs}")
     probe = fetch(f"http://127.0.0.1:{up}/masked_1k.json", False, work)
     if probe["status"] != 200:
         raise SystemExit(f"the upstream answers {probe['status']} (see {work}/up/error.log)")
