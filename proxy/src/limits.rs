@@ -887,6 +887,16 @@ impl Limiter {
         &self.stats
     }
 
+    /// Whether responses of `iface` are counted (bytes, findings or distinct-value limits), so
+    /// the pipeline knows to scan and, for throttle/block actions, hold the response body.
+    pub fn has_response_limits(&self, iface: &str) -> bool {
+        self.limits(iface).is_some_and(|c| {
+            [&c.consumer, &c.total]
+                .iter()
+                .any(|s| s.bytes.is_some() || s.findings.is_some() || s.distinct.is_some())
+        })
+    }
+
     /// Number of tracked (interface, consumer) keys.
     pub fn tracked(&self) -> usize {
         self.consumers.len()

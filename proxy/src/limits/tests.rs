@@ -291,6 +291,8 @@ interfaces:
             .is_allowed());
     }
     assert_eq!(l.tracked(), 1);
+    assert!(l.has_response_limits("persons"));
+    assert!(!l.has_response_limits("other"));
 }
 
 #[tokio::test(start_paused = true)]
