@@ -95,7 +95,7 @@ fn luhn_complete(partial: &mut String) {
     let mut total = 0u32;
     for (i, c) in partial.bytes().rev().enumerate() {
         let mut d = u32::from(c - b'0');
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             d *= 2;
             if d > 9 {
                 d -= 9;
@@ -286,7 +286,7 @@ fn gov_json(target: usize, seed: u64) -> Vec<u8> {
     body.push_str(&records);
     body.push_str(r#"]},"ext":""#);
     let pad = target - body.len() - 2;
-    body.extend(std::iter::repeat('x').take(pad));
+    body.extend(std::iter::repeat_n('x', pad));
     body.push_str("\"}");
     assert_eq!(body.len(), target);
     body.into_bytes()
@@ -320,7 +320,7 @@ fn adv_spaced_digits(n: usize, seed: u64) -> Vec<u8> {
 fn adv_nest_array(n: usize) -> Vec<u8> {
     let depth = n / 2;
     let mut v = vec![b'['; depth];
-    v.extend(std::iter::repeat(b']').take(depth));
+    v.extend(std::iter::repeat_n(b']', depth));
     v
 }
 
@@ -331,7 +331,7 @@ fn adv_nest_object(n: usize) -> Vec<u8> {
         v.extend_from_slice(br#"{"a":"#);
     }
     v.push(b'1');
-    v.extend(std::iter::repeat(b'}').take(depth));
+    v.extend(std::iter::repeat_n(b'}', depth));
     v
 }
 
@@ -363,7 +363,7 @@ fn adv_short_strings(n: usize, seed: u64) -> Vec<u8> {
             v.push(',');
         }
         v.push('"');
-        v.push_str(*r.pick(pool));
+        v.push_str(r.pick::<&str>(pool));
         v.push('"');
     }
     v.push(']');
@@ -460,7 +460,7 @@ fn capital(w: &str) -> String {
 /// A distinct keyword per index: a CJK code name (`天穹昆仑项目`) or an ASCII one (`PRJ-K7Q-0042`).
 fn keyword(i: usize) -> String {
     let k: Vec<char> = KW_CHARS.chars().collect();
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         let j = i / 2;
         format!(
             "{}{}{}{}工程",
@@ -620,7 +620,7 @@ fn baseline(body: &[u8]) -> (Vec<u8>, usize) {
             out.extend_from_slice(&body[last..m.start()]);
             let keep = if v.len() == 11 { 3 } else { 6 };
             out.extend_from_slice(&v[..keep]);
-            out.extend(std::iter::repeat(b'*').take(v.len() - keep - 4));
+            out.extend(std::iter::repeat_n(b'*', v.len() - keep - 4));
             out.extend_from_slice(&v[v.len() - 4..]);
             last = m.end();
         }
@@ -996,7 +996,7 @@ fn summary() {
         );
         if g.starts_with("adv_") {
             for (f, v) in m.iter().filter(|(f, _)| f.starts_with("engine")) {
-                if adv_min.as_ref().map_or(true, |(x, _)| v < x) {
+                if adv_min.as_ref().is_none_or(|(x, _)| v < x) {
                     adv_min = Some((*v, format!("{g}/{f}")));
                 }
             }

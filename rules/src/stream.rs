@@ -175,7 +175,7 @@ pub(crate) struct Segmenter {
     active: bool,
     kind: SegKind,
     key: Option<Arc<str>>,
-    key_cache: Vec<(Box<[u8]>, Arc<str>, Vec<u32>)>,
+    key_cache: Vec<KeyEntry>,
     key_cursor: usize,
     key_rules: Vec<u32>,
     text: Vec<u8>,
@@ -205,6 +205,9 @@ pub(crate) struct Segmenter {
 
 const HEAD: usize = 64;
 const KEY_CACHE: usize = 64;
+
+/// A resolved field name: its raw bytes, display form and the rules it gives context to.
+type KeyEntry = (Box<[u8]>, Arc<str>, Vec<u32>);
 const RECENT: usize = 96;
 
 impl Segmenter {

@@ -161,18 +161,14 @@ impl JsonLexer {
                         if buf[i] == b'"' {
                             seg.end(base + i as u64);
                             self.in_string = false;
-                            if !self.string_is_key {
-                                if self
-                                    .top()
-                                    .is_some_and(|f| f.kind == b'{' && f.role == ROLE_LABEL)
-                                {
-                                    {
-                                        let head = seg.last_head();
-                                        let label = head[..head.len().min(KEY_MAX)].to_vec();
-                                        if let Some(f) = self.top_mut() {
-                                            f.label = Some(label);
-                                        }
-                                    }
+                            let labels = self
+                                .top()
+                                .is_some_and(|f| f.kind == b'{' && f.role == ROLE_LABEL);
+                            if !self.string_is_key && labels {
+                                let head = seg.last_head();
+                                let label = head[..head.len().min(KEY_MAX)].to_vec();
+                                if let Some(f) = self.top_mut() {
+                                    f.label = Some(label);
                                 }
                             }
                             if self.string_is_key {
