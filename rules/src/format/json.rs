@@ -38,6 +38,16 @@ pub(crate) struct JsonLexer {
 }
 
 fn lower_is(k: &[u8], names: &[&[u8]]) -> bool {
+    // Cheap reject on length and first letter before any comparison: this runs per key.
+    let Some(&f) = k.first() else { return false };
+    if k.len() > 12
+        || !matches!(
+            f.to_ascii_lowercase(),
+            b'c' | b'd' | b'f' | b'k' | b'n' | b'p' | b't' | b'v' | b'z'
+        )
+    {
+        return false;
+    }
     names.iter().any(|n| k.eq_ignore_ascii_case(n))
 }
 
