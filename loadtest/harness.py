@@ -261,6 +261,19 @@ logging:
   level: error
 """
 
+# Sluice with inspection switched off: the proxy's own cost (HTTP in, HTTP out), without the engine.
+SLUICE_PASS = """listen:
+  addr: 127.0.0.1:{port}
+  http2: true
+upstream:
+  url: http://127.0.0.1:{up}
+default_interface:
+  inspect_requests: false
+  inspect_responses: false
+logging:
+  level: error
+"""
+
 
 def nginx_conf(prefix: str, body: str, modules: str = "") -> str:
     os.makedirs(prefix, exist_ok=True)
@@ -348,6 +361,8 @@ def run_h2load(url: str, n: int, gz: bool, work: str, h1: bool = False, rps: flo
 def fetch(url: str, gz: bool, work: str) -> dict:
     """What one client receives: status, bytes, curl's exit code, raw values still present."""
     out = os.path.join(work, "fetch.body")
+    if os.path.exists(out):
+        os.unlink(out)  # curl writes nothing on an empty reply: never count the previous body
     argv = ["curl", "-s", "-o", out, "-w", "%{http_code} %{size_download}", "--max-time", "10", url]
     if gz:
         argv.insert(1, "--compressed")
@@ -399,12 +414,16 @@ def main() -> int:
     ap.add_argument("--duration", type=float, help="seconds per measurement (default 3 quick, 8 full)")
     ap.add_argument("--sluice", required=True, help="path to the release sluice binary")
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
+    ap.add_argument("--budget", type=float,
+                    help="wall-clock seconds for the whole run (default 290 quick, 1380 full); "
+                         "measurements that would not fit are skipped and listed")
     args = ap.parse_args()
 
     if (os.cpu_count() or 1) < 2:
         print("needs two cores (proxy on core 0, load generator on core 1)", file=sys.stderr)
         return 2
     dur = args.duration or (3.0 if args.quick else 8.0)
+    args.budget = args.budget or (290.0 if args.quick else 1380.0)
     if args.quick:
         h1_variants = [Variant("pii_1k.json"), Variant("pii_16k.json"), Variant("masked_16k.json"),
                        Variant("pii_16k.json", True), Variant("pii_256k.json"), Variant("pii_1m.json")]
@@ -445,7 +464,7 @@ def run(args, dur, h1_variants, h2_variants, work, procs, started) -> int:
     up, up_h2 = free_port(), free_port()
     rp, rp_h2 = free_port(), free_port()
     ms, ms_h2 = free_port(), free_port()
-    sl_ports = {a: free_port() for a in ("report", "redact", "block")}
+    sl_ports = {a: free_port() for a in ("pass", "report", "redact", "block")}
     release_ports()
 
     # Upstream (core 1, with the load generator; moved to core 0 while it is the target).
@@ -483,16 +502,18 @@ def run(args, dur, h1_variants, h2_variants, work, procs, started) -> int:
         print(f"skipping ModSecurity: {modsec_so} missing (apt-get install libnginx-mod-http-modsecurity)")
 
     sluice_pids = {}
-    for action in ("report", "redact", "block"):
+    for action in ("pass", "report", "redact", "block"):
         port = sl_ports[action]
         cfg = os.path.join(work, f"sluice-{action}.yaml")
         with open(cfg, "w") as f:
-            f.write(SLUICE.format(port=port, up=up, action=action))
+            f.write((SLUICE_PASS if action == "pass" else SLUICE).format(port=port, up=up, action=action))
         subprocess.run([args.sluice, "config", "check", cfg], check=True, stdout=subprocess.DEVNULL)
         p = procs.start([args.sluice, "run", "--config", cfg], PROXY_CORE,
                         os.path.join(work, f"sluice-{action}.log"))
         sluice_pids[action] = p.pid
         targets.append(Target(f"sluice-{action}", port, (lambda pid=p.pid: [pid]), port,
+                              "Sluice release build, inspection off (the proxy's own cost)"
+                              if action == "pass" else
                               f"Sluice release build, actions.default: {action}"))
 
     for t in targets:
@@ -523,8 +544,16 @@ def run(args, dur, h1_variants, h2_variants, work, procs, started) -> int:
             subprocess.run(["taskset", "-p", "-c", core, str(pid)], stdout=subprocess.DEVNULL, check=False)
 
     results: list[Result] = []
+    skipped: list[str] = []
+    # What the tail of the run needs: client verdicts and the half-load runs.
+    reserve = 4 * (dur + 2) + 15
 
     def measure(proto, v: Variant, t: Target):
+        big = v.file.startswith(("pii_1m", "masked_1m", "pii_256k", "masked_256k"))
+        need = (max(dur, 6.0) if big and proto == "h1" else dur) + 2
+        if time.monotonic() - started + need > args.budget - reserve:
+            skipped.append(f"{proto} {v.name} {t.name}")
+            return
         port = t.port if proto == "h1" else t.h2_port
         url = f"http://127.0.0.1:{port}/{v.file}"
         if t.name == "direct":
@@ -615,10 +644,13 @@ def run(args, dur, h1_variants, h2_variants, work, procs, started) -> int:
                    "reference_generator_identical": same_ref,
                    "manifest": manifest["files"], "results": [asdict(r) for r in results],
                    "verdicts": {f"{k[0]}|{k[1]}": v for k, v in verdicts.items()},
-                   "half_load": half, "rss_kib": {"idle": rss_idle, "after": rss_after},
+                   "half_load": half, "skipped": skipped, "rss_kib": {"idle": rss_idle, "after": rss_after},
                    "elapsed_s": elapsed}, f, indent=1, ensure_ascii=False)
     md = report(args, dur, info, same_ref, targets, results, verdicts, half, rss_idle, rss_after,
                 elapsed)
+    if skipped:
+        md += (f"\n**Skipped to stay within the {args.budget:.0f} s budget** ({len(skipped)}): "
+               + ", ".join(skipped) + ".\n")
     with open(os.path.join(args.out, "latest.md"), "w") as f:
         f.write(md)
     print(md)
@@ -682,6 +714,11 @@ def report(args, dur, info, same_ref, targets, results, verdicts, half, rss_idle
                     f"{dur:g} s: ModSecurity's deny in phase 4 resets the connection after the "
                     f"body has gone out, so keep-alive clients see the leak and then a reset.")
         L.append(how)
+        ms1 = verdicts.get(("pii_1k", "modsecurity"))
+        if ms1 and ms1["status"] == 0:
+            L.append(f"On the 1 KiB body (it fits one buffer, so phase 4 ran before anything was "
+                     f"sent) the deny dropped the connection: an empty reply (curl exit "
+                     f"{ms1['curl_exit']}), no 403 and no body.")
         if msz:
             L.append(f"With gzip the same body passed ModSecurity with status {msz['status']} and "
                      f"{msz['leaked_total']} raw values (it does not decompress response bodies)."

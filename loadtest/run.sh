@@ -2,7 +2,8 @@
 # Sluice proxy load test — one command, loopback only, bounded in time.
 #
 #   loadtest/run.sh            full run: 1 KiB..1 MiB, live/masked, gzip, HTTP/1.1 + HTTP/2 (~15 min)
-#   loadtest/run.sh --quick    six payloads over HTTP/1.1, one over HTTP/2, 3 s runs (< 5 min)
+#   loadtest/run.sh --quick    six payloads over HTTP/1.1, one over HTTP/2, 3 s runs: a 290 s budget
+#                              (what would not fit is skipped and listed; --budget SECONDS changes it)
 #   loadtest/run.sh --duration 5 ...   seconds per measurement
 #
 # Targets, in one run, against the same nginx upstream: the upstream direct, nginx as a plain
