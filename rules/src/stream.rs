@@ -249,6 +249,23 @@ impl Segmenter {
         debug_assert!(!self.active);
         self.active = true;
         self.kind = kind;
+        self.resolve_key(key);
+        self.text.clear();
+        self.map.clear();
+        self.esc.clear();
+        self.rawlen.clear();
+        self.identity = true;
+        self.id_base = raw_start;
+        self.raw_end = raw_start;
+        self.seg_raw_start = raw_start;
+        self.ignore_before = 0;
+        self.windows = 0;
+        self.head.clear();
+        self.hold_from = raw_start;
+    }
+
+    /// Sets the segment's field name and the rules it gives context to.
+    fn resolve_key(&mut self, key: Option<&[u8]>) {
         self.key_rules.clear();
         self.key = None;
         if let Some(k) = key {
@@ -278,18 +295,56 @@ impl Segmenter {
             self.key = Some(name.clone());
             self.key_rules.extend_from_slice(rules);
         }
-        self.text.clear();
-        self.map.clear();
-        self.esc.clear();
-        self.rawlen.clear();
-        self.identity = true;
-        self.id_base = raw_start;
-        self.raw_end = raw_start;
-        self.seg_raw_start = raw_start;
-        self.ignore_before = 0;
-        self.windows = 0;
-        self.head.clear();
-        self.hold_from = raw_start;
+    }
+
+    /// Fast path for a short value that is whole in the lexer's buffer: when it holds no
+    /// byte any matcher could start on, no character normalization would change, no field
+    /// rule listens to its key and it cannot be a nested document or base64, the result of
+    /// the full path is known (no finding, output unchanged), so only the bookkeeping the
+    /// full path would do is done. Returns `false` to take the full path. The chunking
+    /// property tests hold the two paths to the same results.
+    pub(crate) fn quick(&mut self, raw_end: u64, content: &[u8], key: Option<&[u8]>) -> bool {
+        let d = &self.engine.detectors;
+        if content.len() >= 24 || d.unanchored.is_some() {
+            return false;
+        }
+        if content.iter().any(|&b| {
+            d.trigger.0[b as usize] != 0 || matches!(b, 0xC2 | 0xCD | 0xE1 | 0xE2 | 0xE3 | 0xEF)
+        }) {
+            return false;
+        }
+        let t = content.trim_ascii();
+        if matches!(t.first(), Some(b'{' | b'[' | b'<')) {
+            return false;
+        }
+        self.resolve_key(key);
+        if !self.key_rules.is_empty() {
+            return false;
+        }
+        self.last_head.clear();
+        self.last_head
+            .extend_from_slice(&content[..content.len().min(HEAD)]);
+        self.remember(content);
+        self.hold_from = raw_end;
+        true
+    }
+
+    /// Keeps the tail of a finished value as context for keyword windows of the next ones.
+    fn remember(&mut self, text: &[u8]) {
+        let mut from = text.len().saturating_sub(RECENT);
+        while from < text.len() && (text[from] & 0xC0) == 0x80 {
+            from += 1;
+        }
+        self.recent.push(b' ');
+        self.recent.extend_from_slice(&text[from..]);
+        // Trim rarely (amortized): only the last context window of it is ever read.
+        if self.recent.len() > RECENT * 8 {
+            let mut cut = self.recent.len() - RECENT;
+            while cut < self.recent.len() && (self.recent[cut] & 0xC0) == 0x80 {
+                cut += 1;
+            }
+            self.recent.drain(..cut);
+        }
     }
 
     pub(crate) fn is_active(&self) -> bool {
@@ -480,21 +535,9 @@ impl Segmenter {
         self.last_head.clear();
         self.last_head.extend_from_slice(&self.head);
         // Rolling context for keyword windows across neighbouring values.
-        let tail_from = self.text.len().saturating_sub(RECENT);
-        let mut from = tail_from;
-        while from < self.text.len() && (self.text[from] & 0xC0) == 0x80 {
-            from += 1;
-        }
-        self.recent.push(b' ');
-        self.recent.extend_from_slice(&self.text[from..]);
-        // Trim rarely (amortized): only the last context window of it is ever read.
-        if self.recent.len() > RECENT * 8 {
-            let mut cut = self.recent.len() - RECENT;
-            while cut < self.recent.len() && (self.recent[cut] & 0xC0) == 0x80 {
-                cut += 1;
-            }
-            self.recent.drain(..cut);
-        }
+        let text = std::mem::take(&mut self.text);
+        self.remember(&text);
+        self.text = text;
         self.text.clear();
         self.map.clear();
         self.esc.clear();

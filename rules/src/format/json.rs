@@ -119,6 +119,37 @@ impl JsonLexer {
         Some(f.key.as_slice()).filter(|k| !k.is_empty())
     }
 
+    /// Bookkeeping after a string ends: a key becomes the frame's current key, a label
+    /// member's value the frame's label.
+    fn string_done(&mut self, seg: &Segmenter) {
+        let labels = self
+            .top()
+            .is_some_and(|f| f.kind == b'{' && f.role == ROLE_LABEL);
+        if !self.string_is_key && labels {
+            let head = seg.last_head();
+            let label = head[..head.len().min(KEY_MAX)].to_vec();
+            if let Some(f) = self.top_mut() {
+                f.label = Some(label);
+            }
+        }
+        if self.string_is_key {
+            let head = seg.last_head();
+            let head = &head[..head.len().min(KEY_MAX)];
+            if let Some(f) = self.top_mut().filter(|f| f.kind == b'{') {
+                // Reuse the frame's buffer: keys change every member.
+                f.key.clear();
+                f.key.extend_from_slice(head);
+                f.role = if is_label_key(head) {
+                    ROLE_LABEL
+                } else if is_value_key(head) {
+                    ROLE_VALUE
+                } else {
+                    0
+                };
+            }
+        }
+    }
+
     fn push_frame(&mut self, kind: u8) {
         if self.depth >= MAX_DEPTH {
             self.overflow += 1;
@@ -171,32 +202,7 @@ impl JsonLexer {
                         if buf[i] == b'"' {
                             seg.end(base + i as u64);
                             self.in_string = false;
-                            let labels = self
-                                .top()
-                                .is_some_and(|f| f.kind == b'{' && f.role == ROLE_LABEL);
-                            if !self.string_is_key && labels {
-                                let head = seg.last_head();
-                                let label = head[..head.len().min(KEY_MAX)].to_vec();
-                                if let Some(f) = self.top_mut() {
-                                    f.label = Some(label);
-                                }
-                            }
-                            if self.string_is_key {
-                                let head = seg.last_head();
-                                let head = &head[..head.len().min(KEY_MAX)];
-                                if let Some(f) = self.top_mut().filter(|f| f.kind == b'{') {
-                                    // Reuse the frame's buffer: keys change every member.
-                                    f.key.clear();
-                                    f.key.extend_from_slice(head);
-                                    f.role = if is_label_key(head) {
-                                        ROLE_LABEL
-                                    } else if is_value_key(head) {
-                                        ROLE_VALUE
-                                    } else {
-                                        0
-                                    };
-                                }
-                            }
+                            self.string_done(seg);
                             i += 1;
                         } else {
                             match self.escape(buf, i, base, eof, seg) {
@@ -235,6 +241,20 @@ impl JsonLexer {
                     b'"' => {
                         let is_key = self.expect_key && self.in_object();
                         self.string_is_key = is_key;
+                        let key = if is_key { None } else { self.value_key() };
+                        // A short string already whole in the buffer may need no segment at
+                        // all (the segmenter decides); look only a few bytes ahead.
+                        let rest = &buf[i + 1..];
+                        let ahead = &rest[..rest.len().min(24)];
+                        if let Some(p) =
+                            memchr::memchr2(b'"', b'\\', ahead).filter(|&p| ahead[p] == b'"')
+                        {
+                            if seg.quick(base + (i + 1 + p) as u64, &ahead[..p], key) {
+                                self.string_done(seg);
+                                i += p + 2;
+                                continue;
+                            }
+                        }
                         let key = if is_key { None } else { self.value_key() };
                         seg.begin(SegKind::JsonString, base + i as u64 + 1, key);
                         self.in_string = true;
