@@ -403,6 +403,25 @@ impl AuditEvent {
         self
     }
 
+    /// Classes with counts and the flow's grade from a body's [`FindingSummary`] (what the
+    /// streaming pipeline keeps: counts, never findings or values).
+    ///
+    /// [`FindingSummary`]: crate::filter::FindingSummary
+    pub fn with_summary(mut self, dir: Direction, s: &crate::filter::FindingSummary) -> Self {
+        self.direction = Some(dir);
+        for ((class, _), n) in &s.counts {
+            let n = u32::try_from(*n).unwrap_or(u32::MAX);
+            let e = self.classes.entry(class.to_string()).or_insert(0);
+            *e = e.saturating_add(n);
+        }
+        self.grade = s
+            .flow_grade
+            .as_ref()
+            .map(|(g, _)| g.to_string())
+            .or_else(|| s.top_grade.as_ref().map(|g| g.to_string()));
+        self
+    }
+
     /// The limits that fired in a decision.
     pub fn with_limits(mut self, d: &Decision) -> Self {
         self.limits = d

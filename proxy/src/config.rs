@@ -108,6 +108,16 @@ pub struct Config {
     /// Metric options.
     #[serde(default)]
     pub metrics: MetricsConfig,
+    /// Who the caller is: mTLS names, API keys, JWT (see `crate::identity`). Without it,
+    /// callers with a client certificate are named by it and everyone else is `anonymous`.
+    #[serde(default)]
+    pub identity: crate::identity::IdentityConfig,
+    /// Rate limits and quotas per interface × consumer and per interface (see `crate::limits`).
+    #[serde(default)]
+    pub rate_limits: crate::limits::LimitsConfig,
+    /// The tamper-evident audit trail (see `crate::audit`); off when absent.
+    #[serde(default)]
+    pub audit: Option<crate::audit::AuditConfig>,
     /// The file this configuration was read from ([`Config::load`]); reload re-reads it.
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -313,6 +323,72 @@ pub struct InterfaceConfig {
     pub websocket: Option<bool>,
     #[serde(default, deserialize_with = "de_opt_size")]
     pub max_request_body: Option<u64>,
+    /// The highest grade this interface may return; a response graded above it is
+    /// over-scope (see `over_scope`). Unset: no grade check.
+    #[serde(default)]
+    pub grade: Option<String>,
+    /// `unconditional` (default), `conditional` (only `consumers`), `not_shared` (every call
+    /// refused).
+    #[serde(default)]
+    pub sharing: Sharing,
+    /// Consumers allowed on a `conditional` interface.
+    #[serde(default)]
+    pub consumers: Vec<String>,
+    /// Per-consumer actions by class (`{dept-a: {resident_id: redact}}`); they win over the
+    /// interface's and the global actions for that consumer only.
+    #[serde(default)]
+    pub consumer_actions: BTreeMap<String, BTreeMap<String, Action>>,
+    /// What an over-scope response gets (default: `default_interface.over_scope`).
+    #[serde(default)]
+    pub over_scope: Option<OverScopeAction>,
+}
+
+/// Who may call an interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Sharing {
+    /// Every (identified or anonymous) consumer.
+    #[default]
+    Unconditional,
+    /// Only the consumers listed in `consumers`.
+    Conditional,
+    /// Nobody: every call is refused (403), audited and counted.
+    NotShared,
+}
+
+impl Sharing {
+    /// Name for logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sharing::Unconditional => "unconditional",
+            Sharing::Conditional => "conditional",
+            Sharing::NotShared => "not_shared",
+        }
+    }
+}
+
+/// What happens to a response whose highest grade is above the interface's declared grade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OverScopeAction {
+    /// Refuse it (the body is held until the scan is done).
+    #[default]
+    Block,
+    /// Mask every value graded above the declared grade.
+    Redact,
+    /// Deliver as the class actions say; audit and count only.
+    Report,
+}
+
+impl OverScopeAction {
+    /// Name for logs and audit records.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OverScopeAction::Block => "block",
+            OverScopeAction::Redact => "redact",
+            OverScopeAction::Report => "report",
+        }
+    }
 }
 
 /// The default interface, and the defaults every named interface inherits.
@@ -338,6 +414,19 @@ pub struct DefaultInterfaceConfig {
     /// Content types not inspected (prefix match, e.g. `image/`).
     #[serde(default = "default_skip_types")]
     pub skip_content_types: Vec<String>,
+    /// Highest grade the default interface may return (not inherited).
+    #[serde(default)]
+    pub grade: Option<String>,
+    /// Sharing type of the default interface (not inherited; `not_shared` refuses every
+    /// unmatched request).
+    #[serde(default)]
+    pub sharing: Sharing,
+    /// Consumers allowed when `sharing: conditional` (not inherited).
+    #[serde(default)]
+    pub consumers: Vec<String>,
+    /// Over-scope action of the default interface, inherited by named interfaces.
+    #[serde(default)]
+    pub over_scope: OverScopeAction,
 }
 
 impl Default for DefaultInterfaceConfig {
@@ -351,6 +440,10 @@ impl Default for DefaultInterfaceConfig {
             block_status: default_block_status(),
             websocket: false,
             skip_content_types: default_skip_types(),
+            grade: None,
+            sharing: Sharing::Unconditional,
+            consumers: Vec::new(),
+            over_scope: OverScopeAction::Block,
         }
     }
 }
@@ -834,7 +927,8 @@ impl Config {
                 }]));
             }
         };
-        let problems = cfg.validate();
+        let mut problems = cfg.validate();
+        problems.extend(cfg.validate_identity(file.parent()));
         if problems.is_empty() {
             Ok(cfg)
         } else {
@@ -1042,7 +1136,62 @@ impl Config {
                 "at most 50 consumers get their own label (each adds series)".into(),
             ));
         }
+        self.validate_policy(&mut out);
         out
+    }
+
+    /// Sharing types, rate limits and audit settings.
+    fn validate_policy(&self, out: &mut Vec<(String, String)>) {
+        let sharing = |out: &mut Vec<(String, String)>, at: &str, s: Sharing, c: &[String]| {
+            if s == Sharing::Conditional && c.is_empty() {
+                out.push((
+                    format!("{at}.consumers"),
+                    "`sharing: conditional` needs at least one consumer".into(),
+                ));
+            }
+            if s != Sharing::Conditional && !c.is_empty() {
+                out.push((
+                    format!("{at}.consumers"),
+                    "consumers are only listed with `sharing: conditional`".into(),
+                ));
+            }
+        };
+        let d = &self.default_interface;
+        sharing(out, "default_interface", d.sharing, &d.consumers);
+        for (i, iface) in self.interfaces.iter().enumerate() {
+            sharing(
+                out,
+                &format!("interfaces[{i}]"),
+                iface.sharing,
+                &iface.consumers,
+            );
+        }
+        let mut names: Vec<&str> = self.interfaces.iter().map(|i| i.name.as_str()).collect();
+        names.push(d.name.as_str());
+        for e in self.rate_limits.validate(&names) {
+            out.push((format!("rate_limits.{}", e.key), e.message));
+        }
+        if let Some(a) = &self.audit {
+            if a.sink.kind == crate::audit::SinkKind::File && a.sink.path.is_none() {
+                out.push(("audit.sink".into(), "`kind: file` needs `path`".into()));
+            }
+            if a.queue == 0 {
+                out.push(("audit.queue".into(), "must be at least 1".into()));
+            }
+        }
+    }
+
+    /// Builds the identity resolver once to check it (key files are read relative to
+    /// `base_dir`, the config file's directory).
+    pub fn validate_identity(&self, base_dir: Option<&Path>) -> Vec<(String, String)> {
+        let base = base_dir.filter(|p| !p.as_os_str().is_empty());
+        match self.identity.build(base) {
+            Ok(_) => Vec::new(),
+            Err(errs) => errs
+                .into_iter()
+                .map(|e| (format!("identity.{}", e.key), e.message))
+                .collect(),
+        }
     }
 
     /// Checks action keys against the loaded engine's classes and grade names.
@@ -1070,6 +1219,34 @@ impl Config {
         for (i, iface) in self.interfaces.iter().enumerate() {
             if let Some(a) = &iface.actions {
                 check(&format!("interfaces[{i}].actions"), a);
+            }
+        }
+        let grade = |out: &mut Vec<(String, String)>, at: String, g: &Option<String>| {
+            if let Some(g) = g {
+                if !grades.iter().any(|k| k == g) {
+                    out.push((
+                        at,
+                        format!("unknown grade `{g}` (known: {})", grades.join(", ")),
+                    ));
+                }
+            }
+        };
+        grade(
+            &mut out,
+            "default_interface.grade".into(),
+            &self.default_interface.grade,
+        );
+        for (i, iface) in self.interfaces.iter().enumerate() {
+            grade(&mut out, format!("interfaces[{i}].grade"), &iface.grade);
+            for (consumer, map) in &iface.consumer_actions {
+                for c in map.keys() {
+                    if !classes.iter().any(|k| k == c) {
+                        out.push((
+                            format!("interfaces[{i}].consumer_actions.{consumer}.{c}"),
+                            format!("unknown class `{c}` (known: {})", classes.join(", ")),
+                        ));
+                    }
+                }
             }
         }
         out

@@ -62,6 +62,16 @@ pub enum Kind {
     HoldOverflow,
     /// Blocked by policy; carries the classes found (never values).
     Blocked { classes: Vec<String> },
+    /// A response graded above the interface's declared grade (over-scope, blocked).
+    OverScope { grade: String, declared: String },
+    /// The caller's credential was refused (401).
+    Unauthenticated,
+    /// The interface is not shared with this consumer (403).
+    NotAuthorized,
+    /// A rate limit or quota refused the exchange (429 or 403).
+    Limited,
+    /// The audit trail cannot keep the record and `audit.on_failure: block` (503).
+    AuditUnavailable,
     /// The request is malformed or not allowed (e.g. an upgrade on an interface without it).
     BadRequest,
     /// Something in the proxy itself.
@@ -146,6 +156,11 @@ impl ProxyError {
             Kind::CorruptEncoding => "urn:sluice:problem:corrupt-encoding",
             Kind::HoldOverflow => "urn:sluice:problem:hold-overflow",
             Kind::Blocked { .. } => "urn:sluice:problem:blocked",
+            Kind::OverScope { .. } => "urn:sluice:problem:over-scope",
+            Kind::Unauthenticated => "urn:sluice:problem:unauthenticated",
+            Kind::NotAuthorized => "urn:sluice:problem:not-authorized",
+            Kind::Limited => "urn:sluice:problem:rate-limited",
+            Kind::AuditUnavailable => "urn:sluice:problem:audit-unavailable",
             Kind::BadRequest => "urn:sluice:problem:bad-request",
             Kind::Internal => "urn:sluice:problem:internal",
         }
@@ -164,6 +179,11 @@ impl ProxyError {
             Kind::CorruptEncoding => "Corrupt content encoding",
             Kind::HoldOverflow => "Message too large to inspect",
             Kind::Blocked { .. } => "Blocked by data-loss-prevention policy",
+            Kind::OverScope { .. } => "Response above the interface's declared grade",
+            Kind::Unauthenticated => "Consumer not authenticated",
+            Kind::NotAuthorized => "Interface not shared with this consumer",
+            Kind::Limited => "Rate limit or quota exceeded",
+            Kind::AuditUnavailable => "Audit trail unavailable",
             Kind::BadRequest => "Bad request",
             Kind::Internal => "Internal proxy error",
         }

@@ -50,6 +50,13 @@ pub struct FindingSummary {
     pub by_rule: BTreeMap<(Arc<str>, Action), u64>,
     /// Time spent decoding, scanning and re-encoding this body.
     pub scan_time: Duration,
+    /// Highest grade of every finding, allowed ones included (the grade of the flow, for the
+    /// over-scope check): (name, rank).
+    pub flow_grade: Option<(Arc<str>, u8)>,
+    /// The class of the finding that set `flow_grade`.
+    pub flow_class: Option<Arc<str>>,
+    /// Whether the flow's grade is above the interface's declared grade.
+    pub over_scope: bool,
 }
 
 impl FindingSummary {
@@ -119,6 +126,13 @@ pub struct BodyFilter {
     /// Where fingerprints of findings go for distinct-value counting, with the interface.
     distinct: Option<(Arc<crate::metrics::Metrics>, Arc<str>)>,
     fingerprints: Vec<(Arc<str>, u64)>,
+    /// The codings, kept to add encoders when [`BodyFilter::with_scope`] turns output on.
+    codings: Vec<Encoding>,
+    /// The interface's declared grade rank, and whether over-scope blocks.
+    scope: Option<(u8, bool)>,
+    /// Fingerprints of every non-allowed finding, for the limiter (when asked for).
+    keep_fps: bool,
+    fps: Vec<u64>,
 }
 
 impl std::fmt::Debug for BodyFilter {
@@ -174,7 +188,40 @@ impl BodyFilter {
             format: None,
             distinct: None,
             fingerprints: Vec::new(),
+            codings: codings.to_vec(),
+            scope: None,
+            keep_fps: false,
+            fps: Vec::new(),
         })
+    }
+
+    /// Checks the flow's grade against `rank`, the interface's declared grade (rank 0 is the
+    /// highest); `block` makes an over-scope body one that [`must_block`](Self::must_block).
+    ///
+    /// # Errors
+    /// Only if a codec context cannot be created.
+    pub fn with_scope(mut self, rank: Option<u8>, block: bool) -> Result<Self, CodecError> {
+        self.scope = rank.map(|r| (r, block));
+        if block && rank.is_some() && !self.redact {
+            // Same reason as for a blocking class: lagged output, so that a late block after
+            // a fail-open overflow never shows a whole value.
+            self.redact = true;
+            for enc in &self.codings {
+                self.encoders.push(Encoder::new(*enc)?);
+            }
+        }
+        Ok(self)
+    }
+
+    /// Keeps the fingerprints of the findings (never values) for [`fingerprints`](Self::fingerprints).
+    pub fn keep_fingerprints(mut self, keep: bool) -> Self {
+        self.keep_fps = keep;
+        self
+    }
+
+    /// Keyed fingerprints of the non-allowed findings so far (with `keep_fingerprints`).
+    pub fn fingerprints(&self) -> &[u64] {
+        &self.fps
     }
 
     /// Feeds the fingerprints of this body's findings (never values) to the distinct-value
@@ -204,9 +251,10 @@ impl BodyFilter {
         &self.summary
     }
 
-    /// Whether a blocking class has been seen.
+    /// Whether a blocking class, or an over-scope grade that blocks, has been seen.
     pub fn must_block(&self) -> bool {
         !self.summary.blocked.is_empty()
+            || (self.summary.over_scope && self.scope.is_some_and(|(_, b)| b))
     }
 
     /// Decoded bytes seen so far.
@@ -280,6 +328,21 @@ impl BodyFilter {
         self.decoded = decoded;
         for f in findings.drain(..) {
             let action = self.actions.for_finding(&f);
+            if self
+                .summary
+                .flow_grade
+                .as_ref()
+                .is_none_or(|(_, r)| f.grade.rank < *r)
+            {
+                self.summary.flow_grade = Some((f.grade.name.clone(), f.grade.rank));
+                self.summary.flow_class = Some(f.class.clone());
+                if self.scope.is_some_and(|(r, _)| f.grade.rank < r) {
+                    self.summary.over_scope = true;
+                }
+            }
+            if self.keep_fps && action != Action::Allow {
+                self.fps.push(f.fingerprint);
+            }
             self.summary.add(&f, action);
             if self.distinct.is_some() && action != Action::Allow {
                 self.fingerprints.push((f.class.clone(), f.fingerprint));

@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use http::Method;
 
-use crate::config::{Config, FailMode, MethodSpec};
+use std::collections::{HashMap, HashSet};
+
+use crate::config::{Config, FailMode, MethodSpec, OverScopeAction, Sharing};
 use crate::policy::Actions;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,9 +119,46 @@ pub struct Interface {
     pub max_request_body: u64,
     pub skip_content_types: Vec<String>,
     pub idle_timeout: Duration,
+    /// The declared highest grade (name, rank; rank 0 is the highest grade).
+    pub grade: Option<(Arc<str>, u8)>,
+    pub sharing: Sharing,
+    /// Consumers allowed when `sharing` is conditional.
+    pub consumers: HashSet<Arc<str>>,
+    /// Actions of consumers with their own class actions.
+    pub consumer_actions: HashMap<Arc<str>, Arc<Actions>>,
+    pub over_scope: OverScopeAction,
+    /// Whether some rule is graded above `grade`, so a response can be over-scope.
+    pub grade_check: bool,
 }
 
 impl Interface {
+    /// The actions in force for a consumer.
+    pub fn actions_for(&self, consumer: &str) -> &Arc<Actions> {
+        self.consumer_actions.get(consumer).unwrap_or(&self.actions)
+    }
+
+    /// Whether `consumer` may call this interface at all.
+    pub fn allows(&self, consumer: &str) -> bool {
+        match self.sharing {
+            Sharing::Unconditional => true,
+            Sharing::Conditional => self.consumers.contains(consumer),
+            Sharing::NotShared => false,
+        }
+    }
+
+    /// Whether an over-scope response is refused, so responses must be held until scanned.
+    pub fn over_scope_blocks(&self) -> bool {
+        self.grade_check && self.over_scope == OverScopeAction::Block
+    }
+
+    /// The declared grade's rank when over-scope responses must be detected.
+    pub fn scope_rank(&self) -> Option<u8> {
+        self.grade
+            .as_ref()
+            .filter(|_| self.grade_check)
+            .map(|g| g.1)
+    }
+
     /// Whether a body of this content type is skipped (not inspected).
     pub fn skips(&self, content_type: Option<&str>) -> bool {
         let Some(ct) = content_type else { return false };
@@ -153,11 +192,37 @@ impl Router {
         engine: &sluice_rules::Engine,
     ) -> Result<Router, String> {
         let d = &cfg.default_interface;
+        let scheme = sluice_rules::GradeScheme::new(crate::policy::grade_names(&cfg.rules).iter())?;
+        let top_rule_rank = engine.rules().iter().map(|r| r.grade.rank).min();
+        let declared = |g: &Option<String>| -> Result<Option<(Arc<str>, u8)>, String> {
+            match g {
+                None => Ok(None),
+                Some(n) => scheme
+                    .get(n)
+                    .map(|g| Some((g.name.clone(), g.rank)))
+                    .ok_or_else(|| format!("unknown grade `{n}`")),
+            }
+        };
+        let checks = |g: &Option<(Arc<str>, u8)>| {
+            g.as_ref()
+                .is_some_and(|(_, r)| top_rule_rank.is_some_and(|t| t < *r))
+        };
+        let d_grade = declared(&d.grade)?;
+        let default_actions = match (&d_grade, d.over_scope) {
+            (Some((_, r)), OverScopeAction::Redact) => Arc::new(Actions::resolve_for(
+                engine,
+                &cfg.actions,
+                None,
+                None,
+                Some(*r),
+            )),
+            _ => global.clone(),
+        };
         let default = Arc::new(Interface {
             name: Arc::from(d.name.as_str()),
             inspect_requests: d.inspect_requests,
             inspect_responses: d.inspect_responses,
-            actions: global.clone(),
+            actions: default_actions,
             hold_cap: d.hold_cap,
             on_hold_overflow: d.on_hold_overflow,
             block_status: d.block_status,
@@ -169,6 +234,12 @@ impl Router {
                 .map(|s| s.to_ascii_lowercase())
                 .collect(),
             idle_timeout: cfg.timeouts.idle,
+            grade_check: checks(&d_grade),
+            grade: d_grade,
+            sharing: d.sharing,
+            consumers: d.consumers.iter().map(|c| Arc::from(c.as_str())).collect(),
+            consumer_actions: HashMap::new(),
+            over_scope: d.over_scope,
         });
         let mut routes = Vec::new();
         for i in &cfg.interfaces {
@@ -189,10 +260,36 @@ impl Router {
                     }
                 }
             };
-            let actions = match &i.actions {
-                Some(a) => Arc::new(Actions::resolve(engine, &cfg.actions, Some(a))),
-                None => global.clone(),
+            let grade = declared(&i.grade)?;
+            let over_scope = i.over_scope.unwrap_or(d.over_scope);
+            let redact_above = match (&grade, over_scope) {
+                (Some((_, r)), OverScopeAction::Redact) => Some(*r),
+                _ => None,
             };
+            let actions = match (&i.actions, redact_above) {
+                (None, None) => global.clone(),
+                (a, r) => Arc::new(Actions::resolve_for(
+                    engine,
+                    &cfg.actions,
+                    a.as_ref(),
+                    None,
+                    r,
+                )),
+            };
+            let consumer_actions = i
+                .consumer_actions
+                .iter()
+                .map(|(c, m)| {
+                    let a = Actions::resolve_for(
+                        engine,
+                        &cfg.actions,
+                        i.actions.as_ref(),
+                        Some(m),
+                        redact_above,
+                    );
+                    (Arc::from(c.as_str()), Arc::new(a))
+                })
+                .collect();
             routes.push(Route {
                 methods,
                 template,
@@ -208,6 +305,12 @@ impl Router {
                     max_request_body: i.max_request_body.unwrap_or(cfg.limits.max_request_body),
                     skip_content_types: default.skip_content_types.clone(),
                     idle_timeout: cfg.timeouts.idle,
+                    grade_check: checks(&grade),
+                    grade,
+                    sharing: i.sharing,
+                    consumers: i.consumers.iter().map(|c| Arc::from(c.as_str())).collect(),
+                    consumer_actions,
+                    over_scope,
                 }),
             });
         }

@@ -882,6 +882,12 @@ impl Limiter {
         self.by_iface.get(iface).or(self.default.as_ref())
     }
 
+    /// Whether any limit applies to the interface.
+    pub fn has_limits(&self, iface: &str) -> bool {
+        self.limits(iface)
+            .is_some_and(|c| !c.consumer.is_empty() || !c.total.is_empty())
+    }
+
     /// Counters for the metrics layer.
     pub fn stats(&self) -> &Arc<LimiterStats> {
         &self.stats
@@ -1016,6 +1022,20 @@ impl Limiter {
         findings: &[Finding],
         now: Instant,
     ) -> Decision {
+        let fps: Vec<u64> = findings.iter().map(|f| f.fingerprint).collect();
+        self.record_response_fps(iface, consumer, bytes, &fps, now)
+    }
+
+    /// [`Limiter::record_response`] from the findings' keyed fingerprints alone (one per
+    /// finding), which is what the body pipeline keeps.
+    pub fn record_response_fps(
+        &self,
+        iface: &Arc<str>,
+        consumer: &Arc<str>,
+        bytes: u64,
+        findings: &[u64],
+        now: Instant,
+    ) -> Decision {
         let Some(lim) = self.limits(iface).cloned() else {
             return Decision::allow();
         };
@@ -1059,7 +1079,7 @@ impl Limiter {
         slot: &mut Slot,
         scope: Scope,
         bytes: u64,
-        findings: &[Finding],
+        findings: &[u64],
         now: u64,
         v: &mut Vec<Violation>,
     ) {
@@ -1094,7 +1114,7 @@ impl Limiter {
             let d = &mut slot.distinct;
             d.roll(now, w.w);
             for f in findings {
-                d.sketch.insert(f.fingerprint, self.precision);
+                d.sketch.insert(*f, self.precision);
             }
             let est = d.estimate(now, w.w);
             if !findings.is_empty() && est > w.max {

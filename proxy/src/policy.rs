@@ -33,6 +33,20 @@ impl Actions {
         global: &ActionsConfig,
         iface: Option<&ActionsConfig>,
     ) -> Actions {
+        Self::resolve_for(engine, global, iface, None, None)
+    }
+
+    /// [`Actions::resolve`] with two policy layers on top: a consumer's own class actions
+    /// (they win over everything else), and `redact_above`, the rank of an interface's
+    /// declared grade under `over_scope: redact`: rules graded above it that would be allowed
+    /// or reported are redacted instead.
+    pub fn resolve_for(
+        engine: &Engine,
+        global: &ActionsConfig,
+        iface: Option<&ActionsConfig>,
+        consumer: Option<&std::collections::BTreeMap<String, Action>>,
+        redact_above: Option<u8>,
+    ) -> Actions {
         let default = iface
             .and_then(|a| a.default)
             .or(global.default)
@@ -45,10 +59,16 @@ impl Actions {
                     .copied()
                     .or_else(|| a.grades.get(&*rule.grade.name).copied())
             };
-            let action = iface
-                .and_then(pick)
+            let mut action = consumer
+                .and_then(|c| c.get(&*rule.class).copied())
+                .or_else(|| iface.and_then(pick))
                 .or_else(|| pick(global))
                 .unwrap_or(default);
+            if redact_above.is_some_and(|r| rule.grade.rank < r)
+                && matches!(action, Action::Allow | Action::Report)
+            {
+                action = Action::Redact;
+            }
             by_rule.insert(rule.id.clone(), action);
         }
         let any = |x: Action| by_rule.values().any(|a| *a == x) || default == x;

@@ -40,6 +40,13 @@ use crate::policy::Actions;
 pub struct Live {
     pub engine: Arc<Engine>,
     pub router: Router,
+    /// Consumer identity (rebuilt by every reload: keys rotate).
+    pub resolver: Arc<crate::identity::Resolver>,
+    /// Rate limits and quotas; kept across reloads unless `rate_limits` changed, so that a
+    /// reload does not reset anyone's budget.
+    pub limiter: Arc<crate::limits::Limiter>,
+    /// The audit trail; kept across reloads unless `audit` changed (the chain continues).
+    pub audit: Option<Arc<crate::audit::Audit>>,
     /// The configuration whose policy sections are in force.
     pub cfg: Arc<Config>,
     /// Unix seconds when this state was built.
@@ -62,6 +69,16 @@ impl Live {
     /// Rule packs that do not load (with file, line, rule), class or grade names in actions
     /// that the rules do not define, bad interface templates.
     pub fn build(cfg: Arc<Config>) -> Result<Live, String> {
+        Self::build_next(cfg, None)
+    }
+
+    /// Builds the state for `cfg`, taking the limiter and audit trail over from `prev` when
+    /// their sections did not change.
+    ///
+    /// # Errors
+    /// See [`Live::build`]; also identity key files that do not load and an audit sink that
+    /// cannot be opened.
+    pub fn build_next(cfg: Arc<Config>, prev: Option<&Live>) -> Result<Live, String> {
         let engine =
             Arc::new(crate::policy::build_engine(&cfg.rules).map_err(|e| format!("rules: {e}"))?);
         let classes: Vec<String> = engine.classes().iter().map(|c| c.to_string()).collect();
@@ -76,9 +93,54 @@ impl Live {
         }
         let global = Arc::new(Actions::resolve(&engine, &cfg.actions, None));
         let router = Router::build(&cfg, &global, &engine)?;
+        let base = cfg
+            .source
+            .as_deref()
+            .and_then(Path::parent)
+            .filter(|p| !p.as_os_str().is_empty());
+        let resolver = Arc::new(cfg.identity.build(base).map_err(|errs| {
+            errs.iter()
+                .map(|e| format!("key `identity.{}`: {}", e.key, e.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })?);
+        let limiter = match prev {
+            Some(p) if format!("{:?}", p.cfg.rate_limits) == format!("{:?}", cfg.rate_limits) => {
+                p.limiter.clone()
+            }
+            _ => {
+                let l = Arc::new(cfg.rate_limits.build(tokio::time::Instant::now()));
+                if tokio::runtime::Handle::try_current().is_ok() {
+                    // Ends by itself once the limiter is dropped.
+                    drop(l.spawn_sweeper(Duration::from_secs(30)));
+                }
+                l
+            }
+        };
+        let audit = match prev {
+            Some(p) if format!("{:?}", p.cfg.audit) == format!("{:?}", cfg.audit) => {
+                p.audit.clone()
+            }
+            _ => {
+                if let Some(old) = prev.and_then(|p| p.audit.as_ref()) {
+                    // One writer per file: the old trail stops before the new one resumes
+                    // its chain.
+                    old.close();
+                }
+                match &cfg.audit {
+                    Some(a) => Some(Arc::new(
+                        a.build().map_err(|e| format!("key `audit.sink`: {e}"))?,
+                    )),
+                    None => None,
+                }
+            }
+        };
         Ok(Live {
             engine,
             router,
+            resolver,
+            limiter,
+            audit,
             cfg,
             loaded_at: now_secs(),
         })
@@ -188,8 +250,8 @@ fn static_sections(c: &Config) -> [(&'static str, String); 9] {
 
 fn policy_fingerprint(c: &Config) -> String {
     format!(
-        "{:?}{:?}{:?}{:?}",
-        c.rules, c.actions, c.interfaces, c.default_interface
+        "{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
+        c.rules, c.actions, c.interfaces, c.default_interface, c.identity, c.rate_limits, c.audit
     )
 }
 
@@ -220,7 +282,10 @@ pub async fn reload(proxy: &Arc<Proxy>, trigger: &'static str) -> LastReload {
             merged.actions = next.actions;
             merged.interfaces = next.interfaces;
             merged.default_interface = next.default_interface;
-            let live = Live::build(Arc::new(merged))?;
+            merged.identity = next.identity;
+            merged.rate_limits = next.rate_limits;
+            merged.audit = next.audit;
+            let live = Live::build_next(Arc::new(merged), Some(&current))?;
             let same = live.engine.content_hash() == current.engine.content_hash()
                 && policy_fingerprint(&live.cfg) == policy_fingerprint(&current.cfg);
             Ok(((!same).then_some(live), restart))

@@ -50,6 +50,8 @@ impl Running {
         for t in &self.aux {
             t.abort();
         }
+        let proxy = self.proxy.clone();
+        let _ = tokio::task::spawn_blocking(move || proxy.flush_audit()).await;
     }
 
     /// Waits until the server stops by itself (it does not, unless shut down).

@@ -61,6 +61,79 @@ pub struct LogRecord {
     pub inventory: Option<Arc<crate::inventory::Entry>>,
     /// Request body bytes (received, forwarded), when known.
     pub request_bytes: Option<(u64, u64)>,
+    /// The audit trail redactions and non-blocking over-scope responses are recorded to.
+    pub audit: Option<Arc<crate::audit::Audit>>,
+    /// The identified consumer (none when the credential was refused).
+    pub consumer: Option<crate::identity::Consumer>,
+    /// The interface's declared grade, when responses are checked against it.
+    pub declared_grade: Option<Arc<str>>,
+}
+
+impl LogRecord {
+    /// Audit records and over-scope metrics for what only the end of the exchange knows:
+    /// messages delivered with values masked, and over-scope responses that were delivered
+    /// (`over_scope: redact | report`). Blocks are recorded where they are decided.
+    fn audit_delivered(&self, m: &crate::metrics::Metrics) {
+        use crate::audit::{AuditEvent, Direction, EventKind};
+        if self.blocked || self.error.is_some() {
+            return;
+        }
+        for (dir, f) in [
+            (Direction::Request, &self.request_findings),
+            (Direction::Response, &self.response_findings),
+        ] {
+            let Some(f) = f else { continue };
+            let mut kinds = Vec::new();
+            if f.over_scope {
+                if let Some(class) = &f.flow_class {
+                    crate::metrics::OverScope {
+                        interface: &self.interface,
+                        class,
+                    }
+                    .emit(m);
+                }
+                kinds.push((
+                    EventKind::OverScope,
+                    if f.changed { "redact" } else { "report" },
+                ));
+            }
+            if f.changed {
+                kinds.push((EventKind::Redacted, "redact"));
+            }
+            let Some(audit) = &self.audit else { continue };
+            for (kind, action) in kinds {
+                let mut ev = AuditEvent::new(
+                    kind,
+                    self.request_id.as_str(),
+                    &self.interface,
+                    self.method.as_str(),
+                    self.status,
+                    action,
+                )
+                .with_summary(dir, f)
+                .with_bytes(
+                    match dir {
+                        Direction::Request => self.request_bytes.map_or(0, |b| b.1),
+                        Direction::Response => self.bytes_out,
+                    },
+                    None,
+                );
+                if let Ok(ip) = self.client.parse() {
+                    ev = ev.with_client(ip);
+                }
+                if let Some(c) = &self.consumer {
+                    ev = ev.with_consumer(c);
+                }
+                if kind == EventKind::OverScope {
+                    if let (Some((g, _)), Some(d)) = (&f.flow_grade, &self.declared_grade) {
+                        ev = ev.with_reason(format!("grade {g} > {d}"));
+                    }
+                }
+                // A failing trail counts the loss itself; the response is already out.
+                let _ = audit.record(ev);
+            }
+        }
+    }
 }
 
 /// Emits its record once, on drop.
@@ -122,6 +195,7 @@ impl Drop for LogGuard {
         }
         let elapsed = r.started.elapsed();
         let m = &s.metrics;
+        r.audit_delivered(m);
         for (direction, f) in [
             ("request", &r.request_findings),
             ("response", &r.response_findings),

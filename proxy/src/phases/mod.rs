@@ -37,13 +37,16 @@ use hyper::body::Incoming;
 use sluice_rules::Engine;
 use tokio::time::Instant;
 
+use crate::audit::{AuditEvent, AuditUnavailable, EventKind};
 use crate::body::ProxyBody;
 use crate::codec::DecodeLimits;
 use crate::config::Config;
 use crate::error::ProxyError;
+use crate::identity::{Consumer, IdentityError};
 use crate::interface::Interface;
 use crate::inventory::Inventory;
 use crate::metrics::{Metrics, RequestReceived};
+use crate::policy::Actions;
 use crate::reload::Live;
 use crate::tls::ClientIdentity;
 use logging::{LogGuard, LogRecord, Stats};
@@ -68,6 +71,56 @@ pub struct Ctx {
     pub upgrade: Option<hyper::upgrade::OnUpgrade>,
     /// The rules and policy this request started with; a reload does not change them.
     pub live: Arc<Live>,
+    /// The caller (the anonymous consumer while `rejected` is set).
+    pub consumer: Consumer,
+    /// The caller's credential was refused; the request filter answers 401.
+    pub rejected: Option<IdentityError>,
+    /// The actions in force for this consumer on this interface.
+    pub actions: Arc<Actions>,
+    /// A ready-made answer for the error being returned (401, 429 with `Retry-After`), used
+    /// by [`Proxy::problem`] instead of the generic problem body.
+    pub early: Option<Response<Bytes>>,
+}
+
+impl Ctx {
+    /// Queues an audit record about this exchange (no-op without an `audit` section).
+    ///
+    /// # Errors
+    /// The record cannot be kept and `audit.on_failure` is `block`.
+    pub(crate) fn audit(
+        &self,
+        kind: EventKind,
+        status: u16,
+        action: &str,
+        f: impl FnOnce(AuditEvent) -> AuditEvent,
+    ) -> Result<(), AuditUnavailable> {
+        let Some(a) = &self.live.audit else {
+            return Ok(());
+        };
+        let mut ev = AuditEvent::new(
+            kind,
+            self.request_id.as_str(),
+            &self.iface.name,
+            self.method.as_str(),
+            status,
+            action,
+        )
+        .with_client(self.conn.remote.ip());
+        if self.rejected.is_none() {
+            ev = ev.with_consumer(&self.consumer);
+        }
+        a.record(f(ev))
+    }
+
+    /// The error for an exchange refused because its audit record cannot be kept.
+    pub(crate) fn audit_refused() -> ProxyError {
+        ProxyError::new(
+            crate::error::Origin::Internal,
+            crate::error::Kind::AuditUnavailable,
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            "the audit trail cannot record this decision (audit.on_failure: block)",
+        )
+    }
 }
 
 /// The proxy: configuration, the rules and policy in force (swapped by reload), upstream
@@ -147,6 +200,14 @@ impl Proxy {
         &self.stats.metrics
     }
 
+    /// Waits until every audit record queued so far is written (blocking; no-op without an
+    /// `audit` section). Shutdown calls it so that the last decisions are not lost.
+    pub fn flush_audit(&self) {
+        if let Some(a) = &self.live.load().audit {
+            a.flush();
+        }
+    }
+
     /// Handles one request through every phase. Never fails: errors become problem responses
     /// or, once headers are out, aborted streams.
     pub async fn handle(
@@ -170,21 +231,28 @@ impl Proxy {
             overflowed: observed.overflowed,
         }
         .emit(&self.stats.metrics);
+        let (consumer, rejected) =
+            match live.resolver.resolve(req.headers(), conn.identity.as_ref()) {
+                Ok(c) => (c, None),
+                Err(e) => (live.resolver.anonymous(), Some(e)),
+            };
         RequestReceived {
             interface: &iface.name,
-            consumer: conn
-                .identity
-                .as_ref()
-                .and_then(|i| i.common_name.as_deref()),
+            consumer: rejected.is_none().then_some(&*consumer.id),
         }
         .emit(&self.stats.metrics);
+        let actions = iface.actions_for(&consumer.id).clone();
         let request_id = crate::headers::request_id(req.headers());
         let log = LogRecord {
             request_id: request_id.clone(),
             interface: iface.name.clone(),
             method: req.method().to_string(),
             client: conn.remote.ip().to_string(),
-            identity: conn.identity.as_ref().and_then(|i| i.common_name.clone()),
+            identity: if rejected.is_none() {
+                Some(consumer.id.to_string())
+            } else {
+                None
+            },
             status: 0,
             upstream_status: None,
             error: None,
@@ -198,6 +266,11 @@ impl Proxy {
             started,
             inventory: Some(observed.entry),
             request_bytes: None,
+            audit: live.audit.clone(),
+            consumer: rejected.is_none().then(|| consumer.clone()),
+            declared_grade: iface
+                .scope_rank()
+                .and(iface.grade.as_ref().map(|g| g.0.clone())),
         };
         let mut ctx = Ctx {
             request_id,
@@ -208,6 +281,10 @@ impl Proxy {
             log: Some(log),
             upgrade: None,
             live,
+            consumer,
+            rejected,
+            actions,
+            early: None,
         };
         match self.exchange(&mut ctx, req).await {
             Ok(resp) => Ok(resp),
@@ -234,11 +311,17 @@ impl Proxy {
             crate::error::Origin::Upstream => tracing::warn!(request_id = %ctx.request_id, "{e}"),
             _ => tracing::debug!(request_id = %ctx.request_id, "{e}"),
         }
-        let r = e.to_response(&ctx.request_id, &ctx.iface.name);
+        let r = ctx
+            .early
+            .take()
+            .unwrap_or_else(|| e.to_response(&ctx.request_id, &ctx.iface.name));
         let (parts, body) = r.into_parts();
         let guard = ctx.log.take().map(|mut l| {
             l.status = parts.status.as_u16();
-            l.blocked = matches!(e.kind, crate::error::Kind::Blocked { .. });
+            l.blocked = matches!(
+                e.kind,
+                crate::error::Kind::Blocked { .. } | crate::error::Kind::OverScope { .. }
+            );
             if !l.blocked {
                 l.error = Some((e.origin.as_str(), e.kind_str()));
             }

@@ -18,6 +18,7 @@ use http::{Request, StatusCode};
 use hyper::body::Incoming;
 
 use super::{read_frame, Ctx, Proxy, ReadError};
+use crate::audit::{Direction, EventKind};
 use crate::body::ReqBody;
 use crate::codec::Encoding;
 use crate::config::FailMode;
@@ -44,7 +45,7 @@ pub async fn run(
     }
     let ct = headers::content_type(&parts.headers).map(str::to_string);
     let inspect = ctx.iface.inspect_requests
-        && ctx.iface.actions.any_inspect()
+        && ctx.actions.any_inspect()
         && !ctx.iface.skips(ct.as_deref())
         && ctx.upgrade.is_none();
     let codings = match parts
@@ -94,7 +95,7 @@ pub async fn run(
     }
     let mut filter = BodyFilter::new(
         ctx.live.engine.clone(),
-        ctx.iface.actions.clone(),
+        ctx.actions.clone(),
         ct.as_deref(),
         &codings,
         proxy.limits,
@@ -166,6 +167,20 @@ fn fail_mode(proxy: &Proxy, ctx: &Ctx, mode: &'static str) {
         request_id: &ctx.request_id,
     }
     .emit(&proxy.stats.metrics);
+    fail_mode_audit(ctx, Direction::Request, mode, "unknown_encoding");
+}
+
+/// The audit record of a fail-open or fail-closed decision.
+pub(crate) fn fail_mode_audit(ctx: &Ctx, dir: Direction, mode: &str, reason: &str) {
+    let (kind, status, action) = if mode == "open" {
+        (EventKind::FailOpen, 0, "pass")
+    } else {
+        (EventKind::FailClosed, 0, "refuse")
+    };
+    let _ = ctx.audit(kind, status, action, |mut ev| {
+        ev.direction = Some(dir);
+        ev.with_reason(reason)
+    });
 }
 
 fn too_large(cap: u64) -> ProxyError {
@@ -208,5 +223,18 @@ pub(crate) fn blocked(ctx: &mut Ctx, filter: &BodyFilter) -> ProxyError {
     if let Some(l) = ctx.log.as_mut() {
         l.blocked = true;
     }
+    let dir = if ctx
+        .log
+        .as_ref()
+        .is_some_and(|l| l.upstream_status.is_some())
+    {
+        Direction::Response
+    } else {
+        Direction::Request
+    };
+    let _ = ctx.audit(EventKind::Blocked, status.as_u16(), "block", |ev| {
+        ev.with_summary(dir, filter.summary())
+            .with_bytes(filter.decoded_total(), None)
+    });
     ProxyError::new(Origin::Policy, Kind::Blocked { classes }, status, detail)
 }

@@ -11,8 +11,104 @@ use http::{Request, StatusCode};
 use hyper::body::Incoming;
 
 use super::{Ctx, Proxy};
-use crate::error::{Kind, ProxyError};
+use crate::audit::{Direction, EventKind};
+use crate::config::Sharing;
+use crate::error::{Kind, Origin, ProxyError};
 use crate::headers;
+use crate::limits::Verdict;
+
+/// Policy on the request head: the caller's identity (401), the interface's sharing type
+/// (403), then the request rates and spent quotas (429 with `Retry-After`, or 403). Each
+/// refusal, and every limit that fired, gets an audit record.
+fn admit(proxy: &Proxy, ctx: &mut Ctx) -> Result<(), ProxyError> {
+    if let Some(e) = ctx.rejected.clone() {
+        let _ = ctx.audit(EventKind::IdentityRejected, 401, "reject", |mut ev| {
+            ev.identity = e.method;
+            ev.with_reason(e.reason_str())
+        });
+        ctx.early = Some(e.to_response(&ctx.request_id, &ctx.iface.name));
+        return Err(ProxyError::client(
+            Kind::Unauthenticated,
+            StatusCode::UNAUTHORIZED,
+            e.to_string(),
+        ));
+    }
+    if !ctx.iface.allows(&ctx.consumer.id) {
+        let sharing = ctx.iface.sharing;
+        let _ = ctx.audit(EventKind::NotAuthorized, 403, "refuse", |ev| {
+            ev.with_reason(sharing.as_str())
+        });
+        let detail = match sharing {
+            Sharing::NotShared => format!("interface `{}` is not shared", ctx.iface.name),
+            _ => format!(
+                "interface `{}` is shared with listed consumers only",
+                ctx.iface.name
+            ),
+        };
+        tracing::warn!(
+            request_id = %ctx.request_id,
+            interface = %ctx.iface.name,
+            consumer = %ctx.consumer.id,
+            sharing = sharing.as_str(),
+            "call to an interface not shared with the consumer"
+        );
+        return Err(ProxyError::new(
+            Origin::Policy,
+            Kind::NotAuthorized,
+            StatusCode::FORBIDDEN,
+            detail,
+        ));
+    }
+    let limiter = &ctx.live.limiter;
+    if !limiter.has_limits(&ctx.iface.name) {
+        return Ok(());
+    }
+    let d = limiter.check_request(
+        &ctx.iface.name,
+        &ctx.consumer.id,
+        tokio::time::Instant::now(),
+    );
+    crate::metrics::RateLimitDecided {
+        interface: &ctx.iface.name,
+        limited: !d.is_allowed(),
+    }
+    .emit(&proxy.stats.metrics);
+    limited(ctx, &d, Direction::Request, 0)
+}
+
+/// Audits a limiter decision and turns a refusal into the error (with its 429/403 answer).
+pub(crate) fn limited(
+    ctx: &mut Ctx,
+    d: &crate::limits::Decision,
+    dir: Direction,
+    bytes: u64,
+) -> Result<(), ProxyError> {
+    if !d.fired() {
+        return Ok(());
+    }
+    let (status, action) = match d.verdict {
+        Verdict::Allow => (0, "alert"),
+        Verdict::Throttle { .. } => (429, "throttle"),
+        Verdict::Block => (403, "block"),
+    };
+    let recorded = ctx.audit(EventKind::Limited, status, action, |mut ev| {
+        ev.direction = Some(dir);
+        ev.with_limits(d).with_bytes(bytes, None)
+    });
+    match d.to_response(&ctx.request_id, &ctx.iface.name) {
+        None => recorded.map_err(|_| Ctx::audit_refused()),
+        Some(r) => {
+            let status = r.status();
+            ctx.early = Some(r);
+            Err(ProxyError::new(
+                Origin::Policy,
+                Kind::Limited,
+                status,
+                "rate limit or quota exceeded",
+            ))
+        }
+    }
+}
 
 /// Runs the phase.
 ///
@@ -23,6 +119,7 @@ pub fn run(
     ctx: &mut Ctx,
     mut req: Request<Incoming>,
 ) -> Result<Request<Incoming>, ProxyError> {
+    admit(proxy, ctx)?;
     let upgrade = headers::wants_upgrade(req.headers());
     let upgrade_value = req.headers().get(header::UPGRADE).cloned();
     if upgrade {

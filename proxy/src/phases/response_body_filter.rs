@@ -18,6 +18,7 @@ use hyper::body::Incoming;
 
 use super::response_filter::Mode;
 use super::{read_frame, Ctx, Proxy, ReadError};
+use crate::audit::{Direction, EventKind};
 use crate::body::{ProxyBody, Streaming};
 use crate::codec::Encoding;
 use crate::config::FailMode;
@@ -65,7 +66,7 @@ pub async fn run(
                             .map_err(|e| decode_error(proxy, e))?;
                         if filter.must_block() {
                             set_findings(ctx, &filter);
-                            return Err(super::request_body_filter::blocked(ctx, &filter));
+                            return Err(refuse(proxy, ctx, &filter));
                         }
                     }
                 }
@@ -138,11 +139,13 @@ pub async fn run(
                     .map_err(|e| decode_error(proxy, e))?;
                 if filter.must_block() {
                     set_findings(ctx, &filter);
-                    return Err(super::request_body_filter::blocked(ctx, &filter));
+                    return Err(refuse(proxy, ctx, &filter));
                 }
                 if overflow {
                     // Past the buffer: stream the rest, still filtering (fail open, or a soft
-                    // hold that only existed to keep Content-Length).
+                    // hold that only existed to keep Content-Length). Quotas are charged with
+                    // what was seen so far, while a refusal can still be answered.
+                    charge(proxy, ctx, bytes_in, &filter)?;
                     if hard {
                         hold_overflow(proxy, ctx, "open");
                         tracing::warn!(request_id = %ctx.request_id, interface = %ctx.iface.name, "hold buffer overflow; streaming on (fail open)");
@@ -168,7 +171,7 @@ pub async fn run(
                 .map_err(|e| decode_error(proxy, e))?;
             set_findings(ctx, &filter);
             if filter.must_block() {
-                return Err(super::request_body_filter::blocked(ctx, &filter));
+                return Err(refuse(proxy, ctx, &filter));
             }
             let send = if filter.summary().changed {
                 headers::weaken_etag(&mut parts.headers);
@@ -176,6 +179,7 @@ pub async fn run(
             } else {
                 raw
             };
+            charge(proxy, ctx, send.len() as u64, &filter)?;
             headers::set_content_length(&mut parts.headers, send.len());
             let mut guard = proxy.guard(ctx, status);
             if let Some(g) = guard.as_mut() {
@@ -195,13 +199,81 @@ fn new_filter(
     let ct = headers::content_type(&parts.headers);
     BodyFilter::new(
         ctx.live.engine.clone(),
-        ctx.iface.actions.clone(),
+        ctx.actions.clone(),
         ct,
         codings,
         proxy.limits,
     )
-    .map(|f| f.count_distinct(proxy.stats.metrics.clone(), ctx.iface.name.clone()))
+    .and_then(|f| f.with_scope(ctx.iface.scope_rank(), ctx.iface.over_scope_blocks()))
+    .map(|f| {
+        f.count_distinct(proxy.stats.metrics.clone(), ctx.iface.name.clone())
+            .keep_fingerprints(ctx.live.limiter.has_response_limits(&ctx.iface.name))
+    })
     .map_err(|e| ProxyError::internal(e.to_string()))
+}
+
+/// The refusal of a response that must not be delivered: a blocking class (see
+/// `request_body_filter::blocked`), or else a grade above the interface's declared grade.
+fn refuse(proxy: &Proxy, ctx: &mut Ctx, filter: &BodyFilter) -> ProxyError {
+    let s = filter.summary();
+    if !s.blocked.is_empty() || !s.over_scope {
+        return super::request_body_filter::blocked(ctx, filter);
+    }
+    let grade = s.flow_grade.as_ref().map_or("", |g| &*g.0).to_string();
+    let declared = ctx.iface.grade.as_ref().map_or("", |g| &*g.0).to_string();
+    let status = StatusCode::from_u16(ctx.iface.block_status).unwrap_or(StatusCode::FORBIDDEN);
+    if let Some(class) = &s.flow_class {
+        crate::metrics::OverScope {
+            interface: &ctx.iface.name,
+            class,
+        }
+        .emit(&proxy.stats.metrics);
+    }
+    let reason = format!("grade {grade} > {declared}");
+    let _ = ctx.audit(EventKind::OverScope, status.as_u16(), "block", |ev| {
+        ev.with_summary(Direction::Response, s)
+            .with_bytes(filter.decoded_total(), None)
+            .with_reason(reason)
+    });
+    if let Some(l) = ctx.log.as_mut() {
+        l.blocked = true;
+    }
+    ProxyError::new(
+        Origin::Policy,
+        Kind::OverScope {
+            grade: grade.clone(),
+            declared: declared.clone(),
+        },
+        status,
+        format!(
+            "the response carries `{grade}` data, above the `{declared}` grade interface `{}` may return",
+            ctx.iface.name
+        ),
+    )
+}
+
+/// Charges a held response to the consumer's and interface's quotas (bytes, findings,
+/// distinct values); a quota that refuses it answers 429/403 before a byte is released.
+fn charge(proxy: &Proxy, ctx: &mut Ctx, bytes: u64, filter: &BodyFilter) -> Result<(), ProxyError> {
+    let limiter = ctx.live.limiter.clone();
+    if !limiter.has_response_limits(&ctx.iface.name) {
+        return Ok(());
+    }
+    let d = limiter.record_response_fps(
+        &ctx.iface.name,
+        &ctx.consumer.id,
+        bytes,
+        filter.fingerprints(),
+        tokio::time::Instant::now(),
+    );
+    if !d.is_allowed() {
+        crate::metrics::RateLimitDecided {
+            interface: &ctx.iface.name,
+            limited: !d.is_allowed(),
+        }
+        .emit(&proxy.stats.metrics);
+    }
+    super::request_filter::limited(ctx, &d, Direction::Response, bytes)
 }
 
 fn hold_overflow(proxy: &Proxy, ctx: &Ctx, mode: &'static str) {
@@ -212,6 +284,7 @@ fn hold_overflow(proxy: &Proxy, ctx: &Ctx, mode: &'static str) {
         request_id: &ctx.request_id,
     }
     .emit(&proxy.stats.metrics);
+    super::request_body_filter::fail_mode_audit(ctx, Direction::Response, mode, "hold_overflow");
 }
 
 fn stream_headers(parts: &mut Parts, filter: &BodyFilter) {

@@ -82,7 +82,9 @@ pub fn run(
         || parts.status == StatusCode::NOT_MODIFIED;
     let ct = headers::content_type(&parts.headers);
     let iface = &ctx.iface;
-    if no_body || !iface.inspect_responses || !iface.actions.any_inspect() || iface.skips(ct) {
+    let limits = ctx.live.limiter.has_response_limits(&iface.name);
+    let inspect = ctx.actions.any_inspect() || iface.scope_rank().is_some() || limits;
+    if no_body || !iface.inspect_responses || !inspect || iface.skips(ct) {
         return Ok((parts, body, Mode::Pass));
     }
     let codings = match parts.headers.get(header::CONTENT_ENCODING) {
@@ -102,7 +104,9 @@ pub fn run(
             },
         },
     };
-    if iface.actions.any_block() {
+    // Hard hold: a class that blocks, an over-scope grade that blocks, or a quota that can
+    // refuse the response once its size and findings are known.
+    if ctx.actions.any_block() || iface.over_scope_blocks() || limits {
         return Ok((
             parts,
             body,
@@ -135,4 +139,10 @@ fn unknown_encoding(proxy: &Proxy, ctx: &Ctx, mode: &'static str) {
         request_id: &ctx.request_id,
     }
     .emit(&proxy.stats.metrics);
+    super::request_body_filter::fail_mode_audit(
+        ctx,
+        crate::audit::Direction::Response,
+        mode,
+        "unknown_encoding",
+    );
 }

@@ -1,0 +1,405 @@
+//! End-to-end tests of the policy layer over real sockets: consumer identity (API key, JWT),
+//! sharing types, over-scope responses, per-consumer actions, rate limits, and the audit trail
+//! they leave (chained, verifiable, without raw values).
+
+#[path = "support/mod.rs"]
+mod support;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use sluice_proxy::audit;
+use sluice_proxy::identity::api_key_digest;
+use support::{full, resp, Upstream, ID, MOBILE};
+
+const KEY_A: &str = "key-for-dept-a-0123456789";
+const KEY_B: &str = "key-for-dept-b-9876543210";
+const JWT_SECRET: &str = "a-shared-hs256-secret-for-the-policy-tests";
+
+/// A fresh directory under the system temp dir.
+fn temp_dir(tag: &str) -> PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let d = std::env::temp_dir().join(format!(
+        "sluice-policy-{tag}-{}-{}-{nanos}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// An upstream that answers every path with a JSON record carrying a resident ID and a
+/// mobile number, except `/contact/…` (a mobile number only, grade `general`).
+async fn upstream() -> Upstream {
+    Upstream::start(|req| async move {
+        let body = if req.uri().path().starts_with("/contact") {
+            format!(r#"{{"name":"x","sjh":"{MOBILE}"}}"#)
+        } else {
+            format!(r#"{{"name":"x","sfzh":"{ID}","sjh":"{MOBILE}"}}"#)
+        };
+        resp(200, "application/json", full(body))
+    })
+    .await
+}
+
+/// The policy under test, with its audit file in `dir`.
+fn policy(dir: &std::path::Path) -> String {
+    let secret = dir.join("jwt.secret");
+    std::fs::write(&secret, JWT_SECRET).unwrap();
+    format!(
+        r#"identity:
+  api_key:
+    keys:
+      - consumer: dept-a
+        sha256: {a}
+      - consumer: dept-b
+        sha256: {b}
+  jwt:
+    algorithms: [HS256]
+    audience: [sluice]
+    keys:
+      - alg: HS256
+        secret_file: {secret}
+interfaces:
+  - name: open
+    path: /open/{{*rest}}
+  - name: cond
+    path: /cond/{{*rest}}
+    sharing: conditional
+    consumers: [dept-a]
+  - name: secret
+    path: /secret/{{*rest}}
+    sharing: not_shared
+  - name: contact
+    path: /contact/{{*rest}}
+    grade: general
+  - name: persons
+    path: /persons/{{id}}
+    grade: general
+  - name: persons-masked
+    path: /masked/{{id}}
+    grade: general
+    over_scope: redact
+  - name: ids
+    path: /ids/{{*rest}}
+    actions:
+      classes:
+        resident_id: block
+    consumer_actions:
+      dept-a:
+        resident_id: redact
+      dept-b:
+        resident_id: allow
+  - name: limited
+    path: /limited/{{*rest}}
+rate_limits:
+  interfaces:
+    limited:
+      per_consumer:
+        requests:
+          rate: 1/m
+          burst: 2
+audit:
+  sink:
+    kind: file
+    path: {audit}
+"#,
+        a = api_key_digest(KEY_A),
+        b = api_key_digest(KEY_B),
+        secret = secret.display(),
+        audit = dir.join("audit.jsonl").display(),
+    )
+}
+
+struct Setup {
+    _up: Upstream,
+    proxy: sluice_proxy::Running,
+    dir: PathBuf,
+    client: reqwest::Client,
+}
+
+impl Setup {
+    async fn new(tag: &str) -> Setup {
+        let up = upstream().await;
+        let dir = temp_dir(tag);
+        let proxy = support::proxy(&up.url(), &policy(&dir)).await;
+        Setup {
+            _up: up,
+            proxy,
+            dir,
+            client: support::client(),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.proxy.addr)
+    }
+
+    async fn get(
+        &self,
+        path: &str,
+        key: Option<&str>,
+    ) -> (u16, String, reqwest::header::HeaderMap) {
+        let mut r = self.client.get(self.url(path));
+        if let Some(k) = key {
+            r = r.header("x-api-key", k);
+        }
+        let resp = r.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        (status, resp.text().await.unwrap(), headers)
+    }
+
+    async fn get_bearer(&self, path: &str, token: &str) -> (u16, String) {
+        let resp = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.text().await.unwrap())
+    }
+
+    /// Flushes the trail and returns its records, parsed.
+    async fn audit(&self) -> Vec<serde_json::Value> {
+        let p = self.proxy.proxy.clone();
+        tokio::task::spawn_blocking(move || p.flush_audit())
+            .await
+            .unwrap();
+        std::fs::read_to_string(self.audit_path())
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    fn audit_path(&self) -> PathBuf {
+        self.dir.join("audit.jsonl")
+    }
+}
+
+fn events<'a>(recs: &'a [serde_json::Value], kind: &str) -> Vec<&'a serde_json::Value> {
+    recs.iter().filter(|r| r["event"] == kind).collect()
+}
+
+fn jwt(sub: &str, aud: &str, exp_offset: i64) -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let claims = serde_json::json!({
+        "sub": sub,
+        "aud": aud,
+        "iat": now,
+        "exp": now + exp_offset,
+    });
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(JWT_SECRET.as_bytes()),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn sharing_types() {
+    let s = Setup::new("sharing").await;
+    // Unconditional: anyone, the anonymous caller included.
+    assert_eq!(s.get("/open/a", None).await.0, 200);
+    assert_eq!(s.get("/open/a", Some(KEY_B)).await.0, 200);
+    // Not shared: nobody.
+    for key in [None, Some(KEY_A), Some(KEY_B)] {
+        let (st, body, _) = s.get("/secret/a", key).await;
+        assert_eq!(st, 403, "{body}");
+        assert!(body.contains("urn:sluice:problem:not-authorized"), "{body}");
+    }
+    // Conditional: listed consumers only.
+    assert_eq!(s.get("/cond/a", Some(KEY_A)).await.0, 200);
+    assert_eq!(s.get("/cond/a", Some(KEY_B)).await.0, 403);
+    assert_eq!(s.get("/cond/a", None).await.0, 403);
+    // A key nobody knows is refused, not treated as anonymous.
+    let (st, body, h) = s.get("/open/a", Some("not-a-key")).await;
+    assert_eq!(st, 401, "{body}");
+    assert!(h.contains_key("www-authenticate"));
+    assert!(!body.contains("not-a-key"));
+
+    let recs = s.audit().await;
+    let refused = events(&recs, "not_authorized");
+    assert_eq!(refused.len(), 5, "{recs:#?}");
+    assert!(refused
+        .iter()
+        .any(|r| r["interface"] == "secret" && r["consumer"] == "dept-a"));
+    assert!(refused
+        .iter()
+        .any(|r| r["interface"] == "cond" && r["consumer"] == "dept-b"));
+    let rejected = events(&recs, "identity_rejected");
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0]["identity"], "api_key");
+    assert_eq!(rejected[0]["status"], 401);
+    // Not-shared calls are counted by outcome.
+    let m = s.proxy.proxy.metrics().render(false);
+    assert!(m.contains("not-authorized"), "{m}");
+    s.proxy.shutdown().await;
+}
+
+#[tokio::test]
+async fn over_scope_is_blocked_audited_and_counted() {
+    let s = Setup::new("scope").await;
+    // Within scope: a `general` mobile number on a `general` interface (masked as usual).
+    let (st, body, _) = s.get("/contact/1", Some(KEY_A)).await;
+    assert_eq!(st, 200, "{body}");
+    assert!(!body.contains(MOBILE));
+    // Above scope: a resident ID (`important`) on the same grade of interface.
+    let (st, body, _) = s.get("/persons/1", Some(KEY_A)).await;
+    assert_eq!(st, 403, "{body}");
+    assert!(body.contains("urn:sluice:problem:over-scope"), "{body}");
+    assert!(!body.contains(ID) && !body.contains(MOBILE));
+    // `over_scope: redact`: delivered, with the values above the grade masked.
+    let (st, body, _) = s.get("/masked/1", Some(KEY_A)).await;
+    assert_eq!(st, 200, "{body}");
+    assert!(!body.contains(ID), "{body}");
+
+    let recs = s.audit().await;
+    let over = events(&recs, "over_scope");
+    assert_eq!(over.len(), 2, "{recs:#?}");
+    let blocked = over.iter().find(|r| r["interface"] == "persons").unwrap();
+    assert_eq!(blocked["action"], "block");
+    assert_eq!(blocked["grade"], "important");
+    assert_eq!(blocked["consumer"], "dept-a");
+    assert_eq!(blocked["direction"], "response");
+    assert_eq!(blocked["reason"], "grade important > general");
+    assert!(blocked["classes"]["resident_id"].as_u64().unwrap() >= 1);
+    let masked = over
+        .iter()
+        .find(|r| r["interface"] == "persons-masked")
+        .unwrap();
+    assert_eq!(masked["action"], "redact");
+    let m = s.proxy.proxy.metrics().render(false);
+    assert!(
+        m.lines()
+            .any(|l| l.starts_with("sluice_over_scope") && l.contains("persons")),
+        "{m}"
+    );
+    s.proxy.shutdown().await;
+}
+
+#[tokio::test]
+async fn per_consumer_actions_and_jwt() {
+    let s = Setup::new("consumers").await;
+    // dept-a (API key): IDs masked.
+    let (st, body, _) = s.get("/ids/1", Some(KEY_A)).await;
+    assert_eq!(st, 200, "{body}");
+    assert!(!body.contains(ID), "{body}");
+    assert!(body.contains("\"sfzh\""));
+    // dept-b (API key): IDs in full (the mobile number is still masked by the global action).
+    let (st, body, _) = s.get("/ids/1", Some(KEY_B)).await;
+    assert_eq!(st, 200, "{body}");
+    assert!(body.contains(ID), "{body}");
+    assert!(!body.contains(MOBILE), "{body}");
+    // Everyone else: the interface's own action (block).
+    let (st, body, _) = s.get("/ids/1", None).await;
+    assert_eq!(st, 403, "{body}");
+    assert!(body.contains("urn:sluice:problem:blocked"));
+    // dept-b again, authenticated by a JWT bearer token.
+    let (st, body) = s.get_bearer("/ids/1", &jwt("dept-b", "sluice", 300)).await;
+    assert_eq!(st, 200, "{body}");
+    assert!(body.contains(ID), "{body}");
+    // Expired, or for another audience: refused.
+    let (st, body) = s
+        .get_bearer("/ids/1", &jwt("dept-b", "sluice", -3600))
+        .await;
+    assert_eq!(st, 401, "{body}");
+    let (st, _) = s.get_bearer("/ids/1", &jwt("dept-b", "other", 300)).await;
+    assert_eq!(st, 401);
+
+    let recs = s.audit().await;
+    let redacted = events(&recs, "redacted");
+    assert!(redacted
+        .iter()
+        .any(|r| r["consumer"] == "dept-a" && r["interface"] == "ids"));
+    assert!(redacted
+        .iter()
+        .any(|r| r["consumer"] == "dept-b" && r["identity"] == "jwt"));
+    let blocked = events(&recs, "blocked");
+    assert_eq!(blocked.len(), 1, "{recs:#?}");
+    assert_eq!(blocked[0]["consumer"], "anonymous");
+    assert_eq!(events(&recs, "identity_rejected").len(), 2);
+    s.proxy.shutdown().await;
+}
+
+#[tokio::test]
+async fn rate_limit_throttles_with_retry_after() {
+    let s = Setup::new("limits").await;
+    assert_eq!(s.get("/limited/a", Some(KEY_A)).await.0, 200);
+    assert_eq!(s.get("/limited/a", Some(KEY_A)).await.0, 200);
+    let (st, body, h) = s.get("/limited/a", Some(KEY_A)).await;
+    assert_eq!(st, 429, "{body}");
+    let retry: u64 = h["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert!(body.contains("urn:sluice:problem:rate-limited"), "{body}");
+    // Per consumer: dept-b still has its own budget.
+    assert_eq!(s.get("/limited/a", Some(KEY_B)).await.0, 200);
+
+    let recs = s.audit().await;
+    let limited = events(&recs, "limited");
+    assert_eq!(limited.len(), 1, "{recs:#?}");
+    assert_eq!(limited[0]["action"], "throttle");
+    assert_eq!(limited[0]["status"], 429);
+    assert_eq!(limited[0]["consumer"], "dept-a");
+    assert_eq!(limited[0]["limits"][0]["kind"], "requests");
+    s.proxy.shutdown().await;
+}
+
+#[tokio::test]
+async fn audit_trail_has_no_raw_values_and_verifies() {
+    let s = Setup::new("trail").await;
+    let token = jwt("dept-b", "sluice", 300);
+    for _ in 0..3 {
+        s.get("/ids/1", Some(KEY_A)).await;
+        s.get("/ids/1", None).await;
+        s.get("/persons/1", Some(KEY_B)).await;
+        s.get("/masked/1", Some(KEY_B)).await;
+        s.get("/secret/1", Some(KEY_A)).await;
+        s.get("/limited/1", Some(KEY_A)).await;
+        s.get("/open/1", Some("wrong-key")).await;
+        s.get_bearer("/ids/1", &token).await;
+    }
+    let recs = s.audit().await;
+    for kind in [
+        "redacted",
+        "blocked",
+        "over_scope",
+        "not_authorized",
+        "limited",
+        "identity_rejected",
+    ] {
+        assert!(!events(&recs, kind).is_empty(), "no {kind} record");
+    }
+    let text = std::fs::read_to_string(s.audit_path()).unwrap();
+    for raw in [
+        ID,
+        MOBILE,
+        KEY_A,
+        KEY_B,
+        "wrong-key",
+        token.as_str(),
+        JWT_SECRET,
+    ] {
+        assert!(!text.contains(raw), "the audit trail carries `{raw}`");
+    }
+    let report = audit::verify(&[s.audit_path()]).unwrap();
+    assert_eq!(report.records, recs.len() as u64);
+    // An edited record is detected.
+    let edited = s.dir.join("edited.jsonl");
+    std::fs::write(&edited, text.replacen("dept-a", "dept-x", 1)).unwrap();
+    assert!(audit::verify(&[edited]).is_err());
+    s.proxy.shutdown().await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {}).await;
+}
