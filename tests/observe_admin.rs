@@ -182,6 +182,19 @@ async fn admin_routes() {
         1.0
     );
     assert_eq!(
+        metric(
+            &m,
+            "sluice_responses_total",
+            &[
+                ("interface", "persons"),
+                ("status_class", "2xx"),
+                ("outcome", "ok")
+            ]
+        ),
+        2.0,
+        "held responses are complete exchanges: {m}"
+    );
+    assert_eq!(
         metric(&m, "sluice_redactions_total", &[("interface", "persons")]),
         2.0
     );

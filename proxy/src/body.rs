@@ -144,10 +144,11 @@ impl Body for ProxyBody {
                     let n = b.len();
                     this.sent(n);
                 }
-                if b.is_none() {
-                    if let Some(l) = this.log.as_mut() {
-                        l.record.completed = true;
-                    }
+                // A full body goes out as one frame, and with its exact length known hyper
+                // does not poll again after it: the exchange is complete once it is handed
+                // over (otherwise every held response would be logged as `client_gone`).
+                if let Some(l) = this.log.as_mut() {
+                    l.record.completed = true;
                 }
                 return Poll::Ready(b.map(|b| Ok(Frame::data(b))));
             }
