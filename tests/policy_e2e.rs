@@ -403,3 +403,50 @@ async fn audit_trail_has_no_raw_values_and_verifies() {
     s.proxy.shutdown().await;
     let _ = tokio::time::timeout(Duration::from_secs(1), async {}).await;
 }
+
+#[tokio::test]
+async fn reload_keeps_limit_budgets_unless_their_section_changes() {
+    let up = upstream().await;
+    let dir = temp_dir("reload");
+    let file = dir.join("sluice.yaml");
+    let write = |extra_iface: &str, rate: &str| {
+        let yaml = format!(
+            "listen:\n  addr: 127.0.0.1:0\nupstream:\n  url: {}\nreload:\n  watch: false\n  sighup: false\ninterfaces:\n  - name: limited\n    path: /limited/{{*rest}}\n{extra_iface}rate_limits:\n  interfaces:\n    limited:\n      per_consumer:\n        requests: {{rate: {rate}, burst: 1}}\naudit:\n  sink: {{kind: file, path: {}}}\n",
+            up.url(),
+            dir.join("audit.jsonl").display()
+        );
+        std::fs::write(&file, yaml).unwrap();
+    };
+    write("", "1/m");
+    let cfg = sluice_proxy::config::Config::load(&file).unwrap();
+    let running = sluice_proxy::start(cfg).await.unwrap();
+    let c = support::client();
+    let url = format!("http://{}/limited/a", running.addr);
+    let status = |c: &reqwest::Client| {
+        let url = url.clone();
+        let c = c.clone();
+        async move { c.get(url).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(status(&c).await, 200);
+    assert_eq!(status(&c).await, 429);
+    // A policy change elsewhere: the budget (and the audit chain) carry over.
+    write("  - name: other\n    path: /other\n", "1/m");
+    let r = sluice_proxy::reload::reload(&running.proxy, "admin").await;
+    assert_eq!(r.result, "success", "{r:?}");
+    assert_eq!(status(&c).await, 429);
+    // The limits themselves change: a fresh limiter.
+    write("  - name: other\n    path: /other\n", "2/m");
+    let r = sluice_proxy::reload::reload(&running.proxy, "admin").await;
+    assert_eq!(r.result, "success", "{r:?}");
+    assert_eq!(status(&c).await, 200);
+    let p = running.proxy.clone();
+    tokio::task::spawn_blocking(move || p.flush_audit())
+        .await
+        .unwrap();
+    // One chain across both reloads: two throttled calls, two redacted answers.
+    let report = audit::verify(&[dir.join("audit.jsonl")]).unwrap();
+    assert_eq!(report.records, 4, "{report:?}");
+    let text = std::fs::read_to_string(dir.join("audit.jsonl")).unwrap();
+    assert_eq!(text.matches("\"event\":\"limited\"").count(), 2, "{text}");
+    running.shutdown().await;
+}

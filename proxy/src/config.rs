@@ -1416,6 +1416,45 @@ mod tests {
     }
 
     #[test]
+    fn policy_sections_are_validated_with_locations() {
+        let text = "listen:\n  addr: 127.0.0.1:0\nupstream:\n  url: http://127.0.0.1:1\ninterfaces:\n  - name: p\n    path: /p\n    sharing: conditional\nrate_limits:\n  interfaces:\n    nope:\n      per_consumer:\n        requests: {rate: 1/s, burst: 0}\naudit:\n  sink:\n    kind: file\n";
+        let e = Config::from_yaml(text, Path::new("p.yaml")).unwrap_err();
+        let keys: Vec<(Option<String>, Option<usize>)> =
+            e.0.iter().map(|e| (e.key.clone(), e.line)).collect();
+        assert!(
+            keys.iter()
+                .any(|k| k.0.as_deref() == Some("interfaces[0].consumers")),
+            "{e}"
+        );
+        assert!(
+            keys.iter()
+                .any(|k| k.0.as_deref() == Some("rate_limits.interfaces.nope") && k.1 == Some(11)),
+            "{e}"
+        );
+        assert!(
+            keys.iter().any(|k| k.0.as_deref()
+                == Some("rate_limits.interfaces.nope.per_consumer.requests.burst")),
+            "{e}"
+        );
+        assert!(
+            keys.iter()
+                .any(|k| k.0.as_deref() == Some("audit.sink") && k.1 == Some(15)),
+            "{e}"
+        );
+        let ok = "listen:\n  addr: 127.0.0.1:0\nupstream:\n  url: http://127.0.0.1:1\ninterfaces:\n  - name: p\n    path: /p\n    grade: secretest\n    consumer_actions:\n      a: {no_such_class: allow}\n";
+        let c = Config::from_yaml(ok, Path::new("p.yaml")).unwrap();
+        let classes = vec!["resident_id".to_string()];
+        let grades = vec!["core".to_string(), "general".to_string()];
+        let p = c.validate_against(&classes, &grades);
+        assert!(p.iter().any(|(k, _)| k == "interfaces[0].grade"), "{p:?}");
+        assert!(
+            p.iter()
+                .any(|(k, _)| k == "interfaces[0].consumer_actions.a.no_such_class"),
+            "{p:?}"
+        );
+    }
+
+    #[test]
     fn example_configs_are_valid() {
         for (name, text) in [
             ("minimal.yaml", include_str!("../examples/minimal.yaml")),

@@ -1,7 +1,8 @@
 //! Hot reload of rules and policy: build, validate, swap — or keep the old state and say why.
 //!
-//! What is reloadable is the *policy*: the rule packs (`rules`), `actions`, `interfaces` and
-//! `default_interface`. Everything else (listener, TLS, upstream, limits, timeouts, admin…) is
+//! What is reloadable is the *policy*: the rule packs (`rules`), `actions`, `interfaces`,
+//! `default_interface`, `identity`, `rate_limits` and `audit` (the limiter and the audit trail
+//! are carried over unless their own section changed). Everything else (listener, TLS, upstream, limits, timeouts, admin…) is
 //! read once at start; a reload that changes it applies the policy part and reports the other
 //! sections as `restart_required` in the admin API and the log.
 //!
