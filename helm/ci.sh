@@ -6,7 +6,9 @@
 #     Kubernetes version below; the Prometheus Operator kinds, which it has no schema for, are
 #     checked for their required fields here),
 #   - assertions on what must (not) be rendered (native sidecar, probes, securityContext,
-#     checksum annotation only for the static config, monitoring gated on CRDs and flags),
+#     checksum annotation only for the static config, monitoring gated on CRDs and flags, the
+#     admin token Secret wiring, the audit volume, the NetworkPolicy's ports and peers),
+#   - values the schema or the templates must refuse,
 #   - the dashboards/ copies in helm/sluice/files/ are in sync (helm/sync-dashboards.sh --check),
 #   - `sluice config check` of the rendered proxy configuration and rule packs, when a sluice
 #     binary is around (SLUICE=path, or target/{release,debug}/sluice).
@@ -82,6 +84,9 @@ render sidecar        sidecar.yaml     nomon
 render sidecar-mon    sidecar.yaml     mon
 render gateway-noflag gateway.yaml     mon --set metrics.serviceMonitor.enabled=false \
     --set metrics.prometheusRule.enabled=false --set metrics.grafanaDashboard.enabled=false
+# Policy sections, admin token Secret, audit volume (PVC / emptyDir) and NetworkPolicy.
+render gateway-policy gateway-policy.yaml mon
+render sidecar-policy sidecar-policy.yaml mon
 
 # The example workload that adds the native sidecar through the named templates (parent chart).
 EX="$OUT/exchange-api"
@@ -92,6 +97,16 @@ sed -i "s#file://../../sluice#file://$CHART#" "$EX/Chart.yaml"   # the copy live
 "$HELM" template demo "$EX" --namespace gov-exchange "${KV[@]}" "${MON[@]}" > "$OUT/example.yaml" \
     || fail "template example"
 echo "ok   lint + template  example exchange-api + sidecar ($(grep -c '^kind:' "$OUT/example.yaml") objects)"
+# The same with the admin token, an audit emptyDir and the NetworkPolicy: the named templates
+# carry the mounts and environment into the workload's pod.
+EXP=(--set sluice.admin.tokenSecret.name=sluice-admin --set sluice.auditStorage.type=emptyDir
+     --set-json 'sluice.config.audit={"sink":{"kind":"file","path":"/var/log/sluice/audit.jsonl"}}'
+     --set sluice.networkPolicy.enabled=true --set 'sluice.networkPolicy.proxy.namespaces={exchange-platform}')
+"$HELM" lint --strict "$EX" "${KV[@]}" "${EXP[@]}" >/dev/null \
+    || { "$HELM" lint --strict "$EX" "${KV[@]}" "${EXP[@]}"; fail "lint example-policy"; }
+"$HELM" template demo "$EX" --namespace gov-exchange "${KV[@]}" "${MON[@]}" "${EXP[@]}" \
+    > "$OUT/example-policy.yaml" || fail "template example-policy"
+echo "ok   lint + template  example-policy ($(grep -c '^kind:' "$OUT/example-policy.yaml") objects)"
 
 # Values the schema must refuse.
 refuse() { # WHY  helm flags…
@@ -106,6 +121,23 @@ refuse "an unknown top-level value"            --set upstream.url=http://a --set
 refuse "a writable root filesystem"            --set upstream.url=http://a --set securityContext.readOnlyRootFilesystem=false
 refuse "TLS without a Secret"                  --set upstream.url=http://a --set tls.server.enabled=true
 refuse "a rule pack not named *.yaml"          --set upstream.url=http://a --set-string 'rules.packs.bad\.txt=x'
+refuse "an unknown config key"                --set upstream.url=http://a --set config.retries=3
+refuse "an unknown sharing type"               --set upstream.url=http://a \
+    --set-json 'config.interfaces=[{"name":"p","path":"/p","sharing":"sometimes"}]'
+refuse "an API key given in clear"             --set upstream.url=http://a \
+    --set-json 'config.identity={"api_key":{"keys":[{"consumer":"a","sha256":"secret"}]}}'
+refuse "a bad rate"                            --set upstream.url=http://a \
+    --set-json 'config.rate_limits={"interfaces":{"p":{"per_consumer":{"requests":{"rate":"fast"}}}}}'
+refuse "a file audit sink without a volume"    --set upstream.url=http://a \
+    --set-json 'config.audit={"sink":{"kind":"file","path":"/var/log/sluice/audit.jsonl"}}'
+refuse "a file audit sink outside its volume"  --set upstream.url=http://a --set auditStorage.type=emptyDir \
+    --set-json 'config.audit={"sink":{"kind":"file","path":"/tmp/audit.jsonl"}}'
+refuse "an audit PVC without a claim"          --set upstream.url=http://a --set auditStorage.type=persistentVolumeClaim
+refuse "an inline admin token beside its Secret" --set upstream.url=http://a \
+    --set admin.tokenSecret.name=s --set config.admin.token=x
+refuse "a NetworkPolicy admitting no caller"   --set upstream.url=http://a --set networkPolicy.enabled=true
+refuse "a NetworkPolicy peer of unknown shape" --set upstream.url=http://a --set networkPolicy.enabled=true \
+    --set-json 'networkPolicy.proxy.from=[{"namespace":"x"}]'
 
 # --- offline schema validation -----------------------------------------------------------------
 python3 "$ROOT/helm/ci/check_rendered.py" --kube-version "$KUBE_VERSION" --dir "$OUT" \

@@ -104,7 +104,8 @@ def assert_checksums(annotations: dict, where: str) -> None:
 
 def scenario_asserts(name: str, docs: list[dict], dashboards: str) -> None:
     kinds = [d["kind"] for d in docs]
-    mon = name.endswith("-mon") or name in ("gateway-tls", "example")
+    mon = name.endswith("-mon") or name in ("gateway-tls", "gateway-policy", "sidecar-policy") \
+        or name.startswith("example")
     has_rules = os.path.exists(os.path.join(dashboards, "sluice.rules.yml")) or \
         os.path.exists(os.path.join(dashboards, "prometheusrule.yaml"))
     has_dash = os.path.exists(os.path.join(dashboards, "grafana", "sluice.json"))
@@ -122,7 +123,7 @@ def scenario_asserts(name: str, docs: list[dict], dashboards: str) -> None:
         check(bool(find(docs, "Service", "-admin")), f"{name}: admin Service")
         check("PodDisruptionBudget" in kinds, f"{name}: PodDisruptionBudget")
     else:
-        check("Deployment" not in kinds or name == "example", f"{name}: no Sluice Deployment in sidecar mode")
+        check("Deployment" not in kinds or name.startswith("example"), f"{name}: no Sluice Deployment in sidecar mode")
     cm = find(docs, "ConfigMap", "-config")
     check(len(cm) == 1, f"{name}: the config ConfigMap")
     if cm:
@@ -152,9 +153,10 @@ def scenario_asserts(name: str, docs: list[dict], dashboards: str) -> None:
             if d["metadata"].get("labels", {}).get("grafana_dashboard") == "1"]
     if name == "gateway-noflag":
         check(not dash, f"{name}: dashboard ConfigMap despite the flag off")
-    elif name != "example":
+    elif not name.startswith("example"):
         check(bool(dash) == has_dash, f"{name}: dashboard ConfigMap rendered={bool(dash)}, json present={has_dash}")
-    if name == "example":
+    policy_asserts(name, docs)
+    if name.startswith("example"):
         deps = [d for d in find(docs, "Deployment") if d["metadata"]["name"].endswith("exchange-api")]
         check(len(deps) == 1, "example: the workload Deployment")
         if deps:
@@ -169,6 +171,92 @@ def scenario_asserts(name: str, docs: list[dict], dashboards: str) -> None:
         cms = {d["metadata"]["name"] for d in find(docs, "ConfigMap")}
         check({"demo-sluice-config", "demo-sluice-rules", "demo-sluice-policy"} <= cms,
               f"example: the subchart's ConfigMaps match the names the sidecar mounts ({cms})")
+
+
+def pod_of(docs: list[dict], name: str) -> tuple[dict | None, bool]:
+    """The pod template carrying Sluice, and whether it runs as the native sidecar."""
+    if name.startswith("example"):
+        deps = [d for d in find(docs, "Deployment") if d["metadata"]["name"].endswith("exchange-api")]
+        return (deps[0]["spec"]["template"] if deps else None), True
+    deps = find(docs, "Deployment")
+    return (deps[0]["spec"]["template"] if deps else None), False
+
+
+def policy_asserts(name: str, docs: list[dict]) -> None:
+    """The admin token Secret, the audit volume and the NetworkPolicy (scenarios *-policy)."""
+    cm = find(docs, "ConfigMap", "-config")
+    cfg = yaml.safe_load(cm[0]["data"]["sluice.yaml"]) if cm else {}
+    pod, sidecar = pod_of(docs, name)
+    c = sluice_container(pod["spec"], sidecar) if pod else None
+    token = name in ("gateway-policy", "sidecar-policy", "example-policy")
+    # The token: a file from the Secret, never in the ConfigMap; the probes carry no credentials
+    # (the proxy exempts /healthz and /readyz), Prometheus sends it from the same Secret.
+    admin = cfg.get("admin", {})
+    check("token" not in admin, f"{name}: an admin token in the ConfigMap")
+    check((admin.get("token_file") == "/etc/sluice/admin/token") == token, f"{name}: admin.token_file {admin}")
+    mons = [d for d in docs if d["kind"] in ("ServiceMonitor", "PodMonitor")]
+    for m in mons:
+        eps = m["spec"].get("endpoints") or m["spec"].get("podMetricsEndpoints") or []
+        auth = [e.get("authorization") for e in eps]
+        if token:
+            want = {"name": "sluice-admin", "key": "bearer" if name == "gateway-policy" else "token"}
+            check(all(a and a.get("type") == "Bearer" and a.get("credentials") == want for a in auth),
+                  f"{name}: {m['kind']} authorization {auth}, want the token Secret {want}")
+        else:
+            check(not any(auth), f"{name}: {m['kind']} authorization without a token")
+    if c:
+        for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+            check("httpHeaders" not in c.get(probe, {}).get("httpGet", {}), f"{name}: {probe} carries headers")
+        mounts = {m["mountPath"]: m for m in c.get("volumeMounts", [])}
+        vols = {v["name"]: v for v in pod["spec"].get("volumes", [])}
+        check(("/etc/sluice/admin" in mounts) == token, f"{name}: admin token mount")
+        if token:
+            sec = vols.get("sluice-admin-token", {}).get("secret", {})
+            key = "bearer" if name == "gateway-policy" else "token"
+            check(sec.get("secretName") == "sluice-admin" and sec.get("items") == [{"key": key, "path": "token"}],
+                  f"{name}: admin token volume {sec}")
+        # The audit trail: a file sink writes inside the audit volume; on a PVC each pod has its
+        # own sub-directory (one writer per hash chain).
+        sink = (cfg.get("audit") or {}).get("sink") or {}
+        audit_mount = next((m for m in c.get("volumeMounts", []) if m["name"] == "sluice-audit"), None)
+        if sink.get("kind") == "file":
+            check(audit_mount is not None and sink["path"].startswith(audit_mount["mountPath"] + "/"),
+                  f"{name}: audit file {sink.get('path')} outside the audit volume {audit_mount}")
+        vol = vols.get("sluice-audit", {})
+        if "persistentVolumeClaim" in vol:
+            check(audit_mount.get("subPathExpr") == "$(SLUICE_POD_NAME)", f"{name}: per-pod audit sub-directory")
+            env = {e["name"]: e for e in c.get("env", [])}
+            check(env.get("SLUICE_POD_NAME", {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
+                  == "metadata.name", f"{name}: SLUICE_POD_NAME from the pod name")
+        if name == "gateway-policy":
+            check(vol.get("persistentVolumeClaim", {}).get("claimName") == "sluice-audit", f"{name}: audit PVC")
+        if name in ("sidecar-policy", "example-policy"):
+            check("emptyDir" in vol, f"{name}: audit emptyDir")
+    # The NetworkPolicy: only the proxy and admin ports admit anyone, each from its own peers.
+    nps = find(docs, "NetworkPolicy")
+    check(bool(nps) == token, f"{name}: NetworkPolicy rendered={bool(nps)}")
+    for np in nps:
+        spec = np["spec"]
+        check(spec.get("policyTypes") == ["Ingress"], f"{name}: NetworkPolicy policyTypes")
+        rules = spec.get("ingress", [])
+        ports = [[p["port"] for p in r.get("ports", [])] for r in rules]
+        check(ports == [[8443], [9090]], f"{name}: NetworkPolicy ports {ports}: proxy then admin, nothing else")
+        check(all(r.get("from") for r in rules), f"{name}: a NetworkPolicy rule open to every source")
+        ns = lambda r: [p.get("namespaceSelector", {}).get("matchLabels", {}).get("kubernetes.io/metadata.name")
+                        for p in r.get("from", [])]
+        if len(rules) == 2:
+            check(ns(rules[1]) == ["monitoring"], f"{name}: admin port from {ns(rules[1])}")
+        sel = spec["podSelector"].get("matchLabels", {})
+        if name == "gateway-policy":
+            check("tax-bureau" in ns(rules[0]) and any("podSelector" in p for p in rules[0]["from"]),
+                  f"{name}: proxy port peers {rules[0]['from']}")
+            check(sel.get("app.kubernetes.io/name") == "sluice" and "app.kubernetes.io/instance" in sel,
+                  f"{name}: NetworkPolicy selects the gateway pods {sel}")
+        else:
+            check(sel == {"app.kubernetes.io/name": "exchange-api"}, f"{name}: NetworkPolicy selects the workload {sel}")
+        if pod:
+            check(all(pod["metadata"]["labels"].get(k) == v for k, v in sel.items()),
+                  f"{name}: NetworkPolicy selector {sel} does not match the pod labels")
 
 
 def config_check(sluice: str, out: str) -> None:

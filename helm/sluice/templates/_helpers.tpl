@@ -99,13 +99,41 @@ laid over it (listen address and TLS, upstream URL and TLS, rule directory, admi
 {{- end -}}
 {{- $_ := set $upstream "tls" $utls -}}
 {{- end -}}
+{{- $admin := dict "listen" (printf "0.0.0.0:%d" (int $v.ports.admin)) -}}
+{{- $cfg := deepCopy ($v.config | default dict) -}}
+{{- if (($v.admin).tokenSecret).name -}}
+{{- if hasKey ($cfg.admin | default dict) "token" -}}
+{{- fail "config.admin.token and admin.tokenSecret are both set: keep the token in the Secret only" -}}
+{{- end -}}
+{{- /* The proxy reads a token file (a mounted Secret) at start; the token never enters the ConfigMap. */ -}}
+{{- $_ := set $admin "token_file" "/etc/sluice/admin/token" -}}
+{{- end -}}
+{{- include "sluice.checkAudit" (dict "cfg" $cfg "storage" $v.auditStorage) -}}
 {{- $owned := dict
   "listen" $listen
   "upstream" $upstream
   "rules" (dict "builtin" $v.rules.builtin "dir" "/etc/sluice/rules")
-  "admin" (dict "listen" (printf "0.0.0.0:%d" (int $v.ports.admin)))
+  "admin" $admin
 -}}
-{{- mergeOverwrite (deepCopy ($v.config | default dict)) $owned | toYaml -}}
+{{- mergeOverwrite $cfg $owned | toYaml -}}
+{{- end -}}
+
+{{/* A file audit sink must write inside the audit volume: the root filesystem is read-only,
+and a trail outside the volume would fail at the first record instead of at install time.
+Called with (dict "cfg" <config> "storage" <auditStorage>); renders nothing. */}}
+{{- define "sluice.checkAudit" -}}
+{{- $audit := .cfg.audit | default dict -}}
+{{- $sink := $audit.sink | default dict -}}
+{{- if and (ne (toString $audit.enabled) "false") (eq (toString $sink.kind) "file") -}}
+{{- $st := .storage | default dict -}}
+{{- if eq (default "none" $st.type) "none" -}}
+{{- fail "config.audit.sink.kind is file but auditStorage.type is none: set auditStorage.type (emptyDir or persistentVolumeClaim), or use kind: stdout" -}}
+{{- end -}}
+{{- $dir := trimSuffix "/" $st.mountPath -}}
+{{- if not (hasPrefix (printf "%s/" $dir) (toString $sink.path)) -}}
+{{- fail (printf "config.audit.sink.path %q must be a file under auditStorage.mountPath %q" (toString $sink.path) $dir) -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 
 {{/* The container, shared by the gateway Deployment and the native sidecar.
@@ -127,9 +155,18 @@ ports:
   - name: sluice-admin
     containerPort: {{ $v.ports.admin }}
     protocol: TCP
-{{- with $v.env }}
+{{- $pvc := eq (($v.auditStorage).type | default "none") "persistentVolumeClaim" }}
+{{- if or $v.env $pvc }}
 env:
+  {{- if $pvc }}
+  # The audit volume's per-pod sub-directory (subPathExpr below): one hash chain per writer.
+  - name: SLUICE_POD_NAME
+    valueFrom:
+      fieldRef: {fieldPath: metadata.name}
+  {{- end }}
+  {{- with $v.env }}
   {{- toYaml . | nindent 2 }}
+  {{- end }}
 {{- end }}
 {{- with $v.securityContext }}
 securityContext:
@@ -166,6 +203,16 @@ volumeMounts:
   {{- if $v.tls.upstream.enabled }}
   - {name: sluice-tls-upstream, mountPath: /etc/sluice/tls/upstream, readOnly: true}
   {{- end }}
+  {{- if (($v.admin).tokenSecret).name }}
+  - {name: sluice-admin-token, mountPath: /etc/sluice/admin, readOnly: true}
+  {{- end }}
+  {{- if ne (($v.auditStorage).type | default "none") "none" }}
+  - name: sluice-audit
+    mountPath: {{ $v.auditStorage.mountPath }}
+    {{- if $pvc }}
+    subPathExpr: $(SLUICE_POD_NAME)
+    {{- end }}
+  {{- end }}
   - {name: sluice-tmp, mountPath: /tmp}
   {{- with $v.extraVolumeMounts }}
   {{- toYaml . | nindent 2 }}
@@ -195,6 +242,28 @@ volumeMounts:
   secret:
     secretName: {{ required "tls.upstream.secretName is required when tls.upstream.enabled" $v.tls.upstream.secretName }}
     defaultMode: 0440
+{{- end }}
+{{- with (($v.admin).tokenSecret).name }}
+- name: sluice-admin-token
+  secret:
+    secretName: {{ . }}
+    # 0444, not 0440: in sidecar mode the workload's pod may set no fsGroup, and a root-owned
+    # 0440 file would be unreadable to Sluice's user. Only the sluice container mounts it.
+    defaultMode: 0444
+    items:
+      - {key: {{ $v.admin.tokenSecret.key | default "token" }}, path: token}
+{{- end }}
+{{- $as := $v.auditStorage | default dict }}
+{{- if eq ($as.type | default "none") "emptyDir" }}
+- name: sluice-audit
+  emptyDir:
+    {{- with ($as.emptyDir).sizeLimit }}
+    sizeLimit: {{ . }}
+    {{- end }}
+{{- else if eq ($as.type | default "none") "persistentVolumeClaim" }}
+- name: sluice-audit
+  persistentVolumeClaim:
+    claimName: {{ required "auditStorage.persistentVolumeClaim.claimName is required when auditStorage.type is persistentVolumeClaim" ($as.persistentVolumeClaim).claimName }}
 {{- end }}
 - name: sluice-tmp
   emptyDir:
