@@ -1296,59 +1296,231 @@ pub fn check(path: &Path) -> anyhow::Result<String> {
         )
         .into());
     }
-    let mut s = String::new();
+    Ok(summary(&cfg, &engine, path))
+}
+
+/// What `sluice config check` prints for a valid file: enough for a reviewer to see what the
+/// proxy will enforce (who is identified how, which interface shares what with whom, what is
+/// limited, where the audit trail goes) without reading the YAML.
+fn summary(cfg: &Config, engine: &sluice_rules::Engine, path: &Path) -> String {
     use std::fmt::Write as _;
+    let mut s = String::new();
     let _ = writeln!(s, "{}: OK", path.display());
+    let tls = match &cfg.listen.tls {
+        None => "",
+        Some(t) if t.client_ca.is_some() => " (TLS, mTLS)",
+        Some(_) => " (TLS)",
+    };
+    let _ = writeln!(s, "  listen       {}{tls}", cfg.listen.addr);
     let _ = writeln!(
         s,
-        "  listen      {}{}{}",
-        cfg.listen.addr,
-        if cfg.listen.tls.is_some() {
-            " (TLS)"
-        } else {
-            ""
-        },
-        if cfg
-            .listen
-            .tls
-            .as_ref()
-            .is_some_and(|t| t.client_ca.is_some())
-        {
-            " (mTLS)"
-        } else {
-            ""
-        }
+        "  upstream     {} ({})",
+        cfg.upstream.url,
+        format!("{:?}", cfg.upstream.protocol).to_lowercase()
     );
     let _ = writeln!(
         s,
-        "  upstream    {} ({:?})",
-        cfg.upstream.url, cfg.upstream.protocol
-    );
-    let _ = writeln!(
-        s,
-        "  rules       {} rules, {} classes, hash {}",
+        "  rules        {} rules, {} classes, hash {}",
         engine.rules().len(),
-        classes.len(),
+        engine.classes().len(),
         engine.content_hash()
     );
     let _ = writeln!(
         s,
-        "  interfaces  {} named + `{}`",
+        "  interfaces   {} named + `{}`",
         cfg.interfaces.len(),
         cfg.default_interface.name
     );
+    let policy =
+        |grade: Option<&str>, sharing: Sharing, consumers: usize, over: OverScopeAction| {
+            let mut p = format!(
+                "grade {}, {}, {consumers} consumer{}",
+                grade.unwrap_or("-"),
+                sharing.as_str(),
+                if consumers == 1 { "" } else { "s" }
+            );
+            // Over-scope only means something once a grade is declared.
+            if grade.is_some() {
+                let _ = write!(p, ", over_scope {}", over.as_str());
+            }
+            p
+        };
+    let d = &cfg.default_interface;
     for iface in &cfg.interfaces {
-        let _ = writeln!(s, "    {:<24} {}", iface.name, iface.path);
+        let method = match &iface.method {
+            None => "ANY".to_string(),
+            Some(MethodSpec::One(m)) => m.clone(),
+            Some(MethodSpec::Many(ms)) => ms.join(","),
+        };
+        let _ = writeln!(
+            s,
+            "    {:<22} {method} {}  {}",
+            iface.name,
+            iface.path,
+            policy(
+                iface.grade.as_deref(),
+                iface.sharing,
+                iface.consumers.len(),
+                iface.over_scope.unwrap_or(d.over_scope)
+            )
+        );
     }
+    let _ = writeln!(
+        s,
+        "    {:<22} (unmatched)  {}",
+        d.name,
+        policy(
+            d.grade.as_deref(),
+            d.sharing,
+            d.consumers.len(),
+            d.over_scope
+        )
+    );
     let default = cfg.actions.default.unwrap_or(Action::Redact);
-    let _ = writeln!(s, "  actions     default {}", default.as_str());
+    let _ = writeln!(s, "  actions      default {}", default.as_str());
     for (c, a) in &cfg.actions.classes {
-        let _ = writeln!(s, "    {c:<24} {}", a.as_str());
+        let _ = writeln!(s, "    {c:<22} {}", a.as_str());
     }
     for (g, a) in &cfg.actions.grades {
-        let _ = writeln!(s, "    grade {g:<18} {}", a.as_str());
+        let _ = writeln!(s, "    grade {g:<16} {}", a.as_str());
     }
-    Ok(s)
+    let _ = writeln!(s, "  identity     {}", identity_summary(cfg));
+    let _ = writeln!(s, "  rate limits  {}", limits_summary(&cfg.rate_limits));
+    let _ = writeln!(s, "  audit        {}", audit_summary(cfg.audit.as_ref()));
+    let admin = match &cfg.admin {
+        None => "off".to_string(),
+        Some(a) => match (&a.token, &a.token_file) {
+            (Some(_), _) => format!("{}, bearer token (inline)", a.listen),
+            (None, Some(f)) => format!("{}, bearer token from {}", a.listen, f.display()),
+            (None, None) => format!("{}, no token", a.listen),
+        },
+    };
+    let _ = writeln!(s, "  admin        {admin}");
+    s
+}
+
+/// The identity methods in the order they are tried, and what happens without a credential.
+fn identity_summary(cfg: &Config) -> String {
+    use crate::identity::MethodName;
+    let id = &cfg.identity;
+    // The same default order as `IdentityConfig::build`: strongest first, configured ones only.
+    let order = id.order.clone().unwrap_or_else(|| {
+        [MethodName::Mtls, MethodName::Jwt, MethodName::ApiKey]
+            .into_iter()
+            .filter(|m| match m {
+                MethodName::Mtls => true,
+                MethodName::Jwt => id.jwt.is_some(),
+                MethodName::ApiKey => id.api_key.is_some(),
+            })
+            .collect()
+    });
+    let mtls_possible = cfg
+        .listen
+        .tls
+        .as_ref()
+        .is_some_and(|t| t.client_ca.is_some());
+    let methods: Vec<String> = order
+        .iter()
+        .filter_map(|m| match m {
+            // Without a client CA no certificate is ever verified, so mTLS names nobody.
+            MethodName::Mtls => mtls_possible.then(|| "mtls".to_string()),
+            MethodName::Jwt => id.jwt.as_ref().map(|j| {
+                let n = j.keys.len();
+                let jwks = if j.jwks_file.is_some() { " + JWKS" } else { "" };
+                format!("jwt ({n} key{}{jwks})", if n == 1 { "" } else { "s" })
+            }),
+            MethodName::ApiKey => id.api_key.as_ref().map(|a| {
+                let n = a.keys.len();
+                format!("api_key ({n} key{})", if n == 1 { "" } else { "s" })
+            }),
+        })
+        .collect();
+    let fallback = |f: crate::identity::Fallback| match f {
+        crate::identity::Fallback::Anonymous => "anonymous",
+        crate::identity::Fallback::Reject => "reject",
+    };
+    let methods = if methods.is_empty() {
+        format!("none (every caller is `{}`)", id.anonymous_id)
+    } else {
+        methods.join(", ")
+    };
+    let known = id
+        .consumers
+        .as_ref()
+        .map(|c| format!(", {} known consumers", c.len()))
+        .unwrap_or_default();
+    format!(
+        "{methods}; missing {}, invalid {}, unknown {}{known}",
+        fallback(id.on_missing),
+        fallback(id.on_invalid),
+        fallback(id.on_unknown)
+    )
+}
+
+/// How many limits are configured, on how many interfaces, and whether they are enforced.
+fn limits_summary(l: &crate::limits::LimitsConfig) -> String {
+    let count = |set: &crate::limits::LimitSet| {
+        usize::from(set.requests.is_some())
+            + usize::from(set.bytes.is_some())
+            + usize::from(set.findings.is_some())
+            + usize::from(set.distinct_values.is_some())
+    };
+    let rules: usize = l
+        .interfaces
+        .values()
+        .chain(l.default.iter())
+        .map(|i| count(&i.per_consumer) + count(&i.total))
+        .sum();
+    if rules == 0 {
+        return "none".into();
+    }
+    let default = if l.default.is_some() {
+        " + default"
+    } else {
+        ""
+    };
+    format!(
+        "{rules} rule{} on {} interface{}{default}{}",
+        if rules == 1 { "" } else { "s" },
+        l.interfaces.len(),
+        if l.interfaces.len() == 1 { "" } else { "s" },
+        if l.shadow {
+            " (shadow: reported, not enforced)"
+        } else {
+            ""
+        }
+    )
+}
+
+/// Where audit records go.
+fn audit_summary(a: Option<&crate::audit::AuditConfig>) -> String {
+    let Some(a) = a.filter(|a| a.enabled) else {
+        return "off".into();
+    };
+    let on_failure = match a.on_failure {
+        crate::audit::OnFailure::Drop => "drop",
+        crate::audit::OnFailure::Block => "block",
+    };
+    let sink = match (a.sink.kind, &a.sink.path) {
+        (crate::audit::SinkKind::File, Some(p)) => format!(
+            "file {} (rotate at {}, keep {})",
+            p.display(),
+            human_size(a.sink.max_bytes),
+            a.sink.keep
+        ),
+        _ => "stdout".into(),
+    };
+    format!("{sink}, {} chain, on_failure {on_failure}", a.hash.as_str())
+}
+
+/// `100MiB` rather than `104857600` when the size is a whole number of binary units.
+fn human_size(n: u64) -> String {
+    for (unit, shift) in [("GiB", 30), ("MiB", 20), ("KiB", 10)] {
+        if n >= 1 << shift && n.trailing_zeros() >= shift {
+            return format!("{}{unit}", n >> shift);
+        }
+    }
+    format!("{n}B")
 }
 
 #[cfg(test)]
@@ -1402,6 +1574,15 @@ mod tests {
             keys.contains(&("interfaces[1].path".into(), Some(9))),
             "{keys:?}"
         );
+    }
+
+    #[test]
+    fn summary_sizes_read_as_written() {
+        assert_eq!(human_size(100 << 20), "100MiB");
+        assert_eq!(human_size(1 << 30), "1GiB");
+        assert_eq!(human_size(1536), "1536B");
+        assert_eq!(human_size(3 << 10), "3KiB");
+        assert_eq!(human_size(0), "0B");
     }
 
     #[test]

@@ -196,7 +196,8 @@ pub fn config(cmd: ConfigCmd) -> Result<ExitCode> {
     match cmd {
         ConfigCmd::Check { file } => match crate::config::check(&file) {
             Ok(summary) => {
-                println!("{summary}");
+                // The summary ends with its own newline.
+                print!("{summary}");
                 Ok(ExitCode::SUCCESS)
             }
             Err(e) => {
