@@ -1,8 +1,9 @@
 //! What the Helm chart relies on, tested against the real binary and proxy: the admin bearer
 //! token read from a mounted Secret file (with the newline `kubectl create secret` files
 //! often end with), probes that answer without it, a start that fails loudly on an empty
-//! Secret, and `sluice config check` printing the policy summary an operator reviews before
-//! shipping a configuration (exit 0), or every error with its line (exit 1).
+//! Secret, readiness that refuses traffic while no rule is in force, and `sluice config check`
+//! printing the policy summary an operator reviews before shipping a configuration (exit 0),
+//! or every error with its line (exit 1).
 
 #[path = "support/mod.rs"]
 mod support;
@@ -76,6 +77,60 @@ async fn admin_token_from_a_mounted_secret_file() {
         .await,
         401
     );
+    // The scheme is case-insensitive; another scheme is not a bearer token.
+    let c = client();
+    let with = |auth: &'static str| {
+        c.get(format!("http://{admin}/metrics"))
+            .header("authorization", auth)
+            .send()
+    };
+    assert_eq!(
+        with("bearer s3cret-from-secret").await.unwrap().status(),
+        200
+    );
+    let basic = with("Basic czNjcmV0LWZyb20tc2VjcmV0").await.unwrap();
+    assert_eq!(basic.status(), 401);
+    assert!(basic.headers().contains_key("www-authenticate"));
+    // A known route with the wrong method says which methods it takes.
+    let r = c
+        .get(format!("http://{admin}/-/reload"))
+        .bearer_auth("s3cret-from-secret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["allow"], "POST, PUT");
+    p.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn not_ready_without_any_rule_in_force() {
+    let up = Upstream::start(|_| async { resp(200, "application/json", full("{}")) }).await;
+    // What the chart ships when `rules.builtin` is off and no pack is given: a valid, empty
+    // pack. The proxy starts, but it would pass everything, so it must not get traffic.
+    let d = tmpdir("no-rules");
+    std::fs::write(
+        d.join("000-empty.yaml"),
+        "pack: empty\nversion: 1\nrules: []\n",
+    )
+    .unwrap();
+    let p = proxy(
+        &up.url(),
+        &format!(
+            "rules:\n  builtin: false\n  dir: {}\nadmin:\n  listen: 127.0.0.1:0\n",
+            d.display()
+        ),
+    )
+    .await;
+    let admin = p.admin_addr.unwrap();
+    let r = client()
+        .get(format!("http://{admin}/readyz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert!(r.text().await.unwrap().contains("no rules"));
+    assert_eq!(status(format!("http://{admin}/healthz"), None).await, 200);
     p.shutdown().await;
 }
 

@@ -13,9 +13,18 @@
 //! | `GET /-/interfaces` | the interface inventory: configured and observed (templated) interfaces with counts, classes, highest grade, last seen |
 //! | `POST /-/scan` | dry run for rule authors: the body in (any `Content-Type`/`Content-Encoding`; `?interface=NAME` picks that interface's actions), findings out — rule, class, grade, action, offsets, field; never values |
 //!
-//! With `admin.token` (or `token_file`) every route except `/healthz` and `/readyz` needs
-//! `Authorization: Bearer TOKEN`; probes carry no secrets and reveal nothing. Scans run on a
-//! blocking thread so a large dry run never stalls the proxy's workers.
+//! Readiness is what a Kubernetes Service routes on, so it answers "would a request be served
+//! as configured": a rule set is in force (a failed reload keeps the previous one, so the pod
+//! stays ready; an engine with no rules at all is not ready, since it would pass everything)
+//! and the upstream accepts a TCP connection, tried afresh on every probe (no TLS handshake, so
+//! a probe is cheap for the upstream too). Liveness only says the process answers: an
+//! unreachable upstream must not get Sluice restarted.
+//!
+//! With `admin.token` (or `token_file`, a mounted Secret read once at start) every route except
+//! `/healthz` and `/readyz` needs `Authorization: Bearer TOKEN` (scheme in any case); without it
+//! the answer is 401 with `WWW-Authenticate`. Probes carry no secrets and reveal nothing. A
+//! known route with the wrong method gets 405 with `Allow`, an unknown one 404 with the route
+//! list. Scans run on a blocking thread so a large dry run never stalls the proxy's workers.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -124,12 +133,36 @@ fn text(status: StatusCode, s: impl Into<Bytes>) -> Resp {
     r
 }
 
-/// Compares without an early exit, so the time taken does not reveal the matching prefix.
+/// Compares the SHA-256 digests without an early exit: the time taken reveals neither the
+/// matching prefix nor the token's length (digests are always 32 bytes).
 fn same(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use sha2::{Digest, Sha256};
+    let (a, b) = (Sha256::digest(a), Sha256::digest(b));
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
+}
+
+/// The credentials of an `Authorization: Bearer …` header. The scheme is case-insensitive
+/// (RFC 9110 §11.1), so `bearer` from a hand-written curl works like Prometheus' `Bearer`.
+fn bearer(value: &str) -> Option<&str> {
+    let (scheme, rest) = value.trim_start().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| rest.trim())
+        .filter(|t| !t.is_empty())
+}
+
+/// The methods each route answers, for the `Allow` header of a 405 (RFC 9110 §15.5.6).
+fn allowed(path: &str) -> Option<&'static str> {
+    Some(match path {
+        "/metrics" | "/healthz" | "/readyz" => "GET, HEAD",
+        "/-/reload" => "POST, PUT",
+        "/-/rules" | "/-/interfaces" => "GET",
+        "/-/scan" => "POST",
+        _ => return None,
+    })
 }
 
 impl State {
@@ -141,8 +174,8 @@ impl State {
                 .headers()
                 .get(header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .is_some_and(|v| same(v.trim().as_bytes(), t.as_bytes()));
+                .and_then(bearer)
+                .is_some_and(|v| same(v.as_bytes(), t.as_bytes()));
             if !ok {
                 let mut r = text(StatusCode::UNAUTHORIZED, "bearer token required\n");
                 r.headers_mut().insert(
@@ -163,15 +196,18 @@ impl State {
                 json_resp(StatusCode::OK, &self.proxy.inventory.view())
             }
             (Method::POST, "/-/scan") => self.scan(req).await,
-            (
-                _,
-                "/metrics" | "/healthz" | "/readyz" | "/-/reload" | "/-/rules" | "/-/interfaces"
-                | "/-/scan",
-            ) => text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n"),
-            _ => text(
-                StatusCode::NOT_FOUND,
-                "routes: /metrics /healthz /readyz /-/reload /-/rules /-/interfaces /-/scan\n",
-            ),
+            (_, p) => match allowed(p) {
+                Some(allow) => {
+                    let mut r = text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+                    r.headers_mut()
+                        .insert(header::ALLOW, header::HeaderValue::from_static(allow));
+                    r
+                }
+                None => text(
+                    StatusCode::NOT_FOUND,
+                    "routes: /metrics /healthz /readyz /-/reload /-/rules /-/interfaces /-/scan\n",
+                ),
+            },
         }
     }
 
@@ -375,5 +411,45 @@ impl State {
                 &json!({"error": e.to_string()}),
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive_and_needs_credentials() {
+        assert_eq!(bearer("Bearer abc"), Some("abc"));
+        assert_eq!(bearer("bearer abc "), Some("abc"));
+        assert_eq!(bearer("BEARER  abc"), Some("abc"));
+        assert_eq!(bearer("Basic YWJjOmRlZg=="), None);
+        assert_eq!(bearer("Bearer "), None);
+        assert_eq!(bearer("Bearer"), None);
+        assert_eq!(bearer("Bearerabc"), None);
+    }
+
+    #[test]
+    fn token_comparison() {
+        assert!(same(b"s3cret", b"s3cret"));
+        assert!(!same(b"s3cret", b"s3creT"));
+        assert!(!same(b"s3cret", b"s3cret-and-more"));
+        assert!(!same(b"", b"s3cret"));
+    }
+
+    #[test]
+    fn every_route_has_its_methods() {
+        for route in [
+            "/metrics",
+            "/healthz",
+            "/readyz",
+            "/-/reload",
+            "/-/rules",
+            "/-/interfaces",
+            "/-/scan",
+        ] {
+            assert!(allowed(route).is_some(), "{route}");
+        }
+        assert_eq!(allowed("/nope"), None);
     }
 }
