@@ -163,6 +163,8 @@ def scenario_asserts(name: str, docs: list[dict], dashboards: str) -> None:
             pod = deps[0]["spec"]["template"]
             assert_container(sluice_container(pod["spec"], True), "example sidecar", True)
             assert_checksums(pod["metadata"].get("annotations"), "example")
+            check(pod["spec"].get("securityContext", {}).get("fsGroup") == 65532,
+                  "example: fsGroup 65532, or Sluice cannot read its 0440 Secret files")
             names = [v["name"] for v in pod["spec"]["volumes"]]
             check({"sluice-config", "sluice-rules", "sluice-policy"} <= set(names), "example: sidecar volumes")
         svc = [s for s in find(docs, "Service") if s["metadata"]["name"].endswith("exchange-api")]
