@@ -861,6 +861,17 @@ fn benches(c: &mut Criterion, filter: &str) {
             data: adv_dense_pii(MIB, 20),
         },
     ];
+    // `SLUICE_BENCH_DUMP=DIR` writes every corpus to DIR (for profiling one body with
+    // `examples/scanfile` under callgrind) instead of benchmarking.
+    if let Some(dir) = std::env::var_os("SLUICE_BENCH_DUMP") {
+        let dir = std::path::PathBuf::from(dir);
+        for corpus in real.iter().chain(adv.iter()) {
+            if let Err(e) = std::fs::write(dir.join(corpus.name), &corpus.data) {
+                eprintln!("{}: {e}", corpus.name);
+            }
+        }
+        return;
+    }
     // Criterion matches its filter (a regex) against `<corpus>/<variant>`.
     let re = regex::Regex::new(filter).ok();
     let selected = |n: &str| {

@@ -504,6 +504,23 @@ fn compile(
                 trigger[b.to_ascii_uppercase() as usize] |= detect::TRIG_GATE;
             }
         }
+        match detect::anchor_pair(p) {
+            None => d.pair_gate.all = true,
+            Some((a, b)) => {
+                let variants = |x: u8| {
+                    if ci {
+                        [x.to_ascii_lowercase(), x.to_ascii_uppercase()]
+                    } else {
+                        [x, x]
+                    }
+                };
+                for x in variants(a) {
+                    for y in variants(b) {
+                        d.pair_gate.insert(x, y);
+                    }
+                }
+            }
+        }
     }
     d.trigger = detect::Trigger(trigger);
     for (i, v) in d.by_det.iter().enumerate() {
@@ -511,6 +528,12 @@ fn compile(
             d.enabled.0 |= 1 << i;
         }
     }
+    d.min_digit_len = Det::ALL
+        .iter()
+        .filter(|(_, det)| d.enabled.has(*det))
+        .map(|(_, det)| det.min_text_len())
+        .min()
+        .unwrap_or(usize::MAX);
     d.ac_targets = ac_pats.into_iter().map(|(_, t)| t).collect();
     d.ac_ci_targets = ac_ci_pats.into_iter().map(|(_, t)| t).collect();
     if !unanchored.is_empty() {

@@ -204,6 +204,9 @@ pub(crate) struct Segmenter {
 }
 
 const HEAD: usize = 64;
+/// Longest value the lexers hand to [`Segmenter::quick`] (they look this far ahead for the
+/// value's end).
+pub(crate) const QUICK_MAX: usize = 1024;
 const KEY_CACHE: usize = 64;
 
 /// A resolved field name: its raw bytes, display form and the rules it gives context to.
@@ -305,12 +308,24 @@ impl Segmenter {
     /// property tests hold the two paths to the same results.
     pub(crate) fn quick(&mut self, raw_end: u64, content: &[u8], key: Option<&[u8]>) -> bool {
         let d = &self.engine.detectors;
-        if content.len() >= 24 || d.unanchored.is_some() {
+        // Whole values only (a window-sized value takes the windowed path), and none that the
+        // full path would decode as base64 (see `try_base64`: 24 bytes at least).
+        if content.len() >= QUICK_MAX.min(self.engine.window) || d.unanchored.is_some() {
             return false;
         }
-        if content.iter().any(|&b| {
-            d.trigger.0[b as usize] != 0 || matches!(b, 0xC2 | 0xCD | 0xE1 | 0xE2 | 0xE3 | 0xEF)
-        }) {
+        // Cheapest refusal first: most values the full path must see hold an identifier's
+        // digits, and the first digit says so.
+        if content.len() >= d.min_digit_len && content.iter().any(u8::is_ascii_digit) {
+            return false;
+        }
+        let flags = d.flags(content);
+        if flags != 0 && !d.nothing_possible(flags, content.len(), &[]) {
+            return false;
+        }
+        if normalize::first_norm_candidate(content).is_some() {
+            return false;
+        }
+        if content.len() >= 24 && base64_shaped(content) {
             return false;
         }
         let t = content.trim_ascii();
@@ -638,11 +653,25 @@ impl Segmenter {
             Disposition::Redact(Transform::Label(_)) => Applied::Labelled,
             Disposition::Redact(Transform::Token) => Applied::Tokenized,
         };
+        // The masked sample every finding carries; a redaction with the same mask on a value
+        // written plainly is that very string (see `plain_mask`), so it is rendered once.
+        let mut masked = None;
         if let Disposition::Redact(t) = &disposition {
-            let chars: Vec<char> = value_str.chars().collect();
-            if let Some(r) = t.render(&chars, &rule.class, &self.engine.token_key) {
-                let pieces = self.render_pieces(h.start, h.end, &r);
-                seg_edits.push(Edit { start, end, pieces });
+            if let Some(out) = self.plain_mask(t, &value_str) {
+                seg_edits.push(Edit {
+                    start,
+                    end,
+                    pieces: vec![Piece::Bytes(out.as_bytes().to_vec())],
+                });
+                if *t == rule.sample_transform {
+                    masked = Some(out);
+                }
+            } else {
+                let chars: Vec<char> = value_str.chars().collect();
+                if let Some(r) = t.render(&chars, &rule.class, &self.engine.token_key) {
+                    let pieces = self.render_pieces(h.start, h.end, &r);
+                    seg_edits.push(Edit { start, end, pieces });
+                }
             }
         }
         let fingerprint = crate::transform::fingerprint(
@@ -650,7 +679,7 @@ impl Segmenter {
             &rule.class,
             &self.text[h.start..h.end],
         );
-        let masked = rule.sample_transform.apply_to_str(&value_str);
+        let masked = masked.unwrap_or_else(|| rule.sample_transform.apply_to_str(&value_str));
         self.findings.push(Finding {
             rule_id: rule.id.clone(),
             rule_index: h.rule as usize,
@@ -665,6 +694,27 @@ impl Segmenter {
             fingerprint,
             value: self.opts.capture_values.then(|| value_str.into_owned()),
         });
+    }
+
+    /// A mask over a value written plainly (the segment maps 1:1 onto raw bytes, the value is
+    /// valid UTF-8, and the mask character needs no escaping in this format) renders to the
+    /// same bytes as the per-character path: kept characters are their raw bytes, masked ones
+    /// the mask character. That is most findings, and this costs one string instead of a
+    /// character vector, a rendering vector and a piece per run.
+    fn plain_mask(&self, t: &Transform, value: &std::borrow::Cow<'_, str>) -> Option<String> {
+        let (Transform::Mask(m), std::borrow::Cow::Borrowed(v)) = (t, value) else {
+            return None;
+        };
+        if !self.identity {
+            return None;
+        }
+        let mut enc = Vec::with_capacity(8);
+        self.encode_char(m.mask_char, Esc::Plain, &mut enc);
+        let mut b = [0u8; 4];
+        if enc != m.mask_char.encode_utf8(&mut b).as_bytes() {
+            return None;
+        }
+        Some(crate::transform::mask_str(v, m))
     }
 
     /// Raw end of the character that ends at text index `end` (exclusive).
@@ -887,17 +937,10 @@ impl Segmenter {
         if t.len() < 24 || t.len() > self.engine.window {
             return;
         }
-        let url = t.iter().any(|&b| b == b'-' || b == b'_');
-        let ok = t.iter().enumerate().all(|(i, &b)| {
-            b.is_ascii_alphanumeric()
-                || (!url && (b == b'+' || b == b'/'))
-                || (url && (b == b'-' || b == b'_'))
-                || (b == b'=' && i + 2 >= t.len())
-        });
-        // Pure digit or hex strings are numbers, not base64.
-        if !ok || t.iter().all(|b| b.is_ascii_hexdigit()) {
+        if !base64_shaped(t) {
             return;
         }
+        let url = t.iter().any(|&b| b == b'-' || b == b'_');
         let padded = t.ends_with(b"=");
         let decoded = match (url, padded) {
             (false, true) => base64::engine::general_purpose::STANDARD.decode(t),
@@ -943,6 +986,19 @@ impl Segmenter {
             });
         }
     }
+}
+
+/// Whether a value looks like base64 (standard or URL alphabet, padding at the end only) and
+/// is not a plain digit or hex string, which are numbers.
+fn base64_shaped(t: &[u8]) -> bool {
+    let url = t.iter().any(|&b| b == b'-' || b == b'_');
+    let ok = t.iter().enumerate().all(|(i, &b)| {
+        b.is_ascii_alphanumeric()
+            || (!url && (b == b'+' || b == b'/'))
+            || (url && (b == b'-' || b == b'_'))
+            || (b == b'=' && i + 2 >= t.len())
+    });
+    ok && !t.iter().all(|b| b.is_ascii_hexdigit())
 }
 
 /// The streaming scanner of one body. Create with [`Engine::stream`].

@@ -152,17 +152,37 @@ fn kept(m: &MaskSpec, n: usize) -> (usize, usize) {
 }
 
 /// The masked rendering of a value as a string, without intermediate vectors (every finding
-/// carries one as its safe sample).
+/// carries one as its safe sample). Most values are ASCII (numbers, codes): those are masked
+/// byte by byte.
 pub(crate) fn mask_str(value: &str, m: &MaskSpec) -> String {
     let cut = m
         .keep_from
         .and_then(|k| value.find(k))
         .unwrap_or(value.len());
-    let n = value[..cut].chars().filter(|c| !is_separator(*c)).count();
+    let (head, tail) = value.split_at(cut);
+    if head.is_ascii() && m.mask_char.is_ascii() {
+        let sep = |b: u8| is_separator(char::from(b));
+        let n = head.bytes().filter(|&b| !sep(b)).count();
+        let (first, last) = kept(m, n);
+        let mc = m.mask_char as u8;
+        let mut out = String::with_capacity(value.len());
+        let mut k = 0;
+        for b in head.bytes() {
+            if sep(b) {
+                out.push(char::from(b));
+            } else {
+                out.push(char::from(if k >= first && k + last < n { mc } else { b }));
+                k += 1;
+            }
+        }
+        out.push_str(tail);
+        return out;
+    }
+    let n = head.chars().filter(|c| !is_separator(*c)).count();
     let (first, last) = kept(m, n);
     let mut out = String::with_capacity(value.len());
     let mut k = 0;
-    for c in value[..cut].chars() {
+    for c in head.chars() {
         if is_separator(c) {
             out.push(c);
         } else {
@@ -174,7 +194,7 @@ pub(crate) fn mask_str(value: &str, m: &MaskSpec) -> String {
             k += 1;
         }
     }
-    out.push_str(&value[cut..]);
+    out.push_str(tail);
     out
 }
 
@@ -262,6 +282,39 @@ mod tests {
     fn short_values_are_never_shown_whole() {
         assert_eq!(mask(1, 0).apply_to_str("张三"), "张*");
         assert_eq!(mask(6, 4).apply_to_str("1234"), "1**4");
+    }
+
+    #[test]
+    fn byte_mask_matches_char_mask() {
+        let specs = [(0, 0), (1, 0), (3, 4), (6, 4), (1, 1), (10, 10)];
+        let values = [
+            "",
+            "张三",
+            "北京市东城区 滨江大道302号",
+            "6222 0212·3456\u{3000}7890",
+            "a@b.cn",
+            "ＡＢＣ１２３",
+            "x",
+        ];
+        for (f, l) in specs {
+            for kf in [None, Some('@')] {
+                let m = MaskSpec {
+                    keep_first: f,
+                    keep_last: l,
+                    mask_char: if f == 1 { '#' } else { '＊' },
+                    keep_from: kf,
+                };
+                for v in values {
+                    let chars: Vec<char> = v.chars().collect();
+                    let by_chars: String = mask_chars(&chars, &m)
+                        .iter()
+                        .zip(&chars)
+                        .map(|(r, c)| r.unwrap_or(*c))
+                        .collect();
+                    assert_eq!(mask_str(v, &m), by_chars, "{v:?} {f} {l} {kf:?}");
+                }
+            }
+        }
     }
 
     #[test]

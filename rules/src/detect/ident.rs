@@ -55,6 +55,23 @@ impl Det {
             .map(|(_, d)| *d)
     }
 
+    /// The shortest text (bytes) in which this detector can find a candidate, used to skip
+    /// short values outright. Field detectors and the ones started by `@` or `:` run only
+    /// on other triggers (field names, `@`, `:`), so they do not bound it.
+    pub(crate) fn min_text_len(self) -> usize {
+        match self {
+            Det::ResidentId18 | Det::Uscc => 18,
+            Det::ResidentId15 | Det::Imei => 15,
+            Det::BankCard => 16,
+            Det::Mobile => 11,
+            Det::Landline => 10,
+            // `E12345678`; a plate is a 3-byte province, a letter and five characters.
+            Det::Passport | Det::HkMacauPermit | Det::LicencePlate => 9,
+            Det::Ipv4 => 7,
+            Det::Email | Det::Ipv6 | Det::PersonName | Det::Address => usize::MAX,
+        }
+    }
+
     /// Field detectors judge whole values under a key (or after a label), not text runs.
     pub(crate) fn is_field(self) -> bool {
         matches!(self, Det::PersonName | Det::Address)

@@ -254,6 +254,73 @@ pub(crate) struct Detectors {
     pub enabled: ident::Enabled,
     /// Trigger bits per byte value (`TRIG_*`).
     pub trigger: Trigger,
+    /// Second-level gate for the automata: one bit per byte pair, set for each pattern's
+    /// rarest pair (all case variants for case-insensitive ones). A text holding the anchor
+    /// byte of some pattern but none of the anchor pairs cannot hold any pattern, which
+    /// spares the automaton most Chinese values (a single anchor byte is one of 64
+    /// continuation bytes; a pair inside one character is far rarer).
+    pub pair_gate: PairGate,
+    /// The shortest text in which a digit-started detector can find anything; a shorter
+    /// value whose only trigger is a digit needs no detection.
+    pub min_digit_len: usize,
+}
+
+/// A 65,536-bit set of byte pairs; `all` when some pattern is a single byte (no pair).
+#[derive(Debug, Clone)]
+pub(crate) struct PairGate {
+    bits: Vec<u64>,
+    pub all: bool,
+}
+
+impl Default for PairGate {
+    fn default() -> Self {
+        PairGate {
+            bits: vec![0; 1024],
+            all: false,
+        }
+    }
+}
+
+impl PairGate {
+    fn ix(a: u8, b: u8) -> usize {
+        (usize::from(a) << 8) | usize::from(b)
+    }
+
+    pub(crate) fn insert(&mut self, a: u8, b: u8) {
+        let i = Self::ix(a, b);
+        self.bits[i >> 6] |= 1 << (i & 63);
+    }
+
+    fn contains(&self, a: u8, b: u8) -> bool {
+        let i = Self::ix(a, b);
+        self.bits[i >> 6] & (1 << (i & 63)) != 0
+    }
+
+    /// Whether `text` holds any pair of the set.
+    pub(crate) fn hit(&self, text: &[u8]) -> bool {
+        if self.all {
+            return true;
+        }
+        let Some((&first, rest)) = text.split_first() else {
+            return false;
+        };
+        let mut prev = first;
+        for &b in rest {
+            if self.contains(prev, b) {
+                return true;
+            }
+            prev = b;
+        }
+        false
+    }
+}
+
+/// The pair of adjacent bytes of a pattern least likely to occur in text (see
+/// [`anchor_byte`]); `None` for a one-byte pattern.
+pub(crate) fn anchor_pair(p: &[u8]) -> Option<(u8, u8)> {
+    p.windows(2)
+        .min_by_key(|w| byte_score(w[0]) + byte_score(w[1]))
+        .map(|w| (w[0], w[1]))
 }
 
 /// Trigger bits per byte value.
@@ -281,19 +348,27 @@ pub(crate) struct Scratch {
 pub(crate) fn anchor_byte(p: &[u8], ci: bool) -> Option<u8> {
     let score = |b: u8| -> u32 {
         match b {
-            0x80..=0xBF => 1,
-            b'A'..=b'Z' if !ci => 2,
-            b'!'..=b'/' | b':'..=b'@' | b'['..=b'`' | b'{'..=b'~' => 2,
-            0xC0..=0xFF => 6,
-            b'0'..=b'9' => 5,
-            b' ' => 9,
-            _ => 4,
+            b'A'..=b'Z' if ci => 4,
+            _ => byte_score(b),
         }
     };
     p.iter()
         .copied()
         .min_by_key(|&b| score(b))
         .map(|b| if ci { b.to_ascii_lowercase() } else { b })
+}
+
+/// How common a byte is in text (lower is rarer).
+fn byte_score(b: u8) -> u32 {
+    match b {
+        0x80..=0xBF => 1,
+        b'A'..=b'Z' => 2,
+        b'!'..=b'/' | b':'..=b'@' | b'['..=b'`' | b'{'..=b'~' => 2,
+        0xC0..=0xFF => 6,
+        b'0'..=b'9' => 5,
+        b' ' => 9,
+        _ => 4,
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -305,6 +380,30 @@ struct Cand {
 }
 
 impl Detectors {
+    /// Trigger bits of `text` (`TRIG_*`): one table pass, then the pair gate when an
+    /// automaton anchor byte was seen.
+    #[inline]
+    pub(crate) fn flags(&self, text: &[u8]) -> u8 {
+        let mut flags = 0u8;
+        for &b in text {
+            flags |= self.trigger.0[b as usize];
+        }
+        if flags & TRIG_GATE != 0 && !self.pair_gate.hit(text) {
+            flags &= !TRIG_GATE;
+        }
+        flags
+    }
+
+    /// Whether no matcher can find anything in a text of `len` bytes with these trigger
+    /// bits and field-name rules: nothing to search for, or only digits in a text shorter
+    /// than any digit-started identifier.
+    #[inline]
+    pub(crate) fn nothing_possible(&self, flags: u8, len: usize, key_rules: &[u32]) -> bool {
+        key_rules.is_empty()
+            && self.unanchored.is_none()
+            && (flags == 0 || (flags == TRIG_DIGIT && len < self.min_digit_len))
+    }
+
     pub(crate) fn key_rules(&self, key: &[u8], out: &mut Vec<u32>) {
         self.keys.lookup(key, out);
     }
@@ -320,11 +419,8 @@ impl Detectors {
     ) {
         // One table pass says which matchers can find anything here; most values (keys,
         // words, Chinese text without digits) need none and leave at once.
-        let mut flags = 0u8;
-        for &b in text {
-            flags |= self.trigger.0[b as usize];
-        }
-        if flags == 0 && ctx.key_rules.is_empty() && self.unanchored.is_none() {
+        let flags = self.flags(text);
+        if self.nothing_possible(flags, text.len(), ctx.key_rules) {
             return;
         }
         let Scratch {

@@ -245,7 +245,7 @@ impl JsonLexer {
                         // A short string already whole in the buffer may need no segment at
                         // all (the segmenter decides); look only a few bytes ahead.
                         let rest = &buf[i + 1..];
-                        let ahead = &rest[..rest.len().min(24)];
+                        let ahead = &rest[..rest.len().min(crate::stream::QUICK_MAX)];
                         if let Some(p) =
                             memchr::memchr2(b'"', b'\\', ahead).filter(|&p| ahead[p] == b'"')
                         {
