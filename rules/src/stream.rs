@@ -657,7 +657,11 @@ impl Segmenter {
         // written plainly is that very string (see `plain_mask`), so it is rendered once.
         let mut masked = None;
         if let Disposition::Redact(t) = &disposition {
-            if let Some(out) = self.plain_mask(t, &value_str) {
+            if let Some(out) = self.plain_mask(
+                t,
+                &value_str,
+                matches!(value_str, std::borrow::Cow::Borrowed(_)),
+            ) {
                 seg_edits.push(Edit {
                     start,
                     end,
@@ -701,11 +705,11 @@ impl Segmenter {
     /// same bytes as the per-character path: kept characters are their raw bytes, masked ones
     /// the mask character. That is most findings, and this costs one string instead of a
     /// character vector, a rendering vector and a piece per run.
-    fn plain_mask(&self, t: &Transform, value: &std::borrow::Cow<'_, str>) -> Option<String> {
-        let (Transform::Mask(m), std::borrow::Cow::Borrowed(v)) = (t, value) else {
+    fn plain_mask(&self, t: &Transform, v: &str, valid_utf8: bool) -> Option<String> {
+        let Transform::Mask(m) = t else {
             return None;
         };
-        if !self.identity {
+        if !self.identity || !valid_utf8 {
             return None;
         }
         let mut enc = Vec::with_capacity(8);
