@@ -132,6 +132,8 @@ refuse "a file audit sink without a volume"    --set upstream.url=http://a \
     --set-json 'config.audit={"sink":{"kind":"file","path":"/var/log/sluice/audit.jsonl"}}'
 refuse "a file audit sink outside its volume"  --set upstream.url=http://a --set auditStorage.type=emptyDir \
     --set-json 'config.audit={"sink":{"kind":"file","path":"/tmp/audit.jsonl"}}'
+refuse "a file audit sink without a path"     --set upstream.url=http://a --set auditStorage.type=emptyDir \
+    --set config.audit.sink.kind=file
 refuse "an audit PVC without a claim"          --set upstream.url=http://a --set auditStorage.type=persistentVolumeClaim
 refuse "an inline admin token beside its Secret" --set upstream.url=http://a \
     --set admin.tokenSecret.name=s --set config.admin.token=x

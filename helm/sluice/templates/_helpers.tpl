@@ -129,6 +129,9 @@ Called with (dict "cfg" <config> "storage" <auditStorage>); renders nothing. */}
 {{- if eq (default "none" $st.type) "none" -}}
 {{- fail "config.audit.sink.kind is file but auditStorage.type is none: set auditStorage.type (emptyDir or persistentVolumeClaim), or use kind: stdout" -}}
 {{- end -}}
+{{- if not $sink.path -}}
+{{- fail "config.audit.sink.kind is file: set config.audit.sink.path (a file under auditStorage.mountPath)" -}}
+{{- end -}}
 {{- $dir := trimSuffix "/" $st.mountPath -}}
 {{- if not (hasPrefix (printf "%s/" $dir) (toString $sink.path)) -}}
 {{- fail (printf "config.audit.sink.path %q must be a file under auditStorage.mountPath %q" (toString $sink.path) $dir) -}}
