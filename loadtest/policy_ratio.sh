@@ -6,6 +6,8 @@
 #   loadtest/policy_ratio.sh [DURATION_SECONDS]     (default 10 s per run)
 #   PAIRS=4 loadtest/policy_ratio.sh                (ON/OFF pairs per payload, default 4)
 #   PAYLOADS="pii_16k masked_16k" loadtest/policy_ratio.sh
+#   MODE=instr REQS=300 loadtest/policy_ratio.sh   instructions per request under callgrind
+#                                                   (valgrind; immune to the machine's load)
 #
 # Both Sluice instances (ON and OFF) run for the whole script, pinned to core 0; only one is
 # loaded at a time. nginx (static upstream) and wrk share core 1. wrk -t1 -c32, as the main
@@ -34,6 +36,7 @@ set -euo pipefail
 DUR="${1:-10}"
 PAIRS="${PAIRS:-4}"
 PAYLOADS="${PAYLOADS:-pii_16k masked_16k}"
+MODE="${MODE:-load}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 SLUICE="${SLUICE:-$TARGET/release/sluice}"
@@ -132,10 +135,13 @@ mkdir -p "$W/audit"
 
 "$SLUICE" config check "$W/on.yaml" >/dev/null
 "$SLUICE" config check "$W/off.yaml" >/dev/null
-taskset -c 0 "$SLUICE" run --config "$W/on.yaml" 2>"$W/on.log" & ON_PID=$!; PIDS+=($ON_PID)
-taskset -c 0 "$SLUICE" run --config "$W/off.yaml" 2>"$W/off.log" & OFF_PID=$!; PIDS+=($OFF_PID)
+RUN=(taskset -c 0)
+# Under callgrind every instruction is counted (no CPU share, no noise), at ~50x the time.
+[ "$MODE" = instr ] && RUN+=(valgrind -q --tool=callgrind --callgrind-out-file="$W/cg.%p")
+"${RUN[@]}" "$SLUICE" run --config "$W/on.yaml" 2>"$W/on.log" & ON_PID=$!; PIDS+=($ON_PID)
+"${RUN[@]}" "$SLUICE" run --config "$W/off.yaml" 2>"$W/off.log" & OFF_PID=$!; PIDS+=($OFF_PID)
 for ad in "$ON_AD" "$OFF_AD"; do
-    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$ad/healthz" >/dev/null && break; sleep 0.1; done
+    for _ in $(seq 1200); do curl -sf "http://127.0.0.1:$ad/healthz" >/dev/null && break; sleep 0.1; done
 done
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$UP/api/pii_16k.json" -o /dev/null && break; sleep 0.1; done
 
@@ -172,6 +178,34 @@ errs = sum(int(x) for x in e.groups()) if e else 0
 print(rps, reqs, ticks, int(n.group(1)) if n else 0, errs)
 PY
 }
+
+if [ "$MODE" = instr ]; then
+    # Instructions (user space, all threads) per request: zero the counters, send REQS
+    # requests one after another on one keep-alive connection (curl URL globbing), dump.
+    instr() { # $1 port, $2 pid, $3 payload, $4 requests
+        callgrind_control -z "$2" >/dev/null
+        curl -sf -H "x-api-key: $KEY" "http://127.0.0.1:$1/api/$3.json?n=[1-$4]" -o /dev/null
+        sleep 0.5 # the last exchange's end (audit record) runs after the body is sent
+        rm -f "$W"/cg."$2".*
+        callgrind_control -d "$2" >/dev/null
+        for _ in $(seq 100); do ls "$W"/cg."$2".* >/dev/null 2>&1 && break; sleep 0.1; done
+        sleep 0.5
+        awk '/^(summary|totals):/ {print $2; exit}' "$(ls -t "$W"/cg."$2".* | head -1)"
+    }
+    REQS="${REQS:-300}"
+    echo "| payload | requests | OFF instructions/req | ON instructions/req | ON/OFF |"
+    echo "|---|--:|--:|--:|--:|"
+    for p in $PAYLOADS; do
+        instr "$ON" "$ON_PID" "$p" 20 >/dev/null # warm-up
+        instr "$OFF" "$OFF_PID" "$p" 20 >/dev/null
+        on=$(instr "$ON" "$ON_PID" "$p" "$REQS")
+        off=$(instr "$OFF" "$OFF_PID" "$p" "$REQS")
+        python3 -c "print(f'| $p | $REQS | {$off / $REQS:,.0f} | {$on / $REQS:,.0f} | {$on / $off:.3f} |')"
+    done
+    echo
+    echo "Audit records written by ON: $(cat "$W"/audit/*.jsonl 2>/dev/null | wc -l)."
+    exit 0
+fi
 
 RESULTS="$W/results.txt"
 : > "$RESULTS"
