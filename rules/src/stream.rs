@@ -200,6 +200,7 @@ pub(crate) struct Segmenter {
     edits: VecDeque<Edit>,
     findings: Vec<Finding>,
     hits: Vec<Hit>,
+    seg_edits: Vec<Edit>,
     scratch: crate::detect::Scratch,
 }
 
@@ -243,6 +244,7 @@ impl Segmenter {
             edits: VecDeque::new(),
             findings: Vec::new(),
             hits: Vec::new(),
+            seg_edits: Vec::new(),
             scratch: Default::default(),
         }
     }
@@ -435,12 +437,13 @@ impl Segmenter {
             self.text.extend_from_slice(bytes);
         } else {
             self.materialize();
-            for (k, &b) in bytes.iter().enumerate() {
-                self.text.push(b);
-                self.map.push(raw_start + k as u64);
-                self.esc.push(Esc::Plain);
-                self.rawlen.push(1);
-            }
+            // Bulk extends (they vectorize): Chinese text with one full-width comma is mapped
+            // byte by byte from there on.
+            let n = bytes.len();
+            self.text.extend_from_slice(bytes);
+            self.map.extend((0..n as u64).map(|k| raw_start + k));
+            self.esc.resize(self.esc.len() + n, Esc::Plain);
+            self.rawlen.resize(self.rawlen.len() + n, 1);
         }
         self.raw_end = raw_start + bytes.len() as u64;
         self.fill_head();
@@ -576,12 +579,15 @@ impl Segmenter {
         let whole = last && self.windows == 0;
         let mut hits = std::mem::take(&mut self.hits);
         hits.clear();
-        let mut seg_edits: Vec<Edit> = Vec::new();
+        // The stream's reusable buffer (no allocation per value with findings).
+        let mut seg_edits = std::mem::take(&mut self.seg_edits);
+        seg_edits.clear();
         if whole && self.depth < 2 && self.try_nested(&mut seg_edits) {
-            for e in seg_edits {
+            for e in seg_edits.drain(..) {
                 self.last_edit_end = e.end;
                 self.edits.push_back(e);
             }
+            self.seg_edits = seg_edits;
             self.hits = hits;
             self.hold_from = self.raw_end;
             return;
@@ -607,12 +613,14 @@ impl Segmenter {
         }
         self.hits = hits;
         if self.kind == SegKind::JsonBare && !seg_edits.is_empty() && last && self.windows == 0 {
-            seg_edits = self.quote_bare(seg_edits);
+            let quoted = self.quote_bare(std::mem::take(&mut seg_edits));
+            seg_edits = quoted;
         }
-        for e in seg_edits {
+        for e in seg_edits.drain(..) {
             self.last_edit_end = e.end;
             self.edits.push_back(e);
         }
+        self.seg_edits = seg_edits;
         if last {
             self.hold_from = self.raw_end;
             return;
@@ -641,7 +649,11 @@ impl Segmenter {
         }
         let end = self.char_raw_end(h.end);
         let rule = &self.engine.rules[h.rule as usize];
-        let value_str = String::from_utf8_lossy(&self.text[h.start..h.end]);
+        let raw_value = &self.text[h.start..h.end];
+        let value_str = match std::str::from_utf8(raw_value) {
+            Ok(v) => std::borrow::Cow::Borrowed(v),
+            Err(_) => String::from_utf8_lossy(raw_value),
+        };
         let disposition = match (&self.opts.decide, self.opts.redact) {
             (_, false) => Disposition::Report,
             (Some(d), true) => d.decide(rule),

@@ -55,6 +55,18 @@ pub(crate) enum Rendered {
     Whole(String),
 }
 
+/// [`is_separator`] for ASCII, as a table (masks run per finding, per byte).
+static ASCII_SEP: [bool; 128] = {
+    let mut t = [false; 128];
+    let seps = b" -._/@+()";
+    let mut i = 0;
+    while i < seps.len() {
+        t[seps[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
 /// Whether a character only separates groups (kept by masks and tokens).
 pub(crate) fn is_separator(c: char) -> bool {
     matches!(
@@ -72,12 +84,14 @@ type HmacSha256 = Hmac<Sha256>;
 pub(crate) fn fingerprint(key: &[u8; 16], class: &str, value: &[u8]) -> u64 {
     use std::hash::Hasher;
     let mut h = siphasher::sip::SipHasher13::new_with_key(key);
+    // One buffer, written in as few calls as possible: the hasher's per-call cost dominates
+    // on values this short.
     h.write(class.as_bytes());
-    h.write_u8(0);
     let mut buf = [0u8; 64];
-    let mut n = 0;
+    buf[0] = 0;
+    let mut n = 1;
     for &b in value {
-        if matches!(b, b' ' | b'-' | b'.' | b'_' | b'/' | b'(' | b')' | b'+') {
+        if FP_SKIP[usize::from(b)] {
             continue;
         }
         if n == buf.len() {
@@ -90,6 +104,18 @@ pub(crate) fn fingerprint(key: &[u8; 16], class: &str, value: &[u8]) -> u64 {
     h.write(&buf[..n]);
     h.finish()
 }
+
+/// Bytes a fingerprint ignores (group separators), as a table.
+static FP_SKIP: [bool; 256] = {
+    let mut t = [false; 256];
+    let seps = b" -._/()+";
+    let mut i = 0;
+    while i < seps.len() {
+        t[seps[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
 
 /// A keyed HMAC-SHA256 of `class` and `value`. Used for tokens and for the fingerprints the
 /// policy layer counts distinct values with; never reversible without the key.
@@ -161,22 +187,24 @@ pub(crate) fn mask_str(value: &str, m: &MaskSpec) -> String {
         .unwrap_or(value.len());
     let (head, tail) = value.split_at(cut);
     if head.is_ascii() && m.mask_char.is_ascii() {
-        let sep = |b: u8| is_separator(char::from(b));
+        let sep = |b: u8| ASCII_SEP[usize::from(b & 0x7F)];
         let n = head.bytes().filter(|&b| !sep(b)).count();
         let (first, last) = kept(m, n);
         let mc = m.mask_char as u8;
-        let mut out = String::with_capacity(value.len());
+        let mut out = Vec::with_capacity(value.len());
         let mut k = 0;
         for b in head.bytes() {
             if sep(b) {
-                out.push(char::from(b));
+                out.push(b);
             } else {
-                out.push(char::from(if k >= first && k + last < n { mc } else { b }));
+                out.push(if k >= first && k + last < n { mc } else { b });
                 k += 1;
             }
         }
-        out.push_str(tail);
-        return out;
+        out.extend_from_slice(tail.as_bytes());
+        // ASCII bytes and the tail of a `str`: always valid UTF-8.
+        return String::from_utf8(out)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     }
     let n = head.chars().filter(|c| !is_separator(*c)).count();
     let (first, last) = kept(m, n);
@@ -314,6 +342,17 @@ mod tests {
                     assert_eq!(mask_str(v, &m), by_chars, "{v:?} {f} {l} {kf:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn separator_table_matches_is_separator() {
+        for b in 0u8..128 {
+            assert_eq!(
+                ASCII_SEP[usize::from(b)],
+                is_separator(char::from(b)),
+                "{b}"
+            );
         }
     }
 

@@ -49,6 +49,14 @@ const FRAGMENTS: &[&str] = &[
     "😀",
     "身份证号",
     "中华人民共和国",
+    // Whole short values the lexers hand to the quick path: base64 of an ID, a long plain
+    // word, Chinese text with a full-width comma, a marking, a short dotted quad, short digits.
+    "MTEwMTA1MTk0OTEyMzEwMDJY",
+    "abcdefghijklmnopqrstuvwxyzABCD",
+    "你好，世界",
+    "秘密",
+    "10.0.0.1",
+    "12345",
     "{\"sfzh\":\"",
     "\",\"xm\":\"",
     "\"}",

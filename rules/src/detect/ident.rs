@@ -203,9 +203,20 @@ pub(crate) fn scan(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
 /// Evaluates a chain of groups; returns how many groups were looked at (all of them: every
 /// group is either part of a joined candidate or judged alone).
 fn eval_chain(t: &[u8], g: &[(usize, usize)], en: Enabled, out: &mut Vec<Found>) -> usize {
+    // Bytes of groups k.. (suffix sums): a join shorter than the shortest joined identifier
+    // (a 10-digit landline) is not worth building, which keeps runs of one-digit groups
+    // (`1 2 3 4 …`) linear with a small constant.
+    let mut rest = [0usize; 9];
+    for k in (0..g.len()).rev() {
+        rest[k] = rest[k + 1] + (g[k].1 - g[k].0);
+    }
     let mut k = 0;
     while k < g.len() {
         if single(t, g[k].0, g[k].1, en, out) {
+            k += 1;
+            continue;
+        }
+        if rest[k] < MIN_JOINED {
             k += 1;
             continue;
         }
@@ -228,9 +239,11 @@ fn eval_chain(t: &[u8], g: &[(usize, usize)], en: Enabled, out: &mut Vec<Found>)
             if nd + part.len() > 23 {
                 break;
             }
-            dbuf[nd..nd + part.len()].copy_from_slice(part);
-            nd += part.len();
-            if m > k {
+            for &b in part {
+                dbuf[nd] = b;
+                nd += 1;
+            }
+            if m > k && nd >= MIN_JOINED {
                 if let Some((det, conf)) =
                     classify_joined(&dbuf[..nd], m - k + 1, &t[g[k].0..g[k].1], en)
                 {
@@ -279,6 +292,9 @@ fn mobile_start(t: &[u8], s: usize, e: usize) -> usize {
     s
 }
 
+/// The shortest identifier `classify_joined` accepts (a 10-digit landline).
+const MIN_JOINED: usize = 10;
+
 fn classify_joined(d: &[u8], parts: usize, first: &[u8], en: Enabled) -> Option<(Det, Confidence)> {
     let n = d.len();
     if n == 18 && en.has(Det::ResidentId18) && v::gb11643(d) {
@@ -314,6 +330,10 @@ fn classify_joined(d: &[u8], parts: usize, first: &[u8], en: Enabled) -> Option<
 fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bool {
     let g = &t[s..e];
     let n = g.len();
+    // Every shape below is at least five characters (the digits of a plate).
+    if n < 5 {
+        return false;
+    }
     let push = |out: &mut Vec<Found>, det, start, end, conf| {
         out.push(Found {
             det,

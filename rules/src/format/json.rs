@@ -249,11 +249,18 @@ impl JsonLexer {
                         if let Some(p) =
                             memchr::memchr2(b'"', b'\\', ahead).filter(|&p| ahead[p] == b'"')
                         {
-                            if seg.quick(base + (i + 1 + p) as u64, &ahead[..p], key) {
-                                self.string_done(seg);
-                                i += p + 2;
-                                continue;
+                            let end = base + (i + 1 + p) as u64;
+                            if !seg.quick(end, &ahead[..p], key) {
+                                // The whole string is here and holds no escape: the same
+                                // calls the string state would make, without searching again.
+                                let key = if is_key { None } else { self.value_key() };
+                                seg.begin(SegKind::JsonString, base + i as u64 + 1, key);
+                                seg.plain(&ahead[..p], base + i as u64 + 1);
+                                seg.end(end);
                             }
+                            self.string_done(seg);
+                            i += p + 2;
+                            continue;
                         }
                         let key = if is_key { None } else { self.value_key() };
                         seg.begin(SegKind::JsonString, base + i as u64 + 1, key);
