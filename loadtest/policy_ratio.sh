@@ -183,11 +183,11 @@ if [ "$MODE" = instr ]; then
     # Instructions (user space, all threads) per request: zero the counters, send REQS
     # requests one after another on one keep-alive connection (curl URL globbing), dump.
     instr() { # $1 port, $2 pid, $3 payload, $4 requests
-        callgrind_control -z "$2" >/dev/null
+        callgrind_control -z "$2" >/dev/null 2>&1
         curl -sf -H "x-api-key: $KEY" "http://127.0.0.1:$1/api/$3.json?n=[1-$4]" -o /dev/null
         sleep 0.5 # the last exchange's end (audit record) runs after the body is sent
         rm -f "$W"/cg."$2".*
-        callgrind_control -d "$2" >/dev/null
+        callgrind_control -d "$2" >/dev/null 2>&1
         for _ in $(seq 100); do ls "$W"/cg."$2".* >/dev/null 2>&1 && break; sleep 0.1; done
         sleep 0.5
         awk '/^(summary|totals):/ {print $2; exit}' "$(ls -t "$W"/cg."$2".* | head -1)"

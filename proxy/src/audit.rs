@@ -660,7 +660,9 @@ fn last_line(p: &Path) -> Option<Vec<u8>> {
     let from = len.saturating_sub(64 << 10);
     f.seek(SeekFrom::Start(from)).ok()?;
     let mut buf = Vec::new();
-    f.read_to_end(&mut buf).ok()?;
+    // Bounded by what the metadata promised: a device or a file still growing (a sink pointed
+    // at /dev/full or /dev/zero reads zeros for ever) must not stall start-up or fill memory.
+    f.take(len - from).read_to_end(&mut buf).ok()?;
     let trimmed = buf.strip_suffix(b"\n")?;
     let start = trimmed
         .iter()
@@ -746,6 +748,12 @@ pub struct AuditStats {
     /// File rotations.
     pub rotations: Arc<AtomicU64>,
     healthy: AtomicBool,
+    /// How many of each drop counter the metrics layer has already counted (watermarks that
+    /// only move forward; see [`AuditStats::take_unmetered`]).
+    metered_queue_full: AtomicU64,
+    metered_sink_error: AtomicU64,
+    /// Set once the metrics layer has registered this trail for its scrapes.
+    registered: AtomicBool,
 }
 
 impl AuditStats {
@@ -753,6 +761,36 @@ impl AuditStats {
     pub fn dropped(&self) -> u64 {
         self.dropped_queue_full.load(Ordering::Relaxed)
             + self.dropped_sink_error.load(Ordering::Relaxed)
+    }
+
+    /// The records lost since the previous call, by reason (`queue_full`, `sink_error`: the
+    /// `reason` label of `sluice_audit_records_dropped_total`), marked as counted.
+    ///
+    /// Losses happen on two sides (a full queue in the request's task, a failed write on the
+    /// writer thread) and are counted by whoever asks next: the end of an exchange or a
+    /// scrape. Any number of callers may race: the watermark only moves forward
+    /// (`fetch_max`), so each loss is returned exactly once.
+    pub fn take_unmetered(&self) -> [(&'static str, u64); 2] {
+        fn take(total: &AtomicU64, metered: &AtomicU64) -> u64 {
+            let now = total.load(Ordering::Relaxed);
+            now.saturating_sub(metered.fetch_max(now, Ordering::Relaxed))
+        }
+        [
+            (
+                "queue_full",
+                take(&self.dropped_queue_full, &self.metered_queue_full),
+            ),
+            (
+                "sink_error",
+                take(&self.dropped_sink_error, &self.metered_sink_error),
+            ),
+        ]
+    }
+
+    /// True the first time it is called (the metrics layer registers a trail once, without
+    /// taking a lock on every exchange).
+    pub fn first_registration(&self) -> bool {
+        !self.registered.swap(true, Ordering::Relaxed)
     }
 
     /// Whether the last write succeeded.

@@ -23,7 +23,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
@@ -33,6 +33,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::{Registry, Unit};
 
+use crate::audit::AuditStats;
 use crate::filter::FindingSummary;
 
 /// A label value that is cheap to clone (an interface, class, grade or rule name).
@@ -194,6 +195,9 @@ pub struct Metrics {
     consumers: Vec<Arc<str>>,
     other: L,
     sketches: Distinct,
+    /// Audit trails whose losses feed `audit_dropped` at each scrape. Weak: a trail a reload
+    /// replaced goes away with the last request that held it.
+    audit_trails: Mutex<Vec<Weak<AuditStats>>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -414,6 +418,30 @@ impl Metrics {
             consumers: consumers.iter().map(|c| Arc::from(c.as_str())).collect(),
             other: L::from("other"),
             sketches: Distinct::new(distinct_window),
+            audit_trails: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Counts the audit records `trail` lost since it was last asked ([`AuditDropped`]), and
+    /// registers it so that every scrape asks again. The end of each exchange calls this:
+    /// a full queue is counted with the exchange that hit it, and a write the writer thread
+    /// failed after the last exchange is still counted by the next scrape. Cheap when nothing
+    /// was lost (two atomic loads; the registry lock is taken once per trail).
+    pub fn audit_losses(&self, trail: &Arc<AuditStats>) {
+        if trail.first_registration() {
+            if let Ok(mut v) = self.audit_trails.lock() {
+                v.retain(|w| w.strong_count() > 0);
+                v.push(Arc::downgrade(trail));
+            }
+        }
+        self.meter_audit(trail);
+    }
+
+    fn meter_audit(&self, trail: &AuditStats) {
+        for (reason, count) in trail.take_unmetered() {
+            if count > 0 {
+                AuditDropped { reason, count }.emit(self);
+            }
         }
     }
 
@@ -441,9 +469,9 @@ impl Metrics {
                     .get_or_create(&ReloadLabels { trigger, result });
             }
         }
-        let _ = self.audit_dropped.get_or_create(&Reason {
-            reason: "queue_full",
-        });
+        for reason in ["queue_full", "sink_error"] {
+            let _ = self.audit_dropped.get_or_create(&Reason { reason });
+        }
     }
 
     /// The sink for distinct-value counting, handed to body filters.
@@ -489,6 +517,13 @@ impl Metrics {
     }
 
     fn refresh(&self) {
+        let trails: Vec<Arc<AuditStats>> = match self.audit_trails.lock() {
+            Ok(v) => v.iter().filter_map(Weak::upgrade).collect(),
+            Err(_) => Vec::new(),
+        };
+        for t in &trails {
+            self.meter_audit(t);
+        }
         for ((iface, class), n) in self.sketches.estimates() {
             self.distinct
                 .get_or_create(&IfaceClass {

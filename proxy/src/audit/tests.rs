@@ -1,6 +1,8 @@
 //! Audit trail tests: no raw value of the test corpus reaches the file; verify detects an
 //! edited, a deleted and a reordered line and accepts a rotated set; SHA-256 and SM3; resume
-//! after restart; sink failure and a full queue are counted and stated in the trail.
+//! after restart; sink failure and a full queue are counted and stated in the trail, and feed
+//! `sluice_audit_records_dropped_total` (a proxy whose trail writes to /dev/full keeps serving
+//! with `on_failure: drop` and refuses unrecordable decisions with `block`).
 
 use super::*;
 use sluice_rules::{Engine, Format, ScanOptions};
@@ -513,4 +515,181 @@ fn audit_is_send_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Audit>();
     assert_send_sync::<AuditEvent>();
+}
+
+/// The value of `sluice_audit_records_dropped_total{reason=…}` in a scrape.
+fn dropped_metric(m: &crate::metrics::Metrics, reason: &str) -> u64 {
+    let line = format!("sluice_audit_records_dropped_total{{reason=\"{reason}\"}} ");
+    m.render(false)
+        .lines()
+        .find_map(|l| l.strip_prefix(line.as_str()))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn losses_feed_the_dropped_metric_once_each() {
+    let m = crate::metrics::Metrics::default();
+    let stats = Arc::new(AuditStats::default());
+    stats.dropped_queue_full.fetch_add(2, Ordering::Relaxed);
+    // The end of an exchange counts what was lost so far…
+    m.audit_losses(&stats);
+    assert_eq!(dropped_metric(&m, "queue_full"), 2);
+    // …and registers the trail: a loss after the last exchange (the writer thread's failed
+    // write) is counted by the next scrape, without another exchange.
+    stats.dropped_sink_error.fetch_add(1, Ordering::Relaxed);
+    assert_eq!(dropped_metric(&m, "sink_error"), 1);
+    // Asking again counts nothing twice.
+    m.audit_losses(&stats);
+    m.audit_losses(&stats);
+    assert_eq!(dropped_metric(&m, "queue_full"), 2);
+    assert_eq!(dropped_metric(&m, "sink_error"), 1);
+    // Racing callers: every loss exactly once.
+    let s2 = stats.clone();
+    let adder = std::thread::spawn(move || {
+        for _ in 0..10_000 {
+            s2.dropped_queue_full.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+    let taken: u64 = std::thread::scope(|sc| {
+        let hs: Vec<_> = (0..4)
+            .map(|_| sc.spawn(|| (0..5_000).map(|_| stats.take_unmetered()[0].1).sum::<u64>()))
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    adder.join().unwrap();
+    let rest = stats.take_unmetered()[0].1;
+    assert_eq!(taken + rest, 10_000);
+}
+
+/// A minimal HTTP/1.1 upstream: every request (GET, no body) gets `BODY` as JSON.
+async fn json_upstream() -> std::net::SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    let end = loop {
+                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break i + 4;
+                        }
+                        match s.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    };
+                    buf.drain(..end);
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                        BODY.len()
+                    );
+                    if s.write_all(head.as_bytes()).await.is_err()
+                        || s.write_all(BODY.as_bytes()).await.is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+const RAW_ID: &str = "11010519491231002X";
+const BODY: &str = r#"{"xm":"张三","sfzh":"11010519491231002X","sjhm":"13800138000"}"#;
+
+/// A proxy whose audit trail writes to /dev/full: every write fails (ENOSPC), as on a full
+/// disk. `None` where the device does not exist.
+async fn proxy_on_full_disk(on_failure: &str) -> Option<crate::Running> {
+    if !Path::new("/dev/full").exists() {
+        return None;
+    }
+    let up = json_upstream().await;
+    // The second request of a consumer fires an alert-only limit: the one decision that lets
+    // a message through and is audited before it does (see the block-mode test).
+    let yaml = format!(
+        "listen:\n  addr: 127.0.0.1:0\n  shutdown_grace: 5s\nupstream:\n  url: http://{up}\n\
+         interfaces:\n  - name: persons\n    path: /persons/{{id}}\n\
+         rate_limits:\n  interfaces:\n    persons:\n      per_consumer:\n        \
+         requests: {{rate: 1/h, burst: 1, action: alert}}\n\
+         audit:\n  sink:\n    kind: file\n    path: /dev/full\n  on_failure: {on_failure}\n"
+    );
+    let cfg = crate::config::Config::from_yaml(&yaml, Path::new("<test>"))
+        .unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+    Some(crate::start(cfg).await.unwrap())
+}
+
+/// `sluice_audit_records_dropped_total{reason="sink_error"}` once it reaches `want` (or
+/// what it is after 5 s). The record of a delivery is queued when the server drops the body,
+/// which may be just after the client has read it; the writer fails it a moment later.
+async fn sink_losses(r: &crate::Running, want: u64) -> u64 {
+    let mut n = 0;
+    for _ in 0..100 {
+        let p = r.proxy.clone();
+        tokio::task::spawn_blocking(move || p.flush_audit())
+            .await
+            .unwrap();
+        n = dropped_metric(r.proxy.metrics(), "sink_error");
+        if n >= want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    n
+}
+
+#[tokio::test]
+async fn a_failing_sink_feeds_the_dropped_metric_and_drop_mode_keeps_serving() {
+    let Some(r) = proxy_on_full_disk("drop").await else {
+        return;
+    };
+    let client = reqwest::Client::new();
+    let m = r.proxy.metrics();
+    // Request 1 is redacted (one record); 2 and 3 are redacted and fire the alert (two each).
+    for (i, lost) in [(1, 1), (2, 3), (3, 5)] {
+        let resp = client
+            .get(format!("http://{}/persons/{i}", r.addr))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let body = resp.text().await.unwrap();
+        assert!(body.contains("sfzh") && !body.contains(RAW_ID), "{body}");
+        assert_eq!(sink_losses(&r, lost).await, lost, "after request {i}");
+    }
+    assert_eq!(dropped_metric(m, "queue_full"), 0);
+    let live = r.proxy.live.load_full();
+    let stats = live.audit.as_ref().unwrap().stats();
+    assert_eq!(stats.dropped(), 5);
+    assert!(!stats.healthy());
+    r.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_failing_sink_in_block_mode_refuses_what_it_cannot_record_and_counts_it() {
+    let Some(r) = proxy_on_full_disk("block").await else {
+        return;
+    };
+    let client = reqwest::Client::new();
+    let get = |path: &str| client.get(format!("http://{}{path}", r.addr)).send();
+    // The trail still looks healthy: the delivery's record is queued, then its write fails.
+    let resp = get("/persons/1").await.unwrap();
+    assert_eq!(resp.status(), 200);
+    drop(resp.bytes().await);
+    assert_eq!(sink_losses(&r, 1).await, 1);
+    // Now the trail is known to be failing: the alert the next request fires cannot be
+    // recorded, so the request is refused instead of let through unaudited.
+    let resp = get("/persons/2").await.unwrap();
+    assert_eq!(resp.status(), 503);
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains("urn:sluice:problem:audit-unavailable"));
+    assert_eq!(sink_losses(&r, 2).await, 2);
+    r.shutdown().await;
 }

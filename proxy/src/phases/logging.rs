@@ -196,6 +196,10 @@ impl Drop for LogGuard {
         let elapsed = r.started.elapsed();
         let m = &s.metrics;
         r.audit_delivered(m);
+        if let Some(a) = &r.audit {
+            // Losses of this exchange's records (and of earlier ones the writer failed since).
+            m.audit_losses(a.stats());
+        }
         for (direction, f) in [
             ("request", &r.request_findings),
             ("response", &r.response_findings),
