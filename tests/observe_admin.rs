@@ -361,3 +361,49 @@ async fn openmetrics_on_request() {
     assert!(r.text().await.unwrap().ends_with("# EOF\n"));
     p.shutdown().await;
 }
+
+/// Once graceful shutdown begins, `/readyz` answers 503 (so a load balancer stops sending new
+/// requests) while the request already in flight still completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_fails_while_draining() {
+    use std::time::Duration;
+    let up = Upstream::start(|_req| async move {
+        resp(
+            200,
+            "text/plain",
+            support::streamed(
+                vec![
+                    (Duration::ZERO, bytes::Bytes::from_static(b"first,")),
+                    (
+                        Duration::from_millis(1500),
+                        bytes::Bytes::from_static(b"last"),
+                    ),
+                ],
+                false,
+            ),
+        )
+    })
+    .await;
+    let p = proxy(&up.url(), "admin:\n  listen: 127.0.0.1:0\n").await;
+    let admin = p.admin_addr.unwrap();
+    assert_eq!(admin_get(admin, "/readyz").await.0, 200);
+    let url = format!("http://{}/slow", p.addr);
+    let inflight =
+        tokio::spawn(async move { http().get(&url).send().await.unwrap().text().await.unwrap() });
+    // Let the request reach the upstream before shutting down.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let shut = tokio::spawn(p.shutdown());
+    let mut draining = None;
+    for _ in 0..100 {
+        let (s, b) = admin_get(admin, "/readyz").await;
+        if s == 503 {
+            draining = Some(b);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let b = draining.expect("/readyz never reported the drain");
+    assert!(b.contains("shutting down"), "{b}");
+    assert_eq!(inflight.await.unwrap(), "first,last");
+    shut.await.unwrap();
+}

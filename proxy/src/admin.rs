@@ -7,7 +7,7 @@
 //! |---|---|
 //! | `GET /metrics` | Prometheus text format; OpenMetrics when the `Accept` header asks for it |
 //! | `GET /healthz` | liveness: 200 while the process serves |
-//! | `GET /readyz` | readiness: 200 when rules are loaded and the upstream accepts a TCP connection within `admin.readiness_timeout`, else 503 with the reason |
+//! | `GET /readyz` | readiness: 200 when rules are loaded and the upstream accepts a TCP connection within `admin.readiness_timeout`, else 503 with the reason (also 503 once graceful shutdown has begun) |
 //! | `POST /-/reload` | reload rules and policy now; 200 with the outcome, 500 when it failed (the old state stays) |
 //! | `GET /-/rules` | rules in force (id, name, class, grade, pack, pack version), content hash, last reload outcome |
 //! | `GET /-/interfaces` | the interface inventory: configured and observed (templated) interfaces with counts, classes, highest grade, last seen |
@@ -230,6 +230,13 @@ impl State {
     }
 
     async fn ready(&self) -> Resp {
+        if self
+            .proxy
+            .draining
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n");
+        }
         let live = self.proxy.live.load_full();
         if live.engine.rules().is_empty() {
             return text(StatusCode::SERVICE_UNAVAILABLE, "no rules loaded\n");

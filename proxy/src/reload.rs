@@ -363,35 +363,42 @@ pub fn spawn(proxy: Arc<Proxy>) -> tokio::task::JoinHandle<()> {
     } else {
         Vec::new()
     };
-    tokio::spawn(async move {
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<&'static str>(64);
-        // notify delivers on its own thread; a full channel only means a reload is already
-        // pending, so dropping the event loses nothing.
-        let watcher = if dirs.is_empty() {
-            None
-        } else {
-            let tx = tx.clone();
-            match start_watcher(&dirs, move || {
-                let _ = tx.try_send("watch");
-            }) {
-                Ok(w) => {
-                    tracing::info!(dirs = ?dirs, "watching for rule and policy changes");
-                    Some(w)
-                }
-                Err(e) => {
-                    tracing::error!(dirs = ?dirs, "cannot watch for changes (reload by SIGHUP or POST /-/reload): {e}");
-                    None
-                }
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<&'static str>(64);
+    // The watch is registered before this returns (not inside the task): a change made right
+    // after start-up must not fall between the proxy serving and the watch existing.
+    // notify delivers on its own thread; a full channel only means a reload is already
+    // pending, so dropping the event loses nothing.
+    let watcher = if dirs.is_empty() {
+        None
+    } else {
+        let tx = tx.clone();
+        match start_watcher(&dirs, move || {
+            let _ = tx.try_send("watch");
+        }) {
+            Ok(w) => {
+                tracing::info!(dirs = ?dirs, "watching for rule and policy changes");
+                Some(w)
             }
-        };
+            Err(e) => {
+                tracing::error!(dirs = ?dirs, "cannot watch for changes (reload by SIGHUP or POST /-/reload): {e}");
+                None
+            }
+        }
+    };
+    // Likewise the SIGHUP handler is installed now, so an early SIGHUP reloads rather than
+    // taking the default action (terminate).
+    #[cfg(unix)]
+    let hup = if rc.sighup {
+        use tokio::signal::unix::{signal, SignalKind};
+        signal(SignalKind::hangup()).ok()
+    } else {
+        None
+    };
+    tokio::spawn(async move {
         #[cfg(unix)]
-        if rc.sighup {
+        if let Some(mut hup) = hup {
             let tx = tx.clone();
             tokio::spawn(async move {
-                use tokio::signal::unix::{signal, SignalKind};
-                let Ok(mut hup) = signal(SignalKind::hangup()) else {
-                    return;
-                };
                 while hup.recv().await.is_some() {
                     if tx.send("signal").await.is_err() {
                         return;

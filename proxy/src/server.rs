@@ -211,6 +211,9 @@ async fn serve(
         });
     }
     drop(listener);
+    proxy
+        .draining
+        .store(true, std::sync::atomic::Ordering::Relaxed);
     tracing::info!("shutting down: draining in-flight requests (up to {grace:?})");
     if tokio::time::timeout(grace, graceful.shutdown())
         .await

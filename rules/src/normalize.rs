@@ -40,8 +40,8 @@ pub(crate) fn normalize_char(c: char) -> Norm {
 
 /// Whether a UTF-8 lead byte may start a character that normalization changes. Plain runs
 /// without such bytes are copied as they are (the fast path for almost all text).
-#[cfg(test)]
-fn may_need_norm(b: u8) -> bool {
+#[inline]
+pub(crate) fn may_need_norm(b: u8) -> bool {
     matches!(b, 0xC2 | 0xCD | 0xE1 | 0xE2 | 0xE3 | 0xEF)
 }
 

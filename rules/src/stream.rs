@@ -403,7 +403,13 @@ impl Segmenter {
     fn plain_inner(&mut self, bytes: &[u8], raw_start: u64) {
         let mut i = 0;
         while i < bytes.len() {
-            let next = normalize::first_norm_candidate(&bytes[i..]).map_or(bytes.len(), |p| i + p);
+            // In runs of normalized characters (full-width digits) the next one is usually a
+            // candidate too: test its lead byte before starting a search.
+            let next = if normalize::may_need_norm(bytes[i]) {
+                i
+            } else {
+                normalize::first_norm_candidate(&bytes[i..]).map_or(bytes.len(), |p| i + p)
+            };
             if next > i {
                 self.push_identity(&bytes[i..next], raw_start + i as u64);
                 i = next;

@@ -139,6 +139,9 @@ pub struct Proxy {
     pub(crate) inventory: Inventory,
     /// Outcome of the last reload, for the admin API.
     pub(crate) reload: crate::reload::Status,
+    /// Set when graceful shutdown starts: `/readyz` then answers 503 so load balancers stop
+    /// sending new requests while in-flight ones drain.
+    pub(crate) draining: std::sync::atomic::AtomicBool,
 }
 
 impl Proxy {
@@ -187,6 +190,7 @@ impl Proxy {
             }),
             inventory,
             reload,
+            draining: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
