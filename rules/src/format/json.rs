@@ -246,9 +246,7 @@ impl JsonLexer {
                         // all (the segmenter decides); look only a few bytes ahead.
                         let rest = &buf[i + 1..];
                         let ahead = &rest[..rest.len().min(crate::stream::QUICK_MAX)];
-                        if let Some(p) =
-                            memchr::memchr2(b'"', b'\\', ahead).filter(|&p| ahead[p] == b'"')
-                        {
+                        if let Some(p) = quote_or_backslash(ahead).filter(|&p| ahead[p] == b'"') {
                             let end = base + (i + 1 + p) as u64;
                             if !seg.quick(end, &ahead[..p], key) {
                                 // The whole string is here and holds no escape: the same
@@ -340,6 +338,17 @@ impl JsonLexer {
         let esc = if kind == b'u' { Esc::JsonU } else { Esc::Other };
         seg.decoded(c, at, at + n as u64, esc);
         Some(n)
+    }
+}
+
+/// Position of the first `"` or `\\` in `s`. Most strings (keys, codes) are short: a plain
+/// loop over the first bytes beats setting up a vector search.
+#[inline]
+fn quote_or_backslash(s: &[u8]) -> Option<usize> {
+    let head = s.len().min(32);
+    match s[..head].iter().position(|&b| b == b'"' || b == b'\\') {
+        Some(p) => Some(p),
+        None => memchr::memchr2(b'"', b'\\', &s[head..]).map(|p| p + head),
     }
 }
 
