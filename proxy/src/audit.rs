@@ -21,6 +21,8 @@
 //! (fail closed: no audited decision without its record). Either way nothing is lost silently:
 //! [`AuditStats`] counts it for the metrics layer, an error is logged when the sink goes bad,
 //! and the next record written is preceded by an `audit_gap` record stating how many were lost.
+//! Under load the writer polls the channel every 2 ms rather than being woken for each record,
+//! so a busy proxy does not pay a thread hand-off per audited exchange.
 //!
 //! Files: `path` is the active file (`audit.jsonl`); rotation renames it to
 //! `audit.000001.jsonl`, `audit.000002.jsonl`, … (so `ls` order is chain order) when the next
@@ -33,7 +35,7 @@ use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -909,6 +911,11 @@ impl Audit {
                     prev,
                     stats: st,
                     reported: 0,
+                    linger: if queue >= LINGER_MIN_QUEUE {
+                        LINGER
+                    } else {
+                        Duration::ZERO
+                    },
                 }
                 .run(rx)
             })?;
@@ -994,39 +1001,95 @@ struct Writer {
     stats: Arc<AuditStats>,
     /// Drops already stated in an `audit_gap` record.
     reported: u64,
+    /// While records keep coming, how long to let them gather between polls (zero: block on
+    /// the channel for each one).
+    linger: Duration,
 }
+
+/// The writer's polling interval under load. Only with a queue of at least
+/// [`LINGER_MIN_QUEUE`] records: it must hold what arrives meanwhile (1,024 in 2 ms is half
+/// a million records per second).
+const LINGER: Duration = Duration::from_millis(2);
+const LINGER_MIN_QUEUE: usize = 1024;
 
 impl Writer {
     fn run(mut self, rx: Receiver<Msg>) {
         loop {
-            match rx.recv_timeout(Duration::from_secs(1)) {
-                Ok(Msg::Event(ev)) => self.write(&ev),
-                Ok(Msg::Flush(ack)) => {
-                    self.flush();
-                    let _ = ack.send(());
-                }
-                Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => {
-                    // Drain what is already queued, then stop.
-                    while let Ok(m) = rx.try_recv() {
-                        match m {
-                            Msg::Event(ev) => self.write(&ev),
-                            Msg::Flush(ack) => {
-                                let _ = ack.send(());
-                            }
-                            Msg::Stop => {}
-                        }
-                    }
-                    self.gap_check();
-                    self.flush();
-                    return;
-                }
+            let first = match rx.recv_timeout(Duration::from_secs(1)) {
+                Ok(m) => m,
                 Err(RecvTimeoutError::Timeout) => {
                     // Idle: state a pending gap (and so probe a failed sink) without waiting
                     // for the next decision.
                     self.gap_check();
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => Msg::Stop,
+            };
+            if !self.handle(first, &rx) {
+                return;
+            }
+            if self.linger.is_zero() {
+                continue;
+            }
+            // Busy: poll for what arrives, every `linger`, instead of blocking on the channel
+            // again. A writer blocked on the channel costs every record a futex wake-up and
+            // context switches on the proxy's core (measured with one record per request: 3.9
+            // switches per request, against 0.01 without the trail); polling costs two per
+            // `linger` whatever the rate. Back to blocking after one quiet `linger`.
+            loop {
+                std::thread::sleep(self.linger);
+                let mut busy = false;
+                loop {
+                    match rx.try_recv() {
+                        Ok(m) => {
+                            busy = true;
+                            if !self.handle(m, &rx) {
+                                return;
+                            }
+                        }
+                        Err(TryRecvError::Empty) => break,
+                        Err(TryRecvError::Disconnected) => {
+                            self.stop(&rx);
+                            return;
+                        }
+                    }
+                }
+                if !busy {
+                    break;
                 }
             }
         }
+    }
+
+    /// Handles one message; `false` once stopped.
+    fn handle(&mut self, m: Msg, rx: &Receiver<Msg>) -> bool {
+        match m {
+            Msg::Event(ev) => self.write(&ev),
+            Msg::Flush(ack) => {
+                self.flush();
+                let _ = ack.send(());
+            }
+            Msg::Stop => {
+                self.stop(rx);
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Writes what is already queued, states a pending gap, flushes.
+    fn stop(&mut self, rx: &Receiver<Msg>) {
+        while let Ok(m) = rx.try_recv() {
+            match m {
+                Msg::Event(ev) => self.write(&ev),
+                Msg::Flush(ack) => {
+                    let _ = ack.send(());
+                }
+                Msg::Stop => {}
+            }
+        }
+        self.gap_check();
+        self.flush();
     }
 
     fn flush(&mut self) {
