@@ -165,21 +165,24 @@ done
 
 HZ=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# One measured run: "req/s requests cpu_ticks non2xx errors".
+# Context switches of all the target's threads: a hand-off between threads on the target's
+# one core shows here whatever the machine's load.
+switches() { cat /proc/"$1"/task/*/status | awk '/^(non)?voluntary_ctxt_switches/ {s += $2} END {print s}'; }
+# One measured run: "req/s requests cpu_ticks non2xx errors switches".
 run() { # $1 port, $2 pid, $3 payload, $4 seconds
-    local c0 c1 out
-    c0=$(cpu "$2")
+    local c0 c1 s0 s1 out
+    c0=$(cpu "$2"); s0=$(switches "$2")
     out=$(taskset -c 1 wrk -t1 -c32 -d"$4s" -H "x-api-key: $KEY" "http://127.0.0.1:$1/api/$3.json")
-    c1=$(cpu "$2")
-    python3 - "$out" "$((c1 - c0))" <<'PY'
+    c1=$(cpu "$2"); s1=$(switches "$2")
+    python3 - "$out" "$((c1 - c0))" "$((s1 - s0))" <<'PY'
 import re, sys
-out, ticks = sys.argv[1], int(sys.argv[2])
+out, ticks, switches = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 reqs = int(re.search(r"(\d+) requests in", out).group(1))
 n = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
 e = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
 errs = sum(int(x) for x in e.groups()) if e else 0
-print(rps, reqs, ticks, int(n.group(1)) if n else 0, errs)
+print(rps, reqs, ticks, int(n.group(1)) if n else 0, errs, switches)
 PY
 }
 
@@ -240,12 +243,13 @@ hz = int(hz)
 runs = defaultdict(lambda: defaultdict(dict))  # payload -> pair -> side -> (rps, cpu_us)
 bad = 0
 for line in open(path):
-    p, i, side, rps, reqs, ticks, non2xx, errs = line.split()
+    p, i, side, rps, reqs, ticks, non2xx, errs, switches = line.split()
     reqs, ticks = int(reqs), int(ticks)
     bad += int(non2xx) + int(errs)
     # (req/s, CPU µs per request, share of its core the target got: < 1 when other
     # processes on the machine ran on core 0 too)
-    runs[p][int(i)][side] = (float(rps), ticks / hz / max(reqs, 1) * 1e6, ticks / hz / float(dur))
+    runs[p][int(i)][side] = (float(rps), ticks / hz / max(reqs, 1) * 1e6, ticks / hz / float(dur),
+                             int(switches) / max(reqs, 1))
 print()
 print(f"Run {start} – {end}, {dur} s per run, load average at the end {load}.")
 print(f"Audit records written by ON: {audit}; limiter decisions by ON: {limiter}; "
@@ -253,8 +257,9 @@ print(f"Audit records written by ON: {audit}; limiter decisions by ON: {limiter}
 print()
 print("| payload | pairs | OFF req/s (median) | ON req/s (median) | req/s ON/OFF (ratio of medians) "
       "| median of per-pair req/s ratios | OFF CPU µs/req (median) | ON CPU µs/req (median) "
-      "| CPU ON/OFF (ratio of medians) | median of per-pair CPU ratios | core share OFF / ON (medians) |")
-print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+      "| CPU ON/OFF (ratio of medians) | median of per-pair CPU ratios | core share OFF / ON (medians) "
+      "| context switches per request OFF / ON |")
+print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 for p, pairs in runs.items():
     on_r = [v["on"][0] for v in pairs.values()]
     off_r = [v["off"][0] for v in pairs.values()]
@@ -265,7 +270,8 @@ for p, pairs in runs.items():
     m = statistics.median
     print(f"| {p} | {len(pairs)} | {m(off_r):,.0f} | {m(on_r):,.0f} | {m(on_r) / m(off_r):.3f} | {rr:.3f} "
           f"| {m(off_c):,.0f} | {m(on_c):,.0f} | {m(on_c) / m(off_c):.3f} | {cr:.3f} "
-          f"| {m(v['off'][2] for v in pairs.values()):.2f} / {m(v['on'][2] for v in pairs.values()):.2f} |")
+          f"| {m(v['off'][2] for v in pairs.values()):.2f} / {m(v['on'][2] for v in pairs.values()):.2f} "
+          f"| {m(v['off'][3] for v in pairs.values()):.2f} / {m(v['on'][3] for v in pairs.values()):.2f} |")
 print()
 print("Every run (req/s, CPU µs per request):")
 for p, pairs in runs.items():
