@@ -55,17 +55,19 @@ pub(crate) enum Rendered {
     Whole(String),
 }
 
-/// [`is_separator`] for ASCII, as a table (masks run per finding, per byte).
-static ASCII_SEP: [bool; 128] = {
-    let mut t = [false; 128];
-    let seps = b" -._/@+()";
+/// A set of byte values as a lookup table (built at compile time).
+const fn byte_set(members: &[u8]) -> [bool; 256] {
+    let mut t = [false; 256];
     let mut i = 0;
-    while i < seps.len() {
-        t[seps[i] as usize] = true;
+    while i < members.len() {
+        t[members[i] as usize] = true;
         i += 1;
     }
     t
-};
+}
+
+/// [`is_separator`] for ASCII, as a table (masks run per finding, per byte).
+static ASCII_SEP: [bool; 256] = byte_set(b" -._/@+()");
 
 /// Whether a character only separates groups (kept by masks and tokens).
 pub(crate) fn is_separator(c: char) -> bool {
@@ -106,16 +108,7 @@ pub(crate) fn fingerprint(key: &[u8; 16], class: &str, value: &[u8]) -> u64 {
 }
 
 /// Bytes a fingerprint ignores (group separators), as a table.
-static FP_SKIP: [bool; 256] = {
-    let mut t = [false; 256];
-    let seps = b" -._/()+";
-    let mut i = 0;
-    while i < seps.len() {
-        t[seps[i] as usize] = true;
-        i += 1;
-    }
-    t
-};
+static FP_SKIP: [bool; 256] = byte_set(b" -._/()+");
 
 /// A keyed HMAC-SHA256 of `class` and `value`. Used for tokens and for the fingerprints the
 /// policy layer counts distinct values with; never reversible without the key.
@@ -187,7 +180,7 @@ pub(crate) fn mask_str(value: &str, m: &MaskSpec) -> String {
         .unwrap_or(value.len());
     let (head, tail) = value.split_at(cut);
     if head.is_ascii() && m.mask_char.is_ascii() {
-        let sep = |b: u8| ASCII_SEP[usize::from(b & 0x7F)];
+        let sep = |b: u8| ASCII_SEP[usize::from(b)];
         let n = head.bytes().filter(|&b| !sep(b)).count();
         let (first, last) = kept(m, n);
         let mc = m.mask_char as u8;
