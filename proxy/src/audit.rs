@@ -18,7 +18,11 @@
 //! channel; a dedicated writer thread stamps, hashes and writes. When the channel is full or
 //! the sink fails, `on_failure` decides: `drop` keeps serving and counts the record as dropped;
 //! `block` makes `record` return [`AuditUnavailable`] so the pipeline can refuse the exchange
-//! (fail closed: no audited decision without its record). Either way nothing is lost silently:
+//! (fail closed: no audited decision without its record). Records of redacted deliveries are
+//! only complete once the body has gone out, so with `block` the response phase also refuses
+//! (503) any inspected response while the sink is known to be failing
+//! ([`Audit::refuse_decision`]); a sink that fails in the middle of a response costs that
+//! one record, counted as dropped. Either way nothing is lost silently:
 //! [`AuditStats`] counts it for the metrics layer, an error is logged when the sink goes bad,
 //! and the next record written is preceded by an `audit_gap` record stating how many were lost.
 //! Under load the writer polls the channel every 2 ms rather than being woken for each record,
@@ -941,6 +945,19 @@ impl Audit {
     /// Counters.
     pub fn stats(&self) -> &Arc<AuditStats> {
         &self.stats
+    }
+
+    /// Whether a decision that must be audited is to be refused now: `on_failure: block` and
+    /// the last write failed. The pipeline asks before it starts a response whose record can
+    /// only be written after the body has gone out; a refusal counts as a dropped record (the
+    /// exchange's record could not be kept), like a failed [`Audit::record`].
+    pub fn refuse_decision(&self) -> bool {
+        let refuse =
+            self.tx.is_some() && self.on_failure == OnFailure::Block && !self.stats.healthy();
+        if refuse {
+            self.stats.dropped_sink_error.fetch_add(1, Ordering::Relaxed);
+        }
+        refuse
     }
 
     /// Queues a record without blocking.

@@ -691,5 +691,16 @@ async fn a_failing_sink_in_block_mode_refuses_what_it_cannot_record_and_counts_i
         .unwrap()
         .contains("urn:sluice:problem:audit-unavailable"));
     assert_eq!(sink_losses(&r, 2).await, 2);
+    // A path no limit watches: nothing fires at request time, but its response would be
+    // redacted and audited after the body went out. With the trail known to be failing it is
+    // refused before any byte leaves, and that loss is counted too.
+    let resp = get("/other/3").await.unwrap();
+    assert_eq!(resp.status(), 503);
+    let body = resp.text().await.unwrap();
+    assert!(
+        body.contains("urn:sluice:problem:audit-unavailable") && !body.contains(RAW_ID),
+        "{body}"
+    );
+    assert_eq!(sink_losses(&r, 3).await, 3);
     r.shutdown().await;
 }

@@ -87,6 +87,17 @@ pub fn run(
     if no_body || !iface.inspect_responses || !inspect || iface.skips(ct) {
         return Ok((parts, body, Mode::Pass));
     }
+    // `audit.on_failure: block` with the sink known to be failing: an inspected response may
+    // end in an audited decision (redaction, block, over-scope) whose record is written once
+    // the body is done, too late to refuse. Refuse now, before any byte goes out.
+    if ctx
+        .live
+        .audit
+        .as_ref()
+        .is_some_and(|a| a.refuse_decision())
+    {
+        return Err(Ctx::audit_refused());
+    }
     let codings = match parts.headers.get(header::CONTENT_ENCODING) {
         None => Vec::new(),
         Some(v) => match Encoding::parse_list(v.to_str().unwrap_or("\u{fffd}")) {
