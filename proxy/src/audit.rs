@@ -955,7 +955,9 @@ impl Audit {
         let refuse =
             self.tx.is_some() && self.on_failure == OnFailure::Block && !self.stats.healthy();
         if refuse {
-            self.stats.dropped_sink_error.fetch_add(1, Ordering::Relaxed);
+            self.stats
+                .dropped_sink_error
+                .fetch_add(1, Ordering::Relaxed);
         }
         refuse
     }

@@ -90,12 +90,7 @@ pub fn run(
     // `audit.on_failure: block` with the sink known to be failing: an inspected response may
     // end in an audited decision (redaction, block, over-scope) whose record is written once
     // the body is done, too late to refuse. Refuse now, before any byte goes out.
-    if ctx
-        .live
-        .audit
-        .as_ref()
-        .is_some_and(|a| a.refuse_decision())
-    {
+    if ctx.live.audit.as_ref().is_some_and(|a| a.refuse_decision()) {
         return Err(Ctx::audit_refused());
     }
     let codings = match parts.headers.get(header::CONTENT_ENCODING) {
