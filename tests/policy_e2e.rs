@@ -324,6 +324,22 @@ async fn per_consumer_actions_and_jwt() {
     assert!(redacted
         .iter()
         .any(|r| r["consumer"] == "dept-a" && r["interface"] == "ids"));
+    // A redaction's record shows masked samples and keyed fingerprints, one per class,
+    // never the value.
+    let dept_a = redacted
+        .iter()
+        .find(|r| r["consumer"] == "dept-a" && r["interface"] == "ids")
+        .unwrap();
+    let samples = dept_a["samples"].as_array().expect("samples in the record");
+    assert!(!samples.is_empty(), "{dept_a}");
+    for smp in samples {
+        let m = smp["masked"].as_str().unwrap();
+        assert!(
+            m.contains('*') && !m.contains(ID) && !m.contains(MOBILE),
+            "{smp}"
+        );
+        assert_eq!(smp["fp"].as_str().unwrap().len(), 16, "{smp}");
+    }
     assert!(redacted
         .iter()
         .any(|r| r["consumer"] == "dept-b" && r["identity"] == "jwt"));

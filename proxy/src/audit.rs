@@ -409,8 +409,9 @@ impl AuditEvent {
         self
     }
 
-    /// Classes with counts and the flow's grade from a body's [`FindingSummary`] (what the
-    /// streaming pipeline keeps: counts, never findings or values).
+    /// Classes with counts, the flow's grade and the masked samples (one per class) from a
+    /// body's [`FindingSummary`] (what the streaming pipeline keeps: counts and masked
+    /// samples, never values); [`Audit::record`] keeps `max_samples` of them.
     ///
     /// [`FindingSummary`]: crate::filter::FindingSummary
     pub fn with_summary(mut self, dir: Direction, s: &crate::filter::FindingSummary) -> Self {
@@ -425,6 +426,15 @@ impl AuditEvent {
             .as_ref()
             .map(|(g, _)| g.to_string())
             .or_else(|| s.top_grade.as_ref().map(|g| g.to_string()));
+        for (class, masked, fp) in &s.samples {
+            if !self.samples.iter().any(|x| *x.class == **class) {
+                self.samples.push(Sample {
+                    class: class.to_string(),
+                    masked: masked.clone(),
+                    fp: format!("{fp:016x}"),
+                });
+            }
+        }
         self
     }
 
@@ -967,8 +977,9 @@ impl Audit {
     /// # Errors
     /// [`AuditUnavailable`] when the record cannot be kept and `on_failure` is `block`; with
     /// `drop` the loss is counted and `Ok` returned.
-    pub fn record(&self, ev: AuditEvent) -> Result<(), AuditUnavailable> {
+    pub fn record(&self, mut ev: AuditEvent) -> Result<(), AuditUnavailable> {
         let Some(tx) = &self.tx else { return Ok(()) };
+        ev.samples.truncate(self.max_samples);
         let fail = |counter: &AtomicU64| {
             counter.fetch_add(1, Ordering::Relaxed);
             match self.on_failure {

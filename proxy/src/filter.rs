@@ -57,7 +57,13 @@ pub struct FindingSummary {
     pub flow_class: Option<Arc<str>>,
     /// Whether the flow's grade is above the interface's declared grade.
     pub over_scope: bool,
+    /// One (class, masked sample, keyed fingerprint) per class, first seen, at most
+    /// [`SUMMARY_SAMPLES`]: what an audit record may show of the values (never the values).
+    pub samples: Vec<(Arc<str>, String, u64)>,
 }
+
+/// Masked samples a [`FindingSummary`] keeps (audit records take up to `audit.max_samples`).
+pub const SUMMARY_SAMPLES: usize = 8;
 
 impl FindingSummary {
     fn add(&mut self, f: &Finding, action: Action) {
@@ -75,6 +81,10 @@ impl FindingSummary {
         }
         if !matches!(f.applied, Applied::Reported) {
             self.changed = true;
+        }
+        if self.samples.len() < SUMMARY_SAMPLES && !self.samples.iter().any(|s| s.0 == f.class) {
+            self.samples
+                .push((f.class.clone(), f.masked.clone(), f.fingerprint));
         }
         if self.top_rank.is_none_or(|r| f.grade.rank < r) {
             self.top_rank = Some(f.grade.rank);
