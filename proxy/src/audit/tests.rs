@@ -564,6 +564,12 @@ fn losses_feed_the_dropped_metric_once_each() {
 
 /// A minimal HTTP/1.1 upstream: every request (GET, no body) gets `BODY` as JSON.
 async fn json_upstream() -> std::net::SocketAddr {
+    upstream_with_encoding(None).await
+}
+
+/// The JSON upstream, optionally declaring a `Content-Encoding` (an unknown one makes the
+/// proxy apply `decode.unknown_encoding`).
+async fn upstream_with_encoding(coding: Option<&'static str>) -> std::net::SocketAddr {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
@@ -583,8 +589,9 @@ async fn json_upstream() -> std::net::SocketAddr {
                         }
                     };
                     buf.drain(..end);
+                    let ce = coding.map_or(String::new(), |c| format!("content-encoding: {c}\r\n"));
                     let head = format!(
-                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n{ce}content-length: {}\r\n\r\n",
                         BODY.len()
                     );
                     if s.write_all(head.as_bytes()).await.is_err()
@@ -702,5 +709,39 @@ async fn a_failing_sink_in_block_mode_refuses_what_it_cannot_record_and_counts_i
         "{body}"
     );
     assert_eq!(sink_losses(&r, 3).await, 3);
+    r.shutdown().await;
+}
+
+/// `decode.unknown_encoding: open` lets a body through uninspected, an audited decision: with
+/// `audit.on_failure: block` and the trail known to be failing, it is refused instead.
+#[tokio::test]
+async fn a_failing_sink_in_block_mode_refuses_to_fail_open() {
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    let up = upstream_with_encoding(Some("x-unknown")).await;
+    let yaml = format!(
+        "listen:\n  addr: 127.0.0.1:0\n  shutdown_grace: 5s\nupstream:\n  url: http://{up}\n\
+         decode:\n  unknown_encoding: open\n\
+         audit:\n  sink:\n    kind: file\n    path: /dev/full\n  on_failure: block\n"
+    );
+    let cfg = crate::config::Config::from_yaml(&yaml, Path::new("<test>"))
+        .unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+    let r = crate::start(cfg).await.unwrap();
+    let client = reqwest::Client::new();
+    let get = || client.get(format!("http://{}/x", r.addr)).send();
+    // The trail still looks healthy: the fail-open record is queued and the body passes.
+    let resp = get().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    drop(resp.bytes().await);
+    assert_eq!(sink_losses(&r, 1).await, 1);
+    // Known to be failing now: no uninspected body without its record.
+    let resp = get().await.unwrap();
+    assert_eq!(resp.status(), 503);
+    let body = resp.text().await.unwrap();
+    assert!(
+        body.contains("urn:sluice:problem:audit-unavailable") && !body.contains(RAW_ID),
+        "{body}"
+    );
     r.shutdown().await;
 }

@@ -126,7 +126,7 @@ pub async fn run(
                 bytes_in += data.len() as u64;
                 let overflow = raw.len() as u64 + data.len() as u64 > cap;
                 if overflow && hard && ctx.iface.on_hold_overflow == FailMode::Closed {
-                    hold_overflow(proxy, ctx, "closed");
+                    let _ = hold_overflow(proxy, ctx, "closed");
                     return Err(ProxyError::new(
                         Origin::Upstream,
                         Kind::HoldOverflow,
@@ -147,7 +147,7 @@ pub async fn run(
                     // what was seen so far, while a refusal can still be answered.
                     charge(proxy, ctx, bytes_in, &filter)?;
                     if hard {
-                        hold_overflow(proxy, ctx, "open");
+                        hold_overflow(proxy, ctx, "open")?;
                         tracing::warn!(request_id = %ctx.request_id, interface = %ctx.iface.name, "hold buffer overflow; streaming on (fail open)");
                     }
                     stream_headers(&mut parts, &filter);
@@ -276,7 +276,7 @@ fn charge(proxy: &Proxy, ctx: &mut Ctx, bytes: u64, filter: &BodyFilter) -> Resu
     super::request_filter::limited(ctx, &d, Direction::Response, bytes)
 }
 
-fn hold_overflow(proxy: &Proxy, ctx: &Ctx, mode: &'static str) {
+fn hold_overflow(proxy: &Proxy, ctx: &Ctx, mode: &'static str) -> Result<(), ProxyError> {
     crate::metrics::FailModeApplied {
         interface: &ctx.iface.name,
         mode,
@@ -284,7 +284,7 @@ fn hold_overflow(proxy: &Proxy, ctx: &Ctx, mode: &'static str) {
         request_id: &ctx.request_id,
     }
     .emit(&proxy.stats.metrics);
-    super::request_body_filter::fail_mode_audit(ctx, Direction::Response, mode, "hold_overflow");
+    super::request_body_filter::fail_mode_audit(ctx, Direction::Response, mode, "hold_overflow")
 }
 
 fn stream_headers(parts: &mut Parts, filter: &BodyFilter) {

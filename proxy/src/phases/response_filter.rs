@@ -99,11 +99,11 @@ pub fn run(
             Ok(c) => c,
             Err(e) => match proxy.cfg.decode.unknown_encoding {
                 FailMode::Closed => {
-                    unknown_encoding(proxy, ctx, "closed");
+                    let _ = unknown_encoding(proxy, ctx, "closed");
                     return Err(ProxyError::upstream(Kind::UnknownEncoding, e.to_string()));
                 }
                 FailMode::Open => {
-                    unknown_encoding(proxy, ctx, "open");
+                    unknown_encoding(proxy, ctx, "open")?;
                     tracing::warn!(request_id = %ctx.request_id, "response passed uninspected: {e}");
                     return Ok((parts, body, Mode::Pass));
                 }
@@ -137,7 +137,7 @@ pub fn run(
     Ok((parts, body, Mode::Stream { codings }))
 }
 
-fn unknown_encoding(proxy: &Proxy, ctx: &Ctx, mode: &'static str) {
+fn unknown_encoding(proxy: &Proxy, ctx: &Ctx, mode: &'static str) -> Result<(), ProxyError> {
     crate::metrics::FailModeApplied {
         interface: &ctx.iface.name,
         mode,
@@ -150,5 +150,5 @@ fn unknown_encoding(proxy: &Proxy, ctx: &Ctx, mode: &'static str) {
         crate::audit::Direction::Response,
         mode,
         "unknown_encoding",
-    );
+    )
 }
