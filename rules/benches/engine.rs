@@ -861,13 +861,24 @@ fn benches(c: &mut Criterion, filter: &str) {
             data: adv_dense_pii(MIB, 20),
         },
     ];
-    // `SLUICE_BENCH_DUMP=DIR` writes every corpus to DIR (for profiling one body with
-    // `examples/scanfile` under callgrind) instead of benchmarking.
+    // `SLUICE_BENCH_DUMP=DIR` writes every corpus and the 1,000-rule packs to DIR (for
+    // counting instructions on one body with `examples/scanfile` under callgrind) instead of
+    // benchmarking.
     if let Some(dir) = std::env::var_os("SLUICE_BENCH_DUMP") {
         let dir = std::path::PathBuf::from(dir);
         for corpus in real.iter().chain(adv.iter()) {
             if let Err(e) = std::fs::write(dir.join(corpus.name), &corpus.data) {
                 eprintln!("{}: {e}", corpus.name);
+            }
+        }
+        // The 1,000-rule packs too, each in its own directory (`scanfile` loads one with
+        // SLUICE_RULES_DIR next to the built-ins).
+        for (sub, text) in [("packs_mixed", mixed_pack()), ("packs_kw", keyword_pack())] {
+            let d = dir.join(sub);
+            if let Err(e) = std::fs::create_dir_all(&d)
+                .and_then(|()| std::fs::write(d.join(format!("bench-{sub}.yaml")), text))
+            {
+                eprintln!("{sub}: {e}");
             }
         }
         return;

@@ -1,6 +1,7 @@
-//! Scans a file repeatedly with the built-in rules and prints throughput: a quick profiling
-//! driver (`cargo run --release --example scanfile -- FILE [ITERATIONS] [redact]`), also
-//! used under `perf record` and `valgrind --tool=callgrind`.
+//! Scans a file repeatedly with the built-in rules (plus the packs in `SLUICE_RULES_DIR`, if
+//! set) and prints throughput: a quick profiling driver (`cargo run --release --example
+//! scanfile -- FILE [ITERATIONS] [redact]`), also used under `perf record` and
+//! `valgrind --tool=callgrind` to count instructions per byte.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,7 +20,13 @@ fn main() {
         eprintln!("{path}: {e}");
         std::process::exit(2)
     });
-    let engine = match Engine::builtin() {
+    // SLUICE_RULES_DIR: packs loaded next to the built-in ones (the bench's 1,000-rule packs).
+    let builder = Engine::builder().builtin();
+    let builder = match std::env::var_os("SLUICE_RULES_DIR") {
+        Some(d) => builder.dir(d),
+        None => builder,
+    };
+    let engine = match builder.build() {
         Ok(e) => Arc::new(e),
         Err(e) => {
             eprintln!("{e}");
