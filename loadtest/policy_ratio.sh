@@ -38,20 +38,10 @@ DUR="${1:-10}"
 PAIRS="${PAIRS:-4}"
 PAYLOADS="${PAYLOADS:-pii_16k masked_16k}"
 MODE="${MODE:-load}"
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-SLUICE="${SLUICE:-$TARGET/release/sluice}"
-NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
-for t in "$NGINX" wrk curl taskset python3; do
-    command -v "$t" >/dev/null 2>&1 || [ -x "$t" ] || { echo "missing: $t"; exit 1; }
-done
-[ -x "$SLUICE" ] || { echo "build first: cargo build --release -p sluice-proxy --bin sluice ($SLUICE)"; exit 1; }
-
-W="$(mktemp -d /tmp/sluice-policy.XXXXXX)"
-PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; sleep 0.3; rm -rf "$W"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$(dirname "$0")/lib.sh"
+need "$NGINX" wrk curl taskset python3
+need_sluice
+workdir policy
 UP=$(free_port); ON=$(free_port); OFF=$(free_port); ON_AD=$(free_port); OFF_AD=$(free_port)
 
 mkdir -p "$W/www/api" "$W/up/logs"

@@ -22,17 +22,10 @@
 # overrides). Writes the samples to $OUT (default: a temp dir, removed) when OUT is set.
 set -euo pipefail
 BYTES="${1:-1073741824}"
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-SLUICE="${SLUICE:-$TARGET/release/sluice}"
-for t in curl taskset python3; do command -v "$t" >/dev/null || { echo "missing: $t"; exit 1; }; done
-[ -x "$SLUICE" ] || { echo "build first: cargo build --release -p sluice-proxy --bin sluice ($SLUICE)"; exit 1; }
-
-W="$(mktemp -d /tmp/sluice-rss.XXXXXX)"
-PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; sleep 0.3; rm -rf "$W"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$(dirname "$0")/lib.sh"
+need curl taskset python3
+need_sluice
+workdir rss
 UP=$(free_port); SL=$(free_port)
 
 taskset -c 1 python3 "$ROOT/loadtest/stream_rss.py" serve "$UP" "$BYTES" & PIDS+=($!)
