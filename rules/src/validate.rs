@@ -266,8 +266,9 @@ pub enum CardIssuer {
 /// Card scheme of an all-digit card number, by IIN prefix *and* length (a prefix alone would claim
 /// every 16-digit order number starting with 4). `None` if neither matches a scheme.
 ///
-/// Besides the international ranges, two legacy domestic BINs that predate the 62 range and are
-/// still in circulation count as UnionPay: ICBC's 19-digit `9558` debit cards and Bank of China's
+/// Only UnionPay's 62 range is accepted at 18 digits (see below). Besides the international
+/// ranges, two legacy domestic BINs that predate the 62 range and are still in circulation count
+/// as UnionPay: ICBC's 19-digit `9558` debit cards and Bank of China's
 /// `6013` Great Wall cards.
 pub fn card_issuer(digits: &[u8]) -> Option<CardIssuer> {
     let n = digits.len();
@@ -279,8 +280,14 @@ pub fn card_issuer(digits: &[u8]) -> Option<CardIssuer> {
     let p2 = number(&digits[..2])?;
     let p3 = number(&digits[..3])?;
     let p4 = number(&digits[..4])?;
-    let long = (16..=19).contains(&n);
-    let issuer = if (p2 == 62 || p2 == 81) && long || p4 == 9558 && n == 19 || p4 == 6013 && long {
+    // 18 digits is the length of snowflake ids and trace numbers, and the one card length only
+    // UnionPay's 62 range issues: the other schemes are not accepted at 18.
+    let long = matches!(n, 16 | 17 | 19);
+    let issuer = if p2 == 62 && (16..=19).contains(&n)
+        || p2 == 81 && long
+        || p4 == 9558 && n == 19
+        || p4 == 6013 && long
+    {
         CardIssuer::UnionPay
     } else if p1 == 4 && (n == 16 || n == 19) {
         CardIssuer::Visa

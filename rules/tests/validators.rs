@@ -203,8 +203,10 @@ fn ref_card_issuer(s: &str) -> Option<CardIssuer> {
     }
     let n = s.len();
     let prefix = |k: usize| s.get(..k).map(parse).unwrap_or(-1);
-    let long = (16..=19).contains(&n);
-    if long && (s.starts_with("62") || s.starts_with("81") || s.starts_with("6013"))
+    // 18 digits: only UnionPay's 62 range (snowflake ids and trace numbers have that length).
+    let long = n == 16 || n == 17 || n == 19;
+    if (16..=19).contains(&n) && s.starts_with("62")
+        || long && (s.starts_with("81") || s.starts_with("6013"))
         || n == 19 && s.starts_with("9558")
     {
         Some(CardIssuer::UnionPay)

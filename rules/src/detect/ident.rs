@@ -356,9 +356,17 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
             && v::gb32100(g)
         {
             // An all-digit code must also carry a valid organization code, or snowflake ids
-            // would pass one time in thirty-one.
+            // would pass one time in thirty-one. Others stand alone only when their
+            // organization code (positions 9-17, GB 11714) checks too; a code whose mod-31
+            // character is all that checks (one random 18-character code in 31) needs a
+            // field name or keyword that says it is a credit code.
             if !all_digits {
-                return push(out, Det::Uscc, s, e, Confidence::High);
+                let conf = if v::org_code_check(&g[8..17]) {
+                    Confidence::High
+                } else {
+                    Confidence::Low
+                };
+                return push(out, Det::Uscc, s, e, conf);
             }
             if v::org_code_check(&g[8..17]) {
                 return push(out, Det::Uscc, s, e, Confidence::Medium);
