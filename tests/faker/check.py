@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Precision and recall of `sluice scan` on data it was not written against.
+
+Faker (zh_CN locale, pinned version, fixed seed) makes records of names, resident IDs, mobiles,
+bank cards, addresses, e-mails and IPv4 addresses, written plainly and with the usual evasions
+(full-width digits, JSON \\u escapes, spaces and hyphens inside numbers, zero-width characters),
+and records of non-sensitive noise (free text, company names, jobs, dates, 18-digit random
+numbers, UUIDs, ISBN/EAN codes, hashes, URLs). The check fails if fewer than 99 % of the
+sensitive values are found, or if anything at all is found in the noise.
+
+    python3 tests/faker/check.py path/to/sluice
+"""
+import json
+import random
+import subprocess
+import sys
+import tempfile
+
+from faker import Faker
+
+SENSITIVE = ["xm", "sfzh", "sjhm", "yhkh", "dz", "email", "ip"]
+DIGITS = {"sfzh", "sjhm", "yhkh"}
+
+
+def fullwidth(s):
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in s)
+
+
+def spaced(s, sep):
+    return sep.join(s[i:i + 4] for i in range(0, len(s), 4))
+
+
+def zero_width(s):
+    return "\u200b".join(s[i:i + 6] for i in range(0, len(s), 6))
+
+
+def evade(key, value, rng):
+    """One evasion, chosen per value; `None` means a JSON \\u escape of every character."""
+    if key not in DIGITS:
+        return value, False
+    kind = rng.choice(["plain", "fullwidth", "space", "hyphen", "zw", "uescape"])
+    if kind == "fullwidth":
+        return fullwidth(value), False
+    if kind == "space":
+        return spaced(value, " "), False
+    if kind == "hyphen":
+        return spaced(value, "-"), False
+    if kind == "zw":
+        return zero_width(value), False
+    if kind == "uescape":
+        return value, True
+    return value, False
+
+
+def dump_record(rec, escaped):
+    parts = []
+    for k, v in rec.items():
+        if k in escaped:
+            parts.append(f'"{k}":"' + "".join(f"\\u{ord(c):04x}" for c in v) + '"')
+        else:
+            parts.append(f"{json.dumps(k)}:{json.dumps(v, ensure_ascii=False)}")
+    return "{" + ",".join(parts) + "}"
+
+
+def scan(sluice, body):
+    with tempfile.NamedTemporaryFile(suffix=".json") as f:
+        f.write(body.encode("utf-8"))
+        f.flush()
+        out = subprocess.run([sluice, "scan", "--content-type", "application/json", f.name],
+                             check=True, capture_output=True, text=True).stdout
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def main():
+    sluice = sys.argv[1] if len(sys.argv) > 1 else "target/debug/sluice"
+    fake = Faker("zh_CN")
+    Faker.seed(20261201)
+    rng = random.Random(20261201)
+
+    # Sensitive records, with evasions. Each value's key tells what it is.
+    records, escaped_keys = [], []
+    for _ in range(300):
+        rec = {"xm": fake.name(), "sfzh": fake.ssn(), "sjhm": fake.phone_number(),
+               "yhkh": fake.credit_card_number(), "dz": fake.address(), "email": fake.email(),
+               "ip": fake.ipv4()}
+        out, esc = {}, set()
+        for k, v in rec.items():
+            v2, u = evade(k, v, rng)
+            out[k] = v2
+            if u:
+                esc.add(k)
+        records.append(out)
+        escaped_keys.append(esc)
+    body = "[" + ",".join(dump_record(r, e) for r, e in zip(records, escaped_keys)) + "]"
+    found = {}
+    for f in scan(sluice, body):
+        found[f["field"]] = found.get(f["field"], 0) + 1
+    failures = []
+    total_found = 0
+    for k in SENSITIVE:
+        n = min(found.get(k, 0), len(records))
+        total_found += n
+        print(f"{k:6s} {n:4d}/{len(records)} found")
+        if n < 0.99 * len(records):
+            failures.append(f"{k}: {n}/{len(records)}")
+    print(f"recall {total_found}/{len(records) * len(SENSITIVE)}")
+
+    # Noise: nothing may be found.
+    noise = []
+    for _ in range(400):
+        noise.append({"bz": fake.text(max_nb_chars=80), "gsmc": fake.company(), "zw": fake.job(),
+                      "rq": str(fake.date_time()), "ddh": str(fake.random_number(digits=18, fix_len=True)),
+                      "sl": fake.random_int(0, 10**9), "url": fake.url(), "uuid": fake.uuid4(),
+                      "isbn": fake.isbn13(), "ean": fake.ean13(), "md5": fake.md5(),
+                      "ts": fake.unix_time() * 1000 // 1})
+    fp = scan(sluice, json.dumps(noise, ensure_ascii=False))
+    print(f"noise: {len(fp)} findings in {len(noise)} records")
+    for f in fp[:10]:
+        print("  false positive:", f["rule"], "in", f.get("field"))
+    if fp:
+        failures.append(f"{len(fp)} false positives in noise")
+    if failures:
+        print("FAILED:", "; ".join(failures))
+        sys.exit(1)
+    print("faker check: ok")
+
+
+if __name__ == "__main__":
+    main()
