@@ -4,7 +4,8 @@
 Faker (zh_CN locale, pinned version, fixed seed) makes records of names, resident IDs, mobiles,
 bank cards, addresses, e-mails and IPv4 addresses, written plainly and with the usual evasions
 (full-width digits, JSON \\u escapes, spaces and hyphens inside numbers, zero-width characters),
-and records of non-sensitive noise (free text, company names, jobs, dates, 18-digit random
+the same kind of records as CSV, XML, a form body and labelled Chinese text, and records of
+non-sensitive noise (free text, company names, jobs, dates, 18-digit random
 numbers, UUIDs, ISBN/EAN codes, hashes, URLs). The check fails if fewer than 99 % of the
 sensitive values are found, or if anything at all is found in the noise.
 
@@ -15,6 +16,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 
 from faker import Faker
 
@@ -62,11 +64,11 @@ def dump_record(rec, escaped):
     return "{" + ",".join(parts) + "}"
 
 
-def scan(sluice, body):
-    with tempfile.NamedTemporaryFile(suffix=".json") as f:
+def scan(sluice, body, content_type="application/json"):
+    with tempfile.NamedTemporaryFile() as f:
         f.write(body.encode("utf-8"))
         f.flush()
-        out = subprocess.run([sluice, "scan", "--content-type", "application/json", f.name],
+        out = subprocess.run([sluice, "scan", "--content-type", content_type, f.name],
                              check=True, capture_output=True, text=True).stdout
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
@@ -104,6 +106,28 @@ def main():
         if n < 0.99 * len(records):
             failures.append(f"{k}: {n}/{len(records)}")
     print(f"recall {total_found}/{len(records) * len(SENSITIVE)}")
+
+    # The same kind of records as CSV (header gives the field), XML (elements), a form body
+    # (keys) and Chinese text with labels (`姓名：…，身份证号：…`), written plainly.
+    plain = [{"xm": fake.name(), "sfzh": fake.ssn(), "sjhm": fake.phone_number(),
+              "yhkh": fake.credit_card_number(), "dz": fake.address(), "email": fake.email(),
+              "ip": fake.ipv4()} for _ in range(100)]
+    rows = [",".join(SENSITIVE)] + [",".join(r[k] for k in SENSITIVE) for r in plain]
+    xml = "<rows>" + "".join("<row>" + "".join(f"<{k}>{r[k]}</{k}>" for k in SENSITIVE) + "</row>"
+                             for r in plain) + "</rows>"
+    form = "&".join(urllib.parse.urlencode(r) for r in plain)
+    labels = {"xm": "姓名", "sfzh": "身份证号", "sjhm": "手机号", "yhkh": "银行卡号", "dz": "住址",
+              "email": "邮箱", "ip": "IP地址"}
+    text = "\n".join("，".join(f"{labels[k]}：{r[k]}" for k in SENSITIVE) + "。" for r in plain)
+    for name, body, ct in [("csv", "\n".join(rows), "text/csv"),
+                           ("xml", xml, "application/xml"),
+                           ("form", form, "application/x-www-form-urlencoded"),
+                           ("text", text, "text/plain")]:
+        n = len(scan(sluice, body, ct))
+        want = len(plain) * len(SENSITIVE)
+        print(f"{name:5s} {n}/{want} found")
+        if n < 0.99 * want:
+            failures.append(f"{name}: {n}/{want}")
 
     # Noise: nothing may be found.
     noise = []
