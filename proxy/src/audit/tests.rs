@@ -324,10 +324,14 @@ fn block_mode_refuses_when_the_sink_fails_and_an_unwritable_path_is_an_error() {
 
 #[test]
 fn full_queue_drops_are_counted_never_silent() {
-    // A sink that blocks until released: the queue of 4 fills up.
-    struct Gate(Arc<Mutex<()>>);
+    // A sink that blocks until released: the queue of 4 fills up. It says when a write
+    // starts, so the overflow begins only once the writer holds the first record: otherwise
+    // the writer could state a gap before that record and another after it, depending on
+    // how the threads interleave.
+    struct Gate(Arc<Mutex<()>>, std::sync::mpsc::Sender<()>);
     impl Sink for Gate {
         fn write_line(&mut self, _: &[u8]) -> io::Result<()> {
+            let _ = self.1.send(());
             drop(self.0.lock().unwrap());
             Ok(())
         }
@@ -337,8 +341,9 @@ fn full_queue_drops_are_counted_never_silent() {
     }
     let gate = Arc::new(Mutex::new(()));
     let held = gate.lock().unwrap();
+    let (started, writing) = std::sync::mpsc::channel();
     let a = Audit::start(
-        Box::new(Gate(gate.clone())),
+        Box::new(Gate(gate.clone(), started)),
         HashAlg::Sha256,
         4,
         OnFailure::Drop,
@@ -346,7 +351,9 @@ fn full_queue_drops_are_counted_never_silent() {
         Arc::default(),
     )
     .unwrap();
-    for i in 0..20 {
+    a.record(event(0)).unwrap();
+    writing.recv().unwrap();
+    for i in 1..20 {
         a.record(event(i)).unwrap();
     }
     let dropped = a.stats().dropped_queue_full.load(Ordering::Relaxed);
