@@ -398,15 +398,20 @@ impl AuditEvent {
             if self.samples.len() >= max_samples {
                 break;
             }
-            if !self.samples.iter().any(|s| *s.class == *f.class) {
-                self.samples.push(Sample {
-                    class: f.class.to_string(),
-                    masked: f.masked.clone(),
-                    fp: format!("{:016x}", f.fingerprint),
-                });
-            }
+            self.add_sample(&f.class, &f.masked, f.fingerprint);
         }
         self
+    }
+
+    /// Adds a masked sample and fingerprint unless the record already shows one of `class`.
+    fn add_sample(&mut self, class: &str, masked: &str, fp: u64) {
+        if !self.samples.iter().any(|s| s.class == class) {
+            self.samples.push(Sample {
+                class: class.to_string(),
+                masked: masked.to_string(),
+                fp: format!("{fp:016x}"),
+            });
+        }
     }
 
     /// Classes with counts, the flow's grade and the masked samples (one per class) from a
@@ -427,13 +432,7 @@ impl AuditEvent {
             .map(|(g, _)| g.to_string())
             .or_else(|| s.top_grade.as_ref().map(|g| g.to_string()));
         for (class, masked, fp) in &s.samples {
-            if !self.samples.iter().any(|x| *x.class == **class) {
-                self.samples.push(Sample {
-                    class: class.to_string(),
-                    masked: masked.clone(),
-                    fp: format!("{fp:016x}"),
-                });
-            }
+            self.add_sample(class, masked, *fp);
         }
         self
     }

@@ -50,9 +50,7 @@ pub(crate) fn may_need_norm(b: u8) -> bool {
 pub(crate) fn first_norm_candidate(s: &[u8]) -> Option<usize> {
     // Short values (most JSON values) are cheaper to walk than to set up two SIMD searches.
     if s.len() < 48 {
-        return s
-            .iter()
-            .position(|&b| matches!(b, 0xC2 | 0xCD | 0xE1 | 0xE2 | 0xE3 | 0xEF));
+        return s.iter().position(|&b| may_need_norm(b));
     }
     // Lead bytes of the affected ranges; memchr3 twice is far faster than a byte loop on
     // Chinese text, where 0xE4-0xE9 dominate.

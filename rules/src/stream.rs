@@ -327,7 +327,7 @@ impl Segmenter {
         if normalize::first_norm_candidate(content).is_some() {
             return false;
         }
-        if content.len() >= 24 && base64_shaped(content) {
+        if content.len() >= 24 && base64_alphabet(content).is_some() {
             return false;
         }
         let t = content.trim_ascii();
@@ -619,8 +619,7 @@ impl Segmenter {
         }
         self.hits = hits;
         if self.kind == SegKind::JsonBare && !seg_edits.is_empty() && last && self.windows == 0 {
-            let quoted = self.quote_bare(std::mem::take(&mut seg_edits));
-            seg_edits = quoted;
+            seg_edits = self.quote_bare(std::mem::take(&mut seg_edits));
         }
         for e in seg_edits.drain(..) {
             self.last_edit_end = e.end;
@@ -959,10 +958,9 @@ impl Segmenter {
         if t.len() < 24 || t.len() > self.engine.window {
             return;
         }
-        if !base64_shaped(t) {
+        let Some(url) = base64_alphabet(t) else {
             return;
-        }
-        let url = t.iter().any(|&b| b == b'-' || b == b'_');
+        };
         let padded = t.ends_with(b"=");
         let decoded = match (url, padded) {
             (false, true) => base64::engine::general_purpose::STANDARD.decode(t),
@@ -1011,8 +1009,9 @@ impl Segmenter {
 }
 
 /// Whether a value looks like base64 (standard or URL alphabet, padding at the end only) and
-/// is not a plain digit or hex string, which are numbers.
-fn base64_shaped(t: &[u8]) -> bool {
+/// is not a plain digit or hex string, which are numbers: `Some(true)` for the URL alphabet,
+/// `Some(false)` for the standard one.
+fn base64_alphabet(t: &[u8]) -> Option<bool> {
     let url = t.iter().any(|&b| b == b'-' || b == b'_');
     let ok = t.iter().enumerate().all(|(i, &b)| {
         b.is_ascii_alphanumeric()
@@ -1020,7 +1019,7 @@ fn base64_shaped(t: &[u8]) -> bool {
             || (url && (b == b'-' || b == b'_'))
             || (b == b'=' && i + 2 >= t.len())
     });
-    ok && !t.iter().all(|b| b.is_ascii_hexdigit())
+    (ok && !t.iter().all(|b| b.is_ascii_hexdigit())).then_some(url)
 }
 
 /// The streaming scanner of one body. Create with [`Engine::stream`].

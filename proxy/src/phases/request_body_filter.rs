@@ -60,7 +60,7 @@ pub async fn run(
         Ok(c) => c,
         Err(e) if inspect => match proxy.cfg.decode.unknown_encoding {
             FailMode::Closed => {
-                let _ = fail_mode(proxy, ctx, "closed");
+                let _ = fail_mode(proxy, ctx, Direction::Request, "closed", "unknown_encoding");
                 return Err(ProxyError::client(
                     Kind::UnknownEncoding,
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -68,7 +68,7 @@ pub async fn run(
                 ));
             }
             FailMode::Open => {
-                fail_mode(proxy, ctx, "open")?;
+                fail_mode(proxy, ctx, Direction::Request, "open", "unknown_encoding")?;
                 tracing::warn!(request_id = %ctx.request_id, "request body passed uninspected: {e}");
                 return Ok(Request::from_parts(
                     parts,
@@ -159,28 +159,20 @@ pub async fn run(
     ))
 }
 
-fn fail_mode(proxy: &Proxy, ctx: &Ctx, mode: &'static str) -> Result<(), ProxyError> {
+pub(crate) fn fail_mode(
+    proxy: &Proxy,
+    ctx: &Ctx,
+    dir: Direction,
+    mode: &'static str,
+    reason: &'static str,
+) -> Result<(), ProxyError> {
     crate::metrics::FailModeApplied {
         interface: &ctx.iface.name,
         mode,
-        reason: "unknown_encoding",
+        reason,
         request_id: &ctx.request_id,
     }
     .emit(&proxy.stats.metrics);
-    fail_mode_audit(ctx, Direction::Request, mode, "unknown_encoding")
-}
-
-/// The audit record of a fail-open or fail-closed decision.
-///
-/// # Errors
-/// The record cannot be kept and `audit.on_failure` is `block`: a fail-open decision must then
-/// not let the data through (a fail-closed one refuses anyway).
-pub(crate) fn fail_mode_audit(
-    ctx: &Ctx,
-    dir: Direction,
-    mode: &str,
-    reason: &str,
-) -> Result<(), ProxyError> {
     let (kind, status, action) = if mode == "open" {
         (EventKind::FailOpen, 0, "pass")
     } else {

@@ -16,6 +16,7 @@ use http::response::Parts;
 use http::{Response, StatusCode};
 use hyper::body::Incoming;
 
+use super::request_body_filter::fail_mode;
 use super::response_filter::Mode;
 use super::{read_frame, Ctx, Proxy, ReadError};
 use crate::audit::{Direction, EventKind};
@@ -126,7 +127,7 @@ pub async fn run(
                 bytes_in += data.len() as u64;
                 let overflow = raw.len() as u64 + data.len() as u64 > cap;
                 if overflow && hard && ctx.iface.on_hold_overflow == FailMode::Closed {
-                    let _ = hold_overflow(proxy, ctx, "closed");
+                    let _ = fail_mode(proxy, ctx, Direction::Response, "closed", "hold_overflow");
                     return Err(ProxyError::new(
                         Origin::Upstream,
                         Kind::HoldOverflow,
@@ -147,7 +148,7 @@ pub async fn run(
                     // what was seen so far, while a refusal can still be answered.
                     charge(proxy, ctx, bytes_in, &filter)?;
                     if hard {
-                        hold_overflow(proxy, ctx, "open")?;
+                        fail_mode(proxy, ctx, Direction::Response, "open", "hold_overflow")?;
                         tracing::warn!(request_id = %ctx.request_id, interface = %ctx.iface.name, "hold buffer overflow; streaming on (fail open)");
                     }
                     stream_headers(&mut parts, &filter);
@@ -274,17 +275,6 @@ fn charge(proxy: &Proxy, ctx: &mut Ctx, bytes: u64, filter: &BodyFilter) -> Resu
         .emit(&proxy.stats.metrics);
     }
     super::request_filter::limited(ctx, &d, Direction::Response, bytes)
-}
-
-fn hold_overflow(proxy: &Proxy, ctx: &Ctx, mode: &'static str) -> Result<(), ProxyError> {
-    crate::metrics::FailModeApplied {
-        interface: &ctx.iface.name,
-        mode,
-        reason: "hold_overflow",
-        request_id: &ctx.request_id,
-    }
-    .emit(&proxy.stats.metrics);
-    super::request_body_filter::fail_mode_audit(ctx, Direction::Response, mode, "hold_overflow")
 }
 
 fn stream_headers(parts: &mut Parts, filter: &BodyFilter) {

@@ -19,7 +19,9 @@ use http::{HeaderValue, Response, StatusCode, Version};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 
+use super::request_body_filter::fail_mode;
 use super::{Ctx, Proxy};
+use crate::audit::Direction;
 use crate::codec::Encoding;
 use crate::config::FailMode;
 use crate::error::{Kind, ProxyError};
@@ -99,11 +101,17 @@ pub fn run(
             Ok(c) => c,
             Err(e) => match proxy.cfg.decode.unknown_encoding {
                 FailMode::Closed => {
-                    let _ = unknown_encoding(proxy, ctx, "closed");
+                    let _ = fail_mode(
+                        proxy,
+                        ctx,
+                        Direction::Response,
+                        "closed",
+                        "unknown_encoding",
+                    );
                     return Err(ProxyError::upstream(Kind::UnknownEncoding, e.to_string()));
                 }
                 FailMode::Open => {
-                    unknown_encoding(proxy, ctx, "open")?;
+                    fail_mode(proxy, ctx, Direction::Response, "open", "unknown_encoding")?;
                     tracing::warn!(request_id = %ctx.request_id, "response passed uninspected: {e}");
                     return Ok((parts, body, Mode::Pass));
                 }
@@ -135,20 +143,4 @@ pub fn run(
         ));
     }
     Ok((parts, body, Mode::Stream { codings }))
-}
-
-fn unknown_encoding(proxy: &Proxy, ctx: &Ctx, mode: &'static str) -> Result<(), ProxyError> {
-    crate::metrics::FailModeApplied {
-        interface: &ctx.iface.name,
-        mode,
-        reason: "unknown_encoding",
-        request_id: &ctx.request_id,
-    }
-    .emit(&proxy.stats.metrics);
-    super::request_body_filter::fail_mode_audit(
-        ctx,
-        crate::audit::Direction::Response,
-        mode,
-        "unknown_encoding",
-    )
 }

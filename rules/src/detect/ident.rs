@@ -360,16 +360,11 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
             // organization code (positions 9-17, GB 11714) checks too; a code whose mod-31
             // character is all that checks (one random 18-character code in 31) needs a
             // field name or keyword that says it is a credit code.
-            if !all_digits {
-                let conf = if v::org_code_check(&g[8..17]) {
-                    Confidence::High
-                } else {
-                    Confidence::Low
-                };
-                return push(out, Det::Uscc, s, e, conf);
-            }
-            if v::org_code_check(&g[8..17]) {
-                return push(out, Det::Uscc, s, e, Confidence::Medium);
+            match (all_digits, v::org_code_check(&g[8..17])) {
+                (false, true) => return push(out, Det::Uscc, s, e, Confidence::High),
+                (false, false) => return push(out, Det::Uscc, s, e, Confidence::Low),
+                (true, true) => return push(out, Det::Uscc, s, e, Confidence::Medium),
+                (true, false) => {}
             }
         }
     }

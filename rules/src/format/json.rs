@@ -251,7 +251,6 @@ impl JsonLexer {
                             if !seg.quick(end, &ahead[..p], key) {
                                 // The whole string is here and holds no escape: the same
                                 // calls the string state would make, without searching again.
-                                let key = if is_key { None } else { self.value_key() };
                                 seg.begin(SegKind::JsonString, base + i as u64 + 1, key);
                                 seg.plain(&ahead[..p], base + i as u64 + 1);
                                 seg.end(end);
@@ -260,7 +259,6 @@ impl JsonLexer {
                             i += p + 2;
                             continue;
                         }
-                        let key = if is_key { None } else { self.value_key() };
                         seg.begin(SegKind::JsonString, base + i as u64 + 1, key);
                         self.in_string = true;
                     }
