@@ -327,10 +327,10 @@ impl Segmenter {
         if normalize::first_norm_candidate(content).is_some() {
             return false;
         }
-        if content.len() >= 24 && base64_alphabet(content).is_some() {
+        let t = content.trim_ascii();
+        if t.len() >= 24 && base64_alphabet(t).is_some() {
             return false;
         }
-        let t = content.trim_ascii();
         if matches!(t.first(), Some(b'{' | b'[' | b'<')) {
             return false;
         }
@@ -954,7 +954,11 @@ impl Segmenter {
     /// redacted content.
     fn try_base64(&mut self, seg_edits: &mut Vec<Edit>) {
         use base64::Engine as _;
-        let t = &self.text;
+        // Surrounding whitespace is layout (pretty-printed XML puts the value on its own
+        // line), not part of the encoding.
+        let lead = self.text.len() - self.text.trim_ascii_start().len();
+        let t = self.text[lead..].trim_ascii_end();
+        let trail = lead + t.len();
         if t.len() < 24 || t.len() > self.engine.window {
             return;
         }
@@ -981,7 +985,7 @@ impl Segmenter {
         if inner.findings.is_empty() {
             return;
         }
-        let (start, end) = (self.raw_at(0), self.raw_end);
+        let (start, end) = (self.raw_at(lead), self.raw_at(trail));
         for mut f in inner.findings {
             f.start = start;
             f.end = end;

@@ -85,18 +85,18 @@ impl XmlLexer {
             match self.st {
                 St::Text => match memchr::memchr2(b'<', b'&', &buf[i..]) {
                     None => {
-                        self.begin_text(buf, i, len, base, seg);
+                        let from = self.begin_text(buf, i, len, base, seg);
                         return if seg.is_active() {
-                            push_plain(buf, i, len, base, eof, seg)
+                            push_plain(buf, from, len, base, eof, seg)
                         } else {
                             len
                         };
                     }
                     Some(p) => {
                         let at = i + p;
-                        self.begin_text(buf, i, at, base, seg);
-                        if seg.is_active() && at > i {
-                            seg.plain(&buf[i..at], base + i as u64);
+                        let from = self.begin_text(buf, i, at, base, seg);
+                        if seg.is_active() && at > from {
+                            seg.plain(&buf[from..at], base + from as u64);
                         }
                         i = at;
                         if buf[i] == b'&' {
@@ -336,15 +336,29 @@ impl XmlLexer {
         len
     }
 
-    /// Starts a text segment for `buf[from..to]` unless it is whitespace between tags.
-    fn begin_text(&mut self, buf: &[u8], from: usize, to: usize, base: u64, seg: &mut Segmenter) {
+    /// Starts a text segment for `buf[from..to]` unless it is whitespace between tags, and
+    /// returns where the segment's content starts in `buf`. A new segment starts at the first
+    /// byte that is not whitespace: leading whitespace may arrive in an earlier chunk, where it
+    /// starts nothing, so starting there only when it comes in the same chunk would make the
+    /// value (and whether it is whole base64) depend on the chunking.
+    fn begin_text(
+        &mut self,
+        buf: &[u8],
+        from: usize,
+        to: usize,
+        base: u64,
+        seg: &mut Segmenter,
+    ) -> usize {
         if seg.is_active() {
-            return;
+            return from;
         }
-        if let Some(q) = buf[from..to].iter().position(|b| !b.is_ascii_whitespace()) {
-            let _ = q;
-            let key = self.text_key();
-            seg.begin(SegKind::XmlText, base + from as u64, key.as_deref());
+        match buf[from..to].iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(q) => {
+                let key = self.text_key();
+                seg.begin(SegKind::XmlText, base + (from + q) as u64, key.as_deref());
+                from + q
+            }
+            None => to,
         }
     }
 
