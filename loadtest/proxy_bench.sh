@@ -25,6 +25,7 @@ done
 [ -x "$SLUICE" ] || { echo "build first: cargo build --release -p sluice-proxy (looked for $SLUICE)"; exit 1; }
 
 W="$(mktemp -d /tmp/sluice-bench.XXXXXX)"
+chmod 755 "$W"   # nginx workers run as an unprivileged user when started by root
 PIDS=()
 cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; sleep 0.3; rm -rf "$W"; }
 trap cleanup EXIT
@@ -92,6 +93,8 @@ run() {
     local rps; rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
     local p99; p99=$(echo "$out" | awk '$1=="99%" {print $2}')
     local errs; errs=$(echo "$out" | awk '/Non-2xx|Socket errors/ {print}' | tr '\n' ' ')
+    # A run that only measured error pages says nothing about the proxy: stop.
+    if echo "$out" | grep -q 'Non-2xx'; then echo "non-2xx answers from $url:" >&2; echo "$out" >&2; echo FAIL; return; fi
     local us; us=$(python3 -c "print(round(($t1-$t0)/$HZ*1e6/max($reqs,1),1))")
     echo "$rps $us $p99 ${errs:-}"
 }
@@ -100,6 +103,7 @@ printf '\n%-18s %12s %12s %10s | %12s %12s %10s | %8s %8s\n' payload "nginx req/
 for f in masked_16k.json pii_16k.json masked_256k.json pii_256k.json; do
     read -r n_rps n_us n_p99 n_err <<<"$(run "http://127.0.0.1:$RP/$f" $(rp_pids))"
     read -r s_rps s_us s_p99 s_err <<<"$(run "http://127.0.0.1:$SL/$f" "$SL_PID")"
+    [ "$n_rps" != FAIL ] && [ "$s_rps" != FAIL ] || exit 1
     ratio_rps=$(python3 -c "print(round($s_rps/max($n_rps,1e-9),2))")
     ratio_cpu=$(python3 -c "print(round($s_us/max($n_us,1e-9),2))")
     printf '%-18s %12s %12s %10s | %12s %12s %10s | %8s %8s %s %s\n' "$f" "$n_rps" "$n_us" "$n_p99" "$s_rps" "$s_us" "$s_p99" "$ratio_rps" "$ratio_cpu" "$n_err" "$s_err"
