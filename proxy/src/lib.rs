@@ -23,6 +23,7 @@ pub mod identity;
 pub mod interface;
 pub mod inventory;
 pub mod limits;
+pub mod memory;
 pub mod metrics;
 pub mod phases;
 pub mod policy;

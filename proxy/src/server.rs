@@ -36,7 +36,7 @@ pub struct Running {
     pub proxy: Arc<Proxy>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
-    /// Admin listener and reload watcher; stopped with the proxy.
+    /// Admin listener, reload watcher and heap trimmer; stopped with the proxy.
     aux: Vec<JoinHandle<()>>,
 }
 
@@ -87,6 +87,7 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
         None => None,
     };
     aux.push(crate::reload::spawn(proxy.clone()));
+    aux.push(crate::memory::spawn(stats.clone()));
     let (tx, rx) = oneshot::channel();
     let task = tokio::spawn(serve(listener, tls, proxy.clone(), async {
         let _ = rx.await;
