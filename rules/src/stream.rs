@@ -152,12 +152,42 @@ pub(crate) enum SegKind {
     Text,
 }
 
-/// A replacement of a raw range in the output.
+/// A replacement of a raw range in the output: `bytes` when it is one run of new bytes (most
+/// masks; no piece vector to allocate per finding), otherwise `pieces`.
 #[derive(Debug, Clone)]
 struct Edit {
     start: u64,
     end: u64,
+    bytes: Vec<u8>,
     pieces: Vec<Piece>,
+}
+
+impl Edit {
+    fn bytes(start: u64, end: u64, bytes: Vec<u8>) -> Self {
+        Edit {
+            start,
+            end,
+            bytes,
+            pieces: Vec::new(),
+        }
+    }
+
+    fn pieces(start: u64, end: u64, pieces: Vec<Piece>) -> Self {
+        Edit {
+            start,
+            end,
+            bytes: Vec::new(),
+            pieces,
+        }
+    }
+
+    fn into_pieces(self) -> Vec<Piece> {
+        if self.pieces.is_empty() {
+            vec![Piece::Bytes(self.bytes)]
+        } else {
+            self.pieces
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -201,6 +231,9 @@ pub(crate) struct Segmenter {
     findings: Vec<Finding>,
     hits: Vec<Hit>,
     seg_edits: Vec<Edit>,
+    /// Whether a mask character is written as itself in a kind of segment (`plain_mask`),
+    /// remembered for the last pair asked: one answer serves a whole body.
+    plain_char: std::cell::Cell<Option<(SegKind, char, bool)>>,
     scratch: crate::detect::Scratch,
 }
 
@@ -245,6 +278,7 @@ impl Segmenter {
             findings: Vec::new(),
             hits: Vec::new(),
             seg_edits: Vec::new(),
+            plain_char: std::cell::Cell::new(None),
             scratch: Default::default(),
         }
     }
@@ -679,11 +713,7 @@ impl Segmenter {
                 &value_str,
                 matches!(value_str, std::borrow::Cow::Borrowed(_)),
             ) {
-                seg_edits.push(Edit {
-                    start,
-                    end,
-                    pieces: vec![Piece::Bytes(out.as_bytes().to_vec())],
-                });
+                seg_edits.push(Edit::bytes(start, end, out.as_bytes().to_vec()));
                 if *t == rule.sample_transform {
                     masked = Some(out);
                 }
@@ -691,7 +721,7 @@ impl Segmenter {
                 let chars: Vec<char> = value_str.chars().collect();
                 if let Some(r) = t.render(&chars, &rule.class, &self.engine.token_key) {
                     let pieces = self.render_pieces(h.start, h.end, &r);
-                    seg_edits.push(Edit { start, end, pieces });
+                    seg_edits.push(Edit::pieces(start, end, pieces));
                 }
             }
         }
@@ -729,10 +759,18 @@ impl Segmenter {
         if !self.identity || !valid_utf8 {
             return None;
         }
-        let mut enc = Vec::with_capacity(8);
-        self.encode_char(m.mask_char, Esc::Plain, &mut enc);
-        let mut b = [0u8; 4];
-        if enc != m.mask_char.encode_utf8(&mut b).as_bytes() {
+        let plain = match self.plain_char.get() {
+            Some((kind, c, plain)) if kind == self.kind && c == m.mask_char => plain,
+            _ => {
+                let mut enc = Vec::with_capacity(8);
+                self.encode_char(m.mask_char, Esc::Plain, &mut enc);
+                let mut b = [0u8; 4];
+                let plain = enc == m.mask_char.encode_utf8(&mut b).as_bytes();
+                self.plain_char.set(Some((self.kind, m.mask_char, plain)));
+                plain
+            }
+        };
+        if !plain {
             return None;
         }
         Some(crate::transform::mask_str(v, m))
@@ -895,18 +933,14 @@ impl Segmenter {
             if ed.start > pos {
                 pieces.push(Piece::Raw(pos, ed.start));
             }
-            pieces.extend(ed.pieces);
             pos = ed.end;
+            pieces.extend(ed.into_pieces());
         }
         if pos < re {
             pieces.push(Piece::Raw(pos, re));
         }
         pieces.push(Piece::Bytes(b"\"".to_vec()));
-        vec![Edit {
-            start: rs,
-            end: re,
-            pieces,
-        }]
+        vec![Edit::pieces(rs, re, pieces)]
     }
 
     /// A value that is itself a JSON or XML document (stringified JSON in a JSON field, a
@@ -940,11 +974,7 @@ impl Segmenter {
                 self.encode_char(c, Esc::Plain, &mut out);
             }
             let (start, end) = (self.raw_at(0), self.raw_end);
-            seg_edits.push(Edit {
-                start,
-                end,
-                pieces: vec![Piece::Bytes(out)],
-            });
+            seg_edits.push(Edit::bytes(start, end, out));
         }
         true
     }
@@ -1003,11 +1033,7 @@ impl Segmenter {
                     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&inner.output)
                 }
             };
-            seg_edits.push(Edit {
-                start,
-                end,
-                pieces: vec![Piece::Bytes(enc.into_bytes())],
-            });
+            seg_edits.push(Edit::bytes(start, end, enc.into_bytes()));
         }
     }
 }
@@ -1133,6 +1159,7 @@ impl StreamScanner {
             if e.start > self.emitted {
                 out.extend_from_slice(slice(self.emitted, e.start));
             }
+            out.extend_from_slice(&e.bytes);
             for p in &e.pieces {
                 match p {
                     Piece::Raw(s, t) => out.extend_from_slice(slice(*s, *t)),
