@@ -25,43 +25,16 @@ workdir half
 chmod 755 "$W"   # nginx workers run as an unprivileged user when started by root
 UP=$(free_port); RP=$(free_port); SR=$(free_port); SD=$(free_port)
 python3 "$ROOT/../shared/bench/gen_payloads.py" "$W/www" >/dev/null
-mkdir -p "$W/up/logs" "$W/rp/logs"
+mkdir -p "$W/up/logs"
 sed -e "s#@PORT@#$UP#" -e "s#@ROOT@#$W/www#" -e "s#@PREFIX@#$W/up#" "$ROOT/tests/nginx/upstream.conf" > "$W/up/nginx.conf"
 taskset -c 1 "$NGINX" -p "$W/up" -c "$W/up/nginx.conf" -g 'daemon off;' & UP_PID=$!; PIDS+=($UP_PID)
-cat > "$W/rp/nginx.conf" <<NGX
-worker_processes 1;
-error_log $W/rp/logs/error.log warn;
-pid $W/rp/logs/nginx.pid;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $W/rp/tb; proxy_temp_path $W/rp/tp; fastcgi_temp_path $W/rp/tf;
-    uwsgi_temp_path $W/rp/tu; scgi_temp_path $W/rp/ts;
-    upstream up { server 127.0.0.1:$UP; keepalive 64; }
-    server {
-        listen 127.0.0.1:$RP;
-        location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; }
-    }
-}
-NGX
-taskset -c 0 "$NGINX" -p "$W/rp" -c "$W/rp/nginx.conf" -g 'daemon off;' & PIDS+=($!)
+nginx_reverse_proxy "$RP" "$UP" 0
 for mode in report redact; do
     port=$SR; [ "$mode" = redact ] && port=$SD
-    cat > "$W/sluice-$mode.yaml" <<YAML
-listen:
-  addr: 127.0.0.1:$port
-upstream:
-  url: http://127.0.0.1:$UP
-actions:
-  default: $mode
-logging:
-  level: warn
-YAML
+    sluice_config "$W/sluice-$mode.yaml" "$port" "$UP" "$mode"
     taskset -c 0 "$SLUICE" run --config "$W/sluice-$mode.yaml" & PIDS+=($!)
 done
-for p in $UP $RP $SR $SD; do
-    for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$p") 2>/dev/null && break; sleep 0.05; done
-done
+wait_port "$UP" "$RP" "$SR" "$SD"
 sleep 0.5
 
 URL_PATH=pii_16k.json

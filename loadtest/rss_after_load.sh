@@ -22,19 +22,9 @@ python3 "$ROOT/loadtest/gen_payloads.py" "$W/www" >/dev/null
 mkdir -p "$W/up/logs"
 sed -e "s#@PORT@#$UP#" -e "s#@ROOT@#$W/www#" -e "s#@PREFIX@#$W/up#" "$ROOT/tests/nginx/upstream.conf" > "$W/up/nginx.conf"
 "$NGINX" -p "$W/up" -c "$W/up/nginx.conf" -g 'daemon off;' & PIDS+=($!)
-cat > "$W/sluice.yaml" <<YAML
-listen:
-  addr: 127.0.0.1:$SL
-upstream:
-  url: http://127.0.0.1:$UP
-actions:
-  default: redact
-logging:
-  level: warn
-YAML
+sluice_config "$W/sluice.yaml" "$SL" "$UP" redact
 "$SLUICE" run --config "$W/sluice.yaml" & SP=$!; PIDS+=($SP)
-for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$SL") 2>/dev/null && break; sleep 0.05; done
-for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$UP") 2>/dev/null && break; sleep 0.05; done
+wait_port "$SL" "$UP"
 sleep 0.5
 rss() { awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/"$SP"/status; }
 IDLE=$(rss)

@@ -29,19 +29,12 @@ workdir rss
 UP=$(free_port); SL=$(free_port)
 
 taskset -c 1 python3 "$ROOT/loadtest/stream_rss.py" serve "$UP" "$BYTES" & PIDS+=($!)
-cat > "$W/sluice.yaml" <<YAML
-listen:
-  addr: 127.0.0.1:$SL
-upstream:
-  url: http://127.0.0.1:$UP
-actions:
-  default: redact
+sluice_config "$W/sluice.yaml" "$SL" "$UP" redact
+cat >> "$W/sluice.yaml" <<YAML
 timeouts:
   total: 1800s
 reload:
   watch: false
-logging:
-  level: warn
 YAML
 taskset -c 0 "$SLUICE" run --config "$W/sluice.yaml" 2>"$W/sluice.log" & SLPID=$!; PIDS+=($SLPID)
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$UP/expect" -o "$W/expect.json" && break; sleep 0.1; done
