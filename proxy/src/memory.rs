@@ -2,9 +2,10 @@
 //!
 //! A sidecar is sized by its resident memory. Under load every stream holds its scan window,
 //! decoder and body buffers; when the load stops they are freed, but glibc keeps freed
-//! chunks in its per-thread arenas, so the process stayed at about eight times its idle size
-//! (11 MiB idle, 90 MiB ten seconds after a burst of 1 MiB bodies on 32 connections; see
-//! BENCHMARKS.md, "Memory after load"). `malloc_trim` releases the free pages of every arena.
+//! chunks in its per-thread arenas, so the process stayed at up to ten times its idle size
+//! (11 MiB idle, 62-110 MiB long after a burst of up to 1 MiB bodies on 32 connections; see
+//! BENCHMARKS.md, "Issue 3: memory after a burst"). `malloc_trim` releases the free pages of
+//! every arena.
 //! It walks the arenas under their locks, so it runs only when the proxy has been quiet for a
 //! whole period (no new request) after having served some, never under steady load, and on a
 //! blocking thread. Other allocators and C libraries manage this themselves: there it is a
