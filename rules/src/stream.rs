@@ -152,14 +152,20 @@ pub(crate) enum SegKind {
     Text,
 }
 
-/// A replacement of a raw range in the output: `bytes` when it is one run of new bytes (most
-/// masks; no piece vector to allocate per finding), otherwise `pieces`.
+/// A replacement of a raw range in the output.
 #[derive(Debug, Clone)]
 struct Edit {
     start: u64,
     end: u64,
-    bytes: Vec<u8>,
-    pieces: Vec<Piece>,
+    repl: Repl,
+}
+
+/// What replaces an edit's range: one run of new bytes (most masks; no piece vector to
+/// allocate per finding), or raw ranges and new bytes in turn.
+#[derive(Debug, Clone)]
+enum Repl {
+    Bytes(Vec<u8>),
+    Pieces(Vec<Piece>),
 }
 
 impl Edit {
@@ -167,8 +173,7 @@ impl Edit {
         Edit {
             start,
             end,
-            bytes,
-            pieces: Vec::new(),
+            repl: Repl::Bytes(bytes),
         }
     }
 
@@ -176,16 +181,14 @@ impl Edit {
         Edit {
             start,
             end,
-            bytes: Vec::new(),
-            pieces,
+            repl: Repl::Pieces(pieces),
         }
     }
 
     fn into_pieces(self) -> Vec<Piece> {
-        if self.pieces.is_empty() {
-            vec![Piece::Bytes(self.bytes)]
-        } else {
-            self.pieces
+        match self.repl {
+            Repl::Bytes(b) => vec![Piece::Bytes(b)],
+            Repl::Pieces(p) => p,
         }
     }
 }
@@ -1159,11 +1162,15 @@ impl StreamScanner {
             if e.start > self.emitted {
                 out.extend_from_slice(slice(self.emitted, e.start));
             }
-            out.extend_from_slice(&e.bytes);
-            for p in &e.pieces {
-                match p {
-                    Piece::Raw(s, t) => out.extend_from_slice(slice(*s, *t)),
-                    Piece::Bytes(b) => out.extend_from_slice(b),
+            match &e.repl {
+                Repl::Bytes(b) => out.extend_from_slice(b),
+                Repl::Pieces(pieces) => {
+                    for p in pieces {
+                        match p {
+                            Piece::Raw(s, t) => out.extend_from_slice(slice(*s, *t)),
+                            Piece::Bytes(b) => out.extend_from_slice(b),
+                        }
+                    }
                 }
             }
             self.emitted = self.emitted.max(e.end);
