@@ -25,9 +25,7 @@ workdir half
 chmod 755 "$W"   # nginx workers run as an unprivileged user when started by root
 UP=$(free_port); RP=$(free_port); SR=$(free_port); SD=$(free_port)
 python3 "$ROOT/../shared/bench/gen_payloads.py" "$W/www" >/dev/null
-mkdir -p "$W/up/logs"
-sed -e "s#@PORT@#$UP#" -e "s#@ROOT@#$W/www#" -e "s#@PREFIX@#$W/up#" "$ROOT/tests/nginx/upstream.conf" > "$W/up/nginx.conf"
-taskset -c 1 "$NGINX" -p "$W/up" -c "$W/up/nginx.conf" -g 'daemon off;' & UP_PID=$!; PIDS+=($UP_PID)
+static_upstream "$UP" 1
 nginx_reverse_proxy "$RP" "$UP" 0
 for mode in report redact; do
     port=$SR; [ "$mode" = redact ] && port=$SD

@@ -10,6 +10,9 @@
 #   sluice_config FILE PORT UP ACTION
 #                     the plain Sluice config of these scripts: listen on PORT, upstream UP,
 #                     actions.default ACTION, log level warn; append sections to FILE after it
+#   static_upstream PORT CORE
+#                     nginx serving $W/www as static files (tests/nginx/upstream.conf), under
+#                     $W/up, pinned to CORE (unpinned when CORE is empty); its pid in UP_PID
 #   nginx_reverse_proxy PORT UP CORE
 #                     nginx as a plain reverse proxy (one worker, keep-alive to UP) pinned to
 #                     CORE, under $W/rp; its master's pid in RP_PID
@@ -64,6 +67,18 @@ actions:
 logging:
   level: warn
 YAML
+}
+
+static_upstream() {
+    mkdir -p "$W/up/logs"
+    sed -e "s#@PORT@#$1#" -e "s#@ROOT@#$W/www#" -e "s#@PREFIX@#$W/up#" \
+        "$ROOT/tests/nginx/upstream.conf" > "$W/up/nginx.conf"
+    if [ -n "$2" ]; then
+        taskset -c "$2" "$NGINX" -p "$W/up" -c "$W/up/nginx.conf" -g 'daemon off;' & UP_PID=$!
+    else
+        "$NGINX" -p "$W/up" -c "$W/up/nginx.conf" -g 'daemon off;' & UP_PID=$!
+    fi
+    PIDS+=("$UP_PID")
 }
 
 nginx_reverse_proxy() {

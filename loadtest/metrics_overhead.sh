@@ -21,11 +21,10 @@ need_sluice
 workdir mbench
 UP=$(free_port); SL=$(free_port); AD=$(free_port)
 
-mkdir -p "$W/www/api" "$W/up/logs"
+mkdir -p "$W/www/api"
 chmod 755 "$W" "$W/www" "$W/www/api"  # nginx workers run unprivileged
 printf '{"xm":"张三","sfzh":"11010519491231002X","sjhm":"13800138000","dz":"北京市东城区","n":1}\n' > "$W/www/api/person.json"
-sed -e "s#@PORT@#$UP#" -e "s#@ROOT@#$W/www#" -e "s#@PREFIX@#$W/up#" "$ROOT/tests/nginx/upstream.conf" > "$W/up/nginx.conf"
-taskset -c 1 "$NGINX" -p "$W/up" -c "$W/up/nginx.conf" -g 'daemon off;' & PIDS+=($!)
+static_upstream "$UP" 1
 
 cat > "$W/sluice.yaml" <<YAML
 listen:

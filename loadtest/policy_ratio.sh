@@ -44,13 +44,12 @@ need_sluice
 workdir policy
 UP=$(free_port); ON=$(free_port); OFF=$(free_port); ON_AD=$(free_port); OFF_AD=$(free_port)
 
-mkdir -p "$W/www/api" "$W/up/logs"
+mkdir -p "$W/www/api"
 chmod 755 "$W" "$W/www" "$W/www/api" # nginx workers run unprivileged
 python3 "$ROOT/loadtest/gen_payloads.py" "$W/gen" >/dev/null
 for p in pii_16k $PAYLOADS; do cp "$W/gen/$p.json" "$W/www/api/"; done
 chmod 644 "$W"/www/api/*
-sed -e "s#@PORT@#$UP#" -e "s#@ROOT@#$W/www#" -e "s#@PREFIX@#$W/up#" "$ROOT/tests/nginx/upstream.conf" > "$W/up/nginx.conf"
-taskset -c 1 "$NGINX" -p "$W/up" -c "$W/up/nginx.conf" -g 'daemon off;' & PIDS+=($!)
+static_upstream "$UP" 1
 
 # The consumer the load runs as, and two more known consumers (the tables hold three keys).
 KEY="bench-key-$(date +%s)"

@@ -22,12 +22,10 @@ workdir bench
 chmod 755 "$W"   # nginx workers run as an unprivileged user when started by root
 
 python3 "$SHARED/bench/gen_payloads.py" "$W/www" >/dev/null
-mkdir -p "$W/up/logs"
 UP=$(free_port); RP=$(free_port); SL=$(free_port)
 
 # Upstream: nginx static files on core 1.
-sed -e "s#@PORT@#$UP#" -e "s#@ROOT@#$W/www#" -e "s#@PREFIX@#$W/up#" "$ROOT/tests/nginx/upstream.conf" > "$W/up/nginx.conf"
-taskset -c 1 "$NGINX" -p "$W/up" -c "$W/up/nginx.conf" -g 'daemon off;' & PIDS+=($!)
+static_upstream "$UP" 1
 
 # Baseline: nginx as a plain reverse proxy (keep-alive to the upstream) on core 0.
 nginx_reverse_proxy "$RP" "$UP" 0

@@ -19,9 +19,7 @@ workdir rssload
 chmod 755 "$W"   # nginx workers run as an unprivileged user when started by root
 UP=$(free_port); SL=$(free_port)
 python3 "$ROOT/loadtest/gen_payloads.py" "$W/www" >/dev/null
-mkdir -p "$W/up/logs"
-sed -e "s#@PORT@#$UP#" -e "s#@ROOT@#$W/www#" -e "s#@PREFIX@#$W/up#" "$ROOT/tests/nginx/upstream.conf" > "$W/up/nginx.conf"
-"$NGINX" -p "$W/up" -c "$W/up/nginx.conf" -g 'daemon off;' & PIDS+=($!)
+static_upstream "$UP" ""
 sluice_config "$W/sluice.yaml" "$SL" "$UP" redact
 "$SLUICE" run --config "$W/sluice.yaml" & SP=$!; PIDS+=($SP)
 wait_port "$SL" "$UP"
