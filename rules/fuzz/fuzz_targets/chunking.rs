@@ -1,0 +1,75 @@
+//! Coverage-guided form of the stream property tests (`rules/tests/stream_props.rs`): for any
+//! body, any format and any chunking, the streaming engine must not panic, must give the same
+//! findings and output as the whole-body scan, and must return a body without findings byte
+//! for byte. The proptests draw bodies from a list of fragments; this target lets libFuzzer
+//! grow its own, guided by which lexer and detector branches they reach.
+//!
+//! Input layout: byte 0 picks the format, byte 1 the number of cuts (0-15), then two bytes per
+//! cut (little-endian offsets into the body, modulo its length), then the body.
+#![no_main]
+
+use std::sync::{Arc, OnceLock};
+
+use libfuzzer_sys::fuzz_target;
+use sluice_rules::{Engine, Finding, Format, ScanOptions};
+
+fn engine() -> Arc<Engine> {
+    static E: OnceLock<Arc<Engine>> = OnceLock::new();
+    // The smallest window, so values cross window edges in bodies the fuzzer can reach.
+    E.get_or_init(|| {
+        Arc::new(
+            Engine::builder()
+                .builtin()
+                .window(4096)
+                .token_key(b"k".to_vec())
+                .build()
+                .expect("built-in packs compile"),
+        )
+    })
+    .clone()
+}
+
+fn run(body: &[u8], format: Format, cuts: &[usize]) -> (Vec<u8>, Vec<Finding>) {
+    let mut s = engine().stream(ScanOptions {
+        format,
+        redact: true,
+        ..ScanOptions::default()
+    });
+    let (mut out, mut findings) = (Vec::new(), Vec::new());
+    let mut at = 0;
+    for &c in cuts {
+        if c > at {
+            s.push(&body[at..c], &mut out, &mut findings);
+            at = c;
+        }
+    }
+    s.push(&body[at..], &mut out, &mut findings);
+    s.finish(&mut out, &mut findings);
+    (out, findings)
+}
+
+fuzz_target!(|data: &[u8]| {
+    let [f, n, rest @ ..] = data else { return };
+    let format = [
+        Format::Json,
+        Format::Xml,
+        Format::Csv,
+        Format::Form,
+        Format::Text,
+    ][*f as usize % 5];
+    let n = (*n as usize % 16).min(rest.len() / 2);
+    let (cut_bytes, body) = rest.split_at(n * 2);
+    let mut cuts: Vec<usize> = cut_bytes
+        .chunks_exact(2)
+        .map(|c| usize::from(u16::from_le_bytes([c[0], c[1]])) % (body.len() + 1))
+        .collect();
+    cuts.sort_unstable();
+
+    let whole = run(body, format, &[]);
+    let chunked = run(body, format, &cuts);
+    assert_eq!(whole.1, chunked.1, "findings depend on the chunking");
+    assert!(whole.0 == chunked.0, "output depends on the chunking");
+    if whole.1.is_empty() {
+        assert!(whole.0 == body, "a body without findings changed");
+    }
+});
