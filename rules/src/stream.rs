@@ -348,7 +348,7 @@ impl Segmenter {
     pub(crate) fn quick(&mut self, raw_end: u64, content: &[u8], key: Option<&[u8]>) -> bool {
         let d = &self.engine.detectors;
         // Whole values only (a window-sized value takes the windowed path), and none that the
-        // full path would decode as base64 (see `try_base64`: 24 bytes at least).
+        // full path would decode as base64 (see `try_base64`: `BASE64_MIN` bytes at least).
         if content.len() >= QUICK_MAX.min(self.engine.window) || d.unanchored.is_some() {
             return false;
         }
@@ -365,7 +365,7 @@ impl Segmenter {
             return false;
         }
         let t = content.trim_ascii();
-        if t.len() >= 24 && base64_alphabet(t).is_some() {
+        if t.len() >= BASE64_MIN && base64_alphabet(t).is_some() {
             return false;
         }
         if matches!(t.first(), Some(b'{' | b'[' | b'<')) {
@@ -992,7 +992,7 @@ impl Segmenter {
         let lead = self.text.len() - self.text.trim_ascii_start().len();
         let t = self.text[lead..].trim_ascii_end();
         let trail = lead + t.len();
-        if t.len() < 24 || t.len() > self.engine.window {
+        if t.len() < BASE64_MIN || t.len() > self.engine.window {
             return;
         }
         let Some(url) = base64_alphabet(t) else {
@@ -1040,6 +1040,12 @@ impl Segmenter {
         }
     }
 }
+
+/// The shortest value `try_base64` decodes: 15 characters (16 padded) encode 11 digits, a
+/// mobile, the shortest identifier worth hiding this way. Shorter tokens are left alone: they
+/// would only decode to a passport-sized string, which needs a field name the decoded text
+/// lacks.
+const BASE64_MIN: usize = 15;
 
 /// Whether a value looks like base64 (standard or URL alphabet, padding at the end only) and
 /// is not a plain digit or hex string, which are numbers: `Some(true)` for the URL alphabet,

@@ -33,6 +33,8 @@ const FRAGMENTS: &[&str] = &[
     "13800138000",
     "138-0013-8000",
     "+86 138 0013 8000",
+    "(010)62345678",
+    "（0755） 8601 3388",
     "6222021234567890123",
     "6222 0212 3456 7890 123",
     "91350100M000100Y43",
@@ -52,6 +54,7 @@ const FRAGMENTS: &[&str] = &[
     // Whole short values the lexers hand to the quick path: base64 of an ID, a long plain
     // word, Chinese text with a full-width comma, a marking, a short dotted quad, short digits.
     "MTEwMTA1MTk0OTEyMzEwMDJY",
+    "MTM4MDAxMzgwMDA=",
     "abcdefghijklmnopqrstuvwxyzABCD",
     "你好，世界",
     "秘密",
@@ -238,5 +241,27 @@ fn base64_value_between_layout_whitespace() {
         assert!(s.starts_with("<doc>\n  <sfzh>\n    "), "{s}");
         assert!(s.ends_with("\n  </sfzh>\n</doc>"), "{s}");
         assert!(!s.contains("MTEwMTA1MTk0OTEyMzEwMDJY"), "{s}");
+    }
+}
+
+/// A mobile number is 15 base64 characters (`MTM4MDAxMzgwMDA`, 16 padded), under the 24 of an
+/// ID: it is decoded too, with and without padding, whole or byte by byte, and re-encoded
+/// masked. A 14-character token and a hex string of 16 are left alone.
+#[test]
+fn base64_mobile_is_decoded() {
+    for (value, found) in [
+        ("MTM4MDAxMzgwMDA=", 1),
+        ("MTM4MDAxMzgwMDA", 1),
+        ("MTM4MDAxMzgwMD", 0),
+        ("0123456789abcdef", 0),
+    ] {
+        let body = format!("{{\"v\":\"{value}\"}}");
+        let body = body.as_bytes();
+        for cuts in [vec![], (1..body.len()).collect::<Vec<_>>()] {
+            let (out, f) = run(body, Format::Json, &cuts);
+            assert_eq!(f.len(), found, "{value}: {f:?}");
+            let s = String::from_utf8(out).unwrap();
+            assert_eq!(s.contains(value), found == 0, "{value}: {s}");
+        }
     }
 }

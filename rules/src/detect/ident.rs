@@ -169,12 +169,17 @@ pub(crate) fn scan(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
         ng = 1;
         let mut j = e;
         while ng < groups.len() {
-            // One or two separator characters, then a digit.
+            // One or two separator characters, then a digit. An area code in brackets,
+            // `(010)62345678` or `(0755) 8601 3388`, is joined across its closing bracket.
             let mut k = j;
+            let paren = ng == 1 && area_in_brackets(t, s, e);
+            if paren {
+                k += 1;
+            }
             while k < len && k < j + 2 && is_sep(t[k]) {
                 k += 1;
             }
-            if k == j || k >= len || !t[k].is_ascii_digit() {
+            if (k == j && !paren) || k >= len || !t[k].is_ascii_digit() {
                 break;
             }
             let gs = k;
@@ -198,6 +203,16 @@ pub(crate) fn scan(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
     if en.has(Det::Ipv6) && flags & super::TRIG_COLON != 0 {
         ipv6(t, out);
     }
+}
+
+/// Whether the run `t[s..e]` is a 3-4 digit area code written in brackets, `(010)`.
+fn area_in_brackets(t: &[u8], s: usize, e: usize) -> bool {
+    s > 0
+        && t[s - 1] == b'('
+        && t.get(e) == Some(&b')')
+        && (3..=4).contains(&(e - s))
+        && t[s] == b'0'
+        && t[s..e].iter().all(u8::is_ascii_digit)
 }
 
 /// Evaluates a chain of groups; returns how many groups were looked at (all of them: every
@@ -317,8 +332,8 @@ fn classify_joined(d: &[u8], parts: usize, first: &[u8], en: Enabled) -> Option<
             return Some((Det::Mobile, Confidence::Medium));
         }
     }
-    if en.has(Det::Landline) && parts == 2 && (10..=12).contains(&n) {
-        // `010-12345678`: the first group must be exactly the area code.
+    if en.has(Det::Landline) && (2..=3).contains(&parts) && (10..=12).contains(&n) {
+        // `010-12345678`, `0755 8601 3388`: the first group must be exactly the area code.
         if v::landline_area_code(d) == Some(first.len()) && (7..=8).contains(&(n - first.len())) {
             return Some((Det::Landline, Confidence::Medium));
         }
