@@ -2,15 +2,17 @@
 """Precision and recall of `sluice scan` on data it was not written against.
 
 Faker (zh_CN locale, pinned version, fixed seed) makes records of names, resident IDs, mobiles,
-bank cards, addresses, e-mails and IPv4 addresses, written plainly and with the usual evasions
-(full-width digits, JSON \\u escapes, spaces and hyphens inside numbers, zero-width characters),
+bank cards, addresses, e-mails, IPv4 addresses, licence plates and passport numbers (Faker's own
+shapes, not only the Chinese ones), written plainly and with the usual evasions (full-width
+digits, JSON \\u escapes, spaces and hyphens inside numbers, zero-width characters, base64),
 the same kind of records as CSV, XML, a form body and labelled Chinese text, and records of
 non-sensitive noise (free text, company names, jobs, dates, 18-digit random
-numbers, UUIDs, ISBN/EAN codes, hashes, URLs). The check fails if fewer than 99 % of the
+numbers, UUIDs, ISBN/EAN codes, hashes, URLs, passport-shaped codes under other keys). The check fails if fewer than 99 % of the
 sensitive values are found, or if anything at all is found in the noise.
 
     python3 tests/faker/check.py path/to/sluice
 """
+import base64
 import json
 import random
 import subprocess
@@ -20,7 +22,7 @@ import urllib.parse
 
 from faker import Faker
 
-SENSITIVE = ["xm", "sfzh", "sjhm", "yhkh", "dz", "email", "ip"]
+SENSITIVE = ["xm", "sfzh", "sjhm", "yhkh", "dz", "email", "ip", "cph", "hzhm"]
 DIGITS = {"sfzh", "sjhm", "yhkh"}
 
 
@@ -40,7 +42,9 @@ def evade(key, value, rng):
     """One evasion, chosen per value; `None` means a JSON \\u escape of every character."""
     if key not in DIGITS:
         return value, False
-    kind = rng.choice(["plain", "fullwidth", "space", "hyphen", "zw", "uescape"])
+    kind = rng.choice(["plain", "fullwidth", "space", "hyphen", "zw", "uescape", "base64"])
+    if kind == "base64":
+        return base64.b64encode(value.encode()).decode(), False
     if kind == "fullwidth":
         return fullwidth(value), False
     if kind == "space":
@@ -64,6 +68,13 @@ def dump_record(rec, escaped):
     return "{" + ",".join(parts) + "}"
 
 
+def record(fake):
+    """One person's sensitive fields, keyed as exchange APIs name them."""
+    return {"xm": fake.name(), "sfzh": fake.ssn(), "sjhm": fake.phone_number(),
+            "yhkh": fake.credit_card_number(), "dz": fake.address(), "email": fake.email(),
+            "ip": fake.ipv4(), "cph": fake.license_plate(), "hzhm": fake.passport_number()}
+
+
 def scan(sluice, body, content_type="application/json"):
     with tempfile.NamedTemporaryFile() as f:
         f.write(body.encode("utf-8"))
@@ -82,9 +93,7 @@ def main():
     # Sensitive records, with evasions. Each value's key tells what it is.
     records, escaped_keys = [], []
     for _ in range(300):
-        rec = {"xm": fake.name(), "sfzh": fake.ssn(), "sjhm": fake.phone_number(),
-               "yhkh": fake.credit_card_number(), "dz": fake.address(), "email": fake.email(),
-               "ip": fake.ipv4()}
+        rec = record(fake)
         out, esc = {}, set()
         for k, v in rec.items():
             v2, u = evade(k, v, rng)
@@ -109,15 +118,13 @@ def main():
 
     # The same kind of records as CSV (header gives the field), XML (elements), a form body
     # (keys) and Chinese text with labels (`姓名：…，身份证号：…`), written plainly.
-    plain = [{"xm": fake.name(), "sfzh": fake.ssn(), "sjhm": fake.phone_number(),
-              "yhkh": fake.credit_card_number(), "dz": fake.address(), "email": fake.email(),
-              "ip": fake.ipv4()} for _ in range(100)]
+    plain = [record(fake) for _ in range(100)]
     rows = [",".join(SENSITIVE)] + [",".join(r[k] for k in SENSITIVE) for r in plain]
     xml = "<rows>" + "".join("<row>" + "".join(f"<{k}>{r[k]}</{k}>" for k in SENSITIVE) + "</row>"
                              for r in plain) + "</rows>"
     form = "&".join(urllib.parse.urlencode(r) for r in plain)
     labels = {"xm": "姓名", "sfzh": "身份证号", "sjhm": "手机号", "yhkh": "银行卡号", "dz": "住址",
-              "email": "邮箱", "ip": "IP地址"}
+              "email": "邮箱", "ip": "IP地址", "cph": "车牌号", "hzhm": "护照号码"}
     text = "\n".join("，".join(f"{labels[k]}：{r[k]}" for k in SENSITIVE) + "。" for r in plain)
     for name, body, ct in [("csv", "\n".join(rows), "text/csv"),
                            ("xml", xml, "application/xml"),
@@ -136,7 +143,9 @@ def main():
                       "rq": str(fake.date_time()), "ddh": str(fake.random_number(digits=18, fix_len=True)),
                       "sl": fake.random_int(0, 10**9), "url": fake.url(), "uuid": fake.uuid4(),
                       "isbn": fake.isbn13(), "ean": fake.ean13(), "md5": fake.md5(),
-                      "ts": fake.unix_time() * 1000 // 1})
+                      "ts": fake.unix_time() * 1000 // 1,
+                      # A passport-shaped code under a key that does not say passport.
+                      "bh": fake.passport_number()})
     fp = scan(sluice, json.dumps(noise, ensure_ascii=False))
     print(f"noise: {len(fp)} findings in {len(noise)} records")
     for f in fp[:10]:

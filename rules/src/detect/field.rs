@@ -75,10 +75,28 @@ pub(crate) fn address(v: &str) -> Option<Confidence> {
     }
 }
 
+/// A travel document number of any issuing country, as a whole value under a passport or
+/// permit field: up to two capital letters and digits, 8-10 characters in all, at least six of
+/// them digits (`Y28657070`, `366258517`, `PA1234567`). The Chinese shapes (`E12345678`) are
+/// found anywhere by the identifier scanner; these need the field name, which says what the
+/// number is.
+pub(crate) fn travel_document(v: &str) -> Option<Confidence> {
+    let b = v.as_bytes();
+    let letters = b.iter().take_while(|c| c.is_ascii_uppercase()).count();
+    let digits = &b[letters..];
+    ((8..=10).contains(&b.len())
+        && letters <= 2
+        && !super::ident::cn_passport_shape(b)
+        && digits.len() >= 6
+        && digits.iter().all(u8::is_ascii_digit))
+    .then_some(Confidence::Medium)
+}
+
 fn judge(det: Option<Det>, v: &str) -> Option<Confidence> {
     match det {
         Some(Det::PersonName) => person_name(v),
         Some(Det::Address) => address(v),
+        Some(Det::TravelDocument) => travel_document(v),
         _ => (!v.trim().is_empty()).then_some(Confidence::Medium),
     }
 }
@@ -127,6 +145,10 @@ pub(crate) fn detect(
                 continue;
             };
             let value: &str = match det {
+                Some(Det::TravelDocument) => {
+                    let n = rest.bytes().take_while(u8::is_ascii_alphanumeric).count();
+                    &rest[..n]
+                }
                 Some(Det::PersonName) => {
                     let n: usize = rest
                         .chars()

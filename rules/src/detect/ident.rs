@@ -27,10 +27,11 @@ pub(crate) enum Det {
     PersonName,
     Address,
     Imei,
+    TravelDocument,
 }
 
 impl Det {
-    pub(crate) const ALL: [(&'static str, Det); 15] = [
+    pub(crate) const ALL: [(&'static str, Det); 16] = [
         ("resident_id_18", Det::ResidentId18),
         ("resident_id_15", Det::ResidentId15),
         ("uscc", Det::Uscc),
@@ -46,6 +47,7 @@ impl Det {
         ("person_name", Det::PersonName),
         ("address", Det::Address),
         ("imei", Det::Imei),
+        ("travel_document", Det::TravelDocument),
     ];
 
     pub(crate) fn from_name(n: &str) -> Option<Det> {
@@ -68,13 +70,15 @@ impl Det {
             // `E12345678`; a plate is a 3-byte province, a letter and five characters.
             Det::Passport | Det::HkMacauPermit | Det::LicencePlate => 9,
             Det::Ipv4 => 7,
-            Det::Email | Det::Ipv6 | Det::PersonName | Det::Address => usize::MAX,
+            Det::Email | Det::Ipv6 | Det::PersonName | Det::Address | Det::TravelDocument => {
+                usize::MAX
+            }
         }
     }
 
     /// Field detectors judge whole values under a key (or after a label), not text runs.
     pub(crate) fn is_field(self) -> bool {
-        matches!(self, Det::PersonName | Det::Address)
+        matches!(self, Det::PersonName | Det::Address | Det::TravelDocument)
     }
 }
 
@@ -152,6 +156,13 @@ pub(crate) fn scan(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
         while e < len && is_alnum(t[e]) {
             e += 1;
         }
+        // A UUID's hex groups hold digit runs that pass for a mobile (`…-e18598019452`) or a
+        // three-group landline (`-0538-4210-9755-`) about once in 2,500 random UUIDs, and
+        // request, trace and record ids are UUIDs everywhere: the whole token is an id.
+        if let Some(end) = uuid_end(t, s) {
+            i = end;
+            continue;
+        }
         // Dotted quads are their own shape.
         if en.has(Det::Ipv4) && e < len && t[e] == b'.' {
             if let Some(end) = ipv4_at(t, s) {
@@ -203,6 +214,35 @@ pub(crate) fn scan(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
     if en.has(Det::Ipv6) && flags & super::TRIG_COLON != 0 {
         ipv6(t, out);
     }
+}
+
+/// If the alphanumeric run starting at `s` lies inside a UUID (`8-4-4-4-12` hex digits, not
+/// glued to other letters or digits), the end of the UUID.
+fn uuid_end(t: &[u8], s: usize) -> Option<usize> {
+    const LEN: usize = 36;
+    let uuidish = |b: u8| b.is_ascii_hexdigit() || b == b'-';
+    // The run starts a group, so the UUID starts at most 35 bytes back, at a group start.
+    let mut ts = s;
+    while ts > 0 && s - ts < LEN && uuidish(t[ts - 1]) {
+        ts -= 1;
+    }
+    let mut te = s;
+    while te < t.len() && te - ts < LEN + 1 && uuidish(t[te]) {
+        te += 1;
+    }
+    let tok = &t[ts..te];
+    let glued = |p: Option<&u8>| p.is_some_and(|b| b.is_ascii_alphanumeric());
+    (tok.len() == LEN
+        && !glued(ts.checked_sub(1).map(|p| &t[p]))
+        && !glued(t.get(te))
+        && tok.iter().enumerate().all(|(k, &b)| {
+            if matches!(k, 8 | 13 | 18 | 23) {
+                b == b'-'
+            } else {
+                b.is_ascii_hexdigit()
+            }
+        }))
+    .then_some(te)
 }
 
 /// Whether the run `t[s..e]` is a 3-4 digit area code written in brackets, `(010)`.
@@ -341,6 +381,19 @@ fn classify_joined(d: &[u8], parts: usize, first: &[u8], en: Enabled) -> Option<
     None
 }
 
+/// A Chinese passport number: E or G + 8 digits, E + a letter (not I or O) + 7 digits, or an
+/// official PE/SE/DE + 7 digits.
+pub(crate) fn cn_passport_shape(g: &[u8]) -> bool {
+    let dig = |x: &[u8]| x.iter().all(u8::is_ascii_digit);
+    g.len() == 9
+        && ((matches!(g[0], b'E' | b'G') && dig(&g[1..]))
+            || (g[0] == b'E'
+                && g[1].is_ascii_uppercase()
+                && !matches!(g[1], b'I' | b'O')
+                && dig(&g[2..]))
+            || (matches!(g[0], b'P' | b'S' | b'D') && g[1] == b'E' && dig(&g[2..])))
+}
+
 /// Judges one alphanumeric run alone. Returns whether it produced a candidate.
 fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bool {
     let g = &t[s..e];
@@ -434,13 +487,8 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
     }
     let up = |b: &u8| b.is_ascii_uppercase();
     let dig = |x: &[u8]| x.iter().all(u8::is_ascii_digit);
-    if en.has(Det::Passport) && n == 9 {
-        let ok = (matches!(g[0], b'E' | b'G') && dig(&g[1..]))
-            || (g[0] == b'E' && up(&g[1]) && !matches!(g[1], b'I' | b'O') && dig(&g[2..]))
-            || (matches!(g[0], b'P' | b'S' | b'D') && g[1] == b'E' && dig(&g[2..]));
-        if ok {
-            return push(out, Det::Passport, s, e, Confidence::Low);
-        }
+    if en.has(Det::Passport) && cn_passport_shape(g) {
+        return push(out, Det::Passport, s, e, Confidence::Low);
     }
     if en.has(Det::HkMacauPermit)
         && (n == 9 || n == 11)
