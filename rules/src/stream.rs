@@ -1051,14 +1051,21 @@ const BASE64_MIN: usize = 15;
 /// is not a plain digit or hex string, which are numbers: `Some(true)` for the URL alphabet,
 /// `Some(false)` for the standard one.
 fn base64_alphabet(t: &[u8]) -> Option<bool> {
-    let url = t.iter().any(|&b| b == b'-' || b == b'_');
-    let ok = t.iter().enumerate().all(|(i, &b)| {
-        b.is_ascii_alphanumeric()
-            || (!url && (b == b'+' || b == b'/'))
-            || (url && (b == b'-' || b == b'_'))
-            || (b == b'=' && i + 2 >= t.len())
-    });
-    (ok && !t.iter().all(|b| b.is_ascii_hexdigit())).then_some(url)
+    // One pass (this runs on every whole value of 15 characters or more): most values leave
+    // at their first byte outside the alphabet (`*` in a masked number, a CJK byte).
+    let (mut url, mut std, mut hex) = (false, false, true);
+    let n = t.len();
+    for (i, &b) in t.iter().enumerate() {
+        match b {
+            b'0'..=b'9' | b'a'..=b'f' | b'A'..=b'F' => {}
+            b'g'..=b'z' | b'G'..=b'Z' => hex = false,
+            b'-' | b'_' => (url, hex) = (true, false),
+            b'+' | b'/' => (std, hex) = (true, false),
+            b'=' if i + 2 >= n => hex = false,
+            _ => return None,
+        }
+    }
+    (!(url && std) && !hex).then_some(url)
 }
 
 /// The streaming scanner of one body. Create with [`Engine::stream`].
@@ -1184,6 +1191,31 @@ impl StreamScanner {
         if safe > self.emitted {
             out.extend_from_slice(slice(self.emitted, safe));
             self.emitted = safe;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64_alphabet;
+
+    #[test]
+    fn base64_alphabet_cases() {
+        for (t, want) in [
+            (&b"MTM4MDAxMzgwMDA="[..], Some(false)),
+            (b"MTM4MDAxMzgwMDA", Some(false)),
+            (b"ab+/cd==", Some(false)),
+            (b"ab-_cd", Some(true)),
+            // Mixed alphabets, padding inside, bytes outside the alphabet.
+            (b"ab-+cd", None),
+            (b"ab=cdefg", None),
+            (b"110105********6163", None),
+            (b"\xe5\xbc\xa0abc", None),
+            // Digit and hex strings are numbers, not base64.
+            (b"1705875546777639559", None),
+            (b"deadBEEF0123", None),
+        ] {
+            assert_eq!(base64_alphabet(t), want, "{}", String::from_utf8_lossy(t));
         }
     }
 }
