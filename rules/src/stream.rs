@@ -1065,7 +1065,8 @@ fn base64_alphabet(t: &[u8]) -> Option<bool> {
             _ => return None,
         }
     }
-    (!(url && std) && !hex).then_some(url)
+    // Not a hex number, and not both alphabets at once.
+    (!(hex || url && std)).then_some(url)
 }
 
 /// The streaming scanner of one body. Create with [`Engine::stream`].
