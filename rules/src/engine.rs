@@ -742,8 +742,14 @@ impl Engine {
         opts: ScanOptions,
         depth: u8,
     ) -> ScanResult {
+        let redact = opts.redact;
         let mut s = StreamScanner::new(self.clone(), opts, depth);
         let mut res = ScanResult::default();
+        if redact {
+            // The output is about the body's size: one allocation instead of a doubling series
+            // (each a copy of everything so far).
+            res.output.reserve(body.len());
+        }
         s.push(body, &mut res.output, &mut res.findings);
         s.finish(&mut res.output, &mut res.findings);
         res

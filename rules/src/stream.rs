@@ -1141,7 +1141,12 @@ impl StreamScanner {
                 self.seg.end(self.lexed);
             }
         }
-        findings.append(&mut self.seg.findings);
+        if findings.is_empty() {
+            // Hand over the buffer rather than copy it (a whole body's findings in one go).
+            std::mem::swap(findings, &mut self.seg.findings);
+        } else {
+            findings.append(&mut self.seg.findings);
+        }
         let safe = if self.seg.is_active() {
             self.seg.hold_from
         } else {
