@@ -493,6 +493,7 @@ fn compile(
     }
     trigger[b'@' as usize] |= detect::TRIG_AT;
     trigger[b':' as usize] |= detect::TRIG_COLON;
+    trigger[b'%' as usize] |= detect::TRIG_PERCENT;
     for (p, ci) in ac_pats
         .iter()
         .map(|(p, _)| (p, false))

@@ -361,6 +361,10 @@ impl Segmenter {
         if flags != 0 && !d.nothing_possible(flags, content.len(), &[]) {
             return false;
         }
+        // The full path decodes URL escapes in a whole value (`percent_decode`).
+        if flags & crate::detect::TRIG_PERCENT != 0 && has_percent_escape(content) {
+            return false;
+        }
         if normalize::first_norm_candidate(content).is_some() {
             return false;
         }
@@ -610,7 +614,7 @@ impl Segmenter {
     /// Runs detection over the current window and commits what is certain.
     fn process(&mut self, last: bool) {
         let len = self.text.len();
-        let commit = if last {
+        let mut commit = if last {
             len
         } else {
             let mut c = len.saturating_sub(self.engine.margin);
@@ -634,6 +638,9 @@ impl Segmenter {
             self.hits = hits;
             self.hold_from = self.raw_end;
             return;
+        }
+        if whole && self.identity && self.percent_decode() {
+            commit = self.text.len();
         }
         {
             let ctx = SegCtx {
@@ -982,6 +989,44 @@ impl Segmenter {
         true
     }
 
+    /// A whole value written with URL escapes (`%31%31%30…`, `110105%2019491231%20002X`)
+    /// outside a form body, where the lexer has not decoded them: rebuilds the segment from
+    /// its raw bytes with the escapes decoded, so detection sees the value, the field name
+    /// still gives context, and a mask is written back percent-encoded (`Esc::Percent`). Only
+    /// segments whose text is their raw bytes (`identity`), and only when every escape is
+    /// valid and the decoded bytes are UTF-8; otherwise the `%` is literal text (`50%`).
+    /// Returns whether the segment was rebuilt.
+    fn percent_decode(&mut self) -> bool {
+        if matches!(self.kind, SegKind::Form | SegKind::JsonBare) || !has_percent_escape(&self.text)
+        {
+            return false;
+        }
+        let raw = std::mem::take(&mut self.text);
+        let base = self.id_base;
+        let raw_end = self.raw_end;
+        self.map.clear();
+        self.esc.clear();
+        self.rawlen.clear();
+        self.head.clear();
+        self.raw_end = base;
+        let mut i = 0;
+        while i < raw.len() {
+            if raw[i] == b'%' {
+                if let format::form::Pct::Char(c, n) = format::form::percent(&raw[i..], true) {
+                    let at = base + i as u64;
+                    self.decoded(c, at, at + n as u64, Esc::Percent);
+                    i += n;
+                    continue;
+                }
+            }
+            let next = memchr::memchr(b'%', &raw[i + 1..]).map_or(raw.len(), |p| i + 1 + p);
+            self.plain_inner(&raw[i..next], base + i as u64);
+            i = next;
+        }
+        self.raw_end = self.raw_end.max(raw_end);
+        true
+    }
+
     /// Best effort: a value that is entirely base64 is decoded and scanned; findings inside
     /// are reported on the value's range and, when redacting, the value is re-encoded from the
     /// redacted content.
@@ -1038,6 +1083,53 @@ impl Segmenter {
             };
             seg_edits.push(Edit::bytes(start, end, enc.into_bytes()));
         }
+    }
+}
+
+/// Whether `t` holds a URL escape and decodes cleanly: every `%XX` whose hex is valid yields
+/// UTF-8 text together with the bytes around it. A `%` not followed by two hex digits is
+/// literal (`50%`, `100%以上`), and a value where escapes decode to invalid UTF-8 is left as it
+/// is.
+fn has_percent_escape(t: &[u8]) -> bool {
+    // Runs on every whole value the full path takes: a plain loop beats a vector search's
+    // set-up on the short ones.
+    let first = if t.len() < 32 {
+        t.iter().position(|&b| b == b'%')
+    } else {
+        memchr::memchr(b'%', t)
+    };
+    let Some(first) = first else {
+        return false;
+    };
+    let hex2 = |k: usize| {
+        t.get(k + 1..k + 3)
+            .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+    };
+    if !memchr::memchr_iter(b'%', &t[first..]).any(|p| hex2(first + p)) {
+        return false;
+    }
+    let mut out = Vec::with_capacity(t.len());
+    let mut i = 0;
+    while i < t.len() {
+        if t[i] == b'%' && hex2(i) {
+            let v = t[i + 1..i + 3]
+                .iter()
+                .fold(0u8, |a, &h| a.wrapping_mul(16).wrapping_add(hex_digit(h)));
+            out.push(v);
+            i += 3;
+        } else {
+            out.push(t[i]);
+            i += 1;
+        }
+    }
+    std::str::from_utf8(&out).is_ok()
+}
+
+fn hex_digit(h: u8) -> u8 {
+    match h {
+        b'0'..=b'9' => h - b'0',
+        b'a'..=b'f' => h - b'a' + 10,
+        _ => h.wrapping_sub(b'A').wrapping_add(10),
     }
 }
 

@@ -73,6 +73,10 @@ const FRAGMENTS: &[&str] = &[
     "sfzh=",
     "&xm=%E5%BC%A0%E4%B8%89&",
     "%31%31%30%31%30%35%31%39%34%39%31%32%33%31%30%30%32%58",
+    "110105%2019491231%20002X",
+    "%E5%BC%A0%E4%BC%9F",
+    "50%",
+    "%E5%BC",
     ",",
     "\n",
     "\"",
@@ -263,6 +267,46 @@ fn base64_mobile_is_decoded() {
             assert_eq!(f.len(), found, "{value}: {f:?}");
             let s = String::from_utf8(out).unwrap();
             assert_eq!(s.contains(value), found == 0, "{value}: {s}");
+        }
+    }
+}
+
+/// URL-encoded values outside a form body (`%31%31…` in a JSON string, `%20` between the
+/// groups in XML text) are decoded, found under their field name, and masked with escapes,
+/// whole or byte by byte; a literal `%` (`50%折扣`) and a broken escape leave the value alone.
+#[test]
+fn url_encoded_values_outside_forms() {
+    let cases: [(&[u8], Format, usize, &str); 4] = [
+        (
+            b"{\"sfzh\":\"%31%31%30%31%30%35%31%39%34%39%31%32%33%31%30%30%32%58\"}",
+            Format::Json,
+            1,
+            "{\"sfzh\":\"%31%31%30%31%30%35%2A%2A%2A%2A%2A%2A%2A%2A%30%30%32%58\"}",
+        ),
+        (
+            b"<r><sjhm>138%200013%208000</sjhm></r>",
+            Format::Xml,
+            1,
+            "<r><sjhm>138%20****%208000</sjhm></r>",
+        ),
+        (
+            "{\"note\":\"50%折扣 100% 11010519491231002\"}".as_bytes(),
+            Format::Json,
+            0,
+            "{\"note\":\"50%折扣 100% 11010519491231002\"}",
+        ),
+        (
+            b"{\"xm\":\"%E5%BC%A0%E4%BC\"}",
+            Format::Json,
+            0,
+            "{\"xm\":\"%E5%BC%A0%E4%BC\"}",
+        ),
+    ];
+    for (body, format, found, want) in cases {
+        for cuts in [vec![], (1..body.len()).collect::<Vec<_>>()] {
+            let (out, f) = run(body, format, &cuts);
+            assert_eq!(f.len(), found, "{}: {f:?}", String::from_utf8_lossy(body));
+            assert_eq!(String::from_utf8(out).unwrap(), want);
         }
     }
 }

@@ -4,7 +4,7 @@
 Faker (zh_CN locale, pinned version, fixed seed) makes records of names, resident IDs, mobiles,
 bank cards, addresses, e-mails, IPv4 addresses, licence plates and passport numbers (Faker's own
 shapes, not only the Chinese ones), written plainly and with the usual evasions (full-width
-digits, JSON \\u escapes, spaces and hyphens inside numbers, zero-width characters, base64),
+digits, JSON \\u escapes, spaces and hyphens inside numbers, zero-width characters, base64, URL escapes),
 the same kind of records as CSV, XML, a form body and labelled Chinese text, and records of
 non-sensitive noise (free text, company names, jobs, dates, 18-digit random
 numbers, UUIDs, ISBN/EAN codes, hashes, URLs, passport-shaped codes under other keys). The check fails if fewer than 99 % of the
@@ -42,7 +42,9 @@ def evade(key, value, rng):
     """One evasion, chosen per value; `None` means a JSON \\u escape of every character."""
     if key not in DIGITS:
         return value, False
-    kind = rng.choice(["plain", "fullwidth", "space", "hyphen", "zw", "uescape", "base64"])
+    kind = rng.choice(["plain", "fullwidth", "space", "hyphen", "zw", "uescape", "base64", "url"])
+    if kind == "url":
+        return "".join(f"%{b:02X}" for b in value.encode()), False
     if kind == "base64":
         return base64.b64encode(value.encode()).decode(), False
     if kind == "fullwidth":

@@ -43,6 +43,9 @@ pub(crate) const TRIG_DIGIT: u8 = 1;
 pub(crate) const TRIG_AT: u8 = 2;
 pub(crate) const TRIG_COLON: u8 = 4;
 pub(crate) const TRIG_GATE: u8 = 8;
+/// A `%`: the value may be URL-encoded (the segmenter decodes whole values; no matcher starts
+/// on it).
+pub(crate) const TRIG_PERCENT: u8 = 16;
 
 /// Validators a `pattern` rule may name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -399,9 +402,10 @@ impl Detectors {
     /// than any digit-started identifier.
     #[inline]
     pub(crate) fn nothing_possible(&self, flags: u8, len: usize, key_rules: &[u32]) -> bool {
-        key_rules.is_empty()
-            && self.unanchored.is_none()
-            && (flags == 0 || (flags == TRIG_DIGIT && len < self.min_digit_len))
+        key_rules.is_empty() && self.unanchored.is_none() && {
+            let flags = flags & !TRIG_PERCENT;
+            flags == 0 || (flags == TRIG_DIGIT && len < self.min_digit_len)
+        }
     }
 
     pub(crate) fn key_rules(&self, key: &[u8], out: &mut Vec<u32>) {

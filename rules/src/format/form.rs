@@ -97,7 +97,7 @@ impl FormLexer {
     }
 }
 
-enum Pct {
+pub(crate) enum Pct {
     Wait,
     Char(char, usize),
     Literal,
@@ -126,7 +126,7 @@ fn byte_at(s: &[u8], k: usize) -> Option<Option<u8>> {
 }
 
 /// Decodes the percent escape(s) at `s[0] == b'%'`, joining a multi-byte UTF-8 character.
-fn percent(s: &[u8], eof: bool) -> Pct {
+pub(crate) fn percent(s: &[u8], eof: bool) -> Pct {
     let first = match byte_at(s, 0) {
         None if eof => return Pct::Literal,
         None => return Pct::Wait,
