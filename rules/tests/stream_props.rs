@@ -2,26 +2,12 @@
 //! chunking of the same body (splits inside UTF-8 characters, escapes and windows included),
 //! and no input makes the engine panic.
 
-use std::sync::{Arc, OnceLock};
+#[path = "common/chunked.rs"]
+mod chunked;
 
+use chunked::run;
 use proptest::prelude::*;
-use sluice_rules::{Engine, Finding, Format, ScanOptions};
-
-fn engine() -> Arc<Engine> {
-    static E: OnceLock<Arc<Engine>> = OnceLock::new();
-    // The smallest window, so long values cross window edges in a small test body.
-    E.get_or_init(|| {
-        Arc::new(
-            Engine::builder()
-                .builtin()
-                .window(4096)
-                .token_key(b"k".to_vec())
-                .build()
-                .unwrap(),
-        )
-    })
-    .clone()
-}
+use sluice_rules::Format;
 
 const FRAGMENTS: &[&str] = &[
     "11010519491231002X",
@@ -122,27 +108,6 @@ fn formats() -> impl Strategy<Value = Format> {
         Just(Format::Form),
         Just(Format::Text)
     ]
-}
-
-fn run(body: &[u8], format: Format, cuts: &[usize]) -> (Vec<u8>, Vec<Finding>) {
-    let e = engine();
-    let mut s = e.stream(ScanOptions {
-        format,
-        redact: true,
-        ..ScanOptions::default()
-    });
-    let (mut out, mut findings) = (Vec::new(), Vec::new());
-    let mut at = 0;
-    for &c in cuts {
-        let c = c.min(body.len());
-        if c > at {
-            s.push(&body[at..c], &mut out, &mut findings);
-            at = c;
-        }
-    }
-    s.push(&body[at..], &mut out, &mut findings);
-    s.finish(&mut out, &mut findings);
-    (out, findings)
 }
 
 proptest! {

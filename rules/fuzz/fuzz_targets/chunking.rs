@@ -8,45 +8,13 @@
 //! cut (little-endian offsets into the body, modulo its length), then the body.
 #![no_main]
 
-use std::sync::{Arc, OnceLock};
-
 use libfuzzer_sys::fuzz_target;
-use sluice_rules::{Engine, Finding, Format, ScanOptions};
+use sluice_rules::Format;
 
-fn engine() -> Arc<Engine> {
-    static E: OnceLock<Arc<Engine>> = OnceLock::new();
-    // The smallest window, so values cross window edges in bodies the fuzzer can reach.
-    E.get_or_init(|| {
-        Arc::new(
-            Engine::builder()
-                .builtin()
-                .window(4096)
-                .token_key(b"k".to_vec())
-                .build()
-                .expect("built-in packs compile"),
-        )
-    })
-    .clone()
-}
+#[path = "../../tests/common/chunked.rs"]
+mod chunked;
 
-fn run(body: &[u8], format: Format, cuts: &[usize]) -> (Vec<u8>, Vec<Finding>) {
-    let mut s = engine().stream(ScanOptions {
-        format,
-        redact: true,
-        ..ScanOptions::default()
-    });
-    let (mut out, mut findings) = (Vec::new(), Vec::new());
-    let mut at = 0;
-    for &c in cuts {
-        if c > at {
-            s.push(&body[at..c], &mut out, &mut findings);
-            at = c;
-        }
-    }
-    s.push(&body[at..], &mut out, &mut findings);
-    s.finish(&mut out, &mut findings);
-    (out, findings)
-}
+use chunked::run;
 
 fuzz_target!(|data: &[u8]| {
     let [f, n, rest @ ..] = data else { return };

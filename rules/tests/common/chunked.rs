@@ -1,0 +1,46 @@
+//! Shared by the stream property tests and the `chunking` fuzz target
+//! (`rules/fuzz/fuzz_targets/chunking.rs` includes this file): one engine with the smallest
+//! window, and a run of one body cut at given offsets.
+
+use std::sync::{Arc, OnceLock};
+
+use sluice_rules::{Engine, Finding, Format, ScanOptions};
+
+/// The built-in rules with the smallest window (4 KiB), so values cross window edges in small
+/// bodies; built once.
+pub fn engine() -> Arc<Engine> {
+    static E: OnceLock<Arc<Engine>> = OnceLock::new();
+    E.get_or_init(|| {
+        Arc::new(
+            Engine::builder()
+                .builtin()
+                .window(4096)
+                .token_key(b"k".to_vec())
+                .build()
+                .expect("built-in packs compile"),
+        )
+    })
+    .clone()
+}
+
+/// Redacts `body` pushed in chunks that end at `cuts` (ascending; offsets past the end are
+/// clamped): the output and the findings.
+pub fn run(body: &[u8], format: Format, cuts: &[usize]) -> (Vec<u8>, Vec<Finding>) {
+    let mut s = engine().stream(ScanOptions {
+        format,
+        redact: true,
+        ..ScanOptions::default()
+    });
+    let (mut out, mut findings) = (Vec::new(), Vec::new());
+    let mut at = 0;
+    for &c in cuts {
+        let c = c.min(body.len());
+        if c > at {
+            s.push(&body[at..c], &mut out, &mut findings);
+            at = c;
+        }
+    }
+    s.push(&body[at..], &mut out, &mut findings);
+    s.finish(&mut out, &mut findings);
+    (out, findings)
+}
