@@ -1114,8 +1114,8 @@ fn has_percent_escape(t: &[u8]) -> bool {
         if t[i] == b'%' && hex2(i) {
             let v = t[i + 1..i + 3]
                 .iter()
-                .fold(0u8, |a, &h| a.wrapping_mul(16).wrapping_add(hex_digit(h)));
-            out.push(v);
+                .fold(0u32, |a, &h| a * 16 + format::hex_val(h).unwrap_or(0));
+            out.push(v as u8);
             i += 3;
         } else {
             out.push(t[i]);
@@ -1123,14 +1123,6 @@ fn has_percent_escape(t: &[u8]) -> bool {
         }
     }
     std::str::from_utf8(&out).is_ok()
-}
-
-fn hex_digit(h: u8) -> u8 {
-    match h {
-        b'0'..=b'9' => h - b'0',
-        b'a'..=b'f' => h - b'a' + 10,
-        _ => h.wrapping_sub(b'A').wrapping_add(10),
-    }
 }
 
 /// The shortest value `try_base64` decodes: 15 characters (16 padded) encode 11 digits, a
