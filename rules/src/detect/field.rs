@@ -83,12 +83,11 @@ pub(crate) fn address(v: &str) -> Option<Confidence> {
 pub(crate) fn travel_document(v: &str) -> Option<Confidence> {
     let b = v.as_bytes();
     let letters = b.iter().take_while(|c| c.is_ascii_uppercase()).count();
-    let digits = &b[letters..];
+    // 8-10 characters with at most two letters leaves six digits or more.
     ((8..=10).contains(&b.len())
         && letters <= 2
         && !super::ident::cn_passport_shape(b)
-        && digits.len() >= 6
-        && digits.iter().all(u8::is_ascii_digit))
+        && b[letters..].iter().all(u8::is_ascii_digit))
     .then_some(Confidence::Medium)
 }
 

@@ -159,8 +159,8 @@ pub(crate) fn scan(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
         // A UUID's hex groups hold digit runs that pass for a mobile (`…-e18598019452`) or a
         // three-group landline (`-0538-4210-9755-`) about once in 2,500 random UUIDs, and
         // request, trace and record ids are UUIDs everywhere: the whole token is an id.
-        let hyphen_next = t.get(e) == Some(&b'-') || (s > 0 && t[s - 1] == b'-');
-        if let Some(end) = (hyphen_next && matches!(e - s, 4 | 8 | 12))
+        let beside_hyphen = t.get(e) == Some(&b'-') || (s > 0 && t[s - 1] == b'-');
+        if let Some(end) = (beside_hyphen && matches!(e - s, 4 | 8 | 12))
             .then(|| uuid_end(t, s))
             .flatten()
         {
