@@ -201,6 +201,130 @@ pub const PROVINCE_NAMES: &[&str] = &[
     "台湾",
 ];
 
+/// Whether an address starts at a province-level division or a city or county (`福建省…`,
+/// `北京…`, `嘉禾市…12号`): what an address written after a label without a colon
+/// (`现住福建省…`) must start with, since nothing else says where it begins.
+pub fn starts_with_region(v: &str) -> bool {
+    if PROVINCE_NAMES.iter().any(|p| v.starts_with(p)) {
+        return true;
+    }
+    // Without a province, a city or county of two or three characters and a house number
+    // (`嘉禾市平山路12号`): `组织城市一些` has the character but is no place.
+    v.chars()
+        .skip(1)
+        .take(3)
+        .any(|c| matches!(c, '省' | '市' | '县' | '州' | '盟'))
+        && v.bytes().any(|b| b.is_ascii_digit())
+}
+
+/// Field labels of free text that commonly follow a value on the same line
+/// (`住址：…100号身份证号码：…`), so a value that runs into one can end before it. The labels of
+/// the field rules themselves are added to these.
+pub const COMMON_LABELS: &[&str] = &[
+    "性别",
+    "民族",
+    "出生日期",
+    "出生年月",
+    "年龄",
+    "籍贯",
+    "职业",
+    "学历",
+    "婚姻状况",
+    "工作单位",
+    "单位",
+    "邮编",
+    "邮政编码",
+    "备注",
+    "日期",
+    "时间",
+    "编号",
+    "身份证",
+    "身份证号",
+    "身份证号码",
+    "公民身份号码",
+    "证件类型",
+    "证件号码",
+    "手机",
+    "手机号",
+    "手机号码",
+    "电话",
+    "联系电话",
+    "联系方式",
+    "邮箱",
+    "电子邮箱",
+    "银行卡号",
+    "卡号",
+    "账号",
+    "开户行",
+    "护照号码",
+    "车牌号",
+];
+
+/// Words that follow a person label without being a name (`联系人信息`, `申请人单位`,
+/// `申请人应当`) and begin with a surname character, so the name judge alone would take them.
+pub fn is_label_word(run: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "信息",
+        "单位",
+        "应当",
+        "方面",
+        "代表",
+        "代码",
+        "全称",
+        "全部",
+        "时间",
+        "明细",
+        "余额",
+        "通知",
+        "须知",
+        "文件",
+        "和解",
+        "于是",
+        "方式",
+        "双方",
+        "一方",
+        "本人",
+        "名单",
+        "名称",
+        "住所",
+        "住址",
+        "地址",
+        "电话",
+        "签章",
+        "章程",
+        "印章",
+        "向前",
+        "情况",
+        "资格",
+        "权利",
+        "义务",
+        "数量",
+        "人数",
+        "费用",
+        "类型",
+        "类别",
+        "证件",
+        "国籍",
+        "年龄",
+        "性别",
+        "职务",
+        "关系",
+        "车辆",
+        "银行",
+        "账户",
+        "账号",
+        "邮箱",
+        "手机",
+        "所在地",
+        "所在单位",
+        "管理",
+        "经理",
+        "专员",
+        "家属",
+    ];
+    WORDS.contains(&run)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,5 +366,12 @@ mod tests {
         assert!(!is_address_marker('的'));
         assert_eq!(PROVINCE_NAMES.len(), 34);
         assert!(PROVINCE_NAMES.contains(&"内蒙古"));
+        assert!(starts_with_region("福建省嘉禾市平山巢湖街c座"));
+        assert!(starts_with_region("北京朝阳区建国路88号"));
+        assert!(starts_with_region("嘉禾市平山巢湖街c座 546281"));
+        assert!(!starts_with_region("组织城市一些无法活动"));
+        assert!(!starts_with_region("平山巢湖街c座"));
+        assert!(is_label_word("信息"));
+        assert!(!is_label_word("王芳"));
     }
 }

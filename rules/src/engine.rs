@@ -186,6 +186,7 @@ fn compile(
     };
     let mut ac_pats: Vec<(Vec<u8>, AcTarget)> = Vec::new();
     let mut ac_ci_pats: Vec<(Vec<u8>, AcTarget)> = Vec::new();
+    let mut label_pats: Vec<(Vec<u8>, u32)> = Vec::new();
     let mut unanchored: Vec<(usize, String)> = Vec::new();
     let mut max_ctx = 32usize;
     let mut seen_ids: std::collections::HashMap<String, (PathBuf, Option<usize>)> =
@@ -407,8 +408,19 @@ fn compile(
         let is_field_rule =
             matches!(kind, Kind::Field) || matches!(kind, Kind::Detector(x) if x.is_field());
         if is_field_rule {
+            // Names, addresses and passport numbers are also found after a label written
+            // without a colon (`经办人孙桂香，`, `现住福建省…`); their judges are strict enough
+            // for that. A generic `field: true` rule only takes values after a colon.
+            let colonless = matches!(
+                kind,
+                Kind::Detector(Det::PersonName | Det::Address | Det::TravelDocument)
+            );
             for k in &c.keywords {
-                d.labels.push((normalize_literal(k), index));
+                let norm = normalize_literal(k);
+                if colonless && !norm.is_ascii() {
+                    label_pats.push((norm.clone(), index));
+                }
+                d.labels.push((norm, index));
             }
         }
         let ctx = Ctx {
@@ -522,6 +534,38 @@ fn compile(
                 }
             }
         }
+    }
+    // Labels: their own trigger bit, pair gate and automaton (all multi-byte Han words).
+    if !label_pats.is_empty() {
+        for b in [b',', b'(', b' ', b';', b'/', b'|'] {
+            trigger[b as usize] |= detect::TRIG_DELIM;
+        }
+    }
+    for (p, _) in &label_pats {
+        if let Some(b) = detect::anchor_byte(p, false) {
+            trigger[b as usize] |= detect::TRIG_LABEL;
+        }
+        match detect::anchor_pair(p) {
+            Some((a, b)) => d.label_gate.insert(a, b),
+            None => d.label_gate.all = true,
+        }
+    }
+    if !label_pats.is_empty() {
+        match AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(label_pats.iter().map(|(p, _)| p))
+        {
+            Ok(ac) => d.ac_labels = Some(ac),
+            Err(e) => diags.push(Diagnostic {
+                file: PathBuf::from("<rule set>"),
+                line: None,
+                rule: None,
+                key: Some("context.keywords".into()),
+                message: format!("label automaton does not build: {e}"),
+                warning: false,
+            }),
+        }
+        d.ac_label_rules = label_pats.iter().map(|(_, r)| *r).collect();
     }
     d.trigger = detect::Trigger(trigger);
     for (i, v) in d.by_det.iter().enumerate() {

@@ -345,6 +345,7 @@ impl Segmenter {
     /// the full path is known (no finding, output unchanged), so only the bookkeeping the
     /// full path would do is done. Returns `false` to take the full path. The chunking
     /// property tests hold the two paths to the same results.
+    #[inline]
     pub(crate) fn quick(&mut self, raw_end: u64, content: &[u8], key: Option<&[u8]>) -> bool {
         let d = &self.engine.detectors;
         // Whole values only (a window-sized value takes the windowed path), and none that the

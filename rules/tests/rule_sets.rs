@@ -189,3 +189,44 @@ fn duplicate_ids_are_rejected() {
     let err = build(&y).unwrap_err();
     assert!(err.to_string().contains("duplicate rule id"), "{err}");
 }
+
+/// Labelled values in free text: labels written without a colon, and `label：value` pairs
+/// run together on one line, where a value must end before the next label.
+#[test]
+fn text_labels_without_colons_and_run_together() {
+    let e = Arc::new(Engine::builtin().expect("built-in packs compile"));
+    let redact = |text: &str| {
+        let opts = sluice_rules::ScanOptions {
+            format: sluice_rules::Format::Text,
+            redact: true,
+            ..Default::default()
+        };
+        String::from_utf8(e.scan_bytes(text.as_bytes(), opts).output).expect("utf-8")
+    };
+    for (input, want) in [
+        (
+            "经办人孙桂香，联系电话13800138000，现住福建省嘉禾市平山巢湖街c座 546281。",
+            "经办人孙**，联系电话138****8000，现住福建省嘉禾市******* ******。",
+        ),
+        (
+            "姓名：张伟性别：男住址：上海市浦东新区世纪大道100号身份证号码：310115196710083665",
+            "姓名：张*性别：男住址：上海市浦东新*********身份证号码：310115********3665",
+        ),
+        (
+            "姓名：张伟 性别：男 住址：上海市浦东新区世纪大道100号 手机号：13800138000",
+            "姓名：张* 性别：男 住址：上海市浦东新********* 手机号：138****8000",
+        ),
+        ("联系人为王芳，地址不详", "联系人为王*，地址不详"),
+        // Role words followed by ordinary words, and places that are no address.
+        (
+            "申请人向本院提出申请，联系人信息如下，负责人相关.全部地址组织城市一些无法活动.",
+            "申请人向本院提出申请，联系人信息如下，负责人相关.全部地址组织城市一些无法活动.",
+        ),
+        (
+            "IP地址不详，住在北京，户主关系：子",
+            "IP地址不详，住在北京，户主关系：子",
+        ),
+    ] {
+        assert_eq!(redact(input), want, "{input}");
+    }
+}

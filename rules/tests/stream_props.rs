@@ -34,6 +34,11 @@ const FRAGMENTS: &[&str] = &[
     "机密★1年",
     "姓名：张三，",
     "住址：北京市朝阳区建国路88号3栋501室。",
+    // Labels without a colon, and a value that runs into the next label.
+    "经办人孙桂香，",
+    "现住福建省嘉禾市平山巢湖街c座 546281",
+    "联系人为王芳(",
+    "性别：男住址：上海市浦东新区世纪大道100号身份证号码：",
     "\\ud83d\\ude00",
     "😀",
     "身份证号",

@@ -138,6 +138,32 @@ def main():
         if n < 0.99 * want:
             failures.append(f"{name}: {n}/{want}")
 
+    # Prose: labels written without a colon (`经办人孙桂香，`, `现住福建省…`) and `label：value`
+    # pairs run together on one line (`姓名：张伟性别：男住址：…身份证号码：…`). Redacted, no
+    # raw value may be left in the output.
+    prose_values, lines = 0, []
+    for r in plain:
+        sex = rng.choice("男女")
+        lines.append(rng.choice([
+            f"经办人{r['xm']}，联系电话{r['sjhm']}，现住{r['dz']}。",
+            f"申请人{r['xm']}（身份证号码{r['sfzh']}）家住{r['dz']}，手机{r['sjhm']}。",
+            f"联系人为{r['xm']}，地址{r['dz']}，邮箱{r['email']}。",
+            f"姓名：{r['xm']}性别：{sex}住址：{r['dz']}身份证号码：{r['sfzh']}",
+            f"姓名：{r['xm']} 性别：{sex} 住址：{r['dz']} 手机号：{r['sjhm']}",
+        ]))
+    prose = "\n".join(lines)
+    redacted = subprocess.run([sluice, "scan", "--content-type", "text/plain", "--redact", "-"],
+                              input=prose, check=True, capture_output=True, text=True).stdout
+    left = [v for r in plain for k, v in r.items()
+            if k in ("xm", "sjhm", "dz", "sfzh", "email") and v in prose and v in redacted]
+    prose_values = sum(1 for r in plain for k, v in r.items()
+                       if k in ("xm", "sjhm", "dz", "sfzh", "email") and v in prose)
+    print(f"prose {prose_values - len(left)}/{prose_values} redacted")
+    for v in left[:5]:
+        print("  left raw:", v)
+    if len(left) > 0.01 * prose_values:
+        failures.append(f"prose: {len(left)} of {prose_values} values left raw")
+
     # Noise: nothing may be found.
     noise = []
     for _ in range(400):
@@ -154,6 +180,14 @@ def main():
         print("  false positive:", f["rule"], "in", f.get("field"))
     if fp:
         failures.append(f"{len(fp)} false positives in noise")
+    # Free text as a text body: role words and place words without a value after them.
+    prose_noise = "\n".join(fake.text(max_nb_chars=120) for _ in range(1000))
+    fp = scan(sluice, prose_noise, "text/plain")
+    print(f"prose noise: {len(fp)} findings in 1000 paragraphs")
+    for f in fp[:10]:
+        print("  false positive:", f["rule"])
+    if fp:
+        failures.append(f"{len(fp)} false positives in prose noise")
     if failures:
         print("FAILED:", "; ".join(failures))
         sys.exit(1)

@@ -111,6 +111,7 @@ pub(crate) fn detect(
     d: &Detectors,
     t: &[u8],
     ctx: &SegCtx<'_>,
+    label_hits: &[(usize, usize, u32)],
     emit: &mut dyn FnMut(u32, usize, usize, Confidence),
 ) {
     // Whole values under a matching key.
@@ -138,34 +139,21 @@ pub(crate) fn detect(
             }
             let det = det_of(d, *r);
             let vs = trim(t, colon + 1, t.len()).0;
-            let Ok(rest) = std::str::from_utf8(&t[vs..t.len().min(vs + 600)])
-                .or_else(|e| std::str::from_utf8(&t[vs..vs + e.valid_up_to()]))
-            else {
+            let Some(rest) = text_from(t, vs) else {
                 continue;
             };
             let value: &str = match det {
-                Some(Det::TravelDocument) => {
-                    let n = rest.bytes().take_while(u8::is_ascii_alphanumeric).count();
-                    &rest[..n]
-                }
+                Some(Det::TravelDocument) => alnum_run(rest),
                 Some(Det::PersonName) => {
-                    let n: usize = rest
-                        .chars()
-                        .take_while(|&c| is_cjk(c) || c == '·')
-                        .map(char::len_utf8)
-                        .sum();
-                    &rest[..n]
+                    let run = name_run(rest);
+                    // `姓名：张伟性别：男`: the name ran into the next label.
+                    if rest.as_bytes().get(run.len()) == Some(&b':') {
+                        name_before_label(run)
+                    } else {
+                        run
+                    }
                 }
-                _ => {
-                    let n: usize = rest
-                        .chars()
-                        .take_while(|&c| {
-                            !matches!(c, ',' | ';' | '\n' | '\r' | '\t' | '。' | '、' | '|' | '"')
-                        })
-                        .map(char::len_utf8)
-                        .sum();
-                    rest[..n].trim_end()
-                }
+                _ => cut_at_next_label(d, delimited(rest)),
             };
             if value.is_empty() {
                 continue;
@@ -175,4 +163,133 @@ pub(crate) fn detect(
             }
         }
     }
+    // Labels written without a colon (`经办人孙桂香，`, `现住福建省…`), found by the automaton.
+    // With no colon to say where a value starts, the value must say it: a whole name between
+    // the label and the next non-Han character, or an address that starts at a province or
+    // city. (A colon after the label is the loop above.)
+    for &(_, le, r) in label_hits {
+        let mut vs = le;
+        while t.get(vs) == Some(&b' ') {
+            vs += 1;
+        }
+        if matches!(t.get(vs), None | Some(b':')) {
+            continue;
+        }
+        let Some(mut rest) = text_from(t, vs) else {
+            continue;
+        };
+        // `姓名为张三`, `联系人是王芳`.
+        for copula in ["为", "是"] {
+            if let Some(r) = rest.strip_prefix(copula) {
+                rest = r;
+                vs += copula.len();
+                break;
+            }
+        }
+        let det = det_of(d, r);
+        let value: &str = match det {
+            Some(Det::TravelDocument) => alnum_run(rest),
+            Some(Det::PersonName) => {
+                let run = name_run(rest);
+                // The name must end where a name in a list or sentence ends (`经办人孙桂香，`,
+                // `申请人李娜（`), not at a full stop or the end of the text, where a label
+                // word is more often followed by an ordinary word (`负责人相关.`).
+                let after = rest[run.len()..].chars().next();
+                if dict::is_label_word(run)
+                    || !after.is_some_and(|c| {
+                        matches!(c, ',' | '(' | ' ' | '、' | ';' | '/' | '|') || c.is_ascii_digit()
+                    })
+                {
+                    continue;
+                }
+                run
+            }
+            Some(Det::Address) => {
+                let v = cut_at_next_label(d, delimited(rest));
+                // A full stop ends a sentence here (`全部地址组织城市一些.`).
+                let v = v.split('.').next().unwrap_or(v).trim_end();
+                if !dict::starts_with_region(v) {
+                    continue;
+                }
+                v
+            }
+            _ => continue,
+        };
+        if value.is_empty() {
+            continue;
+        }
+        if let Some(conf) = judge(det, value) {
+            emit(r, vs, vs + value.len(), conf);
+        }
+    }
+}
+
+/// The text from `vs` on (at most 600 bytes, cut to whole characters).
+fn text_from(t: &[u8], vs: usize) -> Option<&str> {
+    let end = t.len().min(vs + 600);
+    std::str::from_utf8(&t[vs..end])
+        .or_else(|e| std::str::from_utf8(&t[vs..vs + e.valid_up_to()]))
+        .ok()
+}
+
+fn alnum_run(rest: &str) -> &str {
+    let n = rest.bytes().take_while(u8::is_ascii_alphanumeric).count();
+    &rest[..n]
+}
+
+/// The Han characters (and `·`) at the start of `rest`.
+fn name_run(rest: &str) -> &str {
+    let n: usize = rest
+        .chars()
+        .take_while(|&c| is_cjk(c) || c == '·')
+        .map(char::len_utf8)
+        .sum();
+    &rest[..n]
+}
+
+/// Free text up to the next delimiter (comma, semicolon, full stop, line end…).
+fn delimited(rest: &str) -> &str {
+    let n: usize = rest
+        .chars()
+        .take_while(|&c| !matches!(c, ',' | ';' | '\n' | '\r' | '\t' | '。' | '、' | '|' | '"'))
+        .map(char::len_utf8)
+        .sum();
+    rest[..n].trim_end()
+}
+
+/// A run of Han characters that ran into the next label (`张伟性别` before `：男`): the longest
+/// name that leaves at least two characters for that label.
+fn name_before_label(run: &str) -> &str {
+    let bounds: Vec<usize> = run.char_indices().map(|(i, _)| i).collect();
+    for take in (2..=4).rev() {
+        if bounds.len() >= take + 2 {
+            let cand = &run[..bounds[take]];
+            if person_name(cand).is_some() {
+                return cand;
+            }
+        }
+    }
+    run
+}
+
+/// A value that runs on into the next `label:` pair on the same line (`…100号 身份证号码：…`,
+/// `…100号身份证号码：…`) ends before that label: at the last space before the next colon, or
+/// else before the longest known label the text before that colon ends with.
+fn cut_at_next_label<'a>(d: &Detectors, v: &'a str) -> &'a str {
+    let Some(colon) = v.find(':') else { return v };
+    let head = v[..colon].trim_end();
+    if let Some(sp) = head.rfind(' ') {
+        return head[..sp].trim_end();
+    }
+    let strip = d
+        .labels
+        .iter()
+        .map(|(l, _)| l.as_slice())
+        .chain(dict::COMMON_LABELS.iter().map(|l| l.as_bytes()))
+        .filter(|l| l.len() < head.len() && head.as_bytes().ends_with(l))
+        .map(<[u8]>::len)
+        .max()
+        .unwrap_or(0);
+    // A label is whole UTF-8, so what it leaves ends on a character boundary.
+    head[..head.len() - strip].trim_end()
 }

@@ -46,6 +46,14 @@ pub(crate) const TRIG_GATE: u8 = 8;
 /// A `%`: the value may be URL-encoded (the segmenter decodes whole values; no matcher starts
 /// on it).
 pub(crate) const TRIG_PERCENT: u8 = 16;
+/// The rarest byte of a field detector's label (`联系人`, `住址`), behind its own pair gate:
+/// labels written without a colon (`经办人孙桂香，`) are found by their own automaton.
+pub(crate) const TRIG_LABEL: u8 = 32;
+/// A byte that can end a name in a list or sentence (`,` `(` space `;` `/` `|`, after
+/// normalization of their full-width forms). A label without a colon needs one or a digit
+/// after its value, so a text with neither (most Chinese field values: names, places,
+/// organizations) skips the label search.
+pub(crate) const TRIG_DELIM: u8 = 64;
 
 /// Validators a `pattern` rule may name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,6 +259,12 @@ pub(crate) struct Detectors {
     pub unanchored: Option<(RegexSet, Vec<usize>)>,
     /// Label keywords (`姓名`, `住址`…) of field-style rules, for `label: value` text.
     pub labels: Vec<(Vec<u8>, u32)>,
+    /// The labels of the name, address and travel-document detectors, for labels written
+    /// without a colon; kept apart from `ac` so the keyword automaton stays small, and gated
+    /// by `TRIG_LABEL` and `label_gate`.
+    pub ac_labels: Option<AhoCorasick>,
+    pub ac_label_rules: Vec<u32>,
+    pub label_gate: PairGate,
     /// Rules judged on whole field values (field detectors and `field: true`).
     pub field_rules: Vec<u32>,
     /// Detectors some rule uses.
@@ -343,6 +357,8 @@ pub(crate) struct Scratch {
     found: Vec<ident::Found>,
     confirmed: Vec<Hit>,
     anchored: Vec<(usize, usize)>,
+    /// Field-detector labels found by the automaton: (start, end, rule).
+    labels: Vec<(usize, usize, u32)>,
 }
 
 /// The byte of a pattern least likely to occur in text, so a value without it cannot hold
@@ -394,7 +410,12 @@ impl Detectors {
         if flags & TRIG_GATE != 0 && !self.pair_gate.hit(text) {
             flags &= !TRIG_GATE;
         }
-        flags
+        if flags & TRIG_LABEL != 0
+            && (flags & (TRIG_DELIM | TRIG_DIGIT) == 0 || !self.label_gate.hit(text))
+        {
+            flags &= !TRIG_LABEL;
+        }
+        flags & !TRIG_DELIM
     }
 
     /// Whether no matcher can find anything in a text of `len` bytes with these trigger
@@ -432,6 +453,7 @@ impl Detectors {
             found,
             confirmed,
             anchored,
+            labels,
         } = scratch;
         cands.clear();
         found.clear();
@@ -447,9 +469,11 @@ impl Detectors {
                 });
             }
         }
-        self.keywords_and_patterns(text, flags, cands, anchored);
-        if !self.field_rules.is_empty() && (flags & TRIG_COLON != 0 || !ctx.key_rules.is_empty()) {
-            field::detect(self, text, ctx, &mut |rule, start, end, conf| {
+        self.keywords_and_patterns(text, flags, cands, anchored, labels);
+        if !self.field_rules.is_empty()
+            && (flags & TRIG_COLON != 0 || !ctx.key_rules.is_empty() || !labels.is_empty())
+        {
+            field::detect(self, text, ctx, labels, &mut |rule, start, end, conf| {
                 cands.push(Cand {
                     rule,
                     start,
@@ -489,8 +513,10 @@ impl Detectors {
         flags: u8,
         cands: &mut Vec<Cand>,
         anchored: &mut Vec<(usize, usize)>,
+        labels: &mut Vec<(usize, usize, u32)>,
     ) {
         anchored.clear();
+        labels.clear();
         // Starting an automaton search costs more than a short value: skip values that hold
         // none of the patterns' anchor bytes (one rare byte per pattern).
         let gated = flags & TRIG_GATE == 0;
@@ -517,6 +543,19 @@ impl Detectors {
                             anchored.push((ix, m.start()));
                         }
                     }
+                }
+            }
+        }
+        if flags & TRIG_LABEL != 0 {
+            if let Some(ac) = &self.ac_labels {
+                // Leftmost-longest: `户籍地` rather than `户籍`, `居住在` rather than `住在`;
+                // what matters is where the label ends and the value starts.
+                for m in ac.find_iter(text) {
+                    labels.push((
+                        m.start(),
+                        m.end(),
+                        self.ac_label_rules[m.pattern().as_usize()],
+                    ));
                 }
             }
         }
