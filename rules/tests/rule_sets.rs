@@ -230,3 +230,34 @@ fn text_labels_without_colons_and_run_together() {
         assert_eq!(redact(input), want, "{input}");
     }
 }
+
+/// Digits in groups: an identifier with no check character inside a longer chain of groups
+/// (an ID with a wrong check digit written in fours) is no identifier, and a card number is
+/// not the start of a longer number; whole chains, country codes and extensions still are.
+#[test]
+fn digit_groups_inside_longer_chains() {
+    let e = Arc::new(Engine::builtin().expect("built-in packs compile"));
+    let redact = |text: &str| {
+        let opts = sluice_rules::ScanOptions {
+            format: sluice_rules::Format::Text,
+            redact: true,
+            ..Default::default()
+        };
+        String::from_utf8(e.scan_bytes(text.as_bytes(), opts).output).expect("utf-8")
+    };
+    for (input, want) in [
+        ("证件 1101 0519 4912 3100 20", "证件 1101 0519 4912 3100 20"),
+        ("证件 4403 0519 8909 2588 12", "证件 4403 0519 8909 2588 12"),
+        ("证件 4403 0519 8900 0003 0X", "证件 4403 0519 8900 0003 0X"),
+        ("证件 4403 0519 8909 2588 1X", "证件 4403 05** **** **88 1X"),
+        ("卡号 4403 0519 8909 2588", "卡号 4403 **** **** 2588"),
+        ("电话 +86 138 0013 8000", "电话 +86 138 **** 8000"),
+        (
+            "电话 13800138000 139 0013 9000",
+            "电话 138****8000 139 **** 9000",
+        ),
+        ("电话 010-6234-5678-801", "电话 010-6***-*678-801"),
+    ] {
+        assert_eq!(redact(input), want, "{input}");
+    }
+}

@@ -38,6 +38,21 @@ def zero_width(s):
     return "\u200b".join(s[i:i + 6] for i in range(0, len(s), 6))
 
 
+def wrong_check(ssn):
+    """The same ID number with another (wrong) check character."""
+    return ssn[:17] + ("0" if ssn[17] != "0" else "1")
+
+
+def grouped(s, rng):
+    """Digits in groups, as cards and IDs are written: 4-4-4-4-2 or 6-8-4."""
+    cuts = rng.choice([(4, 8, 12, 16), (6, 14)])
+    parts, last = [], 0
+    for c in cuts:
+        parts.append(s[last:c])
+        last = c
+    return " ".join(parts + [s[last:]])
+
+
 def evade(key, value, rng):
     """One evasion, chosen per value; `None` means a JSON \\u escape of every character."""
     if key not in DIGITS:
@@ -164,7 +179,11 @@ def main():
     if len(left) > 0.01 * prose_values:
         failures.append(f"prose: {len(left)} of {prose_values} values left raw")
 
-    # Noise: nothing may be found.
+    # Noise: nothing may be found. Fields added later draw from their own generator, so the
+    # values of the older fields stay the same.
+    extra = Faker("zh_CN")
+    extra.seed_instance(20261202)
+    extra_rng = random.Random(20261202)
     noise = []
     for _ in range(400):
         noise.append({"bz": fake.text(max_nb_chars=80), "gsmc": fake.company(), "zw": fake.job(),
@@ -173,7 +192,9 @@ def main():
                       "isbn": fake.isbn13(), "ean": fake.ean13(), "md5": fake.md5(),
                       "ts": fake.unix_time() * 1000 // 1,
                       # A passport-shaped code under a key that does not say passport.
-                      "bh": fake.passport_number()})
+                      "bh": fake.passport_number(),
+                      # An ID number with a wrong check character, written in groups.
+                      "zjbh": grouped(wrong_check(extra.ssn()), extra_rng)})
     fp = scan(sluice, json.dumps(noise, ensure_ascii=False))
     print(f"noise: {len(fp)} findings in {len(noise)} records")
     for f in fp[:10]:

@@ -270,13 +270,20 @@ fn eval_chain(t: &[u8], g: &[(usize, usize)], en: Enabled, out: &mut Vec<Found>)
         rest[k] = rest[k + 1] + (g[k].1 - g[k].0);
     }
     let mut k = 0;
+    // Whether group k-1 is a leftover digit group of this chain (not part of any match): a
+    // number with no check character that starts after one is the middle of a longer number
+    // (`1101 0519 4912 3100 20`, an ID with a wrong check digit, holds the landline
+    // `0519 4912 3100`), unless that group is a country code (`0086 10 6234 5678`).
+    let mut loose_before = false;
     while k < g.len() {
         if single(t, g[k].0, g[k].1, en, out) {
             k += 1;
+            loose_before = false;
             continue;
         }
         if rest[k] < MIN_JOINED {
             k += 1;
+            loose_before = true;
             continue;
         }
         // Longest valid join of groups k..=m (all digits, an ID may end in X).
@@ -313,6 +320,24 @@ fn eval_chain(t: &[u8], g: &[(usize, usize)], en: Enabled, out: &mut Vec<Found>)
                 break;
             }
         }
+        if loose_before && !matches!(&t[g[k - 1].0..g[k - 1].1], b"86" | b"0086") {
+            best = best.filter(|&(_, _, conf)| conf == Confidence::High);
+        }
+        // A card number is the whole number: 16 Luhn-valid digits followed by a short group
+        // (`4403 0519 8909 2588 12` or `… 1X`, an ID with a wrong check digit in groups of
+        // four) are the start of a longer number. (A landline may be followed by an
+        // extension.)
+        best = best.filter(|&(m, det, _)| {
+            det != Det::BankCard
+                || g.get(m + 1).is_none_or(|&(s, e)| {
+                    let grp = &t[s..e];
+                    let body = match grp.last() {
+                        Some(b'X' | b'x') => &grp[..grp.len() - 1],
+                        _ => grp,
+                    };
+                    e - s >= 7 || !body.iter().all(u8::is_ascii_digit)
+                })
+        });
         if let Some((m, det, conf)) = best {
             let start = if det == Det::Mobile {
                 mobile_start(t, g[k].0, g[m].1)
@@ -328,6 +353,7 @@ fn eval_chain(t: &[u8], g: &[(usize, usize)], en: Enabled, out: &mut Vec<Found>)
             k = m + 1;
             joined = true;
         }
+        loose_before = !joined;
         if !joined {
             k += 1;
         }
