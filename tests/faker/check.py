@@ -153,6 +153,22 @@ def main():
         if n < 0.99 * want:
             failures.append(f"{name}: {n}/{want}")
 
+    # Field names as Faker's own providers name them (a corpus made with Faker may use them
+    # as keys): each value must be found under its key.
+    vocab = {"name_male": fake.name_male, "name_female": fake.name_female,
+             "last_name": fake.last_name, "first_name": fake.first_name,
+             "street_address": fake.street_address, "contact": fake.name,
+             "customer": fake.name, "applicant": fake.name}
+    vrecs = [{k: g() for k, g in vocab.items()} for _ in range(100)]
+    vfound = {}
+    for f in scan(sluice, json.dumps(vrecs, ensure_ascii=False)):
+        vfound[f["field"]] = vfound.get(f["field"], 0) + 1
+    for k in vocab:
+        n = vfound.get(k, 0)
+        print(f"{k:14s} {n:4d}/{len(vrecs)} found")
+        if n < 0.98 * len(vrecs):
+            failures.append(f"{k}: {n}/{len(vrecs)}")
+
     # Prose: labels written without a colon (`经办人孙桂香，`, `现住福建省…`) and `label：value`
     # pairs run together on one line (`姓名：张伟性别：男住址：…身份证号码：…`). Redacted, no
     # raw value may be left in the output.

@@ -55,24 +55,44 @@ pub(crate) fn person_name(v: &str) -> Option<Confidence> {
     None
 }
 
-/// An address: enough CJK text with address markers (省, 市, 区, 路, 号…).
-pub(crate) fn address(v: &str) -> Option<Confidence> {
+/// An address: enough CJK text with address markers (省, 市, 区, 路, 号…). Under a field
+/// name that says address (`keyed`), a street part is enough (`冷路A座`, `人民路12号`): the
+/// name already says what the value is, and an address field is often split into province,
+/// city and street fields.
+pub(crate) fn address(v: &str, keyed: bool) -> Option<Confidence> {
     // Already masked (`北京市朝阳区中山路270号****`, full-width `＊` folded to `*`): what is
     // left is a street at most, and flagging it would make every masked export a finding.
-    if v.contains("**") {
+    if v.contains("**") || v.chars().count() > 200 {
         return None;
     }
     let cjk = v.chars().filter(|c| is_cjk(*c)).count();
     let markers = v.chars().filter(|c| dict::is_address_marker(*c)).count();
-    if cjk >= 5 && markers >= 2 && v.chars().count() <= 200 {
+    if cjk >= 5 && markers >= 2 {
         Some(if markers >= 3 {
             Confidence::Medium
         } else {
             Confidence::Low
         })
+    } else if keyed && cjk >= 2 && markers >= 1 && v.bytes().any(|b| b.is_ascii_alphanumeric()) {
+        Some(Confidence::Low)
     } else {
         None
     }
+}
+
+/// Part of a Chinese name under a field that names the part (`first_name`, `last_name`,
+/// `surname`): one to three Han characters, or one romanized word (`Zhang`). A surname
+/// alone is one character of the name the other field holds, so it is masked whole.
+pub(crate) fn person_name_part(v: &str) -> Option<Confidence> {
+    let n = v.chars().count();
+    if (1..=3).contains(&n) && v.chars().all(is_cjk) {
+        return Some(Confidence::Medium);
+    }
+    let b = v.as_bytes();
+    ((2..=20).contains(&b.len())
+        && b[0].is_ascii_uppercase()
+        && b[1..].iter().all(u8::is_ascii_lowercase))
+    .then_some(Confidence::Low)
 }
 
 /// A travel document number of any issuing country, as a whole value under a passport or
@@ -91,11 +111,14 @@ pub(crate) fn travel_document(v: &str) -> Option<Confidence> {
     .then_some(Confidence::Medium)
 }
 
-fn judge(det: Option<Det>, v: &str) -> Option<Confidence> {
+/// Judges a value under a field name (`keyed`) or after a label in text.
+fn judge(det: Option<Det>, v: &str, keyed: bool) -> Option<Confidence> {
     match det {
         Some(Det::PersonName) => person_name(v),
-        Some(Det::Address) => address(v),
+        Some(Det::Address) => address(v, keyed),
         Some(Det::TravelDocument) => travel_document(v),
+        // A name part has no shape of its own: only its field says what it is.
+        Some(Det::PersonNamePart) => keyed.then(|| person_name_part(v)).flatten(),
         _ => (!v.trim().is_empty()).then_some(Confidence::Medium),
     }
 }
@@ -120,7 +143,7 @@ pub(crate) fn detect(
         if let Ok(v) = std::str::from_utf8(&t[s..e]) {
             for &r in ctx.key_rules {
                 if d.field_rules.contains(&r) {
-                    if let Some(conf) = judge(det_of(d, r), v) {
+                    if let Some(conf) = judge(det_of(d, r), v, true) {
                         emit(r, s, e, conf);
                     }
                 }
@@ -158,7 +181,7 @@ pub(crate) fn detect(
             if value.is_empty() {
                 continue;
             }
-            if let Some(conf) = judge(det, value) {
+            if let Some(conf) = judge(det, value, false) {
                 emit(*r, vs, vs + value.len(), conf.max(Confidence::Medium));
             }
         }
@@ -218,7 +241,7 @@ pub(crate) fn detect(
         if value.is_empty() {
             continue;
         }
-        if let Some(conf) = judge(det, value) {
+        if let Some(conf) = judge(det, value, false) {
             emit(r, vs, vs + value.len(), conf);
         }
     }

@@ -28,10 +28,11 @@ pub(crate) enum Det {
     Address,
     Imei,
     TravelDocument,
+    PersonNamePart,
 }
 
 impl Det {
-    pub(crate) const ALL: [(&'static str, Det); 16] = [
+    pub(crate) const ALL: [(&'static str, Det); 17] = [
         ("resident_id_18", Det::ResidentId18),
         ("resident_id_15", Det::ResidentId15),
         ("uscc", Det::Uscc),
@@ -48,6 +49,7 @@ impl Det {
         ("address", Det::Address),
         ("imei", Det::Imei),
         ("travel_document", Det::TravelDocument),
+        ("person_name_part", Det::PersonNamePart),
     ];
 
     pub(crate) fn from_name(n: &str) -> Option<Det> {
@@ -70,15 +72,21 @@ impl Det {
             // `E12345678`; a plate is a 3-byte province, a letter and five characters.
             Det::Passport | Det::HkMacauPermit | Det::LicencePlate => 9,
             Det::Ipv4 => 7,
-            Det::Email | Det::Ipv6 | Det::PersonName | Det::Address | Det::TravelDocument => {
-                usize::MAX
-            }
+            Det::Email
+            | Det::Ipv6
+            | Det::PersonName
+            | Det::Address
+            | Det::TravelDocument
+            | Det::PersonNamePart => usize::MAX,
         }
     }
 
     /// Field detectors judge whole values under a key (or after a label), not text runs.
     pub(crate) fn is_field(self) -> bool {
-        matches!(self, Det::PersonName | Det::Address | Det::TravelDocument)
+        matches!(
+            self,
+            Det::PersonName | Det::Address | Det::TravelDocument | Det::PersonNamePart
+        )
     }
 }
 
