@@ -261,3 +261,36 @@ fn digit_groups_inside_longer_chains() {
         assert_eq!(redact(input), want, "{input}");
     }
 }
+
+/// A table written as arrays takes its field names from the header: each cell is judged as a
+/// value of its column (`{"columns":["xm","dz"],"rows":[["张三","…"]]}`).
+#[test]
+fn json_tables_written_as_arrays() {
+    let e = Arc::new(Engine::builtin().expect("built-in packs compile"));
+    let redact = |text: &str| {
+        let opts = sluice_rules::ScanOptions {
+            format: sluice_rules::Format::Json,
+            redact: true,
+            ..Default::default()
+        };
+        String::from_utf8(e.scan_bytes(text.as_bytes(), opts).output).expect("utf-8")
+    };
+    for (input, want) in [
+        (
+            r#"{"columns":["xm","dz","bz"],"rows":[["张三","北京市朝阳区长安街1号","王府井"],["李四",null,"x"]]}"#,
+            r#"{"columns":["xm","dz","bz"],"rows":[["张*","北京市朝阳区*****","王府井"],["李*",null,"x"]]}"#,
+        ),
+        (
+            r#"{"data":{"fields":["name","note"],"list":[["王小明", "王芳"]]}}"#,
+            r#"{"data":{"fields":["name","note"],"list":[["王**", "王芳"]]}}"#,
+        ),
+        // Arrays of arrays without a header, and a header that names no field, stay as they are.
+        (r#"[["张三","王芳"]]"#, r#"[["张三","王芳"]]"#),
+        (
+            r#"{"columns":["bz"],"rows":[["张三"]],"other":[["张三"]]}"#,
+            r#"{"columns":["bz"],"rows":[["张三"]],"other":[["张三"]]}"#,
+        ),
+    ] {
+        assert_eq!(redact(input), want, "{input}");
+    }
+}

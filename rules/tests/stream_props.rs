@@ -55,6 +55,11 @@ const FRAGMENTS: &[&str] = &[
     "10.0.0.1",
     "12345",
     "{\"sfzh\":\"",
+    // A table written as arrays: a header of column names, then rows of cells.
+    "{\"columns\":[\"xm\",\"dz\"],\"rows\":[[\"",
+    "\",\"",
+    "\"],[\"",
+    "\"]]}",
     "\",\"xm\":\"",
     "\"}",
     "<sfzh>",

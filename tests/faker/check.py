@@ -140,12 +140,15 @@ def main():
     xml = "<rows>" + "".join("<row>" + "".join(f"<{k}>{r[k]}</{k}>" for k in SENSITIVE) + "</row>"
                              for r in plain) + "</rows>"
     form = "&".join(urllib.parse.urlencode(r) for r in plain)
+    table = json.dumps({"columns": SENSITIVE, "rows": [[r[k] for k in SENSITIVE] for r in plain]},
+                       ensure_ascii=False)
     labels = {"xm": "姓名", "sfzh": "身份证号", "sjhm": "手机号", "yhkh": "银行卡号", "dz": "住址",
               "email": "邮箱", "ip": "IP地址", "cph": "车牌号", "hzhm": "护照号码"}
     text = "\n".join("，".join(f"{labels[k]}：{r[k]}" for k in SENSITIVE) + "。" for r in plain)
     for name, body, ct in [("csv", "\n".join(rows), "text/csv"),
                            ("xml", xml, "application/xml"),
                            ("form", form, "application/x-www-form-urlencoded"),
+                           ("table", table, "application/json"),
                            ("text", text, "text/plain")]:
         n = len(scan(sluice, body, ct))
         want = len(plain) * len(SENSITIVE)

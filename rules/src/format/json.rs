@@ -9,6 +9,8 @@ use crate::stream::{Esc, SegKind, Segmenter};
 
 const MAX_DEPTH: usize = 1024;
 const KEY_MAX: usize = 64;
+/// Most column names a table header may give (`{"columns":[…],"rows":[[…]]}`).
+const COLUMNS_MAX: usize = 256;
 
 /// One open container.
 #[derive(Default)]
@@ -22,6 +24,14 @@ struct Frame {
     /// Label given by a `name`/`key`/`field` member, context for the `value` member
     /// (`{"name":"sfzh","value":"…"}`, a common exchange shape).
     label: Option<Vec<u8>>,
+    /// Objects: column names from a `columns`/`fields`/`headers` member, the keys of the
+    /// cells of a table written as arrays (`{"columns":["xm","sfzh"],"rows":[["张三","…"]]}`).
+    columns: Vec<Vec<u8>>,
+    /// Arrays: this array is such a header, its strings are column names.
+    header: bool,
+    /// Arrays: this array is a row of such a table; `cell` counts its elements.
+    row: bool,
+    cell: usize,
 }
 
 #[derive(Default)]
@@ -72,6 +82,26 @@ fn is_label_key(k: &[u8]) -> bool {
     )
 }
 
+fn is_columns_key(k: &[u8]) -> bool {
+    [
+        &b"columns"[..],
+        b"column_names",
+        b"columnnames",
+        b"cols",
+        b"fields",
+        b"fieldnames",
+        b"field_names",
+        b"headers",
+        b"header",
+        b"titles",
+        "列名".as_bytes(),
+        "字段".as_bytes(),
+        "表头".as_bytes(),
+    ]
+    .iter()
+    .any(|n| k.eq_ignore_ascii_case(n))
+}
+
 fn is_value_key(k: &[u8]) -> bool {
     lower_is(
         k,
@@ -111,6 +141,11 @@ impl JsonLexer {
 
     fn value_key(&self) -> Option<&[u8]> {
         let f = self.top()?;
+        if f.kind == b'[' && f.row {
+            // A cell: its column's name, from the object two levels up.
+            let table = self.depth.checked_sub(3).and_then(|d| self.frames.get(d))?;
+            return table.columns.get(f.cell).map(Vec::as_slice);
+        }
         if f.kind == b'{' && f.role == ROLE_VALUE {
             if let Some(label) = &f.label {
                 return Some(label.as_slice());
@@ -122,6 +157,19 @@ impl JsonLexer {
     /// Bookkeeping after a string ends: a key becomes the frame's current key, a label
     /// member's value the frame's label.
     fn string_done(&mut self, seg: &Segmenter) {
+        if !self.string_is_key && self.top().is_some_and(|f| f.kind == b'[' && f.header) {
+            let head = seg.last_head();
+            let name = head[..head.len().min(KEY_MAX)].to_vec();
+            if let Some(obj) = self
+                .depth
+                .checked_sub(2)
+                .and_then(|d| self.frames.get_mut(d))
+                .filter(|o| o.columns.len() < COLUMNS_MAX)
+            {
+                obj.columns.push(name);
+            }
+            return;
+        }
         let labels = self
             .top()
             .is_some_and(|f| f.kind == b'{' && f.role == ROLE_LABEL);
@@ -166,7 +214,29 @@ impl JsonLexer {
         f.key.clear();
         f.role = 0;
         f.label = None;
+        f.columns.clear();
+        f.header = false;
+        f.row = false;
+        f.cell = 0;
         if kind == b'[' {
+            // A header array under `columns`; a row is an array inside an array that is the
+            // value of a member of an object with columns.
+            f.header = before
+                .last()
+                .is_some_and(|p| p.kind == b'{' && is_columns_key(&p.key));
+            f.row = !f.header
+                && before.len() >= 2
+                && before[before.len() - 1].kind == b'['
+                && !before[before.len() - 1].row
+                && before[before.len() - 2].kind == b'{'
+                && !before[before.len() - 2].columns.is_empty();
+            if f.header {
+                if let Some(p) = before.last_mut() {
+                    p.columns.clear();
+                }
+            }
+        }
+        if kind == b'[' && !f.row {
             if let Some(p) = before.last() {
                 let inherited = if p.kind == b'{' && p.role == ROLE_VALUE {
                     p.label.as_deref().unwrap_or(&p.key)
@@ -236,7 +306,12 @@ impl JsonLexer {
                         self.pop_frame();
                         self.expect_key = false;
                     }
-                    b',' => self.expect_key = self.in_object(),
+                    b',' => {
+                        self.expect_key = self.in_object();
+                        if let Some(f) = self.top_mut().filter(|f| f.row) {
+                            f.cell += 1;
+                        }
+                    }
                     b':' => self.expect_key = false,
                     b'"' => {
                         let is_key = self.expect_key && self.in_object();
