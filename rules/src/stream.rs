@@ -788,7 +788,14 @@ impl Segmenter {
     }
 
     /// Raw end of the character that ends at text index `end` (exclusive).
+    /// Raw end of the text up to `end`. While the text maps 1:1 onto raw bytes the text ends
+    /// where its last byte does: raw bytes after it that were not text (the `]]>` closing a
+    /// CDATA section) belong to no character and must survive a mask that ends the value.
     fn char_raw_end(&self, end: usize) -> u64 {
+        if self.identity {
+            return self.id_base + end.min(self.text.len()) as u64;
+        }
+        // Mapped text: the renderings keep the bytes between characters (`render_pieces`).
         self.raw_at(end)
     }
 
@@ -801,6 +808,27 @@ impl Segmenter {
                     self.encode_char(c, Esc::Plain, &mut out);
                 }
                 pieces.push(Piece::Bytes(out));
+                // Bytes between the characters and after the last one are markup (a CDATA
+                // seam `]]><![CDATA[`, the `]]>` that ends a section) and must survive a
+                // replacement of the whole value; they follow the label.
+                if !self.identity {
+                    let mut i = start;
+                    while i < end {
+                        let n = normalize::decode_char(&self.text[i..])
+                            .map_or(1, |(_, n)| n)
+                            .min(end - i);
+                        let own = self.map[i]
+                            + self.rawlen[i..i + n]
+                                .iter()
+                                .map(|&x| u64::from(x))
+                                .sum::<u64>();
+                        let next = self.raw_at(i + n);
+                        if own < next {
+                            pieces.push(Piece::Raw(own, next));
+                        }
+                        i += n;
+                    }
+                }
             }
             Rendered::PerChar(v) => {
                 let mut i = start;
