@@ -488,14 +488,10 @@ fn compile(
             d.ac = a;
             d.ac_ci = b;
         }
-        (Err(e), _) | (_, Err(e)) => diags.push(Diagnostic {
-            file: PathBuf::from("<rule set>"),
-            line: None,
-            rule: None,
-            key: Some("match.keywords".into()),
-            message: format!("keyword automaton does not build: {e}"),
-            warning: false,
-        }),
+        (Err(e), _) | (_, Err(e)) => diags.push(set_error(
+            "match.keywords",
+            format!("keyword automaton does not build: {e}"),
+        )),
     }
     // Trigger table: digits start identifier candidates, `@` e-mail, `:` IPv6 and
     // `label: value` pairs, and each automaton pattern's rarest byte its search.
@@ -556,14 +552,10 @@ fn compile(
             .build(label_pats.iter().map(|(p, _)| p))
         {
             Ok(ac) => d.ac_labels = Some(ac),
-            Err(e) => diags.push(Diagnostic {
-                file: PathBuf::from("<rule set>"),
-                line: None,
-                rule: None,
-                key: Some("context.keywords".into()),
-                message: format!("label automaton does not build: {e}"),
-                warning: false,
-            }),
+            Err(e) => diags.push(set_error(
+                "context.keywords",
+                format!("label automaton does not build: {e}"),
+            )),
         }
         d.ac_label_rules = label_pats.iter().map(|(_, r)| *r).collect();
     }
@@ -584,14 +576,10 @@ fn compile(
     if !unanchored.is_empty() {
         match RegexSet::new(unanchored.iter().map(|(_, p)| p.as_str())) {
             Ok(set) => d.unanchored = Some((set, unanchored.iter().map(|(i, _)| *i).collect())),
-            Err(e) => diags.push(Diagnostic {
-                file: PathBuf::from("<rule set>"),
-                line: None,
-                rule: None,
-                key: Some("match.pattern".into()),
-                message: format!("unanchored patterns do not compile together: {e}"),
-                warning: false,
-            }),
+            Err(e) => diags.push(set_error(
+                "match.pattern",
+                format!("unanchored patterns do not compile together: {e}"),
+            )),
         }
     }
     if diags.iter().any(|x| !x.warning) {
@@ -808,3 +796,15 @@ impl Engine {
 
 #[allow(dead_code)]
 fn _assert_detect_linked(_: &detect::Hit) {}
+
+/// An error of the rule set as a whole (no one file or rule to name): what failed to build.
+fn set_error(key: &str, message: String) -> Diagnostic {
+    Diagnostic {
+        file: PathBuf::from("<rule set>"),
+        line: None,
+        rule: None,
+        key: Some(key.into()),
+        message,
+        warning: false,
+    }
+}

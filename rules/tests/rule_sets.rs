@@ -190,19 +190,22 @@ fn duplicate_ids_are_rejected() {
     assert!(err.to_string().contains("duplicate rule id"), "{err}");
 }
 
+/// The built-in rules' redacted output for `text` read as `format`.
+fn redacted(format: sluice_rules::Format, text: &str) -> String {
+    let e = Arc::new(Engine::builtin().expect("built-in packs compile"));
+    let opts = sluice_rules::ScanOptions {
+        format,
+        redact: true,
+        ..Default::default()
+    };
+    String::from_utf8(e.scan_bytes(text.as_bytes(), opts).output).expect("utf-8")
+}
+
 /// Labelled values in free text: labels written without a colon, and `label：value` pairs
 /// run together on one line, where a value must end before the next label.
 #[test]
 fn text_labels_without_colons_and_run_together() {
-    let e = Arc::new(Engine::builtin().expect("built-in packs compile"));
-    let redact = |text: &str| {
-        let opts = sluice_rules::ScanOptions {
-            format: sluice_rules::Format::Text,
-            redact: true,
-            ..Default::default()
-        };
-        String::from_utf8(e.scan_bytes(text.as_bytes(), opts).output).expect("utf-8")
-    };
+    let redact = |text: &str| redacted(sluice_rules::Format::Text, text);
     for (input, want) in [
         (
             "经办人孙桂香，联系电话13800138000，现住福建省嘉禾市平山巢湖街c座 546281。",
@@ -236,15 +239,7 @@ fn text_labels_without_colons_and_run_together() {
 /// not the start of a longer number; whole chains, country codes and extensions still are.
 #[test]
 fn digit_groups_inside_longer_chains() {
-    let e = Arc::new(Engine::builtin().expect("built-in packs compile"));
-    let redact = |text: &str| {
-        let opts = sluice_rules::ScanOptions {
-            format: sluice_rules::Format::Text,
-            redact: true,
-            ..Default::default()
-        };
-        String::from_utf8(e.scan_bytes(text.as_bytes(), opts).output).expect("utf-8")
-    };
+    let redact = |text: &str| redacted(sluice_rules::Format::Text, text);
     for (input, want) in [
         ("证件 1101 0519 4912 3100 20", "证件 1101 0519 4912 3100 20"),
         ("证件 4403 0519 8909 2588 12", "证件 4403 0519 8909 2588 12"),
@@ -266,15 +261,7 @@ fn digit_groups_inside_longer_chains() {
 /// value of its column (`{"columns":["xm","dz"],"rows":[["张三","…"]]}`).
 #[test]
 fn json_tables_written_as_arrays() {
-    let e = Arc::new(Engine::builtin().expect("built-in packs compile"));
-    let redact = |text: &str| {
-        let opts = sluice_rules::ScanOptions {
-            format: sluice_rules::Format::Json,
-            redact: true,
-            ..Default::default()
-        };
-        String::from_utf8(e.scan_bytes(text.as_bytes(), opts).output).expect("utf-8")
-    };
+    let redact = |text: &str| redacted(sluice_rules::Format::Json, text);
     for (input, want) in [
         (
             r#"{"columns":["xm","dz","bz"],"rows":[["张三","北京市朝阳区长安街1号","王府井"],["李四",null,"x"]]}"#,
