@@ -271,6 +271,10 @@ fn json_tables_written_as_arrays() {
             r#"{"data":{"fields":["name","note"],"list":[["王小明", "王芳"]]}}"#,
             r#"{"data":{"fields":["name","note"],"list":[["王**", "王芳"]]}}"#,
         ),
+        (
+            r#"{"columns":[{"name":"XM","type":"VARCHAR"},{"type":"INT"},{"code":"dz"}],"rows":[["张三",1,"北京市朝阳区长安街1号"]]}"#,
+            r#"{"columns":[{"name":"XM","type":"VARCHAR"},{"type":"INT"},{"code":"dz"}],"rows":[["张*",1,"北京市朝阳区*****"]]}"#,
+        ),
         // Arrays of arrays without a header, and a header that names no field, stay as they are.
         (r#"[["张三","王芳"]]"#, r#"[["张三","王芳"]]"#),
         (

@@ -57,6 +57,7 @@ const FRAGMENTS: &[&str] = &[
     "{\"sfzh\":\"",
     // A table written as arrays: a header of column names, then rows of cells.
     "{\"columns\":[\"xm\",\"dz\"],\"rows\":[[\"",
+    "{\"fields\":[{\"name\":\"sfzh\"},{\"code\":\"xm\"}],\"data\":[[\"",
     "\",\"",
     "\"],[\"",
     "\"]]}",

@@ -140,7 +140,10 @@ def main():
     xml = "<rows>" + "".join("<row>" + "".join(f"<{k}>{r[k]}</{k}>" for k in SENSITIVE) + "</row>"
                              for r in plain) + "</rows>"
     form = "&".join(urllib.parse.urlencode(r) for r in plain)
-    table = json.dumps({"columns": SENSITIVE, "rows": [[r[k] for k in SENSITIVE] for r in plain]},
+    # Half the table names its columns with strings, half with objects (`{"name":"xm",…}`).
+    table = json.dumps([{"columns": SENSITIVE, "rows": [[r[k] for k in SENSITIVE] for r in plain[:50]]},
+                        {"fields": [{"name": k, "type": "string"} for k in SENSITIVE],
+                         "data": [[r[k] for k in SENSITIVE] for r in plain[50:]]}],
                        ensure_ascii=False)
     labels = {"xm": "姓名", "sfzh": "身份证号", "sjhm": "手机号", "yhkh": "银行卡号", "dz": "住址",
               "email": "邮箱", "ip": "IP地址", "cph": "车牌号", "hzhm": "护照号码"}

@@ -25,7 +25,8 @@ struct Frame {
     /// (`{"name":"sfzh","value":"…"}`, a common exchange shape).
     label: Option<Vec<u8>>,
     /// Objects: column names from a `columns`/`fields`/`headers` member, the keys of the
-    /// cells of a table written as arrays (`{"columns":["xm","sfzh"],"rows":[["张三","…"]]}`).
+    /// cells of a table written as arrays (`{"columns":["xm","sfzh"],"rows":[["张三","…"]]}`);
+    /// a header of objects names each column by its `name`/`field`/`code` member.
     columns: Vec<Vec<u8>>,
     /// Arrays: this array is such a header, its strings are column names.
     header: bool,
@@ -144,7 +145,11 @@ impl JsonLexer {
         if f.kind == b'[' && f.row {
             // A cell: its column's name, from the object two levels up.
             let table = self.depth.checked_sub(3).and_then(|d| self.frames.get(d))?;
-            return table.columns.get(f.cell).map(Vec::as_slice);
+            return table
+                .columns
+                .get(f.cell)
+                .map(Vec::as_slice)
+                .filter(|k| !k.is_empty());
         }
         if f.kind == b'{' && f.role == ROLE_VALUE {
             if let Some(label) = &f.label {
@@ -252,9 +257,22 @@ impl JsonLexer {
     fn pop_frame(&mut self) {
         if self.overflow > 0 {
             self.overflow -= 1;
-        } else {
-            self.depth = self.depth.saturating_sub(1);
+            return;
         }
+        // A header given as objects (`"columns":[{"name":"xm","type":"string"},…]`): the
+        // object's `name`/`field`/`code` member names its column.
+        if self.depth >= 3 {
+            let (outer, inner) = self.frames.split_at_mut(self.depth - 1);
+            let obj = &mut inner[0];
+            let n = outer.len();
+            if obj.kind == b'{' && outer[n - 1].kind == b'[' && outer[n - 1].header {
+                let table = &mut outer[n - 2];
+                if table.columns.len() < COLUMNS_MAX {
+                    table.columns.push(obj.label.take().unwrap_or_default());
+                }
+            }
+        }
+        self.depth = self.depth.saturating_sub(1);
     }
 
     pub(crate) fn lex(&mut self, buf: &[u8], base: u64, eof: bool, seg: &mut Segmenter) -> usize {
