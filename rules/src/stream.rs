@@ -787,7 +787,6 @@ impl Segmenter {
         Some(crate::transform::mask_str(v, m))
     }
 
-    /// Raw end of the character that ends at text index `end` (exclusive).
     /// Raw end of the text up to `end`. While the text maps 1:1 onto raw bytes the text ends
     /// where its last byte does: raw bytes after it that were not text (the `]]>` closing a
     /// CDATA section) belong to no character and must survive a mask that ends the value.
@@ -797,6 +796,24 @@ impl Segmenter {
         }
         // Mapped text: the renderings keep the bytes between characters (`render_pieces`).
         self.raw_at(end)
+    }
+
+    /// The character at text index `i` (cut at `end`): its length in text bytes, its raw
+    /// start, the end of its own raw bytes, and where the next character's raw bytes start
+    /// (or the text's raw end). Between the last two lies a gap (a CDATA seam, a dropped
+    /// character) that renderings keep; text that maps 1:1 onto raw bytes has none, not even
+    /// after its last character (see `char_raw_end`).
+    fn char_span(&self, i: usize, end: usize) -> (usize, u64, u64, u64) {
+        let n = normalize::decode_char(&self.text[i..])
+            .map_or(1, |(_, n)| n)
+            .min(end - i);
+        let rs = self.raw_at(i);
+        let own = if self.identity {
+            n as u64
+        } else {
+            self.rawlen[i..i + n].iter().map(|&x| u64::from(x)).sum()
+        };
+        (n, rs, rs + own, self.char_raw_end(i + n))
     }
 
     fn render_pieces(&self, start: usize, end: usize, r: &Rendered) -> Vec<Piece> {
@@ -811,23 +828,13 @@ impl Segmenter {
                 // Bytes between the characters and after the last one are markup (a CDATA
                 // seam `]]><![CDATA[`, the `]]>` that ends a section) and must survive a
                 // replacement of the whole value; they follow the label.
-                if !self.identity {
-                    let mut i = start;
-                    while i < end {
-                        let n = normalize::decode_char(&self.text[i..])
-                            .map_or(1, |(_, n)| n)
-                            .min(end - i);
-                        let own = self.map[i]
-                            + self.rawlen[i..i + n]
-                                .iter()
-                                .map(|&x| u64::from(x))
-                                .sum::<u64>();
-                        let next = self.raw_at(i + n);
-                        if own < next {
-                            pieces.push(Piece::Raw(own, next));
-                        }
-                        i += n;
+                let mut i = start;
+                while i < end {
+                    let (n, _, own, next) = self.char_span(i, end);
+                    if own < next {
+                        pieces.push(Piece::Raw(own, next));
                     }
+                    i += n;
                 }
             }
             Rendered::PerChar(v) => {
@@ -835,10 +842,7 @@ impl Segmenter {
                 let mut k = 0;
                 let mut buf = Vec::new();
                 while i < end {
-                    let n = normalize::decode_char(&self.text[i..])
-                        .map_or(1, |(_, n)| n)
-                        .min(end - i);
-                    let (rs, re) = (self.raw_at(i), self.raw_at(i + n));
+                    let (n, rs, own, re) = self.char_span(i, end);
                     match v.get(k).copied().flatten() {
                         None => {
                             if !buf.is_empty() {
@@ -851,14 +855,9 @@ impl Segmenter {
                         }
                         Some(c) => {
                             self.encode_char(c, self.esc_at(i), &mut buf);
-                            let own = if self.identity {
-                                n as u64
-                            } else {
-                                self.rawlen[i..i + n].iter().map(|&x| u64::from(x)).sum()
-                            };
-                            if rs + own < re {
+                            if own < re {
                                 pieces.push(Piece::Bytes(std::mem::take(&mut buf)));
-                                pieces.push(Piece::Raw(rs + own, re));
+                                pieces.push(Piece::Raw(own, re));
                             }
                         }
                     }

@@ -285,3 +285,47 @@ fn json_tables_written_as_arrays() {
         assert_eq!(redact(input), want, "{input}");
     }
 }
+
+/// Every transform ends where the value's last character does: a token or a label over a
+/// value inside CDATA keeps one `]]>` after it (a token once wrote it twice).
+#[test]
+fn tokens_and_labels_keep_cdata_delimiters() {
+    for style in ["style: token", "style: label\n      label: \"[ID]\""] {
+        let yaml = format!(
+            r#"pack: test
+version: 1
+rules:
+  - id: t.id
+    name: ID
+    class: resident_id
+    grade: core
+    match:
+      detector: resident_id_18
+    redact:
+      {style}
+    examples: ["310115196710083665"]
+    negative_examples: ["310115196710083666"]
+"#
+        );
+        let e = Arc::new(build(&yaml).expect("builds"));
+        for body in [
+            "<r><a><![CDATA[310115196710083665]]></a></r>",
+            "<r><a><![CDATA[３１０１１５１９６７１００８３６６５]]></a></r>",
+            "<r><a><![CDATA[3101151967]]><![CDATA[10083665]]></a></r>",
+        ] {
+            let opts = sluice_rules::ScanOptions {
+                format: sluice_rules::Format::Xml,
+                redact: true,
+                ..Default::default()
+            };
+            let out = String::from_utf8(e.scan_bytes(body.as_bytes(), opts).output).expect("utf-8");
+            assert!(!out.contains("310115"), "{style}: {out}");
+            assert_eq!(
+                out.matches("]]>").count(),
+                body.matches("]]>").count(),
+                "{style}: {out}"
+            );
+            assert!(out.ends_with("]]></a></r>"), "{style}: {out}");
+        }
+    }
+}
