@@ -507,46 +507,23 @@ fn compile(
         .map(|(p, _)| (p, false))
         .chain(ac_ci_pats.iter().map(|(p, _)| (p, true)))
     {
-        if let Some(b) = detect::anchor_byte(p, ci) {
-            trigger[b as usize] |= detect::TRIG_GATE;
-            if ci {
-                trigger[b.to_ascii_uppercase() as usize] |= detect::TRIG_GATE;
-            }
-        }
-        match detect::anchor_pair(p) {
-            None => d.pair_gate.all = true,
-            Some((a, b)) => {
-                let variants = |x: u8| {
-                    if ci {
-                        [x.to_ascii_lowercase(), x.to_ascii_uppercase()]
-                    } else {
-                        [x, x]
-                    }
-                };
-                for x in variants(a) {
-                    for y in variants(b) {
-                        d.pair_gate.insert(x, y);
-                    }
-                }
-            }
-        }
+        gate_pattern(p, ci, detect::TRIG_GATE, &mut trigger, &mut d.pair_gate);
     }
-    // Labels: their own trigger bit, pair gate and automaton (all multi-byte Han words).
+    // Labels: their own trigger bit, pair gate and automaton (all multi-byte Han words), and
+    // the bytes a value after a label without a colon must end at.
     if !label_pats.is_empty() {
-        for b in [b',', b'(', b' ', b';', b'/', b'|'] {
+        for &b in detect::NAME_ENDS {
             trigger[b as usize] |= detect::TRIG_DELIM;
         }
-    }
-    for (p, _) in &label_pats {
-        if let Some(b) = detect::anchor_byte(p, false) {
-            trigger[b as usize] |= detect::TRIG_LABEL;
+        for (p, _) in &label_pats {
+            gate_pattern(
+                p,
+                false,
+                detect::TRIG_LABEL,
+                &mut trigger,
+                &mut d.label_gate,
+            );
         }
-        match detect::anchor_pair(p) {
-            Some((a, b)) => d.label_gate.insert(a, b),
-            None => d.label_gate.all = true,
-        }
-    }
-    if !label_pats.is_empty() {
         match AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
             .build(label_pats.iter().map(|(p, _)| p))
@@ -806,5 +783,34 @@ fn set_error(key: &str, message: String) -> Diagnostic {
         key: Some(key.into()),
         message,
         warning: false,
+    }
+}
+
+/// Registers an automaton pattern with its gate: its rarest byte sets `bit` in the trigger
+/// table and its rarest byte pair goes into `gate` (every case variant of both for a
+/// case-insensitive pattern; a one-byte pattern opens the gate to every text).
+fn gate_pattern(p: &[u8], ci: bool, bit: u8, trigger: &mut [u8; 256], gate: &mut detect::PairGate) {
+    if let Some(b) = detect::anchor_byte(p, ci) {
+        trigger[b as usize] |= bit;
+        if ci {
+            trigger[b.to_ascii_uppercase() as usize] |= bit;
+        }
+    }
+    match detect::anchor_pair(p) {
+        None => gate.all = true,
+        Some((a, b)) => {
+            let variants = |x: u8| {
+                if ci {
+                    [x.to_ascii_lowercase(), x.to_ascii_uppercase()]
+                } else {
+                    [x, x]
+                }
+            };
+            for x in variants(a) {
+                for y in variants(b) {
+                    gate.insert(x, y);
+                }
+            }
+        }
     }
 }

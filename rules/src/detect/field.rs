@@ -220,7 +220,9 @@ pub(crate) fn detect(
                 let after = rest[run.len()..].chars().next();
                 if dict::is_label_word(run)
                     || !after.is_some_and(|c| {
-                        matches!(c, ',' | '(' | ' ' | '、' | ';' | '/' | '|') || c.is_ascii_digit()
+                        c == '、'
+                            || c.is_ascii_digit()
+                            || (c.is_ascii() && super::NAME_ENDS.contains(&(c as u8)))
                     })
                 {
                     continue;

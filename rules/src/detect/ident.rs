@@ -301,12 +301,7 @@ fn eval_chain(t: &[u8], g: &[(usize, usize)], en: Enabled, out: &mut Vec<Found>)
         let mut best: Option<(usize, Det, Confidence)> = None;
         for m in k..g.len() {
             let part = &t[g[m].0..g[m].1];
-            let last_x = part.last().is_some_and(|&b| b == b'X' || b == b'x');
-            let body = if last_x {
-                &part[..part.len() - 1]
-            } else {
-                part
-            };
+            let (body, last_x) = strip_check_x(part);
             if !body.iter().all(u8::is_ascii_digit) {
                 break;
             }
@@ -338,12 +333,7 @@ fn eval_chain(t: &[u8], g: &[(usize, usize)], en: Enabled, out: &mut Vec<Found>)
         best = best.filter(|&(m, det, _)| {
             det != Det::BankCard
                 || g.get(m + 1).is_none_or(|&(s, e)| {
-                    let grp = &t[s..e];
-                    let body = match grp.last() {
-                        Some(b'X' | b'x') => &grp[..grp.len() - 1],
-                        _ => grp,
-                    };
-                    e - s >= 7 || !body.iter().all(u8::is_ascii_digit)
+                    e - s >= 7 || !strip_check_x(&t[s..e]).0.iter().all(u8::is_ascii_digit)
                 })
         });
         if let Some((m, det, conf)) = best {
@@ -367,6 +357,15 @@ fn eval_chain(t: &[u8], g: &[(usize, usize)], en: Enabled, out: &mut Vec<Found>)
         }
     }
     g.len()
+}
+
+/// A digit group without the `X` check character an ID number may end in, and whether it
+/// had one.
+fn strip_check_x(part: &[u8]) -> (&[u8], bool) {
+    match part.last() {
+        Some(b'X' | b'x') => (&part[..part.len() - 1], true),
+        _ => (part, false),
+    }
 }
 
 /// Where the 11 mobile digits start inside a joined `+86 138 0013 8000` span.

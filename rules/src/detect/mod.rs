@@ -54,6 +54,9 @@ pub(crate) const TRIG_LABEL: u8 = 32;
 /// after its value, so a text with neither (most Chinese field values: names, places,
 /// organizations) skips the label search.
 pub(crate) const TRIG_DELIM: u8 = 64;
+/// The ASCII bytes `TRIG_DELIM` stands for: where a name after a label without a colon may
+/// end (`经办人孙桂香，`; the full-width forms fold to these).
+pub(crate) const NAME_ENDS: &[u8] = b",( ;/|";
 
 /// Validators a `pattern` rule may name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
