@@ -537,6 +537,7 @@ fn compile(
         d.ac_label_rules = label_pats.iter().map(|(_, r)| *r).collect();
     }
     d.trigger = detect::Trigger(trigger);
+    d.quick = detect::QuickTable::new(&d.trigger);
     for (i, v) in d.by_det.iter().enumerate() {
         if !v.is_empty() {
             d.enabled.0 |= 1 << i;

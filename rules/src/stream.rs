@@ -240,7 +240,8 @@ pub(crate) struct Segmenter {
     scratch: crate::detect::Scratch,
 }
 
-const HEAD: usize = 64;
+/// How many bytes of a value `last_head` keeps (key names, labels, column names).
+pub(crate) const HEAD: usize = 64;
 /// Longest value the lexers hand to [`Segmenter::quick`] (they look this far ahead for the
 /// value's end).
 pub(crate) const QUICK_MAX: usize = 1024;
@@ -248,6 +249,7 @@ const KEY_CACHE: usize = 64;
 
 /// A resolved field name: its raw bytes, display form and the rules it gives context to.
 type KeyEntry = (Box<[u8]>, Arc<str>, Vec<u32>);
+/// The most of one value's tail kept as context for the next values.
 const RECENT: usize = 96;
 
 impl Segmenter {
@@ -343,52 +345,73 @@ impl Segmenter {
     /// byte any matcher could start on, no character normalization would change, no field
     /// rule listens to its key and it cannot be a nested document or base64, the result of
     /// the full path is known (no finding, output unchanged), so only the bookkeeping the
-    /// full path would do is done. Returns `false` to take the full path. The chunking
-    /// property tests hold the two paths to the same results.
+    /// full path would do is done. `classes` is the union of the value's bytes' classes in
+    /// the engine's `QuickTable` (the lexer computes it while finding the value's end).
+    /// Returns `false` to take the full path. The chunking property tests hold the two
+    /// paths to the same results. The caller takes the value itself as the last head (the
+    /// full path's `last_head`): a value this path accepts is unchanged by normalization.
     #[inline]
-    pub(crate) fn quick(&mut self, raw_end: u64, content: &[u8], key: Option<&[u8]>) -> bool {
+    pub(crate) fn quick(
+        &mut self,
+        raw_end: u64,
+        content: &[u8],
+        classes: u16,
+        key: Option<&[u8]>,
+    ) -> bool {
         let d = &self.engine.detectors;
         // Whole values only (a window-sized value takes the windowed path), and none that the
         // full path would decode as base64 (see `try_base64`: `BASE64_MIN` bytes at least).
         if content.len() >= QUICK_MAX.min(self.engine.window) || d.unanchored.is_some() {
             return false;
         }
+        if classes & crate::detect::Q_NORM != 0 {
+            return false;
+        }
         // Cheapest refusal first: most values the full path must see hold an identifier's
-        // digits, and the first digit says so.
-        if content.len() >= d.min_digit_len && content.iter().any(u8::is_ascii_digit) {
+        // digits.
+        let trig = (classes & 0xFF) as u8;
+        if trig & crate::detect::TRIG_DIGIT != 0 && content.len() >= d.min_digit_len {
             return false;
         }
-        let flags = d.flags(content);
-        if flags != 0 && !d.nothing_possible(flags, content.len(), &[]) {
+        if trig != 0 {
+            let flags = d.gate_flags(trig, content);
+            if flags != 0 && !d.nothing_possible(flags, content.len(), &[]) {
+                return false;
+            }
+            // The full path decodes URL escapes in a whole value (`percent_decode`).
+            if flags & crate::detect::TRIG_PERCENT != 0 && has_percent_escape(content) {
+                return false;
+            }
+        }
+        if content.len() >= BASE64_MIN {
+            let t = content.trim_ascii();
+            if t.len() >= BASE64_MIN && base64_alphabet(t).is_some() {
+                return false;
+            }
+        }
+        if matches!(content.trim_ascii_start().first(), Some(b'{' | b'[' | b'<')) {
             return false;
         }
-        // The full path decodes URL escapes in a whole value (`percent_decode`).
-        if flags & crate::detect::TRIG_PERCENT != 0 && has_percent_escape(content) {
-            return false;
+        match key {
+            // A key string has no field name of its own: nothing to look up.
+            None => {
+                self.key_rules.clear();
+                self.key = None;
+            }
+            Some(_) => {
+                self.resolve_key(key);
+                if !self.key_rules.is_empty() {
+                    return false;
+                }
+            }
         }
-        if normalize::first_norm_candidate(content).is_some() {
-            return false;
-        }
-        let t = content.trim_ascii();
-        if t.len() >= BASE64_MIN && base64_alphabet(t).is_some() {
-            return false;
-        }
-        if matches!(t.first(), Some(b'{' | b'[' | b'<')) {
-            return false;
-        }
-        self.resolve_key(key);
-        if !self.key_rules.is_empty() {
-            return false;
-        }
-        self.last_head.clear();
-        self.last_head
-            .extend_from_slice(&content[..content.len().min(HEAD)]);
         self.remember(content);
         self.hold_from = raw_end;
         true
     }
 
     /// Keeps the tail of a finished value as context for keyword windows of the next ones.
+    #[inline]
     fn remember(&mut self, text: &[u8]) {
         let mut from = text.len().saturating_sub(RECENT);
         while from < text.len() && (text[from] & 0xC0) == 0x80 {
@@ -404,6 +427,12 @@ impl Segmenter {
             }
             self.recent.drain(..cut);
         }
+    }
+
+    /// The engine's table for the lexers' short-value scan (`quick`'s `classes`).
+    #[inline]
+    pub(crate) fn quick_table(&self) -> &crate::detect::QuickTable {
+        &self.engine.detectors.quick
     }
 
     pub(crate) fn is_active(&self) -> bool {
@@ -598,8 +627,8 @@ impl Segmenter {
         }
         self.raw_end = self.raw_end.max(raw_end);
         self.process(true);
-        self.last_head.clear();
-        self.last_head.extend_from_slice(&self.head);
+        // `begin` clears `head`: hand its buffer over instead of copying it.
+        std::mem::swap(&mut self.last_head, &mut self.head);
         // Rolling context for keyword windows across neighbouring values.
         let text = std::mem::take(&mut self.text);
         self.remember(&text);

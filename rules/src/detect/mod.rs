@@ -274,6 +274,8 @@ pub(crate) struct Detectors {
     pub enabled: ident::Enabled,
     /// Trigger bits per byte value (`TRIG_*`).
     pub trigger: Trigger,
+    /// The same widened for the lexers' short-value path (`QuickTable`).
+    pub quick: QuickTable,
     /// Second-level gate for the automata: one bit per byte pair, set for each pattern's
     /// rarest pair (all case variants for case-insensitive ones). A text holding the anchor
     /// byte of some pattern but none of the anchor pairs cannot hold any pattern, which
@@ -353,6 +355,52 @@ impl Default for Trigger {
     }
 }
 
+/// The trigger bits widened with what the lexers' short-value path must also know, so one
+/// table pass over a JSON string finds its end and everything `Segmenter::quick` asks:
+/// the trigger bits (low byte), `Q_NORM` (a byte that may start a character normalization
+/// changes) and `Q_STOP` (`"` or `\`, where a JSON string's plain run ends).
+#[derive(Debug, Clone)]
+pub(crate) struct QuickTable(pub [u16; 256]);
+
+impl Default for QuickTable {
+    fn default() -> Self {
+        QuickTable([0; 256])
+    }
+}
+
+pub(crate) const Q_NORM: u16 = 1 << 8;
+pub(crate) const Q_STOP: u16 = 1 << 9;
+
+impl QuickTable {
+    pub(crate) fn new(trigger: &Trigger) -> Self {
+        let mut t = [0u16; 256];
+        for (b, q) in t.iter_mut().enumerate() {
+            *q = u16::from(trigger.0[b]);
+            if crate::normalize::may_need_norm(b as u8) {
+                *q |= Q_NORM;
+            }
+        }
+        t[usize::from(b'"')] |= Q_STOP;
+        t[usize::from(b'\\')] |= Q_STOP;
+        QuickTable(t)
+    }
+
+    /// Position of the first `"` or `\` in `s`, and the union of the classes of the bytes
+    /// before it (or of all of `s` when there is none).
+    #[inline]
+    pub(crate) fn scan(&self, s: &[u8]) -> (Option<usize>, u16) {
+        let mut acc = 0u16;
+        for (i, &b) in s.iter().enumerate() {
+            let c = self.0[usize::from(b)];
+            if c & Q_STOP != 0 {
+                return (Some(i), acc);
+            }
+            acc |= c;
+        }
+        (None, acc)
+    }
+}
+
 /// Per-stream scratch memory for detection.
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
@@ -410,6 +458,13 @@ impl Detectors {
         for &b in text {
             flags |= self.trigger.0[b as usize];
         }
+        self.gate_flags(flags, text)
+    }
+
+    /// The second half of [`Self::flags`]: given the union of the trigger bits of `text`,
+    /// drops the automaton bits whose pair gates say no pattern can be there.
+    #[inline]
+    pub(crate) fn gate_flags(&self, mut flags: u8, text: &[u8]) -> u8 {
         if flags & TRIG_GATE != 0 && !self.pair_gate.hit(text) {
             flags &= !TRIG_GATE;
         }

@@ -5,7 +5,7 @@
 //! segments end only at structural bytes so a separated number is not split at its spaces.
 
 use super::{hex_val, push_plain};
-use crate::stream::{Esc, SegKind, Segmenter};
+use crate::stream::{Esc, SegKind, Segmenter, HEAD};
 
 const MAX_DEPTH: usize = 1024;
 const KEY_MAX: usize = 64;
@@ -160,10 +160,9 @@ impl JsonLexer {
     }
 
     /// Bookkeeping after a string ends: a key becomes the frame's current key, a label
-    /// member's value the frame's label.
-    fn string_done(&mut self, seg: &Segmenter) {
+    /// member's value the frame's label. `head` is the string's first bytes, normalized.
+    fn string_done(&mut self, head: &[u8]) {
         if !self.string_is_key && self.top().is_some_and(|f| f.kind == b'[' && f.header) {
-            let head = seg.last_head();
             let name = head[..head.len().min(KEY_MAX)].to_vec();
             if let Some(obj) = self
                 .depth
@@ -179,14 +178,12 @@ impl JsonLexer {
             .top()
             .is_some_and(|f| f.kind == b'{' && f.role == ROLE_LABEL);
         if !self.string_is_key && labels {
-            let head = seg.last_head();
             let label = head[..head.len().min(KEY_MAX)].to_vec();
             if let Some(f) = self.top_mut() {
                 f.label = Some(label);
             }
         }
         if self.string_is_key {
-            let head = seg.last_head();
             let head = &head[..head.len().min(KEY_MAX)];
             if let Some(f) = self.top_mut().filter(|f| f.kind == b'{') {
                 // Reuse the frame's buffer: keys change every member.
@@ -290,7 +287,7 @@ impl JsonLexer {
                         if buf[i] == b'"' {
                             seg.end(base + i as u64);
                             self.in_string = false;
-                            self.string_done(seg);
+                            self.string_done(seg.last_head());
                             i += 1;
                         } else {
                             match self.escape(buf, i, base, eof, seg) {
@@ -336,19 +333,24 @@ impl JsonLexer {
                         self.string_is_key = is_key;
                         let key = if is_key { None } else { self.value_key() };
                         // A short string already whole in the buffer may need no segment at
-                        // all (the segmenter decides); look only a few bytes ahead.
+                        // all (the segmenter decides); look only a few bytes ahead. One table
+                        // pass finds its end and what the segmenter's quick path asks.
                         let rest = &buf[i + 1..];
                         let ahead = &rest[..rest.len().min(crate::stream::QUICK_MAX)];
-                        if let Some(p) = quote_or_backslash(ahead).filter(|&p| ahead[p] == b'"') {
+                        let (stop, classes) = seg.quick_table().scan(ahead);
+                        if let Some(p) = stop.filter(|&p| ahead[p] == b'"') {
                             let end = base + (i + 1 + p) as u64;
-                            if !seg.quick(end, &ahead[..p], key) {
+                            let content = &ahead[..p];
+                            if seg.quick(end, content, classes, key) {
+                                self.string_done(&content[..content.len().min(HEAD)]);
+                            } else {
                                 // The whole string is here and holds no escape: the same
                                 // calls the string state would make, without searching again.
                                 seg.begin(SegKind::JsonString, base + i as u64 + 1, key);
-                                seg.plain(&ahead[..p], base + i as u64 + 1);
+                                seg.plain(content, base + i as u64 + 1);
                                 seg.end(end);
+                                self.string_done(seg.last_head());
                             }
-                            self.string_done(seg);
                             i += p + 2;
                             continue;
                         }
@@ -429,17 +431,6 @@ impl JsonLexer {
         let esc = if kind == b'u' { Esc::JsonU } else { Esc::Other };
         seg.decoded(c, at, at + n as u64, esc);
         Some(n)
-    }
-}
-
-/// Position of the first `"` or `\\` in `s`. Most strings (keys, codes) are short: a plain
-/// loop over the first bytes beats setting up a vector search.
-#[inline]
-fn quote_or_backslash(s: &[u8]) -> Option<usize> {
-    let head = s.len().min(32);
-    match s[..head].iter().position(|&b| b == b'"' || b == b'\\') {
-        Some(p) => Some(p),
-        None => memchr::memchr2(b'"', b'\\', &s[head..]).map(|p| p + head),
     }
 }
 
