@@ -75,23 +75,54 @@ pub(crate) fn utf8_len(b: u8) -> usize {
     }
 }
 
+/// The ASCII character a full-width form (U+FF01-U+FF5E, three bytes `EF BC 81`-`EF BD 9E`)
+/// at the start of `s` folds to, read from its bytes without decoding.
+#[inline]
+pub(crate) fn fullwidth_ascii(s: &[u8]) -> Option<u8> {
+    match *s {
+        [0xEF, b1 @ (0xBC | 0xBD), b2, ..]
+            if (b1 == 0xBC && (0x81..=0xBF).contains(&b2))
+                || (b1 == 0xBD && (0x80..=0x9E).contains(&b2)) =>
+        {
+            Some(0x20 + (b1 - 0xBC) * 64 + (b2 & 0x3F))
+        }
+        _ => None,
+    }
+}
+
 /// Decodes the character at the start of `s`: `Some((char, len))`, or `None` when the bytes
-/// are not valid UTF-8 there (the caller then treats one byte as opaque).
+/// are not valid UTF-8 there (the caller then treats one byte as opaque). Decoded by hand:
+/// this runs per character in runs of full-width digits, where a `str::from_utf8` call per
+/// character cost more than the rest of normalization (tested against it exhaustively for
+/// one to three bytes and on a spread of four-byte sequences).
 #[inline]
 pub(crate) fn decode_char(s: &[u8]) -> Option<(char, usize)> {
-    let n = utf8_len(*s.first()?);
+    let b0 = *s.first()?;
+    if b0 < 0x80 {
+        return Some((b0 as char, 1));
+    }
+    let n = utf8_len(b0);
     if n == 1 {
-        return if s[0] < 0x80 {
-            Some((s[0] as char, 1))
-        } else {
-            None
-        };
+        return None;
     }
     let chunk = s.get(..n)?;
-    std::str::from_utf8(chunk)
-        .ok()
-        .and_then(|t| t.chars().next())
-        .map(|c| (c, n))
+    let mut cp = u32::from(b0) & (0x7F >> n);
+    for &b in &chunk[1..] {
+        if b & 0xC0 != 0x80 {
+            return None;
+        }
+        cp = (cp << 6) | u32::from(b & 0x3F);
+    }
+    // Overlong forms are invalid; `from_u32` refuses surrogates and values past U+10FFFF.
+    let min = match n {
+        2 => 0x80,
+        3 => 0x800,
+        _ => 0x10000,
+    };
+    if cp < min {
+        return None;
+    }
+    char::from_u32(cp).map(|c| (c, n))
 }
 
 #[cfg(test)]
@@ -108,6 +139,65 @@ mod tests {
         assert_eq!(normalize_char('\u{FEFF}'), Norm::Drop);
         assert_eq!(normalize_char('—'), Norm::To('-', false));
         assert_eq!(normalize_char('张'), Norm::Same);
+    }
+
+    /// The reference: the standard library's decoder on exactly the announced length.
+    fn decode_std(s: &[u8]) -> Option<(char, usize)> {
+        let n = utf8_len(*s.first()?);
+        if n == 1 {
+            return (s[0] < 0x80).then_some((s[0] as char, 1));
+        }
+        let chunk = s.get(..n)?;
+        std::str::from_utf8(chunk)
+            .ok()
+            .and_then(|t| t.chars().next())
+            .map(|c| (c, n))
+    }
+
+    #[test]
+    fn fullwidth_ascii_is_normalize_char() {
+        for cp in 0xFF00u32..0xFF70 {
+            let c = char::from_u32(cp).unwrap();
+            let mut buf = [0u8; 4];
+            let s = c.encode_utf8(&mut buf).as_bytes();
+            let want = match normalize_char(c) {
+                Norm::To(a, true) => Some(a as u8),
+                _ => None,
+            };
+            assert_eq!(fullwidth_ascii(s), want, "{c:?}");
+        }
+        assert_eq!(fullwidth_ascii(&[0xEF, 0xBC]), None);
+        assert_eq!(fullwidth_ascii("１".as_bytes()), Some(b'1'));
+    }
+
+    #[test]
+    fn decode_char_agrees_with_std() {
+        for a in 0..=255u8 {
+            assert_eq!(decode_char(&[a]), decode_std(&[a]), "{a:02x}");
+            for b in 0..=255u8 {
+                assert_eq!(decode_char(&[a, b]), decode_std(&[a, b]), "{a:02x} {b:02x}");
+                if (0xE0..=0xF4).contains(&a) {
+                    for c in 0..=255u8 {
+                        let s = [a, b, c];
+                        assert_eq!(decode_char(&s), decode_std(&s), "{s:02x?}");
+                    }
+                }
+            }
+        }
+        // Four bytes: every lead and second byte, the edges of the continuation range after.
+        let edges = [
+            0x00, 0x3F, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xFF,
+        ];
+        for a in 0xF0..=0xFFu8 {
+            for b in 0..=255u8 {
+                for c in edges {
+                    for d in edges {
+                        let s = [a, b, c, d];
+                        assert_eq!(decode_char(&s), decode_std(&s), "{s:02x?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -486,6 +486,14 @@ impl Segmenter {
                 i = next;
                 continue;
             }
+            // Full-width ASCII (U+FF01-U+FF5E, `１２３`): the whole evasion class, folded
+            // straight from its three bytes (what `normalize_char` does after decoding).
+            if let Some(a) = normalize::fullwidth_ascii(&bytes[i..]) {
+                let r = raw_start + i as u64;
+                self.push_mapped(char::from(a), r, r + 3, Esc::FullWidth);
+                i += 3;
+                continue;
+            }
             match normalize::decode_char(&bytes[i..]) {
                 Some((c, n)) => {
                     let r = raw_start + i as u64;
@@ -548,16 +556,21 @@ impl Segmenter {
 
     fn push_mapped(&mut self, c: char, raw_start: u64, raw_end: u64, esc: Esc) {
         self.materialize();
-        let mut buf = [0u8; 4];
-        for (k, &b) in c.encode_utf8(&mut buf).as_bytes().iter().enumerate() {
-            self.text.push(b);
+        let rawlen = (raw_end - raw_start).min(255) as u8;
+        if c.is_ascii() {
+            // Most mapped characters (full-width digits and letters, spaces, dashes).
+            self.text.push(c as u8);
             self.map.push(raw_start);
             self.esc.push(esc);
-            self.rawlen.push(if k == 0 {
-                (raw_end - raw_start).min(255) as u8
-            } else {
-                0
-            });
+            self.rawlen.push(rawlen);
+        } else {
+            let mut buf = [0u8; 4];
+            for (k, &b) in c.encode_utf8(&mut buf).as_bytes().iter().enumerate() {
+                self.text.push(b);
+                self.map.push(raw_start);
+                self.esc.push(esc);
+                self.rawlen.push(if k == 0 { rawlen } else { 0 });
+            }
         }
         self.raw_end = raw_end;
         self.fill_head();
