@@ -537,6 +537,12 @@ impl Segmenter {
     /// Appends one decoded character that was written with an escape (`\u0031`, `&#x31;`,
     /// `%31`…) spanning raw `[raw_start, raw_end)`.
     pub(crate) fn decoded(&mut self, c: char, raw_start: u64, raw_end: u64, esc: Esc) {
+        if c.is_ascii() {
+            // Normalization changes no ASCII character (`\u0031`, `&#49;` are digits).
+            self.push_mapped(c, raw_start, raw_end, esc);
+            self.maybe_window();
+            return;
+        }
         match normalize::normalize_char(c) {
             Norm::Same => self.push_mapped(c, raw_start, raw_end, esc),
             Norm::To(a, fw) => self.push_mapped(

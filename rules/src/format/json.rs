@@ -277,7 +277,14 @@ impl JsonLexer {
         let mut i = 0;
         while i < len {
             if self.in_string {
-                match memchr::memchr2(b'"', b'\\', &buf[i..]) {
+                // Escapes often come in runs (`\u0031\u0031…`): test the next byte before
+                // starting a vector search.
+                let next = if buf[i] == b'\\' {
+                    Some(0)
+                } else {
+                    memchr::memchr2(b'"', b'\\', &buf[i..])
+                };
+                match next {
                     None => return push_plain(buf, i, len, base, eof, seg),
                     Some(p) => {
                         if p > 0 {
