@@ -515,6 +515,9 @@ fn compile(
         for &b in detect::NAME_ENDS {
             trigger[b as usize] |= detect::TRIG_DELIM;
         }
+        // `、` (U+3001) ends a name in a list (`经办人孙桂香、联系人王芳`); its lead byte
+        // starts only CJK punctuation and rare characters.
+        trigger[0xE3] |= detect::TRIG_DELIM;
         for (p, _) in &label_pats {
             gate_pattern(
                 p,

@@ -175,6 +175,24 @@ def main():
         if n < 0.98 * len(vrecs):
             failures.append(f"{k}: {n}/{len(vrecs)}")
 
+    # Other ways records name people: romanized, as passports write them (half in capitals),
+    # a Chinese role as the key, and several people in one field.
+    people, listed = [], 0
+    for i in range(100):
+        py = fake.romanized_name()
+        names = [fake.name() for _ in range(rng.randint(2, 3))]
+        listed += len(names)
+        people.append({"xmpy": py.upper() if i % 2 else py, "经办人": fake.name(),
+                       "contacts": rng.choice(["、", ",", "，", ";"]).join(names)})
+    pfound = {}
+    for f in scan(sluice, json.dumps(people, ensure_ascii=False)):
+        pfound[f["field"]] = pfound.get(f["field"], 0) + 1
+    for k, want in (("xmpy", len(people)), ("经办人", len(people)), ("contacts", listed)):
+        n = pfound.get(k, 0)
+        print(f"{k:14s} {n:4d}/{want} found")
+        if n < 0.98 * want:
+            failures.append(f"{k}: {n}/{want}")
+
     # Prose: labels written without a colon (`经办人孙桂香，`, `现住福建省…`) and `label：value`
     # pairs run together on one line (`姓名：张伟性别：男住址：…身份证号码：…`). Redacted, no
     # raw value may be left in the output.

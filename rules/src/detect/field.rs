@@ -42,12 +42,17 @@ pub(crate) fn person_name(v: &str) -> Option<Confidence> {
     {
         return Some(Confidence::Low);
     }
+    // Romanized: two or three words, each capitalized (`Zhang San`) or, as passports and
+    // bank records write them, all capitals (`ZHANG SAN`, `OUYANG NANA`).
     let words: Vec<&str> = v.split(' ').collect();
     if (2..=3).contains(&words.len())
         && v.len() <= 40
         && words.iter().all(|w| {
             let b = w.as_bytes();
-            !b.is_empty() && b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_lowercase)
+            !b.is_empty()
+                && b[0].is_ascii_uppercase()
+                && (b[1..].iter().all(u8::is_ascii_lowercase)
+                    || (b.len() >= 2 && b[1..].iter().all(u8::is_ascii_uppercase)))
         })
     {
         return Some(Confidence::Low);
@@ -111,6 +116,35 @@ pub(crate) fn travel_document(v: &str) -> Option<Confidence> {
     .then_some(Confidence::Medium)
 }
 
+/// The names in a list of names (`张伟、李娜、王芳`, `张伟,李娜;王芳`, `张伟 李娜`): byte ranges
+/// and confidence of each part that is a Han name on its own. Romanized names are not split
+/// (their words are separated by spaces).
+fn name_list(v: &str) -> Vec<(usize, usize, Confidence)> {
+    const SEPS: &[char] = &['、', ',', ';', '/', '|', ' '];
+    let mut out = Vec::new();
+    if !v.contains(SEPS) {
+        return out;
+    }
+    let mut at = 0;
+    for part in v.split(SEPS) {
+        let start = at;
+        at += part.len()
+            + v[start + part.len()..]
+                .chars()
+                .next()
+                .map_or(0, char::len_utf8);
+        let t = part.trim();
+        if t.is_empty() || !t.chars().all(is_cjk) {
+            continue;
+        }
+        if let Some(conf) = person_name(t) {
+            let s = start + (part.len() - part.trim_start().len());
+            out.push((s, s + t.len(), conf));
+        }
+    }
+    out
+}
+
 /// Judges a value under a field name (`keyed`) or after a label in text.
 fn judge(det: Option<Det>, v: &str, keyed: bool) -> Option<Confidence> {
     match det {
@@ -143,8 +177,14 @@ pub(crate) fn detect(
         if let Ok(v) = std::str::from_utf8(&t[s..e]) {
             for &r in ctx.key_rules {
                 if d.field_rules.contains(&r) {
-                    if let Some(conf) = judge(det_of(d, r), v, true) {
+                    let det = det_of(d, r);
+                    if let Some(conf) = judge(det, v, true) {
                         emit(r, s, e, conf);
+                    } else if det == Some(Det::PersonName) {
+                        // Several people in one field: `张伟、李娜、王芳`, `张伟,李娜`.
+                        for (ps, pe, conf) in name_list(v) {
+                            emit(r, s + ps, s + pe, conf);
+                        }
                     }
                 }
             }
