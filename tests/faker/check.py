@@ -96,7 +96,8 @@ def scan(sluice, body, content_type="application/json"):
     with tempfile.NamedTemporaryFile() as f:
         f.write(body.encode("utf-8"))
         f.flush()
-        out = subprocess.run([sluice, "scan", "--content-type", content_type, f.name],
+        ct = ["--content-type", content_type] if content_type else []
+        out = subprocess.run([sluice, "scan", *ct, f.name],
                              check=True, capture_output=True, text=True).stdout
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
@@ -152,7 +153,11 @@ def main():
                            ("xml", xml, "application/xml"),
                            ("form", form, "application/x-www-form-urlencoded"),
                            ("table", table, "application/json"),
-                           ("text", text, "text/plain")]:
+                           ("text", text, "text/plain"),
+                           # A missing or wrong Content-Type: the body's shape is sniffed.
+                           ("csv, no type", "\n".join(rows), None),
+                           ("form, no type", form, None),
+                           ("csv as json", "\n".join(rows), "application/json")]:
         n = len(scan(sluice, body, ct))
         want = len(plain) * len(SENSITIVE)
         print(f"{name:5s} {n}/{want} found")

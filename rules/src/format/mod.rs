@@ -57,6 +57,8 @@ impl Format {
         match start.map(|i| &p[i..]) {
             Some([b'{' | b'[', ..]) => Format::Json,
             Some([b'<', ..]) => Format::Xml,
+            Some(t) if looks_like_form(t) => Format::Form,
+            Some(t) if looks_like_csv(t) => Format::Csv,
             _ => Format::Text,
         }
     }
@@ -71,8 +73,12 @@ impl Format {
             Some(Format::Text) | None => sniffed,
             // Declared JSON or XML that does not look like it is scanned as text: a mislabelled
             // body must not hide values in what a structured lexer would skip as garbage.
+            // (A CSV or form body sniffed as such keeps its column and field names.)
             Some(f @ (Format::Json | Format::Xml)) if f != sniffed && !prefix.is_empty() => {
-                Format::Text
+                match sniffed {
+                    Format::Csv | Format::Form => sniffed,
+                    _ => Format::Text,
+                }
             }
             Some(f) => f,
         }
@@ -88,6 +94,61 @@ impl Format {
             Format::Text => "text",
         }
     }
+}
+
+/// Whether a body's first line is `key=value&key=value` (URL-encoded form data): no
+/// whitespace, a short key before the first `=`, and an `&` or a `%` escape (one pair alone
+/// could be any text; one pair with an escape is a form).
+fn looks_like_form(t: &[u8]) -> bool {
+    let line = t.split(|&b| b == b'\n').next().unwrap_or(t);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let Some(eq) = line.iter().position(|&b| b == b'=') else {
+        return false;
+    };
+    let formish =
+        |b: u8| b.is_ascii_alphanumeric() || b >= 0x80 || b"-_.~*%+=&!'()[]/:,;@$".contains(&b);
+    (1..=64).contains(&eq)
+        && line.iter().all(|&b| formish(b))
+        && !line[..eq].contains(&b'&')
+        && (line.contains(&b'&')
+            || line
+                .windows(3)
+                .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit()))
+}
+
+/// Whether a body starts like CSV: a header row of two or more short fields, and the next
+/// row with as many fields (quoted fields may hold commas). The second row may be cut off
+/// by the end of the sniffed prefix: then it must not have more fields than the header.
+fn looks_like_csv(t: &[u8]) -> bool {
+    // Fields per row, for the first two rows, and whether the second row ended.
+    let (mut counts, mut fields, mut quoted, mut field_len, mut long) =
+        ([0usize; 2], 1, false, 0, false);
+    let mut row = 0;
+    for &b in t {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => {
+                fields += 1;
+                field_len = 0;
+                continue;
+            }
+            b'\n' if !quoted => {
+                counts[row] = fields;
+                row += 1;
+                if row == 2 {
+                    return counts[0] >= 2 && counts[0] == counts[1] && !long;
+                }
+                fields = 1;
+                field_len = 0;
+                continue;
+            }
+            _ => {}
+        }
+        field_len += 1;
+        // A header cell is a column name, not a sentence.
+        long |= row == 0 && field_len > 64;
+    }
+    row == 1 && counts[0] >= 2 && !long && fields > 1 && fields <= counts[0]
 }
 
 use crate::stream::Segmenter;
@@ -168,5 +229,56 @@ pub(crate) fn hex_val(b: u8) -> Option<u32> {
         b'a'..=b'f' => Some(u32::from(b - b'a' + 10)),
         b'A'..=b'F' => Some(u32::from(b - b'A' + 10)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Format;
+
+    #[test]
+    fn sniffs_csv_and_form_bodies_without_a_content_type() {
+        let cases: [(&str, Format); 12] = [
+            (
+                "姓名,身份证号,地址\n李刚,450100196805077782,\"青海省, 某路\"\n",
+                Format::Csv,
+            ),
+            ("xm,sfzh\r\n张三,110105194912310021\r\n", Format::Csv),
+            // The second row cut off by the end of the sniffed prefix.
+            ("xm,sfzh,dz\n张三,1101051949", Format::Csv),
+            (
+                "xm=%E5%BC%A0%E4%B8%89&sfzh=110105194912310021",
+                Format::Form,
+            ),
+            ("name=zhang+san&age=30", Format::Form),
+            ("q=%E5%BC%A0", Format::Form),
+            (" {\"a\":1}", Format::Json),
+            ("<a/>", Format::Xml),
+            // Prose: one row, rows of different widths, a sentence as a header cell, a
+            // single pair without an escape.
+            ("你好,世界", Format::Text),
+            ("a,b\nc,d,e\n", Format::Text),
+            (
+                "This sentence is far too long to be the name of any column in a table, b\nx,y\n",
+                Format::Text,
+            ),
+            ("a=b", Format::Text),
+        ];
+        for (body, want) in cases {
+            assert_eq!(Format::sniff(body.as_bytes()), want, "{body:?}");
+        }
+        // A declared type the body contradicts: the body's own shape wins.
+        assert_eq!(
+            Format::resolve(Some("application/json"), b"xm,sfzh\nA,B\n"),
+            Format::Csv
+        );
+        assert_eq!(
+            Format::resolve(Some("application/json"), b"plain"),
+            Format::Text
+        );
+        assert_eq!(
+            Format::resolve(Some("text/plain"), b"a=1&b=2"),
+            Format::Form
+        );
     }
 }
