@@ -239,7 +239,9 @@ def main():
                       # A passport-shaped code under a key that does not say passport.
                       "bh": fake.passport_number(),
                       # An ID number with a wrong check character, written in groups.
-                      "zjbh": grouped(wrong_check(extra.ssn()), extra_rng)})
+                      "zjbh": grouped(wrong_check(extra.ssn()), extra_rng),
+                      # Login names under the key that may also hold a real name.
+                      "username": extra.user_name(), "postcode": extra.postcode()})
     fp = scan(sluice, json.dumps(noise, ensure_ascii=False))
     print(f"noise: {len(fp)} findings in {len(noise)} records")
     for f in fp[:10]:
