@@ -146,6 +146,11 @@ def main():
                         {"fields": [{"name": k, "type": "string"} for k in SENSITIVE],
                          "data": [[r[k] for k in SENSITIVE] for r in plain[50:]]}],
                        ensure_ascii=False)
+    # Generic name/value records: the field name is a member's value, or the key of the object
+    # that holds the value.
+    kv = json.dumps([[{"paramName": k, "paramValue": r[k]} for k in SENSITIVE] for r in plain[:50]]
+                    + [{k: {"value": r[k], "type": "string"} for k in SENSITIVE} for r in plain[50:]],
+                    ensure_ascii=False)
     labels = {"xm": "姓名", "sfzh": "身份证号", "sjhm": "手机号", "yhkh": "银行卡号", "dz": "住址",
               "email": "邮箱", "ip": "IP地址", "cph": "车牌号", "hzhm": "护照号码"}
     text = "\n".join("，".join(f"{labels[k]}：{r[k]}" for k in SENSITIVE) + "。" for r in plain)
@@ -153,6 +158,7 @@ def main():
                            ("xml", xml, "application/xml"),
                            ("form", form, "application/x-www-form-urlencoded"),
                            ("table", table, "application/json"),
+                           ("name/value", kv, "application/json"),
                            ("text", text, "text/plain"),
                            # A missing or wrong Content-Type: the body's shape is sniffed.
                            ("csv, no type", "\n".join(rows), None),

@@ -48,40 +48,8 @@ pub(crate) struct JsonLexer {
     expect_key: bool,
 }
 
-fn lower_is(k: &[u8], names: &[&[u8]]) -> bool {
-    // Cheap reject on length and first letter before any comparison: this runs per key.
-    let Some(&f) = k.first() else { return false };
-    if k.len() > 12
-        || !matches!(
-            f.to_ascii_lowercase(),
-            b'c' | b'd' | b'f' | b'k' | b'n' | b'p' | b't' | b'v' | b'z'
-        )
-    {
-        return false;
-    }
-    names.iter().any(|n| k.eq_ignore_ascii_case(n))
-}
-
 const ROLE_LABEL: u8 = 1;
 const ROLE_VALUE: u8 = 2;
-
-fn is_label_key(k: &[u8]) -> bool {
-    lower_is(
-        k,
-        &[
-            b"name",
-            b"key",
-            b"field",
-            b"fieldname",
-            b"field_name",
-            b"code",
-            b"column",
-            b"prop",
-            b"zdm",
-            b"zddm",
-        ],
-    )
-}
 
 fn is_columns_key(k: &[u8]) -> bool {
     [
@@ -101,23 +69,6 @@ fn is_columns_key(k: &[u8]) -> bool {
     ]
     .iter()
     .any(|n| k.eq_ignore_ascii_case(n))
-}
-
-fn is_value_key(k: &[u8]) -> bool {
-    lower_is(
-        k,
-        &[
-            b"value",
-            b"val",
-            b"v",
-            b"content",
-            b"text",
-            b"data",
-            b"fieldvalue",
-            b"field_value",
-            b"zdz",
-        ],
-    )
 }
 
 #[inline]
@@ -155,6 +106,16 @@ impl JsonLexer {
             if let Some(label) = &f.label {
                 return Some(label.as_slice());
             }
+            // No label member: the value member of an object stands for the object, which
+            // is the value of its parent's member (`{"xm":{"value":"王五","type":"string"}}`).
+            if let Some(p) = self
+                .depth
+                .checked_sub(2)
+                .and_then(|d| self.frames.get(d))
+                .filter(|p| p.kind == b'{' && !p.key.is_empty())
+            {
+                return Some(p.key.as_slice());
+            }
         }
         Some(f.key.as_slice()).filter(|k| !k.is_empty())
     }
@@ -189,9 +150,9 @@ impl JsonLexer {
                 // Reuse the frame's buffer: keys change every member.
                 f.key.clear();
                 f.key.extend_from_slice(head);
-                f.role = if is_label_key(head) {
+                f.role = if super::is_label_name(head) {
                     ROLE_LABEL
-                } else if is_value_key(head) {
+                } else if super::is_value_name(head) {
                     ROLE_VALUE
                 } else {
                     0

@@ -151,6 +151,101 @@ fn looks_like_csv(t: &[u8]) -> bool {
     row == 1 && counts[0] >= 2 && !long && fields > 1 && fields <= counts[0]
 }
 
+/// A field name folded for comparison: ASCII lowercased, `_` and `-` dropped (`paramName`,
+/// `param_name` and `PARAM-NAME` alike). `None` when longer than the buffer.
+fn fold_name<'a>(k: &[u8], buf: &'a mut [u8; 24]) -> Option<&'a [u8]> {
+    let mut n = 0;
+    for &b in k {
+        if b == b'_' || b == b'-' {
+            continue;
+        }
+        *buf.get_mut(n)? = b.to_ascii_lowercase();
+        n += 1;
+    }
+    Some(&buf[..n])
+}
+
+/// Whether a member or attribute named `k` names the field another member holds: the
+/// key/value shape exchange platforms use for generic records (`{"name":"sfzh","value":…}`,
+/// `{"paramName":"xm","paramValue":…}`, `<item key="xm">`).
+pub(crate) fn is_label_name(k: &[u8]) -> bool {
+    let mut buf = [0u8; 24];
+    matches!(
+        fold_name(k, &mut buf),
+        Some(
+            b"name"
+                | b"key"
+                | b"k"
+                | b"keyname"
+                | b"field"
+                | b"fieldname"
+                | b"fieldcode"
+                | b"code"
+                | b"column"
+                | b"columnname"
+                | b"colname"
+                | b"prop"
+                | b"propname"
+                | b"property"
+                | b"propertyname"
+                | b"param"
+                | b"paramname"
+                | b"paramcode"
+                | b"attr"
+                | b"attrname"
+                | b"attribute"
+                | b"attributename"
+                | b"item"
+                | b"itemname"
+                | b"itemcode"
+                | b"label"
+                | b"title"
+                | b"zdm"
+                | b"zddm"
+                | b"zdmc"
+        )
+    ) || [
+        "字段名",
+        "字段名称",
+        "字段代码",
+        "属性名",
+        "属性名称",
+        "参数名",
+        "参数名称",
+    ]
+    .iter()
+    .any(|n| k == n.as_bytes())
+}
+
+/// Whether a member or attribute named `k` holds the value of the field a label member
+/// names (see [`is_label_name`]).
+pub(crate) fn is_value_name(k: &[u8]) -> bool {
+    let mut buf = [0u8; 24];
+    matches!(
+        fold_name(k, &mut buf),
+        Some(
+            b"value"
+                | b"val"
+                | b"v"
+                | b"content"
+                | b"text"
+                | b"data"
+                | b"fieldvalue"
+                | b"paramvalue"
+                | b"attrvalue"
+                | b"attributevalue"
+                | b"propvalue"
+                | b"propertyvalue"
+                | b"itemvalue"
+                | b"columnvalue"
+                | b"colvalue"
+                | b"zdz"
+        )
+    ) || ["值", "字段值", "属性值", "参数值"]
+        .iter()
+        .any(|n| k == n.as_bytes())
+}
+
 use crate::stream::Segmenter;
 
 /// The lexer of one stream, by format.

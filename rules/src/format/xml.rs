@@ -66,11 +66,7 @@ impl XmlLexer {
     }
 
     fn attr_key(&self) -> Vec<u8> {
-        let a = local(&self.attr).to_ascii_lowercase();
-        if matches!(
-            a.as_slice(),
-            b"value" | b"val" | b"v" | b"content" | b"text" | b"data"
-        ) {
+        if super::is_value_name(local(&self.attr)) {
             if let Some(o) = &self.open {
                 return o.label.clone().unwrap_or_else(|| local(&o.name).to_vec());
             }
@@ -363,11 +359,7 @@ impl XmlLexer {
     }
 
     fn attr_done(&mut self, seg: &Segmenter) {
-        let a = local(&self.attr).to_ascii_lowercase();
-        if matches!(
-            a.as_slice(),
-            b"name" | b"key" | b"field" | b"fieldname" | b"column" | b"code" | b"prop"
-        ) {
+        if super::is_label_name(local(&self.attr)) {
             if let Some(o) = self.open.as_mut() {
                 o.label = Some(seg.last_head().to_vec());
             }
