@@ -48,8 +48,8 @@ pub(crate) struct JsonLexer {
     expect_key: bool,
 }
 
-const ROLE_LABEL: u8 = 1;
-const ROLE_VALUE: u8 = 2;
+const ROLE_LABEL: u8 = super::NAME_LABEL;
+const ROLE_VALUE: u8 = super::NAME_VALUE;
 
 fn is_columns_key(k: &[u8]) -> bool {
     [
@@ -150,13 +150,7 @@ impl JsonLexer {
                 // Reuse the frame's buffer: keys change every member.
                 f.key.clear();
                 f.key.extend_from_slice(head);
-                f.role = if super::is_label_name(head) {
-                    ROLE_LABEL
-                } else if super::is_value_name(head) {
-                    ROLE_VALUE
-                } else {
-                    0
-                };
+                f.role = super::name_role(head);
             }
         }
     }

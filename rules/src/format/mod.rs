@@ -165,46 +165,71 @@ fn fold_name<'a>(k: &[u8], buf: &'a mut [u8; 24]) -> Option<&'a [u8]> {
     Some(&buf[..n])
 }
 
+/// Roles a member or attribute name can have in a generic name/value record.
+pub(crate) const NAME_LABEL: u8 = 1;
+pub(crate) const NAME_VALUE: u8 = 2;
+
+/// The role of a member or attribute name: [`NAME_LABEL`] (see [`is_label_name`]),
+/// [`NAME_VALUE`] (see [`is_value_name`]) or 0. This runs on every key of a body, so names
+/// that cannot be either leave on their length or first byte before any folding.
+#[inline]
+pub(crate) fn name_role(k: &[u8]) -> u8 {
+    let Some(&f) = k.first() else { return 0 };
+    if k.len() == 1 {
+        return match f.to_ascii_lowercase() {
+            b'k' => NAME_LABEL,
+            b'v' => NAME_VALUE,
+            _ => 0,
+        };
+    }
+    // First bytes of every name in the two lists (`字段名`, `属性值`, `参数名` and `值` all
+    // start with 0xE5).
+    if k.len() > 24
+        || !matches!(
+            f.to_ascii_lowercase(),
+            b'a' | b'c'
+                | b'd'
+                | b'f'
+                | b'i'
+                | b'k'
+                | b'l'
+                | b'n'
+                | b'p'
+                | b't'
+                | b'v'
+                | b'z'
+                | 0xE5
+        )
+    {
+        return 0;
+    }
+    if f == 0xE5 {
+        return if label_cjk(k) {
+            NAME_LABEL
+        } else if value_cjk(k) {
+            NAME_VALUE
+        } else {
+            0
+        };
+    }
+    let mut buf = [0u8; 24];
+    match fold_name(k, &mut buf) {
+        Some(n) if label_folded(n) => NAME_LABEL,
+        Some(n) if value_folded(n) => NAME_VALUE,
+        _ => 0,
+    }
+}
+
 /// Whether a member or attribute named `k` names the field another member holds: the
 /// key/value shape exchange platforms use for generic records (`{"name":"sfzh","value":…}`,
 /// `{"paramName":"xm","paramValue":…}`, `<item key="xm">`).
 pub(crate) fn is_label_name(k: &[u8]) -> bool {
     let mut buf = [0u8; 24];
-    matches!(
-        fold_name(k, &mut buf),
-        Some(
-            b"name"
-                | b"key"
-                | b"k"
-                | b"keyname"
-                | b"field"
-                | b"fieldname"
-                | b"fieldcode"
-                | b"code"
-                | b"column"
-                | b"columnname"
-                | b"colname"
-                | b"prop"
-                | b"propname"
-                | b"property"
-                | b"propertyname"
-                | b"param"
-                | b"paramname"
-                | b"paramcode"
-                | b"attr"
-                | b"attrname"
-                | b"attribute"
-                | b"attributename"
-                | b"item"
-                | b"itemname"
-                | b"itemcode"
-                | b"label"
-                | b"title"
-                | b"zdm"
-                | b"zddm"
-                | b"zdmc"
-        )
-    ) || [
+    fold_name(k, &mut buf).is_some_and(label_folded) || label_cjk(k)
+}
+
+fn label_cjk(k: &[u8]) -> bool {
+    [
         "字段名",
         "字段名称",
         "字段代码",
@@ -217,33 +242,75 @@ pub(crate) fn is_label_name(k: &[u8]) -> bool {
     .any(|n| k == n.as_bytes())
 }
 
+fn label_folded(f: &[u8]) -> bool {
+    matches!(
+        f,
+        b"name"
+            | b"key"
+            | b"k"
+            | b"keyname"
+            | b"field"
+            | b"fieldname"
+            | b"fieldcode"
+            | b"code"
+            | b"column"
+            | b"columnname"
+            | b"colname"
+            | b"prop"
+            | b"propname"
+            | b"property"
+            | b"propertyname"
+            | b"param"
+            | b"paramname"
+            | b"paramcode"
+            | b"attr"
+            | b"attrname"
+            | b"attribute"
+            | b"attributename"
+            | b"item"
+            | b"itemname"
+            | b"itemcode"
+            | b"label"
+            | b"title"
+            | b"zdm"
+            | b"zddm"
+            | b"zdmc"
+    )
+}
+
 /// Whether a member or attribute named `k` holds the value of the field a label member
 /// names (see [`is_label_name`]).
 pub(crate) fn is_value_name(k: &[u8]) -> bool {
     let mut buf = [0u8; 24];
-    matches!(
-        fold_name(k, &mut buf),
-        Some(
-            b"value"
-                | b"val"
-                | b"v"
-                | b"content"
-                | b"text"
-                | b"data"
-                | b"fieldvalue"
-                | b"paramvalue"
-                | b"attrvalue"
-                | b"attributevalue"
-                | b"propvalue"
-                | b"propertyvalue"
-                | b"itemvalue"
-                | b"columnvalue"
-                | b"colvalue"
-                | b"zdz"
-        )
-    ) || ["值", "字段值", "属性值", "参数值"]
+    fold_name(k, &mut buf).is_some_and(value_folded) || value_cjk(k)
+}
+
+fn value_cjk(k: &[u8]) -> bool {
+    ["值", "字段值", "属性值", "参数值"]
         .iter()
         .any(|n| k == n.as_bytes())
+}
+
+fn value_folded(f: &[u8]) -> bool {
+    matches!(
+        f,
+        b"value"
+            | b"val"
+            | b"v"
+            | b"content"
+            | b"text"
+            | b"data"
+            | b"fieldvalue"
+            | b"paramvalue"
+            | b"attrvalue"
+            | b"attributevalue"
+            | b"propvalue"
+            | b"propertyvalue"
+            | b"itemvalue"
+            | b"columnvalue"
+            | b"colvalue"
+            | b"zdz"
+    )
 }
 
 use crate::stream::Segmenter;
@@ -375,5 +442,35 @@ mod tests {
             Format::resolve(Some("text/plain"), b"a=1&b=2"),
             Format::Form
         );
+    }
+
+    #[test]
+    fn name_roles() {
+        use super::{name_role, NAME_LABEL, NAME_VALUE};
+        for k in [
+            "name",
+            "paramName",
+            "param_name",
+            "K",
+            "fieldCode",
+            "字段名",
+            "zdm",
+        ] {
+            assert_eq!(name_role(k.as_bytes()), NAME_LABEL, "{k}");
+        }
+        for k in [
+            "value",
+            "paramValue",
+            "V",
+            "attr_value",
+            "字段值",
+            "值",
+            "zdz",
+        ] {
+            assert_eq!(name_role(k.as_bytes()), NAME_VALUE, "{k}");
+        }
+        for k in ["xm", "sfzh", "createTime", "names", "valueType", "", "字段"] {
+            assert_eq!(name_role(k.as_bytes()), 0, "{k}");
+        }
     }
 }
