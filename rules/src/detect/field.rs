@@ -125,6 +125,9 @@ fn name_list(v: &str) -> Vec<(usize, usize, Confidence)> {
     if !v.contains(SEPS) {
         return out;
     }
+    // Spaces alone separate words as often as people (`王府井 百货` under `name`): then every
+    // part must be a name.
+    let spaces_only = !v.contains(&SEPS[..SEPS.len() - 1]);
     let mut at = 0;
     for part in v.split(SEPS) {
         let start = at;
@@ -134,12 +137,16 @@ fn name_list(v: &str) -> Vec<(usize, usize, Confidence)> {
                 .next()
                 .map_or(0, char::len_utf8);
         let t = part.trim();
-        if t.is_empty() || !t.chars().all(is_cjk) {
+        if t.is_empty() {
             continue;
         }
-        if let Some(conf) = person_name(t) {
-            let s = start + (part.len() - part.trim_start().len());
-            out.push((s, s + t.len(), conf));
+        match t.chars().all(is_cjk).then(|| person_name(t)).flatten() {
+            Some(conf) => {
+                let s = start + (part.len() - part.trim_start().len());
+                out.push((s, s + t.len(), conf));
+            }
+            None if spaces_only => return Vec::new(),
+            None => {}
         }
     }
     out
