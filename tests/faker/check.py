@@ -57,7 +57,12 @@ def evade(key, value, rng):
     """One evasion, chosen per value; `None` means a JSON \\u escape of every character."""
     if key not in DIGITS:
         return value, False
-    kind = rng.choice(["plain", "fullwidth", "space", "hyphen", "zw", "uescape", "base64", "url"])
+    kind = rng.choice(["plain", "fullwidth", "space", "hyphen", "zw", "uescape", "base64", "url",
+                       "each"])
+    if kind == "each":
+        # Every character its own group, half of them full-width: `１ ３ ８ ０ …`.
+        spread = " ".join(value)
+        return (fullwidth(spread) if rng.random() < 0.5 else spread), False
     if kind == "url":
         return "".join(f"%{b:02X}" for b in value.encode()), False
     if kind == "base64":

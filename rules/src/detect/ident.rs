@@ -188,6 +188,14 @@ pub(crate) fn scan(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
                 continue;
             }
         }
+        // One digit per group (`1 3 8 0 0 1 3 8 0 0 0`, full-width digits spaced out): the
+        // whole run is one candidate, however many groups it has.
+        if e - s == 1 {
+            if let Some(end) = spaced_digits(t, s, en, out) {
+                i = end;
+                continue;
+            }
+        }
         groups[0] = (s, e);
         ng = 1;
         let mut j = e;
@@ -226,6 +234,55 @@ pub(crate) fn scan(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
     if en.has(Det::Ipv6) && flags & super::TRIG_COLON != 0 {
         ipv6(t, out);
     }
+}
+
+/// A run of one-character groups from `s` on, each a digit (an ID's check `X` may close it)
+/// and separated by one space or hyphen: `1 3 8 0 0 1 3 8 0 0 0`. A run of 10 to 19 digits is
+/// judged as the number it spells; longer runs are no identifier and are skipped whole.
+/// Returns where the run ends, or `None` (fewer than 10 digits, or a longer group follows)
+/// to leave it to the chain joiner.
+fn spaced_digits(t: &[u8], s: usize, en: Enabled, out: &mut Vec<Found>) -> Option<usize> {
+    let alnum_at = |p: usize| t.get(p).is_some_and(|b| is_alnum(*b));
+    let mut d = [0u8; 24];
+    let mut n = 0;
+    let mut p = s;
+    loop {
+        let b = t[p];
+        if n < d.len() {
+            d[n] = b;
+        }
+        n += 1;
+        let next_is_group = t.get(p + 1).is_some_and(|&c| is_sep(c))
+            && t.get(p + 2)
+                .is_some_and(|c| c.is_ascii_digit() || matches!(c, b'X' | b'x'));
+        if !next_is_group || b == b'X' || b == b'x' {
+            break;
+        }
+        if alnum_at(p + 3) {
+            // A longer group follows: a chain of mixed groups, the joiner's case.
+            return None;
+        }
+        p += 2;
+    }
+    let end = p + 1;
+    if n < MIN_JOINED || alnum_at(end) {
+        return None;
+    }
+    if n <= 19 {
+        let mut digits = [0u8; 19];
+        for (k, &b) in d[..n].iter().enumerate() {
+            digits[k] = b.to_ascii_uppercase();
+        }
+        if let Some((det, conf)) = classify_joined(&digits[..n], n, &digits[..1], en) {
+            out.push(Found {
+                det,
+                start: s,
+                end,
+                conf,
+            });
+        }
+    }
+    Some(end)
 }
 
 /// If the alphanumeric run starting at `s` lies inside a UUID (`8-4-4-4-12` hex digits, not
