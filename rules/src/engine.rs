@@ -169,7 +169,7 @@ fn random_key() -> Vec<u8> {
 
 const MAX_PATTERN_LEN: usize = 256;
 const MAX_KEYWORD_LEN: usize = 128;
-const MAX_WINDOW_CHARS: usize = 128;
+pub(crate) const MAX_WINDOW_CHARS: usize = 128;
 
 fn compile(
     defs: Vec<LocatedRule>,

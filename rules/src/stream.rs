@@ -251,6 +251,9 @@ const KEY_CACHE: usize = 64;
 type KeyEntry = (Box<[u8]>, Arc<str>, Vec<u32>);
 /// The most of one value's tail kept as context for the next values.
 const RECENT: usize = 96;
+/// Context kept across values: the widest keyword window a rule may ask for
+/// (`MAX_WINDOW_CHARS` characters of up to three bytes).
+const CONTEXT_KEPT: usize = crate::engine::MAX_WINDOW_CHARS * 3;
 
 impl Segmenter {
     fn new(engine: Arc<Engine>, opts: ScanOptions, depth: u8) -> Self {
@@ -419,9 +422,10 @@ impl Segmenter {
         }
         self.recent.push(b' ');
         self.recent.extend_from_slice(&text[from..]);
-        // Trim rarely (amortized): only the last context window of it is ever read.
-        if self.recent.len() > RECENT * 8 {
-            let mut cut = self.recent.len() - RECENT;
+        // Trim rarely (amortized), never below the widest context window a rule may ask for,
+        // so a window reads the same context whenever the last trim was.
+        if self.recent.len() > CONTEXT_KEPT * 2 {
+            let mut cut = self.recent.len() - CONTEXT_KEPT;
             while cut < self.recent.len() && (self.recent[cut] & 0xC0) == 0x80 {
                 cut += 1;
             }

@@ -329,3 +329,45 @@ rules:
         }
     }
 }
+
+/// A keyword window reaches back across earlier values by the same amount wherever the
+/// rolling context was last trimmed: the candidate below is 200-odd bytes after its keyword,
+/// inside its 120-character window, after every length of filler before the keyword.
+#[test]
+fn context_window_across_values_does_not_depend_on_what_came_before() {
+    let e = Arc::new(
+        build(
+            r#"pack: test
+version: 1
+rules:
+  - id: t.contract
+    name: Contract number
+    class: contract
+    grade: general
+    match:
+      pattern: 'HT-[0-9]{6}'
+    context:
+      keywords: [合同编号]
+      require: true
+      window: 120
+    examples: ["合同编号 HT-123456"]
+    negative_examples: ["HT-123456"]
+"#,
+        )
+        .expect("builds"),
+    );
+    let filler = "x".repeat(40);
+    for before in 0..40 {
+        let mut values: Vec<String> = vec![filler[..10 + before % 30].to_string(); before];
+        values.push("合同编号".into());
+        values.extend(std::iter::repeat_n(filler.clone(), 5));
+        values.push("HT-123456".into());
+        let body = format!("[\"{}\"]", values.join("\",\""));
+        let opts = sluice_rules::ScanOptions {
+            format: sluice_rules::Format::Json,
+            ..Default::default()
+        };
+        let n = e.scan_bytes(body.as_bytes(), opts).findings.len();
+        assert_eq!(n, 1, "{before} filler values before the keyword");
+    }
+}
