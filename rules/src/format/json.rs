@@ -4,7 +4,7 @@
 //! validate: whatever is not a string or structure is scanned as a bare segment, and bare
 //! segments end only at structural bytes so a separated number is not split at its spaces.
 
-use super::{hex_val, push_plain};
+use super::{hex_val, push_plain, NAME_LABEL, NAME_VALUE};
 use crate::stream::{Esc, SegKind, Segmenter, HEAD};
 
 const MAX_DEPTH: usize = 1024;
@@ -19,7 +19,7 @@ struct Frame {
     kind: u8,
     /// The current member's key (objects) or the inherited key (arrays).
     key: Vec<u8>,
-    /// Role of `key` (`ROLE_*`), computed once per key.
+    /// Role of `key` (`super::name_role`), computed once per key.
     role: u8,
     /// Label given by a `name`/`key`/`field` member, context for the `value` member
     /// (`{"name":"sfzh","value":"…"}`, a common exchange shape).
@@ -47,9 +47,6 @@ pub(crate) struct JsonLexer {
     overflow: usize,
     expect_key: bool,
 }
-
-const ROLE_LABEL: u8 = super::NAME_LABEL;
-const ROLE_VALUE: u8 = super::NAME_VALUE;
 
 fn is_columns_key(k: &[u8]) -> bool {
     [
@@ -102,7 +99,7 @@ impl JsonLexer {
                 .map(Vec::as_slice)
                 .filter(|k| !k.is_empty());
         }
-        if f.kind == b'{' && f.role == ROLE_VALUE {
+        if f.kind == b'{' && f.role == NAME_VALUE {
             if let Some(label) = &f.label {
                 return Some(label.as_slice());
             }
@@ -137,7 +134,7 @@ impl JsonLexer {
         }
         let labels = self
             .top()
-            .is_some_and(|f| f.kind == b'{' && f.role == ROLE_LABEL);
+            .is_some_and(|f| f.kind == b'{' && f.role == NAME_LABEL);
         if !self.string_is_key && labels {
             let label = head[..head.len().min(KEY_MAX)].to_vec();
             if let Some(f) = self.top_mut() {
@@ -195,7 +192,7 @@ impl JsonLexer {
         }
         if kind == b'[' && !f.row {
             if let Some(p) = before.last() {
-                let inherited = if p.kind == b'{' && p.role == ROLE_VALUE {
+                let inherited = if p.kind == b'{' && p.role == NAME_VALUE {
                     p.label.as_deref().unwrap_or(&p.key)
                 } else {
                     &p.key

@@ -169,12 +169,23 @@ fn fold_name<'a>(k: &[u8], buf: &'a mut [u8; 24]) -> Option<&'a [u8]> {
 pub(crate) const NAME_LABEL: u8 = 1;
 pub(crate) const NAME_VALUE: u8 = 2;
 
-/// The role of a member or attribute name: [`NAME_LABEL`] (see [`is_label_name`]),
-/// [`NAME_VALUE`] (see [`is_value_name`]) or 0. This runs on every key of a body, so names
-/// that cannot be either leave on their length or first byte before any folding.
+/// The role of a member or attribute name in a generic name/value record, the shape
+/// exchange platforms use (`{"name":"sfzh","value":…}`, `{"paramName":"xm","paramValue":…}`,
+/// `<item key="xm" value="…"/>`): [`NAME_LABEL`] for a member that names the field another
+/// member holds, [`NAME_VALUE`] for the member holding it, or 0. Names are compared folded
+/// (`paramName`, `param_name` and `PARAM-NAME` alike). This runs on every key of a body, so
+/// names that cannot be either leave on their length or first byte before any folding.
 #[inline]
 pub(crate) fn name_role(k: &[u8]) -> u8 {
-    let Some(&f) = k.first() else { return 0 };
+    // The first byte folding keeps (`_name` is `name`).
+    let f = match k.first() {
+        None => return 0,
+        Some(b'_' | b'-') => match k.iter().find(|&&b| b != b'_' && b != b'-') {
+            Some(&f) => f,
+            None => return 0,
+        },
+        Some(&f) => f,
+    };
     if k.len() == 1 {
         return match f.to_ascii_lowercase() {
             b'k' => NAME_LABEL,
@@ -218,14 +229,6 @@ pub(crate) fn name_role(k: &[u8]) -> u8 {
         Some(n) if value_folded(n) => NAME_VALUE,
         _ => 0,
     }
-}
-
-/// Whether a member or attribute named `k` names the field another member holds: the
-/// key/value shape exchange platforms use for generic records (`{"name":"sfzh","value":…}`,
-/// `{"paramName":"xm","paramValue":…}`, `<item key="xm">`).
-pub(crate) fn is_label_name(k: &[u8]) -> bool {
-    let mut buf = [0u8; 24];
-    fold_name(k, &mut buf).is_some_and(label_folded) || label_cjk(k)
 }
 
 fn label_cjk(k: &[u8]) -> bool {
@@ -276,13 +279,6 @@ fn label_folded(f: &[u8]) -> bool {
             | b"zddm"
             | b"zdmc"
     )
-}
-
-/// Whether a member or attribute named `k` holds the value of the field a label member
-/// names (see [`is_label_name`]).
-pub(crate) fn is_value_name(k: &[u8]) -> bool {
-    let mut buf = [0u8; 24];
-    fold_name(k, &mut buf).is_some_and(value_folded) || value_cjk(k)
 }
 
 fn value_cjk(k: &[u8]) -> bool {
@@ -449,6 +445,7 @@ mod tests {
         use super::{name_role, NAME_LABEL, NAME_VALUE};
         for k in [
             "name",
+            "_name",
             "paramName",
             "param_name",
             "K",

@@ -66,7 +66,7 @@ impl XmlLexer {
     }
 
     fn attr_key(&self) -> Vec<u8> {
-        if super::is_value_name(local(&self.attr)) {
+        if super::name_role(local(&self.attr)) == super::NAME_VALUE {
             if let Some(o) = &self.open {
                 return o.label.clone().unwrap_or_else(|| local(&o.name).to_vec());
             }
@@ -359,7 +359,7 @@ impl XmlLexer {
     }
 
     fn attr_done(&mut self, seg: &Segmenter) {
-        if super::is_label_name(local(&self.attr)) {
+        if super::name_role(local(&self.attr)) == super::NAME_LABEL {
             if let Some(o) = self.open.as_mut() {
                 o.label = Some(seg.last_head().to_vec());
             }
