@@ -120,7 +120,7 @@ fn looks_like_form(t: &[u8]) -> bool {
 /// row with as many fields (quoted fields may hold commas). The second row may be cut off
 /// by the end of the sniffed prefix: then it must not have more fields than the header.
 fn looks_like_csv(t: &[u8]) -> bool {
-    // Fields per row, for the first two rows, and whether the second row ended.
+    // Field counts of the first two rows; `long` once a header cell is too long for a name.
     let (mut counts, mut fields, mut quoted, mut field_len, mut long) =
         ([0usize; 2], 1, false, 0, false);
     let mut row = 0;
