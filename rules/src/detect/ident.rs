@@ -243,13 +243,15 @@ pub(crate) fn scan(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
 /// to leave it to the chain joiner.
 fn spaced_digits(t: &[u8], s: usize, en: Enabled, out: &mut Vec<Found>) -> Option<usize> {
     let alnum_at = |p: usize| t.get(p).is_some_and(|b| is_alnum(*b));
-    let mut d = [0u8; 24];
+    // The digits it spells (as `classify_joined` takes them: a check `X` in capitals); only
+    // a run of at most 19 is judged.
+    let mut d = [0u8; 19];
     let mut n = 0;
     let mut p = s;
     loop {
         let b = t[p];
         if n < d.len() {
-            d[n] = b;
+            d[n] = b.to_ascii_uppercase();
         }
         n += 1;
         let next_is_group = t.get(p + 1).is_some_and(|&c| is_sep(c))
@@ -268,12 +270,8 @@ fn spaced_digits(t: &[u8], s: usize, en: Enabled, out: &mut Vec<Found>) -> Optio
     if n < MIN_JOINED || alnum_at(end) {
         return None;
     }
-    if n <= 19 {
-        let mut digits = [0u8; 19];
-        for (k, &b) in d[..n].iter().enumerate() {
-            digits[k] = b.to_ascii_uppercase();
-        }
-        if let Some((det, conf)) = classify_joined(&digits[..n], n, &digits[..1], en) {
+    if n <= d.len() {
+        if let Some((det, conf)) = classify_joined(&d[..n], n, &d[..1], en) {
             out.push(Found {
                 det,
                 start: s,

@@ -50,9 +50,9 @@ pub(crate) const TRIG_PERCENT: u8 = 16;
 /// labels written without a colon (`经办人孙桂香，`) are found by their own automaton.
 pub(crate) const TRIG_LABEL: u8 = 32;
 /// A byte that can end a name in a list or sentence (`,` `(` space `;` `/` `|`, after
-/// normalization of their full-width forms, and the lead byte of `、`). A label without a colon needs one or a digit
-/// after its value, so a text with neither (most Chinese field values: names, places,
-/// organizations) skips the label search.
+/// normalization of their full-width forms, and the lead byte of `、`). A label without a
+/// colon needs one or a digit after its value, so a text with neither (most Chinese field
+/// values: names, places, organizations) skips the label search.
 pub(crate) const TRIG_DELIM: u8 = 64;
 /// The ASCII bytes `TRIG_DELIM` stands for: where a name after a label without a colon may
 /// end (`经办人孙桂香，`; the full-width forms fold to these).
