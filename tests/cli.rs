@@ -129,7 +129,12 @@ fn scan_redacts_gzip_in_gzip() {
 #[test]
 fn scan_reports_a_bad_encoding_clearly() {
     let d = tmpdir("bad");
-    std::fs::write(d.join("x.gz"), b"not gzip at all").unwrap();
+    // A gzip header, then junk: gzip it claims to be, and corrupt.
+    std::fs::write(
+        d.join("x.gz"),
+        b"\x1f\x8b\x08\x00junk that does not inflate",
+    )
+    .unwrap();
     let out = sluice()
         .args(["scan", "--content-encoding", "gzip"])
         .arg(d.join("x.gz"))
@@ -153,6 +158,38 @@ fn scan_sees_through_a_body_declared_identity_but_gzipped() {
         .unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("cn.mobile"));
+}
+
+#[test]
+fn scan_sees_through_text_declared_gzip_and_zlib_declared_identity() {
+    use flate2::{write::ZlibEncoder, Compression};
+    let d = tmpdir("mislabelled2");
+    let plain = br#"{"sfzh":"11010519491231002X"}"#;
+    std::fs::write(d.join("plain"), plain).unwrap();
+    let out = sluice()
+        .args(["scan", "--redact", "--content-encoding", "gzip"])
+        .arg(d.join("plain"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("declared gzip carries identity"));
+    // Written back as it came: plain, redacted.
+    assert_eq!(out.stdout, br#"{"sfzh":"110105********002X"}"#);
+
+    let mut enc = ZlibEncoder::new(Vec::new(), Compression::default());
+    enc.write_all(plain).unwrap();
+    std::fs::write(d.join("zlib"), enc.finish().unwrap()).unwrap();
+    let out = sluice()
+        .args(["scan"])
+        .arg(d.join("zlib"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("cn.resident_id"));
 }
 
 #[test]

@@ -133,9 +133,10 @@ newrow("Limits")
 ts("Rate-limit decisions",
    [(f'sum by (interface, decision) (rate(sluice_rate_limit_decisions_total{{{SEL}}}[{R}]))', "{{interface}} {{decision}}")],
    "reqps")
-ts("Decompression caps hit",
-   [(f'sum by (interface, direction) (rate(sluice_decompression_caps_total{{{SEL}}}[{R}]))', "{{interface}} {{direction}}")],
-   "reqps")
+ts("Decompression caps / coding mismatches",
+   [(f'sum by (interface, direction) (rate(sluice_decompression_caps_total{{{SEL}}}[{R}]))', "cap {{interface}} {{direction}}"),
+    (f'sum by (interface, direction) (rate(sluice_coding_mismatches_total{{{SEL}}}[{R}]))', "mismatch {{interface}} {{direction}}")],
+   "reqps", desc="Bodies cut off by a decompression cap, and bodies whose bytes carried another coding than declared.")
 ts("Fail-open / fail-closed events",
    [(f'sum by (mode, reason) (rate(sluice_fail_events_total{{{SEL}}}[{R}]))', "{{mode}} {{reason}}")],
    "ops")

@@ -68,6 +68,68 @@ impl Encoding {
         }
         Ok(out)
     }
+
+    /// Bytes [`Encoding::sniff`] wants before it decides (fewer only at the end of a body).
+    pub const SNIFF_BYTES: usize = 4;
+
+    /// The coding a body's first bytes show when it differs from `declared`, the outermost
+    /// coding its `Content-Encoding` names. A body declared with one coding and carrying
+    /// another is a known way past inspection (DOMAIN.md): gzip bytes sent as identity are
+    /// plain data to any client that runs `gunzip`.
+    ///
+    /// Only what the bytes prove overrides the declaration, so a real body of the declared
+    /// coding is never taken for another:
+    /// - gzip (`1f 8b 08`) and zstd (a frame or skippable-frame magic) are recognised over
+    ///   identity, gzip, zstd and deflate, none of which can validly start that way;
+    /// - a zlib header (`78 01`, `78 9c`, `78 da`: a byte that cannot follow `x` in UTF-8 text)
+    ///   only over identity;
+    /// - a body declared gzip or zstd that lacks their magic and starts as text is identity.
+    ///
+    /// `br` has no magic and a brotli stream may start with nearly any byte, so a body
+    /// declared `br` is left to its decoder (which fails closed on anything else).
+    pub fn sniff(declared: Encoding, head: &[u8]) -> Option<Encoding> {
+        if declared == Encoding::Br {
+            return None;
+        }
+        let actual = if head.starts_with(&[0x1f, 0x8b, 0x08]) {
+            Encoding::Gzip
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
+            || (head.len() >= 4 && head[0] & 0xf0 == 0x50 && head[1..4] == [0x2a, 0x4d, 0x18])
+        {
+            Encoding::Zstd
+        } else if declared == Encoding::Identity
+            && head.len() >= 2
+            && head[0] == 0x78
+            && matches!(head[1], 0x01 | 0x9c | 0xda)
+        {
+            Encoding::Deflate
+        } else if matches!(declared, Encoding::Gzip | Encoding::Zstd) && looks_like_text(head) {
+            Encoding::Identity
+        } else {
+            return None;
+        };
+        (actual != declared).then_some(actual)
+    }
+}
+
+/// Whether the first bytes of a body read as text: UTF-8 (a character cut at the end allowed)
+/// with no control character but whitespace. Compressed streams fail this almost at once.
+fn looks_like_text(head: &[u8]) -> bool {
+    if head.is_empty() {
+        return false;
+    }
+    let valid = match std::str::from_utf8(head) {
+        Ok(s) => s,
+        // A multi-byte character cut by the end of the sniffed bytes is still text.
+        Err(e) if e.error_len().is_none() => match std::str::from_utf8(&head[..e.valid_up_to()]) {
+            Ok(s) => s,
+            Err(_) => return false,
+        },
+        Err(_) => return false,
+    };
+    valid
+        .chars()
+        .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
 }
 
 impl fmt::Display for Encoding {
@@ -637,6 +699,55 @@ mod tests {
             );
         }
         v
+    }
+
+    #[test]
+    fn sniff_sees_the_coding_a_body_really_has() {
+        let body = sample();
+        for enc in ALL {
+            let packed = encode_all(enc, &body).unwrap();
+            // A body of the declared coding is never taken for another.
+            assert_eq!(Encoding::sniff(enc, &packed), None, "{enc}");
+            // Sent as identity, every coding with a signature is seen (br has none).
+            let seen = Encoding::sniff(Encoding::Identity, &packed);
+            match enc {
+                Encoding::Identity | Encoding::Br => assert_eq!(seen, None, "{enc}"),
+                _ => assert_eq!(seen, Some(enc), "{enc}"),
+            }
+        }
+        let gz = encode_all(Encoding::Gzip, &body).unwrap();
+        let zs = encode_all(Encoding::Zstd, &body).unwrap();
+        assert_eq!(Encoding::sniff(Encoding::Zstd, &gz), Some(Encoding::Gzip));
+        assert_eq!(
+            Encoding::sniff(Encoding::Deflate, &zs),
+            Some(Encoding::Zstd)
+        );
+        // br is left to its decoder, whatever the bytes.
+        assert_eq!(Encoding::sniff(Encoding::Br, &gz), None);
+        // Text declared gzip or zstd is identity; binary junk stays with its declaration
+        // (and fails to decode: closed).
+        for text in ["{\"a\":1}", "姓名：张三", "sfzh=1", "<a/>", "\r\n{}"] {
+            let head = &text.as_bytes()[..text.len().min(Encoding::SNIFF_BYTES)];
+            assert_eq!(
+                Encoding::sniff(Encoding::Gzip, head),
+                Some(Encoding::Identity),
+                "{text}"
+            );
+            assert_eq!(Encoding::sniff(Encoding::Identity, head), None, "{text}");
+            assert_eq!(Encoding::sniff(Encoding::Deflate, head), None, "{text}");
+        }
+        assert_eq!(
+            Encoding::sniff(Encoding::Gzip, &[0x1b, 0x00, 0x10, 0x80]),
+            None
+        );
+        assert_eq!(Encoding::sniff(Encoding::Gzip, &[]), None);
+        // zlib only over identity, and never for text starting with `x`.
+        assert_eq!(Encoding::sniff(Encoding::Identity, b"x^2+"), None);
+        // A zstd skippable frame is zstd.
+        assert_eq!(
+            Encoding::sniff(Encoding::Identity, &[0x5a, 0x2a, 0x4d, 0x18, 0, 0]),
+            Some(Encoding::Zstd)
+        );
     }
 
     #[test]

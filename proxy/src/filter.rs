@@ -60,6 +60,9 @@ pub struct FindingSummary {
     /// One (class, masked sample, keyed fingerprint) per class, first seen, at most
     /// [`SUMMARY_SAMPLES`]: what an audit record may show of the values (never the values).
     pub samples: Vec<(Arc<str>, String, u64)>,
+    /// (declared, actual) outermost coding when the body's bytes showed another coding than
+    /// its `Content-Encoding` declared (see [`Encoding::sniff`]); it was scanned as `actual`.
+    pub coding_mismatch: Option<(Encoding, Encoding)>,
 }
 
 /// Masked samples a [`FindingSummary`] keeps (audit records take up to `audit.max_samples`).
@@ -143,6 +146,9 @@ pub struct BodyFilter {
     /// Fingerprints of every non-allowed finding, for the limiter (when asked for).
     keep_fps: bool,
     fps: Vec<u64>,
+    /// Raw bytes held until the body's real outermost coding is known (`None` once it is).
+    sniffing: Option<Vec<u8>>,
+    limits: DecodeLimits,
 }
 
 impl std::fmt::Debug for BodyFilter {
@@ -202,6 +208,8 @@ impl BodyFilter {
             scope: None,
             keep_fps: false,
             fps: Vec::new(),
+            sniffing: Some(Vec::new()),
+            limits,
         })
     }
 
@@ -279,6 +287,20 @@ impl BodyFilter {
 
     fn decode(&mut self, raw: &[u8], finish: bool) -> Result<(), FilterError> {
         self.decoded.clear();
+        let held;
+        let raw = match self.sniffing.as_mut() {
+            None => raw,
+            Some(head) => {
+                head.extend_from_slice(raw);
+                if head.len() < Encoding::SNIFF_BYTES && !finish {
+                    return Ok(());
+                }
+                held = std::mem::take(head);
+                self.sniffing = None;
+                self.settle_coding(&held)?;
+                &held[..]
+            }
+        };
         if self.decoders.is_empty() {
             self.decoded.extend_from_slice(raw);
         } else {
@@ -294,6 +316,33 @@ impl BodyFilter {
             self.decoded = cur;
         }
         self.decoded_total += self.decoded.len() as u64;
+        Ok(())
+    }
+
+    /// Replaces the declared outermost coding with the one the body's first bytes show, if they
+    /// show another: decoded as what it is, re-encoded the same way, so the bytes sent on stay
+    /// in the coding the upstream (or client) really used.
+    fn settle_coding(&mut self, head: &[u8]) -> Result<(), CodecError> {
+        let declared = self.codings.last().copied().unwrap_or(Encoding::Identity);
+        let Some(actual) = Encoding::sniff(declared, head) else {
+            return Ok(());
+        };
+        self.summary.coding_mismatch = Some((declared, actual));
+        let limits = self.limits;
+        if declared != Encoding::Identity {
+            self.codings.pop();
+            self.decoders.remove(0);
+            if !self.encoders.is_empty() {
+                self.encoders.pop();
+            }
+        }
+        if actual != Encoding::Identity {
+            self.codings.push(actual);
+            self.decoders.insert(0, Decoder::new(actual, limits)?);
+            if self.redact {
+                self.encoders.push(Encoder::new(actual)?);
+            }
+        }
         Ok(())
     }
 
@@ -538,6 +587,51 @@ mod tests {
             crate::codec::decode_all(Encoding::Gzip, &out, &DecodeLimits::default()).unwrap();
         assert_eq!(plain.len(), BODY.len());
         assert!(!plain.windows(18).any(|w| w == b"11010519491231002X"));
+    }
+
+    #[test]
+    fn a_body_carrying_another_coding_than_declared_is_scanned_as_what_it_is() {
+        let gz = crate::codec::encode_all(Encoding::Gzip, BODY).unwrap();
+        let zs = crate::codec::encode_all(Encoding::Zstd, BODY).unwrap();
+        // (declared, bytes sent, their real coding); one byte per frame, so the sniff
+        // must wait for its bytes across frames.
+        let cases: [(&[Encoding], &[u8], Encoding); 4] = [
+            (&[], &gz, Encoding::Gzip),
+            (&[Encoding::Gzip], &zs, Encoding::Zstd),
+            (&[Encoding::Gzip], BODY, Encoding::Identity),
+            (&[Encoding::Zstd], BODY, Encoding::Identity),
+        ];
+        for (declared, sent, actual) in cases {
+            for mode in ["default: redact", "default: report"] {
+                let mut f = filter(mode, declared);
+                let mut out = Vec::new();
+                for c in sent.chunks(1) {
+                    f.push(c, &mut out, true).unwrap();
+                }
+                f.finish(&mut out).unwrap();
+                let outer = declared.last().copied().unwrap_or(Encoding::Identity);
+                assert_eq!(f.summary().coding_mismatch, Some((outer, actual)), "{mode}");
+                assert_eq!(f.summary().total(), 1, "{mode} {actual}");
+                if mode == "default: redact" {
+                    // Sent on in the coding it came in, without the value.
+                    let plain =
+                        crate::codec::decode_all(actual, &out, &DecodeLimits::default()).unwrap();
+                    assert_eq!(plain.len(), BODY.len());
+                    assert!(!plain.windows(18).any(|w| w == b"11010519491231002X"));
+                }
+            }
+        }
+        // A body that is what it says is left alone, and so is one too short to tell.
+        let mut f = filter("default: redact", &[Encoding::Gzip]);
+        let mut out = Vec::new();
+        f.push(&gz, &mut out, false).unwrap();
+        f.finish(&mut out).unwrap();
+        assert_eq!(f.summary().coding_mismatch, None);
+        let mut f = filter("default: redact", &[]);
+        let mut out = Vec::new();
+        f.push(b"{}", &mut out, false).unwrap();
+        f.finish(&mut out).unwrap();
+        assert_eq!((f.summary().coding_mismatch, &out[..]), (None, &b"{}"[..]));
     }
 
     #[test]

@@ -178,6 +178,7 @@ pub struct Metrics {
     over_scope: Family<IfaceClass, Counter>,
     rate_limit: Family<Decision, Counter>,
     decompression_caps: Family<IfaceDir, Counter>,
+    coding_mismatches: Family<IfaceDir, Counter>,
     fail_events: Family<FailLabels, Counter>,
     upstream_errors: Family<UpstreamErr, Counter>,
     audit_dropped: Family<Reason, Counter>,
@@ -287,6 +288,12 @@ impl Metrics {
             rate_limit.clone(),
         );
         let decompression_caps = Family::<IfaceDir, Counter>::default();
+        let coding_mismatches = Family::<IfaceDir, Counter>::default();
+        r.register(
+            "coding_mismatches",
+            "Bodies whose bytes carried another content coding than declared; inspected as what they carried",
+            coding_mismatches.clone(),
+        );
         r.register(
             "decompression_caps",
             "Bodies stopped by a decompression cap (size or ratio: a compression bomb)",
@@ -401,6 +408,7 @@ impl Metrics {
             over_scope,
             rate_limit,
             decompression_caps,
+            coding_mismatches,
             fail_events,
             upstream_errors,
             audit_dropped,
@@ -803,6 +811,9 @@ impl BodyInspected<'_> {
         };
         if s.changed {
             m.redactions.get_or_create(&d).inc();
+        }
+        if s.coding_mismatch.is_some() {
+            m.coding_mismatches.get_or_create(&d).inc();
         }
         if !s.scan_time.is_zero() {
             m.inspection

@@ -145,6 +145,66 @@ async fn clean_compressed_held_body_keeps_upstream_bytes() {
     p.shutdown().await;
 }
 
+/// A body declared with one coding and carrying another (DOMAIN.md's evasion): gzip sent as
+/// identity, small (held) and large (streamed), and plain JSON labelled gzip. Each is
+/// inspected as what it carries and sent on in that same coding, without the values.
+#[tokio::test]
+async fn a_body_carrying_another_coding_than_declared_is_redacted() {
+    let small = record_json(3);
+    let large = record_json(3000);
+    let up = Upstream::start(move |req| {
+        let (small, large) = (small.clone(), large.clone());
+        async move {
+            let (body, label) = match req.uri().path() {
+                "/gz-as-identity" => (encode_all(Encoding::Gzip, small.as_bytes()).unwrap(), None),
+                "/big-gz-as-identity" => {
+                    (encode_all(Encoding::Gzip, large.as_bytes()).unwrap(), None)
+                }
+                _ => (small.into_bytes(), Some("gzip")),
+            };
+            let mut r = resp(200, "application/json", full(body));
+            if let Some(l) = label {
+                r.headers_mut()
+                    .insert("content-encoding", l.parse().unwrap());
+            }
+            r
+        }
+    })
+    .await;
+    let p = proxy(&up.url(), "").await;
+    for (path, carried) in [
+        ("/gz-as-identity", Encoding::Gzip),
+        ("/big-gz-as-identity", Encoding::Gzip),
+        ("/plain-as-gzip", Encoding::Identity),
+    ] {
+        let r = client()
+            .get(format!("http://{}{path}", p.addr))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        let b = r.bytes().await.unwrap();
+        let plain = decode_all(carried, &b, &DecodeLimits::default()).unwrap();
+        let text = String::from_utf8_lossy(&plain);
+        assert!(
+            !contains(&plain, ID) && !contains(&plain, MOBILE),
+            "{path}: {text}"
+        );
+        assert!(contains(&plain, "110105********002X"), "{path}: {text}");
+        serde_json::from_slice::<serde_json::Value>(&plain).expect("still valid JSON");
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let m = p.proxy.metrics().render(false);
+    assert!(
+        m.lines()
+            .any(|l| l.starts_with("sluice_coding_mismatches_total{")
+                && l.contains("direction=\"response\"")
+                && l.ends_with(" 3")),
+        "{m}"
+    );
+    p.shutdown().await;
+}
+
 #[tokio::test]
 async fn values_split_across_delayed_chunks_are_redacted() {
     let up = Upstream::start(|_req| async move {

@@ -67,10 +67,11 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
         max_output: a.max_decoded,
         ..DecodeLimits::default()
     };
-    // A body declared with one encoding and carrying another is a known bypass: trust the
-    // magic bytes of gzip and zstd over the declaration, and say so.
-    let enc = match sniff_encoding(&input) {
-        Some(actual) if actual != declared => {
+    // A body declared with one encoding and carrying another is a known bypass: what the
+    // bytes prove (gzip and zstd magic, a zlib header, text under a gzip or zstd label) wins
+    // over the declaration, as in the proxy, and the note says so.
+    let enc = match Encoding::sniff(declared, &input) {
+        Some(actual) => {
             eprintln!(
                 "note: body declared {} carries {}; scanning it as {}",
                 declared.as_str(),
@@ -79,7 +80,7 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
             );
             actual
         }
-        _ => declared,
+        None => declared,
     };
     let body = codec::decode_all(enc, &input, &limits)
         .with_context(|| format!("decoding {} body", enc.as_str()))?;
@@ -130,15 +131,4 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
     }
     w.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// The encoding a body's magic bytes announce (gzip and zstd have one; deflate and br do not).
-fn sniff_encoding(b: &[u8]) -> Option<Encoding> {
-    if b.starts_with(&[0x1f, 0x8b, 0x08]) {
-        Some(Encoding::Gzip)
-    } else if b.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        Some(Encoding::Zstd)
-    } else {
-        None
-    }
 }

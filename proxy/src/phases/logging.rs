@@ -205,6 +205,18 @@ impl Drop for LogGuard {
             ("response", &r.response_findings),
         ] {
             if let Some(summary) = f {
+                if let Some((declared, actual)) = summary.coding_mismatch {
+                    // Either a misconfigured peer or an attempt to slip data past inspection;
+                    // the body was inspected as what it carried either way.
+                    tracing::warn!(
+                        request_id = %r.request_id,
+                        interface = %r.interface,
+                        direction,
+                        declared = declared.as_str(),
+                        actual = actual.as_str(),
+                        "body declared one content coding and carried another; inspected as what it carried"
+                    );
+                }
                 crate::metrics::BodyInspected {
                     interface: &r.interface,
                     direction,
