@@ -321,6 +321,7 @@ pub fn is_label_word(run: &str) -> bool {
         "经理",
         "专员",
         "家属",
+        "相关",
     ];
     WORDS.contains(&run)
 }

@@ -518,6 +518,8 @@ fn compile(
         // `、` (U+3001) ends a name in a list (`经办人孙桂香、联系人王芳`); its lead byte
         // starts only CJK punctuation and rare characters.
         trigger[0xE3] |= detect::TRIG_DELIM;
+        // A tab sets a value apart from its label as a space does (`姓名\t张伟`).
+        trigger[usize::from(b'\t')] |= detect::TRIG_DELIM;
         for (p, _) in &label_pats {
             gate_pattern(
                 p,

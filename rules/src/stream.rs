@@ -210,6 +210,8 @@ pub(crate) struct Segmenter {
     key: Option<Arc<str>>,
     key_cache: Vec<KeyEntry>,
     key_cursor: usize,
+    /// Reusable buffer of [`Segmenter::knows_key`].
+    key_probe: Vec<u32>,
     key_rules: Vec<u32>,
     text: Vec<u8>,
     /// Raw offset of each text byte; empty while the segment maps 1:1 onto raw bytes.
@@ -266,6 +268,7 @@ impl Segmenter {
             key: None,
             key_cache: Vec::new(),
             key_cursor: 0,
+            key_probe: Vec::new(),
             key_rules: Vec::new(),
             text: Vec::new(),
             map: Vec::new(),
@@ -312,6 +315,17 @@ impl Segmenter {
     }
 
     /// Sets the segment's field name and the rules it gives context to.
+    /// Whether `k` names a field some rule listens to (what a lexer asks before it takes a
+    /// value for a label, as in a `["姓名","张三"]` pair).
+    pub(crate) fn knows_key(&mut self, k: &[u8]) -> bool {
+        let mut rules = std::mem::take(&mut self.key_probe);
+        rules.clear();
+        self.engine.detectors.key_rules(k, &mut rules);
+        let known = !rules.is_empty();
+        self.key_probe = rules;
+        known
+    }
+
     fn resolve_key(&mut self, key: Option<&[u8]>) {
         self.key_rules.clear();
         self.key = None;

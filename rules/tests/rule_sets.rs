@@ -229,6 +229,11 @@ fn text_labels_without_colons_and_run_together() {
             "IP地址不详，住在北京，户主关系：子",
             "IP地址不详，住在北京，户主关系：子",
         ),
+        // `label value` lines, set apart by spaces or a tab: the value may end its line.
+        (
+            "姓名 张伟\n手机 13800138000\n联系人\t王芳\n负责人 相关\n申请人 单位",
+            "姓名 张*\n手机 138****8000\n联系人\t王*\n负责人 相关\n申请人 单位",
+        ),
     ] {
         assert_eq!(redact(input), want, "{input}");
     }
@@ -284,6 +289,84 @@ fn json_tables_written_as_arrays() {
     ] {
         assert_eq!(redact(input), want, "{input}");
     }
+}
+
+/// `[name, value]` pairs: an array whose first element names a field gives that name to its
+/// second; a list whose first element names nothing keeps its own key.
+#[test]
+fn json_pairs_written_as_arrays() {
+    let redact = |text: &str| redacted(sluice_rules::Format::Json, text);
+    for (input, want) in [
+        (
+            r#"{"data":[["姓名","张伟"],["住址","北京市朝阳区建国路88号"],["xm","李娜"]]}"#,
+            r#"{"data":[["姓名","张*"],["住址","北京市朝阳区******"],["xm","李*"]]}"#,
+        ),
+        // A plain list: the member's key, not the first element, gives context.
+        (
+            r#"{"xm":["张伟","李娜"],"bz":["张伟","李娜"]}"#,
+            r#"{"xm":["张*","李*"],"bz":["张伟","李娜"]}"#,
+        ),
+        // Only the second element is the value; a third is not.
+        (r#"[["xm","张伟","李娜"]]"#, r#"[["xm","张*","李娜"]]"#),
+        (r#"[["bz","张伟"]]"#, r#"[["bz","张伟"]]"#),
+    ] {
+        assert_eq!(redact(input), want, "{input}");
+    }
+}
+
+/// Label cells: an element whose whole text names a field labels the next sibling element
+/// (tables and definition lists), but never a header cell, and a text that names nothing
+/// labels nothing.
+#[test]
+fn xml_label_cells_label_their_next_sibling() {
+    let redact = |text: &str| redacted(sluice_rules::Format::Xml, text);
+    for (input, want) in [
+        (
+            "<tr><td>姓名</td><td>张伟</td></tr><tr><td>住址：</td>\n<td>北京市朝阳区建国路88号</td></tr>",
+            "<tr><td>姓名</td><td>张*</td></tr><tr><td>住址：</td>\n<td>北京市朝阳区******</td></tr>",
+        ),
+        (
+            "<dl><dt>联系人</dt><dd>王芳</dd><dt>备注</dt><dd>张伟</dd></dl>",
+            "<dl><dt>联系人</dt><dd>王*</dd><dt>备注</dt><dd>张伟</dd></dl>",
+        ),
+        (
+            "<tr><th>姓名</th><th>王芳</th></tr><tr><td>姓名</td></tr><tr><td>张伟</td></tr>",
+            "<tr><th>姓名</th><th>王芳</th></tr><tr><td>姓名</td></tr><tr><td>张伟</td></tr>",
+        ),
+    ] {
+        assert_eq!(redact(input), want, "{input}");
+    }
+}
+
+/// CSV takes its delimiter from the header row: tab (TSV), semicolon and pipe as well as
+/// comma, each with its columns' names as context.
+#[test]
+fn csv_with_tab_semicolon_and_pipe_delimiters() {
+    let redact = |text: &str| redacted(sluice_rules::Format::Csv, text);
+    for d in ["\t", ";", "|", ","] {
+        let row = |cells: [&str; 4]| cells.join(d);
+        let input = format!(
+            "{}\n{}\n",
+            row(["xm", "sfzh", "dz", "bz"]),
+            row([
+                "张伟",
+                "11010519491231002X",
+                "北京市朝阳区建国路88号",
+                "王府井"
+            ])
+        );
+        let want = format!(
+            "{}\n{}\n",
+            row(["xm", "sfzh", "dz", "bz"]),
+            row(["张*", "110105********002X", "北京市朝阳区******", "王府井"])
+        );
+        assert_eq!(redact(&input), want, "{d:?}");
+    }
+    // A quoted cell may hold the delimiter; the header decides which one it is.
+    assert_eq!(
+        redact("xm;dz\n\"张伟\";\"北京市;朝阳区建国路88号\"\n"),
+        "xm;dz\n\"张*\";\"北京市;朝阳*******\"\n"
+    );
 }
 
 /// Every transform ends where the value's last character does: a token or a label over a

@@ -159,6 +159,15 @@ def main():
     labels = {"xm": "姓名", "sfzh": "身份证号", "sjhm": "手机号", "yhkh": "银行卡号", "dz": "住址",
               "email": "邮箱", "ip": "IP地址", "cph": "车牌号", "hzhm": "护照号码"}
     text = "\n".join("，".join(f"{labels[k]}：{r[k]}" for k in SENSITIVE) + "。" for r in plain)
+    # Other delimiters: tab (TSV) and semicolon, with and without a Content-Type.
+    tsv = "\n".join("\t".join(r) for r in [SENSITIVE] + [[p[k] for k in SENSITIVE] for p in plain])
+    semi = "\n".join(";".join(r) for r in [SENSITIVE] + [[p[k] for k in SENSITIVE] for p in plain])
+    # `[name, value]` pairs, label cells of an HTML table, and `label value` lines.
+    pairs = json.dumps([[[labels[k], r[k]] for k in SENSITIVE] for r in plain], ensure_ascii=False)
+    cells = "<table>" + "".join("<tr><td>" + labels[k] + "</td><td>" + r[k] + "</td></tr>"
+                                for r in plain for k in SENSITIVE) + "</table>"
+    lines = "\n\n".join("\n".join(f"{labels[k]}{rng.choice([' ', '  ', chr(9)])}{r[k]}"
+                                   for k in SENSITIVE) for r in plain)
     for name, body, ct in [("csv", "\n".join(rows), "text/csv"),
                            ("xml", xml, "application/xml"),
                            ("form", form, "application/x-www-form-urlencoded"),
@@ -168,7 +177,13 @@ def main():
                            # A missing or wrong Content-Type: the body's shape is sniffed.
                            ("csv, no type", "\n".join(rows), None),
                            ("form, no type", form, None),
-                           ("csv as json", "\n".join(rows), "application/json")]:
+                           ("csv as json", "\n".join(rows), "application/json"),
+                           ("tsv", tsv, "text/tab-separated-values"),
+                           ("tsv, no type", tsv, None),
+                           ("csv with ;", semi, "text/csv"),
+                           ("pairs", pairs, "application/json"),
+                           ("label cells", cells, "text/html"),
+                           ("label lines", lines, "text/plain")]:
         n = len(scan(sluice, body, ct))
         want = len(plain) * len(SENSITIVE)
         print(f"{name:5s} {n}/{want} found")

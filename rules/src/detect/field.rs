@@ -239,9 +239,11 @@ pub(crate) fn detect(
     // city. (A colon after the label is the loop above.)
     for &(_, le, r) in label_hits {
         let mut vs = le;
-        while t.get(vs) == Some(&b' ') {
+        while matches!(t.get(vs), Some(b' ' | b'\t')) {
             vs += 1;
         }
+        // `姓名 张伟` on a line of its own: label and value set apart like two table cells.
+        let spaced = vs > le;
         if matches!(t.get(vs), None | Some(b':')) {
             continue;
         }
@@ -264,14 +266,18 @@ pub(crate) fn detect(
                 // The name must end where a name in a list or sentence ends (`经办人孙桂香，`,
                 // `申请人李娜（`), not at a full stop or the end of the text, where a label
                 // word is more often followed by an ordinary word (`负责人相关.`).
+                // Set apart from its label, a name may also end its line or the text.
                 let after = rest[run.len()..].chars().next();
-                if dict::is_label_word(run)
-                    || !after.is_some_and(|c| {
+                let ends = match after {
+                    None => spaced,
+                    Some(c) => {
                         c == '、'
                             || c.is_ascii_digit()
                             || (c.is_ascii() && super::NAME_ENDS.contains(&(c as u8)))
-                    })
-                {
+                            || (spaced && matches!(c, '\n' | '\r' | '\t'))
+                    }
+                };
+                if dict::is_label_word(run) || !ends {
                     continue;
                 }
                 run

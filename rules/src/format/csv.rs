@@ -1,11 +1,41 @@
-//! CSV lexer (RFC 4180: comma-separated, `"`-quoted fields with `""` escapes, CRLF or LF rows).
-//! The header row names the columns; each later field gets its column's name as context.
-//! Header cells are scanned too (a header can leak a value as easily as a cell).
+//! CSV lexer (RFC 4180: `"`-quoted fields with `""` escapes, CRLF or LF rows), with the
+//! delimiter read off the header row: comma, tab (TSV, `text/tab-separated-values`),
+//! semicolon or pipe, the ones exports use. The header row names the columns; each later
+//! field gets its column's name as context. Header cells are scanned too (a header can leak
+//! a value as easily as a cell).
 
 use super::push_plain;
 use crate::stream::{Esc, SegKind, Segmenter};
 
 const MAX_COLUMNS: usize = 1024;
+/// Bytes of the header row looked at to choose the delimiter; a longer first line is read
+/// as comma-separated.
+const HEADER_SNIFF: usize = 8 * 1024;
+/// Delimiters, in the order a tie is settled.
+const DELIMITERS: [u8; 4] = [b',', b'\t', b';', b'|'];
+
+/// The delimiter of a header row: the candidate it holds most often outside quotes
+/// (comma when it holds none).
+pub(super) fn delimiter(line: &[u8]) -> u8 {
+    let mut counts = [0usize; DELIMITERS.len()];
+    let mut quoted = false;
+    for &b in line {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            if let Some(k) = DELIMITERS.iter().position(|&d| d == b) {
+                counts[k] += 1;
+            }
+        }
+    }
+    let mut best = 0;
+    for k in 1..DELIMITERS.len() {
+        if counts[k] > counts[best] {
+            best = k;
+        }
+    }
+    DELIMITERS[best]
+}
 
 #[derive(Default, Clone, Copy, PartialEq, Eq)]
 enum St {
@@ -18,6 +48,8 @@ enum St {
 
 #[derive(Default)]
 pub(crate) struct CsvLexer {
+    /// The field delimiter, 0 until the header row has been seen.
+    delim: u8,
     st: St,
     row: u64,
     col: usize,
@@ -50,13 +82,23 @@ impl CsvLexer {
 
     pub(crate) fn lex(&mut self, buf: &[u8], base: u64, eof: bool, seg: &mut Segmenter) -> usize {
         let len = buf.len();
+        if self.delim == 0 {
+            // Wait for the whole header row (bounded) before reading anything.
+            let line = &buf[..len.min(HEADER_SNIFF)];
+            match memchr::memchr(b'\n', line) {
+                Some(p) => self.delim = delimiter(&line[..p]),
+                None if eof || len >= HEADER_SNIFF => self.delim = delimiter(line),
+                None => return 0,
+            }
+        }
+        let d = self.delim;
         let mut i = 0;
         while i < len {
             match self.st {
                 St::FieldStart => {
                     let b = buf[i];
                     match b {
-                        b',' => {
+                        _ if b == d => {
                             self.field_done(seg, false);
                             self.col += 1;
                             i += 1;
@@ -81,7 +123,7 @@ impl CsvLexer {
                         }
                     }
                 }
-                St::Bare => match memchr::memchr3(b',', b'\n', b'\r', &buf[i..]) {
+                St::Bare => match memchr::memchr3(d, b'\n', b'\r', &buf[i..]) {
                     None => return push_plain(buf, i, len, base, eof, seg),
                     Some(p) => {
                         if p > 0 {
@@ -118,7 +160,7 @@ impl CsvLexer {
                                 while i < len {
                                     let b = buf[i];
                                     i += 1;
-                                    if b == b',' || b == b'\n' {
+                                    if b == d || b == b'\n' {
                                         self.after_field(b);
                                         break;
                                     }
@@ -130,7 +172,7 @@ impl CsvLexer {
                 St::AfterQuote => {
                     let b = buf[i];
                     i += 1;
-                    if b == b',' || b == b'\n' {
+                    if b == d || b == b'\n' {
                         self.after_field(b);
                     }
                 }
@@ -140,18 +182,16 @@ impl CsvLexer {
     }
 
     fn after_field(&mut self, sep: u8) {
-        match sep {
-            b',' => {
-                self.col += 1;
-                self.st = St::FieldStart;
-            }
-            b'\n' => {
-                self.row += 1;
-                self.col = 0;
-                self.st = St::FieldStart;
-            }
+        if sep == self.delim {
+            self.col += 1;
+            self.st = St::FieldStart;
+        } else if sep == b'\n' {
+            self.row += 1;
+            self.col = 0;
+            self.st = St::FieldStart;
+        } else {
             // `\r`: the `\n` that follows ends the row.
-            _ => self.st = St::AfterQuote,
+            self.st = St::AfterQuote;
         }
     }
 }

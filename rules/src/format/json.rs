@@ -30,9 +30,15 @@ struct Frame {
     columns: Vec<Vec<u8>>,
     /// Arrays: this array is such a header, its strings are column names.
     header: bool,
-    /// Arrays: this array is a row of such a table; `cell` counts its elements.
+    /// Arrays: this array is a row of such a table; `cell` counts its elements (in every
+    /// array, so that a pair can be recognised).
     row: bool,
     cell: usize,
+    /// Arrays: the first element, when it is a short string, kept until the second element
+    /// starts; `pair` once it is known to name a field (`["姓名","张三"]`, `["sfzh","…"]`),
+    /// and then it is the second element's key.
+    first: Vec<u8>,
+    pair: bool,
 }
 
 #[derive(Default)]
@@ -99,6 +105,9 @@ impl JsonLexer {
                 .map(Vec::as_slice)
                 .filter(|k| !k.is_empty());
         }
+        if f.kind == b'[' && f.pair && f.cell == 1 {
+            return Some(f.first.as_slice());
+        }
         if f.kind == b'{' && f.role == NAME_VALUE {
             if let Some(label) = &f.label {
                 return Some(label.as_slice());
@@ -131,6 +140,18 @@ impl JsonLexer {
                 obj.columns.push(name);
             }
             return;
+        }
+        if !self.string_is_key {
+            if let Some(f) = self
+                .top_mut()
+                .filter(|f| f.kind == b'[' && !f.row && f.cell == 0)
+            {
+                f.first.clear();
+                if let Some(l) = super::label_text(head) {
+                    f.first.extend_from_slice(l);
+                }
+                return;
+            }
         }
         let labels = self
             .top()
@@ -172,6 +193,8 @@ impl JsonLexer {
         f.header = false;
         f.row = false;
         f.cell = 0;
+        f.first.clear();
+        f.pair = false;
         if kind == b'[' {
             // A header array under `columns`; a row is an array inside an array that is the
             // value of a member of an object with columns.
@@ -282,7 +305,12 @@ impl JsonLexer {
                     }
                     b',' => {
                         self.expect_key = self.in_object();
-                        if let Some(f) = self.top_mut().filter(|f| f.row) {
+                        if let Some(f) = self.top_mut().filter(|f| f.kind == b'[') {
+                            if f.cell == 0 && !f.first.is_empty() && !f.row {
+                                // Only a first element that names a field makes a pair, so
+                                // a plain list (`"names":["张三","李四"]`) keeps its key.
+                                f.pair = seg.knows_key(&f.first);
+                            }
                             f.cell += 1;
                         }
                     }

@@ -116,10 +116,15 @@ fn looks_like_form(t: &[u8]) -> bool {
                 .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit()))
 }
 
-/// Whether a body starts like CSV: a header row of two or more short fields, and the next
-/// row with as many fields (quoted fields may hold commas). The second row may be cut off
-/// by the end of the sniffed prefix: then it must not have more fields than the header.
+/// Whether a body starts like CSV (comma, tab, semicolon or pipe separated, as
+/// [`csv::delimiter`] reads the first row): a header row of two or more short fields, and the
+/// next row with as many fields (quoted fields may hold delimiters). The second row may be
+/// cut off by the end of the sniffed prefix: then it must not have more fields than the
+/// header.
 fn looks_like_csv(t: &[u8]) -> bool {
+    // The delimiter the lexer would choose from the first row.
+    let first = t.split(|&b| b == b'\n').next().unwrap_or(t);
+    let d = csv::delimiter(first);
     // Field counts of the first two rows; `long` once a header cell is too long for a name.
     let (mut counts, mut fields, mut quoted, mut field_len, mut long) =
         ([0usize; 2], 1, false, 0, false);
@@ -127,7 +132,7 @@ fn looks_like_csv(t: &[u8]) -> bool {
     for &b in t {
         match b {
             b'"' => quoted = !quoted,
-            b',' if !quoted => {
+            _ if b == d && !quoted => {
                 fields += 1;
                 field_len = 0;
                 continue;
@@ -149,6 +154,19 @@ fn looks_like_csv(t: &[u8]) -> bool {
         long |= row == 0 && field_len > 64;
     }
     row == 1 && counts[0] >= 2 && !long && fields > 1 && fields <= counts[0]
+}
+
+/// The text of a value that could be a field's label (`姓名`, `身份证号：`, `xm`): trimmed of
+/// whitespace and a trailing colon, 1 to 32 bytes. A lexer asks the segmenter whether it
+/// names a field before it takes it as the next value's key.
+pub(crate) fn label_text(head: &[u8]) -> Option<&[u8]> {
+    let t = head.trim_ascii();
+    let t = t
+        .strip_suffix(b":")
+        .or_else(|| t.strip_suffix("：".as_bytes()))
+        .unwrap_or(t)
+        .trim_ascii_end();
+    (1..=32).contains(&t.len()).then_some(t)
 }
 
 /// A field name folded for comparison: ASCII lowercased, `_` and `-` dropped (`paramName`,
@@ -396,7 +414,7 @@ mod tests {
 
     #[test]
     fn sniffs_csv_and_form_bodies_without_a_content_type() {
-        let cases: [(&str, Format); 12] = [
+        let cases: [(&str, Format); 16] = [
             (
                 "姓名,身份证号,地址\n李刚,450100196805077782,\"青海省, 某路\"\n",
                 Format::Csv,
@@ -421,6 +439,15 @@ mod tests {
                 Format::Text,
             ),
             ("a=b", Format::Text),
+            // Tab, semicolon and pipe separated exports.
+            (
+                "xm\tsfzh\tdz\n张三\t110105194912310021\t北京\n",
+                Format::Csv,
+            ),
+            ("xm;sfzh\n张三;110105194912310021\n", Format::Csv),
+            ("xm|sfzh\n张三|110105194912310021\n", Format::Csv),
+            // A tab-indented line is not a table.
+            ("\tindented line\nnext line\n", Format::Text),
         ];
         for (body, want) in cases {
             assert_eq!(Format::sniff(body.as_bytes()), want, "{body:?}");

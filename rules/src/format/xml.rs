@@ -4,6 +4,8 @@
 //! element's local name (namespace prefix dropped), or for attributes the attribute name; an
 //! element labelled by a `name`/`key`/`field` attribute (`<item key="sfzh">…</item>`, a common
 //! exchange-platform shape) gives that label as context to its text and `value` attributes.
+//! An element whose whole text names a field labels its next sibling, as label cells do in
+//! tables and forms (`<td>姓名</td><td>张三</td>`, `<dt>住址</dt><dd>…</dd>`).
 
 use super::{hex_val, push_plain};
 use crate::stream::{Esc, SegKind, Segmenter};
@@ -45,6 +47,10 @@ pub(crate) struct XmlLexer {
     open: Option<Elem>,
     attr: Vec<u8>,
     self_closing: bool,
+    /// The text segment that just ended was an element's text, closed by its end tag.
+    text_closed: bool,
+    /// (depth, label): the next element opened at this depth takes `label` as its context.
+    sibling: Option<(usize, Vec<u8>)>,
 }
 
 fn local(name: &[u8]) -> &[u8] {
@@ -132,9 +138,11 @@ impl XmlLexer {
                             self.st = St::Cdata;
                             continue;
                         }
-                        if seg.is_active() {
+                        let text_ended = seg.is_active();
+                        if text_ended {
                             seg.end(base + i as u64);
                         }
+                        self.text_closed = text_ended && starts(b"</");
                         if starts(b"<!--") {
                             i += 4;
                             seg.begin(SegKind::XmlCdata, base + i as u64, None);
@@ -223,7 +231,9 @@ impl XmlLexer {
                                         self.overflow -= 1;
                                     } else {
                                         self.stack.pop();
+                                        self.sibling = self.label_for_sibling(seg);
                                     }
+                                    self.text_closed = false;
                                     self.st = St::Text;
                                 }
                                 None => return len,
@@ -242,7 +252,15 @@ impl XmlLexer {
                         i += 1;
                     } else if b == b'>' {
                         i += 1;
-                        let e = self.open.take().unwrap_or_default();
+                        let mut e = self.open.take().unwrap_or_default();
+                        if let Some((_, label)) =
+                            self.sibling.take().filter(|(d, _)| *d == self.stack.len())
+                        {
+                            // A header cell is not a value, whatever precedes it.
+                            if e.label.is_none() && !local(&e.name).eq_ignore_ascii_case(b"th") {
+                                e.label = Some(label);
+                            }
+                        }
                         if !self.self_closing {
                             if self.stack.len() < MAX_DEPTH {
                                 self.stack.push(e);
@@ -356,6 +374,16 @@ impl XmlLexer {
             }
             None => to,
         }
+    }
+
+    /// After an end tag: the label the element's text gives its next sibling, when the text
+    /// was all the element held and names a field.
+    fn label_for_sibling(&self, seg: &mut Segmenter) -> Option<(usize, Vec<u8>)> {
+        if !self.text_closed {
+            return None;
+        }
+        let label = super::label_text(seg.last_head())?.to_vec();
+        seg.knows_key(&label).then(|| (self.stack.len(), label))
     }
 
     fn attr_done(&mut self, seg: &Segmenter) {
