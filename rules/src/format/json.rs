@@ -84,31 +84,26 @@ impl JsonLexer {
         self.depth.checked_sub(1).and_then(|d| self.frames.get(d))
     }
 
-    fn top_mut(&mut self) -> Option<&mut Frame> {
-        self.depth
-            .checked_sub(1)
-            .and_then(|d| self.frames.get_mut(d))
-    }
-
     fn in_object(&self) -> bool {
         self.top().is_some_and(|f| f.kind == b'{')
     }
 
     fn value_key(&self) -> Option<&[u8]> {
         let f = self.top()?;
-        if f.kind == b'[' && f.row {
-            // A cell: its column's name, from the object two levels up.
-            let table = self.depth.checked_sub(3).and_then(|d| self.frames.get(d))?;
-            return table
-                .columns
-                .get(f.cell)
-                .map(Vec::as_slice)
-                .filter(|k| !k.is_empty());
-        }
-        if f.kind == b'[' && f.pair && f.cell == 1 {
-            return Some(f.first.as_slice());
-        }
-        if f.kind == b'{' && f.role == NAME_VALUE {
+        if f.kind == b'[' {
+            if f.row {
+                // A cell: its column's name, from the object two levels up.
+                let table = self.depth.checked_sub(3).and_then(|d| self.frames.get(d))?;
+                return table
+                    .columns
+                    .get(f.cell)
+                    .map(Vec::as_slice)
+                    .filter(|k| !k.is_empty());
+            }
+            if f.pair && f.cell == 1 {
+                return Some(f.first.as_slice());
+            }
+        } else if f.role == NAME_VALUE {
             if let Some(label) = &f.label {
                 return Some(label.as_slice());
             }
@@ -129,46 +124,39 @@ impl JsonLexer {
     /// Bookkeeping after a string ends: a key becomes the frame's current key, a label
     /// member's value the frame's label. `head` is the string's first bytes, normalized.
     fn string_done(&mut self, head: &[u8]) {
-        if !self.string_is_key && self.top().is_some_and(|f| f.kind == b'[' && f.header) {
+        let depth = self.depth;
+        let Some(f) = depth.checked_sub(1).and_then(|d| self.frames.get_mut(d)) else {
+            return;
+        };
+        if self.string_is_key {
+            if f.kind == b'{' {
+                // Reuse the frame's buffer: keys change every member.
+                let head = &head[..head.len().min(KEY_MAX)];
+                f.key.clear();
+                f.key.extend_from_slice(head);
+                f.role = super::name_role(head);
+            }
+            return;
+        }
+        if f.kind == b'{' {
+            if f.role == NAME_LABEL {
+                f.label = Some(head[..head.len().min(KEY_MAX)].to_vec());
+            }
+            return;
+        }
+        if f.header {
             let name = head[..head.len().min(KEY_MAX)].to_vec();
-            if let Some(obj) = self
-                .depth
+            if let Some(obj) = depth
                 .checked_sub(2)
                 .and_then(|d| self.frames.get_mut(d))
                 .filter(|o| o.columns.len() < COLUMNS_MAX)
             {
                 obj.columns.push(name);
             }
-            return;
-        }
-        if !self.string_is_key {
-            if let Some(f) = self
-                .top_mut()
-                .filter(|f| f.kind == b'[' && !f.row && f.cell == 0)
-            {
-                f.first.clear();
-                if let Some(l) = super::label_text(head) {
-                    f.first.extend_from_slice(l);
-                }
-                return;
-            }
-        }
-        let labels = self
-            .top()
-            .is_some_and(|f| f.kind == b'{' && f.role == NAME_LABEL);
-        if !self.string_is_key && labels {
-            let label = head[..head.len().min(KEY_MAX)].to_vec();
-            if let Some(f) = self.top_mut() {
-                f.label = Some(label);
-            }
-        }
-        if self.string_is_key {
-            let head = &head[..head.len().min(KEY_MAX)];
-            if let Some(f) = self.top_mut().filter(|f| f.kind == b'{') {
-                // Reuse the frame's buffer: keys change every member.
-                f.key.clear();
-                f.key.extend_from_slice(head);
-                f.role = super::name_role(head);
+        } else if !f.row && f.cell == 0 {
+            f.first.clear();
+            if let Some(l) = super::label_text(head) {
+                f.first.extend_from_slice(l);
             }
         }
     }
@@ -303,17 +291,23 @@ impl JsonLexer {
                         self.pop_frame();
                         self.expect_key = false;
                     }
-                    b',' => {
-                        self.expect_key = self.in_object();
-                        if let Some(f) = self.top_mut().filter(|f| f.kind == b'[') {
+                    b',' => match self
+                        .depth
+                        .checked_sub(1)
+                        .and_then(|d| self.frames.get_mut(d))
+                    {
+                        Some(f) if f.kind == b'[' => {
+                            self.expect_key = false;
                             if f.cell == 0 && !f.first.is_empty() && !f.row {
                                 // Only a first element that names a field makes a pair, so
                                 // a plain list (`"names":["张三","李四"]`) keeps its key.
                                 f.pair = seg.knows_key(&f.first);
                             }
-                            f.cell += 1;
+                            f.cell = f.cell.saturating_add(1);
                         }
-                    }
+                        Some(_) => self.expect_key = true,
+                        None => self.expect_key = false,
+                    },
                     b':' => self.expect_key = false,
                     b'"' => {
                         let is_key = self.expect_key && self.in_object();

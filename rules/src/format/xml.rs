@@ -383,7 +383,7 @@ impl XmlLexer {
             return None;
         }
         let label = super::label_text(seg.last_head())?.to_vec();
-        seg.knows_key(&label).then(|| (self.stack.len(), label))
+        seg.knows_key(&label).then_some((self.stack.len(), label))
     }
 
     fn attr_done(&mut self, seg: &Segmenter) {
