@@ -327,8 +327,19 @@ impl BodyFilter {
         let Some(actual) = Encoding::sniff(declared, head) else {
             return Ok(());
         };
-        self.summary.coding_mismatch = Some((declared, actual));
         let limits = self.limits;
+        if declared == Encoding::Identity {
+            // A magic number can open other data too: over identity, the first frame must
+            // also decode as what its bytes claim. A cap tripped is no reason to doubt
+            // them: decoding again trips it, and the body is refused.
+            let mut trial = Decoder::new(actual, limits)?;
+            if let Err(e) = trial.push(head, &mut Vec::new()) {
+                if !e.is_bomb() {
+                    return Ok(());
+                }
+            }
+        }
+        self.summary.coding_mismatch = Some((declared, actual));
         if declared != Encoding::Identity {
             self.codings.pop();
             self.decoders.remove(0);
@@ -620,6 +631,18 @@ mod tests {
                     assert!(!plain.windows(18).any(|w| w == b"11010519491231002X"));
                 }
             }
+        }
+        // Bytes that only look like a signature stay what they were declared: the first
+        // frame does not decode as gzip. Nor does a zlib header make a body deflate.
+        for fake in [
+            &b"\x1f\x8b\x08 but no gzip"[..],
+            b"\x78\x01\x82\x01\x12\x31",
+        ] {
+            let mut f = filter("default: redact", &[]);
+            let mut out = Vec::new();
+            f.push(fake, &mut out, false).unwrap();
+            f.finish(&mut out).unwrap();
+            assert_eq!((f.summary().coding_mismatch, &out[..]), (None, fake));
         }
         // A body that is what it says is left alone, and so is one too short to tell.
         let mut f = filter("default: redact", &[Encoding::Gzip]);

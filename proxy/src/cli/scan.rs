@@ -68,8 +68,8 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
         ..DecodeLimits::default()
     };
     // A body declared with one encoding and carrying another is a known bypass: what the
-    // bytes prove (gzip and zstd magic, a zlib header, text under a gzip or zstd label) wins
-    // over the declaration, as in the proxy, and the note says so.
+    // bytes prove (gzip and zstd magic, text under a gzip or zstd label) wins over the
+    // declaration, as in the proxy, and the note says so.
     let enc = match Encoding::sniff(declared, &input) {
         Some(actual) => {
             eprintln!(
