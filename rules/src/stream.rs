@@ -149,6 +149,9 @@ pub(crate) enum SegKind {
     CsvQuoted,
     CsvBare,
     Form,
+    /// The body of a multipart part: written plainly, like text, but a whole value (a part
+    /// may be a JSON or XML document of its own).
+    Part,
     Text,
 }
 
@@ -1013,7 +1016,7 @@ impl Segmenter {
                     }
                 }
             }
-            SegKind::Text => out.extend_from_slice(s.as_bytes()),
+            SegKind::Text | SegKind::Part => out.extend_from_slice(s.as_bytes()),
         }
     }
 

@@ -338,6 +338,35 @@ fn xml_label_cells_label_their_next_sibling() {
     }
 }
 
+/// `multipart/form-data`: each part's body is judged under the part's field name, a part that
+/// is a JSON document is read as one, and the boundary comes from the body's first line
+/// (CRLF or bare LF); a body that opens with no boundary is text.
+#[test]
+fn multipart_parts_take_their_field_names() {
+    let redact = |text: &str| redacted(sluice_rules::Format::Multipart, text);
+    let body = "--X-9\r\nContent-Disposition: form-data; name=\"xm\"\r\n\r\n张伟\r\n\
+                --X-9\r\nContent-Disposition: form-data; name=\"doc\"; filename=\"a.json\"\r\n\
+                Content-Type: application/json\r\n\r\n{\"dz\":\"北京市朝阳区建国路88号\"}\r\n\
+                --X-9\r\nContent-Disposition: form-data; name=\"bz\"\r\n\r\n王芳\r\n--X-9--\r\n";
+    let want = body
+        .replace("\r\n张伟\r\n", "\r\n张*\r\n")
+        .replace("北京市朝阳区建国路88号", "北京市朝阳区******");
+    assert_eq!(redact(body), want);
+    let lf = body.replace("\r\n", "\n");
+    assert_eq!(redact(&lf), want.replace("\r\n", "\n"));
+    // Sniffed without a Content-Type.
+    assert_eq!(
+        sluice_rules::Format::resolve(None, body.as_bytes()),
+        sluice_rules::Format::Multipart
+    );
+    assert_eq!(
+        sluice_rules::Format::resolve(Some("multipart/form-data; boundary=X-9"), b"--X-9\r\n"),
+        sluice_rules::Format::Multipart
+    );
+    // No boundary first: text, where a labelled value is still found.
+    assert_eq!(redact("姓名：张伟\n--X-9\n"), "姓名：张*\n--X-9\n");
+}
+
 /// CSV takes its delimiter from the header row: tab (TSV), semicolon and pipe as well as
 /// comma, each with its columns' names as context.
 #[test]

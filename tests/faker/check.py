@@ -166,6 +166,8 @@ def main():
     pairs = json.dumps([[[labels[k], r[k]] for k in SENSITIVE] for r in plain], ensure_ascii=False)
     cells = "<table>" + "".join("<tr><td>" + labels[k] + "</td><td>" + r[k] + "</td></tr>"
                                 for r in plain for k in SENSITIVE) + "</table>"
+    mp = "".join(f"--sluice-b0undary\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{r[k]}\r\n"
+                 for r in plain for k in SENSITIVE) + "--sluice-b0undary--\r\n"
     lines = "\n\n".join("\n".join(f"{labels[k]}{rng.choice([' ', '  ', chr(9)])}{r[k]}"
                                    for k in SENSITIVE) for r in plain)
     for name, body, ct in [("csv", "\n".join(rows), "text/csv"),
@@ -183,7 +185,9 @@ def main():
                            ("csv with ;", semi, "text/csv"),
                            ("pairs", pairs, "application/json"),
                            ("label cells", cells, "text/html"),
-                           ("label lines", lines, "text/plain")]:
+                           ("label lines", lines, "text/plain"),
+                           ("multipart", mp, "multipart/form-data; boundary=sluice-b0undary"),
+                           ("multipart, no type", mp, None)]:
         n = len(scan(sluice, body, ct))
         want = len(plain) * len(SENSITIVE)
         print(f"{name:5s} {n}/{want} found")
@@ -192,10 +196,16 @@ def main():
 
     # Field names as Faker's own providers name them (a corpus made with Faker may use them
     # as keys): each value must be found under its key.
+    more = Faker("zh_CN")
+    more.seed_instance(20261203)
     vocab = {"name_male": fake.name_male, "name_female": fake.name_female,
              "last_name": fake.last_name, "first_name": fake.first_name,
              "street_address": fake.street_address, "contact": fake.name,
-             "customer": fake.name, "applicant": fake.name}
+             "customer": fake.name, "applicant": fake.name,
+             # Since the night of 2026-12-02: roles and address fields exchange APIs use,
+             # from their own generator so that the later parts draw what they drew before.
+             "cardholder": more.name, "consignee": more.name, "creator": more.name,
+             "联系地址": more.address, "zcdz": more.address}
     vrecs = [{k: g() for k, g in vocab.items()} for _ in range(100)]
     vfound = {}
     for f in scan(sluice, json.dumps(vrecs, ensure_ascii=False)):

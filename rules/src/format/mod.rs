@@ -8,6 +8,7 @@
 pub(crate) mod csv;
 pub(crate) mod form;
 pub(crate) mod json;
+pub(crate) mod multipart;
 pub(crate) mod text;
 pub(crate) mod xml;
 
@@ -18,6 +19,7 @@ pub enum Format {
     Xml,
     Csv,
     Form,
+    Multipart,
     #[default]
     Text,
 }
@@ -41,6 +43,8 @@ impl Format {
             Some(Format::Csv)
         } else if sub == "x-www-form-urlencoded" {
             Some(Format::Form)
+        } else if top == "multipart" && sub == "form-data" {
+            Some(Format::Multipart)
         } else if top == "text" {
             Some(Format::Text)
         } else {
@@ -57,6 +61,7 @@ impl Format {
         match start.map(|i| &p[i..]) {
             Some([b'{' | b'[', ..]) => Format::Json,
             Some([b'<', ..]) => Format::Xml,
+            Some(t) if multipart::looks_like_multipart(t) => Format::Multipart,
             Some(t) if looks_like_form(t) => Format::Form,
             Some(t) if looks_like_csv(t) => Format::Csv,
             _ => Format::Text,
@@ -91,6 +96,7 @@ impl Format {
             Format::Xml => "xml",
             Format::Csv => "csv",
             Format::Form => "form",
+            Format::Multipart => "multipart",
             Format::Text => "text",
         }
     }
@@ -335,6 +341,7 @@ pub(crate) enum Lexer {
     Xml(xml::XmlLexer),
     Csv(csv::CsvLexer),
     Form(form::FormLexer),
+    Multipart(multipart::MultipartLexer),
     Text(text::TextLexer),
 }
 
@@ -345,6 +352,7 @@ impl Lexer {
             Format::Xml => Lexer::Xml(xml::XmlLexer::default()),
             Format::Csv => Lexer::Csv(csv::CsvLexer::default()),
             Format::Form => Lexer::Form(form::FormLexer::default()),
+            Format::Multipart => Lexer::Multipart(multipart::MultipartLexer::default()),
             Format::Text => Lexer::Text(text::TextLexer),
         }
     }
@@ -358,6 +366,7 @@ impl Lexer {
             Lexer::Xml(l) => l.lex(buf, base, eof, seg),
             Lexer::Csv(l) => l.lex(buf, base, eof, seg),
             Lexer::Form(l) => l.lex(buf, base, eof, seg),
+            Lexer::Multipart(l) => l.lex(buf, base, eof, seg),
             Lexer::Text(l) => l.lex(buf, base, eof, seg),
         }
     }
