@@ -316,7 +316,7 @@ fn json_pairs_written_as_arrays() {
 
 /// Label cells: an element whose whole text names a field labels the next sibling element
 /// (tables and definition lists), but never a header cell, and a text that names nothing
-/// labels nothing.
+/// labels nothing. An HTML table's header cells name its columns.
 #[test]
 fn xml_label_cells_label_their_next_sibling() {
     let redact = |text: &str| redacted(sluice_rules::Format::Xml, text);
@@ -332,6 +332,15 @@ fn xml_label_cells_label_their_next_sibling() {
         (
             "<tr><th>姓名</th><th>王芳</th></tr><tr><td>姓名</td></tr><tr><td>张伟</td></tr>",
             "<tr><th>姓名</th><th>王芳</th></tr><tr><td>姓名</td></tr><tr><td>张伟</td></tr>",
+        ),
+        // A header row names the columns of its own table only.
+        (
+            "<table><thead><tr><th>序号</th><th>姓名</th><th>备注</th></tr></thead><tbody>\
+             <tr><td>1</td><td>王芳</td><td>张伟</td></tr><tr><td>2</td><td><b>李娜</b></td></tr>\
+             </tbody></table><table><tr><td>3</td><td>张伟</td></tr></table>",
+            "<table><thead><tr><th>序号</th><th>姓名</th><th>备注</th></tr></thead><tbody>\
+             <tr><td>1</td><td>王*</td><td>张伟</td></tr><tr><td>2</td><td><b>李娜</b></td></tr>\
+             </tbody></table><table><tr><td>3</td><td>张伟</td></tr></table>",
         ),
     ] {
         assert_eq!(redact(input), want, "{input}");

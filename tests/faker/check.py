@@ -168,6 +168,9 @@ def main():
                                 for r in plain for k in SENSITIVE) + "</table>"
     mp = "".join(f"--sluice-b0undary\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{r[k]}\r\n"
                  for r in plain for k in SENSITIVE) + "--sluice-b0undary--\r\n"
+    thead = ("<table><thead><tr>" + "".join(f"<th>{labels[k]}</th>" for k in SENSITIVE) + "</tr></thead><tbody>"
+             + "".join("<tr>" + "".join(f"<td>{r[k]}</td>" for k in SENSITIVE) + "</tr>" for r in plain)
+             + "</tbody></table>")
     lines = "\n\n".join("\n".join(f"{labels[k]}{rng.choice([' ', '  ', chr(9)])}{r[k]}"
                                    for k in SENSITIVE) for r in plain)
     for name, body, ct in [("csv", "\n".join(rows), "text/csv"),
@@ -186,6 +189,7 @@ def main():
                            ("pairs", pairs, "application/json"),
                            ("label cells", cells, "text/html"),
                            ("label lines", lines, "text/plain"),
+                           ("html table", thead, "text/html"),
                            ("multipart", mp, "multipart/form-data; boundary=sluice-b0undary"),
                            ("multipart, no type", mp, None)]:
         n = len(scan(sluice, body, ct))

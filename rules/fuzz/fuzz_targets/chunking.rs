@@ -23,8 +23,9 @@ fuzz_target!(|data: &[u8]| {
         Format::Xml,
         Format::Csv,
         Format::Form,
+        Format::Multipart,
         Format::Text,
-    ][*f as usize % 5];
+    ][*f as usize % 6];
     let n = (*n as usize % 16).min(rest.len() / 2);
     let (cut_bytes, body) = rest.split_at(n * 2);
     let mut cuts: Vec<usize> = cut_bytes

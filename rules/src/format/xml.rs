@@ -5,7 +5,8 @@
 //! element labelled by a `name`/`key`/`field` attribute (`<item key="sfzh">…</item>`, a common
 //! exchange-platform shape) gives that label as context to its text and `value` attributes.
 //! An element whose whole text names a field labels its next sibling, as label cells do in
-//! tables and forms (`<td>姓名</td><td>张三</td>`, `<dt>住址</dt><dd>…</dd>`).
+//! tables and forms (`<td>姓名</td><td>张三</td>`, `<dt>住址</dt><dd>…</dd>`), and an HTML
+//! table's header cells name its columns (`<th>姓名</th>` … `<td>张三</td>`).
 
 use super::{hex_val, push_plain};
 use crate::stream::{Esc, SegKind, Segmenter};
@@ -36,6 +37,17 @@ enum St {
 struct Elem {
     name: Vec<u8>,
     label: Option<Vec<u8>>,
+    /// `<table>`: the column names its `<th>` cells gave, by column.
+    columns: Vec<Vec<u8>>,
+    /// `<tr>`: cells opened so far; `<td>`/`<th>`: the cell's column.
+    cell: usize,
+}
+
+/// Most columns an HTML table's header may name.
+const COLUMNS_MAX: usize = 256;
+
+fn is(name: &[u8], tag: &[u8]) -> bool {
+    local(name).eq_ignore_ascii_case(tag)
 }
 
 #[derive(Default)]
@@ -230,7 +242,9 @@ impl XmlLexer {
                                     if self.overflow > 0 {
                                         self.overflow -= 1;
                                     } else {
-                                        self.stack.pop();
+                                        if let Some(e) = self.stack.pop() {
+                                            self.close_header_cell(&e, seg);
+                                        }
                                         self.sibling = self.label_for_sibling(seg);
                                     }
                                     self.text_closed = false;
@@ -257,10 +271,11 @@ impl XmlLexer {
                             self.sibling.take().filter(|(d, _)| *d == self.stack.len())
                         {
                             // A header cell is not a value, whatever precedes it.
-                            if e.label.is_none() && !local(&e.name).eq_ignore_ascii_case(b"th") {
+                            if e.label.is_none() && !is(&e.name, b"th") {
                                 e.label = Some(label);
                             }
                         }
+                        self.open_cell(&mut e);
                         if !self.self_closing {
                             if self.stack.len() < MAX_DEPTH {
                                 self.stack.push(e);
@@ -373,6 +388,53 @@ impl XmlLexer {
                 from + q
             }
             None => to,
+        }
+    }
+
+    /// An HTML table cell being opened: it takes the next column of its row, and a data cell
+    /// with no label of its own takes that column's name from the table's header row
+    /// (`<tr><th>姓名</th>…</tr><tr><td>张三</td>…`), as a CSV field does.
+    fn open_cell(&mut self, e: &mut Elem) {
+        let td = is(&e.name, b"td");
+        if !td && !is(&e.name, b"th") {
+            return;
+        }
+        let Some(row) = self.stack.last_mut().filter(|r| is(&r.name, b"tr")) else {
+            return;
+        };
+        e.cell = row.cell;
+        row.cell = row.cell.saturating_add(1);
+        if td && e.label.is_none() {
+            if let Some(name) = self
+                .stack
+                .iter()
+                .rev()
+                .find(|t| is(&t.name, b"table"))
+                .and_then(|t| t.columns.get(e.cell))
+                .filter(|n| !n.is_empty())
+            {
+                e.label = Some(name.clone());
+            }
+        }
+    }
+
+    /// A `<th>` closed on its own text: that text names its column for the rest of the table.
+    fn close_header_cell(&mut self, e: &Elem, seg: &Segmenter) {
+        if !is(&e.name, b"th") || e.cell >= COLUMNS_MAX {
+            return;
+        }
+        let name = if self.text_closed {
+            super::label_text(seg.last_head())
+                .unwrap_or_default()
+                .to_vec()
+        } else {
+            Vec::new()
+        };
+        if let Some(t) = self.stack.iter_mut().rev().find(|t| is(&t.name, b"table")) {
+            if t.columns.len() <= e.cell {
+                t.columns.resize(e.cell + 1, Vec::new());
+            }
+            t.columns[e.cell] = name;
         }
     }
 
