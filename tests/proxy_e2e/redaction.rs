@@ -299,6 +299,23 @@ async fn request_bodies_are_inspected() {
         String::from_utf8_lossy(&seen)
     );
     assert!(contains(&seen, "name=zhang"));
+    // Multipart form data: each part under its field name, boundaries untouched.
+    let mp = format!(
+        "--XyZ\r\nContent-Disposition: form-data; name=\"xm\"\r\n\r\n王小明\r\n\
+         --XyZ\r\nContent-Disposition: form-data; name=\"sfzh\"\r\n\r\n{ID}\r\n--XyZ--\r\n"
+    );
+    let r = c
+        .post(format!("http://{}/upload", p.addr))
+        .header("content-type", "multipart/form-data; boundary=XyZ")
+        .body(mp.clone())
+        .send()
+        .await
+        .unwrap();
+    let seen = r.bytes().await.unwrap();
+    let want = mp
+        .replace("王小明", "王**")
+        .replace(ID, "110105********002X");
+    assert_eq!(String::from_utf8_lossy(&seen), want);
     p.shutdown().await;
 }
 
