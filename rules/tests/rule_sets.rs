@@ -316,7 +316,8 @@ fn json_pairs_written_as_arrays() {
 
 /// Label cells: an element whose whole text names a field labels the next sibling element
 /// (tables and definition lists), but never a header cell, and a text that names nothing
-/// labels nothing. An HTML table's header cells name its columns.
+/// labels nothing. An HTML table's header cells name its columns, and text set in bold or a
+/// span inside a cell is the cell's.
 #[test]
 fn xml_label_cells_label_their_next_sibling() {
     let redact = |text: &str| redacted(sluice_rules::Format::Xml, text);
@@ -333,13 +334,18 @@ fn xml_label_cells_label_their_next_sibling() {
             "<tr><th>姓名</th><th>王芳</th></tr><tr><td>姓名</td></tr><tr><td>张伟</td></tr>",
             "<tr><th>姓名</th><th>王芳</th></tr><tr><td>姓名</td></tr><tr><td>张伟</td></tr>",
         ),
+        // Formatting inside an element leaves the text the element's.
+        (
+            "<r><XM><font>张伟</font></XM><bz><span>王芳</span></bz></r>",
+            "<r><XM><font>张*</font></XM><bz><span>王芳</span></bz></r>",
+        ),
         // A header row names the columns of its own table only.
         (
             "<table><thead><tr><th>序号</th><th>姓名</th><th>备注</th></tr></thead><tbody>\
              <tr><td>1</td><td>王芳</td><td>张伟</td></tr><tr><td>2</td><td><b>李娜</b></td></tr>\
              </tbody></table><table><tr><td>3</td><td>张伟</td></tr></table>",
             "<table><thead><tr><th>序号</th><th>姓名</th><th>备注</th></tr></thead><tbody>\
-             <tr><td>1</td><td>王*</td><td>张伟</td></tr><tr><td>2</td><td><b>李娜</b></td></tr>\
+             <tr><td>1</td><td>王*</td><td>张伟</td></tr><tr><td>2</td><td><b>李*</b></td></tr>\
              </tbody></table><table><tr><td>3</td><td>张伟</td></tr></table>",
         ),
     ] {

@@ -46,6 +46,14 @@ struct Elem {
 /// Most columns an HTML table's header may name.
 const COLUMNS_MAX: usize = 256;
 
+/// HTML elements that only format text inside another element.
+fn is_inline(name: &[u8]) -> bool {
+    const INLINE: [&[u8]; 10] = [
+        b"b", b"i", b"u", b"em", b"strong", b"span", b"font", b"a", b"p", b"div",
+    ];
+    INLINE.iter().any(|t| is(name, t))
+}
+
 fn is(name: &[u8], tag: &[u8]) -> bool {
     local(name).eq_ignore_ascii_case(tag)
 }
@@ -78,9 +86,16 @@ fn is_name_end(b: u8) -> bool {
 
 impl XmlLexer {
     fn text_key(&self) -> Option<Vec<u8>> {
-        self.stack
-            .last()
-            .map(|e| e.label.clone().unwrap_or_else(|| local(&e.name).to_vec()))
+        // Text set in bold or a span (`<td><b>李娜</b></td>`, `<XM><font>张伟</font></XM>`)
+        // belongs to the element around it: the innermost element with a label or a name
+        // of its own.
+        let e = self
+            .stack
+            .iter()
+            .rev()
+            .find(|a| a.label.is_some() || !is_inline(&a.name))
+            .or(self.stack.last())?;
+        Some(e.label.clone().unwrap_or_else(|| local(&e.name).to_vec()))
     }
 
     fn attr_key(&self) -> Vec<u8> {
