@@ -229,6 +229,11 @@ fn text_labels_without_colons_and_run_together() {
             "IP地址不详，住在北京，户主关系：子",
             "IP地址不详，住在北京，户主关系：子",
         ),
+        // A gender after a name marks it; a run of text before one does not.
+        (
+            "张伟，男，1949年出生。原告王芳，女，汉族。参加会议的人员，女，男各半；男女比例均衡。",
+            "张*，男，1949年出生。原告王*，女，汉族。参加会议的人员，女，男各半；男女比例均衡。",
+        ),
         // `label value` lines, set apart by spaces or a tab: the value may end its line.
         (
             "姓名 张伟\n手机 13800138000\n联系人\t王芳\n负责人 相关\n申请人 单位",

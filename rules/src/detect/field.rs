@@ -237,7 +237,15 @@ pub(crate) fn detect(
     // With no colon to say where a value starts, the value must say it: a whole name between
     // the label and the next non-Han character, or an address that starts at a province or
     // city. (A colon after the label is the loop above.)
-    for &(_, le, r) in label_hits {
+    for &(ls, le, r) in label_hits {
+        // `张伟，男，1949年…`: a gender after a name marks it, as court documents and records
+        // write a person; the name is the whole run of Han characters before the comma.
+        if matches!(&t[ls..le], GENDER_MALE | GENDER_FEMALE) {
+            if let Some((ns, conf)) = name_before_gender(t, ls, le) {
+                emit(r, ns, ls, conf);
+            }
+            continue;
+        }
         let mut vs = le;
         while matches!(t.get(vs), Some(b' ' | b'\t')) {
             vs += 1;
@@ -300,6 +308,45 @@ pub(crate) fn detect(
             emit(r, vs, vs + value.len(), conf);
         }
     }
+}
+
+/// `，男` and `，女` as normalization writes them (the full-width comma folded).
+const GENDER_MALE: &[u8] = ",男".as_bytes();
+const GENDER_FEMALE: &[u8] = ",女".as_bytes();
+
+/// The name before a gender marker at `t[ls..le]`: a whole run of two to four Han characters
+/// (text, punctuation or the start before it) that is name-shaped, with the gender followed by
+/// punctuation or the end (`，男，`, `，女。`, not `，男女比例`). Returns its start.
+fn name_before_gender(t: &[u8], ls: usize, le: usize) -> Option<(usize, Confidence)> {
+    match t.get(le) {
+        None | Some(b',' | b'(' | b';' | b' ' | b')') => {}
+        // `。` and `、`.
+        Some(0xE3) if matches!(t.get(le..le + 3), Some([0xE3, 0x80, 0x82 | 0x81])) => {}
+        _ => return None,
+    }
+    // Five characters back: a fifth Han character means the run is longer than a name.
+    let mut from = ls.saturating_sub(15);
+    while from < ls && (t[from] & 0xC0) == 0x80 {
+        from += 1;
+    }
+    let before = std::str::from_utf8(&t[from..ls]).ok()?;
+    let run: usize = before
+        .chars()
+        .rev()
+        .take_while(|&c| is_cjk(c))
+        .map(char::len_utf8)
+        .sum();
+    let name = &before[before.len() - run..];
+    let chars = name.chars().count();
+    // Whole: something other than a Han character, or the start of the text, before it.
+    if !(2..=4).contains(&chars) || (run == before.len() && from > 0) {
+        return None;
+    }
+    if dict::is_label_word(name) {
+        return None;
+    }
+    let conf = person_name(name)?;
+    Some((ls - run, conf))
 }
 
 /// The text from `vs` on (at most 600 bytes, cut to whole characters).
