@@ -41,21 +41,58 @@ struct Elem {
     columns: Vec<Vec<u8>>,
     /// `<tr>`: cells opened so far; `<td>`/`<th>`: the cell's column.
     cell: usize,
+    /// What the element is in HTML, read off its name once when it opens.
+    kind: Html,
+}
+
+/// The HTML elements the lexer treats apart: the parts of a table, and elements that only
+/// format text inside another one (`<b>`, `<span>`, `<font>`…).
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum Html {
+    #[default]
+    Other,
+    Inline,
+    Table,
+    Row,
+    Data,
+    Header,
+}
+
+impl Html {
+    /// One pass over the local name (at most six bytes, lowercased), asked once per element.
+    fn of(name: &[u8]) -> Html {
+        let n = local(name);
+        let mut buf = [0u8; 6];
+        let Some(low) = buf.get_mut(..n.len()) else {
+            return Html::Other;
+        };
+        for (d, s) in low.iter_mut().zip(n) {
+            *d = s.to_ascii_lowercase();
+        }
+        match &*low {
+            b"td" => Html::Data,
+            b"th" => Html::Header,
+            b"tr" => Html::Row,
+            b"table" => Html::Table,
+            b"b" | b"i" | b"u" | b"em" | b"strong" | b"span" | b"font" | b"a" | b"p" | b"div" => {
+                Html::Inline
+            }
+            _ => Html::Other,
+        }
+    }
 }
 
 /// Most columns an HTML table's header may name.
 const COLUMNS_MAX: usize = 256;
 
-/// HTML elements that only format text inside another element.
-fn is_inline(name: &[u8]) -> bool {
-    const INLINE: [&[u8]; 10] = [
-        b"b", b"i", b"u", b"em", b"strong", b"span", b"font", b"a", b"p", b"div",
-    ];
-    INLINE.iter().any(|t| is(name, t))
-}
-
-fn is(name: &[u8], tag: &[u8]) -> bool {
-    local(name).eq_ignore_ascii_case(tag)
+/// A closed element whose whole text could be a label, kept (in reused buffers) until the
+/// next element opens.
+#[derive(Default)]
+struct Sibling {
+    live: bool,
+    depth: usize,
+    name: Vec<u8>,
+    text: Vec<u8>,
 }
 
 #[derive(Default)]
@@ -69,8 +106,9 @@ pub(crate) struct XmlLexer {
     self_closing: bool,
     /// The text segment that just ended was an element's text, closed by its end tag.
     text_closed: bool,
-    /// (depth, label): the next element opened at this depth takes `label` as its context.
-    sibling: Option<(usize, Vec<u8>)>,
+    /// The last element closed on its own short text: it may label the next one opened
+    /// at its depth.
+    sibling: Sibling,
 }
 
 fn local(name: &[u8]) -> &[u8] {
@@ -93,7 +131,7 @@ impl XmlLexer {
             .stack
             .iter()
             .rev()
-            .find(|a| a.label.is_some() || !is_inline(&a.name))
+            .find(|a| a.label.is_some() || a.kind != Html::Inline)
             .or(self.stack.last())?;
         Some(e.label.clone().unwrap_or_else(|| local(&e.name).to_vec()))
     }
@@ -257,10 +295,11 @@ impl XmlLexer {
                                     if self.overflow > 0 {
                                         self.overflow -= 1;
                                     } else {
+                                        self.sibling.live = false;
                                         if let Some(e) = self.stack.pop() {
                                             self.close_header_cell(&e, seg);
+                                            self.note_sibling(e, seg);
                                         }
-                                        self.sibling = self.label_for_sibling(seg);
                                     }
                                     self.text_closed = false;
                                     self.st = St::Text;
@@ -282,14 +321,8 @@ impl XmlLexer {
                     } else if b == b'>' {
                         i += 1;
                         let mut e = self.open.take().unwrap_or_default();
-                        if let Some((_, label)) =
-                            self.sibling.take().filter(|(d, _)| *d == self.stack.len())
-                        {
-                            // A header cell is not a value, whatever precedes it.
-                            if e.label.is_none() && !is(&e.name, b"th") {
-                                e.label = Some(label);
-                            }
-                        }
+                        e.kind = Html::of(&e.name);
+                        self.label_from_sibling(&mut e, seg);
                         self.open_cell(&mut e);
                         if !self.self_closing {
                             if self.stack.len() < MAX_DEPTH {
@@ -410,11 +443,11 @@ impl XmlLexer {
     /// with no label of its own takes that column's name from the table's header row
     /// (`<tr><th>姓名</th>…</tr><tr><td>张三</td>…`), as a CSV field does.
     fn open_cell(&mut self, e: &mut Elem) {
-        let td = is(&e.name, b"td");
-        if !td && !is(&e.name, b"th") {
+        let td = e.kind == Html::Data;
+        if !td && e.kind != Html::Header {
             return;
         }
-        let Some(row) = self.stack.last_mut().filter(|r| is(&r.name, b"tr")) else {
+        let Some(row) = self.stack.last_mut().filter(|r| r.kind == Html::Row) else {
             return;
         };
         e.cell = row.cell;
@@ -424,7 +457,7 @@ impl XmlLexer {
                 .stack
                 .iter()
                 .rev()
-                .find(|t| is(&t.name, b"table"))
+                .find(|t| t.kind == Html::Table)
                 .and_then(|t| t.columns.get(e.cell))
                 .filter(|n| !n.is_empty())
             {
@@ -435,7 +468,7 @@ impl XmlLexer {
 
     /// A `<th>` closed on its own text: that text names its column for the rest of the table.
     fn close_header_cell(&mut self, e: &Elem, seg: &Segmenter) {
-        if !is(&e.name, b"th") || e.cell >= COLUMNS_MAX {
+        if e.kind != Html::Header || e.cell >= COLUMNS_MAX {
             return;
         }
         let name = if self.text_closed {
@@ -445,7 +478,7 @@ impl XmlLexer {
         } else {
             Vec::new()
         };
-        if let Some(t) = self.stack.iter_mut().rev().find(|t| is(&t.name, b"table")) {
+        if let Some(t) = self.stack.iter_mut().rev().find(|t| t.kind == Html::Table) {
             if t.columns.len() <= e.cell {
                 t.columns.resize(e.cell + 1, Vec::new());
             }
@@ -453,14 +486,48 @@ impl XmlLexer {
         }
     }
 
-    /// After an end tag: the label the element's text gives its next sibling, when the text
-    /// was all the element held and names a field.
-    fn label_for_sibling(&self, seg: &mut Segmenter) -> Option<(usize, Vec<u8>)> {
+    /// After an end tag: keeps the element's text when it was all the element held and is
+    /// short enough to be a label.
+    fn note_sibling(&mut self, mut e: Elem, seg: &Segmenter) {
         if !self.text_closed {
-            return None;
+            return;
         }
-        let label = super::label_text(seg.last_head())?.to_vec();
-        seg.knows_key(&label).then_some((self.stack.len(), label))
+        let Some(text) = super::label_text(seg.last_head()) else {
+            return;
+        };
+        let s = &mut self.sibling;
+        s.text.clear();
+        s.text.extend_from_slice(text);
+        // The closed element is done with its name: take it rather than copy it.
+        std::mem::swap(&mut s.name, &mut e.name);
+        s.depth = self.stack.len();
+        s.live = true;
+    }
+
+    /// The element opened right after a label cell at its depth takes the cell's text as its
+    /// context when the two are a label and its value and the text names a field: cells of
+    /// one kind (`<td>`/`<td>`, `<li>`/`<li>`), a definition (`<dt>`/`<dd>`), a header beside
+    /// its cell (`<th>`/`<td>`), a `<label>` before anything, or name and value elements
+    /// (`<key>`/`<value>`). A header cell is never a value. Other siblings, such as the
+    /// fields of a data record (`<XM>张伟</XM><SFZH>…`), are not asked about: the key
+    /// lookup is the costly part, and the text of a record's field is a value, not a label.
+    fn label_from_sibling(&mut self, e: &mut Elem, seg: &mut Segmenter) {
+        let s = &mut self.sibling;
+        if !std::mem::take(&mut s.live) || s.depth != self.stack.len() || e.label.is_some() {
+            return;
+        }
+        let (a, b) = (local(&s.name), local(&e.name));
+        let same = |x: &[u8], y: &[u8]| x.eq_ignore_ascii_case(y);
+        let paired = e.kind != Html::Header
+            && (same(a, b)
+                || (same(a, b"dt") && same(b, b"dd"))
+                || (same(a, b"th") && same(b, b"td"))
+                || same(a, b"label")
+                || (super::name_role(a) == super::NAME_LABEL
+                    && super::name_role(b) == super::NAME_VALUE));
+        if paired && seg.knows_key(&s.text) {
+            e.label = Some(s.text.clone());
+        }
     }
 
     fn attr_done(&mut self, seg: &Segmenter) {
