@@ -238,6 +238,10 @@ pub(crate) struct Segmenter {
     edits: VecDeque<Edit>,
     findings: Vec<Finding>,
     hits: Vec<Hit>,
+    /// Set by [`Segmenter::quick`] when it found hits in a whole value of this many bytes:
+    /// `hits` holds them and the segment it builds from the same bytes commits them instead
+    /// of detecting again.
+    pre_hits: Option<usize>,
     seg_edits: Vec<Edit>,
     /// Whether a mask character is written as itself in a kind of segment (`plain_mask`),
     /// remembered for the last pair asked: one answer serves a whole body.
@@ -291,6 +295,7 @@ impl Segmenter {
             edits: VecDeque::new(),
             findings: Vec::new(),
             hits: Vec::new(),
+            pre_hits: None,
             seg_edits: Vec::new(),
             plain_char: std::cell::Cell::new(None),
             scratch: Default::default(),
@@ -300,9 +305,14 @@ impl Segmenter {
     /// Starts a segment whose first content byte is at `raw_start`. `key` is the field name.
     pub(crate) fn begin(&mut self, kind: SegKind, raw_start: u64, key: Option<&[u8]>) {
         debug_assert!(!self.active);
+        self.resolve_key(key);
+        self.start(kind, raw_start);
+    }
+
+    /// [`Segmenter::begin`] once the key is resolved.
+    fn start(&mut self, kind: SegKind, raw_start: u64) {
         self.active = true;
         self.kind = kind;
-        self.resolve_key(key);
         self.text.clear();
         self.map.clear();
         self.esc.clear();
@@ -361,70 +371,115 @@ impl Segmenter {
         }
     }
 
-    /// Fast path for a short value that is whole in the lexer's buffer: when it holds no
-    /// byte any matcher could start on, no character normalization would change, no field
-    /// rule listens to its key and it cannot be a nested document or base64, the result of
-    /// the full path is known (no finding, output unchanged), so only the bookkeeping the
-    /// full path would do is done. `classes` is the union of the value's bytes' classes in
-    /// the engine's `QuickTable` (the lexer computes it while finding the value's end).
-    /// Returns `false` to take the full path. The chunking property tests hold the two
-    /// paths to the same results. The caller takes the value itself as the last head (the
-    /// full path's `last_head`): a value this path accepts is unchanged by normalization.
-    #[inline]
+    /// Fast path for a short value that is whole in the lexer's buffer (a JSON string's
+    /// content or a bare value, of `kind`, ending at raw offset `raw_end`): returns whether
+    /// the value is dealt with; `false` sends it down the full path (`begin`, `plain`,
+    /// `end`). `classes` is the union of the value's bytes' classes in the engine's
+    /// `QuickTable` (the lexer computes it while finding the value's end).
+    ///
+    /// A value qualifies when its text is its raw bytes (no character normalization would
+    /// change it), it is not a nested document, a URL-escaped value or base64 that decodes to
+    /// text, and it fits in one window. The full path would then run detection once, over
+    /// exactly these bytes, with this key's rules, the rolling context and `whole` set. This
+    /// path makes the same call straight on the raw bytes, and only when a hit was found
+    /// builds the segment (text = the bytes, identity map) to commit it, without detecting
+    /// again. When the bytes cannot hold anything (no trigger, no field rule) not even
+    /// detection runs. The chunking property tests hold the two paths to the same results.
+    /// The caller takes the value itself as the last head (the full path's `last_head`,
+    /// which is the same bytes when the value is unchanged by normalization).
+    ///
+    /// The common case (a short value with no field name and nothing to look for: `"ok"`,
+    /// `true`, `12`) is decided here, inlined into the lexer; the rest in `settle`.
+    #[inline(always)]
     pub(crate) fn quick(
         &mut self,
+        kind: SegKind,
         raw_end: u64,
         content: &[u8],
         classes: u16,
         key: Option<&[u8]>,
     ) -> bool {
         let d = &self.engine.detectors;
-        // Whole values only (a window-sized value takes the windowed path), and none that the
-        // full path would decode as base64 (see `try_base64`: `BASE64_MIN` bytes at least).
-        if content.len() >= QUICK_MAX.min(self.engine.window) || d.unanchored.is_some() {
+        if key.is_none()
+            && content.len() < BASE64_MIN
+            && content.len() < self.engine.window
+            && classes & crate::detect::Q_NORM == 0
+            && d.unanchored.is_none()
+        {
+            let trig = (classes & 0xFF) as u8;
+            let nothing = trig == 0 || {
+                let flags = d.gate_flags(trig, content);
+                d.nothing_possible(flags, content.len(), &[])
+                    && (flags & crate::detect::TRIG_PERCENT == 0 || !has_percent_escape(content))
+            };
+            if nothing && !matches!(content.trim_ascii_start().first(), Some(b'{' | b'[' | b'<')) {
+                self.key_rules.clear();
+                self.key = None;
+                self.remember(content);
+                self.hold_from = raw_end;
+                return true;
+            }
+        }
+        self.settle(kind, raw_end, content, classes, key)
+    }
+
+    /// The rest of [`Segmenter::quick`].
+    #[inline(never)]
+    fn settle(
+        &mut self,
+        kind: SegKind,
+        raw_end: u64,
+        content: &[u8],
+        classes: u16,
+        key: Option<&[u8]>,
+    ) -> bool {
+        let d = &self.engine.detectors;
+        // Whole values only: a window-sized value takes the windowed path.
+        if content.len() >= QUICK_MAX.min(self.engine.window) {
             return false;
         }
         if classes & crate::detect::Q_NORM != 0 {
             return false;
         }
-        // Cheapest refusal first: most values the full path must see hold an identifier's
-        // digits.
         let trig = (classes & 0xFF) as u8;
-        if trig & crate::detect::TRIG_DIGIT != 0 && content.len() >= d.min_digit_len {
+        let flags = if trig != 0 {
+            d.gate_flags(trig, content)
+        } else {
+            0
+        };
+        // The full path decodes URL escapes in a whole value (`percent_decode`) ...
+        if flags & crate::detect::TRIG_PERCENT != 0 && has_percent_escape(content) {
             return false;
         }
-        if trig != 0 {
-            let flags = d.gate_flags(trig, content);
-            if flags != 0 && !d.nothing_possible(flags, content.len(), &[]) {
-                return false;
-            }
-            // The full path decodes URL escapes in a whole value (`percent_decode`).
-            if flags & crate::detect::TRIG_PERCENT != 0 && has_percent_escape(content) {
-                return false;
-            }
+        // ... scans what a base64 value decodes to (`try_base64`) ...
+        if content.len() >= BASE64_MIN && base64_text(content) {
+            return false;
         }
-        if content.len() >= BASE64_MIN {
-            let t = content.trim_ascii();
-            if t.len() >= BASE64_MIN && base64_alphabet(t).is_some() {
-                return false;
-            }
-        }
+        // ... and a value that opens like a document as one (`try_nested`).
         if matches!(content.trim_ascii_start().first(), Some(b'{' | b'[' | b'<')) {
             return false;
         }
-        match key {
-            // A key string or an array element with no field name: nothing to look up.
-            // (Spelled out rather than a call to `resolve_key`, which is not inlined here:
-            // the call cost about 5 instructions per byte on bodies of short strings.)
-            None => {
-                self.key_rules.clear();
-                self.key = None;
-            }
-            Some(_) => {
-                self.resolve_key(key);
-                if !self.key_rules.is_empty() {
-                    return false;
-                }
+        self.resolve_key(key);
+        let d = &self.engine.detectors;
+        if !d.nothing_possible(flags, content.len(), &self.key_rules) {
+            let mut hits = std::mem::take(&mut self.hits);
+            hits.clear();
+            let ctx = SegCtx {
+                key_rules: &self.key_rules,
+                before: &self.recent,
+                whole: true,
+            };
+            d.detect(content, &ctx, &mut hits, &mut self.scratch);
+            let found = !hits.is_empty();
+            self.hits = hits;
+            if found {
+                // The full path from here, with the hits just found.
+                let raw_start = raw_end - content.len() as u64;
+                self.start(kind, raw_start);
+                self.push_identity(content, raw_start);
+                self.pre_hits = Some(content.len());
+                self.end(raw_end);
+                return true;
             }
         }
         self.remember(content);
@@ -433,7 +488,7 @@ impl Segmenter {
     }
 
     /// Keeps the tail of a finished value as context for keyword windows of the next ones.
-    #[inline]
+    #[inline(always)]
     fn remember(&mut self, text: &[u8]) {
         let mut from = text.len().saturating_sub(RECENT);
         while from < text.len() && (text[from] & 0xC0) == 0x80 {
@@ -697,7 +752,11 @@ impl Segmenter {
         };
         let whole = last && self.windows == 0;
         let mut hits = std::mem::take(&mut self.hits);
-        hits.clear();
+        // Hits `quick` found in these very bytes (a whole value whose text is its raw bytes).
+        let pre = self.pre_hits.take() == Some(len) && whole && self.identity;
+        if !pre {
+            hits.clear();
+        }
         // The stream's reusable buffer (no allocation per value with findings).
         let mut seg_edits = std::mem::take(&mut self.seg_edits);
         seg_edits.clear();
@@ -714,7 +773,7 @@ impl Segmenter {
         if whole && self.identity && self.percent_decode() {
             commit = self.text.len();
         }
-        {
+        if !pre {
             let ctx = SegCtx {
                 key_rules: &self.key_rules,
                 before: &self.recent,
@@ -1229,6 +1288,42 @@ fn has_percent_escape(t: &[u8]) -> bool {
 /// would only decode to a passport-sized string, which needs a field name the decoded text
 /// lacks.
 const BASE64_MIN: usize = 15;
+
+/// Whether `try_base64` would scan what `t` decodes to: it is base64 (`base64_alphabet`)
+/// and decodes to UTF-8 text. Decodes into a stack buffer: it runs on every value of
+/// `BASE64_MIN` bytes or more that `Segmenter::quick` is asked about (a credit code, a
+/// trace id with letters), and almost none of them decode to text.
+fn base64_text(content: &[u8]) -> bool {
+    use base64::Engine as _;
+    let t = content.trim_ascii();
+    if t.len() < BASE64_MIN {
+        return false;
+    }
+    let Some(url) = base64_alphabet(t) else {
+        return false;
+    };
+    // Credit codes and trace ids are short: a small buffer costs less to clear.
+    let mut small = [0u8; 96];
+    let mut large;
+    let buf: &mut [u8] = if t.len() <= 128 {
+        &mut small
+    } else {
+        large = vec![0u8; t.len()];
+        &mut large
+    };
+    let decoded = match (url, t.ends_with(b"=")) {
+        (false, true) => base64::engine::general_purpose::STANDARD.decode_slice(t, buf),
+        (false, false) => base64::engine::general_purpose::STANDARD_NO_PAD.decode_slice(t, buf),
+        (true, true) => base64::engine::general_purpose::URL_SAFE.decode_slice(t, buf),
+        (true, false) => base64::engine::general_purpose::URL_SAFE_NO_PAD.decode_slice(t, buf),
+    };
+    // The buffer holds what any value decodes to (three bytes per four); were it short, the
+    // answer "text" only sends the value down the full path.
+    decoded.map_or_else(
+        |e| matches!(e, base64::DecodeSliceError::OutputSliceTooSmall),
+        |n| std::str::from_utf8(&buf[..n]).is_ok(),
+    )
+}
 
 /// Whether a value looks like base64 (standard or URL alphabet, padding at the end only) and
 /// is not a plain digit or hex string, which are numbers: `Some(true)` for the URL alphabet,

@@ -385,6 +385,12 @@ impl QuickTable {
         QuickTable(t)
     }
 
+    /// The union of the classes of the bytes of `s`.
+    #[inline]
+    pub(crate) fn classes(&self, s: &[u8]) -> u16 {
+        s.iter().fold(0, |acc, &b| acc | self.0[usize::from(b)])
+    }
+
     /// Position of the first `"` or `\` in `s`, and the union of the classes of the bytes
     /// before it (or of all of `s` when there is none).
     #[inline]

@@ -322,7 +322,7 @@ impl JsonLexer {
                         if let Some(p) = stop.filter(|&p| ahead[p] == b'"') {
                             let end = base + (i + 1 + p) as u64;
                             let content = &ahead[..p];
-                            if seg.quick(end, content, classes, key) {
+                            if seg.quick(SegKind::JsonString, end, content, classes, key) {
                                 self.string_done(&content[..content.len().min(HEAD)]);
                             } else {
                                 // The whole string is here and holds no escape: the same
@@ -339,7 +339,23 @@ impl JsonLexer {
                         self.in_string = true;
                     }
                     _ => {
-                        seg.begin(SegKind::JsonBare, base + i as u64, self.value_key());
+                        let key = self.value_key();
+                        // A number, `true`, `null`: whole in the buffer when a structural
+                        // byte ends it there; then the same quick path as a short string.
+                        let ahead = &buf[i..len.min(i + crate::stream::QUICK_MAX)];
+                        if let Some(p) = ahead.iter().position(|&b| structural(b)) {
+                            let content = &ahead[..p];
+                            let end = base + (i + p) as u64;
+                            let classes = seg.quick_table().classes(content);
+                            if !seg.quick(SegKind::JsonBare, end, content, classes, key) {
+                                seg.begin(SegKind::JsonBare, base + i as u64, key);
+                                seg.plain(content, base + i as u64);
+                                seg.end(end);
+                            }
+                            i += p;
+                            continue;
+                        }
+                        seg.begin(SegKind::JsonBare, base + i as u64, key);
                         self.in_bare = true;
                         continue;
                     }
