@@ -469,7 +469,8 @@ impl Segmenter {
                 before: &self.recent,
                 whole: true,
             };
-            d.detect(content, &ctx, &mut hits, &mut self.scratch);
+            // `flags` is `flags(content)`: the trigger bits are the table's low byte.
+            d.detect_flagged(content, flags, &ctx, &mut hits, &mut self.scratch);
             let found = !hits.is_empty();
             self.hits = hits;
             if found {

@@ -27,27 +27,32 @@ fn trim(t: &[u8], s: usize, e: usize) -> (usize, usize) {
 /// A Chinese name (surname + given name, 2-4 characters, or a transliterated minority name
 /// with `·`), or a romanized name (`Zhang San`) under a name key.
 pub(crate) fn person_name(v: &str) -> Option<Confidence> {
-    let chars: Vec<char> = v.chars().collect();
-    let cjk = chars.iter().filter(|c| is_cjk(**c)).count();
-    if cjk == chars.len() && (2..=4).contains(&cjk) {
+    // One pass over the characters (this runs on every value under a name key).
+    let (mut n, mut cjk, mut dots) = (0usize, 0usize, 0usize);
+    for c in v.chars() {
+        n += 1;
+        if is_cjk(c) {
+            cjk += 1;
+        } else if c == '·' {
+            dots += 1;
+        }
+    }
+    if cjk == n && (2..=4).contains(&cjk) {
         // Han names are a surname plus one or two characters; four characters only with a
         // two-character surname (欧阳娜娜). `华为手机` under a `name` key is not a person.
         let sl = dict::surname_len(v)?;
         let given = cjk - v[..sl].chars().count();
         return (1..=2).contains(&given).then_some(Confidence::Medium);
     }
-    if chars.iter().all(|&c| is_cjk(c) || c == '·')
-        && chars.contains(&'·')
-        && (3..=20).contains(&chars.len())
-    {
+    if cjk + dots == n && dots > 0 && (3..=20).contains(&n) {
         return Some(Confidence::Low);
     }
     // Romanized: two or three words, each capitalized (`Zhang San`) or, as passports and
     // bank records write them, all capitals (`ZHANG SAN`, `OUYANG NANA`).
-    let words: Vec<&str> = v.split(' ').collect();
-    if (2..=3).contains(&words.len())
+    let words = v.split(' ');
+    if (2..=3).contains(&(v.bytes().filter(|&b| b == b' ').count() + 1))
         && v.len() <= 40
-        && words.iter().all(|w| {
+        && words.into_iter().all(|w| {
             let b = w.as_bytes();
             !b.is_empty()
                 && b[0].is_ascii_uppercase()
@@ -181,18 +186,23 @@ pub(crate) fn detect(
     // Whole values under a matching key.
     if ctx.whole && !ctx.key_rules.is_empty() {
         let (s, e) = trim(t, 0, t.len());
-        if let Ok(v) = std::str::from_utf8(&t[s..e]) {
-            for &r in ctx.key_rules {
-                if d.field_rules.contains(&r) {
-                    let det = det_of(d, r);
-                    if let Some(conf) = judge(det, v, true) {
-                        emit(r, s, e, conf);
-                    } else if det == Some(Det::PersonName) {
-                        // Several people in one field: `张伟、李娜、王芳`, `张伟,李娜`.
-                        for (ps, pe, conf) in name_list(v) {
-                            emit(r, s + ps, s + pe, conf);
-                        }
-                    }
+        // Most keys give context to identifier rules only (`sfzh`, `sjhm`, negative keys
+        // such as `traceId`): the value is checked as text only for a field rule.
+        let mut value: Option<Option<&str>> = None;
+        for &r in ctx.key_rules {
+            if !d.field_rules.contains(&r) {
+                continue;
+            }
+            let Some(v) = *value.get_or_insert_with(|| std::str::from_utf8(&t[s..e]).ok()) else {
+                break;
+            };
+            let det = det_of(d, r);
+            if let Some(conf) = judge(det, v, true) {
+                emit(r, s, e, conf);
+            } else if det == Some(Det::PersonName) {
+                // Several people in one field: `张伟、李娜、王芳`, `张伟,李娜`.
+                for (ps, pe, conf) in name_list(v) {
+                    emit(r, s + ps, s + pe, conf);
                 }
             }
         }

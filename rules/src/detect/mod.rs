@@ -508,7 +508,19 @@ impl Detectors {
     ) {
         // One table pass says which matchers can find anything here; most values (keys,
         // words, Chinese text without digits) need none and leave at once.
-        let flags = self.flags(text);
+        self.detect_flagged(text, self.flags(text), ctx, hits, scratch);
+    }
+
+    /// [`Self::detect`] when the caller already has `flags(text)` (the lexers' short-value
+    /// path computes it on the way).
+    pub(crate) fn detect_flagged(
+        &self,
+        text: &[u8],
+        flags: u8,
+        ctx: &SegCtx<'_>,
+        hits: &mut Vec<Hit>,
+        scratch: &mut Scratch,
+    ) {
         if self.nothing_possible(flags, text.len(), ctx.key_rules) {
             return;
         }
