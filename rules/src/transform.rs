@@ -226,6 +226,27 @@ pub(crate) fn mask_str(value: &str, m: &MaskSpec) -> String {
         return String::from_utf8(out)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     }
+    // No separator (names, addresses): the kept characters are two byte ranges, and the
+    // characters are only counted, not pushed one at a time.
+    if !head.bytes().any(|b| ASCII_SEP[usize::from(b)]) && !head.contains(['·', '\u{3000}']) {
+        let n = head.bytes().filter(|&b| (b & 0xC0) != 0x80).count();
+        let (first, last) = kept(m, n);
+        let masked = n.saturating_sub(first + last);
+        let at = |from: usize, k: usize| {
+            head[from..]
+                .char_indices()
+                .nth(k)
+                .map_or(head.len(), |(i, _)| from + i)
+        };
+        let b1 = at(0, first.min(n));
+        let b2 = at(b1, masked);
+        let mut out = String::with_capacity(value.len() + masked * 3);
+        out.push_str(&head[..b1]);
+        out.extend(std::iter::repeat_n(m.mask_char, masked));
+        out.push_str(&head[b2..]);
+        out.push_str(tail);
+        return out;
+    }
     let n = head.chars().filter(|c| !is_separator(*c)).count();
     let (first, last) = kept(m, n);
     let mut out = String::with_capacity(value.len());
@@ -359,6 +380,8 @@ mod tests {
         let values = [
             "",
             "张三",
+            "欧阳娜娜",
+            "北京市东城区和平街329号25栋3单元663室",
             "北京市东城区 滨江大道302号",
             "6222 0212·3456\u{3000}7890",
             "a@b.cn",

@@ -339,24 +339,7 @@ impl JsonLexer {
                         self.in_string = true;
                     }
                     _ => {
-                        let key = self.value_key();
-                        // A number, `true`, `null`: whole in the buffer when a structural
-                        // byte ends it there; then the same quick path as a short string.
-                        let ahead = &buf[i..len.min(i + crate::stream::QUICK_MAX)];
-                        if let Some(p) = ahead.iter().position(|&b| structural(b)) {
-                            let content = &ahead[..p];
-                            let end = base + (i + p) as u64;
-                            let classes = seg.quick_table().classes(content);
-                            if !seg.quick(SegKind::JsonBare, end, content, classes, key) {
-                                seg.begin(SegKind::JsonBare, base + i as u64, key);
-                                seg.plain(content, base + i as u64);
-                                seg.end(end);
-                            }
-                            i += p;
-                            continue;
-                        }
-                        seg.begin(SegKind::JsonBare, base + i as u64, key);
-                        self.in_bare = true;
+                        i = self.bare(buf, i, base, seg);
                         continue;
                     }
                 }
@@ -364,6 +347,30 @@ impl JsonLexer {
             }
         }
         len
+    }
+
+    /// A bare value (a number, `true`, `null`) starting at `buf[i]`; returns where lexing
+    /// goes on. Whole in the buffer when a structural byte ends it there, it takes the
+    /// same quick path as a short string; otherwise its segment stays open (`in_bare`).
+    /// Kept out of `lex`, whose loop over structural bytes it would otherwise slow down.
+    #[inline(never)]
+    fn bare(&mut self, buf: &[u8], i: usize, base: u64, seg: &mut Segmenter) -> usize {
+        let key = self.value_key();
+        let ahead = &buf[i..buf.len().min(i + crate::stream::QUICK_MAX)];
+        if let Some(p) = ahead.iter().position(|&b| structural(b)) {
+            let content = &ahead[..p];
+            let end = base + (i + p) as u64;
+            let classes = seg.quick_table().classes(content);
+            if !seg.quick(SegKind::JsonBare, end, content, classes, key) {
+                seg.begin(SegKind::JsonBare, base + i as u64, key);
+                seg.plain(content, base + i as u64);
+                seg.end(end);
+            }
+            return i + p;
+        }
+        seg.begin(SegKind::JsonBare, base + i as u64, key);
+        self.in_bare = true;
+        i
     }
 
     /// Decodes the escape at `buf[i]` (a backslash). Returns the bytes consumed, or `None` to
