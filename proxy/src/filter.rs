@@ -65,20 +65,52 @@ pub struct FindingSummary {
     pub coding_mismatch: Option<(Encoding, Encoding)>,
 }
 
-/// Masked samples a [`FindingSummary`] keeps (audit records take up to `audit.max_samples`).
-pub const SUMMARY_SAMPLES: usize = 8;
+/// The counts of one batch of findings per (rule, action), added to a [`FindingSummary`]'s
+/// maps once per entry instead of once per finding: a body of records has a few rules and
+/// hundreds of findings, and each map update clones and compares names.
+#[derive(Debug, Default)]
+struct Tally(Vec<(usize, Action, u64, Arc<str>, Arc<str>, Arc<str>)>);
 
-impl FindingSummary {
+impl Tally {
     fn add(&mut self, f: &Finding, action: Action) {
         if action == Action::Allow {
             return;
         }
-        *self.counts.entry((f.class.clone(), action)).or_insert(0) += 1;
-        *self
-            .by_class_grade
-            .entry((f.class.clone(), f.grade.name.clone(), action))
-            .or_insert(0) += 1;
-        *self.by_rule.entry((f.rule_id.clone(), action)).or_insert(0) += 1;
+        match self
+            .0
+            .iter_mut()
+            .find(|e| e.0 == f.rule_index && e.1 == action && Arc::ptr_eq(&e.5, &f.rule_id))
+        {
+            Some(e) => e.2 += 1,
+            None => self.0.push((
+                f.rule_index,
+                action,
+                1,
+                f.class.clone(),
+                f.grade.name.clone(),
+                f.rule_id.clone(),
+            )),
+        }
+    }
+
+    fn drain_into(&mut self, s: &mut FindingSummary) {
+        for (_, action, n, class, grade, rule) in self.0.drain(..) {
+            *s.counts.entry((class.clone(), action)).or_insert(0) += n;
+            *s.by_class_grade.entry((class, grade, action)).or_insert(0) += n;
+            *s.by_rule.entry((rule, action)).or_insert(0) += n;
+        }
+    }
+}
+
+/// Masked samples a [`FindingSummary`] keeps (audit records take up to `audit.max_samples`).
+pub const SUMMARY_SAMPLES: usize = 8;
+
+impl FindingSummary {
+    /// Takes one finding in, except for its counts (see [`Tally`]).
+    fn add(&mut self, f: &Finding, action: Action) {
+        if action == Action::Allow {
+            return;
+        }
         if action == Action::Block && !self.blocked.contains(&f.class) {
             self.blocked.push(f.class.clone());
         }
@@ -132,6 +164,8 @@ pub struct BodyFilter {
     prefix: Vec<u8>,
     summary: FindingSummary,
     findings: Vec<Finding>,
+    /// Counts of the findings of the current `scan` call, added to `summary` at its end.
+    tally: Tally,
     scan_out: Vec<u8>,
     decoded: Vec<u8>,
     decoded_total: u64,
@@ -198,6 +232,7 @@ impl BodyFilter {
             prefix: Vec::new(),
             summary: FindingSummary::default(),
             findings: Vec::new(),
+            tally: Tally::default(),
             scan_out: Vec::new(),
             decoded: Vec::new(),
             decoded_total: 0,
@@ -414,11 +449,13 @@ impl BodyFilter {
                 self.fps.push(f.fingerprint);
             }
             self.summary.add(&f, action);
+            self.tally.add(&f, action);
             if self.distinct.is_some() && action != Action::Allow {
                 self.fingerprints.push((f.class.clone(), f.fingerprint));
             }
         }
         self.findings = findings;
+        self.tally.drain_into(&mut self.summary);
         if let Some((m, iface)) = &self.distinct {
             if !self.fingerprints.is_empty() {
                 m.distinct_sink().record(iface, &self.fingerprints);

@@ -713,11 +713,16 @@ impl Distinct {
         let Ok(mut pairs) = self.pairs.lock() else {
             return;
         };
-        let mut last: Option<(&Arc<str>, Arc<Pair>)> = None;
+        // The classes of one body, each looked up in the map once: records interleave their
+        // classes (name, ID, mobile, address…), so the last one seldom repeats.
+        let mut seen: Vec<(&Arc<str>, Arc<Pair>)> = Vec::new();
         for (class, fp) in values {
-            let pair = match &last {
-                Some((c, p)) if *c == class => p.clone(),
-                _ => {
+            let pair = match seen
+                .iter()
+                .find(|(c, _)| Arc::ptr_eq(c, class) || **c == *class)
+            {
+                Some((_, p)) => p,
+                None => {
                     let p = pairs
                         .entry((interface.clone(), class.clone()))
                         .or_insert_with(|| {
@@ -727,8 +732,8 @@ impl Distinct {
                             })
                         })
                         .clone();
-                    last = Some((class, p.clone()));
-                    p
+                    seen.push((class, p));
+                    &seen[seen.len() - 1].1
                 }
             };
             pair.halves[usize::from(pair.cur.load(Ordering::Relaxed).min(1))].add(*fp);

@@ -18,6 +18,11 @@ use crate::config::{Action, ActionsConfig, RulesConfig};
 #[derive(Debug, Default)]
 pub struct Actions {
     by_rule: HashMap<Arc<str>, Action>,
+    /// The same by rule index (`RuleInfo::index`, `Finding::rule_index`), with the rule's
+    /// id: the lookup of every finding, twice (engine and pipeline), without hashing the id.
+    /// An entry counts only when its id is the rule's (a reloaded engine numbers its rules
+    /// anew); otherwise `by_rule` answers.
+    by_index: Vec<(Arc<str>, Action)>,
     /// The fallback for a rule the table does not know (a reloaded engine with new rules).
     default: Action,
     any_block: bool,
@@ -52,6 +57,7 @@ impl Actions {
             .or(global.default)
             .unwrap_or(Action::Redact);
         let mut by_rule = HashMap::new();
+        let mut by_index = Vec::new();
         for rule in engine.rules() {
             let pick = |a: &ActionsConfig| {
                 a.classes
@@ -70,6 +76,10 @@ impl Actions {
                 action = Action::Redact;
             }
             by_rule.insert(rule.id.clone(), action);
+            if by_index.len() <= rule.index {
+                by_index.resize(rule.index + 1, (Arc::from(""), default));
+            }
+            by_index[rule.index] = (rule.id.clone(), action);
         }
         let any = |x: Action| by_rule.values().any(|a| *a == x) || default == x;
         Actions {
@@ -77,7 +87,16 @@ impl Actions {
             any_redact: any(Action::Redact),
             any_inspect: by_rule.values().any(|a| *a != Action::Allow) || default != Action::Allow,
             by_rule,
+            by_index,
             default,
+        }
+    }
+
+    /// The action for the rule with this index and id.
+    fn for_indexed(&self, index: usize, id: &Arc<str>) -> Action {
+        match self.by_index.get(index) {
+            Some((known, action)) if Arc::ptr_eq(known, id) || **known == **id => *action,
+            _ => self.for_rule(id),
         }
     }
 
@@ -103,7 +122,7 @@ impl Actions {
 
     /// The action a finding leads to.
     pub fn for_finding(&self, f: &Finding) -> Action {
-        self.for_rule(&f.rule_id)
+        self.for_indexed(f.rule_index, &f.rule_id)
     }
 }
 
@@ -112,7 +131,7 @@ pub struct Decider(pub Arc<Actions>);
 
 impl Decide for Decider {
     fn decide(&self, rule: &RuleInfo) -> Disposition {
-        match self.0.for_rule(&rule.id) {
+        match self.0.for_indexed(rule.index, &rule.id) {
             Action::Redact => Disposition::Redact(rule.default_transform.clone()),
             Action::Allow | Action::Report | Action::Block => Disposition::Report,
         }
@@ -145,5 +164,48 @@ pub fn grade_names(cfg: &RulesConfig) -> Vec<String> {
     match &cfg.grades {
         Some(g) => g.clone(),
         None => GradeScheme::default().names().map(str::to_string).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The by-index table answers for the engine it was built from, for a reloaded engine
+    /// (same ids, other `Arc`s) and, through the id table, for a rule whose index names
+    /// another rule in it (an engine whose rules are numbered otherwise).
+    #[test]
+    fn rule_index_lookup_agrees_with_the_id_table() {
+        let engine = Engine::builtin().expect("built-in rules");
+        let first = engine.rules()[0].clone();
+        let mut cfg = ActionsConfig::default();
+        cfg.classes.insert(first.class.to_string(), Action::Block);
+        let actions = Actions::resolve(&engine, &cfg, None);
+        for rule in engine.rules() {
+            let want = if rule.class == first.class {
+                Action::Block
+            } else {
+                Action::Redact
+            };
+            assert_eq!(
+                actions.for_indexed(rule.index, &rule.id),
+                want,
+                "{}",
+                rule.id
+            );
+            assert_eq!(actions.for_rule(&rule.id), want);
+        }
+        let reloaded = Engine::builtin().expect("built-in rules");
+        for rule in reloaded.rules() {
+            assert_eq!(
+                actions.for_indexed(rule.index, &rule.id),
+                actions.for_rule(&rule.id)
+            );
+        }
+        // The first rule under another rule's index, and past the end of the table.
+        let other = engine.rules().len() - 1;
+        assert_ne!(engine.rules()[other].class, first.class);
+        assert_eq!(actions.for_indexed(other, &first.id), Action::Block);
+        assert_eq!(actions.for_indexed(10_000, &first.id), Action::Block);
     }
 }
