@@ -69,35 +69,45 @@ pub struct FindingSummary {
 /// maps once per entry instead of once per finding: a body of records has a few rules and
 /// hundreds of findings, and each map update clones and compares names.
 #[derive(Debug, Default)]
-struct Tally(Vec<(usize, Action, u64, Arc<str>, Arc<str>, Arc<str>)>);
+struct Tally(Vec<TallyEntry>);
+
+#[derive(Debug)]
+struct TallyEntry {
+    rule_index: usize,
+    action: Action,
+    n: u64,
+    rule: Arc<str>,
+    class: Arc<str>,
+    grade: Arc<str>,
+}
 
 impl Tally {
     fn add(&mut self, f: &Finding, action: Action) {
         if action == Action::Allow {
             return;
         }
-        match self
-            .0
-            .iter_mut()
-            .find(|e| e.0 == f.rule_index && e.1 == action && Arc::ptr_eq(&e.5, &f.rule_id))
-        {
-            Some(e) => e.2 += 1,
-            None => self.0.push((
-                f.rule_index,
+        match self.0.iter_mut().find(|e| {
+            e.rule_index == f.rule_index && e.action == action && Arc::ptr_eq(&e.rule, &f.rule_id)
+        }) {
+            Some(e) => e.n += 1,
+            None => self.0.push(TallyEntry {
+                rule_index: f.rule_index,
                 action,
-                1,
-                f.class.clone(),
-                f.grade.name.clone(),
-                f.rule_id.clone(),
-            )),
+                n: 1,
+                rule: f.rule_id.clone(),
+                class: f.class.clone(),
+                grade: f.grade.name.clone(),
+            }),
         }
     }
 
     fn drain_into(&mut self, s: &mut FindingSummary) {
-        for (_, action, n, class, grade, rule) in self.0.drain(..) {
-            *s.counts.entry((class.clone(), action)).or_insert(0) += n;
-            *s.by_class_grade.entry((class, grade, action)).or_insert(0) += n;
-            *s.by_rule.entry((rule, action)).or_insert(0) += n;
+        for e in self.0.drain(..) {
+            *s.counts.entry((e.class.clone(), e.action)).or_insert(0) += e.n;
+            *s.by_class_grade
+                .entry((e.class, e.grade, e.action))
+                .or_insert(0) += e.n;
+            *s.by_rule.entry((e.rule, e.action)).or_insert(0) += e.n;
         }
     }
 }
