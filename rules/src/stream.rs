@@ -210,12 +210,13 @@ pub(crate) struct Segmenter {
     depth: u8,
     active: bool,
     kind: SegKind,
-    key: Option<Arc<str>>,
+    /// The segment's field name: its entry in `key_cache` (entries move only when
+    /// `resolve_key` evicts one, before it sets this).
+    key_ix: Option<usize>,
     key_cache: Vec<KeyEntry>,
     key_cursor: usize,
     /// Reusable buffer of [`Segmenter::knows_key`].
     key_probe: Vec<u32>,
-    key_rules: Vec<u32>,
     text: Vec<u8>,
     /// Raw offset of each text byte; empty while the segment maps 1:1 onto raw bytes.
     map: Vec<u64>,
@@ -258,6 +259,12 @@ const KEY_CACHE: usize = 64;
 
 /// A resolved field name: its raw bytes, display form and the rules it gives context to.
 type KeyEntry = (Box<[u8]>, Arc<str>, Vec<u32>);
+/// The rules a field name gives context to (`Segmenter::key_ix`), none without one.
+#[inline]
+fn key_rules(cache: &[KeyEntry], ix: Option<usize>) -> &[u32] {
+    ix.map_or(&[], |ix| &cache[ix].2)
+}
+
 /// The most of one value's tail kept as context for the next values.
 const RECENT: usize = 96;
 /// Context kept across values: the widest keyword window a rule may ask for
@@ -272,11 +279,10 @@ impl Segmenter {
             depth,
             active: false,
             kind: SegKind::Text,
-            key: None,
+            key_ix: None,
             key_cache: Vec::new(),
             key_cursor: 0,
             key_probe: Vec::new(),
-            key_rules: Vec::new(),
             text: Vec::new(),
             map: Vec::new(),
             esc: Vec::new(),
@@ -340,8 +346,7 @@ impl Segmenter {
     }
 
     fn resolve_key(&mut self, key: Option<&[u8]>) {
-        self.key_rules.clear();
-        self.key = None;
+        self.key_ix = None;
         if let Some(k) = key {
             // Field names repeat record after record: resolve each distinct name once per
             // stream (its display form and the rules it gives context to).
@@ -365,10 +370,13 @@ impl Segmenter {
                 }
             };
             self.key_cursor = ix + 1;
-            let (_, name, rules) = &self.key_cache[ix];
-            self.key = Some(name.clone());
-            self.key_rules.extend_from_slice(rules);
+            self.key_ix = Some(ix);
         }
+    }
+
+    /// The segment's field name.
+    fn key(&self) -> Option<Arc<str>> {
+        self.key_ix.map(|ix| self.key_cache[ix].1.clone())
     }
 
     /// Fast path for a short value that is whole in the lexer's buffer (a JSON string's
@@ -413,8 +421,7 @@ impl Segmenter {
                     && (flags & crate::detect::TRIG_PERCENT == 0 || !has_percent_escape(content))
             };
             if nothing && !matches!(content.trim_ascii_start().first(), Some(b'{' | b'[' | b'<')) {
-                self.key_rules.clear();
-                self.key = None;
+                self.key_ix = None;
                 self.remember(content);
                 self.hold_from = raw_end;
                 return true;
@@ -461,11 +468,12 @@ impl Segmenter {
         }
         self.resolve_key(key);
         let d = &self.engine.detectors;
-        if !d.nothing_possible(flags, content.len(), &self.key_rules) {
+        let key_rules = key_rules(&self.key_cache, self.key_ix);
+        if !d.nothing_possible(flags, content.len(), key_rules) {
             let mut hits = std::mem::take(&mut self.hits);
             hits.clear();
             let ctx = SegCtx {
-                key_rules: &self.key_rules,
+                key_rules,
                 before: &self.recent,
                 whole: true,
             };
@@ -776,7 +784,7 @@ impl Segmenter {
         }
         if !pre {
             let ctx = SegCtx {
-                key_rules: &self.key_rules,
+                key_rules: key_rules(&self.key_cache, self.key_ix),
                 before: &self.recent,
                 whole,
             };
@@ -881,7 +889,7 @@ impl Segmenter {
             start,
             end,
             confidence: h.confidence,
-            field: self.key.clone(),
+            field: self.key(),
             applied,
             masked,
             fingerprint,
@@ -1133,7 +1141,7 @@ impl Segmenter {
             f.start = self.raw_at(f.start as usize);
             f.end = self.raw_at(f.end as usize);
             if f.field.is_none() {
-                f.field = self.key.clone();
+                f.field = self.key();
             }
             self.findings.push(f);
         }
@@ -1226,7 +1234,7 @@ impl Segmenter {
         for mut f in inner.findings {
             f.start = start;
             f.end = end;
-            f.field = self.key.clone();
+            f.field = self.key();
             self.findings.push(f);
         }
         if self.opts.redact && inner.output != decoded {
