@@ -57,14 +57,14 @@ pub(crate) struct CsvLexer {
 }
 
 impl CsvLexer {
-    fn key(&self) -> Option<Vec<u8>> {
+    fn key(&self) -> Option<&[u8]> {
         if self.row == 0 {
             None
         } else {
             self.headers
                 .get(self.col)
                 .filter(|h| !h.is_empty())
-                .cloned()
+                .map(Vec::as_slice)
         }
     }
 
@@ -111,14 +111,36 @@ impl CsvLexer {
                         }
                         b'\r' => i += 1,
                         b'"' => {
-                            let key = self.key();
-                            seg.begin(SegKind::CsvQuoted, base + i as u64 + 1, key.as_deref());
+                            seg.begin(SegKind::CsvQuoted, base + i as u64 + 1, self.key());
                             self.st = St::Quoted;
                             i += 1;
                         }
                         _ => {
-                            let key = self.key();
-                            seg.begin(SegKind::CsvBare, base + i as u64, key.as_deref());
+                            // A data field whole in the buffer may need no segment (the
+                            // segmenter's quick path, as for JSON values). Not in the header
+                            // row, whose names are read back from the segment's head.
+                            if self.row > 0 {
+                                let ahead = &buf[i..len.min(i + crate::stream::QUICK_MAX)];
+                                if let Some(p) = memchr::memchr3(d, b'\n', b'\r', ahead) {
+                                    let content = &ahead[..p];
+                                    let classes = seg.quick_table().classes(content);
+                                    let end = base + (i + p) as u64;
+                                    if seg.quick(
+                                        SegKind::CsvBare,
+                                        end,
+                                        content,
+                                        classes,
+                                        self.key(),
+                                    ) {
+                                        i += p;
+                                        self.st = St::AfterQuote;
+                                        self.after_field(buf[i]);
+                                        i += 1;
+                                        continue;
+                                    }
+                                }
+                            }
+                            seg.begin(SegKind::CsvBare, base + i as u64, self.key());
                             self.st = St::Bare;
                         }
                     }
