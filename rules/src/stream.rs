@@ -526,6 +526,14 @@ impl Segmenter {
         self.active
     }
 
+    /// Sets the last head to the first bytes of a value the quick path took (a lexer that
+    /// reads names back from `last_head`, as the XML one does for label cells).
+    pub(crate) fn set_last_head(&mut self, value: &[u8]) {
+        self.last_head.clear();
+        self.last_head
+            .extend_from_slice(&value[..value.len().min(HEAD)]);
+    }
+
     /// The first bytes (normalized) of the last completed segment: how lexers learn key names.
     pub(crate) fn last_head(&self) -> &[u8] {
         &self.last_head

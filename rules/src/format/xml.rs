@@ -123,7 +123,7 @@ fn is_name_end(b: u8) -> bool {
 }
 
 impl XmlLexer {
-    fn text_key(&self) -> Option<Vec<u8>> {
+    fn text_key(&self) -> Option<&[u8]> {
         // Text set in bold or a span (`<td><b>李娜</b></td>`, `<XM><font>张伟</font></XM>`)
         // belongs to the element around it: the innermost element with a label or a name
         // of its own.
@@ -133,7 +133,7 @@ impl XmlLexer {
             .rev()
             .find(|a| a.label.is_some() || a.kind != Html::Inline)
             .or(self.stack.last())?;
-        Some(e.label.clone().unwrap_or_else(|| local(&e.name).to_vec()))
+        Some(e.label.as_deref().unwrap_or_else(|| local(&e.name)))
     }
 
     fn attr_key(&self) -> Vec<u8> {
@@ -161,15 +161,18 @@ impl XmlLexer {
                     }
                     Some(p) => {
                         let at = i + p;
-                        let from = self.begin_text(buf, i, at, base, seg);
-                        if seg.is_active() && at > from {
-                            seg.plain(&buf[from..at], base + from as u64);
+                        let quick = !seg.is_active() && self.quick_text(buf, i, at, base, eof, seg);
+                        if !quick {
+                            let from = self.begin_text(buf, i, at, base, seg);
+                            if seg.is_active() && at > from {
+                                seg.plain(&buf[from..at], base + from as u64);
+                            }
                         }
                         i = at;
                         if buf[i] == b'&' {
                             if !seg.is_active() {
                                 let key = self.text_key();
-                                seg.begin(SegKind::XmlText, base + i as u64, key.as_deref());
+                                seg.begin(SegKind::XmlText, base + i as u64, key);
                             }
                             match entity(&buf[i..], eof) {
                                 Ent::Wait => return i,
@@ -198,13 +201,13 @@ impl XmlLexer {
                             i += 9;
                             if !seg.is_active() {
                                 let key = self.text_key();
-                                seg.begin(SegKind::XmlText, base + i as u64, key.as_deref());
+                                seg.begin(SegKind::XmlText, base + i as u64, key);
                             }
                             self.st = St::Cdata;
                             continue;
                         }
-                        let text_ended = seg.is_active();
-                        if text_ended {
+                        let text_ended = seg.is_active() || quick;
+                        if seg.is_active() {
                             seg.end(base + i as u64);
                         }
                         self.text_closed = text_ended && starts(b"</");
@@ -413,6 +416,39 @@ impl XmlLexer {
         len
     }
 
+    /// A text node whole in the buffer (`buf[from..to]`, ended by the tag at `to`, not by an
+    /// entity or by CDATA that would continue it) takes the segmenter's quick path, as a JSON
+    /// value does; its bytes become the last head, which the label and header-cell logic
+    /// read when the element closes. Returns whether it was dealt with; otherwise the full
+    /// path (`begin_text`) runs, also for whitespace between tags and when too few bytes of
+    /// the tag are here to tell CDATA from a tag.
+    fn quick_text(
+        &mut self,
+        buf: &[u8],
+        from: usize,
+        to: usize,
+        base: u64,
+        eof: bool,
+        seg: &mut Segmenter,
+    ) -> bool {
+        let rest = &buf[to..];
+        if rest.first() != Some(&b'<') || (rest.len() < 9 && !eof) || rest.starts_with(b"<![CDATA[")
+        {
+            return false;
+        }
+        let Some(q) = buf[from..to].iter().position(|b| !b.is_ascii_whitespace()) else {
+            return false;
+        };
+        let content = &buf[from + q..to];
+        let classes = seg.quick_table().classes(content);
+        let key = self.text_key();
+        if seg.quick(SegKind::XmlText, base + to as u64, content, classes, key) {
+            seg.set_last_head(content);
+            return true;
+        }
+        false
+    }
+
     /// Starts a text segment for `buf[from..to]` unless it is whitespace between tags, and
     /// returns where the segment's content starts in `buf`. A new segment starts at the first
     /// byte that is not whitespace: leading whitespace may arrive in an earlier chunk, where it
@@ -432,7 +468,7 @@ impl XmlLexer {
         match buf[from..to].iter().position(|b| !b.is_ascii_whitespace()) {
             Some(q) => {
                 let key = self.text_key();
-                seg.begin(SegKind::XmlText, base + (from + q) as u64, key.as_deref());
+                seg.begin(SegKind::XmlText, base + (from + q) as u64, key);
                 from + q
             }
             None => to,
