@@ -111,6 +111,37 @@ impl CsvLexer {
                         }
                         b'\r' => i += 1,
                         b'"' => {
+                            // A quoted data field whole in the buffer with no `""` in it: the
+                            // quick path too. The byte after the closing quote must be here
+                            // to tell a closing quote from an escaped one.
+                            if self.row > 0 {
+                                let ahead = &buf[i + 1..len.min(i + 1 + crate::stream::QUICK_MAX)];
+                                if let Some(p) = memchr::memchr(b'"', ahead) {
+                                    let close = i + 1 + p;
+                                    let escaped = match buf.get(close + 1) {
+                                        Some(&b) => b == b'"',
+                                        None => !eof,
+                                    };
+                                    if !escaped {
+                                        let content = &ahead[..p];
+                                        let classes = seg.quick_table().classes(content);
+                                        let end = base + close as u64;
+                                        if seg.quick(
+                                            SegKind::CsvQuoted,
+                                            end,
+                                            content,
+                                            classes,
+                                            self.key(),
+                                        ) {
+                                            // As after the full path's closing quote: the rest
+                                            // up to the delimiter is skipped.
+                                            self.st = St::AfterQuote;
+                                            i = close + 1;
+                                            continue;
+                                        }
+                                    }
+                                }
+                            }
                             seg.begin(SegKind::CsvQuoted, base + i as u64 + 1, self.key());
                             self.st = St::Quoted;
                             i += 1;
