@@ -257,12 +257,12 @@ pub(crate) const HEAD: usize = 64;
 pub(crate) const QUICK_MAX: usize = 1024;
 const KEY_CACHE: usize = 64;
 
-/// A resolved field name: its raw bytes, display form and the rules it gives context to.
-type KeyEntry = (Box<[u8]>, Arc<str>, Vec<u32>);
+/// A resolved field name (shared with the engine's memo).
+type KeyEntry = Arc<crate::engine::KeyInfo>;
 /// The rules a field name gives context to (`Segmenter::key_ix`), none without one.
 #[inline]
 fn key_rules(cache: &[KeyEntry], ix: Option<usize>) -> &[u32] {
-    ix.map_or(&[], |ix| &cache[ix].2)
+    ix.map_or(&[], |ix| &cache[ix].rules)
 }
 
 /// The most of one value's tail kept as context for the next values.
@@ -353,19 +353,17 @@ impl Segmenter {
             // Records repeat their fields in order: try the entry after the last hit first.
             let next = self.key_cursor;
             let hit = match self.key_cache.get(next) {
-                Some((raw, _, _)) if &**raw == k => Some(next),
-                _ => self.key_cache.iter().position(|(raw, _, _)| &**raw == k),
+                Some(e) if &*e.raw == k => Some(next),
+                _ => self.key_cache.iter().position(|e| &*e.raw == k),
             };
             let ix = match hit {
                 Some(ix) => ix,
                 None => {
-                    let mut rules = Vec::new();
-                    self.engine.detectors.key_rules(k, &mut rules);
-                    let name: Arc<str> = Arc::from(String::from_utf8_lossy(k).as_ref());
+                    let info = self.engine.key_info(k);
                     if self.key_cache.len() >= KEY_CACHE {
                         self.key_cache.remove(0);
                     }
-                    self.key_cache.push((k.into(), name, rules));
+                    self.key_cache.push(info);
                     self.key_cache.len() - 1
                 }
             };
@@ -376,7 +374,7 @@ impl Segmenter {
 
     /// The segment's field name.
     fn key(&self) -> Option<Arc<str>> {
-        self.key_ix.map(|ix| self.key_cache[ix].1.clone())
+        self.key_ix.map(|ix| self.key_cache[ix].name.clone())
     }
 
     /// Fast path for a short value that is whole in the lexer's buffer (a JSON string's

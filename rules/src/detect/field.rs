@@ -72,11 +72,21 @@ pub(crate) fn person_name(v: &str) -> Option<Confidence> {
 pub(crate) fn address(v: &str, keyed: bool) -> Option<Confidence> {
     // Already masked (`北京市朝阳区中山路270号****`, full-width `＊` folded to `*`): what is
     // left is a street at most, and flagging it would make every masked export a finding.
-    if v.contains("**") || v.chars().count() > 200 {
+    if v.contains("**") {
         return None;
     }
-    let cjk = v.chars().filter(|c| is_cjk(*c)).count();
-    let markers = v.chars().filter(|c| dict::is_address_marker(*c)).count();
+    // One pass over the characters (this runs on every value under an address key).
+    let (mut n, mut cjk, mut markers) = (0usize, 0usize, 0usize);
+    for c in v.chars() {
+        n += 1;
+        if n > 200 {
+            return None;
+        }
+        if is_cjk(c) {
+            cjk += 1;
+            markers += usize::from(dict::is_address_marker(c));
+        }
+    }
     if cjk >= 5 && markers >= 2 {
         Some(if markers >= 3 {
             Confidence::Medium

@@ -176,7 +176,8 @@ pub(crate) struct KeyIndex {
 enum Glob {
     Prefix(Vec<u8>),
     Suffix(Vec<u8>),
-    Contains(Vec<u8>),
+    /// Built once: a searcher set up per lookup cost more than the search.
+    Contains(Box<memchr::memmem::Finder<'static>>),
 }
 
 /// Normalizes a field name for comparison: ASCII lowercase, `_ - . space` removed, and a
@@ -221,7 +222,9 @@ impl KeyIndex {
                 self.exact.entry(core).or_default().push(rule);
                 return;
             }
-            (true, true) => Glob::Contains(core),
+            (true, true) => {
+                Glob::Contains(Box::new(memchr::memmem::Finder::new(&core).into_owned()))
+            }
             (true, false) => Glob::Suffix(core),
             (false, true) => Glob::Prefix(core),
         };
@@ -237,7 +240,7 @@ impl KeyIndex {
             let hit = match g {
                 Glob::Prefix(p) => k.starts_with(p),
                 Glob::Suffix(p) => k.ends_with(p),
-                Glob::Contains(p) => memchr::memmem::find(&k, p).is_some(),
+                Glob::Contains(f) => f.find(&k).is_some(),
             };
             if hit {
                 out.push(*r);
