@@ -508,7 +508,7 @@ enum Sketch {
     /// Sorted, deduplicated fingerprints.
     Sparse(Vec<u64>),
     /// 2^p registers.
-    Dense(Box<[u8]>),
+    Dense(Box<Hll>),
 }
 
 fn mix(mut x: u64) -> u64 {
@@ -531,14 +531,14 @@ impl Sketch {
                 }
                 // Dense costs 2^p bytes; switch when the exact set would cost as much.
                 if v.len() * 8 > (1usize << p) {
-                    let mut regs = vec![0u8; 1 << p].into_boxed_slice();
+                    let mut hll = Hll::new(p);
                     for x in v.iter() {
-                        hll_add(&mut regs, *x, p);
+                        hll.add(*x, p);
                     }
-                    *self = Sketch::Dense(regs);
+                    *self = Sketch::Dense(Box::new(hll));
                 }
             }
-            Sketch::Dense(regs) => hll_add(regs, fp, p),
+            Sketch::Dense(hll) => hll.add(fp, p),
         }
     }
 
@@ -546,7 +546,7 @@ impl Sketch {
         match self {
             Sketch::Empty => 0,
             Sketch::Sparse(v) => v.len() as u64,
-            Sketch::Dense(regs) => hll_estimate(regs),
+            Sketch::Dense(hll) => hll.estimate(),
         }
     }
 
@@ -554,35 +554,62 @@ impl Sketch {
         match self {
             Sketch::Empty => 0,
             Sketch::Sparse(v) => v.capacity() * 8,
-            Sketch::Dense(r) => r.len(),
+            Sketch::Dense(h) => std::mem::size_of::<Hll>() + h.regs.len(),
         }
     }
 }
 
-fn hll_add(regs: &mut [u8], fp: u64, p: u8) {
-    let h = mix(fp);
-    let idx = (h >> (64 - p)) as usize;
-    // A guard bit bounds the rank at 64 - p + 1.
-    let w = (h << p) | (1u64 << (p - 1));
-    let rank = w.leading_zeros() as u8 + 1;
-    if let Some(r) = regs.get_mut(idx) {
-        if rank > *r {
-            *r = rank;
+/// A dense HyperLogLog with its harmonic sum and count of empty registers kept up to date
+/// as registers grow, so an estimate (asked on every request of a consumer under a
+/// distinct-value limit) costs O(1) instead of a pass over 2^p registers (4,096 by default,
+/// up to 65,536).
+#[derive(Debug, Clone)]
+struct Hll {
+    regs: Box<[u8]>,
+    /// Σ 2^-r over the registers, in fixed point with 64 fractional bits: exact (a rank is at
+    /// most 61), where a running float sum would drift.
+    sum: u128,
+    zeros: usize,
+}
+
+impl Hll {
+    fn new(p: u8) -> Self {
+        let m = 1usize << p;
+        Hll {
+            regs: vec![0u8; m].into_boxed_slice(),
+            sum: (m as u128) << 64,
+            zeros: m,
         }
+    }
+
+    fn add(&mut self, fp: u64, p: u8) {
+        let h = mix(fp);
+        let idx = (h >> (64 - p)) as usize;
+        // A guard bit bounds the rank at 64 - p + 1.
+        let w = (h << p) | (1u64 << (p - 1));
+        let rank = w.leading_zeros() as u8 + 1;
+        if let Some(r) = self.regs.get_mut(idx) {
+            if rank > *r {
+                self.sum =
+                    self.sum - (1u128 << (64 - u32::from(*r))) + (1u128 << (64 - u32::from(rank)));
+                if *r == 0 {
+                    self.zeros -= 1;
+                }
+                *r = rank;
+            }
+        }
+    }
+
+    fn estimate(&self) -> u64 {
+        hll_estimate(self.regs.len(), self.sum as f64 / 2f64.powi(64), self.zeros)
     }
 }
 
-fn hll_estimate(regs: &[u8]) -> u64 {
-    let m = regs.len() as f64;
-    let mut sum = 0.0;
-    let mut zeros = 0usize;
-    for &r in regs {
-        sum += 1.0 / (1u64 << r) as f64;
-        if r == 0 {
-            zeros += 1;
-        }
-    }
-    let alpha = match regs.len() {
+/// The HyperLogLog estimate from `m` registers, their harmonic sum Σ 2^-r and how many are
+/// still zero.
+fn hll_estimate(len: usize, sum: f64, zeros: usize) -> u64 {
+    let m = len as f64;
+    let alpha = match len {
         16 => 0.673,
         32 => 0.697,
         64 => 0.709,

@@ -404,3 +404,27 @@ fn limiter_is_send_sync() {
     assert_send_sync::<Limiter>();
     assert_send_sync::<Decision>();
 }
+
+/// The dense sketch keeps its harmonic sum and empty-register count as it grows: they equal a
+/// pass over its registers at every point, and so does the estimate.
+#[test]
+fn dense_sketch_estimate_matches_a_pass_over_its_registers() {
+    for p in [4u8, 12, 16] {
+        let mut h = Hll::new(p);
+        for i in 0..60_000u64 {
+            h.add(i.wrapping_mul(0x9E37_79B9_7F4A_7C15), p);
+            if i % 1_999 == 0 || i < 64 {
+                let zeros = h.regs.iter().filter(|&&r| r == 0).count();
+                let sum: f64 = h.regs.iter().map(|&r| 1.0 / (1u64 << r) as f64).sum();
+                assert_eq!(h.zeros, zeros);
+                let kept = h.sum as f64 / 2f64.powi(64);
+                assert!(
+                    (kept - sum).abs() <= sum * 1e-12,
+                    "p={p} i={i}: {kept} vs {sum}"
+                );
+                let want = hll_estimate(h.regs.len(), sum, zeros);
+                assert!(h.estimate().abs_diff(want) <= 1, "p={p} i={i}");
+            }
+        }
+    }
+}
