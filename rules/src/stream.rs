@@ -406,6 +406,7 @@ impl Segmenter {
         key: Option<&[u8]>,
     ) -> bool {
         let d = &self.engine.detectors;
+        let mut flags = None;
         if key.is_none()
             && content.len() < BASE64_MIN
             && content.len() < self.engine.window
@@ -413,11 +414,14 @@ impl Segmenter {
             && d.unanchored.is_none()
         {
             let trig = (classes & 0xFF) as u8;
-            let nothing = trig == 0 || {
-                let flags = d.gate_flags(trig, content);
-                d.nothing_possible(flags, content.len(), &[])
-                    && (flags & crate::detect::TRIG_PERCENT == 0 || !has_percent_escape(content))
+            let f = if trig == 0 {
+                0
+            } else {
+                d.gate_flags(trig, content)
             };
+            flags = Some(f);
+            let nothing = d.nothing_possible(f, content.len(), &[])
+                && (f & crate::detect::TRIG_PERCENT == 0 || !has_percent_escape(content));
             if nothing && !matches!(content.trim_ascii_start().first(), Some(b'{' | b'[' | b'<')) {
                 self.key_ix = None;
                 self.remember(content);
@@ -425,10 +429,24 @@ impl Segmenter {
                 return true;
             }
         }
-        self.settle(kind, raw_end, content, classes, key)
+        self.settle(kind, raw_end, content, classes, key, flags)
     }
 
-    /// The rest of [`Segmenter::quick`].
+    /// [`Segmenter::quick`] for a value whose byte classes the lexer has not computed.
+    #[inline]
+    pub(crate) fn quick_bytes(
+        &mut self,
+        kind: SegKind,
+        raw_end: u64,
+        content: &[u8],
+        key: Option<&[u8]>,
+    ) -> bool {
+        let classes = self.engine.detectors.quick.classes(content);
+        self.quick(kind, raw_end, content, classes, key)
+    }
+
+    /// The rest of [`Segmenter::quick`]; `flags` are the value's gated trigger bits when
+    /// `quick` already computed them.
     #[inline(never)]
     fn settle(
         &mut self,
@@ -437,6 +455,7 @@ impl Segmenter {
         content: &[u8],
         classes: u16,
         key: Option<&[u8]>,
+        flags: Option<u8>,
     ) -> bool {
         let d = &self.engine.detectors;
         // Whole values only: a window-sized value takes the windowed path.
@@ -446,12 +465,10 @@ impl Segmenter {
         if classes & crate::detect::Q_NORM != 0 {
             return false;
         }
-        let trig = (classes & 0xFF) as u8;
-        let flags = if trig != 0 {
-            d.gate_flags(trig, content)
-        } else {
-            0
-        };
+        let flags = flags.unwrap_or_else(|| match (classes & 0xFF) as u8 {
+            0 => 0,
+            trig => d.gate_flags(trig, content),
+        });
         // The full path decodes URL escapes in a whole value (`percent_decode`) ...
         if flags & crate::detect::TRIG_PERCENT != 0 && has_percent_escape(content) {
             return false;

@@ -111,65 +111,23 @@ impl CsvLexer {
                         }
                         b'\r' => i += 1,
                         b'"' => {
-                            // A quoted data field whole in the buffer with no `""` in it: the
-                            // quick path too. The byte after the closing quote must be here
-                            // to tell a closing quote from an escaped one.
-                            if self.row > 0 {
-                                let ahead = &buf[i + 1..len.min(i + 1 + crate::stream::QUICK_MAX)];
-                                if let Some(p) = memchr::memchr(b'"', ahead) {
-                                    let close = i + 1 + p;
-                                    let escaped = match buf.get(close + 1) {
-                                        Some(&b) => b == b'"',
-                                        None => !eof,
-                                    };
-                                    if !escaped {
-                                        let content = &ahead[..p];
-                                        let classes = seg.quick_table().classes(content);
-                                        let end = base + close as u64;
-                                        if seg.quick(
-                                            SegKind::CsvQuoted,
-                                            end,
-                                            content,
-                                            classes,
-                                            self.key(),
-                                        ) {
-                                            // As after the full path's closing quote: the rest
-                                            // up to the delimiter is skipped.
-                                            self.st = St::AfterQuote;
-                                            i = close + 1;
-                                            continue;
-                                        }
-                                    }
-                                }
+                            if let Some(next) = self.quick_quoted(buf, i, base, eof, seg) {
+                                // As after the full path's closing quote: the rest up to the
+                                // delimiter is skipped.
+                                self.st = St::AfterQuote;
+                                i = next;
+                                continue;
                             }
                             seg.begin(SegKind::CsvQuoted, base + i as u64 + 1, self.key());
                             self.st = St::Quoted;
                             i += 1;
                         }
                         _ => {
-                            // A data field whole in the buffer may need no segment (the
-                            // segmenter's quick path, as for JSON values). Not in the header
-                            // row, whose names are read back from the segment's head.
-                            if self.row > 0 {
-                                let ahead = &buf[i..len.min(i + crate::stream::QUICK_MAX)];
-                                if let Some(p) = memchr::memchr3(d, b'\n', b'\r', ahead) {
-                                    let content = &ahead[..p];
-                                    let classes = seg.quick_table().classes(content);
-                                    let end = base + (i + p) as u64;
-                                    if seg.quick(
-                                        SegKind::CsvBare,
-                                        end,
-                                        content,
-                                        classes,
-                                        self.key(),
-                                    ) {
-                                        i += p;
-                                        self.st = St::AfterQuote;
-                                        self.after_field(buf[i]);
-                                        i += 1;
-                                        continue;
-                                    }
-                                }
+                            if let Some(sep) = self.quick_bare(buf, i, base, seg) {
+                                self.st = St::AfterQuote;
+                                self.after_field(buf[sep]);
+                                i = sep + 1;
+                                continue;
                             }
                             seg.begin(SegKind::CsvBare, base + i as u64, self.key());
                             self.st = St::Bare;
@@ -232,6 +190,50 @@ impl CsvLexer {
             }
         }
         len
+    }
+
+    /// A bare data field starting at `buf[i]` and whole in the buffer may need no segment
+    /// (the segmenter's quick path, as for JSON values). Not in the header row, whose names
+    /// are read back from the segment's head. Returns where its separator is when it was
+    /// dealt with.
+    fn quick_bare(&self, buf: &[u8], i: usize, base: u64, seg: &mut Segmenter) -> Option<usize> {
+        if self.row == 0 {
+            return None;
+        }
+        let ahead = &buf[i..buf.len().min(i + crate::stream::QUICK_MAX)];
+        let p = memchr::memchr3(self.delim, b'\n', b'\r', ahead)?;
+        let end = base + (i + p) as u64;
+        seg.quick_bytes(SegKind::CsvBare, end, &ahead[..p], self.key())
+            .then_some(i + p)
+    }
+
+    /// The same for a quoted data field opening at `buf[i]` with no `""` in it; the byte
+    /// after the closing quote must be here to tell a closing quote from an escaped one.
+    /// Returns the position after the closing quote when it was dealt with.
+    fn quick_quoted(
+        &self,
+        buf: &[u8],
+        i: usize,
+        base: u64,
+        eof: bool,
+        seg: &mut Segmenter,
+    ) -> Option<usize> {
+        if self.row == 0 {
+            return None;
+        }
+        let ahead = &buf[i + 1..buf.len().min(i + 1 + crate::stream::QUICK_MAX)];
+        let p = memchr::memchr(b'"', ahead)?;
+        let close = i + 1 + p;
+        let escaped = match buf.get(close + 1) {
+            Some(&b) => b == b'"',
+            None => !eof,
+        };
+        if escaped {
+            return None;
+        }
+        let end = base + close as u64;
+        seg.quick_bytes(SegKind::CsvQuoted, end, &ahead[..p], self.key())
+            .then_some(close + 1)
     }
 
     fn after_field(&mut self, sep: u8) {

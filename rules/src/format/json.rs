@@ -360,8 +360,7 @@ impl JsonLexer {
         if let Some(p) = ahead.iter().position(|&b| structural(b)) {
             let content = &ahead[..p];
             let end = base + (i + p) as u64;
-            let classes = seg.quick_table().classes(content);
-            if !seg.quick(SegKind::JsonBare, end, content, classes, key) {
+            if !seg.quick_bytes(SegKind::JsonBare, end, content, key) {
                 seg.begin(SegKind::JsonBare, base + i as u64, key);
                 seg.plain(content, base + i as u64);
                 seg.end(end);

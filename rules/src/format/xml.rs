@@ -440,9 +440,7 @@ impl XmlLexer {
             return false;
         };
         let content = &buf[from + q..to];
-        let classes = seg.quick_table().classes(content);
-        let key = self.text_key();
-        if seg.quick(SegKind::XmlText, base + to as u64, content, classes, key) {
+        if seg.quick_bytes(SegKind::XmlText, base + to as u64, content, self.text_key()) {
             seg.set_last_head(content);
             return true;
         }
