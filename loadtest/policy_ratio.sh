@@ -7,7 +7,8 @@
 #   PAIRS=4 loadtest/policy_ratio.sh                (ON/OFF pairs per payload, default 4)
 #   PAYLOADS="pii_16k masked_16k" loadtest/policy_ratio.sh
 #   MODE=instr REQS=300 loadtest/policy_ratio.sh   instructions per request under callgrind
-#                                                   (valgrind; immune to the machine's load)
+#                                                   (valgrind; immune to the machine's load;
+#                                                   CG_KEEP=DIR keeps each profile)
 #   AUDIT=0 ...                                     ON without the audit trail (its share)
 #
 # Both Sluice instances (ON and OFF) run for the whole script, pinned to core 0; only one is
@@ -186,7 +187,10 @@ if [ "$MODE" = instr ]; then
         callgrind_control -d "$2" >/dev/null 2>&1
         for _ in $(seq 100); do ls "$W"/cg."$2".* >/dev/null 2>&1 && break; sleep 0.1; done
         sleep 0.5
-        awk '/^(summary|totals):/ {print $2; exit}' "$(ls -t "$W"/cg."$2".* | head -1)"
+        local f; f=$(ls -t "$W"/cg."$2".* | head -1)
+        # CG_KEEP=DIR keeps each measured profile (for callgrind_annotate) as DIR/<pid>-<payload>.
+        [ -n "${CG_KEEP:-}" ] && mkdir -p "$CG_KEEP" && cp "$f" "$CG_KEEP/$2-$3"
+        awk '/^(summary|totals):/ {print $2; exit}' "$f"
     }
     REQS="${REQS:-300}"
     echo "| payload | requests | OFF instructions/req | ON instructions/req | ON/OFF |"

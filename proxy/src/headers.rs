@@ -7,20 +7,31 @@ use std::net::IpAddr;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
 /// Headers that describe one connection, not the message; never forwarded.
-const HOP_BY_HOP: [&str; 9] = [
-    "connection",
-    "proxy-connection",
-    "keep-alive",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "proxy-authenticate",
-    "proxy-authorization",
+static HOP_BY_HOP: [HeaderName; 9] = [
+    header::CONNECTION,
+    HeaderName::from_static("proxy-connection"),
+    HeaderName::from_static("keep-alive"),
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
 ];
+
+static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Removes hop-by-hop headers, including any named in `Connection`.
 pub fn strip_hop_by_hop(h: &mut HeaderMap) {
+    // Runs on every request and response, whose few headers rarely include one of these:
+    // one pass over the names present, and a removal only for what is there (a removal by
+    // name hashes it, nine per message otherwise).
+    if !h.keys().any(|k| HOP_BY_HOP.contains(k)) {
+        return;
+    }
     let named: Vec<HeaderName> = h
         .get_all(header::CONNECTION)
         .iter()
@@ -31,7 +42,7 @@ pub fn strip_hop_by_hop(h: &mut HeaderMap) {
     for n in named {
         h.remove(n);
     }
-    for n in HOP_BY_HOP {
+    for n in &HOP_BY_HOP {
         h.remove(n);
     }
 }
@@ -51,7 +62,7 @@ pub fn wants_upgrade(h: &HeaderMap) -> bool {
 /// Takes a usable incoming `x-request-id` (1–128 chars of `[A-Za-z0-9._:-]`, so it is safe in
 /// logs) or makes a new random one.
 pub fn request_id(h: &HeaderMap) -> String {
-    if let Some(v) = h.get("x-request-id").and_then(|v| v.to_str().ok()) {
+    if let Some(v) = h.get(&X_REQUEST_ID).and_then(|v| v.to_str().ok()) {
         if !v.is_empty()
             && v.len() <= 128
             && v.bytes()
@@ -60,49 +71,97 @@ pub fn request_id(h: &HeaderMap) -> String {
             return v.to_string();
         }
     }
-    format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
+    // 32 hex digits of two random words (the formatting machinery costs more than the rest
+    // of this function on every request).
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut id = String::with_capacity(32);
+    for w in [fastrand::u64(..), fastrand::u64(..)] {
+        for k in (0..16).rev() {
+            id.push(char::from(HEX[((w >> (k * 4)) & 0xF) as usize]));
+        }
+    }
+    id
+}
+
+/// Appends `ip` as text: IPv4 by hand (the `Display` implementation pads through the
+/// formatter, a few thousand instructions per address on every request), IPv6 by `Display`.
+fn push_ip(out: &mut String, ip: IpAddr) {
+    match ip {
+        IpAddr::V4(a) => {
+            for (k, o) in a.octets().into_iter().enumerate() {
+                if k > 0 {
+                    out.push('.');
+                }
+                if o >= 100 {
+                    out.push(char::from(b'0' + o / 100));
+                }
+                if o >= 10 {
+                    out.push(char::from(b'0' + (o / 10) % 10));
+                }
+                out.push(char::from(b'0' + o % 10));
+            }
+        }
+        IpAddr::V6(a) => {
+            use std::fmt::Write;
+            let _ = write!(out, "{a}");
+        }
+    }
 }
 
 /// Appends this hop to `X-Forwarded-For` and `Forwarded`, and sets `X-Forwarded-Proto` /
 /// `X-Forwarded-Host` (kept when a previous proxy set them).
 pub fn add_forwarded(h: &mut HeaderMap, client: IpAddr, proto: &str, host: Option<&str>) {
-    let xff = match h.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
-        Some(prev) if !prev.trim().is_empty() => format!("{prev}, {client}"),
-        _ => client.to_string(),
-    };
-    if let Ok(v) = HeaderValue::from_str(&xff) {
-        h.insert("x-forwarded-for", v);
+    let mut xff = String::with_capacity(48);
+    if let Some(prev) = h.get(&X_FORWARDED_FOR).and_then(|v| v.to_str().ok()) {
+        if !prev.trim().is_empty() {
+            xff.push_str(prev);
+            xff.push_str(", ");
+        }
     }
-    if !h.contains_key("x-forwarded-proto") {
+    push_ip(&mut xff, client);
+    if let Ok(v) = HeaderValue::from_str(&xff) {
+        h.insert(X_FORWARDED_FOR.clone(), v);
+    }
+    if !h.contains_key(&X_FORWARDED_PROTO) {
         h.insert(
-            "x-forwarded-proto",
+            X_FORWARDED_PROTO.clone(),
             HeaderValue::from_static(if proto == "https" { "https" } else { "http" }),
         );
     }
     if let Some(host) = host {
-        if !h.contains_key("x-forwarded-host") {
+        if !h.contains_key(&X_FORWARDED_HOST) {
             if let Ok(v) = HeaderValue::from_str(host) {
-                h.insert("x-forwarded-host", v);
+                h.insert(X_FORWARDED_HOST.clone(), v);
             }
         }
     }
-    let node = match client {
-        IpAddr::V4(a) => a.to_string(),
-        IpAddr::V6(a) => format!("\"[{a}]\""),
-    };
-    let mut elem = format!("for={node};proto={proto}");
+    let mut fwd = String::with_capacity(64);
+    if let Some(prev) = h.get(header::FORWARDED).and_then(|v| v.to_str().ok()) {
+        if !prev.trim().is_empty() {
+            fwd.push_str(prev);
+            fwd.push_str(", ");
+        }
+    }
+    fwd.push_str("for=");
+    if client.is_ipv6() {
+        fwd.push_str("\"[");
+        push_ip(&mut fwd, client);
+        fwd.push_str("]\"");
+    } else {
+        push_ip(&mut fwd, client);
+    }
+    fwd.push_str(";proto=");
+    fwd.push_str(proto);
     if let Some(host) = host {
         if host
             .bytes()
             .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
         {
-            elem.push_str(&format!(";host=\"{host}\""));
+            fwd.push_str(";host=\"");
+            fwd.push_str(host);
+            fwd.push('"');
         }
     }
-    let fwd = match h.get(header::FORWARDED).and_then(|v| v.to_str().ok()) {
-        Some(prev) if !prev.trim().is_empty() => format!("{prev}, {elem}"),
-        _ => elem,
-    };
     if let Ok(v) = HeaderValue::from_str(&fwd) {
         h.insert(header::FORWARDED, v);
     }
@@ -176,9 +235,50 @@ mod tests {
     }
 
     #[test]
+    fn ip_text_is_display() {
+        // Every octet value in every position, and a few IPv6 forms.
+        for o in 0..=255u8 {
+            for ip in [
+                IpAddr::from([o, 0, 9, 10]),
+                IpAddr::from([99, o, 100, 255]),
+                IpAddr::from([1, 2, o, o]),
+            ] {
+                let mut s = String::new();
+                push_ip(&mut s, ip);
+                assert_eq!(s, ip.to_string());
+            }
+        }
+        for t in ["::1", "2001:db8::8a2e:370:7334", "::ffff:10.0.0.1"] {
+            let ip: IpAddr = t.parse().unwrap();
+            let mut s = String::new();
+            push_ip(&mut s, ip);
+            assert_eq!(s, ip.to_string());
+        }
+    }
+
+    #[test]
+    fn no_hop_by_hop_leaves_headers() {
+        let mut h = HeaderMap::new();
+        h.insert("content-type", HeaderValue::from_static("application/json"));
+        h.append("x-multi", HeaderValue::from_static("1"));
+        h.append("x-multi", HeaderValue::from_static("2"));
+        strip_hop_by_hop(&mut h);
+        assert_eq!(h.len(), 3);
+        h.insert("te", HeaderValue::from_static("trailers"));
+        strip_hop_by_hop(&mut h);
+        assert_eq!(h.len(), 3);
+        assert!(!h.contains_key("te"));
+    }
+
+    #[test]
     fn request_ids() {
         let mut h = HeaderMap::new();
-        assert_eq!(request_id(&h).len(), 32);
+        let id = request_id(&h);
+        assert_eq!(id.len(), 32);
+        assert!(id
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert_ne!(id, request_id(&h));
         h.insert("x-request-id", HeaderValue::from_static("abc-123"));
         assert_eq!(request_id(&h), "abc-123");
         h.insert(

@@ -56,7 +56,14 @@ pub struct Engine {
     /// (about a quarter of the cost of scanning 1 KiB). Bounded by `KEY_MEMO_MAX`: names
     /// come from the traffic, and past the bound they are resolved per stream as before.
     key_memo: std::sync::RwLock<std::collections::HashMap<Box<[u8]>, Arc<KeyInfo>>>,
+    /// Working buffers of finished streams, for the next ones (`take_buffers`); at most
+    /// `POOL_MAX`, each bounded (`stream::Buffers`).
+    pool: std::sync::Mutex<Vec<crate::stream::Buffers>>,
 }
+
+/// Finished streams' buffer sets the engine keeps: one per stream that may run at once on a
+/// busy sidecar, and a bound on what an idle one holds.
+const POOL_MAX: usize = 64;
 
 /// Field names the engine-wide memo keeps at most.
 const KEY_MEMO_MAX: usize = 4096;
@@ -602,6 +609,7 @@ fn compile(
         warnings: diags,
         defs: kept_defs,
         key_memo: Default::default(),
+        pool: Default::default(),
     })
 }
 
@@ -738,6 +746,37 @@ impl Engine {
             memo.insert(raw.into(), info.clone());
         }
         info
+    }
+
+    /// Buffers for a new stream: a finished stream's, or new ones.
+    pub(crate) fn take_buffers(&self) -> crate::stream::Buffers {
+        // A poisoned lock only means a thread panicked while holding it: the pool is still a
+        // list of valid (empty) buffers.
+        self.pool
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop()
+            .unwrap_or_default()
+    }
+
+    /// Takes a finished stream's buffers back (cleared), up to `POOL_MAX` sets.
+    pub(crate) fn give_buffers(&self, b: crate::stream::Buffers) {
+        let mut pool = self
+            .pool
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if pool.len() < POOL_MAX {
+            pool.push(b);
+        }
+    }
+
+    /// How many buffer sets the pool holds (tests).
+    #[cfg(test)]
+    pub(crate) fn pooled(&self) -> usize {
+        self.pool
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
     }
 
     pub fn builder() -> EngineBuilder {
@@ -898,5 +937,48 @@ mod tests {
             assert_eq!(info.rules, fresh(k));
             assert_eq!(&*info.raw, k);
         }
+    }
+
+    /// Streams reuse finished streams' buffers: results do not depend on what the buffers
+    /// held before (bodies of other formats, a long value, streams still open), and the pool
+    /// never holds more than its bound.
+    #[test]
+    fn stream_buffers_are_pooled_and_bounded() {
+        let engine = Arc::new(Engine::builtin().expect("built-in rules"));
+        let opts = |format| ScanOptions {
+            format,
+            redact: true,
+            ..ScanOptions::default()
+        };
+        let json = br#"{"xm":"\u5f20\u4e09","sfzh":"11010519491231002X","note":"tel 13800138000"}"#;
+        let xml =
+            "<r><xm>李四</xm><sjhm>139 1234 5678</sjhm><dz>北京市海淀区中关村大街27号</dz></r>";
+        let long = format!(
+            "{{\"dz\":\"{}\",\"sjhm\":\"13800138000\"}}",
+            "广".repeat(9000)
+        );
+        let first = engine.scan_bytes(json, opts(Format::Json));
+        assert!(!first.findings.is_empty());
+        assert!(engine.pooled() >= 1);
+        for _ in 0..3 {
+            engine.scan_bytes(xml.as_bytes(), opts(Format::Xml));
+            engine.scan_bytes(long.as_bytes(), opts(Format::Json));
+            let again = engine.scan_bytes(json, opts(Format::Json));
+            assert_eq!(again.output, first.output);
+            assert_eq!(again.findings.len(), first.findings.len());
+            for (a, b) in again.findings.iter().zip(&first.findings) {
+                assert_eq!(
+                    (a.start, a.end, &a.rule_id, &a.masked),
+                    (b.start, b.end, &b.rule_id, &b.masked)
+                );
+            }
+        }
+        // More streams open at once than the pool keeps: all come back, the pool stays bounded.
+        let open: Vec<_> = (0..POOL_MAX + 8)
+            .map(|_| engine.stream(opts(Format::Json)))
+            .collect();
+        assert_eq!(engine.pooled(), 0);
+        drop(open);
+        assert_eq!(engine.pooled(), POOL_MAX);
     }
 }

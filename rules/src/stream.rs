@@ -250,6 +250,68 @@ pub(crate) struct Segmenter {
     scratch: crate::detect::Scratch,
 }
 
+/// A finished stream's working buffers, handed back to its engine for the next stream
+/// (`Engine::take_buffers`). A small body is scanned by a stream of its own, and growing a
+/// dozen buffers from empty (and freeing them) cost about as much as scanning 1 KiB of it.
+/// Buffers come back cleared, and oversized ones are not kept.
+#[derive(Default)]
+pub(crate) struct Buffers {
+    key_cache: Vec<KeyEntry>,
+    key_probe: Vec<u32>,
+    text: Vec<u8>,
+    map: Vec<u64>,
+    esc: Vec<Esc>,
+    rawlen: Vec<u8>,
+    head: Vec<u8>,
+    last_head: Vec<u8>,
+    recent: Vec<u8>,
+    edits: VecDeque<Edit>,
+    hits: Vec<Hit>,
+    seg_edits: Vec<Edit>,
+    scratch: crate::detect::Scratch,
+}
+
+/// The most elements a pooled buffer keeps: a stream that needed more (a long value, a
+/// window-sized segment) gives its buffer back to the allocator instead.
+const BUFFER_KEEP: usize = 4096;
+
+/// Clears `v` for reuse, or replaces it with an empty one when it grew past `BUFFER_KEEP`.
+fn recycle<T>(v: &mut Vec<T>) -> Vec<T> {
+    let mut v = std::mem::take(v);
+    if v.capacity() > BUFFER_KEEP {
+        return Vec::new();
+    }
+    v.clear();
+    v
+}
+
+impl Drop for Segmenter {
+    fn drop(&mut self) {
+        let mut edits = std::mem::take(&mut self.edits);
+        if edits.capacity() > BUFFER_KEEP {
+            edits = VecDeque::new();
+        }
+        edits.clear();
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.recycle(BUFFER_KEEP);
+        self.engine.give_buffers(Buffers {
+            key_cache: recycle(&mut self.key_cache),
+            key_probe: recycle(&mut self.key_probe),
+            text: recycle(&mut self.text),
+            map: recycle(&mut self.map),
+            esc: recycle(&mut self.esc),
+            rawlen: recycle(&mut self.rawlen),
+            head: recycle(&mut self.head),
+            last_head: recycle(&mut self.last_head),
+            recent: recycle(&mut self.recent),
+            edits,
+            hits: recycle(&mut self.hits),
+            seg_edits: recycle(&mut self.seg_edits),
+            scratch,
+        });
+    }
+}
+
 /// How many bytes of a value `last_head` keeps (key names, labels, column names).
 pub(crate) const HEAD: usize = 64;
 /// Longest value the lexers hand to [`Segmenter::quick`] (they look this far ahead for the
@@ -273,6 +335,7 @@ const CONTEXT_KEPT: usize = crate::engine::MAX_WINDOW_CHARS * 3;
 
 impl Segmenter {
     fn new(engine: Arc<Engine>, opts: ScanOptions, depth: u8) -> Self {
+        let b = engine.take_buffers();
         Segmenter {
             engine,
             opts,
@@ -280,31 +343,31 @@ impl Segmenter {
             active: false,
             kind: SegKind::Text,
             key_ix: None,
-            key_cache: Vec::new(),
+            key_cache: b.key_cache,
             key_cursor: 0,
-            key_probe: Vec::new(),
-            text: Vec::new(),
-            map: Vec::new(),
-            esc: Vec::new(),
-            rawlen: Vec::new(),
+            key_probe: b.key_probe,
+            text: b.text,
+            map: b.map,
+            esc: b.esc,
+            rawlen: b.rawlen,
             identity: true,
             id_base: 0,
             raw_end: 0,
             seg_raw_start: 0,
             ignore_before: 0,
             windows: 0,
-            head: Vec::new(),
-            last_head: Vec::new(),
-            recent: Vec::new(),
+            head: b.head,
+            last_head: b.last_head,
+            recent: b.recent,
             hold_from: 0,
             last_edit_end: 0,
-            edits: VecDeque::new(),
+            edits: b.edits,
             findings: Vec::new(),
-            hits: Vec::new(),
+            hits: b.hits,
             pre_hits: None,
-            seg_edits: Vec::new(),
+            seg_edits: b.seg_edits,
             plain_char: std::cell::Cell::new(None),
-            scratch: Default::default(),
+            scratch: b.scratch,
         }
     }
 
@@ -792,7 +855,9 @@ impl Segmenter {
         // The stream's reusable buffer (no allocation per value with findings).
         let mut seg_edits = std::mem::take(&mut self.seg_edits);
         seg_edits.clear();
-        if whole && self.depth < 2 && self.try_nested(&mut seg_edits) {
+        // A value `quick` found hits in is neither a nested document nor URL-escaped (it
+        // sends those down this path before detecting), so both checks are skipped for it.
+        if !pre && whole && self.depth < 2 && self.try_nested(&mut seg_edits) {
             for e in seg_edits.drain(..) {
                 self.last_edit_end = e.end;
                 self.edits.push_back(e);
@@ -802,7 +867,7 @@ impl Segmenter {
             self.hold_from = self.raw_end;
             return;
         }
-        if whole && self.identity && self.percent_decode() {
+        if !pre && whole && self.identity && self.percent_decode() {
             commit = self.text.len();
         }
         if !pre {

@@ -198,18 +198,16 @@ pub(crate) fn mask_str(value: &str, m: &MaskSpec) -> String {
         let (first, last) = kept(m, n);
         let mc = m.mask_char as u8;
         if n == head.len() {
-            // No separator (most values): three runs of a string instead of a byte loop and a
-            // UTF-8 check (`head` is ASCII, so every index is a character boundary).
+            // No separator (most values): three runs of a string instead of a byte loop, and
+            // no UTF-8 check (`head` is ASCII, so every index is a character boundary).
             let masked = n.saturating_sub(first + last);
             let keep_head = first.min(n);
-            let mut out = Vec::with_capacity(value.len());
-            out.extend_from_slice(&head.as_bytes()[..keep_head]);
-            out.resize(keep_head + masked, mc);
-            out.extend_from_slice(&head.as_bytes()[keep_head + masked..]);
-            out.extend_from_slice(tail.as_bytes());
-            // ASCII bytes and the tail of a `str`: always valid UTF-8.
-            return String::from_utf8(out)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            let mut out = String::with_capacity(value.len());
+            out.push_str(&head[..keep_head]);
+            out.extend(std::iter::repeat_n(m.mask_char, masked));
+            out.push_str(&head[keep_head + masked..]);
+            out.push_str(tail);
+            return out;
         }
         let mut out = Vec::with_capacity(value.len());
         let mut k = 0;

@@ -42,7 +42,7 @@ pub struct LogRecord {
     pub request_id: String,
     pub interface: Arc<str>,
     pub method: String,
-    pub client: String,
+    pub client: std::net::IpAddr,
     pub identity: Option<String>,
     pub status: u16,
     pub upstream_status: Option<u16>,
@@ -118,9 +118,7 @@ impl LogRecord {
                     },
                     None,
                 );
-                if let Ok(ip) = self.client.parse() {
-                    ev = ev.with_client(ip);
-                }
+                ev = ev.with_client(self.client);
                 if let Some(c) = &self.consumer {
                     ev = ev.with_consumer(c);
                 }
@@ -178,6 +176,9 @@ impl Drop for LogGuard {
             s.aborted.fetch_add(1, Ordering::Relaxed);
             "client_gone"
         };
+        // The access record's findings text, only when the record will be written (a sidecar
+        // running at `warn` would otherwise format it for nothing on every exchange).
+        let access = tracing::enabled!(target: "sluice::access", tracing::Level::INFO);
         let mut findings = String::new();
         for (side, f) in [("req", &r.request_findings), ("resp", &r.response_findings)] {
             if let Some(f) = f {
@@ -185,7 +186,7 @@ impl Drop for LogGuard {
                     s.redacted.fetch_add(1, Ordering::Relaxed);
                 }
                 s.findings.fetch_add(f.total(), Ordering::Relaxed);
-                if f.total() > 0 {
+                if access && f.total() > 0 {
                     if !findings.is_empty() {
                         findings.push(' ');
                     }

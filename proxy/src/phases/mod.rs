@@ -251,7 +251,7 @@ impl Proxy {
             request_id: request_id.clone(),
             interface: iface.name.clone(),
             method: req.method().to_string(),
-            client: conn.remote.ip().to_string(),
+            client: conn.remote.ip(),
             identity: if rejected.is_none() {
                 Some(consumer.id.to_string())
             } else {

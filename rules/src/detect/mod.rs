@@ -421,6 +421,24 @@ pub(crate) struct Scratch {
     labels: Vec<(usize, usize, u32)>,
 }
 
+impl Scratch {
+    /// Clears every buffer for the next stream, dropping those grown past `keep` elements.
+    pub(crate) fn recycle(&mut self, keep: usize) {
+        fn one<T>(v: &mut Vec<T>, keep: usize) {
+            if v.capacity() > keep {
+                *v = Vec::new();
+            } else {
+                v.clear();
+            }
+        }
+        one(&mut self.cands, keep);
+        one(&mut self.found, keep);
+        one(&mut self.confirmed, keep);
+        one(&mut self.anchored, keep);
+        one(&mut self.labels, keep);
+    }
+}
+
 /// The byte of a pattern least likely to occur in text, so a value without it cannot hold
 /// the pattern. UTF-8 continuation bytes spread over 64 values and ASCII punctuation and
 /// upper-case letters are rarer than lead bytes, lower-case letters, digits and spaces.
