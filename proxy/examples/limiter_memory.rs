@@ -53,7 +53,7 @@ fn finding(fp: u64) -> Finding {
         confidence: Confidence::High,
         field: None,
         applied: Applied::Masked,
-        masked: String::new(),
+        masked: "".into(),
         fingerprint: fp,
         value: None,
     }

@@ -110,8 +110,9 @@ pub struct Finding {
     /// The field name that gave context (JSON key, XML element, CSV column, form key).
     pub field: Option<Arc<str>>,
     pub applied: Applied,
-    /// A masked rendering of the value, safe for logs and audit records.
-    pub masked: String,
+    /// A masked rendering of the value, safe for logs and audit records (shared with the
+    /// redaction that writes the same text, when there is one).
+    pub masked: Arc<str>,
     /// Keyed hash of the normalized value (for distinct-value counting without the value).
     pub fingerprint: u64,
     pub value: Option<String>,
@@ -168,6 +169,8 @@ struct Edit {
 #[derive(Debug, Clone)]
 enum Repl {
     Bytes(Vec<u8>),
+    /// A mask that is also its finding's sample (`Finding::masked`): one string for both.
+    Text(Arc<str>),
     Pieces(Vec<Piece>),
 }
 
@@ -191,6 +194,7 @@ impl Edit {
     fn into_pieces(self) -> Vec<Piece> {
         match self.repl {
             Repl::Bytes(b) => vec![Piece::Bytes(b)],
+            Repl::Text(t) => vec![Piece::Bytes(t.as_bytes().to_vec())],
             Repl::Pieces(p) => p,
         }
     }
@@ -248,6 +252,8 @@ pub(crate) struct Segmenter {
     /// remembered for the last pair asked: one answer serves a whole body.
     plain_char: std::cell::Cell<Option<(SegKind, char, bool)>>,
     scratch: crate::detect::Scratch,
+    /// Where `plain_mask` renders a finding's mask.
+    mask_buf: String,
 }
 
 /// A finished stream's working buffers, handed back to its engine for the next stream
@@ -368,6 +374,7 @@ impl Segmenter {
             seg_edits: b.seg_edits,
             plain_char: std::cell::Cell::new(None),
             scratch: b.scratch,
+            mask_buf: String::new(),
         }
     }
 
@@ -946,16 +953,29 @@ impl Segmenter {
         // written plainly is that very string (see `plain_mask`), so it is rendered once.
         let mut masked = None;
         if let Disposition::Redact(t) = &disposition {
-            if let Some(out) = self.plain_mask(
+            let mut buf = std::mem::take(&mut self.mask_buf);
+            if self.plain_mask(
                 t,
                 &value_str,
                 matches!(value_str, std::borrow::Cow::Borrowed(_)),
+                &mut buf,
             ) {
-                seg_edits.push(Edit::bytes(start, end, out.as_bytes().to_vec()));
+                // Rendered into the stream's buffer; one shared string serves the edit and,
+                // when the sample is the same mask, the finding.
                 if *t == rule.sample_transform {
-                    masked = Some(out);
+                    let text: Arc<str> = Arc::from(buf.as_str());
+                    seg_edits.push(Edit {
+                        start,
+                        end,
+                        repl: Repl::Text(text.clone()),
+                    });
+                    masked = Some(text);
+                } else {
+                    seg_edits.push(Edit::bytes(start, end, buf.as_bytes().to_vec()));
                 }
+                self.mask_buf = buf;
             } else {
+                self.mask_buf = buf;
                 let chars: Vec<char> = value_str.chars().collect();
                 if let Some(r) = t.render(&chars, &rule.class, &self.engine.token_key) {
                     let pieces = self.render_pieces(h.start, h.end, &r);
@@ -968,7 +988,8 @@ impl Segmenter {
             &rule.class,
             &self.text[h.start..h.end],
         );
-        let masked = masked.unwrap_or_else(|| rule.sample_transform.apply_to_str(&value_str));
+        let masked =
+            masked.unwrap_or_else(|| Arc::from(rule.sample_transform.apply_to_str(&value_str)));
         self.findings.push(Finding {
             rule_id: rule.id.clone(),
             rule_index: h.rule as usize,
@@ -990,12 +1011,13 @@ impl Segmenter {
     /// same bytes as the per-character path: kept characters are their raw bytes, masked ones
     /// the mask character. That is most findings, and this costs one string instead of a
     /// character vector, a rendering vector and a piece per run.
-    fn plain_mask(&self, t: &Transform, v: &str, valid_utf8: bool) -> Option<String> {
+    /// Renders into `out` and returns `true` when it applies.
+    fn plain_mask(&self, t: &Transform, v: &str, valid_utf8: bool, out: &mut String) -> bool {
         let Transform::Mask(m) = t else {
-            return None;
+            return false;
         };
         if !self.identity || !valid_utf8 {
-            return None;
+            return false;
         }
         let plain = match self.plain_char.get() {
             Some((kind, c, plain)) if kind == self.kind && c == m.mask_char => plain,
@@ -1009,9 +1031,10 @@ impl Segmenter {
             }
         };
         if !plain {
-            return None;
+            return false;
         }
-        Some(crate::transform::mask_str(v, m))
+        crate::transform::mask_into(v, m, out);
+        true
     }
 
     /// Raw end of the text up to `end`. While the text maps 1:1 onto raw bytes the text ends
@@ -1558,6 +1581,7 @@ impl StreamScanner {
             }
             match &e.repl {
                 Repl::Bytes(b) => out.extend_from_slice(b),
+                Repl::Text(t) => out.extend_from_slice(t.as_bytes()),
                 Repl::Pieces(pieces) => {
                     for p in pieces {
                         match p {

@@ -69,6 +69,24 @@ const fn byte_set(members: &[u8]) -> [bool; 256] {
 /// [`is_separator`] for ASCII, as a table (masks run per finding, per byte).
 static ASCII_SEP: [bool; 256] = byte_set(b" -._/@+()");
 
+/// Bytes that start a separator: the ASCII ones, and the lead bytes of `·` and U+3000.
+static SEP_LEAD: [bool; 256] = byte_set(b" -._/@+()\xC2\xE3");
+
+/// Appends `n` mask characters (an ASCII one as a run of bytes, not a push per character).
+fn push_mask(out: &mut String, c: char, n: usize) {
+    const STARS: &str = "****************************************************************";
+    if c == '*' {
+        let mut left = n;
+        while left > 0 {
+            let k = left.min(STARS.len());
+            out.push_str(&STARS[..k]);
+            left -= k;
+        }
+    } else {
+        out.extend(std::iter::repeat_n(c, n));
+    }
+}
+
 /// Whether a character only separates groups (kept by masks and tokens).
 pub(crate) fn is_separator(c: char) -> bool {
     matches!(
@@ -187,6 +205,14 @@ fn kept(m: &MaskSpec, n: usize) -> (usize, usize) {
 /// carries one as its safe sample). Most values are ASCII (numbers, codes): those are masked
 /// byte by byte.
 pub(crate) fn mask_str(value: &str, m: &MaskSpec) -> String {
+    let mut out = String::new();
+    mask_into(value, m, &mut out);
+    out
+}
+
+/// [`mask_str`] into `out` (cleared first): a stream masks every finding into one buffer.
+pub(crate) fn mask_into(value: &str, m: &MaskSpec, out: &mut String) {
+    out.clear();
     let cut = m
         .keep_from
         .and_then(|k| value.find(k))
@@ -202,52 +228,69 @@ pub(crate) fn mask_str(value: &str, m: &MaskSpec) -> String {
             // no UTF-8 check (`head` is ASCII, so every index is a character boundary).
             let masked = n.saturating_sub(first + last);
             let keep_head = first.min(n);
-            let mut out = String::with_capacity(value.len());
+            out.reserve(value.len());
             out.push_str(&head[..keep_head]);
-            out.extend(std::iter::repeat_n(m.mask_char, masked));
+            push_mask(out, m.mask_char, masked);
             out.push_str(&head[keep_head + masked..]);
             out.push_str(tail);
-            return out;
+            return;
         }
-        let mut out = Vec::with_capacity(value.len());
+        out.reserve(value.len());
         let mut k = 0;
         for b in head.bytes() {
             if sep(b) {
-                out.push(b);
+                out.push(char::from(b));
             } else {
-                out.push(if k >= first && k + last < n { mc } else { b });
+                out.push(char::from(if k >= first && k + last < n { mc } else { b }));
                 k += 1;
             }
         }
-        out.extend_from_slice(tail.as_bytes());
-        // ASCII bytes and the tail of a `str`: always valid UTF-8.
-        return String::from_utf8(out)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        out.push_str(tail);
+        return;
     }
     // No separator (names, addresses): the kept characters are two byte ranges, and the
-    // characters are only counted, not pushed one at a time.
-    if !head.bytes().any(|b| ASCII_SEP[usize::from(b)]) && !head.contains(['·', '\u{3000}']) {
-        let n = head.bytes().filter(|&b| (b & 0xC0) != 0x80).count();
+    // characters are only counted, not pushed one at a time. One pass over the bytes counts
+    // them and looks for a separator: an ASCII one, `·` (C2 B7) or the ideographic space
+    // (E3 80 80), the only others `is_separator` knows.
+    let hb = head.as_bytes();
+    let mut n = 0;
+    let mut has_sep = false;
+    for (i, &b) in hb.iter().enumerate() {
+        n += usize::from((b & 0xC0) != 0x80);
+        if SEP_LEAD[usize::from(b)] {
+            has_sep |= ASCII_SEP[usize::from(b)]
+                || (b == 0xC2 && hb.get(i + 1) == Some(&0xB7))
+                || (b == 0xE3 && hb.get(i + 1) == Some(&0x80) && hb.get(i + 2) == Some(&0x80));
+        }
+    }
+    if !has_sep {
         let (first, last) = kept(m, n);
         let masked = n.saturating_sub(first + last);
+        // The byte offset `k` characters after byte offset `from` (a character boundary).
         let at = |from: usize, k: usize| {
-            head[from..]
-                .char_indices()
-                .nth(k)
-                .map_or(head.len(), |(i, _)| from + i)
+            let mut seen = 0;
+            for (i, &b) in hb[from..].iter().enumerate() {
+                if (b & 0xC0) != 0x80 {
+                    if seen == k {
+                        return from + i;
+                    }
+                    seen += 1;
+                }
+            }
+            hb.len()
         };
         let b1 = at(0, first.min(n));
         let b2 = at(b1, masked);
-        let mut out = String::with_capacity(value.len() + masked * 3);
+        out.reserve(value.len() + masked * 3);
         out.push_str(&head[..b1]);
-        out.extend(std::iter::repeat_n(m.mask_char, masked));
+        push_mask(out, m.mask_char, masked);
         out.push_str(&head[b2..]);
         out.push_str(tail);
-        return out;
+        return;
     }
     let n = head.chars().filter(|c| !is_separator(*c)).count();
     let (first, last) = kept(m, n);
-    let mut out = String::with_capacity(value.len());
+    out.reserve(value.len());
     let mut k = 0;
     for c in head.chars() {
         if is_separator(c) {
@@ -262,7 +305,6 @@ pub(crate) fn mask_str(value: &str, m: &MaskSpec) -> String {
         }
     }
     out.push_str(tail);
-    out
 }
 
 fn mask_chars(chars: &[char], m: &MaskSpec) -> Vec<Option<char>> {
@@ -382,11 +424,17 @@ mod tests {
             "北京市东城区和平街329号25栋3单元663室",
             "北京市东城区 滨江大道302号",
             "6222 0212·3456\u{3000}7890",
+            "欧阳·娜娜",
+            "张\u{3000}三丰",
+            "\u{3000}",
+            "中\u{3001}国",
+            "é·ü",
             "a@b.cn",
             "ＡＢＣ１２３",
             "x",
             "13800138000",
             "11010519491231002X",
+            "6222021234567890123456789012345678901234567890123456789012345678901234567890",
             "12",
             "zhangsan@example.cn",
             "138-0013-8000",
@@ -394,7 +442,7 @@ mod tests {
         for (f, l) in specs {
             for (kf, mc) in [None, Some('@')]
                 .into_iter()
-                .flat_map(|k| [(k, '#'), (k, '＊')])
+                .flat_map(|k| [(k, '#'), (k, '＊'), (k, '*')])
             {
                 let m = MaskSpec {
                     keep_first: f,

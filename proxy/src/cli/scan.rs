@@ -120,7 +120,7 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
                 "end": f.end,
                 "confidence": f.confidence.as_str(),
                 "field": f.field.as_deref(),
-                "masked": f.masked,
+                "masked": &*f.masked,
                 "format": format.name(),
             });
             if let Some(v) = &f.value {
