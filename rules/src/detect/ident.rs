@@ -145,6 +145,21 @@ pub(crate) fn next_digit(hay: &[u8], from: usize) -> Option<usize> {
 /// `flags` are the trigger bits of the text (which of digits, `@`, `:` occur at all).
 pub(crate) fn scan(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
     let len = t.len();
+    // A value that is one bare digit run (an id, a timestamp, a number written plainly: the
+    // most common value that reaches this scan) is one group with nothing beside it: no UUID,
+    // dotted quad, spaced digits or chain to join, no `@` or `:`. The general loop would judge
+    // exactly this group alone (`eval_chain` of one group is `single`), after finding its
+    // bounds and setting up the chain.
+    if len >= 5 && t.iter().all(u8::is_ascii_digit) {
+        single(t, 0, len, en, out);
+        return;
+    }
+    scan_runs(t, en, flags, out);
+}
+
+/// [`scan`] without the bare-digit-run shortcut.
+fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
+    let len = t.len();
     let mut i = 0;
     let mut groups = [(0usize, 0usize); 8];
     let mut ng;
@@ -765,6 +780,45 @@ fn ipv6(t: &[u8], out: &mut Vec<Found>) {
                 conf: Confidence::Medium,
             });
             last_end = e;
+        }
+    }
+}
+
+#[cfg(test)]
+mod shortcut_tests {
+    use super::{scan, scan_runs, Enabled};
+    use proptest::prelude::*;
+
+    /// Digit strings shaped like what values hold: identifier prefixes (UnionPay 62, mobiles,
+    /// region codes, 0086 / 86, all-digit credit codes) followed by random digits, at every
+    /// length an identifier has and around it.
+    fn digits() -> impl Strategy<Value = String> {
+        let prefix = prop_oneof![
+            Just(""),
+            Just("62"),
+            Just("1"),
+            Just("13"),
+            Just("110101"),
+            Just("86"),
+            Just("0086"),
+            Just("0"),
+            Just("91"),
+            Just("35"),
+        ];
+        (prefix, "[0-9]{0,30}").prop_map(|(p, r)| format!("{p}{r}"))
+    }
+
+    proptest! {
+        /// A value that is one bare digit run is judged the same with and without the
+        /// shortcut, whatever detectors are enabled.
+        #[test]
+        fn bare_digit_run_shortcut_is_the_general_scan(t in digits(), en in any::<u32>()) {
+            for en in [Enabled(u32::MAX), Enabled(en)] {
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                scan(t.as_bytes(), en, crate::detect::TRIG_DIGIT, &mut a);
+                scan_runs(t.as_bytes(), en, crate::detect::TRIG_DIGIT, &mut b);
+                prop_assert_eq!(format!("{a:?}"), format!("{b:?}"), "{}", t);
+            }
         }
     }
 }
