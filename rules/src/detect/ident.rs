@@ -150,7 +150,7 @@ pub(crate) fn scan(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
     // dotted quad, spaced digits or chain to join, no `@` or `:`. The general loop would judge
     // exactly this group alone (`eval_chain` of one group is `single`), after finding its
     // bounds and setting up the chain.
-    if len >= 5 && t.iter().all(u8::is_ascii_digit) {
+    if len >= 5 && flags & super::TRIG_DIGIT != 0 && t.iter().all(u8::is_ascii_digit) {
         single(t, 0, len, en, out);
         return;
     }
