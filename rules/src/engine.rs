@@ -61,9 +61,10 @@ pub struct Engine {
     pool: std::sync::Mutex<Vec<crate::stream::Buffers>>,
 }
 
-/// Finished streams' buffer sets the engine keeps: one per stream that may run at once on a
-/// busy sidecar, and a bound on what an idle one holds.
-const POOL_MAX: usize = 64;
+/// Finished streams' buffer sets the engine keeps: enough for the streams a busy sidecar
+/// runs at once on its few cores, and a bound on what an idle one holds (each set at most
+/// 272 KiB, see `stream::BUFFER_KEEP_BYTES`).
+const POOL_MAX: usize = 32;
 
 /// Field names the engine-wide memo keeps at most.
 const KEY_MEMO_MAX: usize = 4096;
@@ -770,13 +771,15 @@ impl Engine {
         }
     }
 
-    /// How many buffer sets the pool holds (tests).
+    /// How many buffer sets the pool holds, and the largest buffer in any of them (tests).
     #[cfg(test)]
-    pub(crate) fn pooled(&self) -> usize {
-        self.pool
+    pub(crate) fn pooled(&self) -> (usize, usize) {
+        let pool = self
+            .pool
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .len()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let largest = pool.iter().map(|b| b.largest_bytes()).max().unwrap_or(0);
+        (pool.len(), largest)
     }
 
     pub fn builder() -> EngineBuilder {
@@ -959,13 +962,15 @@ mod tests {
         );
         let first = engine.scan_bytes(json, opts(Format::Json));
         assert!(!first.findings.is_empty());
-        assert!(engine.pooled() >= 1);
+        assert!(engine.pooled().0 >= 1);
         for _ in 0..3 {
             engine.scan_bytes(xml.as_bytes(), opts(Format::Xml));
             engine.scan_bytes(long.as_bytes(), opts(Format::Json));
             let again = engine.scan_bytes(json, opts(Format::Json));
             assert_eq!(again.output, first.output);
             assert_eq!(again.findings.len(), first.findings.len());
+            // The long value's text buffer was not kept.
+            assert!(engine.pooled().1 <= crate::stream::BUFFER_KEEP_BYTES);
             for (a, b) in again.findings.iter().zip(&first.findings) {
                 assert_eq!(
                     (a.start, a.end, &a.rule_id, &a.masked),
@@ -977,8 +982,8 @@ mod tests {
         let open: Vec<_> = (0..POOL_MAX + 8)
             .map(|_| engine.stream(opts(Format::Json)))
             .collect();
-        assert_eq!(engine.pooled(), 0);
+        assert_eq!(engine.pooled().0, 0);
         drop(open);
-        assert_eq!(engine.pooled(), POOL_MAX);
+        assert_eq!(engine.pooled().0, POOL_MAX);
     }
 }

@@ -277,14 +277,45 @@ pub(crate) struct Buffers {
     scratch: crate::detect::Scratch,
 }
 
-/// The most elements a pooled buffer keeps: a stream that needed more (a long value, a
-/// window-sized segment) gives its buffer back to the allocator instead.
-const BUFFER_KEEP: usize = 4096;
+impl Buffers {
+    /// The largest buffer of the set, in bytes (tests).
+    #[cfg(test)]
+    pub(crate) fn largest_bytes(&self) -> usize {
+        fn b<T>(v: &Vec<T>) -> usize {
+            v.capacity() * std::mem::size_of::<T>()
+        }
+        [
+            b(&self.key_cache),
+            b(&self.key_probe),
+            b(&self.text),
+            b(&self.map),
+            b(&self.esc),
+            b(&self.rawlen),
+            b(&self.head),
+            b(&self.last_head),
+            b(&self.recent),
+            self.edits.capacity() * std::mem::size_of::<Edit>(),
+            b(&self.hits),
+            b(&self.seg_edits),
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(0)
+    }
+}
 
-/// Clears `v` for reuse, or replaces it with an empty one when it grew past `BUFFER_KEEP`.
+/// The most bytes a pooled buffer keeps: a stream that needed more (a long value, a chunk
+/// dense with findings) gives its buffer back to the allocator instead. The edits of a
+/// 16 KiB body of records (about 190 findings) fit. With 17 buffers a set, a set holds at
+/// most 272 KiB and the pool (`engine::POOL_MAX` sets) at most 8.5 MiB; the sets of ordinary
+/// bodies hold a few KiB.
+pub(crate) const BUFFER_KEEP_BYTES: usize = 16 << 10;
+
+/// Clears `v` for reuse, or replaces it with an empty one when it grew past
+/// `BUFFER_KEEP_BYTES`.
 fn recycle<T>(v: &mut Vec<T>) -> Vec<T> {
     let mut v = std::mem::take(v);
-    if v.capacity() > BUFFER_KEEP {
+    if v.capacity() * std::mem::size_of::<T>() > BUFFER_KEEP_BYTES {
         return Vec::new();
     }
     v.clear();
@@ -294,12 +325,12 @@ fn recycle<T>(v: &mut Vec<T>) -> Vec<T> {
 impl Drop for Segmenter {
     fn drop(&mut self) {
         let mut edits = std::mem::take(&mut self.edits);
-        if edits.capacity() > BUFFER_KEEP {
+        if edits.capacity() * std::mem::size_of::<Edit>() > BUFFER_KEEP_BYTES {
             edits = VecDeque::new();
         }
         edits.clear();
         let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.recycle(BUFFER_KEEP);
+        scratch.recycle(BUFFER_KEEP_BYTES);
         self.engine.give_buffers(Buffers {
             key_cache: recycle(&mut self.key_cache),
             key_probe: recycle(&mut self.key_probe),

@@ -422,10 +422,10 @@ pub(crate) struct Scratch {
 }
 
 impl Scratch {
-    /// Clears every buffer for the next stream, dropping those grown past `keep` elements.
+    /// Clears every buffer for the next stream, dropping those grown past `keep` bytes.
     pub(crate) fn recycle(&mut self, keep: usize) {
         fn one<T>(v: &mut Vec<T>, keep: usize) {
-            if v.capacity() > keep {
+            if v.capacity() * std::mem::size_of::<T>() > keep {
                 *v = Vec::new();
             } else {
                 v.clear();
