@@ -137,7 +137,8 @@ impl HashAlg {
     }
 }
 
-fn hex(b: &[u8]) -> String {
+/// Lowercase hex of `b` (digests here, request ids in `headers`).
+pub(crate) fn hex(b: &[u8]) -> String {
     const H: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(b.len() * 2);
     for x in b {

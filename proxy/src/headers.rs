@@ -73,14 +73,10 @@ pub fn request_id(h: &HeaderMap) -> String {
     }
     // 32 hex digits of two random words (the formatting machinery costs more than the rest
     // of this function on every request).
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut id = String::with_capacity(32);
-    for w in [fastrand::u64(..), fastrand::u64(..)] {
-        for k in (0..16).rev() {
-            id.push(char::from(HEX[((w >> (k * 4)) & 0xF) as usize]));
-        }
-    }
-    id
+    let mut words = [0u8; 16];
+    words[..8].copy_from_slice(&fastrand::u64(..).to_be_bytes());
+    words[8..].copy_from_slice(&fastrand::u64(..).to_be_bytes());
+    crate::audit::hex(&words)
 }
 
 /// Appends `ip` as text: IPv4 by hand (the `Display` implementation pads through the

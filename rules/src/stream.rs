@@ -281,22 +281,19 @@ impl Buffers {
     /// The largest buffer of the set, in bytes (tests).
     #[cfg(test)]
     pub(crate) fn largest_bytes(&self) -> usize {
-        fn b<T>(v: &Vec<T>) -> usize {
-            v.capacity() * std::mem::size_of::<T>()
-        }
         [
-            b(&self.key_cache),
-            b(&self.key_probe),
-            b(&self.text),
-            b(&self.map),
-            b(&self.esc),
-            b(&self.rawlen),
-            b(&self.head),
-            b(&self.last_head),
-            b(&self.recent),
+            held_bytes(&self.key_cache),
+            held_bytes(&self.key_probe),
+            held_bytes(&self.text),
+            held_bytes(&self.map),
+            held_bytes(&self.esc),
+            held_bytes(&self.rawlen),
+            held_bytes(&self.head),
+            held_bytes(&self.last_head),
+            held_bytes(&self.recent),
             self.edits.capacity() * std::mem::size_of::<Edit>(),
-            b(&self.hits),
-            b(&self.seg_edits),
+            held_bytes(&self.hits),
+            held_bytes(&self.seg_edits),
         ]
         .into_iter()
         .max()
@@ -311,15 +308,25 @@ impl Buffers {
 /// bodies hold a few KiB.
 pub(crate) const BUFFER_KEEP_BYTES: usize = 16 << 10;
 
-/// Clears `v` for reuse, or replaces it with an empty one when it grew past
+/// Bytes a buffer holds (its capacity).
+fn held_bytes<T>(v: &Vec<T>) -> usize {
+    v.capacity() * std::mem::size_of::<T>()
+}
+
+/// Clears `v` in place for reuse, or replaces it with an empty one when it grew past
 /// `BUFFER_KEEP_BYTES`.
-fn recycle<T>(v: &mut Vec<T>) -> Vec<T> {
-    let mut v = std::mem::take(v);
-    if v.capacity() * std::mem::size_of::<T>() > BUFFER_KEEP_BYTES {
-        return Vec::new();
+pub(crate) fn clear_for_reuse<T>(v: &mut Vec<T>) {
+    if held_bytes(v) > BUFFER_KEEP_BYTES {
+        *v = Vec::new();
+    } else {
+        v.clear();
     }
-    v.clear();
-    v
+}
+
+/// Takes `v` for the pool, cleared ([`clear_for_reuse`]).
+fn recycle<T>(v: &mut Vec<T>) -> Vec<T> {
+    clear_for_reuse(v);
+    std::mem::take(v)
 }
 
 impl Drop for Segmenter {
@@ -330,7 +337,7 @@ impl Drop for Segmenter {
         }
         edits.clear();
         let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.recycle(BUFFER_KEEP_BYTES);
+        scratch.recycle();
         self.engine.give_buffers(Buffers {
             key_cache: recycle(&mut self.key_cache),
             key_probe: recycle(&mut self.key_probe),

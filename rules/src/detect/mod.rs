@@ -422,20 +422,15 @@ pub(crate) struct Scratch {
 }
 
 impl Scratch {
-    /// Clears every buffer for the next stream, dropping those grown past `keep` bytes.
-    pub(crate) fn recycle(&mut self, keep: usize) {
-        fn one<T>(v: &mut Vec<T>, keep: usize) {
-            if v.capacity() * std::mem::size_of::<T>() > keep {
-                *v = Vec::new();
-            } else {
-                v.clear();
-            }
-        }
-        one(&mut self.cands, keep);
-        one(&mut self.found, keep);
-        one(&mut self.confirmed, keep);
-        one(&mut self.anchored, keep);
-        one(&mut self.labels, keep);
+    /// Clears every buffer for the next stream, as the stream's own buffers are
+    /// (`stream::clear_for_reuse`: those grown past the pool's bound are dropped).
+    pub(crate) fn recycle(&mut self) {
+        use crate::stream::clear_for_reuse;
+        clear_for_reuse(&mut self.cands);
+        clear_for_reuse(&mut self.found);
+        clear_for_reuse(&mut self.confirmed);
+        clear_for_reuse(&mut self.anchored);
+        clear_for_reuse(&mut self.labels);
     }
 }
 
