@@ -597,9 +597,11 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
     if en.has(Det::Passport) && cn_passport_shape(g) {
         return push(out, Det::Passport, s, e, Confidence::Low);
     }
+    // `H`/`M` + 8 digits (and a 2-digit issue count): the permit of Hong Kong and Macao
+    // residents; `C` + 8 digits: the mainland resident's electronic permit to Hong Kong and
+    // Macao (往来港澳通行证), which has no issue count.
     if en.has(Det::HkMacauPermit)
-        && (n == 9 || n == 11)
-        && matches!(g[0], b'H' | b'M')
+        && (((n == 9 || n == 11) && matches!(g[0], b'H' | b'M')) || (n == 9 && g[0] == b'C'))
         && dig(&g[1..])
     {
         return push(out, Det::HkMacauPermit, s, e, Confidence::Low);
