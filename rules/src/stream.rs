@@ -592,7 +592,9 @@ impl Segmenter {
         self.resolve_key(key);
         let d = &self.engine.detectors;
         let key_rules = key_rules(&self.key_cache, self.key_ix);
-        if !d.nothing_possible(flags, content.len(), key_rules) {
+        if !d.nothing_possible(flags, content.len(), key_rules)
+            && !d.digit_run_impossible(flags, classes, content, key_rules)
+        {
             let mut hits = std::mem::take(&mut self.hits);
             hits.clear();
             let ctx = SegCtx {

@@ -153,7 +153,7 @@ pub fn resident_id_15(id: &[u8]) -> bool {
 
 /// True if the registration authority (first character) and organization category (second) of a
 /// unified social credit code form a pair that GB 32100-2015 and its authority code lists assign.
-fn uscc_authority_category(authority: u8, category: u8) -> bool {
+pub(crate) fn uscc_authority_category(authority: u8, category: u8) -> bool {
     matches!(
         (authority, category),
         (b'1', b'1' | b'2' | b'3' | b'9')

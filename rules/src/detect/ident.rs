@@ -501,6 +501,32 @@ pub(crate) fn cn_passport_shape(g: &[u8]) -> bool {
             || (matches!(g[0], b'P' | b'S' | b'D') && g[1] == b'E' && dig(&g[2..])))
 }
 
+/// Whether [`scan`] can find anything in `g`, a text that is nothing but ASCII digits: such a
+/// text is one group that `single` judges alone, and this is a cheap superset of what its
+/// digit branch accepts (lengths and prefixes, no validator), so the many numbers that no
+/// identifier can be (13-digit timestamps, amounts, snowflake ids) skip detection. A
+/// property test holds it to `scan`.
+pub(crate) fn digit_run_possible(g: &[u8], en: Enabled) -> bool {
+    let lead = |p: &[u8]| g.starts_with(p);
+    match g.len() {
+        // A plate's digits (`京A·12345`) need the province before them.
+        5 | 6 => en.has(Det::LicencePlate),
+        10 | 12 => en.has(Det::Landline) && lead(b"0"),
+        11 => (en.has(Det::Mobile) && lead(b"1")) || (en.has(Det::Landline) && lead(b"0")),
+        13 => en.has(Det::Mobile) && lead(b"86"),
+        15 => {
+            en.has(Det::ResidentId15) || en.has(Det::Imei) || (en.has(Det::Mobile) && lead(b"0086"))
+        }
+        16 | 17 | 19 => en.has(Det::BankCard) && v::card_issuer(g).is_some(),
+        18 => {
+            (en.has(Det::ResidentId18) && v::is_province_code(&g[..2]))
+                || (en.has(Det::Uscc) && v::uscc_authority_category(g[0], g[1]))
+                || (en.has(Det::BankCard) && v::card_issuer(g).is_some())
+        }
+        _ => false,
+    }
+}
+
 /// Judges one alphanumeric run alone. Returns whether it produced a candidate.
 fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bool {
     let g = &t[s..e];
@@ -788,8 +814,79 @@ fn ipv6(t: &[u8], out: &mut Vec<Found>) {
 
 #[cfg(test)]
 mod shortcut_tests {
-    use super::{scan, scan_runs, Enabled};
+    use super::{digit_run_possible, scan, scan_runs, Enabled};
     use proptest::prelude::*;
+
+    /// `body` with its Luhn check digit appended.
+    fn luhn_complete(body: &str) -> String {
+        let sum: u32 = body
+            .bytes()
+            .rev()
+            .enumerate()
+            .map(|(i, b)| {
+                let d = u32::from(b - b'0');
+                if i % 2 == 0 {
+                    (d * 2) % 10 + (d * 2) / 10
+                } else {
+                    d
+                }
+            })
+            .sum();
+        format!("{body}{}", (10 - sum % 10) % 10)
+    }
+
+    /// `body` (16 digits: authority, category, region and the organization code's body)
+    /// completed with the organization code's check digit (GB 11714) and the credit code's
+    /// (GB 32100), when both are digits.
+    fn all_digit_credit_code(body: String) -> Option<String> {
+        let d = |b: u8| u32::from(b - b'0');
+        let org: u32 = body.as_bytes()[8..16]
+            .iter()
+            .zip([3, 7, 9, 10, 5, 8, 4, 2])
+            .map(|(&b, w)| d(b) * w)
+            .sum();
+        let oc = match 11 - org % 11 {
+            11 => 0,
+            10 => return None,
+            c => c,
+        };
+        let body17 = format!("{body}{oc}");
+        let sum: u32 = body17
+            .bytes()
+            .zip([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28])
+            .map(|(b, w)| d(b) * w)
+            .sum();
+        let c = match 31 - sum % 31 {
+            31 => 0,
+            c => c,
+        };
+        (c < 10).then(|| format!("{body17}{c}"))
+    }
+
+    /// Digit runs that are identifiers: resident ids with their check digit, Luhn-complete
+    /// card numbers of every scheme and length, mobiles, landlines, 15-digit ids and IMEIs,
+    /// all-digit credit codes (when their check character is a digit), with the prefixes
+    /// the filter looks at.
+    fn identifiers() -> impl Strategy<Value = String> {
+        let id18 = ("(11|31|44|65|71|81|91|10|99)[0-9]{4}(19[0-9]{2}|20[01][0-9])(0[1-9]|1[0-2])(0[1-9]|1[0-9]|2[0-8])[0-9]{3}")
+            .prop_filter_map("check X", |b| {
+                let c = crate::validate::gb11643_check_char(b.as_bytes())?;
+                c.is_ascii_digit().then(|| format!("{b}{}", char::from(c)))
+            });
+        let card = ("(62|4|51|2221|35|6011|65|644|81|9558|34|36)", 13usize..=18, "[0-9]{18}")
+            .prop_map(|(p, n, r)| luhn_complete(&format!("{p}{r}")[..n]));
+        let other = prop_oneof![
+            "1[3-9][0-9]{9}",
+            "861[3-9][0-9]{9}",
+            "00861[3-9][0-9]{9}",
+            "0[1-9][0-9]{8,10}",
+            "[1-9][0-9](0[1-9]|[1-9][0-9])[0-9]{2}[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|1[0-9])[0-9]{3}",
+            "(01|35|44|45|49|86|99)[0-9]{12}".prop_map(|b| luhn_complete(&b)),
+            "(11|12|13|19|21|31|32|51|52|59|61|71|72|81|91|92|93|10|99)(11|44|65|10)[0-9]{12}"
+                .prop_filter_map("check not a digit", all_digit_credit_code),
+        ];
+        prop_oneof![id18, card, other]
+    }
 
     /// Digit strings shaped like what values hold: identifier prefixes (UnionPay 62, mobiles,
     /// region codes, 0086 / 86, all-digit credit codes) followed by random digits, at every
@@ -822,5 +919,46 @@ mod shortcut_tests {
                 prop_assert_eq!(format!("{a:?}"), format!("{b:?}"), "{}", t);
             }
         }
+
+        /// The filter that lets bare numbers skip detection never turns away a run the
+        /// scan would take, whatever detectors are enabled.
+        #[test]
+        fn digit_run_filter_keeps_what_scan_finds(
+            t in prop_oneof![digits(), identifiers()],
+            en in any::<u32>(),
+        ) {
+            prop_assume!(t.bytes().all(|b| b.is_ascii_digit()));
+            for en in [Enabled(u32::MAX), Enabled(en)] {
+                let mut found = Vec::new();
+                scan(t.as_bytes(), en, crate::detect::TRIG_DIGIT, &mut found);
+                if !digit_run_possible(t.as_bytes(), en) {
+                    prop_assert!(found.is_empty(), "{} {:?}", t, found);
+                }
+            }
+        }
+    }
+
+    /// The property above is not vacuous: each kind of identifier it generates is found.
+    #[test]
+    fn digit_run_filter_sees_identifiers() {
+        for t in [
+            "110101199003071233",
+            "6222021234567890128",
+            "4111111111111111",
+            "13800138000",
+            "8613800138000",
+            "008613800138000",
+            "01062345678",
+            "075586013388",
+            "110101900307123",
+            "911101081000000166",
+        ] {
+            let mut found = Vec::new();
+            scan(t.as_bytes(), Enabled(u32::MAX), crate::detect::TRIG_DIGIT, &mut found);
+            assert!(!found.is_empty(), "{t}");
+            assert!(digit_run_possible(t.as_bytes(), Enabled(u32::MAX)), "{t}");
+        }
+        assert!(!digit_run_possible(b"1717200000000", Enabled(u32::MAX)));
+        assert!(!digit_run_possible(b"1750442849609695694", Enabled(u32::MAX)));
     }
 }

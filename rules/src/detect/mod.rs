@@ -373,6 +373,10 @@ impl Default for QuickTable {
 
 pub(crate) const Q_NORM: u16 = 1 << 8;
 pub(crate) const Q_STOP: u16 = 1 << 9;
+/// Any byte but an ASCII digit: a value whose classes lack it is a bare digit run.
+pub(crate) const Q_NONDIGIT: u16 = 1 << 10;
+/// A JSON structural byte (`{}[],:"`), where a bare value (a number, a literal) ends.
+pub(crate) const Q_JSON_END: u16 = 1 << 11;
 
 impl QuickTable {
     pub(crate) fn new(trigger: &Trigger) -> Self {
@@ -385,6 +389,14 @@ impl QuickTable {
         }
         t[usize::from(b'"')] |= Q_STOP;
         t[usize::from(b'\\')] |= Q_STOP;
+        for (b, q) in t.iter_mut().enumerate() {
+            if !(b as u8).is_ascii_digit() {
+                *q |= Q_NONDIGIT;
+            }
+        }
+        for b in *b"{}[],:\"" {
+            t[usize::from(b)] |= Q_JSON_END;
+        }
         QuickTable(t)
     }
 
@@ -398,10 +410,17 @@ impl QuickTable {
     /// before it (or of all of `s` when there is none).
     #[inline]
     pub(crate) fn scan(&self, s: &[u8]) -> (Option<usize>, u16) {
+        self.scan_until(s, Q_STOP)
+    }
+
+    /// Position of the first byte of `s` with one of the `stop` classes, and the union of
+    /// the classes of the bytes before it (or of all of `s` when there is none).
+    #[inline]
+    pub(crate) fn scan_until(&self, s: &[u8], stop: u16) -> (Option<usize>, u16) {
         let mut acc = 0u16;
         for (i, &b) in s.iter().enumerate() {
             let c = self.0[usize::from(b)];
-            if c & Q_STOP != 0 {
+            if c & stop != 0 {
                 return (Some(i), acc);
             }
             acc |= c;
@@ -507,6 +526,26 @@ impl Detectors {
             let flags = flags & !TRIG_PERCENT;
             flags == 0 || (flags == TRIG_DIGIT && len < self.min_digit_len)
         }
+    }
+
+    /// Whether a whole value that is a bare run of ASCII digits (`classes` lack
+    /// [`Q_NONDIGIT`]), with no field-name rules and no trigger but the digit, can hold
+    /// nothing: the identifier scan is then the only matcher that runs, and it judges the
+    /// run as one group, which no enabled detector takes at this length and prefix
+    /// ([`ident::digit_run_possible`]). Timestamps, amounts and snowflake ids leave here.
+    #[inline]
+    pub(crate) fn digit_run_impossible(
+        &self,
+        flags: u8,
+        classes: u16,
+        text: &[u8],
+        key_rules: &[u32],
+    ) -> bool {
+        flags == TRIG_DIGIT
+            && classes & Q_NONDIGIT == 0
+            && key_rules.is_empty()
+            && self.unanchored.is_none()
+            && !ident::digit_run_possible(text, self.enabled)
     }
 
     pub(crate) fn key_rules(&self, key: &[u8], out: &mut Vec<u32>) {

@@ -52,6 +52,7 @@ pub(crate) struct JsonLexer {
     depth: usize,
     overflow: usize,
     expect_key: bool,
+    roles: super::RoleMemo,
 }
 
 fn is_columns_key(k: &[u8]) -> bool {
@@ -134,7 +135,7 @@ impl JsonLexer {
                 let head = &head[..head.len().min(KEY_MAX)];
                 f.key.clear();
                 f.key.extend_from_slice(head);
-                f.role = super::name_role(head);
+                f.role = self.roles.role(head);
             }
             return;
         }
@@ -357,10 +358,14 @@ impl JsonLexer {
     fn bare(&mut self, buf: &[u8], i: usize, base: u64, seg: &mut Segmenter) -> usize {
         let key = self.value_key();
         let ahead = &buf[i..buf.len().min(i + crate::stream::QUICK_MAX)];
-        if let Some(p) = ahead.iter().position(|&b| structural(b)) {
+        // One table pass finds the end and what the quick path asks (as for strings).
+        let (stop, classes) = seg
+            .quick_table()
+            .scan_until(ahead, crate::detect::Q_JSON_END);
+        if let Some(p) = stop {
             let content = &ahead[..p];
             let end = base + (i + p) as u64;
-            if !seg.quick_bytes(SegKind::JsonBare, end, content, key) {
+            if !seg.quick(SegKind::JsonBare, end, content, classes, key) {
                 seg.begin(SegKind::JsonBare, base + i as u64, key);
                 seg.plain(content, base + i as u64);
                 seg.end(end);

@@ -201,21 +201,31 @@ pub(crate) const NAME_VALUE: u8 = 2;
 /// names that cannot be either leave on their length or first byte before any folding.
 #[inline]
 pub(crate) fn name_role(k: &[u8]) -> u8 {
+    match role_by_shape(k) {
+        Some(role) => role,
+        None => role_by_name(k),
+    }
+}
+
+/// The role of the names that leave on their length or first byte (most keys), or `None`
+/// when the name has to be folded and compared ([`role_by_name`]).
+#[inline]
+fn role_by_shape(k: &[u8]) -> Option<u8> {
     // The first byte folding keeps (`_name` is `name`).
     let f = match k.first() {
-        None => return 0,
+        None => return Some(0),
         Some(b'_' | b'-') => match k.iter().find(|&&b| b != b'_' && b != b'-') {
             Some(&f) => f,
-            None => return 0,
+            None => return Some(0),
         },
         Some(&f) => f,
     };
     if k.len() == 1 {
-        return match f.to_ascii_lowercase() {
+        return Some(match f.to_ascii_lowercase() {
             b'k' => NAME_LABEL,
             b'v' => NAME_VALUE,
             _ => 0,
-        };
+        });
     }
     // First bytes of every name in the two lists (`字段名`, `属性值`, `参数名` and `值` all
     // start with 0xE5).
@@ -236,9 +246,14 @@ pub(crate) fn name_role(k: &[u8]) -> u8 {
                 | 0xE5
         )
     {
-        return 0;
+        return Some(0);
     }
-    if f == 0xE5 {
+    None
+}
+
+/// The role of a name that passed [`role_by_shape`]: compared with both lists, folded.
+fn role_by_name(k: &[u8]) -> u8 {
+    if k.first() == Some(&0xE5) {
         return if label_cjk(k) {
             NAME_LABEL
         } else if value_cjk(k) {
@@ -252,6 +267,46 @@ pub(crate) fn name_role(k: &[u8]) -> u8 {
         Some(n) if label_folded(n) => NAME_LABEL,
         Some(n) if value_folded(n) => NAME_VALUE,
         _ => 0,
+    }
+}
+
+/// A memo of [`name_role`] for the keys a lexer has seen: a body of records repeats the same
+/// few dozen keys, and folding a key and comparing it with both lists costs a couple of
+/// hundred instructions where a hit costs one short compare. Only names that do not leave
+/// on their shape are kept. Direct-mapped over 32 slots; a collision only means the role
+/// is worked out again.
+#[derive(Default)]
+pub(crate) struct RoleMemo {
+    slots: [RoleSlot; 32],
+}
+
+#[derive(Default, Clone, Copy)]
+struct RoleSlot {
+    len: u8,
+    role: u8,
+    key: [u8; 24],
+}
+
+impl RoleMemo {
+    /// [`name_role`] of `k`.
+    #[inline]
+    pub(crate) fn role(&mut self, k: &[u8]) -> u8 {
+        if let Some(role) = role_by_shape(k) {
+            return role;
+        }
+        // `role_by_shape` let through only names of 2 to 24 bytes.
+        let n = k.len();
+        let ix =
+            (usize::from(k[0]) * 7 + usize::from(k[n / 2]) * 3 + usize::from(k[n - 1]) + n) & 31;
+        let slot = &mut self.slots[ix];
+        if usize::from(slot.len) == n && &slot.key[..n] == k {
+            return slot.role;
+        }
+        let role = role_by_name(k);
+        slot.len = n as u8;
+        slot.key[..n].copy_from_slice(k);
+        slot.role = role;
+        role
     }
 }
 
@@ -505,5 +560,64 @@ mod tests {
         for k in ["xm", "sfzh", "createTime", "names", "valueType", "", "字段"] {
             assert_eq!(name_role(k.as_bytes()), 0, "{k}");
         }
+    }
+
+    /// The memo answers what `name_role` answers, on first sight, on a hit and after its
+    /// slot was taken by another key (hundreds of keys over 32 slots).
+    #[test]
+    fn role_memo_is_name_role() {
+        use super::{name_role, RoleMemo, NAME_LABEL, NAME_VALUE};
+        let mut keys: Vec<String> = [
+            "name",
+            "_name",
+            "paramName",
+            "PARAM-NAME",
+            "K",
+            "k",
+            "V",
+            "value",
+            "paramValue",
+            "attr_value",
+            "字段名",
+            "字段值",
+            "值",
+            "_字段名",
+            "zdm",
+            "zdz",
+            "xm",
+            "sfzh",
+            "createTime",
+            "code",
+            "codes",
+            "title",
+            "valueType",
+            "",
+            "_",
+            "--",
+            "字段",
+            "attributename_",
+            "a234567890123456789012345",
+            "a23456789012345678901234",
+        ]
+        .iter()
+        .map(|k| k.to_string())
+        .collect();
+        for i in 0..300 {
+            keys.push(format!(
+                "{}{}",
+                ["c", "t", "v", "name", "d_", "Z"][i % 6],
+                i
+            ));
+        }
+        let mut memo = RoleMemo::default();
+        let mut roles = [0usize; 3];
+        for round in 0..3 {
+            for k in keys.iter().chain(keys.iter().rev()) {
+                let r = memo.role(k.as_bytes());
+                assert_eq!(r, name_role(k.as_bytes()), "{k:?} in round {round}");
+                roles[usize::from(r)] += 1;
+            }
+        }
+        assert!(roles[usize::from(NAME_LABEL)] > 0 && roles[usize::from(NAME_VALUE)] > 0);
     }
 }
