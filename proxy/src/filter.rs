@@ -59,7 +59,7 @@ pub struct FindingSummary {
     pub over_scope: bool,
     /// One (class, masked sample, keyed fingerprint) per class, first seen, at most
     /// [`SUMMARY_SAMPLES`]: what an audit record may show of the values (never the values).
-    pub samples: Vec<(Arc<str>, Arc<str>, u64)>,
+    pub samples: Vec<(Arc<str>, sluice_rules::SmolStr, u64)>,
     /// (declared, actual) outermost coding when the body's bytes showed another coding than
     /// its `Content-Encoding` declared (see [`Encoding::sniff`]); it was scanned as `actual`.
     pub coding_mismatch: Option<(Encoding, Encoding)>,

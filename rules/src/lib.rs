@@ -25,6 +25,7 @@ pub use engine::{Engine, EngineBuilder, RuleInfo};
 pub use error::{Diagnostic, RuleError};
 pub use format::Format;
 pub use grade::{Grade, GradeScheme};
+pub use smol_str::SmolStr;
 pub use stream::{
     Applied, Confidence, Decide, Disposition, Finding, ScanOptions, ScanResult, StreamScanner,
 };

@@ -8,6 +8,7 @@
 //! margin of the previous one so a match or its context is never cut in two. Memory per stream
 //! is bounded by the window plus margins and the raw bytes of the value being decided.
 
+use smol_str::SmolStr;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -111,8 +112,10 @@ pub struct Finding {
     pub field: Option<Arc<str>>,
     pub applied: Applied,
     /// A masked rendering of the value, safe for logs and audit records (shared with the
-    /// redaction that writes the same text, when there is one).
-    pub masked: Arc<str>,
+    /// redaction that writes the same text, when there is one). Masks of identifiers fit
+    /// the string inline (23 bytes), so most findings allocate nothing for it; a longer
+    /// one is shared, and a clone of either costs no allocation.
+    pub masked: SmolStr,
     /// Keyed hash of the normalized value (for distinct-value counting without the value).
     pub fingerprint: u64,
     pub value: Option<String>,
@@ -170,7 +173,7 @@ struct Edit {
 enum Repl {
     Bytes(Vec<u8>),
     /// A mask that is also its finding's sample (`Finding::masked`): one string for both.
-    Text(Arc<str>),
+    Text(SmolStr),
     Pieces(Vec<Piece>),
 }
 
@@ -1003,7 +1006,7 @@ impl Segmenter {
                 // Rendered into the stream's buffer; one shared string serves the edit and,
                 // when the sample is the same mask, the finding.
                 if *t == rule.sample_transform {
-                    let text: Arc<str> = Arc::from(buf.as_str());
+                    let text = SmolStr::new(buf.as_str());
                     seg_edits.push(Edit {
                         start,
                         end,
@@ -1029,7 +1032,7 @@ impl Segmenter {
             &self.text[h.start..h.end],
         );
         let masked =
-            masked.unwrap_or_else(|| Arc::from(rule.sample_transform.apply_to_str(&value_str)));
+            masked.unwrap_or_else(|| SmolStr::from(rule.sample_transform.apply_to_str(&value_str)));
         self.findings.push(Finding {
             rule_id: rule.id.clone(),
             rule_index: h.rule as usize,

@@ -52,7 +52,8 @@ pub(crate) struct JsonLexer {
     depth: usize,
     overflow: usize,
     expect_key: bool,
-    roles: super::RoleMemo,
+    /// Boxed: 800 bytes that would make every lexer variant as large.
+    roles: Box<super::RoleMemo>,
 }
 
 fn is_columns_key(k: &[u8]) -> bool {
