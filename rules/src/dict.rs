@@ -326,8 +326,247 @@ pub fn is_label_word(run: &str) -> bool {
     WORDS.contains(&run)
 }
 
+/// Common words of code tables that start with a surname character ([`is_code_table_word`]).
+/// Sorted by bytes, for the binary search (a test checks the order).
+const CODE_TABLE_WORDS: &[&str] = &[
+    "一般",
+    "上午",
+    "下午",
+    "不详",
+    "丧偶",
+    "个体",
+    "中专",
+    "于是",
+    "交通",
+    "代码",
+    "价格",
+    "任务",
+    "余额",
+    "信访",
+    "停用",
+    "党员",
+    "全部",
+    "公告",
+    "公安",
+    "公示",
+    "公积金",
+    "其他",
+    "其它",
+    "养老",
+    "内容",
+    "军人",
+    "农业",
+    "农村",
+    "农民",
+    "冬季",
+    "决定",
+    "初中",
+    "区域",
+    "医保",
+    "医疗",
+    "单价",
+    "单位",
+    "博士",
+    "卫生",
+    "变更",
+    "司机",
+    "司法",
+    "合同",
+    "合计",
+    "名称",
+    "否",
+    "启用",
+    "周一",
+    "周三",
+    "周二",
+    "周五",
+    "周六",
+    "周四",
+    "周日",
+    "商务",
+    "团员",
+    "国有",
+    "地区",
+    "城市",
+    "城镇",
+    "备案",
+    "备注",
+    "夏季",
+    "外资",
+    "大专",
+    "失业",
+    "女性",
+    "季度",
+    "学生",
+    "安全",
+    "宋体",
+    "审批",
+    "审计",
+    "小学",
+    "居民",
+    "工人",
+    "工伤",
+    "已婚",
+    "常用",
+    "常规",
+    "年度",
+    "年检",
+    "应急",
+    "总计",
+    "意见",
+    "房地产",
+    "技校",
+    "教育",
+    "数量",
+    "文件",
+    "文化",
+    "文盲",
+    "方式",
+    "方案",
+    "方法",
+    "无",
+    "无业",
+    "无效",
+    "日期",
+    "时间",
+    "明细",
+    "春季",
+    "是",
+    "晚上",
+    "暂无",
+    "月度",
+    "有效",
+    "服务",
+    "未填",
+    "未婚",
+    "未知",
+    "本科",
+    "机构",
+    "来源",
+    "林业",
+    "标题",
+    "楷体",
+    "正常",
+    "死亡",
+    "民政",
+    "水利",
+    "汇总",
+    "汉族",
+    "汽车",
+    "注销",
+    "版本",
+    "特殊",
+    "状态",
+    "生育",
+    "申请",
+    "男性",
+    "登记",
+    "白银",
+    "省份",
+    "石油",
+    "硕士",
+    "社保",
+    "社区",
+    "离异",
+    "私营",
+    "秋季",
+    "程序",
+    "税务",
+    "管理",
+    "类型",
+    "紧急",
+    "统计",
+    "编号",
+    "群众",
+    "职高",
+    "街道",
+    "警察",
+    "计划",
+    "说明",
+    "财政",
+    "费用",
+    "迁出",
+    "退休",
+    "通知",
+    "部门",
+    "重要",
+    "金融",
+    "金额",
+    "钢铁",
+    "附件",
+    "集体",
+    "项目",
+    "高中",
+    "黄金",
+    "黑体",
+];
+
+/// True if `v`, a short Han value that starts with a surname, is rather an entry of the code
+/// tables every government API serves under a `name` member (`{"dm":"01","name":"苏州市"}`):
+/// a place, an office or an ethnic group by its last character (苏州市, 公安局, 满族, 信访办,
+/// 公务员), or a common word that starts with a surname character (高中, 项目, 通知, 黄金).
+/// The suffixes are characters that end no given name in practice; 路, 科, 民 and 金 do,
+/// so they are left out.
+pub fn is_code_table_word(v: &str) -> bool {
+    // Every real name reaches this: one character test and a binary search, not a scan.
+    let suffix = v.chars().next_back().is_some_and(|c| {
+        matches!(
+            c,
+            '族' | '市'
+                | '省'
+                | '县'
+                | '区'
+                | '州'
+                | '盟'
+                | '旗'
+                | '乡'
+                | '村'
+                | '街'
+                | '巷'
+                | '局'
+                | '处'
+                | '厅'
+                | '委'
+                | '办'
+                | '院'
+                | '所'
+                | '站'
+                | '队'
+                | '室'
+                | '司'
+                | '店'
+                | '厂'
+                | '馆'
+                | '部'
+                | '署'
+                | '员'
+                | '师'
+                | '证'
+                | '报'
+                | '表'
+                | '单'
+                | '簿'
+                | '号'
+                | '期'
+                | '类'
+        )
+    });
+    suffix || CODE_TABLE_WORDS.binary_search(&v).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn code_table_words_are_sorted_for_the_binary_search() {
+        assert!(super::CODE_TABLE_WORDS.windows(2).all(|w| w[0] < w[1]));
+        for w in ["高中", "项目", "黄金", "房地产"] {
+            assert!(super::is_code_table_word(w), "{w}");
+        }
+        for name in ["张伟", "高明", "黄金华", "项羽"] {
+            assert!(!super::is_code_table_word(name), "{name}");
+        }
+    }
+
     use super::*;
 
     #[test]

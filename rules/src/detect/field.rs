@@ -28,21 +28,30 @@ fn trim(t: &[u8], s: usize, e: usize) -> (usize, usize) {
 /// with `·`), or a romanized name (`Zhang San`) under a name key.
 pub(crate) fn person_name(v: &str) -> Option<Confidence> {
     // One pass over the characters (this runs on every value under a name key).
-    let (mut n, mut cjk, mut dots) = (0usize, 0usize, 0usize);
+    let (mut n, mut cjk, mut dots, mut spaces) = (0usize, 0usize, 0usize, 0usize);
     for c in v.chars() {
         n += 1;
         if is_cjk(c) {
             cjk += 1;
         } else if c == '·' {
             dots += 1;
+        } else if c == ' ' {
+            spaces += 1;
         }
+    }
+    // A short name padded to line up with longer ones (`李　燕`, `王 芳`; the ideographic
+    // space is folded to a space): the name is the characters without the padding.
+    if spaces > 0 && cjk + spaces == n && (2..=3).contains(&cjk) && v.trim() == v {
+        let compact: String = v.chars().filter(|&c| c != ' ').collect();
+        return person_name(&compact);
     }
     if cjk == n && (2..=4).contains(&cjk) {
         // Han names are a surname plus one or two characters; four characters only with a
         // two-character surname (欧阳娜娜). `华为手机` under a `name` key is not a person.
         let sl = dict::surname_len(v)?;
         let given = cjk - v[..sl].chars().count();
-        return (1..=2).contains(&given).then_some(Confidence::Medium);
+        return ((1..=2).contains(&given) && !dict::is_code_table_word(v))
+            .then_some(Confidence::Medium);
     }
     if cjk + dots == n && dots > 0 && (3..=20).contains(&n) {
         return Some(Confidence::Low);

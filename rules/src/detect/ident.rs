@@ -203,6 +203,18 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
                 continue;
             }
         }
+        // A passport or permit number with a separator after its letters (`G 46431256`,
+        // `M-6302547803`, `SE 0943475`): the letters and the digits are one number.
+        if let Some((ls, det)) = letters_before(t, s, e, en) {
+            out.push(Found {
+                det,
+                start: ls,
+                end: e,
+                conf: Confidence::Low,
+            });
+            i = e;
+            continue;
+        }
         // One digit per group (`1 3 8 0 0 1 3 8 0 0 0`, full-width digits spaced out): the
         // whole run is one candidate, however many groups it has.
         if e - s == 1 {
@@ -296,6 +308,45 @@ fn spaced_digits(t: &[u8], s: usize, en: Enabled, out: &mut Vec<Found>) -> Optio
         }
     }
     Some(end)
+}
+
+/// If the digit run `t[s..e]` follows one or two separators and, before them, one or two
+/// capital letters that stand alone, and letters and digits together are a Chinese passport
+/// or a Hong Kong and Macao permit number: where the letters start, and which it is.
+fn letters_before(t: &[u8], s: usize, e: usize, en: Enabled) -> Option<(usize, Det)> {
+    if !(en.has(Det::Passport) || en.has(Det::HkMacauPermit))
+        || !matches!(e - s, 7 | 8 | 10)
+        || s < 2
+        || !is_sep(t[s - 1])
+        || !t[s..e].iter().all(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    let mut le = s - 1;
+    if le > 0 && is_sep(t[le - 1]) {
+        le -= 1;
+    }
+    let mut ls = le;
+    while ls > 0 && le - ls < 2 && t[ls - 1].is_ascii_uppercase() {
+        ls -= 1;
+    }
+    if ls == le || (ls > 0 && is_alnum(t[ls - 1])) {
+        return None;
+    }
+    let mut buf = [0u8; 12];
+    let (letters, digits) = (&t[ls..le], &t[s..e]);
+    let n = letters.len() + digits.len();
+    if n > buf.len() {
+        return None;
+    }
+    buf[..letters.len()].copy_from_slice(letters);
+    buf[letters.len()..n].copy_from_slice(digits);
+    let g = &buf[..n];
+    if en.has(Det::Passport) && cn_passport_shape(g) {
+        return Some((ls, Det::Passport));
+    }
+    let permit = ((n == 9 || n == 11) && matches!(g[0], b'H' | b'M')) || (n == 9 && g[0] == b'C');
+    (en.has(Det::HkMacauPermit) && permit).then_some((ls, Det::HkMacauPermit))
 }
 
 /// If the alphanumeric run starting at `s` lies inside a UUID (`8-4-4-4-12` hex digits, not
@@ -478,6 +529,16 @@ fn classify_joined(d: &[u8], parts: usize, first: &[u8], en: Enabled) -> Option<
         if m.is_some_and(v::mobile_cn) {
             return Some((Det::Mobile, Confidence::Medium));
         }
+    }
+    // An old 15-digit id written as region, birth date and sequence (`110105 491231 002`);
+    // like the unseparated one it needs context.
+    if n == 15
+        && parts == 3
+        && first.len() == 6
+        && en.has(Det::ResidentId15)
+        && v::resident_id_15(d)
+    {
+        return Some((Det::ResidentId15, Confidence::Low));
     }
     if en.has(Det::Landline) && (2..=3).contains(&parts) && (10..=12).contains(&n) {
         // `010-12345678`, `0755 8601 3388`: the first group must be exactly the area code.
@@ -853,7 +914,9 @@ mod shortcut_tests {
         let body17 = format!("{body}{oc}");
         let sum: u32 = body17
             .bytes()
-            .zip([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28])
+            .zip([
+                1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+            ])
             .map(|(b, w)| d(b) * w)
             .sum();
         let c = match 31 - sum % 31 {
@@ -873,7 +936,11 @@ mod shortcut_tests {
                 let c = crate::validate::gb11643_check_char(b.as_bytes())?;
                 c.is_ascii_digit().then(|| format!("{b}{}", char::from(c)))
             });
-        let card = ("(62|4|51|2221|35|6011|65|644|81|9558|34|36)", 13usize..=18, "[0-9]{18}")
+        let card = (
+            "(62|4|51|2221|35|6011|65|644|81|9558|34|36)",
+            13usize..=18,
+            "[0-9]{18}",
+        )
             .prop_map(|(p, n, r)| luhn_complete(&format!("{p}{r}")[..n]));
         let other = prop_oneof![
             "1[3-9][0-9]{9}",
@@ -954,11 +1021,19 @@ mod shortcut_tests {
             "911101081000000166",
         ] {
             let mut found = Vec::new();
-            scan(t.as_bytes(), Enabled(u32::MAX), crate::detect::TRIG_DIGIT, &mut found);
+            scan(
+                t.as_bytes(),
+                Enabled(u32::MAX),
+                crate::detect::TRIG_DIGIT,
+                &mut found,
+            );
             assert!(!found.is_empty(), "{t}");
             assert!(digit_run_possible(t.as_bytes(), Enabled(u32::MAX)), "{t}");
         }
         assert!(!digit_run_possible(b"1717200000000", Enabled(u32::MAX)));
-        assert!(!digit_run_possible(b"1750442849609695694", Enabled(u32::MAX)));
+        assert!(!digit_run_possible(
+            b"1750442849609695694",
+            Enabled(u32::MAX)
+        ));
     }
 }
