@@ -847,8 +847,20 @@ impl Engine {
         opts: ScanOptions,
         depth: u8,
     ) -> ScanResult {
+        self.scan_value_at_depth(body, opts, depth, None)
+    }
+
+    /// [`Self::scan_at_depth`] of a body decoded from the value of field `key`: a plain-text
+    /// body is scanned as that field's value.
+    pub(crate) fn scan_value_at_depth(
+        self: &Arc<Self>,
+        body: &[u8],
+        opts: ScanOptions,
+        depth: u8,
+        key: Option<Arc<str>>,
+    ) -> ScanResult {
         let redact = opts.redact;
-        let mut s = StreamScanner::new(self.clone(), opts, depth);
+        let mut s = StreamScanner::new(self.clone(), opts, depth).with_outer_key(key);
         let mut res = ScanResult::default();
         if redact {
             // The output is about the body's size: one allocation instead of a doubling series

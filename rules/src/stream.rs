@@ -215,6 +215,9 @@ pub(crate) struct Segmenter {
     engine: Arc<Engine>,
     opts: ScanOptions,
     depth: u8,
+    /// The field a decoded value came from (`{"xm":"<base64>"}`): a plain-text body scanned
+    /// for that value is that field's value, with its field-name context.
+    outer_key: Option<Arc<str>>,
     active: bool,
     kind: SegKind,
     /// The segment's field name: its entry in `key_cache` (entries move only when
@@ -387,6 +390,7 @@ impl Segmenter {
             engine,
             opts,
             depth,
+            outer_key: None,
             active: false,
             kind: SegKind::Text,
             key_ix: None,
@@ -488,6 +492,26 @@ impl Segmenter {
         self.key_ix.map(|ix| self.key_cache[ix].name.clone())
     }
 
+    /// The shortest value `try_base64` decodes here: [`BASE64_MIN`], or [`BASE64_MIN_FIELD`]
+    /// under a field name that a field rule (names, addresses, passports) reads, where the
+    /// decoded text is judged with that field's context.
+    fn base64_min(&self) -> usize {
+        let d = &self.engine.detectors;
+        let field = key_rules(&self.key_cache, self.key_ix)
+            .iter()
+            .any(|r| d.field_rules.contains(r));
+        if field {
+            BASE64_MIN_FIELD
+        } else {
+            BASE64_MIN
+        }
+    }
+
+    /// The field of the value this body was decoded from, if any (see `outer_key`).
+    pub(crate) fn outer_key(&self) -> Option<Arc<str>> {
+        self.outer_key.clone()
+    }
+
     /// Fast path for a short value that is whole in the lexer's buffer (a JSON string's
     /// content or a bare value, of `kind`, ending at raw offset `raw_end`): returns whether
     /// the value is dealt with; `false` sends it down the full path (`begin`, `plain`,
@@ -584,15 +608,16 @@ impl Segmenter {
         if flags & crate::detect::TRIG_PERCENT != 0 && has_percent_escape(content) {
             return false;
         }
-        // ... scans what a base64 value decodes to (`try_base64`) ...
-        if content.len() >= BASE64_MIN && base64_text(content) {
-            return false;
-        }
-        // ... and a value that opens like a document as one (`try_nested`).
+        // ... and a value that opens like a document as one (`try_nested`) ...
         if matches!(content.trim_ascii_start().first(), Some(b'{' | b'[' | b'<')) {
             return false;
         }
         self.resolve_key(key);
+        // ... and scans what a base64 value decodes to (`try_base64`).
+        let b64_min = self.base64_min();
+        if content.len() >= b64_min && base64_text(content, b64_min) {
+            return false;
+        }
         let d = &self.engine.detectors;
         let key_rules = key_rules(&self.key_cache, self.key_ix);
         if !d.nothing_possible(flags, content.len(), key_rules)
@@ -1358,7 +1383,7 @@ impl Segmenter {
         let lead = self.text.len() - self.text.trim_ascii_start().len();
         let t = self.text[lead..].trim_ascii_end();
         let trail = lead + t.len();
-        if t.len() < BASE64_MIN || t.len() > self.engine.window {
+        if t.len() < self.base64_min() || t.len() > self.engine.window {
             return;
         }
         let Some(url) = base64_alphabet(t) else {
@@ -1378,9 +1403,11 @@ impl Segmenter {
         let mut inner_opts = self.opts.clone();
         inner_opts.format = Format::resolve(None, &decoded);
         inner_opts.capture_values = false;
-        let inner = self
-            .engine
-            .scan_at_depth(&decoded, inner_opts, self.depth + 1);
+        // A value that decodes to plain text keeps its field's context (a base64 name under
+        // `xm`); a decoded document brings its own field names.
+        let inner =
+            self.engine
+                .scan_value_at_depth(&decoded, inner_opts, self.depth + 1, self.key());
         if inner.findings.is_empty() {
             return;
         }
@@ -1451,15 +1478,19 @@ fn has_percent_escape(t: &[u8]) -> bool {
 /// would only decode to a passport-sized string, which needs a field name the decoded text
 /// lacks.
 const BASE64_MIN: usize = 15;
+/// The shortest value `try_base64` decodes under a field that a field rule reads: 8
+/// characters encode 6 bytes, a two-character Han name (`546L5bu6` is 王建).
+const BASE64_MIN_FIELD: usize = 8;
 
 /// Whether `try_base64` would scan what `t` decodes to: it is base64 (`base64_alphabet`)
-/// and decodes to UTF-8 text. Decodes into a stack buffer: it runs on every value of
-/// `BASE64_MIN` bytes or more that `Segmenter::quick` is asked about (a credit code, a
-/// trace id with letters), and almost none of them decode to text.
-fn base64_text(content: &[u8]) -> bool {
+/// and decodes to UTF-8 text, and is at least `min` bytes long (`Segmenter::base64_min`).
+/// Decodes into a stack buffer: it runs on every value of `BASE64_MIN` bytes or more that
+/// `Segmenter::quick` is asked about (a credit code, a trace id with letters), and almost
+/// none of them decode to text.
+fn base64_text(content: &[u8], min: usize) -> bool {
     use base64::Engine as _;
     let t = content.trim_ascii();
-    if t.len() < BASE64_MIN {
+    if t.len() < min {
         return false;
     }
     let Some(url) = base64_alphabet(t) else {
@@ -1523,6 +1554,12 @@ pub struct StreamScanner {
 }
 
 impl StreamScanner {
+    /// A scanner whose plain-text body is the value of field `key` (see `outer_key`).
+    pub(crate) fn with_outer_key(mut self, key: Option<Arc<str>>) -> Self {
+        self.seg.outer_key = key;
+        self
+    }
+
     pub(crate) fn new(engine: Arc<Engine>, opts: ScanOptions, depth: u8) -> Self {
         let redact = opts.redact;
         let lexer = format::Lexer::new(opts.format);

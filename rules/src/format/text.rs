@@ -13,7 +13,8 @@ impl TextLexer {
             return 0;
         }
         if !seg.is_active() {
-            seg.begin(SegKind::Text, base, None);
+            let key = seg.outer_key();
+            seg.begin(SegKind::Text, base, key.as_deref().map(str::as_bytes));
         }
         push_plain(buf, 0, buf.len(), base, eof, seg)
     }
