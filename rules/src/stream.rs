@@ -496,11 +496,7 @@ impl Segmenter {
     /// under a field name that a field rule (names, addresses, passports) reads, where the
     /// decoded text is judged with that field's context.
     fn base64_min(&self) -> usize {
-        let d = &self.engine.detectors;
-        let field = key_rules(&self.key_cache, self.key_ix)
-            .iter()
-            .any(|r| d.field_rules.contains(r));
-        if field {
+        if self.key_ix.is_some_and(|ix| self.key_cache[ix].field) {
             BASE64_MIN_FIELD
         } else {
             BASE64_MIN
