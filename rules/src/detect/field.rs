@@ -200,8 +200,24 @@ pub(crate) fn detect(
     t: &[u8],
     ctx: &SegCtx<'_>,
     label_hits: &[(usize, usize, u32)],
+    pairs: (&[super::Pair], &[u32]),
     emit: &mut dyn FnMut(u32, usize, usize, Confidence),
 ) {
+    // `key=value` pairs in text whose key a field rule reads (`Person(xm=张三, jtzz=…)`):
+    // the value is judged as that field's value.
+    for p in pairs.0 {
+        let Ok(v) = std::str::from_utf8(&t[p.start..p.end]) else {
+            continue;
+        };
+        for &r in &pairs.1[p.rules.0..p.rules.1] {
+            if r & super::NEG != 0 || !d.field_rules.contains(&r) {
+                continue;
+            }
+            if let Some(conf) = judge(det_of(d, r), v, true) {
+                emit(r, p.start, p.end, conf);
+            }
+        }
+    }
     // Whole values under a matching key.
     if ctx.whole && !ctx.key_rules.is_empty() {
         let (s, e) = trim(t, 0, t.len());

@@ -57,6 +57,18 @@ pub(crate) const TRIG_DELIM: u8 = 64;
 /// The ASCII bytes `TRIG_DELIM` stands for: where a name after a label without a colon may
 /// end (`经办人孙桂香，`; the full-width forms fold to these).
 pub(crate) const NAME_ENDS: &[u8] = b",( ;/|";
+/// An `=`: the text may hold `key=value` pairs (log lines, `Person(xm=张三, sfzh=…)`) whose
+/// keys are field names the rules know.
+pub(crate) const TRIG_PAIR: u8 = 128;
+
+/// A `key=value` pair in text: the value's byte range and the range of its key's rules in
+/// `Scratch::pair_rules`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pair {
+    pub start: usize,
+    pub end: usize,
+    rules: (usize, usize),
+}
 
 /// Validators a `pattern` rule may name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -438,6 +450,9 @@ pub(crate) struct Scratch {
     anchored: Vec<(usize, usize)>,
     /// Field-detector labels found by the automaton: (start, end, rule).
     labels: Vec<(usize, usize, u32)>,
+    /// `key=value` pairs of the text and the rules their keys give context to.
+    pairs: Vec<Pair>,
+    pair_rules: Vec<u32>,
 }
 
 impl Scratch {
@@ -450,6 +465,8 @@ impl Scratch {
         clear_for_reuse(&mut self.confirmed);
         clear_for_reuse(&mut self.anchored);
         clear_for_reuse(&mut self.labels);
+        clear_for_reuse(&mut self.pairs);
+        clear_for_reuse(&mut self.pair_rules);
     }
 }
 
@@ -548,6 +565,68 @@ impl Detectors {
             && !ident::digit_run_possible(text, self.enabled)
     }
 
+    /// The `key=value` pairs of `text` whose key gives context to some rule: the key is the
+    /// run of name characters before `=` (ASCII letters, digits, `_`, `-`, `.` or non-ASCII,
+    /// at most 48 bytes), the value runs to the next `,` `;` `)` `&`, quote, bracket or line
+    /// end (at most 256 bytes), without the spaces around it.
+    fn key_value_pairs(&self, text: &[u8], pairs: &mut Vec<Pair>, rules: &mut Vec<u32>) {
+        let name_byte =
+            |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.') || b >= 0x80;
+        for eq in memchr::memchr_iter(b'=', text) {
+            let mut ks = eq;
+            while ks > 0 && eq - ks < 48 && name_byte(text[ks - 1]) {
+                ks -= 1;
+            }
+            // A key cut at the length bound is the tail of a longer run, not a key.
+            if ks == eq || (ks > 0 && name_byte(text[ks - 1])) {
+                continue;
+            }
+            let mut vs = eq + 1;
+            while vs < text.len() && text[vs] == b' ' {
+                vs += 1;
+            }
+            let limit = text.len().min(vs + 256);
+            let mut ve = vs;
+            while ve < limit
+                && !matches!(
+                    text[ve],
+                    b',' | b';'
+                        | b')'
+                        | b'&'
+                        | b'"'
+                        | b'\''
+                        | b'<'
+                        | b'>'
+                        | b'['
+                        | b']'
+                        | b'{'
+                        | b'}'
+                        | b'='
+                        | b'\n'
+                        | b'\r'
+                        | b'\t'
+                )
+            {
+                ve += 1;
+            }
+            while ve > vs && text[ve - 1] == b' ' {
+                ve -= 1;
+            }
+            if ve == vs {
+                continue;
+            }
+            let from = rules.len();
+            self.keys.lookup(&text[ks..eq], rules);
+            if rules.len() > from {
+                pairs.push(Pair {
+                    start: vs,
+                    end: ve,
+                    rules: (from, rules.len()),
+                });
+            }
+        }
+    }
+
     pub(crate) fn key_rules(&self, key: &[u8], out: &mut Vec<u32>) {
         self.keys.lookup(key, out);
     }
@@ -585,10 +664,17 @@ impl Detectors {
             confirmed,
             anchored,
             labels,
+            pairs,
+            pair_rules,
         } = scratch;
         cands.clear();
         found.clear();
         confirmed.clear();
+        pairs.clear();
+        pair_rules.clear();
+        if flags & TRIG_PAIR != 0 {
+            self.key_value_pairs(text, pairs, pair_rules);
+        }
         ident::scan(text, self.enabled, flags, found);
         for f in found.iter() {
             for &r in &self.by_det[f.det as usize] {
@@ -602,21 +688,37 @@ impl Detectors {
         }
         self.keywords_and_patterns(text, flags, cands, anchored, labels);
         if !self.field_rules.is_empty()
-            && (flags & TRIG_COLON != 0 || !ctx.key_rules.is_empty() || !labels.is_empty())
+            && (flags & TRIG_COLON != 0
+                || !ctx.key_rules.is_empty()
+                || !labels.is_empty()
+                || !pairs.is_empty())
         {
-            field::detect(self, text, ctx, labels, &mut |rule, start, end, conf| {
-                cands.push(Cand {
-                    rule,
-                    start,
-                    end,
-                    conf,
-                })
-            });
+            let pairs = (pairs.as_slice(), pair_rules.as_slice());
+            field::detect(
+                self,
+                text,
+                ctx,
+                labels,
+                pairs,
+                &mut |rule, start, end, conf| {
+                    cands.push(Cand {
+                        rule,
+                        start,
+                        end,
+                        conf,
+                    })
+                },
+            );
         }
         if cands.is_empty() {
             return;
         }
-        confirmed.extend(cands.iter().filter_map(|c| self.confirm(text, ctx, *c)));
+        let pairs = (pairs.as_slice(), pair_rules.as_slice());
+        confirmed.extend(
+            cands
+                .iter()
+                .filter_map(|c| self.confirm(text, ctx, pairs, *c)),
+        );
         confirmed.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
         // Overlaps: keep the more sensitive, then the surer, then the longer.
         let better = |a: &Hit, b: &Hit| {
@@ -746,14 +848,28 @@ impl Detectors {
 
     /// Applies a rule's context to a candidate: negative keys and keywords veto, required
     /// context must be present, and shape-only (low confidence) matches always need context.
-    fn confirm(&self, text: &[u8], ctx: &SegCtx<'_>, c: Cand) -> Option<Hit> {
+    fn confirm(
+        &self,
+        text: &[u8],
+        ctx: &SegCtx<'_>,
+        pairs: (&[Pair], &[u32]),
+        c: Cand,
+    ) -> Option<Hit> {
         let r = &self.rules[c.rule as usize];
-        let key_hit = ctx.key_rules.contains(&c.rule);
+        // The key of a `key=value` pair the candidate lies in counts as the segment's key.
+        let pair_has = |rule: u32| {
+            pairs.0.iter().any(|p| {
+                p.start <= c.start
+                    && c.end <= p.end
+                    && pairs.1[p.rules.0..p.rules.1].contains(&rule)
+            })
+        };
+        let key_hit = ctx.key_rules.contains(&c.rule) || pair_has(c.rule);
         let w = r.ctx.window_bytes;
         // Negative context only vetoes matches no check character vouches for: a label like
         // 订单号 placed before a valid ID number must not be a way to smuggle it out.
         if c.conf < Confidence::High {
-            if ctx.key_rules.contains(&(c.rule | NEG)) {
+            if ctx.key_rules.contains(&(c.rule | NEG)) || pair_has(c.rule | NEG) {
                 return None;
             }
             if !r.ctx.negative_keywords.is_empty()
