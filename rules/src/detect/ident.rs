@@ -701,6 +701,18 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
     {
         return push(out, Det::LicencePlate, s - 3, e, Confidence::Medium);
     }
+    // `新　J69T92`: a space (or a folded ideographic space) between the province and the
+    // rest; weaker, so it needs context (a plate field or keyword).
+    if en.has(Det::LicencePlate)
+        && (n == 6 || n == 7)
+        && up(&g[0])
+        && plate_chars(&g[1..])
+        && s >= 4
+        && t[s - 1] == b' '
+        && province_before(t, s - 1)
+    {
+        return push(out, Det::LicencePlate, s - 4, e, Confidence::Low);
+    }
     // Letters glued to a number (`ID110101199003071234`, `tel13800138000`): judge the
     // digits on their own.
     let lead = g.iter().take_while(|b| b.is_ascii_alphabetic()).count();

@@ -568,17 +568,33 @@ impl Detectors {
     /// The `key=value` pairs of `text` whose key gives context to some rule: the key is the
     /// run of name characters before `=` (ASCII letters, digits, `_`, `-`, `.` or non-ASCII,
     /// at most 48 bytes), the value runs to the next `,` `;` `)` `&`, quote, bracket or line
-    /// end (at most 256 bytes), without the spaces around it.
-    fn key_value_pairs(&self, text: &[u8], pairs: &mut Vec<Pair>, rules: &mut Vec<u32>) {
+    /// end (at most 256 bytes), without the spaces around it. An ASCII field name used as a
+    /// label, `clientIp: 1.2.3.4` or `khxm：张三` (the colon folded), is such a pair too when
+    /// it starts with a letter (not `10:30`, not the groups of an IPv6 address, which would
+    /// name no field anyway).
+    fn key_value_pairs(&self, text: &[u8], flags: u8, pairs: &mut Vec<Pair>, rules: &mut Vec<u32>) {
         let name_byte =
             |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.') || b >= 0x80;
-        for eq in memchr::memchr_iter(b'=', text) {
+        let seps: &[u8] = match (flags & TRIG_PAIR != 0, flags & TRIG_COLON != 0) {
+            (true, true) => b"=:",
+            (true, false) => b"=",
+            _ => b":",
+        };
+        let eqs = memchr::memchr2_iter(seps[0], *seps.last().unwrap_or(&seps[0]), text);
+        for eq in eqs {
             let mut ks = eq;
             while ks > 0 && eq - ks < 48 && name_byte(text[ks - 1]) {
                 ks -= 1;
             }
             // A key cut at the length bound is the tail of a longer run, not a key.
             if ks == eq || (ks > 0 && name_byte(text[ks - 1])) {
+                continue;
+            }
+            // After a colon only an ASCII field name counts (Chinese labels have their own
+            // loop in `field::detect`), and its value ends at the next colon too.
+            let colon = text[eq] == b':';
+            if colon && (eq - ks < 2 || !text[ks].is_ascii_alphabetic() || !text[ks..eq].is_ascii())
+            {
                 continue;
             }
             let mut vs = eq + 1;
@@ -588,6 +604,7 @@ impl Detectors {
             let limit = text.len().min(vs + 256);
             let mut ve = vs;
             while ve < limit
+                && !(colon && text[ve] == b':')
                 && !matches!(
                     text[ve],
                     b',' | b';'
@@ -672,8 +689,8 @@ impl Detectors {
         confirmed.clear();
         pairs.clear();
         pair_rules.clear();
-        if flags & TRIG_PAIR != 0 {
-            self.key_value_pairs(text, pairs, pair_rules);
+        if flags & (TRIG_PAIR | TRIG_COLON) != 0 {
+            self.key_value_pairs(text, flags, pairs, pair_rules);
         }
         ident::scan(text, self.enabled, flags, found);
         for f in found.iter() {
