@@ -1470,9 +1470,9 @@ fn has_percent_escape(t: &[u8]) -> bool {
 }
 
 /// The shortest value `try_base64` decodes: 15 characters (16 padded) encode 11 digits, a
-/// mobile, the shortest identifier worth hiding this way. Shorter tokens are left alone: they
-/// would only decode to a passport-sized string, which needs a field name the decoded text
-/// lacks.
+/// mobile, the shortest identifier worth hiding this way. Shorter tokens decode to a
+/// passport-sized string at most, which needs a field name to be judged: they are decoded
+/// only under a field a field rule reads ([`BASE64_MIN_FIELD`]).
 const BASE64_MIN: usize = 15;
 /// The shortest value `try_base64` decodes under a field that a field rule reads: 8
 /// characters encode 6 bytes, a two-character Han name (`546L5bu6` is 王建).
