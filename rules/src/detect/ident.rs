@@ -345,8 +345,7 @@ fn letters_before(t: &[u8], s: usize, e: usize, en: Enabled) -> Option<(usize, D
     if en.has(Det::Passport) && cn_passport_shape(g) {
         return Some((ls, Det::Passport));
     }
-    let permit = ((n == 9 || n == 11) && matches!(g[0], b'H' | b'M')) || (n == 9 && g[0] == b'C');
-    (en.has(Det::HkMacauPermit) && permit).then_some((ls, Det::HkMacauPermit))
+    (en.has(Det::HkMacauPermit) && permit_shape(g)).then_some((ls, Det::HkMacauPermit))
 }
 
 /// If the alphanumeric run starting at `s` lies inside a UUID (`8-4-4-4-12` hex digits, not
@@ -562,6 +561,15 @@ pub(crate) fn cn_passport_shape(g: &[u8]) -> bool {
             || (matches!(g[0], b'P' | b'S' | b'D') && g[1] == b'E' && dig(&g[2..])))
 }
 
+/// A Hong Kong and Macao permit number: `H`/`M` + 8 digits (and a 2-digit issue count), the
+/// permit of Hong Kong and Macao residents; or `C` + 8 digits, the mainland resident's
+/// electronic permit to Hong Kong and Macao (往来港澳通行证), which has no issue count.
+pub(crate) fn permit_shape(g: &[u8]) -> bool {
+    let n = g.len();
+    (((n == 9 || n == 11) && matches!(g[0], b'H' | b'M')) || (n == 9 && g[0] == b'C'))
+        && g[1..].iter().all(u8::is_ascii_digit)
+}
+
 /// Whether [`scan`] can find anything in `g`, a text that is nothing but ASCII digits: such a
 /// text is one group that `single` judges alone, and this is a cheap superset of what its
 /// digit branch accepts (lengths and prefixes, no validator), so the many numbers that no
@@ -679,39 +687,25 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
         }
         return false;
     }
-    let up = |b: &u8| b.is_ascii_uppercase();
-    let dig = |x: &[u8]| x.iter().all(u8::is_ascii_digit);
     if en.has(Det::Passport) && cn_passport_shape(g) {
         return push(out, Det::Passport, s, e, Confidence::Low);
     }
-    // `H`/`M` + 8 digits (and a 2-digit issue count): the permit of Hong Kong and Macao
-    // residents; `C` + 8 digits: the mainland resident's electronic permit to Hong Kong and
-    // Macao (往来港澳通行证), which has no issue count.
-    if en.has(Det::HkMacauPermit)
-        && (((n == 9 || n == 11) && matches!(g[0], b'H' | b'M')) || (n == 9 && g[0] == b'C'))
-        && dig(&g[1..])
-    {
+    if en.has(Det::HkMacauPermit) && permit_shape(g) {
         return push(out, Det::HkMacauPermit, s, e, Confidence::Low);
     }
     if en.has(Det::LicencePlate)
         && (n == 6 || n == 7)
-        && up(&g[0])
+        && g[0].is_ascii_uppercase()
         && plate_chars(&g[1..])
-        && province_before(t, s)
     {
-        return push(out, Det::LicencePlate, s - 3, e, Confidence::Medium);
-    }
-    // `新　J69T92`: a space (or a folded ideographic space) between the province and the
-    // rest; weaker, so it needs context (a plate field or keyword).
-    if en.has(Det::LicencePlate)
-        && (n == 6 || n == 7)
-        && up(&g[0])
-        && plate_chars(&g[1..])
-        && s >= 4
-        && t[s - 1] == b' '
-        && province_before(t, s - 1)
-    {
-        return push(out, Det::LicencePlate, s - 4, e, Confidence::Low);
+        if province_before(t, s) {
+            return push(out, Det::LicencePlate, s - 3, e, Confidence::Medium);
+        }
+        // `新　J69T92`: a space (or a folded ideographic space) between the province and
+        // the rest; weaker, so it needs context (a plate field or keyword).
+        if s >= 4 && t[s - 1] == b' ' && province_before(t, s - 1) {
+            return push(out, Det::LicencePlate, s - 4, e, Confidence::Low);
+        }
     }
     // Letters glued to a number (`ID110101199003071234`, `tel13800138000`): judge the
     // digits on their own.

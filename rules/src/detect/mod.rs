@@ -572,16 +572,10 @@ impl Detectors {
     /// label, `clientIp: 1.2.3.4` or `khxm：张三` (the colon folded), is such a pair too when
     /// it starts with a letter (not `10:30`, not the groups of an IPv6 address, which would
     /// name no field anyway).
-    fn key_value_pairs(&self, text: &[u8], flags: u8, pairs: &mut Vec<Pair>, rules: &mut Vec<u32>) {
+    fn key_value_pairs(&self, text: &[u8], pairs: &mut Vec<Pair>, rules: &mut Vec<u32>) {
         let name_byte =
             |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.') || b >= 0x80;
-        let seps: &[u8] = match (flags & TRIG_PAIR != 0, flags & TRIG_COLON != 0) {
-            (true, true) => b"=:",
-            (true, false) => b"=",
-            _ => b":",
-        };
-        let eqs = memchr::memchr2_iter(seps[0], *seps.last().unwrap_or(&seps[0]), text);
-        for eq in eqs {
+        for eq in memchr::memchr2_iter(b'=', b':', text) {
             let mut ks = eq;
             while ks > 0 && eq - ks < 48 && name_byte(text[ks - 1]) {
                 ks -= 1;
@@ -690,7 +684,7 @@ impl Detectors {
         pairs.clear();
         pair_rules.clear();
         if flags & (TRIG_PAIR | TRIG_COLON) != 0 {
-            self.key_value_pairs(text, flags, pairs, pair_rules);
+            self.key_value_pairs(text, pairs, pair_rules);
         }
         ident::scan(text, self.enabled, flags, found);
         for f in found.iter() {
