@@ -39,7 +39,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use serde::Serialize;
 use serde_json::json;
-use sluice_rules::{Format, ScanOptions};
+use sluice_rules::{Charset, Format, ScanOptions};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -371,6 +371,10 @@ impl State {
                 redact: false,
                 capture_values: false,
                 decide: Some(Arc::new(Decider(iface.actions.clone()))),
+                charset: ct
+                    .as_deref()
+                    .map(Charset::from_content_type)
+                    .unwrap_or_default(),
             };
             let res = live.engine.scan_bytes(&data, opts);
             let mut blocked: Vec<String> = Vec::new();

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sluice_rules::{Applied, Engine, Finding, Format, ScanOptions, StreamScanner};
+use sluice_rules::{Applied, Charset, Engine, Finding, Format, ScanOptions, StreamScanner};
 
 use crate::codec::{CodecError, DecodeLimits, Decoder, Encoder, Encoding};
 use crate::config::Action;
@@ -411,6 +411,11 @@ impl BodyFilter {
             redact: self.redact,
             capture_values: false,
             decide: Some(Arc::new(Decider(self.actions.clone()))),
+            charset: self
+                .content_type
+                .as_deref()
+                .map(Charset::from_content_type)
+                .unwrap_or_default(),
         };
         self.scanner = Some(self.engine.stream(opts));
     }

@@ -16,11 +16,13 @@ pub mod rule;
 pub mod transform;
 pub mod validate;
 
+mod charset;
 mod detect;
 mod format;
 mod normalize;
 mod stream;
 
+pub use charset::Charset;
 pub use engine::{Engine, EngineBuilder, RuleInfo};
 pub use error::{Diagnostic, RuleError};
 pub use format::Format;

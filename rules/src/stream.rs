@@ -12,6 +12,7 @@ use smol_str::SmolStr;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use crate::charset::{self, Charset, Transcoder};
 use crate::detect::{Hit, SegCtx};
 use crate::engine::{Engine, RuleInfo};
 use crate::format::{self, Format};
@@ -84,6 +85,8 @@ pub struct ScanOptions {
     pub capture_values: bool,
     /// Per-rule dispositions; `None` applies each rule's default transform.
     pub decide: Option<Arc<dyn Decide>>,
+    /// The body's character set (see [`Charset`]); the default sniffs it.
+    pub charset: Charset,
 }
 
 impl std::fmt::Debug for ScanOptions {
@@ -93,6 +96,7 @@ impl std::fmt::Debug for ScanOptions {
             .field("redact", &self.redact)
             .field("capture_values", &self.capture_values)
             .field("decide", &self.decide.is_some())
+            .field("charset", &self.charset)
             .finish()
     }
 }
@@ -1310,6 +1314,8 @@ impl Segmenter {
         };
         let mut inner_opts = self.opts.clone();
         inner_opts.format = format;
+        // The value is decoded text already.
+        inner_opts.charset = Charset::Utf8;
         let text = self.text.clone();
         let inner = self.engine.scan_at_depth(&text, inner_opts, self.depth + 1);
         for mut f in inner.findings {
@@ -1398,6 +1404,8 @@ impl Segmenter {
         }
         let mut inner_opts = self.opts.clone();
         inner_opts.format = Format::resolve(None, &decoded);
+        // Checked to be UTF-8 above.
+        inner_opts.charset = Charset::Utf8;
         inner_opts.capture_values = false;
         // A value that decodes to plain text keeps its field's context (a base64 name under
         // `xm`); a decoded document brings its own field names.
@@ -1541,12 +1549,69 @@ fn base64_alphabet(t: &[u8]) -> Option<bool> {
 pub struct StreamScanner {
     lexer: format::Lexer,
     seg: Segmenter,
+    /// The decoded (UTF-8) bytes from `raw_base` on: the same as the body's bytes unless the
+    /// body is in a GB charset, when `charset` holds the raw ones.
     raw: Vec<u8>,
     raw_base: u64,
     lexed: u64,
     emitted: u64,
     redact: bool,
     done: bool,
+    charset: Layer,
+}
+
+/// How the body's bytes become the UTF-8 the lexers read.
+enum Layer {
+    Utf8,
+    /// Not known yet: everything so far was ASCII, or the window after the first non-ASCII
+    /// byte is still filling.
+    Sniff(Box<Sniffer>),
+    Gb(Box<Transcoder>),
+}
+
+#[derive(Default)]
+struct Sniffer {
+    /// The body's first bytes, for an XML declaration.
+    prefix: Vec<u8>,
+    /// Bytes from the first non-ASCII byte on, held until the window is full.
+    held: Vec<u8>,
+}
+
+/// How much of a body's start is kept to read an XML declaration from.
+const DECL_PREFIX: usize = 256;
+
+/// Where emitted output goes: copies of the input's decoded ranges, and replacement bytes.
+trait Sink {
+    fn copy(&mut self, start: u64, end: u64, decoded: &[u8]);
+    fn put(&mut self, bytes: &[u8]);
+}
+
+/// UTF-8 output: a copy is the decoded bytes themselves.
+struct Utf8Out<'a>(&'a mut Vec<u8>);
+
+impl Sink for Utf8Out<'_> {
+    fn copy(&mut self, _: u64, _: u64, decoded: &[u8]) {
+        self.0.extend_from_slice(decoded);
+    }
+    fn put(&mut self, bytes: &[u8]) {
+        self.0.extend_from_slice(bytes);
+    }
+}
+
+/// GB18030 output: a copy is the raw bytes the range was decoded from (byte for byte what
+/// came in, malformed sequences included); only replacements are encoded.
+struct GbOut<'a> {
+    out: &'a mut Vec<u8>,
+    t: &'a Transcoder,
+}
+
+impl Sink for GbOut<'_> {
+    fn copy(&mut self, start: u64, end: u64, _: &[u8]) {
+        self.out.extend_from_slice(self.t.raw_slice(start, end));
+    }
+    fn put(&mut self, bytes: &[u8]) {
+        charset::encode_into(bytes, self.out);
+    }
 }
 
 impl StreamScanner {
@@ -1559,6 +1624,11 @@ impl StreamScanner {
     pub(crate) fn new(engine: Arc<Engine>, opts: ScanOptions, depth: u8) -> Self {
         let redact = opts.redact;
         let lexer = format::Lexer::new(opts.format);
+        let charset = match opts.charset {
+            Charset::Auto => Layer::Sniff(Box::default()),
+            Charset::Utf8 => Layer::Utf8,
+            Charset::Gb18030 => Layer::Gb(Box::new(Transcoder::new())),
+        };
         StreamScanner {
             lexer,
             seg: Segmenter::new(engine, opts, depth),
@@ -1568,6 +1638,7 @@ impl StreamScanner {
             emitted: 0,
             redact,
             done: false,
+            charset,
         }
     }
 
@@ -1577,8 +1648,7 @@ impl StreamScanner {
         if self.done {
             return;
         }
-        self.raw.extend_from_slice(chunk);
-        self.run(false, out, findings);
+        self.feed(chunk, false, out, findings);
     }
 
     /// Ends the body: flushes everything still held.
@@ -1586,13 +1656,78 @@ impl StreamScanner {
         if self.done {
             return;
         }
-        self.run(true, out, findings);
+        self.feed(&[], true, out, findings);
         self.done = true;
     }
 
     /// Raw bytes currently held back (not yet emitted or not yet lexed).
     pub fn held(&self) -> usize {
-        self.raw.len()
+        match &self.charset {
+            Layer::Utf8 => self.raw.len(),
+            Layer::Sniff(s) => self.raw.len() + s.held.len(),
+            Layer::Gb(t) => t.held(),
+        }
+    }
+
+    /// The charset the body is read in: `Auto` while that is still undecided.
+    pub fn charset(&self) -> Charset {
+        match &self.charset {
+            Layer::Utf8 => Charset::Utf8,
+            Layer::Sniff(_) => Charset::Auto,
+            Layer::Gb(_) => Charset::Gb18030,
+        }
+    }
+
+    fn feed(&mut self, chunk: &[u8], eof: bool, out: &mut Vec<u8>, findings: &mut Vec<Finding>) {
+        match &mut self.charset {
+            Layer::Utf8 => {
+                self.raw.extend_from_slice(chunk);
+                self.run(eof, out, findings);
+            }
+            Layer::Gb(t) => {
+                t.decode(chunk, eof, &mut self.raw);
+                self.run(eof, out, findings);
+            }
+            Layer::Sniff(s) => {
+                let mut rest = chunk;
+                if s.held.is_empty() {
+                    // ASCII reads the same in every charset the engine knows: pass it on.
+                    let ascii = chunk.iter().position(|&b| b >= 0x80).unwrap_or(chunk.len());
+                    let room = DECL_PREFIX.saturating_sub(s.prefix.len()).min(ascii);
+                    s.prefix.extend_from_slice(&chunk[..room]);
+                    self.raw.extend_from_slice(&chunk[..ascii]);
+                    rest = &chunk[ascii..];
+                    if rest.is_empty() && !eof {
+                        self.run(false, out, findings);
+                        return;
+                    }
+                }
+                s.held.extend_from_slice(rest);
+                if s.held.len() < charset::SNIFF_WINDOW && !eof {
+                    // The ASCII before the held bytes goes on meanwhile.
+                    self.run(false, out, findings);
+                    return;
+                }
+                // The window is the same bytes however the body was cut.
+                let n = s.held.len().min(charset::SNIFF_WINDOW);
+                let whole = eof && s.held.len() <= charset::SNIFF_WINDOW;
+                let decided = match charset::xml_declared(&s.prefix) {
+                    Some(Charset::Gb18030) => Charset::Gb18030,
+                    _ if s.held.is_empty() => Charset::Utf8,
+                    _ => charset::sniff(&s.held[..n], whole),
+                };
+                let held = std::mem::take(&mut s.held);
+                if decided == Charset::Gb18030 {
+                    // Everything before was ASCII, and what is not emitted yet is output
+                    // from the transcoder's copy of it.
+                    let t = Transcoder::after_ascii(self.raw_base, &self.raw);
+                    self.charset = Layer::Gb(Box::new(t));
+                } else {
+                    self.charset = Layer::Utf8;
+                }
+                self.feed(&held, eof, out, findings);
+            }
+        }
     }
 
     fn run(&mut self, eof: bool, out: &mut Vec<u8>, findings: &mut Vec<Finding>) {
@@ -1615,6 +1750,7 @@ impl StreamScanner {
                 self.seg.end(self.lexed);
             }
         }
+        let new_from = findings.len();
         if findings.is_empty() {
             // Hand over the buffer rather than copy it (a whole body's findings in one go).
             std::mem::swap(findings, &mut self.seg.findings);
@@ -1626,8 +1762,20 @@ impl StreamScanner {
         } else {
             self.lexed
         };
+        // Out of `self` for the emit below, which borrows the scanner mutably.
+        let mut layer = std::mem::replace(&mut self.charset, Layer::Utf8);
+        if let Layer::Gb(t) = &layer {
+            // Findings name raw-body offsets, whatever the charset.
+            for f in &mut findings[new_from..] {
+                f.start = t.raw_at(f.start);
+                f.end = t.raw_at(f.end);
+            }
+        }
         if self.redact {
-            self.emit(safe, out);
+            match &layer {
+                Layer::Gb(t) => self.emit(safe, &mut GbOut { out, t }),
+                _ => self.emit(safe, &mut Utf8Out(out)),
+            }
         }
         let keep_from = if self.redact {
             self.emitted
@@ -1639,9 +1787,13 @@ impl StreamScanner {
             self.raw.drain(..drop);
             self.raw_base = keep_from;
         }
+        if let Layer::Gb(t) = &mut layer {
+            t.release(self.raw_base);
+        }
+        self.charset = layer;
     }
 
-    fn emit(&mut self, safe: u64, out: &mut Vec<u8>) {
+    fn emit<S: Sink>(&mut self, safe: u64, out: &mut S) {
         let base = self.raw_base;
         let raw = &self.raw;
         let slice = |s: u64, e: u64| &raw[(s - base) as usize..(e - base) as usize];
@@ -1653,16 +1805,16 @@ impl StreamScanner {
                 break;
             };
             if e.start > self.emitted {
-                out.extend_from_slice(slice(self.emitted, e.start));
+                out.copy(self.emitted, e.start, slice(self.emitted, e.start));
             }
             match &e.repl {
-                Repl::Bytes(b) => out.extend_from_slice(b),
-                Repl::Text(t) => out.extend_from_slice(t.as_bytes()),
+                Repl::Bytes(b) => out.put(b),
+                Repl::Text(t) => out.put(t.as_bytes()),
                 Repl::Pieces(pieces) => {
                     for p in pieces {
                         match p {
-                            Piece::Raw(s, t) => out.extend_from_slice(slice(*s, *t)),
-                            Piece::Bytes(b) => out.extend_from_slice(b),
+                            Piece::Raw(s, t) => out.copy(*s, *t, slice(*s, *t)),
+                            Piece::Bytes(b) => out.put(b),
                         }
                     }
                 }
@@ -1670,7 +1822,7 @@ impl StreamScanner {
             self.emitted = self.emitted.max(e.end);
         }
         if safe > self.emitted {
-            out.extend_from_slice(slice(self.emitted, safe));
+            out.copy(self.emitted, safe, slice(self.emitted, safe));
             self.emitted = safe;
         }
     }

@@ -379,3 +379,61 @@ async fn xml_and_csv_are_redacted() {
     }
     p.shutdown().await;
 }
+
+#[tokio::test]
+async fn gbk_bodies_are_redacted_and_stay_gbk() {
+    use encoding_rs::GBK;
+    let gbk = |s: &str| GBK.encode(s).0.into_owned();
+    // A SOAP response declared GBK, streamed gzip-compressed in chunks that cut a GBK
+    // character in two; and a CSV export in GBK with no charset at all.
+    let soap = format!(
+        "<?xml version=\"1.0\" encoding=\"GBK\"?><soap:Envelope><soap:Body><ryxx>\
+         <xm>欧阳娜娜</xm><sfzh>{ID}</sfzh><zz>广东省深圳市南山区科技园路1号</zz>\
+         <bz>核查通过</bz></ryxx></soap:Body></soap:Envelope>"
+    );
+    let up = Upstream::start(move |req| {
+        let soap = gbk(&soap);
+        async move {
+            if req.uri().path() == "/soap" {
+                let gz = encode_all(Encoding::Gzip, &soap).unwrap();
+                let chunks = gz
+                    .chunks(7)
+                    .map(|c| (Duration::from_millis(2), Bytes::copy_from_slice(c)))
+                    .collect();
+                let mut r = resp(200, "text/xml; charset=GBK", streamed(chunks, false));
+                r.headers_mut()
+                    .insert("content-encoding", "gzip".parse().unwrap());
+                r
+            } else {
+                let csv = gbk(&format!("姓名,证件号码,手机\n司马懿,{ID},{MOBILE}\n"));
+                resp(200, "text/csv", full(csv))
+            }
+        }
+    })
+    .await;
+    let p = proxy(&up.url(), "").await;
+    for path in ["soap", "csv"] {
+        let r = client()
+            .get(format!("http://{}/{path}", p.addr))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let b = r.bytes().await.unwrap();
+        let b = if path == "soap" {
+            decode_all(Encoding::Gzip, &b, &DecodeLimits::default()).unwrap()
+        } else {
+            b.to_vec()
+        };
+        let (text, _, malformed) = GBK.decode(&b);
+        assert!(!malformed, "{path}: the output is still GBK");
+        for v in [ID, MOBILE, "欧阳娜娜", "科技园路1号", "司马懿"] {
+            assert!(!text.contains(v), "{path}: {v} in {text}");
+        }
+        assert!(text.contains("110105********002X"), "{path}: {text}");
+        if path == "soap" {
+            assert!(text.contains("<bz>核查通过</bz>"), "{text}");
+        }
+    }
+    p.shutdown().await;
+}

@@ -410,6 +410,7 @@ fn no_raw_value_of_the_corpus_reaches_the_audit_file() {
                 redact: true,
                 capture_values: false,
                 decide: None,
+                ..ScanOptions::default()
             },
         );
         total_findings += res.findings.len();

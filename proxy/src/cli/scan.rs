@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use sluice_rules::{Format, ScanOptions};
+use sluice_rules::{Charset, Format, ScanOptions};
 
 use crate::codec::{self, DecodeLimits, Encoding};
 
@@ -90,6 +90,11 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
         redact: a.redact,
         capture_values: a.show_values,
         decide: None,
+        charset: a
+            .content_type
+            .as_deref()
+            .map(Charset::from_content_type)
+            .unwrap_or_default(),
     };
     let mut scanner = engine.stream(opts);
     let mut out = Vec::with_capacity(if a.redact { body.len() } else { 0 });

@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use sluice_rules::{Engine, Finding, Format, ScanOptions};
+use sluice_rules::{Charset, Engine, Finding, Format, ScanOptions};
 
 /// The built-in rules with the smallest window (4 KiB), so values cross window edges in small
 /// bodies; built once.
@@ -26,9 +26,20 @@ pub fn engine() -> Arc<Engine> {
 /// Redacts `body` pushed in chunks that end at `cuts` (ascending; offsets past the end are
 /// clamped): the output and the findings.
 pub fn run(body: &[u8], format: Format, cuts: &[usize]) -> (Vec<u8>, Vec<Finding>) {
+    run_in(body, format, Charset::Auto, cuts)
+}
+
+/// [`run`] with the body's charset given.
+pub fn run_in(
+    body: &[u8],
+    format: Format,
+    charset: Charset,
+    cuts: &[usize],
+) -> (Vec<u8>, Vec<Finding>) {
     let mut s = engine().stream(ScanOptions {
         format,
         redact: true,
+        charset,
         ..ScanOptions::default()
     });
     let (mut out, mut findings) = (Vec::new(), Vec::new());

@@ -1,0 +1,493 @@
+//! Bodies in the legacy Chinese charsets (GBK, GB2312, GB18030). The detectors read UTF-8;
+//! a GBK body would hide every name, address, plate and full-width digit from them (only
+//! ASCII is the same in both). This layer sits under the format lexers: it decodes GB18030
+//! (a superset of GBK and GB2312) to UTF-8 on the way in, keeps a map from each decoded
+//! character back to its raw bytes, and on the way out copies the *raw* bytes of everything
+//! that is not redacted and encodes only the replacements. So a clean GBK body still passes
+//! byte for byte, malformed sequences included, and finding offsets are raw-body offsets like
+//! those of a UTF-8 body.
+//!
+//! The charset comes from the Content-Type or the XML declaration, or is sniffed: ASCII is
+//! the same in both, so the decision waits for the body's first non-ASCII byte and takes it
+//! on a fixed window from there (a function of the content, never of where a chunk ended).
+//! Hand-written because no crate maps decoded text back to source offsets; the code tables
+//! themselves come from `encoding_rs` (the WHATWG Encoding Standard).
+
+use std::sync::OnceLock;
+
+use encoding_rs::{GB18030, GBK};
+
+/// The character set of a body, as far as scanning is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Charset {
+    /// UTF-8 unless the body shows otherwise: a GB XML declaration before the first
+    /// non-ASCII byte, or a first non-ASCII window that is not UTF-8 but is clean GB18030.
+    #[default]
+    Auto,
+    /// UTF-8, never transcoded (already-decoded text, such as a value's nested document).
+    Utf8,
+    /// GB18030 and its subsets GBK and GB2312.
+    Gb18030,
+}
+
+impl Charset {
+    /// The charset a Content-Type declares when it is one the engine transcodes; `Auto`
+    /// otherwise (a declared UTF-8 is still checked: a wrong label must not hide values).
+    pub fn from_content_type(content_type: &str) -> Charset {
+        content_type
+            .split(';')
+            .skip(1)
+            .filter_map(|p| p.split_once('='))
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case("charset"))
+            .map(|(_, v)| Charset::from_label(v.trim().trim_matches(|c| c == '"' || c == '\'')))
+            .unwrap_or_default()
+    }
+
+    /// `Gb18030` for the labels of GBK, GB2312 and GB18030 (WHATWG's list plus the Windows
+    /// code-page names), `Auto` for anything else.
+    pub fn from_label(label: &str) -> Charset {
+        let l = label.trim();
+        let windows = ["cp936", "windows-936", "ms936", "936"];
+        let gb = encoding_rs::Encoding::for_label(l.as_bytes())
+            .is_some_and(|e| e == GBK || e == GB18030)
+            || windows.iter().any(|w| l.eq_ignore_ascii_case(w));
+        if gb {
+            Charset::Gb18030
+        } else {
+            Charset::Auto
+        }
+    }
+
+    /// Name used in CLI output and logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Charset::Auto => "auto",
+            Charset::Utf8 => "utf-8",
+            Charset::Gb18030 => "gb18030",
+        }
+    }
+}
+
+/// The charset an XML declaration at the start of `prefix` names (`<?xml version="1.0"
+/// encoding="GBK"?>`), if the declaration is complete in it.
+pub(crate) fn xml_declared(prefix: &[u8]) -> Option<Charset> {
+    let p = prefix.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(prefix);
+    let start = p.iter().position(|b| !b.is_ascii_whitespace())?;
+    let p = p[start..].strip_prefix(b"<?xml")?;
+    let end = memchr::memmem::find(p, b"?>")?;
+    let decl = std::str::from_utf8(&p[..end]).ok()?;
+    let at = decl.find("encoding")?;
+    let rest = decl[at + "encoding".len()..]
+        .trim_start()
+        .strip_prefix('=')?;
+    let rest = rest.trim_start();
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let value = rest[1..].split(quote).next()?;
+    Some(Charset::from_label(value))
+}
+
+/// How many bytes from the first non-ASCII byte the sniffer judges.
+pub(crate) const SNIFF_WINDOW: usize = 64;
+
+/// Judges the window that starts at a body's first non-ASCII byte (`SNIFF_WINDOW` bytes, or
+/// fewer at the end of the body): GB18030 when it is not UTF-8, is clean GB18030 and holds no
+/// control bytes (binary data decodes as GB18030 as easily as anything, and almost never
+/// goes 64 bytes without a control byte), UTF-8 otherwise, which is what the engine read
+/// before this layer existed.
+pub(crate) fn sniff(window: &[u8], eof: bool) -> Charset {
+    let utf8 = match std::str::from_utf8(window) {
+        Ok(_) => true,
+        // An incomplete character at the end of the window is not evidence against UTF-8;
+        // at the end of the body it is.
+        Err(e) => e.error_len().is_none() && !eof,
+    };
+    if utf8 {
+        return Charset::Utf8;
+    }
+    let control = |b: u8| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') || b == 0x7F;
+    let mut i = 0;
+    while i < window.len() {
+        if control(window[i]) {
+            return Charset::Utf8;
+        }
+        match gb_char(&window[i..]) {
+            Step::Char(_, n) => i += n,
+            // The window may end inside a character; the body may not.
+            Step::Short if !eof => break,
+            Step::Short | Step::Bad(_) => return Charset::Utf8,
+        }
+    }
+    Charset::Gb18030
+}
+
+/// One step of the GB18030 decoder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// A character and its raw length.
+    Char(char, usize),
+    /// The input ends inside a character.
+    Short,
+    /// A malformed or unmapped sequence of this many bytes (decoded as U+FFFD).
+    Bad(usize),
+}
+
+/// The two-byte table: lead 0x81..=0xFE times trail 0x40..=0x7E, 0x80..=0xFE, each entry a
+/// BMP code point or 0 for unmapped. Built once from `encoding_rs`, so our tables are WHATWG's.
+fn two_byte_table() -> &'static [u16] {
+    static TABLE: OnceLock<Box<[u16]>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t = vec![0u16; 126 * 190];
+        for lead in 0x81u8..=0xFE {
+            for trail in (0x40u8..=0x7E).chain(0x80..=0xFE) {
+                let pair = [lead, trail];
+                let (text, _) = GB18030.decode_without_bom_handling(&pair);
+                let mut cs = text.chars();
+                if let (Some(c), None) = (cs.next(), cs.next()) {
+                    if c != char::REPLACEMENT_CHARACTER && (c as u32) <= 0xFFFF {
+                        t[two_byte_index(lead, trail)] = c as u16;
+                    }
+                }
+            }
+        }
+        t.into_boxed_slice()
+    })
+}
+
+fn two_byte_index(lead: u8, trail: u8) -> usize {
+    let t = if trail < 0x7F {
+        trail - 0x40
+    } else {
+        trail - 0x41
+    };
+    (lead - 0x81) as usize * 190 + t as usize
+}
+
+/// Decodes the character at the start of `b` (non-empty).
+pub(crate) fn gb_char(b: &[u8]) -> Step {
+    let lead = b[0];
+    match lead {
+        0x00..=0x7F => Step::Char(lead as char, 1),
+        0x80 => Step::Char('\u{20AC}', 1),
+        0xFF => Step::Bad(1),
+        _ => {
+            let Some(&second) = b.get(1) else {
+                return Step::Short;
+            };
+            match second {
+                0x40..=0x7E | 0x80..=0xFE => {
+                    let cp = two_byte_table()[two_byte_index(lead, second)];
+                    match char::from_u32(cp as u32) {
+                        Some(c) if cp != 0 => Step::Char(c, 2),
+                        // An unmapped pair: the lead alone is bad and the second byte starts
+                        // over (it may be ASCII), as the WHATWG decoder does.
+                        _ => Step::Bad(1),
+                    }
+                }
+                0x30..=0x39 => {
+                    if b.len() < 4 {
+                        // Only a full four-byte sequence can be judged, unless what is here
+                        // already cannot start one.
+                        let third_ok = b.get(2).is_none_or(|t| (0x81..=0xFE).contains(t));
+                        return if third_ok { Step::Short } else { Step::Bad(1) };
+                    }
+                    if !(0x81..=0xFE).contains(&b[2]) || !(0x30..=0x39).contains(&b[3]) {
+                        return Step::Bad(1);
+                    }
+                    let (text, malformed) = GB18030.decode_without_bom_handling(&b[..4]);
+                    let mut cs = text.chars();
+                    match (cs.next(), cs.next()) {
+                        (Some(c), None) if !malformed => Step::Char(c, 4),
+                        _ => Step::Bad(1),
+                    }
+                }
+                _ => Step::Bad(1),
+            }
+        }
+    }
+}
+
+/// Where a run of decoded text came from: a non-ASCII character's decoded and raw offsets
+/// and lengths. ASCII between two entries maps one to one.
+#[derive(Debug, Clone, Copy)]
+struct Mark {
+    dec: u64,
+    raw: u64,
+    dec_len: u8,
+    raw_len: u8,
+}
+
+/// The GB18030 side of one stream: the decoder's carry, the raw bytes not yet emitted, and
+/// the map from decoded offsets back to them.
+#[derive(Debug, Default)]
+pub(crate) struct Transcoder {
+    /// An incomplete character at the end of the last chunk.
+    carry: Vec<u8>,
+    /// Raw bytes from `raw_base` on (everything the scanner has not emitted yet).
+    raw: Vec<u8>,
+    raw_base: u64,
+    /// Raw bytes decoded so far (`carry` excluded) and decoded bytes produced.
+    raw_end: u64,
+    dec_end: u64,
+    /// A decoded offset known to map to `floor.1` exactly, before every mark.
+    floor: (u64, u64),
+    marks: Vec<Mark>,
+}
+
+impl Transcoder {
+    /// A transcoder for a stream from its start.
+    pub(crate) fn new() -> Self {
+        Transcoder::default()
+    }
+
+    /// A transcoder that takes over a stream whose bytes so far were all ASCII, `held` of
+    /// them (from offset `base`) not yet emitted: decoded and raw offsets agree up to here.
+    pub(crate) fn after_ascii(base: u64, held: &[u8]) -> Self {
+        let end = base + held.len() as u64;
+        Transcoder {
+            raw: held.to_vec(),
+            raw_base: base,
+            raw_end: end,
+            dec_end: end,
+            floor: (base, base),
+            ..Transcoder::default()
+        }
+    }
+
+    /// Decodes `chunk` (raw) and appends the UTF-8 text to `out`. At `eof` a trailing
+    /// incomplete character is decoded as U+FFFD.
+    pub(crate) fn decode(&mut self, chunk: &[u8], eof: bool, out: &mut Vec<u8>) {
+        let input: std::borrow::Cow<[u8]> = if self.carry.is_empty() {
+            chunk.into()
+        } else {
+            let mut v = std::mem::take(&mut self.carry);
+            v.extend_from_slice(chunk);
+            v.into()
+        };
+        let input = &*input;
+        out.reserve(input.len() + input.len() / 2);
+        let mut i = 0;
+        while i < input.len() {
+            // ASCII runs map one to one: copy them whole.
+            let run = input[i..]
+                .iter()
+                .position(|&b| b >= 0x80)
+                .unwrap_or(input.len() - i);
+            if run > 0 {
+                out.extend_from_slice(&input[i..i + run]);
+                i += run;
+                self.raw_end += run as u64;
+                self.dec_end += run as u64;
+                continue;
+            }
+            let (c, n) = match gb_char(&input[i..]) {
+                Step::Char(c, n) => (c, n),
+                Step::Bad(n) => (char::REPLACEMENT_CHARACTER, n),
+                Step::Short if eof => (char::REPLACEMENT_CHARACTER, input.len() - i),
+                Step::Short => {
+                    self.carry.extend_from_slice(&input[i..]);
+                    break;
+                }
+            };
+            let mut buf = [0u8; 4];
+            let s = c.encode_utf8(&mut buf);
+            out.extend_from_slice(s.as_bytes());
+            self.marks.push(Mark {
+                dec: self.dec_end,
+                raw: self.raw_end,
+                dec_len: s.len() as u8,
+                raw_len: n as u8,
+            });
+            i += n;
+            self.raw_end += n as u64;
+            self.dec_end += s.len() as u64;
+        }
+        self.raw.extend_from_slice(&input[..i]);
+    }
+
+    /// Raw bytes held: not yet emitted, or an incomplete character.
+    pub(crate) fn held(&self) -> usize {
+        self.raw.len() + self.carry.len()
+    }
+
+    /// The raw offset of decoded offset `dec`. Inside a character (never a cut the engine
+    /// makes) it is the character's start.
+    pub(crate) fn raw_at(&self, dec: u64) -> u64 {
+        let i = self.marks.partition_point(|m| m.dec <= dec);
+        let Some(m) = i.checked_sub(1).map(|i| self.marks[i]) else {
+            return self.floor.1 + dec.saturating_sub(self.floor.0);
+        };
+        let m_end = m.dec + m.dec_len as u64;
+        if dec < m_end {
+            m.raw
+        } else {
+            m.raw + m.raw_len as u64 + (dec - m_end)
+        }
+    }
+
+    /// The raw bytes of the decoded range `start..end`.
+    pub(crate) fn raw_slice(&self, start: u64, end: u64) -> &[u8] {
+        let (s, e) = (self.raw_at(start), self.raw_at(end));
+        let from = (s.saturating_sub(self.raw_base) as usize).min(self.raw.len());
+        let to = (e.saturating_sub(self.raw_base) as usize).clamp(from, self.raw.len());
+        &self.raw[from..to]
+    }
+
+    /// Forgets everything before decoded offset `dec` (the scanner will not look back).
+    pub(crate) fn release(&mut self, dec: u64) {
+        let raw = self.raw_at(dec);
+        let drop = (raw.saturating_sub(self.raw_base) as usize).min(self.raw.len());
+        self.raw.drain(..drop);
+        self.raw_base += drop as u64;
+        let gone = self
+            .marks
+            .partition_point(|m| m.dec + m.dec_len as u64 <= dec);
+        if gone > 0 {
+            self.marks.drain(..gone);
+            self.floor = (dec, raw);
+        }
+    }
+}
+
+/// Encodes replacement text (UTF-8) as GB18030. Replacements are masks, labels, tokens and
+/// characters kept from the value, all of which GB18030 encodes.
+pub(crate) fn encode_into(text: &[u8], out: &mut Vec<u8>) {
+    if text.is_ascii() {
+        out.extend_from_slice(text);
+        return;
+    }
+    let s = String::from_utf8_lossy(text);
+    let (bytes, _, _) = GB18030.encode(&s);
+    out.extend_from_slice(&bytes);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gbk(s: &str) -> Vec<u8> {
+        GBK.encode(s).0.into_owned()
+    }
+
+    #[test]
+    fn labels() {
+        for ct in [
+            "text/xml; charset=GBK",
+            "application/json;charset=gb2312",
+            "text/plain; charset=\"GB18030\"",
+            "text/csv; Charset=cp936",
+            "text/plain; charset=x-gbk",
+        ] {
+            assert_eq!(Charset::from_content_type(ct), Charset::Gb18030, "{ct}");
+        }
+        for ct in [
+            "application/json",
+            "text/xml; charset=utf-8",
+            "text/plain; charset=big5",
+            "text/plain; charset=",
+        ] {
+            assert_eq!(Charset::from_content_type(ct), Charset::Auto, "{ct}");
+        }
+        assert_eq!(
+            xml_declared(b"<?xml version=\"1.0\" encoding=\"GBK\"?><r/>"),
+            Some(Charset::Gb18030)
+        );
+        assert_eq!(
+            xml_declared(b"\xEF\xBB\xBF <?xml version='1.0' encoding = 'gb2312' ?>"),
+            Some(Charset::Gb18030)
+        );
+        assert_eq!(
+            xml_declared(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>"),
+            Some(Charset::Auto)
+        );
+        assert_eq!(xml_declared(b"<?xml version=\"1.0\"?>"), None);
+        assert_eq!(xml_declared(b"{\"a\":1}"), None);
+    }
+
+    #[test]
+    fn sniffs_gbk_and_keeps_utf8() {
+        let zh = "张伟，住北京市朝阳区建国路88号，身份证号码１１０１０５";
+        let g = gbk(zh);
+        assert_eq!(
+            sniff(&g[..g.len().min(SNIFF_WINDOW)], false),
+            Charset::Gb18030
+        );
+        assert_eq!(sniff(zh.as_bytes(), true), Charset::Utf8);
+        // A window cut inside a UTF-8 character is still UTF-8.
+        assert_eq!(sniff(&zh.as_bytes()[..4], false), Charset::Utf8);
+        // Latin-1 text is neither, and stays as it was read before.
+        assert_eq!(sniff(b"\xE9t\xE9 \xE0 Paris", true), Charset::Utf8);
+        // Binary data with control bytes is not text in any charset.
+        assert_eq!(sniff(b"\xD5\xC5\x00\x01\xB0\xA1", true), Charset::Utf8);
+        // The end of the body inside a GB character.
+        assert_eq!(sniff(&gbk("张伟")[..3], true), Charset::Utf8);
+        assert_eq!(sniff(&gbk("张伟")[..3], false), Charset::Gb18030);
+    }
+
+    #[test]
+    fn decodes_every_kind_of_sequence() {
+        // ASCII, two-byte, four-byte (U+00C0 À and U+1F600 😀 in GB18030), the euro byte,
+        // a bad 0xFF and a lead byte before a space (bad, and the space starts over).
+        let mut raw = b"a".to_vec();
+        raw.extend(gbk("张"));
+        raw.extend(GB18030.encode("À😀").0.iter());
+        raw.extend([0x80, 0xFF, 0xA1, b' ', b'z']);
+        let mut t = Transcoder::new();
+        let mut out = Vec::new();
+        t.decode(&raw, true, &mut out);
+        let text = String::from_utf8(out).expect("utf-8");
+        assert_eq!(text, "a张À😀€\u{FFFD}\u{FFFD} z");
+        // Every character boundary maps back to the raw boundary.
+        let mut dec = 0u64;
+        let mut raw_at = Vec::new();
+        for c in text.chars() {
+            raw_at.push(t.raw_at(dec));
+            dec += c.len_utf8() as u64;
+        }
+        raw_at.push(t.raw_at(dec));
+        assert_eq!(raw_at, [0, 1, 3, 7, 11, 12, 13, 14, 15, 16]);
+        assert_eq!(t.raw_slice(1, 4), &gbk("张")[..]);
+    }
+
+    #[test]
+    fn decoding_is_the_same_for_every_cut() {
+        let mut raw = gbk("王芳 身份证１１０１０５ 住址：上海市");
+        raw.extend(GB18030.encode("😀x").0.iter());
+        let whole = {
+            let mut t = Transcoder::new();
+            let mut out = Vec::new();
+            t.decode(&raw, true, &mut out);
+            out
+        };
+        for cut in 0..=raw.len() {
+            let mut t = Transcoder::new();
+            let mut out = Vec::new();
+            t.decode(&raw[..cut], false, &mut out);
+            t.decode(&raw[cut..], true, &mut out);
+            assert_eq!(out, whole, "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn release_keeps_the_map_exact() {
+        let raw = gbk("甲乙ab丙丁");
+        let mut t = Transcoder::after_ascii(8, b"ab");
+        let mut out = Vec::new();
+        t.decode(&raw, true, &mut out);
+        // 甲 乙 are 3 UTF-8 bytes each and 2 raw bytes.
+        assert_eq!(t.raw_at(16), 14);
+        t.release(16);
+        assert_eq!(t.raw_at(16), 14);
+        assert_eq!(t.raw_at(18), 16);
+        assert_eq!(t.raw_slice(18, 21), &gbk("丙")[..]);
+        assert_eq!(t.held(), raw.len() - 4);
+        t.release(10);
+        assert_eq!(t.raw_slice(8, 10), b"");
+    }
+
+    #[test]
+    fn encodes_replacements() {
+        let mut out = Vec::new();
+        encode_into("[姓名]**".as_bytes(), &mut out);
+        assert_eq!(out, gbk("[姓名]**"));
+    }
+}

@@ -1,0 +1,198 @@
+//! Bodies in GBK / GB18030: reading one is transparent. A GB18030 body's redaction, decoded,
+//! is the redaction of the same text sent as UTF-8, for every chunking; what is not redacted
+//! passes byte for byte (malformed sequences included); findings name raw-body offsets; and a
+//! GBK body is recognised without a declaration.
+
+#[path = "common/chunked.rs"]
+mod chunked;
+
+use chunked::{run, run_in};
+use encoding_rs::{GB18030, GBK};
+use proptest::prelude::*;
+use sluice_rules::{Charset, Format};
+
+/// Pieces of bodies: identifiers in their evasions, Chinese labels, names and addresses
+/// that only a decoder can see, and characters GBK lacks (GB18030 writes them in four bytes).
+const FRAGMENTS: &[&str] = &[
+    "11010519491231002X",
+    "１１０１０５１９４９１２３１００２Ｘ",
+    "110105　19491231　002X",
+    "1101\u{200B}0519491231002X",
+    "13800138000",
+    "１３８－００１３－８０００",
+    "6222021234567890123",
+    "91350100M000100Y43",
+    "1855608457214033729",
+    "京A12345",
+    "机密★1年",
+    "姓名：张三，",
+    "住址：北京市朝阳区建国路88号3栋501室。",
+    "联系人为王芳(",
+    "办理成功",
+    "😀",
+    "À",
+    "€",
+    "{\"xm\":\"李娜\",\"dz\":\"上海市浦东新区世纪大道100号\"}",
+    "<xm>赵丽颖</xm>",
+    "\\u5f20\\u4e09",
+    "&#x5F20;",
+    "\"",
+    ",",
+    "\n",
+    " ",
+    ":",
+];
+
+/// 300 cases per run in CI; `PROPTEST_CASES=N` runs a deeper search.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn body_strategy() -> impl Strategy<Value = String> {
+    prop::collection::vec(0..FRAGMENTS.len(), 1..80)
+        .prop_map(|ix| ix.into_iter().map(|i| FRAGMENTS[i]).collect())
+}
+
+fn formats() -> impl Strategy<Value = Format> {
+    prop_oneof![
+        Just(Format::Json),
+        Just(Format::Xml),
+        Just(Format::Csv),
+        Just(Format::Form),
+        Just(Format::Text)
+    ]
+}
+
+fn gb18030(s: &str) -> Vec<u8> {
+    GB18030.encode(s).0.into_owned()
+}
+
+fn gbk(s: &str) -> Vec<u8> {
+    GBK.encode(s).0.into_owned()
+}
+
+fn decode(b: &[u8]) -> String {
+    GB18030.decode_without_bom_handling(b).0.into_owned()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(300), ..ProptestConfig::default() })]
+
+    // The same text, as GB18030 and as UTF-8: the same findings, and the redacted GB18030
+    // body decodes to the redacted UTF-8 one, however the GB18030 body is cut.
+    #[test]
+    fn gb18030_reads_like_utf8(text in body_strategy(), format in formats(), mut cuts in prop::collection::vec(0usize..3000, 0..30)) {
+        cuts.sort_unstable();
+        let raw = gb18030(&text);
+        let (want_out, want) = run_in(text.as_bytes(), format, Charset::Utf8, &[]);
+        let (out, got) = run_in(&raw, format, Charset::Gb18030, &cuts);
+        let rules = |f: &[sluice_rules::Finding]| f.iter().map(|f| (f.rule_id.clone(), f.masked.clone())).collect::<Vec<_>>();
+        prop_assert_eq!(rules(&got), rules(&want));
+        prop_assert_eq!(decode(&out), String::from_utf8_lossy(&want_out).into_owned());
+        // Offsets are raw: each finding's raw bytes decode to the text the UTF-8 run found.
+        for (g, w) in got.iter().zip(&want) {
+            let g_text = decode(&raw[g.start as usize..g.end as usize]);
+            prop_assert_eq!(g_text.as_bytes(), &text.as_bytes()[w.start as usize..w.end as usize]);
+        }
+    }
+
+    // Sniffed: a body that opens with Chinese text is recognised as GB18030 whatever the
+    // chunking, and gives what the declared charset gives.
+    #[test]
+    fn sniffed_equals_declared(text in body_strategy(), format in formats(), mut cuts in prop::collection::vec(0usize..3000, 0..30)) {
+        cuts.sort_unstable();
+        let raw = gb18030(&format!("ok 数据共享交换平台查询结果如下 {text}"));
+        let declared = run_in(&raw, format, Charset::Gb18030, &[]);
+        let sniffed = run_in(&raw, format, Charset::Auto, &cuts);
+        prop_assert_eq!(&sniffed.1, &declared.1);
+        prop_assert!(sniffed.0 == declared.0, "output differs");
+    }
+
+    // Arbitrary bytes read as GB18030: no panic, the same result for every cut, and without
+    // findings the body unchanged.
+    #[test]
+    fn arbitrary_gb_bytes(body in prop::collection::vec(any::<u8>(), 0..1500), format in formats(), cut in 0usize..1500) {
+        let whole = run_in(&body, format, Charset::Gb18030, &[]);
+        let cut = run_in(&body, format, Charset::Gb18030, &[cut]);
+        prop_assert_eq!(&whole.1, &cut.1);
+        prop_assert!(whole.0 == cut.0);
+        if whole.1.is_empty() {
+            prop_assert_eq!(whole.0, body);
+        }
+    }
+}
+
+#[test]
+fn gbk_xml_is_redacted_and_stays_gbk() {
+    let doc = "<?xml version=\"1.0\" encoding=\"GBK\"?><r><xm>张伟</xm>\
+               <dz>北京市朝阳区建国路88号</dz><sfzh>１１０１０５１９４９１２３１００２Ｘ</sfzh>\
+               <bz>处理成功</bz></r>";
+    let raw = gbk(doc);
+    let (out, findings) = run(&raw, Format::Xml, &[50, 51, 77]);
+    let classes: Vec<&str> = findings.iter().map(|f| &*f.class).collect();
+    assert_eq!(classes, ["person_name", "address", "resident_id"]);
+    // The output is GBK, with the values gone and everything else as it was.
+    let (text, _, bad) = GBK.decode(&out);
+    assert!(!bad);
+    assert!(
+        !text.contains("张伟") && !text.contains("建国路88号"),
+        "{text}"
+    );
+    assert!(!text.contains("１００２Ｘ"), "{text}");
+    assert!(text.contains("<bz>处理成功</bz>"), "{text}");
+    // Offsets are the raw GBK body's: the name is the four bytes after `<xm>`.
+    let xm = raw.windows(4).position(|w| w == b"<xm>").expect("xm") + 4;
+    assert_eq!(
+        (findings[0].start, findings[0].end),
+        (xm as u64, xm as u64 + 4)
+    );
+}
+
+#[test]
+fn undeclared_gbk_json_is_sniffed() {
+    let raw = gbk("{\"xm\":\"王芳\",\"lxdh\":\"１３８００１３８０００\",\"bz\":\"身份证号11010519491231002X\"}");
+    let (out, findings) = run(&raw, Format::Json, &[]);
+    assert_eq!(findings.len(), 3, "{findings:?}");
+    let text = decode(&out);
+    for v in ["王芳", "１３８００１３８０００", "11010519491231002X"] {
+        assert!(!text.contains(v), "{text}");
+    }
+}
+
+#[test]
+fn clean_gb_body_with_malformed_bytes_is_byte_identical() {
+    // A clean GBK body with a stray lead byte, a bad 0xFF and the euro byte 0x80, which do
+    // not survive a decode and re-encode: they must survive the scan.
+    let mut raw = gbk("<?xml version=\"1.0\" encoding=\"GBK\"?><r><msg>处理成功");
+    raw.extend([0xB0, b'<', 0xFF, 0x80]);
+    raw.extend(gbk("</msg><bz>无</bz></r>"));
+    for cuts in [
+        vec![],
+        vec![45, 46, 47, 48, 49, 50],
+        (1..raw.len()).collect(),
+    ] {
+        let (out, findings) = run(&raw, Format::Xml, &cuts);
+        assert!(findings.is_empty(), "{findings:?}");
+        assert_eq!(out, raw);
+    }
+}
+
+#[test]
+fn utf8_and_binary_bodies_are_not_taken_for_gbk() {
+    // UTF-8 Chinese, Latin-1 text and binary bytes read as before.
+    let utf8 = "{\"xm\":\"张伟\",\"bz\":\"办理成功\"}";
+    let (out, findings) = run(utf8.as_bytes(), Format::Json, &[9]);
+    assert_eq!(findings.len(), 1);
+    assert!(std::str::from_utf8(&out).is_ok());
+    for body in [
+        &b"caf\xE9 cr\xE8me br\xFBl\xE9e"[..],
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xD5\xC5",
+    ] {
+        let (out, findings) = run(body, Format::Text, &[]);
+        assert!(findings.is_empty());
+        assert_eq!(out, body);
+    }
+}
