@@ -418,6 +418,29 @@ fn csv_with_tab_semicolon_and_pipe_delimiters() {
     );
 }
 
+/// An export without a header row: a row that holds a resident ID or a mobile is a record,
+/// and its name, address, certificate and telephone cells are judged by their shape; a row
+/// without one gives its cells no role, and with a header row nothing changes.
+#[test]
+fn csv_without_a_header_row() {
+    let redact = |text: &str| redacted(sluice_rules::Format::Csv, text);
+    assert_eq!(
+        redact(
+            "潘雪,11010519491231002X,四川省成都市武侯区金沙江路48号,DE1790473,M34642555,0755-8749889\n\
+             \"欧阳娜娜\",13800138000,\"北京市朝阳区建国路88号\",G46431256,110105491231002,075587498890\n\
+             王府井,黄金,北京市朝阳区建国路88号,E12345678\n"
+        ),
+        "潘*,110105********002X,四川省成都市**********,D*****473,M******55,0755-****889\n\
+         \"欧***\",138****8000,\"北京市朝阳区******\",G*****256,110105******002,0755****8890\n\
+         王府井,黄金,北京市朝阳区建国路88号,E12345678\n"
+    );
+    // The same cells under a header row of other names keep their columns' context.
+    assert_eq!(
+        redact("bz,sfzh,mc\n潘雪,11010519491231002X,黄金\n"),
+        "bz,sfzh,mc\n潘雪,110105********002X,黄金\n"
+    );
+}
+
 /// Every transform ends where the value's last character does: a token or a label over a
 /// value inside CDATA keeps one `]]>` after it (a token once wrote it twice).
 #[test]

@@ -4,17 +4,17 @@
 //! for byte. The proptests draw bodies from a list of fragments; this target lets libFuzzer
 //! grow its own, guided by which lexer and detector branches they reach.
 //!
-//! Input layout: byte 0 picks the format, byte 1 the number of cuts (0-15), then two bytes per
+//! Input layout: byte 0 picks the format and the charset (sniffed, UTF-8, GB18030), byte 1 the number of cuts (0-15), then two bytes per
 //! cut (little-endian offsets into the body, modulo its length), then the body.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sluice_rules::Format;
+use sluice_rules::{Charset, Format};
 
 #[path = "../../tests/common/chunked.rs"]
 mod chunked;
 
-use chunked::run;
+use chunked::run_in;
 
 fuzz_target!(|data: &[u8]| {
     let [f, n, rest @ ..] = data else { return };
@@ -26,6 +26,7 @@ fuzz_target!(|data: &[u8]| {
         Format::Multipart,
         Format::Text,
     ][*f as usize % 6];
+    let charset = [Charset::Auto, Charset::Utf8, Charset::Gb18030][*f as usize / 6 % 3];
     let n = (*n as usize % 16).min(rest.len() / 2);
     let (cut_bytes, body) = rest.split_at(n * 2);
     let mut cuts: Vec<usize> = cut_bytes
@@ -34,8 +35,8 @@ fuzz_target!(|data: &[u8]| {
         .collect();
     cuts.sort_unstable();
 
-    let whole = run(body, format, &[]);
-    let chunked = run(body, format, &cuts);
+    let whole = run_in(body, format, charset, &[]);
+    let chunked = run_in(body, format, charset, &cuts);
     assert_eq!(whole.1, chunked.1, "findings depend on the chunking");
     assert!(whole.0 == chunked.0, "output depends on the chunking");
     if whole.1.is_empty() {

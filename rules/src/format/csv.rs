@@ -3,9 +3,19 @@
 //! semicolon or pipe, the ones exports use. The header row names the columns; each later
 //! field gets its column's name as context. Header cells are scanned too (a header can leak
 //! a value as easily as a cell).
+//!
+//! An export without a header row (its first row holds a resident ID, a mobile, a card or a
+//! credit code, which no column name is) names no columns, so names, addresses and
+//! certificate numbers would have no context. There each row is read whole first (bounded):
+//! a row that holds one of those identifiers is a person's or a company's record, and its
+//! other cells get the role their shape says (a whole cell that is a surname and a given
+//! name, an address, a certificate number, a telephone number) as their field name. A row
+//! without such an identifier gives no roles: shapes alone are not enough.
 
 use super::push_plain;
+use crate::dict;
 use crate::stream::{Esc, SegKind, Segmenter};
+use crate::validate;
 
 const MAX_COLUMNS: usize = 1024;
 /// Bytes of the header row looked at to choose the delimiter; a longer first line is read
@@ -46,6 +56,16 @@ enum St {
     AfterQuote,
 }
 
+/// The field names a headerless export's record gives its cells by their shape: names the
+/// built-in packs know for each role.
+const ROLE_NAME: &[u8] = "姓名".as_bytes();
+const ROLE_ADDRESS: &[u8] = "住址".as_bytes();
+const ROLE_CERTIFICATE: &[u8] = "证件号码".as_bytes();
+const ROLE_PHONE: &[u8] = "联系电话".as_bytes();
+
+/// Bytes of a headerless export's row read ahead for its roles; a longer row gets none.
+const ROW_AHEAD: usize = 8 * 1024;
+
 #[derive(Default)]
 pub(crate) struct CsvLexer {
     /// The field delimiter, 0 until the header row has been seen.
@@ -54,11 +74,18 @@ pub(crate) struct CsvLexer {
     row: u64,
     col: usize,
     headers: Vec<Vec<u8>>,
+    /// The first row is data: no column names, roles per record instead.
+    headerless: bool,
+    /// The roles of row `roles_row`'s cells (empty: none).
+    roles: Vec<Option<&'static [u8]>>,
+    roles_row: Option<u64>,
 }
 
 impl CsvLexer {
     fn key(&self) -> Option<&[u8]> {
-        if self.row == 0 {
+        if self.headerless {
+            self.roles.get(self.col).copied().flatten()
+        } else if self.row == 0 {
             None
         } else {
             self.headers
@@ -69,7 +96,7 @@ impl CsvLexer {
     }
 
     fn field_done(&mut self, seg: &Segmenter, had_segment: bool) {
-        if self.row == 0 && self.headers.len() < MAX_COLUMNS {
+        if self.row == 0 && !self.headerless && self.headers.len() < MAX_COLUMNS {
             let name = if had_segment {
                 seg.last_head().to_vec()
             } else {
@@ -85,17 +112,30 @@ impl CsvLexer {
         if self.delim == 0 {
             // Wait for the whole header row (bounded) before reading anything.
             let line = &buf[..len.min(HEADER_SNIFF)];
-            match memchr::memchr(b'\n', line) {
-                Some(p) => self.delim = delimiter(&line[..p]),
-                None if eof || len >= HEADER_SNIFF => self.delim = delimiter(line),
+            let first = match memchr::memchr(b'\n', line) {
+                Some(p) => &line[..p],
+                None if eof || len >= HEADER_SNIFF => line,
                 None => return 0,
-            }
+            };
+            self.delim = delimiter(first);
+            self.headerless = row_roles(first, self.delim).is_some();
         }
         let d = self.delim;
         let mut i = 0;
         while i < len {
             match self.st {
                 St::FieldStart => {
+                    if self.headerless && self.col == 0 && self.roles_row != Some(self.row) {
+                        // A record's roles come from the whole row: wait for it (bounded).
+                        let ahead = &buf[i..len.min(i + ROW_AHEAD)];
+                        let line = match memchr::memchr(b'\n', ahead) {
+                            Some(p) => &ahead[..p],
+                            None if eof || ahead.len() == ROW_AHEAD => ahead,
+                            None => return i,
+                        };
+                        self.roles = row_roles(line, d).unwrap_or_default();
+                        self.roles_row = Some(self.row);
+                    }
                     let b = buf[i];
                     match b {
                         _ if b == d => {
@@ -197,7 +237,7 @@ impl CsvLexer {
     /// are read back from the segment's head. Returns where its separator is when it was
     /// dealt with.
     fn quick_bare(&self, buf: &[u8], i: usize, base: u64, seg: &mut Segmenter) -> Option<usize> {
-        if self.row == 0 {
+        if self.row == 0 && !self.headerless {
             return None;
         }
         let ahead = &buf[i..buf.len().min(i + crate::stream::QUICK_MAX)];
@@ -218,7 +258,7 @@ impl CsvLexer {
         eof: bool,
         seg: &mut Segmenter,
     ) -> Option<usize> {
-        if self.row == 0 {
+        if self.row == 0 && !self.headerless {
             return None;
         }
         let ahead = &buf[i + 1..buf.len().min(i + 1 + crate::stream::QUICK_MAX)];
@@ -249,4 +289,108 @@ impl CsvLexer {
             self.st = St::AfterQuote;
         }
     }
+}
+
+/// The cells of one CSV line (quotes removed, `""` unescaped); a quoted cell that goes on
+/// past the line ends with it.
+fn cells(line: &[u8], d: u8) -> Vec<Vec<u8>> {
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    let mut cur = Vec::new();
+    let mut quoted = false;
+    let mut i = 0;
+    while i < line.len() {
+        let b = line[i];
+        if quoted {
+            if b == b'"' {
+                if line.get(i + 1) == Some(&b'"') {
+                    cur.push(b'"');
+                    i += 1;
+                } else {
+                    quoted = false;
+                }
+            } else {
+                cur.push(b);
+            }
+        } else if b == d {
+            if out.len() + 1 == MAX_COLUMNS {
+                break;
+            }
+            out.push(std::mem::take(&mut cur));
+        } else if b == b'"' && cur.iter().all(u8::is_ascii_whitespace) {
+            cur.clear();
+            quoted = true;
+        } else if b != b'\r' {
+            cur.push(b);
+        }
+        i += 1;
+    }
+    out.push(cur);
+    out
+}
+
+/// A cell as its identifier would be judged: full-width forms folded to ASCII, and spaces,
+/// zero-width characters and separators inside numbers dropped.
+fn folded(cell: &[u8]) -> String {
+    String::from_utf8_lossy(cell)
+        .chars()
+        .filter_map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0),
+            '\u{3000}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => None,
+            c if c.is_whitespace() => None,
+            c => Some(c),
+        })
+        .filter(|c| !matches!(c, '-' | '.' | '(' | ')' | '+'))
+        .collect()
+}
+
+/// Whether a folded cell is an identifier that makes its row a record: a resident ID or a
+/// credit code whose check character holds, a mobile number, or a UnionPay card.
+fn is_anchor(f: &str) -> bool {
+    let b = f.as_bytes();
+    let digits = b.iter().all(u8::is_ascii_digit);
+    match b.len() {
+        18 if validate::gb11643(b) || validate::gb32100(b) => true,
+        11 | 13 if digits => validate::mobile_cn(b.strip_prefix(b"86").unwrap_or(b)),
+        16..=19 if digits => b.starts_with(b"62") && validate::luhn(b),
+        _ => false,
+    }
+}
+
+/// The role a record's cell has by its shape, if any.
+fn role(cell: &[u8]) -> Option<&'static [u8]> {
+    let f = folded(cell);
+    let n = f.chars().count();
+    let cjk = |c: char| ('\u{4E00}'..='\u{9FFF}').contains(&c) || c == '·';
+    if (2..=4).contains(&n)
+        && f.chars().all(cjk)
+        && dict::surname_len(&f).is_some()
+        && !dict::is_code_table_word(&f)
+    {
+        return Some(ROLE_NAME);
+    }
+    if n >= 6 && f.chars().any(cjk) && f.chars().any(dict::is_address_marker) {
+        return Some(ROLE_ADDRESS);
+    }
+    let b = f.as_bytes();
+    let letters = b.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+    if (1..=2).contains(&letters)
+        && (8..=11).contains(&b.len())
+        && b[letters..].iter().all(u8::is_ascii_digit)
+        || b.len() == 15 && b.iter().all(u8::is_ascii_digit)
+    {
+        return Some(ROLE_CERTIFICATE);
+    }
+    if (10..=12).contains(&b.len()) && b[0] == b'0' && b.iter().all(u8::is_ascii_digit) {
+        return Some(ROLE_PHONE);
+    }
+    None
+}
+
+/// The roles of a headerless export's row, when the row is a record (holds an anchor).
+fn row_roles(line: &[u8], d: u8) -> Option<Vec<Option<&'static [u8]>>> {
+    let cells = cells(line, d);
+    if !cells.iter().any(|c| is_anchor(&folded(c))) {
+        return None;
+    }
+    Some(cells.iter().map(|c| role(c)).collect())
 }
