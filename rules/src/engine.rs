@@ -75,8 +75,6 @@ pub(crate) struct KeyInfo {
     pub raw: Box<[u8]>,
     pub name: Arc<str>,
     pub rules: Vec<u32>,
-    /// Some rule of `rules` is a field rule (names, addresses, passports read the value).
-    pub field: bool,
 }
 
 impl std::fmt::Debug for Engine {
@@ -737,12 +735,10 @@ impl Engine {
         }
         let mut rules = Vec::new();
         self.detectors.key_rules(raw, &mut rules);
-        let field = rules.iter().any(|r| self.detectors.field_rules.contains(r));
         let info = Arc::new(KeyInfo {
             raw: raw.into(),
             name: Arc::from(String::from_utf8_lossy(raw).as_ref()),
             rules,
-            field,
         });
         let mut memo = self
             .key_memo

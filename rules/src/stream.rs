@@ -497,10 +497,13 @@ impl Segmenter {
     }
 
     /// The shortest value `try_base64` decodes here: [`BASE64_MIN`], or [`BASE64_MIN_FIELD`]
-    /// under a field name that a field rule (names, addresses, passports) reads, where the
-    /// decoded text is judged with that field's context.
+    /// under a field name some rule listens to (names, addresses, passports, permits,
+    /// plates), where the decoded text is judged with that field's context.
     fn base64_min(&self) -> usize {
-        if self.key_ix.is_some_and(|ix| self.key_cache[ix].field) {
+        if self
+            .key_ix
+            .is_some_and(|ix| !self.key_cache[ix].rules.is_empty())
+        {
             BASE64_MIN_FIELD
         } else {
             BASE64_MIN
@@ -1480,10 +1483,11 @@ fn has_percent_escape(t: &[u8]) -> bool {
 /// The shortest value `try_base64` decodes: 15 characters (16 padded) encode 11 digits, a
 /// mobile, the shortest identifier worth hiding this way. Shorter tokens decode to a
 /// passport-sized string at most, which needs a field name to be judged: they are decoded
-/// only under a field a field rule reads ([`BASE64_MIN_FIELD`]).
+/// only under a field some rule listens to ([`BASE64_MIN_FIELD`]).
 const BASE64_MIN: usize = 15;
-/// The shortest value `try_base64` decodes under a field that a field rule reads: 8
-/// characters encode 6 bytes, a two-character Han name (`546L5bu6` is 王建).
+/// The shortest value `try_base64` decodes under a field some rule listens to: 8 characters
+/// encode 6 bytes, a two-character Han name (`546L5bu6` is 王建); a permit (`SDQwNjc0MjI0`)
+/// or a plate takes 12.
 const BASE64_MIN_FIELD: usize = 8;
 
 /// Whether `try_base64` would scan what `t` decodes to: it is base64 (`base64_alphabet`)

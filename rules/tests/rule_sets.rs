@@ -418,6 +418,19 @@ fn csv_with_tab_semicolon_and_pipe_delimiters() {
     );
 }
 
+/// A table's header cell names its column however long the name the packs list: the
+/// longest, 港澳居民来往内地通行证号码 (39 bytes), once fell past the label length.
+#[test]
+fn long_column_names_give_context() {
+    let pad: String = (0..12).map(|i| format!("<th>备注{i}</th>")).collect();
+    let cells: String = (0..12).map(|i| format!("<td>说明{i}</td>")).collect();
+    let html = format!(
+        "<table><tr><th>港澳居民来往内地通行证号码</th>{pad}</tr><tr><td>M88787942</td>{cells}</tr></table>"
+    );
+    let out = redacted(sluice_rules::Format::Xml, &html);
+    assert!(out.contains("<td>M******42</td>"), "{out}");
+}
+
 /// An export without a header row: a row that holds a resident ID or a mobile is a record,
 /// and its name, address, certificate and telephone cells are judged by their shape; a row
 /// without one gives its cells no role, and with a header row nothing changes.

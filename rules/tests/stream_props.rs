@@ -405,3 +405,18 @@ fn url_encoded_values_outside_forms() {
         }
     }
 }
+
+/// Found by the chunking fuzz target: what follows a multipart delimiter on its line was
+/// skipped when the line's end was in the buffer and scanned when it was not. It is scanned
+/// now, with the next part's headers, whatever the chunking.
+#[test]
+fn multipart_delimiter_line_is_read_the_same_for_every_cut() {
+    let body = b"---\n\xb0\n\n\n---B::0:0B\n\"";
+    let whole = run(body, Format::Multipart, &[]);
+    assert_eq!(whole.1.len(), 1, "{:?}", whole.1);
+    for cut in 0..=body.len() {
+        let cut = run(body, Format::Multipart, &[cut]);
+        assert_eq!(cut.1, whole.1);
+        assert!(cut.0 == whole.0);
+    }
+}

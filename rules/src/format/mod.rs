@@ -163,7 +163,8 @@ fn looks_like_csv(t: &[u8]) -> bool {
 }
 
 /// The text of a value that could be a field's label (`姓名`, `身份证号：`, `xm`): trimmed of
-/// whitespace and a trailing colon, 1 to 32 bytes. A lexer asks the segmenter whether it
+/// whitespace and a trailing colon, 1 to 48 bytes (16 Han characters: the longest names the
+/// packs list, `港澳居民来往内地通行证号码`, are 13). A lexer asks the segmenter whether it
 /// names a field before it takes it as the next value's key.
 pub(crate) fn label_text(head: &[u8]) -> Option<&[u8]> {
     let t = head.trim_ascii();
@@ -172,7 +173,7 @@ pub(crate) fn label_text(head: &[u8]) -> Option<&[u8]> {
         .or_else(|| t.strip_suffix("：".as_bytes()))
         .unwrap_or(t)
         .trim_ascii_end();
-    (1..=32).contains(&t.len()).then_some(t)
+    (1..=48).contains(&t.len()).then_some(t)
 }
 
 /// A field name folded for comparison: ASCII lowercased, `_` and `-` dropped (`paramName`,

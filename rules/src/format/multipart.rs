@@ -217,20 +217,17 @@ impl MultipartLexer {
         len
     }
 
-    /// After a delimiter: `--` closes the body (the epilogue is text), else the rest of the
-    /// delimiter line is skipped and the next part's headers follow.
+    /// After a delimiter: `--` closes the body (the epilogue is text), else the next part's
+    /// headers follow. The rest of the delimiter line (its line break, or whatever a malformed
+    /// body put there) is read with them rather than skipped: skipping it would hide what it
+    /// holds, and only a wait for its end, however far, would skip it the same way whatever
+    /// the chunking.
     fn after_delim(&mut self, after: &[u8], i: &mut usize) {
         if after.starts_with(b"--") {
             *i += 2;
             self.st = St::Text;
-            return;
-        }
-        match memchr::memchr(b'\n', &after[..after.len().min(BOUNDARY_MAX)]) {
-            Some(nl) => {
-                *i += nl + 1;
-                self.st = St::Headers;
-            }
-            None => self.st = St::Headers,
+        } else {
+            self.st = St::Headers;
         }
     }
 }
