@@ -201,19 +201,21 @@ pub const PROVINCE_NAMES: &[&str] = &[
     "台湾",
 ];
 
-/// Whether an address starts at a province-level division or a city or county (`福建省…`,
-/// `北京…`, `嘉禾市…12号`): what an address written after a label without a colon
-/// (`现住福建省…`) must start with, since nothing else says where it begins.
+/// Whether an address starts at a province-level division or a city, county or district
+/// (`福建省…`, `北京…`, `嘉禾市…12号`, `徐汇区…95号`): what an address written after a label
+/// without a colon (`现住福建省…`, `住址为徐汇区…`) must start with, since nothing else says
+/// where it begins.
 pub fn starts_with_region(v: &str) -> bool {
     if PROVINCE_NAMES.iter().any(|p| v.starts_with(p)) {
         return true;
     }
-    // Without a province, a city or county of two or three characters and a house number
-    // (`嘉禾市平山路12号`): `组织城市一些` has the character but is no place.
+    // Without a province, a city, county or district of two to five characters and a house
+    // number (`嘉禾市平山路12号`, `沙依巴克区中山路20号`): `组织城市一些` has the character
+    // but is no place.
     v.chars()
         .skip(1)
-        .take(3)
-        .any(|c| matches!(c, '省' | '市' | '县' | '州' | '盟'))
+        .take(4)
+        .any(|c| matches!(c, '省' | '市' | '县' | '州' | '盟' | '区'))
         && v.bytes().any(|b| b.is_ascii_digit())
 }
 
@@ -611,6 +613,9 @@ mod tests {
         assert!(starts_with_region("嘉禾市平山巢湖街c座 546281"));
         assert!(!starts_with_region("组织城市一些无法活动"));
         assert!(!starts_with_region("平山巢湖街c座"));
+        assert!(starts_with_region("徐汇区金沙江路95号24栋491室"));
+        assert!(starts_with_region("沙依巴克区中山路20号10栋1382室"));
+        assert!(!starts_with_region("组织小区居民开展活动"));
         assert!(is_label_word("信息"));
         assert!(!is_label_word("王芳"));
     }

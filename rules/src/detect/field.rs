@@ -41,7 +41,7 @@ pub(crate) fn person_name(v: &str) -> Option<Confidence> {
     }
     // A short name padded to line up with longer ones (`李　燕`, `王 芳`; the ideographic
     // space is folded to a space): the name is the characters without the padding.
-    if spaces > 0 && cjk + spaces == n && (2..=3).contains(&cjk) && v.trim() == v {
+    if spaces > 0 && cjk + spaces == n && (2..=4).contains(&cjk) && v.trim() == v {
         let compact: String = v.chars().filter(|&c| c != ' ').collect();
         return person_name(&compact);
     }
@@ -409,11 +409,23 @@ fn alnum_run(rest: &str) -> &str {
 
 /// The Han characters (and `·`) at the start of `rest`.
 fn name_run(rest: &str) -> &str {
-    let n: usize = rest
-        .chars()
-        .take_while(|&c| is_cjk(c) || c == '·')
-        .map(char::len_utf8)
-        .sum();
+    let han = |s: &str| -> usize {
+        s.chars()
+            .take_while(|&c| is_cjk(c) || c == '·')
+            .map(char::len_utf8)
+            .sum()
+    };
+    let n = han(rest);
+    // A name padded for alignment (`杨　建国`, `欧 阳娜娜`; the ideographic space is folded
+    // to a space): one space after one or two characters, two to four in all, is part of it.
+    let first = rest[..n].chars().count();
+    if (1..=2).contains(&first) && rest[n..].starts_with(' ') {
+        let m = han(&rest[n + 1..]);
+        let total = first + rest[n + 1..n + 1 + m].chars().count();
+        if m > 0 && (2..=4).contains(&total) {
+            return &rest[..n + 1 + m];
+        }
+    }
     &rest[..n]
 }
 
