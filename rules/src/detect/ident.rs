@@ -190,8 +190,14 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
             i = end;
             continue;
         }
-        // Dotted quads are their own shape.
+        // Dotted quads are their own shape; one may follow the letters IP with no space
+        // (`来源IP10.0.0.1`).
         if en.has(Det::Ipv4) && e < len && t[e] == b'.' {
+            let s = if d == s + 2 && after_ip_label(t, d) {
+                d
+            } else {
+                s
+            };
             if let Some(end) = ipv4_at(t, s) {
                 out.push(Found {
                     det: Det::Ipv4,
@@ -755,6 +761,12 @@ fn plate_split(t: &[u8], s: usize) -> Option<usize> {
     province_before(t, l).then(|| l - 3)
 }
 
+/// Whether `t[..s]` ends with the letters `IP` (any case) written on their own
+/// (`来源IP`, `IP`), the label an address is glued to in logs and remarks.
+fn after_ip_label(t: &[u8], s: usize) -> bool {
+    s >= 2 && t[s - 2..s].eq_ignore_ascii_case(b"ip") && (s == 2 || !is_alnum(t[s - 3]))
+}
+
 /// A dotted quad starting at `s`; returns its end.
 fn ipv4_at(t: &[u8], s: usize) -> Option<usize> {
     if s > 0 && (t[s - 1] == b'.' || t[s - 1].is_ascii_digit()) {
@@ -857,7 +869,8 @@ fn ipv6(t: &[u8], out: &mut Vec<Found>) {
         if span.iter().filter(|&&b| b == b':').count() < 2 || span.len() < 3 {
             continue;
         }
-        if (s > 0 && is_alnum(t[s - 1])) || (e < t.len() && is_alnum(t[e])) {
+        if (s > 0 && is_alnum(t[s - 1]) && !after_ip_label(t, s)) || (e < t.len() && is_alnum(t[e]))
+        {
             continue;
         }
         let parsed = std::str::from_utf8(span)
