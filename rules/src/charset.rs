@@ -15,7 +15,7 @@
 
 use std::sync::OnceLock;
 
-use encoding_rs::{GB18030, GBK};
+use encoding_rs::{GB18030, GBK, UTF_16BE, UTF_16LE};
 
 /// The character set of a body, as far as scanning is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -28,6 +28,9 @@ pub enum Charset {
     Utf8,
     /// GB18030 and its subsets GBK and GB2312.
     Gb18030,
+    /// UTF-16, little-endian (what Windows and Excel's "Unicode text" write) or big-endian.
+    Utf16Le,
+    Utf16Be,
 }
 
 impl Charset {
@@ -44,17 +47,17 @@ impl Charset {
     }
 
     /// `Gb18030` for the labels of GBK, GB2312 and GB18030 (WHATWG's list plus the Windows
-    /// code-page names), `Auto` for anything else.
+    /// code-page names), `Utf16Le`/`Utf16Be` for UTF-16's (`utf-16` alone is little-endian,
+    /// as WHATWG reads it; a byte-order mark overrides), `Auto` for anything else.
     pub fn from_label(label: &str) -> Charset {
         let l = label.trim();
         let windows = ["cp936", "windows-936", "ms936", "936"];
-        let gb = encoding_rs::Encoding::for_label(l.as_bytes())
-            .is_some_and(|e| e == GBK || e == GB18030)
-            || windows.iter().any(|w| l.eq_ignore_ascii_case(w));
-        if gb {
-            Charset::Gb18030
-        } else {
-            Charset::Auto
+        match encoding_rs::Encoding::for_label(l.as_bytes()) {
+            Some(e) if e == GBK || e == GB18030 => Charset::Gb18030,
+            Some(e) if e == UTF_16LE => Charset::Utf16Le,
+            Some(e) if e == UTF_16BE => Charset::Utf16Be,
+            _ if windows.iter().any(|w| l.eq_ignore_ascii_case(w)) => Charset::Gb18030,
+            _ => Charset::Auto,
         }
     }
 
@@ -64,6 +67,8 @@ impl Charset {
             Charset::Auto => "auto",
             Charset::Utf8 => "utf-8",
             Charset::Gb18030 => "gb18030",
+            Charset::Utf16Le => "utf-16le",
+            Charset::Utf16Be => "utf-16be",
         }
     }
 }
@@ -84,6 +89,79 @@ pub(crate) fn xml_declared(prefix: &[u8]) -> Option<Charset> {
     let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
     let value = rest[1..].split(quote).next()?;
     Some(Charset::from_label(value))
+}
+
+/// Bytes at a body's start that say whether it is UTF-16.
+pub(crate) const UTF16_HEAD: usize = 8;
+
+/// UTF-16 by the body's first bytes (`UTF16_HEAD`, or fewer at the end of the body): a
+/// byte-order mark, or text whose every other byte is zero (ASCII in UTF-16 without a mark:
+/// `{\0"\0x\0m\0`). Every character of a UTF-8 or GB body is at least one non-zero byte.
+pub(crate) fn utf16_head(head: &[u8]) -> Option<Charset> {
+    match head {
+        [0xFF, 0xFE, ..] => return Some(Charset::Utf16Le),
+        [0xFE, 0xFF, ..] => return Some(Charset::Utf16Be),
+        _ => {}
+    }
+    let n = head.len() & !1;
+    if n < 4 {
+        return None;
+    }
+    let pairs = head[..n].chunks_exact(2);
+    if pairs.clone().all(|p| p[0] != 0 && p[1] == 0) {
+        Some(Charset::Utf16Le)
+    } else if pairs.clone().all(|p| p[0] == 0 && p[1] != 0) {
+        Some(Charset::Utf16Be)
+    } else {
+        None
+    }
+}
+
+/// A UTF-16 body's first bytes as UTF-8 text (mark dropped, a cut character replaced), for
+/// sniffing its format.
+pub(crate) fn decode_utf16_prefix(prefix: &[u8], cs: Charset) -> String {
+    let (enc, body) = match cs {
+        Charset::Utf16Be => (
+            UTF_16BE,
+            prefix.strip_prefix(&[0xFE, 0xFF]).unwrap_or(prefix),
+        ),
+        _ => (
+            UTF_16LE,
+            prefix.strip_prefix(&[0xFF, 0xFE]).unwrap_or(prefix),
+        ),
+    };
+    enc.decode_without_bom_handling(body).0.into_owned()
+}
+
+/// Decodes the UTF-16 character at the start of `b` (non-empty).
+fn utf16_char(b: &[u8], be: bool) -> Step {
+    let unit = |i: usize| {
+        let pair = [b[i], b[i + 1]];
+        if be {
+            u16::from_be_bytes(pair)
+        } else {
+            u16::from_le_bytes(pair)
+        }
+    };
+    if b.len() < 2 {
+        return Step::Short;
+    }
+    let u = unit(0);
+    match u {
+        0xD800..=0xDBFF => {
+            if b.len() < 4 {
+                return Step::Short;
+            }
+            let lo = unit(2);
+            if !(0xDC00..=0xDFFF).contains(&lo) {
+                return Step::Bad(2);
+            }
+            let cp = 0x10000 + ((u32::from(u) - 0xD800) << 10) + (u32::from(lo) - 0xDC00);
+            char::from_u32(cp).map_or(Step::Bad(4), |c| Step::Char(c, 4))
+        }
+        0xDC00..=0xDFFF => Step::Bad(2),
+        _ => char::from_u32(u32::from(u)).map_or(Step::Bad(2), |c| Step::Char(c, 2)),
+    }
 }
 
 /// How many bytes from the first non-ASCII byte the sniffer judges.
@@ -216,10 +294,59 @@ struct Mark {
     raw_len: u8,
 }
 
-/// The GB18030 side of one stream: the decoder's carry, the raw bytes not yet emitted, and
-/// the map from decoded offsets back to them.
+/// The charsets a [`Transcoder`] decodes.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Codec {
+    #[default]
+    Gb18030,
+    Utf16Le,
+    Utf16Be,
+}
+
+impl Codec {
+    pub(crate) fn of(charset: Charset) -> Option<Codec> {
+        match charset {
+            Charset::Gb18030 => Some(Codec::Gb18030),
+            Charset::Utf16Le => Some(Codec::Utf16Le),
+            Charset::Utf16Be => Some(Codec::Utf16Be),
+            Charset::Auto | Charset::Utf8 => None,
+        }
+    }
+
+    pub(crate) fn charset(self) -> Charset {
+        match self {
+            Codec::Gb18030 => Charset::Gb18030,
+            Codec::Utf16Le => Charset::Utf16Le,
+            Codec::Utf16Be => Charset::Utf16Be,
+        }
+    }
+
+    fn step(self, b: &[u8]) -> Step {
+        match self {
+            Codec::Gb18030 => gb_char(b),
+            Codec::Utf16Le => utf16_char(b, false),
+            Codec::Utf16Be => utf16_char(b, true),
+        }
+    }
+
+    /// Encodes replacement text (UTF-8) in this charset. Replacements are masks, labels,
+    /// tokens and characters kept from the value, all of which both encode.
+    pub(crate) fn encode_into(self, text: &[u8], out: &mut Vec<u8>) {
+        let s = String::from_utf8_lossy(text);
+        match self {
+            Codec::Gb18030 if text.is_ascii() => out.extend_from_slice(text),
+            Codec::Gb18030 => out.extend_from_slice(&GB18030.encode(&s).0),
+            Codec::Utf16Le => s.encode_utf16().for_each(|u| out.extend(u.to_le_bytes())),
+            Codec::Utf16Be => s.encode_utf16().for_each(|u| out.extend(u.to_be_bytes())),
+        }
+    }
+}
+
+/// The decoding side of one GB18030 or UTF-16 stream: the decoder's carry, the raw bytes not
+/// yet emitted, and the map from decoded offsets back to them.
 #[derive(Debug, Default)]
 pub(crate) struct Transcoder {
+    codec: Codec,
     /// An incomplete character at the end of the last chunk.
     carry: Vec<u8>,
     /// Raw bytes from `raw_base` on (everything the scanner has not emitted yet).
@@ -235,12 +362,20 @@ pub(crate) struct Transcoder {
 
 impl Transcoder {
     /// A transcoder for a stream from its start.
-    pub(crate) fn new() -> Self {
-        Transcoder::default()
+    pub(crate) fn new(codec: Codec) -> Self {
+        Transcoder {
+            codec,
+            ..Transcoder::default()
+        }
     }
 
-    /// A transcoder that takes over a stream whose bytes so far were all ASCII, `held` of
-    /// them (from offset `base`) not yet emitted: decoded and raw offsets agree up to here.
+    pub(crate) fn codec(&self) -> Codec {
+        self.codec
+    }
+
+    /// A GB18030 transcoder that takes over a stream whose bytes so far were all ASCII,
+    /// `held` of them (from offset `base`) not yet emitted: decoded and raw offsets agree up
+    /// to here.
     pub(crate) fn after_ascii(base: u64, held: &[u8]) -> Self {
         let end = base + held.len() as u64;
         Transcoder {
@@ -266,12 +401,17 @@ impl Transcoder {
         let input = &*input;
         out.reserve(input.len() + input.len() / 2);
         let mut i = 0;
+        let gb = self.codec == Codec::Gb18030;
         while i < input.len() {
-            // ASCII runs map one to one: copy them whole.
-            let run = input[i..]
-                .iter()
-                .position(|&b| b >= 0x80)
-                .unwrap_or(input.len() - i);
+            // In GB18030 ASCII runs map one to one: copy them whole.
+            let run = if gb {
+                input[i..]
+                    .iter()
+                    .position(|&b| b >= 0x80)
+                    .unwrap_or(input.len() - i)
+            } else {
+                0
+            };
             if run > 0 {
                 out.extend_from_slice(&input[i..i + run]);
                 i += run;
@@ -279,7 +419,7 @@ impl Transcoder {
                 self.dec_end += run as u64;
                 continue;
             }
-            let (c, n) = match gb_char(&input[i..]) {
+            let (c, n) = match self.codec.step(&input[i..]) {
                 Step::Char(c, n) => (c, n),
                 Step::Bad(n) => (char::REPLACEMENT_CHARACTER, n),
                 Step::Short if eof => (char::REPLACEMENT_CHARACTER, input.len() - i),
@@ -348,18 +488,6 @@ impl Transcoder {
     }
 }
 
-/// Encodes replacement text (UTF-8) as GB18030. Replacements are masks, labels, tokens and
-/// characters kept from the value, all of which GB18030 encodes.
-pub(crate) fn encode_into(text: &[u8], out: &mut Vec<u8>) {
-    if text.is_ascii() {
-        out.extend_from_slice(text);
-        return;
-    }
-    let s = String::from_utf8_lossy(text);
-    let (bytes, _, _) = GB18030.encode(&s);
-    out.extend_from_slice(&bytes);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -400,6 +528,22 @@ mod tests {
             Some(Charset::Auto)
         );
         assert_eq!(xml_declared(b"<?xml version=\"1.0\"?>"), None);
+        assert_eq!(
+            Charset::from_content_type("text/plain; charset=UTF-16"),
+            Charset::Utf16Le
+        );
+        assert_eq!(
+            Charset::from_content_type("text/plain; charset=utf-16be"),
+            Charset::Utf16Be
+        );
+        assert_eq!(utf16_head(b"\xFF\xFE{\0"), Some(Charset::Utf16Le));
+        assert_eq!(utf16_head(b"\xFE\xFF\0{"), Some(Charset::Utf16Be));
+        assert_eq!(utf16_head(b"{\0\"\0x\0m\0"), Some(Charset::Utf16Le));
+        assert_eq!(utf16_head(b"\0{\0\"\0x\0m"), Some(Charset::Utf16Be));
+        // UTF-8, GB and binary bodies are not UTF-16.
+        assert_eq!(utf16_head(b"{\"xm\":\"\xE5"), None);
+        assert_eq!(utf16_head(b"\0\0\0\0\0\0\0\0"), None);
+        assert_eq!(utf16_head(b"a\0"), None);
         assert_eq!(xml_declared(b"{\"a\":1}"), None);
     }
 
@@ -431,7 +575,7 @@ mod tests {
         raw.extend(gbk("张"));
         raw.extend(GB18030.encode("À😀").0.iter());
         raw.extend([0x80, 0xFF, 0xA1, b' ', b'z']);
-        let mut t = Transcoder::new();
+        let mut t = Transcoder::new(Codec::Gb18030);
         let mut out = Vec::new();
         t.decode(&raw, true, &mut out);
         let text = String::from_utf8(out).expect("utf-8");
@@ -453,13 +597,13 @@ mod tests {
         let mut raw = gbk("王芳 身份证１１０１０５ 住址：上海市");
         raw.extend(GB18030.encode("😀x").0.iter());
         let whole = {
-            let mut t = Transcoder::new();
+            let mut t = Transcoder::new(Codec::Gb18030);
             let mut out = Vec::new();
             t.decode(&raw, true, &mut out);
             out
         };
         for cut in 0..=raw.len() {
-            let mut t = Transcoder::new();
+            let mut t = Transcoder::new(Codec::Gb18030);
             let mut out = Vec::new();
             t.decode(&raw[..cut], false, &mut out);
             t.decode(&raw[cut..], true, &mut out);
@@ -487,7 +631,14 @@ mod tests {
     #[test]
     fn encodes_replacements() {
         let mut out = Vec::new();
-        encode_into("[姓名]**".as_bytes(), &mut out);
+        Codec::Gb18030.encode_into("[姓名]**".as_bytes(), &mut out);
         assert_eq!(out, gbk("[姓名]**"));
+        out.clear();
+        Codec::Utf16Le.encode_into("[姓名]😀".as_bytes(), &mut out);
+        let le: Vec<u8> = "[姓名]😀"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert_eq!(out, le);
     }
 }

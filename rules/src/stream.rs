@@ -12,7 +12,7 @@ use smol_str::SmolStr;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use crate::charset::{self, Charset, Transcoder};
+use crate::charset::{self, Charset, Codec, Transcoder};
 use crate::detect::{Hit, SegCtx};
 use crate::engine::{Engine, RuleInfo};
 use crate::format::{self, Format};
@@ -1567,15 +1567,19 @@ pub struct StreamScanner {
 /// How the body's bytes become the UTF-8 the lexers read.
 enum Layer {
     Utf8,
-    /// Not known yet: everything so far was ASCII, or the window after the first non-ASCII
-    /// byte is still filling.
+    /// Not known yet: the body's first bytes (a UTF-16 mark or pattern) are still coming,
+    /// everything so far was ASCII, or the window after the first non-ASCII byte is still
+    /// filling.
     Sniff(Box<Sniffer>),
-    Gb(Box<Transcoder>),
+    /// GB18030 or UTF-16, decoded.
+    Decoded(Box<Transcoder>),
 }
 
 #[derive(Default)]
 struct Sniffer {
-    /// The body's first bytes, for an XML declaration.
+    /// The body's first bytes were judged for UTF-16.
+    started: bool,
+    /// The body's first bytes, for an XML declaration (and, before `started`, for UTF-16).
     prefix: Vec<u8>,
     /// Bytes from the first non-ASCII byte on, held until the window is full.
     held: Vec<u8>,
@@ -1602,19 +1606,19 @@ impl Sink for Utf8Out<'_> {
     }
 }
 
-/// GB18030 output: a copy is the raw bytes the range was decoded from (byte for byte what
-/// came in, malformed sequences included); only replacements are encoded.
-struct GbOut<'a> {
+/// GB18030 or UTF-16 output: a copy is the raw bytes the range was decoded from (byte for
+/// byte what came in, malformed sequences included); only replacements are encoded.
+struct RawOut<'a> {
     out: &'a mut Vec<u8>,
     t: &'a Transcoder,
 }
 
-impl Sink for GbOut<'_> {
+impl Sink for RawOut<'_> {
     fn copy(&mut self, start: u64, end: u64, _: &[u8]) {
         self.out.extend_from_slice(self.t.raw_slice(start, end));
     }
     fn put(&mut self, bytes: &[u8]) {
-        charset::encode_into(bytes, self.out);
+        self.t.codec().encode_into(bytes, self.out);
     }
 }
 
@@ -1628,10 +1632,10 @@ impl StreamScanner {
     pub(crate) fn new(engine: Arc<Engine>, opts: ScanOptions, depth: u8) -> Self {
         let redact = opts.redact;
         let lexer = format::Lexer::new(opts.format);
-        let charset = match opts.charset {
-            Charset::Auto => Layer::Sniff(Box::default()),
-            Charset::Utf8 => Layer::Utf8,
-            Charset::Gb18030 => Layer::Gb(Box::new(Transcoder::new())),
+        let charset = match Codec::of(opts.charset) {
+            Some(codec) => Layer::Decoded(Box::new(Transcoder::new(codec))),
+            None if opts.charset == Charset::Utf8 => Layer::Utf8,
+            None => Layer::Sniff(Box::default()),
         };
         StreamScanner {
             lexer,
@@ -1669,7 +1673,7 @@ impl StreamScanner {
         match &self.charset {
             Layer::Utf8 => self.raw.len(),
             Layer::Sniff(s) => self.raw.len() + s.held.len(),
-            Layer::Gb(t) => t.held(),
+            Layer::Decoded(t) => t.held(),
         }
     }
 
@@ -1678,7 +1682,7 @@ impl StreamScanner {
         match &self.charset {
             Layer::Utf8 => Charset::Utf8,
             Layer::Sniff(_) => Charset::Auto,
-            Layer::Gb(_) => Charset::Gb18030,
+            Layer::Decoded(t) => t.codec().charset(),
         }
     }
 
@@ -1688,9 +1692,24 @@ impl StreamScanner {
                 self.raw.extend_from_slice(chunk);
                 self.run(eof, out, findings);
             }
-            Layer::Gb(t) => {
+            Layer::Decoded(t) => {
                 t.decode(chunk, eof, &mut self.raw);
                 self.run(eof, out, findings);
+            }
+            Layer::Sniff(s) if !s.started => {
+                // A UTF-16 body says so in its first bytes: a mark, or zero bytes between
+                // the characters. Nothing passes before they are judged.
+                s.prefix.extend_from_slice(chunk);
+                if s.prefix.len() < charset::UTF16_HEAD && !eof {
+                    return;
+                }
+                s.started = true;
+                let head = std::mem::take(&mut s.prefix);
+                let n = head.len().min(charset::UTF16_HEAD);
+                if let Some(codec) = charset::utf16_head(&head[..n]).and_then(Codec::of) {
+                    self.charset = Layer::Decoded(Box::new(Transcoder::new(codec)));
+                }
+                self.feed(&head, eof, out, findings);
             }
             Layer::Sniff(s) => {
                 let mut rest = chunk;
@@ -1725,7 +1744,7 @@ impl StreamScanner {
                     // Everything before was ASCII, and what is not emitted yet is output
                     // from the transcoder's copy of it.
                     let t = Transcoder::after_ascii(self.raw_base, &self.raw);
-                    self.charset = Layer::Gb(Box::new(t));
+                    self.charset = Layer::Decoded(Box::new(t));
                 } else {
                     self.charset = Layer::Utf8;
                 }
@@ -1768,7 +1787,7 @@ impl StreamScanner {
         };
         // Out of `self` for the emit below, which borrows the scanner mutably.
         let mut layer = std::mem::replace(&mut self.charset, Layer::Utf8);
-        if let Layer::Gb(t) = &layer {
+        if let Layer::Decoded(t) = &layer {
             // Findings name raw-body offsets, whatever the charset.
             for f in &mut findings[new_from..] {
                 f.start = t.raw_at(f.start);
@@ -1777,7 +1796,7 @@ impl StreamScanner {
         }
         if self.redact {
             match &layer {
-                Layer::Gb(t) => self.emit(safe, &mut GbOut { out, t }),
+                Layer::Decoded(t) => self.emit(safe, &mut RawOut { out, t }),
                 _ => self.emit(safe, &mut Utf8Out(out)),
             }
         }
@@ -1791,7 +1810,7 @@ impl StreamScanner {
             self.raw.drain(..drop);
             self.raw_base = keep_from;
         }
-        if let Layer::Gb(t) = &mut layer {
+        if let Layer::Decoded(t) = &mut layer {
             t.release(self.raw_base);
         }
         self.charset = layer;

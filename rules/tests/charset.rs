@@ -1,13 +1,13 @@
-//! Bodies in GBK / GB18030: reading one is transparent. A GB18030 body's redaction, decoded,
-//! is the redaction of the same text sent as UTF-8, for every chunking; what is not redacted
-//! passes byte for byte (malformed sequences included); findings name raw-body offsets; and a
-//! GBK body is recognised without a declaration.
+//! Bodies in GBK / GB18030 and UTF-16: reading one is transparent. Such a body's redaction,
+//! decoded, is the redaction of the same text sent as UTF-8, for every chunking; what is not
+//! redacted passes byte for byte (malformed sequences included); findings name raw-body
+//! offsets; and GBK and UTF-16 bodies are recognised without a declaration.
 
 #[path = "common/chunked.rs"]
 mod chunked;
 
 use chunked::{run, run_in};
-use encoding_rs::{GB18030, GBK};
+use encoding_rs::{GB18030, GBK, UTF_16BE, UTF_16LE};
 use proptest::prelude::*;
 use sluice_rules::{Charset, Format};
 
@@ -70,6 +70,32 @@ fn gb18030(s: &str) -> Vec<u8> {
     GB18030.encode(s).0.into_owned()
 }
 
+/// `s` in `charset`, and back.
+fn encode_in(s: &str, charset: Charset) -> Vec<u8> {
+    match charset {
+        Charset::Utf16Le => s.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+        Charset::Utf16Be => s.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+        _ => gb18030(s),
+    }
+}
+
+fn decode_in(b: &[u8], charset: Charset) -> String {
+    let enc = match charset {
+        Charset::Utf16Le => UTF_16LE,
+        Charset::Utf16Be => UTF_16BE,
+        _ => GB18030,
+    };
+    enc.decode_without_bom_handling(b).0.into_owned()
+}
+
+fn charsets() -> impl Strategy<Value = Charset> {
+    prop_oneof![
+        Just(Charset::Gb18030),
+        Just(Charset::Utf16Le),
+        Just(Charset::Utf16Be)
+    ]
+}
+
 fn gbk(s: &str) -> Vec<u8> {
     GBK.encode(s).0.into_owned()
 }
@@ -81,20 +107,20 @@ fn decode(b: &[u8]) -> String {
 proptest! {
     #![proptest_config(ProptestConfig { cases: cases(300), ..ProptestConfig::default() })]
 
-    // The same text, as GB18030 and as UTF-8: the same findings, and the redacted GB18030
-    // body decodes to the redacted UTF-8 one, however the GB18030 body is cut.
+    // The same text, as GB18030 or UTF-16 and as UTF-8: the same findings, and the redacted
+    // body decodes to the redacted UTF-8 one, however it is cut.
     #[test]
-    fn gb18030_reads_like_utf8(text in body_strategy(), format in formats(), mut cuts in prop::collection::vec(0usize..3000, 0..30)) {
+    fn other_charsets_read_like_utf8(text in body_strategy(), format in formats(), charset in charsets(), mut cuts in prop::collection::vec(0usize..6000, 0..30)) {
         cuts.sort_unstable();
-        let raw = gb18030(&text);
+        let raw = encode_in(&text, charset);
         let (want_out, want) = run_in(text.as_bytes(), format, Charset::Utf8, &[]);
-        let (out, got) = run_in(&raw, format, Charset::Gb18030, &cuts);
+        let (out, got) = run_in(&raw, format, charset, &cuts);
         let rules = |f: &[sluice_rules::Finding]| f.iter().map(|f| (f.rule_id.clone(), f.masked.clone())).collect::<Vec<_>>();
         prop_assert_eq!(rules(&got), rules(&want));
-        prop_assert_eq!(decode(&out), String::from_utf8_lossy(&want_out).into_owned());
+        prop_assert_eq!(decode_in(&out, charset), String::from_utf8_lossy(&want_out).into_owned());
         // Offsets are raw: each finding's raw bytes decode to the text the UTF-8 run found.
         for (g, w) in got.iter().zip(&want) {
-            let g_text = decode(&raw[g.start as usize..g.end as usize]);
+            let g_text = decode_in(&raw[g.start as usize..g.end as usize], charset);
             prop_assert_eq!(g_text.as_bytes(), &text.as_bytes()[w.start as usize..w.end as usize]);
         }
     }
@@ -111,12 +137,30 @@ proptest! {
         prop_assert!(sniffed.0 == declared.0, "output differs");
     }
 
-    // Arbitrary bytes read as GB18030: no panic, the same result for every cut, and without
-    // findings the body unchanged.
+    // UTF-16 with a byte-order mark, or without one but starting with ASCII, is recognised
+    // and read as declared, whatever the chunking.
     #[test]
-    fn arbitrary_gb_bytes(body in prop::collection::vec(any::<u8>(), 0..1500), format in formats(), cut in 0usize..1500) {
-        let whole = run_in(&body, format, Charset::Gb18030, &[]);
-        let cut = run_in(&body, format, Charset::Gb18030, &[cut]);
+    fn utf16_is_sniffed(text in body_strategy(), format in formats(), be in any::<bool>(), bom in any::<bool>(), mut cuts in prop::collection::vec(0usize..6000, 0..30)) {
+        cuts.sort_unstable();
+        let cs = if be { Charset::Utf16Be } else { Charset::Utf16Le };
+        let mut raw = match (bom, be) {
+            (false, _) => Vec::new(),
+            (true, false) => vec![0xFF, 0xFE],
+            (true, true) => vec![0xFE, 0xFF],
+        };
+        raw.extend(encode_in(&format!("ok: {text}"), cs));
+        let declared = run_in(&raw, format, cs, &[]);
+        let sniffed = run_in(&raw, format, Charset::Auto, &cuts);
+        prop_assert_eq!(&sniffed.1, &declared.1);
+        prop_assert!(sniffed.0 == declared.0, "output differs");
+    }
+
+    // Arbitrary bytes read as GB18030 or UTF-16: no panic, the same result for every cut,
+    // and without findings the body unchanged.
+    #[test]
+    fn arbitrary_bytes_in_other_charsets(body in prop::collection::vec(any::<u8>(), 0..1500), format in formats(), charset in charsets(), cut in 0usize..1500) {
+        let whole = run_in(&body, format, charset, &[]);
+        let cut = run_in(&body, format, charset, &[cut]);
         prop_assert_eq!(&whole.1, &cut.1);
         prop_assert!(whole.0 == cut.0);
         if whole.1.is_empty() {
@@ -194,5 +238,30 @@ fn utf8_and_binary_bodies_are_not_taken_for_gbk() {
         let (out, findings) = run(body, Format::Text, &[]);
         assert!(findings.is_empty());
         assert_eq!(out, body);
+    }
+}
+
+#[test]
+fn utf16_csv_export_is_redacted_and_stays_utf16() {
+    // Excel's "Unicode text": UTF-16LE with a mark, tab-separated, CRLF.
+    let text = "姓名\t身份证号\t手机\r\n张伟\t11010519491231002X\t13800138000\r\n";
+    let mut raw = vec![0xFF, 0xFE];
+    raw.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let (out, findings) = run(&raw, Format::Csv, &[3, 4, 5, 77]);
+    assert_eq!(findings.len(), 3, "{findings:?}");
+    assert_eq!(&out[..2], &[0xFF, 0xFE]);
+    let back = decode_in(&out[2..], Charset::Utf16Le);
+    assert_eq!(
+        back,
+        "姓名\t身份证号\t手机\r\n张*\t110105********002X\t138****8000\r\n"
+    );
+    // A clean UTF-16 body, an unpaired surrogate included, passes unchanged.
+    let mut clean = vec![0xFF, 0xFE];
+    clean.extend("办理成功 ok".encode_utf16().flat_map(u16::to_le_bytes));
+    clean.extend([0x00, 0xD8, b'o', 0x00]);
+    for cuts in [vec![], (1..clean.len()).collect()] {
+        let (out, findings) = run(&clean, Format::Text, &cuts);
+        assert!(findings.is_empty());
+        assert_eq!(out, clean);
     }
 }

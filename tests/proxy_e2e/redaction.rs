@@ -381,11 +381,11 @@ async fn xml_and_csv_are_redacted() {
 }
 
 #[tokio::test]
-async fn gbk_bodies_are_redacted_and_stay_gbk() {
+async fn gbk_and_utf16_bodies_are_redacted_and_keep_their_charset() {
     use encoding_rs::GBK;
     let gbk = |s: &str| GBK.encode(s).0.into_owned();
     // A SOAP response declared GBK, streamed gzip-compressed in chunks that cut a GBK
-    // character in two; and a CSV export in GBK with no charset at all.
+    // character in two; a CSV export in GBK with no charset at all; and UTF-16 JSON.
     let soap = format!(
         "<?xml version=\"1.0\" encoding=\"GBK\"?><soap:Envelope><soap:Body><ryxx>\
          <xm>欧阳娜娜</xm><sfzh>{ID}</sfzh><zz>广东省深圳市南山区科技园路1号</zz>\
@@ -404,6 +404,12 @@ async fn gbk_bodies_are_redacted_and_stay_gbk() {
                 r.headers_mut()
                     .insert("content-encoding", "gzip".parse().unwrap());
                 r
+            } else if req.uri().path() == "/u16" {
+                // UTF-16 as Windows writes it, declared only as JSON.
+                let json = format!("{{\"xm\":\"司马懿\",\"sfzh\":\"{ID}\",\"lxdh\":\"{MOBILE}\"}}");
+                let mut b = vec![0xFF, 0xFE];
+                b.extend(json.encode_utf16().flat_map(u16::to_le_bytes));
+                resp(200, "application/json", full(b))
             } else {
                 let csv = gbk(&format!("姓名,证件号码,手机\n司马懿,{ID},{MOBILE}\n"));
                 resp(200, "text/csv", full(csv))
@@ -412,7 +418,7 @@ async fn gbk_bodies_are_redacted_and_stay_gbk() {
     })
     .await;
     let p = proxy(&up.url(), "").await;
-    for path in ["soap", "csv"] {
+    for path in ["soap", "csv", "u16"] {
         let r = client()
             .get(format!("http://{}/{path}", p.addr))
             .send()
@@ -425,8 +431,14 @@ async fn gbk_bodies_are_redacted_and_stay_gbk() {
         } else {
             b.to_vec()
         };
-        let (text, _, malformed) = GBK.decode(&b);
-        assert!(!malformed, "{path}: the output is still GBK");
+        let (text, malformed) = if path == "u16" {
+            let (t, m) = encoding_rs::UTF_16LE.decode_with_bom_removal(&b);
+            (t, m)
+        } else {
+            let (t, _, m) = GBK.decode(&b);
+            (t, m)
+        };
+        assert!(!malformed, "{path}: the output keeps its charset");
         for v in [ID, MOBILE, "欧阳娜娜", "科技园路1号", "司马懿"] {
             assert!(!text.contains(v), "{path}: {v} in {text}");
         }

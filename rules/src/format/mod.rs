@@ -71,6 +71,16 @@ impl Format {
     /// Resolves the format for a body: the declared type when it is specific and agrees with
     /// the first bytes, otherwise what the bytes look like.
     pub fn resolve(content_type: Option<&str>, prefix: &[u8]) -> Format {
+        // A UTF-16 body is sniffed as the text it holds (the scanner decodes it the same way).
+        let decoded;
+        let head = &prefix[..prefix.len().min(crate::charset::UTF16_HEAD)];
+        let prefix = match crate::charset::utf16_head(head) {
+            Some(cs) => {
+                decoded = crate::charset::decode_utf16_prefix(prefix, cs);
+                decoded.as_bytes()
+            }
+            None => prefix,
+        };
         let sniffed = Format::sniff(prefix);
         match content_type.and_then(Format::from_content_type) {
             // A body that looks like JSON or XML is lexed as such even when declared as text,
