@@ -215,19 +215,49 @@ fn two_byte_table() -> &'static [u16] {
     static TABLE: OnceLock<Box<[u16]>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut t = vec![0u16; 126 * 190];
+        let mut buf = [0u8; 8];
         for lead in 0x81u8..=0xFE {
             for trail in (0x40u8..=0x7E).chain(0x80..=0xFE) {
-                let pair = [lead, trail];
-                let (text, _) = GB18030.decode_without_bom_handling(&pair);
+                // A decoder of its own per pair (no allocation), so a malformed pair leaves
+                // no state behind.
+                let mut dec = GB18030.new_decoder_without_bom_handling();
+                let (res, read, written) =
+                    dec.decode_to_utf8_without_replacement(&[lead, trail], &mut buf, true);
+                if res != encoding_rs::DecoderResult::InputEmpty || read != 2 {
+                    continue;
+                }
+                let Ok(text) = std::str::from_utf8(&buf[..written]) else {
+                    continue;
+                };
                 let mut cs = text.chars();
                 if let (Some(c), None) = (cs.next(), cs.next()) {
-                    if c != char::REPLACEMENT_CHARACTER && (c as u32) <= 0xFFFF {
+                    if (c as u32) <= 0xFFFF {
                         t[two_byte_index(lead, trail)] = c as u16;
                     }
                 }
             }
         }
         t.into_boxed_slice()
+    })
+}
+
+/// The inverse of [`two_byte_table`] over the BMP: a code point's two GB18030 bytes, or 0.
+/// Replacements keep characters of the value (`张*`), and encoding_rs's encoder searches its
+/// index for each; built once from the decode table.
+fn encode_table() -> &'static [u16] {
+    static TABLE: OnceLock<Box<[u16]>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut e = vec![0u16; 0x10000];
+        for lead in 0x81u8..=0xFE {
+            for trail in (0x40u8..=0x7E).chain(0x80..=0xFE) {
+                let cp = two_byte_table()[two_byte_index(lead, trail)];
+                // The first pair that decodes to a code point is the one encoders write.
+                if cp != 0 && e[cp as usize] == 0 {
+                    e[cp as usize] = u16::from_be_bytes([lead, trail]);
+                }
+            }
+        }
+        e.into_boxed_slice()
     })
 }
 
@@ -335,7 +365,21 @@ impl Codec {
         let s = String::from_utf8_lossy(text);
         match self {
             Codec::Gb18030 if text.is_ascii() => out.extend_from_slice(text),
-            Codec::Gb18030 => out.extend_from_slice(&GB18030.encode(&s).0),
+            Codec::Gb18030 => {
+                let table = encode_table();
+                for c in s.chars() {
+                    let two = table.get(c as usize).copied().unwrap_or(0);
+                    if c.is_ascii() {
+                        out.push(c as u8);
+                    } else if two != 0 {
+                        out.extend(two.to_be_bytes());
+                    } else {
+                        // Four-byte GB18030 (and the characters above the BMP).
+                        let mut b = [0u8; 4];
+                        out.extend_from_slice(&GB18030.encode(c.encode_utf8(&mut b)).0);
+                    }
+                }
+            }
             Codec::Utf16Le => s.encode_utf16().for_each(|u| out.extend(u.to_le_bytes())),
             Codec::Utf16Be => s.encode_utf16().for_each(|u| out.extend(u.to_be_bytes())),
         }
@@ -633,6 +677,21 @@ mod tests {
         let mut out = Vec::new();
         Codec::Gb18030.encode_into("[姓名]**".as_bytes(), &mut out);
         assert_eq!(out, gbk("[姓名]**"));
+        // The table agrees with encoding_rs on every BMP character, four-byte ones included.
+        for cp in (0x80u32..0x10000).step_by(7) {
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            };
+            let mut b = [0u8; 4];
+            let mut ours = Vec::new();
+            Codec::Gb18030.encode_into(c.encode_utf8(&mut b).as_bytes(), &mut ours);
+            assert_eq!(
+                ours,
+                &*GB18030.encode(c.encode_utf8(&mut b)).0,
+                "U+{cp:04X}"
+            );
+        }
+        out.clear();
         out.clear();
         Codec::Utf16Le.encode_into("[姓名]😀".as_bytes(), &mut out);
         let le: Vec<u8> = "[姓名]😀"

@@ -1698,18 +1698,25 @@ impl StreamScanner {
             }
             Layer::Sniff(s) if !s.started => {
                 // A UTF-16 body says so in its first bytes: a mark, or zero bytes between
-                // the characters. Nothing passes before they are judged.
-                s.prefix.extend_from_slice(chunk);
-                if s.prefix.len() < charset::UTF16_HEAD && !eof {
-                    return;
-                }
+                // the characters. Nothing passes before they are judged; a first chunk that
+                // holds them all (the usual case) is judged where it is.
+                let held;
+                let head = if s.prefix.is_empty() && (chunk.len() >= charset::UTF16_HEAD || eof) {
+                    chunk
+                } else {
+                    s.prefix.extend_from_slice(chunk);
+                    if s.prefix.len() < charset::UTF16_HEAD && !eof {
+                        return;
+                    }
+                    held = std::mem::take(&mut s.prefix);
+                    &held[..]
+                };
                 s.started = true;
-                let head = std::mem::take(&mut s.prefix);
                 let n = head.len().min(charset::UTF16_HEAD);
                 if let Some(codec) = charset::utf16_head(&head[..n]).and_then(Codec::of) {
                     self.charset = Layer::Decoded(Box::new(Transcoder::new(codec)));
                 }
-                self.feed(&head, eof, out, findings);
+                self.feed(head, eof, out, findings);
             }
             Layer::Sniff(s) => {
                 let mut rest = chunk;
@@ -1725,21 +1732,30 @@ impl StreamScanner {
                         return;
                     }
                 }
-                s.held.extend_from_slice(rest);
-                if s.held.len() < charset::SNIFF_WINDOW && !eof {
-                    // The ASCII before the held bytes goes on meanwhile.
-                    self.run(false, out, findings);
-                    return;
-                }
+                // The window after the first non-ASCII byte: judged where it is when this
+                // chunk holds it all, else gathered.
+                let gathered;
+                let window = if s.held.is_empty() && (rest.len() >= charset::SNIFF_WINDOW || eof) {
+                    rest
+                } else {
+                    s.held.extend_from_slice(rest);
+                    if s.held.len() < charset::SNIFF_WINDOW && !eof {
+                        // The ASCII before the held bytes goes on meanwhile.
+                        self.run(false, out, findings);
+                        return;
+                    }
+                    gathered = std::mem::take(&mut s.held);
+                    &gathered[..]
+                };
                 // The window is the same bytes however the body was cut.
-                let n = s.held.len().min(charset::SNIFF_WINDOW);
-                let whole = eof && s.held.len() <= charset::SNIFF_WINDOW;
+                let n = window.len().min(charset::SNIFF_WINDOW);
+                let whole = eof && window.len() <= charset::SNIFF_WINDOW;
                 let decided = match charset::xml_declared(&s.prefix) {
                     Some(Charset::Gb18030) => Charset::Gb18030,
-                    _ if s.held.is_empty() => Charset::Utf8,
-                    _ => charset::sniff(&s.held[..n], whole),
+                    _ if window.is_empty() => Charset::Utf8,
+                    _ => charset::sniff(&window[..n], whole),
                 };
-                let held = std::mem::take(&mut s.held);
+                let held = window;
                 if decided == Charset::Gb18030 {
                     // Everything before was ASCII, and what is not emitted yet is output
                     // from the transcoder's copy of it.
@@ -1748,7 +1764,7 @@ impl StreamScanner {
                 } else {
                     self.charset = Layer::Utf8;
                 }
-                self.feed(&held, eof, out, findings);
+                self.feed(held, eof, out, findings);
             }
         }
     }
