@@ -4,7 +4,8 @@
 //! for byte. The proptests draw bodies from a list of fragments; this target lets libFuzzer
 //! grow its own, guided by which lexer and detector branches they reach.
 //!
-//! Input layout: byte 0 picks the format and the charset (sniffed, UTF-8, GB18030), byte 1 the number of cuts (0-15), then two bytes per
+//! Input layout: byte 0 picks the format and the charset (sniffed, UTF-8, GB18030, UTF-16LE,
+//! UTF-16BE), byte 1 the number of cuts (0-15), then two bytes per
 //! cut (little-endian offsets into the body, modulo its length), then the body.
 #![no_main]
 
@@ -26,7 +27,13 @@ fuzz_target!(|data: &[u8]| {
         Format::Multipart,
         Format::Text,
     ][*f as usize % 6];
-    let charset = [Charset::Auto, Charset::Utf8, Charset::Gb18030][*f as usize / 6 % 3];
+    let charset = [
+        Charset::Auto,
+        Charset::Utf8,
+        Charset::Gb18030,
+        Charset::Utf16Le,
+        Charset::Utf16Be,
+    ][*f as usize / 6 % 5];
     let n = (*n as usize % 16).min(rest.len() / 2);
     let (cut_bytes, body) = rest.split_at(n * 2);
     let mut cuts: Vec<usize> = cut_bytes
