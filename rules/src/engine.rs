@@ -75,6 +75,9 @@ pub(crate) struct KeyInfo {
     pub raw: Box<[u8]>,
     pub name: Arc<str>,
     pub rules: Vec<u32>,
+    /// Some rule listens to this field (not only negative keys): a short base64 value under
+    /// it is decoded and judged with its context.
+    pub listened: bool,
 }
 
 impl std::fmt::Debug for Engine {
@@ -735,10 +738,12 @@ impl Engine {
         }
         let mut rules = Vec::new();
         self.detectors.key_rules(raw, &mut rules);
+        let listened = rules.iter().any(|r| r & detect::NEG == 0);
         let info = Arc::new(KeyInfo {
             raw: raw.into(),
             name: Arc::from(String::from_utf8_lossy(raw).as_ref()),
             rules,
+            listened,
         });
         let mut memo = self
             .key_memo

@@ -498,12 +498,10 @@ impl Segmenter {
 
     /// The shortest value `try_base64` decodes here: [`BASE64_MIN`], or [`BASE64_MIN_FIELD`]
     /// under a field name some rule listens to (names, addresses, passports, permits,
-    /// plates), where the decoded text is judged with that field's context.
+    /// plates; a negative key such as `ts` does not count), where the decoded text is judged
+    /// with that field's context.
     fn base64_min(&self) -> usize {
-        if self
-            .key_ix
-            .is_some_and(|ix| !self.key_cache[ix].rules.is_empty())
-        {
+        if self.key_ix.is_some_and(|ix| self.key_cache[ix].listened) {
             BASE64_MIN_FIELD
         } else {
             BASE64_MIN
