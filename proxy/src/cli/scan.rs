@@ -18,6 +18,7 @@ use crate::codec::{self, DecodeLimits, Encoding};
 Examples:
   sluice scan body.json                                    findings as JSON lines
   sluice scan --content-type application/xml soap.xml
+  sluice scan --redact --content-type 'text/csv; charset=GBK' export.csv > redacted.csv
   sluice scan --redact --content-encoding gzip x.json.gz > redacted.json.gz
   curl -s http://api/persons | sluice scan --redact -
 
@@ -26,7 +27,9 @@ pub struct ScanArgs {
     /// Rule pack directory (the built-in packs when omitted).
     #[arg(long)]
     pub rules: Option<PathBuf>,
-    /// Content-Type of the body; sniffed from the first bytes when omitted or generic.
+    /// Content-Type of the body; sniffed from the first bytes when omitted or generic. Its
+    /// `charset` (GBK, GB2312, GB18030, UTF-16) is honoured; GB and UTF-16 bodies are also
+    /// recognised without it, and the redacted body keeps its charset.
     #[arg(long)]
     pub content_type: Option<String>,
     /// Content-Encoding of the body.
