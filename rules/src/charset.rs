@@ -17,25 +17,35 @@ use std::sync::OnceLock;
 
 use encoding_rs::{GB18030, GBK, UTF_16BE, UTF_16LE};
 
-/// The character set of a body, as far as scanning is concerned.
+/// The character set of a body, as far as scanning is concerned. `Auto` and `DeclaredGb` are
+/// judgements left to the bytes; the others are certain (the caller knows, as for text that
+/// is already decoded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Charset {
-    /// UTF-8 unless the body shows otherwise: a GB XML declaration before the first
-    /// non-ASCII byte, or a first non-ASCII window that is not UTF-8 but is clean GB18030.
+    /// Sniffed: UTF-16 when the first bytes show it (ASCII's zero bytes, after an optional
+    /// byte-order mark), else UTF-8 unless the window after the first non-ASCII byte is not
+    /// UTF-8 but is clean GB18030 (or an XML declaration names a GB charset).
     #[default]
     Auto,
+    /// A GB charset was declared (Content-Type): GB18030 unless the bytes show UTF-16 or the
+    /// window after the first non-ASCII byte is valid UTF-8. A wrong label must not hide
+    /// values.
+    DeclaredGb,
     /// UTF-8, never transcoded (already-decoded text, such as a value's nested document).
     Utf8,
-    /// GB18030 and its subsets GBK and GB2312.
+    /// GB18030 and its subsets GBK and GB2312, certain.
     Gb18030,
-    /// UTF-16, little-endian (what Windows and Excel's "Unicode text" write) or big-endian.
+    /// UTF-16, little-endian (what Windows and Excel's "Unicode text" write) or big-endian,
+    /// certain.
     Utf16Le,
     Utf16Be,
 }
 
 impl Charset {
-    /// The charset a Content-Type declares when it is one the engine transcodes; `Auto`
-    /// otherwise (a declared UTF-8 is still checked: a wrong label must not hide values).
+    /// What a Content-Type's `charset` says, as a judgement for the bytes to confirm: a GB
+    /// label gives `DeclaredGb`; anything else `Auto` (a UTF-16 body shows itself in its first
+    /// bytes, and a declared UTF-8 or UTF-16 alone is not trusted: a wrong label must not hide
+    /// values).
     pub fn from_content_type(content_type: &str) -> Charset {
         content_type
             .split(';')
@@ -46,17 +56,14 @@ impl Charset {
             .unwrap_or_default()
     }
 
-    /// `Gb18030` for the labels of GBK, GB2312 and GB18030 (WHATWG's list plus the Windows
-    /// code-page names), `Utf16Le`/`Utf16Be` for UTF-16's (`utf-16` alone is little-endian,
-    /// as WHATWG reads it; a byte-order mark overrides), `Auto` for anything else.
+    /// `DeclaredGb` for the labels of GBK, GB2312 and GB18030 (WHATWG's list plus the Windows
+    /// code-page names), `Auto` for anything else.
     pub fn from_label(label: &str) -> Charset {
         let l = label.trim();
         let windows = ["cp936", "windows-936", "ms936", "936"];
         match encoding_rs::Encoding::for_label(l.as_bytes()) {
-            Some(e) if e == GBK || e == GB18030 => Charset::Gb18030,
-            Some(e) if e == UTF_16LE => Charset::Utf16Le,
-            Some(e) if e == UTF_16BE => Charset::Utf16Be,
-            _ if windows.iter().any(|w| l.eq_ignore_ascii_case(w)) => Charset::Gb18030,
+            Some(e) if e == GBK || e == GB18030 => Charset::DeclaredGb,
+            _ if windows.iter().any(|w| l.eq_ignore_ascii_case(w)) => Charset::DeclaredGb,
             _ => Charset::Auto,
         }
     }
@@ -65,6 +72,7 @@ impl Charset {
     pub fn name(self) -> &'static str {
         match self {
             Charset::Auto => "auto",
+            Charset::DeclaredGb => "gb18030 (declared)",
             Charset::Utf8 => "utf-8",
             Charset::Gb18030 => "gb18030",
             Charset::Utf16Le => "utf-16le",
@@ -92,28 +100,43 @@ pub(crate) fn xml_declared(prefix: &[u8]) -> Option<Charset> {
 }
 
 /// Bytes at a body's start that say whether it is UTF-16.
-pub(crate) const UTF16_HEAD: usize = 8;
+pub(crate) const UTF16_HEAD: usize = 64;
 
-/// UTF-16 by the body's first bytes (`UTF16_HEAD`, or fewer at the end of the body): a
-/// byte-order mark, or text whose every other byte is zero (ASCII in UTF-16 without a mark:
-/// `{\0"\0x\0m\0`). Every character of a UTF-8 or GB body is at least one non-zero byte.
+/// UTF-16 by the body's first bytes (`UTF16_HEAD`, or fewer at the end of the body): after
+/// an optional byte-order mark, at least two ASCII characters (a zero byte beside a non-zero
+/// one, in the order the mark or the bytes say), no NUL and no control character. A mark
+/// alone is not enough: two bytes in front of a UTF-8 body must not make it unreadable, and
+/// UTF-8 and GB text never hold a zero byte.
 pub(crate) fn utf16_head(head: &[u8]) -> Option<Charset> {
-    match head {
-        [0xFF, 0xFE, ..] => return Some(Charset::Utf16Le),
-        [0xFE, 0xFF, ..] => return Some(Charset::Utf16Be),
-        _ => {}
-    }
-    let n = head.len() & !1;
-    if n < 4 {
-        return None;
-    }
-    let pairs = head[..n].chunks_exact(2);
-    if pairs.clone().all(|p| p[0] != 0 && p[1] == 0) {
-        Some(Charset::Utf16Le)
-    } else if pairs.clone().all(|p| p[0] == 0 && p[1] != 0) {
-        Some(Charset::Utf16Be)
-    } else {
-        None
+    let (bom, rest) = match head {
+        [0xFF, 0xFE, rest @ ..] => (Some(Charset::Utf16Le), rest),
+        [0xFE, 0xFF, rest @ ..] => (Some(Charset::Utf16Be), rest),
+        _ => (None, head),
+    };
+    let units = rest.chunks_exact(2);
+    // The ASCII characters read in one byte order; `None` for a NUL or a control character.
+    let ascii = |be: bool| {
+        let mut n = 0usize;
+        for p in units.clone() {
+            let (hi, lo) = if be { (p[0], p[1]) } else { (p[1], p[0]) };
+            if hi == 0 {
+                if lo == 0 || (lo < 0x20 && !matches!(lo, b'\t' | b'\n' | b'\r')) || lo == 0x7F {
+                    return None;
+                }
+                n += usize::from(lo < 0x80);
+            }
+        }
+        Some(n)
+    };
+    let (le, be) = (ascii(false).unwrap_or(0), ascii(true).unwrap_or(0));
+    match bom {
+        Some(cs) => {
+            let n = if cs == Charset::Utf16Be { be } else { le };
+            (n >= 2).then_some(cs)
+        }
+        None if le >= 2 && le > be => Some(Charset::Utf16Le),
+        None if be >= 2 && be > le => Some(Charset::Utf16Be),
+        None => None,
     }
 }
 
@@ -167,19 +190,22 @@ fn utf16_char(b: &[u8], be: bool) -> Step {
 /// How many bytes from the first non-ASCII byte the sniffer judges.
 pub(crate) const SNIFF_WINDOW: usize = 64;
 
+/// Whether a window is UTF-8: an incomplete character at its end is not evidence against
+/// it, unless the window is the end of the body.
+pub(crate) fn window_is_utf8(window: &[u8], eof: bool) -> bool {
+    match std::str::from_utf8(window) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none() && !eof,
+    }
+}
+
 /// Judges the window that starts at a body's first non-ASCII byte (`SNIFF_WINDOW` bytes, or
 /// fewer at the end of the body): GB18030 when it is not UTF-8, is clean GB18030 and holds no
 /// control bytes (binary data decodes as GB18030 as easily as anything, and almost never
 /// goes 64 bytes without a control byte), UTF-8 otherwise, which is what the engine read
 /// before this layer existed.
 pub(crate) fn sniff(window: &[u8], eof: bool) -> Charset {
-    let utf8 = match std::str::from_utf8(window) {
-        Ok(_) => true,
-        // An incomplete character at the end of the window is not evidence against UTF-8;
-        // at the end of the body it is.
-        Err(e) => e.error_len().is_none() && !eof,
-    };
-    if utf8 {
+    if window_is_utf8(window, eof) {
         return Charset::Utf8;
     }
     let control = |b: u8| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') || b == 0x7F;
@@ -339,7 +365,7 @@ impl Codec {
             Charset::Gb18030 => Some(Codec::Gb18030),
             Charset::Utf16Le => Some(Codec::Utf16Le),
             Charset::Utf16Be => Some(Codec::Utf16Be),
-            Charset::Auto | Charset::Utf8 => None,
+            Charset::Auto | Charset::DeclaredGb | Charset::Utf8 => None,
         }
     }
 
@@ -549,44 +575,47 @@ mod tests {
             "text/csv; Charset=cp936",
             "text/plain; charset=x-gbk",
         ] {
-            assert_eq!(Charset::from_content_type(ct), Charset::Gb18030, "{ct}");
+            assert_eq!(Charset::from_content_type(ct), Charset::DeclaredGb, "{ct}");
         }
         for ct in [
             "application/json",
             "text/xml; charset=utf-8",
             "text/plain; charset=big5",
             "text/plain; charset=",
+            // The bytes say whether a body is UTF-16; the label alone is not trusted.
+            "text/plain; charset=UTF-16",
+            "text/plain; charset=utf-16be",
         ] {
             assert_eq!(Charset::from_content_type(ct), Charset::Auto, "{ct}");
         }
         assert_eq!(
             xml_declared(b"<?xml version=\"1.0\" encoding=\"GBK\"?><r/>"),
-            Some(Charset::Gb18030)
+            Some(Charset::DeclaredGb)
         );
         assert_eq!(
             xml_declared(b"\xEF\xBB\xBF <?xml version='1.0' encoding = 'gb2312' ?>"),
-            Some(Charset::Gb18030)
+            Some(Charset::DeclaredGb)
         );
         assert_eq!(
             xml_declared(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>"),
             Some(Charset::Auto)
         );
         assert_eq!(xml_declared(b"<?xml version=\"1.0\"?>"), None);
-        assert_eq!(
-            Charset::from_content_type("text/plain; charset=UTF-16"),
-            Charset::Utf16Le
-        );
-        assert_eq!(
-            Charset::from_content_type("text/plain; charset=utf-16be"),
-            Charset::Utf16Be
-        );
-        assert_eq!(utf16_head(b"\xFF\xFE{\0"), Some(Charset::Utf16Le));
-        assert_eq!(utf16_head(b"\xFE\xFF\0{"), Some(Charset::Utf16Be));
+        assert_eq!(utf16_head(b"\xFF\xFE{\0\"\0"), Some(Charset::Utf16Le));
+        assert_eq!(utf16_head(b"\xFE\xFF\0{\0\""), Some(Charset::Utf16Be));
         assert_eq!(utf16_head(b"{\0\"\0x\0m\0"), Some(Charset::Utf16Le));
         assert_eq!(utf16_head(b"\0{\0\"\0x\0m"), Some(Charset::Utf16Be));
-        // UTF-8, GB and binary bodies are not UTF-16.
+        // Excel's "Unicode text": a mark, a Chinese header, a tab.
+        assert_eq!(
+            utf16_head(b"\xFF\xFE\xD3\x59\x0D\x54\t\0\xAB\x8B\r\0\n\0"),
+            Some(Charset::Utf16Le)
+        );
+        // UTF-8, GB and binary bodies are not UTF-16, a mark in front or not.
         assert_eq!(utf16_head(b"{\"xm\":\"\xE5"), None);
+        assert_eq!(utf16_head(b"\xFF\xFE{\"sfzh\":\"110105"), None);
+        assert_eq!(utf16_head(b"\xFE\xFFabcdefgh"), None);
         assert_eq!(utf16_head(b"\0\0\0\0\0\0\0\0"), None);
+        assert_eq!(utf16_head(b"\x05\0\0\0\x07\0\0\0"), None);
         assert_eq!(utf16_head(b"a\0"), None);
         assert_eq!(xml_declared(b"{\"a\":1}"), None);
     }

@@ -181,6 +181,20 @@ enum Repl {
     Pieces(Vec<Piece>),
 }
 
+impl Repl {
+    /// Whether the replacement is written the same in every ASCII-compatible charset.
+    fn is_ascii(&self) -> bool {
+        match self {
+            Repl::Bytes(b) => b.is_ascii(),
+            Repl::Text(t) => t.is_ascii(),
+            Repl::Pieces(pieces) => pieces.iter().all(|p| match p {
+                Piece::Raw(..) => true,
+                Piece::Bytes(b) => b.is_ascii(),
+            }),
+        }
+    }
+}
+
 impl Edit {
     fn bytes(start: u64, end: u64, bytes: Vec<u8>) -> Self {
         Edit {
@@ -1575,6 +1589,8 @@ enum Layer {
 
 #[derive(Default)]
 struct Sniffer {
+    /// A GB charset was declared: GB18030 unless the bytes are UTF-8.
+    prefer_gb: bool,
     /// The body's first bytes were judged for UTF-16.
     started: bool,
     /// The body's first bytes, for an XML declaration (and, before `started`, for UTF-16).
@@ -1585,6 +1601,11 @@ struct Sniffer {
 
 /// How much of a body's start is kept to read an XML declaration from.
 const DECL_PREFIX: usize = 256;
+
+/// ASCII at a body's start after which, with no other byte yet, the body is taken for UTF-8
+/// (a GB body holds Chinese long before): it bounds how long a replacement that is not ASCII
+/// waits for the charset it must be written in.
+const ASCII_MAX: u64 = 64 * 1024;
 
 /// Where emitted output goes: copies of the input's decoded ranges, and replacement bytes.
 trait Sink {
@@ -1633,7 +1654,10 @@ impl StreamScanner {
         let charset = match Codec::of(opts.charset) {
             Some(codec) => Layer::Decoded(Box::new(Transcoder::new(codec))),
             None if opts.charset == Charset::Utf8 => Layer::Utf8,
-            None => Layer::Sniff(Box::default()),
+            None => Layer::Sniff(Box::new(Sniffer {
+                prefer_gb: opts.charset == Charset::DeclaredGb,
+                ..Sniffer::default()
+            })),
         };
         StreamScanner {
             lexer,
@@ -1719,8 +1743,20 @@ impl StreamScanner {
             Layer::Sniff(s) => {
                 let mut rest = chunk;
                 if s.held.is_empty() {
-                    // ASCII reads the same in every charset the engine knows: pass it on.
-                    let ascii = chunk.iter().position(|&b| b >= 0x80).unwrap_or(chunk.len());
+                    // ASCII reads the same in every charset the engine knows: pass it on, up
+                    // to `ASCII_MAX` from the start, where the body is taken for UTF-8.
+                    let fed = self.raw_base + self.raw.len() as u64;
+                    let room = (ASCII_MAX.saturating_sub(fed) as usize).min(chunk.len());
+                    let ascii = chunk[..room]
+                        .iter()
+                        .position(|&b| b >= 0x80)
+                        .unwrap_or(room);
+                    if ascii == room && room < chunk.len() {
+                        self.raw.extend_from_slice(&chunk[..ascii]);
+                        self.charset = Layer::Utf8;
+                        self.feed(&chunk[ascii..], eof, out, findings);
+                        return;
+                    }
                     let room = DECL_PREFIX.saturating_sub(s.prefix.len()).min(ascii);
                     s.prefix.extend_from_slice(&chunk[..room]);
                     self.raw.extend_from_slice(&chunk[..ascii]);
@@ -1748,10 +1784,19 @@ impl StreamScanner {
                 // The window is the same bytes however the body was cut.
                 let n = window.len().min(charset::SNIFF_WINDOW);
                 let whole = eof && window.len() <= charset::SNIFF_WINDOW;
-                let decided = match charset::xml_declared(&s.prefix) {
-                    Some(Charset::Gb18030) => Charset::Gb18030,
-                    _ if window.is_empty() => Charset::Utf8,
-                    _ => charset::sniff(&window[..n], whole),
+                let gb_declared =
+                    s.prefer_gb || charset::xml_declared(&s.prefix) == Some(Charset::DeclaredGb);
+                let decided = if window.is_empty() {
+                    Charset::Utf8
+                } else if gb_declared {
+                    // Declared GB: unless the bytes are plainly UTF-8.
+                    if charset::window_is_utf8(&window[..n], whole) {
+                        Charset::Utf8
+                    } else {
+                        Charset::Gb18030
+                    }
+                } else {
+                    charset::sniff(&window[..n], whole)
                 };
                 let held = window;
                 if decided == Charset::Gb18030 {
@@ -1794,11 +1839,18 @@ impl StreamScanner {
         } else {
             findings.append(&mut self.seg.findings);
         }
-        let safe = if self.seg.is_active() {
+        let mut safe = if self.seg.is_active() {
             self.seg.hold_from
         } else {
             self.lexed
         };
+        if matches!(self.charset, Layer::Sniff(_)) {
+            // A replacement that is not ASCII is written in the body's charset: it waits
+            // until that is known (at most `ASCII_MAX` into the body).
+            if let Some(e) = self.seg.edits.iter().find(|e| !e.repl.is_ascii()) {
+                safe = safe.min(e.start);
+            }
+        }
         // Out of `self` for the emit below, which borrows the scanner mutably.
         let mut layer = std::mem::replace(&mut self.charset, Layer::Utf8);
         if let Layer::Decoded(t) = &layer {
@@ -1825,7 +1877,9 @@ impl StreamScanner {
             self.raw_base = keep_from;
         }
         if let Layer::Decoded(t) = &mut layer {
-            t.release(self.raw_base);
+            // Not past what later findings may still name: a scan that only reports drops
+            // its decoded bytes as it lexes them, while the open value's findings are to come.
+            t.release(self.raw_base.min(safe));
         }
         self.charset = layer;
     }

@@ -265,3 +265,132 @@ fn utf16_csv_export_is_redacted_and_stays_utf16() {
         assert_eq!(out, clean);
     }
 }
+
+/// Findings of a scan that only reports, for a body cut at `cuts`.
+fn report_in(
+    body: &[u8],
+    format: Format,
+    charset: Charset,
+    cuts: &[usize],
+) -> Vec<(String, u64, u64)> {
+    let mut s = chunked::engine().stream(sluice_rules::ScanOptions {
+        format,
+        redact: false,
+        charset,
+        ..sluice_rules::ScanOptions::default()
+    });
+    let (mut out, mut findings) = (Vec::new(), Vec::new());
+    let mut at = 0;
+    for &c in cuts {
+        let c = c.min(body.len());
+        if c > at {
+            s.push(&body[at..c], &mut out, &mut findings);
+            at = c;
+        }
+    }
+    s.push(&body[at..], &mut out, &mut findings);
+    s.finish(&mut out, &mut findings);
+    findings
+        .iter()
+        .map(|f| (f.rule_id.to_string(), f.start, f.end))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(200), ..ProptestConfig::default() })]
+
+    // A scan that only reports names the same raw offsets as one that redacts (it once let
+    // go of its offset map while the open value's findings were still to come).
+    #[test]
+    fn reporting_names_the_same_offsets(text in body_strategy(), format in formats(), charset in charsets(), mut cuts in prop::collection::vec(0usize..6000, 0..20)) {
+        cuts.sort_unstable();
+        let raw = encode_in(&text, charset);
+        let (_, redacting) = run_in(&raw, format, charset, &[]);
+        let want: Vec<_> = redacting.iter().map(|f| (f.rule_id.to_string(), f.start, f.end)).collect();
+        prop_assert_eq!(report_in(&raw, format, charset, &cuts), want);
+    }
+}
+
+#[test]
+fn a_wrong_label_or_a_stray_mark_hides_nothing() {
+    let body = "{\"sfzh\":\"11010519491231002X\",\"sjh\":\"13800138000\",\"xm\":\"张伟\"}";
+    let want = report_in(body.as_bytes(), Format::Json, Charset::Utf8, &[]);
+    assert_eq!(want.len(), 3);
+    // UTF-8 declared GBK: the bytes win.
+    assert_eq!(
+        report_in(body.as_bytes(), Format::Json, Charset::DeclaredGb, &[]),
+        want
+    );
+    // UTF-8 declared UTF-16: the label is not trusted at all.
+    let cs = Charset::from_content_type("application/json; charset=utf-16");
+    assert_eq!(report_in(body.as_bytes(), Format::Json, cs, &[]), want);
+    // Two bytes of a byte-order mark in front of UTF-8 text do not make it UTF-16.
+    let as_text = report_in(body.as_bytes(), Format::Text, Charset::Auto, &[]);
+    assert!(as_text.len() >= 2);
+    for mark in [[0xFF, 0xFE], [0xFE, 0xFF]] {
+        let mut raw = mark.to_vec();
+        raw.extend_from_slice(body.as_bytes());
+        let got = report_in(&raw, Format::Text, Charset::Auto, &[1, 2, 3]);
+        let shifted: Vec<_> = as_text
+            .iter()
+            .map(|(r, s, e)| (r.clone(), s + 2, e + 2))
+            .collect();
+        assert_eq!(got, shifted, "{mark:?}");
+    }
+    // GBK declared and GBK it is.
+    let (_, f) = run_in(&gbk(body), Format::Json, Charset::DeclaredGb, &[]);
+    assert_eq!(f.len(), 3);
+}
+
+/// A replacement that is not ASCII (a label in Chinese) over a value found before the charset
+/// is known is written in the charset the body turns out to have, whatever the chunking.
+#[test]
+fn replacements_wait_for_the_charset() {
+    let pack = r#"pack: label
+version: 1
+rules:
+  - id: t.id
+    name: ID with a Chinese label
+    description: test
+    class: resident_id
+    grade: important
+    match:
+      detector: resident_id_18
+    redact:
+      style: label
+      label: "[身份证号]"
+    examples: ["11010519491231002X", "身份证 11010519491231002X", "id 11010519491231002X"]
+    negative_examples: ["11010519491231002Y", "110105194912310021", "x"]
+"#;
+    let engine = std::sync::Arc::new(
+        sluice_rules::Engine::builder()
+            .source("label.yaml", pack)
+            .build()
+            .expect("pack compiles"),
+    );
+    let mut body = b"{\"sfzh\":\"11010519491231002X\",\"bz\":\"".to_vec();
+    body.extend(gbk(&"处理成功，".repeat(8)));
+    body.extend(b"\"}");
+    let first_non_ascii = body.iter().position(|&b| b >= 0x80).expect("GBK text");
+    let scan = |cuts: &[usize]| {
+        let mut s = engine.stream(sluice_rules::ScanOptions {
+            format: Format::Json,
+            redact: true,
+            ..sluice_rules::ScanOptions::default()
+        });
+        let (mut out, mut f) = (Vec::new(), Vec::new());
+        let mut at = 0;
+        for &c in cuts {
+            s.push(&body[at..c], &mut out, &mut f);
+            at = c;
+        }
+        s.push(&body[at..], &mut out, &mut f);
+        s.finish(&mut out, &mut f);
+        out
+    };
+    let whole = scan(&[]);
+    assert!(decode(&whole).contains("[身份证号]"), "{}", decode(&whole));
+    for cut in [first_non_ascii, first_non_ascii + 1, 40] {
+        assert_eq!(scan(&[cut]), whole, "cut at {cut}");
+    }
+}

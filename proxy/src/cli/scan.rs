@@ -27,9 +27,9 @@ pub struct ScanArgs {
     /// Rule pack directory (the built-in packs when omitted).
     #[arg(long)]
     pub rules: Option<PathBuf>,
-    /// Content-Type of the body; sniffed from the first bytes when omitted or generic. Its
-    /// `charset` (GBK, GB2312, GB18030, UTF-16) is honoured; GB and UTF-16 bodies are also
-    /// recognised without it, and the redacted body keeps its charset.
+    /// Content-Type of the body; sniffed from the first bytes when omitted or generic. GBK,
+    /// GB18030 and UTF-16 bodies are recognised by their bytes (a GB `charset` is a hint that
+    /// UTF-8 bytes overrule), and the redacted body keeps its charset.
     #[arg(long)]
     pub content_type: Option<String>,
     /// Content-Encoding of the body.
