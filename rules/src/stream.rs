@@ -1599,6 +1599,23 @@ struct Sniffer {
     held: Vec<u8>,
 }
 
+/// The first `need` bytes from here on (or all that is left at the end of the body) for a
+/// judgement: `chunk` itself when nothing was gathered before and it holds them (the usual
+/// case: no copy), else what `buf` gathered once it holds them; `None` while they are still
+/// coming.
+fn gather<'a>(
+    buf: &mut Vec<u8>,
+    chunk: &'a [u8],
+    need: usize,
+    eof: bool,
+) -> Option<std::borrow::Cow<'a, [u8]>> {
+    if buf.is_empty() && (chunk.len() >= need || eof) {
+        return Some(chunk.into());
+    }
+    buf.extend_from_slice(chunk);
+    (buf.len() >= need || eof).then(|| std::mem::take(buf).into())
+}
+
 /// How much of a body's start is kept to read an XML declaration from.
 const DECL_PREFIX: usize = 256;
 
@@ -1722,17 +1739,10 @@ impl StreamScanner {
                 // A UTF-16 body says so in its first bytes: a mark, or zero bytes between
                 // the characters. Nothing passes before they are judged; a first chunk that
                 // holds them all (the usual case) is judged where it is.
-                let held;
-                let head = if s.prefix.is_empty() && (chunk.len() >= charset::UTF16_HEAD || eof) {
-                    chunk
-                } else {
-                    s.prefix.extend_from_slice(chunk);
-                    if s.prefix.len() < charset::UTF16_HEAD && !eof {
-                        return;
-                    }
-                    held = std::mem::take(&mut s.prefix);
-                    &held[..]
+                let Some(head) = gather(&mut s.prefix, chunk, charset::UTF16_HEAD, eof) else {
+                    return;
                 };
+                let head = &*head;
                 s.started = true;
                 let n = head.len().min(charset::UTF16_HEAD);
                 if let Some(codec) = charset::utf16_head(&head[..n]).and_then(Codec::of) {
@@ -1768,19 +1778,12 @@ impl StreamScanner {
                 }
                 // The window after the first non-ASCII byte: judged where it is when this
                 // chunk holds it all, else gathered.
-                let gathered;
-                let window = if s.held.is_empty() && (rest.len() >= charset::SNIFF_WINDOW || eof) {
-                    rest
-                } else {
-                    s.held.extend_from_slice(rest);
-                    if s.held.len() < charset::SNIFF_WINDOW && !eof {
-                        // The ASCII before the held bytes goes on meanwhile.
-                        self.run(false, out, findings);
-                        return;
-                    }
-                    gathered = std::mem::take(&mut s.held);
-                    &gathered[..]
+                let Some(window) = gather(&mut s.held, rest, charset::SNIFF_WINDOW, eof) else {
+                    // The ASCII before the held bytes goes on meanwhile.
+                    self.run(false, out, findings);
+                    return;
                 };
+                let window = &*window;
                 // The window is the same bytes however the body was cut.
                 let n = window.len().min(charset::SNIFF_WINDOW);
                 let whole = eof && window.len() <= charset::SNIFF_WINDOW;

@@ -6,7 +6,7 @@
 #[path = "common/chunked.rs"]
 mod chunked;
 
-use chunked::{run, run_in};
+use chunked::{cases, run, run_in, scan_with};
 use encoding_rs::{GB18030, GBK, UTF_16BE, UTF_16LE};
 use proptest::prelude::*;
 use sluice_rules::{Charset, Format};
@@ -42,14 +42,6 @@ const FRAGMENTS: &[&str] = &[
     " ",
     ":",
 ];
-
-/// 300 cases per run in CI; `PROPTEST_CASES=N` runs a deeper search.
-fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn body_strategy() -> impl Strategy<Value = String> {
     prop::collection::vec(0..FRAGMENTS.len(), 1..80)
@@ -273,23 +265,13 @@ fn report_in(
     charset: Charset,
     cuts: &[usize],
 ) -> Vec<(String, u64, u64)> {
-    let mut s = chunked::engine().stream(sluice_rules::ScanOptions {
+    let opts = sluice_rules::ScanOptions {
         format,
         redact: false,
         charset,
         ..sluice_rules::ScanOptions::default()
-    });
-    let (mut out, mut findings) = (Vec::new(), Vec::new());
-    let mut at = 0;
-    for &c in cuts {
-        let c = c.min(body.len());
-        if c > at {
-            s.push(&body[at..c], &mut out, &mut findings);
-            at = c;
-        }
-    }
-    s.push(&body[at..], &mut out, &mut findings);
-    s.finish(&mut out, &mut findings);
+    };
+    let (_, findings) = scan_with(&chunked::engine(), body, opts, cuts);
     findings
         .iter()
         .map(|f| (f.rule_id.to_string(), f.start, f.end))
@@ -373,20 +355,12 @@ rules:
     body.extend(b"\"}");
     let first_non_ascii = body.iter().position(|&b| b >= 0x80).expect("GBK text");
     let scan = |cuts: &[usize]| {
-        let mut s = engine.stream(sluice_rules::ScanOptions {
+        let opts = sluice_rules::ScanOptions {
             format: Format::Json,
             redact: true,
             ..sluice_rules::ScanOptions::default()
-        });
-        let (mut out, mut f) = (Vec::new(), Vec::new());
-        let mut at = 0;
-        for &c in cuts {
-            s.push(&body[at..c], &mut out, &mut f);
-            at = c;
-        }
-        s.push(&body[at..], &mut out, &mut f);
-        s.finish(&mut out, &mut f);
-        out
+        };
+        scan_with(&engine, &body, opts, cuts).0
     };
     let whole = scan(&[]);
     assert!(decode(&whole).contains("[身份证号]"), "{}", decode(&whole));

@@ -5,7 +5,7 @@
 #[path = "common/chunked.rs"]
 mod chunked;
 
-use chunked::run;
+use chunked::{cases, run};
 use proptest::prelude::*;
 use sluice_rules::Format;
 
@@ -108,13 +108,6 @@ const FRAGMENTS: &[&str] = &[
     "{",
     "}",
 ];
-
-fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn body_strategy() -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(0..FRAGMENTS.len(), 0..120).prop_map(|ix| {

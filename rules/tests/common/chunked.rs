@@ -36,12 +36,24 @@ pub fn run_in(
     charset: Charset,
     cuts: &[usize],
 ) -> (Vec<u8>, Vec<Finding>) {
-    let mut s = engine().stream(ScanOptions {
+    let opts = ScanOptions {
         format,
         redact: true,
         charset,
         ..ScanOptions::default()
-    });
+    };
+    scan_with(&engine(), body, opts, cuts)
+}
+
+/// A scan of `body` by `engine` with `opts`, pushed in chunks that end at `cuts` (ascending;
+/// offsets past the end are clamped): the output and the findings.
+pub fn scan_with(
+    engine: &Arc<Engine>,
+    body: &[u8],
+    opts: ScanOptions,
+    cuts: &[usize],
+) -> (Vec<u8>, Vec<Finding>) {
+    let mut s = engine.stream(opts);
     let (mut out, mut findings) = (Vec::new(), Vec::new());
     let mut at = 0;
     for &c in cuts {
@@ -54,4 +66,13 @@ pub fn run_in(
     s.push(&body[at..], &mut out, &mut findings);
     s.finish(&mut out, &mut findings);
     (out, findings)
+}
+
+/// Cases per property: the given default in CI; `PROPTEST_CASES=N` runs a deeper search.
+#[allow(dead_code)]
+pub fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
