@@ -524,7 +524,13 @@ impl Transcoder {
     pub(crate) fn raw_at(&self, dec: u64) -> u64 {
         let i = self.marks.partition_point(|m| m.dec <= dec);
         let Some(m) = i.checked_sub(1).map(|i| self.marks[i]) else {
-            return self.floor.1 + dec.saturating_sub(self.floor.0);
+            // Before the first mark decoded and raw bytes agree one to one, from the floor
+            // (and, before a transcoder took over from ASCII, below it too).
+            return if dec >= self.floor.0 {
+                self.floor.1 + (dec - self.floor.0)
+            } else {
+                self.floor.1.saturating_sub(self.floor.0 - dec)
+            };
         };
         let m_end = m.dec + m.dec_len as u64;
         if dec < m_end {

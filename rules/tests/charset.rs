@@ -290,6 +290,11 @@ proptest! {
         let (_, redacting) = run_in(&raw, format, charset, &[]);
         let want: Vec<_> = redacting.iter().map(|f| (f.rule_id.to_string(), f.start, f.end)).collect();
         prop_assert_eq!(report_in(&raw, format, charset, &cuts), want);
+        // The same when the charset is found out after ASCII that holds values.
+        let raw = gb18030(&format!("ok 13800138000 数据共享交换平台查询结果如下 {text}"));
+        let (_, redacting) = run_in(&raw, format, Charset::Auto, &[]);
+        let want: Vec<_> = redacting.iter().map(|f| (f.rule_id.to_string(), f.start, f.end)).collect();
+        prop_assert_eq!(report_in(&raw, format, Charset::Auto, &cuts), want);
     }
 }
 
