@@ -1,21 +1,22 @@
 //! Coverage-guided form of the stream property tests (`rules/tests/stream_props.rs`): for any
-//! body, any format and any chunking, the streaming engine must not panic, must give the same
-//! findings and output as the whole-body scan, and must return a body without findings byte
-//! for byte. The proptests draw bodies from a list of fragments; this target lets libFuzzer
-//! grow its own, guided by which lexer and detector branches they reach.
+//! body, any format, any charset and any chunking, the streaming engine must not panic, must
+//! give the same findings and output as the whole-body scan, must return a body without
+//! findings byte for byte, and a scan that only reports must name the same offsets. The
+//! proptests draw bodies from a list of fragments; this target lets libFuzzer grow its own,
+//! guided by which lexer and detector branches they reach.
 //!
 //! Input layout: byte 0 picks the format and the charset (sniffed, UTF-8, GB18030, UTF-16LE,
-//! UTF-16BE), byte 1 the number of cuts (0-15), then two bytes per
-//! cut (little-endian offsets into the body, modulo its length), then the body.
+//! UTF-16BE), byte 1 the number of cuts (0-15), then two bytes per cut (little-endian offsets
+//! into the body, modulo its length), then the body.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sluice_rules::{Charset, Format};
+use sluice_rules::{Charset, Format, ScanOptions};
 
 #[path = "../../tests/common/chunked.rs"]
 mod chunked;
 
-use chunked::run_in;
+use chunked::{engine, run_in, scan_with};
 
 fuzz_target!(|data: &[u8]| {
     let [f, n, rest @ ..] = data else { return };
@@ -49,4 +50,17 @@ fuzz_target!(|data: &[u8]| {
     if whole.1.is_empty() {
         assert!(whole.0 == body, "a body without findings changed");
     }
+    // A scan that only reports, cut the same way, names the same values at the same offsets.
+    let opts = ScanOptions {
+        format,
+        charset,
+        ..ScanOptions::default()
+    };
+    let report = scan_with(&engine(), body, opts, &cuts).1;
+    let spans = |f: &[sluice_rules::Finding]| {
+        f.iter()
+            .map(|f| (f.rule_id.clone(), f.start, f.end))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(spans(&report), spans(&whole.1), "reporting names other offsets");
 });
