@@ -1,17 +1,18 @@
-//! Bodies in the legacy Chinese charsets (GBK, GB2312, GB18030). The detectors read UTF-8;
-//! a GBK body would hide every name, address, plate and full-width digit from them (only
-//! ASCII is the same in both). This layer sits under the format lexers: it decodes GB18030
-//! (a superset of GBK and GB2312) to UTF-8 on the way in, keeps a map from each decoded
-//! character back to its raw bytes, and on the way out copies the *raw* bytes of everything
-//! that is not redacted and encodes only the replacements. So a clean GBK body still passes
-//! byte for byte, malformed sequences included, and finding offsets are raw-body offsets like
-//! those of a UTF-8 body.
+//! Bodies in the legacy Chinese charsets (GBK, GB2312, GB18030) and in UTF-16. The
+//! detectors read UTF-8; a GBK body would hide every name, address, plate and full-width
+//! digit from them (only ASCII is the same in both), and a UTF-16 body every digit too. This
+//! layer sits under the format lexers: it decodes the body to UTF-8 on the way in, keeps a
+//! map from each decoded character back to its raw bytes, and on the way out copies the *raw*
+//! bytes of everything that is not redacted and encodes only the replacements. So a clean
+//! body still passes byte for byte, malformed sequences included, and finding offsets are
+//! raw-body offsets like those of a UTF-8 body.
 //!
-//! The charset comes from the Content-Type or the XML declaration, or is sniffed: ASCII is
-//! the same in both, so the decision waits for the body's first non-ASCII byte and takes it
-//! on a fixed window from there (a function of the content, never of where a chunk ended).
-//! Hand-written because no crate maps decoded text back to source offsets; the code tables
-//! themselves come from `encoding_rs` (the WHATWG Encoding Standard).
+//! The bytes decide, labels are hints: UTF-16 shows itself in its first bytes (ASCII's zero
+//! bytes); otherwise the decision waits for the body's first non-ASCII byte and takes it on
+//! a fixed window from there (a function of the content, never of where a chunk ended), with
+//! a GB `charset` or XML declaration tipping it to GB18030 unless the window is UTF-8.
+//! Hand-written because no crate maps decoded text back to source offsets; the GB18030 code
+//! tables themselves come from `encoding_rs` (the WHATWG Encoding Standard).
 
 use std::sync::OnceLock;
 
