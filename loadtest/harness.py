@@ -370,6 +370,15 @@ def fetch(url: str, gz: bool, work: str) -> dict:
     code, size = (p.stdout.split() + ["0", "0"])[:2]
     body = open(out, "rb").read() if os.path.exists(out) else b""
     text = body.decode("utf-8", "replace")
+    # A problem body (a block) carries the proxy's own request id, 32 random hex digits, which
+    # now and then hold a run of 11 decimal digits that looks like a mobile: not a value from
+    # the upstream, so it is left out of the count.
+    try:
+        problem = json.loads(text) if int(code) >= 400 else None
+    except ValueError:
+        problem = None
+    if isinstance(problem, dict) and isinstance(problem.get("request_id"), str):
+        text = text.replace(problem["request_id"], "")
     leaked = {k: sum(1 for m in rx.findall(text) if VALID[k](m)) for k, rx in RX.items()}
     return {"status": int(code), "bytes": int(size), "curl_exit": p.returncode,
             "leaked": leaked, "leaked_total": sum(leaked.values())}
