@@ -371,10 +371,7 @@ impl State {
                 redact: false,
                 capture_values: false,
                 decide: Some(Arc::new(Decider(iface.actions.clone()))),
-                charset: ct
-                    .as_deref()
-                    .map(Charset::from_content_type)
-                    .unwrap_or_default(),
+                charset: Charset::declared(ct.as_deref()),
             };
             let res = live.engine.scan_bytes(&data, opts);
             let mut blocked: Vec<String> = Vec::new();

@@ -411,11 +411,7 @@ impl BodyFilter {
             redact: self.redact,
             capture_values: false,
             decide: Some(Arc::new(Decider(self.actions.clone()))),
-            charset: self
-                .content_type
-                .as_deref()
-                .map(Charset::from_content_type)
-                .unwrap_or_default(),
+            charset: Charset::declared(self.content_type.as_deref()),
         };
         self.scanner = Some(self.engine.stream(opts));
     }

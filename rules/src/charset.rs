@@ -57,6 +57,13 @@ impl Charset {
             .unwrap_or_default()
     }
 
+    /// [`Charset::from_content_type`] of a Content-Type that may be missing (`Auto` then).
+    pub fn declared(content_type: Option<&str>) -> Charset {
+        content_type
+            .map(Charset::from_content_type)
+            .unwrap_or_default()
+    }
+
     /// `DeclaredGb` for the labels of GBK, GB2312 and GB18030 (WHATWG's list plus the Windows
     /// code-page names), `Auto` for anything else.
     pub fn from_label(label: &str) -> Charset {
@@ -389,9 +396,13 @@ impl Codec {
     /// Encodes replacement text (UTF-8) in this charset. Replacements are masks, labels,
     /// tokens and characters kept from the value, all of which both encode.
     pub(crate) fn encode_into(self, text: &[u8], out: &mut Vec<u8>) {
+        if self == Codec::Gb18030 && text.is_ascii() {
+            // Most masks: `*`, digits and letters are their own bytes.
+            out.extend_from_slice(text);
+            return;
+        }
         let s = String::from_utf8_lossy(text);
         match self {
-            Codec::Gb18030 if text.is_ascii() => out.extend_from_slice(text),
             Codec::Gb18030 => {
                 let table = encode_table();
                 for c in s.chars() {

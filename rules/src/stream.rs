@@ -1566,7 +1566,7 @@ pub struct StreamScanner {
     lexer: format::Lexer,
     seg: Segmenter,
     /// The decoded (UTF-8) bytes from `raw_base` on: the same as the body's bytes unless the
-    /// body is in a GB charset, when `charset` holds the raw ones.
+    /// body is in GB18030 or UTF-16, when `charset` holds the raw ones.
     raw: Vec<u8>,
     raw_base: u64,
     lexed: u64,
@@ -1711,6 +1711,8 @@ impl StreamScanner {
     pub fn held(&self) -> usize {
         match &self.charset {
             Layer::Utf8 => self.raw.len(),
+            // Before `started`, `prefix` gathers the body's first bytes, not yet passed on.
+            Layer::Sniff(s) if !s.started => self.raw.len() + s.prefix.len(),
             Layer::Sniff(s) => self.raw.len() + s.held.len(),
             Layer::Decoded(t) => t.held(),
         }

@@ -93,11 +93,7 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
         redact: a.redact,
         capture_values: a.show_values,
         decide: None,
-        charset: a
-            .content_type
-            .as_deref()
-            .map(Charset::from_content_type)
-            .unwrap_or_default(),
+        charset: Charset::declared(a.content_type.as_deref()),
     };
     let mut scanner = engine.stream(opts);
     let mut out = Vec::with_capacity(if a.redact { body.len() } else { 0 });

@@ -64,7 +64,8 @@ const ROLE_CERTIFICATE: &[u8] = "证件号码".as_bytes();
 const ROLE_PHONE: &[u8] = "联系电话".as_bytes();
 
 /// Bytes of a headerless export's row read ahead for its roles; a longer row gets none.
-const ROW_AHEAD: usize = 8 * 1024;
+/// The header row's wait (`HEADER_SNIFF`) reads the same, so row 0 keeps the roles it gave.
+const ROW_AHEAD: usize = HEADER_SNIFF;
 
 #[derive(Default)]
 pub(crate) struct CsvLexer {
@@ -118,7 +119,13 @@ impl CsvLexer {
                 None => return 0,
             };
             self.delim = delimiter(first);
-            self.headerless = row_roles(first, self.delim).is_some();
+            // A first row that is a record is no header; its roles serve row 0 (it is the
+            // same line the row-by-row wait below would read: both stop at 8 KiB).
+            if let Some(roles) = row_roles(first, self.delim) {
+                self.headerless = true;
+                self.roles = roles;
+                self.roles_row = Some(0);
+            }
         }
         let d = self.delim;
         let mut i = 0;
@@ -356,15 +363,14 @@ fn is_anchor(f: &str) -> bool {
     }
 }
 
-/// The role a record's cell has by its shape, if any.
-fn role(cell: &[u8]) -> Option<&'static [u8]> {
-    let f = folded(cell);
+/// The role a record's cell (folded by [`folded`]) has by its shape, if any.
+fn role(f: &str) -> Option<&'static [u8]> {
     let n = f.chars().count();
     let cjk = |c: char| ('\u{4E00}'..='\u{9FFF}').contains(&c) || c == '·';
     if (2..=4).contains(&n)
         && f.chars().all(cjk)
-        && dict::surname_len(&f).is_some()
-        && !dict::is_code_table_word(&f)
+        && dict::surname_len(f).is_some()
+        && !dict::is_code_table_word(f)
     {
         return Some(ROLE_NAME);
     }
@@ -388,8 +394,8 @@ fn role(cell: &[u8]) -> Option<&'static [u8]> {
 
 /// The roles of a headerless export's row, when the row is a record (holds an anchor).
 fn row_roles(line: &[u8], d: u8) -> Option<Vec<Option<&'static [u8]>>> {
-    let cells = cells(line, d);
-    if !cells.iter().any(|c| is_anchor(&folded(c))) {
+    let cells: Vec<String> = cells(line, d).iter().map(|c| folded(c)).collect();
+    if !cells.iter().any(|c| is_anchor(c)) {
         return None;
     }
     Some(cells.iter().map(|c| role(c)).collect())
