@@ -244,3 +244,122 @@ fn audit_verify_accepts_a_chain_and_names_the_tampered_line() {
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("audit.jsonl") && err.contains('3'), "{err}");
 }
+
+/// `scan --redact` of `body` declared `ct` (and `ce`): exit 0, stdout.
+fn redact(name: &str, body: &[u8], ct: &str, ce: &str) -> Vec<u8> {
+    let d = tmpdir(name);
+    std::fs::write(d.join("b"), body).unwrap();
+    let out = sluice()
+        .args([
+            "scan",
+            "--redact",
+            "--content-type",
+            ct,
+            "--content-encoding",
+            ce,
+        ])
+        .arg(d.join("b"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[test]
+fn scan_sees_through_mismatched_codings_and_passes_clean_bodies_as_they_came() {
+    use flate2::{
+        read::{GzDecoder, ZlibDecoder},
+        write::{GzEncoder, ZlibEncoder},
+        Compression,
+    };
+    use std::io::Read;
+    let json = r#"{"xm":"王建国","sfzh":"11010519491231002X"}"#;
+    let want = r#"{"xm":"王**","sfzh":"110105********002X"}"#;
+    // gzip declared br: the magic is tried, and holds.
+    let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+    gz.write_all(json.as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    let out = redact("gz-as-br", &gz, "application/json", "br");
+    let mut plain = String::new();
+    GzDecoder::new(&out[..]).read_to_string(&mut plain).unwrap();
+    assert_eq!(plain, want);
+    // zlib declared gzip: deflate.
+    let mut zl = ZlibEncoder::new(Vec::new(), Compression::default());
+    zl.write_all(json.as_bytes()).unwrap();
+    let out = redact(
+        "zlib-as-gz",
+        &zl.finish().unwrap(),
+        "application/json",
+        "gzip",
+    );
+    let mut plain = String::new();
+    ZlibDecoder::new(&out[..])
+        .read_to_string(&mut plain)
+        .unwrap();
+    assert_eq!(plain, want);
+    // GBK text declared gzip: identity, redacted in GBK.
+    let (gbk, _, _) = encoding_rs::GBK.encode("姓名：王建国，身份证号：11010519491231002X\n");
+    let out = redact("gbk-as-gz", &gbk, "text/plain", "gzip");
+    let (text, _, bad) = encoding_rs::GBK.decode(&out);
+    assert!(!bad);
+    assert_eq!(text, "姓名：王**，身份证号：110105********002X\n");
+    // A clean gzip body comes back in its own bytes, not compressed again.
+    let mut gz = GzEncoder::new(Vec::new(), Compression::best());
+    gz.write_all(br#"{"status":"ok","count":3}"#).unwrap();
+    let gz = gz.finish().unwrap();
+    assert_eq!(redact("clean-gz", &gz, "application/json", "gzip"), gz);
+}
+
+#[test]
+fn scan_reads_what_the_body_is_when_the_declared_type_is_wrong() {
+    let json = "{\n  \"certNo\": 11010519491231002X,\n  \"xm\": \"王建国\"\n}";
+    let want = "{\n  \"certNo\": \"110105********002X\",\n  \"xm\": \"王**\"\n}";
+    for ct in [
+        "text/csv",
+        "application/xml",
+        "application/x-www-form-urlencoded",
+    ] {
+        assert_eq!(
+            String::from_utf8(redact("json-as", json.as_bytes(), ct, "identity")).unwrap(),
+            want,
+            "{ct}"
+        );
+    }
+    let xml = r#"<r><p xm="王建国" sfzh="11010519491231002X"/></r>"#;
+    assert_eq!(
+        String::from_utf8(redact("xml-as-csv", xml.as_bytes(), "text/csv", "identity")).unwrap(),
+        r#"<r><p xm="王**" sfzh="110105********002X"/></r>"#
+    );
+    // JSONP is JSON in a call.
+    let jsonp = r#"cb({"name":"王建国","sfzh":"11010519491231002X"});"#;
+    assert_eq!(
+        String::from_utf8(redact(
+            "jsonp",
+            jsonp.as_bytes(),
+            "application/javascript",
+            "identity"
+        ))
+        .unwrap(),
+        r#"cb({"name":"王**","sfzh":"110105********002X"});"#
+    );
+    // A log line that opens with a bracket is text: nothing but the values changes.
+    let log = "[2024-05-01 10:00:00] INFO user phone 13812345678 ok\n";
+    assert_eq!(
+        String::from_utf8(redact("log", log.as_bytes(), "text/plain", "identity")).unwrap(),
+        "[2024-05-01 10:00:00] INFO user phone 138****5678 ok\n"
+    );
+}
+
+#[test]
+fn scan_writes_a_json_payload_in_cdata_back_as_valid_xml() {
+    let soap = r#"<?xml version="1.0"?><s:Envelope xmlns:s="urn:x"><s:Body><return><![CDATA[{"xm":"袁明","gmsfhm":"11010519491231002X","n":11010519491231002X}]]></return></s:Body></s:Envelope>"#;
+    let out = String::from_utf8(redact("cdata", soap.as_bytes(), "text/xml", "identity")).unwrap();
+    assert_eq!(
+        out,
+        r#"<?xml version="1.0"?><s:Envelope xmlns:s="urn:x"><s:Body><return><![CDATA[{"xm":"袁*","gmsfhm":"110105********002X","n":"110105********002X"}]]></return></s:Body></s:Envelope>"#
+    );
+}

@@ -69,8 +69,9 @@ impl Encoding {
         Ok(out)
     }
 
-    /// Bytes [`Encoding::sniff`] wants before it decides (fewer only at the end of a body).
-    pub const SNIFF_BYTES: usize = 4;
+    /// Bytes [`Encoding::sniff`] wants before it decides (fewer only at the end of a body):
+    /// enough that compressed data almost never reads as text that long.
+    pub const SNIFF_BYTES: usize = 32;
 
     /// The coding a body's first bytes show when it differs from `declared`, the outermost
     /// coding its `Content-Encoding` names. A body declared with one coding and carrying
@@ -81,23 +82,25 @@ impl Encoding {
     /// coding is never taken for another:
     /// - gzip (`1f 8b 08`) and zstd (a frame or skippable-frame magic) are recognised over
     ///   identity, gzip, zstd and deflate, none of which can validly start that way;
-    /// - a body declared gzip or zstd that lacks their magic and starts as text is identity.
+    /// - a body declared gzip or zstd that lacks their magic is not of that coding: a zlib
+    ///   header makes it deflate, text (UTF-8, or GBK / GB18030 with no control byte) makes
+    ///   it identity, anything else stays with its declaration and fails to decode (closed).
     ///
     /// A zlib header is two bytes that other data opens with too (a protobuf message may
     /// start `78 01`), so deflate sent as identity is not guessed.
     ///
-    /// `br` has no magic and a brotli stream may start with nearly any byte, so a body
-    /// declared `br` is left to its decoder (which fails closed on anything else).
+    /// `br` has no magic and a brotli stream may start with nearly any byte, so under `br`
+    /// the gzip and zstd magics are only a claim: the caller checks that the bytes decode
+    /// as what they claim (as it does over identity) before it believes them.
     pub fn sniff(declared: Encoding, head: &[u8]) -> Option<Encoding> {
-        if declared == Encoding::Br {
-            return None;
-        }
         let actual = if head.starts_with(&[0x1f, 0x8b, 0x08]) {
             Encoding::Gzip
         } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
             || (head.len() >= 4 && head[0] & 0xf0 == 0x50 && head[1..4] == [0x2a, 0x4d, 0x18])
         {
             Encoding::Zstd
+        } else if matches!(declared, Encoding::Gzip | Encoding::Zstd) && zlib_header(head) {
+            Encoding::Deflate
         } else if matches!(declared, Encoding::Gzip | Encoding::Zstd) && looks_like_text(head) {
             Encoding::Identity
         } else {
@@ -105,10 +108,26 @@ impl Encoding {
         };
         (actual != declared).then_some(actual)
     }
+
+    /// Whether a coding taken from a body's magic over `declared` must first be shown to
+    /// decode: over identity and br, where the magic bytes can open other data too.
+    pub fn sniff_needs_trial(declared: Encoding) -> bool {
+        matches!(declared, Encoding::Identity | Encoding::Br)
+    }
 }
 
-/// Whether the first bytes of a body read as text: UTF-8 (a character cut at the end allowed)
-/// with no control character but whitespace. Compressed streams fail this almost at once.
+/// A zlib stream header (RFC 1950): deflate method, a window of at most 32 KiB, and the
+/// header check (the two bytes as a number are a multiple of 31).
+fn zlib_header(head: &[u8]) -> bool {
+    head.len() >= 2
+        && head[0] & 0x0f == 8
+        && head[0] >> 4 <= 7
+        && (u16::from(head[0]) << 8 | u16::from(head[1])) % 31 == 0
+}
+
+/// Whether the first bytes of a body read as text: UTF-8 or GB18030 (GBK) with no control
+/// character but whitespace (a character cut at the end allowed). Compressed streams fail
+/// this within a few bytes.
 fn looks_like_text(head: &[u8]) -> bool {
     if head.is_empty() {
         return false;
@@ -120,7 +139,7 @@ fn looks_like_text(head: &[u8]) -> bool {
             Ok(s) => s,
             Err(_) => return false,
         },
-        Err(_) => return false,
+        Err(_) => return sluice_rules::charset::is_gb_text(head),
     };
     valid
         .chars()
@@ -718,10 +737,30 @@ mod tests {
             Encoding::sniff(Encoding::Deflate, &zs),
             Some(Encoding::Zstd)
         );
-        // br is left to its decoder, whatever the bytes.
-        assert_eq!(Encoding::sniff(Encoding::Br, &gz), None);
+        // Under br the magics are a claim the caller tries (`sniff_needs_trial`).
+        assert_eq!(Encoding::sniff(Encoding::Br, &gz), Some(Encoding::Gzip));
+        assert!(Encoding::sniff_needs_trial(Encoding::Br));
+        // A zlib stream declared gzip or zstd is deflate.
+        let zl = encode_all(Encoding::Deflate, &body).unwrap();
+        assert_eq!(
+            Encoding::sniff(Encoding::Gzip, &zl),
+            Some(Encoding::Deflate)
+        );
+        assert_eq!(
+            Encoding::sniff(Encoding::Zstd, &zl),
+            Some(Encoding::Deflate)
+        );
+        assert_eq!(Encoding::sniff(Encoding::Identity, &zl), None);
         // Text declared gzip or zstd is identity; binary junk stays with its declaration
         // (and fails to decode: closed).
+        let gbk = encoding_rs::GBK
+            .encode("姓名：张三，住址：北京市朝阳区")
+            .0
+            .into_owned();
+        assert_eq!(
+            Encoding::sniff(Encoding::Gzip, &gbk),
+            Some(Encoding::Identity)
+        );
         for text in ["{\"a\":1}", "姓名：张三", "sfzh=1", "<a/>", "\r\n{}"] {
             let head = &text.as_bytes()[..text.len().min(Encoding::SNIFF_BYTES)];
             assert_eq!(

@@ -373,8 +373,8 @@ impl BodyFilter {
             return Ok(());
         };
         let limits = self.limits;
-        if declared == Encoding::Identity {
-            // A magic number can open other data too: over identity, the first frame must
+        if Encoding::sniff_needs_trial(declared) {
+            // A magic number can open other data too: over identity or br, the first frame must
             // also decode as what its bytes claim. A cap tripped is no reason to doubt
             // them: decoding again trips it, and the body is refused.
             let mut trial = Decoder::new(actual, limits)?;

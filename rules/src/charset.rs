@@ -232,6 +232,25 @@ pub(crate) fn sniff(window: &[u8], eof: bool) -> Charset {
     Charset::Gb18030
 }
 
+/// Whether `head` (a body's first bytes, possibly cut inside a character) is GB18030 text:
+/// it decodes cleanly and holds no control byte but whitespace. Not UTF-8 is not asked:
+/// ASCII text is both.
+pub fn is_gb_text(head: &[u8]) -> bool {
+    let control = |b: u8| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') || b == 0x7F;
+    let mut i = 0;
+    while i < head.len() {
+        if control(head[i]) {
+            return false;
+        }
+        match gb_char(&head[i..]) {
+            Step::Char(_, n) => i += n,
+            Step::Short => break,
+            Step::Bad(_) => return false,
+        }
+    }
+    !head.is_empty()
+}
+
 /// One step of the GB18030 decoder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Step {

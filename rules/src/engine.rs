@@ -856,6 +856,22 @@ impl Engine {
         self.scan_value_at_depth(body, opts, depth, None)
     }
 
+    /// A scan that also returns its edits (raw start, raw end, the bytes written instead),
+    /// for a value that is a document of its own and writes the edits back itself.
+    pub(crate) fn scan_edits_at_depth(
+        self: &Arc<Self>,
+        body: &[u8],
+        opts: ScanOptions,
+        depth: u8,
+    ) -> (Vec<crate::stream::Finding>, crate::stream::EditLog) {
+        let mut s = StreamScanner::new(self.clone(), opts, depth).log_edits();
+        let mut out = Vec::new();
+        let mut findings = Vec::new();
+        s.push(body, &mut out, &mut findings);
+        s.finish(&mut out, &mut findings);
+        (findings, s.take_edits())
+    }
+
     /// [`Self::scan_at_depth`] of a body decoded from the value of field `key`: a plain-text
     /// body is scanned as that field's value.
     pub(crate) fn scan_value_at_depth(

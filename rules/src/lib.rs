@@ -16,7 +16,7 @@ pub mod rule;
 pub mod transform;
 pub mod validate;
 
-mod charset;
+pub mod charset;
 mod detect;
 mod format;
 mod normalize;

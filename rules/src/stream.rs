@@ -1249,7 +1249,15 @@ impl Segmenter {
                 }
                 _ => out.extend_from_slice(s.as_bytes()),
             },
-            SegKind::XmlText | SegKind::XmlAttr => match c {
+            // Quotes need no escape in text, and a text node may be a CDATA section, where
+            // `&quot;` would be four characters of the value.
+            SegKind::XmlText => match c {
+                '<' => out.extend_from_slice(b"&lt;"),
+                '>' => out.extend_from_slice(b"&gt;"),
+                '&' => out.extend_from_slice(b"&amp;"),
+                _ => out.extend_from_slice(s.as_bytes()),
+            },
+            SegKind::XmlAttr => match c {
                 '<' => out.extend_from_slice(b"&lt;"),
                 '>' => out.extend_from_slice(b"&gt;"),
                 '&' => out.extend_from_slice(b"&amp;"),
@@ -1294,6 +1302,15 @@ impl Segmenter {
         while e > s && self.text[e - 1].is_ascii_whitespace() {
             e -= 1;
         }
+        // Only a number (separated, or closed by an ID's check `X`) is a token that quotes
+        // make a string of; other bare bytes are a body that is not JSON at all (text the
+        // lexer reads as garbage), which the masks alone must leave as it was.
+        if !self.text[s..e]
+            .iter()
+            .all(|b| b.is_ascii_digit() || b" \t+-.eExX".contains(b))
+        {
+            return edits;
+        }
         let (rs, re) = (self.raw_at(s), self.raw_at(e));
         if edits.first().is_some_and(|x| x.start < rs) || edits.last().is_some_and(|x| x.end > re) {
             return edits;
@@ -1332,8 +1349,10 @@ impl Segmenter {
         // The value is decoded text already.
         inner_opts.charset = Charset::Utf8;
         let text = self.text.clone();
-        let inner = self.engine.scan_at_depth(&text, inner_opts, self.depth + 1);
-        for mut f in inner.findings {
+        let (findings, edits) = self
+            .engine
+            .scan_edits_at_depth(&text, inner_opts, self.depth + 1);
+        for mut f in findings {
             f.start = self.raw_at(f.start as usize);
             f.end = self.raw_at(f.end as usize);
             if f.field.is_none() {
@@ -1341,13 +1360,21 @@ impl Segmenter {
             }
             self.findings.push(f);
         }
-        if self.opts.redact && inner.output != text {
-            let mut out = Vec::with_capacity(inner.output.len());
-            for c in String::from_utf8_lossy(&inner.output).chars() {
-                self.encode_char(c, Esc::Plain, &mut out);
+        // Each of the inner scan's edits replaces its own characters only, so what lies
+        // between them keeps its raw bytes: the markup of a CDATA section around a JSON
+        // payload, escapes the inner scan left alone.
+        for (s, e, bytes) in edits {
+            let (s, e) = (s as usize, (e as usize).min(text.len()));
+            if s >= e {
+                continue;
             }
-            let (start, end) = (self.raw_at(0), self.raw_end);
-            seg_edits.push(Edit::bytes(start, end, out));
+            let start = self.raw_at(s);
+            if seg_edits.last().is_some_and(|x| start < x.end) {
+                continue;
+            }
+            let label = String::from_utf8_lossy(&bytes).into_owned();
+            let pieces = self.render_pieces(s, e, &crate::transform::Rendered::Whole(label));
+            seg_edits.push(Edit::pieces(start, self.char_raw_end(e), pieces));
         }
         true
     }
@@ -1574,7 +1601,13 @@ pub struct StreamScanner {
     redact: bool,
     done: bool,
     charset: Layer,
+    /// The edits as emitted, in raw coordinates (a nested scan's, which its outer value
+    /// writes back one by one: see `Segmenter::try_nested`).
+    edit_log: Option<EditLog>,
 }
+
+/// Edits as emitted: raw start, raw end, and the bytes written in their place.
+pub(crate) type EditLog = Vec<(u64, u64, Vec<u8>)>;
 
 /// How the body's bytes become the UTF-8 the lexers read.
 enum Layer {
@@ -1686,7 +1719,22 @@ impl StreamScanner {
             redact,
             done: false,
             charset,
+            edit_log: None,
         }
+    }
+
+    /// Records every edit as it is emitted, for [`StreamScanner::take_edits`].
+    pub(crate) fn log_edits(mut self) -> Self {
+        self.edit_log = Some(Vec::new());
+        self
+    }
+
+    /// The edits emitted so far: raw start, raw end and the bytes written in their place.
+    pub(crate) fn take_edits(&mut self) -> EditLog {
+        self.edit_log
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
     /// Feeds the next chunk. Redacted output (when redacting) is appended to `out`, new
@@ -1902,6 +1950,22 @@ impl StreamScanner {
             };
             if e.start > self.emitted {
                 out.copy(self.emitted, e.start, slice(self.emitted, e.start));
+            }
+            if let Some(log) = &mut self.edit_log {
+                let mut b = Vec::new();
+                match &e.repl {
+                    Repl::Bytes(x) => b.extend_from_slice(x),
+                    Repl::Text(t) => b.extend_from_slice(t.as_bytes()),
+                    Repl::Pieces(pieces) => {
+                        for p in pieces {
+                            match p {
+                                Piece::Raw(s, t) => b.extend_from_slice(slice(*s, *t)),
+                                Piece::Bytes(x) => b.extend_from_slice(x),
+                            }
+                        }
+                    }
+                }
+                log.push((e.start, e.end, b));
             }
             match &e.repl {
                 Repl::Bytes(b) => out.put(b),

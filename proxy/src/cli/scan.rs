@@ -74,6 +74,14 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
     // bytes prove (gzip and zstd magic, text under a gzip or zstd label) wins over the
     // declaration, as in the proxy, and the note says so.
     let enc = match Encoding::sniff(declared, &input) {
+        // Over identity or br a magic is only a claim: the body must decode as what it
+        // claims (as the proxy checks its first frame).
+        Some(actual)
+            if Encoding::sniff_needs_trial(declared)
+                && codec::decode_all(actual, &input, &limits).is_err() =>
+        {
+            declared
+        }
         Some(actual) => {
             eprintln!(
                 "note: body declared {} carries {}; scanning it as {}",
@@ -106,8 +114,14 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());
     if a.redact {
-        let encoded = codec::encode_all(enc, &out).context("re-encoding the redacted body")?;
-        w.write_all(&encoded)?;
+        // Nothing redacted: the body goes out as it came, byte for byte (a compressor run
+        // again need not give the same bytes).
+        if out == body {
+            w.write_all(&input)?;
+        } else {
+            let encoded = codec::encode_all(enc, &out).context("re-encoding the redacted body")?;
+            w.write_all(&encoded)?;
+        }
         for f in &findings {
             eprintln!(
                 "redacted {} ({}) at {}..{}",

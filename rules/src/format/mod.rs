@@ -59,7 +59,7 @@ impl Format {
         let p = prefix.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(prefix);
         let start = p.iter().position(|b| !b.is_ascii_whitespace());
         match start.map(|i| &p[i..]) {
-            Some([b'{' | b'[', ..]) => Format::Json,
+            Some(t) if looks_like_json(t) => Format::Json,
             Some([b'<', ..]) => Format::Xml,
             Some(t) if multipart::looks_like_multipart(t) => Format::Multipart,
             Some(t) if looks_like_form(t) => Format::Form,
@@ -86,6 +86,10 @@ impl Format {
             // A body that looks like JSON or XML is lexed as such even when declared as text,
             // because field names give context.
             Some(Format::Text) | None => sniffed,
+            // A body that starts like a JSON or XML document is one, whatever it was declared
+            // as: read as CSV or a form, its quotes and markup would be taken apart (and
+            // masks written into it the wrong way).
+            Some(f) if f != sniffed && matches!(sniffed, Format::Json | Format::Xml) => sniffed,
             // Declared JSON or XML that does not look like it is scanned as text: a mislabelled
             // body must not hide values in what a structured lexer would skip as garbage.
             // (A CSV or form body sniffed as such keeps its column and field names.)
@@ -109,6 +113,48 @@ impl Format {
             Format::Multipart => "multipart",
             Format::Text => "text",
         }
+    }
+}
+
+/// Whether a body (from its first non-blank byte) starts like a JSON document: an object
+/// that opens a member or closes, an array whose first element is a JSON value followed by
+/// `,` or `]` (a log line `[2024-05-01 10:00:00] INFO …` is text), or JSONP, a function call
+/// around one (`callback({…})`), whose call the JSON lexer skips as bare bytes.
+fn looks_like_json(t: &[u8]) -> bool {
+    let skip_ws = |t: &[u8], i: usize| {
+        i + t[i..]
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count()
+    };
+    match t.first() {
+        Some(b'{') => matches!(t.get(skip_ws(t, 1)), None | Some(b'"' | b'}')),
+        Some(b'[') => {
+            let i = skip_ws(t, 1);
+            match t.get(i) {
+                None | Some(b'{' | b'[' | b'"' | b']') => true,
+                Some(b'-' | b'0'..=b'9') => {
+                    let n = t[i..]
+                        .iter()
+                        .take_while(|b| b.is_ascii_digit() || b"+-.eE".contains(b))
+                        .count();
+                    matches!(t.get(skip_ws(t, i + n)), None | Some(b',' | b']'))
+                }
+                Some(_) => [&b"true"[..], b"false", b"null"].iter().any(|w| {
+                    t[i..].starts_with(w)
+                        && matches!(t.get(skip_ws(t, i + w.len())), None | Some(b',' | b']'))
+                }),
+            }
+        }
+        Some(b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'$') => {
+            let n = t
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b'.'))
+                .count();
+            let i = skip_ws(t, n);
+            t.get(i) == Some(&b'(') && matches!(t.get(skip_ws(t, i + 1)), Some(b'{' | b'['))
+        }
+        _ => false,
     }
 }
 
