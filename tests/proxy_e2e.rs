@@ -25,3 +25,6 @@ mod nginx;
 
 #[path = "proxy_e2e/demo.rs"]
 mod demo;
+
+#[path = "proxy_e2e/hygiene.rs"]
+mod hygiene;

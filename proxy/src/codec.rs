@@ -128,7 +128,7 @@ fn zlib_header(head: &[u8]) -> bool {
 /// Whether the first bytes of a body read as text: UTF-8 or GB18030 (GBK) with no control
 /// character but whitespace (a character cut at the end allowed). Compressed streams fail
 /// this within a few bytes.
-fn looks_like_text(head: &[u8]) -> bool {
+pub(crate) fn looks_like_text(head: &[u8]) -> bool {
     if head.is_empty() {
         return false;
     }

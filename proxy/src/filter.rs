@@ -193,6 +193,11 @@ pub struct BodyFilter {
     /// Raw bytes held until the body's real outermost coding is known (`None` once it is).
     sniffing: Option<Vec<u8>>,
     limits: DecodeLimits,
+    /// The body's declared type is one the interface skips: it is scanned only if its
+    /// first bytes are text after all (a label is the sender's claim, not the body's).
+    skip_binary: bool,
+    /// The first bytes showed a binary body of a skipped type: passed on unscanned.
+    binary: bool,
 }
 
 impl std::fmt::Debug for BodyFilter {
@@ -255,7 +260,22 @@ impl BodyFilter {
             fps: Vec::new(),
             sniffing: Some(Vec::new()),
             limits,
+            skip_binary: false,
+            binary: false,
         })
+    }
+
+    /// The body's declared type is one the interface does not inspect: its first bytes
+    /// decide. Binary (a control byte, or bytes that are neither UTF-8 nor GB18030) passes
+    /// unscanned; text (JSON labelled `image/png`, an SVG) is scanned like any body.
+    pub fn skip_binary(mut self, skip: bool) -> Self {
+        self.skip_binary = skip;
+        self
+    }
+
+    /// Whether the body was found to be binary of a skipped type (and passed unscanned).
+    pub fn passed_binary(&self) -> bool {
+        self.binary
     }
 
     /// Checks the flow's grade against `rank`, the interface's declared grade (rank 0 is the
@@ -421,6 +441,11 @@ impl BodyFilter {
     /// sniffing prefix included, once it is released), which observe-only mode forwards.
     fn scan(&mut self, finishing: bool) {
         let mut decoded = std::mem::take(&mut self.decoded);
+        if self.binary {
+            self.scan_out.extend_from_slice(&decoded);
+            self.decoded = decoded;
+            return;
+        }
         if self.scanner.is_none() {
             // Still sniffing: collect the prefix, and scan it all once the format is known.
             self.prefix.extend_from_slice(&decoded);
@@ -429,6 +454,16 @@ impl BodyFilter {
                 self.decoded = decoded;
                 return;
             }
+            if self.skip_binary
+                && !crate::codec::looks_like_text(&self.prefix[..self.prefix.len().min(64)])
+            {
+                self.binary = true;
+                decoded = std::mem::take(&mut self.prefix);
+                self.scan_out.extend_from_slice(&decoded);
+                self.decoded = decoded;
+                return;
+            }
+            // The format is resolved from the prefix, then the prefix is scanned.
             self.start_scanner();
             decoded = std::mem::take(&mut self.prefix);
         }

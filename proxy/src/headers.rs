@@ -294,3 +294,221 @@ mod tests {
         assert_eq!(h["etag"], "W/\"abc\"");
     }
 }
+
+/// The path a request is routed by and forwarded with: percent escapes of unreserved
+/// characters decoded (`%61pi` is `api`), `.` and `..` segments removed and runs of `/`
+/// collapsed (RFC 3986 §6.2.2), as the upstream (nginx, a servlet container) would read
+/// it. Routing the raw path let `/./api/…`, `//api/…` or `/%61pi/…` fall to the default
+/// interface while the upstream served the protected one. `None` when the path is already
+/// in that form (the common case: no allocation).
+///
+/// # Errors
+/// A path the upstream may read as another one whatever is done here: an escaped `/` or
+/// `\`, a raw `\`, or a control character, in a path segment.
+pub fn normalize_path(path: &str) -> Result<Option<String>, &'static str> {
+    let b = path.as_bytes();
+    let odd = b.windows(2).any(|w| w == b"//")
+        || b.contains(&b'%')
+        || b.contains(&b'\\')
+        || path.split('/').any(|s| s == "." || s == "..");
+    if !odd {
+        return Ok(None);
+    }
+    // Decode the escapes of unreserved characters; refuse the ambiguous ones.
+    let mut dec: Vec<u8> = Vec::with_capacity(path.len());
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'\\' || c < 0x20 || c == 0x7f {
+            return Err("a backslash or control character in the path");
+        }
+        if c == b'%' && i + 2 < b.len() {
+            let hex = |x: u8| (x as char).to_digit(16);
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                let v = (h * 16 + l) as u8;
+                if matches!(v, b'/' | b'\\') || v < 0x20 || v == 0x7f {
+                    return Err("an escaped slash, backslash or control character in the path");
+                }
+                if v.is_ascii_alphanumeric() || matches!(v, b'-' | b'.' | b'_' | b'~') {
+                    dec.push(v);
+                } else {
+                    // Reserved or non-ASCII: kept escaped, in upper case (§6.2.2.1).
+                    dec.extend_from_slice(&[
+                        b'%',
+                        b[i + 1].to_ascii_uppercase(),
+                        b[i + 2].to_ascii_uppercase(),
+                    ]);
+                }
+                i += 3;
+                continue;
+            }
+        }
+        dec.push(c);
+        i += 1;
+    }
+    let dec = String::from_utf8(dec).map_err(|_| "a path that is not UTF-8")?;
+    let mut out: Vec<&str> = Vec::new();
+    let trailing = dec.ends_with('/') || dec.ends_with("/.") || dec.ends_with("/..");
+    for seg in dec.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            s => out.push(s),
+        }
+    }
+    let mut norm = String::with_capacity(dec.len());
+    for s in &out {
+        norm.push('/');
+        norm.push_str(s);
+    }
+    if norm.is_empty() || (trailing && !norm.ends_with('/')) {
+        norm.push('/');
+    }
+    Ok((norm != path).then_some(norm))
+}
+
+/// What makes a request head malformed before any policy looks at it: `CONNECT` (this is
+/// a reverse proxy, not a tunnel), an asterisk target other than `OPTIONS *`, an HTTP/1.1
+/// request without exactly one `Host`, more header fields than `max_headers` (HTTP/1.1
+/// counts them while parsing; an HTTP/2 header block is counted here).
+pub fn head_problem(
+    method: &http::Method,
+    version: http::Version,
+    path: &str,
+    h: &HeaderMap,
+    max_headers: usize,
+) -> Option<(http::StatusCode, &'static str)> {
+    use http::StatusCode;
+    if method == http::Method::CONNECT {
+        return Some((
+            StatusCode::METHOD_NOT_ALLOWED,
+            "CONNECT is not served by a reverse proxy",
+        ));
+    }
+    if path == "*" && method != http::Method::OPTIONS {
+        return Some((
+            StatusCode::BAD_REQUEST,
+            "an asterisk target is for OPTIONS only",
+        ));
+    }
+    let hosts = h.get_all(header::HOST).iter().count();
+    if hosts > 1 || (version == http::Version::HTTP_11 && hosts == 0) {
+        return Some((
+            StatusCode::BAD_REQUEST,
+            "an HTTP/1.1 request needs exactly one Host header",
+        ));
+    }
+    if h.len() > max_headers {
+        return Some((
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "too many header fields",
+        ));
+    }
+    None
+}
+
+/// HTTP/2 may split `cookie` into several fields (RFC 9113 §8.2.3); an HTTP/1.1 upstream
+/// must get them as one, joined with `; `.
+pub fn join_cookies(h: &mut HeaderMap) {
+    if h.get_all(header::COOKIE).iter().nth(1).is_none() {
+        return;
+    }
+    let joined: Vec<u8> = h
+        .get_all(header::COOKIE)
+        .iter()
+        .map(HeaderValue::as_bytes)
+        .collect::<Vec<_>>()
+        .join(&b"; "[..]);
+    if let Ok(v) = HeaderValue::from_bytes(&joined) {
+        h.insert(header::COOKIE, v);
+    }
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_routed_as_the_upstream_reads_them() {
+        for (p, want) in [
+            ("/api/v1/persons/42", None),
+            ("/", None),
+            ("/a/b/", None),
+            ("/./api/v1/persons/42", Some("/api/v1/persons/42")),
+            ("//api/v1/persons/42", Some("/api/v1/persons/42")),
+            ("/x/../api/v1/persons/42", Some("/api/v1/persons/42")),
+            ("/api/v1/./persons/42", Some("/api/v1/persons/42")),
+            ("/api/v1//persons/42", Some("/api/v1/persons/42")),
+            ("/%61pi/v1/persons/42", Some("/api/v1/persons/42")),
+            ("/%2e%2e/api/v1/persons/42", Some("/api/v1/persons/42")),
+            ("/../../etc", Some("/etc")),
+            ("/a/b/..", Some("/a/")),
+            ("/q/%e5%bc%a0", Some("/q/%E5%BC%A0")),
+            ("/q/%E5%BC%A0", None),
+            ("/50%", None),
+        ] {
+            assert_eq!(normalize_path(p), Ok(want.map(str::to_string)), "{p}");
+        }
+        for p in ["/api%2Fv1/persons/42", "/api%5cv1", "/api\\v1", "/a%00b"] {
+            assert!(normalize_path(p).is_err(), "{p}");
+        }
+    }
+
+    #[test]
+    fn malformed_heads_are_named() {
+        use http::{Method, StatusCode, Version};
+        let mut h = HeaderMap::new();
+        let v11 = Version::HTTP_11;
+        assert_eq!(
+            head_problem(&Method::GET, v11, "/", &h, 100).map(|x| x.0),
+            Some(StatusCode::BAD_REQUEST)
+        );
+        h.insert(header::HOST, HeaderValue::from_static("a"));
+        assert_eq!(head_problem(&Method::GET, v11, "/", &h, 100), None);
+        assert_eq!(
+            head_problem(&Method::GET, v11, "/", &h, 0).map(|x| x.0),
+            Some(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE)
+        );
+        assert_eq!(
+            head_problem(&Method::CONNECT, v11, "/", &h, 100).map(|x| x.0),
+            Some(StatusCode::METHOD_NOT_ALLOWED)
+        );
+        assert_eq!(
+            head_problem(&Method::GET, v11, "*", &h, 100).map(|x| x.0),
+            Some(StatusCode::BAD_REQUEST)
+        );
+        assert_eq!(head_problem(&Method::OPTIONS, v11, "*", &h, 100), None);
+        h.append(header::HOST, HeaderValue::from_static("b"));
+        assert_eq!(
+            head_problem(&Method::GET, v11, "/", &h, 100).map(|x| x.0),
+            Some(StatusCode::BAD_REQUEST)
+        );
+        let h2 = HeaderMap::new();
+        assert_eq!(
+            head_problem(&Method::GET, Version::HTTP_2, "/", &h2, 100),
+            None
+        );
+        let mut c = HeaderMap::new();
+        c.append(header::COOKIE, HeaderValue::from_static("a=1"));
+        c.append(header::COOKIE, HeaderValue::from_static("b=2"));
+        join_cookies(&mut c);
+        assert_eq!(c.get_all(header::COOKIE).iter().count(), 1);
+        assert_eq!(c[header::COOKIE], "a=1; b=2");
+    }
+}
+
+/// The `Content-Encoding` list, from every field line of it (`gzip` and `br` on two lines
+/// are `gzip, br`, RFC 9110 §5.3); `None` without one. A value that is not text becomes
+/// U+FFFD, a coding no parser knows (unknown: closed).
+pub fn content_codings(h: &HeaderMap) -> Option<String> {
+    let mut it = h.get_all(header::CONTENT_ENCODING).iter();
+    let first = it.next()?;
+    let mut s = first.to_str().unwrap_or("\u{fffd}").to_string();
+    for v in it {
+        s.push_str(", ");
+        s.push_str(v.to_str().unwrap_or("\u{fffd}"));
+    }
+    Some(s)
+}

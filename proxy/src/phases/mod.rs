@@ -80,6 +80,8 @@ pub struct Ctx {
     /// A ready-made answer for the error being returned (401, 429 with `Retry-After`), used
     /// by [`Proxy::problem`] instead of the generic problem body.
     pub early: Option<Response<Bytes>>,
+    /// What makes the request head malformed (a 4xx the request filter answers with).
+    pub malformed: Option<(http::StatusCode, &'static str)>,
 }
 
 impl Ctx {
@@ -222,6 +224,38 @@ impl Proxy {
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
         let live = self.live.load_full();
+        let mut req = req;
+        // Routed (and forwarded) by the path the upstream will read, not its raw spelling.
+        let malformed = match crate::headers::normalize_path(req.uri().path()) {
+            Ok(None) => None,
+            Ok(Some(p)) => {
+                let pq = match req.uri().query() {
+                    Some(q) => format!("{p}?{q}"),
+                    None => p,
+                };
+                let mut parts = req.uri().clone().into_parts();
+                match pq.parse() {
+                    Ok(pq) => {
+                        parts.path_and_query = Some(pq);
+                        if let Ok(u) = http::Uri::from_parts(parts) {
+                            *req.uri_mut() = u;
+                        }
+                        None
+                    }
+                    Err(_) => Some((http::StatusCode::BAD_REQUEST, "a malformed request target")),
+                }
+            }
+            Err(why) => Some((http::StatusCode::BAD_REQUEST, why)),
+        }
+        .or_else(|| {
+            crate::headers::head_problem(
+                req.method(),
+                req.version(),
+                req.uri().path(),
+                req.headers(),
+                self.cfg.limits.max_headers,
+            )
+        });
         let iface = live.router.route(req.method(), req.uri().path()).clone();
         let configured = !Arc::ptr_eq(&iface, live.router.default_interface());
         let observed = self.inventory.observe(
@@ -246,7 +280,26 @@ impl Proxy {
         }
         .emit(&self.stats.metrics);
         let actions = iface.actions_for(&consumer.id).clone();
-        let request_id = crate::headers::request_id(req.headers());
+        let mut request_id = crate::headers::request_id(req.headers());
+        // A caller's own id is echoed, logged and audited: it must not carry a value.
+        if req
+            .headers()
+            .get("x-request-id")
+            .is_some_and(|v| v.as_bytes() == request_id.as_bytes())
+            && !self
+                .engine()
+                .scan_bytes(
+                    request_id.as_bytes(),
+                    sluice_rules::ScanOptions {
+                        format: sluice_rules::Format::Text,
+                        ..Default::default()
+                    },
+                )
+                .findings
+                .is_empty()
+        {
+            request_id = crate::headers::request_id(&http::HeaderMap::new());
+        }
         let log = LogRecord {
             request_id: request_id.clone(),
             interface: iface.name.clone(),
@@ -289,6 +342,7 @@ impl Proxy {
             rejected,
             actions,
             early: None,
+            malformed,
         };
         match self.exchange(&mut ctx, req).await {
             Ok(resp) => Ok(resp),

@@ -44,17 +44,12 @@ pub async fn run(
         return Err(too_large(cap));
     }
     let ct = headers::content_type(&parts.headers).map(str::to_string);
-    let inspect = ctx.iface.inspect_requests
-        && ctx.actions.any_inspect()
-        && !ctx.iface.skips(ct.as_deref())
-        && ctx.upgrade.is_none();
-    let codings = match parts
-        .headers
-        .get(header::CONTENT_ENCODING)
-        .map(|v| v.to_str().unwrap_or("\u{fffd}"))
-    {
+    // A skipped type is the sender's label: the filter scans the body if its first bytes
+    // are text (`BodyFilter::skip_binary`), so `image/png` on JSON hides nothing.
+    let inspect = ctx.iface.inspect_requests && ctx.actions.any_inspect() && ctx.upgrade.is_none();
+    let codings = match headers::content_codings(&parts.headers) {
         None => Ok(Vec::new()),
-        Some(v) => Encoding::parse_list(v),
+        Some(v) => Encoding::parse_list(&v),
     };
     let codings = match codings {
         Ok(c) => c,
@@ -101,7 +96,8 @@ pub async fn run(
         proxy.limits,
     )
     .map_err(|e| ProxyError::internal(e.to_string()))?
-    .count_distinct(proxy.stats.metrics.clone(), ctx.iface.name.clone());
+    .count_distinct(proxy.stats.metrics.clone(), ctx.iface.name.clone())
+    .skip_binary(ctx.iface.skips(ct.as_deref()));
     let mut raw: Vec<u8> = Vec::new();
     let mut out: Vec<u8> = Vec::new();
     loop {

@@ -119,6 +119,9 @@ pub fn run(
     ctx: &mut Ctx,
     mut req: Request<Incoming>,
 ) -> Result<Request<Incoming>, ProxyError> {
+    if let Some((status, why)) = ctx.malformed.take() {
+        return Err(ProxyError::client(Kind::BadRequest, status, why));
+    }
     admit(proxy, ctx)?;
     let upgrade = headers::wants_upgrade(req.headers());
     let upgrade_value = req.headers().get(header::UPGRADE).cloned();
@@ -143,6 +146,13 @@ pub fn run(
         .or_else(|| req.uri().authority().map(|a| a.to_string()));
     let h = req.headers_mut();
     headers::strip_hop_by_hop(h);
+    headers::join_cookies(h);
+    // A part of a response is no body the scanner can judge: ranges of one inspected
+    // response, asked for one by one, would put a blocked value back together.
+    if ctx.iface.inspect_responses {
+        h.remove(header::RANGE);
+        h.remove(header::IF_RANGE);
+    }
     if let (true, Some(v)) = (upgrade, upgrade_value) {
         h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
         h.insert(header::UPGRADE, v);

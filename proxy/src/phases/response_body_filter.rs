@@ -209,6 +209,7 @@ fn new_filter(
     .map(|f| {
         f.count_distinct(proxy.stats.metrics.clone(), ctx.iface.name.clone())
             .keep_fingerprints(ctx.live.limiter.has_response_limits(&ctx.iface.name))
+            .skip_binary(ctx.iface.skips(ct))
     })
     .map_err(|e| ProxyError::internal(e.to_string()))
 }

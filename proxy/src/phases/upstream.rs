@@ -9,7 +9,7 @@
 use std::error::Error as _;
 
 use http::uri::{Authority, Scheme};
-use http::{header, HeaderValue, Request, Response, StatusCode, Uri, Version};
+use http::{header, Request, Response, StatusCode, Uri, Version};
 use hyper::body::Incoming;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -128,10 +128,10 @@ pub async fn run(
     let up = &proxy.upstream;
     *req.uri_mut() = up.uri_for(req.uri())?;
     *req.version_mut() = Version::HTTP_11;
-    if !req.headers().contains_key(header::HOST) {
-        if let Ok(v) = HeaderValue::from_str(up.authority.as_str()) {
-            req.headers_mut().insert(header::HOST, v);
-        }
+    // Without a kept Host the client adds the upstream's on HTTP/1.1 and sends it as
+    // `:authority` on HTTP/2, where a `host` field as well is a duplicate nginx refuses.
+    if proxy.cfg.upstream.protocol == crate::config::UpstreamProtocol::H2 {
+        req.headers_mut().remove(header::HOST);
     }
     let header_by = Instant::now() + proxy.cfg.timeouts.response_header;
     let at = header_by.min(ctx.deadline);

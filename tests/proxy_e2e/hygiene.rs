@@ -1,0 +1,237 @@
+//! Request hygiene an independent black-box audit found missing: paths are routed as the
+//! upstream reads them (no `/./`, `//` or `%61` way around an interface's policy), ranges of
+//! inspected responses are not asked for, a skipped content type is trusted only for binary
+//! bodies, and malformed heads get a precise 4xx.
+
+use std::io::{Read, Write};
+use std::time::Duration;
+
+use crate::support::*;
+
+const PERSON: &str = r#"{"xm":"王建国","sfzh":"11010519491231002X"}"#;
+
+/// Sends `raw` as is and returns everything received.
+fn raw(addr: std::net::SocketAddr, raw: &str) -> String {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.write_all(raw.as_bytes()).unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn a_path_spelled_otherwise_gets_the_interface_it_names() {
+    let up = Upstream::start(|req| async move {
+        // The upstream sees the path the proxy routed by.
+        let body = format!(
+            "{{\"path\":\"{}\",\"sfzh\":\"11010519491231002X\"}}",
+            req.uri().path()
+        );
+        resp(200, "application/json", full(body))
+    })
+    .await;
+    let p = proxy(
+        &up.url(),
+        "interfaces:\n  - name: person_raw\n    method: GET\n    path: /api/v1/persons/{id}\n    sharing: not_shared\n",
+    )
+    .await;
+    let addr = p.addr;
+    for path in [
+        "/api/v1/persons/42",
+        "/./api/v1/persons/42",
+        "//api/v1/persons/42",
+        "/x/../api/v1/persons/42",
+        "/api/v1/./persons/42",
+        "/api/v1//persons/42",
+        "/%61pi/v1/persons/42",
+    ] {
+        let got = tokio::task::spawn_blocking(move || {
+            raw(
+                addr,
+                &format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+            )
+        })
+        .await
+        .unwrap();
+        assert!(got.starts_with("HTTP/1.1 403"), "{path}: {got}");
+    }
+    // An escaped slash could be read either way: refused.
+    let got = tokio::task::spawn_blocking(move || {
+        raw(
+            addr,
+            "GET /api%2Fv1/persons/42 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+    })
+    .await
+    .unwrap();
+    assert!(got.starts_with("HTTP/1.1 400"), "{got}");
+    // Elsewhere the normalized path is what goes upstream.
+    let got = tokio::task::spawn_blocking(move || {
+        raw(
+            addr,
+            "GET /a/./b//c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+    })
+    .await
+    .unwrap();
+    assert!(got.starts_with("HTTP/1.1 200"), "{got}");
+    assert!(got.contains("\"path\":\"/a/b/c\""), "{got}");
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn ranges_of_inspected_responses_are_not_asked_for() {
+    let up = Upstream::start(|req| async move {
+        let range = req.headers().contains_key("range") || req.headers().contains_key("if-range");
+        resp(
+            200,
+            "application/json",
+            full(format!("{{\"range\":{range}}}")),
+        )
+    })
+    .await;
+    let p = proxy(&up.url(), "actions:\n  classes:\n    resident_id: block\n").await;
+    let r = client()
+        .get(format!("http://{}/x", p.addr))
+        .header("range", "bytes=0-32")
+        .header("if-range", "\"e\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.text().await.unwrap(), "{\"range\":false}");
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_skipped_type_hides_no_text_body() {
+    let up = Upstream::start(|req| async move {
+        let (parts, body) = read_body(req).await;
+        match parts.uri.path() {
+            "/json-as-png" => resp(200, "image/png", full(PERSON)),
+            "/svg" => resp(
+                200,
+                "image/svg+xml",
+                full(format!("<svg><text>{PERSON}</text></svg>")),
+            ),
+            "/png" => {
+                let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+                png.extend_from_slice(b"11010519491231002X");
+                png.extend(std::iter::repeat_n(0u8, 5000));
+                resp(200, "image/png", full(png))
+            }
+            _ => resp(200, "application/octet-stream", full(body)),
+        }
+    })
+    .await;
+    let p = proxy(
+        &up.url(),
+        "actions:\n  classes:\n    resident_id: redact\n    person_name: redact\n",
+    )
+    .await;
+    let c = client();
+    let base = format!("http://{}", p.addr);
+    let t = c
+        .get(format!("{base}/json-as-png"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(t, r#"{"xm":"王**","sfzh":"110105********002X"}"#);
+    let t = c
+        .get(format!("{base}/svg"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(t.contains("110105********002X"), "{t}");
+    // A real binary body passes byte for byte.
+    let b = c
+        .get(format!("{base}/png"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(
+        b.starts_with(b"\x89PNG") && contains(&b, "11010519491231002X") && b.len() == 5000 + 34
+    );
+    // A request body labelled as an image is scanned too.
+    let t = c
+        .post(format!("{base}/echo"))
+        .header("content-type", "image/png")
+        .body(PERSON)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        t.contains("110105********002X") && !t.contains("11010519491231002X"),
+        "{t}"
+    );
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn malformed_heads_get_a_precise_4xx() {
+    let up = Upstream::start(|_req| async move { resp(200, "text/plain", full("ok")) }).await;
+    let p = proxy(&up.url(), "limits:\n  max_headers: 20\n").await;
+    let addr = p.addr;
+    for (req, want) in [
+        (
+            "CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\nConnection: close\r\n\r\n",
+            "HTTP/1.1 405",
+        ),
+        (
+            "GET * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            "HTTP/1.1 400",
+        ),
+        (
+            "GET / HTTP/1.1\r\nConnection: close\r\n\r\n",
+            "HTTP/1.1 400",
+        ),
+        (
+            "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n",
+            "HTTP/1.1 400",
+        ),
+        (
+            "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+            "HTTP/1.1 200",
+        ),
+    ] {
+        let got = tokio::task::spawn_blocking(move || raw(addr, req))
+            .await
+            .unwrap();
+        assert!(got.starts_with(want), "{req:?}: {got}");
+    }
+    // HTTP/2 header blocks are counted too.
+    let mut rb = h2c_client().get(format!("http://{addr}/"));
+    for i in 0..30 {
+        rb = rb.header(format!("x-h{i}"), "v");
+    }
+    assert_eq!(rb.send().await.unwrap().status(), 431);
+    // A caller's request id that carries a value is not echoed.
+    let r = client()
+        .get(format!("http://{addr}/"))
+        .header("x-request-id", "11010519491231002X")
+        .send()
+        .await
+        .unwrap();
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_ne!(id, "11010519491231002X");
+    let r = client()
+        .get(format!("http://{addr}/"))
+        .header("x-request-id", "trace-abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-request-id"], "trace-abc-123");
+    p.shutdown().await;
+}
