@@ -363,3 +363,28 @@ fn scan_writes_a_json_payload_in_cdata_back_as_valid_xml() {
         r#"<?xml version="1.0"?><s:Envelope xmlns:s="urn:x"><s:Body><return><![CDATA[{"xm":"袁*","gmsfhm":"110105********002X","n":"110105********002X"}]]></return></s:Body></s:Envelope>"#
     );
 }
+
+#[test]
+fn config_check_warns_of_a_certificate_the_proxy_could_not_read() {
+    let d = tmpdir("cfgtls");
+    let cfg = d.join("c.yaml");
+    std::fs::write(
+        &cfg,
+        "listen:\n  addr: 127.0.0.1:0\n  tls:\n    cert: /nonexistent/cert.pem\n    key: /nonexistent/key.pem\nupstream:\n  url: http://127.0.0.1:9\n",
+    )
+    .unwrap();
+    let out = sluice()
+        .args(["config", "check"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    // Mounted Secrets are absent where configs are linted: a warning, not a failure.
+    assert!(out.status.success());
+    let msg = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        msg.contains("warning: ")
+            && msg.contains("c.yaml:3: key `listen.tls`")
+            && msg.contains("/nonexistent/cert.pem"),
+        "{msg}"
+    );
+}

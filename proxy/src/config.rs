@@ -1296,7 +1296,36 @@ pub fn check(path: &Path) -> anyhow::Result<String> {
         )
         .into());
     }
-    Ok(summary(&cfg, &engine, path))
+    let mut out = summary(&cfg, &engine, path);
+    // What `run` reads at start (certificates, keys, the admin token) is often mounted only
+    // in the pod (a Secret), so a check elsewhere (CI, `helm template`) cannot require it;
+    // it says so plainly instead of an unqualified OK.
+    let mut unreadable = Vec::new();
+    if let Some(t) = &cfg.listen.tls {
+        if let Err(e) = crate::tls::server_config(t, cfg.listen.http2) {
+            unreadable.push(("listen.tls", e));
+        }
+    }
+    if let Err(e) = crate::tls::upstream_config(&cfg.upstream.tls) {
+        unreadable.push(("upstream.tls", e));
+    }
+    if let Some(f) = cfg.admin.as_ref().and_then(|a| a.token_file.as_ref()) {
+        match std::fs::read_to_string(f) {
+            Ok(t) if t.trim().is_empty() => {
+                unreadable.push(("admin.token_file", format!("{}: empty", f.display())))
+            }
+            Ok(_) => {}
+            Err(e) => unreadable.push(("admin.token_file", format!("{}: {e}", f.display()))),
+        }
+    }
+    for (key, e) in unreadable {
+        let line = locate(&text, key).map_or(String::new(), |l| format!(":{l}"));
+        out.push_str(&format!(
+            "  warning: {}{line}: key `{key}`: {e} (read at start: `sluice run` fails unless it is there)\n",
+            path.display()
+        ));
+    }
+    Ok(out)
 }
 
 /// What `sluice config check` prints for a valid file: enough for a reviewer to see what the

@@ -427,8 +427,11 @@ fn start_watcher(
     use notify::{EventKind, RecursiveMode, Watcher};
     let mut w = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| match ev {
         // Reads (open, access) are not changes; everything else (create, rename, write,
-        // remove, attribute change on a symlink) may be.
+        // remove, attribute change on a symlink) may be, on a file that can hold rules or
+        // policy. Other files in the same directory (a log written beside the config) are
+        // not: each reload's log line would trigger the next.
         Ok(e) if matches!(e.kind, EventKind::Access(_)) => {}
+        Ok(e) if !e.paths.is_empty() && !e.paths.iter().any(|p| may_configure(p)) => {}
         Ok(_) | Err(_) => on_change(),
     })?;
     for d in dirs {
@@ -439,8 +442,50 @@ fn start_watcher(
     Ok(w)
 }
 
+/// Whether a changed path can be configuration: a YAML or JSON file (the config, rule packs,
+/// the files a config names), or the kubelet's `..data` and timestamped `..…` entries that a
+/// ConfigMap update swaps.
+fn may_configure(p: &Path) -> bool {
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    name.starts_with("..")
+        || matches!(
+            p.extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_ascii_lowercase)
+                .as_deref(),
+            Some("yaml" | "yml" | "json")
+        )
+}
+
 fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod watch_tests {
+    #[test]
+    fn only_files_that_can_configure_trigger_a_reload() {
+        use std::path::Path;
+        for p in [
+            "/etc/sluice/sluice.yaml",
+            "/r/packs/mine.YML",
+            "/etc/sluice/..data",
+            "/etc/sluice/..2024_01_01",
+            "/k/jwks.json",
+        ] {
+            assert!(super::may_configure(Path::new(p)), "{p}");
+        }
+        for p in [
+            "/etc/sluice/sluice.log",
+            "/etc/sluice/audit.jsonl",
+            "/etc/sluice/.sluice.yaml.swp",
+        ] {
+            assert!(!super::may_configure(Path::new(p)), "{p}");
+        }
+    }
 }

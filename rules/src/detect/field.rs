@@ -296,7 +296,18 @@ pub(crate) fn detect(
             vs += 1;
         }
         // `姓名 张伟` on a line of its own: label and value set apart like two table cells.
-        let spaced = vs > le;
+        let mut spaced = vs > le;
+        // `【姓名】王建国`, `[姓名]李四`, `(姓名)张伟`: a bracketed label is set apart as well.
+        for (open, close) in [("【", "】"), ("[", "]"), ("(", ")"), ("〔", "〕")] {
+            if t[vs..].starts_with(close.as_bytes()) && t[..ls].ends_with(open.as_bytes()) {
+                vs += close.len();
+                while matches!(t.get(vs), Some(b' ' | b'\t' | b':')) {
+                    vs += 1;
+                }
+                spaced = true;
+                break;
+            }
+        }
         if matches!(t.get(vs), None | Some(b':')) {
             continue;
         }

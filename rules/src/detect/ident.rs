@@ -521,7 +521,11 @@ fn classify_joined(d: &[u8], parts: usize, first: &[u8], en: Enabled) -> Option<
     if !d.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    if (16..=19).contains(&n) && en.has(Det::BankCard) && v::bank_card(d) {
+    // Written as an id is (`620102 20090214 7832`: region, birth date, sequence), 18 digits
+    // whose check digit fails are a mistyped id, not a card number that happens to start
+    // with UnionPay's 62.
+    let id_layout = n == 18 && parts == 3 && first.len() == 6;
+    if (16..=19).contains(&n) && !id_layout && en.has(Det::BankCard) && v::bank_card(d) {
         return Some((Det::BankCard, Confidence::High));
     }
     if en.has(Det::Mobile) {
@@ -668,7 +672,9 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
         if (16..=19).contains(&n) && en.has(Det::BankCard) && v::bank_card(g) {
             return push(out, Det::BankCard, s, e, Confidence::High);
         }
-        if en.has(Det::Mobile) {
+        // `收入15811567120元`, `游客13153593449人次`: a unit after the number makes it a
+        // quantity, not a telephone.
+        if en.has(Det::Mobile) && !unit_after(t, e) {
             if n == 11 && v::mobile_cn(g) {
                 return push(out, Det::Mobile, s, e, Confidence::Medium);
             }
@@ -728,6 +734,16 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
         }
     }
     false
+}
+
+/// Whether a unit of measure or count follows at `e` (`元`, `万`, `人次`, `件`…).
+fn unit_after(t: &[u8], e: usize) -> bool {
+    const UNITS: &[&str] = &[
+        "元", "万", "亿", "人", "次", "件", "个", "吨", "台", "辆", "户", "份", "张", "笔", "条",
+        "头", "只", "箱", "股", "克", "米", "平方", "公里", "千", "美元", "港元", "%",
+    ];
+    let rest = &t[e..];
+    UNITS.iter().any(|u| rest.starts_with(u.as_bytes()))
 }
 
 fn plate_chars(x: &[u8]) -> bool {

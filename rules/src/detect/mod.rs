@@ -595,6 +595,27 @@ impl Detectors {
             while vs < text.len() && text[vs] == b' ' {
                 vs += 1;
             }
+            // `name='王建国'`, `xm="张三"` (Java `toString`, logs): the value is what the
+            // quotes hold.
+            if let Some(&q @ (b'\'' | b'"')) = text.get(vs) {
+                let limit = text.len().min(vs + 257);
+                let Some(len) = memchr::memchr(q, &text[vs + 1..limit]) else {
+                    continue;
+                };
+                if len == 0 {
+                    continue;
+                }
+                let from = rules.len();
+                self.keys.lookup(&text[ks..eq], rules);
+                if rules.len() > from {
+                    pairs.push(Pair {
+                        start: vs + 1,
+                        end: vs + 1 + len,
+                        rules: (from, rules.len()),
+                    });
+                }
+                continue;
+            }
             let limit = text.len().min(vs + 256);
             let mut ve = vs;
             while ve < limit
@@ -883,10 +904,15 @@ impl Detectors {
             if ctx.key_rules.contains(&(c.rule | NEG)) || pair_has(c.rule | NEG) {
                 return None;
             }
-            if !r.ctx.negative_keywords.is_empty()
-                && near_left_same_line(text, c.start, w, &r.ctx.negative_keywords)
-            {
-                return None;
+            if !r.ctx.negative_keywords.is_empty() {
+                // `订单号：A1，联系人手机号：136…`: a keyword of the rule's own between the
+                // negative one and the value says what the value is.
+                if let Some(neg) = last_left_same_line(text, c.start, w, &r.ctx.negative_keywords) {
+                    let own = last_left_same_line(text, c.start, w, &r.ctx.keywords);
+                    if own.is_none_or(|p| p < neg) {
+                        return None;
+                    }
+                }
             }
         }
         // Keywords only matter when no key vouches and they could change the outcome.
@@ -916,15 +942,19 @@ impl Detectors {
     }
 }
 
-/// Whether a keyword occurs before `start` within `w` bytes and on the same line.
-fn near_left_same_line(text: &[u8], start: usize, w: usize, kws: &[Vec<u8>]) -> bool {
+/// Where the last keyword before `start` (within `w` bytes, on the same line) starts.
+fn last_left_same_line(text: &[u8], start: usize, w: usize, kws: &[Vec<u8>]) -> Option<usize> {
     let lo = start.saturating_sub(w);
     let left = &text[lo..start];
-    let left = match memchr::memrchr(b'\n', left) {
-        Some(p) => &left[p + 1..],
-        None => left,
+    let (left, base) = match memchr::memrchr(b'\n', left) {
+        Some(p) => (&left[p + 1..], lo + p + 1),
+        None => (left, lo),
     };
-    kws.iter().any(|k| contains(left, k))
+    kws.iter()
+        .filter(|k| !k.is_empty())
+        .filter_map(|k| memchr::memmem::rfind(left, k))
+        .max()
+        .map(|p| base + p)
 }
 
 /// Substring test for the short windows context looks at; building a SIMD searcher per call

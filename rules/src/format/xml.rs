@@ -598,6 +598,15 @@ fn entity(s: &[u8], eof: bool) -> Ent {
         b"amp" => named('&'),
         b"quot" => named('"'),
         b"apos" => named('\''),
+        // HTML's spaces and joiners, which pages put inside numbers (`110105&nbsp;1949…`).
+        b"nbsp" => named('\u{a0}'),
+        b"ensp" => named('\u{2002}'),
+        b"emsp" => named('\u{2003}'),
+        b"thinsp" => named('\u{2009}'),
+        b"zwsp" | b"ZeroWidthSpace" => named('\u{200b}'),
+        b"zwnj" => named('\u{200c}'),
+        b"zwj" => named('\u{200d}'),
+        b"middot" => named('\u{b7}'),
         [b'#', b'x' | b'X', hex @ ..] if !hex.is_empty() => {
             let v = hex
                 .iter()
