@@ -285,7 +285,10 @@ pub(crate) fn detect(
     for &(ls, le, r) in label_hits {
         // `张伟，男，1949年…`: a gender after a name marks it, as court documents and records
         // write a person; the name is the whole run of Han characters before the comma.
-        if matches!(&t[ls..le], GENDER_MALE | GENDER_FEMALE) {
+        if matches!(
+            &t[ls..le],
+            GENDER_MALE | GENDER_FEMALE | GENDER_MALE_PAREN | GENDER_FEMALE_PAREN
+        ) {
             if let Some((ns, conf)) = name_before_gender(t, ls, le) {
                 emit(r, ns, ls, conf);
             }
@@ -369,6 +372,9 @@ pub(crate) fn detect(
 /// `，男` and `，女` as normalization writes them (the full-width comma folded).
 const GENDER_MALE: &[u8] = ",男".as_bytes();
 const GENDER_FEMALE: &[u8] = ",女".as_bytes();
+/// `（男` and `（女` (`罗超（男，公民身份号码…）`), the full-width parenthesis folded.
+const GENDER_MALE_PAREN: &[u8] = "(男".as_bytes();
+const GENDER_FEMALE_PAREN: &[u8] = "(女".as_bytes();
 
 /// The name before a gender marker at `t[ls..le]`: a whole run of two to four Han characters
 /// (text, punctuation or the start before it) that is name-shaped, with the gender followed by

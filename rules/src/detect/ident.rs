@@ -573,11 +573,19 @@ pub(crate) fn cn_passport_shape(g: &[u8]) -> bool {
 
 /// A Hong Kong and Macao permit number: `H`/`M` + 8 digits (and a 2-digit issue count), the
 /// permit of Hong Kong and Macao residents; or `C` + 8 digits, the mainland resident's
-/// electronic permit to Hong Kong and Macao (往来港澳通行证), which has no issue count.
+/// electronic permit to Hong Kong and Macao (往来港澳通行证), which has no issue count, or `C`,
+/// a letter and 7 digits, the form its later numbers take.
 pub(crate) fn permit_shape(g: &[u8]) -> bool {
     let n = g.len();
-    (((n == 9 || n == 11) && matches!(g[0], b'H' | b'M')) || (n == 9 && g[0] == b'C'))
-        && g[1..].iter().all(u8::is_ascii_digit)
+    let digits = |x: &[u8]| x.iter().all(u8::is_ascii_digit);
+    ((((n == 9 || n == 11) && matches!(g[0], b'H' | b'M')) || (n == 9 && g[0] == b'C'))
+        && digits(&g[1..]))
+        // The electronic permit's later numbers: `C`, a letter (not I or O), seven digits.
+        || (n == 9
+            && g[0] == b'C'
+            && g[1].is_ascii_uppercase()
+            && !matches!(g[1], b'I' | b'O')
+            && digits(&g[2..]))
 }
 
 /// Whether [`scan`] can find anything in `g`, a text that is nothing but ASCII digits: such a
