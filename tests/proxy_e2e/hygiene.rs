@@ -20,6 +20,22 @@ fn raw(addr: std::net::SocketAddr, raw: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// [`raw`] off the runtime's threads.
+async fn send(addr: std::net::SocketAddr, req: String) -> String {
+    tokio::task::spawn_blocking(move || raw(addr, &req))
+        .await
+        .unwrap()
+}
+
+/// A `GET` of `target` as the client wrote it (no normalization on the way).
+async fn get(addr: std::net::SocketAddr, target: &str) -> String {
+    send(
+        addr,
+        format!("GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_path_spelled_otherwise_gets_the_interface_it_names() {
     let up = Upstream::start(|req| async move {
@@ -46,35 +62,14 @@ async fn a_path_spelled_otherwise_gets_the_interface_it_names() {
         "/api/v1//persons/42",
         "/%61pi/v1/persons/42",
     ] {
-        let got = tokio::task::spawn_blocking(move || {
-            raw(
-                addr,
-                &format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
-            )
-        })
-        .await
-        .unwrap();
+        let got = get(addr, path).await;
         assert!(got.starts_with("HTTP/1.1 403"), "{path}: {got}");
     }
     // An escaped slash could be read either way: refused.
-    let got = tokio::task::spawn_blocking(move || {
-        raw(
-            addr,
-            "GET /api%2Fv1/persons/42 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-        )
-    })
-    .await
-    .unwrap();
+    let got = get(addr, "/api%2Fv1/persons/42").await;
     assert!(got.starts_with("HTTP/1.1 400"), "{got}");
     // Elsewhere the normalized path is what goes upstream.
-    let got = tokio::task::spawn_blocking(move || {
-        raw(
-            addr,
-            "GET /a/./b//c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-        )
-    })
-    .await
-    .unwrap();
+    let got = get(addr, "/a/./b//c").await;
     assert!(got.starts_with("HTTP/1.1 200"), "{got}");
     assert!(got.contains("\"path\":\"/a/b/c\""), "{got}");
     p.shutdown().await;
@@ -206,9 +201,7 @@ async fn malformed_heads_get_a_precise_4xx() {
             "HTTP/1.1 200",
         ),
     ] {
-        let got = tokio::task::spawn_blocking(move || raw(addr, req))
-            .await
-            .unwrap();
+        let got = send(addr, req.to_string()).await;
         assert!(got.starts_with(want), "{req:?}: {got}");
     }
     // HTTP/2 header blocks are counted too.

@@ -116,10 +116,11 @@ impl Format {
     }
 }
 
-/// Whether a body (from its first non-blank byte) starts like a JSON document: an object
-/// that opens a member or closes, an array whose first element is a JSON value followed by
-/// `,` or `]` (a log line `[2024-05-01 10:00:00] INFO …` is text), or JSONP, a function call
-/// around one (`callback({…})`), whose call the JSON lexer skips as bare bytes.
+/// Whether a body (from its first non-blank byte) is read as JSON: it opens an object or an
+/// array, or it is JSONP, a function call around one (`callback({…})`), whose call the JSON
+/// lexer skips as bare bytes. A log line that opens with a bracket (`[2024-05-01 10:00:00]
+/// INFO … {"xm":…}`) is read as JSON too: the lexer takes what is not JSON as bare text and
+/// scans it whole, and an embedded object's keys still give context.
 fn looks_like_json(t: &[u8]) -> bool {
     let skip_ws = |t: &[u8], i: usize| {
         i + t[i..]
@@ -128,24 +129,7 @@ fn looks_like_json(t: &[u8]) -> bool {
             .count()
     };
     match t.first() {
-        Some(b'{') => matches!(t.get(skip_ws(t, 1)), None | Some(b'"' | b'}')),
-        Some(b'[') => {
-            let i = skip_ws(t, 1);
-            match t.get(i) {
-                None | Some(b'{' | b'[' | b'"' | b']') => true,
-                Some(b'-' | b'0'..=b'9') => {
-                    let n = t[i..]
-                        .iter()
-                        .take_while(|b| b.is_ascii_digit() || b"+-.eE".contains(b))
-                        .count();
-                    matches!(t.get(skip_ws(t, i + n)), None | Some(b',' | b']'))
-                }
-                Some(_) => [&b"true"[..], b"false", b"null"].iter().any(|w| {
-                    t[i..].starts_with(w)
-                        && matches!(t.get(skip_ws(t, i + w.len())), None | Some(b',' | b']'))
-                }),
-            }
-        }
+        Some(b'{' | b'[') => true,
         Some(b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'$') => {
             let n = t
                 .iter()
