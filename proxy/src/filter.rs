@@ -273,9 +273,10 @@ impl BodyFilter {
         self
     }
 
-    /// Whether the body was found to be binary of a skipped type (and passed unscanned).
-    pub fn passed_binary(&self) -> bool {
-        self.binary
+    /// Whether the body was found to be binary of a skipped type and goes on byte for byte
+    /// (no coding to re-encode), so its length and validator stand.
+    pub fn passes_identical(&self) -> bool {
+        self.binary && self.encoders.is_empty()
     }
 
     /// Checks the flow's grade against `rank`, the interface's declared grade (rank 0 is the

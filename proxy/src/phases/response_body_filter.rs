@@ -279,7 +279,7 @@ fn charge(proxy: &Proxy, ctx: &mut Ctx, bytes: u64, filter: &BodyFilter) -> Resu
 }
 
 fn stream_headers(parts: &mut Parts, filter: &BodyFilter) {
-    if !filter.observe_only() {
+    if !filter.observe_only() && !filter.passes_identical() {
         parts.headers.remove(header::CONTENT_LENGTH);
         if filter.may_change() {
             headers::weaken_etag(&mut parts.headers);

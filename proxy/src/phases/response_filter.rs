@@ -167,6 +167,8 @@ pub fn run(
     Ok((parts, body, Mode::Stream { codings }))
 }
 
+/// Whether the response's declared type is one `iface` skips (then only binary bytes pass
+/// unscanned: see `BodyFilter::skip_binary`).
 fn iface_skips(iface: &crate::interface::Interface, h: &http::HeaderMap) -> bool {
     iface.skips(headers::content_type(h))
 }
