@@ -224,3 +224,48 @@ async fn malformed_heads_get_a_precise_4xx() {
     assert_eq!(r.headers()["x-request-id"], "trace-abc-123");
     p.shutdown().await;
 }
+
+/// An upstream that closes its first connection after reading a request, without a word,
+/// and answers `ok` on every later one.
+fn closes_first_connection() -> std::net::SocketAddr {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for (n, s) in l.incoming().enumerate() {
+            let Ok(mut s) = s else { return };
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            if n > 0 {
+                let _ = s.write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+                );
+            }
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn an_idempotent_request_is_sent_again_when_the_upstream_closed_before_answering() {
+    let up = closes_first_connection();
+    let p = proxy(&format!("http://{up}"), "").await;
+    let r = client()
+        .get(format!("http://{}/x", p.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "ok");
+    p.shutdown().await;
+    // A request with a body is not: the upstream may have acted on it.
+    let up = closes_first_connection();
+    let p = proxy(&format!("http://{up}"), "").await;
+    let r = client()
+        .post(format!("http://{}/x", p.addr))
+        .body("a=1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 502);
+    p.shutdown().await;
+}

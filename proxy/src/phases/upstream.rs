@@ -136,7 +136,33 @@ pub async fn run(
     let header_by = Instant::now() + proxy.cfg.timeouts.response_header;
     let at = header_by.min(ctx.deadline);
     let sent = Instant::now();
-    match tokio::time::timeout_at(at, up.client.request(req)).await {
+    // An idempotent request without a body may be sent again (RFC 9110 §9.2.2) when the
+    // connection closed before any response: the usual cause is a pooled keep-alive
+    // connection the upstream closed at the moment it was reused.
+    let again = (matches!(
+        *req.method(),
+        http::Method::GET | http::Method::HEAD | http::Method::OPTIONS
+    ) && http_body::Body::is_end_stream(req.body()))
+    .then(|| {
+        let mut b = Request::builder()
+            .method(req.method().clone())
+            .uri(req.uri().clone())
+            .version(req.version());
+        if let Some(h) = b.headers_mut() {
+            *h = req.headers().clone();
+        }
+        b.body(ReqBody::empty()).ok()
+    })
+    .flatten();
+    let first = tokio::time::timeout_at(at, up.client.request(req)).await;
+    let outcome = match (first, again) {
+        (Ok(Err(e)), Some(req)) if closed_before_response(&e) => {
+            tracing::debug!(request_id = %ctx.request_id, "upstream closed before responding; sending again: {e}");
+            tokio::time::timeout_at(at, up.client.request(req)).await
+        }
+        (first, _) => first,
+    };
+    match outcome {
         Err(_) => Err(ProxyError::timeout(
             "no response head from the upstream in time",
         )),
@@ -209,6 +235,19 @@ fn classify(e: &hyper_util::client::legacy::Error) -> ProxyError {
             format!("upstream failed before the response head: {}", chain(e)),
         ),
     }
+}
+
+/// Whether the upstream closed the connection before a response head (not a timeout, not
+/// a connect failure, not a response it could not parse).
+fn closed_before_response(e: &hyper_util::client::legacy::Error) -> bool {
+    let mut src: Option<&(dyn std::error::Error + 'static)> = e.source();
+    while let Some(s) = src {
+        if let Some(h) = s.downcast_ref::<hyper::Error>() {
+            return h.is_incomplete_message() || h.is_canceled();
+        }
+        src = s.source();
+    }
+    false
 }
 
 fn chain(e: &dyn std::error::Error) -> String {
