@@ -71,8 +71,12 @@ pub fn request_id(h: &HeaderMap) -> String {
             return v.to_string();
         }
     }
-    // 32 hex digits of two random words (the formatting machinery costs more than the rest
-    // of this function on every request).
+    new_request_id()
+}
+
+/// A fresh request id: 32 hex digits of two random words (the formatting machinery costs
+/// more than the rest of [`request_id`] on every request).
+pub fn new_request_id() -> String {
     let mut words = [0u8; 16];
     words[..8].copy_from_slice(&fastrand::u64(..).to_be_bytes());
     words[8..].copy_from_slice(&fastrand::u64(..).to_be_bytes());

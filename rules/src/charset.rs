@@ -213,42 +213,36 @@ pub(crate) fn window_is_utf8(window: &[u8], eof: bool) -> bool {
 /// goes 64 bytes without a control byte), UTF-8 otherwise, which is what the engine read
 /// before this layer existed.
 pub(crate) fn sniff(window: &[u8], eof: bool) -> Charset {
-    if window_is_utf8(window, eof) {
+    if window_is_utf8(window, eof) || !gb_text(window, eof) {
         return Charset::Utf8;
     }
+    Charset::Gb18030
+}
+
+/// Whether `window` decodes cleanly as GB18030 with no control byte but whitespace; a
+/// character cut by its end counts only while more of the body is to come (`!eof`).
+fn gb_text(window: &[u8], eof: bool) -> bool {
     let control = |b: u8| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') || b == 0x7F;
     let mut i = 0;
     while i < window.len() {
         if control(window[i]) {
-            return Charset::Utf8;
+            return false;
         }
         match gb_char(&window[i..]) {
             Step::Char(_, n) => i += n,
             // The window may end inside a character; the body may not.
             Step::Short if !eof => break,
-            Step::Short | Step::Bad(_) => return Charset::Utf8,
+            Step::Short | Step::Bad(_) => return false,
         }
     }
-    Charset::Gb18030
+    true
 }
 
 /// Whether `head` (a body's first bytes, possibly cut inside a character) is GB18030 text:
 /// it decodes cleanly and holds no control byte but whitespace. Not UTF-8 is not asked:
 /// ASCII text is both.
 pub fn is_gb_text(head: &[u8]) -> bool {
-    let control = |b: u8| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') || b == 0x7F;
-    let mut i = 0;
-    while i < head.len() {
-        if control(head[i]) {
-            return false;
-        }
-        match gb_char(&head[i..]) {
-            Step::Char(_, n) => i += n,
-            Step::Short => break,
-            Step::Bad(_) => return false,
-        }
-    }
-    !head.is_empty()
+    !head.is_empty() && gb_text(head, false)
 }
 
 /// One step of the GB18030 decoder.

@@ -1663,6 +1663,23 @@ trait Sink {
     fn put(&mut self, bytes: &[u8]);
 }
 
+/// Writes an edit's replacement: its new bytes, and the raw ranges it keeps (`slice` gives
+/// their decoded bytes).
+fn put_repl<'r, S: Sink>(repl: &Repl, out: &mut S, slice: impl Fn(u64, u64) -> &'r [u8]) {
+    match repl {
+        Repl::Bytes(b) => out.put(b),
+        Repl::Text(t) => out.put(t.as_bytes()),
+        Repl::Pieces(pieces) => {
+            for p in pieces {
+                match p {
+                    Piece::Raw(s, t) => out.copy(*s, *t, slice(*s, *t)),
+                    Piece::Bytes(b) => out.put(b),
+                }
+            }
+        }
+    }
+}
+
 /// UTF-8 output: a copy is the decoded bytes themselves.
 struct Utf8Out<'a>(&'a mut Vec<u8>);
 
@@ -1952,33 +1969,12 @@ impl StreamScanner {
                 out.copy(self.emitted, e.start, slice(self.emitted, e.start));
             }
             if let Some(log) = &mut self.edit_log {
+                // A nested scan's text is UTF-8, so its decoded bytes are its raw ones.
                 let mut b = Vec::new();
-                match &e.repl {
-                    Repl::Bytes(x) => b.extend_from_slice(x),
-                    Repl::Text(t) => b.extend_from_slice(t.as_bytes()),
-                    Repl::Pieces(pieces) => {
-                        for p in pieces {
-                            match p {
-                                Piece::Raw(s, t) => b.extend_from_slice(slice(*s, *t)),
-                                Piece::Bytes(x) => b.extend_from_slice(x),
-                            }
-                        }
-                    }
-                }
+                put_repl(&e.repl, &mut Utf8Out(&mut b), slice);
                 log.push((e.start, e.end, b));
             }
-            match &e.repl {
-                Repl::Bytes(b) => out.put(b),
-                Repl::Text(t) => out.put(t.as_bytes()),
-                Repl::Pieces(pieces) => {
-                    for p in pieces {
-                        match p {
-                            Piece::Raw(s, t) => out.copy(*s, *t, slice(*s, *t)),
-                            Piece::Bytes(b) => out.put(b),
-                        }
-                    }
-                }
-            }
+            put_repl(&e.repl, out, slice);
             self.emitted = self.emitted.max(e.end);
         }
         if safe > self.emitted {

@@ -36,6 +36,11 @@ async fn get(addr: std::net::SocketAddr, target: &str) -> String {
     .await
 }
 
+/// The body of the answer to `rb`, as text.
+async fn text(rb: reqwest::RequestBuilder) -> String {
+    rb.send().await.unwrap().text().await.unwrap()
+}
+
 #[tokio::test]
 async fn a_path_spelled_otherwise_gets_the_interface_it_names() {
     let up = Upstream::start(|req| async move {
@@ -126,23 +131,9 @@ async fn a_skipped_type_hides_no_text_body() {
     .await;
     let c = client();
     let base = format!("http://{}", p.addr);
-    let t = c
-        .get(format!("{base}/json-as-png"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let t = text(c.get(format!("{base}/json-as-png"))).await;
     assert_eq!(t, r#"{"xm":"王**","sfzh":"110105********002X"}"#);
-    let t = c
-        .get(format!("{base}/svg"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let t = text(c.get(format!("{base}/svg"))).await;
     assert!(t.contains("110105********002X"), "{t}");
     // A real binary body passes byte for byte.
     let r = c.get(format!("{base}/png")).send().await.unwrap();
@@ -153,16 +144,12 @@ async fn a_skipped_type_hides_no_text_body() {
         b.starts_with(b"\x89PNG") && contains(&b, "11010519491231002X") && b.len() == 5000 + 34
     );
     // A request body labelled as an image is scanned too.
-    let t = c
-        .post(format!("{base}/echo"))
-        .header("content-type", "image/png")
-        .body(PERSON)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let t = text(
+        c.post(format!("{base}/echo"))
+            .header("content-type", "image/png")
+            .body(PERSON),
+    )
+    .await;
     assert!(
         t.contains("110105********002X") && !t.contains("11010519491231002X"),
         "{t}"

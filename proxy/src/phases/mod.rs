@@ -298,7 +298,7 @@ impl Proxy {
                 .findings
                 .is_empty()
         {
-            request_id = crate::headers::request_id(&http::HeaderMap::new());
+            request_id = crate::headers::new_request_id();
         }
         let log = LogRecord {
             request_id: request_id.clone(),

@@ -82,7 +82,7 @@ pub fn run(
         || parts.status.is_informational()
         || parts.status == StatusCode::NO_CONTENT
         || parts.status == StatusCode::NOT_MODIFIED;
-    let skipped = iface_skips(&ctx.iface, &parts.headers);
+    let skipped = ctx.iface.skips(headers::content_type(&parts.headers));
     let iface = &ctx.iface;
     let limits = ctx.live.limiter.has_response_limits(&iface.name);
     let inspect = ctx.actions.any_inspect() || iface.scope_rank().is_some() || limits;
@@ -165,10 +165,4 @@ pub fn run(
         ));
     }
     Ok((parts, body, Mode::Stream { codings }))
-}
-
-/// Whether the response's declared type is one `iface` skips (then only binary bytes pass
-/// unscanned: see `BodyFilter::skip_binary`).
-fn iface_skips(iface: &crate::interface::Interface, h: &http::HeaderMap) -> bool {
-    iface.skips(headers::content_type(h))
 }
