@@ -388,3 +388,42 @@ fn config_check_warns_of_a_certificate_the_proxy_could_not_read() {
         "{msg}"
     );
 }
+
+#[test]
+fn config_check_warns_of_a_restriction_escaped_by_dropping_the_credential() {
+    let d = tmpdir("cfganon");
+    let cfg = d.join("c.yaml");
+    let body = "listen:\n  addr: 127.0.0.1:0\nupstream:\n  url: http://127.0.0.1:9\nactions:\n  classes:\n    resident_id: redact\ninterfaces:\n  - name: persons\n    path: /persons/{id}\n    consumer_actions:\n      third-party:\n        resident_id: block\n";
+    std::fs::write(&cfg, body).unwrap();
+    let out = sluice()
+        .args(["config", "check"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let msg = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        msg.contains("warning: ")
+            && msg.contains("key `interfaces[0].consumer_actions.third-party.resident_id`")
+            && msg.contains("on_missing: reject"),
+        "{msg}"
+    );
+    // With callers that have no credential refused, there is nothing to escape.
+    std::fs::write(
+        &cfg,
+        format!("identity:\n  on_missing: reject\n  api_key:\n    header: x-api-key\n    keys: []\n{body}"),
+    )
+    .unwrap();
+    let out = sluice()
+        .args(["config", "check"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    let msg = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{msg}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!msg.contains("warning: "), "{msg}");
+}

@@ -373,6 +373,70 @@ async fn rate_limit_throttles_with_retry_after() {
     s.proxy.shutdown().await;
 }
 
+/// The distinct-value quota counts what a consumer receives in full: one whose action for
+/// the class is `allow` is refused past its budget like one that gets masked values.
+#[tokio::test]
+async fn distinct_value_quota_counts_allowed_values() {
+    let up = Upstream::start(|req| async move {
+        // A different valid resident ID per path: `/ids/7` carries …0007 with its check digit.
+        let n: u32 = req
+            .uri()
+            .path()
+            .rsplit('/')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let first17 = format!("11010519491231{n:03}");
+        let check = sluice_rules::validate::gb11643_check_char(first17.as_bytes()).unwrap();
+        let id = format!("{first17}{}", check as char);
+        resp(
+            200,
+            "application/json",
+            full(format!(r#"{{"sfzh":"{id}"}}"#)),
+        )
+    })
+    .await;
+    let cfg = format!(
+        r#"identity:
+  api_key:
+    keys:
+      - consumer: dept-b
+        sha256: {b}
+interfaces:
+  - name: ids
+    path: /ids/{{*rest}}
+    consumer_actions:
+      dept-b:
+        resident_id: allow
+rate_limits:
+  interfaces:
+    ids:
+      per_consumer:
+        distinct_values: {{max: 3, window: 1h, action: block}}
+"#,
+        b = api_key_digest(KEY_B),
+    );
+    let p = support::proxy(&up.url(), &cfg).await;
+    let c = support::client();
+    let get = |n: u32| {
+        c.get(format!("http://{}/ids/{n}", p.addr))
+            .header("x-api-key", KEY_B)
+            .send()
+    };
+    // A value seen again costs nothing; the third distinct one spends the budget, and the
+    // next request is refused before it reaches the upstream.
+    for n in [1, 2, 2, 1, 3] {
+        let r = get(n).await.unwrap();
+        assert_eq!(r.status(), 200, "/ids/{n}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains("1101051949123100"), "allowed in full: {body}");
+    }
+    let r = get(4).await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(!r.text().await.unwrap().contains("11010519491231004"));
+    p.shutdown().await;
+}
+
 #[tokio::test]
 async fn audit_trail_has_no_raw_values_and_verifies() {
     let s = Setup::new("trail").await;

@@ -7,7 +7,7 @@
 //! |---|---|
 //! | `GET /metrics` | Prometheus text format; OpenMetrics when the `Accept` header asks for it |
 //! | `GET /healthz` | liveness: 200 while the process serves |
-//! | `GET /readyz` | readiness: 200 when rules are loaded and the upstream accepts a TCP connection within `admin.readiness_timeout`, else 503 with the reason (also 503 once graceful shutdown has begun) |
+//! | `GET /readyz` | readiness: 200 when rules are loaded and the upstream accepts a TCP connection within `admin.readiness_timeout`, else 503 with the reason (also 503 once graceful shutdown has begun, and while a failing audit sink makes `audit.on_failure: block` refuse decisions) |
 //! | `POST /-/reload` | reload rules and policy now; 200 with the outcome, 500 when it failed (the old state stays) |
 //! | `GET /-/rules` | rules in force (id, name, class, grade, pack, pack version), content hash, last reload outcome |
 //! | `GET /-/interfaces` | the interface inventory: configured and observed (templated) interfaces with counts, classes, highest grade, last seen |
@@ -240,6 +240,12 @@ impl State {
         let live = self.proxy.live.load_full();
         if live.engine.rules().is_empty() {
             return text(StatusCode::SERVICE_UNAVAILABLE, "no rules loaded\n");
+        }
+        if live.audit.as_ref().is_some_and(|a| a.refusing()) {
+            return text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "audit sink failing (audit.on_failure: block refuses audited decisions)\n",
+            );
         }
         let Some(target) = self.proxy.upstream.connect_target() else {
             return text(StatusCode::SERVICE_UNAVAILABLE, "upstream has no address\n");

@@ -957,13 +957,19 @@ impl Audit {
         &self.stats
     }
 
+    /// Whether audited decisions are being refused: `on_failure: block` and the sink failed
+    /// its last write (the writer probes it again every second while idle). Readiness reports
+    /// it, so traffic goes to a replica that can serve it.
+    pub fn refusing(&self) -> bool {
+        self.tx.is_some() && self.on_failure == OnFailure::Block && !self.stats.healthy()
+    }
+
     /// Whether a decision that must be audited is to be refused now: `on_failure: block` and
     /// the last write failed. The pipeline asks before it starts a response whose record can
     /// only be written after the body has gone out; a refusal counts as a dropped record (the
     /// exchange's record could not be kept), like a failed [`Audit::record`].
     pub fn refuse_decision(&self) -> bool {
-        let refuse =
-            self.tx.is_some() && self.on_failure == OnFailure::Block && !self.stats.healthy();
+        let refuse = self.refusing();
         if refuse {
             self.stats
                 .dropped_sink_error

@@ -184,7 +184,11 @@ impl Body for ProxyBody {
                     let data = match frame.into_data() {
                         Ok(d) => d,
                         Err(frame) => {
-                            if let Ok(t) = frame.into_trailers() {
+                            if let Ok(mut t) = frame.into_trailers() {
+                                // `grpc-message`, `x-checksum`: trailers carry values too.
+                                if s.filter.as_ref().is_some_and(|f| f.scan_trailers(&mut t)) {
+                                    return this.abort("blocked after headers were sent");
+                                }
                                 s.trailers = Some(t);
                             }
                             continue;

@@ -109,6 +109,17 @@ impl Encoding {
         (actual != declared).then_some(actual)
     }
 
+    /// Whether [`Encoding::sniff`] can already answer "no other coding" from the first bytes
+    /// of `head`, before [`Encoding::SNIFF_BYTES`] have come: over identity and br it looks
+    /// only for a gzip or zstd magic, which a body starting otherwise (`{`, `<`, `data:`)
+    /// cannot hold. An event stream's first short event then goes on at once.
+    pub fn sniff_settled(declared: Encoding, head: &[u8]) -> bool {
+        matches!(declared, Encoding::Identity | Encoding::Br)
+            && head
+                .first()
+                .is_some_and(|&b| !matches!(b, 0x1f | 0x28 | 0x50..=0x5f))
+    }
+
     /// Whether a coding taken from a body's magic over `declared` must first be shown to
     /// decode: over identity and br, where the magic bytes can open other data too.
     pub fn sniff_needs_trial(declared: Encoding) -> bool {

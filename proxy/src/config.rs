@@ -1318,6 +1318,13 @@ pub fn check(path: &Path) -> anyhow::Result<String> {
             Err(e) => unreadable.push(("admin.token_file", format!("{}: {e}", f.display()))),
         }
     }
+    for (key, e) in credential_warnings(&cfg) {
+        let line = locate(&text, &key).map_or(String::new(), |l| format!(":{l}"));
+        out.push_str(&format!(
+            "  warning: {}{line}: key `{key}`: {e}\n",
+            path.display()
+        ));
+    }
     for (key, e) in unreadable {
         let line = locate(&text, key).map_or(String::new(), |l| format!(":{l}"));
         out.push_str(&format!(
@@ -1326,6 +1333,50 @@ pub fn check(path: &Path) -> anyhow::Result<String> {
         ));
     }
     Ok(out)
+}
+
+/// Per-consumer actions that a caller escapes by sending no credential: with
+/// `identity.on_missing: anonymous` (the default), a request without one is the `anonymous`
+/// consumer and gets the interface's (or the global) action, so a consumer given a stricter
+/// one (`third-party: {resident_id: block}` where the interface redacts) gets the weaker
+/// action by dropping its key. (Actions by grade are not weighed here.)
+fn credential_warnings(cfg: &Config) -> Vec<(String, String)> {
+    use crate::identity::Fallback;
+    if cfg.identity.on_missing != Fallback::Anonymous {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (i, iface) in cfg.interfaces.iter().enumerate() {
+        let anonymous = iface.consumer_actions.get("anonymous");
+        for (consumer, map) in &iface.consumer_actions {
+            if consumer == "anonymous" {
+                continue;
+            }
+            for (class, action) in map {
+                let own = iface.actions.as_ref();
+                let base = anonymous
+                    .and_then(|m| m.get(class))
+                    .or_else(|| own.and_then(|a| a.classes.get(class)))
+                    .or_else(|| cfg.actions.classes.get(class))
+                    .copied()
+                    .or(own.and_then(|a| a.default))
+                    .or(cfg.actions.default)
+                    .unwrap_or_default();
+                // Declared in order of strictness: allow < report < redact < block.
+                if *action > base {
+                    out.push((
+                        format!("interfaces[{i}].consumer_actions.{consumer}.{class}"),
+                        format!(
+                            "`{consumer}` gets `{}` for `{class}`, but a request with no credential is `anonymous` and gets `{}`: set `identity.on_missing: reject`, or give `anonymous` an action at least as strict",
+                            action.as_str(),
+                            base.as_str()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// What `sluice config check` prints for a valid file: enough for a reviewer to see what the

@@ -187,7 +187,7 @@ pub struct BodyFilter {
     codings: Vec<Encoding>,
     /// The interface's declared grade rank, and whether over-scope blocks.
     scope: Option<(u8, bool)>,
-    /// Fingerprints of every non-allowed finding, for the limiter (when asked for).
+    /// Fingerprints of every finding (allowed ones too), for the limiter (when asked for).
     keep_fps: bool,
     fps: Vec<u64>,
     /// Raw bytes held until the body's real outermost coding is known (`None` once it is).
@@ -335,6 +335,19 @@ impl BodyFilter {
         &self.summary
     }
 
+    /// Inspects a streamed body's trailers with the same policy ([`scan_header_values`]):
+    /// rewrites the values that redact; true when one must block (the body has gone out, so
+    /// the stream is aborted).
+    pub fn scan_trailers(&self, trailers: &mut http::HeaderMap) -> bool {
+        scan_header_values(
+            &self.engine,
+            &self.actions,
+            DecodeLimits::default(),
+            trailers,
+        )
+        .is_some()
+    }
+
     /// Whether a blocking class, or an over-scope grade that blocks, has been seen.
     pub fn must_block(&self) -> bool {
         !self.summary.blocked.is_empty()
@@ -358,7 +371,11 @@ impl BodyFilter {
             None => raw,
             Some(head) => {
                 head.extend_from_slice(raw);
-                if head.len() < Encoding::SNIFF_BYTES && !finish {
+                let declared = self.codings.last().copied().unwrap_or(Encoding::Identity);
+                if head.len() < Encoding::SNIFF_BYTES
+                    && !finish
+                    && !Encoding::sniff_settled(declared, head)
+                {
                     return Ok(());
                 }
                 held = std::mem::take(head);
@@ -447,6 +464,16 @@ impl BodyFilter {
             self.decoded = decoded;
             return;
         }
+        if self.scanner.is_none()
+            && self.content_type.as_deref().is_some_and(|ct| {
+                ct.split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/event-stream"))
+            })
+        {
+            // An event stream is text, and its first event must not wait for a prefix.
+            self.start_scanner();
+        }
         if self.scanner.is_none() {
             // Still sniffing: collect the prefix, and scan it all once the format is known.
             self.prefix.extend_from_slice(&decoded);
@@ -492,12 +519,16 @@ impl BodyFilter {
                     self.summary.over_scope = true;
                 }
             }
-            if self.keep_fps && action != Action::Allow {
+            // The bulk-exfiltration guards (quotas on findings and distinct values, and the
+            // distinct-value metric) count every value sent, allowed ones included: the
+            // consumer that receives values in full is the one they exist for. Summaries,
+            // metrics by action and audit records leave allowed classes out.
+            if self.keep_fps {
                 self.fps.push(f.fingerprint);
             }
             self.summary.add(&f, action);
             self.tally.add(&f, action);
-            if self.distinct.is_some() && action != Action::Allow {
+            if self.distinct.is_some() {
                 self.fingerprints.push((f.class.clone(), f.fingerprint));
             }
         }
@@ -622,6 +653,131 @@ impl BodyFilter {
     }
 }
 
+/// Header fields whose values are protocol metadata the upstream's framework writes (lengths,
+/// codings, dates, validators, caching and security policy): never a carrier of a record's
+/// values, and scanning them would cost every response for nothing.
+const STRUCTURAL_HEADERS: &[&str] = &[
+    "content-type",
+    "content-length",
+    "content-encoding",
+    "transfer-encoding",
+    "date",
+    "last-modified",
+    "expires",
+    "etag",
+    "cache-control",
+    "pragma",
+    "vary",
+    "server",
+    "connection",
+    "keep-alive",
+    "accept-ranges",
+    "age",
+    "alt-svc",
+    "x-request-id",
+    "strict-transport-security",
+    "content-security-policy",
+    "x-content-type-options",
+    "x-frame-options",
+    "x-xss-protection",
+    "referrer-policy",
+    "access-control-allow-origin",
+    "access-control-allow-methods",
+    "access-control-allow-headers",
+    "access-control-expose-headers",
+    "access-control-allow-credentials",
+    "access-control-max-age",
+    "grpc-status",
+    "grpc-encoding",
+];
+
+/// Inspects the values of a response's header fields or trailers with the body's policy: an
+/// identifier in `X-Owner-Id`, a `Location` query, a `Content-Disposition` file name or a
+/// `grpc-message` trailer leaves as surely as one in the body. A value whose findings redact
+/// is rewritten in place (a value that no longer makes a valid field is removed); a finding
+/// that blocks returns the filter that saw it, for the refusal (its summary names the
+/// classes). Clean fields, the common case, cost one scan of the few values left after the
+/// structural ones.
+pub fn scan_header_values(
+    engine: &Arc<Engine>,
+    actions: &Arc<Actions>,
+    limits: DecodeLimits,
+    headers: &mut http::HeaderMap,
+) -> Option<BodyFilter> {
+    let candidate = |name: &http::HeaderName, v: &http::HeaderValue| {
+        v.len() >= 6 && !STRUCTURAL_HEADERS.contains(&name.as_str())
+    };
+    let mut joined = Vec::new();
+    for (name, v) in headers.iter() {
+        if candidate(name, v) {
+            joined.extend_from_slice(v.as_bytes());
+            joined.push(b'\n');
+        }
+    }
+    if joined.is_empty() {
+        return None;
+    }
+    let opts = ScanOptions {
+        format: Format::Text,
+        ..ScanOptions::default()
+    };
+    if engine.scan_bytes(&joined, opts).findings.is_empty() {
+        return None;
+    }
+    let mut changed: Vec<(http::HeaderName, usize, Option<http::HeaderValue>)> = Vec::new();
+    for (name, group) in headers.iter().fold(
+        Vec::<(http::HeaderName, Vec<&http::HeaderValue>)>::new(),
+        |mut acc, (n, v)| {
+            match acc.iter_mut().find(|(m, _)| m == n) {
+                Some((_, vs)) => vs.push(v),
+                None => acc.push((n.clone(), vec![v])),
+            }
+            acc
+        },
+    ) {
+        for (ix, v) in group.into_iter().enumerate() {
+            if !candidate(&name, v) {
+                continue;
+            }
+            let Ok(mut f) = BodyFilter::new(
+                engine.clone(),
+                actions.clone(),
+                Some("text/plain"),
+                &[],
+                limits,
+            ) else {
+                continue;
+            };
+            let mut out = Vec::new();
+            let done = f
+                .push(v.as_bytes(), &mut out, false)
+                .and_then(|()| f.finish(&mut out));
+            if f.must_block() {
+                return Some(f);
+            }
+            if done.is_ok() && f.summary().changed {
+                changed.push((name.clone(), ix, http::HeaderValue::from_bytes(&out).ok()));
+            } else if done.is_err() {
+                changed.push((name.clone(), ix, None));
+            }
+        }
+    }
+    for (name, ix, new) in changed.iter().rev() {
+        let mut values: Vec<http::HeaderValue> = headers.get_all(name).iter().cloned().collect();
+        match new {
+            Some(v) => values[*ix] = v.clone(),
+            None => {
+                values.remove(*ix);
+            }
+        }
+        headers.remove(name);
+        for v in values {
+            headers.append(name.clone(), v);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -654,6 +810,31 @@ mod tests {
         assert_eq!(out.len(), BODY.len());
         assert!(!out.windows(18).any(|w| w == b"11010519491231002X"));
         assert!(f.summary().changed);
+    }
+
+    /// An event stream's first event leaves with its value masked as soon as its blank line
+    /// has come, before the stream ends.
+    #[test]
+    fn event_stream_events_leave_as_they_end() {
+        let engine = Arc::new(Engine::builtin().unwrap());
+        let cfg: ActionsConfig = serde_yaml_ng::from_str("default: redact").unwrap();
+        let a = Arc::new(Actions::resolve(&engine, &cfg, None));
+        let mut f = BodyFilter::new(
+            engine,
+            a,
+            Some("text/event-stream"),
+            &[],
+            DecodeLimits::default(),
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        f.push(b"data: {\"sjhm\":\"13800138000\"}\n\n", &mut out, true)
+            .unwrap();
+        assert_eq!(out, b"data: {\"sjhm\":\"138****8000\"}\n\n");
+        out.clear();
+        f.push(b"data: done\n", &mut out, true).unwrap();
+        f.finish(&mut out).unwrap();
+        assert_eq!(out, b"data: done\n");
     }
 
     #[test]

@@ -314,7 +314,9 @@ pub fn normalize_path(path: &str) -> Result<Option<String>, &'static str> {
     let odd = b.windows(2).any(|w| w == b"//")
         || b.contains(&b'%')
         || b.contains(&b'\\')
-        || path.split('/').any(|s| s == "." || s == "..");
+        || path
+            .split('/')
+            .any(|s| matches!(s.split(';').next(), Some("." | "..")));
     if !odd {
         return Ok(None);
     }
@@ -354,12 +356,15 @@ pub fn normalize_path(path: &str) -> Result<Option<String>, &'static str> {
     let mut out: Vec<&str> = Vec::new();
     let trailing = dec.ends_with('/') || dec.ends_with("/.") || dec.ends_with("/..");
     for seg in dec.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
+        // `..;x` is `..` to servers that drop path parameters (Tomcat): resolved here, so
+        // `/public/..;/secret` routes as `/secret`.
+        match seg.split(';').next() {
+            Some("") if !seg.contains(';') => {}
+            Some(".") => {}
+            Some("..") => {
                 out.pop();
             }
-            s => out.push(s),
+            _ => out.push(seg),
         }
     }
     let mut norm = String::with_capacity(dec.len());
@@ -452,6 +457,10 @@ mod path_tests {
             ("/q/%e5%bc%a0", Some("/q/%E5%BC%A0")),
             ("/q/%E5%BC%A0", None),
             ("/50%", None),
+            ("/public/..;/secret/doc", Some("/secret/doc")),
+            ("/public/..;jsessionid=1/secret", Some("/secret")),
+            ("/a/.;x/b", Some("/a/b")),
+            ("/persons;x/1", None),
         ] {
             assert_eq!(normalize_path(p), Ok(want.map(str::to_string)), "{p}");
         }

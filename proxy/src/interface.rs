@@ -4,7 +4,8 @@
 //! the raw path, so their cardinality is bounded by the config, not by callers.
 //!
 //! Templates are literal segments, `{name}` (exactly one non-empty segment) and a final
-//! `{*name}` (the rest, possibly empty). The first matching interface in file order wins, so
+//! `{*name}` (the rest, possibly empty). Literal segments match in any ASCII case, and a
+//! segment's `;` parameters are ignored, as the upstream servers that ignore them do. The first matching interface in file order wins, so
 //! specific templates go before general ones, as in nginx `location` lists.
 
 use std::sync::Arc;
@@ -89,12 +90,15 @@ impl PathTemplate {
             match seg {
                 Seg::Rest => return true,
                 Seg::One => {
-                    if parts.get(i).is_none_or(|p| p.is_empty()) {
+                    if parts.get(i).is_none_or(|p| bare(p).is_empty()) {
                         return false;
                     }
                 }
                 Seg::Lit(l) => {
-                    if parts.get(i) != Some(&l.as_str()) {
+                    if !parts
+                        .get(i)
+                        .is_some_and(|p| bare(p).eq_ignore_ascii_case(l))
+                    {
                         return false;
                     }
                 }
@@ -103,6 +107,14 @@ impl PathTemplate {
         }
         i == parts.len()
     }
+}
+
+/// A path segment as an upstream may resolve it: without `;` parameters (`persons;jsessionid=1`
+/// is `persons` to Tomcat and Spring). Literal segments also match in any ASCII case
+/// (`/API/v1/…`), since IIS and other case-blind servers serve both: a request must not reach
+/// a protected resource under a spelling that falls to the default interface.
+fn bare(seg: &str) -> &str {
+    seg.split(';').next().unwrap_or(seg)
 }
 
 /// Everything the pipeline needs to know about one interface, resolved from the config.
@@ -358,6 +370,11 @@ mod tests {
         assert!(!t.matches("/api/v1/persons/"));
         assert!(!t.matches("/api/v1/persons/42/photo"));
         assert!(!t.matches("/api/v1/person/42"));
+        // What servers that drop `;` parameters or ignore case would serve as the same one.
+        assert!(t.matches("/api/v1/persons;x/42"));
+        assert!(t.matches("/api/v1;jsessionid=9/persons/42;v=1"));
+        assert!(t.matches("/API/V1/Persons/42"));
+        assert!(!t.matches("/api/v1/persons/;x"));
         let r = PathTemplate::parse("/export/{*rest}").unwrap();
         assert!(r.matches("/export/a/b/c"));
         assert!(r.matches("/export"));

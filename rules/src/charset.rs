@@ -44,10 +44,16 @@ pub enum Charset {
 
 impl Charset {
     /// What a Content-Type's `charset` says, as a judgement for the bytes to confirm: a GB
-    /// label gives `DeclaredGb`; anything else `Auto` (a UTF-16 body shows itself in its first
-    /// bytes, and a declared UTF-8 or UTF-16 alone is not trusted: a wrong label must not hide
-    /// values).
+    /// label gives `DeclaredGb`; `text/event-stream` gives `Utf8`; anything else `Auto` (a
+    /// UTF-16 body shows itself in its first bytes, and a declared UTF-8 or UTF-16 alone is
+    /// not trusted: a wrong label must not hide values).
     pub fn from_content_type(content_type: &str) -> Charset {
+        // An event stream is UTF-8 whatever it says (the HTML standard decodes it so), and
+        // must not wait for a sniffing window before its first event goes on.
+        let media = content_type.split(';').next().unwrap_or("").trim();
+        if media.eq_ignore_ascii_case("text/event-stream") {
+            return Charset::Utf8;
+        }
         content_type
             .split(';')
             .skip(1)
@@ -221,7 +227,7 @@ pub(crate) fn sniff(window: &[u8], eof: bool) -> Charset {
 
 /// Whether `window` decodes cleanly as GB18030 with no control byte but whitespace; a
 /// character cut by its end counts only while more of the body is to come (`!eof`).
-fn gb_text(window: &[u8], eof: bool) -> bool {
+pub(crate) fn gb_text(window: &[u8], eof: bool) -> bool {
     let control = |b: u8| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') || b == 0x7F;
     let mut i = 0;
     while i < window.len() {
@@ -233,6 +239,35 @@ fn gb_text(window: &[u8], eof: bool) -> bool {
             // The window may end inside a character; the body may not.
             Step::Short if !eof => break,
             Step::Short | Step::Bad(_) => return false,
+        }
+    }
+    true
+}
+
+/// Whether `bytes` (a whole value that is not UTF-8: what a base64 token decodes to) reads
+/// as GBK text worth scanning: clean GB18030 with some non-ASCII and no control byte (a file
+/// attachment). Random bytes pass that often when short, so a value under 32 bytes must be
+/// GB 2312 characters (lead `B0`–`F7`) and full-width symbols (`A1`–`A3`) with ASCII digits
+/// only, as a name or a short address is written: random bytes pass one time in about 80 at
+/// 4 bytes, 750 at 6, 40,000 at 9 (measured).
+pub(crate) fn gb_value_text(bytes: &[u8]) -> bool {
+    if bytes.is_ascii() || !gb_text(bytes, true) {
+        return false;
+    }
+    if bytes.len() >= 32 {
+        return true;
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii_digit() {
+            i += 1;
+        } else if matches!(b, 0xA1..=0xA3 | 0xB0..=0xF7)
+            && bytes.get(i + 1).is_some_and(|t| (0xA1..=0xFE).contains(t))
+        {
+            i += 2;
+        } else {
+            return false;
         }
     }
     true

@@ -142,6 +142,9 @@ pub(crate) enum Esc {
     XmlDec,
     XmlHex,
     Percent,
+    /// `%XX` escapes of a GBK-encoded character (a legacy form): a replacement is written
+    /// as GBK bytes, escaped.
+    PercentGb,
     /// Any other escape (`\n`, `&amp;`, `""`, `+`): replacements are written plainly.
     Other,
 }
@@ -1229,6 +1232,16 @@ impl Segmenter {
                 }
                 return;
             }
+            Esc::PercentGb => {
+                let mut b = [0u8; 4];
+                let mut gb = Vec::with_capacity(4);
+                crate::charset::Codec::Gb18030
+                    .encode_into(c.encode_utf8(&mut b).as_bytes(), &mut gb);
+                for x in gb {
+                    let _ = write!(out, "%{x:02X}");
+                }
+                return;
+            }
             Esc::FullWidth if ('!'..='~').contains(&c) => {
                 if let Some(f) = char::from_u32(c as u32 + 0xFEE0) {
                     let mut b = [0u8; 4];
@@ -1384,7 +1397,8 @@ impl Segmenter {
     /// its raw bytes with the escapes decoded, so detection sees the value, the field name
     /// still gives context, and a mask is written back percent-encoded (`Esc::Percent`). Only
     /// segments whose text is their raw bytes (`identity`), and only when every escape is
-    /// valid and the decoded bytes are UTF-8; otherwise the `%` is literal text (`50%`).
+    /// valid and the decoded bytes are UTF-8 or GBK text; otherwise the `%` is literal text
+    /// (`50%`).
     /// Returns whether the segment was rebuilt.
     fn percent_decode(&mut self) -> bool {
         if matches!(self.kind, SegKind::Form | SegKind::JsonBare) || !has_percent_escape(&self.text)
@@ -1399,12 +1413,16 @@ impl Segmenter {
         self.rawlen.clear();
         self.head.clear();
         self.raw_end = base;
+        let mut gbk = false;
         let mut i = 0;
         while i < raw.len() {
             if raw[i] == b'%' {
-                if let format::form::Pct::Char(c, n) = format::form::percent(&raw[i..], true) {
+                if let format::form::Pct::Char(c, n, gb) =
+                    format::form::percent(&raw[i..], true, &mut gbk)
+                {
                     let at = base + i as u64;
-                    self.decoded(c, at, at + n as u64, Esc::Percent);
+                    let esc = if gb { Esc::PercentGb } else { Esc::Percent };
+                    self.decoded(c, at, at + n as u64, esc);
                     i += n;
                     continue;
                 }
@@ -1433,7 +1451,10 @@ impl Segmenter {
         let Some(url) = base64_alphabet(t) else {
             return;
         };
-        let padded = t.ends_with(b"=");
+        // A token whose length is a multiple of four is written padded even when it needed no
+        // `=`: a masked value of another length must get its padding back, or a strict
+        // decoder refuses it.
+        let padded = t.ends_with(b"=") || t.len().is_multiple_of(4);
         let decoded = match (url, padded) {
             (false, true) => base64::engine::general_purpose::STANDARD.decode(t),
             (false, false) => base64::engine::general_purpose::STANDARD_NO_PAD.decode(t),
@@ -1441,13 +1462,18 @@ impl Segmenter {
             (true, false) => base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t),
         };
         let Ok(decoded) = decoded else { return };
-        if std::str::from_utf8(&decoded).is_err() {
+        // A file attachment from a legacy system is GBK (a CSV export in base64): it is read
+        // and masked in its own bytes.
+        let charset = if std::str::from_utf8(&decoded).is_ok() {
+            Charset::Utf8
+        } else if crate::charset::gb_value_text(&decoded) {
+            Charset::Gb18030
+        } else {
             return;
-        }
+        };
         let mut inner_opts = self.opts.clone();
         inner_opts.format = Format::resolve(None, &decoded);
-        // Checked to be UTF-8 above.
-        inner_opts.charset = Charset::Utf8;
+        inner_opts.charset = charset;
         inner_opts.capture_values = false;
         // A value that decodes to plain text keeps its field's context (a base64 name under
         // `xm`); a decoded document brings its own field names.
@@ -1516,7 +1542,7 @@ fn has_percent_escape(t: &[u8]) -> bool {
             i += 1;
         }
     }
-    std::str::from_utf8(&out).is_ok()
+    std::str::from_utf8(&out).is_ok() || crate::charset::gb_text(&out, true)
 }
 
 /// The shortest value `try_base64` decodes: 15 characters (16 padded) encode 11 digits, a
@@ -1530,7 +1556,7 @@ const BASE64_MIN: usize = 15;
 const BASE64_MIN_FIELD: usize = 8;
 
 /// Whether `try_base64` would scan what `t` decodes to: it is base64 (`base64_alphabet`)
-/// and decodes to UTF-8 text, and is at least `min` bytes long (`Segmenter::base64_min`).
+/// and decodes to UTF-8 or GBK text, and is at least `min` bytes long (`Segmenter::base64_min`).
 /// Decodes into a stack buffer: it runs on every value of `BASE64_MIN` bytes or more that
 /// `Segmenter::quick` is asked about (a credit code, a trace id with letters), and almost
 /// none of them decode to text.
@@ -1562,7 +1588,7 @@ fn base64_text(content: &[u8], min: usize) -> bool {
     // answer "text" only sends the value down the full path.
     decoded.map_or_else(
         |e| matches!(e, base64::DecodeSliceError::OutputSliceTooSmall),
-        |n| std::str::from_utf8(&buf[..n]).is_ok(),
+        |n| std::str::from_utf8(&buf[..n]).is_ok() || crate::charset::gb_value_text(&buf[..n]),
     )
 }
 

@@ -7,7 +7,7 @@ mod chunked;
 
 use chunked::{cases, run};
 use proptest::prelude::*;
-use sluice_rules::Format;
+use sluice_rules::{Charset, Format, ScanOptions};
 
 const FRAGMENTS: &[&str] = &[
     "11010519491231002X",
@@ -89,6 +89,12 @@ const FRAGMENTS: &[&str] = &[
     "%E5%BC%A0%E4%BC%9F",
     "50%",
     "%E5%BC",
+    // An event stream's fields and the blank line that ends an event.
+    "data: ",
+    "\n\n",
+    // GBK escapes (a legacy form): 张三, then a pair that is valid UTF-8 too (ġ or 摹).
+    "&xm=%D5%C5%C8%FD&",
+    "%C4%A1",
     ",",
     "\n",
     "\"",
@@ -355,6 +361,71 @@ fn base64_mobile_is_decoded() {
             assert_eq!(f.len(), found, "{value}: {f:?}");
             let s = String::from_utf8(out).unwrap();
             assert_eq!(s.contains(value), found == 0, "{value}: {s}");
+        }
+    }
+}
+
+/// An event stream (`text/event-stream`) releases each event once its blank line has come,
+/// with its value masked, not a window's worth of text later; the same text that is not an
+/// event stream stays one segment (its output waits for the end or a window).
+#[test]
+fn event_stream_releases_each_event() {
+    let opts = ScanOptions {
+        format: Format::Text,
+        redact: true,
+        charset: Charset::from_content_type("text/event-stream"),
+        ..ScanOptions::default()
+    };
+    for (body, released) in [
+        ("data: {\"sjhm\":\"13800138000\"}\n\n", true),
+        ("event: row\ndata: 手机 13800138000\r\n\r\n", true),
+        ("note: 手机 13800138000\n\n", false),
+    ] {
+        let mut s = chunked::engine().stream(opts.clone());
+        let (mut out, mut findings) = (Vec::new(), Vec::new());
+        s.push(body.as_bytes(), &mut out, &mut findings);
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(!text.is_empty(), released, "{body:?}: {text:?}");
+        if released {
+            assert_eq!(text, body.replace("0013", "****"));
+            assert_eq!(findings.len(), 1);
+        }
+    }
+}
+
+/// A form posted in GBK (`%C0%EE%C3%F7` is 李明): the escapes are read as GBK when they are
+/// not UTF-8, the name is found under its GBK-escaped key, and the mask keeps the first
+/// character in GBK escapes; whole or byte by byte. Once the body proved GBK, a pair that is
+/// valid both ways (`%C4%A1`) is read as GBK too. The same in a JSON value.
+#[test]
+fn gbk_percent_escapes() {
+    let cases: [(&[u8], Format, usize, &str); 3] = [
+        (
+            // 姓名=李明&手机号=13800138000
+            b"%D0%D5%C3%FB=%C0%EE%C3%F7&%CA%D6%BB%FA%BA%C5=13800138000",
+            Format::Form,
+            2,
+            "%D0%D5%C3%FB=%C0%EE%2A&%CA%D6%BB%FA%BA%C5=138****8000",
+        ),
+        (
+            // xm=王摹 (`%C4%A1` alone would be valid UTF-8)
+            b"xm=%CD%F5%C4%A1&a=1",
+            Format::Form,
+            1,
+            "xm=%CD%F5%2A&a=1",
+        ),
+        (
+            b"{\"xm\":\"%C0%EE%C3%F7\"}",
+            Format::Json,
+            1,
+            "{\"xm\":\"%C0%EE%2A\"}",
+        ),
+    ];
+    for (body, format, found, want) in cases {
+        for cuts in [vec![], (1..body.len()).collect::<Vec<_>>()] {
+            let (out, f) = run(body, format, &cuts);
+            assert_eq!(f.len(), found, "{}: {f:?}", String::from_utf8_lossy(body));
+            assert_eq!(String::from_utf8(out).unwrap(), want);
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Request hygiene an independent black-box audit found missing: paths are routed as the
 //! upstream reads them (no `/./`, `//` or `%61` way around an interface's policy), ranges of
 //! inspected responses are not asked for, a skipped content type is trusted only for binary
-//! bodies, and malformed heads get a precise 4xx.
+//! bodies, and malformed heads get a precise 4xx. A second audit: path parameters and case
+//! (`;x`, `..;`, `/API`), response header values, event streams held until the end.
 
 use std::io::{Read, Write};
 use std::time::Duration;
@@ -66,6 +67,12 @@ async fn a_path_spelled_otherwise_gets_the_interface_it_names() {
         "/api/v1/./persons/42",
         "/api/v1//persons/42",
         "/%61pi/v1/persons/42",
+        // What Tomcat or Spring serve as the same resource (path parameters dropped), and
+        // IIS (case ignored).
+        "/api/v1/persons;x/42",
+        "/api;jsessionid=1/v1/persons/42",
+        "/api/v1/public/..;/persons/42",
+        "/API/V1/Persons/42",
     ] {
         let got = get(addr, path).await;
         assert!(got.starts_with("HTTP/1.1 403"), "{path}: {got}");
@@ -254,5 +261,87 @@ async fn an_idempotent_request_is_sent_again_when_the_upstream_closed_before_ans
         .await
         .unwrap();
     assert_eq!(r.status(), 502);
+    p.shutdown().await;
+}
+
+/// Header fields and trailers carry values as bodies do: a response header with an ID is
+/// blocked on an interface that blocks IDs and masked on one that redacts them (a
+/// `Content-Disposition` file name with a name in it too); structural headers are left alone.
+#[tokio::test]
+async fn response_header_values_are_inspected() {
+    let up = Upstream::start(|_req| async move {
+        let mut r = resp(200, "application/json", full(r#"{"ok":true}"#));
+        let h = r.headers_mut();
+        h.insert("x-owner-id", "110101199003071233".parse().unwrap());
+        h.insert("location", "/next?sjhm=13800138000".parse().unwrap());
+        h.insert("x-trace", "1717200000000-abc".parse().unwrap());
+        r
+    })
+    .await;
+    let p = proxy(&up.url(), "actions:\n  classes:\n    resident_id: block\n").await;
+    let r = client()
+        .get(format!("http://{}/h", p.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let body = r.text().await.unwrap();
+    assert!(!body.contains("110101199003071233"), "{body}");
+    p.shutdown().await;
+
+    let p = proxy(
+        &up.url(),
+        "actions:\n  classes:\n    resident_id: redact\n    mobile: redact\n",
+    )
+    .await;
+    let r = client()
+        .get(format!("http://{}/h", p.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let h = r.headers();
+    assert_eq!(h["x-owner-id"], "110101********1233");
+    assert_eq!(h["location"], "/next?sjhm=138****8000");
+    assert_eq!(h["x-trace"], "1717200000000-abc");
+    assert_eq!(r.text().await.unwrap(), r#"{"ok":true}"#);
+    p.shutdown().await;
+}
+
+/// An event stream goes on event by event: the first event (its value masked) reaches the
+/// client while the upstream still holds the second back.
+#[tokio::test]
+async fn event_stream_is_not_held() {
+    let up = Upstream::start(|_req| async move {
+        let events = vec![
+            (
+                Duration::ZERO,
+                bytes::Bytes::from_static(b"data: {\"sjhm\":\"13800138000\"}\n\n"),
+            ),
+            (
+                Duration::from_secs(3),
+                bytes::Bytes::from_static(b"data: done\n\n"),
+            ),
+        ];
+        resp(200, "text/event-stream", streamed(events, false))
+    })
+    .await;
+    let p = proxy(&up.url(), "actions:\n  classes:\n    mobile: redact\n").await;
+    let mut r = client()
+        .get(format!("http://{}/events", p.addr))
+        .send()
+        .await
+        .unwrap();
+    let first = tokio::time::timeout(Duration::from_millis(1500), r.chunk())
+        .await
+        .expect("the first event arrives before the second is sent")
+        .unwrap()
+        .unwrap();
+    assert_eq!(&first[..], b"data: {\"sjhm\":\"138****8000\"}\n\n");
+    let mut rest = Vec::new();
+    while let Some(c) = r.chunk().await.unwrap() {
+        rest.extend_from_slice(&c);
+    }
+    assert_eq!(rest, b"data: done\n\n");
     p.shutdown().await;
 }

@@ -307,8 +307,11 @@ fn block_mode_refuses_when_the_sink_fails_and_an_unwritable_path_is_an_error() {
         Arc::default(),
     )
     .unwrap();
+    assert!(!a.refusing());
     assert!(a.record(event(0)).is_ok()); // accepted; its write fails
     a.flush();
+    // Readiness reports it from now on.
+    assert!(a.refusing());
     assert_eq!(a.record(event(1)), Err(AuditUnavailable));
     assert_eq!(a.stats().dropped(), 2);
     a.close();

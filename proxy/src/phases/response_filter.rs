@@ -86,6 +86,19 @@ pub fn run(
     let iface = &ctx.iface;
     let limits = ctx.live.limiter.has_response_limits(&iface.name);
     let inspect = ctx.actions.any_inspect() || iface.scope_rank().is_some() || limits;
+    if iface.inspect_responses && inspect {
+        // Header values carry values as bodies do (`X-Owner-Id`, a `Location` query, a
+        // `Content-Disposition` file name), on every response, bodiless ones included.
+        if let Some(f) = crate::filter::scan_header_values(
+            &ctx.live.engine,
+            &ctx.actions,
+            proxy.limits,
+            &mut parts.headers,
+        ) {
+            return Err(super::request_body_filter::blocked(ctx, &f));
+        }
+    }
+    let iface = &ctx.iface;
     if parts.status == StatusCode::NO_CONTENT {
         // A 204 has no body, so no length either (RFC 9110 §8.6).
         parts.headers.remove(header::CONTENT_LENGTH);

@@ -84,6 +84,9 @@ pub(crate) fn address(v: &str, keyed: bool) -> Option<Confidence> {
     if v.contains("**") {
         return None;
     }
+    if names_an_organ(v) {
+        return None;
+    }
     // One pass over the characters (this runs on every value under an address key).
     let (mut n, mut cjk, mut markers) = (0usize, 0usize, 0usize);
     for c in v.chars() {
@@ -107,6 +110,39 @@ pub(crate) fn address(v: &str, keyed: bool) -> Option<Confidence> {
     } else {
         None
     }
+}
+
+/// `北京市朝阳区人民政府`, `杭州市市场监督管理局（国办发〔2023〕16号）`: a public body named by
+/// its region, with no street, number or room, is where an office sits, not where a person
+/// lives. (An office's street address, `…人民路1号`, stays an address.)
+fn names_an_organ(v: &str) -> bool {
+    const ORGANS: &[&str] = &[
+        "人民政府",
+        "政府",
+        "委员会",
+        "局",
+        "厅",
+        "办公室",
+        "办事处",
+        "法院",
+        "检察院",
+        "派出所",
+        "中心",
+        "医院",
+        "大学",
+        "学院",
+    ];
+    const STREET: &[char] = &[
+        '路', '街', '道', '巷', '弄', '号', '村', '组', '室', '栋', '楼', '幢', '院', '座', '镇',
+        '乡', '苑', '园', '舍',
+    ];
+    // A bracketed note after the name (a document number) is not part of the place.
+    let head = v.split(['(', '（']).next().unwrap_or(v).trim_end();
+    ORGANS.iter().any(|o| head.ends_with(o))
+        && !head.bytes().any(|b| b.is_ascii_digit())
+        && !head
+            .trim_end_matches(|c| ORGANS.iter().any(|o| o.contains(c)))
+            .contains(STREET)
 }
 
 /// Part of a Chinese name under a field that names the part (`first_name`, `last_name`,
@@ -264,6 +300,9 @@ pub(crate) fn detect(
                     // `姓名：张伟性别：男`: the name ran into the next label.
                     if rest.as_bytes().get(run.len()) == Some(&b':') {
                         name_before_label(run)
+                    } else if let Some(name) = name_before_glued_label(d, run) {
+                        // `姓名：张伟电话138…`.
+                        name
                     } else {
                         run
                     }
@@ -329,21 +368,27 @@ pub(crate) fn detect(
         let value: &str = match det {
             Some(Det::TravelDocument) => alnum_run(rest),
             Some(Det::PersonName) => {
-                let run = name_run(rest);
+                let mut run = name_run(rest);
+                // `联系人张伟电话138…`: the name ran into the next label.
+                if let Some(name) = name_before_glued_label(d, run) {
+                    run = name;
+                }
                 // The name must end where a name in a list or sentence ends (`经办人孙桂香，`,
                 // `申请人李娜（`), not at a full stop or the end of the text, where a label
                 // word is more often followed by an ordinary word (`负责人相关.`).
                 // Set apart from its label, a name may also end its line or the text.
                 let after = rest[run.len()..].chars().next();
-                let ends = match after {
-                    None => spaced,
-                    Some(c) => {
-                        c == '、'
-                            || c.is_ascii_digit()
-                            || (c.is_ascii() && super::NAME_ENDS.contains(&(c as u8)))
-                            || (spaced && matches!(c, '\n' | '\r' | '\t'))
-                    }
-                };
+                let glued = run.len() < name_run(rest).len();
+                let ends = glued
+                    || match after {
+                        None => spaced,
+                        Some(c) => {
+                            c == '、'
+                                || c.is_ascii_digit()
+                                || (c.is_ascii() && super::NAME_ENDS.contains(&(c as u8)))
+                                || (spaced && matches!(c, '\n' | '\r' | '\t'))
+                        }
+                    };
                 if dict::is_label_word(run) || !ends {
                     continue;
                 }
@@ -475,20 +520,49 @@ fn name_before_label(run: &str) -> &str {
 /// `…100号身份证号码：…`) ends before that label: at the last space before the next colon, or
 /// else before the longest known label the text before that colon ends with.
 fn cut_at_next_label<'a>(d: &Detectors, v: &'a str) -> &'a str {
+    let v = cut_at_spaced_label(d, v);
     let Some(colon) = v.find(':') else { return v };
     let head = v[..colon].trim_end();
     if let Some(sp) = head.rfind(' ') {
         return head[..sp].trim_end();
     }
-    let strip = d
-        .labels
-        .iter()
-        .map(|(l, _)| l.as_slice())
-        .chain(dict::COMMON_LABELS.iter().map(|l| l.as_bytes()))
+    let strip = known_labels(d)
         .filter(|l| l.len() < head.len() && head.as_bytes().ends_with(l))
         .map(<[u8]>::len)
         .max()
         .unwrap_or(0);
     // A label is whole UTF-8, so what it leaves ends on a character boundary.
     head[..head.len() - strip].trim_end()
+}
+
+/// Every label a value in text may run into: the field detectors' own and the common ones.
+fn known_labels(d: &Detectors) -> impl Iterator<Item = &[u8]> {
+    d.labels
+        .iter()
+        .map(|(l, _)| l.as_slice())
+        .chain(dict::COMMON_LABELS.iter().map(|l| l.as_bytes()))
+}
+
+/// A value that runs on into the next label written without a colon, set apart by a space
+/// (`…5单元2733室 号牌号码 黑C08178 电子邮箱 …`, a form pasted as text): ends before that
+/// space.
+fn cut_at_spaced_label<'a>(d: &Detectors, v: &'a str) -> &'a str {
+    for (sp, _) in v.match_indices(' ') {
+        let next = v[sp..].trim_start_matches(' ').as_bytes();
+        if known_labels(d).any(|l| next.starts_with(l)) {
+            return v[..sp].trim_end();
+        }
+    }
+    v
+}
+
+/// A run of Han characters that ran into the next label with no colon (`联系人张伟电话138…`):
+/// the name before the longest known label it ends with, when two to four characters are left.
+fn name_before_glued_label<'a>(d: &Detectors, run: &'a str) -> Option<&'a str> {
+    let strip = known_labels(d)
+        .filter(|l| l.len() < run.len() && run.as_bytes().ends_with(l))
+        .map(<[u8]>::len)
+        .max()?;
+    let name = &run[..run.len() - strip];
+    (2..=4).contains(&name.chars().count()).then_some(name)
 }

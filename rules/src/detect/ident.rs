@@ -221,6 +221,13 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
             i = e;
             continue;
         }
+        // A credit code written in groups (`92-360925-276233403-F`, `9111 0105 MA1T TKB8 37`).
+        if en.has(Det::Uscc) && e - s < 18 && e < len && is_sep(t[e]) {
+            if let Some(end) = grouped_credit_code(t, s, out) {
+                i = end;
+                continue;
+            }
+        }
         // One digit per group (`1 3 8 0 0 1 3 8 0 0 0`, full-width digits spaced out): the
         // whole run is one candidate, however many groups it has.
         if e - s == 1 {
@@ -267,6 +274,52 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
     if en.has(Det::Ipv6) && flags & super::TRIG_COLON != 0 {
         ipv6(t, out);
     }
+}
+
+/// A unified social credit code written in two to six groups of digits and capital letters,
+/// each set apart by one space or hyphen, from `s` on: the 18 characters must pass both the
+/// code's mod-31 check and its organization code's (GB 11714), since a grouping gives no
+/// other sign of what the number is (a random grouped code passes both about once in 340).
+/// Pushes the finding and returns its end.
+fn grouped_credit_code(t: &[u8], s: usize, out: &mut Vec<Found>) -> Option<usize> {
+    let mut code = [0u8; 18];
+    let mut n = 0;
+    let mut p = s;
+    for group in 0..6 {
+        let gs = p;
+        while p < t.len() && is_alnum(t[p]) {
+            if n == 18 || t[p].is_ascii_lowercase() {
+                return None;
+            }
+            code[n] = t[p];
+            n += 1;
+            p += 1;
+        }
+        if p == gs {
+            return None;
+        }
+        if n == 18 {
+            if group == 0 || !(v::gb32100(&code) && v::org_code_check(&code[8..17])) {
+                return None;
+            }
+            // A grouped resident id or card that also passes is what the chain makes of it.
+            if v::gb11643(&code) || v::bank_card(&code) {
+                return None;
+            }
+            out.push(Found {
+                det: Det::Uscc,
+                start: s,
+                end: p,
+                conf: Confidence::High,
+            });
+            return Some(p);
+        }
+        if p + 1 >= t.len() || !is_sep(t[p]) || !is_alnum(t[p + 1]) {
+            return None;
+        }
+        p += 1;
+    }
+    None
 }
 
 /// A run of one-character groups from `s` on, each a digit (an ID's check `X` may close it)
@@ -706,6 +759,12 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
             }
         }
         return false;
+    }
+    // `黑C·F84935`, `藏M·S78T5`: letters among the five or six characters after the dot.
+    if en.has(Det::LicencePlate) && (n == 5 || n == 6) && plate_chars(g) {
+        if let Some(ps) = plate_split(t, s) {
+            return push(out, Det::LicencePlate, ps, e, Confidence::Medium);
+        }
     }
     if en.has(Det::Passport) && cn_passport_shape(g) {
         return push(out, Det::Passport, s, e, Confidence::Low);

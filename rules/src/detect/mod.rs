@@ -576,21 +576,44 @@ impl Detectors {
         let name_byte =
             |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.') || b >= 0x80;
         for eq in memchr::memchr2_iter(b'=', b':', text) {
-            let mut ks = eq;
-            while ks > 0 && eq - ks < 48 && name_byte(text[ks - 1]) {
-                ks -= 1;
-            }
-            // A key cut at the length bound is the tail of a longer run, not a key.
-            if ks == eq || (ks > 0 && name_byte(text[ks - 1])) {
-                continue;
-            }
-            // After a colon only an ASCII field name counts (Chinese labels have their own
-            // loop in `field::detect`), and its value ends at the next colon too.
             let colon = text[eq] == b':';
-            if colon && (eq - ks < 2 || !text[ks].is_ascii_alphabetic() || !text[ks..eq].is_ascii())
-            {
-                continue;
-            }
+            // `payload={"xm":"张伟",…}` in a log line: a quoted key is a key whatever its
+            // script, when the quotes open after a brace, a comma, a space or the start.
+            let (ks, ke) = match eq.checked_sub(1).map(|q| text[q]) {
+                Some(q @ (b'"' | b'\'')) => {
+                    let lo = (eq - 1).saturating_sub(48);
+                    let Some(p) = memchr::memrchr(q, &text[lo..eq - 1]) else {
+                        continue;
+                    };
+                    let (ks, ke) = (lo + p + 1, eq - 1);
+                    let opens = ks == 1 || matches!(text[ks - 2], b'{' | b',' | b' ' | b'(');
+                    if ks == ke || !opens || !text[ks..ke].iter().all(|&b| name_byte(b)) {
+                        continue;
+                    }
+                    (ks, ke)
+                }
+                _ => {
+                    let mut ks = eq;
+                    while ks > 0 && eq - ks < 48 && name_byte(text[ks - 1]) {
+                        ks -= 1;
+                    }
+                    // A key cut at the length bound is the tail of a longer run, not a key.
+                    if ks == eq || (ks > 0 && name_byte(text[ks - 1])) {
+                        continue;
+                    }
+                    // After a colon only an ASCII field name counts (Chinese labels have
+                    // their own loop in `field::detect`), and its value ends at the next
+                    // colon too.
+                    if colon
+                        && (eq - ks < 2
+                            || !text[ks].is_ascii_alphabetic()
+                            || !text[ks..eq].is_ascii())
+                    {
+                        continue;
+                    }
+                    (ks, eq)
+                }
+            };
             let mut vs = eq + 1;
             while vs < text.len() && text[vs] == b' ' {
                 vs += 1;
@@ -606,7 +629,7 @@ impl Detectors {
                     continue;
                 }
                 let from = rules.len();
-                self.keys.lookup(&text[ks..eq], rules);
+                self.keys.lookup(&text[ks..ke], rules);
                 if rules.len() > from {
                     pairs.push(Pair {
                         start: vs + 1,
@@ -641,6 +664,13 @@ impl Detectors {
             {
                 ve += 1;
             }
+            // `姓名=张伟 sfzh=…`: a value that ran into the next pair ends at the last space
+            // before that pair's key.
+            if ve < limit && (text[ve] == b'=' || (colon && text[ve] == b':')) {
+                if let Some(sp) = memchr::memrchr(b' ', &text[vs..ve]) {
+                    ve = vs + sp;
+                }
+            }
             while ve > vs && text[ve - 1] == b' ' {
                 ve -= 1;
             }
@@ -648,7 +678,7 @@ impl Detectors {
                 continue;
             }
             let from = rules.len();
-            self.keys.lookup(&text[ks..eq], rules);
+            self.keys.lookup(&text[ks..ke], rules);
             if rules.len() > from {
                 pairs.push(Pair {
                     start: vs,
@@ -899,9 +929,18 @@ impl Detectors {
         let key_hit = ctx.key_rules.contains(&c.rule) || pair_has(c.rule);
         let w = r.ctx.window_bytes;
         // Negative context only vetoes matches no check character vouches for: a label like
-        // 订单号 placed before a valid ID number must not be a way to smuggle it out.
+        // 订单号 placed before a valid ID number must not be a way to smuggle it out. Luhn is
+        // the exception, under a negative field name: one trade number in ten with a card
+        // scheme's prefix passes it, and `outTradeNo` says what the value is.
+        let neg_key = || ctx.key_rules.contains(&(c.rule | NEG)) || pair_has(c.rule | NEG);
+        if c.conf == Confidence::High
+            && matches!(r.kind, Kind::Detector(ident::Det::BankCard))
+            && neg_key()
+        {
+            return None;
+        }
         if c.conf < Confidence::High {
-            if ctx.key_rules.contains(&(c.rule | NEG)) || pair_has(c.rule | NEG) {
+            if neg_key() {
                 return None;
             }
             if !r.ctx.negative_keywords.is_empty() {

@@ -1,5 +1,5 @@
 //! `application/x-www-form-urlencoded` lexer: `key=value&…` pairs, percent-decoding (with
-//! multi-byte UTF-8 assembled across consecutive `%XX` escapes) and `+` as space. The key
+//! multi-byte UTF-8, or GBK, assembled across consecutive `%XX` escapes) and `+` as space. The key
 //! gives context to its value; keys are scanned too.
 
 use super::{hex_val, push_plain};
@@ -9,6 +9,8 @@ use crate::stream::{Esc, SegKind, Segmenter};
 pub(crate) struct FormLexer {
     in_value: bool,
     key: Vec<u8>,
+    /// The body's escapes proved to be GBK bytes (see [`percent`]).
+    gb: bool,
 }
 
 impl FormLexer {
@@ -67,10 +69,11 @@ impl FormLexer {
                     seg.decoded(' ', base + i as u64, base + i as u64 + 1, Esc::Other);
                     i += 1;
                 }
-                b'%' => match percent(&buf[i..], eof) {
+                b'%' => match percent(&buf[i..], eof, &mut self.gb) {
                     Pct::Wait => return i,
-                    Pct::Char(c, n) => {
-                        seg.decoded(c, base + i as u64, base + (i + n) as u64, Esc::Percent);
+                    Pct::Char(c, n, gb) => {
+                        let esc = if gb { Esc::PercentGb } else { Esc::Percent };
+                        seg.decoded(c, base + i as u64, base + (i + n) as u64, esc);
                         i += n;
                     }
                     Pct::Literal => {
@@ -99,9 +102,14 @@ impl FormLexer {
 
 pub(crate) enum Pct {
     Wait,
-    Char(char, usize),
+    /// A character, the length of its escapes, and whether they were GBK bytes.
+    Char(char, usize, bool),
     Literal,
 }
+
+/// How many escapes a decision between UTF-8 and GBK looks at: enough for several
+/// characters of either, little enough to hold at a chunk seam.
+const RUN: usize = 12;
 
 fn byte_at(s: &[u8], k: usize) -> Option<Option<u8>> {
     // Some(None): not an escape there; None: not enough input yet.
@@ -125,31 +133,75 @@ fn byte_at(s: &[u8], k: usize) -> Option<Option<u8>> {
     }
 }
 
-/// Decodes the percent escape(s) at `s[0] == b'%'`, joining a multi-byte UTF-8 character.
-pub(crate) fn percent(s: &[u8], eof: bool) -> Pct {
+/// Whether `run` is GBK double-byte characters only (the last one may be cut off when the
+/// run went on past the window).
+fn gb_pairs(run: &[u8], cut: bool) -> bool {
+    let mut i = 0;
+    while i < run.len() {
+        match crate::charset::gb_char(&run[i..]) {
+            crate::charset::Step::Char(c, 2) if !c.is_ascii() => i += 2,
+            crate::charset::Step::Short if cut => return true,
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Decodes the percent escape(s) at `s[0] == b'%'`: one ASCII byte, or the escapes of one
+/// non-ASCII character. Legacy systems post forms in GBK (`%C0%EE%C3%F7` for 李明), so the
+/// run of non-ASCII escapes is judged as a whole: UTF-8 when it is valid UTF-8, GBK when it
+/// is valid GBK and not UTF-8, or when `gb` says the body already proved to be GBK (a run
+/// can be valid both ways: `%C4%A1` is ġ or 摹). The decision reads at most [`RUN`]
+/// escapes ahead, waiting for them at a seam, so every chunking decides alike.
+pub(crate) fn percent(s: &[u8], eof: bool, gb: &mut bool) -> Pct {
     let first = match byte_at(s, 0) {
         None if eof => return Pct::Literal,
         None => return Pct::Wait,
         Some(None) => return Pct::Literal,
         Some(Some(b)) => b,
     };
-    let n = crate::normalize::utf8_len(first);
     if first < 0x80 {
-        return Pct::Char(first as char, 3);
+        return Pct::Char(first as char, 3, false);
     }
-    let mut bytes = [first, 0, 0, 0];
-    for (k, slot) in bytes.iter_mut().enumerate().take(n).skip(1) {
-        match byte_at(s, k) {
+    let mut run = [0u8; RUN];
+    let mut len = 0;
+    let mut cut = false;
+    while len < RUN {
+        match byte_at(s, len) {
             None if !eof => return Pct::Wait,
-            Some(Some(b)) if (b & 0xC0) == 0x80 => *slot = b,
-            _ => return Pct::Char('\u{FFFD}', 3),
+            Some(Some(b)) if b >= 0x80 => {
+                run[len] = b;
+                len += 1;
+            }
+            _ => break,
         }
     }
-    match std::str::from_utf8(&bytes[..n])
+    if len == RUN {
+        // The run may go on; a character cut at the window's edge is no fault.
+        match byte_at(s, RUN) {
+            None if !eof => return Pct::Wait,
+            Some(Some(b)) => cut = b >= 0x80,
+            _ => {}
+        }
+    }
+    let run = &run[..len];
+    let utf8 = match std::str::from_utf8(run) {
+        Ok(_) => true,
+        Err(e) => cut && e.error_len().is_none(),
+    };
+    let gbk = gb_pairs(run, cut);
+    if gbk && (!utf8 || *gb) {
+        if let crate::charset::Step::Char(c, 2) = crate::charset::gb_char(run) {
+            *gb = true;
+            return Pct::Char(c, 6, true);
+        }
+    }
+    let n = crate::normalize::utf8_len(first).min(run.len());
+    match std::str::from_utf8(&run[..n])
         .ok()
         .and_then(|t| t.chars().next())
     {
-        Some(c) if n > 1 => Pct::Char(c, 3 * n),
-        _ => Pct::Char('\u{FFFD}', 3),
+        Some(c) if n > 1 => Pct::Char(c, 3 * n, false),
+        _ => Pct::Char('\u{FFFD}', 3, false),
     }
 }

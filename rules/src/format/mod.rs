@@ -449,7 +449,7 @@ impl Lexer {
             Format::Csv => Lexer::Csv(csv::CsvLexer::default()),
             Format::Form => Lexer::Form(form::FormLexer::default()),
             Format::Multipart => Lexer::Multipart(multipart::MultipartLexer::default()),
-            Format::Text => Lexer::Text(text::TextLexer),
+            Format::Text => Lexer::Text(text::TextLexer::default()),
         }
     }
 
