@@ -76,6 +76,12 @@ pub struct AuditConfig {
     /// Masked samples per record (0 = none).
     #[serde(default = "default_samples")]
     pub max_samples: usize,
+    /// A secret (a mounted Secret; at least 16 bytes) that keys the chain: each record's
+    /// hash is an HMAC, so a record edited and the chain recomputed after it no longer
+    /// verifies without the key (`sluice audit verify --key-file`). Without a key the chain
+    /// shows edits, deletions and reordering, but not a file rewritten whole.
+    #[serde(default)]
+    pub key_file: Option<PathBuf>,
 }
 
 impl Default for AuditConfig {
@@ -87,6 +93,7 @@ impl Default for AuditConfig {
             queue: default_queue(),
             on_failure: OnFailure::Drop,
             max_samples: default_samples(),
+            key_file: None,
         }
     }
 }
@@ -119,12 +126,51 @@ impl HashAlg {
         }
     }
 
-    fn from_name(s: &str) -> Option<HashAlg> {
+    /// The algorithm named in a record, and whether it is keyed (`hmac-sha256`).
+    fn from_name(s: &str) -> Option<(HashAlg, bool)> {
         match s {
-            "sha256" => Some(HashAlg::Sha256),
-            "sm3" => Some(HashAlg::Sm3),
+            "sha256" => Some((HashAlg::Sha256, false)),
+            "sm3" => Some((HashAlg::Sm3, false)),
+            "hmac-sha256" => Some((HashAlg::Sha256, true)),
+            "hmac-sm3" => Some((HashAlg::Sm3, true)),
             _ => None,
         }
+    }
+
+    /// Name written in a record: the hash, or its HMAC when the chain is keyed.
+    fn record_name(self, keyed: bool) -> &'static str {
+        match (self, keyed) {
+            (HashAlg::Sha256, false) => "sha256",
+            (HashAlg::Sm3, false) => "sm3",
+            (HashAlg::Sha256, true) => "hmac-sha256",
+            (HashAlg::Sm3, true) => "hmac-sm3",
+        }
+    }
+
+    /// Lowercase hex of `data`'s digest, or of its HMAC under `key`.
+    fn seal_hex(self, key: Option<&[u8]>, data: &[u8]) -> String {
+        use hmac::Mac as _;
+        let Some(key) = key else {
+            return self.hex(data);
+        };
+        // HMAC takes keys of any length: `new_from_slice` cannot fail for it.
+        let d: [u8; 32] = match self {
+            HashAlg::Sha256 => match hmac::Hmac::<sha2::Sha256>::new_from_slice(key) {
+                Ok(mut m) => {
+                    m.update(data);
+                    m.finalize().into_bytes().into()
+                }
+                Err(_) => return self.hex(data),
+            },
+            HashAlg::Sm3 => match hmac::Hmac::<sm3::Sm3>::new_from_slice(key) {
+                Ok(mut m) => {
+                    m.update(data);
+                    m.finalize().into_bytes().into()
+                }
+                Err(_) => return self.hex(data),
+            },
+        };
+        hex(&d)
     }
 
     /// Lowercase hex digest of `data`.
@@ -510,16 +556,22 @@ struct Record<'a> {
 const HASH_KEY: &[u8] = b",\"hash\":\"";
 
 /// Serializes a record and its hash; returns (line with newline, hash).
-fn seal(alg: HashAlg, seq: u64, prev: &str, ev: &AuditEvent) -> io::Result<(Vec<u8>, String)> {
+fn seal(
+    alg: HashAlg,
+    key: Option<&[u8]>,
+    seq: u64,
+    prev: &str,
+    ev: &AuditEvent,
+) -> io::Result<(Vec<u8>, String)> {
     let mut body = serde_json::to_vec(&Record {
         v: 1,
         seq,
-        alg: alg.as_str(),
+        alg: alg.record_name(key.is_some()),
         prev,
         event: ev,
     })
     .map_err(io::Error::other)?;
-    let h = alg.hex(&body);
+    let h = alg.seal_hex(key, &body);
     body.pop(); // the closing brace
     body.extend_from_slice(HASH_KEY);
     body.extend_from_slice(h.as_bytes());
@@ -885,9 +937,11 @@ impl AuditConfig {
                 ))
             }
         };
-        Audit::start(
+        let key = self.key_file.as_deref().map(read_key).transpose()?;
+        Audit::start_keyed(
             sink,
             self.hash,
+            key,
             self.queue,
             self.on_failure,
             self.max_samples,
@@ -896,14 +950,57 @@ impl AuditConfig {
     }
 }
 
+/// The shortest chain key accepted: 128 bits.
+const MIN_KEY: usize = 16;
+
+/// Reads a chain key (`audit.key_file`, `audit verify --key-file`): the file's bytes without
+/// a trailing line break (a Secret written with `echo`), at least [`MIN_KEY`] of them.
+///
+/// # Errors
+/// The file cannot be read or is too short.
+pub fn read_key(path: &Path) -> io::Result<Arc<[u8]>> {
+    let mut k = std::fs::read(path)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    while matches!(k.last(), Some(b'\n' | b'\r')) {
+        k.pop();
+    }
+    if k.len() < MIN_KEY {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{}: an audit key needs at least {MIN_KEY} bytes, found {}",
+                path.display(),
+                k.len()
+            ),
+        ));
+    }
+    Ok(k.into())
+}
+
 impl Audit {
     /// Starts a trail on any sink (tests use a failing one).
     ///
     /// # Errors
     /// The writer thread cannot be spawned.
     pub fn start(
+        sink: Box<dyn Sink>,
+        alg: HashAlg,
+        queue: usize,
+        on_failure: OnFailure,
+        max_samples: usize,
+        stats: Arc<AuditStats>,
+    ) -> io::Result<Audit> {
+        Audit::start_keyed(sink, alg, None, queue, on_failure, max_samples, stats)
+    }
+
+    /// [`Audit::start`] with the chain keyed by `key` (HMAC), when given.
+    ///
+    /// # Errors
+    /// The writer thread cannot be spawned.
+    pub fn start_keyed(
         mut sink: Box<dyn Sink>,
         alg: HashAlg,
+        key: Option<Arc<[u8]>>,
         queue: usize,
         on_failure: OnFailure,
         max_samples: usize,
@@ -921,6 +1018,7 @@ impl Audit {
                 Writer {
                     sink,
                     alg,
+                    key,
                     seq,
                     prev,
                     stats: st,
@@ -1032,6 +1130,8 @@ impl Audit {
 struct Writer {
     sink: Box<dyn Sink>,
     alg: HashAlg,
+    /// The chain's HMAC key (`audit.key_file`), if any.
+    key: Option<Arc<[u8]>>,
     seq: u64,
     prev: String,
     stats: Arc<AuditStats>,
@@ -1157,7 +1257,7 @@ impl Writer {
 
     /// Seals and writes one record; the chain advances only when it is on disk.
     fn emit(&mut self, ev: &AuditEvent) -> bool {
-        let (line, hash) = match seal(self.alg, self.seq, &self.prev, ev) {
+        let (line, hash) = match seal(self.alg, self.key.as_deref(), self.seq, &self.prev, ev) {
             Ok(x) => x,
             Err(_) => return false,
         };
@@ -1216,6 +1316,10 @@ pub enum VerifyErrorKind {
     ChainBroken,
     /// `seq` does not follow the previous record's.
     SeqGap { expected: u64, found: u64 },
+    /// A keyed record (`hmac-…`) and no key to check it with.
+    KeyRequired,
+    /// A record with no key where the trail is keyed: written by someone without the key.
+    Unkeyed,
 }
 
 /// A located verification failure.
@@ -1243,6 +1347,14 @@ impl fmt::Display for VerifyError {
             VerifyErrorKind::SeqGap { expected, found } => {
                 write!(f, "sequence jumps from {expected} to {found} (records missing or reordered)")
             }
+            VerifyErrorKind::KeyRequired => write!(
+                f,
+                "the record is keyed (HMAC): give the trail's key with --key-file"
+            ),
+            VerifyErrorKind::Unkeyed => write!(
+                f,
+                "the record is not keyed although a key was given (rewritten without the key?)"
+            ),
         }
     }
 }
@@ -1255,6 +1367,16 @@ impl std::error::Error for VerifyError {}
 /// # Errors
 /// The first file and line that breaks the chain, and how.
 pub fn verify(files: &[PathBuf]) -> Result<VerifyReport, VerifyError> {
+    verify_keyed(files, None)
+}
+
+/// [`verify`] of a keyed trail: with `key`, every record must be an HMAC under it (an
+/// unkeyed record there is a rewrite by someone without the key); without it, a keyed record
+/// cannot be checked and is an error.
+///
+/// # Errors
+/// The first file and line that breaks the chain, and how.
+pub fn verify_keyed(files: &[PathBuf], key: Option<&[u8]>) -> Result<VerifyReport, VerifyError> {
     let mut rep = VerifyReport {
         files: files.len(),
         records: 0,
@@ -1278,9 +1400,14 @@ pub fn verify(files: &[PathBuf]) -> Result<VerifyReport, VerifyError> {
             let (canon, stated) = unseal(&line).ok_or_else(|| malformed("no trailing hash"))?;
             let head: Head = serde_json::from_slice(&canon)
                 .map_err(|e| malformed(&format!("not a JSON record: {e}")))?;
-            let alg = HashAlg::from_name(&head.alg)
+            let (alg, keyed) = HashAlg::from_name(&head.alg)
                 .ok_or_else(|| malformed(&format!("unknown hash algorithm `{}`", head.alg)))?;
-            if alg.hex(&canon) != stated {
+            match (keyed, key) {
+                (true, None) => return Err(err(n, VerifyErrorKind::KeyRequired)),
+                (false, Some(_)) => return Err(err(n, VerifyErrorKind::Unkeyed)),
+                _ => {}
+            }
+            if alg.seal_hex(key, &canon) != stated {
                 return Err(err(n, VerifyErrorKind::HashMismatch));
             }
             match (&rep.last_hash, rep.last_seq) {
@@ -1330,8 +1457,10 @@ pub fn verify(files: &[PathBuf]) -> Result<VerifyReport, VerifyError> {
 ///
 /// # Errors
 /// The [`VerifyError`] of [`verify`], as text.
-pub fn verify_files(paths: &[PathBuf]) -> anyhow::Result<String> {
-    let r = verify(paths).map_err(|e| anyhow::anyhow!("audit trail does not verify: {e}"))?;
+pub fn verify_files(paths: &[PathBuf], key_file: Option<&Path>) -> anyhow::Result<String> {
+    let key = key_file.map(read_key).transpose()?;
+    let r = verify_keyed(paths, key.as_deref())
+        .map_err(|e| anyhow::anyhow!("audit trail does not verify: {e}"))?;
     let Some(first) = r.first_seq else {
         return Ok(format!("{} file(s), no records", r.files));
     };
@@ -1341,8 +1470,9 @@ pub fn verify_files(paths: &[PathBuf]) -> anyhow::Result<String> {
         None => "?".into(),
     };
     let mut s = format!(
-        "OK: {} record(s) in {} file(s), seq {}..={}, chained from {}; last hash {}",
+        "OK: {} {}record(s) in {} file(s), seq {}..={}, chained from {}; last hash {}",
         r.records,
+        if key.is_some() { "keyed " } else { "" },
         r.files,
         first,
         r.last_seq.unwrap_or(first),

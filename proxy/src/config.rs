@@ -1309,6 +1309,11 @@ pub fn check(path: &Path) -> anyhow::Result<String> {
     if let Err(e) = crate::tls::upstream_config(&cfg.upstream.tls) {
         unreadable.push(("upstream.tls", e));
     }
+    if let Some(f) = cfg.audit.as_ref().and_then(|a| a.key_file.as_ref()) {
+        if let Err(e) = crate::audit::read_key(f) {
+            unreadable.push(("audit.key_file", e.to_string()));
+        }
+    }
     if let Some(f) = cfg.admin.as_ref().and_then(|a| a.token_file.as_ref()) {
         match std::fs::read_to_string(f) {
             Ok(t) if t.trim().is_empty() => {
@@ -1590,7 +1595,11 @@ fn audit_summary(a: Option<&crate::audit::AuditConfig>) -> String {
         ),
         _ => "stdout".into(),
     };
-    format!("{sink}, {} chain, on_failure {on_failure}", a.hash.as_str())
+    let keyed = if a.key_file.is_some() { "keyed " } else { "" };
+    format!(
+        "{sink}, {keyed}{} chain, on_failure {on_failure}",
+        a.hash.as_str()
+    )
 }
 
 /// `100MiB` rather than `104857600` when the size is a whole number of binary units.

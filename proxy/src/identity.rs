@@ -823,6 +823,11 @@ impl Resolver {
         let Some(v) = headers.get(&api.header) else {
             return Outcome::Absent;
         };
+        // Two keys in one request are ambiguous: which one a layer in front or behind reads
+        // is not ours to guess.
+        if headers.get_all(&api.header).iter().nth(1).is_some() {
+            return Outcome::Invalid("duplicate_credential");
+        }
         let digest: [u8; 32] = Sha256::digest(v.as_bytes()).into();
         // Compare against every key without early exit: no timing signal about which digest
         // is closest.
@@ -848,6 +853,14 @@ impl Resolver {
         let Some(v) = headers.get(header::AUTHORIZATION) else {
             return Outcome::Absent;
         };
+        if headers
+            .get_all(header::AUTHORIZATION)
+            .iter()
+            .nth(1)
+            .is_some()
+        {
+            return Outcome::Invalid("duplicate_credential");
+        }
         let Ok(v) = v.to_str() else {
             return Outcome::Invalid("malformed_token");
         };

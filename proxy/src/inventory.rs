@@ -356,7 +356,29 @@ pub fn is_id_like(seg: &str) -> bool {
     if b.len() >= 8 && digits >= 2 && b.iter().any(|c| c.is_ascii_alphabetic()) {
         return true;
     }
-    b.len() > 40
+    b.len() > 40 || base64_text(b)
+}
+
+/// A segment of 12+ base64 characters that decodes to printable text
+/// (`MTEwMTAxMTk5MDAzMDcxMjMz` is an ID number): data, not a resource name. A name in
+/// camelCase almost never decodes to text.
+fn base64_text(b: &[u8]) -> bool {
+    use base64::Engine as _;
+    if b.len() < 12 {
+        return false;
+    }
+    let t = b
+        .strip_suffix(b"==")
+        .or_else(|| b.strip_suffix(b"="))
+        .unwrap_or(b);
+    let engine = if t.iter().any(|c| matches!(c, b'-' | b'_')) {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+    } else {
+        base64::engine::general_purpose::STANDARD_NO_PAD
+    };
+    engine
+        .decode(t)
+        .is_ok_and(|d| std::str::from_utf8(&d).is_ok_and(|s| !s.chars().any(|c| c.is_control())))
 }
 
 #[cfg(test)]
@@ -382,6 +404,17 @@ mod tests {
         assert_eq!(template("/health"), "/health");
         assert_eq!(template("/"), "/");
         assert_eq!(template("/api/v1/export/csv"), "/api/v1/export/csv");
+        // Base64 of an ID number; resource names in camelCase stay.
+        assert_eq!(template("/docs/MTEwMTAxMTk5MDAzMDcxMjMz"), "/docs/{id}");
+        assert_eq!(template("/docs/5byg5LiJ5p2O5Zub"), "/docs/{id}");
+        assert_eq!(
+            template("/api/getPersonInfoByIdCard"),
+            "/api/getPersonInfoByIdCard"
+        );
+        assert_eq!(
+            template("/api/queryEnterpriseList"),
+            "/api/queryEnterpriseList"
+        );
     }
 
     #[test]

@@ -82,7 +82,7 @@ fn records_are_chained_sha256_and_sm3_and_verify() {
         assert_eq!(first["client_ip"], "10.1.2.3");
         assert_eq!(first["upstream_latency_ms"], 2.5);
         assert!(first["time"].as_str().unwrap().ends_with('Z'));
-        let summary = verify_files(&files).unwrap();
+        let summary = verify_files(&files, None).unwrap();
         assert!(summary.starts_with("OK: 20 record(s)"), "{summary}");
     }
     // Known-answer: SM3("abc") from GM/T 0004-2012.
@@ -90,6 +90,84 @@ fn records_are_chained_sha256_and_sm3_and_verify() {
         HashAlg::Sm3.hex(b"abc"),
         "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
     );
+}
+
+/// A keyed trail: records are HMACs under the key and verify only with it; a forger who
+/// edits a record and recomputes the whole chain with the plain hash (what verification
+/// without a key accepts) is caught, and so is one who recomputes HMACs under another key.
+#[test]
+fn a_keyed_chain_verifies_only_with_its_key() {
+    for alg in [HashAlg::Sha256, HashAlg::Sm3] {
+        let dir = tmp(&format!("keyed-{}", alg.as_str()));
+        let key_file = dir.join("key");
+        std::fs::write(&key_file, "0123456789abcdef-secret\n").unwrap();
+        let mut cfg = file_cfg(&dir, alg, 1 << 20, 0);
+        cfg.key_file = Some(key_file.clone());
+        write_n(&cfg, 5).close();
+        let files = vec![dir.join("audit.jsonl")];
+        let text = std::fs::read_to_string(&files[0]).unwrap();
+        let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(first["alg"], format!("hmac-{}", alg.as_str()));
+        let key = read_key(&key_file).unwrap();
+        assert_eq!(&key[..], b"0123456789abcdef-secret");
+        assert_eq!(verify_keyed(&files, Some(&key)).unwrap().records, 5);
+        let summary = verify_files(&files, Some(&key_file)).unwrap();
+        assert!(summary.starts_with("OK: 5 keyed record(s)"), "{summary}");
+        // No key: the records cannot be checked.
+        assert_eq!(
+            verify(&files).unwrap_err().kind,
+            VerifyErrorKind::KeyRequired
+        );
+        // Another key: every HMAC is wrong.
+        assert_eq!(
+            verify_keyed(&files, Some(b"another-key-of-16+"))
+                .unwrap_err()
+                .kind,
+            VerifyErrorKind::HashMismatch
+        );
+        // A forgery: record 2 edited and the chain recomputed with the plain hash (or with a
+        // key the forger made up, written as `hmac-…`).
+        for forged_key in [None, Some(&b"forger-key-0123456789"[..])] {
+            let mut prev = GENESIS.to_string();
+            let mut out = String::new();
+            for line in text.lines() {
+                let (canon, _) = unseal(line.as_bytes()).unwrap();
+                let mut v: serde_json::Value = serde_json::from_slice(&canon).unwrap();
+                if v["seq"] == 2 {
+                    v["consumer"] = "someone-else".into();
+                }
+                v["prev"] = prev.clone().into();
+                v["alg"] = alg.record_name(forged_key.is_some()).into();
+                let mut body = serde_json::to_vec(&v).unwrap();
+                let h = alg.seal_hex(forged_key, &body);
+                body.pop();
+                body.extend_from_slice(HASH_KEY);
+                body.extend_from_slice(h.as_bytes());
+                body.extend_from_slice(b"\"}");
+                out.push_str(std::str::from_utf8(&body).unwrap());
+                out.push('\n');
+                prev = h;
+            }
+            let forged = dir.join("forged.jsonl");
+            std::fs::write(&forged, &out).unwrap();
+            let e = verify_keyed(&[forged], Some(&key)).unwrap_err();
+            assert!(
+                matches!(
+                    e.kind,
+                    VerifyErrorKind::Unkeyed | VerifyErrorKind::HashMismatch
+                ),
+                "{e}"
+            );
+        }
+        // Known answer: HMAC-SHA256, RFC 4231 test case 2.
+        assert_eq!(
+            HashAlg::Sha256.seal_hex(Some(b"Jefe"), b"what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        // A key shorter than 16 bytes is refused.
+        std::fs::write(&key_file, "short\n").unwrap();
+        assert!(read_key(&key_file).is_err());
+    }
 }
 
 fn rewrite(path: &Path, f: impl FnOnce(&mut Vec<String>)) {
@@ -116,7 +194,7 @@ fn verify_detects_edit_delete_reorder_and_names_file_and_line() {
     });
     let e = verify(&files).unwrap_err();
     assert_eq!((e.line, &e.kind), (4, &VerifyErrorKind::HashMismatch));
-    let msg = verify_files(&files).unwrap_err().to_string();
+    let msg = verify_files(&files, None).unwrap_err().to_string();
     assert!(
         msg.contains("audit.jsonl:4") && msg.contains("edited"),
         "{msg}"
@@ -207,7 +285,7 @@ fn rotation_continues_the_chain_and_retention_keeps_an_anchor() {
     // Without the oldest file (retention) the rest verifies from its anchor.
     let r = verify(&files[1..]).unwrap();
     assert_eq!(r.anchor.as_deref(), Some(last_of(&files[0]).as_str()));
-    assert!(verify_files(&files[1..])
+    assert!(verify_files(&files[1..], None)
         .unwrap()
         .contains("older files not given"));
 

@@ -54,10 +54,16 @@ pub enum AuditCmd {
 Examples:
   sluice audit verify /var/log/sluice/audit.jsonl
   sluice audit verify audit.jsonl.3 audit.jsonl.2 audit.jsonl.1 audit.jsonl
+  sluice audit verify --key-file /etc/sluice/audit/key /var/log/sluice/audit.jsonl
 
 Exit status: 0 when every record chains to the one before it, 1 when a record was edited,
-deleted, inserted or reordered (the file and line are named).")]
+deleted, inserted or reordered (the file and line are named). Without a key (`audit.key_file`)
+a file rewritten whole with its chain recomputed still verifies; with one, it cannot be.")]
     Verify {
+        /// The chain's key (`audit.key_file`) for a keyed trail: every record must then be
+        /// an HMAC under it.
+        #[arg(long, value_name = "FILE")]
+        key_file: Option<PathBuf>,
         /// Audit files, oldest first.
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -210,16 +216,18 @@ pub fn config(cmd: ConfigCmd) -> Result<ExitCode> {
 
 pub fn audit(cmd: AuditCmd) -> Result<ExitCode> {
     match cmd {
-        AuditCmd::Verify { files } => match crate::audit::verify_files(&files) {
-            Ok(summary) => {
-                println!("{summary}");
-                Ok(ExitCode::SUCCESS)
+        AuditCmd::Verify { files, key_file } => {
+            match crate::audit::verify_files(&files, key_file.as_deref()) {
+                Ok(summary) => {
+                    println!("{summary}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("{e:#}");
+                    Ok(ExitCode::from(1))
+                }
             }
-            Err(e) => {
-                eprintln!("{e:#}");
-                Ok(ExitCode::from(1))
-            }
-        },
+        }
     }
 }
 

@@ -302,6 +302,13 @@ fn api_key_valid_unknown_and_digest_helper() {
         reason(r.resolve(&api_headers(&digest), None)),
         "unknown_api_key"
     );
+    // Two keys (a valid one among them) are ambiguous: refused, whichever comes first.
+    let mut two = api_headers("test");
+    two.append("x-api-key", HeaderValue::from_static("other"));
+    assert_eq!(reason(r.resolve(&two, None)), "duplicate_credential");
+    let mut two = api_headers("other");
+    two.append("x-api-key", HeaderValue::from_static("test"));
+    assert_eq!(reason(r.resolve(&two, None)), "duplicate_credential");
 }
 
 #[test]

@@ -258,22 +258,28 @@ impl Proxy {
         });
         let iface = live.router.route(req.method(), req.uri().path()).clone();
         let configured = !Arc::ptr_eq(&iface, live.router.default_interface());
-        let observed = self.inventory.observe(
-            configured.then_some(&iface.name),
-            &iface.name,
-            req.method().as_str(),
-            req.uri().path(),
-        );
-        crate::metrics::InventoryObserved {
-            templates: observed.templates,
-            overflowed: observed.overflowed,
-        }
-        .emit(&self.stats.metrics);
         let (consumer, rejected) =
             match live.resolver.resolve(req.headers(), conn.identity.as_ref()) {
                 Ok(c) => (c, None),
                 Err(e) => (live.resolver.anonymous(), Some(e)),
             };
+        // The inventory is of the interfaces callers use: a request refused for its head or
+        // its credential (a scanner's junk) does not take one of its bounded entries.
+        let mut entry = None;
+        if rejected.is_none() && malformed.is_none() {
+            let observed = self.inventory.observe(
+                configured.then_some(&iface.name),
+                &iface.name,
+                req.method().as_str(),
+                req.uri().path(),
+            );
+            crate::metrics::InventoryObserved {
+                templates: observed.templates,
+                overflowed: observed.overflowed,
+            }
+            .emit(&self.stats.metrics);
+            entry = Some(observed.entry);
+        }
         RequestReceived {
             interface: &iface.name,
             consumer: rejected.is_none().then_some(&*consumer.id),
@@ -321,7 +327,7 @@ impl Proxy {
             request_findings: None,
             response_findings: None,
             started,
-            inventory: Some(observed.entry),
+            inventory: entry,
             request_bytes: None,
             audit: live.audit.clone(),
             consumer: rejected.is_none().then(|| consumer.clone()),
