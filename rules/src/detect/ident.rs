@@ -298,6 +298,15 @@ fn grouped_credit_code(t: &[u8], s: usize, out: &mut Vec<Found>) -> Option<usize
         if p == gs {
             return None;
         }
+        // What is there so far must open a credit code: an authority and category, then the
+        // region's digits under a province (dates, `2024-01-01`, and times leave here).
+        let region = &code[2.min(n)..8.min(n)];
+        if (n >= 2 && !v::uscc_authority_category(code[0], code[1]))
+            || !region.iter().all(u8::is_ascii_digit)
+            || (n >= 4 && !v::is_province_code(&code[2..4]) && &code[2..4] != b"10")
+        {
+            return None;
+        }
         if n == 18 {
             if group == 0 || !(v::gb32100(&code) && v::org_code_check(&code[8..17])) {
                 return None;
