@@ -364,23 +364,31 @@ fn scan_writes_a_json_payload_in_cdata_back_as_valid_xml() {
     );
 }
 
-#[test]
-fn config_check_warns_of_a_certificate_the_proxy_could_not_read() {
-    let d = tmpdir("cfgtls");
-    let cfg = d.join("c.yaml");
-    std::fs::write(
-        &cfg,
-        "listen:\n  addr: 127.0.0.1:0\n  tls:\n    cert: /nonexistent/cert.pem\n    key: /nonexistent/key.pem\nupstream:\n  url: http://127.0.0.1:9\n",
-    )
-    .unwrap();
+/// `sluice config check` of a config written to a fresh file: exit success, and stdout.
+fn config_check(tag: &str, yaml: &str) -> (bool, String) {
+    let cfg = tmpdir(tag).join("c.yaml");
+    std::fs::write(&cfg, yaml).unwrap();
     let out = sluice()
         .args(["config", "check"])
         .arg(&cfg)
         .output()
         .unwrap();
+    let msg = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), msg)
+}
+
+#[test]
+fn config_check_warns_of_a_certificate_the_proxy_could_not_read() {
+    let (ok, msg) = config_check(
+        "cfgtls",
+        "listen:\n  addr: 127.0.0.1:0\n  tls:\n    cert: /nonexistent/cert.pem\n    key: /nonexistent/key.pem\nupstream:\n  url: http://127.0.0.1:9\n",
+    );
     // Mounted Secrets are absent where configs are linted: a warning, not a failure.
-    assert!(out.status.success());
-    let msg = String::from_utf8_lossy(&out.stdout);
+    assert!(ok, "{msg}");
     assert!(
         msg.contains("warning: ")
             && msg.contains("c.yaml:3: key `listen.tls`")
@@ -391,17 +399,9 @@ fn config_check_warns_of_a_certificate_the_proxy_could_not_read() {
 
 #[test]
 fn config_check_warns_of_a_restriction_escaped_by_dropping_the_credential() {
-    let d = tmpdir("cfganon");
-    let cfg = d.join("c.yaml");
     let body = "listen:\n  addr: 127.0.0.1:0\nupstream:\n  url: http://127.0.0.1:9\nactions:\n  classes:\n    resident_id: redact\ninterfaces:\n  - name: persons\n    path: /persons/{id}\n    consumer_actions:\n      third-party:\n        resident_id: block\n";
-    std::fs::write(&cfg, body).unwrap();
-    let out = sluice()
-        .args(["config", "check"])
-        .arg(&cfg)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let msg = String::from_utf8_lossy(&out.stdout);
+    let (ok, msg) = config_check("cfganon", body);
+    assert!(ok, "{msg}");
     assert!(
         msg.contains("warning: ")
             && msg.contains("key `interfaces[0].consumer_actions.third-party.resident_id`")
@@ -409,21 +409,10 @@ fn config_check_warns_of_a_restriction_escaped_by_dropping_the_credential() {
         "{msg}"
     );
     // With callers that have no credential refused, there is nothing to escape.
-    std::fs::write(
-        &cfg,
-        format!("identity:\n  on_missing: reject\n  api_key:\n    header: x-api-key\n    keys: []\n{body}"),
-    )
-    .unwrap();
-    let out = sluice()
-        .args(["config", "check"])
-        .arg(&cfg)
-        .output()
-        .unwrap();
-    let msg = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{msg}{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (ok, msg) = config_check(
+        "cfganon2",
+        &format!("identity:\n  on_missing: reject\n  api_key:\n    header: x-api-key\n    keys: []\n{body}"),
     );
+    assert!(ok, "{msg}");
     assert!(!msg.contains("warning: "), "{msg}");
 }

@@ -440,9 +440,22 @@ impl BodyFilter {
         Ok(())
     }
 
+    /// Whether the body is declared an event stream and its prefix opens like one.
+    fn event_stream(&self) -> bool {
+        self.content_type.as_deref().is_some_and(|ct| {
+            ct.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/event-stream"))
+        }) && Format::opens_event_stream(&self.prefix)
+    }
+
     /// Creates the scanner, resolving the format from the Content-Type and the sniffed prefix.
     fn start_scanner(&mut self) {
-        let format = Format::resolve(self.content_type.as_deref(), &self.prefix);
+        let format = if self.event_stream() {
+            Format::Text
+        } else {
+            Format::resolve(self.content_type.as_deref(), &self.prefix)
+        };
         self.format = Some(format);
         let opts = ScanOptions {
             format,
@@ -464,21 +477,14 @@ impl BodyFilter {
             self.decoded = decoded;
             return;
         }
-        if self.scanner.is_none()
-            && self.content_type.as_deref().is_some_and(|ct| {
-                ct.split(';')
-                    .next()
-                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/event-stream"))
-            })
-        {
-            // An event stream is text, and its first event must not wait for a prefix.
-            self.start_scanner();
-        }
         if self.scanner.is_none() {
             // Still sniffing: collect the prefix, and scan it all once the format is known.
             self.prefix.extend_from_slice(&decoded);
             decoded.clear();
-            if self.prefix.len() < SNIFF_LEN && !finishing {
+            // An event stream (it says so and opens like one) is text, and its first event
+            // must not wait for a sniffing prefix.
+            let events = self.event_stream();
+            if self.prefix.len() < SNIFF_LEN && !finishing && !events {
                 self.decoded = decoded;
                 return;
             }

@@ -316,7 +316,8 @@ pub fn normalize_path(path: &str) -> Result<Option<String>, &'static str> {
         || b.contains(&b'\\')
         || path
             .split('/')
-            .any(|s| matches!(s.split(';').next(), Some("." | "..")));
+            .skip(1)
+            .any(|s| matches!(s.split(';').next(), Some("." | "..")) || s.starts_with(';'));
     if !odd {
         return Ok(None);
     }
@@ -358,9 +359,9 @@ pub fn normalize_path(path: &str) -> Result<Option<String>, &'static str> {
     for seg in dec.split('/') {
         // `..;x` is `..` to servers that drop path parameters (Tomcat): resolved here, so
         // `/public/..;/secret` routes as `/secret`.
+        // `/;x/api` is `//api`, so `/api`, to the same servers.
         match seg.split(';').next() {
-            Some("") if !seg.contains(';') => {}
-            Some(".") => {}
+            Some("" | ".") => {}
             Some("..") => {
                 out.pop();
             }
@@ -461,6 +462,8 @@ mod path_tests {
             ("/public/..;jsessionid=1/secret", Some("/secret")),
             ("/a/.;x/b", Some("/a/b")),
             ("/persons;x/1", None),
+            ("/;x/api/v1/persons/42", Some("/api/v1/persons/42")),
+            ("/api/;/v1/persons/42", Some("/api/v1/persons/42")),
         ] {
             assert_eq!(normalize_path(p), Ok(want.map(str::to_string)), "{p}");
         }

@@ -44,16 +44,10 @@ pub enum Charset {
 
 impl Charset {
     /// What a Content-Type's `charset` says, as a judgement for the bytes to confirm: a GB
-    /// label gives `DeclaredGb`; `text/event-stream` gives `Utf8`; anything else `Auto` (a
-    /// UTF-16 body shows itself in its first bytes, and a declared UTF-8 or UTF-16 alone is
-    /// not trusted: a wrong label must not hide values).
+    /// label gives `DeclaredGb`; anything else `Auto` (a UTF-16 body shows itself in its
+    /// first bytes, and a declared UTF-8 or UTF-16 alone is not trusted: a wrong label must
+    /// not hide values).
     pub fn from_content_type(content_type: &str) -> Charset {
-        // An event stream is UTF-8 whatever it says (the HTML standard decodes it so), and
-        // must not wait for a sniffing window before its first event goes on.
-        let media = content_type.split(';').next().unwrap_or("").trim();
-        if media.eq_ignore_ascii_case("text/event-stream") {
-            return Charset::Utf8;
-        }
         content_type
             .split(';')
             .skip(1)

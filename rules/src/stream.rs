@@ -1832,7 +1832,22 @@ impl StreamScanner {
                 // A UTF-16 body says so in its first bytes: a mark, or zero bytes between
                 // the characters. Nothing passes before they are judged; a first chunk that
                 // holds them all (the usual case) is judged where it is.
-                let Some(head) = gather(&mut s.prefix, chunk, charset::UTF16_HEAD, eof) else {
+                // An event stream opens with an ASCII field name (`data:`), which no UTF-16
+                // text does: its first event must not wait for the bytes UTF-16 needs.
+                const N: usize = format::text::FIELD_LEN;
+                let mut first = [0u8; N];
+                let known = s.prefix.len() + chunk.len() >= N;
+                if known {
+                    let from_prefix = s.prefix.len().min(N);
+                    first[..from_prefix].copy_from_slice(&s.prefix[..from_prefix]);
+                    first[from_prefix..].copy_from_slice(&chunk[..N - from_prefix]);
+                }
+                let need = if known && format::text::opens_event_stream(&first) {
+                    N
+                } else {
+                    charset::UTF16_HEAD
+                };
+                let Some(head) = gather(&mut s.prefix, chunk, need, eof) else {
                     return;
                 };
                 let head = &*head;

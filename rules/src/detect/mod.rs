@@ -933,9 +933,19 @@ impl Detectors {
         // the exception, under a negative field name: one trade number in ten with a card
         // scheme's prefix passes it, and `outTradeNo` says what the value is.
         let neg_key = || ctx.key_rules.contains(&(c.rule | NEG)) || pair_has(c.rule | NEG);
+        // Only where the field holds the number alone: a pair's value in text may run on
+        // past it (`orderNo: 20231101 银行卡号 6222…`).
+        let neg_field = || {
+            (ctx.whole && ctx.key_rules.contains(&(c.rule | NEG)))
+                || pairs.0.iter().any(|p| {
+                    p.start == c.start
+                        && p.end == c.end
+                        && pairs.1[p.rules.0..p.rules.1].contains(&(c.rule | NEG))
+                })
+        };
         if c.conf == Confidence::High
             && matches!(r.kind, Kind::Detector(ident::Det::BankCard))
-            && neg_key()
+            && neg_field()
         {
             return None;
         }

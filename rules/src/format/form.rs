@@ -150,8 +150,8 @@ fn gb_pairs(run: &[u8], cut: bool) -> bool {
 /// Decodes the percent escape(s) at `s[0] == b'%'`: one ASCII byte, or the escapes of one
 /// non-ASCII character. Legacy systems post forms in GBK (`%C0%EE%C3%F7` for 李明), so the
 /// run of non-ASCII escapes is judged as a whole: UTF-8 when it is valid UTF-8, GBK when it
-/// is valid GBK and not UTF-8, or when `gb` says the body already proved to be GBK (a run
-/// can be valid both ways: `%C4%A1` is ġ or 摹). The decision reads at most [`RUN`]
+/// is valid GBK and not UTF-8, or when `gb` says the body already proved to be GBK and the
+/// run holds no UTF-8 CJK character (a run can be valid both ways: `%C4%A1` is ġ or 摹). The decision reads at most [`RUN`]
 /// escapes ahead, waiting for them at a seam, so every chunking decides alike.
 pub(crate) fn percent(s: &[u8], eof: bool, gb: &mut bool) -> Pct {
     let first = match byte_at(s, 0) {
@@ -185,12 +185,19 @@ pub(crate) fn percent(s: &[u8], eof: bool, gb: &mut bool) -> Pct {
         }
     }
     let run = &run[..len];
-    let utf8 = match std::str::from_utf8(run) {
-        Ok(_) => true,
-        Err(e) => cut && e.error_len().is_none(),
+    let (utf8, wide) = match std::str::from_utf8(run) {
+        Ok(t) => (true, t.chars().any(|c| c >= '\u{800}')),
+        Err(e) => (
+            cut && e.error_len().is_none(),
+            std::str::from_utf8(&run[..e.valid_up_to()])
+                .is_ok_and(|t| t.chars().any(|c| c >= '\u{800}')),
+        ),
     };
     let gbk = gb_pairs(run, cut);
-    if gbk && (!utf8 || *gb) {
+    // A body that proved GBK reads a run valid both ways as GBK, unless the run holds a
+    // CJK character in UTF-8 (three bytes that GBK pairs rarely spell by chance): one GBK
+    // run planted first must not turn the UTF-8 values after it into mojibake.
+    if gbk && (!utf8 || (*gb && !wide)) {
         if let crate::charset::Step::Char(c, 2) = crate::charset::gb_char(run) {
             *gb = true;
             return Pct::Char(c, 6, true);

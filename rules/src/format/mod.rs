@@ -52,6 +52,12 @@ impl Format {
         }
     }
 
+    /// Whether a body's first bytes open an event stream (`data:`, `event:`, `id:`, `retry:`
+    /// or a `:` comment, in ASCII): such a body is text, one segment per event.
+    pub fn opens_event_stream(head: &[u8]) -> bool {
+        text::opens_event_stream(head)
+    }
+
     /// Guesses the format from the first bytes of a body. Used when the Content-Type is missing
     /// or wrong; a JSON body served as `text/plain` is still lexed as JSON. Falls back to text,
     /// which scans every byte, so a wrong guess costs context, never coverage.

@@ -18,9 +18,11 @@ pub(crate) struct TextLexer {
 }
 
 /// The longest SSE field name with its colon (`retry:`, `event:`).
-const FIELD_LEN: usize = 6;
+pub(crate) const FIELD_LEN: usize = 6;
 
-fn opens_event_stream(head: &[u8]) -> bool {
+/// Whether a body opens with an event stream's field (`data:`, `event:`, `id:`, `retry:`)
+/// or comment (`:`), in ASCII.
+pub(crate) fn opens_event_stream(head: &[u8]) -> bool {
     [&b"data:"[..], b"event:", b"id:", b"retry:", b":"]
         .iter()
         .any(|f| head.starts_with(f))
