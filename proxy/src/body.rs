@@ -186,7 +186,7 @@ impl Body for ProxyBody {
                         Err(frame) => {
                             if let Ok(mut t) = frame.into_trailers() {
                                 // `grpc-message`, `x-checksum`: trailers carry values too.
-                                if s.filter.as_ref().is_some_and(|f| f.scan_trailers(&mut t)) {
+                                if s.filter.as_mut().is_some_and(|f| f.scan_trailers(&mut t)) {
                                     return this.abort("blocked after headers were sent");
                                 }
                                 s.trailers = Some(t);

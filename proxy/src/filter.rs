@@ -116,6 +116,45 @@ impl Tally {
 pub const SUMMARY_SAMPLES: usize = 8;
 
 impl FindingSummary {
+    /// Adds another summary of the same message (its header values to its body): counts,
+    /// blocked classes, samples, the highest grades and whether anything was rewritten.
+    pub fn merge(&mut self, o: &FindingSummary) {
+        for (k, n) in &o.counts {
+            *self.counts.entry(k.clone()).or_insert(0) += n;
+        }
+        for (k, n) in &o.by_class_grade {
+            *self.by_class_grade.entry(k.clone()).or_insert(0) += n;
+        }
+        for (k, n) in &o.by_rule {
+            *self.by_rule.entry(k.clone()).or_insert(0) += n;
+        }
+        for c in &o.blocked {
+            if !self.blocked.contains(c) {
+                self.blocked.push(c.clone());
+            }
+        }
+        self.changed |= o.changed;
+        if o.top_rank
+            .is_some_and(|r| self.top_rank.is_none_or(|s| r < s))
+        {
+            self.top_rank = o.top_rank;
+            self.top_grade = o.top_grade.clone();
+        }
+        if let Some((g, r)) = &o.flow_grade {
+            if self.flow_grade.as_ref().is_none_or(|(_, s)| r < s) {
+                self.flow_grade = Some((g.clone(), *r));
+                self.flow_class = o.flow_class.clone();
+            }
+        }
+        self.over_scope |= o.over_scope;
+        for s in &o.samples {
+            if self.samples.len() < SUMMARY_SAMPLES && !self.samples.iter().any(|x| x.0 == s.0) {
+                self.samples.push(s.clone());
+            }
+        }
+        self.scan_time += o.scan_time;
+    }
+
     /// Takes one finding in, except for its counts (see [`Tally`]).
     fn add(&mut self, f: &Finding, action: Action) {
         if action == Action::Allow {
@@ -338,14 +377,26 @@ impl BodyFilter {
     /// Inspects a streamed body's trailers with the same policy ([`scan_header_values`]):
     /// rewrites the values that redact; true when one must block (the body has gone out, so
     /// the stream is aborted).
-    pub fn scan_trailers(&self, trailers: &mut http::HeaderMap) -> bool {
-        scan_header_values(
+    pub fn scan_trailers(&mut self, trailers: &mut http::HeaderMap) -> bool {
+        let mut found = FindingSummary::default();
+        let block = scan_header_values_into(
             &self.engine,
             &self.actions,
             DecodeLimits::default(),
             trailers,
-        )
-        .is_some()
+            &mut found,
+        );
+        // What the trailers held is part of this message's findings.
+        match block {
+            Some(f) => {
+                self.summary.merge(f.summary());
+                true
+            }
+            None => {
+                self.summary.merge(&found);
+                false
+            }
+        }
     }
 
     /// Whether a blocking class, or an over-scope grade that blocks, has been seen.
@@ -710,6 +761,24 @@ pub fn scan_header_values(
     limits: DecodeLimits,
     headers: &mut http::HeaderMap,
 ) -> Option<BodyFilter> {
+    scan_header_values_into(
+        engine,
+        actions,
+        limits,
+        headers,
+        &mut FindingSummary::default(),
+    )
+}
+
+/// [`scan_header_values`], adding what the values held to `found` (for the exchange's
+/// access log, metrics and audit record).
+pub fn scan_header_values_into(
+    engine: &Arc<Engine>,
+    actions: &Arc<Actions>,
+    limits: DecodeLimits,
+    headers: &mut http::HeaderMap,
+    found: &mut FindingSummary,
+) -> Option<BodyFilter> {
     let candidate = |name: &http::HeaderName, v: &http::HeaderValue| {
         v.len() >= 6 && !STRUCTURAL_HEADERS.contains(&name.as_str())
     };
@@ -761,6 +830,7 @@ pub fn scan_header_values(
             if f.must_block() {
                 return Some(f);
             }
+            found.merge(f.summary());
             if done.is_ok() && f.summary().changed {
                 changed.push((name.clone(), ix, http::HeaderValue::from_bytes(&out).ok()));
             } else if done.is_err() {

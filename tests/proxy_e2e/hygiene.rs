@@ -289,9 +289,20 @@ async fn response_header_values_are_inspected() {
     assert!(!body.contains("110101199003071233"), "{body}");
     p.shutdown().await;
 
+    let audit = std::env::temp_dir().join(format!(
+        "sluice-hdr-audit-{}-{}.jsonl",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
     let p = proxy(
         &up.url(),
-        "actions:\n  classes:\n    resident_id: redact\n    mobile: redact\n",
+        &format!(
+            "actions:\n  classes:\n    resident_id: redact\n    mobile: redact\naudit:\n  sink:\n    kind: file\n    path: {}\n",
+            audit.display()
+        ),
     )
     .await;
     let r = client()
@@ -305,7 +316,27 @@ async fn response_header_values_are_inspected() {
     assert_eq!(h["location"], "/next?sjhm=138****8000");
     assert_eq!(h["x-trace"], "1717200000000-abc");
     assert_eq!(r.text().await.unwrap(), r#"{"ok":true}"#);
+    // The redaction in the headers is recorded like one in a body (never the value). The
+    // record is written when the exchange ends, just after the client has read it.
+    let mut trail = String::new();
+    for _ in 0..50 {
+        let px = p.proxy.clone();
+        tokio::task::spawn_blocking(move || px.flush_audit())
+            .await
+            .unwrap();
+        trail = std::fs::read_to_string(&audit).unwrap_or_default();
+        if trail.contains("\"event\":\"redacted\"") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        trail.contains("\"event\":\"redacted\"") && trail.contains("resident_id"),
+        "{trail}"
+    );
+    assert!(!trail.contains("110101199003071233"), "{trail}");
     p.shutdown().await;
+    let _ = std::fs::remove_file(&audit);
 }
 
 /// An event stream goes on event by event: the first event (its value masked) reaches the

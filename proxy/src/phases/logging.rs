@@ -56,6 +56,9 @@ pub struct LogRecord {
     pub bytes_out: u64,
     pub request_findings: Option<FindingSummary>,
     pub response_findings: Option<FindingSummary>,
+    /// What the response's header values held (redacted or reported there); added to
+    /// `response_findings` when the exchange ends.
+    pub header_findings: Option<FindingSummary>,
     pub started: Instant,
     /// The inventory entry this request counts under (classes and grade are added at the end).
     pub inventory: Option<Arc<crate::inventory::Entry>>,
@@ -149,6 +152,12 @@ impl LogGuard {
 
 impl Drop for LogGuard {
     fn drop(&mut self) {
+        if let Some(h) = self.record.header_findings.take() {
+            match self.record.response_findings.as_mut() {
+                Some(f) => f.merge(&h),
+                None => self.record.response_findings = Some(h),
+            }
+        }
         let r = &self.record;
         let s = &self.stats;
         let outcome = if r.blocked {

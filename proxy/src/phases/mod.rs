@@ -326,6 +326,7 @@ impl Proxy {
             bytes_out: 0,
             request_findings: None,
             response_findings: None,
+            header_findings: None,
             started,
             inventory: entry,
             request_bytes: None,

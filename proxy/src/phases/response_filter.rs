@@ -89,13 +89,20 @@ pub fn run(
     if iface.inspect_responses && inspect {
         // Header values carry values as bodies do (`X-Owner-Id`, a `Location` query, a
         // `Content-Disposition` file name), on every response, bodiless ones included.
-        if let Some(f) = crate::filter::scan_header_values(
+        let mut found = crate::filter::FindingSummary::default();
+        if let Some(f) = crate::filter::scan_header_values_into(
             &ctx.live.engine,
             &ctx.actions,
             proxy.limits,
             &mut parts.headers,
+            &mut found,
         ) {
             return Err(super::request_body_filter::blocked(ctx, &f));
+        }
+        if found.total() > 0 || found.changed {
+            if let Some(l) = ctx.log.as_mut() {
+                l.header_findings = Some(found);
+            }
         }
     }
     let iface = &ctx.iface;
