@@ -408,6 +408,16 @@ fn config_check_warns_of_a_restriction_escaped_by_dropping_the_credential() {
             && msg.contains("on_missing: reject"),
         "{msg}"
     );
+    // On a conditional interface `anonymous` is refused anyway.
+    let (ok, msg) = config_check(
+        "cfganon3",
+        &body.replace(
+            "    consumer_actions:",
+            "    sharing: conditional\n    consumers: [third-party]\n    consumer_actions:",
+        ),
+    );
+    assert!(ok, "{msg}");
+    assert!(!msg.contains("warning: "), "{msg}");
     // With callers that have no credential refused, there is nothing to escape.
     let (ok, msg) = config_check(
         "cfganon2",

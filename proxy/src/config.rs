@@ -1352,6 +1352,16 @@ fn credential_warnings(cfg: &Config) -> Vec<(String, String)> {
     }
     let mut out = Vec::new();
     for (i, iface) in cfg.interfaces.iter().enumerate() {
+        // An interface that refuses `anonymous` (not shared, or conditional without it)
+        // leaves nothing to escape to.
+        let open = match iface.sharing {
+            Sharing::Unconditional => true,
+            Sharing::Conditional => iface.consumers.iter().any(|c| c == "anonymous"),
+            Sharing::NotShared => false,
+        };
+        if !open {
+            continue;
+        }
         let anonymous = iface.consumer_actions.get("anonymous");
         for (consumer, map) in &iface.consumer_actions {
             if consumer == "anonymous" {

@@ -5,8 +5,9 @@
 //!
 //! Templates are literal segments, `{name}` (exactly one non-empty segment) and a final
 //! `{*name}` (the rest, possibly empty). Literal segments match in any ASCII case, and a
-//! segment's `;` parameters are ignored, as the upstream servers that ignore them do. The first matching interface in file order wins, so
-//! specific templates go before general ones, as in nginx `location` lists.
+//! segment's `;` parameters are ignored, as the upstream servers that ignore them do. The
+//! first matching interface in file order wins, so specific templates go before general
+//! ones, as in nginx `location` lists.
 
 use std::sync::Arc;
 use std::time::Duration;
