@@ -149,28 +149,11 @@ impl HashAlg {
 
     /// Lowercase hex of `data`'s digest, or of its HMAC under `key`.
     fn seal_hex(self, key: Option<&[u8]>, data: &[u8]) -> String {
-        use hmac::Mac as _;
-        let Some(key) = key else {
-            return self.hex(data);
-        };
-        // HMAC takes keys of any length: `new_from_slice` cannot fail for it.
-        let d: [u8; 32] = match self {
-            HashAlg::Sha256 => match hmac::Hmac::<sha2::Sha256>::new_from_slice(key) {
-                Ok(mut m) => {
-                    m.update(data);
-                    m.finalize().into_bytes().into()
-                }
-                Err(_) => return self.hex(data),
-            },
-            HashAlg::Sm3 => match hmac::Hmac::<sm3::Sm3>::new_from_slice(key) {
-                Ok(mut m) => {
-                    m.update(data);
-                    m.finalize().into_bytes().into()
-                }
-                Err(_) => return self.hex(data),
-            },
-        };
-        hex(&d)
+        match (self, key) {
+            (_, None) => self.hex(data),
+            (HashAlg::Sha256, Some(k)) => hmac_hex::<sha2::Sha256>(k, data),
+            (HashAlg::Sm3, Some(k)) => hmac_hex::<sm3::Sm3>(k, data),
+        }
     }
 
     /// Lowercase hex digest of `data`.
@@ -180,6 +163,23 @@ impl HashAlg {
             HashAlg::Sm3 => sm3::Sm3::digest(data).into(),
         };
         hex(&d)
+    }
+}
+
+/// Lowercase hex of the HMAC (RFC 2104) of `data` under `key` with the digest `D`.
+fn hmac_hex<D>(key: &[u8], data: &[u8]) -> String
+where
+    D: sha2::Digest + hmac::digest::core_api::BlockSizeUser + Clone,
+{
+    use hmac::Mac as _;
+    match <hmac::SimpleHmac<D> as hmac::digest::KeyInit>::new_from_slice(key) {
+        Ok(mut m) => {
+            m.update(data);
+            hex(&m.finalize().into_bytes())
+        }
+        // HMAC takes keys of any length. Were one ever refused, the record would carry no
+        // hash, and no record without one verifies: never a plain hash in its place.
+        Err(_) => String::new(),
     }
 }
 

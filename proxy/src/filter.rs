@@ -379,7 +379,7 @@ impl BodyFilter {
     /// the stream is aborted).
     pub fn scan_trailers(&mut self, trailers: &mut http::HeaderMap) -> bool {
         let mut found = FindingSummary::default();
-        let block = scan_header_values_into(
+        let block = scan_header_values(
             &self.engine,
             &self.actions,
             DecodeLimits::default(),
@@ -387,16 +387,9 @@ impl BodyFilter {
             &mut found,
         );
         // What the trailers held is part of this message's findings.
-        match block {
-            Some(f) => {
-                self.summary.merge(f.summary());
-                true
-            }
-            None => {
-                self.summary.merge(&found);
-                false
-            }
-        }
+        self.summary
+            .merge(block.as_ref().map_or(&found, BodyFilter::summary));
+        block.is_some()
     }
 
     /// Whether a blocking class, or an over-scope grade that blocks, has been seen.
@@ -753,26 +746,10 @@ const STRUCTURAL_HEADERS: &[&str] = &[
 /// `grpc-message` trailer leaves as surely as one in the body. A value whose findings redact
 /// is rewritten in place (a value that no longer makes a valid field is removed); a finding
 /// that blocks returns the filter that saw it, for the refusal (its summary names the
-/// classes). Clean fields, the common case, cost one scan of the few values left after the
-/// structural ones.
+/// classes). What the values held is added to `found` (for the exchange's access log,
+/// metrics and audit record). Clean fields, the common case, cost one scan of the few values
+/// left after the structural ones.
 pub fn scan_header_values(
-    engine: &Arc<Engine>,
-    actions: &Arc<Actions>,
-    limits: DecodeLimits,
-    headers: &mut http::HeaderMap,
-) -> Option<BodyFilter> {
-    scan_header_values_into(
-        engine,
-        actions,
-        limits,
-        headers,
-        &mut FindingSummary::default(),
-    )
-}
-
-/// [`scan_header_values`], adding what the values held to `found` (for the exchange's
-/// access log, metrics and audit record).
-pub fn scan_header_values_into(
     engine: &Arc<Engine>,
     actions: &Arc<Actions>,
     limits: DecodeLimits,
@@ -799,19 +776,14 @@ pub fn scan_header_values_into(
     if engine.scan_bytes(&joined, opts).findings.is_empty() {
         return None;
     }
-    let mut changed: Vec<(http::HeaderName, usize, Option<http::HeaderValue>)> = Vec::new();
-    for (name, group) in headers.iter().fold(
-        Vec::<(http::HeaderName, Vec<&http::HeaderValue>)>::new(),
-        |mut acc, (n, v)| {
-            match acc.iter_mut().find(|(m, _)| m == n) {
-                Some((_, vs)) => vs.push(v),
-                None => acc.push((n.clone(), vec![v])),
-            }
-            acc
-        },
-    ) {
-        for (ix, v) in group.into_iter().enumerate() {
-            if !candidate(&name, v) {
+    let names: Vec<http::HeaderName> = headers.keys().cloned().collect();
+    for name in names {
+        let values: Vec<http::HeaderValue> = headers.get_all(&name).iter().cloned().collect();
+        let mut kept = Vec::with_capacity(values.len());
+        let mut rewritten = false;
+        for v in values {
+            if !candidate(&name, &v) {
+                kept.push(v);
                 continue;
             }
             let Ok(mut f) = BodyFilter::new(
@@ -821,6 +793,7 @@ pub fn scan_header_values_into(
                 &[],
                 limits,
             ) else {
+                kept.push(v);
                 continue;
             };
             let mut out = Vec::new();
@@ -831,24 +804,20 @@ pub fn scan_header_values_into(
                 return Some(f);
             }
             found.merge(f.summary());
-            if done.is_ok() && f.summary().changed {
-                changed.push((name.clone(), ix, http::HeaderValue::from_bytes(&out).ok()));
-            } else if done.is_err() {
-                changed.push((name.clone(), ix, None));
+            match done {
+                Ok(()) if f.summary().changed => {
+                    rewritten = true;
+                    kept.extend(http::HeaderValue::from_bytes(&out).ok());
+                }
+                Ok(()) => kept.push(v),
+                Err(_) => rewritten = true,
             }
         }
-    }
-    for (name, ix, new) in changed.iter().rev() {
-        let mut values: Vec<http::HeaderValue> = headers.get_all(name).iter().cloned().collect();
-        match new {
-            Some(v) => values[*ix] = v.clone(),
-            None => {
-                values.remove(*ix);
+        if rewritten {
+            headers.remove(&name);
+            for v in kept {
+                headers.append(name.clone(), v);
             }
-        }
-        headers.remove(name);
-        for v in values {
-            headers.append(name.clone(), v);
         }
     }
     None

@@ -1836,13 +1836,12 @@ impl StreamScanner {
                 // text does: its first event must not wait for the bytes UTF-16 needs.
                 const N: usize = format::text::FIELD_LEN;
                 let mut first = [0u8; N];
-                let known = s.prefix.len() + chunk.len() >= N;
-                if known {
-                    let from_prefix = s.prefix.len().min(N);
-                    first[..from_prefix].copy_from_slice(&s.prefix[..from_prefix]);
-                    first[from_prefix..].copy_from_slice(&chunk[..N - from_prefix]);
+                let mut known = 0;
+                for (slot, &b) in first.iter_mut().zip(s.prefix.iter().chain(chunk)) {
+                    *slot = b;
+                    known += 1;
                 }
-                let need = if known && format::text::opens_event_stream(&first) {
+                let need = if known == N && format::text::opens_event_stream(&first) {
                     N
                 } else {
                     charset::UTF16_HEAD

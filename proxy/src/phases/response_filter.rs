@@ -90,7 +90,7 @@ pub fn run(
         // Header values carry values as bodies do (`X-Owner-Id`, a `Location` query, a
         // `Content-Disposition` file name), on every response, bodiless ones included.
         let mut found = crate::filter::FindingSummary::default();
-        if let Some(f) = crate::filter::scan_header_values_into(
+        if let Some(f) = crate::filter::scan_header_values(
             &ctx.live.engine,
             &ctx.actions,
             proxy.limits,
