@@ -137,6 +137,9 @@ refuse "a file audit sink without a path"     --set upstream.url=http://a --set 
 refuse "an audit PVC without a claim"          --set upstream.url=http://a --set auditStorage.type=persistentVolumeClaim
 refuse "an inline admin token beside its Secret" --set upstream.url=http://a \
     --set admin.tokenSecret.name=s --set config.admin.token=x
+refuse "an audit key without an audit trail" --set upstream.url=http://a --set keys.auditSecret.name=s
+refuse "a token key file beside its Secret"    --set upstream.url=http://a \
+    --set keys.tokenSecret.name=s --set config.rules.token_key_file=/k
 refuse "a NetworkPolicy admitting no caller"   --set upstream.url=http://a --set networkPolicy.enabled=true
 refuse "a NetworkPolicy peer of unknown shape" --set upstream.url=http://a --set networkPolicy.enabled=true \
     --set-json 'networkPolicy.proxy.from=[{"namespace":"x"}]'

@@ -426,3 +426,67 @@ fn config_check_warns_of_a_restriction_escaped_by_dropping_the_credential() {
     assert!(ok, "{msg}");
     assert!(!msg.contains("warning: "), "{msg}");
 }
+
+/// `scan --token-key-file` writes the tokens the proxy writes with `rules.token_key_file`:
+/// the same key gives the same token on every run, another key another one, and a key too
+/// short to be one is refused by name.
+#[test]
+fn scan_tokens_follow_the_key_file() {
+    let d = tmpdir("tokkey");
+    let rules = d.join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(
+        rules.join("t.yaml"),
+        "pack: t\nversion: 1\nrules:\n  - id: t.id\n    name: ID\n    class: resident_id\n    grade: core\n    match:\n      detector: resident_id_18\n    redact:\n      style: token\n    examples: [\"310115196710083665\"]\n    negative_examples: [\"310115196710083666\"]\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("b.json"), r#"{"sfzh":"310115196710083665"}"#).unwrap();
+    for (name, key) in [
+        ("k1", "first key, sixteen bytes or more"),
+        ("k2", "another key, long enough as well"),
+        ("short", "tooshort"),
+    ] {
+        std::fs::write(d.join(name), key).unwrap();
+    }
+    let run = |key: &str| {
+        sluice()
+            .args(["scan", "--redact", "--rules"])
+            .arg(&rules)
+            .arg("--token-key-file")
+            .arg(d.join(key))
+            .arg(d.join("b.json"))
+            .output()
+            .unwrap()
+    };
+    let (a, b, c) = (run("k1"), run("k1"), run("k2"));
+    for o in [&a, &b, &c] {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(!String::from_utf8_lossy(&o.stdout).contains("310115196710083665"));
+    }
+    assert_eq!(a.stdout, b.stdout);
+    assert_ne!(a.stdout, c.stdout);
+    let s = run("short");
+    let err = String::from_utf8_lossy(&s.stderr);
+    assert!(
+        !s.status.success() && err.contains("--token-key-file") && err.contains("16 bytes"),
+        "{err}"
+    );
+}
+
+#[test]
+fn config_check_warns_of_a_token_key_the_proxy_could_not_use() {
+    let key = tmpdir("cfgtokkey").join("key");
+    std::fs::write(&key, "short\n").unwrap();
+    let (ok, msg) = config_check(
+        "cfgtok",
+        &format!(
+            "listen:\n  addr: 127.0.0.1:0\nupstream:\n  url: http://127.0.0.1:9\nrules:\n  token_key_file: {}\n",
+            key.display()
+        ),
+    );
+    assert!(ok, "{msg}");
+    assert!(
+        msg.contains("c.yaml:6: key `rules.token_key_file`") && msg.contains("16 bytes"),
+        "{msg}"
+    );
+}

@@ -410,3 +410,89 @@ async fn reload_under_continuous_load_loses_no_request() {
     println!("{sent} requests across 10+ reloads, none lost");
     p.shutdown().await;
 }
+
+/// A value's token survives a rule reload (the engine is rebuilt, its key is not), and two
+/// proxies given one `rules.token_key_file` (two replicas) write the same token for it, so
+/// consumers can still join records across calls, pods and restarts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn tokens_survive_a_reload_and_follow_the_key_file() {
+    let up = Upstream::start(|_req| async move {
+        resp(
+            200,
+            "application/json",
+            full(r#"{"sfzh":"310115196710083665"}"#),
+        )
+    })
+    .await;
+    let pack = |name: &str| {
+        format!(
+            r#"pack: custom
+version: 1
+rules:
+  - id: custom.id
+    name: {name}
+    class: resident_id
+    grade: core
+    match:
+      detector: resident_id_18
+    redact:
+      style: token
+    examples: ["310115196710083665"]
+    negative_examples: ["310115196710083666"]
+"#
+        )
+    };
+    let tmp = TempDir::new("tokens");
+    let rules_dir = tmp.0.join("rules");
+    std::fs::create_dir_all(&rules_dir).unwrap();
+    std::fs::write(rules_dir.join("custom.yaml"), pack("ID")).unwrap();
+    let key = tmp.0.join("token.key");
+    std::fs::write(&key, "0123456789abcdef0123456789abcdef\n").unwrap();
+    let write_cfg = |file: &str, keyed: bool| {
+        let rules = if keyed {
+            format!(
+                "rules:\n  builtin: false\n  token_key_file: {}\n",
+                key.display()
+            )
+        } else {
+            "rules:\n  builtin: false\n".to_string()
+        };
+        let path = tmp.0.join(file);
+        std::fs::write(
+            &path,
+            config(&up.url(), &rules_dir, "")
+                .replace("rules:\n", &rules)
+                .replace("reload:\n", "reload:\n  watch: false\n"),
+        )
+        .unwrap();
+        path
+    };
+    let get = |addr: std::net::SocketAddr| async move {
+        http()
+            .get(format!("http://{addr}/x"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+
+    let p = start_from_file(&write_cfg("plain.yaml", false)).await;
+    let before = get(p.addr).await;
+    assert!(!before.contains("310115196710083665"), "{before}");
+    std::fs::write(rules_dir.join("custom.yaml"), pack("Resident ID")).unwrap();
+    let (status, body) = admin_post(p.admin_addr.unwrap(), "/-/reload", "").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(get(p.addr).await, before, "the reload changed the token");
+    p.shutdown().await;
+
+    let a = start_from_file(&write_cfg("a.yaml", true)).await;
+    let b = start_from_file(&write_cfg("b.yaml", true)).await;
+    let (ta, tb) = (get(a.addr).await, get(b.addr).await);
+    assert!(!ta.contains("310115196710083665"), "{ta}");
+    assert_eq!(ta, tb, "two replicas with one key wrote different tokens");
+    assert_ne!(ta, before, "the configured key was not used");
+    a.shutdown().await;
+    b.shutdown().await;
+}

@@ -217,6 +217,18 @@ def policy_asserts(name: str, docs: list[dict]) -> None:
             key = "bearer" if name == "gateway-policy" else "token"
             check(sec.get("secretName") == "sluice-admin" and sec.get("items") == [{"key": key, "path": "token"}],
                   f"{name}: admin token volume {sec}")
+        # The token and audit keys: files from a Secret, only where asked for.
+        keyed = name == "gateway-policy"
+        check(((cfg.get("rules") or {}).get("token_key_file") == "/etc/sluice/keys/token") == keyed,
+              f"{name}: rules.token_key_file {cfg.get('rules')}")
+        check(((cfg.get("audit") or {}).get("key_file") == "/etc/sluice/keys/audit") == keyed,
+              f"{name}: audit.key_file {cfg.get('audit')}")
+        check(("/etc/sluice/keys" in mounts) == keyed, f"{name}: keys mount")
+        if keyed:
+            src = vols.get("sluice-keys", {}).get("projected", {}).get("sources", [])
+            want = [{"secret": {"name": "sluice-keys", "items": [{"key": "token", "path": "token"}]}},
+                    {"secret": {"name": "sluice-keys", "items": [{"key": "audit", "path": "audit"}]}}]
+            check(src == want, f"{name}: keys volume {src}")
         # The audit trail: a file sink writes inside the audit volume; on a PVC each pod has its
         # own sub-directory (one writer per hash chain).
         sink = (cfg.get("audit") or {}).get("sink") or {}

@@ -959,6 +959,15 @@ const MIN_KEY: usize = 16;
 /// # Errors
 /// The file cannot be read or is too short.
 pub fn read_key(path: &Path) -> io::Result<Arc<[u8]>> {
+    read_secret_key(path, "an audit key")
+}
+
+/// Reads a secret key file as [`read_key`] does; `what` names the key in the error
+/// (`rules.token_key_file` shares the rule).
+///
+/// # Errors
+/// The file cannot be read or is too short.
+pub fn read_secret_key(path: &Path, what: &str) -> io::Result<Arc<[u8]>> {
     let mut k = std::fs::read(path)
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
     while matches!(k.last(), Some(b'\n' | b'\r')) {
@@ -968,7 +977,7 @@ pub fn read_key(path: &Path) -> io::Result<Arc<[u8]>> {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
             format!(
-                "{}: an audit key needs at least {MIN_KEY} bytes, found {}",
+                "{}: {what} needs at least {MIN_KEY} bytes, found {}",
                 path.display(),
                 k.len()
             ),

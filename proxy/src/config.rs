@@ -224,6 +224,12 @@ pub struct RulesConfig {
     /// Grade names, highest first (default `core, important, general`).
     #[serde(default)]
     pub grades: Option<Vec<String>>,
+    /// File holding the key of `style: token` redactions and of the fingerprints that
+    /// distinct-value quotas and audit records use (a Secret, at least 16 bytes). Replicas
+    /// given the same key write the same token for a value, so joins work across them and
+    /// across restarts; without it a key is drawn at start, kept across reloads only.
+    #[serde(default)]
+    pub token_key_file: Option<PathBuf>,
 }
 
 impl Default for RulesConfig {
@@ -232,6 +238,7 @@ impl Default for RulesConfig {
             builtin: true,
             dir: None,
             grades: None,
+            token_key_file: None,
         }
     }
 }
@@ -1277,7 +1284,8 @@ pub fn check(path: &Path) -> anyhow::Result<String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
     let cfg = Config::from_yaml(&text, path)?;
-    let engine = crate::policy::build_engine(&cfg.rules)
+    // The token key is a Secret that may not be mounted here; it changes no rule.
+    let engine = crate::policy::build_engine_with(&cfg.rules, None)
         .map_err(|e| anyhow::anyhow!("{}: key `rules`: {e}", path.display()))?;
     let classes: Vec<String> = engine.classes().iter().map(|c| c.to_string()).collect();
     let grades = crate::policy::grade_names(&cfg.rules);
@@ -1308,6 +1316,11 @@ pub fn check(path: &Path) -> anyhow::Result<String> {
     }
     if let Err(e) = crate::tls::upstream_config(&cfg.upstream.tls) {
         unreadable.push(("upstream.tls", e));
+    }
+    if let Some(f) = &cfg.rules.token_key_file {
+        if let Err(e) = crate::audit::read_secret_key(f, "a token key") {
+            unreadable.push(("rules.token_key_file", e.to_string()));
+        }
     }
     if let Some(f) = cfg.audit.as_ref().and_then(|a| a.key_file.as_ref()) {
         if let Err(e) = crate::audit::read_key(f) {

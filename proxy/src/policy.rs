@@ -138,15 +138,33 @@ impl Decide for Decider {
     }
 }
 
-/// Builds the engine the config asks for.
+/// Builds the engine the config asks for, with the key of `rules.token_key_file`.
+///
+/// # Errors
+/// The engine's rule-pack diagnostics, a bad grade list, an unreadable or short key file.
+pub fn build_engine(cfg: &RulesConfig) -> Result<Engine, String> {
+    let key = match &cfg.token_key_file {
+        Some(f) => Some(
+            crate::audit::read_secret_key(f, "a token key")
+                .map_err(|e| format!("key `rules.token_key_file`: {e}"))?,
+        ),
+        None => None,
+    };
+    build_engine_with(cfg, key.as_deref())
+}
+
+/// Builds the engine with `key` for tokens and fingerprints, or the process's own key.
 ///
 /// # Errors
 /// The engine's rule-pack diagnostics, or a bad grade list.
-pub fn build_engine(cfg: &RulesConfig) -> Result<Engine, String> {
-    if cfg.dir.is_none() && cfg.grades.is_none() && cfg.builtin {
+pub fn build_engine_with(cfg: &RulesConfig, key: Option<&[u8]>) -> Result<Engine, String> {
+    if cfg.dir.is_none() && cfg.grades.is_none() && cfg.builtin && key.is_none() {
         return Engine::builtin().map_err(|e| e.to_string());
     }
     let mut b = Engine::builder();
+    if let Some(k) = key {
+        b = b.token_key(k);
+    }
     if let Some(g) = &cfg.grades {
         b = b.grades(GradeScheme::new(g.iter())?);
     }

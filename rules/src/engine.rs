@@ -136,8 +136,10 @@ impl EngineBuilder {
         });
         self
     }
-    /// Key for tokens and fingerprints. Without one a random per-process key is used, so
-    /// tokens are stable only for the life of the process.
+    /// Key for tokens and fingerprints. Without one a random key is drawn once per process
+    /// and shared by every engine built in it, so tokens and fingerprints survive a rule
+    /// reload but not a restart, and differ between replicas: give every replica the same
+    /// key (a Secret) when tokens must join across them.
     pub fn token_key(mut self, key: impl Into<Vec<u8>>) -> Self {
         self.token_key = Some(key.into());
         self
@@ -173,9 +175,16 @@ impl EngineBuilder {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        let token_key = self.token_key.unwrap_or_else(random_key);
+        let token_key = self.token_key.unwrap_or_else(|| process_key().to_vec());
         compile(defs, self.scheme, token_key, self.window, hash)
     }
+}
+
+/// The default key: drawn once, so that an engine rebuilt by a reload tokenizes (and
+/// fingerprints, which distinct-value quotas count) as the one it replaces.
+fn process_key() -> &'static [u8] {
+    static KEY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    KEY.get_or_init(random_key)
 }
 
 fn random_key() -> Vec<u8> {

@@ -539,3 +539,54 @@ rules:
         assert_eq!(n, 1, "{before} filler values before the keyword");
     }
 }
+
+/// Tokens join: two engines built in one process without a key (a reload rebuilds the engine)
+/// give a value the same token and fingerprint, two given the same key do too, and a
+/// different key gives other ones.
+#[test]
+fn tokens_are_stable_across_rebuilds_and_follow_the_key() {
+    let yaml = r#"pack: test
+version: 1
+rules:
+  - id: t.id
+    name: ID
+    class: resident_id
+    grade: core
+    match:
+      detector: resident_id_18
+    redact:
+      style: token
+    examples: ["310115196710083665"]
+    negative_examples: ["310115196710083666"]
+"#;
+    let scan = |e: Engine| {
+        let e = Arc::new(e);
+        let opts = sluice_rules::ScanOptions {
+            format: sluice_rules::Format::Json,
+            redact: true,
+            ..Default::default()
+        };
+        let r = e.scan_bytes(br#"{"sfzh":"310115196710083665"}"#, opts);
+        let fp: Vec<u64> = r.findings.iter().map(|f| f.fingerprint).collect();
+        assert_eq!(fp.len(), 1);
+        (String::from_utf8(r.output).expect("utf-8"), fp)
+    };
+    let keyed = |k: &[u8]| {
+        Engine::builder()
+            .source("test.yaml", yaml)
+            .token_key(k.to_vec())
+            .build()
+            .expect("builds")
+    };
+    let (a, fa) = scan(build(yaml).expect("builds"));
+    let (b, fb) = scan(build(yaml).expect("builds"));
+    assert!(!a.contains("310115196710083665"), "{a}");
+    assert_eq!((&a, &fa), (&b, &fb), "a rebuilt engine changed its tokens");
+    let (c, fc) = scan(keyed(b"a shared secret key"));
+    let (d, fd) = scan(keyed(b"a shared secret key"));
+    assert_eq!((&c, &fc), (&d, &fd));
+    let (e, fe) = scan(keyed(b"another secret key!"));
+    assert_ne!(c, e);
+    assert_ne!(fc, fe);
+    assert_ne!(a, c);
+}

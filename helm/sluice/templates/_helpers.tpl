@@ -109,10 +109,27 @@ laid over it (listen address and TLS, upstream URL and TLS, rule directory, admi
 {{- $_ := set $admin "token_file" "/etc/sluice/admin/token" -}}
 {{- end -}}
 {{- include "sluice.checkAudit" (dict "cfg" $cfg "storage" $v.auditStorage) -}}
+{{- $rules := dict "builtin" $v.rules.builtin "dir" "/etc/sluice/rules" -}}
+{{- $keys := $v.keys | default dict -}}
+{{- if ($keys.tokenSecret).name -}}
+{{- if hasKey ($cfg.rules | default dict) "token_key_file" -}}
+{{- fail "config.rules.token_key_file and keys.tokenSecret are both set: use keys.tokenSecret" -}}
+{{- end -}}
+{{- $_ := set $rules "token_key_file" "/etc/sluice/keys/token" -}}
+{{- end -}}
+{{- if ($keys.auditSecret).name -}}
+{{- if not $cfg.audit -}}
+{{- fail "keys.auditSecret keys the audit trail: configure it in config.audit" -}}
+{{- end -}}
+{{- if hasKey $cfg.audit "key_file" -}}
+{{- fail "config.audit.key_file and keys.auditSecret are both set: use keys.auditSecret" -}}
+{{- end -}}
+{{- $_ := set $cfg.audit "key_file" "/etc/sluice/keys/audit" -}}
+{{- end -}}
 {{- $owned := dict
   "listen" $listen
   "upstream" $upstream
-  "rules" (dict "builtin" $v.rules.builtin "dir" "/etc/sluice/rules")
+  "rules" $rules
   "admin" $admin
 -}}
 {{- mergeOverwrite $cfg $owned | toYaml -}}
@@ -209,6 +226,9 @@ volumeMounts:
   {{- if (($v.admin).tokenSecret).name }}
   - {name: sluice-admin-token, mountPath: /etc/sluice/admin, readOnly: true}
   {{- end }}
+  {{- if or ((($v.keys).tokenSecret).name) ((($v.keys).auditSecret).name) }}
+  - {name: sluice-keys, mountPath: /etc/sluice/keys, readOnly: true}
+  {{- end }}
   {{- if ne (($v.auditStorage).type | default "none") "none" }}
   - name: sluice-audit
     mountPath: {{ $v.auditStorage.mountPath }}
@@ -255,6 +275,27 @@ volumeMounts:
     defaultMode: 0444
     items:
       - {key: {{ $v.admin.tokenSecret.key | default "token" }}, path: token}
+{{- end }}
+{{- $tk := (($v.keys).tokenSecret) | default dict }}
+{{- $ak := (($v.keys).auditSecret) | default dict }}
+{{- if or $tk.name $ak.name }}
+- name: sluice-keys
+  projected:
+    # 0444 for the reason given for the admin token above; only the sluice container mounts it.
+    defaultMode: 0444
+    sources:
+      {{- with $tk.name }}
+      - secret:
+          name: {{ . }}
+          items:
+            - {key: {{ $tk.key | default "key" }}, path: token}
+      {{- end }}
+      {{- with $ak.name }}
+      - secret:
+          name: {{ . }}
+          items:
+            - {key: {{ $ak.key | default "key" }}, path: audit}
+      {{- end }}
 {{- end }}
 {{- $as := $v.auditStorage | default dict }}
 {{- if eq ($as.type | default "none") "emptyDir" }}

@@ -128,11 +128,15 @@ pub(crate) fn load_engine(
     dir: Option<&PathBuf>,
     with_builtin: bool,
     grades: &[String],
+    token_key: Option<&[u8]>,
 ) -> Result<Arc<Engine>> {
     let scheme = sluice_rules::GradeScheme::new(grades)
         .map_err(anyhow::Error::msg)
         .context("--grades")?;
     let mut b = Engine::builder().grades(scheme);
+    if let Some(k) = token_key {
+        b = b.token_key(k);
+    }
     match dir {
         None => b = b.builtin(),
         Some(d) => {
@@ -152,7 +156,7 @@ pub(crate) fn load_engine(
 pub fn rules(cmd: RulesCmd) -> Result<ExitCode> {
     match cmd {
         RulesCmd::Check(a) => {
-            let engine = match load_engine(a.dir.as_ref(), a.with_builtin, &a.grades) {
+            let engine = match load_engine(a.dir.as_ref(), a.with_builtin, &a.grades, None) {
                 Ok(e) => e,
                 Err(e) => {
                     eprintln!("{e:#}");
@@ -179,7 +183,7 @@ pub fn rules(cmd: RulesCmd) -> Result<ExitCode> {
             })
         }
         RulesCmd::List(a) => {
-            let engine = load_engine(a.dir.as_ref(), a.with_builtin, &a.grades)?;
+            let engine = load_engine(a.dir.as_ref(), a.with_builtin, &a.grades, None)?;
             for r in engine.rules() {
                 println!(
                     "{:<32} {:<20} {:<10} {} v{}",

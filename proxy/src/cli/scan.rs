@@ -47,13 +47,24 @@ pub struct ScanArgs {
     /// Grade scheme, highest first (comma-separated).
     #[arg(long, value_delimiter = ',', default_value = "core,important,general")]
     pub grades: Vec<String>,
+    /// Key of `style: token` redactions and of fingerprints (the proxy's
+    /// `rules.token_key_file`), so tokens here are the ones the proxy writes; a key drawn for
+    /// this run otherwise.
+    #[arg(long, value_name = "FILE")]
+    pub token_key_file: Option<PathBuf>,
     /// Body file, or `-` for stdin.
     #[arg(default_value = "-")]
     pub file: String,
 }
 
 pub fn scan(a: ScanArgs) -> Result<ExitCode> {
-    let engine = super::load_engine(a.rules.as_ref(), false, &a.grades)?;
+    let key = match &a.token_key_file {
+        Some(f) => {
+            Some(crate::audit::read_secret_key(f, "a token key").context("--token-key-file")?)
+        }
+        None => None,
+    };
+    let engine = super::load_engine(a.rules.as_ref(), false, &a.grades, key.as_deref())?;
     let mut input = Vec::new();
     if a.file == "-" {
         std::io::stdin()
