@@ -437,6 +437,66 @@ rate_limits:
     p.shutdown().await;
 }
 
+/// A value sent in a response header, or in a body streamed rather than held (a type the
+/// interface streams unheld, as here a JSON body labelled `image/png`), counts against the
+/// distinct-value quota like one in a held body: the fourth distinct ID is refused.
+#[tokio::test]
+async fn values_in_headers_and_streamed_bodies_count_against_quotas() {
+    let up = Upstream::start(|req| async move {
+        let path = req.uri().path().to_string();
+        let n: u32 = path
+            .rsplit('/')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let first17 = format!("11010519491231{n:03}");
+        let check = sluice_rules::validate::gb11643_check_char(first17.as_bytes()).unwrap();
+        let id = format!("{first17}{}", check as char);
+        if path.starts_with("/h/") {
+            let mut r = resp(200, "application/json", full(r#"{"ok":true}"#.to_string()));
+            r.headers_mut()
+                .insert("x-owner-id", http::HeaderValue::from_str(&id).unwrap());
+            r
+        } else {
+            resp(200, "image/png", full(format!(r#"{{"sfzh":"{id}"}}"#)))
+        }
+    })
+    .await;
+    let quota =
+        "      per_consumer:\n        distinct_values: {max: 3, window: 1h, action: block}\n";
+    let cfg = format!(
+        "interfaces:\n  - name: headers\n    path: /h/{{n}}\n  - name: streamed\n    path: /s/{{n}}\nrate_limits:\n  interfaces:\n    headers:\n{quota}    streamed:\n{quota}"
+    );
+    let p = support::proxy(&up.url(), &cfg).await;
+    let c = support::client();
+    for prefix in ["h", "s"] {
+        for n in [1, 2, 2, 3] {
+            let r = c
+                .get(format!("http://{}/{prefix}/{n}", p.addr))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "/{prefix}/{n}");
+            let owner = r.headers().get("x-owner-id").cloned();
+            let body = r.text().await.unwrap();
+            assert!(
+                !body.contains("1101051949123100")
+                    && owner
+                        .as_ref()
+                        .is_none_or(|v| !v.to_str().unwrap().contains("1101051949123100")),
+                "/{prefix}/{n}: a raw value: {body} {owner:?}"
+            );
+        }
+        let r = c
+            .get(format!("http://{}/{prefix}/4", p.addr))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "/{prefix}/4 past the quota");
+    }
+    p.shutdown().await;
+}
+
 #[tokio::test]
 async fn audit_trail_has_no_raw_values_and_verifies() {
     let s = Setup::new("trail").await;

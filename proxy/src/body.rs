@@ -15,6 +15,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -56,6 +57,36 @@ pub struct Streaming {
     idle_sleep: Pin<Box<Sleep>>,
     deadline: Pin<Box<Sleep>>,
     ended: bool,
+    charge: Option<StreamCharge>,
+}
+
+/// The quotas a streamed response still owes. A body that is not held (a type streamed by
+/// default, or one past its hold buffer) can no longer be refused, but what it carried must
+/// count against the consumer's next requests: its bytes and findings are charged once it
+/// ends, however it ends (completed, aborted, the client gone).
+pub struct StreamCharge {
+    pub limiter: Arc<crate::limits::Limiter>,
+    pub iface: Arc<str>,
+    pub consumer: Arc<str>,
+    /// Fingerprints charged already (while the body was held).
+    pub charged: usize,
+    /// Bytes read from the upstream since.
+    pub bytes: u64,
+}
+
+impl Drop for Streaming {
+    fn drop(&mut self) {
+        let Some(c) = self.charge.take() else { return };
+        let fps = self.filter.as_ref().map_or(&[][..], |f| {
+            let all = f.fingerprints();
+            &all[c.charged.min(all.len())..]
+        });
+        if c.bytes > 0 || !fps.is_empty() {
+            let _ =
+                c.limiter
+                    .record_response_fps(&c.iface, &c.consumer, c.bytes, fps, Instant::now());
+        }
+    }
 }
 
 impl Streaming {
@@ -76,7 +107,14 @@ impl Streaming {
             idle_sleep: Box::pin(tokio::time::sleep(idle)),
             deadline: Box::pin(tokio::time::sleep_until(deadline)),
             ended: false,
+            charge: None,
         }
+    }
+
+    /// Charges the quotas with what the rest of the body carries, once it ends.
+    pub fn charging(mut self, c: Option<StreamCharge>) -> Self {
+        self.charge = c;
+        self
     }
 }
 
@@ -196,6 +234,9 @@ impl Body for ProxyBody {
                     };
                     if let Some(l) = this.log.as_mut() {
                         l.record.bytes_in += data.len() as u64;
+                    }
+                    if let Some(c) = s.charge.as_mut() {
+                        c.bytes += data.len() as u64;
                     }
                     let Some(f) = s.filter.as_mut() else {
                         let n = data.len();

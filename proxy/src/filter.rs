@@ -379,13 +379,18 @@ impl BodyFilter {
     /// the stream is aborted).
     pub fn scan_trailers(&mut self, trailers: &mut http::HeaderMap) -> bool {
         let mut found = FindingSummary::default();
+        let mut fps = Vec::new();
         let block = scan_header_values(
             &self.engine,
             &self.actions,
             DecodeLimits::default(),
             trailers,
             &mut found,
+            &mut fps,
         );
+        if self.keep_fps {
+            self.fps.extend_from_slice(&fps);
+        }
         // What the trailers held is part of this message's findings.
         self.summary
             .merge(block.as_ref().map_or(&found, BodyFilter::summary));
@@ -747,14 +752,16 @@ const STRUCTURAL_HEADERS: &[&str] = &[
 /// is rewritten in place (a value that no longer makes a valid field is removed); a finding
 /// that blocks returns the filter that saw it, for the refusal (its summary names the
 /// classes). What the values held is added to `found` (for the exchange's access log,
-/// metrics and audit record). Clean fields, the common case, cost one scan of the few values
-/// left after the structural ones.
+/// metrics and audit record) and their fingerprints to `fps` (for the quotas, which count a
+/// value sent in a header as one sent in a body). Clean fields, the common case, cost one
+/// scan of the few values left after the structural ones.
 pub fn scan_header_values(
     engine: &Arc<Engine>,
     actions: &Arc<Actions>,
     limits: DecodeLimits,
     headers: &mut http::HeaderMap,
     found: &mut FindingSummary,
+    fps: &mut Vec<u64>,
 ) -> Option<BodyFilter> {
     let candidate = |name: &http::HeaderName, v: &http::HeaderValue| {
         v.len() >= 6 && !STRUCTURAL_HEADERS.contains(&name.as_str())
@@ -792,7 +799,8 @@ pub fn scan_header_values(
                 Some("text/plain"),
                 &[],
                 limits,
-            ) else {
+            )
+            .map(|f| f.keep_fingerprints(true)) else {
                 kept.push(v);
                 continue;
             };
@@ -804,6 +812,7 @@ pub fn scan_header_values(
                 return Some(f);
             }
             found.merge(f.summary());
+            fps.extend_from_slice(f.fingerprints());
             match done {
                 Ok(()) if f.summary().changed => {
                     rewritten = true;

@@ -20,7 +20,7 @@ use super::request_body_filter::fail_mode;
 use super::response_filter::Mode;
 use super::{read_frame, Ctx, Proxy, ReadError};
 use crate::audit::{Direction, EventKind};
-use crate::body::{ProxyBody, Streaming};
+use crate::body::{ProxyBody, StreamCharge, Streaming};
 use crate::codec::Encoding;
 use crate::config::FailMode;
 use crate::error::{Kind, Origin, ProxyError};
@@ -94,7 +94,8 @@ pub async fn run(
                 Some(Bytes::from(out)),
                 idle,
                 ctx.deadline,
-            );
+            )
+            .charging(stream_charge(ctx, 0, bytes_in));
             Ok(Response::from_parts(parts, ProxyBody::stream(s, guard)))
         }
         Mode::Hold { hard, codings } => {
@@ -156,13 +157,15 @@ pub async fn run(
                     if let Some(g) = guard.as_mut() {
                         g.record.bytes_in = bytes_in;
                     }
+                    let charged = filter.fingerprints().len();
                     let s = Streaming::new(
                         body,
                         Some(filter),
                         Some(Bytes::from(out)),
                         idle,
                         ctx.deadline,
-                    );
+                    )
+                    .charging(stream_charge(ctx, charged, 0));
                     return Ok(Response::from_parts(parts, ProxyBody::stream(s, guard)));
                 }
                 raw.extend_from_slice(&data);
@@ -276,6 +279,21 @@ fn charge(proxy: &Proxy, ctx: &mut Ctx, bytes: u64, filter: &BodyFilter) -> Resu
         .emit(&proxy.stats.metrics);
     }
     super::request_filter::limited(ctx, &d, Direction::Response, bytes)
+}
+
+/// What a streamed body owes the quotas of an interface that has them: the bytes and
+/// findings after the first `charged` fingerprints and `bytes` (charged or counted already).
+fn stream_charge(ctx: &Ctx, charged: usize, bytes: u64) -> Option<StreamCharge> {
+    let limiter = ctx.live.limiter.clone();
+    limiter
+        .has_response_limits(&ctx.iface.name)
+        .then(|| StreamCharge {
+            limiter,
+            iface: ctx.iface.name.clone(),
+            consumer: ctx.consumer.id.clone(),
+            charged,
+            bytes,
+        })
 }
 
 fn stream_headers(parts: &mut Parts, filter: &BodyFilter) {

@@ -90,12 +90,14 @@ pub fn run(
         // Header values carry values as bodies do (`X-Owner-Id`, a `Location` query, a
         // `Content-Disposition` file name), on every response, bodiless ones included.
         let mut found = crate::filter::FindingSummary::default();
+        let mut fps = Vec::new();
         if let Some(f) = crate::filter::scan_header_values(
             &ctx.live.engine,
             &ctx.actions,
             proxy.limits,
             &mut parts.headers,
             &mut found,
+            &mut fps,
         ) {
             return Err(super::request_body_filter::blocked(ctx, &f));
         }
@@ -103,6 +105,18 @@ pub fn run(
             if let Some(l) = ctx.log.as_mut() {
                 l.header_findings = Some(found);
             }
+        }
+        // The values in the header count against the findings and distinct-value quotas
+        // like a body's, and can still be refused: no byte has gone out.
+        if limits && !fps.is_empty() {
+            let d = ctx.live.limiter.record_response_fps(
+                &iface.name,
+                &ctx.consumer.id,
+                0,
+                &fps,
+                tokio::time::Instant::now(),
+            );
+            super::request_filter::limited(ctx, &d, crate::audit::Direction::Response, 0)?;
         }
     }
     let iface = &ctx.iface;
