@@ -907,9 +907,13 @@ impl Config {
             Err(e) => {
                 let key = e.path().to_string();
                 let inner = e.into_inner();
+                let msg = inner.to_string();
                 let line = inner
                     .location()
-                    .map(|l| l.line())
+                    .map(|l| {
+                        sluice_rules::rule::duplicate_key_line(text, l.line(), &msg)
+                            .unwrap_or(l.line())
+                    })
                     .or_else(|| locate(text, &key));
                 // serde_yaml_ng prefixes the message with the path and location; keep the
                 // message itself only, since both are reported separately.
@@ -1657,6 +1661,15 @@ mod tests {
         assert_eq!(e.line, Some(5), "{e}");
         assert!(e.message.contains("unknown field `retries`"), "{e}");
         assert_eq!(e.key.as_deref(), Some("upstream.retries"));
+    }
+
+    #[test]
+    fn duplicate_key_is_located_where_written_twice() {
+        let text = format!("{MIN}actions:\n  default: redact\n  classes: {{}}\n  default: block\n");
+        let e = Config::from_yaml(&text, Path::new("t.yaml")).unwrap_err();
+        let e = &e.0[0];
+        assert!(e.message.contains("duplicate field `default`"), "{e}");
+        assert_eq!(e.line, Some(8), "{e}");
     }
 
     #[test]

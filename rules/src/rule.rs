@@ -257,6 +257,41 @@ pub fn dir_sources(dir: &Path) -> Result<Vec<PackSource>, RuleError> {
     Ok(out)
 }
 
+/// The line of the second `field` in a mapping, for a `duplicate field `field`` error that
+/// serde reports at `line`, where the mapping starts: the key written twice is what a user
+/// has to find. `None` for other errors, or when the text does not show it plainly.
+pub fn duplicate_key_line(text: &str, line: usize, message: &str) -> Option<usize> {
+    let field = message
+        .split_once("duplicate field `")?
+        .1
+        .split_once('`')?
+        .0;
+    let mut indent = None;
+    for (i, l) in text.lines().enumerate().skip(line.saturating_sub(1)) {
+        let body = l.trim_start();
+        let lead = l.len() - body.len();
+        // A list item's first key sits after its `- `.
+        let (col, rest) = match body.strip_prefix("- ") {
+            Some(b) => (l.len() - b.trim_start().len(), b.trim_start()),
+            None => (lead, body),
+        };
+        let named = [field, &format!("\"{field}\""), &format!("'{field}'")]
+            .iter()
+            .any(|k| {
+                rest.strip_prefix(k)
+                    .is_some_and(|r| r.trim_start().starts_with(':'))
+            });
+        match indent {
+            None if named => indent = Some(col),
+            Some(c) if named && col == c && lead == c => return Some(i + 1),
+            // The mapping ends at a line indented less than its keys (or the next item).
+            Some(c) if !body.is_empty() && !body.starts_with('#') && lead < c => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Parses pack sources into located rules. Every problem is collected, not just the first.
 ///
 /// # Errors
@@ -269,14 +304,22 @@ pub fn parse_sources(sources: &[PackSource]) -> Result<Vec<LocatedRule>, RuleErr
         let pack: PackFile = match serde_yaml_ng::from_str(&src.text) {
             Ok(p) => p,
             Err(e) => {
-                let line = e.location().map(|l| l.line());
+                let mut msg = e.to_string();
+                let dup = e
+                    .location()
+                    .and_then(|l| duplicate_key_line(&src.text, l.line(), &msg));
+                if let (Some(_), Some(i)) = (dup, msg.find(" at line ")) {
+                    // That position is the mapping's, not the repeated key's.
+                    msg.truncate(i);
+                }
+                let line = dup.or_else(|| e.location().map(|l| l.line()));
                 let rule = line.and_then(|l| rule_id_before_line(&src.text, l));
                 diags.push(Diagnostic {
                     file: src.path.clone(),
                     line,
                     rule,
                     key: None,
-                    message: e.to_string(),
+                    message: msg,
                     warning: false,
                 });
                 continue;
@@ -371,6 +414,22 @@ fn rule_id_before_line(text: &str, line: usize) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn duplicate_keys_are_found_where_written_twice() {
+        let pack = "pack: t\nrules:\n  - id: a\n    name: A\n    # note\n\n    name: B\n  - id: b\n    name: C\n";
+        let m = "rules[0]: duplicate field `name` at line 3 column 5";
+        assert_eq!(duplicate_key_line(pack, 3, m), Some(7));
+        // Once per mapping: the next item's key is another mapping's.
+        let once = "rules:\n  - id: a\n    name: A\n  - id: b\n    name: B\n";
+        assert_eq!(duplicate_key_line(once, 2, "duplicate field `name`"), None);
+        let cfg = "actions:\n  default: redact\n  classes: {}\n  \"default\": block\n";
+        assert_eq!(
+            duplicate_key_line(cfg, 2, "duplicate field `default`"),
+            Some(4)
+        );
+        assert_eq!(duplicate_key_line(cfg, 2, "unknown field `x`"), None);
+    }
+
     use super::*;
 
     /// Rule lines and key lines come from one index of the file: the same answers as
