@@ -533,7 +533,11 @@ impl BodyFilter {
             // An event stream (it says so and opens like one) is text, and its first event
             // must not wait for a sniffing prefix.
             let events = self.event_stream();
-            if self.prefix.len() < SNIFF_LEN && !finishing && !events {
+            if self.prefix.len() < SNIFF_LEN
+                && !finishing
+                && !events
+                && !Format::settled_by(&self.prefix)
+            {
                 self.decoded = decoded;
                 return;
             }
@@ -864,6 +868,38 @@ mod tests {
         assert_eq!(out.len(), BODY.len());
         assert!(!out.windows(18).any(|w| w == b"11010519491231002X"));
         assert!(f.summary().changed);
+    }
+
+    /// A feed of JSON records (NDJSON, a JSON array written as it is read) is scanned from
+    /// its first bytes: the first record leaves once it is complete, not once 512 bytes of
+    /// later records have come to settle the format.
+    #[test]
+    fn a_json_feed_is_not_held_for_a_sniffing_prefix() {
+        let mut f = filter("default: redact", &[]);
+        let rec = br#"{"seq":1,"sjhm":"13800138000","note":"the first record of a slow feed"}
+"#;
+        let mut out = Vec::new();
+        f.push(rec, &mut out, true).unwrap();
+        assert_eq!(out.len(), rec.len(), "{}", String::from_utf8_lossy(&out));
+        assert!(!out.windows(11).any(|w| w == b"13800138000"));
+        // The format a whole body would get: JSON, and XML for `<`; a prefix that could still
+        // be UTF-16 or a JSONP call waits.
+        for (p, settled) in [
+            (&b"{\"a\""[..], true),
+            (b"  [1,", true),
+            (b"<r>", true),
+            (b"{", false),
+            (b"{\0\"\0", false),
+            (b"cb({", false),
+            (b"xm,sfzh\n", false),
+        ] {
+            assert_eq!(
+                Format::settled_by(p),
+                settled,
+                "{}",
+                String::from_utf8_lossy(p)
+            );
+        }
     }
 
     /// An event stream's first event leaves with its value masked as soon as its blank line

@@ -74,6 +74,19 @@ impl Format {
         }
     }
 
+    /// Whether `prefix` already settles what [`resolve`](Self::resolve) answers for any body
+    /// that starts with it: it opens (after a byte-order mark and blanks) with `{`, `[` or
+    /// `<` and a byte after it, and holds no zero byte (so it is no UTF-16 text). A caller
+    /// sniffing a streamed body can then start scanning without waiting for a longer prefix,
+    /// so a feed of small JSON records is not held for its first few.
+    pub fn settled_by(prefix: &[u8]) -> bool {
+        let p = prefix.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(prefix);
+        let Some(i) = p.iter().position(|b| !b.is_ascii_whitespace()) else {
+            return false;
+        };
+        matches!(p[i], b'{' | b'[' | b'<') && p.len() > i + 1 && !p.contains(&0)
+    }
+
     /// Resolves the format for a body: the declared type when it is specific and agrees with
     /// the first bytes, otherwise what the bytes look like.
     pub fn resolve(content_type: Option<&str>, prefix: &[u8]) -> Format {
