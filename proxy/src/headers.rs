@@ -167,16 +167,42 @@ pub fn add_forwarded(h: &mut HeaderMap, client: IpAddr, proto: &str, host: Optio
     }
 }
 
-/// Turns a strong `ETag` into a weak one (RFC 9110 §8.8.3): the redacted body is not
-/// byte-identical to what the origin tagged, but is semantically the same resource.
-pub fn weaken_etag(h: &mut HeaderMap) {
+/// Header fields that carry a digest of the representation (RFC 9530, RFC 3230, RFC 1864).
+static DIGESTS: [&str; 4] = ["content-digest", "repr-digest", "digest", "content-md5"];
+
+/// Replaces the origin's validators on an inspected response. An origin often tags a body
+/// with a digest of it (`ETag: "<md5>"`, `Content-MD5`, `Repr-Digest`): over a redacted body
+/// that digest is a test for guesses of every masked digit (a birth date is a few thousand
+/// tries), and it is not the digest of the body sent anyway. Digest fields are dropped; the
+/// `ETag` becomes a weak one keyed by `tag` (a keyed hash of the origin's tag and of what
+/// decides the redaction: rules, policy, consumer), so it still changes when the resource
+/// does and a cache can still revalidate it, against this proxy ([`not_modified`]).
+pub fn rekey_validators(h: &mut HeaderMap, tag: impl FnOnce(&str) -> String) {
+    for d in DIGESTS {
+        h.remove(d);
+    }
     if let Some(v) = h.get(header::ETAG).and_then(|v| v.to_str().ok()) {
-        if !v.starts_with("W/") {
-            if let Ok(w) = HeaderValue::from_str(&format!("W/{v}")) {
-                h.insert(header::ETAG, w);
-            }
+        let keyed = format!("W/\"{}\"", tag(v));
+        if let Ok(w) = HeaderValue::from_str(&keyed) {
+            h.insert(header::ETAG, w);
+        } else {
+            h.remove(header::ETAG);
         }
     }
+}
+
+/// Whether a client's `If-None-Match` matches the `ETag` in `h` (weak comparison, RFC 9110
+/// §13.1.2): a `GET` or `HEAD` is then answered 304 without its body.
+pub fn not_modified(if_none_match: &HeaderValue, h: &HeaderMap) -> bool {
+    let Some(etag) = h.get(header::ETAG).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let opaque = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    let ours = opaque(etag);
+    if_none_match.to_str().is_ok_and(|list| {
+        list.split(',')
+            .any(|t| t.trim() == "*" || opaque(t) == ours)
+    })
 }
 
 /// The media type of a message, if any.
@@ -289,13 +315,41 @@ mod tests {
     }
 
     #[test]
-    fn etag() {
+    fn validators_are_rekeyed_and_answered_here() {
         let mut h = HeaderMap::new();
-        h.insert("etag", HeaderValue::from_static("\"abc\""));
-        weaken_etag(&mut h);
-        assert_eq!(h["etag"], "W/\"abc\"");
-        weaken_etag(&mut h);
-        assert_eq!(h["etag"], "W/\"abc\"");
+        h.insert(
+            "etag",
+            HeaderValue::from_static("\"5d41402abc4b2a76b9719d911017c592\""),
+        );
+        h.insert(
+            "content-md5",
+            HeaderValue::from_static("XUFAKrxLKna5cZ2REBfFkg=="),
+        );
+        h.insert(
+            "repr-digest",
+            HeaderValue::from_static("md5=:XUFAKrxLKna5cZ2REBfFkg==:"),
+        );
+        rekey_validators(&mut h, |v| format!("k{}", v.len()));
+        assert_eq!(h["etag"], "W/\"k34\"");
+        assert!(h.get("content-md5").is_none() && h.get("repr-digest").is_none());
+        for (inm, hit) in [
+            ("W/\"k34\"", true),
+            ("\"k34\"", true),
+            ("\"x\", W/\"k34\"", true),
+            ("*", true),
+            ("\"5d41402abc4b2a76b9719d911017c592\"", false),
+            ("W/\"k3\"", false),
+        ] {
+            assert_eq!(
+                not_modified(&HeaderValue::from_static(inm), &h),
+                hit,
+                "{inm}"
+            );
+        }
+        assert!(!not_modified(
+            &HeaderValue::from_static("*"),
+            &HeaderMap::new()
+        ));
     }
 }
 

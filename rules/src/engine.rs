@@ -837,6 +837,17 @@ impl Engine {
         &self.hash
     }
 
+    /// A keyed tag of `parts` (hex, 128 bits), under the key of tokens and fingerprints:
+    /// what a caller may show in place of a digest of raw data (an origin's `ETag` over an
+    /// unredacted body) without giving anyone a value to test guesses against.
+    pub fn keyed_tag(&self, parts: &[&str]) -> String {
+        let joined = parts.join("\0");
+        crate::transform::keyed_digest(&self.token_key, "tag", "", &joined)[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// Warnings from compilation (missing examples, unanchored patterns…).
     pub fn warnings(&self) -> &[Diagnostic] {
         &self.warnings

@@ -82,6 +82,9 @@ pub struct Ctx {
     pub early: Option<Response<Bytes>>,
     /// What makes the request head malformed (a 4xx the request filter answers with).
     pub malformed: Option<(http::StatusCode, &'static str)>,
+    /// The client's `If-None-Match`, kept from the upstream on an inspected interface and
+    /// answered here against the validator this proxy sends (see `headers::rekey_validators`).
+    pub if_none_match: Option<http::HeaderValue>,
 }
 
 impl Ctx {
@@ -350,6 +353,7 @@ impl Proxy {
             actions,
             early: None,
             malformed,
+            if_none_match: None,
         };
         match self.exchange(&mut ctx, req).await {
             Ok(resp) => Ok(resp),

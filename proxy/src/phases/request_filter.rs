@@ -152,6 +152,15 @@ pub fn run(
     if ctx.iface.inspect_responses {
         h.remove(header::RANGE);
         h.remove(header::IF_RANGE);
+        // The origin's validators are digests of the unredacted body (an MD5 `ETag`), so
+        // they never reach the client (`headers::rekey_validators`), and a condition on them
+        // must not reach the origin either: a 304 or a 412 would confirm a guessed value,
+        // even where the body itself is blocked. `If-None-Match` is answered here, against
+        // the validator the client was given; `If-Match` on a read has nothing to protect.
+        ctx.if_none_match = h.remove(header::IF_NONE_MATCH);
+        if matches!(ctx.method, http::Method::GET | http::Method::HEAD) {
+            h.remove(header::IF_MATCH);
+        }
     }
     if let (true, Some(v)) = (upgrade, upgrade_value) {
         h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));

@@ -5,9 +5,9 @@
 //! hard hold with `on_hold_overflow: closed`, it returns a [`ProxyError`] instead, and no
 //! byte of the upstream body has left the proxy. A held body that was not changed is sent as
 //! the upstream's exact bytes (compressed ones included) with its `Content-Length`; a changed
-//! one gets the new length and a weak `ETag`. A streamed body drops `Content-Length` (the
-//! rewritten length is not known in advance) and, when redaction may change it, weakens the
-//! `ETag`. Trailers of held bodies are dropped (they cannot follow a `Content-Length` body
+//! one gets the new length. A streamed body drops `Content-Length` (the rewritten length is
+//! not known in advance). The `ETag` of every inspected response is already the proxy's own
+//! (`headers::rekey_validators`), and a `NotModified` answer has no body. Trailers of held bodies are dropped (they cannot follow a `Content-Length` body
 //! over HTTP/1.1); streamed bodies keep them.
 
 use bytes::Bytes;
@@ -41,7 +41,7 @@ pub async fn run(
     let idle = ctx.iface.idle_timeout;
     let status = parts.status.as_u16();
     match mode {
-        Mode::Upgrade => {
+        Mode::Upgrade | Mode::NotModified => {
             let guard = proxy.guard(ctx, status);
             Ok(Response::from_parts(parts, ProxyBody::empty(guard)))
         }
@@ -177,12 +177,7 @@ pub async fn run(
             if filter.must_block() {
                 return Err(refuse(proxy, ctx, &filter));
             }
-            let send = if filter.summary().changed {
-                headers::weaken_etag(&mut parts.headers);
-                out
-            } else {
-                raw
-            };
+            let send = if filter.summary().changed { out } else { raw };
             charge(proxy, ctx, send.len() as u64, &filter)?;
             headers::set_content_length(&mut parts.headers, send.len());
             let mut guard = proxy.guard(ctx, status);
@@ -299,9 +294,6 @@ fn stream_charge(ctx: &Ctx, charged: usize, bytes: u64) -> Option<StreamCharge> 
 fn stream_headers(parts: &mut Parts, filter: &BodyFilter) {
     if !filter.observe_only() && !filter.passes_identical() {
         parts.headers.remove(header::CONTENT_LENGTH);
-        if filter.may_change() {
-            headers::weaken_etag(&mut parts.headers);
-        }
     }
 }
 

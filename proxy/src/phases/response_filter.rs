@@ -31,9 +31,17 @@ use crate::headers;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
     Pass,
-    Hold { hard: bool, codings: Vec<Encoding> },
-    Stream { codings: Vec<Encoding> },
+    Hold {
+        hard: bool,
+        codings: Vec<Encoding>,
+    },
+    Stream {
+        codings: Vec<Encoding>,
+    },
     Upgrade,
+    /// A 304 answered here: the client's `If-None-Match` names the validator this proxy
+    /// gave it; the origin's body is dropped unread.
+    NotModified,
 }
 
 /// Runs the phase.
@@ -124,17 +132,37 @@ pub fn run(
         // A 204 has no body, so no length either (RFC 9110 §8.6).
         parts.headers.remove(header::CONTENT_LENGTH);
     }
-    if ctx.method == http::Method::HEAD && iface.inspect_responses && inspect && !skipped {
-        // The head of what a GET would get: that body may be redacted, so its validator
-        // is weak and its length not known in advance (as the GET's own answer says).
-        let weak = parts.headers.get(header::ETAG).and_then(|v| {
-            let b = v.as_bytes();
-            (!b.starts_with(b"W/")).then(|| HeaderValue::from_bytes(&[b"W/", b].concat()))
+    if iface.inspect_responses && inspect {
+        // What the origin computed over the unredacted body never reaches the client.
+        let live = &ctx.live;
+        let loaded = live.loaded_at.to_string();
+        let (name, consumer) = (&*iface.name, &*ctx.consumer.id);
+        headers::rekey_validators(&mut parts.headers, |etag| {
+            live.engine
+                .keyed_tag(&[etag, live.engine.content_hash(), &loaded, name, consumer])
         });
-        if let Some(Ok(w)) = weak {
-            parts.headers.insert(header::ETAG, w);
-        }
+    }
+    if ctx.method == http::Method::HEAD && iface.inspect_responses && inspect && !skipped {
+        // The head of what a GET would get: that body may be redacted, so its length is not
+        // known in advance (as the GET's own answer says).
         parts.headers.remove(header::CONTENT_LENGTH);
+    }
+    if parts.status == StatusCode::OK
+        && matches!(ctx.method, http::Method::GET | http::Method::HEAD)
+        && ctx
+            .if_none_match
+            .as_ref()
+            .is_some_and(|inm| headers::not_modified(inm, &parts.headers))
+    {
+        parts.status = StatusCode::NOT_MODIFIED;
+        for h in [
+            header::CONTENT_LENGTH,
+            header::CONTENT_TYPE,
+            header::CONTENT_ENCODING,
+        ] {
+            parts.headers.remove(h);
+        }
+        return Ok((parts, body, Mode::NotModified));
     }
     if no_body || !iface.inspect_responses || !inspect {
         return Ok((parts, body, Mode::Pass));
