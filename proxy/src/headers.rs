@@ -24,6 +24,36 @@ static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-prot
 static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The standard method a request's method names in another case (`get`, `Post`), which
+/// frameworks (Flask, Django, Express) act on as that method; `None` when it is already
+/// canonical or is no standard method.
+pub fn canonical_method(m: &http::Method) -> Option<http::Method> {
+    let s = m.as_str();
+    if !s.bytes().any(|b| b.is_ascii_lowercase()) {
+        return None;
+    }
+    let up = s.to_ascii_uppercase();
+    [
+        http::Method::GET,
+        http::Method::HEAD,
+        http::Method::POST,
+        http::Method::PUT,
+        http::Method::DELETE,
+        http::Method::PATCH,
+        http::Method::OPTIONS,
+        http::Method::TRACE,
+    ]
+    .into_iter()
+    .find(|k| k.as_str() == up)
+}
+
+/// Request headers by which a client asks the upstream to act as if the method were another
+/// (Spring's `HiddenHttpMethodFilter`, Rails, Express `method-override`, ASP.NET). Routing
+/// and policy go by the request's own method, so these never reach the upstream: a `POST`
+/// saying `GET` would be read there on an interface chosen for a `POST`.
+pub static METHOD_OVERRIDES: [&str; 3] =
+    ["x-http-method-override", "x-http-method", "x-method-override"];
+
 /// Removes hop-by-hop headers, including any named in `Connection`.
 pub fn strip_hop_by_hop(h: &mut HeaderMap) {
     // Runs on every request and response, whose few headers rarely include one of these:
@@ -312,6 +342,16 @@ mod tests {
             HeaderValue::from_static("bad id with spaces"),
         );
         assert_ne!(request_id(&h), "bad id with spaces");
+    }
+
+    #[test]
+    fn methods_in_another_case_are_the_standard_ones() {
+        let m = |s: &str| http::Method::from_bytes(s.as_bytes()).unwrap();
+        assert_eq!(canonical_method(&m("get")), Some(http::Method::GET));
+        assert_eq!(canonical_method(&m("gEt")), Some(http::Method::GET));
+        assert_eq!(canonical_method(&m("Delete")), Some(http::Method::DELETE));
+        assert_eq!(canonical_method(&m("GET")), None);
+        assert_eq!(canonical_method(&m("propfind")), None);
     }
 
     #[test]

@@ -194,12 +194,19 @@ async fn curl_http1_and_h2c() {
 
 #[tokio::test]
 async fn interfaces_route_by_method_and_template() {
-    let up = Upstream::start(|_req| async move {
-        resp(
-            200,
-            "application/json",
-            full(format!("{{\"sfzh\":\"{ID}\"}}")),
-        )
+    let overridden = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let o = overridden.clone();
+    let up = Upstream::start(move |req| {
+        if req.headers().contains_key("x-http-method-override") {
+            o.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        async move {
+            resp(
+                200,
+                "application/json",
+                full(format!("{{\"sfzh\":\"{ID}\"}}")),
+            )
+        }
     })
     .await;
     let extra = "interfaces:\n  - name: person_detail\n    method: GET\n    path: /api/v1/persons/{id}\n    actions:\n      classes:\n        resident_id: block\n  - name: export\n    path: /export/{*rest}\n    inspect_responses: false\n";
@@ -228,6 +235,30 @@ async fn interfaces_route_by_method_and_template() {
         .await
         .unwrap();
     assert!(r.text().await.unwrap().contains(ID));
+    // A method in another case is the method frameworks act on, and a POST that asks the
+    // upstream to take it for a GET is read as the POST it is (the override never leaves).
+    for (method, override_to, iface) in [
+        ("gEt", None, "person_detail"),
+        ("get", None, "person_detail"),
+        ("POST", Some("GET"), "default"),
+    ] {
+        let mut req = c.request(
+            reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+            format!("http://{}/api/v1/persons/42", p.addr),
+        );
+        if let Some(o) = override_to {
+            req = req.header("x-http-method-override", o);
+        }
+        let r = req.send().await.unwrap();
+        if iface == "person_detail" {
+            assert_eq!(r.status(), 403, "{method}");
+            let j: serde_json::Value = r.json().await.unwrap();
+            assert_eq!(j["interface"], iface, "{method}");
+        } else {
+            assert_eq!(r.status(), 200, "{method}");
+        }
+    }
+    assert!(!overridden.load(std::sync::atomic::Ordering::Relaxed));
     p.shutdown().await;
 }
 
@@ -244,5 +275,23 @@ async fn upgrade_refused_unless_interface_allows_it() {
         .unwrap();
     assert_eq!(r.status(), 403);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
+    p.shutdown().await;
+    // An interface that allows WebSocket allows nothing else (an `h2c` tunnel would carry
+    // anything past its filters).
+    let p = proxy(
+        &up.url(),
+        "interfaces:\n  - name: ws\n    path: /ws\n    websocket: true\n",
+    )
+    .await;
+    for proto in ["h2c", "foo"] {
+        let r = client()
+            .get(format!("http://{}/ws", p.addr))
+            .header("connection", "upgrade")
+            .header("upgrade", proto)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{proto}");
+    }
     p.shutdown().await;
 }

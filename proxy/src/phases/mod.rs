@@ -228,6 +228,12 @@ impl Proxy {
         let started = Instant::now();
         let live = self.live.load_full();
         let mut req = req;
+        // Routed (and forwarded) by the method the upstream will act on: frameworks read
+        // `get` as GET, so a lower-case method fell to the default interface past a
+        // `method: GET` one.
+        if let Some(m) = crate::headers::canonical_method(req.method()) {
+            *req.method_mut() = m;
+        }
         // Routed (and forwarded) by the path the upstream will read, not its raw spelling.
         let malformed = match crate::headers::normalize_path(req.uri().path()) {
             Ok(None) => None,

@@ -126,6 +126,22 @@ pub fn run(
     let upgrade = headers::wants_upgrade(req.headers());
     let upgrade_value = req.headers().get(header::UPGRADE).cloned();
     if upgrade {
+        // Only WebSocket is passed (uninspected): `h2c` or a made-up token would open a
+        // tunnel of anything past every filter of the interface.
+        let websocket = upgrade_value
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("websocket"));
+        if ctx.iface.websocket && !websocket {
+            return Err(ProxyError::client(
+                Kind::BadRequest,
+                StatusCode::FORBIDDEN,
+                format!(
+                    "only a WebSocket upgrade is allowed on interface `{}`",
+                    ctx.iface.name
+                ),
+            ));
+        }
         if !ctx.iface.websocket {
             return Err(ProxyError::client(
                 Kind::BadRequest,
@@ -147,6 +163,9 @@ pub fn run(
     let h = req.headers_mut();
     headers::strip_hop_by_hop(h);
     headers::join_cookies(h);
+    for o in headers::METHOD_OVERRIDES {
+        h.remove(o);
+    }
     // A part of a response is no body the scanner can judge: ranges of one inspected
     // response, asked for one by one, would put a blocked value back together.
     if ctx.iface.inspect_responses {

@@ -63,6 +63,19 @@ pub fn run(
                 "101 without an upgrade request",
             ));
         };
+        // The request asked for WebSocket (the request filter passes nothing else); a switch
+        // to another protocol is not what the interface allows.
+        let websocket = resp
+            .headers()
+            .get(header::UPGRADE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("websocket"));
+        if !websocket {
+            return Err(ProxyError::upstream(
+                Kind::UpstreamProtocol,
+                "101 switching to another protocol than the WebSocket asked for",
+            ));
+        }
         let up = hyper::upgrade::on(&mut resp);
         let rid = ctx.request_id.clone();
         tokio::spawn(async move {
