@@ -299,10 +299,15 @@ async fn per_consumer_actions_and_jwt() {
     assert!(!body.contains(ID), "{body}");
     assert!(body.contains("\"sfzh\""));
     // dept-b (API key): IDs in full (the mobile number is still masked by the global action).
-    let (st, body, _) = s.get("/ids/1", Some(KEY_B)).await;
+    let (st, body, h) = s.get("/ids/1", Some(KEY_B)).await;
     assert_eq!(st, 200, "{body}");
     assert!(body.contains(ID), "{body}");
     assert!(!body.contains(MOBILE), "{body}");
+    // A view for one consumer is no shared cache's to keep.
+    assert!(
+        h["cache-control"].to_str().unwrap().starts_with("private"),
+        "{h:?}"
+    );
     // Everyone else: the interface's own action (block).
     let (st, body, _) = s.get("/ids/1", None).await;
     assert_eq!(st, 403, "{body}");
@@ -494,6 +499,43 @@ async fn values_in_headers_and_streamed_bodies_count_against_quotas() {
             .unwrap();
         assert_eq!(r.status(), 403, "/{prefix}/4 past the quota");
     }
+    p.shutdown().await;
+}
+
+/// The bytes quota counts what a body holds, not its compressed size: two 60 KiB bodies,
+/// gzipped to a few hundred bytes each, spend a 100 KiB budget.
+#[tokio::test]
+async fn bytes_quota_counts_decoded_bytes() {
+    use std::io::Write;
+    let plain = "正常的记录 ordinary text without any values in it. ".repeat(1100);
+    assert!(plain.len() > 60_000);
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(plain.as_bytes()).unwrap();
+    let packed = bytes::Bytes::from(enc.finish().unwrap());
+    assert!(packed.len() < 4_000);
+    let up = Upstream::start(move |_req| {
+        let packed = packed.clone();
+        async move {
+            let mut r = resp(200, "text/plain; charset=utf-8", full(packed));
+            r.headers_mut()
+                .insert("content-encoding", http::HeaderValue::from_static("gzip"));
+            r
+        }
+    })
+    .await;
+    let cfg = "rate_limits:\n  interfaces:\n    default:\n      per_consumer:\n        bytes: {max: 100KiB, window: 1h, action: block}\n";
+    let p = support::proxy(&up.url(), cfg).await;
+    let c = support::client();
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let r = c
+            .get(format!("http://{}/export", p.addr))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses[..2], [200, 403], "{statuses:?}");
     p.shutdown().await;
 }
 

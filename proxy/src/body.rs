@@ -70,21 +70,22 @@ pub struct StreamCharge {
     pub consumer: Arc<str>,
     /// Fingerprints charged already (while the body was held).
     pub charged: usize,
-    /// Bytes read from the upstream since.
-    pub bytes: u64,
+    /// Decoded bytes charged already.
+    pub decoded: u64,
 }
 
 impl Drop for Streaming {
     fn drop(&mut self) {
-        let Some(c) = self.charge.take() else { return };
-        let fps = self.filter.as_ref().map_or(&[][..], |f| {
-            let all = f.fingerprints();
-            &all[c.charged.min(all.len())..]
-        });
-        if c.bytes > 0 || !fps.is_empty() {
+        let (Some(c), Some(f)) = (self.charge.take(), self.filter.as_ref()) else {
+            return;
+        };
+        let all = f.fingerprints();
+        let fps = &all[c.charged.min(all.len())..];
+        let bytes = f.decoded_total().saturating_sub(c.decoded);
+        if bytes > 0 || !fps.is_empty() {
             let _ =
                 c.limiter
-                    .record_response_fps(&c.iface, &c.consumer, c.bytes, fps, Instant::now());
+                    .record_response_fps(&c.iface, &c.consumer, bytes, fps, Instant::now());
         }
     }
 }
@@ -234,9 +235,6 @@ impl Body for ProxyBody {
                     };
                     if let Some(l) = this.log.as_mut() {
                         l.record.bytes_in += data.len() as u64;
-                    }
-                    if let Some(c) = s.charge.as_mut() {
-                        c.bytes += data.len() as u64;
                     }
                     let Some(f) = s.filter.as_mut() else {
                         let n = data.len();

@@ -51,8 +51,11 @@ pub fn canonical_method(m: &http::Method) -> Option<http::Method> {
 /// (Spring's `HiddenHttpMethodFilter`, Rails, Express `method-override`, ASP.NET). Routing
 /// and policy go by the request's own method, so these never reach the upstream: a `POST`
 /// saying `GET` would be read there on an interface chosen for a `POST`.
-pub static METHOD_OVERRIDES: [&str; 3] =
-    ["x-http-method-override", "x-http-method", "x-method-override"];
+pub static METHOD_OVERRIDES: [&str; 3] = [
+    "x-http-method-override",
+    "x-http-method",
+    "x-method-override",
+];
 
 /// Removes hop-by-hop headers, including any named in `Connection`.
 pub fn strip_hop_by_hop(h: &mut HeaderMap) {
@@ -221,6 +224,37 @@ pub fn rekey_validators(h: &mut HeaderMap, tag: impl FnOnce(&str) -> String) {
     }
 }
 
+/// Makes a response cacheable by the client only: what it holds was redacted for one
+/// consumer (`consumer_actions`), and a shared cache in front (`Cache-Control: public`,
+/// `s-maxage`) would hand one consumer's view, values in full, to another.
+pub fn private_cache(h: &mut HeaderMap) {
+    let kept: Vec<String> = h
+        .get_all(header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|d| {
+            let name = d
+                .split('=')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            !d.is_empty() && !matches!(name.as_str(), "public" | "s-maxage" | "private")
+        })
+        .map(str::to_string)
+        .collect();
+    let v = if kept.is_empty() {
+        "private".to_string()
+    } else {
+        format!("private, {}", kept.join(", "))
+    };
+    if let Ok(v) = HeaderValue::from_str(&v) {
+        h.insert(header::CACHE_CONTROL, v);
+    }
+}
+
 /// Whether a client's `If-None-Match` matches the `ETag` in `h` (weak comparison, RFC 9110
 /// §13.1.2): a `GET` or `HEAD` is then answered 304 without its body.
 pub fn not_modified(if_none_match: &HeaderValue, h: &HeaderMap) -> bool {
@@ -342,6 +376,25 @@ mod tests {
             HeaderValue::from_static("bad id with spaces"),
         );
         assert_ne!(request_id(&h), "bad id with spaces");
+    }
+
+    #[test]
+    fn private_cache_drops_shared_directives() {
+        for (cc, want) in [
+            (
+                Some("public, max-age=600, s-maxage=3600"),
+                "private, max-age=600",
+            ),
+            (Some("no-store"), "private, no-store"),
+            (None, "private"),
+        ] {
+            let mut h = HeaderMap::new();
+            if let Some(v) = cc {
+                h.insert("cache-control", HeaderValue::from_static(v));
+            }
+            private_cache(&mut h);
+            assert_eq!(h["cache-control"], want);
+        }
     }
 
     #[test]

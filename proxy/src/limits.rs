@@ -112,7 +112,9 @@ pub struct LimitSet {
     /// Requests per second (GCRA).
     #[serde(default)]
     pub requests: Option<RateLimit>,
-    /// Response bytes per window (`max` may be written `50MiB`).
+    /// Response bytes per window (`max` may be written `50MiB`), counted decoded: a body
+    /// sent gzipped costs what it holds, not its compressed size (a budget counted on the
+    /// wire let a consumer take 30 times as many records by asking for gzip).
     #[serde(default)]
     pub bytes: Option<WindowLimit>,
     /// Sensitive findings per window.

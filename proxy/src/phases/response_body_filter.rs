@@ -95,7 +95,7 @@ pub async fn run(
                 idle,
                 ctx.deadline,
             )
-            .charging(stream_charge(ctx, 0, bytes_in));
+            .charging(stream_charge(ctx, 0, 0));
             Ok(Response::from_parts(parts, ProxyBody::stream(s, guard)))
         }
         Mode::Hold { hard, codings } => {
@@ -147,7 +147,7 @@ pub async fn run(
                     // Past the buffer: stream the rest, still filtering (fail open, or a soft
                     // hold that only existed to keep Content-Length). Quotas are charged with
                     // what was seen so far, while a refusal can still be answered.
-                    charge(proxy, ctx, bytes_in, &filter)?;
+                    charge(proxy, ctx, filter.decoded_total(), &filter)?;
                     if hard {
                         fail_mode(proxy, ctx, Direction::Response, "open", "hold_overflow")?;
                         tracing::warn!(request_id = %ctx.request_id, interface = %ctx.iface.name, "hold buffer overflow; streaming on (fail open)");
@@ -158,6 +158,7 @@ pub async fn run(
                         g.record.bytes_in = bytes_in;
                     }
                     let charged = filter.fingerprints().len();
+                    let decoded = filter.decoded_total();
                     let s = Streaming::new(
                         body,
                         Some(filter),
@@ -165,7 +166,7 @@ pub async fn run(
                         idle,
                         ctx.deadline,
                     )
-                    .charging(stream_charge(ctx, charged, 0));
+                    .charging(stream_charge(ctx, charged, decoded));
                     return Ok(Response::from_parts(parts, ProxyBody::stream(s, guard)));
                 }
                 raw.extend_from_slice(&data);
@@ -178,7 +179,7 @@ pub async fn run(
                 return Err(refuse(proxy, ctx, &filter));
             }
             let send = if filter.summary().changed { out } else { raw };
-            charge(proxy, ctx, send.len() as u64, &filter)?;
+            charge(proxy, ctx, filter.decoded_total(), &filter)?;
             headers::set_content_length(&mut parts.headers, send.len());
             let mut guard = proxy.guard(ctx, status);
             if let Some(g) = guard.as_mut() {
@@ -276,9 +277,10 @@ fn charge(proxy: &Proxy, ctx: &mut Ctx, bytes: u64, filter: &BodyFilter) -> Resu
     super::request_filter::limited(ctx, &d, Direction::Response, bytes)
 }
 
-/// What a streamed body owes the quotas of an interface that has them: the bytes and
-/// findings after the first `charged` fingerprints and `bytes` (charged or counted already).
-fn stream_charge(ctx: &Ctx, charged: usize, bytes: u64) -> Option<StreamCharge> {
+/// What a streamed body owes the quotas of an interface that has them: the decoded bytes
+/// after the first `decoded` and the findings after the first `charged` fingerprints
+/// (charged already, while the body was held).
+fn stream_charge(ctx: &Ctx, charged: usize, decoded: u64) -> Option<StreamCharge> {
     let limiter = ctx.live.limiter.clone();
     limiter
         .has_response_limits(&ctx.iface.name)
@@ -287,7 +289,7 @@ fn stream_charge(ctx: &Ctx, charged: usize, bytes: u64) -> Option<StreamCharge> 
             iface: ctx.iface.name.clone(),
             consumer: ctx.consumer.id.clone(),
             charged,
-            bytes,
+            decoded,
         })
 }
 

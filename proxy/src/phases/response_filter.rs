@@ -154,6 +154,9 @@ pub fn run(
             live.engine
                 .keyed_tag(&[etag, live.engine.content_hash(), &loaded, name, consumer])
         });
+        if !iface.consumer_actions.is_empty() {
+            headers::private_cache(&mut parts.headers);
+        }
     }
     if ctx.method == http::Method::HEAD && iface.inspect_responses && inspect && !skipped {
         // The head of what a GET would get: that body may be redacted, so its length is not
