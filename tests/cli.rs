@@ -490,3 +490,52 @@ fn config_check_warns_of_a_token_key_the_proxy_could_not_use() {
         "{msg}"
     );
 }
+
+/// `scan --rules DIR --with-builtin` scans with what the proxy runs (its packs and the
+/// built-in ones); a config that loads no rule at all says so.
+#[test]
+fn scan_with_builtin_and_a_config_without_rules() {
+    let d = tmpdir("withbuiltin");
+    let rules = d.join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(
+        rules.join("t.yaml"),
+        "pack: t\nversion: 1\nrules:\n  - id: t.code\n    name: Code\n    class: secret_code\n    grade: core\n    match:\n      pattern: 'SC-[0-9]{8}'\n    examples: ['SC-12345678', 'SC-12345679', 'SC-12345670']\n    negative_examples: ['SC-1', 'SC-2', 'SC-3']\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("b.json"),
+        r#"{"sfzh":"11010519491231002X","c":"SC-12345678"}"#,
+    )
+    .unwrap();
+    let rules_of = |extra: &[&str]| {
+        let out = sluice()
+            .args(["scan", "--rules"])
+            .arg(&rules)
+            .args(extra)
+            .arg(d.join("b.json"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["rule"].to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(rules_of(&[]), ["\"t.code\""]);
+    assert_eq!(
+        rules_of(&["--with-builtin"]),
+        ["\"cn.resident_id.18\"", "\"t.code\""]
+    );
+    let (ok, msg) = config_check(
+        "norules",
+        "listen:\n  addr: 127.0.0.1:0\nupstream:\n  url: http://127.0.0.1:9\nrules:\n  builtin: false\n",
+    );
+    assert!(ok && msg.contains("no rule is loaded"), "{msg}");
+}

@@ -1340,6 +1340,12 @@ pub fn check(path: &Path) -> anyhow::Result<String> {
             Err(e) => unreadable.push(("admin.token_file", format!("{}: {e}", f.display()))),
         }
     }
+    if engine.rules().is_empty() {
+        out.push_str(&format!(
+            "  warning: {}: key `rules`: no rule is loaded (`builtin: false` and no packs in `dir`): nothing will be detected\n",
+            path.display()
+        ));
+    }
     for (key, e) in credential_warnings(&cfg) {
         let line = locate(&text, &key).map_or(String::new(), |l| format!(":{l}"));
         out.push_str(&format!(

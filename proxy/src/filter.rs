@@ -870,6 +870,31 @@ mod tests {
         assert!(f.summary().changed);
     }
 
+    /// A rule whose own redaction is `style: none` is masked where the policy redacts: sent
+    /// in clear, it was counted as redacted.
+    #[test]
+    fn a_rule_that_keeps_its_value_is_masked_where_policy_redacts() {
+        let pack = "pack: t\nversion: 1\nrules:\n  - id: t.code\n    name: Code\n    class: secret_code\n    grade: core\n    match:\n      pattern: 'SC-[0-9]{8}'\n    redact:\n      style: none\n    examples: ['SC-12345678']\n    negative_examples: ['SC-1234']\n";
+        let engine = Arc::new(Engine::builder().source("t.yaml", pack).build().unwrap());
+        let cfg: ActionsConfig = serde_yaml_ng::from_str("default: redact").unwrap();
+        let a = Arc::new(Actions::resolve(&engine, &cfg, None));
+        let mut f = BodyFilter::new(
+            engine,
+            a,
+            Some("application/json"),
+            &[],
+            DecodeLimits::default(),
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        f.push(br#"{"code":"SC-12345678"}"#, &mut out, false)
+            .unwrap();
+        f.finish(&mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(!out.contains("12345678"), "{out}");
+        assert!(f.summary().changed);
+    }
+
     /// A feed of JSON records (NDJSON, a JSON array written as it is read) is scanned from
     /// its first bytes: the first record leaves once it is complete, not once 512 bytes of
     /// later records have come to settle the format.

@@ -10,7 +10,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use sluice_rules::{Decide, Disposition, Engine, Finding, GradeScheme, RuleInfo};
+use sluice_rules::{
+    Decide, Disposition, Engine, Finding, GradeScheme, MaskSpec, RuleInfo, Transform,
+};
 
 use crate::config::{Action, ActionsConfig, RulesConfig};
 
@@ -132,7 +134,13 @@ pub struct Decider(pub Arc<Actions>);
 impl Decide for Decider {
     fn decide(&self, rule: &RuleInfo) -> Disposition {
         match self.0.for_indexed(rule.index, &rule.id) {
-            Action::Redact => Disposition::Redact(rule.default_transform.clone()),
+            // A rule's `style: none` is its default for scans that only report; where the
+            // policy redacts, the value is masked whole (the policy's `report` is how a class
+            // passes recorded). Leaving it would send it in clear, counted as redacted.
+            Action::Redact => match &rule.default_transform {
+                Transform::Keep => Disposition::Redact(Transform::Mask(MaskSpec::default())),
+                t => Disposition::Redact(t.clone()),
+            },
             Action::Allow | Action::Report | Action::Block => Disposition::Report,
         }
     }
@@ -161,6 +169,22 @@ pub fn build_engine_with(cfg: &RulesConfig, key: Option<&[u8]>) -> Result<Engine
     if cfg.dir.is_none() && cfg.grades.is_none() && cfg.builtin && key.is_none() {
         return Engine::builtin().map_err(|e| e.to_string());
     }
+    let engine = Arc::new(build_unchecked(cfg, key)?);
+    // The set `sluice rules check` would refuse is refused here too (at start, reload and
+    // `config check`): a rule that misses its own examples is not the rule its author meant.
+    let rep = sluice_rules::check::run(&engine);
+    if !rep.ok() {
+        let list: Vec<String> = rep.failures.iter().map(|f| f.to_string()).collect();
+        return Err(format!(
+            "{} example(s) of the rule set fail (`sluice rules check` shows them): {}",
+            list.len(),
+            list.join("; ")
+        ));
+    }
+    Arc::try_unwrap(engine).map_err(|_| "the checked engine is still shared".to_string())
+}
+
+fn build_unchecked(cfg: &RulesConfig, key: Option<&[u8]>) -> Result<Engine, String> {
     let mut b = Engine::builder();
     if let Some(k) = key {
         b = b.token_key(k);
@@ -188,6 +212,29 @@ pub fn grade_names(cfg: &RulesConfig) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A rule set whose rules miss their own examples does not load (as `rules check`
+    /// refuses it), at start, reload or `config check`.
+    #[test]
+    fn a_rule_set_failing_its_examples_is_refused() {
+        let dir = std::env::temp_dir().join(format!("sluice-policy-ex-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("t.yaml"),
+            "pack: t\nversion: 1\nrules:\n  - id: t.code\n    name: Code\n    class: secret_code\n    grade: core\n    match:\n      pattern: 'SC-[0-9]{8}'\n    examples: ['SC-1234']\n    negative_examples: ['SC-12345678']\n",
+        )
+        .unwrap();
+        let cfg = RulesConfig {
+            dir: Some(dir.clone()),
+            ..RulesConfig::default()
+        };
+        let err = build_engine(&cfg).unwrap_err();
+        assert!(
+            err.contains("example(s) of the rule set fail") && err.contains("t.code"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     /// The by-index table answers for the engine it was built from, for a reloaded engine
     /// (same ids, other `Arc`s) and, through the id table, for a rule whose index names

@@ -388,7 +388,9 @@ fn compile(
                     );
                     continue;
                 }
-                if k.chars().count() < 2 && k.is_ascii() {
+                // One character of any script: a single Han character (`密`, `的`) is in
+                // most Chinese text, as a single letter is in most English.
+                if k.chars().count() < 2 {
                     err(
                         Some("match.keywords"),
                         format!("keyword `{k}` is a single character: it would match everywhere"),
@@ -663,6 +665,15 @@ fn check_pattern(p: &str, ci: bool) -> Result<CompiledPattern, String> {
     if hir.properties().minimum_len() == Some(0) {
         return Err("the pattern can match the empty string".into());
     }
+    // A counted repetition inside another multiplies the automaton's states, and each may
+    // be live at every byte: `(?:a{1,9}|a{1,8}){1,80}b` is bounded, yet scanned a megabyte
+    // of `a` in 20 seconds. Built-in rules nest to a product of 6.
+    let nested = nested_repetition(&hir, 1, false);
+    if nested > MAX_NESTED_REPETITION {
+        return Err(format!(
+            "counted repetitions nested inside each other allow {nested} repeats (at most {MAX_NESTED_REPETITION}): matching it would be slow on long runs; repeat the inner part alone (`a{{1,720}}`) or bound the outer one tightly"
+        ));
+    }
     let re = RegexBuilder::new(p)
         .case_insensitive(ci)
         .size_limit(2 << 20)
@@ -696,6 +707,37 @@ fn check_pattern(p: &str, ci: bool) -> Result<CompiledPattern, String> {
     });
     Ok((re, meta, anchors))
 }
+
+/// Largest product of the maximum counts along a chain of nested repetitions (a chain of
+/// one counts 1: a single repetition is linear whatever its bound).
+fn nested_repetition(h: &regex_syntax::hir::Hir, outer: u64, inside: bool) -> u64 {
+    use regex_syntax::hir::HirKind;
+    match h.kind() {
+        HirKind::Repetition(r) => {
+            let m = u64::from(r.max.unwrap_or(u32::MAX).max(1));
+            if m <= 1 {
+                return nested_repetition(&r.sub, outer, inside);
+            }
+            let here = outer.saturating_mul(m);
+            let below = nested_repetition(&r.sub, here, true);
+            if inside {
+                below.max(here)
+            } else {
+                below
+            }
+        }
+        HirKind::Capture(c) => nested_repetition(&c.sub, outer, inside),
+        HirKind::Concat(v) | HirKind::Alternation(v) => v
+            .iter()
+            .map(|x| nested_repetition(x, outer, inside))
+            .max()
+            .unwrap_or(1),
+        _ => 1,
+    }
+}
+
+/// The largest [`nested_repetition`] product accepted.
+const MAX_NESTED_REPETITION: u64 = 64;
 
 fn transform_of(
     r: Option<&rule::RedactDef>,

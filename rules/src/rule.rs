@@ -105,9 +105,10 @@ pub struct RedactDef {
     pub label: Option<String>,
 }
 
-/// An example: plain text, or an input with its content type.
+/// An example: plain text, or an input with its content type (no other key: a misspelt
+/// `content_type` would silently run the example as text).
 #[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, deny_unknown_fields)]
 pub enum Example {
     Text(String),
     Full {
@@ -301,10 +302,15 @@ pub fn parse_sources(sources: &[PackSource]) -> Result<Vec<LocatedRule>, RuleErr
     let mut out = Vec::new();
     let mut packs_seen: Vec<(String, PathBuf)> = Vec::new();
     for src in sources {
-        let pack: PackFile = match serde_yaml_ng::from_str(&src.text) {
+        // A byte-order mark (editors on Windows write one) is no YAML document of its own.
+        let text = src.text.strip_prefix('\u{feff}').unwrap_or(&src.text);
+        let pack: PackFile = match serde_yaml_ng::from_str(text) {
             Ok(p) => p,
             Err(e) => {
-                let mut msg = e.to_string();
+                let mut msg = e.to_string().replace(
+                    "data did not match any variant of untagged enum Example",
+                    "an example is a string, or a mapping of `input` and `content_type` and no other key",
+                );
                 let dup = e
                     .location()
                     .and_then(|l| duplicate_key_line(&src.text, l.line(), &msg));

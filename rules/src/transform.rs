@@ -213,10 +213,12 @@ pub(crate) fn mask_str(value: &str, m: &MaskSpec) -> String {
 /// [`mask_str`] into `out` (cleared first): a stream masks every finding into one buffer.
 pub(crate) fn mask_into(value: &str, m: &MaskSpec, out: &mut String) {
     out.clear();
+    // The kept part starts after the first character: `keep_from` at the very start would
+    // keep the whole value.
     let cut = m
         .keep_from
-        .and_then(|k| value.find(k))
-        .unwrap_or(value.len());
+        .and_then(|k| value.char_indices().skip(1).find(|&(_, c)| c == k))
+        .map_or(value.len(), |(i, _)| i);
     let (head, tail) = value.split_at(cut);
     if head.is_ascii() && m.mask_char.is_ascii() {
         let sep = |b: u8| ASCII_SEP[usize::from(b)];
@@ -310,8 +312,8 @@ pub(crate) fn mask_into(value: &str, m: &MaskSpec, out: &mut String) {
 fn mask_chars(chars: &[char], m: &MaskSpec) -> Vec<Option<char>> {
     let keep_from = m
         .keep_from
-        .and_then(|k| chars.iter().position(|&c| c == k))
-        .unwrap_or(chars.len());
+        .and_then(|k| chars.iter().skip(1).position(|&c| c == k))
+        .map_or(chars.len(), |p| p + 1);
     let significant: Vec<usize> = (0..keep_from)
         .filter(|&i| !is_separator(chars[i]))
         .collect();
@@ -482,6 +484,19 @@ mod tests {
             ..MaskSpec::default()
         });
         assert_eq!(t.apply_to_str("zhangsan@example.cn"), "z*******@example.cn");
+        // The kept part starts after the first character: a value that opens with the
+        // character would otherwise be kept whole.
+        let t = Transform::Mask(MaskSpec {
+            keep_from: Some('S'),
+            ..MaskSpec::default()
+        });
+        assert_eq!(t.apply_to_str("SC-12345678"), "**-********");
+        let chars: Vec<char> = "SC-12345678".chars().collect();
+        let m = MaskSpec {
+            keep_from: Some('S'),
+            ..MaskSpec::default()
+        };
+        assert!(mask_chars(&chars, &m)[..2].iter().all(Option::is_some));
     }
 
     #[test]

@@ -27,6 +27,10 @@ pub struct ScanArgs {
     /// Rule pack directory (the built-in packs when omitted).
     #[arg(long)]
     pub rules: Option<PathBuf>,
+    /// With --rules, load the built-in packs too (what the proxy runs with `rules.dir` and
+    /// `rules.builtin: true`, its default).
+    #[arg(long, requires = "rules")]
+    pub with_builtin: bool,
     /// Content-Type of the body; sniffed from the first bytes when omitted or generic. GBK,
     /// GB18030 and UTF-16 bodies are recognised by their bytes (a GB `charset` is a hint that
     /// UTF-8 bytes overrule), and the redacted body keeps its charset.
@@ -64,7 +68,7 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
         }
         None => None,
     };
-    let engine = super::load_engine(a.rules.as_ref(), false, &a.grades, key.as_deref())?;
+    let engine = super::load_engine(a.rules.as_ref(), a.with_builtin, &a.grades, key.as_deref())?;
     let mut input = Vec::new();
     if a.file == "-" {
         std::io::stdin()
@@ -134,8 +138,13 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
             w.write_all(&encoded)?;
         }
         for f in &findings {
+            // What was done to it: a rule with `style: none` leaves its value as it was.
+            let done = match f.applied {
+                sluice_rules::Applied::Reported => "left (style: none)",
+                _ => "redacted",
+            };
             eprintln!(
-                "redacted {} ({}) at {}..{}",
+                "{done} {} ({}) at {}..{}",
                 f.rule_id, f.class, f.start, f.end
             );
         }
