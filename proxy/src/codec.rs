@@ -695,6 +695,54 @@ impl Encoder {
 ///
 /// # Errors
 /// Encoder failure (practically: out of memory).
+/// Whether a compressed body carries bytes outside what it decodes to: a gzip member's file
+/// name, comment or extra field (`gzip` stores the file name by default: an export named
+/// after a person's ID), a zstd skippable frame, trailing bytes after the last member or
+/// frame. Decoders skip them, so the scanner never sees them: such a body must not be
+/// forwarded as it came, even when what it decodes to is clean. `codings` in the order
+/// applied; a stack of several is judged as carrying some (it is not taken apart here).
+pub fn carries_metadata(codings: &[Encoding], raw: &[u8]) -> bool {
+    match codings {
+        [] | [Encoding::Identity] => false,
+        [Encoding::Gzip] => gzip_metadata(raw),
+        [Encoding::Zstd] => zstd_metadata(raw),
+        [Encoding::Deflate | Encoding::Br] => false,
+        _ => true,
+    }
+}
+
+fn gzip_metadata(mut rest: &[u8]) -> bool {
+    // FLG bits (RFC 1952 §2.3.1): FEXTRA, FNAME, FCOMMENT.
+    const META: u8 = 0x04 | 0x08 | 0x10;
+    while !rest.is_empty() {
+        if rest.len() < 10 || rest[..3] != [0x1f, 0x8b, 0x08] || rest[3] & META != 0 {
+            return true;
+        }
+        let mut d = flate2::bufread::GzDecoder::new(rest);
+        if std::io::copy(&mut d, &mut std::io::sink()).is_err() {
+            return true;
+        }
+        rest = d.into_inner();
+    }
+    false
+}
+
+fn zstd_metadata(mut rest: &[u8]) -> bool {
+    while !rest.is_empty() {
+        let magic = rest
+            .get(..4)
+            .map(|m| u32::from_le_bytes([m[0], m[1], m[2], m[3]]));
+        if magic.is_none_or(|m| m & 0xFFFF_FFF0 == 0x184D_2A50) {
+            return true;
+        }
+        match zstd::zstd_safe::find_frame_compressed_size(rest) {
+            Ok(n) if n > 0 && n <= rest.len() => rest = &rest[n..],
+            _ => return true,
+        }
+    }
+    false
+}
+
 pub fn encode_all(enc: Encoding, input: &[u8]) -> Result<Vec<u8>, CodecError> {
     let mut e = Encoder::new(enc)?;
     let mut out = Vec::new();
@@ -705,6 +753,48 @@ pub fn encode_all(enc: Encoding, input: &[u8]) -> Result<Vec<u8>, CodecError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn metadata_outside_the_payload_is_seen() {
+        use std::io::Write;
+        let gz = |name: Option<&str>| {
+            let mut b = flate2::GzBuilder::new();
+            if let Some(n) = name {
+                b = b.filename(n);
+            }
+            let mut e = b.write(Vec::new(), flate2::Compression::default());
+            e.write_all(b"{\"ok\":true}").unwrap();
+            e.finish().unwrap()
+        };
+        let plain = gz(None);
+        assert!(!carries_metadata(&[Encoding::Gzip], &plain));
+        assert!(!carries_metadata(
+            &[Encoding::Gzip],
+            &[plain.clone(), plain.clone()].concat()
+        ));
+        assert!(carries_metadata(
+            &[Encoding::Gzip],
+            &gz(Some("11010519491231002X.json"))
+        ));
+        assert!(carries_metadata(
+            &[Encoding::Gzip],
+            &[plain.clone(), gz(Some("x"))].concat()
+        ));
+        assert!(carries_metadata(
+            &[Encoding::Gzip],
+            &[plain.clone(), b"junk".to_vec()].concat()
+        ));
+        let z = encode_all(Encoding::Zstd, b"{\"ok\":true}").unwrap();
+        assert!(!carries_metadata(&[Encoding::Zstd], &z));
+        let mut skippable = vec![0x50, 0x2A, 0x4D, 0x18, 18, 0, 0, 0];
+        skippable.extend_from_slice(b"11010519491231002X");
+        assert!(carries_metadata(
+            &[Encoding::Zstd],
+            &[skippable, z.clone()].concat()
+        ));
+        assert!(!carries_metadata(&[Encoding::Identity], b"anything"));
+    }
+
     use super::*;
 
     const ALL: [Encoding; 5] = [

@@ -312,6 +312,15 @@ impl BodyFilter {
         self
     }
 
+    /// Whether a held body goes on as the `raw` bytes it came in: nothing in it was changed,
+    /// and, when it is compressed, nothing rides outside what it decodes to (a gzip file
+    /// name, a zstd skippable frame: never scanned, so sent re-encoded instead, when this
+    /// filter encodes).
+    pub fn passes_raw(&self, raw: &[u8]) -> bool {
+        !self.summary.changed
+            && (self.encoders.is_empty() || !crate::codec::carries_metadata(&self.codings, raw))
+    }
+
     /// Whether the body was found to be binary of a skipped type and goes on byte for byte
     /// (no coding to re-encode), so its length and validator stand.
     pub fn passes_identical(&self) -> bool {

@@ -411,10 +411,10 @@ fn compile(
         };
         let c = r.context.clone().unwrap_or_default();
         let window_chars = c.window.unwrap_or(32);
-        if window_chars > MAX_WINDOW_CHARS {
+        if window_chars == 0 || window_chars > MAX_WINDOW_CHARS {
             err(
                 Some("context.window"),
-                format!("window is at most {MAX_WINDOW_CHARS} characters"),
+                format!("window is 1 to {MAX_WINDOW_CHARS} characters"),
                 false,
             );
         }

@@ -187,6 +187,54 @@ async fn clean_compressed_held_body_keeps_upstream_bytes() {
     p.shutdown().await;
 }
 
+/// A clean gzip body whose header names the file after a person's ID (`gzip` stores the
+/// name by default) is sent re-encoded, without the name: the decoder skips it, so it was
+/// never scanned.
+#[tokio::test]
+async fn a_gzip_file_name_never_passes_unscanned() {
+    let mut e = flate2::GzBuilder::new()
+        .filename(format!("{ID}.json"))
+        .comment("owner 13800138000")
+        .write(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut e, b"{\"status\":\"ok\"}").unwrap();
+    let packed = Bytes::from(e.finish().unwrap());
+    let up = Upstream::start(move |_req| {
+        let packed = packed.clone();
+        async move {
+            let mut r = resp(200, "application/json", full(packed));
+            r.headers_mut()
+                .insert("content-encoding", "gzip".parse().unwrap());
+            r
+        }
+    })
+    .await;
+    let p = proxy(&up.url(), "").await;
+    let addr = p.addr;
+    let raw = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        write!(
+            s,
+            "GET /export HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        out
+    })
+    .await
+    .unwrap();
+    assert!(
+        !contains(&raw, ID) && !contains(&raw, MOBILE),
+        "{}",
+        String::from_utf8_lossy(&raw)
+    );
+    let body = &raw[raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4..];
+    let plain = decode_all(Encoding::Gzip, body, &DecodeLimits::default()).unwrap();
+    assert_eq!(plain, b"{\"status\":\"ok\"}");
+    p.shutdown().await;
+}
+
 /// A body declared with one coding and carrying another (DOMAIN.md's evasion): gzip sent as
 /// identity, small (held) and large (streamed), and plain JSON labelled gzip. Each is
 /// inspected as what it carries and sent on in that same coding, without the values.

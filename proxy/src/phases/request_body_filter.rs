@@ -143,7 +143,7 @@ pub async fn run(
     if filter.must_block() {
         return Err(blocked(ctx, &filter));
     }
-    let body = if filter.summary().changed { out } else { raw };
+    let body = if filter.passes_raw(&raw) { raw } else { out };
     if let Some(l) = ctx.log.as_mut() {
         l.request_bytes = Some((raw_len, body.len() as u64));
     }

@@ -178,7 +178,7 @@ pub async fn run(
             if filter.must_block() {
                 return Err(refuse(proxy, ctx, &filter));
             }
-            let send = if filter.summary().changed { out } else { raw };
+            let send = if filter.passes_raw(&raw) { raw } else { out };
             charge(proxy, ctx, filter.decoded_total(), &filter)?;
             headers::set_content_length(&mut parts.headers, send.len());
             let mut guard = proxy.guard(ctx, status);
