@@ -40,6 +40,64 @@ pub struct Aborted(pub &'static str);
 pub struct ProxyBody {
     state: State,
     log: Option<LogGuard>,
+    held: Option<HeldGuard>,
+}
+
+/// The bytes every held body takes together, against `limits.max_held_total`. Each hold is
+/// bounded by its own cap, but not their sum: a hundred slow readers (or HTTP/2 streams
+/// with a closed window) each left with a held multi-megabyte response took gigabytes.
+#[derive(Debug)]
+pub struct HeldBudget {
+    used: std::sync::atomic::AtomicU64,
+    cap: u64,
+}
+
+/// A share of the [`HeldBudget`], given back when the body it was taken for is dropped
+/// (sent, refused or abandoned).
+#[derive(Debug)]
+pub struct HeldGuard {
+    budget: Arc<HeldBudget>,
+    n: u64,
+}
+
+impl HeldBudget {
+    pub fn new(cap: u64) -> Arc<HeldBudget> {
+        Arc::new(HeldBudget {
+            used: std::sync::atomic::AtomicU64::new(0),
+            cap,
+        })
+    }
+
+    /// Bytes held now.
+    pub fn used(&self) -> u64 {
+        self.used.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Takes `n` more bytes into `guard` (started when `None`); false, taking nothing, when
+    /// that would pass the cap.
+    pub fn reserve(self: &Arc<Self>, guard: &mut Option<HeldGuard>, n: u64) -> bool {
+        use std::sync::atomic::Ordering;
+        let before = self.used.fetch_add(n, Ordering::Relaxed);
+        if before.saturating_add(n) > self.cap {
+            self.used.fetch_sub(n, Ordering::Relaxed);
+            return false;
+        }
+        guard
+            .get_or_insert_with(|| HeldGuard {
+                budget: self.clone(),
+                n: 0,
+            })
+            .n += n;
+        true
+    }
+}
+
+impl Drop for HeldGuard {
+    fn drop(&mut self) {
+        self.budget
+            .used
+            .fetch_sub(self.n, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 enum State {
@@ -125,6 +183,7 @@ impl ProxyBody {
         ProxyBody {
             state: State::Full(Some(b.into())),
             log,
+            held: None,
         }
     }
 
@@ -133,6 +192,7 @@ impl ProxyBody {
         ProxyBody {
             state: State::Full(None),
             log,
+            held: None,
         }
     }
 
@@ -141,7 +201,14 @@ impl ProxyBody {
         ProxyBody {
             state: State::Stream(Box::new(s)),
             log,
+            held: None,
         }
+    }
+
+    /// Keeps a share of the held-body budget until this body is dropped.
+    pub fn holding(mut self, held: Option<HeldGuard>) -> Self {
+        self.held = held;
+        self
     }
 
     fn abort(&mut self, reason: &'static str) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {

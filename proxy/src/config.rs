@@ -472,6 +472,12 @@ pub struct LimitsConfig {
     /// `Content-Length` (and compressed bytes, when clean) are kept exactly.
     #[serde(default = "default_small_hold", deserialize_with = "de_size")]
     pub small_body_hold: u64,
+    /// Bytes all held bodies together may take (requests and responses held for a decision,
+    /// and held responses waiting for a slow client); a body that would pass it is refused
+    /// with 503. Without it, slow readers holding many large responses could take the
+    /// proxy's memory.
+    #[serde(default = "default_max_held_total", deserialize_with = "de_size")]
+    pub max_held_total: u64,
 }
 
 impl Default for LimitsConfig {
@@ -481,6 +487,7 @@ impl Default for LimitsConfig {
             max_headers: default_max_headers(),
             max_header_bytes: default_max_header_bytes(),
             small_body_hold: default_small_hold(),
+            max_held_total: default_max_held_total(),
         }
     }
 }
@@ -724,6 +731,9 @@ fn default_max_header_bytes() -> u64 {
 }
 fn default_small_hold() -> u64 {
     256 << 10
+}
+fn default_max_held_total() -> u64 {
+    512 << 20
 }
 fn default_connect() -> Duration {
     Duration::from_secs(5)

@@ -72,6 +72,8 @@ pub enum Kind {
     Limited,
     /// The audit trail cannot keep the record and `audit.on_failure: block` (503).
     AuditUnavailable,
+    /// The bytes of held bodies would pass `limits.max_held_total` (503).
+    Overloaded,
     /// The request is malformed or not allowed (e.g. an upgrade on an interface without it).
     BadRequest,
     /// Something in the proxy itself.
@@ -161,6 +163,7 @@ impl ProxyError {
             Kind::NotAuthorized => "urn:sluice:problem:not-authorized",
             Kind::Limited => "urn:sluice:problem:rate-limited",
             Kind::AuditUnavailable => "urn:sluice:problem:audit-unavailable",
+            Kind::Overloaded => "urn:sluice:problem:overloaded",
             Kind::BadRequest => "urn:sluice:problem:bad-request",
             Kind::Internal => "urn:sluice:problem:internal",
         }
@@ -184,6 +187,7 @@ impl ProxyError {
             Kind::NotAuthorized => "Interface not shared with this consumer",
             Kind::Limited => "Rate limit or quota exceeded",
             Kind::AuditUnavailable => "Audit trail unavailable",
+            Kind::Overloaded => "Proxy holding too many bodies",
             Kind::BadRequest => "Bad request",
             Kind::Internal => "Internal proxy error",
         }

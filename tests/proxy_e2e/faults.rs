@@ -368,3 +368,54 @@ async fn shutdown_drains_in_flight_requests() {
         "no longer accepting"
     );
 }
+
+/// Held bodies share one budget (`limits.max_held_total`): a response that must be held
+/// (a class may block it) and would take more than is left is refused with 503 and a
+/// problem body; one held only for its length streams on; what a finished response took is
+/// given back.
+#[tokio::test]
+async fn held_bodies_share_a_budget() {
+    let up = Upstream::start(|req| async move {
+        let n = if req.uri().path() == "/big" {
+            80_000
+        } else {
+            20_000
+        };
+        resp(200, "text/plain", full("x".repeat(n)))
+    })
+    .await;
+    let soft = proxy(&up.url(), "limits:\n  max_held_total: 100KiB\n").await;
+    let r = client()
+        .get(format!("http://{}/big", soft.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap().len(), 80_000);
+    soft.shutdown().await;
+    let p = proxy(
+        &up.url(),
+        "limits:\n  max_held_total: 100KiB\nactions:\n  default: block\n",
+    )
+    .await;
+    let c = client();
+    for _ in 0..3 {
+        let r = c
+            .get(format!("http://{}/small", p.addr))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.bytes().await.unwrap().len(), 20_000);
+    }
+    let r = c
+        .get(format!("http://{}/big", p.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    assert!(r.text().await.unwrap().contains("overloaded"));
+    assert_eq!(p.proxy.held_bytes(), 0);
+    p.shutdown().await;
+}

@@ -82,9 +82,22 @@ pub struct Ctx {
     pub early: Option<Response<Bytes>>,
     /// What makes the request head malformed (a 4xx the request filter answers with).
     pub malformed: Option<(http::StatusCode, &'static str)>,
+    /// The share of the held-body budget the request body took, until the exchange ends.
+    pub held_request: Option<crate::body::HeldGuard>,
     /// The client's `If-None-Match`, kept from the upstream on an inspected interface and
     /// answered here against the validator this proxy sends (see `headers::rekey_validators`).
     pub if_none_match: Option<http::HeaderValue>,
+}
+
+/// The refusal of a body that would pass the held-body budget: the proxy is busy, not the
+/// request wrong, so 503 (retry later) rather than a 4xx.
+pub(crate) fn overloaded() -> ProxyError {
+    ProxyError::new(
+        crate::error::Origin::Internal,
+        crate::error::Kind::Overloaded,
+        http::StatusCode::SERVICE_UNAVAILABLE,
+        "the proxy is holding as many bodies for inspection as `limits.max_held_total` allows; retry later",
+    )
 }
 
 impl Ctx {
@@ -147,9 +160,16 @@ pub struct Proxy {
     /// Set when graceful shutdown starts: `/readyz` then answers 503 so load balancers stop
     /// sending new requests while in-flight ones drain.
     pub(crate) draining: std::sync::atomic::AtomicBool,
+    /// What held bodies take together (`limits.max_held_total`).
+    pub(crate) held: Arc<crate::body::HeldBudget>,
 }
 
 impl Proxy {
+    /// Bytes held bodies take now (tests check that every hold gives its share back).
+    pub fn held_bytes(&self) -> u64 {
+        self.held.used()
+    }
+
     /// Builds the proxy from a validated config.
     ///
     /// # Errors
@@ -157,6 +177,7 @@ impl Proxy {
     pub fn build(cfg: Config) -> anyhow::Result<Proxy> {
         let started = std::time::Instant::now();
         let cfg = Arc::new(cfg);
+        let held = crate::body::HeldBudget::new(cfg.limits.max_held_total);
         let live = Live::build(cfg.clone()).map_err(anyhow::Error::msg)?;
         let metrics = Arc::new(Metrics::new(
             &cfg.metrics.consumers,
@@ -196,6 +217,7 @@ impl Proxy {
             inventory,
             reload,
             draining: std::sync::atomic::AtomicBool::new(false),
+            held,
         })
     }
 
@@ -360,6 +382,7 @@ impl Proxy {
             early: None,
             malformed,
             if_none_match: None,
+            held_request: None,
         };
         match self.exchange(&mut ctx, req).await {
             Ok(resp) => Ok(resp),

@@ -108,6 +108,7 @@ pub async fn run(
             let mut raw: Vec<u8> = Vec::new();
             let mut out: Vec<u8> = Vec::new();
             let mut bytes_in = 0u64;
+            let mut held = None;
             loop {
                 let frame = match read_frame(&mut body, idle, ctx.deadline).await {
                     Ok(Some(f)) => f,
@@ -126,7 +127,15 @@ pub async fn run(
                     continue;
                 };
                 bytes_in += data.len() as u64;
-                let overflow = raw.len() as u64 + data.len() as u64 > cap;
+                // The raw copy and the filter's output, until the client has it all. Past the
+                // budget a hold that only keeps `Content-Length` streams on; one that may
+                // have to block refuses (fail closed).
+                let over_cap = raw.len() as u64 + data.len() as u64 > cap;
+                let budget = over_cap || proxy.held.reserve(&mut held, 2 * data.len() as u64);
+                if !budget && hard {
+                    return Err(super::overloaded());
+                }
+                let overflow = over_cap || !budget;
                 if overflow && hard && ctx.iface.on_hold_overflow == FailMode::Closed {
                     let _ = fail_mode(proxy, ctx, Direction::Response, "closed", "hold_overflow");
                     return Err(ProxyError::new(
@@ -185,7 +194,10 @@ pub async fn run(
             if let Some(g) = guard.as_mut() {
                 g.record.bytes_in = bytes_in;
             }
-            Ok(Response::from_parts(parts, ProxyBody::full(send, guard)))
+            Ok(Response::from_parts(
+                parts,
+                ProxyBody::full(send, guard).holding(held),
+            ))
         }
     }
 }
