@@ -40,7 +40,6 @@ pub struct Aborted(pub &'static str);
 pub struct ProxyBody {
     state: State,
     log: Option<LogGuard>,
-    held: Option<HeldGuard>,
 }
 
 /// The bytes every held body takes together, against `limits.max_held_total`. Each hold is
@@ -51,6 +50,12 @@ pub struct HeldBudget {
     used: std::sync::atomic::AtomicU64,
     cap: u64,
 }
+
+/// What a held body is charged per byte read while it is held: its raw copy, the filter's
+/// output, and the room both take as they grow (a vector doubles), so the budget follows
+/// memory rather than data (charged twice, 100 held 7 MiB responses took 4 times the
+/// budget). Once the hold is done the charge is the one buffer sent.
+pub const HOLD_FACTOR: u64 = 4;
 
 /// A share of the [`HeldBudget`], given back when the body it was taken for is dropped
 /// (sent, refused or abandoned).
@@ -89,6 +94,44 @@ impl HeldBudget {
             })
             .n += n;
         true
+    }
+}
+
+impl HeldGuard {
+    /// Gives back all but `n` bytes (what is left once a hold is done: the one buffer sent).
+    pub fn shrink_to(&mut self, n: u64) {
+        if n < self.n {
+            self.budget
+                .used
+                .fetch_sub(self.n - n, std::sync::atomic::Ordering::Relaxed);
+            self.n = n;
+        }
+    }
+}
+
+/// A held body's bytes that keep their share of the budget for as long as they exist:
+/// hyper hands a body's frame to its connection (an HTTP/2 stream's send buffer, waiting
+/// for the client's window) and drops the body long before the bytes are gone.
+pub fn held_bytes(v: Vec<u8>, guard: Option<HeldGuard>) -> Bytes {
+    // The guard is held only to be dropped with the bytes.
+    struct Owned(Vec<u8>, #[allow(dead_code)] HeldGuard);
+    impl AsRef<[u8]> for Owned {
+        fn as_ref(&self) -> &[u8] {
+            &self.0
+        }
+    }
+    match guard {
+        Some(mut g) => {
+            // A vector grown by doubling may hold twice its length, for as long as a slow
+            // client takes to read it.
+            let mut v = v;
+            if v.capacity() > v.len() + v.len() / 8 {
+                v.shrink_to_fit();
+            }
+            g.shrink_to(v.len() as u64);
+            Bytes::from_owner(Owned(v, g))
+        }
+        None => Bytes::from(v),
     }
 }
 
@@ -183,7 +226,6 @@ impl ProxyBody {
         ProxyBody {
             state: State::Full(Some(b.into())),
             log,
-            held: None,
         }
     }
 
@@ -192,7 +234,6 @@ impl ProxyBody {
         ProxyBody {
             state: State::Full(None),
             log,
-            held: None,
         }
     }
 
@@ -201,14 +242,7 @@ impl ProxyBody {
         ProxyBody {
             state: State::Stream(Box::new(s)),
             log,
-            held: None,
         }
-    }
-
-    /// Keeps a share of the held-body budget until this body is dropped.
-    pub fn holding(mut self, held: Option<HeldGuard>) -> Self {
-        self.held = held;
-        self
     }
 
     fn abort(&mut self, reason: &'static str) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {

@@ -125,11 +125,11 @@ pub async fn run(
         if raw.len() as u64 + data.len() as u64 > cap {
             return Err(too_large(cap));
         }
-        // The raw copy and the filter's output.
-        if !proxy
-            .held
-            .reserve(&mut ctx.held_request, 2 * data.len() as u64)
-        {
+        // The raw copy and the filter's output (`HOLD_FACTOR`).
+        if !proxy.held.reserve(
+            &mut ctx.held_request,
+            crate::body::HOLD_FACTOR * data.len() as u64,
+        ) {
             return Err(super::overloaded());
         }
         raw.extend_from_slice(&data);

@@ -127,11 +127,14 @@ pub async fn run(
                     continue;
                 };
                 bytes_in += data.len() as u64;
-                // The raw copy and the filter's output, until the client has it all. Past the
+                // The raw copy and the filter's output (`HOLD_FACTOR`), until the client has it all. Past the
                 // budget a hold that only keeps `Content-Length` streams on; one that may
                 // have to block refuses (fail closed).
                 let over_cap = raw.len() as u64 + data.len() as u64 > cap;
-                let budget = over_cap || proxy.held.reserve(&mut held, 2 * data.len() as u64);
+                let budget = over_cap
+                    || proxy
+                        .held
+                        .reserve(&mut held, crate::body::HOLD_FACTOR * data.len() as u64);
                 if !budget && hard {
                     return Err(super::overloaded());
                 }
@@ -196,7 +199,7 @@ pub async fn run(
             }
             Ok(Response::from_parts(
                 parts,
-                ProxyBody::full(send, guard).holding(held),
+                ProxyBody::full(crate::body::held_bytes(send, held), guard),
             ))
         }
     }
