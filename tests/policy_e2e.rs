@@ -539,6 +539,54 @@ async fn bytes_quota_counts_decoded_bytes() {
     p.shutdown().await;
 }
 
+/// A blocking class found in a body streamed unheld (JSON labelled `image/png`, a type
+/// streamed by default) cuts the stream, and the audit record says it was blocked, not
+/// redacted.
+#[tokio::test]
+async fn a_block_after_the_head_is_audited_as_a_block() {
+    let up = Upstream::start(|_req| async move {
+        resp(200, "image/png", full(format!(r#"{{"sfzh":"{ID}"}}"#)))
+    })
+    .await;
+    let dir = temp_dir("streamblock");
+    let cfg = format!(
+        "actions:\n  classes:\n    resident_id: block\naudit:\n  sink:\n    kind: file\n    path: {}\n",
+        dir.join("audit.jsonl").display()
+    );
+    let p = support::proxy(&up.url(), &cfg).await;
+    let r = support::client()
+        .get(format!("http://{}/photo", p.addr))
+        .send()
+        .await;
+    if let Ok(r) = r {
+        let body = r.bytes().await.unwrap_or_default();
+        assert!(!String::from_utf8_lossy(&body).contains(ID));
+    }
+    // The record is written when the server drops the cut stream, which may be just after
+    // the client saw the cut.
+    let mut recs: Vec<serde_json::Value> = Vec::new();
+    for _ in 0..50 {
+        let px = p.proxy.clone();
+        tokio::task::spawn_blocking(move || px.flush_audit())
+            .await
+            .unwrap();
+        recs = std::fs::read_to_string(dir.join("audit.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        if !recs.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(events(&recs, "redacted").is_empty(), "{recs:?}");
+    let blocked = events(&recs, "blocked");
+    assert_eq!(blocked.len(), 1, "{recs:?}");
+    assert_eq!(blocked[0]["action"], "block");
+    p.shutdown().await;
+}
+
 #[tokio::test]
 async fn audit_trail_has_no_raw_values_and_verifies() {
     let s = Setup::new("trail").await;

@@ -100,7 +100,11 @@ impl LogRecord {
                     if f.changed { "redact" } else { "report" },
                 ));
             }
-            if f.changed {
+            // A blocking class found after the head went out (a streamed body): the stream
+            // was cut, and the record says so rather than "redacted".
+            if !f.blocked.is_empty() {
+                kinds.push((EventKind::Blocked, "block"));
+            } else if f.changed {
                 kinds.push((EventKind::Redacted, "redact"));
             }
             let Some(audit) = &self.audit else { continue };
@@ -124,6 +128,12 @@ impl LogRecord {
                 ev = ev.with_client(self.client);
                 if let Some(c) = &self.consumer {
                     ev = ev.with_consumer(c);
+                }
+                if kind == EventKind::Blocked {
+                    ev = ev.with_reason(format!(
+                        "stream aborted: {}",
+                        self.aborted.unwrap_or("blocked after headers were sent")
+                    ));
                 }
                 if kind == EventKind::OverScope {
                     if let (Some((g, _)), Some(d)) = (&f.flow_grade, &self.declared_grade) {
