@@ -9,6 +9,15 @@ fn sluice() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sluice"))
 }
 
+/// A directory `rules` under a fresh `tmpdir(name)` holding one pack, `t.yaml`.
+fn pack_dir(name: &str, pack: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let d = tmpdir(name);
+    let rules = d.join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(rules.join("t.yaml"), pack).unwrap();
+    (d, rules)
+}
+
 fn tmpdir(name: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("sluice-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
@@ -432,14 +441,10 @@ fn config_check_warns_of_a_restriction_escaped_by_dropping_the_credential() {
 /// short to be one is refused by name.
 #[test]
 fn scan_tokens_follow_the_key_file() {
-    let d = tmpdir("tokkey");
-    let rules = d.join("rules");
-    std::fs::create_dir_all(&rules).unwrap();
-    std::fs::write(
-        rules.join("t.yaml"),
+    let (d, rules) = pack_dir(
+        "tokkey",
         "pack: t\nversion: 1\nrules:\n  - id: t.id\n    name: ID\n    class: resident_id\n    grade: core\n    match:\n      detector: resident_id_18\n    redact:\n      style: token\n    examples: [\"310115196710083665\"]\n    negative_examples: [\"310115196710083666\"]\n",
-    )
-    .unwrap();
+    );
     std::fs::write(d.join("b.json"), r#"{"sfzh":"310115196710083665"}"#).unwrap();
     for (name, key) in [
         ("k1", "first key, sixteen bytes or more"),
@@ -495,14 +500,10 @@ fn config_check_warns_of_a_token_key_the_proxy_could_not_use() {
 /// built-in ones); a config that loads no rule at all says so.
 #[test]
 fn scan_with_builtin_and_a_config_without_rules() {
-    let d = tmpdir("withbuiltin");
-    let rules = d.join("rules");
-    std::fs::create_dir_all(&rules).unwrap();
-    std::fs::write(
-        rules.join("t.yaml"),
+    let (d, rules) = pack_dir(
+        "withbuiltin",
         "pack: t\nversion: 1\nrules:\n  - id: t.code\n    name: Code\n    class: secret_code\n    grade: core\n    match:\n      pattern: 'SC-[0-9]{8}'\n    examples: ['SC-12345678', 'SC-12345679', 'SC-12345670']\n    negative_examples: ['SC-1', 'SC-2', 'SC-3']\n",
-    )
-    .unwrap();
+    );
     std::fs::write(
         d.join("b.json"),
         r#"{"sfzh":"11010519491231002X","c":"SC-12345678"}"#,

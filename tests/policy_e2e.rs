@@ -47,6 +47,18 @@ async fn upstream() -> Upstream {
     .await
 }
 
+/// A different valid resident ID per path: `/ids/7` carries …0007 with its check digit.
+fn id_for_path(path: &str) -> String {
+    let n: u32 = path
+        .rsplit('/')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let first17 = format!("11010519491231{n:03}");
+    let check = sluice_rules::validate::gb11643_check_char(first17.as_bytes()).unwrap();
+    format!("{first17}{}", check as char)
+}
+
 /// The policy under test, with its audit file in `dir`.
 fn policy(dir: &std::path::Path) -> String {
     let secret = dir.join("jwt.secret");
@@ -383,17 +395,7 @@ async fn rate_limit_throttles_with_retry_after() {
 #[tokio::test]
 async fn distinct_value_quota_counts_allowed_values() {
     let up = Upstream::start(|req| async move {
-        // A different valid resident ID per path: `/ids/7` carries …0007 with its check digit.
-        let n: u32 = req
-            .uri()
-            .path()
-            .rsplit('/')
-            .next()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let first17 = format!("11010519491231{n:03}");
-        let check = sluice_rules::validate::gb11643_check_char(first17.as_bytes()).unwrap();
-        let id = format!("{first17}{}", check as char);
+        let id = id_for_path(req.uri().path());
         resp(
             200,
             "application/json",
@@ -449,14 +451,7 @@ rate_limits:
 async fn values_in_headers_and_streamed_bodies_count_against_quotas() {
     let up = Upstream::start(|req| async move {
         let path = req.uri().path().to_string();
-        let n: u32 = path
-            .rsplit('/')
-            .next()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let first17 = format!("11010519491231{n:03}");
-        let check = sluice_rules::validate::gb11643_check_char(first17.as_bytes()).unwrap();
-        let id = format!("{first17}{}", check as char);
+        let id = id_for_path(&path);
         if path.starts_with("/h/") {
             let mut r = resp(200, "application/json", full(r#"{"ok":true}"#.to_string()));
             r.headers_mut()

@@ -135,6 +135,26 @@ pub fn gb11643(id: &[u8]) -> bool {
     (ID_MIN_YEAR..=ID_MAX_YEAR).contains(&year) && date_exists(year, month, day)
 }
 
+/// True if the first 17 characters of an 18-digit resident id have its shape: a province
+/// prefix and a birth date that exists in [`ID_MIN_YEAR`]..=[`ID_MAX_YEAR`] (the check
+/// character aside: a number shaped so, with a wrong one, is a mistyped id).
+pub fn id18_shape(first17: &[u8]) -> bool {
+    if first17.len() != 17
+        || !first17.iter().all(u8::is_ascii_digit)
+        || !is_province_code(&first17[..2])
+    {
+        return false;
+    }
+    let (Some(year), Some(month), Some(day)) = (
+        number(&first17[6..10]),
+        number(&first17[10..12]),
+        number(&first17[12..14]),
+    ) else {
+        return false;
+    };
+    (ID_MIN_YEAR..=ID_MAX_YEAR).contains(&year) && date_exists(year, month, day)
+}
+
 /// True if `id` is a plausible 15-digit resident id (the pre-1999 format): a valid province prefix,
 /// a prefecture part (digits 3–4) other than `00` (a province-level code is never a person's
 /// registration region), and a `YYMMDD` birth date that exists in the 1900s. There is no check

@@ -908,6 +908,39 @@ impl Detectors {
         }
     }
 
+    /// Whether a Luhn-valid 18-digit card candidate is a resident ID with a wrong check
+    /// character: the field holds it alone, the field is one the 18-digit ID rule listens to
+    /// (`sfzh`, `zjbh`), and its digits have an ID's region and birth date. An ID from Gansu
+    /// (62…) written `6229 0019 9810 3194 10` is shaped as a UnionPay card and passes Luhn
+    /// one time in ten; the field and the date say what it is.
+    fn mistyped_id(&self, text: &[u8], ctx: &SegCtx<'_>, c: &Cand) -> bool {
+        if !ctx.whole {
+            return false;
+        }
+        let id_field = ctx.key_rules.iter().any(|&k| {
+            k & NEG == 0
+                && self
+                    .rules
+                    .get(k as usize)
+                    .is_some_and(|r| matches!(r.kind, Kind::Detector(ident::Det::ResidentId18)))
+        });
+        if !id_field {
+            return false;
+        }
+        let mut digits = [0u8; 18];
+        let mut n = 0;
+        for &b in text.get(c.start..c.end).unwrap_or_default() {
+            if b.is_ascii_digit() {
+                if n == digits.len() {
+                    return false;
+                }
+                digits[n] = b;
+                n += 1;
+            }
+        }
+        n == 18 && crate::validate::id18_shape(&digits[..17])
+    }
+
     /// Applies a rule's context to a candidate: negative keys and keywords veto, required
     /// context must be present, and shape-only (low confidence) matches always need context.
     fn confirm(
@@ -945,7 +978,7 @@ impl Detectors {
         };
         if c.conf == Confidence::High
             && matches!(r.kind, Kind::Detector(ident::Det::BankCard))
-            && neg_field()
+            && (neg_field() || self.mistyped_id(text, ctx, &c))
         {
             return None;
         }
