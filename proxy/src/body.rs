@@ -82,9 +82,13 @@ impl HeldBudget {
     /// that would pass the cap.
     pub fn reserve(self: &Arc<Self>, guard: &mut Option<HeldGuard>, n: u64) -> bool {
         use std::sync::atomic::Ordering;
-        let before = self.used.fetch_add(n, Ordering::Relaxed);
-        if before.saturating_add(n) > self.cap {
-            self.used.fetch_sub(n, Ordering::Relaxed);
+        let fits = self
+            .used
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |u| {
+                u.checked_add(n).filter(|t| *t <= self.cap)
+            })
+            .is_ok();
+        if !fits {
             return false;
         }
         guard
@@ -328,6 +332,10 @@ impl Body for ProxyBody {
                                 // `grpc-message`, `x-checksum`: trailers carry values too.
                                 if s.filter.as_mut().is_some_and(|f| f.scan_trailers(&mut t)) {
                                     return this.abort("blocked after headers were sent");
+                                }
+                                // A digest trailer is of the origin's body, not this one.
+                                if s.filter.is_some() {
+                                    crate::headers::drop_digests(&mut t);
                                 }
                                 s.trailers = Some(t);
                             }

@@ -473,9 +473,10 @@ pub struct LimitsConfig {
     #[serde(default = "default_small_hold", deserialize_with = "de_size")]
     pub small_body_hold: u64,
     /// Bytes all held bodies together may take (requests and responses held for a decision,
-    /// and held responses waiting for a slow client); a body that would pass it is refused
-    /// with 503. Without it, slow readers holding many large responses could take the
-    /// proxy's memory. Resident memory under such load stays within about twice it
+    /// and held responses waiting for a slow client); a body held because it may have to be
+    /// blocked, and that would pass it, is refused with 503, and a response held only to
+    /// keep its length streams on. Without it, slow readers holding many large responses
+    /// could take the proxy's memory. Resident memory under such load reached 2-3 times it
     /// (allocator overhead, buffers of the connections).
     #[serde(default = "default_max_held_total", deserialize_with = "de_size")]
     pub max_held_total: u64,

@@ -322,7 +322,7 @@ impl BodyFilter {
     }
 
     /// Whether the body was found to be binary of a skipped type and goes on byte for byte
-    /// (no coding to re-encode), so its length and validator stand.
+    /// (no coding to re-encode), so its length stands.
     pub fn passes_identical(&self) -> bool {
         self.binary && self.encoders.is_empty()
     }
@@ -542,10 +542,11 @@ impl BodyFilter {
             // An event stream (it says so and opens like one) is text, and its first event
             // must not wait for a sniffing prefix.
             let events = self.event_stream();
+            // A type the interface skips waits for its 64 bytes: they decide binary or text.
             if self.prefix.len() < SNIFF_LEN
                 && !finishing
                 && !events
-                && !Format::settled_by(&self.prefix)
+                && (self.skip_binary || !Format::settled_by(&self.prefix))
             {
                 self.decoded = decoded;
                 return;

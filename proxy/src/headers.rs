@@ -48,7 +48,8 @@ pub fn canonical_method(m: &http::Method) -> Option<http::Method> {
 }
 
 /// Request headers by which a client asks the upstream to act as if the method were another
-/// (Spring's `HiddenHttpMethodFilter`, Rails, Express `method-override`, ASP.NET). Routing
+/// (Express `method-override`, ASP.NET, Google APIs; Spring, Rails and Laravel read a
+/// `_method` form field instead, which is not taken out). Routing
 /// and policy go by the request's own method, so these never reach the upstream: a `POST`
 /// saying `GET` would be read there on an interface chosen for a `POST`.
 pub static METHOD_OVERRIDES: [&str; 3] = [
@@ -200,8 +201,32 @@ pub fn add_forwarded(h: &mut HeaderMap, client: IpAddr, proto: &str, host: Optio
     }
 }
 
-/// Header fields that carry a digest of the representation (RFC 9530, RFC 3230, RFC 1864).
-static DIGESTS: [&str; 4] = ["content-digest", "repr-digest", "digest", "content-md5"];
+/// Header fields that carry a digest of the representation (RFC 9530, RFC 3230, RFC 1864,
+/// and the object stores' own), and prefixes of such fields.
+static DIGESTS: [&str; 6] = [
+    "content-digest",
+    "repr-digest",
+    "digest",
+    "content-md5",
+    "x-goog-hash",
+    "x-ms-content-crc64",
+];
+static DIGEST_PREFIXES: [&str; 1] = ["x-amz-checksum-"];
+
+/// Removes the digest fields ([`DIGESTS`]) from headers or trailers.
+pub fn drop_digests(h: &mut HeaderMap) {
+    for d in DIGESTS {
+        h.remove(d);
+    }
+    let prefixed: Vec<HeaderName> = h
+        .keys()
+        .filter(|k| DIGEST_PREFIXES.iter().any(|p| k.as_str().starts_with(p)))
+        .cloned()
+        .collect();
+    for k in prefixed {
+        h.remove(k);
+    }
+}
 
 /// Replaces the origin's validators on an inspected response. An origin often tags a body
 /// with a digest of it (`ETag: "<md5>"`, `Content-MD5`, `Repr-Digest`): over a redacted body
@@ -211,14 +236,21 @@ static DIGESTS: [&str; 4] = ["content-digest", "repr-digest", "digest", "content
 /// decides the redaction: rules, policy, consumer), so it still changes when the resource
 /// does and a cache can still revalidate it, against this proxy ([`not_modified`]).
 pub fn rekey_validators(h: &mut HeaderMap, tag: impl FnOnce(&str) -> String) {
-    for d in DIGESTS {
-        h.remove(d);
-    }
-    if let Some(v) = h.get(header::ETAG).and_then(|v| v.to_str().ok()) {
-        let keyed = format!("W/\"{}\"", tag(v));
-        if let Ok(w) = HeaderValue::from_str(&keyed) {
+    drop_digests(h);
+    let Some(v) = h.get(header::ETAG) else {
+        return;
+    };
+    // An ETag that is no text (obs-text is allowed in one) goes: it cannot be keyed here.
+    let keyed = v
+        .to_str()
+        .ok()
+        .map(|v| format!("W/\"{}\"", tag(v)))
+        .and_then(|k| HeaderValue::from_str(&k).ok());
+    match keyed {
+        Some(w) => {
             h.insert(header::ETAG, w);
-        } else {
+        }
+        None => {
             h.remove(header::ETAG);
         }
     }
@@ -228,6 +260,18 @@ pub fn rekey_validators(h: &mut HeaderMap, tag: impl FnOnce(&str) -> String) {
 /// consumer (`consumer_actions`), and a shared cache in front (`Cache-Control: public`,
 /// `s-maxage`) would hand one consumer's view, values in full, to another.
 pub fn private_cache(h: &mut HeaderMap) {
+    // CDNs obey these before `Cache-Control`.
+    for cdn in ["cdn-cache-control", "surrogate-control"] {
+        h.remove(cdn);
+    }
+    let vendor: Vec<HeaderName> = h
+        .keys()
+        .filter(|k| k.as_str().ends_with("-cdn-cache-control"))
+        .cloned()
+        .collect();
+    for k in vendor {
+        h.remove(k);
+    }
     let kept: Vec<String> = h
         .get_all(header::CACHE_CONTROL)
         .iter()

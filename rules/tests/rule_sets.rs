@@ -148,6 +148,15 @@ fn nested_counted_repetitions_are_rejected() {
         msg.contains("nested inside each other allow 720 repeats"),
         "{msg}"
     );
+    // Nested but small: a host name's labels.
+    let host = GOOD
+        .replace(
+            "detector: bank_card",
+            "pattern: 'host (?:[a-z0-9-]{1,63}\\.){1,4}gov'",
+        )
+        .replace("\"6222021234567890123\"", "\"host www.mps.gov\"")
+        .replace("\"6222021234567890124\"", "\"host gov\"");
+    build(&host).unwrap();
     assert!(msg.contains("key `match.pattern`"), "{msg}");
     let ok = GOOD
         .replace(

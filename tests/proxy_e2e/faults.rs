@@ -391,6 +391,12 @@ async fn held_bodies_share_a_budget() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    // Streamed on past the budget: no length in advance.
+    assert!(
+        r.headers().get("content-length").is_none(),
+        "{:?}",
+        r.headers()
+    );
     assert_eq!(r.bytes().await.unwrap().len(), 80_000);
     soft.shutdown().await;
     let p = proxy(

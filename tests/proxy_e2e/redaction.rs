@@ -32,7 +32,7 @@ async fn held_json_is_redacted_with_fixed_length_and_weak_etag() {
     let up = Upstream::start(move |req| {
         let seen = seen.clone();
         async move {
-            for h in ["if-none-match", "if-match"] {
+            for h in ["if-none-match", "if-match", "if-modified-since"] {
                 if let Some(v) = req.headers().get(h) {
                     seen.lock().unwrap().push(format!("{h}: {v:?}"));
                 }
@@ -63,6 +63,7 @@ async fn held_json_is_redacted_with_fixed_length_and_weak_etag() {
             .get(format!("http://{}/p", p.addr))
             .header("if-none-match", inm.clone())
             .header("if-match", "\"v1\"")
+            .header("if-modified-since", "Sun, 01 Nov 2026 00:00:00 GMT")
             .send()
             .await
             .unwrap();

@@ -174,11 +174,21 @@ pub fn run(
         // The origin's validators are digests of the unredacted body (an MD5 `ETag`), so
         // they never reach the client (`headers::rekey_validators`), and a condition on them
         // must not reach the origin either: a 304 or a 412 would confirm a guessed value,
-        // even where the body itself is blocked. `If-None-Match` is answered here, against
-        // the validator the client was given; `If-Match` on a read has nothing to protect.
-        ctx.if_none_match = h.remove(header::IF_NONE_MATCH);
+        // even where the body itself is blocked. On a read, `If-None-Match` is answered here
+        // against the validator the client was given; the others go: `If-Match` has nothing
+        // to protect, and a date condition would let the origin answer 304 for a copy
+        // redacted under older rules. Writes keep theirs (`If-None-Match: *` creates only;
+        // `If-Match` carries the proxy's tag, which the origin does not know: such a write
+        // gets 412).
         if matches!(ctx.method, http::Method::GET | http::Method::HEAD) {
-            h.remove(header::IF_MATCH);
+            ctx.if_none_match = h.remove(header::IF_NONE_MATCH);
+            for c in [
+                header::IF_MATCH,
+                header::IF_MODIFIED_SINCE,
+                header::IF_UNMODIFIED_SINCE,
+            ] {
+                h.remove(c);
+            }
         }
     }
     if let (true, Some(v)) = (upgrade, upgrade_value) {

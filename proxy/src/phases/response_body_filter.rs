@@ -4,7 +4,8 @@
 //! cannot be decoded (bomb → `decode.response_bomb_status`, corrupt → 502), or that outgrew a
 //! hard hold with `on_hold_overflow: closed`, it returns a [`ProxyError`] instead, and no
 //! byte of the upstream body has left the proxy. A held body that was not changed is sent as
-//! the upstream's exact bytes (compressed ones included) with its `Content-Length`; a changed
+//! the upstream's exact bytes (compressed ones included, unless something rides outside what
+//! they decode to: `codec::carries_metadata`) with its `Content-Length`; a changed
 //! one gets the new length. A streamed body drops `Content-Length` (the rewritten length is
 //! not known in advance). The `ETag` of every inspected response is already the proxy's own
 //! (`headers::rekey_validators`), and a `NotModified` answer has no body. Trailers of held bodies are dropped (they cannot follow a `Content-Length` body

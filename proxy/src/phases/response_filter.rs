@@ -8,9 +8,12 @@
 //!   message, so no byte leaves before the decision is certain (up to the interface's
 //!   `hold_cap`); soft for small bodies with a known length, so `Content-Length` and, for
 //!   clean compressed bodies, the exact upstream bytes are kept;
-//! - [`Mode::Stream`]: filter frame by frame as the client reads.
+//! - [`Mode::Stream`]: filter frame by frame as the client reads;
+//! - [`Mode::NotModified`]: a 304 answered here, when the client's `If-None-Match` names the
+//!   validator this proxy gave it (the origin's validators are replaced on inspected
+//!   interfaces: `headers::rekey_validators`).
 //!
-//! A 101 (Switching Protocols) answer to an allowed upgrade starts the tunnel here.
+//! A 101 (Switching Protocols) answer to an allowed WebSocket upgrade starts the tunnel here.
 //! An unknown `Content-Encoding` fails closed (502) unless `decode.unknown_encoding: open`.
 
 use http::header;
@@ -154,9 +157,11 @@ pub fn run(
             live.engine
                 .keyed_tag(&[etag, live.engine.content_hash(), &loaded, name, consumer])
         });
-        if !iface.consumer_actions.is_empty() {
-            headers::private_cache(&mut parts.headers);
-        }
+    }
+    // Whatever this consumer's own actions (all `allow` leaves its view uninspected), the
+    // interface gives consumers different views: none is a shared cache's to keep.
+    if iface.inspect_responses && !iface.consumer_actions.is_empty() {
+        headers::private_cache(&mut parts.headers);
     }
     if ctx.method == http::Method::HEAD && iface.inspect_responses && inspect && !skipped {
         // The head of what a GET would get: that body may be redacted, so its length is not

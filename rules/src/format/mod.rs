@@ -74,9 +74,11 @@ impl Format {
         }
     }
 
-    /// Whether `prefix` already settles what [`resolve`](Self::resolve) answers for any body
-    /// that starts with it: it opens (after a byte-order mark and blanks) with `{`, `[` or
-    /// `<` and a byte after it, and holds no zero byte (so it is no UTF-16 text). A caller
+    /// Whether `prefix` is enough to choose the lexer: it opens (after a byte-order mark and
+    /// blanks) with `{`, `[` or `<` and a byte after it, and holds no zero byte (so it is no
+    /// UTF-16 text of ASCII; UTF-16 text of CJK whose first unit looks so is lexed as JSON or
+    /// XML, which scan what they cannot place as values, and the engine still reads its
+    /// charset from the bytes). [`resolve`](Self::resolve) then answers JSON or XML. A caller
     /// sniffing a streamed body can then start scanning without waiting for a longer prefix,
     /// so a feed of small JSON records is not held for its first few.
     pub fn settled_by(prefix: &[u8]) -> bool {
