@@ -121,6 +121,10 @@ pub struct Config {
     /// The file this configuration was read from ([`Config::load`]); reload re-reads it.
     #[serde(skip)]
     pub source: Option<PathBuf>,
+    /// A digest of the configuration's text: the same on every replica given the same file,
+    /// so what it decides (the proxy's `ETag`s) agrees between them.
+    #[serde(skip)]
+    pub text_digest: String,
 }
 
 /// Downstream listener.
@@ -914,7 +918,7 @@ impl Config {
     /// Syntax, type and unknown-key errors, then every semantic error [`Config::validate`] finds.
     pub fn from_yaml(text: &str, file: &Path) -> Result<Config, ConfigErrors> {
         let de = serde_yaml_ng::Deserializer::from_str(text);
-        let cfg: Config = match serde_path_to_error::deserialize(de) {
+        let mut cfg: Config = match serde_path_to_error::deserialize(de) {
             Ok(c) => c,
             Err(e) => {
                 let key = e.path().to_string();
@@ -949,6 +953,13 @@ impl Config {
                     message,
                 }]));
             }
+        };
+        cfg.text_digest = {
+            use sha2::Digest;
+            sha2::Sha256::digest(text.as_bytes())[..16]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
         };
         let mut problems = cfg.validate();
         problems.extend(cfg.validate_identity(file.parent()));

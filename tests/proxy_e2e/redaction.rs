@@ -78,6 +78,18 @@ async fn held_json_is_redacted_with_fixed_length_and_weak_etag() {
         "{:?}",
         conditions.lock().unwrap()
     );
+    // Another replica with the same configuration (and key) gives the same validator, so a
+    // cache revalidates across them; another policy gives another.
+    for (extra, same) in [("", true), ("actions:\n  default: report\n", false)] {
+        let q = proxy(&up.url(), extra).await;
+        let r = client()
+            .get(format!("http://{}/p", q.addr))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["etag"] == etag, same, "{extra:?}");
+        q.shutdown().await;
+    }
     let cl = r.content_length().unwrap();
     let b = r.bytes().await.unwrap();
     assert_eq!(cl, b.len() as u64);

@@ -150,12 +150,19 @@ pub fn run(
     }
     if iface.inspect_responses && inspect {
         // What the origin computed over the unredacted body never reaches the client.
+        // Keyed over what decides the body sent: the origin's tag, the rules, the policy
+        // (the config's text, the same on every replica given the same file), the interface
+        // and the consumer.
         let live = &ctx.live;
-        let loaded = live.loaded_at.to_string();
         let (name, consumer) = (&*iface.name, &*ctx.consumer.id);
         headers::rekey_validators(&mut parts.headers, |etag| {
-            live.engine
-                .keyed_tag(&[etag, live.engine.content_hash(), &loaded, name, consumer])
+            live.engine.keyed_tag(&[
+                etag,
+                live.engine.content_hash(),
+                &live.cfg.text_digest,
+                name,
+                consumer,
+            ])
         });
     }
     // Whatever this consumer's own actions (all `allow` leaves its view uninspected), the
