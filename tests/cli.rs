@@ -9,6 +9,17 @@ fn sluice() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sluice"))
 }
 
+/// Runs `cmd`, which must succeed (its stderr is the failure's message).
+fn succeeded(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// A directory `rules` under a fresh `tmpdir(name)` holding one pack, `t.yaml`.
 fn pack_dir(name: &str, pack: &str) -> (std::path::PathBuf, std::path::PathBuf) {
     let d = tmpdir(name);
@@ -115,15 +126,10 @@ fn scan_redacts_gzip_in_gzip() {
     let mut enc = GzEncoder::new(Vec::new(), Compression::default());
     enc.write_all(body.as_bytes()).unwrap();
     std::fs::write(d.join("b.txt.gz"), enc.finish().unwrap()).unwrap();
-    let out = sluice()
-        .args(["scan", "--redact", "--content-encoding", "gzip"])
-        .arg(d.join("b.txt.gz"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeeded(
+        sluice()
+            .args(["scan", "--redact", "--content-encoding", "gzip"])
+            .arg(d.join("b.txt.gz")),
     );
     let mut plain = String::new();
     GzDecoder::new(&out.stdout[..])
@@ -510,17 +516,12 @@ fn scan_with_builtin_and_a_config_without_rules() {
     )
     .unwrap();
     let rules_of = |extra: &[&str]| {
-        let out = sluice()
-            .args(["scan", "--rules"])
-            .arg(&rules)
-            .args(extra)
-            .arg(d.join("b.json"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = succeeded(
+            sluice()
+                .args(["scan", "--rules"])
+                .arg(&rules)
+                .args(extra)
+                .arg(d.join("b.json")),
         );
         let mut ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
             .lines()

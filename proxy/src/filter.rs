@@ -852,17 +852,20 @@ mod tests {
     use crate::config::ActionsConfig;
 
     fn filter(actions: &str, codings: &[Encoding]) -> BodyFilter {
-        let engine = Arc::new(Engine::builtin().unwrap());
+        filter_on(
+            Engine::builtin().unwrap(),
+            actions,
+            "application/json",
+            codings,
+        )
+    }
+
+    /// A filter of `engine` under `actions`, for a body of type `ct`.
+    fn filter_on(engine: Engine, actions: &str, ct: &str, codings: &[Encoding]) -> BodyFilter {
+        let engine = Arc::new(engine);
         let cfg: ActionsConfig = serde_yaml_ng::from_str(actions).unwrap();
         let a = Arc::new(Actions::resolve(&engine, &cfg, None));
-        BodyFilter::new(
-            engine,
-            a,
-            Some("application/json"),
-            codings,
-            DecodeLimits::default(),
-        )
-        .unwrap()
+        BodyFilter::new(engine, a, Some(ct), codings, DecodeLimits::default()).unwrap()
     }
 
     const BODY: &[u8] = br#"{"xm":"x","sfzh":"11010519491231002X","n":1}"#;
@@ -885,17 +888,8 @@ mod tests {
     #[test]
     fn a_rule_that_keeps_its_value_is_masked_where_policy_redacts() {
         let pack = "pack: t\nversion: 1\nrules:\n  - id: t.code\n    name: Code\n    class: secret_code\n    grade: core\n    match:\n      pattern: 'SC-[0-9]{8}'\n    redact:\n      style: none\n    examples: ['SC-12345678']\n    negative_examples: ['SC-1234']\n";
-        let engine = Arc::new(Engine::builder().source("t.yaml", pack).build().unwrap());
-        let cfg: ActionsConfig = serde_yaml_ng::from_str("default: redact").unwrap();
-        let a = Arc::new(Actions::resolve(&engine, &cfg, None));
-        let mut f = BodyFilter::new(
-            engine,
-            a,
-            Some("application/json"),
-            &[],
-            DecodeLimits::default(),
-        )
-        .unwrap();
+        let engine = Engine::builder().source("t.yaml", pack).build().unwrap();
+        let mut f = filter_on(engine, "default: redact", "application/json", &[]);
         let mut out = Vec::new();
         f.push(br#"{"code":"SC-12345678"}"#, &mut out, false)
             .unwrap();
@@ -941,17 +935,12 @@ mod tests {
     /// has come, before the stream ends.
     #[test]
     fn event_stream_events_leave_as_they_end() {
-        let engine = Arc::new(Engine::builtin().unwrap());
-        let cfg: ActionsConfig = serde_yaml_ng::from_str("default: redact").unwrap();
-        let a = Arc::new(Actions::resolve(&engine, &cfg, None));
-        let mut f = BodyFilter::new(
-            engine,
-            a,
-            Some("text/event-stream"),
+        let mut f = filter_on(
+            Engine::builtin().unwrap(),
+            "default: redact",
+            "text/event-stream",
             &[],
-            DecodeLimits::default(),
-        )
-        .unwrap();
+        );
         let mut out = Vec::new();
         f.push(b"data: {\"sjhm\":\"13800138000\"}\n\n", &mut out, true)
             .unwrap();

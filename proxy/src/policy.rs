@@ -150,7 +150,7 @@ impl Decide for Decider {
 ///
 /// # Errors
 /// The engine's rule-pack diagnostics, a bad grade list, an unreadable or short key file.
-pub fn build_engine(cfg: &RulesConfig) -> Result<Engine, String> {
+pub fn build_engine(cfg: &RulesConfig) -> Result<Arc<Engine>, String> {
     let key = match &cfg.token_key_file {
         Some(f) => Some(
             crate::audit::read_secret_key(f, "a token key")
@@ -165,9 +165,9 @@ pub fn build_engine(cfg: &RulesConfig) -> Result<Engine, String> {
 ///
 /// # Errors
 /// The engine's rule-pack diagnostics, or a bad grade list.
-pub fn build_engine_with(cfg: &RulesConfig, key: Option<&[u8]>) -> Result<Engine, String> {
+pub fn build_engine_with(cfg: &RulesConfig, key: Option<&[u8]>) -> Result<Arc<Engine>, String> {
     if cfg.dir.is_none() && cfg.grades.is_none() && cfg.builtin && key.is_none() {
-        return Engine::builtin().map_err(|e| e.to_string());
+        return Engine::builtin().map(Arc::new).map_err(|e| e.to_string());
     }
     let engine = Arc::new(build_unchecked(cfg, key)?);
     // The set `sluice rules check` would refuse is refused here too (at start, reload and
@@ -181,7 +181,7 @@ pub fn build_engine_with(cfg: &RulesConfig, key: Option<&[u8]>) -> Result<Engine
             list.join("; ")
         ));
     }
-    Arc::try_unwrap(engine).map_err(|_| "the checked engine is still shared".to_string())
+    Ok(engine)
 }
 
 fn build_unchecked(cfg: &RulesConfig, key: Option<&[u8]>) -> Result<Engine, String> {

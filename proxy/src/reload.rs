@@ -80,8 +80,7 @@ impl Live {
     /// See [`Live::build`]; also identity key files that do not load and an audit sink that
     /// cannot be opened.
     pub fn build_next(cfg: Arc<Config>, prev: Option<&Live>) -> Result<Live, String> {
-        let engine =
-            Arc::new(crate::policy::build_engine(&cfg.rules).map_err(|e| format!("rules: {e}"))?);
+        let engine = crate::policy::build_engine(&cfg.rules).map_err(|e| format!("rules: {e}"))?;
         let classes: Vec<String> = engine.classes().iter().map(|c| c.to_string()).collect();
         let grades = crate::policy::grade_names(&cfg.rules);
         let problems = cfg.validate_against(&classes, &grades);

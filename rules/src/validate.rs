@@ -122,9 +122,12 @@ pub fn gb11643(id: &[u8]) -> bool {
     let Some(expected) = gb11643_check_char(body) else {
         return false;
     };
-    if check.to_ascii_uppercase() != expected {
-        return false;
-    }
+    check.to_ascii_uppercase() == expected && id18_birth_date(body)
+}
+
+/// Whether digits 7-14 of an 18-digit resident id are a birth date that exists in
+/// [`ID_MIN_YEAR`]..=[`ID_MAX_YEAR`].
+fn id18_birth_date(body: &[u8]) -> bool {
     let (Some(year), Some(month), Some(day)) = (
         number(&body[6..10]),
         number(&body[10..12]),
@@ -139,20 +142,10 @@ pub fn gb11643(id: &[u8]) -> bool {
 /// prefix and a birth date that exists in [`ID_MIN_YEAR`]..=[`ID_MAX_YEAR`] (the check
 /// character aside: a number shaped so, with a wrong one, is a mistyped id).
 pub fn id18_shape(first17: &[u8]) -> bool {
-    if first17.len() != 17
-        || !first17.iter().all(u8::is_ascii_digit)
-        || !is_province_code(&first17[..2])
-    {
-        return false;
-    }
-    let (Some(year), Some(month), Some(day)) = (
-        number(&first17[6..10]),
-        number(&first17[10..12]),
-        number(&first17[12..14]),
-    ) else {
-        return false;
-    };
-    (ID_MIN_YEAR..=ID_MAX_YEAR).contains(&year) && date_exists(year, month, day)
+    first17.len() == 17
+        && first17.iter().all(u8::is_ascii_digit)
+        && is_province_code(&first17[..2])
+        && id18_birth_date(first17)
 }
 
 /// True if `id` is a plausible 15-digit resident id (the pre-1999 format): a valid province prefix,

@@ -489,13 +489,11 @@ fn csv_without_a_header_row() {
     );
 }
 
-/// Every transform ends where the value's last character does: a token or a label over a
-/// value inside CDATA keeps one `]]>` after it (a token once wrote it twice).
-#[test]
-fn tokens_and_labels_keep_cdata_delimiters() {
-    for style in ["style: token", "style: label\n      label: \"[ID]\""] {
-        let yaml = format!(
-            r#"pack: test
+/// A pack of one rule: 18-digit resident IDs, redacted by `style` (the lines of its
+/// `redact` mapping).
+fn id_pack(style: &str) -> String {
+    format!(
+        r#"pack: test
 version: 1
 rules:
   - id: t.id
@@ -509,8 +507,15 @@ rules:
     examples: ["310115196710083665"]
     negative_examples: ["310115196710083666"]
 "#
-        );
-        let e = Arc::new(build(&yaml).expect("builds"));
+    )
+}
+
+/// Every transform ends where the value's last character does: a token or a label over a
+/// value inside CDATA keeps one `]]>` after it (a token once wrote it twice).
+#[test]
+fn tokens_and_labels_keep_cdata_delimiters() {
+    for style in ["style: token", "style: label\n      label: \"[ID]\""] {
+        let e = Arc::new(build(&id_pack(style)).expect("builds"));
         for body in [
             "<r><a><![CDATA[310115196710083665]]></a></r>",
             "<r><a><![CDATA[３１０１１５１９６７１００８３６６５]]></a></r>",
@@ -580,20 +585,8 @@ rules:
 /// different key gives other ones.
 #[test]
 fn tokens_are_stable_across_rebuilds_and_follow_the_key() {
-    let yaml = r#"pack: test
-version: 1
-rules:
-  - id: t.id
-    name: ID
-    class: resident_id
-    grade: core
-    match:
-      detector: resident_id_18
-    redact:
-      style: token
-    examples: ["310115196710083665"]
-    negative_examples: ["310115196710083666"]
-"#;
+    let pack = id_pack("style: token");
+    let yaml = pack.as_str();
     let scan = |e: Engine| {
         let e = Arc::new(e);
         let opts = sluice_rules::ScanOptions {
