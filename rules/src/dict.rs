@@ -281,6 +281,154 @@ pub const COMMON_LABELS: &[&str] = &[
     "IP地址",
 ];
 
+/// Person roles that exchange schemas put in front of a field name: `applicantIdCard`,
+/// `farenSfzh`, `jbr_jtzz`, `buyerName`, `申请人护照号码`. Stripped from a key that names no
+/// rule (the lookup tries the rest as an exact key), so each role need not be spelled out in
+/// every pack's key list. Only roles that are people: `companyName`, `fileName` and
+/// `userName` must not reach `name` this way (`user` is a login, not a role). Normalized as
+/// keys are (ASCII lower case, no separators), and sorted by length in bytes, longest first, so
+/// the longest role that fits is the one stripped (`emergencycontact` before `contact`).
+pub const PERSON_ROLE_PREFIXES: &[&str] = &[
+    "legalrepresentative",
+    "房屋所有权人",
+    "机动车所有人",
+    "emergencycontact",
+    "法定代表人",
+    "犯罪嫌疑人",
+    "紧急联系人",
+    "representative",
+    "policyholder",
+    "法人代表",
+    "被保险人",
+    "beneficiary",
+    "householder",
+    "legalperson",
+    "applicant",
+    "consignee",
+    "consignor",
+    "defendant",
+    "guarantor",
+    "passenger",
+    "plaintiff",
+    "recipient",
+    "买受人",
+    "产权人",
+    "付款人",
+    "代理人",
+    "借款人",
+    "出卖人",
+    "出租人",
+    "发货人",
+    "受害人",
+    "受益人",
+    "委托人",
+    "嫌疑人",
+    "寄件人",
+    "开户人",
+    "当事人",
+    "承租人",
+    "投保人",
+    "担保人",
+    "持卡人",
+    "收件人",
+    "收款人",
+    "收货人",
+    "权利人",
+    "申请人",
+    "监护人",
+    "经办人",
+    "联系人",
+    "被告人",
+    "被害人",
+    "驾驶人",
+    "驾驶员",
+    "borrower",
+    "creditor",
+    "customer",
+    "deceased",
+    "employee",
+    "guardian",
+    "landlord",
+    "legalrep",
+    "receiver",
+    "resident",
+    "contact",
+    "handler",
+    "insured",
+    "patient",
+    "shipper",
+    "student",
+    "suspect",
+    "teacher",
+    "visitor",
+    "witness",
+    "client",
+    "debtor",
+    "driver",
+    "farmer",
+    "father",
+    "holder",
+    "lender",
+    "member",
+    "mother",
+    "parent",
+    "person",
+    "seller",
+    "sender",
+    "spouse",
+    "tenant",
+    "victim",
+    "worker",
+    "业主",
+    "原告",
+    "患者",
+    "户主",
+    "母亲",
+    "法人",
+    "父亲",
+    "被告",
+    "证人",
+    "车主",
+    "配偶",
+    "agent",
+    "buyer",
+    "child",
+    "faren",
+    "fddbr",
+    "owner",
+    "party",
+    "payee",
+    "payer",
+    "staff",
+    "bbxr",
+    "cust",
+    "frdb",
+    "bgr",
+    "cbr",
+    "cqr",
+    "dbr",
+    "dlr",
+    "dsr",
+    "fkr",
+    "fzr",
+    "jbr",
+    "jhr",
+    "jjr",
+    "jkr",
+    "jsr",
+    "jsy",
+    "lxr",
+    "qlr",
+    "shr",
+    "sjr",
+    "skr",
+    "sqr",
+    "syr",
+    "tbr",
+    "wtr",
+    "xyr",
+];
+
 /// Words that follow a person label without being a name (`联系人信息`, `申请人单位`,
 /// `申请人应当`) and begin with a surname character, so the name judge alone would take them.
 pub fn is_label_word(run: &str) -> bool {
@@ -354,17 +502,22 @@ const CODE_TABLE_WORDS: &[&str] = &[
     "上午",
     "下午",
     "不详",
+    "东莞",
     "丧偶",
     "个体",
     "中专",
+    "丰台",
     "于是",
+    "云浮",
     "交通",
     "代码",
     "价格",
     "任务",
+    "何首乌",
     "余额",
     "信访",
     "停用",
+    "党参",
     "党员",
     "全部",
     "公告",
@@ -382,9 +535,12 @@ const CODE_TABLE_WORDS: &[&str] = &[
     "冬季",
     "决定",
     "初中",
+    "包头",
+    "包子",
     "区域",
     "医保",
     "医疗",
+    "华山",
     "单价",
     "单位",
     "博士",
@@ -395,6 +551,7 @@ const CODE_TABLE_WORDS: &[&str] = &[
     "合同",
     "合计",
     "名称",
+    "吕梁",
     "否",
     "启用",
     "周一",
@@ -404,6 +561,7 @@ const CODE_TABLE_WORDS: &[&str] = &[
     "周六",
     "周四",
     "周日",
+    "唐山",
     "商务",
     "团员",
     "国有",
@@ -430,12 +588,19 @@ const CODE_TABLE_WORDS: &[&str] = &[
     "已婚",
     "常用",
     "常规",
+    "平谷",
     "年度",
     "年检",
     "应急",
+    "延庆",
+    "张家口",
+    "张家界",
+    "徐汇",
+    "怀柔",
     "总计",
     "意见",
     "房地产",
+    "房山",
     "技校",
     "教育",
     "数量",
@@ -450,9 +615,12 @@ const CODE_TABLE_WORDS: &[&str] = &[
     "无效",
     "日期",
     "时间",
+    "昌平",
     "明细",
     "春季",
     "是",
+    "晋中",
+    "晋城",
     "晚上",
     "暂无",
     "月度",
@@ -463,27 +631,38 @@ const CODE_TABLE_WORDS: &[&str] = &[
     "未知",
     "本科",
     "机构",
+    "杜仲",
     "来源",
+    "杨浦",
+    "松江",
     "林业",
+    "柴胡",
     "标题",
     "楷体",
     "正常",
+    "武夷山",
     "死亡",
     "民政",
     "水利",
     "汇总",
     "汉族",
+    "汤圆",
     "汽车",
     "注销",
     "版本",
     "特殊",
     "状态",
     "生育",
+    "田七",
     "申请",
     "男性",
     "登记",
+    "白术",
     "白银",
     "省份",
+    "石斛",
+    "石景山",
+    "石林",
     "石油",
     "硕士",
     "社保",
@@ -500,25 +679,40 @@ const CODE_TABLE_WORDS: &[&str] = &[
     "编号",
     "群众",
     "职高",
+    "花卷",
     "街道",
+    "衡山",
+    "衡水",
     "警察",
     "计划",
     "说明",
     "财政",
     "费用",
     "迁出",
+    "连翘",
     "退休",
     "通知",
+    "通辽",
+    "邢台",
     "部门",
     "重要",
     "金融",
+    "金银花",
     "金额",
     "钢铁",
+    "钱塘江",
+    "闵行",
+    "阳泉",
     "附件",
     "集体",
     "项目",
     "高中",
+    "高铁",
+    "黄山",
+    "黄浦",
+    "黄芪",
     "黄金",
+    "黄龙",
     "黑体",
 ];
 
@@ -527,7 +721,8 @@ const CODE_TABLE_WORDS: &[&str] = &[
 /// a place, an office or an ethnic group by its last character (苏州市, 公安局, 满族, 信访办,
 /// 公务员), or a common word that starts with a surname character (高中, 项目, 通知, 黄金).
 /// The suffixes are characters that end no given name in practice; 路, 科, 民 and 金 do,
-/// so they are left out.
+/// so they are left out, and so are 山 and 江 (王山, 李江), whose best-known places are
+/// listed as words instead (黄山, 松江).
 pub fn is_code_table_word(v: &str) -> bool {
     // Every real name reaches this: one character test and a binary search, not a scan.
     let suffix = v.chars().next_back().is_some_and(|c| {
@@ -570,6 +765,39 @@ pub fn is_code_table_word(v: &str) -> bool {
                 | '号'
                 | '期'
                 | '类'
+                // Places and landmarks (石家庄, 黄鹤楼, 雍和宫, 巢湖, 秦皇岛, 王府井), and
+                // foods and herbs (白酒, 甘草, 方便面), under a `name` member of a list.
+                | '庄'
+                | '楼'
+                | '阁'
+                | '宫'
+                | '庙'
+                | '寺'
+                | '塔'
+                | '湖'
+                | '河'
+                | '桥'
+                | '镇'
+                | '关'
+                | '岛'
+                | '湾'
+                | '港'
+                | '洼'
+                | '坊'
+                | '淀'
+                | '园'
+                | '门'
+                | '井'
+                | '潭'
+                | '峡'
+                | '谷'
+                | '洞'
+                | '浦'
+                | '酒'
+                | '茶'
+                | '药'
+                | '草'
+                | '面'
         )
     });
     suffix || CODE_TABLE_WORDS.binary_search(&v).is_ok()
@@ -583,7 +811,10 @@ mod tests {
         for w in ["高中", "项目", "黄金", "房地产"] {
             assert!(super::is_code_table_word(w), "{w}");
         }
-        for name in ["张伟", "高明", "黄金华", "项羽"] {
+        for w in ["石家庄", "黄鹤楼", "巢湖", "黄山", "周庄", "海关", "金银花"] {
+            assert!(super::is_code_table_word(w), "{w}");
+        }
+        for name in ["张伟", "高明", "黄金华", "项羽", "王山", "李江", "周海涛"] {
             assert!(!super::is_code_table_word(name), "{name}");
         }
     }
@@ -596,6 +827,19 @@ mod tests {
         assert!(COMPOUND_SURNAMES.windows(2).all(|w| w[0] < w[1]));
         assert!(COMPOUND_SURNAMES.iter().all(|s| s.chars().count() == 2));
         assert!(SINGLE_SURNAMES.len() >= 500);
+    }
+
+    #[test]
+    fn role_prefixes_longest_first_and_normalized() {
+        // The lookup strips the first role that fits, so a longer role must come before
+        // any shorter one (`emergencycontact` before `contact`), and roles are compared
+        // with normalized keys (ASCII lower case, no separators).
+        assert!(PERSON_ROLE_PREFIXES
+            .windows(2)
+            .all(|w| w[0].len() >= w[1].len()));
+        assert!(PERSON_ROLE_PREFIXES.iter().all(|r| r
+            .bytes()
+            .all(|b| !b.is_ascii_uppercase() && !matches!(b, b'_' | b'-' | b'.' | b' '))));
     }
 
     #[test]

@@ -26,6 +26,17 @@ fn trim(t: &[u8], s: usize, e: usize) -> (usize, usize) {
 
 /// A Chinese name (surname + given name, 2-4 characters, or a transliterated minority name
 /// with `·`), or a romanized name (`Zhang San`) under a name key.
+/// The dot between the parts of a transliterated name (`买买提·吐尔逊`) as it is typed: the
+/// middle dot, the katakana and bullet look-alikes, a full stop (ASCII, or full-width, folded
+/// to ASCII by normalization), the hyphenation point and the Hangul dot. Not a hyphen:
+/// `北京-上海` is a route.
+fn is_name_dot(c: char) -> bool {
+    matches!(
+        c,
+        '·' | '・' | '•' | '‧' | '∙' | '﹒' | 'ㆍ' | '.' | '･' | '⋅'
+    )
+}
+
 pub(crate) fn person_name(v: &str) -> Option<Confidence> {
     // One pass over the characters (this runs on every value under a name key).
     let (mut n, mut cjk, mut dots, mut spaces) = (0usize, 0usize, 0usize, 0usize);
@@ -33,7 +44,7 @@ pub(crate) fn person_name(v: &str) -> Option<Confidence> {
         n += 1;
         if is_cjk(c) {
             cjk += 1;
-        } else if c == '·' {
+        } else if is_name_dot(c) {
             dots += 1;
         } else if c == ' ' {
             spaces += 1;
@@ -53,8 +64,18 @@ pub(crate) fn person_name(v: &str) -> Option<Confidence> {
         return ((1..=2).contains(&given) && !dict::is_code_table_word(v))
             .then_some(Confidence::Medium);
     }
+    // A minority name in parts (`买买提·吐尔逊`), however the dot was typed: each part is
+    // Han text, so the value neither starts nor ends with a dot nor holds two in a row.
     if cjk + dots == n && dots > 0 && (3..=20).contains(&n) {
-        return Some(Confidence::Low);
+        let mut prev_dot = true;
+        for c in v.chars() {
+            let dot = !is_cjk(c);
+            if dot && prev_dot {
+                return None;
+            }
+            prev_dot = dot;
+        }
+        return (!prev_dot).then_some(Confidence::Low);
     }
     // Romanized: two or three words, each capitalized (`Zhang San`) or, as passports and
     // bank records write them, all capitals (`ZHANG SAN`, `OUYANG NANA`).

@@ -744,7 +744,10 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
         }
         // `收入15811567120元`, `游客13153593449人次`: a unit after the number makes it a
         // quantity, not a telephone.
-        if en.has(Det::Mobile) && !unit_after(t, e) {
+        // `15898173558.46元`, `"13800138000.00"`: a number with a decimal fraction is an
+        // amount; no telephone number is written with one.
+        let decimal = t.get(e) == Some(&b'.') && t.get(e + 1).is_some_and(u8::is_ascii_digit);
+        if en.has(Det::Mobile) && !unit_after(t, e) && !decimal {
             if n == 11 && v::mobile_cn(g) {
                 return push(out, Det::Mobile, s, e, Confidence::Medium);
             }
@@ -755,7 +758,7 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
                 return push(out, Det::Mobile, s + 4, e, Confidence::Medium);
             }
         }
-        if en.has(Det::Landline) && g[0] == b'0' && (10..=12).contains(&n) {
+        if en.has(Det::Landline) && !decimal && g[0] == b'0' && (10..=12).contains(&n) {
             if let Some(a) = v::landline_area_code(g) {
                 if (7..=8).contains(&(n - a)) {
                     return push(out, Det::Landline, s, e, Confidence::Low);

@@ -245,7 +245,9 @@ impl KeyIndex {
 
     pub(crate) fn lookup(&self, key: &[u8], out: &mut Vec<u32>) {
         let k = norm_key(key);
-        if let Some(v) = self.exact.get(&k) {
+        let from = out.len();
+        let exact = self.exact.get(&k);
+        if let Some(v) = exact {
             out.extend_from_slice(v);
         }
         for (g, r) in &self.globs {
@@ -256,6 +258,51 @@ impl KeyIndex {
             };
             if hit {
                 out.push(*r);
+            }
+        }
+        // A glob may have matched (`*passportno` under `applicantPassportNo`) while the
+        // exact name behind the role belongs to other rules too (the Chinese passport's).
+        if exact.is_none() {
+            self.lookup_role(&k, from, out);
+        }
+    }
+
+    /// A key that names no rule may be a known one behind a person's role or before a
+    /// number: `applicantIdCard`, `farenSfzh`, `jbr_jtzz`, `buyerName`, `申请人护照号码`,
+    /// `tel2`, `applicantPassportNo2`. Schemas prefix roles freely, and a rule that needs
+    /// context (a 15-digit ID, a passport, an address) would otherwise see none. The rest
+    /// must be an exact key of some rule (negative keys included: `applicantOrderNo` is an
+    /// order number) and at least two bytes; only roles that are people are stripped
+    /// (`dict::PERSON_ROLE_PREFIXES`), so `companyName` never becomes `name`.
+    fn lookup_role(&self, k: &[u8], from: usize, out: &mut Vec<u32>) {
+        let add = |v: &[u32], out: &mut Vec<u32>| {
+            for &r in v {
+                if !out[from..].contains(&r) {
+                    out.push(r);
+                }
+            }
+        };
+        let digits = k.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+        let stem = &k[..k.len() - digits];
+        if stem.len() < 2 {
+            return;
+        }
+        if digits > 0 {
+            if let Some(v) = self.exact.get(stem) {
+                add(v, out);
+                return;
+            }
+        }
+        for role in crate::dict::PERSON_ROLE_PREFIXES {
+            let Some(rest) = stem.strip_prefix(role.as_bytes()) else {
+                continue;
+            };
+            if rest.len() < 2 {
+                continue;
+            }
+            if let Some(v) = self.exact.get(rest) {
+                add(v, out);
+                return;
             }
         }
     }

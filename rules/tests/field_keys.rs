@@ -1,0 +1,97 @@
+//! How field names give context: keys written with a person's role in front of a known field
+//! name (`applicantIdCard`, `farenSfzh`, `jbr_jtzz`), or a number after it (`tel2`), name the
+//! same field as the bare key; roles that are not people do not. The values here are ones the
+//! built-in rules take only with context (a 15-digit ID, a Chinese passport, a Hong Kong/Macau
+//! permit, a landline without separators, an address, a name), so a key that names nothing
+//! leaves them in clear.
+
+use std::sync::Arc;
+
+use sluice_rules::{Engine, Format, ScanOptions};
+
+fn engine() -> Arc<Engine> {
+    Arc::new(
+        Engine::builder()
+            .builtin()
+            .build()
+            .expect("built-in packs compile"),
+    )
+}
+
+/// The classes found in `{"<key>":"<value>"}`.
+fn classes(e: &Arc<Engine>, key: &str, value: &str) -> Vec<String> {
+    let body = serde_json::json!({ key: value }).to_string();
+    let r = e.scan_bytes(
+        body.as_bytes(),
+        ScanOptions {
+            format: Format::Json,
+            ..ScanOptions::default()
+        },
+    );
+    r.findings.iter().map(|f| f.class.to_string()).collect()
+}
+
+const CASES: &[(&str, &str, &str)] = &[
+    ("resident_id", "sfzh", "320102880229123"),
+    ("passport", "passportNo", "E12345678"),
+    ("hk_macau_permit", "txzhm", "C12345678"),
+    ("landline", "lxdh", "02584561234"),
+    ("address", "jtzz", "江苏省南京市玄武区中山路18号3栋501室"),
+    ("person_name", "name", "王建国"),
+];
+
+#[test]
+fn role_prefixed_keys_name_the_field() {
+    let e = engine();
+    for (class, bare, value) in CASES {
+        // The bare key is what the packs list: the premise of the test.
+        assert!(
+            classes(&e, bare, value).iter().any(|c| c == class),
+            "{bare}: {value} is not found as {class} under its bare key"
+        );
+        let mut upper = bare.to_string();
+        upper[..1].make_ascii_uppercase();
+        for key in [
+            format!("applicant{upper}"),
+            format!("legalPerson{upper}"),
+            format!("faren{upper}"),
+            format!("jbr_{bare}"),
+            format!("sqr{}", bare.to_ascii_uppercase()),
+            format!("buyer{upper}"),
+            format!("申请人{bare}"),
+            format!("{bare}2"),
+            format!("holder{upper}1"),
+        ] {
+            let got = classes(&e, &key, value);
+            assert!(
+                got.iter().any(|c| c == class),
+                "{key}: {value} not found as {class} (found {got:?})"
+            );
+        }
+    }
+}
+
+#[test]
+fn roles_that_are_not_people_and_partial_words_name_nothing() {
+    let e = engine();
+    // `companyName`, `fileName`, `productName`: a name, but not a person's.
+    for key in [
+        "companyName",
+        "fileName",
+        "productName",
+        "deptName",
+        "cityName",
+    ] {
+        let got = classes(&e, key, "王建国");
+        assert!(got.is_empty(), "{key}: {got:?}");
+    }
+    // A role with too little after it is no key (`contactx`, `sqr1`), and a key that is
+    // only a role with digits stays unknown.
+    for key in ["contactx", "sqr1", "applicant", "jbr"] {
+        let got = classes(&e, key, "320102880229123");
+        assert!(got.is_empty(), "{key}: {got:?}");
+    }
+    // A negative key behind a role is still negative: an order number is no mobile.
+    let got = classes(&e, "applicantOrderNo", "13800138000");
+    assert!(got.is_empty(), "applicantOrderNo: {got:?}");
+}
