@@ -303,7 +303,7 @@ pub fn card_issuer(digits: &[u8]) -> Option<CardIssuer> {
     let long = matches!(n, 16 | 17 | 19);
     let issuer = if p2 == 62 && (16..=19).contains(&n)
         || p2 == 81 && long
-        || p4 == 9558 && n == 19
+        || (p4 == 9558 || number(&digits[..5])? == 95599) && n == 19
         || p4 == 6013 && long
     {
         CardIssuer::UnionPay

@@ -207,7 +207,7 @@ fn ref_card_issuer(s: &str) -> Option<CardIssuer> {
     let long = n == 16 || n == 17 || n == 19;
     if (16..=19).contains(&n) && s.starts_with("62")
         || long && (s.starts_with("81") || s.starts_with("6013"))
-        || n == 19 && s.starts_with("9558")
+        || n == 19 && (s.starts_with("9558") || s.starts_with("95599"))
     {
         Some(CardIssuer::UnionPay)
     } else if s.starts_with('4') && (n == 16 || n == 19) {
@@ -421,7 +421,7 @@ proptest! {
     }
 
     #[test]
-    fn card_issuer_agrees(s in "(62|81|4|5[0-6]|2[2-7][0-9]{2}|35[0-9]{2}|3[0-9]|30[0-9]|6011|65|64[0-9]|9558|6013|[0-9])[0-9]{8,17}") {
+    fn card_issuer_agrees(s in "(62|81|4|5[0-6]|2[2-7][0-9]{2}|35[0-9]{2}|3[0-9]|30[0-9]|6011|65|64[0-9]|9558|9559[0-9]|6013|[0-9])[0-9]{8,17}") {
         prop_assert_eq!(validate::card_issuer(s.as_bytes()), ref_card_issuer(&s));
         prop_assert_eq!(validate::bank_card(s.as_bytes()), ref_card_issuer(&s).is_some() && ref_luhn(&s));
     }

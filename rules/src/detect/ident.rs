@@ -66,7 +66,7 @@ impl Det {
         match self {
             Det::ResidentId18 | Det::Uscc => 18,
             Det::ResidentId15 | Det::Imei => 15,
-            Det::BankCard => 16,
+            Det::BankCard => 14,
             Det::Mobile => 11,
             Det::Landline => 10,
             // `E12345678`; a plate is a 3-byte province, a letter and five characters.
@@ -663,8 +663,12 @@ pub(crate) fn digit_run_possible(g: &[u8], en: Enabled) -> bool {
         10 | 12 => en.has(Det::Landline) && lead(b"0"),
         11 => (en.has(Det::Mobile) && lead(b"1")) || (en.has(Det::Landline) && lead(b"0")),
         13 => en.has(Det::Mobile) && lead(b"86"),
+        14 => en.has(Det::BankCard) && v::card_issuer(g).is_some(),
         15 => {
-            en.has(Det::ResidentId15) || en.has(Det::Imei) || (en.has(Det::Mobile) && lead(b"0086"))
+            en.has(Det::ResidentId15)
+                || en.has(Det::Imei)
+                || (en.has(Det::Mobile) && lead(b"0086"))
+                || (en.has(Det::BankCard) && v::card_issuer(g).is_some())
         }
         16 | 17 | 19 => en.has(Det::BankCard) && v::card_issuer(g).is_some(),
         18 => {
@@ -738,6 +742,12 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
             if any {
                 return true;
             }
+        }
+        // American Express (15 digits) and Diners Club (14): a scheme's prefix and Luhn pass
+        // one number in ten of those lengths, and 15 digits is also an old ID's length, so
+        // they take a card field or keyword.
+        if (n == 14 || n == 15) && en.has(Det::BankCard) && v::bank_card(g) {
+            return push(out, Det::BankCard, s, e, Confidence::Low);
         }
         if (16..=19).contains(&n) && en.has(Det::BankCard) && v::bank_card(g) {
             return push(out, Det::BankCard, s, e, Confidence::High);
@@ -1051,7 +1061,7 @@ mod shortcut_tests {
                 c.is_ascii_digit().then(|| format!("{b}{}", char::from(c)))
             });
         let card = (
-            "(62|4|51|2221|35|6011|65|644|81|9558|34|36)",
+            "(62|4|51|2221|35|6011|65|644|81|9558|95599|34|37|36|38|305)",
             13usize..=18,
             "[0-9]{18}",
         )
