@@ -775,7 +775,7 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
                 }
             }
         }
-        if en.has(Det::LicencePlate) && (5..=6).contains(&n) {
+        if en.has(Det::LicencePlate) && (5..=6).contains(&n) && !building_after(t, e) {
             if let Some(ps) = plate_split(t, s) {
                 return push(out, Det::LicencePlate, ps, e, Confidence::Medium);
             }
@@ -783,7 +783,7 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
         return false;
     }
     // `黑C·F84935`, `藏M·S78T5`: letters among the five or six characters after the dot.
-    if en.has(Det::LicencePlate) && (n == 5 || n == 6) && plate_chars(g) {
+    if en.has(Det::LicencePlate) && (n == 5 || n == 6) && plate_chars(g) && !building_after(t, e) {
         if let Some(ps) = plate_split(t, s) {
             return push(out, Det::LicencePlate, ps, e, Confidence::Medium);
         }
@@ -798,6 +798,7 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
         && (n == 6 || n == 7)
         && g[0].is_ascii_uppercase()
         && plate_chars(&g[1..])
+        && !building_after(t, e)
     {
         if province_before(t, s) {
             return push(out, Det::LicencePlate, s - 3, e, Confidence::Medium);
@@ -833,6 +834,14 @@ fn unit_after(t: &[u8], e: usize) -> bool {
     ];
     let rest = &t[e..];
     UNITS.iter().any(|u| rest.starts_with(u.as_bytes()))
+}
+
+/// Whether a building's part follows at `e` (`京A12345号楼`, `B12345栋`): a block code in an
+/// address, shaped like a plate.
+fn building_after(t: &[u8], e: usize) -> bool {
+    const PARTS: &[&str] = &["号楼", "栋", "幢", "单元", "室", "座"];
+    let rest = &t[e..];
+    PARTS.iter().any(|p| rest.starts_with(p.as_bytes()))
 }
 
 fn plate_chars(x: &[u8]) -> bool {
