@@ -508,7 +508,9 @@ pub struct TimeoutsConfig {
     /// From sending the request to the upstream's response head.
     #[serde(default = "default_response_header", deserialize_with = "de_duration")]
     pub response_header: Duration,
-    /// Longest silence while reading a body, from either side.
+    /// Longest silence while reading a body, from either side, and longest a write to a
+    /// client may wait (a client that stops reading is disconnected, and what was
+    /// written for it freed).
     #[serde(default = "default_idle", deserialize_with = "de_duration")]
     pub idle: Duration,
     /// Whole exchange, first request byte to last response byte.

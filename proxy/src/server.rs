@@ -135,6 +135,7 @@ async fn serve(
     let graceful = GracefulShutdown::new();
     let permits = Arc::new(Semaphore::new(proxy.cfg.listen.max_connections));
     let handshake_timeout = proxy.cfg.timeouts.client_header;
+    let write_stall = proxy.cfg.timeouts.idle;
     let grace = proxy.cfg.listen.shutdown_grace;
     tokio::pin!(shutdown);
     loop {
@@ -155,6 +156,12 @@ async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
+        // A client that stops reading would keep what was written for it (a held response
+        // is its whole body, counted against `limits.max_held_total`) for as long as it
+        // keeps the connection open: no write to it may wait longer than the idle timeout.
+        let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
+        stream.set_write_timeout(Some(write_stall));
+        let stream = Box::pin(stream);
         let proxy = proxy.clone();
         let builder = builder.clone();
         let watcher = graceful.watcher();

@@ -425,3 +425,62 @@ async fn held_bodies_share_a_budget() {
     assert_eq!(p.proxy.held_bytes(), 0);
     p.shutdown().await;
 }
+
+/// A client that stops reading is disconnected once a write to it has waited the idle
+/// timeout, and what was held for it goes back to the budget: before, a held response
+/// stayed in memory for as long as the client kept its connection open.
+#[tokio::test]
+async fn a_client_that_stops_reading_is_cut_off_and_its_body_freed() {
+    const SIZE: usize = 8 << 20;
+    let up = Upstream::start(|_req| async move { resp(200, "text/plain", full("x".repeat(SIZE))) })
+        .await;
+    let p = proxy(
+        &up.url(),
+        "timeouts:\n  idle: 1s\nactions:\n  default: block\n\
+         default_interface:\n  hold_cap: 16MiB\n",
+    )
+    .await;
+    let addr = p.addr;
+    // A small receive buffer, so the kernel cannot take the whole body off the proxy.
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.set_recv_buffer_size(16 * 1024).unwrap();
+    let mut conn = sock.connect(addr).await.unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut conn, b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let client = conn.into_std().unwrap();
+    client.set_nonblocking(false).unwrap();
+    // The response is held (a class may block it), then handed to a client that reads
+    // nothing: the socket buffers fill and the rest waits in the proxy.
+    let t0 = std::time::Instant::now();
+    let mut seen_held = false;
+    let freed = loop {
+        let held = p.proxy.held_bytes();
+        seen_held |= held > 0;
+        if seen_held && held == 0 {
+            break true;
+        }
+        if t0.elapsed() > Duration::from_secs(30) {
+            break false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(seen_held, "the response was held");
+    assert!(
+        freed,
+        "held bytes still {} after 30 s",
+        p.proxy.held_bytes()
+    );
+    // The connection is closed: what the client can still read ends short of the body.
+    let got = tokio::task::spawn_blocking(move || {
+        let mut s = client;
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        out.len()
+    })
+    .await
+    .unwrap();
+    assert!(got < SIZE, "read {got} bytes");
+    p.shutdown().await;
+}
