@@ -331,6 +331,49 @@ fn json_tables_written_as_arrays() {
     }
 }
 
+/// An object that is an element of an array under a key stands for that key as an object
+/// directly under it does (FHIR writes a patient's `name` and `address` as arrays of
+/// objects): `text` and `value` in `name[]` are the name, `text` and `line[]` in
+/// `address[]` the address, and `family`/`given` inside a name are its surname and given
+/// name, judged so only there.
+#[test]
+fn json_objects_in_arrays_stand_for_their_key() {
+    let redact = |text: &str| redacted(sluice_rules::Format::Json, text);
+    for (input, want) in [
+        (
+            r#"{"name":[{"use":"official","text":"王建国","family":"王","given":["建国"]}]}"#,
+            r#"{"name":[{"use":"official","text":"王**","family":"*","given":["**"]}]}"#,
+        ),
+        (
+            r#"{"contact":[{"name":{"text":"李娜","family":"李","given":["娜"]}}]}"#,
+            r#"{"contact":[{"name":{"text":"李*","family":"*","given":["*"]}}]}"#,
+        ),
+        (
+            r#"{"address":[{"use":"home","text":"江苏省南京市玄武区中山路18号3栋501室","line":["中山路18号3栋501室"],"city":"南京市"}]}"#,
+            r#"{"address":[{"use":"home","text":"江苏省南京市***************","line":["中山路18号******"],"city":"南京市"}]}"#,
+        ),
+        (
+            r#"{"address":{"line":["中山路18号3栋501室"]}}"#,
+            r#"{"address":{"line":["中山路18号******"]}}"#,
+        ),
+        (
+            r#"{"xm":[{"value":"王五"}]}"#,
+            r#"{"xm":[{"value":"王*"}]}"#,
+        ),
+        // A surname or a line outside a name or an address is no name part.
+        (
+            r#"{"family":"王","given":"建国","line":"中山路18号3栋501室"}"#,
+            r#"{"family":"王","given":"建国","line":"中山路18号3栋501室"}"#,
+        ),
+        (
+            r#"{"product":[{"family":"王","line":"中山路18号"}],"bz":[{"text":"王建国"}]}"#,
+            r#"{"product":[{"family":"王","line":"中山路18号"}],"bz":[{"text":"王建国"}]}"#,
+        ),
+    ] {
+        assert_eq!(redact(input), want, "{input}");
+    }
+}
+
 /// `[name, value]` pairs: an array whose first element names a field gives that name to its
 /// second; a list whose first element names nothing keeps its own key.
 #[test]

@@ -58,6 +58,12 @@ const FRAGMENTS: &[&str] = &[
     // A table written as arrays: a header of column names, then rows of cells.
     "{\"columns\":[\"xm\",\"dz\"],\"rows\":[[\"",
     "{\"fields\":[{\"name\":\"sfzh\"},{\"code\":\"xm\"}],\"data\":[[\"",
+    // Objects in arrays standing for their key (FHIR's `name[]` and `address[]`).
+    "{\"name\":[{\"text\":\"",
+    "\",\"family\":\"",
+    "\",\"given\":[\"",
+    "{\"address\":[{\"line\":[\"",
+    "王建国",
     "\",\"",
     "\"],[\"",
     "\"]]}",

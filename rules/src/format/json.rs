@@ -76,6 +76,25 @@ fn is_columns_key(k: &[u8]) -> bool {
     .any(|n| k.eq_ignore_ascii_case(n))
 }
 
+/// A member key whose object is a personal name (FHIR's `name`, a HumanName).
+fn is_name_key(k: &[u8]) -> bool {
+    [&b"name"[..], b"names", b"humanname", "姓名".as_bytes()]
+        .iter()
+        .any(|n| k.eq_ignore_ascii_case(n))
+}
+
+/// A member key whose object is a postal address (FHIR's `address`, `homeAddress`, 地址).
+fn is_address_key(k: &[u8]) -> bool {
+    let lower_ends = |suffix: &[u8]| {
+        k.len() >= suffix.len() && k[k.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+    };
+    lower_ends(b"address")
+        || lower_ends(b"addresses")
+        || lower_ends(b"addr")
+        || k.ends_with("地址".as_bytes())
+        || k.ends_with("住址".as_bytes())
+}
+
 #[inline]
 fn structural(b: u8) -> bool {
     matches!(b, b'{' | b'}' | b'[' | b']' | b',' | b':' | b'"')
@@ -91,11 +110,16 @@ impl JsonLexer {
     }
 
     fn value_key(&self) -> Option<&[u8]> {
-        let f = self.top()?;
+        self.key_in(self.depth.checked_sub(1)?)
+    }
+
+    /// The key a value directly inside the frame at index `d` is judged under.
+    fn key_in(&self, d: usize) -> Option<&[u8]> {
+        let f = self.frames.get(d)?;
         if f.kind == b'[' {
             if f.row {
                 // A cell: its column's name, from the object two levels up.
-                let table = self.depth.checked_sub(3).and_then(|d| self.frames.get(d))?;
+                let table = d.checked_sub(2).and_then(|d| self.frames.get(d))?;
                 return table
                     .columns
                     .get(f.cell)
@@ -110,17 +134,56 @@ impl JsonLexer {
                 return Some(label.as_slice());
             }
             // No label member: the value member of an object stands for the object, which
-            // is the value of its parent's member (`{"xm":{"value":"王五","type":"string"}}`).
-            if let Some(p) = self
-                .depth
-                .checked_sub(2)
-                .and_then(|d| self.frames.get(d))
-                .filter(|p| p.kind == b'{' && !p.key.is_empty())
-            {
-                return Some(p.key.as_slice());
+            // is the value of its parent's member (`{"xm":{"value":"王五","type":"string"}}`)
+            // or an element of an array that takes its key (`"name":[{"text":"王建国"}]`,
+            // FHIR's HumanName list), so both shapes judge it alike.
+            if let Some(k) = self.object_key(d) {
+                return Some(k);
             }
         }
         Some(f.key.as_slice()).filter(|k| !k.is_empty())
+    }
+
+    /// The key the object at frame index `d` stands for: its parent member's key, or the
+    /// key its array's elements take. `None` at the top level or under no key.
+    fn object_key(&self, d: usize) -> Option<&[u8]> {
+        let pd = d.checked_sub(1)?;
+        let p = self.frames.get(pd)?;
+        let k = if p.kind == b'{' {
+            Some(p.key.as_slice())
+        } else {
+            // An array's element: never recurses further, `key_in` of an array reads only
+            // that array's own state and its table's columns.
+            self.key_in(pd)
+        };
+        k.filter(|k| !k.is_empty())
+    }
+
+    /// What a member key stands for given the object it is in (FHIR's HumanName and
+    /// Address, `{"name":{"family":"王","given":["建国"]}}`, `"address":[{"line":[…]}]`):
+    /// `family`/`given` in an object that is a name are the surname and given name, read as
+    /// `familyname`/`givenname` (the keys of the name-part rule, which judges a whole value
+    /// of one to three Han characters, where a bare `family` key at the top level says
+    /// nothing); `line` in an object that is an address is a line of that address and is
+    /// judged under the address's own key. Returns `None` when the key stays as written.
+    fn member_key(&self, d: usize, key: &[u8]) -> Option<Vec<u8>> {
+        // Leave on length first: this runs for every key of a body.
+        if !matches!(key.len(), 4..=6) {
+            return None;
+        }
+        let part: &[u8] = if key.eq_ignore_ascii_case(b"family") {
+            b"familyname"
+        } else if key.eq_ignore_ascii_case(b"given") {
+            b"givenname"
+        } else if key.eq_ignore_ascii_case(b"line") || key.eq_ignore_ascii_case(b"lines") {
+            let obj = self.object_key(d)?;
+            return is_address_key(obj).then(|| obj.to_vec());
+        } else {
+            return None;
+        };
+        self.object_key(d)
+            .is_some_and(is_name_key)
+            .then(|| part.to_vec())
     }
 
     /// Bookkeeping after a string ends: a key becomes the frame's current key, a label
@@ -137,6 +200,12 @@ impl JsonLexer {
                 f.key.clear();
                 f.key.extend_from_slice(head);
                 f.role = self.roles.role(head);
+                if let Some(k) = depth.checked_sub(1).and_then(|d| self.member_key(d, head)) {
+                    if let Some(f) = self.frames.get_mut(depth - 1) {
+                        f.key.clear();
+                        f.key.extend_from_slice(&k[..k.len().min(KEY_MAX)]);
+                    }
+                }
             }
             return;
         }
