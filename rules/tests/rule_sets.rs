@@ -320,6 +320,34 @@ fn json_tables_written_as_arrays() {
             r#"{"columns":[{"name":"XM","type":"VARCHAR"},{"type":"INT"},{"code":"dz"}],"rows":[["张三",1,"北京市朝阳区长安街1号"]]}"#,
             r#"{"columns":[{"name":"XM","type":"VARCHAR"},{"type":"INT"},{"code":"dz"}],"rows":[["张*",1,"北京市朝阳区*****"]]}"#,
         ),
+        // An array of arrays whose first row is its header (an export's sheet).
+        (
+            r#"[["姓名","身份证号","家庭住址"],["王建国","320102198802294565","北京市朝阳区建国路88号院3号楼501室"],["李娜",null,"x"]]"#,
+            r#"[["姓名","身份证号","家庭住址"],["王**","320102********4565","北京市朝阳区**************"],["李*",null,"x"]]"#,
+        ),
+        (
+            r#"{"list":[["xm","dz"],["张三","北京市朝阳区长安街1号"]]}"#,
+            r#"{"list":[["xm","dz"],["张*","北京市朝阳区*****"]]}"#,
+        ),
+        // A first row holding a number or a container is data, a two-string first row
+        // whose second string names nothing is a pair, and one that names nothing at all is
+        // no header.
+        (
+            r#"[["xm","bz",1],["张三","王芳",2]]"#,
+            r#"[["xm","bz",1],["张三","王芳",2]]"#,
+        ),
+        (
+            r#"[["xm",["bz"]],["张三","王芳"]]"#,
+            r#"[["xm",["bz"]],["张三","王芳"]]"#,
+        ),
+        (
+            r#"[["xm","张伟"],["bz","王芳"]]"#,
+            r#"[["xm","张*"],["bz","王芳"]]"#,
+        ),
+        (
+            r#"[["序号","备注"],["1","张三"]]"#,
+            r#"[["序号","备注"],["1","张三"]]"#,
+        ),
         // Arrays of arrays without a header, and a header that names no field, stay as they are.
         (r#"[["张三","王芳"]]"#, r#"[["张三","王芳"]]"#),
         (

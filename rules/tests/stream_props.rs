@@ -63,6 +63,9 @@ const FRAGMENTS: &[&str] = &[
     "\",\"family\":\"",
     "\",\"given\":[\"",
     "{\"address\":[{\"line\":[\"",
+    // An array of arrays whose first row is its header.
+    "[[\"姓名\",\"身份证号\",\"家庭住址\"],[\"",
+    "[[\"xm\",\"dz\"],[",
     "王建国",
     "\",\"",
     "\"],[\"",

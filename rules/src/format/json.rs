@@ -27,13 +27,25 @@ struct Frame {
     /// Objects: column names from a `columns`/`fields`/`headers` member, the keys of the
     /// cells of a table written as arrays (`{"columns":["xm","sfzh"],"rows":[["张三","…"]]}`);
     /// a header of objects names each column by its `name`/`field`/`code` member.
+    /// Arrays of arrays: the names in their first row, when it is a header (`head_row`).
     columns: Vec<Vec<u8>>,
     /// Arrays: this array is such a header, its strings are column names.
     header: bool,
     /// Arrays: this array is a row of such a table; `cell` counts its elements (in every
-    /// array, so that a pair can be recognised).
+    /// array, so that a pair can be recognised). `cols_up` says how many frames up the
+    /// columns are: 2 for an object's header member, 1 for a header row.
     row: bool,
+    cols_up: u8,
     cell: usize,
+    /// Arrays: this array is the first element of an array of arrays and may be its header
+    /// row (`[["姓名","身份证号"],["王建国","…"]]`): its strings go to the outer array's
+    /// `columns`. `head_bad` once it holds anything but a string (numbers and nested
+    /// containers make a data row, not a header).
+    head_row: bool,
+    head_bad: bool,
+    /// Arrays of arrays: the first row was taken as the header, the later inner arrays are
+    /// rows whose cells take its names.
+    table: bool,
     /// Arrays: the first element, when it is a short string, kept until the second element
     /// starts; `pair` once it is known to name a field (`["姓名","张三"]`, `["sfzh","…"]`),
     /// and then it is the second element's key.
@@ -118,8 +130,11 @@ impl JsonLexer {
         let f = self.frames.get(d)?;
         if f.kind == b'[' {
             if f.row {
-                // A cell: its column's name, from the object two levels up.
-                let table = d.checked_sub(2).and_then(|d| self.frames.get(d))?;
+                // A cell: its column's name, from the object two levels up or the array of
+                // arrays one level up.
+                let table = d
+                    .checked_sub(usize::from(f.cols_up))
+                    .and_then(|d| self.frames.get(d))?;
                 return table
                     .columns
                     .get(f.cell)
@@ -224,10 +239,24 @@ impl JsonLexer {
             {
                 obj.columns.push(name);
             }
-        } else if !f.row && f.cell == 0 {
+            return;
+        }
+        if !f.row && f.cell == 0 {
             f.first.clear();
             if let Some(l) = super::label_text(head) {
                 f.first.extend_from_slice(l);
+            }
+        }
+        if f.head_row && !f.head_bad {
+            // A name that is no label (empty or long) keeps its column's place.
+            let name = super::label_text(head).unwrap_or_default();
+            let name = name[..name.len().min(KEY_MAX)].to_vec();
+            if let Some(outer) = depth
+                .checked_sub(2)
+                .and_then(|d| self.frames.get_mut(d))
+                .filter(|o| o.columns.len() < COLUMNS_MAX)
+            {
+                outer.columns.push(name);
             }
         }
     }
@@ -251,9 +280,17 @@ impl JsonLexer {
         f.columns.clear();
         f.header = false;
         f.row = false;
+        f.cols_up = 2;
         f.cell = 0;
+        f.head_row = false;
+        f.head_bad = false;
+        f.table = false;
         f.first.clear();
         f.pair = false;
+        if let Some(p) = before.last_mut().filter(|p| p.head_row) {
+            // A container in the first row: a data row, not a header.
+            p.head_bad = true;
+        }
         if kind == b'[' {
             // A header array under `columns`; a row is an array inside an array that is the
             // value of a member of an object with columns.
@@ -267,6 +304,25 @@ impl JsonLexer {
                 && before[before.len() - 2].kind == b'{'
                 && !before[before.len() - 2].columns.is_empty();
             if f.header {
+                if let Some(p) = before.last_mut() {
+                    p.columns.clear();
+                }
+            }
+            // An array of arrays without a header member: its first inner array may be the
+            // header row, and once it was, the later ones are rows of cells.
+            if let Some(p) = before
+                .last()
+                .filter(|p| p.kind == b'[' && !p.header && !p.row && !p.head_row)
+                .filter(|_| !f.header && !f.row)
+            {
+                if p.table {
+                    f.row = true;
+                    f.cols_up = 1;
+                } else if p.cell == 0 {
+                    f.head_row = true;
+                }
+            }
+            if f.head_row {
                 if let Some(p) = before.last_mut() {
                     p.columns.clear();
                 }
@@ -285,10 +341,32 @@ impl JsonLexer {
         self.depth += 1;
     }
 
-    fn pop_frame(&mut self) {
+    fn pop_frame(&mut self, seg: &mut Segmenter) {
         if self.overflow > 0 {
             self.overflow -= 1;
             return;
+        }
+        // The first inner array of an array of arrays closes: it is the header when it
+        // held strings only and one of them names a field some rule listens to (the lookup
+        // a pair's first element gets, once per array of arrays). Two strings are a
+        // `[name, value]` pair as often as a header (`[["姓名","张伟"],["住址","…"]]`), so
+        // they are a header only when the second names a field too: the pair's value then
+        // keeps its name, and the later pairs their own.
+        if let Some(d) = self.depth.checked_sub(1).filter(|&d| d >= 1) {
+            let (outer, inner) = self.frames.split_at_mut(d);
+            let row = &inner[0];
+            if row.kind == b'[' && row.head_row {
+                let table = &mut outer[d - 1];
+                let mut known = |c: &Vec<u8>| !c.is_empty() && seg.knows_key(c);
+                table.table = !row.head_bad
+                    && match table.columns.as_slice() {
+                        [_, second] => known(second),
+                        cols => cols.iter().any(known),
+                    };
+                if !table.table {
+                    table.columns.clear();
+                }
+            }
         }
         // A header given as objects (`"columns":[{"name":"xm","type":"string"},…]`): the
         // object's `name`/`field`/`code` member names its column.
@@ -359,7 +437,7 @@ impl JsonLexer {
                         self.expect_key = b == b'{';
                     }
                     b'}' | b']' => {
-                        self.pop_frame();
+                        self.pop_frame(seg);
                         self.expect_key = false;
                     }
                     b',' => match self
@@ -426,6 +504,15 @@ impl JsonLexer {
     /// Kept out of `lex`, whose loop over structural bytes it would otherwise slow down.
     #[inline(never)]
     fn bare(&mut self, buf: &[u8], i: usize, base: u64, seg: &mut Segmenter) -> usize {
+        if let Some(f) = self
+            .depth
+            .checked_sub(1)
+            .and_then(|d| self.frames.get_mut(d))
+            .filter(|f| f.head_row)
+        {
+            // A number or literal in the first row: a data row, not a header.
+            f.head_bad = true;
+        }
         let key = self.value_key();
         let ahead = &buf[i..buf.len().min(i + crate::stream::QUICK_MAX)];
         // One table pass finds the end and what the quick path asks (as for strings).
