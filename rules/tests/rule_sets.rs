@@ -402,6 +402,50 @@ fn json_objects_in_arrays_stand_for_their_key() {
     }
 }
 
+/// The foreign permanent resident id of 2023 (外国人永久居留身份证): `9`, the issuing
+/// province, a country code, then a resident id's birth date, sequence and check character.
+/// Those issued outside provinces 11-15 (`921…`, `932…`) are found as those inside are;
+/// random 9-prefixed 18-digit numbers (snowflake-like ids) still are not.
+#[test]
+fn foreign_permanent_resident_ids() {
+    let redact = |text: &str| redacted(sluice_rules::Format::Json, text);
+    assert_eq!(
+        redact(
+            r#"{"a":{"zjhm":"911840198504195574"},"b":{"zjhm":"921840198506260685"},"c":{"zjhm":"941840198511015370"},"d":{"sfzh":"954840198503214104"},"e":"950840198503214100"}"#
+        ),
+        r#"{"a":{"zjhm":"911840********5574"},"b":{"zjhm":"921840********0685"},"c":{"zjhm":"941840********5370"},"d":{"sfzh":"954840********4104"},"e":"950840********4100"}"#
+    );
+    // 9 and no mainland province, or a wrong check character.
+    let clean = r#"{"ids":["971840198503214105","981840198503214107","921840198506260686"]}"#;
+    assert_eq!(redact(clean), clean);
+    // Snowflake-like numbers: a fixed pseudo-random sequence of 9-prefixed 18-digit ids.
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut body = String::from("[");
+    for i in 0..3000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(&format!("\"9{:017}\"", x % 100_000_000_000_000_000));
+    }
+    body.push(']');
+    // (All-digit credit-code look-alikes, `91…`, are the credit-code rule's business.)
+    let e = Arc::new(Engine::builtin().expect("built-in packs compile"));
+    let opts = sluice_rules::ScanOptions {
+        format: sluice_rules::Format::Json,
+        ..Default::default()
+    };
+    let ids = e
+        .scan_bytes(body.as_bytes(), opts)
+        .findings
+        .iter()
+        .filter(|f| &*f.class == "resident_id")
+        .count();
+    assert_eq!(ids, 0);
+}
+
 /// `[name, value]` pairs: an array whose first element names a field gives that name to its
 /// second; a list whose first element names nothing keeps its own key.
 #[test]

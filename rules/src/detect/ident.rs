@@ -668,7 +668,7 @@ pub(crate) fn digit_run_possible(g: &[u8], en: Enabled) -> bool {
         }
         16 | 17 | 19 => en.has(Det::BankCard) && v::card_issuer(g).is_some(),
         18 => {
-            (en.has(Det::ResidentId18) && v::is_province_code(&g[..2]))
+            (en.has(Det::ResidentId18) && v::id18_prefix(&g[..3]))
                 || (en.has(Det::Uscc) && v::uscc_authority_category(g[0], g[1]))
                 || (en.has(Det::BankCard) && v::card_issuer(g).is_some())
         }
@@ -1130,6 +1130,8 @@ mod shortcut_tests {
             "075586013388",
             "110101900307123",
             "911101081000000166",
+            // A foreign permanent resident id issued in Jiangsu.
+            "932840198506260688",
         ] {
             let mut found = Vec::new();
             scan(
