@@ -446,6 +446,63 @@ fn foreign_permanent_resident_ids() {
     assert_eq!(ids, 0);
 }
 
+/// Special licence plates (GA 36-2018): police 警, consulate 领, embassy 使, Hong Kong and
+/// Macao 港/澳, driving school 学 and trailer 挂 plates, the armed police's WJ plates,
+/// military plates and a plate entered in lower case. A trailing Han character is masked
+/// as an ordinary plate's last character is.
+#[test]
+fn special_licence_plates() {
+    let json = |text: &str| redacted(sluice_rules::Format::Json, text);
+    let text = |text: &str| redacted(sluice_rules::Format::Text, text);
+    for (plate, want) in [
+        ("京A1234警", "京A*****"),
+        ("京·A1234警", "京·A*****"),
+        ("沪A·1234领", "沪A·*****"),
+        ("沪A1234领", "沪A*****"),
+        ("224001使", "22*****"),
+        ("使224001", "使2*****"),
+        ("粤Z1234港", "粤Z*****"),
+        ("粤Z1234澳", "粤Z*****"),
+        ("沪A1234学", "沪A*****"),
+        ("粤B1234挂", "粤B*****"),
+        ("WJ京12345", "WJ******"),
+        ("WJ京·1234X", "WJ*·*****"),
+        ("WJ01-12345", "WJ**-*****"),
+        ("WJ01234", "WJ*****"),
+        ("KV12345", "KV*****"),
+        ("京a12345", "京a*****"),
+        ("京·A12345", "京·A*****"),
+    ] {
+        let body = format!(r#"{{"hphm":"{plate}"}}"#);
+        assert_eq!(json(&body), format!(r#"{{"hphm":"{want}"}}"#), "{plate}");
+    }
+    for (input, want) in [
+        (
+            "车牌号码为沪A1234挂，另一车辆号牌京A1234警。",
+            "车牌号码为沪A*****，另一车辆号牌京A*****。",
+        ),
+        ("粤Z1234港 入境", "粤Z***** 入境"),
+        ("车牌 京a12345", "车牌 京a*****"),
+    ] {
+        assert_eq!(text(input), want, "{input}");
+    }
+    // Without a plate field or keyword: an embassy's six digits, a military plate and a
+    // lower-case plate are too generic; four characters without a suffix are no plate, and
+    // WJ must stand alone.
+    for input in [
+        "使224001",
+        "KV12345",
+        "编号 KV12345",
+        "京a12345",
+        "共100000使用",
+        "车牌号：京A1234",
+        "型号 AB12345 规格",
+        "XWJ京12345",
+    ] {
+        assert_eq!(text(input), input, "{input}");
+    }
+}
+
 /// `[name, value]` pairs: an array whose first element names a field gives that name to its
 /// second; a list whose first element names nothing keeps its own key.
 #[test]

@@ -63,6 +63,11 @@ const FRAGMENTS: &[&str] = &[
     "\",\"family\":\"",
     "\",\"given\":[\"",
     "{\"address\":[{\"line\":[\"",
+    // Special licence plates: a suffix, an armed police and an embassy plate.
+    "京A1234警",
+    "WJ京12345",
+    "使224001",
+    "{\"hphm\":\"",
     // An array of arrays whose first row is its header.
     "[[\"姓名\",\"身份证号\",\"家庭住址\"],[\"",
     "[[\"xm\",\"dz\"],[",
