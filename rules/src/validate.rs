@@ -76,6 +76,31 @@ pub fn is_province_code(two: &[u8]) -> bool {
     }
 }
 
+/// True if `two` is the two-digit code of a mainland province-level division (11–65), the
+/// ones that issue permanent residence cards to foreigners.
+fn is_mainland_province_code(two: &[u8]) -> bool {
+    two.len() == 2
+        && matches!(
+            number(two),
+            Some(11..=15 | 21..=23 | 31..=37 | 41..=46 | 50..=54 | 61..=65)
+        )
+}
+
+/// True if the first three digits of an 18-character number can open a GB 11643 number: a
+/// resident id's province ([`is_province_code`]), or `9` and a mainland province, which opens
+/// the foreign permanent resident id of 2023 (外国人永久居留身份证: `9`, the issuing province,
+/// a 3-digit country code, then the birth date, sequence and check character of a resident
+/// id, in the same places). Those issued in provinces 11–15 start `91`, which the province
+/// codes cover; the others (`932…` for Jiangsu) need this.
+pub fn id18_prefix(first3: &[u8]) -> bool {
+    match first3 {
+        [a, b, c] => {
+            is_province_code(&[*a, *b]) || (*a == b'9' && is_mainland_province_code(&[*b, *c]))
+        }
+        _ => false,
+    }
+}
+
 /// True if the Gregorian calendar date exists (leap years included). Any year is accepted; callers
 /// bound the year to what makes sense for their identifier.
 // `u32::is_multiple_of` needs Rust 1.87; the workspace declares 1.80.
@@ -107,7 +132,7 @@ pub fn gb11643_check_char(first17: &[u8]) -> Option<u8> {
 
 /// True if `id` is a valid 18-character resident identity number (GB 11643-1999): 17 digits and a
 /// check character (digit or `X`, lowercase `x` accepted because forms often lowercase it), a
-/// valid province prefix, a birth date that exists in [`ID_MIN_YEAR`]..=[`ID_MAX_YEAR`], and the
+/// valid province prefix (or a foreign permanent resident id's, [`id18_prefix`]), a birth date that exists in [`ID_MIN_YEAR`]..=[`ID_MAX_YEAR`], and the
 /// right check character.
 pub fn gb11643(id: &[u8]) -> bool {
     let Some((body, [check])) = id.split_first_chunk::<17>() else {
@@ -116,7 +141,7 @@ pub fn gb11643(id: &[u8]) -> bool {
     // The province prefix costs two digits and turns away most look-alikes (snowflake ids and
     // trace numbers start 1[6-9]…), so it goes before the weighted sum; the checksum (1 in 11
     // random strings pass) and the date then cut the survivors by orders of magnitude.
-    if !is_province_code(&body[..2]) {
+    if !id18_prefix(&body[..3]) {
         return false;
     }
     let Some(expected) = gb11643_check_char(body) else {
@@ -144,7 +169,7 @@ fn id18_birth_date(body: &[u8]) -> bool {
 pub fn id18_shape(first17: &[u8]) -> bool {
     first17.len() == 17
         && first17.iter().all(u8::is_ascii_digit)
-        && is_province_code(&first17[..2])
+        && id18_prefix(&first17[..3])
         && id18_birth_date(first17)
 }
 
@@ -503,6 +528,42 @@ mod tests {
         ] {
             assert!(gb11643(id.as_bytes()), "{id}");
         }
+    }
+
+    /// The foreign permanent resident id of 2023: `9`, a mainland province, a country code,
+    /// then a resident id's birth date, sequence and check character.
+    #[test]
+    fn gb11643_foreign_permanent_resident_ids() {
+        for body in [
+            "93284019850626068", // Jiangsu, country 840
+            "94484019851101537", // Guangdong
+            "95084019850321410", // Chongqing
+            "96584019850321410", // Xinjiang
+            "91184019850321410", // Beijing: `91` is a province code already
+        ] {
+            let check = gb11643_check_char(body.as_bytes()).unwrap();
+            let mut id = body.as_bytes().to_vec();
+            id.push(check);
+            assert!(gb11643(&id), "{body}");
+            assert!(id18_shape(body.as_bytes()), "{body}");
+        }
+        // `9` and no mainland province (90, 97-99; 971 Taiwan and 981 Hong Kong issue none),
+        // or a date that does not exist: no id, whatever the check character.
+        for body in [
+            "90184019850321410",
+            "97184019850321410",
+            "98184019850321410",
+            "99184019850321410",
+            "93284019850231410",
+            "93284018990321410",
+        ] {
+            let check = gb11643_check_char(body.as_bytes()).unwrap();
+            let mut id = body.as_bytes().to_vec();
+            id.push(check);
+            assert!(!gb11643(&id), "{body}");
+        }
+        assert!(!id18_prefix(b"93"));
+        assert!(!id18_prefix(b"9a1"));
     }
 
     #[test]

@@ -320,6 +320,34 @@ fn json_tables_written_as_arrays() {
             r#"{"columns":[{"name":"XM","type":"VARCHAR"},{"type":"INT"},{"code":"dz"}],"rows":[["张三",1,"北京市朝阳区长安街1号"]]}"#,
             r#"{"columns":[{"name":"XM","type":"VARCHAR"},{"type":"INT"},{"code":"dz"}],"rows":[["张*",1,"北京市朝阳区*****"]]}"#,
         ),
+        // An array of arrays whose first row is its header (an export's sheet).
+        (
+            r#"[["姓名","身份证号","家庭住址"],["王建国","320102198802294565","北京市朝阳区建国路88号院3号楼501室"],["李娜",null,"x"]]"#,
+            r#"[["姓名","身份证号","家庭住址"],["王**","320102********4565","北京市朝阳区**************"],["李*",null,"x"]]"#,
+        ),
+        (
+            r#"{"list":[["xm","dz"],["张三","北京市朝阳区长安街1号"]]}"#,
+            r#"{"list":[["xm","dz"],["张*","北京市朝阳区*****"]]}"#,
+        ),
+        // A first row holding a number or a container is data, a two-string first row
+        // whose second string names nothing is a pair, and one that names nothing at all is
+        // no header.
+        (
+            r#"[["xm","bz",1],["张三","王芳",2]]"#,
+            r#"[["xm","bz",1],["张三","王芳",2]]"#,
+        ),
+        (
+            r#"[["xm",["bz"]],["张三","王芳"]]"#,
+            r#"[["xm",["bz"]],["张三","王芳"]]"#,
+        ),
+        (
+            r#"[["xm","张伟"],["bz","王芳"]]"#,
+            r#"[["xm","张*"],["bz","王芳"]]"#,
+        ),
+        (
+            r#"[["序号","备注"],["1","张三"]]"#,
+            r#"[["序号","备注"],["1","张三"]]"#,
+        ),
         // Arrays of arrays without a header, and a header that names no field, stay as they are.
         (r#"[["张三","王芳"]]"#, r#"[["张三","王芳"]]"#),
         (
@@ -328,6 +356,150 @@ fn json_tables_written_as_arrays() {
         ),
     ] {
         assert_eq!(redact(input), want, "{input}");
+    }
+}
+
+/// An object that is an element of an array under a key stands for that key as an object
+/// directly under it does (FHIR writes a patient's `name` and `address` as arrays of
+/// objects): `text` and `value` in `name[]` are the name, `text` and `line[]` in
+/// `address[]` the address, and `family`/`given` inside a name are its surname and given
+/// name, judged so only there.
+#[test]
+fn json_objects_in_arrays_stand_for_their_key() {
+    let redact = |text: &str| redacted(sluice_rules::Format::Json, text);
+    for (input, want) in [
+        (
+            r#"{"name":[{"use":"official","text":"王建国","family":"王","given":["建国"]}]}"#,
+            r#"{"name":[{"use":"official","text":"王**","family":"*","given":["**"]}]}"#,
+        ),
+        (
+            r#"{"contact":[{"name":{"text":"李娜","family":"李","given":["娜"]}}]}"#,
+            r#"{"contact":[{"name":{"text":"李*","family":"*","given":["*"]}}]}"#,
+        ),
+        (
+            r#"{"address":[{"use":"home","text":"江苏省南京市玄武区中山路18号3栋501室","line":["中山路18号3栋501室"],"city":"南京市"}]}"#,
+            r#"{"address":[{"use":"home","text":"江苏省南京市***************","line":["中山路18号******"],"city":"南京市"}]}"#,
+        ),
+        (
+            r#"{"address":{"line":["中山路18号3栋501室"]}}"#,
+            r#"{"address":{"line":["中山路18号******"]}}"#,
+        ),
+        (
+            r#"{"xm":[{"value":"王五"}]}"#,
+            r#"{"xm":[{"value":"王*"}]}"#,
+        ),
+        // A surname or a line outside a name or an address is no name part.
+        (
+            r#"{"family":"王","given":"建国","line":"中山路18号3栋501室"}"#,
+            r#"{"family":"王","given":"建国","line":"中山路18号3栋501室"}"#,
+        ),
+        (
+            r#"{"product":[{"family":"王","line":"中山路18号"}],"bz":[{"text":"王建国"}]}"#,
+            r#"{"product":[{"family":"王","line":"中山路18号"}],"bz":[{"text":"王建国"}]}"#,
+        ),
+    ] {
+        assert_eq!(redact(input), want, "{input}");
+    }
+}
+
+/// The foreign permanent resident id of 2023 (外国人永久居留身份证): `9`, the issuing
+/// province, a country code, then a resident id's birth date, sequence and check character.
+/// Those issued outside provinces 11-15 (`921…`, `932…`) are found as those inside are;
+/// random 9-prefixed 18-digit numbers (snowflake-like ids) still are not.
+#[test]
+fn foreign_permanent_resident_ids() {
+    let redact = |text: &str| redacted(sluice_rules::Format::Json, text);
+    assert_eq!(
+        redact(
+            r#"{"a":{"zjhm":"911840198504195574"},"b":{"zjhm":"921840198506260685"},"c":{"zjhm":"941840198511015370"},"d":{"sfzh":"954840198503214104"},"e":"950840198503214100"}"#
+        ),
+        r#"{"a":{"zjhm":"911840********5574"},"b":{"zjhm":"921840********0685"},"c":{"zjhm":"941840********5370"},"d":{"sfzh":"954840********4104"},"e":"950840********4100"}"#
+    );
+    // 9 and no mainland province, or a wrong check character.
+    let clean = r#"{"ids":["971840198503214105","981840198503214107","921840198506260686"]}"#;
+    assert_eq!(redact(clean), clean);
+    // Snowflake-like numbers: a fixed pseudo-random sequence of 9-prefixed 18-digit ids.
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut body = String::from("[");
+    for i in 0..3000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(&format!("\"9{:017}\"", x % 100_000_000_000_000_000));
+    }
+    body.push(']');
+    // (All-digit credit-code look-alikes, `91…`, are the credit-code rule's business.)
+    let e = Arc::new(Engine::builtin().expect("built-in packs compile"));
+    let opts = sluice_rules::ScanOptions {
+        format: sluice_rules::Format::Json,
+        ..Default::default()
+    };
+    let ids = e
+        .scan_bytes(body.as_bytes(), opts)
+        .findings
+        .iter()
+        .filter(|f| &*f.class == "resident_id")
+        .count();
+    assert_eq!(ids, 0);
+}
+
+/// Special licence plates (GA 36-2018): police 警, consulate 领, embassy 使, Hong Kong and
+/// Macao 港/澳, driving school 学 and trailer 挂 plates, the armed police's WJ plates,
+/// military plates and a plate entered in lower case. A trailing Han character is masked
+/// as an ordinary plate's last character is.
+#[test]
+fn special_licence_plates() {
+    let json = |text: &str| redacted(sluice_rules::Format::Json, text);
+    let text = |text: &str| redacted(sluice_rules::Format::Text, text);
+    for (plate, want) in [
+        ("京A1234警", "京A*****"),
+        ("京·A1234警", "京·A*****"),
+        ("沪A·1234领", "沪A·*****"),
+        ("沪A1234领", "沪A*****"),
+        ("224001使", "22*****"),
+        ("使224001", "使2*****"),
+        ("粤Z1234港", "粤Z*****"),
+        ("粤Z1234澳", "粤Z*****"),
+        ("沪A1234学", "沪A*****"),
+        ("粤B1234挂", "粤B*****"),
+        ("WJ京12345", "WJ******"),
+        ("WJ京·1234X", "WJ*·*****"),
+        ("WJ01-12345", "WJ**-*****"),
+        ("WJ01234", "WJ*****"),
+        ("KV12345", "KV*****"),
+        ("京a12345", "京a*****"),
+        ("京·A12345", "京·A*****"),
+    ] {
+        let body = format!(r#"{{"hphm":"{plate}"}}"#);
+        assert_eq!(json(&body), format!(r#"{{"hphm":"{want}"}}"#), "{plate}");
+    }
+    for (input, want) in [
+        (
+            "车牌号码为沪A1234挂，另一车辆号牌京A1234警。",
+            "车牌号码为沪A*****，另一车辆号牌京A*****。",
+        ),
+        ("粤Z1234港 入境", "粤Z***** 入境"),
+        ("车牌 京a12345", "车牌 京a*****"),
+    ] {
+        assert_eq!(text(input), want, "{input}");
+    }
+    // Without a plate field or keyword: an embassy's six digits, a military plate and a
+    // lower-case plate are too generic; four characters without a suffix are no plate, and
+    // WJ must stand alone.
+    for input in [
+        "使224001",
+        "KV12345",
+        "编号 KV12345",
+        "京a12345",
+        "共100000使用",
+        "车牌号：京A1234",
+        "型号 AB12345 规格",
+        "XWJ京12345",
+    ] {
+        assert_eq!(text(input), input, "{input}");
     }
 }
 

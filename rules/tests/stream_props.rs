@@ -58,6 +58,20 @@ const FRAGMENTS: &[&str] = &[
     // A table written as arrays: a header of column names, then rows of cells.
     "{\"columns\":[\"xm\",\"dz\"],\"rows\":[[\"",
     "{\"fields\":[{\"name\":\"sfzh\"},{\"code\":\"xm\"}],\"data\":[[\"",
+    // Objects in arrays standing for their key (FHIR's `name[]` and `address[]`).
+    "{\"name\":[{\"text\":\"",
+    "\",\"family\":\"",
+    "\",\"given\":[\"",
+    "{\"address\":[{\"line\":[\"",
+    // Special licence plates: a suffix, an armed police and an embassy plate.
+    "京A1234警",
+    "WJ京12345",
+    "使224001",
+    "{\"hphm\":\"",
+    // An array of arrays whose first row is its header.
+    "[[\"姓名\",\"身份证号\",\"家庭住址\"],[\"",
+    "[[\"xm\",\"dz\"],[",
+    "王建国",
     "\",\"",
     "\"],[\"",
     "\"]]}",

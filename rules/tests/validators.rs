@@ -19,6 +19,12 @@ const PROVINCES: &[&str] = &[
     "81", "82", "83", "91",
 ];
 
+/// The mainland provinces (the first 31 of [`PROVINCES`]), which issue the foreign permanent
+/// resident id (`9`, province, country code, then a resident id's date, sequence and check).
+fn mainland(p: &str) -> bool {
+    PROVINCES[..31].contains(&p)
+}
+
 // ---------- reference implementations ----------
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
@@ -83,7 +89,7 @@ fn ref_gb11643(s: &str) -> bool {
     };
     let year = parse(&s[6..10]);
     check_ok
-        && PROVINCES.contains(&&s[..2])
+        && (PROVINCES.contains(&&s[..2]) || (s.starts_with('9') && mainland(&s[1..3])))
         && (1900..=2030).contains(&year)
         && ref_date(year, parse(&s[10..12]), parse(&s[12..14]))
 }
@@ -335,6 +341,19 @@ proptest! {
     #[test]
     fn gb11643_agrees_on_random(s in "[0-9]{17}[0-9Xx]") {
         prop_assert_eq!(validate::gb11643(s.as_bytes()), ref_gb11643(&s));
+    }
+
+    #[test]
+    fn gb11643_agrees_on_random_9_prefixed(s in "9[0-9]{5}(19|20)[0-9]{6}[0-9]{3}[0-9Xx]") {
+        prop_assert_eq!(validate::gb11643(s.as_bytes()), ref_gb11643(&s));
+    }
+
+    #[test]
+    fn gb11643_foreign_permanent_resident_ids_pass(p in prop::sample::select(&PROVINCES[..31]), country in 0u32..1000, y in 1900i64..=2030, doy in 0i64..365, seq in 0u32..1000) {
+        let (y, m, d) = civil_from_days(days_from_civil(y, 1, 1) + doy);
+        let id = with_id_check(&format!("9{p}{country:03}{y:04}{m:02}{d:02}{seq:03}"));
+        prop_assert!(validate::gb11643(id.as_bytes()), "{}", id);
+        prop_assert!(ref_gb11643(&id));
     }
 
     #[test]

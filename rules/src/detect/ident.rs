@@ -69,8 +69,11 @@ impl Det {
             Det::BankCard => 14,
             Det::Mobile => 11,
             Det::Landline => 10,
-            // `E12345678`; a plate is a 3-byte province, a letter and five characters.
-            Det::Passport | Det::HkMacauPermit | Det::LicencePlate => 9,
+            // `E12345678`.
+            Det::Passport | Det::HkMacauPermit => 9,
+            // A military plate is two letters and five digits (`KV12345`); the others are
+            // longer (a 3-byte province, a letter and five characters).
+            Det::LicencePlate => 7,
             Det::Ipv4 => 7,
             Det::Email
             | Det::Ipv6
@@ -672,7 +675,7 @@ pub(crate) fn digit_run_possible(g: &[u8], en: Enabled) -> bool {
         }
         16 | 17 | 19 => en.has(Det::BankCard) && v::card_issuer(g).is_some(),
         18 => {
-            (en.has(Det::ResidentId18) && v::is_province_code(&g[..2]))
+            (en.has(Det::ResidentId18) && v::id18_prefix(&g[..3]))
                 || (en.has(Det::Uscc) && v::uscc_authority_category(g[0], g[1]))
                 || (en.has(Det::BankCard) && v::card_issuer(g).is_some())
         }
@@ -684,10 +687,6 @@ pub(crate) fn digit_run_possible(g: &[u8], en: Enabled) -> bool {
 fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bool {
     let g = &t[s..e];
     let n = g.len();
-    // Every shape below is at least five characters (the digits of a plate).
-    if n < 5 {
-        return false;
-    }
     let push = |out: &mut Vec<Found>, det, start, end, conf| {
         out.push(Found {
             det,
@@ -697,6 +696,15 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
         });
         true
     };
+    if en.has(Det::LicencePlate) && (4..=6).contains(&n) {
+        if let Some((ps, pe, conf)) = special_plate(t, s, e) {
+            return push(out, Det::LicencePlate, ps, pe, conf);
+        }
+    }
+    // Every shape below is at least five characters (the digits of a plate).
+    if n < 5 {
+        return false;
+    }
     let all_digits = g.iter().all(u8::is_ascii_digit);
     if n == 18 {
         let id_shape =
@@ -803,11 +811,37 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
         if province_before(t, s) {
             return push(out, Det::LicencePlate, s - 3, e, Confidence::Medium);
         }
+        // `京·A12345`: the dot after the province rather than after the letter.
+        if let Some(ps) = dotted_province_before(t, s) {
+            return push(out, Det::LicencePlate, ps, e, Confidence::Medium);
+        }
         // `新　J69T92`: a space (or a folded ideographic space) between the province and
         // the rest; weaker, so it needs context (a plate field or keyword).
         if s >= 4 && t[s - 1] == b' ' && province_before(t, s - 1) {
             return push(out, Det::LicencePlate, s - 4, e, Confidence::Low);
         }
+    }
+    // A plate entered in lower case (`京a12345`): the province and the shape say as much as
+    // in upper case, but a lower-case letter and digits are a common code shape, so it
+    // needs a plate field or keyword.
+    if en.has(Det::LicencePlate)
+        && n == 6
+        && g[0].is_ascii_lowercase()
+        && !matches!(g[0], b'i' | b'o')
+        && g[1..].iter().all(u8::is_ascii_digit)
+        && province_before(t, s)
+    {
+        return push(out, Det::LicencePlate, s - 3, e, Confidence::Low);
+    }
+    // A military plate: two letters and five digits (`KV12345`), and the armed police's `WJ`
+    // and five digits; too generic alone (product and form codes), so it needs a plate
+    // field or keyword.
+    if en.has(Det::LicencePlate)
+        && n == 7
+        && g[..2].iter().all(u8::is_ascii_uppercase)
+        && g[2..].iter().all(u8::is_ascii_digit)
+    {
+        return push(out, Det::LicencePlate, s, e, Confidence::Low);
     }
     // Letters glued to a number (`ID110101199003071234`, `tel13800138000`): judge the
     // digits on their own.
@@ -848,6 +882,90 @@ fn plate_chars(x: &[u8]) -> bool {
     x.iter()
         .all(|b| b.is_ascii_digit() || (b.is_ascii_uppercase() && *b != b'I' && *b != b'O'))
         && x.iter().filter(|b| b.is_ascii_digit()).count() >= 3
+}
+
+/// The plate suffixes of GA 36-2018 written after four characters: police 警, consulate 领,
+/// Hong Kong and Macao cross-border 港 and 澳, driving school 学, trailer 挂.
+const PLATE_SUFFIXES: [&str; 6] = ["警", "领", "港", "澳", "学", "挂"];
+
+/// A plate whose form differs from the ordinary one, around the alphanumeric run `t[s..e]`
+/// (4 to 6 characters): where it starts and ends and how sure the shape is.
+///
+/// - four characters after a province and a letter, then a suffix (`京A1234警`, `粤Z1234港`,
+///   `京·A1234警`, `沪A·1234领`): as distinctive as an ordinary plate;
+/// - the armed police's `WJ`, a province and five characters (`WJ京12345`, `WJ京·1234X`), or
+///   `WJ`, two digits, a hyphen and five digits (`WJ01-12345`): distinctive;
+/// - an embassy's 使 and six digits (`使014578`, also written `224001使`): six digits beside
+///   one character say little, so it needs a plate field or keyword.
+///
+/// The span takes the suffix in, so a mask covers it as an ordinary plate's last character.
+fn special_plate(t: &[u8], s: usize, e: usize) -> Option<(usize, usize, Confidence)> {
+    let g = &t[s..e];
+    let n = g.len();
+    let suffix = PLATE_SUFFIXES
+        .iter()
+        .any(|x| t[e..].starts_with(x.as_bytes()));
+    let digits = |x: &[u8]| x.iter().all(u8::is_ascii_digit);
+    if suffix && n == 5 && g[0].is_ascii_uppercase() && plate_chars(&g[1..]) {
+        if province_before(t, s) {
+            return Some((s - 3, e + 3, Confidence::Medium));
+        }
+        if let Some(ps) = dotted_province_before(t, s) {
+            return Some((ps, e + 3, Confidence::Medium));
+        }
+    }
+    if suffix && n == 4 && plate_chars(g) {
+        if let Some(ps) = plate_split(t, s) {
+            return Some((ps, e + 3, Confidence::Medium));
+        }
+    }
+    if n == 5 && plate_chars(g) {
+        if let Some(ps) = armed_police_before(t, s) {
+            return Some((ps, e, Confidence::Medium));
+        }
+    }
+    if n == 6 && digits(g) {
+        let embassy = "使".as_bytes();
+        if s >= 3 && &t[s - 3..s] == embassy {
+            return Some((s - 3, e, Confidence::Low));
+        }
+        if t[e..].starts_with(embassy) {
+            return Some((s, e + 3, Confidence::Low));
+        }
+    }
+    None
+}
+
+/// Where an armed police plate starts when its last five characters start at `s`: after
+/// `WJ` and a province (a dot or space between them and the rest allowed, `WJ京·12345`), or
+/// after `WJ`, two digits and a hyphen or space (`WJ01-12345`). `WJ` must stand alone.
+fn armed_police_before(t: &[u8], s: usize) -> Option<usize> {
+    let wj = |at: usize| {
+        (at >= 2 && &t[at - 2..at] == b"WJ" && (at == 2 || !is_alnum(t[at - 3]))).then(|| at - 2)
+    };
+    let at = if s >= 2 && &t[s - 2..s] == "·".as_bytes() {
+        s - 2
+    } else if s >= 1 && t[s - 1] == b' ' {
+        s - 1
+    } else {
+        s
+    };
+    // 使 and 领 stand where a province does on embassy and consulate plates, never after WJ.
+    if province_before(t, at) && !["使", "领"].iter().any(|c| t[..at].ends_with(c.as_bytes())) {
+        return wj(at - 3);
+    }
+    // `WJ01-12345`: the digits at `s` follow a separator, two digits and `WJ`.
+    if s >= 5 && matches!(t[s - 1], b'-' | b' ') && t[s - 3..s - 1].iter().all(u8::is_ascii_digit) {
+        return wj(s - 3);
+    }
+    None
+}
+
+/// `京·A12345`: the dot between the province and the letter at `s` (the ordinary place is
+/// after the letter). Returns where the province starts.
+fn dotted_province_before(t: &[u8], s: usize) -> Option<usize> {
+    let dot = "·".as_bytes();
+    (s >= 5 && &t[s - 2..s] == dot && province_before(t, s - 2)).then(|| s - 5)
 }
 
 /// A province abbreviation (3 UTF-8 bytes) ends at `s`.
@@ -1152,6 +1270,8 @@ mod shortcut_tests {
             "075586013388",
             "110101900307123",
             "911101081000000166",
+            // A foreign permanent resident id issued in Jiangsu.
+            "932840198506260688",
         ] {
             let mut found = Vec::new();
             scan(

@@ -27,13 +27,25 @@ struct Frame {
     /// Objects: column names from a `columns`/`fields`/`headers` member, the keys of the
     /// cells of a table written as arrays (`{"columns":["xm","sfzh"],"rows":[["张三","…"]]}`);
     /// a header of objects names each column by its `name`/`field`/`code` member.
+    /// Arrays of arrays: the names in their first row, when it is a header (`head_row`).
     columns: Vec<Vec<u8>>,
     /// Arrays: this array is such a header, its strings are column names.
     header: bool,
     /// Arrays: this array is a row of such a table; `cell` counts its elements (in every
-    /// array, so that a pair can be recognised).
+    /// array, so that a pair can be recognised). `cols_up` says how many frames up the
+    /// columns are: 2 for an object's header member, 1 for a header row.
     row: bool,
+    cols_up: u8,
     cell: usize,
+    /// Arrays: this array is the first element of an array of arrays and may be its header
+    /// row (`[["姓名","身份证号"],["王建国","…"]]`): its strings go to the outer array's
+    /// `columns`. `head_bad` once it holds anything but a string (numbers and nested
+    /// containers make a data row, not a header).
+    head_row: bool,
+    head_bad: bool,
+    /// Arrays of arrays: the first row was taken as the header, the later inner arrays are
+    /// rows whose cells take its names.
+    table: bool,
     /// Arrays: the first element, when it is a short string, kept until the second element
     /// starts; `pair` once it is known to name a field (`["姓名","张三"]`, `["sfzh","…"]`),
     /// and then it is the second element's key.
@@ -76,6 +88,25 @@ fn is_columns_key(k: &[u8]) -> bool {
     .any(|n| k.eq_ignore_ascii_case(n))
 }
 
+/// A member key whose object is a personal name (FHIR's `name`, a HumanName).
+fn is_name_key(k: &[u8]) -> bool {
+    [&b"name"[..], b"names", b"humanname", "姓名".as_bytes()]
+        .iter()
+        .any(|n| k.eq_ignore_ascii_case(n))
+}
+
+/// A member key whose object is a postal address (FHIR's `address`, `homeAddress`, 地址).
+fn is_address_key(k: &[u8]) -> bool {
+    let lower_ends = |suffix: &[u8]| {
+        k.len() >= suffix.len() && k[k.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+    };
+    lower_ends(b"address")
+        || lower_ends(b"addresses")
+        || lower_ends(b"addr")
+        || k.ends_with("地址".as_bytes())
+        || k.ends_with("住址".as_bytes())
+}
+
 #[inline]
 fn structural(b: u8) -> bool {
     matches!(b, b'{' | b'}' | b'[' | b']' | b',' | b':' | b'"')
@@ -91,11 +122,19 @@ impl JsonLexer {
     }
 
     fn value_key(&self) -> Option<&[u8]> {
-        let f = self.top()?;
+        self.key_in(self.depth.checked_sub(1)?)
+    }
+
+    /// The key a value directly inside the frame at index `d` is judged under.
+    fn key_in(&self, d: usize) -> Option<&[u8]> {
+        let f = self.frames.get(d)?;
         if f.kind == b'[' {
             if f.row {
-                // A cell: its column's name, from the object two levels up.
-                let table = self.depth.checked_sub(3).and_then(|d| self.frames.get(d))?;
+                // A cell: its column's name, from the object two levels up or the array of
+                // arrays one level up.
+                let table = d
+                    .checked_sub(usize::from(f.cols_up))
+                    .and_then(|d| self.frames.get(d))?;
                 return table
                     .columns
                     .get(f.cell)
@@ -110,17 +149,56 @@ impl JsonLexer {
                 return Some(label.as_slice());
             }
             // No label member: the value member of an object stands for the object, which
-            // is the value of its parent's member (`{"xm":{"value":"王五","type":"string"}}`).
-            if let Some(p) = self
-                .depth
-                .checked_sub(2)
-                .and_then(|d| self.frames.get(d))
-                .filter(|p| p.kind == b'{' && !p.key.is_empty())
-            {
-                return Some(p.key.as_slice());
+            // is the value of its parent's member (`{"xm":{"value":"王五","type":"string"}}`)
+            // or an element of an array that takes its key (`"name":[{"text":"王建国"}]`,
+            // FHIR's HumanName list), so both shapes judge it alike.
+            if let Some(k) = self.object_key(d) {
+                return Some(k);
             }
         }
         Some(f.key.as_slice()).filter(|k| !k.is_empty())
+    }
+
+    /// The key the object at frame index `d` stands for: its parent member's key, or the
+    /// key its array's elements take. `None` at the top level or under no key.
+    fn object_key(&self, d: usize) -> Option<&[u8]> {
+        let pd = d.checked_sub(1)?;
+        let p = self.frames.get(pd)?;
+        let k = if p.kind == b'{' {
+            Some(p.key.as_slice())
+        } else {
+            // An array's element: never recurses further, `key_in` of an array reads only
+            // that array's own state and its table's columns.
+            self.key_in(pd)
+        };
+        k.filter(|k| !k.is_empty())
+    }
+
+    /// What a member key stands for given the object it is in (FHIR's HumanName and
+    /// Address, `{"name":{"family":"王","given":["建国"]}}`, `"address":[{"line":[…]}]`):
+    /// `family`/`given` in an object that is a name are the surname and given name, read as
+    /// `familyname`/`givenname` (the keys of the name-part rule, which judges a whole value
+    /// of one to three Han characters, where a bare `family` key at the top level says
+    /// nothing); `line` in an object that is an address is a line of that address and is
+    /// judged under the address's own key. Returns `None` when the key stays as written.
+    fn member_key(&self, d: usize, key: &[u8]) -> Option<Vec<u8>> {
+        // Leave on length first: this runs for every key of a body.
+        if !matches!(key.len(), 4..=6) {
+            return None;
+        }
+        let part: &[u8] = if key.eq_ignore_ascii_case(b"family") {
+            b"familyname"
+        } else if key.eq_ignore_ascii_case(b"given") {
+            b"givenname"
+        } else if key.eq_ignore_ascii_case(b"line") || key.eq_ignore_ascii_case(b"lines") {
+            let obj = self.object_key(d)?;
+            return is_address_key(obj).then(|| obj.to_vec());
+        } else {
+            return None;
+        };
+        self.object_key(d)
+            .is_some_and(is_name_key)
+            .then(|| part.to_vec())
     }
 
     /// Bookkeeping after a string ends: a key becomes the frame's current key, a label
@@ -137,6 +215,12 @@ impl JsonLexer {
                 f.key.clear();
                 f.key.extend_from_slice(head);
                 f.role = self.roles.role(head);
+                if let Some(k) = depth.checked_sub(1).and_then(|d| self.member_key(d, head)) {
+                    if let Some(f) = self.frames.get_mut(depth - 1) {
+                        f.key.clear();
+                        f.key.extend_from_slice(&k[..k.len().min(KEY_MAX)]);
+                    }
+                }
             }
             return;
         }
@@ -155,10 +239,24 @@ impl JsonLexer {
             {
                 obj.columns.push(name);
             }
-        } else if !f.row && f.cell == 0 {
+            return;
+        }
+        if !f.row && f.cell == 0 {
             f.first.clear();
             if let Some(l) = super::label_text(head) {
                 f.first.extend_from_slice(l);
+            }
+        }
+        if f.head_row && !f.head_bad {
+            // A name that is no label (empty or long) keeps its column's place.
+            let name = super::label_text(head).unwrap_or_default();
+            let name = name[..name.len().min(KEY_MAX)].to_vec();
+            if let Some(outer) = depth
+                .checked_sub(2)
+                .and_then(|d| self.frames.get_mut(d))
+                .filter(|o| o.columns.len() < COLUMNS_MAX)
+            {
+                outer.columns.push(name);
             }
         }
     }
@@ -182,9 +280,17 @@ impl JsonLexer {
         f.columns.clear();
         f.header = false;
         f.row = false;
+        f.cols_up = 2;
         f.cell = 0;
+        f.head_row = false;
+        f.head_bad = false;
+        f.table = false;
         f.first.clear();
         f.pair = false;
+        if let Some(p) = before.last_mut().filter(|p| p.head_row) {
+            // A container in the first row: a data row, not a header.
+            p.head_bad = true;
+        }
         if kind == b'[' {
             // A header array under `columns`; a row is an array inside an array that is the
             // value of a member of an object with columns.
@@ -198,6 +304,25 @@ impl JsonLexer {
                 && before[before.len() - 2].kind == b'{'
                 && !before[before.len() - 2].columns.is_empty();
             if f.header {
+                if let Some(p) = before.last_mut() {
+                    p.columns.clear();
+                }
+            }
+            // An array of arrays without a header member: its first inner array may be the
+            // header row, and once it was, the later ones are rows of cells.
+            if let Some(p) = before
+                .last()
+                .filter(|p| p.kind == b'[' && !p.header && !p.row && !p.head_row)
+                .filter(|_| !f.header && !f.row)
+            {
+                if p.table {
+                    f.row = true;
+                    f.cols_up = 1;
+                } else if p.cell == 0 {
+                    f.head_row = true;
+                }
+            }
+            if f.head_row {
                 if let Some(p) = before.last_mut() {
                     p.columns.clear();
                 }
@@ -216,10 +341,32 @@ impl JsonLexer {
         self.depth += 1;
     }
 
-    fn pop_frame(&mut self) {
+    fn pop_frame(&mut self, seg: &mut Segmenter) {
         if self.overflow > 0 {
             self.overflow -= 1;
             return;
+        }
+        // The first inner array of an array of arrays closes: it is the header when it
+        // held strings only and one of them names a field some rule listens to (the lookup
+        // a pair's first element gets, once per array of arrays). Two strings are a
+        // `[name, value]` pair as often as a header (`[["姓名","张伟"],["住址","…"]]`), so
+        // they are a header only when the second names a field too: the pair's value then
+        // keeps its name, and the later pairs their own.
+        if let Some(d) = self.depth.checked_sub(1).filter(|&d| d >= 1) {
+            let (outer, inner) = self.frames.split_at_mut(d);
+            let row = &inner[0];
+            if row.kind == b'[' && row.head_row {
+                let table = &mut outer[d - 1];
+                let mut known = |c: &Vec<u8>| !c.is_empty() && seg.knows_key(c);
+                table.table = !row.head_bad
+                    && match table.columns.as_slice() {
+                        [_, second] => known(second),
+                        cols => cols.iter().any(known),
+                    };
+                if !table.table {
+                    table.columns.clear();
+                }
+            }
         }
         // A header given as objects (`"columns":[{"name":"xm","type":"string"},…]`): the
         // object's `name`/`field`/`code` member names its column.
@@ -290,7 +437,7 @@ impl JsonLexer {
                         self.expect_key = b == b'{';
                     }
                     b'}' | b']' => {
-                        self.pop_frame();
+                        self.pop_frame(seg);
                         self.expect_key = false;
                     }
                     b',' => match self
@@ -357,6 +504,15 @@ impl JsonLexer {
     /// Kept out of `lex`, whose loop over structural bytes it would otherwise slow down.
     #[inline(never)]
     fn bare(&mut self, buf: &[u8], i: usize, base: u64, seg: &mut Segmenter) -> usize {
+        if let Some(f) = self
+            .depth
+            .checked_sub(1)
+            .and_then(|d| self.frames.get_mut(d))
+            .filter(|f| f.head_row)
+        {
+            // A number or literal in the first row: a data row, not a header.
+            f.head_bad = true;
+        }
         let key = self.value_key();
         let ahead = &buf[i..buf.len().min(i + crate::stream::QUICK_MAX)];
         // One table pass finds the end and what the quick path asks (as for strings).
