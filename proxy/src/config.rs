@@ -509,8 +509,10 @@ pub struct TimeoutsConfig {
     #[serde(default = "default_response_header", deserialize_with = "de_duration")]
     pub response_header: Duration,
     /// Longest silence while reading a body, from either side, and longest a write to a
-    /// client may wait (a client that stops reading is disconnected, and what was
-    /// written for it freed).
+    /// client's socket may wait: a client that stops reading is disconnected and what was
+    /// written for it freed. (A client that reads a little within every such period, or an
+    /// HTTP/2 client that withholds flow-control credit while its connection stays writable,
+    /// is not caught by this.)
     #[serde(default = "default_idle", deserialize_with = "de_duration")]
     pub idle: Duration,
     /// Whole exchange, first request byte to last response byte.

@@ -158,7 +158,9 @@ async fn serve(
         let _ = stream.set_nodelay(true);
         // A client that stops reading would keep what was written for it (a held response
         // is its whole body, counted against `limits.max_held_total`) for as long as it
-        // keeps the connection open: no write to it may wait longer than the idle timeout.
+        // keeps the connection open: no write to its socket may wait longer than the idle
+        // timeout. An HTTP/2 client that withholds flow-control credit on a writable
+        // connection, or one that reads a little every period, is not caught here.
         let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
         stream.set_write_timeout(Some(write_stall));
         let stream = Box::pin(stream);

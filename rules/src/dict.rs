@@ -282,12 +282,16 @@ pub const COMMON_LABELS: &[&str] = &[
 ];
 
 /// Person roles that exchange schemas put in front of a field name: `applicantIdCard`,
-/// `farenSfzh`, `jbr_jtzz`, `buyerName`, `申请人护照号码`. Stripped from a key that names no
-/// rule (the lookup tries the rest as an exact key), so each role need not be spelled out in
-/// every pack's key list. Only roles that are people: `companyName`, `fileName` and
-/// `userName` must not reach `name` this way (`user` is a login, not a role). Normalized as
-/// keys are (ASCII lower case, no separators), and sorted by length in bytes, longest first, so
-/// the longest role that fits is the one stripped (`emergencycontact` before `contact`).
+/// `farenSfzh`, `jbr_jtzz`, `tenantName`, `申请人护照号码`. Stripped from a key that names no
+/// exact rule key (the lookup tries the rest as an exact key), so each role need not be spelled
+/// out in every pack's key list. Only roles that are people: `companyName`, `fileName` and
+/// `userName` must not reach `name` this way (`user` is a login, not a role), nor `parentName`
+/// (a category tree's), `partyName` (a political party) or `buyerName`/`sellerName` (an
+/// invoice's companies). Normalized as
+/// keys are (ASCII lower case, no separators), and sorted by length in bytes, longest first:
+/// the first role whose remainder is an exact key that some rule reads is the one stripped
+/// (`emergencycontact` before `contact`; `emergency` only when that leaves a key, as in
+/// `emergencyContactNum`).
 pub const PERSON_ROLE_PREFIXES: &[&str] = &[
     "legalrepresentative",
     "房屋所有权人",
@@ -307,6 +311,7 @@ pub const PERSON_ROLE_PREFIXES: &[&str] = &[
     "consignee",
     "consignor",
     "defendant",
+    "emergency",
     "guarantor",
     "passenger",
     "plaintiff",
@@ -371,9 +376,7 @@ pub const PERSON_ROLE_PREFIXES: &[&str] = &[
     "lender",
     "member",
     "mother",
-    "parent",
     "person",
-    "seller",
     "sender",
     "spouse",
     "tenant",
@@ -391,12 +394,9 @@ pub const PERSON_ROLE_PREFIXES: &[&str] = &[
     "车主",
     "配偶",
     "agent",
-    "buyer",
-    "child",
     "faren",
     "fddbr",
     "owner",
-    "party",
     "payee",
     "payer",
     "staff",
@@ -540,7 +540,6 @@ const CODE_TABLE_WORDS: &[&str] = &[
     "区域",
     "医保",
     "医疗",
-    "华山",
     "单价",
     "单位",
     "博士",
@@ -551,7 +550,6 @@ const CODE_TABLE_WORDS: &[&str] = &[
     "合同",
     "合计",
     "名称",
-    "吕梁",
     "否",
     "启用",
     "周一",
@@ -561,7 +559,6 @@ const CODE_TABLE_WORDS: &[&str] = &[
     "周六",
     "周四",
     "周日",
-    "唐山",
     "商务",
     "团员",
     "国有",
@@ -595,7 +592,6 @@ const CODE_TABLE_WORDS: &[&str] = &[
     "延庆",
     "张家口",
     "张家界",
-    "徐汇",
     "怀柔",
     "总计",
     "意见",
@@ -631,7 +627,6 @@ const CODE_TABLE_WORDS: &[&str] = &[
     "未知",
     "本科",
     "机构",
-    "杜仲",
     "来源",
     "杨浦",
     "松江",
@@ -662,7 +657,6 @@ const CODE_TABLE_WORDS: &[&str] = &[
     "省份",
     "石斛",
     "石景山",
-    "石林",
     "石油",
     "硕士",
     "社保",
@@ -712,7 +706,6 @@ const CODE_TABLE_WORDS: &[&str] = &[
     "黄浦",
     "黄芪",
     "黄金",
-    "黄龙",
     "黑体",
 ];
 
@@ -720,9 +713,9 @@ const CODE_TABLE_WORDS: &[&str] = &[
 /// tables every government API serves under a `name` member (`{"dm":"01","name":"苏州市"}`):
 /// a place, an office or an ethnic group by its last character (苏州市, 公安局, 满族, 信访办,
 /// 公务员), or a common word that starts with a surname character (高中, 项目, 通知, 黄金).
-/// The suffixes are characters that end no given name in practice; 路, 科, 民 and 金 do,
-/// so they are left out, and so are 山 and 江 (王山, 李江), whose best-known places are
-/// listed as words instead (黄山, 松江).
+/// The suffixes are characters that rarely end a given name; 路, 科, 民, 金, 园, 河, 镇 and
+/// 港 do (王园园, 李长河), so they are left out, and so are 山 and 江 (王山, 李江), whose
+/// best-known places are listed as words instead (黄山, 松江).
 pub fn is_code_table_word(v: &str) -> bool {
     // Every real name reaches this: one character test and a binary search, not a scan.
     let suffix = v.chars().next_back().is_some_and(|c| {
@@ -775,17 +768,13 @@ pub fn is_code_table_word(v: &str) -> bool {
                 | '寺'
                 | '塔'
                 | '湖'
-                | '河'
                 | '桥'
-                | '镇'
                 | '关'
                 | '岛'
                 | '湾'
-                | '港'
                 | '洼'
                 | '坊'
                 | '淀'
-                | '园'
                 | '门'
                 | '井'
                 | '潭'
@@ -814,7 +803,21 @@ mod tests {
         for w in ["石家庄", "黄鹤楼", "巢湖", "黄山", "周庄", "海关", "金银花"] {
             assert!(super::is_code_table_word(w), "{w}");
         }
-        for name in ["张伟", "高明", "黄金华", "项羽", "王山", "李江", "周海涛"] {
+        for name in [
+            "张伟",
+            "高明",
+            "黄金华",
+            "项羽",
+            "王山",
+            "李江",
+            "周海涛",
+            "王园园",
+            "李长河",
+            "黄镇",
+            "陈港",
+            "石林",
+            "黄龙",
+        ] {
             assert!(!super::is_code_table_word(name), "{name}");
         }
     }

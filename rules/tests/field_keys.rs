@@ -57,7 +57,7 @@ fn role_prefixed_keys_name_the_field() {
             format!("faren{upper}"),
             format!("jbr_{bare}"),
             format!("sqr{}", bare.to_ascii_uppercase()),
-            format!("buyer{upper}"),
+            format!("tenant{upper}"),
             format!("申请人{bare}"),
             format!("{bare}2"),
             format!("holder{upper}1"),
@@ -74,24 +74,34 @@ fn role_prefixed_keys_name_the_field() {
 #[test]
 fn roles_that_are_not_people_and_partial_words_name_nothing() {
     let e = engine();
-    // `companyName`, `fileName`, `productName`: a name, but not a person's.
+    // `companyName`, `fileName`, `productName`: a name, but not a person's; nor a category
+    // tree's parent, a political party or an invoice's buyer.
     for key in [
         "companyName",
         "fileName",
         "productName",
         "deptName",
         "cityName",
+        "parentName",
+        "partyName",
+        "buyerName",
     ] {
         let got = classes(&e, key, "王建国");
         assert!(got.is_empty(), "{key}: {got:?}");
     }
-    // A role with too little after it is no key (`contactx`, `sqr1`), and a key that is
-    // only a role with digits stays unknown.
-    for key in ["contactx", "sqr1", "applicant", "jbr"] {
+    // A role with too little after it names nothing (`contactx`, `faren1`); roles that are
+    // name keys themselves (`applicant`, `jbr`) give no identifier rule context.
+    for key in ["contactx", "faren1", "applicant", "jbr"] {
         let got = classes(&e, key, "320102880229123");
         assert!(got.is_empty(), "{key}: {got:?}");
     }
     // A negative key behind a role is still negative: an order number is no mobile.
     let got = classes(&e, "applicantOrderNo", "13800138000");
     assert!(got.is_empty(), "applicantOrderNo: {got:?}");
+    // A contact's number is one, though `num` alone is a count.
+    for key in ["contactNum", "emergencyContactNum", "phoneNum"] {
+        let got = classes(&e, key, "13800138000");
+        assert!(got.iter().any(|c| c == "mobile"), "{key}: {got:?}");
+    }
+    assert!(classes(&e, "num", "13800138000").is_empty());
 }

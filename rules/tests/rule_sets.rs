@@ -348,6 +348,16 @@ fn json_tables_written_as_arrays() {
             r#"[["序号","备注"],["1","张三"]]"#,
             r#"[["序号","备注"],["1","张三"]]"#,
         ),
+        // One known name in the first row is as often a list of label rows: each pair keeps
+        // its own name.
+        (
+            r#"[["证件类型","身份证"],["证件号码","E12345678"],["姓名","张三"]]"#,
+            r#"[["证件类型","身份证"],["证件号码","E*****678"],["姓名","张*"]]"#,
+        ),
+        (
+            r#"[["身份证号","320102198802294565","备注"],["姓名","张三",""]]"#,
+            r#"[["身份证号","320102********4565","备注"],["姓名","张*",""]]"#,
+        ),
         // Arrays of arrays without a header, and a header that names no field, stay as they are.
         (r#"[["张三","王芳"]]"#, r#"[["张三","王芳"]]"#),
         (

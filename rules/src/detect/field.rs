@@ -24,8 +24,6 @@ fn trim(t: &[u8], s: usize, e: usize) -> (usize, usize) {
     (s, e)
 }
 
-/// A Chinese name (surname + given name, 2-4 characters, or a transliterated minority name
-/// with `·`), or a romanized name (`Zhang San`) under a name key.
 /// The dot between the parts of a transliterated name (`买买提·吐尔逊`) as it is typed: the
 /// middle dot, the katakana and bullet look-alikes, a full stop (ASCII, or full-width, folded
 /// to ASCII by normalization), the hyphenation point and the Hangul dot. Not a hyphen:
@@ -37,6 +35,8 @@ fn is_name_dot(c: char) -> bool {
     )
 }
 
+/// A Chinese name (surname + given name, 2-4 characters, or a transliterated minority name
+/// with `·`), or a romanized name (`Zhang San`) under a name key.
 pub(crate) fn person_name(v: &str) -> Option<Confidence> {
     // One pass over the characters (this runs on every value under a name key).
     let (mut n, mut cjk, mut dots, mut spaces) = (0usize, 0usize, 0usize, 0usize);

@@ -747,14 +747,18 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
             {
                 any = push(out, Det::Imei, s, e, Confidence::Low);
             }
+            // American Express (15 digits, 34 and 37 are also ID provinces): a card
+            // candidate beside the others, and the field or keyword decides.
+            if en.has(Det::BankCard) && v::bank_card(g) {
+                any = push(out, Det::BankCard, s, e, Confidence::Low);
+            }
             if any {
                 return true;
             }
         }
-        // American Express (15 digits) and Diners Club (14): a scheme's prefix and Luhn pass
-        // one number in ten of those lengths, and 15 digits is also an old ID's length, so
-        // they take a card field or keyword.
-        if (n == 14 || n == 15) && en.has(Det::BankCard) && v::bank_card(g) {
+        // Diners Club (14 digits): a scheme's prefix and Luhn pass one number in ten of that
+        // length, so it takes a card field or keyword, as American Express does above.
+        if n == 14 && en.has(Det::BankCard) && v::bank_card(g) {
             return push(out, Det::BankCard, s, e, Confidence::Low);
         }
         if (16..=19).contains(&n) && en.has(Det::BankCard) && v::bank_card(g) {
@@ -764,7 +768,11 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
         // quantity, not a telephone.
         // `15898173558.46元`, `"13800138000.00"`: a number with a decimal fraction is an
         // amount; no telephone number is written with one.
-        let decimal = t.get(e) == Some(&b'.') && t.get(e + 1).is_some_and(u8::is_ascii_digit);
+        // A fraction of zeros is a float export of a phone column (`13800138000.0`).
+        let decimal = t.get(e) == Some(&b'.') && {
+            let frac = t[e + 1..].iter().take_while(|b| b.is_ascii_digit());
+            frac.clone().next().is_some() && frac.clone().any(|&b| b != b'0')
+        };
         if en.has(Det::Mobile) && !unit_after(t, e) && !decimal {
             if n == 11 && v::mobile_cn(g) {
                 return push(out, Det::Mobile, s, e, Confidence::Medium);
@@ -783,16 +791,17 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
                 }
             }
         }
-        if en.has(Det::LicencePlate) && (5..=6).contains(&n) && !building_after(t, e) {
-            if let Some(ps) = plate_split(t, s) {
+        if en.has(Det::LicencePlate) && (5..=6).contains(&n) {
+            // The building test last: most five- and six-digit runs have no plate before them.
+            if let Some(ps) = plate_split(t, s).filter(|_| !building_after(t, e)) {
                 return push(out, Det::LicencePlate, ps, e, Confidence::Medium);
             }
         }
         return false;
     }
     // `黑C·F84935`, `藏M·S78T5`: letters among the five or six characters after the dot.
-    if en.has(Det::LicencePlate) && (n == 5 || n == 6) && plate_chars(g) && !building_after(t, e) {
-        if let Some(ps) = plate_split(t, s) {
+    if en.has(Det::LicencePlate) && (n == 5 || n == 6) && plate_chars(g) {
+        if let Some(ps) = plate_split(t, s).filter(|_| !building_after(t, e)) {
             return push(out, Det::LicencePlate, ps, e, Confidence::Medium);
         }
     }
@@ -894,17 +903,28 @@ const PLATE_SUFFIXES: [&str; 6] = ["警", "领", "港", "澳", "学", "挂"];
 /// - four characters after a province and a letter, then a suffix (`京A1234警`, `粤Z1234港`,
 ///   `京·A1234警`, `沪A·1234领`): as distinctive as an ordinary plate;
 /// - the armed police's `WJ`, a province and five characters (`WJ京12345`, `WJ京·1234X`), or
-///   `WJ`, two digits, a hyphen and five digits (`WJ01-12345`): distinctive;
+///   `WJ`, two digits, a hyphen and five digits (`WJ01-12345`, with a plate field or
+///   keyword: file numbers are written so too);
 /// - an embassy's 使 and six digits (`使014578`, also written `224001使`): six digits beside
 ///   one character say little, so it needs a plate field or keyword.
 ///
 /// The span takes the suffix in, so a mask covers it as an ordinary plate's last character.
 fn special_plate(t: &[u8], s: usize, e: usize) -> Option<(usize, usize, Confidence)> {
+    // Every form below has a Han character right after the run (a suffix, 使) or `WJ` or 使
+    // within eight bytes before it; the four- to six-digit runs that reach here (years,
+    // amounts, the tails of masked numbers) almost never do.
+    let after_han = t.get(e).is_some_and(|&b| b >= 0x80);
+    let near = &t[s.saturating_sub(8)..s];
+    if !after_han && memchr::memmem::find(near, b"WJ").is_none() && !near.ends_with("使".as_bytes())
+    {
+        return None;
+    }
     let g = &t[s..e];
     let n = g.len();
-    let suffix = PLATE_SUFFIXES
-        .iter()
-        .any(|x| t[e..].starts_with(x.as_bytes()));
+    let suffix = after_han
+        && PLATE_SUFFIXES
+            .iter()
+            .any(|x| t[e..].starts_with(x.as_bytes()));
     let digits = |x: &[u8]| x.iter().all(u8::is_ascii_digit);
     if suffix && n == 5 && g[0].is_ascii_uppercase() && plate_chars(&g[1..]) {
         if province_before(t, s) {
@@ -921,7 +941,14 @@ fn special_plate(t: &[u8], s: usize, e: usize) -> Option<(usize, usize, Confiden
     }
     if n == 5 && plate_chars(g) {
         if let Some(ps) = armed_police_before(t, s) {
-            return Some((ps, e, Confidence::Medium));
+            // `WJ01-12345` without a province: WJ is also shorthand for 文件 in file numbers
+            // (`WJ01-00023`), so that form needs a plate field or keyword.
+            let conf = if t.get(ps + 2).is_some_and(u8::is_ascii_digit) {
+                Confidence::Low
+            } else {
+                Confidence::Medium
+            };
+            return Some((ps, e, conf));
         }
     }
     if n == 6 && digits(g) {

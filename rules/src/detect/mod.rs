@@ -293,6 +293,9 @@ impl KeyIndex {
                 return;
             }
         }
+        // A remainder some rule reads wins over one that only vetoes: `emergencyContactNum`
+        // is a contact's number (`contactnum`), not a count (`num`).
+        let mut vetoes = None;
         for role in crate::dict::PERSON_ROLE_PREFIXES {
             let Some(rest) = stem.strip_prefix(role.as_bytes()) else {
                 continue;
@@ -301,9 +304,15 @@ impl KeyIndex {
                 continue;
             }
             if let Some(v) = self.exact.get(rest) {
-                add(v, out);
-                return;
+                if !only_negative(v) {
+                    add(v, out);
+                    return;
+                }
+                vetoes.get_or_insert(v);
             }
+        }
+        if let Some(v) = vetoes {
+            add(v, out);
         }
     }
 }
@@ -347,6 +356,15 @@ pub(crate) struct Detectors {
     /// The shortest text in which a digit-started detector can find anything; a shorter
     /// value whose only trigger is a digit needs no detection.
     pub min_digit_len: usize,
+}
+
+/// Whether a field name's rules only veto (`seq`, `traceId`, `orderNo` are negative keys of
+/// some rule): a negative key removes candidates but never makes one, so where the value
+/// itself can hold nothing it changes nothing either, and the value is dismissed as if the
+/// name were unknown.
+#[inline]
+fn only_negative(key_rules: &[u32]) -> bool {
+    key_rules.iter().all(|r| r & NEG != 0)
 }
 
 /// A 65,536-bit set of byte pairs; `all` when some pattern is a single byte (no pair).
@@ -586,7 +604,7 @@ impl Detectors {
     /// than any digit-started identifier.
     #[inline]
     pub(crate) fn nothing_possible(&self, flags: u8, len: usize, key_rules: &[u32]) -> bool {
-        key_rules.is_empty() && self.unanchored.is_none() && {
+        only_negative(key_rules) && self.unanchored.is_none() && {
             let flags = flags & !TRIG_PERCENT;
             flags == 0 || (flags == TRIG_DIGIT && len < self.min_digit_len)
         }
@@ -607,7 +625,7 @@ impl Detectors {
     ) -> bool {
         flags == TRIG_DIGIT
             && classes & Q_NONDIGIT == 0
-            && key_rules.is_empty()
+            && only_negative(key_rules)
             && self.unanchored.is_none()
             && !ident::digit_run_possible(text, self.enabled)
     }

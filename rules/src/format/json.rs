@@ -347,22 +347,18 @@ impl JsonLexer {
             return;
         }
         // The first inner array of an array of arrays closes: it is the header when it
-        // held strings only and one of them names a field some rule listens to (the lookup
-        // a pair's first element gets, once per array of arrays). Two strings are a
-        // `[name, value]` pair as often as a header (`[["姓名","张伟"],["住址","…"]]`), so
-        // they are a header only when the second names a field too: the pair's value then
-        // keeps its name, and the later pairs their own.
+        // held strings only and two of them name fields some rule listens to (the lookup a
+        // pair's first element gets, once per array of arrays). One known name is as often
+        // a list of label rows (`[["姓名","张伟"],["住址","…"]]`, `[["证件类型","身份证"],…]`,
+        // `[["身份证号","1101…","备注"],…]`), whose pairs must keep their own names.
         if let Some(d) = self.depth.checked_sub(1).filter(|&d| d >= 1) {
             let (outer, inner) = self.frames.split_at_mut(d);
             let row = &inner[0];
             if row.kind == b'[' && row.head_row {
                 let table = &mut outer[d - 1];
                 let mut known = |c: &Vec<u8>| !c.is_empty() && seg.knows_key(c);
-                table.table = !row.head_bad
-                    && match table.columns.as_slice() {
-                        [_, second] => known(second),
-                        cols => cols.iter().any(known),
-                    };
+                table.table =
+                    !row.head_bad && table.columns.iter().filter(|c| known(c)).count() >= 2;
                 if !table.table {
                     table.columns.clear();
                 }
