@@ -766,9 +766,9 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
         }
         // `收入15811567120元`, `游客13153593449人次`: a unit after the number makes it a
         // quantity, not a telephone.
-        // `15898173558.46元`, `"13800138000.00"`: a number with a decimal fraction is an
-        // amount; no telephone number is written with one.
-        // A fraction of zeros is a float export of a phone column (`13800138000.0`).
+        // `15898173558.46元`: a number with a decimal fraction is an amount; no telephone
+        // number is written with one. A fraction of zeros is not proof: a phone column
+        // exported as floats reads `13800138000.0`.
         let decimal = t.get(e) == Some(&b'.') && {
             let frac = t[e + 1..].iter().take_while(|b| b.is_ascii_digit());
             frac.clone().next().is_some() && frac.clone().any(|&b| b != b'0')

@@ -267,8 +267,8 @@ impl KeyIndex {
         }
     }
 
-    /// A key that names no rule may be a known one behind a person's role or before a
-    /// number: `applicantIdCard`, `farenSfzh`, `jbr_jtzz`, `buyerName`, `申请人护照号码`,
+    /// A key that is no exact key may be one behind a person's role or before a
+    /// number: `applicantIdCard`, `farenSfzh`, `jbr_jtzz`, `tenantName`, `申请人护照号码`,
     /// `tel2`, `applicantPassportNo2`. Schemas prefix roles freely, and a rule that needs
     /// context (a 15-digit ID, a passport, an address) would otherwise see none. The rest
     /// must be an exact key of some rule (negative keys included: `applicantOrderNo` is an
@@ -611,7 +611,7 @@ impl Detectors {
     }
 
     /// Whether a whole value that is a bare run of ASCII digits (`classes` lack
-    /// [`Q_NONDIGIT`]), with no field-name rules and no trigger but the digit, can hold
+    /// [`Q_NONDIGIT`]), with no field-name rules but vetoes and no trigger but the digit, can hold
     /// nothing: the identifier scan is then the only matcher that runs, and it judges the
     /// run as one group, which no enabled detector takes at this length and prefix
     /// ([`ident::digit_run_possible`]). Timestamps, amounts and snowflake ids leave here.

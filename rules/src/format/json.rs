@@ -232,13 +232,7 @@ impl JsonLexer {
         }
         if f.header {
             let name = head[..head.len().min(KEY_MAX)].to_vec();
-            if let Some(obj) = depth
-                .checked_sub(2)
-                .and_then(|d| self.frames.get_mut(d))
-                .filter(|o| o.columns.len() < COLUMNS_MAX)
-            {
-                obj.columns.push(name);
-            }
+            self.push_column(depth, name);
             return;
         }
         if !f.row && f.cell == 0 {
@@ -251,13 +245,19 @@ impl JsonLexer {
             // A name that is no label (empty or long) keeps its column's place.
             let name = super::label_text(head).unwrap_or_default();
             let name = name[..name.len().min(KEY_MAX)].to_vec();
-            if let Some(outer) = depth
-                .checked_sub(2)
-                .and_then(|d| self.frames.get_mut(d))
-                .filter(|o| o.columns.len() < COLUMNS_MAX)
-            {
-                outer.columns.push(name);
-            }
+            self.push_column(depth, name);
+        }
+    }
+
+    /// Names the next column of the table two levels up (the object holding a header
+    /// member, or the array of arrays whose first row this is), up to `COLUMNS_MAX`.
+    fn push_column(&mut self, depth: usize, name: Vec<u8>) {
+        if let Some(table) = depth
+            .checked_sub(2)
+            .and_then(|d| self.frames.get_mut(d))
+            .filter(|o| o.columns.len() < COLUMNS_MAX)
+        {
+            table.columns.push(name);
         }
     }
 
