@@ -116,9 +116,25 @@ impl HeldGuard {
 /// A held body's bytes that keep their share of the budget for as long as they exist:
 /// hyper hands a body's frame to its connection (an HTTP/2 stream's send buffer, waiting
 /// for the client's window) and drops the body long before the bytes are gone.
-pub fn held_bytes(v: Vec<u8>, guard: Option<HeldGuard>) -> Bytes {
-    // The guard is held only to be dropped with the bytes.
-    struct Owned(Vec<u8>, #[allow(dead_code)] HeldGuard);
+///
+/// Bytes still alive at `deadline` (the exchange's total timeout) mean a client that does
+/// not take its response: an HTTP/2 client withholding flow-control credit keeps its
+/// connection writable, so no write ever stalls, and one that reads a little every idle
+/// period never lets one stall long. Then `close` is notified, which closes the connection
+/// and frees the bytes; an exchange may not outlive its total timeout, held or streamed.
+pub fn held_bytes(
+    v: Vec<u8>,
+    guard: Option<HeldGuard>,
+    deadline: Instant,
+    close: &Arc<tokio::sync::Notify>,
+) -> Bytes {
+    // The guard is held only to be dropped with the bytes, and so is the sender whose drop
+    // ends the deadline's watch (a delivered body leaves no task or timer behind).
+    struct Owned(
+        Vec<u8>,
+        #[allow(dead_code)] HeldGuard,
+        #[allow(dead_code)] tokio::sync::oneshot::Sender<()>,
+    );
     impl AsRef<[u8]> for Owned {
         fn as_ref(&self) -> &[u8] {
             &self.0
@@ -133,7 +149,18 @@ pub fn held_bytes(v: Vec<u8>, guard: Option<HeldGuard>) -> Bytes {
                 v.shrink_to_fit();
             }
             g.shrink_to(v.len() as u64);
-            Bytes::from_owner(Owned(v, g))
+            let (alive, gone) = tokio::sync::oneshot::channel::<()>();
+            let close = close.clone();
+            tokio::spawn(async move {
+                // Delivered bytes win a tie with the deadline: closing the connection then
+                // would cut its other exchanges for nothing.
+                tokio::select! {
+                    biased;
+                    _ = gone => {}
+                    () = tokio::time::sleep_until(deadline) => close.notify_one(),
+                }
+            });
+            Bytes::from_owner(Owned(v, g, alive))
         }
         None => Bytes::from(v),
     }

@@ -512,10 +512,11 @@ pub struct TimeoutsConfig {
     /// client's socket may wait: a client that stops reading is disconnected and what was
     /// written for it freed. (A client that reads a little within every such period, or an
     /// HTTP/2 client that withholds flow-control credit while its connection stays writable,
-    /// is not caught by this.)
+    /// loses its connection when `total` passes with a held response still undelivered.)
     #[serde(default = "default_idle", deserialize_with = "de_duration")]
     pub idle: Duration,
-    /// Whole exchange, first request byte to last response byte.
+    /// Whole exchange, first request byte to last response byte. A held response still
+    /// undelivered then closes its connection (and frees the bytes).
     #[serde(default = "default_total", deserialize_with = "de_duration")]
     pub total: Duration,
     /// Downstream clients must send a complete request head within this.

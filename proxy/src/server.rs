@@ -15,7 +15,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::{oneshot, Semaphore};
+use tokio::sync::{oneshot, Notify, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
@@ -125,6 +125,29 @@ fn builder(cfg: &Config) -> auto::Builder<TokioExecutor> {
     b
 }
 
+/// Serves one connection until it ends, or until a held response on it is still
+/// undelivered at its exchange's deadline (`close`, from [`crate::body::held_bytes`]): the
+/// connection is then dropped, which closes it and frees what it held.
+async fn run_connection<E: std::fmt::Display>(
+    conn: impl Future<Output = Result<(), E>>,
+    close: &Notify,
+    remote: SocketAddr,
+) {
+    tokio::select! {
+        r = conn => {
+            if let Err(e) = r {
+                tracing::debug!(%remote, "connection ended: {e}");
+            }
+        }
+        () = close.notified() => {
+            tracing::info!(
+                %remote,
+                "closing a connection whose held response was not taken by the total timeout"
+            );
+        }
+    }
+}
+
 async fn serve(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
@@ -159,8 +182,9 @@ async fn serve(
         // A client that stops reading would keep what was written for it (a held response
         // is its whole body, counted against `limits.max_held_total`) for as long as it
         // keeps the connection open: no write to its socket may wait longer than the idle
-        // timeout. An HTTP/2 client that withholds flow-control credit on a writable
-        // connection, or one that reads a little every period, is not caught here.
+        // timeout. (An HTTP/2 client that withholds flow-control credit on a writable
+        // connection, or one that reads a little every period, is caught by the held
+        // response's deadline instead: `run_connection`.)
         let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
         stream.set_write_timeout(Some(write_stall));
         let stream = Box::pin(stream);
@@ -172,16 +196,16 @@ async fn serve(
             let _permit = permit;
             match tls {
                 None => {
+                    let close = Arc::new(Notify::new());
                     let info = ConnInfo {
                         remote,
                         tls: false,
                         identity: None,
+                        close: close.clone(),
                     };
                     let svc = service_fn(move |req| proxy.clone().handle(req, info.clone()));
                     let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc);
-                    if let Err(e) = watcher.watch(conn.into_owned()).await {
-                        tracing::debug!(%remote, "connection ended: {e}");
-                    }
+                    run_connection(watcher.watch(conn.into_owned()), &close, remote).await;
                 }
                 Some(acceptor) => {
                     let stream = match tokio::time::timeout(
@@ -206,16 +230,16 @@ async fn serve(
                         .peer_certificates()
                         .and_then(|c| c.first())
                         .and_then(|c| ClientIdentity::from_der(c.as_ref()));
+                    let close = Arc::new(Notify::new());
                     let info = ConnInfo {
                         remote,
                         tls: true,
                         identity,
+                        close: close.clone(),
                     };
                     let svc = service_fn(move |req| proxy.clone().handle(req, info.clone()));
                     let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc);
-                    if let Err(e) = watcher.watch(conn.into_owned()).await {
-                        tracing::debug!(%remote, "connection ended: {e}");
-                    }
+                    run_connection(watcher.watch(conn.into_owned()), &close, remote).await;
                 }
             }
         });

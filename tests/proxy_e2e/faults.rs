@@ -484,3 +484,45 @@ async fn a_client_that_stops_reading_is_cut_off_and_its_body_freed() {
     assert!(got < SIZE, "read {got} bytes");
     p.shutdown().await;
 }
+
+/// An HTTP/2 client that takes the head of a held response and never grants the window for
+/// its body keeps its connection writable, so no write stalls: the body is freed and the
+/// connection closed when the exchange's total timeout passes with the bytes undelivered.
+#[tokio::test]
+async fn an_h2_client_that_withholds_its_window_loses_the_connection_at_the_deadline() {
+    const SIZE: usize = 2 << 20;
+    let up = Upstream::start(|_req| async move { resp(200, "text/plain", full("x".repeat(SIZE))) })
+        .await;
+    let p = proxy(
+        &up.url(),
+        "timeouts:\n  total: 2s\nactions:\n  default: block\n",
+    )
+    .await;
+    let c = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .http2_initial_stream_window_size(65_535)
+        .http2_initial_connection_window_size(65_535)
+        .http2_adaptive_window(false)
+        .build()
+        .unwrap();
+    // The head arrives; the body stays unread, so the client grants no more window.
+    let r = c
+        .get(format!("http://{}/big", p.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(p.proxy.held_bytes() > 0, "the response was held");
+    let t0 = std::time::Instant::now();
+    while p.proxy.held_bytes() > 0 && t0.elapsed() < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(p.proxy.held_bytes(), 0, "still held after 20 s");
+    // The connection was closed under the response: its body cannot be read whole.
+    let body = tokio::time::timeout(Duration::from_secs(10), r.bytes()).await;
+    assert!(
+        !matches!(body, Ok(Ok(ref b)) if b.len() == SIZE),
+        "the whole body arrived"
+    );
+    p.shutdown().await;
+}

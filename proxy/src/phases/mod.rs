@@ -57,6 +57,9 @@ pub struct ConnInfo {
     pub remote: SocketAddr,
     pub tls: bool,
     pub identity: Option<ClientIdentity>,
+    /// Closes the connection when notified: a held response still undelivered at its
+    /// exchange's deadline (see [`crate::body::held_bytes`]).
+    pub close: Arc<tokio::sync::Notify>,
 }
 
 /// Per-request state shared by the phases.

@@ -200,7 +200,10 @@ pub async fn run(
             }
             Ok(Response::from_parts(
                 parts,
-                ProxyBody::full(crate::body::held_bytes(send, held), guard),
+                ProxyBody::full(
+                    crate::body::held_bytes(send, held, ctx.deadline, &ctx.conn.close),
+                    guard,
+                ),
             ))
         }
     }
