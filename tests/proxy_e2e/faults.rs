@@ -426,6 +426,18 @@ async fn held_bodies_share_a_budget() {
     p.shutdown().await;
 }
 
+/// Whether `cond` holds within 30 s (polled every 50 ms).
+async fn eventually(cond: impl Fn() -> bool) -> bool {
+    let t0 = std::time::Instant::now();
+    while !cond() {
+        if t0.elapsed() > Duration::from_secs(30) {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    true
+}
+
 /// A client that stops reading is disconnected once a write to it has waited the idle
 /// timeout, and what was held for it goes back to the budget: before, a held response
 /// stayed in memory for as long as the client kept its connection open.
@@ -452,22 +464,12 @@ async fn a_client_that_stops_reading_is_cut_off_and_its_body_freed() {
     client.set_nonblocking(false).unwrap();
     // The response is held (a class may block it), then handed to a client that reads
     // nothing: the socket buffers fill and the rest waits in the proxy.
-    let t0 = std::time::Instant::now();
-    let mut seen_held = false;
-    let freed = loop {
-        let held = p.proxy.held_bytes();
-        seen_held |= held > 0;
-        if seen_held && held == 0 {
-            break true;
-        }
-        if t0.elapsed() > Duration::from_secs(30) {
-            break false;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    assert!(seen_held, "the response was held");
     assert!(
-        freed,
+        eventually(|| p.proxy.held_bytes() > 0).await,
+        "the response was held"
+    );
+    assert!(
+        eventually(|| p.proxy.held_bytes() == 0).await,
         "held bytes still {} after 30 s",
         p.proxy.held_bytes()
     );
@@ -513,11 +515,10 @@ async fn an_h2_client_that_withholds_its_window_loses_the_connection_at_the_dead
         .unwrap();
     assert_eq!(r.status(), 200);
     assert!(p.proxy.held_bytes() > 0, "the response was held");
-    let t0 = std::time::Instant::now();
-    while p.proxy.held_bytes() > 0 && t0.elapsed() < Duration::from_secs(20) {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(p.proxy.held_bytes(), 0, "still held after 20 s");
+    assert!(
+        eventually(|| p.proxy.held_bytes() == 0).await,
+        "still held after 30 s"
+    );
     // The connection was closed under the response: its body cannot be read whole.
     let body = tokio::time::timeout(Duration::from_secs(10), r.bytes()).await;
     assert!(
