@@ -620,6 +620,19 @@ fn classify_joined(d: &[u8], parts: usize, first: &[u8], en: Enabled) -> Option<
             return Some((Det::Landline, Confidence::Medium));
         }
     }
+    // `+86-10-12345678`, `0086 755 8765 4321`: the country code, then the area code without
+    // its trunk 0, then the number (the mobiles among such chains left above).
+    if en.has(Det::Landline) && parts >= 3 && matches!(first, b"86" | b"0086") {
+        let rest = &d[first.len()..];
+        if (9..=11).contains(&rest.len()) {
+            let mut z = [b'0'; 12];
+            z[1..=rest.len()].copy_from_slice(rest);
+            let z = &z[..=rest.len()];
+            if v::landline_area_code(z).is_some_and(|a| (7..=8).contains(&(z.len() - a))) {
+                return Some((Det::Landline, Confidence::Medium));
+            }
+        }
+    }
     None
 }
 
