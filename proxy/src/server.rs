@@ -125,14 +125,34 @@ fn builder(cfg: &Config) -> auto::Builder<TokioExecutor> {
     b
 }
 
-/// Serves one connection until it ends, or until a held response on it is still
-/// undelivered at its exchange's deadline (`close`, from [`crate::body::held_bytes`]): the
-/// connection is then dropped, which closes it and frees what it held.
-async fn run_connection<E: std::fmt::Display>(
-    conn: impl Future<Output = Result<(), E>>,
-    close: &Notify,
+/// Serves one connection (plain, or TLS once its handshake is done) until it ends, or until
+/// a held response on it is still undelivered at its exchange's deadline (`close`, from
+/// [`crate::body::held_bytes`]): the connection is then dropped, which closes it and frees
+/// what it held.
+async fn serve_one<IO>(
+    io: IO,
+    tls: bool,
+    identity: Option<ClientIdentity>,
     remote: SocketAddr,
-) {
+    proxy: Arc<Proxy>,
+    builder: &auto::Builder<TokioExecutor>,
+    watcher: hyper_util::server::graceful::Watcher,
+) where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let close = Arc::new(Notify::new());
+    let info = ConnInfo {
+        remote,
+        tls,
+        identity,
+        close: close.clone(),
+    };
+    let svc = service_fn(move |req| proxy.clone().handle(req, info.clone()));
+    let conn = watcher.watch(
+        builder
+            .serve_connection_with_upgrades(TokioIo::new(io), svc)
+            .into_owned(),
+    );
     tokio::select! {
         r = conn => {
             if let Err(e) = r {
@@ -184,7 +204,7 @@ async fn serve(
         // keeps the connection open: no write to its socket may wait longer than the idle
         // timeout. (An HTTP/2 client that withholds flow-control credit on a writable
         // connection, or one that reads a little every period, is caught by the held
-        // response's deadline instead: `run_connection`.)
+        // response's deadline instead: `serve_one`.)
         let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
         stream.set_write_timeout(Some(write_stall));
         let stream = Box::pin(stream);
@@ -195,18 +215,7 @@ async fn serve(
         tokio::spawn(async move {
             let _permit = permit;
             match tls {
-                None => {
-                    let close = Arc::new(Notify::new());
-                    let info = ConnInfo {
-                        remote,
-                        tls: false,
-                        identity: None,
-                        close: close.clone(),
-                    };
-                    let svc = service_fn(move |req| proxy.clone().handle(req, info.clone()));
-                    let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc);
-                    run_connection(watcher.watch(conn.into_owned()), &close, remote).await;
-                }
+                None => serve_one(stream, false, None, remote, proxy, &builder, watcher).await,
                 Some(acceptor) => {
                     let stream = match tokio::time::timeout(
                         handshake_timeout,
@@ -230,16 +239,7 @@ async fn serve(
                         .peer_certificates()
                         .and_then(|c| c.first())
                         .and_then(|c| ClientIdentity::from_der(c.as_ref()));
-                    let close = Arc::new(Notify::new());
-                    let info = ConnInfo {
-                        remote,
-                        tls: true,
-                        identity,
-                        close: close.clone(),
-                    };
-                    let svc = service_fn(move |req| proxy.clone().handle(req, info.clone()));
-                    let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc);
-                    run_connection(watcher.watch(conn.into_owned()), &close, remote).await;
+                    serve_one(stream, true, identity, remote, proxy, &builder, watcher).await;
                 }
             }
         });

@@ -888,16 +888,19 @@ fn unit_after(t: &[u8], e: usize) -> bool {
         "元", "万", "亿", "人", "次", "件", "个", "吨", "台", "辆", "户", "份", "张", "笔", "条",
         "头", "只", "箱", "股", "克", "米", "平方", "公里", "千", "美元", "港元", "%",
     ];
-    let rest = &t[e..];
-    UNITS.iter().any(|u| rest.starts_with(u.as_bytes()))
+    word_at(t, e, UNITS)
 }
 
 /// Whether a building's part follows at `e` (`京A12345号楼`, `B12345栋`): a block code in an
 /// address, shaped like a plate.
 fn building_after(t: &[u8], e: usize) -> bool {
-    const PARTS: &[&str] = &["号楼", "栋", "幢", "单元", "室", "座"];
+    word_at(t, e, &["号楼", "栋", "幢", "单元", "室", "座"])
+}
+
+/// Whether one of `words` starts at `e`.
+fn word_at(t: &[u8], e: usize, words: &[&str]) -> bool {
     let rest = &t[e..];
-    PARTS.iter().any(|p| rest.starts_with(p.as_bytes()))
+    words.iter().any(|w| rest.starts_with(w.as_bytes()))
 }
 
 fn plate_chars(x: &[u8]) -> bool {
@@ -934,10 +937,7 @@ fn special_plate(t: &[u8], s: usize, e: usize) -> Option<(usize, usize, Confiden
     }
     let g = &t[s..e];
     let n = g.len();
-    let suffix = after_han
-        && PLATE_SUFFIXES
-            .iter()
-            .any(|x| t[e..].starts_with(x.as_bytes()));
+    let suffix = after_han && word_at(t, e, &PLATE_SUFFIXES);
     let digits = |x: &[u8]| x.iter().all(u8::is_ascii_digit);
     if suffix && n == 5 && g[0].is_ascii_uppercase() && plate_chars(&g[1..]) {
         if province_before(t, s) {
