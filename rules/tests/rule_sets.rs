@@ -302,6 +302,50 @@ fn digit_groups_inside_longer_chains() {
     }
 }
 
+/// Groups set apart by dots, slashes or underscores are an identifier only in the layout
+/// people write it in; versions, OIDs, dates, amounts and addresses of IPv4 are not.
+#[test]
+fn digit_groups_set_apart_by_dots_slashes_or_underscores() {
+    let redact = |text: &str| redacted(sluice_rules::Format::Text, text);
+    for (input, want) in [
+        ("电话 138.0013.8000 完", "电话 138.****.8000 完"),
+        ("电话 138/0013/8000 完", "电话 138/****/8000 完"),
+        ("电话 138_0013_8000 完", "电话 138_****_8000 完"),
+        ("电话 138 - 0013 - 8000 完", "电话 138 - **** - 8000 完"),
+        ("电话 +86.138.0013.8000 完", "电话 +86.138.****.8000 完"),
+        (
+            "证件 110101.19900307.1233 完",
+            "证件 110101.********.1233 完",
+        ),
+        (
+            "证件 110101/1990/0307/1233 完",
+            "证件 110101/****/****/1233 完",
+        ),
+        (
+            "卡号 6222.0212.3456.7890.128 完",
+            "卡号 6222.****.****.***0.128 完",
+        ),
+        ("座机 010.6234.5678 完", "座机 010.6***.*678 完"),
+        // Not identifiers.
+        ("版本 10.0.19041.1415 完", "版本 10.0.19041.1415 完"),
+        (
+            "OID 1.2.840.113549.1.1.11 完",
+            "OID 1.2.840.113549.1.1.11 完",
+        ),
+        ("金额 13800138000.46 完", "金额 13800138000.46 完"),
+        ("编号 1380.0138.000 完", "编号 1380.0138.000 完"),
+        ("日期 2024/11/23 13:00 完", "日期 2024/11/23 13:00 完"),
+        ("路径 a/1380/0138/000 完", "路径 a/1380/0138/000 完"),
+        (
+            "卡号 62220212.34567890.128 完",
+            "卡号 62220212.34567890.128 完",
+        ),
+        ("混合 138.0013 8000 完", "混合 138.0013 8000 完"),
+    ] {
+        assert_eq!(redact(input), want, "{input}");
+    }
+}
+
 /// A table written as arrays takes its field names from the header: each cell is judged as a
 /// value of its column (`{"columns":["xm","dz"],"rows":[["张三","…"]]}`).
 #[test]

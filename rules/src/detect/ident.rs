@@ -122,6 +122,31 @@ fn is_sep(b: u8) -> bool {
     b == b' ' || b == b'-'
 }
 
+/// Separators that also write versions, dates, decimals, paths and OIDs (`1.2.840.113549`,
+/// `2024/01/02`): a chain of groups set apart by one of them is an identifier only in the
+/// groups people write that identifier in ([`weak_layout`]).
+#[inline]
+fn is_weak_sep(b: u8) -> bool {
+    matches!(b, b'.' | b'/' | b'_')
+}
+
+/// Whether groups of these lengths are how `det` is written in groups (the layouts of
+/// `138.0013.8000`, `110101.19900307.123X`, `6222.0212.3456.7890.128`, `010.6234.5678`),
+/// for a chain set apart by dots, slashes or underscores.
+fn weak_layout(det: Det, lens: &[usize]) -> bool {
+    match det {
+        Det::Mobile => matches!(lens, [3, 4, 4] | [2, 3, 4, 4] | [4, 3, 4, 4]),
+        Det::ResidentId18 => matches!(lens, [6, 8, 4] | [6, 4, 4, 4] | [3, 3, 4, 4, 4]),
+        Det::BankCard => {
+            lens.len() >= 4
+                && lens[..lens.len() - 1].iter().all(|&l| l == 4)
+                && (1..=4).contains(&lens[lens.len() - 1])
+        }
+        Det::Landline => lens.len() == 3 && (3..=4).contains(&lens[0]) && lens[1] >= 3,
+        _ => false,
+    }
+}
+
 /// Position of the next ASCII digit at or after `from`. Checks 32 bytes at a time with a
 /// branch-free OR-reduction the compiler vectorizes; most text windows have few digits.
 #[inline]
@@ -242,16 +267,33 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
         groups[0] = (s, e);
         ng = 1;
         let mut j = e;
+        // The one dot, slash or underscore that set the groups apart, when a chain is
+        // written with those (`138.0013.8000`): one kind throughout, never mixed with spaces.
+        let mut weak: Option<u8> = None;
         while ng < groups.len() {
-            // One or two separator characters, then a digit. An area code in brackets,
-            // `(010)62345678` or `(0755) 8601 3388`, is joined across its closing bracket.
+            // One or two separator characters, then a digit; `138 - 0013 - 8000` takes
+            // three. An area code in brackets, `(010)62345678` or `(0755) 8601 3388`, is
+            // joined across its closing bracket.
             let mut k = j;
             let paren = ng == 1 && area_in_brackets(t, s, e);
             if paren {
                 k += 1;
             }
-            while k < len && k < j + 2 && is_sep(t[k]) {
-                k += 1;
+            if weak.is_none() {
+                while k < len && k < j + 2 && is_sep(t[k]) {
+                    k += 1;
+                }
+                if k == j + 2 && t[j] == b' ' && t[j + 1] == b'-' && t.get(k) == Some(&b' ') {
+                    k += 1;
+                }
+            }
+            if k == j && !paren && (ng == 1 || weak.is_some()) {
+                if let Some(&w) = t.get(k).filter(|&&b| is_weak_sep(b)) {
+                    if weak.is_none_or(|x| x == w) {
+                        weak = Some(w);
+                        k += 1;
+                    }
+                }
             }
             if (k == j && !paren) || k >= len || !t[k].is_ascii_digit() {
                 break;
@@ -265,7 +307,7 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
             ng += 1;
             j = ge;
         }
-        let consumed = eval_chain(t, &groups[..ng], en, out);
+        let consumed = eval_chain(t, &groups[..ng], weak.is_some(), en, out);
         i = groups[consumed.max(1) - 1].1;
         if i <= d {
             i = d + 1;
@@ -460,7 +502,13 @@ fn area_in_brackets(t: &[u8], s: usize, e: usize) -> bool {
 
 /// Evaluates a chain of groups; returns how many groups were looked at (all of them: every
 /// group is either part of a joined candidate or judged alone).
-fn eval_chain(t: &[u8], g: &[(usize, usize)], en: Enabled, out: &mut Vec<Found>) -> usize {
+fn eval_chain(
+    t: &[u8],
+    g: &[(usize, usize)],
+    weak: bool,
+    en: Enabled,
+    out: &mut Vec<Found>,
+) -> usize {
     // Bytes of groups k.. (suffix sums): a join shorter than the shortest joined identifier
     // (a 10-digit landline) is not worth building, which keeps runs of one-digit groups
     // (`1 2 3 4 …`) linear with a small constant.
@@ -507,7 +555,13 @@ fn eval_chain(t: &[u8], g: &[(usize, usize)], en: Enabled, out: &mut Vec<Found>)
                 if let Some((det, conf)) =
                     classify_joined(&dbuf[..nd], m - k + 1, &t[g[k].0..g[k].1], en)
                 {
-                    best = Some((m, det, conf));
+                    let mut lens = [0usize; 8];
+                    for (l, &(s, e)) in lens.iter_mut().zip(&g[k..=m]) {
+                        *l = e - s;
+                    }
+                    if !weak || weak_layout(det, &lens[..=m - k]) {
+                        best = Some((m, det, conf));
+                    }
                 }
             }
             if last_x {
