@@ -105,3 +105,55 @@ fn roles_that_are_not_people_and_partial_words_name_nothing() {
     }
     assert!(classes(&e, "num", "13800138000").is_empty());
 }
+
+/// A key that is a dotted path names its last part (`persons[0].name`, `user.zz`: Spring
+/// and bean-property binding), and a column name keeps its meaning under the note an export
+/// adds after it (`姓名（中文）`, `身份证号码(必填)`, a header cell with a line break).
+#[test]
+fn dotted_paths_and_annotated_names_name_the_field() {
+    let e = engine();
+    for (class, _, value) in CASES {
+        let bare = match *class {
+            "person_name" => "name",
+            "address" => "zz",
+            "passport" => "hzhm",
+            other => CASES.iter().find(|c| c.0 == other).map_or("", |c| c.1),
+        };
+        for key in [
+            format!("persons[0].{bare}"),
+            format!("user.{bare}"),
+            format!("list[1].{bare}"),
+        ] {
+            assert!(
+                classes(&e, &key, value).iter().any(|c| c == class),
+                "{key}: {value} is not found as {class}"
+            );
+        }
+    }
+    for (key, value, class) in [
+        ("姓名（中文）", "王建国", "person_name"),
+        ("姓名(必填)", "王建国", "person_name"),
+        ("姓名【必填】", "王建国", "person_name"),
+        ("姓名\n(中文)", "王建国", "person_name"),
+        ("* 家庭住址（详细）", "江苏省南京市玄武区中山路18号3栋501室", "address"),
+        ("护照号码(选填)", "E12345678", "passport"),
+    ] {
+        assert!(
+            classes(&e, key, value).iter().any(|c| c == class),
+            "{key:?}: {value} is not found as {class}"
+        );
+    }
+    // What the path or the note leaves must name a field: an order's or a company's name
+    // stays what it was.
+    for (key, value) in [
+        ("order.no", "E12345678"),
+        ("company.name", "王建国"),
+        ("备注(姓名)", "王建国"),
+        ("(中文)", "王建国"),
+    ] {
+        assert!(
+            classes(&e, key, value).is_empty(),
+            "{key:?}: {value} is flagged"
+        );
+    }
+}

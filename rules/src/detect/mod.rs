@@ -192,11 +192,9 @@ enum Glob {
     Contains(Box<memchr::memmem::Finder<'static>>),
 }
 
-/// Normalizes a field name for comparison: ASCII lowercase, `_ - . space` removed, and a
-/// namespace or path prefix (`ns:name`, `a.b`) reduced to its last part beforehand.
-pub(crate) fn norm_key(k: &[u8]) -> Vec<u8> {
-    // `xm[]`, `sfzh[0]`, `person[xm]`: PHP/Rails-style form keys name the field in brackets
-    // or before an index.
+/// A field name without PHP/Rails-style brackets (`xm[]`, `sfzh[0]`, `person[xm]`: the field
+/// is named in the brackets or before an index) and without a namespace prefix (`ns2:XM`).
+fn strip_key_path(k: &[u8]) -> &[u8] {
     let mut k = k;
     while let Some(stripped) = k.strip_suffix(b"]") {
         match stripped.iter().rposition(|&b| b == b'[') {
@@ -211,14 +209,47 @@ pub(crate) fn norm_key(k: &[u8]) -> Vec<u8> {
             None => break,
         }
     }
-    let k = match k.iter().rposition(|&b| b == b':') {
+    match k.iter().rposition(|&b| b == b':') {
         Some(p) if p + 1 < k.len() => &k[p + 1..],
         _ => k,
-    };
-    k.iter()
-        .filter(|b| !matches!(b, b'_' | b'-' | b'.' | b' '))
+    }
+}
+
+/// Normalizes a field name for comparison: ASCII lowercase, `_ - . space` and line breaks
+/// removed, after [`strip_key_path`].
+pub(crate) fn norm_key(k: &[u8]) -> Vec<u8> {
+    strip_key_path(k)
+        .iter()
+        .filter(|b| !matches!(b, b'_' | b'-' | b'.' | b' ' | b'\t' | b'\r' | b'\n'))
         .map(u8::to_ascii_lowercase)
         .collect()
+}
+
+/// The last part of a dotted path (`persons[0].name`, `user.zz`: Spring and bean-property
+/// binding, `a.b` property names), when there is one.
+fn dotted_tail(k: &[u8]) -> Option<&[u8]> {
+    let k = strip_key_path(k);
+    let p = k.iter().rposition(|&b| b == b'.')?;
+    let tail = &k[p + 1..];
+    tail.iter().any(u8::is_ascii_alphabetic).then_some(tail)
+}
+
+/// A column or field name without the note a form or an export adds after it: `姓名（中文）`,
+/// `身份证号码(必填)`, `姓名【必填】`, `"姓名\n(中文)"` (a header cell with a line break).
+fn without_annotation(k: &[u8]) -> Option<&[u8]> {
+    let k = k.trim_ascii_end();
+    let open = [
+        (&b")"[..], &b"("[..]),
+        ("）".as_bytes(), "（".as_bytes()),
+        ("】".as_bytes(), "【".as_bytes()),
+    ]
+    .iter()
+    .find_map(|&(c, o)| {
+        let inner = k.strip_suffix(c)?;
+        memchr::memmem::rfind(inner, o)
+    })?;
+    let head = k[..open].trim_ascii();
+    (!head.is_empty()).then_some(head)
 }
 
 impl KeyIndex {
@@ -262,9 +293,33 @@ impl KeyIndex {
         }
         // A glob may have matched (`*passportno` under `applicantPassportNo`) while the
         // exact name behind the role belongs to other rules too (the Chinese passport's).
-        if exact.is_none() {
-            self.lookup_role(&k, from, out);
+        if exact.is_some() {
+            return;
         }
+        if let Some(head) = without_annotation(key) {
+            let mid = out.len();
+            self.lookup(head, out);
+            let mut i = mid;
+            while i < out.len() {
+                if out[from..mid].contains(&out[i]) {
+                    out.remove(i);
+                } else {
+                    i += 1;
+                }
+            }
+            return;
+        }
+        if let Some(tail) = dotted_tail(key) {
+            if let Some(v) = self.exact.get(&norm_key(tail)) {
+                for &r in v {
+                    if !out[from..].contains(&r) {
+                        out.push(r);
+                    }
+                }
+                return;
+            }
+        }
+        self.lookup_role(&k, from, out);
     }
 
     /// A key that is no exact key may be one behind a person's role or before a
