@@ -135,7 +135,11 @@ fn dotted_paths_and_annotated_names_name_the_field() {
         ("姓名(必填)", "王建国", "person_name"),
         ("姓名【必填】", "王建国", "person_name"),
         ("姓名\n(中文)", "王建国", "person_name"),
-        ("* 家庭住址（详细）", "江苏省南京市玄武区中山路18号3栋501室", "address"),
+        (
+            "* 家庭住址（详细）",
+            "江苏省南京市玄武区中山路18号3栋501室",
+            "address",
+        ),
         ("护照号码(选填)", "E12345678", "passport"),
     ] {
         assert!(

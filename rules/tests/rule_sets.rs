@@ -863,3 +863,28 @@ fn author_mistakes_are_named_and_a_bom_is_no_mistake() {
     );
     build(&format!("\u{feff}{GOOD}")).unwrap();
 }
+
+/// An export's title, its export time or a blank line above the header row do not hide the
+/// header: the first row with two or more named cells names the columns.
+#[test]
+fn csv_header_below_an_exports_title() {
+    let redact = |text: &str| redacted(sluice_rules::Format::Csv, text);
+    let rows = "姓名,住址,护照号码\n王建国,江苏省南京市玄武区中山路18号,E12345678\n";
+    let masked = "姓名,住址,护照号码\n王**,江苏省南京市*********,E*****678\n";
+    for pre in [
+        "",
+        "\n",
+        "\r\n",
+        "人员信息导出表,,\n",
+        "人员信息导出表\n导出时间：2024-11-23 10:00\n\n",
+        "# export 2024\n",
+    ] {
+        assert_eq!(
+            redact(&format!("{pre}{rows}")),
+            format!("{pre}{masked}"),
+            "{pre:?}"
+        );
+    }
+    // A one-column export keeps its first row as its header.
+    assert_eq!(redact("姓名\n王建国\n"), "姓名\n王**\n");
+}

@@ -18,6 +18,11 @@ const FRAGMENTS: &[&str] = &[
     "1101\u{200B}0519491231002X",
     "13800138000",
     "138-0013-8000",
+    "138.0013.8000",
+    // An export's title row and a header row (the CSV lexer looks for the header below).
+    "人员信息导出表,,,\n",
+    "xm,dz,hzhm\n",
+    "王建国,江苏省南京市玄武区中山路18号,E12345678\n",
     "+86 138 0013 8000",
     "(010)62345678",
     "d975cb9c-6c94-4fb3-8572-e18598019452",

@@ -75,6 +75,9 @@ pub(crate) struct CsvLexer {
     row: u64,
     col: usize,
     headers: Vec<Vec<u8>>,
+    /// The row that names the columns: 0, or the row after an export's title, export time
+    /// or blank lines ([`header_line`]).
+    header_row: u64,
     /// The first row is data: no column names, roles per record instead.
     headerless: bool,
     /// The roles of row `roles_row`'s cells (empty: none).
@@ -86,7 +89,7 @@ impl CsvLexer {
     fn key(&self) -> Option<&[u8]> {
         if self.headerless {
             self.roles.get(self.col).copied().flatten()
-        } else if self.row == 0 {
+        } else if self.row <= self.header_row {
             None
         } else {
             self.headers
@@ -97,7 +100,7 @@ impl CsvLexer {
     }
 
     fn field_done(&mut self, seg: &Segmenter, had_segment: bool) {
-        if self.row == 0 && !self.headerless && self.headers.len() < MAX_COLUMNS {
+        if self.row == self.header_row && !self.headerless && self.headers.len() < MAX_COLUMNS {
             let name = if had_segment {
                 seg.last_head().to_vec()
             } else {
@@ -112,19 +115,19 @@ impl CsvLexer {
         let len = buf.len();
         if self.delim == 0 {
             // Wait for the whole header row (bounded) before reading anything.
-            let line = &buf[..len.min(HEADER_SNIFF)];
-            let first = match memchr::memchr(b'\n', line) {
-                Some(p) => &line[..p],
-                None if eof || len >= HEADER_SNIFF => line,
-                None => return 0,
+            let Some((_, first, header_row)) =
+                header_line(&buf[..len.min(HEADER_SNIFF)], eof || len >= HEADER_SNIFF)
+            else {
+                return 0;
             };
             self.delim = delimiter(first);
+            self.header_row = header_row;
             // A first row that is a record is no header; its roles serve row 0 (it is the
             // same line the row-by-row wait below would read: both stop at 8 KiB).
             if let Some(roles) = row_roles(first, self.delim) {
                 self.headerless = true;
                 self.roles = roles;
-                self.roles_row = Some(0);
+                self.roles_row = Some(self.header_row);
             }
         }
         let d = self.delim;
@@ -244,7 +247,7 @@ impl CsvLexer {
     /// are read back from the segment's head. Returns where its separator is when it was
     /// dealt with.
     fn quick_bare(&self, buf: &[u8], i: usize, base: u64, seg: &mut Segmenter) -> Option<usize> {
-        if self.row == 0 && !self.headerless {
+        if self.row == self.header_row && !self.headerless {
             return None;
         }
         let ahead = &buf[i..buf.len().min(i + crate::stream::QUICK_MAX)];
@@ -265,7 +268,7 @@ impl CsvLexer {
         eof: bool,
         seg: &mut Segmenter,
     ) -> Option<usize> {
-        if self.row == 0 && !self.headerless {
+        if self.row == self.header_row && !self.headerless {
             return None;
         }
         let ahead = &buf[i + 1..buf.len().min(i + 1 + crate::stream::QUICK_MAX)];
@@ -295,6 +298,42 @@ impl CsvLexer {
             // `\r`: the `\n` that follows ends the row.
             self.st = St::AfterQuote;
         }
+    }
+}
+
+/// Lines an export may put above its header row: a title (`人员信息导出表,,,,`), an export
+/// time, a blank line.
+const MAX_PREAMBLE: u64 = 5;
+
+/// The header row of the start of a CSV body, `sniff` (at most [`HEADER_SNIFF`] bytes;
+/// `complete` when no more will come before the decision): the first line that holds two
+/// or more non-empty cells, when the lines above it (at most [`MAX_PREAMBLE`]) hold at most
+/// one each and no quote; else the first line. Returns the line and its row number, or
+/// `None` to wait for more bytes. A function of the bytes alone, whatever the chunking.
+pub(super) fn header_line(sniff: &[u8], complete: bool) -> Option<(usize, &[u8], u64)> {
+    let mut start = 0;
+    let mut row = 0;
+    let mut first = None;
+    loop {
+        let rest = &sniff[start..];
+        let (line, more) = match memchr::memchr(b'\n', rest) {
+            Some(p) => (&rest[..p], true),
+            None if complete => (rest, false),
+            None => return None,
+        };
+        let first = *first.get_or_insert(line);
+        let named = cells(line, delimiter(line))
+            .iter()
+            .filter(|c| !c.trim_ascii().is_empty())
+            .count();
+        if named >= 2 {
+            return Some((start, line, row));
+        }
+        if !more || row == MAX_PREAMBLE || line.contains(&b'"') {
+            return Some((0, first, 0));
+        }
+        start += line.len() + 1;
+        row += 1;
     }
 }
 

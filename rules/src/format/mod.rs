@@ -189,8 +189,12 @@ fn looks_like_form(t: &[u8]) -> bool {
 /// cut off by the end of the sniffed prefix: then it must not have more fields than the
 /// header.
 fn looks_like_csv(t: &[u8]) -> bool {
-    // The delimiter the lexer would choose from the first row.
-    let first = t.split(|&b| b == b'\n').next().unwrap_or(t);
+    // The header row the lexer would take (after an export's title or blank lines) and the
+    // delimiter it would choose from it.
+    let Some((start, first, _)) = csv::header_line(t, true) else {
+        return false;
+    };
+    let t = &t[start..];
     let d = csv::delimiter(first);
     // Field counts of the first two rows; `long` once a header cell is too long for a name.
     let (mut counts, mut fields, mut quoted, mut field_len, mut long) =
@@ -540,12 +544,17 @@ mod tests {
 
     #[test]
     fn sniffs_csv_and_form_bodies_without_a_content_type() {
-        let cases: [(&str, Format); 16] = [
+        let cases: [(&str, Format); 17] = [
             (
                 "姓名,身份证号,地址\n李刚,450100196805077782,\"青海省, 某路\"\n",
                 Format::Csv,
             ),
             ("xm,sfzh\r\n张三,110105194912310021\r\n", Format::Csv),
+            // An export's title row and a blank line above the header.
+            (
+                "人员信息导出表,,\n\n姓名,住址\n张三,北京市\n",
+                Format::Csv,
+            ),
             // The second row cut off by the end of the sniffed prefix.
             ("xm,sfzh,dz\n张三,1101051949", Format::Csv),
             (
