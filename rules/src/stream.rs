@@ -472,6 +472,23 @@ impl Segmenter {
     /// Sets the segment's field name and the rules it gives context to.
     /// Whether `k` names a field some rule listens to (what a lexer asks before it takes a
     /// value for a label, as in a `["姓名","张三"]` pair).
+    /// Whether a whole value is a CSV table of its own ([`format::csv::embedded_table`]),
+    /// whose header names its columns. Only values holding a line break and a delimiter
+    /// are asked.
+    fn embedded_table(&self, t: &[u8]) -> bool {
+        if memchr::memchr(b'\n', t).is_none()
+            || memchr::memchr3(b',', b'\t', b';', t).is_none() && memchr::memchr(b'|', t).is_none()
+        {
+            return false;
+        }
+        let mut rules = Vec::new();
+        format::csv::embedded_table(t, |name| {
+            rules.clear();
+            self.engine.detectors.key_rules(name, &mut rules);
+            !crate::detect::only_negative(&rules)
+        })
+    }
+
     pub(crate) fn knows_key(&mut self, k: &[u8]) -> bool {
         let mut rules = std::mem::take(&mut self.key_probe);
         rules.clear();
@@ -627,7 +644,9 @@ impl Segmenter {
             return false;
         }
         // ... and a value that opens like a document as one (`try_nested`) ...
-        if matches!(content.trim_ascii_start().first(), Some(b'{' | b'[' | b'<')) {
+        if matches!(content.trim_ascii_start().first(), Some(b'{' | b'[' | b'<'))
+            || self.embedded_table(content)
+        {
             return false;
         }
         self.resolve_key(key);
@@ -1355,6 +1374,7 @@ impl Segmenter {
         let format = match (t.first(), t.last()) {
             (Some(b'{'), Some(b'}')) | (Some(b'['), Some(b']')) if t.len() >= 2 => Format::Json,
             (Some(b'<'), Some(b'>')) if t.len() >= 3 => Format::Xml,
+            _ if self.embedded_table(t) => Format::Csv,
             _ => return false,
         };
         let mut inner_opts = self.opts.clone();

@@ -888,3 +888,38 @@ fn csv_header_below_an_exports_title() {
     // A one-column export keeps its first row as its header.
     assert_eq!(redact("姓名\n王建国\n"), "姓名\n王**\n");
 }
+
+/// A CSV file carried inside another body (a JSON string, an XML CDATA section, a multipart
+/// upload) is read as a table: its header names its columns. Two lines of a remark that
+/// hold commas name no field and keep the value's own field name.
+#[test]
+fn csv_inside_a_value_is_a_table() {
+    let json = |text: &str| redacted(sluice_rules::Format::Json, text);
+    assert_eq!(
+        json(r#"{"fileContent":"姓名,住址,护照号码\n王建国,江苏省南京市玄武区中山路18号,E12345678\n"}"#),
+        r#"{"fileContent":"姓名,住址,护照号码\n王**,江苏省南京市*********,E*****678\n"}"#
+    );
+    assert_eq!(
+        redacted(
+            sluice_rules::Format::Xml,
+            "<f><![CDATA[xm,dz\n王建国,江苏省南京市玄武区中山路18号\n]]></f>"
+        ),
+        "<f><![CDATA[xm,dz\n王**,江苏省南京市*********\n]]></f>"
+    );
+    let multipart = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"rk.csv\"\r\nContent-Type: text/csv\r\n\r\n姓名,住址\n王建国,江苏省南京市玄武区中山路18号\n\r\n--b--\r\n";
+    assert!(
+        !redacted(sluice_rules::Format::Multipart, multipart).contains("王建国"),
+        "multipart CSV part"
+    );
+    // Not tables: a remark, and a name list under its own field.
+    for body in [
+        r#"{"bz":"第一项,已办结\n第二项,待审核"}"#,
+        r#"{"remark":"王建国,李娜\n张伟,刘洋"}"#,
+    ] {
+        assert_eq!(json(body), body);
+    }
+    assert_eq!(
+        json(r#"{"xm":"王建国,李娜\n张伟,刘洋"}"#),
+        r#"{"xm":"王**,李*\n张*,刘*"}"#
+    );
+}

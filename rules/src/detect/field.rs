@@ -197,11 +197,11 @@ pub(crate) fn travel_document(v: &str) -> Option<Confidence> {
     .then_some(Confidence::Medium)
 }
 
-/// The names in a list of names (`张伟、李娜、王芳`, `张伟,李娜;王芳`, `张伟 李娜`): byte ranges
+/// The names in a list of names (`张伟、李娜、王芳`, `张伟,李娜;王芳`, one per line, `张伟 李娜`): byte ranges
 /// and confidence of each part that is a Han name on its own. Romanized names are not split
 /// (their words are separated by spaces).
 fn name_list(v: &str) -> Vec<(usize, usize, Confidence)> {
-    const SEPS: &[char] = &['、', ',', ';', '/', '|', ' '];
+    const SEPS: &[char] = &['、', ',', ';', '/', '|', '\n', '\r', ' '];
     let mut out = Vec::new();
     if !v.contains(SEPS) {
         return out;

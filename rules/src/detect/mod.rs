@@ -418,7 +418,7 @@ pub(crate) struct Detectors {
 /// itself can hold nothing it changes nothing either, and the value is dismissed as if the
 /// name were unknown.
 #[inline]
-fn only_negative(key_rules: &[u32]) -> bool {
+pub(crate) fn only_negative(key_rules: &[u32]) -> bool {
     key_rules.iter().all(|r| r & NEG != 0)
 }
 

@@ -337,6 +337,26 @@ pub(super) fn header_line(sniff: &[u8], complete: bool) -> Option<(usize, &[u8],
     }
 }
 
+/// Whether a whole value is a table of its own (a CSV file in a JSON string, an XML text
+/// node or CDATA section, a multipart upload): two or more rows as wide as each other by the
+/// delimiter its header row holds, that header below at most an export's title, and either a
+/// header cell that names a field (`names_field`) or a first row that is a record
+/// ([`row_roles`]). A remark that happens to hold commas on two lines names no field.
+pub(crate) fn embedded_table(t: &[u8], mut names_field: impl FnMut(&[u8]) -> bool) -> bool {
+    let head = &t[..t.len().min(HEADER_SNIFF)];
+    if memchr::memchr(b'\n', head).is_none() || !super::looks_like_csv(head) {
+        return false;
+    }
+    let Some((_, line, _)) = header_line(head, true) else {
+        return false;
+    };
+    let d = delimiter(line);
+    cells(line, d).iter().any(|c| {
+        let c = c.trim_ascii();
+        !c.is_empty() && names_field(c)
+    }) || row_roles(line, d).is_some()
+}
+
 /// The cells of one CSV line (quotes removed, `""` unescaped); a quoted cell that goes on
 /// past the line ends with it.
 fn cells(line: &[u8], d: u8) -> Vec<Vec<u8>> {

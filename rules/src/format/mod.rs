@@ -188,7 +188,7 @@ fn looks_like_form(t: &[u8]) -> bool {
 /// next row with as many fields (quoted fields may hold delimiters). The second row may be
 /// cut off by the end of the sniffed prefix: then it must not have more fields than the
 /// header.
-fn looks_like_csv(t: &[u8]) -> bool {
+pub(crate) fn looks_like_csv(t: &[u8]) -> bool {
     // The header row the lexer would take (after an export's title or blank lines) and the
     // delimiter it would choose from it.
     let Some((start, first, _)) = csv::header_line(t, true) else {
@@ -551,10 +551,7 @@ mod tests {
             ),
             ("xm,sfzh\r\n张三,110105194912310021\r\n", Format::Csv),
             // An export's title row and a blank line above the header.
-            (
-                "人员信息导出表,,\n\n姓名,住址\n张三,北京市\n",
-                Format::Csv,
-            ),
+            ("人员信息导出表,,\n\n姓名,住址\n张三,北京市\n", Format::Csv),
             // The second row cut off by the end of the sniffed prefix.
             ("xm,sfzh,dz\n张三,1101051949", Format::Csv),
             (
