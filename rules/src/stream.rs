@@ -592,7 +592,10 @@ impl Segmenter {
             flags = Some(f);
             let nothing = d.nothing_possible(f, content.len(), &[])
                 && (f & crate::detect::TRIG_PERCENT == 0 || !has_percent_escape(content));
-            if nothing && !matches!(content.trim_ascii_start().first(), Some(b'{' | b'[' | b'<')) {
+            if nothing
+                && !matches!(content.trim_ascii_start().first(), Some(b'{' | b'[' | b'<'))
+                && (classes & crate::detect::Q_LINE == 0 || content.trim_ascii().is_empty())
+            {
                 self.key_ix = None;
                 self.remember(content);
                 self.hold_from = raw_end;
@@ -645,7 +648,7 @@ impl Segmenter {
         }
         // ... and a value that opens like a document as one (`try_nested`) ...
         if matches!(content.trim_ascii_start().first(), Some(b'{' | b'[' | b'<'))
-            || self.embedded_table(content)
+            || (classes & crate::detect::Q_LINE != 0 && self.embedded_table(content))
         {
             return false;
         }

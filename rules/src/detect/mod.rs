@@ -509,6 +509,8 @@ pub(crate) const Q_STOP: u16 = 1 << 9;
 pub(crate) const Q_NONDIGIT: u16 = 1 << 10;
 /// A JSON structural byte (`{}[],:"`), where a bare value (a number, a literal) ends.
 pub(crate) const Q_JSON_END: u16 = 1 << 11;
+/// A line feed: a value holding one may be a table of its own (a CSV file in a string).
+pub(crate) const Q_LINE: u16 = 1 << 12;
 
 impl QuickTable {
     pub(crate) fn new(trigger: &Trigger) -> Self {
@@ -529,6 +531,7 @@ impl QuickTable {
         for b in *b"{}[],:\"" {
             t[usize::from(b)] |= Q_JSON_END;
         }
+        t[usize::from(b'\n')] |= Q_LINE;
         QuickTable(t)
     }
 
