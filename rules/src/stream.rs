@@ -269,6 +269,9 @@ pub(crate) struct Segmenter {
     last_edit_end: u64,
     edits: VecDeque<Edit>,
     findings: Vec<Finding>,
+    /// Findings pushed so far, drained or not: a lexer compares two readings to learn
+    /// whether the values between them held any.
+    found: u64,
     hits: Vec<Hit>,
     /// Set by [`Segmenter::quick`] when it found hits in a whole value of this many bytes:
     /// `hits` holds them and the segment it builds from the same bytes commits them instead
@@ -435,6 +438,7 @@ impl Segmenter {
             last_edit_end: 0,
             edits: b.edits,
             findings: Vec::new(),
+            found: 0,
             hits: b.hits,
             pre_hits: None,
             seg_edits: b.seg_edits,
@@ -728,6 +732,11 @@ impl Segmenter {
     }
 
     /// The first bytes (normalized) of the last completed segment: how lexers learn key names.
+    /// How many findings this stream's values have given so far.
+    pub(crate) fn found(&self) -> u64 {
+        self.found
+    }
+
     pub(crate) fn last_head(&self) -> &[u8] {
         &self.last_head
     }
@@ -1098,6 +1107,7 @@ impl Segmenter {
         );
         let masked =
             masked.unwrap_or_else(|| SmolStr::from(rule.sample_transform.apply_to_str(&value_str)));
+        self.found += 1;
         self.findings.push(Finding {
             rule_id: rule.id.clone(),
             rule_index: h.rule as usize,
@@ -1394,6 +1404,7 @@ impl Segmenter {
             if f.field.is_none() {
                 f.field = self.key();
             }
+            self.found += 1;
             self.findings.push(f);
         }
         // Each of the inner scan's edits replaces its own characters only, so what lies
@@ -1511,6 +1522,7 @@ impl Segmenter {
             f.start = start;
             f.end = end;
             f.field = self.key();
+            self.found += 1;
             self.findings.push(f);
         }
         if self.opts.redact && inner.output != decoded {

@@ -896,7 +896,9 @@ fn csv_header_below_an_exports_title() {
 fn csv_inside_a_value_is_a_table() {
     let json = |text: &str| redacted(sluice_rules::Format::Json, text);
     assert_eq!(
-        json(r#"{"fileContent":"姓名,住址,护照号码\n王建国,江苏省南京市玄武区中山路18号,E12345678\n"}"#),
+        json(
+            r#"{"fileContent":"姓名,住址,护照号码\n王建国,江苏省南京市玄武区中山路18号,E12345678\n"}"#
+        ),
         r#"{"fileContent":"姓名,住址,护照号码\n王**,江苏省南京市*********,E*****678\n"}"#
     );
     assert_eq!(
@@ -921,5 +923,33 @@ fn csv_inside_a_value_is_a_table() {
     assert_eq!(
         json(r#"{"xm":"王建国,李娜\n张伟,刘洋"}"#),
         r#"{"xm":"王**,李*\n张*,刘*"}"#
+    );
+}
+
+/// A table whose first row is plain cells naming fields (an HTML report with `<td>` headers,
+/// Excel 2003 XML, a generic `<row><cell>` table) names its columns like a `<th>` row. A
+/// first row of label and value cells does not: its values are judged under their labels.
+#[test]
+fn xml_tables_with_a_header_row_of_cells() {
+    let xml = |text: &str| redacted(sluice_rules::Format::Xml, text);
+    let addr = "江苏省南京市玄武区中山路18号";
+    let masked_addr = "江苏省南京市*********";
+    assert_eq!(
+        xml(&format!("<table><tr><td>序号</td><td>姓名</td><td>住址</td></tr><tr><td>1</td><td>王建国</td><td>{addr}</td></tr></table>")),
+        format!("<table><tr><td>序号</td><td>姓名</td><td>住址</td></tr><tr><td>1</td><td>王**</td><td>{masked_addr}</td></tr></table>")
+    );
+    assert_eq!(
+        xml(&format!(r#"<Workbook><Worksheet><Table><Row><Cell><Data ss:Type="String">姓名</Data></Cell><Cell><Data ss:Type="String">住址</Data></Cell></Row><Row><Cell><Data ss:Type="String">王建国</Data></Cell><Cell><Data ss:Type="String">{addr}</Data></Cell></Row></Table></Worksheet></Workbook>"#)),
+        format!(r#"<Workbook><Worksheet><Table><Row><Cell><Data ss:Type="String">姓名</Data></Cell><Cell><Data ss:Type="String">住址</Data></Cell></Row><Row><Cell><Data ss:Type="String">王**</Data></Cell><Cell><Data ss:Type="String">{masked_addr}</Data></Cell></Row></Table></Worksheet></Workbook>"#)
+    );
+    assert_eq!(
+        xml("<table><row><cell>xm</cell><cell>hzhm</cell></row><row><cell>王建国</cell><cell>E12345678</cell></row></table>"),
+        "<table><row><cell>xm</cell><cell>hzhm</cell></row><row><cell>王**</cell><cell>E*****678</cell></row></table>"
+    );
+    // Label and value cells: the first row is no header, so the second row's cells keep
+    // their own labels (here none: `李明` is not read under `姓名`).
+    assert_eq!(
+        xml(&format!("<table><tr><td>姓名</td><td>王建国</td><td>住址</td><td>{addr}</td></tr><tr><td>李明</td><td>已离职</td><td>状态</td><td>正常</td></tr></table>")),
+        format!("<table><tr><td>姓名</td><td>王**</td><td>住址</td><td>{masked_addr}</td></tr><tr><td>李明</td><td>已离职</td><td>状态</td><td>正常</td></tr></table>")
     );
 }

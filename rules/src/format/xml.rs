@@ -37,10 +37,16 @@ enum St {
 struct Elem {
     name: Vec<u8>,
     label: Option<Vec<u8>>,
-    /// `<table>`: the column names its `<th>` cells gave, by column.
+    /// `<table>`: the column names its `<th>` cells (or its first row's) gave, by column;
+    /// the first `<tr>`: the text of each of its data cells, until the row closes.
     columns: Vec<Vec<u8>>,
-    /// `<tr>`: cells opened so far; `<td>`/`<th>`: the cell's column.
+    /// `<tr>`: cells opened so far; `<td>`/`<th>`: the cell's column; `<table>`: rows
+    /// opened so far.
     cell: usize,
+    /// `<tr>`: the table's first row, which may be its header.
+    first: bool,
+    /// The first `<tr>`: the stream's finding count when it opened.
+    found: u64,
     /// What the element is in HTML, read off its name once when it opens.
     kind: Html,
 }
@@ -69,14 +75,15 @@ impl Html {
         for (d, s) in low.iter_mut().zip(n) {
             *d = s.to_ascii_lowercase();
         }
+        // Spreadsheet XML (Excel 2003's `<Table><Row><Cell><Data>`) and generic
+        // `<row><cell>` tables are tables too; `<Data>` holds a cell's text.
         match &*low {
-            b"td" => Html::Data,
+            b"td" | b"cell" => Html::Data,
             b"th" => Html::Header,
-            b"tr" => Html::Row,
+            b"tr" | b"row" => Html::Row,
             b"table" => Html::Table,
-            b"b" | b"i" | b"u" | b"em" | b"strong" | b"span" | b"font" | b"a" | b"p" | b"div" => {
-                Html::Inline
-            }
+            b"b" | b"i" | b"u" | b"em" | b"strong" | b"span" | b"font" | b"a" | b"p" | b"div"
+            | b"data" => Html::Inline,
             _ => Html::Other,
         }
     }
@@ -299,8 +306,9 @@ impl XmlLexer {
                                         self.overflow -= 1;
                                     } else {
                                         self.sibling.live = false;
-                                        if let Some(e) = self.stack.pop() {
+                                        if let Some(mut e) = self.stack.pop() {
                                             self.close_header_cell(&e, seg);
+                                            self.first_row_cell(&mut e, seg);
                                             self.note_sibling(e, seg);
                                         }
                                     }
@@ -326,7 +334,7 @@ impl XmlLexer {
                         let mut e = self.open.take().unwrap_or_default();
                         e.kind = Html::of(&e.name);
                         self.label_from_sibling(&mut e, seg);
-                        self.open_cell(&mut e);
+                        self.open_cell(&mut e, seg);
                         if !self.self_closing {
                             if self.stack.len() < MAX_DEPTH {
                                 self.stack.push(e);
@@ -476,7 +484,15 @@ impl XmlLexer {
     /// An HTML table cell being opened: it takes the next column of its row, and a data cell
     /// with no label of its own takes that column's name from the table's header row
     /// (`<tr><th>姓名</th>…</tr><tr><td>张三</td>…`), as a CSV field does.
-    fn open_cell(&mut self, e: &mut Elem) {
+    fn open_cell(&mut self, e: &mut Elem, seg: &Segmenter) {
+        if e.kind == Html::Row {
+            if let Some(t) = self.stack.iter_mut().rev().find(|t| t.kind == Html::Table) {
+                e.first = t.cell == 0;
+                e.found = seg.found();
+                t.cell = t.cell.saturating_add(1);
+            }
+            return;
+        }
         let td = e.kind == Html::Data;
         if !td && e.kind != Html::Header {
             return;
@@ -498,6 +514,61 @@ impl XmlLexer {
                 e.label = Some(name.clone());
             }
         }
+    }
+
+    /// A table's first row of data cells is its header when two or more of its cells name
+    /// fields some rule listens to and none of them held a finding (`<tr><td>姓名</td>
+    /// <td>身份证号</td>…`, a spreadsheet's first `<Row>`): a generated report writes its
+    /// header row as plain cells as often as with `<th>`. A row of label and value cells
+    /// (`<td>姓名</td><td>张三</td><td>住址</td><td>…</td>`) names fields too, but its values
+    /// are found under their labels.
+    /// Called for every closed element: collects the text of the first row's cells (the
+    /// cell's own, or of the `<Data>`/`<b>` inside it) and decides when that row closes.
+    fn first_row_cell(&mut self, e: &mut Elem, seg: &mut Segmenter) {
+        let n = self.stack.len();
+        match e.kind {
+            Html::Row if e.first => {
+                let names = std::mem::take(&mut e.columns);
+                if seg.found() == e.found
+                    && names
+                        .iter()
+                        .filter(|c| !c.is_empty() && seg.knows_key(c))
+                        .count()
+                        >= 2
+                {
+                    if let Some(t) = self.stack.iter_mut().rev().find(|t| t.kind == Html::Table) {
+                        if t.columns.is_empty() {
+                            t.columns = names;
+                        }
+                    }
+                }
+                return;
+            }
+            Html::Data | Html::Inline if self.text_closed => {}
+            _ => return,
+        }
+        // The cell and its row: `e` is the cell, or text formatting inside the cell.
+        let (cell, row) = if e.kind == Html::Data {
+            (e.cell, n.checked_sub(1))
+        } else {
+            match self.stack.last() {
+                Some(c) if c.kind == Html::Data && c.label.is_none() => (c.cell, n.checked_sub(2)),
+                _ => return,
+            }
+        };
+        let Some(row) = row.and_then(|r| self.stack.get_mut(r)) else {
+            return;
+        };
+        if row.kind != Html::Row || !row.first || cell >= COLUMNS_MAX {
+            return;
+        }
+        let Some(name) = super::label_text(seg.last_head()) else {
+            return;
+        };
+        if row.columns.len() <= cell {
+            row.columns.resize(cell + 1, Vec::new());
+        }
+        row.columns[cell] = name.to_vec();
     }
 
     /// A `<th>` closed on its own text: that text names its column for the rest of the table.
