@@ -653,6 +653,10 @@ impl Segmenter {
         // ... and a value that opens like a document as one (`try_nested`) ...
         if matches!(content.trim_ascii_start().first(), Some(b'{' | b'[' | b'<'))
             || (classes & crate::detect::Q_LINE != 0 && self.embedded_table(content))
+            || (classes & crate::detect::Q_JSON_END != 0
+                && classes & u16::from(crate::detect::TRIG_DIGIT) != 0
+                && content.len() >= 20
+                && format::csv::record_line(content))
         {
             return false;
         }
@@ -1387,7 +1391,11 @@ impl Segmenter {
         let format = match (t.first(), t.last()) {
             (Some(b'{'), Some(b'}')) | (Some(b'['), Some(b']')) if t.len() >= 2 => Format::Json,
             (Some(b'<'), Some(b'>')) if t.len() >= 3 => Format::Xml,
-            _ if self.embedded_table(t) => Format::Csv,
+            // A record row is judged as written: prose whose full-width commas became `,`
+            // (most remarks) is not asked.
+            _ if self.embedded_table(t) || (self.identity && format::csv::record_line(t)) => {
+                Format::Csv
+            }
             _ => return false,
         };
         let mut inner_opts = self.opts.clone();

@@ -939,8 +939,12 @@ fn xml_tables_with_a_header_row_of_cells() {
         format!("<table><tr><td>序号</td><td>姓名</td><td>住址</td></tr><tr><td>1</td><td>王**</td><td>{masked_addr}</td></tr></table>")
     );
     assert_eq!(
-        xml(&format!(r#"<Workbook><Worksheet><Table><Row><Cell><Data ss:Type="String">姓名</Data></Cell><Cell><Data ss:Type="String">住址</Data></Cell></Row><Row><Cell><Data ss:Type="String">王建国</Data></Cell><Cell><Data ss:Type="String">{addr}</Data></Cell></Row></Table></Worksheet></Workbook>"#)),
-        format!(r#"<Workbook><Worksheet><Table><Row><Cell><Data ss:Type="String">姓名</Data></Cell><Cell><Data ss:Type="String">住址</Data></Cell></Row><Row><Cell><Data ss:Type="String">王**</Data></Cell><Cell><Data ss:Type="String">{masked_addr}</Data></Cell></Row></Table></Worksheet></Workbook>"#)
+        xml(&format!(
+            r#"<Workbook><Worksheet><Table><Row><Cell><Data ss:Type="String">姓名</Data></Cell><Cell><Data ss:Type="String">住址</Data></Cell></Row><Row><Cell><Data ss:Type="String">王建国</Data></Cell><Cell><Data ss:Type="String">{addr}</Data></Cell></Row></Table></Worksheet></Workbook>"#
+        )),
+        format!(
+            r#"<Workbook><Worksheet><Table><Row><Cell><Data ss:Type="String">姓名</Data></Cell><Cell><Data ss:Type="String">住址</Data></Cell></Row><Row><Cell><Data ss:Type="String">王**</Data></Cell><Cell><Data ss:Type="String">{masked_addr}</Data></Cell></Row></Table></Worksheet></Workbook>"#
+        )
     );
     assert_eq!(
         xml("<table><row><cell>xm</cell><cell>hzhm</cell></row><row><cell>王建国</cell><cell>E12345678</cell></row></table>"),
@@ -952,4 +956,25 @@ fn xml_tables_with_a_header_row_of_cells() {
         xml(&format!("<table><tr><td>姓名</td><td>王建国</td><td>住址</td><td>{addr}</td></tr><tr><td>李明</td><td>已离职</td><td>状态</td><td>正常</td></tr></table>")),
         format!("<table><tr><td>姓名</td><td>王**</td><td>住址</td><td>{masked_addr}</td></tr><tr><td>李明</td><td>已离职</td><td>状态</td><td>正常</td></tr></table>")
     );
+}
+
+/// A string that is a record written as a CSV row (a legacy API's `"data":["…","…"]`) is
+/// read like a headerless CSV row: the identifier makes it a record, and its other cells
+/// take the roles their shapes say.
+#[test]
+fn csv_rows_as_json_strings() {
+    let json = |text: &str| redacted(sluice_rules::Format::Json, text);
+    assert_eq!(
+        json(
+            r#"{"data":["姓名,身份证号,住址","王建国,320102198802294565,江苏省南京市玄武区中山路18号"]}"#
+        ),
+        r#"{"data":["姓名,身份证号,住址","王**,320102********4565,江苏省南京市*********"]}"#
+    );
+    // No identifier, or nothing else with a role: the value is what it was.
+    for body in [
+        r#"{"bz":"王建国,李娜,已办结"}"#,
+        r#"{"bz":"订单,20241123,已完成,正常"}"#,
+    ] {
+        assert_eq!(json(body), body);
+    }
 }

@@ -357,6 +357,34 @@ pub(crate) fn embedded_table(t: &[u8], mut names_field: impl FnMut(&[u8]) -> boo
     }) || row_roles(line, d).is_some()
 }
 
+/// Whether a one-line value is a record written as a CSV row (`张三,110…,138…,北京市…`, the
+/// rows of a legacy API's `"data":["…","…"]`): three or more cells, one of them an identifier
+/// that makes the row a record ([`row_roles`]) and another a name, an address, a
+/// certificate or a telephone number by its shape. Read as a headerless CSV, its cells get
+/// those roles as their field names, as they would in a CSV body. (An identifier written
+/// in full-width digits or in groups does not make a one-line value a record.)
+pub(crate) fn record_line(t: &[u8]) -> bool {
+    if t.len() > ROW_AHEAD
+        || memchr::memchr3(b',', b'\t', b'|', t).is_none()
+        || memchr::memchr(b'\n', t).is_some()
+    {
+        return false;
+    }
+    let d = delimiter(t);
+    if memchr::memchr_iter(d, t).count() < 2 {
+        return false;
+    }
+    // Most comma-holding values are prose: before folding every cell, one must be shaped
+    // like an anchor (as written plainly: 11 to 19 letters and digits, a digit among them).
+    let anchor_shaped = t.split(|&b| b == d).any(|c| {
+        let c = c.trim_ascii();
+        (11..=19).contains(&c.len())
+            && c.iter().all(u8::is_ascii_alphanumeric)
+            && c.iter().any(u8::is_ascii_digit)
+    });
+    anchor_shaped && row_roles(t, d).is_some_and(|r| r.iter().any(Option::is_some))
+}
+
 /// The cells of one CSV line (quotes removed, `""` unescaped); a quoted cell that goes on
 /// past the line ends with it.
 fn cells(line: &[u8], d: u8) -> Vec<Vec<u8>> {
