@@ -341,6 +341,23 @@ fn digit_groups_set_apart_by_dots_slashes_or_underscores() {
             "卡号 62220212.34567890.128 完",
         ),
         ("混合 138.0013 8000 完", "混合 138.0013 8000 完"),
+        ("区间 15000 - 200000 元", "区间 15000 - 200000 元"),
+        (
+            "路径 /data/0755/2023/1231.log 完",
+            "路径 /data/0755/2023/1231.log 完",
+        ),
+        // A chain of dots or slashes ends where a space or a hyphen follows: the next
+        // number starts at its last group.
+        (
+            "电话 13800138000/0755-86013388 完",
+            "电话 138****8000/0755-****3388 完",
+        ),
+        ("1.138 0013 8000 完", "1.138 **** 8000 完"),
+        (
+            "2.6222 0212 3456 7890 128 完",
+            "2.6222 **** **** ***0 128 完",
+        ),
+        ("1.110101 19900307 1233 完", "1.110101 ******** 1233 完"),
     ] {
         assert_eq!(redact(input), want, "{input}");
     }
@@ -885,8 +902,15 @@ fn csv_header_below_an_exports_title() {
             "{pre:?}"
         );
     }
-    // A one-column export keeps its first row as its header.
+    // A one-column export keeps its first row as its header, also with a stray comma in a
+    // later row.
     assert_eq!(redact("姓名\n王建国\n"), "姓名\n王**\n");
+    assert_eq!(
+        redact("姓名\n张三\n李四\n王五,备注\n赵六\n"),
+        "姓名\n张*\n李*\n王*,备注\n赵*\n"
+    );
+    // The header may also be the last line.
+    assert_eq!(redact("导出表\n姓名,住址"), "导出表\n姓名,住址");
 }
 
 /// A CSV file carried inside another body (a JSON string, an XML CDATA section, a multipart
@@ -945,6 +969,13 @@ fn xml_tables_with_a_header_row_of_cells() {
         format!(
             r#"<Workbook><Worksheet><Table><Row><Cell><Data ss:Type="String">姓名</Data></Cell><Cell><Data ss:Type="String">住址</Data></Cell></Row><Row><Cell><Data ss:Type="String">王**</Data></Cell><Cell><Data ss:Type="String">{masked_addr}</Data></Cell></Row></Table></Worksheet></Workbook>"#
         )
+    );
+    // A cell after omitted empty ones numbers its column (`ss:Index`, from 1).
+    assert_eq!(
+        xml(
+            r#"<Table><Row><Cell><Data>姓名</Data></Cell><Cell><Data>备注</Data></Cell><Cell><Data>住址</Data></Cell></Row><Row><Cell><Data>王建国</Data></Cell><Cell ss:Index="3"><Data>江苏省南京市玄武区中山路18号</Data></Cell></Row></Table>"#
+        ),
+        r#"<Table><Row><Cell><Data>姓名</Data></Cell><Cell><Data>备注</Data></Cell><Cell><Data>住址</Data></Cell></Row><Row><Cell><Data>王**</Data></Cell><Cell ss:Index="3"><Data>江苏省南京市*********</Data></Cell></Row></Table>"#
     );
     assert_eq!(
         xml("<table><row><cell>xm</cell><cell>hzhm</cell></row><row><cell>王建国</cell><cell>E12345678</cell></row></table>"),

@@ -132,8 +132,11 @@ fn is_weak_sep(b: u8) -> bool {
 
 /// Whether groups of these lengths are how `det` is written in groups (the layouts of
 /// `138.0013.8000`, `110101.19900307.123X`, `6222.0212.3456.7890.128`, `010.6234.5678`),
-/// for a chain set apart by dots, slashes or underscores.
-fn weak_layout(det: Det, lens: &[usize]) -> bool {
+/// for a chain set apart by `sep`: dots, slashes, underscores, or a hyphen with a space on
+/// each side (`-`: `138 - 0013 - 8000`, which also writes ranges, `15000 - 200000`). A
+/// landline is taken only with dots and spaced hyphens: paths put area-code-like
+/// directories before dates and file names (`/data/0755/2023/1231.log`).
+fn weak_layout(det: Det, lens: &[usize], sep: u8) -> bool {
     match det {
         Det::Mobile => matches!(lens, [3, 4, 4] | [2, 3, 4, 4] | [4, 3, 4, 4]),
         Det::ResidentId18 => matches!(lens, [6, 8, 4] | [6, 4, 4, 4] | [3, 3, 4, 4, 4]),
@@ -142,7 +145,12 @@ fn weak_layout(det: Det, lens: &[usize]) -> bool {
                 && lens[..lens.len() - 1].iter().all(|&l| l == 4)
                 && (1..=4).contains(&lens[lens.len() - 1])
         }
-        Det::Landline => lens.len() == 3 && (3..=4).contains(&lens[0]) && lens[1] >= 3,
+        Det::Landline => {
+            matches!(sep, b'.' | b'-')
+                && lens.len() == 3
+                && (3..=4).contains(&lens[0])
+                && lens[1] >= 3
+        }
         _ => false,
     }
 }
@@ -270,6 +278,8 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
         // The one dot, slash or underscore that set the groups apart, when a chain is
         // written with those (`138.0013.8000`): one kind throughout, never mixed with spaces.
         let mut weak: Option<u8> = None;
+        // Whether a hyphen with a space on each side joined two of the groups.
+        let mut spaced = false;
         while ng < groups.len() {
             // One or two separator characters, then a digit; `138 - 0013 - 8000` takes
             // three. An area code in brackets, `(010)62345678` or `(0755) 8601 3388`, is
@@ -285,6 +295,7 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
                 }
                 if k == j + 2 && t[j] == b' ' && t[j + 1] == b'-' && t.get(k) == Some(&b' ') {
                     k += 1;
+                    spaced = true;
                 }
             }
             if k == j && !paren && (ng == 1 || weak.is_some()) {
@@ -307,8 +318,15 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
             ng += 1;
             j = ge;
         }
-        let consumed = eval_chain(t, &groups[..ng], weak.is_some(), en, out);
-        i = groups[consumed.max(1) - 1].1;
+        let layout = weak.or(spaced.then_some(b'-'));
+        let last_loose = eval_chain(t, &groups[..ng], layout, en, out);
+        i = groups[ng - 1].1;
+        // A chain of dots, slashes or spaced hyphens ends where a space or hyphen follows
+        // (`13800138000/0755-86013388`, `1.138 0013 8000`): a last group no match took
+        // starts the next chain.
+        if layout.is_some() && ng >= 2 && last_loose {
+            i = groups[ng - 1].0;
+        }
         if i <= d {
             i = d + 1;
         }
@@ -500,15 +518,16 @@ fn area_in_brackets(t: &[u8], s: usize, e: usize) -> bool {
         && t[s..e].iter().all(u8::is_ascii_digit)
 }
 
-/// Evaluates a chain of groups; returns how many groups were looked at (all of them: every
-/// group is either part of a joined candidate or judged alone).
+/// Evaluates a chain of groups (every group is either part of a joined candidate or judged
+/// alone); joins must have the layout [`weak_layout`] names for `layout`'s separator when
+/// one is given. Returns whether the last group was left over (no match took it).
 fn eval_chain(
     t: &[u8],
     g: &[(usize, usize)],
-    weak: bool,
+    layout: Option<u8>,
     en: Enabled,
     out: &mut Vec<Found>,
-) -> usize {
+) -> bool {
     // Bytes of groups k.. (suffix sums): a join shorter than the shortest joined identifier
     // (a 10-digit landline) is not worth building, which keeps runs of one-digit groups
     // (`1 2 3 4 …`) linear with a small constant.
@@ -559,7 +578,7 @@ fn eval_chain(
                     for (l, &(s, e)) in lens.iter_mut().zip(&g[k..=m]) {
                         *l = e - s;
                     }
-                    if !weak || weak_layout(det, &lens[..=m - k]) {
+                    if layout.is_none_or(|sep| weak_layout(det, &lens[..=m - k], sep)) {
                         best = Some((m, det, conf));
                     }
                 }
@@ -601,7 +620,7 @@ fn eval_chain(
             k += 1;
         }
     }
-    g.len()
+    loose_before
 }
 
 /// A digit group without the `X` check character an ID number may end in, and whether it

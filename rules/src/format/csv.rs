@@ -308,7 +308,8 @@ const MAX_PREAMBLE: u64 = 5;
 /// The header row of the start of a CSV body, `sniff` (at most [`HEADER_SNIFF`] bytes;
 /// `complete` when no more will come before the decision): the first line that holds two
 /// or more non-empty cells, when the lines above it (at most [`MAX_PREAMBLE`]) hold at most
-/// one each and no quote; else the first line. Returns the line and its row number, or
+/// one each and no quote and the line below it holds two or more too (or nothing); else the
+/// first line. Returns the line and its row number, or
 /// `None` to wait for more bytes. A function of the bytes alone, whatever the chunking.
 pub(super) fn header_line(sniff: &[u8], complete: bool) -> Option<(usize, &[u8], u64)> {
     let mut start = 0;
@@ -322,12 +323,30 @@ pub(super) fn header_line(sniff: &[u8], complete: bool) -> Option<(usize, &[u8],
             None => return None,
         };
         let first = *first.get_or_insert(line);
-        let named = cells(line, delimiter(line))
-            .iter()
-            .filter(|c| !c.trim_ascii().is_empty())
-            .count();
-        if named >= 2 {
-            return Some((start, line, row));
+        let d = delimiter(line);
+        let named = |l: &[u8]| {
+            cells(l, d)
+                .iter()
+                .filter(|c| !c.trim_ascii().is_empty())
+                .count()
+        };
+        if named(line) >= 2 {
+            if row == 0 {
+                return Some((start, line, row));
+            }
+            // Below a preamble, the row after the header must be a row of the table too
+            // (two or more cells, or the end): else the line is a stray row with a comma in
+            // a one-column export, whose header is its first line.
+            let after = sniff.get(start + line.len() + 1..).unwrap_or_default();
+            let next = match memchr::memchr(b'\n', after) {
+                Some(p) => &after[..p],
+                None if complete => after,
+                None => return None,
+            };
+            if next.trim_ascii().is_empty() || named(next) >= 2 {
+                return Some((start, line, row));
+            }
+            return Some((0, first, 0));
         }
         if !more || row == MAX_PREAMBLE || line.contains(&b'"') {
             return Some((0, first, 0));

@@ -47,6 +47,8 @@ struct Elem {
     first: bool,
     /// The first `<tr>`: the stream's finding count when it opened.
     found: u64,
+    /// A cell's column as its `Index` attribute gives it (from 1).
+    index: Option<usize>,
     /// What the element is in HTML, read off its name once when it opens.
     kind: Html,
 }
@@ -500,6 +502,9 @@ impl XmlLexer {
         let Some(row) = self.stack.last_mut().filter(|r| r.kind == Html::Row) else {
             return;
         };
+        if let Some(n) = e.index {
+            row.cell = n - 1;
+        }
         e.cell = row.cell;
         row.cell = row.cell.saturating_add(1);
         if td && e.label.is_none() {
@@ -636,9 +641,19 @@ impl XmlLexer {
     }
 
     fn attr_done(&mut self, seg: &Segmenter) {
-        if super::name_role(local(&self.attr)) == super::NAME_LABEL {
+        let name = local(&self.attr);
+        if super::name_role(name) == super::NAME_LABEL {
             if let Some(o) = self.open.as_mut() {
                 o.label = Some(seg.last_head().to_vec());
+            }
+        } else if name.eq_ignore_ascii_case(b"index") {
+            // Excel 2003 XML leaves empty cells out and numbers the next one
+            // (`<Cell ss:Index="4">`, from 1): its column is that, not the next.
+            if let Some(o) = self.open.as_mut() {
+                o.index = std::str::from_utf8(seg.last_head().trim_ascii())
+                    .ok()
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .filter(|&n| (1..=COLUMNS_MAX).contains(&n));
             }
         }
     }
