@@ -1408,7 +1408,7 @@ impl Segmenter {
             .scan_edits_at_depth(&text, inner_opts, self.depth + 1);
         for mut f in findings {
             f.start = self.raw_at(f.start as usize);
-            f.end = self.raw_at(f.end as usize);
+            f.end = self.char_raw_end(f.end as usize);
             if f.field.is_none() {
                 f.field = self.key();
             }
