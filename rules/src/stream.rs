@@ -598,7 +598,7 @@ impl Segmenter {
                 && (f & crate::detect::TRIG_PERCENT == 0 || !has_percent_escape(content));
             if nothing
                 && !matches!(content.trim_ascii_start().first(), Some(b'{' | b'[' | b'<'))
-                && (classes & crate::detect::Q_LINE == 0 || content.trim_ascii().is_empty())
+                && classes & crate::detect::Q_LINE == 0
             {
                 self.key_ix = None;
                 self.remember(content);
