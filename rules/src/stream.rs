@@ -473,9 +473,6 @@ impl Segmenter {
         self.hold_from = raw_start;
     }
 
-    /// Sets the segment's field name and the rules it gives context to.
-    /// Whether `k` names a field some rule listens to (what a lexer asks before it takes a
-    /// value for a label, as in a `["姓名","张三"]` pair).
     /// Whether a whole value is a CSV table of its own ([`format::csv::embedded_table`]),
     /// whose header names its columns. Only values holding a line break and a delimiter
     /// are asked.
@@ -493,6 +490,8 @@ impl Segmenter {
         })
     }
 
+    /// Whether `k` names a field some rule listens to (what a lexer asks before it takes a
+    /// value for a label, as in a `["姓名","张三"]` pair).
     pub(crate) fn knows_key(&mut self, k: &[u8]) -> bool {
         let mut rules = std::mem::take(&mut self.key_probe);
         rules.clear();
@@ -502,6 +501,7 @@ impl Segmenter {
         known
     }
 
+    /// Sets the segment's field name and the rules it gives context to.
     fn resolve_key(&mut self, key: Option<&[u8]>) {
         self.key_ix = None;
         if let Some(k) = key {
@@ -735,12 +735,12 @@ impl Segmenter {
             .extend_from_slice(&value[..value.len().min(HEAD)]);
     }
 
-    /// The first bytes (normalized) of the last completed segment: how lexers learn key names.
     /// How many findings this stream's values have given so far.
     pub(crate) fn found(&self) -> u64 {
         self.found
     }
 
+    /// The first bytes (normalized) of the last completed segment: how lexers learn key names.
     pub(crate) fn last_head(&self) -> &[u8] {
         &self.last_head
     }
