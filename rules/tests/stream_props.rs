@@ -511,3 +511,41 @@ fn multipart_delimiter_line_is_read_the_same_for_every_cut() {
         assert!(cut.0 == whole.0);
     }
 }
+
+/// Tables whose header is found by looking ahead (a CSV header below an export's title, a
+/// CSV file or a record row inside a value, an XML table's first row of plain cells) are
+/// read the same however the body is cut.
+#[test]
+fn tables_are_read_the_same_for_every_cut() {
+    let bodies: [(&[u8], Format); 5] = [
+        (
+            "人员信息导出表,,\n\n姓名,住址,护照号码\n王建国,江苏省南京市玄武区中山路18号,E12345678\n".as_bytes(),
+            Format::Csv,
+        ),
+        (
+            r#"{"f":"xm,dz\n王建国,江苏省南京市玄武区中山路18号\n","d":["张三,320102198802294565,北京市朝阳区建国路88号"]}"#.as_bytes(),
+            Format::Json,
+        ),
+        (
+            "<table><tr><td>姓名</td><td>住址</td></tr><tr><td>王建国</td><td>江苏省南京市玄武区中山路18号</td></tr></table>".as_bytes(),
+            Format::Xml,
+        ),
+        (
+            r#"<Table><Row><Cell><Data>姓名</Data></Cell><Cell><Data>住址</Data></Cell></Row><Row><Cell ss:Index="2"><Data>江苏省南京市玄武区中山路18号</Data></Cell></Row></Table>"#.as_bytes(),
+            Format::Xml,
+        ),
+        (
+            "--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.csv\"\r\n\r\n姓名,住址\n王建国,江苏省南京市玄武区中山路18号\n\r\n--b--\r\n".as_bytes(),
+            Format::Multipart,
+        ),
+    ];
+    for (body, format) in bodies {
+        let whole = run(body, format, &[]);
+        assert!(!whole.1.is_empty(), "{}", String::from_utf8_lossy(body));
+        for cut in 0..=body.len() {
+            let got = run(body, format, &[cut]);
+            assert_eq!(got.1, whole.1, "cut at {cut}");
+            assert!(got.0 == whole.0, "cut at {cut}");
+        }
+    }
+}
