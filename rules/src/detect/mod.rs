@@ -252,6 +252,15 @@ fn without_annotation(k: &[u8]) -> Option<&[u8]> {
     (!head.is_empty()).then_some(head)
 }
 
+/// Appends the rules of `v` that `out[from..]` (one lookup's result) does not hold yet.
+fn add_new(v: &[u32], from: usize, out: &mut Vec<u32>) {
+    for &r in v {
+        if !out[from..].contains(&r) {
+            out.push(r);
+        }
+    }
+}
+
 impl KeyIndex {
     pub(crate) fn add(&mut self, pattern: &str, rule: u32) {
         let starts = pattern.starts_with('*');
@@ -311,11 +320,7 @@ impl KeyIndex {
         }
         if let Some(tail) = dotted_tail(key) {
             if let Some(v) = self.exact.get(&norm_key(tail)) {
-                for &r in v {
-                    if !out[from..].contains(&r) {
-                        out.push(r);
-                    }
-                }
+                add_new(v, from, out);
                 return;
             }
         }
@@ -330,13 +335,7 @@ impl KeyIndex {
     /// order number) and at least two bytes; only roles that are people are stripped
     /// (`dict::PERSON_ROLE_PREFIXES`), so `companyName` never becomes `name`.
     fn lookup_role(&self, k: &[u8], from: usize, out: &mut Vec<u32>) {
-        let add = |v: &[u32], out: &mut Vec<u32>| {
-            for &r in v {
-                if !out[from..].contains(&r) {
-                    out.push(r);
-                }
-            }
-        };
+        let add = |v: &[u32], out: &mut Vec<u32>| add_new(v, from, out);
         let digits = k.iter().rev().take_while(|b| b.is_ascii_digit()).count();
         let stem = &k[..k.len() - digits];
         if stem.len() < 2 {

@@ -363,10 +363,10 @@ pub(super) fn header_line(sniff: &[u8], complete: bool) -> Option<(usize, &[u8],
 /// ([`row_roles`]). A remark that happens to hold commas on two lines names no field.
 pub(crate) fn embedded_table(t: &[u8], mut names_field: impl FnMut(&[u8]) -> bool) -> bool {
     let head = &t[..t.len().min(HEADER_SNIFF)];
-    if memchr::memchr(b'\n', head).is_none() || !super::looks_like_csv(head) {
+    if memchr::memchr(b'\n', head).is_none() {
         return false;
     }
-    let Some((_, line, _)) = header_line(head, true) else {
+    let Some(line) = super::csv_header(head) else {
         return false;
     };
     let d = delimiter(line);

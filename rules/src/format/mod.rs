@@ -188,12 +188,15 @@ fn looks_like_form(t: &[u8]) -> bool {
 /// next row with as many fields (quoted fields may hold delimiters). The second row may be
 /// cut off by the end of the sniffed prefix: then it must not have more fields than the
 /// header.
-pub(crate) fn looks_like_csv(t: &[u8]) -> bool {
+fn looks_like_csv(t: &[u8]) -> bool {
+    csv_header(t).is_some()
+}
+
+/// The header row of a body that [starts like CSV](looks_like_csv), when it does.
+pub(crate) fn csv_header(t: &[u8]) -> Option<&[u8]> {
     // The header row the lexer would take (after an export's title or blank lines) and the
     // delimiter it would choose from it.
-    let Some((start, first, _)) = csv::header_line(t, true) else {
-        return false;
-    };
+    let (start, first, _) = csv::header_line(t, true)?;
     let t = &t[start..];
     let d = csv::delimiter(first);
     // Field counts of the first two rows; `long` once a header cell is too long for a name.
@@ -212,7 +215,7 @@ pub(crate) fn looks_like_csv(t: &[u8]) -> bool {
                 counts[row] = fields;
                 row += 1;
                 if row == 2 {
-                    return counts[0] >= 2 && counts[0] == counts[1] && !long;
+                    return (counts[0] >= 2 && counts[0] == counts[1] && !long).then_some(first);
                 }
                 fields = 1;
                 field_len = 0;
@@ -224,7 +227,7 @@ pub(crate) fn looks_like_csv(t: &[u8]) -> bool {
         // A header cell is a column name, not a sentence.
         long |= row == 0 && field_len > 64;
     }
-    row == 1 && counts[0] >= 2 && !long && fields > 1 && fields <= counts[0]
+    (row == 1 && counts[0] >= 2 && !long && fields > 1 && fields <= counts[0]).then_some(first)
 }
 
 /// The text of a value that could be a field's label (`姓名`, `身份证号：`, `xm`): trimmed of
