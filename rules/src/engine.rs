@@ -542,6 +542,7 @@ fn compile(
     trigger[b':' as usize] |= detect::TRIG_COLON;
     trigger[b'%' as usize] |= detect::TRIG_PERCENT;
     trigger[b'=' as usize] |= detect::TRIG_PAIR;
+    trigger[b'\n' as usize] |= detect::TRIG_PAIR;
     for (p, ci) in ac_pats
         .iter()
         .map(|(p, _)| (p, false))

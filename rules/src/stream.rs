@@ -677,6 +677,8 @@ impl Segmenter {
                 key_rules,
                 before: &self.recent,
                 whole: true,
+                continues: false,
+                next_from: None,
             };
             // `flags` is `flags(content)`: the trigger bits are the table's low byte.
             d.detect_flagged(content, flags, &ctx, &mut hits, &mut self.scratch);
@@ -998,11 +1000,21 @@ impl Segmenter {
         if !pre && whole && self.identity && self.percent_decode() {
             commit = self.text.len();
         }
+        // Where the next window will start: `commit` less a margin, on a character.
+        let next_from = (!last).then(|| {
+            let mut keep = commit.saturating_sub(self.engine.margin);
+            while keep > 0 && (self.text[keep] & 0xC0) == 0x80 {
+                keep -= 1;
+            }
+            keep
+        });
         if !pre {
             let ctx = SegCtx {
                 key_rules: key_rules(&self.key_cache, self.key_ix),
                 before: &self.recent,
                 whole,
+                continues: self.windows > 0,
+                next_from,
             };
             self.engine
                 .detectors
@@ -1031,10 +1043,7 @@ impl Segmenter {
             return;
         }
         self.windows += 1;
-        let mut keep = commit.saturating_sub(self.engine.margin);
-        while keep > 0 && (self.text[keep] & 0xC0) == 0x80 {
-            keep -= 1;
-        }
+        let keep = next_from.unwrap_or(0);
         self.hold_from = self.raw_at(commit);
         if !self.identity {
             self.map.drain(..keep);

@@ -913,6 +913,86 @@ fn csv_header_below_an_exports_title() {
     assert_eq!(redact("导出表\n姓名,住址"), "导出表\n姓名,住址");
 }
 
+/// Tables written as text: a header line of aligned cells (two or more spaces, tabs, `|`)
+/// names the cells of the rows below it, also with an empty cell, a drawn border or a
+/// Markdown rule; MyBatis logs name a `Row:` by its `Columns:` and a `Parameters:` line by
+/// its statement's columns. A line that is no row ends the table, and a line of one known
+/// name or none is no header.
+#[test]
+fn tables_written_as_text() {
+    let text = |t: &str| redacted(sluice_rules::Format::Text, t);
+    assert_eq!(
+        text("序号  姓名      住址\n1     王建国    江苏省南京市玄武区中山路18号\n2               广州市天河区体育西路1号\n3     欧阳娜娜\n"),
+        "序号  姓名      住址\n1     王**    江苏省南京市*********\n2               广州市天河区******\n3     欧***\n"
+    );
+    // The same with display-width padding (a CJK character is two columns). A row of one
+    // cell is read as a sentence, not as a row with its other cells empty.
+    assert_eq!(
+        text("xm      dz\n李秀英  广州市天河区体育西路1号\n王五    \n"),
+        "xm      dz\n李**  广州市天河区******\n王五    \n"
+    );
+    assert_eq!(
+        text("姓名\t家庭住址\n王建国\t江苏省南京市玄武区中山路18号\n"),
+        "姓名\t家庭住址\n王**\t江苏省南京市*********\n"
+    );
+    assert_eq!(
+        text("+--------+------+\n| 姓名   | 住址 |\n+--------+------+\n| 王建国 | 江苏省南京市玄武区中山路18号 |\n+--------+------+\n"),
+        "+--------+------+\n| 姓名   | 住址 |\n+--------+------+\n| 王** | 江苏省南京市********* |\n+--------+------+\n"
+    );
+    assert_eq!(
+        text("| 姓名 | 住址 |\n|:---|---:|\n| 王建国 | 江苏省南京市玄武区中山路18号 |\n"),
+        "| 姓名 | 住址 |\n|:---|---:|\n| 王** | 江苏省南京市********* |\n"
+    );
+    // A column of passport numbers gives them the context a bare shape needs.
+    assert_eq!(
+        text("姓名    护照号码\n王建国  E12345678\n"),
+        "姓名    护照号码\n王**  E*****678\n"
+    );
+    // A blank line or a sentence ends the table.
+    let after = "姓名  住址\n王建国  江苏省南京市玄武区中山路18号\n\n王建国  江苏省南京市玄武区中山路18号\n";
+    assert_eq!(
+        text(after),
+        "姓名  住址\n王**  江苏省南京市*********\n\n王建国  江苏省南京市玄武区中山路18号\n"
+    );
+    assert_eq!(
+        text("姓名  住址\n以上信息仅供内部核对使用\n王建国  江苏省南京市玄武区中山路18号\n"),
+        "姓名  住址\n以上信息仅供内部核对使用\n王建国  江苏省南京市玄武区中山路18号\n"
+    );
+    // One known name is a label line, not a header; prose with double spaces is no table.
+    for clean in [
+        "姓名    备注\n王建国  江苏省南京市玄武区中山路18号\n",
+        "本报讯  记者  报道\n王建国  江苏省南京市玄武区中山路18号\n",
+        "| 编号 | 状态 |\n| 王建国 | 江苏省南京市玄武区中山路18号 |\n",
+    ] {
+        assert_eq!(text(clean), clean);
+    }
+    let log = "2024-01-01 10:00:00 DEBUG ==>  Preparing: INSERT INTO t_person (xm, sfzh, zz) VALUES (?, ?, ?)\n\
+               2024-01-01 10:00:00 DEBUG ==> Parameters: 王建国(String), 110101199003071233(String), 江苏省南京市玄武区中山路18号(String)\n\
+               DEBUG ==>  Preparing: UPDATE t SET `dz` = ?, bz = ? WHERE t.xm LIKE ? AND id IN (?, ?)\n\
+               DEBUG ==> Parameters: 广州市天河区体育西路1号(String), 王建国(String), 李秀英(String), 1(Long), 2(Long)\n\
+               DEBUG <==    Columns: id, xm, sjhm, dz\n\
+               DEBUG <==        Row: 1, 刘德明, 13800138000, 上海市浦东新区世纪大道100号\n\
+               DEBUG <==        Row: 2, null, null, null\n\
+               DEBUG <==      Total: 2\n";
+    let masked = "2024-01-01 10:00:00 DEBUG ==>  Preparing: INSERT INTO t_person (xm, sfzh, zz) VALUES (?, ?, ?)\n\
+               2024-01-01 10:00:00 DEBUG ==> Parameters: 王**(String), 110101********1233(String), 江苏省南京市*********(String)\n\
+               DEBUG ==>  Preparing: UPDATE t SET `dz` = ?, bz = ? WHERE t.xm LIKE ? AND id IN (?, ?)\n\
+               DEBUG ==> Parameters: 广州市天河区******(String), 王建国(String), 李**(String), 1(Long), 2(Long)\n\
+               DEBUG <==    Columns: id, xm, sjhm, dz\n\
+               DEBUG <==        Row: 1, 刘**, 138****8000, 上海市浦东新*********\n\
+               DEBUG <==        Row: 2, null, null, null\n\
+               DEBUG <==      Total: 2\n";
+    assert_eq!(text(log), masked);
+    // A multi-line value in JSON holds a table too.
+    assert_eq!(
+        redacted(
+            sluice_rules::Format::Json,
+            r#"{"report":"姓名  住址\n王建国  江苏省南京市玄武区中山路18号"}"#
+        ),
+        r#"{"report":"姓名  住址\n王**  江苏省南京市*********"}"#
+    );
+}
+
 /// A CSV file carried inside another body (a JSON string, an XML CDATA section, a multipart
 /// upload) is read as a table: its header names its columns. Two lines of a remark that
 /// hold commas name no field and keep the value's own field name.

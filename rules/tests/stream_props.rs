@@ -23,6 +23,12 @@ const FRAGMENTS: &[&str] = &[
     "人员信息导出表,,,\n",
     "xm,dz,hzhm\n",
     "王建国,江苏省南京市玄武区中山路18号,E12345678\n",
+    // Tables written as text: an aligned header, a row, a drawn one, MyBatis' lines.
+    "序号  姓名      住址\n",
+    "1     王建国    江苏省南京市玄武区中山路18号\n",
+    "| 姓名 | 住址 |\n",
+    "DEBUG <==    Columns: id, xm\n",
+    "DEBUG <==        Row: 1, 李秀英\n",
     "+86 138 0013 8000",
     "(010)62345678",
     "d975cb9c-6c94-4fb3-8572-e18598019452",
@@ -312,6 +318,47 @@ proptest! {
     }
 }
 
+/// A text table longer than a detection window keeps its header in every window (the
+/// header lines are carried from one window to the next), whatever the chunking: every
+/// row's name and address are masked, with the same findings for every cut.
+#[test]
+fn long_text_tables_keep_their_header_across_windows() {
+    let mut body = String::from("姓名      住址\n");
+    for i in 0..2500 {
+        body.push_str(&format!(
+            "王建国    江苏省南京市玄武区中山路{}号\n",
+            i % 90 + 10
+        ));
+    }
+    let mut log = String::from("DEBUG <==    Columns: id, xm\n");
+    for i in 0..6000 {
+        log.push_str(&format!("DEBUG <==        Row: {i}, 李秀英\n"));
+    }
+    for (body, rows, per_row) in [(&body, 2500, 2), (&log, 6000, 1)] {
+        let whole = run(body.as_bytes(), Format::Text, &[]);
+        assert_eq!(whole.1.len(), rows * per_row);
+        let out = String::from_utf8_lossy(&whole.0);
+        assert!(!out.contains("王建国") && !out.contains("李秀英"));
+        let n = body.len();
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        for k in 0..4 {
+            let mut cuts: Vec<usize> = (0..12)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    (seed % n as u64) as usize
+                })
+                .collect();
+            cuts.push(n / (k + 2));
+            cuts.sort_unstable();
+            let got = run(body.as_bytes(), Format::Text, &cuts);
+            assert_eq!(got.1, whole.1, "cuts {cuts:?}");
+            assert!(got.0 == whole.0, "cuts {cuts:?}");
+        }
+    }
+}
+
 #[test]
 fn clean_body_is_byte_identical() {
     let body = "{\"id\":1855608457214033729,\"ts\":1700000000000,\"msg\":\"办理成功 \\u4e2d\\u6587 ok\",\"amount\":\"1380.00\"}";
@@ -513,14 +560,22 @@ fn multipart_delimiter_line_is_read_the_same_for_every_cut() {
 }
 
 /// Tables whose header is found by looking ahead (a CSV header below an export's title, a
-/// CSV file or a record row inside a value, an XML table's first row of plain cells) are
-/// read the same however the body is cut.
+/// CSV file or a record row inside a value, an XML table's first row of plain cells) or
+/// written as text (aligned columns, MyBatis logs) are read the same however the body is cut.
 #[test]
 fn tables_are_read_the_same_for_every_cut() {
-    let bodies: [(&[u8], Format); 5] = [
+    let bodies: [(&[u8], Format); 7] = [
         (
             "人员信息导出表,,\n\n姓名,住址,护照号码\n王建国,江苏省南京市玄武区中山路18号,E12345678\n".as_bytes(),
             Format::Csv,
+        ),
+        (
+            "序号  姓名      住址\n1     王建国    江苏省南京市玄武区中山路18号\n| 姓名 | 住址 |\n|---|---|\n| 李秀英 | 广州市天河区体育西路1号 |\n".as_bytes(),
+            Format::Text,
+        ),
+        (
+            "DEBUG ==>  Preparing: INSERT INTO t (xm, dz) VALUES (?, ?)\nDEBUG ==> Parameters: 王建国(String), 江苏省南京市玄武区中山路18号(String)\nDEBUG <==    Columns: id, xm\nDEBUG <==        Row: 1, 李秀英\n".as_bytes(),
+            Format::Text,
         ),
         (
             r#"{"f":"xm,dz\n王建国,江苏省南京市玄武区中山路18号\n","d":["张三,320102198802294565,北京市朝阳区建国路88号"]}"#.as_bytes(),

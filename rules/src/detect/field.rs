@@ -392,6 +392,13 @@ pub(crate) fn detect(
                 let mut run = name_run(rest);
                 // `联系人张伟电话138…`: the name ran into the next label.
                 if let Some(name) = name_before_glued_label(d, run) {
+                    // `姓名  家庭住址`, a header of column names: the run is a field name
+                    // itself, not a name glued to a label.
+                    let mut rules = Vec::new();
+                    d.keys.lookup(run.as_bytes(), &mut rules);
+                    if !super::only_negative(&rules) {
+                        continue;
+                    }
                     run = name;
                 }
                 // The name must end where a name in a list or sentence ends (`经办人孙桂香，`,

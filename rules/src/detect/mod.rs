@@ -8,6 +8,7 @@
 
 mod field;
 mod ident;
+mod table;
 
 use aho_corasick::AhoCorasick;
 use regex::bytes::{Regex, RegexSet};
@@ -34,6 +35,11 @@ pub(crate) struct SegCtx<'a> {
     pub before: &'a [u8],
     /// The window holds the whole value (field rules only judge whole values).
     pub whole: bool,
+    /// The window is a later one of its value (its first line was cut; text tables carry
+    /// their header lines from the window before, `Scratch::table_carry`).
+    pub continues: bool,
+    /// Where the next window of the value will start, when one will.
+    pub next_from: Option<usize>,
 }
 
 pub(crate) const NEG: u32 = 1 << 31;
@@ -57,17 +63,30 @@ pub(crate) const TRIG_DELIM: u8 = 64;
 /// The ASCII bytes `TRIG_DELIM` stands for: where a name after a label without a colon may
 /// end (`经办人孙桂香，`; the full-width forms fold to these).
 pub(crate) const NAME_ENDS: &[u8] = b",( ;/|";
-/// An `=`: the text may hold `key=value` pairs (log lines, `Person(xm=张三, sfzh=…)`) whose
-/// keys are field names the rules know.
+/// An `=` or a line break: the text may hold `key=value` pairs (log lines,
+/// `Person(xm=张三, sfzh=…)`) whose keys are field names the rules know, or the rows of a
+/// table written as text (`table`).
 pub(crate) const TRIG_PAIR: u8 = 128;
 
 /// A `key=value` pair in text: the value's byte range and the range of its key's rules in
-/// `Scratch::pair_rules`.
+/// `Scratch::pair_rules`. A value is at most [`PAIR_MAX`] bytes long.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Pair {
     pub start: usize,
     pub end: usize,
     rules: (usize, usize),
+}
+
+/// The longest value of a [`Pair`]: with pairs sorted by start, the pairs that may hold a
+/// candidate are the few that start at most this far before it (a text table gives a pair
+/// per cell, thousands per window, and every candidate asks).
+pub(crate) const PAIR_MAX: usize = 256;
+
+/// The pairs of `pairs` (sorted by start) that may contain a candidate starting at `start`.
+fn pairs_near(pairs: &[Pair], start: usize) -> &[Pair] {
+    let lo = pairs.partition_point(|p| p.start + PAIR_MAX < start);
+    let hi = pairs.partition_point(|p| p.start <= start);
+    &pairs[lo..hi.max(lo)]
 }
 
 /// Validators a `pattern` rule may name.
@@ -575,6 +594,8 @@ pub(crate) struct Scratch {
     /// `key=value` pairs of the text and the rules their keys give context to.
     pairs: Vec<Pair>,
     pair_rules: Vec<u32>,
+    /// The header lines of the text tables open where the next window starts.
+    table_carry: table::Carry,
 }
 
 impl Scratch {
@@ -589,6 +610,7 @@ impl Scratch {
         clear_for_reuse(&mut self.labels);
         clear_for_reuse(&mut self.pairs);
         clear_for_reuse(&mut self.pair_rules);
+        clear_for_reuse(&mut self.table_carry);
     }
 }
 
@@ -743,7 +765,7 @@ impl Detectors {
             // `name='王建国'`, `xm="张三"` (Java `toString`, logs): the value is what the
             // quotes hold.
             if let Some(&q @ (b'\'' | b'"')) = text.get(vs) {
-                let limit = text.len().min(vs + 257);
+                let limit = text.len().min(vs + PAIR_MAX + 1);
                 let Some(len) = memchr::memchr(q, &text[vs + 1..limit]) else {
                     continue;
                 };
@@ -761,7 +783,7 @@ impl Detectors {
                 }
                 continue;
             }
-            let limit = text.len().min(vs + 256);
+            let limit = text.len().min(vs + PAIR_MAX);
             let mut ve = vs;
             while ve < limit
                 && !(colon && text[ve] == b':')
@@ -840,6 +862,9 @@ impl Detectors {
         scratch: &mut Scratch,
     ) {
         if self.nothing_possible(flags, text.len(), ctx.key_rules) {
+            if ctx.next_from.is_some() {
+                scratch.table_carry.clear();
+            }
             return;
         }
         let Scratch {
@@ -850,6 +875,7 @@ impl Detectors {
             labels,
             pairs,
             pair_rules,
+            table_carry,
         } = scratch;
         cands.clear();
         found.clear();
@@ -858,6 +884,21 @@ impl Detectors {
         pair_rules.clear();
         if flags & (TRIG_PAIR | TRIG_COLON) != 0 {
             self.key_value_pairs(text, pairs, pair_rules);
+        }
+        if flags & TRIG_PAIR != 0 && memchr::memchr(b'\n', text).is_some() {
+            table::table_pairs(
+                self,
+                text,
+                ctx.continues,
+                ctx.next_from,
+                table_carry,
+                pairs,
+                pair_rules,
+            );
+            // Two runs, each in order: `confirm` looks pairs up by start.
+            pairs.sort_by_key(|p| p.start);
+        } else if ctx.next_from.is_some() {
+            table_carry.clear();
         }
         ident::scan(text, self.enabled, flags, found);
         for f in found.iter() {
@@ -1074,8 +1115,9 @@ impl Detectors {
     ) -> Option<Hit> {
         let r = &self.rules[c.rule as usize];
         // The key of a `key=value` pair the candidate lies in counts as the segment's key.
+        let around = pairs_near(pairs.0, c.start);
         let pair_has = |rule: u32| {
-            pairs.0.iter().any(|p| {
+            around.iter().any(|p| {
                 p.start <= c.start
                     && c.end <= p.end
                     && pairs.1[p.rules.0..p.rules.1].contains(&rule)
@@ -1092,7 +1134,7 @@ impl Detectors {
         // past it (`orderNo: 20231101 银行卡号 6222…`).
         let neg_field = || {
             (ctx.whole && ctx.key_rules.contains(&(c.rule | NEG)))
-                || pairs.0.iter().any(|p| {
+                || around.iter().any(|p| {
                     p.start == c.start
                         && p.end == c.end
                         && pairs.1[p.rules.0..p.rules.1].contains(&(c.rule | NEG))
