@@ -429,6 +429,49 @@ pub const PERSON_ROLE_PREFIXES: &[&str] = &[
     "xyr",
 ];
 
+/// An address written in a sentence after a verb runs on into what is to be done there
+/// (`请到…文三路90号领取`, `前往…3号楼办理手续`): the first such verb after its house
+/// number ends it. Before a number the words may be part of a place's name.
+pub fn address_before_errand(v: &str) -> &str {
+    const ERRANDS: &[&str] = &[
+        "领取", "办理", "报到", "参加", "咨询", "缴费", "缴纳", "提交", "递交", "签收", "取件",
+        "自取", "面试", "就诊", "复查", "接受",
+    ];
+    let Some(number) = v.bytes().position(|b| b.is_ascii_digit()) else {
+        return v;
+    };
+    // An address goes on for a few dozen characters after its first number at most.
+    let mut to = (number + 96).min(v.len());
+    while !v.is_char_boundary(to) {
+        to -= 1;
+    }
+    let after = &v[number..to];
+    // One pass over the characters (a substring search per word would set up a searcher
+    // for every word each time).
+    after
+        .char_indices()
+        .find(|&(i, c)| {
+            matches!(
+                c,
+                '领' | '办'
+                    | '报'
+                    | '参'
+                    | '咨'
+                    | '缴'
+                    | '提'
+                    | '递'
+                    | '签'
+                    | '取'
+                    | '自'
+                    | '面'
+                    | '就'
+                    | '复'
+                    | '接'
+            ) && ERRANDS.iter().any(|e| after[i..].starts_with(e))
+        })
+        .map_or(v, |(i, _)| v[..number + i].trim_end())
+}
+
 /// Words that follow a person label without being a name (`联系人信息`, `申请人单位`,
 /// `申请人应当`) and begin with a surname character, so the name judge alone would take them.
 pub fn is_label_word(run: &str) -> bool {

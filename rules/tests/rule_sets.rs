@@ -948,16 +948,29 @@ fn tables_written_as_text() {
         text("姓名    护照号码\n王建国  E12345678\n"),
         "姓名    护照号码\n王**  E*****678\n"
     );
-    // A blank line or a sentence ends the table.
-    let after = "姓名  住址\n王建国  江苏省南京市玄武区中山路18号\n\n王建国  江苏省南京市玄武区中山路18号\n";
+    // A blank line or a note inside the table does not end it: a row of exactly its columns
+    // goes on with it. A line that splits otherwise ends it.
     assert_eq!(
-        text(after),
-        "姓名  住址\n王**  江苏省南京市*********\n\n王建国  江苏省南京市玄武区中山路18号\n"
+        text("姓名  住址\n王建国  江苏省南京市玄武区中山路18号\n\n（以下为新增）\n李秀英  广州市天河区体育西路1号\n"),
+        "姓名  住址\n王**  江苏省南京市*********\n\n（以下为新增）\n李**  广州市天河区******\n"
     );
     assert_eq!(
-        text("姓名  住址\n以上信息仅供内部核对使用\n王建国  江苏省南京市玄武区中山路18号\n"),
-        "姓名  住址\n以上信息仅供内部核对使用\n王建国  江苏省南京市玄武区中山路18号\n"
+        text("姓名  住址\n其中  东城区  3人\n王建国  江苏省南京市玄武区中山路18号\n"),
+        "姓名  住址\n其中  东城区  3人\n王建国  江苏省南京市玄武区中山路18号\n"
     );
+    // Values that filled their columns leave one space (cut where the columns start, in
+    // display columns); a column of one personal field is a table when the row below splits
+    // as the header does; negative names make a table whose numbers are no phones.
+    assert_eq!(
+        text("姓名   身份证号           住址\n刘秀华 110101199003071233 江苏省南京市玄武区中山路18号\n"),
+        "姓名   身份证号           住址\n刘** 110101********1233 江苏省南京市*********\n"
+    );
+    assert_eq!(
+        text("序号  姓名    性别  补贴金额(元)\n1     王建国  男    624.00\n"),
+        "序号  姓名    性别  补贴金额(元)\n1     王**  男    624.00\n"
+    );
+    let stats = "地区    人口(万)  财政收入(元)\n北京市  2189      13853006852\n";
+    assert_eq!(text(stats), stats);
     // One known name is a label line, not a header; prose with double spaces is no table.
     for clean in [
         "姓名    备注\n王建国  江苏省南京市玄武区中山路18号\n",
@@ -983,6 +996,63 @@ fn tables_written_as_text() {
                DEBUG <==        Row: 2, null, null, null\n\
                DEBUG <==      Total: 2\n";
     assert_eq!(text(log), masked);
+    // A `Row:` without its `Columns:` is a record when it holds an identifier: its cells are
+    // named by their shapes, as in a CSV export without a header row.
+    assert_eq!(
+        text("c.g.rk.mapper.PersonMapper : <==      Row: 梁鑫, 17363170669, 浙江省杭州市西湖区文三路90号\n"),
+        "c.g.rk.mapper.PersonMapper : <==      Row: 梁*, 173****0669, 浙江省杭州市*********\n"
+    );
+    assert_eq!(
+        text("<==      Row: 梁鑫, 3, 浙江省杭州市西湖区文三路90号\n"),
+        "<==      Row: 梁鑫, 3, 浙江省杭州市西湖区文三路90号\n"
+    );
+    // A numbered heading that is a name, above the lines that describe the person.
+    assert_eq!(
+        text("报送如下：\n\n1、徐凤兰\n  联系电话：18670704999\n（二）王建国\n性别：男\n"),
+        "报送如下：\n\n1、徐**\n  联系电话：186****4999\n（二）王**\n性别：男\n"
+    );
+    for clean in [
+        "三、总则\n身份证件管理办法\n",
+        "1. 张伟\n备注：无\n",
+        "1、王建国同志的先进事迹\n性别：男\n",
+    ] {
+        assert_eq!(text(clean), clean);
+    }
+    // `LIKE` patterns, function arguments, interleaved threads, a value holding `, `, and
+    // Hibernate's bindings.
+    let log = "==>  Preparing: SELECT * FROM t WHERE xm LIKE CONCAT('%', ?, '%') OR INSTR(dz, ?) > 0\n\
+               ==> Parameters: 李秀英(String), 广州市天河区体育西路1号(String)\n\
+               ==>  Preparing: SELECT * FROM t WHERE xm LIKE ?\n\
+               ==> Parameters: %王建国%(String)\n\
+               10:00:01 DEBUG [exec-1] PersonMapper : ==>  Preparing: INSERT INTO t (bz, xm) VALUES (?, ?)\n\
+               10:00:02 DEBUG [exec-2] LogMapper : ==>  Preparing: INSERT INTO log (op, ip) VALUES (?, ?)\n\
+               10:00:03 DEBUG [exec-1] PersonMapper : ==> Parameters: 备注, 已核实(String), 张伟(String)\n\
+               10:00:04 DEBUG [exec-2] LogMapper : ==> Parameters: 王建国(String), 1(Integer)\n\
+               Hibernate: insert into t_person (xm, dz) values (?, ?)\n\
+               binding parameter [1] as [VARCHAR] - [王建国]\n\
+               binding parameter [2] as [VARCHAR] - [江苏省南京市玄武区中山路18号]\n";
+    let masked = "==>  Preparing: SELECT * FROM t WHERE xm LIKE CONCAT('%', ?, '%') OR INSTR(dz, ?) > 0\n\
+               ==> Parameters: 李**(String), 广州市天河区******(String)\n\
+               ==>  Preparing: SELECT * FROM t WHERE xm LIKE ?\n\
+               ==> Parameters: %王**%(String)\n\
+               10:00:01 DEBUG [exec-1] PersonMapper : ==>  Preparing: INSERT INTO t (bz, xm) VALUES (?, ?)\n\
+               10:00:02 DEBUG [exec-2] LogMapper : ==>  Preparing: INSERT INTO log (op, ip) VALUES (?, ?)\n\
+               10:00:03 DEBUG [exec-1] PersonMapper : ==> Parameters: 备注, 已核实(String), 张*(String)\n\
+               10:00:04 DEBUG [exec-2] LogMapper : ==> Parameters: 王建国(String), 1(Integer)\n\
+               Hibernate: insert into t_person (xm, dz) values (?, ?)\n\
+               binding parameter [1] as [VARCHAR] - [王**]\n\
+               binding parameter [2] as [VARCHAR] - [江苏省南京市*********]\n";
+    assert_eq!(text(log), masked);
+    // A log that opens with a bracket or an arrow is text, not JSON or XML, also when the
+    // body's type is sniffed; its first line is no CSV header either.
+    for body in [
+        "[DEBUG] ==>  Preparing: INSERT INTO t (xm, dz) VALUES (?, ?)\n[DEBUG] ==> Parameters: 王建国(String), 江苏省南京市玄武区中山路18号(String)\n",
+        "<==    Columns: id, xm\n<==        Row: 1, 王建国\n",
+    ] {
+        let format = sluice_rules::Format::resolve(None, body.as_bytes());
+        assert_eq!(format, sluice_rules::Format::Text, "{body}");
+        assert!(!redacted(format, body).contains("王建国"), "{body}");
+    }
     // A multi-line value in JSON holds a table too.
     assert_eq!(
         redacted(
@@ -991,6 +1061,21 @@ fn tables_written_as_text() {
         ),
         r#"{"report":"姓名  住址\n王**  江苏省南京市*********"}"#
     );
+}
+
+/// An address after 请到 or 前往 ends before what is to be done there (`领取`, `办理`),
+/// which stays readable; without a house number the words are not an address at all.
+#[test]
+fn addresses_before_an_errand() {
+    let text = |t: &str| redacted(sluice_rules::Format::Text, t);
+    assert_eq!(
+        text("请到浙江省杭州市西湖区文三路90号领取。请前往北京市朝阳区建国路88号院3号楼办理手续。"),
+        "请到浙江省杭州市*********领取。请前往北京市朝阳区**********办理手续。"
+    );
+    for clean in ["请到现场办理。", "请到2楼窗口领取。", "前往北京参加会议。"]
+    {
+        assert_eq!(text(clean), clean);
+    }
 }
 
 /// A CSV file carried inside another body (a JSON string, an XML CDATA section, a multipart

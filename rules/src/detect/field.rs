@@ -354,6 +354,16 @@ pub(crate) fn detect(
             }
             continue;
         }
+        // `证件号码：K58213907（护照）`: a document's kind named in brackets after its number.
+        if det_of(d, r) == Some(Det::TravelDocument) {
+            if let Some((vs, ve)) = number_before_bracketed_label(t, ls, le) {
+                let v = std::str::from_utf8(&t[vs..ve]).unwrap_or_default();
+                if let Some(conf) = judge(Some(Det::TravelDocument), v, false) {
+                    emit(r, vs, ve, conf);
+                }
+                continue;
+            }
+        }
         let mut vs = le;
         while matches!(t.get(vs), Some(b' ' | b'\t')) {
             vs += 1;
@@ -429,7 +439,8 @@ pub(crate) fn detect(
                 if !dict::starts_with_region(v) {
                     continue;
                 }
-                v
+                // (The cut keeps the start and the first number the check above reads.)
+                dict::address_before_errand(v)
             }
             _ => continue,
         };
@@ -490,6 +501,24 @@ fn text_from(t: &[u8], vs: usize) -> Option<&str> {
     std::str::from_utf8(&t[vs..end])
         .or_else(|e| std::str::from_utf8(&t[vs..vs + e.valid_up_to()]))
         .ok()
+}
+
+/// The number before a label in brackets at `t[ls..le]` (`K58213907(护照)`, with a space
+/// before the bracket or not; normalization folded `（）`): the ASCII letters and digits
+/// that end there, when something else (or the start) comes before them.
+fn number_before_bracketed_label(t: &[u8], ls: usize, le: usize) -> Option<(usize, usize)> {
+    if t.get(le) != Some(&b')') || ls == 0 || t[ls - 1] != b'(' {
+        return None;
+    }
+    let mut ve = ls - 1;
+    while ve > 0 && t[ve - 1] == b' ' {
+        ve -= 1;
+    }
+    let mut vs = ve;
+    while vs > 0 && t[vs - 1].is_ascii_alphanumeric() {
+        vs -= 1;
+    }
+    (vs < ve).then_some((vs, ve))
 }
 
 fn alnum_run(rest: &str) -> &str {

@@ -53,23 +53,58 @@ type Cell = (usize, usize);
 /// one per line (an aligned header, a `Columns:` line, a `Preparing:` line), as written.
 pub(crate) type Carry = Vec<u8>;
 
+/// Most statements waiting for their `Parameters:` line at once (one per thread and mapper
+/// in an interleaved log).
+const STATEMENTS_MAX: usize = 8;
+
+/// An aligned table open at a line.
+struct Aligned {
+    sep: Sep,
+    cols: Vec<Col>,
+    /// A blank line or a line of one cell (a note, a sub-heading) came after the last row:
+    /// the table goes on only with a row of exactly its columns, and a header may start
+    /// another table.
+    broken: bool,
+}
+
+/// A prepared statement waiting for its `Parameters:` line: the log line's prefix without
+/// its timestamp (the thread and mapper), the line itself (for [`Carry`]) and the rules of
+/// the column of each `?`.
+struct Statement {
+    key: Vec<u8>,
+    line: Vec<u8>,
+    placeholders: Vec<Option<(usize, usize)>>,
+}
+
 /// The tables open at a line.
 #[derive(Default)]
 struct State {
-    aligned: Option<(Sep, Vec<Col>)>,
+    aligned: Option<Aligned>,
     mybatis_cols: Option<Vec<Col>>,
-    placeholders: Option<Vec<Option<(usize, usize)>>>,
-    /// The lines that opened them: aligned, `Columns:`, `Preparing:`.
-    heads: [Vec<u8>; 3],
+    statements: Vec<Statement>,
+    /// The lines that opened the aligned table and the `Columns:` list.
+    aligned_head: Vec<u8>,
+    columns_head: Vec<u8>,
 }
 
 impl State {
     fn save(&self, carry: &mut Carry) {
         carry.clear();
-        for h in self.heads.iter().filter(|h| !h.is_empty()) {
+        let heads = [&self.aligned_head, &self.columns_head];
+        let statements = self.statements.iter().map(|s| &s.line);
+        for h in heads
+            .into_iter()
+            .chain(statements)
+            .filter(|h| !h.is_empty())
+        {
             carry.extend_from_slice(h);
             carry.push(b'\n');
         }
+    }
+
+    fn close_aligned(&mut self) {
+        self.aligned = None;
+        self.aligned_head.clear();
     }
 }
 
@@ -91,38 +126,62 @@ pub(super) fn table_pairs(
     let mut cells: Vec<Cell> = Vec::new();
     let mut st = State::default();
     let mut ls = 0;
+    let line_end =
+        |text: &[u8], ls: usize| memchr::memchr(b'\n', &text[ls..]).map_or(text.len(), |p| ls + p);
     if continues {
         let mut from = 0;
         while from < carry.len() {
-            let e = memchr::memchr(b'\n', &carry[from..]).map_or(carry.len(), |p| from + p);
-            line(
+            let e = line_end(carry, from);
+            let mut cx = Cx {
                 d,
-                carry,
-                (from, e),
-                &mut st,
-                &mut cells,
+                text: carry,
+                cells: &mut cells,
                 pairs,
                 rules,
-                false,
-            );
+                emit: false,
+            };
+            cx.line((from, e), None, &mut st);
             from = e + 1;
         }
         ls = memchr::memchr(b'\n', text).map_or(text.len(), |p| p + 1);
     }
     let mut saved = next_from.is_none();
     while ls < text.len() {
-        let le = memchr::memchr(b'\n', &text[ls..]).map_or(text.len(), |p| ls + p);
+        let le = line_end(text, ls);
         // Where the next window starts reading: the first line after `next_from`, or, when
         // none starts in this window, the line this one ends inside (it is cut here).
         if !saved && (next_from.is_some_and(|n| ls > n) || le == text.len()) {
             st.save(carry);
             saved = true;
         }
-        let mut end = le;
-        if end > ls && text[end - 1] == b'\r' {
-            end -= 1;
+        let strip_cr = |s: usize, e: usize| {
+            if e > s && text[e - 1] == b'\r' {
+                e - 1
+            } else {
+                e
+            }
+        };
+        let end = strip_cr(ls, le);
+        let next = (le < text.len()).then(|| {
+            let ne = line_end(text, le + 1);
+            (le + 1, strip_cr(le + 1, ne))
+        });
+        let mut cx = Cx {
+            d,
+            text,
+            cells: &mut cells,
+            pairs,
+            rules,
+            emit: true,
+        };
+        cx.line((ls, end), next, &mut st);
+        if st.aligned.is_none() {
+            if let Some(name) = next.and_then(|n| heading_name(text, (ls, end), &text[n.0..n.1])) {
+                let from = rules.len();
+                d.keys.lookup(crate::format::csv::NAME_ROLE, rules);
+                push_cells(std::iter::once(Some((from, rules.len()))), &[name], pairs);
+            }
         }
-        line(d, text, (ls, end), &mut st, &mut cells, pairs, rules, true);
         ls = le + 1;
     }
     if !saved {
@@ -130,93 +189,335 @@ pub(super) fn table_pairs(
     }
 }
 
-/// Reads one line of `text` (without its line break): a MyBatis line, a row of the open
-/// aligned table, or a header. Pairs are added only when `emit` (not for carried headers).
-#[allow(clippy::too_many_arguments)]
-fn line(
-    d: &Detectors,
-    text: &[u8],
-    range: (usize, usize),
-    st: &mut State,
-    cells: &mut Vec<Cell>,
-    pairs: &mut Vec<Pair>,
-    rules: &mut Vec<u32>,
+/// What reading a line needs: the text, the buffers, and whether to add pairs (not for the
+/// header lines a window carries over).
+struct Cx<'a> {
+    d: &'a Detectors,
+    text: &'a [u8],
+    cells: &'a mut Vec<Cell>,
+    pairs: &'a mut Vec<Pair>,
+    rules: &'a mut Vec<u32>,
     emit: bool,
-) {
-    let (ls, end) = range;
-    if end - ls > LINE_MAX {
-        st.aligned = None;
-        st.heads[0].clear();
-        return;
+}
+
+impl Cx<'_> {
+    /// Reads one line (without its line break; `next` is the line after it, if any): a
+    /// MyBatis or Hibernate line, a row of the open aligned table, or a header.
+    fn line(&mut self, range: (usize, usize), next: Option<(usize, usize)>, st: &mut State) {
+        let text = self.text;
+        let (ls, end) = range;
+        if end - ls > LINE_MAX {
+            st.close_aligned();
+            return;
+        }
+        if let Some((marker, arrow, from)) = mybatis(text, range) {
+            self.mybatis(marker, (ls, arrow), (from, end), st);
+            return;
+        }
+        if let Some(ix) = hibernate_value(text, range) {
+            self.hibernate(ix, st);
+            return;
+        }
+        // A statement logged on its own line before its bindings (`Hibernate: insert into …`,
+        // `org.hibernate.SQL : select … where sfzh=?`).
+        if let Some(sql) = logged_sql(text, range) {
+            if let Some(placeholders) = sql_placeholders(self.d, &text[sql..end], self.rules) {
+                st.statements.retain(|s| s.key != HIBERNATE);
+                if st.statements.len() == STATEMENTS_MAX {
+                    st.statements.remove(0);
+                }
+                st.statements.push(Statement {
+                    key: HIBERNATE.to_vec(),
+                    line: text[ls..end].to_vec(),
+                    placeholders,
+                });
+            }
+            return;
+        }
+        let body = trim(text, range);
+        let one_cell = body.0 == body.1 || separator(&text[body.0..body.1]).is_none();
+        if let Some(t) = &mut st.aligned {
+            if one_cell {
+                // A row whose values filled their columns, leaving one space between them
+                // (`刘秀华 520400… 黑龙江省…`), cut where the columns start; else a blank
+                // line, a note or a sub-heading inside the table.
+                if t.sep == Sep::Spaces
+                    && body.0 < body.1
+                    && map_row(text, range, &t.cols, self.cells, t.sep)
+                {
+                    if self.emit {
+                        push_cells(t.cols.iter().map(|c| Some(c.rules)), self.cells, self.pairs);
+                    }
+                    t.broken = false;
+                } else {
+                    t.broken = true;
+                }
+                return;
+            }
+            if rule_line(&text[body.0..body.1]) {
+                return;
+            }
+        }
+        if one_cell {
+            return;
+        }
+        let Some(sep) = separator(&text[body.0..body.1]) else {
+            return;
+        };
+        let broken = st.aligned.as_ref().is_some_and(|t| t.broken);
+        // After a break a header may start another table; without one a line that splits
+        // into the columns is a row.
+        if st.aligned.is_none() || broken {
+            if let Some(cols) = self.header(body_of(text, range, sep), ls, sep, next) {
+                st.aligned = Some(Aligned {
+                    sep,
+                    cols,
+                    broken: false,
+                });
+                st.aligned_head = text[ls..end].to_vec();
+                return;
+            }
+        }
+        let Some(t) = &mut st.aligned else {
+            return;
+        };
+        split(text, body_of(text, range, t.sep), t.sep, self.cells);
+        // Fewer cells than columns: empty ones, or values that filled their columns. More:
+        // no row of this table.
+        let exact = self.cells.len() == t.cols.len();
+        let fewer = self.cells.len() < t.cols.len();
+        if exact || (fewer && !t.broken && map_row(text, range, &t.cols, self.cells, t.sep)) {
+            if self.emit {
+                push_cells(t.cols.iter().map(|c| Some(c.rules)), self.cells, self.pairs);
+            }
+            t.broken = false;
+            return;
+        }
+        st.close_aligned();
     }
-    if let Some((marker, from)) = mybatis(text, range) {
-        let list = (from, end);
+
+    fn mybatis(
+        &mut self,
+        marker: Marker,
+        prefix: (usize, usize),
+        list: (usize, usize),
+        st: &mut State,
+    ) {
+        let text = self.text;
+        let (d, emit) = (self.d, self.emit);
         match marker {
             Marker::Columns => {
-                st.mybatis_cols = header(d, text, list, ls, Sep::Comma, cells, rules);
-                st.heads[1] = if st.mybatis_cols.is_some() {
-                    text[ls..end].to_vec()
+                st.mybatis_cols = self.header(list, list.0, Sep::Comma, None);
+                st.columns_head = if st.mybatis_cols.is_some() {
+                    text[prefix.0..list.1].to_vec()
                 } else {
                     Vec::new()
                 };
             }
             Marker::Row => {
-                if let Some(cols) = &st.mybatis_cols {
-                    split(text, list, Sep::Comma, cells);
-                    if emit && cells.len() == cols.len() {
-                        push_cells(cols.iter().map(|c| Some(c.rules)), cells, pairs);
+                split(text, list, Sep::Comma, self.cells);
+                match &st.mybatis_cols {
+                    _ if !emit => {}
+                    Some(cols) if self.cells.len() == cols.len() => {
+                        push_cells(cols.iter().map(|c| Some(c.rules)), self.cells, self.pairs);
                     }
+                    Some(_) => {}
+                    // No `Columns:` line before it (another thread's, or cut off): a row
+                    // holding an identifier is a record, its cells named by their shapes.
+                    None => by_roles(d, text, self.cells, self.pairs, self.rules),
                 }
             }
             Marker::Preparing => {
-                st.placeholders = sql_placeholders(d, &text[from..end], rules);
-                st.heads[2] = if st.placeholders.is_some() {
-                    text[ls..end].to_vec()
-                } else {
-                    Vec::new()
-                };
+                let key = log_key(&text[prefix.0..prefix.1]);
+                st.statements.retain(|s| s.key != key);
+                if let Some(placeholders) = sql_placeholders(d, &text[list.0..list.1], self.rules) {
+                    if st.statements.len() == STATEMENTS_MAX {
+                        st.statements.remove(0);
+                    }
+                    st.statements.push(Statement {
+                        key,
+                        line: text[prefix.0..list.1].to_vec(),
+                        placeholders,
+                    });
+                }
             }
             Marker::Parameters => {
-                // One `Parameters:` line per statement.
-                st.heads[2].clear();
-                if let Some(ph) = st.placeholders.take() {
-                    parameters(text, list, cells);
-                    if emit && cells.len() == ph.len() {
-                        push_cells(ph.into_iter(), cells, pairs);
+                // The statement of the same thread and mapper, else the last one.
+                let key = log_key(&text[prefix.0..prefix.1]);
+                let ix = st
+                    .statements
+                    .iter()
+                    .rposition(|s| s.key == key)
+                    .or_else(|| st.statements.len().checked_sub(1));
+                let statement = ix.map(|ix| st.statements.remove(ix));
+                parameters(text, list, self.cells);
+                match statement {
+                    _ if !emit => {}
+                    Some(s) if self.cells.len() == s.placeholders.len() => {
+                        push_cells(s.placeholders.into_iter(), self.cells, self.pairs);
                     }
+                    _ => by_roles(d, text, self.cells, self.pairs, self.rules),
                 }
             }
         }
-        return;
     }
-    let body = trim(text, range);
-    if body.0 == body.1 {
-        st.aligned = None;
-        st.heads[0].clear();
-        return;
-    }
-    if let Some((sep, cols)) = &st.aligned {
-        if rule_line(&text[body.0..body.1]) {
+
+    /// A Hibernate `binding parameter [2] as [VARCHAR] - [张三]` line: the value of the
+    /// logged statement's `?` number `ix` (from 1).
+    fn hibernate(&mut self, (ix, value): (usize, Cell), st: &mut State) {
+        if !self.emit {
             return;
         }
-        let sep = *sep;
-        split(text, body_of(text, range, sep), sep, cells);
-        if map_row(text, ls, cols, cells, sep) {
-            if emit {
-                push_cells(cols.iter().map(|c| Some(c.rules)), cells, pairs);
+        let col = st
+            .statements
+            .iter()
+            .rfind(|s| s.key == HIBERNATE)
+            .and_then(|s| s.placeholders.get(ix.wrapping_sub(1)).copied())
+            .flatten();
+        push_cells(std::iter::once(col), &[value], self.pairs);
+    }
+
+    /// Reads `range` as a header row (of the line starting at `ls`): its columns when it has
+    /// two to `COLS_MAX` non-empty cells of at most `CELL_MAX` bytes, of which two name
+    /// fields (a negative name such as `金额` counts: its column's numbers are no phones),
+    /// or one names a field some rule listens to and the line below splits into as many
+    /// cells (a table of one personal column: `序号 姓名 性别 金额`). A `Columns:` list
+    /// (`next` is `None`) needs one name, and so does a carried header (the text is not
+    /// `emit`ted: it was a header where it was read). The rules of every column are
+    /// appended; nothing is kept when it is no header.
+    fn header(
+        &mut self,
+        range: (usize, usize),
+        ls: usize,
+        sep: Sep,
+        next: Option<(usize, usize)>,
+    ) -> Option<Vec<Col>> {
+        let text = self.text;
+        split(text, range, sep, self.cells);
+        let cells = &*self.cells;
+        if !(2..=COLS_MAX).contains(&cells.len())
+            || cells.iter().any(|&(s, e)| s == e || e - s > CELL_MAX)
+        {
+            return None;
+        }
+        let mark = self.rules.len();
+        let (mut named, mut listened) = (0, 0);
+        let mut cols = Vec::with_capacity(cells.len());
+        for &(s, e) in cells.iter() {
+            let from = self.rules.len();
+            self.d.keys.lookup(&text[s..e], self.rules);
+            named += usize::from(self.rules.len() > from);
+            listened += usize::from(!only_negative(&self.rules[from..]));
+            cols.push(Col {
+                at: if sep == Sep::Spaces {
+                    position(text, ls, s)
+                } else {
+                    (0, 0)
+                },
+                rules: (from, self.rules.len()),
+            });
+        }
+        let n = cols.len();
+        let table = match next {
+            _ if !self.emit || sep == Sep::Comma => named >= 1,
+            _ if named >= 2 && listened >= 1 => true,
+            Some(next) if listened >= 1 && n >= 3 => {
+                let below = trim(text, next);
+                let mut row = Vec::new();
+                split(text, body_of(text, next, sep), sep, &mut row);
+                below.0 < below.1 && row.len() == n
             }
-            return;
+            // Negative names only (`序号 金额 人口`): a table whose numbers are no phones.
+            _ => named >= 2,
+        };
+        if !table {
+            self.rules.truncate(mark);
+            return None;
         }
-        st.aligned = None;
-        st.heads[0].clear();
+        Some(cols)
     }
-    let Some(sep) = separator(&text[body.0..body.1]) else {
+}
+
+/// Pairs for the cells of a record that names none of them, by their shapes
+/// ([`crate::format::csv::record_roles`]): only when a cell is an identifier that makes the
+/// cells a record (a resident ID, a mobile, a UnionPay card, a credit code).
+fn by_roles(
+    d: &Detectors,
+    text: &[u8],
+    cells: &[Cell],
+    pairs: &mut Vec<Pair>,
+    rules: &mut Vec<u32>,
+) {
+    let Some(roles) = crate::format::csv::record_roles(cells.iter().map(|&(s, e)| &text[s..e]))
+    else {
         return;
     };
-    if let Some(cols) = header(d, text, body_of(text, range, sep), ls, sep, cells, rules) {
-        st.aligned = Some((sep, cols));
-        st.heads[0] = text[ls..end].to_vec();
+    for (role, &(s, e)) in roles.iter().zip(cells) {
+        if let Some(role) = role {
+            let from = rules.len();
+            d.keys.lookup(role, rules);
+            push_cells(std::iter::once(Some((from, rules.len()))), &[(s, e)], pairs);
+        }
     }
+}
+
+/// A numbered heading that is a person's name (`1、徐凤兰`, `2. 王建国`, `（三）李娜`,
+/// `四、张伟`) above the lines that describe the person (`身份证号码：…`, `联系电话：…`):
+/// the name's range. Lists of people in notices and e-mails are written this way.
+fn heading_name(text: &[u8], line: (usize, usize), next: &[u8]) -> Option<(usize, usize)> {
+    let (s, e) = trim(text, line);
+    let l = &text[s..e];
+    if l.len() > 32 {
+        return None;
+    }
+    let num = l.iter().take_while(|b| b.is_ascii_digit()).count();
+    let mut i = if num > 0 {
+        num
+    } else {
+        // Chinese numerals, possibly in brackets: `三、`, `(三)`.
+        let open = usize::from(l.first() == Some(&b'('));
+        let han = std::str::from_utf8(&l[open..])
+            .ok()?
+            .chars()
+            .take_while(|c| "一二三四五六七八九十".contains(*c))
+            .count();
+        if han == 0 || han > 3 {
+            return None;
+        }
+        open + han * 3
+    };
+    if !(1..=3).contains(&num) && num != 0 {
+        return None;
+    }
+    // The mark after the number: `、`, `.`, `)` (full-width forms are folded).
+    if l[i..].starts_with("、".as_bytes()) {
+        i += 3;
+    } else if matches!(l.get(i), Some(b'.' | b')')) {
+        i += 1;
+    } else {
+        return None;
+    }
+    while l.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    let name = &l[i..];
+    if !crate::format::csv::name_shaped(name) {
+        return None;
+    }
+    // The next line says what the heading is: an attribute of a person.
+    let describes = [
+        "身份证",
+        "证件",
+        "电话",
+        "手机",
+        "性别",
+        "出生",
+        "住址",
+        "民族",
+    ]
+    .iter()
+    .any(|w| memchr::memmem::find(next, w.as_bytes()).is_some());
+    describes.then_some((s + i, e))
 }
 
 /// A range of `text` without the spaces and tabs around it.
@@ -333,97 +634,119 @@ fn wide(cp: u32) -> bool {
         | 0x20000..=0x3FFFD)
 }
 
-/// Reads `range` as a header row (of the line starting at `ls`): its columns when it has two
-/// to `COLS_MAX` non-empty cells of at most `CELL_MAX` bytes, two of which name fields some
-/// rule listens to (one for MyBatis' `Columns:`). The rules of every column are appended to `rules`; nothing is kept when
-/// it is no header.
-fn header(
-    d: &Detectors,
+/// Fits a row of an aligned table (`range`) to its columns when it does not split into one
+/// cell per column (an empty cell, or a value that filled its column and left one space):
+/// the row is cut where the header's columns start, counted in
+/// characters or in display columns (a CJK character is two wide, as terminals and fixed-width
+/// reports align it), whichever cuts every column between two words and starts more cells
+/// exactly at their column. On success `cells` holds one (trimmed, maybe empty) range per
+/// column.
+fn map_row(
     text: &[u8],
     range: (usize, usize),
-    ls: usize,
-    sep: Sep,
+    cols: &[Col],
     cells: &mut Vec<Cell>,
-    rules: &mut Vec<u32>,
-) -> Option<Vec<Col>> {
-    split(text, range, sep, cells);
-    if !(2..=COLS_MAX).contains(&cells.len())
-        || cells.iter().any(|&(s, e)| s == e || e - s > CELL_MAX)
-    {
-        return None;
-    }
-    let mark = rules.len();
-    let mut named = 0;
-    let mut cols = Vec::with_capacity(cells.len());
-    for &(s, e) in cells.iter() {
-        let from = rules.len();
-        d.keys.lookup(&text[s..e], rules);
-        if !only_negative(&rules[from..]) {
-            named += 1;
-        }
-        cols.push(Col {
-            at: if sep == Sep::Spaces {
-                position(text, ls, s)
-            } else {
-                (0, 0)
-            },
-            rules: (from, rules.len()),
-        });
-    }
-    // A `Columns:` line says it is a header; an aligned line needs two names to be one.
-    if named < if sep == Sep::Comma { 1 } else { 2 } {
-        rules.truncate(mark);
-        return None;
-    }
-    Some(cols)
-}
-
-/// Fits a row's cells (of the line starting at `ls`) to the columns: one cell per column,
-/// or, for aligned columns with empty cells, each cell under the column it starts in (in
-/// characters or in display columns, whichever places every cell in a column of its own).
-/// On success `cells` holds one entry per column (an empty range for an empty cell).
-fn map_row(text: &[u8], ls: usize, cols: &[Col], cells: &mut Vec<Cell>, sep: Sep) -> bool {
-    if cells.len() == cols.len() {
-        return true;
-    }
-    // A row needs two cells and half its columns (a sentence under a table is no row).
-    if sep != Sep::Spaces
-        || cells.len() > cols.len()
-        || cells.len() < 2
-        || cells.len() * 2 < cols.len()
-    {
+    sep: Sep,
+) -> bool {
+    if sep != Sep::Spaces {
         return false;
     }
-    let at: Vec<(usize, usize)> = cells.iter().map(|c| position(text, ls, c.0)).collect();
-    for metric in [0, 1] {
-        let pick = |p: (usize, usize)| if metric == 0 { p.0 } else { p.1 };
-        let mut placed: Vec<Option<usize>> = vec![None; cols.len()];
-        let mut prev: Option<usize> = None;
-        let mut ok = true;
-        for (k, &a) in at.iter().enumerate() {
-            // The last column starting at or before the cell (one position of slack for a
-            // cell one column off in the other metric).
-            match cols.iter().rposition(|col| pick(col.at) <= pick(a) + 1) {
-                Some(ix) if prev.is_none_or(|p| ix > p) => {
-                    placed[ix] = Some(k);
-                    prev = Some(ix);
-                }
-                _ => {
-                    ok = false;
-                    break;
-                }
+    let (ls, end) = trim_end(text, range);
+    let Ok(line) = std::str::from_utf8(&text[ls..end]) else {
+        return false;
+    };
+    // The row's words: no column may be cut through one.
+    let mut words: Vec<Cell> = Vec::new();
+    let mut from = None;
+    for (i, b) in line
+        .bytes()
+        .enumerate()
+        .chain(std::iter::once((line.len(), b' ')))
+    {
+        match (b == b' ' || b == b'\t', from) {
+            (true, Some(f)) => {
+                words.push((ls + f, ls + i));
+                from = None;
             }
-        }
-        if ok {
-            let mapped: Vec<Cell> = placed
-                .iter()
-                .map(|p| p.map_or((0, 0), |k| cells[k]))
-                .collect();
-            *cells = mapped;
-            return true;
+            (false, None) => from = Some(i),
+            _ => {}
         }
     }
-    false
+    // A row needs two words (a sentence under a table is no row).
+    if words.len() < 2 {
+        return false;
+    }
+    let mut best: Option<(usize, Vec<Cell>)> = None;
+    for metric in [1, 0] {
+        let pick = |p: (usize, usize)| if metric == 0 { p.0 } else { p.1 };
+        // The byte where each column starts in this row (the line's end past it).
+        let mut cuts = Vec::with_capacity(cols.len());
+        let mut pos = (0usize, 0usize);
+        let mut chars = line.char_indices().peekable();
+        let mut ok = true;
+        for col in cols {
+            let want = pick(col.at);
+            while pick(pos) < want {
+                match chars.next() {
+                    Some((_, c)) => {
+                        pos = (pos.0 + 1, pos.1 + if wide(u32::from(c)) { 2 } else { 1 });
+                    }
+                    None => break,
+                }
+            }
+            let at = chars.peek().map_or(line.len(), |&(i, _)| i);
+            // Inside a wide character, or between two letters of one word: no cut here (a
+            // cut at a space is: a value one column too wide pushes the next one on).
+            let between_words = at == 0
+                || at == line.len()
+                || line.as_bytes()[at - 1] == b' '
+                || line.as_bytes()[at] == b' ';
+            if (pick(pos) != want && at < line.len()) || !between_words {
+                ok = false;
+                break;
+            }
+            cuts.push(at);
+        }
+        if !ok {
+            continue;
+        }
+        let mut row = Vec::with_capacity(cols.len());
+        let mut exact = 0;
+        for (k, &c) in cuts.iter().enumerate() {
+            let e = cuts.get(k + 1).copied().unwrap_or(line.len());
+            let cell = trim(text, (ls + c, ls + e.max(c)));
+            exact += usize::from(cell.0 == ls + c && cell.0 < cell.1);
+            row.push(cell);
+        }
+        // Every word must lie in one column (no column cut through a word), and half the
+        // columns must be filled.
+        let whole = words
+            .iter()
+            .all(|&(s, e)| row.iter().any(|&(rs, re)| rs <= s && e <= re));
+        let filled = row.iter().filter(|c| c.0 < c.1).count();
+        if whole
+            && filled >= 2
+            && filled * 2 >= cols.len()
+            && best.as_ref().is_none_or(|(b, _)| exact > *b)
+        {
+            best = Some((exact, row));
+        }
+    }
+    match best {
+        Some((_, row)) => {
+            *cells = row;
+            true
+        }
+        None => false,
+    }
+}
+
+/// A range without the spaces and tabs at its end.
+fn trim_end(text: &[u8], (s, mut e): (usize, usize)) -> (usize, usize) {
+    while e > s && matches!(text[e - 1], b' ' | b'\t') {
+        e -= 1;
+    }
+    (s, e)
 }
 
 /// Pairs for the cells of a row, each under its column's rules (`None`: a column that names
@@ -456,8 +779,8 @@ enum Marker {
 }
 
 /// A MyBatis log line (`==>  Preparing: …`, `==> Parameters: …`, `<==    Columns: …`,
-/// `<==        Row: …`): which one, and where its list starts.
-fn mybatis(text: &[u8], (s, e): (usize, usize)) -> Option<(Marker, usize)> {
+/// `<==        Row: …`): which one, where its arrow is and where its list starts.
+fn mybatis(text: &[u8], (s, e): (usize, usize)) -> Option<(Marker, usize, usize)> {
     let line = &text[s..e];
     // `==>` or `<==` (a searcher built per line would cost more than the line).
     let arrow = memchr::memchr2_iter(b'>', b'<', line).find_map(|p| match line[p] {
@@ -480,35 +803,125 @@ fn mybatis(text: &[u8], (s, e): (usize, usize)) -> Option<(Marker, usize)> {
     } else {
         return None;
     };
-    Some((marker, s + i + word.len()))
+    Some((marker, s + arrow, s + i + word.len()))
+}
+
+/// What tells the statements of an interleaved log apart: a line's prefix before its arrow
+/// without the date and time (`DEBUG [exec-1] c.g.PersonMapper.insert :`), so a thread's
+/// `Parameters:` finds its own `Preparing:`.
+fn log_key(prefix: &[u8]) -> Vec<u8> {
+    let mut key = Vec::with_capacity(prefix.len());
+    for token in prefix.split(|&b| b == b' ').filter(|t| !t.is_empty()) {
+        let bare = token
+            .strip_prefix(b"[")
+            .unwrap_or(token)
+            .strip_suffix(b"]")
+            .unwrap_or(token);
+        let time = bare.iter().any(u8::is_ascii_digit)
+            && bare.iter().all(|b| {
+                b.is_ascii_digit()
+                    || matches!(b, b'-' | b':' | b'.' | b',' | b'T' | b'Z' | b'+' | b'[')
+            });
+        if !time {
+            key.extend_from_slice(token);
+            key.push(b' ');
+        }
+    }
+    key
+}
+
+/// The key of the statement a Hibernate log's bindings belong to.
+const HIBERNATE: &[u8] = b"\0hibernate";
+
+/// Where the SQL statement of a line that logs one with placeholders starts: after
+/// `Hibernate: ` or at its `insert`, `update`, `select` or `delete` keyword.
+fn logged_sql(text: &[u8], (s, e): (usize, usize)) -> Option<usize> {
+    let line = &text[s..e];
+    memchr::memchr(b'?', line)?;
+    if let Some(p) = memchr::memmem::find(line, b"Hibernate: ") {
+        return Some(s + p + "Hibernate: ".len());
+    }
+    let lower = line.to_ascii_lowercase();
+    [
+        &b"insert into "[..],
+        b"update ",
+        b"select ",
+        b"delete from ",
+    ]
+    .iter()
+    .filter_map(|k| memchr::memmem::find(&lower, k))
+    .filter(|&p| p == 0 || !lower[p - 1].is_ascii_alphanumeric())
+    .min()
+    .map(|p| s + p)
+}
+
+/// A Hibernate parameter binding: `binding parameter [2] as [VARCHAR] - [张三]` (Hibernate
+/// 5) or `binding parameter (2:VARCHAR) <- [张三]` (Hibernate 6): the parameter's number
+/// and the value's range.
+fn hibernate_value(text: &[u8], (s, e): (usize, usize)) -> Option<(usize, Cell)> {
+    let line = &text[s..e];
+    // Ends in the value's bracket: most lines leave here, before a search.
+    if line.last() != Some(&b']') {
+        return None;
+    }
+    let at = memchr::memmem::find(line, b"binding parameter ")? + "binding parameter ".len();
+    let rest = &line[at..];
+    let digits = rest
+        .get(1..)?
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if !matches!(rest.first(), Some(b'[' | b'(')) || digits == 0 {
+        return None;
+    }
+    let ix: usize = std::str::from_utf8(&rest[1..1 + digits])
+        .ok()?
+        .parse()
+        .ok()?;
+    // The value is the last bracketed part of the line.
+    let close = line.len() - 1;
+    let open = memchr::memrchr(b'[', &line[..close])?;
+    (open > at + digits).then_some((ix, (s + open + 1, s + close)))
 }
 
 /// The values of a `Parameters:` line: `张三(String), 110…(String), null, 3(Integer)`, each
-/// without its type. MyBatis joins them with `, `, so a value holding `, ` miscounts and the
-/// line is left (the caller compares the count with the placeholders').
+/// without its type, and without the `%` of a `LIKE` pattern (`%李秀英%(String)`). MyBatis
+/// joins them with `, `; a value holding `, ` is told apart by the type that ends each value.
 fn parameters(text: &[u8], (s, e): (usize, usize), cells: &mut Vec<Cell>) {
     cells.clear();
     let line = &text[s..e];
+    // The value's end without its `(Type)`, when it has one.
+    let typed = |a: usize, b: usize| -> Option<usize> {
+        let v = &line[a..b];
+        let open = memchr::memrchr(b'(', v)?;
+        let ty = &v[open + 1..v.len().checked_sub(1)?];
+        (v.ends_with(b")")
+            && !ty.is_empty()
+            && ty.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'.'))
+        .then_some(a + open)
+    };
     let push = |a: usize, b: usize, cells: &mut Vec<Cell>| {
-        let (cs, mut ce) = trim(text, (s + a, s + b));
-        // `value(Type)`: the type is a Java class name.
-        if text[cs..ce].ends_with(b")") {
-            if let Some(open) = memchr::memrchr(b'(', &text[cs..ce]) {
-                let ty = &text[cs + open + 1..ce - 1];
-                if !ty.is_empty() && ty.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'.') {
-                    ce = cs + open;
-                }
-            }
-        }
+        let end = typed(a, b).unwrap_or(b);
+        let (mut cs, mut ce) = trim(text, (s + a, s + end));
         if &text[cs..ce] == b"null" {
             ce = cs;
+        }
+        while cs < ce && text[cs] == b'%' {
+            cs += 1;
+        }
+        while ce > cs && text[ce - 1] == b'%' {
+            ce -= 1;
         }
         cells.push((cs, ce));
     };
     let mut from = 0;
     for p in memchr::memmem::find_iter(line, b", ") {
-        push(from, p, cells);
-        from = p + 2;
+        // Split after a typed value or a null only: `备注, 已核实(String)` is one value.
+        let v = &line[from..p];
+        if typed(from, p).is_some() || v.trim_ascii() == b"null" {
+            push(from, p, cells);
+            from = p + 2;
+        }
     }
     push(from, line.len(), cells);
 }
@@ -595,7 +1008,10 @@ fn sql_placeholders(
 }
 
 /// The column a `?` at `q` is compared with or set to: the identifier before `=`, `<>`,
-/// `!=`, `>=`, `<=`, `>`, `<`, `like` or `in (` (in `lower`, the statement in lower case).
+/// `!=`, `>=`, `<=`, `>`, `<`, `like` or `in (` (in `lower`, the statement in lower case);
+/// for a `?` inside `concat(…)`, the column the whole call is compared with (`xm LIKE
+/// CONCAT('%', ?, '%')`); for one inside another function call, the column among its
+/// arguments (`INSTR(xm, ?) > 0`, `LOCATE(?, t.dz)`).
 fn compared_column(lower: &[u8], q: usize) -> Option<(usize, usize)> {
     let back_spaces = |mut i: usize| {
         while i > 0 && lower[i - 1] == b' ' {
@@ -603,6 +1019,34 @@ fn compared_column(lower: &[u8], q: usize) -> Option<(usize, usize)> {
         }
         i
     };
+    let ident = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'`');
+    if let Some(open) = enclosing_paren(lower, q) {
+        let mut ns = open;
+        while ns > 0 && ident(lower[ns - 1]) {
+            ns -= 1;
+        }
+        match &lower[ns..open] {
+            b"concat" => return compared_column(lower, ns),
+            b"" | b"in" | b"and" | b"or" | b"not" | b"values" | b"exists" | b"where" => {}
+            _ => {
+                // A function's arguments: the one that is a column name.
+                let close = memchr::memchr(b')', &lower[q..]).map_or(lower.len(), |p| q + p);
+                return lower[open + 1..close]
+                    .split(|&b| b == b',')
+                    .scan(open + 1, |at, arg| {
+                        let start = *at;
+                        *at += arg.len() + 1;
+                        Some((start, arg))
+                    })
+                    .find_map(|(start, arg)| {
+                        let t = arg.trim_ascii();
+                        let lead = arg.len() - arg.trim_ascii_start().len();
+                        (!t.is_empty() && t.iter().all(|&b| ident(b)) && t[0].is_ascii_alphabetic())
+                            .then(|| (start + lead, start + lead + t.len()))
+                    });
+            }
+        }
+    }
     let mut i = back_spaces(q);
     // `IN (?, ?)`: back over the other placeholders of the list to its `(`.
     while i > 0 && matches!(lower[i - 1], b',' | b'?' | b' ') {
@@ -635,4 +1079,18 @@ fn compared_column(lower: &[u8], q: usize) -> Option<(usize, usize)> {
         s -= 1;
     }
     (s < e).then_some((s, e))
+}
+
+/// The `(` of the innermost parenthesis open at `q`, if any.
+fn enclosing_paren(lower: &[u8], q: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for j in (0..q).rev() {
+        match lower[j] {
+            b')' => depth += 1,
+            b'(' if depth == 0 => return Some(j),
+            b'(' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
 }

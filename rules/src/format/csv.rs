@@ -500,9 +500,27 @@ fn role(f: &str) -> Option<&'static [u8]> {
 
 /// The roles of a headerless export's row, when the row is a record (holds an anchor).
 fn row_roles(line: &[u8], d: u8) -> Option<Vec<Option<&'static [u8]>>> {
-    let cells: Vec<String> = cells(line, d).iter().map(|c| folded(c)).collect();
+    record_roles(cells(line, d).iter().map(Vec::as_slice))
+}
+
+/// The roles of a record's cells by their shapes (the field names `姓名`, `住址`, `证件号码`,
+/// `联系电话`), when one of them is an identifier that makes the cells a record; also for
+/// records that are no CSV (a MyBatis log's `Row:` line without its `Columns:`).
+pub(crate) fn record_roles<'a>(
+    cells: impl Iterator<Item = &'a [u8]>,
+) -> Option<Vec<Option<&'static [u8]>>> {
+    let cells: Vec<String> = cells.map(folded).collect();
     if !cells.iter().any(|c| is_anchor(c)) {
         return None;
     }
     Some(cells.iter().map(|c| role(c)).collect())
 }
+
+/// Whether a whole cell or line is shaped like a person's name (`role`'s name shape: two to
+/// four Han characters starting with a surname, no code-table word).
+pub(crate) fn name_shaped(cell: &[u8]) -> bool {
+    role(&folded(cell)) == Some(ROLE_NAME)
+}
+
+/// The field name a record's name cell takes (`record_roles`).
+pub(crate) const NAME_ROLE: &[u8] = ROLE_NAME;

@@ -66,7 +66,13 @@ impl Format {
         let start = p.iter().position(|b| !b.is_ascii_whitespace());
         match start.map(|i| &p[i..]) {
             Some(t) if looks_like_json(t) => Format::Json,
-            Some([b'<', ..]) => Format::Xml,
+            // `<tag`, `<?xml`, `<!--`, `</`: markup; `<==`, `<-` open log lines.
+            Some([b'<', b, ..])
+                if b.is_ascii_alphabetic() || matches!(b, b'?' | b'!' | b'/' | b'_') =>
+            {
+                Format::Xml
+            }
+            Some([b'<']) => Format::Xml,
             Some(t) if multipart::looks_like_multipart(t) => Format::Multipart,
             Some(t) if looks_like_form(t) => Format::Form,
             Some(t) if looks_like_csv(t) => Format::Csv,
@@ -140,8 +146,10 @@ impl Format {
 /// Whether a body (from its first non-blank byte) is read as JSON: it opens an object or an
 /// array, or it is JSONP, a function call around one (`callback({…})`), whose call the JSON
 /// lexer skips as bare bytes. A log line that opens with a bracket (`[2024-05-01 10:00:00]
-/// INFO … {"xm":…}`) is read as JSON too: the lexer takes what is not JSON as bare text and
-/// scans it whole, and an embedded object's keys still give context.
+/// INFO …`, `[DEBUG] …`, `[main] …`) is text: what follows the bracket is no JSON value
+/// (a word other than `true`, `false` or `null`, or a number that a date or time goes on
+/// from). Read as JSON its lines would be cut at every comma and colon, and the lines the
+/// text scan reads whole (`key=value`, `"xm":"…"` pairs, MyBatis' `Parameters:`) lost.
 fn looks_like_json(t: &[u8]) -> bool {
     let skip_ws = |t: &[u8], i: usize| {
         i + t[i..]
@@ -150,7 +158,27 @@ fn looks_like_json(t: &[u8]) -> bool {
             .count()
     };
     match t.first() {
-        Some(b'{' | b'[') => true,
+        Some(b'{') => true,
+        Some(b'[') => {
+            let i = skip_ws(t, 1);
+            match t.get(i) {
+                Some(b'a'..=b'z' | b'A'..=b'Z') => {
+                    let word = &t[i..];
+                    [&b"true"[..], b"false", b"null"].iter().any(|w| {
+                        word.starts_with(w)
+                            && !word.get(w.len()).is_some_and(u8::is_ascii_alphanumeric)
+                    })
+                }
+                Some(b'0'..=b'9') => {
+                    let n = t[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+                    let j = skip_ws(t, i + n);
+                    // `[2024-05-01`, `[10:00:00]`: a date or a time, not a number.
+                    !matches!(t.get(i + n), Some(b'-' | b':' | b'/'))
+                        && matches!(t.get(j), None | Some(b',' | b']' | b'.' | b'e' | b'E'))
+                }
+                _ => true,
+            }
+        }
         Some(b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'$') => {
             let n = t
                 .iter()
@@ -199,9 +227,11 @@ pub(crate) fn csv_header(t: &[u8]) -> Option<&[u8]> {
     let (start, first, _) = csv::header_line(t, true)?;
     let t = &t[start..];
     let d = csv::delimiter(first);
-    // Field counts of the first two rows; `long` once a header cell is too long for a name.
+    // Field counts of the first two rows; `long` once a header cell is too long for a name
+    // or holds a sentence (`==>  Preparing: SELECT * FROM t WHERE xm IN (?`, a log line).
     let (mut counts, mut fields, mut quoted, mut field_len, mut long) =
         ([0usize; 2], 1, false, 0, false);
+    let mut spaces = 0;
     let mut row = 0;
     for &b in t {
         match b {
@@ -209,6 +239,7 @@ pub(crate) fn csv_header(t: &[u8]) -> Option<&[u8]> {
             _ if b == d && !quoted => {
                 fields += 1;
                 field_len = 0;
+                spaces = 0;
                 continue;
             }
             b'\n' if !quoted => {
@@ -218,14 +249,17 @@ pub(crate) fn csv_header(t: &[u8]) -> Option<&[u8]> {
                     return (counts[0] >= 2 && counts[0] == counts[1] && !long).then_some(first);
                 }
                 fields = 1;
+                spaces = 0;
                 field_len = 0;
                 continue;
             }
             _ => {}
         }
         field_len += 1;
-        // A header cell is a column name, not a sentence.
-        long |= row == 0 && field_len > 64;
+        spaces += usize::from(b == b' ');
+        // A header cell is a column name, not a sentence (`Home Address Line 1` has three
+        // spaces).
+        long |= row == 0 && (field_len > 64 || spaces > 4);
     }
     (row == 1 && counts[0] >= 2 && !long && fields > 1 && fields <= counts[0]).then_some(first)
 }
