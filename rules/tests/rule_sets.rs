@@ -1008,8 +1008,15 @@ fn tables_written_as_text() {
     );
     // A numbered heading that is a name, above the lines that describe the person.
     assert_eq!(
-        text("报送如下：\n\n1、徐凤兰\n  联系电话：18670704999\n（二）王建国\n性别：男\n"),
-        "报送如下：\n\n1、徐**\n  联系电话：186****4999\n（二）王**\n性别：男\n"
+        text("报送如下：\n\n1、徐凤兰\n  联系电话：18670704999\n（二）王建国\n性别：男\n(3)李秀英\n性别：女\n④张伟\n性别：男\n"),
+        "报送如下：\n\n1、徐**\n  联系电话：186****4999\n（二）王**\n性别：男\n(3)李**\n性别：女\n④张*\n性别：男\n"
+    );
+    // A footer under a table, after a blank line, is no row of it.
+    assert_eq!(
+        text(
+            "姓名    住址\n刘秀华  黑龙江省沈阳县海港海口路6号\n\n会议    在区政府三楼会议室召开\n"
+        ),
+        "姓名    住址\n刘**  黑龙江省沈阳********\n\n会议    在区政府三楼会议室召开\n"
     );
     for clean in [
         "三、总则\n身份证件管理办法\n",
@@ -1053,6 +1060,31 @@ fn tables_written_as_text() {
         assert_eq!(format, sluice_rules::Format::Text, "{body}");
         assert!(!redacted(format, body).contains("王建国"), "{body}");
     }
+    // Odd log lines are no trouble: an unclosed type, empty lists, a bare binding.
+    let odd = "==>  Preparing: SELECT * FROM t WHERE xm = ?\n==> Parameters: foo(, (, ), ()\n==> Parameters: \n<== Row:\nbinding parameter [\nbinding parameter [1] as [V] - []\n?\n= ?\n";
+    assert_eq!(text(odd), odd);
+    // A second table's header right under the first starts it.
+    assert_eq!(
+        text("姓名  住址\n王建国  江苏省南京市玄武区中山路18号\n序号  联系人  手机号\n1  李秀英  13800138000\n"),
+        "姓名  住址\n王**  江苏省南京市*********\n序号  联系人  手机号\n1  李**  138****8000\n"
+    );
+    // A name glued to a label keeps being found (only an exact field name is a header cell).
+    assert_eq!(
+        text("联系人王建国住址：北京市朝阳区建国路88号\n"),
+        "联系人王**住址：北京市朝阳区******\n"
+    );
+    // Sniffing: XML with Chinese tag names and CSV with padded cells keep their formats.
+    assert_eq!(
+        sluice_rules::Format::resolve(None, "<姓名>王建国</姓名>".as_bytes()),
+        sluice_rules::Format::Xml
+    );
+    assert_eq!(
+        sluice_rules::Format::resolve(
+            None,
+            "id,       xm,       sjhm\n1,        王建国,   13800138000\n".as_bytes()
+        ),
+        sluice_rules::Format::Csv
+    );
     // A multi-line value in JSON holds a table too.
     assert_eq!(
         redacted(

@@ -404,9 +404,7 @@ pub(crate) fn detect(
                 if let Some(name) = name_before_glued_label(d, run) {
                     // `姓名  家庭住址`, a header of column names: the run is a field name
                     // itself, not a name glued to a label.
-                    let mut rules = Vec::new();
-                    d.keys.lookup(run.as_bytes(), &mut rules);
-                    if !super::only_negative(&rules) {
+                    if d.keys.is_exact(run.as_bytes()) {
                         continue;
                     }
                     run = name;

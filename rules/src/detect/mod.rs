@@ -302,6 +302,11 @@ impl KeyIndex {
         self.globs.push((entry, rule));
     }
 
+    /// Whether `key` is a field name some rule lists as it is (not by a glob or a role).
+    pub(crate) fn is_exact(&self, key: &[u8]) -> bool {
+        self.exact.contains_key(&norm_key(key))
+    }
+
     pub(crate) fn lookup(&self, key: &[u8], out: &mut Vec<u32>) {
         let k = norm_key(key);
         let from = out.len();

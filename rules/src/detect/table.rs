@@ -14,18 +14,21 @@
 //! context to the identifiers inside it, exactly like a `key=value` pair. An aligned header
 //! needs two cells that name fields (one known name is as often a title or a label line,
 //! while `Columns:` says what it is); a line that does not split into the header's columns
-//! ends the table. A text longer than a detection window is read a window at a time: the
-//! header lines of the tables open where the next window starts are carried to it
-//! ([`Carry`]).
+//! ends the table; a blank line or a line of one cell (a note, a sub-heading) does not, but
+//! after one only a row that reads like a record goes on with it. A text longer than a
+//! detection window is read a window at a time: the header lines of the tables open where
+//! the next window starts are carried to it ([`Carry`]).
 
 use super::{only_negative, Detectors, Pair};
 
 /// Longest header cell read as a column name.
 const CELL_MAX: usize = 48;
-/// Most columns a header may have.
-const COLS_MAX: usize = 32;
+/// Most columns a header may have (a `Columns:` list of a wide table has dozens).
+const COLS_MAX: usize = 128;
 /// Longest line read as a header or a row.
 const LINE_MAX: usize = 4096;
+/// Longest log line read (a batch INSERT's `Preparing:` and `Parameters:`).
+const LOG_LINE_MAX: usize = 65536;
 
 /// How a table's cells are set apart.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -52,6 +55,9 @@ type Cell = (usize, usize);
 /// The header lines of the tables open where a long text's next detection window starts,
 /// one per line (an aligned header, a `Columns:` line, a `Preparing:` line), as written.
 pub(crate) type Carry = Vec<u8>;
+
+/// Most `?` of one statement whose column is read back from the `?` (`compared_column`).
+const COMPARED_MAX: usize = 64;
 
 /// Most statements waiting for their `Parameters:` line at once (one per thread and mapper
 /// in an interleaved log).
@@ -90,10 +96,16 @@ struct State {
 impl State {
     fn save(&self, carry: &mut Carry) {
         carry.clear();
-        let heads = [&self.aligned_head, &self.columns_head];
+        if !self.aligned_head.is_empty() {
+            carry.extend_from_slice(&self.aligned_head);
+            carry.push(b'\n');
+            // A break after the table's last row: a blank line sets it again.
+            if self.aligned.as_ref().is_some_and(|t| t.broken) {
+                carry.push(b'\n');
+            }
+        }
         let statements = self.statements.iter().map(|s| &s.line);
-        for h in heads
-            .into_iter()
+        for h in std::iter::once(&self.columns_head)
             .chain(statements)
             .filter(|h| !h.is_empty())
         {
@@ -206,12 +218,16 @@ impl Cx<'_> {
     fn line(&mut self, range: (usize, usize), next: Option<(usize, usize)>, st: &mut State) {
         let text = self.text;
         let (ls, end) = range;
-        if end - ls > LINE_MAX {
+        if end - ls > LOG_LINE_MAX {
             st.close_aligned();
             return;
         }
         if let Some((marker, arrow, from)) = mybatis(text, range) {
             self.mybatis(marker, (ls, arrow), (from, end), st);
+            return;
+        }
+        if end - ls > LINE_MAX {
+            st.close_aligned();
             return;
         }
         if let Some(ix) = hibernate_value(text, range) {
@@ -236,6 +252,15 @@ impl Cx<'_> {
         }
         let body = trim(text, range);
         let one_cell = body.0 == body.1 || separator(&text[body.0..body.1]).is_none();
+        // After a break, a line goes on with the table only when it reads like a record:
+        // a number in it (an ID, a phone, a house number) and no sentence in any cell
+        // (`会议    在区政府三楼会议室召开。`, a footer under the table, is no row).
+        let record_like = || {
+            let l = &text[body.0..body.1];
+            l.iter().any(u8::is_ascii_digit)
+                && !l.iter().any(|b| matches!(b, b',' | b';' | b'!' | b'?'))
+                && memchr::memmem::find(l, "。".as_bytes()).is_none()
+        };
         if let Some(t) = &mut st.aligned {
             if one_cell {
                 // A row whose values filled their columns, leaving one space between them
@@ -243,6 +268,7 @@ impl Cx<'_> {
                 // line, a note or a sub-heading inside the table.
                 if t.sep == Sep::Spaces
                     && body.0 < body.1
+                    && (!t.broken || record_like())
                     && map_row(text, range, &t.cols, self.cells, t.sep)
                 {
                     if self.emit {
@@ -286,7 +312,9 @@ impl Cx<'_> {
         // no row of this table.
         let exact = self.cells.len() == t.cols.len();
         let fewer = self.cells.len() < t.cols.len();
-        if exact || (fewer && !t.broken && map_row(text, range, &t.cols, self.cells, t.sep)) {
+        if (exact && (!t.broken || record_like()))
+            || (fewer && !t.broken && map_row(text, range, &t.cols, self.cells, t.sep))
+        {
             if self.emit {
                 push_cells(t.cols.iter().map(|c| Some(c.rules)), self.cells, self.pairs);
             }
@@ -294,6 +322,15 @@ impl Cx<'_> {
             return;
         }
         st.close_aligned();
+        // Another table's header right under this one.
+        if let Some(cols) = self.header(body_of(text, range, sep), ls, sep, next) {
+            st.aligned = Some(Aligned {
+                sep,
+                cols,
+                broken: false,
+            });
+            st.aligned_head = text[ls..end].to_vec();
+        }
     }
 
     fn mybatis(
@@ -470,12 +507,22 @@ fn heading_name(text: &[u8], line: (usize, usize), next: &[u8]) -> Option<(usize
     if l.len() > 32 {
         return None;
     }
-    let num = l.iter().take_while(|b| b.is_ascii_digit()).count();
-    let mut i = if num > 0 {
-        num
+    // The number: digits or Chinese numerals, possibly in brackets (`(1)`, `(三)`; the
+    // full-width brackets are folded), or a circled digit (`①`).
+    let open = usize::from(l.first() == Some(&b'('));
+    let num = l[open..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let circled = std::str::from_utf8(&l[..l.len().min(3)])
+        .ok()
+        .and_then(|c| c.chars().next())
+        .is_some_and(|c| ('\u{2460}'..='\u{2473}').contains(&c));
+    let mut i = if circled {
+        3
+    } else if num > 0 {
+        if num > 3 {
+            return None;
+        }
+        open + num
     } else {
-        // Chinese numerals, possibly in brackets: `三、`, `(三)`.
-        let open = usize::from(l.first() == Some(&b'('));
         let han = std::str::from_utf8(&l[open..])
             .ok()?
             .chars()
@@ -486,16 +533,16 @@ fn heading_name(text: &[u8], line: (usize, usize), next: &[u8]) -> Option<(usize
         }
         open + han * 3
     };
-    if !(1..=3).contains(&num) && num != 0 {
-        return None;
-    }
-    // The mark after the number: `、`, `.`, `)` (full-width forms are folded).
-    if l[i..].starts_with("、".as_bytes()) {
-        i += 3;
-    } else if matches!(l.get(i), Some(b'.' | b')')) {
-        i += 1;
-    } else {
-        return None;
+    // The mark after the number: `、`, `.`, `)` (full-width forms are folded); a circled
+    // digit needs none.
+    if !circled {
+        if l[i..].starts_with("、".as_bytes()) && open == 0 {
+            i += 3;
+        } else if l.get(i) == Some(&b')') || (open == 0 && l.get(i) == Some(&b'.')) {
+            i += 1;
+        } else {
+            return None;
+        }
     }
     while l.get(i) == Some(&b' ') {
         i += 1;
@@ -652,6 +699,10 @@ fn map_row(
         return false;
     }
     let (ls, end) = trim_end(text, range);
+    // A row has two words (a sentence under a table is no row, nor is a word).
+    if memchr::memchr2(b' ', b'\t', &text[ls..end]).is_none() {
+        return false;
+    }
     let Ok(line) = std::str::from_utf8(&text[ls..end]) else {
         return false;
     };
@@ -838,6 +889,10 @@ const HIBERNATE: &[u8] = b"\0hibernate";
 fn logged_sql(text: &[u8], (s, e): (usize, usize)) -> Option<usize> {
     let line = &text[s..e];
     memchr::memchr(b'?', line)?;
+    // Every keyword holds an `e`: a question in prose leaves here, before any search.
+    if !line.iter().any(|&b| b | 0x20 == b'e') {
+        return None;
+    }
     if let Some(p) = memchr::memmem::find(line, b"Hibernate: ") {
         return Some(s + p + "Hibernate: ".len());
     }
@@ -892,13 +947,11 @@ fn parameters(text: &[u8], (s, e): (usize, usize), cells: &mut Vec<Cell>) {
     let line = &text[s..e];
     // The value's end without its `(Type)`, when it has one.
     let typed = |a: usize, b: usize| -> Option<usize> {
-        let v = &line[a..b];
-        let open = memchr::memrchr(b'(', v)?;
-        let ty = &v[open + 1..v.len().checked_sub(1)?];
-        (v.ends_with(b")")
-            && !ty.is_empty()
-            && ty.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'.'))
-        .then_some(a + open)
+        let inner = line[a..b].strip_suffix(b")")?;
+        let open = memchr::memrchr(b'(', inner)?;
+        let ty = &inner[open + 1..];
+        (!ty.is_empty() && ty.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'.'))
+            .then_some(a + open)
     };
     let push = |a: usize, b: usize, cells: &mut Vec<Cell>| {
         let end = typed(a, b).unwrap_or(b);
@@ -955,7 +1008,9 @@ fn sql_placeholders(
         Some((from, rules.len()))
     };
     // INSERT INTO t (a, b) VALUES (?, ?), (?, ?)
-    let values = memchr::memmem::find(&lower, b"values");
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let values = memchr::memmem::find_iter(&lower, b"values")
+        .find(|&p| (p == 0 || !word(lower[p - 1])) && !lower.get(p + 6).is_some_and(|&b| word(b)));
     let insert_cols = match (memchr::memmem::find(&lower, b"insert"), values) {
         (Some(ins), Some(v)) if ins < v => {
             let open = memchr::memchr(b'(', &sql[ins..v]).map(|p| ins + p);
@@ -974,9 +1029,13 @@ fn sql_placeholders(
         _ => None,
     };
     let mut out = Vec::new();
-    let mut depth = 0usize;
     let mut index = 0usize;
     let mut quoted = false;
+    // Open parentheses, innermost last; how many `?` were read back from (each reads back
+    // over its list, so a statement of thousands would cost their square: past
+    // `COMPARED_MAX` a `?` outside an INSERT's tuples names nothing).
+    let mut parens: Vec<usize> = Vec::new();
+    let mut compared = 0;
     for (i, &b) in sql.iter().enumerate() {
         if quoted {
             quoted = b != b'\'';
@@ -985,19 +1044,26 @@ fn sql_placeholders(
         match b {
             b'\'' => quoted = true,
             b'(' => {
-                depth += 1;
-                if depth == 1 {
+                parens.push(i);
+                if parens.len() == 1 {
                     index = 0;
                 }
             }
-            b')' => depth = depth.saturating_sub(1),
-            b',' if depth == 1 => index += 1,
+            b')' => {
+                parens.pop();
+            }
+            b',' if parens.len() == 1 => index += 1,
             b'?' => {
                 let col = match &insert_cols {
-                    Some((v, names)) if i > *v && depth >= 1 && !names.is_empty() => {
+                    Some((v, names)) if i > *v && !parens.is_empty() && !names.is_empty() => {
                         names[index % names.len()]
                     }
-                    _ => compared_column(&lower, i).and_then(|(s, e)| lookup(&sql[s..e], rules)),
+                    _ if compared < COMPARED_MAX => {
+                        compared += 1;
+                        compared_column(&lower, i, parens.last().copied())
+                            .and_then(|(s, e)| lookup(&sql[s..e], rules))
+                    }
+                    _ => None,
                 };
                 out.push(col);
             }
@@ -1012,7 +1078,7 @@ fn sql_placeholders(
 /// for a `?` inside `concat(…)`, the column the whole call is compared with (`xm LIKE
 /// CONCAT('%', ?, '%')`); for one inside another function call, the column among its
 /// arguments (`INSTR(xm, ?) > 0`, `LOCATE(?, t.dz)`).
-fn compared_column(lower: &[u8], q: usize) -> Option<(usize, usize)> {
+fn compared_column(lower: &[u8], q: usize, paren: Option<usize>) -> Option<(usize, usize)> {
     let back_spaces = |mut i: usize| {
         while i > 0 && lower[i - 1] == b' ' {
             i -= 1;
@@ -1020,13 +1086,13 @@ fn compared_column(lower: &[u8], q: usize) -> Option<(usize, usize)> {
         i
     };
     let ident = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'`');
-    if let Some(open) = enclosing_paren(lower, q) {
+    if let Some(open) = paren {
         let mut ns = open;
         while ns > 0 && ident(lower[ns - 1]) {
             ns -= 1;
         }
         match &lower[ns..open] {
-            b"concat" => return compared_column(lower, ns),
+            b"concat" => return compared_column(lower, ns, enclosing_paren(lower, ns)),
             b"" | b"in" | b"and" | b"or" | b"not" | b"values" | b"exists" | b"where" => {}
             _ => {
                 // A function's arguments: the one that is a column name.
@@ -1081,7 +1147,8 @@ fn compared_column(lower: &[u8], q: usize) -> Option<(usize, usize)> {
     (s < e).then_some((s, e))
 }
 
-/// The `(` of the innermost parenthesis open at `q`, if any.
+/// The `(` of the innermost parenthesis open at `q`, if any (for a `concat(` call, read
+/// once per `?` it holds).
 fn enclosing_paren(lower: &[u8], q: usize) -> Option<usize> {
     let mut depth = 0usize;
     for j in (0..q).rev() {

@@ -68,7 +68,9 @@ impl Format {
             Some(t) if looks_like_json(t) => Format::Json,
             // `<tag`, `<?xml`, `<!--`, `</`: markup; `<==`, `<-` open log lines.
             Some([b'<', b, ..])
-                if b.is_ascii_alphabetic() || matches!(b, b'?' | b'!' | b'/' | b'_') =>
+                if b.is_ascii_alphabetic()
+                    || *b >= 0x80
+                    || matches!(b, b'?' | b'!' | b'/' | b'_' | b':') =>
             {
                 Format::Xml
             }
@@ -164,10 +166,12 @@ fn looks_like_json(t: &[u8]) -> bool {
             match t.get(i) {
                 Some(b'a'..=b'z' | b'A'..=b'Z') => {
                     let word = &t[i..];
-                    [&b"true"[..], b"false", b"null"].iter().any(|w| {
-                        word.starts_with(w)
-                            && !word.get(w.len()).is_some_and(u8::is_ascii_alphanumeric)
-                    })
+                    [&b"true"[..], b"false", b"null", b"NaN", b"Infinity"]
+                        .iter()
+                        .any(|w| {
+                            word.starts_with(w)
+                                && !word.get(w.len()).is_some_and(u8::is_ascii_alphanumeric)
+                        })
                 }
                 Some(b'0'..=b'9') => {
                     let n = t[i..].iter().take_while(|b| b.is_ascii_digit()).count();
@@ -231,7 +235,8 @@ pub(crate) fn csv_header(t: &[u8]) -> Option<&[u8]> {
     // or holds a sentence (`==>  Preparing: SELECT * FROM t WHERE xm IN (?`, a log line).
     let (mut counts, mut fields, mut quoted, mut field_len, mut long) =
         ([0usize; 2], 1, false, 0, false);
-    let mut spaces = 0;
+    // Gaps between words in the cell (padding around a name is no gap).
+    let (mut spaces, mut in_word, mut gap, mut last) = (0, false, false, 0u8);
     let mut row = 0;
     for &b in t {
         match b {
@@ -239,7 +244,7 @@ pub(crate) fn csv_header(t: &[u8]) -> Option<&[u8]> {
             _ if b == d && !quoted => {
                 fields += 1;
                 field_len = 0;
-                spaces = 0;
+                (spaces, in_word, gap) = (0, false, false);
                 continue;
             }
             b'\n' if !quoted => {
@@ -249,14 +254,22 @@ pub(crate) fn csv_header(t: &[u8]) -> Option<&[u8]> {
                     return (counts[0] >= 2 && counts[0] == counts[1] && !long).then_some(first);
                 }
                 fields = 1;
-                spaces = 0;
+                (spaces, in_word, gap) = (0, false, false);
                 field_len = 0;
                 continue;
             }
             _ => {}
         }
         field_len += 1;
-        spaces += usize::from(b == b' ');
+        if b == b' ' {
+            // `Columns: id`, a label and its value, is no column name either.
+            long |= row == 0 && in_word && last == b':';
+            gap |= in_word;
+        } else {
+            spaces += usize::from(gap);
+            (in_word, gap) = (true, false);
+        }
+        last = b;
         // A header cell is a column name, not a sentence (`Home Address Line 1` has three
         // spaces).
         long |= row == 0 && (field_len > 64 || spaces > 4);
