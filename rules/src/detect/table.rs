@@ -290,19 +290,11 @@ impl Cx<'_> {
         let Some(sep) = separator(&text[body.0..body.1]) else {
             return;
         };
-        let broken = st.aligned.as_ref().is_some_and(|t| t.broken);
         // After a break a header may start another table; without one a line that splits
         // into the columns is a row.
-        if st.aligned.is_none() || broken {
-            if let Some(cols) = self.header(body_of(text, range, sep), ls, sep, next) {
-                st.aligned = Some(Aligned {
-                    sep,
-                    cols,
-                    broken: false,
-                });
-                st.aligned_head = text[ls..end].to_vec();
-                return;
-            }
+        let tried = st.aligned.as_ref().is_none_or(|t| t.broken);
+        if tried && self.open_table(range, sep, next, st) {
+            return;
         }
         let Some(t) = &mut st.aligned else {
             return;
@@ -323,14 +315,30 @@ impl Cx<'_> {
         }
         st.close_aligned();
         // Another table's header right under this one.
-        if let Some(cols) = self.header(body_of(text, range, sep), ls, sep, next) {
-            st.aligned = Some(Aligned {
-                sep,
-                cols,
-                broken: false,
-            });
-            st.aligned_head = text[ls..end].to_vec();
+        if !tried {
+            self.open_table(range, sep, next, st);
         }
+    }
+
+    /// Opens an aligned table at `range` when the line is its header (`header`).
+    fn open_table(
+        &mut self,
+        range: (usize, usize),
+        sep: Sep,
+        next: Option<(usize, usize)>,
+        st: &mut State,
+    ) -> bool {
+        let text = self.text;
+        let Some(cols) = self.header(body_of(text, range, sep), range.0, sep, next) else {
+            return false;
+        };
+        st.aligned = Some(Aligned {
+            sep,
+            cols,
+            broken: false,
+        });
+        st.aligned_head = text[range.0..range.1].to_vec();
+        true
     }
 
     fn mybatis(
