@@ -114,6 +114,28 @@ impl State {
         }
     }
 
+    /// A statement prepared under `key` (logged on `line`) replaces the one before it under
+    /// that key; one without a `?` only ends that one. The oldest gives way past
+    /// `STATEMENTS_MAX`.
+    fn prepare(
+        &mut self,
+        key: Vec<u8>,
+        line: &[u8],
+        placeholders: Option<Vec<Option<(usize, usize)>>>,
+    ) {
+        self.statements.retain(|s| s.key != key);
+        if let Some(placeholders) = placeholders {
+            if self.statements.len() == STATEMENTS_MAX {
+                self.statements.remove(0);
+            }
+            self.statements.push(Statement {
+                key,
+                line: line.to_vec(),
+                placeholders,
+            });
+        }
+    }
+
     fn close_aligned(&mut self) {
         self.aligned = None;
         self.aligned_head.clear();
@@ -158,26 +180,29 @@ pub(super) fn table_pairs(
         ls = memchr::memchr(b'\n', text).map_or(text.len(), |p| p + 1);
     }
     let mut saved = next_from.is_none();
+    let strip_cr = |s: usize, e: usize| {
+        if e > s && text[e - 1] == b'\r' {
+            e - 1
+        } else {
+            e
+        }
+    };
+    // The end of the line at `ls` (the line after it was found by the previous turn).
+    let mut le = line_end(text, ls);
     while ls < text.len() {
-        let le = line_end(text, ls);
         // Where the next window starts reading: the first line after `next_from`, or, when
         // none starts in this window, the line this one ends inside (it is cut here).
         if !saved && (next_from.is_some_and(|n| ls > n) || le == text.len()) {
             st.save(carry);
             saved = true;
         }
-        let strip_cr = |s: usize, e: usize| {
-            if e > s && text[e - 1] == b'\r' {
-                e - 1
-            } else {
-                e
-            }
-        };
         let end = strip_cr(ls, le);
-        let next = (le < text.len()).then(|| {
-            let ne = line_end(text, le + 1);
-            (le + 1, strip_cr(le + 1, ne))
-        });
+        let ne = if le < text.len() {
+            line_end(text, le + 1)
+        } else {
+            le
+        };
+        let next = (le < text.len()).then(|| (le + 1, strip_cr(le + 1, ne)));
         let mut cx = Cx {
             d,
             text,
@@ -189,12 +214,11 @@ pub(super) fn table_pairs(
         cx.line((ls, end), next, &mut st);
         if st.aligned.is_none() {
             if let Some(name) = next.and_then(|n| heading_name(text, (ls, end), &text[n.0..n.1])) {
-                let from = rules.len();
-                d.keys.lookup(crate::format::csv::NAME_ROLE, rules);
-                push_cells(std::iter::once(Some((from, rules.len()))), &[name], pairs);
+                push_named(d, crate::format::csv::NAME_ROLE, name, pairs, rules);
             }
         }
         ls = le + 1;
+        le = ne;
     }
     if !saved {
         st.save(carry);
@@ -237,21 +261,15 @@ impl Cx<'_> {
         // A statement logged on its own line before its bindings (`Hibernate: insert into …`,
         // `org.hibernate.SQL : select … where sfzh=?`).
         if let Some(sql) = logged_sql(text, range) {
+            // (A line whose `?` lies before its statement leaves the last one waiting.)
             if let Some(placeholders) = sql_placeholders(self.d, &text[sql..end], self.rules) {
-                st.statements.retain(|s| s.key != HIBERNATE);
-                if st.statements.len() == STATEMENTS_MAX {
-                    st.statements.remove(0);
-                }
-                st.statements.push(Statement {
-                    key: HIBERNATE.to_vec(),
-                    line: text[ls..end].to_vec(),
-                    placeholders,
-                });
+                st.prepare(HIBERNATE.to_vec(), &text[ls..end], Some(placeholders));
             }
             return;
         }
         let body = trim(text, range);
-        let one_cell = body.0 == body.1 || separator(&text[body.0..body.1]).is_none();
+        let sep = separator(&text[body.0..body.1]);
+        let one_cell = sep.is_none();
         // After a break, a line goes on with the table only when it reads like a record:
         // a number in it (an ID, a phone, a house number) and no sentence in any cell
         // (`会议    在区政府三楼会议室召开。`, a footer under the table, is no row).
@@ -271,9 +289,7 @@ impl Cx<'_> {
                     && (!t.broken || record_like())
                     && map_row(text, range, &t.cols, self.cells, t.sep)
                 {
-                    if self.emit {
-                        push_cells(t.cols.iter().map(|c| Some(c.rules)), self.cells, self.pairs);
-                    }
+                    self.push_row(&t.cols);
                     t.broken = false;
                 } else {
                     t.broken = true;
@@ -284,10 +300,7 @@ impl Cx<'_> {
                 return;
             }
         }
-        if one_cell {
-            return;
-        }
-        let Some(sep) = separator(&text[body.0..body.1]) else {
+        let Some(sep) = sep else {
             return;
         };
         // After a break a header may start another table; without one a line that splits
@@ -307,9 +320,7 @@ impl Cx<'_> {
         if (exact && (!t.broken || record_like()))
             || (fewer && !t.broken && map_row(text, range, &t.cols, self.cells, t.sep))
         {
-            if self.emit {
-                push_cells(t.cols.iter().map(|c| Some(c.rules)), self.cells, self.pairs);
-            }
+            self.push_row(&t.cols);
             t.broken = false;
             return;
         }
@@ -317,6 +328,14 @@ impl Cx<'_> {
         // Another table's header right under this one.
         if !tried {
             self.open_table(range, sep, next, st);
+        }
+    }
+
+    /// Pairs for the cells of a row (in `cells`, one per column) under its columns' names,
+    /// when pairs are emitted.
+    fn push_row(&mut self, cols: &[Col]) {
+        if self.emit {
+            push_cells(cols.iter().map(|c| Some(c.rules)), self.cells, self.pairs);
         }
     }
 
@@ -363,9 +382,7 @@ impl Cx<'_> {
                 split(text, list, Sep::Comma, self.cells);
                 match &st.mybatis_cols {
                     _ if !emit => {}
-                    Some(cols) if self.cells.len() == cols.len() => {
-                        push_cells(cols.iter().map(|c| Some(c.rules)), self.cells, self.pairs);
-                    }
+                    Some(cols) if self.cells.len() == cols.len() => self.push_row(cols),
                     Some(_) => {}
                     // No `Columns:` line before it (another thread's, or cut off): a row
                     // holding an identifier is a record, its cells named by their shapes.
@@ -374,17 +391,8 @@ impl Cx<'_> {
             }
             Marker::Preparing => {
                 let key = log_key(&text[prefix.0..prefix.1]);
-                st.statements.retain(|s| s.key != key);
-                if let Some(placeholders) = sql_placeholders(d, &text[list.0..list.1], self.rules) {
-                    if st.statements.len() == STATEMENTS_MAX {
-                        st.statements.remove(0);
-                    }
-                    st.statements.push(Statement {
-                        key,
-                        line: text[prefix.0..list.1].to_vec(),
-                        placeholders,
-                    });
-                }
+                let placeholders = sql_placeholders(d, &text[list.0..list.1], self.rules);
+                st.prepare(key, &text[prefix.0..list.1], placeholders);
             }
             Marker::Parameters => {
                 // The statement of the same thread and mapper, else the last one.
@@ -465,15 +473,15 @@ impl Cx<'_> {
         let n = cols.len();
         let table = match next {
             _ if !self.emit || sep == Sep::Comma => named >= 1,
-            _ if named >= 2 && listened >= 1 => true,
+            // Negative names count (`序号 金额 人口`: a table whose numbers are no phones).
+            _ if named >= 2 => true,
             Some(next) if listened >= 1 && n >= 3 => {
                 let below = trim(text, next);
                 let mut row = Vec::new();
                 split(text, body_of(text, next, sep), sep, &mut row);
                 below.0 < below.1 && row.len() == n
             }
-            // Negative names only (`序号 金额 人口`): a table whose numbers are no phones.
-            _ => named >= 2,
+            _ => false,
         };
         if !table {
             self.rules.truncate(mark);
@@ -497,13 +505,18 @@ fn by_roles(
     else {
         return;
     };
-    for (role, &(s, e)) in roles.iter().zip(cells) {
+    for (role, &cell) in roles.iter().zip(cells) {
         if let Some(role) = role {
-            let from = rules.len();
-            d.keys.lookup(role, rules);
-            push_cells(std::iter::once(Some((from, rules.len()))), &[(s, e)], pairs);
+            push_named(d, role, cell, pairs, rules);
         }
     }
+}
+
+/// A pair for `cell` under the field name `key`.
+fn push_named(d: &Detectors, key: &[u8], cell: Cell, pairs: &mut Vec<Pair>, rules: &mut Vec<u32>) {
+    let from = rules.len();
+    d.keys.lookup(key, rules);
+    push_cells(std::iter::once(Some((from, rules.len()))), &[cell], pairs);
 }
 
 /// A numbered heading that is a person's name (`1、徐凤兰`, `2. 王建国`, `（三）李娜`,
@@ -670,9 +683,18 @@ fn position(text: &[u8], ls: usize, at: usize) -> (usize, usize) {
     let Ok(before) = std::str::from_utf8(&text[ls..at]) else {
         return (at - ls, at - ls);
     };
-    before.chars().fold((0, 0), |(n, w), c| {
-        (n + 1, w + if wide(u32::from(c)) { 2 } else { 1 })
-    })
+    before
+        .chars()
+        .fold((0, 0), |(n, w), c| (n + 1, w + width(c)))
+}
+
+/// How many columns a terminal gives `c`.
+fn width(c: char) -> usize {
+    if wide(u32::from(c)) {
+        2
+    } else {
+        1
+    }
 }
 
 /// East Asian wide characters (two columns in a terminal): Hangul Jamo, CJK, Hangul
@@ -748,7 +770,7 @@ fn map_row(
             while pick(pos) < want {
                 match chars.next() {
                     Some((_, c)) => {
-                        pos = (pos.0 + 1, pos.1 + if wide(u32::from(c)) { 2 } else { 1 });
+                        pos = (pos.0 + 1, pos.1 + width(c));
                     }
                     None => break,
                 }
