@@ -163,6 +163,18 @@ fn id18_birth_date(body: &[u8]) -> bool {
     (ID_MIN_YEAR..=ID_MAX_YEAR).contains(&year) && date_exists(year, month, day)
 }
 
+/// True if the first 17 characters of an 18-character number read as a resident id's, even
+/// with a wrong check character or a date that does not exist (`620111199713326319`): a
+/// province prefix and a year in [`ID_MIN_YEAR`]..=[`ID_MAX_YEAR`] where the birth date goes.
+/// Such numbers are the mistyped and made-up ids of test data and look-alike columns; an
+/// 18-digit card or an all-digit credit code has such a year there about once in eighty.
+pub fn id18_lookalike(first17: &[u8]) -> bool {
+    first17.len() == 17
+        && first17.iter().all(u8::is_ascii_digit)
+        && id18_prefix(&first17[..3])
+        && number(&first17[6..10]).is_some_and(|y| (ID_MIN_YEAR..=ID_MAX_YEAR).contains(&y))
+}
+
 /// True if the first 17 characters of an 18-digit resident id have its shape: a province
 /// prefix and a birth date that exists in [`ID_MIN_YEAR`]..=[`ID_MAX_YEAR`] (the check
 /// character aside: a number shaped so, with a wrong one, is a mistyped id).

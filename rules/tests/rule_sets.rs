@@ -363,6 +363,46 @@ fn digit_groups_set_apart_by_dots_slashes_or_underscores() {
     }
 }
 
+/// Two spaces between digit groups are a wide separator or the gap between two columns of an
+/// aligned listing (`ps`, `top`, a product table): the groups are joined only in the layout an
+/// identifier is written in, never into one number from neighbouring cells.
+#[test]
+fn digit_groups_two_spaces_apart() {
+    let redact = |text: &str| redacted(sluice_rules::Format::Text, text);
+    for (input, want) in [
+        ("电话 138  0013  8000 完", "电话 138  ****  8000 完"),
+        (
+            "证件 110101  19900307  1233 完",
+            "证件 110101  ********  1233 完",
+        ),
+        (
+            "卡号 6222  0212  3456  7890  128 完",
+            "卡号 6222  ****  ****  ***0  128 完",
+        ),
+        // Cells of listings: RES and SHR in `top`, %MEM, VSZ and RSS in `ps`, a barcode and
+        // a price.
+        (
+            "91600  root   20  0   833420   151422  22741  S  39.2",
+            "91600  root   20  0   833420   151422  22741  S  39.2",
+        ),
+        (
+            "mysql     3919862  51.4  29.5  26912838  6187649  ?    Ssl",
+            "mysql     3919862  51.4  29.5  26912838  6187649  ?    Ssl",
+        ),
+        (
+            "3     康师傅方便面  康师  5344352615082  640.82   MBP软件传媒有限公司",
+            "3     康师傅方便面  康师  5344352615082  640.82   MBP软件传媒有限公司",
+        ),
+        // A value alone in its cell is still found.
+        (
+            "3     张三  13800138000  北京",
+            "3     张三  138****8000  北京",
+        ),
+    ] {
+        assert_eq!(redact(input), want, "{input}");
+    }
+}
+
 /// A table written as arrays takes its field names from the header: each cell is judged as a
 /// value of its column (`{"columns":["xm","dz"],"rows":[["张三","…"]]}`).
 #[test]

@@ -132,8 +132,10 @@ fn is_weak_sep(b: u8) -> bool {
 
 /// Whether groups of these lengths are how `det` is written in groups (the layouts of
 /// `138.0013.8000`, `110101.19900307.123X`, `6222.0212.3456.7890.128`, `010.6234.5678`),
-/// for a chain set apart by `sep`: dots, slashes, underscores, or a hyphen with a space on
-/// each side (`-`: `138 - 0013 - 8000`, which also writes ranges, `15000 - 200000`). A
+/// for a chain set apart by `sep`: dots, slashes, underscores, a hyphen with a space on
+/// each side (`-`: `138 - 0013 - 8000`, which also writes ranges, `15000 - 200000`), or two
+/// spaces somewhere in the chain (` `: `138  0013  8000`, and the gap between two columns of
+/// an aligned listing, `833420   151422  22741`). A
 /// landline is taken only with dots and spaced hyphens: paths put area-code-like
 /// directories before dates and file names (`/data/0755/2023/1231.log`).
 fn weak_layout(det: Det, lens: &[usize], sep: u8) -> bool {
@@ -280,6 +282,10 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
         let mut weak: Option<u8> = None;
         // Whether a hyphen with a space on each side joined two of the groups.
         let mut spaced = false;
+        // Whether two spaces set two of the groups apart: the gap between the columns of
+        // an aligned listing (`151422  22741`, RES and SHR in `top`) as often as a wide
+        // separator, so such a chain is taken only in an identifier's own grouping.
+        let mut wide = false;
         while ng < groups.len() {
             // One or two separator characters, then a digit; `138 - 0013 - 8000` takes
             // three. An area code in brackets, `(010)62345678` or `(0755) 8601 3388`, is
@@ -296,6 +302,8 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
                 if k == j + 2 && t[j] == b' ' && t[j + 1] == b'-' && t.get(k) == Some(&b' ') {
                     k += 1;
                     spaced = true;
+                } else if k == j + 2 && t[j] == b' ' && t[j + 1] == b' ' {
+                    wide = true;
                 }
             }
             if k == j && !paren && (ng == 1 || weak.is_some()) {
@@ -318,7 +326,9 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
             ng += 1;
             j = ge;
         }
-        let layout = weak.or(spaced.then_some(b'-'));
+        let layout = weak
+            .or(spaced.then_some(b'-'))
+            .or(wide.then_some(b' '));
         let last_loose = eval_chain(t, &groups[..ng], layout, en, out);
         i = groups[ng - 1].1;
         // A chain of dots, slashes or spaced hyphens ends where a space or hyphen follows
@@ -798,6 +808,10 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
         if id_shape && en.has(Det::ResidentId18) && v::gb11643(g) {
             return push(out, Det::ResidentId18, s, e, Confidence::High);
         }
+        // An id with a wrong check character or an impossible date (a look-alike, a typo)
+        // passes a card's Luhn or a credit code's checks by chance, one time in ten or a few
+        // hundred: as either it needs a field name or keyword that says so.
+        let id_lookalike = id_shape && v::id18_lookalike(&g[..17]);
         if en.has(Det::Uscc)
             && g.iter()
                 .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
@@ -809,10 +823,14 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
             // character is all that checks (one random 18-character code in 31) needs a
             // field name or keyword that says it is a credit code.
             match (all_digits, v::org_code_check(&g[8..17])) {
-                (false, true) => return push(out, Det::Uscc, s, e, Confidence::High),
-                (false, false) => return push(out, Det::Uscc, s, e, Confidence::Low),
-                (true, true) => return push(out, Det::Uscc, s, e, Confidence::Medium),
-                (true, false) => {}
+                (false, true) if !id_lookalike => {
+                    return push(out, Det::Uscc, s, e, Confidence::High)
+                }
+                (false, _) => return push(out, Det::Uscc, s, e, Confidence::Low),
+                (true, true) if !id_lookalike => {
+                    return push(out, Det::Uscc, s, e, Confidence::Medium)
+                }
+                (true, _) => {}
             }
         }
     }
@@ -848,7 +866,12 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
             return push(out, Det::BankCard, s, e, Confidence::Low);
         }
         if (16..=19).contains(&n) && en.has(Det::BankCard) && v::bank_card(g) {
-            return push(out, Det::BankCard, s, e, Confidence::High);
+            let conf = if n == 18 && v::id18_lookalike(&g[..17]) {
+                Confidence::Low
+            } else {
+                Confidence::High
+            };
+            return push(out, Det::BankCard, s, e, conf);
         }
         // `收入15811567120元`, `游客13153593449人次`: a unit after the number makes it a
         // quantity, not a telephone.
