@@ -326,9 +326,7 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
             ng += 1;
             j = ge;
         }
-        let layout = weak
-            .or(spaced.then_some(b'-'))
-            .or(wide.then_some(b' '));
+        let layout = weak.or(spaced.then_some(b'-')).or(wide.then_some(b' '));
         let last_loose = eval_chain(t, &groups[..ng], layout, en, out);
         i = groups[ng - 1].1;
         // A chain of dots, slashes or spaced hyphens ends where a space or hyphen follows
