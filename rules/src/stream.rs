@@ -256,6 +256,10 @@ pub(crate) struct Segmenter {
     /// between that and the next character's raw start is a gap (markup, dropped characters)
     /// that masks must keep.
     rawlen: Vec<u8>,
+    /// Text offsets of the spaces that were ideographic spaces (U+3000): normalization folds
+    /// them to one ASCII space like every other space, but a table typed in a word processor
+    /// sets its columns apart with single ones, where two ASCII spaces would be needed.
+    wide_spaces: Vec<u32>,
     identity: bool,
     id_base: u64,
     raw_end: u64,
@@ -425,6 +429,7 @@ impl Segmenter {
             map: b.map,
             esc: b.esc,
             rawlen: b.rawlen,
+            wide_spaces: Vec::new(),
             identity: true,
             id_base: 0,
             raw_end: 0,
@@ -463,6 +468,7 @@ impl Segmenter {
         self.map.clear();
         self.esc.clear();
         self.rawlen.clear();
+        self.wide_spaces.clear();
         self.identity = true;
         self.id_base = raw_start;
         self.raw_end = raw_start;
@@ -650,13 +656,15 @@ impl Segmenter {
         if flags & crate::detect::TRIG_PERCENT != 0 && has_percent_escape(content) {
             return false;
         }
-        // ... and a value that opens like a document as one (`try_nested`) ...
-        if matches!(content.trim_ascii_start().first(), Some(b'{' | b'[' | b'<'))
-            || (classes & crate::detect::Q_LINE != 0 && self.embedded_table(content))
+        // ... and a value that opens like a document, a table or a record row as one
+        // (`try_nested`, which asks about the value without the spaces and line breaks
+        // around it: `"\r\n3,张三,…"` is a record row there, so it must be one here) ...
+        let trimmed = content.trim_ascii();
+        if matches!(trimmed.first(), Some(b'{' | b'[' | b'<'))
+            || (classes & crate::detect::Q_LINE != 0 && self.embedded_table(trimmed))
             || (classes & crate::detect::Q_JSON_END != 0
                 && classes & u16::from(crate::detect::TRIG_DIGIT) != 0
-                && content.len() >= 20
-                && format::csv::record_line(content))
+                && format::csv::record_line(trimmed))
         {
             return false;
         }
@@ -679,6 +687,7 @@ impl Segmenter {
                 whole: true,
                 continues: false,
                 next_from: None,
+                wide_spaces: &[],
             };
             // `flags` is `flags(content)`: the trigger bits are the table's low byte.
             d.detect_flagged(content, flags, &ctx, &mut hits, &mut self.scratch);
@@ -800,6 +809,9 @@ impl Segmenter {
             match normalize::decode_char(&bytes[i..]) {
                 Some((c, n)) => {
                     let r = raw_start + i as u64;
+                    if c == '\u{3000}' {
+                        self.note_wide_space();
+                    }
                     match normalize::normalize_char(c) {
                         Norm::Same => self.push_identity(&bytes[i..i + n], r),
                         Norm::To(a, fw) => self.push_mapped(
@@ -846,6 +858,9 @@ impl Segmenter {
             self.maybe_window();
             return;
         }
+        if c == '\u{3000}' {
+            self.note_wide_space();
+        }
         match normalize::normalize_char(c) {
             Norm::Same => self.push_mapped(c, raw_start, raw_end, esc),
             Norm::To(a, fw) => self.push_mapped(
@@ -861,6 +876,13 @@ impl Segmenter {
             Norm::Drop => self.drop_raw(raw_end),
         }
         self.maybe_window();
+    }
+
+    /// The space about to be appended was an ideographic space (`wide_spaces`).
+    fn note_wide_space(&mut self) {
+        if let Ok(at) = u32::try_from(self.text.len()) {
+            self.wide_spaces.push(at);
+        }
     }
 
     fn push_mapped(&mut self, c: char, raw_start: u64, raw_end: u64, esc: Esc) {
@@ -1015,6 +1037,7 @@ impl Segmenter {
                 whole,
                 continues: self.windows > 0,
                 next_from,
+                wide_spaces: &self.wide_spaces,
             };
             self.engine
                 .detectors
@@ -1053,6 +1076,11 @@ impl Segmenter {
             self.id_base += keep as u64;
         }
         self.text.drain(..keep);
+        let keep32 = u32::try_from(keep).unwrap_or(u32::MAX);
+        self.wide_spaces.retain(|&p| p >= keep32);
+        for p in &mut self.wide_spaces {
+            *p -= keep32;
+        }
         self.ignore_before = commit - keep;
     }
 

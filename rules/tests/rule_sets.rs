@@ -983,6 +983,20 @@ fn tables_written_as_text() {
         text("| 姓名 | 住址 |\n|:---|---:|\n| 王建国 | 江苏省南京市玄武区中山路18号 |\n"),
         "| 姓名 | 住址 |\n|:---|---:|\n| 王** | 江苏省南京市********* |\n"
     );
+    // Typed in a word processor: columns padded with ideographic spaces, two cells set
+    // apart by a single one (normalization folds it to one space, the table reader keeps it
+    // a column gap), whether written plainly or as JSON escapes.
+    assert_eq!(
+        text("姓名　　身份证号　　　　　　住址　　　　　　　　　　　　护照号码\n刘秀华　520400194009039430　黑龙江省沈阳县海港海口路6号　E73371333\n赵明　　220881198003226566　上海市浦东新区永川路8号　　　E34172589\n"),
+        "姓名　　身份证号　　　　　　住址　　　　　　　　　　　　护照号码\n刘**　520400********9430　黑龙江省沈阳********　E*****333\n赵*　　220881********6566　上海市浦东新******　　　E*****589\n"
+    );
+    assert_eq!(
+        redacted(
+            sluice_rules::Format::Json,
+            r#"{"report":"姓名\u3000\u3000住址\n赵明\u3000上海市浦东新区永川路8号\n"}"#
+        ),
+        r#"{"report":"姓名\u3000\u3000住址\n赵*\u3000上海市浦东新******\n"}"#
+    );
     // A column of passport numbers gives them the context a bare shape needs.
     assert_eq!(
         text("姓名    护照号码\n王建国  E12345678\n"),

@@ -40,6 +40,8 @@ pub(crate) struct SegCtx<'a> {
     pub continues: bool,
     /// Where the next window of the value will start, when one will.
     pub next_from: Option<usize>,
+    /// Offsets of the spaces in the text that were ideographic spaces (ascending).
+    pub wide_spaces: &'a [u32],
 }
 
 pub(crate) const NEG: u32 = 1 << 31;
@@ -601,6 +603,8 @@ pub(crate) struct Scratch {
     pair_rules: Vec<u32>,
     /// The header lines of the text tables open where the next window starts.
     table_carry: table::Carry,
+    /// The text as text tables read it, when it held ideographic spaces (`table_text`).
+    table_text: Vec<u8>,
 }
 
 impl Scratch {
@@ -616,6 +620,7 @@ impl Scratch {
         clear_for_reuse(&mut self.pairs);
         clear_for_reuse(&mut self.pair_rules);
         clear_for_reuse(&mut self.table_carry);
+        clear_for_reuse(&mut self.table_text);
     }
 }
 
@@ -881,6 +886,7 @@ impl Detectors {
             pairs,
             pair_rules,
             table_carry,
+            table_text,
         } = scratch;
         cands.clear();
         found.clear();
@@ -893,7 +899,7 @@ impl Detectors {
         if flags & TRIG_PAIR != 0 && memchr::memchr(b'\n', text).is_some() {
             table::table_pairs(
                 self,
-                text,
+                table::table_text(text, ctx.wide_spaces, table_text),
                 ctx.continues,
                 ctx.next_from,
                 table_carry,

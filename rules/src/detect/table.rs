@@ -142,6 +142,29 @@ impl State {
     }
 }
 
+/// The text as tables are read from it: `text` itself, or, when some of its spaces were
+/// ideographic spaces (`wide_spaces`, their offsets), a copy in `buf` with a tab for each. A
+/// report typed in a word processor pads its columns with them and sets two cells apart with
+/// a single one (`刘秀华　520400…　黑龙江省…`), which normalization folds to one ASCII space
+/// like any other; a tab is a column gap to the table reader and keeps every offset.
+pub(super) fn table_text<'t>(
+    text: &'t [u8],
+    wide_spaces: &[u32],
+    buf: &'t mut Vec<u8>,
+) -> &'t [u8] {
+    if wide_spaces.is_empty() {
+        return text;
+    }
+    buf.clear();
+    buf.extend_from_slice(text);
+    for &p in wide_spaces {
+        if let Some(b) = buf.get_mut(p as usize).filter(|b| **b == b' ') {
+            *b = b'\t';
+        }
+    }
+    buf
+}
+
 /// Appends the pairs of the tables in `text` (see the module docs), their rules to `rules`.
 /// When `continues` (the text is a later window of one value, whose first line was cut and
 /// read by the window before), the tables `carry` names are open at its second line, where
