@@ -404,6 +404,8 @@ pub const PERSON_ROLE_PREFIXES: &[&str] = &[
     "cust",
     "frdb",
     "bgr",
+    "emp",
+    "psn",
     "cbr",
     "cqr",
     "dbr",

@@ -161,3 +161,42 @@ fn dotted_paths_and_annotated_names_name_the_field() {
         );
     }
 }
+
+/// Schemas abbreviate: `CUST_NM`, `PSN_NAME` (a social-security system's person), `EMP_NM`,
+/// `zwxm` (the Chinese name), `hz_no`; each names the field its long form does. `orgNm`, a
+/// name that is no person's, names nothing.
+#[test]
+fn abbreviated_field_names() {
+    let e = engine();
+    for (class, key, value) in [
+        ("person_name", "CUST_NM", "王建国"),
+        ("person_name", "psn_name", "王建国"),
+        ("person_name", "PSN_NM", "王建国"),
+        ("person_name", "emp_nm", "王建国"),
+        ("person_name", "zwxm", "王建国"),
+        ("person_name", "linkName", "王建国"),
+        ("person_name", "曾用名", "王建国"),
+        ("passport", "hz_no", "E12345678"),
+        ("passport", "travelDocNo", "E12345678"),
+        (
+            "address",
+            "addr_home",
+            "江苏省南京市玄武区中山路18号3栋501室",
+        ),
+        (
+            "address",
+            "经营场所",
+            "江苏省南京市玄武区中山路18号3栋501室",
+        ),
+    ] {
+        let got = classes(&e, key, value);
+        assert!(
+            got.iter().any(|c| c == class),
+            "{key}: {value} not found as {class} (found {got:?})"
+        );
+    }
+    for key in ["orgNm", "deptNm", "prodNm"] {
+        let got = classes(&e, key, "王建国");
+        assert!(got.is_empty(), "{key}: {got:?}");
+    }
+}
