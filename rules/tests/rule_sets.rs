@@ -363,6 +363,49 @@ fn digit_groups_set_apart_by_dots_slashes_or_underscores() {
     }
 }
 
+/// Log events shipped one line per value (an NDJSON export of a log store, an array of log
+/// lines): a MyBatis `Parameters:` or `Row:` value takes its columns from the `Preparing:` or
+/// `Columns:` value before it, the same thread's when the line names one.
+#[test]
+fn mybatis_lines_one_per_value() {
+    let json = |t: &str| redacted(sluice_rules::Format::Json, t);
+    assert_eq!(
+        json(concat!(
+            r#"{"logger":"c.g.PersonMapper.insert","message":"==>  Preparing: INSERT INTO t_person (xm, zz, hzhm) VALUES (?, ?, ?)"}"#,
+            "\n",
+            r#"{"logger":"c.g.PersonMapper.insert","message":"==> Parameters: 王建国(String), 北京市朝阳区建国路88号(String), E12345678(String)"}"#,
+            "\n"
+        )),
+        concat!(
+            r#"{"logger":"c.g.PersonMapper.insert","message":"==>  Preparing: INSERT INTO t_person (xm, zz, hzhm) VALUES (?, ?, ?)"}"#,
+            "\n",
+            r#"{"logger":"c.g.PersonMapper.insert","message":"==> Parameters: 王**(String), 北京市朝阳区******(String), E*****678(String)"}"#,
+            "\n"
+        )
+    );
+    assert_eq!(
+        json(
+            r#"["DEBUG <==    Columns: id, xm, hzhm","DEBUG <==        Row: 1, 王建国, E12345678","DEBUG <==        Row: 2, 李秀英, G12345678"]"#
+        ),
+        r#"["DEBUG <==    Columns: id, xm, hzhm","DEBUG <==        Row: 1, 王**, E*****678","DEBUG <==        Row: 2, 李**, G*****678"]"#
+    );
+    // Interleaved threads: each `Parameters:` takes its own thread's statement.
+    assert_eq!(
+        json(concat!(
+            r#"["[exec-1] ==>  Preparing: SELECT * FROM t WHERE xm = ?","#,
+            r#""[exec-2] ==>  Preparing: SELECT * FROM t WHERE title = ?","#,
+            r#""[exec-2] ==> Parameters: 王建国(String)","#,
+            r#""[exec-1] ==> Parameters: 李秀英(String)"]"#
+        )),
+        concat!(
+            r#"["[exec-1] ==>  Preparing: SELECT * FROM t WHERE xm = ?","#,
+            r#""[exec-2] ==>  Preparing: SELECT * FROM t WHERE title = ?","#,
+            r#""[exec-2] ==> Parameters: 王建国(String)","#,
+            r#""[exec-1] ==> Parameters: 李**(String)"]"#
+        )
+    );
+}
+
 /// Two spaces between digit groups are a wide separator or the gap between two columns of an
 /// aligned listing (`ps`, `top`, a product table): the groups are joined only in the layout an
 /// identifier is written in, never into one number from neighbouring cells.

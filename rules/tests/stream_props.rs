@@ -566,7 +566,12 @@ fn multipart_delimiter_line_is_read_the_same_for_every_cut() {
 /// written as text (aligned columns, MyBatis logs) are read the same however the body is cut.
 #[test]
 fn tables_are_read_the_same_for_every_cut() {
-    let bodies: [(&[u8], Format); 10] = [
+    let bodies: [(&[u8], Format); 11] = [
+        // MyBatis lines one per value: the statement and the columns of earlier values.
+        (
+            "{\"message\":\"==>  Preparing: INSERT INTO t (xm, dz) VALUES (?, ?)\"}\n{\"message\":\"==> Parameters: 王建国(String), 江苏省南京市玄武区中山路18号(String)\"}\n[\"<==    Columns: id, xm\",\"<==        Row: 1, 李秀英\"]".as_bytes(),
+            Format::Json,
+        ),
         // A record row after a line break, whole in the lexer's buffer or cut (the fuzzer's
         // find: the short-value path asked about the row with its line break, the full path
         // without).

@@ -605,6 +605,8 @@ pub(crate) struct Scratch {
     table_carry: table::Carry,
     /// The text as text tables read it, when it held ideographic spaces (`table_text`).
     table_text: Vec<u8>,
+    /// The MyBatis lines of the stream's earlier values (log events one line per value).
+    log_carry: table::LogCarry,
 }
 
 impl Scratch {
@@ -621,6 +623,7 @@ impl Scratch {
         clear_for_reuse(&mut self.pair_rules);
         clear_for_reuse(&mut self.table_carry);
         clear_for_reuse(&mut self.table_text);
+        self.log_carry.clear();
     }
 }
 
@@ -887,6 +890,7 @@ impl Detectors {
             pair_rules,
             table_carry,
             table_text,
+            log_carry,
         } = scratch;
         cands.clear();
         found.clear();
@@ -910,6 +914,15 @@ impl Detectors {
             pairs.sort_by_key(|p| p.start);
         } else if ctx.next_from.is_some() {
             table_carry.clear();
+        }
+        // A whole value that is one MyBatis line: its `Preparing:` or `Columns:` is in an
+        // earlier value (an NDJSON log export, an array of log lines).
+        if ctx.whole && flags & TRIG_COLON != 0 && memchr::memchr(b'\n', text).is_none() {
+            let before = pairs.len();
+            table::log_line_pairs(self, text, log_carry, pairs, pair_rules);
+            if pairs.len() > before {
+                pairs.sort_by_key(|p| p.start);
+            }
         }
         ident::scan(text, self.enabled, flags, found);
         for f in found.iter() {

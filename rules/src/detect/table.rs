@@ -248,6 +248,137 @@ pub(super) fn table_pairs(
     }
 }
 
+/// Most placeholders a statement kept from one value to the next holds (a batch INSERT's
+/// `Preparing:`); past it the statement is not kept.
+const VALUE_PLACEHOLDERS_MAX: usize = 1024;
+
+/// Rules per column or per `?`, kept from one value to the next: `ranges` index `rules`.
+#[derive(Default, Debug)]
+struct OwnedCols {
+    ranges: Vec<Option<(u32, u32)>>,
+    rules: Vec<u32>,
+}
+
+impl OwnedCols {
+    /// Copies the rules of `cols` (ranges in `from`).
+    fn new(cols: impl Iterator<Item = Option<(usize, usize)>>, from: &[u32]) -> Self {
+        let mut out = OwnedCols::default();
+        for c in cols {
+            let range = c.map(|(s, e)| {
+                let s2 = out.rules.len() as u32;
+                out.rules.extend_from_slice(&from[s..e]);
+                (s2, out.rules.len() as u32)
+            });
+            out.ranges.push(range);
+        }
+        out
+    }
+
+    /// Pairs for `cells` (as many as the columns), their rules appended to `rules`.
+    fn push_pairs(&self, cells: &[Cell], pairs: &mut Vec<Pair>, rules: &mut Vec<u32>) {
+        let base = rules.len();
+        rules.extend_from_slice(&self.rules);
+        let cols = self
+            .ranges
+            .iter()
+            .map(|r| r.map(|(s, e)| (base + s as usize, base + e as usize)));
+        push_cells(cols, cells, pairs);
+    }
+}
+
+/// The MyBatis lines of earlier values of a stream, for log events shipped one line per
+/// value (`{"message":"==>  Preparing: …"}` and `{"message":"==> Parameters: …"}` as two
+/// JSON documents of an NDJSON export, an array of log lines): the last `Columns:` list and
+/// the statements waiting for their `Parameters:`, as the rules of their columns. Read
+/// once and consumed once (a statement) or reused per row (the columns), so a value costs
+/// what its own line does.
+#[derive(Default, Debug)]
+pub(crate) struct LogCarry {
+    columns: Option<OwnedCols>,
+    statements: Vec<(Vec<u8>, OwnedCols)>,
+}
+
+impl LogCarry {
+    pub(crate) fn clear(&mut self) {
+        self.columns = None;
+        self.statements.clear();
+    }
+}
+
+/// Pairs of a whole value that is one MyBatis log line (see [`LogCarry`]); other values
+/// leave `carry` as it is.
+pub(super) fn log_line_pairs(
+    d: &Detectors,
+    text: &[u8],
+    carry: &mut LogCarry,
+    pairs: &mut Vec<Pair>,
+    rules: &mut Vec<u32>,
+) {
+    if text.len() > LOG_LINE_MAX {
+        return;
+    }
+    let Some((marker, arrow, from)) = mybatis(text, (0, text.len())) else {
+        return;
+    };
+    let end = text.len();
+    let mut cells = Vec::new();
+    match marker {
+        Marker::Columns => {
+            let mark = rules.len();
+            let mut cx = Cx {
+                d,
+                text,
+                cells: &mut cells,
+                pairs,
+                rules,
+                emit: true,
+            };
+            let cols = cx.header((from, end), from, Sep::Comma, None);
+            carry.columns = cols.map(|c| OwnedCols::new(c.iter().map(|c| Some(c.rules)), rules));
+            rules.truncate(mark);
+        }
+        Marker::Row => {
+            split(text, (from, end), Sep::Comma, &mut cells);
+            match &carry.columns {
+                Some(cols) if cells.len() == cols.ranges.len() => {
+                    cols.push_pairs(&cells, pairs, rules);
+                }
+                Some(_) => {}
+                None => by_roles(d, text, &cells, pairs, rules),
+            }
+        }
+        Marker::Preparing => {
+            let key = log_key(&text[..arrow]);
+            let mark = rules.len();
+            let placeholders = sql_placeholders(d, &text[from..end], rules);
+            carry.statements.retain(|(k, _)| *k != key);
+            if let Some(p) = placeholders.filter(|p| p.len() <= VALUE_PLACEHOLDERS_MAX) {
+                if carry.statements.len() == STATEMENTS_MAX {
+                    carry.statements.remove(0);
+                }
+                carry
+                    .statements
+                    .push((key, OwnedCols::new(p.into_iter(), rules)));
+            }
+            rules.truncate(mark);
+        }
+        Marker::Parameters => {
+            let key = log_key(&text[..arrow]);
+            let ix = carry
+                .statements
+                .iter()
+                .rposition(|(k, _)| *k == key)
+                .or_else(|| carry.statements.len().checked_sub(1));
+            let statement = ix.map(|ix| carry.statements.remove(ix).1);
+            parameters(text, (from, end), &mut cells);
+            match statement {
+                Some(s) if cells.len() == s.ranges.len() => s.push_pairs(&cells, pairs, rules),
+                _ => by_roles(d, text, &cells, pairs, rules),
+            }
+        }
+    }
+}
+
 /// What reading a line needs: the text, the buffers, and whether to add pairs (not for the
 /// header lines a window carries over).
 struct Cx<'a> {
