@@ -441,6 +441,10 @@ fn digit_groups_two_spaces_apart() {
             "3     张三  13800138000  北京",
             "3     张三  138****8000  北京",
         ),
+        // A dotted quad after a number starts its own candidate (it was taken into the
+        // number's chain and lost).
+        ("IP 63 172.26.234.105 完", "IP 63 172.**.***.*** 完"),
+        ("IP 63d  172.26.234.105 完", "IP 63d  172.**.***.*** 完"),
     ] {
         assert_eq!(redact(input), want, "{input}");
     }

@@ -322,6 +322,11 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
             while ge < len && is_alnum(t[ge]) {
                 ge += 1;
             }
+            // A dotted quad starts its own candidate (`age 63 172.26.234.105`): the chain
+            // ends before it, and the next turn finds it where it starts.
+            if en.has(Det::Ipv4) && t.get(ge) == Some(&b'.') && ipv4_at(t, gs).is_some() {
+                break;
+            }
             groups[ng] = (gs, ge);
             ng += 1;
             j = ge;
