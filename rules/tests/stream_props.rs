@@ -566,7 +566,12 @@ fn multipart_delimiter_line_is_read_the_same_for_every_cut() {
 /// written as text (aligned columns, MyBatis logs) are read the same however the body is cut.
 #[test]
 fn tables_are_read_the_same_for_every_cut() {
-    let bodies: [(&[u8], Format); 11] = [
+    let bodies: [(&[u8], Format); 12] = [
+        // A record row set apart by `|` (no comma for the short-value path to see).
+        (
+            "{\"log\":\"黄红梅|520102197104147923|13912345678|江苏省南京市玄武区中山路18号\"}".as_bytes(),
+            Format::Json,
+        ),
         // MyBatis lines one per value: the statement and the columns of earlier values.
         (
             "{\"message\":\"==>  Preparing: INSERT INTO t (xm, dz) VALUES (?, ?)\"}\n{\"message\":\"==> Parameters: 王建国(String), 江苏省南京市玄武区中山路18号(String)\"}\n[\"<==    Columns: id, xm\",\"<==        Row: 1, 李秀英\"]".as_bytes(),

@@ -134,8 +134,8 @@ fn is_weak_sep(b: u8) -> bool {
 /// `138.0013.8000`, `110101.19900307.123X`, `6222.0212.3456.7890.128`, `010.6234.5678`),
 /// for a chain set apart by `sep`: dots, slashes, underscores, a hyphen with a space on
 /// each side (`-`: `138 - 0013 - 8000`, which also writes ranges, `15000 - 200000`), or two
-/// spaces somewhere in the chain (` `: `138  0013  8000`, and the gap between two columns of
-/// an aligned listing, `833420   151422  22741`). A
+/// spaces between two of the joined groups (` `: `138  0013  8000`, and the gap between two
+/// columns of an aligned listing, `833420   151422  22741`). A
 /// landline is taken only with dots and spaced hyphens: paths put area-code-like
 /// directories before dates and file names (`/data/0755/2023/1231.log`).
 fn weak_layout(det: Det, lens: &[usize], sep: u8) -> bool {
@@ -282,11 +282,13 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
         let mut weak: Option<u8> = None;
         // Whether a hyphen with a space on each side joined two of the groups.
         let mut spaced = false;
-        // Whether two spaces set two of the groups apart: the gap between the columns of
-        // an aligned listing (`151422  22741`, RES and SHR in `top`) as often as a wide
-        // separator, so such a chain is taken only in an identifier's own grouping.
-        let mut wide = false;
+        // Which groups two spaces set apart from the one before: the gap between the
+        // columns of an aligned listing (`151422  22741`, RES and SHR in `top`) as often as
+        // a wide separator, so a join across one is taken only in an identifier's own
+        // grouping.
+        let mut wide = [false; 8];
         while ng < groups.len() {
+            let mut two_spaces = false;
             // One or two separator characters, then a digit; `138 - 0013 - 8000` takes
             // three. An area code in brackets, `(010)62345678` or `(0755) 8601 3388`, is
             // joined across its closing bracket.
@@ -303,7 +305,7 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
                     k += 1;
                     spaced = true;
                 } else if k == j + 2 && t[j] == b' ' && t[j + 1] == b' ' {
-                    wide = true;
+                    two_spaces = true;
                 }
             }
             if k == j && !paren && (ng == 1 || weak.is_some()) {
@@ -328,16 +330,17 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
                 break;
             }
             groups[ng] = (gs, ge);
+            wide[ng] = two_spaces;
             ng += 1;
             j = ge;
         }
-        let layout = weak.or(spaced.then_some(b'-')).or(wide.then_some(b' '));
-        let last_loose = eval_chain(t, &groups[..ng], layout, en, out);
+        let layout = weak.or(spaced.then_some(b'-'));
+        let last_loose = eval_chain(t, &groups[..ng], &wide[..ng], layout, en, out);
         i = groups[ng - 1].1;
         // A chain of dots, slashes or spaced hyphens ends where a space or hyphen follows
         // (`13800138000/0755-86013388`, `1.138 0013 8000`): a last group no match took
         // starts the next chain.
-        if layout.is_some() && ng >= 2 && last_loose {
+        if (layout.is_some() || wide[..ng].contains(&true)) && ng >= 2 && last_loose {
             i = groups[ng - 1].0;
         }
         if i <= d {
@@ -533,10 +536,13 @@ fn area_in_brackets(t: &[u8], s: usize, e: usize) -> bool {
 
 /// Evaluates a chain of groups (every group is either part of a joined candidate or judged
 /// alone); joins must have the layout [`weak_layout`] names for `layout`'s separator when
-/// one is given. Returns whether the last group was left over (no match took it).
+/// one is given, or for a space when two spaces set apart two of the joined groups (`wide`:
+/// per group, the gap before it). Returns whether the last group was left over (no match
+/// took it).
 fn eval_chain(
     t: &[u8],
     g: &[(usize, usize)],
+    wide: &[bool],
     layout: Option<u8>,
     en: Enabled,
     out: &mut Vec<Found>,
@@ -591,6 +597,8 @@ fn eval_chain(
                     for (l, &(s, e)) in lens.iter_mut().zip(&g[k..=m]) {
                         *l = e - s;
                     }
+                    // Two spaces between two of the joined groups ask for the layout too.
+                    let layout = layout.or(wide[k + 1..=m].contains(&true).then_some(b' '));
                     if layout.is_none_or(|sep| weak_layout(det, &lens[..=m - k], sep)) {
                         best = Some((m, det, conf));
                     }
@@ -830,10 +838,15 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
                     return push(out, Det::Uscc, s, e, Confidence::High)
                 }
                 (false, _) => return push(out, Det::Uscc, s, e, Confidence::Low),
-                (true, true) if !id_lookalike => {
-                    return push(out, Det::Uscc, s, e, Confidence::Medium)
+                (true, true) => {
+                    let conf = if id_lookalike {
+                        Confidence::Low
+                    } else {
+                        Confidence::Medium
+                    };
+                    return push(out, Det::Uscc, s, e, conf);
                 }
-                (true, _) => {}
+                (true, false) => {}
             }
         }
     }

@@ -158,11 +158,40 @@ pub(super) fn table_text<'t>(
     buf.clear();
     buf.extend_from_slice(text);
     for &p in wide_spaces {
-        if let Some(b) = buf.get_mut(p as usize).filter(|b| **b == b' ') {
+        let p = p as usize;
+        // One after a cell's first character, a Han one, before another pads a two-character
+        // name to the width of three (`王　芳`), inside its cell (`赵明　上海市…` sets two cells
+        // apart).
+        let padding = p > 0
+            && text.get(p + 1) != Some(&b' ')
+            && wide_char_at(text, p + 1)
+            && wide_char_before(text, p)
+                .is_some_and(|s| s == 0 || matches!(text[s - 1], b' ' | b'\t' | b'\n' | b'|'));
+        if let Some(b) = buf.get_mut(p).filter(|b| **b == b' ' && !padding) {
             *b = b'\t';
         }
     }
     buf
+}
+
+/// Whether the character starting at `at` is wide ([`wide`]: Han characters, full-width
+/// forms).
+fn wide_char_at(text: &[u8], at: usize) -> bool {
+    let end = text.len().min(at + 4);
+    text.get(at..end)
+        .and_then(|b| crate::normalize::decode_char(b))
+        .is_some_and(|(c, _)| wide(u32::from(c)))
+}
+
+/// Where the character ending at `at` starts, when it is wide.
+fn wide_char_before(text: &[u8], at: usize) -> Option<usize> {
+    let mut s = at.saturating_sub(1);
+    while s > 0 && at - s < 4 && (text[s] & 0xC0) == 0x80 {
+        s -= 1;
+    }
+    crate::normalize::decode_char(&text[s..at])
+        .filter(|&(c, n)| n == at - s && wide(u32::from(c)))
+        .map(|_| s)
 }
 
 /// Appends the pairs of the tables in `text` (see the module docs), their rules to `rules`.
