@@ -179,7 +179,7 @@ pub(super) fn table_text<'t>(
 fn wide_char_at(text: &[u8], at: usize) -> bool {
     let end = text.len().min(at + 4);
     text.get(at..end)
-        .and_then(|b| crate::normalize::decode_char(b))
+        .and_then(crate::normalize::decode_char)
         .is_some_and(|(c, _)| wide(u32::from(c)))
 }
 
