@@ -662,7 +662,8 @@ impl Segmenter {
         let trimmed = content.trim_ascii();
         if matches!(trimmed.first(), Some(b'{' | b'[' | b'<'))
             || (classes & crate::detect::Q_LINE != 0 && self.embedded_table(trimmed))
-            || (classes & u16::from(crate::detect::TRIG_DIGIT) != 0
+            || (classes & crate::detect::Q_DELIM != 0
+                && classes & u16::from(crate::detect::TRIG_DIGIT) != 0
                 && format::csv::record_line(trimmed))
         {
             return false;

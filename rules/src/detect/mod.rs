@@ -536,6 +536,8 @@ pub(crate) const Q_NONDIGIT: u16 = 1 << 10;
 pub(crate) const Q_JSON_END: u16 = 1 << 11;
 /// A line feed: a value holding one may be a table of its own (a CSV file in a string).
 pub(crate) const Q_LINE: u16 = 1 << 12;
+/// A delimiter a record row may be written with (`,`, a tab, `|`).
+pub(crate) const Q_DELIM: u16 = 1 << 13;
 
 impl QuickTable {
     pub(crate) fn new(trigger: &Trigger) -> Self {
@@ -557,6 +559,9 @@ impl QuickTable {
             t[usize::from(b)] |= Q_JSON_END;
         }
         t[usize::from(b'\n')] |= Q_LINE;
+        for b in *b",\t|" {
+            t[usize::from(b)] |= Q_DELIM;
+        }
         QuickTable(t)
     }
 
