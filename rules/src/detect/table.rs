@@ -76,21 +76,20 @@ struct Aligned {
 /// A prepared statement waiting for its `Parameters:` line: the log line's prefix without
 /// its timestamp (the thread and mapper), the line itself (for [`Carry`]) and the rules of
 /// the column of each `?`.
+#[derive(Debug)]
 struct Statement {
     key: Vec<u8>,
     line: Vec<u8>,
-    placeholders: Vec<Option<(usize, usize)>>,
+    cols: OwnedCols,
 }
 
 /// The tables open at a line.
 #[derive(Default)]
 struct State {
     aligned: Option<Aligned>,
-    mybatis_cols: Option<Vec<Col>>,
-    statements: Vec<Statement>,
-    /// The lines that opened the aligned table and the `Columns:` list.
+    /// The line that opened the aligned table.
     aligned_head: Vec<u8>,
-    columns_head: Vec<u8>,
+    logs: LogCarry,
 }
 
 impl State {
@@ -104,35 +103,13 @@ impl State {
                 carry.push(b'\n');
             }
         }
-        let statements = self.statements.iter().map(|s| &s.line);
-        for h in std::iter::once(&self.columns_head)
+        let statements = self.logs.statements.iter().map(|s| &s.line);
+        for h in std::iter::once(&self.logs.columns_head)
             .chain(statements)
             .filter(|h| !h.is_empty())
         {
             carry.extend_from_slice(h);
             carry.push(b'\n');
-        }
-    }
-
-    /// A statement prepared under `key` (logged on `line`) replaces the one before it under
-    /// that key; one without a `?` only ends that one. The oldest gives way past
-    /// `STATEMENTS_MAX`.
-    fn prepare(
-        &mut self,
-        key: Vec<u8>,
-        line: &[u8],
-        placeholders: Option<Vec<Option<(usize, usize)>>>,
-    ) {
-        self.statements.retain(|s| s.key != key);
-        if let Some(placeholders) = placeholders {
-            if self.statements.len() == STATEMENTS_MAX {
-                self.statements.remove(0);
-            }
-            self.statements.push(Statement {
-                key,
-                line: line.to_vec(),
-                placeholders,
-            });
         }
     }
 
@@ -303,6 +280,15 @@ impl OwnedCols {
         out
     }
 
+    /// A pair for `cell` under column `ix`, its rules appended to `rules`.
+    fn push_one(&self, ix: usize, cell: Cell, pairs: &mut Vec<Pair>, rules: &mut Vec<u32>) {
+        if let Some(&Some((s, e))) = self.ranges.get(ix) {
+            let from = rules.len();
+            rules.extend_from_slice(&self.rules[s as usize..e as usize]);
+            push_cells(std::iter::once(Some((from, rules.len()))), &[cell], pairs);
+        }
+    }
+
     /// Pairs for `cells` (as many as the columns), their rules appended to `rules`.
     fn push_pairs(&self, cells: &[Cell], pairs: &mut Vec<Pair>, rules: &mut Vec<u32>) {
         let base = rules.len();
@@ -315,22 +301,42 @@ impl OwnedCols {
     }
 }
 
-/// The MyBatis lines of earlier values of a stream, for log events shipped one line per
-/// value (`{"message":"==>  Preparing: …"}` and `{"message":"==> Parameters: …"}` as two
-/// JSON documents of an NDJSON export, an array of log lines): the last `Columns:` list and
-/// the statements waiting for their `Parameters:`, as the rules of their columns. Read
-/// once and consumed once (a statement) or reused per row (the columns), so a value costs
-/// what its own line does.
+/// The MyBatis (and Hibernate) lines read so far: the last `Columns:` list and the
+/// statements waiting for their `Parameters:`, as the rules of their columns. A text keeps
+/// it from line to line ([`State`]); a stream from value to value, for log events shipped
+/// one line per value (`{"message":"==>  Preparing: …"}` and `{"message":"==> Parameters:
+/// …"}` as two JSON documents of an NDJSON export, an array of log lines). A statement is
+/// taken once and the columns are reused per row, so a line costs what it holds.
 #[derive(Default, Debug)]
 pub(crate) struct LogCarry {
     columns: Option<OwnedCols>,
-    statements: Vec<(Vec<u8>, OwnedCols)>,
+    /// The `Columns:` line (for [`Carry`]).
+    columns_head: Vec<u8>,
+    statements: Vec<Statement>,
 }
 
 impl LogCarry {
     pub(crate) fn clear(&mut self) {
         self.columns = None;
+        self.columns_head.clear();
         self.statements.clear();
+    }
+
+    /// A statement prepared under `key` (logged on `line`) replaces the one before it under
+    /// that key; one without a `?` only ends that one. The oldest gives way past
+    /// `STATEMENTS_MAX`.
+    fn prepare(&mut self, key: Vec<u8>, line: &[u8], cols: Option<OwnedCols>) {
+        self.statements.retain(|s| s.key != key);
+        if let Some(cols) = cols {
+            if self.statements.len() == STATEMENTS_MAX {
+                self.statements.remove(0);
+            }
+            self.statements.push(Statement {
+                key,
+                line: line.to_vec(),
+                cols,
+            });
+        }
     }
 }
 
@@ -349,63 +355,22 @@ pub(super) fn log_line_pairs(
     let Some((marker, arrow, from)) = mybatis(text, (0, text.len())) else {
         return;
     };
-    let end = text.len();
     let mut cells = Vec::new();
-    match marker {
-        Marker::Columns => {
-            let mark = rules.len();
-            let mut cx = Cx {
-                d,
-                text,
-                cells: &mut cells,
-                pairs,
-                rules,
-                emit: true,
-            };
-            let cols = cx.header((from, end), from, Sep::Comma, None);
-            carry.columns = cols.map(|c| OwnedCols::new(c.iter().map(|c| Some(c.rules)), rules));
-            rules.truncate(mark);
-        }
-        Marker::Row => {
-            split(text, (from, end), Sep::Comma, &mut cells);
-            match &carry.columns {
-                Some(cols) if cells.len() == cols.ranges.len() => {
-                    cols.push_pairs(&cells, pairs, rules);
-                }
-                Some(_) => {}
-                None => by_roles(d, text, &cells, pairs, rules),
-            }
-        }
-        Marker::Preparing => {
-            let key = log_key(&text[..arrow]);
-            let mark = rules.len();
-            let placeholders = sql_placeholders(d, &text[from..end], rules);
-            carry.statements.retain(|(k, _)| *k != key);
-            if let Some(p) = placeholders.filter(|p| p.len() <= VALUE_PLACEHOLDERS_MAX) {
-                if carry.statements.len() == STATEMENTS_MAX {
-                    carry.statements.remove(0);
-                }
-                carry
-                    .statements
-                    .push((key, OwnedCols::new(p.into_iter(), rules)));
-            }
-            rules.truncate(mark);
-        }
-        Marker::Parameters => {
-            let key = log_key(&text[..arrow]);
-            let ix = carry
-                .statements
-                .iter()
-                .rposition(|(k, _)| *k == key)
-                .or_else(|| carry.statements.len().checked_sub(1));
-            let statement = ix.map(|ix| carry.statements.remove(ix).1);
-            parameters(text, (from, end), &mut cells);
-            match statement {
-                Some(s) if cells.len() == s.ranges.len() => s.push_pairs(&cells, pairs, rules),
-                _ => by_roles(d, text, &cells, pairs, rules),
-            }
-        }
-    }
+    let mut cx = Cx {
+        d,
+        text,
+        cells: &mut cells,
+        pairs,
+        rules,
+        emit: true,
+    };
+    cx.mybatis(
+        marker,
+        (0, arrow),
+        (from, text.len()),
+        carry,
+        VALUE_PLACEHOLDERS_MAX,
+    );
 }
 
 /// What reading a line needs: the text, the buffers, and whether to add pairs (not for the
@@ -430,7 +395,7 @@ impl Cx<'_> {
             return;
         }
         if let Some((marker, arrow, from)) = mybatis(text, range) {
-            self.mybatis(marker, (ls, arrow), (from, end), st);
+            self.mybatis(marker, (ls, arrow), (from, end), &mut st.logs, usize::MAX);
             return;
         }
         if end - ls > LINE_MAX {
@@ -446,7 +411,9 @@ impl Cx<'_> {
         if let Some(sql) = logged_sql(text, range) {
             // (A line whose `?` lies before its statement leaves the last one waiting.)
             if let Some(placeholders) = sql_placeholders(self.d, &text[sql..end], self.rules) {
-                st.prepare(HIBERNATE.to_vec(), &text[ls..end], Some(placeholders));
+                let cols = OwnedCols::new(placeholders.into_iter(), self.rules);
+                st.logs
+                    .prepare(HIBERNATE.to_vec(), &text[ls..end], Some(cols));
             }
             return;
         }
@@ -543,19 +510,24 @@ impl Cx<'_> {
         true
     }
 
+    /// Reads a MyBatis line into `logs` (a statement with more than `placeholders_max`
+    /// placeholders is not kept) and adds its pairs.
     fn mybatis(
         &mut self,
         marker: Marker,
         prefix: (usize, usize),
         list: (usize, usize),
-        st: &mut State,
+        logs: &mut LogCarry,
+        placeholders_max: usize,
     ) {
         let text = self.text;
         let (d, emit) = (self.d, self.emit);
         match marker {
             Marker::Columns => {
-                st.mybatis_cols = self.header(list, list.0, Sep::Comma, None);
-                st.columns_head = if st.mybatis_cols.is_some() {
+                let cols = self.header(list, list.0, Sep::Comma, None);
+                logs.columns =
+                    cols.map(|c| OwnedCols::new(c.iter().map(|c| Some(c.rules)), self.rules));
+                logs.columns_head = if logs.columns.is_some() {
                     text[prefix.0..list.1].to_vec()
                 } else {
                     Vec::new()
@@ -563,9 +535,11 @@ impl Cx<'_> {
             }
             Marker::Row => {
                 split(text, list, Sep::Comma, self.cells);
-                match &st.mybatis_cols {
+                match &logs.columns {
                     _ if !emit => {}
-                    Some(cols) if self.cells.len() == cols.len() => self.push_row(cols),
+                    Some(cols) if self.cells.len() == cols.ranges.len() => {
+                        cols.push_pairs(self.cells, self.pairs, self.rules);
+                    }
                     Some(_) => {}
                     // No `Columns:` line before it (another thread's, or cut off): a row
                     // holding an identifier is a record, its cells named by their shapes.
@@ -574,23 +548,25 @@ impl Cx<'_> {
             }
             Marker::Preparing => {
                 let key = log_key(&text[prefix.0..prefix.1]);
-                let placeholders = sql_placeholders(d, &text[list.0..list.1], self.rules);
-                st.prepare(key, &text[prefix.0..list.1], placeholders);
+                let cols = sql_placeholders(d, &text[list.0..list.1], self.rules)
+                    .filter(|p| p.len() <= placeholders_max)
+                    .map(|p| OwnedCols::new(p.into_iter(), self.rules));
+                logs.prepare(key, &text[prefix.0..list.1], cols);
             }
             Marker::Parameters => {
                 // The statement of the same thread and mapper, else the last one.
                 let key = log_key(&text[prefix.0..prefix.1]);
-                let ix = st
+                let ix = logs
                     .statements
                     .iter()
                     .rposition(|s| s.key == key)
-                    .or_else(|| st.statements.len().checked_sub(1));
-                let statement = ix.map(|ix| st.statements.remove(ix));
+                    .or_else(|| logs.statements.len().checked_sub(1));
+                let statement = ix.map(|ix| logs.statements.remove(ix));
                 parameters(text, list, self.cells);
                 match statement {
                     _ if !emit => {}
-                    Some(s) if self.cells.len() == s.placeholders.len() => {
-                        push_cells(s.placeholders.into_iter(), self.cells, self.pairs);
+                    Some(s) if self.cells.len() == s.cols.ranges.len() => {
+                        s.cols.push_pairs(self.cells, self.pairs, self.rules);
                     }
                     _ => by_roles(d, text, self.cells, self.pairs, self.rules),
                 }
@@ -604,13 +580,10 @@ impl Cx<'_> {
         if !self.emit {
             return;
         }
-        let col = st
-            .statements
-            .iter()
-            .rfind(|s| s.key == HIBERNATE)
-            .and_then(|s| s.placeholders.get(ix.wrapping_sub(1)).copied())
-            .flatten();
-        push_cells(std::iter::once(col), &[value], self.pairs);
+        if let Some(s) = st.logs.statements.iter().rfind(|s| s.key == HIBERNATE) {
+            s.cols
+                .push_one(ix.wrapping_sub(1), value, self.pairs, self.rules);
+        }
     }
 
     /// Reads `range` as a header row (of the line starting at `ls`): its columns when it has
