@@ -1,6 +1,7 @@
 //! Character normalization that defeats the common evasions while keeping a map back to raw
 //! bytes: full-width ASCII (`１１０１…`) folds to ASCII, ideographic and no-break spaces to a
-//! space, dash look-alikes to `-`, and zero-width characters disappear. Detectors only ever
+//! space, dash look-alikes to `-`, Greek and Cyrillic letters drawn like Latin ones to those
+//! (`Х` as an ID's check character), and zero-width characters disappear. Detectors only ever
 //! see normalized text; the stream layer uses the map to redact the original bytes.
 
 /// What normalization does with one character.
@@ -28,6 +29,13 @@ pub(crate) fn normalize_char(c: char) -> Norm {
         }
         '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' => Norm::To('-', false),
         '\u{30FB}' | '\u{2022}' | '\u{2027}' => Norm::To('·', false),
+        // Greek and Cyrillic letters drawn like Latin ones: an ID's check character `Х`, a
+        // passport's `Е` or a credit code's `М` typed in another script reads the same to a
+        // person and must to the detectors.
+        '\u{0391}'..='\u{03C7}' | '\u{0410}'..='\u{0445}' => match homoglyph(c) {
+            Some(a) => Norm::To(a, false),
+            None => Norm::Same,
+        },
         '\u{200B}'..='\u{200D}'
         | '\u{2060}'..='\u{2064}'
         | '\u{FEFF}'
@@ -38,11 +46,40 @@ pub(crate) fn normalize_char(c: char) -> Norm {
     }
 }
 
+/// The Latin letter a Greek or Cyrillic one is drawn like, if any.
+fn homoglyph(c: char) -> Option<char> {
+    Some(match c {
+        'Α' | 'А' => 'A',
+        'Β' | 'В' => 'B',
+        'С' => 'C',
+        'Ε' | 'Е' => 'E',
+        'Η' | 'Н' => 'H',
+        'Ι' => 'I',
+        'Κ' | 'К' => 'K',
+        'Μ' | 'М' => 'M',
+        'Ν' => 'N',
+        'Ο' | 'О' => 'O',
+        'Ρ' | 'Р' => 'P',
+        'Τ' | 'Т' => 'T',
+        'Υ' => 'Y',
+        'Χ' | 'Х' => 'X',
+        'Ζ' => 'Z',
+        'а' => 'a',
+        'с' => 'c',
+        'е' => 'e',
+        'ο' | 'о' => 'o',
+        'р' => 'p',
+        'у' => 'y',
+        'χ' | 'х' => 'x',
+        _ => return None,
+    })
+}
+
 /// Whether a UTF-8 lead byte may start a character that normalization changes. Plain runs
 /// without such bytes are copied as they are (the fast path for almost all text).
 #[inline]
 pub(crate) fn may_need_norm(b: u8) -> bool {
-    matches!(b, 0xC2 | 0xCD | 0xE1 | 0xE2 | 0xE3 | 0xEF)
+    matches!(b, 0xC2 | 0xCD..=0xD1 | 0xE1 | 0xE2 | 0xE3 | 0xEF)
 }
 
 /// Index of the first byte in `s` that may start a character normalization changes.
@@ -55,12 +92,12 @@ pub(crate) fn first_norm_candidate(s: &[u8]) -> Option<usize> {
     // Lead bytes of the affected ranges; memchr3 twice is far faster than a byte loop on
     // Chinese text, where 0xE4-0xE9 dominate.
     let a = memchr::memchr3(0xEF, 0xE2, 0xE3, s);
-    let b = memchr::memchr3(0xC2, 0xE1, 0xCD, &s[..a.unwrap_or(s.len())]);
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.min(y)),
-        (x, None) => x,
-        (None, y) => y,
-    }
+    let a = a.unwrap_or(s.len());
+    let b = memchr::memchr3(0xC2, 0xE1, 0xCD, &s[..a]).unwrap_or(a);
+    // Greek and Cyrillic (0xCE-0xD1).
+    let c = memchr::memchr3(0xCE, 0xCF, 0xD0, &s[..b]).unwrap_or(b);
+    let d = memchr::memchr(0xD1, &s[..c]).unwrap_or(c);
+    (d < s.len()).then_some(d)
 }
 
 /// Length of the UTF-8 sequence a lead byte announces (1 for ASCII and for invalid leads,
@@ -139,6 +176,11 @@ mod tests {
         assert_eq!(normalize_char('\u{FEFF}'), Norm::Drop);
         assert_eq!(normalize_char('—'), Norm::To('-', false));
         assert_eq!(normalize_char('张'), Norm::Same);
+        assert_eq!(normalize_char('Х'), Norm::To('X', false)); // Cyrillic
+        assert_eq!(normalize_char('χ'), Norm::To('x', false)); // Greek
+        assert_eq!(normalize_char('Е'), Norm::To('E', false));
+        assert_eq!(normalize_char('ж'), Norm::Same);
+        assert_eq!(normalize_char('λ'), Norm::Same);
     }
 
     /// The reference: the standard library's decoder on exactly the announced length.

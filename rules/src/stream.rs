@@ -664,7 +664,8 @@ impl Segmenter {
             || (classes & crate::detect::Q_LINE != 0 && self.embedded_table(trimmed))
             || (classes & crate::detect::Q_DELIM != 0
                 && classes & u16::from(crate::detect::TRIG_DIGIT) != 0
-                && format::csv::record_line(trimmed))
+                && format::csv::record_line(trimmed)
+                && !crate::detect::mybatis_line(trimmed))
         {
             return false;
         }
@@ -1430,7 +1431,13 @@ impl Segmenter {
             (Some(b'<'), Some(b'>')) if t.len() >= 3 => Format::Xml,
             // A record row is judged as written: prose whose full-width commas became `,`
             // (most remarks) is not asked.
-            _ if self.embedded_table(t) || (self.identity && format::csv::record_line(t)) => {
+            // A MyBatis `Row:` or `Parameters:` line is a row of its statement's columns,
+            // which the detectors keep from an earlier value.
+            _ if self.embedded_table(t)
+                || (self.identity
+                    && format::csv::record_line(t)
+                    && !crate::detect::mybatis_line(t)) =>
+            {
                 Format::Csv
             }
             _ => return false,

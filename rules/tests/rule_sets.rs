@@ -389,6 +389,14 @@ fn mybatis_lines_one_per_value() {
         ),
         r#"["DEBUG <==    Columns: id, xm, hzhm","DEBUG <==        Row: 1, 王**, E*****678","DEBUG <==        Row: 2, 李**, G*****678"]"#
     );
+    // A row holding a mobile reads as a record row of its own too: it is still a row of
+    // its statement's columns (the passport is known only by its column).
+    assert_eq!(
+        json(
+            r#"["<==    Columns: id, hzhm, sjhm","<==        Row: 1, J54743554, 13800138000"]"#
+        ),
+        r#"["<==    Columns: id, hzhm, sjhm","<==        Row: 1, J*****554, 138****8000"]"#
+    );
     // Interleaved threads: each `Parameters:` takes its own thread's statement.
     assert_eq!(
         json(concat!(
@@ -1047,6 +1055,22 @@ fn tables_written_as_text() {
     assert_eq!(
         text("姓名　　身份证号　　　　　　住址　　　　　　　　　　　　护照号码\n刘秀华　520400194009039430　黑龙江省沈阳县海港海口路6号　E73371333\n赵明　　220881198003226566　上海市浦东新区永川路8号　　　E34172589\n"),
         "姓名　　身份证号　　　　　　住址　　　　　　　　　　　　护照号码\n刘**　520400********9430　黑龙江省沈阳********　E*****333\n赵*　　220881********6566　上海市浦东新******　　　E*****589\n"
+    );
+    // Padded by characters to one space past the widest value: the header's single space
+    // sets apart column names written as identifiers, not the words of one name.
+    assert_eq!(
+        text("name id_card            mobile\n陈华   621101197110042798 13161104841\n黄建平  513425197907033526 13922786135\n"),
+        "name id_card            mobile\n陈*   621101********2798 131****4841\n黄**  513425********3526 139****6135\n"
+    );
+    assert_eq!(
+        text("seq   contact name  address\n1     王建国        江苏省南京市玄武区中山路18号\n2     李秀英        广州市天河区体育西路1号\n"),
+        "seq   contact name  address\n1     王**        江苏省南京市*********\n2     李**        广州市天河区******\n"
+    );
+    // A sparse row (two cells of five) goes on with the table when its cells start where
+    // their columns do.
+    assert_eq!(
+        text("xm      sfzh                sjhm         hzhm        dz\n刘秀华  520400194009039430  13800138000  E12345678   北京市朝阳区建国路88号\n                            13912345678  G12345678\n王建国  11010519491231002X  13700137000  E23456789   上海市浦东新区世纪大道100号\n"),
+        "xm      sfzh                sjhm         hzhm        dz\n刘**  520400********9430  138****8000  E*****678   北京市朝阳区******\n                            139****5678  G*****678\n王**  110105********002X  137****7000  E*****789   上海市浦东新*********\n"
     );
     // One between two Han characters pads a name inside its cell.
     assert_eq!(

@@ -91,6 +91,11 @@ fn pairs_near(pairs: &[Pair], start: usize) -> &[Pair] {
     &pairs[lo..hi.max(lo)]
 }
 
+/// Whether a whole value is one MyBatis log line (see [`table::log_line`]).
+pub(crate) fn mybatis_line(line: &[u8]) -> bool {
+    table::log_line(line)
+}
+
 /// Validators a `pattern` rule may name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Validator {

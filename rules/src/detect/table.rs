@@ -603,6 +603,9 @@ impl Cx<'_> {
     ) -> Option<Vec<Col>> {
         let text = self.text;
         split(text, range, sep, self.cells);
+        if sep == Sep::Spaces {
+            self.split_named_words();
+        }
         let cells = &*self.cells;
         if !(2..=COLS_MAX).contains(&cells.len())
             || cells.iter().any(|&(s, e)| s == e || e - s > CELL_MAX)
@@ -645,6 +648,71 @@ impl Cx<'_> {
         }
         Some(cols)
     }
+}
+
+impl Cx<'_> {
+    /// A header cell of single-space-separated words that each name a field (`name id_card`)
+    /// is that many columns: a report padded by characters leaves one space after a column
+    /// whose values fill it, its header included. A column name in words (`Full name`, `Li
+    /// Na`) stays one cell: every word must name a field, and be written as an identifier.
+    fn split_named_words(&mut self) {
+        let text = self.text;
+        if !self.cells.iter().any(|&(s, e)| text[s..e].contains(&b' ')) {
+            return;
+        }
+        let mut out: Vec<Cell> = Vec::with_capacity(self.cells.len() + 4);
+        let mut scratch = Vec::new();
+        for &(s, e) in self.cells.iter() {
+            let cell = &text[s..e];
+            let words = cell
+                .split(|&b| b == b' ')
+                .filter(|w| !w.is_empty())
+                .count();
+            // The words together may be one name (`mobile phone`, `id number`): a split
+            // column cuts its values, and the table ends at its first row. Not when a word
+            // is a machine's name (`id_card`), which holds no space.
+            let d = self.d;
+            let one_name = |scratch: &mut Vec<u32>| {
+                scratch.clear();
+                d.keys.lookup(cell, scratch);
+                !scratch.is_empty() && !cell.contains(&b'_')
+            };
+            let named = words >= 2
+                && cell.split(|&b| b == b' ').filter(|w| !w.is_empty()).all(|w| {
+                    scratch.clear();
+                    identifier_word(w) && {
+                        self.d.keys.lookup(w, &mut scratch);
+                        !scratch.is_empty()
+                    }
+                })
+                && !one_name(&mut scratch);
+            if !named {
+                out.push((s, e));
+                continue;
+            }
+            let mut from = None;
+            for (i, &b) in cell.iter().enumerate().chain(std::iter::once((cell.len(), &b' '))) {
+                match (b == b' ', from) {
+                    (true, Some(f)) => {
+                        out.push((s + f, s + i));
+                        from = None;
+                    }
+                    (false, None) => from = Some(i),
+                    _ => {}
+                }
+            }
+        }
+        *self.cells = out;
+    }
+}
+
+/// A column name written as an identifier (`id_card`, `mobileNo`, `姓名`): letters, digits,
+/// `_`, `-` or CJK, and no sentence punctuation.
+fn identifier_word(w: &[u8]) -> bool {
+    w.len() <= CELL_MAX
+        && w.iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-') || b >= 0x80)
+        && std::str::from_utf8(w).is_ok_and(|s| s.chars().all(|c| c.is_ascii() || wide(u32::from(c)) && c.is_alphanumeric()))
 }
 
 /// Pairs for the cells of a record that names none of them, by their shapes
@@ -956,14 +1024,15 @@ fn map_row(
             row.push(cell);
         }
         // Every word must lie in one column (no column cut through a word), and half the
-        // columns must be filled.
+        // columns must be filled, or every filled cell start exactly at its column (a
+        // sparse record: `3   <blank>   131…   广西…`; a note under a table does not line up).
         let whole = words
             .iter()
             .all(|&(s, e)| row.iter().any(|&(rs, re)| rs <= s && e <= re));
         let filled = row.iter().filter(|c| c.0 < c.1).count();
         if whole
             && filled >= 2
-            && filled * 2 >= cols.len()
+            && (filled * 2 >= cols.len() || exact == filled)
             && best.as_ref().is_none_or(|(b, _)| exact > *b)
         {
             best = Some((exact, row));
@@ -1004,6 +1073,12 @@ fn push_cells(
             }
         }
     }
+}
+
+/// Whether `line` is a MyBatis log line (`==> Parameters: …`, `<==        Row: …`): its
+/// cells are read under its statement's columns, not judged as a record row of their own.
+pub(crate) fn log_line(line: &[u8]) -> bool {
+    mybatis(line, (0, line.len())).is_some()
 }
 
 /// The MyBatis log lines this module reads.
