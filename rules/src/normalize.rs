@@ -1,7 +1,8 @@
 //! Character normalization that defeats the common evasions while keeping a map back to raw
 //! bytes: full-width ASCII (`１１０１…`) folds to ASCII, ideographic and no-break spaces to a
-//! space, dash look-alikes to `-`, Greek and Cyrillic letters drawn like Latin ones to those
-//! (`Х` as an ID's check character), and zero-width characters disappear. Detectors only ever
+//! space, dash look-alikes to `-`, digits of other forms and scripts (`①`, `𝟏`, `١`) to ASCII
+//! digits, Greek and Cyrillic letters drawn like Latin ones to those (`Х` as an ID's check
+//! character), and zero-width, direction and variation marks disappear. Detectors only ever
 //! see normalized text; the stream layer uses the map to redact the original bytes.
 
 /// What normalization does with one character.
@@ -27,7 +28,33 @@ pub(crate) fn normalize_char(c: char) -> Norm {
         '\u{3000}' | '\u{00A0}' | '\u{2002}'..='\u{200A}' | '\u{202F}' | '\u{205F}' => {
             Norm::To(' ', false)
         }
-        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' => Norm::To('-', false),
+        '\u{2010}'..='\u{2015}'
+        | '\u{2212}'
+        | '\u{FE58}'
+        | '\u{FE63}'
+        | '\u{30FC}'
+        | '\u{FF70}' => Norm::To('-', false),
+        // Digits of other forms and scripts, as NFKC folds them (superscript, subscript,
+        // circled, mathematical) or as they are (Arabic-Indic, Devanagari): `①③⑧…`, `𝟏𝟑𝟖…`.
+        '\u{00B2}' | '\u{00B3}' | '\u{00B9}' | '\u{2070}' | '\u{2074}'..='\u{2079}' => {
+            match other_digit(c) {
+                Some(d) => Norm::To(d, false),
+                None => Norm::Same,
+            }
+        }
+        '\u{2080}'..='\u{2089}'
+        | '\u{2460}'..='\u{2468}'
+        | '\u{24EA}'
+        | '\u{0660}'..='\u{0669}'
+        | '\u{06F0}'..='\u{06F9}'
+        | '\u{0966}'..='\u{096F}'
+        | '\u{1D7CE}'..='\u{1D7FF}' => match other_digit(c) {
+            Some(d) => Norm::To(d, false),
+            None => Norm::Same,
+        },
+        // An ID's check character as the Roman numeral ten or a multiplication sign.
+        '\u{2169}' => Norm::To('X', false),
+        '\u{2179}' | '\u{00D7}' => Norm::To('x', false),
         '\u{30FB}' | '\u{2022}' | '\u{2027}' => Norm::To('·', false),
         // Greek and Cyrillic letters drawn like Latin ones: an ID's check character `Х`, a
         // passport's `Е` or a credit code's `М` typed in another script reads the same to a
@@ -36,14 +63,41 @@ pub(crate) fn normalize_char(c: char) -> Norm {
             Some(a) => Norm::To(a, false),
             None => Norm::Same,
         },
-        '\u{200B}'..='\u{200D}'
+        '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
         | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{FE00}'..='\u{FE0F}'
+        | '\u{3164}'
+        | '\u{FFA0}'
+        | '\u{115F}'
+        | '\u{1160}'
         | '\u{FEFF}'
         | '\u{00AD}'
         | '\u{180E}'
         | '\u{034F}' => Norm::Drop,
         _ => Norm::Same,
     }
+}
+
+/// The ASCII digit a digit of another form or script stands for.
+fn other_digit(c: char) -> Option<char> {
+    let cp = u32::from(c);
+    let d = match cp {
+        0xB9 => 1,
+        0xB2 | 0xB3 => cp - 0xB0,
+        0x2070 => 0,
+        0x2074..=0x2079 => cp - 0x2070,
+        0x2080..=0x2089 => cp - 0x2080,
+        0x2460..=0x2468 => cp - 0x245F,
+        0x24EA => 0,
+        0x0660..=0x0669 => cp - 0x0660,
+        0x06F0..=0x06F9 => cp - 0x06F0,
+        0x0966..=0x096F => cp - 0x0966,
+        0x1D7CE..=0x1D7FF => (cp - 0x1D7CE) % 10,
+        _ => return None,
+    };
+    char::from_digit(d, 10)
 }
 
 /// The Latin letter a Greek or Cyrillic one is drawn like, if any.
@@ -79,7 +133,10 @@ fn homoglyph(c: char) -> Option<char> {
 /// without such bytes are copied as they are (the fast path for almost all text).
 #[inline]
 pub(crate) fn may_need_norm(b: u8) -> bool {
-    matches!(b, 0xC2 | 0xCD..=0xD1 | 0xE1 | 0xE2 | 0xE3 | 0xEF)
+    matches!(
+        b,
+        0xC2 | 0xC3 | 0xCD..=0xD1 | 0xD9 | 0xDB | 0xE0..=0xE3 | 0xEF | 0xF0
+    )
 }
 
 /// Index of the first byte in `s` that may start a character normalization changes.
@@ -94,10 +151,12 @@ pub(crate) fn first_norm_candidate(s: &[u8]) -> Option<usize> {
     let a = memchr::memchr3(0xEF, 0xE2, 0xE3, s);
     let a = a.unwrap_or(s.len());
     let b = memchr::memchr3(0xC2, 0xE1, 0xCD, &s[..a]).unwrap_or(a);
-    // Greek and Cyrillic (0xCE-0xD1).
+    // Rarer scripts and forms: Greek and Cyrillic (0xCE-0xD1), `×` (0xC3), Arabic-Indic
+    // (0xD9, 0xDB), Devanagari (0xE0), mathematical digits (0xF0).
     let c = memchr::memchr3(0xCE, 0xCF, 0xD0, &s[..b]).unwrap_or(b);
-    let d = memchr::memchr(0xD1, &s[..c]).unwrap_or(c);
-    (d < s.len()).then_some(d)
+    let d = memchr::memchr3(0xD1, 0xD9, 0xDB, &s[..c]).unwrap_or(c);
+    let e = memchr::memchr3(0xC3, 0xE0, 0xF0, &s[..d]).unwrap_or(d);
+    (e < s.len()).then_some(e)
 }
 
 /// Length of the UTF-8 sequence a lead byte announces (1 for ASCII and for invalid leads,
@@ -180,6 +239,20 @@ mod tests {
         assert_eq!(normalize_char('χ'), Norm::To('x', false)); // Greek
         assert_eq!(normalize_char('Е'), Norm::To('E', false));
         assert_eq!(normalize_char('ж'), Norm::Same);
+        assert_eq!(normalize_char('①'), Norm::To('1', false));
+        assert_eq!(normalize_char('⑨'), Norm::To('9', false));
+        assert_eq!(normalize_char('𝟏'), Norm::To('1', false));
+        assert_eq!(normalize_char('𝟿'), Norm::To('9', false));
+        assert_eq!(normalize_char('¹'), Norm::To('1', false));
+        assert_eq!(normalize_char('³'), Norm::To('3', false));
+        assert_eq!(normalize_char('⁸'), Norm::To('8', false));
+        assert_eq!(normalize_char('١'), Norm::To('1', false));
+        assert_eq!(normalize_char('९'), Norm::To('9', false));
+        assert_eq!(normalize_char('Ⅹ'), Norm::To('X', false));
+        assert_eq!(normalize_char('\u{200E}'), Norm::Drop);
+        assert_eq!(normalize_char('\u{FE0F}'), Norm::Drop);
+        assert_eq!(normalize_char('ー'), Norm::To('-', false));
+        assert_eq!(normalize_char('é'), Norm::Same);
         assert_eq!(normalize_char('λ'), Norm::Same);
     }
 
@@ -244,7 +317,7 @@ mod tests {
 
     #[test]
     fn candidate_bytes_cover_every_changed_char() {
-        for cp in 0x80u32..0x11000 {
+        for cp in 0x80u32..0x1E000 {
             let Some(c) = char::from_u32(cp) else {
                 continue;
             };
