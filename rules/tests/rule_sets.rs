@@ -737,6 +737,21 @@ fn xml_label_cells_label_their_next_sibling() {
              <tr><td>1</td><td>王*</td><td>张伟</td></tr><tr><td>2</td><td><b>李*</b></td></tr>\
              </tbody></table><table><tr><td>3</td><td>张伟</td></tr></table>",
         ),
+        // A formatting tag with text on both sides is inside one value: a label set in
+        // bold before its value, a number split by spans (search highlighting), named
+        // dashes between its groups; the tags stay as written.
+        (
+            "<p><b>姓名：</b>燕秀兰</p><li><strong>姓名</strong>：王建国</li>\
+             <p><span class=\"lbl\">住址：</span>北京市朝阳区建国路88号院3号楼</p>",
+            "<p><b>姓名：</b>燕**</p><li><strong>姓名</strong>：王**</li>\
+             <p><span class=\"lbl\">住址：</span>北京市朝阳区**********</p>",
+        ),
+        (
+            "<td>138<span>0013</span>8000</td><td>110105<em>19491231</em>002X</td>\
+             <td>139&ndash;1234&ndash;5678</td><p>手机：137<wbr>0013<wbr>7000</p>",
+            "<td>138<span>****</span>8000</td><td>110105<em>********</em>002X</td>\
+             <td>139&ndash;****&ndash;5678</td><p>手机：137<wbr>****<wbr>7000</p>",
+        ),
     ] {
         assert_eq!(redact(input), want, "{input}");
     }

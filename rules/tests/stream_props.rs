@@ -110,6 +110,12 @@ const FRAGMENTS: &[&str] = &[
     "<td>姓名</td><td>",
     "<table><tr><th>xm</th><th>dz</th></tr><tr><td>",
     "</td>",
+    // Formatting tags a value goes on through.
+    "<b>姓名：</b>",
+    "<span class=\"hl\">",
+    "</span>",
+    "<wbr>",
+    "&ndash;",
     "&xm=%E5%BC%A0%E4%B8%89&",
     "%31%31%30%31%30%35%31%39%34%39%31%32%33%31%30%30%32%58",
     "110105%2019491231%20002X",
@@ -228,6 +234,10 @@ fn xml_doc_strategy() -> impl Strategy<Value = Vec<u8>> {
         "张三",
         "138 0013 8000",
         " ",
+        "<b>",
+        "</b>",
+        "<span class=\"x\">",
+        "</span>",
     ];
     let part = (any::<bool>(), 0..PARTS.len());
     let elem = (0..TAGS.len(), prop::collection::vec(part, 1..4));
@@ -236,8 +246,9 @@ fn xml_doc_strategy() -> impl Strategy<Value = Vec<u8>> {
         for (t, parts) in elems {
             v.extend_from_slice(format!("<{}>", TAGS[t]).as_bytes());
             for (cdata, p) in parts {
-                // Inside CDATA a character reference is literal text; keep it plain there.
-                if cdata && !PARTS[p].starts_with('&') {
+                // Inside CDATA a character reference or a tag is literal text; keep it plain
+                // there.
+                if cdata && !PARTS[p].starts_with(['&', '<']) {
                     v.extend_from_slice(format!("<![CDATA[{}]]>", PARTS[p]).as_bytes());
                 } else {
                     v.extend_from_slice(PARTS[p].as_bytes());

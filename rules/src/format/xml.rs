@@ -91,6 +91,44 @@ impl Html {
     }
 }
 
+/// What a tag inside a text is to the text ([`XmlLexer::inline_tag`]).
+enum Inline {
+    /// More bytes are needed to tell.
+    Wait,
+    /// The text goes on after this many bytes of tag, which does this to the element stack.
+    Through(usize, Step),
+    /// The tag ends the text.
+    No,
+}
+
+/// What a formatting tag the text goes on through does to the element stack.
+enum Step {
+    Open,
+    Close,
+    Void,
+}
+
+/// Longest formatting tag the text goes on through (`<span style="…">`).
+const INLINE_TAG_MAX: usize = 160;
+/// Longest formatting element name (`strong`).
+const INLINE_NAME_MAX: usize = 6;
+
+/// Elements that only format text inside a line: a value written across them is one value.
+fn inline_name(name: &[u8]) -> bool {
+    let mut buf = [0u8; INLINE_NAME_MAX];
+    let Some(low) = buf.get_mut(..name.len()) else {
+        return false;
+    };
+    for (d, s) in low.iter_mut().zip(name) {
+        *d = s.to_ascii_lowercase();
+    }
+    matches!(
+        &*low,
+        b"b" | b"i" | b"u" | b"s" | b"em" | b"strong" | b"span" | b"font" | b"a" | b"mark"
+            | b"small" | b"big" | b"sub" | b"sup" | b"ins" | b"del" | b"code" | b"wbr" | b"label"
+    )
+}
+
 /// Most columns an HTML table's header may name.
 const COLUMNS_MAX: usize = 256;
 
@@ -170,6 +208,42 @@ impl XmlLexer {
                     }
                     Some(p) => {
                         let at = i + p;
+                        // A formatting tag inside a text, with text on both sides of it
+                        // (`138<span>0013</span>8000`, `<b>姓名：</b>张三`): the text goes on
+                        // through it as one value, the tag's bytes kept as they are.
+                        if buf[at] == b'<'
+                            && (seg.is_active()
+                                || buf[i..at].iter().any(|b| !b.is_ascii_whitespace()))
+                        {
+                            match self.inline_tag(&buf[at..], eof) {
+                                Inline::Wait => return i,
+                                Inline::Through(n, step) => {
+                                    // The text's key is the element's before the tag.
+                                    let from = self.begin_text(buf, i, at, base, seg);
+                                    if seg.is_active() && at > from {
+                                        seg.plain(&buf[from..at], base + from as u64);
+                                    }
+                                    match step {
+                                        Step::Open => self.stack.push(Elem {
+                                            name: buf[at + 1..at + n]
+                                                .iter()
+                                                .take_while(|b| b.is_ascii_alphanumeric())
+                                                .copied()
+                                                .collect(),
+                                            kind: Html::Inline,
+                                            ..Elem::default()
+                                        }),
+                                        Step::Close => {
+                                            self.stack.pop();
+                                        }
+                                        Step::Void => {}
+                                    }
+                                    i = at + n;
+                                    continue;
+                                }
+                                Inline::No => {}
+                            }
+                        }
                         let quick = !seg.is_active() && self.quick_text(buf, i, at, base, eof, seg);
                         if !quick {
                             let from = self.begin_text(buf, i, at, base, seg);
@@ -424,6 +498,77 @@ impl XmlLexer {
             }
         }
         len
+    }
+
+    /// The tag at `s[0] == b'<'` when text may go on through it: a formatting element's
+    /// start or end tag (`<span class="hl">`, `</b>`, `<wbr>`) with text right after it, the
+    /// end tag closing the innermost element; what it does to the element stack is left to
+    /// the caller, after the text's segment has taken its key.
+    fn inline_tag(&self, s: &[u8], eof: bool) -> Inline {
+        let end_tag = s.get(1) == Some(&b'/');
+        let name_at = 1 + usize::from(end_tag);
+        let name_len = s[name_at.min(s.len())..]
+            .iter()
+            .take(INLINE_NAME_MAX + 1)
+            .position(|&b| !b.is_ascii_alphanumeric());
+        let Some(name_len) = name_len else {
+            // The name runs to the end of what is here.
+            let partial = &s[name_at.min(s.len())..];
+            return if !eof && partial.len() <= INLINE_NAME_MAX && s.len() < INLINE_TAG_MAX {
+                Inline::Wait
+            } else {
+                Inline::No
+            };
+        };
+        let name = &s[name_at..name_at + name_len];
+        if !inline_name(name) {
+            return Inline::No;
+        }
+        // The tag's end, past quoted attribute values.
+        let mut quote = None;
+        let mut close = None;
+        for (k, &b) in s.iter().enumerate().take(INLINE_TAG_MAX).skip(name_at + name_len) {
+            match (quote, b) {
+                (Some(q), _) if b == q => quote = None,
+                (Some(_), _) => {}
+                (None, b'"' | b'\'') => quote = Some(b),
+                (None, b'>') => {
+                    close = Some(k + 1);
+                    break;
+                }
+                (None, b'<') => return Inline::No,
+                _ => {}
+            }
+        }
+        let Some(n) = close else {
+            return if !eof && s.len() < INLINE_TAG_MAX {
+                Inline::Wait
+            } else {
+                Inline::No
+            };
+        };
+        // Text must follow; another tag or the end of the body ends the text here.
+        match s.get(n) {
+            None if !eof => return Inline::Wait,
+            None | Some(b'<') => return Inline::No,
+            Some(_) => {}
+        }
+        let void = s[n - 2] == b'/' || name.eq_ignore_ascii_case(b"wbr");
+        let step = if end_tag {
+            match self.stack.last() {
+                Some(top) if top.kind == Html::Inline && top.name.eq_ignore_ascii_case(name) => {
+                    Step::Close
+                }
+                _ => return Inline::No,
+            }
+        } else if void {
+            Step::Void
+        } else if self.stack.len() >= MAX_DEPTH {
+            return Inline::No;
+        } else {
+            Step::Open
+        };
+        Inline::Through(n, step)
     }
 
     /// A text node whole in the buffer (`buf[from..to]`, ended by the tag at `to`, not by an
@@ -693,6 +838,15 @@ fn entity(s: &[u8], eof: bool) -> Ent {
         b"zwnj" => named('\u{200c}'),
         b"zwj" => named('\u{200d}'),
         b"middot" => named('\u{b7}'),
+        // Dashes, a soft hyphen and direction marks between digit groups.
+        b"ndash" => named('\u{2013}'),
+        b"mdash" => named('\u{2014}'),
+        b"minus" => named('\u{2212}'),
+        b"hyphen" | b"dash" => named('\u{2010}'),
+        b"shy" => named('\u{ad}'),
+        b"lrm" => named('\u{200e}'),
+        b"rlm" => named('\u{200f}'),
+        b"times" => named('\u{d7}'),
         [b'#', b'x' | b'X', hex @ ..] if !hex.is_empty() => {
             let v = hex
                 .iter()
