@@ -656,6 +656,10 @@ impl Segmenter {
         if flags & crate::detect::TRIG_PERCENT != 0 && has_percent_escape(content) {
             return false;
         }
+        // ... and HTML character references (`entity_decode`) ...
+        if classes & crate::detect::Q_AMP != 0 && has_char_ref(content) {
+            return false;
+        }
         // ... and a value that opens like a document, a table or a record row as one
         // (`try_nested`, which asks about the value without the spaces and line breaks
         // around it: `"\r\n3,张三,…"` is a record row there, so it must be one here) ...
@@ -1020,7 +1024,7 @@ impl Segmenter {
             self.hold_from = self.raw_end;
             return;
         }
-        if !pre && whole && self.identity && self.percent_decode() {
+        if !pre && whole && self.identity && (self.percent_decode() || self.entity_decode()) {
             commit = self.text.len();
         }
         // Where the next window will start: `commit` less a margin, on a character.
@@ -1521,6 +1525,46 @@ impl Segmenter {
         true
     }
 
+    /// A whole value written with HTML character references outside markup (a system behind
+    /// an XSS filter stores `&#29579;&#33459;` for 王芳 and `&#49;&#51;&#56;…` for digits):
+    /// rebuilds the segment with them decoded, as [`Self::percent_decode`] does with URL
+    /// escapes, and a mask is written back as references. Markup's own text and attributes
+    /// are decoded by their lexer already; only segments whose text is their raw bytes.
+    /// Returns whether the segment was rebuilt.
+    fn entity_decode(&mut self) -> bool {
+        if matches!(
+            self.kind,
+            SegKind::XmlText | SegKind::XmlAttr | SegKind::XmlCdata | SegKind::JsonBare
+        ) || !has_char_ref(&self.text)
+        {
+            return false;
+        }
+        let raw = std::mem::take(&mut self.text);
+        let base = self.id_base;
+        let raw_end = self.raw_end;
+        self.map.clear();
+        self.esc.clear();
+        self.rawlen.clear();
+        self.head.clear();
+        self.raw_end = base;
+        let mut i = 0;
+        while i < raw.len() {
+            if raw[i] == b'&' {
+                if let Some((c, n, esc)) = char_ref(&raw[i..]) {
+                    let at = base + i as u64;
+                    self.decoded(c, at, at + n as u64, esc);
+                    i += n;
+                    continue;
+                }
+            }
+            let next = memchr::memchr(b'&', &raw[i + 1..]).map_or(raw.len(), |p| i + 1 + p);
+            self.plain_inner(&raw[i..next], base + i as u64);
+            i = next;
+        }
+        self.raw_end = self.raw_end.max(raw_end);
+        true
+    }
+
     /// Best effort: a value that is entirely base64 is decoded and scanned; findings inside
     /// are reported on the value's range and, when redacting, the value is re-encoded from the
     /// redacted content.
@@ -1591,6 +1635,34 @@ impl Segmenter {
             seg_edits.push(Edit::bytes(start, end, enc.into_bytes()));
         }
     }
+}
+
+/// Whether `t` holds a numeric character reference ([`Segmenter::entity_decode`]).
+fn has_char_ref(t: &[u8]) -> bool {
+    memchr::memmem::find_iter(t, b"&#").any(|p| char_ref(&t[p..]).is_some())
+}
+
+/// A numeric character reference at `s[0] == b'&'` (`&#49;`, `&#x5F20;`): the character,
+/// the reference's length and how to write a replacement back.
+fn char_ref(s: &[u8]) -> Option<(char, usize, Esc)> {
+    let body = s.strip_prefix(b"&#")?;
+    let (hex, digits) = match body.first() {
+        Some(b'x' | b'X') => (true, &body[1..]),
+        _ => (false, body),
+    };
+    let n = digits
+        .iter()
+        .take(8)
+        .take_while(|b| if hex { b.is_ascii_hexdigit() } else { b.is_ascii_digit() })
+        .count();
+    if n == 0 || digits.get(n) != Some(&b';') {
+        return None;
+    }
+    let v = std::str::from_utf8(&digits[..n]).ok()?;
+    let cp = u32::from_str_radix(v, if hex { 16 } else { 10 }).ok()?;
+    let c = char::from_u32(cp)?;
+    let len = 2 + usize::from(hex) + n + 1;
+    Some((c, len, if hex { Esc::XmlHex } else { Esc::XmlDec }))
 }
 
 /// Whether `t` holds a URL escape and decodes cleanly: every `%XX` whose hex is valid yields

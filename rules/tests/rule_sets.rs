@@ -1366,3 +1366,50 @@ fn csv_rows_as_json_strings() {
         assert_eq!(json(body), body);
     }
 }
+
+/// HTML character references in values outside markup (stored by systems behind an XSS
+/// filter) are decoded for detection, and a mask is written back as references; text that
+/// only mentions `&` is left alone.
+#[test]
+fn character_references_outside_markup() {
+    let json = |t: &str| redacted(sluice_rules::Format::Json, t);
+    assert_eq!(
+        json(r#"{"xm":"&#29579;&#33459;","sjhm":"&#49;&#51;&#56;&#48;&#48;&#49;&#51;&#56;&#48;&#48;&#48;"}"#),
+        r#"{"xm":"&#29579;&#42;","sjhm":"&#49;&#51;&#56;&#42;&#42;&#42;&#42;&#56;&#48;&#48;&#48;"}"#
+    );
+    assert_eq!(
+        json(r#"{"a":"R&amp;D &#169; 2024 &#x4e2d;","b":"&#"}"#),
+        r#"{"a":"R&amp;D &#169; 2024 &#x4e2d;","b":"&#"}"#
+    );
+    let text = |t: &str| redacted(sluice_rules::Format::Text, t);
+    assert_eq!(
+        text("身份证号 &#x31;&#x31;&#x30;&#x31;&#x30;&#x35;19491231002X"),
+        "身份证号 &#x31;&#x31;&#x30;&#x31;&#x30;&#x35;********002X"
+    );
+}
+
+/// Letters typed after an identifier (a value padded to slip past a pattern) hide it only
+/// where nothing says what it is: under its field name it is found.
+#[test]
+fn letters_after_an_identifier_under_its_field() {
+    let json = |t: &str| redacted(sluice_rules::Format::Json, t);
+    assert_eq!(
+        json(r#"{"sfzh":"11010519491231002Xa","sjhm":"13800138000b","yhkh":"6222021234567890128c"}"#),
+        r#"{"sfzh":"110105********002Xa","sjhm":"138****8000b","yhkh":"6222***********0128c"}"#
+    );
+    assert_eq!(
+        json(r#"{"t":"a13800138000bcdef","h":"9f13800138000ab"}"#),
+        r#"{"t":"a13800138000bcdef","h":"9f13800138000ab"}"#
+    );
+}
+
+/// Content and message ids are written like addresses but name nobody, and masking one
+/// breaks the references to it (an MTOM body's parts); an address beside them still goes.
+#[test]
+fn content_ids_are_not_addresses() {
+    let text = |t: &str| redacted(sluice_rules::Format::Text, t);
+    assert_eq!(
+        text("Content-ID: <0.root@apache.org>\r\nMessage-ID: <abc.123@mail.example.com>\r\n<xop:Include href=\"cid:1.urn:uuid:4F2A@apache.org\"/>\r\nFrom: <zhang.wei@example.com>\r\n"),
+        "Content-ID: <0.root@apache.org>\r\nMessage-ID: <abc.123@mail.example.com>\r\n<xop:Include href=\"cid:1.urn:uuid:4F2A@apache.org\"/>\r\nFrom: <z****.***@example.com>\r\n"
+    );
+}

@@ -980,6 +980,24 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
     // Letters glued to a number (`ID110101199003071234`, `tel13800138000`): judge the
     // digits on their own.
     let lead = g.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    // Letters after it (`13800138000b`, `11010519491231002Xa`, a value typed past its end
+    // to slip by): as often a code's tail (hex, serials), so the digits on their own need
+    // a field name or keyword.
+    let digits = g[lead..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let mut de = lead + digits;
+    if digits == 17 && g.get(de).is_some_and(|&b| b == b'X' || b == b'x') {
+        de += 1;
+    }
+    if digits >= 11 && de < n && g[de..].iter().all(u8::is_ascii_alphabetic) {
+        let from = out.len();
+        if single(t, s + lead, s + de, en, out) {
+            for f in &mut out[from..] {
+                f.conf = Confidence::Low;
+            }
+            return true;
+        }
+        return false;
+    }
     if lead > 0 && lead < n && n - lead >= 11 {
         let core = &g[lead..];
         let body = if core.last().is_some_and(|&b| b == b'X' || b == b'x') {
@@ -1221,6 +1239,13 @@ fn email(t: &[u8], out: &mut Vec<Found>) {
         {
             continue;
         }
+        // A content or message id is written like an address (`Content-ID:
+        // <0.root@apache.org>`, `cid:4F2A@apache.org` in an MTOM body): masking it breaks
+        // the references to it, and it names nobody.
+        if message_id(t, s) {
+            last_end = e;
+            continue;
+        }
         out.push(Found {
             det: Det::Email,
             start: s,
@@ -1229,6 +1254,40 @@ fn email(t: &[u8], out: &mut Vec<Found>) {
         });
         last_end = e;
     }
+}
+
+/// Whether the address-shaped token at `s` is a content or message id: right after `cid:`
+/// or `mid:` (a URL naming a MIME part), or in angle brackets after a `Content-ID`,
+/// `Message-ID`, `In-Reply-To`, `References` header or a `start=` parameter.
+fn message_id(t: &[u8], s: usize) -> bool {
+    // The token the address ends: back to a space, a quote or a bracket
+    // (`cid:1.urn:uuid:4F2A@…` holds colons of its own).
+    let from = s.saturating_sub(96);
+    let tok = t[from..s]
+        .iter()
+        .rposition(|&b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'<' | b'>'))
+        .map_or(from, |p| from + p + 1);
+    let head = &t[tok..s];
+    let starts_ci = |p: &[u8]| head.len() >= p.len() && head[..p.len()].eq_ignore_ascii_case(p);
+    if starts_ci(b"cid:") || starts_ci(b"mid:") {
+        return true;
+    }
+    let ends_ci =
+        |b: &[u8], p: &[u8]| b.len() >= p.len() && b[b.len() - p.len()..].eq_ignore_ascii_case(p);
+    let Some(lt) = t[tok.saturating_sub(48)..tok].strip_suffix(b"<") else {
+        return false;
+    };
+    let lt = lt.trim_ascii_end();
+    let lt = lt.strip_suffix(b"\"").unwrap_or(lt);
+    [
+        &b"content-id:"[..],
+        b"message-id:",
+        b"in-reply-to:",
+        b"references:",
+        b"start=",
+    ]
+    .iter()
+    .any(|h| ends_ci(lt, h))
 }
 
 fn ipv6(t: &[u8], out: &mut Vec<Found>) {

@@ -543,6 +543,8 @@ pub(crate) const Q_JSON_END: u16 = 1 << 11;
 pub(crate) const Q_LINE: u16 = 1 << 12;
 /// A delimiter a record row may be written with (`,`, a tab, `|`).
 pub(crate) const Q_DELIM: u16 = 1 << 13;
+/// `&`, which may start a character reference (`&#49;`) in a value outside markup.
+pub(crate) const Q_AMP: u16 = 1 << 14;
 
 impl QuickTable {
     pub(crate) fn new(trigger: &Trigger) -> Self {
@@ -567,6 +569,7 @@ impl QuickTable {
         for b in *b",\t|" {
             t[usize::from(b)] |= Q_DELIM;
         }
+        t[usize::from(b'&')] |= Q_AMP;
         QuickTable(t)
     }
 
