@@ -1413,3 +1413,20 @@ fn content_ids_are_not_addresses() {
         "Content-ID: <0.root@apache.org>\r\nMessage-ID: <abc.123@mail.example.com>\r\n<xop:Include href=\"cid:1.urn:uuid:4F2A@apache.org\"/>\r\nFrom: <z****.***@example.com>\r\n"
     );
 }
+
+/// Mobiles written in Chinese numerals (small or the banker's capitals), a way past filters
+/// on Chinese platforms, are found beside a label or under a field name; a run of numerals
+/// in prose is not a number.
+#[test]
+fn chinese_numeral_mobiles() {
+    let text = |t: &str| redacted(sluice_rules::Format::Text, t);
+    assert_eq!(
+        text("联系电话：一三八〇〇一三八〇〇〇 / 手机：壹叁捌零零壹叁捌零零零 / 身份证号：一一〇一〇五一九四九一二三一〇〇二X"),
+        "联系电话：一三八****八〇〇〇 / 手机：壹叁捌****捌零零零 / 身份证号：一一〇一〇五********〇〇二X"
+    );
+    let json = |t: &str| redacted(sluice_rules::Format::Json, t);
+    assert_eq!(
+        json(r#"{"sjhm":"一三八 〇〇一三 八〇〇〇","bz":"一三八〇〇一三八〇〇〇","t":"第一二三四五六七八九十章"}"#),
+        r#"{"sjhm":"一三八 **** 八〇〇〇","bz":"一三八〇〇一三八〇〇〇","t":"第一二三四五六七八九十章"}"#
+    );
+}

@@ -179,6 +179,93 @@ pub(crate) fn next_digit(hay: &[u8], from: usize) -> Option<usize> {
         .map(|p| i + p)
 }
 
+/// Numbers written in Chinese numerals (`一三八〇〇一三八〇〇〇`, `壹叁捌零零壹叁捌零零零`), a
+/// way to slip a telephone number past a filter: a run of eleven that reads as a mobile is a
+/// candidate needing a field name or keyword; eighteen (or seventeen and an `X`) that check
+/// as a resident ID are one. Only numbers that start with one (`一`, `壹`) are looked for:
+/// every mobile does (and the IDs of Beijing to Inner Mongolia), so two substring searches
+/// find them where a decoding pass over all Chinese text would cost far more. Appends in
+/// order of start after `out`'s own.
+pub(crate) fn chinese_numerals(t: &[u8], en: Enabled, out: &mut Vec<Found>) {
+    const RUN_MIN: usize = 11 * 3;
+    if t.len() < RUN_MIN || !(en.has(Det::Mobile) || en.has(Det::ResidentId18)) {
+        return;
+    }
+    let from = out.len();
+    for needle in ["一", "壹"] {
+        for at in memchr::memmem::find_iter(t, needle.as_bytes()) {
+            if out[from..].iter().any(|f| f.start <= at && at < f.end)
+                || (at >= 3 && numeral_at(t, at - 3).is_some())
+            {
+                continue;
+            }
+            let mut digits = [0u8; 18];
+            let mut n = 0;
+            let mut p = at;
+            while p < t.len() {
+                if let Some(d) = numeral_at(t, p) {
+                    if n == digits.len() {
+                        n += 1;
+                        break;
+                    }
+                    digits[n] = d;
+                    n += 1;
+                    p += 3;
+                } else if n > 0
+                    && matches!(t[p], b' ' | b'-')
+                    && p + 1 < t.len()
+                    && numeral_at(t, p + 1).is_some()
+                {
+                    p += 1;
+                } else {
+                    break;
+                }
+            }
+            let x = n == 17 && t.get(p).is_some_and(|&b| b == b'X' || b == b'x');
+            if x {
+                digits[17] = b'X';
+            }
+            let found = match n + usize::from(x) {
+                11 if en.has(Det::Mobile) && v::mobile_cn(&digits[..11]) => {
+                    Some((Det::Mobile, Confidence::Low))
+                }
+                18 if en.has(Det::ResidentId18) && v::gb11643(&digits) => {
+                    Some((Det::ResidentId18, Confidence::Medium))
+                }
+                _ => None,
+            };
+            if let Some((det, conf)) = found {
+                out.push(Found {
+                    det,
+                    start: at,
+                    end: p + usize::from(x),
+                    conf,
+                });
+            }
+        }
+    }
+    out[from..].sort_by_key(|f| f.start);
+}
+
+/// The digit a Chinese numeral at `t[p..]` stands for (`〇一二…九`, `零壹贰…玖`), as ASCII.
+fn numeral_at(t: &[u8], p: usize) -> Option<u8> {
+    let c = std::str::from_utf8(t.get(p..p + 3)?).ok()?;
+    let d = match c {
+        "〇" | "零" => 0,
+        "一" | "壹" => 1,
+        "二" | "贰" => 2,
+        "三" | "叁" => 3,
+        "四" | "肆" => 4,
+        "五" | "伍" => 5,
+        "六" | "陆" => 6,
+        "七" | "柒" => 7,
+        "八" | "捌" => 8,
+        "九" | "玖" => 9,
+        _ => return None,
+    };
+    Some(b'0' + d)
+}
+
 /// Scans `t` and appends candidates of the enabled detectors.
 /// `flags` are the trigger bits of the text (which of digits, `@`, `:` occur at all).
 pub(crate) fn scan(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {

@@ -938,6 +938,7 @@ impl Detectors {
             }
         }
         ident::scan(text, self.enabled, flags, found);
+        ident::chinese_numerals(text, self.enabled, found);
         for f in found.iter() {
             for &r in &self.by_det[f.det as usize] {
                 cands.push(Cand {
