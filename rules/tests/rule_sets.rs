@@ -392,9 +392,7 @@ fn mybatis_lines_one_per_value() {
     // A row holding a mobile reads as a record row of its own too: it is still a row of
     // its statement's columns (the passport is known only by its column).
     assert_eq!(
-        json(
-            r#"["<==    Columns: id, hzhm, sjhm","<==        Row: 1, J54743554, 13800138000"]"#
-        ),
+        json(r#"["<==    Columns: id, hzhm, sjhm","<==        Row: 1, J54743554, 13800138000"]"#),
         r#"["<==    Columns: id, hzhm, sjhm","<==        Row: 1, J*****554, 138****8000"]"#
     );
     // Interleaved threads: each `Parameters:` takes its own thread's statement.
@@ -1374,7 +1372,9 @@ fn csv_rows_as_json_strings() {
 fn character_references_outside_markup() {
     let json = |t: &str| redacted(sluice_rules::Format::Json, t);
     assert_eq!(
-        json(r#"{"xm":"&#29579;&#33459;","sjhm":"&#49;&#51;&#56;&#48;&#48;&#49;&#51;&#56;&#48;&#48;&#48;"}"#),
+        json(
+            r#"{"xm":"&#29579;&#33459;","sjhm":"&#49;&#51;&#56;&#48;&#48;&#49;&#51;&#56;&#48;&#48;&#48;"}"#
+        ),
         r#"{"xm":"&#29579;&#42;","sjhm":"&#49;&#51;&#56;&#42;&#42;&#42;&#42;&#56;&#48;&#48;&#48;"}"#
     );
     assert_eq!(
@@ -1394,7 +1394,9 @@ fn character_references_outside_markup() {
 fn letters_after_an_identifier_under_its_field() {
     let json = |t: &str| redacted(sluice_rules::Format::Json, t);
     assert_eq!(
-        json(r#"{"sfzh":"11010519491231002Xa","sjhm":"13800138000b","yhkh":"6222021234567890128c"}"#),
+        json(
+            r#"{"sfzh":"11010519491231002Xa","sjhm":"13800138000b","yhkh":"6222021234567890128c"}"#
+        ),
         r#"{"sfzh":"110105********002Xa","sjhm":"138****8000b","yhkh":"6222***********0128c"}"#
     );
     assert_eq!(
@@ -1426,7 +1428,9 @@ fn chinese_numeral_mobiles() {
     );
     let json = |t: &str| redacted(sluice_rules::Format::Json, t);
     assert_eq!(
-        json(r#"{"sjhm":"一三八 〇〇一三 八〇〇〇","bz":"一三八〇〇一三八〇〇〇","t":"第一二三四五六七八九十章"}"#),
+        json(
+            r#"{"sjhm":"一三八 〇〇一三 八〇〇〇","bz":"一三八〇〇一三八〇〇〇","t":"第一二三四五六七八九十章"}"#
+        ),
         r#"{"sjhm":"一三八 **** 八〇〇〇","bz":"一三八〇〇一三八〇〇〇","t":"第一二三四五六七八九十章"}"#
     );
 }

@@ -191,9 +191,17 @@ pub(crate) fn chinese_numerals(t: &[u8], en: Enabled, out: &mut Vec<Found>) {
     if t.len() < RUN_MIN || !(en.has(Det::Mobile) || en.has(Det::ResidentId18)) {
         return;
     }
+    // Built once: a searcher's set-up would cost more than the search on most values.
+    static ONE: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 2]> =
+        std::sync::LazyLock::new(|| {
+            [
+                memchr::memmem::Finder::new("一".as_bytes()),
+                memchr::memmem::Finder::new("壹".as_bytes()),
+            ]
+        });
     let from = out.len();
-    for needle in ["一", "壹"] {
-        for at in memchr::memmem::find_iter(t, needle.as_bytes()) {
+    for finder in ONE.iter() {
+        for at in finder.find_iter(t) {
             if out[from..].iter().any(|f| f.start <= at && at < f.end)
                 || (at >= 3 && numeral_at(t, at - 3).is_some())
             {

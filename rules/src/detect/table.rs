@@ -664,10 +664,7 @@ impl Cx<'_> {
         let mut scratch = Vec::new();
         for &(s, e) in self.cells.iter() {
             let cell = &text[s..e];
-            let words = cell
-                .split(|&b| b == b' ')
-                .filter(|w| !w.is_empty())
-                .count();
+            let words = cell.split(|&b| b == b' ').filter(|w| !w.is_empty()).count();
             // The words together may be one name (`mobile phone`, `id number`): a split
             // column cuts its values, and the table ends at its first row. Not when a word
             // is a machine's name (`id_card`), which holds no space.
@@ -678,20 +675,27 @@ impl Cx<'_> {
                 !scratch.is_empty() && !cell.contains(&b'_')
             };
             let named = words >= 2
-                && cell.split(|&b| b == b' ').filter(|w| !w.is_empty()).all(|w| {
-                    scratch.clear();
-                    identifier_word(w) && {
-                        self.d.keys.lookup(w, &mut scratch);
-                        !scratch.is_empty()
-                    }
-                })
+                && cell
+                    .split(|&b| b == b' ')
+                    .filter(|w| !w.is_empty())
+                    .all(|w| {
+                        scratch.clear();
+                        identifier_word(w) && {
+                            self.d.keys.lookup(w, &mut scratch);
+                            !scratch.is_empty()
+                        }
+                    })
                 && !one_name(&mut scratch);
             if !named {
                 out.push((s, e));
                 continue;
             }
             let mut from = None;
-            for (i, &b) in cell.iter().enumerate().chain(std::iter::once((cell.len(), &b' '))) {
+            for (i, &b) in cell
+                .iter()
+                .enumerate()
+                .chain(std::iter::once((cell.len(), &b' ')))
+            {
                 match (b == b' ', from) {
                     (true, Some(f)) => {
                         out.push((s + f, s + i));
@@ -712,7 +716,10 @@ fn identifier_word(w: &[u8]) -> bool {
     w.len() <= CELL_MAX
         && w.iter()
             .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-') || b >= 0x80)
-        && std::str::from_utf8(w).is_ok_and(|s| s.chars().all(|c| c.is_ascii() || wide(u32::from(c)) && c.is_alphanumeric()))
+        && std::str::from_utf8(w).is_ok_and(|s| {
+            s.chars()
+                .all(|c| c.is_ascii() || wide(u32::from(c)) && c.is_alphanumeric())
+        })
 }
 
 /// Pairs for the cells of a record that names none of them, by their shapes

@@ -124,8 +124,24 @@ fn inline_name(name: &[u8]) -> bool {
     }
     matches!(
         &*low,
-        b"b" | b"i" | b"u" | b"s" | b"em" | b"strong" | b"span" | b"font" | b"a" | b"mark"
-            | b"small" | b"big" | b"sub" | b"sup" | b"ins" | b"del" | b"code" | b"wbr" | b"label"
+        b"b" | b"i"
+            | b"u"
+            | b"s"
+            | b"em"
+            | b"strong"
+            | b"span"
+            | b"font"
+            | b"a"
+            | b"mark"
+            | b"small"
+            | b"big"
+            | b"sub"
+            | b"sup"
+            | b"ins"
+            | b"del"
+            | b"code"
+            | b"wbr"
+            | b"label"
     )
 }
 
@@ -527,7 +543,12 @@ impl XmlLexer {
         // The tag's end, past quoted attribute values.
         let mut quote = None;
         let mut close = None;
-        for (k, &b) in s.iter().enumerate().take(INLINE_TAG_MAX).skip(name_at + name_len) {
+        for (k, &b) in s
+            .iter()
+            .enumerate()
+            .take(INLINE_TAG_MAX)
+            .skip(name_at + name_len)
+        {
             match (quote, b) {
                 (Some(q), _) if b == q => quote = None,
                 (Some(_), _) => {}
