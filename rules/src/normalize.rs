@@ -33,7 +33,10 @@ pub(crate) fn normalize_char(c: char) -> Norm {
         | '\u{FE58}'
         | '\u{FE63}'
         | '\u{30FC}'
-        | '\u{FF70}' => Norm::To('-', false),
+        | '\u{FF70}'
+        | '\u{02D7}'
+        | '\u{2043}'
+        | '\u{301C}' => Norm::To('-', false),
         // Digits of other forms and scripts, as NFKC folds them (superscript, subscript,
         // circled, mathematical) or as they are (Arabic-Indic, Devanagari): `①③⑧…`, `𝟏𝟑𝟖…`.
         '\u{00B2}' | '\u{00B3}' | '\u{00B9}' | '\u{2070}' | '\u{2074}'..='\u{2079}' => {
@@ -48,6 +51,7 @@ pub(crate) fn normalize_char(c: char) -> Norm {
         | '\u{0660}'..='\u{0669}'
         | '\u{06F0}'..='\u{06F9}'
         | '\u{0966}'..='\u{096F}'
+        | '\u{0E50}'..='\u{0E59}'
         | '\u{1D7CE}'..='\u{1D7FF}' => match other_digit(c) {
             Some(d) => Norm::To(d, false),
             None => Norm::Same,
@@ -72,10 +76,12 @@ pub(crate) fn normalize_char(c: char) -> Norm {
         | '\u{FFA0}'
         | '\u{115F}'
         | '\u{1160}'
+        // Combining marks over digits (`1̲3̲8̲`, keycaps `1⃣`): nothing a reader reads.
+        | '\u{0300}'..='\u{036F}'
+        | '\u{20D0}'..='\u{20FF}'
         | '\u{FEFF}'
         | '\u{00AD}'
-        | '\u{180E}'
-        | '\u{034F}' => Norm::Drop,
+        | '\u{180E}' => Norm::Drop,
         _ => Norm::Same,
     }
 }
@@ -94,6 +100,7 @@ fn other_digit(c: char) -> Option<char> {
         0x0660..=0x0669 => cp - 0x0660,
         0x06F0..=0x06F9 => cp - 0x06F0,
         0x0966..=0x096F => cp - 0x0966,
+        0x0E50..=0x0E59 => cp - 0x0E50,
         0x1D7CE..=0x1D7FF => (cp - 0x1D7CE) % 10,
         _ => return None,
     };
@@ -135,7 +142,7 @@ fn homoglyph(c: char) -> Option<char> {
 pub(crate) fn may_need_norm(b: u8) -> bool {
     matches!(
         b,
-        0xC2 | 0xC3 | 0xCD..=0xD1 | 0xD9 | 0xDB | 0xE0..=0xE3 | 0xEF | 0xF0
+        0xC2 | 0xC3 | 0xCB..=0xD1 | 0xD9 | 0xDB | 0xE0..=0xE3 | 0xEF | 0xF0
     )
 }
 
@@ -152,11 +159,13 @@ pub(crate) fn first_norm_candidate(s: &[u8]) -> Option<usize> {
     let a = a.unwrap_or(s.len());
     let b = memchr::memchr3(0xC2, 0xE1, 0xCD, &s[..a]).unwrap_or(a);
     // Rarer scripts and forms: Greek and Cyrillic (0xCE-0xD1), `×` (0xC3), Arabic-Indic
-    // (0xD9, 0xDB), Devanagari (0xE0), mathematical digits (0xF0).
+    // (0xD9, 0xDB), Devanagari and Thai (0xE0), mathematical digits (0xF0).
     let c = memchr::memchr3(0xCE, 0xCF, 0xD0, &s[..b]).unwrap_or(b);
     let d = memchr::memchr3(0xD1, 0xD9, 0xDB, &s[..c]).unwrap_or(c);
     let e = memchr::memchr3(0xC3, 0xE0, 0xF0, &s[..d]).unwrap_or(d);
-    (e < s.len()).then_some(e)
+    // Spacing modifiers and combining marks (0xCB, 0xCC).
+    let f = memchr::memchr2(0xCB, 0xCC, &s[..e]).unwrap_or(e);
+    (f < s.len()).then_some(f)
 }
 
 /// Length of the UTF-8 sequence a lead byte announces (1 for ASCII and for invalid leads,
@@ -253,6 +262,10 @@ mod tests {
         assert_eq!(normalize_char('\u{FE0F}'), Norm::Drop);
         assert_eq!(normalize_char('ー'), Norm::To('-', false));
         assert_eq!(normalize_char('é'), Norm::Same);
+        assert_eq!(normalize_char('๘'), Norm::To('8', false));
+        assert_eq!(normalize_char('\u{0332}'), Norm::Drop);
+        assert_eq!(normalize_char('\u{20E3}'), Norm::Drop);
+        assert_eq!(normalize_char('〜'), Norm::To('-', false));
         assert_eq!(normalize_char('λ'), Norm::Same);
     }
 

@@ -1403,6 +1403,11 @@ fn letters_after_an_identifier_under_its_field() {
         json(r#"{"t":"a13800138000bcdef","h":"9f13800138000ab"}"#),
         r#"{"t":"a13800138000bcdef","h":"9f13800138000ab"}"#
     );
+    // An ID with its check character left off still says whose it is.
+    assert_eq!(
+        json(r#"{"sfzh":"11010519491231002","ts":"11010519491231002"}"#),
+        r#"{"sfzh":"110105*******1002","ts":"11010519491231002"}"#
+    );
 }
 
 /// Content and message ids are written like addresses but name nobody, and masking one

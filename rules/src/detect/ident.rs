@@ -946,6 +946,11 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
         }
     }
     if all_digits {
+        // An ID with its check character left off: the 17 digits still say whose it is
+        // (they decide the check character), so under an ID field or keyword they are one.
+        if n == 17 && en.has(Det::ResidentId18) && v::id18_shape(g) {
+            return push(out, Det::ResidentId18, s, e, Confidence::Low);
+        }
         if n == 15 {
             // Both shapes need context; a number may fit both, so both are candidates and
             // the field or nearby words decide.
