@@ -739,6 +739,11 @@ impl Segmenter {
         &self.engine.detectors.quick
     }
 
+    /// The last byte of the open segment's text so far.
+    pub(crate) fn last_text_byte(&self) -> Option<u8> {
+        self.text.last().copied()
+    }
+
     pub(crate) fn is_active(&self) -> bool {
         self.active
     }
@@ -2008,17 +2013,17 @@ impl StreamScanner {
                     *slot = b;
                     known += 1;
                 }
-                let need = if known == N && format::text::opens_event_stream(&first) {
-                    N
-                } else {
-                    charset::UTF16_HEAD
-                };
+                let event = known == N && format::text::opens_event_stream(&first);
+                let need = if event { N } else { charset::UTF16_HEAD };
                 let Some(head) = gather(&mut s.prefix, chunk, need, eof) else {
                     return;
                 };
                 let head = &*head;
                 s.started = true;
-                let n = head.len().min(charset::UTF16_HEAD);
+                // Judged on `need` bytes whatever the first chunk holds: an event stream's
+                // ASCII opening is no UTF-16, and zero bytes further on (a binary field) must
+                // not make it one only when they arrive in the same chunk.
+                let n = head.len().min(need);
                 if let Some(codec) = charset::utf16_head(&head[..n]).and_then(Codec::of) {
                     self.charset = Layer::Decoded(Box::new(Transcoder::new(codec)));
                 }

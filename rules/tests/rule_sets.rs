@@ -750,6 +750,14 @@ fn xml_label_cells_label_their_next_sibling() {
             "<td>138<span>****</span>8000</td><td>110105<em>********</em>002X</td>\
              <td>139&ndash;****&ndash;5678</td><p>手机：137<wbr>****<wbr>7000</p>",
         ),
+        // A tag whose attributes may hold a value ends the text, and they are read; a word
+        // and a number a tag sets apart stay apart; a namespaced element is no link.
+        (
+            "<p>联系<a href=\"tel:13800138000\">张先生</a>即可</p><p>ID<b>110105 19491231 002X</b></p>\
+             <p>Mobile<b>138 0013 8000</b></p><a:XM>张三</a:XM>",
+            "<p>联系<a href=\"tel:138****8000\">张先生</a>即可</p><p>ID<b>110105 ******** 002X</b></p>\
+             <p>Mobile<b>138 **** 8000</b></p><a:XM>张*</a:XM>",
+        ),
     ] {
         assert_eq!(redact(input), want, "{input}");
     }
@@ -1403,6 +1411,13 @@ fn letters_after_an_identifier_under_its_field() {
         json(r#"{"t":"a13800138000bcdef","h":"9f13800138000ab"}"#),
         r#"{"t":"a13800138000bcdef","h":"9f13800138000ab"}"#
     );
+    // List markers and footnotes stay apart from the numbers beside them; a card of 17
+    // digits that also reads as an ID without its check character is still a card.
+    let text = |t: &str| redacted(sluice_rules::Format::Text, t);
+    assert_eq!(
+        text("联系方式：①13800138000 ②13900139000；issue #1380013800¹；银行卡号 62220219900101080"),
+        "联系方式：①138****8000 ②139****9000；issue #1380013800¹；银行卡号 6222*********1080"
+    );
     // An ID with its check character left off still says whose it is.
     assert_eq!(
         json(r#"{"sfzh":"11010519491231002","ts":"11010519491231002"}"#),
@@ -1418,6 +1433,11 @@ fn content_ids_are_not_addresses() {
     assert_eq!(
         text("Content-ID: <0.root@apache.org>\r\nMessage-ID: <abc.123@mail.example.com>\r\n<xop:Include href=\"cid:1.urn:uuid:4F2A@apache.org\"/>\r\nFrom: <zhang.wei@example.com>\r\n"),
         "Content-ID: <0.root@apache.org>\r\nMessage-ID: <abc.123@mail.example.com>\r\n<xop:Include href=\"cid:1.urn:uuid:4F2A@apache.org\"/>\r\nFrom: <z****.***@example.com>\r\n"
+    );
+    // Every id of a `References:` header, folded lines included.
+    assert_eq!(
+        text("References: <CAF5z3@mail.gmail.com> <CAF6y2@mail.gmail.com>\r\n <CAF7y2@mail.gmail.com>\r\nTo: <li.na@gov.cn>\r\n"),
+        "References: <CAF5z3@mail.gmail.com> <CAF6y2@mail.gmail.com>\r\n <CAF7y2@mail.gmail.com>\r\nTo: <l*.**@gov.cn>\r\n"
     );
 }
 

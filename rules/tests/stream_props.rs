@@ -572,6 +572,22 @@ fn multipart_delimiter_line_is_read_the_same_for_every_cut() {
     }
 }
 
+/// Found by fuzzing: a body that opens like an event stream (`:` is its comment) is judged
+/// not UTF-16 on its first bytes, but two zero bytes further on made it UTF-16 when they came
+/// in the first chunk (a mobile in clear) and not when they came later. It is judged on the
+/// same bytes now, whatever the chunking.
+#[test]
+fn event_stream_opening_is_judged_the_same_for_every_cut() {
+    let body = b": 18180463091,\n  \"yhkh\":\xcb 621: \"1672074482,\x02\x00ddh,yhid,x\x02\x00d";
+    let whole = chunked::run_in(body, Format::Json, Charset::Auto, &[]);
+    assert_eq!(whole.1.len(), 1, "{:?}", whole.1);
+    for cut in 0..=body.len() {
+        let cut = chunked::run_in(body, Format::Json, Charset::Auto, &[cut]);
+        assert_eq!(cut.1, whole.1);
+        assert!(cut.0 == whole.0);
+    }
+}
+
 /// Tables whose header is found by looking ahead (a CSV header below an export's title, a
 /// CSV file or a record row inside a value, an XML table's first row of plain cells) or
 /// written as text (aligned columns, MyBatis logs) are read the same however the body is cut.

@@ -948,9 +948,11 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
     if all_digits {
         // An ID with its check character left off: the 17 digits still say whose it is
         // (they decide the check character), so under an ID field or keyword they are one.
-        if n == 17 && en.has(Det::ResidentId18) && v::id18_shape(g) {
-            return push(out, Det::ResidentId18, s, e, Confidence::Low);
-        }
+        // (A card of 17 digits may read as one too: both are candidates then.)
+        let id17 = n == 17
+            && en.has(Det::ResidentId18)
+            && v::id18_shape(g)
+            && push(out, Det::ResidentId18, s, e, Confidence::Low);
         if n == 15 {
             // Both shapes need context; a number may fit both, so both are candidates and
             // the field or nearby words decide.
@@ -1022,7 +1024,7 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
                 return push(out, Det::LicencePlate, ps, e, Confidence::Medium);
             }
         }
-        return false;
+        return id17;
     }
     // `黑C·F84935`, `藏M·S78T5`: letters among the five or six characters after the dot.
     if en.has(Det::LicencePlate) && (n == 5 || n == 6) && plate_chars(g) {
@@ -1379,15 +1381,31 @@ fn message_id(t: &[u8], s: usize) -> bool {
     };
     let lt = lt.trim_ascii_end();
     let lt = lt.strip_suffix(b"\"").unwrap_or(lt);
+    if ends_ci(lt, b"start=") {
+        return true;
+    }
+    // The header the bracketed id is in: its line's start, past folded continuation lines
+    // (`References: <a@x> <b@x>` names several).
+    let from = tok.saturating_sub(1024);
+    let mut end = tok;
+    let mut start = from;
+    while let Some(p) = memchr::memrchr(b'\n', &t[from..end]) {
+        end = from + p;
+        if !matches!(t.get(end + 1), Some(b' ' | b'\t')) {
+            start = end + 1;
+            break;
+        }
+    }
+    let line = &t[start..tok];
+    let starts_ci = |p: &[u8]| line.len() >= p.len() && line[..p.len()].eq_ignore_ascii_case(p);
     [
         &b"content-id:"[..],
         b"message-id:",
         b"in-reply-to:",
         b"references:",
-        b"start=",
     ]
     .iter()
-    .any(|h| ends_ci(lt, h))
+    .any(|h| starts_ci(h))
 }
 
 fn ipv6(t: &[u8], out: &mut Vec<Found>) {

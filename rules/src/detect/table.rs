@@ -767,15 +767,7 @@ fn heading_name(text: &[u8], line: (usize, usize), next: &[u8]) -> Option<(usize
         .ok()
         .and_then(|c| c.chars().next())
         .is_some_and(|c| ('\u{2460}'..='\u{2473}').contains(&c));
-    // Normalization folds `①`-`⑨` to their digits: one digit right before the name.
-    let folded = open == 0
-        && num == 1
-        && l.get(1).is_some_and(|&b| b >= 0x80)
-        && !l[1..].starts_with("、".as_bytes());
-    let circled = circled || folded;
-    let mut i = if folded {
-        1
-    } else if circled {
+    let mut i = if circled {
         3
     } else if num > 0 {
         if num > 3 {

@@ -135,8 +135,6 @@ fn inline_name(name: &[u8]) -> bool {
             | b"mark"
             | b"small"
             | b"big"
-            | b"sub"
-            | b"sup"
             | b"ins"
             | b"del"
             | b"code"
@@ -172,6 +170,9 @@ pub(crate) struct XmlLexer {
     /// The last element closed on its own short text: it may label the next one opened
     /// at its depth.
     sibling: Sibling,
+    /// Where a formatting tag was found to end the text after all (`inline_tag`), so it
+    /// is read as a tag when the loop comes back to it.
+    not_through: u64,
 }
 
 fn local(name: &[u8]) -> &[u8] {
@@ -228,6 +229,7 @@ impl XmlLexer {
                         // (`138<span>0013</span>8000`, `<b>姓名：</b>张三`): the text goes on
                         // through it as one value, the tag's bytes kept as they are.
                         if buf[at] == b'<'
+                            && base + at as u64 != self.not_through
                             && (seg.is_active()
                                 || buf[i..at].iter().any(|b| !b.is_ascii_whitespace()))
                         {
@@ -238,6 +240,19 @@ impl XmlLexer {
                                     let from = self.begin_text(buf, i, at, base, seg);
                                     if seg.is_active() && at > from {
                                         seg.plain(&buf[from..at], base + from as u64);
+                                    }
+                                    // A word and a number the tag sets apart (`Mobile<b>138
+                                    // 0013 8000`) stay apart: the tag ends the text, as any
+                                    // other tag does.
+                                    let after = buf[at + n];
+                                    let apart = seg.last_text_byte().is_some_and(|b| {
+                                        (b.is_ascii_alphabetic() && after.is_ascii_digit())
+                                            || (b.is_ascii_digit() && after.is_ascii_alphabetic())
+                                    });
+                                    if apart {
+                                        self.not_through = base + at as u64;
+                                        i = at;
+                                        continue;
                                     }
                                     match step {
                                         Step::Open => self.stack.push(Elem {
@@ -537,7 +552,8 @@ impl XmlLexer {
             };
         };
         let name = &s[name_at..name_at + name_len];
-        if !inline_name(name) {
+        // (`<a:Name>` is a namespaced element, not a link.)
+        if !inline_name(name) || s.get(name_at + name_len) == Some(&b':') {
             return Inline::No;
         }
         // The tag's end, past quoted attribute values.
@@ -568,6 +584,15 @@ impl XmlLexer {
                 Inline::No
             };
         };
+        // Its attributes are not read as it goes by: only a tag whose attributes can hold no
+        // value a rule finds (no digit, `@`, `%`, `&` or non-ASCII byte: `class="hl"`) is
+        // gone through; `<a href="tel:138…">` ends the text, and its attributes are read.
+        if s[name_at + name_len..n]
+            .iter()
+            .any(|&b| b.is_ascii_digit() || b >= 0x80 || matches!(b, b'@' | b'%' | b'&'))
+        {
+            return Inline::No;
+        }
         // Text must follow; another tag or the end of the body ends the text here.
         match s.get(n) {
             None if !eof => return Inline::Wait,
