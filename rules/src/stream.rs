@@ -1500,6 +1500,19 @@ impl Segmenter {
         {
             return false;
         }
+        let mut gbk = false;
+        self.rebuild(b'%', |s| match format::form::percent(s, true, &mut gbk) {
+            format::form::Pct::Char(c, n, gb) => {
+                Some((c, n, if gb { Esc::PercentGb } else { Esc::Percent }))
+            }
+            _ => None,
+        });
+        true
+    }
+
+    /// Rebuilds a segment whose text is its raw bytes with the escapes that start with
+    /// `marker` decoded by `decode` (the character, the escape's length, how to write it).
+    fn rebuild(&mut self, marker: u8, mut decode: impl FnMut(&[u8]) -> Option<(char, usize, Esc)>) {
         let raw = std::mem::take(&mut self.text);
         let base = self.id_base;
         let raw_end = self.raw_end;
@@ -1508,26 +1521,21 @@ impl Segmenter {
         self.rawlen.clear();
         self.head.clear();
         self.raw_end = base;
-        let mut gbk = false;
         let mut i = 0;
         while i < raw.len() {
-            if raw[i] == b'%' {
-                if let format::form::Pct::Char(c, n, gb) =
-                    format::form::percent(&raw[i..], true, &mut gbk)
-                {
+            if raw[i] == marker {
+                if let Some((c, n, esc)) = decode(&raw[i..]) {
                     let at = base + i as u64;
-                    let esc = if gb { Esc::PercentGb } else { Esc::Percent };
                     self.decoded(c, at, at + n as u64, esc);
                     i += n;
                     continue;
                 }
             }
-            let next = memchr::memchr(b'%', &raw[i + 1..]).map_or(raw.len(), |p| i + 1 + p);
+            let next = memchr::memchr(marker, &raw[i + 1..]).map_or(raw.len(), |p| i + 1 + p);
             self.plain_inner(&raw[i..next], base + i as u64);
             i = next;
         }
         self.raw_end = self.raw_end.max(raw_end);
-        true
     }
 
     /// A whole value written with HTML character references outside markup (a system behind
@@ -1544,29 +1552,7 @@ impl Segmenter {
         {
             return false;
         }
-        let raw = std::mem::take(&mut self.text);
-        let base = self.id_base;
-        let raw_end = self.raw_end;
-        self.map.clear();
-        self.esc.clear();
-        self.rawlen.clear();
-        self.head.clear();
-        self.raw_end = base;
-        let mut i = 0;
-        while i < raw.len() {
-            if raw[i] == b'&' {
-                if let Some((c, n, esc)) = char_ref(&raw[i..]) {
-                    let at = base + i as u64;
-                    self.decoded(c, at, at + n as u64, esc);
-                    i += n;
-                    continue;
-                }
-            }
-            let next = memchr::memchr(b'&', &raw[i + 1..]).map_or(raw.len(), |p| i + 1 + p);
-            self.plain_inner(&raw[i..next], base + i as u64);
-            i = next;
-        }
-        self.raw_end = self.raw_end.max(raw_end);
+        self.rebuild(b'&', char_ref);
         true
     }
 
