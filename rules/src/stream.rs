@@ -1639,10 +1639,8 @@ fn has_char_ref(t: &[u8]) -> bool {
 /// the reference's length and how to write a replacement back.
 fn char_ref(s: &[u8]) -> Option<(char, usize, Esc)> {
     let body = s.strip_prefix(b"&#")?;
-    let (hex, digits) = match body.first() {
-        Some(b'x' | b'X') => (true, &body[1..]),
-        _ => (false, body),
-    };
+    let hex = matches!(body.first(), Some(b'x' | b'X'));
+    let digits = &body[usize::from(hex)..];
     let n = digits
         .iter()
         .take(8)
@@ -1657,11 +1655,9 @@ fn char_ref(s: &[u8]) -> Option<(char, usize, Esc)> {
     if n == 0 || digits.get(n) != Some(&b';') {
         return None;
     }
-    let v = std::str::from_utf8(&digits[..n]).ok()?;
-    let cp = u32::from_str_radix(v, if hex { 16 } else { 10 }).ok()?;
-    let c = char::from_u32(cp)?;
     let len = 2 + usize::from(hex) + n + 1;
-    Some((c, len, if hex { Esc::XmlHex } else { Esc::XmlDec }))
+    let (c, esc) = format::xml::numeric_ref(&s[1..len - 1])?;
+    Some((c, len, esc))
 }
 
 /// Whether `t` holds a URL escape and decodes cleanly: every `%XX` whose hex is valid yields
@@ -1999,8 +1995,11 @@ impl StreamScanner {
                     *slot = b;
                     known += 1;
                 }
-                let event = known == N && format::text::opens_event_stream(&first);
-                let need = if event { N } else { charset::UTF16_HEAD };
+                let need = if known == N && format::text::opens_event_stream(&first) {
+                    N
+                } else {
+                    charset::UTF16_HEAD
+                };
                 let Some(head) = gather(&mut s.prefix, chunk, need, eof) else {
                     return;
                 };

@@ -662,51 +662,53 @@ impl Cx<'_> {
         }
         let mut out: Vec<Cell> = Vec::with_capacity(self.cells.len() + 4);
         let mut scratch = Vec::new();
+        let mut words = Vec::new();
         for &(s, e) in self.cells.iter() {
             let cell = &text[s..e];
-            let words = cell.split(|&b| b == b' ').filter(|w| !w.is_empty()).count();
-            // The words together may be one name (`mobile phone`, `id number`): a split
-            // column cuts its values, and the table ends at its first row. Not when a word
-            // is a machine's name (`id_card`), which holds no space.
-            let d = self.d;
-            let one_name = |scratch: &mut Vec<u32>| {
-                scratch.clear();
-                d.keys.lookup(cell, scratch);
-                !scratch.is_empty() && !cell.contains(&b'_')
-            };
-            let named = words >= 2
-                && cell
-                    .split(|&b| b == b' ')
-                    .filter(|w| !w.is_empty())
-                    .all(|w| {
-                        scratch.clear();
-                        identifier_word(w) && {
-                            self.d.keys.lookup(w, &mut scratch);
-                            !scratch.is_empty()
-                        }
-                    })
-                && !one_name(&mut scratch);
-            if !named {
-                out.push((s, e));
-                continue;
-            }
-            let mut from = None;
-            for (i, &b) in cell
-                .iter()
-                .enumerate()
-                .chain(std::iter::once((cell.len(), &b' ')))
-            {
-                match (b == b' ', from) {
-                    (true, Some(f)) => {
-                        out.push((s + f, s + i));
-                        from = None;
+            words.clear();
+            push_words(text, (s, e), &mut words);
+            let named = words.len() >= 2
+                && words.iter().all(|&(ws, we)| {
+                    scratch.clear();
+                    identifier_word(&text[ws..we]) && {
+                        self.d.keys.lookup(&text[ws..we], &mut scratch);
+                        !scratch.is_empty()
                     }
-                    (false, None) => from = Some(i),
-                    _ => {}
-                }
+                })
+                // The words together may be one name (`mobile phone`, `id number`): a split
+                // column cuts its values, and the table ends at its first row. Not when a
+                // word is a machine's name (`id_card`), which holds no space.
+                && (cell.contains(&b'_') || {
+                    scratch.clear();
+                    self.d.keys.lookup(cell, &mut scratch);
+                    scratch.is_empty()
+                });
+            if named {
+                out.extend_from_slice(&words);
+            } else {
+                out.push((s, e));
             }
         }
         *self.cells = out;
+    }
+}
+
+/// The words of `(s, e)` in `text`, set apart by spaces or tabs, appended to `out`.
+fn push_words(text: &[u8], (s, e): Cell, out: &mut Vec<Cell>) {
+    let mut from = None;
+    for (i, &b) in text[s..e]
+        .iter()
+        .enumerate()
+        .chain(std::iter::once((e - s, &b' ')))
+    {
+        match (b == b' ' || b == b'\t', from) {
+            (true, Some(f)) => {
+                out.push((s + f, s + i));
+                from = None;
+            }
+            (false, None) => from = Some(i),
+            _ => {}
+        }
     }
 }
 
@@ -969,21 +971,7 @@ fn map_row(
     };
     // The row's words: no column may be cut through one.
     let mut words: Vec<Cell> = Vec::new();
-    let mut from = None;
-    for (i, b) in line
-        .bytes()
-        .enumerate()
-        .chain(std::iter::once((line.len(), b' ')))
-    {
-        match (b == b' ' || b == b'\t', from) {
-            (true, Some(f)) => {
-                words.push((ls + f, ls + i));
-                from = None;
-            }
-            (false, None) => from = Some(i),
-            _ => {}
-        }
-    }
+    push_words(text, (ls, end), &mut words);
     // A row needs two words (a sentence under a table is no row).
     if words.len() < 2 {
         return false;

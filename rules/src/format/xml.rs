@@ -66,20 +66,28 @@ enum Html {
     Header,
 }
 
+/// Longest element name the HTML kinds are read from (`strong`, `table`).
+const SHORT_NAME: usize = 6;
+
+/// `name` lowercased into `buf`, when it is short enough to be one of the HTML names.
+fn lower_short<'b>(name: &[u8], buf: &'b mut [u8; SHORT_NAME]) -> Option<&'b [u8]> {
+    let low = buf.get_mut(..name.len())?;
+    for (d, s) in low.iter_mut().zip(name) {
+        *d = s.to_ascii_lowercase();
+    }
+    Some(low)
+}
+
 impl Html {
     /// One pass over the local name (at most six bytes, lowercased), asked once per element.
     fn of(name: &[u8]) -> Html {
-        let n = local(name);
-        let mut buf = [0u8; 6];
-        let Some(low) = buf.get_mut(..n.len()) else {
+        let mut buf = [0u8; SHORT_NAME];
+        let Some(low) = lower_short(local(name), &mut buf) else {
             return Html::Other;
         };
-        for (d, s) in low.iter_mut().zip(n) {
-            *d = s.to_ascii_lowercase();
-        }
         // Spreadsheet XML (Excel 2003's `<Table><Row><Cell><Data>`) and generic
         // `<row><cell>` tables are tables too; `<Data>` holds a cell's text.
-        match &*low {
+        match low {
             b"td" | b"cell" => Html::Data,
             b"th" => Html::Header,
             b"tr" | b"row" => Html::Row,
@@ -103,27 +111,23 @@ enum Inline {
 
 /// What a formatting tag the text goes on through does to the element stack.
 enum Step {
-    Open,
+    /// A start tag whose name is this long.
+    Open(usize),
     Close,
     Void,
 }
 
 /// Longest formatting tag the text goes on through (`<span style="…">`).
 const INLINE_TAG_MAX: usize = 160;
-/// Longest formatting element name (`strong`).
-const INLINE_NAME_MAX: usize = 6;
 
 /// Elements that only format text inside a line: a value written across them is one value.
 fn inline_name(name: &[u8]) -> bool {
-    let mut buf = [0u8; INLINE_NAME_MAX];
-    let Some(low) = buf.get_mut(..name.len()) else {
+    let mut buf = [0u8; SHORT_NAME];
+    let Some(low) = lower_short(name, &mut buf) else {
         return false;
     };
-    for (d, s) in low.iter_mut().zip(name) {
-        *d = s.to_ascii_lowercase();
-    }
     matches!(
-        &*low,
+        low,
         b"b" | b"i"
             | b"u"
             | b"s"
@@ -255,12 +259,8 @@ impl XmlLexer {
                                         continue;
                                     }
                                     match step {
-                                        Step::Open => self.stack.push(Elem {
-                                            name: buf[at + 1..at + n]
-                                                .iter()
-                                                .take_while(|b| b.is_ascii_alphanumeric())
-                                                .copied()
-                                                .collect(),
+                                        Step::Open(len) => self.stack.push(Elem {
+                                            name: buf[at + 1..at + 1 + len].to_vec(),
                                             kind: Html::Inline,
                                             ..Elem::default()
                                         }),
@@ -540,12 +540,12 @@ impl XmlLexer {
         let name_at = 1 + usize::from(end_tag);
         let name_len = s[name_at.min(s.len())..]
             .iter()
-            .take(INLINE_NAME_MAX + 1)
+            .take(SHORT_NAME + 1)
             .position(|&b| !b.is_ascii_alphanumeric());
         let Some(name_len) = name_len else {
             // The name runs to the end of what is here.
             let partial = &s[name_at.min(s.len())..];
-            return if !eof && partial.len() <= INLINE_NAME_MAX && s.len() < INLINE_TAG_MAX {
+            return if !eof && partial.len() <= SHORT_NAME && s.len() < INLINE_TAG_MAX {
                 Inline::Wait
             } else {
                 Inline::No
@@ -612,7 +612,7 @@ impl XmlLexer {
         } else if self.stack.len() >= MAX_DEPTH {
             return Inline::No;
         } else {
-            Step::Open
+            Step::Open(name_len)
         };
         Inline::Through(n, step)
     }
@@ -850,6 +850,30 @@ impl XmlLexer {
     }
 }
 
+/// A numeric character reference's body, between `&` and `;` (`#49`, `#x5F20`): the
+/// character, and how a replacement is written back.
+pub(crate) fn numeric_ref(body: &[u8]) -> Option<(char, Esc)> {
+    let v = match body {
+        [b'#', b'x' | b'X', hex @ ..] if !hex.is_empty() => (
+            hex.iter()
+                .try_fold(0u32, |acc, &b| Some(acc.checked_mul(16)? + hex_val(b)?)),
+            Esc::XmlHex,
+        ),
+        [b'#', dec @ ..] if !dec.is_empty() => (
+            dec.iter().try_fold(0u32, |acc, &b| {
+                if b.is_ascii_digit() {
+                    Some(acc.checked_mul(10)? + u32::from(b - b'0'))
+                } else {
+                    None
+                }
+            }),
+            Esc::XmlDec,
+        ),
+        _ => return None,
+    };
+    Some((char::from_u32(v.0?)?, v.1))
+}
+
 enum Ent {
     Wait,
     Char(char, usize, Esc),
@@ -893,28 +917,10 @@ fn entity(s: &[u8], eof: bool) -> Ent {
         b"lrm" => named('\u{200e}'),
         b"rlm" => named('\u{200f}'),
         b"times" => named('\u{d7}'),
-        [b'#', b'x' | b'X', hex @ ..] if !hex.is_empty() => {
-            let v = hex
-                .iter()
-                .try_fold(0u32, |acc, &b| Some(acc.checked_mul(16)? + hex_val(b)?));
-            match v.and_then(char::from_u32) {
-                Some(c) => Ent::Char(c, n, Esc::XmlHex),
-                None => Ent::Literal,
-            }
-        }
-        [b'#', dec @ ..] if !dec.is_empty() => {
-            let v = dec.iter().try_fold(0u32, |acc, &b| {
-                if b.is_ascii_digit() {
-                    Some(acc.checked_mul(10)? + u32::from(b - b'0'))
-                } else {
-                    None
-                }
-            });
-            match v.and_then(char::from_u32) {
-                Some(c) => Ent::Char(c, n, Esc::XmlDec),
-                None => Ent::Literal,
-            }
-        }
+        [b'#', ..] => match numeric_ref(body) {
+            Some((c, esc)) => Ent::Char(c, n, esc),
+            None => Ent::Literal,
+        },
         _ => Ent::Literal,
     }
 }
