@@ -363,6 +363,45 @@ fn digit_groups_set_apart_by_dots_slashes_or_underscores() {
     }
 }
 
+/// Groups set apart by a separator nobody writes an identifier with (a tilde, a middle dot,
+/// a pipe, a tab, a comma, `、`): an evasion, taken in the identifier's own grouping and only
+/// under its field name or after a keyword, since lists, cells and ranges are written so too.
+#[test]
+fn digit_groups_set_apart_by_loose_separators() {
+    let text = |t: &str| redacted(sluice_rules::Format::Text, t);
+    let json = |t: &str| redacted(sluice_rules::Format::Json, t);
+    for (input, want) in [
+        ("电话 138~0013~8000 完", "电话 138******8000 完"),
+        ("电话 138·0013·8000 完", "电话 138·****·8000 完"),
+        ("电话 138|0013|8000 完", "电话 138******8000 完"),
+        ("电话 138\t0013\t8000 完", "电话 138******8000 完"),
+        (
+            "身份证号 110105、19491231、002X 完",
+            "身份证号 110105**********002X 完",
+        ),
+        // A whole mobile beside the chain keeps its own place.
+        (
+            "电话 13800138000,13900139000 完",
+            "电话 138****8000,139****9000 完",
+        ),
+        // No keyword: a list, a row of cells, a range.
+        ("138~0013~8000", "138~0013~8000"),
+        ("编号 138,0013,8000 完", "编号 138,0013,8000 完"),
+        ("110105|19491231|002X", "110105|19491231|002X"),
+    ] {
+        assert_eq!(text(input), want, "{input}");
+    }
+    assert_eq!(
+        json(r#"{"sjhm":"138~0013~8000","yhkh":"6222·0202·0011·2345·679","bz":"138~0013~8000"}"#),
+        r#"{"sjhm":"138******8000","yhkh":"6222·****·****·***5·679","bz":"138~0013~8000"}"#
+    );
+    // Only in the identifier's grouping: a mobile's digits in fours are no mobile.
+    assert_eq!(
+        json(r#"{"sjhm":"1380~0138~000"}"#),
+        r#"{"sjhm":"1380~0138~000"}"#
+    );
+}
+
 /// Log events shipped one line per value (an NDJSON export of a log store, an array of log
 /// lines): a MyBatis `Parameters:` or `Row:` value takes its columns from the `Preparing:` or
 /// `Columns:` value before it, the same thread's when the line names one.

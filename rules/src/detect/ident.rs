@@ -130,6 +130,31 @@ fn is_weak_sep(b: u8) -> bool {
     matches!(b, b'.' | b'/' | b'_')
 }
 
+/// Separators nobody groups an identifier with but an evasion does (`138~0013~8000`,
+/// `138·0013·8000`, `138|0013|8000`, a tab, a comma, `、`): they also set apart list items,
+/// table cells and ranges, so a chain of them is taken in an identifier's own grouping
+/// ([`weak_layout`]) and then only as a candidate needing its field name or a keyword.
+/// Tags are one byte each: the ASCII byte, or the last byte of `·` (`C2 B7`) and `、`
+/// (`E3 80 81`).
+fn loose_sep_at(t: &[u8], k: usize) -> Option<(u8, usize)> {
+    match *t.get(k)? {
+        b @ (b'~' | b'|' | b',' | b'+' | b'*' | b'#' | b';' | b'\t') => Some((b, 1)),
+        0xC2 if t.get(k + 1) == Some(&0xB7) => Some((0xB7, 2)),
+        0xE3 if t.get(k + 1..k + 3) == Some(&[0x80, 0x81][..]) => Some((0x81, 3)),
+        _ => None,
+    }
+}
+
+/// The separator at `t[k]` a chain of groups may be written with besides spaces and
+/// hyphens: a weak one ([`is_weak_sep`]) or a loose one ([`loose_sep_at`]), as its tag, its
+/// length and whether it is loose.
+fn other_sep_at(t: &[u8], k: usize) -> Option<(u8, usize, bool)> {
+    match t.get(k) {
+        Some(&b) if is_weak_sep(b) => Some((b, 1, false)),
+        _ => loose_sep_at(t, k).map(|(tag, n)| (tag, n, true)),
+    }
+}
+
 /// Whether groups of these lengths are how `det` is written in groups (the layouts of
 /// `138.0013.8000`, `110101.19900307.123X`, `6222.0212.3456.7890.128`, `010.6234.5678`),
 /// for a chain set apart by `sep`: dots, slashes, underscores, a hyphen with a space on
@@ -375,6 +400,8 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
         // The one dot, slash or underscore that set the groups apart, when a chain is
         // written with those (`138.0013.8000`): one kind throughout, never mixed with spaces.
         let mut weak: Option<u8> = None;
+        // Whether that separator is a loose one: joins across it need context.
+        let mut loose = false;
         // Whether a hyphen with a space on each side joined two of the groups.
         let mut spaced = false;
         // Which groups two spaces set apart from the one before: the gap between the
@@ -404,10 +431,11 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
                 }
             }
             if k == j && !paren && (ng == 1 || weak.is_some()) {
-                if let Some(&w) = t.get(k).filter(|&&b| is_weak_sep(b)) {
+                if let Some((w, n, l)) = other_sep_at(t, k) {
                     if weak.is_none_or(|x| x == w) {
                         weak = Some(w);
-                        k += 1;
+                        loose = l;
+                        k += n;
                     }
                 }
             }
@@ -430,7 +458,20 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
             j = ge;
         }
         let layout = weak.or(spaced.then_some(b'-'));
+        let from = out.len();
         let last_loose = eval_chain(t, &groups[..ng], &wide[..ng], layout, en, out);
+        if loose {
+            // Only joins: a group that is an identifier alone keeps its own confidence.
+            for f in &mut out[from..] {
+                let joined = groups[..ng]
+                    .iter()
+                    .find(|&&(s, e)| s <= f.start && f.start < e)
+                    .is_none_or(|&(_, e)| f.end > e);
+                if joined {
+                    f.conf = Confidence::Low;
+                }
+            }
+        }
         i = groups[ng - 1].1;
         // A chain of dots, slashes or spaced hyphens ends where a space or hyphen follows
         // (`13800138000/0755-86013388`, `1.138 0013 8000`): a last group no match took
