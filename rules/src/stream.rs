@@ -145,6 +145,11 @@ pub(crate) enum Esc {
     /// `%XX` escapes of a GBK-encoded character (a legacy form): a replacement is written
     /// as GBK bytes, escaped.
     PercentGb,
+    /// `%25XX`: a URL escaped twice; a replacement is escaped twice too.
+    Percent2,
+    PercentGb2,
+    /// `%uXXXX`.
+    PercentU,
     /// Any other escape (`\n`, `&amp;`, `""`, `+`): replacements are written plainly.
     Other,
 }
@@ -1308,21 +1313,27 @@ impl Segmenter {
                 let _ = write!(out, "&#{};", c as u32);
                 return;
             }
-            Esc::Percent => {
+            Esc::Percent | Esc::Percent2 => {
+                let twice = if esc == Esc::Percent2 { "25" } else { "" };
                 let mut b = [0u8; 4];
                 for x in c.encode_utf8(&mut b).bytes() {
-                    let _ = write!(out, "%{x:02X}");
+                    let _ = write!(out, "%{twice}{x:02X}");
                 }
                 return;
             }
-            Esc::PercentGb => {
+            Esc::PercentGb | Esc::PercentGb2 => {
+                let twice = if esc == Esc::PercentGb2 { "25" } else { "" };
                 let mut b = [0u8; 4];
                 let mut gb = Vec::with_capacity(4);
                 crate::charset::Codec::Gb18030
                     .encode_into(c.encode_utf8(&mut b).as_bytes(), &mut gb);
                 for x in gb {
-                    let _ = write!(out, "%{x:02X}");
+                    let _ = write!(out, "%{twice}{x:02X}");
                 }
+                return;
+            }
+            Esc::PercentU if (c as u32) < 0x10000 => {
+                let _ = write!(out, "%u{:04X}", c as u32);
                 return;
             }
             Esc::FullWidth if ('!'..='~').contains(&c) => {
@@ -1502,9 +1513,7 @@ impl Segmenter {
         }
         let mut gbk = false;
         self.rebuild(b'%', |s| match format::form::percent(s, true, &mut gbk) {
-            format::form::Pct::Char(c, n, gb) => {
-                Some((c, n, if gb { Esc::PercentGb } else { Esc::Percent }))
-            }
+            format::form::Pct::Char(c, n, esc) => Some((c, n, esc)),
             _ => None,
         });
         true
@@ -1679,13 +1688,30 @@ fn has_percent_escape(t: &[u8]) -> bool {
         t.get(k + 1..k + 3)
             .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
     };
-    if !memchr::memchr_iter(b'%', &t[first..]).any(|p| hex2(first + p)) {
+    // `%uXXXX` (JavaScript's old `escape()`): the character it stands for.
+    let hex_u = |k: usize| {
+        let h = t.get(k + 2..k + 6)?;
+        if !matches!(t.get(k + 1), Some(b'u' | b'U')) {
+            return None;
+        }
+        let v = h
+            .iter()
+            .try_fold(0u32, |a, &b| format::hex_val(b).map(|x| a * 16 + x))?;
+        char::from_u32(v)
+    };
+    if !memchr::memchr_iter(b'%', &t[first..])
+        .any(|p| hex2(first + p) || hex_u(first + p).is_some())
+    {
         return false;
     }
     let mut out = Vec::with_capacity(t.len());
     let mut i = 0;
     while i < t.len() {
-        if t[i] == b'%' && hex2(i) {
+        if let Some(c) = (t[i] == b'%').then(|| hex_u(i)).flatten() {
+            let mut b = [0u8; 4];
+            out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+            i += 6;
+        } else if t[i] == b'%' && hex2(i) {
             let v = t[i + 1..i + 3]
                 .iter()
                 .fold(0u32, |a, &h| a * 16 + format::hex_val(h).unwrap_or(0));

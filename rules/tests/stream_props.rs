@@ -19,6 +19,10 @@ const FRAGMENTS: &[&str] = &[
     "13800138000",
     "138-0013-8000",
     "138.0013.8000",
+    "%2531%2533%2538%2530%2530%2531%2533%2538%2530%2530%2530",
+    "%u0031%u0033%u0038%u0030%u0030%u0031%u0033%u0038%u0030%u0030%u0030",
+    "电话138·0013·8000",
+    "110105、19491231、002X",
     // An export's title row and a header row (the CSV lexer looks for the header below).
     "人员信息导出表,,,\n",
     "xm,dz,hzhm\n",
@@ -546,6 +550,53 @@ fn url_encoded_values_outside_forms() {
             Format::Json,
             0,
             "{\"xm\":\"%E5%BC%A0%E4%BC\"}",
+        ),
+    ];
+    for (body, format, found, want) in cases {
+        for cuts in [vec![], (1..body.len()).collect::<Vec<_>>()] {
+            let (out, f) = run(body, format, &cuts);
+            assert_eq!(f.len(), found, "{}: {f:?}", String::from_utf8_lossy(body));
+            assert_eq!(String::from_utf8(out).unwrap(), want);
+        }
+    }
+}
+
+/// A URL escaped twice (`%2531` for `1`, a filter bypass) and JavaScript's old `%uXXXX`
+/// escapes are decoded like `%XX`, in forms and in values outside them, and the mask is
+/// written back the same way; whole or byte by byte. A `%25` that escapes no further is a
+/// `%`, and a `%u` without four hex digits is text.
+#[test]
+fn url_escaped_twice_and_percent_u() {
+    let cases: [(&[u8], Format, usize, &str); 5] = [
+        (
+            b"sjhm=%2531%2533%2538%2530%2530%2531%2533%2538%2530%2530%2530&a=1",
+            Format::Form,
+            1,
+            "sjhm=%2531%2533%2538%252A%252A%252A%252A%2538%2530%2530%2530&a=1",
+        ),
+        (
+            b"xm=%25E5%25BC%25A0%25E4%25B8%2589",
+            Format::Form,
+            1,
+            "xm=%25E5%25BC%25A0%252A",
+        ),
+        (
+            b"{\"sjhm\":\"%u0031%u0033%u0038%u0030%u0030%u0031%u0033%u0038%u0030%u0030%u0030\",\"xm\":\"%u5F20%u4E09\"}",
+            Format::Json,
+            2,
+            "{\"sjhm\":\"%u0031%u0033%u0038%u002A%u002A%u002A%u002A%u0038%u0030%u0030%u0030\",\"xm\":\"%u5F20%u002A\"}",
+        ),
+        (
+            b"a=100%25&b=%25%32&c=%u12&d=%2",
+            Format::Form,
+            0,
+            "a=100%25&b=%25%32&c=%u12&d=%2",
+        ),
+        (
+            b"{\"bz\":\"tel %2531%2533%2538%2530%2530%2531%2533%2538%2530%2530%2530\"}",
+            Format::Json,
+            1,
+            "{\"bz\":\"tel %2531%2533%2538%252A%252A%252A%252A%2538%2530%2530%2530\"}",
         ),
     ];
     for (body, format, found, want) in cases {

@@ -71,8 +71,7 @@ impl FormLexer {
                 }
                 b'%' => match percent(&buf[i..], eof, &mut self.gb) {
                     Pct::Wait => return i,
-                    Pct::Char(c, n, gb) => {
-                        let esc = if gb { Esc::PercentGb } else { Esc::Percent };
+                    Pct::Char(c, n, esc) => {
                         seg.decoded(c, base + i as u64, base + (i + n) as u64, esc);
                         i += n;
                     }
@@ -102,8 +101,8 @@ impl FormLexer {
 
 pub(crate) enum Pct {
     Wait,
-    /// A character, the length of its escapes, and whether they were GBK bytes.
-    Char(char, usize, bool),
+    /// A character, the length of its escapes, and how a replacement is written back.
+    Char(char, usize, Esc),
     Literal,
 }
 
@@ -111,26 +110,46 @@ pub(crate) enum Pct {
 /// characters of either, little enough to hold at a chunk seam.
 const RUN: usize = 12;
 
-fn byte_at(s: &[u8], k: usize) -> Option<Option<u8>> {
-    // Some(None): not an escape there; None: not enough input yet.
-    let e = s.get(3 * k..3 * k + 3);
-    match e {
-        None => {
-            let not_escape = (s.len() > 3 * k && s[3 * k] != b'%')
-                || (s.len() > 3 * k + 1 && hex_val(s[3 * k + 1]).is_none());
-            if not_escape {
-                Some(None)
-            } else {
-                None
-            }
-        }
-        Some([b'%', h, l]) => Some(
-            hex_val(*h)
-                .zip(hex_val(*l))
-                .map(|(h, l)| (h * 16 + l) as u8),
-        ),
-        Some(_) => Some(None),
+/// The byte the `k`-th escape of a run of escapes `w` bytes wide stands for: `%XX` (`w` 3)
+/// or `%25XX`, a URL escaped twice (`w` 5). `Some(None)`: not such an escape there; `None`:
+/// not enough input yet to say.
+fn byte_at(s: &[u8], k: usize, w: usize) -> Option<Option<u8>> {
+    let at = w * k;
+    let prefix: &[u8] = if w == 5 { b"%25" } else { b"%" };
+    let Some(e) = s.get(at..at + w) else {
+        // Cut short: an escape still, unless a byte already here says otherwise.
+        let have = s.get(at..).unwrap_or_default();
+        let differs = have.iter().enumerate().any(|(j, &b)| match prefix.get(j) {
+            Some(&p) => b != p,
+            None => hex_val(b).is_none(),
+        });
+        return if differs { Some(None) } else { None };
+    };
+    if !e.starts_with(prefix) {
+        return Some(None);
     }
+    Some(
+        hex_val(e[w - 2])
+            .zip(hex_val(e[w - 1]))
+            .map(|(h, l)| (h * 16 + l) as u8),
+    )
+}
+
+/// A `%uXXXX` escape at `s[0] == b'%'` (JavaScript's old `escape()`, IIS): the character, or
+/// `None` when it is not one (a surrogate half is left as text). `Some(None)` waits for
+/// more input.
+fn percent_u(s: &[u8], eof: bool) -> Option<Pct> {
+    if !matches!(s.get(1), Some(b'u' | b'U')) {
+        return None;
+    }
+    let Some(h) = s.get(2..6) else {
+        let hex_so_far = s[2..].iter().all(|&b| hex_val(b).is_some());
+        return (!eof && hex_so_far).then_some(Pct::Wait);
+    };
+    let v = h
+        .iter()
+        .try_fold(0u32, |a, &b| hex_val(b).map(|x| a * 16 + x))?;
+    char::from_u32(v).map(|c| Pct::Char(c, 6, Esc::PercentU))
 }
 
 /// Whether `run` is GBK double-byte characters only (the last one may be cut off when the
@@ -154,20 +173,35 @@ fn gb_pairs(run: &[u8], cut: bool) -> bool {
 /// run holds no UTF-8 CJK character (a run can be valid both ways: `%C4%A1` is ġ or 摹). The decision reads at most [`RUN`]
 /// escapes ahead, waiting for them at a seam, so every chunking decides alike.
 pub(crate) fn percent(s: &[u8], eof: bool, gb: &mut bool) -> Pct {
-    let first = match byte_at(s, 0) {
+    if let Some(p) = percent_u(s, eof) {
+        return p;
+    }
+    // A URL escaped twice (`%2531` for `1`, a filter bypass): `%25` with two hex digits
+    // after it starts a run of such escapes. Alone at the end of the input it is a `%`.
+    let w = match byte_at(s, 0, 5) {
+        Some(Some(_)) => 5,
+        None if !eof && s.len() > 1 => return Pct::Wait,
+        _ => 3,
+    };
+    let (esc, esc_gb) = if w == 5 {
+        (Esc::Percent2, Esc::PercentGb2)
+    } else {
+        (Esc::Percent, Esc::PercentGb)
+    };
+    let first = match byte_at(s, 0, w) {
         None if eof => return Pct::Literal,
         None => return Pct::Wait,
         Some(None) => return Pct::Literal,
         Some(Some(b)) => b,
     };
     if first < 0x80 {
-        return Pct::Char(first as char, 3, false);
+        return Pct::Char(first as char, w, esc);
     }
     let mut run = [0u8; RUN];
     let mut len = 0;
     let mut cut = false;
     while len < RUN {
-        match byte_at(s, len) {
+        match byte_at(s, len, w) {
             None if !eof => return Pct::Wait,
             Some(Some(b)) if b >= 0x80 => {
                 run[len] = b;
@@ -178,7 +212,7 @@ pub(crate) fn percent(s: &[u8], eof: bool, gb: &mut bool) -> Pct {
     }
     if len == RUN {
         // The run may go on; a character cut at the window's edge is no fault.
-        match byte_at(s, RUN) {
+        match byte_at(s, RUN, w) {
             None if !eof => return Pct::Wait,
             Some(Some(b)) => cut = b >= 0x80,
             _ => {}
@@ -200,7 +234,7 @@ pub(crate) fn percent(s: &[u8], eof: bool, gb: &mut bool) -> Pct {
     if gbk && (!utf8 || (*gb && !wide)) {
         if let crate::charset::Step::Char(c, 2) = crate::charset::gb_char(run) {
             *gb = true;
-            return Pct::Char(c, 6, true);
+            return Pct::Char(c, 2 * w, esc_gb);
         }
     }
     let n = crate::normalize::utf8_len(first).min(run.len());
@@ -208,7 +242,7 @@ pub(crate) fn percent(s: &[u8], eof: bool, gb: &mut bool) -> Pct {
         .ok()
         .and_then(|t| t.chars().next())
     {
-        Some(c) if n > 1 => Pct::Char(c, 3 * n, false),
-        _ => Pct::Char('\u{FFFD}', 3, false),
+        Some(c) if n > 1 => Pct::Char(c, w * n, esc),
+        _ => Pct::Char('\u{FFFD}', w, esc),
     }
 }
