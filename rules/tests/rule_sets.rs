@@ -797,6 +797,17 @@ fn xml_label_cells_label_their_next_sibling() {
             "<p>联系<a href=\"tel:138****8000\">张先生</a>即可</p><p>ID<b>110105 ******** 002X</b></p>\
              <p>Mobile<b>138 **** 8000</b></p><a:XM>张*</a:XM>",
         ),
+        // A comment or processing instruction inside a value that can hold nothing itself
+        // leaves it one value (a filter bypass; React's `<!-- -->` between label and value);
+        // one that holds a number is read on its own.
+        (
+            "<r><sfzh>110105<!-- x -->19491231002X</sfzh><sjhm>138<?pi?>00138000</sjhm>\
+             <bz>电话138<!--1-->00138000</bz><c><!-- 13900139000 --></c></r>\
+             <td>姓名：<!-- -->张三</td>",
+            "<r><sfzh>110105<!-- x -->********002X</sfzh><sjhm>138<?pi?>****8000</sjhm>\
+             <bz>电话138<!--1-->00138000</bz><c><!-- 139****9000 --></c></r>\
+             <td>姓名：<!-- -->张*</td>",
+        ),
     ] {
         assert_eq!(redact(input), want, "{input}");
     }

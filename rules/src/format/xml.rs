@@ -147,6 +147,51 @@ fn inline_name(name: &[u8]) -> bool {
     )
 }
 
+/// A comment or processing instruction at `s[0] == b'<'` inside a text, with text right
+/// after it: the text goes on through it when it can hold nothing a rule finds (no digit,
+/// `@` or non-ASCII byte). A value split by one (`110105<!-- -->19491231002X`, a filter
+/// bypass; React's server rendering puts `<!-- -->` between a label and its value) is one
+/// value to whoever reads the element's text; a comment that holds something is read on its
+/// own, as before.
+fn inline_comment(s: &[u8], eof: bool) -> Inline {
+    let (open, close): (&[u8], &[u8]) = if s.get(1) == Some(&b'?') {
+        (b"<?", b"?>")
+    } else {
+        (b"<!--", b"-->")
+    };
+    if s.len() < open.len() {
+        return if !eof && open.starts_with(s) {
+            Inline::Wait
+        } else {
+            Inline::No
+        };
+    }
+    if !s.starts_with(open) {
+        // `<!DOCTYPE`, `<![CDATA[`: not this.
+        return Inline::No;
+    }
+    let scope = &s[open.len()..s.len().min(INLINE_TAG_MAX)];
+    let Some(p) = memchr::memmem::find(scope, close) else {
+        return if !eof && s.len() < INLINE_TAG_MAX {
+            Inline::Wait
+        } else {
+            Inline::No
+        };
+    };
+    if scope[..p]
+        .iter()
+        .any(|&b| b.is_ascii_digit() || b >= 0x80 || b == b'@')
+    {
+        return Inline::No;
+    }
+    let n = open.len() + p + close.len();
+    match s.get(n) {
+        None if !eof => Inline::Wait,
+        None | Some(b'<') => Inline::No,
+        Some(_) => Inline::Through(n, Step::Void),
+    }
+}
+
 /// Most columns an HTML table's header may name.
 const COLUMNS_MAX: usize = 256;
 
@@ -536,6 +581,9 @@ impl XmlLexer {
     /// end tag closing the innermost element; what it does to the element stack is left to
     /// the caller, after the text's segment has taken its key.
     fn inline_tag(&self, s: &[u8], eof: bool) -> Inline {
+        if matches!(s.get(1), Some(b'!' | b'?')) {
+            return inline_comment(s, eof);
+        }
         let end_tag = s.get(1) == Some(&b'/');
         let name_at = 1 + usize::from(end_tag);
         let name_len = s[name_at.min(s.len())..]
