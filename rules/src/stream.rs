@@ -1448,7 +1448,7 @@ impl Segmenter {
         let t = self.text.trim_ascii();
         let format = match (t.first(), t.last()) {
             (Some(b'{'), Some(b'}')) | (Some(b'['), Some(b']')) if t.len() >= 2 => Format::Json,
-            (Some(b'<'), Some(b'>')) if t.len() >= 3 => Format::Xml,
+            (Some(b'<'), Some(b'>')) if t.len() >= 3 && format::opens_markup(t) => Format::Xml,
             // A record row is judged as written: prose whose full-width commas became `,`
             // (most remarks) is not asked.
             // A MyBatis `Row:` or `Parameters:` line is a row of its statement's columns,

@@ -402,6 +402,43 @@ fn digit_groups_set_apart_by_loose_separators() {
     );
 }
 
+/// A link, address or number in angle brackets is text, not a tag (the `Link` header's
+/// `<https://…>`, `<zhangsan@example.cn>`, `<13800138000>`), as a body, as a JSON value and
+/// inside markup, where a `<` no tag opens with is text too.
+#[test]
+fn angle_brackets_that_open_no_tag_are_text() {
+    let json = |t: &str| redacted(sluice_rules::Format::Json, t);
+    let xml = |t: &str| redacted(sluice_rules::Format::Xml, t);
+    assert_eq!(
+        json(
+            r#"{"a":"<13800138000>","b":"<https://x.gov/p/11010519491231002X>","c":"<zhangsan@example.cn>","d":"<b>13900139000</b>"}"#
+        ),
+        r#"{"a":"<138****8000>","b":"<https://x.gov/p/110105********002X>","c":"<z*******@example.cn>","d":"<b>139****9000</b>"}"#
+    );
+    assert_eq!(
+        xml("<p>电话<13800138000></p><p>a < 13900139000</p><p>a <</p>"),
+        "<p>电话<138****8000></p><p>a < 139****9000</p><p>a <</p>"
+    );
+    for (body, format) in [
+        (
+            "<https://x.gov/p/13800138000>; rel=\"next\"",
+            sluice_rules::Format::Text,
+        ),
+        ("<13800138000>", sluice_rules::Format::Text),
+        ("<zhangsan@example.cn>", sluice_rules::Format::Text),
+        ("<a href=\"x\">", sluice_rules::Format::Xml),
+        ("<br/>", sluice_rules::Format::Xml),
+        ("<soap:Envelope>", sluice_rules::Format::Xml),
+        ("<", sluice_rules::Format::Xml),
+    ] {
+        assert_eq!(
+            sluice_rules::Format::sniff(body.as_bytes()),
+            format,
+            "{body}"
+        );
+    }
+}
+
 /// Log events shipped one line per value (an NDJSON export of a log store, an array of log
 /// lines): a MyBatis `Parameters:` or `Row:` value takes its columns from the `Preparing:` or
 /// `Columns:` value before it, the same thread's when the line names one.

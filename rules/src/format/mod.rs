@@ -66,15 +66,9 @@ impl Format {
         let start = p.iter().position(|b| !b.is_ascii_whitespace());
         match start.map(|i| &p[i..]) {
             Some(t) if looks_like_json(t) => Format::Json,
-            // `<tag`, `<?xml`, `<!--`, `</`: markup; `<==`, `<-` open log lines.
-            Some([b'<', b, ..])
-                if b.is_ascii_alphabetic()
-                    || *b >= 0x80
-                    || matches!(b, b'?' | b'!' | b'/' | b'_' | b':') =>
-            {
-                Format::Xml
-            }
-            Some([b'<']) => Format::Xml,
+            // `<tag`, `<?xml`, `<!--`, `</`: markup; `<==`, `<-` open log lines, and
+            // `<https://…>`, `<zhangsan@example.cn>` are links in text.
+            Some(t) if opens_markup(t) => Format::Xml,
             Some(t) if multipart::looks_like_multipart(t) => Format::Multipart,
             Some(t) if looks_like_form(t) => Format::Form,
             Some(t) if looks_like_csv(t) => Format::Csv,
@@ -142,6 +136,31 @@ impl Format {
             Format::Multipart => "multipart",
             Format::Text => "text",
         }
+    }
+}
+
+/// Whether `t` (a body or value, from its first non-blank byte) opens like markup: `<?`,
+/// `<!`, `</`, or `<` and a name that a blank, `>`, `/>` or the end of `t` follows. A
+/// link or address in angle brackets (`<https://…/13800138000>`, the `Link` header's
+/// form; `<zhangsan@example.cn>`) and a number (`<13800138000>`) are text: read as a tag,
+/// what they hold would be skipped as a tag's name and attributes.
+pub(crate) fn opens_markup(t: &[u8]) -> bool {
+    match t {
+        [b'<'] | [b'<', b'?' | b'!' | b'/', ..] => true,
+        [b'<', b, rest @ ..]
+            if b.is_ascii_alphabetic() || *b >= 0x80 || matches!(b, b'_' | b':') =>
+        {
+            let name_end = rest.iter().position(|&c| {
+                !(c.is_ascii_alphanumeric() || c >= 0x80 || matches!(c, b'-' | b'_' | b'.' | b':'))
+            });
+            match name_end.map(|k| &rest[k..]) {
+                None => true,
+                Some([c, ..]) if c.is_ascii_whitespace() || *c == b'>' => true,
+                Some([b'/']) | Some([b'/', b'>', ..]) => true,
+                Some(_) => false,
+            }
+        }
+        _ => false,
     }
 }
 

@@ -231,6 +231,12 @@ fn local(name: &[u8]) -> &[u8] {
     }
 }
 
+/// Whether `b`, after a `<`, opens a tag, an end tag, a comment, a declaration or a
+/// processing instruction.
+fn tag_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b >= 0x80 || matches!(b, b'_' | b':' | b'/' | b'!' | b'?')
+}
+
 fn is_name_end(b: u8) -> bool {
     b.is_ascii_whitespace() || b == b'>' || b == b'/' || b == b'='
 }
@@ -363,6 +369,20 @@ impl XmlLexer {
                                 seg.begin(SegKind::XmlText, base + i as u64, key);
                             }
                             self.st = St::Cdata;
+                            continue;
+                        }
+                        if rest.len() < 2 && !eof {
+                            return i;
+                        }
+                        if !rest.get(1).is_some_and(|&b| tag_start(b)) {
+                            // `a < 13800138000`, `<13800138000>`, a `<` at the end: no tag
+                            // opens so, and a reader takes the `<` for text (HTML does).
+                            if !seg.is_active() {
+                                let key = self.text_key();
+                                seg.begin(SegKind::XmlText, base + i as u64, key);
+                            }
+                            seg.plain(b"<", base + i as u64);
+                            i += 1;
                             continue;
                         }
                         let text_ended = seg.is_active() || quick;
@@ -681,7 +701,10 @@ impl XmlLexer {
         seg: &mut Segmenter,
     ) -> bool {
         let rest = &buf[to..];
-        if rest.first() != Some(&b'<') || (rest.len() < 9 && !eof) || rest.starts_with(b"<![CDATA[")
+        if rest.first() != Some(&b'<')
+            || (rest.len() < 9 && !eof)
+            || rest.starts_with(b"<![CDATA[")
+            || !rest.get(1).is_some_and(|&b| tag_start(b))
         {
             return false;
         }
