@@ -182,7 +182,14 @@ impl FromStr for Encoding {
             } else if t.eq_ignore_ascii_case("zstd") {
                 Encoding::Zstd
             } else {
-                return Err(CodecError::Unsupported(t.chars().take(64).collect()));
+                // Named in the problem body and the log only when it reads as a coding
+                // name: the header is the upstream's, and may carry anything
+                // (`x-13800138000`).
+                let named = t.len() <= 32
+                    && t.bytes()
+                        .all(|b| b.is_ascii_alphabetic() || matches!(b, b'-' | b'_' | b'.'));
+                let shown = if named { t } else { "(not a coding name)" };
+                return Err(CodecError::Unsupported(shown.to_string()));
             };
         Ok(enc)
     }

@@ -81,6 +81,26 @@ pub fn strip_hop_by_hop(h: &mut HeaderMap) {
     }
 }
 
+/// The first transfer coding a message's `Transfer-Encoding` names besides `chunked` (and the
+/// no-op `identity`), when there is one.
+pub fn other_transfer_coding(h: &HeaderMap) -> Option<&'static str> {
+    h.get_all(header::TRANSFER_ENCODING)
+        .iter()
+        .flat_map(|v| v.as_bytes().split(|&b| b == b','))
+        .map(<[u8]>::trim_ascii)
+        .find(|t| {
+            !t.is_empty()
+                && !t.eq_ignore_ascii_case(b"chunked")
+                && !t.eq_ignore_ascii_case(b"identity")
+        })
+        .map(|t| match t.to_ascii_lowercase().as_slice() {
+            b"gzip" | b"x-gzip" => "gzip",
+            b"deflate" => "deflate",
+            b"compress" | b"x-compress" => "compress",
+            _ => "(unknown)",
+        })
+}
+
 /// Whether a request asks for a protocol upgrade (WebSocket and friends).
 pub fn wants_upgrade(h: &HeaderMap) -> bool {
     h.contains_key(header::UPGRADE)
@@ -142,16 +162,22 @@ fn push_ip(out: &mut String, ip: IpAddr) {
     }
 }
 
+/// The hops a list header already names, every field line of it in order (a second
+/// `X-Forwarded-For` line is the same list continued, RFC 9110 §5.3), each followed by `, `.
+fn push_previous(out: &mut String, h: &HeaderMap, name: &HeaderName) {
+    for prev in h.get_all(name).iter().filter_map(|v| v.to_str().ok()) {
+        if !prev.trim().is_empty() {
+            out.push_str(prev.trim());
+            out.push_str(", ");
+        }
+    }
+}
+
 /// Appends this hop to `X-Forwarded-For` and `Forwarded`, and sets `X-Forwarded-Proto` /
 /// `X-Forwarded-Host` (kept when a previous proxy set them).
 pub fn add_forwarded(h: &mut HeaderMap, client: IpAddr, proto: &str, host: Option<&str>) {
     let mut xff = String::with_capacity(48);
-    if let Some(prev) = h.get(&X_FORWARDED_FOR).and_then(|v| v.to_str().ok()) {
-        if !prev.trim().is_empty() {
-            xff.push_str(prev);
-            xff.push_str(", ");
-        }
-    }
+    push_previous(&mut xff, h, &X_FORWARDED_FOR);
     push_ip(&mut xff, client);
     if let Ok(v) = HeaderValue::from_str(&xff) {
         h.insert(X_FORWARDED_FOR.clone(), v);
@@ -170,12 +196,7 @@ pub fn add_forwarded(h: &mut HeaderMap, client: IpAddr, proto: &str, host: Optio
         }
     }
     let mut fwd = String::with_capacity(64);
-    if let Some(prev) = h.get(header::FORWARDED).and_then(|v| v.to_str().ok()) {
-        if !prev.trim().is_empty() {
-            fwd.push_str(prev);
-            fwd.push_str(", ");
-        }
-    }
+    push_previous(&mut fwd, h, &header::FORWARDED);
     fwd.push_str("for=");
     if client.is_ipv6() {
         fwd.push_str("\"[");
@@ -365,6 +386,19 @@ mod tests {
         assert_eq!(
             h["forwarded"],
             "for=127.0.0.1;proto=https;host=\"api.example\", for=\"[::1]\";proto=http"
+        );
+        // Two field lines are one list: both hops are kept, in order.
+        let mut h = HeaderMap::new();
+        h.append("x-forwarded-for", HeaderValue::from_static("10.0.0.1"));
+        h.append("x-forwarded-for", HeaderValue::from_static("10.0.0.2"));
+        h.append("forwarded", HeaderValue::from_static("for=10.0.0.1"));
+        h.append("forwarded", HeaderValue::from_static("for=10.0.0.2"));
+        add_forwarded(&mut h, "127.0.0.1".parse().unwrap(), "http", None);
+        assert_eq!(h["x-forwarded-for"], "10.0.0.1, 10.0.0.2, 127.0.0.1");
+        assert_eq!(h.get_all("x-forwarded-for").iter().count(), 1);
+        assert_eq!(
+            h["forwarded"],
+            "for=10.0.0.1, for=10.0.0.2, for=127.0.0.1;proto=http"
         );
     }
 

@@ -426,6 +426,11 @@ fn angle_brackets_that_open_no_tag_are_text() {
         ),
         ("<13800138000>", sluice_rules::Format::Text),
         ("<zhangsan@example.cn>", sluice_rules::Format::Text),
+        (
+            "</p?mobile=13800138000>; rel=\"next\"",
+            sluice_rules::Format::Text,
+        ),
+        ("</soap:Body>", sluice_rules::Format::Xml),
         ("<a href=\"x\">", sluice_rules::Format::Xml),
         ("<br/>", sluice_rules::Format::Xml),
         ("<soap:Envelope>", sluice_rules::Format::Xml),

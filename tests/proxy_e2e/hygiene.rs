@@ -376,3 +376,123 @@ async fn event_stream_is_not_held() {
     assert_eq!(rest, b"data: done\n\n");
     p.shutdown().await;
 }
+
+/// An upstream that answers every request on every connection with `answer`, raw, and then
+/// closes the connection.
+fn raw_upstream(answer: &'static [u8]) -> std::net::SocketAddr {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { return };
+            let mut buf = [0u8; 8192];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(answer);
+        }
+    });
+    addr
+}
+
+/// What an upstream writes around a response's body reaches the client only as far as it
+/// was read: its reason phrase is replaced by the status's own (a servlet's
+/// `sendError(200, message)` puts anything there), a transfer coding besides chunked is
+/// refused (hyper would hand on the coded bytes, read by no rule), and an unknown
+/// `Content-Encoding` is refused without echoing its name when that is no coding's.
+#[tokio::test]
+async fn status_line_transfer_codings_and_coding_names_carry_no_value() {
+    let get = "GET /x HTTP/1.1\r\nhost: a\r\nconnection: close\r\n\r\n";
+    let cases: [(&[u8], &str, u16); 3] = [
+        (
+            b"HTTP/1.1 200 mobile 13800138000\r\ncontent-type: text/plain\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+            "",
+            200,
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: deflate, chunked\r\nconnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+            "actions:\n  classes:\n    mobile: block\n",
+            502,
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-encoding: x-13800138000\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+            "actions:\n  default: report\n",
+            502,
+        ),
+    ];
+    for (answer, extra, status) in cases {
+        let up = raw_upstream(answer);
+        let p = proxy(&format!("http://{up}"), extra).await;
+        let addr = p.addr;
+        let got = tokio::task::spawn_blocking(move || raw(addr, get))
+            .await
+            .unwrap();
+        assert!(
+            got.starts_with(&format!("HTTP/1.1 {status} ")),
+            "{}: {got}",
+            String::from_utf8_lossy(answer)
+        );
+        assert!(!got.contains("13800138000"), "{got}");
+        assert!(!got.contains("mobile 138"), "{got}");
+        p.shutdown().await;
+    }
+    // The same name under a blocking policy: the header's value blocks first.
+    let up = raw_upstream(
+        b"HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=13800138000\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+    );
+    let p = proxy(
+        &format!("http://{up}"),
+        "actions:\n  classes:\n    mobile: block\n",
+    )
+    .await;
+    let addr = p.addr;
+    let got = tokio::task::spawn_blocking(move || raw(addr, get))
+        .await
+        .unwrap();
+    assert!(got.starts_with("HTTP/1.1 403 "), "{got}");
+    p.shutdown().await;
+}
+
+/// A request framed with a transfer coding besides chunked is refused (501), never passed on
+/// coded past the filters.
+#[tokio::test]
+async fn a_request_with_another_transfer_coding_is_refused() {
+    let up = Upstream::start(|_req| async move { resp(200, "text/plain", full("seen")) }).await;
+    let p = proxy(&up.url(), "").await;
+    let addr = p.addr;
+    let got = tokio::task::spawn_blocking(move || {
+        raw(
+            addr,
+            "POST /x HTTP/1.1\r\nhost: a\r\ncontent-type: application/json\r\ntransfer-encoding: gzip, chunked\r\nconnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        )
+    })
+    .await
+    .unwrap();
+    assert!(got.starts_with("HTTP/1.1 501 "), "{got}");
+    assert!(!got.contains("seen"), "{got}");
+    p.shutdown().await;
+}
+
+/// The header fields of a WebSocket's 101 are inspected like any response's: a value the
+/// interface may not send refuses the switch.
+#[tokio::test]
+async fn a_websocket_switch_carries_its_header_values_through_the_policy() {
+    let up = raw_upstream(
+        b"HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\nsec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nx-owner: 13800138000\r\n\r\n",
+    );
+    let p = proxy(
+        &format!("http://{up}"),
+        "actions:\n  classes:\n    mobile: block\ninterfaces:\n  - name: ws\n    path: /ws\n    websocket: true\n",
+    )
+    .await;
+    let addr = p.addr;
+    let got = tokio::task::spawn_blocking(move || {
+        raw(
+            addr,
+            "GET /ws HTTP/1.1\r\nhost: a\r\nconnection: upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+        )
+    })
+    .await
+    .unwrap();
+    assert!(got.starts_with("HTTP/1.1 403 "), "{got}");
+    assert!(!got.contains("13800138000"), "{got}");
+    p.shutdown().await;
+}

@@ -123,6 +123,15 @@ pub fn run(
         return Err(ProxyError::client(Kind::BadRequest, status, why));
     }
     admit(proxy, ctx)?;
+    // A transfer coding besides chunked (`gzip, chunked`) is framing hyper does not undo:
+    // the body would reach the filter, and the upstream, still coded (RFC 9112 §6.1: 501).
+    if let Some(t) = headers::other_transfer_coding(req.headers()) {
+        return Err(ProxyError::client(
+            Kind::UnknownEncoding,
+            StatusCode::NOT_IMPLEMENTED,
+            format!("unsupported transfer coding {t}"),
+        ));
+    }
     let upgrade = headers::wants_upgrade(req.headers());
     let upgrade_value = req.headers().get(header::UPGRADE).cloned();
     if upgrade {

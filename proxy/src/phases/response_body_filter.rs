@@ -42,7 +42,7 @@ pub async fn run(
     let idle = ctx.iface.idle_timeout;
     let status = parts.status.as_u16();
     match mode {
-        Mode::Upgrade | Mode::NotModified => {
+        Mode::Upgrade | Mode::NotModified | Mode::NoBody => {
             let guard = proxy.guard(ctx, status);
             Ok(Response::from_parts(parts, ProxyBody::empty(guard)))
         }

@@ -9,6 +9,8 @@
 //!   `hold_cap`); soft for small bodies with a known length, so `Content-Length` and, for
 //!   clean compressed bodies, the exact upstream bytes are kept;
 //! - [`Mode::Stream`]: filter frame by frame as the client reads;
+//! - [`Mode::NoBody`]: an answer that has no body (`HEAD`, 204, 304): sent without one,
+//!   whatever the upstream sent after its head;
 //! - [`Mode::NotModified`]: a 304 answered here, when the client's `If-None-Match` names the
 //!   validator this proxy gave it (the origin's validators are replaced on inspected
 //!   interfaces: `headers::rekey_validators`).
@@ -45,6 +47,11 @@ pub enum Mode {
     /// A 304 answered here: the client's `If-None-Match` names the validator this proxy
     /// gave it; the origin's body is dropped unread.
     NotModified,
+    /// An answer that has no body (to a `HEAD`, a 204, a 304): whatever the upstream sent
+    /// after the head is dropped unread. HTTP/1.1 frames such answers without a body, but an
+    /// HTTP/2 upstream can still send DATA frames after them, which would otherwise pass
+    /// uninspected.
+    NoBody,
 }
 
 /// Runs the phase.
@@ -58,6 +65,19 @@ pub fn run(
 ) -> Result<(Parts, Incoming, Mode), ProxyError> {
     if let Some(l) = ctx.log.as_mut() {
         l.upstream_status = Some(resp.status().as_u16());
+    }
+    // The upstream's reason phrase is sent on as the status's own (hyper keeps a non-standard
+    // one in this extension and writes it back): it is free text no rule reads
+    // (`200 mobile 13800138000`, a servlet's `sendError(code, message)`).
+    resp.extensions_mut().remove::<hyper::ext::ReasonPhrase>();
+    // A transfer coding other than chunked (`deflate, chunked`) is framing hyper does not
+    // undo: what it hands on would be the coded bytes, read by no rule and decoded by the
+    // client. Such responses are refused; the header itself is hop-by-hop and goes.
+    if let Some(t) = headers::other_transfer_coding(resp.headers()) {
+        return Err(ProxyError::upstream(
+            Kind::UnknownEncoding,
+            format!("unsupported transfer coding {t}"),
+        ));
     }
     if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
         let Some(down) = ctx.upgrade.take() else {
@@ -80,6 +100,10 @@ pub fn run(
             ));
         }
         let up = hyper::upgrade::on(&mut resp);
+        let (mut parts, body) = resp.into_parts();
+        // The tunnel's frames are not inspected; the answer's header fields are, like any
+        // response's, before the switch is let through.
+        scan_headers(proxy, ctx, &mut parts)?;
         let rid = ctx.request_id.clone();
         tokio::spawn(async move {
             match tokio::try_join!(down, up) {
@@ -92,7 +116,6 @@ pub fn run(
                 Err(e) => tracing::debug!(request_id = %rid, "upgrade failed: {e}"),
             }
         });
-        let (mut parts, body) = resp.into_parts();
         parts.version = Version::HTTP_11;
         return Ok((parts, body, Mode::Upgrade));
     }
@@ -110,39 +133,7 @@ pub fn run(
     let iface = &ctx.iface;
     let limits = ctx.live.limiter.has_response_limits(&iface.name);
     let inspect = ctx.actions.any_inspect() || iface.scope_rank().is_some() || limits;
-    if iface.inspect_responses && inspect {
-        // Header values carry values as bodies do (`X-Owner-Id`, a `Location` query, a
-        // `Content-Disposition` file name), on every response, bodiless ones included.
-        let mut found = crate::filter::FindingSummary::default();
-        let mut fps = Vec::new();
-        if let Some(f) = crate::filter::scan_header_values(
-            &ctx.live.engine,
-            &ctx.actions,
-            proxy.limits,
-            &mut parts.headers,
-            &mut found,
-            &mut fps,
-        ) {
-            return Err(super::request_body_filter::blocked(ctx, &f));
-        }
-        if found.total() > 0 || found.changed {
-            if let Some(l) = ctx.log.as_mut() {
-                l.header_findings = Some(found);
-            }
-        }
-        // The values in the header count against the findings and distinct-value quotas
-        // like a body's, and can still be refused: no byte has gone out.
-        if limits && !fps.is_empty() {
-            let d = ctx.live.limiter.record_response_fps(
-                &iface.name,
-                &ctx.consumer.id,
-                0,
-                &fps,
-                tokio::time::Instant::now(),
-            );
-            super::request_filter::limited(ctx, &d, crate::audit::Direction::Response, 0)?;
-        }
-    }
+    scan_headers(proxy, ctx, &mut parts)?;
     let iface = &ctx.iface;
     if parts.status == StatusCode::NO_CONTENT {
         // A 204 has no body, so no length either (RFC 9110 §8.6).
@@ -192,7 +183,10 @@ pub fn run(
         }
         return Ok((parts, body, Mode::NotModified));
     }
-    if no_body || !iface.inspect_responses || !inspect {
+    if no_body {
+        return Ok((parts, body, Mode::NoBody));
+    }
+    if !iface.inspect_responses || !inspect {
         return Ok((parts, body, Mode::Pass));
     }
     // `audit.on_failure: block` with the sink known to be failing: an inspected response may
@@ -255,4 +249,52 @@ pub fn run(
         ));
     }
     Ok((parts, body, Mode::Stream { codings }))
+}
+
+/// Scans the response's header values with the body's policy, on every response the
+/// interface inspects (bodiless ones and a WebSocket's 101 included): values are redacted in
+/// place, a blocking finding refuses the response, and what was found counts against the
+/// consumer's quotas like a body's.
+///
+/// # Errors
+/// A blocking finding (403) or a quota the values exhaust.
+fn scan_headers(proxy: &Proxy, ctx: &mut Ctx, parts: &mut Parts) -> Result<(), ProxyError> {
+    let iface = &ctx.iface;
+    let limits = ctx.live.limiter.has_response_limits(&iface.name);
+    let inspect = ctx.actions.any_inspect() || iface.scope_rank().is_some() || limits;
+    if !(iface.inspect_responses && inspect) {
+        return Ok(());
+    }
+    // Header values carry values as bodies do (`X-Owner-Id`, a `Location` query, a
+    // `Content-Disposition` file name), on every response, bodiless ones included.
+    let mut found = crate::filter::FindingSummary::default();
+    let mut fps = Vec::new();
+    if let Some(f) = crate::filter::scan_header_values(
+        &ctx.live.engine,
+        &ctx.actions,
+        proxy.limits,
+        &mut parts.headers,
+        &mut found,
+        &mut fps,
+    ) {
+        return Err(super::request_body_filter::blocked(ctx, &f));
+    }
+    if found.total() > 0 || found.changed {
+        if let Some(l) = ctx.log.as_mut() {
+            l.header_findings = Some(found);
+        }
+    }
+    // The values in the header count against the findings and distinct-value quotas
+    // like a body's, and can still be refused: no byte has gone out.
+    if limits && !fps.is_empty() {
+        let d = ctx.live.limiter.record_response_fps(
+            &iface.name,
+            &ctx.consumer.id,
+            0,
+            &fps,
+            tokio::time::Instant::now(),
+        );
+        super::request_filter::limited(ctx, &d, crate::audit::Direction::Response, 0)?;
+    }
+    Ok(())
 }

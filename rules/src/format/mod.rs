@@ -140,27 +140,36 @@ impl Format {
 }
 
 /// Whether `t` (a body or value, from its first non-blank byte) opens like markup: `<?`,
-/// `<!`, `</`, or `<` and a name that a blank, `>`, `/>` or the end of `t` follows. A
+/// `<!`, or `<` or `</` and a name that a blank, `>`, `/>` or the end of `t` follows. A
 /// link or address in angle brackets (`<https://…/13800138000>`, the `Link` header's
 /// form; `<zhangsan@example.cn>`) and a number (`<13800138000>`) are text: read as a tag,
 /// what they hold would be skipped as a tag's name and attributes.
 pub(crate) fn opens_markup(t: &[u8]) -> bool {
     match t {
-        [b'<'] | [b'<', b'?' | b'!' | b'/', ..] => true,
-        [b'<', b, rest @ ..]
-            if b.is_ascii_alphabetic() || *b >= 0x80 || matches!(b, b'_' | b':') =>
-        {
-            let name_end = rest.iter().position(|&c| {
-                !(c.is_ascii_alphanumeric() || c >= 0x80 || matches!(c, b'-' | b'_' | b'.' | b':'))
-            });
-            match name_end.map(|k| &rest[k..]) {
-                None => true,
-                Some([c, ..]) if c.is_ascii_whitespace() || *c == b'>' => true,
-                Some([b'/']) | Some([b'/', b'>', ..]) => true,
-                Some(_) => false,
-            }
-        }
+        [b'<'] | [b'<', b'?' | b'!', ..] | [b'<', b'/'] => true,
+        // An end tag is a name and `>` too: `</p?mobile=…>` is a relative link.
+        [b'<', b'/', rest @ ..] | [b'<', rest @ ..] => tag_name_opens(rest),
         _ => false,
+    }
+}
+
+/// Whether `t` (what follows `<` or `</`) is a tag's name followed by a blank, `>`, `/>` or
+/// the end of `t`.
+fn tag_name_opens(t: &[u8]) -> bool {
+    let Some((&b, rest)) = t.split_first() else {
+        return false;
+    };
+    if !(b.is_ascii_alphabetic() || b >= 0x80 || matches!(b, b'_' | b':')) {
+        return false;
+    }
+    let name_end = rest.iter().position(|&c| {
+        !(c.is_ascii_alphanumeric() || c >= 0x80 || matches!(c, b'-' | b'_' | b'.' | b':'))
+    });
+    match name_end.map(|k| &rest[k..]) {
+        None => true,
+        Some([c, ..]) if c.is_ascii_whitespace() || *c == b'>' => true,
+        Some([b'/']) | Some([b'/', b'>', ..]) => true,
+        Some(_) => false,
     }
 }
 
