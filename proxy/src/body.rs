@@ -40,6 +40,8 @@ pub struct Aborted(pub &'static str);
 pub struct ProxyBody {
     state: State,
     log: Option<LogGuard>,
+    /// Set when the body is cut off (the connection's `ConnInfo::reset`).
+    reset: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// The bytes every held body takes together, against `limits.max_held_total`. Each hold is
@@ -257,6 +259,7 @@ impl ProxyBody {
         ProxyBody {
             state: State::Full(Some(b.into())),
             log,
+            reset: None,
         }
     }
 
@@ -265,6 +268,7 @@ impl ProxyBody {
         ProxyBody {
             state: State::Full(None),
             log,
+            reset: None,
         }
     }
 
@@ -273,10 +277,20 @@ impl ProxyBody {
         ProxyBody {
             state: State::Stream(Box::new(s)),
             log,
+            reset: None,
         }
     }
 
+    /// Marks `flag` when this body is cut off, so the HTTP/1 connection carrying it is reset
+    /// rather than closed cleanly.
+    pub fn reset_on_abort(&mut self, flag: Arc<std::sync::atomic::AtomicBool>) {
+        self.reset = Some(flag);
+    }
+
     fn abort(&mut self, reason: &'static str) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        if let Some(r) = &self.reset {
+            r.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         if let Some(l) = self.log.as_mut() {
             l.record.aborted = Some(reason);
         }

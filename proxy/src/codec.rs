@@ -475,6 +475,13 @@ impl Decoder {
     /// # Errors
     /// Truncated or corrupt data, or a cap passed while flushing.
     pub fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), CodecError> {
+        // An empty body is empty in every coding: servers label a 0-byte answer with the
+        // coding they would have used (`curl --compressed` takes it), and there is nothing
+        // in it to decode or to hide.
+        if self.sink_mut().is_some_and(|s| s.input == 0) {
+            self.inner = Inner::Done;
+            return Ok(());
+        }
         if matches!(self.inner, Inner::DeflatePending(..)) {
             if let Err(e) = self.resolve_deflate() {
                 return Err(self.map_err(e));
@@ -803,6 +810,26 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn an_empty_body_decodes_to_nothing_in_every_coding() {
+        for e in [
+            Encoding::Gzip,
+            Encoding::Deflate,
+            Encoding::Br,
+            Encoding::Zstd,
+        ] {
+            let mut d = Decoder::new(e, DecodeLimits::default()).unwrap();
+            let mut out = Vec::new();
+            d.push(b"", &mut out).unwrap();
+            d.finish(&mut out).unwrap();
+            assert!(out.is_empty(), "{e:?}");
+            // One byte is not empty: a truncated stream still fails.
+            let mut d = Decoder::new(e, DecodeLimits::default()).unwrap();
+            let _ = d.push(b"\x1f", &mut out);
+            assert!(d.finish(&mut out).is_err(), "{e:?}");
+        }
+    }
 
     const ALL: [Encoding; 5] = [
         Encoding::Identity,

@@ -8,6 +8,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use hyper::service::service_fn;
@@ -125,28 +126,111 @@ fn builder(cfg: &Config) -> auto::Builder<TokioExecutor> {
     b
 }
 
+/// The downstream TCP stream, reset (RST) instead of closed (FIN) when a response body on it
+/// was cut off (`ConnInfo::reset`). An HTTP/1.0 body without a length ends at the close,
+/// so a clean close after an upstream reset mid-body would make a truncated body look
+/// complete; a reset tells any client the transfer failed. (HTTP/1.1 bodies are chunked and
+/// lack their last chunk either way.)
+struct Resetting {
+    inner: std::pin::Pin<Box<tokio_io_timeout::TimeoutStream<tokio::net::TcpStream>>>,
+    reset: Arc<AtomicBool>,
+}
+
+impl Drop for Resetting {
+    fn drop(&mut self) {
+        if self.reset.load(Ordering::Relaxed) {
+            // Zero linger: the close that follows sends RST and drops unsent data. (Tokio
+            // deprecates `set_linger` because a non-zero linger blocks the thread in
+            // `close`; a zero one returns at once.)
+            #[allow(deprecated)]
+            let _ = self
+                .inner
+                .get_ref()
+                .set_linger(Some(std::time::Duration::ZERO));
+        }
+    }
+}
+
+impl tokio::io::AsyncRead for Resetting {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        self.inner.as_mut().poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for Resetting {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.inner.as_mut().poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        self.inner.as_mut().poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if self.reset.load(Ordering::Relaxed) {
+            // No FIN first: the reset at drop is the whole answer.
+            return std::task::Poll::Ready(Ok(()));
+        }
+        self.inner.as_mut().poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.inner.as_mut().poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+fn conn_info(
+    remote: SocketAddr,
+    tls: bool,
+    identity: Option<ClientIdentity>,
+    reset: Arc<AtomicBool>,
+) -> ConnInfo {
+    ConnInfo {
+        remote,
+        tls,
+        identity,
+        close: Arc::new(Notify::new()),
+        reset,
+    }
+}
+
 /// Serves one connection (plain, or TLS once its handshake is done) until it ends, or until
 /// a held response on it is still undelivered at its exchange's deadline (`close`, from
 /// [`crate::body::held_bytes`]): the connection is then dropped, which closes it and frees
 /// what it held.
 async fn serve_one<IO>(
     io: IO,
-    tls: bool,
-    identity: Option<ClientIdentity>,
-    remote: SocketAddr,
+    info: ConnInfo,
     proxy: Arc<Proxy>,
     builder: &auto::Builder<TokioExecutor>,
     watcher: hyper_util::server::graceful::Watcher,
 ) where
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let close = Arc::new(Notify::new());
-    let info = ConnInfo {
-        remote,
-        tls,
-        identity,
-        close: close.clone(),
-    };
+    let remote = info.remote;
+    let close = info.close.clone();
     let svc = service_fn(move |req| proxy.clone().handle(req, info.clone()));
     let conn = watcher.watch(
         builder
@@ -207,7 +291,11 @@ async fn serve(
         // response's deadline instead: `serve_one`.)
         let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
         stream.set_write_timeout(Some(write_stall));
-        let stream = Box::pin(stream);
+        let reset = Arc::new(AtomicBool::new(false));
+        let stream = Resetting {
+            inner: Box::pin(stream),
+            reset: reset.clone(),
+        };
         let proxy = proxy.clone();
         let builder = builder.clone();
         let watcher = graceful.watcher();
@@ -215,7 +303,10 @@ async fn serve(
         tokio::spawn(async move {
             let _permit = permit;
             match tls {
-                None => serve_one(stream, false, None, remote, proxy, &builder, watcher).await,
+                None => {
+                    let info = conn_info(remote, false, None, reset);
+                    serve_one(stream, info, proxy, &builder, watcher).await;
+                }
                 Some(acceptor) => {
                     let stream = match tokio::time::timeout(
                         handshake_timeout,
@@ -239,7 +330,8 @@ async fn serve(
                         .peer_certificates()
                         .and_then(|c| c.first())
                         .and_then(|c| ClientIdentity::from_der(c.as_ref()));
-                    serve_one(stream, true, identity, remote, proxy, &builder, watcher).await;
+                    let info = conn_info(remote, true, identity, reset);
+                    serve_one(stream, info, proxy, &builder, watcher).await;
                 }
             }
         });

@@ -527,3 +527,40 @@ async fn an_h2_client_that_withholds_its_window_loses_the_connection_at_the_dead
     );
     p.shutdown().await;
 }
+
+/// An HTTP/1.0 client has no chunked coding: a body without a length ends at the close. A
+/// streamed body the upstream cuts off must then end in a reset, never in the clean close
+/// that would make the truncated body look complete.
+#[tokio::test]
+async fn reset_mid_body_resets_an_http10_client() {
+    let up = Upstream::start(|_req| async move {
+        let chunks = vec![
+            (Duration::ZERO, Bytes::from(clean_payload(300_000, 9))),
+            (Duration::from_millis(20), Bytes::from_static(b"more")),
+        ];
+        resp(200, "text/plain", streamed(chunks, true))
+    })
+    .await;
+    let p = proxy(&up.url(), "").await;
+    let addr = p.addr;
+    let (head, ended) = tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        s.write_all(b"GET /reset HTTP/1.0\r\nhost: a\r\n\r\n").unwrap();
+        let mut out = Vec::new();
+        let mut buf = [0u8; 65536];
+        let ended = loop {
+            match s.read(&mut buf) {
+                Ok(0) => break Ok(()),
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+                Err(e) => break Err(e.kind()),
+            }
+        };
+        (String::from_utf8_lossy(&out[..out.len().min(64)]).into_owned(), ended)
+    })
+    .await
+    .unwrap();
+    assert!(head.starts_with("HTTP/1.0 200"), "{head}");
+    assert_eq!(ended, Err(std::io::ErrorKind::ConnectionReset));
+    p.shutdown().await;
+}

@@ -60,6 +60,10 @@ pub struct ConnInfo {
     /// Closes the connection when notified: a held response still undelivered at its
     /// exchange's deadline (see [`crate::body::held_bytes`]).
     pub close: Arc<tokio::sync::Notify>,
+    /// Set when a response body on this HTTP/1 connection was cut off: the connection is
+    /// then reset (RST), not closed (FIN), since a close is how an HTTP/1.0 body without a
+    /// length ends, and a truncated one must not look complete (`server::Resetting`).
+    pub reset: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Per-request state shared by the phases.
@@ -398,11 +402,16 @@ impl Proxy {
         ctx: &mut Ctx,
         req: Request<Incoming>,
     ) -> Result<Response<ProxyBody>, ProxyError> {
+        let http1 = req.version() <= http::Version::HTTP_11;
         let req = request_filter::run(self, ctx, req)?;
         let req = request_body_filter::run(self, ctx, req).await?;
         let resp = upstream::run(self, ctx, req).await?;
         let (parts, body, mode) = response_filter::run(self, ctx, resp)?;
-        response_body_filter::run(self, ctx, parts, body, mode).await
+        let mut resp = response_body_filter::run(self, ctx, parts, body, mode).await?;
+        if http1 {
+            resp.body_mut().reset_on_abort(ctx.conn.reset.clone());
+        }
+        Ok(resp)
     }
 
     /// Turns an error into a problem+json response (headers not yet sent).

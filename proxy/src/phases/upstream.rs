@@ -96,7 +96,8 @@ impl Upstream {
 
     fn uri_for(&self, original: &Uri) -> Result<Uri, ProxyError> {
         let pq = original.path_and_query().map_or("/", |p| p.as_str());
-        let pq = if self.base_path.is_empty() {
+        // `OPTIONS *` asks about the server, not a resource: it stays `*` under a base path.
+        let pq = if self.base_path.is_empty() || pq == "*" {
             pq.to_string()
         } else {
             format!("{}{}", self.base_path, pq)
