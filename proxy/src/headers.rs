@@ -6,13 +6,14 @@ use std::net::IpAddr;
 
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
-/// Headers that describe one connection, not the message; never forwarded.
-static HOP_BY_HOP: [HeaderName; 9] = [
+/// Headers that describe one connection, not the message; never forwarded. (`Trailer` is
+/// not one since RFC 7230: it names the trailer fields a chunked body ends with, which
+/// hyper writes to an HTTP/1.1 client only when they are announced.)
+static HOP_BY_HOP: [HeaderName; 8] = [
     header::CONNECTION,
     HeaderName::from_static("proxy-connection"),
     HeaderName::from_static("keep-alive"),
     header::TE,
-    header::TRAILER,
     header::TRANSFER_ENCODING,
     header::UPGRADE,
     header::PROXY_AUTHENTICATE,
@@ -57,6 +58,19 @@ pub static METHOD_OVERRIDES: [&str; 3] = [
     "x-http-method",
     "x-method-override",
 ];
+
+/// Whether a request's `TE` accepts trailers (`TE: trailers`, which gRPC requires).
+pub fn accepts_trailers(h: &HeaderMap) -> bool {
+    h.get_all(header::TE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| {
+            t.split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("trailers"))
+        })
+}
 
 /// Removes hop-by-hop headers, including any named in `Connection`.
 pub fn strip_hop_by_hop(h: &mut HeaderMap) {
@@ -365,6 +379,16 @@ mod tests {
         strip_hop_by_hop(&mut h);
         assert_eq!(h.len(), 1);
         assert!(h.contains_key("x-keep"));
+        // `Trailer` announces the message's trailer fields (hyper writes only announced
+        // ones to an HTTP/1.1 client); `TE` is this hop's, and says whether it takes them.
+        let mut h = HeaderMap::new();
+        h.insert("trailer", HeaderValue::from_static("grpc-status"));
+        h.insert("te", HeaderValue::from_static("gzip;q=0.5, trailers"));
+        assert!(accepts_trailers(&h));
+        strip_hop_by_hop(&mut h);
+        assert!(h.contains_key("trailer"));
+        assert!(!h.contains_key("te"));
+        assert!(!accepts_trailers(&h));
     }
 
     #[test]

@@ -546,7 +546,8 @@ async fn reset_mid_body_resets_an_http10_client() {
     let (head, ended) = tokio::task::spawn_blocking(move || {
         let mut s = std::net::TcpStream::connect(addr).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-        s.write_all(b"GET /reset HTTP/1.0\r\nhost: a\r\n\r\n").unwrap();
+        s.write_all(b"GET /reset HTTP/1.0\r\nhost: a\r\n\r\n")
+            .unwrap();
         let mut out = Vec::new();
         let mut buf = [0u8; 65536];
         let ended = loop {
@@ -556,7 +557,10 @@ async fn reset_mid_body_resets_an_http10_client() {
                 Err(e) => break Err(e.kind()),
             }
         };
-        (String::from_utf8_lossy(&out[..out.len().min(64)]).into_owned(), ended)
+        (
+            String::from_utf8_lossy(&out[..out.len().min(64)]).into_owned(),
+            ended,
+        )
     })
     .await
     .unwrap();

@@ -170,7 +170,13 @@ pub fn run(
         .map(str::to_string)
         .or_else(|| req.uri().authority().map(|a| a.to_string()));
     let h = req.headers_mut();
+    let trailers = headers::accepts_trailers(h);
     headers::strip_hop_by_hop(h);
+    // `TE` is this hop's, but the proxy takes trailers on its own hop too (and passes them
+    // on, inspected): the upstream may send them when the client asked for them.
+    if trailers {
+        h.insert(header::TE, http::HeaderValue::from_static("trailers"));
+    }
     headers::join_cookies(h);
     for o in headers::METHOD_OVERRIDES {
         h.remove(o);
