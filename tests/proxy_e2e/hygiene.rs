@@ -91,11 +91,14 @@ async fn a_path_spelled_otherwise_gets_the_interface_it_names() {
 async fn ranges_of_inspected_responses_are_not_asked_for() {
     let up = Upstream::start(|req| async move {
         let range = req.headers().contains_key("range") || req.headers().contains_key("if-range");
-        resp(
+        let mut r = resp(
             200,
             "application/json",
             full(format!("{{\"range\":{range}}}")),
-        )
+        );
+        r.headers_mut()
+            .insert("accept-ranges", "bytes".parse().unwrap());
+        r
     })
     .await;
     let p = proxy(&up.url(), "actions:\n  classes:\n    resident_id: block\n").await;
@@ -106,6 +109,8 @@ async fn ranges_of_inspected_responses_are_not_asked_for() {
         .send()
         .await
         .unwrap();
+    // Nor offered.
+    assert_eq!(r.headers()["accept-ranges"], "none");
     assert_eq!(r.text().await.unwrap(), "{\"range\":false}");
     p.shutdown().await;
 }

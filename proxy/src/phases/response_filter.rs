@@ -139,6 +139,13 @@ pub fn run(
         // A 204 has no body, so no length either (RFC 9110 §8.6).
         parts.headers.remove(header::CONTENT_LENGTH);
     }
+    // Ranges are never asked of the origin on an interface whose responses are inspected
+    // (the request filter drops `Range`): a client must not be told it may ask.
+    if iface.inspect_responses && parts.headers.contains_key(header::ACCEPT_RANGES) {
+        parts
+            .headers
+            .insert(header::ACCEPT_RANGES, HeaderValue::from_static("none"));
+    }
     if iface.inspect_responses && inspect {
         // What the origin computed over the unredacted body never reaches the client.
         // Keyed over what decides the body sent: the origin's tag, the rules, the policy
