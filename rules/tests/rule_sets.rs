@@ -364,8 +364,9 @@ fn digit_groups_set_apart_by_dots_slashes_or_underscores() {
 }
 
 /// Groups set apart by a separator nobody writes an identifier with (a tilde, a middle dot,
-/// a pipe, a tab, a comma, `、`): an evasion, taken in the identifier's own grouping and only
-/// under its field name or after a keyword, since lists, cells and ranges are written so too.
+/// `+`, `*`, `#`): an evasion, taken in the identifier's own grouping and only under its
+/// field name or after a keyword. A list's or a row's separator (a pipe, a tab, a comma, a
+/// semicolon, `、`) needs the field name: a keyword nearby is as often a row's label.
 #[test]
 fn digit_groups_set_apart_by_loose_separators() {
     let text = |t: &str| redacted(sluice_rules::Format::Text, t);
@@ -373,27 +374,37 @@ fn digit_groups_set_apart_by_loose_separators() {
     for (input, want) in [
         ("电话 138~0013~8000 完", "电话 138******8000 完"),
         ("电话 138·0013·8000 完", "电话 138·****·8000 完"),
-        ("电话 138|0013|8000 完", "电话 138******8000 完"),
-        ("电话 138\t0013\t8000 完", "电话 138******8000 完"),
-        (
-            "身份证号 110105、19491231、002X 完",
-            "身份证号 110105**********002X 完",
-        ),
+        ("电话 138#0013#8000 完", "电话 138******8000 完"),
         // A whole mobile beside the chain keeps its own place.
         (
             "电话 13800138000,13900139000 完",
             "电话 138****8000,139****9000 完",
         ),
-        // No keyword: a list, a row of cells, a range.
+        // No keyword: a range, a list.
         ("138~0013~8000", "138~0013~8000"),
         ("编号 138,0013,8000 完", "编号 138,0013,8000 完"),
-        ("110105|19491231|002X", "110105|19491231|002X"),
+        // A list's or a row's separator after a keyword: a row of numbers.
+        ("电话 138|0013|8000 完", "电话 138|0013|8000 完"),
+        ("手机,150,2023,1234", "手机,150,2023,1234"),
+        (
+            "身份证号 110105、19491231、002X 完",
+            "身份证号 110105、19491231、002X 完",
+        ),
     ] {
         assert_eq!(text(input), want, "{input}");
     }
     assert_eq!(
         json(r#"{"sjhm":"138~0013~8000","yhkh":"6222·0202·0011·2345·679","bz":"138~0013~8000"}"#),
         r#"{"sjhm":"138******8000","yhkh":"6222·****·****·***5·679","bz":"138~0013~8000"}"#
+    );
+    // Under the field's own name every one of them is the identifier.
+    assert_eq!(
+        json("{\"sjhm\":\"138|0013|8000\",\"sfzh\":\"110105、19491231、002X\",\"lxdh\":\"138\\t0013\\t8000\"}"),
+        "{\"sjhm\":\"138******8000\",\"sfzh\":\"110105**********002X\",\"lxdh\":\"138******8000\"}"
+    );
+    assert_eq!(
+        json(r#"{"category":"手机","stats":"150|2023|1234","rows":["手机,150,2023,1234"]}"#),
+        r#"{"category":"手机","stats":"150|2023|1234","rows":["手机,150,2023,1234"]}"#
     );
     // Only in the identifier's grouping: a mobile's digits in fours are no mobile.
     assert_eq!(
@@ -419,6 +430,13 @@ fn angle_brackets_that_open_no_tag_are_text() {
         xml("<p>电话<13800138000></p><p>a < 13900139000</p><p>a <</p>"),
         "<p>电话<138****8000></p><p>a < 139****9000</p><p>a <</p>"
     );
+    // A URI in angle brackets inside markup: a scheme, `:` and a digit, `+` or `/`.
+    assert_eq!(
+        xml(
+            "<p>call <tel:13800138000> or <https://x.gov/p/11010519491231002X></p><ns2:a>x</ns2:a>"
+        ),
+        "<p>call <tel:138****8000> or <https://x.gov/p/110105********002X></p><ns2:a>x</ns2:a>"
+    );
     for (body, format) in [
         (
             "<https://x.gov/p/13800138000>; rel=\"next\"",
@@ -431,6 +449,12 @@ fn angle_brackets_that_open_no_tag_are_text() {
             sluice_rules::Format::Text,
         ),
         ("</soap:Body>", sluice_rules::Format::Xml),
+        (
+            "<tel:13800138000>; rel=\"contact\"",
+            sluice_rules::Format::Text,
+        ),
+        ("<u13800138000>", sluice_rules::Format::Text),
+        ("<ns2:Body>", sluice_rules::Format::Xml),
         ("<a href=\"x\">", sluice_rules::Format::Xml),
         ("<br/>", sluice_rules::Format::Xml),
         ("<soap:Envelope>", sluice_rules::Format::Xml),

@@ -110,6 +110,10 @@ pub(crate) struct Found {
     pub start: usize,
     pub end: usize,
     pub conf: Confidence,
+    /// Found only under the field's own name, never by a keyword: a chain of groups set
+    /// apart by a list's or a row's separator (`,` `;` `|` a tab `、`), which a keyword
+    /// nearby does not tell from a row of numbers (`手机,150,2023,1234`).
+    pub key_only: bool,
 }
 
 #[inline]
@@ -133,7 +137,8 @@ fn is_weak_sep(b: u8) -> bool {
 /// Separators nobody groups an identifier with but an evasion does (`138~0013~8000`,
 /// `138·0013·8000`, `138|0013|8000`, a tab, a comma, `、`): they also set apart list items,
 /// table cells and ranges, so a chain of them is taken in an identifier's own grouping
-/// ([`weak_layout`]) and then only as a candidate needing its field name or a keyword.
+/// ([`weak_layout`]) and then only as a candidate needing its field name or a keyword; a
+/// list's or a row's separator (`,` `;` `|` a tab `、`) needs the field name.
 /// Tags are one byte each: the ASCII byte, or the last byte of `·` (`C2 B7`) and `、`
 /// (`E3 80 81`).
 fn loose_sep_at(t: &[u8], k: usize) -> Option<(u8, usize)> {
@@ -273,6 +278,7 @@ pub(crate) fn chinese_numerals(t: &[u8], en: Enabled, out: &mut Vec<Found>) {
                     start: at,
                     end: p + usize::from(x),
                     conf,
+                    key_only: false,
                 });
             }
         }
@@ -362,6 +368,7 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
                     start: s,
                     end,
                     conf: Confidence::Medium,
+                    key_only: false,
                 });
                 i = end;
                 continue;
@@ -375,6 +382,7 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
                 start: ls,
                 end: e,
                 conf: Confidence::Low,
+                key_only: false,
             });
             i = e;
             continue;
@@ -469,6 +477,10 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
                     .is_none_or(|&(_, e)| f.end > e);
                 if joined {
                     f.conf = Confidence::Low;
+                    // A list's or a row's separator: a keyword nearby is as often a row's
+                    // label (`手机,150,2023,1234`); only the field's own name says more.
+                    f.key_only =
+                        weak.is_some_and(|w| matches!(w, b',' | b';' | b'|' | b'\t' | 0x81));
                 }
             }
         }
@@ -535,6 +547,7 @@ fn grouped_credit_code(t: &[u8], s: usize, out: &mut Vec<Found>) -> Option<usize
                 start: s,
                 end: p,
                 conf: Confidence::High,
+                key_only: false,
             });
             return Some(p);
         }
@@ -587,6 +600,7 @@ fn spaced_digits(t: &[u8], s: usize, en: Enabled, out: &mut Vec<Found>) -> Optio
                 start: s,
                 end,
                 conf,
+                key_only: false,
             });
         }
     }
@@ -768,6 +782,7 @@ fn eval_chain(
                 start,
                 end: g[m].1,
                 conf,
+                key_only: false,
             });
             k = m + 1;
             joined = true;
@@ -936,6 +951,7 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
             start,
             end,
             conf,
+            key_only: false,
         });
         true
     };
@@ -1394,6 +1410,7 @@ fn email(t: &[u8], out: &mut Vec<Found>) {
             start: s,
             end: e,
             conf: Confidence::Medium,
+            key_only: false,
         });
         last_end = e;
     }
@@ -1488,6 +1505,7 @@ fn ipv6(t: &[u8], out: &mut Vec<Found>) {
                 start: s,
                 end: e,
                 conf: Confidence::Medium,
+                key_only: false,
             });
             last_end = e;
         }

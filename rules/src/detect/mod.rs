@@ -675,6 +675,8 @@ struct Cand {
     start: usize,
     end: usize,
     conf: Confidence,
+    /// Only a field name vouches for it ([`ident::Found::key_only`]).
+    key_only: bool,
 }
 
 impl Detectors {
@@ -946,6 +948,7 @@ impl Detectors {
                     start: f.start,
                     end: f.end,
                     conf: f.conf,
+                    key_only: f.key_only,
                 });
             }
         }
@@ -969,6 +972,7 @@ impl Detectors {
                         start,
                         end,
                         conf,
+                        key_only: false,
                     })
                 },
             );
@@ -1033,6 +1037,7 @@ impl Detectors {
                         start: m.start(),
                         end: m.end(),
                         conf: Confidence::Medium,
+                        key_only: false,
                     }),
                     AcTarget::Anchor(ix) => {
                         if !anchored.contains(&(ix, m.start())) {
@@ -1104,6 +1109,7 @@ impl Detectors {
                     start: s,
                     end: e,
                     conf,
+                    key_only: false,
                 });
             }
         }
@@ -1162,6 +1168,9 @@ impl Detectors {
             })
         };
         let key_hit = ctx.key_rules.contains(&c.rule) || pair_has(c.rule);
+        if c.key_only && !key_hit {
+            return None;
+        }
         let w = r.ctx.window_bytes;
         // Negative context only vetoes matches no check character vouches for: a label like
         // 订单号 placed before a valid ID number must not be a way to smuggle it out. Luhn is

@@ -153,6 +153,27 @@ pub(crate) fn opens_markup(t: &[u8]) -> bool {
     }
 }
 
+/// Whether the rest of a tag's name (after its first character) reads as a name, not as a
+/// link or a number written in angle brackets: no digit right after a `:` (`<tel:138…>`,
+/// `<sms:…>`, a URI's scheme; `<ns2:Body>` is a name) and no run of seven digits
+/// (`<u13800138000>`).
+pub(crate) fn name_like(rest: &[u8]) -> bool {
+    let mut digits = 0;
+    let mut prev = 0u8;
+    for &c in rest {
+        if c.is_ascii_digit() {
+            digits += 1;
+            if digits >= 7 || prev == b':' {
+                return false;
+            }
+        } else {
+            digits = 0;
+        }
+        prev = c;
+    }
+    true
+}
+
 /// Whether `t` (what follows `<` or `</`) is a tag's name followed by a blank, `>`, `/>` or
 /// the end of `t`.
 fn tag_name_opens(t: &[u8]) -> bool {
@@ -165,6 +186,10 @@ fn tag_name_opens(t: &[u8]) -> bool {
     let name_end = rest.iter().position(|&c| {
         !(c.is_ascii_alphanumeric() || c >= 0x80 || matches!(c, b'-' | b'_' | b'.' | b':'))
     });
+    let name = &rest[..name_end.unwrap_or(rest.len())];
+    if !name_like(name) {
+        return false;
+    }
     match name_end.map(|k| &rest[k..]) {
         None => true,
         Some([c, ..]) if c.is_ascii_whitespace() || *c == b'>' => true,

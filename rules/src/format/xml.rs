@@ -231,6 +231,32 @@ fn local(name: &[u8]) -> &[u8] {
     }
 }
 
+/// Whether `s` (from a `<`) opens a link in angle brackets rather than a tag: a URI scheme
+/// of up to ten letters, a `:` and a digit, `+` or `/` (`<tel:13800138000>`,
+/// `<https://…/11010519491231002X>`), which read as a tag would hide the number in its name
+/// and attributes. `None` when more bytes are needed to tell.
+fn link_opens(s: &[u8], eof: bool) -> Option<bool> {
+    const SCHEME_MAX: usize = 10;
+    for (k, &b) in s.iter().enumerate().skip(1).take(SCHEME_MAX + 2) {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' if k <= SCHEME_MAX => {}
+            b':' if k > 1 => {
+                return match s.get(k + 1) {
+                    Some(&c) => Some(c.is_ascii_digit() || matches!(c, b'+' | b'/')),
+                    None if eof => Some(false),
+                    None => None,
+                }
+            }
+            _ => return Some(false),
+        }
+    }
+    if eof {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 /// Whether `b`, after a `<`, opens a tag, an end tag, a comment, a declaration or a
 /// processing instruction.
 fn tag_start(b: u8) -> bool {
@@ -374,7 +400,11 @@ impl XmlLexer {
                         if rest.len() < 2 && !eof {
                             return i;
                         }
-                        if !rest.get(1).is_some_and(|&b| tag_start(b)) {
+                        let link = match link_opens(rest, eof) {
+                            Some(l) => l,
+                            None => return i,
+                        };
+                        if link || !rest.get(1).is_some_and(|&b| tag_start(b)) {
                             // `a < 13800138000`, `<13800138000>`, a `<` at the end: no tag
                             // opens so, and a reader takes the `<` for text (HTML does).
                             if !seg.is_active() {
@@ -705,6 +735,7 @@ impl XmlLexer {
             || (rest.len() < 9 && !eof)
             || rest.starts_with(b"<![CDATA[")
             || !rest.get(1).is_some_and(|&b| tag_start(b))
+            || link_opens(rest, eof) != Some(false)
         {
             return false;
         }
