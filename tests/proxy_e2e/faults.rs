@@ -57,16 +57,21 @@ async fn response_header_timeout_is_504() {
     p.shutdown().await;
 }
 
-#[tokio::test]
-async fn reset_mid_body_streamed_aborts_client() {
-    let up = Upstream::start(|_req| async move {
+/// An upstream that sends 300,000 bytes of a body and then resets.
+async fn resets_mid_body() -> Upstream {
+    Upstream::start(|_req| async move {
         let chunks = vec![
             (Duration::ZERO, Bytes::from(clean_payload(300_000, 9))),
             (Duration::from_millis(20), Bytes::from_static(b"more")),
         ];
         resp(200, "text/plain", streamed(chunks, true))
     })
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn reset_mid_body_streamed_aborts_client() {
+    let up = resets_mid_body().await;
     let p = proxy(&up.url(), "").await;
     let r = client()
         .get(format!("http://{}/reset", p.addr))
@@ -533,14 +538,7 @@ async fn an_h2_client_that_withholds_its_window_loses_the_connection_at_the_dead
 /// that would make the truncated body look complete.
 #[tokio::test]
 async fn reset_mid_body_resets_an_http10_client() {
-    let up = Upstream::start(|_req| async move {
-        let chunks = vec![
-            (Duration::ZERO, Bytes::from(clean_payload(300_000, 9))),
-            (Duration::from_millis(20), Bytes::from_static(b"more")),
-        ];
-        resp(200, "text/plain", streamed(chunks, true))
-    })
-    .await;
+    let up = resets_mid_body().await;
     let p = proxy(&up.url(), "").await;
     let addr = p.addr;
     let (head, ended) = tokio::task::spawn_blocking(move || {

@@ -398,6 +398,13 @@ fn raw_upstream(answer: &'static [u8]) -> std::net::SocketAddr {
     addr
 }
 
+/// [`raw`] from async code.
+async fn raw_async(addr: std::net::SocketAddr, request: &'static str) -> String {
+    tokio::task::spawn_blocking(move || raw(addr, request))
+        .await
+        .unwrap()
+}
+
 /// What an upstream writes around a response's body reaches the client only as far as it
 /// was read: its reason phrase is replaced by the status's own (a servlet's
 /// `sendError(200, message)` puts anything there), a transfer coding besides chunked is
@@ -426,10 +433,7 @@ async fn status_line_transfer_codings_and_coding_names_carry_no_value() {
     for (answer, extra, status) in cases {
         let up = raw_upstream(answer);
         let p = proxy(&format!("http://{up}"), extra).await;
-        let addr = p.addr;
-        let got = tokio::task::spawn_blocking(move || raw(addr, get))
-            .await
-            .unwrap();
+        let got = raw_async(p.addr, get).await;
         assert!(
             got.starts_with(&format!("HTTP/1.1 {status} ")),
             "{}: {got}",
@@ -448,10 +452,7 @@ async fn status_line_transfer_codings_and_coding_names_carry_no_value() {
         "actions:\n  classes:\n    mobile: block\n",
     )
     .await;
-    let addr = p.addr;
-    let got = tokio::task::spawn_blocking(move || raw(addr, get))
-        .await
-        .unwrap();
+    let got = raw_async(p.addr, get).await;
     assert!(got.starts_with("HTTP/1.1 403 "), "{got}");
     p.shutdown().await;
 }
@@ -462,15 +463,11 @@ async fn status_line_transfer_codings_and_coding_names_carry_no_value() {
 async fn a_request_with_another_transfer_coding_is_refused() {
     let up = Upstream::start(|_req| async move { resp(200, "text/plain", full("seen")) }).await;
     let p = proxy(&up.url(), "").await;
-    let addr = p.addr;
-    let got = tokio::task::spawn_blocking(move || {
-        raw(
-            addr,
-            "POST /x HTTP/1.1\r\nhost: a\r\ncontent-type: application/json\r\ntransfer-encoding: gzip, chunked\r\nconnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
-        )
-    })
-    .await
-    .unwrap();
+    let got = raw_async(
+        p.addr,
+        "POST /x HTTP/1.1\r\nhost: a\r\ncontent-type: application/json\r\ntransfer-encoding: gzip, chunked\r\nconnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    )
+    .await;
     assert!(got.starts_with("HTTP/1.1 501 "), "{got}");
     assert!(!got.contains("seen"), "{got}");
     p.shutdown().await;
@@ -488,15 +485,11 @@ async fn a_websocket_switch_carries_its_header_values_through_the_policy() {
         "actions:\n  classes:\n    mobile: block\ninterfaces:\n  - name: ws\n    path: /ws\n    websocket: true\n",
     )
     .await;
-    let addr = p.addr;
-    let got = tokio::task::spawn_blocking(move || {
-        raw(
-            addr,
-            "GET /ws HTTP/1.1\r\nhost: a\r\nconnection: upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
-        )
-    })
-    .await
-    .unwrap();
+    let got = raw_async(
+        p.addr,
+        "GET /ws HTTP/1.1\r\nhost: a\r\nconnection: upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+    )
+    .await;
     assert!(got.starts_with("HTTP/1.1 403 "), "{got}");
     assert!(!got.contains("13800138000"), "{got}");
     p.shutdown().await;
