@@ -440,7 +440,9 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
             }
             if k == j && !paren && (ng == 1 || weak.is_some()) {
                 if let Some((w, n, l)) = other_sep_at(t, k) {
-                    if weak.is_none_or(|x| x == w) {
+                    // Taken only before a digit: a separator that ends the chain (`青M16801，`)
+                    // sets no layout for it.
+                    if weak.is_none_or(|x| x == w) && t.get(k + n).is_some_and(u8::is_ascii_digit) {
                         weak = Some(w);
                         loose = l;
                         k += n;
@@ -473,8 +475,9 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
             for f in &mut out[from..] {
                 let joined = groups[..ng]
                     .iter()
-                    .find(|&&(s, e)| s <= f.start && f.start < e)
-                    .is_none_or(|&(_, e)| f.end > e);
+                    .filter(|&&(s, e)| s < f.end && f.start < e)
+                    .count()
+                    >= 2;
                 if joined {
                     f.conf = Confidence::Low;
                     // A list's or a row's separator: a keyword nearby is as often a row's
