@@ -157,7 +157,7 @@ pub(crate) fn opens_markup(t: &[u8]) -> bool {
 /// link or a number written in angle brackets: no digit right after a `:` (`<tel:138…>`,
 /// `<sms:…>`, a URI's scheme; `<ns2:Body>` is a name) and no run of seven digits
 /// (`<u13800138000>`).
-pub(crate) fn name_like(rest: &[u8]) -> bool {
+fn name_like(rest: &[u8]) -> bool {
     let mut digits = 0;
     let mut prev = 0u8;
     for &c in rest {
