@@ -609,7 +609,7 @@ impl Segmenter {
                 && (f & crate::detect::TRIG_PERCENT == 0 || !has_percent_escape(content));
             if nothing
                 && !matches!(content.trim_ascii_start().first(), Some(b'{' | b'[' | b'<'))
-                && classes & crate::detect::Q_LINE == 0
+                && classes & (crate::detect::Q_LINE | crate::detect::Q_LT) == 0
             {
                 self.key_ix = None;
                 self.remember(content);
@@ -663,6 +663,10 @@ impl Segmenter {
         }
         // ... and HTML character references (`entity_decode`) ...
         if classes & crate::detect::Q_AMP != 0 && has_char_ref(content) {
+            return false;
+        }
+        // ... and drops formatting tags (`drop_tags`) ...
+        if classes & crate::detect::Q_LT != 0 && has_formatting_tag(content) {
             return false;
         }
         // ... and a value that opens like a document, a table or a record row as one
@@ -1035,6 +1039,9 @@ impl Segmenter {
             return;
         }
         if !pre && whole && self.identity && (self.percent_decode() || self.entity_decode()) {
+            commit = self.text.len();
+        }
+        if !pre && whole && self.drop_tags() {
             commit = self.text.len();
         }
         // Where the next window will start: `commit` less a margin, on a character.
@@ -1519,6 +1526,87 @@ impl Segmenter {
         true
     }
 
+    /// A whole value outside markup's own text that holds formatting tags (a JSON string
+    /// with search highlighting, `138<em>0013</em>8000`, `<em>110105</em>19491231002X`, or
+    /// rich text, `电话 138<b>0013</b>8000`; HTML in a CSV cell or a CDATA section): the tags
+    /// leave the text, as the XML lexer goes on through them in an element's text, so
+    /// detection reads the value a page shows. Their raw bytes stay where they are, between
+    /// the characters a mask replaces. A word and a number a tag sets apart (`Mobile<b>138…`)
+    /// stay apart, and a tag whose attributes may hold a value stays (see
+    /// `format::xml::formatting_tag_len`). Returns whether any tag was dropped.
+    fn drop_tags(&mut self) -> bool {
+        if matches!(self.kind, SegKind::XmlText | SegKind::JsonBare) {
+            return false;
+        }
+        let Some(first) = memchr::memchr(b'<', &self.text) else {
+            return false;
+        };
+        let mut drops: Vec<(usize, usize)> = Vec::new();
+        let mut from = first;
+        while let Some(p) = memchr::memchr(b'<', &self.text[from..]).map(|p| from + p) {
+            let Some(n) = format::xml::formatting_tag_len(&self.text[p..]) else {
+                from = p + 1;
+                continue;
+            };
+            let before = match drops.last() {
+                Some(&(s, e)) if e == p => s.checked_sub(1).map(|k| self.text[k]),
+                _ => p.checked_sub(1).map(|k| self.text[k]),
+            };
+            let after = self.text.get(p + n).copied();
+            let apart = matches!((before, after), (Some(b), Some(a))
+                if (b.is_ascii_alphabetic() && a.is_ascii_digit())
+                    || (b.is_ascii_digit() && a.is_ascii_alphabetic()));
+            if !apart {
+                match drops.last_mut() {
+                    Some(last) if last.1 == p => last.1 = p + n,
+                    _ => drops.push((p, p + n)),
+                }
+            }
+            from = p + n;
+        }
+        if drops.is_empty() {
+            return false;
+        }
+        self.materialize();
+        let mut keep = 0;
+        let mut at = 0;
+        for &(s, e) in &drops {
+            for k in at..s {
+                self.text[keep] = self.text[k];
+                self.map[keep] = self.map[k];
+                self.esc[keep] = self.esc[k];
+                self.rawlen[keep] = self.rawlen[k];
+                keep += 1;
+            }
+            at = e;
+        }
+        for k in at..self.text.len() {
+            self.text[keep] = self.text[k];
+            self.map[keep] = self.map[k];
+            self.esc[keep] = self.esc[k];
+            self.rawlen[keep] = self.rawlen[k];
+            keep += 1;
+        }
+        self.text.truncate(keep);
+        self.map.truncate(keep);
+        self.esc.truncate(keep);
+        self.rawlen.truncate(keep);
+        // Ideographic spaces the table reader counts move with their text.
+        let dropped_before = |p: u32| -> u32 {
+            drops
+                .iter()
+                .filter(|&&(_, e)| e as u32 <= p)
+                .map(|&(s, e)| (e - s) as u32)
+                .sum()
+        };
+        for w in &mut self.wide_spaces {
+            *w -= dropped_before(*w);
+        }
+        self.head.clear();
+        self.fill_head();
+        true
+    }
+
     /// Rebuilds a segment whose text is its raw bytes with the escapes that start with
     /// `marker` decoded by `decode` (the character, the escape's length, how to write it).
     fn rebuild(&mut self, marker: u8, mut decode: impl FnMut(&[u8]) -> Option<(char, usize, Esc)>) {
@@ -1637,6 +1725,11 @@ impl Segmenter {
     }
 }
 
+/// Whether `t` holds a formatting tag ([`Segmenter::drop_tags`]).
+fn has_formatting_tag(t: &[u8]) -> bool {
+    memchr::memchr_iter(b'<', t).any(|p| format::xml::formatting_tag_len(&t[p..]).is_some())
+}
+
 /// Whether `t` holds a numeric character reference ([`Segmenter::entity_decode`]).
 fn has_char_ref(t: &[u8]) -> bool {
     // `memchr` rather than a substring search: this runs on every whole value the full
@@ -1689,16 +1782,7 @@ fn has_percent_escape(t: &[u8]) -> bool {
             .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
     };
     // `%uXXXX` (JavaScript's old `escape()`): the character it stands for.
-    let hex_u = |k: usize| {
-        let h = t.get(k + 2..k + 6)?;
-        if !matches!(t.get(k + 1), Some(b'u' | b'U')) {
-            return None;
-        }
-        let v = h
-            .iter()
-            .try_fold(0u32, |a, &b| format::hex_val(b).map(|x| a * 16 + x))?;
-        char::from_u32(v)
-    };
+    let hex_u = |k: usize| format::percent_u_char(&t[k..]);
     if !memchr::memchr_iter(b'%', &t[first..])
         .any(|p| hex2(first + p) || hex_u(first + p).is_some())
     {

@@ -874,9 +874,54 @@ fn xml_label_cells_label_their_next_sibling() {
              <bz>电话138<!--1-->00138000</bz><c><!-- 139****9000 --></c></r>\
              <td>姓名：<!-- -->张*</td>",
         ),
+        // An empty formatting element inside a value is gone through like any other.
+        (
+            "<r><sjhm>138<span></span>00138000</sjhm><bz>电话138<b class=\"x\"></b>00138000</bz>\
+             <bz>王芳<b></b></bz></r>",
+            "<r><sjhm>138<span></span>****8000</sjhm><bz>电话138<b class=\"x\"></b>****8000</bz>\
+             <bz>王芳<b></b></bz></r>",
+        ),
     ] {
         assert_eq!(redact(input), want, "{input}");
     }
+}
+
+/// Formatting tags inside a value that is not markup's own text (search highlighting in a
+/// JSON string, rich text, HTML in a CSV cell) are gone through as the XML lexer goes
+/// through them in an element's text; they stay as written around the mask.
+#[test]
+fn formatting_tags_inside_values_are_gone_through() {
+    let json = |text: &str| redacted(sluice_rules::Format::Json, text);
+    for (input, want) in [
+        // Elasticsearch's highlighting: the number split by `<em>`, under its key or not.
+        (
+            r#"{"highlight":{"sjhm":["138<em>0013</em>8000"],"sfzh":["<em>110105</em>19491231002X"],"content":["联系电话<em>138</em>00138000"]}}"#,
+            r#"{"highlight":{"sjhm":["138<em>****</em>8000"],"sfzh":["<em>110105</em>********002X"],"content":["联系电话<em>138</em>****8000"]}}"#,
+        ),
+        // Rich text: attributes without a value in them, escaped quotes, a name in parts.
+        (
+            r#"{"t":"电话 138<b class=\"hl\">0013</b>8000","xm":"<em>张</em>三"}"#,
+            r#"{"t":"电话 138<b class=\"hl\">****</b>8000","xm":"<em>张</em>*"}"#,
+        ),
+        // A word and a number a tag sets apart stay apart; a `<` that opens no formatting
+        // tag is text; a tag whose attributes may hold a value is not gone through.
+        (
+            r#"{"t":"Mobile<b>13800138000</b>","n":"a<5 and b>3","u":"138<a href=\"tel:1\">0013</a>8000"}"#,
+            r#"{"t":"Mobile<b>138****8000</b>","n":"a<5 and b>3","u":"138<a href=\"tel:1\">0013</a>8000"}"#,
+        ),
+        // Clean values with formatting stay byte for byte.
+        (
+            r#"{"title":"<em>Annual</em> report <b>2024</b>","note":"<i>n/a</i>"}"#,
+            r#"{"title":"<em>Annual</em> report <b>2024</b>","note":"<i>n/a</i>"}"#,
+        ),
+    ] {
+        assert_eq!(json(input), want, "{input}");
+    }
+    let csv = redacted(
+        sluice_rules::Format::Csv,
+        "xm,sjhm\n张伟,138<b>0013</b>8000\n",
+    );
+    assert_eq!(csv, "xm,sjhm\n张*,138<b>****</b>8000\n");
 }
 
 /// `multipart/form-data`: each part's body is judged under the part's field name, a part that

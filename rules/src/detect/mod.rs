@@ -545,6 +545,8 @@ pub(crate) const Q_LINE: u16 = 1 << 12;
 pub(crate) const Q_DELIM: u16 = 1 << 13;
 /// `&`, which may start a character reference (`&#49;`) in a value outside markup.
 pub(crate) const Q_AMP: u16 = 1 << 14;
+/// `<`, which may start a formatting tag inside a value (`138<em>0013</em>8000`).
+pub(crate) const Q_LT: u16 = 1 << 15;
 
 impl QuickTable {
     pub(crate) fn new(trigger: &Trigger) -> Self {
@@ -570,6 +572,7 @@ impl QuickTable {
             t[usize::from(b)] |= Q_DELIM;
         }
         t[usize::from(b'&')] |= Q_AMP;
+        t[usize::from(b'<')] |= Q_LT;
         QuickTable(t)
     }
 

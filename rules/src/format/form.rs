@@ -142,14 +142,11 @@ fn percent_u(s: &[u8], eof: bool) -> Option<Pct> {
     if !matches!(s.get(1), Some(b'u' | b'U')) {
         return None;
     }
-    let Some(h) = s.get(2..6) else {
+    if s.len() < 6 {
         let hex_so_far = s[2..].iter().all(|&b| hex_val(b).is_some());
         return (!eof && hex_so_far).then_some(Pct::Wait);
-    };
-    let v = h
-        .iter()
-        .try_fold(0u32, |a, &b| hex_val(b).map(|x| a * 16 + x))?;
-    char::from_u32(v).map(|c| Pct::Char(c, 6, Esc::PercentU))
+    }
+    super::percent_u_char(s).map(|c| Pct::Char(c, 6, Esc::PercentU))
 }
 
 /// Whether `run` is GBK double-byte characters only (the last one may be cut off when the

@@ -180,7 +180,7 @@ fn tag_name_opens(t: &[u8]) -> bool {
     let Some((&b, rest)) = t.split_first() else {
         return false;
     };
-    if !(b.is_ascii_alphabetic() || b >= 0x80 || matches!(b, b'_' | b':')) {
+    if !name_start(b) {
         return false;
     }
     let name_end = rest.iter().position(|&c| {
@@ -630,6 +630,25 @@ pub(crate) fn push_plain(
         seg.plain(&buf[from..cut], base + from as u64);
     }
     cut
+}
+
+/// The character a `%uXXXX` escape (JavaScript's old `escape()`, IIS) at `s[0] == b'%'`
+/// stands for: `None` when `s` holds no such escape (yet), or when its code is a surrogate
+/// half, which is left as text.
+pub(crate) fn percent_u_char(s: &[u8]) -> Option<char> {
+    if !matches!(s.get(1), Some(b'u' | b'U')) {
+        return None;
+    }
+    let v = s
+        .get(2..6)?
+        .iter()
+        .try_fold(0u32, |a, &b| hex_val(b).map(|x| a * 16 + x))?;
+    char::from_u32(v)
+}
+
+/// Whether `b` can open an XML name (a tag's or an attribute's).
+pub(crate) fn name_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b >= 0x80 || matches!(b, b'_' | b':')
 }
 
 pub(crate) fn hex_val(b: u8) -> Option<u32> {

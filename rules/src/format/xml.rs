@@ -192,6 +192,97 @@ fn inline_comment(s: &[u8], eof: bool) -> Inline {
     }
 }
 
+/// A formatting tag ([`inline_name`]) read at `s[0] == b'<'`.
+pub(crate) struct FormattingTag {
+    /// An end tag (`</b>`).
+    pub(crate) end: bool,
+    /// Self-closing (`<b/>`) or `<wbr>`.
+    pub(crate) void: bool,
+    /// Where its name lies in `s`.
+    pub(crate) name: std::ops::Range<usize>,
+    /// Its length, to the `>`.
+    pub(crate) len: usize,
+}
+
+/// The formatting tag at `s[0] == b'<'` (`<span class="hl">`, `</em>`, `<wbr>`) whose
+/// attributes can hold no value a rule finds, so a value may be read on through it: the
+/// attributes are not read as it goes by. `Err` says to wait for more input or that it is
+/// no such tag.
+fn formatting_tag(s: &[u8], eof: bool) -> Result<FormattingTag, Inline> {
+    let end = s.get(1) == Some(&b'/');
+    let name_at = 1 + usize::from(end);
+    let name_len = s[name_at.min(s.len())..]
+        .iter()
+        .take(SHORT_NAME + 1)
+        .position(|&b| !b.is_ascii_alphanumeric());
+    let Some(name_len) = name_len else {
+        // The name runs to the end of what is here.
+        let partial = &s[name_at.min(s.len())..];
+        return Err(
+            if !eof && partial.len() <= SHORT_NAME && s.len() < INLINE_TAG_MAX {
+                Inline::Wait
+            } else {
+                Inline::No
+            },
+        );
+    };
+    let name = &s[name_at..name_at + name_len];
+    // (`<a:Name>` is a namespaced element, not a link.)
+    if !inline_name(name) || s.get(name_at + name_len) == Some(&b':') {
+        return Err(Inline::No);
+    }
+    // The tag's end, past quoted attribute values.
+    let mut quote = None;
+    let mut close = None;
+    for (k, &b) in s
+        .iter()
+        .enumerate()
+        .take(INLINE_TAG_MAX)
+        .skip(name_at + name_len)
+    {
+        match (quote, b) {
+            (Some(q), _) if b == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(b),
+            (None, b'>') => {
+                close = Some(k + 1);
+                break;
+            }
+            (None, b'<') => return Err(Inline::No),
+            _ => {}
+        }
+    }
+    let Some(n) = close else {
+        return Err(if !eof && s.len() < INLINE_TAG_MAX {
+            Inline::Wait
+        } else {
+            Inline::No
+        });
+    };
+    // Only a tag whose attributes can hold no value a rule finds (no digit, `@`, `%`, `&`
+    // or non-ASCII byte: `class="hl"`) is gone through; `<a href="tel:138…">` ends the
+    // value, and its attributes are read.
+    if s[name_at + name_len..n]
+        .iter()
+        .any(|&b| b.is_ascii_digit() || b >= 0x80 || matches!(b, b'@' | b'%' | b'&'))
+    {
+        return Err(Inline::No);
+    }
+    Ok(FormattingTag {
+        end,
+        void: s[n - 2] == b'/' || name.eq_ignore_ascii_case(b"wbr"),
+        name: name_at..name_at + name_len,
+        len: n,
+    })
+}
+
+/// The length of a formatting tag at `s[0] == b'<'` in a whole value that is not markup's
+/// own text (a JSON string holding search highlighting, `138<em>0013</em>8000`, or rich
+/// text): `None` when there is none.
+pub(crate) fn formatting_tag_len(s: &[u8]) -> Option<usize> {
+    formatting_tag(s, true).ok().map(|t| t.len)
+}
+
 /// Most columns an HTML table's header may name.
 const COLUMNS_MAX: usize = 256;
 
@@ -260,7 +351,7 @@ fn link_opens(s: &[u8], eof: bool) -> Option<bool> {
 /// Whether `b`, after a `<`, opens a tag, an end tag, a comment, a declaration or a
 /// processing instruction.
 fn tag_start(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b >= 0x80 || matches!(b, b'_' | b':' | b'/' | b'!' | b'?')
+    super::name_start(b) || matches!(b, b'/' | b'!' | b'?')
 }
 
 fn is_name_end(b: u8) -> bool {
@@ -634,62 +725,38 @@ impl XmlLexer {
         if matches!(s.get(1), Some(b'!' | b'?')) {
             return inline_comment(s, eof);
         }
-        let end_tag = s.get(1) == Some(&b'/');
-        let name_at = 1 + usize::from(end_tag);
-        let name_len = s[name_at.min(s.len())..]
-            .iter()
-            .take(SHORT_NAME + 1)
-            .position(|&b| !b.is_ascii_alphanumeric());
-        let Some(name_len) = name_len else {
-            // The name runs to the end of what is here.
-            let partial = &s[name_at.min(s.len())..];
-            return if !eof && partial.len() <= SHORT_NAME && s.len() < INLINE_TAG_MAX {
-                Inline::Wait
-            } else {
-                Inline::No
-            };
+        let tag = match formatting_tag(s, eof) {
+            Ok(tag) => tag,
+            Err(i) => return i,
         };
-        let name = &s[name_at..name_at + name_len];
-        // (`<a:Name>` is a namespaced element, not a link.)
-        if !inline_name(name) || s.get(name_at + name_len) == Some(&b':') {
-            return Inline::No;
-        }
-        // The tag's end, past quoted attribute values.
-        let mut quote = None;
-        let mut close = None;
-        for (k, &b) in s
-            .iter()
-            .enumerate()
-            .take(INLINE_TAG_MAX)
-            .skip(name_at + name_len)
-        {
-            match (quote, b) {
-                (Some(q), _) if b == q => quote = None,
-                (Some(_), _) => {}
-                (None, b'"' | b'\'') => quote = Some(b),
-                (None, b'>') => {
-                    close = Some(k + 1);
-                    break;
+        let n = tag.len;
+        // An empty element (`138<span></span>00138000`) is gone through as one void tag.
+        if !tag.end && !tag.void {
+            let name = &s[tag.name.clone()];
+            let close_len = 3 + name.len();
+            match s.get(n..n + close_len) {
+                Some(c)
+                    if c.starts_with(b"</")
+                        && c[2..2 + name.len()].eq_ignore_ascii_case(name)
+                        && c[close_len - 1] == b'>' =>
+                {
+                    match s.get(n + close_len) {
+                        None if !eof => return Inline::Wait,
+                        None | Some(b'<') => return Inline::No,
+                        Some(_) => return Inline::Through(n + close_len, Step::Void),
+                    }
                 }
-                (None, b'<') => return Inline::No,
+                None if !eof && s.len() - n < close_len => {
+                    let have = &s[n..];
+                    let mut want = b"</".to_vec();
+                    want.extend_from_slice(name);
+                    let cmp = have.len().min(want.len());
+                    if have[..cmp].eq_ignore_ascii_case(&want[..cmp]) {
+                        return Inline::Wait;
+                    }
+                }
                 _ => {}
             }
-        }
-        let Some(n) = close else {
-            return if !eof && s.len() < INLINE_TAG_MAX {
-                Inline::Wait
-            } else {
-                Inline::No
-            };
-        };
-        // Its attributes are not read as it goes by: only a tag whose attributes can hold no
-        // value a rule finds (no digit, `@`, `%`, `&` or non-ASCII byte: `class="hl"`) is
-        // gone through; `<a href="tel:138…">` ends the text, and its attributes are read.
-        if s[name_at + name_len..n]
-            .iter()
-            .any(|&b| b.is_ascii_digit() || b >= 0x80 || matches!(b, b'@' | b'%' | b'&'))
-        {
-            return Inline::No;
         }
         // Text must follow; another tag or the end of the body ends the text here.
         match s.get(n) {
@@ -697,20 +764,20 @@ impl XmlLexer {
             None | Some(b'<') => return Inline::No,
             Some(_) => {}
         }
-        let void = s[n - 2] == b'/' || name.eq_ignore_ascii_case(b"wbr");
-        let step = if end_tag {
+        let name = &s[tag.name.clone()];
+        let step = if tag.end {
             match self.stack.last() {
                 Some(top) if top.kind == Html::Inline && top.name.eq_ignore_ascii_case(name) => {
                     Step::Close
                 }
                 _ => return Inline::No,
             }
-        } else if void {
+        } else if tag.void {
             Step::Void
         } else if self.stack.len() >= MAX_DEPTH {
             return Inline::No;
         } else {
-            Step::Open(name_len)
+            Step::Open(name.len())
         };
         Inline::Through(n, step)
     }
