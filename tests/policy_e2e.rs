@@ -115,6 +115,18 @@ interfaces:
         mobile: allow
   - name: limited
     path: /limited/{{*rest}}
+  - name: secret-get
+    method: GET
+    path: /gsecret/{{id}}
+    sharing: not_shared
+  - name: cond-get
+    method: GET
+    path: /gcond/{{id}}
+    sharing: conditional
+    consumers: [dept-a]
+  - name: open-delete
+    method: DELETE
+    path: /gcond/{{id}}
 rate_limits:
   interfaces:
     limited:
@@ -264,6 +276,50 @@ async fn sharing_types() {
     // Not-shared calls are counted by outcome.
     let m = s.proxy.proxy.metrics().render(false);
     assert!(m.contains("not-authorized"), "{m}");
+    s.proxy.shutdown().await;
+}
+
+/// A method an interface does not list reaches neither its handler with the default
+/// interface's sharing nor its limits' blind side: `HEAD` is `GET`, and any other method on
+/// the path is governed by the strictest interface there.
+#[tokio::test]
+async fn other_methods_on_an_interfaces_path_keep_its_sharing() {
+    let s = Setup::new("methods").await;
+    let call = |m: &str, path: &str, key: Option<&str>| {
+        let mut r = s.client.request(
+            reqwest::Method::from_bytes(m.as_bytes()).unwrap(),
+            s.url(path),
+        );
+        if let Some(k) = key {
+            r = r.header("x-api-key", k);
+        }
+        async move { r.send().await.unwrap().status().as_u16() }
+    };
+    for m in ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"] {
+        assert_eq!(call(m, "/gsecret/7", None).await, 403, "{m} not shared");
+        assert_eq!(
+            call(m, "/gsecret/7", Some(KEY_A)).await,
+            403,
+            "{m} not shared"
+        );
+    }
+    // Conditional GET: HEAD follows it; an unlisted method takes the stricter of the two
+    // interfaces on the path; the listed DELETE keeps its own, unconditional one.
+    assert_eq!(call("HEAD", "/gcond/7", Some(KEY_A)).await, 200);
+    assert_eq!(call("HEAD", "/gcond/7", None).await, 403);
+    assert_eq!(call("PUT", "/gcond/7", None).await, 403);
+    assert_eq!(call("PUT", "/gcond/7", Some(KEY_A)).await, 200);
+    assert_eq!(call("DELETE", "/gcond/7", None).await, 200);
+    // Paths no interface names still go to the default one.
+    assert_eq!(call("POST", "/elsewhere/7", None).await, 200);
+    let recs = s.audit().await;
+    let refused = events(&recs, "not_authorized");
+    assert!(refused
+        .iter()
+        .any(|r| r["interface"] == "secret-get" && r["method"] == "HEAD"));
+    assert!(refused
+        .iter()
+        .any(|r| r["interface"] == "cond-get" && r["method"] == "PUT"));
     s.proxy.shutdown().await;
 }
 
@@ -655,7 +711,7 @@ async fn audit_trail_has_no_raw_values_and_verifies() {
 }
 
 #[tokio::test]
-async fn reload_keeps_limit_budgets_unless_their_section_changes() {
+async fn reload_keeps_limit_budgets_unless_their_limit_changes() {
     let up = upstream().await;
     let dir = temp_dir("reload");
     let file = dir.join("sluice.yaml");
@@ -684,7 +740,16 @@ async fn reload_keeps_limit_budgets_unless_their_section_changes() {
     let r = sluice_proxy::reload::reload(&running.proxy, "admin").await;
     assert_eq!(r.result, "success", "{r:?}");
     assert_eq!(status(&c).await, 429);
-    // The limits themselves change: a fresh limiter.
+    // Another interface's limit is added: this one's budget is still spent.
+    let with_other = std::fs::read_to_string(&file).unwrap().replace(
+        "rate_limits:\n  interfaces:\n",
+        "rate_limits:\n  interfaces:\n    other:\n      per_consumer:\n        requests: {rate: 5/m}\n",
+    );
+    std::fs::write(&file, with_other).unwrap();
+    let r = sluice_proxy::reload::reload(&running.proxy, "admin").await;
+    assert_eq!(r.result, "success", "{r:?}");
+    assert_eq!(status(&c).await, 429);
+    // Its own rate changes: it counts afresh.
     write("  - name: other\n    path: /other\n", "2/m");
     let r = sluice_proxy::reload::reload(&running.proxy, "admin").await;
     assert_eq!(r.result, "success", "{r:?}");
@@ -693,10 +758,10 @@ async fn reload_keeps_limit_budgets_unless_their_section_changes() {
     tokio::task::spawn_blocking(move || p.flush_audit())
         .await
         .unwrap();
-    // One chain across both reloads: two throttled calls, two redacted answers.
+    // One chain across the reloads: three throttled calls, two redacted answers.
     let report = audit::verify(&[dir.join("audit.jsonl")]).unwrap();
-    assert_eq!(report.records, 4, "{report:?}");
+    assert_eq!(report.records, 5, "{report:?}");
     let text = std::fs::read_to_string(dir.join("audit.jsonl")).unwrap();
-    assert_eq!(text.matches("\"event\":\"limited\"").count(), 2, "{text}");
+    assert_eq!(text.matches("\"event\":\"limited\"").count(), 3, "{text}");
     running.shutdown().await;
 }

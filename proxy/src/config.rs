@@ -848,8 +848,9 @@ fn de_opt_size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error>
 }
 
 /// Finds the 1-based line of a dotted key path (`interfaces[1].path`) in YAML text by
-/// following indentation. Good enough for block-style YAML, which is what configs are; `None`
-/// when the key cannot be found (flow style, anchors).
+/// following indentation. Good enough for block-style YAML, which is what configs are, and
+/// for a flow mapping on one line (`{max: 20, window: 0s}`: that line); `None` when the key
+/// cannot be found (anchors, flow style across lines).
 pub fn locate(text: &str, path: &str) -> Option<usize> {
     let mut parts: Vec<(String, Option<usize>)> = Vec::new();
     for p in path.split('.') {
@@ -881,7 +882,13 @@ pub fn locate(text: &str, path: &str) -> Option<usize> {
                 break;
             }
         }
-        let (i, indent) = hit?;
+        let Some((i, indent)) = hit else {
+            // The rest of the path inside a flow mapping on the parent's line
+            // (`distinct_values: {max: 20, window: 0s}`) is on that line.
+            let parent: &str = lines.get(found? - 1).copied()?;
+            let flow = parent.find('{').map(|b| &parent[b..])?;
+            return flow.contains(&format!("{key}:")).then_some(found?);
+        };
         found = Some(i + 1);
         from = i + 1;
         min_indent = indent;
@@ -1773,7 +1780,8 @@ mod tests {
         );
         assert!(
             keys.iter().any(|k| k.0.as_deref()
-                == Some("rate_limits.interfaces.nope.per_consumer.requests.burst")),
+                == Some("rate_limits.interfaces.nope.per_consumer.requests.burst")
+                && k.1 == Some(13)),
             "{e}"
         );
         assert!(

@@ -1,6 +1,7 @@
 //! Interfaces: the named units the proxy reasons about. A request is matched by method and
-//! path template (`/api/v1/persons/{id}`) to an interface; anything unmatched goes to the
-//! default interface. Logs, limits, metrics and audit records carry the interface *name*, never
+//! path template (`/api/v1/persons/{id}`) to an interface; a path no template matches goes to
+//! the default interface, and a path one matches with a method it does not list to the
+//! strictest interface on that path ([`Router::route`]). Logs, limits, metrics and audit records carry the interface *name*, never
 //! the raw path, so their cardinality is bounded by the config, not by callers.
 //!
 //! Templates are literal segments, `{name}` (exactly one non-empty segment) and a final
@@ -330,14 +331,30 @@ impl Router {
         Ok(Router { routes, default })
     }
 
-    /// The interface for a request.
+    /// The interface for a request: the first whose methods and template match (`HEAD` is
+    /// `GET` without the body, RFC 9110, so it matches where `GET` does). A request whose path
+    /// an interface's template matches but whose method none of them lists is still a call on
+    /// that data (upstreams often answer `HEAD`, `POST` or a method-override header with the
+    /// same handler): it is governed by the strictest of those interfaces (not shared, then
+    /// conditional, first in file order), never by the default interface, which would open a
+    /// not-shared or consumer-restricted interface to anyone, unlimited.
     pub fn route(&self, method: &Method, path: &str) -> &Arc<Interface> {
+        let mut on_path: Option<&Arc<Interface>> = None;
         for r in &self.routes {
-            if r.methods.as_ref().is_none_or(|m| m.contains(method)) && r.template.matches(path) {
+            if !r.template.matches(path) {
+                continue;
+            }
+            let listed = r.methods.as_ref().is_none_or(|m| {
+                m.contains(method) || (method == Method::HEAD && m.contains(&Method::GET))
+            });
+            if listed {
                 return &r.iface;
             }
+            if on_path.is_none_or(|o| strictness(r.iface.sharing) > strictness(o.sharing)) {
+                on_path = Some(&r.iface);
+            }
         }
-        &self.default
+        on_path.unwrap_or(&self.default)
     }
 
     /// The interface of unmatched requests.
@@ -351,6 +368,15 @@ impl Router {
             .iter()
             .map(|r| &r.iface)
             .chain(std::iter::once(&self.default))
+    }
+}
+
+/// How strictly an interface's sharing type restricts its callers.
+fn strictness(s: Sharing) -> u8 {
+    match s {
+        Sharing::Unconditional => 0,
+        Sharing::Conditional => 1,
+        Sharing::NotShared => 2,
     }
 }
 

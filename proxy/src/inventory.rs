@@ -28,7 +28,7 @@ pub struct Entry {
     pub interface: Arc<str>,
     /// `configured` or `observed`.
     pub kind: &'static str,
-    /// Method (observed entries) or `*`.
+    /// Method (observed entries), the methods a configured interface lists, or `*`.
     pub method: String,
     /// The path template.
     pub path: String,
@@ -175,20 +175,20 @@ impl Inventory {
         }
     }
 
-    /// Sets the configured interfaces (name, path template). Counts of interfaces that keep
-    /// their name survive a reload.
-    pub fn set_configured(&self, list: &[(Arc<str>, String)]) {
+    /// Sets the configured interfaces (name, methods, path template); methods are `*` for
+    /// any. Counts of interfaces that keep their name, methods and template survive a reload.
+    pub fn set_configured(&self, list: &[(Arc<str>, String, String)]) {
         let Ok(mut c) = self.configured.lock() else {
             return;
         };
         let mut next = HashMap::new();
-        for (name, path) in list {
+        for (name, method, path) in list {
             let e = match c.remove(name) {
-                Some((p, e)) if &p == path => e,
+                Some((p, e)) if &p == path && &e.method == method => e,
                 _ => Arc::new(Entry::new(
                     name.clone(),
                     "configured",
-                    "*".into(),
+                    method.clone(),
                     path.clone(),
                 )),
             };
@@ -356,8 +356,188 @@ pub fn is_id_like(seg: &str) -> bool {
     if b.len() >= 8 && digits >= 2 && b.iter().any(|c| c.is_ascii_alphabetic()) {
         return true;
     }
-    b.len() > 40 || base64_text(b)
+    b.len() > 40 || base64_text(b) || pinyin_name(b)
 }
+
+/// Whether a segment of letters is a person's name written in pinyin (`wangxiaoming`,
+/// `ZhangSan`, `LiSi`, `ouyangnana`): a common surname followed by one or two syllables that
+/// start with a consonant, and nothing else; in lower case at least six letters, since short
+/// English words split into pinyin too (`like`, `house`), and written in capitals only where
+/// syllables start. Paths such as `/people/{name}` carry names as often as numbers, and the
+/// inventory must not keep them; an English resource name rarely splits this way whole
+/// (`manage`, 马娜格 to this test, is one that does, and is templated too).
+fn pinyin_name(b: &[u8]) -> bool {
+    if !(4..=24).contains(&b.len()) || !b.iter().all(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    let capitals = b.iter().any(u8::is_ascii_uppercase);
+    if !capitals && b.len() < 6 {
+        return false;
+    }
+    let low = b.to_ascii_lowercase();
+    // Every surname that starts the segment is tried: `he` + `ping` as well as `heping`.
+    (2..=low.len().min(9)).any(|n| {
+        PINYIN_SURNAMES
+            .binary_search(&std::str::from_utf8(&low[..n]).unwrap_or(""))
+            .is_ok()
+            && given_name(&low[n..], &b[n..], capitals, 2)
+    })
+}
+
+/// Whether `low` (`raw` as written) is one to `max` pinyin syllables that start with a
+/// consonant, each starting with a capital when `capitals` and with none inside.
+fn given_name(low: &[u8], raw: &[u8], capitals: bool, max: usize) -> bool {
+    if low.is_empty() || max == 0 || matches!(low[0], b'a' | b'e' | b'i' | b'o' | b'u' | b'v') {
+        return false;
+    }
+    (1..=low.len().min(6)).any(|n| {
+        let cased = !capitals
+            || (raw[0].is_ascii_uppercase() && raw[1..n].iter().all(u8::is_ascii_lowercase));
+        cased
+            && PINYIN
+                .binary_search(&std::str::from_utf8(&low[..n]).unwrap_or(""))
+                .is_ok()
+            && (n == low.len() || given_name(&low[n..], &raw[n..], capitals, max - 1))
+    })
+}
+
+/// Pinyin syllables without tones (`v` for ü), sorted.
+const PINYIN: &[&str] = &[
+    "a", "ai", "an", "ang", "ao", "ba", "bai", "ban", "bang", "bao", "bei", "ben", "beng", "bi",
+    "bian", "biao", "bie", "bin", "bing", "bo", "bu", "ca", "cai", "can", "cang", "cao", "ce",
+    "cen", "ceng", "cha", "chai", "chan", "chang", "chao", "che", "chen", "cheng", "chi", "chong",
+    "chou", "chu", "chua", "chuai", "chuan", "chuang", "chui", "chun", "chuo", "ci", "cong", "cou",
+    "cu", "cuan", "cui", "cun", "cuo", "da", "dai", "dan", "dang", "dao", "de", "dei", "deng",
+    "di", "dia", "dian", "diao", "die", "ding", "diu", "dong", "dou", "du", "duan", "dui", "dun",
+    "duo", "e", "ei", "en", "eng", "er", "fa", "fan", "fang", "fei", "fen", "feng", "fo", "fou",
+    "fu", "ga", "gai", "gan", "gang", "gao", "ge", "gei", "gen", "geng", "gong", "gou", "gu",
+    "gua", "guai", "guan", "guang", "gui", "gun", "guo", "ha", "hai", "han", "hang", "hao", "he",
+    "hei", "hen", "heng", "hong", "hou", "hu", "hua", "huai", "huan", "huang", "hui", "hun", "huo",
+    "ji", "jia", "jian", "jiang", "jiao", "jie", "jin", "jing", "jiong", "jiu", "ju", "juan",
+    "jue", "jun", "ka", "kai", "kan", "kang", "kao", "ke", "ken", "keng", "kong", "kou", "ku",
+    "kua", "kuai", "kuan", "kuang", "kui", "kun", "kuo", "la", "lai", "lan", "lang", "lao", "le",
+    "lei", "len", "leng", "li", "lia", "lian", "liang", "liao", "lie", "lin", "ling", "liu", "lo",
+    "long", "lou", "lu", "luan", "lun", "luo", "lv", "lve", "ma", "mai", "man", "mang", "mao",
+    "me", "mei", "men", "meng", "mi", "mian", "miao", "mie", "min", "ming", "miu", "mo", "mou",
+    "mu", "na", "nai", "nan", "nang", "nao", "ne", "nei", "nen", "neng", "ni", "nian", "niang",
+    "niao", "nie", "nin", "ning", "niu", "nong", "nu", "nuan", "nuo", "nv", "nve", "o", "ou", "pa",
+    "pai", "pan", "pang", "pao", "pei", "pen", "peng", "pi", "pian", "piao", "pie", "pin", "ping",
+    "po", "pou", "pu", "qi", "qia", "qian", "qiang", "qiao", "qie", "qin", "qing", "qiong", "qiu",
+    "qu", "quan", "que", "qun", "ran", "rang", "rao", "re", "ren", "reng", "ri", "rong", "rou",
+    "ru", "ruan", "rui", "run", "ruo", "sa", "sai", "san", "sang", "sao", "se", "sen", "seng",
+    "sha", "shai", "shan", "shang", "shao", "she", "shei", "shen", "sheng", "shi", "shou", "shu",
+    "shua", "shuai", "shuan", "shuang", "shui", "shun", "shuo", "si", "song", "sou", "su", "suan",
+    "sui", "sun", "suo", "ta", "tai", "tan", "tang", "tao", "te", "teng", "ti", "tian", "tiao",
+    "tie", "ting", "tong", "tou", "tu", "tuan", "tui", "tun", "tuo", "wa", "wai", "wan", "wang",
+    "wei", "wen", "weng", "wo", "wong", "wu", "xi", "xia", "xian", "xiang", "xiao", "xie", "xin",
+    "xing", "xiong", "xiu", "xu", "xuan", "xue", "xun", "ya", "yan", "yang", "yao", "ye", "yi",
+    "yin", "ying", "yo", "yong", "you", "yu", "yuan", "yue", "yun", "za", "zai", "zan", "zang",
+    "zao", "ze", "zei", "zen", "zeng", "zha", "zhai", "zhan", "zhang", "zhao", "zhe", "zhen",
+    "zheng", "zhi", "zhong", "zhou", "zhu", "zhua", "zhuai", "zhuan", "zhuang", "zhui", "zhun",
+    "zhuo", "zi", "zong", "zou", "zu", "zuan", "zui", "zun", "zuo",
+];
+
+/// Common surnames in pinyin, compound ones included, sorted.
+const PINYIN_SURNAMES: &[&str] = &[
+    "bai",
+    "cai",
+    "cao",
+    "chang",
+    "chen",
+    "cheng",
+    "cui",
+    "dai",
+    "deng",
+    "ding",
+    "dong",
+    "du",
+    "duan",
+    "fan",
+    "fang",
+    "feng",
+    "fu",
+    "gao",
+    "gong",
+    "gu",
+    "guo",
+    "han",
+    "hao",
+    "he",
+    "hou",
+    "hu",
+    "huang",
+    "jia",
+    "jiang",
+    "jin",
+    "kang",
+    "kong",
+    "lai",
+    "lei",
+    "li",
+    "liang",
+    "liao",
+    "lin",
+    "liu",
+    "long",
+    "lu",
+    "luo",
+    "lv",
+    "ma",
+    "mao",
+    "meng",
+    "murong",
+    "niu",
+    "ou",
+    "ouyang",
+    "pan",
+    "peng",
+    "qian",
+    "qiao",
+    "qin",
+    "qiu",
+    "ren",
+    "shangguan",
+    "shao",
+    "shen",
+    "shi",
+    "sima",
+    "situ",
+    "song",
+    "su",
+    "sun",
+    "tan",
+    "tang",
+    "tao",
+    "tian",
+    "wan",
+    "wang",
+    "wei",
+    "wen",
+    "wu",
+    "xia",
+    "xiao",
+    "xie",
+    "xiong",
+    "xu",
+    "xue",
+    "yan",
+    "yang",
+    "yao",
+    "ye",
+    "yi",
+    "yin",
+    "yu",
+    "yuan",
+    "zeng",
+    "zhang",
+    "zhao",
+    "zheng",
+    "zhong",
+    "zhou",
+    "zhu",
+    "zhuge",
+    "zou",
+];
 
 /// A segment of 12+ base64 characters that decodes to printable text
 /// (`MTEwMTAxMTk5MDAzMDcxMjMz` is an ID number): data, not a resource name. A name in
@@ -407,6 +587,28 @@ mod tests {
         // Base64 of an ID number; resource names in camelCase stay.
         assert_eq!(template("/docs/MTEwMTAxMTk5MDAzMDcxMjMz"), "/docs/{id}");
         assert_eq!(template("/docs/5byg5LiJ5p2O5Zub"), "/docs/{id}");
+        // Names in pinyin; resource names that are no name stay.
+        assert_eq!(
+            template("/api/v1/people/wangxiaoming"),
+            "/api/v1/people/{id}"
+        );
+        assert_eq!(template("/api/v1/people/ZhangSan"), "/api/v1/people/{id}");
+        assert_eq!(template("/p/ouyangnana/orders"), "/p/{id}/orders");
+        assert_eq!(template("/p/LiSi"), "/p/{id}");
+        for kept in [
+            "/people/search",
+            "/api/v1/orders/detail",
+            "/user/profile",
+            "/hello/list",
+            "/like",
+            "/house",
+            "/api/getUserInfo",
+            "/dashboard",
+        ] {
+            assert_eq!(template(kept), kept);
+        }
+        assert!(PINYIN.windows(2).all(|w| w[0] < w[1]));
+        assert!(PINYIN_SURNAMES.windows(2).all(|w| w[0] < w[1]));
         assert_eq!(
             template("/api/getPersonInfoByIdCard"),
             "/api/getPersonInfoByIdCard"

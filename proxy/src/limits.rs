@@ -893,6 +893,68 @@ impl LimitsConfig {
     }
 }
 
+impl LimitsConfig {
+    /// Builds the limiter for a changed `rate_limits` section, taking over from `prev` the
+    /// state of every limit whose definition still counts the same way: a window limit keeps
+    /// its counts when its window length is unchanged (a new `max` or action applies to them at
+    /// once), a request rate its GCRA state when its rate is unchanged, a distinct-value guard
+    /// its sketches when the HyperLogLog precision is unchanged too. Editing one interface's
+    /// limit must not hand every consumer a fresh bulk-exfiltration budget. Requests that
+    /// finish on the old limiter after the copy are not carried over (the swap follows at once).
+    pub fn build_after(&self, now: Instant, prev: &Limiter) -> Limiter {
+        let mut next = self.build(now);
+        // One time origin, so slot timestamps carry over as they are.
+        next.epoch = prev.epoch;
+        let same_hll = next.precision == prev.precision;
+        for e in prev.consumers.iter() {
+            let (iface, _) = e.key();
+            let (Some(old), Some(new)) = (prev.limits(iface), next.limits(iface)) else {
+                continue;
+            };
+            if let Some(slot) = carry(&old.consumer, &new.consumer, e.value(), same_hll) {
+                next.consumers.insert(e.key().clone(), slot);
+            }
+        }
+        for e in prev.totals.iter() {
+            let (Some(old), Some(new)) = (prev.limits(e.key()), next.limits(e.key())) else {
+                continue;
+            };
+            if let Some(slot) = carry(&old.total, &new.total, e.value(), same_hll) {
+                next.totals.insert(e.key().clone(), slot);
+            }
+        }
+        next
+    }
+}
+
+/// What of `s` (state under the limits `old`) still holds under `new`; `None` when nothing.
+fn carry(old: &Set, new: &Set, s: &Slot, same_hll: bool) -> Option<Slot> {
+    let same_window =
+        |a: &Option<Win>, b: &Option<Win>| matches!((a, b), (Some(a), Some(b)) if a.w == b.w);
+    let mut out = Slot {
+        last_seen: s.last_seen,
+        ..Slot::default()
+    };
+    let mut kept = false;
+    if matches!((&old.requests, &new.requests), (Some(a), Some(b)) if a.t == b.t) {
+        out.tat = s.tat;
+        kept = true;
+    }
+    if same_window(&old.bytes, &new.bytes) {
+        out.bytes = s.bytes;
+        kept = true;
+    }
+    if same_window(&old.findings, &new.findings) {
+        out.findings = s.findings;
+        kept = true;
+    }
+    if same_hll && same_window(&old.distinct, &new.distinct) {
+        out.distinct = s.distinct.clone();
+        kept = true;
+    }
+    kept.then_some(out)
+}
+
 fn gcra_check(g: &Gcra, tat: u64, now: u64) -> Result<u64, Duration> {
     let new_tat = tat.max(now) + g.t;
     if new_tat - now <= g.tol {

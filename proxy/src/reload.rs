@@ -74,7 +74,8 @@ impl Live {
     }
 
     /// Builds the state for `cfg`, taking the limiter and audit trail over from `prev` when
-    /// their sections did not change.
+    /// their sections did not change, and the budgets of unchanged limits when the limits
+    /// section did ([`crate::limits::LimitsConfig::build_after`]).
     ///
     /// # Errors
     /// See [`Live::build`]; also identity key files that do not load and an audit sink that
@@ -109,7 +110,11 @@ impl Live {
                 p.limiter.clone()
             }
             _ => {
-                let l = Arc::new(cfg.rate_limits.build(tokio::time::Instant::now()));
+                let now = tokio::time::Instant::now();
+                let l = Arc::new(match prev {
+                    Some(p) => cfg.rate_limits.build_after(now, &p.limiter),
+                    None => cfg.rate_limits.build(now),
+                });
                 if tokio::runtime::Handle::try_current().is_ok() {
                     // Ends by itself once the limiter is dropped.
                     drop(l.spawn_sweeper(Duration::from_secs(30)));
@@ -146,12 +151,30 @@ impl Live {
         })
     }
 
-    /// Configured interfaces as (name, path template), for the inventory.
-    pub fn configured(&self) -> Vec<(Arc<str>, String)> {
+    /// Configured interfaces as (name, methods, path template), for the inventory; methods
+    /// are `*` when any is (no `method`, or `ANY`).
+    pub fn configured(&self) -> Vec<(Arc<str>, String, String)> {
         self.cfg
             .interfaces
             .iter()
-            .map(|i| (Arc::from(i.name.as_str()), i.path.clone()))
+            .map(|i| {
+                let listed: Vec<&String> = match &i.method {
+                    None => Vec::new(),
+                    Some(crate::config::MethodSpec::One(m)) => vec![m],
+                    Some(crate::config::MethodSpec::Many(v)) => v.iter().collect(),
+                };
+                let method =
+                    if listed.is_empty() || listed.iter().any(|m| m.eq_ignore_ascii_case("any")) {
+                        "*".to_string()
+                    } else {
+                        listed
+                            .iter()
+                            .map(|m| m.to_ascii_uppercase())
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    };
+                (Arc::from(i.name.as_str()), method, i.path.clone())
+            })
             .collect()
     }
 }

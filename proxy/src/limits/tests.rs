@@ -428,3 +428,51 @@ fn dense_sketch_estimate_matches_a_pass_over_its_registers() {
         }
     }
 }
+
+/// A changed `rate_limits` section keeps the budgets of limits it did not change: editing one
+/// interface's rate must not hand every consumer a fresh bulk-exfiltration budget.
+#[tokio::test(start_paused = true)]
+async fn a_changed_section_keeps_the_budgets_of_unchanged_limits() {
+    let before = r#"
+interfaces:
+  persons:
+    per_consumer:
+      distinct_values: { max: 20, window: 24h, action: block }
+      requests: { rate: 10/s, burst: 2 }
+  other:
+    per_consumer:
+      requests: { rate: 1/m }
+"#;
+    let l = cfg(before).build(Instant::now());
+    let (i, c) = (a("persons"), a("dept-a"));
+    assert!(l
+        .record_response(&i, &c, 0, &findings(0..19), Instant::now())
+        .is_allowed());
+    assert!(l.check_request(&i, &c, Instant::now()).is_allowed());
+    assert!(l.check_request(&i, &c, Instant::now()).is_allowed());
+    advance(Duration::from_secs(60)).await;
+    // Only `other`'s rate changes: 19 values are still counted against the quota of 20.
+    let edited = before.replace("rate: 1/m", "rate: 5/m");
+    let l2 = cfg(&edited).build_after(Instant::now(), &l);
+    let d = l2.record_response(&i, &c, 0, &findings(100..102), Instant::now());
+    assert!(!d.is_allowed(), "{d:?}");
+    assert_eq!(d.violations[0].kind, LimitKind::DistinctValues);
+    // A lower `max` applies to what was counted at once.
+    let lowered = before.replace("max: 20", "max: 10");
+    let l3 = cfg(&lowered).build_after(Instant::now(), &l);
+    assert!(!l3
+        .record_response(&i, &c, 0, &findings(200..201), Instant::now())
+        .is_allowed());
+    // A new window length counts afresh, as does a new request rate.
+    let rewindowed = before.replace("window: 24h", "window: 12h");
+    let l4 = cfg(&rewindowed).build_after(Instant::now(), &l);
+    assert!(l4
+        .record_response(&i, &c, 0, &findings(300..310), Instant::now())
+        .is_allowed());
+    // The request burst was spent a minute ago and has refilled either way; the GCRA state
+    // carried over lets exactly the burst through again.
+    let l5 = cfg(&edited).build_after(Instant::now(), &l);
+    assert!(l5.check_request(&i, &c, Instant::now()).is_allowed());
+    assert!(l5.check_request(&i, &c, Instant::now()).is_allowed());
+    assert!(!l5.check_request(&i, &c, Instant::now()).is_allowed());
+}
