@@ -2,7 +2,9 @@
 //!
 //! What is reloadable is the *policy*: the rule packs (`rules`), `actions`, `interfaces`,
 //! `default_interface`, `identity`, `rate_limits` and `audit` (the limiter and the audit trail
-//! are carried over unless their own section changed). Everything else (listener, TLS, upstream, limits, timeouts, admin…) is
+//! are carried over unless their own section changed; a changed `audit` is set up in full,
+//! file opened and key read, before the trail in force is closed, so a reload refused for it
+//! leaves that trail writing). Everything else (listener, TLS, upstream, limits, timeouts, admin…) is
 //! read once at start; a reload that changes it applies the policy part and reports the other
 //! sections as `restart_required` in the admin API and the log.
 //!

@@ -1,8 +1,13 @@
 //! Audit trail tests: no raw value of the test corpus reaches the file; verify detects an
-//! edited, a deleted and a reordered line and accepts a rotated set; SHA-256 and SM3; resume
-//! after restart; sink failure and a full queue are counted and stated in the trail, and feed
-//! `sluice_audit_records_dropped_total` (a proxy whose trail writes to /dev/full keeps serving
-//! with `on_failure: drop` and refuses unrecordable decisions with `block`).
+//! edited, a deleted and a reordered line and accepts a rotated set; deletions at either end
+//! (the first records, an emptied file, the last records, the last records and a restart on
+//! the cut file) fail verify, the last two against a head seen earlier (`--head`); every file
+//! begins with the trail's own `trail_opened` / `trail_rotated` record; SHA-256 and SM3;
+//! resume after restart; the chain head is exported; sink failure and a full queue are
+//! counted and stated in the trail, and feed `sluice_audit_records_dropped_total` (a proxy
+//! whose trail writes to /dev/full keeps serving with `on_failure: drop` and refuses
+//! unrecordable decisions with `block`); a reload whose `audit` section cannot be set up is
+//! refused and leaves the trail in force writing.
 
 use super::*;
 use sluice_rules::{Engine, Format, ScanOptions};
