@@ -26,7 +26,7 @@
 //! therefore exported for safekeeping elsewhere: `sluice_audit_chain_seq` and
 //! `sluice_audit_records_written_total`, and an info log line `audit chain head` (seq and
 //! hash) when the writer starts, at each rotation, at most once a minute while records are
-//! written, and when it stops; `sluice audit verify --head SEQ:HASH` then fails unless the
+//! written, and when a reload closes it; `sluice audit verify --head SEQ:HASH` fails unless the
 //! files still hold that record ([`ChainHead`]). A plain hash chain shows *that* a trail was
 //! altered, not who may rewrite it wholesale: key it (`key_file`), and ship the files, or at
 //! least the head, off the host.
