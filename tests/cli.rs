@@ -247,7 +247,52 @@ fn audit_verify_accepts_a_chain_and_names_the_tampered_line() {
         String::from_utf8_lossy(&ok.stderr)
     );
 
+    // The summary ends with the head to keep; `--head` of it passes now…
+    let stdout = String::from_utf8_lossy(&ok.stdout).to_string();
+    let head = stdout
+        .split("`--head ")
+        .nth(1)
+        .and_then(|r| r.split('`').next())
+        .unwrap_or_else(|| panic!("no head in {stdout}"))
+        .to_string();
+    assert!(head.starts_with("5:"), "{head}");
+    let with_head = |p: &std::path::Path| {
+        sluice()
+            .args(["audit", "verify", "--head", &head])
+            .arg(p)
+            .output()
+            .unwrap()
+    };
+    let out = with_head(&path);
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("reaches the head"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // …and fails once the last record is cut (the chain alone still verifies).
     let text = std::fs::read_to_string(&path).unwrap();
+    let cut = d.join("cut.jsonl");
+    let lines: Vec<&str> = text.lines().collect();
+    std::fs::write(&cut, lines[..lines.len() - 1].join("\n") + "\n").unwrap();
+    let plain = sluice()
+        .args(["audit", "verify"])
+        .arg(&cut)
+        .output()
+        .unwrap();
+    assert!(plain.status.success());
+    let out = with_head(&cut);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("removed from its end"), "{err}");
+    // A malformed head is a usage error.
+    let out = sluice()
+        .args(["audit", "verify", "--head", "5"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+
+    // Line 1 is the trail's opening record; req-2 is on line 4.
     let edited = text.replacen("req-2", "req-9", 1);
     std::fs::write(&path, edited).unwrap();
     let bad = sluice()
@@ -257,7 +302,7 @@ fn audit_verify_accepts_a_chain_and_names_the_tampered_line() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(1));
     let err = String::from_utf8_lossy(&bad.stderr);
-    assert!(err.contains("audit.jsonl") && err.contains('3'), "{err}");
+    assert!(err.contains("audit.jsonl:4:"), "{err}");
 }
 
 /// `scan --redact` of `body` declared `ct` (and `ce`): exit 0, stdout.
@@ -500,6 +545,41 @@ fn config_check_warns_of_a_token_key_the_proxy_could_not_use() {
         msg.contains("c.yaml:6: key `rules.token_key_file`") && msg.contains("16 bytes"),
         "{msg}"
     );
+}
+
+/// An audit file sink in a directory that does not exist: `run` would fail to open it, so
+/// `config check` says so with the file and the line of `path` (a warning, like the other
+/// files read at start: the directory is often a volume that only exists in the pod).
+#[test]
+fn config_check_warns_of_an_audit_sink_whose_directory_does_not_exist() {
+    let (ok, msg) = config_check(
+        "cfgauditdir",
+        "listen:\n  addr: 127.0.0.1:0\nupstream:\n  url: http://127.0.0.1:9\naudit:\n  sink:\n    kind: file\n    path: /nonexistent-sluice-dir/audit.jsonl\n",
+    );
+    assert!(ok, "{msg}");
+    assert!(
+        msg.contains("warning: ")
+            && msg.contains("c.yaml:8: key `audit.sink.path`")
+            && msg.contains("directory /nonexistent-sluice-dir does not exist"),
+        "{msg}"
+    );
+    // Flow style: the line of `sink`.
+    let (ok, msg) = config_check(
+        "cfgauditflow",
+        "listen:\n  addr: 127.0.0.1:0\nupstream:\n  url: http://127.0.0.1:9\naudit:\n  sink: {kind: file, path: /nonexistent-sluice-dir/audit.jsonl}\n",
+    );
+    assert!(ok, "{msg}");
+    assert!(msg.contains("c.yaml:6: key `audit.sink.path`"), "{msg}");
+    // An existing directory: no warning.
+    let dir = tmpdir("cfgauditok");
+    let (ok, msg) = config_check(
+        "cfgauditok2",
+        &format!(
+            "listen:\n  addr: 127.0.0.1:0\nupstream:\n  url: http://127.0.0.1:9\naudit:\n  sink:\n    kind: file\n    path: {}\n",
+            dir.join("audit.jsonl").display()
+        ),
+    );
+    assert!(ok && !msg.contains("audit.sink"), "{msg}");
 }
 
 /// `scan --rules DIR --with-builtin` scans with what the proxy runs (its packs and the

@@ -48,9 +48,16 @@ async fn live_scrape() -> String {
         }
     })
     .await;
+    // A file audit trail, so the scrape holds its chain head (a series with no label).
+    let trail = std::env::temp_dir().join(format!("sluice-promtool-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&trail);
+    std::fs::create_dir_all(&trail).unwrap();
     let p = proxy(
         &up.url(),
-        "admin:\n  listen: 127.0.0.1:0\nmetrics:\n  consumers: [tax-bureau]\ninterfaces:\n  - name: persons\n    path: /api/{*rest}\n  - name: secret\n    path: /secret\n    actions:\n      default: block\n",
+        &format!(
+            "admin:\n  listen: 127.0.0.1:0\nmetrics:\n  consumers: [tax-bureau]\ninterfaces:\n  - name: persons\n    path: /api/{{*rest}}\n  - name: secret\n    path: /secret\n    actions:\n      default: block\naudit:\n  sink:\n    kind: file\n    path: {}\n",
+            trail.join("audit.jsonl").display()
+        ),
     )
     .await;
     let admin = p.admin_addr.unwrap();
@@ -73,6 +80,7 @@ async fn live_scrape() -> String {
     assert_eq!(s, 200);
     p.shutdown().await;
     drop(up);
+    let _ = std::fs::remove_dir_all(&trail);
     m
 }
 
@@ -90,6 +98,14 @@ async fn promtool_check_metrics_on_a_live_scrape() {
         metric(&m, "sluice_blocks_total", &[("interface", "secret")]),
         1.0
     );
+    // The trail's head: its opening record and records of the exchanges (written by the
+    // trail's own thread, so at least some of them by now).
+    assert!(
+        m.lines().any(|l| l.starts_with("sluice_audit_chain_seq ")),
+        "{m}"
+    );
+    assert!(metric(&m, "sluice_audit_chain_seq", &[]) >= 1.0, "{m}");
+    assert!(metric(&m, "sluice_audit_records_written_total", &[]) >= 2.0);
     assert!(
         metric(
             &m,

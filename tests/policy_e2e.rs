@@ -651,7 +651,8 @@ async fn a_block_after_the_head_is_audited_as_a_block() {
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
-        if !recs.is_empty() {
+        // The trail's own opening record is there from the start.
+        if recs.iter().any(|r| r["event"] != "trail_opened") {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -758,10 +759,16 @@ async fn reload_keeps_limit_budgets_unless_their_limit_changes() {
     tokio::task::spawn_blocking(move || p.flush_audit())
         .await
         .unwrap();
-    // One chain across the reloads: three throttled calls, two redacted answers.
+    // One chain across the reloads, one trail (its section did not change): its opening
+    // record, three throttled calls, two redacted answers.
     let report = audit::verify(&[dir.join("audit.jsonl")]).unwrap();
-    assert_eq!(report.records, 5, "{report:?}");
+    assert_eq!(report.records, 6, "{report:?}");
     let text = std::fs::read_to_string(dir.join("audit.jsonl")).unwrap();
     assert_eq!(text.matches("\"event\":\"limited\"").count(), 3, "{text}");
+    assert_eq!(
+        text.matches("\"event\":\"trail_opened\"").count(),
+        1,
+        "{text}"
+    );
     running.shutdown().await;
 }

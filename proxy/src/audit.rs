@@ -9,10 +9,27 @@
 //! `,"hash":"…"` member. Editing a byte of a record breaks its hash; deleting or reordering
 //! records breaks the next record's `prev` and `seq`. [`verify`] checks a set of files given in
 //! order; the chain continues across rotated files (the first record of a new file references
-//! the last record of the previous one), and a set whose oldest files were removed by retention
-//! verifies from its first record on (the report shows that anchor). A plain hash chain shows
-//! *that* a trail was altered, not who may rewrite it wholesale: ship the files, or at least the
-//! last hash, off the host.
+//! the last record of the previous one).
+//!
+//! **Ends of the trail.** A chain only links records to the ones *before* them, so the ends
+//! need more. The trail writes records of its own: when a writer starts on a sink (process
+//! start, or a reload that changed the `audit` section) its first record is `trail_opened`
+//! (`trail.cause` `start` or `reload`, `trail.previous_seq` the record it resumes from), and
+//! when the file sink rotates, the new file's first record is `trail_rotated` (naming the
+//! previous file and its last seq). So every trail file begins either at the chain's start
+//! (seq 0, `prev` = [`GENESIS`]) or with one of these records, and [`verify`] fails a set whose
+//! first file begins with an ordinary record after seq 0 (its head was cut off) and any file
+//! with no record at all. A set whose oldest files were removed by retention verifies from its
+//! first file's `trail_rotated` record (the report shows that anchor). The *end* of a trail
+//! cannot be checked from the files alone: records cut from the tail leave a shorter chain
+//! that is still whole (and a proxy restarted on it resumes from the cut). The head is
+//! therefore exported for safekeeping elsewhere: `sluice_audit_chain_seq` and
+//! `sluice_audit_records_written_total`, and an info log line `audit chain head` (seq and
+//! hash) when the writer starts, at each rotation, at most once a minute while records are
+//! written, and when a reload closes it; `sluice audit verify --head SEQ:HASH` fails unless the
+//! files still hold that record ([`ChainHead`]). A plain hash chain shows *that* a trail was
+//! altered, not who may rewrite it wholesale: key it (`key_file`), and ship the files, or at
+//! least the head, off the host.
 //!
 //! **Off the request path.** [`Audit::record`] is a non-blocking `try_send` into a bounded
 //! channel; a dedicated writer thread stamps, hashes and writes. When the channel is full or
@@ -30,7 +47,13 @@
 //!
 //! Files: `path` is the active file (`audit.jsonl`); rotation renames it to
 //! `audit.000001.jsonl`, `audit.000002.jsonl`, … (so `ls` order is chain order) when the next
-//! line would pass `max_bytes`, and keeps the newest `keep` rotated files.
+//! line would pass `max_bytes`, and keeps the newest `keep` rotated files. A file always holds
+//! its first (trail) record and at least one more, whatever `max_bytes` says.
+//!
+//! **Setting up never disturbs the trail in force.** [`AuditConfig::prepare`] does everything
+//! that can fail (open or create the file, read the key, spawn the writer thread) without
+//! writing a record; only then does a reload close the old trail and [`PreparedAudit::start`]
+//! the new one, which resumes the chain from the file as the old writer left it.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -302,6 +325,35 @@ pub enum EventKind {
     IdentityRejected,
     /// Records were lost before this one (written by the trail itself).
     AuditGap,
+    /// A writer started on the sink: the first record it writes (written by the trail itself).
+    TrailOpened,
+    /// The file sink rotated: the first record of the new file (written by the trail itself).
+    TrailRotated,
+}
+
+/// Why the trail wrote a `trail_opened` or `trail_rotated` record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrailCause {
+    /// The process started.
+    Start,
+    /// A reload changed the `audit` section.
+    Reload,
+    /// The active file passed `max_bytes`.
+    Rotation,
+}
+
+/// The trail's own bookkeeping on `trail_opened` and `trail_rotated` records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrailNote {
+    pub cause: TrailCause,
+    /// The seq of the record this one follows: where an opened trail resumed, or the last
+    /// record of the previous file. Absent when the chain starts here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_seq: Option<u64>,
+    /// `trail_rotated`: the name the previous file was given (`audit.000003.jsonl`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_file: Option<String>,
 }
 
 /// Which message a decision was about.
@@ -371,6 +423,9 @@ pub struct AuditEvent {
     /// Records lost before this one (only on `audit_gap`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dropped: Option<u64>,
+    /// Only on `trail_opened` and `trail_rotated`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trail: Option<TrailNote>,
 }
 
 impl AuditEvent {
@@ -403,6 +458,7 @@ impl AuditEvent {
             limits: Vec::new(),
             reason: None,
             dropped: None,
+            trail: None,
         }
     }
 
@@ -589,11 +645,17 @@ fn unseal(line: &[u8]) -> Option<(Vec<u8>, &str)> {
     Some((canon, hash))
 }
 
+/// The members of a record that verification reads.
 #[derive(Deserialize)]
 struct Head {
     seq: u64,
     alg: String,
     prev: String,
+    #[serde(default)]
+    event: String,
+    /// `audit_gap` only.
+    #[serde(default)]
+    dropped: Option<u64>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -612,9 +674,26 @@ pub trait Sink: Send {
     /// # Errors
     /// Any I/O error.
     fn flush(&mut self) -> io::Result<()>;
-    /// The (seq, hash) of the last record already in the sink, to continue its chain.
+    /// The (seq, hash) of the last record already in the sink, to continue its chain. Called
+    /// once, when the writer starts (after any writer before it on the same sink stopped).
     fn resume(&mut self) -> Option<(u64, String)> {
         None
+    }
+    /// Whether the chain survives a restart (the sink resumes it): only then is its head
+    /// exported as `sluice_audit_chain_seq`, whose going back means records were removed.
+    fn resumes(&self) -> bool {
+        false
+    }
+    /// Whether a line of `len` bytes should go to a new file ([`Sink::rotate`] first).
+    fn wants_rotation(&self, _len: u64) -> bool {
+        false
+    }
+    /// Starts a new file; returns the name the previous one now has.
+    ///
+    /// # Errors
+    /// Any I/O error (the record that was to be written counts as dropped).
+    fn rotate(&mut self) -> io::Result<String> {
+        Err(io::Error::other("this sink does not rotate"))
     }
 }
 
@@ -686,13 +765,16 @@ impl FileSink {
         out
     }
 
-    fn rotate(&mut self) -> io::Result<()> {
+    /// Renames the active file to the next rotated name, applies retention and opens a new
+    /// active file; returns the rotated file's name.
+    fn rotate_file(&mut self) -> io::Result<String> {
         if let Some(mut f) = self.file.take() {
             f.flush()?;
         }
         let next = self.rotated().last().map_or(1, |(n, _)| n + 1);
         let (dir, stem, ext) = split_name(&self.cfg.path);
-        std::fs::rename(&self.cfg.path, dir.join(format!("{stem}.{next:06}{ext}")))?;
+        let name = format!("{stem}.{next:06}{ext}");
+        std::fs::rename(&self.cfg.path, dir.join(&name))?;
         self.rotations.fetch_add(1, Ordering::Relaxed);
         if self.cfg.keep > 0 {
             let r = self.rotated();
@@ -700,7 +782,8 @@ impl FileSink {
                 let _ = std::fs::remove_file(p);
             }
         }
-        self.reopen()
+        self.reopen()?;
+        Ok(name)
     }
 }
 
@@ -744,9 +827,6 @@ impl Sink for FileSink {
         if self.file.is_none() {
             self.reopen()?;
         }
-        if self.size > 0 && self.size + line.len() as u64 > self.cfg.max_bytes {
-            self.rotate()?;
-        }
         let f = self
             .file
             .as_mut()
@@ -783,6 +863,12 @@ impl Sink for FileSink {
     }
 
     fn resume(&mut self) -> Option<(u64, String)> {
+        // Opened again: between `open` and now a writer that stopped may have written more,
+        // or rotated the file this handle points to. A failure here is the first write's
+        // (it reopens), so the trail starts and reports it like any failing sink.
+        if self.reopen().is_err() {
+            self.file = None;
+        }
         let mut candidates = vec![self.cfg.path.clone()];
         candidates.extend(self.rotated().into_iter().rev().map(|(_, p)| p));
         for p in candidates {
@@ -793,6 +879,18 @@ impl Sink for FileSink {
             }
         }
         None
+    }
+
+    fn resumes(&self) -> bool {
+        true
+    }
+
+    fn wants_rotation(&self, len: u64) -> bool {
+        self.size > 0 && self.size + len > self.cfg.max_bytes
+    }
+
+    fn rotate(&mut self) -> io::Result<String> {
+        self.rotate_file()
     }
 }
 
@@ -805,7 +903,8 @@ impl Sink for FileSink {
 pub struct AuditStats {
     /// Records accepted into the queue.
     pub enqueued: AtomicU64,
-    /// Records written (including `audit_gap` records).
+    /// Records written (including the trail's own: `audit_gap`, `trail_opened`,
+    /// `trail_rotated`).
     pub written: AtomicU64,
     /// Records refused because the queue was full (or the writer had stopped).
     pub dropped_queue_full: AtomicU64,
@@ -815,11 +914,17 @@ pub struct AuditStats {
     pub sink_errors: AtomicU64,
     /// File rotations.
     pub rotations: Arc<AtomicU64>,
+    /// The chain head: seq + 1 of the last record in the sink (0: none yet). Set from the
+    /// sink when the writer resumes, then by every write.
+    head: AtomicU64,
+    /// The sink resumes its chain across restarts (a file): see [`AuditStats::chain_seq`].
+    persistent: AtomicBool,
     healthy: AtomicBool,
     /// How many of each drop counter the metrics layer has already counted (watermarks that
     /// only move forward; see [`AuditStats::take_unmetered`]).
     metered_queue_full: AtomicU64,
     metered_sink_error: AtomicU64,
+    metered_written: AtomicU64,
     /// Set once the metrics layer has registered this trail for its scrapes.
     registered: AtomicBool,
 }
@@ -853,6 +958,25 @@ impl AuditStats {
                 take(&self.dropped_sink_error, &self.metered_sink_error),
             ),
         ]
+    }
+
+    /// The records written since the previous call (`sluice_audit_records_written_total`),
+    /// marked as counted, like [`AuditStats::take_unmetered`].
+    pub fn take_unmetered_written(&self) -> u64 {
+        let now = self.written.load(Ordering::Relaxed);
+        now.saturating_sub(self.metered_written.fetch_max(now, Ordering::Relaxed))
+    }
+
+    /// The seq of the last record in a sink that resumes its chain across restarts (a file),
+    /// for `sluice_audit_chain_seq`; `None` for a sink that starts a new chain each time
+    /// (stdout) or before any record. It only grows while records are written and resumes
+    /// where the file ends after a restart, so it going back means records were removed
+    /// from the end of the trail (or the trail moved to a new file).
+    pub fn chain_seq(&self) -> Option<u64> {
+        if !self.persistent.load(Ordering::Relaxed) {
+            return None;
+        }
+        self.head.load(Ordering::Relaxed).checked_sub(1)
     }
 
     /// True the first time it is called (the metrics layer registers a trail once, without
@@ -904,41 +1028,103 @@ impl fmt::Debug for Audit {
     }
 }
 
+/// Why an audit trail cannot be set up: the config key to fix, and what is wrong.
+#[derive(Debug)]
+pub struct SetupError {
+    /// Dotted config key (`audit.sink.path`, `audit.key_file`).
+    pub key: &'static str,
+    pub message: String,
+}
+
+impl fmt::Display for SetupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "key `{}`: {}", self.key, self.message)
+    }
+}
+
+impl std::error::Error for SetupError {}
+
+/// Why a file sink's `path` cannot be opened, stated for an operator: a missing directory is
+/// named as such (the OS only says "No such file or directory").
+pub fn sink_open_problem(path: &Path, e: &io::Error) -> String {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    match dir {
+        Some(d) if !d.is_dir() => format!(
+            "cannot open {}: directory {} does not exist",
+            path.display(),
+            d.display()
+        ),
+        _ => format!("cannot open {}: {e}", path.display()),
+    }
+}
+
+/// What `sluice config check` can tell about a file sink without opening it: its directory
+/// must exist (the proxy creates the file, not the directories).
+pub fn sink_dir_problem(sink: &SinkConfig) -> Option<String> {
+    let path = sink.path.as_ref().filter(|_| sink.kind == SinkKind::File)?;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty())?;
+    (!dir.is_dir()).then(|| format!("directory {} does not exist", dir.display()))
+}
+
 impl AuditConfig {
-    /// Opens the sink and starts the writer thread.
+    /// Opens the sink and starts the writer thread ([`AuditConfig::prepare`], then
+    /// [`PreparedAudit::start`] for a process start).
     ///
     /// # Errors
-    /// The sink cannot be opened, or the thread cannot be spawned.
-    pub fn build(&self) -> io::Result<Audit> {
+    /// The sink cannot be opened, the key cannot be read, or the thread cannot be spawned.
+    pub fn build(&self) -> Result<Audit, SetupError> {
+        Ok(self.prepare()?.start(TrailCause::Start))
+    }
+
+    /// Does everything that can fail in setting up the trail (opens or creates the file,
+    /// reads the key, spawns the writer thread) and writes nothing: a reload does this while
+    /// the trail in force keeps running, and only replaces it once this succeeded.
+    ///
+    /// # Errors
+    /// The sink cannot be opened, the key cannot be read, or the thread cannot be spawned.
+    pub fn prepare(&self) -> Result<PreparedAudit, SetupError> {
         let stats = Arc::new(AuditStats::default());
         if !self.enabled {
-            return Ok(Audit {
-                tx: None,
+            return Ok(PreparedAudit {
+                ready: None,
                 on_failure: self.on_failure,
                 max_samples: self.max_samples,
                 stats,
-                writer: Mutex::new(None),
             });
         }
         let sink: Box<dyn Sink> = match (self.sink.kind, &self.sink.path) {
             (SinkKind::Stdout, _) => Box::new(StdoutSink),
-            (SinkKind::File, Some(path)) => Box::new(FileSink::open(
-                FileSinkConfig {
-                    path: path.clone(),
-                    max_bytes: self.sink.max_bytes,
-                    keep: self.sink.keep,
-                },
-                stats.rotations.clone(),
-            )?),
+            (SinkKind::File, Some(path)) => Box::new(
+                FileSink::open(
+                    FileSinkConfig {
+                        path: path.clone(),
+                        max_bytes: self.sink.max_bytes,
+                        keep: self.sink.keep,
+                    },
+                    stats.rotations.clone(),
+                )
+                .map_err(|e| SetupError {
+                    key: "audit.sink.path",
+                    message: sink_open_problem(path, &e),
+                })?,
+            ),
             (SinkKind::File, None) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    "audit.sink: `kind: file` needs `path`",
-                ))
+                return Err(SetupError {
+                    key: "audit.sink",
+                    message: "`kind: file` needs `path`".into(),
+                })
             }
         };
-        let key = self.key_file.as_deref().map(read_key).transpose()?;
-        Audit::start_keyed(
+        let key = self
+            .key_file
+            .as_deref()
+            .map(read_key)
+            .transpose()
+            .map_err(|e| SetupError {
+                key: "audit.key_file",
+                message: e.to_string(),
+            })?;
+        PreparedAudit::spawn(
             sink,
             self.hash,
             key,
@@ -947,6 +1133,110 @@ impl AuditConfig {
             self.max_samples,
             stats,
         )
+        .map_err(|e| SetupError {
+            key: "audit",
+            message: format!("cannot start the audit writer thread: {e}"),
+        })
+    }
+}
+
+/// A trail set up by [`AuditConfig::prepare`]: sink open, key read, writer thread waiting.
+/// Dropped without [`PreparedAudit::start`], the thread ends and nothing is written.
+pub struct PreparedAudit {
+    ready: Option<Ready>,
+    on_failure: OnFailure,
+    max_samples: usize,
+    stats: Arc<AuditStats>,
+}
+
+struct Ready {
+    tx: SyncSender<Msg>,
+    /// Starts the waiting writer: why, and where to say it has written its opening record.
+    go: SyncSender<(TrailCause, SyncSender<()>)>,
+    writer: std::thread::JoinHandle<()>,
+}
+
+impl fmt::Debug for PreparedAudit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PreparedAudit")
+            .field("enabled", &self.ready.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PreparedAudit {
+    /// Spawns the writer thread, which waits for [`PreparedAudit::start`].
+    fn spawn(
+        sink: Box<dyn Sink>,
+        alg: HashAlg,
+        key: Option<Arc<[u8]>>,
+        queue: usize,
+        on_failure: OnFailure,
+        max_samples: usize,
+        stats: Arc<AuditStats>,
+    ) -> io::Result<PreparedAudit> {
+        let (tx, rx) = mpsc::sync_channel(queue.max(1));
+        let (go, started) = mpsc::sync_channel::<(TrailCause, SyncSender<()>)>(1);
+        let st = stats.clone();
+        let linger = if queue >= LINGER_MIN_QUEUE {
+            LINGER
+        } else {
+            Duration::ZERO
+        };
+        let writer = std::thread::Builder::new()
+            .name("sluice-audit".into())
+            .spawn(move || {
+                // Never started (the reload that prepared it failed later): write nothing.
+                let Ok((cause, opened)) = started.recv() else {
+                    return;
+                };
+                let mut w = Writer::resume(sink, alg, key, st, linger);
+                w.open(cause);
+                let _ = opened.send(());
+                w.run(rx);
+            })?;
+        Ok(PreparedAudit {
+            ready: Some(Ready { tx, go, writer }),
+            on_failure,
+            max_samples,
+            stats,
+        })
+    }
+
+    /// Starts the trail: the writer resumes the chain from the sink as it is now (start it
+    /// after the trail it replaces has been closed) and writes its `trail_opened` record
+    /// before this returns, so a sink that fails it is known to be failing from the start.
+    pub fn start(self, cause: TrailCause) -> Audit {
+        let PreparedAudit {
+            ready,
+            on_failure,
+            max_samples,
+            stats,
+        } = self;
+        let Some(Ready { tx, go, writer }) = ready else {
+            return Audit {
+                tx: None,
+                on_failure,
+                max_samples,
+                stats,
+                writer: Mutex::new(None),
+            };
+        };
+        stats.healthy.store(true, Ordering::Relaxed);
+        let (ack, opened) = mpsc::sync_channel(1);
+        if go.send((cause, ack)).is_err() || opened.recv().is_err() {
+            // The thread is gone (it cannot fail before this): every record counts as
+            // dropped and the sink as failing, so `on_failure` applies.
+            stats.healthy.store(false, Ordering::Relaxed);
+            tracing::error!("the audit writer thread is gone; records are being dropped");
+        }
+        Audit {
+            tx: Some(tx),
+            on_failure,
+            max_samples,
+            stats,
+            writer: Mutex::new(Some(writer)),
+        }
     }
 }
 
@@ -1007,7 +1297,7 @@ impl Audit {
     /// # Errors
     /// The writer thread cannot be spawned.
     pub fn start_keyed(
-        mut sink: Box<dyn Sink>,
+        sink: Box<dyn Sink>,
         alg: HashAlg,
         key: Option<Arc<[u8]>>,
         queue: usize,
@@ -1015,38 +1305,10 @@ impl Audit {
         max_samples: usize,
         stats: Arc<AuditStats>,
     ) -> io::Result<Audit> {
-        let (tx, rx) = mpsc::sync_channel(queue.max(1));
-        stats.healthy.store(true, Ordering::Relaxed);
-        let st = stats.clone();
-        let (seq, prev) = sink
-            .resume()
-            .map_or((0, GENESIS.to_string()), |(s, h)| (s + 1, h));
-        let writer = std::thread::Builder::new()
-            .name("sluice-audit".into())
-            .spawn(move || {
-                Writer {
-                    sink,
-                    alg,
-                    key,
-                    seq,
-                    prev,
-                    stats: st,
-                    reported: 0,
-                    linger: if queue >= LINGER_MIN_QUEUE {
-                        LINGER
-                    } else {
-                        Duration::ZERO
-                    },
-                }
-                .run(rx)
-            })?;
-        Ok(Audit {
-            tx: Some(tx),
-            on_failure,
-            max_samples,
-            stats,
-            writer: Mutex::new(Some(writer)),
-        })
+        Ok(
+            PreparedAudit::spawn(sink, alg, key, queue, on_failure, max_samples, stats)?
+                .start(TrailCause::Start),
+        )
     }
 
     /// Whether records are kept at all.
@@ -1149,6 +1411,15 @@ struct Writer {
     /// While records keep coming, how long to let them gather between polls (zero: block on
     /// the channel for each one).
     linger: Duration,
+    /// The trail's own record that must be the next line (`trail_opened`, `trail_rotated`):
+    /// kept until the sink takes it, so a file never begins without it.
+    pending: Option<AuditEvent>,
+    /// The last line written is the trail record a rotated-to file begins with: no rotation
+    /// before another record follows it (with `max_bytes` below two records, files holding
+    /// nothing but their first record would otherwise pile up).
+    fresh: bool,
+    /// The head last logged (seq of its record) and when.
+    logged: (Option<u64>, std::time::Instant),
 }
 
 /// The writer's polling interval under load. Only with a queue of at least
@@ -1157,15 +1428,83 @@ struct Writer {
 const LINGER: Duration = Duration::from_millis(2);
 const LINGER_MIN_QUEUE: usize = 1024;
 
+/// How often, at most, the chain head is logged while records are written: shipped logs then
+/// hold anchors for `sluice audit verify --head` no older than this.
+const HEAD_LOG_EVERY: Duration = Duration::from_secs(60);
+
 impl Writer {
+    /// A writer that continues the chain already in `sink`.
+    fn resume(
+        mut sink: Box<dyn Sink>,
+        alg: HashAlg,
+        key: Option<Arc<[u8]>>,
+        stats: Arc<AuditStats>,
+        linger: Duration,
+    ) -> Writer {
+        let (seq, prev) = sink
+            .resume()
+            .map_or((0, GENESIS.to_string()), |(s, h)| (s + 1, h));
+        stats.persistent.store(sink.resumes(), Ordering::Relaxed);
+        stats.head.store(seq, Ordering::Relaxed);
+        Writer {
+            sink,
+            alg,
+            key,
+            seq,
+            prev,
+            stats,
+            reported: 0,
+            linger,
+            pending: None,
+            fresh: false,
+            logged: (None, std::time::Instant::now()),
+        }
+    }
+
+    /// The trail's own record: `trail_opened` / `trail_rotated`, following the record before.
+    fn trail_record(&self, kind: EventKind, cause: TrailCause, file: Option<String>) -> AuditEvent {
+        let mut ev = AuditEvent::new(kind, "-", "-", "-", 0, "none");
+        ev.trail = Some(TrailNote {
+            cause,
+            previous_seq: self.seq.checked_sub(1),
+            previous_file: file,
+        });
+        ev
+    }
+
+    /// Writes the opening record (or keeps it for the next write when the sink fails now).
+    fn open(&mut self, cause: TrailCause) {
+        self.pending = Some(self.trail_record(EventKind::TrailOpened, cause, None));
+        self.write_pending();
+        self.log_head("opened");
+    }
+
+    /// Logs the chain head (seq and hash of the last record: nothing else) at info level.
+    fn log_head(&mut self, at: &'static str) {
+        let Some(seq) = self.seq.checked_sub(1) else {
+            return;
+        };
+        tracing::info!(at, seq, hash = %self.prev, "audit chain head");
+        self.logged = (Some(seq), std::time::Instant::now());
+    }
+
+    /// The periodic head log: at most every [`HEAD_LOG_EVERY`], and only when it moved.
+    fn tick(&mut self) {
+        if self.logged.0 != self.seq.checked_sub(1) && self.logged.1.elapsed() >= HEAD_LOG_EVERY {
+            self.log_head("written");
+        }
+    }
+
     fn run(mut self, rx: Receiver<Msg>) {
         loop {
             let first = match rx.recv_timeout(Duration::from_secs(1)) {
                 Ok(m) => m,
                 Err(RecvTimeoutError::Timeout) => {
-                    // Idle: state a pending gap (and so probe a failed sink) without waiting
-                    // for the next decision.
+                    // Idle: write a pending trail record and state a pending gap (and so probe
+                    // a failed sink) without waiting for the next decision.
+                    self.write_pending();
                     self.gap_check();
+                    self.tick();
                     continue;
                 }
                 Err(RecvTimeoutError::Disconnected) => Msg::Stop,
@@ -1173,6 +1512,7 @@ impl Writer {
             if !self.handle(first, &rx) {
                 return;
             }
+            self.tick();
             if self.linger.is_zero() {
                 continue;
             }
@@ -1199,6 +1539,7 @@ impl Writer {
                         }
                     }
                 }
+                self.tick();
                 if !busy {
                     break;
                 }
@@ -1222,7 +1563,7 @@ impl Writer {
         true
     }
 
-    /// Writes what is already queued, states a pending gap, flushes.
+    /// Writes what is already queued, states a pending gap, flushes, logs the final head.
     fn stop(&mut self, rx: &Receiver<Msg>) {
         while let Ok(m) = rx.try_recv() {
             match m {
@@ -1233,8 +1574,10 @@ impl Writer {
                 Msg::Stop => {}
             }
         }
+        self.write_pending();
         self.gap_check();
         self.flush();
+        self.log_head("closed");
     }
 
     fn flush(&mut self) {
@@ -1264,16 +1607,91 @@ impl Writer {
         }
     }
 
-    /// Seals and writes one record; the chain advances only when it is on disk.
-    fn emit(&mut self, ev: &AuditEvent) -> bool {
-        let (line, hash) = match seal(self.alg, self.key.as_deref(), self.seq, &self.prev, ev) {
-            Ok(x) => x,
-            Err(_) => return false,
+    /// Writes the pending trail record, if any; `false` while it cannot be written.
+    /// `begins_file`: the sink has just rotated, so the record is the new file's first.
+    /// An opening record that would itself pass `max_bytes` rotates first and begins the
+    /// new file (naming the previous one).
+    fn write_pending_at(&mut self, mut begins_file: bool) -> bool {
+        let Some(mut ev) = self.pending.take() else {
+            return true;
         };
-        match self.sink.write_line(&line) {
+        let Ok((line, _)) = seal(self.alg, self.key.as_deref(), self.seq, &self.prev, &ev) else {
+            self.pending = Some(ev);
+            return false;
+        };
+        if !begins_file && !self.fresh && self.sink.wants_rotation(line.len() as u64) {
+            match self.sink.rotate() {
+                Ok(previous) => {
+                    if let Some(t) = ev.trail.as_mut() {
+                        t.previous_file = Some(previous);
+                    }
+                    begins_file = true;
+                }
+                Err(e) => {
+                    self.failed(&e);
+                    self.pending = Some(ev);
+                    return false;
+                }
+            }
+        }
+        let ok = self.put(&ev, begins_file);
+        if !ok {
+            self.pending = Some(ev);
+        }
+        ok
+    }
+
+    fn write_pending(&mut self) -> bool {
+        self.write_pending_at(false)
+    }
+
+    /// Seals and writes one record, rotating first when the file is full: then the new
+    /// file's first record is `trail_rotated`. The chain advances only when it is on disk.
+    fn emit(&mut self, ev: &AuditEvent) -> bool {
+        if !self.write_pending() {
+            return false;
+        }
+        let Ok((line, hash)) = seal(self.alg, self.key.as_deref(), self.seq, &self.prev, ev) else {
+            return false;
+        };
+        if self.fresh || !self.sink.wants_rotation(line.len() as u64) {
+            return self.commit(&line, hash, false);
+        }
+        match self.sink.rotate() {
+            Ok(previous) => {
+                self.pending = Some(self.trail_record(
+                    EventKind::TrailRotated,
+                    TrailCause::Rotation,
+                    Some(previous),
+                ));
+                if !self.write_pending_at(true) {
+                    return false;
+                }
+                self.log_head("rotated");
+                self.put(ev, false)
+            }
+            Err(e) => {
+                self.failed(&e);
+                false
+            }
+        }
+    }
+
+    /// Seals `ev` as the next record and writes it (no rotation).
+    fn put(&mut self, ev: &AuditEvent, begins_file: bool) -> bool {
+        match seal(self.alg, self.key.as_deref(), self.seq, &self.prev, ev) {
+            Ok((line, hash)) => self.commit(&line, hash, begins_file),
+            Err(_) => false,
+        }
+    }
+
+    fn commit(&mut self, line: &[u8], hash: String, begins_file: bool) -> bool {
+        match self.sink.write_line(line) {
             Ok(()) => {
                 self.prev = hash;
                 self.seq += 1;
+                self.fresh = begins_file;
+                self.stats.head.store(self.seq, Ordering::Relaxed);
                 self.stats.written.fetch_add(1, Ordering::Relaxed);
                 if !self.stats.healthy.swap(true, Ordering::Relaxed) {
                     tracing::warn!("audit sink recovered");
@@ -1281,12 +1699,16 @@ impl Writer {
                 true
             }
             Err(e) => {
-                self.stats.sink_errors.fetch_add(1, Ordering::Relaxed);
-                if self.stats.healthy.swap(false, Ordering::Relaxed) {
-                    tracing::error!(error = %e, "audit sink failed; records are being dropped");
-                }
+                self.failed(&e);
                 false
             }
+        }
+    }
+
+    fn failed(&mut self, e: &io::Error) {
+        self.stats.sink_errors.fetch_add(1, Ordering::Relaxed);
+        if self.stats.healthy.swap(false, Ordering::Relaxed) {
+            tracing::error!(error = %e, "audit sink failed; records are being dropped");
         }
     }
 }
@@ -1306,10 +1728,51 @@ pub struct VerifyReport {
     /// The first record's `prev`: [`GENESIS`] when the set starts the chain, else the hash of
     /// a record in a file that is no longer part of the set (retention).
     pub anchor: Option<String>,
+    /// The first record's `event`: what anchors a set that does not start the chain
+    /// (`trail_rotated`, `trail_opened`).
+    pub first_event: Option<String>,
     /// The last record's hash (worth keeping off the host).
     pub last_hash: Option<String>,
     /// Records lost per `audit_gap` records (stated by the trail itself).
     pub stated_gaps: u64,
+    /// The head given to [`verify_to_head`], found in the set.
+    pub head: Option<ChainHead>,
+}
+
+/// A chain head seen earlier (`SEQ:HASH`: the `audit chain head` log line, the
+/// `sluice_audit_chain_seq` gauge with the hash from the log, or the last line of an earlier
+/// `verify`): [`verify_to_head`] fails unless the files still hold that very record, so a
+/// trail cut at its end (and perhaps restarted on the cut) is caught.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainHead {
+    pub seq: u64,
+    /// Lowercase hex.
+    pub hash: String,
+}
+
+impl std::str::FromStr for ChainHead {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<ChainHead, String> {
+        let (seq, hash) = s
+            .split_once(':')
+            .ok_or_else(|| format!("`{s}`: expected SEQ:HASH (e.g. 1234:9f86d0…)"))?;
+        let seq = seq
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{seq}`: SEQ is a record's sequence number"))?;
+        let hash = hash.trim().to_ascii_lowercase();
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!("`{hash}`: HASH is the record's 64 hex digit hash"));
+        }
+        Ok(ChainHead { seq, hash })
+    }
+}
+
+impl fmt::Display for ChainHead {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.seq, self.hash)
+    }
 }
 
 /// Why a set does not verify.
@@ -1329,20 +1792,36 @@ pub enum VerifyErrorKind {
     KeyRequired,
     /// A record with no key where the trail is keyed: written by someone without the key.
     Unkeyed,
+    /// The first file begins with an ordinary record after the chain's start: the records
+    /// before it, down to the file's own first (trail) record, were removed.
+    HeadCut { seq: u64, event: String },
+    /// A file with no record: every trail file begins with its `trail_opened` or
+    /// `trail_rotated` record.
+    Empty,
+    /// The record at the head given has another hash: the trail was cut before it and
+    /// written on from there.
+    HeadRewritten { head: ChainHead, found: String },
+    /// The set ends before the head given: records were removed from its end.
+    HeadMissing { head: ChainHead, last: Option<u64> },
+    /// The head given is older than the first file given.
+    HeadBefore { head: ChainHead, first: u64 },
 }
 
 /// A located verification failure.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyError {
     pub file: PathBuf,
-    /// 1-based line.
+    /// 1-based line (0: the file as a whole).
     pub line: usize,
     pub kind: VerifyErrorKind,
 }
 
 impl fmt::Display for VerifyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: ", self.file.display(), self.line)?;
+        match self.line {
+            0 => write!(f, "{}: ", self.file.display())?,
+            n => write!(f, "{}:{n}: ", self.file.display())?,
+        }
         match &self.kind {
             VerifyErrorKind::Io(e) => write!(f, "cannot read: {e}"),
             VerifyErrorKind::Malformed(m) => write!(f, "not a sealed audit record: {m}"),
@@ -1363,6 +1842,39 @@ impl fmt::Display for VerifyError {
             VerifyErrorKind::Unkeyed => write!(
                 f,
                 "the record is not keyed although a key was given (rewritten without the key?)"
+            ),
+            VerifyErrorKind::HeadCut { seq, event } => write!(
+                f,
+                "the first file begins at seq {seq} with an ordinary `{event}` record: the records \
+                 before it were removed (a trail file begins at seq 0 or with the trail's own \
+                 trail_opened / trail_rotated record)"
+            ),
+            VerifyErrorKind::Empty => write!(
+                f,
+                "no record: every trail file begins with its trail_opened or trail_rotated record \
+                 (the file was emptied)"
+            ),
+            VerifyErrorKind::HeadRewritten { head, found } => write!(
+                f,
+                "record seq {} has hash {found}, not {} as seen earlier: the trail was cut \
+                 before it and written on from there (records removed from its end, then a \
+                 restart)",
+                head.seq, head.hash
+            ),
+            VerifyErrorKind::HeadMissing { head, last } => match last {
+                Some(l) => write!(
+                    f,
+                    "the trail ends at seq {l}, before the head seq {} seen earlier: records \
+                     were removed from its end (or give the newer files too)",
+                    head.seq
+                ),
+                None => write!(f, "no record, not even the head seq {} seen earlier", head.seq),
+            },
+            VerifyErrorKind::HeadBefore { head, first } => write!(
+                f,
+                "the head seq {} is older than the first record given (seq {first}): give \
+                 the older files too",
+                head.seq
             ),
         }
     }
@@ -1386,14 +1898,34 @@ pub fn verify(files: &[PathBuf]) -> Result<VerifyReport, VerifyError> {
 /// # Errors
 /// The first file and line that breaks the chain, and how.
 pub fn verify_keyed(files: &[PathBuf], key: Option<&[u8]>) -> Result<VerifyReport, VerifyError> {
+    verify_to_head(files, key, None)
+}
+
+/// The trail's own records that a file may begin with when it does not start the chain.
+fn anchors_a_file(event: &str) -> bool {
+    event == "trail_opened" || event == "trail_rotated"
+}
+
+/// [`verify_keyed`], and with `head` the set must also hold that record (same seq, same
+/// hash): the trail still reaches a head seen earlier.
+///
+/// # Errors
+/// The first file and line that breaks the chain, and how; or the head missing.
+pub fn verify_to_head(
+    files: &[PathBuf],
+    key: Option<&[u8]>,
+    head: Option<&ChainHead>,
+) -> Result<VerifyReport, VerifyError> {
     let mut rep = VerifyReport {
         files: files.len(),
         records: 0,
         first_seq: None,
         last_seq: None,
         anchor: None,
+        first_event: None,
         last_hash: None,
         stated_gaps: 0,
+        head: None,
     };
     for path in files {
         let err = |line: usize, kind: VerifyErrorKind| VerifyError {
@@ -1402,15 +1934,16 @@ pub fn verify_keyed(files: &[PathBuf], key: Option<&[u8]>) -> Result<VerifyRepor
             kind,
         };
         let f = File::open(path).map_err(|e| err(0, VerifyErrorKind::Io(e.to_string())))?;
+        let mut in_file = 0u64;
         for (i, line) in BufReader::new(f).split(b'\n').enumerate() {
             let n = i + 1;
             let line = line.map_err(|e| err(n, VerifyErrorKind::Io(e.to_string())))?;
             let malformed = |m: &str| err(n, VerifyErrorKind::Malformed(m.to_string()));
             let (canon, stated) = unseal(&line).ok_or_else(|| malformed("no trailing hash"))?;
-            let head: Head = serde_json::from_slice(&canon)
+            let rec: Head = serde_json::from_slice(&canon)
                 .map_err(|e| malformed(&format!("not a JSON record: {e}")))?;
-            let (alg, keyed) = HashAlg::from_name(&head.alg)
-                .ok_or_else(|| malformed(&format!("unknown hash algorithm `{}`", head.alg)))?;
+            let (alg, keyed) = HashAlg::from_name(&rec.alg)
+                .ok_or_else(|| malformed(&format!("unknown hash algorithm `{}`", rec.alg)))?;
             match (keyed, key) {
                 (true, None) => return Err(err(n, VerifyErrorKind::KeyRequired)),
                 (false, Some(_)) => return Err(err(n, VerifyErrorKind::Unkeyed)),
@@ -1421,43 +1954,88 @@ pub fn verify_keyed(files: &[PathBuf], key: Option<&[u8]>) -> Result<VerifyRepor
             }
             match (&rep.last_hash, rep.last_seq) {
                 (Some(h), Some(s)) => {
-                    if head.prev != *h {
+                    if rec.prev != *h {
                         return Err(err(n, VerifyErrorKind::ChainBroken));
                     }
-                    if head.seq != s + 1 {
+                    if rec.seq != s + 1 {
                         return Err(err(
                             n,
                             VerifyErrorKind::SeqGap {
                                 expected: s + 1,
-                                found: head.seq,
+                                found: rec.seq,
                             },
                         ));
                     }
                 }
                 _ => {
-                    // A chain that claims to start here must start at 0.
-                    if head.prev == GENESIS && head.seq != 0 {
+                    if rec.prev == GENESIS {
+                        // A chain that claims to start here must start at 0.
+                        if rec.seq != 0 {
+                            return Err(err(
+                                n,
+                                VerifyErrorKind::SeqGap {
+                                    expected: 0,
+                                    found: rec.seq,
+                                },
+                            ));
+                        }
+                    } else if !anchors_a_file(&rec.event) {
+                        // Only the trail's own records begin a file after the chain's start:
+                        // an ordinary record here had the ones before it in its file cut.
                         return Err(err(
                             n,
-                            VerifyErrorKind::SeqGap {
-                                expected: 0,
-                                found: head.seq,
+                            VerifyErrorKind::HeadCut {
+                                seq: rec.seq,
+                                event: rec.event.clone(),
                             },
                         ));
                     }
-                    rep.first_seq = Some(head.seq);
-                    rep.anchor = Some(head.prev.clone());
+                    rep.first_seq = Some(rec.seq);
+                    rep.anchor = Some(rec.prev.clone());
+                    rep.first_event = Some(rec.event.clone());
                 }
             }
-            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&canon) {
-                if v.get("event").and_then(|e| e.as_str()) == Some("audit_gap") {
-                    rep.stated_gaps += v.get("dropped").and_then(|d| d.as_u64()).unwrap_or(0);
+            if let Some(h) = head.filter(|h| h.seq == rec.seq) {
+                if h.hash != stated {
+                    return Err(err(
+                        n,
+                        VerifyErrorKind::HeadRewritten {
+                            head: h.clone(),
+                            found: stated.to_string(),
+                        },
+                    ));
                 }
+                rep.head = Some(h.clone());
             }
+            if rec.event == "audit_gap" {
+                rep.stated_gaps += rec.dropped.unwrap_or(0);
+            }
+            in_file += 1;
             rep.records += 1;
-            rep.last_seq = Some(head.seq);
+            rep.last_seq = Some(rec.seq);
             rep.last_hash = Some(stated.to_string());
         }
+        if in_file == 0 {
+            return Err(err(0, VerifyErrorKind::Empty));
+        }
+    }
+    if let Some(h) = head.filter(|_| rep.head.is_none()) {
+        let file = files.last().cloned().unwrap_or_default();
+        let kind = match rep.first_seq {
+            Some(first) if h.seq < first => VerifyErrorKind::HeadBefore {
+                head: h.clone(),
+                first,
+            },
+            _ => VerifyErrorKind::HeadMissing {
+                head: h.clone(),
+                last: rep.last_seq,
+            },
+        };
+        return Err(VerifyError {
+            file,
+            line: 0,
+            kind,
+        });
     }
     Ok(rep)
 }
@@ -1465,17 +2043,25 @@ pub fn verify_keyed(files: &[PathBuf], key: Option<&[u8]>) -> Result<VerifyRepor
 /// `sluice audit verify FILE…`: a human summary, or an error naming file and line.
 ///
 /// # Errors
-/// The [`VerifyError`] of [`verify`], as text.
-pub fn verify_files(paths: &[PathBuf], key_file: Option<&Path>) -> anyhow::Result<String> {
+/// The [`VerifyError`] of [`verify_to_head`], as text.
+pub fn verify_files(
+    paths: &[PathBuf],
+    key_file: Option<&Path>,
+    head: Option<&ChainHead>,
+) -> anyhow::Result<String> {
     let key = key_file.map(read_key).transpose()?;
-    let r = verify_keyed(paths, key.as_deref())
+    let r = verify_to_head(paths, key.as_deref(), head)
         .map_err(|e| anyhow::anyhow!("audit trail does not verify: {e}"))?;
     let Some(first) = r.first_seq else {
+        // Unreachable for a non-empty set (an empty file fails); kept for `verify` of none.
         return Ok(format!("{} file(s), no records", r.files));
     };
     let anchor = match r.anchor.as_deref() {
         Some(GENESIS) => "the start of the chain".to_string(),
-        Some(h) => format!("an earlier record with hash {h} (older files not given)"),
+        Some(h) => format!(
+            "an earlier record with hash {h}, by its {} record (older files not given)",
+            r.first_event.as_deref().unwrap_or("?")
+        ),
         None => "?".into(),
     };
     let mut s = format!(
@@ -1488,10 +2074,21 @@ pub fn verify_files(paths: &[PathBuf], key_file: Option<&Path>) -> anyhow::Resul
         anchor,
         r.last_hash.as_deref().unwrap_or("-"),
     );
+    if let Some(h) = &r.head {
+        s.push_str(&format!(
+            "\nreaches the head given: seq {} {}",
+            h.seq, h.hash
+        ));
+    }
     if r.stated_gaps > 0 {
         s.push_str(&format!(
             "\nnote: the trail itself records {} lost record(s) (audit_gap)",
             r.stated_gaps
+        ));
+    }
+    if let (Some(seq), Some(hash)) = (r.last_seq, r.last_hash.as_deref()) {
+        s.push_str(&format!(
+            "\nkeep the head off this host; later, `--head {seq}:{hash}` fails if records are cut from the end"
         ));
     }
     Ok(s)

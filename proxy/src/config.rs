@@ -847,6 +847,33 @@ fn de_opt_size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error>
     de_size(d).map(Some)
 }
 
+/// The 1-based line of `key` in `text`, or of the nearest enclosing key that can be found
+/// (`audit.sink` for `audit.sink.path` written in flow style, `{kind: file, path: …}`).
+pub fn locate_nearest(text: &str, key: &str) -> Option<usize> {
+    let mut k = key;
+    loop {
+        if let Some(l) = locate(text, k) {
+            return Some(l);
+        }
+        k = k.rsplit_once('.')?.0;
+    }
+}
+
+/// `FILE:LINE: ` of `key` in the file `cfg` was loaded from, for an error found after
+/// loading (opening the audit sink at start or reload); empty for a config given in memory.
+pub fn located(cfg: &Config, key: &str) -> String {
+    let Some(src) = &cfg.source else {
+        return String::new();
+    };
+    let line = std::fs::read_to_string(src)
+        .ok()
+        .and_then(|t| locate_nearest(&t, key));
+    match line {
+        Some(l) => format!("{}:{l}: ", src.display()),
+        None => format!("{}: ", src.display()),
+    }
+}
+
 /// Finds the 1-based line of a dotted key path (`interfaces[1].path`) in YAML text by
 /// following indentation. Good enough for block-style YAML, which is what configs are, and
 /// for a flow mapping on one line (`{max: 20, window: 0s}`: that line); `None` when the key
@@ -1366,6 +1393,15 @@ pub fn check(path: &Path) -> anyhow::Result<String> {
             unreadable.push(("audit.key_file", e.to_string()));
         }
     }
+    // The proxy creates the audit file, not its directory (a volume, in a pod).
+    if let Some(problem) = cfg
+        .audit
+        .as_ref()
+        .filter(|a| a.enabled)
+        .and_then(|a| crate::audit::sink_dir_problem(&a.sink))
+    {
+        unreadable.push(("audit.sink.path", problem));
+    }
     if let Some(f) = cfg.admin.as_ref().and_then(|a| a.token_file.as_ref()) {
         match std::fs::read_to_string(f) {
             Ok(t) if t.trim().is_empty() => {
@@ -1389,7 +1425,7 @@ pub fn check(path: &Path) -> anyhow::Result<String> {
         ));
     }
     for (key, e) in unreadable {
-        let line = locate(&text, key).map_or(String::new(), |l| format!(":{l}"));
+        let line = locate_nearest(&text, key).map_or(String::new(), |l| format!(":{l}"));
         out.push_str(&format!(
             "  warning: {}{line}: key `{key}`: {e} (read at start: `sluice run` fails unless it is there)\n",
             path.display()

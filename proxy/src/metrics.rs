@@ -129,6 +129,11 @@ struct UpstreamErr {
     kind: &'static str,
 }
 
+/// No label: a series that exists only while there is something to report (a gauge with no
+/// label cannot be absent).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct NoLabels {}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Reason {
     reason: &'static str,
@@ -182,6 +187,8 @@ pub struct Metrics {
     fail_events: Family<FailLabels, Counter>,
     upstream_errors: Family<UpstreamErr, Counter>,
     audit_dropped: Family<Reason, Counter>,
+    audit_written: Counter,
+    audit_chain_seq: Family<NoLabels, Gauge>,
     inspection: Hist<IfaceDir>,
     upstream_latency: Hist<Iface>,
     request_duration: Hist<Iface>,
@@ -317,6 +324,19 @@ impl Metrics {
             "Audit records that could not be written",
             audit_dropped.clone(),
         );
+        let audit_written = Counter::default();
+        r.register(
+            "audit_records_written",
+            "Audit records written (decisions and the trail's own records)",
+            audit_written.clone(),
+        );
+        let audit_chain_seq = Family::<NoLabels, Gauge>::default();
+        r.register(
+            "audit_chain_seq",
+            "Sequence number of the last record of the file audit trail (the chain head; resumes \
+             where the file ends after a restart, so going back means records were removed)",
+            audit_chain_seq.clone(),
+        );
         let inspection: Hist<IfaceDir> = Family::new_with_constructor(latency_hist);
         r.register_with_unit(
             "inspection_duration",
@@ -412,6 +432,8 @@ impl Metrics {
             fail_events,
             upstream_errors,
             audit_dropped,
+            audit_written,
+            audit_chain_seq,
             inspection,
             upstream_latency,
             request_duration,
@@ -436,13 +458,20 @@ impl Metrics {
     /// failed after the last exchange is still counted by the next scrape. Cheap when nothing
     /// was lost (two atomic loads; the registry lock is taken once per trail).
     pub fn audit_losses(&self, trail: &Arc<AuditStats>) {
+        self.audit_trail(trail);
+        self.meter_audit(trail);
+    }
+
+    /// Registers a trail for the scrapes (its losses, records written and chain head). The
+    /// proxy calls this when it starts a trail (start-up, a reload that changed `audit`), in
+    /// that order: the last one registered that is still alive is the trail in force.
+    pub fn audit_trail(&self, trail: &Arc<AuditStats>) {
         if trail.first_registration() {
             if let Ok(mut v) = self.audit_trails.lock() {
                 v.retain(|w| w.strong_count() > 0);
                 v.push(Arc::downgrade(trail));
             }
         }
-        self.meter_audit(trail);
     }
 
     fn meter_audit(&self, trail: &AuditStats) {
@@ -451,6 +480,7 @@ impl Metrics {
                 AuditDropped { reason, count }.emit(self);
             }
         }
+        self.audit_written.inc_by(trail.take_unmetered_written());
     }
 
     /// Creates the zero-valued series of each configured interface, so `rate()` and absence
@@ -532,6 +562,16 @@ impl Metrics {
         for t in &trails {
             self.meter_audit(t);
         }
+        // The head of the trail in force (the last registered), while it is a file: a stdout
+        // trail starts a new chain at every start, so its head going back means nothing.
+        match trails.last().and_then(|t| t.chain_seq()) {
+            Some(seq) => {
+                self.audit_chain_seq
+                    .get_or_create(&NoLabels {})
+                    .set(i64::try_from(seq).unwrap_or(i64::MAX));
+            }
+            None => self.audit_chain_seq.clear(),
+        }
         for ((iface, class), n) in self.sketches.estimates() {
             self.distinct
                 .get_or_create(&IfaceClass {
@@ -578,8 +618,21 @@ fn openmetrics_to_prometheus(om: &str) -> String {
             let _ = writeln!(out, "# TYPE {name} {kind}");
             continue;
         }
-        out.push_str(line);
-        out.push('\n');
+        // A family without labels (a series that can be absent) is encoded `name{} value`:
+        // legal, but written `name value` everywhere else.
+        match line.split_once("{} ") {
+            Some((name, value))
+                if name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':') =>
+            {
+                let _ = writeln!(out, "{name} {value}");
+            }
+            _ => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
     }
     out
 }

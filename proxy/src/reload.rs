@@ -2,7 +2,9 @@
 //!
 //! What is reloadable is the *policy*: the rule packs (`rules`), `actions`, `interfaces`,
 //! `default_interface`, `identity`, `rate_limits` and `audit` (the limiter and the audit trail
-//! are carried over unless their own section changed). Everything else (listener, TLS, upstream, limits, timeouts, admin…) is
+//! are carried over unless their own section changed; a changed `audit` is set up in full,
+//! file opened and key read, before the trail in force is closed, so a reload refused for it
+//! leaves that trail writing). Everything else (listener, TLS, upstream, limits, timeouts, admin…) is
 //! read once at start; a reload that changes it applies the policy part and reports the other
 //! sections as `restart_required` in the admin API and the log.
 //!
@@ -79,7 +81,7 @@ impl Live {
     ///
     /// # Errors
     /// See [`Live::build`]; also identity key files that do not load and an audit sink that
-    /// cannot be opened.
+    /// cannot be opened (then the trail in force, if any, keeps writing).
     pub fn build_next(cfg: Arc<Config>, prev: Option<&Live>) -> Result<Live, String> {
         let engine = crate::policy::build_engine(&cfg.rules).map_err(|e| format!("rules: {e}"))?;
         let classes: Vec<String> = engine.classes().iter().map(|c| c.to_string()).collect();
@@ -127,17 +129,27 @@ impl Live {
                 p.audit.clone()
             }
             _ => {
+                // Everything that can fail (the file opened or created, the key read, the
+                // writer thread spawned) is done before the trail in force is touched: a
+                // refused reload must leave it writing, not closed with nothing after it.
+                let next = match &cfg.audit {
+                    Some(a) => Some(
+                        a.prepare()
+                            .map_err(|e| format!("{}{e}", crate::config::located(&cfg, e.key)))?,
+                    ),
+                    None => None,
+                };
                 if let Some(old) = prev.and_then(|p| p.audit.as_ref()) {
-                    // One writer per file: the old trail stops before the new one resumes
-                    // its chain.
+                    // One writer per file: the old trail stops (and flushes) before the new
+                    // one resumes its chain from the file.
                     old.close();
                 }
-                match &cfg.audit {
-                    Some(a) => Some(Arc::new(
-                        a.build().map_err(|e| format!("key `audit.sink`: {e}"))?,
-                    )),
-                    None => None,
-                }
+                let cause = if prev.is_some() {
+                    crate::audit::TrailCause::Reload
+                } else {
+                    crate::audit::TrailCause::Start
+                };
+                next.map(|n| Arc::new(n.start(cause)))
             }
         };
         Ok(Live {
@@ -332,6 +344,10 @@ pub async fn reload(proxy: &Arc<Proxy>, trigger: &'static str) -> LastReload {
                 .stats
                 .metrics
                 .init_interfaces(live.router.interfaces().map(|i| &i.name));
+            if let Some(a) = &live.audit {
+                // A no-op for a trail carried over; a new one becomes the one scrapes report.
+                proxy.stats.metrics.audit_trail(a.stats());
+            }
             proxy.live.store(live.clone());
             last.result = "success";
             last.error = None;

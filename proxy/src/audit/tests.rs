@@ -1,8 +1,13 @@
 //! Audit trail tests: no raw value of the test corpus reaches the file; verify detects an
-//! edited, a deleted and a reordered line and accepts a rotated set; SHA-256 and SM3; resume
-//! after restart; sink failure and a full queue are counted and stated in the trail, and feed
-//! `sluice_audit_records_dropped_total` (a proxy whose trail writes to /dev/full keeps serving
-//! with `on_failure: drop` and refuses unrecordable decisions with `block`).
+//! edited, a deleted and a reordered line and accepts a rotated set; deletions at either end
+//! (the first records, an emptied file, the last records, the last records and a restart on
+//! the cut file) fail verify, the last two against a head seen earlier (`--head`); every file
+//! begins with the trail's own `trail_opened` / `trail_rotated` record; SHA-256 and SM3;
+//! resume after restart; the chain head is exported; sink failure and a full queue are
+//! counted and stated in the trail, and feed `sluice_audit_records_dropped_total` (a proxy
+//! whose trail writes to /dev/full keeps serving with `on_failure: drop` and refuses
+//! unrecordable decisions with `block`); a reload whose `audit` section cannot be set up is
+//! refused and leaves the trail in force writing.
 
 use super::*;
 use sluice_rules::{Engine, Format, ScanOptions};
@@ -70,20 +75,28 @@ fn records_are_chained_sha256_and_sm3_and_verify() {
         a.close();
         let files = set(&dir);
         let r = verify(&files).unwrap();
+        // The trail's opening record, then the 20 decisions.
         assert_eq!(
             (r.records, r.first_seq, r.last_seq),
-            (20, Some(0), Some(19))
+            (21, Some(0), Some(20))
         );
         assert_eq!(r.anchor.as_deref(), Some(GENESIS));
         let text = std::fs::read_to_string(&files[0]).unwrap();
-        let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        let opened: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(opened["event"], "trail_opened");
+        assert_eq!(opened["trail"], serde_json::json!({"cause": "start"}));
+        assert_eq!(
+            (opened["seq"].as_u64(), opened["prev"].as_str()),
+            (Some(0), Some(GENESIS))
+        );
+        let first: serde_json::Value = serde_json::from_str(text.lines().nth(1).unwrap()).unwrap();
         assert_eq!(first["alg"], alg.as_str());
         assert_eq!(first["event"], "redacted");
         assert_eq!(first["client_ip"], "10.1.2.3");
         assert_eq!(first["upstream_latency_ms"], 2.5);
         assert!(first["time"].as_str().unwrap().ends_with('Z'));
-        let summary = verify_files(&files, None).unwrap();
-        assert!(summary.starts_with("OK: 20 record(s)"), "{summary}");
+        let summary = verify_files(&files, None, None).unwrap();
+        assert!(summary.starts_with("OK: 21 record(s)"), "{summary}");
     }
     // Known-answer: SM3("abc") from GM/T 0004-2012.
     assert_eq!(
@@ -110,9 +123,9 @@ fn a_keyed_chain_verifies_only_with_its_key() {
         assert_eq!(first["alg"], format!("hmac-{}", alg.as_str()));
         let key = read_key(&key_file).unwrap();
         assert_eq!(&key[..], b"0123456789abcdef-secret");
-        assert_eq!(verify_keyed(&files, Some(&key)).unwrap().records, 5);
-        let summary = verify_files(&files, Some(&key_file)).unwrap();
-        assert!(summary.starts_with("OK: 5 keyed record(s)"), "{summary}");
+        assert_eq!(verify_keyed(&files, Some(&key)).unwrap().records, 6);
+        let summary = verify_files(&files, Some(&key_file), None).unwrap();
+        assert!(summary.starts_with("OK: 6 keyed record(s)"), "{summary}");
         // No key: the records cannot be checked.
         assert_eq!(
             verify(&files).unwrap_err().kind,
@@ -194,17 +207,18 @@ fn verify_detects_edit_delete_reorder_and_names_file_and_line() {
     });
     let e = verify(&files).unwrap_err();
     assert_eq!((e.line, &e.kind), (4, &VerifyErrorKind::HashMismatch));
-    let msg = verify_files(&files, None).unwrap_err().to_string();
+    let msg = verify_files(&files, None, None).unwrap_err().to_string();
     assert!(
         msg.contains("audit.jsonl:4") && msg.contains("edited"),
         "{msg}"
     );
 
     // Edited with the hash recomputed for that line alone: the next line's prev gives it away.
+    // (Line 1 is the trail's opening record; line 4 is the record of req-2.)
     std::fs::write(&path, &pristine).unwrap();
     rewrite(&path, |l| {
         let (canon, _) = unseal(l[3].as_bytes()).unwrap();
-        let text = String::from_utf8(canon).unwrap().replace("req-3", "req-X");
+        let text = String::from_utf8(canon).unwrap().replace("req-2", "req-X");
         let ev: serde_json::Value = serde_json::from_str(&text).unwrap();
         let h = HashAlg::Sha256.hex(text.as_bytes());
         assert!(ev.is_object());
@@ -236,7 +250,7 @@ fn verify_detects_edit_delete_reorder_and_names_file_and_line() {
     ));
 
     std::fs::write(&path, &pristine).unwrap();
-    assert_eq!(verify(&files).unwrap().records, 10);
+    assert_eq!(verify(&files).unwrap().records, 11);
 }
 
 #[test]
@@ -245,7 +259,8 @@ fn rotation_continues_the_chain_and_retention_keeps_an_anchor() {
     // ~330-byte records, 2 KiB files: several rotations.
     let cfg = file_cfg(&dir, HashAlg::Sm3, 2048, 0);
     let a = write_n(&cfg, 40);
-    assert!(a.stats().rotations.load(Ordering::Relaxed) >= 5);
+    let rotations = a.stats().rotations.load(Ordering::Relaxed);
+    assert!(rotations >= 5);
     a.close();
     let files = set(&dir);
     assert!(files.len() >= 6, "{files:?}");
@@ -258,17 +273,36 @@ fn rotation_continues_the_chain_and_retention_keeps_an_anchor() {
         assert!(std::fs::metadata(f).unwrap().len() <= 2048);
     }
     let r = verify(&files).unwrap();
-    assert_eq!((r.records, r.last_seq), (40, Some(39)));
+    // The opening record, 40 decisions, one rotation record per rotation.
+    let total = 40 + 1 + rotations;
+    assert_eq!((r.records, r.last_seq), (total, Some(total - 1)));
 
-    // The first record of each file references the last record of the previous one.
+    // Every file after the first begins with the trail's rotation record, which names the
+    // previous file and its last record, and references that record's hash.
     let last_of = |p: &Path| {
         let t = std::fs::read_to_string(p).unwrap();
         let v: serde_json::Value = serde_json::from_str(t.lines().last().unwrap()).unwrap();
         v["hash"].as_str().unwrap().to_string()
     };
-    let t = std::fs::read_to_string(&files[1]).unwrap();
-    let first: serde_json::Value = serde_json::from_str(t.lines().next().unwrap()).unwrap();
-    assert_eq!(first["prev"].as_str().unwrap(), last_of(&files[0]));
+    let seq_of_last = |p: &Path| {
+        let t = std::fs::read_to_string(p).unwrap();
+        let v: serde_json::Value = serde_json::from_str(t.lines().last().unwrap()).unwrap();
+        v["seq"].as_u64().unwrap()
+    };
+    for w in files.windows(2) {
+        let t = std::fs::read_to_string(&w[1]).unwrap();
+        let first: serde_json::Value = serde_json::from_str(t.lines().next().unwrap()).unwrap();
+        assert_eq!(first["event"], "trail_rotated", "{}", w[1].display());
+        assert_eq!(first["prev"].as_str().unwrap(), last_of(&w[0]));
+        assert_eq!(first["trail"]["cause"], "rotation");
+        assert_eq!(first["trail"]["previous_seq"], seq_of_last(&w[0]));
+        assert_eq!(
+            first["trail"]["previous_file"].as_str().unwrap(),
+            w[0].file_name().unwrap().to_str().unwrap()
+        );
+        // Each file holds its first record and at least one decision.
+        assert!(t.lines().count() >= 2);
+    }
 
     // Files out of order, or one missing from the middle, do not verify.
     let mut swapped = files.clone();
@@ -285,25 +319,272 @@ fn rotation_continues_the_chain_and_retention_keeps_an_anchor() {
     // Without the oldest file (retention) the rest verifies from its anchor.
     let r = verify(&files[1..]).unwrap();
     assert_eq!(r.anchor.as_deref(), Some(last_of(&files[0]).as_str()));
-    assert!(verify_files(&files[1..], None)
-        .unwrap()
-        .contains("older files not given"));
+    assert_eq!(r.first_event.as_deref(), Some("trail_rotated"));
+    let summary = verify_files(&files[1..], None, None).unwrap();
+    assert!(
+        summary.contains("older files not given") && summary.contains("trail_rotated"),
+        "{summary}"
+    );
 
-    // A restart continues the chain in the same files.
+    // A head seen earlier is reached by the whole set…
+    let early = head_of(&files[..2], None);
+    assert!(verify_to_head(&files, None, Some(&early)).is_ok());
+    // …but not by files that begin after it: give the older ones.
+    let e = verify_to_head(&files[2..], None, Some(&early)).unwrap_err();
+    assert!(matches!(e.kind, VerifyErrorKind::HeadBefore { .. }), "{e}");
+    assert!(e.to_string().contains("give the older files"), "{e}");
+
+    // A restart continues the chain in the same files, after its opening record (which says
+    // where it resumed).
+    let before = head_of(&set(&dir), None);
     let a = write_n(&cfg, 5);
     a.close();
-    let r = verify(&set(&dir)).unwrap();
-    assert_eq!((r.records, r.last_seq), (45, Some(44)));
+    let r = verify_to_head(&set(&dir), None, Some(&before)).unwrap();
+    let all: Vec<serde_json::Value> = set(&dir)
+        .iter()
+        .flat_map(|f| {
+            std::fs::read_to_string(f)
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let reopened = all
+        .iter()
+        .find(|v| v["event"] == "trail_opened" && v["seq"] != 0)
+        .unwrap();
+    assert_eq!(reopened["seq"], total);
+    assert_eq!(reopened["trail"]["cause"], "start");
+    assert_eq!(reopened["trail"]["previous_seq"], total - 1);
+    let decisions = all.iter().filter(|v| v["event"] == "redacted").count();
+    assert_eq!(decisions, 45);
+    assert_eq!(
+        (r.records, r.last_seq),
+        (all.len() as u64, Some(all.len() as u64 - 1))
+    );
 
     // Retention: keep 2 rotated files.
     let dir = tmp("keep");
-    let a = write_n(&file_cfg(&dir, HashAlg::Sha256, 2048, 2), 40);
+    let cfg = file_cfg(&dir, HashAlg::Sha256, 2048, 2);
+    let a = write_n(&cfg, 40);
     a.close();
     let files = set(&dir);
     assert_eq!(files.len(), 3);
     let r = verify(&files).unwrap();
     assert_ne!(r.anchor.as_deref(), Some(GENESIS));
-    assert_eq!(r.last_seq, Some(39));
+    assert_eq!(r.first_event.as_deref(), Some("trail_rotated"));
+    let rotations = a.stats().rotations.load(Ordering::Relaxed);
+    assert_eq!(r.last_seq, Some(40 + rotations));
+    // A restart, more rotations, retention removing files: the head seen before still
+    // verifies while its file is kept.
+    let h = head_of(&files, None);
+    write_n(&cfg, 3).close();
+    let files = set(&dir);
+    assert_eq!(files.len(), 3);
+    let r = verify_to_head(&files, None, Some(&h)).unwrap();
+    assert_eq!(r.head, Some(h));
+}
+
+/// The head (seq and hash of the last record) of a set, as `--head` takes it.
+fn head_of(files: &[PathBuf], key: Option<&[u8]>) -> ChainHead {
+    let r = verify_keyed(files, key).unwrap();
+    ChainHead {
+        seq: r.last_seq.unwrap(),
+        hash: r.last_hash.unwrap(),
+    }
+}
+
+/// Deletions at either end of a trail, which a chain alone does not show (every remaining
+/// record still follows the one before it): the first records cut (the file no longer begins
+/// with the trail's own record), an emptied file, the last records cut (caught against a head
+/// seen earlier), and the last records cut and the proxy restarted on the cut file (a clean
+/// chain again, caught against that head). Keyed or not: a key proves who wrote records, not
+/// that none were removed.
+#[test]
+fn deletions_at_either_end_of_a_trail_fail_verify() {
+    for keyed in [false, true] {
+        let dir = tmp(&format!("ends-{keyed}"));
+        let key_file = dir.join("key");
+        std::fs::write(&key_file, "0123456789abcdef-secret\n").unwrap();
+        let mut cfg = file_cfg(&dir, HashAlg::Sha256, 1 << 20, 0);
+        if keyed {
+            cfg.key_file = Some(key_file.clone());
+        }
+        let key = keyed.then(|| read_key(&key_file).unwrap());
+        let key = key.as_deref();
+        write_n(&cfg, 10).close();
+        let path = dir.join("audit.jsonl");
+        let files = vec![path.clone()];
+        let pristine = std::fs::read_to_string(&path).unwrap();
+        // The untouched trail verifies, from the chain's start, and reaches its own head.
+        let head = head_of(&files, key);
+        assert_eq!(head.seq, 10);
+        let r = verify_to_head(&files, key, Some(&head)).unwrap();
+        assert_eq!(r.head.as_ref(), Some(&head));
+        let key_path = keyed.then_some(key_file.as_path());
+        let ok = verify_files(&files, key_path, Some(&head)).unwrap();
+        assert!(ok.contains("reaches the head given"), "{ok}");
+
+        // The last 3 records deleted: still a whole chain, seq 0..=7; only the head seen
+        // earlier shows what is missing.
+        rewrite(&path, |l| l.truncate(l.len() - 3));
+        assert_eq!(verify_keyed(&files, key).unwrap().last_seq, Some(7));
+        let e = verify_to_head(&files, key, Some(&head)).unwrap_err();
+        assert_eq!(
+            e.kind,
+            VerifyErrorKind::HeadMissing {
+                head: head.clone(),
+                last: Some(7)
+            }
+        );
+        let msg = verify_files(&files, key_path, Some(&head))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("audit.jsonl") && msg.contains("removed from its end"),
+            "{msg}"
+        );
+
+        // The first 3 records deleted from a file that was never rotated: it now begins with
+        // an ordinary record at seq 3, not at the chain's start or with a trail record.
+        std::fs::write(&path, &pristine).unwrap();
+        rewrite(&path, |l| {
+            l.drain(..3);
+        });
+        let e = verify_keyed(&files, key).unwrap_err();
+        assert_eq!(
+            (e.line, &e.kind),
+            (
+                1,
+                &VerifyErrorKind::HeadCut {
+                    seq: 3,
+                    event: "redacted".into()
+                }
+            )
+        );
+        let msg = verify_files(&files, key_path, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("audit.jsonl:1") && msg.contains("records before it were removed"),
+            "{msg}"
+        );
+
+        // An empty file: every trail file begins with its opening or rotation record.
+        std::fs::write(&path, "").unwrap();
+        let e = verify_keyed(&files, key).unwrap_err();
+        assert_eq!((e.line, &e.kind), (0, &VerifyErrorKind::Empty));
+        let msg = verify_files(&files, key_path, None)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("no record"), "{msg}");
+        // So is an empty file among others (a rotated file emptied).
+        std::fs::write(&path, &pristine).unwrap();
+        let emptied = dir.join("audit.000001.jsonl");
+        std::fs::write(&emptied, "").unwrap();
+        let e = verify_keyed(&[emptied.clone(), path.clone()], key).unwrap_err();
+        assert_eq!((e.file, e.kind), (emptied, VerifyErrorKind::Empty));
+
+        // Truncated to 7 records, then the proxy restarted on the file: it resumes from the
+        // cut, and the chain is whole again (seq 0..=10, as before)…
+        rewrite(&path, |l| l.truncate(7));
+        write_n(&cfg, 3).close();
+        let r = verify_keyed(&files, key).unwrap();
+        assert_eq!((r.first_seq, r.last_seq), (Some(0), Some(10)));
+        // …but the restart is in the file: an opening record resuming from seq 6…
+        let text = std::fs::read_to_string(&path).unwrap();
+        let reopened: serde_json::Value =
+            serde_json::from_str(text.lines().nth(7).unwrap()).unwrap();
+        assert_eq!(reopened["event"], "trail_opened");
+        assert_eq!(reopened["trail"]["previous_seq"], 6);
+        // …and the head seen before the cut is not there any more.
+        let e = verify_to_head(&files, key, Some(&head)).unwrap_err();
+        assert_eq!(e.line, 11);
+        assert!(
+            matches!(&e.kind, VerifyErrorKind::HeadRewritten { head: h, found } if *h == head && *found != head.hash),
+            "{e}"
+        );
+        let msg = verify_files(&files, key_path, Some(&head))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("seq 10 has hash"), "{msg}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[test]
+fn chain_heads_parse_as_seq_colon_hash() {
+    let h: ChainHead = format!("42:{}", "AB".repeat(32)).parse().unwrap();
+    assert_eq!(h.seq, 42);
+    assert_eq!(h.hash, "ab".repeat(32));
+    assert_eq!(h.to_string(), format!("42:{}", "ab".repeat(32)));
+    for bad in [
+        "42".to_string(),
+        format!("x:{}", "ab".repeat(32)),
+        "42:abc".to_string(),
+        format!("42:{}", "zz".repeat(32)),
+    ] {
+        assert!(bad.parse::<ChainHead>().is_err(), "{bad}");
+    }
+}
+
+/// The value of an unlabelled series in a scrape, if it is there.
+fn sample(m: &crate::metrics::Metrics, name: &str) -> Option<u64> {
+    m.render(false).lines().find_map(|l| {
+        let v = l.strip_prefix(name)?.strip_prefix(' ')?;
+        v.trim().parse().ok()
+    })
+}
+
+/// The chain head is exported for safekeeping off the host: the last record's seq (resumed
+/// from the file after a restart, so it only goes back when records were removed) and the
+/// records written; a trail that starts a new chain at every start (stdout) has no head
+/// worth watching, so no series.
+#[test]
+fn the_chain_head_is_exported_and_resumes_after_a_restart() {
+    let dir = tmp("head-metric");
+    let cfg = file_cfg(&dir, HashAlg::Sha256, 1 << 20, 0);
+    let m = crate::metrics::Metrics::default();
+    assert_eq!(sample(&m, "sluice_audit_chain_seq"), None);
+    let a = write_n(&cfg, 4);
+    m.audit_trail(a.stats());
+    // The opening record and 4 decisions: seq 0..=4.
+    assert_eq!(sample(&m, "sluice_audit_chain_seq"), Some(4));
+    assert_eq!(sample(&m, "sluice_audit_records_written_total"), Some(5));
+    a.close();
+    // A new process on the same file.
+    let m = crate::metrics::Metrics::default();
+    let a = cfg.build().unwrap();
+    m.audit_trail(a.stats());
+    assert_eq!(sample(&m, "sluice_audit_chain_seq"), Some(5));
+    assert_eq!(sample(&m, "sluice_audit_records_written_total"), Some(1));
+    a.close();
+    // Restarted on a file cut to 3 records: the head goes back.
+    rewrite(&dir.join("audit.jsonl"), |l| l.truncate(3));
+    let m = crate::metrics::Metrics::default();
+    let a = cfg.build().unwrap();
+    m.audit_trail(a.stats());
+    assert_eq!(sample(&m, "sluice_audit_chain_seq"), Some(3));
+    a.close();
+    // A sink that does not resume its chain: no head series, records still counted.
+    let m = crate::metrics::Metrics::default();
+    let a = Audit::start(
+        Box::new(Failing {
+            fail: Arc::default(),
+            lines: Arc::default(),
+        }),
+        HashAlg::Sha256,
+        10,
+        OnFailure::Drop,
+        3,
+        Arc::default(),
+    )
+    .unwrap();
+    m.audit_trail(a.stats());
+    assert_eq!(sample(&m, "sluice_audit_chain_seq"), None);
+    assert_eq!(sample(&m, "sluice_audit_records_written_total"), Some(1));
+    a.close();
 }
 
 struct Failing {
@@ -357,21 +638,21 @@ fn sink_failure_is_counted_and_stated_in_the_trail() {
     a.close();
     assert!(a.stats().healthy());
     let lines = lines.lock().unwrap();
-    // event 0, the gap record, event 4 — still one unbroken chain.
-    assert_eq!(lines.len(), 3);
-    let gap: serde_json::Value = serde_json::from_slice(&lines[1]).unwrap();
+    // The opening record, event 0, the gap record, event 4 — still one unbroken chain.
+    assert_eq!(lines.len(), 4);
+    let gap: serde_json::Value = serde_json::from_slice(&lines[2]).unwrap();
     assert_eq!(gap["event"], "audit_gap");
     assert_eq!(gap["dropped"], 3);
     let dir = tmp("failing");
     let p = dir.join("a.jsonl");
     std::fs::write(&p, lines.concat()).unwrap();
     let r = verify(&[p]).unwrap();
-    assert_eq!((r.records, r.stated_gaps), (3, 3));
+    assert_eq!((r.records, r.stated_gaps), (4, 3));
 }
 
 #[test]
 fn block_mode_refuses_when_the_sink_fails_and_an_unwritable_path_is_an_error() {
-    let fail = Arc::new(AtomicBool::new(true));
+    let fail = Arc::new(AtomicBool::new(false));
     let sink = Failing {
         fail: fail.clone(),
         lines: Arc::default(),
@@ -386,6 +667,7 @@ fn block_mode_refuses_when_the_sink_fails_and_an_unwritable_path_is_an_error() {
     )
     .unwrap();
     assert!(!a.refusing());
+    fail.store(true, Ordering::Relaxed);
     assert!(a.record(event(0)).is_ok()); // accepted; its write fails
     a.flush();
     // Readiness reports it from now on.
@@ -396,11 +678,66 @@ fn block_mode_refuses_when_the_sink_fails_and_an_unwritable_path_is_an_error() {
     // After close, records count as dropped too.
     assert_eq!(a.record(event(2)), Err(AuditUnavailable));
 
-    // A path whose parent is a regular file cannot be opened: build fails, loudly.
+    // A path whose parent is a regular file cannot be opened: build fails, loudly, naming
+    // the key; so does one in a directory that does not exist.
     let dir = tmp("notdir");
     std::fs::write(dir.join("file"), "x").unwrap();
     let cfg = file_cfg(&dir.join("file"), HashAlg::Sha256, 1024, 0);
-    assert!(cfg.build().is_err());
+    let e = cfg.build().unwrap_err();
+    assert_eq!(e.key, "audit.sink.path", "{e}");
+    let cfg = file_cfg(&dir.join("absent"), HashAlg::Sha256, 1024, 0);
+    let e = cfg.build().unwrap_err().to_string();
+    assert!(
+        e.contains("audit.sink.path") && e.contains("absent") && e.contains("does not exist"),
+        "{e}"
+    );
+    assert!(sink_dir_problem(&cfg.sink).is_some());
+    assert!(sink_dir_problem(&file_cfg(&dir, HashAlg::Sha256, 1024, 0).sink).is_none());
+}
+
+/// A sink that fails from the start cannot take the opening record: the trail is known to
+/// be failing at once (block mode refuses, readiness says so), and the record is written,
+/// first, as soon as the sink takes writes again, without waiting for a decision.
+#[test]
+fn a_sink_failing_from_the_start_is_known_at_once_and_opens_when_it_recovers() {
+    let fail = Arc::new(AtomicBool::new(true));
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = Failing {
+        fail: fail.clone(),
+        lines: lines.clone(),
+    };
+    let a = Audit::start(
+        Box::new(sink),
+        HashAlg::Sha256,
+        100,
+        OnFailure::Block,
+        3,
+        Arc::default(),
+    )
+    .unwrap();
+    assert!(a.refusing());
+    assert_eq!(a.record(event(0)), Err(AuditUnavailable));
+    fail.store(false, Ordering::Relaxed);
+    // The idle writer probes the sink every second.
+    for _ in 0..60 {
+        if !a.refusing() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!a.refusing());
+    a.record(event(1)).unwrap();
+    a.close();
+    let lines = lines.lock().unwrap();
+    let events: Vec<String> = lines
+        .iter()
+        .map(|l| serde_json::from_slice::<serde_json::Value>(l).unwrap()["event"].to_string())
+        .collect();
+    assert_eq!(
+        events,
+        ["\"trail_opened\"", "\"audit_gap\"", "\"redacted\""],
+        "{events:?}"
+    );
 }
 
 #[test]
@@ -421,7 +758,6 @@ fn full_queue_drops_are_counted_never_silent() {
         }
     }
     let gate = Arc::new(Mutex::new(()));
-    let held = gate.lock().unwrap();
     let (started, writing) = std::sync::mpsc::channel();
     let a = Audit::start(
         Box::new(Gate(gate.clone(), started)),
@@ -432,6 +768,9 @@ fn full_queue_drops_are_counted_never_silent() {
         Arc::default(),
     )
     .unwrap();
+    // The opening record is written before `start` returns.
+    writing.recv().unwrap();
+    let held = gate.lock().unwrap();
     a.record(event(0)).unwrap();
     writing.recv().unwrap();
     for i in 1..20 {
@@ -443,10 +782,10 @@ fn full_queue_drops_are_counted_never_silent() {
     a.close();
     let s = a.stats();
     assert_eq!(s.enqueued.load(Ordering::Relaxed) + dropped, 20);
-    // Everything enqueued was written, plus one gap record.
+    // Everything enqueued was written, plus the opening record and one gap record.
     assert_eq!(
         s.written.load(Ordering::Relaxed),
-        s.enqueued.load(Ordering::Relaxed) + 1
+        s.enqueued.load(Ordering::Relaxed) + 2
     );
 }
 
@@ -772,13 +1111,16 @@ async fn a_failing_sink_in_block_mode_refuses_what_it_cannot_record_and_counts_i
     };
     let client = reqwest::Client::new();
     let get = |path: &str| client.get(format!("http://{}{path}", r.addr)).send();
-    // The trail still looks healthy: the delivery's record is queued, then its write fails.
+    // The trail is known to be failing from the start (its opening record could not be
+    // written): the delivery, whose record would only be written after its body went out,
+    // is refused before any byte leaves.
+    assert!(r.proxy.live.load().audit.as_ref().unwrap().refusing());
     let resp = get("/persons/1").await.unwrap();
-    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.status(), 503);
     drop(resp.bytes().await);
     assert_eq!(sink_losses(&r, 1).await, 1);
-    // Now the trail is known to be failing: the alert the next request fires cannot be
-    // recorded, so the request is refused instead of let through unaudited.
+    // The alert the next request fires cannot be recorded either, so the request is refused
+    // instead of let through unaudited.
     let resp = get("/persons/2").await.unwrap();
     assert_eq!(resp.status(), 503);
     assert!(resp
@@ -819,12 +1161,8 @@ async fn a_failing_sink_in_block_mode_refuses_to_fail_open() {
     let r = crate::start(cfg).await.unwrap();
     let client = reqwest::Client::new();
     let get = || client.get(format!("http://{}/x", r.addr)).send();
-    // The trail still looks healthy: the fail-open record is queued and the body passes.
-    let resp = get().await.unwrap();
-    assert_eq!(resp.status(), 200);
-    drop(resp.bytes().await);
-    assert_eq!(sink_losses(&r, 1).await, 1);
-    // Known to be failing now: no uninspected body without its record.
+    // Known to be failing from the start (the opening record could not be written): no
+    // uninspected body without its record.
     let resp = get().await.unwrap();
     assert_eq!(resp.status(), 503);
     let body = resp.text().await.unwrap();
@@ -833,4 +1171,132 @@ async fn a_failing_sink_in_block_mode_refuses_to_fail_open() {
         "{body}"
     );
     r.shutdown().await;
+}
+
+/// Redacted records in the trail file once it holds at least `want` (or what it holds after
+/// 5 s): a delivery's record is queued when the server drops the body.
+async fn redacted_in(r: &crate::Running, path: &Path, want: usize) -> usize {
+    let mut n = 0;
+    for _ in 0..100 {
+        let p = r.proxy.clone();
+        tokio::task::spawn_blocking(move || p.flush_audit())
+            .await
+            .unwrap();
+        n = std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .matches("\"event\":\"redacted\"")
+            .count();
+        if n >= want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    n
+}
+
+/// A reload whose `audit` section cannot be set up (a sink in a directory that does not
+/// exist, a key file that cannot be read) is refused with the config file and line, and the
+/// trail in force keeps writing to its file: no record dropped, the chain whole, and with
+/// `on_failure: block` nothing refused. Going back to the file in force is `unchanged`; a
+/// reload that does change the section continues the chain with a `trail_opened` record.
+#[tokio::test]
+async fn a_refused_audit_reload_leaves_the_trail_in_force_writing() {
+    for on_failure in ["drop", "block"] {
+        let up = json_upstream().await;
+        let dir = tmp(&format!("reload-{on_failure}"));
+        let file = dir.join("sluice.yaml");
+        let trail = dir.join("audit.jsonl");
+        let write = |path: &Path, extra: &str| {
+            let yaml = format!(
+                "listen:\n  addr: 127.0.0.1:0\n  shutdown_grace: 5s\nupstream:\n  url: http://{up}\n\
+                 reload:\n  watch: false\n  sighup: false\n\
+                 audit:\n  sink:\n    kind: file\n    path: {}\n  on_failure: {on_failure}\n{extra}",
+                path.display()
+            );
+            std::fs::write(&file, yaml).unwrap();
+        };
+        write(&trail, "");
+        let cfg = crate::config::Config::load(&file).unwrap();
+        let r = crate::start(cfg).await.unwrap();
+        let client = reqwest::Client::new();
+        let mut sent = 0;
+        let mut get = || {
+            sent += 1;
+            let url = format!("http://{}/persons/{sent}", r.addr);
+            let c = client.clone();
+            async move {
+                let resp = c.get(url).send().await.unwrap();
+                let status = resp.status().as_u16();
+                let body = resp.text().await.unwrap();
+                assert!(!body.contains(RAW_ID), "{body}");
+                status
+            }
+        };
+        assert_eq!(get().await, 200);
+
+        // The sink in a directory that does not exist: refused, located.
+        write(&dir.join("no-such-dir/audit.jsonl"), "");
+        let last = crate::reload::reload(&r.proxy, "admin").await;
+        assert_eq!(last.result, "failure", "{last:?}");
+        let e = last.error.unwrap_or_default();
+        assert!(
+            e.contains(&format!("{}:12: key `audit.sink.path`", file.display()))
+                && e.contains("no-such-dir")
+                && e.contains("does not exist"),
+            "{e}"
+        );
+        assert_eq!(get().await, 200, "on_failure {on_failure}");
+
+        // A key file that cannot be read: refused too.
+        write(
+            &trail,
+            &format!("  key_file: {}\n", dir.join("absent-key").display()),
+        );
+        let last = crate::reload::reload(&r.proxy, "admin").await;
+        assert_eq!(last.result, "failure", "{last:?}");
+        let e = last.error.unwrap_or_default();
+        assert!(
+            e.contains(&format!("{}:14: key `audit.key_file`", file.display())),
+            "{e}"
+        );
+        assert_eq!(get().await, 200, "on_failure {on_failure}");
+
+        // Back to the file in force: nothing to do, and the trail still writes.
+        write(&trail, "");
+        let last = crate::reload::reload(&r.proxy, "admin").await;
+        assert_eq!(last.result, "unchanged", "{last:?}");
+        assert_eq!(get().await, 200);
+        assert_eq!(redacted_in(&r, &trail, 4).await, 4);
+        let live = r.proxy.live.load_full();
+        let a = live.audit.as_ref().unwrap();
+        assert!(a.stats().healthy() && !a.refusing());
+        assert_eq!(a.stats().dropped(), 0);
+        let m = r.proxy.metrics();
+        assert_eq!(dropped_metric(m, "queue_full"), 0);
+        assert_eq!(dropped_metric(m, "sink_error"), 0);
+        let report = verify(std::slice::from_ref(&trail)).unwrap();
+        // The opening record and the 4 decisions, one chain from its start.
+        assert_eq!(
+            (report.records, report.anchor.as_deref()),
+            (5, Some(GENESIS))
+        );
+        assert_eq!(sample(m, "sluice_audit_chain_seq"), Some(4));
+
+        // A reload that changes the section: the new trail takes over the chain, and says so.
+        write(&trail, "  max_samples: 1\n");
+        let last = crate::reload::reload(&r.proxy, "admin").await;
+        assert_eq!(last.result, "success", "{last:?}");
+        assert_eq!(get().await, 200);
+        assert_eq!(redacted_in(&r, &trail, 5).await, 5);
+        let report = verify(std::slice::from_ref(&trail)).unwrap();
+        assert_eq!(report.records, 7);
+        let text = std::fs::read_to_string(&trail).unwrap();
+        let reopened: serde_json::Value =
+            serde_json::from_str(text.lines().nth(5).unwrap()).unwrap();
+        assert_eq!(reopened["event"], "trail_opened");
+        assert_eq!(reopened["trail"]["cause"], "reload");
+        assert_eq!(reopened["trail"]["previous_seq"], 4);
+        assert_eq!(sample(m, "sluice_audit_chain_seq"), Some(6));
+        r.shutdown().await;
+    }
 }

@@ -55,15 +55,25 @@ Examples:
   sluice audit verify /var/log/sluice/audit.jsonl
   sluice audit verify audit.jsonl.3 audit.jsonl.2 audit.jsonl.1 audit.jsonl
   sluice audit verify --key-file /etc/sluice/audit/key /var/log/sluice/audit.jsonl
+  sluice audit verify --head 18234:9f86d081884c7d65... /var/log/sluice/audit*.jsonl
 
 Exit status: 0 when every record chains to the one before it, 1 when a record was edited,
-deleted, inserted or reordered (the file and line are named). Without a key (`audit.key_file`)
-a file rewritten whole with its chain recomputed still verifies; with one, it cannot be.")]
+deleted, inserted or reordered (the file and line are named). The first file must begin at the
+chain's start or with the trail's own trail_opened / trail_rotated record (every file the proxy
+writes does), so records cut from the beginning fail, and so does an empty file. Records cut
+from the END leave a shorter chain that is still whole: give a head seen earlier with --head
+(the `audit chain head` log line, or the last hash a previous verify printed) to require it.
+Without a key (`audit.key_file`) a file rewritten whole with its chain recomputed still
+verifies; with one, it cannot be.")]
     Verify {
         /// The chain's key (`audit.key_file`) for a keyed trail: every record must then be
         /// an HMAC under it.
         #[arg(long, value_name = "FILE")]
         key_file: Option<PathBuf>,
+        /// A chain head seen earlier (`SEQ:HASH`, from the `audit chain head` log line or an
+        /// earlier verify): fail unless the files still hold that record.
+        #[arg(long, value_name = "SEQ:HASH")]
+        head: Option<crate::audit::ChainHead>,
         /// Audit files, oldest first.
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -220,18 +230,20 @@ pub fn config(cmd: ConfigCmd) -> Result<ExitCode> {
 
 pub fn audit(cmd: AuditCmd) -> Result<ExitCode> {
     match cmd {
-        AuditCmd::Verify { files, key_file } => {
-            match crate::audit::verify_files(&files, key_file.as_deref()) {
-                Ok(summary) => {
-                    println!("{summary}");
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(e) => {
-                    eprintln!("{e:#}");
-                    Ok(ExitCode::from(1))
-                }
+        AuditCmd::Verify {
+            files,
+            key_file,
+            head,
+        } => match crate::audit::verify_files(&files, key_file.as_deref(), head.as_ref()) {
+            Ok(summary) => {
+                println!("{summary}");
+                Ok(ExitCode::SUCCESS)
             }
-        }
+            Err(e) => {
+                eprintln!("{e:#}");
+                Ok(ExitCode::from(1))
+            }
+        },
     }
 }
 

@@ -191,6 +191,9 @@ impl Proxy {
             cfg.metrics.distinct_window,
         ));
         metrics.init_interfaces(live.router.interfaces().map(|i| &i.name));
+        if let Some(a) = &live.audit {
+            metrics.audit_trail(a.stats());
+        }
         let inventory = Inventory::new(
             cfg.admin.as_ref().map_or(1000, |a| a.inventory_cap),
             &Arc::from(cfg.default_interface.name.as_str()),
