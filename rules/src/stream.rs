@@ -674,6 +674,7 @@ impl Segmenter {
         // around it: `"\r\n3,张三,…"` is a record row there, so it must be one here) ...
         let trimmed = content.trim_ascii();
         if matches!(trimmed.first(), Some(b'{' | b'[' | b'<'))
+            || quoted_document(trimmed)
             || (classes & crate::detect::Q_LINE != 0 && self.embedded_table(trimmed))
             || (classes & crate::detect::Q_DELIM != 0
                 && classes & u16::from(crate::detect::TRIG_DIGIT) != 0
@@ -1455,6 +1456,7 @@ impl Segmenter {
         let t = self.text.trim_ascii();
         let format = match (t.first(), t.last()) {
             (Some(b'{'), Some(b'}')) | (Some(b'['), Some(b']')) if t.len() >= 2 => Format::Json,
+            _ if quoted_document(t) => Format::Json,
             (Some(b'<'), Some(b'>')) if t.len() >= 3 && format::opens_markup(t) => Format::Xml,
             // A record row is judged as written: prose whose full-width commas became `,`
             // (most remarks) is not asked.
@@ -1661,11 +1663,16 @@ impl Segmenter {
         // Surrounding whitespace is layout (pretty-printed XML puts the value on its own
         // line), not part of the encoding.
         let lead = self.text.len() - self.text.trim_ascii_start().len();
-        let t = self.text[lead..].trim_ascii_end();
-        let trail = lead + t.len();
-        if t.len() < self.base64_min() || t.len() > self.engine.window {
+        let written = self.text[lead..].trim_ascii_end();
+        let trail = lead + written.len();
+        if written.len() < self.base64_min() || written.len() > self.engine.window {
             return;
         }
+        // MIME's lines of 76 (Java's `getMimeEncoder`, SOAP `base64Binary`) are one encoding.
+        let Some((joined, wrap)) = unwrap_base64(written) else {
+            return;
+        };
+        let t = &joined[..];
         let Some(url) = base64_alphabet(t) else {
             return;
         };
@@ -1680,6 +1687,15 @@ impl Segmenter {
             (true, false) => base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t),
         };
         let Ok(decoded) = decoded else { return };
+        // A compressed payload (`base64(gzip(json))`, a common way to ship records in one
+        // field) is read decompressed, within a cap, and written back compressed alike.
+        let (decoded, packed) = match packed_kind(&decoded) {
+            Some(kind) => match unpack(&decoded, kind) {
+                Some(plain) => (plain, Some(kind)),
+                None => return,
+            },
+            None => (decoded, None),
+        };
         // A file attachment from a legacy system is GBK (a CSV export in base64): it is read
         // and masked in its own bytes.
         let charset = if std::str::from_utf8(&decoded).is_ok() {
@@ -1710,19 +1726,150 @@ impl Segmenter {
             self.findings.push(f);
         }
         if self.opts.redact && inner.output != decoded {
-            let enc = match (url, padded) {
-                (false, true) => base64::engine::general_purpose::STANDARD.encode(&inner.output),
-                (false, false) => {
-                    base64::engine::general_purpose::STANDARD_NO_PAD.encode(&inner.output)
-                }
-                (true, true) => base64::engine::general_purpose::URL_SAFE.encode(&inner.output),
-                (true, false) => {
-                    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&inner.output)
-                }
+            let out = match packed {
+                // Compressing into memory does not fail; were it to, the value would go
+                // empty, never as it was.
+                Some(kind) => pack(&inner.output, kind).unwrap_or_default(),
+                None => inner.output,
             };
-            seg_edits.push(Edit::bytes(start, end, enc.into_bytes()));
+            let enc = match (url, padded) {
+                (false, true) => base64::engine::general_purpose::STANDARD.encode(&out),
+                (false, false) => base64::engine::general_purpose::STANDARD_NO_PAD.encode(&out),
+                (true, true) => base64::engine::general_purpose::URL_SAFE.encode(&out),
+                (true, false) => base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&out),
+            };
+            match wrap {
+                // Written back in lines as long, each line break as it was written (a
+                // JSON string's `\r\n` escapes, an XML text's own bytes).
+                Some(w) => {
+                    let brk = (
+                        self.raw_at(lead + w.first_break.0),
+                        self.raw_at(lead + w.first_break.1),
+                    );
+                    let mut pieces = Vec::new();
+                    for (k, line) in enc.as_bytes().chunks(w.line).enumerate() {
+                        if k > 0 {
+                            pieces.push(Piece::Raw(brk.0, brk.1));
+                        }
+                        pieces.push(Piece::Bytes(line.to_vec()));
+                    }
+                    seg_edits.push(Edit::pieces(start, end, pieces));
+                }
+                None => seg_edits.push(Edit::bytes(start, end, enc.into_bytes())),
+            }
         }
     }
+}
+
+/// How a base64 value's bytes are compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Packed {
+    Gzip,
+    Zlib,
+}
+
+/// Most bytes a compressed base64 value is read to: past it the value is left as it is
+/// (base64 is best effort), so a small value cannot make a stream hold a bomb's output.
+const PACKED_MAX: u64 = 1 << 20;
+
+/// Whether `b` opens a gzip member or a zlib stream (RFC 1950: deflate, and a header whose
+/// check bits make it a multiple of 31).
+fn packed_kind(b: &[u8]) -> Option<Packed> {
+    match b {
+        [0x1f, 0x8b, 0x08, ..] => Some(Packed::Gzip),
+        [h, l, ..]
+            if h & 0x0f == 8 && h >> 4 <= 7 && (u16::from(*h) << 8 | u16::from(*l)) % 31 == 0 =>
+        {
+            Some(Packed::Zlib)
+        }
+        _ => None,
+    }
+}
+
+/// The decompressed bytes, when they end within [`PACKED_MAX`] and the stream is whole.
+fn unpack(b: &[u8], kind: Packed) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    let read = match kind {
+        Packed::Gzip => flate2::read::GzDecoder::new(b)
+            .take(PACKED_MAX + 1)
+            .read_to_end(&mut out),
+        Packed::Zlib => flate2::read::ZlibDecoder::new(b)
+            .take(PACKED_MAX + 1)
+            .read_to_end(&mut out),
+    };
+    (read.is_ok() && out.len() as u64 <= PACKED_MAX).then_some(out)
+}
+
+/// `b` compressed as `kind`.
+fn pack(b: &[u8], kind: Packed) -> Option<Vec<u8>> {
+    use std::io::Write;
+    match kind {
+        Packed::Gzip => {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(b).ok()?;
+            e.finish().ok()
+        }
+        Packed::Zlib => {
+            let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(b).ok()?;
+            e.finish().ok()
+        }
+    }
+}
+
+/// Where a base64 value written in lines ([`unwrap_base64`]) broke its first line, as text
+/// offsets, and how long its lines are.
+struct Wrap {
+    line: usize,
+    first_break: (usize, usize),
+}
+
+/// A base64 value with its line breaks taken out: MIME writes lines of 76 characters
+/// (Java's `Base64.getMimeEncoder`, `sun.misc.BASE64Encoder`'s 64 and 76, SOAP
+/// `base64Binary`), PEM 64. Lines of one length, a multiple of four of at least 16, the
+/// last no longer, one kind of line end. `None` when `t` has line breaks but not so; a
+/// value without any is itself, with no wrap.
+fn unwrap_base64(t: &[u8]) -> Option<(std::borrow::Cow<'_, [u8]>, Option<Wrap>)> {
+    if memchr::memchr(b'\n', t).is_none() {
+        return Some((std::borrow::Cow::Borrowed(t), None));
+    }
+    let mut joined = Vec::with_capacity(t.len());
+    let mut first_break = None;
+    let mut line = None;
+    let mut crlf = None;
+    let mut pos = 0;
+    while let Some(p) = memchr::memchr(b'\n', &t[pos..]) {
+        let nl = pos + p;
+        let cr = nl > pos && t[nl - 1] == b'\r';
+        let end = nl - usize::from(cr);
+        if *line.get_or_insert(end - pos) != end - pos || *crlf.get_or_insert(cr) != cr {
+            return None;
+        }
+        first_break.get_or_insert((end, nl + 1));
+        joined.extend_from_slice(&t[pos..end]);
+        pos = nl + 1;
+    }
+    let line = line?;
+    let last = t.len() - pos;
+    if line < 16 || line % 4 != 0 || last == 0 || last > line {
+        return None;
+    }
+    joined.extend_from_slice(&t[pos..]);
+    Some((
+        std::borrow::Cow::Owned(joined),
+        first_break.map(|first_break| Wrap { line, first_break }),
+    ))
+}
+
+/// Whether a value is a JSON document stringified once more (`"{\"xm\":…}"`, a JSON string
+/// whose text is an object or array: JSON stringified twice, read through one layer of
+/// escapes already). The JSON lexer reads it as a string whose value is again nested.
+fn quoted_document(t: &[u8]) -> bool {
+    t.len() >= 4
+        && t[0] == b'"'
+        && t[t.len() - 1] == b'"'
+        && matches!((t[1], t[t.len() - 2]), (b'{', b'}') | (b'[', b']'))
 }
 
 /// Whether `t` holds a formatting tag ([`Segmenter::drop_tags`]).
@@ -1830,6 +1977,10 @@ fn base64_text(content: &[u8], min: usize) -> bool {
     if t.len() < min {
         return false;
     }
+    let Some((joined, _)) = unwrap_base64(t) else {
+        return false;
+    };
+    let t = &joined[..];
     let Some(url) = base64_alphabet(t) else {
         return false;
     };
@@ -1849,10 +2000,14 @@ fn base64_text(content: &[u8], min: usize) -> bool {
         (true, false) => base64::engine::general_purpose::URL_SAFE_NO_PAD.decode_slice(t, buf),
     };
     // The buffer holds what any value decodes to (three bytes per four); were it short, the
-    // answer "text" only sends the value down the full path.
+    // answer "text" only sends the value down the full path, as a compressed one does.
     decoded.map_or_else(
         |e| matches!(e, base64::DecodeSliceError::OutputSliceTooSmall),
-        |n| std::str::from_utf8(&buf[..n]).is_ok() || crate::charset::gb_value_text(&buf[..n]),
+        |n| {
+            std::str::from_utf8(&buf[..n]).is_ok()
+                || crate::charset::gb_value_text(&buf[..n])
+                || packed_kind(&buf[..n]).is_some()
+        },
     )
 }
 

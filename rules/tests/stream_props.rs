@@ -453,6 +453,110 @@ fn base64_mobile_is_decoded() {
     }
 }
 
+/// Base64 written in MIME's lines (`\r\n` escapes in a JSON string, literal line breaks in
+/// XML text) is one encoding: decoded whole, scanned, and written back masked in lines as
+/// long with the same line breaks; whole or byte by byte. Lines of unequal length are not.
+#[test]
+fn base64_in_mime_lines_is_decoded_and_rewrapped() {
+    use base64::Engine as _;
+    let doc = r#"{"sfzh":"11010519491231002X","xm":"王小明","sjhm":"13800138000","bz":"备注备注备注备注备注备注备注备注"}"#;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(doc);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    assert!(lines.len() >= 3);
+    let json = format!("{{\"payload\":\"{}\"}}", lines.join("\\r\\n"));
+    let xml = format!("<r><data>\n{}\n</data></r>", lines.join("\n"));
+    for (body, format, brk) in [(json, Format::Json, "\\r\\n"), (xml, Format::Xml, "\n")] {
+        let body = body.as_bytes();
+        for cuts in [vec![], (1..body.len()).step_by(7).collect::<Vec<_>>()] {
+            let (out, f) = run(body, format, &cuts);
+            assert_eq!(f.len(), 3, "{f:?}");
+            let s = String::from_utf8(out).unwrap();
+            let from = s.find("eyJ").unwrap();
+            let enc: String = s[from..]
+                .split(['"', '<'])
+                .next()
+                .unwrap()
+                .trim_end()
+                .to_string();
+            let parts: Vec<&str> = enc.split(brk).collect();
+            assert!(
+                parts[..parts.len() - 1].iter().all(|l| l.len() == 76),
+                "{enc}"
+            );
+            let plain = base64::engine::general_purpose::STANDARD
+                .decode(parts.concat())
+                .unwrap();
+            let plain = String::from_utf8(plain).unwrap();
+            assert!(plain.contains("110105********002X"), "{plain}");
+            assert!(plain.contains("138****8000"), "{plain}");
+        }
+    }
+    // Lines of different lengths are no MIME encoding.
+    let ragged = format!("{{\"payload\":\"{}\\n{}\"}}", &b64[..70], &b64[70..]);
+    assert!(run(ragged.as_bytes(), Format::Json, &[]).1.is_empty());
+}
+
+/// Base64 of a gzip member or a zlib stream holding a document is read decompressed and
+/// written back compressed alike, masked; whole or in pieces.
+#[test]
+fn base64_of_compressed_documents_is_decoded() {
+    use base64::Engine as _;
+    use std::io::{Read, Write};
+    let doc = r#"{"sfzh":"11010519491231002X","xm":"王小明","sjhm":"13800138000"}"#;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(doc.as_bytes()).unwrap();
+    let mut zl = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    zl.write_all(doc.as_bytes()).unwrap();
+    for (packed, gzip) in [(gz.finish().unwrap(), true), (zl.finish().unwrap(), false)] {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&packed);
+        let body = format!("{{\"data\":\"{b64}\"}}");
+        for cuts in [vec![], (1..body.len()).step_by(9).collect::<Vec<_>>()] {
+            let (out, f) = run(body.as_bytes(), Format::Json, &cuts);
+            assert_eq!(f.len(), 3, "{f:?}");
+            let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(v["data"].as_str().unwrap())
+                .unwrap();
+            let mut plain = String::new();
+            if gzip {
+                flate2::read::GzDecoder::new(&bytes[..])
+                    .read_to_string(&mut plain)
+                    .unwrap();
+            } else {
+                flate2::read::ZlibDecoder::new(&bytes[..])
+                    .read_to_string(&mut plain)
+                    .unwrap();
+            }
+            let d: serde_json::Value = serde_json::from_str(&plain).unwrap();
+            assert_eq!(d["sfzh"], "110105********002X");
+            assert_eq!(d["xm"], "王**");
+        }
+    }
+}
+
+/// A JSON document stringified twice (`"\"{\\\"xm\\\":…}\""`) is read through both layers of
+/// escapes, so its field names still say what its values are.
+#[test]
+fn json_stringified_twice_keeps_its_field_names() {
+    let inner = r#"{"xm":"王小明","dz":"四川省成都市武侯区人民南路四段12号","hzhm":"E24661187"}"#;
+    let once = serde_json::to_string(inner).unwrap();
+    let twice = serde_json::to_string(&once).unwrap();
+    let body = format!("{{\"data\":{twice}}}");
+    for cuts in [vec![], (1..body.len()).step_by(5).collect::<Vec<_>>()] {
+        let (out, f) = run(body.as_bytes(), Format::Json, &cuts);
+        assert_eq!(f.len(), 3, "{f:?}");
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let once: String = serde_json::from_str(v["data"].as_str().unwrap()).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&once).unwrap();
+        assert_eq!(doc["xm"], "王**");
+        assert_eq!(doc["hzhm"], "E*****187");
+    }
+}
+
 /// An event stream (`text/event-stream`) releases each event once its blank line has come,
 /// with its value masked, not a window's worth of text later; the same text that is not an
 /// event stream stays one segment (its output waits for the end or a window). (The first

@@ -1056,9 +1056,11 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
         // `15898173558.46元`: a number with a decimal fraction is an amount; no telephone
         // number is written with one. A fraction of zeros is not proof: a phone column
         // exported as floats reads `13800138000.0`.
+        // A fraction of zeros and a unit after it (`13912345678.00元`) is an amount again.
         let decimal = t.get(e) == Some(&b'.') && {
             let frac = t[e + 1..].iter().take_while(|b| b.is_ascii_digit());
-            frac.clone().next().is_some() && frac.clone().any(|&b| b != b'0')
+            let n = frac.clone().count();
+            n > 0 && (frac.clone().any(|&b| b != b'0') || unit_after(t, e + 1 + n))
         };
         if en.has(Det::Mobile) && !unit_after(t, e) && !decimal {
             if n == 11 && v::mobile_cn(g) {
@@ -1485,6 +1487,15 @@ fn ipv6(t: &[u8], out: &mut Vec<Found>) {
             e += 1;
         }
         while e > c + 1 && t[e - 1] == b'.' {
+            e -= 1;
+        }
+        // A label's colon before the address (`IP:2001:db8::1`, `IP地址：240e:…` with the
+        // full-width colon folded) or a sentence's after it is no part of it: one colon alone
+        // at either end is dropped (`::` stays, it is the address's own).
+        if t[s] == b':' && t.get(s + 1) != Some(&b':') {
+            s += 1;
+        }
+        if e > s + 1 && t[e - 1] == b':' && t[e - 2] != b':' {
             e -= 1;
         }
         let span = &t[s..e];
