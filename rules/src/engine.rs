@@ -462,13 +462,26 @@ fn compile(
                 d.labels.push((norm, index));
             }
         }
+        let keywords: Vec<Vec<u8>> = c.keywords.iter().map(|k| normalize_literal(k)).collect();
+        let negative_keywords: Vec<Vec<u8>> = c
+            .negative_keywords
+            .iter()
+            .map(|k| normalize_literal(k))
+            .collect();
+        // Standard match semantics: the overlapping search needs them.
+        let automaton = |kws: &[Vec<u8>]| {
+            let kws: Vec<&Vec<u8>> = kws.iter().filter(|k| !k.is_empty()).collect();
+            if kws.is_empty() {
+                None
+            } else {
+                aho_corasick::AhoCorasick::new(kws).ok()
+            }
+        };
         let ctx = Ctx {
-            keywords: c.keywords.iter().map(|k| normalize_literal(k)).collect(),
-            negative_keywords: c
-                .negative_keywords
-                .iter()
-                .map(|k| normalize_literal(k))
-                .collect(),
+            keywords_ac: automaton(&keywords),
+            negative_ac: automaton(&negative_keywords),
+            keywords,
+            negative_keywords,
             window_bytes: window_chars.min(MAX_WINDOW_CHARS) * 3,
             require: c.require,
         };

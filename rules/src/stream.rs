@@ -1669,13 +1669,10 @@ impl Segmenter {
             return;
         }
         // MIME's lines of 76 (Java's `getMimeEncoder`, SOAP `base64Binary`) are one encoding.
-        let Some((joined, wrap)) = unwrap_base64(written) else {
+        let Some((joined, wrap, url)) = base64_value(written) else {
             return;
         };
         let t = &joined[..];
-        let Some(url) = base64_alphabet(t) else {
-            return;
-        };
         // A token whose length is a multiple of four is written padded even when it needed no
         // `=`: a masked value of another length must get its padding back, or a strict
         // decoder refuses it.
@@ -1977,13 +1974,10 @@ fn base64_text(content: &[u8], min: usize) -> bool {
     if t.len() < min {
         return false;
     }
-    let Some((joined, _)) = unwrap_base64(t) else {
+    let Some((joined, _, url)) = base64_value(t) else {
         return false;
     };
     let t = &joined[..];
-    let Some(url) = base64_alphabet(t) else {
-        return false;
-    };
     // Credit codes and trace ids are short: a small buffer costs less to clear.
     let mut small = [0u8; 96];
     let mut large;
@@ -2012,9 +2006,9 @@ fn base64_text(content: &[u8], min: usize) -> bool {
 }
 
 /// Whether a value looks like base64 (standard or URL alphabet, padding at the end only) and
-/// is not a plain digit or hex string, which are numbers: `Some(true)` for the URL alphabet,
-/// `Some(false)` for the standard one.
-fn base64_alphabet(t: &[u8]) -> Option<bool> {
+/// is not a plain digit or hex string, which are numbers: `Ok(true)` for the URL alphabet,
+/// `Ok(false)` for the standard one; `Err` with the first byte outside the alphabet, if any.
+fn base64_alphabet(t: &[u8]) -> Result<bool, Option<u8>> {
     // One pass (this runs on every whole value of 15 characters or more): most values leave
     // at their first byte outside the alphabet (`*` in a masked number, a CJK byte).
     let (mut url, mut std, mut hex) = (false, false, true);
@@ -2026,11 +2020,30 @@ fn base64_alphabet(t: &[u8]) -> Option<bool> {
             b'-' | b'_' => (url, hex) = (true, false),
             b'+' | b'/' => (std, hex) = (true, false),
             b'=' if i + 2 >= n => hex = false,
-            _ => return None,
+            _ => return Err(Some(b)),
         }
     }
     // Not a hex number, and not both alphabets at once.
-    (!(hex || url && std)).then_some(url)
+    if hex || url && std {
+        Err(None)
+    } else {
+        Ok(url)
+    }
+}
+
+/// A value's base64 text and alphabet (`true`: URL): the value itself, or, when a line break
+/// is the first byte outside the alphabet, the value without MIME's line breaks
+/// ([`unwrap_base64`]) and how it was wrapped. Values that are no base64 leave at their first
+/// such byte, before any line is looked at.
+fn base64_value(t: &[u8]) -> Option<(std::borrow::Cow<'_, [u8]>, Option<Wrap>, bool)> {
+    match base64_alphabet(t) {
+        Ok(url) => return Some((std::borrow::Cow::Borrowed(t), None, url)),
+        Err(Some(b'\r' | b'\n')) => {}
+        Err(_) => return None,
+    }
+    let (joined, wrap) = unwrap_base64(t)?;
+    let url = base64_alphabet(&joined).ok()?;
+    Some((joined, wrap, url))
 }
 
 /// The streaming scanner of one body. Create with [`Engine::stream`].
@@ -2466,7 +2479,12 @@ mod tests {
             (b"1705875546777639559", None),
             (b"deadBEEF0123", None),
         ] {
-            assert_eq!(base64_alphabet(t), want, "{}", String::from_utf8_lossy(t));
+            assert_eq!(
+                base64_alphabet(t).ok(),
+                want,
+                "{}",
+                String::from_utf8_lossy(t)
+            );
         }
     }
 }

@@ -185,6 +185,10 @@ pub(crate) enum Kind {
 pub(crate) struct Ctx {
     pub keywords: Vec<Vec<u8>>,
     pub negative_keywords: Vec<Vec<u8>>,
+    /// Automata over `keywords` and `negative_keywords` for [`last_left_same_line`]: one
+    /// pass over the window left of a candidate instead of a search per keyword.
+    pub keywords_ac: Option<aho_corasick::AhoCorasick>,
+    pub negative_ac: Option<aho_corasick::AhoCorasick>,
     pub window_bytes: usize,
     pub require: bool,
 }
@@ -1203,8 +1207,9 @@ impl Detectors {
             if !r.ctx.negative_keywords.is_empty() {
                 // `订单号：A1，联系人手机号：136…`: a keyword of the rule's own between the
                 // negative one and the value says what the value is.
-                if let Some(neg) = last_left_same_line(text, c.start, w, &r.ctx.negative_keywords) {
-                    let own = last_left_same_line(text, c.start, w, &r.ctx.keywords);
+                if let Some(neg) = last_left_same_line(text, c.start, w, r.ctx.negative_ac.as_ref())
+                {
+                    let own = last_left_same_line(text, c.start, w, r.ctx.keywords_ac.as_ref());
                     if own.is_none_or(|p| p < neg) {
                         return None;
                     }
@@ -1238,17 +1243,28 @@ impl Detectors {
     }
 }
 
-/// Where the last keyword before `start` (within `w` bytes, on the same line) starts.
-fn last_left_same_line(text: &[u8], start: usize, w: usize, kws: &[Vec<u8>]) -> Option<usize> {
+/// Where the last keyword of `kws` before `start` (within `w` bytes, on the same line)
+/// starts: the greatest start of any of their occurrences there, overlapping ones included
+/// (`单号` inside `订单号`), as a search per keyword from the right would give.
+fn last_left_same_line(
+    text: &[u8],
+    start: usize,
+    w: usize,
+    kws: Option<&aho_corasick::AhoCorasick>,
+) -> Option<usize> {
+    let kws = kws?;
     let lo = start.saturating_sub(w);
     let left = &text[lo..start];
     let (left, base) = match memchr::memrchr(b'\n', left) {
         Some(p) => (&left[p + 1..], lo + p + 1),
         None => (left, lo),
     };
-    kws.iter()
-        .filter(|k| !k.is_empty())
-        .filter_map(|k| memchr::memmem::rfind(left, k))
+    if left.is_empty() {
+        return None;
+    }
+    kws.try_find_overlapping_iter(left)
+        .ok()?
+        .map(|m| m.start())
         .max()
         .map(|p| base + p)
 }
