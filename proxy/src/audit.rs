@@ -19,7 +19,9 @@
 //! previous file and its last seq). So every trail file begins either at the chain's start
 //! (seq 0, `prev` = [`GENESIS`]) or with one of these records, and [`verify`] fails a set whose
 //! first file begins with an ordinary record after seq 0 (its head was cut off) and any file
-//! with no record at all. A set whose oldest files were removed by retention verifies from its
+//! with no record at all. An opening record a restart appends in the middle of a file does not
+//! count: only one marked `trail.begins_file` (written as its file's first line) anchors a
+//! file, so a file cut down to a restart fails too. A set whose oldest files were removed by retention verifies from its
 //! first file's `trail_rotated` record (the report shows that anchor). The *end* of a trail
 //! cannot be checked from the files alone: records cut from the tail leave a shorter chain
 //! that is still whole (and a proxy restarted on it resumes from the cut). The head is
@@ -354,6 +356,11 @@ pub struct TrailNote {
     /// `trail_rotated`: the name the previous file was given (`audit.000003.jsonl`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_file: Option<String>,
+    /// The record is its file's first line (always so for `trail_rotated`). A `trail_opened`
+    /// in the middle of a file (a restart appending to it) is not, so a file cut down to one
+    /// does not pass for a set whose older files retention removed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub begins_file: bool,
 }
 
 /// Which message a decision was about.
@@ -653,9 +660,19 @@ struct Head {
     prev: String,
     #[serde(default)]
     event: String,
+    /// `trail_opened` / `trail_rotated` only.
+    #[serde(default)]
+    trail: Option<HeadTrail>,
     /// `audit_gap` only.
     #[serde(default)]
     dropped: Option<u64>,
+}
+
+/// What verification reads of a [`TrailNote`].
+#[derive(Deserialize, Default)]
+struct HeadTrail {
+    #[serde(default)]
+    begins_file: bool,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -686,6 +703,10 @@ pub trait Sink: Send {
     }
     /// Whether a line of `len` bytes should go to a new file ([`Sink::rotate`] first).
     fn wants_rotation(&self, _len: u64) -> bool {
+        false
+    }
+    /// Whether the next line is the first of its file.
+    fn at_file_start(&self) -> bool {
         false
     }
     /// Starts a new file; returns the name the previous one now has.
@@ -887,6 +908,10 @@ impl Sink for FileSink {
 
     fn wants_rotation(&self, len: u64) -> bool {
         self.size > 0 && self.size + len > self.cfg.max_bytes
+    }
+
+    fn at_file_start(&self) -> bool {
+        self.size == 0
     }
 
     fn rotate(&mut self) -> io::Result<String> {
@@ -1468,6 +1493,7 @@ impl Writer {
             cause,
             previous_seq: self.seq.checked_sub(1),
             previous_file: file,
+            begins_file: false,
         });
         ev
     }
@@ -1633,6 +1659,9 @@ impl Writer {
                     return false;
                 }
             }
+        }
+        if let Some(t) = ev.trail.as_mut() {
+            t.begins_file = begins_file || self.sink.at_file_start();
         }
         let ok = self.put(&ev, begins_file);
         if !ok {
@@ -1901,9 +1930,12 @@ pub fn verify_keyed(files: &[PathBuf], key: Option<&[u8]>) -> Result<VerifyRepor
     verify_to_head(files, key, None)
 }
 
-/// The trail's own records that a file may begin with when it does not start the chain.
-fn anchors_a_file(event: &str) -> bool {
-    event == "trail_opened" || event == "trail_rotated"
+/// The trail's own records that a file may begin with when it does not start the chain: a
+/// rotation's first record, or an opening record written as its file's first line (not one
+/// a restart appended in the middle of a file, which a cut could make the first).
+fn anchors_a_file(rec: &Head) -> bool {
+    rec.event == "trail_rotated"
+        || (rec.event == "trail_opened" && rec.trail.as_ref().is_some_and(|t| t.begins_file))
 }
 
 /// [`verify_keyed`], and with `head` the set must also hold that record (same seq, same
@@ -1979,7 +2011,7 @@ pub fn verify_to_head(
                                 },
                             ));
                         }
-                    } else if !anchors_a_file(&rec.event) {
+                    } else if !anchors_a_file(&rec) {
                         // Only the trail's own records begin a file after the chain's start:
                         // an ordinary record here had the ones before it in its file cut.
                         return Err(err(

@@ -335,9 +335,10 @@ impl Router {
     /// `GET` without the body, RFC 9110, so it matches where `GET` does). A request whose path
     /// an interface's template matches but whose method none of them lists is still a call on
     /// that data (upstreams often answer `HEAD`, `POST` or a method-override header with the
-    /// same handler): it is governed by the strictest of those interfaces (not shared, then
-    /// conditional, first in file order), never by the default interface, which would open a
-    /// not-shared or consumer-restricted interface to anyone, unlimited.
+    /// same handler): it is governed by the strictest of those interfaces and the default
+    /// one ([`strictness`]; the path's first in file order on a tie). The default interface
+    /// alone would open a not-shared or consumer-restricted interface to anyone, unlimited; the
+    /// path's alone would open a deny-by-default proxy's unlisted methods.
     pub fn route(&self, method: &Method, path: &str) -> &Arc<Interface> {
         let mut on_path: Option<&Arc<Interface>> = None;
         for r in &self.routes {
@@ -350,11 +351,14 @@ impl Router {
             if listed {
                 return &r.iface;
             }
-            if on_path.is_none_or(|o| strictness(r.iface.sharing) > strictness(o.sharing)) {
+            if on_path.is_none_or(|o| strictness(&r.iface) > strictness(o)) {
                 on_path = Some(&r.iface);
             }
         }
-        on_path.unwrap_or(&self.default)
+        match on_path {
+            Some(i) if strictness(i) >= strictness(&self.default) => i,
+            _ => &self.default,
+        }
     }
 
     /// The interface of unmatched requests.
@@ -371,13 +375,15 @@ impl Router {
     }
 }
 
-/// How strictly an interface's sharing type restricts its callers.
-fn strictness(s: Sharing) -> u8 {
-    match s {
+/// How strictly an interface holds its callers: its sharing type first, then whether it
+/// inspects responses and requests.
+fn strictness(i: &Interface) -> (u8, bool, bool) {
+    let sharing = match i.sharing {
         Sharing::Unconditional => 0,
         Sharing::Conditional => 1,
         Sharing::NotShared => 2,
-    }
+    };
+    (sharing, i.inspect_responses, i.inspect_requests)
 }
 
 fn parse_method(s: &str) -> Result<Method, String> {
@@ -409,5 +415,37 @@ mod tests {
         assert!(PathTemplate::parse("no-slash").is_err());
         assert!(PathTemplate::parse("/a/{*x}/b").is_err());
         assert!(PathTemplate::parse("/a/x{y}").is_err());
+    }
+}
+
+#[cfg(test)]
+mod route_tests {
+    use super::*;
+
+    fn router(yaml: &str) -> Router {
+        let cfg =
+            crate::config::Config::from_yaml(yaml, std::path::Path::new("t.yaml")).expect("config");
+        let engine = crate::policy::build_engine(&cfg.rules).expect("engine");
+        let global = Arc::new(Actions::resolve(&engine, &cfg.actions, None));
+        Router::build(&cfg, &global, &engine).expect("router")
+    }
+
+    /// An unlisted method on a path takes the strictest of the path's interfaces and the
+    /// default one: deny by default stays deny, a not-shared path stays not shared.
+    #[test]
+    fn unlisted_methods_take_the_strictest_of_the_path_and_the_default() {
+        let head = "listen: {addr: 127.0.0.1:8080}\nupstream: {url: http://127.0.0.1:9000}\n";
+        let r = router(&format!(
+            "{head}default_interface: {{sharing: not_shared}}\ninterfaces:\n  - name: pub-get\n    method: GET\n    path: /pub/{{id}}\n    inspect_requests: false\n"
+        ));
+        assert_eq!(r.route(&Method::GET, "/pub/1").name.as_ref(), "pub-get");
+        assert_eq!(r.route(&Method::HEAD, "/pub/1").name.as_ref(), "pub-get");
+        assert_eq!(r.route(&Method::DELETE, "/pub/1").name.as_ref(), "default");
+        let r = router(&format!(
+            "{head}interfaces:\n  - name: open-get\n    method: GET\n    path: /p/{{id}}\n  - name: secret-put\n    method: PUT\n    path: /p/{{id}}\n    sharing: not_shared\n"
+        ));
+        assert_eq!(r.route(&Method::POST, "/p/1").name.as_ref(), "secret-put");
+        assert_eq!(r.route(&Method::GET, "/p/1").name.as_ref(), "open-get");
+        assert_eq!(r.route(&Method::POST, "/q/1").name.as_ref(), "default");
     }
 }

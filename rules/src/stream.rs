@@ -293,6 +293,8 @@ pub(crate) struct Segmenter {
     scratch: crate::detect::Scratch,
     /// Where `plain_mask` renders a finding's mask.
     mask_buf: String,
+    /// Bytes decompressed from base64 values so far ([`PACKED_BUDGET`]).
+    unpacked: u64,
 }
 
 /// A finished stream's working buffers, handed back to its engine for the next stream
@@ -455,6 +457,7 @@ impl Segmenter {
             plain_char: std::cell::Cell::new(None),
             scratch: b.scratch,
             mask_buf: String::new(),
+            unpacked: 0,
         }
     }
 
@@ -1685,12 +1688,24 @@ impl Segmenter {
         };
         let Ok(decoded) = decoded else { return };
         // A compressed payload (`base64(gzip(json))`, a common way to ship records in one
-        // field) is read decompressed, within a cap, and written back compressed alike.
-        let (decoded, packed) = match packed_kind(&decoded) {
-            Some(kind) => match unpack(&decoded, kind) {
-                Some(plain) => (plain, Some(kind)),
-                None => return,
-            },
+        // field) is read decompressed and written back compressed alike: only in a body's own
+        // values, not in what a value decoded to (a bomb inside a bomb), and within a budget
+        // per body, so a few kilobytes cannot make a stream scan megabytes. Bytes that only
+        // look like a compressed stream's header are read as they are.
+        let unpacked = match packed_kind(&decoded) {
+            Some(kind) if self.depth == 0 => {
+                let room = PACKED_BUDGET.saturating_sub(self.unpacked);
+                unpack(&decoded, kind, room).map(|(plain, used)| (plain, kind, used))
+            }
+            _ => None,
+        };
+        let (decoded, packed) = match unpacked {
+            Some((plain, kind, used)) => {
+                self.unpacked += plain.len() as u64;
+                // Bytes after the compressed data are written back after it unchanged.
+                let trailer = decoded[used..].to_vec();
+                (plain, Some((kind, trailer)))
+            }
             None => (decoded, None),
         };
         // A file attachment from a legacy system is GBK (a CSV export in base64): it is read
@@ -1726,7 +1741,11 @@ impl Segmenter {
             let out = match packed {
                 // Compressing into memory does not fail; were it to, the value would go
                 // empty, never as it was.
-                Some(kind) => pack(&inner.output, kind).unwrap_or_default(),
+                Some((kind, trailer)) => {
+                    let mut b = pack(&inner.output, kind).unwrap_or_default();
+                    b.extend_from_slice(&trailer);
+                    b
+                }
                 None => inner.output,
             };
             let enc = match (url, padded) {
@@ -1765,9 +1784,10 @@ enum Packed {
     Zlib,
 }
 
-/// Most bytes a compressed base64 value is read to: past it the value is left as it is
-/// (base64 is best effort), so a small value cannot make a stream hold a bomb's output.
-const PACKED_MAX: u64 = 1 << 20;
+/// Most bytes the compressed base64 values of one body are read to, together: past it a
+/// value is left as it is (base64 is best effort), so a small body cannot make a stream
+/// hold or scan a bomb's output.
+const PACKED_BUDGET: u64 = 1 << 20;
 
 /// Whether `b` opens a gzip member or a zlib stream (RFC 1950: deflate, and a header whose
 /// check bits make it a multiple of 31).
@@ -1783,19 +1803,35 @@ fn packed_kind(b: &[u8]) -> Option<Packed> {
     }
 }
 
-/// The decompressed bytes, when they end within [`PACKED_MAX`] and the stream is whole.
-fn unpack(b: &[u8], kind: Packed) -> Option<Vec<u8>> {
+/// The decompressed bytes, when they are at most `room`, and how many input bytes the
+/// compressed data took: every gzip member in a row (a second one is data too), or the zlib
+/// stream. What follows is not compressed data; a rewrite keeps it as it is.
+fn unpack(b: &[u8], kind: Packed, room: u64) -> Option<(Vec<u8>, usize)> {
     use std::io::Read;
     let mut out = Vec::new();
-    let read = match kind {
-        Packed::Gzip => flate2::read::GzDecoder::new(b)
-            .take(PACKED_MAX + 1)
-            .read_to_end(&mut out),
-        Packed::Zlib => flate2::read::ZlibDecoder::new(b)
-            .take(PACKED_MAX + 1)
-            .read_to_end(&mut out),
-    };
-    (read.is_ok() && out.len() as u64 <= PACKED_MAX).then_some(out)
+    let mut rest = b;
+    loop {
+        let left = (room + 1).saturating_sub(out.len() as u64);
+        rest = match kind {
+            Packed::Gzip => {
+                let mut d = flate2::bufread::GzDecoder::new(rest);
+                d.by_ref().take(left).read_to_end(&mut out).ok()?;
+                d.into_inner()
+            }
+            Packed::Zlib => {
+                let mut d = flate2::bufread::ZlibDecoder::new(rest);
+                d.by_ref().take(left).read_to_end(&mut out).ok()?;
+                d.into_inner()
+            }
+        };
+        if out.len() as u64 > room {
+            return None;
+        }
+        if kind == Packed::Zlib || !rest.starts_with(&[0x1f, 0x8b, 0x08]) {
+            break;
+        }
+    }
+    Some((out, b.len() - rest.len()))
 }
 
 /// `b` compressed as `kind`.
@@ -2000,7 +2036,7 @@ fn base64_text(content: &[u8], min: usize) -> bool {
         |n| {
             std::str::from_utf8(&buf[..n]).is_ok()
                 || crate::charset::gb_value_text(&buf[..n])
-                || packed_kind(&buf[..n]).is_some()
+                || packed_kind(&buf[..n]).is_some_and(|k| k == Packed::Gzip || n >= 8)
         },
     )
 }

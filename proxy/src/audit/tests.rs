@@ -84,7 +84,10 @@ fn records_are_chained_sha256_and_sm3_and_verify() {
         let text = std::fs::read_to_string(&files[0]).unwrap();
         let opened: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
         assert_eq!(opened["event"], "trail_opened");
-        assert_eq!(opened["trail"], serde_json::json!({"cause": "start"}));
+        assert_eq!(
+            opened["trail"],
+            serde_json::json!({"cause": "start", "begins_file": true})
+        );
         assert_eq!(
             (opened["seq"].as_u64(), opened["prev"].as_str()),
             (Some(0), Some(GENESIS))
@@ -1299,4 +1302,40 @@ async fn a_refused_audit_reload_leaves_the_trail_in_force_writing() {
         assert_eq!(sample(m, "sluice_audit_chain_seq"), Some(6));
         r.shutdown().await;
     }
+}
+
+/// A restart appends a `trail_opened` in the middle of the file; cutting the file's first
+/// records down to it must not pass for a set whose older files retention removed.
+#[test]
+fn a_file_cut_down_to_a_restart_does_not_verify() {
+    let dir = tmp("cut-to-restart");
+    let cfg = file_cfg(&dir, HashAlg::Sha256, 1 << 20, 0);
+    write_n(&cfg, 5).close();
+    write_n(&cfg, 5).close();
+    let path = dir.join("audit.jsonl");
+    let files = vec![path.clone()];
+    assert!(verify_keyed(&files, None).is_ok());
+    let text = std::fs::read_to_string(&path).unwrap();
+    let at = text
+        .lines()
+        .enumerate()
+        .skip(1)
+        .find(|(_, l)| l.contains("trail_opened"))
+        .unwrap()
+        .0;
+    assert!(at > 0);
+    assert!(!text.lines().nth(at).unwrap().contains("begins_file"));
+    assert!(text
+        .lines()
+        .next()
+        .unwrap()
+        .contains("\"begins_file\":true"));
+    rewrite(&path, |l| {
+        l.drain(..at);
+    });
+    let r = verify_keyed(&files, None);
+    assert!(
+        r.is_err(),
+        "records 0..{at} cut from the start, yet verify says {r:?}"
+    );
 }
