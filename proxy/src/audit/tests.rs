@@ -592,8 +592,11 @@ fn the_chain_head_is_exported_and_resumes_after_a_restart() {
 
 struct Failing {
     fail: Arc<AtomicBool>,
-    lines: Arc<Mutex<Vec<Vec<u8>>>>,
+    lines: Lines,
 }
+
+/// The lines a [`Failing`] sink took.
+type Lines = Arc<Mutex<Vec<Vec<u8>>>>;
 
 impl Sink for Failing {
     fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
@@ -608,9 +611,10 @@ impl Sink for Failing {
     }
 }
 
-#[test]
-fn sink_failure_is_counted_and_stated_in_the_trail() {
-    let fail = Arc::new(AtomicBool::new(false));
+/// A trail on a [`Failing`] sink that fails from the start when `failing`: the trail, the
+/// switch and the lines written.
+fn failing_trail(failing: bool, on_failure: OnFailure) -> (Audit, Arc<AtomicBool>, Lines) {
+    let fail = Arc::new(AtomicBool::new(failing));
     let lines = Arc::new(Mutex::new(Vec::new()));
     let sink = Failing {
         fail: fail.clone(),
@@ -620,11 +624,17 @@ fn sink_failure_is_counted_and_stated_in_the_trail() {
         Box::new(sink),
         HashAlg::Sha256,
         100,
-        OnFailure::Drop,
+        on_failure,
         3,
         Arc::default(),
     )
     .unwrap();
+    (a, fail, lines)
+}
+
+#[test]
+fn sink_failure_is_counted_and_stated_in_the_trail() {
+    let (a, fail, lines) = failing_trail(false, OnFailure::Drop);
     a.record(event(0)).unwrap();
     a.flush();
     fail.store(true, Ordering::Relaxed);
@@ -655,20 +665,7 @@ fn sink_failure_is_counted_and_stated_in_the_trail() {
 
 #[test]
 fn block_mode_refuses_when_the_sink_fails_and_an_unwritable_path_is_an_error() {
-    let fail = Arc::new(AtomicBool::new(false));
-    let sink = Failing {
-        fail: fail.clone(),
-        lines: Arc::default(),
-    };
-    let a = Audit::start(
-        Box::new(sink),
-        HashAlg::Sha256,
-        100,
-        OnFailure::Block,
-        3,
-        Arc::default(),
-    )
-    .unwrap();
+    let (a, fail, _) = failing_trail(false, OnFailure::Block);
     assert!(!a.refusing());
     fail.store(true, Ordering::Relaxed);
     assert!(a.record(event(0)).is_ok()); // accepted; its write fails
@@ -703,21 +700,7 @@ fn block_mode_refuses_when_the_sink_fails_and_an_unwritable_path_is_an_error() {
 /// first, as soon as the sink takes writes again, without waiting for a decision.
 #[test]
 fn a_sink_failing_from_the_start_is_known_at_once_and_opens_when_it_recovers() {
-    let fail = Arc::new(AtomicBool::new(true));
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let sink = Failing {
-        fail: fail.clone(),
-        lines: lines.clone(),
-    };
-    let a = Audit::start(
-        Box::new(sink),
-        HashAlg::Sha256,
-        100,
-        OnFailure::Block,
-        3,
-        Arc::default(),
-    )
-    .unwrap();
+    let (a, fail, lines) = failing_trail(true, OnFailure::Block);
     assert!(a.refusing());
     assert_eq!(a.record(event(0)), Err(AuditUnavailable));
     fail.store(false, Ordering::Relaxed);
