@@ -692,6 +692,13 @@ impl Segmenter {
         if content.len() >= b64_min && base64_text(content, b64_min) {
             return false;
         }
+        // ... and base64 tokens inside the text (`try_base64_tokens`) ...
+        if content.len() > BASE64_MIN
+            && classes & crate::detect::Q_NONDIGIT != 0
+            && base64_tokens(content).next().is_some()
+        {
+            return false;
+        }
         let d = &self.engine.detectors;
         let key_rules = key_rules(&self.key_cache, self.key_ix);
         if !d.nothing_possible(flags, content.len(), key_rules)
@@ -1069,14 +1076,19 @@ impl Segmenter {
                 .detectors
                 .detect(&self.text, &ctx, &mut hits, &mut self.scratch);
         }
+        let first_finding = self.findings.len();
         for h in hits.iter() {
             if h.start < self.ignore_before || h.start >= commit {
                 continue;
             }
             self.commit_hit(h, &mut seg_edits);
         }
-        if whole && self.depth < 2 && hits.is_empty() {
-            self.try_base64(&mut seg_edits);
+        // A value that is base64 whole (MIME lines included) is read as one.
+        let base64_whole =
+            whole && self.depth < 2 && hits.is_empty() && self.try_base64(&mut seg_edits);
+        // `settle` looked for tokens in the values it sends here with their hits (`pre`).
+        if !pre && !base64_whole && self.depth < 2 && self.kind != SegKind::JsonBare {
+            self.try_base64_tokens(&hits, commit, last, first_finding, &mut seg_edits);
         }
         self.hits = hits;
         if self.kind == SegKind::JsonBare && !seg_edits.is_empty() && last && self.windows == 0 {
@@ -1661,19 +1673,70 @@ impl Segmenter {
     /// Best effort: a value that is entirely base64 is decoded and scanned; findings inside
     /// are reported on the value's range and, when redacting, the value is re-encoded from the
     /// redacted content.
-    fn try_base64(&mut self, seg_edits: &mut Vec<Edit>) {
-        use base64::Engine as _;
+    /// Returns whether the value was base64 of text (found in or not).
+    fn try_base64(&mut self, seg_edits: &mut Vec<Edit>) -> bool {
         // Surrounding whitespace is layout (pretty-printed XML puts the value on its own
         // line), not part of the encoding.
         let lead = self.text.len() - self.text.trim_ascii_start().len();
         let written = self.text[lead..].trim_ascii_end();
         let trail = lead + written.len();
         if written.len() < self.base64_min() || written.len() > self.engine.window {
+            return false;
+        }
+        self.base64_at(lead, trail, seg_edits)
+    }
+
+    /// Base64 tokens inside a value's text (`身份证号：MTEwMTAx…`, `sfzh=MTEw…` in a log
+    /// line, a token between words): each one the whole-value path would take, were it a
+    /// value of its own, is decoded, scanned and written back the same way. Only tokens
+    /// wholly inside the committed part of this window, and none a hit already covers; the
+    /// edits are merged into `seg_edits` in order, and the findings into this window's
+    /// (from `first_finding` on).
+    fn try_base64_tokens(
+        &mut self,
+        hits: &[Hit],
+        commit: usize,
+        last: bool,
+        first_finding: usize,
+        seg_edits: &mut Vec<Edit>,
+    ) {
+        let from = self.ignore_before.min(commit);
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        for (s, e) in base64_tokens(&self.text[from..commit]) {
+            let (s, e) = (from + s, from + e);
+            // A token that reaches the end of a window that goes on may go on too.
+            if !last && e == self.text.len() {
+                continue;
+            }
+            if hits.iter().any(|h| h.start < e && s < h.end) {
+                continue;
+            }
+            found.push((s, e));
+        }
+        if found.is_empty() {
             return;
         }
+        let before = (seg_edits.len(), self.findings.len());
+        for (s, e) in found {
+            self.base64_at(s, e, seg_edits);
+        }
+        if seg_edits.len() > before.0 {
+            seg_edits.sort_by_key(|e| e.start);
+        }
+        if self.findings.len() > before.1 {
+            self.findings[first_finding..].sort_by_key(|f| f.start);
+        }
+    }
+
+    /// Decodes the base64 at `text[lead..trail]`, scans what it decodes to and, when
+    /// redacting, writes it back encoded alike (see [`Self::try_base64`]). Returns whether
+    /// it was base64 of text.
+    fn base64_at(&mut self, lead: usize, trail: usize, seg_edits: &mut Vec<Edit>) -> bool {
+        use base64::Engine as _;
+        let written = &self.text[lead..trail];
         // MIME's lines of 76 (Java's `getMimeEncoder`, SOAP `base64Binary`) are one encoding.
         let Some((joined, wrap, url)) = base64_value(written) else {
-            return;
+            return false;
         };
         let t = &joined[..];
         // A token whose length is a multiple of four is written padded even when it needed no
@@ -1686,7 +1749,7 @@ impl Segmenter {
             (true, true) => base64::engine::general_purpose::URL_SAFE.decode(t),
             (true, false) => base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t),
         };
-        let Ok(decoded) = decoded else { return };
+        let Ok(decoded) = decoded else { return false };
         // A compressed payload (`base64(gzip(json))`, a common way to ship records in one
         // field) is read decompressed and written back compressed alike: only in a body's own
         // values, not in what a value decoded to (a bomb inside a bomb), and within a budget
@@ -1715,7 +1778,7 @@ impl Segmenter {
         } else if crate::charset::gb_value_text(&decoded) {
             Charset::Gb18030
         } else {
-            return;
+            return false;
         };
         let mut inner_opts = self.opts.clone();
         inner_opts.format = Format::resolve(None, &decoded);
@@ -1727,7 +1790,7 @@ impl Segmenter {
             self.engine
                 .scan_value_at_depth(&decoded, inner_opts, self.depth + 1, self.key());
         if inner.findings.is_empty() {
-            return;
+            return true;
         }
         let (start, end) = (self.raw_at(lead), self.raw_at(trail));
         for mut f in inner.findings {
@@ -1774,6 +1837,7 @@ impl Segmenter {
                 None => seg_edits.push(Edit::bytes(start, end, enc.into_bytes())),
             }
         }
+        true
     }
 }
 
@@ -2039,6 +2103,71 @@ fn base64_text(content: &[u8], min: usize) -> bool {
                 || packed_kind(&buf[..n]).is_some_and(|k| k == Packed::Gzip || n >= 8)
         },
     )
+}
+
+/// The base64 tokens in a text, as ranges: runs of [`BASE64_MIN`] or more bytes of either
+/// alphabet (`=` padding only at their end), with bytes outside it on both sides, that
+/// decode to text ([`base64_text`]). This runs over every value of some length, so it looks
+/// at one byte in [`BASE64_MIN`] while none is in the alphabet (CJK text is all outside it),
+/// and a run is decoded only when it is long enough, which in prose and in most values none
+/// is.
+fn base64_tokens(t: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    const fn table() -> [bool; 256] {
+        let mut c = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let x = b as u8;
+            c[b] = x.is_ascii_alphanumeric() || matches!(x, b'+' | b'/' | b'-' | b'_');
+            b += 1;
+        }
+        c
+    }
+    static IN_RUN: [bool; 256] = table();
+    let in_run = |b: u8| IN_RUN[usize::from(b)];
+    let n = t.len();
+    // The value itself is the whole-value path's (`try_base64`, `base64_text`).
+    let whole = (n - t.trim_ascii_start().len(), t.trim_ascii_end().len());
+    // Invariant: `i` is 0 or follows a byte outside the alphabet, so a run found from `i`
+    // on starts where it starts.
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i + BASE64_MIN <= n {
+            let last = i + BASE64_MIN - 1;
+            if !in_run(t[last]) {
+                i = last + 1;
+                continue;
+            }
+            let mut s = last;
+            while s > i && in_run(t[s - 1]) {
+                s -= 1;
+            }
+            let mut run_end = last + 1;
+            while run_end < n && in_run(t[run_end]) {
+                run_end += 1;
+            }
+            if run_end - s < BASE64_MIN {
+                i = run_end + 1;
+                continue;
+            }
+            let mut e = run_end;
+            while e < n && e - run_end < 2 && t[e] == b'=' {
+                e += 1;
+            }
+            // Padding followed by more of the alphabet is a `key=value` sign, not padding.
+            if e > run_end && t.get(e).copied().is_some_and(in_run) {
+                e = run_end;
+            }
+            i = e + 1;
+            // Numbers (ids, cards, snowflakes) and hex digests are no base64 (`base64_alphabet`).
+            if (s, e) != whole
+                && !t[s..run_end].iter().all(u8::is_ascii_hexdigit)
+                && base64_text(&t[s..e], BASE64_MIN)
+            {
+                return Some((s, e));
+            }
+        }
+        None
+    })
 }
 
 /// Whether a value looks like base64 (standard or URL alphabet, padding at the end only) and

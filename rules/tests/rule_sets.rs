@@ -1620,3 +1620,26 @@ fn chinese_numeral_mobiles() {
         r#"{"sjhm":"一三八 **** 八〇〇〇","bz":"一三八〇〇一三八〇〇〇","t":"第一二三四五六七八九十章"}"#
     );
 }
+
+/// Passport and permit numbers whose digits are written in groups are found beside their
+/// label or under their field name, the letters with them; a chain that goes on past the
+/// number's length, letters glued to more letters, or no context is nothing.
+#[test]
+fn grouped_passport_and_permit_numbers() {
+    let text = |t: &str| redacted(sluice_rules::Format::Text, t);
+    assert_eq!(
+        text("护照号码：E1234 5678；护照 EA123-4567；回乡证号码：H1234 5678 01"),
+        "护照号码：E**** *678；护照 E****-*567；回乡证号码：H**** **** 01"
+    );
+    for t in [
+        "护照号码：E1234 5678 9012；护照 XE1234 5678",
+        "型号 G1234 5678，车次 G12 345 678",
+    ] {
+        assert_eq!(text(t), t);
+    }
+    let json = |t: &str| redacted(sluice_rules::Format::Json, t);
+    assert_eq!(
+        json(r#"{"hzhm":"G12-345-678","passport":"E 1234 5678","gatxz":"M1234-5678"}"#),
+        r#"{"hzhm":"G**-***-678","passport":"E **** *678","gatxz":"M****-**78"}"#
+    );
+}

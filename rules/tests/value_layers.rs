@@ -307,3 +307,43 @@ fn compressed_values_are_read_within_a_budget_per_body() {
     let (_, f) = run(body.as_bytes(), Format::Json, &[]);
     assert!(f.is_empty(), "{f:?}");
 }
+
+#[test]
+fn base64_tokens_inside_text_every_cut() {
+    let id = b64(b"110101199003077774");
+    let mobile = b64(b"13800138000");
+    let doc = b64(br#"{"sfzh":"110101199003077774"}"#);
+    let label = format!("身份证号：{id}，手机 13800138000，备用：{mobile}");
+    let kv = format!("sfzh={id} xm=zhang note=ok");
+    let json = format!(r#"{{"remark":"证件：{id}，请核对","x":"token {doc} end"}}"#);
+    let (out, n) = every_cut("label", label.as_bytes(), Format::Text);
+    assert_eq!(n, 3, "{}", String::from_utf8_lossy(&out));
+    let out = String::from_utf8(out).expect("utf-8");
+    assert!(!out.contains(&id) && !out.contains(&mobile), "{out}");
+    assert!(
+        out.starts_with("身份证号：") && out.contains("，备用："),
+        "{out}"
+    );
+    let (out, n) = every_cut("kv", kv.as_bytes(), Format::Text);
+    assert_eq!(n, 1);
+    assert!(String::from_utf8_lossy(&out).ends_with(" xm=zhang note=ok"));
+    let (out, n) = every_cut("json", json.as_bytes(), Format::Json);
+    assert_eq!(n, 2);
+    let v: serde_json::Value = serde_json::from_slice(&out).expect("valid json");
+    assert!(!v.to_string().contains(&id) && !v.to_string().contains(&doc));
+}
+
+#[test]
+fn words_hashes_and_ids_are_no_base64_tokens() {
+    for body in [
+        "internationalization abcdefghijklmnopqrstuvwxyz 550e8400-e29b-41d4-a716-446655440000",
+        "sha256=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 ok",
+        // base64 of a clean sentence: decoded, nothing found, left as it is
+        "note: VGhlIHF1aWNrIGJyb3duIGZveCBqdW1wcw== end",
+        "path /api/v1/persons/export/AAAAAAAAAAAAAAAAAAAAAAA== done",
+    ] {
+        let (out, n) = every_cut("clean", body.as_bytes(), Format::Text);
+        assert_eq!(n, 0, "{body}");
+        assert_eq!(out, body.as_bytes());
+    }
+}

@@ -387,6 +387,21 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
             i = e;
             continue;
         }
+        // A passport or permit number whose digits are in groups (`E1234 5678`,
+        // `E 1234 5678`, `G12-345-678`, `H1234-5678`).
+        if e < len && is_sep(t[e]) {
+            if let Some((ls, end, det)) = grouped_passport(t, s, e, en) {
+                out.push(Found {
+                    det,
+                    start: ls,
+                    end,
+                    conf: Confidence::Low,
+                    key_only: false,
+                });
+                i = end;
+                continue;
+            }
+        }
         // A credit code written in groups (`92-360925-276233403-F`, `9111 0105 MA1T TKB8 37`).
         if en.has(Det::Uscc) && e - s < 18 && e < len && is_sep(t[e]) {
             if let Some(end) = grouped_credit_code(t, s, out) {
@@ -646,6 +661,83 @@ fn letters_before(t: &[u8], s: usize, e: usize, en: Enabled) -> Option<(usize, D
         return Some((ls, Det::Passport));
     }
     (en.has(Det::HkMacauPermit) && permit_shape(g)).then_some((ls, Det::HkMacauPermit))
+}
+
+/// A passport or permit number from the alphanumeric run `t[s..e]` on whose digits are
+/// written in two or more groups set apart by one space or hyphen each: the run opens with
+/// its one or two capital letters (`E1234 5678`), or is the first group of digits after
+/// letters that stand alone (`E 1234 5678`). All the groups, and nothing glued after them,
+/// must make the number's shape, so a longer chain of groups is none. Returns where it
+/// starts and ends, and which it is; one group after the letters is [`letters_before`]'s.
+#[inline(never)]
+fn grouped_passport(t: &[u8], s: usize, e: usize, en: Enabled) -> Option<(usize, usize, Det)> {
+    if !(en.has(Det::Passport) || en.has(Det::HkMacauPermit)) {
+        return None;
+    }
+    let len = t.len();
+    let mut buf = [0u8; 12];
+    let mut n = 0;
+    let lead = t[s..e]
+        .iter()
+        .take_while(|b| b.is_ascii_uppercase())
+        .count();
+    let (ls, mut p) = if lead > 0 {
+        if lead > 2 || lead == e - s {
+            return None;
+        }
+        (s, s + lead)
+    } else {
+        if s < 2 || !is_sep(t[s - 1]) {
+            return None;
+        }
+        let le = s - 1;
+        let mut l = le;
+        while l > 0 && le - l < 2 && t[l - 1].is_ascii_uppercase() {
+            l -= 1;
+        }
+        if l == le || (l > 0 && is_alnum(t[l - 1])) {
+            return None;
+        }
+        (l, s)
+    };
+    for &b in &t[ls..p] {
+        if b.is_ascii_uppercase() {
+            buf[n] = b;
+            n += 1;
+        }
+    }
+    let mut groups = 0;
+    loop {
+        let gs = p;
+        while p < len && t[p].is_ascii_digit() {
+            if n == buf.len() {
+                return None;
+            }
+            buf[n] = t[p];
+            n += 1;
+            p += 1;
+        }
+        if p == gs || (p < len && is_alnum(t[p])) {
+            return None;
+        }
+        groups += 1;
+        if p + 1 < len && is_sep(t[p]) && t[p + 1].is_ascii_digit() {
+            p += 1;
+        } else {
+            break;
+        }
+    }
+    if groups < 2 {
+        return None;
+    }
+    let g = &buf[..n];
+    if en.has(Det::Passport) && cn_passport_shape(g) {
+        Some((ls, p, Det::Passport))
+    } else if en.has(Det::HkMacauPermit) && permit_shape(g) {
+        Some((ls, p, Det::HkMacauPermit))
+    } else {
+        None
+    }
 }
 
 /// If the alphanumeric run starting at `s` lies inside a UUID (`8-4-4-4-12` hex digits, not
