@@ -772,3 +772,82 @@ async fn reload_keeps_limit_budgets_unless_their_limit_changes() {
     );
     running.shutdown().await;
 }
+
+/// Behind a trusted proxy the audit trail names the client that proxy forwarded for (and the
+/// proxy as `via_ip`), and the proxy's `X-Forwarded-Proto` / `-Host` reach the upstream; from
+/// any other peer the trail names the peer and those two headers are replaced, whatever the
+/// caller wrote in them.
+#[tokio::test]
+async fn the_client_behind_a_trusted_proxy_is_audited_and_its_forwarding_headers_kept() {
+    let up = Upstream::start(|req| async move {
+        let h = req.headers();
+        let pick = |n: &str| {
+            h.get(n)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-")
+                .to_string()
+        };
+        let body = format!(
+            "xfp={}|xfh={}|mobile={MOBILE}",
+            pick("x-forwarded-proto"),
+            pick("x-forwarded-host"),
+        );
+        resp(200, "text/plain", full(body))
+    })
+    .await;
+    for trusted in [true, false] {
+        let dir = temp_dir("trusted-proxy");
+        let audit_path = dir.join("audit.jsonl");
+        let yaml = format!(
+            "listen:\n  addr: 127.0.0.1:0\n{}upstream:\n  url: {}\naudit:\n  sink:\n    kind: file\n    path: {}\n",
+            if trusted {
+                "  trusted_proxies: [127.0.0.0/8, '::1']\n"
+            } else {
+                ""
+            },
+            up.url(),
+            audit_path.display()
+        );
+        let cfg = sluice_proxy::config::Config::from_yaml(&yaml, std::path::Path::new("<test>"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let p = sluice_proxy::start(cfg).await.unwrap();
+        let t = support::client()
+            .get(format!("http://{}/x", p.addr))
+            .header("x-forwarded-for", "198.51.100.1, 203.0.113.7")
+            .header("x-forwarded-proto", "https")
+            .header("x-forwarded-host", "evil.example")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(t.contains("mobile=138****8000"), "{t}");
+        if trusted {
+            assert!(t.starts_with("xfp=https|xfh=evil.example|"), "{t}");
+        } else {
+            // The proxy's own Host (an address, which the engine masks in the echo).
+            assert!(t.starts_with("xfp=http|xfh=127."), "{t}");
+            assert!(!t.contains("evil"), "{t}");
+        }
+        let proxy = p.proxy.clone();
+        tokio::task::spawn_blocking(move || proxy.flush_audit())
+            .await
+            .unwrap();
+        let recs: Vec<serde_json::Value> = std::fs::read_to_string(&audit_path)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let rec = events(&recs, "redacted")[0];
+        if trusted {
+            assert_eq!(rec["client_ip"], "203.0.113.7", "{rec}");
+            assert_eq!(rec["via_ip"], "127.0.0.1", "{rec}");
+        } else {
+            assert_eq!(rec["client_ip"], "127.0.0.1", "{rec}");
+            assert!(rec.get("via_ip").is_none(), "{rec}");
+        }
+        audit::verify(&[audit_path]).unwrap();
+        p.shutdown().await;
+    }
+}

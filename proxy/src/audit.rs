@@ -406,6 +406,10 @@ pub struct AuditEvent {
     pub identity: Option<IdentityMethod>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_ip: Option<IpAddr>,
+    /// The trusted proxy the request came through, when the client was read from its
+    /// forwarding headers (`listen.trusted_proxies`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via_ip: Option<IpAddr>,
     pub interface: String,
     pub method: String,
     pub status: u16,
@@ -452,6 +456,7 @@ impl AuditEvent {
             consumer: None,
             identity: None,
             client_ip: None,
+            via_ip: None,
             interface: interface.to_string(),
             method: method.into(),
             status,
@@ -479,6 +484,13 @@ impl AuditEvent {
     /// From where.
     pub fn with_client(mut self, ip: IpAddr) -> Self {
         self.client_ip = Some(ip);
+        self
+    }
+
+    /// From where, through which trusted proxy (`peer`, recorded when it is not the client).
+    pub fn with_client_via(mut self, client: IpAddr, peer: IpAddr) -> Self {
+        self.client_ip = Some(client);
+        self.via_ip = (peer != client).then_some(peer);
         self
     }
 

@@ -145,6 +145,13 @@ pub struct ListenConfig {
     /// Most concurrent downstream connections; more wait in the kernel's accept queue.
     #[serde(default = "default_max_connections")]
     pub max_connections: usize,
+    /// The proxies in front of this one (an ingress, a load balancer), as addresses or
+    /// networks (`10.0.0.0/8`, `192.168.1.7`). From them the client is read out of
+    /// `X-Forwarded-For` (or `Forwarded`) for the audit trail and the logs, and their
+    /// `X-Forwarded-Proto` / `X-Forwarded-Host` are passed on; from any other peer those
+    /// two are replaced and the peer is the client. Empty by default: nobody is trusted.
+    #[serde(default, deserialize_with = "de_nets")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// TLS termination.
@@ -836,6 +843,25 @@ fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     }
 }
 
+/// Addresses and networks: `10.0.0.0/8`, `fd00::/8`, or one address (`192.168.1.7`, a
+/// network of one).
+fn de_nets<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ipnet::IpNet>, D::Error> {
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|s| {
+            let s = s.trim();
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map(|n| n.trunc())
+                .map_err(|_| {
+                    serde::de::Error::custom(format!(
+                        "`{s}` is not an IP address or network (10.0.0.0/8, 192.168.1.7, fd00::/8)"
+                    ))
+                })
+        })
+        .collect()
+}
+
 fn de_size<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     match NumOrStr::deserialize(d)? {
         NumOrStr::Num(n) => Ok(n),
@@ -963,12 +989,16 @@ impl Config {
                 let key = e.path().to_string();
                 let inner = e.into_inner();
                 let msg = inner.to_string();
+                // A value rejected by its own deserializer (a duration, a size, a network)
+                // is reported at the mapping it is in: its key's line, found in the text,
+                // is the later and the exact one.
                 let line = inner
                     .location()
                     .map(|l| {
                         sluice_rules::rule::duplicate_key_line(text, l.line(), &msg)
                             .unwrap_or(l.line())
                     })
+                    .map(|at| locate(text, &key).map_or(at, |k| k.max(at)))
                     .or_else(|| locate(text, &key));
                 // serde_yaml_ng prefixes the message with the path and location; keep the
                 // message itself only, since both are reported separately.
@@ -1501,6 +1531,15 @@ fn summary(cfg: &Config, engine: &sluice_rules::Engine, path: &Path) -> String {
         Some(_) => " (TLS)",
     };
     let _ = writeln!(s, "  listen       {}{tls}", cfg.listen.addr);
+    if !cfg.listen.trusted_proxies.is_empty() {
+        let nets: Vec<String> = cfg
+            .listen
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let _ = writeln!(s, "  behind       {}", nets.join(", "));
+    }
     let _ = writeln!(
         s,
         "  upstream     {} ({})",

@@ -187,14 +187,100 @@ fn push_previous(out: &mut String, h: &HeaderMap, name: &HeaderName) {
     }
 }
 
+/// Whether `ip` is one of the proxies in front of this one (`listen.trusted_proxies`). An
+/// IPv4 peer on an IPv6 socket (`::ffff:10.0.0.1`) is matched as the IPv4 address it is.
+pub fn is_trusted(ip: IpAddr, trusted: &[ipnet::IpNet]) -> bool {
+    let ip = ip.to_canonical();
+    trusted.iter().any(|n| n.contains(&ip))
+}
+
+/// The client a request comes from: the peer, unless the peer is a trusted proxy, in which
+/// case the hops it and the proxies before it appended are read from the right
+/// (`X-Forwarded-For`, else the `for=` of `Forwarded`) and the first that is not itself a
+/// trusted proxy is the client, as nginx's `real_ip_recursive` reads them. A hop that is not
+/// an address (`unknown`, an obfuscated name, garbage) ends the walk at the last trusted one,
+/// since nothing left of it can be vouched for.
+pub fn client_ip(peer: IpAddr, h: &HeaderMap, trusted: &[ipnet::IpNet]) -> IpAddr {
+    if trusted.is_empty() || !is_trusted(peer, trusted) {
+        return peer;
+    }
+    let mut hops: Vec<Option<IpAddr>> = Vec::new();
+    for v in h.get_all(&X_FORWARDED_FOR).iter() {
+        let Ok(v) = v.to_str() else {
+            hops.push(None);
+            continue;
+        };
+        hops.extend(v.split(',').map(|x| parse_hop(x.trim())));
+    }
+    if hops.is_empty() {
+        for v in h.get_all(header::FORWARDED).iter() {
+            let Ok(v) = v.to_str() else {
+                hops.push(None);
+                continue;
+            };
+            for element in v.split(',') {
+                let node = element.split(';').find_map(|pair| {
+                    let (k, val) = pair.trim().split_once('=')?;
+                    k.trim()
+                        .eq_ignore_ascii_case("for")
+                        .then(|| val.trim().trim_matches('"'))
+                });
+                if let Some(node) = node {
+                    hops.push(parse_hop(node));
+                }
+            }
+        }
+    }
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        match hop {
+            Some(ip) => {
+                client = *ip;
+                if !is_trusted(*ip, trusted) {
+                    break;
+                }
+            }
+            None => break,
+        }
+    }
+    client
+}
+
+/// One hop of a forwarding header: an address, with or without a port (`10.0.0.1:4711`,
+/// `[2001:db8::1]:4711`, `2001:db8::1`).
+fn parse_hop(s: &str) -> Option<IpAddr> {
+    if let Ok(ip) = s.parse::<IpAddr>() {
+        return Some(ip.to_canonical());
+    }
+    if let Ok(sa) = s.parse::<std::net::SocketAddr>() {
+        return Some(sa.ip().to_canonical());
+    }
+    s.strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .and_then(|r| r.parse::<IpAddr>().ok())
+}
+
 /// Appends this hop to `X-Forwarded-For` and `Forwarded`, and sets `X-Forwarded-Proto` /
-/// `X-Forwarded-Host` (kept when a previous proxy set them).
-pub fn add_forwarded(h: &mut HeaderMap, client: IpAddr, proto: &str, host: Option<&str>) {
+/// `X-Forwarded-Host`. Those two are kept as a previous proxy set them only when the peer is
+/// a trusted proxy (`from_trusted`): from anyone else they are the client's say, and an
+/// upstream that builds links or picks a scheme from them would take it.
+pub fn add_forwarded(
+    h: &mut HeaderMap,
+    peer: IpAddr,
+    proto: &str,
+    host: Option<&str>,
+    from_trusted: bool,
+) {
+    let client = peer;
     let mut xff = String::with_capacity(48);
     push_previous(&mut xff, h, &X_FORWARDED_FOR);
     push_ip(&mut xff, client);
     if let Ok(v) = HeaderValue::from_str(&xff) {
         h.insert(X_FORWARDED_FOR.clone(), v);
+    }
+    if !from_trusted {
+        h.remove(&X_FORWARDED_PROTO);
+        h.remove(&X_FORWARDED_HOST);
     }
     if !h.contains_key(&X_FORWARDED_PROTO) {
         h.insert(
@@ -400,13 +486,14 @@ mod tests {
             "127.0.0.1".parse().unwrap(),
             "https",
             Some("api.example"),
+            false,
         );
         assert_eq!(h["x-forwarded-for"], "10.0.0.1, 127.0.0.1");
         assert_eq!(
             h["forwarded"],
             "for=127.0.0.1;proto=https;host=\"api.example\""
         );
-        add_forwarded(&mut h, "::1".parse().unwrap(), "http", None);
+        add_forwarded(&mut h, "::1".parse().unwrap(), "http", None, false);
         assert_eq!(
             h["forwarded"],
             "for=127.0.0.1;proto=https;host=\"api.example\", for=\"[::1]\";proto=http"
@@ -417,12 +504,137 @@ mod tests {
         h.append("x-forwarded-for", HeaderValue::from_static("10.0.0.2"));
         h.append("forwarded", HeaderValue::from_static("for=10.0.0.1"));
         h.append("forwarded", HeaderValue::from_static("for=10.0.0.2"));
-        add_forwarded(&mut h, "127.0.0.1".parse().unwrap(), "http", None);
+        add_forwarded(&mut h, "127.0.0.1".parse().unwrap(), "http", None, false);
         assert_eq!(h["x-forwarded-for"], "10.0.0.1, 10.0.0.2, 127.0.0.1");
         assert_eq!(h.get_all("x-forwarded-for").iter().count(), 1);
         assert_eq!(
             h["forwarded"],
             "for=10.0.0.1, for=10.0.0.2, for=127.0.0.1;proto=http"
+        );
+    }
+
+    #[test]
+    fn forwarded_proto_and_host_are_kept_only_from_a_trusted_proxy() {
+        let spoofed = || {
+            let mut h = HeaderMap::new();
+            h.insert("x-forwarded-proto", HeaderValue::from_static("https"));
+            h.insert("x-forwarded-host", HeaderValue::from_static("evil.example"));
+            h
+        };
+        let mut h = spoofed();
+        add_forwarded(
+            &mut h,
+            "203.0.113.9".parse().unwrap(),
+            "http",
+            Some("api.example"),
+            false,
+        );
+        assert_eq!(h["x-forwarded-proto"], "http");
+        assert_eq!(h["x-forwarded-host"], "api.example");
+        let mut h = spoofed();
+        add_forwarded(&mut h, "203.0.113.9".parse().unwrap(), "http", None, false);
+        assert!(h.get("x-forwarded-host").is_none());
+        let mut h = spoofed();
+        add_forwarded(
+            &mut h,
+            "10.0.0.2".parse().unwrap(),
+            "http",
+            Some("api.example"),
+            true,
+        );
+        assert_eq!(h["x-forwarded-proto"], "https");
+        assert_eq!(h["x-forwarded-host"], "evil.example");
+    }
+
+    #[test]
+    fn the_client_is_read_through_trusted_proxies_only() {
+        let nets: Vec<ipnet::IpNet> = ["10.0.0.0/8", "192.168.1.1/32", "fd00::/8"]
+            .iter()
+            .map(|n| n.parse().unwrap())
+            .collect();
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let with = |pairs: &[(&str, &str)]| {
+            let mut h = HeaderMap::new();
+            for (k, v) in pairs {
+                h.append(
+                    HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                    HeaderValue::from_str(v).unwrap(),
+                );
+            }
+            h
+        };
+        let xff = |v: &str| with(&[("x-forwarded-for", v)]);
+        // An untrusted peer is the client whatever it says.
+        assert_eq!(
+            client_ip(ip("203.0.113.9"), &xff("1.2.3.4"), &nets),
+            ip("203.0.113.9")
+        );
+        // No trusted proxies configured: the peer.
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &xff("1.2.3.4"), &[]),
+            ip("10.0.0.2")
+        );
+        // Through a trusted proxy: the rightmost hop that is not one of ours, even when the
+        // client wrote hops of its own to the left.
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &xff("6.6.6.6, 1.2.3.4, 10.0.0.7"), &nets),
+            ip("1.2.3.4")
+        );
+        // Two field lines are one list; ports and brackets are taken off.
+        assert_eq!(
+            client_ip(
+                ip("192.168.1.1"),
+                &with(&[
+                    ("x-forwarded-for", "1.2.3.4:5678"),
+                    ("x-forwarded-for", "10.1.1.1")
+                ]),
+                &nets
+            ),
+            ip("1.2.3.4")
+        );
+        assert_eq!(
+            client_ip(ip("fd00::5"), &xff("[2001:db8::7]:443"), &nets),
+            ip("2001:db8::7")
+        );
+        // An IPv4 peer seen on an IPv6 socket.
+        assert_eq!(
+            client_ip(ip("::ffff:10.0.0.2"), &xff("1.2.3.4"), &nets),
+            ip("1.2.3.4")
+        );
+        // Garbage ends the walk at the last hop that could be vouched for.
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &xff("1.2.3.4, unknown, 10.0.0.9"), &nets),
+            ip("10.0.0.9")
+        );
+        // All hops trusted: the leftmost.
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &xff("10.0.0.3, 10.0.0.4"), &nets),
+            ip("10.0.0.3")
+        );
+        // `Forwarded` when there is no `X-Forwarded-For`.
+        assert_eq!(
+            client_ip(
+                ip("10.0.0.2"),
+                &with(&[(
+                    "forwarded",
+                    "for=1.2.3.4;proto=https, for=\"[2001:db8::1]:80\""
+                )]),
+                &nets
+            ),
+            ip("2001:db8::1")
+        );
+        assert_eq!(
+            client_ip(
+                ip("10.0.0.2"),
+                &with(&[("forwarded", "for=_hidden")]),
+                &nets
+            ),
+            ip("10.0.0.2")
+        );
+        // A trusted peer that says nothing: itself.
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &HeaderMap::new(), &nets),
+            ip("10.0.0.2")
         );
     }
 

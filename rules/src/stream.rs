@@ -1792,7 +1792,14 @@ impl Segmenter {
         if inner.findings.is_empty() {
             return true;
         }
-        let (start, end) = (self.raw_at(lead), self.raw_at(trail));
+        // The value ends where its last character's own bytes do: what follows in the raw
+        // body up to the segment's end (the `]]>` that closes a CDATA section) is markup.
+        let start = self.raw_at(lead);
+        let end = if trail > lead {
+            self.char_span(trail - 1, trail).2
+        } else {
+            start
+        };
         for mut f in inner.findings {
             f.start = start;
             f.end = end;

@@ -347,3 +347,23 @@ fn words_hashes_and_ids_are_no_base64_tokens() {
         assert_eq!(out, body.as_bytes());
     }
 }
+
+#[test]
+fn base64_in_cdata_keeps_the_section_closed_every_cut() {
+    let name = b64("张军".as_bytes());
+    let id = b64(b"110101199003077774");
+    for body in [
+        format!("<r><xm><![CDATA[{name}]]></xm><sfzh><![CDATA[{id}]]></sfzh></r>"),
+        format!("<r><sfzh>\n  <![CDATA[{id}]]>\n</sfzh><bz><![CDATA[证件：{id}]]></bz></r>"),
+    ] {
+        let (out, n) = every_cut("cdata", body.as_bytes(), Format::Xml);
+        assert!(n >= 2, "{body}");
+        let out = String::from_utf8(out).expect("utf-8");
+        assert_eq!(
+            out.matches("]]>").count(),
+            body.matches("]]>").count(),
+            "{out}"
+        );
+        assert!(!out.contains(&id) && !out.contains(&name), "{out}");
+    }
+}

@@ -42,7 +42,10 @@ pub struct LogRecord {
     pub request_id: String,
     pub interface: Arc<str>,
     pub method: String,
+    /// The client: the peer, or the address a trusted proxy forwarded for.
     pub client: std::net::IpAddr,
+    /// The connection's peer.
+    pub peer: std::net::IpAddr,
     pub identity: Option<String>,
     pub status: u16,
     pub upstream_status: Option<u16>,
@@ -125,7 +128,7 @@ impl LogRecord {
                     },
                     None,
                 );
-                ev = ev.with_client(self.client);
+                ev = ev.with_client_via(self.client, self.peer);
                 if let Some(c) = &self.consumer {
                     ev = ev.with_consumer(c);
                 }
@@ -283,6 +286,7 @@ impl Drop for LogGuard {
             interface = %r.interface,
             method = %r.method,
             client = %r.client,
+            peer = %r.peer,
             identity = r.identity.as_deref().unwrap_or("-"),
             status = r.status,
             upstream_status = r.upstream_status.unwrap_or(0),

@@ -72,6 +72,10 @@ pub struct Ctx {
     pub iface: Arc<Interface>,
     pub method: Method,
     pub conn: ConnInfo,
+    /// The client ([`crate::headers::client_ip`]): audited and logged.
+    pub client: std::net::IpAddr,
+    /// Whether the peer is a trusted proxy, whose forwarding headers are passed on.
+    pub from_trusted: bool,
     pub deadline: Instant,
     pub log: Option<LogRecord>,
     /// The downstream side of an allowed protocol upgrade.
@@ -130,7 +134,7 @@ impl Ctx {
             status,
             action,
         )
-        .with_client(self.conn.remote.ip());
+        .with_client_via(self.client, self.conn.remote.ip());
         if self.rejected.is_none() {
             ev = ev.with_consumer(&self.consumer);
         }
@@ -347,11 +351,16 @@ impl Proxy {
         {
             request_id = crate::headers::new_request_id();
         }
+        // Who is calling: the peer, or whom a trusted proxy in front forwarded for.
+        let trusted = &self.cfg.listen.trusted_proxies;
+        let from_trusted = crate::headers::is_trusted(conn.remote.ip(), trusted);
+        let client = crate::headers::client_ip(conn.remote.ip(), req.headers(), trusted);
         let log = LogRecord {
             request_id: request_id.clone(),
             interface: iface.name.clone(),
             method: req.method().to_string(),
-            client: conn.remote.ip(),
+            client,
+            peer: conn.remote.ip(),
             identity: if rejected.is_none() {
                 Some(consumer.id.to_string())
             } else {
@@ -382,6 +391,8 @@ impl Proxy {
             iface,
             method: req.method().clone(),
             conn,
+            client,
+            from_trusted,
             deadline: started + self.cfg.timeouts.total,
             log: Some(log),
             upgrade: None,

@@ -211,7 +211,13 @@ pub fn run(
         h.insert(header::UPGRADE, v);
     }
     let proto = if ctx.conn.tls { "https" } else { "http" };
-    headers::add_forwarded(h, ctx.conn.remote.ip(), proto, original_host.as_deref());
+    headers::add_forwarded(
+        h,
+        ctx.conn.remote.ip(),
+        proto,
+        original_host.as_deref(),
+        ctx.from_trusted,
+    );
     if let Ok(v) = HeaderValue::from_str(&ctx.request_id) {
         h.insert("x-request-id", v);
     }
