@@ -693,9 +693,9 @@ impl Segmenter {
             return false;
         }
         // ... and base64 tokens inside the text (`try_base64_tokens`) ...
-        if content.len() > BASE64_MIN
+        if content.len() > BASE64_MIN_FIELD
             && classes & crate::detect::Q_NONDIGIT != 0
-            && base64_tokens(content).next().is_some()
+            && self.has_base64_token(content, classes)
         {
             return false;
         }
@@ -731,6 +731,17 @@ impl Segmenter {
         self.remember(content);
         self.hold_from = raw_end;
         true
+    }
+
+    /// Whether `content` holds a base64 token [`Self::try_base64_tokens`] would read. Out of
+    /// line: `settle` runs on every short value, and most values are no candidate at all.
+    #[inline(never)]
+    fn has_base64_token(&self, content: &[u8], classes: u16) -> bool {
+        base64_tokens(content).next().is_some()
+            || (classes & u16::from(crate::detect::TRIG_PAIR | crate::detect::TRIG_COLON) != 0
+                && pair_tokens(content, |k| self.engine.key_info(k).listened)
+                    .next()
+                    .is_some())
     }
 
     /// Keeps the tail of a finished value as context for keyword windows of the next ones.
@@ -1683,7 +1694,8 @@ impl Segmenter {
         if written.len() < self.base64_min() || written.len() > self.engine.window {
             return false;
         }
-        self.base64_at(lead, trail, seg_edits)
+        let key = self.key();
+        self.base64_at(lead, trail, key, seg_edits)
     }
 
     /// Base64 tokens inside a value's text (`身份证号：MTEwMTAx…`, `sfzh=MTEw…` in a log
@@ -1701,8 +1713,10 @@ impl Segmenter {
         seg_edits: &mut Vec<Edit>,
     ) {
         let from = self.ignore_before.min(commit);
-        let mut found: Vec<(usize, usize)> = Vec::new();
-        for (s, e) in base64_tokens(&self.text[from..commit]) {
+        let mut found: Vec<(usize, usize, Option<Arc<str>>)> = Vec::new();
+        let window = &self.text[from..commit];
+        let short = pair_tokens(window, |k| self.engine.key_info(k).listened);
+        for (s, e) in base64_tokens(window).chain(short) {
             let (s, e) = (from + s, from + e);
             // A token that reaches the end of a window that goes on may go on too.
             if !last && e == self.text.len() {
@@ -1711,14 +1725,22 @@ impl Segmenter {
             if hits.iter().any(|h| h.start < e && s < h.end) {
                 continue;
             }
-            found.push((s, e));
+            // The value of a `key=value` pair is judged under its key (`xm=5byg5Lyf`).
+            let key = pair_key_before(&self.text, s)
+                .map(|k| self.engine.key_info(k))
+                .filter(|k| k.listened)
+                .map(|k| k.name.clone())
+                .or_else(|| self.key());
+            found.push((s, e, key));
         }
         if found.is_empty() {
             return;
         }
+        found.sort_by_key(|t| t.0);
+        found.dedup_by_key(|t| t.0);
         let before = (seg_edits.len(), self.findings.len());
-        for (s, e) in found {
-            self.base64_at(s, e, seg_edits);
+        for (s, e, key) in found {
+            self.base64_at(s, e, key, seg_edits);
         }
         if seg_edits.len() > before.0 {
             seg_edits.sort_by_key(|e| e.start);
@@ -1730,8 +1752,14 @@ impl Segmenter {
 
     /// Decodes the base64 at `text[lead..trail]`, scans what it decodes to and, when
     /// redacting, writes it back encoded alike (see [`Self::try_base64`]). Returns whether
-    /// it was base64 of text.
-    fn base64_at(&mut self, lead: usize, trail: usize, seg_edits: &mut Vec<Edit>) -> bool {
+    /// it was base64 of text. What it decodes to, when plain text, is judged under `key`.
+    fn base64_at(
+        &mut self,
+        lead: usize,
+        trail: usize,
+        key: Option<Arc<str>>,
+        seg_edits: &mut Vec<Edit>,
+    ) -> bool {
         use base64::Engine as _;
         let written = &self.text[lead..trail];
         // MIME's lines of 76 (Java's `getMimeEncoder`, SOAP `base64Binary`) are one encoding.
@@ -1786,9 +1814,9 @@ impl Segmenter {
         inner_opts.capture_values = false;
         // A value that decodes to plain text keeps its field's context (a base64 name under
         // `xm`); a decoded document brings its own field names.
-        let inner =
-            self.engine
-                .scan_value_at_depth(&decoded, inner_opts, self.depth + 1, self.key());
+        let inner = self
+            .engine
+            .scan_value_at_depth(&decoded, inner_opts, self.depth + 1, key);
         if inner.findings.is_empty() {
             return true;
         }
@@ -2174,6 +2202,62 @@ fn base64_tokens(t: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
             }
         }
         None
+    })
+}
+
+/// The name of the `key=value` or `key: value` pair whose value starts at `s` in a text: an
+/// ASCII name (a letter, then letters, digits or `_`) right before the `=` or `:`.
+fn pair_key_before(t: &[u8], s: usize) -> Option<&[u8]> {
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut p = s;
+    while p > 0 && t[p - 1] == b' ' {
+        p -= 1;
+    }
+    if p == 0 || !matches!(t[p - 1], b'=' | b':') {
+        return None;
+    }
+    let ke = p - 1;
+    let mut ks = ke;
+    while ks > 0 && ke - ks < 48 && word(t[ks - 1]) {
+        ks -= 1;
+    }
+    if ks == ke || (ks > 0 && word(t[ks - 1])) || !t[ks].is_ascii_alphabetic() {
+        return None;
+    }
+    Some(&t[ks..ke])
+}
+
+/// Short base64 values of `key=value` pairs in a text (`xm=5byg5Lyf`, `name: 5byg5Lyf`):
+/// from [`BASE64_MIN_FIELD`] up to the length [`base64_tokens`] takes alone, under a key
+/// some rule listens to (`listened`), as a value under that field name would be. Looks only
+/// after each `=` and `:`.
+fn pair_tokens<'a>(
+    t: &'a [u8],
+    listened: impl Fn(&[u8]) -> bool + 'a,
+) -> impl Iterator<Item = (usize, usize)> + 'a {
+    let in_run = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_');
+    memchr::memchr2_iter(b'=', b':', t).filter_map(move |at| {
+        let mut s = at + 1;
+        while s < t.len() && t[s] == b' ' {
+            s += 1;
+        }
+        let mut run_end = s;
+        while run_end < t.len() && in_run(t[run_end]) {
+            run_end += 1;
+        }
+        let mut e = run_end;
+        while e < t.len() && e - run_end < 2 && t[e] == b'=' {
+            e += 1;
+        }
+        let len = e - s;
+        if !(BASE64_MIN_FIELD..BASE64_MIN).contains(&len)
+            || t.get(e).copied().is_some_and(in_run)
+            || (e > run_end && t.get(e) == Some(&b'='))
+        {
+            return None;
+        }
+        let key = pair_key_before(t, s)?;
+        (listened(key) && base64_text(&t[s..e], BASE64_MIN_FIELD)).then_some((s, e))
     })
 }
 

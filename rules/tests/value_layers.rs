@@ -331,6 +331,23 @@ fn base64_tokens_inside_text_every_cut() {
     assert_eq!(n, 2);
     let v: serde_json::Value = serde_json::from_slice(&out).expect("valid json");
     assert!(!v.to_string().contains(&id) && !v.to_string().contains(&doc));
+    // Short values of `key=value` pairs are judged under their key, as fields are: a
+    // two-character name is 8 base64 characters.
+    let name = b64("张伟".as_bytes());
+    let log = format!("INFO xm={name} name: {name} sfzh={id} token=abcdEFGH1234 user=WangXiaoming");
+    let (out, n) = every_cut("pairs", log.as_bytes(), Format::Text);
+    assert_eq!(n, 3, "{}", String::from_utf8_lossy(&out));
+    let out = String::from_utf8(out).expect("utf-8");
+    assert!(!out.contains(&name) && !out.contains(&id), "{out}");
+    assert!(
+        out.ends_with(" token=abcdEFGH1234 user=WangXiaoming"),
+        "{out}"
+    );
+    let json = format!(r#"{{"log":"INFO xm={name} done","n":"{name}"}}"#);
+    let (out, n) = every_cut("pairs-json", json.as_bytes(), Format::Json);
+    assert_eq!(n, 1, "{}", String::from_utf8_lossy(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out).expect("valid json");
+    assert!(!v.to_string().contains(&id) && !v.to_string().contains(&doc));
 }
 
 #[test]
