@@ -842,14 +842,18 @@ pub fn normalize_path(path: &str) -> Result<Option<String>, &'static str> {
 
 /// What makes a request head malformed before any policy looks at it: `CONNECT` (this is
 /// a reverse proxy, not a tunnel), an asterisk target other than `OPTIONS *`, an HTTP/1.1
-/// request without exactly one `Host`, more header fields than `max_headers` (HTTP/1.1
-/// counts them while parsing; an HTTP/2 header block is counted here).
+/// request without exactly one `Host`, more header fields than `max_headers` or more header
+/// bytes than `max_header_bytes` (names, values and their `: ` and line end). The HTTP/1.1
+/// and HTTP/2 codecs are set to twice these limits (`server::builder`), so a head that is
+/// over them gets a problem body from here; one that is over twice them is refused by the
+/// codec itself, with a bare 431 (or the connection closed) before any of it is buffered.
 pub fn head_problem(
     method: &http::Method,
     version: http::Version,
     path: &str,
     h: &HeaderMap,
     max_headers: usize,
+    max_header_bytes: u64,
 ) -> Option<(http::StatusCode, &'static str)> {
     use http::StatusCode;
     if method == http::Method::CONNECT {
@@ -875,6 +879,16 @@ pub fn head_problem(
         return Some((
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             "too many header fields",
+        ));
+    }
+    let bytes: u64 = h
+        .iter()
+        .map(|(n, v)| (n.as_str().len() + v.len() + 4) as u64)
+        .sum();
+    if bytes > max_header_bytes {
+        return Some((
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "header fields too large",
         ));
     }
     None
@@ -939,32 +953,35 @@ mod path_tests {
         let mut h = HeaderMap::new();
         let v11 = Version::HTTP_11;
         assert_eq!(
-            head_problem(&Method::GET, v11, "/", &h, 100).map(|x| x.0),
+            head_problem(&Method::GET, v11, "/", &h, 100, 65536).map(|x| x.0),
             Some(StatusCode::BAD_REQUEST)
         );
         h.insert(header::HOST, HeaderValue::from_static("a"));
-        assert_eq!(head_problem(&Method::GET, v11, "/", &h, 100), None);
+        assert_eq!(head_problem(&Method::GET, v11, "/", &h, 100, 65536), None);
         assert_eq!(
-            head_problem(&Method::GET, v11, "/", &h, 0).map(|x| x.0),
+            head_problem(&Method::GET, v11, "/", &h, 0, 65536).map(|x| x.0),
             Some(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE)
         );
         assert_eq!(
-            head_problem(&Method::CONNECT, v11, "/", &h, 100).map(|x| x.0),
+            head_problem(&Method::CONNECT, v11, "/", &h, 100, 65536).map(|x| x.0),
             Some(StatusCode::METHOD_NOT_ALLOWED)
         );
         assert_eq!(
-            head_problem(&Method::GET, v11, "*", &h, 100).map(|x| x.0),
+            head_problem(&Method::GET, v11, "*", &h, 100, 65536).map(|x| x.0),
             Some(StatusCode::BAD_REQUEST)
         );
-        assert_eq!(head_problem(&Method::OPTIONS, v11, "*", &h, 100), None);
+        assert_eq!(
+            head_problem(&Method::OPTIONS, v11, "*", &h, 100, 65536),
+            None
+        );
         h.append(header::HOST, HeaderValue::from_static("b"));
         assert_eq!(
-            head_problem(&Method::GET, v11, "/", &h, 100).map(|x| x.0),
+            head_problem(&Method::GET, v11, "/", &h, 100, 65536).map(|x| x.0),
             Some(StatusCode::BAD_REQUEST)
         );
         let h2 = HeaderMap::new();
         assert_eq!(
-            head_problem(&Method::GET, Version::HTTP_2, "/", &h2, 100),
+            head_problem(&Method::GET, Version::HTTP_2, "/", &h2, 100, 65536),
             None
         );
         let mut c = HeaderMap::new();

@@ -106,18 +106,20 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
 
 fn builder(cfg: &Config) -> auto::Builder<TokioExecutor> {
     let mut b = auto::Builder::new(TokioExecutor::new());
-    let max_buf = usize::try_from(cfg.limits.max_header_bytes)
-        .unwrap_or(usize::MAX)
-        .max(8192);
+    // The codecs refuse a head over twice the configured limits with a bare 431 (or a
+    // reset); one over the limits but under twice them is parsed, and refused with a
+    // problem body by `headers::head_problem`. The request line shares the HTTP/1.1 buffer.
+    let max_bytes = cfg.limits.max_header_bytes.saturating_mul(2);
+    let max_buf = usize::try_from(max_bytes).unwrap_or(usize::MAX).max(8192);
     b.http1()
         .timer(TokioTimer::new())
         .header_read_timeout(cfg.timeouts.client_header)
         .max_buf_size(max_buf)
-        .max_headers(cfg.limits.max_headers)
+        .max_headers(cfg.limits.max_headers.saturating_mul(2))
         .keep_alive(true);
     b.http2()
         .timer(TokioTimer::new())
-        .max_header_list_size(u32::try_from(cfg.limits.max_header_bytes).unwrap_or(u32::MAX))
+        .max_header_list_size(u32::try_from(max_bytes).unwrap_or(u32::MAX))
         .max_concurrent_streams(256)
         .keep_alive_interval(Some(std::time::Duration::from_secs(30)));
     if !cfg.listen.http2 {

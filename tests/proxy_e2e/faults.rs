@@ -279,6 +279,44 @@ async fn too_many_headers_rejected() {
     p.shutdown().await;
 }
 
+/// A head over the limits, but not over twice them, is answered with a problem body like
+/// any other refusal (the codec itself refuses what is larger, before buffering it).
+#[tokio::test]
+async fn oversized_heads_get_a_problem_body() {
+    let up = Upstream::start(|_req| async move { resp(200, "text/plain", full("ok")) }).await;
+    let p = proxy(
+        &up.url(),
+        "limits:\n  max_headers: 20\n  max_header_bytes: 4KiB\n",
+    )
+    .await;
+    let mut many = client().get(format!("http://{}/h", p.addr));
+    for i in 0..30 {
+        many = many.header(format!("x-h{i}"), "v");
+    }
+    let large = client()
+        .get(format!("http://{}/h", p.addr))
+        .header("x-big", "v".repeat(6000));
+    for (rb, detail) in [
+        (many, "too many header fields"),
+        (large, "header fields too large"),
+    ] {
+        let r = rb.send().await.unwrap();
+        assert_eq!(r.status(), 431);
+        assert_eq!(r.headers()["content-type"], "application/problem+json");
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert!(v["detail"].as_str().unwrap_or("").contains(detail), "{v}");
+    }
+    // Within the limits: served.
+    let ok = client()
+        .get(format!("http://{}/h", p.addr))
+        .header("x-big", "v".repeat(3000))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    p.shutdown().await;
+}
+
 #[tokio::test]
 async fn slow_client_header_is_cut_off() {
     let up = Upstream::start(|_req| async move { resp(200, "text/plain", full("ok")) }).await;

@@ -299,6 +299,7 @@ impl Proxy {
                 req.uri().path(),
                 req.headers(),
                 self.cfg.limits.max_headers,
+                self.cfg.limits.max_header_bytes,
             )
         });
         let iface = live.router.route(req.method(), req.uri().path()).clone();
