@@ -1694,7 +1694,7 @@ impl Segmenter {
         if written.len() < self.base64_min() || written.len() > self.engine.window {
             return false;
         }
-        let key = self.key();
+        let key = self.key_ix.map(|ix| self.key_cache[ix].clone());
         self.base64_at(lead, trail, key, seg_edits)
     }
 
@@ -1713,7 +1713,7 @@ impl Segmenter {
         seg_edits: &mut Vec<Edit>,
     ) {
         let from = self.ignore_before.min(commit);
-        let mut found: Vec<(usize, usize, Option<Arc<str>>)> = Vec::new();
+        let mut found: Vec<(usize, usize, Option<KeyEntry>)> = Vec::new();
         let window = &self.text[from..commit];
         let short = pair_tokens(window, |k| self.engine.key_info(k).listened);
         for (s, e) in base64_tokens(window).chain(short) {
@@ -1729,8 +1729,7 @@ impl Segmenter {
             let key = pair_key_before(&self.text, s)
                 .map(|k| self.engine.key_info(k))
                 .filter(|k| k.listened)
-                .map(|k| k.name.clone())
-                .or_else(|| self.key());
+                .or_else(|| self.key_ix.map(|ix| self.key_cache[ix].clone()));
             found.push((s, e, key));
         }
         if found.is_empty() {
@@ -1757,7 +1756,7 @@ impl Segmenter {
         &mut self,
         lead: usize,
         trail: usize,
-        key: Option<Arc<str>>,
+        key: Option<KeyEntry>,
         seg_edits: &mut Vec<Edit>,
     ) -> bool {
         use base64::Engine as _;
@@ -1808,15 +1807,44 @@ impl Segmenter {
         } else {
             return false;
         };
+        let format = Format::resolve(None, &decoded);
+        // Plain text with nothing any matcher starts on (a sentence, a file name), under no
+        // field a rule knows, holds nothing: the test `quick` makes of a value, so a text of
+        // many clean tokens is not one nested scan per token.
+        if format == Format::Text
+            && charset == Charset::Utf8
+            && packed.is_none()
+            && key.as_ref().is_none_or(|k| k.rules.is_empty())
+        {
+            let d = &self.engine.detectors;
+            let classes = d.quick.classes(&decoded);
+            let unsure = crate::detect::Q_NORM
+                | crate::detect::Q_AMP
+                | crate::detect::Q_LT
+                | crate::detect::Q_LINE
+                | u16::from(crate::detect::TRIG_PERCENT);
+            if classes & unsure == 0 {
+                let flags = match (classes & 0xFF) as u8 {
+                    0 => 0,
+                    trig => d.gate_flags(trig, &decoded),
+                };
+                if d.nothing_possible(flags, decoded.len(), &[]) {
+                    return true;
+                }
+            }
+        }
         let mut inner_opts = self.opts.clone();
-        inner_opts.format = Format::resolve(None, &decoded);
+        inner_opts.format = format;
         inner_opts.charset = charset;
         inner_opts.capture_values = false;
         // A value that decodes to plain text keeps its field's context (a base64 name under
         // `xm`); a decoded document brings its own field names.
-        let inner = self
-            .engine
-            .scan_value_at_depth(&decoded, inner_opts, self.depth + 1, key);
+        let inner = self.engine.scan_value_at_depth(
+            &decoded,
+            inner_opts,
+            self.depth + 1,
+            key.map(|k| k.name.clone()),
+        );
         if inner.findings.is_empty() {
             return true;
         }
