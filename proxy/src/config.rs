@@ -852,7 +852,7 @@ fn de_nets<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ipnet::IpNet>, D::Erro
             let s = s.trim();
             s.parse::<ipnet::IpNet>()
                 .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                .map(|n| n.trunc())
+                .map(|n| canonical_net(n.trunc()))
                 .map_err(|_| {
                     serde::de::Error::custom(format!(
                         "`{s}` is not an IP address or network (10.0.0.0/8, 192.168.1.7, fd00::/8)"
@@ -860,6 +860,18 @@ fn de_nets<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ipnet::IpNet>, D::Erro
                 })
         })
         .collect()
+}
+
+/// An IPv4-mapped IPv6 network (`::ffff:10.0.0.0/104`) as the IPv4 one it is: peers are
+/// matched in their canonical form.
+fn canonical_net(n: ipnet::IpNet) -> ipnet::IpNet {
+    match n {
+        ipnet::IpNet::V6(v6) if v6.prefix_len() >= 96 => match v6.addr().to_ipv4_mapped() {
+            Some(v4) => ipnet::Ipv4Net::new(v4, v6.prefix_len() - 96).map_or(n, ipnet::IpNet::V4),
+            None => n,
+        },
+        _ => n,
+    }
 }
 
 fn de_size<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
@@ -949,6 +961,9 @@ pub fn locate(text: &str, path: &str) -> Option<usize> {
             // Walk to the n-th list item under this key.
             let mut count = 0usize;
             let mut item = None;
+            // The items are the dashes at the first one's indent; deeper dashes belong to a
+            // list inside an item (`method:` with `- GET`).
+            let mut item_indent = None;
             for (j, line) in lines.iter().enumerate().skip(from) {
                 let trimmed = line.trim_start();
                 if trimmed.is_empty() || trimmed.starts_with('#') {
@@ -958,7 +973,9 @@ pub fn locate(text: &str, path: &str) -> Option<usize> {
                 if ind <= indent && !trimmed.starts_with("- ") {
                     break;
                 }
-                if trimmed.starts_with("- ") || trimmed == "-" {
+                if (trimmed.starts_with("- ") || trimmed == "-")
+                    && *item_indent.get_or_insert(ind) == ind
+                {
                     if count == n {
                         item = Some((j, ind));
                         break;
@@ -1795,6 +1812,18 @@ mod tests {
         let e = &e.0[0];
         assert_eq!(e.key.as_deref(), Some("timeouts.connect"), "{e}");
         assert_eq!(e.line, Some(6), "{e}");
+    }
+
+    #[test]
+    fn a_value_in_a_later_list_item_is_located_past_nested_lists() {
+        let text = format!(
+            "{MIN}interfaces:\n  - name: a\n    path: /a\n    method:\n      - GET\n      - POST\n  - name: b\n    path: /b\n    hold_cap: 5 parsecs\n"
+        );
+        let e = Config::from_yaml(&text, Path::new("t.yaml")).unwrap_err();
+        let e = &e.0[0];
+        assert_eq!(e.key.as_deref(), Some("interfaces[1].hold_cap"), "{e}");
+        let want = text.lines().position(|l| l.contains("parsecs")).unwrap() + 1;
+        assert_eq!(e.line, Some(want), "{e}");
     }
 
     #[test]

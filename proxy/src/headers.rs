@@ -260,6 +260,37 @@ fn parse_hop(s: &str) -> Option<IpAddr> {
         .and_then(|r| r.parse::<IpAddr>().ok())
 }
 
+/// Headers by which a proxy in front tells the scheme, port, prefix or client of a request:
+/// from a peer that is not a trusted proxy they are the caller's own say, and go.
+static UNTRUSTED_FORWARDING: [HeaderName; 4] = [
+    HeaderName::from_static("x-forwarded-port"),
+    HeaderName::from_static("x-forwarded-prefix"),
+    HeaderName::from_static("x-forwarded-ssl"),
+    HeaderName::from_static("x-real-ip"),
+];
+
+/// The hops a `Forwarded` header from an untrusted peer names, only their `for=` (its
+/// `proto=`, `host=` and `by=` are the caller's claim about this hop, which an upstream
+/// reading the first element would believe), each element followed by `, `.
+fn push_previous_hops(out: &mut String, h: &HeaderMap) {
+    for prev in h
+        .get_all(header::FORWARDED)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+    {
+        for element in prev.split(',') {
+            let node = element.split(';').map(str::trim).find(|pair| {
+                pair.split_once('=')
+                    .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case("for"))
+            });
+            if let Some(node) = node {
+                out.push_str(node);
+                out.push_str(", ");
+            }
+        }
+    }
+}
+
 /// Appends this hop to `X-Forwarded-For` and `Forwarded`, and sets `X-Forwarded-Proto` /
 /// `X-Forwarded-Host`. Those two are kept as a previous proxy set them only when the peer is
 /// a trusted proxy (`from_trusted`): from anyone else they are the client's say, and an
@@ -281,6 +312,9 @@ pub fn add_forwarded(
     if !from_trusted {
         h.remove(&X_FORWARDED_PROTO);
         h.remove(&X_FORWARDED_HOST);
+        for name in &UNTRUSTED_FORWARDING {
+            h.remove(name);
+        }
     }
     if !h.contains_key(&X_FORWARDED_PROTO) {
         h.insert(
@@ -296,7 +330,11 @@ pub fn add_forwarded(
         }
     }
     let mut fwd = String::with_capacity(64);
-    push_previous(&mut fwd, h, &header::FORWARDED);
+    if from_trusted {
+        push_previous(&mut fwd, h, &header::FORWARDED);
+    } else {
+        push_previous_hops(&mut fwd, h);
+    }
     fwd.push_str("for=");
     if client.is_ipv6() {
         fwd.push_str("\"[");
@@ -493,7 +531,8 @@ mod tests {
             h["forwarded"],
             "for=127.0.0.1;proto=https;host=\"api.example\""
         );
-        add_forwarded(&mut h, "::1".parse().unwrap(), "http", None, false);
+        // Through a trusted proxy the previous element stays whole.
+        add_forwarded(&mut h, "::1".parse().unwrap(), "http", None, true);
         assert_eq!(
             h["forwarded"],
             "for=127.0.0.1;proto=https;host=\"api.example\", for=\"[::1]\";proto=http"
@@ -544,6 +583,35 @@ mod tests {
         );
         assert_eq!(h["x-forwarded-proto"], "https");
         assert_eq!(h["x-forwarded-host"], "evil.example");
+        // `Forwarded` from an untrusted peer keeps its hops, not its claims.
+        let mut h = spoofed();
+        h.insert(
+            "forwarded",
+            HeaderValue::from_static(
+                "for=1.1.1.1;proto=https;host=evil.example, by=x;for=2.2.2.2, proto=https",
+            ),
+        );
+        h.insert("x-real-ip", HeaderValue::from_static("9.9.9.9"));
+        h.insert("x-forwarded-port", HeaderValue::from_static("443"));
+        let peer = "203.0.113.9".parse().unwrap();
+        add_forwarded(&mut h, peer, "http", Some("api.example"), false);
+        assert_eq!(
+            h["forwarded"],
+            "for=1.1.1.1, for=2.2.2.2, for=203.0.113.9;proto=http;host=\"api.example\""
+        );
+        assert!(h.get("x-real-ip").is_none() && h.get("x-forwarded-port").is_none());
+        // From a trusted one, as it came.
+        let mut h = spoofed();
+        h.insert(
+            "forwarded",
+            HeaderValue::from_static("for=1.1.1.1;proto=https"),
+        );
+        let peer = "10.0.0.2".parse().unwrap();
+        add_forwarded(&mut h, peer, "http", Some("api.example"), true);
+        assert_eq!(
+            h["forwarded"],
+            "for=1.1.1.1;proto=https, for=10.0.0.2;proto=http;host=\"api.example\""
+        );
     }
 
     #[test]

@@ -737,7 +737,7 @@ impl Segmenter {
     /// line: `settle` runs on every short value, and most values are no candidate at all.
     #[inline(never)]
     fn has_base64_token(&self, content: &[u8], classes: u16) -> bool {
-        base64_tokens(content).next().is_some()
+        base64_tokens(content, true).next().is_some()
             || (classes & u16::from(crate::detect::TRIG_PAIR | crate::detect::TRIG_COLON) != 0
                 && pair_tokens(content, |k| self.engine.key_info(k).listened)
                     .next()
@@ -1712,17 +1712,32 @@ impl Segmenter {
         first_finding: usize,
         seg_edits: &mut Vec<Edit>,
     ) {
-        let from = self.ignore_before.min(commit);
+        // Tokens this window owns start in `ignore_before..commit`, as hits do, and may end
+        // in the margin after it; the search starts where the run holding `ignore_before`
+        // starts, so a run cut by the last window's commit is not read from its middle.
+        let mut from = self.ignore_before.min(commit);
+        while from > 0 && base64_byte(self.text[from - 1]) {
+            from -= 1;
+        }
         let mut found: Vec<(usize, usize, Option<KeyEntry>)> = Vec::new();
-        let window = &self.text[from..commit];
+        let window = &self.text[from..];
+        // The whole value is the whole-value path's, in a value's only window.
+        let whole = self.windows == 0 && from == 0;
         let short = pair_tokens(window, |k| self.engine.key_info(k).listened);
-        for (s, e) in base64_tokens(window).chain(short) {
+        for (s, e) in base64_tokens(window, whole).chain(short) {
             let (s, e) = (from + s, from + e);
-            // A token that reaches the end of a window that goes on may go on too.
+            if s < self.ignore_before || s >= commit {
+                continue;
+            }
+            // A token that reaches the end of a window that goes on may go on too: one
+            // longer than the margin is left as it is.
             if !last && e == self.text.len() {
                 continue;
             }
-            if hits.iter().any(|h| h.start < e && s < h.end) {
+            if hits.iter().any(|h| h.start < e && s < h.end)
+                || self.raw_at(s) < self.last_edit_end
+                || jws_part(&self.text, s, e)
+            {
                 continue;
             }
             // The value of a `key=value` pair is judged under its key (`xm=5byg5Lyf`).
@@ -1785,7 +1800,15 @@ impl Segmenter {
         let unpacked = match packed_kind(&decoded) {
             Some(kind) if self.depth == 0 => {
                 let room = PACKED_BUDGET.saturating_sub(self.unpacked);
-                unpack(&decoded, kind, room).map(|(plain, used)| (plain, kind, used))
+                match unpack(&decoded, kind, room) {
+                    Ok((plain, used)) => Some((plain, kind, used)),
+                    // The work a refused stream took counts too: a bomb spends the budget
+                    // once, not once per value.
+                    Err(spent) => {
+                        self.unpacked += spent;
+                        None
+                    }
+                }
             }
             _ => None,
         };
@@ -1932,8 +1955,9 @@ fn packed_kind(b: &[u8]) -> Option<Packed> {
 
 /// The decompressed bytes, when they are at most `room`, and how many input bytes the
 /// compressed data took: every gzip member in a row (a second one is data too), or the zlib
-/// stream. What follows is not compressed data; a rewrite keeps it as it is.
-fn unpack(b: &[u8], kind: Packed, room: u64) -> Option<(Vec<u8>, usize)> {
+/// stream. What follows is not compressed data; a rewrite keeps it as it is. `Err` holds
+/// how many bytes were decompressed before the stream was refused (past `room`, or broken).
+fn unpack(b: &[u8], kind: Packed, room: u64) -> Result<(Vec<u8>, usize), u64> {
     use std::io::Read;
     let mut out = Vec::new();
     let mut rest = b;
@@ -1942,23 +1966,27 @@ fn unpack(b: &[u8], kind: Packed, room: u64) -> Option<(Vec<u8>, usize)> {
         rest = match kind {
             Packed::Gzip => {
                 let mut d = flate2::bufread::GzDecoder::new(rest);
-                d.by_ref().take(left).read_to_end(&mut out).ok()?;
+                if d.by_ref().take(left).read_to_end(&mut out).is_err() {
+                    return Err(out.len() as u64);
+                }
                 d.into_inner()
             }
             Packed::Zlib => {
                 let mut d = flate2::bufread::ZlibDecoder::new(rest);
-                d.by_ref().take(left).read_to_end(&mut out).ok()?;
+                if d.by_ref().take(left).read_to_end(&mut out).is_err() {
+                    return Err(out.len() as u64);
+                }
                 d.into_inner()
             }
         };
         if out.len() as u64 > room {
-            return None;
+            return Err(out.len() as u64);
         }
         if kind == Packed::Zlib || !rest.starts_with(&[0x1f, 0x8b, 0x08]) {
             break;
         }
     }
-    Some((out, b.len() - rest.len()))
+    Ok((out, b.len() - rest.len()))
 }
 
 /// `b` compressed as `kind`.
@@ -2174,22 +2202,15 @@ fn base64_text(content: &[u8], min: usize) -> bool {
 /// at one byte in [`BASE64_MIN`] while none is in the alphabet (CJK text is all outside it),
 /// and a run is decoded only when it is long enough, which in prose and in most values none
 /// is.
-fn base64_tokens(t: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
-    const fn table() -> [bool; 256] {
-        let mut c = [false; 256];
-        let mut b = 0;
-        while b < 256 {
-            let x = b as u8;
-            c[b] = x.is_ascii_alphanumeric() || matches!(x, b'+' | b'/' | b'-' | b'_');
-            b += 1;
-        }
-        c
-    }
-    static IN_RUN: [bool; 256] = table();
-    let in_run = |b: u8| IN_RUN[usize::from(b)];
+fn base64_tokens(t: &[u8], skip_whole: bool) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let in_run = base64_byte;
     let n = t.len();
     // The value itself is the whole-value path's (`try_base64`, `base64_text`).
-    let whole = (n - t.trim_ascii_start().len(), t.trim_ascii_end().len());
+    let whole = if skip_whole {
+        (n - t.trim_ascii_start().len(), t.trim_ascii_end().len())
+    } else {
+        (usize::MAX, usize::MAX)
+    };
     // Invariant: `i` is 0 or follows a byte outside the alphabet, so a run found from `i`
     // on starts where it starts.
     let mut i = 0;
@@ -2233,6 +2254,39 @@ fn base64_tokens(t: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
     })
 }
 
+/// Whether `b` is in either base64 alphabet (padding aside).
+#[inline]
+fn base64_byte(b: u8) -> bool {
+    const fn table() -> [bool; 256] {
+        let mut c = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let x = b as u8;
+            c[b] = x.is_ascii_alphanumeric() || matches!(x, b'+' | b'/' | b'-' | b'_');
+            b += 1;
+        }
+        c
+    }
+    static IN_RUN: [bool; 256] = table();
+    IN_RUN[usize::from(b)]
+}
+
+/// Whether the token `t[s..e]` is a part of a JWS (a JWT: `eyJ…` header, payload and
+/// signature joined by dots). Its claims are signed: rewriting them breaks every login
+/// that passes, so a token is left whole, as it was before tokens in text were read.
+fn jws_part(t: &[u8], s: usize, e: usize) -> bool {
+    let mut a = s;
+    while a > 0 && (base64_byte(t[a - 1]) || t[a - 1] == b'.') {
+        a -= 1;
+    }
+    let mut b = e;
+    while b < t.len() && (base64_byte(t[b]) || t[b] == b'.') {
+        b += 1;
+    }
+    let compound = &t[a..b];
+    compound.starts_with(b"eyJ") && compound.iter().filter(|&&c| c == b'.').count() >= 2
+}
+
 /// The name of the `key=value` or `key: value` pair whose value starts at `s` in a text: an
 /// ASCII name (a letter, then letters, digits or `_`) right before the `=` or `:`.
 fn pair_key_before(t: &[u8], s: usize) -> Option<&[u8]> {
@@ -2244,7 +2298,11 @@ fn pair_key_before(t: &[u8], s: usize) -> Option<&[u8]> {
     if p == 0 || !matches!(t[p - 1], b'=' | b':') {
         return None;
     }
-    let ke = p - 1;
+    // `Xm = 5byg5Lyf`: spaces before the sign too.
+    let mut ke = p - 1;
+    while ke > 0 && t[ke - 1] == b' ' {
+        ke -= 1;
+    }
     let mut ks = ke;
     while ks > 0 && ke - ks < 48 && word(t[ks - 1]) {
         ks -= 1;
@@ -2263,7 +2321,7 @@ fn pair_tokens<'a>(
     t: &'a [u8],
     listened: impl Fn(&[u8]) -> bool + 'a,
 ) -> impl Iterator<Item = (usize, usize)> + 'a {
-    let in_run = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_');
+    let in_run = base64_byte;
     memchr::memchr2_iter(b'=', b':', t).filter_map(move |at| {
         let mut s = at + 1;
         while s < t.len() && t[s] == b' ' {

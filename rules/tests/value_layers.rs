@@ -384,3 +384,46 @@ fn base64_in_cdata_keeps_the_section_closed_every_cut() {
         assert!(!out.contains(&id) && !out.contains(&name), "{out}");
     }
 }
+
+/// A token is read whole wherever it falls against the windows of a long text: one that
+/// starts before a window's commit point and ends after it, or one whose run a commit point
+/// cuts, is found once, in the window it starts in.
+#[test]
+fn base64_tokens_across_window_edges() {
+    let id = b64(b"110101199003077774");
+    let name = b64("张伟".as_bytes());
+    let filler = "ab cd ".repeat(2000);
+    for pad in 3900..4200 {
+        for (label, token) in [("证件号码：", &id), ("xm=", &name)] {
+            let body = format!(
+                "{} {label}{token} 请核对 {}",
+                &filler[..pad],
+                &filler[..3000]
+            );
+            let (out, f) = run(body.as_bytes(), Format::Text, &[]);
+            assert_eq!(f.len(), 1, "pad {pad} {label}");
+            let out = String::from_utf8(out).expect("utf-8");
+            assert!(!out.contains(token.as_str()), "pad {pad} {label}");
+        }
+    }
+}
+
+/// A JWT's parts are base64url that decodes to JSON, but its claims are signed: it passes as
+/// it was, while a token beside it is read.
+#[test]
+fn jwts_pass_whole() {
+    let header = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+    let claims = base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        r#"{"name":"张伟","sfzh":"110101199003077774"}"#,
+    );
+    let jwt = format!("{header}.{claims}.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c");
+    let body = format!(
+        r#"{{"access_token":"{jwt}","log":"Bearer {jwt} id={}"}}"#,
+        b64(b"110101199003077774")
+    );
+    let (out, n) = every_cut_sparse("jwt", body.as_bytes(), Format::Json);
+    assert_eq!(n, 1);
+    let out = String::from_utf8(out).expect("utf-8");
+    assert_eq!(out.matches(&jwt).count(), 2, "{out}");
+}
