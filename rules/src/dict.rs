@@ -590,6 +590,111 @@ pub fn is_label_word(run: &str) -> bool {
     WORDS.contains(&run)
 }
 
+/// Common parts of Tibetan and Mongolian names as written in Han characters, which carry
+/// no Han surname: a name is two or more of them (扎西多吉, 次仁卓玛, 乌兰其其格), or one
+/// of the longer ones alone (巴特尔). Sorted by bytes for the binary search (a test checks).
+const MINORITY_NAME_PARTS: &[&str] = &[
+    "丹增",
+    "乌兰",
+    "乌力吉",
+    "乌日娜",
+    "仁增",
+    "其其格",
+    "其木格",
+    "加措",
+    "卓玛",
+    "吉日格勒",
+    "呼和",
+    "哈斯",
+    "嘎玛",
+    "图门",
+    "图雅",
+    "土登",
+    "多吉",
+    "央金",
+    "娜仁",
+    "孟和",
+    "宝音",
+    "尼玛",
+    "巴图",
+    "巴桑",
+    "巴特尔",
+    "巴雅尔",
+    "布和",
+    "平措",
+    "强巴",
+    "德吉",
+    "德庆",
+    "扎西",
+    "拉姆",
+    "拉巴",
+    "敖登",
+    "斯日古楞",
+    "斯琴",
+    "旦增",
+    "晋美",
+    "普布",
+    "曲珍",
+    "朗杰",
+    "朝鲁",
+    "格日勒",
+    "格桑",
+    "桑珠",
+    "次仁",
+    "次旦",
+    "欧珠",
+    "毕力格",
+    "洛桑",
+    "满都拉",
+    "特木尔",
+    "琼达",
+    "白玛",
+    "益西",
+    "米玛",
+    "索朗",
+    "罗布",
+    "群培",
+    "苏和",
+    "萨仁",
+    "贡嘎",
+    "边巴",
+    "达瓦",
+    "道尔吉",
+    "那仁",
+    "阿拉坦",
+    "阿旺",
+    "青格勒",
+    "顿珠",
+    "额尔德尼",
+    "额尔敦",
+    "高娃",
+];
+
+/// How many parts [`MINORITY_NAME_PARTS`] a value is made of, when it is made of nothing
+/// else: a single part only when it is three characters or more (`巴特尔`; `乌兰` alone is
+/// also a place).
+pub fn minority_name_parts(v: &str) -> Option<usize> {
+    let mut rest = v;
+    let mut parts = 0;
+    'outer: while !rest.is_empty() {
+        // Longest first: 斯日古楞 before a shorter part that would leave a stray character.
+        for chars in (2..=4).rev() {
+            let Some((end, _)) = rest.char_indices().nth(chars - 1) else {
+                continue;
+            };
+            let end = end + rest[end..].chars().next().map_or(0, char::len_utf8);
+            let head = &rest[..end];
+            if MINORITY_NAME_PARTS.binary_search(&head).is_ok() {
+                rest = &rest[end..];
+                parts += 1;
+                continue 'outer;
+            }
+        }
+        return None;
+    }
+    (parts >= 2 || v.chars().count() >= 3).then_some(parts)
+}
+
 /// Common words of code tables that start with a surname character ([`is_code_table_word`]).
 /// Sorted by bytes, for the binary search (a test checks the order).
 const CODE_TABLE_WORDS: &[&str] = &[
@@ -706,6 +811,7 @@ const CODE_TABLE_WORDS: &[&str] = &[
     "无效",
     "日期",
     "时间",
+    "时间戳",
     "昌平",
     "明细",
     "春季",
@@ -739,6 +845,7 @@ const CODE_TABLE_WORDS: &[&str] = &[
     "汤圆",
     "汽车",
     "注销",
+    "温度",
     "版本",
     "特殊",
     "状态",
@@ -796,6 +903,7 @@ const CODE_TABLE_WORDS: &[&str] = &[
     "集体",
     "项目",
     "高中",
+    "高度",
     "高铁",
     "黄山",
     "黄浦",
@@ -892,6 +1000,13 @@ mod tests {
     #[test]
     fn code_table_words_are_sorted_for_the_binary_search() {
         assert!(super::CODE_TABLE_WORDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(super::MINORITY_NAME_PARTS.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(super::minority_name_parts("扎西多吉"), Some(2));
+        assert_eq!(super::minority_name_parts("乌兰其其格"), Some(2));
+        assert_eq!(super::minority_name_parts("巴特尔"), Some(1));
+        assert_eq!(super::minority_name_parts("乌兰"), None);
+        assert_eq!(super::minority_name_parts("扎西多"), None);
+        assert_eq!(super::minority_name_parts("华为手机"), None);
         for w in ["高中", "项目", "黄金", "房地产"] {
             assert!(super::is_code_table_word(w), "{w}");
         }

@@ -56,6 +56,17 @@ pub(crate) fn person_name(v: &str) -> Option<Confidence> {
         let compact: String = v.chars().filter(|&c| c != ' ').collect();
         return person_name(&compact);
     }
+    if cjk == n && (2..=6).contains(&cjk) {
+        // Tibetan and Mongolian names have no Han surname: they are written as their
+        // syllables (扎西多吉, 乌兰其其格, 巴特尔), each a common name part.
+        if let Some(parts) = dict::minority_name_parts(v) {
+            return Some(if parts >= 2 {
+                Confidence::Medium
+            } else {
+                Confidence::Low
+            });
+        }
+    }
     if cjk == n && (2..=4).contains(&cjk) {
         // Han names are a surname plus one or two characters; four characters only with a
         // two-character surname (欧阳娜娜). `华为手机` under a `name` key is not a person.
@@ -245,6 +256,18 @@ fn judge(det: Option<Det>, v: &str, keyed: bool) -> Option<Confidence> {
     }
 }
 
+/// Whether `v` is itself a field name some rule listens to (`申请人`, `姓名`, `身份证号`).
+/// Asked only of a short Han value, the shape of a name.
+fn names_a_field(d: &Detectors, v: &str) -> bool {
+    let n = v.chars().count();
+    if !(2..=6).contains(&n) || !v.chars().all(is_cjk) {
+        return false;
+    }
+    let mut rules = Vec::new();
+    d.keys.lookup(v.as_bytes(), &mut rules);
+    rules.iter().any(|&r| r & super::NEG == 0)
+}
+
 fn det_of(d: &Detectors, rule: u32) -> Option<Det> {
     match d.rules[rule as usize].kind {
         Kind::Detector(x) => Some(x),
@@ -289,6 +312,11 @@ pub(crate) fn detect(
                 break;
             };
             let det = det_of(d, r);
+            // A field's label under a `name` member (`{"name":"申请人","value":…}`, the
+            // rows of a form engine's export) is not a person.
+            if det == Some(Det::PersonName) && names_a_field(d, v) {
+                continue;
+            }
             if let Some(conf) = judge(det, v, true) {
                 emit(r, s, e, conf);
             } else if det == Some(Det::PersonName) {
