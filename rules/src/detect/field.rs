@@ -57,23 +57,27 @@ pub(crate) fn person_name(v: &str) -> Option<Confidence> {
         return person_name(&compact);
     }
     if cjk == n && (2..=6).contains(&cjk) {
+        // Han names are a surname plus one or two characters; four characters only with a
+        // two-character surname (欧阳娜娜). `华为手机` under a `name` key is not a person.
+        let han = (cjk <= 4)
+            .then(|| dict::surname_len(v))
+            .flatten()
+            .is_some_and(|sl| {
+                let given = cjk - v[..sl].chars().count();
+                (1..=2).contains(&given) && !dict::is_code_table_word(v)
+            });
+        if han {
+            return Some(Confidence::Medium);
+        }
         // Tibetan and Mongolian names have no Han surname: they are written as their
         // syllables (扎西多吉, 乌兰其其格, 巴特尔), each a common name part.
-        if let Some(parts) = dict::minority_name_parts(v) {
-            return Some(if parts >= 2 {
+        return dict::minority_name_parts(v).map(|parts| {
+            if parts >= 2 {
                 Confidence::Medium
             } else {
                 Confidence::Low
-            });
-        }
-    }
-    if cjk == n && (2..=4).contains(&cjk) {
-        // Han names are a surname plus one or two characters; four characters only with a
-        // two-character surname (欧阳娜娜). `华为手机` under a `name` key is not a person.
-        let sl = dict::surname_len(v)?;
-        let given = cjk - v[..sl].chars().count();
-        return ((1..=2).contains(&given) && !dict::is_code_table_word(v))
-            .then_some(Confidence::Medium);
+            }
+        });
     }
     // A minority name in parts (`买买提·吐尔逊`), however the dot was typed: each part is
     // Han text, so the value neither starts nor ends with a dot nor holds two in a row.
@@ -257,15 +261,30 @@ fn judge(det: Option<Det>, v: &str, keyed: bool) -> Option<Confidence> {
 }
 
 /// Whether `v` is itself a field name some rule listens to (`申请人`, `姓名`, `身份证号`).
-/// Asked only of a short Han value, the shape of a name.
+/// Asked only of a short Han value that ends as labels do (a role, a name, a number, a
+/// time): every name under a name key reaches this, and few end so.
 fn names_a_field(d: &Detectors, v: &str) -> bool {
-    let n = v.chars().count();
-    if !(2..=6).contains(&n) || !v.chars().all(is_cjk) {
+    let label_end = v.chars().next_back().is_some_and(|c| {
+        matches!(
+            c,
+            '人' | '名'
+                | '号'
+                | '码'
+                | '址'
+                | '话'
+                | '期'
+                | '间'
+                | '别'
+                | '称'
+                | '主'
+                | '者'
+                | '式'
+        )
+    });
+    if !label_end || !(2..=6).contains(&v.chars().count()) || !v.chars().all(is_cjk) {
         return false;
     }
-    let mut rules = Vec::new();
-    d.keys.lookup(v.as_bytes(), &mut rules);
-    rules.iter().any(|&r| r & super::NEG == 0)
+    d.keys.names_a_rule(v.as_bytes())
 }
 
 fn det_of(d: &Detectors, rule: u32) -> Option<Det> {

@@ -318,6 +318,13 @@ impl KeyIndex {
         self.exact.contains_key(&norm_key(key))
     }
 
+    /// Whether `key` is, exactly (wildcards aside), a field name some rule listens to.
+    pub(crate) fn names_a_rule(&self, key: &[u8]) -> bool {
+        self.exact
+            .get(&norm_key(key))
+            .is_some_and(|v| v.iter().any(|&r| r & NEG == 0))
+    }
+
     pub(crate) fn lookup(&self, key: &[u8], out: &mut Vec<u32>) {
         let k = norm_key(key);
         let from = out.len();
