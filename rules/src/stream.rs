@@ -1830,7 +1830,19 @@ impl Segmenter {
         } else {
             return false;
         };
-        let format = Format::resolve(None, &decoded);
+        // One line that opens no document and holds no `=` is text: no table has one row,
+        // and the table sniffer is the dearest part of resolving (most tokens are one line).
+        let one_line_text = memchr::memchr3(b'\n', b'\r', b'=', &decoded).is_none()
+            && !decoded.starts_with(b"\xEF\xBB\xBF")
+            && !matches!(
+                decoded.iter().find(|b| !b.is_ascii_whitespace()),
+                Some(b'{' | b'[' | b'<' | b'-' | b'"')
+            );
+        let format = if one_line_text {
+            Format::Text
+        } else {
+            Format::resolve(None, &decoded)
+        };
         // Plain text with nothing any matcher starts on (a sentence, a file name), under no
         // field a rule knows, holds nothing: the test `quick` makes of a value, so a text of
         // many clean tokens is not one nested scan per token.
