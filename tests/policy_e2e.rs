@@ -781,12 +781,7 @@ async fn reload_keeps_limit_budgets_unless_their_limit_changes() {
 async fn the_client_behind_a_trusted_proxy_is_audited_and_its_forwarding_headers_kept() {
     let up = Upstream::start(|req| async move {
         let h = req.headers();
-        let pick = |n: &str| {
-            h.get(n)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("-")
-                .to_string()
-        };
+        let pick = |n: &str| support::header_text(h, n);
         let body = format!(
             "xfp={}|xfh={}|mobile={MOBILE}",
             pick("x-forwarded-proto"),

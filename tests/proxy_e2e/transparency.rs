@@ -66,12 +66,7 @@ async fn clean_random_payloads_pass_byte_identical() {
 async fn headers_forwarded_hop_by_hop_removed_request_id_propagated() {
     let up = Upstream::start(|req| async move {
         let h = req.headers();
-        let pick = |n: &str| {
-            h.get(n)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("-")
-                .to_string()
-        };
+        let pick = |n: &str| header_text(h, n);
         let body = format!(
             "xff={}|fwd={}|rid={}|x-secret={}|keep-alive={}|host={}",
             pick("x-forwarded-for"),

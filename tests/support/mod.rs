@@ -260,6 +260,14 @@ pub async fn read_body(req: Request<Incoming>) -> (http::request::Parts, Bytes) 
     (parts, b)
 }
 
+/// A request header as text, `-` when it is missing or not text (for echo handlers).
+pub fn header_text(h: &http::HeaderMap, name: &str) -> String {
+    h.get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_string()
+}
+
 /// Whether `hay` contains `needle`.
 pub fn contains(hay: &[u8], needle: &str) -> bool {
     hay.windows(needle.len()).any(|w| w == needle.as_bytes())
