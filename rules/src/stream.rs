@@ -1701,9 +1701,9 @@ impl Segmenter {
     /// Base64 tokens inside a value's text (`身份证号：MTEwMTAx…`, `sfzh=MTEw…` in a log
     /// line, a token between words): each one the whole-value path would take, were it a
     /// value of its own, is decoded, scanned and written back the same way. Only tokens
-    /// wholly inside the committed part of this window, and none a hit already covers; the
-    /// edits are merged into `seg_edits` in order, and the findings into this window's
-    /// (from `first_finding` on).
+    /// that start in the committed part of this window (they may end in its margin), none
+    /// a hit already covers and no part of a JWT; the edits are merged into `seg_edits` in
+    /// order, and the findings into this window's (from `first_finding` on).
     fn try_base64_tokens(
         &mut self,
         hits: &[Hit],
