@@ -1643,3 +1643,23 @@ fn grouped_passport_and_permit_numbers() {
         r#"{"hzhm":"G**-***-678","passport":"E **** *678","gatxz":"M****-**78"}"#
     );
 }
+
+/// A result set whose columns are described in a `meta` member beside its rows (JDBC and BI
+/// exports) reads each cell under its column's name; a `meta` with no column objects, or
+/// columns that name nothing, change nothing.
+#[test]
+fn result_sets_with_columns_in_a_meta_member() {
+    let json = |t: &str| redacted(sluice_rules::Format::Json, t);
+    assert_eq!(
+        json(
+            r#"{"meta":{"fields":[{"name":"xm"},{"name":"zjhm"},{"name":"dz"}]},"data":[["王建平","110105710524571","北京市朝阳区建国路88号"]]}"#
+        ),
+        r#"{"meta":{"fields":[{"name":"xm"},{"name":"zjhm"},{"name":"dz"}]},"data":[["王**","110105******571","北京市朝阳区******"]]}"#
+    );
+    for t in [
+        r#"{"meta":{"page":1,"total":2},"data":[["王建平","110105710524571"]]}"#,
+        r#"{"schema":{"fields":[{"name":"a"},{"name":"b"}]},"rows":[["王建平","110105710524571"]]}"#,
+    ] {
+        assert_eq!(json(t), t);
+    }
+}

@@ -3,6 +3,8 @@
 //! gives the same output and findings whatever the chunking, stays valid for its type, and a
 //! clean body with markup, quotes or binary base64 passes byte for byte. Compressed values
 //! keep every gzip member and the bytes after a stream, and are read within a budget per body.
+//! Also a table's column names given beside its rows (`meta.fields`), which the lexer must
+//! carry from one member to the next whatever the chunking.
 
 #[path = "common/chunked.rs"]
 mod chunked;
@@ -426,4 +428,11 @@ fn jwts_pass_whole() {
     assert_eq!(n, 1);
     let out = String::from_utf8(out).expect("utf-8");
     assert_eq!(out.matches(&jwt).count(), 2, "{out}");
+}
+
+#[test]
+fn columns_in_a_meta_member_every_cut() {
+    let body = r#"{"meta":{"fields":[{"name":"xm"},{"name":"zjhm"}]},"data":[["王建平","110105710524571"],["李娜","110105710524572"]]}"#;
+    let (out, n) = every_cut("meta-fields", body.as_bytes(), Format::Json);
+    assert_eq!(n, 4, "{}", String::from_utf8_lossy(&out));
 }

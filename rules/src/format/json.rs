@@ -88,6 +88,21 @@ fn is_columns_key(k: &[u8]) -> bool {
     .any(|n| k.eq_ignore_ascii_case(n))
 }
 
+/// A member key whose object describes a result set beside its rows (`meta`, `schema`).
+fn is_meta_key(k: &[u8]) -> bool {
+    [
+        &b"meta"[..],
+        b"metadata",
+        b"meta_data",
+        b"schema",
+        b"resultmeta",
+        b"result_meta",
+        "元数据".as_bytes(),
+    ]
+    .iter()
+    .any(|n| k.eq_ignore_ascii_case(n))
+}
+
 /// A member key whose object is a personal name (FHIR's `name`, a HumanName).
 fn is_name_key(k: &[u8]) -> bool {
     [&b"name"[..], b"names", b"humanname", "姓名".as_bytes()]
@@ -374,6 +389,21 @@ impl JsonLexer {
                 let table = &mut outer[n - 2];
                 if table.columns.len() < COLUMNS_MAX {
                     table.columns.push(obj.label.take().unwrap_or_default());
+                }
+            }
+        }
+        // A result set's columns described in a member of their own beside the rows
+        // (`{"meta":{"fields":[{"name":"xm"},…]},"data":[["王建平",…]]}`, JDBC and BI
+        // exports): the object holding both reads its rows by them.
+        if self.depth >= 2 {
+            let (outer, inner) = self.frames.split_at_mut(self.depth - 1);
+            let obj = &mut inner[0];
+            if let Some(parent) = outer
+                .last_mut()
+                .filter(|p| p.kind == b'{' && p.columns.is_empty() && is_meta_key(&p.key))
+            {
+                if obj.kind == b'{' && !obj.columns.is_empty() {
+                    std::mem::swap(&mut parent.columns, &mut obj.columns);
                 }
             }
         }
