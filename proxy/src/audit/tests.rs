@@ -1044,23 +1044,29 @@ async fn proxy_on_full_disk(on_failure: &str) -> Option<crate::Running> {
     Some(crate::start(cfg).await.unwrap())
 }
 
-/// `sluice_audit_records_dropped_total{reason="sink_error"}` once it reaches `want` (or
-/// what it is after 5 s). The record of a delivery is queued when the server drops the body,
-/// which may be just after the client has read it; the writer fails it a moment later.
-async fn sink_losses(r: &crate::Running, want: u64) -> u64 {
+/// What `count` says once it reaches `want`, flushing the trail before each look (or what
+/// it says after 5 s). The record of a delivery is queued when the server drops the body,
+/// which may be just after the client has read it; the writer takes it a moment later.
+async fn flushed_until(r: &crate::Running, want: u64, count: impl Fn() -> u64) -> u64 {
     let mut n = 0;
     for _ in 0..100 {
         let p = r.proxy.clone();
         tokio::task::spawn_blocking(move || p.flush_audit())
             .await
             .unwrap();
-        n = dropped_metric(r.proxy.metrics(), "sink_error");
+        n = count();
         if n >= want {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     n
+}
+
+/// `sluice_audit_records_dropped_total{reason="sink_error"}` once it reaches `want`: the
+/// writer fails a delivery's record a moment after it is queued.
+async fn sink_losses(r: &crate::Running, want: u64) -> u64 {
+    flushed_until(r, want, || dropped_metric(r.proxy.metrics(), "sink_error")).await
 }
 
 #[tokio::test]
@@ -1160,24 +1166,15 @@ async fn a_failing_sink_in_block_mode_refuses_to_fail_open() {
 }
 
 /// Redacted records in the trail file once it holds at least `want` (or what it holds after
-/// 5 s): a delivery's record is queued when the server drops the body.
+/// 5 s).
 async fn redacted_in(r: &crate::Running, path: &Path, want: usize) -> usize {
-    let mut n = 0;
-    for _ in 0..100 {
-        let p = r.proxy.clone();
-        tokio::task::spawn_blocking(move || p.flush_audit())
-            .await
-            .unwrap();
-        n = std::fs::read_to_string(path)
+    let count = || {
+        std::fs::read_to_string(path)
             .unwrap_or_default()
             .matches("\"event\":\"redacted\"")
-            .count();
-        if n >= want {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    n
+            .count() as u64
+    };
+    flushed_until(r, want as u64, count).await as usize
 }
 
 /// A reload whose `audit` section cannot be set up (a sink in a directory that does not
