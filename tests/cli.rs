@@ -621,3 +621,37 @@ fn scan_with_builtin_and_a_config_without_rules() {
     );
     assert!(ok && msg.contains("no rule is loaded"), "{msg}");
 }
+
+/// A docx-shaped archive: `scan` names the member of each finding (its offsets are the
+/// member's), and `--redact` writes a ZIP whose member is redacted.
+#[test]
+fn scan_reads_the_members_of_a_zip_archive() {
+    use std::io::{Cursor, Read};
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let o = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    w.start_file("word/document.xml", o).unwrap();
+    w.write_all("<w:document><w:body><w:p><w:r><w:t>身份证号：11010519491231002X</w:t></w:r></w:p></w:body></w:document>".as_bytes())
+        .unwrap();
+    let docx = w.finish().unwrap().into_inner();
+    let d = tmpdir("zip");
+    std::fs::write(d.join("a.docx"), &docx).unwrap();
+    let out = succeeded(sluice().arg("scan").arg(d.join("a.docx")));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(line["member"], "word/document.xml", "{text}");
+    assert_eq!(line["rule"], "cn.resident_id.18", "{text}");
+    assert!(!text.contains("11010519491231002X"), "{text}");
+    let red = redact("zip-redact", &docx, "application/octet-stream", "identity");
+    let mut z = zip::ZipArchive::new(Cursor::new(&red[..])).unwrap();
+    let mut doc = String::new();
+    z.by_name("word/document.xml")
+        .unwrap()
+        .read_to_string(&mut doc)
+        .unwrap();
+    assert!(
+        doc.starts_with("<w:document>") && doc.contains("身份证号："),
+        "{doc}"
+    );
+    assert!(!doc.contains("11010519491231002X"), "{doc}");
+}

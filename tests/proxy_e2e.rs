@@ -14,6 +14,9 @@ mod redaction;
 #[path = "proxy_e2e/blocking.rs"]
 mod blocking;
 
+#[path = "proxy_e2e/archives.rs"]
+mod archives;
+
 #[path = "proxy_e2e/faults.rs"]
 mod faults;
 

@@ -404,8 +404,7 @@ impl Body for ProxyBody {
                     }
                     let mut out = Vec::new();
                     if let Err(e) = f.push(&data, &mut out, true) {
-                        let bomb =
-                            matches!(&e, crate::filter::FilterError::Codec(c) if c.is_bomb());
+                        let bomb = e.is_bomb();
                         return this.abort(if bomb {
                             "decompression bomb"
                         } else {

@@ -561,6 +561,14 @@ pub struct DecodeConfig {
     /// uninspected (and logs it).
     #[serde(default)]
     pub unknown_encoding: FailMode,
+    /// A ZIP body (xlsx, docx, zip export) is held whole up to this size, then its members
+    /// are scanned (and rewritten when redacted).
+    #[serde(default = "default_max_archive", deserialize_with = "de_size")]
+    pub max_archive: u64,
+    /// A ZIP body that cannot be inspected (over `max_archive`, corrupt, encrypted or
+    /// otherwise unreadable members): `closed` refuses it, `open` passes it (and logs it).
+    #[serde(default)]
+    pub unreadable_archive: FailMode,
 }
 
 impl Default for DecodeConfig {
@@ -571,6 +579,8 @@ impl Default for DecodeConfig {
             request_bomb_status: default_request_bomb_status(),
             response_bomb_status: default_response_bomb_status(),
             unknown_encoding: FailMode::Closed,
+            max_archive: default_max_archive(),
+            unreadable_archive: FailMode::Closed,
         }
     }
 }
@@ -728,6 +738,9 @@ fn default_iface_name() -> String {
 }
 fn default_hold_cap() -> u64 {
     8 << 20
+}
+fn default_max_archive() -> u64 {
+    crate::filter::DEFAULT_ARCHIVE_HOLD
 }
 fn default_block_status() -> u16 {
     403

@@ -58,6 +58,9 @@ pub enum Kind {
     UnknownEncoding,
     /// A compressed body that could not be decoded.
     CorruptEncoding,
+    /// A ZIP body (xlsx, docx, zip) that cannot be inspected whole: larger than
+    /// `decode.max_archive`, corrupt, or with members that cannot be read.
+    UnreadableArchive,
     /// A message that must be blocked outgrew its hold buffer (fail closed).
     HoldOverflow,
     /// Blocked by policy; carries the classes found (never values).
@@ -156,6 +159,7 @@ impl ProxyError {
             Kind::Bomb => "urn:sluice:problem:decompression-bomb",
             Kind::UnknownEncoding => "urn:sluice:problem:unknown-encoding",
             Kind::CorruptEncoding => "urn:sluice:problem:corrupt-encoding",
+            Kind::UnreadableArchive => "urn:sluice:problem:unreadable-archive",
             Kind::HoldOverflow => "urn:sluice:problem:hold-overflow",
             Kind::Blocked { .. } => "urn:sluice:problem:blocked",
             Kind::OverScope { .. } => "urn:sluice:problem:over-scope",
@@ -180,6 +184,7 @@ impl ProxyError {
             Kind::Bomb => "Decompression bomb",
             Kind::UnknownEncoding => "Content encoding not inspectable",
             Kind::CorruptEncoding => "Corrupt content encoding",
+            Kind::UnreadableArchive => "Archive not inspectable",
             Kind::HoldOverflow => "Message too large to inspect",
             Kind::Blocked { .. } => "Blocked by data-loss-prevention policy",
             Kind::OverScope { .. } => "Response above the interface's declared grade",

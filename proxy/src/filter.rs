@@ -24,12 +24,34 @@ use crate::policy::{Actions, Decider};
 /// not settle it). Enough to see past a BOM and leading whitespace.
 pub const SNIFF_LEN: usize = 512;
 
+/// How much of a ZIP body a filter holds by default ([`BodyFilter::archives`]).
+pub const DEFAULT_ARCHIVE_HOLD: u64 = 32 << 20;
+
 /// Why filtering failed.
 #[derive(Debug, thiserror::Error)]
 pub enum FilterError {
     /// Decoding failed: bomb, corrupt or truncated data.
     #[error(transparent)]
     Codec(#[from] CodecError),
+    /// A ZIP body (xlsx, docx, a zip export) that cannot be inspected whole: larger than the
+    /// archive hold, corrupt, a bomb, or holding members that cannot be read (encrypted, an
+    /// unsupported method), while unreadable archives fail closed.
+    #[error("{0}")]
+    Archive(String),
+    /// The archive unpacks past its caps.
+    #[error(transparent)]
+    ArchiveBomb(sluice_rules::archive::ArchiveError),
+}
+
+impl FilterError {
+    /// Whether this is a decompression bomb (compressed body or archive).
+    pub fn is_bomb(&self) -> bool {
+        match self {
+            FilterError::Codec(c) => c.is_bomb(),
+            FilterError::ArchiveBomb(_) => true,
+            FilterError::Archive(_) => false,
+        }
+    }
 }
 
 /// A summary of what was found, for logs and block responses. Never holds values.
@@ -63,6 +85,9 @@ pub struct FindingSummary {
     /// (declared, actual) outermost coding when the body's bytes showed another coding than
     /// its `Content-Encoding` declared (see [`Encoding::sniff`]); it was scanned as `actual`.
     pub coding_mismatch: Option<(Encoding, Encoding)>,
+    /// A ZIP body passed without a full inspection (`decode.unreadable_archive: open`):
+    /// which member, or the archive, and why (never content).
+    pub unread_archive: Option<String>,
 }
 
 /// The counts of one batch of findings per (rule, action), added to a [`FindingSummary`]'s
@@ -237,6 +262,11 @@ pub struct BodyFilter {
     skip_binary: bool,
     /// The first bytes showed a binary body of a skipped type: passed on unscanned.
     binary: bool,
+    /// A ZIP body being held whole (its directory is at its end) until it can be read.
+    archive: Option<Vec<u8>>,
+    /// How much of a ZIP body is held, and whether one that cannot be inspected passes.
+    archive_hold: u64,
+    archive_open: bool,
 }
 
 impl std::fmt::Debug for BodyFilter {
@@ -301,6 +331,9 @@ impl BodyFilter {
             limits,
             skip_binary: false,
             binary: false,
+            archive: None,
+            archive_hold: DEFAULT_ARCHIVE_HOLD,
+            archive_open: false,
         })
     }
 
@@ -310,6 +343,20 @@ impl BodyFilter {
     pub fn skip_binary(mut self, skip: bool) -> Self {
         self.skip_binary = skip;
         self
+    }
+
+    /// ZIP bodies (xlsx, docx, zip exports) are held whole, up to `hold` bytes, and their
+    /// members scanned (`sluice_rules::archive`); `open` passes one that cannot be inspected
+    /// (too large, corrupt, encrypted members) unscanned instead of failing.
+    pub fn archives(mut self, hold: u64, open: bool) -> Self {
+        self.archive_hold = hold;
+        self.archive_open = open;
+        self
+    }
+
+    /// Whether the body was read as a ZIP archive (held whole, members scanned).
+    pub fn is_archive(&self) -> bool {
+        self.archive.is_some()
     }
 
     /// Whether a held body goes on as the `raw` bytes it came in: nothing in it was changed,
@@ -528,17 +575,36 @@ impl BodyFilter {
     /// Runs `self.decoded` through the scanner, appending scanner output to `self.scan_out`.
     /// Afterwards `self.decoded` holds the decoded bytes that were scanned by this call (the
     /// sniffing prefix included, once it is released), which observe-only mode forwards.
-    fn scan(&mut self, finishing: bool) {
+    fn scan(&mut self, finishing: bool) -> Result<(), FilterError> {
         let mut decoded = std::mem::take(&mut self.decoded);
         if self.binary {
             self.scan_out.extend_from_slice(&decoded);
             self.decoded = decoded;
-            return;
+            return Ok(());
+        }
+        if self.archive.is_some() {
+            let r = self.hold_archive(&decoded, finishing);
+            self.decoded = decoded;
+            return r;
         }
         if self.scanner.is_none() {
             // Still sniffing: collect the prefix, and scan it all once the format is known.
             self.prefix.extend_from_slice(&decoded);
             decoded.clear();
+            // A ZIP body (whatever its label: exports come as octet-stream too) is read
+            // as an archive; four bytes decide.
+            let magic = sluice_rules::archive::ZIP_MAGIC;
+            if self.prefix.len() < magic.len() && magic.starts_with(&self.prefix) && !finishing {
+                self.decoded = decoded;
+                return Ok(());
+            }
+            if sluice_rules::archive::is_zip(&self.prefix) {
+                self.archive = Some(Vec::new());
+                let prefix = std::mem::take(&mut self.prefix);
+                let r = self.hold_archive(&prefix, finishing);
+                self.decoded = prefix;
+                return r;
+            }
             // An event stream (it says so and opens like one) is text, and its first event
             // must not wait for a sniffing prefix.
             let events = self.event_stream();
@@ -549,7 +615,7 @@ impl BodyFilter {
                 && (self.skip_binary || !Format::settled_by(&self.prefix))
             {
                 self.decoded = decoded;
-                return;
+                return Ok(());
             }
             if self.skip_binary
                 && !crate::codec::looks_like_text(&self.prefix[..self.prefix.len().min(64)])
@@ -558,7 +624,7 @@ impl BodyFilter {
                 decoded = std::mem::take(&mut self.prefix);
                 self.scan_out.extend_from_slice(&decoded);
                 self.decoded = decoded;
-                return;
+                return Ok(());
             }
             // The format is resolved from the prefix, then the prefix is scanned.
             self.start_scanner();
@@ -574,6 +640,13 @@ impl BodyFilter {
         }
         self.scan_out = out;
         self.decoded = decoded;
+        self.take_findings(&mut findings);
+        self.findings = findings;
+        Ok(())
+    }
+
+    /// Applies the policy to new findings: summary, tally, quotas' fingerprints, metrics.
+    fn take_findings(&mut self, findings: &mut Vec<Finding>) {
         for f in findings.drain(..) {
             let action = self.actions.for_finding(&f);
             if self
@@ -601,7 +674,6 @@ impl BodyFilter {
                 self.fingerprints.push((f.class.clone(), f.fingerprint));
             }
         }
-        self.findings = findings;
         self.tally.drain_into(&mut self.summary);
         if let Some((m, iface)) = &self.distinct {
             if !self.fingerprints.is_empty() {
@@ -609,6 +681,80 @@ impl BodyFilter {
                 self.fingerprints.clear();
             }
         }
+    }
+
+    /// Holds a ZIP body's bytes; at its end reads the archive ([`sluice_rules::archive::scan`])
+    /// and puts the bytes to send (rewritten when a member was redacted) in `scan_out`.
+    fn hold_archive(&mut self, bytes: &[u8], finishing: bool) -> Result<(), FilterError> {
+        let Some(held) = self.archive.as_mut() else {
+            return Ok(());
+        };
+        held.extend_from_slice(bytes);
+        if held.len() as u64 > self.archive_hold {
+            return self.unreadable_archive(format!(
+                "ZIP archive larger than the {}-byte archive hold (decode.max_archive)",
+                self.archive_hold
+            ));
+        }
+        if !finishing {
+            return Ok(());
+        }
+        let held = std::mem::take(held);
+        let opts = ScanOptions {
+            redact: self.redact,
+            decide: Some(Arc::new(Decider(self.actions.clone()))),
+            ..ScanOptions::default()
+        };
+        let limits = sluice_rules::archive::ArchiveLimits {
+            max_unpacked: self.limits.max_output,
+            max_ratio: self.limits.max_ratio,
+            ..Default::default()
+        };
+        let r = match sluice_rules::archive::scan(&self.engine, &held, &opts, &limits) {
+            Ok(r) => r,
+            Err(e) if e.is_bomb() => return Err(FilterError::ArchiveBomb(e)),
+            Err(e) => {
+                self.archive = Some(held);
+                return self.unreadable_archive(e.to_string());
+            }
+        };
+        let mut findings: Vec<Finding> = r.findings.into_iter().map(|m| m.finding).collect();
+        self.take_findings(&mut findings);
+        if let Some(u) = r.unread.first() {
+            if !self.archive_open {
+                return Err(FilterError::Archive(format!(
+                    "ZIP member `{}` cannot be inspected ({}){}",
+                    u.member,
+                    u.reason,
+                    match r.unread.len() {
+                        1 => String::new(),
+                        n => format!(", and {} more", n - 1),
+                    }
+                )));
+            }
+            self.summary.unread_archive = Some(format!("{}: {}", u.member, u.reason));
+        }
+        match r.output {
+            Some(out) => {
+                self.summary.changed = true;
+                self.scan_out.extend_from_slice(&out);
+            }
+            None => self.scan_out.extend_from_slice(&held),
+        }
+        Ok(())
+    }
+
+    /// A ZIP body that cannot be inspected: refused, or with `archives(_, true)` passed on
+    /// unscanned from here (what was held first).
+    fn unreadable_archive(&mut self, why: String) -> Result<(), FilterError> {
+        if !self.archive_open {
+            return Err(FilterError::Archive(why));
+        }
+        let held = self.archive.take().unwrap_or_default();
+        self.scan_out.extend_from_slice(&held);
+        self.binary = true;
+        self.summary.unread_archive = Some(why);
+        Ok(())
     }
 
     /// Feeds one raw frame; appends the bytes to forward to `out`. `flush` asks the encoder to
@@ -635,7 +781,7 @@ impl BodyFilter {
             return Ok(());
         }
         self.decode(raw, false)?;
-        self.scan(false);
+        self.scan(false)?;
         self.emit(out, flush, false)
     }
 
@@ -655,7 +801,7 @@ impl BodyFilter {
             return self.observe_finish_inner();
         }
         self.decode(&[], true)?;
-        self.scan(true);
+        self.scan(true)?;
         self.emit(out, false, true)
     }
 
@@ -673,7 +819,7 @@ impl BodyFilter {
 
     fn observe_inner(&mut self, raw: &[u8]) -> Result<(), FilterError> {
         self.decode(raw, false)?;
-        self.scan(false);
+        self.scan(false)?;
         self.scan_out.clear();
         Ok(())
     }
@@ -691,7 +837,7 @@ impl BodyFilter {
 
     fn observe_finish_inner(&mut self) -> Result<(), FilterError> {
         self.decode(&[], true)?;
-        self.scan(true);
+        self.scan(true)?;
         self.scan_out.clear();
         Ok(())
     }

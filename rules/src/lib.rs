@@ -7,6 +7,7 @@
 //! identifier scanners, keyword automaton, anchored regexes, field-context rules) → findings →
 //! transforms applied as edits on the raw bytes → output chunk. See `rules/DESIGN.md`.
 
+pub mod archive;
 pub mod check;
 pub mod dict;
 pub mod engine;

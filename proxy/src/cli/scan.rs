@@ -20,6 +20,7 @@ Examples:
   sluice scan --content-type application/xml soap.xml
   sluice scan --redact --content-type 'text/csv; charset=GBK' export.csv > redacted.csv
   sluice scan --redact --content-encoding gzip x.json.gz > redacted.json.gz
+  sluice scan --redact export.xlsx > redacted.xlsx          members of a ZIP (xlsx, docx, zip)
   curl -s http://api/persons | sluice scan --redact -
 
 Exit status: 0 on success (findings or not), 2 on an error (bad input, bomb, unreadable rules).")]
@@ -110,6 +111,9 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
     };
     let body = codec::decode_all(enc, &input, &limits)
         .with_context(|| format!("decoding {} body", enc.as_str()))?;
+    if sluice_rules::archive::is_zip(&body) {
+        return scan_archive(&a, &engine, &input, enc, &body);
+    }
     let format = Format::resolve(a.content_type.as_deref(), &body);
     let opts = ScanOptions {
         format,
@@ -126,30 +130,79 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
         scanner.push(chunk, &mut out, &mut findings);
     }
     scanner.finish(&mut out, &mut findings);
+    let changed = (out != body).then_some(out);
+    let findings: Vec<_> = findings.iter().map(|f| (None, f)).collect();
+    report(&a, &input, enc, changed, &findings, format.name())
+}
+
+/// A ZIP body (xlsx, docx, a zip export): its members are scanned and, with `--redact`, the
+/// archive is written again (see `sluice_rules::archive`). Members that could not be read are
+/// named on stderr.
+fn scan_archive(
+    a: &ScanArgs,
+    engine: &std::sync::Arc<sluice_rules::Engine>,
+    input: &[u8],
+    enc: Encoding,
+    body: &[u8],
+) -> Result<ExitCode> {
+    use sluice_rules::archive;
+    let opts = ScanOptions {
+        redact: a.redact,
+        capture_values: a.show_values,
+        ..ScanOptions::default()
+    };
+    let limits = archive::ArchiveLimits {
+        max_unpacked: a.max_decoded,
+        ..archive::ArchiveLimits::default()
+    };
+    let r = archive::scan(engine, body, &opts, &limits).context("reading the ZIP archive")?;
+    for u in &r.unread {
+        eprintln!("note: member {} not inspected: {}", u.member, u.reason);
+    }
+    let findings: Vec<_> = r
+        .findings
+        .iter()
+        .map(|m| (Some(&*m.member), &m.finding))
+        .collect();
+    report(a, input, enc, r.output, &findings, "zip")
+}
+
+/// Writes the redacted body (or the input, when nothing changed) or the findings as JSON lines.
+fn report(
+    a: &ScanArgs,
+    input: &[u8],
+    enc: Encoding,
+    changed: Option<Vec<u8>>,
+    findings: &[(Option<&str>, &sluice_rules::Finding)],
+    format: &str,
+) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());
     if a.redact {
         // Nothing redacted: the body goes out as it came, byte for byte (a compressor run
         // again need not give the same bytes).
-        if out == body {
-            w.write_all(&input)?;
-        } else {
-            let encoded = codec::encode_all(enc, &out).context("re-encoding the redacted body")?;
-            w.write_all(&encoded)?;
+        match changed {
+            None => w.write_all(input)?,
+            Some(out) => {
+                let encoded =
+                    codec::encode_all(enc, &out).context("re-encoding the redacted body")?;
+                w.write_all(&encoded)?;
+            }
         }
-        for f in &findings {
+        for (member, f) in findings {
             // What was done to it: a rule with `style: none` leaves its value as it was.
             let done = match f.applied {
                 sluice_rules::Applied::Reported => "left (style: none)",
                 _ => "redacted",
             };
+            let at = member.map(|m| format!(" in {m}")).unwrap_or_default();
             eprintln!(
-                "{done} {} ({}) at {}..{}",
+                "{done} {} ({}) at {}..{}{at}",
                 f.rule_id, f.class, f.start, f.end
             );
         }
     } else {
-        for f in &findings {
+        for (member, f) in findings {
             let mut line = serde_json::json!({
                 "rule": &*f.rule_id,
                 "class": &*f.class,
@@ -159,8 +212,12 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
                 "confidence": f.confidence.as_str(),
                 "field": f.field.as_deref(),
                 "masked": &*f.masked,
-                "format": format.name(),
+                "format": format,
             });
+            if let Some(m) = member {
+                // Offsets are bytes of this member's unpacked content.
+                line["member"] = serde_json::Value::String(m.to_string());
+            }
             if let Some(v) = &f.value {
                 line["value"] = serde_json::Value::String(v.clone());
             }

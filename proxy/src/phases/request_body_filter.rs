@@ -97,7 +97,11 @@ pub async fn run(
     )
     .map_err(|e| ProxyError::internal(e.to_string()))?
     .count_distinct(proxy.stats.metrics.clone(), ctx.iface.name.clone())
-    .skip_binary(ctx.iface.skips(ct.as_deref()));
+    .skip_binary(ctx.iface.skips(ct.as_deref()))
+    .archives(
+        proxy.cfg.decode.max_archive,
+        proxy.cfg.decode.unreadable_archive == FailMode::Open,
+    );
     let mut raw: Vec<u8> = Vec::new();
     let mut out: Vec<u8> = Vec::new();
     loop {
@@ -146,6 +150,10 @@ pub async fn run(
         .map_err(|e| decode_error(proxy, e))?;
     if let Some(l) = ctx.log.as_mut() {
         l.request_findings = Some(filter.summary().clone());
+    }
+    if let Some(why) = &filter.summary().unread_archive {
+        fail_mode(proxy, ctx, Direction::Request, "open", "unreadable_archive")?;
+        tracing::warn!(request_id = %ctx.request_id, "request archive passed without a full inspection: {why}");
     }
     if filter.must_block() {
         return Err(blocked(ctx, &filter));
@@ -197,16 +205,21 @@ fn too_large(cap: u64) -> ProxyError {
 }
 
 fn decode_error(proxy: &Proxy, e: FilterError) -> ProxyError {
-    let FilterError::Codec(c) = e;
-    if c.is_bomb() {
+    if e.is_bomb() {
         let status = StatusCode::from_u16(proxy.cfg.decode.request_bomb_status)
             .unwrap_or(StatusCode::PAYLOAD_TOO_LARGE);
-        ProxyError::new(Origin::Client, Kind::Bomb, status, c.to_string())
+        ProxyError::new(Origin::Client, Kind::Bomb, status, e.to_string())
+    } else if let FilterError::Archive(why) = e {
+        ProxyError::client(
+            Kind::UnreadableArchive,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            why,
+        )
     } else {
         ProxyError::client(
             Kind::CorruptEncoding,
             StatusCode::BAD_REQUEST,
-            c.to_string(),
+            e.to_string(),
         )
     }
 }

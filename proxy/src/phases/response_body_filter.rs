@@ -188,6 +188,16 @@ pub async fn run(
                 .finish(&mut out)
                 .map_err(|e| decode_error(proxy, e))?;
             set_findings(ctx, &filter);
+            if let Some(why) = &filter.summary().unread_archive {
+                fail_mode(
+                    proxy,
+                    ctx,
+                    Direction::Response,
+                    "open",
+                    "unreadable_archive",
+                )?;
+                tracing::warn!(request_id = %ctx.request_id, interface = %ctx.iface.name, "response archive passed without a full inspection: {why}");
+            }
             if filter.must_block() {
                 return Err(refuse(proxy, ctx, &filter));
             }
@@ -228,6 +238,10 @@ fn new_filter(
         f.count_distinct(proxy.stats.metrics.clone(), ctx.iface.name.clone())
             .keep_fingerprints(ctx.live.limiter.has_response_limits(&ctx.iface.name))
             .skip_binary(ctx.iface.skips(ct))
+            .archives(
+                proxy.cfg.decode.max_archive,
+                proxy.cfg.decode.unreadable_archive == FailMode::Open,
+            )
     })
     .map_err(|e| ProxyError::internal(e.to_string()))
 }
@@ -325,12 +339,13 @@ fn set_findings(ctx: &mut Ctx, filter: &BodyFilter) {
 }
 
 fn decode_error(proxy: &Proxy, e: FilterError) -> ProxyError {
-    let FilterError::Codec(c) = e;
-    if c.is_bomb() {
+    if e.is_bomb() {
         let status = StatusCode::from_u16(proxy.cfg.decode.response_bomb_status)
             .unwrap_or(StatusCode::BAD_GATEWAY);
-        ProxyError::new(Origin::Upstream, Kind::Bomb, status, c.to_string())
+        ProxyError::new(Origin::Upstream, Kind::Bomb, status, e.to_string())
+    } else if let FilterError::Archive(why) = e {
+        ProxyError::upstream(Kind::UnreadableArchive, why)
     } else {
-        ProxyError::upstream(Kind::CorruptEncoding, c.to_string())
+        ProxyError::upstream(Kind::CorruptEncoding, e.to_string())
     }
 }

@@ -1,0 +1,526 @@
+//! ZIP containers: spreadsheet and document exports (`.xlsx`, `.docx`, `.pptx`, OpenDocument)
+//! and plain `.zip` downloads. An exchange API that offers "导出 Excel" sends its rows as the
+//! XML members of a ZIP file, where no scan of the body's bytes can see them (the members are
+//! deflated). Here each member that holds text is unpacked and scanned in its own format (XML
+//! for the office formats, CSV, JSON or text for what a `.zip` export carries); when
+//! redaction changed a member, the archive is written again with that member replaced and
+//! every other member copied byte for byte (same compression, names, times, comment), so
+//! Excel and Word still open it. Nothing changed: the caller keeps the original bytes.
+//!
+//! A ZIP file keeps its directory at the end, so a member cannot be read before the whole
+//! archive has arrived: the caller holds the body (within its own cap) and calls [`scan`].
+//! Reading is the `zip` crate's; what is ours is the choice of members, the caps (members,
+//! bytes unpacked, ratio: a ZIP bomb is refused like a compressed body's), and the report of
+//! members that could not be read (encrypted, an unsupported method), which a caller that
+//! must not let unseen data pass treats as a failure.
+
+use std::io::{Cursor, Read, Write};
+use std::sync::Arc;
+
+use crate::stream::{Finding, ScanOptions};
+use crate::{Engine, Format};
+
+/// The local-file-header signature every non-empty ZIP archive opens with.
+pub const ZIP_MAGIC: &[u8; 4] = b"PK\x03\x04";
+
+/// Whether a body opens like a ZIP archive (with at least one member).
+pub fn is_zip(prefix: &[u8]) -> bool {
+    prefix.starts_with(ZIP_MAGIC)
+}
+
+/// Unpacked bytes an archive may reach before the ratio cap applies: small office files
+/// (a few KiB of ZIP holding tens of KiB of XML) compress far better than 100:1 on their
+/// repetitive styles and must not read as bombs.
+const RATIO_GRACE: u64 = 4 << 20;
+
+/// Caps on one archive.
+#[derive(Debug, Clone, Copy)]
+pub struct ArchiveLimits {
+    /// Most members (directory entries included).
+    pub max_members: usize,
+    /// Most bytes unpacked from all members together (nested archives included).
+    pub max_unpacked: u64,
+    /// Most unpacked bytes per archive byte, past [`RATIO_GRACE`].
+    pub max_ratio: u64,
+    /// How deep archives inside archives are opened (1: members of the body's archive only).
+    pub max_depth: u8,
+}
+
+impl Default for ArchiveLimits {
+    /// 10,000 members, 256 MiB, 100:1, two levels: above any office export an API serves
+    /// whole, below what a bomb needs.
+    fn default() -> Self {
+        ArchiveLimits {
+            max_members: 10_000,
+            max_unpacked: 256 << 20,
+            max_ratio: 100,
+            max_depth: 2,
+        }
+    }
+}
+
+/// Why an archive as a whole could not be inspected.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ArchiveError {
+    /// The directory or a header cannot be read.
+    #[error("corrupt ZIP archive: {0}")]
+    Corrupt(String),
+    /// More members than [`ArchiveLimits::max_members`].
+    #[error("ZIP archive with more than {0} members")]
+    TooManyMembers(usize),
+    /// The members unpack past [`ArchiveLimits::max_unpacked`] or the ratio cap.
+    #[error("ZIP archive unpacks past {0} bytes (archive bomb)")]
+    Bomb(u64),
+    /// The archive with redacted members could not be written.
+    #[error("ZIP archive could not be rewritten: {0}")]
+    Write(String),
+}
+
+impl ArchiveError {
+    /// Whether this is a decompression bomb (which callers answer like one in a compressed body).
+    pub fn is_bomb(&self) -> bool {
+        matches!(self, ArchiveError::Bomb(_))
+    }
+}
+
+/// A member that was not inspected, and why (never its content).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unread {
+    /// The member's path in the archive (nested archives as `outer.zip!/inner.xml`).
+    pub member: String,
+    /// Why: `encrypted`, `unsupported compression method …`, `corrupt data`, `nested too deep`.
+    pub reason: String,
+}
+
+/// A finding inside a member.
+#[derive(Debug, Clone)]
+pub struct MemberFinding {
+    /// The member's path in the archive (nested archives as `outer.zip!/inner.xml`).
+    pub member: Arc<str>,
+    /// The finding; its offsets are bytes of the member's unpacked content.
+    pub finding: Finding,
+}
+
+/// What [`scan`] found.
+#[derive(Debug, Default)]
+pub struct ArchiveScan {
+    /// The archive written again with its redacted members; `None` when no member changed
+    /// (the original bytes stand).
+    pub output: Option<Vec<u8>>,
+    /// Findings in member order.
+    pub findings: Vec<MemberFinding>,
+    /// Members holding data that could not be read.
+    pub unread: Vec<Unread>,
+    /// Members scanned.
+    pub scanned: usize,
+}
+
+/// Scans (and with `opts.redact`, redacts) the members of the ZIP archive `body`.
+/// `opts.format` and `opts.charset` are ignored: each member gets its own.
+///
+/// # Errors
+/// A corrupt directory, too many members, a bomb, or a failure to write the new archive.
+/// A member that cannot be read is no error: it is listed in [`ArchiveScan::unread`].
+pub fn scan(
+    engine: &Arc<Engine>,
+    body: &[u8],
+    opts: &ScanOptions,
+    limits: &ArchiveLimits,
+) -> Result<ArchiveScan, ArchiveError> {
+    let budget = limits
+        .max_unpacked
+        .min(RATIO_GRACE.max((body.len() as u64).saturating_mul(limits.max_ratio)));
+    let mut walk = Walk {
+        engine,
+        opts,
+        limits,
+        left: budget,
+        budget,
+        out: ArchiveScan::default(),
+    };
+    let output = walk.archive(body, "", 1)?;
+    walk.out.output = output;
+    Ok(walk.out)
+}
+
+struct Walk<'a> {
+    engine: &'a Arc<Engine>,
+    opts: &'a ScanOptions,
+    limits: &'a ArchiveLimits,
+    /// Unpacked bytes still allowed, and the cap they count against.
+    left: u64,
+    budget: u64,
+    out: ArchiveScan,
+}
+
+/// How a member is read.
+enum Member {
+    Scan(Format),
+    Archive,
+    Skip,
+}
+
+impl Walk<'_> {
+    /// Scans one archive; returns it rewritten when a member changed.
+    fn archive(
+        &mut self,
+        body: &[u8],
+        path: &str,
+        depth: u8,
+    ) -> Result<Option<Vec<u8>>, ArchiveError> {
+        let mut zip = zip::ZipArchive::new(Cursor::new(body))
+            .map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+        if zip.len() > self.limits.max_members {
+            return Err(ArchiveError::TooManyMembers(self.limits.max_members));
+        }
+        // Replacement content per member index, when redaction changed it.
+        let mut changed: Vec<(usize, Vec<u8>)> = Vec::new();
+        for i in 0..zip.len() {
+            let (name, encrypted, method_ok, is_dir, size) = {
+                let f = zip
+                    .by_index_raw(i)
+                    .map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+                let name = String::from_utf8_lossy(f.name_raw()).into_owned();
+                (
+                    name,
+                    f.encrypted(),
+                    matches!(
+                        f.compression(),
+                        zip::CompressionMethod::Stored | zip::CompressionMethod::Deflated
+                    ),
+                    f.is_dir(),
+                    f.size(),
+                )
+            };
+            if is_dir {
+                continue;
+            }
+            let member = if path.is_empty() {
+                name.clone()
+            } else {
+                format!("{path}!/{name}")
+            };
+            let unread = |reason: &str| Unread {
+                member: member.clone(),
+                reason: reason.to_string(),
+            };
+            if encrypted {
+                self.out.unread.push(unread("encrypted"));
+                continue;
+            }
+            if !method_ok {
+                let method = zip
+                    .by_index_raw(i)
+                    .map(|f| f.compression().to_string())
+                    .unwrap_or_default();
+                self.out
+                    .unread
+                    .push(unread(&format!("unsupported compression method {method}")));
+                continue;
+            }
+            // The declared size is the sender's claim: checked before reading, and the read
+            // itself is capped, since a forged header can understate it.
+            if size > self.left {
+                return Err(ArchiveError::Bomb(self.budget));
+            }
+            let data = {
+                let f = match zip.by_index(i) {
+                    Ok(f) => f,
+                    Err(_) => {
+                        self.out.unread.push(unread("corrupt data"));
+                        continue;
+                    }
+                };
+                let mut data = Vec::with_capacity(size.min(self.left) as usize);
+                match f.take(self.left + 1).read_to_end(&mut data) {
+                    Ok(_) => {}
+                    Err(_) => {
+                        self.out.unread.push(unread("corrupt data"));
+                        continue;
+                    }
+                }
+                if data.len() as u64 > self.left {
+                    return Err(ArchiveError::Bomb(self.budget));
+                }
+                self.left -= data.len() as u64;
+                data
+            };
+            let new = match member_kind(&name, &data) {
+                Member::Skip => None,
+                Member::Archive if depth >= self.limits.max_depth => {
+                    self.out.unread.push(unread("archive nested too deep"));
+                    None
+                }
+                Member::Archive => self.archive(&data, &member, depth + 1)?,
+                Member::Scan(format) => self.member(&data, &member, format),
+            };
+            if let Some(new) = new {
+                changed.push((i, new));
+            }
+        }
+        if changed.is_empty() {
+            return Ok(None);
+        }
+        rewrite(&mut zip, changed).map(Some)
+    }
+
+    /// Scans one member's content; returns the redacted content when it changed.
+    fn member(&mut self, data: &[u8], member: &str, format: Format) -> Option<Vec<u8>> {
+        self.out.scanned += 1;
+        let opts = ScanOptions {
+            format,
+            charset: crate::Charset::default(),
+            ..self.opts.clone()
+        };
+        let r = self.engine.scan_bytes(data, opts);
+        if !r.findings.is_empty() {
+            let member: Arc<str> = Arc::from(member);
+            self.out
+                .findings
+                .extend(r.findings.into_iter().map(|finding| MemberFinding {
+                    member: member.clone(),
+                    finding,
+                }));
+        }
+        (self.opts.redact && r.output != data).then_some(r.output)
+    }
+}
+
+/// Writes `zip` again with the members in `changed` (index order) replaced, each compressed
+/// as it was; every other member is copied as its raw bytes.
+fn rewrite(
+    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    changed: Vec<(usize, Vec<u8>)>,
+) -> Result<Vec<u8>, ArchiveError> {
+    let werr = |e: zip::result::ZipError| ArchiveError::Write(e.to_string());
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let mut next = changed.into_iter().peekable();
+    for i in 0..zip.len() {
+        let f = zip.by_index_raw(i).map_err(werr)?;
+        let Some((_, data)) = next.next_if(|(j, _)| *j == i) else {
+            w.raw_copy_file(f).map_err(werr)?;
+            continue;
+        };
+        let mut o = zip::write::SimpleFileOptions::default()
+            .compression_method(f.compression())
+            .large_file(data.len() as u64 >= u64::from(u32::MAX));
+        if let Some(t) = f.last_modified() {
+            o = o.last_modified_time(t);
+        }
+        if let Some(mode) = f.unix_mode() {
+            o = o.unix_permissions(mode);
+        }
+        let name = f.name_raw().to_vec();
+        drop(f);
+        w.start_file_with_options(o.name(&name)).map_err(werr)?;
+        w.write_all(&data)
+            .map_err(|e| ArchiveError::Write(e.to_string()))?;
+    }
+    let comment = zip.comment().to_vec();
+    if !comment.is_empty() {
+        w.set_raw_comment(comment.into_boxed_slice())
+            .map_err(werr)?;
+    }
+    w.finish().map(Cursor::into_inner).map_err(werr)
+}
+
+/// How a member is read: by its extension, else by its first bytes.
+fn member_kind(name: &str, data: &[u8]) -> Member {
+    if is_zip(data) {
+        return Member::Archive;
+    }
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        // Office Open XML and OpenDocument parts, and the markup a .zip export may carry.
+        "xml" | "rels" | "vml" | "xhtml" | "html" | "htm" | "svg" | "xsd" | "wsdl" | "xbrl"
+        | "plist" | "kml" | "gpx" => Member::Scan(Format::Xml),
+        "json" | "ndjson" | "jsonl" | "geojson" => Member::Scan(Format::Json),
+        "csv" | "tsv" => Member::Scan(Format::Csv),
+        // Media, fonts and compiled code: no text to read.
+        "png" | "jpg" | "jpeg" | "gif" | "bmp" | "tif" | "tiff" | "emf" | "wmf" | "webp"
+        | "ico" | "mp3" | "mp4" | "wav" | "avi" | "mov" | "ttf" | "otf" | "woff" | "woff2"
+        | "class" | "so" | "dll" | "exe" => Member::Skip,
+        _ if looks_like_text(data) => Member::Scan(Format::resolve(None, data)),
+        _ => Member::Skip,
+    }
+}
+
+/// Text: no NUL or other control byte (but tab, line breaks, form feed, escape) in the first
+/// 1 KiB. Binary members (a `vbaProject.bin`, a thumbnail without an extension) are skipped.
+fn looks_like_text(data: &[u8]) -> bool {
+    !data[..data.len().min(1024)]
+        .iter()
+        .any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zip_of(members: &[(&str, &[u8], zip::CompressionMethod)]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, data, method) in members {
+            let o = zip::write::SimpleFileOptions::default().compression_method(*method);
+            w.start_file(*name, o).unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.set_comment("exported by test").unwrap();
+        w.finish().unwrap().into_inner()
+    }
+
+    fn members(body: &[u8]) -> Vec<(String, Vec<u8>, zip::CompressionMethod)> {
+        let mut z = zip::ZipArchive::new(Cursor::new(body)).unwrap();
+        (0..z.len())
+            .map(|i| {
+                let mut f = z.by_index(i).unwrap();
+                let mut d = Vec::new();
+                f.read_to_end(&mut d).unwrap();
+                (f.name().unwrap().into_owned(), d, f.compression())
+            })
+            .collect()
+    }
+
+    fn engine() -> Arc<Engine> {
+        Arc::new(Engine::builder().builtin().build().unwrap())
+    }
+
+    const DEFLATED: zip::CompressionMethod = zip::CompressionMethod::Deflated;
+    const STORED: zip::CompressionMethod = zip::CompressionMethod::Stored;
+
+    #[test]
+    fn members_are_scanned_redacted_and_the_rest_copied() {
+        let sheet = "<sst><si><t>身份证号</t></si><si><t>110101199003074514</t></si></sst>";
+        let png = [0x89u8, b'P', b'N', b'G', 0, 0, 0, 13, 1, 2, 3];
+        let body = zip_of(&[
+            ("[Content_Types].xml", b"<Types/>", DEFLATED),
+            ("xl/sharedStrings.xml", sheet.as_bytes(), DEFLATED),
+            ("xl/media/image1.png", &png, STORED),
+            (
+                "data/rows.csv",
+                b"xm,sjhm\n\xe5\xbc\xa0\xe4\xb8\x89,13800138000\n",
+                STORED,
+            ),
+        ]);
+        let opts = ScanOptions {
+            redact: true,
+            ..ScanOptions::default()
+        };
+        let r = scan(&engine(), &body, &opts, &ArchiveLimits::default()).unwrap();
+        assert_eq!(r.scanned, 3, "the image is skipped");
+        assert!(r.unread.is_empty());
+        let rules: Vec<_> = r
+            .findings
+            .iter()
+            .map(|f| (&*f.member, &*f.finding.rule_id))
+            .collect();
+        assert!(
+            rules.contains(&("xl/sharedStrings.xml", "cn.resident_id.18")),
+            "{rules:?}"
+        );
+        assert!(rules.contains(&("data/rows.csv", "cn.mobile")), "{rules:?}");
+        assert!(
+            rules.contains(&("data/rows.csv", "cn.person_name")),
+            "{rules:?}"
+        );
+        let out = r.output.expect("rewritten");
+        let m = members(&out);
+        assert_eq!(m.len(), 4);
+        let text = String::from_utf8(m[1].1.clone()).unwrap();
+        assert!(
+            !text.contains("110101199003074514") && text.contains("<sst>"),
+            "{text}"
+        );
+        assert_eq!(m[1].2, DEFLATED, "compression kept");
+        assert_eq!(m[2].1, png, "binary member copied");
+        assert_eq!(m[3].2, STORED);
+        assert!(!String::from_utf8_lossy(&m[3].1).contains("13800138000"));
+        let z = zip::ZipArchive::new(Cursor::new(&out[..])).unwrap();
+        assert_eq!(z.comment(), b"exported by test");
+    }
+
+    #[test]
+    fn a_clean_archive_is_left_as_it_is() {
+        let body = zip_of(&[("a.xml", b"<a>hello 12</a>", DEFLATED)]);
+        let opts = ScanOptions {
+            redact: true,
+            ..ScanOptions::default()
+        };
+        let r = scan(&engine(), &body, &opts, &ArchiveLimits::default()).unwrap();
+        assert!(r.output.is_none() && r.findings.is_empty());
+        assert_eq!(r.scanned, 1);
+    }
+
+    #[test]
+    fn nested_archives_are_opened_to_the_depth_allowed() {
+        let inner = zip_of(&[("in.txt", "手机 13800138000".as_bytes(), DEFLATED)]);
+        let body = zip_of(&[("inner.zip", &inner, STORED)]);
+        let opts = ScanOptions::default();
+        let r = scan(&engine(), &body, &opts, &ArchiveLimits::default()).unwrap();
+        assert_eq!(&*r.findings[0].member, "inner.zip!/in.txt");
+        let shallow = ArchiveLimits {
+            max_depth: 1,
+            ..ArchiveLimits::default()
+        };
+        let r = scan(&engine(), &body, &opts, &shallow).unwrap();
+        assert!(r.findings.is_empty());
+        assert_eq!(r.unread[0].member, "inner.zip");
+    }
+
+    #[test]
+    fn bombs_and_member_floods_are_refused() {
+        let zeros = vec![b'0'; 8 << 20];
+        let body = zip_of(&[("big.txt", &zeros, DEFLATED)]);
+        let e = scan(
+            &engine(),
+            &body,
+            &ScanOptions::default(),
+            &ArchiveLimits::default(),
+        )
+        .unwrap_err();
+        assert!(e.is_bomb(), "{e}");
+        let many: Vec<(String, Vec<u8>)> = (0..20).map(|i| (format!("{i}.txt"), vec![])).collect();
+        let refs: Vec<_> = many
+            .iter()
+            .map(|(n, d)| (n.as_str(), &d[..], STORED))
+            .collect();
+        let body = zip_of(&refs);
+        let few = ArchiveLimits {
+            max_members: 10,
+            ..ArchiveLimits::default()
+        };
+        assert!(matches!(
+            scan(&engine(), &body, &ScanOptions::default(), &few),
+            Err(ArchiveError::TooManyMembers(10))
+        ));
+    }
+
+    #[test]
+    fn corrupt_and_unreadable_members_are_reported() {
+        assert!(matches!(
+            scan(
+                &engine(),
+                b"PK\x03\x04garbage",
+                &ScanOptions::default(),
+                &ArchiveLimits::default()
+            ),
+            Err(ArchiveError::Corrupt(_))
+        ));
+        // A member's data corrupted after the fact (its CRC no longer matches).
+        let mut body = zip_of(&[("a.txt", b"13800138000 is a number", STORED)]);
+        let at = body.windows(5).position(|w| w == b"13800").unwrap();
+        body[at] = b'2';
+        let r = scan(
+            &engine(),
+            &body,
+            &ScanOptions::default(),
+            &ArchiveLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(r.unread.len(), 1, "{r:?}");
+        assert_eq!(r.unread[0].reason, "corrupt data");
+    }
+}

@@ -1,0 +1,199 @@
+//! ZIP bodies (an "导出 Excel" download, a docx, a zip export): held whole, members scanned,
+//! rewritten when redacted, refused when they must be blocked or cannot be read.
+
+use std::io::{Cursor, Read, Write};
+
+use crate::support::*;
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// An xlsx-shaped archive: the row values in the shared strings, deflated as Excel writes them.
+fn workbook(strings: &[&str]) -> Vec<u8> {
+    let mut sst = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?><sst>");
+    for s in strings {
+        sst.push_str(&format!("<si><t>{s}</t></si>"));
+    }
+    sst.push_str("</sst>");
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in [
+        ("[Content_Types].xml", "<Types/>".to_string()),
+        (
+            "xl/workbook.xml",
+            "<workbook><sheets/></workbook>".to_string(),
+        ),
+        ("xl/sharedStrings.xml", sst),
+    ] {
+        w.start_file(name, deflated).unwrap();
+        w.write_all(data.as_bytes()).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+fn member(zip_bytes: &[u8], name: &str) -> String {
+    let mut z = zip::ZipArchive::new(Cursor::new(zip_bytes)).expect("a valid ZIP");
+    let mut f = z.by_name(name).unwrap();
+    let mut s = String::new();
+    f.read_to_string(&mut s).unwrap();
+    s
+}
+
+/// Sets the "encrypted" flag of every member, in the local and the central headers, the way
+/// a password-protected export carries it.
+fn flag_encrypted(mut b: Vec<u8>) -> Vec<u8> {
+    let mut i = 0;
+    while i + 10 < b.len() {
+        match &b[i..i + 4] {
+            b"PK\x03\x04" => b[i + 6] |= 1,
+            b"PK\x01\x02" => b[i + 8] |= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    b
+}
+
+async fn serve(body: Vec<u8>) -> Upstream {
+    Upstream::start(move |_req| {
+        let body = body.clone();
+        async move { resp(200, XLSX, full(body)) }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_spreadsheet_is_redacted_inside_and_still_opens() {
+    let book = workbook(&["姓名", "身份证号", ID, "联系电话", MOBILE]);
+    assert!(
+        !contains(&book, ID),
+        "deflated: the ID is not in the body's bytes"
+    );
+    let up = serve(book.clone()).await;
+    let p = proxy(&up.url(), "").await;
+    let r = client()
+        .get(format!("http://{}/export.xlsx", p.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let len = r.content_length();
+    let got = r.bytes().await.unwrap();
+    assert_eq!(len, Some(got.len() as u64));
+    let sst = member(&got, "xl/sharedStrings.xml");
+    assert!(!sst.contains(ID) && !sst.contains(MOBILE), "{sst}");
+    assert!(sst.contains("<si><t>身份证号</t></si>"), "{sst}");
+    assert_eq!(
+        member(&got, "xl/workbook.xml"),
+        member(&book, "xl/workbook.xml")
+    );
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_clean_archive_passes_byte_identical() {
+    let book = workbook(&["区划代码", "110000", "备注", "正常"]);
+    let up = serve(book.clone()).await;
+    let p = proxy(&up.url(), "").await;
+    let got = client()
+        .get(format!("http://{}/export.xlsx", p.addr))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(&got[..], &book[..]);
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_archive_holding_a_blocked_class_is_refused_without_a_byte_of_it() {
+    let up = serve(workbook(&["身份证号", ID])).await;
+    let p = proxy(&up.url(), "actions:\n  classes:\n    resident_id: block\n").await;
+    let r = client()
+        .get(format!("http://{}/export.xlsx", p.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("\"classes\":[\"resident_id\"]"), "{text}");
+    assert!(!text.contains("PK"), "{text}");
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_unreadable_archive_fails_closed_unless_configured_open() {
+    let locked = flag_encrypted(workbook(&["身份证号", ID]));
+    let up = serve(locked.clone()).await;
+    let p = proxy(&up.url(), "").await;
+    let r = client()
+        .get(format!("http://{}/export.xlsx", p.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 502);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("urn:sluice:problem:unreadable-archive"),
+        "{text}"
+    );
+    assert!(text.contains("encrypted"), "{text}");
+    p.shutdown().await;
+
+    let p = proxy(&up.url(), "decode:\n  unreadable_archive: open\n").await;
+    let got = client()
+        .get(format!("http://{}/export.xlsx", p.addr))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(&got[..], &locked[..]);
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_archive_over_the_archive_hold_is_refused() {
+    let up = serve(workbook(&["身份证号", ID])).await;
+    let p = proxy(&up.url(), "decode:\n  max_archive: 100B\n").await;
+    let r = client()
+        .get(format!("http://{}/export.xlsx", p.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 502);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("decode.max_archive"), "{text}");
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_uploaded_archive_is_redacted_before_the_upstream_sees_it() {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = seen.clone();
+    let up = Upstream::start(move |req| {
+        let keep = keep.clone();
+        async move {
+            let (_, body) = read_body(req).await;
+            keep.lock().unwrap().extend_from_slice(&body);
+            resp(200, "application/json", full("{}"))
+        }
+    })
+    .await;
+    let p = proxy(&up.url(), "").await;
+    let r = client()
+        .post(format!("http://{}/upload", p.addr))
+        .header("content-type", "application/zip")
+        .body(workbook(&["手机号", MOBILE]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let got = seen.lock().unwrap().clone();
+    let sst = member(&got, "xl/sharedStrings.xml");
+    assert!(!sst.contains(MOBILE) && sst.contains("手机号"), "{sst}");
+    p.shutdown().await;
+}
