@@ -20,6 +20,8 @@ use std::sync::Arc;
 use crate::stream::{Finding, ScanOptions};
 use crate::{Engine, Format};
 
+mod xlsx;
+
 /// The local-file-header signature every non-empty ZIP archive opens with.
 pub const ZIP_MAGIC: &[u8; 4] = b"PK\x03\x04";
 
@@ -176,6 +178,12 @@ impl Walk<'_> {
         }
         // Replacement content per member index, when redaction changed it.
         let mut changed: Vec<(usize, Vec<u8>)> = Vec::new();
+        // An xlsx workbook's shared strings and sheets are read together, as tables
+        // (`xlsx`), once every member is unpacked.
+        let workbook = zip
+            .file_names()
+            .any(|n| matches!(n.as_deref(), Ok("xl/workbook.xml")));
+        let mut book: Vec<(usize, String, Vec<u8>)> = Vec::new();
         for i in 0..zip.len() {
             let (name, encrypted, method_ok, is_dir, size) = {
                 let f = zip
@@ -246,6 +254,10 @@ impl Walk<'_> {
                 self.left -= data.len() as u64;
                 data
             };
+            if workbook && is_workbook_table(&name) {
+                book.push((i, member, data));
+                continue;
+            }
             let new = match member_kind(&name, &data) {
                 Member::Skip => None,
                 Member::Archive if depth >= self.limits.max_depth => {
@@ -259,10 +271,44 @@ impl Walk<'_> {
                 changed.push((i, new));
             }
         }
+        if !book.is_empty() {
+            changed.extend(self.workbook(&book));
+            changed.sort_by_key(|(i, _)| *i);
+        }
         if changed.is_empty() {
             return Ok(None);
         }
         rewrite(&mut zip, changed).map(Some)
+    }
+
+    /// Scans a workbook's shared strings and sheets as tables; a workbook whose parts cannot be
+    /// read that way has them scanned as plain XML members. Returns the members changed.
+    fn workbook(&mut self, book: &[(usize, String, Vec<u8>)]) -> Vec<(usize, Vec<u8>)> {
+        let mut parts = xlsx::Parts {
+            sst: None,
+            sheets: Vec::new(),
+        };
+        for (i, member, data) in book {
+            if member.ends_with("sharedStrings.xml") {
+                parts.sst = Some((*i, member.as_str(), &data[..]));
+            } else {
+                parts.sheets.push((*i, member.as_str(), &data[..]));
+            }
+        }
+        if let Some(r) = xlsx::scan(self.engine, self.opts, &parts) {
+            self.out.scanned += book.len();
+            self.out.findings.extend(
+                r.findings
+                    .into_iter()
+                    .map(|(member, finding)| MemberFinding { member, finding }),
+            );
+            return r.changed;
+        }
+        book.iter()
+            .filter_map(|(i, member, data)| {
+                self.member(data, member, Format::Xml).map(|new| (*i, new))
+            })
+            .collect()
     }
 
     /// Scans one member's content; returns the redacted content when it changed.
@@ -325,10 +371,21 @@ fn rewrite(
     w.finish().map(Cursor::into_inner).map_err(werr)
 }
 
+/// Whether a workbook member is one [`xlsx`] reads: the shared strings or a worksheet.
+fn is_workbook_table(name: &str) -> bool {
+    name == "xl/sharedStrings.xml"
+        || (name.starts_with("xl/worksheets/")
+            && name.ends_with(".xml")
+            && name.matches('/').count() == 2)
+}
+
 /// How a member is read: by its extension, else by its first bytes.
 fn member_kind(name: &str, data: &[u8]) -> Member {
     if is_zip(data) {
         return Member::Archive;
+    }
+    if office_furniture(name) {
+        return Member::Skip;
     }
     let ext = name
         .rsplit_once('.')
@@ -347,6 +404,33 @@ fn member_kind(name: &str, data: &[u8]) -> Member {
         _ if looks_like_text(data) => Member::Scan(Format::resolve(None, data)),
         _ => Member::Skip,
     }
+}
+
+/// Parts of an office document that hold only its machinery: themes, styles, fonts,
+/// settings, relationships, content types, calculation chains. Their attributes read like
+/// fields (`<a:theme name="Office Theme">` would be a person under a `name` key) and hold no
+/// user data; the document's text, its sheets and its properties (`docProps/core.xml`, the
+/// author) are read.
+fn office_furniture(name: &str) -> bool {
+    let file = name.rsplit('/').next().unwrap_or(name);
+    name.ends_with(".rels")
+        || file == "[Content_Types].xml"
+        || name.contains("/theme/")
+        || name.contains("printerSettings/")
+        || matches!(
+            file,
+            "styles.xml"
+                | "stylesWithEffects.xml"
+                | "fontTable.xml"
+                | "settings.xml"
+                | "webSettings.xml"
+                | "numbering.xml"
+                | "calcChain.xml"
+                | "presProps.xml"
+                | "viewProps.xml"
+                | "tableStyles.xml"
+                | "manifest.xml"
+        )
 }
 
 /// Text: no NUL or other control byte (but tab, line breaks, form feed, escape) in the first
@@ -410,7 +494,7 @@ mod tests {
             ..ScanOptions::default()
         };
         let r = scan(&engine(), &body, &opts, &ArchiveLimits::default()).unwrap();
-        assert_eq!(r.scanned, 3, "the image is skipped");
+        assert_eq!(r.scanned, 2, "the image and the content types are skipped");
         assert!(r.unread.is_empty());
         let rules: Vec<_> = r
             .findings
@@ -440,6 +524,79 @@ mod tests {
         assert!(!String::from_utf8_lossy(&m[3].1).contains("13800138000"));
         let z = zip::ZipArchive::new(Cursor::new(&out[..])).unwrap();
         assert_eq!(z.comment(), b"exported by test");
+    }
+
+    /// A workbook as Excel and Apache POI write it: headings and most text in the shared
+    /// strings, a mobile stored as a number, a name as an inline string (POI's streaming
+    /// writer, EasyExcel). Names and addresses are found under their column's heading.
+    #[test]
+    fn a_workbook_is_read_as_tables_under_its_headings() {
+        let sst = concat!(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
+            r#"<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="6" uniqueCount="5">"#,
+            "<si><t>姓名</t></si><si><t>联系电话</t></si><si><t>住址</t></si>",
+            "<si><r><t>欧阳</t></r><r><t>晓峰</t></r></si>",
+            "<si><t>浙江省杭州市西湖区文三路90号2幢301室</t></si></sst>"
+        );
+        let sheet = concat!(
+            r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+            r#"<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c></row>"#,
+            r#"<row r="2"><c r="A2" t="s"><v>3</v></c><c r="B2" s="1"><v>13800138000</v></c><c r="C2" t="s"><v>4</v></c></row>"#,
+            r#"<row r="3"><c r="A3" t="inlineStr"><is><t>司马光明</t></is></c><c r="B3"><v>42</v></c></row>"#,
+            "</sheetData></worksheet>"
+        );
+        let body = zip_of(&[
+            ("xl/workbook.xml", b"<workbook/>", DEFLATED),
+            ("xl/sharedStrings.xml", sst.as_bytes(), DEFLATED),
+            ("xl/worksheets/sheet1.xml", sheet.as_bytes(), DEFLATED),
+            (
+                "xl/theme/theme1.xml",
+                br#"<a:theme name="Office Theme"/>"#,
+                DEFLATED,
+            ),
+        ]);
+        let opts = ScanOptions {
+            redact: true,
+            ..ScanOptions::default()
+        };
+        let r = scan(&engine(), &body, &opts, &ArchiveLimits::default()).unwrap();
+        let got: Vec<_> = r
+            .findings
+            .iter()
+            .map(|f| {
+                (
+                    &*f.member,
+                    &*f.finding.class,
+                    f.finding.field.as_deref().unwrap_or(""),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("xl/sharedStrings.xml", "person_name", "姓名"),
+                ("xl/worksheets/sheet1.xml", "mobile", "联系电话"),
+                ("xl/sharedStrings.xml", "address", "住址"),
+                ("xl/worksheets/sheet1.xml", "person_name", "姓名"),
+            ],
+            "the theme's name is no person"
+        );
+        let m = members(&r.output.expect("rewritten"));
+        let sst_out = String::from_utf8(m[1].1.clone()).unwrap();
+        assert!(sst_out.contains("<si><t>姓名</t></si>"), "{sst_out}");
+        assert!(
+            !sst_out.contains("晓峰") && !sst_out.contains("文三路90号"),
+            "{sst_out}"
+        );
+        let sheet_out = String::from_utf8(m[2].1.clone()).unwrap();
+        assert!(
+            sheet_out.contains(r#"<c r="B2" s="1" t="inlineStr"><is><t xml:space="preserve">138****8000</t></is></c>"#),
+            "{sheet_out}"
+        );
+        assert!(
+            !sheet_out.contains("光明") && sheet_out.contains("<v>42</v>"),
+            "{sheet_out}"
+        );
     }
 
     #[test]

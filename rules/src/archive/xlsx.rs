@@ -1,0 +1,623 @@
+//! An xlsx workbook read as the tables it shows. In the ZIP, a sheet's cells hold only
+//! indexes into `xl/sharedStrings.xml` (or inline strings without their column's name), so
+//! scanning the members as XML finds the identifiers that validate on their own but no name
+//! or address, which only a column heading (`姓名`, `住址`) marks. Here the sheets are read
+//! row by row, the first row of text in each sheet is taken as its heading, and every cell's
+//! text is scanned as a JSON record keyed by its heading: the same field context a JSON or
+//! CSV export gets. Redacted cells are written back where they came from: a shared string
+//! is replaced (its rich-text runs become one plain run), an inline string likewise, and a
+//! number that redaction turned into text becomes an inline string in its cell.
+//!
+//! The XML here is machine-written (Excel, Apache POI, EasyExcel, openpyxl), so a small tag
+//! walker reads it; a part it cannot make sense of leaves the workbook to the generic member
+//! scan instead.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use crate::stream::{Finding, ScanOptions};
+use crate::{Engine, Format};
+
+/// The parts of a workbook: its shared strings (if any) and its sheets, by member index.
+pub(super) struct Parts<'a> {
+    pub sst: Option<(usize, &'a str, &'a [u8])>,
+    pub sheets: Vec<(usize, &'a str, &'a [u8])>,
+}
+
+/// What scanning a workbook gave: findings by member, and the members rewritten.
+pub(super) struct Scanned {
+    pub findings: Vec<(Arc<str>, Finding)>,
+    pub changed: Vec<(usize, Vec<u8>)>,
+}
+
+/// Where a cell's text lives.
+#[derive(Clone)]
+enum Src {
+    /// Shared string number n.
+    Shared(usize),
+    /// A cell of sheet `sheet` (index into `Parts::sheets`): the whole `<c …>…</c>` element,
+    /// and whether it holds an inline string (else a number or a formula's cached text).
+    Cell {
+        sheet: usize,
+        elem: Range<usize>,
+        inline: bool,
+    },
+}
+
+/// One shared string: the bytes between `<si>` and `</si>`, and its text.
+struct SstItem {
+    inner: Range<usize>,
+    text: String,
+}
+
+/// One cell with text.
+struct Cell {
+    row: u32,
+    col: u32,
+    text: String,
+    src: Src,
+}
+
+/// Scans a workbook. `None` when a part cannot be read as expected (the caller scans the
+/// members as plain XML then).
+pub(super) fn scan(engine: &Arc<Engine>, opts: &ScanOptions, parts: &Parts) -> Option<Scanned> {
+    let sst = match parts.sst {
+        Some((_, _, b)) => shared_strings(std::str::from_utf8(b).ok()?)?,
+        None => Vec::new(),
+    };
+    let mut sheets = Vec::new();
+    for (n, (_, _, b)) in parts.sheets.iter().enumerate() {
+        sheets.push(cells(std::str::from_utf8(b).ok()?, n, &sst)?);
+    }
+    // The table view: one JSON array, a record per row keyed by the sheet's heading, and the
+    // shared strings no cell uses as bare strings (still sent, so still scanned).
+    let mut doc = String::from("[");
+    // (JSON span of the value literal, source) per value, in document order.
+    let mut slots: Vec<(Range<usize>, Src, String)> = Vec::new();
+    let mut used = vec![false; sst.len()];
+    for sheet in &sheets {
+        let heading = heading_row(sheet);
+        let names: Vec<(u32, &str)> = heading
+            .map(|r| {
+                sheet
+                    .iter()
+                    .filter(|c| c.row == r)
+                    .map(|c| (c.col, c.text.as_str()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut row = None;
+        for c in sheet {
+            if let Src::Shared(i) = c.src {
+                used[i] = true;
+            }
+            if row != Some(c.row) {
+                if row.is_some() {
+                    doc.push_str("},");
+                }
+                doc.push('{');
+                row = Some(c.row);
+            } else {
+                doc.push(',');
+            }
+            // Cells of the heading row and above it have no heading of their own.
+            let key = match heading {
+                Some(h) if c.row > h => names
+                    .iter()
+                    .find(|(col, _)| *col == c.col)
+                    .map_or("", |(_, n)| n),
+                _ => "",
+            };
+            push_json_str(&mut doc, key);
+            doc.push(':');
+            let at = doc.len();
+            push_json_str(&mut doc, &c.text);
+            slots.push((at..doc.len(), c.src.clone(), c.text.clone()));
+        }
+        if row.is_some() {
+            doc.push_str("},");
+        }
+    }
+    for (i, item) in sst.iter().enumerate() {
+        if !used[i] {
+            let at = doc.len();
+            push_json_str(&mut doc, &item.text);
+            doc.push(',');
+            slots.push((at..doc.len() - 1, Src::Shared(i), item.text.clone()));
+        }
+    }
+    if doc.ends_with(',') {
+        doc.pop();
+    }
+    doc.push(']');
+
+    let r = engine.scan_bytes(
+        doc.as_bytes(),
+        ScanOptions {
+            format: Format::Json,
+            charset: crate::Charset::default(),
+            ..opts.clone()
+        },
+    );
+    let member_of = |src: &Src| -> Arc<str> {
+        match src {
+            Src::Shared(_) => Arc::from(parts.sst.map_or("", |s| s.1)),
+            Src::Cell { sheet, .. } => Arc::from(parts.sheets[*sheet].1),
+        }
+    };
+    // A finding's offsets become those of its cell's text in the member.
+    let mut findings = Vec::with_capacity(r.findings.len());
+    for mut f in r.findings {
+        let i = slots.partition_point(|(span, _, _)| span.end <= f.start as usize);
+        let Some((_, src, _)) = slots.get(i) else {
+            continue;
+        };
+        let span = match src {
+            Src::Shared(n) => sst[*n].inner.clone(),
+            Src::Cell { elem, .. } => elem.clone(),
+        };
+        f.start = span.start as u64;
+        f.end = span.end as u64;
+        findings.push((member_of(src), f));
+    }
+    let mut changed = Vec::new();
+    if opts.redact && r.output != doc.as_bytes() {
+        let values = value_literals(&r.output, slots.len())?;
+        // New text per shared string (first changed reference wins) and per cell.
+        let mut sst_new: Vec<Option<String>> = vec![None; sst.len()];
+        let mut cell_new: Vec<Vec<(Range<usize>, String)>> = vec![Vec::new(); sheets.len()];
+        for ((_, src, old), new) in slots.iter().zip(values) {
+            if new == *old {
+                continue;
+            }
+            match src {
+                Src::Shared(n) => {
+                    sst_new[*n].get_or_insert(new);
+                }
+                Src::Cell { sheet, elem, .. } => cell_new[*sheet].push((elem.clone(), new)),
+            }
+        }
+        if let Some((ix, _, b)) = parts.sst {
+            if sst_new.iter().any(Option::is_some) {
+                let edits = sst
+                    .iter()
+                    .zip(&sst_new)
+                    .filter_map(|(item, n)| n.as_ref().map(|n| (item.inner.clone(), text_run(n))))
+                    .collect();
+                changed.push((ix, splice(b, edits)));
+            }
+        }
+        for (n, edits) in cell_new.into_iter().enumerate() {
+            if edits.is_empty() {
+                continue;
+            }
+            let (ix, _, b) = parts.sheets[n];
+            let text = std::str::from_utf8(b).ok()?;
+            let edits = edits
+                .into_iter()
+                .map(|(elem, new)| {
+                    let e = &text[elem.clone()];
+                    (elem, inline_cell(e, &new))
+                })
+                .collect();
+            changed.push((ix, splice(b, edits)));
+        }
+    }
+    Some(Scanned { findings, changed })
+}
+
+/// The row taken as a sheet's heading: the first with at least two cells whose text holds no
+/// digit (headings are names: `姓名`, `身份证号`, `联系电话`).
+fn heading_row(sheet: &[Cell]) -> Option<u32> {
+    let mut i = 0;
+    while i < sheet.len() {
+        let row = sheet[i].row;
+        let end = i + sheet[i..].iter().take_while(|c| c.row == row).count();
+        let cells = &sheet[i..end];
+        if cells.len() >= 2
+            && cells
+                .iter()
+                .all(|c| matches!(c.src, Src::Shared(_) | Src::Cell { inline: true, .. }))
+            && cells
+                .iter()
+                .all(|c| !c.text.bytes().any(|b| b.is_ascii_digit()))
+        {
+            return Some(row);
+        }
+        i = end;
+    }
+    None
+}
+
+/// A JSON string literal of `s`.
+fn push_json_str(doc: &mut String, s: &str) {
+    doc.push_str(&serde_json::Value::String(s.to_string()).to_string());
+}
+
+/// The value literals of the redacted table view, decoded, in order: keys and values
+/// alternate inside records; bare strings stand alone. `n` values are expected.
+fn value_literals(out: &[u8], n: usize) -> Option<Vec<String>> {
+    let text = std::str::from_utf8(out).ok()?;
+    let b = text.as_bytes();
+    let mut vals = Vec::with_capacity(n);
+    let mut i = 0;
+    let mut depth_obj = false;
+    let mut expect_key = false;
+    while i < b.len() {
+        match b[i] {
+            b'{' => {
+                depth_obj = true;
+                expect_key = true;
+                i += 1;
+            }
+            b'}' => {
+                depth_obj = false;
+                i += 1;
+            }
+            b',' if depth_obj => {
+                expect_key = true;
+                i += 1;
+            }
+            b'"' => {
+                let start = i;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+                let lit = text.get(start..i.min(b.len()))?;
+                if depth_obj && expect_key {
+                    expect_key = false;
+                } else {
+                    vals.push(serde_json::from_str::<String>(lit).ok()?);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    (vals.len() == n).then_some(vals)
+}
+
+/// Replaces each range of `b` (sorted, disjoint) with its text.
+fn splice(b: &[u8], mut edits: Vec<(Range<usize>, String)>) -> Vec<u8> {
+    edits.sort_by_key(|(r, _)| r.start);
+    let mut out = Vec::with_capacity(b.len());
+    let mut at = 0;
+    for (r, t) in edits {
+        if r.start < at {
+            continue;
+        }
+        out.extend_from_slice(&b[at..r.start]);
+        out.extend_from_slice(t.as_bytes());
+        at = r.end;
+    }
+    out.extend_from_slice(&b[at..]);
+    out
+}
+
+/// One plain text run holding `s`, as a shared or inline string's content.
+fn text_run(s: &str) -> String {
+    format!("<t xml:space=\"preserve\">{}</t>", escape(s))
+}
+
+/// The cell element `e` with its text replaced by `new`: an inline string stays one; a number
+/// or a formula's cached text becomes an inline string (the formula goes: its result was the
+/// value), keeping the cell's reference and style.
+fn inline_cell(e: &str, new: &str) -> String {
+    let open_end = e.find('>').unwrap_or(e.len());
+    let open = &e[..open_end];
+    let name_end = open
+        .find(|c: char| c.is_ascii_whitespace())
+        .unwrap_or(open.len());
+    let name = &open[1..name_end];
+    let prefix = name.rsplit_once(':').map_or("", |(p, _)| p);
+    let p = if prefix.is_empty() {
+        String::new()
+    } else {
+        format!("{prefix}:")
+    };
+    let mut attrs = String::new();
+    for (k, v) in attributes(&open[name_end..]) {
+        if k != "t" {
+            attrs.push_str(&format!(" {k}=\"{v}\""));
+        }
+    }
+    format!(
+        "<{name}{attrs} t=\"inlineStr\"><{p}is><{p}t xml:space=\"preserve\">{}</{p}t></{p}is></{name}>",
+        escape(new)
+    )
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// The attributes of a start tag's remainder (`k="v"` or `k='v'`; values left escaped).
+fn attributes(s: &str) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(eq) = rest.find('=') {
+        let k = rest[..eq].trim().trim_start_matches('/');
+        let after = rest[eq + 1..].trim_start();
+        let Some(q) = after.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+            break;
+        };
+        let Some(end) = after[1..].find(q) else {
+            break;
+        };
+        out.push((k, &after[1..1 + end]));
+        rest = &after[end + 2..];
+    }
+    out
+}
+
+/// A tag: its local name, whether it closes, whether it is empty (`/>`), its attribute text,
+/// and the byte range of the whole tag.
+struct Tag<'a> {
+    local: &'a str,
+    closing: bool,
+    empty: bool,
+    attrs: &'a str,
+    span: Range<usize>,
+}
+
+/// The tags of `s` in order (comments, processing instructions and declarations skipped).
+fn tags(s: &str) -> impl Iterator<Item = Tag<'_>> {
+    let mut at = 0;
+    std::iter::from_fn(move || loop {
+        let lt = at + s.get(at..)?.find('<')?;
+        let gt = lt + s[lt..].find('>')?;
+        at = gt + 1;
+        let inner = &s[lt + 1..gt];
+        if inner.starts_with(['?', '!']) {
+            continue;
+        }
+        let closing = inner.starts_with('/');
+        let inner = inner.trim_start_matches('/');
+        let empty = inner.ends_with('/');
+        let inner = inner.trim_end_matches('/');
+        let name_end = inner
+            .find(|c: char| c.is_ascii_whitespace())
+            .unwrap_or(inner.len());
+        let name = &inner[..name_end];
+        let local = name.rsplit_once(':').map_or(name, |(_, l)| l);
+        return Some(Tag {
+            local,
+            closing,
+            empty,
+            attrs: &inner[name_end..],
+            span: lt..gt + 1,
+        });
+    })
+}
+
+/// The text of XML character data (entities and character references decoded).
+fn unescape(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp + 1..];
+        let Some(semi) = after.find(';').filter(|&n| n <= 10) else {
+            out.push('&');
+            rest = after;
+            continue;
+        };
+        let ent = &after[..semi];
+        let c = match ent {
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "amp" => Some('&'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => ent
+                .strip_prefix("#x")
+                .or_else(|| ent.strip_prefix("#X"))
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .or_else(|| ent.strip_prefix('#').and_then(|d| d.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match c {
+            Some(c) => {
+                out.push(c);
+                rest = &after[semi + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The text of `<t>` elements from `from` until the closing tag named `until` (phonetic runs,
+/// `<rPh>`, left out): a shared or inline string's text. Returns the text and where the
+/// closing tag starts.
+fn string_text<'a>(
+    s: &'a str,
+    it: &mut impl Iterator<Item = Tag<'a>>,
+    until: &str,
+) -> Option<(String, usize)> {
+    let mut text = String::new();
+    let mut t_start = None;
+    let mut phonetic = false;
+    for tag in it {
+        match (tag.local, tag.closing) {
+            (l, true) if l == until => return Some((text, tag.span.start)),
+            ("rPh", c) if !tag.empty => phonetic = !c,
+            ("t", false) if !tag.empty && !phonetic => t_start = Some(tag.span.end),
+            ("t", true) => {
+                if let Some(a) = t_start.take() {
+                    text.push_str(&unescape(s.get(a..tag.span.start)?));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The shared strings of `xl/sharedStrings.xml`.
+fn shared_strings(s: &str) -> Option<Vec<SstItem>> {
+    let mut out = Vec::new();
+    let mut it = tags(s);
+    while let Some(tag) = it.next() {
+        if tag.local == "si" && !tag.closing {
+            if tag.empty {
+                out.push(SstItem {
+                    inner: tag.span.end..tag.span.end,
+                    text: String::new(),
+                });
+                continue;
+            }
+            let from = tag.span.end;
+            let (text, end) = string_text(s, &mut it, "si")?;
+            out.push(SstItem {
+                inner: from..end,
+                text,
+            });
+        }
+    }
+    Some(out)
+}
+
+/// The cells with text of one sheet, in document order (rows ascending, as the format
+/// requires). Shared-string cells take their string's text.
+fn cells(s: &str, sheet: usize, sst: &[SstItem]) -> Option<Vec<Cell>> {
+    let mut out = Vec::new();
+    let mut it = tags(s);
+    let mut row = 0u32;
+    let mut col = 0u32;
+    while let Some(tag) = it.next() {
+        match (tag.local, tag.closing) {
+            ("row", false) => {
+                let attrs = attributes(tag.attrs);
+                row = attrs
+                    .iter()
+                    .find(|(k, _)| *k == "r")
+                    .and_then(|(_, v)| v.parse().ok())
+                    .unwrap_or(row + 1);
+                col = 0;
+            }
+            ("c", false) => {
+                let attrs = attributes(tag.attrs);
+                col = attrs
+                    .iter()
+                    .find(|(k, _)| *k == "r")
+                    .and_then(|(_, v)| column(v))
+                    .unwrap_or(col + 1);
+                if tag.empty {
+                    continue;
+                }
+                let kind = attrs.iter().find(|(k, _)| *k == "t").map_or("n", |a| a.1);
+                let start = tag.span.start;
+                // The cell's value: `<v>` (a number, a shared string's index, a formula's
+                // cached result) or an inline string's `<is>`.
+                let mut value: Option<String> = None;
+                let mut v_start = None;
+                let mut end = None;
+                while let Some(t) = it.next() {
+                    match (t.local, t.closing) {
+                        ("c", true) => {
+                            end = Some(t.span.end);
+                            break;
+                        }
+                        ("v", false) if !t.empty => v_start = Some(t.span.end),
+                        ("v", true) => {
+                            if let Some(a) = v_start.take() {
+                                value = Some(unescape(s.get(a..t.span.start)?));
+                            }
+                        }
+                        ("is", false) if !t.empty => {
+                            let (text, _) = string_text(s, &mut it, "is")?;
+                            value = Some(text);
+                        }
+                        _ => {}
+                    }
+                }
+                let (Some(end), Some(value)) = (end, value) else {
+                    continue;
+                };
+                let (text, src) = match kind {
+                    "s" => {
+                        let n: usize = value.trim().parse().ok()?;
+                        (sst.get(n)?.text.clone(), Src::Shared(n))
+                    }
+                    // Booleans and errors hold nothing to find.
+                    "b" | "e" => continue,
+                    k => (
+                        value,
+                        Src::Cell {
+                            sheet,
+                            elem: start..end,
+                            inline: k == "inlineStr",
+                        },
+                    ),
+                };
+                if !text.is_empty() {
+                    out.push(Cell {
+                        row,
+                        col,
+                        text,
+                        src,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(out)
+}
+
+/// The column number (A = 1) of a cell reference such as `AB12`.
+fn column(r: &str) -> Option<u32> {
+    let letters: Vec<u8> = r.bytes().take_while(u8::is_ascii_alphabetic).collect();
+    if letters.is_empty() || letters.len() > 3 {
+        return None;
+    }
+    Some(letters.iter().fold(0u32, |n, b| {
+        n * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1)
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_and_entities() {
+        assert_eq!(column("A1"), Some(1));
+        assert_eq!(column("AB12"), Some(28));
+        assert_eq!(column("12"), None);
+        assert_eq!(unescape("a&lt;b&amp;&#49;&#x32;&bogus"), "a<b&12&bogus");
+    }
+
+    #[test]
+    fn shared_strings_with_runs_and_phonetics() {
+        let s = r#"<sst><si><t>姓名</t></si><si><r><rPr/><t>张</t></r><r><t xml:space="preserve">三</t></r><rPh><t>zhang</t></rPh></si><si/></sst>"#;
+        let items = shared_strings(s).unwrap();
+        let texts: Vec<_> = items.iter().map(|i| i.text.as_str()).collect();
+        assert_eq!(texts, ["姓名", "张三", ""]);
+    }
+
+    #[test]
+    fn a_numeric_cell_becomes_an_inline_string() {
+        let e = r#"<c r="B2" s="3"><v>13800138000</v></c>"#;
+        assert_eq!(
+            inline_cell(e, "138****8000"),
+            r#"<c r="B2" s="3" t="inlineStr"><is><t xml:space="preserve">138****8000</t></is></c>"#
+        );
+        let e = r#"<x:c r="C2" t="inlineStr"><x:is><x:t>a</x:t></x:is></x:c>"#;
+        assert_eq!(
+            inline_cell(e, "b<"),
+            r#"<x:c r="C2" t="inlineStr"><x:is><x:t xml:space="preserve">b&lt;</x:t></x:is></x:c>"#
+        );
+    }
+}
