@@ -197,3 +197,36 @@ async fn an_uploaded_archive_is_redacted_before_the_upstream_sees_it() {
     assert!(!sst.contains(MOBILE) && sst.contains("手机号"), "{sst}");
     p.shutdown().await;
 }
+
+/// A workbook streamed in small chunks without a length (the streamed path, not the hold):
+/// nothing of it leaves before its end, and then the redacted archive does, whole.
+#[tokio::test]
+async fn a_streamed_archive_is_redacted_whole() {
+    let book = workbook(&["联系电话", MOBILE, "身份证号", ID]);
+    let chunks: Vec<_> = book
+        .chunks(97)
+        .map(|c| {
+            (
+                std::time::Duration::from_millis(5),
+                bytes::Bytes::copy_from_slice(c),
+            )
+        })
+        .collect();
+    let up = Upstream::start(move |_req| {
+        let chunks = chunks.clone();
+        async move { resp(200, "application/octet-stream", streamed(chunks, false)) }
+    })
+    .await;
+    let p = proxy(&up.url(), "").await;
+    let r = client()
+        .get(format!("http://{}/export", p.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let got = r.bytes().await.unwrap();
+    let sst = member(&got, "xl/sharedStrings.xml");
+    assert!(!sst.contains(MOBILE) && !sst.contains(ID), "{sst}");
+    assert!(sst.contains("联系电话"), "{sst}");
+    p.shutdown().await;
+}

@@ -655,6 +655,36 @@ mod tests {
         ));
     }
 
+    /// Whatever follows the magic, and wherever a real archive is cut, the answer is a result
+    /// or an error, never a panic (the body comes from the network).
+    #[test]
+    fn truncated_and_mangled_archives_never_panic() {
+        let sheet = r#"<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>住址</t></is></c></row><row r="2"><c r="A2" t="s"><v>1</v></c><c r="B2"><v>13800138000</v></c></row></sheetData></worksheet>"#;
+        let sst = "<sst><si><t>姓名</t></si><si><t>张三</t></si></sst>";
+        let body = zip_of(&[
+            ("xl/workbook.xml", b"<workbook/>", STORED),
+            ("xl/sharedStrings.xml", sst.as_bytes(), STORED),
+            ("xl/worksheets/sheet1.xml", sheet.as_bytes(), DEFLATED),
+        ]);
+        let e = engine();
+        let opts = ScanOptions {
+            redact: true,
+            ..ScanOptions::default()
+        };
+        let limits = ArchiveLimits::default();
+        for cut in 0..body.len() {
+            let _ = scan(&e, &body[..cut], &opts, &limits);
+        }
+        // Every byte of the stored members (the XML itself) and of the headers changed in turn.
+        for i in 0..body.len() {
+            for b in [b'<', b'>', b'"', b'/', 0xE5, b'0'] {
+                let mut m = body.clone();
+                m[i] = b;
+                let _ = scan(&e, &m, &opts, &limits);
+            }
+        }
+    }
+
     #[test]
     fn corrupt_and_unreadable_members_are_reported() {
         assert!(matches!(

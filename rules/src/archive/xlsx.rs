@@ -591,6 +591,40 @@ fn column(r: &str) -> Option<u32> {
 mod tests {
     use super::*;
 
+    /// Sheets and shared strings mangled byte by byte give a result or `None`, never a panic.
+    #[test]
+    fn mangled_parts_never_panic() {
+        let engine = Arc::new(Engine::builder().builtin().build().unwrap());
+        let opts = ScanOptions {
+            redact: true,
+            ..ScanOptions::default()
+        };
+        let sheet = r#"<x:worksheet><x:sheetData><x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c><x:c r="B1" t="inlineStr"><x:is><x:t>住址</x:t></x:is></x:c></x:row><x:row><x:c t="s"><x:v>1</x:v></x:c><x:c r="B2" s="2"><x:v>13800138000</x:v><x:f>A1</x:f></x:c><x:c/></x:row></x:sheetData></x:worksheet>"#;
+        let sst = r#"<sst><si><t>姓名</t></si><si><r><t>张</t></r><r><t>三丰</t></r><rPh><t>z</t></rPh></si><si><t>&amp;&#x31;</t></si><si/></sst>"#;
+        let run = |sst: &[u8], sheet: &[u8]| {
+            let parts = Parts {
+                sst: Some((1, "xl/sharedStrings.xml", sst)),
+                sheets: vec![(2, "xl/worksheets/sheet1.xml", sheet)],
+            };
+            scan(&engine, &opts, &parts).map(|r| r.changed.len())
+        };
+        assert_eq!(run(sst.as_bytes(), sheet.as_bytes()), Some(2));
+        for i in 0..sheet.len().max(sst.len()) {
+            for b in [b'<', b'>', b'"', b'/', b'&', b'1', b' '] {
+                let mut m = sheet.as_bytes().to_vec();
+                if i < m.len() {
+                    m[i] = b;
+                }
+                let _ = run(sst.as_bytes(), &m);
+                let mut m = sst.as_bytes().to_vec();
+                if i < m.len() {
+                    m[i] = b;
+                }
+                let _ = run(&m, sheet.as_bytes());
+            }
+        }
+    }
+
     #[test]
     fn columns_and_entities() {
         assert_eq!(column("A1"), Some(1));
