@@ -148,6 +148,33 @@ async fn admin_routes() {
         .unwrap();
     let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
     assert!(v["count"].as_u64().unwrap() >= 2, "{v}");
+    // A ZIP body (a zip export): its members, each finding naming its member.
+    let zipped = {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        w.start_file("rows.csv", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(format!("sfzh,sjhm\n{ID},13800138000\n").as_bytes())
+            .unwrap();
+        w.finish().unwrap().into_inner()
+    };
+    let r = c
+        .post(format!("http://{admin}/-/scan?interface=persons"))
+        .header("content-type", "application/zip")
+        .body(zipped)
+        .send()
+        .await
+        .unwrap();
+    let t = r.text().await.unwrap();
+    let v: serde_json::Value = serde_json::from_str(&t).unwrap();
+    assert_eq!(v["format"], "zip", "{t}");
+    let f = v["findings"].as_array().unwrap();
+    assert!(
+        f.iter()
+            .any(|x| x["class"] == "resident_id" && x["member"] == "rows.csv"),
+        "{t}"
+    );
+    assert!(!t.contains(ID), "{t}");
     assert_eq!(
         admin_post(admin, "/-/scan?interface=nope", "x").await.0,
         404

@@ -11,7 +11,7 @@
 //! | `POST /-/reload` | reload rules and policy now; 200 with the outcome, 500 when it failed (the old state stays) |
 //! | `GET /-/rules` | rules in force (id, name, class, grade, pack, pack version), content hash, last reload outcome |
 //! | `GET /-/interfaces` | the interface inventory: configured and observed (templated) interfaces with counts, classes, highest grade, last seen |
-//! | `POST /-/scan` | dry run for rule authors: the body in (any `Content-Type`/`Content-Encoding`; `?interface=NAME` picks that interface's actions), findings out — rule, class, grade, action, offsets, field; never values |
+//! | `POST /-/scan` | dry run for rule authors: the body in (any `Content-Type`/`Content-Encoding`, a ZIP such as an xlsx too; `?interface=NAME` picks that interface's actions), findings out — rule, class, grade, action, offsets, field, member; never values |
 //!
 //! Readiness is what a Kubernetes Service routes on, so it answers "would a request be served
 //! as configured": a rule set is in force (a failed reload keeps the previous one, so the pod
@@ -371,20 +371,49 @@ impl State {
             for enc in codings.iter().rev() {
                 data = decode_all(*enc, &data, &limits).map_err(|e| e.to_string())?;
             }
-            let format = Format::resolve(ct.as_deref(), &data);
-            let opts = ScanOptions {
-                format,
-                redact: false,
-                capture_values: false,
-                decide: Some(Arc::new(Decider(iface.actions.clone()))),
-                charset: Charset::declared(ct.as_deref()),
+            let decide: Option<Arc<dyn sluice_rules::Decide>> =
+                Some(Arc::new(Decider(iface.actions.clone())));
+            // A ZIP body (xlsx, docx, zip export): its members, as the proxy reads them.
+            let (format, found, unread) = if sluice_rules::archive::is_zip(&data) {
+                let opts = ScanOptions {
+                    decide,
+                    ..ScanOptions::default()
+                };
+                let caps = sluice_rules::archive::ArchiveLimits {
+                    max_unpacked: limits.max_output,
+                    max_ratio: limits.max_ratio,
+                    ..Default::default()
+                };
+                let r = sluice_rules::archive::scan(&live.engine, &data, &opts, &caps)
+                    .map_err(|e| e.to_string())?;
+                let found: Vec<_> = r
+                    .findings
+                    .into_iter()
+                    .map(|m| (Some(m.member), m.finding))
+                    .collect();
+                let unread: Vec<_> = r
+                    .unread
+                    .iter()
+                    .map(|u| json!({"member": u.member, "reason": u.reason}))
+                    .collect();
+                ("zip".to_string(), found, unread)
+            } else {
+                let format = Format::resolve(ct.as_deref(), &data);
+                let opts = ScanOptions {
+                    format,
+                    redact: false,
+                    capture_values: false,
+                    decide,
+                    charset: Charset::declared(ct.as_deref()),
+                };
+                let res = live.engine.scan_bytes(&data, opts);
+                let found: Vec<_> = res.findings.into_iter().map(|f| (None, f)).collect();
+                (format!("{format:?}").to_lowercase(), found, Vec::new())
             };
-            let res = live.engine.scan_bytes(&data, opts);
             let mut blocked: Vec<String> = Vec::new();
-            let findings: Vec<_> = res
-                .findings
+            let findings: Vec<_> = found
                 .iter()
-                .map(|f| {
+                .map(|(member, f)| {
                     let action = iface.actions.for_finding(f);
                     if action == crate::config::Action::Block
                         && !blocked.iter().any(|c| c == &*f.class)
@@ -393,7 +422,7 @@ impl State {
                     }
                     // Offsets, names and the field: enough to find the value in the body
                     // the author already has, nothing that would put the value in a log.
-                    json!({
+                    let mut v = json!({
                         "rule": &*f.rule_id,
                         "class": &*f.class,
                         "grade": &*f.grade.name,
@@ -402,12 +431,18 @@ impl State {
                         "start": f.start,
                         "end": f.end,
                         "field": f.field.as_deref(),
-                    })
+                    });
+                    if let Some(m) = member {
+                        // Offsets are the member's (a workbook cell's, for xlsx sheets).
+                        v["member"] = json!(&**m);
+                    }
+                    v
                 })
                 .collect();
             Ok::<_, String>(json!({
                 "interface": &*iface.name,
-                "format": format!("{format:?}").to_lowercase(),
+                "format": format,
+                "unread_members": unread,
                 "bytes": data.len(),
                 "hash": live.engine.content_hash(),
                 "would_block": !blocked.is_empty(),
