@@ -54,12 +54,25 @@ fn flag_encrypted(mut b: Vec<u8>) -> Vec<u8> {
     b
 }
 
-async fn serve(body: Vec<u8>) -> Upstream {
-    Upstream::start(move |_req| {
+/// What a client gets for `body` served as an xlsx behind a proxy configured with `extra`:
+/// status, `Content-Length` and bytes.
+async fn fetch(body: Vec<u8>, extra: &str) -> (u16, Option<u64>, bytes::Bytes) {
+    let up = Upstream::start(move |_req| {
         let body = body.clone();
         async move { resp(200, XLSX, full(body)) }
     })
-    .await
+    .await;
+    let p = proxy(&up.url(), extra).await;
+    let r = client()
+        .get(format!("http://{}/export.xlsx", p.addr))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let len = r.content_length();
+    let got = r.bytes().await.unwrap();
+    p.shutdown().await;
+    (status, len, got)
 }
 
 #[tokio::test]
@@ -69,16 +82,8 @@ async fn a_spreadsheet_is_redacted_inside_and_still_opens() {
         !contains(&book, ID),
         "deflated: the ID is not in the body's bytes"
     );
-    let up = serve(book.clone()).await;
-    let p = proxy(&up.url(), "").await;
-    let r = client()
-        .get(format!("http://{}/export.xlsx", p.addr))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let len = r.content_length();
-    let got = r.bytes().await.unwrap();
+    let (status, len, got) = fetch(book.clone(), "").await;
+    assert_eq!(status, 200);
     assert_eq!(len, Some(got.len() as u64));
     let sst = member(&got, "xl/sharedStrings.xml");
     assert!(!sst.contains(ID) && !sst.contains(MOBILE), "{sst}");
@@ -87,87 +92,50 @@ async fn a_spreadsheet_is_redacted_inside_and_still_opens() {
         member(&got, "xl/workbook.xml"),
         member(&book, "xl/workbook.xml")
     );
-    p.shutdown().await;
 }
 
 #[tokio::test]
 async fn a_clean_archive_passes_byte_identical() {
     let book = workbook(&["区划代码", "110000", "备注", "正常"]);
-    let up = serve(book.clone()).await;
-    let p = proxy(&up.url(), "").await;
-    let got = client()
-        .get(format!("http://{}/export.xlsx", p.addr))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let (status, _, got) = fetch(book.clone(), "").await;
+    assert_eq!(status, 200);
     assert_eq!(&got[..], &book[..]);
-    p.shutdown().await;
 }
 
 #[tokio::test]
 async fn an_archive_holding_a_blocked_class_is_refused_without_a_byte_of_it() {
-    let up = serve(workbook(&["身份证号", ID])).await;
-    let p = proxy(&up.url(), "actions:\n  classes:\n    resident_id: block\n").await;
-    let r = client()
-        .get(format!("http://{}/export.xlsx", p.addr))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
-    let text = r.text().await.unwrap();
+    let block = "actions:\n  classes:\n    resident_id: block\n";
+    let (status, _, got) = fetch(workbook(&["身份证号", ID]), block).await;
+    assert_eq!(status, 403);
+    let text = String::from_utf8_lossy(&got);
     assert!(text.contains("\"classes\":[\"resident_id\"]"), "{text}");
     assert!(!text.contains("PK"), "{text}");
-    p.shutdown().await;
 }
 
 #[tokio::test]
 async fn an_unreadable_archive_fails_closed_unless_configured_open() {
     let locked = flag_encrypted(workbook(&["身份证号", ID]));
-    let up = serve(locked.clone()).await;
-    let p = proxy(&up.url(), "").await;
-    let r = client()
-        .get(format!("http://{}/export.xlsx", p.addr))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 502);
-    let text = r.text().await.unwrap();
+    let (status, _, got) = fetch(locked.clone(), "").await;
+    assert_eq!(status, 502);
+    let text = String::from_utf8_lossy(&got);
     assert!(
         text.contains("urn:sluice:problem:unreadable-archive"),
         "{text}"
     );
     assert!(text.contains("encrypted"), "{text}");
-    p.shutdown().await;
-
-    let p = proxy(&up.url(), "decode:\n  unreadable_archive: open\n").await;
-    let got = client()
-        .get(format!("http://{}/export.xlsx", p.addr))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let open = "decode:\n  unreadable_archive: open\n";
+    let (status, _, got) = fetch(locked.clone(), open).await;
+    assert_eq!(status, 200);
     assert_eq!(&got[..], &locked[..]);
-    p.shutdown().await;
 }
 
 #[tokio::test]
 async fn an_archive_over_the_archive_hold_is_refused() {
-    let up = serve(workbook(&["身份证号", ID])).await;
-    let p = proxy(&up.url(), "decode:\n  max_archive: 100B\n").await;
-    let r = client()
-        .get(format!("http://{}/export.xlsx", p.addr))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 502);
-    let text = r.text().await.unwrap();
+    let small = "decode:\n  max_archive: 100B\n";
+    let (status, _, got) = fetch(workbook(&["身份证号", ID]), small).await;
+    assert_eq!(status, 502);
+    let text = String::from_utf8_lossy(&got);
     assert!(text.contains("decode.max_archive"), "{text}");
-    p.shutdown().await;
 }
 
 #[tokio::test]
