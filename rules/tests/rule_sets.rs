@@ -1020,6 +1020,19 @@ fn csv_without_a_header_row() {
     );
 }
 
+/// Excel's "CSV UTF-8" opens with a byte-order mark, often before a quoted first heading:
+/// the mark stays in the output and is no part of the first column's name.
+#[test]
+fn csv_byte_order_mark_before_a_quoted_heading() {
+    let redact = |text: &str| redacted(sluice_rules::Format::Csv, text);
+    for head in ["\u{FEFF}\"xm\",sfzh", "\u{FEFF}xm,sfzh", "\u{FEFF}\"xm\",\"sfzh\""] {
+        assert_eq!(
+            redact(&format!("{head}\n张伟,11010519491231002X\n")),
+            format!("{head}\n张*,110105********002X\n"),
+        );
+    }
+}
+
 /// A pack of one rule: 18-digit resident IDs, redacted by `style` (the lines of its
 /// `redact` mapping).
 fn id_pack(style: &str) -> String {

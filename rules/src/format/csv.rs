@@ -146,6 +146,20 @@ impl CsvLexer {
                         self.roles = row_roles(line, d).unwrap_or_default();
                         self.roles_row = Some(self.row);
                     }
+                    // A byte-order mark (Excel's "CSV UTF-8") is no part of the first column's
+                    // name: `\u{FEFF}"xm"` would name no field, and the column's values would
+                    // lose their context.
+                    if base + i as u64 == 0 {
+                        const BOM: &[u8] = b"\xEF\xBB\xBF";
+                        let have = &buf[i..len.min(i + BOM.len())];
+                        if have.len() < BOM.len() && BOM.starts_with(have) && !eof {
+                            return i;
+                        }
+                        if have == BOM {
+                            i += BOM.len();
+                            continue;
+                        }
+                    }
                     let b = buf[i];
                     match b {
                         _ if b == d => {
