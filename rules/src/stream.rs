@@ -1060,7 +1060,7 @@ impl Segmenter {
             self.hold_from = self.raw_end;
             return;
         }
-        if !pre && whole && self.identity && (self.percent_decode() || self.entity_decode()) {
+        if !pre && whole && (self.percent_decode() || self.entity_decode()) {
             commit = self.text.len();
         }
         if !pre && whole && self.drop_tags() {
@@ -1638,6 +1638,9 @@ impl Segmenter {
     /// Rebuilds a segment whose text is its raw bytes with the escapes that start with
     /// `marker` decoded by `decode` (the character, the escape's length, how to write it).
     fn rebuild(&mut self, marker: u8, mut decode: impl FnMut(&[u8]) -> Option<(char, usize, Esc)>) {
+        if !self.identity {
+            return self.rebuild_mapped(marker, decode);
+        }
         let raw = std::mem::take(&mut self.text);
         let base = self.id_base;
         let raw_end = self.raw_end;
@@ -1658,6 +1661,55 @@ impl Segmenter {
             }
             let next = memchr::memchr(marker, &raw[i + 1..]).map_or(raw.len(), |p| i + 1 + p);
             self.plain_inner(&raw[i..next], base + i as u64);
+            i = next;
+        }
+        self.raw_end = self.raw_end.max(raw_end);
+    }
+
+    /// [`Self::rebuild`] for a segment whose text is no longer its raw bytes (a full-width
+    /// colon or comma was folded: `身份证号：%31%31…，`): the escapes are read in the text,
+    /// where they were written plainly (each byte of the escape its own raw byte, in order),
+    /// and every other character keeps its raw range and its escape.
+    fn rebuild_mapped(
+        &mut self,
+        marker: u8,
+        mut decode: impl FnMut(&[u8]) -> Option<(char, usize, Esc)>,
+    ) {
+        let text = std::mem::take(&mut self.text);
+        let map = std::mem::take(&mut self.map);
+        let esc = std::mem::take(&mut self.esc);
+        let rawlen = std::mem::take(&mut self.rawlen);
+        let wide = std::mem::take(&mut self.wide_spaces);
+        let raw_end = self.raw_end;
+        self.head.clear();
+        let plain_run = |i: usize, n: usize| {
+            (i..i + n).all(|k| esc.get(k) == Some(&Esc::Plain) && rawlen.get(k) == Some(&1))
+                && (i + 1..i + n).all(|k| map.get(k) == Some(&(map[i] + (k - i) as u64)))
+        };
+        let mut i = 0;
+        while i < text.len() {
+            if text[i] == marker {
+                if let Some((c, n, e)) = decode(&text[i..]).filter(|&(_, n, _)| plain_run(i, n)) {
+                    self.decoded(c, map[i], map[i] + n as u64, e);
+                    i += n;
+                    continue;
+                }
+            }
+            // Everything up to the next marker goes on as it was: text, raw offsets, escapes.
+            let next = memchr::memchr(marker, &text[i + 1..]).map_or(text.len(), |p| i + 1 + p);
+            let at = self.text.len();
+            for &p in wide.iter().filter(|&&p| (i..next).contains(&(p as usize))) {
+                if let Ok(p) = u32::try_from(at + p as usize - i) {
+                    self.wide_spaces.push(p);
+                }
+            }
+            self.text.extend_from_slice(&text[i..next]);
+            self.map.extend_from_slice(&map[i..next]);
+            self.esc.extend_from_slice(&esc[i..next]);
+            self.rawlen.extend_from_slice(&rawlen[i..next]);
+            let last = (i..next).rev().find(|&k| rawlen[k] > 0).unwrap_or(i);
+            self.raw_end = map[last] + u64::from(rawlen[last]);
+            self.fill_head();
             i = next;
         }
         self.raw_end = self.raw_end.max(raw_end);
@@ -1741,9 +1793,8 @@ impl Segmenter {
                 continue;
             }
             // The value of a `key=value` pair is judged under its key (`xm=5byg5Lyf`).
-            let key = pair_key_before(&self.text, s)
+            let key = pair_key_before(&self.text, s, |k| self.engine.key_info(k).listened)
                 .map(|k| self.engine.key_info(k))
-                .filter(|k| k.listened)
                 .or_else(|| self.key_ix.map(|ix| self.key_cache[ix].clone()));
             found.push((s, e, key));
         }
@@ -2299,19 +2350,25 @@ fn jws_part(t: &[u8], s: usize, e: usize) -> bool {
     compound.starts_with(b"eyJ") && compound.iter().filter(|&&c| c == b'.').count() >= 2
 }
 
-/// The name of the `key=value` or `key: value` pair whose value starts at `s` in a text: an
-/// ASCII name (a letter, then letters, digits or `_`) right before the `=` or `:`.
-fn pair_key_before(t: &[u8], s: usize) -> Option<&[u8]> {
+/// The listened name of the `key=value` or `key: value` pair whose value starts at `s` in a
+/// text: an ASCII name (a letter, then letters, digits or `_`) right before the `=` or `:`,
+/// or a label in Han characters (see below); `None` when no such name is listened to.
+fn pair_key_before(t: &[u8], s: usize, listened: impl Fn(&[u8]) -> bool) -> Option<&[u8]> {
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     let mut p = s;
     while p > 0 && t[p - 1] == b' ' {
         p -= 1;
     }
-    if p == 0 || !matches!(t[p - 1], b'=' | b':') {
+    // The sign: `=`, `:`, or a full-width colon not yet folded (the raw bytes `settle` reads).
+    let sign = if p > 0 && matches!(t[p - 1], b'=' | b':') {
+        1
+    } else if p >= 3 && &t[p - 3..p] == "：".as_bytes() {
+        3
+    } else {
         return None;
-    }
+    };
     // `Xm = 5byg5Lyf`: spaces before the sign too.
-    let mut ke = p - 1;
+    let mut ke = p - sign;
     while ke > 0 && t[ke - 1] == b' ' {
         ke -= 1;
     }
@@ -2319,10 +2376,34 @@ fn pair_key_before(t: &[u8], s: usize) -> Option<&[u8]> {
     while ks > 0 && ke - ks < 48 && word(t[ks - 1]) {
         ks -= 1;
     }
-    if ks == ke || (ks > 0 && word(t[ks - 1])) || !t[ks].is_ascii_alphabetic() {
-        return None;
+    if ks < ke {
+        if (ks > 0 && word(t[ks - 1])) || !t[ks].is_ascii_alphabetic() {
+            return None;
+        }
+        let key = &t[ks..ke];
+        return listened(key).then_some(key);
     }
-    Some(&t[ks..ke])
+    // A label in Han characters (`姓名：5byg5Lyf`, `车牌号：5Lqs…`), run on from the text
+    // before it (`请核实车牌号：`): the longest listened key it ends with, of two characters
+    // or more.
+    let mut starts = Vec::new();
+    let mut k = ke;
+    while k >= 3 && ke - k < 48 {
+        let c = std::str::from_utf8(&t[k - 3..k])
+            .ok()
+            .and_then(|c| c.chars().next());
+        if !c.is_some_and(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c)) {
+            break;
+        }
+        k -= 3;
+        starts.push(k);
+    }
+    starts
+        .iter()
+        .rev()
+        .filter(|&&ks| ke - ks >= 6)
+        .map(|&ks| &t[ks..ke])
+        .find(|key| listened(key))
 }
 
 /// Short base64 values of `key=value` pairs in a text (`xm=5byg5Lyf`, `name: 5byg5Lyf`):
@@ -2334,7 +2415,11 @@ fn pair_tokens<'a>(
     listened: impl Fn(&[u8]) -> bool + 'a,
 ) -> impl Iterator<Item = (usize, usize)> + 'a {
     let in_run = base64_byte;
-    memchr::memchr2_iter(b'=', b':', t).filter_map(move |at| {
+    // `=`, `:` and the last byte of a full-width colon (`：`, raw in `settle`'s bytes).
+    memchr::memchr3_iter(b'=', b':', 0x9A, t).filter_map(move |at| {
+        if t[at] == 0x9A && !t[..=at].ends_with("：".as_bytes()) {
+            return None;
+        }
         let mut s = at + 1;
         while s < t.len() && t[s] == b' ' {
             s += 1;
@@ -2354,8 +2439,8 @@ fn pair_tokens<'a>(
         {
             return None;
         }
-        let key = pair_key_before(t, s)?;
-        (listened(key) && base64_text(&t[s..e], BASE64_MIN_FIELD)).then_some((s, e))
+        pair_key_before(t, s, &listened)?;
+        base64_text(&t[s..e], BASE64_MIN_FIELD).then_some((s, e))
     })
 }
 

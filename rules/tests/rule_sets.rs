@@ -1020,12 +1020,69 @@ fn csv_without_a_header_row() {
     );
 }
 
+/// Shapes of the fourteenth probe: `key=value` lines are text, not a form (each line a field
+/// of its own); an address in text ends at a space after its last unit, but not before
+/// another unit or its postcode; a name set apart from its label may end its sentence; base64
+/// after a label in Han characters is judged under that label; a two-group IPv6 address
+/// under a field named for one.
+#[test]
+fn fourteenth_probe_shapes() {
+    let text = |t: &str| {
+        let format = sluice_rules::Format::resolve(Some("text/plain"), t.as_bytes());
+        redacted(format, t)
+    };
+    assert_eq!(
+        text("IP地址=%32%34%30%65%3A%3A%31\nzz=上海市淑华市普陀哈尔滨街H座\nmz=01\n"),
+        "IP地址=%32%34%30%65%2A%2A%2A\nzz=上海市淑华市********\nmz=01\n"
+    );
+    assert_eq!(
+        text("住址：湖南省长沙市岳麓区麓山南路2号 订单号 DD2023021450549218 金额 100.00 元"),
+        "住址：湖南省长沙市********* 订单号 DD2023021450549218 金额 100.00 元"
+    );
+    assert_eq!(
+        text("住址：北京市朝阳区建国路88号 3号楼2单元502室 电话13800138000"),
+        "住址：北京市朝阳区****** ********** 电话138****8000"
+    );
+    assert_eq!(text("联系人 赵伟。"), "联系人 赵*。");
+    assert_eq!(text("负责人 相关。"), "负责人 相关。");
+    assert_eq!(
+        text("车牌号：5LqsQTEyMzQ1，姓名：5byg5Lyf，备注：5byg5Lyf"),
+        "车牌号：5LqsQSoqKioq，姓名：5bygKg==，备注：5byg5Lyf"
+    );
+    assert_eq!(text("比分 240e::1 结束"), "比分 240e::1 结束");
+}
+
+/// URL escapes in a value whose text normalization changed (a full-width colon or comma
+/// folded): decoded all the same, the mask written back escaped, every other character as
+/// it was.
+#[test]
+fn url_escapes_after_a_full_width_label() {
+    let text = |t: &str| redacted(sluice_rules::Format::Text, t);
+    assert_eq!(
+        text("身份证号：%31%31%30%31%30%35%31%39%34%39%31%32%33%31%30%30%32%58，请核实"),
+        "身份证号：%31%31%30%31%30%35%2A%2A%2A%2A%2A%2A%2A%2A%30%30%32%58，请核实"
+    );
+    assert_eq!(
+        redacted(
+            sluice_rules::Format::Json,
+            r#"{"bz":"邮箱：%7A%68%61%6E%67%77%65%69%40%31%36%33%2E%63%6F%6D，电话：１３８００１３８０００"}"#
+        ),
+        r#"{"bz":"邮箱：%7A%2A%2A%2A%2A%2A%2A%2A%40%31%36%33%2E%63%6F%6D，电话：１３８＊＊＊＊８０００"}"#
+    );
+    // A literal `%` stays text.
+    assert_eq!(text("增长：50%，同比"), "增长：50%，同比");
+}
+
 /// Excel's "CSV UTF-8" opens with a byte-order mark, often before a quoted first heading:
 /// the mark stays in the output and is no part of the first column's name.
 #[test]
 fn csv_byte_order_mark_before_a_quoted_heading() {
     let redact = |text: &str| redacted(sluice_rules::Format::Csv, text);
-    for head in ["\u{FEFF}\"xm\",sfzh", "\u{FEFF}xm,sfzh", "\u{FEFF}\"xm\",\"sfzh\""] {
+    for head in [
+        "\u{FEFF}\"xm\",sfzh",
+        "\u{FEFF}xm,sfzh",
+        "\u{FEFF}\"xm\",\"sfzh\"",
+    ] {
         assert_eq!(
             redact(&format!("{head}\n张伟,11010519491231002X\n")),
             format!("{head}\n张*,110105********002X\n"),

@@ -375,6 +375,7 @@ pub(crate) fn detect(
                         run
                     }
                 }
+                Some(Det::Address) => address_end_at_space(cut_at_next_label(d, delimited(rest))),
                 _ => cut_at_next_label(d, delimited(rest)),
             };
             if value.is_empty() {
@@ -459,7 +460,8 @@ pub(crate) fn detect(
                 // The name must end where a name in a list or sentence ends (`经办人孙桂香，`,
                 // `申请人李娜（`), not at a full stop or the end of the text, where a label
                 // word is more often followed by an ordinary word (`负责人相关.`).
-                // Set apart from its label, a name may also end its line or the text.
+                // Set apart from its label, a name may also end its line, its sentence
+                // (`联系人 赵伟。`) or the text.
                 let after = rest[run.len()..].chars().next();
                 let glued = run.len() < name_run(rest).len();
                 let ends = glued
@@ -469,7 +471,7 @@ pub(crate) fn detect(
                             c == '、'
                                 || c.is_ascii_digit()
                                 || (c.is_ascii() && super::NAME_ENDS.contains(&(c as u8)))
-                                || (spaced && matches!(c, '\n' | '\r' | '\t'))
+                                || (spaced && matches!(c, '\n' | '\r' | '\t' | '。' | '.'))
                         }
                     };
                 if dict::is_label_word(run) || !ends {
@@ -478,7 +480,7 @@ pub(crate) fn detect(
                 run
             }
             Some(Det::Address) => {
-                let v = cut_at_next_label(d, delimited(rest));
+                let v = address_end_at_space(cut_at_next_label(d, delimited(rest)));
                 // A full stop ends a sentence here (`全部地址组织城市一些.`).
                 let v = v.split('.').next().unwrap_or(v).trim_end();
                 if !dict::starts_with_region(v) {
@@ -635,6 +637,32 @@ fn cut_at_next_label<'a>(d: &Detectors, v: &'a str) -> &'a str {
         .unwrap_or(0);
     // A label is whole UTF-8, so what it leaves ends on a character boundary.
     head[..head.len() - strip].trim_end()
+}
+
+/// An address in free text ends at a space after one of its units (`…麓山南路2号 订单号
+/// DD2023… 金额 100.00 元`): what follows the space continues it only as another unit of
+/// the same place (`建国路88号 3号楼2单元`, `幸福里小区12号 5栋`), or as its postcode.
+fn address_end_at_space(v: &str) -> &str {
+    const UNITS: &str = "号室户层楼座栋幢弄组院村";
+    for (sp, _) in v.match_indices(' ') {
+        let head = v[..sp].trim_end();
+        if !head.chars().last().is_some_and(|c| UNITS.contains(c)) {
+            continue;
+        }
+        let token = v[sp..].trim_start().split(' ').next().unwrap_or("");
+        let rest = token.trim_start_matches(|c: char| {
+            c.is_ascii_alphanumeric() || "一二三四五六七八九十零〇甲乙丙丁-#".contains(c)
+        });
+        // Or a postcode, which the address's own format puts after it (`…c座 546281`).
+        let postcode = token.len() == 6 && token.bytes().all(|b| b.is_ascii_digit());
+        let continues = postcode
+            || (rest.len() < token.len()
+                && rest.starts_with(|c: char| "号栋幢楼单元层室座户".contains(c)));
+        if !continues {
+            return head;
+        }
+    }
+    v
 }
 
 /// Every label a value in text may run into: the field detectors' own and the common ones.

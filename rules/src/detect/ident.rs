@@ -1603,15 +1603,17 @@ fn ipv6(t: &[u8], out: &mut Vec<Found>) {
             .and_then(|x| x.parse::<std::net::Ipv6Addr>().ok());
         // `d::` and `::1` parse, but an address worth reporting has several groups: at least
         // three non-empty ones and four hex digits (`2001:db8::1`, `fe80::1ff:fe23:4567:890a`).
+        // Two groups (`240e::1`, an operator's short form) only under a field named for an
+        // address (`ip`, `IP地址=`): alone they read as much like a time or a ratio.
         let groups = span.split(|&b| b == b':').filter(|g| !g.is_empty()).count();
         let hex = span.iter().filter(|b| b.is_ascii_hexdigit()).count();
-        if parsed.is_some() && groups >= 3 && hex >= 4 {
+        if parsed.is_some() && groups >= 2 && hex >= 4 {
             out.push(Found {
                 det: Det::Ipv6,
                 start: s,
                 end: e,
                 conf: Confidence::Medium,
-                key_only: false,
+                key_only: groups < 3,
             });
             last_end = e;
         }
