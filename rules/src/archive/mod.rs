@@ -160,7 +160,12 @@ struct Walk<'a> {
 enum Member {
     Scan(Format),
     Archive,
+    /// A gzip file (`.gz`): unpacked, then read as what it holds.
+    Gzip,
+    /// Media, fonts, an office package's machinery: nothing to read.
     Skip,
+    /// Data this reader cannot inspect (a legacy `.xls`, a PDF, an embedded object).
+    Unread(&'static str),
 }
 
 impl Walk<'_> {
@@ -176,6 +181,29 @@ impl Walk<'_> {
         if zip.len() > self.limits.max_members {
             return Err(ArchiveError::TooManyMembers(self.limits.max_members));
         }
+        // Two members of one name: a reader keeps one of them, an unzip tool shows both; the
+        // one not read here would pass unseen.
+        if directory_entries(body).is_some_and(|n| n != zip.len()) {
+            return Err(ArchiveError::Corrupt(
+                "members with the same name (the directory lists more entries than it names)"
+                    .into(),
+            ));
+        }
+        // An office package (OOXML): its machinery parts are known and skipped.
+        let office = zip
+            .file_names()
+            .any(|n| matches!(n.as_deref(), Ok("[Content_Types].xml")));
+        // The archive's comment is shown by unzip tools: scanned as text, and rewritten.
+        let comment = zip.comment().to_vec();
+        let mut new_comment = None;
+        if !comment.is_empty() {
+            let label = if path.is_empty() {
+                "(archive comment)".to_string()
+            } else {
+                format!("{path}!/(archive comment)")
+            };
+            new_comment = self.member(&comment, &label, Format::Text);
+        }
         // Replacement content per member index, when redaction changed it.
         let mut changed: Vec<(usize, Vec<u8>)> = Vec::new();
         // An xlsx workbook's shared strings and sheets are read together, as tables
@@ -185,7 +213,7 @@ impl Walk<'_> {
             .any(|n| matches!(n.as_deref(), Ok("xl/workbook.xml")));
         let mut book: Vec<(usize, String, Vec<u8>)> = Vec::new();
         for i in 0..zip.len() {
-            let (name, encrypted, method_ok, is_dir, size) = {
+            let (name, encrypted, method_ok, is_dir, size, commented) = {
                 let f = zip
                     .by_index_raw(i)
                     .map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
@@ -199,9 +227,23 @@ impl Walk<'_> {
                     ),
                     f.is_dir(),
                     f.size(),
+                    f.comment().to_string(),
                 )
             };
-            if is_dir {
+            // A member's comment is shown by unzip tools too; it cannot be rewritten here
+            // (the member is copied as it came), so one that holds a finding is unread.
+            if !commented.is_empty() {
+                let before = self.out.findings.len();
+                let label = format!("{name} (comment)");
+                let _ = self.member(commented.as_bytes(), &label, Format::Text);
+                if self.out.findings.len() > before {
+                    self.out.unread.push(Unread {
+                        member: label,
+                        reason: "a member comment holds sensitive data".into(),
+                    });
+                }
+            }
+            if is_dir && size == 0 {
                 continue;
             }
             let member = if path.is_empty() {
@@ -240,7 +282,8 @@ impl Walk<'_> {
                         continue;
                     }
                 };
-                let mut data = Vec::with_capacity(size.min(self.left) as usize);
+                // Sized by the claim only up to 1 MiB: the claim may be a lie.
+                let mut data = Vec::with_capacity(size.min(self.left).min(1 << 20) as usize);
                 match f.take(self.left + 1).read_to_end(&mut data) {
                     Ok(_) => {}
                     Err(_) => {
@@ -258,14 +301,22 @@ impl Walk<'_> {
                 book.push((i, member, data));
                 continue;
             }
-            let new = match member_kind(&name, &data) {
+            let new = match member_kind(&name, &data, office) {
                 Member::Skip => None,
+                Member::Unread(why) => {
+                    self.out.unread.push(unread(why));
+                    None
+                }
+                Member::Gzip => self.gzip_member(&data, &member, &name),
                 Member::Archive if depth >= self.limits.max_depth => {
                     self.out.unread.push(unread("archive nested too deep"));
                     None
                 }
                 Member::Archive => self.archive(&data, &member, depth + 1)?,
-                Member::Scan(format) => self.member(&data, &member, format),
+                Member::Scan(format) => {
+                    self.out.scanned += 1;
+                    self.member(&data, &member, format)
+                }
             };
             if let Some(new) = new {
                 changed.push((i, new));
@@ -275,10 +326,47 @@ impl Walk<'_> {
             changed.extend(self.workbook(&book));
             changed.sort_by_key(|(i, _)| *i);
         }
-        if changed.is_empty() {
+        if changed.is_empty() && new_comment.is_none() {
             return Ok(None);
         }
-        rewrite(&mut zip, changed).map(Some)
+        rewrite(&mut zip, changed, new_comment).map(Some)
+    }
+
+    /// A gzip-compressed member (`rows.csv.gz`): unpacked within the budget, scanned as what
+    /// its name without `.gz` says, and compressed again when redaction changed it.
+    fn gzip_member(&mut self, data: &[u8], member: &str, name: &str) -> Option<Vec<u8>> {
+        let mut inner = Vec::new();
+        let read = flate2::read::MultiGzDecoder::new(data)
+            .take(self.left + 1)
+            .read_to_end(&mut inner);
+        if read.is_err() || inner.len() as u64 > self.left {
+            self.out.unread.push(Unread {
+                member: member.to_string(),
+                reason: if read.is_err() {
+                    "corrupt gzip data".into()
+                } else {
+                    "gzip member unpacks past the archive's budget".into()
+                },
+            });
+            return None;
+        }
+        self.left -= inner.len() as u64;
+        let inner_name = name.strip_suffix(".gz").unwrap_or(name);
+        let format = match member_kind(inner_name, &inner, false) {
+            Member::Scan(f) => f,
+            _ => {
+                self.out.unread.push(Unread {
+                    member: member.to_string(),
+                    reason: "binary data inside a gzip member".into(),
+                });
+                return None;
+            }
+        };
+        self.out.scanned += 1;
+        let new = self.member(&inner, member, format)?;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(&new).ok()?;
+        e.finish().ok()
     }
 
     /// Scans a workbook's shared strings and sheets as tables; a workbook whose parts cannot be
@@ -304,6 +392,7 @@ impl Walk<'_> {
             );
             return r.changed;
         }
+        self.out.scanned += book.len();
         book.iter()
             .filter_map(|(i, member, data)| {
                 self.member(data, member, Format::Xml).map(|new| (*i, new))
@@ -313,7 +402,6 @@ impl Walk<'_> {
 
     /// Scans one member's content; returns the redacted content when it changed.
     fn member(&mut self, data: &[u8], member: &str, format: Format) -> Option<Vec<u8>> {
-        self.out.scanned += 1;
         let opts = ScanOptions {
             format,
             charset: crate::Charset::default(),
@@ -338,6 +426,7 @@ impl Walk<'_> {
 fn rewrite(
     zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
     changed: Vec<(usize, Vec<u8>)>,
+    comment: Option<Vec<u8>>,
 ) -> Result<Vec<u8>, ArchiveError> {
     let werr = |e: zip::result::ZipError| ArchiveError::Write(e.to_string());
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
@@ -363,7 +452,7 @@ fn rewrite(
         w.write_all(&data)
             .map_err(|e| ArchiveError::Write(e.to_string()))?;
     }
-    let comment = zip.comment().to_vec();
+    let comment = comment.unwrap_or_else(|| zip.comment().to_vec());
     if !comment.is_empty() {
         w.set_raw_comment(comment.into_boxed_slice())
             .map_err(werr)?;
@@ -379,12 +468,16 @@ fn is_workbook_table(name: &str) -> bool {
             && name.matches('/').count() == 2)
 }
 
-/// How a member is read: by its extension, else by its first bytes.
-fn member_kind(name: &str, data: &[u8]) -> Member {
+/// How a member is read: by its extension, else by its first bytes. `office`: the archive is
+/// an OOXML package, whose machinery parts are skipped.
+fn member_kind(name: &str, data: &[u8], office: bool) -> Member {
     if is_zip(data) {
         return Member::Archive;
     }
-    if office_furniture(name) {
+    if data.starts_with(&[0x1f, 0x8b]) {
+        return Member::Gzip;
+    }
+    if office && office_furniture(name) {
         return Member::Skip;
     }
     let ext = name
@@ -397,26 +490,27 @@ fn member_kind(name: &str, data: &[u8]) -> Member {
         | "plist" | "kml" | "gpx" => Member::Scan(Format::Xml),
         "json" | "ndjson" | "jsonl" | "geojson" => Member::Scan(Format::Json),
         "csv" | "tsv" => Member::Scan(Format::Csv),
-        // Media, fonts and compiled code: no text to read.
+        // Media and fonts: no text to read.
         "png" | "jpg" | "jpeg" | "gif" | "bmp" | "tif" | "tiff" | "emf" | "wmf" | "webp"
         | "ico" | "mp3" | "mp4" | "wav" | "avi" | "mov" | "ttf" | "otf" | "woff" | "woff2"
-        | "class" | "so" | "dll" | "exe" => Member::Skip,
+        | "odttf" | "fntdata" => Member::Skip,
         _ if looks_like_text(data) => Member::Scan(Format::resolve(None, data)),
-        _ => Member::Skip,
+        _ => Member::Unread("binary data this reader cannot inspect"),
     }
 }
 
-/// Parts of an office document that hold only its machinery: themes, styles, fonts,
-/// settings, relationships, content types, calculation chains. Their attributes read like
+/// Parts of an OOXML package that hold only its machinery: themes, styles, fonts, settings,
+/// content types, calculation chains, printer settings, macros. Their attributes read like
 /// fields (`<a:theme name="Office Theme">` would be a person under a `name` key) and hold no
-/// user data; the document's text, its sheets and its properties (`docProps/core.xml`, the
-/// author) are read.
+/// user data; the document's text, its sheets, its relationships (hyperlink targets) and its
+/// properties (`docProps/core.xml`, the author) are read.
 fn office_furniture(name: &str) -> bool {
     let file = name.rsplit('/').next().unwrap_or(name);
-    name.ends_with(".rels")
-        || file == "[Content_Types].xml"
+    file == "[Content_Types].xml"
         || name.contains("/theme/")
         || name.contains("printerSettings/")
+        || file == "vbaProject.bin"
+        || file == "vbaData.xml"
         || matches!(
             file,
             "styles.xml"
@@ -429,16 +523,28 @@ fn office_furniture(name: &str) -> bool {
                 | "presProps.xml"
                 | "viewProps.xml"
                 | "tableStyles.xml"
-                | "manifest.xml"
         )
 }
 
 /// Text: no NUL or other control byte (but tab, line breaks, form feed, escape) in the first
-/// 1 KiB. Binary members (a `vbaProject.bin`, a thumbnail without an extension) are skipped.
+/// 1 KiB, or UTF-16 text (a byte-order mark, or the zero bytes of ASCII in it: Excel's
+/// "Unicode Text"), which the engine decodes.
 fn looks_like_text(data: &[u8]) -> bool {
-    !data[..data.len().min(1024)]
-        .iter()
-        .any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b))
+    let head = &data[..data.len().min(crate::charset::UTF16_HEAD)];
+    crate::charset::utf16_head(head).is_some()
+        || !data[..data.len().min(1024)]
+            .iter()
+            .any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b))
+}
+
+/// The number of entries the end-of-central-directory record says the archive has, when it
+/// can be read (not a ZIP64 archive, which counts elsewhere).
+fn directory_entries(body: &[u8]) -> Option<usize> {
+    const EOCD: &[u8] = b"PK\x05\x06";
+    let from = body.len().saturating_sub(22 + u16::MAX as usize);
+    let at = from + memchr::memmem::rfind(&body[from..], EOCD)?;
+    let n = u16::from_le_bytes([*body.get(at + 10)?, *body.get(at + 11)?]);
+    (n != u16::MAX).then_some(usize::from(n))
 }
 
 #[cfg(test)]
@@ -546,6 +652,7 @@ mod tests {
             "</sheetData></worksheet>"
         );
         let body = zip_of(&[
+            ("[Content_Types].xml", b"<Types/>", DEFLATED),
             ("xl/workbook.xml", b"<workbook/>", DEFLATED),
             ("xl/sharedStrings.xml", sst.as_bytes(), DEFLATED),
             ("xl/worksheets/sheet1.xml", sheet.as_bytes(), DEFLATED),
@@ -582,13 +689,13 @@ mod tests {
             "the theme's name is no person"
         );
         let m = members(&r.output.expect("rewritten"));
-        let sst_out = String::from_utf8(m[1].1.clone()).unwrap();
+        let sst_out = String::from_utf8(m[2].1.clone()).unwrap();
         assert!(sst_out.contains("<si><t>姓名</t></si>"), "{sst_out}");
         assert!(
             !sst_out.contains("晓峰") && !sst_out.contains("文三路90号"),
             "{sst_out}"
         );
-        let sheet_out = String::from_utf8(m[2].1.clone()).unwrap();
+        let sheet_out = String::from_utf8(m[3].1.clone()).unwrap();
         assert!(
             sheet_out.contains(r#"<c r="B2" s="1" t="inlineStr"><is><t xml:space="preserve">138****8000</t></is></c>"#),
             "{sheet_out}"

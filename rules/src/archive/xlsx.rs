@@ -35,12 +35,29 @@ pub(super) struct Scanned {
 enum Src {
     /// Shared string number n.
     Shared(usize),
-    /// A cell of sheet `sheet` (index into `Parts::sheets`): the whole `<c …>…</c>` element,
-    /// and whether it holds an inline string (else a number or a formula's cached text).
-    Cell {
-        sheet: usize,
+    /// A cell of sheet `sheet` (index into `Parts::sheets`).
+    Cell { sheet: usize, at: CellAt },
+}
+
+/// The byte ranges of a cell element that a redaction rewrites.
+#[derive(Clone)]
+struct CellAt {
+    /// The whole `<c …>…</c>` element (a finding's offsets) and its start tag.
+    elem: Range<usize>,
+    open: Range<usize>,
+    /// An inline string's `<is>` content, or a value's `<v>…</v>` element and content.
+    value: Value,
+    /// Whether the cell has a formula (`<f>`), which is kept: its text is scanned with the
+    /// rest of the sheet's markup.
+    formula: bool,
+}
+
+#[derive(Clone)]
+enum Value {
+    Inline(Range<usize>),
+    V {
         elem: Range<usize>,
-        inline: bool,
+        inner: Range<usize>,
     },
 }
 
@@ -66,8 +83,11 @@ pub(super) fn scan(engine: &Arc<Engine>, opts: &ScanOptions, parts: &Parts) -> O
         None => Vec::new(),
     };
     let mut sheets = Vec::new();
+    let mut blanks = Vec::new();
     for (n, (_, _, b)) in parts.sheets.iter().enumerate() {
-        sheets.push(cells(std::str::from_utf8(b).ok()?, n, &sst)?);
+        let mut blank = Vec::new();
+        sheets.push(cells(std::str::from_utf8(b).ok()?, n, &sst, &mut blank)?);
+        blanks.push(blank);
     }
     // The table view: one JSON array, a record per row keyed by the sheet's heading, and the
     // shared strings no cell uses as bare strings (still sent, so still scanned).
@@ -77,15 +97,20 @@ pub(super) fn scan(engine: &Arc<Engine>, opts: &ScanOptions, parts: &Parts) -> O
     let mut used = vec![false; sst.len()];
     for sheet in &sheets {
         let heading = heading_row(sheet);
-        let names: Vec<(u32, &str)> = heading
-            .map(|r| {
-                sheet
-                    .iter()
-                    .filter(|c| c.row == r)
-                    .map(|c| (c.col, c.text.as_str()))
-                    .collect()
-            })
-            .unwrap_or_default();
+        // Heading text by column (A = 1), for one lookup per cell.
+        let mut names: Vec<&str> = Vec::new();
+        if let Some(r) = heading {
+            for c in sheet.iter().filter(|c| c.row == r) {
+                let col = c.col as usize;
+                if col > 16_384 {
+                    continue;
+                }
+                if col >= names.len() {
+                    names.resize(col + 1, "");
+                }
+                names[col] = c.text.as_str();
+            }
+        }
         let mut row = None;
         for c in sheet {
             if let Src::Shared(i) = c.src {
@@ -102,10 +127,7 @@ pub(super) fn scan(engine: &Arc<Engine>, opts: &ScanOptions, parts: &Parts) -> O
             }
             // Cells of the heading row and above it have no heading of their own.
             let key = match heading {
-                Some(h) if c.row > h => names
-                    .iter()
-                    .find(|(col, _)| *col == c.col)
-                    .map_or("", |(_, n)| n),
+                Some(h) if c.row > h => names.get(c.col as usize).copied().unwrap_or(""),
                 _ => "",
             };
             push_json_str(&mut doc, key);
@@ -154,27 +176,60 @@ pub(super) fn scan(engine: &Arc<Engine>, opts: &ScanOptions, parts: &Parts) -> O
         };
         let span = match src {
             Src::Shared(n) => sst[*n].inner.clone(),
-            Src::Cell { elem, .. } => elem.clone(),
+            Src::Cell { at, .. } => at.elem.clone(),
         };
         f.start = span.start as u64;
         f.end = span.end as u64;
         findings.push((member_of(src), f));
     }
+    // The rest of each sheet's markup (formulas, headers and footers, data validations,
+    // hyperlink labels) is scanned as XML with the cell values blanked out, which the table
+    // view has read: its edits land outside them, beside the cells' own.
+    let mut sheet_edits: Vec<Vec<(Range<usize>, String)>> = vec![Vec::new(); sheets.len()];
+    for (n, blank) in blanks.iter().enumerate() {
+        let (_, name, b) = parts.sheets[n];
+        let mut blanked = b.to_vec();
+        for r in blank {
+            blanked[r.clone()].fill(b' ');
+        }
+        let xml = ScanOptions {
+            format: Format::Xml,
+            charset: crate::Charset::default(),
+            ..opts.clone()
+        };
+        let (found, edits) = engine.scan_edits_at_depth(&blanked, xml, 1);
+        let member: Arc<str> = Arc::from(name);
+        findings.extend(found.into_iter().map(|f| (member.clone(), f)));
+        if opts.redact {
+            for (start, end, bytes) in edits {
+                let text = String::from_utf8(bytes).ok()?;
+                sheet_edits[n].push((start as usize..end as usize, text));
+            }
+        }
+    }
     let mut changed = Vec::new();
-    if opts.redact && r.output != doc.as_bytes() {
+    if opts.redact && (r.output != doc.as_bytes() || sheet_edits.iter().any(|e| !e.is_empty())) {
         let values = value_literals(&r.output, slots.len())?;
-        // New text per shared string (first changed reference wins) and per cell.
+        // New text per shared string and per cell.
         let mut sst_new: Vec<Option<String>> = vec![None; sst.len()];
-        let mut cell_new: Vec<Vec<(Range<usize>, String)>> = vec![Vec::new(); sheets.len()];
+        let mut cell_new = sheet_edits;
         for ((_, src, old), new) in slots.iter().zip(values) {
             if new == *old {
                 continue;
             }
             match src {
+                // A string shown in several cells is redacted as strongly as any of them
+                // asks (`张三丰,13800138000` under both 备注 and 姓名).
                 Src::Shared(n) => {
-                    sst_new[*n].get_or_insert(new);
+                    sst_new[*n] = Some(match sst_new[*n].take() {
+                        None => new,
+                        Some(had) => stronger(old, had, new),
+                    });
                 }
-                Src::Cell { sheet, elem, .. } => cell_new[*sheet].push((elem.clone(), new)),
+                Src::Cell { sheet, at } => {
+                    let text = std::str::from_utf8(parts.sheets[*sheet].2).ok()?;
+                    cell_new[*sheet].extend(cell_edits(text, at, &new));
+                }
             }
         }
         if let Some((ix, _, b)) = parts.sst {
@@ -192,41 +247,75 @@ pub(super) fn scan(engine: &Arc<Engine>, opts: &ScanOptions, parts: &Parts) -> O
                 continue;
             }
             let (ix, _, b) = parts.sheets[n];
-            let text = std::str::from_utf8(b).ok()?;
-            let edits = edits
-                .into_iter()
-                .map(|(elem, new)| {
-                    let e = &text[elem.clone()];
-                    (elem, inline_cell(e, &new))
-                })
-                .collect();
             changed.push((ix, splice(b, edits)));
         }
     }
     Some(Scanned { findings, changed })
 }
 
-/// The row taken as a sheet's heading: the first with at least two cells whose text holds no
-/// digit (headings are names: `姓名`, `身份证号`, `联系电话`).
+/// The row taken as a sheet's heading: among the first rows, the one with the most cells
+/// that read as column names (text, no run of five digits: `姓名`, `身份证号`, `2024年收入`),
+/// at least two and at least three quarters of its cells. A title above the table
+/// (`员工信息表 | 导出人`) has fewer such cells than the heading row under it.
 fn heading_row(sheet: &[Cell]) -> Option<u32> {
+    let name_like = |c: &Cell| {
+        matches!(
+            c.src,
+            Src::Shared(_)
+                | Src::Cell {
+                    at: CellAt {
+                        value: Value::Inline(_),
+                        ..
+                    },
+                    ..
+                }
+        ) && !c.text.is_empty()
+            && c.text.chars().count() <= 32
+            && !c
+                .text
+                .as_bytes()
+                .windows(5)
+                .any(|w| w.iter().all(u8::is_ascii_digit))
+    };
+    let mut best: Option<(usize, u32)> = None;
     let mut i = 0;
-    while i < sheet.len() {
+    let mut rows = 0;
+    while i < sheet.len() && rows < 10 {
         let row = sheet[i].row;
         let end = i + sheet[i..].iter().take_while(|c| c.row == row).count();
         let cells = &sheet[i..end];
-        if cells.len() >= 2
-            && cells
-                .iter()
-                .all(|c| matches!(c.src, Src::Shared(_) | Src::Cell { inline: true, .. }))
-            && cells
-                .iter()
-                .all(|c| !c.text.bytes().any(|b| b.is_ascii_digit()))
-        {
-            return Some(row);
+        let names = cells.iter().filter(|c| name_like(c)).count();
+        if names >= 2 && names * 4 >= cells.len() * 3 && best.is_none_or(|(n, _)| names > n) {
+            best = Some((names, row));
         }
         i = end;
+        rows += 1;
     }
-    None
+    best.map(|(_, r)| r)
+}
+
+/// Two redactions of the same text combined: character by character where both keep its
+/// length (a mask here, another there), else the one that changed more of it.
+fn stronger(old: &str, a: String, b: String) -> String {
+    let (o, x, y): (Vec<char>, Vec<char>, Vec<char>) = (
+        old.chars().collect(),
+        a.chars().collect(),
+        b.chars().collect(),
+    );
+    if x.len() == o.len() && y.len() == o.len() {
+        return o
+            .iter()
+            .zip(x.iter().zip(&y))
+            .map(|(c, (p, q))| if p != c { *p } else { *q })
+            .collect();
+    }
+    let changed =
+        |v: &[char]| v.iter().zip(&o).filter(|(p, c)| p != c).count() + v.len().abs_diff(o.len());
+    if changed(&y) > changed(&x) {
+        b
+    } else {
+        a
+    }
 }
 
 /// A JSON string literal of `s`.
@@ -300,32 +389,52 @@ fn text_run(s: &str) -> String {
     format!("<t xml:space=\"preserve\">{}</t>", escape(s))
 }
 
-/// The cell element `e` with its text replaced by `new`: an inline string stays one; a number
-/// or a formula's cached text becomes an inline string (the formula goes: its result was the
-/// value), keeping the cell's reference and style.
-fn inline_cell(e: &str, new: &str) -> String {
-    let open_end = e.find('>').unwrap_or(e.len());
-    let open = &e[..open_end];
-    let name_end = open
+/// The edits that write `new` into a cell: an inline string's content is replaced; a
+/// value (`<v>`) keeps its element when the cell has a formula (its type becomes `str`, a
+/// formula's text result) and becomes an inline string otherwise; the start tag keeps the
+/// cell's reference and style. Nothing else of the cell is touched, so the edits of the
+/// markup scan (in a formula) stand beside them.
+fn cell_edits(text: &str, at: &CellAt, new: &str) -> Vec<(Range<usize>, String)> {
+    let open = &text[at.open.clone()];
+    let inner = open.trim_start_matches('<').trim_end_matches('>');
+    let name_end = inner
         .find(|c: char| c.is_ascii_whitespace())
-        .unwrap_or(open.len());
-    let name = &open[1..name_end];
-    let prefix = name.rsplit_once(':').map_or("", |(p, _)| p);
-    let p = if prefix.is_empty() {
-        String::new()
-    } else {
-        format!("{prefix}:")
-    };
-    let mut attrs = String::new();
-    for (k, v) in attributes(&open[name_end..]) {
-        if k != "t" {
-            attrs.push_str(&format!(" {k}=\"{v}\""));
+        .unwrap_or(inner.len());
+    let name = &inner[..name_end];
+    let p = name
+        .rsplit_once(':')
+        .map_or(String::new(), |(p, _)| format!("{p}:"));
+    let start_tag = |t: &str| {
+        let mut tag = format!("<{name}");
+        for (k, v) in attributes(&inner[name_end..]) {
+            if k != "t" {
+                // Values are kept as written (escaped), quoted anew with `"`.
+                tag.push_str(&format!(" {k}=\"{}\"", v.replace('"', "&quot;")));
+            }
         }
+        tag.push_str(&format!(" t=\"{t}\">"));
+        tag
+    };
+    match &at.value {
+        Value::Inline(r) => vec![(
+            r.clone(),
+            format!("<{p}t xml:space=\"preserve\">{}</{p}t>", escape(new)),
+        )],
+        Value::V { inner, .. } if at.formula => vec![
+            (at.open.clone(), start_tag("str")),
+            (inner.clone(), escape(new)),
+        ],
+        Value::V { elem, .. } => vec![
+            (at.open.clone(), start_tag("inlineStr")),
+            (
+                elem.clone(),
+                format!(
+                    "<{p}is><{p}t xml:space=\"preserve\">{}</{p}t></{p}is>",
+                    escape(new)
+                ),
+            ),
+        ],
     }
-    format!(
-        "<{name}{attrs} t=\"inlineStr\"><{p}is><{p}t xml:space=\"preserve\">{}</{p}t></{p}is></{name}>",
-        escape(new)
-    )
 }
 
 fn escape(s: &str) -> String {
@@ -489,8 +598,14 @@ fn shared_strings(s: &str) -> Option<Vec<SstItem>> {
 }
 
 /// The cells with text of one sheet, in document order (rows ascending, as the format
-/// requires). Shared-string cells take their string's text.
-fn cells(s: &str, sheet: usize, sst: &[SstItem]) -> Option<Vec<Cell>> {
+/// requires). Shared-string cells take their string's text. The ranges of every value's text
+/// go to `blank`.
+fn cells(
+    s: &str,
+    sheet: usize,
+    sst: &[SstItem],
+    blank: &mut Vec<Range<usize>>,
+) -> Option<Vec<Cell>> {
     let mut out = Vec::new();
     let mut it = tags(s);
     let mut row = 0u32;
@@ -517,32 +632,45 @@ fn cells(s: &str, sheet: usize, sst: &[SstItem]) -> Option<Vec<Cell>> {
                     continue;
                 }
                 let kind = attrs.iter().find(|(k, _)| *k == "t").map_or("n", |a| a.1);
-                let start = tag.span.start;
+                let open = tag.span.clone();
                 // The cell's value: `<v>` (a number, a shared string's index, a formula's
                 // cached result) or an inline string's `<is>`.
-                let mut value: Option<String> = None;
+                let mut value: Option<(String, Value)> = None;
                 let mut v_start = None;
                 let mut end = None;
+                let mut formula = false;
                 while let Some(t) = it.next() {
                     match (t.local, t.closing) {
                         ("c", true) => {
                             end = Some(t.span.end);
                             break;
                         }
-                        ("v", false) if !t.empty => v_start = Some(t.span.end),
+                        ("f", false) => formula = true,
+                        ("v", false) if !t.empty => v_start = Some(t.span.clone()),
                         ("v", true) => {
                             if let Some(a) = v_start.take() {
-                                value = Some(unescape(s.get(a..t.span.start)?));
+                                let inner = a.end..t.span.start;
+                                blank.push(inner.clone());
+                                let text = unescape(s.get(inner.clone())?);
+                                value = Some((
+                                    text,
+                                    Value::V {
+                                        elem: a.start..t.span.end,
+                                        inner,
+                                    },
+                                ));
                             }
                         }
                         ("is", false) if !t.empty => {
-                            let (text, _) = string_text(s, &mut it, "is")?;
-                            value = Some(text);
+                            let from = t.span.end;
+                            let (text, to) = string_text(s, &mut it, "is")?;
+                            blank.push(from..to);
+                            value = Some((text, Value::Inline(from..to)));
                         }
                         _ => {}
                     }
                 }
-                let (Some(end), Some(value)) = (end, value) else {
+                let (Some(end), Some((value, at))) = (end, value) else {
                     continue;
                 };
                 let (text, src) = match kind {
@@ -552,12 +680,16 @@ fn cells(s: &str, sheet: usize, sst: &[SstItem]) -> Option<Vec<Cell>> {
                     }
                     // Booleans and errors hold nothing to find.
                     "b" | "e" => continue,
-                    k => (
+                    _ => (
                         value,
                         Src::Cell {
                             sheet,
-                            elem: start..end,
-                            inline: k == "inlineStr",
+                            at: CellAt {
+                                elem: open.start..end,
+                                open,
+                                value: at,
+                                formula,
+                            },
                         },
                     ),
                 };
@@ -576,7 +708,8 @@ fn cells(s: &str, sheet: usize, sst: &[SstItem]) -> Option<Vec<Cell>> {
     Some(out)
 }
 
-/// The column number (A = 1) of a cell reference such as `AB12`.
+/// The column number (A = 1) of a cell reference such as `AB12`; Excel's last column is
+/// XFD (16,384).
 fn column(r: &str) -> Option<u32> {
     let letters: Vec<u8> = r.bytes().take_while(u8::is_ascii_alphabetic).collect();
     if letters.is_empty() || letters.len() > 3 {
@@ -642,16 +775,35 @@ mod tests {
     }
 
     #[test]
-    fn a_numeric_cell_becomes_an_inline_string() {
-        let e = r#"<c r="B2" s="3"><v>13800138000</v></c>"#;
+    fn a_numeric_cell_becomes_an_inline_string_and_a_formula_keeps_its_formula() {
+        let apply = |sheet: &str, new: &str| {
+            let mut blank = Vec::new();
+            let cells = cells(sheet, 0, &[], &mut blank).unwrap();
+            let Src::Cell { at, .. } = &cells[0].src else {
+                panic!("a cell")
+            };
+            String::from_utf8(splice(sheet.as_bytes(), cell_edits(sheet, at, new))).unwrap()
+        };
         assert_eq!(
-            inline_cell(e, "138****8000"),
-            r#"<c r="B2" s="3" t="inlineStr"><is><t xml:space="preserve">138****8000</t></is></c>"#
+            apply(
+                r#"<row r="2"><c r="B2" s="3"><v>13800138000</v></c></row>"#,
+                "138****8000"
+            ),
+            r#"<row r="2"><c r="B2" s="3" t="inlineStr"><is><t xml:space="preserve">138****8000</t></is></c></row>"#
         );
-        let e = r#"<x:c r="C2" t="inlineStr"><x:is><x:t>a</x:t></x:is></x:c>"#;
         assert_eq!(
-            inline_cell(e, "b<"),
+            apply(
+                r#"<x:c r="C2" t="inlineStr"><x:is><x:t>a</x:t></x:is></x:c>"#,
+                "b<"
+            ),
             r#"<x:c r="C2" t="inlineStr"><x:is><x:t xml:space="preserve">b&lt;</x:t></x:is></x:c>"#
+        );
+        assert_eq!(
+            apply(
+                r#"<c r="D2" t="str"><f>A1&amp;B1</f><v>13800138000</v></c>"#,
+                "138****8000"
+            ),
+            r#"<c r="D2" t="str"><f>A1&amp;B1</f><v>138****8000</v></c>"#
         );
     }
 }
