@@ -594,11 +594,15 @@ impl BodyFilter {
             // A ZIP body (whatever its label: exports come as octet-stream too) is read
             // as an archive; four bytes decide.
             let magic = sluice_rules::archive::ZIP_MAGIC;
-            if self.prefix.len() < magic.len() && magic.starts_with(&self.prefix) && !finishing {
+            if self.prefix.len() < magic.len()
+                && magic.starts_with(&self.prefix)
+                && !finishing
+                && !self.declared_archive()
+            {
                 self.decoded = decoded;
                 return Ok(());
             }
-            if sluice_rules::archive::is_zip(&self.prefix) {
+            if sluice_rules::archive::is_zip(&self.prefix) || self.declared_archive() {
                 self.archive = Some(Vec::new());
                 let prefix = std::mem::take(&mut self.prefix);
                 let r = self.hold_archive(&prefix, finishing);
@@ -643,6 +647,28 @@ impl BodyFilter {
         self.take_findings(&mut findings);
         self.findings = findings;
         Ok(())
+    }
+
+    /// Whether the Content-Type names a ZIP container (a zip, an OOXML or OpenDocument file):
+    /// such a body is held as an archive even when it does not open with a member (a stray
+    /// line break before it, an archive with a stub in front), and read as what it is when
+    /// it is no ZIP at all.
+    fn declared_archive(&self) -> bool {
+        let Some(ct) = self.content_type.as_deref() else {
+            return false;
+        };
+        let m = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        matches!(
+            m.as_str(),
+            "application/zip" | "application/x-zip-compressed" | "application/x-zip"
+        ) || m.starts_with("application/vnd.openxmlformats-officedocument.")
+            || m.starts_with("application/vnd.oasis.opendocument.")
+            || m.starts_with("application/vnd.ms-excel.sheet.macroenabled")
     }
 
     /// Applies the policy to new findings: summary, tally, quotas' fingerprints, metrics.
@@ -710,9 +736,21 @@ impl BodyFilter {
             max_ratio: self.limits.max_ratio,
             ..Default::default()
         };
-        let r = match sluice_rules::archive::scan(&self.engine, &held, &opts, &limits) {
+        // Seconds of work for a large workbook: off the async worker's other connections.
+        let scanned = blocking(|| sluice_rules::archive::scan(&self.engine, &held, &opts, &limits));
+        let r = match scanned {
             Ok(r) => r,
             Err(e) if e.is_bomb() => return Err(FilterError::ArchiveBomb(e)),
+            // Labelled an archive but no ZIP at all (a JSON error page served as xlsx): read
+            // as what it is.
+            Err(_) if !sluice_rules::archive::is_zip(&held) && !looks_zipped(&held) => {
+                self.archive = None;
+                self.prefix = held;
+                self.start_scanner();
+                let decoded = std::mem::take(&mut self.prefix);
+                self.decoded = decoded;
+                return self.scan(true);
+            }
             Err(e) => {
                 self.archive = Some(held);
                 return self.unreadable_archive(e.to_string());
@@ -721,7 +759,7 @@ impl BodyFilter {
         let mut findings: Vec<Finding> = r.findings.into_iter().map(|m| m.finding).collect();
         self.take_findings(&mut findings);
         if let Some(u) = r.unread.first() {
-            if !self.archive_open {
+            if !self.archive_open && self.redact {
                 return Err(FilterError::Archive(format!(
                     "ZIP member `{}` cannot be inspected ({}){}",
                     u.member,
@@ -744,10 +782,11 @@ impl BodyFilter {
         Ok(())
     }
 
-    /// A ZIP body that cannot be inspected: refused, or with `archives(_, true)` passed on
-    /// unscanned from here (what was held first).
+    /// A ZIP body that cannot be inspected: refused, or with `archives(_, true)` (or when
+    /// the filter only reports) passed on unscanned from here (what was held first).
     fn unreadable_archive(&mut self, why: String) -> Result<(), FilterError> {
-        if !self.archive_open {
+        // Report-only traffic is never refused for what it could not read; it is logged.
+        if !self.archive_open && self.redact {
             return Err(FilterError::Archive(why));
         }
         let held = self.archive.take().unwrap_or_default();
@@ -865,6 +904,25 @@ impl BodyFilter {
         }
         out.extend_from_slice(&cur);
         Ok(())
+    }
+}
+
+/// Whether a ZIP's end-of-central-directory record is near the end of `b`: a ZIP with bytes
+/// in front of it (which readers open all the same), as opposed to a body that is none.
+fn looks_zipped(b: &[u8]) -> bool {
+    let from = b.len().saturating_sub(22 + usize::from(u16::MAX));
+    b[from..].windows(4).any(|w| w == b"PK\x05\x06")
+}
+
+/// Runs `f`, a long synchronous piece of work (reading a whole archive), telling a
+/// multi-threaded runtime to move this worker's other tasks elsewhere meanwhile; elsewhere
+/// (a current-thread runtime, no runtime) it simply runs.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
     }
 }
 

@@ -198,3 +198,34 @@ async fn a_streamed_archive_is_redacted_whole() {
     assert!(sst.contains("联系电话"), "{sst}");
     p.shutdown().await;
 }
+
+/// What the label says is a ZIP is held as one: a workbook behind a stray line break (a
+/// template's whitespace before the download) is read; a JSON error page served under the
+/// xlsx type is read as the JSON it is.
+#[tokio::test]
+async fn a_labelled_archive_is_read_whatever_its_first_bytes() {
+    let mut book = b"\r\n".to_vec();
+    book.extend(workbook(&["身份证号", ID]));
+    let (status, _, got) = fetch(book, "").await;
+    assert_eq!(status, 200);
+    assert!(!contains(&got, ID));
+    // Written again from its members (the stray bytes in front are no member).
+    let sst = member(&got, "xl/sharedStrings.xml");
+    assert!(!sst.contains(ID) && sst.contains("身份证号"), "{sst}");
+
+    let page = format!(r#"{{"error":"导出失败","sfzh":"{ID}"}}"#);
+    let (status, _, got) = fetch(page.into_bytes(), "").await;
+    assert_eq!(status, 200);
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.contains("导出失败") && !text.contains(ID), "{text}");
+}
+
+/// An interface that only reports is never refused for an archive it could not read.
+#[tokio::test]
+async fn report_only_passes_an_unreadable_archive() {
+    let locked = flag_encrypted(workbook(&["身份证号", ID]));
+    let report = "actions:\n  default: report\n";
+    let (status, _, got) = fetch(locked.clone(), report).await;
+    assert_eq!(status, 200);
+    assert_eq!(&got[..], &locked[..]);
+}

@@ -70,6 +70,19 @@ pub async fn run(
                             set_findings(ctx, &filter);
                             return Err(refuse(proxy, ctx, &filter));
                         }
+                        // An archive is held whole: one whose length already passes the
+                        // archive hold is refused now, with a status, not reset later.
+                        let max = proxy.cfg.decode.max_archive;
+                        if filter.is_archive()
+                            && !filter.observe_only()
+                            && proxy.cfg.decode.unreadable_archive == FailMode::Closed
+                            && headers::content_length(&parts.headers).is_some_and(|n| n > max)
+                        {
+                            return Err(ProxyError::upstream(
+                                Kind::UnreadableArchive,
+                                format!("ZIP archive larger than the {max}-byte archive hold (decode.max_archive)"),
+                            ));
+                        }
                     }
                 }
                 Ok(None) => ended = true,

@@ -792,6 +792,67 @@ mod tests {
         }
     }
 
+    /// Data a reader of this archive would show that is not a plain member: two members of
+    /// one name, a comment, a binary part; and members in other wrappings (gzip, UTF-16).
+    #[test]
+    fn what_an_unzip_tool_would_show_is_read_or_reported() {
+        let e = engine();
+        let limits = ArchiveLimits::default();
+        let redact = ScanOptions {
+            redact: true,
+            ..ScanOptions::default()
+        };
+        // Two members named `a.txt`: the first would pass unread.
+        let mut dup = zip_of(&[
+            ("a.txt", b"11010519491231002X", STORED),
+            ("b.txt", b"clean", STORED),
+        ]);
+        let mut i = 0;
+        while let Some(p) = memchr::memmem::find(&dup[i..], b"b.txt") {
+            dup[i + p] = b'a';
+            i += p + 1;
+        }
+        assert!(matches!(
+            scan(&e, &dup, &redact, &limits),
+            Err(ArchiveError::Corrupt(_))
+        ));
+        // The archive's comment is scanned and rewritten.
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        w.start_file("a.txt", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(b"ok").unwrap();
+        w.set_comment("联系电话 13800138000").unwrap();
+        let body = w.finish().unwrap().into_inner();
+        let r = scan(&e, &body, &redact, &limits).unwrap();
+        let out = r.output.expect("rewritten");
+        let z = zip::ZipArchive::new(Cursor::new(&out[..])).unwrap();
+        assert_eq!(z.comment(), "联系电话 138****8000".as_bytes());
+        // A gzip member, a UTF-16 member and a binary one.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(b"sjhm\n13800138000\n").unwrap();
+        let gz = gz.finish().unwrap();
+        let u16: Vec<u8> = "\u{FEFF}手机 13800138000"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let body = zip_of(&[
+            ("rows.csv.gz", &gz, STORED),
+            ("notes.txt", &u16, DEFLATED),
+            ("report.pdf", b"%PDF-1.7\x00\x01\x02", DEFLATED),
+        ]);
+        let r = scan(&e, &body, &redact, &limits).unwrap();
+        let members_found: Vec<_> = r.findings.iter().map(|f| &*f.member).collect();
+        assert_eq!(members_found, ["rows.csv.gz", "notes.txt"], "{r:?}");
+        assert_eq!(r.unread.len(), 1);
+        assert_eq!(r.unread[0].member, "report.pdf");
+        let m = members(&r.output.expect("rewritten"));
+        let mut csv = String::new();
+        flate2::read::GzDecoder::new(&m[0].1[..])
+            .read_to_string(&mut csv)
+            .unwrap();
+        assert_eq!(csv, "sjhm\n138****8000\n");
+    }
+
     #[test]
     fn corrupt_and_unreadable_members_are_reported() {
         assert!(matches!(
