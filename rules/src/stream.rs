@@ -2266,7 +2266,6 @@ fn base64_text(content: &[u8], min: usize) -> bool {
 /// and a run is decoded only when it is long enough, which in prose and in most values none
 /// is.
 fn base64_tokens(t: &[u8], skip_whole: bool) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let in_run = base64_byte;
     let n = t.len();
     // The value itself is the whole-value path's (`try_base64`, `base64_text`).
     let whole = if skip_whole {
@@ -2274,12 +2273,28 @@ fn base64_tokens(t: &[u8], skip_whole: bool) -> impl Iterator<Item = (usize, usi
     } else {
         (usize::MAX, usize::MAX)
     };
+    alphabet_runs(t, BASE64_MIN).filter_map(move |(s, run_end, e)| {
+        // Numbers (ids, cards, snowflakes) and hex digests are no base64 (`base64_alphabet`).
+        ((s, e) != whole
+            && !t[s..run_end].iter().all(u8::is_ascii_hexdigit)
+            && base64_text(&t[s..e], BASE64_MIN))
+        .then_some((s, e))
+    })
+}
+
+/// The maximal runs of the base64 alphabet in `t` of at least `min` bytes, each as (start,
+/// end of the run, end with up to two `=` of padding). Found with a probe every `min` bytes,
+/// so text without such runs (Chinese text) is crossed in strides.
+fn alphabet_runs(t: &[u8], min: usize) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+    let in_run = base64_byte;
+    let n = t.len();
+    let min = min.max(1);
     // Invariant: `i` is 0 or follows a byte outside the alphabet, so a run found from `i`
     // on starts where it starts.
     let mut i = 0;
     std::iter::from_fn(move || {
-        while i + BASE64_MIN <= n {
-            let last = i + BASE64_MIN - 1;
+        while i + min <= n {
+            let last = i + min - 1;
             if !in_run(t[last]) {
                 i = last + 1;
                 continue;
@@ -2292,7 +2307,7 @@ fn base64_tokens(t: &[u8], skip_whole: bool) -> impl Iterator<Item = (usize, usi
             while run_end < n && in_run(t[run_end]) {
                 run_end += 1;
             }
-            if run_end - s < BASE64_MIN {
+            if run_end - s < min {
                 i = run_end + 1;
                 continue;
             }
@@ -2305,13 +2320,7 @@ fn base64_tokens(t: &[u8], skip_whole: bool) -> impl Iterator<Item = (usize, usi
                 e = run_end;
             }
             i = e + 1;
-            // Numbers (ids, cards, snowflakes) and hex digests are no base64 (`base64_alphabet`).
-            if (s, e) != whole
-                && !t[s..run_end].iter().all(u8::is_ascii_hexdigit)
-                && base64_text(&t[s..e], BASE64_MIN)
-            {
-                return Some((s, e));
-            }
+            return Some((s, run_end, e));
         }
         None
     })
@@ -2359,11 +2368,14 @@ fn pair_key_before(t: &[u8], s: usize, listened: impl Fn(&[u8]) -> bool) -> Opti
     while p > 0 && t[p - 1] == b' ' {
         p -= 1;
     }
-    // The sign: `=`, `:`, or a full-width colon not yet folded (the raw bytes `settle` reads).
+    // The sign: `=`, `:`, or a full-width colon not yet folded (the raw bytes `settle` reads);
+    // none after a label in Han characters (`号牌号码 6Ze9…`, `车辆6L69…`).
     let sign = if p > 0 && matches!(t[p - 1], b'=' | b':') {
         1
     } else if p >= 3 && &t[p - 3..p] == "：".as_bytes() {
         3
+    } else if p >= 3 && t[p - 1] >= 0x80 {
+        0
     } else {
         return None;
     };
@@ -2377,7 +2389,7 @@ fn pair_key_before(t: &[u8], s: usize, listened: impl Fn(&[u8]) -> bool) -> Opti
         ks -= 1;
     }
     if ks < ke {
-        if (ks > 0 && word(t[ks - 1])) || !t[ks].is_ascii_alphabetic() {
+        if sign == 0 || (ks > 0 && word(t[ks - 1])) || !t[ks].is_ascii_alphabetic() {
             return None;
         }
         let key = &t[ks..ke];
@@ -2414,33 +2426,14 @@ fn pair_tokens<'a>(
     t: &'a [u8],
     listened: impl Fn(&[u8]) -> bool + 'a,
 ) -> impl Iterator<Item = (usize, usize)> + 'a {
-    let in_run = base64_byte;
-    // `=`, `:` and the last byte of a full-width colon (`：`, raw in `settle`'s bytes).
-    memchr::memchr3_iter(b'=', b':', 0x9A, t).filter_map(move |at| {
-        if t[at] == 0x9A && !t[..=at].ends_with("：".as_bytes()) {
-            return None;
-        }
-        let mut s = at + 1;
-        while s < t.len() && t[s] == b' ' {
-            s += 1;
-        }
-        let mut run_end = s;
-        while run_end < t.len() && in_run(t[run_end]) {
-            run_end += 1;
-        }
-        let mut e = run_end;
-        while e < t.len() && e - run_end < 2 && t[e] == b'=' {
-            e += 1;
-        }
-        let len = e - s;
-        if !(BASE64_MIN_FIELD..BASE64_MIN).contains(&len)
-            || t.get(e).copied().is_some_and(in_run)
-            || (e > run_end && t.get(e) == Some(&b'='))
-        {
-            return None;
-        }
-        pair_key_before(t, s, &listened)?;
-        base64_text(&t[s..e], BASE64_MIN_FIELD).then_some((s, e))
+    // Each short run is taken when a listened name is right before it; a run of six with
+    // its two `=` is eight characters.
+    alphabet_runs(t, BASE64_MIN_FIELD - 2).filter_map(move |(s, run_end, e)| {
+        ((BASE64_MIN_FIELD..BASE64_MIN).contains(&(e - s))
+            && !(e > run_end && t.get(e) == Some(&b'='))
+            && pair_key_before(t, s, &listened).is_some()
+            && base64_text(&t[s..e], BASE64_MIN_FIELD))
+        .then_some((s, e))
     })
 }
 

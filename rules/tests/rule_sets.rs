@@ -1050,6 +1050,11 @@ fn fourteenth_probe_shapes() {
         "车牌号：5LqsQSoqKioq，姓名：5bygKg==，备注：5byg5Lyf"
     );
     assert_eq!(text("比分 240e::1 结束"), "比分 240e::1 结束");
+    // A label in Han characters set apart by a space, or none.
+    assert_eq!(
+        text("号牌号码 6Ze9SzI4Mjkw 订单，护照号RTM2OTc1MzA0。单号 RTM2OTc1MzA0"),
+        "号牌号码 6Ze9SyoqKioq 订单，护照号RSoqKioqMzA0。单号 RTM2OTc1MzA0"
+    );
 }
 
 /// URL escapes in a value whose text normalization changed (a full-width colon or comma

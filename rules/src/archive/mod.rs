@@ -437,7 +437,7 @@ fn rewrite(
             w.raw_copy_file(f).map_err(werr)?;
             continue;
         };
-        let mut o = zip::write::SimpleFileOptions::default()
+        let mut o = zip::write::FullFileOptions::default()
             .compression_method(f.compression())
             .large_file(data.len() as u64 >= u64::from(u32::MAX));
         if let Some(t) = f.last_modified() {
@@ -445,6 +445,10 @@ fn rewrite(
         }
         if let Some(mode) = f.unix_mode() {
             o = o.unix_permissions(mode);
+        }
+        // Its comment was scanned (a member whose comment holds data is unread).
+        if !f.comment().is_empty() {
+            o = o.with_file_comment(f.comment());
         }
         let name = f.name_raw().to_vec();
         drop(f);
