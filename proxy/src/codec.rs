@@ -451,6 +451,12 @@ impl Decoder {
         Ok(())
     }
 
+    /// Whether this is a `deflate` body written as raw DEFLATE (known once its first two bytes
+    /// were pushed).
+    pub fn is_raw_deflate(&self) -> bool {
+        matches!(self.inner, Inner::RawDeflate(_))
+    }
+
     /// Picks zlib or raw DEFLATE from the buffered first bytes and feeds them in.
     fn resolve_deflate(&mut self) -> io::Result<()> {
         let Inner::DeflatePending(pending, sink) = std::mem::replace(&mut self.inner, Inner::Done)
@@ -562,6 +568,8 @@ enum EncInner {
     Identity(Vec<u8>),
     Gzip(flate2::write::GzEncoder<Vec<u8>>),
     Zlib(flate2::write::ZlibEncoder<Vec<u8>>),
+    /// `deflate` as the raw DEFLATE the body came in ([`Encoder::raw_deflate`]).
+    RawDeflate(flate2::write::DeflateEncoder<Vec<u8>>),
     Br(Box<brotli::CompressorWriter<Vec<u8>>>),
     Zstd(Box<zstd::stream::write::Encoder<'static, Vec<u8>>>),
     Done,
@@ -623,11 +631,26 @@ impl Encoder {
         self.encoding
     }
 
+    /// Writes `deflate` as raw DEFLATE instead of zlib, as a body that came in so was
+    /// written: a client that reads the one may not read the other. Only before any input
+    /// (a zlib encoder has output nothing until then); later it changes nothing.
+    pub fn raw_deflate(&mut self) {
+        if let EncInner::Zlib(e) = &self.inner {
+            if e.total_in() == 0 {
+                self.inner = EncInner::RawDeflate(flate2::write::DeflateEncoder::new(
+                    Vec::new(),
+                    flate2::Compression::fast(),
+                ));
+            }
+        }
+    }
+
     fn buf_mut(&mut self) -> Option<&mut Vec<u8>> {
         Some(match &mut self.inner {
             EncInner::Identity(v) => v,
             EncInner::Gzip(e) => e.get_mut(),
             EncInner::Zlib(e) => e.get_mut(),
+            EncInner::RawDeflate(e) => e.get_mut(),
             EncInner::Br(e) => e.get_mut(),
             EncInner::Zstd(e) => e.get_mut(),
             EncInner::Done => return None,
@@ -659,6 +682,7 @@ impl Encoder {
             }
             EncInner::Gzip(e) => e.write_all(input),
             EncInner::Zlib(e) => e.write_all(input),
+            EncInner::RawDeflate(e) => e.write_all(input),
             EncInner::Br(e) => e.write_all(input),
             EncInner::Zstd(e) => e.write_all(input),
             EncInner::Done => Err(io::Error::other("encoder used after finish")),
@@ -677,6 +701,7 @@ impl Encoder {
             EncInner::Identity(_) | EncInner::Done => Ok(()),
             EncInner::Gzip(e) => e.flush(),
             EncInner::Zlib(e) => e.flush(),
+            EncInner::RawDeflate(e) => e.flush(),
             EncInner::Br(e) => e.flush(),
             EncInner::Zstd(e) => e.flush(),
         };
@@ -695,6 +720,7 @@ impl Encoder {
             EncInner::Identity(v) => Ok(v),
             EncInner::Gzip(e) => e.finish(),
             EncInner::Zlib(e) => e.finish(),
+            EncInner::RawDeflate(e) => e.finish(),
             EncInner::Br(mut e) => e.flush().map(|()| e.into_inner()),
             EncInner::Zstd(e) => e.finish(),
             EncInner::Done => Err(io::Error::other("encoder already finished")),
@@ -705,10 +731,6 @@ impl Encoder {
     }
 }
 
-/// Encodes a whole body.
-///
-/// # Errors
-/// Encoder failure (practically: out of memory).
 /// Whether a compressed body carries bytes outside what it decodes to: a gzip member's file
 /// name, comment or extra field (`gzip` stores the file name by default: an export named
 /// after a person's ID), a zstd skippable frame, trailing bytes after the last member or
@@ -757,8 +779,29 @@ fn zstd_metadata(mut rest: &[u8]) -> bool {
     false
 }
 
+/// Encodes a whole body.
+///
+/// # Errors
+/// Encoder failure (practically: out of memory).
 pub fn encode_all(enc: Encoding, input: &[u8]) -> Result<Vec<u8>, CodecError> {
+    encode_with(Encoder::new(enc)?, input)
+}
+
+/// [`encode_all`] in the form `original` (the body as it came) was written in: raw DEFLATE
+/// under `deflate` when it was so (see [`Encoder::raw_deflate`]).
+///
+/// # Errors
+/// Encoder failure (practically: out of memory).
+pub fn encode_like(enc: Encoding, original: &[u8], input: &[u8]) -> Result<Vec<u8>, CodecError> {
     let mut e = Encoder::new(enc)?;
+    if enc == Encoding::Deflate && original.len() >= 2 && !is_zlib_header(original[0], original[1])
+    {
+        e.raw_deflate();
+    }
+    encode_with(e, input)
+}
+
+fn encode_with(mut e: Encoder, input: &[u8]) -> Result<Vec<u8>, CodecError> {
     let mut out = Vec::new();
     e.push(input, &mut out)?;
     e.finish(&mut out)?;

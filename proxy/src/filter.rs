@@ -502,6 +502,16 @@ impl BodyFilter {
                 cur = next;
             }
             self.decoded = cur;
+            // A `deflate` layer that came as raw DEFLATE goes back as raw DEFLATE (decoders
+            // run outermost first, encoders innermost first).
+            let n = self.encoders.len();
+            if n == self.decoders.len() {
+                for (j, d) in self.decoders.iter().enumerate() {
+                    if d.is_raw_deflate() {
+                        self.encoders[n - 1 - j].raw_deflate();
+                    }
+                }
+            }
         }
         self.decoded_total += self.decoded.len() as u64;
         Ok(())
@@ -1163,6 +1173,40 @@ mod tests {
             crate::codec::decode_all(Encoding::Gzip, &out, &DecodeLimits::default()).unwrap();
         assert_eq!(plain.len(), BODY.len());
         assert!(!plain.windows(18).any(|w| w == b"11010519491231002X"));
+    }
+
+    /// `deflate` sent as raw DEFLATE (as servers have for decades) goes back as raw DEFLATE,
+    /// and zlib as zlib: a client reads what it would have read from the origin.
+    #[test]
+    fn deflate_goes_back_in_the_form_it_came() {
+        use std::io::{Read, Write};
+        let raw = {
+            let mut e =
+                flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(BODY).unwrap();
+            e.finish().unwrap()
+        };
+        let zlib = crate::codec::encode_all(Encoding::Deflate, BODY).unwrap();
+        for (packed, is_raw) in [(raw, true), (zlib, false)] {
+            let mut f = filter("default: redact", &[Encoding::Deflate]);
+            let mut out = Vec::new();
+            for c in packed.chunks(7) {
+                f.push(c, &mut out, true).unwrap();
+            }
+            f.finish(&mut out).unwrap();
+            let mut plain = Vec::new();
+            if is_raw {
+                flate2::read::DeflateDecoder::new(&out[..])
+                    .read_to_end(&mut plain)
+                    .unwrap();
+            } else {
+                flate2::read::ZlibDecoder::new(&out[..])
+                    .read_to_end(&mut plain)
+                    .unwrap();
+            }
+            assert_eq!(plain.len(), BODY.len());
+            assert!(!plain.windows(18).any(|w| w == b"11010519491231002X"));
+        }
     }
 
     #[test]

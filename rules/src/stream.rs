@@ -2273,9 +2273,11 @@ fn base64_tokens(t: &[u8], skip_whole: bool) -> impl Iterator<Item = (usize, usi
     } else {
         (usize::MAX, usize::MAX)
     };
-    alphabet_runs(t, BASE64_MIN).filter_map(move |(s, run_end, e)| {
+    // A run of 13 with its two `=` is 15 characters (`57KkQUQ1OTM1NQ==`, a plate).
+    alphabet_runs(t, BASE64_MIN - 2).filter_map(move |(s, run_end, e)| {
         // Numbers (ids, cards, snowflakes) and hex digests are no base64 (`base64_alphabet`).
-        ((s, e) != whole
+        (e - s >= BASE64_MIN
+            && (s, e) != whole
             && !t[s..run_end].iter().all(u8::is_ascii_hexdigit)
             && base64_text(&t[s..e], BASE64_MIN))
         .then_some((s, e))

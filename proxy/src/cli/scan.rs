@@ -184,8 +184,8 @@ fn report(
         match changed {
             None => w.write_all(input)?,
             Some(out) => {
-                let encoded =
-                    codec::encode_all(enc, &out).context("re-encoding the redacted body")?;
+                let encoded = codec::encode_like(enc, input, &out)
+                    .context("re-encoding the redacted body")?;
                 w.write_all(&encoded)?;
             }
         }
