@@ -256,6 +256,9 @@ pub struct BodyFilter {
     fps: Vec<u64>,
     /// Raw bytes held until the body's real outermost coding is known (`None` once it is).
     sniffing: Option<Vec<u8>>,
+    /// Decoded bytes held until a coding inside the declared ones is ruled out or added
+    /// ([`BodyFilter::inner_coding`]; `None` once it is).
+    inner_sniff: Option<Vec<u8>>,
     limits: DecodeLimits,
     /// The body's declared type is one the interface skips: it is scanned only if its
     /// first bytes are text after all (a label is the sender's claim, not the body's).
@@ -328,6 +331,7 @@ impl BodyFilter {
             keep_fps: false,
             fps: Vec::new(),
             sniffing: Some(Vec::new()),
+            inner_sniff: Some(Vec::new()),
             limits,
             skip_binary: false,
             binary: false,
@@ -502,6 +506,7 @@ impl BodyFilter {
                 cur = next;
             }
             self.decoded = cur;
+            self.inner_coding(finish)?;
             // A `deflate` layer that came as raw DEFLATE goes back as raw DEFLATE (decoders
             // run outermost first, encoders innermost first).
             let n = self.encoders.len();
@@ -515,6 +520,54 @@ impl BodyFilter {
         }
         self.decoded_total += self.decoded.len() as u64;
         Ok(())
+    }
+
+    /// A coding inside the declared ones (gzip in gzip: a server that compresses what is
+    /// stored compressed, or a body made to slip past a scanner that decodes once): while the
+    /// first decoded bytes are few, they are held; when they open with a gzip or zstd magic
+    /// and decode as such, that layer is added, undone here and done again on the way out.
+    /// At most three layers in all.
+    fn inner_coding(&mut self, finish: bool) -> Result<(), CodecError> {
+        let Some(head) = self.inner_sniff.as_mut() else {
+            return Ok(());
+        };
+        head.append(&mut self.decoded);
+        if head.len() < 4 && !finish {
+            return Ok(());
+        }
+        let held = std::mem::take(head);
+        self.inner_sniff = None;
+        let actual = match Encoding::sniff(Encoding::Identity, &held) {
+            Some(a @ (Encoding::Gzip | Encoding::Zstd)) if self.codings.len() < 3 => a,
+            _ => {
+                self.decoded = held;
+                return Ok(());
+            }
+        };
+        let mut d = Decoder::new(actual, self.limits)?;
+        let mut out = Vec::new();
+        let tried =
+            d.push(&held, &mut out)
+                .and_then(|()| if finish { d.finish(&mut out) } else { Ok(()) });
+        match tried {
+            Err(e) if !e.is_bomb() => {
+                // Not that coding after all: the bytes are what they are.
+                self.decoded = held;
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+            Ok(()) => {}
+        }
+        self.decoders.push(d);
+        if self.redact {
+            self.encoders.insert(0, Encoder::new(actual)?);
+        }
+        self.codings.insert(0, actual);
+        self.summary.coding_mismatch = Some((Encoding::Identity, actual));
+        // A third layer is looked for in what this one gives.
+        self.inner_sniff = Some(Vec::new());
+        self.decoded = out;
+        self.inner_coding(finish)
     }
 
     /// Replaces the declared outermost coding with the one the body's first bytes show, if they
@@ -1173,6 +1226,42 @@ mod tests {
             crate::codec::decode_all(Encoding::Gzip, &out, &DecodeLimits::default()).unwrap();
         assert_eq!(plain.len(), BODY.len());
         assert!(!plain.windows(18).any(|w| w == b"11010519491231002X"));
+    }
+
+    /// gzip inside the declared gzip is undone too and done again on the way out; a body
+    /// whose decoded bytes only look like a magic stays as it is.
+    #[test]
+    fn a_coding_inside_the_declared_one_is_undone() {
+        let twice = crate::codec::encode_all(
+            Encoding::Gzip,
+            &crate::codec::encode_all(Encoding::Gzip, BODY).unwrap(),
+        )
+        .unwrap();
+        for chunk in [1, 5, 4096] {
+            let mut f = filter("default: redact", &[Encoding::Gzip]);
+            let mut out = Vec::new();
+            for c in twice.chunks(chunk) {
+                f.push(c, &mut out, true).unwrap();
+            }
+            f.finish(&mut out).unwrap();
+            let plain = crate::codec::decode_stack(
+                &[Encoding::Gzip, Encoding::Gzip],
+                &out,
+                &DecodeLimits::default(),
+            )
+            .unwrap();
+            assert_eq!(plain.len(), BODY.len(), "chunks of {chunk}");
+            assert!(!plain.windows(18).any(|w| w == b"11010519491231002X"));
+        }
+        // Decoded text that opens with the magic's bytes but is no gzip.
+        let fake = crate::codec::encode_all(Encoding::Gzip, b"\x1f\x8b\x08 not gzip").unwrap();
+        let mut f = filter("default: redact", &[Encoding::Gzip]);
+        let mut out = Vec::new();
+        f.push(&fake, &mut out, true).unwrap();
+        f.finish(&mut out).unwrap();
+        let plain =
+            crate::codec::decode_all(Encoding::Gzip, &out, &DecodeLimits::default()).unwrap();
+        assert_eq!(plain, b"\x1f\x8b\x08 not gzip");
     }
 
     /// `deflate` sent as raw DEFLATE (as servers have for decades) goes back as raw DEFLATE,

@@ -109,8 +109,34 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
         }
         None => declared,
     };
-    let body = codec::decode_all(enc, &input, &limits)
+    let mut body = codec::decode_all(enc, &input, &limits)
         .with_context(|| format!("decoding {} body", enc.as_str()))?;
+    // A coding inside the declared one (gzip in gzip), as the proxy undoes it: at most three
+    // layers in all, each written again on the way out.
+    let mut inner = Vec::new();
+    while enc != Encoding::Identity && inner.len() < 2 {
+        let Some(more @ (Encoding::Gzip | Encoding::Zstd)) =
+            Encoding::sniff(Encoding::Identity, &body)
+        else {
+            break;
+        };
+        match codec::decode_all(more, &body, &limits) {
+            Ok(b) => {
+                eprintln!(
+                    "note: the decoded body is {} again; scanning inside it",
+                    more.as_str()
+                );
+                inner.push(more);
+                body = b;
+            }
+            Err(e) if e.is_bomb() => {
+                return Err(e)
+                    .with_context(|| format!("decoding the inner {} layer", more.as_str()))
+            }
+            Err(_) => break,
+        }
+    }
+    let enc = Layers { outer: enc, inner };
     if sluice_rules::archive::is_zip(&body) {
         return scan_archive(&a, &engine, &input, enc, &body);
     }
@@ -135,6 +161,13 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
     report(&a, &input, enc, changed, &findings, format.name())
 }
 
+/// The codings of the body as it came: the declared (or sniffed) outer one and those found
+/// inside it, outermost first.
+struct Layers {
+    outer: Encoding,
+    inner: Vec<Encoding>,
+}
+
 /// A ZIP body (xlsx, docx, a zip export): its members are scanned and, with `--redact`, the
 /// archive is written again (see `sluice_rules::archive`). Members that could not be read are
 /// named on stderr.
@@ -142,7 +175,7 @@ fn scan_archive(
     a: &ScanArgs,
     engine: &std::sync::Arc<sluice_rules::Engine>,
     input: &[u8],
-    enc: Encoding,
+    enc: Layers,
     body: &[u8],
 ) -> Result<ExitCode> {
     use sluice_rules::archive;
@@ -171,7 +204,7 @@ fn scan_archive(
 fn report(
     a: &ScanArgs,
     input: &[u8],
-    enc: Encoding,
+    enc: Layers,
     changed: Option<Vec<u8>>,
     findings: &[(Option<&str>, &sluice_rules::Finding)],
     format: &str,
@@ -184,7 +217,12 @@ fn report(
         match changed {
             None => w.write_all(input)?,
             Some(out) => {
-                let encoded = codec::encode_like(enc, input, &out)
+                let mut out = out;
+                for layer in enc.inner.iter().rev() {
+                    out =
+                        codec::encode_all(*layer, &out).context("re-encoding the redacted body")?;
+                }
+                let encoded = codec::encode_like(enc.outer, input, &out)
                     .context("re-encoding the redacted body")?;
                 w.write_all(&encoded)?;
             }
