@@ -41,6 +41,11 @@ pub enum FilterError {
     /// The archive unpacks past its caps.
     #[error(transparent)]
     ArchiveBomb(sluice_rules::archive::ArchiveError),
+    /// Holding an archive would pass `limits.max_held_total`.
+    #[error(
+        "the proxy is holding as many bodies for inspection as `limits.max_held_total` allows"
+    )]
+    Overloaded,
 }
 
 impl FilterError {
@@ -49,7 +54,7 @@ impl FilterError {
         match self {
             FilterError::Codec(c) => c.is_bomb(),
             FilterError::ArchiveBomb(_) => true,
-            FilterError::Archive(_) => false,
+            FilterError::Archive(_) | FilterError::Overloaded => false,
         }
     }
 }
@@ -270,6 +275,10 @@ pub struct BodyFilter {
     /// How much of a ZIP body is held, and whether one that cannot be inspected passes.
     archive_hold: u64,
     archive_open: bool,
+    /// The proxy's budget for held bytes, charged for an archive held here (a streamed
+    /// response's: a held one is charged by its phase), and this body's share of it.
+    held_budget: Option<Arc<crate::body::HeldBudget>>,
+    held: Option<crate::body::HeldGuard>,
 }
 
 impl std::fmt::Debug for BodyFilter {
@@ -338,6 +347,8 @@ impl BodyFilter {
             archive: None,
             archive_hold: DEFAULT_ARCHIVE_HOLD,
             archive_open: false,
+            held_budget: None,
+            held: None,
         })
     }
 
@@ -355,6 +366,13 @@ impl BodyFilter {
     pub fn archives(mut self, hold: u64, open: bool) -> Self {
         self.archive_hold = hold;
         self.archive_open = open;
+        self
+    }
+
+    /// Charges an archive this filter holds to `budget` (`limits.max_held_total`), for a body
+    /// no phase holds (a streamed response); past it the body is refused as overloaded.
+    pub fn charge_archives_to(mut self, budget: Arc<crate::body::HeldBudget>) -> Self {
+        self.held_budget = Some(budget);
         self
     }
 
@@ -779,6 +797,16 @@ impl BodyFilter {
             return Ok(());
         };
         held.extend_from_slice(bytes);
+        // The held bytes, what they unpack to and the archive written again, as a held
+        // body is charged (`HOLD_FACTOR`).
+        if let Some(b) = &self.held_budget {
+            if !b.reserve(
+                &mut self.held,
+                crate::body::HOLD_FACTOR * bytes.len() as u64,
+            ) {
+                return Err(FilterError::Overloaded);
+            }
+        }
         if held.len() as u64 > self.archive_hold {
             return self.unreadable_archive(format!(
                 "ZIP archive larger than the {}-byte archive hold (decode.max_archive)",

@@ -229,3 +229,27 @@ async fn report_only_passes_an_unreadable_archive() {
     assert_eq!(status, 200);
     assert_eq!(&got[..], &locked[..]);
 }
+
+/// An archive a streamed response holds counts against `limits.max_held_total`, as held
+/// bodies do: past it the response is refused (503), not held regardless.
+#[tokio::test]
+async fn a_streamed_archive_is_charged_to_the_held_budget() {
+    let book = workbook(&["联系电话", MOBILE]);
+    let chunks: Vec<_> = book
+        .chunks(97)
+        .map(|c| (std::time::Duration::ZERO, bytes::Bytes::copy_from_slice(c)))
+        .collect();
+    let up = Upstream::start(move |_req| {
+        let chunks = chunks.clone();
+        async move { resp(200, "application/octet-stream", streamed(chunks, false)) }
+    })
+    .await;
+    let p = proxy(&up.url(), "limits:\n  max_held_total: 256B\n").await;
+    let r = client()
+        .get(format!("http://{}/export", p.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    p.shutdown().await;
+}

@@ -205,6 +205,9 @@ fn too_large(cap: u64) -> ProxyError {
 }
 
 fn decode_error(proxy: &Proxy, e: FilterError) -> ProxyError {
+    if matches!(e, FilterError::Overloaded) {
+        return super::overloaded();
+    }
     if e.is_bomb() {
         let status = StatusCode::from_u16(proxy.cfg.decode.request_bomb_status)
             .unwrap_or(StatusCode::PAYLOAD_TOO_LARGE);

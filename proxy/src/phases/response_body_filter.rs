@@ -52,7 +52,8 @@ pub async fn run(
             Ok(Response::from_parts(parts, ProxyBody::stream(s, guard)))
         }
         Mode::Stream { codings } => {
-            let mut filter = new_filter(proxy, ctx, &parts, &codings)?;
+            let mut filter =
+                new_filter(proxy, ctx, &parts, &codings)?.charge_archives_to(proxy.held.clone());
             // Prime with the first frame before committing headers: a bomb or a corrupt
             // coding shows itself in the first frame, and then it can still get a proper
             // status instead of an aborted 200.
@@ -352,6 +353,9 @@ fn set_findings(ctx: &mut Ctx, filter: &BodyFilter) {
 }
 
 fn decode_error(proxy: &Proxy, e: FilterError) -> ProxyError {
+    if matches!(e, FilterError::Overloaded) {
+        return super::overloaded();
+    }
     if e.is_bomb() {
         let status = StatusCode::from_u16(proxy.cfg.decode.response_bomb_status)
             .unwrap_or(StatusCode::BAD_GATEWAY);
