@@ -695,7 +695,7 @@ impl Segmenter {
         // ... and base64 tokens inside the text (`try_base64_tokens`) ...
         if content.len() > BASE64_MIN_FIELD
             && classes & crate::detect::Q_NONDIGIT != 0
-            && self.has_base64_token(content, classes)
+            && self.has_base64_token(content)
         {
             return false;
         }
@@ -736,12 +736,13 @@ impl Segmenter {
     /// Whether `content` holds a base64 token [`Self::try_base64_tokens`] would read. Out of
     /// line: `settle` runs on every short value, and most values are no candidate at all.
     #[inline(never)]
-    fn has_base64_token(&self, content: &[u8], classes: u16) -> bool {
+    fn has_base64_token(&self, content: &[u8]) -> bool {
+        // (A short token's name may be a label in Han characters with no sign after it, so
+        // no class bit rules the pairs out.)
         base64_tokens(content, true).next().is_some()
-            || (classes & u16::from(crate::detect::TRIG_PAIR | crate::detect::TRIG_COLON) != 0
-                && pair_tokens(content, |k| self.engine.key_info(k).listened)
-                    .next()
-                    .is_some())
+            || pair_tokens(content, |k| self.engine.key_info(k).listened)
+                .next()
+                .is_some()
     }
 
     /// Keeps the tail of a finished value as context for keyword windows of the next ones.
@@ -1096,9 +1097,9 @@ impl Segmenter {
         }
         // A value that is base64 whole (MIME lines included) is read as one.
         let base64_whole =
-            whole && self.depth < 2 && hits.is_empty() && self.try_base64(&mut seg_edits);
+            whole && self.depth < 3 && hits.is_empty() && self.try_base64(&mut seg_edits);
         // `settle` looked for tokens in the values it sends here with their hits (`pre`).
-        if !pre && !base64_whole && self.depth < 2 && self.kind != SegKind::JsonBare {
+        if !pre && !base64_whole && self.depth < 3 && self.kind != SegKind::JsonBare {
             self.try_base64_tokens(&hits, commit, last, first_finding, &mut seg_edits);
         }
         self.hits = hits;

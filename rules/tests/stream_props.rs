@@ -58,6 +58,12 @@ const FRAGMENTS: &[&str] = &[
     "机密★1年",
     "姓名：张三，",
     "住址：北京市朝阳区建国路88号3栋501室。",
+    // Short base64 after labels in Han characters, with and without a sign.
+    "号牌号码 6Ze9QTEyMzQ1",
+    "姓名5byg5Lyf",
+    "车牌号：5LqsQTEyMzQ1，",
+    "xm=5byg5Lyf ",
+    "身份证号：%31%31%30%31%30%35%31%39%34%39%31%32%33%31%30%30%32%58，",
     // Labels without a colon, and a value that runs into the next label.
     "经办人孙桂香，",
     "现住福建省嘉禾市平山巢湖街c座 546281",

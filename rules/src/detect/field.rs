@@ -135,6 +135,15 @@ pub(crate) fn address(v: &str, keyed: bool) -> Option<Confidence> {
             markers += usize::from(dict::is_address_marker(c));
         }
     }
+    // Administrative divisions alone (`北京市朝阳区`, `广东省深圳市南山区`: an office's
+    // district in a directory) locate nobody: a street, a village or a building must follow.
+    const STREET_LEVEL: &str = "路街巷弄道村组号室栋幢楼单元层苑院里屯庄厦场园寓镇乡";
+    if !v
+        .chars()
+        .any(|c| STREET_LEVEL.contains(c) || c.is_ascii_digit())
+    {
+        return None;
+    }
     if cjk >= 5 && markers >= 2 {
         Some(if markers >= 3 {
             Confidence::Medium

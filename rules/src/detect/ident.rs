@@ -1452,6 +1452,17 @@ fn ipv4_at(t: &[u8], s: usize) -> Option<usize> {
     {
         return None;
     }
+    // A clause of a regulation or a standard (`第3.1.2.4条`, `5.4.1.2节`, `GB/T 35273-2020
+    // 5.4.1.2`): numbered sections, not addresses.
+    const CLAUSE_BEFORE: &[&str] = &["第"];
+    const CLAUSE_AFTER: &[&str] = &["条", "节", "款", "项", "章", "小节", "部分"];
+    if CLAUSE_BEFORE.iter().any(|w| t[..s].ends_with(w.as_bytes()))
+        || CLAUSE_AFTER
+            .iter()
+            .any(|w| t[p..].starts_with(w.as_bytes()))
+    {
+        return None;
+    }
     v::ipv4(&t[s..p]).then_some(p)
 }
 
