@@ -556,7 +556,21 @@ impl BodyFilter {
         let held = std::mem::take(head);
         self.inner_sniff = None;
         let actual = match Encoding::sniff(Encoding::Identity, &held) {
-            Some(a @ (Encoding::Gzip | Encoding::Zstd)) if self.codings.len() < 3 => a,
+            // Undone only where the output is redacted or may be refused: a report-only
+            // exchange is not put at risk of an inner layer that turns out corrupt later.
+            Some(a @ (Encoding::Gzip | Encoding::Zstd))
+                if self.redact && self.codings.len() < 3 =>
+            {
+                a
+            }
+            // A fourth layer: no inspection goes that deep, so the body is refused rather
+            // than passed unread.
+            Some(a @ (Encoding::Gzip | Encoding::Zstd)) if self.redact => {
+                return Err(CodecError::Unsupported(format!(
+                    "{} inside three content codings (more layers than are inspected)",
+                    a.as_str()
+                )));
+            }
             _ => {
                 self.decoded = held;
                 return Ok(());
@@ -730,26 +744,14 @@ impl BodyFilter {
         Ok(())
     }
 
-    /// Whether the Content-Type names a ZIP container (a zip, an OOXML or OpenDocument file):
+    /// Whether the Content-Type names a ZIP container ([`sluice_rules::archive::declared`]):
     /// such a body is held as an archive even when it does not open with a member (a stray
     /// line break before it, an archive with a stub in front), and read as what it is when
     /// it is no ZIP at all.
     fn declared_archive(&self) -> bool {
-        let Some(ct) = self.content_type.as_deref() else {
-            return false;
-        };
-        let m = ct
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        matches!(
-            m.as_str(),
-            "application/zip" | "application/x-zip-compressed" | "application/x-zip"
-        ) || m.starts_with("application/vnd.openxmlformats-officedocument.")
-            || m.starts_with("application/vnd.oasis.opendocument.")
-            || m.starts_with("application/vnd.ms-excel.sheet.macroenabled")
+        self.content_type
+            .as_deref()
+            .is_some_and(sluice_rules::archive::declared)
     }
 
     /// Applies the policy to new findings: summary, tally, quotas' fingerprints, metrics.
@@ -834,7 +836,10 @@ impl BodyFilter {
             Err(e) if e.is_bomb() => return Err(FilterError::ArchiveBomb(e)),
             // Labelled an archive but no ZIP at all (a JSON error page served as xlsx): read
             // as what it is.
-            Err(_) if !sluice_rules::archive::is_zip(&held) && !looks_zipped(&held) => {
+            Err(_)
+                if !sluice_rules::archive::is_zip(&held)
+                    && !sluice_rules::archive::ends_like_zip(&held) =>
+            {
                 self.archive = None;
                 self.prefix = held;
                 self.start_scanner();
@@ -996,13 +1001,6 @@ impl BodyFilter {
         out.extend_from_slice(&cur);
         Ok(())
     }
-}
-
-/// Whether a ZIP's end-of-central-directory record is near the end of `b`: a ZIP with bytes
-/// in front of it (which readers open all the same), as opposed to a body that is none.
-fn looks_zipped(b: &[u8]) -> bool {
-    let from = b.len().saturating_sub(22 + usize::from(u16::MAX));
-    b[from..].windows(4).any(|w| w == b"PK\x05\x06")
 }
 
 /// Runs `f`, a long synchronous piece of work (reading a whole archive), telling a
@@ -1281,6 +1279,17 @@ mod tests {
             assert_eq!(plain.len(), BODY.len(), "chunks of {chunk}");
             assert!(!plain.windows(18).any(|w| w == b"11010519491231002X"));
         }
+        // A fourth layer is refused, not passed unread.
+        let mut four = BODY.to_vec();
+        for _ in 0..4 {
+            four = crate::codec::encode_all(Encoding::Gzip, &four).unwrap();
+        }
+        let mut f = filter("default: redact", &[Encoding::Gzip]);
+        let mut out = Vec::new();
+        let r = f
+            .push(&four, &mut out, true)
+            .and_then(|()| f.finish(&mut out));
+        assert!(r.is_err());
         // Decoded text that opens with the magic's bytes but is no gzip.
         let fake = crate::codec::encode_all(Encoding::Gzip, b"\x1f\x8b\x08 not gzip").unwrap();
         let mut f = filter("default: redact", &[Encoding::Gzip]);

@@ -136,8 +136,23 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
             Err(_) => break,
         }
     }
+    if inner.len() == 2
+        && matches!(
+            Encoding::sniff(Encoding::Identity, &body),
+            Some(Encoding::Gzip | Encoding::Zstd)
+        )
+    {
+        anyhow::bail!("the body holds more than three content codings; not inspected");
+    }
     let enc = Layers { outer: enc, inner };
-    if sluice_rules::archive::is_zip(&body) {
+    // A ZIP by its first bytes, or labelled one and ending like one (a stub in front).
+    if sluice_rules::archive::is_zip(&body)
+        || (a
+            .content_type
+            .as_deref()
+            .is_some_and(sluice_rules::archive::declared)
+            && sluice_rules::archive::ends_like_zip(&body))
+    {
         return scan_archive(&a, &engine, &input, enc, &body);
     }
     let format = Format::resolve(a.content_type.as_deref(), &body);

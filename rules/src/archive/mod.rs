@@ -30,6 +30,33 @@ pub fn is_zip(prefix: &[u8]) -> bool {
     prefix.starts_with(ZIP_MAGIC)
 }
 
+/// Whether a Content-Type names a ZIP container: a zip, an OOXML or OpenDocument file, or
+/// `application/vnd.ms-excel`, which PHP and Java exporters put on xlsx files too.
+pub fn declared(content_type: &str) -> bool {
+    let m = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    matches!(
+        m.as_str(),
+        "application/zip"
+            | "application/x-zip-compressed"
+            | "application/x-zip"
+            | "application/vnd.ms-excel"
+    ) || m.starts_with("application/vnd.openxmlformats-officedocument.")
+        || m.starts_with("application/vnd.oasis.opendocument.")
+        || m.starts_with("application/vnd.ms-excel.sheet.")
+}
+
+/// Whether a ZIP's end-of-central-directory record is near the end of `body`: a ZIP with
+/// bytes in front of it (a stray line break, a stub), which readers open all the same.
+pub fn ends_like_zip(body: &[u8]) -> bool {
+    let from = body.len().saturating_sub(22 + usize::from(u16::MAX));
+    memchr::memmem::rfind(&body[from..], b"PK\x05\x06").is_some()
+}
+
 /// Unpacked bytes an archive may reach before the ratio cap applies: small office files
 /// (a few KiB of ZIP holding tens of KiB of XML) compress far better than 100:1 on their
 /// repetitive styles and must not read as bombs.
@@ -185,7 +212,8 @@ impl Walk<'_> {
         // one not read here would pass unseen.
         if directory_entries(body).is_some_and(|n| n != zip.len()) {
             return Err(ArchiveError::Corrupt(
-                "members with the same name (the directory lists more entries than it names)"
+                "the central directory holds entries this reader would not list (two \
+                 members of one name, or an entry count lowered to hide one)"
                     .into(),
             ));
         }
@@ -541,14 +569,41 @@ fn looks_like_text(data: &[u8]) -> bool {
             .any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b))
 }
 
-/// The number of entries the end-of-central-directory record says the archive has, when it
-/// can be read (not a ZIP64 archive, which counts elsewhere).
+/// The number of entries in the central directory, counted by walking its headers (not
+/// taken from the end record's count, which can be lowered to hide an entry that unzip tools
+/// still list), when it can be read: not a ZIP64 archive, whose records are elsewhere.
 fn directory_entries(body: &[u8]) -> Option<usize> {
     const EOCD: &[u8] = b"PK\x05\x06";
     let from = body.len().saturating_sub(22 + u16::MAX as usize);
     let at = from + memchr::memmem::rfind(&body[from..], EOCD)?;
-    let n = u16::from_le_bytes([*body.get(at + 10)?, *body.get(at + 11)?]);
-    (n != u16::MAX).then_some(usize::from(n))
+    let u16_at = |p: usize| Some(u16::from_le_bytes([*body.get(p)?, *body.get(p + 1)?]));
+    let u32_at = |p: usize| {
+        Some(u32::from_le_bytes([
+            *body.get(p)?,
+            *body.get(p + 1)?,
+            *body.get(p + 2)?,
+            *body.get(p + 3)?,
+        ]))
+    };
+    // ZIP64: its own end record and locator stand between the directory and this one.
+    if u16_at(at + 10)? == u16::MAX
+        || u32_at(at + 12)? == u32::MAX
+        || (at >= 20 && &body[at - 20..at - 16] == b"PK\x06\x07")
+    {
+        return None;
+    }
+    // The directory ends where the end record starts (a stub in front moves both alike).
+    let size = u32_at(at + 12)? as usize;
+    let mut p = at.checked_sub(size)?;
+    let mut n = 0;
+    while p + 46 <= at && body.get(p..p + 4)? == b"PK\x01\x02" {
+        let name = usize::from(u16_at(p + 28)?);
+        let extra = usize::from(u16_at(p + 30)?);
+        let comment = usize::from(u16_at(p + 32)?);
+        p += 46 + name + extra + comment;
+        n += 1;
+    }
+    Some(n)
 }
 
 #[cfg(test)]
@@ -818,6 +873,18 @@ mod tests {
         }
         assert!(matches!(
             scan(&e, &dup, &redact, &limits),
+            Err(ArchiveError::Corrupt(_))
+        ));
+        // The end record's count lowered to hide the second entry from this reader.
+        let mut low = zip_of(&[
+            ("a.txt", b"clean", STORED),
+            ("b.txt", b"11010519491231002X", STORED),
+        ]);
+        let eocd = memchr::memmem::rfind(&low, b"PK\x05\x06").unwrap();
+        low[eocd + 8] = 1;
+        low[eocd + 10] = 1;
+        assert!(matches!(
+            scan(&e, &low, &redact, &limits),
             Err(ArchiveError::Corrupt(_))
         ));
         // The archive's comment is scanned and rewritten.

@@ -84,10 +84,18 @@ pub(super) fn scan(engine: &Arc<Engine>, opts: &ScanOptions, parts: &Parts) -> O
     };
     let mut sheets = Vec::new();
     let mut blanks = Vec::new();
+    let mut formulas = Vec::new();
     for (n, (_, _, b)) in parts.sheets.iter().enumerate() {
-        let mut blank = Vec::new();
-        sheets.push(cells(std::str::from_utf8(b).ok()?, n, &sst, &mut blank)?);
+        let (mut blank, mut f) = (Vec::new(), Vec::new());
+        sheets.push(cells(
+            std::str::from_utf8(b).ok()?,
+            n,
+            &sst,
+            &mut blank,
+            &mut f,
+        )?);
         blanks.push(blank);
+        formulas.push(f);
     }
     // The table view: one JSON array, a record per row keyed by the sheet's heading, and the
     // shared strings no cell uses as bare strings (still sent, so still scanned).
@@ -202,8 +210,20 @@ pub(super) fn scan(engine: &Arc<Engine>, opts: &ScanOptions, parts: &Parts) -> O
         findings.extend(found.into_iter().map(|f| (member.clone(), f)));
         if opts.redact {
             for (start, end, bytes) in edits {
+                let (start, end) = (start as usize, end as usize);
+                // A mask inside a formula would leave no formula Excel can read (`139****9000
+                // +0`): the formula goes, and the cell keeps its (redacted) value.
+                if let Some(f) = formulas[n]
+                    .iter()
+                    .find(|f| f.start <= start && end <= f.end)
+                {
+                    if !sheet_edits[n].iter().any(|(r, _)| r == f) {
+                        sheet_edits[n].push((f.clone(), String::new()));
+                    }
+                    continue;
+                }
                 let text = String::from_utf8(bytes).ok()?;
-                sheet_edits[n].push((start as usize..end as usize, text));
+                sheet_edits[n].push((start..end, text));
             }
         }
     }
@@ -239,7 +259,7 @@ pub(super) fn scan(engine: &Arc<Engine>, opts: &ScanOptions, parts: &Parts) -> O
                     .zip(&sst_new)
                     .filter_map(|(item, n)| n.as_ref().map(|n| (item.inner.clone(), text_run(n))))
                     .collect();
-                changed.push((ix, splice(b, edits)));
+                changed.push((ix, splice(b, edits)?));
             }
         }
         for (n, edits) in cell_new.into_iter().enumerate() {
@@ -247,7 +267,7 @@ pub(super) fn scan(engine: &Arc<Engine>, opts: &ScanOptions, parts: &Parts) -> O
                 continue;
             }
             let (ix, _, b) = parts.sheets[n];
-            changed.push((ix, splice(b, edits)));
+            changed.push((ix, splice(b, edits)?));
         }
     }
     Some(Scanned { findings, changed })
@@ -277,6 +297,8 @@ fn heading_row(sheet: &[Cell]) -> Option<u32> {
                 .windows(5)
                 .any(|w| w.iter().all(u8::is_ascii_digit))
     };
+    // A sheet of one column (a list of names under `姓名`) has a heading of one cell.
+    let single = sheet.iter().all(|c| c.col == sheet[0].col);
     let mut best: Option<(usize, u32)> = None;
     let mut i = 0;
     let mut rows = 0;
@@ -285,7 +307,10 @@ fn heading_row(sheet: &[Cell]) -> Option<u32> {
         let end = i + sheet[i..].iter().take_while(|c| c.row == row).count();
         let cells = &sheet[i..end];
         let names = cells.iter().filter(|c| name_like(c)).count();
-        if names >= 2 && names * 4 >= cells.len() * 3 && best.is_none_or(|(n, _)| names > n) {
+        if (names >= 2 || (single && names == 1))
+            && names * 4 >= cells.len() * 3
+            && best.is_none_or(|(n, _)| names > n)
+        {
             best = Some((names, row));
         }
         i = end;
@@ -368,20 +393,22 @@ fn value_literals(out: &[u8], n: usize) -> Option<Vec<String>> {
 }
 
 /// Replaces each range of `b` (sorted, disjoint) with its text.
-fn splice(b: &[u8], mut edits: Vec<(Range<usize>, String)>) -> Vec<u8> {
-    edits.sort_by_key(|(r, _)| r.start);
+fn splice(b: &[u8], mut edits: Vec<(Range<usize>, String)>) -> Option<Vec<u8>> {
+    edits.sort_by_key(|(r, _)| (r.start, r.end));
     let mut out = Vec::with_capacity(b.len());
     let mut at = 0;
     for (r, t) in edits {
-        if r.start < at {
-            continue;
+        // Two edits over the same bytes: one of them would be lost, so the workbook is not
+        // rewritten this way at all (its parts are scanned as plain XML instead).
+        if r.start < at || r.end > b.len() {
+            return None;
         }
         out.extend_from_slice(&b[at..r.start]);
         out.extend_from_slice(t.as_bytes());
         at = r.end;
     }
     out.extend_from_slice(&b[at..]);
-    out
+    Some(out)
 }
 
 /// One plain text run holding `s`, as a shared or inline string's content.
@@ -404,35 +431,26 @@ fn cell_edits(text: &str, at: &CellAt, new: &str) -> Vec<(Range<usize>, String)>
     let p = name
         .rsplit_once(':')
         .map_or(String::new(), |(p, _)| format!("{p}:"));
-    let start_tag = |t: &str| {
-        let mut tag = format!("<{name}");
-        for (k, v) in attributes(&inner[name_end..]) {
-            if k != "t" {
-                // Values are kept as written (escaped), quoted anew with `"`.
-                tag.push_str(&format!(" {k}=\"{}\"", v.replace('"', "&quot;")));
+    // The type is set in place: the value of a `t` attribute, or a `t` added before the
+    // tag's `>`; the rest of the tag (and any edit of the markup scan in it) stays.
+    let set_type = |t: &str| -> (Range<usize>, String) {
+        let attrs = &inner[name_end..];
+        let base = at.open.start + (attrs.as_ptr() as usize - open.as_ptr() as usize);
+        match attributes(attrs).into_iter().find(|(k, _)| *k == "t") {
+            Some((_, v)) => {
+                let from = base + (v.as_ptr() as usize - attrs.as_ptr() as usize);
+                (from..from + v.len(), t.to_string())
             }
+            None => (at.open.end - 1..at.open.end - 1, format!(" t=\"{t}\"")),
         }
-        tag.push_str(&format!(" t=\"{t}\">"));
-        tag
     };
+    let run = |s: &str| format!("<{p}t xml:space=\"preserve\">{}</{p}t>", escape(s));
     match &at.value {
-        Value::Inline(r) => vec![(
-            r.clone(),
-            format!("<{p}t xml:space=\"preserve\">{}</{p}t>", escape(new)),
-        )],
-        Value::V { inner, .. } if at.formula => vec![
-            (at.open.clone(), start_tag("str")),
-            (inner.clone(), escape(new)),
-        ],
+        Value::Inline(r) => vec![(r.clone(), run(new))],
+        Value::V { inner, .. } if at.formula => vec![set_type("str"), (inner.clone(), escape(new))],
         Value::V { elem, .. } => vec![
-            (at.open.clone(), start_tag("inlineStr")),
-            (
-                elem.clone(),
-                format!(
-                    "<{p}is><{p}t xml:space=\"preserve\">{}</{p}t></{p}is>",
-                    escape(new)
-                ),
-            ),
+            set_type("inlineStr"),
+            (elem.clone(), format!("<{p}is>{}</{p}is>", run(new))),
         ],
     }
 }
@@ -605,6 +623,7 @@ fn cells(
     sheet: usize,
     sst: &[SstItem],
     blank: &mut Vec<Range<usize>>,
+    formulas: &mut Vec<Range<usize>>,
 ) -> Option<Vec<Cell>> {
     let mut out = Vec::new();
     let mut it = tags(s);
@@ -639,13 +658,26 @@ fn cells(
                 let mut v_start = None;
                 let mut end = None;
                 let mut formula = false;
+                let mut f_start = None;
                 while let Some(t) = it.next() {
                     match (t.local, t.closing) {
                         ("c", true) => {
                             end = Some(t.span.end);
                             break;
                         }
-                        ("f", false) => formula = true,
+                        ("f", false) => {
+                            formula = true;
+                            if t.empty {
+                                formulas.push(t.span.clone());
+                            } else {
+                                f_start = Some(t.span.start);
+                            }
+                        }
+                        ("f", true) => {
+                            if let Some(a) = f_start.take() {
+                                formulas.push(a..t.span.end);
+                            }
+                        }
                         ("v", false) if !t.empty => v_start = Some(t.span.clone()),
                         ("v", true) => {
                             if let Some(a) = v_start.take() {
@@ -758,6 +790,48 @@ mod tests {
         }
     }
 
+    /// A value in a cell's attribute, a formula holding one, a one-column sheet: each is
+    /// redacted in place, the formula dropped (a masked formula would not parse).
+    #[test]
+    fn attributes_formulas_and_one_column() {
+        let engine = Arc::new(Engine::builder().builtin().build().unwrap());
+        let opts = ScanOptions {
+            redact: true,
+            ..ScanOptions::default()
+        };
+        let sheet = concat!(
+            r#"<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>手机</t></is></c></row>"#,
+            r#"<row r="2"><c r="A2" foo="13600136000"><v>13600136000</v></c></row>"#,
+            r#"<row r="3"><c r="A3" t="str"><f>13900139000+0</f><v>13900139000</v></c></row>"#,
+            "</sheetData></worksheet>"
+        );
+        let parts = Parts {
+            sst: None,
+            sheets: vec![(1, "xl/worksheets/sheet1.xml", sheet.as_bytes())],
+        };
+        let r = scan(&engine, &opts, &parts).expect("read as a table");
+        let out = String::from_utf8(r.changed[0].1.clone()).unwrap();
+        assert!(
+            !out.contains("13600136000") && !out.contains("13900139000"),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"foo="136****6000""#) && !out.contains("<f>"),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"<c r="A3" t="str"><v>139****9000</v></c>"#),
+            "{out}"
+        );
+        let names = "<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>姓名</t></is></c></row><row r=\"2\"><c r=\"A2\" t=\"inlineStr\"><is><t>欧阳晓峰</t></is></c></row></sheetData></worksheet>";
+        let parts = Parts {
+            sst: None,
+            sheets: vec![(1, "xl/worksheets/sheet1.xml", names.as_bytes())],
+        };
+        let r = scan(&engine, &opts, &parts).unwrap();
+        assert_eq!(r.findings.len(), 1, "the one column's heading names it");
+    }
+
     #[test]
     fn columns_and_entities() {
         assert_eq!(column("A1"), Some(1));
@@ -777,12 +851,13 @@ mod tests {
     #[test]
     fn a_numeric_cell_becomes_an_inline_string_and_a_formula_keeps_its_formula() {
         let apply = |sheet: &str, new: &str| {
-            let mut blank = Vec::new();
-            let cells = cells(sheet, 0, &[], &mut blank).unwrap();
+            let (mut blank, mut formulas) = (Vec::new(), Vec::new());
+            let cells = cells(sheet, 0, &[], &mut blank, &mut formulas).unwrap();
             let Src::Cell { at, .. } = &cells[0].src else {
                 panic!("a cell")
             };
-            String::from_utf8(splice(sheet.as_bytes(), cell_edits(sheet, at, new))).unwrap()
+            String::from_utf8(splice(sheet.as_bytes(), cell_edits(sheet, at, new)).unwrap())
+                .unwrap()
         };
         assert_eq!(
             apply(
