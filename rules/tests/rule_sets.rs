@@ -1057,6 +1057,37 @@ fn fourteenth_probe_shapes() {
     );
 }
 
+/// Shapes of the fifteenth probe (12345 hotline tickets, real-estate records, policy text):
+/// callers named by their role, their verb or a courtesy title; an address in a sentence
+/// ending at its last numbered unit; a clause number is no IP address; a district alone is
+/// no address; base64 two JSON strings deep.
+#[test]
+fn fifteenth_probe_shapes() {
+    let json = |t: &str| redacted(sluice_rules::Format::Json, t);
+    assert_eq!(
+        json(
+            r#"{"ldnr":"来电人刘斌反映物业乱收费。投诉人：王晓明，称噪音扰民。市民李丹（电话略）来电。桂丽华女士来电称被撞伤。申请人周海燕提交申请。据王女士反映，广大市民朋友请注意。"}"#
+        ),
+        r#"{"ldnr":"来电人刘*反映物业乱收费。投诉人：王**，称噪音扰民。市民李*（电话略）来电。桂**女士来电称被撞伤。申请人周**提交申请。据王女士反映，广大市民朋友请注意。"}"#
+    );
+    assert_eq!(
+        json(r#"{"ldnr":"其居住的北京市朝阳区建国路88号院3号楼2单元501室楼下餐馆油烟扰民。"}"#),
+        r#"{"ldnr":"其居住的北京市朝阳区*****************楼下餐馆油烟扰民。"}"#
+    );
+    assert_eq!(
+        json(r#"{"zw":"详见第3.1.2.4条及GB/T 35273-2020第5.4.1.2节。","bgdz":"北京市朝阳区"}"#),
+        r#"{"zw":"详见第3.1.2.4条及GB/T 35273-2020第5.4.1.2节。","bgdz":"北京市朝阳区"}"#
+    );
+    assert_eq!(
+        json(r#"{"rightHolder":"王莹","location":"北京市海淀区团结湖路292弄27号225室"}"#),
+        r#"{"rightHolder":"王*","location":"北京市海淀区***************"}"#
+    );
+    assert_eq!(
+        json(r#"{"result": "\"{\\\"rows\\\": [{\\\"SJHM\\\": \\\"MTM4MDAxMzgwMDA=\\\"}]}\""}"#),
+        r#"{"result": "\"{\\\"rows\\\": [{\\\"SJHM\\\": \\\"MTM4KioqKjgwMDA=\\\"}]}\""}"#
+    );
+}
+
 /// URL escapes in a value whose text normalization changed (a full-width colon or comma
 /// folded): decoded all the same, the mask written back escaped, every other character as
 /// it was.

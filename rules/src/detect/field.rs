@@ -384,7 +384,9 @@ pub(crate) fn detect(
                         run
                     }
                 }
-                Some(Det::Address) => address_end_at_space(cut_at_next_label(d, delimited(rest))),
+                Some(Det::Address) => {
+                    address_end_at_unit(address_end_at_space(cut_at_next_label(d, delimited(rest))))
+                }
                 _ => cut_at_next_label(d, delimited(rest)),
             };
             if value.is_empty() {
@@ -407,6 +409,14 @@ pub(crate) fn detect(
             GENDER_MALE | GENDER_FEMALE | GENDER_MALE_PAREN | GENDER_FEMALE_PAREN
         ) {
             if let Some((ns, conf)) = name_before_gender(t, ls, le) {
+                emit(r, ns, ls, conf);
+            }
+            continue;
+        }
+        // `桂丽华女士来电`: a courtesy title after a whole name (not after a surname alone,
+        // `王女士`, which names nobody).
+        if matches!(&t[ls..le], MS | MR) {
+            if let Some((ns, conf)) = name_before(t, ls) {
                 emit(r, ns, ls, conf);
             }
             continue;
@@ -444,8 +454,8 @@ pub(crate) fn detect(
         let Some(mut rest) = text_from(t, vs) else {
             continue;
         };
-        // `姓名为张三`, `联系人是王芳`.
-        for copula in ["为", "是"] {
+        // `姓名为张三`, `联系人是王芳`, `居住的北京市…`, `居住在北京市…`, `住于…`.
+        for copula in ["为", "是", "的", "在", "于"] {
             if let Some(r) = rest.strip_prefix(copula) {
                 rest = r;
                 vs += copula.len();
@@ -464,6 +474,9 @@ pub(crate) fn detect(
                     if d.keys.is_exact(run.as_bytes()) {
                         continue;
                     }
+                    run = name;
+                } else if let Some(name) = name_before_verb(run) {
+                    // `来电人刘斌反映…`, `申请人周海燕提交申请`: the name ran into the verb.
                     run = name;
                 }
                 // The name must end where a name in a list or sentence ends (`经办人孙桂香，`,
@@ -496,7 +509,7 @@ pub(crate) fn detect(
                     continue;
                 }
                 // (The cut keeps the start and the first number the check above reads.)
-                dict::address_before_errand(v)
+                address_end_at_unit(dict::address_before_errand(v))
             }
             _ => continue,
         };
@@ -508,6 +521,10 @@ pub(crate) fn detect(
         }
     }
 }
+
+/// Courtesy titles written after a name.
+const MS: &[u8] = "女士".as_bytes();
+const MR: &[u8] = "先生".as_bytes();
 
 /// `，男` and `，女` as normalization writes them (the full-width comma folded).
 const GENDER_MALE: &[u8] = ",男".as_bytes();
@@ -526,6 +543,12 @@ fn name_before_gender(t: &[u8], ls: usize, le: usize) -> Option<(usize, Confiden
         Some(0xE3) if matches!(t.get(le..le + 3), Some([0xE3, 0x80, 0x82 | 0x81])) => {}
         _ => return None,
     }
+    name_before(t, ls)
+}
+
+/// The name right before `ls`: a whole run of two to four Han characters (text, punctuation
+/// or the start before it) that is name-shaped. Returns its start.
+fn name_before(t: &[u8], ls: usize) -> Option<(usize, Confidence)> {
     // Five characters back: a fifth Han character means the run is longer than a name.
     let mut from = ls.saturating_sub(15);
     while from < ls && (t[from] & 0xC0) == 0x80 {
@@ -672,6 +695,54 @@ fn address_end_at_space(v: &str) -> &str {
         }
     }
     v
+}
+
+/// An address in a sentence ends after its last numbered unit when only words follow
+/// (`…2单元501室楼下餐馆油烟扰民`, `…华阳街200号附近被撞伤`): the unit after the last number
+/// of the address (`号`, `室`, `栋`, `单元`…), unless more numbers follow.
+fn address_end_at_unit(v: &str) -> &str {
+    const UNITS: &str = "号室户层楼座栋幢弄组元";
+    let mut end = None;
+    let mut prev_digit = false;
+    for (i, c) in v.char_indices() {
+        // A number, or a letter numbering a building (`B座`, `A栋`).
+        if c.is_ascii_alphanumeric() {
+            prev_digit = true;
+            end = None;
+            continue;
+        }
+        if prev_digit && UNITS.contains(c) {
+            end = Some(i + c.len_utf8());
+        }
+        prev_digit = false;
+    }
+    match end {
+        // `3号楼`, `88号院`: a building named by its number is still the address.
+        Some(e) => {
+            let more = match v[e..].chars().next() {
+                Some(c) if v[..e].ends_with('号') && "楼院栋幢座".contains(c) => c.len_utf8(),
+                _ => 0,
+            };
+            &v[..e + more]
+        }
+        None => v,
+    }
+}
+
+/// A run of Han characters that ran into what the person did (`刘斌反映物业乱收费`,
+/// `周海燕提交申请`, `桂丽华女士来电`): the longest name of two to four characters that a
+/// reporting verb or a courtesy title follows.
+fn name_before_verb(run: &str) -> Option<&str> {
+    const AFTER: &[&str] = &[
+        "反映", "来电", "致电", "称", "诉称", "表示", "提交", "提出", "投诉", "举报", "咨询",
+        "要求", "申请", "询问", "报称", "报警", "求助", "女士", "先生", "同志",
+    ];
+    let bounds: Vec<usize> = run.char_indices().map(|(i, _)| i).collect();
+    (2..=4).rev().find_map(|take| {
+        let at = *bounds.get(take)?;
+        let (name, rest) = run.split_at(at);
+        (AFTER.iter().any(|w| rest.starts_with(w)) && person_name(name).is_some()).then_some(name)
+    })
 }
 
 /// Every label a value in text may run into: the field detectors' own and the common ones.
