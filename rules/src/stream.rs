@@ -740,9 +740,12 @@ impl Segmenter {
         // (A short token's name may be a label in Han characters with no sign after it, so
         // no class bit rules the pairs out.)
         base64_tokens(content, true).next().is_some()
-            || pair_tokens(content, |k| self.engine.key_info(k).listened)
-                .next()
-                .is_some()
+            // A listened name before a short token ends in a sign or a Han character: ASCII
+            // without `=` or `:` has none.
+            || ((!content.is_ascii() || memchr::memchr2(b'=', b':', content).is_some())
+                && pair_tokens(content, |k| self.engine.key_info(k).listened)
+                    .next()
+                    .is_some())
     }
 
     /// Keeps the tail of a finished value as context for keyword windows of the next ones.

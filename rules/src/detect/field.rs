@@ -137,11 +137,39 @@ pub(crate) fn address(v: &str, keyed: bool) -> Option<Confidence> {
     }
     // Administrative divisions alone (`北京市朝阳区`, `广东省深圳市南山区`: an office's
     // district in a directory) locate nobody: a street, a village or a building must follow.
-    const STREET_LEVEL: &str = "路街巷弄道村组号室栋幢楼单元层苑院里屯庄厦场园寓镇乡";
-    if !v
-        .chars()
-        .any(|c| STREET_LEVEL.contains(c) || c.is_ascii_digit())
-    {
+    let street = || {
+        v.bytes().any(|b| b.is_ascii_digit())
+            || v.chars().any(|c| {
+                matches!(
+                    c,
+                    '路' | '街'
+                        | '巷'
+                        | '弄'
+                        | '道'
+                        | '村'
+                        | '组'
+                        | '号'
+                        | '室'
+                        | '栋'
+                        | '幢'
+                        | '楼'
+                        | '单'
+                        | '层'
+                        | '苑'
+                        | '院'
+                        | '里'
+                        | '屯'
+                        | '庄'
+                        | '厦'
+                        | '场'
+                        | '园'
+                        | '寓'
+                        | '镇'
+                        | '乡'
+                )
+            })
+    };
+    if markers == 0 || !street() {
         return None;
     }
     if cjk >= 5 && markers >= 2 {
