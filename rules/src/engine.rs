@@ -597,6 +597,14 @@ fn compile(
     }
     d.trigger = detect::Trigger(trigger);
     d.quick = detect::QuickTable::new(&d.trigger);
+    // Labels by their last byte: a colon in text is then compared with the few labels that
+    // could end before it, not with all of them.
+    d.labels_by_last = vec![Vec::new(); 256];
+    for (i, (label, _)) in d.labels.iter().enumerate() {
+        if let Some(&last) = label.last() {
+            d.labels_by_last[usize::from(last)].push(i);
+        }
+    }
     for (i, v) in d.by_det.iter().enumerate() {
         if !v.is_empty() {
             d.enabled.0 |= 1 << i;

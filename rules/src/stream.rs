@@ -743,7 +743,7 @@ impl Segmenter {
             // A listened name before a short token ends in a sign or a Han character: ASCII
             // without `=` or `:` has none.
             || ((!content.is_ascii() || memchr::memchr2(b'=', b':', content).is_some())
-                && pair_tokens(content, |k| self.engine.key_info(k).listened)
+                && pair_tokens(content, |k| self.engine.pair_listened(k))
                     .next()
                     .is_some())
     }
@@ -1779,7 +1779,7 @@ impl Segmenter {
         let window = &self.text[from..];
         // The whole value is the whole-value path's, in a value's only window.
         let whole = self.windows == 0 && from == 0;
-        let short = pair_tokens(window, |k| self.engine.key_info(k).listened);
+        let short = pair_tokens(window, |k| self.engine.pair_listened(k));
         for (s, e) in base64_tokens(window, whole).chain(short) {
             let (s, e) = (from + s, from + e);
             if s < self.ignore_before || s >= commit {
@@ -1797,7 +1797,7 @@ impl Segmenter {
                 continue;
             }
             // The value of a `key=value` pair is judged under its key (`xm=5byg5Lyf`).
-            let key = pair_key_before(&self.text, s, |k| self.engine.key_info(k).listened)
+            let key = pair_key_before(&self.text, s, |k| self.engine.pair_listened(k))
                 .map(|k| self.engine.key_info(k))
                 .or_else(|| self.key_ix.map(|ix| self.key_cache[ix].clone()));
             found.push((s, e, key));
@@ -2422,6 +2422,20 @@ fn pair_key_before(t: &[u8], s: usize, listened: impl Fn(&[u8]) -> bool) -> Opti
         .filter(|&&ks| ke - ks >= 6)
         .map(|&ks| &t[ks..ke])
         .find(|key| listened(key))
+}
+
+impl Engine {
+    /// Whether `key`, a pair's name found in text, is one some rule listens to; a name in
+    /// Han characters first by its last character, which is cheaper than the lookup and
+    /// rules out most of the words a run of text ends with.
+    fn pair_listened(&self, key: &[u8]) -> bool {
+        (key.is_ascii()
+            || self
+                .detectors
+                .keys
+                .may_end_with(&key[key.len().saturating_sub(3)..]))
+            && self.key_info(key).listened
+    }
 }
 
 /// Short base64 values of `key=value` pairs in a text (`xm=5byg5Lyf`, `name: 5byg5Lyf`):

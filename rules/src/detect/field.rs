@@ -389,7 +389,13 @@ pub(crate) fn detect(
     }
     for colon in memchr::memchr_iter(b':', t) {
         let (_, le) = trim(t, 0, colon);
-        for (label, r) in &d.labels {
+        let Some(&last) = le.checked_sub(1).and_then(|i| t.get(i)) else {
+            continue;
+        };
+        let Some(candidates) = d.labels_by_last.get(usize::from(last)) else {
+            continue;
+        };
+        for (label, r) in candidates.iter().map(|&i| &d.labels[i]) {
             if le < label.len() || &t[le - label.len()..le] != label.as_slice() {
                 continue;
             }

@@ -212,6 +212,11 @@ pub(crate) enum AcTarget {
 pub(crate) struct KeyIndex {
     exact: HashMap<Vec<u8>, Vec<u32>>,
     globs: Vec<(Glob, u32)>,
+    /// The last character of every name (exact or `*suffix`) that ends in one of three UTF-8
+    /// bytes (a Han character), for [`KeyIndex::may_end_with`]; `han_any` once a prefix or
+    /// contains glob holds such characters (a name may then end with anything).
+    han_tails: std::collections::HashSet<[u8; 3]>,
+    han_any: bool,
 }
 
 #[derive(Debug)]
@@ -299,6 +304,18 @@ impl KeyIndex {
         if core.is_empty() {
             return;
         }
+        if !core.is_ascii() {
+            let tail = core
+                .len()
+                .checked_sub(3)
+                .and_then(|at| <[u8; 3]>::try_from(&core[at..]).ok());
+            match (ends, tail) {
+                (false, Some(t)) if t[0] >= 0xE0 => {
+                    self.han_tails.insert(t);
+                }
+                _ => self.han_any = true,
+            }
+        }
         let entry = match (starts, ends) {
             (false, false) => {
                 self.exact.entry(core).or_default().push(rule);
@@ -311,6 +328,12 @@ impl KeyIndex {
             (false, true) => Glob::Prefix(core),
         };
         self.globs.push((entry, rule));
+    }
+
+    /// Whether a name ending with the Han character `tail` (its three UTF-8 bytes) may be one
+    /// some rule lists: a cheap test before a lookup, for labels found in text.
+    pub(crate) fn may_end_with(&self, tail: &[u8]) -> bool {
+        self.han_any || <[u8; 3]>::try_from(tail).is_ok_and(|t| self.han_tails.contains(&t))
     }
 
     /// Whether `key` is a field name some rule lists as it is (not by a glob or a role).
@@ -429,6 +452,8 @@ pub(crate) struct Detectors {
     pub unanchored: Option<(RegexSet, Vec<usize>)>,
     /// Label keywords (`姓名`, `住址`…) of field-style rules, for `label: value` text.
     pub labels: Vec<(Vec<u8>, u32)>,
+    /// Indices into `labels` by the label's last byte (256 lists).
+    pub labels_by_last: Vec<Vec<usize>>,
     /// The labels of the name, address and travel-document detectors, for labels written
     /// without a colon; kept apart from `ac` so the keyword automaton stays small, and gated
     /// by `TRIG_LABEL` and `label_gate`.
