@@ -374,16 +374,13 @@ impl State {
             let decide: Option<Arc<dyn sluice_rules::Decide>> =
                 Some(Arc::new(Decider(iface.actions.clone())));
             // A ZIP body (xlsx, docx, zip export): its members, as the proxy reads them.
-            let (format, found, unread) = if sluice_rules::archive::is_zip(&data) {
+            let (format, found, unread) = if sluice_rules::archive::is_archive(ct.as_deref(), &data)
+            {
                 let opts = ScanOptions {
                     decide,
                     ..ScanOptions::default()
                 };
-                let caps = sluice_rules::archive::ArchiveLimits {
-                    max_unpacked: limits.max_output,
-                    max_ratio: limits.max_ratio,
-                    ..Default::default()
-                };
+                let caps = limits.for_archives();
                 let r = sluice_rules::archive::scan(&live.engine, &data, &opts, &caps)
                     .map_err(|e| e.to_string())?;
                 let found: Vec<_> = r

@@ -204,6 +204,17 @@ pub struct DecodeLimits {
     pub max_ratio: u64,
 }
 
+impl DecodeLimits {
+    /// The same caps for what a ZIP body's members unpack to (`sluice_rules::archive`).
+    pub fn for_archives(&self) -> sluice_rules::archive::ArchiveLimits {
+        sluice_rules::archive::ArchiveLimits {
+            max_unpacked: self.max_output,
+            max_ratio: self.max_ratio,
+            ..Default::default()
+        }
+    }
+}
+
 impl Default for DecodeLimits {
     /// 64 MiB and 100:1: well above real API responses (JSON compresses 5–20:1), well below
     /// what a bomb needs to hurt.

@@ -824,11 +824,7 @@ impl BodyFilter {
             decide: Some(Arc::new(Decider(self.actions.clone()))),
             ..ScanOptions::default()
         };
-        let limits = sluice_rules::archive::ArchiveLimits {
-            max_unpacked: self.limits.max_output,
-            max_ratio: self.limits.max_ratio,
-            ..Default::default()
-        };
+        let limits = self.limits.for_archives();
         // Seconds of work for a large workbook: off the async worker's other connections.
         let scanned = blocking(|| sluice_rules::archive::scan(&self.engine, &held, &opts, &limits));
         let r = match scanned {

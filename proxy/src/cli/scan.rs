@@ -145,15 +145,8 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
         anyhow::bail!("the body holds more than three content codings; not inspected");
     }
     let enc = Layers { outer: enc, inner };
-    // A ZIP by its first bytes, or labelled one and ending like one (a stub in front).
-    if sluice_rules::archive::is_zip(&body)
-        || (a
-            .content_type
-            .as_deref()
-            .is_some_and(sluice_rules::archive::declared)
-            && sluice_rules::archive::ends_like_zip(&body))
-    {
-        return scan_archive(&a, &engine, &input, enc, &body);
+    if sluice_rules::archive::is_archive(a.content_type.as_deref(), &body) {
+        return scan_archive(&a, &engine, &input, enc, &limits, &body);
     }
     let format = Format::resolve(a.content_type.as_deref(), &body);
     let opts = ScanOptions {
@@ -191,6 +184,7 @@ fn scan_archive(
     engine: &std::sync::Arc<sluice_rules::Engine>,
     input: &[u8],
     enc: Layers,
+    limits: &DecodeLimits,
     body: &[u8],
 ) -> Result<ExitCode> {
     use sluice_rules::archive;
@@ -199,11 +193,8 @@ fn scan_archive(
         capture_values: a.show_values,
         ..ScanOptions::default()
     };
-    let limits = archive::ArchiveLimits {
-        max_unpacked: a.max_decoded,
-        ..archive::ArchiveLimits::default()
-    };
-    let r = archive::scan(engine, body, &opts, &limits).context("reading the ZIP archive")?;
+    let r = archive::scan(engine, body, &opts, &limits.for_archives())
+        .context("reading the ZIP archive")?;
     for u in &r.unread {
         eprintln!("note: member {} not inspected: {}", u.member, u.reason);
     }

@@ -53,8 +53,20 @@ pub fn declared(content_type: &str) -> bool {
 /// Whether a ZIP's end-of-central-directory record is near the end of `body`: a ZIP with
 /// bytes in front of it (a stray line break, a stub), which readers open all the same.
 pub fn ends_like_zip(body: &[u8]) -> bool {
+    end_record(body).is_some()
+}
+
+/// Whether a whole body is to be read as an archive: it opens like one, or its Content-Type
+/// names one ([`declared`]) and it ends like one (a stub in front).
+pub fn is_archive(content_type: Option<&str>, body: &[u8]) -> bool {
+    is_zip(body) || (content_type.is_some_and(declared) && ends_like_zip(body))
+}
+
+/// Where the end-of-central-directory record starts: the last one within the record's
+/// largest size (22 bytes and a 64 KiB comment) of the end.
+fn end_record(body: &[u8]) -> Option<usize> {
     let from = body.len().saturating_sub(22 + usize::from(u16::MAX));
-    memchr::memmem::rfind(&body[from..], b"PK\x05\x06").is_some()
+    memchr::memmem::rfind(&body[from..], b"PK\x05\x06").map(|p| from + p)
 }
 
 /// Unpacked bytes an archive may reach before the ratio cap applies: small office files
@@ -573,9 +585,7 @@ fn looks_like_text(data: &[u8]) -> bool {
 /// taken from the end record's count, which can be lowered to hide an entry that unzip tools
 /// still list), when it can be read: not a ZIP64 archive, whose records are elsewhere.
 fn directory_entries(body: &[u8]) -> Option<usize> {
-    const EOCD: &[u8] = b"PK\x05\x06";
-    let from = body.len().saturating_sub(22 + u16::MAX as usize);
-    let at = from + memchr::memmem::rfind(&body[from..], EOCD)?;
+    let at = end_record(body)?;
     let u16_at = |p: usize| Some(u16::from_le_bytes([*body.get(p)?, *body.get(p + 1)?]));
     let u32_at = |p: usize| {
         Some(u32::from_le_bytes([
