@@ -20,6 +20,7 @@ use std::sync::Arc;
 use crate::stream::{Finding, ScanOptions};
 use crate::{Engine, Format};
 
+mod docx;
 mod xlsx;
 
 /// The local-file-header signature every non-empty ZIP archive opens with.
@@ -353,6 +354,10 @@ impl Walk<'_> {
                     None
                 }
                 Member::Archive => self.archive(&data, &member, depth + 1)?,
+                Member::Scan(Format::Xml) if office && docx::is_paragraph_part(&name) => {
+                    self.out.scanned += 1;
+                    self.paragraphs(&data, &member)
+                }
                 Member::Scan(format) => {
                     self.out.scanned += 1;
                     self.member(&data, &member, format)
@@ -438,6 +443,22 @@ impl Walk<'_> {
                 self.member(data, member, Format::Xml).map(|new| (*i, new))
             })
             .collect()
+    }
+
+    /// Scans a Word part or a slide as paragraphs and tables ([`docx`]); one that cannot be
+    /// read that way is scanned as plain XML.
+    fn paragraphs(&mut self, data: &[u8], member: &str) -> Option<Vec<u8>> {
+        let Some(r) = docx::scan(self.engine, self.opts, data) else {
+            return self.member(data, member, Format::Xml);
+        };
+        let member: Arc<str> = Arc::from(member);
+        self.out
+            .findings
+            .extend(r.findings.into_iter().map(|finding| MemberFinding {
+                member: member.clone(),
+                finding,
+            }));
+        r.output.filter(|_| self.opts.redact)
     }
 
     /// Scans one member's content; returns the redacted content when it changed.

@@ -273,10 +273,8 @@ pub(super) fn scan(engine: &Arc<Engine>, opts: &ScanOptions, parts: &Parts) -> O
     Some(Scanned { findings, changed })
 }
 
-/// The row taken as a sheet's heading: among the first rows, the one with the most cells
-/// that read as column names (text, no run of five digits: `姓名`, `身份证号`, `2024年收入`),
-/// at least two and at least three quarters of its cells. A title above the table
-/// (`员工信息表 | 导出人`) has fewer such cells than the heading row under it.
+/// The row taken as a sheet's heading (see [`best_heading`]); only string cells (shared or
+/// inline) can be column names.
 fn heading_row(sheet: &[Cell]) -> Option<u32> {
     let name_like = |c: &Cell| {
         matches!(
@@ -289,39 +287,60 @@ fn heading_row(sheet: &[Cell]) -> Option<u32> {
                     },
                     ..
                 }
-        ) && !c.text.is_empty()
-            && c.text.chars().count() <= 32
-            && !c
-                .text
-                .as_bytes()
-                .windows(5)
-                .any(|w| w.iter().all(u8::is_ascii_digit))
+        ) && name_like(&c.text)
     };
     // A sheet of one column (a list of names under `姓名`) has a heading of one cell.
     let single = sheet.iter().all(|c| c.col == sheet[0].col);
-    let mut best: Option<(usize, u32)> = None;
+    let mut rows = Vec::new();
     let mut i = 0;
-    let mut rows = 0;
-    while i < sheet.len() && rows < 10 {
+    while i < sheet.len() && rows.len() < HEADING_ROWS {
         let row = sheet[i].row;
         let end = i + sheet[i..].iter().take_while(|c| c.row == row).count();
         let cells = &sheet[i..end];
-        let names = cells.iter().filter(|c| name_like(c)).count();
+        rows.push((
+            row,
+            cells.iter().filter(|c| name_like(c)).count(),
+            cells.len(),
+        ));
+        i = end;
+    }
+    best_heading(&rows, single)
+}
+
+/// How many of a table's first rows may hold its heading.
+pub(super) const HEADING_ROWS: usize = 10;
+
+/// Whether a cell's text reads as a column name: text, at most 32 characters, no run of five
+/// digits (`姓名`, `身份证号`, `2024年收入`).
+pub(super) fn name_like(text: &str) -> bool {
+    !text.is_empty()
+        && text.chars().count() <= 32
+        && !text
+            .as_bytes()
+            .windows(5)
+            .any(|w| w.iter().all(u8::is_ascii_digit))
+}
+
+/// The heading among a table's first rows, given per row its id, how many of its cells read
+/// as column names and how many cells it has: the row with the most such cells, at least
+/// two (one in a table of a single column) and at least three quarters of its cells. A title
+/// above the table (`员工信息表 | 导出人`) has fewer such cells than the heading row under it.
+pub(super) fn best_heading<R: Copy>(rows: &[(R, usize, usize)], single: bool) -> Option<R> {
+    let mut best: Option<(usize, R)> = None;
+    for &(row, names, cells) in rows {
         if (names >= 2 || (single && names == 1))
-            && names * 4 >= cells.len() * 3
+            && names * 4 >= cells * 3
             && best.is_none_or(|(n, _)| names > n)
         {
             best = Some((names, row));
         }
-        i = end;
-        rows += 1;
     }
     best.map(|(_, r)| r)
 }
 
 /// Two redactions of the same text combined: character by character where both keep its
 /// length (a mask here, another there), else the one that changed more of it.
-fn stronger(old: &str, a: String, b: String) -> String {
+pub(super) fn stronger(old: &str, a: String, b: String) -> String {
     let (o, x, y): (Vec<char>, Vec<char>, Vec<char>) = (
         old.chars().collect(),
         a.chars().collect(),
@@ -344,13 +363,13 @@ fn stronger(old: &str, a: String, b: String) -> String {
 }
 
 /// A JSON string literal of `s`.
-fn push_json_str(doc: &mut String, s: &str) {
+pub(super) fn push_json_str(doc: &mut String, s: &str) {
     doc.push_str(&serde_json::Value::String(s.to_string()).to_string());
 }
 
 /// The value literals of the redacted table view, decoded, in order: keys and values
 /// alternate inside records; bare strings stand alone. `n` values are expected.
-fn value_literals(out: &[u8], n: usize) -> Option<Vec<String>> {
+pub(super) fn value_literals(out: &[u8], n: usize) -> Option<Vec<String>> {
     let text = std::str::from_utf8(out).ok()?;
     let b = text.as_bytes();
     let mut vals = Vec::with_capacity(n);
@@ -393,7 +412,7 @@ fn value_literals(out: &[u8], n: usize) -> Option<Vec<String>> {
 }
 
 /// Replaces each range of `b` (sorted, disjoint) with its text.
-fn splice(b: &[u8], mut edits: Vec<(Range<usize>, String)>) -> Option<Vec<u8>> {
+pub(super) fn splice(b: &[u8], mut edits: Vec<(Range<usize>, String)>) -> Option<Vec<u8>> {
     edits.sort_by_key(|(r, _)| (r.start, r.end));
     let mut out = Vec::with_capacity(b.len());
     let mut at = 0;
@@ -455,14 +474,14 @@ fn cell_edits(text: &str, at: &CellAt, new: &str) -> Vec<(Range<usize>, String)>
     }
 }
 
-fn escape(s: &str) -> String {
+pub(super) fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
 }
 
 /// The attributes of a start tag's remainder (`k="v"` or `k='v'`; values left escaped).
-fn attributes(s: &str) -> Vec<(&str, &str)> {
+pub(super) fn attributes(s: &str) -> Vec<(&str, &str)> {
     let mut out = Vec::new();
     let mut rest = s;
     while let Some(eq) = rest.find('=') {
@@ -482,16 +501,16 @@ fn attributes(s: &str) -> Vec<(&str, &str)> {
 
 /// A tag: its local name, whether it closes, whether it is empty (`/>`), its attribute text,
 /// and the byte range of the whole tag.
-struct Tag<'a> {
-    local: &'a str,
-    closing: bool,
-    empty: bool,
-    attrs: &'a str,
-    span: Range<usize>,
+pub(super) struct Tag<'a> {
+    pub local: &'a str,
+    pub closing: bool,
+    pub empty: bool,
+    pub attrs: &'a str,
+    pub span: Range<usize>,
 }
 
 /// The tags of `s` in order (comments, processing instructions and declarations skipped).
-fn tags(s: &str) -> impl Iterator<Item = Tag<'_>> {
+pub(super) fn tags(s: &str) -> impl Iterator<Item = Tag<'_>> {
     let mut at = 0;
     std::iter::from_fn(move || loop {
         let lt = at + s.get(at..)?.find('<')?;
@@ -521,7 +540,7 @@ fn tags(s: &str) -> impl Iterator<Item = Tag<'_>> {
 }
 
 /// The text of XML character data (entities and character references decoded).
-fn unescape(s: &str) -> String {
+pub(super) fn unescape(s: &str) -> String {
     if !s.contains('&') {
         return s.to_string();
     }

@@ -1,0 +1,711 @@
+//! Word and PowerPoint parts (`word/document.xml`, headers, footers, notes, comments;
+//! `ppt/slides/slideN.xml`) read as the paragraphs and tables they show. Word splits a
+//! paragraph's text into runs wherever formatting, spelling marks or an edit session change
+//! (`<w:r><w:t>110101</w:t></w:r><w:r><w:t>19900307…</w:t></w:r>`), so the XML scan, which
+//! reads each `<w:t>` alone, sees neither a whole identifier nor a label with its value.
+//! Here each paragraph's runs are joined into its text, and tables are read as tables: every
+//! cell is judged under its column's heading (the table's first name-like row) and, as a
+//! form (`| 姓名 | 张三 | 性别 | 男 |`) is laid out, under the cell to its left. Both views are
+//! scanned as one JSON document, so the cells get the field context a JSON or CSV export gets.
+//!
+//! A redacted paragraph is written back into the runs it came from: character by character
+//! when the redaction kept its length (each run keeps its own formatting), else the changed
+//! stretch goes into the first run it touches and leaves the others. The rest of the markup
+//! (field codes, hyperlinks, attributes) is scanned as XML with the run texts blanked out.
+//! Like the workbook reader, this walks machine-written XML with a small tag reader; a part
+//! it cannot make sense of is scanned as plain XML instead.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use super::xlsx::{
+    best_heading, escape, name_like, push_json_str, splice, stronger, tags, unescape,
+    value_literals, HEADING_ROWS,
+};
+use crate::stream::{Finding, ScanOptions};
+use crate::{Engine, Format};
+
+/// Whether a member of an office package is a part this reader takes: a Word part under
+/// `word/` or a slide (or its notes) of a presentation.
+pub(super) fn is_paragraph_part(name: &str) -> bool {
+    name.ends_with(".xml")
+        && ((name.starts_with("word/") && name.matches('/').count() == 1)
+            || name.starts_with("ppt/slides/")
+            || name.starts_with("ppt/notesSlides/")
+            || name.starts_with("ppt/comments/"))
+}
+
+/// What scanning a part gave: findings with offsets in the part, and the part rewritten when
+/// redaction changed it.
+pub(super) struct Scanned {
+    pub findings: Vec<Finding>,
+    pub output: Option<Vec<u8>>,
+}
+
+/// A text element (`<w:t>`, `<w:delText>`, `<a:t>`): the bytes of its content and its text.
+struct Piece {
+    content: Range<usize>,
+    text: String,
+}
+
+/// What a paragraph is made of, in order.
+#[derive(Clone, Copy)]
+enum Item {
+    Piece(usize),
+    /// A tab or a line break between runs.
+    Sep(char),
+}
+
+/// A table cell: its paragraphs and its first column (spans counted).
+struct Cell {
+    paras: Vec<usize>,
+    col: usize,
+    span: usize,
+}
+
+#[derive(Default)]
+struct Table {
+    rows: Vec<Vec<Cell>>,
+}
+
+/// An open element that owns what follows it.
+enum Ctx {
+    Para(usize),
+    Table,
+    Row,
+    Cell,
+}
+
+/// A text unit of the view: a paragraph outside tables, or a table cell.
+#[derive(Clone, Copy)]
+enum Unit {
+    Para(usize),
+    Cell {
+        table: usize,
+        row: usize,
+        cell: usize,
+    },
+}
+
+/// The paragraphs and tables of a part.
+struct Doc {
+    pieces: Vec<Piece>,
+    paras: Vec<Vec<Item>>,
+    /// Paragraphs outside any table cell, in order.
+    body: Vec<usize>,
+    tables: Vec<Table>,
+}
+
+fn read(s: &str) -> Option<Doc> {
+    let mut doc = Doc {
+        pieces: Vec::new(),
+        paras: Vec::new(),
+        body: Vec::new(),
+        tables: Vec::new(),
+    };
+    let mut ctx: Vec<Ctx> = Vec::new();
+    // Open tables (innermost last); a finished one moves to `doc.tables`.
+    let mut open: Vec<Table> = Vec::new();
+    // The start of the open text element's content, and the paragraph it belongs to.
+    let mut text_at: Option<(usize, usize)> = None;
+    // Inside paragraph properties, `<w:tab>` is a tab stop, not a tab.
+    let mut props = 0usize;
+    for tag in tags(s) {
+        let para = match ctx.last() {
+            Some(Ctx::Para(p)) => Some(*p),
+            _ => None,
+        };
+        match (tag.local, tag.closing) {
+            ("p", false) if !tag.empty => {
+                let p = doc.paras.len();
+                doc.paras.push(Vec::new());
+                match ctx.last() {
+                    Some(Ctx::Cell) => open.last_mut()?.rows.last_mut()?.last_mut()?.paras.push(p),
+                    _ => doc.body.push(p),
+                }
+                ctx.push(Ctx::Para(p));
+            }
+            ("tbl", false) if !tag.empty => {
+                open.push(Table::default());
+                ctx.push(Ctx::Table);
+            }
+            // A closing tag must close the innermost open element of its kind.
+            ("p" | "tbl" | "tr" | "tc", true) => match (tag.local, ctx.pop()) {
+                ("p", Some(Ctx::Para(_))) | ("tr", Some(Ctx::Row)) | ("tc", Some(Ctx::Cell)) => {}
+                ("tbl", Some(Ctx::Table)) => doc.tables.push(open.pop()?),
+                _ => return None,
+            },
+            ("tr", false) if !tag.empty => {
+                if !matches!(ctx.last(), Some(Ctx::Table)) {
+                    return None;
+                }
+                open.last_mut()?.rows.push(Vec::new());
+                ctx.push(Ctx::Row);
+            }
+            ("tc", false) => {
+                if !matches!(ctx.last(), Some(Ctx::Row)) {
+                    return None;
+                }
+                let row = open.last_mut()?.rows.last_mut()?;
+                let col = row.last().map_or(0, |c| c.col + c.span);
+                // A DrawingML cell states its span as an attribute; a Word cell in its
+                // properties (`<w:gridSpan w:val="2"/>`, below).
+                let span = attr(tag.attrs, "gridSpan").unwrap_or(1);
+                row.push(Cell {
+                    paras: Vec::new(),
+                    col,
+                    span,
+                });
+                if !tag.empty {
+                    ctx.push(Ctx::Cell);
+                }
+            }
+            ("gridSpan", false) if matches!(ctx.last(), Some(Ctx::Cell)) => {
+                if let Some(n) = attr(tag.attrs, "val") {
+                    open.last_mut()?.rows.last_mut()?.last_mut()?.span = n;
+                }
+            }
+            ("pPr", false) if !tag.empty => props += 1,
+            ("pPr", true) => props = props.saturating_sub(1),
+            ("t" | "delText", false) if !tag.empty => {
+                if let Some(p) = para {
+                    text_at = Some((tag.span.end, p));
+                }
+            }
+            ("t" | "delText", true) => {
+                if let Some((from, p)) = text_at.take() {
+                    let content = from..tag.span.start;
+                    let text = unescape(s.get(content.clone())?);
+                    doc.paras[p].push(Item::Piece(doc.pieces.len()));
+                    doc.pieces.push(Piece { content, text });
+                }
+            }
+            ("tab", false) if props == 0 => {
+                if let Some(p) = para {
+                    doc.paras[p].push(Item::Sep('\t'));
+                }
+            }
+            ("br" | "cr", false) => {
+                if let Some(p) = para {
+                    doc.paras[p].push(Item::Sep('\n'));
+                }
+            }
+            _ => {}
+        }
+    }
+    // Unclosed elements: not the document this reader expects.
+    if !ctx.is_empty() || text_at.is_some() {
+        return None;
+    }
+    Some(doc)
+}
+
+/// A small number attribute (`gridSpan="2"`, `w:val="3"`), by local name; spans are capped
+/// so a forged one cannot push columns past any heading.
+fn attr(attrs: &str, local: &str) -> Option<usize> {
+    super::xlsx::attributes(attrs)
+        .into_iter()
+        .find(|(k, _)| k.rsplit(':').next() == Some(local))
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .map(|n| n.clamp(1, 64))
+}
+
+impl Doc {
+    /// The items of a unit: a cell's paragraphs are joined by line breaks.
+    fn items(&self, unit: Unit) -> Vec<Item> {
+        match unit {
+            Unit::Para(p) => self.paras[p].clone(),
+            Unit::Cell { table, row, cell } => {
+                let mut out = Vec::new();
+                for (n, p) in self.tables[table].rows[row][cell].paras.iter().enumerate() {
+                    if n > 0 {
+                        out.push(Item::Sep('\n'));
+                    }
+                    out.extend_from_slice(&self.paras[*p]);
+                }
+                out
+            }
+        }
+    }
+
+    fn text(&self, items: &[Item]) -> String {
+        let mut t = String::new();
+        for item in items {
+            match *item {
+                Item::Piece(k) => t.push_str(&self.pieces[k].text),
+                Item::Sep(c) => t.push(c),
+            }
+        }
+        t
+    }
+
+    /// The bytes of the part a unit's text spans (first to last text element).
+    fn span(&self, items: &[Item]) -> Option<Range<usize>> {
+        let mut pieces = items.iter().filter_map(|i| match i {
+            Item::Piece(k) => Some(&self.pieces[*k].content),
+            Item::Sep(_) => None,
+        });
+        let first = pieces.next()?;
+        let last = pieces.next_back().unwrap_or(first);
+        Some(first.start..last.end)
+    }
+
+    /// The new text of each text element of `items` whose text changes when the unit's text
+    /// `old` becomes `new`.
+    fn distribute(&self, items: &[Item], old: &str, new: &str) -> Vec<(usize, String)> {
+        let (o, n): (Vec<char>, Vec<char>) = (old.chars().collect(), new.chars().collect());
+        // Each text element's character range in the unit's text.
+        let mut ranges = Vec::new();
+        let mut at = 0;
+        for item in items {
+            match *item {
+                Item::Piece(k) => {
+                    let len = self.pieces[k].text.chars().count();
+                    ranges.push((k, at..at + len));
+                    at += len;
+                }
+                Item::Sep(_) => at += 1,
+            }
+        }
+        let mut out = Vec::new();
+        if o.len() == n.len() {
+            // Same length: every element keeps its characters' places (and its formatting).
+            for (k, r) in ranges {
+                let t: String = n[r].iter().collect();
+                if t != self.pieces[k].text {
+                    out.push((k, t));
+                }
+            }
+            return out;
+        }
+        // Else the stretch between the common prefix and suffix changed: its new text goes
+        // to the first element it touches, and leaves the others.
+        let p = o.iter().zip(&n).take_while(|(a, b)| a == b).count();
+        let max_s = o.len().min(n.len()) - p;
+        let s = o
+            .iter()
+            .rev()
+            .zip(n.iter().rev())
+            .take(max_s)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let (e, repl) = (o.len() - s, &n[p..n.len() - s]);
+        let mut host = true;
+        for (k, r) in ranges {
+            let touches = r.start < e && r.end > p || (p == e && r.start <= p && p <= r.end);
+            if !touches {
+                continue;
+            }
+            let (a, b) = (p.clamp(r.start, r.end), e.clamp(r.start, r.end));
+            let mut t: String = o[r.start..a].iter().collect();
+            if host {
+                t.extend(repl.iter());
+                host = false;
+            }
+            t.extend(o[b..r.end].iter());
+            if t != self.pieces[k].text {
+                out.push((k, t));
+            }
+        }
+        out
+    }
+}
+
+/// Scans one part. `None` when it cannot be read as paragraphs (the caller scans it as XML).
+pub(super) fn scan(engine: &Arc<Engine>, opts: &ScanOptions, part: &[u8]) -> Option<Scanned> {
+    let s = std::str::from_utf8(part).ok()?;
+    let d = read(s)?;
+    // The view: paragraphs outside tables as bare strings, then each table twice, as records
+    // keyed by its heading and as records keyed by each cell's left neighbour.
+    let mut view = String::from("[");
+    // (JSON span of a value literal, the unit's index in `texts`), in view order.
+    let mut slots: Vec<(Range<usize>, usize)> = Vec::new();
+    let mut texts: Vec<(Vec<Item>, String)> = Vec::new();
+    for &p in &d.body {
+        let unit = Unit::Para(p);
+        let items = d.items(unit);
+        let text = d.text(&items);
+        if text.trim().is_empty() {
+            continue;
+        }
+        let at = view.len();
+        push_json_str(&mut view, &text);
+        slots.push((at..view.len(), texts.len()));
+        view.push(',');
+        texts.push((items, text));
+    }
+    for (t, table) in d.tables.iter().enumerate() {
+        // Cell texts of this table, by row.
+        // (first column, text, index in `texts`) per cell, by row.
+        let mut rows: Vec<Vec<(usize, String, usize)>> = Vec::new();
+        for (r, row) in table.rows.iter().enumerate() {
+            let mut cells = Vec::new();
+            for (c, cell) in row.iter().enumerate() {
+                let unit = Unit::Cell {
+                    table: t,
+                    row: r,
+                    cell: c,
+                };
+                let items = d.items(unit);
+                let text = d.text(&items);
+                cells.push((cell.col, text.clone(), texts.len()));
+                texts.push((items, text));
+            }
+            rows.push(cells);
+        }
+        let counts: Vec<(usize, usize, usize)> = rows
+            .iter()
+            .take(HEADING_ROWS)
+            .enumerate()
+            .map(|(r, cells)| {
+                let names = cells.iter().filter(|(_, t, _)| name_like(t.trim())).count();
+                (r, names, cells.len())
+            })
+            .collect();
+        let single = table.rows.iter().all(|row| row.len() <= 1);
+        let heading = best_heading(&counts, single);
+        let mut names: Vec<&str> = Vec::new();
+        if let Some(h) = heading {
+            for (col, text, _) in &rows[h] {
+                if *col >= names.len() {
+                    names.resize(col + 1, "");
+                }
+                names[*col] = text.trim();
+            }
+        }
+        for by_heading in [true, false] {
+            for (r, cells) in rows.iter().enumerate() {
+                if cells.is_empty() {
+                    continue;
+                }
+                view.push('{');
+                for (c, (col, text, ix)) in cells.iter().enumerate() {
+                    if c > 0 {
+                        view.push(',');
+                    }
+                    let key = if by_heading {
+                        match heading {
+                            Some(h) if r > h => names.get(*col).copied().unwrap_or(""),
+                            _ => "",
+                        }
+                    } else if c > 0 {
+                        cells[c - 1].1.trim()
+                    } else {
+                        ""
+                    };
+                    push_json_str(&mut view, key);
+                    view.push(':');
+                    let at = view.len();
+                    push_json_str(&mut view, text);
+                    slots.push((at..view.len(), *ix));
+                }
+                view.push_str("},");
+            }
+        }
+    }
+    if view.ends_with(',') {
+        view.pop();
+    }
+    view.push(']');
+
+    let r = engine.scan_bytes(
+        view.as_bytes(),
+        ScanOptions {
+            format: Format::Json,
+            charset: crate::Charset::default(),
+            ..opts.clone()
+        },
+    );
+    // A finding's offsets become those of its unit's text in the part; a cell read in both
+    // views and found in both is reported once.
+    let mut findings: Vec<Finding> = Vec::with_capacity(r.findings.len());
+    let mut seen = std::collections::HashMap::new();
+    for mut f in r.findings {
+        let i = slots.partition_point(|(span, _)| span.end <= f.start as usize);
+        // Keys are copies of other cells (a heading, a left neighbour), whose own slots
+        // report what they hold.
+        let Some(&(_, ix)) = slots
+            .get(i)
+            .filter(|(span, _)| span.start <= f.start as usize)
+        else {
+            continue;
+        };
+        let Some(span) = d.span(&texts[ix].0) else {
+            continue;
+        };
+        f.start = span.start as u64;
+        f.end = span.end as u64;
+        // Found in both views: the one whose field context made it surer is kept (a form's
+        // `联系电话` beside the number rather than a bogus heading above it).
+        match seen.entry((ix, f.rule_index, f.fingerprint)) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(findings.len());
+                findings.push(f);
+            }
+            std::collections::hash_map::Entry::Occupied(o) => {
+                let had = &mut findings[*o.get()];
+                if f.confidence > had.confidence {
+                    *had = f;
+                }
+            }
+        }
+    }
+    // The rest of the markup, with the run texts blanked out.
+    let mut blanked = part.to_vec();
+    for piece in &d.pieces {
+        blanked[piece.content.clone()].fill(b' ');
+    }
+    let xml = ScanOptions {
+        format: Format::Xml,
+        charset: crate::Charset::default(),
+        ..opts.clone()
+    };
+    let (found, markup_edits) = engine.scan_edits_at_depth(&blanked, xml, 1);
+    findings.extend(found);
+    if !opts.redact || (r.output == view.as_bytes() && markup_edits.is_empty()) {
+        return Some(Scanned {
+            findings,
+            output: None,
+        });
+    }
+    let values = value_literals(&r.output, slots.len())?;
+    // New text per unit (a cell read twice takes the stronger of its two redactions).
+    let mut new: Vec<Option<String>> = vec![None; texts.len()];
+    for (&(_, ix), value) in slots.iter().zip(values) {
+        let old = &texts[ix].1;
+        if value == *old {
+            continue;
+        }
+        new[ix] = Some(match new[ix].take() {
+            Some(had) => stronger(old, had, value),
+            None => value,
+        });
+    }
+    let mut edits: Vec<(Range<usize>, String)> = Vec::new();
+    for ((items, old), text) in texts.iter().zip(&new) {
+        let Some(text) = text else { continue };
+        for (k, t) in d.distribute(items, old, text) {
+            edits.push((d.pieces[k].content.clone(), escape(&t)));
+        }
+    }
+    for (start, end, bytes) in markup_edits {
+        edits.push((start as usize..end as usize, String::from_utf8(bytes).ok()?));
+    }
+    let output = splice(part, edits)?;
+    Some(Scanned {
+        findings,
+        output: (output != part).then_some(output),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine() -> Arc<Engine> {
+        Arc::new(Engine::builder().builtin().build().unwrap())
+    }
+
+    fn redact(part: &str) -> (Vec<Finding>, String) {
+        let opts = ScanOptions {
+            redact: true,
+            ..ScanOptions::default()
+        };
+        let r = scan(&engine(), &opts, part.as_bytes()).expect("read as paragraphs");
+        let out = r
+            .output
+            .map_or(part.to_string(), |o| String::from_utf8(o).unwrap());
+        (r.findings, out)
+    }
+
+    /// The texts of a part's `<w:t>` elements, in order.
+    fn runs(part: &str) -> Vec<String> {
+        let d = read(part).unwrap();
+        d.pieces.into_iter().map(|p| p.text).collect()
+    }
+
+    fn p(runs: &[&str]) -> String {
+        let mut s = String::from("<w:p><w:pPr><w:tabs><w:tab w:val=\"left\"/></w:tabs></w:pPr>");
+        for r in runs {
+            s.push_str(&format!("<w:r><w:rPr><w:b/></w:rPr><w:t>{r}</w:t></w:r>"));
+        }
+        s + "</w:p>"
+    }
+
+    fn doc(body: &str) -> String {
+        format!(
+            "<?xml version=\"1.0\"?><w:document xmlns:w=\"urn:w\"><w:body>{body}</w:body>\
+             </w:document>"
+        )
+    }
+
+    fn table(rows: &[&[&str]]) -> String {
+        let mut s = String::from("<w:tbl><w:tblPr/>");
+        for row in rows {
+            s.push_str("<w:tr>");
+            for cell in *row {
+                s.push_str(&format!("<w:tc><w:tcPr/>{}</w:tc>", p(&[cell])));
+            }
+            s.push_str("</w:tr>");
+        }
+        s + "</w:tbl>"
+    }
+
+    #[test]
+    fn values_split_across_runs_are_found_and_masked_in_their_runs() {
+        let part = doc(&p(&[
+            "申请人姓名：",
+            "张",
+            "伟明，身份证号：110101",
+            "19900307",
+            "1233，电话 138",
+            "0013",
+            "8000。",
+        ]));
+        let (found, out) = redact(&part);
+        let rules: Vec<&str> = found.iter().map(|f| &*f.rule_id).collect();
+        assert!(rules.contains(&"cn.person_name"), "{rules:?}");
+        assert!(rules.contains(&"cn.resident_id.18"), "{rules:?}");
+        assert!(rules.contains(&"cn.mobile"), "{rules:?}");
+        // Each run keeps its place (and its formatting); only masked characters changed.
+        assert_eq!(
+            runs(&out),
+            [
+                "申请人姓名：",
+                "张",
+                "**，身份证号：110101",
+                "********",
+                "1233，电话 138",
+                "****",
+                "8000。"
+            ]
+        );
+        // A finding spans the paragraph's text elements in the part.
+        let f = &found[0];
+        assert!(part[f.start as usize..f.end as usize].starts_with("申请人姓名："));
+        assert!(part[f.start as usize..f.end as usize].ends_with("8000。"));
+    }
+
+    #[test]
+    fn a_table_is_read_under_its_heading_and_a_form_beside_its_labels() {
+        let part = doc(&format!(
+            "{}{}",
+            table(&[
+                &["人员信息表"],
+                &["序号", "姓名", "家庭住址"],
+                &["1", "李小红", "北京市朝阳区建国路88号3栋2单元501室"],
+            ]),
+            table(&[
+                &["姓名", "赵丽颖", "性别", "女"],
+                &[
+                    "联系电话",
+                    "13912345678",
+                    "户籍地址",
+                    "河北省石家庄市长安区中山东路100号"
+                ],
+            ])
+        ));
+        let (found, out) = redact(&part);
+        let mut rules: Vec<&str> = found.iter().map(|f| &*f.rule_id).collect();
+        rules.sort_unstable();
+        assert_eq!(
+            rules,
+            [
+                "cn.address",
+                "cn.address",
+                "cn.mobile",
+                "cn.person_name",
+                "cn.person_name"
+            ]
+        );
+        let runs = runs(&out);
+        assert_eq!(runs[5], "李**");
+        assert!(runs[6].starts_with("北京市朝阳区") && runs[6].ends_with('*'));
+        assert_eq!(&runs[7..11], ["姓名", "赵**", "性别", "女"]);
+        assert_eq!(runs[12], "139****5678");
+        // Headings and labels, read as keys too, stay as they are.
+        assert_eq!(&runs[..4], ["人员信息表", "序号", "姓名", "家庭住址"]);
+    }
+
+    #[test]
+    fn nested_tables_headers_and_entities() {
+        let inner = table(&[&["姓名", "联系电话"], &["孙悟空", "13500135000"]]);
+        let part = doc(&format!(
+            "<w:tbl><w:tr><w:tc>{}{inner}</w:tc></w:tr></w:tbl>{}",
+            p(&["附表"]),
+            p(&["联系人：周", "杰伦 &amp; &lt;手机&gt;13800138000"])
+        ));
+        let (found, out) = redact(&part);
+        assert_eq!(found.len(), 4, "{found:?}");
+        let runs = runs(&out);
+        assert_eq!(runs[3], "孙**");
+        assert_eq!(runs[4], "135****5000");
+        assert!(out.contains("&lt;手机&gt;138****8000"), "{out}");
+    }
+
+    #[test]
+    fn a_redaction_of_another_length_goes_into_the_first_run_it_touches() {
+        let part = doc(&p(&["号码：110101", "199003071233", " 结束"]));
+        let d = read(&part).unwrap();
+        let items = d.items(Unit::Para(0));
+        let old = d.text(&items);
+        let new = old.replace("110101199003071233", "tok_ABCDEF");
+        let edits = d.distribute(&items, &old, &new);
+        assert_eq!(
+            edits,
+            [(0, "号码：tok_ABCDEF".to_string()), (1, String::new())]
+        );
+        // A longer one too, starting at a run's first character.
+        let new = old.replace("199003071233", "<redacted value>");
+        let edits = d.distribute(&items, &old, &new);
+        assert_eq!(edits, [(1, "<redacted value>".to_string())]);
+    }
+
+    #[test]
+    fn clean_parts_are_left_alone_and_broken_ones_refused() {
+        let part = doc(&format!(
+            "{}{}",
+            p(&["京政发〔2024〕12号", "，金额 12345678901 元"]),
+            table(&[&["性别", "民族"], &["男", "汉族"]])
+        ));
+        let (found, out) = redact(&part);
+        assert!(found.is_empty(), "{found:?}");
+        assert_eq!(out, part);
+        let opts = ScanOptions::default();
+        for broken in [
+            "<w:p><w:r><w:t>x</w:t></w:r>",
+            "<w:tbl><w:tc></w:tc></w:tbl>",
+            "</w:p>",
+            "<w:p><w:t>open",
+        ] {
+            assert!(
+                scan(&engine(), &opts, broken.as_bytes()).is_none(),
+                "{broken}"
+            );
+        }
+        // Text a reader never sees as a paragraph is left to the markup scan.
+        let stray = "<w:hdr><w:t>身份证号：110101199003071233</w:t></w:hdr>";
+        let r = scan(&engine(), &opts, stray.as_bytes()).unwrap();
+        assert_eq!(r.findings.len(), 1);
+    }
+
+    #[test]
+    fn slides_are_read_like_documents() {
+        let slide = "<p:sld xmlns:a=\"urn:a\" xmlns:p=\"urn:p\"><p:cSld><p:spTree><p:sp>\
+            <p:txBody><a:p><a:r><a:t>手机：139</a:t></a:r><a:r><a:t>12345678</a:t></a:r></a:p>\
+            </p:txBody></p:sp><p:graphicFrame><a:tbl><a:tr><a:tc gridSpan=\"2\"><a:txBody>\
+            <a:p><a:r><a:t>名单</a:t></a:r></a:p></a:txBody></a:tc><a:tc hMerge=\"1\"/></a:tr>\
+            <a:tr><a:tc><a:txBody><a:p><a:r><a:t>姓名</a:t></a:r></a:p></a:txBody></a:tc>\
+            <a:tc><a:txBody><a:p><a:r><a:t>住址</a:t></a:r></a:p></a:txBody></a:tc></a:tr>\
+            <a:tr><a:tc><a:txBody><a:p><a:r><a:t>钱学森</a:t></a:r></a:p></a:txBody></a:tc>\
+            <a:tc><a:txBody><a:p><a:r><a:t>上海市徐汇区华山路1954号</a:t></a:r></a:p>\
+            </a:txBody></a:tc></a:tr></a:tbl></p:graphicFrame></p:spTree></p:cSld></p:sld>";
+        assert!(is_paragraph_part("ppt/slides/slide1.xml"));
+        let (found, out) = redact(slide);
+        assert_eq!(found.len(), 3, "{found:?}");
+        let runs = runs(&out);
+        assert_eq!(&runs[..2], ["手机：139", "****5678"]);
+        assert_eq!(runs[5], "钱**");
+        assert!(runs[6].starts_with("上海市徐汇区") && runs[6].ends_with('*'));
+    }
+}
