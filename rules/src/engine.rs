@@ -843,6 +843,23 @@ impl Engine {
         info
     }
 
+    /// Whether some rule (not only a negative one) listens to the field name `key`: the
+    /// memo is read but not written, since the caller asks of text that may be data (a
+    /// document table's cells, to find its heading rows).
+    pub(crate) fn listens_to(&self, key: &str) -> bool {
+        if let Some(k) = self
+            .key_memo
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(key.as_bytes())
+        {
+            return k.listened;
+        }
+        let mut rules = Vec::new();
+        self.detectors.key_rules(key.as_bytes(), &mut rules);
+        rules.iter().any(|r| r & detect::NEG == 0)
+    }
+
     /// Buffers for a new stream: a finished stream's, or new ones.
     pub(crate) fn take_buffers(&self) -> crate::stream::Buffers {
         // A poisoned lock only means a thread panicked while holding it: the pool is still a

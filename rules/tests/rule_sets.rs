@@ -1454,10 +1454,15 @@ fn tables_written_as_text() {
     for clean in [
         "三、总则\n身份证件管理办法\n",
         "1. 张伟\n备注：无\n",
-        "1、王建国同志的先进事迹\n性别：男\n",
+        "1、王建国的先进事迹\n性别：男\n",
     ] {
         assert_eq!(text(clean), clean);
     }
+    // Not as a numbered heading but by the title after it, as official letters name people.
+    assert_eq!(
+        text("1、王建国同志的先进事迹\n性别：男\n"),
+        "1、王**同志的先进事迹\n性别：男\n"
+    );
     // `LIKE` patterns, function arguments, interleaved threads, a value holding `, `, and
     // Hibernate's bindings.
     let log = "==>  Preparing: SELECT * FROM t WHERE xm LIKE CONCAT('%', ?, '%') OR INSTR(dz, ?) > 0\n\

@@ -31,6 +31,8 @@ pub(super) fn is_paragraph_part(name: &str) -> bool {
     name.ends_with(".xml")
         && ((name.starts_with("word/") && name.matches('/').count() == 1)
             || name.starts_with("ppt/slides/")
+            || name.starts_with("ppt/slideLayouts/")
+            || name.starts_with("ppt/slideMasters/")
             || name.starts_with("ppt/notesSlides/")
             || name.starts_with("ppt/comments/"))
 }
@@ -46,6 +48,10 @@ pub(super) struct Scanned {
 struct Piece {
     content: Range<usize>,
     text: String,
+    /// Tracked changes: text deleted (`<w:delText>`) or inserted (inside `<w:ins>`). The
+    /// paragraph is read as it now reads and, when it has deletions, as it read before.
+    deleted: bool,
+    inserted: bool,
 }
 
 /// What a paragraph is made of, in order.
@@ -80,6 +86,8 @@ enum Ctx {
 #[derive(Clone, Copy)]
 enum Unit {
     Para(usize),
+    /// A paragraph with tracked deletions as it read before them (its insertions left out).
+    Before(usize),
     Cell {
         table: usize,
         row: usize,
@@ -93,6 +101,12 @@ struct Doc {
     paras: Vec<Vec<Item>>,
     /// Paragraphs outside any table cell, in order.
     body: Vec<usize>,
+    /// Paragraphs with tracked deletions.
+    revised: Vec<usize>,
+    /// The names PowerPoint gives slides, layouts and shapes (`<p:cSld name="Title Slide">`,
+    /// `<p:cNvPr name="标题 1">`): interface labels, not data, left out of the markup scan
+    /// (a `name` attribute would otherwise be judged a person's name).
+    furniture: Vec<Range<usize>>,
     tables: Vec<Table>,
 }
 
@@ -101,8 +115,12 @@ fn read(s: &str) -> Option<Doc> {
         pieces: Vec::new(),
         paras: Vec::new(),
         body: Vec::new(),
+        revised: Vec::new(),
+        furniture: Vec::new(),
         tables: Vec::new(),
     };
+    // Open `<w:ins>` elements (a self-closing one marks a paragraph mark, not text).
+    let mut inserted = 0usize;
     let mut ctx: Vec<Ctx> = Vec::new();
     // Open tables (innermost last); a finished one moves to `doc.tables`.
     let mut open: Vec<Table> = Vec::new();
@@ -165,6 +183,14 @@ fn read(s: &str) -> Option<Doc> {
                     open.last_mut()?.rows.last_mut()?.last_mut()?.span = n;
                 }
             }
+            ("cSld" | "cNvPr", false) => {
+                for (k, v) in super::xlsx::attributes(tag.attrs) {
+                    if k == "name" {
+                        let at = v.as_ptr() as usize - s.as_ptr() as usize;
+                        doc.furniture.push(at..at + v.len());
+                    }
+                }
+            }
             ("pPr", false) if !tag.empty => props += 1,
             ("pPr", true) => props = props.saturating_sub(1),
             ("t" | "delText", false) if !tag.empty => {
@@ -176,10 +202,21 @@ fn read(s: &str) -> Option<Doc> {
                 if let Some((from, p)) = text_at.take() {
                     let content = from..tag.span.start;
                     let text = unescape(s.get(content.clone())?);
+                    let deleted = tag.local == "delText";
+                    if deleted && doc.revised.last() != Some(&p) {
+                        doc.revised.push(p);
+                    }
                     doc.paras[p].push(Item::Piece(doc.pieces.len()));
-                    doc.pieces.push(Piece { content, text });
+                    doc.pieces.push(Piece {
+                        content,
+                        text,
+                        deleted,
+                        inserted: inserted > 0,
+                    });
                 }
             }
+            ("ins", false) if !tag.empty => inserted += 1,
+            ("ins", true) => inserted = inserted.saturating_sub(1),
             ("tab", false) if props == 0 => {
                 if let Some(p) = para {
                     doc.paras[p].push(Item::Sep('\t'));
@@ -212,16 +249,24 @@ fn attr(attrs: &str, local: &str) -> Option<usize> {
 
 impl Doc {
     /// The items of a unit: a cell's paragraphs are joined by line breaks.
+    /// The items of a unit: its paragraph as it now reads (deleted text left out), or as it
+    /// read before; a cell's paragraphs are joined by line breaks.
     fn items(&self, unit: Unit) -> Vec<Item> {
+        let now = |item: &&Item| !matches!(item, Item::Piece(k) if self.pieces[*k].deleted);
         match unit {
-            Unit::Para(p) => self.paras[p].clone(),
+            Unit::Para(p) => self.paras[p].iter().filter(now).copied().collect(),
+            Unit::Before(p) => self.paras[p]
+                .iter()
+                .filter(|item| !matches!(item, Item::Piece(k) if self.pieces[*k].inserted))
+                .copied()
+                .collect(),
             Unit::Cell { table, row, cell } => {
                 let mut out = Vec::new();
                 for (n, p) in self.tables[table].rows[row][cell].paras.iter().enumerate() {
                     if n > 0 {
                         out.push(Item::Sep('\n'));
                     }
-                    out.extend_from_slice(&self.paras[*p]);
+                    out.extend(self.paras[*p].iter().filter(now).copied());
                 }
                 out
             }
@@ -321,8 +366,12 @@ pub(super) fn scan(engine: &Arc<Engine>, opts: &ScanOptions, part: &[u8]) -> Opt
     // (JSON span of a value literal, the unit's index in `texts`), in view order.
     let mut slots: Vec<(Range<usize>, usize)> = Vec::new();
     let mut texts: Vec<(Vec<Item>, String)> = Vec::new();
-    for &p in &d.body {
-        let unit = Unit::Para(p);
+    let units = d
+        .body
+        .iter()
+        .map(|&p| Unit::Para(p))
+        .chain(d.revised.iter().map(|&p| Unit::Before(p)));
+    for unit in units {
         let items = d.items(unit);
         let text = d.text(&items);
         if text.trim().is_empty() {
@@ -353,27 +402,42 @@ pub(super) fn scan(engine: &Arc<Engine>, opts: &ScanOptions, part: &[u8]) -> Opt
             }
             rows.push(cells);
         }
+        // Heading rows: the most name-like of the first rows (as in a workbook), and
+        // anywhere below, a name-like row with two cells that are field names some rule
+        // listens to (a form's second table: `与申请人关系 | 姓名 | 身份证号`). A row is read
+        // under the nearest heading above it. A label cell (`性别`) is no value: it gets no
+        // key of its own in this view.
+        let single = table.rows.iter().all(|row| row.len() <= 1);
+        let labels: Vec<Vec<bool>> = rows
+            .iter()
+            .map(|cells| {
+                cells
+                    .iter()
+                    .map(|(_, t, _)| {
+                        let t = t.trim();
+                        name_like(t) && t.chars().count() <= 16 && engine.listens_to(t)
+                    })
+                    .collect()
+            })
+            .collect();
+        let names_in = |cells: &[(usize, String, usize)]| {
+            cells.iter().filter(|(_, t, _)| name_like(t.trim())).count()
+        };
         let counts: Vec<(usize, usize, usize)> = rows
             .iter()
             .take(HEADING_ROWS)
             .enumerate()
-            .map(|(r, cells)| {
-                let names = cells.iter().filter(|(_, t, _)| name_like(t.trim())).count();
-                (r, names, cells.len())
-            })
+            .map(|(r, cells)| (r, names_in(cells), cells.len()))
             .collect();
-        let single = table.rows.iter().all(|row| row.len() <= 1);
-        let heading = best_heading(&counts, single);
-        let mut names: Vec<&str> = Vec::new();
-        if let Some(h) = heading {
-            for (col, text, _) in &rows[h] {
-                if *col >= names.len() {
-                    names.resize(col + 1, "");
-                }
-                names[*col] = text.trim();
-            }
-        }
+        let first = best_heading(&counts, single);
+        let is_heading = |r: usize| {
+            let fields = labels[r].iter().filter(|l| **l).count();
+            Some(r) == first
+                || (fields >= if single { 1 } else { 2 }
+                    && names_in(&rows[r]) * 4 >= rows[r].len() * 3)
+        };
         for by_heading in [true, false] {
+            let mut names: Vec<&str> = Vec::new();
             for (r, cells) in rows.iter().enumerate() {
                 if cells.is_empty() {
                     continue;
@@ -384,9 +448,10 @@ pub(super) fn scan(engine: &Arc<Engine>, opts: &ScanOptions, part: &[u8]) -> Opt
                         view.push(',');
                     }
                     let key = if by_heading {
-                        match heading {
-                            Some(h) if r > h => names.get(*col).copied().unwrap_or(""),
-                            _ => "",
+                        if labels[r][c] {
+                            ""
+                        } else {
+                            names.get(*col).copied().unwrap_or("")
                         }
                     } else if c > 0 {
                         cells[c - 1].1.trim()
@@ -400,6 +465,15 @@ pub(super) fn scan(engine: &Arc<Engine>, opts: &ScanOptions, part: &[u8]) -> Opt
                     slots.push((at..view.len(), *ix));
                 }
                 view.push_str("},");
+                if by_heading && is_heading(r) {
+                    names.clear();
+                    for (col, text, _) in cells.iter().filter(|(col, _, _)| *col <= 16_384) {
+                        if *col >= names.len() {
+                            names.resize(col + 1, "");
+                        }
+                        names[*col] = text.trim();
+                    }
+                }
             }
         }
     }
@@ -452,8 +526,8 @@ pub(super) fn scan(engine: &Arc<Engine>, opts: &ScanOptions, part: &[u8]) -> Opt
     }
     // The rest of the markup, with the run texts blanked out.
     let mut blanked = part.to_vec();
-    for piece in &d.pieces {
-        blanked[piece.content.clone()].fill(b' ');
+    for r in d.pieces.iter().map(|p| &p.content).chain(&d.furniture) {
+        blanked[r.clone()].fill(b' ');
     }
     let xml = ScanOptions {
         format: Format::Xml,
@@ -481,13 +555,23 @@ pub(super) fn scan(engine: &Arc<Engine>, opts: &ScanOptions, part: &[u8]) -> Opt
             None => value,
         });
     }
-    let mut edits: Vec<(Range<usize>, String)> = Vec::new();
+    // New text per text element: one read in two units (a paragraph now and before its
+    // tracked changes) takes the stronger of their redactions.
+    let mut piece_new: std::collections::BTreeMap<usize, String> = Default::default();
     for ((items, old), text) in texts.iter().zip(&new) {
         let Some(text) = text else { continue };
         for (k, t) in d.distribute(items, old, text) {
-            edits.push((d.pieces[k].content.clone(), escape(&t)));
+            let merged = match piece_new.remove(&k) {
+                Some(had) => stronger(&d.pieces[k].text, had, t),
+                None => t,
+            };
+            piece_new.insert(k, merged);
         }
     }
+    let mut edits: Vec<(Range<usize>, String)> = piece_new
+        .into_iter()
+        .map(|(k, t)| (d.pieces[k].content.clone(), escape(&t)))
+        .collect();
     for (start, end, bytes) in markup_edits {
         edits.push((start as usize..end as usize, String::from_utf8(bytes).ok()?));
     }
@@ -628,6 +712,28 @@ mod tests {
     }
 
     #[test]
+    fn a_table_inside_a_form_is_read_under_its_own_heading() {
+        // A form (label, value, label, value) with a list of family members below, under a
+        // heading row of its own; `母亲` is a label, not a name, in every view.
+        let part = doc(&table(&[
+            &["姓\u{3000}\u{3000}名", "王欢", "性\u{3000}\u{3000}别", "男"],
+            &["出生日期", "1961年8月20日", "民\u{3000}\u{3000}族", "汉族"],
+            &["家庭成员情况", "", "", ""],
+            &["与申请人关系", "姓名", "身份证号", "联系电话"],
+            &["母亲", "王春梅", "510107195209247446", "17610231912"],
+            &["女儿", "贾伟", "110108198110075387", "13277491483"],
+        ]));
+        let (found, out) = redact(&part);
+        let runs = runs(&out);
+        assert_eq!(runs[1], "王*", "{found:?}");
+        assert_eq!(&runs[16..18], ["母亲", "王**"]);
+        assert_eq!(&runs[20..22], ["女儿", "贾*"]);
+        for kept in ["男", "1961年8月20日", "汉族", "与申请人关系", "身份证号"] {
+            assert!(runs.iter().any(|r| r == kept), "{kept}: {runs:?}");
+        }
+    }
+
+    #[test]
     fn nested_tables_headers_and_entities() {
         let inner = table(&[&["姓名", "联系电话"], &["孙悟空", "13500135000"]]);
         let part = doc(&format!(
@@ -692,6 +798,7 @@ mod tests {
     #[test]
     fn slides_are_read_like_documents() {
         let slide = "<p:sld xmlns:a=\"urn:a\" xmlns:p=\"urn:p\"><p:cSld><p:spTree><p:sp>\
+            <p:nvSpPr><p:cNvPr id=\"2\" name=\"Title Slide\"/></p:nvSpPr>\
             <p:txBody><a:p><a:r><a:t>手机：139</a:t></a:r><a:r><a:t>12345678</a:t></a:r></a:p>\
             </p:txBody></p:sp><p:graphicFrame><a:tbl><a:tr><a:tc gridSpan=\"2\"><a:txBody>\
             <a:p><a:r><a:t>名单</a:t></a:r></a:p></a:txBody></a:tc><a:tc hMerge=\"1\"/></a:tr>\
@@ -703,6 +810,8 @@ mod tests {
         assert!(is_paragraph_part("ppt/slides/slide1.xml"));
         let (found, out) = redact(slide);
         assert_eq!(found.len(), 3, "{found:?}");
+        // A shape's name is the editor's label for it, not a person's name.
+        assert!(out.contains("name=\"Title Slide\""));
         let runs = runs(&out);
         assert_eq!(&runs[..2], ["手机：139", "****5678"]);
         assert_eq!(runs[5], "钱**");

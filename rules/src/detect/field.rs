@@ -447,11 +447,16 @@ pub(crate) fn detect(
             }
             continue;
         }
-        // `桂丽华女士来电`: a courtesy title after a whole name (not after a surname alone,
-        // `王女士`, which names nobody).
-        if matches!(&t[ls..le], MS | MR) {
+        // `桂丽华女士来电`, `吴洁同志`: a courtesy title after a whole name (not after a surname
+        // alone, `王女士`, which names nobody).
+        if matches!(&t[ls..le], MS | MR | COMRADE) {
             if let Some((ns, conf)) = name_before(t, ls) {
-                emit(r, ns, ls, conf);
+                // `全体同志`, `各位同志`: a group addressed, not a person.
+                let group = &t[ls..le] == COMRADE
+                    && std::str::from_utf8(&t[ns..ls]).is_ok_and(|w| COMRADE_GROUPS.contains(&w));
+                if !group {
+                    emit(r, ns, ls, conf);
+                }
             }
             continue;
         }
@@ -559,6 +564,55 @@ pub(crate) fn detect(
 /// Courtesy titles written after a name.
 const MS: &[u8] = "女士".as_bytes();
 const MR: &[u8] = "先生".as_bytes();
+/// `吴洁同志（身份证号：…）`, as official letters name a person.
+const COMRADE: &[u8] = "同志".as_bytes();
+/// Words before `同志` that address a group or describe one, some of which would pass for a
+/// surname and a given name (`全体`).
+const COMRADE_GROUPS: &[&str] = &[
+    "全体",
+    "各位",
+    "广大",
+    "有关",
+    "相关",
+    "这位",
+    "那位",
+    "该位",
+    "年轻",
+    "青年",
+    "党员",
+    "领导",
+    "机关",
+    "基层",
+    "一线",
+    "离退休",
+    "退休",
+    "参会",
+    "与会",
+    "其他",
+    "其余",
+    "在座",
+    "工作",
+    "诸位",
+    "以上",
+    "上述",
+    "下列",
+    "以下",
+    "老年",
+    "中年",
+    "女性",
+    "男性",
+    "优秀",
+    "先进",
+    "部分",
+    "多名",
+    "两名",
+    "各级",
+    "全体党员",
+    "新任",
+    "主要",
+    "分管",
+    "负责",
+];
 
 /// `，男` and `，女` as normalization writes them (the full-width comma folded).
 const GENDER_MALE: &[u8] = ",男".as_bytes();
