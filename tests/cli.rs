@@ -654,4 +654,32 @@ fn scan_reads_the_members_of_a_zip_archive() {
         "{doc}"
     );
     assert!(!doc.contains("11010519491231002X"), "{doc}");
+
+    // A member this reader cannot inspect (an embedded legacy workbook): named on stderr, and
+    // the exit status is 3, with or without --redact; the archive is still written.
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    w.start_file("word/embeddings/old.xls", o).unwrap();
+    w.write_all(&[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 3, 0])
+        .unwrap();
+    w.start_file("word/document.xml", o).unwrap();
+    w.write_all("<w:document><w:body><w:p><w:r><w:t>手机：13800138000</w:t></w:r></w:p></w:body></w:document>".as_bytes())
+        .unwrap();
+    let mixed = w.finish().unwrap().into_inner();
+    std::fs::write(d.join("b.docx"), &mixed).unwrap();
+    for redact in [false, true] {
+        let mut cmd = sluice();
+        cmd.arg("scan");
+        if redact {
+            cmd.arg("--redact");
+        }
+        let out = cmd.arg(d.join("b.docx")).output().unwrap();
+        assert_eq!(out.status.code(), Some(3), "{out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("word/embeddings/old.xls"), "{err}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!text.contains("13800138000"), "{text}");
+        if redact {
+            assert!(zip::ZipArchive::new(Cursor::new(&out.stdout[..])).is_ok());
+        }
+    }
 }

@@ -23,7 +23,10 @@ Examples:
   sluice scan --redact export.xlsx > redacted.xlsx          members of a ZIP (xlsx, docx, zip)
   curl -s http://api/persons | sluice scan --redact -
 
-Exit status: 0 on success (findings or not), 2 on an error (bad input, bomb, unreadable rules).")]
+Exit status: 0 on success (findings or not), 2 on an error (bad input, bomb, unreadable rules),
+3 when members of an archive could not be inspected (named on stderr; the proxy refuses such
+a body unless `decode.unreadable_archive: open`): with --redact the archive is still written,
+and those members are in it as they came.")]
 pub struct ScanArgs {
     /// Rule pack directory (the built-in packs when omitted).
     #[arg(long)]
@@ -178,7 +181,7 @@ struct Layers {
 
 /// A ZIP body (xlsx, docx, a zip export): its members are scanned and, with `--redact`, the
 /// archive is written again (see `sluice_rules::archive`). Members that could not be read are
-/// named on stderr.
+/// named on stderr, and the exit status says so.
 fn scan_archive(
     a: &ScanArgs,
     engine: &std::sync::Arc<sluice_rules::Engine>,
@@ -203,8 +206,17 @@ fn scan_archive(
         .iter()
         .map(|m| (Some(&*m.member), &m.finding))
         .collect();
-    report(a, input, enc, r.output, &findings, "zip")
+    let code = report(a, input, enc, r.output, &findings, "zip")?;
+    // What was not inspected may hold anything: a script must not take the output for clean.
+    Ok(if r.unread.is_empty() {
+        code
+    } else {
+        ExitCode::from(UNREAD_MEMBERS)
+    })
 }
+
+/// Exit status when members of an archive could not be inspected.
+const UNREAD_MEMBERS: u8 = 3;
 
 /// Writes the redacted body (or the input, when nothing changed) or the findings as JSON lines.
 fn report(
