@@ -356,7 +356,7 @@ impl Walk<'_> {
                 Member::Archive => self.archive(&data, &member, depth + 1)?,
                 Member::Scan(Format::Xml) if office && docx::is_paragraph_part(&name) => {
                     self.out.scanned += 1;
-                    self.paragraphs(&data, &member)
+                    self.paragraphs(&data, &name, &member)
                 }
                 Member::Scan(format) => {
                     self.out.scanned += 1;
@@ -447,8 +447,8 @@ impl Walk<'_> {
 
     /// Scans a Word part or a slide as paragraphs and tables ([`docx`]); one that cannot be
     /// read that way is scanned as plain XML.
-    fn paragraphs(&mut self, data: &[u8], member: &str) -> Option<Vec<u8>> {
-        let Some(r) = docx::scan(self.engine, self.opts, data) else {
+    fn paragraphs(&mut self, data: &[u8], name: &str, member: &str) -> Option<Vec<u8>> {
+        let Some(r) = docx::scan(self.engine, self.opts, name, data) else {
             return self.member(data, member, Format::Xml);
         };
         let member: Arc<str> = Arc::from(member);

@@ -116,7 +116,11 @@ pub(super) fn scan(engine: &Arc<Engine>, opts: &ScanOptions, parts: &Parts) -> O
                 if col >= names.len() {
                     names.resize(col + 1, "");
                 }
-                names[col] = c.text.as_str();
+                // Repeated in every record below it: only a column name is a key (a heading
+                // cell of a million characters would be copied a million times).
+                if name_like(&c.text) {
+                    names[col] = c.text.as_str();
+                }
             }
         }
         let mut row = None;

@@ -453,7 +453,13 @@ pub(crate) fn detect(
             if let Some((ns, conf)) = name_before(t, ls) {
                 // `全体同志`, `各位同志`: a group addressed, not a person.
                 let group = &t[ls..le] == COMRADE
-                    && std::str::from_utf8(&t[ns..ls]).is_ok_and(|w| COMRADE_GROUPS.contains(&w));
+                    && std::str::from_utf8(&t[ns..ls]).is_ok_and(|w| {
+                        COMRADE_GROUPS.contains(&w)
+                            || (w.chars().count() == 2
+                                && w.chars()
+                                    .nth(1)
+                                    .is_some_and(|c| COMRADE_NOUN_ENDS.contains(c)))
+                    });
                 if !group {
                     emit(r, ns, ls, conf);
                 }
@@ -613,6 +619,10 @@ const COMRADE_GROUPS: &[&str] = &[
     "分管",
     "负责",
 ];
+/// Second characters that make a two-character word before `同志` a noun or a determiner
+/// rather than a given name (`那些`, `武警`, `纪检`, `后勤`, `车间`, `党政`, `周边`).
+const COMRADE_NOUN_ENDS: &str =
+    "些多下警保检传勤土工间访政层边心位体大关级部线休会他余座作述列性名任要管责导员";
 
 /// `，男` and `，女` as normalization writes them (the full-width comma folded).
 const GENDER_MALE: &[u8] = ",男".as_bytes();
