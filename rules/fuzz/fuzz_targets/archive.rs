@@ -1,7 +1,7 @@
 //! A ZIP body is untrusted input: whatever follows the magic, reading it gives a result or an
 //! error, never a panic or more memory than the caps allow; an archive written again after
-//! redaction is a ZIP whose members all unpack; and a workbook's parts, however mangled, are
-//! read as tables or left to the plain member scan.
+//! redaction is a ZIP whose members all unpack; and a workbook's parts, a Word document or a
+//! slide, however mangled, are read as tables and paragraphs or left to the plain member scan.
 #![no_main]
 
 use std::io::{Cursor, Read, Write};
@@ -25,31 +25,41 @@ fuzz_target!(|data: &[u8]| {
         max_unpacked: 8 << 20,
         ..ArchiveLimits::default()
     };
-    // The first byte chooses: raw bytes after the magic, or a well-formed workbook whose
-    // shared strings and first sheet are the rest of the input (split at the first NUL).
+    // The first byte chooses: raw bytes after the magic, or a well-formed package whose
+    // parts are the rest of the input: a workbook's shared strings and first sheet (split at
+    // the first NUL), a Word document's body part, or a slide.
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
-    let body = if mode & 1 == 0 {
-        let mut b = archive::ZIP_MAGIC.to_vec();
-        b.extend_from_slice(rest);
-        b
-    } else {
-        let (sst, sheet) = match rest.iter().position(|&b| b == 0) {
-            Some(i) => (&rest[..i], &rest[i + 1..]),
-            None => (rest, &b""[..]),
-        };
+    let package = |parts: &[(&str, &[u8])]| {
         let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
         let o = zip::write::SimpleFileOptions::default();
-        for (name, part) in [
-            ("xl/workbook.xml", &b"<workbook/>"[..]),
-            ("xl/sharedStrings.xml", sst),
-            ("xl/worksheets/sheet1.xml", sheet),
-        ] {
-            w.start_file(name, o).expect("start");
+        for (name, part) in parts {
+            w.start_file(*name, o).expect("start");
             w.write_all(part).expect("write");
         }
         w.finish().expect("finish").into_inner()
+    };
+    let types = &b"<Types/>"[..];
+    let body = match mode % 4 {
+        0 => {
+            let mut b = archive::ZIP_MAGIC.to_vec();
+            b.extend_from_slice(rest);
+            b
+        }
+        1 => {
+            let (sst, sheet) = match rest.iter().position(|&b| b == 0) {
+                Some(i) => (&rest[..i], &rest[i + 1..]),
+                None => (rest, &b""[..]),
+            };
+            package(&[
+                ("xl/workbook.xml", &b"<workbook/>"[..]),
+                ("xl/sharedStrings.xml", sst),
+                ("xl/worksheets/sheet1.xml", sheet),
+            ])
+        }
+        2 => package(&[("[Content_Types].xml", types), ("word/document.xml", rest)]),
+        _ => package(&[("[Content_Types].xml", types), ("ppt/slides/slide1.xml", rest)]),
     };
     let Ok(r) = archive::scan(engine(), &body, &opts, &limits) else {
         return;
