@@ -116,9 +116,9 @@ pub(super) fn scan(engine: &Arc<Engine>, opts: &ScanOptions, parts: &Parts) -> O
                 if col >= names.len() {
                     names.resize(col + 1, "");
                 }
-                // Repeated in every record below it: only a column name is a key (a heading
+                // Repeated in every record below it: only a short cell is a key (a heading
                 // cell of a million characters would be copied a million times).
-                if name_like(&c.text) {
+                if c.text.chars().count() <= 32 {
                     names[col] = c.text.as_str();
                 }
             }

@@ -618,11 +618,18 @@ const COMRADE_GROUPS: &[&str] = &[
     "主要",
     "分管",
     "负责",
+    "后勤",
+    "党政",
+    "关心",
+    "安保",
+    "法制",
+    "文艺",
+    "年长",
 ];
 /// Second characters that make a two-character word before `同志` a noun or a determiner
 /// rather than a given name (`那些`, `武警`, `纪检`, `后勤`, `车间`, `党政`, `周边`).
 const COMRADE_NOUN_ENDS: &str =
-    "些多下警保检传勤土工间访政层边心位体大关级部线休会他余座作述列性名任要管责导员";
+    "些多下警检传土工间访层边位体大关级部线休会他余座作述列性任要管责导员";
 
 /// `，男` and `，女` as normalization writes them (the full-width comma folded).
 const GENDER_MALE: &[u8] = ",男".as_bytes();
