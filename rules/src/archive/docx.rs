@@ -397,14 +397,13 @@ impl Doc {
     }
 
     /// The new text of each text element of `items` whose text changes when the unit's text
-    /// `old` becomes `new`. A change that cannot be placed without moving text across a
-    /// separator or between a tracked change and the text around it is not moved: the
-    /// characters it changed are masked where they stand.
+    /// `old` becomes `new`. A change that cannot be placed without moving text between a
+    /// tracked change and the text around it is not moved: the characters it changed are
+    /// masked where they stand.
     fn distribute(&self, items: &[Item], old: &str, new: &str) -> Vec<(usize, String)> {
         let (o, n): (Vec<char>, Vec<char>) = (old.chars().collect(), new.chars().collect());
-        // Each text element's character range in the unit's text, and the separators'.
+        // Each text element's character range in the unit's text.
         let mut ranges = Vec::new();
-        let mut seps = Vec::new();
         let mut at = 0;
         for item in items {
             match *item {
@@ -413,10 +412,7 @@ impl Doc {
                     ranges.push((k, at..at + len));
                     at += len;
                 }
-                Item::Sep(c) => {
-                    seps.push((at, c));
-                    at += 1;
-                }
+                Item::Sep(_) => at += 1,
             }
         }
         let mut out = Vec::new();
@@ -432,76 +428,126 @@ impl Doc {
             }
             return out;
         }
-        // Another length (a `label` or `token` redaction): the separators, which no
-        // redaction writes, anchor the segments between them, and each segment's changed
-        // stretch goes into the first element it touches.
-        let anchors: Vec<usize> = n
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| SEPARATORS.contains(c))
-            .map(|(i, _)| i)
-            .collect();
-        let aligned = o.iter().filter(|c| SEPARATORS.contains(c)).count() == seps.len()
-            && anchors
-                .iter()
-                .map(|&i| n[i])
-                .eq(seps.iter().map(|(_, c)| *c));
-        // (old range, new range) per segment; unaligned, the whole text is one segment.
-        let mut segments = Vec::new();
-        if aligned {
-            let (mut os, mut ns) = (0, 0);
-            for ((oe, _), &ne) in seps.iter().zip(&anchors) {
-                segments.push((os..*oe, ns..ne));
-                (os, ns) = (oe + 1, ne + 1);
-            }
-            segments.push((os..o.len(), ns..n.len()));
-        } else {
-            segments.push((0..o.len(), 0..n.len()));
+        // Another length (a `label` or `token` redaction): the changed stretches are found
+        // by aligning the two texts (their longest common subsequence, so the text between
+        // two redactions is no stretch of its own), and each goes into the first element it
+        // touches; a stretch across a tracked change's edge is masked where it stands.
+        // What each old character becomes, and text to write before old character i (with
+        // the element that writes it).
+        #[derive(Clone, Copy, PartialEq)]
+        enum Op {
+            Keep,
+            Drop,
+            Mask,
         }
-        let mut edits: Vec<(usize, String)> = Vec::new();
-        for (or, nr) in segments {
-            let (so, sn) = (&o[or.clone()], &n[nr]);
-            if so == sn {
+        let mut plan = vec![Op::Keep; o.len()];
+        let mut inserts: std::collections::BTreeMap<usize, (usize, Vec<char>)> =
+            std::collections::BTreeMap::new();
+        let state = |k: usize| (self.pieces[k].deleted, self.pieces[k].inserted);
+        let piece_at = |i: usize| ranges.iter().find(|(_, r)| r.contains(&i)).map(|(k, _)| *k);
+        for (a, b, repl) in changed_stretches(&o, &n) {
+            let touched: Vec<usize> = ranges
+                .iter()
+                .filter(|(_, r)| r.start < b && r.end > a)
+                .map(|(k, _)| *k)
+                .collect();
+            if a == b {
+                // Only an insertion: after the character before it, else before the next.
+                let host = a.checked_sub(1).and_then(piece_at).or_else(|| piece_at(a));
+                if let Some(k) = host {
+                    inserts.insert(a, (k, repl));
+                }
                 continue;
             }
-            let pre = so.iter().zip(sn).take_while(|(a, b)| a == b).count();
-            let max_s = so.len().min(sn.len()) - pre;
-            let sfx = so
-                .iter()
-                .rev()
-                .zip(sn.iter().rev())
-                .take(max_s)
-                .take_while(|(a, b)| a == b)
-                .count();
-            let (p, e) = (or.start + pre, or.end - sfx);
-            let repl = &sn[pre..sn.len() - sfx];
-            let touched: Vec<&(usize, Range<usize>)> = ranges
-                .iter()
-                .filter(|(_, r)| r.start < e && r.end > p || (p == e && r.start <= p && p <= r.end))
-                .collect();
-            let state = |k: usize| (self.pieces[k].deleted, self.pieces[k].inserted);
-            let movable = aligned
-                && touched
-                    .first()
-                    .is_some_and(|(f, _)| touched.iter().all(|(k, _)| state(*k) == state(*f)));
-            for (i, (k, r)) in touched.into_iter().enumerate() {
-                let (a, b) = (p.clamp(r.start, r.end), e.clamp(r.start, r.end));
-                let mut t: String = o[r.start..a].iter().collect();
-                if !movable {
-                    // Masked in place: nothing moves, nothing of the change is lost.
-                    t.extend(std::iter::repeat_n('*', b - a));
-                } else if i == 0 {
-                    t.extend(repl.iter());
-                }
-                t.extend(o[b..r.end].iter());
-                edits.push((*k, t));
+            let movable = touched
+                .first()
+                .is_some_and(|f| touched.iter().all(|k| state(*k) == state(*f)));
+            for op in &mut plan[a..b] {
+                *op = if movable { Op::Drop } else { Op::Mask };
             }
+            if let (true, Some(&host)) = (movable, touched.first()) {
+                inserts.insert(a, (host, repl));
+            }
+        }
+        let mut edits: Vec<(usize, String)> = Vec::new();
+        for (k, r) in &ranges {
+            let mut t = String::new();
+            for i in r.clone() {
+                if let Some((host, ins)) = inserts.get(&i) {
+                    if host == k {
+                        t.extend(ins.iter());
+                    }
+                }
+                match plan[i] {
+                    Op::Keep => t.push(o[i]),
+                    Op::Drop => {}
+                    Op::Mask => t.push('*'),
+                }
+            }
+            if let Some((host, ins)) = inserts.get(&r.end) {
+                if host == k {
+                    t.extend(ins.iter());
+                }
+            }
+            edits.push((*k, t));
         }
         for (k, t) in edits {
             put(k, t);
         }
         out
     }
+}
+
+/// The stretches where `n` differs from `o`: (start, end in `o`, what `n` has there), from
+/// the two texts' longest common subsequence; past a size, one stretch between their common
+/// prefix and suffix.
+fn changed_stretches(o: &[char], n: &[char]) -> Vec<(usize, usize, Vec<char>)> {
+    let pre = o.iter().zip(n).take_while(|(a, b)| a == b).count();
+    let max_s = o.len().min(n.len()) - pre;
+    let sfx = o
+        .iter()
+        .rev()
+        .zip(n.iter().rev())
+        .take(max_s)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let (oc, nc) = (&o[pre..o.len() - sfx], &n[pre..n.len() - sfx]);
+    if oc.len().saturating_mul(nc.len()) > 4_000_000 {
+        return vec![(pre, o.len() - sfx, nc.to_vec())];
+    }
+    // l[i][j]: the common subsequence of oc[i..] and nc[j..].
+    let w = nc.len() + 1;
+    let mut l = vec![0u32; (oc.len() + 1) * w];
+    for i in (0..oc.len()).rev() {
+        for j in (0..nc.len()).rev() {
+            l[i * w + j] = if oc[i] == nc[j] {
+                l[(i + 1) * w + j + 1] + 1
+            } else {
+                l[(i + 1) * w + j].max(l[i * w + j + 1])
+            };
+        }
+    }
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    let (mut from_i, mut from_j) = (0, 0);
+    while i < oc.len() && j < nc.len() {
+        if oc[i] == nc[j] {
+            if (from_i, from_j) != (i, j) {
+                out.push((pre + from_i, pre + i, nc[from_j..j].to_vec()));
+            }
+            i += 1;
+            j += 1;
+            (from_i, from_j) = (i, j);
+        } else if l[(i + 1) * w + j] >= l[i * w + j + 1] {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    if (from_i, from_j) != (oc.len(), nc.len()) {
+        out.push((pre + from_i, pre + oc.len(), nc[from_j..].to_vec()));
+    }
+    out
 }
 
 /// Two redactions of one text combined so that neither loses what it changed: character by
@@ -548,10 +594,6 @@ fn merge(old: &str, a: String, b: String) -> String {
     }
     base.into_iter().collect()
 }
-
-/// What a separator item reads as: a tab, a line break, an embedded object (a drawing, a
-/// symbol, a note reference), Word's non-breaking hyphen. No redaction writes them.
-const SEPARATORS: [char; 4] = ['\t', '\n', '\u{FFFC}', '\u{2011}'];
 
 /// Whether a cell's text may serve as a key: a heading is copied into every record below it
 /// and a left neighbour once, so only a short one (a column name may hold digits:
@@ -1095,16 +1137,30 @@ mod tests {
         // The mobile, found in the paragraph as it is and as it was, is one finding.
         let mobiles = found.iter().filter(|f| &*f.rule_id == "cn.mobile").count();
         assert_eq!(mobiles, 1, "{found:?}");
-        // A redaction of another length across a deletion and the live text beside it
-        // (`[密级标识]1138****80002[密级标识]` as the paragraph was) cannot be placed without
-        // moving live text into the deletion: what it changed is masked where it stands.
+        // Redactions of another length in a deletion beside live text
+        // (`[密级标识]1138****80002[密级标识]` as the paragraph was): each change stays in
+        // the text element it changed.
         let part = doc(
             "<w:p><w:del><w:r><w:delText>机密★1</w:delText></w:r></w:del>\
             <w:r><w:t>13800138000</w:t></w:r><w:del><w:r><w:delText>2机密★</w:delText></w:r>\
             </w:del></w:p>",
         );
         let (_, out) = redact(&part);
-        assert_eq!(runs(&out), ["[密级标识]*", "***********", "*[密级标识]"]);
+        assert_eq!(runs(&out), ["[密级标识]1", "138****8000", "2[密级标识]"]);
+        // One that spans a deletion's edge cannot be placed without moving text into it or
+        // out of it: the characters it changed are masked where they stand.
+        let part = doc(
+            "<w:p><w:r><w:t>密级：机</w:t></w:r><w:del><w:r><w:delText>密★</w:delText>\
+            </w:r></w:del><w:r><w:t>正文</w:t></w:r></w:p>",
+        );
+        let (_, out) = redact(&part);
+        let runs = runs(&out);
+        // (`[密级**` and `*★`: no word of the marking is left whole.)
+        assert!(
+            !runs[0].contains('机') && !runs[1].contains('密'),
+            "{runs:?}"
+        );
+        assert_eq!(runs[2], "正文");
     }
 
     #[test]
