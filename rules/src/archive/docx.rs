@@ -502,15 +502,7 @@ impl Doc {
 /// the two texts' longest common subsequence; past a size, one stretch between their common
 /// prefix and suffix.
 fn changed_stretches(o: &[char], n: &[char]) -> Vec<(usize, usize, Vec<char>)> {
-    let pre = o.iter().zip(n).take_while(|(a, b)| a == b).count();
-    let max_s = o.len().min(n.len()) - pre;
-    let sfx = o
-        .iter()
-        .rev()
-        .zip(n.iter().rev())
-        .take(max_s)
-        .take_while(|(a, b)| a == b)
-        .count();
+    let (pre, sfx) = common_ends(o, n);
     let (oc, nc) = (&o[pre..o.len() - sfx], &n[pre..n.len() - sfx]);
     if oc.len().saturating_mul(nc.len()) > 4_000_000 {
         return vec![(pre, o.len() - sfx, nc.to_vec())];
@@ -550,6 +542,20 @@ fn changed_stretches(o: &[char], n: &[char]) -> Vec<(usize, usize, Vec<char>)> {
     out
 }
 
+/// The lengths of the common prefix of `o` and `n` and of their common suffix after it.
+fn common_ends(o: &[char], n: &[char]) -> (usize, usize) {
+    let pre = o.iter().zip(n).take_while(|(a, b)| a == b).count();
+    let max_s = o.len().min(n.len()) - pre;
+    let sfx = o
+        .iter()
+        .rev()
+        .zip(n.iter().rev())
+        .take(max_s)
+        .take_while(|(a, b)| a == b)
+        .count();
+    (pre, sfx)
+}
+
 /// Two redactions of one text combined so that neither loses what it changed: character by
 /// character where both keep its length; else the one that changed the longer stretch is
 /// taken, and what the other changed outside that stretch is masked there too.
@@ -559,17 +565,10 @@ fn merge(old: &str, a: String, b: String) -> String {
     if x.len() == o.len() && y.len() == o.len() {
         return stronger(old, a, b);
     }
-    // The changed stretch of a redaction: its common prefix and suffix with the original.
+    // The changed stretch of a redaction: between its common prefix and suffix with the
+    // original.
     let stretch = |v: &[char]| {
-        let p = o.iter().zip(v).take_while(|(c, d)| c == d).count();
-        let max_s = o.len().min(v.len()) - p;
-        let s = o
-            .iter()
-            .rev()
-            .zip(v.iter().rev())
-            .take(max_s)
-            .take_while(|(c, d)| c == d)
-            .count();
+        let (p, s) = common_ends(&o, v);
         p..o.len() - s
     };
     let (sx, sy) = (stretch(&x), stretch(&y));

@@ -451,14 +451,22 @@ impl Walk<'_> {
         let Some(r) = docx::scan(self.engine, self.opts, name, data) else {
             return self.member(data, member, Format::Xml);
         };
+        self.record(member, r.findings);
+        r.output.filter(|_| self.opts.redact)
+    }
+
+    /// Adds a member's findings to the archive's.
+    fn record(&mut self, member: &str, findings: Vec<crate::stream::Finding>) {
+        if findings.is_empty() {
+            return;
+        }
         let member: Arc<str> = Arc::from(member);
         self.out
             .findings
-            .extend(r.findings.into_iter().map(|finding| MemberFinding {
+            .extend(findings.into_iter().map(|finding| MemberFinding {
                 member: member.clone(),
                 finding,
             }));
-        r.output.filter(|_| self.opts.redact)
     }
 
     /// Scans one member's content; returns the redacted content when it changed.
@@ -469,15 +477,7 @@ impl Walk<'_> {
             ..self.opts.clone()
         };
         let r = self.engine.scan_bytes(data, opts);
-        if !r.findings.is_empty() {
-            let member: Arc<str> = Arc::from(member);
-            self.out
-                .findings
-                .extend(r.findings.into_iter().map(|finding| MemberFinding {
-                    member: member.clone(),
-                    finding,
-                }));
-        }
+        self.record(member, r.findings);
         (self.opts.redact && r.output != data).then_some(r.output)
     }
 }
