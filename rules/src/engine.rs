@@ -811,6 +811,11 @@ fn transform_of(
     Ok((t, sample))
 }
 
+/// Whether some of a field's rules listen to it (not only negative ones).
+fn listening(rules: &[u32]) -> bool {
+    rules.iter().any(|r| r & detect::NEG == 0)
+}
+
 impl Engine {
     /// Resolves a field name: from the engine-wide memo when another stream already did.
     pub(crate) fn key_info(&self, raw: &[u8]) -> Arc<KeyInfo> {
@@ -826,7 +831,7 @@ impl Engine {
         }
         let mut rules = Vec::new();
         self.detectors.key_rules(raw, &mut rules);
-        let listened = rules.iter().any(|r| r & detect::NEG == 0);
+        let listened = listening(&rules);
         let info = Arc::new(KeyInfo {
             raw: raw.into(),
             name: Arc::from(String::from_utf8_lossy(raw).as_ref()),
@@ -857,7 +862,7 @@ impl Engine {
         }
         let mut rules = Vec::new();
         self.detectors.key_rules(key.as_bytes(), &mut rules);
-        rules.iter().any(|r| r & detect::NEG == 0)
+        listening(&rules)
     }
 
     /// Buffers for a new stream: a finished stream's, or new ones.

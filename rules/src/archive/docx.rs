@@ -133,9 +133,9 @@ fn read(s: &str, slides: bool) -> Option<Doc> {
     let mut text_at: Option<(usize, usize)> = None;
     // Inside paragraph properties, `<w:tab>` is a tab stop, not a tab.
     let mut props = 0usize;
-    // Open runs, and run properties and field characters inside them (formatting and a
-    // legacy form field's settings, not content).
-    let (mut runs, mut run_props) = (0usize, 0usize);
+    // Run properties and field characters open inside runs (formatting and a legacy form
+    // field's settings, not content).
+    let mut run_props = 0usize;
     // Per open run: where its items start in its paragraph, and whether it is hidden or
     // raised (`<w:vanish/>`, a superscript): such a run is kept apart from its neighbours,
     // or a hidden `9` after a mobile would hide it.
@@ -205,11 +205,9 @@ fn read(s: &str, slides: bool) -> Option<Doc> {
                 }
             }
             ("r", false) if !tag.empty => {
-                runs += 1;
                 run_stack.push((para.map(|p| (p, doc.paras[p].len())), false));
             }
             ("r", true) => {
-                runs = runs.saturating_sub(1);
                 if let Some((Some((p, at)), true)) = run_stack.pop() {
                     let items = &mut doc.paras[p];
                     if items.len() > at {
@@ -225,10 +223,7 @@ fn read(s: &str, slides: bool) -> Option<Doc> {
             ("rPr" | "fldChar", false) if !tag.empty => run_props += 1,
             ("rPr" | "fldChar", true) => run_props = run_props.saturating_sub(1),
             ("vanish" | "specVanish" | "webHidden" | "vertAlign", false) if run_props > 0 => {
-                let val = super::xlsx::attributes(tag.attrs)
-                    .into_iter()
-                    .find(|(k, _)| k.rsplit(':').next() == Some("val"))
-                    .map(|(_, v)| v);
+                let val = attr_str(tag.attrs, "val");
                 let apart = match tag.local {
                     "vertAlign" => matches!(val, Some("superscript" | "subscript")),
                     _ => !matches!(val, Some("0" | "false" | "off")),
@@ -286,7 +281,9 @@ fn read(s: &str, slides: bool) -> Option<Doc> {
             }
             // Any other content of a run (a symbol, a drawing, a note reference, an
             // embedded object) stands between the texts around it: they are not one word.
-            (local, false) if runs > 0 && run_props == 0 && !INVISIBLE.contains(&local) => {
+            (local, false)
+                if !run_stack.is_empty() && run_props == 0 && !INVISIBLE.contains(&local) =>
+            {
                 if let Some(p) = para {
                     if !matches!(doc.paras[p].last(), Some(Item::Sep(_))) {
                         doc.paras[p].push(Item::Sep('\u{FFFC}'));
@@ -340,15 +337,20 @@ fn xml_text(raw: &str) -> Option<String> {
 /// A small number attribute (`gridSpan="2"`, `w:val="3"`), by local name; spans are capped
 /// so a forged one cannot push columns past any heading.
 fn attr(attrs: &str, local: &str) -> Option<usize> {
-    super::xlsx::attributes(attrs)
-        .into_iter()
-        .find(|(k, _)| k.rsplit(':').next() == Some(local))
-        .and_then(|(_, v)| v.parse::<usize>().ok())
+    attr_str(attrs, local)
+        .and_then(|v| v.parse::<usize>().ok())
         .map(|n| n.clamp(1, 64))
 }
 
+/// An attribute's value, by local name (`w:val`, `val`).
+fn attr_str<'a>(attrs: &'a str, local: &str) -> Option<&'a str> {
+    super::xlsx::attributes(attrs)
+        .into_iter()
+        .find(|(k, _)| k.rsplit(':').next() == Some(local))
+        .map(|(_, v)| v)
+}
+
 impl Doc {
-    /// The items of a unit: a cell's paragraphs are joined by line breaks.
     /// The items of a unit: its paragraph as it now reads (deleted text left out), or as it
     /// read before; a cell's paragraphs are joined by line breaks.
     fn items(&self, unit: Unit) -> Vec<Item> {
@@ -469,7 +471,6 @@ impl Doc {
                 inserts.insert(a, (host, repl));
             }
         }
-        let mut edits: Vec<(usize, String)> = Vec::new();
         for (k, r) in &ranges {
             let mut t = String::new();
             for i in r.clone() {
@@ -489,10 +490,7 @@ impl Doc {
                     t.extend(ins.iter());
                 }
             }
-            edits.push((*k, t));
-        }
-        for (k, t) in edits {
-            put(k, t);
+            put(*k, t);
         }
         out
     }
@@ -643,7 +641,6 @@ pub(super) fn scan(
         unit_of.push(unit);
     }
     for (t, table) in d.tables.iter().enumerate() {
-        // Cell texts of this table, by row.
         // (first column, text, index in `texts`) per cell, by row.
         let mut rows: Vec<Vec<(usize, String, usize)>> = Vec::new();
         for (r, row) in table.rows.iter().enumerate() {
@@ -717,7 +714,7 @@ pub(super) fn scan(
                             names.get(*col).copied().unwrap_or("")
                         }
                     } else if c > 0 && key_like(cells[c - 1].1.trim()) {
-                        // Only a name can be a key (a cell of a million characters to the
+                        // Only a short cell is a key (one of a million characters to the
                         // left is no field name, and would be copied into the view).
                         cells[c - 1].1.trim()
                     } else {
@@ -736,7 +733,7 @@ pub(super) fn scan(
                         if *col >= names.len() {
                             names.resize(col + 1, "");
                         }
-                        // Repeated for every row below: only a column name is a key.
+                        // Repeated for every row below: only a short cell is a key.
                         if key_like(text.trim()) {
                             names[*col] = text.trim();
                         }
@@ -750,14 +747,7 @@ pub(super) fn scan(
     }
     view.push(']');
 
-    let r = engine.scan_bytes(
-        view.as_bytes(),
-        ScanOptions {
-            format: Format::Json,
-            charset: crate::Charset::default(),
-            ..opts.clone()
-        },
-    );
+    let r = engine.scan_bytes(view.as_bytes(), super::as_format(opts, Format::Json));
     // A finding's offsets become those of its unit's text in the part; a cell read in both
     // views and found in both is reported once.
     let mut findings: Vec<Finding> = Vec::with_capacity(r.findings.len());
@@ -809,11 +799,7 @@ pub(super) fn scan(
     for r in d.pieces.iter().map(|p| &p.content).chain(&d.furniture) {
         blanked[r.clone()].fill(b' ');
     }
-    let xml = ScanOptions {
-        format: Format::Xml,
-        charset: crate::Charset::default(),
-        ..opts.clone()
-    };
+    let xml = super::as_format(opts, Format::Xml);
     let (found, markup_edits) = engine.scan_edits_at_depth(&blanked, xml, 1);
     findings.extend(found);
     if !opts.redact || (r.output == view.as_bytes() && markup_edits.is_empty()) {

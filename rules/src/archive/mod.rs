@@ -471,14 +471,19 @@ impl Walk<'_> {
 
     /// Scans one member's content; returns the redacted content when it changed.
     fn member(&mut self, data: &[u8], member: &str, format: Format) -> Option<Vec<u8>> {
-        let opts = ScanOptions {
-            format,
-            charset: crate::Charset::default(),
-            ..self.opts.clone()
-        };
-        let r = self.engine.scan_bytes(data, opts);
+        let r = self.engine.scan_bytes(data, as_format(self.opts, format));
         self.record(member, r.findings);
         (self.opts.redact && r.output != data).then_some(r.output)
+    }
+}
+
+/// The scan's options for a member (or a view of members) read as `format`: its charset is
+/// found from its own bytes, not taken from the archive's.
+fn as_format(opts: &ScanOptions, format: Format) -> ScanOptions {
+    ScanOptions {
+        format,
+        charset: crate::Charset::default(),
+        ..opts.clone()
     }
 }
 

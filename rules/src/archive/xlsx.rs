@@ -165,14 +165,7 @@ pub(super) fn scan(engine: &Arc<Engine>, opts: &ScanOptions, parts: &Parts) -> O
     }
     doc.push(']');
 
-    let r = engine.scan_bytes(
-        doc.as_bytes(),
-        ScanOptions {
-            format: Format::Json,
-            charset: crate::Charset::default(),
-            ..opts.clone()
-        },
-    );
+    let r = engine.scan_bytes(doc.as_bytes(), super::as_format(opts, Format::Json));
     let member_of = |src: &Src| -> Arc<str> {
         match src {
             Src::Shared(_) => Arc::from(parts.sst.map_or("", |s| s.1)),
@@ -204,11 +197,7 @@ pub(super) fn scan(engine: &Arc<Engine>, opts: &ScanOptions, parts: &Parts) -> O
         for r in blank {
             blanked[r.clone()].fill(b' ');
         }
-        let xml = ScanOptions {
-            format: Format::Xml,
-            charset: crate::Charset::default(),
-            ..opts.clone()
-        };
+        let xml = super::as_format(opts, Format::Xml);
         let (found, edits) = engine.scan_edits_at_depth(&blanked, xml, 1);
         let member: Arc<str> = Arc::from(name);
         findings.extend(found.into_iter().map(|f| (member.clone(), f)));
