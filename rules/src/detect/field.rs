@@ -466,6 +466,20 @@ pub(crate) fn detect(
             }
             continue;
         }
+        // `请核实杨冬梅的身份证号`: a person's own identifiers named after a possessive.
+        if POSSESSIVES.contains(&&t[ls..le]) {
+            if let Some((ns, conf)) = name_before_possessive(t, ls) {
+                emit(r, ns, ls, conf);
+            }
+            continue;
+        }
+        // `会后联系郑雷（手机：…）`: the person to contact, with the number given after.
+        if &t[ls..le] == CONTACT {
+            if let Some((ne, conf)) = name_to_contact(t, le) {
+                emit(r, le, ne, conf);
+            }
+            continue;
+        }
         // `证件号码：K58213907（护照）`: a document's kind named in brackets after its number.
         if det_of(d, r) == Some(Det::TravelDocument) {
             if let Some((vs, ve)) = number_before_bracketed_label(t, ls, le) {
@@ -630,6 +644,159 @@ const COMRADE_GROUPS: &[&str] = &[
 /// rather than a given name (`那些`, `武警`, `纪检`, `后勤`, `车间`, `党政`, `周边`).
 const COMRADE_NOUN_ENDS: &str =
     "些多下警检传土工间访层边位体大关级部线休会他余座作述列性任要管责导员";
+
+/// A possessive and one of a person's own identifiers (`杨冬梅的身份证号`, `郑雷的手机号`):
+/// what comes before it is a person when it is a name. (Not addresses, passports or
+/// household registration: `的住址`, `的户籍` would shadow the address labels `住址`,
+/// `户籍地址`, which the label automaton, leftmost-longest, must still see.)
+const POSSESSIVES: &[&[u8]] = &[
+    "的身份证".as_bytes(),
+    "的公民身份号码".as_bytes(),
+    "的手机".as_bytes(),
+    "的联系电话".as_bytes(),
+    "的电话".as_bytes(),
+    "的联系方式".as_bytes(),
+    "的银行卡".as_bytes(),
+];
+/// `联系` before a name and its number (`联系郑雷（手机：…）`).
+const CONTACT: &[u8] = "联系".as_bytes();
+/// Verbs and prepositions that run into a name before a possessive with no punctuation
+/// between (`请核实杨冬梅的…`, `调取王建国的…`, `并将刘洋的…`).
+const LEAD_INS: &[&str] = &[
+    "核实",
+    "核对",
+    "核查",
+    "查询",
+    "查到",
+    "查看",
+    "提供",
+    "登记",
+    "联系",
+    "获取",
+    "调取",
+    "收集",
+    "确认",
+    "提交",
+    "上传",
+    "更新",
+    "修改",
+    "删除",
+    "录入",
+    "补充",
+    "填写",
+    "告知",
+    "通知",
+    "转交",
+    "转发",
+    "发送",
+    "泄露",
+    "公开",
+    "保管",
+    "包括",
+    "关于",
+    "对于",
+    "以及",
+    "申请人",
+    "当事人",
+    "请将",
+    "将",
+    "把",
+    "对",
+    "向",
+    "与",
+    "和",
+    "及",
+    "或",
+    "经",
+    "据",
+    "请",
+    "由",
+];
+/// Words that make a name-shaped run a title or a placeholder (`张经理`, `王老师`, `李某`),
+/// not a person's full name.
+const TITLE_ENDS: &[&str] = &[
+    "经理", "主任", "老师", "局长", "科长", "处长", "书记", "医生", "律师", "警官", "师傅", "同学",
+    "所长", "院长", "校长", "队长", "组长", "部长", "厂长", "站长", "专员", "总", "某", "工", "姐",
+    "哥", "叔", "姨", "伯",
+];
+
+/// Last characters that make a name-shaped word before a possessive a role, a party or a
+/// place (`商家`, `房主`, `门卫`, `经办人`, `包工头`, `班长`, `支行`, `王府`): such words stand
+/// before `的电话` far more often than a two-character name ending in them does.
+const POSSESSIVE_NOUN_ENDS: &str =
+    "家方主人卫行告头为地府户属商员总司部院校队局业厂店馆门所区委办士长南新";
+
+/// The name right before a possessive at `ls`: a whole run of Han characters (see
+/// [`name_before`]), or the end of a longer run after a verb or preposition it ran on from
+/// (`请核实杨冬梅`), three characters tried first, then two and four.
+fn name_before_possessive(t: &[u8], ls: usize) -> Option<(usize, Confidence)> {
+    let titled = |name: &str| {
+        TITLE_ENDS.iter().any(|w| name.ends_with(w))
+            || name
+                .chars()
+                .next_back()
+                .is_some_and(|c| POSSESSIVE_NOUN_ENDS.contains(c))
+    };
+    if let Some((ns, conf)) = name_before(t, ls) {
+        let name = std::str::from_utf8(&t[ns..ls]).ok()?;
+        return (!titled(name)).then_some((ns, conf));
+    }
+    let mut from = ls.saturating_sub(30);
+    while from < ls && (t[from] & 0xC0) == 0x80 {
+        from += 1;
+    }
+    let before = std::str::from_utf8(&t[from..ls]).ok()?;
+    let bounds: Vec<usize> = before
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| is_cjk(c))
+        .map(|(i, _)| i)
+        .collect();
+    [3usize, 2, 4].into_iter().find_map(|take| {
+        let at = *bounds.get(take - 1)?;
+        let (lead, name) = before.split_at(at);
+        let led = LEAD_INS.iter().any(|w| lead.ends_with(w));
+        if !led || titled(name) || dict::is_label_word(name) {
+            return None;
+        }
+        person_name(name).map(|conf| (from + at, conf))
+    })
+}
+
+/// The name after `联系` at `le` when its number follows it (`郑雷（手机：…）`, `郑雷，电话…`,
+/// `郑雷13800138000`): two to four Han characters that are a name. Returns its end.
+fn name_to_contact(t: &[u8], le: usize) -> Option<(usize, Confidence)> {
+    let rest = text_from(t, le)?;
+    let run = name_run(rest);
+    let n = run.chars().count();
+    if !(2..=4).contains(&n) || run.contains(' ') {
+        return None;
+    }
+    let after = &rest[run.len()..];
+    let numbered = |s: &str| {
+        let s = s.trim_start_matches([' ', ':']);
+        [
+            "手机",
+            "电话",
+            "联系电话",
+            "联系方式",
+            "电",
+            "tel",
+            "Tel",
+            "TEL",
+        ]
+        .iter()
+        .any(|w| s.starts_with(w))
+            || s.starts_with(|c: char| c.is_ascii_digit())
+    };
+    let follows = after.starts_with(|c: char| c.is_ascii_digit())
+        || after.strip_prefix('(').is_some_and(numbered)
+        || after.strip_prefix(',').is_some_and(numbered);
+    if !follows || dict::is_label_word(run) || TITLE_ENDS.iter().any(|w| run.ends_with(w)) {
+        return None;
+    }
+    person_name(run).map(|conf| (le + run.len(), conf))
+}
 
 /// `，男` and `，女` as normalization writes them (the full-width comma folded).
 const GENDER_MALE: &[u8] = ",男".as_bytes();
