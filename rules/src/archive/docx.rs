@@ -26,8 +26,12 @@ use crate::stream::{Finding, ScanOptions};
 use crate::{Engine, Format};
 
 /// Whether a member of an office package is a part this reader takes: a Word part under
-/// `word/` or a slide (or its notes) of a presentation.
-pub(super) fn is_paragraph_part(name: &str) -> bool {
+/// `word/`, a slide (or its notes) of a presentation, or the content and styles (headers and
+/// footers) of an OpenDocument text, spreadsheet or presentation (`odf`).
+pub(super) fn is_paragraph_part(name: &str, odf: bool) -> bool {
+    if odf {
+        return matches!(name, "content.xml" | "styles.xml");
+    }
     name.ends_with(".xml")
         && ((name.starts_with("word/") && name.matches('/').count() == 1)
             || name.starts_with("ppt/slides/")
@@ -115,7 +119,7 @@ struct Doc {
     tables: Vec<Table>,
 }
 
-fn read(s: &str, slides: bool) -> Option<Doc> {
+fn read(s: &str, slides: bool, odf: bool) -> Option<Doc> {
     let mut doc = Doc {
         pieces: Vec::new(),
         paras: Vec::new(),
@@ -140,12 +144,67 @@ fn read(s: &str, slides: bool) -> Option<Doc> {
     // raised (`<w:vanish/>`, a superscript): such a run is kept apart from its neighbours,
     // or a hidden `9` after a mobile would hide it.
     let mut run_stack: Vec<(Option<(usize, usize)>, bool)> = Vec::new();
+    // OpenDocument: text is the content of paragraphs and their inline elements, not of text
+    // elements; the open elements (innermost last) say whether a text node is shown text
+    // (`<text:span>`) or something else's value (a comment's `<dc:creator>`).
+    let mut odf_open: Vec<&str> = Vec::new();
+    // The grid column the open Word row's first cell takes.
+    let mut row_start = 0usize;
+    let mut last_end = 0usize;
     for tag in tags(s) {
         let para = match ctx.last() {
             Some(Ctx::Para(p)) => Some(*p),
             _ => None,
         };
-        match (tag.local, tag.closing) {
+        if odf {
+            if let Some(p) = para.filter(|_| {
+                tag.span.start > last_end && odf_open.last().is_some_and(|e| ODF_INLINE.contains(e))
+            }) {
+                let content = last_end..tag.span.start;
+                let text = xml_text(s.get(content.clone())?)?;
+                doc.paras[p].push(Item::Piece(doc.pieces.len()));
+                doc.pieces.push(Piece {
+                    content,
+                    text,
+                    deleted: false,
+                    inserted: false,
+                    para: p,
+                });
+            }
+            last_end = tag.span.end;
+            if tag.closing {
+                if odf_open.pop() != Some(tag.local) {
+                    return None;
+                }
+            } else if !tag.empty {
+                odf_open.push(tag.local);
+            }
+        }
+        // OpenDocument's names for the same structure: a heading is a paragraph.
+        let local = match (odf, tag.local) {
+            (true, "h") => "p",
+            (true, "table") => "tbl",
+            (true, "table-row") => "tr",
+            (true, "table-cell" | "covered-table-cell") => "tc",
+            (true, "line-break") => "br",
+            (true, "s") => "odf-space",
+            (true, "note" | "frame" | "annotation") => "odf-object",
+            (true, "tbl" | "tr" | "tc" | "t" | "r" | "br" | "gridSpan" | "ins") => "odf-other",
+            (_, local) => local,
+        };
+        match (local, tag.closing) {
+            ("odf-space", false) => {
+                if let Some(p) = para {
+                    doc.paras[p].push(Item::Sep(' '));
+                }
+            }
+            ("odf-object", false) => {
+                if let Some(p) = para {
+                    if !matches!(doc.paras[p].last(), Some(Item::Sep(_))) {
+                        doc.paras[p].push(Item::Sep('\u{FFFC}'));
+                    }
+                }
+            }
             ("p", false) if !tag.empty => {
                 let p = doc.paras.len();
                 doc.paras.push(Vec::new());
@@ -160,7 +219,7 @@ fn read(s: &str, slides: bool) -> Option<Doc> {
                 ctx.push(Ctx::Table);
             }
             // A closing tag must close the innermost open element of its kind.
-            ("p" | "tbl" | "tr" | "tc", true) => match (tag.local, ctx.pop()) {
+            ("p" | "tbl" | "tr" | "tc", true) => match (local, ctx.pop()) {
                 ("p", Some(Ctx::Para(_))) | ("tr", Some(Ctx::Row)) | ("tc", Some(Ctx::Cell)) => {}
                 ("tbl", Some(Ctx::Table)) => doc.tables.push(open.pop()?),
                 _ => return None,
@@ -171,16 +230,39 @@ fn read(s: &str, slides: bool) -> Option<Doc> {
                 }
                 open.last_mut()?.rows.push(Vec::new());
                 ctx.push(Ctx::Row);
+                row_start = 0;
+            }
+            // A Word row that starts after grid columns left empty (`<w:gridBefore w:val="1"/>`
+            // in its properties, before its first cell).
+            ("gridBefore", false) if matches!(ctx.last(), Some(Ctx::Row)) => {
+                row_start = attr(tag.attrs, "val").unwrap_or(0);
             }
             ("tc", false) => {
                 if !matches!(ctx.last(), Some(Ctx::Row)) {
                     return None;
                 }
                 let row = open.last_mut()?.rows.last_mut()?;
-                let col = row.last().map_or(0, |c| c.col + c.span);
+                let col = row.last().map_or(row_start, |c| c.col + c.span);
                 // A DrawingML cell states its span as an attribute; a Word cell in its
-                // properties (`<w:gridSpan w:val="2"/>`, below).
-                let span = attr(tag.attrs, "gridSpan").unwrap_or(1);
+                // properties (`<w:gridSpan w:val="2"/>`, below). A DrawingML cell that a
+                // span to its left covers (`<a:tc hMerge="1"/>`) takes no column of its own,
+                // and an OpenDocument cell repeated (`number-columns-repeated="3"`, mostly
+                // empty ones) takes as many.
+                let span = if odf {
+                    // A spanned cell is followed by the cells it covers, which take no column
+                    // of their own.
+                    if tag.local == "covered-table-cell" {
+                        0
+                    } else {
+                        attr(tag.attrs, "number-columns-spanned")
+                            .max(attr(tag.attrs, "number-columns-repeated"))
+                            .unwrap_or(1)
+                    }
+                } else if matches!(attr_str(tag.attrs, "hMerge"), Some("1" | "true")) {
+                    0
+                } else {
+                    attr(tag.attrs, "gridSpan").unwrap_or(1)
+                };
                 row.push(Cell {
                     paras: Vec::new(),
                     col,
@@ -299,6 +381,25 @@ fn read(s: &str, slides: bool) -> Option<Doc> {
     }
     Some(doc)
 }
+
+/// OpenDocument elements whose text content is shown text of the paragraph they are in: the
+/// paragraph itself, spans, links, ruby bases and the fields a word processor fills in.
+const ODF_INLINE: &[&str] = &[
+    "p",
+    "h",
+    "span",
+    "a",
+    "ruby-base",
+    "meta",
+    "date",
+    "time",
+    "sequence",
+    "author-name",
+    "sender-name",
+    "variable-get",
+    "user-field-get",
+    "user-defined",
+];
 
 /// Run content that shows nothing between the texts around it: field boundaries and codes
 /// (a field's result is text beside its neighbours), rendering hints, optional hyphens, empty
@@ -605,9 +706,10 @@ pub(super) fn scan(
     opts: &ScanOptions,
     name: &str,
     part: &[u8],
+    odf: bool,
 ) -> Option<Scanned> {
     let s = std::str::from_utf8(part).ok()?;
-    let d = read(s, name.starts_with("ppt/"))?;
+    let d = read(s, name.starts_with("ppt/"), odf)?;
     // The view: paragraphs outside tables as bare strings, then each table twice, as records
     // keyed by its heading and as records keyed by each cell's left neighbour.
     let mut view = String::from("[");
@@ -687,7 +789,12 @@ pub(super) fn scan(
             .iter()
             .take(HEADING_ROWS)
             .enumerate()
-            .map(|(r, cells)| (r, names_in(cells), cells.len()))
+            // An empty cell (a blank column, the columns a merged heading covers) is no
+            // cell the heading must name.
+            .map(|(r, cells)| {
+                let filled = cells.iter().filter(|(_, t, _)| !t.trim().is_empty());
+                (r, names_in(cells), filled.count())
+            })
             .collect();
         let first = best_heading(&counts, single);
         let is_heading = |r: usize| {
@@ -865,7 +972,8 @@ mod tests {
             redact: true,
             ..ScanOptions::default()
         };
-        let r = scan(&engine(), &opts, name, part.as_bytes()).expect("read as paragraphs");
+        let odf = matches!(name, "content.xml" | "styles.xml");
+        let r = scan(&engine(), &opts, name, part.as_bytes(), odf).expect("read as paragraphs");
         let out = r
             .output
             .map_or(part.to_string(), |o| String::from_utf8(o).unwrap());
@@ -874,7 +982,7 @@ mod tests {
 
     /// The texts of a part's `<w:t>` elements, in order.
     fn runs(part: &str) -> Vec<String> {
-        let d = read(part, false).unwrap();
+        let d = read(part, false, false).unwrap();
         d.pieces.into_iter().map(|p| p.text).collect()
     }
 
@@ -1151,7 +1259,7 @@ mod tests {
     #[test]
     fn a_redaction_of_another_length_goes_into_the_first_run_it_touches() {
         let part = doc(&p(&["号码：110101", "199003071233", " 结束"]));
-        let d = read(&part, false).unwrap();
+        let d = read(&part, false, false).unwrap();
         let items = d.items(Unit::Para(0));
         let old = d.text(&items);
         let new = old.replace("110101199003071233", "tok_ABCDEF");
@@ -1184,13 +1292,27 @@ mod tests {
             "<w:p><w:t>open",
         ] {
             assert!(
-                scan(&engine(), &opts, "word/document.xml", broken.as_bytes()).is_none(),
+                scan(
+                    &engine(),
+                    &opts,
+                    "word/document.xml",
+                    broken.as_bytes(),
+                    false
+                )
+                .is_none(),
                 "{broken}"
             );
         }
         // Text a reader never sees as a paragraph is left to the markup scan.
         let stray = "<w:hdr><w:t>身份证号：110101199003071233</w:t></w:hdr>";
-        let r = scan(&engine(), &opts, "word/header1.xml", stray.as_bytes()).unwrap();
+        let r = scan(
+            &engine(),
+            &opts,
+            "word/header1.xml",
+            stray.as_bytes(),
+            false,
+        )
+        .unwrap();
         assert_eq!(r.findings.len(), 1);
     }
 
@@ -1206,7 +1328,7 @@ mod tests {
             <a:tr><a:tc><a:txBody><a:p><a:r><a:t>钱学森</a:t></a:r></a:p></a:txBody></a:tc>\
             <a:tc><a:txBody><a:p><a:r><a:t>上海市徐汇区华山路1954号</a:t></a:r></a:p>\
             </a:txBody></a:tc></a:tr></a:tbl></p:graphicFrame></p:spTree></p:cSld></p:sld>";
-        assert!(is_paragraph_part("ppt/slides/slide1.xml"));
+        assert!(is_paragraph_part("ppt/slides/slide1.xml", false));
         let (found, out) = redact_as("ppt/slides/slide1.xml", slide);
         assert_eq!(found.len(), 3, "{found:?}");
         // A shape's name is the editor's label for it, not a person's name.
@@ -1215,5 +1337,80 @@ mod tests {
         assert_eq!(&runs[..2], ["手机：139", "****5678"]);
         assert_eq!(runs[5], "钱**");
         assert!(runs[6].starts_with("上海市徐汇区") && runs[6].ends_with('*'));
+    }
+
+    #[test]
+    fn word_rows_after_empty_grid_columns_and_merged_slide_cells_keep_their_columns() {
+        // The second row starts one grid column in (`gridBefore`): its cell is under 姓名.
+        let part = doc(&format!(
+            "<w:tbl><w:tr>{}{}</w:tr><w:tr><w:trPr><w:gridBefore w:val=\"1\"/></w:trPr>\
+             <w:tc>{}</w:tc></w:tr></w:tbl>",
+            format_args!("<w:tc>{}</w:tc>", p(&["序号"])),
+            format_args!("<w:tc>{}</w:tc>", p(&["姓名"])),
+            p(&["王秀英"]),
+        ));
+        let (found, out) = redact(&part);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(runs(&out)[2], "王**");
+        // A slide table whose heading row merges two cells (`gridSpan` then `hMerge`): the
+        // cells below stay under their own headings.
+        let cell = |t: &str| {
+            format!("<a:tc><a:txBody><a:p><a:r><a:t>{t}</a:t></a:r></a:p></a:txBody></a:tc>")
+        };
+        let slide = format!(
+            "<p:sld xmlns:a=\"urn:a\" xmlns:p=\"urn:p\"><p:cSld><p:spTree><p:graphicFrame><a:tbl>\
+             <a:tr><a:tc gridSpan=\"2\"><a:txBody><a:p><a:r><a:t>人员</a:t></a:r></a:p></a:txBody></a:tc>\
+             <a:tc hMerge=\"1\"/>{}</a:tr><a:tr>{}{}{}</a:tr><a:tr>{}{}{}</a:tr></a:tbl>\
+             </p:graphicFrame></p:spTree></p:cSld></p:sld>",
+            cell("备注"),
+            cell("序号"),
+            cell("代号"),
+            cell("住址"),
+            cell("1"),
+            cell("ZH-01"),
+            cell("上海市徐汇区华山路1954号"),
+        );
+        let (found, _) = redact_as("ppt/slides/slide1.xml", &slide);
+        assert!(
+            found.iter().any(|f| &*f.rule_id == "cn.address"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn opendocument_paragraphs_spans_and_tables_are_read_like_word_ones() {
+        assert!(is_paragraph_part("content.xml", true));
+        assert!(!is_paragraph_part("meta.xml", true));
+        assert!(!is_paragraph_part("content.xml", false));
+        let content = "<?xml version=\"1.0\"?><office:document-content xmlns:office=\"urn:o\" \
+            xmlns:text=\"urn:t\" xmlns:table=\"urn:tb\" xmlns:dc=\"urn:dc\"><office:body><office:text>\
+            <text:h text:outline-level=\"1\">情况说明</text:h>\
+            <text:p>住址：<text:span text:style-name=\"T1\">辽宁省沈阳市和平区中山路32</text:span>\
+            <text:span text:style-name=\"T2\">3号</text:span></text:p>\
+            <text:p><text:span>手机：139</text:span><text:s/><text:span>1234</text:span>5678</text:p>\
+            <text:p>批注<office:annotation><dc:creator>审阅人</dc:creator><text:p>已核</text:p>\
+            </office:annotation>完毕</text:p>\
+            <table:table table:name=\"T\"><table:table-column table:number-columns-repeated=\"3\"/>\
+            <table:table-row><table:table-cell><text:p>姓名</text:p></table:table-cell>\
+            <table:table-cell table:number-columns-spanned=\"2\"><text:p>住址</text:p></table:table-cell>\
+            <table:covered-table-cell/></table:table-row>\
+            <table:table-row><table:table-cell office:value-type=\"string\"><text:p>郭晓燕</text:p>\
+            </table:table-cell><table:table-cell table:number-columns-repeated=\"2\"/></table:table-row>\
+            </table:table></office:text></office:body></office:document-content>";
+        let (found, out) = redact_as("content.xml", content);
+        let mut rules: Vec<&str> = found.iter().map(|f| &*f.rule_id).collect();
+        rules.sort_unstable();
+        assert_eq!(
+            rules,
+            ["cn.address", "cn.mobile", "cn.person_name"],
+            "{found:?}"
+        );
+        // The address split over two spans is masked in both, and so is the mobile written
+        // 3-4-4 (`<text:s/>` is a space).
+        assert!(out.contains("<text:span>****</text:span>5678"), "{out}");
+        assert!(out.contains("住址：<text:span text:style-name=\"T1\">辽宁省沈阳市"));
+        assert!(!out.contains("中山路32</text:span>") && !out.contains(">3号<"));
+        assert!(out.contains("<text:p>郭**</text:p>"));
+        assert!(out.contains("<dc:creator>审阅人</dc:creator>"));
     }
 }

@@ -234,6 +234,11 @@ impl Walk<'_> {
         let office = zip
             .file_names()
             .any(|n| matches!(n.as_deref(), Ok("[Content_Types].xml")));
+        // An OpenDocument package (odt, ods, odp): its manifest names its parts.
+        let odf = !office
+            && zip
+                .file_names()
+                .any(|n| matches!(n.as_deref(), Ok("META-INF/manifest.xml")));
         // The archive's comment is shown by unzip tools: scanned as text, and rewritten.
         let comment = zip.comment().to_vec();
         let mut new_comment = None;
@@ -354,9 +359,11 @@ impl Walk<'_> {
                     None
                 }
                 Member::Archive => self.archive(&data, &member, depth + 1)?,
-                Member::Scan(Format::Xml) if office && docx::is_paragraph_part(&name) => {
+                Member::Scan(Format::Xml)
+                    if (office || odf) && docx::is_paragraph_part(&name, odf) =>
+                {
                     self.out.scanned += 1;
-                    self.paragraphs(&data, &name, &member)
+                    self.paragraphs(&data, &name, &member, odf)
                 }
                 Member::Scan(format) => {
                     self.out.scanned += 1;
@@ -447,8 +454,8 @@ impl Walk<'_> {
 
     /// Scans a Word part or a slide as paragraphs and tables ([`docx`]); one that cannot be
     /// read that way is scanned as plain XML.
-    fn paragraphs(&mut self, data: &[u8], name: &str, member: &str) -> Option<Vec<u8>> {
-        let Some(r) = docx::scan(self.engine, self.opts, name, data) else {
+    fn paragraphs(&mut self, data: &[u8], name: &str, member: &str, odf: bool) -> Option<Vec<u8>> {
+        let Some(r) = docx::scan(self.engine, self.opts, name, data, odf) else {
             return self.member(data, member, Format::Xml);
         };
         self.record(member, r.findings);

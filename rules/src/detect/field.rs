@@ -93,10 +93,14 @@ pub(crate) fn person_name(v: &str) -> Option<Confidence> {
         return (!prev_dot).then_some(Confidence::Low);
     }
     // Romanized: two or three words, each capitalized (`Zhang San`) or, as passports and
-    // bank records write them, all capitals (`ZHANG SAN`, `OUYANG NANA`).
+    // bank records write them, all capitals (`ZHANG SAN`, `OUYANG NANA`); not a program or an
+    // account under a `creator` or `author` key (`WPS Office`, `Microsoft Word`, `Admin User`).
     let words = v.split(' ');
     if (2..=3).contains(&(v.bytes().filter(|&b| b == b' ').count() + 1))
         && v.len() <= 40
+        && !v
+            .split(' ')
+            .any(|w| NOT_NAME_WORDS.iter().any(|n| w.eq_ignore_ascii_case(n)))
         && words.into_iter().all(|w| {
             let b = w.as_bytes();
             !b.is_empty()
@@ -109,6 +113,75 @@ pub(crate) fn person_name(v: &str) -> Option<Confidence> {
     }
     None
 }
+
+/// Words of program, account and organization names that read like a romanized name
+/// (`WPS Office`, `Adobe Acrobat`, `System Admin`, `China Mobile`).
+const NOT_NAME_WORDS: &[&str] = &[
+    "office",
+    "wps",
+    "word",
+    "excel",
+    "powerpoint",
+    "pdf",
+    "ofd",
+    "adobe",
+    "acrobat",
+    "microsoft",
+    "writer",
+    "reader",
+    "editor",
+    "foxit",
+    "suwell",
+    "libreoffice",
+    "openoffice",
+    "converter",
+    "pro",
+    "server",
+    "system",
+    "admin",
+    "administrator",
+    "user",
+    "test",
+    "guest",
+    "root",
+    "unknown",
+    "anonymous",
+    "default",
+    "none",
+    "null",
+    "app",
+    "api",
+    "bot",
+    "service",
+    "windows",
+    "linux",
+    "java",
+    "python",
+    "apache",
+    "google",
+    "chrome",
+    "android",
+    "apple",
+    "ltd",
+    "inc",
+    "corp",
+    "company",
+    "group",
+    "team",
+    "bank",
+    "china",
+    "mobile",
+    "telecom",
+    "unicom",
+    "cloud",
+    "online",
+    "web",
+    "client",
+    "center",
+    "centre",
+    "version",
+    "document",
+];
 
 /// An address: enough CJK text with address markers (省, 市, 区, 路, 号…). Under a field
 /// name that says address (`keyed`), a street part is enough (`冷路A座`, `人民路12号`): the
@@ -223,6 +296,11 @@ fn names_an_organ(v: &str) -> bool {
 /// alone is one character of the name the other field holds, so it is masked whole.
 pub(crate) fn person_name_part(v: &str) -> Option<Confidence> {
     let n = v.chars().count();
+    // A typeface's family name (`FamilyName="宋体"` in an OFD or a font table): `宋体`, `黑体`,
+    // `楷体`, `仿宋` are no surname or given name.
+    if v.ends_with('体') || v == "仿宋" {
+        return None;
+    }
     if (1..=3).contains(&n) && v.chars().all(is_cjk) {
         return Some(Confidence::Medium);
     }
