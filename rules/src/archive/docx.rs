@@ -25,12 +25,26 @@ use super::xlsx::{
 use crate::stream::{Finding, ScanOptions};
 use crate::{Engine, Format};
 
-/// Whether a member of an office package is a part this reader takes: a Word part under
-/// `word/`, a slide (or its notes) of a presentation, or the content and styles (headers and
-/// footers) of an OpenDocument text, spreadsheet or presentation (`odf`).
-pub(super) fn is_paragraph_part(name: &str, odf: bool) -> bool {
-    if odf {
-        return matches!(name, "content.xml" | "styles.xml");
+/// The kind of document package a ZIP body is, by its parts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Package {
+    /// Office Open XML (`[Content_Types].xml`): docx, xlsx, pptx.
+    Ooxml,
+    /// OpenDocument (`META-INF/manifest.xml`): odt, ods, odp.
+    Odf,
+    /// OFD, GB/T 33190 (`OFD.xml`): the national format of electronic official documents.
+    Ofd,
+}
+
+/// Whether a member of a document package is a part this reader takes: a Word part under
+/// `word/`, a slide (or its notes) of a presentation, the content and styles (headers and
+/// footers) of an OpenDocument text, spreadsheet or presentation, or the content of an OFD
+/// page or template page.
+pub(super) fn is_paragraph_part(name: &str, package: Package) -> bool {
+    match package {
+        Package::Odf => return matches!(name, "content.xml" | "styles.xml"),
+        Package::Ofd => return name.ends_with("/Content.xml"),
+        Package::Ooxml => {}
     }
     name.ends_with(".xml")
         && ((name.starts_with("word/") && name.matches('/').count() == 1)
@@ -117,6 +131,10 @@ struct Doc {
     /// (a `name` attribute would otherwise be judged a person's name).
     furniture: Vec<Range<usize>>,
     tables: Vec<Table>,
+    /// Each character has its own position (an OFD text element's `DeltaX` lists one advance
+    /// per glyph): a redaction of another length is masked in place, character for
+    /// character, so no text element changes length.
+    positioned: bool,
 }
 
 fn read(s: &str, slides: bool, odf: bool) -> Option<Doc> {
@@ -127,6 +145,7 @@ fn read(s: &str, slides: bool, odf: bool) -> Option<Doc> {
         revised: Vec::new(),
         furniture: Vec::new(),
         tables: Vec::new(),
+        positioned: false,
     };
     // Open `<w:ins>` elements (a self-closing one marks a paragraph mark, not text).
     let mut inserted = 0usize;
@@ -382,6 +401,165 @@ fn read(s: &str, slides: bool, odf: bool) -> Option<Doc> {
     Some(doc)
 }
 
+/// A text element placed on an OFD page: its text element, where its text starts (page
+/// coordinates, millimetres; `y` is the baseline), how wide it is, and its font size.
+struct Placed {
+    piece: usize,
+    x: f64,
+    y: f64,
+    width: f64,
+    size: f64,
+}
+
+/// The numbers of an attribute (`Boundary="10 20 150 8.5"`, `X="3.2"`).
+fn numbers(attrs: &str, local: &str) -> Vec<f64> {
+    attr_str(attrs, local)
+        .map(|v| {
+            v.split_ascii_whitespace()
+                .filter_map(|n| n.parse::<f64>().ok())
+                .filter(|n| n.is_finite())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Reads an OFD page (`Doc_0/Pages/Page_0/Content.xml`) or template page. An OFD page has
+/// no paragraphs: it places text elements (`<ofd:TextCode X=".." Y="..">`, inside
+/// `<ofd:TextObject Boundary="x y w h" Size="..">`) at positions, one per line, per run, per
+/// table cell or even per character, as the writer chose. The page is read as the text they
+/// show: elements on one baseline, in order across, make a line; a gap wider than a
+/// character between two of them is a tab (a label and its value, two table cells), a
+/// smaller one nothing (one word cut in two); lines are joined by line breaks, except a line
+/// that runs to the right margin and a next one that starts at the left margin, which are
+/// one sentence wrapped, and a gap of more than a blank line makes an empty line. The whole
+/// page is one unit, so a table drawn as text is read as
+/// one, with its heading above.
+fn read_ofd(s: &str) -> Option<Doc> {
+    let mut doc = Doc {
+        pieces: Vec::new(),
+        paras: Vec::new(),
+        body: Vec::new(),
+        revised: Vec::new(),
+        furniture: Vec::new(),
+        tables: Vec::new(),
+        positioned: true,
+    };
+    let mut placed: Vec<Placed> = Vec::new();
+    // The open text object's origin and font size, and the open text element's content
+    // start and position; a text element without a position continues after the last.
+    let mut object: Option<(f64, f64, f64)> = None;
+    let mut code: Option<(usize, f64, f64)> = None;
+    let mut next = (0.0, 0.0);
+    for tag in tags(s) {
+        match (tag.local, tag.closing) {
+            ("TextObject", false) if !tag.empty => {
+                let b = numbers(tag.attrs, "Boundary");
+                let size = numbers(tag.attrs, "Size")
+                    .first()
+                    .map_or(3.5, |n| n.clamp(0.5, 500.0));
+                object = Some((
+                    b.first().copied().unwrap_or(0.0),
+                    b.get(1).copied().unwrap_or(0.0),
+                    size,
+                ));
+            }
+            ("TextObject", true) => object = None,
+            ("TextCode", false) if !tag.empty => {
+                let x = numbers(tag.attrs, "X").first().copied().unwrap_or(next.0);
+                let y = numbers(tag.attrs, "Y").first().copied().unwrap_or(next.1);
+                code = Some((tag.span.end, x, y));
+            }
+            ("TextCode", true) => {
+                let Some((from, x, y)) = code.take() else {
+                    continue;
+                };
+                let content = from..tag.span.start;
+                let text = xml_text(s.get(content.clone())?)?;
+                let (ox, oy, size) = object.unwrap_or((0.0, 0.0, 3.5));
+                // Han characters are a font size wide, Latin letters and digits about half.
+                let width: f64 = text
+                    .chars()
+                    .map(|c| if c.is_ascii() { 0.5 } else { 1.0 })
+                    .sum::<f64>()
+                    * size;
+                next = (x + width, y);
+                placed.push(Placed {
+                    piece: doc.pieces.len(),
+                    x: ox + x,
+                    y: oy + y,
+                    width,
+                    size,
+                });
+                doc.pieces.push(Piece {
+                    content,
+                    text,
+                    deleted: false,
+                    inserted: false,
+                    para: 0,
+                });
+            }
+            _ => {}
+        }
+    }
+    if code.is_some() || placed.is_empty() {
+        return None;
+    }
+    // Lines: elements whose baselines are within half a character of the first's.
+    placed.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x.total_cmp(&b.x)));
+    let mut lines: Vec<Vec<&Placed>> = Vec::new();
+    for p in &placed {
+        match lines.last_mut() {
+            Some(line) if (p.y - line[0].y).abs() <= 0.5 * p.size.max(line[0].size) => line.push(p),
+            _ => lines.push(vec![p]),
+        }
+    }
+    for line in &mut lines {
+        line.sort_by(|a, b| a.x.total_cmp(&b.x));
+    }
+    let end = |p: &Placed| p.x + p.width;
+    let left = lines.iter().map(|l| l[0].x).fold(f64::INFINITY, f64::min);
+    let right = lines
+        .iter()
+        .filter_map(|l| l.last().map(|p| end(p)))
+        .fold(f64::NEG_INFINITY, f64::max);
+    let mut items = Vec::new();
+    let mut prev: Option<(&Placed, bool)> = None;
+    for line in &lines {
+        let first = line[0];
+        if let Some((last, gapped)) = prev {
+            // A wrapped sentence: the line before ran to the right margin, this one starts
+            // at the left margin right below it, and neither is a row of cells.
+            let wrapped = !gapped
+                && end(last) >= right - 1.5 * last.size
+                && first.x <= left + 0.5 * first.size
+                && first.y - last.y <= 2.5 * last.size.max(first.size);
+            if !wrapped {
+                items.push(Item::Sep('\n'));
+                // A gap of more than a blank line's height ends a block (a table, a
+                // paragraph): the text says so with an empty line.
+                if first.y - last.y > 2.5 * last.size.max(first.size) {
+                    items.push(Item::Sep('\n'));
+                }
+            }
+        }
+        let mut gapped = false;
+        for (n, p) in line.iter().enumerate() {
+            if n > 0 {
+                let before = line[n - 1];
+                if p.x - end(before) > 0.6 * p.size.max(before.size) {
+                    items.push(Item::Sep('\t'));
+                    gapped = true;
+                }
+            }
+            items.push(Item::Piece(p.piece));
+        }
+        prev = line.last().map(|p| (*p, gapped));
+    }
+    doc.paras.push(items);
+    doc.body.push(0);
+    Some(doc)
+}
+
 /// OpenDocument elements whose text content is shown text of the paragraph they are in: the
 /// paragraph itself, spans, links, ruby bases and the fields a word processor fills in.
 const ODF_INLINE: &[&str] = &[
@@ -488,15 +666,39 @@ impl Doc {
         t
     }
 
+    /// Text elements that are part of a longer number or word in their paragraph: a letter or
+    /// digit at their edge runs on into the next or the one before with nothing between
+    /// (`43` + `01041952091` + `0` + `6861`, one number cut into four). Read alone, such a
+    /// piece is a fragment, and a fragment can pass for something the whole is not (the
+    /// landline `01041952091` inside an 18-digit number).
+    fn glued(&self) -> Vec<bool> {
+        let mut glued = vec![false; self.pieces.len()];
+        for items in &self.paras {
+            for pair in items.windows(2) {
+                if let [Item::Piece(a), Item::Piece(b)] = *pair {
+                    let end = self.pieces[a].text.chars().next_back();
+                    let start = self.pieces[b].text.chars().next();
+                    if end.is_some_and(|c| c.is_ascii_alphanumeric())
+                        && start.is_some_and(|c| c.is_ascii_alphanumeric())
+                    {
+                        glued[a] = true;
+                        glued[b] = true;
+                    }
+                }
+            }
+        }
+        glued
+    }
+
     /// The bytes of the part a unit's text spans (first to last text element).
+    /// (An OFD line lists its text elements by position, not in the part's order.)
     fn span(&self, items: &[Item]) -> Option<Range<usize>> {
         let mut pieces = items.iter().filter_map(|i| match i {
             Item::Piece(k) => Some(&self.pieces[*k].content),
             Item::Sep(_) => None,
         });
-        let first = pieces.next()?;
-        let last = pieces.next_back().unwrap_or(first);
-        Some(first.start..last.end)
+        let first = pieces.next()?.clone();
+        Some(pieces.fold(first, |a, b| a.start.min(b.start)..a.end.max(b.end)))
     }
 
     /// The new text of each text element of `items` whose text changes when the unit's text
@@ -554,7 +756,7 @@ impl Doc {
                 .filter(|(_, r)| r.start < b && r.end > a)
                 .map(|(k, _)| *k)
                 .collect();
-            if a == b {
+            if a == b && !self.positioned {
                 // Only an insertion: after the character before it, else before the next.
                 let host = a.checked_sub(1).and_then(piece_at).or_else(|| piece_at(a));
                 if let Some(k) = host {
@@ -562,9 +764,10 @@ impl Doc {
                 }
                 continue;
             }
-            let movable = touched
-                .first()
-                .is_some_and(|f| touched.iter().all(|k| state(*k) == state(*f)));
+            let movable = !self.positioned
+                && touched
+                    .first()
+                    .is_some_and(|f| touched.iter().all(|k| state(*k) == state(*f)));
             for op in &mut plan[a..b] {
                 *op = if movable { Op::Drop } else { Op::Mask };
             }
@@ -706,10 +909,13 @@ pub(super) fn scan(
     opts: &ScanOptions,
     name: &str,
     part: &[u8],
-    odf: bool,
+    package: Package,
 ) -> Option<Scanned> {
     let s = std::str::from_utf8(part).ok()?;
-    let d = read(s, name.starts_with("ppt/"), odf)?;
+    let d = match package {
+        Package::Ofd => read_ofd(s)?,
+        _ => read(s, name.starts_with("ppt/"), package == Package::Odf)?,
+    };
     // The view: paragraphs outside tables as bare strings, then each table twice, as records
     // keyed by its heading and as records keyed by each cell's left neighbour.
     let mut view = String::from("[");
@@ -720,12 +926,13 @@ pub(super) fn scan(
     // reads (a paragraph read before its tracked deletions reports what that entry does not).
     let mut unit_of: Vec<Unit> = Vec::new();
     let mut now_of: Vec<Option<usize>> = vec![None; d.paras.len()];
+    let glued = d.glued();
     let units = d
         .body
         .iter()
         .map(|&p| Unit::Para(p))
         .chain(d.revised.iter().map(|&p| Unit::Before(p)))
-        .chain((0..d.pieces.len()).map(Unit::Piece));
+        .chain((0..d.pieces.len()).filter(|&k| !glued[k]).map(Unit::Piece));
     for unit in units {
         let items = d.items(unit);
         let text = d.text(&items);
@@ -972,8 +1179,14 @@ mod tests {
             redact: true,
             ..ScanOptions::default()
         };
-        let odf = matches!(name, "content.xml" | "styles.xml");
-        let r = scan(&engine(), &opts, name, part.as_bytes(), odf).expect("read as paragraphs");
+        let package = if matches!(name, "content.xml" | "styles.xml") {
+            Package::Odf
+        } else if name.ends_with("/Content.xml") {
+            Package::Ofd
+        } else {
+            Package::Ooxml
+        };
+        let r = scan(&engine(), &opts, name, part.as_bytes(), package).expect("read as paragraphs");
         let out = r
             .output
             .map_or(part.to_string(), |o| String::from_utf8(o).unwrap());
@@ -1297,7 +1510,7 @@ mod tests {
                     &opts,
                     "word/document.xml",
                     broken.as_bytes(),
-                    false
+                    Package::Ooxml
                 )
                 .is_none(),
                 "{broken}"
@@ -1310,7 +1523,7 @@ mod tests {
             &opts,
             "word/header1.xml",
             stray.as_bytes(),
-            false,
+            Package::Ooxml,
         )
         .unwrap();
         assert_eq!(r.findings.len(), 1);
@@ -1328,7 +1541,7 @@ mod tests {
             <a:tr><a:tc><a:txBody><a:p><a:r><a:t>钱学森</a:t></a:r></a:p></a:txBody></a:tc>\
             <a:tc><a:txBody><a:p><a:r><a:t>上海市徐汇区华山路1954号</a:t></a:r></a:p>\
             </a:txBody></a:tc></a:tr></a:tbl></p:graphicFrame></p:spTree></p:cSld></p:sld>";
-        assert!(is_paragraph_part("ppt/slides/slide1.xml", false));
+        assert!(is_paragraph_part("ppt/slides/slide1.xml", Package::Ooxml));
         let (found, out) = redact_as("ppt/slides/slide1.xml", slide);
         assert_eq!(found.len(), 3, "{found:?}");
         // A shape's name is the editor's label for it, not a person's name.
@@ -1379,9 +1592,9 @@ mod tests {
 
     #[test]
     fn opendocument_paragraphs_spans_and_tables_are_read_like_word_ones() {
-        assert!(is_paragraph_part("content.xml", true));
-        assert!(!is_paragraph_part("meta.xml", true));
-        assert!(!is_paragraph_part("content.xml", false));
+        assert!(is_paragraph_part("content.xml", Package::Odf));
+        assert!(!is_paragraph_part("meta.xml", Package::Odf));
+        assert!(!is_paragraph_part("content.xml", Package::Ooxml));
         let content = "<?xml version=\"1.0\"?><office:document-content xmlns:office=\"urn:o\" \
             xmlns:text=\"urn:t\" xmlns:table=\"urn:tb\" xmlns:dc=\"urn:dc\"><office:body><office:text>\
             <text:h text:outline-level=\"1\">情况说明</text:h>\
@@ -1412,5 +1625,91 @@ mod tests {
         assert!(!out.contains("中山路32</text:span>") && !out.contains(">3号<"));
         assert!(out.contains("<text:p>郭**</text:p>"));
         assert!(out.contains("<dc:creator>审阅人</dc:creator>"));
+    }
+
+    #[test]
+    fn ofd_pages_are_read_as_the_lines_their_text_elements_make() {
+        // One text object per piece, as writers place runs, cells and single characters:
+        // `联系人：` and a name one character apart per glyph; an ID cut into four pieces
+        // with a bad check digit (no ID, and its pieces alone no landline); a card cut in
+        // three; a table drawn as text under its heading; a sentence wrapped at the margin
+        // (placed last in the part, first on the page).
+        let obj = |x: f64, y: f64, t: &str| {
+            format!(
+                "<ofd:TextObject ID=\"1\" Boundary=\"{x} {y} 100 6\" Font=\"3\" Size=\"4\">\
+                 <ofd:TextCode X=\"0\" Y=\"4\" DeltaX=\"g 3 4\">{t}</ofd:TextCode></ofd:TextObject>"
+            )
+        };
+        let mut page = String::from(
+            "<?xml version=\"1.0\"?><ofd:Page xmlns:ofd=\"http://www.ofdspec.org/2016\">\
+             <ofd:Content><ofd:Layer ID=\"2\">",
+        );
+        for (x, y, t) in [
+            (25.0, 20.0, "联系人："),
+            (41.0, 20.0, "杨"),
+            (45.0, 20.0, "秀"),
+            (49.0, 20.0, "梅"),
+            (25.0, 27.0, "档案号："),
+            (41.0, 27.0, "43"),
+            (45.0, 27.0, "01041952091"),
+            (67.0, 27.0, "0"),
+            (69.0, 27.0, "6861"),
+            (25.0, 34.0, "卡号："),
+            (37.0, 34.0, "621483"),
+            (49.0, 34.0, "3326"),
+            (57.0, 34.0, "492801"),
+            (25.0, 48.0, "姓名"),
+            (60.0, 48.0, "住址"),
+            (25.0, 55.0, "刘建华"),
+            (60.0, 55.0, "四川省成都市武侯区人民路20号"),
+            (25.0, 2.0, "经核实，当事人现居住于四川省成都市武侯区人民路"),
+            (25.0, 9.0, "20号，特此说明。"),
+        ] {
+            page.push_str(&obj(x, y, t));
+        }
+        page.push_str("</ofd:Layer></ofd:Content></ofd:Page>");
+        assert!(is_paragraph_part(
+            "Doc_0/Pages/Page_0/Content.xml",
+            Package::Ofd
+        ));
+        let (found, out) = redact_as("Doc_0/Pages/Page_0/Content.xml", &page);
+        let mut rules: Vec<&str> = found.iter().map(|f| &*f.rule_id).collect();
+        rules.sort_unstable();
+        rules.dedup();
+        assert_eq!(
+            rules,
+            ["cn.address", "cn.bank_card", "cn.person_name"],
+            "{found:?}"
+        );
+        // (The first line of the wrapped sentence, read alone as its element, is a second
+        // address finding of the same value.)
+        let names = found.iter().filter(|f| &*f.rule_id == "cn.person_name");
+        assert_eq!(names.count(), 2, "{found:?}");
+        let codes: Vec<String> = out
+            .split("<ofd:TextCode")
+            .skip(1)
+            .map(|c| c[c.find('>').unwrap() + 1..c.find("</").unwrap()].to_string())
+            .collect();
+        assert_eq!(&codes[1..4], ["杨", "*", "*"]);
+        assert_eq!(&codes[5..9], ["43", "01041952091", "0", "6861"]);
+        assert_eq!(&codes[10..13], ["6214**", "****", "**2801"]);
+        assert_eq!(codes[15], "刘**");
+        // The wrapped address is masked on both lines, and every element keeps its length
+        // (its glyph advances).
+        assert!(codes[17].ends_with("市******"), "{codes:?}");
+        assert_eq!(codes[18], "***，特此说明。");
+        let before: Vec<usize> = page
+            .split("<ofd:TextCode")
+            .skip(1)
+            .map(|c| {
+                c[c.find('>').unwrap() + 1..c.find("</").unwrap()]
+                    .chars()
+                    .count()
+            })
+            .collect();
+        assert_eq!(
+            before,
+            codes.iter().map(|c| c.chars().count()).collect::<Vec<_>>()
+        );
     }
 }

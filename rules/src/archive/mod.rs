@@ -234,11 +234,21 @@ impl Walk<'_> {
         let office = zip
             .file_names()
             .any(|n| matches!(n.as_deref(), Ok("[Content_Types].xml")));
-        // An OpenDocument package (odt, ods, odp): its manifest names its parts.
-        let odf = !office
-            && zip
-                .file_names()
-                .any(|n| matches!(n.as_deref(), Ok("META-INF/manifest.xml")));
+        // An OpenDocument package (odt, ods, odp) has a manifest naming its parts; an OFD
+        // document, its entry file.
+        let has = |name: &str| {
+            zip.file_names()
+                .any(|n| n.as_deref().is_ok_and(|n| n == name))
+        };
+        let package = if office {
+            Some(docx::Package::Ooxml)
+        } else if has("META-INF/manifest.xml") {
+            Some(docx::Package::Odf)
+        } else if has("OFD.xml") {
+            Some(docx::Package::Ofd)
+        } else {
+            None
+        };
         // The archive's comment is shown by unzip tools: scanned as text, and rewritten.
         let comment = zip.comment().to_vec();
         let mut new_comment = None;
@@ -360,10 +370,11 @@ impl Walk<'_> {
                 }
                 Member::Archive => self.archive(&data, &member, depth + 1)?,
                 Member::Scan(Format::Xml)
-                    if (office || odf) && docx::is_paragraph_part(&name, odf) =>
+                    if package.is_some_and(|p| docx::is_paragraph_part(&name, p)) =>
                 {
                     self.out.scanned += 1;
-                    self.paragraphs(&data, &name, &member, odf)
+                    let package = package.unwrap_or(docx::Package::Ooxml);
+                    self.paragraphs(&data, &name, &member, package)
                 }
                 Member::Scan(format) => {
                     self.out.scanned += 1;
@@ -454,8 +465,14 @@ impl Walk<'_> {
 
     /// Scans a Word part or a slide as paragraphs and tables ([`docx`]); one that cannot be
     /// read that way is scanned as plain XML.
-    fn paragraphs(&mut self, data: &[u8], name: &str, member: &str, odf: bool) -> Option<Vec<u8>> {
-        let Some(r) = docx::scan(self.engine, self.opts, name, data, odf) else {
+    fn paragraphs(
+        &mut self,
+        data: &[u8],
+        name: &str,
+        member: &str,
+        package: docx::Package,
+    ) -> Option<Vec<u8>> {
+        let Some(r) = docx::scan(self.engine, self.opts, name, data, package) else {
             return self.member(data, member, Format::Xml);
         };
         self.record(member, r.findings);
