@@ -488,7 +488,9 @@ pub(crate) fn detect(
                     let run = name_run(rest);
                     // `姓名：张伟性别：男`: the name ran into the next label.
                     if rest.as_bytes().get(run.len()) == Some(&b':') {
-                        name_before_label(run)
+                        // `联系人：阎雪联系电话：…`: before a label some rule or the common
+                        // list knows, else the longest name that leaves two characters.
+                        name_before_glued_label(d, run).unwrap_or_else(|| name_before_label(run))
                     } else if let Some(name) = name_before_glued_label(d, run) {
                         // `姓名：张伟电话138…`.
                         name
@@ -528,7 +530,15 @@ pub(crate) fn detect(
         // `桂丽华女士来电`, `吴洁同志`: a courtesy title after a whole name (not after a surname
         // alone, `王女士`, which names nobody).
         if matches!(&t[ls..le], MS | MR | COMRADE) {
-            if let Some((ns, conf)) = name_before(t, ls) {
+            // `曾玉英、林凤兰等同志`: the names listed before `等`.
+            if &t[ls..le] == COMRADE && t[..ls].ends_with("等".as_bytes()) {
+                for (ns, ne, conf) in names_listed_before(t, ls - "等".len()) {
+                    emit(r, ns, ne, conf);
+                }
+                continue;
+            }
+            // `请刘飞同志于…`: the name ran on from the verb before it.
+            if let Some((ns, conf)) = name_before(t, ls).or_else(|| name_led(t, ls, &[])) {
                 // `全体同志`, `各位同志`: a group addressed, not a person.
                 let group = &t[ls..le] == COMRADE
                     && std::str::from_utf8(&t[ns..ls]).is_ok_and(|w| {
@@ -728,6 +738,15 @@ const COMRADE_NOUN_ENDS: &str =
 /// household registration: `的住址`, `的户籍` would shadow the address labels `住址`,
 /// `户籍地址`, which the label automaton, leftmost-longest, must still see.)
 const POSSESSIVES: &[&[u8]] = &[
+    // `经核实，范畅（身份证号…）`, `易林持有的银行卡`, `王云名下`: the same, in brackets or
+    // with a verb of holding.
+    "(身份证".as_bytes(),
+    "(公民身份号码".as_bytes(),
+    "(手机".as_bytes(),
+    "(联系电话".as_bytes(),
+    "(电话".as_bytes(),
+    "持有的".as_bytes(),
+    "名下".as_bytes(),
     "的身份证".as_bytes(),
     "的公民身份号码".as_bytes(),
     "的手机".as_bytes(),
@@ -815,10 +834,15 @@ fn name_before_possessive(t: &[u8], ls: usize) -> Option<(usize, Confidence)> {
                 .next_back()
                 .is_some_and(|c| POSSESSIVE_NOUN_ENDS.contains(c))
     };
-    if let Some((ns, conf)) = name_before(t, ls) {
-        let name = std::str::from_utf8(&t[ns..ls]).ok()?;
-        return (!titled(name)).then_some((ns, conf));
-    }
+    let (ns, conf) = name_before(t, ls).or_else(|| name_led(t, ls, &[]))?;
+    let name = std::str::from_utf8(&t[ns..ls]).ok()?;
+    (!titled(name)).then_some((ns, conf))
+}
+
+/// The end of a run of Han characters before `ls` that is a name after a verb or preposition
+/// it ran on from (`请核实杨冬梅`, `请刘飞`), or after one of `extra` (`…1年刘淑珍`): three
+/// characters tried first, then two and four. Returns its start.
+fn name_led(t: &[u8], ls: usize, extra: &[&str]) -> Option<(usize, Confidence)> {
     let mut from = ls.saturating_sub(30);
     while from < ls && (t[from] & 0xC0) == 0x80 {
         from += 1;
@@ -833,12 +857,31 @@ fn name_before_possessive(t: &[u8], ls: usize) -> Option<(usize, Confidence)> {
     [3usize, 2, 4].into_iter().find_map(|take| {
         let at = *bounds.get(take - 1)?;
         let (lead, name) = before.split_at(at);
-        let led = LEAD_INS.iter().any(|w| lead.ends_with(w));
-        if !led || titled(name) || dict::is_label_word(name) {
+        let led = LEAD_INS.iter().chain(extra).any(|w| lead.ends_with(w));
+        if !led || dict::is_label_word(name) {
             return None;
         }
         person_name(name).map(|conf| (from + at, conf))
     })
+}
+
+/// The names of a list that ends at `end` (`曾玉英、林凤兰` before `等同志`): whole names
+/// separated by `、`, the first of them possibly run on from a verb (`请李颖、马琴等`).
+fn names_listed_before(t: &[u8], end: usize) -> Vec<(usize, usize, Confidence)> {
+    const COMMA: &[u8] = "、".as_bytes();
+    let mut names = Vec::new();
+    let mut end = end;
+    while names.len() < 32 {
+        let Some((ns, conf)) = name_before(t, end).or_else(|| name_led(t, end, &[])) else {
+            break;
+        };
+        names.push((ns, end, conf));
+        if !t[..ns].ends_with(COMMA) {
+            break;
+        }
+        end = ns - COMMA.len();
+    }
+    names
 }
 
 /// The name after `联系` at `le` when its number follows it (`郑雷（手机：…）`, `郑雷，电话…`,
@@ -893,7 +936,8 @@ fn name_before_gender(t: &[u8], ls: usize, le: usize) -> Option<(usize, Confiden
         Some(0xE3) if matches!(t.get(le..le + 3), Some([0xE3, 0x80, 0x82 | 0x81])) => {}
         _ => return None,
     }
-    name_before(t, ls)
+    // `机密★1年刘淑珍，男，`: a name right after a date's unit, or after a verb.
+    name_before(t, ls).or_else(|| name_led(t, ls, &["年", "月", "日", "号"]))
 }
 
 /// The name right before `ls`: a whole run of two to four Han characters (text, punctuation
@@ -1086,6 +1130,8 @@ fn name_before_verb(run: &str) -> Option<&str> {
     const AFTER: &[&str] = &[
         "反映", "来电", "致电", "称", "诉称", "表示", "提交", "提出", "投诉", "举报", "咨询",
         "要求", "申请", "询问", "报称", "报警", "求助", "女士", "先生", "同志",
+        // `申请人刘雷于2024年3月…`: when, in an official document's sentence.
+        "于",
     ];
     let bounds: Vec<usize> = run.char_indices().map(|(i, _)| i).collect();
     (2..=4).rev().find_map(|take| {
