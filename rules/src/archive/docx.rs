@@ -1115,6 +1115,11 @@ pub(super) fn scan(
     }
     let xml = super::as_format(opts, Format::Xml);
     let (found, markup_edits) = engine.scan_edits_at_depth(&blanked, xml, 1);
+    let markup_edits = if package == Package::Odf {
+        numbers_become_strings(s, markup_edits)
+    } else {
+        markup_edits
+    };
     findings.extend(found);
     if !opts.redact || (r.output == view.as_bytes() && markup_edits.is_empty()) {
         return Some(Scanned {
@@ -1160,6 +1165,55 @@ pub(super) fn scan(
         findings,
         output: (output != part).then_some(output),
     })
+}
+
+/// OpenDocument spreadsheet cells whose number (`office:value="17231791976"`, beside the
+/// shown `<text:p>`) a redaction masked: a masked number is no number, so the cell becomes a
+/// string cell (`office:value-type="string"`, and `calcext:value-type` with it) and loses its
+/// `office:value`, which the edit over it would have left invalid. The shown text carries the
+/// mask, as an xlsx cell does when it becomes an inline string.
+fn numbers_become_strings(s: &str, edits: Vec<(u64, u64, Vec<u8>)>) -> Vec<(u64, u64, Vec<u8>)> {
+    if edits.is_empty() {
+        return edits;
+    }
+    let at = |v: &str| v.as_ptr() as usize - s.as_ptr() as usize;
+    let mut dropped: Vec<Range<usize>> = Vec::new();
+    let mut added: Vec<(u64, u64, Vec<u8>)> = Vec::new();
+    for tag in tags(s).filter(|t| t.local == "table-cell" && !t.closing) {
+        let attrs = super::xlsx::attributes(tag.attrs);
+        let local = |k: &str| k.rsplit(':').next().unwrap_or(k).to_string();
+        let Some((key, value)) = attrs.iter().find(|(k, _)| local(k) == "value") else {
+            continue;
+        };
+        let value_range = at(value)..at(value) + value.len();
+        if !edits
+            .iter()
+            .any(|&(a, b, _)| (a as usize) < value_range.end && (b as usize) > value_range.start)
+        {
+            continue;
+        }
+        // The attribute, from the space before its name to its closing quote.
+        let key_at = at(key);
+        let start = s[..key_at].trim_end().len();
+        dropped.push(value_range.clone());
+        added.push((start as u64, value_range.end as u64 + 1, Vec::new()));
+        for (_, kind) in attrs.iter().filter(|(k, _)| local(k) == "value-type") {
+            added.push((
+                at(kind) as u64,
+                (at(kind) + kind.len()) as u64,
+                b"string".to_vec(),
+            ));
+        }
+    }
+    edits
+        .into_iter()
+        .filter(|&(a, b, _)| {
+            !dropped
+                .iter()
+                .any(|r| (a as usize) >= r.start && (b as usize) <= r.end)
+        })
+        .chain(added)
+        .collect()
 }
 
 #[cfg(test)]
@@ -1609,14 +1663,26 @@ mod tests {
             <table:covered-table-cell/></table:table-row>\
             <table:table-row><table:table-cell office:value-type=\"string\"><text:p>郭晓燕</text:p>\
             </table:table-cell><table:table-cell table:number-columns-repeated=\"2\"/></table:table-row>\
+            <table:table-row><table:table-cell><text:p>手机</text:p></table:table-cell>\
+            <table:table-cell office:value-type=\"float\" office:value=\"13912345678\" \
+            calcext:value-type=\"float\"><text:p>13912345678</text:p></table:table-cell></table:table-row>\
             </table:table></office:text></office:body></office:document-content>";
         let (found, out) = redact_as("content.xml", content);
         let mut rules: Vec<&str> = found.iter().map(|f| &*f.rule_id).collect();
         rules.sort_unstable();
+        rules.dedup();
         assert_eq!(
             rules,
             ["cn.address", "cn.mobile", "cn.person_name"],
             "{found:?}"
+        );
+        // A number cell whose number was masked is a string cell now, with no number.
+        assert!(
+            out.contains(
+                "<table:table-cell office:value-type=\"string\" calcext:value-type=\"string\">\
+                 <text:p>139****5678</text:p>"
+            ),
+            "{out}"
         );
         // The address split over two spans is masked in both, and so is the mobile written
         // 3-4-4 (`<text:s/>` is a space).

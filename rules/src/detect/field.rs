@@ -56,6 +56,10 @@ pub(crate) fn person_name(v: &str) -> Option<Confidence> {
         let compact: String = v.chars().filter(|&c| c != ' ').collect();
         return person_name(&compact);
     }
+    // `李某`, `王某某`: a judgment's stand-in for a name, already anonymous.
+    if v.contains('某') {
+        return None;
+    }
     if cjk == n && (2..=6).contains(&cjk) {
         // Han names are a surname plus one or two characters; four characters only with a
         // two-character surname (欧阳娜娜). `华为手机` under a `name` key is not a person.
@@ -538,16 +542,15 @@ pub(crate) fn detect(
                 continue;
             }
             // `请刘飞同志于…`: the name ran on from the verb before it.
-            if let Some((ns, conf)) = name_before(t, ls).or_else(|| name_led(t, ls, &[])) {
-                // `全体同志`, `各位同志`: a group addressed, not a person.
-                let group = &t[ls..le] == COMRADE
-                    && std::str::from_utf8(&t[ns..ls]).is_ok_and(|w| {
-                        COMRADE_GROUPS.contains(&w)
-                            || (w.chars().count() == 2
-                                && w.chars()
-                                    .nth(1)
-                                    .is_some_and(|c| COMRADE_NOUN_ENDS.contains(c)))
-                    });
+            if let Some((ns, conf)) = name_from_lead(t, ls) {
+                // `全体同志`, `各位同志`: a group addressed, not a person (nor `全体女士`).
+                // A role or a unit (`门卫同志`, `林场同志`) is no name either.
+                let group = std::str::from_utf8(&t[ns..ls]).is_ok_and(|w| {
+                    comrade_group(w)
+                        || w.chars().next_back().is_some_and(|c| {
+                            POSSESSIVE_NOUN_ENDS.contains(c) || COMRADE_NOUN_ENDS.contains(c)
+                        })
+                });
                 if !group {
                     emit(r, ns, ls, conf);
                 }
@@ -556,7 +559,11 @@ pub(crate) fn detect(
         }
         // `请核实杨冬梅的身份证号`: a person's own identifiers named after a possessive.
         if POSSESSIVES.contains(&&t[ls..le]) {
-            if let Some((ns, conf)) = name_before_possessive(t, ls) {
+            // Only an identity document is a person's alone; a phone, a card, a holding
+            // may be a company's or a place's.
+            let weak = !(STRONG_POSSESSIVES.contains(&&t[ls..le])
+                || (&t[ls..le] == "的手机".as_bytes() && t[le..].starts_with("号".as_bytes())));
+            if let Some((ns, conf)) = name_before_possessive(t, ls, weak) {
                 emit(r, ns, ls, conf);
             }
             continue;
@@ -727,6 +734,15 @@ const COMRADE_GROUPS: &[&str] = &[
     "法制",
     "文艺",
     "年长",
+    "公安",
+    "民警",
+    "辅警",
+    "交警",
+    "干警",
+    "消防",
+    "医护",
+    "教师",
+    "干部",
 ];
 /// Second characters that make a two-character word before `同志` a noun or a determiner
 /// rather than a given name (`那些`, `武警`, `纪检`, `后勤`, `车间`, `党政`, `周边`).
@@ -754,6 +770,15 @@ const POSSESSIVES: &[&[u8]] = &[
     "的电话".as_bytes(),
     "的联系方式".as_bytes(),
     "的银行卡".as_bytes(),
+];
+/// The possessives only a person has: an identity card, and a mobile (`（手机`; `的手机号`,
+/// checked where it is read: `的手机` alone may be a brand's handset).
+const STRONG_POSSESSIVES: &[&[u8]] = &[
+    "(手机".as_bytes(),
+    "(身份证".as_bytes(),
+    "(公民身份号码".as_bytes(),
+    "的身份证".as_bytes(),
+    "的公民身份号码".as_bytes(),
 ];
 /// `联系` before a name and its number (`联系郑雷（手机：…）`).
 const CONTACT: &[u8] = "联系".as_bytes();
@@ -821,12 +846,12 @@ const TITLE_ENDS: &[&str] = &[
 /// place (`商家`, `房主`, `门卫`, `经办人`, `包工头`, `班长`, `支行`, `王府`): such words stand
 /// before `的电话` far more often than a two-character name ending in them does.
 const POSSESSIVE_NOUN_ENDS: &str =
-    "家方主人卫行告头为地府户属商员总司部院校队局业厂店馆门所区委办士长南新";
+    "家方主人卫行告头为地府户属商员总司部院校队局业厂店馆门所区委办士长南新氏劳鱼捞港城客团会妈社厅组站者老场税";
 
 /// The name right before a possessive at `ls`: a whole run of Han characters (see
 /// [`name_before`]), or the end of a longer run after a verb or preposition it ran on from
 /// (`请核实杨冬梅`), three characters tried first, then two and four.
-fn name_before_possessive(t: &[u8], ls: usize) -> Option<(usize, Confidence)> {
+fn name_before_possessive(t: &[u8], ls: usize, weak: bool) -> Option<(usize, Confidence)> {
     let titled = |name: &str| {
         TITLE_ENDS.iter().any(|w| name.ends_with(w))
             || name
@@ -834,15 +859,34 @@ fn name_before_possessive(t: &[u8], ls: usize) -> Option<(usize, Confidence)> {
                 .next_back()
                 .is_some_and(|c| POSSESSIVE_NOUN_ENDS.contains(c))
     };
-    let (ns, conf) = name_before(t, ls).or_else(|| name_led(t, ls, &[]))?;
+    let (ns, conf) = name_from_lead(t, ls)?;
     let name = std::str::from_utf8(&t[ns..ls]).ok()?;
-    (!titled(name)).then_some((ns, conf))
+    (!titled(name) && (!weak || full_name(name))).then_some((ns, conf))
+}
+
+/// A name before `ls` in a sentence: the end of a run after a verb or preposition it ran on
+/// from (`请核实杨冬梅`, `经周峰`), else the whole run (`，杨冬梅`), else a run after a
+/// one-character preposition that is also a surname (`向`, `经`, `由`), which is read as the
+/// name's own surname first (`向明华` before `向` + `明华`).
+fn name_from_lead(t: &[u8], ls: usize) -> Option<(usize, Confidence)> {
+    name_led(t, ls, true)
+        .or_else(|| name_before(t, ls))
+        .or_else(|| name_led(t, ls, false))
+}
+
+/// A name shaped well enough to stand on a weak context alone (a phone number, a holding,
+/// a contact): three characters or more, or a two-character surname. Two-character words
+/// before `的电话` or `（电话` are far more often a brand, a place or a role (`华为`, `海宁`,
+/// `门卫`) than a two-character name.
+fn full_name(name: &str) -> bool {
+    name.chars().count() >= 3
+        || dict::surname_len(name).is_some_and(|sl| name[..sl].chars().count() == 2)
 }
 
 /// The end of a run of Han characters before `ls` that is a name after a verb or preposition
-/// it ran on from (`请核实杨冬梅`, `请刘飞`), or after one of `extra` (`…1年刘淑珍`): three
-/// characters tried first, then two and four. Returns its start.
-fn name_led(t: &[u8], ls: usize, extra: &[&str]) -> Option<(usize, Confidence)> {
+/// it ran on from (`请核实杨冬梅`, `请刘飞`): three characters tried first, then two and four.
+/// Returns its start.
+fn name_led(t: &[u8], ls: usize, strict: bool) -> Option<(usize, Confidence)> {
     let mut from = ls.saturating_sub(30);
     while from < ls && (t[from] & 0xC0) == 0x80 {
         from += 1;
@@ -857,7 +901,11 @@ fn name_led(t: &[u8], ls: usize, extra: &[&str]) -> Option<(usize, Confidence)> 
     [3usize, 2, 4].into_iter().find_map(|take| {
         let at = *bounds.get(take - 1)?;
         let (lead, name) = before.split_at(at);
-        let led = LEAD_INS.iter().chain(extra).any(|w| lead.ends_with(w));
+        // Strict: not after a one-character lead-in that is also a surname (`向明华`).
+        let led = LEAD_INS.iter().any(|w| {
+            lead.ends_with(w)
+                && !(strict && w.chars().count() == 1 && dict::surname_len(w).is_some())
+        });
         if !led || dict::is_label_word(name) {
             return None;
         }
@@ -872,9 +920,13 @@ fn names_listed_before(t: &[u8], end: usize) -> Vec<(usize, usize, Confidence)> 
     let mut names = Vec::new();
     let mut end = end;
     while names.len() < 32 {
-        let Some((ns, conf)) = name_before(t, end).or_else(|| name_led(t, end, &[])) else {
+        let Some((ns, conf)) = name_from_lead(t, end) else {
             break;
         };
+        // `党员、干部等同志`, `武警、公安等同志`: groups listed, not people.
+        if std::str::from_utf8(&t[ns..end]).is_ok_and(comrade_group) {
+            break;
+        }
         names.push((ns, end, conf));
         if !t[..ns].ends_with(COMMA) {
             break;
@@ -913,10 +965,34 @@ fn name_to_contact(t: &[u8], le: usize) -> Option<(usize, Confidence)> {
     let follows = after.starts_with(|c: char| c.is_ascii_digit())
         || after.strip_prefix('(').is_some_and(numbered)
         || after.strip_prefix(',').is_some_and(numbered);
-    if !follows || dict::is_label_word(run) || TITLE_ENDS.iter().any(|w| run.ends_with(w)) {
+    let noun = run
+        .chars()
+        .next_back()
+        .is_some_and(|c| POSSESSIVE_NOUN_ENDS.contains(c));
+    // A mobile is a person's: after one, a two-character name stands (`联系郑雷（手机：`,
+    // `联系郑雷13800138000`); after an office number only a fuller name does.
+    let mobile = after.starts_with("(手机")
+        || (after.len() >= 11
+            && after.as_bytes()[0] == b'1'
+            && after.as_bytes()[..11].iter().all(u8::is_ascii_digit));
+    if !follows
+        || !(mobile || full_name(run))
+        || noun
+        || dict::is_label_word(run)
+        || TITLE_ENDS.iter().any(|w| run.ends_with(w))
+    {
         return None;
     }
     person_name(run).map(|conf| (le + run.len(), conf))
+}
+
+/// Whether the words before `同志` address or describe a group (`全体`, `那些`, `纪检`).
+fn comrade_group(w: &str) -> bool {
+    COMRADE_GROUPS.contains(&w)
+        || (w.chars().count() == 2
+            && w.chars()
+                .nth(1)
+                .is_some_and(|c| COMRADE_NOUN_ENDS.contains(c)))
 }
 
 /// `，男` and `，女` as normalization writes them (the full-width comma folded).
@@ -936,8 +1012,8 @@ fn name_before_gender(t: &[u8], ls: usize, le: usize) -> Option<(usize, Confiden
         Some(0xE3) if matches!(t.get(le..le + 3), Some([0xE3, 0x80, 0x82 | 0x81])) => {}
         _ => return None,
     }
-    // `机密★1年刘淑珍，男，`: a name right after a date's unit, or after a verb.
-    name_before(t, ls).or_else(|| name_led(t, ls, &["年", "月", "日", "号"]))
+    // `经查刘淑珍，男，`: a name right after a verb, too.
+    name_from_lead(t, ls)
 }
 
 /// The name right before `ls`: a whole run of two to four Han characters (text, punctuation
@@ -956,6 +1032,12 @@ fn name_before(t: &[u8], ls: usize) -> Option<(usize, Confidence)> {
         .map(char::len_utf8)
         .sum();
     let name = &before[before.len() - run..];
+    // `2021年应届`, `1年余`: a unit of the number before it, not a surname.
+    if before[..before.len() - run].ends_with(|c: char| c.is_ascii_digit())
+        && name.starts_with(|c: char| "年月日号元个岁次件名位天时分秒".contains(c))
+    {
+        return None;
+    }
     let chars = name.chars().count();
     // Whole: something other than a Han character, or the start of the text, before it.
     if !(2..=4).contains(&chars) || (run == before.len() && from > 0) {
@@ -1169,6 +1251,7 @@ fn name_before_glued_label<'a>(d: &Detectors, run: &'a str) -> Option<&'a str> {
         .filter(|l| l.len() < run.len() && run.as_bytes().ends_with(l))
         .map(<[u8]>::len)
         .max()?;
-    let name = &run[..run.len() - strip];
+    // (`张伟 性别`: a space before the label is no part of the name.)
+    let name = run[..run.len() - strip].trim_end();
     (2..=4).contains(&name.chars().count()).then_some(name)
 }
