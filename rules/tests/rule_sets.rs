@@ -1020,6 +1020,42 @@ fn csv_without_a_header_row() {
     );
 }
 
+/// A line with no delimiter under a header of two columns or more is a note, a sub-heading or
+/// a sentence under the table, not a record of one field: its text takes no column's name
+/// (`经核实` under 姓名 would be a name). A row with its other fields empty keeps its columns.
+#[test]
+fn csv_lines_without_a_delimiter_are_no_records() {
+    let redact = |text: &str| redacted(sluice_rules::Format::Csv, text);
+    assert_eq!(
+        redact(
+            "姓名\t住址\n刘建华\t四川省成都市武侯区人民路20号\n\n\
+             经核实，当事人现居住于四川省成都市武侯区人民路20号，特此说明。\n李娜\t\n"
+        ),
+        "姓名\t住址\n刘**\t四川省成都市*********\n\n\
+         经核实，当事人现居住于四川省成都市*********，特此说明。\n李*\t\n"
+    );
+    // Whatever the chunking: the wait for the line's end is bounded and chunk-invariant.
+    let body = "xm,dz\n王芳\n李娜,北京市朝阳区建国路88号\n";
+    let engine = std::sync::Arc::new(sluice_rules::Engine::builder().builtin().build().unwrap());
+    let whole = redact(body);
+    assert_eq!(whole, "xm,dz\n王芳\n李*,北京市朝阳区******\n");
+    for cut in 1..body.len() {
+        if !body.is_char_boundary(cut) {
+            continue;
+        }
+        let mut s = engine.stream(sluice_rules::ScanOptions {
+            format: sluice_rules::Format::Csv,
+            redact: true,
+            ..Default::default()
+        });
+        let (mut out, mut found) = (Vec::new(), Vec::new());
+        s.push(&body.as_bytes()[..cut], &mut out, &mut found);
+        s.push(&body.as_bytes()[cut..], &mut out, &mut found);
+        s.finish(&mut out, &mut found);
+        assert_eq!(String::from_utf8(out).unwrap(), whole, "cut at {cut}");
+    }
+}
+
 /// Shapes of the fourteenth probe: `key=value` lines are text, not a form (each line a field
 /// of its own); an address in text ends at a space after its last unit, but not before
 /// another unit or its postcode; a name set apart from its label may end its sentence; base64

@@ -1,7 +1,8 @@
 //! A ZIP body is untrusted input: whatever follows the magic, reading it gives a result or an
 //! error, never a panic or more memory than the caps allow; an archive written again after
-//! redaction is a ZIP whose members all unpack; and a workbook's parts, a Word document or a
-//! slide, however mangled, are read as tables and paragraphs or left to the plain member scan.
+//! redaction is a ZIP whose members all unpack; and a workbook's parts, a Word document, a
+//! slide, an OpenDocument's content or an OFD page, however mangled, are read as tables,
+//! paragraphs and lines or left to the plain member scan.
 #![no_main]
 
 use std::io::{Cursor, Read, Write};
@@ -27,7 +28,8 @@ fuzz_target!(|data: &[u8]| {
     };
     // The first byte chooses: raw bytes after the magic, or a well-formed package whose
     // parts are the rest of the input: a workbook's shared strings and first sheet (split at
-    // the first NUL), a Word document's body part, or a slide.
+    // the first NUL), a Word document's body part, a slide, an OpenDocument's content, or an
+    // OFD page.
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
@@ -41,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
         w.finish().expect("finish").into_inner()
     };
     let types = &b"<Types/>"[..];
-    let body = match mode % 4 {
+    let body = match mode % 6 {
         0 => {
             let mut b = archive::ZIP_MAGIC.to_vec();
             b.extend_from_slice(rest);
@@ -59,7 +61,16 @@ fuzz_target!(|data: &[u8]| {
             ])
         }
         2 => package(&[("[Content_Types].xml", types), ("word/document.xml", rest)]),
-        _ => package(&[("[Content_Types].xml", types), ("ppt/slides/slide1.xml", rest)]),
+        3 => package(&[("[Content_Types].xml", types), ("ppt/slides/slide1.xml", rest)]),
+        4 => package(&[
+            ("mimetype", &b"application/vnd.oasis.opendocument.text"[..]),
+            ("META-INF/manifest.xml", &b"<manifest/>"[..]),
+            ("content.xml", rest),
+        ]),
+        _ => package(&[
+            ("OFD.xml", &b"<ofd:OFD/>"[..]),
+            ("Doc_0/Pages/Page_0/Content.xml", rest),
+        ]),
     };
     let Ok(r) = archive::scan(engine(), &body, &opts, &limits) else {
         return;

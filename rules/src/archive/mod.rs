@@ -31,7 +31,7 @@ pub fn is_zip(prefix: &[u8]) -> bool {
     prefix.starts_with(ZIP_MAGIC)
 }
 
-/// Whether a Content-Type names a ZIP container: a zip, an OOXML or OpenDocument file, or
+/// Whether a Content-Type names a ZIP container: a zip, an OOXML, OpenDocument or OFD file, or
 /// `application/vnd.ms-excel`, which PHP and Java exporters put on xlsx files too.
 pub fn declared(content_type: &str) -> bool {
     let m = content_type
@@ -46,6 +46,8 @@ pub fn declared(content_type: &str) -> bool {
             | "application/x-zip-compressed"
             | "application/x-zip"
             | "application/vnd.ms-excel"
+            | "application/ofd"
+            | "application/x-ofd"
     ) || m.starts_with("application/vnd.openxmlformats-officedocument.")
         || m.starts_with("application/vnd.oasis.opendocument.")
         || m.starts_with("application/vnd.ms-excel.sheet.")

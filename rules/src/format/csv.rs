@@ -83,13 +83,18 @@ pub(crate) struct CsvLexer {
     /// The roles of row `roles_row`'s cells (empty: none).
     roles: Vec<Option<&'static [u8]>>,
     roles_row: Option<u64>,
+    /// Row `lone_row` holds no delimiter at all while the header names two columns or more:
+    /// a note, a sub-heading or a sentence under the table (`经核实，当事人现居住于…`), not a
+    /// record whose one field is the first column's.
+    lone: bool,
+    lone_row: Option<u64>,
 }
 
 impl CsvLexer {
     fn key(&self) -> Option<&[u8]> {
         if self.headerless {
             self.roles.get(self.col).copied().flatten()
-        } else if self.row <= self.header_row {
+        } else if self.row <= self.header_row || (self.lone && self.lone_row == Some(self.row)) {
             None
         } else {
             self.headers
@@ -145,6 +150,23 @@ impl CsvLexer {
                         };
                         self.roles = row_roles(line, d).unwrap_or_default();
                         self.roles_row = Some(self.row);
+                    }
+                    if !self.headerless
+                        && self.col == 0
+                        && self.row > self.header_row
+                        && self.headers.len() >= 2
+                        && self.lone_row != Some(self.row)
+                    {
+                        // Whether the row has a second field: wait for its line (bounded;
+                        // a row longer than that is taken as a record).
+                        let ahead = &buf[i..len.min(i + ROW_AHEAD)];
+                        self.lone = match memchr::memchr(b'\n', ahead) {
+                            Some(p) => !ahead[..p].contains(&d),
+                            None if eof => !ahead.contains(&d),
+                            None if ahead.len() == ROW_AHEAD => false,
+                            None => return i,
+                        };
+                        self.lone_row = Some(self.row);
                     }
                     // A byte-order mark (Excel's "CSV UTF-8") is no part of the first column's
                     // name: `\u{FEFF}"xm"` would name no field, and the column's values would
