@@ -411,6 +411,44 @@ struct Placed {
     size: f64,
 }
 
+/// How wide an OFD text element's text is: the advances its `DeltaX` gives between its
+/// glyphs (`"g 3 4.23 2.1"`: three of 4.23, then 2.1), plus the last glyph's own width; a Han
+/// character is as wide as the font size, a Latin letter or digit about half (the estimate
+/// for every glyph when `DeltaX` is missing or short).
+fn text_width(text: &str, size: f64, delta: Option<&str>) -> f64 {
+    let own = |c: char| if c.is_ascii() { 0.5 * size } else { size };
+    let chars: Vec<char> = text.chars().collect();
+    let Some(&last) = chars.last() else {
+        return 0.0;
+    };
+    let gaps = chars.len() - 1;
+    let mut given: Vec<f64> = Vec::new();
+    let mut tokens = delta.unwrap_or("").split_ascii_whitespace();
+    while given.len() < gaps {
+        let Some(token) = tokens.next() else { break };
+        let (times, value) = if token == "g" {
+            let times = tokens.next().and_then(|n| n.parse::<usize>().ok());
+            let value = tokens.next().and_then(|v| v.parse::<f64>().ok());
+            match (times, value) {
+                (Some(n), Some(v)) => (n, v),
+                _ => break,
+            }
+        } else {
+            match token.parse::<f64>() {
+                Ok(v) => (1, v),
+                Err(_) => break,
+            }
+        };
+        if !value.is_finite() {
+            break;
+        }
+        let take = times.min(gaps - given.len());
+        given.extend(std::iter::repeat_n(value.clamp(0.0, 10.0 * size), take));
+    }
+    let estimated: f64 = chars[given.len()..gaps].iter().map(|&c| own(c)).sum();
+    given.iter().sum::<f64>() + estimated + own(last)
+}
+
 /// The numbers of an attribute (`Boundary="10 20 150 8.5"`, `X="3.2"`).
 fn numbers(attrs: &str, local: &str) -> Vec<f64> {
     attr_str(attrs, local)
@@ -427,8 +465,8 @@ fn numbers(attrs: &str, local: &str) -> Vec<f64> {
 /// no paragraphs: it places text elements (`<ofd:TextCode X=".." Y="..">`, inside
 /// `<ofd:TextObject Boundary="x y w h" Size="..">`) at positions, one per line, per run, per
 /// table cell or even per character, as the writer chose. The page is read as the text they
-/// show: elements on one baseline, in order across, make a line; a gap wider than a
-/// character between two of them is a tab (a label and its value, two table cells), a
+/// show: elements on one baseline, in order across, make a line; a gap wider than a third of
+/// a character between two of them is a tab (a label and its value, two table cells), a
 /// smaller one nothing (one word cut in two); lines are joined by line breaks, except a line
 /// that runs to the right margin and a next one that starts at the left margin, which are
 /// one sentence wrapped, and a gap of more than a blank line makes an empty line. The whole
@@ -448,7 +486,7 @@ fn read_ofd(s: &str) -> Option<Doc> {
     // The open text object's origin and font size, and the open text element's content
     // start and position; a text element without a position continues after the last.
     let mut object: Option<(f64, f64, f64)> = None;
-    let mut code: Option<(usize, f64, f64)> = None;
+    let mut code: Option<(usize, f64, f64, Option<&str>)> = None;
     let mut next = (0.0, 0.0);
     for tag in tags(s) {
         match (tag.local, tag.closing) {
@@ -467,21 +505,16 @@ fn read_ofd(s: &str) -> Option<Doc> {
             ("TextCode", false) if !tag.empty => {
                 let x = numbers(tag.attrs, "X").first().copied().unwrap_or(next.0);
                 let y = numbers(tag.attrs, "Y").first().copied().unwrap_or(next.1);
-                code = Some((tag.span.end, x, y));
+                code = Some((tag.span.end, x, y, attr_str(tag.attrs, "DeltaX")));
             }
             ("TextCode", true) => {
-                let Some((from, x, y)) = code.take() else {
+                let Some((from, x, y, delta)) = code.take() else {
                     continue;
                 };
                 let content = from..tag.span.start;
                 let text = xml_text(s.get(content.clone())?)?;
                 let (ox, oy, size) = object.unwrap_or((0.0, 0.0, 3.5));
-                // Han characters are a font size wide, Latin letters and digits about half.
-                let width: f64 = text
-                    .chars()
-                    .map(|c| if c.is_ascii() { 0.5 } else { 1.0 })
-                    .sum::<f64>()
-                    * size;
+                let width = text_width(&text, size, delta);
                 next = (x + width, y);
                 placed.push(Placed {
                     piece: doc.pieces.len(),
@@ -546,7 +579,7 @@ fn read_ofd(s: &str) -> Option<Doc> {
         for (n, p) in line.iter().enumerate() {
             if n > 0 {
                 let before = line[n - 1];
-                if p.x - end(before) > 0.6 * p.size.max(before.size) {
+                if p.x - end(before) > 0.3 * p.size.max(before.size) {
                     items.push(Item::Sep('\t'));
                     gapped = true;
                 }
@@ -1777,5 +1810,20 @@ mod tests {
             before,
             codes.iter().map(|c| c.chars().count()).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn an_ofd_text_element_is_as_wide_as_its_glyph_advances() {
+        // Three advances of 4 then one of 2 between five glyphs, plus the last one's width.
+        assert_eq!(
+            text_width("联系人13", 4.0, Some("g 3 4 2")),
+            3.0 * 4.0 + 2.0 + 2.0
+        );
+        // No DeltaX: Han glyphs a font size wide, ASCII half.
+        assert_eq!(text_width("冯燕13", 4.0, None), 4.0 + 4.0 + 2.0 + 2.0);
+        // A short or broken DeltaX: the rest estimated; absurd advances capped.
+        assert_eq!(text_width("冯燕", 4.0, Some("g x")), 8.0);
+        assert_eq!(text_width("冯燕", 4.0, Some("1e9")), 40.0 + 4.0);
+        assert_eq!(text_width("", 4.0, Some("g 3 4")), 0.0);
     }
 }
