@@ -593,6 +593,11 @@ fn read_ofd(s: &str) -> Option<Doc> {
     Some(doc)
 }
 
+/// Whether a paragraph's text is a secret level and nothing else (spaces around it aside).
+fn level_alone(text: &str) -> bool {
+    matches!(text.trim(), "绝密" | "机密" | "秘密")
+}
+
 /// OpenDocument elements whose text content is shown text of the paragraph they are in: the
 /// paragraph itself, spans, links, ruby bases and the fields a word processor fills in.
 const ODF_INLINE: &[&str] = &[
@@ -979,6 +984,16 @@ pub(super) fn scan(
         push_json_str(&mut view, &text);
         slots.push((at..view.len(), texts.len()));
         view.push(',');
+        // A paragraph that is a classification level alone (`机密`, in a header or
+        // at the top of the first page, as GB/T 9704 prints it) is the document's marking,
+        // as a 密级 field's value is: it is read under that name too.
+        if matches!(unit, Unit::Para(_)) && level_alone(&text) {
+            view.push_str("{\"密级\":");
+            let at = view.len();
+            push_json_str(&mut view, &text);
+            slots.push((at..view.len(), texts.len()));
+            view.push_str("},");
+        }
         texts.push((items, text));
         unit_of.push(unit);
     }
@@ -1825,5 +1840,17 @@ mod tests {
         assert_eq!(text_width("冯燕", 4.0, Some("g x")), 8.0);
         assert_eq!(text_width("冯燕", 4.0, Some("1e9")), 40.0 + 4.0);
         assert_eq!(text_width("", 4.0, Some("g 3 4")), 0.0);
+    }
+
+    #[test]
+    fn a_level_alone_in_a_paragraph_is_the_documents_marking() {
+        let header = "<w:hdr xmlns:w=\"urn:w\"><w:p><w:r><w:t> 机密</w:t></w:r></w:p></w:hdr>";
+        let (found, out) = redact_as("word/header1.xml", header);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(&*found[0].rule_id, "classified.level_field");
+        assert!(!out.contains("机密"), "{out}");
+        // The word inside a sentence is no marking.
+        let body = doc(&p(&["本文件不涉及机密内容。"]));
+        assert!(redact(&body).0.is_empty());
     }
 }
