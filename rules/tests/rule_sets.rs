@@ -1034,6 +1034,11 @@ fn csv_lines_without_a_delimiter_are_no_records() {
         "姓名\t住址\n刘**\t四川省成都市*********\n\n\
          经核实，当事人现居住于四川省成都市*********，特此说明。\n李*\t\n"
     );
+    // A quoted first field with a line break of its own is a record's.
+    assert_eq!(
+        redact("备注,姓名,手机\n\"第一行\n第二行\",郭晓燕,13912345678\n"),
+        "备注,姓名,手机\n\"第一行\n第二行\",郭**,139****5678\n"
+    );
     // Whatever the chunking: the wait for the line's end is bounded and chunk-invariant.
     let body = "xm,dz\n王芳\n李娜,北京市朝阳区建国路88号\n";
     let engine = std::sync::Arc::new(sluice_rules::Engine::builder().builtin().build().unwrap());

@@ -207,7 +207,8 @@ fn read(s: &str, slides: bool, odf: bool) -> Option<Doc> {
             (true, "table-cell" | "covered-table-cell") => "tc",
             (true, "line-break") => "br",
             (true, "s") => "odf-space",
-            (true, "note" | "frame" | "annotation") => "odf-object",
+            // (A comment's anchor shows nothing between the texts around it: no separator.)
+            (true, "note" | "frame") => "odf-object",
             (true, "tbl" | "tr" | "tc" | "t" | "r" | "br" | "gridSpan" | "ins") => "odf-other",
             (_, local) => local,
         };
@@ -268,15 +269,10 @@ fn read(s: &str, slides: bool, odf: bool) -> Option<Doc> {
                 // and an OpenDocument cell repeated (`number-columns-repeated="3"`, mostly
                 // empty ones) takes as many.
                 let span = if odf {
-                    // A spanned cell is followed by the cells it covers, which take no column
-                    // of their own.
-                    if tag.local == "covered-table-cell" {
-                        0
-                    } else {
-                        attr(tag.attrs, "number-columns-spanned")
-                            .max(attr(tag.attrs, "number-columns-repeated"))
-                            .unwrap_or(1)
-                    }
+                    // Every OpenDocument cell takes its grid column, a covered one too (the
+                    // cells a span covers follow it; a cell under a vertical span starts its
+                    // row): a span adds none.
+                    attr(tag.attrs, "number-columns-repeated").unwrap_or(1)
                 } else if matches!(attr_str(tag.attrs, "hMerge"), Some("1" | "true")) {
                     0
                 } else {
@@ -557,6 +553,7 @@ fn read_ofd(s: &str) -> Option<Doc> {
         .fold(f64::NEG_INFINITY, f64::max);
     let mut items = Vec::new();
     let mut prev: Option<(&Placed, bool)> = None;
+    let text_of = |p: &Placed| doc.pieces[p.piece].text.clone();
     for line in &lines {
         let first = line[0];
         if let Some((last, gapped)) = prev {
@@ -566,7 +563,17 @@ fn read_ofd(s: &str) -> Option<Doc> {
                 && end(last) >= right - 1.5 * last.size
                 && first.x <= left + 0.5 * first.size
                 && first.y - last.y <= 2.5 * last.size.max(first.size);
-            if !wrapped {
+            if wrapped {
+                // One sentence, but two elements that are not one word: a zero-width
+                // space, which detection reads through (a card number wrapped in two), keeps
+                // each element readable alone as well (a mobile at the end of the first line
+                // and a date at the start of the next are not one number).
+                let joins = text_of(last).ends_with(|c: char| c.is_ascii_alphanumeric())
+                    && text_of(first).starts_with(|c: char| c.is_ascii_alphanumeric());
+                if joins {
+                    items.push(Item::Sep('\u{200B}'));
+                }
+            } else {
                 items.push(Item::Sep('\n'));
                 // A gap of more than a blank line's height ends a block (a table, a
                 // paragraph): the text says so with an empty line.
@@ -579,7 +586,11 @@ fn read_ofd(s: &str) -> Option<Doc> {
         for (n, p) in line.iter().enumerate() {
             if n > 0 {
                 let before = line[n - 1];
-                if p.x - end(before) > 0.3 * p.size.max(before.size) {
+                // Apart, or drawn over the one before (a copy offset a little for bold or a
+                // shadow, which would otherwise run on into it).
+                let gap = p.x - end(before);
+                let unit = p.size.max(before.size);
+                if gap > 0.3 * unit || gap < -0.3 * unit {
                     items.push(Item::Sep('\t'));
                     gapped = true;
                 }
@@ -615,6 +626,34 @@ const ODF_INLINE: &[&str] = &[
     "variable-get",
     "user-field-get",
     "user-defined",
+    "text-input",
+    "variable-set",
+    "placeholder",
+    "hidden-text",
+    "conditional-text",
+    "expression",
+    // (Not `creator`: a comment's `dc:creator` has that local name, and its author is no
+    // text of the paragraph the comment is anchored in.)
+    "initial-creator",
+    "title",
+    "subject",
+    "description",
+    "keywords",
+    "sender-firstname",
+    "sender-lastname",
+    "sender-initials",
+    "sender-title",
+    "sender-position",
+    "sender-email",
+    "sender-phone-private",
+    "sender-phone-work",
+    "sender-street",
+    "sender-city",
+    "sender-postal-code",
+    "sender-company",
+    "bookmark-ref",
+    "reference-ref",
+    "sequence-ref",
 ];
 
 /// Run content that shows nothing between the texts around it: field boundaries and codes
@@ -739,6 +778,27 @@ impl Doc {
         Some(pieces.fold(first, |a, b| a.start.min(b.start)..a.end.max(b.end)))
     }
 
+    /// The changed stretches of a unit's text. In place (`positioned`), two stretches with at
+    /// most three characters kept between them are one: a label that shares a character
+    /// with what it replaces (`机密★` → `[密级标识]` keeps `密`) masks it all.
+    fn stretches(&self, o: &[char], n: &[char]) -> Vec<(usize, usize, Vec<char>)> {
+        let mut out = changed_stretches(o, n);
+        if self.positioned {
+            let mut merged: Vec<(usize, usize, Vec<char>)> = Vec::with_capacity(out.len());
+            for (a, b, repl) in out {
+                match merged.last_mut() {
+                    Some(last) if a.saturating_sub(last.1) <= 3 => {
+                        last.1 = b;
+                        last.2.extend(repl);
+                    }
+                    _ => merged.push((a, b, repl)),
+                }
+            }
+            out = merged;
+        }
+        out
+    }
+
     /// The new text of each text element of `items` whose text changes when the unit's text
     /// `old` becomes `new`. A change that cannot be placed without moving text between a
     /// tracked change and the text around it is not moved: the characters it changed are
@@ -788,7 +848,7 @@ impl Doc {
             std::collections::BTreeMap::new();
         let state = |k: usize| (self.pieces[k].deleted, self.pieces[k].inserted);
         let piece_at = |i: usize| ranges.iter().find(|(_, r)| r.contains(&i)).map(|(k, _)| *k);
-        for (a, b, repl) in changed_stretches(&o, &n) {
+        for (a, b, repl) in self.stretches(&o, &n) {
             let touched: Vec<usize> = ranges
                 .iter()
                 .filter(|(_, r)| r.start < b && r.end > a)
@@ -1113,6 +1173,8 @@ pub(super) fn scan(
     // A finding's offsets become those of its unit's text in the part; a cell read in both
     // views and found in both is reported once.
     let mut findings: Vec<Finding> = Vec::with_capacity(r.findings.len());
+    // Each unit's span in the part, once (a page of many elements has many findings).
+    let spans: Vec<Option<Range<usize>>> = texts.iter().map(|(items, _)| d.span(items)).collect();
     let mut seen = std::collections::HashMap::new();
     let mut occurrences = std::collections::HashMap::new();
     for mut f in r.findings {
@@ -1125,7 +1187,7 @@ pub(super) fn scan(
         else {
             continue;
         };
-        let Some(span) = d.span(&texts[ix].0) else {
+        let Some(span) = spans[ix].clone() else {
             continue;
         };
         f.start = span.start as u64;
@@ -1163,11 +1225,7 @@ pub(super) fn scan(
     }
     let xml = super::as_format(opts, Format::Xml);
     let (found, markup_edits) = engine.scan_edits_at_depth(&blanked, xml, 1);
-    let markup_edits = if package == Package::Odf {
-        numbers_become_strings(s, markup_edits)
-    } else {
-        markup_edits
-    };
+
     findings.extend(found);
     if !opts.redact || (r.output == view.as_bytes() && markup_edits.is_empty()) {
         return Some(Scanned {
@@ -1208,6 +1266,9 @@ pub(super) fn scan(
     for (start, end, bytes) in markup_edits {
         edits.push((start as usize..end as usize, String::from_utf8(bytes).ok()?));
     }
+    if package == Package::Odf {
+        edits = numbers_become_strings(s, edits);
+    }
     let output = splice(part, edits)?;
     Some(Scanned {
         findings,
@@ -1216,52 +1277,74 @@ pub(super) fn scan(
 }
 
 /// OpenDocument spreadsheet cells whose number (`office:value="17231791976"`, beside the
-/// shown `<text:p>`) a redaction masked: a masked number is no number, so the cell becomes a
-/// string cell (`office:value-type="string"`, and `calcext:value-type` with it) and loses its
-/// `office:value`, which the edit over it would have left invalid. The shown text carries the
-/// mask, as an xlsx cell does when it becomes an inline string.
-fn numbers_become_strings(s: &str, edits: Vec<(u64, u64, Vec<u8>)>) -> Vec<(u64, u64, Vec<u8>)> {
+/// shown `<text:p>`) or shown text a redaction changed: a masked number is no number, and a
+/// reader shows a number cell's `office:value`, not its text, so the cell becomes a string
+/// cell (`office:value-type="string"`, and `calcext:value-type` with it) without its
+/// `office:value`. The shown text carries the mask, as an xlsx cell does when it becomes an
+/// inline string. Edits are searched, not scanned, per cell (a sheet has many).
+fn numbers_become_strings(
+    s: &str,
+    mut edits: Vec<(Range<usize>, String)>,
+) -> Vec<(Range<usize>, String)> {
     if edits.is_empty() {
         return edits;
     }
+    // Edits never overlap (`splice` refuses them), so sorted by start they are by end too.
+    edits.sort_by_key(|(r, _)| (r.start, r.end));
+    let touched = |r: &Range<usize>| {
+        let i = edits.partition_point(|(e, _)| e.end <= r.start);
+        edits.get(i).is_some_and(|(e, _)| e.start < r.end)
+    };
     let at = |v: &str| v.as_ptr() as usize - s.as_ptr() as usize;
-    let mut dropped: Vec<Range<usize>> = Vec::new();
-    let mut added: Vec<(u64, u64, Vec<u8>)> = Vec::new();
-    for tag in tags(s).filter(|t| t.local == "table-cell" && !t.closing) {
-        let attrs = super::xlsx::attributes(tag.attrs);
+    // Per cell with a number: its `office:value` range, the attribute's range with the space
+    // before it, and its value types' ranges.
+    type Number = (Range<usize>, Range<usize>, Vec<Range<usize>>);
+    let number = |attrs: &str| -> Option<Number> {
+        let attrs = super::xlsx::attributes(attrs);
         let local = |k: &str| k.rsplit(':').next().unwrap_or(k).to_string();
-        let Some((key, value)) = attrs.iter().find(|(k, _)| local(k) == "value") else {
-            continue;
-        };
+        let (key, value) = attrs.iter().find(|(k, _)| local(k) == "value")?;
         let value_range = at(value)..at(value) + value.len();
-        if !edits
+        let start = s[..at(key)].trim_end().len();
+        let kinds = attrs
             .iter()
-            .any(|&(a, b, _)| (a as usize) < value_range.end && (b as usize) > value_range.start)
-        {
-            continue;
-        }
-        // The attribute, from the space before its name to its closing quote.
-        let key_at = at(key);
-        let start = s[..key_at].trim_end().len();
-        dropped.push(value_range.clone());
-        added.push((start as u64, value_range.end as u64 + 1, Vec::new()));
-        for (_, kind) in attrs.iter().filter(|(k, _)| local(k) == "value-type") {
-            added.push((
-                at(kind) as u64,
-                (at(kind) + kind.len()) as u64,
-                b"string".to_vec(),
-            ));
+            .filter(|(k, _)| local(k) == "value-type")
+            .map(|(_, v)| at(v)..at(v) + v.len())
+            .collect();
+        Some((value_range.clone(), start..value_range.end + 1, kinds))
+    };
+    let mut converted: Vec<Number> = Vec::new();
+    let mut open: Vec<(Option<Number>, usize)> = Vec::new();
+    for tag in tags(s).filter(|t| matches!(t.local, "table-cell" | "covered-table-cell")) {
+        if tag.closing {
+            if let Some((Some(n), from)) = open.pop() {
+                if touched(&n.0) || touched(&(from..tag.span.start)) {
+                    converted.push(n);
+                }
+            }
+        } else if tag.empty {
+            if let Some(n) = number(tag.attrs).filter(|n| touched(&n.0)) {
+                converted.push(n);
+            }
+        } else {
+            open.push((number(tag.attrs), tag.span.end));
         }
     }
+    if converted.is_empty() {
+        return edits;
+    }
+    converted.sort_by_key(|n| n.0.start);
+    let inside = |r: &Range<usize>| {
+        let i = converted.partition_point(|n| n.0.end < r.end);
+        converted
+            .get(i)
+            .is_some_and(|n| n.0.start <= r.start && r.end <= n.0.end)
+    };
+    edits.retain(|(r, _)| !inside(r));
+    for (_, attr, kinds) in converted {
+        edits.push((attr, String::new()));
+        edits.extend(kinds.into_iter().map(|k| (k, "string".to_string())));
+    }
     edits
-        .into_iter()
-        .filter(|&(a, b, _)| {
-            !dropped
-                .iter()
-                .any(|r| (a as usize) >= r.start && (b as usize) <= r.end)
-        })
-        .chain(added)
-        .collect()
 }
 
 #[cfg(test)]
@@ -1751,7 +1834,7 @@ mod tests {
         let obj = |x: f64, y: f64, t: &str| {
             format!(
                 "<ofd:TextObject ID=\"1\" Boundary=\"{x} {y} 100 6\" Font=\"3\" Size=\"4\">\
-                 <ofd:TextCode X=\"0\" Y=\"4\" DeltaX=\"g 3 4\">{t}</ofd:TextCode></ofd:TextObject>"
+                 <ofd:TextCode X=\"0\" Y=\"4\">{t}</ofd:TextCode></ofd:TextObject>"
             )
         };
         let mut page = String::from(
@@ -1852,5 +1935,104 @@ mod tests {
         // The word inside a sentence is no marking.
         let body = doc(&p(&["本文件不涉及机密内容。"]));
         assert!(redact(&body).0.is_empty());
+    }
+
+    /// The review's cases: text drawn twice, a mobile at the end of a wrapped line, an
+    /// OpenDocument cell under a vertical span, a number cell whose shown text alone was
+    /// masked, a comment anchored inside a number, a marking replaced by its label in place.
+    #[test]
+    fn reviewed_shapes_of_ofd_and_opendocument() {
+        let obj = |x: f64, y: f64, t: &str| {
+            format!(
+                "<ofd:TextObject ID=\"1\" Boundary=\"{x} {y} 200 6\" Size=\"4\">\
+                 <ofd:TextCode X=\"0\" Y=\"4\">{t}</ofd:TextCode></ofd:TextObject>"
+            )
+        };
+        let page = |objs: &[(f64, f64, &str)]| {
+            let body: String = objs.iter().map(|(x, y, t)| obj(*x, *y, t)).collect();
+            format!("<ofd:Page xmlns:ofd=\"urn:o\"><ofd:Content><ofd:Layer>{body}</ofd:Layer></ofd:Content></ofd:Page>")
+        };
+        let codes = |out: &str| -> Vec<String> {
+            out.split("<ofd:TextCode")
+                .skip(1)
+                .map(|c| c[c.find('>').unwrap() + 1..c.find("</").unwrap()].to_string())
+                .collect()
+        };
+        let name = "Doc_0/Pages/Page_0/Content.xml";
+        // Drawn twice, the second copy a little to the right (bold by overprinting).
+        let (_, out) = redact_as(
+            name,
+            &page(&[
+                (25.0, 10.0, "手机："),
+                (37.0, 10.0, "13912345678"),
+                (37.1, 10.0, "13912345678"),
+            ]),
+        );
+        assert_eq!(codes(&out)[1..], ["139****5678", "139****5678"]);
+        // A wrapped line that ends in a mobile and a next line that starts with a date.
+        let (_, out) = redact_as(
+            name,
+            &page(&[
+                (25.0, 10.0, "如有疑问请联系经办人，联系电话13912345678"),
+                (25.0, 17.0, "2024年3月1日起施行。"),
+            ]),
+        );
+        assert!(codes(&out)[0].ends_with("139****5678"), "{out}");
+        // A secret level replaced by its label is masked whole, in place.
+        let (_, out) = redact_as(
+            name,
+            &page(&[
+                (25.0, 10.0, "机密★1年"),
+                (25.0, 17.0, "关于开展数据共享检查的通知"),
+            ]),
+        );
+        assert_eq!(codes(&out)[0], "***1年");
+
+        let content = |body: &str| {
+            format!(
+                "<office:document-content xmlns:office=\"urn:o\" xmlns:text=\"urn:t\" \
+                 xmlns:table=\"urn:tb\" xmlns:dc=\"urn:dc\"><office:body><office:text>{body}\
+                 </office:text></office:body></office:document-content>"
+            )
+        };
+        let cell = |t: &str| format!("<table:table-cell><text:p>{t}</text:p></table:table-cell>");
+        // Under a vertical span the next row starts with a covered cell: 郭晓燕 is under 姓名.
+        let table = format!(
+            "<table:table><table:table-row>{}{}</table:table-row>\
+             <table:table-row><table:table-cell table:number-rows-spanned=\"2\"><text:p>1</text:p>\
+             </table:table-cell>{}</table:table-row><table:table-row><table:covered-table-cell/>{}\
+             </table:table-row></table:table>",
+            cell("序号"),
+            cell("姓名"),
+            cell("王建国"),
+            cell("郭晓燕"),
+        );
+        let (_, out) = redact_as("content.xml", &content(&table));
+        assert!(out.contains("<text:p>郭**</text:p>"), "{out}");
+        // A number cell whose shown text only was masked loses its number too.
+        let table = format!(
+            "<table:table><table:table-row>{}</table:table-row><table:table-row>\
+             <table:table-cell office:value-type=\"float\" office:value=\"490154203237518\">\
+             <text:p>490154203237518</text:p></table:table-cell></table:table-row></table:table>",
+            cell("设备IMEI"),
+        );
+        let (_, out) = redact_as("content.xml", &content(&table));
+        assert!(!out.contains("490154203237518"), "{out}");
+        assert!(
+            out.contains("<table:table-cell office:value-type=\"string\"><text:p>4901"),
+            "{out}"
+        );
+        // A comment anchored inside a number shows nothing between its digits.
+        let (_, out) = redact_as(
+            "content.xml",
+            &content(
+                "<text:p>手机：1391234<office:annotation><dc:creator>审阅</dc:creator>\
+                 <text:p>注</text:p></office:annotation>5678</text:p>",
+            ),
+        );
+        assert!(
+            out.contains("<text:p>手机：139****<office:annotation>"),
+            "{out}"
+        );
     }
 }

@@ -160,12 +160,14 @@ impl CsvLexer {
                         // Whether the row has a second field: wait for its line (bounded;
                         // a row longer than that is taken as a record).
                         let ahead = &buf[i..len.min(i + ROW_AHEAD)];
-                        self.lone = match memchr::memchr(b'\n', ahead) {
-                            Some(p) => !ahead[..p].contains(&d),
-                            None if eof => !ahead.contains(&d),
-                            None if ahead.len() == ROW_AHEAD => false,
-                            None => return i,
-                        };
+                        // A quoted first field may hold line breaks of its own: a record.
+                        self.lone = ahead.first() != Some(&b'"')
+                            && match memchr::memchr(b'\n', ahead) {
+                                Some(p) => !ahead[..p].contains(&d),
+                                None if eof => !ahead.contains(&d),
+                                None if ahead.len() == ROW_AHEAD => false,
+                                None => return i,
+                            };
                         self.lone_row = Some(self.row);
                     }
                     // A byte-order mark (Excel's "CSV UTF-8") is no part of the first column's
