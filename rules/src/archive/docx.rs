@@ -138,15 +138,7 @@ struct Doc {
 }
 
 fn read(s: &str, slides: bool, odf: bool) -> Option<Doc> {
-    let mut doc = Doc {
-        pieces: Vec::new(),
-        paras: Vec::new(),
-        body: Vec::new(),
-        revised: Vec::new(),
-        furniture: Vec::new(),
-        tables: Vec::new(),
-        positioned: false,
-    };
+    let mut doc = Doc::new(false);
     // Open `<w:ins>` elements (a self-closing one marks a paragraph mark, not text).
     let mut inserted = 0usize;
     let mut ctx: Vec<Ctx> = Vec::new();
@@ -466,18 +458,9 @@ fn numbers(attrs: &str, local: &str) -> Vec<f64> {
 /// smaller one nothing (one word cut in two); lines are joined by line breaks, except a line
 /// that runs to the right margin and a next one that starts at the left margin, which are
 /// one sentence wrapped, and a gap of more than a blank line makes an empty line. The whole
-/// page is one unit, so a table drawn as text is read as
-/// one, with its heading above.
+/// page is one unit, so a table drawn as text is read as one, with its heading above.
 fn read_ofd(s: &str) -> Option<Doc> {
-    let mut doc = Doc {
-        pieces: Vec::new(),
-        paras: Vec::new(),
-        body: Vec::new(),
-        revised: Vec::new(),
-        furniture: Vec::new(),
-        tables: Vec::new(),
-        positioned: true,
-    };
+    let mut doc = Doc::new(true);
     let mut placed: Vec<Placed> = Vec::new();
     // The open text object's origin and font size, and the open text element's content
     // start and position; a text element without a position continues after the last.
@@ -707,6 +690,18 @@ fn attr_str<'a>(attrs: &'a str, local: &str) -> Option<&'a str> {
 }
 
 impl Doc {
+    fn new(positioned: bool) -> Self {
+        Doc {
+            pieces: Vec::new(),
+            paras: Vec::new(),
+            body: Vec::new(),
+            revised: Vec::new(),
+            furniture: Vec::new(),
+            tables: Vec::new(),
+            positioned,
+        }
+    }
+
     /// The items of a unit: its paragraph as it now reads (deleted text left out), or as it
     /// read before; a cell's paragraphs are joined by line breaks.
     fn items(&self, unit: Unit) -> Vec<Item> {
@@ -1378,6 +1373,14 @@ mod tests {
         (r.findings, out)
     }
 
+    /// The rules that found something, each once, in order.
+    fn rule_ids(found: &[Finding]) -> Vec<&str> {
+        let mut rules: Vec<&str> = found.iter().map(|f| &*f.rule_id).collect();
+        rules.sort_unstable();
+        rules.dedup();
+        rules
+    }
+
     /// The texts of a part's `<w:t>` elements, in order.
     fn runs(part: &str) -> Vec<String> {
         let d = read(part, false, false).unwrap();
@@ -1799,11 +1802,8 @@ mod tests {
             calcext:value-type=\"float\"><text:p>13912345678</text:p></table:table-cell></table:table-row>\
             </table:table></office:text></office:body></office:document-content>";
         let (found, out) = redact_as("content.xml", content);
-        let mut rules: Vec<&str> = found.iter().map(|f| &*f.rule_id).collect();
-        rules.sort_unstable();
-        rules.dedup();
         assert_eq!(
-            rules,
+            rule_ids(&found),
             ["cn.address", "cn.mobile", "cn.person_name"],
             "{found:?}"
         );
@@ -1870,11 +1870,8 @@ mod tests {
             Package::Ofd
         ));
         let (found, out) = redact_as("Doc_0/Pages/Page_0/Content.xml", &page);
-        let mut rules: Vec<&str> = found.iter().map(|f| &*f.rule_id).collect();
-        rules.sort_unstable();
-        rules.dedup();
         assert_eq!(
-            rules,
+            rule_ids(&found),
             ["cn.address", "cn.bank_card", "cn.person_name"],
             "{found:?}"
         );
