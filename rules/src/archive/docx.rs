@@ -173,14 +173,8 @@ fn read(s: &str, slides: bool, odf: bool) -> Option<Doc> {
             }) {
                 let content = last_end..tag.span.start;
                 let text = xml_text(s.get(content.clone())?)?;
-                doc.paras[p].push(Item::Piece(doc.pieces.len()));
-                doc.pieces.push(Piece {
-                    content,
-                    text,
-                    deleted: false,
-                    inserted: false,
-                    para: p,
-                });
+                let k = doc.add_piece(p, content, text, (false, false));
+                doc.paras[p].push(Item::Piece(k));
             }
             last_end = tag.span.end;
             if tag.closing {
@@ -336,14 +330,8 @@ fn read(s: &str, slides: bool, odf: bool) -> Option<Doc> {
                     if deleted && doc.revised.last() != Some(&p) {
                         doc.revised.push(p);
                     }
-                    doc.paras[p].push(Item::Piece(doc.pieces.len()));
-                    doc.pieces.push(Piece {
-                        content,
-                        text,
-                        deleted,
-                        inserted: inserted > 0,
-                        para: p,
-                    });
+                    let k = doc.add_piece(p, content, text, (deleted, inserted > 0));
+                    doc.paras[p].push(Item::Piece(k));
                 }
             }
             ("ins", false) if !tag.empty => inserted += 1,
@@ -496,18 +484,11 @@ fn read_ofd(s: &str) -> Option<Doc> {
                 let width = text_width(&text, size, delta);
                 next = (x + width, y);
                 placed.push(Placed {
-                    piece: doc.pieces.len(),
+                    piece: doc.add_piece(0, content, text, (false, false)),
                     x: ox + x,
                     y: oy + y,
                     width,
                     size,
-                });
-                doc.pieces.push(Piece {
-                    content,
-                    text,
-                    deleted: false,
-                    inserted: false,
-                    para: 0,
                 });
             }
             _ => {}
@@ -536,7 +517,7 @@ fn read_ofd(s: &str) -> Option<Doc> {
         .fold(f64::NEG_INFINITY, f64::max);
     let mut items = Vec::new();
     let mut prev: Option<(&Placed, bool)> = None;
-    let text_of = |p: &Placed| doc.pieces[p.piece].text.clone();
+    let text_of = |p: &Placed| doc.pieces[p.piece].text.as_str();
     for line in &lines {
         let first = line[0];
         if let Some((last, gapped)) = prev {
@@ -551,9 +532,7 @@ fn read_ofd(s: &str) -> Option<Doc> {
                 // space, which detection reads through (a card number wrapped in two), keeps
                 // each element readable alone as well (a mobile at the end of the first line
                 // and a date at the start of the next are not one number).
-                let joins = text_of(last).ends_with(|c: char| c.is_ascii_alphanumeric())
-                    && text_of(first).starts_with(|c: char| c.is_ascii_alphanumeric());
-                if joins {
+                if runs_on(text_of(last), text_of(first)) {
                     items.push(Item::Sep('\u{200B}'));
                 }
             } else {
@@ -585,6 +564,13 @@ fn read_ofd(s: &str) -> Option<Doc> {
     doc.paras.push(items);
     doc.body.push(0);
     Some(doc)
+}
+
+/// Whether text `a` ends and text `b` starts in a letter or digit: put together, they would
+/// make one longer number or word.
+fn runs_on(a: &str, b: &str) -> bool {
+    a.ends_with(|c: char| c.is_ascii_alphanumeric())
+        && b.starts_with(|c: char| c.is_ascii_alphanumeric())
 }
 
 /// Whether a paragraph's text is a secret level and nothing else (spaces around it aside).
@@ -738,6 +724,25 @@ impl Doc {
         t
     }
 
+    /// Adds a text element of paragraph `para` (its tracked-change state: deleted,
+    /// inserted); returns its index.
+    fn add_piece(
+        &mut self,
+        para: usize,
+        content: Range<usize>,
+        text: String,
+        (deleted, inserted): (bool, bool),
+    ) -> usize {
+        self.pieces.push(Piece {
+            content,
+            text,
+            deleted,
+            inserted,
+            para,
+        });
+        self.pieces.len() - 1
+    }
+
     /// Text elements that are part of a longer number or word in their paragraph: a letter or
     /// digit at their edge runs on into the next or the one before with nothing between
     /// (`43` + `01041952091` + `0` + `6861`, one number cut into four). Read alone, such a
@@ -748,11 +753,7 @@ impl Doc {
         for items in &self.paras {
             for pair in items.windows(2) {
                 if let [Item::Piece(a), Item::Piece(b)] = *pair {
-                    let end = self.pieces[a].text.chars().next_back();
-                    let start = self.pieces[b].text.chars().next();
-                    if end.is_some_and(|c| c.is_ascii_alphanumeric())
-                        && start.is_some_and(|c| c.is_ascii_alphanumeric())
-                    {
+                    if runs_on(&self.pieces[a].text, &self.pieces[b].text) {
                         glued[a] = true;
                         glued[b] = true;
                     }

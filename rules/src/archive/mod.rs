@@ -371,16 +371,15 @@ impl Walk<'_> {
                     None
                 }
                 Member::Archive => self.archive(&data, &member, depth + 1)?,
-                Member::Scan(Format::Xml)
-                    if package.is_some_and(|p| docx::is_paragraph_part(&name, p)) =>
-                {
-                    self.out.scanned += 1;
-                    let package = package.unwrap_or(docx::Package::Ooxml);
-                    self.paragraphs(&data, &name, &member, package)
-                }
                 Member::Scan(format) => {
                     self.out.scanned += 1;
-                    self.member(&data, &member, format)
+                    // A document's text parts are read as paragraphs and tables.
+                    match package
+                        .filter(|p| format == Format::Xml && docx::is_paragraph_part(&name, *p))
+                    {
+                        Some(package) => self.paragraphs(&data, &name, &member, package),
+                        None => self.member(&data, &member, format),
+                    }
                 }
             };
             if let Some(new) = new {

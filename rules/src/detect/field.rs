@@ -852,16 +852,19 @@ const POSSESSIVE_NOUN_ENDS: &str =
 /// [`name_before`]), or the end of a longer run after a verb or preposition it ran on from
 /// (`请核实杨冬梅`), three characters tried first, then two and four.
 fn name_before_possessive(t: &[u8], ls: usize, weak: bool) -> Option<(usize, Confidence)> {
-    let titled = |name: &str| {
-        TITLE_ENDS.iter().any(|w| name.ends_with(w))
-            || name
-                .chars()
-                .next_back()
-                .is_some_and(|c| POSSESSIVE_NOUN_ENDS.contains(c))
-    };
     let (ns, conf) = name_from_lead(t, ls)?;
     let name = std::str::from_utf8(&t[ns..ls]).ok()?;
-    (!titled(name) && (!weak || full_name(name))).then_some((ns, conf))
+    (!role_word(name) && (!weak || full_name(name))).then_some((ns, conf))
+}
+
+/// Whether a name-shaped word is a title, a placeholder or a role (`张经理`, `李某`, `门卫`,
+/// `经办人`) by its ending.
+fn role_word(name: &str) -> bool {
+    TITLE_ENDS.iter().any(|w| name.ends_with(w))
+        || name
+            .chars()
+            .next_back()
+            .is_some_and(|c| POSSESSIVE_NOUN_ENDS.contains(c))
 }
 
 /// A name before `ls` in a sentence: the end of a run after a verb or preposition it ran on
@@ -965,22 +968,13 @@ fn name_to_contact(t: &[u8], le: usize) -> Option<(usize, Confidence)> {
     let follows = after.starts_with(|c: char| c.is_ascii_digit())
         || after.strip_prefix('(').is_some_and(numbered)
         || after.strip_prefix(',').is_some_and(numbered);
-    let noun = run
-        .chars()
-        .next_back()
-        .is_some_and(|c| POSSESSIVE_NOUN_ENDS.contains(c));
     // A mobile is a person's: after one, a two-character name stands (`联系郑雷（手机：`,
     // `联系郑雷13800138000`); after an office number only a fuller name does.
     let mobile = after.starts_with("(手机")
         || (after.len() >= 11
             && after.as_bytes()[0] == b'1'
             && after.as_bytes()[..11].iter().all(u8::is_ascii_digit));
-    if !follows
-        || !(mobile || full_name(run))
-        || noun
-        || dict::is_label_word(run)
-        || TITLE_ENDS.iter().any(|w| run.ends_with(w))
-    {
+    if !follows || !(mobile || full_name(run)) || role_word(run) || dict::is_label_word(run) {
         return None;
     }
     person_name(run).map(|conf| (le + run.len(), conf))
