@@ -686,18 +686,23 @@ impl BodyFilter {
             // Still sniffing: collect the prefix, and scan it all once the format is known.
             self.prefix.extend_from_slice(&decoded);
             decoded.clear();
-            // A ZIP body (whatever its label: exports come as octet-stream too) is read
-            // as an archive; four bytes decide.
-            let magic = sluice_rules::archive::ZIP_MAGIC;
-            if self.prefix.len() < magic.len()
-                && magic.starts_with(&self.prefix)
+            // A ZIP or PDF body (whatever its label: exports come as octet-stream too) is
+            // read as an archive; its magic bytes decide.
+            let partial = |magic: &[u8]| {
+                self.prefix.len() < magic.len() && magic.starts_with(&self.prefix)
+            };
+            if (partial(sluice_rules::archive::ZIP_MAGIC)
+                || partial(sluice_rules::archive::PDF_MAGIC))
                 && !finishing
                 && !self.declared_archive()
             {
                 self.decoded = decoded;
                 return Ok(());
             }
-            if sluice_rules::archive::is_zip(&self.prefix) || self.declared_archive() {
+            if sluice_rules::archive::is_zip(&self.prefix)
+                || self.prefix.starts_with(sluice_rules::archive::PDF_MAGIC)
+                || self.declared_archive()
+            {
                 self.archive = Some(Vec::new());
                 let prefix = std::mem::take(&mut self.prefix);
                 let r = self.hold_archive(&prefix, finishing);
@@ -834,7 +839,8 @@ impl BodyFilter {
             // as what it is.
             Err(_)
                 if !sluice_rules::archive::is_zip(&held)
-                    && !sluice_rules::archive::ends_like_zip(&held) =>
+                    && !sluice_rules::archive::ends_like_zip(&held)
+                    && !sluice_rules::archive::is_pdf(&held) =>
             {
                 self.archive = None;
                 self.prefix = held;

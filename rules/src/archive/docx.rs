@@ -119,7 +119,7 @@ enum Unit {
 }
 
 /// The paragraphs and tables of a part.
-struct Doc {
+pub(super) struct Doc {
     pieces: Vec<Piece>,
     paras: Vec<Vec<Item>>,
     /// Paragraphs outside any table cell, in order.
@@ -379,12 +379,12 @@ fn read(s: &str, slides: bool, odf: bool) -> Option<Doc> {
 
 /// A text element placed on an OFD page: its text element, where its text starts (page
 /// coordinates, millimetres; `y` is the baseline), how wide it is, and its font size.
-struct Placed {
-    piece: usize,
-    x: f64,
-    y: f64,
-    width: f64,
-    size: f64,
+pub(super) struct Placed {
+    pub piece: usize,
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub size: f64,
 }
 
 /// How wide an OFD text element's text is: the advances its `DeltaX` gives between its
@@ -497,6 +497,21 @@ fn read_ofd(s: &str) -> Option<Doc> {
     if code.is_some() || placed.is_empty() {
         return None;
     }
+    lay_out(&mut doc, placed);
+    Some(doc)
+}
+
+/// Reads text elements placed on a page (an OFD page, a PDF page) as the text they show,
+/// one unit: elements on one baseline, in order across, make a line; a gap wider than a
+/// third of a character between two of them is a tab (a label and its value, two table
+/// cells), a smaller one nothing (one word cut in two); lines are joined by line breaks,
+/// except a line that runs to the right margin and a next one that starts at the left
+/// margin, which are one sentence wrapped, and a gap of more than a blank line makes an
+/// empty line. `y` grows down the page.
+pub(super) fn lay_out(doc: &mut Doc, mut placed: Vec<Placed>) {
+    if placed.is_empty() {
+        return;
+    }
     // Lines: elements whose baselines are within half a character of the first's.
     placed.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x.total_cmp(&b.x)));
     let mut lines: Vec<Vec<&Placed>> = Vec::new();
@@ -510,29 +525,37 @@ fn read_ofd(s: &str) -> Option<Doc> {
         line.sort_by(|a, b| a.x.total_cmp(&b.x));
     }
     let end = |p: &Placed| p.x + p.width;
-    let left = lines.iter().map(|l| l[0].x).fold(f64::INFINITY, f64::min);
     let right = lines
         .iter()
         .filter_map(|l| l.last().map(|p| end(p)))
         .fold(f64::NEG_INFINITY, f64::max);
     let mut items = Vec::new();
-    let mut prev: Option<(&Placed, bool)> = None;
+    // The line before: its last element, whether it had a gap, where it started.
+    let mut prev: Option<(&Placed, bool, f64)> = None;
     let text_of = |p: &Placed| doc.pieces[p.piece].text.as_str();
     for line in &lines {
         let first = line[0];
-        if let Some((last, gapped)) = prev {
+        if let Some((last, gapped, start)) = prev {
             // A wrapped sentence: the line before ran to the right margin, this one starts
-            // at the left margin right below it, and neither is a row of cells.
+            // right below it, no further right than it began (a paragraph's first line may
+            // be indented), and neither is a row of cells.
+            // A number cut by the wrap may leave its line short of the margin (ragged-right
+            // text, digits narrower than the Han characters the line was measured in): a
+            // line past the middle that ends in a letter or digit, before one that starts
+            // in one, joins too (through a zero-width space, so each line still reads alone).
+            let runs = runs_on(text_of(last), text_of(first));
+            let full = end(last) >= right - 1.5 * last.size
+                || (runs && end(last) >= start + 0.5 * (right - start));
             let wrapped = !gapped
-                && end(last) >= right - 1.5 * last.size
-                && first.x <= left + 0.5 * first.size
+                && full
+                && first.x <= start + 0.5 * first.size
                 && first.y - last.y <= 2.5 * last.size.max(first.size);
             if wrapped {
                 // One sentence, but two elements that are not one word: a zero-width
                 // space, which detection reads through (a card number wrapped in two), keeps
                 // each element readable alone as well (a mobile at the end of the first line
                 // and a date at the start of the next are not one number).
-                if runs_on(text_of(last), text_of(first)) {
+                if runs {
                     items.push(Item::Sep('\u{200B}'));
                 }
             } else {
@@ -559,11 +582,10 @@ fn read_ofd(s: &str) -> Option<Doc> {
             }
             items.push(Item::Piece(p.piece));
         }
-        prev = line.last().map(|p| (*p, gapped));
+        prev = line.last().map(|p| (*p, gapped, first.x));
     }
+    doc.body.push(doc.paras.len());
     doc.paras.push(items);
-    doc.body.push(0);
-    Some(doc)
 }
 
 /// Whether text `a` ends and text `b` starts in a letter or digit: put together, they would
@@ -676,7 +698,7 @@ fn attr_str<'a>(attrs: &'a str, local: &str) -> Option<&'a str> {
 }
 
 impl Doc {
-    fn new(positioned: bool) -> Self {
+    pub(super) fn new(positioned: bool) -> Self {
         Doc {
             pieces: Vec::new(),
             paras: Vec::new(),
@@ -713,6 +735,15 @@ impl Doc {
         }
     }
 
+    pub(super) fn debug_text(&self) -> String {
+        self.paras.iter().map(|p| self.text(p)).collect::<Vec<_>>().join("\n----\n")
+    }
+
+    /// The text of text element `k`.
+    pub(super) fn piece_text(&self, k: usize) -> &str {
+        &self.pieces[k].text
+    }
+
     fn text(&self, items: &[Item]) -> String {
         let mut t = String::new();
         for item in items {
@@ -726,7 +757,7 @@ impl Doc {
 
     /// Adds a text element of paragraph `para` (its tracked-change state: deleted,
     /// inserted); returns its index.
-    fn add_piece(
+    pub(super) fn add_piece(
         &mut self,
         para: usize,
         content: Range<usize>,
@@ -1010,6 +1041,53 @@ pub(super) fn scan(
         Package::Ofd => read_ofd(s)?,
         _ => read(s, name.starts_with("ppt/"), package == Package::Odf)?,
     };
+    let Reading {
+        mut findings,
+        new: piece_new,
+    } = read_units(engine, opts, &d)?;
+    // The rest of the markup, with the run texts blanked out.
+    let mut blanked = part.to_vec();
+    for r in d.pieces.iter().map(|p| &p.content).chain(&d.furniture) {
+        blanked[r.clone()].fill(b' ');
+    }
+    let xml = super::as_format(opts, Format::Xml);
+    let (found, markup_edits) = engine.scan_edits_at_depth(&blanked, xml, 1);
+    findings.extend(found);
+    if !opts.redact || (piece_new.is_empty() && markup_edits.is_empty()) {
+        return Some(Scanned {
+            findings,
+            output: None,
+        });
+    }
+    let mut edits: Vec<(Range<usize>, String)> = piece_new
+        .into_iter()
+        .map(|(k, t)| (d.pieces[k].content.clone(), escape(&t)))
+        .collect();
+    for (start, end, bytes) in markup_edits {
+        edits.push((start as usize..end as usize, String::from_utf8(bytes).ok()?));
+    }
+    if package == Package::Odf {
+        edits = numbers_become_strings(s, edits);
+    }
+    let output = splice(part, edits)?;
+    Some(Scanned {
+        findings,
+        output: (output != part).then_some(output),
+    })
+}
+
+/// What reading a document's units gave: findings, with the offsets of the part (each unit's
+/// first to last text element), and, when redaction changed them, the new text of the text
+/// elements.
+pub(super) struct Reading {
+    pub findings: Vec<Finding>,
+    pub new: std::collections::BTreeMap<usize, String>,
+}
+
+/// Reads a document's units (paragraphs, text elements alone, table cells) as one JSON view
+/// and maps what the engine found and changed back to the text elements. `None` when the
+/// redacted view cannot be read back.
+pub(super) fn read_units(engine: &Arc<Engine>, opts: &ScanOptions, d: &Doc) -> Option<Reading> {
     // The view: paragraphs outside tables as bare strings, then each table twice, as records
     // keyed by its heading and as records keyed by each cell's left neighbour.
     let mut view = String::from("[");
@@ -1214,19 +1292,11 @@ pub(super) fn scan(
             }
         }
     }
-    // The rest of the markup, with the run texts blanked out.
-    let mut blanked = part.to_vec();
-    for r in d.pieces.iter().map(|p| &p.content).chain(&d.furniture) {
-        blanked[r.clone()].fill(b' ');
-    }
-    let xml = super::as_format(opts, Format::Xml);
-    let (found, markup_edits) = engine.scan_edits_at_depth(&blanked, xml, 1);
-
-    findings.extend(found);
-    if !opts.redact || (r.output == view.as_bytes() && markup_edits.is_empty()) {
-        return Some(Scanned {
+    let mut piece_new: std::collections::BTreeMap<usize, String> = Default::default();
+    if !opts.redact || r.output == view.as_bytes() {
+        return Some(Reading {
             findings,
-            output: None,
+            new: piece_new,
         });
     }
     let values = value_literals(&r.output, slots.len())?;
@@ -1244,7 +1314,6 @@ pub(super) fn scan(
     }
     // New text per text element: one read in two units (a paragraph now and before its
     // tracked changes) takes the stronger of their redactions.
-    let mut piece_new: std::collections::BTreeMap<usize, String> = Default::default();
     for ((items, old), text) in texts.iter().zip(&new) {
         let Some(text) = text else { continue };
         for (k, t) in d.distribute(items, old, text) {
@@ -1255,20 +1324,9 @@ pub(super) fn scan(
             piece_new.insert(k, merged);
         }
     }
-    let mut edits: Vec<(Range<usize>, String)> = piece_new
-        .into_iter()
-        .map(|(k, t)| (d.pieces[k].content.clone(), escape(&t)))
-        .collect();
-    for (start, end, bytes) in markup_edits {
-        edits.push((start as usize..end as usize, String::from_utf8(bytes).ok()?));
-    }
-    if package == Package::Odf {
-        edits = numbers_become_strings(s, edits);
-    }
-    let output = splice(part, edits)?;
-    Some(Scanned {
+    Some(Reading {
         findings,
-        output: (output != part).then_some(output),
+        new: piece_new,
     })
 }
 

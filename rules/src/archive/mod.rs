@@ -21,6 +21,9 @@ use crate::stream::{Finding, ScanOptions};
 use crate::{Engine, Format};
 
 mod docx;
+mod pdf;
+
+pub use pdf::is_pdf;
 mod xlsx;
 
 /// The local-file-header signature every non-empty ZIP archive opens with.
@@ -48,6 +51,8 @@ pub fn declared(content_type: &str) -> bool {
             | "application/vnd.ms-excel"
             | "application/ofd"
             | "application/x-ofd"
+            | "application/pdf"
+            | "application/x-pdf"
     ) || m.starts_with("application/vnd.openxmlformats-officedocument.")
         || m.starts_with("application/vnd.oasis.opendocument.")
         || m.starts_with("application/vnd.ms-excel.sheet.")
@@ -62,8 +67,13 @@ pub fn ends_like_zip(body: &[u8]) -> bool {
 /// Whether a whole body is to be read as an archive: it opens like one, or its Content-Type
 /// names one ([`declared`]) and it ends like one (a stub in front).
 pub fn is_archive(content_type: Option<&str>, body: &[u8]) -> bool {
-    is_zip(body) || (content_type.is_some_and(declared) && ends_like_zip(body))
+    is_zip(body)
+        || body.starts_with(PDF_MAGIC)
+        || (content_type.is_some_and(declared) && (ends_like_zip(body) || is_pdf(body)))
 }
+
+/// The header a PDF file opens with.
+pub const PDF_MAGIC: &[u8; 5] = b"%PDF-";
 
 /// Where the end-of-central-directory record starts: the last one within the record's
 /// largest size (22 bytes and a 64 KiB comment) of the end.
@@ -183,7 +193,11 @@ pub fn scan(
         budget,
         out: ArchiveScan::default(),
     };
-    let output = walk.archive(body, "", 1)?;
+    let output = if !is_zip(body) && is_pdf(body) {
+        walk.pdf(body, "")?
+    } else {
+        walk.archive(body, "", 1)?
+    };
     walk.out.output = output;
     Ok(walk.out)
 }
@@ -204,6 +218,8 @@ enum Member {
     Archive,
     /// A gzip file (`.gz`): unpacked, then read as what it holds.
     Gzip,
+    /// A PDF document.
+    Pdf,
     /// Media, fonts, an office package's machinery: nothing to read.
     Skip,
     /// Data this reader cannot inspect (a legacy `.xls`, a PDF, an embedded object).
@@ -366,6 +382,7 @@ impl Walk<'_> {
                     None
                 }
                 Member::Gzip => self.gzip_member(&data, &member, &name),
+                Member::Pdf => self.pdf(&data, &member)?,
                 Member::Archive if depth >= self.limits.max_depth => {
                     self.out.unread.push(unread("archive nested too deep"));
                     None
@@ -394,6 +411,16 @@ impl Walk<'_> {
             return Ok(None);
         }
         rewrite(&mut zip, changed, new_comment).map(Some)
+    }
+
+    /// A PDF document (the body, or a member named `path`): its pages, information and form
+    /// fields; returns it rewritten when redaction changed it.
+    fn pdf(&mut self, data: &[u8], path: &str) -> Result<Option<Vec<u8>>, ArchiveError> {
+        let r = pdf::scan(self.engine, self.opts, data, path, &mut self.left, self.budget)?;
+        self.out.scanned += r.scanned;
+        self.out.findings.extend(r.findings);
+        self.out.unread.extend(r.unread);
+        Ok(r.output)
     }
 
     /// A gzip-compressed member (`rows.csv.gz`): unpacked within the budget, scanned as what
@@ -571,6 +598,9 @@ fn member_kind(name: &str, data: &[u8], office: bool) -> Member {
     }
     if data.starts_with(&[0x1f, 0x8b]) {
         return Member::Gzip;
+    }
+    if data.starts_with(PDF_MAGIC) {
+        return Member::Pdf;
     }
     if office && office_furniture(name) {
         return Member::Skip;

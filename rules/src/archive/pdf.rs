@@ -1,0 +1,1633 @@
+//! PDF documents read as the text their pages show. Certificates, notices and registration
+//! forms travel between departments as PDF as often as OFD, and a PDF keeps its text in
+//! deflated content streams, as glyph codes of fonts that each map codes to characters their
+//! own way: no scan of the body's bytes sees a digit of it. Here the document is parsed
+//! (`lopdf`: objects, cross-reference tables and streams, object streams, decryption with the
+//! empty password, every stream unpacked under a cap), and each page's content stream is
+//! interpreted as far as text goes: the text and graphics state (`cm`, `q`/`Q`, `Tm`, `Td`,
+//! `TJ`…), form XObjects drawn on the page, and each font's code map (a `ToUnicode` CMap, the
+//! UCS-2 and GBK CMaps of the Adobe-GB1 fonts, a simple font's encoding) and glyph widths.
+//! Each shown string becomes a text element placed on the page, and the page is read as the
+//! lines they make, like an OFD page ([`super::docx::lay_out`]): a value cut into separate
+//! strings, a table drawn as text, a label beside its value are read as a reader sees them.
+//!
+//! Redaction is in place: a masked character's glyph code is replaced by the code of the
+//! mask character in the same font (`*`, else `X`, else a space), so every other glyph keeps
+//! its place and the page keeps its layout; the content stream is spliced (only the changed
+//! strings are rewritten, as hex strings) and deflated again, and the document is written
+//! anew without its earlier revisions (an incremental update would keep the old text in the
+//! file). A font with no code for any mask character, a font whose codes map to no characters
+//! (`Identity-H` with no `ToUnicode`), an encrypted document that must be rewritten, and
+//! embedded files are reported as unread, which a caller that must not let unseen data pass
+//! treats as a failure. The document information, XMP metadata, annotations and form fields
+//! (a field's name is its value's key) are scanned too; text inside images is not (no OCR).
+//!
+//! The content-stream tokenizer is ours, not `lopdf`'s `Content::decode`: redaction needs
+//! each string operand's byte range in the stream, to splice it without re-encoding the rest.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
+use std::sync::Arc;
+
+use lopdf::{Dictionary, Document, Encoding, Object, ObjectId};
+
+use super::docx::{lay_out, read_units, Doc, Placed};
+use super::xlsx::{push_json_str, value_literals};
+use super::{ArchiveError, MemberFinding, Unread};
+use crate::stream::ScanOptions;
+use crate::{Engine, Format};
+
+/// Whether a body is a PDF file: `%PDF-` within its first KiB, where readers look for it.
+pub fn is_pdf(body: &[u8]) -> bool {
+    memchr::memmem::find(&body[..body.len().min(1024)], b"%PDF-").is_some()
+}
+
+/// How deep form XObjects drawn inside form XObjects are followed.
+const MAX_FORM_DEPTH: usize = 8;
+/// How deep the graphics-state stack (`q`) goes; deeper pushes are ignored.
+const MAX_STATE_DEPTH: usize = 64;
+
+/// What reading a PDF gave.
+pub(super) struct PdfScan {
+    pub findings: Vec<MemberFinding>,
+    pub unread: Vec<Unread>,
+    pub output: Option<Vec<u8>>,
+    pub scanned: usize,
+}
+
+/// Reads (and with `opts.redact`, redacts) the PDF `body`; `path` names it inside an
+/// archive (empty for a body). Unpacked streams count against `left`.
+pub(super) fn scan(
+    engine: &Arc<Engine>,
+    opts: &ScanOptions,
+    body: &[u8],
+    path: &str,
+    left: &mut u64,
+    budget: u64,
+) -> Result<PdfScan, ArchiveError> {
+    let name = |what: &str| -> Arc<str> {
+        if path.is_empty() {
+            what.into()
+        } else {
+            format!("{path}!/{what}").into()
+        }
+    };
+    let mut out = PdfScan {
+        findings: Vec::new(),
+        unread: Vec::new(),
+        output: None,
+        scanned: 0,
+    };
+    // `lopdf` unpacks object streams while it loads, each under the cap it is given: the
+    // budget is shared among them (every object stream's dictionary is plain in the file).
+    let object_streams = memchr::memmem::find_iter(body, b"/ObjStm").count() as u64;
+    let per_stream = (*left / (object_streams + 1)).max(1);
+    let options = lopdf::LoadOptions {
+        max_decompressed_size: Some(usize::try_from(per_stream).unwrap_or(usize::MAX)),
+        ..lopdf::LoadOptions::default()
+    };
+    // A third-party parser of hostile input: a panic in it is a document that could not be
+    // read, not a crashed proxy.
+    let loaded = std::panic::catch_unwind(|| Document::load_mem_with_options(body, options));
+    let mut doc = match loaded {
+        Ok(Ok(doc)) => doc,
+        Ok(Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. }))) => {
+            return Err(ArchiveError::Bomb(budget));
+        }
+        Ok(Err(_)) | Err(_) => {
+            out.unread.push(Unread {
+                member: name("(document)").to_string(),
+                reason: "corrupt PDF".into(),
+            });
+            return Ok(out);
+        }
+    };
+    if doc.is_encrypted() && !doc.was_encrypted() {
+        out.unread.push(Unread {
+            member: name("(document)").to_string(),
+            reason: "encrypted".into(),
+        });
+        return Ok(out);
+    }
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_document(engine, opts, &doc, left, &name)
+    }));
+    let edits = match read {
+        Ok(Ok(r)) => r,
+        Ok(Err(bomb)) => return Err(bomb.with_budget(budget)),
+        Err(_) => {
+            out.unread.push(Unread {
+                member: name("(document)").to_string(),
+                reason: "corrupt PDF".into(),
+            });
+            return Ok(out);
+        }
+    };
+    out.findings = edits.findings;
+    out.unread = edits.unread;
+    out.scanned = edits.scanned;
+    if edits.streams.is_empty() && edits.strings.is_empty() {
+        return Ok(out);
+    }
+    if doc.was_encrypted() {
+        out.unread.push(Unread {
+            member: name("(document)").to_string(),
+            reason: "an encrypted PDF holding sensitive data is not rewritten".into(),
+        });
+        return Ok(out);
+    }
+    for (id, content) in edits.streams {
+        if let Ok(Object::Stream(s)) = doc.get_object_mut(id) {
+            s.set_plain_content(content);
+            // Compression is an optimization; a stream it fails on stays plain.
+            let _ = s.compress();
+        }
+    }
+    for (id, key, value) in edits.strings {
+        if let Some(d) = dict_mut(&mut doc, id) {
+            d.set(key, value);
+        }
+    }
+    for id in edits.stale_appearances {
+        if let Some(d) = dict_mut(&mut doc, id) {
+            d.remove(b"AP");
+        }
+    }
+    if edits.need_appearances {
+        let form = doc
+            .catalog()
+            .ok()
+            .and_then(|c| c.get(b"AcroForm").ok())
+            .cloned();
+        match form {
+            Some(Object::Reference(id)) => {
+                if let Some(d) = dict_mut(&mut doc, id) {
+                    d.set("NeedAppearances", true);
+                }
+            }
+            Some(Object::Dictionary(mut d)) => {
+                d.set("NeedAppearances", true);
+                if let Ok(c) = doc.catalog_mut() {
+                    c.set("AcroForm", d);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut written = Vec::with_capacity(body.len());
+    match doc.save_to(&mut written) {
+        Ok(()) => out.output = Some(written),
+        Err(e) => {
+            out.unread.push(Unread {
+                member: name("(document)").to_string(),
+                reason: format!("the redacted PDF could not be written: {e}"),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The dictionary of object `id` (a stream's dictionary too), to change.
+fn dict_mut(doc: &mut Document, id: ObjectId) -> Option<&mut Dictionary> {
+    match doc.get_object_mut(id).ok()? {
+        Object::Dictionary(d) => Some(d),
+        Object::Stream(s) => Some(&mut s.dict),
+        _ => None,
+    }
+}
+
+/// A decompression past the budget, found while reading.
+struct Bomb;
+
+impl Bomb {
+    fn with_budget(self, budget: u64) -> ArchiveError {
+        ArchiveError::Bomb(budget)
+    }
+}
+
+/// What reading a document found and what redaction changes in it.
+#[derive(Default)]
+struct Edits {
+    findings: Vec<MemberFinding>,
+    unread: Vec<Unread>,
+    scanned: usize,
+    /// New plain content of content streams.
+    streams: Vec<(ObjectId, Vec<u8>)>,
+    /// New values of dictionary entries (document information, annotation and field text).
+    strings: Vec<(ObjectId, Vec<u8>, Object)>,
+    /// Widgets whose value changed: their appearance, which shows the old value, goes, and
+    /// the form asks readers to draw it anew from the value.
+    stale_appearances: Vec<ObjectId>,
+    need_appearances: bool,
+}
+
+fn read_document(
+    engine: &Arc<Engine>,
+    opts: &ScanOptions,
+    doc: &Document,
+    left: &mut u64,
+    name: &dyn Fn(&str) -> Arc<str>,
+) -> Result<Edits, Bomb> {
+    let mut edits = Edits::default();
+    let mut fonts = Fonts::default();
+    // Per content stream: the masked glyph codes of each changed string (a stream drawn
+    // twice, a form on two pages, is masked where either reading masked it).
+    let mut masks: BTreeMap<ObjectId, BTreeMap<usize, Masked>> = BTreeMap::new();
+    let mut plain: HashMap<ObjectId, Vec<u8>> = HashMap::new();
+    for (number, page) in doc.get_pages() {
+        let member = name(&format!("page {number}"));
+        let mut reader = PageReader {
+            doc,
+            fonts: &mut fonts,
+            left,
+            plain: &mut plain,
+            sources: Vec::new(),
+            shown: Vec::new(),
+            placed: Vec::new(),
+            doc_text: Doc::new(true),
+            undecodable: false,
+            broken: false,
+            forms: Vec::new(),
+        };
+        let resources = inherited(doc, page, b"Resources");
+        for id in doc.get_page_contents(page) {
+            reader.run(id, resources, [1.0, 0.0, 0.0, 1.0, 0.0, 0.0], 0)?;
+        }
+        let PageReader {
+            sources,
+            shown,
+            placed,
+            mut doc_text,
+            undecodable,
+            broken,
+            ..
+        } = reader;
+        if broken {
+            edits.unread.push(Unread {
+                member: member.to_string(),
+                reason: "a content stream could not be unpacked".into(),
+            });
+        }
+        if undecodable {
+            edits.unread.push(Unread {
+                member: member.to_string(),
+                reason: "text in a font whose codes map to no characters".into(),
+            });
+        }
+        if placed.is_empty() {
+            continue;
+        }
+        edits.scanned += 1;
+        lay_out(&mut doc_text, placed);
+        if std::env::var_os("SLUICE_PDF_DEBUG").is_some() {
+            eprintln!("{}", doc_text.debug_text());
+        }
+        let Some(reading) = read_units(engine, opts, &doc_text) else {
+            edits.unread.push(Unread {
+                member: member.to_string(),
+                reason: "the redacted page text could not be read back".into(),
+            });
+            continue;
+        };
+        for finding in reading.findings {
+            edits.findings.push(MemberFinding {
+                member: member.clone(),
+                finding,
+            });
+        }
+        for (k, new) in reading.new {
+            let s = &shown[k];
+            let old: Vec<char> = doc_text.piece_text(k).chars().collect();
+            let new: Vec<char> = new.chars().collect();
+            let mut at = 0;
+            let mut hit = vec![false; s.codes.len()];
+            for (n, code) in s.codes.iter().enumerate() {
+                let end = at + code.chars;
+                hit[n] = old.get(at..end) != new.get(at..end);
+                at = end;
+            }
+            if !hit.contains(&true) {
+                continue;
+            }
+            let source = &sources[s.source];
+            let entry = masks
+                .entry(source.id)
+                .or_default()
+                .entry(s.token.start)
+                .or_insert_with(|| Masked {
+                    token: s.token.clone(),
+                    bytes: s.bytes.clone(),
+                    codes: s.codes.iter().map(|c| c.bytes.clone()).collect(),
+                    hit: vec![false; s.codes.len()],
+                    font: s.font,
+                });
+            for (h, n) in entry.hit.iter_mut().zip(hit) {
+                *h |= n;
+            }
+        }
+    }
+    for (id, strings) in masks {
+        let Some(content) = plain.get(&id) else {
+            continue;
+        };
+        let mut out = Vec::with_capacity(content.len());
+        let mut at = 0;
+        let mut failed = false;
+        for m in strings.values() {
+            if m.token.start < at {
+                continue;
+            }
+            let Some(mask) = fonts.mask_code(m.font) else {
+                failed = true;
+                continue;
+            };
+            out.extend_from_slice(&content[at..m.token.start]);
+            out.push(b'<');
+            for (r, hit) in m.codes.iter().zip(&m.hit) {
+                let code = if *hit { &mask[..] } else { &m.bytes[r.clone()] };
+                for b in code {
+                    out.extend_from_slice(format!("{b:02X}").as_bytes());
+                }
+            }
+            out.push(b'>');
+            at = m.token.end;
+        }
+        out.extend_from_slice(&content[at..]);
+        if failed {
+            edits.unread.push(Unread {
+                member: name(&format!("content stream {} {}", id.0, id.1)).to_string(),
+                reason: "a font with no glyph to mask with".into(),
+            });
+        }
+        edits.streams.push((id, out));
+    }
+    read_strings(engine, opts, doc, name, &mut edits);
+    read_metadata(engine, opts, doc, left, name, &mut edits)?;
+    if has_embedded_files(doc) {
+        edits.unread.push(Unread {
+            member: name("(embedded files)").to_string(),
+            reason: "files embedded in a PDF are not read".into(),
+        });
+    }
+    Ok(edits)
+}
+
+/// A string of a content stream whose glyph codes redaction masks.
+struct Masked {
+    token: Range<usize>,
+    bytes: Vec<u8>,
+    codes: Vec<Range<usize>>,
+    hit: Vec<bool>,
+    font: usize,
+}
+
+/// An entry of a page dictionary, or of the nearest page-tree node above it that has it
+/// (`Resources` and `Rotate` are inherited).
+fn inherited<'a>(doc: &'a Document, page: ObjectId, key: &[u8]) -> Option<&'a Dictionary> {
+    let mut node = doc.get_dictionary(page).ok()?;
+    for _ in 0..64 {
+        if let Ok(v) = node.get(key) {
+            return doc.dereference(v).ok()?.1.as_dict().ok();
+        }
+        node = doc
+            .dereference(node.get(b"Parent").ok()?)
+            .ok()?
+            .1
+            .as_dict()
+            .ok()?;
+    }
+    None
+}
+
+/// One glyph code of a shown string: its bytes in the string, and how many characters it
+/// stands for (a ligature's code stands for two).
+struct Code {
+    bytes: Range<usize>,
+    chars: usize,
+}
+
+/// A shown string: the content stream it is in, its token's bytes there, its bytes, its
+/// codes and its font.
+struct Shown {
+    source: usize,
+    token: Range<usize>,
+    bytes: Vec<u8>,
+    codes: Vec<Code>,
+    font: usize,
+}
+
+/// A content stream read on a page, and where its bytes start in the page's reading (the
+/// offsets findings report: the page's content streams, one after another).
+struct Source {
+    id: ObjectId,
+    base: usize,
+}
+
+type Matrix = [f64; 6];
+
+fn mul(m: &Matrix, n: &Matrix) -> Matrix {
+    [
+        m[0] * n[0] + m[1] * n[2],
+        m[0] * n[1] + m[1] * n[3],
+        m[2] * n[0] + m[3] * n[2],
+        m[2] * n[1] + m[3] * n[3],
+        m[4] * n[0] + m[5] * n[2] + n[4],
+        m[4] * n[1] + m[5] * n[3] + n[5],
+    ]
+}
+
+/// The text state that `q`/`Q` save with the graphics state.
+#[derive(Clone, Copy)]
+struct State {
+    ctm: Matrix,
+    font: Option<usize>,
+    size: f64,
+    char_space: f64,
+    word_space: f64,
+    scale: f64,
+    leading: f64,
+    rise: f64,
+}
+
+struct PageReader<'a, 'f> {
+    doc: &'a Document,
+    fonts: &'f mut Fonts<'a>,
+    left: &'f mut u64,
+    plain: &'f mut HashMap<ObjectId, Vec<u8>>,
+    sources: Vec<Source>,
+    shown: Vec<Shown>,
+    placed: Vec<Placed>,
+    doc_text: Doc,
+    /// Text was shown in a font this reader cannot decode.
+    undecodable: bool,
+    /// A content stream could not be unpacked.
+    broken: bool,
+    /// The forms being drawn (a form that draws itself is drawn once).
+    forms: Vec<ObjectId>,
+}
+
+/// An operand of a content-stream operator.
+enum Operand {
+    Num(f64),
+    Str(Range<usize>, Vec<u8>),
+    Name(Vec<u8>),
+    Array(Vec<Operand>),
+    Other,
+}
+
+impl Operand {
+    fn num(&self) -> Option<f64> {
+        match self {
+            Operand::Num(n) => Some(*n),
+            _ => None,
+        }
+    }
+}
+
+impl<'a> PageReader<'a, '_> {
+    /// Interprets content stream `id` with `resources`, from the current transformation
+    /// matrix `ctm`.
+    fn run(
+        &mut self,
+        id: ObjectId,
+        resources: Option<&'a Dictionary>,
+        ctm: Matrix,
+        depth: usize,
+    ) -> Result<(), Bomb> {
+        let Some(content) = self.content(id)? else {
+            return Ok(());
+        };
+        let base = self
+            .sources
+            .last()
+            .map_or(0, |s| s.base + self.plain.get(&s.id).map_or(0, Vec::len) + 1);
+        let source = self.sources.len();
+        self.sources.push(Source { id, base });
+        let mut state = State {
+            ctm,
+            font: None,
+            size: 0.0,
+            char_space: 0.0,
+            word_space: 0.0,
+            scale: 1.0,
+            leading: 0.0,
+            rise: 0.0,
+        };
+        let mut saved: Vec<State> = Vec::new();
+        let mut tm: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+        let mut tlm = tm;
+        let mut ops: Vec<Operand> = Vec::new();
+        let mut lexer = Lexer {
+            s: &content,
+            i: 0,
+        };
+        while let Some(tok) = lexer.next() {
+            let op = match tok {
+                Tok::Operand(o) => {
+                    if ops.len() < 64 {
+                        ops.push(o);
+                    }
+                    continue;
+                }
+                Tok::Op(op) => op,
+            };
+            let n = |i: usize| ops.get(i).and_then(Operand::num);
+            match op.as_slice() {
+                b"q" => {
+                    if saved.len() < MAX_STATE_DEPTH {
+                        saved.push(state);
+                    }
+                }
+                b"Q" => {
+                    if let Some(s) = saved.pop() {
+                        state = s;
+                    }
+                }
+                b"cm" => {
+                    if let Some(m) = matrix(&ops) {
+                        state.ctm = mul(&m, &state.ctm);
+                    }
+                }
+                b"BT" => {
+                    tm = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+                    tlm = tm;
+                }
+                b"Tf" => {
+                    if let (Some(Operand::Name(font)), Some(size)) = (ops.first(), n(1)) {
+                        state.font = self.fonts.load(self.doc, resources, font);
+                        state.size = size;
+                    }
+                }
+                b"Tc" => state.char_space = n(0).unwrap_or(0.0),
+                b"Tw" => state.word_space = n(0).unwrap_or(0.0),
+                b"Tz" => state.scale = n(0).unwrap_or(100.0) / 100.0,
+                b"TL" => state.leading = n(0).unwrap_or(0.0),
+                b"Ts" => state.rise = n(0).unwrap_or(0.0),
+                b"Td" | b"TD" => {
+                    let (tx, ty) = (n(0).unwrap_or(0.0), n(1).unwrap_or(0.0));
+                    if op == b"TD" {
+                        state.leading = -ty;
+                    }
+                    tlm = mul(&[1.0, 0.0, 0.0, 1.0, tx, ty], &tlm);
+                    tm = tlm;
+                }
+                b"Tm" => {
+                    if let Some(m) = matrix(&ops) {
+                        tlm = m;
+                        tm = m;
+                    }
+                }
+                b"T*" => {
+                    tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -state.leading], &tlm);
+                    tm = tlm;
+                }
+                b"Tj" | b"'" | b"\"" => {
+                    if op != b"Tj" {
+                        tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -state.leading], &tlm);
+                        tm = tlm;
+                    }
+                    if op == b"\"" {
+                        state.word_space = n(0).unwrap_or(state.word_space);
+                        state.char_space = n(1).unwrap_or(state.char_space);
+                    }
+                    if let Some(Operand::Str(range, bytes)) = ops.last() {
+                        self.show(source, range.clone(), bytes, &state, &mut tm);
+                    }
+                }
+                b"TJ" => {
+                    if let Some(Operand::Array(items)) = ops.first() {
+                        for item in items {
+                            match item {
+                                Operand::Str(range, bytes) => {
+                                    self.show(source, range.clone(), bytes, &state, &mut tm);
+                                }
+                                Operand::Num(adj) => {
+                                    let tx = -adj / 1000.0 * state.size * state.scale;
+                                    tm = mul(&[1.0, 0.0, 0.0, 1.0, tx, 0.0], &tm);
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                }
+                b"Do" => {
+                    if let (Some(Operand::Name(name)), true) =
+                        (ops.first(), depth < MAX_FORM_DEPTH)
+                    {
+                        self.form(resources, name, &state, depth)?;
+                    }
+                }
+                b"BI" => lexer.skip_inline_image(),
+                _ => {}
+            }
+            ops.clear();
+        }
+        Ok(())
+    }
+
+    /// A content stream's plain bytes (once per document: unpacked under the budget).
+    fn content(&mut self, id: ObjectId) -> Result<Option<Arc<[u8]>>, Bomb> {
+        if let Some(c) = self.plain.get(&id) {
+            return Ok(Some(c.as_slice().into()));
+        }
+        let Ok(stream) = self.doc.get_object(id).and_then(Object::as_stream) else {
+            return Ok(None);
+        };
+        let cap = usize::try_from(*self.left).unwrap_or(usize::MAX);
+        match stream.get_plain_content_with_limit(cap) {
+            Ok(c) => {
+                *self.left -= c.len() as u64;
+                let shared: Arc<[u8]> = c.as_slice().into();
+                self.plain.insert(id, c);
+                Ok(Some(shared))
+            }
+            Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded {
+                ..
+            })) => Err(Bomb),
+            Err(_) => {
+                self.broken = true;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Draws form XObject `name` of `resources` (an image draws no text).
+    fn form(
+        &mut self,
+        resources: Option<&'a Dictionary>,
+        name: &[u8],
+        state: &State,
+        depth: usize,
+    ) -> Result<(), Bomb> {
+        let doc = self.doc;
+        let Some(Ok(Object::Reference(id))) = resources
+            .and_then(|r| r.get(b"XObject").ok())
+            .and_then(|x| doc.dereference(x).ok())
+            .and_then(|(_, x)| x.as_dict().ok())
+            .map(|x| x.get(name))
+        else {
+            return Ok(());
+        };
+        let id = *id;
+        if self.forms.contains(&id) {
+            return Ok(());
+        }
+        let Ok(stream) = doc.get_object(id).and_then(Object::as_stream) else {
+            return Ok(());
+        };
+        if !matches!(stream.dict.get(b"Subtype").and_then(Object::as_name), Ok(b"Form")) {
+            return Ok(());
+        }
+        let m = stream
+            .dict
+            .get(b"Matrix")
+            .ok()
+            .and_then(|m| m.as_array().ok())
+            .map(|a| a.iter().map(|o| o.as_float().ok().map(f64::from)).collect::<Vec<_>>())
+            .and_then(|v| v.into_iter().collect::<Option<Vec<f64>>>())
+            .and_then(|v| <[f64; 6]>::try_from(v).ok())
+            .unwrap_or([1.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
+        let own = stream
+            .dict
+            .get(b"Resources")
+            .ok()
+            .and_then(|r| doc.dereference(r).ok())
+            .and_then(|(_, r)| r.as_dict().ok())
+            .or(resources);
+        self.forms.push(id);
+        let r = self.run(id, own, mul(&m, &state.ctm), depth + 1);
+        self.forms.pop();
+        r
+    }
+
+    /// Shows string `bytes` (token `range` of source `source`) in the current font: one text
+    /// element placed where its first glyph starts, as wide as its glyphs advance.
+    fn show(&mut self, source: usize, range: Range<usize>, bytes: &[u8], st: &State, tm: &mut Matrix) {
+        let Some(font) = st.font else {
+            return;
+        };
+        let Some(decoded) = self.fonts.fonts[font].decode(bytes) else {
+            if !bytes.is_empty() {
+                self.undecodable = true;
+            }
+            return;
+        };
+        let m = mul(tm, &st.ctm);
+        let start = mul(&[st.size * st.scale, 0.0, 0.0, st.size, 0.0, st.rise], &m);
+        let mut advance = 0.0;
+        let mut text = String::new();
+        let mut codes = Vec::with_capacity(decoded.len());
+        for (r, chars) in decoded {
+            let code = &bytes[r.clone()];
+            let w = self.fonts.fonts[font].width(code, &chars);
+            let space = if code == b" " { st.word_space } else { 0.0 };
+            advance += (w / 1000.0 * st.size + st.char_space + space) * st.scale;
+            codes.push(Code {
+                bytes: r,
+                chars: chars.chars().count(),
+            });
+            text.push_str(&chars);
+        }
+        *tm = mul(&[1.0, 0.0, 0.0, 1.0, advance, 0.0], tm);
+        if text.is_empty() {
+            return;
+        }
+        let x_scale = (m[0] * m[0] + m[1] * m[1]).sqrt();
+        let y_scale = (m[2] * m[2] + m[3] * m[3]).sqrt();
+        let size = (st.size * y_scale).abs();
+        let (x, y, width) = (start[4], -start[5], advance * x_scale);
+        if !(x.is_finite() && y.is_finite() && width.is_finite() && size.is_finite()) {
+            return;
+        }
+        let base = self.sources[source].base;
+        let piece = self.doc_text.add_piece(
+            0,
+            base + range.start..base + range.end,
+            text,
+            (false, false),
+        );
+        self.shown.push(Shown {
+            source,
+            token: range,
+            bytes: bytes.to_vec(),
+            codes,
+            font,
+        });
+        self.placed.push(Placed {
+            piece,
+            x,
+            y,
+            width: width.max(0.0),
+            size: size.clamp(0.1, 1000.0),
+        });
+    }
+}
+
+/// The six numbers of a matrix operand list (`cm`, `Tm`).
+fn matrix(ops: &[Operand]) -> Option<Matrix> {
+    let v: Vec<f64> = ops.iter().filter_map(Operand::num).collect();
+    let m: Matrix = v.get(..6)?.try_into().ok()?;
+    m.iter().all(|n| n.is_finite()).then_some(m)
+}
+
+/// How a font's codes are split and read.
+enum Codes<'a> {
+    /// A `ToUnicode` CMap (`lopdf`'s `UnicodeMapEncoding`); codes of a fixed length
+    /// (Identity-H: two bytes), or of one or two bytes as the GBK CMaps cut them (0: variable).
+    Cmap(Encoding<'a>, u8),
+    /// The UCS-2 / UTF-16 CMaps of the CJK collections (`UniGB-UCS2-H`): codes are UTF-16.
+    Utf16,
+    /// The GBK CMaps (`GBK-EUC-H`, `GBpc-EUC-H`): codes are GBK bytes.
+    Gbk,
+    /// A simple font's encoding (one byte a code): a named one, or `Differences` over one.
+    Simple(Encoding<'a>),
+    /// No way from codes to characters.
+    Unknown,
+}
+
+struct Font<'a> {
+    codes: Codes<'a>,
+    /// Glyph widths in thousandths of the font size: (first code, last code, width).
+    widths: BTreeMap<u32, (u32, f64)>,
+    default_width: Option<f64>,
+    /// The code of the mask character, once looked up.
+    mask: Option<Option<Vec<u8>>>,
+}
+
+impl Font<'_> {
+    /// The string's codes and the characters each stands for; `None` when the font's codes
+    /// map to nothing.
+    fn decode(&self, b: &[u8]) -> Option<Vec<(Range<usize>, String)>> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            let (len, text) = match &self.codes {
+                Codes::Unknown => return None,
+                Codes::Cmap(Encoding::UnicodeMapEncoding(cmap), fixed) => {
+                    let len = match fixed {
+                        0 => gbk_len(b, i),
+                        n => usize::from(*n),
+                    }
+                    .min(b.len() - i);
+                    let code = b[i..i + len].iter().fold(0u32, |a, &x| a << 8 | u32::from(x));
+                    let units = cmap
+                        .get(code, len as u8)
+                        .unwrap_or_else(|| vec![0xFFFD]);
+                    (len, String::from_utf16_lossy(&units))
+                }
+                Codes::Cmap(..) => return None,
+                Codes::Utf16 => {
+                    let unit = |k: usize| {
+                        b.get(k..k + 2).map(|p| u16::from_be_bytes([p[0], p[1]]))
+                    };
+                    // An odd byte at the end is no code.
+                    let Some(u) = unit(i) else {
+                        out.push((i..b.len(), "\u{FFFD}".to_string()));
+                        break;
+                    };
+                    if (0xD800..0xDC00).contains(&u) {
+                        if let Some(lo) = unit(i + 2) {
+                            (4, String::from_utf16_lossy(&[u, lo]))
+                        } else {
+                            (2, "\u{FFFD}".to_string())
+                        }
+                    } else {
+                        (2, String::from_utf16_lossy(&[u]))
+                    }
+                }
+                Codes::Gbk => {
+                    let len = gbk_len(b, i).min(b.len() - i);
+                    let (t, _) = encoding_rs::GBK.decode_without_bom_handling(&b[i..i + len]);
+                    (len, t.into_owned())
+                }
+                Codes::Simple(enc) => (
+                    1,
+                    enc.bytes_to_string(&b[i..=i])
+                        .unwrap_or_else(|_| "\u{FFFD}".to_string()),
+                ),
+            };
+            out.push((i..i + len, text));
+            i += len;
+        }
+        Some(out)
+    }
+
+    /// A glyph's width in thousandths of the font size: the font's, else an estimate (a Han
+    /// character is square, a Latin letter or digit about half as wide).
+    fn width(&self, code: &[u8], chars: &str) -> f64 {
+        // The widths of a composite font are by glyph (CID); only `Identity` codes are CIDs
+        // (the UCS-2 and GBK CMaps map codes to CIDs by tables this reader does not carry).
+        if matches!(self.codes, Codes::Utf16 | Codes::Gbk) {
+            return if chars.is_ascii() { 500.0 } else { 1000.0 };
+        }
+        let c = code.iter().fold(0u32, |a, &x| a << 8 | u32::from(x));
+        if let Some((_, &(last, w))) = self.widths.range(..=c).next_back() {
+            if c <= last {
+                return w;
+            }
+        }
+        self.default_width.unwrap_or_else(|| {
+            if chars.is_ascii() {
+                500.0
+            } else {
+                1000.0
+            }
+        })
+    }
+
+    /// The code of a mask character in this font: `*`, else `X`, a dash, a dot or a space,
+    /// else punctuation (a subset font has only the glyphs its document uses: often no `*`,
+    /// always some `，` or `：`); in an `Identity` font, else glyph 0 (`.notdef`, which every
+    /// font has and which shows as blank or a box); else any code that stands for no letter,
+    /// digit or Han character.
+    fn find_mask(&self) -> Option<Vec<u8>> {
+        const MASKS: &[char] = &[
+            '*', '＊', 'X', 'x', '×', '#', '-', '－', '_', '·', '.', '．', ' ', '　', '，', ',', '、',
+            '：', ':', '。', '（', '）', '(', ')', '/', '；', ';',
+        ];
+        if let Some(code) = MASKS.iter().find_map(|&c| self.code_of(c)) {
+            return Some(code);
+        }
+        let Codes::Cmap(Encoding::UnicodeMapEncoding(cmap), fixed) = &self.codes else {
+            return None;
+        };
+        if *fixed == 2 {
+            return Some(vec![0, 0]);
+        }
+        let mut tried = 0usize;
+        for (len, map) in cmap.bf_ranges.iter().enumerate() {
+            for (range, _) in map.iter() {
+                for code in range.clone() {
+                    tried += 1;
+                    if tried > 1 << 16 {
+                        return None;
+                    }
+                    let Some(units) = cmap.get(code, len as u8 + 1) else {
+                        continue;
+                    };
+                    let text = String::from_utf16_lossy(&units);
+                    let mut chars = text.chars();
+                    if let (Some(c), None) = (chars.next(), chars.next()) {
+                        if !c.is_alphanumeric() && c != '\u{FFFD}' {
+                            let bytes = code.to_be_bytes();
+                            return Some(bytes[3 - len.min(3)..].to_vec());
+                        }
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// The code that shows character `c` in this font, when it has one.
+    fn code_of(&self, c: char) -> Option<Vec<u8>> {
+        {
+            let code = match &self.codes {
+                Codes::Cmap(Encoding::UnicodeMapEncoding(cmap), _) => {
+                    let mut units = [0u16; 2];
+                    let units = c.encode_utf16(&mut units);
+                    cmap.get_source_codes_for_unicode(units)
+                        .and_then(|e| e.first())
+                        .map(|e| {
+                            let bytes = e.source_code.to_be_bytes();
+                            bytes[4 - usize::from(e.code_len).min(4)..].to_vec()
+                        })
+                }
+                Codes::Utf16 => {
+                    let mut units = [0u16; 2];
+                    Some(
+                        c.encode_utf16(&mut units)
+                            .iter()
+                            .flat_map(|u| u.to_be_bytes())
+                            .collect(),
+                    )
+                }
+                Codes::Gbk => {
+                    let mut buf = [0; 4];
+                    let (b, _, bad) = encoding_rs::GBK.encode(c.encode_utf8(&mut buf));
+                    (!bad).then(|| b.into_owned())
+                }
+                Codes::Simple(enc) => {
+                    let b = enc.string_to_bytes(c.encode_utf8(&mut [0; 4]));
+                    (b.len() == 1).then_some(b)
+                }
+                Codes::Cmap(..) | Codes::Unknown => None,
+            };
+            // The code must read back as the character (a CMap may map several codes to one).
+            code.filter(|code| {
+                self.decode(code)
+                    .is_some_and(|d| d.len() == 1 && d[0].1 == c.to_string())
+            })
+        }
+    }
+}
+
+/// The length of the GBK code at `b[i]`: one byte below 0x80, else two.
+fn gbk_len(b: &[u8], i: usize) -> usize {
+    if b[i] < 0x80 {
+        1
+    } else {
+        2
+    }
+}
+
+/// The fonts read so far, by object.
+#[derive(Default)]
+struct Fonts<'a> {
+    fonts: Vec<Font<'a>>,
+    by_id: HashMap<ObjectId, usize>,
+}
+
+impl<'a> Fonts<'a> {
+    /// The font named `name` in `resources`.
+    fn load(
+        &mut self,
+        doc: &'a Document,
+        resources: Option<&'a Dictionary>,
+        name: &[u8],
+    ) -> Option<usize> {
+        let entry = resources?
+            .get(b"Font")
+            .ok()
+            .and_then(|f| doc.dereference(f).ok())
+            .and_then(|(_, f)| f.as_dict().ok())?
+            .get(name)
+            .ok()?;
+        let (id, dict) = doc.dereference(entry).ok()?;
+        if let Some(k) = id.and_then(|id| self.by_id.get(&id)) {
+            return Some(*k);
+        }
+        let dict = dict.as_dict().ok()?;
+        let font = read_font(doc, dict);
+        self.fonts.push(font);
+        if let Some(id) = id {
+            self.by_id.insert(id, self.fonts.len() - 1);
+        }
+        Some(self.fonts.len() - 1)
+    }
+
+    fn mask_code(&mut self, k: usize) -> Option<Vec<u8>> {
+        let font = self.fonts.get_mut(k)?;
+        if font.mask.is_none() {
+            font.mask = Some(font.find_mask());
+        }
+        font.mask.clone().flatten()
+    }
+}
+
+/// A font dictionary's code map and widths.
+fn read_font<'a>(doc: &'a Document, dict: &'a Dictionary) -> Font<'a> {
+    let deref = |o: &'a Object| doc.dereference(o).ok().map(|(_, o)| o);
+    let name_of = |key: &[u8]| {
+        dict.get(key)
+            .ok()
+            .and_then(deref)
+            .and_then(|o| o.as_name().ok())
+            .map(<[u8]>::to_vec)
+    };
+    let composite = name_of(b"Subtype").as_deref() == Some(b"Type0");
+    let encoding = name_of(b"Encoding").unwrap_or_default();
+    let cmap = dict
+        .get(b"ToUnicode")
+        .ok()
+        .and_then(deref)
+        .and_then(|o| o.as_stream().ok())
+        .and_then(|s| {
+            let font = Dictionary::from_iter([
+                ("Type", Object::Name(b"Font".to_vec())),
+                ("Encoding", Object::Name(b"Identity-H".to_vec())),
+                ("ToUnicode", Object::Stream(s.clone())),
+            ]);
+            match font.get_font_encoding_with_limit(doc, 16 << 20) {
+                // Owned: re-wrapped, it no longer borrows the dictionary made here.
+                Ok(Encoding::UnicodeMapEncoding(c)) => Some(Encoding::UnicodeMapEncoding(c)),
+                _ => None,
+            }
+        });
+    let gbk = encoding.starts_with(b"GBK")
+        || encoding.starts_with(b"GBpc")
+        || encoding.starts_with(b"GB-EUC")
+        || encoding.starts_with(b"GBT");
+    let utf16 = encoding.starts_with(b"Uni")
+        && (encoding.windows(4).any(|w| w == b"UCS2") || encoding.windows(5).any(|w| w == b"UTF16"));
+    let codes = match (composite, cmap) {
+        (true, Some(c)) if gbk => Codes::Cmap(c, 0),
+        (true, Some(c)) if !utf16 => Codes::Cmap(c, 2),
+        (true, _) if utf16 => Codes::Utf16,
+        (true, _) if gbk => Codes::Gbk,
+        (true, _) => Codes::Unknown,
+        (false, Some(c)) => Codes::Cmap(c, 1),
+        (false, None) => match simple_encoding(doc, dict) {
+            Some(e) => Codes::Simple(e),
+            None => Codes::Unknown,
+        },
+    };
+    let mut widths = BTreeMap::new();
+    let mut default_width = None;
+    if composite {
+        let descendant = dict
+            .get(b"DescendantFonts")
+            .ok()
+            .and_then(deref)
+            .and_then(|o| o.as_array().ok())
+            .and_then(|a| a.first())
+            .and_then(deref)
+            .and_then(|o| o.as_dict().ok());
+        if let Some(d) = descendant {
+            default_width = Some(
+                d.get(b"DW")
+                    .ok()
+                    .and_then(deref)
+                    .and_then(|o| o.as_float().ok())
+                    .map_or(1000.0, f64::from),
+            );
+            let w = d.get(b"W").ok().and_then(deref).and_then(|o| o.as_array().ok());
+            let num = |o: &'a Object| deref(o).and_then(|o| o.as_float().ok()).map(f64::from);
+            let mut items = w.map(|a| a.iter()).into_iter().flatten().peekable();
+            while let Some(first) = items.next() {
+                let Some(first) = num(first) else { break };
+                let first = first as u32;
+                let Some(next) = items.next() else { break };
+                match deref(next) {
+                    Some(Object::Array(list)) => {
+                        for (k, w) in list.iter().enumerate() {
+                            if let Some(w) = num(w) {
+                                let c = first.saturating_add(k as u32);
+                                widths.insert(c, (c, w));
+                            }
+                        }
+                    }
+                    Some(o) => {
+                        let last = o.as_float().map_or(first, |l| l as u32);
+                        let Some(w) = items.next().and_then(num) else { break };
+                        widths.insert(first, (last.max(first), w));
+                    }
+                    None => break,
+                }
+            }
+        }
+    } else if dict.get(b"Widths").is_err() {
+        // One of the standard fonts, which a PDF may name without widths (every reader has
+        // their metrics): Helvetica's (Arial's) for the printable ASCII codes, Courier's fixed
+        // width; the rest are estimated.
+        let base = name_of(b"BaseFont").unwrap_or_default();
+        let has = |w: &[u8]| base.windows(w.len()).any(|x| x == w);
+        if has(b"Helvetica") || has(b"Arial") {
+            for (k, w) in HELVETICA.iter().enumerate() {
+                let c = 32 + k as u32;
+                widths.insert(c, (c, f64::from(*w)));
+            }
+        } else if has(b"Courier") {
+            default_width = Some(600.0);
+        }
+    } else {
+        let first = dict
+            .get(b"FirstChar")
+            .ok()
+            .and_then(deref)
+            .and_then(|o| o.as_i64().ok())
+            .unwrap_or(0)
+            .clamp(0, 255) as u32;
+        if let Some(list) = dict
+            .get(b"Widths")
+            .ok()
+            .and_then(deref)
+            .and_then(|o| o.as_array().ok())
+        {
+            for (k, w) in list.iter().take(256).enumerate() {
+                if let Some(w) = deref(w).and_then(|o| o.as_float().ok()) {
+                    let c = first + k as u32;
+                    widths.insert(c, (c, f64::from(w)));
+                }
+            }
+        }
+    }
+    Font {
+        codes,
+        widths,
+        default_width,
+        mask: None,
+    }
+}
+
+/// Helvetica's advance widths (thousandths of the font size) for codes 32 to 126, from its
+/// Adobe font metrics.
+const HELVETICA: [u16; 95] = [
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556,
+    556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722,
+    722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722,
+    667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556,
+    556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500,
+    500, 334, 260, 334, 584,
+];
+
+/// A simple font's encoding with no `ToUnicode`: its `Encoding` (a name, or `Differences`
+/// over a base), else the standard encoding. A Type 3 font with no encoding of its own maps
+/// codes to glyph procedures only.
+fn simple_encoding<'a>(doc: &'a Document, dict: &'a Dictionary) -> Option<Encoding<'a>> {
+    let subtype = dict.get(b"Subtype").and_then(Object::as_name).ok();
+    if subtype == Some(b"Type3") && dict.get(b"Encoding").is_err() {
+        return None;
+    }
+    match dict.get_font_encoding_with_limit(doc, 16 << 20).ok()? {
+        // A CMap name on a simple font is no encoding this reader knows.
+        Encoding::SimpleEncoding(name) if name != b"WinAnsiEncoding" => None,
+        e => Some(e),
+    }
+}
+
+/// The text strings of the document information, annotations and form fields, scanned as one
+/// JSON view of objects: `{"Author":"…"}`, a field `{"<its name>":"<its value>"}`.
+fn read_strings(
+    engine: &Arc<Engine>,
+    opts: &ScanOptions,
+    doc: &Document,
+    name: &dyn Fn(&str) -> Arc<str>,
+    edits: &mut Edits,
+) {
+    // (object, key, view key, text) per string.
+    let mut strings: Vec<(ObjectId, Vec<u8>, String, String)> = Vec::new();
+    let mut widgets: HashSet<ObjectId> = HashSet::new();
+    let mut add = |id: ObjectId, d: &Dictionary, keys: &[&[u8]], label: Option<String>| {
+        for key in keys {
+            let Ok(v) = d.get(key) else { continue };
+            let Ok((_, v)) = doc.dereference(v) else { continue };
+            let Ok(text) = lopdf::decode_text_string(v) else {
+                continue;
+            };
+            if text.trim().is_empty() {
+                continue;
+            }
+            let view_key = match (&label, *key) {
+                (Some(l), b"V") => l.clone(),
+                _ => String::from_utf8_lossy(key).into_owned(),
+            };
+            strings.push((id, key.to_vec(), view_key, text));
+        }
+    };
+    if let Ok(Object::Reference(id)) = doc.trailer.get(b"Info") {
+        if let Ok(d) = doc.get_dictionary(*id) {
+            let keys: Vec<Vec<u8>> = d.iter().map(|(k, _)| k.clone()).collect();
+            let keys: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
+            add(*id, d, &keys, None);
+        }
+    }
+    for (_, page) in doc.get_pages() {
+        let Ok(page) = doc.get_dictionary(page) else { continue };
+        let Some(annots) = page
+            .get(b"Annots")
+            .ok()
+            .and_then(|a| doc.dereference(a).ok())
+            .and_then(|(_, a)| a.as_array().ok())
+        else {
+            continue;
+        };
+        for a in annots {
+            let Ok(id) = a.as_reference() else { continue };
+            let Ok(d) = doc.get_dictionary(id) else { continue };
+            let label = field_name(doc, d);
+            add(id, d, &[b"Contents", b"V", b"TU", b"RC"], label);
+            if d.get(b"V").is_ok() {
+                widgets.insert(id);
+            }
+        }
+    }
+    // Fields above their widgets (a field with two widgets holds the value once).
+    let mut stack: Vec<(ObjectId, usize)> = doc
+        .catalog()
+        .ok()
+        .and_then(|c| c.get(b"AcroForm").ok())
+        .and_then(|f| doc.dereference(f).ok())
+        .and_then(|(_, f)| f.as_dict().ok())
+        .and_then(|f| f.get(b"Fields").ok())
+        .and_then(|f| doc.dereference(f).ok())
+        .and_then(|(_, f)| f.as_array().ok())
+        .map(|a| a.iter().filter_map(|o| o.as_reference().ok()).map(|id| (id, 0)).collect())
+        .unwrap_or_default();
+    let mut seen = HashSet::new();
+    while let Some((id, depth)) = stack.pop() {
+        if depth > 32 || !seen.insert(id) {
+            continue;
+        }
+        let Ok(d) = doc.get_dictionary(id) else { continue };
+        if !widgets.contains(&id) {
+            let label = field_name(doc, d);
+            add(id, d, &[b"V", b"TU"], label);
+        }
+        if let Some(kids) = d
+            .get(b"Kids")
+            .ok()
+            .and_then(|k| doc.dereference(k).ok())
+            .and_then(|(_, k)| k.as_array().ok())
+        {
+            stack.extend(
+                kids.iter()
+                    .filter_map(|o| o.as_reference().ok())
+                    .map(|k| (k, depth + 1)),
+            );
+        }
+    }
+    if strings.is_empty() {
+        return;
+    }
+    let mut view = String::from("[");
+    for (n, (_, _, key, text)) in strings.iter().enumerate() {
+        if n > 0 {
+            view.push(',');
+        }
+        view.push('{');
+        push_json_str(&mut view, key);
+        view.push(':');
+        push_json_str(&mut view, text);
+        view.push('}');
+    }
+    view.push(']');
+    let r = engine.scan_bytes(view.as_bytes(), super::as_format(opts, Format::Json));
+    let member = name("(document information and form fields)");
+    for finding in r.findings {
+        edits.findings.push(MemberFinding {
+            member: member.clone(),
+            finding,
+        });
+    }
+    if !opts.redact || r.output == view.as_bytes() {
+        return;
+    }
+    let Some(values) = value_literals(&r.output, strings.len()) else {
+        edits.unread.push(Unread {
+            member: member.to_string(),
+            reason: "the redacted text could not be read back".into(),
+        });
+        return;
+    };
+    for ((id, key, _, old), new) in strings.into_iter().zip(values) {
+        if new == old {
+            continue;
+        }
+        if key == b"V" {
+            edits.stale_appearances.push(id);
+            edits.need_appearances = true;
+        }
+        edits.strings.push((id, key, lopdf::text_string(&new)));
+    }
+}
+
+/// A form field's name (`T`), of its own or of the field above a widget.
+fn field_name(doc: &Document, d: &Dictionary) -> Option<String> {
+    let own = d
+        .get(b"T")
+        .ok()
+        .and_then(|t| doc.dereference(t).ok())
+        .and_then(|(_, t)| lopdf::decode_text_string(t).ok());
+    own.or_else(|| {
+        let parent = d.get(b"Parent").ok()?.as_reference().ok()?;
+        let p = doc.get_dictionary(parent).ok()?;
+        lopdf::decode_text_string(doc.dereference(p.get(b"T").ok()?).ok()?.1).ok()
+    })
+}
+
+/// The catalog's XMP metadata stream, scanned as XML and written back when redacted.
+fn read_metadata(
+    engine: &Arc<Engine>,
+    opts: &ScanOptions,
+    doc: &Document,
+    left: &mut u64,
+    name: &dyn Fn(&str) -> Arc<str>,
+    edits: &mut Edits,
+) -> Result<(), Bomb> {
+    let Some(id) = doc
+        .catalog()
+        .ok()
+        .and_then(|c| c.get(b"Metadata").ok())
+        .and_then(|m| m.as_reference().ok())
+    else {
+        return Ok(());
+    };
+    let Ok(stream) = doc.get_object(id).and_then(Object::as_stream) else {
+        return Ok(());
+    };
+    let cap = usize::try_from(*left).unwrap_or(usize::MAX);
+    let xml = match stream.get_plain_content_with_limit(cap) {
+        Ok(x) => x,
+        Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
+            return Err(Bomb)
+        }
+        Err(_) => {
+            edits.unread.push(Unread {
+                member: name("(XMP metadata)").to_string(),
+                reason: "corrupt stream".into(),
+            });
+            return Ok(());
+        }
+    };
+    *left -= xml.len() as u64;
+    let r = engine.scan_bytes(&xml, super::as_format(opts, Format::Xml));
+    let member = name("(XMP metadata)");
+    for finding in r.findings {
+        edits.findings.push(MemberFinding {
+            member: member.clone(),
+            finding,
+        });
+    }
+    if opts.redact && r.output != xml {
+        edits.streams.push((id, r.output));
+    }
+    Ok(())
+}
+
+/// Whether the document embeds files (its name tree of embedded files, or a file-attachment
+/// annotation).
+fn has_embedded_files(doc: &Document) -> bool {
+    let names = doc
+        .catalog()
+        .ok()
+        .and_then(|c| c.get(b"Names").ok())
+        .and_then(|n| doc.dereference(n).ok())
+        .and_then(|(_, n)| n.as_dict().ok());
+    if names.is_some_and(|n| n.get(b"EmbeddedFiles").is_ok()) {
+        return true;
+    }
+    doc.objects.values().any(|o| {
+        o.as_dict().is_ok_and(|d| {
+            matches!(d.get(b"Subtype").and_then(Object::as_name), Ok(b"FileAttachment"))
+                || matches!(d.get(b"Type").and_then(Object::as_name), Ok(b"EmbeddedFile"))
+        }) || o.as_stream().is_ok_and(|s| {
+            matches!(s.dict.get(b"Type").and_then(Object::as_name), Ok(b"EmbeddedFile"))
+        })
+    })
+}
+
+/// A content-stream token: an operand, or an operator.
+enum Tok {
+    Operand(Operand),
+    Op(Vec<u8>),
+}
+
+/// Content-stream tokens with the byte ranges of strings.
+struct Lexer<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+fn is_white(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0C' | b'\0')
+}
+
+fn is_delim(b: u8) -> bool {
+    matches!(b, b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%')
+}
+
+impl Lexer<'_> {
+    fn next(&mut self) -> Option<Tok> {
+        loop {
+            let b = *self.s.get(self.i)?;
+            if is_white(b) {
+                self.i += 1;
+            } else if b == b'%' {
+                while self.i < self.s.len() && !matches!(self.s[self.i], b'\r' | b'\n') {
+                    self.i += 1;
+                }
+            } else {
+                break;
+            }
+        }
+        Some(Tok::Operand(match self.operand(0)? {
+            Ok(o) => o,
+            Err(op) => return Some(Tok::Op(op)),
+        }))
+    }
+
+    /// The operand at the cursor, or `Err(operator)`.
+    fn operand(&mut self, depth: usize) -> Option<Result<Operand, Vec<u8>>> {
+        let s = self.s;
+        let start = self.i;
+        let b = *s.get(start)?;
+        Some(Ok(match b {
+            b'(' => {
+                let (bytes, end) = literal(s, start);
+                self.i = end;
+                Operand::Str(start..end, bytes)
+            }
+            b'<' if s.get(start + 1) == Some(&b'<') => {
+                self.i += 2;
+                Operand::Other
+            }
+            b'>' if s.get(start + 1) == Some(&b'>') => {
+                self.i += 2;
+                Operand::Other
+            }
+            b'<' => {
+                let end = memchr::memchr(b'>', &s[start..]).map_or(s.len(), |p| start + p + 1);
+                self.i = end;
+                Operand::Str(start..end, hex(&s[start + 1..end.saturating_sub(1).max(start + 1)]))
+            }
+            b'[' => {
+                self.i += 1;
+                let mut items = Vec::new();
+                loop {
+                    while self.i < s.len() && is_white(s[self.i]) {
+                        self.i += 1;
+                    }
+                    match s.get(self.i) {
+                        None => break,
+                        Some(b']') => {
+                            self.i += 1;
+                            break;
+                        }
+                        Some(_) if depth >= 8 => {
+                            self.i += 1;
+                        }
+                        Some(_) => match self.operand(depth + 1) {
+                            Some(Ok(o)) => {
+                                if items.len() < 1 << 16 {
+                                    items.push(o);
+                                }
+                            }
+                            // An operator inside an array: malformed; the array ends.
+                            Some(Err(_)) | None => break,
+                        },
+                    }
+                }
+                Operand::Array(items)
+            }
+            b'/' => {
+                let mut end = start + 1;
+                while end < s.len() && !is_white(s[end]) && !is_delim(s[end]) {
+                    end += 1;
+                }
+                self.i = end;
+                Operand::Name(s[start + 1..end].to_vec())
+            }
+            b')' | b'>' | b']' | b'{' | b'}' => {
+                self.i += 1;
+                Operand::Other
+            }
+            _ => {
+                let mut end = start + 1;
+                while end < s.len() && !is_white(s[end]) && !is_delim(s[end]) {
+                    end += 1;
+                }
+                self.i = end;
+                let word = &s[start..end];
+                if matches!(b, b'0'..=b'9' | b'+' | b'-' | b'.') {
+                    match std::str::from_utf8(word).ok().and_then(|w| w.parse::<f64>().ok()) {
+                        Some(n) => Operand::Num(n),
+                        None => Operand::Other,
+                    }
+                } else if matches!(word, b"true" | b"false" | b"null") {
+                    Operand::Other
+                } else {
+                    return Some(Err(word.to_vec()));
+                }
+            }
+        }))
+    }
+
+    /// Skips an inline image from after `BI` to after its `EI` (its data is binary).
+    fn skip_inline_image(&mut self) {
+        let s = self.s;
+        let Some(id) = find_word(s, self.i, b"ID") else {
+            self.i = s.len();
+            return;
+        };
+        let mut k = id + 3;
+        while let Some(p) = memchr::memmem::find(&s[k.min(s.len())..], b"EI") {
+            let at = k + p;
+            let before = at == 0 || is_white(s[at - 1]);
+            let after = s.get(at + 2).is_none_or(|&b| is_white(b));
+            if before && after {
+                self.i = at + 2;
+                return;
+            }
+            k = at + 2;
+        }
+        self.i = s.len();
+    }
+}
+
+/// Where the operator `word` stands alone (white space around it) at or after `from`.
+fn find_word(s: &[u8], from: usize, word: &[u8]) -> Option<usize> {
+    let mut k = from;
+    while let Some(p) = memchr::memmem::find(s.get(k..)?, word) {
+        let at = k + p;
+        let before = at == 0 || is_white(s[at - 1]);
+        let after = s.get(at + word.len()).is_none_or(|&b| is_white(b));
+        if before && after {
+            return Some(at);
+        }
+        k = at + 1;
+    }
+    None
+}
+
+/// A literal string from its `(` at `start`: its bytes and where it ends (after its `)`).
+fn literal(s: &[u8], start: usize) -> (Vec<u8>, usize) {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut i = start + 1;
+    while i < s.len() {
+        let b = s[i];
+        match b {
+            b'\\' => {
+                i += 1;
+                let Some(&e) = s.get(i) else { break };
+                match e {
+                    b'n' => out.push(b'\n'),
+                    b'r' => out.push(b'\r'),
+                    b't' => out.push(b'\t'),
+                    b'b' => out.push(8),
+                    b'f' => out.push(12),
+                    b'0'..=b'7' => {
+                        let mut v = 0u32;
+                        let mut k = 0;
+                        while k < 3 && i < s.len() && (b'0'..=b'7').contains(&s[i]) {
+                            v = v * 8 + u32::from(s[i] - b'0');
+                            i += 1;
+                            k += 1;
+                        }
+                        out.push(v as u8);
+                        continue;
+                    }
+                    b'\r' => {
+                        if s.get(i + 1) == Some(&b'\n') {
+                            i += 1;
+                        }
+                    }
+                    b'\n' => {}
+                    other => out.push(other),
+                }
+                i += 1;
+            }
+            b'(' => {
+                depth += 1;
+                out.push(b);
+                i += 1;
+            }
+            b')' => {
+                if depth == 0 {
+                    return (out, i + 1);
+                }
+                depth -= 1;
+                out.push(b);
+                i += 1;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    (out, s.len())
+}
+
+/// The bytes of a hex string's digits (white space skipped, an odd last digit padded).
+fn hex(s: &[u8]) -> Vec<u8> {
+    let digits: Vec<u8> = s
+        .iter()
+        .filter_map(|&b| (b as char).to_digit(16).map(|d| d as u8))
+        .collect();
+    digits
+        .chunks(2)
+        .map(|p| p[0] << 4 | p.get(1).copied().unwrap_or(0))
+        .collect()
+}
