@@ -529,12 +529,22 @@ pub(super) fn lay_out(doc: &mut Doc, mut placed: Vec<Placed>) {
         .iter()
         .filter_map(|l| l.last().map(|p| end(p)))
         .fold(f64::NEG_INFINITY, f64::max);
+    // Apart, or drawn over the one before (a copy offset a little for bold or a shadow,
+    // which would otherwise run on into it): a tab between them.
+    let apart = |before: &Placed, p: &Placed| {
+        let gap = p.x - end(before);
+        let unit = p.size.max(before.size);
+        gap > 0.3 * unit || gap < -0.3 * unit
+    };
+    let gapped = |line: &[&Placed]| line.windows(2).any(|w| apart(w[0], w[1]));
     let mut items = Vec::new();
+    let mut alone: Vec<Vec<Item>> = Vec::new();
     // The line before: its last element, whether it had a gap, where it started.
     let mut prev: Option<(&Placed, bool, f64)> = None;
     let text_of = |p: &Placed| doc.pieces[p.piece].text.as_str();
     for line in &lines {
         let first = line[0];
+        let row = gapped(line);
         if let Some((last, gapped, start)) = prev {
             // A wrapped sentence: the line before ran to the right margin, this one starts
             // right below it, no further right than it began (a paragraph's first line may
@@ -547,6 +557,7 @@ pub(super) fn lay_out(doc: &mut Doc, mut placed: Vec<Placed>) {
             let full = end(last) >= right - 1.5 * last.size
                 || (runs && end(last) >= start + 0.5 * (right - start));
             let wrapped = !gapped
+                && !row
                 && full
                 && first.x <= start + 0.5 * first.size
                 && first.y - last.y <= 2.5 * last.size.max(first.size);
@@ -567,25 +578,26 @@ pub(super) fn lay_out(doc: &mut Doc, mut placed: Vec<Placed>) {
                 }
             }
         }
-        let mut gapped = false;
+        let from = items.len();
         for (n, p) in line.iter().enumerate() {
-            if n > 0 {
-                let before = line[n - 1];
-                // Apart, or drawn over the one before (a copy offset a little for bold or a
-                // shadow, which would otherwise run on into it).
-                let gap = p.x - end(before);
-                let unit = p.size.max(before.size);
-                if gap > 0.3 * unit || gap < -0.3 * unit {
-                    items.push(Item::Sep('\t'));
-                    gapped = true;
-                }
+            if n > 0 && apart(line[n - 1], p) {
+                items.push(Item::Sep('\t'));
             }
             items.push(Item::Piece(p.piece));
         }
-        prev = line.last().map(|p| (*p, gapped, first.x));
+        // A line that is a secret level and nothing else (`机密` above a notice's title) is
+        // read as a paragraph of its own too, and so as the document's marking.
+        if level_alone(&doc.text(&items[from..])) {
+            alone.push(items[from..].to_vec());
+        }
+        prev = line.last().map(|p| (*p, row, first.x));
     }
     doc.body.push(doc.paras.len());
     doc.paras.push(items);
+    for items in alone {
+        doc.body.push(doc.paras.len());
+        doc.paras.push(items);
+    }
 }
 
 /// Whether text `a` ends and text `b` starts in a letter or digit: put together, they would

@@ -219,6 +219,8 @@ struct Edits {
     /// the form asks readers to draw it anew from the value.
     stale_appearances: Vec<ObjectId>,
     need_appearances: bool,
+    /// Redacted strings (old, new): the XMP metadata copies the document information.
+    replaced: Vec<(String, String)>,
 }
 
 fn read_document(
@@ -855,12 +857,16 @@ impl Font<'_> {
     /// A glyph's width in thousandths of the font size: the font's, else an estimate (a Han
     /// character is square, a Latin letter or digit about half as wide).
     fn width(&self, code: &[u8], chars: &str) -> f64 {
-        // The widths of a composite font are by glyph (CID); only `Identity` codes are CIDs
-        // (the UCS-2 and GBK CMaps map codes to CIDs by tables this reader does not carry).
-        if matches!(self.codes, Codes::Utf16 | Codes::Gbk) {
-            return if chars.is_ascii() { 500.0 } else { 1000.0 };
-        }
-        let c = code.iter().fold(0u32, |a, &x| a << 8 | u32::from(x));
+        // The widths of a composite font are by glyph (CID); only `Identity` codes are CIDs.
+        // The UCS-2 and GBK CMaps map codes to CIDs by tables this reader does not carry,
+        // but the CJK collections agree on printable ASCII: CIDs 1 to 95, space first.
+        let c = match self.codes {
+            Codes::Utf16 | Codes::Gbk => match chars.as_bytes() {
+                [b @ 0x20..=0x7E] => u32::from(*b) - 0x1F,
+                _ => u32::MAX,
+            },
+            _ => code.iter().fold(0u32, |a, &x| a << 8 | u32::from(x)),
+        };
         if let Some((_, &(last, w))) = self.widths.range(..=c).next_back() {
             if c <= last {
                 return w;
@@ -1309,6 +1315,7 @@ fn read_strings(
             edits.need_appearances = true;
         }
         edits.strings.push((id, key, lopdf::text_string(&new)));
+        edits.replaced.push((old, new));
     }
 }
 
@@ -1361,7 +1368,16 @@ fn read_metadata(
         }
     };
     *left -= xml.len() as u64;
-    let r = engine.scan_bytes(&xml, super::as_format(opts, Format::Xml));
+    let mut r = engine.scan_bytes(&xml, super::as_format(opts, Format::Xml));
+    // What was masked in the document information is masked where XMP repeats it
+    // (`dc:creator`, `dc:title`), whether or not the XML scan saw it there.
+    for (old, new) in &edits.replaced {
+        let (old, new) = (super::xlsx::escape(old), super::xlsx::escape(new));
+        if !old.is_empty() && memchr::memmem::find(&r.output, old.as_bytes()).is_some() {
+            let text = String::from_utf8_lossy(&r.output).replace(&old, &new);
+            r.output = text.into_bytes();
+        }
+    }
     let member = name("(XMP metadata)");
     for finding in r.findings {
         edits.findings.push(MemberFinding {
