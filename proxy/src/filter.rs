@@ -688,9 +688,8 @@ impl BodyFilter {
             decoded.clear();
             // A ZIP or PDF body (whatever its label: exports come as octet-stream too) is
             // read as an archive; its magic bytes decide.
-            let partial = |magic: &[u8]| {
-                self.prefix.len() < magic.len() && magic.starts_with(&self.prefix)
-            };
+            let partial =
+                |magic: &[u8]| self.prefix.len() < magic.len() && magic.starts_with(&self.prefix);
             if (partial(sluice_rules::archive::ZIP_MAGIC)
                 || partial(sluice_rules::archive::PDF_MAGIC))
                 && !finishing

@@ -537,6 +537,24 @@ pub(super) fn lay_out(doc: &mut Doc, mut placed: Vec<Placed>) {
         gap > 0.3 * unit || gap < -0.3 * unit
     };
     let gapped = |line: &[&Placed]| line.windows(2).any(|w| apart(w[0], w[1]));
+    // Where the cells of a table drawn as text start: the elements after a gap, in rows.
+    let mut columns: Vec<f64> = lines
+        .iter()
+        .flat_map(|l| l.windows(2).filter(|w| apart(w[0], w[1])).map(|w| w[1].x))
+        .collect();
+    columns.sort_by(f64::total_cmp);
+    // In a row, an element that starts where two other rows have a cell start, right after
+    // the one before it, starts a cell too (a wide cell that nearly fills its column: a
+    // mobile written with hyphens before the address beside it).
+    let column_at = |x: f64, unit: f64| {
+        let from = columns.partition_point(|c| *c < x - 0.25 * unit);
+        let to = columns.partition_point(|c| *c <= x + 0.25 * unit);
+        to - from >= 2
+    };
+    let cell_start = |before: &Placed, p: &Placed| {
+        let unit = p.size.max(before.size);
+        p.x - end(before) >= -0.05 * unit && column_at(p.x, unit)
+    };
     let mut items = Vec::new();
     let mut alone: Vec<Vec<Item>> = Vec::new();
     // The line before: its last element, whether it had a gap, where it started.
@@ -580,7 +598,7 @@ pub(super) fn lay_out(doc: &mut Doc, mut placed: Vec<Placed>) {
         }
         let from = items.len();
         for (n, p) in line.iter().enumerate() {
-            if n > 0 && apart(line[n - 1], p) {
+            if n > 0 && (apart(line[n - 1], p) || (row && cell_start(line[n - 1], p))) {
                 items.push(Item::Sep('\t'));
             }
             items.push(Item::Piece(p.piece));
@@ -748,7 +766,66 @@ impl Doc {
     }
 
     pub(super) fn debug_text(&self) -> String {
-        self.paras.iter().map(|p| self.text(p)).collect::<Vec<_>>().join("\n----\n")
+        self.paras
+            .iter()
+            .map(|p| self.text(p))
+            .collect::<Vec<_>>()
+            .join("\n----\n")
+    }
+
+    /// For a page read by [`lay_out`]: the rows that open the page before any table heading
+    /// of its own are read under `carried`, the heading of the table the page before ended
+    /// in (a table continued across a page break, its heading not repeated), when they have
+    /// as many cells. Returns the heading the next page's rows are read under: the page's
+    /// last, else the one it carried on.
+    pub(super) fn carry_heading(
+        &mut self,
+        is_heading: impl Fn(&[&str]) -> bool,
+        carried: Option<String>,
+    ) -> Option<String> {
+        let Some(&p) = self.body.first() else {
+            return None;
+        };
+        let items = &self.paras[p];
+        let mut lines: Vec<Range<usize>> = Vec::new();
+        let mut from = 0;
+        for (i, item) in items.iter().enumerate() {
+            if matches!(item, Item::Sep('\n')) {
+                lines.push(from..i);
+                from = i + 1;
+            }
+        }
+        lines.push(from..items.len());
+        let mut last = None;
+        let mut insert = None;
+        let mut rows = false;
+        for line in lines {
+            let text = self.text(&items[line.clone()]);
+            let cells: Vec<&str> = text.split('\t').collect();
+            if is_heading(&cells) {
+                last = Some(text.clone());
+                rows = true;
+            } else if cells.len() >= 2 && !rows {
+                rows = true;
+                if carried
+                    .as_deref()
+                    .is_some_and(|h| h.split('\t').count() == cells.len())
+                {
+                    insert = Some(line.start);
+                }
+            }
+        }
+        if let (Some(at), Some(heading)) = (insert, carried.as_deref()) {
+            // The heading is text of the reading only (separators), never written back.
+            let heading: Vec<Item> = heading
+                .chars()
+                .map(Item::Sep)
+                .chain([Item::Sep('\n')])
+                .collect();
+            self.paras[p].splice(at..at, heading);
+            return last.or(carried);
+        }
+        last
     }
 
     /// The text of text element `k`.

@@ -416,7 +416,14 @@ impl Walk<'_> {
     /// A PDF document (the body, or a member named `path`): its pages, information and form
     /// fields; returns it rewritten when redaction changed it.
     fn pdf(&mut self, data: &[u8], path: &str) -> Result<Option<Vec<u8>>, ArchiveError> {
-        let r = pdf::scan(self.engine, self.opts, data, path, &mut self.left, self.budget)?;
+        let r = pdf::scan(
+            self.engine,
+            self.opts,
+            data,
+            path,
+            &mut self.left,
+            self.budget,
+        )?;
         self.out.scanned += r.scanned;
         self.out.findings.extend(r.findings);
         self.out.unread.extend(r.unread);
@@ -1001,12 +1008,19 @@ mod tests {
             ("rows.csv.gz", &gz, STORED),
             ("notes.txt", &u16, DEFLATED),
             ("report.pdf", b"%PDF-1.7\x00\x01\x02", DEFLATED),
+            (
+                "legacy.xls",
+                b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x01",
+                DEFLATED,
+            ),
         ]);
         let r = scan(&e, &body, &redact, &limits).unwrap();
         let members_found: Vec<_> = r.findings.iter().map(|f| &*f.member).collect();
         assert_eq!(members_found, ["rows.csv.gz", "notes.txt"], "{r:?}");
-        assert_eq!(r.unread.len(), 1);
-        assert_eq!(r.unread[0].member, "report.pdf");
+        assert_eq!(r.unread.len(), 2);
+        assert_eq!(r.unread[0].member, "report.pdf!/(document)");
+        assert_eq!(r.unread[0].reason, "corrupt PDF");
+        assert_eq!(r.unread[1].member, "legacy.xls");
         let m = members(&r.output.expect("rewritten"));
         let mut csv = String::new();
         flate2::read::GzDecoder::new(&m[0].1[..])

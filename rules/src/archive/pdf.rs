@@ -91,7 +91,9 @@ pub(super) fn scan(
     let loaded = std::panic::catch_unwind(|| Document::load_mem_with_options(body, options));
     let mut doc = match loaded {
         Ok(Ok(doc)) => doc,
-        Ok(Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. }))) => {
+        Ok(Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded {
+            ..
+        }))) => {
             return Err(ArchiveError::Bomb(budget));
         }
         Ok(Err(_)) | Err(_) => {
@@ -236,6 +238,8 @@ fn read_document(
     // twice, a form on two pages, is masked where either reading masked it).
     let mut masks: BTreeMap<ObjectId, BTreeMap<usize, Masked>> = BTreeMap::new();
     let mut plain: HashMap<ObjectId, Vec<u8>> = HashMap::new();
+    // The heading of the table the page before ended in.
+    let mut heading: Option<String> = None;
     for (number, page) in doc.get_pages() {
         let member = name(&format!("page {number}"));
         let mut reader = PageReader {
@@ -281,6 +285,18 @@ fn read_document(
         }
         edits.scanned += 1;
         lay_out(&mut doc_text, placed);
+        heading = doc_text.carry_heading(
+            |cells| {
+                let short = |c: &str| {
+                    let c = c.trim();
+                    !c.is_empty() && c.chars().count() <= 16 && super::xlsx::name_like(c)
+                };
+                cells.len() >= 2
+                    && cells.iter().all(|c| short(c))
+                    && cells.iter().filter(|c| engine.listens_to(c.trim())).count() >= 2
+            },
+            heading.take(),
+        );
         if std::env::var_os("SLUICE_PDF_DEBUG").is_some() {
             eprintln!("{}", doc_text.debug_text());
         }
@@ -499,10 +515,9 @@ impl<'a> PageReader<'a, '_> {
         let Some(content) = self.content(id)? else {
             return Ok(());
         };
-        let base = self
-            .sources
-            .last()
-            .map_or(0, |s| s.base + self.plain.get(&s.id).map_or(0, Vec::len) + 1);
+        let base = self.sources.last().map_or(0, |s| {
+            s.base + self.plain.get(&s.id).map_or(0, Vec::len) + 1
+        });
         let source = self.sources.len();
         self.sources.push(Source { id, base });
         let mut state = State {
@@ -519,10 +534,7 @@ impl<'a> PageReader<'a, '_> {
         let mut tm: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
         let mut tlm = tm;
         let mut ops: Vec<Operand> = Vec::new();
-        let mut lexer = Lexer {
-            s: &content,
-            i: 0,
-        };
+        let mut lexer = Lexer { s: &content, i: 0 };
         while let Some(tok) = lexer.next() {
             let op = match tok {
                 Tok::Operand(o) => {
@@ -613,8 +625,7 @@ impl<'a> PageReader<'a, '_> {
                     }
                 }
                 b"Do" => {
-                    if let (Some(Operand::Name(name)), true) =
-                        (ops.first(), depth < MAX_FORM_DEPTH)
+                    if let (Some(Operand::Name(name)), true) = (ops.first(), depth < MAX_FORM_DEPTH)
                     {
                         self.form(resources, name, &state, depth)?;
                     }
@@ -677,7 +688,10 @@ impl<'a> PageReader<'a, '_> {
         let Ok(stream) = doc.get_object(id).and_then(Object::as_stream) else {
             return Ok(());
         };
-        if !matches!(stream.dict.get(b"Subtype").and_then(Object::as_name), Ok(b"Form")) {
+        if !matches!(
+            stream.dict.get(b"Subtype").and_then(Object::as_name),
+            Ok(b"Form")
+        ) {
             return Ok(());
         }
         let m = stream
@@ -685,7 +699,11 @@ impl<'a> PageReader<'a, '_> {
             .get(b"Matrix")
             .ok()
             .and_then(|m| m.as_array().ok())
-            .map(|a| a.iter().map(|o| o.as_float().ok().map(f64::from)).collect::<Vec<_>>())
+            .map(|a| {
+                a.iter()
+                    .map(|o| o.as_float().ok().map(f64::from))
+                    .collect::<Vec<_>>()
+            })
             .and_then(|v| v.into_iter().collect::<Option<Vec<f64>>>())
             .and_then(|v| <[f64; 6]>::try_from(v).ok())
             .unwrap_or([1.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
@@ -704,7 +722,14 @@ impl<'a> PageReader<'a, '_> {
 
     /// Shows string `bytes` (token `range` of source `source`) in the current font: one text
     /// element placed where its first glyph starts, as wide as its glyphs advance.
-    fn show(&mut self, source: usize, range: Range<usize>, bytes: &[u8], st: &State, tm: &mut Matrix) {
+    fn show(
+        &mut self,
+        source: usize,
+        range: Range<usize>,
+        bytes: &[u8],
+        st: &State,
+        tm: &mut Matrix,
+    ) {
         let Some(font) = st.font else {
             return;
         };
@@ -811,17 +836,15 @@ impl Font<'_> {
                         n => usize::from(*n),
                     }
                     .min(b.len() - i);
-                    let code = b[i..i + len].iter().fold(0u32, |a, &x| a << 8 | u32::from(x));
-                    let units = cmap
-                        .get(code, len as u8)
-                        .unwrap_or_else(|| vec![0xFFFD]);
+                    let code = b[i..i + len]
+                        .iter()
+                        .fold(0u32, |a, &x| a << 8 | u32::from(x));
+                    let units = cmap.get(code, len as u8).unwrap_or_else(|| vec![0xFFFD]);
                     (len, String::from_utf16_lossy(&units))
                 }
                 Codes::Cmap(..) => return None,
                 Codes::Utf16 => {
-                    let unit = |k: usize| {
-                        b.get(k..k + 2).map(|p| u16::from_be_bytes([p[0], p[1]]))
-                    };
+                    let unit = |k: usize| b.get(k..k + 2).map(|p| u16::from_be_bytes([p[0], p[1]]));
                     // An odd byte at the end is no code.
                     let Some(u) = unit(i) else {
                         out.push((i..b.len(), "\u{FFFD}".to_string()));
@@ -872,13 +895,8 @@ impl Font<'_> {
                 return w;
             }
         }
-        self.default_width.unwrap_or_else(|| {
-            if chars.is_ascii() {
-                500.0
-            } else {
-                1000.0
-            }
-        })
+        self.default_width
+            .unwrap_or_else(|| if chars.is_ascii() { 500.0 } else { 1000.0 })
     }
 
     /// The code of a mask character in this font: `*`, else `X`, a dash, a dot or a space,
@@ -888,8 +906,8 @@ impl Font<'_> {
     /// digit or Han character.
     fn find_mask(&self) -> Option<Vec<u8>> {
         const MASKS: &[char] = &[
-            '*', '＊', 'X', 'x', '×', '#', '-', '－', '_', '·', '.', '．', ' ', '　', '，', ',', '、',
-            '：', ':', '。', '（', '）', '(', ')', '/', '；', ';',
+            '*', '＊', 'X', 'x', '×', '#', '-', '－', '_', '·', '.', '．', ' ', '　', '，', ',',
+            '、', '：', ':', '。', '（', '）', '(', ')', '/', '；', ';',
         ];
         if let Some(code) = MASKS.iter().find_map(|&c| self.code_of(c)) {
             return Some(code);
@@ -1055,7 +1073,8 @@ fn read_font<'a>(doc: &'a Document, dict: &'a Dictionary) -> Font<'a> {
         || encoding.starts_with(b"GB-EUC")
         || encoding.starts_with(b"GBT");
     let utf16 = encoding.starts_with(b"Uni")
-        && (encoding.windows(4).any(|w| w == b"UCS2") || encoding.windows(5).any(|w| w == b"UTF16"));
+        && (encoding.windows(4).any(|w| w == b"UCS2")
+            || encoding.windows(5).any(|w| w == b"UTF16"));
     let codes = match (composite, cmap) {
         (true, Some(c)) if gbk => Codes::Cmap(c, 0),
         (true, Some(c)) if !utf16 => Codes::Cmap(c, 2),
@@ -1087,7 +1106,11 @@ fn read_font<'a>(doc: &'a Document, dict: &'a Dictionary) -> Font<'a> {
                     .and_then(|o| o.as_float().ok())
                     .map_or(1000.0, f64::from),
             );
-            let w = d.get(b"W").ok().and_then(deref).and_then(|o| o.as_array().ok());
+            let w = d
+                .get(b"W")
+                .ok()
+                .and_then(deref)
+                .and_then(|o| o.as_array().ok());
             let num = |o: &'a Object| deref(o).and_then(|o| o.as_float().ok()).map(f64::from);
             let mut items = w.map(|a| a.iter()).into_iter().flatten().peekable();
             while let Some(first) = items.next() {
@@ -1105,7 +1128,9 @@ fn read_font<'a>(doc: &'a Document, dict: &'a Dictionary) -> Font<'a> {
                     }
                     Some(o) => {
                         let last = o.as_float().map_or(first, |l| l as u32);
-                        let Some(w) = items.next().and_then(num) else { break };
+                        let Some(w) = items.next().and_then(num) else {
+                            break;
+                        };
                         widths.insert(first, (last.max(first), w));
                     }
                     None => break,
@@ -1159,12 +1184,11 @@ fn read_font<'a>(doc: &'a Document, dict: &'a Dictionary) -> Font<'a> {
 /// Helvetica's advance widths (thousandths of the font size) for codes 32 to 126, from its
 /// Adobe font metrics.
 const HELVETICA: [u16; 95] = [
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556,
-    556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722,
-    722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722,
-    667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556,
-    556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500,
-    500, 334, 260, 334, 584,
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556,
+    556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667,
+    611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667,
+    667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500,
+    222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
 ];
 
 /// A simple font's encoding with no `ToUnicode`: its `Encoding` (a name, or `Differences`
@@ -1197,7 +1221,9 @@ fn read_strings(
     let mut add = |id: ObjectId, d: &Dictionary, keys: &[&[u8]], label: Option<String>| {
         for key in keys {
             let Ok(v) = d.get(key) else { continue };
-            let Ok((_, v)) = doc.dereference(v) else { continue };
+            let Ok((_, v)) = doc.dereference(v) else {
+                continue;
+            };
             let Ok(text) = lopdf::decode_text_string(v) else {
                 continue;
             };
@@ -1219,7 +1245,9 @@ fn read_strings(
         }
     }
     for (_, page) in doc.get_pages() {
-        let Ok(page) = doc.get_dictionary(page) else { continue };
+        let Ok(page) = doc.get_dictionary(page) else {
+            continue;
+        };
         let Some(annots) = page
             .get(b"Annots")
             .ok()
@@ -1230,7 +1258,9 @@ fn read_strings(
         };
         for a in annots {
             let Ok(id) = a.as_reference() else { continue };
-            let Ok(d) = doc.get_dictionary(id) else { continue };
+            let Ok(d) = doc.get_dictionary(id) else {
+                continue;
+            };
             let label = field_name(doc, d);
             add(id, d, &[b"Contents", b"V", b"TU", b"RC"], label);
             if d.get(b"V").is_ok() {
@@ -1248,14 +1278,21 @@ fn read_strings(
         .and_then(|f| f.get(b"Fields").ok())
         .and_then(|f| doc.dereference(f).ok())
         .and_then(|(_, f)| f.as_array().ok())
-        .map(|a| a.iter().filter_map(|o| o.as_reference().ok()).map(|id| (id, 0)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|o| o.as_reference().ok())
+                .map(|id| (id, 0))
+                .collect()
+        })
         .unwrap_or_default();
     let mut seen = HashSet::new();
     while let Some((id, depth)) = stack.pop() {
         if depth > 32 || !seen.insert(id) {
             continue;
         }
-        let Ok(d) = doc.get_dictionary(id) else { continue };
+        let Ok(d) = doc.get_dictionary(id) else {
+            continue;
+        };
         if !widgets.contains(&id) {
             let label = field_name(doc, d);
             add(id, d, &[b"V", b"TU"], label);
@@ -1405,10 +1442,18 @@ fn has_embedded_files(doc: &Document) -> bool {
     }
     doc.objects.values().any(|o| {
         o.as_dict().is_ok_and(|d| {
-            matches!(d.get(b"Subtype").and_then(Object::as_name), Ok(b"FileAttachment"))
-                || matches!(d.get(b"Type").and_then(Object::as_name), Ok(b"EmbeddedFile"))
+            matches!(
+                d.get(b"Subtype").and_then(Object::as_name),
+                Ok(b"FileAttachment")
+            ) || matches!(
+                d.get(b"Type").and_then(Object::as_name),
+                Ok(b"EmbeddedFile")
+            )
         }) || o.as_stream().is_ok_and(|s| {
-            matches!(s.dict.get(b"Type").and_then(Object::as_name), Ok(b"EmbeddedFile"))
+            matches!(
+                s.dict.get(b"Type").and_then(Object::as_name),
+                Ok(b"EmbeddedFile")
+            )
         })
     })
 }
@@ -1430,7 +1475,10 @@ fn is_white(b: u8) -> bool {
 }
 
 fn is_delim(b: u8) -> bool {
-    matches!(b, b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%')
+    matches!(
+        b,
+        b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
+    )
 }
 
 impl Lexer<'_> {
@@ -1475,7 +1523,10 @@ impl Lexer<'_> {
             b'<' => {
                 let end = memchr::memchr(b'>', &s[start..]).map_or(s.len(), |p| start + p + 1);
                 self.i = end;
-                Operand::Str(start..end, hex(&s[start + 1..end.saturating_sub(1).max(start + 1)]))
+                Operand::Str(
+                    start..end,
+                    hex(&s[start + 1..end.saturating_sub(1).max(start + 1)]),
+                )
             }
             b'[' => {
                 self.i += 1;
@@ -1526,7 +1577,10 @@ impl Lexer<'_> {
                 self.i = end;
                 let word = &s[start..end];
                 if matches!(b, b'0'..=b'9' | b'+' | b'-' | b'.') {
-                    match std::str::from_utf8(word).ok().and_then(|w| w.parse::<f64>().ok()) {
+                    match std::str::from_utf8(word)
+                        .ok()
+                        .and_then(|w| w.parse::<f64>().ok())
+                    {
                         Some(n) => Operand::Num(n),
                         None => Operand::Other,
                     }
@@ -1646,4 +1700,504 @@ fn hex(s: &[u8]) -> Vec<u8> {
         .chunks(2)
         .map(|p| p[0] << 4 | p.get(1).copied().unwrap_or(0))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lopdf::{dictionary, Stream};
+
+    fn engine() -> Arc<Engine> {
+        Arc::new(Engine::builder().builtin().build().expect("built-in rules"))
+    }
+
+    /// A test document: pages of content drawn in the fonts `F1` (a subset Identity-H font
+    /// whose ToUnicode map lists the characters of `chars`, two-byte codes from 1), `F2`
+    /// (Helvetica) and `F3` (STSong-Light, UniGB-UCS2-H, no ToUnicode).
+    struct Pdf {
+        doc: Document,
+        pages: Vec<Object>,
+        resources: ObjectId,
+        chars: Vec<char>,
+    }
+
+    impl Pdf {
+        fn new(chars: &str) -> Self {
+            let mut doc = Document::with_version("1.7");
+            let mut used: Vec<char> = Vec::new();
+            for c in chars_of(chars) {
+                if !used.contains(&c) {
+                    used.push(c);
+                }
+            }
+            let chars = used;
+            let mut cmap = String::from(
+                "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n\
+                 /CMapName /T def /CMapType 2 def\n1 begincodespacerange <0000> <FFFF> endcodespacerange\n",
+            );
+            cmap.push_str(&format!("{} beginbfchar\n", chars.len()));
+            for (k, c) in chars.iter().enumerate() {
+                let mut u = [0u16; 2];
+                let hex: String = c
+                    .encode_utf16(&mut u)
+                    .iter()
+                    .map(|x| format!("{x:04X}"))
+                    .collect();
+                cmap.push_str(&format!("<{:04X}> <{hex}>\n", k + 1));
+            }
+            cmap.push_str(
+                "endbfchar endcmap CMapName currentdict /CMap defineresource pop end end\n",
+            );
+            let to_unicode = doc.add_object(Stream::new(dictionary! {}, cmap.into_bytes()));
+            let widths: Vec<Object> = chars
+                .iter()
+                .map(|c| Object::Integer(if c.is_ascii() { 500 } else { 1000 }))
+                .collect();
+            let cid = doc.add_object(dictionary! {
+                "Type" => "Font", "Subtype" => "CIDFontType2", "BaseFont" => "ABCDEF+Song",
+                "CIDSystemInfo" => dictionary! { "Registry" => Object::string_literal("Adobe"),
+                    "Ordering" => Object::string_literal("Identity"), "Supplement" => 0 },
+                "DW" => 1000, "W" => vec![Object::Integer(1), Object::Array(widths)],
+            });
+            let f1 = doc.add_object(dictionary! {
+                "Type" => "Font", "Subtype" => "Type0", "BaseFont" => "ABCDEF+Song",
+                "Encoding" => "Identity-H", "DescendantFonts" => vec![cid.into()],
+                "ToUnicode" => to_unicode,
+            });
+            let f2 = doc.add_object(dictionary! {
+                "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+                "Encoding" => "WinAnsiEncoding",
+            });
+            let song = doc.add_object(dictionary! {
+                "Type" => "Font", "Subtype" => "CIDFontType0", "BaseFont" => "STSong-Light",
+                "DW" => 1000, "W" => vec![Object::Integer(17), Object::Integer(26), Object::Integer(462)],
+            });
+            let f3 = doc.add_object(dictionary! {
+                "Type" => "Font", "Subtype" => "Type0", "BaseFont" => "STSong-Light",
+                "Encoding" => "UniGB-UCS2-H", "DescendantFonts" => vec![song.into()],
+            });
+            let resources = doc.add_object(dictionary! {
+                "Font" => dictionary! { "F1" => f1, "F2" => f2, "F3" => f3 },
+            });
+            Pdf {
+                doc,
+                pages: Vec::new(),
+                resources,
+                chars,
+            }
+        }
+
+        /// `text` in F1 as a hex string.
+        fn f1(&self, text: &str) -> String {
+            let mut s = String::from("<");
+            for c in chars_of(text) {
+                let k = self
+                    .chars
+                    .iter()
+                    .position(|x| *x == c)
+                    .expect("char in font")
+                    + 1;
+                s.push_str(&format!("{k:04X}"));
+            }
+            s.push('>');
+            s
+        }
+
+        fn page(&mut self, content: &str) -> ObjectId {
+            let c = self
+                .doc
+                .add_object(Stream::new(dictionary! {}, content.as_bytes().to_vec()));
+            let page = self.doc.add_object(dictionary! {
+                "Type" => "Page", "Contents" => c, "Resources" => self.resources,
+                "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+            });
+            self.pages.push(page.into());
+            page
+        }
+
+        fn bytes(mut self, compress: bool) -> Vec<u8> {
+            let pages = self.doc.add_object(dictionary! {
+                "Type" => "Pages", "Count" => self.pages.len() as i64, "Kids" => self.pages.clone(),
+            });
+            for p in &self.pages {
+                if let Ok(id) = p.as_reference() {
+                    if let Ok(d) = self.doc.get_dictionary_mut(id) {
+                        d.set("Parent", pages);
+                    }
+                }
+            }
+            let catalog = self
+                .doc
+                .add_object(dictionary! { "Type" => "Catalog", "Pages" => pages });
+            self.doc.trailer.set("Root", catalog);
+            if compress {
+                self.doc.compress();
+            }
+            let mut out = Vec::new();
+            self.doc.save_to(&mut out).expect("saved");
+            out
+        }
+    }
+
+    fn chars_of(s: &str) -> impl Iterator<Item = char> + '_ {
+        s.chars()
+    }
+
+    fn run(body: &[u8], redact: bool) -> (PdfScan, Option<Document>) {
+        let opts = ScanOptions {
+            redact,
+            ..ScanOptions::default()
+        };
+        let mut left = 64 << 20;
+        let r = scan(&engine(), &opts, body, "", &mut left, 64 << 20).expect("no bomb");
+        let doc = r
+            .output
+            .as_deref()
+            .map(|o| Document::load_mem(o).expect("output loads"));
+        (r, doc)
+    }
+
+    /// The text of page `n` of a document, as this reader reads it (lines joined by `\n`).
+    fn page_text(body: &[u8]) -> String {
+        let doc = Document::load_mem(body).expect("loads");
+        let mut fonts = Fonts::default();
+        let mut left = u64::MAX;
+        let mut plain = HashMap::new();
+        let mut out = Vec::new();
+        for (_, page) in doc.get_pages() {
+            let mut reader = PageReader {
+                doc: &doc,
+                fonts: &mut fonts,
+                left: &mut left,
+                plain: &mut plain,
+                sources: Vec::new(),
+                shown: Vec::new(),
+                placed: Vec::new(),
+                doc_text: Doc::new(true),
+                undecodable: false,
+                broken: false,
+                forms: Vec::new(),
+            };
+            let resources = inherited(&doc, page, b"Resources");
+            for id in doc.get_page_contents(page) {
+                assert!(reader
+                    .run(id, resources, [1.0, 0.0, 0.0, 1.0, 0.0, 0.0], 0)
+                    .is_ok());
+            }
+            let mut d = std::mem::replace(&mut reader.doc_text, Doc::new(true));
+            let placed = std::mem::take(&mut reader.placed);
+            lay_out(&mut d, placed);
+            out.push(d.debug_text());
+        }
+        out.join("\n=====\n")
+    }
+
+    #[test]
+    fn values_cut_into_strings_and_tables_drawn_as_text_are_found_and_masked_in_place() {
+        let mut pdf = Pdf::new("姓名：张秀英王芳身份证号手机0123456789");
+        let content = format!(
+            "BT /F1 12 Tf 72 760 Td {} Tj ET\n\
+             BT /F1 12 Tf 72 740 Td {} Tj /F2 12 Tf (110101) Tj (19900307) Tj (4514) Tj ET\n\
+             BT /F1 12 Tf 1 0 0 1 72 700 Tm {} Tj 1 0 0 1 200 700 Tm {} Tj ET\n\
+             BT /F1 12 Tf 1 0 0 1 72 680 Tm {} Tj 1 0 0 1 200 680 Tm [{} -10 {}] TJ ET\n",
+            pdf.f1("姓名：张秀英"),
+            pdf.f1("身份证号："),
+            pdf.f1("姓名"),
+            pdf.f1("手机"),
+            pdf.f1("王芳"),
+            pdf.f1("13800"),
+            pdf.f1("138000"),
+        );
+        pdf.page(&content);
+        let body = pdf.bytes(true);
+        let text = page_text(&body);
+        assert!(text.contains("身份证号：110101199003074514"), "{text}");
+        assert!(text.contains("姓名\t手机\n王芳\t13800138000"), "{text}");
+        let (r, out) = run(&body, true);
+        let rules: Vec<&str> = r.findings.iter().map(|f| &*f.finding.rule_id).collect();
+        assert!(rules.contains(&"cn.resident_id.18"), "{rules:?}");
+        assert!(rules.contains(&"cn.mobile"), "{rules:?}");
+        assert_eq!(
+            rules.iter().filter(|r| **r == "cn.person_name").count(),
+            2,
+            "{rules:?}"
+        );
+        assert!(r.unread.is_empty(), "{:?}", r.unread);
+        let out = out.expect("rewritten");
+        let mut saved = Vec::new();
+        out.clone().save_to(&mut saved).expect("saved");
+        let text = page_text(&saved);
+        assert!(text.contains("身份证号：110101********4514"), "{text}");
+        // The subset font has no `*`: its full-width colon masks (Helvetica has `*`).
+        assert!(text.contains("王：\t138：：：：8000"), "{text}");
+        assert!(text.contains("姓名：张：："), "{text}");
+        // The earlier revision is not in the file.
+        assert!(memchr::memmem::find(&saved, b"19900307").is_none());
+    }
+
+    #[test]
+    fn a_subset_font_without_an_asterisk_masks_with_what_it_has() {
+        // No `*`, `X` or space in the font: its full-width colon stands in.
+        let mut pdf = Pdf::new("身份证号：0123456789");
+        let content = format!(
+            "BT /F1 12 Tf 72 760 Td {} Tj ET",
+            pdf.f1("身份证号：110101199003074514")
+        );
+        pdf.page(&content);
+        let (r, out) = run(&pdf.bytes(false), true);
+        assert!(r.unread.is_empty(), "{:?}", r.unread);
+        let mut saved = Vec::new();
+        out.expect("rewritten").save_to(&mut saved).expect("saved");
+        assert!(page_text(&saved).contains("身份证号：110101：：：：：：：：4514"));
+    }
+
+    #[test]
+    fn ucs2_cjk_fonts_and_helvetica_are_read_with_their_widths() {
+        let mut pdf = Pdf::new("x");
+        // STSong-Light digits are 462 wide (CIDs 17 to 26), Helvetica's 556: drawn one after
+        // the other where their widths end, they are one number.
+        let utf16 = |s: &str| -> String {
+            let hex: String = s.encode_utf16().map(|u| format!("{u:04X}")).collect();
+            format!("<{hex}>")
+        };
+        let content = format!(
+            "BT /F3 10 Tf 1 0 0 1 72 700 Tm {} Tj 1 0 0 1 {} 700 Tm /F2 10 Tf (00138) Tj 1 0 0 1 {} 700 Tm /F3 10 Tf {} Tj ET",
+            utf16("手机：138"),
+            72.0 + 30.0 + 3.0 * 4.62,
+            72.0 + 30.0 + 3.0 * 4.62 + 5.0 * 5.56,
+            utf16("000"),
+        );
+        pdf.page(&content);
+        let body = pdf.bytes(false);
+        assert!(
+            page_text(&body).contains("手机：13800138000"),
+            "{}",
+            page_text(&body)
+        );
+        let (r, _) = run(&body, false);
+        assert_eq!(r.findings.len(), 1);
+    }
+
+    #[test]
+    fn a_wrapped_number_and_a_marking_alone_on_its_line() {
+        let mut pdf = Pdf::new("机密★年通知当事人李明手机号码为于今日到场核对相关材料请");
+        let content = format!(
+            "BT /F1 12 Tf 1 0 0 1 72 780 Tm {} Tj ET\n\
+             BT /F1 12 Tf 1 0 0 1 96 740 Tm {} Tj /F2 12 Tf (1380013) Tj ET\n\
+             BT /F2 12 Tf 1 0 0 1 72 724 Tm (8000) Tj /F1 12 Tf {} Tj ET",
+            pdf.f1("机密"),
+            pdf.f1("通知当事人李明手机号码为于今日到场核对相关材料请"),
+            pdf.f1("于今日到场"),
+        );
+        pdf.page(&content);
+        let (r, out) = run(&pdf.bytes(true), true);
+        let rules: Vec<&str> = r.findings.iter().map(|f| &*f.finding.rule_id).collect();
+        assert!(rules.contains(&"cn.mobile"), "{rules:?}");
+        assert!(
+            rules.iter().any(|r| r.starts_with("classified.")),
+            "{rules:?}"
+        );
+        let mut saved = Vec::new();
+        out.expect("rewritten").save_to(&mut saved).expect("saved");
+        let text = page_text(&saved);
+        assert!(!text.contains("机密"), "{text}");
+        assert!(
+            text.contains("138****\u{200B}8000") || text.contains("1380013") == false,
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn information_xmp_and_form_fields_are_scanned_and_written_back() {
+        let mut pdf = Pdf::new("x");
+        pdf.page("BT /F2 12 Tf 72 700 Td (Form) Tj ET");
+        let info = pdf.doc.add_object(dictionary! {
+            "Author" => lopdf::text_string("张秀英"),
+            "Title" => Object::string_literal("Report"),
+        });
+        pdf.doc.trailer.set("Info", info);
+        let xmp = pdf.doc.add_object(Stream::new(
+            dictionary! { "Type" => "Metadata", "Subtype" => "XML" },
+            "<x:xmpmeta><dc:creator><rdf:Seq><rdf:li>张秀英</rdf:li></rdf:Seq></dc:creator></x:xmpmeta>"
+                .as_bytes()
+                .to_vec(),
+        ));
+        let ap = pdf.doc.add_object(Stream::new(
+            dictionary! { "Subtype" => "Form" },
+            b"BT ET".to_vec(),
+        ));
+        let field = pdf.doc.add_object(dictionary! {
+            "Type" => "Annot", "Subtype" => "Widget", "FT" => "Tx",
+            "T" => lopdf::text_string("身份证号"),
+            "V" => Object::string_literal("110101199003074514"),
+            "AP" => dictionary! { "N" => ap },
+        });
+        let page = pdf.pages[0].as_reference().expect("page");
+        pdf.doc
+            .get_dictionary_mut(page)
+            .expect("page")
+            .set("Annots", vec![field.into()]);
+        let form = pdf
+            .doc
+            .add_object(dictionary! { "Fields" => vec![field.into()] });
+        let mut body = pdf.bytes(false);
+        // The catalog gets its form and metadata after the fact.
+        let mut doc = Document::load_mem(&body).expect("loads");
+        let catalog = doc.catalog_mut().expect("catalog");
+        catalog.set("AcroForm", form);
+        catalog.set("Metadata", xmp);
+        body.clear();
+        doc.save_to(&mut body).expect("saved");
+        let (r, out) = run(&body, true);
+        let rules: Vec<&str> = r.findings.iter().map(|f| &*f.finding.rule_id).collect();
+        assert!(rules.contains(&"cn.person_name"), "{rules:?}");
+        assert!(rules.contains(&"cn.resident_id.18"), "{rules:?}");
+        let out = out.expect("rewritten");
+        let info = out
+            .trailer
+            .get(b"Info")
+            .and_then(Object::as_reference)
+            .expect("info");
+        let author = out
+            .get_dictionary(info)
+            .and_then(|d| d.get(b"Author"))
+            .expect("author");
+        assert_eq!(lopdf::decode_text_string(author).expect("text"), "张**");
+        let f = out.get_dictionary(field).expect("field");
+        assert_eq!(
+            f.get(b"V").and_then(Object::as_str).expect("V"),
+            b"110101********4514"
+        );
+        assert!(f.get(b"AP").is_err());
+        let xmp = out
+            .get_object(xmp)
+            .and_then(Object::as_stream)
+            .expect("xmp");
+        let xml = String::from_utf8(xmp.get_plain_content().expect("plain")).expect("utf-8");
+        assert!(xml.contains("张**") && !xml.contains("秀英"), "{xml}");
+    }
+
+    #[test]
+    fn what_cannot_be_read_is_reported_and_a_bomb_refused() {
+        // Identity-H with no ToUnicode: codes are glyph numbers only.
+        let mut pdf = Pdf::new("x");
+        let f = pdf.doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "Type0", "BaseFont" => "X", "Encoding" => "Identity-H",
+        });
+        let res = pdf
+            .doc
+            .add_object(dictionary! { "Font" => dictionary! { "F9" => f } });
+        let c = pdf.doc.add_object(Stream::new(
+            dictionary! {},
+            b"BT /F9 12 Tf <00410042> Tj ET".to_vec(),
+        ));
+        let page = pdf
+            .doc
+            .add_object(dictionary! { "Type" => "Page", "Contents" => c, "Resources" => res });
+        pdf.pages.push(page.into());
+        let (r, out) = run(&pdf.bytes(false), true);
+        assert!(out.is_none());
+        assert_eq!(r.unread.len(), 1, "{:?}", r.unread);
+        assert!(r.unread[0].reason.contains("no characters"));
+
+        let (r, _) = run(b"%PDF-1.7\nnot a pdf at all", false);
+        assert_eq!(r.unread[0].reason, "corrupt PDF");
+
+        // A page content stream that inflates past the budget.
+        let mut pdf = Pdf::new("x");
+        let zeros = vec![b' '; 8 << 20];
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        std::io::Write::write_all(&mut z, &zeros).expect("deflated");
+        let c = pdf.doc.add_object(Stream::new(
+            dictionary! { "Filter" => "FlateDecode" },
+            z.finish().expect("deflated"),
+        ));
+        let page = pdf.doc.add_object(
+            dictionary! { "Type" => "Page", "Contents" => c, "Resources" => pdf.resources },
+        );
+        pdf.pages.push(page.into());
+        let body = pdf.bytes(false);
+        let mut left = 1 << 20;
+        let r = scan(
+            &engine(),
+            &ScanOptions::default(),
+            &body,
+            "",
+            &mut left,
+            1 << 20,
+        );
+        assert!(matches!(r, Err(ArchiveError::Bomb(_))));
+    }
+
+    #[test]
+    fn a_form_xobject_is_read_where_it_is_drawn_and_a_clean_document_kept() {
+        let mut pdf = Pdf::new("x");
+        let form = pdf.doc.add_object(Stream::new(
+            dictionary! { "Type" => "XObject", "Subtype" => "Form", "Resources" => pdf.resources,
+            "Matrix" => vec![1.into(), 0.into(), 0.into(), 1.into(), 100.into(), 0.into()] },
+            b"BT /F2 12 Tf 0 700 Td (13800138000) Tj ET".to_vec(),
+        ));
+        let res = pdf.doc.add_object(dictionary! {
+            "Font" => pdf.doc.get_dictionary(pdf.resources).expect("res").get(b"Font").expect("fonts").clone(),
+            "XObject" => dictionary! { "Fm1" => form },
+        });
+        let c = pdf.doc.add_object(Stream::new(
+            dictionary! {},
+            b"q /Fm1 Do Q BT /F2 12 Tf 72 600 Td (page 1) Tj ET".to_vec(),
+        ));
+        let page = pdf
+            .doc
+            .add_object(dictionary! { "Type" => "Page", "Contents" => c, "Resources" => res });
+        pdf.pages.push(page.into());
+        let (r, out) = run(&pdf.bytes(false), true);
+        assert_eq!(r.findings.len(), 1);
+        let out = out.expect("rewritten");
+        let s = out
+            .get_object(form)
+            .and_then(Object::as_stream)
+            .expect("form");
+        let plain = s.get_plain_content().expect("plain");
+        assert!(memchr::memmem::find(&plain, b"13800138000").is_none());
+
+        let mut pdf = Pdf::new("订单号");
+        let content = format!(
+            "BT /F1 12 Tf 72 700 Td {} Tj /F2 12 Tf (20240101123456789) Tj ET",
+            pdf.f1("订单号")
+        );
+        pdf.page(&content);
+        let (r, out) = run(&pdf.bytes(true), true);
+        assert!(r.findings.is_empty() && out.is_none() && r.unread.is_empty());
+    }
+
+    #[test]
+    fn content_stream_tokens() {
+        let s = b"/F1 12 Tf [(a\\)b) -20 <4142 43>] TJ (x\\101\\\ny) Tj BI /W 1 ID \x00EI\x01 EI Q";
+        let mut l = Lexer { s, i: 0 };
+        let mut ops = Vec::new();
+        let mut strs = Vec::new();
+        while let Some(t) = l.next() {
+            match t {
+                Tok::Op(op) => {
+                    if op == b"BI" {
+                        l.skip_inline_image();
+                    }
+                    ops.push(String::from_utf8(op).expect("ascii"));
+                }
+                Tok::Operand(Operand::Array(items)) => {
+                    for i in items {
+                        if let Operand::Str(_, b) = i {
+                            strs.push(b);
+                        }
+                    }
+                }
+                Tok::Operand(Operand::Str(r, b)) => {
+                    assert_eq!(&s[r], b"(x\\101\\\ny)");
+                    strs.push(b);
+                }
+                Tok::Operand(_) => {}
+            }
+        }
+        assert_eq!(ops, ["Tf", "TJ", "Tj", "BI", "Q"]);
+        assert_eq!(strs, [b"a)b".to_vec(), b"ABC".to_vec(), b"xAy".to_vec()]);
+    }
 }
