@@ -253,3 +253,146 @@ async fn a_streamed_archive_is_charged_to_the_held_budget() {
     assert_eq!(r.status(), 503);
     p.shutdown().await;
 }
+
+/// A one-page PDF (an uncompressed content stream in Helvetica, cross-reference table and
+/// all) showing `lines`, one below the other, each string drawn in two pieces (as generators
+/// cut runs), so no piece holds a whole value.
+fn pdf(lines: &[&str]) -> Vec<u8> {
+    let mut content = String::from("BT /F1 11 Tf 14 TL 72 760 Td\n");
+    for l in lines {
+        let (a, b) = l.split_at(l.len() / 2);
+        content.push_str(&format!("({a}) Tj ({b}) Tj T*\n"));
+    }
+    content.push_str("ET\n");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
+         /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_string(),
+        format!(
+            "<< /Length {} >>\nstream\n{content}endstream",
+            content.len()
+        ),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+            .to_string(),
+    ];
+    let mut out = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+/// The text of a PDF's streams, inflated where they are deflated.
+fn pdf_streams(b: &[u8]) -> String {
+    let mut text = String::new();
+    let mut at = 0;
+    while let Some(p) = find(&b[at..], b"stream") {
+        let mut s = at + p + b"stream".len();
+        while matches!(b.get(s), Some(b'\r' | b'\n')) {
+            s += 1;
+        }
+        let Some(e) = find(&b[s..], b"endstream") else {
+            break;
+        };
+        let raw = &b[s..s + e];
+        let mut inflated = String::new();
+        if flate2::read::ZlibDecoder::new(raw)
+            .read_to_string(&mut inflated)
+            .is_ok()
+        {
+            text.push_str(&inflated);
+        } else {
+            text.push_str(&String::from_utf8_lossy(raw));
+        }
+        at = s + e + b"endstream".len();
+    }
+    text
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// What a client gets for `body` served with Content-Type `ct`.
+async fn fetch_as(
+    ct: &'static str,
+    body: Vec<u8>,
+    extra: &str,
+) -> (u16, Option<u64>, bytes::Bytes) {
+    let up = Upstream::start(move |_req| {
+        let body = body.clone();
+        async move { resp(200, ct, full(body)) }
+    })
+    .await;
+    let p = proxy(&up.url(), extra).await;
+    let r = client()
+        .get(format!("http://{}/certificate", p.addr))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let len = r.content_length();
+    let got = r.bytes().await.unwrap();
+    p.shutdown().await;
+    (status, len, got)
+}
+
+#[tokio::test]
+async fn a_pdf_is_read_as_its_pages_show_and_redacted_in_place() {
+    let doc = pdf(&[
+        &format!("ID: {ID}"),
+        &format!("Mobile: {MOBILE}"),
+        "Order 20240101123456789",
+    ]);
+    assert!(
+        !contains(&doc, ID),
+        "drawn in pieces: no piece holds the ID"
+    );
+    // Declared, or only by its first bytes.
+    for ct in ["application/pdf", "application/octet-stream"] {
+        let (status, len, got) = fetch_as(ct, doc.clone(), "").await;
+        assert_eq!(status, 200);
+        assert_eq!(len, Some(got.len() as u64));
+        assert!(got.starts_with(b"%PDF-"));
+        let text = pdf_streams(&got);
+        assert!(
+            text.contains("(Order 202401) Tj (01123456789) Tj"),
+            "{text}"
+        );
+        assert!(!text.contains("0007") && !text.contains("38000"), "{text}");
+        assert!(text.contains("<2A2A2A2A>"), "masked glyph by glyph: {text}");
+    }
+    // A clean document passes as it came.
+    let clean = pdf(&["Order 20240101123456789"]);
+    let (status, _, got) = fetch_as("application/pdf", clean.clone(), "").await;
+    assert_eq!(status, 200);
+    assert_eq!(&got[..], &clean[..]);
+    // One that must be blocked is refused whole; one that cannot be read fails closed.
+    let block = "actions:\n  classes:\n    resident_id: block\n";
+    let (status, _, got) = fetch_as("application/pdf", doc.clone(), block).await;
+    assert_eq!(status, 403);
+    assert!(!contains(&got, "%PDF"));
+    let broken = b"%PDF-1.7\n1 0 obj << /Type /Catalog".to_vec();
+    let (status, _, got) = fetch_as("application/pdf", broken, "").await;
+    assert_eq!(status, 502);
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.contains("corrupt PDF"), "{text}");
+}

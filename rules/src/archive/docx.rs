@@ -556,7 +556,8 @@ pub(super) fn lay_out(doc: &mut Doc, mut placed: Vec<Placed>) {
         p.x - end(before) >= -0.05 * unit && column_at(p.x, unit)
     };
     let mut items = Vec::new();
-    let mut alone: Vec<Vec<Item>> = Vec::new();
+    // Each line's items, and whether it is also read alone.
+    let mut spans: Vec<(Range<usize>, bool)> = Vec::new();
     // The line before: its last element, whether it had a gap, where it started.
     let mut prev: Option<(&Placed, bool, f64)> = None;
     let text_of = |p: &Placed| doc.pieces[p.piece].text.as_str();
@@ -584,8 +585,14 @@ pub(super) fn lay_out(doc: &mut Doc, mut placed: Vec<Placed>) {
                 // space, which detection reads through (a card number wrapped in two), keeps
                 // each element readable alone as well (a mobile at the end of the first line
                 // and a date at the start of the next are not one number).
+                // Each line is read alone too: glued fragments are not (`ID: 1101051` +
+                // `9491231002X`), and the line's number must not be lost to the run-on
+                // reading (`…231002X` + `2024年…`).
                 if runs {
                     items.push(Item::Sep('\u{200B}'));
+                    if let Some(last) = spans.last_mut() {
+                        last.1 = true;
+                    }
                 }
             } else {
                 items.push(Item::Sep('\n'));
@@ -605,16 +612,19 @@ pub(super) fn lay_out(doc: &mut Doc, mut placed: Vec<Placed>) {
         }
         // A line that is a secret level and nothing else (`机密` above a notice's title) is
         // read as a paragraph of its own too, and so as the document's marking.
-        if level_alone(&doc.text(&items[from..])) {
-            alone.push(items[from..].to_vec());
-        }
+        let joined = matches!(items.get(from.wrapping_sub(1)), Some(Item::Sep('\u{200B}')));
+        spans.push((from..items.len(), joined || level_alone(&doc.text(&items[from..]))));
         prev = line.last().map(|p| (*p, row, first.x));
     }
     doc.body.push(doc.paras.len());
     doc.paras.push(items);
-    for items in alone {
-        doc.body.push(doc.paras.len());
-        doc.paras.push(items);
+    let page = doc.paras.len() - 1;
+    for (span, alone) in spans {
+        if alone {
+            let line = doc.paras[page][span].to_vec();
+            doc.body.push(doc.paras.len());
+            doc.paras.push(line);
+        }
     }
 }
 
@@ -783,9 +793,7 @@ impl Doc {
         is_heading: impl Fn(&[&str]) -> bool,
         carried: Option<String>,
     ) -> Option<String> {
-        let Some(&p) = self.body.first() else {
-            return None;
-        };
+        let &p = self.body.first()?;
         let items = &self.paras[p];
         let mut lines: Vec<Range<usize>> = Vec::new();
         let mut from = 0;
