@@ -613,7 +613,10 @@ pub(super) fn lay_out(doc: &mut Doc, mut placed: Vec<Placed>) {
         // A line that is a secret level and nothing else (`机密` above a notice's title) is
         // read as a paragraph of its own too, and so as the document's marking.
         let joined = matches!(items.get(from.wrapping_sub(1)), Some(Item::Sep('\u{200B}')));
-        spans.push((from..items.len(), joined || level_alone(&doc.text(&items[from..]))));
+        spans.push((
+            from..items.len(),
+            joined || level_alone(&doc.text(&items[from..])),
+        ));
         prev = line.last().map(|p| (*p, row, first.x));
     }
     doc.body.push(doc.paras.len());

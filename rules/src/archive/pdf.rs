@@ -111,6 +111,29 @@ pub(super) fn scan(
         });
         return Ok(out);
     }
+    // What the reader never sees: objects an incremental update replaced (only the last
+    // revision is loaded) and objects nothing refers to. A document holding either is
+    // written anew without them, whatever is found in the rest (they may hold the values
+    // a later revision removed).
+    // (Object streams and cross-reference streams are the file's machinery, which nothing
+    // refers to by design.)
+    let stale = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let machinery: HashSet<ObjectId> = doc
+            .objects
+            .iter()
+            .filter(|(_, o)| {
+                o.as_stream().is_ok_and(|s| {
+                    matches!(
+                        s.dict.get(b"Type").and_then(Object::as_name),
+                        Ok(b"ObjStm" | b"XRef")
+                    )
+                })
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        doc.prune_objects().iter().any(|id| !machinery.contains(id)) || replaced_objects(body)
+    }))
+    .unwrap_or(true);
     let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         read_document(engine, opts, &doc, left, &name)
     }));
@@ -128,13 +151,15 @@ pub(super) fn scan(
     out.findings = edits.findings;
     out.unread = edits.unread;
     out.scanned = edits.scanned;
-    if edits.streams.is_empty() && edits.strings.is_empty() {
+    if edits.streams.is_empty() && edits.strings.is_empty() && (!stale || !opts.redact) {
         return Ok(out);
     }
     if doc.was_encrypted() {
         out.unread.push(Unread {
             member: name("(document)").to_string(),
-            reason: "an encrypted PDF holding sensitive data is not rewritten".into(),
+            reason: "an encrypted PDF holding sensitive data or earlier revisions is not \
+                     rewritten"
+                .into(),
         });
         return Ok(out);
     }
@@ -145,14 +170,36 @@ pub(super) fn scan(
             let _ = s.compress();
         }
     }
-    for (id, key, value) in edits.strings {
-        if let Some(d) = dict_mut(&mut doc, id) {
-            d.set(key, value);
+    for (id, path, value) in edits.strings {
+        let target = if id == (0, 0) {
+            match path.split_first() {
+                Some((Step::Key(k), rest)) => {
+                    doc.trailer.get_mut(k).ok().and_then(|o| string_at(o, rest))
+                }
+                _ => None,
+            }
+        } else {
+            doc.get_object_mut(id)
+                .ok()
+                .and_then(|o| string_at(o, &path))
+        };
+        if let Some(o) = target {
+            *o = value;
         }
     }
     for id in edits.stale_appearances {
-        if let Some(d) = dict_mut(&mut doc, id) {
-            d.remove(b"AP");
+        // A field's widgets may be its kids.
+        let kids: Vec<ObjectId> = doc
+            .get_dictionary(id)
+            .ok()
+            .and_then(|d| d.get(b"Kids").ok())
+            .and_then(|k| k.as_array().ok())
+            .map(|k| k.iter().filter_map(|o| o.as_reference().ok()).collect())
+            .unwrap_or_default();
+        for id in std::iter::once(id).chain(kids) {
+            if let Some(d) = dict_mut(&mut doc, id) {
+                d.remove(b"AP");
+            }
         }
     }
     if edits.need_appearances {
@@ -189,6 +236,46 @@ pub(super) fn scan(
     Ok(out)
 }
 
+/// Whether the file defines one object twice (`12 0 obj` in the body and again in an
+/// incremental update): the earlier definition is a revision the reader does not load.
+fn replaced_objects(body: &[u8]) -> bool {
+    let mut seen = HashSet::new();
+    for at in memchr::memmem::find_iter(body, b" obj") {
+        if !body
+            .get(at + 4)
+            .is_none_or(|&b| is_white(b) || matches!(b, b'<' | b'[' | b'(' | b'/'))
+        {
+            continue;
+        }
+        // `<number> <generation> obj`, after white space or the start.
+        let mut i = at;
+        let digits = |i: &mut usize| {
+            let end = *i;
+            while *i > 0 && body[*i - 1].is_ascii_digit() {
+                *i -= 1;
+            }
+            (end > *i).then(|| body[*i..end].to_vec())
+        };
+        let Some(generation) = digits(&mut i) else {
+            continue;
+        };
+        if i == 0 || body[i - 1] != b' ' {
+            continue;
+        }
+        i -= 1;
+        let Some(number) = digits(&mut i) else {
+            continue;
+        };
+        if i > 0 && !is_white(body[i - 1]) {
+            continue;
+        }
+        if !seen.insert((number, generation)) {
+            return true;
+        }
+    }
+    false
+}
+
 /// The dictionary of object `id` (a stream's dictionary too), to change.
 fn dict_mut(doc: &mut Document, id: ObjectId) -> Option<&mut Dictionary> {
     match doc.get_object_mut(id).ok()? {
@@ -215,8 +302,9 @@ struct Edits {
     scanned: usize,
     /// New plain content of content streams.
     streams: Vec<(ObjectId, Vec<u8>)>,
-    /// New values of dictionary entries (document information, annotation and field text).
-    strings: Vec<(ObjectId, Vec<u8>, Object)>,
+    /// New values of strings outside content streams: (object, where in it, value); object 0
+    /// is the trailer.
+    strings: Vec<(ObjectId, Vec<Step>, Object)>,
     /// Widgets whose value changed: their appearance, which shows the old value, goes, and
     /// the form asks readers to draw it anew from the value.
     stale_appearances: Vec<ObjectId>,
@@ -240,7 +328,25 @@ fn read_document(
     let mut plain: HashMap<ObjectId, Vec<u8>> = HashMap::new();
     // The heading of the table the page before ended in.
     let mut heading: Option<String> = None;
-    for (number, page) in doc.get_pages() {
+    let mut operators = 0usize;
+    let mut truncated = false;
+    let pages = doc.get_pages();
+    // A page tree this parser cannot walk whole (pages given as direct objects) hides pages.
+    let declared = doc
+        .catalog()
+        .ok()
+        .and_then(|c| c.get(b"Pages").ok())
+        .and_then(|p| doc.dereference(p).ok())
+        .and_then(|(_, p)| p.as_dict().ok())
+        .and_then(|p| p.get(b"Count").ok())
+        .and_then(|c| c.as_i64().ok());
+    if pages.is_empty() || declared.is_some_and(|n| n != pages.len() as i64) {
+        edits.unread.push(Unread {
+            member: name("(page tree)").to_string(),
+            reason: "pages that cannot be found from the page tree".into(),
+        });
+    }
+    for (number, page) in pages {
         let member = name(&format!("page {number}"));
         let mut reader = PageReader {
             doc,
@@ -254,10 +360,18 @@ fn read_document(
             undecodable: false,
             broken: false,
             forms: Vec::new(),
+            operators: &mut operators,
+            truncated: false,
         };
         let resources = inherited(doc, page, b"Resources");
+        let mut it = Interp::new(IDENTITY);
         for id in doc.get_page_contents(page) {
-            reader.run(id, resources, [1.0, 0.0, 0.0, 1.0, 0.0, 0.0], 0)?;
+            reader.run(id, resources, &mut it, 0)?;
+        }
+        // What annotations show (a form field's value, a free-text note) is drawn by their
+        // appearance streams, where the annotation's rectangle starts.
+        for (id, origin) in appearances(doc, page) {
+            reader.appearance(id, resources, origin)?;
         }
         let PageReader {
             sources,
@@ -266,8 +380,10 @@ fn read_document(
             mut doc_text,
             undecodable,
             broken,
+            truncated: cut,
             ..
         } = reader;
+        truncated |= cut;
         if broken {
             edits.unread.push(Unread {
                 member: member.to_string(),
@@ -343,6 +459,14 @@ fn read_document(
                 *h |= n;
             }
         }
+    }
+    if truncated {
+        edits.unread.push(Unread {
+            member: name("(document)").to_string(),
+            reason: "content streams past the interpretation cap (forms drawn too many times \
+                     or nested too deep)"
+                .into(),
+        });
     }
     for (id, strings) in masks {
         let Some(content) = plain.get(&id) else {
@@ -482,6 +606,9 @@ struct PageReader<'a, 'f> {
     broken: bool,
     /// The forms being drawn (a form that draws itself is drawn once).
     forms: Vec<ObjectId>,
+    /// Operators interpreted in the document so far, and whether the cap stopped it.
+    operators: &'f mut usize,
+    truncated: bool,
 }
 
 /// An operand of a content-stream operator.
@@ -502,14 +629,53 @@ impl Operand {
     }
 }
 
+/// The text and graphics state of an interpretation: carried from one content stream of a
+/// page to the next (the streams of `Contents` are one stream cut in pieces), and into a
+/// form XObject from where it is drawn.
+#[derive(Clone)]
+struct Interp {
+    state: State,
+    saved: Vec<State>,
+    tm: Matrix,
+    tlm: Matrix,
+}
+
+impl Interp {
+    fn new(ctm: Matrix) -> Self {
+        Interp {
+            state: State {
+                ctm,
+                font: None,
+                size: 0.0,
+                char_space: 0.0,
+                word_space: 0.0,
+                scale: 1.0,
+                leading: 0.0,
+                rise: 0.0,
+            },
+            saved: Vec::new(),
+            tm: IDENTITY,
+            tlm: IDENTITY,
+        }
+    }
+}
+
+const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+
+/// Content-stream operators one document may have interpreted (forms drawn many times count
+/// each time): a small file whose forms draw forms fans out exponentially.
+const MAX_OPERATORS: usize = 4 << 20;
+/// Operands kept before an operator (the last ones: an operator takes its operands from the
+/// end of the list).
+const MAX_OPERANDS: usize = 64;
+
 impl<'a> PageReader<'a, '_> {
-    /// Interprets content stream `id` with `resources`, from the current transformation
-    /// matrix `ctm`.
+    /// Interprets content stream `id` with `resources`, from the state `it`.
     fn run(
         &mut self,
         id: ObjectId,
         resources: Option<&'a Dictionary>,
-        ctm: Matrix,
+        it: &mut Interp,
         depth: usize,
     ) -> Result<(), Bomb> {
         let Some(content) = self.content(id)? else {
@@ -520,100 +686,105 @@ impl<'a> PageReader<'a, '_> {
         });
         let source = self.sources.len();
         self.sources.push(Source { id, base });
-        let mut state = State {
-            ctm,
-            font: None,
-            size: 0.0,
-            char_space: 0.0,
-            word_space: 0.0,
-            scale: 1.0,
-            leading: 0.0,
-            rise: 0.0,
-        };
-        let mut saved: Vec<State> = Vec::new();
-        let mut tm: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
-        let mut tlm = tm;
         let mut ops: Vec<Operand> = Vec::new();
         let mut lexer = Lexer { s: &content, i: 0 };
         while let Some(tok) = lexer.next() {
             let op = match tok {
                 Tok::Operand(o) => {
-                    if ops.len() < 64 {
-                        ops.push(o);
+                    if ops.len() == MAX_OPERANDS {
+                        ops.remove(0);
                     }
+                    ops.push(o);
                     continue;
                 }
                 Tok::Op(op) => op,
             };
-            let n = |i: usize| ops.get(i).and_then(Operand::num);
+            *self.operators += 1;
+            if *self.operators > MAX_OPERATORS {
+                self.truncated = true;
+                return Ok(());
+            }
+            // Operands are taken from the end: extra ones before them are ignored, as
+            // readers do.
+            let k = ops.len();
+            let n = |i: usize, of: usize| {
+                k.checked_sub(of)
+                    .and_then(|at| ops.get(at + i))
+                    .and_then(Operand::num)
+            };
+            let st = &mut it.state;
             match op.as_slice() {
-                b"q" if saved.len() < MAX_STATE_DEPTH => saved.push(state),
+                b"q" if it.saved.len() < MAX_STATE_DEPTH => it.saved.push(*st),
                 b"Q" => {
-                    if let Some(s) = saved.pop() {
-                        state = s;
+                    if let Some(s) = it.saved.pop() {
+                        *st = s;
                     }
                 }
                 b"cm" => {
                     if let Some(m) = matrix(&ops) {
-                        state.ctm = mul(&m, &state.ctm);
+                        st.ctm = mul(&m, &st.ctm);
                     }
                 }
                 b"BT" => {
-                    tm = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
-                    tlm = tm;
+                    it.tm = IDENTITY;
+                    it.tlm = IDENTITY;
                 }
                 b"Tf" => {
-                    if let (Some(Operand::Name(font)), Some(size)) = (ops.first(), n(1)) {
-                        state.font = self.fonts.load(self.doc, resources, font);
-                        state.size = size;
+                    if let (Some(Operand::Name(font)), Some(size)) =
+                        (k.checked_sub(2).and_then(|at| ops.get(at)), n(1, 2))
+                    {
+                        st.font = self.fonts.load(self.doc, resources, font, self.left)?;
+                        st.size = size;
                     }
                 }
-                b"Tc" => state.char_space = n(0).unwrap_or(0.0),
-                b"Tw" => state.word_space = n(0).unwrap_or(0.0),
-                b"Tz" => state.scale = n(0).unwrap_or(100.0) / 100.0,
-                b"TL" => state.leading = n(0).unwrap_or(0.0),
-                b"Ts" => state.rise = n(0).unwrap_or(0.0),
+                b"Tc" => st.char_space = n(0, 1).unwrap_or(0.0),
+                b"Tw" => st.word_space = n(0, 1).unwrap_or(0.0),
+                b"Tz" => st.scale = n(0, 1).unwrap_or(100.0) / 100.0,
+                b"TL" => st.leading = n(0, 1).unwrap_or(0.0),
+                b"Ts" => st.rise = n(0, 1).unwrap_or(0.0),
                 b"Td" | b"TD" => {
-                    let (tx, ty) = (n(0).unwrap_or(0.0), n(1).unwrap_or(0.0));
+                    let (tx, ty) = (n(0, 2).unwrap_or(0.0), n(1, 2).unwrap_or(0.0));
                     if op == b"TD" {
-                        state.leading = -ty;
+                        st.leading = -ty;
                     }
-                    tlm = mul(&[1.0, 0.0, 0.0, 1.0, tx, ty], &tlm);
-                    tm = tlm;
+                    it.tlm = mul(&[1.0, 0.0, 0.0, 1.0, tx, ty], &it.tlm);
+                    it.tm = it.tlm;
                 }
                 b"Tm" => {
                     if let Some(m) = matrix(&ops) {
-                        tlm = m;
-                        tm = m;
+                        it.tlm = m;
+                        it.tm = m;
                     }
                 }
                 b"T*" => {
-                    tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -state.leading], &tlm);
-                    tm = tlm;
+                    it.tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -st.leading], &it.tlm);
+                    it.tm = it.tlm;
                 }
                 b"Tj" | b"'" | b"\"" => {
                     if op != b"Tj" {
-                        tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -state.leading], &tlm);
-                        tm = tlm;
+                        it.tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -st.leading], &it.tlm);
+                        it.tm = it.tlm;
                     }
                     if op == b"\"" {
-                        state.word_space = n(0).unwrap_or(state.word_space);
-                        state.char_space = n(1).unwrap_or(state.char_space);
+                        st.word_space = n(0, 3).unwrap_or(st.word_space);
+                        st.char_space = n(1, 3).unwrap_or(st.char_space);
                     }
                     if let Some(Operand::Str(range, bytes)) = ops.last() {
-                        self.show(source, range.clone(), bytes, &state, &mut tm);
+                        let st = *st;
+                        self.show(source, range.clone(), bytes, &st, &mut it.tm);
                     }
                 }
                 b"TJ" => {
-                    if let Some(Operand::Array(items)) = ops.first() {
+                    if let Some(Operand::Array(items)) = ops.last() {
+                        let st = *st;
                         for item in items {
                             match item {
                                 Operand::Str(range, bytes) => {
-                                    self.show(source, range.clone(), bytes, &state, &mut tm);
+                                    self.show(source, range.clone(), bytes, &st, &mut it.tm);
                                 }
                                 Operand::Num(adj) => {
-                                    let tx = -adj / 1000.0 * state.size * state.scale;
-                                    tm = mul(&[1.0, 0.0, 0.0, 1.0, tx, 0.0], &tm);
+                                    let tx = -adj / 1000.0 * st.size * st.scale;
+                                    it.tm = mul(&[1.0, 0.0, 0.0, 1.0, tx, 0.0], &it.tm);
                                 }
                                 _ => {}
                             }
@@ -621,9 +792,13 @@ impl<'a> PageReader<'a, '_> {
                     }
                 }
                 b"Do" => {
-                    if let (Some(Operand::Name(name)), true) = (ops.first(), depth < MAX_FORM_DEPTH)
-                    {
-                        self.form(resources, name, &state, depth)?;
+                    if let Some(Operand::Name(name)) = ops.last() {
+                        if depth < MAX_FORM_DEPTH {
+                            let st = *st;
+                            self.form(resources, name, &st, depth)?;
+                        } else {
+                            self.truncated = true;
+                        }
                     }
                 }
                 b"BI" => lexer.skip_inline_image(),
@@ -711,7 +886,38 @@ impl<'a> PageReader<'a, '_> {
             .and_then(|(_, r)| r.as_dict().ok())
             .or(resources);
         self.forms.push(id);
-        let r = self.run(id, own, mul(&m, &state.ctm), depth + 1);
+        let mut it = Interp::new(mul(&m, &state.ctm));
+        // A form starts from the graphics state where it is drawn (its font among it).
+        it.state = State {
+            ctm: it.state.ctm,
+            ..*state
+        };
+        let r = self.run(id, own, &mut it, depth + 1);
+        self.forms.pop();
+        r
+    }
+
+    /// Draws an annotation's appearance stream `id` at `origin`.
+    fn appearance(
+        &mut self,
+        id: ObjectId,
+        page: Option<&'a Dictionary>,
+        origin: (f64, f64),
+    ) -> Result<(), Bomb> {
+        let doc = self.doc;
+        let Ok(stream) = doc.get_object(id).and_then(Object::as_stream) else {
+            return Ok(());
+        };
+        let own = stream
+            .dict
+            .get(b"Resources")
+            .ok()
+            .and_then(|r| doc.dereference(r).ok())
+            .and_then(|(_, r)| r.as_dict().ok())
+            .or(page);
+        let mut it = Interp::new([1.0, 0.0, 0.0, 1.0, origin.0, origin.1]);
+        self.forms.push(id);
+        let r = self.run(id, own, &mut it, 1);
         self.forms.pop();
         r
     }
@@ -727,6 +933,11 @@ impl<'a> PageReader<'a, '_> {
         tm: &mut Matrix,
     ) {
         let Some(font) = st.font else {
+            // Text in a font that cannot be found or read: shown by viewers, in a fallback
+            // font, and unread here.
+            if !bytes.is_empty() {
+                self.undecodable = true;
+            }
             return;
         };
         let Some(decoded) = self.fonts.fonts[font].decode(bytes) else {
@@ -758,7 +969,20 @@ impl<'a> PageReader<'a, '_> {
         let x_scale = (m[0] * m[0] + m[1] * m[1]).sqrt();
         let y_scale = (m[2] * m[2] + m[3] * m[3]).sqrt();
         let size = (st.size * y_scale).abs();
-        let (x, y, width) = (start[4], -start[5], advance * x_scale);
+        // Text drawn along another direction (a landscape page turned by `cm`, a rotated
+        // table) is placed in its own frame, its baseline across: the point is turned back
+        // by the text's angle, so its lines lay out as lines.
+        let (cos, sin) = if x_scale > 0.0 {
+            (m[0] / x_scale, m[1] / x_scale)
+        } else {
+            (1.0, 0.0)
+        };
+        let (px, py) = (start[4], start[5]);
+        let (x, y, width) = (
+            px * cos + py * sin,
+            -(py * cos - px * sin),
+            advance * x_scale,
+        );
         if !(x.is_finite() && y.is_finite() && width.is_finite() && size.is_finite()) {
             return;
         }
@@ -786,10 +1010,75 @@ impl<'a> PageReader<'a, '_> {
     }
 }
 
+/// The appearance streams of a page's annotations (normal, rollover, down; each state of a
+/// check box), with where each annotation's rectangle starts.
+fn appearances(doc: &Document, page: ObjectId) -> Vec<(ObjectId, (f64, f64))> {
+    let mut out = Vec::new();
+    let Some(annots) = doc
+        .get_dictionary(page)
+        .ok()
+        .and_then(|p| p.get(b"Annots").ok())
+        .and_then(|a| doc.dereference(a).ok())
+        .and_then(|(_, a)| a.as_array().ok())
+    else {
+        return out;
+    };
+    for a in annots.iter().take(10_000) {
+        let Some(d) = doc.dereference(a).ok().and_then(|(_, d)| d.as_dict().ok()) else {
+            continue;
+        };
+        let rect: Vec<f64> = d
+            .get(b"Rect")
+            .ok()
+            .and_then(|r| doc.dereference(r).ok())
+            .and_then(|(_, r)| r.as_array().ok())
+            .map(|r| {
+                r.iter()
+                    .filter_map(|n| n.as_float().ok().map(f64::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let origin = (
+            rect.first().copied().unwrap_or(0.0),
+            rect.get(1).copied().unwrap_or(0.0),
+        );
+        let Some(ap) = d
+            .get(b"AP")
+            .ok()
+            .and_then(|a| doc.dereference(a).ok())
+            .and_then(|(_, a)| a.as_dict().ok())
+        else {
+            continue;
+        };
+        for (_, v) in ap.iter() {
+            match v {
+                Object::Reference(id) => match doc.get_object(*id) {
+                    Ok(Object::Stream(_)) => out.push((*id, origin)),
+                    Ok(Object::Dictionary(states)) => out.extend(
+                        states
+                            .iter()
+                            .filter_map(|(_, s)| s.as_reference().ok())
+                            .map(|id| (id, origin)),
+                    ),
+                    _ => {}
+                },
+                Object::Dictionary(states) => out.extend(
+                    states
+                        .iter()
+                        .filter_map(|(_, s)| s.as_reference().ok())
+                        .map(|id| (id, origin)),
+                ),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
 /// The six numbers of a matrix operand list (`cm`, `Tm`).
 fn matrix(ops: &[Operand]) -> Option<Matrix> {
     let v: Vec<f64> = ops.iter().filter_map(Operand::num).collect();
-    let m: Matrix = v.get(..6)?.try_into().ok()?;
+    let m: Matrix = v.get(v.len().checked_sub(6)?..)?.try_into().ok()?;
     m.iter().all(|n| n.is_finite()).then_some(m)
 }
 
@@ -797,7 +1086,7 @@ fn matrix(ops: &[Operand]) -> Option<Matrix> {
 enum Codes<'a> {
     /// A `ToUnicode` CMap (`lopdf`'s `UnicodeMapEncoding`); codes of a fixed length
     /// (Identity-H: two bytes), or of one or two bytes as the GBK CMaps cut them (0: variable).
-    Cmap(Encoding<'a>, u8),
+    Cmap(Encoding<'a>, u8, Option<Encoding<'a>>),
     /// The UCS-2 / UTF-16 CMaps of the CJK collections (`UniGB-UCS2-H`): codes are UTF-16.
     Utf16,
     /// The GBK CMaps (`GBK-EUC-H`, `GBpc-EUC-H`): codes are GBK bytes.
@@ -826,7 +1115,7 @@ impl Font<'_> {
         while i < b.len() {
             let (len, text) = match &self.codes {
                 Codes::Unknown => return None,
-                Codes::Cmap(Encoding::UnicodeMapEncoding(cmap), fixed) => {
+                Codes::Cmap(Encoding::UnicodeMapEncoding(cmap), fixed, fallback) => {
                     let len = match fixed {
                         0 => gbk_len(b, i),
                         n => usize::from(*n),
@@ -835,8 +1124,14 @@ impl Font<'_> {
                     let code = b[i..i + len]
                         .iter()
                         .fold(0u32, |a, &x| a << 8 | u32::from(x));
-                    let units = cmap.get(code, len as u8).unwrap_or_else(|| vec![0xFFFD]);
-                    (len, String::from_utf16_lossy(&units))
+                    let text = match (cmap.get(code, len as u8), fallback) {
+                        (Some(units), _) => String::from_utf16_lossy(&units),
+                        (None, Some(enc)) => enc
+                            .bytes_to_string(&b[i..i + len])
+                            .unwrap_or_else(|_| "\u{FFFD}".to_string()),
+                        (None, None) => "\u{FFFD}".to_string(),
+                    };
+                    (len, text)
                 }
                 Codes::Cmap(..) => return None,
                 Codes::Utf16 => {
@@ -908,7 +1203,7 @@ impl Font<'_> {
         if let Some(code) = MASKS.iter().find_map(|&c| self.code_of(c)) {
             return Some(code);
         }
-        let Codes::Cmap(Encoding::UnicodeMapEncoding(cmap), fixed) = &self.codes else {
+        let Codes::Cmap(Encoding::UnicodeMapEncoding(cmap), fixed, _) = &self.codes else {
             return None;
         };
         if *fixed == 2 {
@@ -943,7 +1238,7 @@ impl Font<'_> {
     fn code_of(&self, c: char) -> Option<Vec<u8>> {
         {
             let code = match &self.codes {
-                Codes::Cmap(Encoding::UnicodeMapEncoding(cmap), _) => {
+                Codes::Cmap(Encoding::UnicodeMapEncoding(cmap), _, _) => {
                     let mut units = [0u16; 2];
                     let units = c.encode_utf16(&mut units);
                     cmap.get_source_codes_for_unicode(units)
@@ -996,34 +1291,51 @@ fn gbk_len(b: &[u8], i: usize) -> usize {
 struct Fonts<'a> {
     fonts: Vec<Font<'a>>,
     by_id: HashMap<ObjectId, usize>,
+    /// Fonts given as direct dictionaries, by address (they live as long as the document):
+    /// read once however often `Tf` names them.
+    by_address: HashMap<usize, usize>,
 }
 
 impl<'a> Fonts<'a> {
-    /// The font named `name` in `resources`.
+    /// The font named `name` in `resources` (`None`: no such font). Its `ToUnicode` map is
+    /// unpacked under the budget `left`.
     fn load(
         &mut self,
         doc: &'a Document,
         resources: Option<&'a Dictionary>,
         name: &[u8],
-    ) -> Option<usize> {
-        let entry = resources?
-            .get(b"Font")
-            .ok()
+        left: &mut u64,
+    ) -> Result<Option<usize>, Bomb> {
+        let Some(entry) = resources
+            .and_then(|r| r.get(b"Font").ok())
             .and_then(|f| doc.dereference(f).ok())
-            .and_then(|(_, f)| f.as_dict().ok())?
-            .get(name)
-            .ok()?;
-        let (id, dict) = doc.dereference(entry).ok()?;
-        if let Some(k) = id.and_then(|id| self.by_id.get(&id)) {
-            return Some(*k);
+            .and_then(|(_, f)| f.as_dict().ok())
+            .and_then(|f| f.get(name).ok())
+        else {
+            return Ok(None);
+        };
+        let Ok((id, dict)) = doc.dereference(entry) else {
+            return Ok(None);
+        };
+        let Ok(dict) = dict.as_dict() else {
+            return Ok(None);
+        };
+        let address = std::ptr::from_ref(dict) as usize;
+        let known = match id {
+            Some(id) => self.by_id.get(&id),
+            None => self.by_address.get(&address),
+        };
+        if let Some(k) = known {
+            return Ok(Some(*k));
         }
-        let dict = dict.as_dict().ok()?;
-        let font = read_font(doc, dict);
+        let font = read_font(doc, dict, left)?;
         self.fonts.push(font);
-        if let Some(id) = id {
-            self.by_id.insert(id, self.fonts.len() - 1);
-        }
-        Some(self.fonts.len() - 1)
+        let k = self.fonts.len() - 1;
+        match id {
+            Some(id) => self.by_id.insert(id, k),
+            None => self.by_address.insert(address, k),
+        };
+        Ok(Some(k))
     }
 
     fn mask_code(&mut self, k: usize) -> Option<Vec<u8>> {
@@ -1036,7 +1348,11 @@ impl<'a> Fonts<'a> {
 }
 
 /// A font dictionary's code map and widths.
-fn read_font<'a>(doc: &'a Document, dict: &'a Dictionary) -> Font<'a> {
+fn read_font<'a>(
+    doc: &'a Document,
+    dict: &'a Dictionary,
+    left: &mut u64,
+) -> Result<Font<'a>, Bomb> {
     let deref = |o: &'a Object| doc.dereference(o).ok().map(|(_, o)| o);
     let name_of = |key: &[u8]| {
         dict.get(key)
@@ -1047,23 +1363,42 @@ fn read_font<'a>(doc: &'a Document, dict: &'a Dictionary) -> Font<'a> {
     };
     let composite = name_of(b"Subtype").as_deref() == Some(b"Type0");
     let encoding = name_of(b"Encoding").unwrap_or_default();
-    let cmap = dict
+    // A composite font's CMap given as a stream (not a name) is not read here.
+    let cmap_stream = composite && dict.get(b"Encoding").is_ok() && encoding.is_empty();
+    let to_unicode = dict
         .get(b"ToUnicode")
         .ok()
         .and_then(deref)
-        .and_then(|o| o.as_stream().ok())
-        .and_then(|s| {
+        .and_then(|o| o.as_stream().ok());
+    // `Some(None)`: a map that does not parse, which must not be read past as if absent
+    // (the font's codes are its own, not the encoding's).
+    let cmap = match to_unicode {
+        None => None,
+        Some(s) => {
+            let cap = usize::try_from(*left).unwrap_or(usize::MAX);
+            let plain = match s.get_plain_content_with_limit(cap) {
+                Ok(p) => p,
+                Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded {
+                    ..
+                })) => return Err(Bomb),
+                Err(_) => Vec::new(),
+            };
+            *left -= plain.len() as u64;
             let font = Dictionary::from_iter([
                 ("Type", Object::Name(b"Font".to_vec())),
                 ("Encoding", Object::Name(b"Identity-H".to_vec())),
-                ("ToUnicode", Object::Stream(s.clone())),
+                (
+                    "ToUnicode",
+                    Object::Stream(lopdf::Stream::new(Dictionary::new(), plain)),
+                ),
             ]);
-            match font.get_font_encoding_with_limit(doc, 16 << 20) {
+            Some(match font.get_font_encoding_with_limit(doc, cap) {
                 // Owned: re-wrapped, it no longer borrows the dictionary made here.
                 Ok(Encoding::UnicodeMapEncoding(c)) => Some(Encoding::UnicodeMapEncoding(c)),
                 _ => None,
-            }
-        });
+            })
+        }
+    };
     let gbk = encoding.starts_with(b"GBK")
         || encoding.starts_with(b"GBpc")
         || encoding.starts_with(b"GB-EUC")
@@ -1072,12 +1407,15 @@ fn read_font<'a>(doc: &'a Document, dict: &'a Dictionary) -> Font<'a> {
         && (encoding.windows(4).any(|w| w == b"UCS2")
             || encoding.windows(5).any(|w| w == b"UTF16"));
     let codes = match (composite, cmap) {
-        (true, Some(c)) if gbk => Codes::Cmap(c, 0),
-        (true, Some(c)) if !utf16 => Codes::Cmap(c, 2),
+        (_, Some(None)) => Codes::Unknown,
+        (true, _) if cmap_stream => Codes::Unknown,
+        (true, Some(Some(c))) if gbk => Codes::Cmap(c, 0, None),
+        (true, Some(Some(c))) if !utf16 => Codes::Cmap(c, 2, None),
         (true, _) if utf16 => Codes::Utf16,
         (true, _) if gbk => Codes::Gbk,
         (true, _) => Codes::Unknown,
-        (false, Some(c)) => Codes::Cmap(c, 1),
+        // A code the map leaves out reads by the font's encoding, as viewers read it.
+        (false, Some(Some(c))) => Codes::Cmap(c, 1, simple_encoding(doc, dict)),
         (false, None) => match simple_encoding(doc, dict) {
             Some(e) => Codes::Simple(e),
             None => Codes::Unknown,
@@ -1169,12 +1507,12 @@ fn read_font<'a>(doc: &'a Document, dict: &'a Dictionary) -> Font<'a> {
             }
         }
     }
-    Font {
+    Ok(Font {
         codes,
         widths,
         default_width,
         mask: None,
-    }
+    })
 }
 
 /// Helvetica's advance widths (thousandths of the font size) for codes 32 to 126, from its
@@ -1195,15 +1533,37 @@ fn simple_encoding<'a>(doc: &'a Document, dict: &'a Dictionary) -> Option<Encodi
     if subtype == Some(b"Type3") && dict.get(b"Encoding").is_err() {
         return None;
     }
+    // `Differences` naming glyphs `lopdf` does not know (`/g99`, `/uni0031`) fall back, there,
+    // to the standard encoding for the whole font: such a font is unread here instead.
+    let differences = dict
+        .get(b"Encoding")
+        .ok()
+        .and_then(|e| doc.dereference(e).ok())
+        .and_then(|(_, e)| e.as_dict().ok())
+        .is_some_and(|e| e.get(b"Differences").is_ok());
     match dict.get_font_encoding_with_limit(doc, 16 << 20).ok()? {
         // A CMap name on a simple font is no encoding this reader knows.
         Encoding::SimpleEncoding(name) if name != b"WinAnsiEncoding" => None,
+        Encoding::Differences(d) => Some(Encoding::Differences(d)),
+        _ if differences => None,
         e => Some(e),
     }
 }
 
-/// The text strings of the document information, annotations and form fields, scanned as one
-/// JSON view of objects: `{"Author":"…"}`, a field `{"<its name>":"<its value>"}`.
+/// Where a string sits in an object: the keys and indices from the object down to it.
+#[derive(Clone, Debug)]
+enum Step {
+    Key(Vec<u8>),
+    Index(usize),
+}
+
+/// Every text string of the document outside content streams, scanned as one JSON view of
+/// objects keyed by the dictionary entry that holds it (`{"Author":"…"}`, `{"URI":"…"}`, an
+/// outline's `{"Title":"…"}`): the document information, annotations (their contents,
+/// authors, subjects, links), outlines, page labels, named destinations, JavaScript given as
+/// strings, structure elements' `ActualText`. A form field's value (`V`, `DV`, `RV`, an
+/// `Opt` list) is keyed by the field's name (`T`, of its own or of its parent). The trailer's
+/// `ID` and the encryption dictionary hold binary strings and are left out.
 fn read_strings(
     engine: &Arc<Engine>,
     opts: &ScanOptions,
@@ -1211,99 +1571,73 @@ fn read_strings(
     name: &dyn Fn(&str) -> Arc<str>,
     edits: &mut Edits,
 ) {
-    // (object, key, view key, text) per string.
-    let mut strings: Vec<(ObjectId, Vec<u8>, String, String)> = Vec::new();
-    let mut widgets: HashSet<ObjectId> = HashSet::new();
-    let mut add = |id: ObjectId, d: &Dictionary, keys: &[&[u8]], label: Option<String>| {
-        for key in keys {
-            let Ok(v) = d.get(key) else { continue };
-            let Ok((_, v)) = doc.dereference(v) else {
-                continue;
-            };
-            let Ok(text) = lopdf::decode_text_string(v) else {
-                continue;
-            };
-            if text.trim().is_empty() {
+    // (object, path, view key, text) per string.
+    let mut strings: Vec<(ObjectId, Vec<Step>, String, String)> = Vec::new();
+    let encrypt = doc
+        .trailer
+        .get(b"Encrypt")
+        .and_then(Object::as_reference)
+        .ok();
+    for (&id, object) in &doc.objects {
+        if Some(id) == encrypt || strings.len() >= 1 << 16 {
+            continue;
+        }
+        // Depth-first over the object's dictionaries and arrays (direct objects only: an
+        // indirect one is walked as an object of its own).
+        let mut stack: Vec<(&Object, Vec<Step>, Option<String>)> = vec![(object, Vec::new(), None)];
+        while let Some((o, path, key)) = stack.pop() {
+            if path.len() > 16 {
                 continue;
             }
-            let view_key = match (&label, *key) {
-                (Some(l), b"V") => l.clone(),
-                _ => String::from_utf8_lossy(key).into_owned(),
+            let dict = match o {
+                Object::Dictionary(d) => Some(d),
+                Object::Stream(st) => Some(&st.dict),
+                Object::Array(items) => {
+                    for (k, item) in items.iter().enumerate().take(1 << 16) {
+                        let mut p = path.clone();
+                        p.push(Step::Index(k));
+                        stack.push((item, p, key.clone()));
+                    }
+                    None
+                }
+                Object::String(..) => {
+                    if let Ok(text) = lopdf::decode_text_string(o) {
+                        if !text.trim().is_empty() {
+                            let k = key.clone().unwrap_or_else(|| "text".to_string());
+                            strings.push((id, path.clone(), k, text));
+                        }
+                    }
+                    None
+                }
+                _ => None,
             };
-            strings.push((id, key.to_vec(), view_key, text));
-        }
-    };
-    if let Ok(Object::Reference(id)) = doc.trailer.get(b"Info") {
-        if let Ok(d) = doc.get_dictionary(*id) {
-            let keys: Vec<Vec<u8>> = d.iter().map(|(k, _)| k.clone()).collect();
-            let keys: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
-            add(*id, d, &keys, None);
-        }
-    }
-    for (_, page) in doc.get_pages() {
-        let Ok(page) = doc.get_dictionary(page) else {
-            continue;
-        };
-        let Some(annots) = page
-            .get(b"Annots")
-            .ok()
-            .and_then(|a| doc.dereference(a).ok())
-            .and_then(|(_, a)| a.as_array().ok())
-        else {
-            continue;
-        };
-        for a in annots {
-            let Ok(id) = a.as_reference() else { continue };
-            let Ok(d) = doc.get_dictionary(id) else {
-                continue;
-            };
-            let label = field_name(doc, d);
-            add(id, d, &[b"Contents", b"V", b"TU", b"RC"], label);
-            if d.get(b"V").is_ok() {
-                widgets.insert(id);
+            let Some(d) = dict else { continue };
+            let field = field_name(doc, d);
+            for (k, v) in d.iter() {
+                let view_key = match (&field, k.as_slice()) {
+                    (Some(f), b"V" | b"DV" | b"RV" | b"Opt") => f.clone(),
+                    _ => String::from_utf8_lossy(k).into_owned(),
+                };
+                let mut p = path.clone();
+                p.push(Step::Key(k.clone()));
+                stack.push((v, p, Some(view_key)));
             }
         }
     }
-    // Fields above their widgets (a field with two widgets holds the value once).
-    let mut stack: Vec<(ObjectId, usize)> = doc
-        .catalog()
-        .ok()
-        .and_then(|c| c.get(b"AcroForm").ok())
-        .and_then(|f| doc.dereference(f).ok())
-        .and_then(|(_, f)| f.as_dict().ok())
-        .and_then(|f| f.get(b"Fields").ok())
-        .and_then(|f| doc.dereference(f).ok())
-        .and_then(|(_, f)| f.as_array().ok())
-        .map(|a| {
-            a.iter()
-                .filter_map(|o| o.as_reference().ok())
-                .map(|id| (id, 0))
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut seen = HashSet::new();
-    while let Some((id, depth)) = stack.pop() {
-        if depth > 32 || !seen.insert(id) {
-            continue;
-        }
-        let Ok(d) = doc.get_dictionary(id) else {
-            continue;
-        };
-        if !widgets.contains(&id) {
-            let label = field_name(doc, d);
-            add(id, d, &[b"V", b"TU"], label);
-        }
-        if let Some(kids) = d
-            .get(b"Kids")
-            .ok()
-            .and_then(|k| doc.dereference(k).ok())
-            .and_then(|(_, k)| k.as_array().ok())
-        {
-            stack.extend(
-                kids.iter()
-                    .filter_map(|o| o.as_reference().ok())
-                    .map(|k| (k, depth + 1)),
-            );
+    // The trailer's own strings: only its `Info` given directly.
+    if let Ok(Object::Dictionary(info)) = doc.trailer.get(b"Info") {
+        for (k, v) in info.iter() {
+            if let Ok(text) = lopdf::decode_text_string(v) {
+                if !text.trim().is_empty() {
+                    // Object 0: the trailer (written back there).
+                    strings.push((
+                        (0, 0),
+                        vec![Step::Key(b"Info".to_vec()), Step::Key(k.clone())],
+                        String::from_utf8_lossy(k).into_owned(),
+                        text,
+                    ));
+                }
+            }
         }
     }
     if strings.is_empty() {
@@ -1322,7 +1656,7 @@ fn read_strings(
     }
     view.push(']');
     let r = engine.scan_bytes(view.as_bytes(), super::as_format(opts, Format::Json));
-    let member = name("(document information and form fields)");
+    let member = name("(document information, annotations, outlines and form fields)");
     for finding in r.findings {
         edits.findings.push(MemberFinding {
             member: member.clone(),
@@ -1339,17 +1673,32 @@ fn read_strings(
         });
         return;
     };
-    for ((id, key, _, old), new) in strings.into_iter().zip(values) {
+    for ((id, path, _, old), new) in strings.into_iter().zip(values) {
         if new == old {
             continue;
         }
-        if key == b"V" {
+        // A field's value shown by its widgets' appearances, drawn from the old value.
+        if matches!(path.last(), Some(Step::Key(k)) if k == b"V") && path.len() == 1 {
             edits.stale_appearances.push(id);
             edits.need_appearances = true;
         }
-        edits.strings.push((id, key, lopdf::text_string(&new)));
+        edits.strings.push((id, path, lopdf::text_string(&new)));
         edits.replaced.push((old, new));
     }
+}
+
+/// The string at `path` in `root`, to replace.
+fn string_at<'o>(root: &'o mut Object, path: &[Step]) -> Option<&'o mut Object> {
+    let mut o = root;
+    for step in path {
+        o = match (o, step) {
+            (Object::Dictionary(d), Step::Key(k)) => d.get_mut(k).ok()?,
+            (Object::Stream(s), Step::Key(k)) => s.dict.get_mut(k).ok()?,
+            (Object::Array(a), Step::Index(i)) => a.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    Some(o)
 }
 
 /// A form field's name (`T`), of its own or of the field above a widget.
@@ -1375,14 +1724,36 @@ fn read_metadata(
     name: &dyn Fn(&str) -> Arc<str>,
     edits: &mut Edits,
 ) -> Result<(), Bomb> {
-    let Some(id) = doc
-        .catalog()
-        .ok()
-        .and_then(|c| c.get(b"Metadata").ok())
-        .and_then(|m| m.as_reference().ok())
-    else {
-        return Ok(());
-    };
+    // The document's and every page's, image's or font's (`/Type /Metadata` streams).
+    let ids: Vec<ObjectId> = doc
+        .objects
+        .iter()
+        .filter(|(_, o)| {
+            o.as_stream().is_ok_and(|s| {
+                matches!(
+                    s.dict.get(b"Type").and_then(Object::as_name),
+                    Ok(b"Metadata")
+                )
+            })
+        })
+        .map(|(id, _)| *id)
+        .collect();
+    for id in ids {
+        read_xmp(engine, opts, doc, id, left, name, edits)?;
+    }
+    Ok(())
+}
+
+/// One XMP metadata stream.
+fn read_xmp(
+    engine: &Arc<Engine>,
+    opts: &ScanOptions,
+    doc: &Document,
+    id: ObjectId,
+    left: &mut u64,
+    name: &dyn Fn(&str) -> Arc<str>,
+    edits: &mut Edits,
+) -> Result<(), Bomb> {
     let Ok(stream) = doc.get_object(id).and_then(Object::as_stream) else {
         return Ok(());
     };
@@ -1531,6 +1902,13 @@ impl Lexer<'_> {
                     while self.i < s.len() && is_white(s[self.i]) {
                         self.i += 1;
                     }
+                    // A comment inside an array is white space.
+                    if s.get(self.i) == Some(&b'%') {
+                        while self.i < s.len() && !matches!(s[self.i], b'\r' | b'\n') {
+                            self.i += 1;
+                        }
+                        continue;
+                    }
                     match s.get(self.i) {
                         None => break,
                         Some(b']') => {
@@ -1559,7 +1937,7 @@ impl Lexer<'_> {
                     end += 1;
                 }
                 self.i = end;
-                Operand::Name(s[start + 1..end].to_vec())
+                Operand::Name(name(&s[start + 1..end]))
             }
             b')' | b'>' | b']' | b'{' | b'}' => {
                 self.i += 1;
@@ -1597,11 +1975,12 @@ impl Lexer<'_> {
             return;
         };
         let mut k = id + 3;
+        // The data ends at the first `EI` followed by white space (or the end), as readers
+        // take it: binary data need not leave a space before it.
         while let Some(p) = memchr::memmem::find(&s[k.min(s.len())..], b"EI") {
             let at = k + p;
-            let before = at == 0 || is_white(s[at - 1]);
             let after = s.get(at + 2).is_none_or(|&b| is_white(b));
-            if before && after {
+            if after {
                 self.i = at + 2;
                 return;
             }
@@ -1609,6 +1988,30 @@ impl Lexer<'_> {
         }
         self.i = s.len();
     }
+}
+
+/// A name's bytes with its `#xx` escapes decoded (`/F#31` is `/F1`).
+fn name(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            raw[i],
+            raw.get(i + 1).copied().and_then(hex),
+            raw.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'#', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// Where the operator `word` stands alone (white space around it) at or after `from`.
@@ -1860,6 +2263,7 @@ mod tests {
         let mut left = u64::MAX;
         let mut plain = HashMap::new();
         let mut out = Vec::new();
+        let mut operators = 0;
         for (_, page) in doc.get_pages() {
             let mut reader = PageReader {
                 doc: &doc,
@@ -1873,12 +2277,13 @@ mod tests {
                 undecodable: false,
                 broken: false,
                 forms: Vec::new(),
+                operators: &mut operators,
+                truncated: false,
             };
             let resources = inherited(&doc, page, b"Resources");
+            let mut it = Interp::new(IDENTITY);
             for id in doc.get_page_contents(page) {
-                assert!(reader
-                    .run(id, resources, [1.0, 0.0, 0.0, 1.0, 0.0, 0.0], 0)
-                    .is_ok());
+                assert!(reader.run(id, resources, &mut it, 0).is_ok());
             }
             let mut d = std::mem::replace(&mut reader.doc_text, Doc::new(true));
             let placed = std::mem::take(&mut reader.placed);
@@ -2088,8 +2493,9 @@ mod tests {
             .doc
             .add_object(dictionary! { "Type" => "Page", "Contents" => c, "Resources" => res });
         pdf.pages.push(page.into());
-        let (r, out) = run(&pdf.bytes(false), true);
-        assert!(out.is_none());
+        // (The test's unused fonts are objects nothing refers to: the document is written
+        // anew without them.)
+        let (r, _) = run(&pdf.bytes(false), true);
         assert_eq!(r.unread.len(), 1, "{:?}", r.unread);
         assert!(r.unread[0].reason.contains("no characters"));
 
