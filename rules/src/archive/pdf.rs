@@ -330,6 +330,7 @@ fn read_document(
     let mut heading: Option<String> = None;
     let mut operators = 0usize;
     let mut truncated = false;
+    let mut marked: Vec<MarkedText> = Vec::new();
     let pages = doc.get_pages();
     // A page tree this parser cannot walk whole (pages given as direct objects) hides pages.
     let declared = doc
@@ -362,6 +363,7 @@ fn read_document(
             forms: Vec::new(),
             operators: &mut operators,
             truncated: false,
+            marked: Vec::new(),
         };
         let resources = inherited(doc, page, b"Resources");
         let mut it = Interp::new(IDENTITY);
@@ -381,9 +383,11 @@ fn read_document(
             undecodable,
             broken,
             truncated: cut,
+            marked: page_marked,
             ..
         } = reader;
         truncated |= cut;
+        marked.extend(page_marked);
         if broken {
             edits.unread.push(Unread {
                 member: member.to_string(),
@@ -468,39 +472,48 @@ fn read_document(
                 .into(),
         });
     }
+    // Replacement bytes per content stream: masked strings, rewritten marked-content text.
+    let mut splices = Splices::new();
     for (id, strings) in masks {
-        let Some(content) = plain.get(&id) else {
-            continue;
-        };
-        let mut out = Vec::with_capacity(content.len());
-        let mut at = 0;
         let mut failed = false;
         for m in strings.values() {
-            if m.token.start < at {
-                continue;
-            }
             let Some(mask) = fonts.mask_code(m.font) else {
                 failed = true;
                 continue;
             };
-            out.extend_from_slice(&content[at..m.token.start]);
-            out.push(b'<');
+            let mut bytes = Vec::with_capacity(m.bytes.len());
             for (r, hit) in m.codes.iter().zip(&m.hit) {
-                let code = if *hit { &mask[..] } else { &m.bytes[r.clone()] };
-                for b in code {
-                    out.extend_from_slice(format!("{b:02X}").as_bytes());
-                }
+                bytes.extend_from_slice(if *hit { &mask[..] } else { &m.bytes[r.clone()] });
             }
-            out.push(b'>');
-            at = m.token.end;
+            splices
+                .entry(id)
+                .or_default()
+                .push((m.token.clone(), hex_string(&bytes)));
         }
-        out.extend_from_slice(&content[at..]);
         if failed {
             edits.unread.push(Unread {
                 member: name(&format!("content stream {} {}", id.0, id.1)).to_string(),
                 reason: "a font with no glyph to mask with".into(),
             });
         }
+    }
+    read_marked(engine, opts, &marked, name, &mut edits, &mut splices);
+    for (id, mut list) in splices {
+        let Some(content) = plain.get(&id) else {
+            continue;
+        };
+        list.sort_by_key(|(r, _)| r.start);
+        let mut out = Vec::with_capacity(content.len());
+        let mut at = 0;
+        for (r, bytes) in list {
+            if r.start < at || r.end > content.len() {
+                continue;
+            }
+            out.extend_from_slice(&content[at..r.start]);
+            out.extend_from_slice(&bytes);
+            at = r.end;
+        }
+        out.extend_from_slice(&content[at..]);
         edits.streams.push((id, out));
     }
     read_strings(engine, opts, doc, name, &mut edits);
@@ -512,6 +525,86 @@ fn read_document(
         });
     }
     Ok(edits)
+}
+
+/// Marked-content text found in a content stream: the stream, the string's token, its bytes.
+type MarkedText = (ObjectId, Range<usize>, Vec<u8>);
+
+/// Replacement bytes per content stream, by token.
+type Splices = BTreeMap<ObjectId, Vec<(Range<usize>, Vec<u8>)>>;
+
+/// `bytes` as a content-stream hex string.
+fn hex_string(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() * 2 + 2);
+    out.push(b'<');
+    for b in bytes {
+        out.extend_from_slice(format!("{b:02X}").as_bytes());
+    }
+    out.push(b'>');
+    out
+}
+
+/// The text marked content gives in place of what it shows (`/Span <</ActualText (…)>>
+/// BDC`, `Alt`, `E`): what a reader copies and reads aloud. Scanned as one JSON view; a
+/// redacted text is written back into its content stream.
+fn read_marked(
+    engine: &Arc<Engine>,
+    opts: &ScanOptions,
+    marked: &[MarkedText],
+    name: &dyn Fn(&str) -> Arc<str>,
+    edits: &mut Edits,
+    splices: &mut Splices,
+) {
+    let texts: Vec<(&MarkedText, String)> = marked
+        .iter()
+        .filter_map(|m| {
+            let o = Object::String(m.2.clone(), lopdf::StringFormat::Literal);
+            lopdf::decode_text_string(&o).ok().map(|t| (m, t))
+        })
+        .filter(|(_, t)| !t.trim().is_empty())
+        .collect();
+    if texts.is_empty() {
+        return;
+    }
+    let mut view = String::from("[");
+    for (n, (_, t)) in texts.iter().enumerate() {
+        if n > 0 {
+            view.push(',');
+        }
+        view.push_str("{\"ActualText\":");
+        push_json_str(&mut view, t);
+        view.push('}');
+    }
+    view.push(']');
+    let r = engine.scan_bytes(view.as_bytes(), super::as_format(opts, Format::Json));
+    let member = name("(marked content text)");
+    for finding in r.findings {
+        edits.findings.push(MemberFinding {
+            member: member.clone(),
+            finding,
+        });
+    }
+    if !opts.redact || r.output == view.as_bytes() {
+        return;
+    }
+    let Some(values) = value_literals(&r.output, texts.len()) else {
+        edits.unread.push(Unread {
+            member: member.to_string(),
+            reason: "the redacted text could not be read back".into(),
+        });
+        return;
+    };
+    for ((m, old), new) in texts.into_iter().zip(values) {
+        if new == old {
+            continue;
+        }
+        if let Object::String(bytes, _) = lopdf::text_string(&new) {
+            splices
+                .entry(m.0)
+                .or_default()
+                .push((m.1.clone(), hex_string(&bytes)));
+        }
+    }
 }
 
 /// A string of a content stream whose glyph codes redaction masks.
@@ -609,6 +702,8 @@ struct PageReader<'a, 'f> {
     /// Operators interpreted in the document so far, and whether the cap stopped it.
     operators: &'f mut usize,
     truncated: bool,
+    /// Marked-content text (`ActualText`, `Alt`, `E`): content stream, token, bytes.
+    marked: Vec<MarkedText>,
 }
 
 /// An operand of a content-stream operator.
@@ -802,6 +897,15 @@ impl<'a> PageReader<'a, '_> {
                     }
                 }
                 b"BI" => lexer.skip_inline_image(),
+                b"BDC" | b"DP" => {
+                    for w in ops.windows(2) {
+                        if let [Operand::Name(k), Operand::Str(r, bytes)] = w {
+                            if matches!(k.as_slice(), b"ActualText" | b"Alt" | b"E") {
+                                self.marked.push((id, r.clone(), bytes.clone()));
+                            }
+                        }
+                    }
+                }
                 _ => {}
             }
             ops.clear();
@@ -2279,6 +2383,7 @@ mod tests {
                 forms: Vec::new(),
                 operators: &mut operators,
                 truncated: false,
+                marked: Vec::new(),
             };
             let resources = inherited(&doc, page, b"Resources");
             let mut it = Interp::new(IDENTITY);
@@ -2350,6 +2455,42 @@ mod tests {
         let mut saved = Vec::new();
         out.expect("rewritten").save_to(&mut saved).expect("saved");
         assert!(page_text(&saved).contains("身份证号：110101：：：：：：：：4514"));
+    }
+
+    #[test]
+    fn marked_content_actual_text_is_scanned_and_redacted_where_it_stands() {
+        // The glyphs show a picture of the number; ActualText is what a reader copies.
+        let mut pdf = Pdf::new("身份证号：x");
+        let actual: String = "110101199003074514"
+            .encode_utf16()
+            .fold(String::from("FEFF"), |s, u| s + &format!("{u:04X}"));
+        let content = format!(
+            "BT /F1 12 Tf 72 760 Td {} Tj ET\n\
+             /Span <</Lang (zh) /ActualText <{actual}>>> BDC BT /F1 12 Tf 160 760 Td {} Tj ET EMC\n",
+            pdf.f1("身份证号："),
+            pdf.f1("x"),
+        );
+        pdf.page(&content);
+        let (r, out) = run(&pdf.bytes(false), true);
+        let hit: Vec<(&str, &str)> = r
+            .findings
+            .iter()
+            .map(|f| (&*f.member, &*f.finding.rule_id))
+            .collect();
+        assert!(
+            hit.contains(&("(marked content text)", "cn.resident_id.18")),
+            "{hit:?}"
+        );
+        let out = out.expect("rewritten");
+        let page = out.get_pages().into_values().next().expect("a page");
+        let content = out.get_page_content(page);
+        let text = String::from_utf8_lossy(&content);
+        // Written back in PDFDocEncoding, the masked text being ASCII.
+        let masked: String = "110101********4514"
+            .bytes()
+            .fold(String::from("<"), |s, b| s + &format!("{b:02X}"));
+        assert!(text.contains(&format!("/ActualText {masked}>>>")), "{text}");
+        assert!(!text.contains(&actual), "{text}");
     }
 
     #[test]
