@@ -555,9 +555,23 @@ pub(super) fn lay_out(doc: &mut Doc, mut placed: Vec<Placed>) {
         let unit = p.size.max(before.size);
         p.x - end(before) >= -0.05 * unit && column_at(p.x, unit)
     };
+    // Letters or digits on both sides of a gap no wider than about two digits: a viewer's
+    // copy gives a space there (text spaced out by kerning, `[(1101) -400 (0119…)] TJ`),
+    // where a table's cells are read apart by a tab.
+    let spaced = |before: &Placed, p: &Placed| {
+        let gap = p.x - end(before);
+        gap > 0.0
+            && gap <= 1.2 * p.size.max(before.size)
+            && runs_on(
+                doc.pieces[before.piece].text.as_str(),
+                doc.pieces[p.piece].text.as_str(),
+            )
+    };
     let mut items = Vec::new();
     // Each line's items, and whether it is also read alone.
     let mut spans: Vec<(Range<usize>, bool)> = Vec::new();
+    // Lines read once more with a space for each of these tabs.
+    let mut respaced: Vec<(Range<usize>, Vec<usize>)> = Vec::new();
     // The line before: its last element, whether it had a gap, where it started.
     let mut prev: Option<(&Placed, bool, f64)> = None;
     let text_of = |p: &Placed| doc.pieces[p.piece].text.as_str();
@@ -604,11 +618,18 @@ pub(super) fn lay_out(doc: &mut Doc, mut placed: Vec<Placed>) {
             }
         }
         let from = items.len();
+        let mut tabs = Vec::new();
         for (n, p) in line.iter().enumerate() {
             if n > 0 && (apart(line[n - 1], p) || (row && cell_start(line[n - 1], p))) {
+                if spaced(line[n - 1], p) {
+                    tabs.push(items.len() - from);
+                }
                 items.push(Item::Sep('\t'));
             }
             items.push(Item::Piece(p.piece));
+        }
+        if !tabs.is_empty() {
+            respaced.push((from..items.len(), tabs));
         }
         // A line that is a secret level and nothing else (`机密` above a notice's title) is
         // read as a paragraph of its own too, and so as the document's marking.
@@ -628,6 +649,14 @@ pub(super) fn lay_out(doc: &mut Doc, mut placed: Vec<Placed>) {
             doc.body.push(doc.paras.len());
             doc.paras.push(line);
         }
+    }
+    for (span, tabs) in respaced {
+        let mut line = doc.paras[page][span].to_vec();
+        for t in tabs {
+            line[t] = Item::Sep(' ');
+        }
+        doc.body.push(doc.paras.len());
+        doc.paras.push(line);
     }
 }
 

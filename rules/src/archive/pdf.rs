@@ -2458,6 +2458,31 @@ mod tests {
     }
 
     #[test]
+    fn a_number_spaced_out_by_kerning_reads_as_spaced_digits() {
+        // Gaps of 0.45 em inside the number (a viewer copies them as spaces), and a table
+        // row whose cells are further apart.
+        let mut pdf = Pdf::new("身份证号：x");
+        let content = format!(
+            "BT /F1 12 Tf 72 760 Td {} Tj /F2 12 Tf [(1101) -450 (0119900307) -450 (4514)] TJ ET\n\
+             BT /F2 12 Tf 72 700 Td [(2024) -3000 (13800138000)] TJ ET\n",
+            pdf.f1("身份证号："),
+        );
+        pdf.page(&content);
+        let (r, out) = run(&pdf.bytes(false), true);
+        let rules: Vec<&str> = r.findings.iter().map(|f| &*f.finding.rule_id).collect();
+        assert_eq!(
+            rules.iter().filter(|r| **r == "cn.resident_id.18").count(),
+            1,
+            "{rules:?}"
+        );
+        let mut saved = Vec::new();
+        out.expect("rewritten").save_to(&mut saved).expect("saved");
+        let text = page_text(&saved);
+        assert!(text.contains("身份证号：1101\t01********\t4514"), "{text}");
+        assert!(text.contains("2024\t138****8000"), "{text}");
+    }
+
+    #[test]
     fn marked_content_actual_text_is_scanned_and_redacted_where_it_stands() {
         // The glyphs show a picture of the number; ActualText is what a reader copies.
         let mut pdf = Pdf::new("身份证号：x");
