@@ -1815,3 +1815,74 @@ fn result_sets_with_columns_in_a_meta_member() {
         assert_eq!(json(t), t);
     }
 }
+
+/// Shapes of the twentieth probe: an event stream whose `data:` lines carry JSON (escapes
+/// decoded, keys as context); guests, litigants and informants by their keys; a value quoted
+/// after a Chinese label (YAML, prose); a header's column over a data cell that reads like
+/// a label; a two-column fixed-width report with an ideographic space inside a value;
+/// medical institution codes are no mobiles; dots under a field's own name; an address in a
+/// narrative with no label, from its house number back to its region.
+#[test]
+fn twentieth_probe_shapes() {
+    let json = |t: &str| redacted(sluice_rules::Format::Json, t);
+    let text = |t: &str| redacted(sluice_rules::Format::Text, t);
+    let html = |t: &str| redacted(sluice_rules::Format::Xml, t);
+    assert_eq!(
+        text(
+            "id: 1\nevent: record\ndata: {\"xm\":\"\\u5f20\\u4e09\\u4e30\",\"sjhm\":\"\\u0031\\u0033\\u0038\\u0030\\u0030\\u0031\\u0033\\u0038\\u0030\\u0030\\u0030\"}\n\n\
+             data: {\"mobilePhone\": \"153-69290805\"}\r\n\r\n"
+        ),
+        "id: 1\nevent: record\ndata: {\"xm\":\"\\u5f20\\u002a\\u002a\",\"sjhm\":\"\\u0031\\u0033\\u0038\\u002a\\u002a\\u002a\\u002a\\u0038\\u0030\\u0030\\u0030\"}\n\n\
+         data: {\"mobilePhone\": \"153-****0805\"}\r\n\r\n"
+    );
+    assert_eq!(
+        json(
+            r#"{"guestName":"张三丰","guest_name":"李四光","litigant":"王小明","informant":"钱多多","bjr":"孙悟空"}"#
+        ),
+        r#"{"guestName":"张**","guest_name":"李**","litigant":"王**","informant":"钱**","bjr":"孙**"}"#
+    );
+    assert_eq!(
+        text("- 姓名: \"王小明\"\n  当事人：“张梅”，女\n  家庭住址: '湖南省长沙市岳麓区麓山南路932号'\n"),
+        "- 姓名: \"王**\"\n  当事人：“张*”，女\n  家庭住址: '湖南省长沙市***********'\n"
+    );
+    assert_eq!(
+        html("<table><tr><th>ypbm</th><th>xm</th><th>bbh</th></tr><tr><td>SKU-2655652384</td><td>张三丰</td><td>2.10.0.115</td></tr></table>"),
+        "<table><tr><th>ypbm</th><th>xm</th><th>bbh</th></tr><tr><td>SKU-2655652384</td><td>张**</td><td>2.10.0.115</td></tr></table>"
+    );
+    assert_eq!(
+        text("taxpayerId          passport\n9211010144UCRR9H7B  PE8728846\n9336010201YH4846XK  G\u{3000}8278\u{3000}7488\n51630102384MAEGX3L  E58915904\n"),
+        "taxpayerId          passport\n92110101********7B  P*****846\n93360102********XK  G\u{3000}****\u{3000}*488\n51630102********3L  E*****904\n"
+    );
+    for t in [
+        r#"{"fixmedins_code":"H13010500123","fixmedinsCode":"H15010200001","amount":"190.32993032"}"#,
+        r#"{"bz":"手机 190.32993032","version":"13800.138000"}"#,
+    ] {
+        assert_eq!(json(t), t);
+    }
+    assert_eq!(
+        json(r#"{"手机号":"190.32993032","JSFZH":"110105.700505.144","lxdh":"0571.50371304"}"#),
+        r#"{"手机号":"190.****3032","JSFZH":"110105.******.144","lxdh":"0571.****1304"}"#
+    );
+    let dotted = r#"{"xydm":"91.440106.41R8B3KY3.Q","bz":"91.440106.41R8B3KY3.Q"}"#;
+    assert_ne!(json(dotted), dotted);
+    assert!(json(dotted).ends_with(r#""bz":"91.440106.41R8B3KY3.Q"}"#));
+    assert_eq!(
+        json(
+            r#"{"jqms":"2024年5月1日，事主在湖南省长沙市岳麓区麓山南路932号门口电动车被盗。报警人称其于5月2日在长沙市岳麓区人民路88号院3号楼再次被盗。"}"#
+        ),
+        r#"{"jqms":"2024年5月1日，事主在湖南省长沙市***********门口电动车被盗。报警人称其于5月2日在长沙市岳麓区**********再次被盗。"}"#
+    );
+    assert_eq!(
+        json(r#"{"bz":"事发于广州市越秀区北京路88号附近","bz2":"广州市越秀区北京路"}"#),
+        r#"{"bz":"事发于广州市越秀区******附近","bz2":"广州市越秀区北京路"}"#
+    );
+    // No house number after a street, or a decree's number: no address. An address alone
+    // in a field no key names is left to its key (a shop's, a branch's).
+    for t in [
+        r#"{"bz":"湖南省长沙市人民路沿线施工"}"#,
+        r#"{"bz":"广州市越秀区北京路88号"}"#,
+        r#"{"bz":"根据湖南省人民政府令第12号，湖南省长沙市地铁2号线"}"#,
+    ] {
+        assert_eq!(json(t), t);
+    }
+}

@@ -482,10 +482,21 @@ pub(crate) fn detect(
                 continue;
             }
             let det = det_of(d, *r);
-            let vs = trim(t, colon + 1, t.len()).0;
-            let Some(rest) = text_from(t, vs) else {
+            let mut vs = trim(t, colon + 1, t.len()).0;
+            // A quoted value (`姓名: "王小明"` in YAML, `姓名：“王小明”` in prose): the
+            // quotes are no part of it.
+            let quote = QUOTES.iter().find(|q| t[vs..].starts_with(q.as_bytes()));
+            if let Some(q) = quote {
+                vs += q.len();
+            }
+            let Some(mut rest) = text_from(t, vs) else {
                 continue;
             };
+            if quote.is_some() {
+                if let Some(end) = rest.find(CLOSING) {
+                    rest = &rest[..end];
+                }
+            }
             let value: &str = match det {
                 Some(Det::TravelDocument) => alnum_run(rest),
                 Some(Det::PersonName) => {
@@ -674,6 +685,112 @@ pub(crate) fn detect(
             emit(r, vs, vs + value.len(), conf);
         }
     }
+}
+
+/// Addresses in text that no label announces, found from their house number (`…路932号`)
+/// back to where they start: a province-level name (`湖南省…`, `北京市…`), or a city after a
+/// word that places something (`在长沙市…`) or first in its run of Han characters, with
+/// nothing but Han characters between. Judged
+/// as an address, and at least a city or district and a street besides.
+pub(crate) fn unlabelled_addresses(d: &Detectors, t: &[u8]) -> Vec<(usize, usize, Confidence)> {
+    static HAO: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("号".as_bytes()));
+    const STREETS: &[&str] = &["路", "街", "道", "巷", "弄", "胡同"];
+    // How far back from its street an address may start, in Han characters.
+    const BACK: usize = 24;
+    let mut out: Vec<(usize, usize, Confidence)> = Vec::new();
+    for h in HAO.find_iter(t) {
+        if out.last().is_some_and(|&(_, e, _)| h < e) {
+            continue;
+        }
+        let mut ds = h;
+        while ds > 0 && t[ds - 1].is_ascii_digit() {
+            ds -= 1;
+        }
+        if ds == h || h - ds > 5 || !STREETS.iter().any(|w| t[..ds].ends_with(w.as_bytes())) {
+            continue;
+        }
+        // Back over Han characters (three bytes each) to the earliest start. A start is
+        // tested only where a division's character follows a name of two or three (`湖南省`,
+        // `长沙市`, `内蒙古自治区`): most characters are not followed by one.
+        let char_is = |q: usize, set: &str| {
+            t.get(q..q + 3)
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .and_then(|s| s.chars().next())
+                .is_some_and(|c| set.contains(c))
+        };
+        let mut start = None;
+        let mut p = ds;
+        for _ in 0..BACK {
+            let Some(c) = p
+                .checked_sub(3)
+                .and_then(|q| std::str::from_utf8(&t[q..p]).ok())
+                .and_then(|s| s.chars().next())
+            else {
+                break;
+            };
+            if !is_cjk(c) {
+                break;
+            }
+            p -= 3;
+            let province = (char_is(p + 6, "省市自壮回维特") || char_is(p + 9, "自"))
+                && dict::PROVINCE_NAMES
+                    .iter()
+                    .any(|x| t[p..].starts_with(x.as_bytes()));
+            // A city of two or three characters after a word that places it, or where the
+            // text or its run of Han characters starts.
+            let city = || {
+                (char_is(p + 6, "市") || char_is(p + 9, "市"))
+                    && (p == 0
+                        || !t[p - 1].is_ascii_alphanumeric() && t[p - 1] < 0x80
+                        || (p >= 3 && char_is(p - 3, "在于至到往从")))
+            };
+            if province || city() {
+                start = Some(p);
+            }
+        }
+        let Some(vs) = start else {
+            continue;
+        };
+        let Some(rest) = text_from(t, vs) else {
+            continue;
+        };
+        let v = address_end_at_unit(dict::address_before_errand(address_end_at_space(
+            cut_at_next_label(d, delimited(rest)),
+        )));
+        // It must reach the house number it was found from (and end near it: an address
+        // names its building and room after the number, not more), and name more than a
+        // street.
+        let ve = vs + v.len();
+        if ve < h + "号".len() || ve > h + 64 {
+            continue;
+        }
+        // Inside a sentence: after a Han character (`在`, `于`, `事主在…`) or before one
+        // (`…932号门口`). A value that is an address and nothing else (a cell, a field) is
+        // judged by its column or key, which say whose it is; a masked one (`…12号****`)
+        // is no finding.
+        let han_at = |at: usize| {
+            std::str::from_utf8(&t[at..t.len().min(at + 3)])
+                .ok()
+                .and_then(|s| s.chars().next())
+                .is_some_and(is_cjk)
+        };
+        let in_sentence = (vs >= 3 && han_at(vs - 3)) || han_at(ve);
+        if !in_sentence || t.get(ve) == Some(&b'*') {
+            continue;
+        }
+        let divisions = v[..ds - vs]
+            .chars()
+            .filter(|c| matches!(c, '省' | '市' | '区' | '县' | '州' | '旗' | '盟'))
+            .count();
+        if divisions == 0 {
+            continue;
+        }
+        if let Some(conf) = address(v, false) {
+            out.push((vs, vs + v.len(), conf));
+        }
+    }
+    out
 }
 
 /// Courtesy titles written after a name.
@@ -1056,6 +1173,11 @@ fn name_before(t: &[u8], ls: usize) -> Option<(usize, Confidence)> {
 }
 
 /// The text from `vs` on (at most 600 bytes, cut to whole characters).
+/// Quotes a value after a label may be written in.
+const QUOTES: &[&str] = &["\"", "'", "\u{201C}", "\u{2018}", "\u{300C}", "\u{300E}"];
+/// Closing quotes, which end a quoted value.
+const CLOSING: &[char] = &['"', '\'', '\u{201D}', '\u{2019}', '\u{300D}', '\u{300F}'];
+
 fn text_from(t: &[u8], vs: usize) -> Option<&str> {
     let end = t.len().min(vs + 600);
     std::str::from_utf8(&t[vs..end])

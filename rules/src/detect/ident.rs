@@ -403,7 +403,7 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
             }
         }
         // A credit code written in groups (`92-360925-276233403-F`, `9111 0105 MA1T TKB8 37`).
-        if en.has(Det::Uscc) && e - s < 18 && e < len && is_sep(t[e]) {
+        if en.has(Det::Uscc) && e - s < 18 && e < len && (is_sep(t[e]) || t[e] == b'.') {
             if let Some(end) = grouped_credit_code(t, s, out) {
                 i = end;
                 continue;
@@ -530,6 +530,13 @@ fn grouped_credit_code(t: &[u8], s: usize, out: &mut Vec<Found>) -> Option<usize
     let mut code = [0u8; 18];
     let mut n = 0;
     let mut p = s;
+    // Groups set apart by dots (`91.440106.41R8B3KY3.Q`): one kind throughout, and taken
+    // under the field's own name only, as other chains of dots in no grouping of their own.
+    let dots = t
+        .get(p..)
+        .and_then(|r| r.iter().position(|b| !is_alnum(*b)))
+        .map(|k| t[p + k])
+        == Some(b'.');
     for group in 0..6 {
         let gs = p;
         while p < t.len() && is_alnum(t[p]) {
@@ -563,7 +570,7 @@ fn grouped_credit_code(t: &[u8], s: usize, out: &mut Vec<Found>) -> Option<usize
             // Without its organization code's check too, only under a field named for a
             // credit code (`TYSHXYDM: 913201062 AUGUP2GAR`): one random grouping in 31 passes
             // the first check.
-            let org = v::org_code_check(&code[8..17]);
+            let org = v::org_code_check(&code[8..17]) && !dots;
             out.push(Found {
                 det: Det::Uscc,
                 start: s,
@@ -577,7 +584,12 @@ fn grouped_credit_code(t: &[u8], s: usize, out: &mut Vec<Found>) -> Option<usize
             });
             return Some(p);
         }
-        if p + 1 >= t.len() || !is_sep(t[p]) || !is_alnum(t[p + 1]) {
+        let sep = if dots {
+            t.get(p) == Some(&b'.')
+        } else {
+            t.get(p).is_some_and(|&b| is_sep(b))
+        };
+        if p + 1 >= t.len() || !sep || !is_alnum(t[p + 1]) {
             return None;
         }
         p += 1;
@@ -828,7 +840,8 @@ fn eval_chain(
         let mut joined = false;
         let mut dbuf = [0u8; 24];
         let mut nd = 0;
-        let mut best: Option<(usize, Det, Confidence)> = None;
+        // (last group, detector, confidence, needs the field's own name)
+        let mut best: Option<(usize, Det, Confidence, bool)> = None;
         for m in k..g.len() {
             let part = &t[g[m].0..g[m].1];
             let (body, last_x) = strip_check_x(part);
@@ -853,7 +866,12 @@ fn eval_chain(
                     // Two spaces between two of the joined groups ask for the layout too.
                     let layout = layout.or(wide[k + 1..=m].contains(&true).then_some(b' '));
                     if layout.is_none_or(|sep| weak_layout(det, &lens[..=m - k], sep)) {
-                        best = Some((m, det, conf));
+                        best = Some((m, det, conf, false));
+                    } else if layout == Some(b'.') {
+                        // Dots in no grouping of its own (`190.32993032`,
+                        // `110105.700505.144`): a value under the field's own name only,
+                        // where a decimal or a version is no concern.
+                        best = Some((m, det, Confidence::Low, true));
                     }
                 }
             }
@@ -862,19 +880,19 @@ fn eval_chain(
             }
         }
         if loose_before && !matches!(&t[g[k - 1].0..g[k - 1].1], b"86" | b"0086") {
-            best = best.filter(|&(_, _, conf)| conf == Confidence::High);
+            best = best.filter(|&(_, _, conf, _)| conf == Confidence::High);
         }
         // A card number is the whole number: 16 Luhn-valid digits followed by a short group
         // (`4403 0519 8909 2588 12` or `… 1X`, an ID with a wrong check digit in groups of
         // four) are the start of a longer number. (A landline may be followed by an
         // extension.)
-        best = best.filter(|&(m, det, _)| {
+        best = best.filter(|&(m, det, _, _)| {
             det != Det::BankCard
                 || g.get(m + 1).is_none_or(|&(s, e)| {
                     e - s >= 7 || !strip_check_x(&t[s..e]).0.iter().all(u8::is_ascii_digit)
                 })
         });
-        if let Some((m, det, conf)) = best {
+        if let Some((m, det, conf, key_only)) = best {
             let start = if det == Det::Mobile {
                 mobile_start(t, g[k].0, g[m].1)
             } else {
@@ -885,7 +903,7 @@ fn eval_chain(
                 start,
                 end: g[m].1,
                 conf,
-                key_only: false,
+                key_only,
             });
             k = m + 1;
             joined = true;
@@ -1270,6 +1288,19 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
             core
         };
         if body.iter().all(u8::is_ascii_digit) {
+            // One capital and eleven digits is a code's shape before a glued mobile's: the
+            // medical insurance administration's institution codes (`H13010500123`, `P…`:
+            // a letter, a region code, a serial). Its digits need a field name or keyword.
+            if lead == 1 && g[0].is_ascii_uppercase() && core.len() == 11 {
+                let from = out.len();
+                if single(t, s + lead, e, en, out) {
+                    for f in &mut out[from..] {
+                        f.conf = Confidence::Low;
+                    }
+                    return true;
+                }
+                return false;
+            }
             return single(t, s + lead, e, en, out);
         }
     }

@@ -1016,6 +1016,27 @@ impl Detectors {
                 },
             );
         }
+        // A whole address in a sentence with no label (`事主在湖南省长沙市岳麓区麓山南路932号
+        // 门口…被盗`, police and hotline narratives): a region, a street and its house number
+        // together say what a label would. (A house number is a digit.)
+        // (A value under an address key is judged as such already.)
+        let addresses = &self.by_det[Det::Address as usize];
+        if flags & TRIG_DIGIT != 0
+            && !addresses.is_empty()
+            && !(ctx.whole && ctx.key_rules.iter().any(|r| addresses.contains(r)))
+        {
+            for (start, end, conf) in field::unlabelled_addresses(self, text) {
+                for &rule in &self.by_det[Det::Address as usize] {
+                    cands.push(Cand {
+                        rule,
+                        start,
+                        end,
+                        conf,
+                        key_only: false,
+                    });
+                }
+            }
+        }
         if cands.is_empty() {
             return;
         }

@@ -144,7 +144,20 @@ pub(super) fn table_text<'t>(
             && wide_char_at(text, p + 1)
             && wide_char_before(text, p)
                 .is_some_and(|s| s == 0 || matches!(text[s - 1], b' ' | b'\t' | b'\n' | b'|'));
-        if let Some(b) = buf.get_mut(p).filter(|b| **b == b' ' && !padding) {
+        // Between two short runs of letters or digits it groups one value (`G　8278　7488`,
+        // `138　0013　8000`: a separator inside a number), where cells typed apart by one
+        // hold longer values (`13800138000　110101…`).
+        let run =
+            |r: &mut dyn Iterator<Item = &u8>| r.take_while(|b| b.is_ascii_alphanumeric()).count();
+        let (before, after) = (
+            run(&mut text[..p].iter().rev()),
+            run(&mut text[p + 1..].iter()),
+        );
+        let grouping = (1..=8).contains(&before) && (1..=8).contains(&after);
+        if let Some(b) = buf
+            .get_mut(p)
+            .filter(|b| **b == b' ' && !padding && !grouping)
+        {
             *b = b'\t';
         }
     }
@@ -639,6 +652,29 @@ impl Cx<'_> {
                 let mut row = Vec::new();
                 split(text, body_of(text, next, sep), sep, &mut row);
                 below.0 < below.1 && row.len() == n
+            }
+            // Two columns, one of them named, both written as identifiers (`taxpayerId
+            // passport`): a fixed-width report when the line below starts its two cells in
+            // the very display columns the header's start in. (`姓名    备注` over `王建国  …`
+            // is as often a label and its value, one form line under another.)
+            Some(next)
+                if listened >= 1
+                    && n == 2
+                    && sep == Sep::Spaces
+                    && cells.iter().all(|&(s, e)| {
+                        text[s].is_ascii_alphabetic()
+                            && text[s..e]
+                                .iter()
+                                .all(|&b| b.is_ascii_alphanumeric() || b == b'_')
+                    }) =>
+            {
+                let mut row = Vec::new();
+                split(text, body_of(text, next, sep), sep, &mut row);
+                row.len() == 2
+                    && row
+                        .iter()
+                        .zip(&cols)
+                        .all(|(&(s, _), c)| position(text, next.0, s).1 == c.at.1)
             }
             _ => false,
         };

@@ -626,8 +626,10 @@ impl XmlLexer {
                         i += 1;
                         let mut e = self.open.take().unwrap_or_default();
                         e.kind = Html::of(&e.name);
+                        let unlabelled = e.label.is_none();
                         self.label_from_sibling(&mut e, seg);
-                        self.open_cell(&mut e, seg);
+                        let sibling = unlabelled && e.label.is_some();
+                        self.open_cell(&mut e, seg, sibling);
                         if !self.self_closing {
                             if self.stack.len() < MAX_DEPTH {
                                 self.stack.push(e);
@@ -845,8 +847,11 @@ impl XmlLexer {
 
     /// An HTML table cell being opened: it takes the next column of its row, and a data cell
     /// with no label of its own takes that column's name from the table's header row
-    /// (`<tr><th>姓名</th>…</tr><tr><td>张三</td>…`), as a CSV field does.
-    fn open_cell(&mut self, e: &mut Elem, seg: &Segmenter) {
+    /// (`<tr><th>姓名</th>…</tr><tr><td>张三</td>…`), as a CSV field does. A column name
+    /// some rule listens to also wins over a label the cell before gave (`sibling`): in a
+    /// table with a header, a data cell that reads like a label (`SKU-…`, `编号`) is a
+    /// value of its own column.
+    fn open_cell(&mut self, e: &mut Elem, seg: &mut Segmenter, sibling: bool) {
         if e.kind == Html::Row {
             if let Some(t) = self.stack.iter_mut().rev().find(|t| t.kind == Html::Table) {
                 e.first = t.cell == 0;
@@ -867,7 +872,7 @@ impl XmlLexer {
         }
         e.cell = row.cell;
         row.cell = row.cell.saturating_add(1);
-        if td && e.label.is_none() {
+        if td && (e.label.is_none() || sibling) {
             if let Some(name) = self
                 .stack
                 .iter()
@@ -876,7 +881,9 @@ impl XmlLexer {
                 .and_then(|t| t.columns.get(e.cell))
                 .filter(|n| !n.is_empty())
             {
-                e.label = Some(name.clone());
+                if e.label.is_none() || seg.knows_key(name) {
+                    e.label = Some(name.clone());
+                }
             }
         }
     }
