@@ -824,3 +824,30 @@ fn tables_are_read_the_same_for_every_cut() {
         }
     }
 }
+
+/// An event stream whose `data:` lines carry JSON (read as JSON: escapes decoded, keys as
+/// context) gives the same output and findings cut at every byte, and cut at every pair of
+/// places, as whole: the line's kind is decided on the same bytes whatever the cuts.
+#[test]
+fn event_stream_json_lines_are_the_same_for_every_cut() {
+    let body = "id: 1\r\nevent: row\ndata: {\"xm\":\"\\u5f20\\u4e09\\u4e30\",\"sjhm\":\"\\u0031\\u0033\\u0038\\u0030\\u0030\\u0031\\u0033\\u0038\\u0030\\u0030\\u0030\"}\r\n\r\n\
+                data:[{\"mobilePhone\":\"153-69290805\"}]\n: comment 13800138000\ndata: not json 11010519491231002X\n\ndata: {\"dz\":\"北京市朝阳区建国路88号\"";
+    let body = body.as_bytes();
+    let whole = chunked::run_in(body, Format::Text, Charset::Auto, &[]);
+    let out = String::from_utf8(whole.0.clone()).unwrap();
+    assert!(out.contains("\\u5f20\\u002a\\u002a"), "{out}");
+    assert!(out.contains("153-****0805"), "{out}");
+    assert!(out.contains("110105********002X"), "{out}");
+    assert!(out.contains("北京市朝阳区******"), "{out}");
+    for a in 1..body.len() {
+        assert_eq!(
+            chunked::run_in(body, Format::Text, Charset::Auto, &[a]),
+            whole,
+            "cut at {a}"
+        );
+        for b in (a + 1..body.len()).step_by(7) {
+            let two = chunked::run_in(body, Format::Text, Charset::Auto, &[a, b]);
+            assert_eq!(two, whole, "cut at {a} and {b}");
+        }
+    }
+}
