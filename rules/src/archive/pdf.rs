@@ -566,32 +566,11 @@ fn read_marked(
     if texts.is_empty() {
         return;
     }
-    let mut view = String::from("[");
-    for (n, (_, t)) in texts.iter().enumerate() {
-        if n > 0 {
-            view.push(',');
-        }
-        view.push_str("{\"ActualText\":");
-        push_json_str(&mut view, t);
-        view.push('}');
-    }
-    view.push(']');
-    let r = engine.scan_bytes(view.as_bytes(), super::as_format(opts, Format::Json));
-    let member = name("(marked content text)");
-    for finding in r.findings {
-        edits.findings.push(MemberFinding {
-            member: member.clone(),
-            finding,
-        });
-    }
-    if !opts.redact || r.output == view.as_bytes() {
-        return;
-    }
-    let Some(values) = value_literals(&r.output, texts.len()) else {
-        edits.unread.push(Unread {
-            member: member.to_string(),
-            reason: "the redacted text could not be read back".into(),
-        });
+    let view: Vec<(&str, &str)> = texts
+        .iter()
+        .map(|(_, t)| ("ActualText", t.as_str()))
+        .collect();
+    let Some(values) = scan_view(engine, opts, &view, &name("(marked content text)"), edits) else {
         return;
     };
     for ((m, old), new) in texts.into_iter().zip(values) {
@@ -605,6 +584,49 @@ fn read_marked(
                 .push((m.1.clone(), hex_string(&bytes)));
         }
     }
+}
+
+/// Scans texts as one JSON view (`[{"key":"text"},…]`, each text read under its key) and
+/// records the findings under `member`. The texts as redacted, one per text, when redaction
+/// changed any; `None` when it changed none, when not redacting, or when the redacted view
+/// cannot be read back (reported unread).
+fn scan_view(
+    engine: &Arc<Engine>,
+    opts: &ScanOptions,
+    texts: &[(&str, &str)],
+    member: &Arc<str>,
+    edits: &mut Edits,
+) -> Option<Vec<String>> {
+    let mut view = String::from("[");
+    for (n, (key, text)) in texts.iter().enumerate() {
+        if n > 0 {
+            view.push(',');
+        }
+        view.push('{');
+        push_json_str(&mut view, key);
+        view.push(':');
+        push_json_str(&mut view, text);
+        view.push('}');
+    }
+    view.push(']');
+    let r = engine.scan_bytes(view.as_bytes(), super::as_format(opts, Format::Json));
+    for finding in r.findings {
+        edits.findings.push(MemberFinding {
+            member: member.clone(),
+            finding,
+        });
+    }
+    if !opts.redact || r.output == view.as_bytes() {
+        return None;
+    }
+    let values = value_literals(&r.output, texts.len());
+    if values.is_none() {
+        edits.unread.push(Unread {
+            member: member.to_string(),
+            reason: "the redacted text could not be read back".into(),
+        });
+    }
+    values
 }
 
 /// A string of a content stream whose glyph codes redaction masks.
@@ -1747,34 +1769,12 @@ fn read_strings(
     if strings.is_empty() {
         return;
     }
-    let mut view = String::from("[");
-    for (n, (_, _, key, text)) in strings.iter().enumerate() {
-        if n > 0 {
-            view.push(',');
-        }
-        view.push('{');
-        push_json_str(&mut view, key);
-        view.push(':');
-        push_json_str(&mut view, text);
-        view.push('}');
-    }
-    view.push(']');
-    let r = engine.scan_bytes(view.as_bytes(), super::as_format(opts, Format::Json));
+    let view: Vec<(&str, &str)> = strings
+        .iter()
+        .map(|(_, _, key, text)| (key.as_str(), text.as_str()))
+        .collect();
     let member = name("(document information, annotations, outlines and form fields)");
-    for finding in r.findings {
-        edits.findings.push(MemberFinding {
-            member: member.clone(),
-            finding,
-        });
-    }
-    if !opts.redact || r.output == view.as_bytes() {
-        return;
-    }
-    let Some(values) = value_literals(&r.output, strings.len()) else {
-        edits.unread.push(Unread {
-            member: member.to_string(),
-            reason: "the redacted text could not be read back".into(),
-        });
+    let Some(values) = scan_view(engine, opts, &view, &member, edits) else {
         return;
     };
     for ((id, path, _, old), new) in strings.into_iter().zip(values) {
