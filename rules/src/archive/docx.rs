@@ -807,6 +807,8 @@ impl Doc {
         }
     }
 
+    /// The text as read, paragraph by paragraph: what the PDF tests assert on.
+    #[cfg(test)]
     pub(super) fn debug_text(&self) -> String {
         self.paras
             .iter()

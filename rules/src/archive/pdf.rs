@@ -417,9 +417,6 @@ fn read_document(
             },
             heading.take(),
         );
-        if std::env::var_os("SLUICE_PDF_DEBUG").is_some() {
-            eprintln!("{}", doc_text.debug_text());
-        }
         let Some(reading) = read_units(engine, opts, &doc_text) else {
             edits.unread.push(Unread {
                 member: member.to_string(),
