@@ -57,22 +57,7 @@ fn flag_encrypted(mut b: Vec<u8>) -> Vec<u8> {
 /// What a client gets for `body` served as an xlsx behind a proxy configured with `extra`:
 /// status, `Content-Length` and bytes.
 async fn fetch(body: Vec<u8>, extra: &str) -> (u16, Option<u64>, bytes::Bytes) {
-    let up = Upstream::start(move |_req| {
-        let body = body.clone();
-        async move { resp(200, XLSX, full(body)) }
-    })
-    .await;
-    let p = proxy(&up.url(), extra).await;
-    let r = client()
-        .get(format!("http://{}/export.xlsx", p.addr))
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let len = r.content_length();
-    let got = r.bytes().await.unwrap();
-    p.shutdown().await;
-    (status, len, got)
+    fetch_as(XLSX, body, extra).await
 }
 
 #[tokio::test]
@@ -344,7 +329,7 @@ async fn fetch_as(
     .await;
     let p = proxy(&up.url(), extra).await;
     let r = client()
-        .get(format!("http://{}/certificate", p.addr))
+        .get(format!("http://{}/export", p.addr))
         .send()
         .await
         .unwrap();

@@ -349,22 +349,7 @@ fn read_document(
     }
     for (number, page) in pages {
         let member = name(&format!("page {number}"));
-        let mut reader = PageReader {
-            doc,
-            fonts: &mut fonts,
-            left,
-            plain: &mut plain,
-            sources: Vec::new(),
-            shown: Vec::new(),
-            placed: Vec::new(),
-            doc_text: Doc::new(true),
-            undecodable: false,
-            broken: false,
-            forms: Vec::new(),
-            operators: &mut operators,
-            truncated: false,
-            marked: Vec::new(),
-        };
+        let mut reader = PageReader::new(doc, &mut fonts, left, &mut plain, &mut operators);
         let resources = inherited(doc, page, b"Resources");
         let mut it = Interp::new(IDENTITY);
         for id in doc.get_page_contents(page) {
@@ -782,6 +767,35 @@ const MAX_OPERATORS: usize = 4 << 20;
 /// Operands kept before an operator (the last ones: an operator takes its operands from the
 /// end of the list).
 const MAX_OPERANDS: usize = 64;
+
+impl<'a, 'f> PageReader<'a, 'f> {
+    /// A reader of one page, sharing the document's fonts, budget, decompressed streams and
+    /// operator count with the other pages' readers.
+    fn new(
+        doc: &'a Document,
+        fonts: &'f mut Fonts<'a>,
+        left: &'f mut u64,
+        plain: &'f mut HashMap<ObjectId, Vec<u8>>,
+        operators: &'f mut usize,
+    ) -> Self {
+        PageReader {
+            doc,
+            fonts,
+            left,
+            plain,
+            sources: Vec::new(),
+            shown: Vec::new(),
+            placed: Vec::new(),
+            doc_text: Doc::new(true),
+            undecodable: false,
+            broken: false,
+            forms: Vec::new(),
+            operators,
+            truncated: false,
+            marked: Vec::new(),
+        }
+    }
+}
 
 impl<'a> PageReader<'a, '_> {
     /// Interprets content stream `id` with `resources`, from the state `it`.
@@ -2366,22 +2380,8 @@ mod tests {
         let mut out = Vec::new();
         let mut operators = 0;
         for (_, page) in doc.get_pages() {
-            let mut reader = PageReader {
-                doc: &doc,
-                fonts: &mut fonts,
-                left: &mut left,
-                plain: &mut plain,
-                sources: Vec::new(),
-                shown: Vec::new(),
-                placed: Vec::new(),
-                doc_text: Doc::new(true),
-                undecodable: false,
-                broken: false,
-                forms: Vec::new(),
-                operators: &mut operators,
-                truncated: false,
-                marked: Vec::new(),
-            };
+            let mut reader =
+                PageReader::new(&doc, &mut fonts, &mut left, &mut plain, &mut operators);
             let resources = inherited(&doc, page, b"Resources");
             let mut it = Interp::new(IDENTITY);
             for id in doc.get_page_contents(page) {

@@ -713,23 +713,11 @@ pub(crate) fn unlabelled_addresses(d: &Detectors, t: &[u8]) -> Vec<(usize, usize
         // Back over Han characters (three bytes each) to the earliest start. A start is
         // tested only where a division's character follows a name of two or three (`湖南省`,
         // `长沙市`, `内蒙古自治区`): most characters are not followed by one.
-        let char_is = |q: usize, set: &str| {
-            t.get(q..q + 3)
-                .and_then(|b| std::str::from_utf8(b).ok())
-                .and_then(|s| s.chars().next())
-                .is_some_and(|c| set.contains(c))
-        };
+        let char_is = |q: usize, set: &str| han_at(t, q).is_some_and(|c| set.contains(c));
         let mut start = None;
         let mut p = ds;
         for _ in 0..BACK {
-            let Some(c) = p
-                .checked_sub(3)
-                .and_then(|q| std::str::from_utf8(&t[q..p]).ok())
-                .and_then(|s| s.chars().next())
-            else {
-                break;
-            };
-            if !is_cjk(c) {
+            if p < 3 || !han_at(t, p - 3).is_some_and(is_cjk) {
                 break;
             }
             p -= 3;
@@ -769,13 +757,8 @@ pub(crate) fn unlabelled_addresses(d: &Detectors, t: &[u8]) -> Vec<(usize, usize
         // (`…932号门口`). A value that is an address and nothing else (a cell, a field) is
         // judged by its column or key, which say whose it is; a masked one (`…12号****`)
         // is no finding.
-        let han_at = |at: usize| {
-            std::str::from_utf8(&t[at..t.len().min(at + 3)])
-                .ok()
-                .and_then(|s| s.chars().next())
-                .is_some_and(is_cjk)
-        };
-        let in_sentence = (vs >= 3 && han_at(vs - 3)) || han_at(ve);
+        let cjk_at = |at: usize| han_at(t, at).is_some_and(is_cjk);
+        let in_sentence = (vs >= 3 && cjk_at(vs - 3)) || cjk_at(ve);
         if !in_sentence || t.get(ve) == Some(&b'*') {
             continue;
         }
@@ -791,6 +774,13 @@ pub(crate) fn unlabelled_addresses(d: &Detectors, t: &[u8]) -> Vec<(usize, usize
         }
     }
     out
+}
+
+/// The three-byte character (Han characters and CJK punctuation) starting at `q`, if one does.
+fn han_at(t: &[u8], q: usize) -> Option<char> {
+    t.get(q..q + 3)
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .and_then(|s| s.chars().next())
 }
 
 /// Courtesy titles written after a name.

@@ -992,6 +992,16 @@ impl Detectors {
             }
         }
         self.keywords_and_patterns(text, flags, cands, anchored, labels);
+        // Field rules' candidates: from labels, keys and pairs, and addresses with no label.
+        let mut field_cand = |rule, start, end, conf| {
+            cands.push(Cand {
+                rule,
+                start,
+                end,
+                conf,
+                key_only: false,
+            })
+        };
         if !self.field_rules.is_empty()
             && (flags & TRIG_COLON != 0
                 || !ctx.key_rules.is_empty()
@@ -999,41 +1009,20 @@ impl Detectors {
                 || !pairs.is_empty())
         {
             let pairs = (pairs.as_slice(), pair_rules.as_slice());
-            field::detect(
-                self,
-                text,
-                ctx,
-                labels,
-                pairs,
-                &mut |rule, start, end, conf| {
-                    cands.push(Cand {
-                        rule,
-                        start,
-                        end,
-                        conf,
-                        key_only: false,
-                    })
-                },
-            );
+            field::detect(self, text, ctx, labels, pairs, &mut field_cand);
         }
         // A whole address in a sentence with no label (`事主在湖南省长沙市岳麓区麓山南路932号
         // 门口…被盗`, police and hotline narratives): a region, a street and its house number
-        // together say what a label would. (A house number is a digit.)
-        // (A value under an address key is judged as such already.)
+        // together say what a label would. (A house number is a digit; a value under an
+        // address key is judged as such already.)
         let addresses = &self.by_det[Det::Address as usize];
         if flags & TRIG_DIGIT != 0
             && !addresses.is_empty()
             && !(ctx.whole && ctx.key_rules.iter().any(|r| addresses.contains(r)))
         {
             for (start, end, conf) in field::unlabelled_addresses(self, text) {
-                for &rule in &self.by_det[Det::Address as usize] {
-                    cands.push(Cand {
-                        rule,
-                        start,
-                        end,
-                        conf,
-                        key_only: false,
-                    });
+                for &rule in addresses {
+                    field_cand(rule, start, end, conf);
                 }
             }
         }
