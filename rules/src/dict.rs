@@ -7,6 +7,41 @@
 /// the two-character table because they are not prefixes of anything in it.
 const LONG_SURNAMES: &[&str] = &["爱新觉罗", "叶赫那拉"];
 
+/// A word of up to 15 bytes as one integer: its bytes big-endian, zero-padded, and its length
+/// in the last byte. Han text holds no zero byte, so the integers sort as the words do and a
+/// sorted table stays sorted: a lookup is a binary search over integers, with no string
+/// comparison (a `memcmp` call each) at every step. These run on every value under a name key.
+const fn pack(w: &[u8]) -> u128 {
+    assert!(w.len() <= 15, "a packed word is at most 15 bytes");
+    let mut x = 0u128;
+    let mut i = 0;
+    while i < 15 {
+        x = (x << 8) | if i < w.len() { w[i] as u128 } else { 0 };
+        i += 1;
+    }
+    (x << 8) | w.len() as u128
+}
+
+/// [`pack`] over a sorted table, at compile time.
+const fn pack_all<const N: usize>(words: &[&str]) -> [u128; N] {
+    let mut out = [0u128; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = pack(words[i].as_bytes());
+        i += 1;
+    }
+    out
+}
+
+/// Whether `w` is in `table` (a [`pack_all`] table).
+fn packed_contains(table: &[u128], w: &str) -> bool {
+    w.len() <= 15 && table.binary_search(&pack(w.as_bytes())).is_ok()
+}
+
+const COMPOUND_PACKED: [u128; COMPOUND_SURNAMES.len()] = pack_all(COMPOUND_SURNAMES);
+const CODE_TABLE_PACKED: [u128; CODE_TABLE_WORDS.len()] = pack_all(CODE_TABLE_WORDS);
+const MINORITY_PACKED: [u128; MINORITY_NAME_PARTS.len()] = pack_all(MINORITY_NAME_PARTS);
+
 /// Two-character (compound) surnames from the 百家姓 plus a few common modern ones (独孤, 完颜,
 /// 耶律), and their traditional forms (歐陽, 司馬). Sorted by bytes for binary search; a unit
 /// test keeps it sorted.
@@ -90,7 +125,7 @@ pub fn surname_len(s: &str) -> Option<usize> {
     if let Some(second) = s.get(first_len..).and_then(|rest| rest.chars().next()) {
         let two = first_len + second.len_utf8();
         if let Some(prefix) = s.get(..two) {
-            if COMPOUND_SURNAMES.binary_search(&prefix).is_ok() {
+            if packed_contains(&COMPOUND_PACKED, prefix) {
                 return Some(two);
             }
         }
@@ -694,7 +729,7 @@ pub fn minority_name_parts(v: &str) -> Option<usize> {
             };
             let end = end + rest[end..].chars().next().map_or(0, char::len_utf8);
             let head = &rest[..end];
-            if MINORITY_NAME_PARTS.binary_search(&head).is_ok() {
+            if packed_contains(&MINORITY_PACKED, head) {
                 rest = &rest[end..];
                 parts += 1;
                 continue 'outer;
@@ -1002,7 +1037,7 @@ pub fn is_code_table_word(v: &str) -> bool {
                 | '面'
         )
     });
-    suffix || CODE_TABLE_WORDS.binary_search(&v).is_ok()
+    suffix || packed_contains(&CODE_TABLE_PACKED, v)
 }
 
 #[cfg(test)]
@@ -1010,6 +1045,28 @@ mod tests {
     #[test]
     fn code_table_words_are_sorted_for_the_binary_search() {
         assert!(super::CODE_TABLE_WORDS.windows(2).all(|w| w[0] < w[1]));
+        // The packed tables sort as the words do (the binary search needs it), and hold them.
+        for (words, packed) in [
+            (super::CODE_TABLE_WORDS, &super::CODE_TABLE_PACKED[..]),
+            (super::COMPOUND_SURNAMES, &super::COMPOUND_PACKED[..]),
+            (super::MINORITY_NAME_PARTS, &super::MINORITY_PACKED[..]),
+        ] {
+            assert!(packed.windows(2).all(|w| w[0] < w[1]));
+            for w in words {
+                assert!(super::packed_contains(packed, w), "{w}");
+                // A prefix or an extension of a word is another word.
+                let shorter = &w[..w.char_indices().last().map_or(0, |(i, _)| i)];
+                assert_eq!(
+                    super::packed_contains(packed, shorter),
+                    words.contains(&shorter)
+                );
+                let longer = format!("{w}子");
+                assert_eq!(
+                    super::packed_contains(packed, &longer),
+                    words.contains(&longer.as_str())
+                );
+            }
+        }
         assert!(super::MINORITY_NAME_PARTS.windows(2).all(|w| w[0] < w[1]));
         assert_eq!(super::minority_name_parts("扎西多吉"), Some(2));
         assert_eq!(super::minority_name_parts("乌兰其其格"), Some(2));

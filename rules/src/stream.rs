@@ -590,7 +590,7 @@ impl Segmenter {
         kind: SegKind,
         raw_end: u64,
         content: &[u8],
-        classes: u16,
+        classes: u32,
         key: Option<&[u8]>,
     ) -> bool {
         let d = &self.engine.detectors;
@@ -644,7 +644,7 @@ impl Segmenter {
         kind: SegKind,
         raw_end: u64,
         content: &[u8],
-        classes: u16,
+        classes: u32,
         key: Option<&[u8]>,
         flags: Option<u8>,
     ) -> bool {
@@ -680,21 +680,28 @@ impl Segmenter {
             || quoted_document(trimmed)
             || (classes & crate::detect::Q_LINE != 0 && self.embedded_table(trimmed))
             || (classes & crate::detect::Q_DELIM != 0
-                && classes & u16::from(crate::detect::TRIG_DIGIT) != 0
+                && classes & u32::from(crate::detect::TRIG_DIGIT) != 0
                 && format::csv::record_line(trimmed)
                 && !crate::detect::mybatis_line(trimmed))
         {
             return false;
         }
         self.resolve_key(key);
-        // ... and scans what a base64 value decodes to (`try_base64`).
+        // ... and scans what a base64 value decodes to (`try_base64`): never a digit run
+        // (a number) nor a value with a byte outside the alphabets (most text), which the
+        // byte classes tell without a look.
         let b64_min = self.base64_min();
-        if content.len() >= b64_min && base64_text(content, b64_min) {
+        if content.len() >= b64_min
+            && classes & crate::detect::Q_NOT_B64 == 0
+            && classes & crate::detect::Q_B64_NOT_HEX != 0
+            && base64_text(content, b64_min)
+        {
             return false;
         }
-        // ... and base64 tokens inside the text (`try_base64_tokens`) ...
+        // ... and base64 tokens inside the text (`try_base64_tokens`), which hold a base64
+        // character that is no hex digit ...
         if content.len() > BASE64_MIN_FIELD
-            && classes & crate::detect::Q_NONDIGIT != 0
+            && classes & crate::detect::Q_B64_NOT_HEX != 0
             && self.has_base64_token(content)
         {
             return false;
@@ -1912,7 +1919,7 @@ impl Segmenter {
                 | crate::detect::Q_AMP
                 | crate::detect::Q_LT
                 | crate::detect::Q_LINE
-                | u16::from(crate::detect::TRIG_PERCENT);
+                | u32::from(crate::detect::TRIG_PERCENT);
             if classes & unsure == 0 {
                 let flags = match (classes & 0xFF) as u8 {
                     0 => 0,

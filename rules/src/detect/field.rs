@@ -699,6 +699,11 @@ pub(crate) fn unlabelled_addresses(d: &Detectors, t: &[u8]) -> Vec<(usize, usize
     // How far back from its street an address may start, in Han characters.
     const BACK: usize = 24;
     let mut out: Vec<(usize, usize, Confidence)> = Vec::new();
+    // A street, a digit and `号` are seven bytes at least, two of them Han characters: an
+    // ASCII value (most values with a digit: ids, numbers, dates) holds none.
+    if t.len() < 7 || t.is_ascii() {
+        return out;
+    }
     for h in HAO.find_iter(t) {
         if out.last().is_some_and(|&(_, e, _)| h < e) {
             continue;

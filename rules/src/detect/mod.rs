@@ -561,7 +561,7 @@ impl Default for Trigger {
 /// the trigger bits (low byte), `Q_NORM` (a byte that may start a character normalization
 /// changes) and `Q_STOP` (`"` or `\`, where a JSON string's plain run ends).
 #[derive(Debug, Clone)]
-pub(crate) struct QuickTable(pub [u16; 256]);
+pub(crate) struct QuickTable(pub [u32; 256]);
 
 impl Default for QuickTable {
     fn default() -> Self {
@@ -569,26 +569,32 @@ impl Default for QuickTable {
     }
 }
 
-pub(crate) const Q_NORM: u16 = 1 << 8;
-pub(crate) const Q_STOP: u16 = 1 << 9;
+pub(crate) const Q_NORM: u32 = 1 << 8;
+pub(crate) const Q_STOP: u32 = 1 << 9;
 /// Any byte but an ASCII digit: a value whose classes lack it is a bare digit run.
-pub(crate) const Q_NONDIGIT: u16 = 1 << 10;
+pub(crate) const Q_NONDIGIT: u32 = 1 << 10;
 /// A JSON structural byte (`{}[],:"`), where a bare value (a number, a literal) ends.
-pub(crate) const Q_JSON_END: u16 = 1 << 11;
+pub(crate) const Q_JSON_END: u32 = 1 << 11;
 /// A line feed: a value holding one may be a table of its own (a CSV file in a string).
-pub(crate) const Q_LINE: u16 = 1 << 12;
+pub(crate) const Q_LINE: u32 = 1 << 12;
 /// A delimiter a record row may be written with (`,`, a tab, `|`).
-pub(crate) const Q_DELIM: u16 = 1 << 13;
+pub(crate) const Q_DELIM: u32 = 1 << 13;
 /// `&`, which may start a character reference (`&#49;`) in a value outside markup.
-pub(crate) const Q_AMP: u16 = 1 << 14;
+pub(crate) const Q_AMP: u32 = 1 << 14;
 /// `<`, which may start a formatting tag inside a value (`138<em>0013</em>8000`).
-pub(crate) const Q_LT: u16 = 1 << 15;
+pub(crate) const Q_LT: u32 = 1 << 15;
+/// A byte no base64 value holds (outside both alphabets, `=` and ASCII white space): a value
+/// with one cannot be base64 as a whole (`base64_value` stops at it).
+pub(crate) const Q_NOT_B64: u32 = 1 << 16;
+/// A base64 character that is no hex digit (`g-z`, `G-Z`, `+/-_=`): a base64 token holds one,
+/// since a run of hex digits is a number or a digest, not base64 (`base64_alphabet`).
+pub(crate) const Q_B64_NOT_HEX: u32 = 1 << 17;
 
 impl QuickTable {
     pub(crate) fn new(trigger: &Trigger) -> Self {
-        let mut t = [0u16; 256];
+        let mut t = [0u32; 256];
         for (b, q) in t.iter_mut().enumerate() {
-            *q = u16::from(trigger.0[b]);
+            *q = u32::from(trigger.0[b]);
             if crate::normalize::may_need_norm(b as u8) {
                 *q |= Q_NORM;
             }
@@ -609,27 +615,37 @@ impl QuickTable {
         }
         t[usize::from(b'&')] |= Q_AMP;
         t[usize::from(b'<')] |= Q_LT;
+        for (b, q) in t.iter_mut().enumerate() {
+            let b = b as u8;
+            let b64 = b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'=');
+            if !b64 && !b.is_ascii_whitespace() {
+                *q |= Q_NOT_B64;
+            }
+            if b64 && !b.is_ascii_hexdigit() {
+                *q |= Q_B64_NOT_HEX;
+            }
+        }
         QuickTable(t)
     }
 
     /// The union of the classes of the bytes of `s`.
     #[inline]
-    pub(crate) fn classes(&self, s: &[u8]) -> u16 {
+    pub(crate) fn classes(&self, s: &[u8]) -> u32 {
         s.iter().fold(0, |acc, &b| acc | self.0[usize::from(b)])
     }
 
     /// Position of the first `"` or `\` in `s`, and the union of the classes of the bytes
     /// before it (or of all of `s` when there is none).
     #[inline]
-    pub(crate) fn scan(&self, s: &[u8]) -> (Option<usize>, u16) {
+    pub(crate) fn scan(&self, s: &[u8]) -> (Option<usize>, u32) {
         self.scan_until(s, Q_STOP)
     }
 
     /// Position of the first byte of `s` with one of the `stop` classes, and the union of
     /// the classes of the bytes before it (or of all of `s` when there is none).
     #[inline]
-    pub(crate) fn scan_until(&self, s: &[u8], stop: u16) -> (Option<usize>, u16) {
-        let mut acc = 0u16;
+    pub(crate) fn scan_until(&self, s: &[u8], stop: u32) -> (Option<usize>, u32) {
+        let mut acc = 0u32;
         for (i, &b) in s.iter().enumerate() {
             let c = self.0[usize::from(b)];
             if c & stop != 0 {
@@ -765,7 +781,7 @@ impl Detectors {
     pub(crate) fn digit_run_impossible(
         &self,
         flags: u8,
-        classes: u16,
+        classes: u32,
         text: &[u8],
         key_rules: &[u32],
     ) -> bool {
