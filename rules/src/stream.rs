@@ -150,6 +150,15 @@ pub(crate) enum Esc {
     PercentGb2,
     /// `%uXXXX`.
     PercentU,
+    /// `=XX` escapes of quoted-printable (a MIME part): a replacement is written escaped,
+    /// but for printable ASCII.
+    Qp,
+    /// `=XX` escapes of a GBK-encoded character in a quoted-printable part.
+    QpGb,
+    /// [`Esc::Qp`], [`Esc::QpGb`] of a character a soft line break (`=\r\n`) cuts: a
+    /// replacement is followed by one, so the line it was on does not grow.
+    QpSoft,
+    QpGbSoft,
     /// Any other escape (`\n`, `&amp;`, `""`, `+`): replacements are written plainly.
     Other,
 }
@@ -168,6 +177,13 @@ pub(crate) enum SegKind {
     /// The body of a multipart part: written plainly, like text, but a whole value (a part
     /// may be a JSON or XML document of its own).
     Part,
+    /// A quoted-printable part (UTF-8, or a GB charset): whatever is written into it is
+    /// escaped as quoted-printable, but for printable ASCII.
+    PartQp,
+    PartQpGb,
+    /// A MIME header block (a part's or a message's): text, whose encoded words (RFC
+    /// 2047) are read decoded and written back encoded.
+    Headers,
     Text,
 }
 
@@ -1098,6 +1114,16 @@ impl Segmenter {
                 .detectors
                 .detect(&self.text, &ctx, &mut hits, &mut self.scratch);
         }
+        // A header block's encoded words are read as what they say (below), not as the
+        // base64 or `=XX` they are written in.
+        let words = if whole && self.kind == SegKind::Headers && self.depth < 3 {
+            format::multipart::encoded_word_runs(&self.text)
+        } else {
+            Vec::new()
+        };
+        if !words.is_empty() {
+            hits.retain(|h| !words.iter().any(|&(s, e)| h.start < e && s < h.end));
+        }
         let first_finding = self.findings.len();
         for h in hits.iter() {
             if h.start < self.ignore_before || h.start >= commit {
@@ -1105,11 +1131,19 @@ impl Segmenter {
             }
             self.commit_hit(h, &mut seg_edits);
         }
+        if !words.is_empty() {
+            self.encoded_words(&words, first_finding, &mut seg_edits);
+        }
         // A value that is base64 whole (MIME lines included) is read as one.
         let base64_whole =
             whole && self.depth < 3 && hits.is_empty() && self.try_base64(&mut seg_edits);
         // `settle` looked for tokens in the values it sends here with their hits (`pre`).
-        if !pre && !base64_whole && self.depth < 3 && self.kind != SegKind::JsonBare {
+        if !pre
+            && !base64_whole
+            && words.is_empty()
+            && self.depth < 3
+            && self.kind != SegKind::JsonBare
+        {
             self.try_base64_tokens(&hits, commit, last, first_finding, &mut seg_edits);
         }
         self.hits = hits;
@@ -1345,6 +1379,13 @@ impl Segmenter {
     /// segment's format.
     fn encode_char(&self, c: char, esc: Esc, out: &mut Vec<u8>) {
         use std::io::Write;
+        // Every byte of a quoted-printable part is in its transfer encoding, written
+        // plainly or not.
+        let esc = match (esc, self.kind) {
+            (Esc::Plain | Esc::Other, SegKind::PartQp) => Esc::Qp,
+            (Esc::Plain | Esc::Other, SegKind::PartQpGb) => Esc::QpGb,
+            _ => esc,
+        };
         match esc {
             Esc::JsonU if (c as u32) < 0x10000 => {
                 let _ = write!(out, "\\u{:04x}", c as u32);
@@ -1374,6 +1415,27 @@ impl Segmenter {
                     .encode_into(c.encode_utf8(&mut b).as_bytes(), &mut gb);
                 for x in gb {
                     let _ = write!(out, "%{twice}{x:02X}");
+                }
+                return;
+            }
+            Esc::Qp | Esc::QpGb | Esc::QpSoft | Esc::QpGbSoft => {
+                let mut b = [0u8; 4];
+                let mut bytes = Vec::with_capacity(4);
+                if matches!(esc, Esc::QpGb | Esc::QpGbSoft) {
+                    crate::charset::Codec::Gb18030
+                        .encode_into(c.encode_utf8(&mut b).as_bytes(), &mut bytes);
+                } else {
+                    bytes.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+                }
+                for x in bytes {
+                    if (0x21..=0x7E).contains(&x) && x != b'=' {
+                        out.push(x);
+                    } else {
+                        let _ = write!(out, "={x:02X}");
+                    }
+                }
+                if matches!(esc, Esc::QpSoft | Esc::QpGbSoft) {
+                    out.extend_from_slice(b"=\r\n");
                 }
                 return;
             }
@@ -1438,7 +1500,11 @@ impl Segmenter {
                     }
                 }
             }
-            SegKind::Text | SegKind::Part => out.extend_from_slice(s.as_bytes()),
+            SegKind::Text
+            | SegKind::Part
+            | SegKind::PartQp
+            | SegKind::PartQpGb
+            | SegKind::Headers => out.extend_from_slice(s.as_bytes()),
         }
     }
 
@@ -1487,7 +1553,10 @@ impl Segmenter {
     /// JSON payload in a SOAP CDATA section) is scanned with its own lexer, so its escapes
     /// and keys count. Returns whether it was handled that way.
     fn try_nested(&mut self, seg_edits: &mut Vec<Edit>) -> bool {
-        if matches!(self.kind, SegKind::Text | SegKind::JsonBare) {
+        if matches!(
+            self.kind,
+            SegKind::Text | SegKind::JsonBare | SegKind::Headers
+        ) {
             return false;
         }
         let t = self.text.trim_ascii();
@@ -1538,7 +1607,27 @@ impl Segmenter {
                 continue;
             }
             let label = String::from_utf8_lossy(&bytes).into_owned();
-            let pieces = self.render_pieces(s, e, &crate::transform::Rendered::Whole(label));
+            // In a quoted-printable part a mask as long as the value takes each character's
+            // place, so the soft line breaks between them stay where they were and no line
+            // grows past its limit.
+            let qp = matches!(self.kind, SegKind::PartQp | SegKind::PartQpGb);
+            let orig: Vec<char> = if qp {
+                String::from_utf8_lossy(&text[s..e]).chars().collect()
+            } else {
+                Vec::new()
+            };
+            let rendered = if qp && label.chars().count() == orig.len() {
+                crate::transform::Rendered::PerChar(
+                    label
+                        .chars()
+                        .zip(&orig)
+                        .map(|(c, &o)| (c != o).then_some(c))
+                        .collect(),
+                )
+            } else {
+                crate::transform::Rendered::Whole(label)
+            };
+            let pieces = self.render_pieces(s, e, &rendered);
             seg_edits.push(Edit::pieces(start, self.char_raw_end(e), pieces));
         }
         true
@@ -1759,6 +1848,61 @@ impl Segmenter {
         }
         let key = self.key_ix.map(|ix| self.key_cache[ix].clone());
         self.base64_at(lead, trail, key, seg_edits)
+    }
+
+    /// The runs of encoded words of a header block (`Subject: =?UTF-8?B?…?=`, RFC 2047):
+    /// each is decoded as one text, scanned, and, when redacting, written back as encoded
+    /// words in the same charset and encoding. Findings span the run.
+    fn encoded_words(
+        &mut self,
+        runs: &[(usize, usize)],
+        first_finding: usize,
+        seg_edits: &mut Vec<Edit>,
+    ) {
+        let before = (seg_edits.len(), self.findings.len());
+        for &(s, e) in runs {
+            if self.raw_at(s) < self.last_edit_end
+                || seg_edits.iter().any(|x| {
+                    let (rs, re) = (self.raw_at(s), self.char_span(e - 1, e).2);
+                    x.start < re && rs < x.end
+                })
+            {
+                continue;
+            }
+            let Some((text, style)) = format::multipart::decode_run(&self.text[s..e]) else {
+                continue;
+            };
+            let mut inner_opts = self.opts.clone();
+            inner_opts.format = Format::Text;
+            inner_opts.charset = Charset::Utf8;
+            inner_opts.capture_values = false;
+            let inner =
+                self.engine
+                    .scan_value_at_depth(text.as_bytes(), inner_opts, self.depth + 1, None);
+            if inner.findings.is_empty() {
+                continue;
+            }
+            let start = self.raw_at(s);
+            let end = self.char_span(e - 1, e).2;
+            for mut f in inner.findings {
+                f.start = start;
+                f.end = end;
+                f.field = None;
+                self.found += 1;
+                self.findings.push(f);
+            }
+            if self.opts.redact && inner.output != text.as_bytes() {
+                let out = String::from_utf8_lossy(&inner.output);
+                let enc = format::multipart::encode_run(&out, &style);
+                seg_edits.push(Edit::bytes(start, end, enc));
+            }
+        }
+        if seg_edits.len() > before.0 {
+            seg_edits.sort_by_key(|e| e.start);
+        }
+        if self.findings.len() > before.1 {
+            self.findings[first_finding..].sort_by_key(|f| f.start);
+        }
     }
 
     /// Base64 tokens inside a value's text (`身份证号：MTEwMTAx…`, `sfzh=MTEw…` in a log

@@ -1886,3 +1886,45 @@ fn twentieth_probe_shapes() {
         assert_eq!(json(t), t);
     }
 }
+
+/// The twenty-first probe's MIME shapes: a preamble before the first boundary; a multipart
+/// nested in a part; quoted-printable parts in UTF-8 and GB2312, whose soft line breaks cut
+/// numbers and characters (a mask keeps them, and no timestamp becomes a mobile); a mail
+/// whose headers carry encoded words (RFC 2047, B and Q, one number cut across two words)
+/// and whose body is a multipart with a base64 part.
+#[test]
+fn twenty_first_probe_mime_shapes() {
+    let mime = |t: &str| redacted(sluice_rules::Format::Multipart, t);
+    assert_eq!(
+        mime("This is a multi-part message in MIME format.\r\n\r\n--BB\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n姓名：王小明 身份证号：110101199003071233\r\n--BB--\r\n"),
+        "This is a multi-part message in MIME format.\r\n\r\n--BB\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n姓名：王** 身份证号：110101********1233\r\n--BB--\r\n"
+    );
+    assert_eq!(
+        mime("--OUT\r\nContent-Type: multipart/alternative; boundary=\"IN\"\r\n\r\n--IN\r\nContent-Type: text/csv; charset=UTF-8\r\n\r\n姓名,身份证号\r\n张伟,110101199003071233\r\n--IN--\r\n--OUT\r\nContent-Disposition: form-data; name=\"sjhm\"\r\n\r\n13800138000\r\n--OUT--\r\n"),
+        "--OUT\r\nContent-Type: multipart/alternative; boundary=\"IN\"\r\n\r\n--IN\r\nContent-Type: text/csv; charset=UTF-8\r\n\r\n姓名,身份证号\r\n张*,110101********1233\r\n--IN--\r\n--OUT\r\nContent-Disposition: form-data; name=\"sjhm\"\r\n\r\n138****8000\r\n--OUT--\r\n"
+    );
+    assert_eq!(
+        mime("--BB\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=E5=A7=93=E5=90=8D=EF=BC=9A=E5=BC=A0=E4=BC=\r\n=9F\r\nsfzh: 1101011990=\r\n03071233\r\nts: 15840606387=\r\n37\r\n--BB--\r\n"),
+        "--BB\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=E5=A7=93=E5=90=8D=EF=BC=9A=E5=BC=A0*=\r\n\r\nsfzh: 110101****=\r\n****1233\r\nts: 15840606387=\r\n37\r\n--BB--\r\n"
+    );
+    assert_eq!(
+        mime("--BB\r\nContent-Type: application/json; charset=GB2312\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n{\"xm\": \"=D5=C5=CE=B0\", \"sjhm\": \"1380013=\r\n8000\"}\r\n--BB--\r\n"),
+        "--BB\r\nContent-Type: application/json; charset=GB2312\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n{\"xm\": \"=D5=C5*\", \"sjhm\": \"138****=\r\n8000\"}\r\n--BB--\r\n"
+    );
+    assert_eq!(
+        mime("From: =?UTF-8?B?5byg5Lyf?= <a@example.gov.cn>\r\nSubject: =?UTF-8?B?6Lqr5Lu96K+B5Y+3MTEwMTAxMTk5?=\r\n =?UTF-8?B?MDAzMDcxMjMz?=\r\nX-Note: =?GB2312?Q?=CA=D6=BB=FA=A3=BA13800138000?=\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"m1\"\r\n\r\n--m1\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n5aeT5ZCN77ya546L5bCP5piOCui6q+S7veivgeWPt++8mjExMDEwMTE5OTAwMzA3MTIzMwo=\r\n--m1--\r\n"),
+        "From: =?UTF-8?B?5byg5Lyf?= <*@example.gov.cn>\r\nSubject: =?UTF-8?B?6Lqr5Lu96K+B5Y+3MTEwMTAxKioqKioqKioxMjMz?=\r\nX-Note: =?GB2312?Q?=CA=D6=BB=FA=A3=BA138****8000?=\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"m1\"\r\n\r\n--m1\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n5aeT5ZCN77ya546LKioK6Lqr5Lu96K+B5Y+377yaMTEwMTAxKioqKioqKioxMjMzCg==\r\n--m1--\r\n"
+    );
+    // What declares these bodies: any multipart type and a mail.
+    for ct in [
+        "multipart/mixed; boundary=BB",
+        "multipart/related; type=\"application/xop+xml\"",
+        "message/rfc822",
+    ] {
+        assert_eq!(
+            sluice_rules::Format::from_content_type(ct),
+            Some(sluice_rules::Format::Multipart),
+            "{ct}"
+        );
+    }
+}

@@ -851,3 +851,37 @@ fn event_stream_json_lines_are_the_same_for_every_cut() {
         }
     }
 }
+
+/// A mail with a preamble-less multipart body holding a nested multipart, quoted-printable
+/// parts (a soft line break inside a character's escapes and inside a number), a base64
+/// part and encoded-word headers gives the same output and findings cut at every byte, and
+/// cut at every pair of places, as whole: each state waits for the bytes that decide it.
+#[test]
+fn mime_messages_are_the_same_for_every_cut() {
+    let body = "From: =?UTF-8?B?5byg5Lyf?= <a@example.gov.cn>\r\nSubject: =?UTF-8?Q?=E8=BA=AB=E4=BB=BD=E8=AF=81=E5=8F=B7110101199?=\r\n =?UTF-8?Q?003071233?=\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"m1\"\r\n\r\n\
+                preamble 13800138000\r\n--m1\r\nContent-Type: multipart/alternative; boundary=\"IN\"\r\n\r\n--IN\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
+                =E5=A7=93=E5=90=8D=EF=BC=9A=E5=BC=A0=E4=BC=\r\n=9F sfzh: 1101011990=\r\n03071233\r\n--IN--\r\nepilogue\r\n--m1\r\nContent-Type: text/csv\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+                5aeT5ZCNLOi6q+S7veivgeWPtw0K5byg5LyfLDExMDEwMTE5OTAwMzA3MTIzMw0K\r\n--m1--\r\n";
+    let body = body.as_bytes();
+    let whole = chunked::run_in(body, Format::Multipart, Charset::Auto, &[]);
+    let out = String::from_utf8(whole.0.clone()).unwrap();
+    assert!(
+        !out.contains("1233=") && out.contains("110101****=\r\n****1233"),
+        "{out}"
+    );
+    assert!(out.contains("=E5=BC=A0*=\r\n sfzh"), "{out}");
+    assert!(out.contains("138****8000"), "{out}");
+    assert!(!out.contains("?=\r\n =?UTF-8?Q?003071233?="), "{out}");
+    assert!(!out.contains("MTEwMTAxMTk5MDAzMDcxMjMz"), "{out}");
+    for a in 1..body.len() {
+        assert_eq!(
+            chunked::run_in(body, Format::Multipart, Charset::Auto, &[a]),
+            whole,
+            "cut at {a}"
+        );
+        for b in (a + 1..body.len()).step_by(11) {
+            let two = chunked::run_in(body, Format::Multipart, Charset::Auto, &[a, b]);
+            assert_eq!(two, whole, "cut at {a} and {b}");
+        }
+    }
+}

@@ -43,7 +43,8 @@ impl Format {
             Some(Format::Csv)
         } else if sub == "x-www-form-urlencoded" {
             Some(Format::Form)
-        } else if top == "multipart" && sub == "form-data" {
+        } else if top == "multipart" || ct == "message/rfc822" || ct == "message/global" {
+            // Form posts, mixed and related bodies (SOAP with attachments, MTOM), mails.
             Some(Format::Multipart)
         } else if top == "text" {
             Some(Format::Text)
