@@ -885,3 +885,40 @@ fn mime_messages_are_the_same_for_every_cut() {
         }
     }
 }
+
+/// Found by the chunking fuzz target: a first line longer than any boundary line, cut
+/// before its end, was taken for text at once, but read whole for a preamble, after which
+/// the parts are parts. Both ways now wait for the line (or for the header block that may
+/// make it a message's).
+#[test]
+fn a_long_preamble_line_is_read_alike_for_every_cut() {
+    let body = "This is a multi-part message in MIME format; its first line is longer than a boundary line.\r\n\r\n--BB\r\nContent-Type: text/csv\r\nContent-Transfer-Encoding: base64\r\n\r\n5aeT5ZCNLOi6q+S7veivgeWPtyzmiYvmnLrlj7cNCuasp+mYs+WonCwxMTAxMDExOTkwMDMwNzEy\r\nMzMsMTAwMjI5MTkNCg==\r\n--BB--\r\n";
+    let body = body.as_bytes();
+    let whole = chunked::run_in(body, Format::Multipart, Charset::Auto, &[]);
+    assert_eq!(whole.1.len(), 2, "{:?}", whole.1);
+    for a in 1..body.len() {
+        assert_eq!(
+            chunked::run_in(body, Format::Multipart, Charset::Auto, &[a]),
+            whole,
+            "cut at {a}"
+        );
+    }
+}
+
+/// Found by the chunking fuzz target: whether a body opens as a mail was judged on its
+/// header block up to the first CRLF blank line even when a bare-LF one came first, so a
+/// cut before the later one judged a shorter block. The block ends at its first blank line
+/// however written.
+#[test]
+fn a_mail_is_judged_on_its_first_blank_line_for_every_cut() {
+    let body = "From: a@example.gov.cn\r\nX-Note: =?UTF-8?Q?=E6=89=8B=E6=9C=BA13800138000?=\r\nSubject: x\n\nContent-Type: text/plain\r\n\r\nhi 11010519491231002X\r\n";
+    let body = body.as_bytes();
+    let whole = chunked::run_in(body, Format::Multipart, Charset::Auto, &[]);
+    for a in 1..body.len() {
+        assert_eq!(
+            chunked::run_in(body, Format::Multipart, Charset::Auto, &[a]),
+            whole,
+            "cut at {a}"
+        );
+    }
+}

@@ -144,8 +144,12 @@ fn opens_message(t: &[u8]) -> bool {
         return false;
     }
     let head = &t[..t.len().min(4096)];
-    let head_end = memchr::memmem::find(head, b"\n\r\n")
-        .or_else(|| memchr::memmem::find(head, b"\n\n"))
+    // The first blank line, however written (the one the lexer stops at, whatever the
+    // chunking).
+    let head_end = [b"\n\r\n".as_slice(), b"\n\n"]
+        .iter()
+        .filter_map(|blank| memchr::memmem::find(head, blank))
+        .min()
         .unwrap_or(head.len());
     head[..head_end].split(|&b| b == b'\n').any(|l| {
         let l = l.trim_ascii_start();
@@ -640,18 +644,19 @@ impl MultipartLexer {
         while i < len {
             match self.st {
                 St::Start => {
-                    let Some(nl) = memchr::memchr(b'\n', &buf[i..]) else {
-                        if !eof && len - i <= BOUNDARY_MAX + 4 {
-                            return i;
+                    match memchr::memchr(b'\n', &buf[i..]) {
+                        Some(nl) => {
+                            if let Some(b) = boundary_of(&buf[i..i + nl]) {
+                                self.open(b, nl > 0 && buf[i + nl - 1] == b'\r');
+                                i += nl + 1;
+                                self.st = St::Headers;
+                                continue;
+                            }
                         }
-                        self.st = St::Text;
-                        continue;
-                    };
-                    if let Some(b) = boundary_of(&buf[i..i + nl]) {
-                        self.open(b, nl > 0 && buf[i + nl - 1] == b'\r');
-                        i += nl + 1;
-                        self.st = St::Headers;
-                        continue;
+                        // A line that may still be a boundary.
+                        None if !eof && len - i <= BOUNDARY_MAX + 4 => return i,
+                        // Longer than any boundary line: not one, whatever follows.
+                        None => {}
                     }
                     // A message's headers, or the body's first line is its preamble.
                     let head = &buf[i..len.min(i + 4096)];
