@@ -1915,6 +1915,15 @@ fn twenty_first_probe_mime_shapes() {
         mime("From: =?UTF-8?B?5byg5Lyf?= <a@example.gov.cn>\r\nSubject: =?UTF-8?B?6Lqr5Lu96K+B5Y+3MTEwMTAxMTk5?=\r\n =?UTF-8?B?MDAzMDcxMjMz?=\r\nX-Note: =?GB2312?Q?=CA=D6=BB=FA=A3=BA13800138000?=\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"m1\"\r\n\r\n--m1\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n5aeT5ZCN77ya546L5bCP5piOCui6q+S7veivgeWPt++8mjExMDEwMTE5OTAwMzA3MTIzMwo=\r\n--m1--\r\n"),
         "From: =?UTF-8?B?5byg5Lyf?= <*@example.gov.cn>\r\nSubject: =?UTF-8?B?6Lqr5Lu96K+B5Y+3MTEwMTAxKioqKioqKioxMjMz?=\r\nX-Note: =?GB2312?Q?=CA=D6=BB=FA=A3=BA138****8000?=\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"m1\"\r\n\r\n--m1\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n5aeT5ZCN77ya546LKioK6Lqr5Lu96K+B5Y+377yaMTEwMTAxKioqKioqKioxMjMzCg==\r\n--m1--\r\n"
     );
+    // Passports and permits written with dots, or with their two letters apart; a version
+    // or a model number with no keyword beside it is neither.
+    let text = |t: &str| redacted(sluice_rules::Format::Text, t);
+    assert_eq!(
+        text("护照号码：E1947.3803\n护照号码：E.9235.8247\n护照号：E W367 1831\n港澳通行证号：H1234.5678\n"),
+        "护照号码：E****.*803\n护照号码：E.****.*247\n护照号：E **** *831\n港澳通行证号：H****.**78\n"
+    );
+    let plain = "型号 A B1234567 版本 E.9235.8247 G.1234.5678\n";
+    assert_eq!(text(plain), plain);
     // What declares these bodies: any multipart type and a mail.
     for ct in [
         "multipart/mixed; boundary=BB",

@@ -388,8 +388,14 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
             continue;
         }
         // A passport or permit number whose digits are in groups (`E1234 5678`,
-        // `E 1234 5678`, `G12-345-678`, `H1234-5678`).
-        if e < len && is_sep(t[e]) {
+        // `E 1234 5678`, `G12-345-678`, `H1234-5678`, `E1947.3803`, `E.9235.8247`), or
+        // whose two letters are (`E J1820564`).
+        if (e < len && (is_sep(t[e]) || t[e] == b'.'))
+            || (s >= 2
+                && t[s].is_ascii_uppercase()
+                && t[s - 2].is_ascii_uppercase()
+                && (is_sep(t[s - 1]) || t[s - 1] == b'.'))
+        {
             if let Some((ls, end, det)) = grouped_passport(t, s, e, en) {
                 out.push(Found {
                     det,
@@ -684,7 +690,7 @@ fn letters_before(t: &[u8], s: usize, e: usize, en: Enabled) -> Option<(usize, D
 }
 
 /// A passport or permit number from the alphanumeric run `t[s..e]` on whose digits are
-/// written in two or more groups set apart by one space or hyphen each: the run opens with
+/// written in two or more groups set apart by one space, hyphen or dot each: the run opens with
 /// its one or two capital letters (`E1234 5678`), or is the first group of digits after
 /// letters that stand alone (`E 1234 5678`). All the groups, and nothing glued after them,
 /// must make the number's shape, so a longer chain of groups is none. Returns where it
@@ -701,13 +707,21 @@ fn grouped_passport(t: &[u8], s: usize, e: usize, en: Enabled) -> Option<(usize,
         .iter()
         .take_while(|b| b.is_ascii_uppercase())
         .count();
+    let psep = |b: u8| is_sep(b) || b == b'.';
+    // A two-letter prefix written apart (`E J1820564`, `E.L104.7483`): its first letter
+    // stands alone before the run, and the split counts as a group's.
+    let split = lead == 1
+        && s >= 2
+        && psep(t[s - 1])
+        && t[s - 2].is_ascii_uppercase()
+        && (s == 2 || !is_alnum(t[s - 3]));
     let (ls, mut p) = if lead > 0 {
         if lead > 2 || lead == e - s {
             return None;
         }
-        (s, s + lead)
+        (if split { s - 2 } else { s }, s + lead)
     } else {
-        if s < 2 || !is_sep(t[s - 1]) {
+        if s < 2 || !psep(t[s - 1]) {
             return None;
         }
         let le = s - 1;
@@ -741,13 +755,15 @@ fn grouped_passport(t: &[u8], s: usize, e: usize, en: Enabled) -> Option<(usize,
             return None;
         }
         groups += 1;
-        if p + 1 < len && is_sep(t[p]) && t[p + 1].is_ascii_digit() {
+        // Dots too (`E1947.3803`, `H1234.5678`): both rules want a keyword or a field name
+        // beside the number, which a version or a decimal does not have.
+        if p + 1 < len && (is_sep(t[p]) || t[p] == b'.') && t[p + 1].is_ascii_digit() {
             p += 1;
         } else {
             break;
         }
     }
-    if groups < 2 {
+    if groups + usize::from(split) < 2 {
         return None;
     }
     let g = &buf[..n];
