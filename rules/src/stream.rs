@@ -1116,7 +1116,8 @@ impl Segmenter {
         }
         // A header block's encoded words are read as what they say (below), not as the
         // base64 or `=XX` they are written in.
-        let words = if whole && self.kind == SegKind::Headers && self.depth < 3 {
+        let headers = whole && self.kind == SegKind::Headers && self.depth < 3;
+        let words = if headers {
             format::multipart::encoded_word_runs(&self.text)
         } else {
             Vec::new()
@@ -1131,8 +1132,8 @@ impl Segmenter {
             }
             self.commit_hit(h, &mut seg_edits);
         }
-        if !words.is_empty() {
-            self.encoded_words(&words, first_finding, &mut seg_edits);
+        if headers {
+            self.header_values(&words, first_finding, &mut seg_edits);
         }
         // A value that is base64 whole (MIME lines included) is read as one.
         let base64_whole =
@@ -1852,8 +1853,9 @@ impl Segmenter {
 
     /// The runs of encoded words of a header block (`Subject: =?UTF-8?B?…?=`, RFC 2047):
     /// each is decoded as one text, scanned, and, when redacting, written back as encoded
-    /// words in the same charset and encoding. Findings span the run.
-    fn encoded_words(
+    /// words in the same charset and encoding; findings span the run. A display name and
+    /// the name a file name opens with are judged as names, encoded or not.
+    fn header_values(
         &mut self,
         runs: &[(usize, usize)],
         first_finding: usize,
@@ -1872,13 +1874,27 @@ impl Segmenter {
             let Some((text, style)) = format::multipart::decode_run(&self.text[s..e]) else {
                 continue;
             };
-            let mut inner_opts = self.opts.clone();
-            inner_opts.format = Format::Text;
-            inner_opts.charset = Charset::Utf8;
-            inner_opts.capture_values = false;
-            let inner =
-                self.engine
-                    .scan_value_at_depth(text.as_bytes(), inner_opts, self.depth + 1, None);
+            // The display name of an address (`From: =?UTF-8?B?5byg5Lyf?= <a@b.cn>`) is a
+            // person's name, as a name field's value is, and so is the name a file name
+            // opens with (`张斌_材料.csv`).
+            let name_end = if format::multipart::display_name(&self.text, s, e) {
+                Some(text.len())
+            } else if format::multipart::file_name_at(&self.text, s) {
+                format::multipart::leading_name(&text)
+            } else {
+                None
+            };
+            let inner = match name_end {
+                Some(n) if n < text.len() => {
+                    let mut a = self.scan_decoded(&text.as_bytes()[..n], true);
+                    let b = self.scan_decoded(&text.as_bytes()[n..], false);
+                    a.output.extend_from_slice(&b.output);
+                    a.findings.extend(b.findings);
+                    a
+                }
+                Some(_) => self.scan_decoded(text.as_bytes(), true),
+                None => self.scan_decoded(text.as_bytes(), false),
+            };
             if inner.findings.is_empty() {
                 continue;
             }
@@ -1897,12 +1913,48 @@ impl Segmenter {
                 seg_edits.push(Edit::bytes(start, end, enc));
             }
         }
+        // File names written plainly that open with a name (`filename="张斌_身份证.jpg"`).
+        for (s, e) in format::multipart::file_name_names(&self.text) {
+            let (start, end) = (self.raw_at(s), self.char_span(e - 1, e).2);
+            if start < self.last_edit_end
+                || seg_edits.iter().any(|x| x.start < end && start < x.end)
+            {
+                continue;
+            }
+            let name = self.text[s..e].to_vec();
+            let inner = self.scan_decoded(&name, true);
+            if inner.findings.is_empty() {
+                continue;
+            }
+            for mut f in inner.findings {
+                f.start = start;
+                f.end = end;
+                f.field = None;
+                self.found += 1;
+                self.findings.push(f);
+            }
+            if self.opts.redact && inner.output != name {
+                seg_edits.push(Edit::bytes(start, end, inner.output));
+            }
+        }
         if seg_edits.len() > before.0 {
             seg_edits.sort_by_key(|e| e.start);
         }
         if self.findings.len() > before.1 {
             self.findings[first_finding..].sort_by_key(|f| f.start);
         }
+    }
+
+    /// A nested scan of decoded header text, as text, judged as a person's name (`name`)
+    /// or under no field.
+    fn scan_decoded(&self, text: &[u8], name: bool) -> ScanResult {
+        let mut inner_opts = self.opts.clone();
+        inner_opts.format = Format::Text;
+        inner_opts.charset = Charset::Utf8;
+        inner_opts.capture_values = false;
+        let key = name.then(|| Arc::from("姓名"));
+        self.engine
+            .scan_value_at_depth(text, inner_opts, self.depth + 1, key)
     }
 
     /// Base64 tokens inside a value's text (`身份证号：MTEwMTAx…`, `sfzh=MTEw…` in a log

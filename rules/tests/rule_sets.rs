@@ -1890,8 +1890,8 @@ fn twentieth_probe_shapes() {
 /// The twenty-first probe's MIME shapes: a preamble before the first boundary; a multipart
 /// nested in a part; quoted-printable parts in UTF-8 and GB2312, whose soft line breaks cut
 /// numbers and characters (a mask keeps them, and no timestamp becomes a mobile); a mail
-/// whose headers carry encoded words (RFC 2047, B and Q, one number cut across two words)
-/// and whose body is a multipart with a base64 part.
+/// whose headers carry encoded words (RFC 2047, B and Q, one number cut across two words;
+/// the sender's display name is a name) and whose body is a multipart with a base64 part.
 #[test]
 fn twenty_first_probe_mime_shapes() {
     let mime = |t: &str| redacted(sluice_rules::Format::Multipart, t);
@@ -1913,7 +1913,13 @@ fn twenty_first_probe_mime_shapes() {
     );
     assert_eq!(
         mime("From: =?UTF-8?B?5byg5Lyf?= <a@example.gov.cn>\r\nSubject: =?UTF-8?B?6Lqr5Lu96K+B5Y+3MTEwMTAxMTk5?=\r\n =?UTF-8?B?MDAzMDcxMjMz?=\r\nX-Note: =?GB2312?Q?=CA=D6=BB=FA=A3=BA13800138000?=\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"m1\"\r\n\r\n--m1\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n5aeT5ZCN77ya546L5bCP5piOCui6q+S7veivgeWPt++8mjExMDEwMTE5OTAwMzA3MTIzMwo=\r\n--m1--\r\n"),
-        "From: =?UTF-8?B?5byg5Lyf?= <*@example.gov.cn>\r\nSubject: =?UTF-8?B?6Lqr5Lu96K+B5Y+3MTEwMTAxKioqKioqKioxMjMz?=\r\nX-Note: =?GB2312?Q?=CA=D6=BB=FA=A3=BA138****8000?=\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"m1\"\r\n\r\n--m1\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n5aeT5ZCN77ya546LKioK6Lqr5Lu96K+B5Y+377yaMTEwMTAxKioqKioqKioxMjMzCg==\r\n--m1--\r\n"
+        "From: =?UTF-8?B?5bygKg==?= <*@example.gov.cn>\r\nSubject: =?UTF-8?B?6Lqr5Lu96K+B5Y+3MTEwMTAxKioqKioqKioxMjMz?=\r\nX-Note: =?GB2312?Q?=CA=D6=BB=FA=A3=BA138****8000?=\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"m1\"\r\n\r\n--m1\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n5aeT5ZCN77ya546LKioK6Lqr5Lu96K+B5Y+377yaMTEwMTAxKioqKioqKioxMjMzCg==\r\n--m1--\r\n"
+    );
+    // A file name that opens with a person's name (a scanned ID card), written plainly or
+    // as encoded words, in `filename` or in a `Content-Type`'s `name`; a place is no name.
+    assert_eq!(
+        mime("--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"张斌_身份证.jpg\"\r\nContent-Type: text/csv; name=\"=?UTF-8?B?5byg5paMX+adkOaWmS5jc3Y=?=\"\r\n\r\nxx\r\n--b\r\nContent-Disposition: form-data; name=\"g\"; filename=\"石家庄_统计.csv\"\r\n\r\nyy\r\n--b--\r\n"),
+        "--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"张*_身份证.jpg\"\r\nContent-Type: text/csv; name=\"=?UTF-8?B?5bygKl/mnZDmlpkuY3N2?=\"\r\n\r\nxx\r\n--b\r\nContent-Disposition: form-data; name=\"g\"; filename=\"石家庄_统计.csv\"\r\n\r\nyy\r\n--b--\r\n"
     );
     // Passports and permits written with dots, or with their two letters apart; a version
     // or a model number with no keyword beside it is neither.

@@ -480,6 +480,111 @@ pub(crate) fn encoded_word_runs(t: &[u8]) -> Vec<(usize, usize)> {
     runs
 }
 
+/// Whether the run of encoded words at `t[s..e]`, in a header block, is the display name
+/// of an address (`From: =?UTF-8?B?5byg5Lyf?= <a@b.cn>`, and in `To`, `Cc`, `Reply-To`,
+/// `Sender` and their `Resent-` forms): an address follows it, in angle brackets.
+pub(crate) fn display_name(t: &[u8], s: usize, e: usize) -> bool {
+    const ADDRESS: &[&[u8]] = &[
+        b"from",
+        b"to",
+        b"cc",
+        b"bcc",
+        b"reply-to",
+        b"sender",
+        b"resent-from",
+        b"resent-to",
+        b"resent-cc",
+        b"resent-sender",
+    ];
+    let after = t[e..]
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'"' | b'\r' | b'\n'));
+    if after.is_none_or(|a| t[e + a] != b'<') {
+        return false;
+    }
+    // The header the run is in: its line is the last one before `s` that is no
+    // continuation (continuations open with white space).
+    let mut end = s;
+    loop {
+        let line = memchr::memrchr(b'\n', &t[..end]).map_or(0, |nl| nl + 1);
+        if line > 0 && matches!(t.get(line), Some(b' ' | b'\t')) {
+            end = line - 1;
+            continue;
+        }
+        let Some(colon) = memchr::memchr(b':', &t[line..s]) else {
+            return false;
+        };
+        let name = t[line..line + colon].trim_ascii();
+        return ADDRESS.iter().any(|h| name.eq_ignore_ascii_case(h));
+    }
+}
+
+/// A person's name that opens a file name (`张斌_身份证.jpg`, `王小明-材料.pdf`): two to four
+/// Han characters, then a separator, a digit or the stem's end. Returns where the name ends.
+/// Uploads of scanned papers are named after whose they are.
+pub(crate) fn leading_name(v: &str) -> Option<usize> {
+    let mut end = 0;
+    let mut n = 0;
+    for (i, c) in v.char_indices() {
+        if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+            n += 1;
+            end = i + c.len_utf8();
+            continue;
+        }
+        let apart = c.is_ascii_digit() || "_-·.（( ".contains(c);
+        return ((2..=4).contains(&n) && apart).then_some(end);
+    }
+    None
+}
+
+/// Whether `t[s..]` is the value of a `filename` parameter (`filename="…"`, `filename=…`),
+/// or of the `name` parameter of a `Content-Type` header, which names the file too (in a
+/// `Content-Disposition` header, `name` is a form's field name).
+pub(crate) fn file_name_at(t: &[u8], s: usize) -> bool {
+    let before = t[..s].strip_suffix(b"\"").unwrap_or(&t[..s]);
+    let ends = |w: &[u8]| {
+        before.len() >= w.len() && before[before.len() - w.len()..].eq_ignore_ascii_case(w)
+    };
+    if ends(b"filename=") {
+        return true;
+    }
+    if !ends(b"name=")
+        || !matches!(
+            before.len().checked_sub(6).map(|i| before[i]),
+            Some(b' ' | b';' | b'\t')
+        )
+    {
+        return false;
+    }
+    let line = memchr::memrchr(b'\n', before).map_or(0, |nl| nl + 1);
+    before.len() - line >= 13 && before[line..line + 13].eq_ignore_ascii_case(b"content-type:")
+}
+
+/// The names that open the file names written plainly in a header block, as byte ranges
+/// (encoded ones are read with their run of encoded words).
+pub(crate) fn file_name_names(t: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(p) = memchr::memchr(b'=', &t[from..]).map(|p| from + p) {
+        from = p + 1;
+        let vs = p + 1 + usize::from(t.get(p + 1) == Some(&b'"'));
+        if !file_name_at(t, vs) || t[vs..].starts_with(b"=?") {
+            continue;
+        }
+        let ve = t[vs..]
+            .iter()
+            .position(|&b| matches!(b, b'"' | b';' | b'\r' | b'\n'))
+            .map_or(t.len(), |q| vs + q);
+        let Ok(v) = std::str::from_utf8(&t[vs..ve]) else {
+            continue;
+        };
+        if let Some(end) = leading_name(v) {
+            out.push((vs, vs + end));
+        }
+    }
+    out
+}
+
 /// How a run of encoded words was written, to write a redacted one back alike.
 pub(crate) struct WordStyle {
     label: Vec<u8>,
@@ -963,6 +1068,36 @@ mod tests {
                 .as_deref(),
             Some(&b"xm"[..])
         );
+    }
+
+    #[test]
+    fn display_names_are_runs_before_an_address_in_an_address_header() {
+        let h = b"Subject: =?UTF-8?B?5byg5Lyf?= <x>\r\nFrom: =?UTF-8?B?5byg5Lyf?= <a@b.cn>\r\nTo: a@b.cn,\r\n =?UTF-8?Q?=E6=9D=8E?= <c@d.cn>\r\nX: =?UTF-8?B?5byg5Lyf?=";
+        let runs = encoded_word_runs(h);
+        assert_eq!(runs.len(), 4);
+        let names: Vec<bool> = runs.iter().map(|&(s, e)| display_name(h, s, e)).collect();
+        assert_eq!(names, [false, true, true, false]);
+    }
+
+    #[test]
+    fn names_open_file_names() {
+        assert_eq!(leading_name("张斌_材料.csv"), Some(6));
+        assert_eq!(leading_name("王小明-身份证.jpg"), Some(9));
+        assert_eq!(leading_name("欧阳娜娜1.png"), Some(12));
+        assert_eq!(leading_name("材料汇总表.xlsx"), None);
+        assert_eq!(leading_name("张.pdf"), None);
+        assert_eq!(leading_name("export.csv"), None);
+        let h = "Content-Disposition: form-data; name=\"f\"; filename=\"张斌_身份证.jpg\"\r\nX: filename=王芳.pdf";
+        let names: Vec<&str> = file_name_names(h.as_bytes())
+            .into_iter()
+            .map(|(s, e)| &h[s..e])
+            .collect();
+        assert_eq!(names, ["张斌", "王芳"]);
+        assert!(file_name_at(b"attachment; filename=\"=?UTF-8?B?", 22));
+        let ct = b"Content-Type: text/csv; name=\"=?UTF-8?B?";
+        assert!(file_name_at(ct, ct.len() - 10));
+        let cd = b"Content-Disposition: form-data; name=\"=?UTF-8?B?";
+        assert!(!file_name_at(cd, cd.len() - 10));
     }
 
     #[test]
