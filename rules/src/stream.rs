@@ -1087,7 +1087,10 @@ impl Segmenter {
             self.hold_from = self.raw_end;
             return;
         }
-        if !pre && whole && (self.percent_decode() || self.entity_decode()) {
+        // A text's `\u` escapes first: a URL escape may be written under them (a logged
+        // JSON body whose string was URL-encoded), never the other way round.
+        let json_u = !pre && whole && self.json_u_decode();
+        if (!pre && whole && (self.percent_decode() || self.entity_decode())) || json_u {
             commit = self.text.len();
         }
         if !pre && whole && self.drop_tags() {
@@ -1783,15 +1786,25 @@ impl Segmenter {
         let wide = std::mem::take(&mut self.wide_spaces);
         let raw_end = self.raw_end;
         self.head.clear();
+        // The escape's characters must each be one of their own, in order and back to back
+        // in the raw bytes: written plainly, or themselves escaped by the outer format
+        // (`\u0025\u0033\u0031` in JSON, `&#x25;&#x33;&#x31;` in XML: a URL escape under
+        // another, which a receiver undoes one after the other).
         let plain_run = |i: usize, n: usize| {
-            (i..i + n).all(|k| esc.get(k) == Some(&Esc::Plain) && rawlen.get(k) == Some(&1))
-                && (i + 1..i + n).all(|k| map.get(k) == Some(&(map[i] + (k - i) as u64)))
+            (i..i + n).all(|k| {
+                matches!(
+                    esc.get(k),
+                    Some(Esc::Plain | Esc::JsonU | Esc::XmlDec | Esc::XmlHex)
+                ) && rawlen.get(k).is_some_and(|&l| l > 0)
+            }) && (i + 1..i + n)
+                .all(|k| map.get(k) == Some(&(map[k - 1] + u64::from(rawlen[k - 1]))))
         };
         let mut i = 0;
         while i < text.len() {
             if text[i] == marker {
                 if let Some((c, n, e)) = decode(&text[i..]).filter(|&(_, n, _)| plain_run(i, n)) {
-                    self.decoded(c, map[i], map[i] + n as u64, e);
+                    let last = i + n - 1;
+                    self.decoded(c, map[i], map[last] + u64::from(rawlen[last]), e);
                     i += n;
                     continue;
                 }
@@ -1814,6 +1827,18 @@ impl Segmenter {
             i = next;
         }
         self.raw_end = self.raw_end.max(raw_end);
+    }
+
+    /// A text (a log line, a part) holding JSON's `\uXXXX` escapes, as a logged request body
+    /// writes them (`body={"sfzh":"\u0031\u0031…"}`): rebuilt with them decoded, as
+    /// [`Self::percent_decode`] does with URL escapes, and a mask is written back as such
+    /// escapes. A JSON body or string is decoded by its lexer already.
+    fn json_u_decode(&mut self) -> bool {
+        if !matches!(self.kind, SegKind::Text | SegKind::Part) || !has_json_u(&self.text) {
+            return false;
+        }
+        self.rebuild(b'\\', json_u);
+        true
     }
 
     /// A whole value written with HTML character references outside markup (a system behind
@@ -2336,6 +2361,35 @@ fn has_formatting_tag(t: &[u8]) -> bool {
 }
 
 /// Whether `t` holds a numeric character reference ([`Segmenter::entity_decode`]).
+/// Whether `t` holds a `\uXXXX` escape.
+fn has_json_u(t: &[u8]) -> bool {
+    memchr::memmem::find_iter(t, b"\\u").any(|p| {
+        t.get(p + 2..p + 6)
+            .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+    })
+}
+
+/// The character a `\uXXXX` escape at `s[0] == b'\\'` stands for (a surrogate pair as two
+/// escapes), and its length; a lone surrogate is left as text.
+fn json_u(s: &[u8]) -> Option<(char, usize, Esc)> {
+    let unit = |at: usize| -> Option<u32> {
+        let h = s.get(at..at + 6)?;
+        if &h[..2] != b"\\u" {
+            return None;
+        }
+        std::str::from_utf8(&h[2..])
+            .ok()
+            .and_then(|x| u32::from_str_radix(x, 16).ok())
+    };
+    let hi = unit(0)?;
+    if (0xD800..0xDC00).contains(&hi) {
+        let lo = unit(6).filter(|lo| (0xDC00..0xE000).contains(lo))?;
+        let c = char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))?;
+        return Some((c, 12, Esc::JsonU));
+    }
+    char::from_u32(hi).map(|c| (c, 6, Esc::JsonU))
+}
+
 fn has_char_ref(t: &[u8]) -> bool {
     // `memchr` rather than a substring search: this runs on every whole value the full
     // path takes, and a searcher's set-up costs more than the search on short ones.

@@ -1943,3 +1943,40 @@ fn twenty_first_probe_mime_shapes() {
         );
     }
 }
+
+/// The twenty-second probe's shapes: a URL escape under JSON's `\\u` escapes or XML's
+/// character references (each layer alone was read, the two stacked were not); JSON's `\\u`
+/// escapes in a text log line; a product code that opens with a mobile's digits
+/// (`13800138000-01`) is no mobile but under a mobile's field name; dotted numbers after a
+/// Chinese label that names their field; the permit label `通行证号`.
+#[test]
+fn twenty_second_probe_shapes() {
+    let json = |t: &str| redacted(sluice_rules::Format::Json, t);
+    let xml = |t: &str| redacted(sluice_rules::Format::Xml, t);
+    let text = |t: &str| redacted(sluice_rules::Format::Text, t);
+    assert_eq!(
+        json(
+            r#"{"sfzh":"\u0025\u0033\u0031\u0025\u0033\u0031\u0025\u0033\u0030\u0025\u0033\u0031\u0025\u0033\u0030\u0025\u0033\u0035\u0025\u0033\u0031\u0025\u0033\u0039\u0025\u0033\u0034\u0025\u0033\u0039\u0025\u0033\u0031\u0025\u0033\u0032\u0025\u0033\u0033\u0025\u0033\u0031\u0025\u0033\u0030\u0025\u0033\u0030\u0025\u0033\u0032\u0025\u0035\u0038"}"#
+        ),
+        r#"{"sfzh":"\u0025\u0033\u0031\u0025\u0033\u0031\u0025\u0033\u0030\u0025\u0033\u0031\u0025\u0033\u0030\u0025\u0033\u0035%2A%2A%2A%2A%2A%2A%2A%2A\u0025\u0033\u0030\u0025\u0033\u0030\u0025\u0033\u0032\u0025\u0035\u0038"}"#
+    );
+    assert_eq!(xml("<r><sfzh>&#x25;&#x33;&#x31;&#x25;&#x33;&#x31;&#x25;&#x33;&#x30;&#x25;&#x33;&#x31;&#x25;&#x33;&#x30;&#x25;&#x33;&#x35;&#x25;&#x33;&#x31;&#x25;&#x33;&#x39;&#x25;&#x33;&#x34;&#x25;&#x33;&#x39;&#x25;&#x33;&#x31;&#x25;&#x33;&#x32;&#x25;&#x33;&#x33;&#x25;&#x33;&#x31;&#x25;&#x33;&#x30;&#x25;&#x33;&#x30;&#x25;&#x33;&#x32;&#x25;&#x35;&#x38;</sfzh></r>"), "<r><sfzh>&#x25;&#x33;&#x31;&#x25;&#x33;&#x31;&#x25;&#x33;&#x30;&#x25;&#x33;&#x31;&#x25;&#x33;&#x30;&#x25;&#x33;&#x35;%2A%2A%2A%2A%2A%2A%2A%2A&#x25;&#x33;&#x30;&#x25;&#x33;&#x30;&#x25;&#x33;&#x32;&#x25;&#x35;&#x38;</sfzh></r>");
+    assert_eq!(
+        text(
+            r#"INFO body={"sfzh":"\u0031\u0031\u0030\u0031\u0030\u0035\u0031\u0039\u0034\u0039\u0031\u0032\u0033\u0031\u0030\u0030\u0032\u0058","xm":"\u738b\u5c0f\u660e"}, spbm=19367215720-37"#
+        ),
+        r#"INFO body={"sfzh":"\u0031\u0031\u0030\u0031\u0030\u0035\u002a\u002a\u002a\u002a\u002a\u002a\u002a\u002a\u0030\u0030\u0032\u0058","xm":"\u738b\u002a\u002a"}, spbm=19367215720-37"#
+    );
+    let code = r#"{"productCode":"13800138000-01","bz":"skuId=13154110112-01"}"#;
+    assert_eq!(json(code), code);
+    assert_eq!(
+        json(r#"{"sjhm":"13800138000-01"}"#),
+        r#"{"sjhm":"138****8000-01"}"#
+    );
+    assert_eq!(
+        text("身份证号码:654325.801011.136\n统一社会信用代码：91.350100.M000100Y4.3\n通行证号：H40545554\n"),
+        "身份证号码:654325.******.136\n统一社会信用代码：91.350100.********4.3\n通行证号：H******54\n"
+    );
+    let plain = "版本号：654325.801011.136 金额 190.32993032\n";
+    assert_eq!(text(plain), plain);
+}

@@ -922,3 +922,23 @@ fn a_mail_is_judged_on_its_first_blank_line_for_every_cut() {
         );
     }
 }
+
+/// A log line with JSON's `\u` escapes, one value URL-encoded under them, gives the same
+/// output and findings cut at every byte as whole.
+#[test]
+fn escapes_in_a_log_line_are_the_same_for_every_cut() {
+    let body = "2024-05-01 INFO body={\"sfzh\":\"\\u0031\\u0031\\u0030\\u0031\\u0030\\u0035\\u0031\\u0039\\u0034\\u0039\\u0031\\u0032\\u0033\\u0031\\u0030\\u0030\\u0032\\u0058\",\"tel\":\"\\u0025\\u0033\\u0031%33%38%30%30%31%33%38%30%30%30\"}, spbm=19367215720-37\n";
+    let body = body.as_bytes();
+    let whole = chunked::run_in(body, Format::Text, Charset::Auto, &[]);
+    let out = String::from_utf8(whole.0.clone()).unwrap();
+    assert!(out.contains("\\u0035\\u002a"), "{out}");
+    assert!(out.contains("spbm=19367215720-37"), "{out}");
+    assert_eq!(whole.1.len(), 2, "{:?}", whole.1);
+    for a in 1..body.len() {
+        assert_eq!(
+            chunked::run_in(body, Format::Text, Charset::Auto, &[a]),
+            whole,
+            "cut at {a}"
+        );
+    }
+}

@@ -1198,6 +1198,19 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
         };
         if en.has(Det::Mobile) && !unit_after(t, e) && !decimal {
             if n == 11 && v::mobile_cn(g) {
+                // `13800138000-01`: a hyphen and a short number after it make a product
+                // or item code (no mobile has an extension); only a field named for a
+                // mobile takes it.
+                if code_suffix(t, e) {
+                    out.push(Found {
+                        det: Det::Mobile,
+                        start: s,
+                        end: e,
+                        conf: Confidence::Low,
+                        key_only: true,
+                    });
+                    return true;
+                }
                 return push(out, Det::Mobile, s, e, Confidence::Medium);
             }
             if n == 13 && g.starts_with(b"86") && v::mobile_cn(&g[2..]) {
@@ -1324,6 +1337,15 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
 }
 
 /// Whether a unit of measure or count follows at `e` (`元`, `万`, `人次`, `件`…).
+/// Whether `-` and one to four digits, and no more letters or digits, follow at `e`.
+fn code_suffix(t: &[u8], e: usize) -> bool {
+    if t.get(e) != Some(&b'-') {
+        return false;
+    }
+    let n = t[e + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
+    (1..=4).contains(&n) && !t.get(e + 1 + n).is_some_and(|b| b.is_ascii_alphanumeric())
+}
+
 fn unit_after(t: &[u8], e: usize) -> bool {
     const UNITS: &[&str] = &[
         "元", "万", "亿", "人", "次", "件", "个", "吨", "台", "辆", "户", "份", "张", "笔", "条",

@@ -1213,6 +1213,42 @@ impl Detectors {
         n == 18 && crate::validate::id18_shape(&digits[..17])
     }
 
+    /// Whether a Chinese label that names a field of `rule` stands right before `start`,
+    /// with a colon between (`身份证号码:654325.801011.136`; full-width colons are folded):
+    /// a `label: value` pair says what a key says in a record, so a value only a field name
+    /// vouches for is taken after it. A keyword set apart by a space only (`手机 190.3299…`)
+    /// is not a label. The label may close a longer run of Han characters (`请核对身份证号码：`).
+    fn labelled(&self, text: &[u8], start: usize, rule: u32) -> bool {
+        let mut p = start;
+        while p > 0 && text[p - 1] == b' ' {
+            p -= 1;
+        }
+        if p == 0 || text[p - 1] != b':' {
+            return false;
+        }
+        p -= 1;
+        while p > 0 && text[p - 1] == b' ' {
+            p -= 1;
+        }
+        let le = p;
+        // Back over up to eight Han characters (three bytes each in UTF-8).
+        let mut ls = le;
+        while ls >= 3 && le - ls < 24 && text[ls - 3] >= 0xE3 && text[ls - 3] <= 0xE9 {
+            ls -= 3;
+        }
+        let mut out = Vec::new();
+        let mut s = ls;
+        while le - s >= 6 {
+            out.clear();
+            self.keys.lookup(&text[s..le], &mut out);
+            if out.contains(&rule) {
+                return true;
+            }
+            s += 3;
+        }
+        false
+    }
+
     /// Applies a rule's context to a candidate: negative keys and keywords veto, required
     /// context must be present, and shape-only (low confidence) matches always need context.
     fn confirm(
@@ -1233,7 +1269,7 @@ impl Detectors {
             })
         };
         let key_hit = ctx.key_rules.contains(&c.rule) || pair_has(c.rule);
-        if c.key_only && !key_hit {
+        if c.key_only && !key_hit && !self.labelled(text, c.start, c.rule) {
             return None;
         }
         let w = r.ctx.window_bytes;
