@@ -1925,13 +1925,7 @@ impl Segmenter {
             }
             let start = self.raw_at(s);
             let end = self.char_span(e - 1, e).2;
-            for mut f in inner.findings {
-                f.start = start;
-                f.end = end;
-                f.field = None;
-                self.found += 1;
-                self.findings.push(f);
-            }
+            self.adopt(inner.findings, start, end);
             if self.opts.redact && inner.output != text.as_bytes() {
                 let out = String::from_utf8_lossy(&inner.output);
                 let enc = format::multipart::encode_run(&out, &style);
@@ -1951,13 +1945,7 @@ impl Segmenter {
             if inner.findings.is_empty() {
                 continue;
             }
-            for mut f in inner.findings {
-                f.start = start;
-                f.end = end;
-                f.field = None;
-                self.found += 1;
-                self.findings.push(f);
-            }
+            self.adopt(inner.findings, start, end);
             if self.opts.redact && inner.output != name {
                 seg_edits.push(Edit::bytes(start, end, inner.output));
             }
@@ -1967,6 +1955,17 @@ impl Segmenter {
         }
         if self.findings.len() > before.1 {
             self.findings[first_finding..].sort_by_key(|f| f.start);
+        }
+    }
+
+    /// A nested scan's findings, as found at the raw range `start..end` of this header block.
+    fn adopt(&mut self, findings: Vec<Finding>, start: u64, end: u64) {
+        for mut f in findings {
+            f.start = start;
+            f.end = end;
+            f.field = None;
+            self.found += 1;
+            self.findings.push(f);
         }
     }
 

@@ -825,6 +825,26 @@ fn tables_are_read_the_same_for_every_cut() {
     }
 }
 
+/// Asserts that `body` scanned in `format` gives the whole body's output and findings cut
+/// at every byte, and, with `pairs = Some(step)`, cut at every byte and every `step`-th
+/// place after it.
+fn same_for_every_cut(body: &[u8], format: Format, pairs: Option<usize>) {
+    let whole = chunked::run_in(body, format, Charset::Auto, &[]);
+    for a in 1..body.len() {
+        assert_eq!(
+            chunked::run_in(body, format, Charset::Auto, &[a]),
+            whole,
+            "cut at {a}"
+        );
+        if let Some(step) = pairs {
+            for b in (a + 1..body.len()).step_by(step) {
+                let two = chunked::run_in(body, format, Charset::Auto, &[a, b]);
+                assert_eq!(two, whole, "cut at {a} and {b}");
+            }
+        }
+    }
+}
+
 /// An event stream whose `data:` lines carry JSON (read as JSON: escapes decoded, keys as
 /// context) gives the same output and findings cut at every byte, and cut at every pair of
 /// places, as whole: the line's kind is decided on the same bytes whatever the cuts.
@@ -839,17 +859,7 @@ fn event_stream_json_lines_are_the_same_for_every_cut() {
     assert!(out.contains("153-****0805"), "{out}");
     assert!(out.contains("110105********002X"), "{out}");
     assert!(out.contains("北京市朝阳区******"), "{out}");
-    for a in 1..body.len() {
-        assert_eq!(
-            chunked::run_in(body, Format::Text, Charset::Auto, &[a]),
-            whole,
-            "cut at {a}"
-        );
-        for b in (a + 1..body.len()).step_by(7) {
-            let two = chunked::run_in(body, Format::Text, Charset::Auto, &[a, b]);
-            assert_eq!(two, whole, "cut at {a} and {b}");
-        }
-    }
+    same_for_every_cut(body, Format::Text, Some(7));
 }
 
 /// A mail with a preamble-less multipart body holding a nested multipart, quoted-printable
@@ -873,17 +883,7 @@ fn mime_messages_are_the_same_for_every_cut() {
     assert!(out.contains("138****8000"), "{out}");
     assert!(!out.contains("?=\r\n =?UTF-8?Q?003071233?="), "{out}");
     assert!(!out.contains("MTEwMTAxMTk5MDAzMDcxMjMz"), "{out}");
-    for a in 1..body.len() {
-        assert_eq!(
-            chunked::run_in(body, Format::Multipart, Charset::Auto, &[a]),
-            whole,
-            "cut at {a}"
-        );
-        for b in (a + 1..body.len()).step_by(11) {
-            let two = chunked::run_in(body, Format::Multipart, Charset::Auto, &[a, b]);
-            assert_eq!(two, whole, "cut at {a} and {b}");
-        }
-    }
+    same_for_every_cut(body, Format::Multipart, Some(11));
 }
 
 /// Found by the chunking fuzz target: a first line longer than any boundary line, cut
@@ -896,13 +896,7 @@ fn a_long_preamble_line_is_read_alike_for_every_cut() {
     let body = body.as_bytes();
     let whole = chunked::run_in(body, Format::Multipart, Charset::Auto, &[]);
     assert_eq!(whole.1.len(), 2, "{:?}", whole.1);
-    for a in 1..body.len() {
-        assert_eq!(
-            chunked::run_in(body, Format::Multipart, Charset::Auto, &[a]),
-            whole,
-            "cut at {a}"
-        );
-    }
+    same_for_every_cut(body, Format::Multipart, None);
 }
 
 /// Found by the chunking fuzz target: whether a body opens as a mail was judged on its
@@ -912,15 +906,7 @@ fn a_long_preamble_line_is_read_alike_for_every_cut() {
 #[test]
 fn a_mail_is_judged_on_its_first_blank_line_for_every_cut() {
     let body = "From: a@example.gov.cn\r\nX-Note: =?UTF-8?Q?=E6=89=8B=E6=9C=BA13800138000?=\r\nSubject: x\n\nContent-Type: text/plain\r\n\r\nhi 11010519491231002X\r\n";
-    let body = body.as_bytes();
-    let whole = chunked::run_in(body, Format::Multipart, Charset::Auto, &[]);
-    for a in 1..body.len() {
-        assert_eq!(
-            chunked::run_in(body, Format::Multipart, Charset::Auto, &[a]),
-            whole,
-            "cut at {a}"
-        );
-    }
+    same_for_every_cut(body.as_bytes(), Format::Multipart, None);
 }
 
 /// A log line with JSON's `\u` escapes, one value URL-encoded under them, gives the same
@@ -934,11 +920,5 @@ fn escapes_in_a_log_line_are_the_same_for_every_cut() {
     assert!(out.contains("\\u0035\\u002a"), "{out}");
     assert!(out.contains("spbm=19367215720-37"), "{out}");
     assert_eq!(whole.1.len(), 2, "{:?}", whole.1);
-    for a in 1..body.len() {
-        assert_eq!(
-            chunked::run_in(body, Format::Text, Charset::Auto, &[a]),
-            whole,
-            "cut at {a}"
-        );
-    }
+    same_for_every_cut(body, Format::Text, None);
 }

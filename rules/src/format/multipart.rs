@@ -742,6 +742,16 @@ pub(crate) fn encode_run(text: &str, style: &WordStyle) -> Vec<u8> {
     words.join(style.joiner.as_slice())
 }
 
+/// How far a body with no delimiter in `buf[i..len]` may be read: all of it at the end,
+/// else all but what could be the start of a delimiter `dlen` bytes long.
+fn keep_back(len: usize, i: usize, dlen: usize, eof: bool) -> usize {
+    if eof {
+        len
+    } else {
+        len.saturating_sub(dlen - 1).max(i)
+    }
+}
+
 impl MultipartLexer {
     pub(crate) fn lex(&mut self, buf: &[u8], base: u64, eof: bool, seg: &mut Segmenter) -> usize {
         let len = buf.len();
@@ -834,12 +844,7 @@ impl MultipartLexer {
                     }
                     if !seg.is_active() && rest.starts_with(bare) {
                         i += bare.len();
-                        let after = &buf[i..];
-                        if after.len() < 2 && !eof {
-                            self.st = St::After;
-                            continue;
-                        }
-                        self.after_delim(after, &mut i);
+                        self.past_delim(buf, &mut i, eof);
                         continue;
                     }
                     let found = memchr::memmem::find(&buf[i..], d);
@@ -853,19 +858,10 @@ impl MultipartLexer {
                             }
                             seg.end(base + (i + p) as u64);
                             i += p + d.len();
-                            let after = &buf[i..];
-                            if after.len() < 2 && !eof {
-                                self.st = St::After;
-                                continue;
-                            }
-                            self.after_delim(after, &mut i);
+                            self.past_delim(buf, &mut i, eof);
                         }
                         None => {
-                            let upto = if eof {
-                                len
-                            } else {
-                                len.saturating_sub(d.len() - 1).max(i)
-                            };
+                            let upto = keep_back(len, i, d.len(), eof);
                             return push_plain(buf, i, upto, base, eof, seg);
                         }
                     }
@@ -937,22 +933,10 @@ impl MultipartLexer {
                             debug_assert_eq!(got, i + p);
                             seg.end(base + (i + p) as u64);
                             i += p + dl;
-                            // `--` closes the body; anything else ends the delimiter line.
-                            let after = &buf[i..];
-                            if after.len() < 2 && !eof {
-                                // Decide once the two bytes are here; nothing is pending.
-                                self.st = St::After;
-                                continue;
-                            }
-                            self.after_delim(after, &mut i);
+                            self.past_delim(buf, &mut i, eof);
                         }
                         None => {
-                            // Keep back what could be the start of the delimiter.
-                            let upto = if eof {
-                                len
-                            } else {
-                                len.saturating_sub(d.len() - 1).max(i)
-                            };
+                            let upto = keep_back(len, i, d.len(), eof);
                             return self.push_body(buf, i, upto, base, eof, seg);
                         }
                     }
@@ -973,6 +957,17 @@ impl MultipartLexer {
             }
         }
         len
+    }
+
+    /// Just past a delimiter at `i`: `--` closes the multipart, anything else ends the
+    /// delimiter line; decided once the two bytes are here (nothing is pending meanwhile).
+    fn past_delim(&mut self, buf: &[u8], i: &mut usize, eof: bool) {
+        let after = &buf[*i..];
+        if after.len() < 2 && !eof {
+            self.st = St::After;
+        } else {
+            self.after_delim(after, i);
+        }
     }
 
     /// Opens a multipart with boundary `b`, its lines ending CRLF (`crlf`) or LF.
