@@ -552,3 +552,71 @@ async fn gbk_and_utf16_bodies_are_redacted_and_keep_their_charset() {
     }
     p.shutdown().await;
 }
+
+/// A SOAP response with an attachment (`multipart/related`, MTOM's type) whose part is
+/// quoted-printable, streamed in delayed chunks that cut the soft line break inside the ID
+/// and the escapes of a name's character; and a mail (`message/rfc822`) whose subject
+/// carries an ID in encoded words. The client gets valid quoted-printable and encoded
+/// words, masked.
+#[tokio::test]
+async fn mime_parts_and_mails_are_redacted_in_flight() {
+    let up = Upstream::start(|req| async move {
+        let ms = Duration::from_millis(40);
+        if req.uri().path() == "/soap" {
+            let chunks = vec![
+                (
+                    Duration::ZERO,
+                    Bytes::from_static(
+                        b"--MIMEb\r\nContent-Type: application/xop+xml; charset=UTF-8\r\n\r\n<Envelope/>\r\n--MIMEb\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=E5=A7=93=E5=90=8D=EF=BC=9A=E5=BC=A0=E4=BC",
+                    ),
+                ),
+                (ms, Bytes::from_static(b"=9F sfzh: 1101051949=")),
+                (ms, Bytes::from_static(b"\r\n1231002X\r\n--MIMEb--\r\n")),
+            ];
+            resp(
+                200,
+                "multipart/related; type=\"application/xop+xml\"; boundary=MIMEb",
+                streamed(chunks, false),
+            )
+        } else {
+            resp(
+                200,
+                "message/rfc822",
+                full("From: a@example.gov.cn\r\nSubject: =?UTF-8?B?6Lqr5Lu96K+B5Y+3MTEwMTA1MTk0?=\r\n =?UTF-8?B?OTEyMzEwMDJY?=\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nhi\r\n".to_string()),
+            )
+        }
+    })
+    .await;
+    let p = proxy(&up.url(), "").await;
+    let get = |path: &'static str| {
+        let addr = p.addr;
+        async move {
+            client()
+                .get(format!("http://{addr}/{path}"))
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap()
+        }
+    };
+    let soap = get("soap").await;
+    let text = String::from_utf8_lossy(&soap);
+    assert!(
+        text.contains("=E5=BC=A0*") && text.contains("sfzh: 110105****=\r\n****002X"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("=E4=BC=9F") && !text.contains("1949"),
+        "{text}"
+    );
+    let mail = get("mail").await;
+    let text = String::from_utf8_lossy(&mail);
+    // 身份证号110105********002X, encoded again.
+    assert!(
+        text.contains("Subject: =?UTF-8?B?6Lqr5Lu96K+B5Y+3MTEwMTA1KioqKioqKiowMDJY?="),
+        "{text}"
+    );
+    p.shutdown().await;
+}
