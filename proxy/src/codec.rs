@@ -84,7 +84,9 @@ impl Encoding {
     ///   identity, gzip, zstd and deflate, none of which can validly start that way;
     /// - a body declared gzip or zstd that lacks their magic is not of that coding: a zlib
     ///   header makes it deflate, text (UTF-8, or GBK / GB18030 with no control byte) makes
-    ///   it identity, anything else stays with its declaration and fails to decode (closed).
+    ///   it identity, and anything else may be brotli, which has no magic: the caller tries
+    ///   it ([`Encoding::sniff_needs_trial`]), and a body that is no brotli either stays with
+    ///   its declaration and fails to decode (closed).
     ///
     /// A zlib header is two bytes that other data opens with too (a protobuf message may
     /// start `78 01`), so deflate sent as identity is not guessed.
@@ -103,6 +105,8 @@ impl Encoding {
             Encoding::Deflate
         } else if matches!(declared, Encoding::Gzip | Encoding::Zstd) && looks_like_text(head) {
             Encoding::Identity
+        } else if matches!(declared, Encoding::Gzip | Encoding::Zstd) && !head.is_empty() {
+            Encoding::Br
         } else {
             return None;
         };
@@ -120,10 +124,11 @@ impl Encoding {
                 .is_some_and(|&b| !matches!(b, 0x1f | 0x28 | 0x50..=0x5f))
     }
 
-    /// Whether a coding taken from a body's magic over `declared` must first be shown to
-    /// decode: over identity and br, where the magic bytes can open other data too.
-    pub fn sniff_needs_trial(declared: Encoding) -> bool {
-        matches!(declared, Encoding::Identity | Encoding::Br)
+    /// Whether a coding [`Encoding::sniff`] took over `declared` must first be shown to
+    /// decode: over identity and br, where the magic bytes can open other data too, and
+    /// brotli, which no magic shows.
+    pub fn sniff_needs_trial(declared: Encoding, actual: Encoding) -> bool {
+        matches!(declared, Encoding::Identity | Encoding::Br) || actual == Encoding::Br
     }
 }
 
@@ -928,7 +933,18 @@ mod tests {
         );
         // Under br the magics are a claim the caller tries (`sniff_needs_trial`).
         assert_eq!(Encoding::sniff(Encoding::Br, &gz), Some(Encoding::Gzip));
-        assert!(Encoding::sniff_needs_trial(Encoding::Br));
+        assert!(Encoding::sniff_needs_trial(Encoding::Br, Encoding::Gzip));
+        // Brotli declared gzip or zstd has no magic to show: it is a guess to try.
+        let br = encode_all(Encoding::Br, &body).unwrap();
+        for declared in [Encoding::Gzip, Encoding::Zstd] {
+            assert_eq!(
+                Encoding::sniff(declared, &br),
+                Some(Encoding::Br),
+                "{declared}"
+            );
+            assert!(Encoding::sniff_needs_trial(declared, Encoding::Br));
+        }
+        assert!(decode_all(Encoding::Br, &br, &DecodeLimits::default()).is_ok());
         // A zlib stream declared gzip or zstd is deflate.
         let zl = encode_all(Encoding::Deflate, &body).unwrap();
         assert_eq!(
@@ -940,8 +956,9 @@ mod tests {
             Some(Encoding::Deflate)
         );
         assert_eq!(Encoding::sniff(Encoding::Identity, &zl), None);
-        // Text declared gzip or zstd is identity; binary junk stays with its declaration
-        // (and fails to decode: closed).
+        // Text declared gzip or zstd is identity; binary bytes may be brotli, which the
+        // caller tries, and junk that fails the trial stays with its declaration (and fails
+        // to decode: closed).
         let gbk = encoding_rs::GBK
             .encode("姓名：张三，住址：北京市朝阳区")
             .0
@@ -960,10 +977,9 @@ mod tests {
             assert_eq!(Encoding::sniff(Encoding::Identity, head), None, "{text}");
             assert_eq!(Encoding::sniff(Encoding::Deflate, head), None, "{text}");
         }
-        assert_eq!(
-            Encoding::sniff(Encoding::Gzip, &[0x1b, 0x00, 0x10, 0x80]),
-            None
-        );
+        let junk = [0x00, 0xff, 0x13, 0x37, 0x00, 0xfe, 0x42, 0x99];
+        assert_eq!(Encoding::sniff(Encoding::Gzip, &junk), Some(Encoding::Br));
+        assert!(decode_all(Encoding::Br, &junk, &DecodeLimits::default()).is_err());
         assert_eq!(Encoding::sniff(Encoding::Gzip, &[]), None);
         // A zstd skippable frame is zstd.
         assert_eq!(

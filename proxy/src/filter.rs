@@ -611,7 +611,7 @@ impl BodyFilter {
             return Ok(());
         };
         let limits = self.limits;
-        if Encoding::sniff_needs_trial(declared) {
+        if Encoding::sniff_needs_trial(declared, actual) {
             // A magic number can open other data too: over identity or br, the first frame must
             // also decode as what its bytes claim. A cap tripped is no reason to doubt
             // them: decoding again trips it, and the body is refused.

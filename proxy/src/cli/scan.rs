@@ -93,10 +93,10 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
     // bytes prove (gzip and zstd magic, text under a gzip or zstd label) wins over the
     // declaration, as in the proxy, and the note says so.
     let enc = match Encoding::sniff(declared, &input) {
-        // Over identity or br a magic is only a claim: the body must decode as what it
-        // claims (as the proxy checks its first frame).
+        // Over identity or br a magic is only a claim, and brotli has none: the body must
+        // decode as what it claims (as the proxy checks its first frame).
         Some(actual)
-            if Encoding::sniff_needs_trial(declared)
+            if Encoding::sniff_needs_trial(declared, actual)
                 && codec::decode_all(actual, &input, &limits).is_err() =>
         {
             declared
