@@ -1119,14 +1119,22 @@ impl Segmenter {
         }
         // A header block's encoded words are read as what they say (below), not as the
         // base64 or `=XX` they are written in.
+        // A run that does not decode (a charset it cannot read, a broken escape) is left to
+        // the text's own detection.
         let headers = whole && self.kind == SegKind::Headers && self.depth < 3;
-        let words = if headers {
+        let words: Vec<_> = if headers {
             format::multipart::encoded_word_runs(&self.text)
+                .into_iter()
+                .filter_map(|(s, e)| {
+                    format::multipart::decode_run(&self.text[s..e]).map(|(t, st)| (s, e, t, st))
+                })
+                .collect()
         } else {
             Vec::new()
         };
-        if !words.is_empty() {
-            hits.retain(|h| !words.iter().any(|&(s, e)| h.start < e && s < h.end));
+        let runs: Vec<(usize, usize)> = words.iter().map(|w| (w.0, w.1)).collect();
+        if !runs.is_empty() {
+            hits.retain(|h| !runs.iter().any(|&(s, e)| h.start < e && s < h.end));
         }
         let first_finding = self.findings.len();
         for h in hits.iter() {
@@ -1136,19 +1144,14 @@ impl Segmenter {
             self.commit_hit(h, &mut seg_edits);
         }
         if headers {
-            self.header_values(&words, first_finding, &mut seg_edits);
+            self.header_values(words, first_finding, &mut seg_edits);
         }
         // A value that is base64 whole (MIME lines included) is read as one.
         let base64_whole =
             whole && self.depth < 3 && hits.is_empty() && self.try_base64(&mut seg_edits);
         // `settle` looked for tokens in the values it sends here with their hits (`pre`).
-        if !pre
-            && !base64_whole
-            && words.is_empty()
-            && self.depth < 3
-            && self.kind != SegKind::JsonBare
-        {
-            self.try_base64_tokens(&hits, commit, last, first_finding, &mut seg_edits);
+        if !pre && !base64_whole && self.depth < 3 && self.kind != SegKind::JsonBare {
+            self.try_base64_tokens(&hits, &runs, commit, last, first_finding, &mut seg_edits);
         }
         self.hits = hits;
         if self.kind == SegKind::JsonBare && !seg_edits.is_empty() && last && self.windows == 0 {
@@ -1882,12 +1885,12 @@ impl Segmenter {
     /// the name a file name opens with are judged as names, encoded or not.
     fn header_values(
         &mut self,
-        runs: &[(usize, usize)],
+        words: Vec<(usize, usize, String, format::multipart::WordStyle)>,
         first_finding: usize,
         seg_edits: &mut Vec<Edit>,
     ) {
         let before = (seg_edits.len(), self.findings.len());
-        for &(s, e) in runs {
+        for (s, e, text, style) in words {
             if self.raw_at(s) < self.last_edit_end
                 || seg_edits.iter().any(|x| {
                     let (rs, re) = (self.raw_at(s), self.char_span(e - 1, e).2);
@@ -1896,9 +1899,6 @@ impl Segmenter {
             {
                 continue;
             }
-            let Some((text, style)) = format::multipart::decode_run(&self.text[s..e]) else {
-                continue;
-            };
             // The display name of an address (`From: =?UTF-8?B?5byg5Lyf?= <a@b.cn>`) is a
             // person's name, as a name field's value is, and so is the name a file name
             // opens with (`张斌_材料.csv`).
@@ -1990,6 +1990,7 @@ impl Segmenter {
     fn try_base64_tokens(
         &mut self,
         hits: &[Hit],
+        runs: &[(usize, usize)],
         commit: usize,
         last: bool,
         first_finding: usize,
@@ -2018,6 +2019,7 @@ impl Segmenter {
                 continue;
             }
             if hits.iter().any(|h| h.start < e && s < h.end)
+                || runs.iter().any(|&(rs, re)| rs < e && s < re)
                 || self.raw_at(s) < self.last_edit_end
                 || jws_part(&self.text, s, e)
             {

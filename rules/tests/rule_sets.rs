@@ -1930,6 +1930,12 @@ fn twenty_first_probe_mime_shapes() {
     );
     let plain = "型号 A B1234567 版本 E.9235.8247 G.1234.5678\n";
     assert_eq!(text(plain), plain);
+    // A run of encoded words in a charset it cannot read is left to the text's own
+    // detection, and a base64 token elsewhere in the block is still read.
+    assert_eq!(
+        mime("Subject: =?koi8-r?Q?11010519491231002X?=\r\nX-Data: MTEwMTA1MTk0OTEyMzEwMDJY\r\nX-Note: =?utf-8?Q?a?=\r\nMIME-Version: 1.0\r\n\r\nhi\r\n"),
+        "Subject: =?koi8-r?Q?110105********002X?=\r\nX-Data: MTEwMTA1KioqKioqKiowMDJY\r\nX-Note: =?utf-8?Q?a?=\r\nMIME-Version: 1.0\r\n\r\nhi\r\n"
+    );
     // What declares these bodies: any multipart type and a mail.
     for ct in [
         "multipart/mixed; boundary=BB",

@@ -922,3 +922,35 @@ fn escapes_in_a_log_line_are_the_same_for_every_cut() {
     assert_eq!(whole.1.len(), 2, "{:?}", whole.1);
     same_for_every_cut(body, Format::Text, None);
 }
+
+/// Found in review: a boundary line padded past the length the lexer waits for (RFC 2046
+/// allows transport padding) was a boundary whole and text when cut inside its padding; a
+/// header block's blank line past its bound counted whole and not when cut before it; a
+/// chain of soft line breaks after an escape held the body back without end. Each now
+/// reads alike for every cut.
+#[test]
+fn long_boundary_lines_header_blocks_and_soft_break_chains_read_alike_for_every_cut() {
+    let padded = format!(
+        "--b{}\r\nContent-Disposition: form-data; name=\"sfzh\"\r\n\r\n11010519491231002X\r\n--b--\r\n",
+        " ".repeat(200)
+    );
+    same_for_every_cut(padded.as_bytes(), Format::Multipart, None);
+    let chain = format!(
+        "--b\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=E5{}=BC=A0 sfzh: 1101051949=\r\n1231002X\r\n--b--\r\n",
+        "=\r\n".repeat(100)
+    );
+    same_for_every_cut(chain.as_bytes(), Format::Multipart, None);
+    let long = format!(
+        "--b\r\nX: {}\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=31=31=30=31=30=35=31=39=34=39=31=32=33=31=30=30=32=58\r\n--b--\r\n",
+        "a".repeat(40_000)
+    );
+    let body = long.as_bytes();
+    let whole = chunked::run_in(body, Format::Multipart, Charset::Auto, &[]);
+    for cut in [5, 4_096, 32_768, 32_770, 32_772, 33_005, 40_004, 40_050] {
+        assert_eq!(
+            chunked::run_in(body, Format::Multipart, Charset::Auto, &[cut]),
+            whole,
+            "cut at {cut}"
+        );
+    }
+}

@@ -161,6 +161,11 @@ fn opens_message(t: &[u8]) -> bool {
 
 /// The boundary of a line `--boundary` (a trailing `\r` dropped), if it is one.
 fn boundary_of(line: &[u8]) -> Option<&[u8]> {
+    // No longer than the lexer waits for a line that may still be one (transport padding
+    // past that is read as text, whatever the chunking).
+    if line.len() > BOUNDARY_MAX + 4 {
+        return None;
+    }
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let b = line.strip_prefix(b"--")?.trim_ascii_end();
     let ok = (1..=BOUNDARY_MAX).contains(&b.len())
@@ -289,7 +294,13 @@ fn hex(b: u8) -> Option<u8> {
 /// The escaped byte at `s[at..]` (`=XX`, after any soft line breaks): `Ok(Some((byte, end)))`,
 /// `Ok(None)` when there is none, `Err(())` when the input ends before it is known.
 fn qp_byte(s: &[u8], mut at: usize, eof: bool) -> Result<Option<(u8, usize)>, ()> {
+    // One soft line break at most between two escapes of a character: a chain of them is
+    // no encoder's, and waiting through it would hold the body back without end.
+    let first = at;
     loop {
+        if at > first + 3 {
+            return Ok(None);
+        }
         match s.get(at..at + 3) {
             Some([b'=', b'\r', b'\n']) => at += 3,
             Some([b'=', b'\n', _]) => at += 2,
@@ -299,7 +310,7 @@ fn qp_byte(s: &[u8], mut at: usize, eof: bool) -> Result<Option<(u8, usize)>, ()
             Some(_) => return Ok(None),
             None => {
                 let rest = &s[at.min(s.len())..];
-                if rest == b"=\n" {
+                if rest == b"=\n" && at == first {
                     at += 2;
                     continue;
                 }
@@ -867,7 +878,9 @@ impl MultipartLexer {
                     }
                 }
                 St::Headers => {
-                    let rest = &buf[i..];
+                    // A blank line counts within the block's bound only, and the bound is
+                    // waited for whole, so every chunking finds the same one.
+                    let rest = &buf[i..len.min(i + HEADERS_MAX + 4)];
                     // The first blank line, written CRLF or (leniently) LF.
                     let crlf = memchr::memmem::find(rest, b"\r\n\r\n").map(|p| (p, p + 4));
                     let lf = memchr::memmem::find(rest, b"\n\n").map(|p| (p, p + 2));
@@ -876,7 +889,7 @@ impl MultipartLexer {
                         (a, b) => a.or(b),
                     };
                     let Some((hend, body)) = end else {
-                        if !eof && rest.len() < HEADERS_MAX {
+                        if !eof && rest.len() < HEADERS_MAX + 4 {
                             return i;
                         }
                         // No blank line within reach: what follows is the part's body.
