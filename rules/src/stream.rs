@@ -1891,12 +1891,8 @@ impl Segmenter {
     ) {
         let before = (seg_edits.len(), self.findings.len());
         for (s, e, text, style) in words {
-            if self.raw_at(s) < self.last_edit_end
-                || seg_edits.iter().any(|x| {
-                    let (rs, re) = (self.raw_at(s), self.char_span(e - 1, e).2);
-                    x.start < re && rs < x.end
-                })
-            {
+            let (start, end) = (self.raw_at(s), self.char_span(e - 1, e).2);
+            if self.edited(start, end, seg_edits) {
                 continue;
             }
             // The display name of an address (`From: =?UTF-8?B?5byg5Lyf?= <a@b.cn>`) is a
@@ -1923,8 +1919,6 @@ impl Segmenter {
             if inner.findings.is_empty() {
                 continue;
             }
-            let start = self.raw_at(s);
-            let end = self.char_span(e - 1, e).2;
             self.adopt(inner.findings, start, end);
             if self.opts.redact && inner.output != text.as_bytes() {
                 let out = String::from_utf8_lossy(&inner.output);
@@ -1935,9 +1929,7 @@ impl Segmenter {
         // File names written plainly that open with a name (`filename="张斌_身份证.jpg"`).
         for (s, e) in format::multipart::file_name_names(&self.text) {
             let (start, end) = (self.raw_at(s), self.char_span(e - 1, e).2);
-            if start < self.last_edit_end
-                || seg_edits.iter().any(|x| x.start < end && start < x.end)
-            {
+            if self.edited(start, end, seg_edits) {
                 continue;
             }
             let name = self.text[s..e].to_vec();
@@ -1956,6 +1948,12 @@ impl Segmenter {
         if self.findings.len() > before.1 {
             self.findings[first_finding..].sort_by_key(|f| f.start);
         }
+    }
+
+    /// Whether the raw range `start..end` was written over already (by an earlier window or
+    /// an edit of this one).
+    fn edited(&self, start: u64, end: u64, seg_edits: &[Edit]) -> bool {
+        start < self.last_edit_end || seg_edits.iter().any(|x| x.start < end && start < x.end)
     }
 
     /// A nested scan's findings, as found at the raw range `start..end` of this header block.
@@ -2373,14 +2371,10 @@ fn has_json_u(t: &[u8]) -> bool {
 /// The character a `\uXXXX` escape at `s[0] == b'\\'` stands for (a surrogate pair as two
 /// escapes), and its length; a lone surrogate is left as text.
 fn json_u(s: &[u8]) -> Option<(char, usize, Esc)> {
-    let unit = |at: usize| -> Option<u32> {
-        let h = s.get(at..at + 6)?;
-        if &h[..2] != b"\\u" {
-            return None;
-        }
-        std::str::from_utf8(&h[2..])
-            .ok()
-            .and_then(|x| u32::from_str_radix(x, 16).ok())
+    // The JSON lexer's reading of the four digits (no sign, no partial escape).
+    let unit = |at: usize| match (s.get(at..at + 2), format::json::hex4(s, at + 2)) {
+        (Some(b"\\u"), format::json::Hex::Val(v)) => Some(v),
+        _ => None,
     };
     let hi = unit(0)?;
     if (0xD800..0xDC00).contains(&hi) {

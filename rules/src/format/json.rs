@@ -625,13 +625,15 @@ impl JsonLexer {
     }
 }
 
-enum Hex {
+/// Four hex digits read at a position: their value, not all there yet, or not hex.
+pub(crate) enum Hex {
     Val(u32),
     Wait,
     Bad,
 }
 
-fn hex4(s: &[u8], at: usize) -> Hex {
+/// The four hex digits of a `\uXXXX` escape at `s[at..]`.
+pub(crate) fn hex4(s: &[u8], at: usize) -> Hex {
     let mut v = 0;
     for k in 0..4 {
         match s.get(at + k) {

@@ -282,13 +282,10 @@ enum Qp {
     Wait,
 }
 
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        _ => None,
-    }
+/// The byte two hex digits spell (`=E5`'s `E5`).
+fn hex_byte(h: u8, l: u8) -> Option<u8> {
+    let v = super::hex_val(h)? << 4 | super::hex_val(l)?;
+    u8::try_from(v).ok()
 }
 
 /// The escaped byte at `s[at..]` (`=XX`, after any soft line breaks): `Ok(Some((byte, end)))`,
@@ -305,7 +302,7 @@ fn qp_byte(s: &[u8], mut at: usize, eof: bool) -> Result<Option<(u8, usize)>, ()
             Some([b'=', b'\r', b'\n']) => at += 3,
             Some([b'=', b'\n', _]) => at += 2,
             Some([b'=', h, l]) => {
-                return Ok(hex(*h).zip(hex(*l)).map(|(h, l)| ((h << 4) | l, at + 3)));
+                return Ok(hex_byte(*h, *l).map(|b| (b, at + 3)));
             }
             Some(_) => return Ok(None),
             None => {
@@ -335,7 +332,7 @@ fn qp(s: &[u8], eof: bool, gb: bool) -> Qp {
         None if eof => return Qp::Literal,
         None => return Qp::Wait,
     }
-    let Some(first) = hex(s[1]).zip(hex(s[2])).map(|(h, l)| (h << 4) | l) else {
+    let Some(first) = hex_byte(s[1], s[2]) else {
         return Qp::Literal;
     };
     if first < 0x80 {
@@ -609,7 +606,8 @@ pub(crate) struct WordStyle {
 /// charset or an encoding it cannot read.
 pub(crate) fn decode_run(t: &[u8]) -> Option<(String, WordStyle)> {
     use base64::Engine as _;
-    let lenient = base64::engine::GeneralPurpose::new(
+    // Encoders pad B words or not; either is read.
+    const LENIENT: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
         &base64::alphabet::STANDARD,
         base64::engine::GeneralPurposeConfig::new()
             .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
@@ -649,7 +647,7 @@ pub(crate) fn decode_run(t: &[u8]) -> Option<(String, WordStyle)> {
         }
         cur = Some(cs);
         if b {
-            bytes.extend(lenient.decode(payload).ok()?);
+            bytes.extend(LENIENT.decode(payload).ok()?);
         } else {
             let mut i = 0;
             while i < payload.len() {
@@ -658,8 +656,8 @@ pub(crate) fn decode_run(t: &[u8]) -> Option<(String, WordStyle)> {
                     b'=' => {
                         let x = payload
                             .get(i + 1..i + 3)
-                            .and_then(|h| hex(h[0]).zip(hex(h[1])))?;
-                        bytes.push((x.0 << 4) | x.1);
+                            .and_then(|h| hex_byte(h[0], h[1]))?;
+                        bytes.push(x);
                         i += 2;
                     }
                     c => bytes.push(c),
