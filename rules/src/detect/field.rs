@@ -421,6 +421,7 @@ pub(crate) fn detect(
     pairs: (&[super::Pair], &[u32]),
     emit: &mut dyn FnMut(u32, usize, usize, Confidence),
 ) {
+    let from = TextFrom::new(t);
     // `key=value` pairs in text whose key a field rule reads (`Person(xm=张三, jtzz=…)`):
     // the value is judged as that field's value.
     for p in pairs.0 {
@@ -489,7 +490,7 @@ pub(crate) fn detect(
             if let Some(q) = quote {
                 vs += q.len();
             }
-            let Some(mut rest) = text_from(t, vs) else {
+            let Some(mut rest) = from.at(vs) else {
                 continue;
             };
             if quote.is_some() {
@@ -581,7 +582,7 @@ pub(crate) fn detect(
         }
         // `会后联系郑雷（手机：…）`: the person to contact, with the number given after.
         if &t[ls..le] == CONTACT {
-            if let Some((ne, conf)) = name_to_contact(t, le) {
+            if let Some((ne, conf)) = name_to_contact(&from, le) {
                 emit(r, le, ne, conf);
             }
             continue;
@@ -616,7 +617,7 @@ pub(crate) fn detect(
         if matches!(t.get(vs), None | Some(b':')) {
             continue;
         }
-        let Some(mut rest) = text_from(t, vs) else {
+        let Some(mut rest) = from.at(vs) else {
             continue;
         };
         // `姓名为张三`, `联系人是王芳`, `居住的北京市…`, `居住在北京市…`, `住于…`.
@@ -698,6 +699,7 @@ pub(crate) fn unlabelled_addresses(d: &Detectors, t: &[u8]) -> Vec<(usize, usize
     const STREETS: &[&str] = &["路", "街", "道", "巷", "弄", "胡同"];
     // How far back from its street an address may start, in Han characters.
     const BACK: usize = 24;
+    let from = TextFrom::new(t);
     let mut out: Vec<(usize, usize, Confidence)> = Vec::new();
     // A street, a digit and `号` are seven bytes at least, two of them Han characters: an
     // ASCII value (most values with a digit: ids, numbers, dates) holds none.
@@ -745,7 +747,7 @@ pub(crate) fn unlabelled_addresses(d: &Detectors, t: &[u8]) -> Vec<(usize, usize
         let Some(vs) = start else {
             continue;
         };
-        let Some(rest) = text_from(t, vs) else {
+        let Some(rest) = from.at(vs) else {
             continue;
         };
         let v = address_end_at_unit(dict::address_before_errand(address_end_at_space(
@@ -1064,8 +1066,8 @@ fn names_listed_before(t: &[u8], end: usize) -> Vec<(usize, usize, Confidence)> 
 
 /// The name after `联系` at `le` when its number follows it (`郑雷（手机：…）`, `郑雷，电话…`,
 /// `郑雷13800138000`): two to four Han characters that are a name. Returns its end.
-fn name_to_contact(t: &[u8], le: usize) -> Option<(usize, Confidence)> {
-    let rest = text_from(t, le)?;
+fn name_to_contact(from: &TextFrom<'_>, le: usize) -> Option<(usize, Confidence)> {
+    let rest = from.at(le)?;
     let run = name_run(rest);
     let n = run.chars().count();
     if !(2..=4).contains(&n) || run.contains(' ') {
@@ -1175,9 +1177,49 @@ const CLOSING: &[char] = &['"', '\'', '\u{201D}', '\u{2019}', '\u{300D}', '\u{30
 
 fn text_from(t: &[u8], vs: usize) -> Option<&str> {
     let end = t.len().min(vs + 600);
-    std::str::from_utf8(&t[vs..end])
+    std::str::from_utf8(t.get(vs..end)?)
         .or_else(|e| std::str::from_utf8(&t[vs..vs + e.valid_up_to()]))
         .ok()
+}
+
+/// `text_from` for many offsets into one window. Labels can come every few characters in
+/// running Chinese text, and validating 600 bytes at each of them cost more than the rest
+/// of the scan together; the window is validated once instead, and each offset is cut
+/// from it on character boundaries, which gives what `text_from` gives.
+struct TextFrom<'a> {
+    t: &'a [u8],
+    whole: std::cell::OnceCell<Option<&'a str>>,
+}
+
+impl<'a> TextFrom<'a> {
+    fn new(t: &'a [u8]) -> Self {
+        TextFrom {
+            t,
+            whole: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn at(&self, vs: usize) -> Option<&'a str> {
+        let Some(s) = *self
+            .whole
+            .get_or_init(|| simdutf8::basic::from_utf8(self.t).ok())
+        else {
+            // Not UTF-8 throughout: each offset read on its own as before.
+            return text_from(self.t, vs);
+        };
+        if vs > s.len() {
+            return None;
+        }
+        // Inside a character: nothing valid starts there.
+        if !s.is_char_boundary(vs) {
+            return Some("");
+        }
+        let mut end = s.len().min(vs + 600);
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.get(vs..end)
+    }
 }
 
 /// The number before a label in brackets at `t[ls..le]` (`K58213907(护照)`, with a space
@@ -1376,4 +1418,26 @@ fn name_before_glued_label<'a>(d: &Detectors, run: &'a str) -> Option<&'a str> {
     // (`张伟 性别`: a space before the label is no part of the name.)
     let name = run[..run.len() - strip].trim_end();
     (2..=4).contains(&name.chars().count()).then_some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{text_from, TextFrom};
+
+    /// `TextFrom::at` must give what `text_from` gives at every offset: on text that is
+    /// UTF-8 throughout (cut from one validation), on text with a stray byte (read offset
+    /// by offset), at offsets inside a character, and where the 600-byte bound cuts one.
+    #[test]
+    fn text_from_once_is_text_from_at_every_offset() {
+        let han = "姓名：张伟，住址北京市朝阳区建国路88号。".repeat(40);
+        let mut stray = han.clone().into_bytes();
+        stray.insert(700, 0xFF);
+        let bodies: [&[u8]; 4] = [han.as_bytes(), &stray, "ab\u{3000}c１２".as_bytes(), b""];
+        for t in bodies {
+            let once = TextFrom::new(t);
+            for vs in 0..=t.len() {
+                assert_eq!(once.at(vs), text_from(t, vs), "offset {vs}");
+            }
+        }
+    }
 }
