@@ -895,7 +895,9 @@ fn eval_chain(
                 break;
             }
         }
-        if loose_before && !matches!(&t[g[k - 1].0..g[k - 1].1], b"86" | b"0086") {
+        // Two spaces before the join set it apart from that group as a column gap does
+        // (`10:22:33  136-0048-7236`, a time and a phone in two columns of a report).
+        if loose_before && !wide[k] && !matches!(&t[g[k - 1].0..g[k - 1].1], b"86" | b"0086") {
             best = best.filter(|&(_, _, conf, _)| conf == Confidence::High);
         }
         // A card number is the whole number: 16 Luhn-valid digits followed by a short group
