@@ -187,6 +187,36 @@ pub(crate) enum SegKind {
     Text,
 }
 
+/// Whether `t[s..e]` is a JSON member's value written as a number (`"sjhm": 13800138000,`):
+/// digits (an ID's check `X` may close them) after a quoted name and a colon, before a
+/// comma, a closing bracket or the line's end.
+fn json_member_number(t: &[u8], s: usize, e: usize) -> bool {
+    let digits = &t[s..e];
+    let body = digits.strip_suffix(b"X").unwrap_or(digits);
+    if body.is_empty() || !body.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let mut p = s;
+    while p > 0 && matches!(t[p - 1], b' ' | b'\t') {
+        p -= 1;
+    }
+    if p == 0 || t[p - 1] != b':' {
+        return false;
+    }
+    p -= 1;
+    while p > 0 && matches!(t[p - 1], b' ' | b'\t') {
+        p -= 1;
+    }
+    if p == 0 || t[p - 1] != b'"' {
+        return false;
+    }
+    let mut q = e;
+    while q < t.len() && matches!(t[q], b' ' | b'\t') {
+        q += 1;
+    }
+    q == t.len() || matches!(t[q], b',' | b'}' | b']' | b'\r' | b'\n')
+}
+
 /// A replacement of a raw range in the output.
 #[derive(Debug, Clone)]
 struct Edit {
@@ -1239,6 +1269,23 @@ impl Segmenter {
                 if let Some(r) = t.render(&chars, &rule.class, &self.engine.token_key) {
                     let pieces = self.render_pieces(h.start, h.end, &r);
                     seg_edits.push(Edit::pieces(start, end, pieces));
+                }
+            }
+            // A JSON member's number in text (a record split over an event stream's `data:`
+            // lines, a logged payload): its mask is no number, so it is written as a string
+            // for the document to stay JSON, as the JSON lexer writes a bare value's.
+            if matches!(self.kind, SegKind::Text | SegKind::Part)
+                && json_member_number(&self.text, h.start, h.end)
+            {
+                if let Some(ed) = seg_edits.pop() {
+                    if ed.start == start {
+                        let mut pieces = vec![Piece::Bytes(b"\"".to_vec())];
+                        pieces.extend(ed.into_pieces());
+                        pieces.push(Piece::Bytes(b"\"".to_vec()));
+                        seg_edits.push(Edit::pieces(start, end, pieces));
+                    } else {
+                        seg_edits.push(ed);
+                    }
                 }
             }
         }

@@ -1986,3 +1986,29 @@ fn twenty_second_probe_shapes() {
     let plain = "版本号：654325.801011.136 金额 190.32993032\n";
     assert_eq!(text(plain), plain);
 }
+
+/// The twenty-third probe (streaming and API body shapes): `key = value` lines with blanks
+/// before the separator, JSON text sequences, a JSON member's number in text, and compound
+/// field names of an old identity number.
+#[test]
+fn twenty_third_probe_shapes() {
+    let json = |t: &str| redacted(sluice_rules::Format::Json, t);
+    let text = |t: &str| redacted(sluice_rules::Format::Text, t);
+    assert_eq!(
+        text("xm = 张三\njsfzh = 110105491231002\n\"xm\" : \"王芳\"\nxm = 张伟 sfzh = 11010519491231002X\n"),
+        "xm = 张*\njsfzh = 110105******002\n\"xm\" : \"王*\"\nxm = 张* sfzh = 110105********002X\n"
+    );
+    // Records after 0x1E; a number's mask is written as a string.
+    assert_eq!(
+        json("\u{1e}{\"a\":\"x\",\"sfzh\":\"11010519491231002X\"}\n\u{1e}{\"sjhm\":13812345678}\n"),
+        "\u{1e}{\"a\":\"x\",\"sfzh\":\"110105********002X\"}\n\u{1e}{\"sjhm\":\"138****5678\"}\n"
+    );
+    assert_eq!(
+        text("event: record\ndata: {\ndata:   \"sjhm\": 13812345678\ndata: }\n\nINFO payload={\"lxdh\":13812345678,\"n\":1} phone: 13812345678\n"),
+        "event: record\ndata: {\ndata:   \"sjhm\": \"138****5678\"\ndata: }\n\nINFO payload={\"lxdh\":\"138****5678\",\"n\":1} phone: 138****5678\n"
+    );
+    assert_eq!(
+        json(r#"{"legacyIdCardNo":"110105491231002","legacy_id_card":"320102880229123"}"#),
+        r#"{"legacyIdCardNo":"110105******002","legacy_id_card":"320102******123"}"#
+    );
+}

@@ -938,7 +938,7 @@ impl Doc {
 
     /// The changed stretches of a unit's text. In place (`positioned`), two stretches with at
     /// most three characters kept between them are one: a label that shares a character
-    /// with what it replaces (`机密★` → `[密级标识]` keeps `密`) masks it all.
+    /// with what it replaces (`机密★` → `【密级标识】` keeps `密`) masks it all.
     fn stretches(&self, o: &[char], n: &[char]) -> Vec<(usize, usize, Vec<char>)> {
         let mut out = changed_stretches(o, n);
         if self.positioned {
@@ -1822,7 +1822,7 @@ mod tests {
         let mobiles = found.iter().filter(|f| &*f.rule_id == "cn.mobile").count();
         assert_eq!(mobiles, 1, "{found:?}");
         // Redactions of another length in a deletion beside live text
-        // (`[密级标识]1138****80002[密级标识]` as the paragraph was): each change stays in
+        // (`【密级标识】1138****80002【密级标识】` as the paragraph was): each change stays in
         // the text element it changed.
         let part = doc(
             "<w:p><w:del><w:r><w:delText>机密★1</w:delText></w:r></w:del>\
@@ -1830,7 +1830,7 @@ mod tests {
             </w:del></w:p>",
         );
         let (_, out) = redact(&part);
-        assert_eq!(runs(&out), ["[密级标识]1", "138****8000", "2[密级标识]"]);
+        assert_eq!(runs(&out), ["【密级标识】1", "138****8000", "2【密级标识】"]);
         // One that spans a deletion's edge cannot be placed without moving text into it or
         // out of it: the characters it changed are masked where they stand.
         let part = doc(

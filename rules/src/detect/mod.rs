@@ -804,41 +804,50 @@ impl Detectors {
             |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.') || b >= 0x80;
         for eq in memchr::memchr2_iter(b'=', b':', text) {
             let colon = text[eq] == b':';
+            // Where the key ends: at the separator, or before the spaces a properties file,
+            // an INI or TOML export or a pretty printer puts there (`xm = 张三`,
+            // `"xm" : "张三"`).
+            let mut kend = eq;
+            while kend > 0 && eq - kend < 4 && matches!(text[kend - 1], b' ' | b'\t') {
+                kend -= 1;
+            }
             // `payload={"xm":"张伟",…}` in a log line: a quoted key is a key whatever its
-            // script, when the quotes open after a brace, a comma, a space or the start.
-            let (ks, ke) = match eq.checked_sub(1).map(|q| text[q]) {
+            // script, when the quotes open after a brace, a comma, a space, a line's start or
+            // the text's.
+            let (ks, ke) = match kend.checked_sub(1).map(|q| text[q]) {
                 Some(q @ (b'"' | b'\'')) => {
-                    let lo = (eq - 1).saturating_sub(48);
-                    let Some(p) = memchr::memrchr(q, &text[lo..eq - 1]) else {
+                    let lo = (kend - 1).saturating_sub(48);
+                    let Some(p) = memchr::memrchr(q, &text[lo..kend - 1]) else {
                         continue;
                     };
-                    let (ks, ke) = (lo + p + 1, eq - 1);
-                    let opens = ks == 1 || matches!(text[ks - 2], b'{' | b',' | b' ' | b'(');
+                    let (ks, ke) = (lo + p + 1, kend - 1);
+                    let opens = ks == 1
+                        || matches!(text[ks - 2], b'{' | b',' | b' ' | b'(' | b'\n' | b'\t');
                     if ks == ke || !opens || !text[ks..ke].iter().all(|&b| name_byte(b)) {
                         continue;
                     }
                     (ks, ke)
                 }
                 _ => {
-                    let mut ks = eq;
-                    while ks > 0 && eq - ks < 48 && name_byte(text[ks - 1]) {
+                    let mut ks = kend;
+                    while ks > 0 && kend - ks < 48 && name_byte(text[ks - 1]) {
                         ks -= 1;
                     }
                     // A key cut at the length bound is the tail of a longer run, not a key.
-                    if ks == eq || (ks > 0 && name_byte(text[ks - 1])) {
+                    if ks == kend || (ks > 0 && name_byte(text[ks - 1])) {
                         continue;
                     }
                     // After a colon only an ASCII field name counts (Chinese labels have
                     // their own loop in `field::detect`), and its value ends at the next
                     // colon too.
                     if colon
-                        && (eq - ks < 2
+                        && (kend - ks < 2
                             || !text[ks].is_ascii_alphabetic()
-                            || !text[ks..eq].is_ascii())
+                            || !text[ks..kend].is_ascii())
                     {
                         continue;
                     }
-                    (ks, eq)
+                    (ks, kend)
                 }
             };
             let mut vs = eq + 1;
@@ -893,8 +902,13 @@ impl Detectors {
             }
             // `姓名=张伟 sfzh=…`: a value that ran into the next pair ends at the last space
             // before that pair's key.
+            // (`xm = 张伟 sfzh = …`: the spaces before that pair's separator are not it.)
             if ve < limit && (text[ve] == b'=' || (colon && text[ve] == b':')) {
-                if let Some(sp) = memchr::memrchr(b' ', &text[vs..ve]) {
+                let mut next_key_end = ve;
+                while next_key_end > vs && text[next_key_end - 1] == b' ' {
+                    next_key_end -= 1;
+                }
+                if let Some(sp) = memchr::memrchr(b' ', &text[vs..next_key_end]) {
                     ve = vs + sp;
                 }
             }

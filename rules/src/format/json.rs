@@ -457,7 +457,8 @@ impl JsonLexer {
             } else {
                 let b = buf[i];
                 match b {
-                    b' ' | b'\t' | b'\r' | b'\n' => {}
+                    // (and a JSON text sequence's record separator between values)
+                    b' ' | b'\t' | b'\r' | b'\n' | super::RECORD_SEPARATOR => {}
                     b'{' | b'[' => {
                         self.push_frame(b);
                         self.expect_key = b == b'{';

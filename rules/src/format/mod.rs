@@ -24,6 +24,9 @@ pub enum Format {
     Text,
 }
 
+/// The byte before each record of a JSON text sequence (RFC 7464, `application/json-seq`).
+pub(crate) const RECORD_SEPARATOR: u8 = 0x1E;
+
 impl Format {
     /// Maps a Content-Type header value to a format; `None` when the type says nothing useful
     /// (missing, `application/octet-stream`…), in which case the caller should [`Format::sniff`].
@@ -35,7 +38,16 @@ impl Format {
             .trim()
             .to_ascii_lowercase();
         let (top, sub) = ct.split_once('/').unwrap_or((ct.as_str(), ""));
-        if sub == "json" || sub.ends_with("+json") || sub == "x-ndjson" || sub == "ndjson" {
+        // JSON text sequences (RFC 7464, records each after a 0x1E byte) and JSON Lines are
+        // JSON values one after another, which the JSON lexer reads as such.
+        if sub == "json"
+            || sub.ends_with("+json")
+            || matches!(
+                sub,
+                "x-ndjson" | "ndjson" | "json-seq" | "jsonl" | "x-jsonlines" | "jsonlines"
+            )
+            || sub.ends_with("+json-seq")
+        {
             Some(Format::Json)
         } else if sub == "xml" || sub.ends_with("+xml") {
             Some(Format::Xml)
@@ -64,7 +76,10 @@ impl Format {
     /// which scans every byte, so a wrong guess costs context, never coverage.
     pub fn sniff(prefix: &[u8]) -> Format {
         let p = prefix.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(prefix);
-        let start = p.iter().position(|b| !b.is_ascii_whitespace());
+        // A JSON text sequence's record separator (0x1E) opens its records as a blank would.
+        let start = p
+            .iter()
+            .position(|&b| !b.is_ascii_whitespace() && b != RECORD_SEPARATOR);
         match start.map(|i| &p[i..]) {
             Some(t) if looks_like_json(t) => Format::Json,
             // `<tag`, `<?xml`, `<!--`, `</`: markup; `<==`, `<-` open log lines, and
@@ -86,7 +101,10 @@ impl Format {
     /// so a feed of small JSON records is not held for its first few.
     pub fn settled_by(prefix: &[u8]) -> bool {
         let p = prefix.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(prefix);
-        let Some(i) = p.iter().position(|b| !b.is_ascii_whitespace()) else {
+        let Some(i) = p
+            .iter()
+            .position(|&b| !b.is_ascii_whitespace() && b != RECORD_SEPARATOR)
+        else {
             return false;
         };
         matches!(p[i], b'{' | b'[' | b'<') && p.len() > i + 1 && !p.contains(&0)
@@ -207,6 +225,7 @@ fn tag_name_opens(t: &[u8]) -> bool {
 /// from). Read as JSON its lines would be cut at every comma and colon, and the lines the
 /// text scan reads whole (`key=value`, `"xm":"…"` pairs, MyBatis' `Parameters:`) lost.
 fn looks_like_json(t: &[u8]) -> bool {
+    let t = strip_jsonp_guard(t);
     let skip_ws = |t: &[u8], i: usize| {
         i + t[i..]
             .iter()
@@ -247,6 +266,47 @@ fn looks_like_json(t: &[u8]) -> bool {
         }
         _ => false,
     }
+}
+
+/// What a JSONP response writes before its call, skipped: the empty comment and the guard
+/// Express's `res.jsonp` and other frameworks put there (`/**/ typeof cb === 'function' &&
+/// cb({…});`), so the call after them is read as JSONP.
+fn strip_jsonp_guard(t: &[u8]) -> &[u8] {
+    let blank = |t: &[u8]| -> usize { t.iter().take_while(|b| b.is_ascii_whitespace()).count() };
+    let mut t = t;
+    if let Some(rest) = t.strip_prefix(b"/*") {
+        match memchr::memmem::find(&rest[..rest.len().min(64)], b"*/") {
+            Some(e) => t = &rest[e + 2..],
+            None => return t,
+        }
+        t = &t[blank(t)..];
+    }
+    let guarded = (|| {
+        let r = t.strip_prefix(b"typeof")?;
+        let n = blank(r);
+        if n == 0 {
+            return None;
+        }
+        let r = &r[n..];
+        let id = r
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b'.'))
+            .count();
+        if id == 0 {
+            return None;
+        }
+        let r = &r[id..];
+        let r = &r[blank(r)..];
+        let r = r.strip_prefix(b"===").or_else(|| r.strip_prefix(b"=="))?;
+        let r = &r[blank(r)..];
+        let r = r
+            .strip_prefix(b"'function'")
+            .or_else(|| r.strip_prefix(b"\"function\""))?;
+        let r = &r[blank(r)..];
+        let r = r.strip_prefix(b"&&")?;
+        Some(&r[blank(r)..])
+    })();
+    guarded.unwrap_or(t)
 }
 
 /// Whether a body's first line is `key=value&key=value` (URL-encoded form data): no
@@ -669,6 +729,38 @@ pub(crate) fn hex_val(b: u8) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::Format;
+
+    #[test]
+    fn json_text_sequences_and_guarded_jsonp_are_json() {
+        let seq = b"\x1e{\"a\":1}\n\x1e{\"a\":2}\n";
+        assert_eq!(
+            Format::resolve(Some("application/json-seq"), seq),
+            Format::Json
+        );
+        assert_eq!(Format::resolve(None, seq), Format::Json);
+        assert!(Format::settled_by(seq));
+        assert_eq!(
+            Format::from_content_type("application/geo+json-seq"),
+            Some(Format::Json)
+        );
+        let jsonp = b"/**/ typeof cb === 'function' && cb({\"sjhm\":13812345678});";
+        assert_eq!(
+            Format::resolve(Some("application/javascript"), jsonp),
+            Format::Json
+        );
+        assert_eq!(
+            Format::resolve(None, b"typeof cb === 'function' && cb([1]);"),
+            Format::Json
+        );
+        assert_eq!(
+            Format::resolve(None, b"typeof x is a keyword"),
+            Format::Text
+        );
+        assert_eq!(
+            Format::resolve(None, b"/* a comment */ hello"),
+            Format::Text
+        );
+    }
 
     #[test]
     fn sniffs_csv_and_form_bodies_without_a_content_type() {
