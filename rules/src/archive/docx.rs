@@ -1830,7 +1830,10 @@ mod tests {
             </w:del></w:p>",
         );
         let (_, out) = redact(&part);
-        assert_eq!(runs(&out), ["【密级标识】1", "138****8000", "2【密级标识】"]);
+        assert_eq!(
+            runs(&out),
+            ["【密级标识】1", "138****8000", "2【密级标识】"]
+        );
         // One that spans a deletion's edge cannot be placed without moving text into it or
         // out of it: the characters it changed are masked where they stand.
         let part = doc(
