@@ -2007,6 +2007,11 @@ fn twenty_third_probe_shapes() {
         text("event: record\ndata: {\ndata:   \"sjhm\": 13812345678\ndata: }\n\nINFO payload={\"lxdh\":13812345678,\"n\":1} phone: 13812345678\n"),
         "event: record\ndata: {\ndata:   \"sjhm\": \"138****5678\"\ndata: }\n\nINFO payload={\"lxdh\":\"138****5678\",\"n\":1} phone: 138****5678\n"
     );
+    // A level under a Chinese field name keeps the name (a YAML line), quoted or not.
+    assert_eq!(
+        text("mj: 绝密★\n密级: 机密★\n- 密级: \"秘密\"\n"),
+        "mj: 【密级标识】★\n密级: 【密级标识】★\n- 密级: \"【密级标识】\"\n"
+    );
     assert_eq!(
         json(r#"{"legacyIdCardNo":"110105491231002","legacy_id_card":"320102880229123"}"#),
         r#"{"legacyIdCardNo":"110105******002","legacy_id_card":"320102******123"}"#

@@ -1842,9 +1842,10 @@ mod tests {
         );
         let (_, out) = redact(&part);
         let runs = runs(&out);
-        // (`[密级**` and `*★`: no word of the marking is left whole.)
+        // (`密级：【` and `密级标识】★` now the level field's value alone is replaced: no word
+        // of the marking is left whole, the label's own characters aside.)
         assert!(
-            !runs[0].contains('机') && !runs[1].contains('密'),
+            !runs[0].contains('机') && !runs[1].replace("密级标识", "").contains('密'),
             "{runs:?}"
         );
         assert_eq!(runs[2], "正文");

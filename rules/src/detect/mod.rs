@@ -814,6 +814,7 @@ impl Detectors {
             // `payload={"xm":"张伟",…}` in a log line: a quoted key is a key whatever its
             // script, when the quotes open after a brace, a comma, a space, a line's start or
             // the text's.
+            let quoted_key = matches!(kend.checked_sub(1).map(|q| text[q]), Some(b'"' | b'\''));
             let (ks, ke) = match kend.checked_sub(1).map(|q| text[q]) {
                 Some(q @ (b'"' | b'\'')) => {
                     let lo = (kend - 1).saturating_sub(48);
@@ -837,13 +838,14 @@ impl Detectors {
                     if ks == kend || (ks > 0 && name_byte(text[ks - 1])) {
                         continue;
                     }
-                    // After a colon only an ASCII field name counts (Chinese labels have
-                    // their own loop in `field::detect`), and its value ends at the next
-                    // colon too.
+                    // After a colon an ASCII field name counts, and its value ends at the
+                    // next colon too; so does a Chinese one (`密级: "秘密"`, a YAML or
+                    // properties line), for rules other than field rules, whose Chinese labels
+                    // have their own loop in `field::detect`.
                     if colon
                         && (kend - ks < 2
-                            || !text[ks].is_ascii_alphabetic()
-                            || !text[ks..kend].is_ascii())
+                            || !(text[ks].is_ascii_alphabetic() && text[ks..kend].is_ascii()
+                                || text[ks..kend].iter().all(|&b| b >= 0x80)))
                     {
                         continue;
                     }
@@ -865,7 +867,7 @@ impl Detectors {
                     continue;
                 }
                 let from = rules.len();
-                self.keys.lookup(&text[ks..ke], rules);
+                self.pair_rules(&text[ks..ke], colon && !quoted_key, from, rules);
                 if rules.len() > from {
                     pairs.push(Pair {
                         start: vs + 1,
@@ -919,7 +921,7 @@ impl Detectors {
                 continue;
             }
             let from = rules.len();
-            self.keys.lookup(&text[ks..ke], rules);
+            self.pair_rules(&text[ks..ke], colon && !quoted_key, from, rules);
             if rules.len() > from {
                 pairs.push(Pair {
                     start: vs,
@@ -927,6 +929,24 @@ impl Detectors {
                     rules: (from, rules.len()),
                 });
             }
+        }
+    }
+
+    /// The rules a pair's key names, appended to `rules` from `from`: an unquoted Chinese key
+    /// before a colon (`bare_colon`) leaves out field rules (names, addresses), which
+    /// `field::detect` reads from Chinese labels with its own care for where their values end.
+    fn pair_rules(&self, key: &[u8], bare_colon: bool, from: usize, rules: &mut Vec<u32>) {
+        self.keys.lookup(key, rules);
+        if bare_colon && !key.is_ascii() {
+            let mut w = from;
+            for k in from..rules.len() {
+                let r = rules[k];
+                if !self.field_rules.contains(&(r & !NEG)) {
+                    rules[w] = r;
+                    w += 1;
+                }
+            }
+            rules.truncate(w);
         }
     }
 
