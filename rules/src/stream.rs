@@ -2673,6 +2673,14 @@ fn pair_key_before(t: &[u8], s: usize, listened: impl Fn(&[u8]) -> bool) -> Opti
     while p > 0 && t[p - 1] == b' ' {
         p -= 1;
     }
+    // A quoted value (`zjhm="NDUw…"`, `"zjhm": "NDUw…"` in a log line): its quote opens it.
+    let quoted = p > 0 && matches!(t[p - 1], b'"' | b'\'');
+    if quoted {
+        p -= 1;
+        while p > 0 && t[p - 1] == b' ' {
+            p -= 1;
+        }
+    }
     // The sign: `=`, `:`, or a full-width colon not yet folded (the raw bytes `settle` reads);
     // none after a label in Han characters (`号牌号码 6Ze9…`, `车辆6L69…`).
     let sign = if p > 0 && matches!(t[p - 1], b'=' | b':') {
@@ -2688,6 +2696,14 @@ fn pair_key_before(t: &[u8], s: usize, listened: impl Fn(&[u8]) -> bool) -> Opti
     let mut ke = p - sign;
     while ke > 0 && t[ke - 1] == b' ' {
         ke -= 1;
+    }
+    // A quoted name before a quoted value (`"zjhm": "…"`).
+    if quoted && ke > 1 && t[ke - 1] == b'"' {
+        ke -= 1;
+        let ks = ke - t[..ke].iter().rev().take_while(|&&b| word(b)).count();
+        return (ks > 0 && ks < ke && t[ks - 1] == b'"' && t[ks].is_ascii_alphabetic())
+            .then(|| &t[ks..ke])
+            .filter(|key| listened(key));
     }
     let mut ks = ke;
     while ks > 0 && ke - ks < 48 && word(t[ks - 1]) {

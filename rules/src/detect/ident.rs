@@ -512,7 +512,12 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
         // A chain of dots, slashes or spaced hyphens ends where a space or hyphen follows
         // (`13800138000/0755-86013388`, `1.138 0013 8000`): a last group no match took
         // starts the next chain.
-        if (layout.is_some() || wide[..ng].contains(&true)) && ng >= 2 && last_loose {
+        // So does a chain of spaces or hyphens that a dot, slash or underscore ends
+        // (`+86-181.3674.3987`: the country code's hyphen, then the number's dots).
+        let weak_after = weak.is_none()
+            && t.get(i).is_some_and(|&b| is_weak_sep(b))
+            && t.get(i + 1).is_some_and(u8::is_ascii_digit);
+        if (layout.is_some() || wide[..ng].contains(&true) || weak_after) && ng >= 2 && last_loose {
             i = groups[ng - 1].0;
         }
         if i <= d {
@@ -536,8 +541,8 @@ fn grouped_credit_code(t: &[u8], s: usize, out: &mut Vec<Found>) -> Option<usize
     let mut code = [0u8; 18];
     let mut n = 0;
     let mut p = s;
-    // Groups set apart by dots (`91.440106.41R8B3KY3.Q`): one kind throughout, and taken
-    // under the field's own name only, as other chains of dots in no grouping of their own.
+    // Groups set apart by dots (`91.440106.41R8B3KY3.Q`): one kind throughout; as with other
+    // separators, a code that fails its organization code's check needs the field's name.
     let dots = t
         .get(p..)
         .and_then(|r| r.iter().position(|b| !is_alnum(*b)))
@@ -576,7 +581,7 @@ fn grouped_credit_code(t: &[u8], s: usize, out: &mut Vec<Found>) -> Option<usize
             // Without its organization code's check too, only under a field named for a
             // credit code (`TYSHXYDM: 913201062 AUGUP2GAR`): one random grouping in 31 passes
             // the first check.
-            let org = v::org_code_check(&code[8..17]) && !dots;
+            let org = v::org_code_check(&code[8..17]);
             out.push(Found {
                 det: Det::Uscc,
                 start: s,
@@ -932,6 +937,104 @@ fn eval_chain(
         }
     }
     loose_before
+}
+
+/// The detectors a whole value under their own field name may be written with mixed or odd
+/// separators in ([`whole_separated`]): the numbers with a check character or a prefix table.
+const WHOLE_SEPARATED: u32 = (1 << Det::ResidentId18 as u32)
+    | (1 << Det::ResidentId15 as u32)
+    | (1 << Det::Uscc as u32)
+    | (1 << Det::BankCard as u32)
+    | (1 << Det::Mobile as u32);
+
+/// A whole value under a field named for an identifier (`en`: the detectors its name names),
+/// written with separators of more than one kind or in no grouping of its own (`138
+/// 0013.8000`, `+86-181.3674.3987`, `5401.02530 62.8397`): the chain scan joins one kind of
+/// separator in an identifier's own groups, since other groupings also write versions,
+/// dates and ranges; here the field's name says what the value is and the check character
+/// or the prefix whether it is one. The value is its digits (and letters) and separators
+/// (space, hyphen, dot, slash, underscore; at most three in a row) and nothing else, a `+`
+/// before a country code allowed. Pushes a finding that needs the field's name.
+pub(crate) fn whole_separated(t: &[u8], en: Enabled, out: &mut Vec<Found>) {
+    let en = Enabled(en.0 & WHOLE_SEPARATED);
+    if en.0 == 0 {
+        return;
+    }
+    let mut s = 0;
+    let mut e = t.len();
+    while s < e && t[s] == b' ' {
+        s += 1;
+    }
+    while e > s && t[e - 1] == b' ' {
+        e -= 1;
+    }
+    if e - s > 64 {
+        return;
+    }
+    let mut code = [0u8; 24];
+    let mut pos = [0usize; 24];
+    // Where the characters before each space end: a word after a space may end the number
+    // (`sfzh: 36010.2570313.611 ok` in a log line), so each is also tried as its end.
+    let mut cuts = [0usize; 8];
+    let (mut n, mut ncuts, mut seps, mut run) = (0, 0, 0, 0);
+    let mut p = s + usize::from(t.get(s) == Some(&b'+'));
+    while p < e {
+        let b = t[p];
+        if b.is_ascii_alphanumeric() {
+            if n == code.len() {
+                break;
+            }
+            code[n] = b;
+            pos[n] = p;
+            n += 1;
+            run = 0;
+        } else if matches!(b, b' ' | b'-' | b'.' | b'/' | b'_') && n > 0 && run < 3 {
+            if b == b' ' && run == 0 && ncuts < cuts.len() {
+                cuts[ncuts] = n;
+                ncuts += 1;
+            }
+            seps += 1;
+            run += 1;
+        } else {
+            break;
+        }
+        p += 1;
+    }
+    let whole = p == e && run == 0;
+    if seps == 0 {
+        return;
+    }
+    // A mobile after its country code (`+86-181.3674.3987`, `0086 138…`).
+    let from = |n: usize| match &code[..n] {
+        [b'8', b'6', b'1', ..] if n == 13 => 2,
+        [b'0', b'0', b'8', b'6', b'1', ..] if n == 15 => 4,
+        _ => 0,
+    };
+    let ends = whole
+        .then_some(n)
+        .into_iter()
+        .chain(cuts[..ncuts].iter().rev().copied());
+    let mut found = Vec::new();
+    for n in ends {
+        let k = from(n);
+        // Separators inside the number: one kind alone in its own grouping is the chain
+        // scan's, which has judged it.
+        if n < 11 || (k > 0 && !en.has(Det::Mobile)) || pos[n - 1] - pos[k] + 1 == n - k {
+            continue;
+        }
+        found.clear();
+        single(&code[..n], k, n, en, &mut found);
+        if let Some(f) = found.iter().find(|f| f.start == k && f.end == n) {
+            out.push(Found {
+                det: f.det,
+                start: pos[k],
+                end: pos[n - 1] + 1,
+                conf: f.conf,
+                key_only: true,
+            });
+            return;
+        }
+    }
 }
 
 /// A digit group without the `X` check character an ID number may end in, and whether it

@@ -91,6 +91,73 @@ fn pairs_near(pairs: &[Pair], start: usize) -> &[Pair] {
     &pairs[lo..hi.max(lo)]
 }
 
+/// Where the lines of a YAML block scalar start, when the value after a key's colon at `vs`
+/// is one (`|` or `>`, a chomping or indentation indicator, maybe a comment, then the line's
+/// end) and the key at `key_at` opens its line (after indentation and sequence dashes); with
+/// the key's column, which the scalar's lines are indented past.
+fn block_scalar_body(text: &[u8], key_at: usize, vs: usize) -> Option<(usize, usize)> {
+    if !matches!(text.get(vs), Some(b'|' | b'>')) {
+        return None;
+    }
+    let line_start = memchr::memrchr(b'\n', &text[..key_at]).map_or(0, |p| p + 1);
+    if !text[line_start..key_at]
+        .iter()
+        .all(|&b| matches!(b, b' ' | b'-'))
+    {
+        return None;
+    }
+    let mut j = vs + 1;
+    while j < text.len() && j < vs + 3 && matches!(text[j], b'+' | b'-' | b'1'..=b'9') {
+        j += 1;
+    }
+    while j < text.len() && matches!(text[j], b' ' | b'\t') {
+        j += 1;
+    }
+    if text.get(j) == Some(&b'#') && matches!(text[j - 1], b' ' | b'\t') {
+        j += memchr::memchr(b'\n', &text[j..])?;
+    }
+    if text.get(j) == Some(&b'\r') {
+        j += 1;
+    }
+    (text.get(j) == Some(&b'\n')).then_some((j + 1, key_at - line_start))
+}
+
+/// Pushes a pair for each non-blank line of the block scalar whose lines start at `body`,
+/// up to the first line indented no further than the key (`key_col`); at most 64 lines, each
+/// value at most [`PAIR_MAX`] bytes.
+fn block_scalar_lines(
+    text: &[u8],
+    body: usize,
+    key_col: usize,
+    rules: (usize, usize),
+    pairs: &mut Vec<Pair>,
+) {
+    let mut pos = body;
+    for _ in 0..64 {
+        if pos >= text.len() {
+            break;
+        }
+        let line_end = memchr::memchr(b'\n', &text[pos..]).map_or(text.len(), |p| pos + p);
+        let line = &text[pos..line_end];
+        let indent = line.iter().take_while(|&&b| b == b' ').count();
+        let mut end = line.len();
+        while end > indent && matches!(line[end - 1], b' ' | b'\t' | b'\r') {
+            end -= 1;
+        }
+        if end > indent {
+            if indent <= key_col {
+                break;
+            }
+            pairs.push(Pair {
+                start: pos + indent,
+                end: pos + end.min(indent + PAIR_MAX),
+                rules,
+            });
+        }
+        pos = line_end + 1;
+    }
+}
+
 /// Whether a whole value is one MyBatis log line (see [`table::log_line`]).
 pub(crate) fn mybatis_line(line: &[u8]) -> bool {
     table::log_line(line)
@@ -802,6 +869,7 @@ impl Detectors {
     fn key_value_pairs(&self, text: &[u8], pairs: &mut Vec<Pair>, rules: &mut Vec<u32>) {
         let name_byte =
             |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.') || b >= 0x80;
+        let mut unsorted = false;
         for eq in memchr::memchr2_iter(b'=', b':', text) {
             let colon = text[eq] == b':';
             // Where the key ends: at the separator, or before the spaces a properties file,
@@ -855,6 +923,23 @@ impl Detectors {
             let mut vs = eq + 1;
             while vs < text.len() && text[vs] == b' ' {
                 vs += 1;
+            }
+            // `jtzz: >-` and the address on the lines under it (a YAML block scalar, which an
+            // exporter writes for any long or multi-line string): each of its lines is a value
+            // under the key.
+            // (Field rules stay: `field::detect` reads a Chinese label's value on its own line.)
+            if colon {
+                let key_at = if quoted_key { ks - 1 } else { ks };
+                if let Some((body, key_col)) = block_scalar_body(text, key_at, vs) {
+                    let from = rules.len();
+                    self.pair_rules(&text[ks..ke], false, from, rules);
+                    if rules.len() > from {
+                        block_scalar_lines(text, body, key_col, (from, rules.len()), pairs);
+                        // A colon on those lines comes later and starts a pair before theirs.
+                        unsorted = true;
+                    }
+                    continue;
+                }
             }
             // `name='王建国'`, `xm="张三"` (Java `toString`, logs): the value is what the
             // quotes hold.
@@ -929,6 +1014,9 @@ impl Detectors {
                     rules: (from, rules.len()),
                 });
             }
+        }
+        if unsorted {
+            pairs.sort_by_key(|p| p.start);
         }
     }
 
@@ -1030,6 +1118,17 @@ impl Detectors {
         }
         ident::scan(text, self.enabled, flags, found);
         ident::chinese_numerals(text, self.enabled, found);
+        if flags & TRIG_DIGIT != 0 {
+            // A value under a field named for an identifier, written with mixed separators:
+            // the whole value, or a `key: value` pair's in text.
+            if ctx.whole && !ctx.key_rules.is_empty() {
+                self.whole_separated(text, 0, text.len(), ctx.key_rules, found);
+            }
+            for p in pairs.iter() {
+                let rules = &pair_rules[p.rules.0..p.rules.1];
+                self.whole_separated(text, p.start, p.end, rules, found);
+            }
+        }
         for f in found.iter() {
             for &r in &self.by_det[f.det as usize] {
                 cands.push(Cand {
@@ -1247,20 +1346,55 @@ impl Detectors {
         n == 18 && crate::validate::id18_shape(&digits[..17])
     }
 
+    /// [`ident::whole_separated`] over `text[s..e]` for the identifiers `key_rules` name, when
+    /// the scan found none of them there.
+    fn whole_separated(
+        &self,
+        text: &[u8],
+        s: usize,
+        e: usize,
+        key_rules: &[u32],
+        found: &mut Vec<ident::Found>,
+    ) {
+        let named = key_rules.iter().fold(0u32, |m, &k| {
+            match self.rules.get(k as usize).map(|r| &r.kind) {
+                Some(Kind::Detector(d)) if k & NEG == 0 => m | 1 << *d as u32,
+                _ => m,
+            }
+        }) & self.enabled.0;
+        if named == 0
+            || found
+                .iter()
+                .any(|f| named & (1 << f.det as u32) != 0 && f.start < e && s < f.end)
+        {
+            return;
+        }
+        let from = found.len();
+        ident::whole_separated(&text[s..e], ident::Enabled(named), found);
+        for f in &mut found[from..] {
+            f.start += s;
+            f.end += s;
+        }
+    }
+
     /// Whether a Chinese label that names a field of `rule` stands right before `start`,
-    /// with a colon between (`身份证号码:654325.801011.136`; full-width colons are folded):
-    /// a `label: value` pair says what a key says in a record, so a value only a field name
-    /// vouches for is taken after it. A keyword set apart by a space only (`手机 190.3299…`)
+    /// with a colon or a copula between (`身份证号码:654325.801011.136`, full-width colons
+    /// folded; `统一社会信用代码为91.350100…`): a `label: value` pair says what a key says in
+    /// a record, so a value only a field name vouches for is taken after it. A keyword set apart by a space only (`手机 190.3299…`)
     /// is not a label. The label may close a longer run of Han characters (`请核对身份证号码：`).
     fn labelled(&self, text: &[u8], start: usize, rule: u32) -> bool {
         let mut p = start;
         while p > 0 && text[p - 1] == b' ' {
             p -= 1;
         }
-        if p == 0 || text[p - 1] != b':' {
+        // `统一社会信用代码：…`, or with a copula, `统一社会信用代码为…`, `身份证号是…`.
+        if p > 0 && text[p - 1] == b':' {
+            p -= 1;
+        } else if text[..p].ends_with("为".as_bytes()) || text[..p].ends_with("是".as_bytes()) {
+            p -= 3;
+        } else {
             return false;
         }
-        p -= 1;
         while p > 0 && text[p - 1] == b' ' {
             p -= 1;
         }
