@@ -2673,7 +2673,8 @@ fn pair_key_before(t: &[u8], s: usize, listened: impl Fn(&[u8]) -> bool) -> Opti
     while p > 0 && t[p - 1] == b' ' {
         p -= 1;
     }
-    // A quoted value (`zjhm="NDUw…"`, `"zjhm": "NDUw…"` in a log line): its quote opens it.
+    // A quoted value (`zjhm="NDUw…"`, `"zjhm": "NDUw…"` in a log line, `姓名"5byg5Lyf"`
+    // after a label in Han characters): its quote opens it.
     let quoted = p > 0 && matches!(t[p - 1], b'"' | b'\'');
     if quoted {
         p -= 1;
@@ -2700,7 +2701,13 @@ fn pair_key_before(t: &[u8], s: usize, listened: impl Fn(&[u8]) -> bool) -> Opti
     // A quoted name before a quoted value (`"zjhm": "…"`).
     if quoted && ke > 1 && t[ke - 1] == b'"' {
         ke -= 1;
-        let ks = ke - t[..ke].iter().rev().take_while(|&&b| word(b)).count();
+        let ks = ke
+            - t[..ke]
+                .iter()
+                .rev()
+                .take(48)
+                .take_while(|&&b| word(b))
+                .count();
         return (ks > 0 && ks < ke && t[ks - 1] == b'"' && t[ks].is_ascii_alphabetic())
             .then(|| &t[ks..ke])
             .filter(|key| listened(key));

@@ -2078,3 +2078,27 @@ fn twenty_fourth_probe_shapes() {
         "INFO {\"zjhm\": \"NDUwMTAyKioqKioqNTEy\"} zjhm='NDUwMTAyKioqKioqNTEy' note=\"NDUwMTAyNjcwOTAyNTEy\"\n"
     );
 }
+
+/// Dotted all-digit strings that pass a credit code's checks out of its grouping are build
+/// stamps and versions as often (`12.11.20240101.003715`): they need the field's name; in the
+/// code's own 2-6-9-1 grouping, or with its letters, they do not.
+#[test]
+fn dotted_credit_codes_need_their_grouping_or_letters() {
+    let json = |t: &str| redacted(sluice_rules::Format::Json, t);
+    let text = |t: &str| redacted(sluice_rules::Format::Text, t);
+    for v in [
+        "12.11.20240101.003715",
+        "12.11.20240101.015930",
+        "12.11.20240101.022545",
+    ] {
+        let body = format!(r#"{{"version":"{v}","build":"{v}"}}"#);
+        assert_eq!(json(&body), body);
+        let line = format!("release {v} deployed");
+        assert_eq!(text(&line), line);
+        assert_ne!(
+            json(&format!(r#"{{"tyshxydm":"{v}"}}"#)),
+            format!(r#"{{"tyshxydm":"{v}"}}"#)
+        );
+    }
+    assert!(!json(r#"{"bz":"91.440106.41R8B3KY3.Q"}"#).contains("41R8B3KY3"));
+}

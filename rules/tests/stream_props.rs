@@ -954,3 +954,44 @@ fn long_boundary_lines_header_blocks_and_soft_break_chains_read_alike_for_every_
         );
     }
 }
+
+/// A YAML block scalar's lines are values of its key only within a bound of the key (the
+/// stream margin's share): an address a few lines under `jtzz: >-` is found at every cut and
+/// wherever the windows fall; one further down than the bound is no value of the key,
+/// whichever window reads it; mixed separators under an identifier's field name and in a
+/// pair of a log line likewise.
+#[test]
+fn yaml_block_scalars_and_mixed_separators_are_the_same_for_every_cut() {
+    let filler =
+        "    备注信息：本行为填充文字，用于把后面的行推到窗口边界之后，不含任何个人信息。\n";
+    for lines in [0, 2, 30] {
+        let body = format!(
+            "- xm: |\n    张伟\n  jtzz: >-\n{}    广东省深圳市南山区科技园路1号\n    3栋2单元501室\n  sjhm: \"138 0013.8000\"\n  log: sfzh: 36010.2570313.611 ok\n",
+            filler.repeat(lines)
+        );
+        let body = body.as_bytes();
+        let whole = chunked::run_in(body, Format::Text, Charset::Auto, &[]);
+        let out = String::from_utf8(whole.0.clone()).unwrap();
+        assert!(out.contains("张*"), "{out}");
+        assert!(out.contains("138 ****.8000"), "{out}");
+        assert!(
+            out.contains("360102******611") || out.contains("36010.2******.611"),
+            "{out}"
+        );
+        assert_eq!(
+            out.contains("科技园路1号"),
+            lines == 30,
+            "an address within the bound is found, one past it is not: {out}"
+        );
+        // Every cut, and the same body behind padding that moves the window edges.
+        same_for_every_cut(body, Format::Text, None);
+        for pad in (0..40_000).step_by(1999) {
+            let mut padded = "x".repeat(pad).into_bytes();
+            padded.push(b'\n');
+            padded.extend_from_slice(body);
+            let got = chunked::run_in(&padded, Format::Text, Charset::Auto, &[]);
+            let got_out = String::from_utf8(got.0).unwrap();
+            assert_eq!(&got_out[pad + 1..], out, "padding {pad}");
+        }
+    }
+}

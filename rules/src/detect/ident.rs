@@ -581,7 +581,12 @@ fn grouped_credit_code(t: &[u8], s: usize, out: &mut Vec<Found>) -> Option<usize
             // Without its organization code's check too, only under a field named for a
             // credit code (`TYSHXYDM: 913201062 AUGUP2GAR`): one random grouping in 31 passes
             // the first check.
-            let org = v::org_code_check(&code[8..17]);
+            // Dots also write versions and build stamps (`12.11.20240101.003715`): a dotted
+            // code that is all digits, out of the code's own grouping (2-6-9-1), needs the
+            // field's name or a label too.
+            let own_grouping = p - s == 21 && [2, 9, 19].iter().all(|&k| t[s + k] == b'.');
+            let org = v::org_code_check(&code[8..17])
+                && (!dots || own_grouping || code.iter().any(u8::is_ascii_uppercase));
             out.push(Found {
                 det: Det::Uscc,
                 start: s,
@@ -940,7 +945,8 @@ fn eval_chain(
 }
 
 /// The detectors a whole value under their own field name may be written with mixed or odd
-/// separators in ([`whole_separated`]): the numbers with a check character or a prefix table.
+/// separators in ([`whole_separated`]): the numbers with a check character, a prefix table
+/// or (the 15-digit ID) a region and a date.
 const WHOLE_SEPARATED: u32 = (1 << Det::ResidentId18 as u32)
     | (1 << Det::ResidentId15 as u32)
     | (1 << Det::Uscc as u32)
@@ -1017,8 +1023,9 @@ pub(crate) fn whole_separated(t: &[u8], en: Enabled, out: &mut Vec<Found>) {
     let mut found = Vec::new();
     for n in ends {
         let k = from(n);
-        // Separators inside the number: one kind alone in its own grouping is the chain
-        // scan's, which has judged it.
+        // Separators inside the number (a value with none is the scan's, which has judged
+        // it; one the scan refused for its grouping, `13800.138000`, is judged here, under
+        // the field's own name).
         if n < 11 || (k > 0 && !en.has(Det::Mobile)) || pos[n - 1] - pos[k] + 1 == n - k {
             continue;
         }

@@ -94,16 +94,24 @@ fn pairs_near(pairs: &[Pair], start: usize) -> &[Pair] {
 /// Where the lines of a YAML block scalar start, when the value after a key's colon at `vs`
 /// is one (`|` or `>`, a chomping or indentation indicator, maybe a comment, then the line's
 /// end) and the key at `key_at` opens its line (after indentation and sequence dashes); with
-/// the key's column, which the scalar's lines are indented past.
-fn block_scalar_body(text: &[u8], key_at: usize, vs: usize) -> Option<(usize, usize)> {
+/// the key's column, which the scalar's lines are indented past. The text's start is a
+/// line's start only when the text is not a window continuing an earlier one (`continued`),
+/// where the line may have begun before it.
+fn block_scalar_body(
+    text: &[u8],
+    key_at: usize,
+    vs: usize,
+    continued: bool,
+) -> Option<(usize, usize)> {
     if !matches!(text.get(vs), Some(b'|' | b'>')) {
         return None;
     }
-    let line_start = memchr::memrchr(b'\n', &text[..key_at]).map_or(0, |p| p + 1);
-    if !text[line_start..key_at]
-        .iter()
-        .all(|&b| matches!(b, b' ' | b'-'))
-    {
+    // Back over the indentation only (a line of many `a:|` costs no search to its start).
+    let mut line_start = key_at;
+    while line_start > 0 && matches!(text[line_start - 1], b' ' | b'-') {
+        line_start -= 1;
+    }
+    if (line_start == 0 && continued) || (line_start > 0 && text[line_start - 1] != b'\n') {
         return None;
     }
     let mut j = vs + 1;
@@ -122,22 +130,36 @@ fn block_scalar_body(text: &[u8], key_at: usize, vs: usize) -> Option<(usize, us
     (text.get(j) == Some(&b'\n')).then_some((j + 1, key_at - line_start))
 }
 
+/// How far after its key a block scalar's lines are read: a value must lie within the stream
+/// margin of the key that names it (at least 1 KiB; see `engine::compile`), or a window that
+/// commits a line far down would no longer hold the key, and the finding would depend on
+/// where the body was cut.
+const BLOCK_SCALAR_SPAN: usize = 768;
+
+/// The end of `text[..end]` moved back to a character boundary (a value cut at a length
+/// bound must not end inside a UTF-8 character, which the field rules would refuse whole).
+fn char_floor(text: &[u8], mut end: usize) -> usize {
+    while end > 0 && end < text.len() && (0x80..0xC0).contains(&text[end]) {
+        end -= 1;
+    }
+    end
+}
+
 /// Pushes a pair for each non-blank line of the block scalar whose lines start at `body`,
-/// up to the first line indented no further than the key (`key_col`); at most 64 lines, each
-/// value at most [`PAIR_MAX`] bytes.
+/// up to the first line indented no further than the key (`key_col`), within
+/// [`BLOCK_SCALAR_SPAN`] bytes of the key at `key_at`; each value at most [`PAIR_MAX`] bytes.
 fn block_scalar_lines(
     text: &[u8],
+    key_at: usize,
     body: usize,
     key_col: usize,
     rules: (usize, usize),
     pairs: &mut Vec<Pair>,
 ) {
+    let limit = text.len().min(key_at + BLOCK_SCALAR_SPAN);
     let mut pos = body;
-    for _ in 0..64 {
-        if pos >= text.len() {
-            break;
-        }
-        let line_end = memchr::memchr(b'\n', &text[pos..]).map_or(text.len(), |p| pos + p);
+    while pos < limit {
+        let line_end = memchr::memchr(b'\n', &text[pos..limit]).map_or(limit, |p| pos + p);
         let line = &text[pos..line_end];
         let indent = line.iter().take_while(|&&b| b == b' ').count();
         let mut end = line.len();
@@ -150,7 +172,7 @@ fn block_scalar_lines(
             }
             pairs.push(Pair {
                 start: pos + indent,
-                end: pos + end.min(indent + PAIR_MAX),
+                end: char_floor(text, pos + end.min(indent + PAIR_MAX)),
                 rules,
             });
         }
@@ -866,7 +888,13 @@ impl Detectors {
     /// label, `clientIp: 1.2.3.4` or `khxm：张三` (the colon folded), is such a pair too when
     /// it starts with a letter (not `10:30`, not the groups of an IPv6 address, which would
     /// name no field anyway).
-    fn key_value_pairs(&self, text: &[u8], pairs: &mut Vec<Pair>, rules: &mut Vec<u32>) {
+    fn key_value_pairs(
+        &self,
+        text: &[u8],
+        continued: bool,
+        pairs: &mut Vec<Pair>,
+        rules: &mut Vec<u32>,
+    ) {
         let name_byte =
             |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.') || b >= 0x80;
         let mut unsorted = false;
@@ -930,11 +958,12 @@ impl Detectors {
             // (Field rules stay: `field::detect` reads a Chinese label's value on its own line.)
             if colon {
                 let key_at = if quoted_key { ks - 1 } else { ks };
-                if let Some((body, key_col)) = block_scalar_body(text, key_at, vs) {
+                if let Some((body, key_col)) = block_scalar_body(text, key_at, vs, continued) {
                     let from = rules.len();
                     self.pair_rules(&text[ks..ke], false, from, rules);
                     if rules.len() > from {
-                        block_scalar_lines(text, body, key_col, (from, rules.len()), pairs);
+                        let rules = (from, rules.len());
+                        block_scalar_lines(text, key_at, body, key_col, rules, pairs);
                         // A colon on those lines comes later and starts a pair before theirs.
                         unsorted = true;
                     }
@@ -1090,7 +1119,7 @@ impl Detectors {
         pairs.clear();
         pair_rules.clear();
         if flags & (TRIG_PAIR | TRIG_COLON) != 0 {
-            self.key_value_pairs(text, pairs, pair_rules);
+            self.key_value_pairs(text, ctx.continues, pairs, pair_rules);
         }
         if flags & TRIG_PAIR != 0 && memchr::memchr(b'\n', text).is_some() {
             table::table_pairs(
@@ -1120,13 +1149,19 @@ impl Detectors {
         ident::chinese_numerals(text, self.enabled, found);
         if flags & TRIG_DIGIT != 0 {
             // A value under a field named for an identifier, written with mixed separators:
-            // the whole value, or a `key: value` pair's in text.
+            // the whole value, or a `key: value` pair's in text. (The scan's findings are in
+            // order of start: a pair asks about the few that may overlap it.)
+            if !found.is_sorted_by_key(|f| f.start) {
+                // (E-mail and IPv6 addresses and Chinese numerals come after the runs.)
+                found.sort_by_key(|f| f.start);
+            }
+            let scanned = found.len();
             if ctx.whole && !ctx.key_rules.is_empty() {
-                self.whole_separated(text, 0, text.len(), ctx.key_rules, found);
+                self.whole_separated(text, 0, text.len(), ctx.key_rules, scanned, found);
             }
             for p in pairs.iter() {
                 let rules = &pair_rules[p.rules.0..p.rules.1];
-                self.whole_separated(text, p.start, p.end, rules, found);
+                self.whole_separated(text, p.start, p.end, rules, scanned, found);
             }
         }
         for f in found.iter() {
@@ -1347,30 +1382,49 @@ impl Detectors {
     }
 
     /// [`ident::whole_separated`] over `text[s..e]` for the identifiers `key_rules` name, when
-    /// the scan found none of them there.
+    /// the scan found none of them there. `found[..scanned]` are the scan's findings, in
+    /// order of start (later ones, this function's own, are at most one per value and
+    /// overlap no other value).
     fn whole_separated(
         &self,
         text: &[u8],
         s: usize,
         e: usize,
         key_rules: &[u32],
+        scanned: usize,
         found: &mut Vec<ident::Found>,
     ) {
+        // Cheap refusals first: too short or too long to be one, or no separator at all.
+        let v = &text[s..e];
+        if !(11..=64).contains(&v.len())
+            || !v
+                .iter()
+                .any(|&b| matches!(b, b' ' | b'-' | b'.' | b'/' | b'_'))
+        {
+            return;
+        }
         let named = key_rules.iter().fold(0u32, |m, &k| {
             match self.rules.get(k as usize).map(|r| &r.kind) {
                 Some(Kind::Detector(d)) if k & NEG == 0 => m | 1 << *d as u32,
                 _ => m,
             }
         }) & self.enabled.0;
-        if named == 0
-            || found
-                .iter()
-                .any(|f| named & (1 << f.det as u32) != 0 && f.start < e && s < f.end)
+        if named == 0 {
+            return;
+        }
+        // The scan's findings that start before `e`, back to the first that cannot reach
+        // `s` (none is longer than a few dozen bytes).
+        let before = found[..scanned].partition_point(|f| f.start < e);
+        if found[..before]
+            .iter()
+            .rev()
+            .take_while(|f| f.start + 2 * PAIR_MAX > s)
+            .any(|f| named & (1 << f.det as u32) != 0 && s < f.end)
         {
             return;
         }
         let from = found.len();
-        ident::whole_separated(&text[s..e], ident::Enabled(named), found);
+        ident::whole_separated(v, ident::Enabled(named), found);
         for f in &mut found[from..] {
             f.start += s;
             f.end += s;
