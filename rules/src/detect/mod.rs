@@ -1382,9 +1382,9 @@ impl Detectors {
     }
 
     /// [`ident::whole_separated`] over `text[s..e]` for the identifiers `key_rules` name, when
-    /// the scan found none of them there. `found[..scanned]` are the scan's findings, in
-    /// order of start (later ones, this function's own, are at most one per value and
-    /// overlap no other value).
+    /// the scan found nothing there (a value the scan could read is the scan's). `found[..scanned]`
+    /// are the scan's findings, in order of start (later ones, this function's own, are at
+    /// most one per value and overlap no other value).
     fn whole_separated(
         &self,
         text: &[u8],
@@ -1394,12 +1394,22 @@ impl Detectors {
         scanned: usize,
         found: &mut Vec<ident::Found>,
     ) {
-        // Cheap refusals first: too short or too long to be one, or no separator at all.
+        // Cheap refusals first, the commonest last but one: too short or too long to be one;
+        // a finding in it (most values under an identifier's name are one, plainly written);
+        // no separator at all.
         let v = &text[s..e];
-        if !(11..=64).contains(&v.len())
-            || !v
-                .iter()
-                .any(|&b| matches!(b, b' ' | b'-' | b'.' | b'/' | b'_'))
+        if !(11..=64).contains(&v.len()) {
+            return;
+        }
+        // The scan's findings that start before `e`, back to the first that cannot reach
+        // `s` (none is longer than a few dozen bytes).
+        let before = found[..scanned].partition_point(|f| f.start < e);
+        if found[..before]
+            .iter()
+            .rev()
+            .take_while(|f| f.start + 2 * PAIR_MAX > s)
+            .any(|f| s < f.end)
+            || !v.iter().any(|&b| matches!(b, b' ' | b'-' | b'.' | b'/' | b'_'))
         {
             return;
         }
@@ -1410,17 +1420,6 @@ impl Detectors {
             }
         }) & self.enabled.0;
         if named == 0 {
-            return;
-        }
-        // The scan's findings that start before `e`, back to the first that cannot reach
-        // `s` (none is longer than a few dozen bytes).
-        let before = found[..scanned].partition_point(|f| f.start < e);
-        if found[..before]
-            .iter()
-            .rev()
-            .take_while(|f| f.start + 2 * PAIR_MAX > s)
-            .any(|f| named & (1 << f.det as u32) != 0 && s < f.end)
-        {
             return;
         }
         let from = found.len();
