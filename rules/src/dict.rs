@@ -601,6 +601,18 @@ pub fn is_label_word(run: &str) -> bool {
         // What a judgment says a victim or a witness did (`被害人陈述，`, `证人证言`).
         "陈述",
         "证言",
+        // How a complaint came in, and who spoke for the person (`申请人来电反映…`,
+        // `申请人代理人称…`, `申请人母亲称…`, `申请人依法提出…`, `申请人通过12345热线…`).
+        "来电",
+        "来信",
+        "来访",
+        "代理人",
+        "母亲",
+        "父亲",
+        "依法",
+        "通过",
+        "信用",
+        "马上",
         "供述",
         "辩解",
         // The people an SMS greets (`尊敬的车主，`, `尊敬的申请人：`).

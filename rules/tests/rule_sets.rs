@@ -2102,3 +2102,38 @@ fn dotted_credit_codes_need_their_grouping_or_letters() {
     }
     assert!(!json(r#"{"bz":"91.440106.41R8B3KY3.Q"}"#).contains("41R8B3KY3"));
 }
+
+/// The twenty-fifth probe: names after the role words of transport, hospital, school,
+/// police and social-service texts (with or without a colon), and before what a narrative
+/// says next (`今年`, `等`, `系`, `办理`…); the words that follow such role words and the
+/// verbs in ordinary sentences stay.
+#[test]
+fn twenty_fifth_probe_role_words() {
+    let text = |t: &str| redacted(sluice_rules::Format::Text, t);
+    for (input, want) in [
+        ("旅客：范健，已登记。", "旅客：范*，已登记。"),
+        ("患者东方荣，女，汉族。", "患者东**，女，汉族。"),
+        ("嫌疑人尉迟丽丽今年45岁。", "嫌疑人尉***今年45岁。"),
+        ("被告人王敏等三人到场。", "被告人王*等三人到场。"),
+        ("驾驶人司徒淑华系本市户籍。", "驾驶人司***系本市户籍。"),
+        ("民警韩建办理了手续。", "民警韩*办理了手续。"),
+    ] {
+        assert_eq!(text(input), want, "{input}");
+    }
+    for kept in [
+        "旅客权益受到法律保护。",
+        "乘客何时到达尚不清楚。",
+        "居民安全感持续提升。",
+        "申请人来电反映小区噪音扰民。",
+        "申请人代理人提交了证据。",
+        "申请人母亲称孩子一夜未归。",
+        "申请人依法提出异议。",
+        "申请人通过12345热线反映问题。",
+        "被申请人方面未提出异议。",
+        "班主任马上联系了家长。",
+        "纳税人信用等级评定结果公布。",
+        "学生会干部名单已公示。",
+    ] {
+        assert_eq!(text(kept), kept);
+    }
+}

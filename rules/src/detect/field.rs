@@ -662,7 +662,12 @@ pub(crate) fn detect(
                                 || (spaced && matches!(c, '\n' | '\r' | '\t' | '。' | '.'))
                         }
                     };
-                if dict::is_label_word(run) || !ends {
+                // (`被申请人方面未提出异议`: a label word may open a longer run too.)
+                let opens_with_word = run
+                    .char_indices()
+                    .nth(2)
+                    .is_some_and(|(i, _)| dict::is_label_word(&run[..i]));
+                if dict::is_label_word(run) || opens_with_word || !ends {
                     continue;
                 }
                 run
@@ -1378,12 +1383,29 @@ fn name_before_verb(run: &str) -> Option<&str> {
         "要求", "申请", "询问", "报称", "报警", "求助", "女士", "先生", "同志",
         // `申请人刘雷于2024年3月…`: when, in an official document's sentence.
         "于",
+        // What a narrative says the person did or was (`嫌疑人尉迟丽丽今年45岁`,
+        // `被告人王敏等三人`, `驾驶人司徒淑华系本市户籍`). Not the one-character verbs that
+        // also end a word's first characters (`权益受到`, `何时到达`, `安全感持续`,
+        // `毛毯可向`): 到, 持, 向, 被, 经, 因, 曾.
+        "系", "等", "自述", "办理", "入住", "出境", "乘坐", "就诊", "今年",
     ];
     let bounds: Vec<usize> = run.char_indices().map(|(i, _)| i).collect();
     (2..=4).rev().find_map(|take| {
         let at = *bounds.get(take)?;
         let (name, rest) = run.split_at(at);
-        (AFTER.iter().any(|w| rest.starts_with(w)) && person_name(name).is_some()).then_some(name)
+        let verb = AFTER.iter().find(|w| rest.starts_with(**w))?;
+        // `等` and `系` also open and close words (`信用等级`, `马上联系`, `系统`).
+        let after = rest[verb.len()..].chars().next();
+        let last = name.chars().next_back();
+        let word = match *verb {
+            "等" => after.is_some_and(|c| "级候待同于额次值".contains(c)),
+            "系" => {
+                last.is_some_and(|c| "联关体维派院谱".contains(c))
+                    || after.is_some_and(|c| "统列数".contains(c))
+            }
+            _ => false,
+        };
+        (!word && person_name(name).is_some()).then_some(name)
     })
 }
 

@@ -1409,7 +1409,9 @@ impl Detectors {
             .rev()
             .take_while(|f| f.start + 2 * PAIR_MAX > s)
             .any(|f| s < f.end)
-            || !v.iter().any(|&b| matches!(b, b' ' | b'-' | b'.' | b'/' | b'_'))
+            || !v
+                .iter()
+                .any(|&b| matches!(b, b' ' | b'-' | b'.' | b'/' | b'_'))
         {
             return;
         }
