@@ -1033,10 +1033,10 @@ impl Engine {
 #[allow(dead_code)]
 fn _assert_detect_linked(_: &detect::Hit) {}
 
-/// An error of the rule set as a whole (no one file or rule to name): what failed to build.
 /// The most labels the label automaton is built as a DFA for (see `compile`).
 const LABEL_DFA_MAX: usize = 1_000;
 
+/// An error of the rule set as a whole (no one file or rule to name): what failed to build.
 fn set_error(key: &str, message: String) -> Diagnostic {
     Diagnostic {
         file: PathBuf::from("<rule set>"),

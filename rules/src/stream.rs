@@ -2698,23 +2698,19 @@ fn pair_key_before(t: &[u8], s: usize, listened: impl Fn(&[u8]) -> bool) -> Opti
     while ke > 0 && t[ke - 1] == b' ' {
         ke -= 1;
     }
-    // A quoted name before a quoted value (`"zjhm": "…"`).
-    if quoted && ke > 1 && t[ke - 1] == b'"' {
+    // A quoted name before a quoted value (`"zjhm": "…"`) is read inside its quotes.
+    let quoted_key = quoted && ke > 1 && t[ke - 1] == b'"';
+    if quoted_key {
         ke -= 1;
-        let ks = ke
-            - t[..ke]
-                .iter()
-                .rev()
-                .take(48)
-                .take_while(|&&b| word(b))
-                .count();
-        return (ks > 0 && ks < ke && t[ks - 1] == b'"' && t[ks].is_ascii_alphabetic())
-            .then(|| &t[ks..ke])
-            .filter(|key| listened(key));
     }
     let mut ks = ke;
     while ks > 0 && ke - ks < 48 && word(t[ks - 1]) {
         ks -= 1;
+    }
+    if quoted_key {
+        return (ks > 0 && ks < ke && t[ks - 1] == b'"' && t[ks].is_ascii_alphabetic())
+            .then(|| &t[ks..ke])
+            .filter(|key| listened(key));
     }
     if ks < ke {
         if sign == 0 || (ks > 0 && word(t[ks - 1])) || !t[ks].is_ascii_alphabetic() {

@@ -134,6 +134,13 @@ fn is_weak_sep(b: u8) -> bool {
     matches!(b, b'.' | b'/' | b'_')
 }
 
+/// Any separator a number's groups may be written with, loose ones aside: [`is_sep`] or
+/// [`is_weak_sep`].
+#[inline]
+pub(crate) fn is_group_sep(b: u8) -> bool {
+    is_sep(b) || is_weak_sep(b)
+}
+
 /// Separators nobody groups an identifier with but an evasion does (`138~0013~8000`,
 /// `138·0013·8000`, `138|0013|8000`, a tab, a comma, `、`): they also set apart list items,
 /// table cells and ranges, so a chain of them is taken in an identifier's own grouping
@@ -994,7 +1001,7 @@ pub(crate) fn whole_separated(t: &[u8], en: Enabled, out: &mut Vec<Found>) {
             pos[n] = p;
             n += 1;
             run = 0;
-        } else if matches!(b, b' ' | b'-' | b'.' | b'/' | b'_') && n > 0 && run < 3 {
+        } else if is_group_sep(b) && n > 0 && run < 3 {
             if b == b' ' && run == 0 && ncuts < cuts.len() {
                 cuts[ncuts] = n;
                 ncuts += 1;

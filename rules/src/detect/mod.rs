@@ -1382,9 +1382,9 @@ impl Detectors {
     }
 
     /// [`ident::whole_separated`] over `text[s..e]` for the identifiers `key_rules` name, when
-    /// the scan found nothing there (a value the scan could read is the scan's). `found[..scanned]`
-    /// are the scan's findings, in order of start (later ones, this function's own, are at
-    /// most one per value and overlap no other value).
+    /// the scan found nothing there (a value the scan could read is the scan's).
+    /// `found[..scanned]` are the scan's findings, in order of start (later ones, this
+    /// function's own, are at most one per value and overlap no other value).
     fn whole_separated(
         &self,
         text: &[u8],
@@ -1409,9 +1409,7 @@ impl Detectors {
             .rev()
             .take_while(|f| f.start + 2 * PAIR_MAX > s)
             .any(|f| s < f.end)
-            || !v
-                .iter()
-                .any(|&b| matches!(b, b' ' | b'-' | b'.' | b'/' | b'_'))
+            || !v.iter().any(|&b| ident::is_group_sep(b))
         {
             return;
         }
@@ -1435,8 +1433,9 @@ impl Detectors {
     /// Whether a Chinese label that names a field of `rule` stands right before `start`,
     /// with a colon or a copula between (`身份证号码:654325.801011.136`, full-width colons
     /// folded; `统一社会信用代码为91.350100…`): a `label: value` pair says what a key says in
-    /// a record, so a value only a field name vouches for is taken after it. A keyword set apart by a space only (`手机 190.3299…`)
-    /// is not a label. The label may close a longer run of Han characters (`请核对身份证号码：`).
+    /// a record, so a value only a field name vouches for is taken after it. A keyword set
+    /// apart by a space only (`手机 190.3299…`) is not a label. The label may close a longer
+    /// run of Han characters (`请核对身份证号码：`).
     fn labelled(&self, text: &[u8], start: usize, rule: u32) -> bool {
         let mut p = start;
         while p > 0 && text[p - 1] == b' ' {
