@@ -2137,3 +2137,76 @@ fn twenty_fifth_probe_role_words() {
         assert_eq!(text(kept), kept);
     }
 }
+
+/// After a role word, a name of name characters may end before a one-character verb, at a
+/// full stop, a line end or the end of the text; a name in parts before a verb, `的` or a
+/// gender, whole. Words that open with a surname character do not (绩, 全, 天 are no name
+/// characters; 达成 and 福利 are words).
+#[test]
+fn names_before_one_character_verbs_and_at_sentence_ends() {
+    let text = |t: &str| redacted(sluice_rules::Format::Text, t);
+    for (input, want) in [
+        (
+            "旅客陈军持居民身份证前来办理。",
+            "旅客陈*持居民身份证前来办理。",
+        ),
+        (
+            "经查，患者冯丽娟在现场接受了询问。",
+            "经查，患者冯**在现场接受了询问。",
+        ),
+        (
+            "患者张倩向工作人员说明了情况。",
+            "患者张*向工作人员说明了情况。",
+        ),
+        (
+            "患者公孙帆持居民身份证前来办理。",
+            "患者公**持居民身份证前来办理。",
+        ),
+        ("患者田颖和其家属到场。", "患者田*和其家属到场。"),
+        ("患者张娜。以上情况属实。", "患者张*。以上情况属实。"),
+        ("经核实，本次涉及的患者夏燕", "经核实，本次涉及的患者夏*"),
+        (
+            "经核实，本次涉及的患者夏燕\n下一条",
+            "经核实，本次涉及的患者夏*\n下一条",
+        ),
+        (
+            "患者阿依古丽·买买提自述近三天未休息。",
+            "患者阿***·***自述近三天未休息。",
+        ),
+        (
+            "当晚，患者巴特尔·其木格被送往医院。",
+            "当晚，患者巴**·***被送往医院。",
+        ),
+        (
+            "被害人古丽娜尔·艾山的材料已归档。",
+            "被害人古***·**的材料已归档。",
+        ),
+        (
+            "业主迪丽努尔·阿木提。以上情况属实。",
+            "业主迪***·***。以上情况属实。",
+        ),
+        (
+            "员工努尔兰·哈力木（男，1985年出生）到案。",
+            "员工努**·***（男，1985年出生）到案。",
+        ),
+        (
+            "热依拉·阿不都，女，汉族，住本市。",
+            "热**·***，女，汉族，住本市。",
+        ),
+    ] {
+        assert_eq!(text(input), want, "{input}");
+    }
+    for kept in [
+        "考生成绩将于6月25日公布。",
+        "学生安全在第一位。",
+        "学生明天到校报到。",
+        "学生成长的关键在于家庭。",
+        "投诉人及被投诉人达成和解。",
+        "员工福利已发放到位。",
+        "业主利益的保护。",
+        "患者权益受到保护。",
+        "负责人相关.",
+    ] {
+        assert_eq!(text(kept), kept);
+    }
+}

@@ -539,7 +539,11 @@ pub(crate) fn detect(
             GENDER_MALE | GENDER_FEMALE | GENDER_MALE_PAREN | GENDER_FEMALE_PAREN
         ) {
             if let Some((ns, conf)) = name_before_gender(t, ls, le) {
-                emit(r, ns, ls, conf);
+                // A name in parts run back over its label (`员工努尔兰·哈力木（男`) is that
+                // label's value, found whole after it.
+                if !label_hits.iter().any(|&(_, e, _)| ns < e && e < ls) {
+                    emit(r, ns, ls, conf);
+                }
             }
             continue;
         }
@@ -646,20 +650,28 @@ pub(crate) fn detect(
                     run = name;
                 }
                 // The name must end where a name in a list or sentence ends (`经办人孙桂香，`,
-                // `申请人李娜（`), not at a full stop or the end of the text, where a label
-                // word is more often followed by an ordinary word (`负责人相关.`).
-                // Set apart from its label, a name may also end its line, its sentence
-                // (`联系人 赵伟。`) or the text.
+                // `申请人李娜（`). At a full stop or the end of the text a label word is
+                // more often followed by an ordinary word (`负责人相关.`): there the name
+                // must be set apart from its label (`联系人 赵伟。`), be made of name
+                // characters (`经核实，本次涉及的患者夏燕`, `患者张娜。以上情况属实`) or be
+                // a name in parts (`业主迪丽努尔·阿木提。`).
                 let after = rest[run.len()..].chars().next();
                 let glued = run.len() < name_run(rest).len();
+                let sentence_end = || {
+                    spaced
+                        || dict::common_given_name(run)
+                        || run
+                            .rfind(is_name_dot)
+                            .is_some_and(|d| (2..=5).contains(&run[d..].chars().skip(1).count()))
+                };
                 let ends = glued
                     || match after {
-                        None => spaced,
+                        None => sentence_end(),
                         Some(c) => {
                             c == '、'
                                 || c.is_ascii_digit()
                                 || (c.is_ascii() && super::NAME_ENDS.contains(&(c as u8)))
-                                || (spaced && matches!(c, '\n' | '\r' | '\t' | '。' | '.'))
+                                || (matches!(c, '。' | '.' | '\n' | '\r' | '\t') && sentence_end())
                         }
                     };
                 // (`被申请人方面未提出异议`: a label word may open a longer run too.)
@@ -1137,7 +1149,34 @@ fn name_before_gender(t: &[u8], ls: usize, le: usize) -> Option<(usize, Confiden
         _ => return None,
     }
     // `经查刘淑珍，男，`: a name right after a verb, too.
-    name_from_lead(t, ls)
+    let (ns, conf) = name_from_lead(t, ls)?;
+    // `热依拉·阿不都，女，`: what stands before the gender is the last part of a name in
+    // parts, which is the name whole when nothing but its parts runs back to the start of
+    // the text or to a sign (a label before it, `被告人热依拉·阿不都`, is the label's value).
+    let mut b = ns.saturating_sub(3);
+    while b < ns && (t[b] & 0xC0) == 0x80 {
+        b += 1;
+    }
+    let before = std::str::from_utf8(&t[b..ns]).unwrap_or_default();
+    if !before.ends_with(is_name_dot) {
+        return Some((ns, conf));
+    }
+    let mut from = ls.saturating_sub(60);
+    while from < ls && (t[from] & 0xC0) == 0x80 {
+        from += 1;
+    }
+    let head = std::str::from_utf8(&t[from..ls]).ok()?;
+    let run: usize = head
+        .chars()
+        .rev()
+        .take_while(|&c| is_cjk(c) || is_name_dot(c))
+        .map(char::len_utf8)
+        .sum();
+    if run == head.len() && from > 0 {
+        return None;
+    }
+    let name = &head[head.len() - run..];
+    person_name(name).map(|conf| (ls - run, conf))
 }
 
 /// The name right before `ls`: a whole run of two to four Han characters (text, punctuation
@@ -1375,8 +1414,10 @@ fn address_end_at_unit(v: &str) -> &str {
 }
 
 /// A run of Han characters that ran into what the person did (`刘斌反映物业乱收费`,
-/// `周海燕提交申请`, `桂丽华女士来电`): the longest name of two to four characters that a
-/// reporting verb or a courtesy title follows.
+/// `周海燕提交申请`, `桂丽华女士来电`, `患者张倩向工作人员说明`): the longest name of two to
+/// four characters that a reporting verb, a courtesy title or a one-character verb follows,
+/// or a minority name in parts (`阿依古丽·买买提自述…`) up to the first verb after its last
+/// part.
 fn name_before_verb(run: &str) -> Option<&str> {
     const AFTER: &[&str] = &[
         "反映", "来电", "致电", "称", "诉称", "表示", "提交", "提出", "投诉", "举报", "咨询",
@@ -1384,20 +1425,34 @@ fn name_before_verb(run: &str) -> Option<&str> {
         // `申请人刘雷于2024年3月…`: when, in an official document's sentence.
         "于",
         // What a narrative says the person did or was (`嫌疑人尉迟丽丽今年45岁`,
-        // `被告人王敏等三人`, `驾驶人司徒淑华系本市户籍`). Not the one-character verbs that
-        // also end a word's first characters (`权益受到`, `何时到达`, `安全感持续`,
-        // `毛毯可向`): 到, 持, 向, 被, 经, 因, 曾.
-        "系", "等", "自述", "办理", "入住", "出境", "乘坐", "就诊", "今年",
+        // `被告人王敏等三人`, `驾驶人司徒淑华系本市户籍`, `旅客陈军持居民身份证…`,
+        // `患者冯丽娟在现场…`).
+        "系", "等", "自述", "办理", "入住", "出境", "乘坐", "就诊", "今年", "持", "在", "因", "到",
+        "向", "被", "已", "将", "经", "与", "和", "现", "曾", "也", "说", "及",
     ];
+    let verb_at = |rest: &str| AFTER.iter().find(|w| rest.starts_with(**w)).copied();
+    if let Some(dot) = run.rfind(is_name_dot) {
+        // A name in parts: its last part is two to five characters before the verb or `的`
+        // (`…·艾山的材料`), which no such part ends with.
+        let last = &run[dot + run[dot..].chars().next().map_or(1, char::len_utf8)..];
+        return last
+            .char_indices()
+            .skip(2)
+            .take(4)
+            .map(|(i, _)| i)
+            .find(|&i| verb_at(&last[i..]).is_some() || last[i..].starts_with('的'))
+            .map(|i| &run[..run.len() - last.len() + i])
+            .filter(|name| person_name(name).is_some());
+    }
     let bounds: Vec<usize> = run.char_indices().map(|(i, _)| i).collect();
     (2..=4).rev().find_map(|take| {
         let at = *bounds.get(take)?;
         let (name, rest) = run.split_at(at);
-        let verb = AFTER.iter().find(|w| rest.starts_with(**w))?;
+        let verb = verb_at(rest)?;
         // `等` and `系` also open and close words (`信用等级`, `马上联系`, `系统`).
         let after = rest[verb.len()..].chars().next();
         let last = name.chars().next_back();
-        let word = match *verb {
+        let word = match verb {
             "等" => after.is_some_and(|c| "级候待同于额次值".contains(c)),
             "系" => {
                 last.is_some_and(|c| "联关体维派院谱".contains(c))
@@ -1405,7 +1460,12 @@ fn name_before_verb(run: &str) -> Option<&str> {
             }
             _ => false,
         };
-        (!word && person_name(name).is_some()).then_some(name)
+        // A one-character verb also ends many words that open with a surname character
+        // (`权益受到`, `安全感持续`, `成绩将于`): before one, the given name must be made of
+        // name characters.
+        let single = verb.chars().nth(1).is_none();
+        (!word && person_name(name).is_some() && (!single || dict::common_given_name(name)))
+            .then_some(name)
     })
 }
 
