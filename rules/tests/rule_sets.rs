@@ -2139,9 +2139,11 @@ fn twenty_fifth_probe_role_words() {
 }
 
 /// After a role word, a name of name characters may end before a one-character verb, at a
-/// full stop, a line end or the end of the text; a name in parts before a verb, `的` or a
-/// gender, whole. Words that open with a surname character do not (绩, 全, 天 are no name
-/// characters; 达成 and 福利 are words).
+/// full stop, a line end or the end of the text; a name in parts written in transliteration
+/// syllables before a verb, `的` or a gender, whole. Everyday words that open with a surname
+/// character do not (绩, 全, 天 are no name characters, 满 and 凌 no common surnames; 达成,
+/// 福利, 明确 are words), nor a run with a verb inside (`房屋于`, `方已`), nor units and
+/// estates written with a dot.
 #[test]
 fn names_before_one_character_verbs_and_at_sentence_ends() {
     let text = |t: &str| redacted(sluice_rules::Format::Text, t);
@@ -2163,11 +2165,18 @@ fn names_before_one_character_verbs_and_at_sentence_ends() {
             "患者公**持居民身份证前来办理。",
         ),
         ("患者田颖和其家属到场。", "患者田*和其家属到场。"),
+        ("患者饶桂兰在家中休息。", "患者饶**在家中休息。"),
         ("患者张娜。以上情况属实。", "患者张*。以上情况属实。"),
         ("经核实，本次涉及的患者夏燕", "经核实，本次涉及的患者夏*"),
         (
             "经核实，本次涉及的患者夏燕\n下一条",
             "经核实，本次涉及的患者夏*\n下一条",
+        ),
+        ("举报人张燕也表示不满。", "举报人张*也表示不满。"),
+        ("驾驶人王浩然系本市户籍。", "驾驶人王**系本市户籍。"),
+        (
+            "患者张伟在北京·朝阳医院就诊。",
+            "患者张*在北京·朝阳医院就诊。",
         ),
         (
             "患者阿依古丽·买买提自述近三天未休息。",
@@ -2193,6 +2202,10 @@ fn names_before_one_character_verbs_and_at_sentence_ends() {
             "热依拉·阿不都，女，汉族，住本市。",
             "热**·***，女，汉族，住本市。",
         ),
+        (
+            "本案已审结.王芳，女，1985年出生。",
+            "本案已审结.王*，女，1985年出生。",
+        ),
     ] {
         assert_eq!(text(input), want, "{input}");
     }
@@ -2206,6 +2219,16 @@ fn names_before_one_character_verbs_and_at_sentence_ends() {
         "业主利益的保护。",
         "患者权益受到保护。",
         "负责人相关.",
+        "确保业主满意。",
+        "居民凌晨在家中听到异响。",
+        "来电人明确表示不接受调解。",
+        "业主房屋于2019年购买。",
+        "原告方已提交补充证据。",
+        "持卡人向银行申请展期。",
+        "被害人钱财被骗。",
+        "业主万科·城市花园小区3栋漏水。",
+        "患者服务·温馨关怀在行动。",
+        "联系人：物业服务中心·客服部",
     ] {
         assert_eq!(text(kept), kept);
     }

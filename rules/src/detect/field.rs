@@ -28,6 +28,14 @@ fn trim(t: &[u8], s: usize, e: usize) -> (usize, usize) {
 /// middle dot, the katakana and bullet look-alikes, a full stop (ASCII, or full-width, folded
 /// to ASCII by normalization), the hyphenation point and the Hangul dot. Not a hyphen:
 /// `北京-上海` is a route.
+/// The dot between the parts of a name as the text reads after normalization (`name_run`
+/// takes no other).
+const NAME_DOT: &[u8] = "·".as_bytes();
+
+fn is_part_dot(c: char) -> bool {
+    c == '·'
+}
+
 fn is_name_dot(c: char) -> bool {
     matches!(
         c,
@@ -510,6 +518,11 @@ pub(crate) fn detect(
                     } else if let Some(name) = name_before_glued_label(d, run) {
                         // `姓名：张伟电话138…`.
                         name
+                    } else if run.contains(is_part_dot)
+                        && !dict::transliterated_name(run, is_part_dot)
+                    {
+                        // `联系人：物业服务中心·客服部`: a unit and its office, no name in parts.
+                        continue;
                     } else {
                         run
                     }
@@ -538,10 +551,20 @@ pub(crate) fn detect(
             &t[ls..le],
             GENDER_MALE | GENDER_FEMALE | GENDER_MALE_PAREN | GENDER_FEMALE_PAREN
         ) {
-            if let Some((ns, conf)) = name_before_gender(t, ls, le) {
-                // A name in parts run back over its label (`员工努尔兰·哈力木（男`) is that
-                // label's value, found whole after it.
-                if !label_hits.iter().any(|&(_, e, _)| ns < e && e < ls) {
+            if let Some((ns, conf, run_start)) = name_before_gender(t, ls, le) {
+                // The last part of a name in parts right after its label
+                // (`员工努尔兰·哈力木（男`): that label's value, found whole after it. (The hits
+                // come from one leftmost search: sorted by their ends too.)
+                let i = label_hits.partition_point(|&(_, e, _)| e <= run_start);
+                let label_before =
+                    label_hits[i..]
+                        .iter()
+                        .take_while(|&&(_, e, _)| e < ns)
+                        .any(|&(_, e, _)| {
+                            std::str::from_utf8(&t[e..ls])
+                                .is_ok_and(|v| dict::transliterated_name(v, is_part_dot))
+                        });
+                if !label_before {
                     emit(r, ns, ls, conf);
                 }
             }
@@ -657,13 +680,8 @@ pub(crate) fn detect(
                 // a name in parts (`业主迪丽努尔·阿木提。`).
                 let after = rest[run.len()..].chars().next();
                 let glued = run.len() < name_run(rest).len();
-                let sentence_end = || {
-                    spaced
-                        || dict::common_given_name(run)
-                        || run
-                            .rfind(is_name_dot)
-                            .is_some_and(|d| (2..=5).contains(&run[d..].chars().skip(1).count()))
-                };
+                let dotted = run.contains(is_part_dot);
+                let sentence_end = || spaced || dict::common_given_name(run) || dotted;
                 let ends = glued
                     || match after {
                         None => sentence_end(),
@@ -679,7 +697,15 @@ pub(crate) fn detect(
                     .char_indices()
                     .nth(2)
                     .is_some_and(|(i, _)| dict::is_label_word(&run[..i]));
-                if dict::is_label_word(run) || opens_with_word || !ends {
+                // A dotted run is a name in parts only in transliteration syllables
+                // (`业主万科·城市花园小区`, `联系人物业中心·客服部` are none); a Han one must be
+                // a plausible name.
+                let shaped = if dotted {
+                    dict::transliterated_name(run, is_part_dot)
+                } else {
+                    plausible_name(run)
+                };
+                if dict::is_label_word(run) || opens_with_word || !ends || !shaped {
                     continue;
                 }
                 run
@@ -1047,8 +1073,11 @@ fn name_led(t: &[u8], ls: usize, strict: bool) -> Option<(usize, Confidence)> {
         let at = *bounds.get(take - 1)?;
         let (lead, name) = before.split_at(at);
         // Strict: not after a one-character lead-in that is also a surname (`向明华`).
+        // (The last byte first: a text of names asks this at every one of them.)
+        let end = lead.as_bytes().last();
         let led = LEAD_INS.iter().any(|w| {
-            lead.ends_with(w)
+            w.as_bytes().last() == end
+                && lead.ends_with(w)
                 && !(strict && w.chars().count() == 1 && dict::surname_len(w).is_some())
         });
         if !led || dict::is_label_word(name) {
@@ -1141,7 +1170,7 @@ const GENDER_FEMALE_PAREN: &[u8] = "(女".as_bytes();
 /// The name before a gender marker at `t[ls..le]`: a whole run of two to four Han characters
 /// (text, punctuation or the start before it) that is name-shaped, with the gender followed by
 /// punctuation or the end (`，男，`, `，女。`, not `，男女比例`). Returns its start.
-fn name_before_gender(t: &[u8], ls: usize, le: usize) -> Option<(usize, Confidence)> {
+fn name_before_gender(t: &[u8], ls: usize, le: usize) -> Option<(usize, Confidence, usize)> {
     match t.get(le) {
         None | Some(b',' | b'(' | b';' | b' ' | b')') => {}
         // `。` and `、`.
@@ -1150,33 +1179,35 @@ fn name_before_gender(t: &[u8], ls: usize, le: usize) -> Option<(usize, Confiden
     }
     // `经查刘淑珍，男，`: a name right after a verb, too.
     let (ns, conf) = name_from_lead(t, ls)?;
-    // `热依拉·阿不都，女，`: what stands before the gender is the last part of a name in
-    // parts, which is the name whole when nothing but its parts runs back to the start of
-    // the text or to a sign (a label before it, `被告人热依拉·阿不都`, is the label's value).
-    let mut b = ns.saturating_sub(3);
-    while b < ns && (t[b] & 0xC0) == 0x80 {
-        b += 1;
-    }
-    let before = std::str::from_utf8(&t[b..ns]).unwrap_or_default();
-    if !before.ends_with(is_name_dot) {
-        return Some((ns, conf));
-    }
-    let mut from = ls.saturating_sub(60);
-    while from < ls && (t[from] & 0xC0) == 0x80 {
+    // `热依拉·阿不都，女，`: what stands before the gender may be the last part of a name in
+    // parts. With the part before the dot it is the name whole, when that part is all the
+    // Han text back to a sign or the start and both are written in transliteration
+    // syllables; else the last part is all that can be told (and the third value, where the
+    // Han text before the dot starts, lets the caller see a label there).
+    let Some(dot) = ns
+        .checked_sub(NAME_DOT.len())
+        .filter(|&d| t[d..ns] == *NAME_DOT)
+    else {
+        return Some((ns, conf, ns));
+    };
+    let mut from = dot.saturating_sub(8 * 3);
+    while from < dot && (t[from] & 0xC0) == 0x80 {
         from += 1;
     }
-    let head = std::str::from_utf8(&t[from..ls]).ok()?;
+    let head = std::str::from_utf8(&t[from..dot]).ok()?;
     let run: usize = head
         .chars()
         .rev()
-        .take_while(|&c| is_cjk(c) || is_name_dot(c))
+        .take_while(|&c| is_cjk(c))
         .map(char::len_utf8)
         .sum();
-    if run == head.len() && from > 0 {
-        return None;
+    let ps = dot - run;
+    let whole = run < head.len() || from == 0;
+    let name = std::str::from_utf8(&t[ps..ls]).ok()?;
+    if whole && dict::transliterated_name(name, is_part_dot) {
+        return Some((ps, Confidence::Low, ps));
     }
-    let name = &head[head.len() - run..];
-    person_name(name).map(|conf| (ls - run, conf))
+    Some((ns, conf, ps))
 }
 
 /// The name right before `ls`: a whole run of two to four Han characters (text, punctuation
@@ -1431,18 +1462,24 @@ fn name_before_verb(run: &str) -> Option<&str> {
         "向", "被", "已", "将", "经", "与", "和", "现", "曾", "也", "说", "及",
     ];
     let verb_at = |rest: &str| AFTER.iter().find(|w| rest.starts_with(**w)).copied();
-    if let Some(dot) = run.rfind(is_name_dot) {
-        // A name in parts: its last part is two to five characters before the verb or `的`
-        // (`…·艾山的材料`), which no such part ends with.
-        let last = &run[dot + run[dot..].chars().next().map_or(1, char::len_utf8)..];
-        return last
+    if let Some(dot) = run.find(is_part_dot) {
+        // A name in parts, in transliteration syllables: its last part is two to five
+        // characters before the verb or `的` (`…·艾山的材料`), which no such part ends with.
+        let last_dot = run.rfind(is_part_dot).unwrap_or(dot);
+        let last = &run[last_dot + '·'.len_utf8()..];
+        let name = last
             .char_indices()
             .skip(2)
             .take(4)
             .map(|(i, _)| i)
             .find(|&i| verb_at(&last[i..]).is_some() || last[i..].starts_with('的'))
             .map(|i| &run[..run.len() - last.len() + i])
-            .filter(|name| person_name(name).is_some());
+            .filter(|name| dict::transliterated_name(name, is_part_dot));
+        if name.is_some() {
+            return name;
+        }
+        // Else a Han name may stand before the dot (`患者张伟在北京·朝阳医院`).
+        return name_before_verb(&run[..dot]);
     }
     let bounds: Vec<usize> = run.char_indices().map(|(i, _)| i).collect();
     (2..=4).rev().find_map(|take| {
@@ -1460,13 +1497,27 @@ fn name_before_verb(run: &str) -> Option<&str> {
             }
             _ => false,
         };
-        // A one-character verb also ends many words that open with a surname character
-        // (`权益受到`, `安全感持续`, `成绩将于`): before one, the given name must be made of
-        // name characters.
-        let single = verb.chars().nth(1).is_none();
-        (!word && person_name(name).is_some() && (!single || dict::common_given_name(name)))
-            .then_some(name)
+        // The one-character verbs of narratives also end many words that open with a
+        // surname character (`权益受到`, `安全感持续`, `成绩将于`), and `于` a date after
+        // any noun (`房屋于2019年`): before them the name must be made of name characters.
+        // (称, 系 and 等 follow people.)
+        let weak = verb.chars().nth(1).is_none() && !matches!(verb, "称" | "系" | "等");
+        (!word && plausible_name(name) && (!weak || dict::common_given_name(name))).then_some(name)
     })
+}
+
+/// The one-character verbs a name in a narrative runs into (`张燕也表示`, `周琨于8月`).
+const NARRATIVE_VERBS: &str = "持在因到向被已将经与现曾也说及称于系等";
+
+/// A run taken for a name after a role word: name-shaped, with no narrative verb after its
+/// first character (`房屋于`, `方已`, `张燕也` are a word or a name with its verb), and made
+/// of name characters when it starts with one (`向银行申请`: 向 is a surname and a verb).
+fn plausible_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    let first = chars.next();
+    person_name(name).is_some()
+        && !chars.any(|c| NARRATIVE_VERBS.contains(c))
+        && (!first.is_some_and(|c| NARRATIVE_VERBS.contains(c)) || dict::common_given_name(name))
 }
 
 /// Every label a value in text may run into: the field detectors' own and the common ones.

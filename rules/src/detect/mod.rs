@@ -1536,7 +1536,15 @@ impl Detectors {
         let kw_hit = !key_hit
             && (c.conf < Confidence::High || r.ctx.require)
             && !r.ctx.keywords.is_empty()
-            && near(text, ctx.before, c.start, c.end, w, &r.ctx.keywords);
+            && near(
+                text,
+                ctx.before,
+                c.start,
+                c.end,
+                w,
+                &r.ctx.keywords,
+                r.ctx.keywords_ac.as_ref(),
+            );
         let has_ctx = key_hit || kw_hit || matches!(r.kind, Kind::Field);
         if (r.ctx.require || c.conf == Confidence::Low) && !has_ctx {
             return None;
@@ -1608,14 +1616,34 @@ fn contains(h: &[u8], n: &[u8]) -> bool {
 }
 
 /// Whether any keyword occurs within `w` bytes before `start` (including the previous
-/// values' text) or after `end`.
-fn near(text: &[u8], before: &[u8], start: usize, end: usize, w: usize, kws: &[Vec<u8>]) -> bool {
+/// values' text) or after `end`. With the rule's automaton (its non-empty keywords), one
+/// pass over each window whatever the number of keywords: the person-name rule has over a
+/// hundred, and a text of names (`张伟，男，` over and over) asks at every one.
+fn near(
+    text: &[u8],
+    before: &[u8],
+    start: usize,
+    end: usize,
+    w: usize,
+    kws: &[Vec<u8>],
+    ac: Option<&aho_corasick::AhoCorasick>,
+) -> bool {
     let lo = start.saturating_sub(w);
     let hi = (end + w).min(text.len());
     let left = &text[lo..start];
     let right = &text[end..hi];
     let spill = w.saturating_sub(start);
     let prev = &before[before.len().saturating_sub(spill)..];
-    kws.iter()
-        .any(|k| contains(left, k) || contains(right, k) || (spill > 0 && contains(prev, k)))
+    match ac {
+        // (An empty keyword, which the automaton leaves out, is found anywhere.)
+        Some(ac) => {
+            ac.patterns_len() < kws.len()
+                || ac.is_match(left)
+                || ac.is_match(right)
+                || (spill > 0 && ac.is_match(prev))
+        }
+        None => kws
+            .iter()
+            .any(|k| contains(left, k) || contains(right, k) || (spill > 0 && contains(prev, k))),
+    }
 }
