@@ -1635,14 +1635,15 @@ fn near(
     let spill = w.saturating_sub(start);
     let prev = &before[before.len().saturating_sub(spill)..];
     match ac {
-        // (An empty keyword, which the automaton leaves out, is found anywhere.)
-        Some(ac) => {
+        // (An empty keyword, which the automaton leaves out, is found anywhere. A few
+        // keywords are found sooner by `memchr` on their first byte.)
+        Some(ac) if kws.len() > 8 => {
             ac.patterns_len() < kws.len()
                 || ac.is_match(left)
                 || ac.is_match(right)
                 || (spill > 0 && ac.is_match(prev))
         }
-        None => kws
+        _ => kws
             .iter()
             .any(|k| contains(left, k) || contains(right, k) || (spill > 0 && contains(prev, k))),
     }
