@@ -1190,17 +1190,7 @@ fn name_before_gender(t: &[u8], ls: usize, le: usize) -> Option<(usize, Confiden
     else {
         return Some((ns, conf, ns));
     };
-    let mut from = dot.saturating_sub(8 * 3);
-    while from < dot && (t[from] & 0xC0) == 0x80 {
-        from += 1;
-    }
-    let head = std::str::from_utf8(&t[from..dot]).ok()?;
-    let run: usize = head
-        .chars()
-        .rev()
-        .take_while(|&c| is_cjk(c))
-        .map(char::len_utf8)
-        .sum();
+    let (from, head, run) = han_tail(t, dot, 8 * 3)?;
     let ps = dot - run;
     let whole = run < head.len() || from == 0;
     let name = std::str::from_utf8(&t[ps..ls]).ok()?;
@@ -1210,21 +1200,28 @@ fn name_before_gender(t: &[u8], ls: usize, le: usize) -> Option<(usize, Confiden
     Some((ns, conf, ps))
 }
 
-/// The name right before `ls`: a whole run of two to four Han characters (text, punctuation
-/// or the start before it) that is name-shaped. Returns its start.
-fn name_before(t: &[u8], ls: usize) -> Option<(usize, Confidence)> {
-    // Five characters back: a fifth Han character means the run is longer than a name.
-    let mut from = ls.saturating_sub(15);
-    while from < ls && (t[from] & 0xC0) == 0x80 {
+/// The text of at most `back` bytes before `at` (from the first whole character), where it
+/// starts, and the byte length of the run of Han characters it ends with.
+fn han_tail(t: &[u8], at: usize, back: usize) -> Option<(usize, &str, usize)> {
+    let mut from = at.saturating_sub(back);
+    while from < at && (t[from] & 0xC0) == 0x80 {
         from += 1;
     }
-    let before = std::str::from_utf8(&t[from..ls]).ok()?;
-    let run: usize = before
+    let before = std::str::from_utf8(&t[from..at]).ok()?;
+    let run = before
         .chars()
         .rev()
         .take_while(|&c| is_cjk(c))
         .map(char::len_utf8)
         .sum();
+    Some((from, before, run))
+}
+
+/// The name right before `ls`: a whole run of two to four Han characters (text, punctuation
+/// or the start before it) that is name-shaped. Returns its start.
+fn name_before(t: &[u8], ls: usize) -> Option<(usize, Confidence)> {
+    // Five characters back: a fifth Han character means the run is longer than a name.
+    let (from, before, run) = han_tail(t, ls, 15)?;
     let name = &before[before.len() - run..];
     // `2021年应届`, `1年余`: a unit of the number before it, not a surname.
     if before[..before.len() - run].ends_with(|c: char| c.is_ascii_digit())
