@@ -28,19 +28,20 @@ fn trim(t: &[u8], s: usize, e: usize) -> (usize, usize) {
 /// middle dot, the katakana and bullet look-alikes, a full stop (ASCII, or full-width, folded
 /// to ASCII by normalization), the hyphenation point and the Hangul dot. Not a hyphen:
 /// `北京-上海` is a route.
-/// The dot between the parts of a name as the text reads after normalization (`name_run`
-/// takes no other).
-const NAME_DOT: &[u8] = "·".as_bytes();
-
-fn is_part_dot(c: char) -> bool {
-    c == '·'
-}
-
 fn is_name_dot(c: char) -> bool {
     matches!(
         c,
         '·' | '・' | '•' | '‧' | '∙' | '﹒' | 'ㆍ' | '.' | '･' | '⋅'
     )
+}
+
+/// The dot between the parts of a name as the text reads after normalization (`name_run`
+/// takes no other).
+const NAME_DOT: &[u8] = "·".as_bytes();
+
+/// Whether `c` is [`NAME_DOT`].
+fn is_part_dot(c: char) -> bool {
+    c == '·'
 }
 
 /// A Chinese name (surname + given name, 2-4 characters, or a transliterated minority name
