@@ -42,7 +42,11 @@ RATE=$(python3 -c "print(max(1, int($CAP / 2)))")
 
 # oha's JSON: p50, p99 (ms) and the achieved rate; refuses a run with failed requests.
 paced() {
+    # oha asks for gzip, br and deflate unless told otherwise, and the upstream then serves
+    # the pre-compressed file: Sluice would decompress, scan and compress again at a rate
+    # set from wrk's capacity on identity bodies. Identity, as wrk and run.sh's plain rows.
     taskset -c 1 oha -z "${DUR}s" -c 32 -q "$RATE" --latency-correction --no-tui \
+        -H "Accept-Encoding: identity" \
         --output-format json "$1" > "$W/oha.json"
     python3 - "$W/oha.json" <<'PY'
 import json, sys
