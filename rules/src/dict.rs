@@ -253,11 +253,12 @@ pub fn common_given_name(v: &str) -> bool {
 /// (`万科·城市花园`, `人事部·档案室`, `北京·朝阳医院`) mostly are not made of.
 const TRANSLIT_CHARS: &str = "阿埃艾爱安昂奥巴拜班邦保贝本比彼宾波伯博布查达戴丹道德登迪蒂丁东杜顿多厄恩尔法凡菲费芬丰弗福富盖甘冈戈格根古瓜圭哈海汉豪赫亨胡华怀霍基吉加贾杰金卡凯坎康考科克肯库夸奎昆拉莱兰朗劳勒雷蕾里利莉丽连林琳留卢鲁路伦罗洛吕马玛迈麦曼芒茅梅门蒙米密明莫默姆穆纳娜奈南内尼妮涅宁纽努诺欧帕派潘佩彭皮珀普齐奇恰乔切钦琼丘萨塞赛桑瑟森沙莎山尚舍施史舒斯松苏索塔泰坦汤唐特提汀图托瓦万旺威韦维温文翁沃乌伍西希锡夏谢辛休雅亚扬耶叶伊尤于约扎泽詹珍朱兹佐买依热合则孜吐洪木力江汗罕别吾玉素甫乎地衣再排尕措旦增仁次卓央珠曲嘎贡边群培益白晋美强土敖额楞朝宝音呼和其琴那满都青高娃毕不然孙坤赫勒逊肉茹外义司娅祖乃牙居哲伽瑞";
 
-/// Whether `v`, a name in parts (`阿依古丽·买买提`, `努尔兰·哈力木`), is written in the
-/// syllables of transliterated names: two to four parts of one to seven such characters.
-pub fn transliterated_name(v: &str, is_dot: impl Fn(char) -> bool) -> bool {
+/// Whether `v`, a name in parts as normalized text writes it (`阿依古丽·买买提`,
+/// `努尔兰·哈力木`), is written in the syllables of transliterated names: two to four parts
+/// of one to seven such characters, between middle dots.
+pub fn transliterated_name(v: &str) -> bool {
     let mut parts = 0;
-    for part in v.split(&is_dot) {
+    for part in v.split('·') {
         parts += 1;
         let n = part.chars().count();
         if !(1..=7).contains(&n) || !part.chars().all(|c| TRANSLIT_CHARS.contains(c)) {

@@ -36,7 +36,7 @@ fn is_name_dot(c: char) -> bool {
 }
 
 /// The dot between the parts of a name as the text reads after normalization (`name_run`
-/// takes no other).
+/// and [`dict::transliterated_name`] take no other).
 const NAME_DOT: &[u8] = "·".as_bytes();
 
 /// Whether `c` is [`NAME_DOT`].
@@ -519,9 +519,7 @@ pub(crate) fn detect(
                     } else if let Some(name) = name_before_glued_label(d, run) {
                         // `姓名：张伟电话138…`.
                         name
-                    } else if run.contains(is_part_dot)
-                        && !dict::transliterated_name(run, is_part_dot)
-                    {
+                    } else if run.contains(is_part_dot) && !dict::transliterated_name(run) {
                         // `联系人：物业服务中心·客服部`: a unit and its office, no name in parts.
                         continue;
                     } else {
@@ -562,8 +560,7 @@ pub(crate) fn detect(
                         .iter()
                         .take_while(|&&(_, e, _)| e < ns)
                         .any(|&(_, e, _)| {
-                            std::str::from_utf8(&t[e..ls])
-                                .is_ok_and(|v| dict::transliterated_name(v, is_part_dot))
+                            std::str::from_utf8(&t[e..ls]).is_ok_and(dict::transliterated_name)
                         });
                 if !label_before {
                     emit(r, ns, ls, conf);
@@ -702,7 +699,7 @@ pub(crate) fn detect(
                 // (`业主万科·城市花园小区`, `联系人物业中心·客服部` are none); a Han one must be
                 // a plausible name.
                 let shaped = if dotted {
-                    dict::transliterated_name(run, is_part_dot)
+                    dict::transliterated_name(run)
                 } else {
                     plausible_name(run)
                 };
@@ -1195,7 +1192,7 @@ fn name_before_gender(t: &[u8], ls: usize, le: usize) -> Option<(usize, Confiden
     let ps = dot - run;
     let whole = run < head.len() || from == 0;
     let name = std::str::from_utf8(&t[ps..ls]).ok()?;
-    if whole && dict::transliterated_name(name, is_part_dot) {
+    if whole && dict::transliterated_name(name) {
         return Some((ps, Confidence::Low, ps));
     }
     Some((ns, conf, ps))
@@ -1322,7 +1319,7 @@ fn alnum_run(rest: &str) -> &str {
 fn name_run(rest: &str) -> &str {
     let han = |s: &str| -> usize {
         s.chars()
-            .take_while(|&c| is_cjk(c) || c == '·')
+            .take_while(|&c| is_cjk(c) || is_part_dot(c))
             .map(char::len_utf8)
             .sum()
     };
@@ -1472,7 +1469,7 @@ fn name_before_verb(run: &str) -> Option<&str> {
             .map(|(i, _)| i)
             .find(|&i| verb_at(&last[i..]).is_some() || last[i..].starts_with('的'))
             .map(|i| &run[..run.len() - last.len() + i])
-            .filter(|name| dict::transliterated_name(name, is_part_dot));
+            .filter(|name| dict::transliterated_name(name));
         if name.is_some() {
             return name;
         }
