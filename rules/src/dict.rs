@@ -217,14 +217,6 @@ const COMMON_SURNAMES: &[char] = &[
 /// that opens with a surname character would otherwise pass (`考生成绩将于…`, `确保业主满意。`,
 /// `学生安全在…`: 绩 and 全 are no name characters, 满 no common surname).
 pub fn common_given_name(v: &str) -> bool {
-    // Everyday words made of a common surname and name characters (`员工钱财被骗`,
-    // `投诉人及被投诉人达成和解`). They are names too at times (高明), so only this
-    // judgement, which has nothing but the name's shape to go on, refuses them.
-    const WORDS: &[&str] = &[
-        "高兴", "高尚", "高明", "高贵", "高峰", "高雅", "高超", "江山", "江湖", "江西", "钱财",
-        "沈阳", "黄河", "黄山", "黄金", "韩国", "马达", "石英", "林海", "金华", "金秋", "龙凤",
-        "周全", "周正", "万家", "万千", "孔雀", "许久", "严冬", "方舟", "程序", "余晖",
-    ];
     let Some(sl) = surname_len(v) else {
         return false;
     };
@@ -244,7 +236,28 @@ pub fn common_given_name(v: &str) -> bool {
         && given
             .chars()
             .all(|c| GIVEN_NAME_CHARS.binary_search(&c).is_ok())
-        && !WORDS.contains(&v)
+        && !everyday_word(v)
+}
+
+/// Everyday words and places made of a common surname and name characters (`员工钱财被骗`,
+/// `投诉人及被投诉人达成和解`, `学生万元的`, `住户何时入住`). Some are names at times
+/// (高明), so only a judgement that has nothing but the name's shape to go on refuses them:
+/// a name after a role word, not one under a name key. Cities among them (`学生武汉的户籍`)
+/// stand where a name would before `的`.
+pub fn everyday_word(v: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "高兴", "高尚", "高明", "高贵", "高峰", "高雅", "高超", "江山", "江湖", "江西", "钱财",
+        "沈阳", "黄河", "黄山", "黄金", "韩国", "马达", "石英", "林海", "金华", "金秋", "龙凤",
+        "周全", "周正", "万家", "万千", "孔雀", "许久", "严冬", "方舟", "程序", "余晖", "万元",
+        "何时", "史诗", "史料", "孙子", "叶子", "杨树", "杨柳", "丁香", "龙腾", "毛利", "贺喜",
+        "许诺", "方正", "林立", "秦朝", "高新", "金贵", "武汉", "林芝", "钟祥", "张掖", "常州",
+        "徐州", "贺州", "柳州", "邵阳", "岳阳", "韩城", "雷州", "梅州", "白银", "黄石", "曲靖",
+        "高邮", "金昌",
+    ];
+    // Cities of three characters.
+    const PLACES: &[&str] = &["张家港", "张家口", "石家庄", "马鞍山"];
+    // (A landmark under a compound surname.)
+    WORDS.contains(&v) || PLACES.contains(&v) || v == "东方明珠"
 }
 
 /// Characters of Han transliterations of names (Uyghur, Kazakh, Tibetan, Mongolian and

@@ -2233,3 +2233,58 @@ fn names_before_one_character_verbs_and_at_sentence_ends() {
         assert_eq!(text(kept), kept);
     }
 }
+
+/// A name after a role word ends before `的` too, when it vouches for itself as before a
+/// one-character verb; role words of care, housing and social security
+/// (老人, 儿童, 产妇, 承租人, 参保人…) are labels; a name in parts after a lead-in verb is
+/// masked whole, not only its last part.
+#[test]
+fn names_before_de_after_more_role_words_and_dotted_after_lead_ins() {
+    let text = |t: &str| redacted(sluice_rules::Format::Text, t);
+    for (input, want) in [
+        ("申请人王建国的材料已收到。", "申请人王**的材料已收到。"),
+        ("患者李秀英的病历已归档。", "患者李**的病历已归档。"),
+        (
+            "当事人欧阳娜娜的名下房产已被冻结。",
+            "当事人欧***的名下房产已被冻结。",
+        ),
+        (
+            "老人彭德明的血常规检查结果异常。",
+            "老人彭**的血常规检查结果异常。",
+        ),
+        ("产妇卢兵，女，32岁。", "产妇卢*，女，32岁。"),
+        (
+            "参保人周建华于2024年3月申领。",
+            "参保人周**于2024年3月申领。",
+        ),
+        (
+            "承租人张伟的租赁合同将于下月到期。",
+            "承租人张*的租赁合同将于下月到期。",
+        ),
+        (
+            "经查热依拉·阿不都，女，1990年生。",
+            "经查热**·***，女，1990年生。",
+        ),
+        (
+            "经核实艾尔肯·吐尔逊，男，汉族。",
+            "经核实艾**·***，男，汉族。",
+        ),
+        ("另查明阿依古丽·买买提，女。", "另查明阿***·***，女。"),
+    ] {
+        assert_eq!(text(input), want, "{input}");
+    }
+    for kept in [
+        "申请人提交的材料齐全。",
+        "当事人双方的意见一致。",
+        "患者家属的要求合理。",
+        "业主委员会的决定有效。",
+        "学生万元的具体说明存在疑问。",
+        "住户何时入住的内容已转交相关部门。",
+        "学生武汉的户籍存在疑问。",
+        "申请人李某的材料已收到。",
+        "老人与海。",
+        "经查万科·城市花园，女",
+    ] {
+        assert_eq!(text(kept), kept);
+    }
+}

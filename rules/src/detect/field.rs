@@ -65,8 +65,9 @@ pub(crate) fn person_name(v: &str) -> Option<Confidence> {
         let compact: String = v.chars().filter(|&c| c != ' ').collect();
         return person_name(&compact);
     }
-    // `李某`, `王某某`: a judgment's stand-in for a name, already anonymous.
-    if v.contains('某') {
+    // `李某`, `王某某`: a judgment's stand-in for a name, already anonymous. No name ends
+    // with `的` (`当事人厍欢的名下房产` is 厍欢's).
+    if v.contains('某') || v.ends_with('的') {
         return None;
     }
     if cjk == n && (2..=6).contains(&cjk) {
@@ -1175,8 +1176,14 @@ fn name_before_gender(t: &[u8], ls: usize, le: usize) -> Option<(usize, Confiden
         Some(0xE3) if matches!(t.get(le..le + 3), Some([0xE3, 0x80, 0x82 | 0x81])) => {}
         _ => return None,
     }
-    // `经查刘淑珍，男，`: a name right after a verb, too.
-    let (ns, conf) = name_from_lead(t, ls)?;
+    // `经查刘淑珍，男，`: a name right after a verb, too. The last part of a name in parts
+    // need not be name-shaped itself (`艾尔肯·吐尔逊，男`): it is judged with the whole name
+    // below.
+    let led = name_from_lead(t, ls);
+    let ns = match led {
+        Some((ns, _)) => ns,
+        None => ls - han_tail(t, ls, 7 * 3)?.2,
+    };
     // `热依拉·阿不都，女，`: what stands before the gender may be the last part of a name in
     // parts. With the part before the dot it is the name whole, when that part is all the
     // Han text back to a sign or the start and both are written in transliteration
@@ -1186,7 +1193,7 @@ fn name_before_gender(t: &[u8], ls: usize, le: usize) -> Option<(usize, Confiden
         .checked_sub(NAME_DOT.len())
         .filter(|&d| t[d..ns] == *NAME_DOT)
     else {
-        return Some((ns, conf, ns));
+        return led.map(|(ns, conf)| (ns, conf, ns));
     };
     let (from, head, run) = han_tail(t, dot, 8 * 3)?;
     let ps = dot - run;
@@ -1195,7 +1202,27 @@ fn name_before_gender(t: &[u8], ls: usize, le: usize) -> Option<(usize, Confiden
     if whole && dict::transliterated_name(name) {
         return Some((ps, Confidence::Low, ps));
     }
-    Some((ns, conf, ps))
+    // `经查热依拉·阿不都，女，`: the first part ran on from a verb or preposition, as a Han
+    // name does (`经查刘淑珍，男，`); the name starts after it.
+    // The longest lead-in wins: `经查` before `经` (查 is a transliteration syllable too).
+    let lead_in = name
+        .char_indices()
+        .skip(1)
+        .filter_map(|(i, _)| {
+            let lead = &name[..i];
+            let w = LEAD_INS
+                .iter()
+                .chain(&["经查", "查明", "调查"])
+                .filter(|w| lead.ends_with(**w))
+                .map(|w| w.len())
+                .max()?;
+            dict::transliterated_name(&name[i..]).then_some((i, w))
+        })
+        .max_by_key(|&(i, w)| (w, std::cmp::Reverse(i)));
+    if let Some((i, _)) = lead_in {
+        return Some((ps + i, Confidence::Low, ps + i));
+    }
+    led.map(|(ns, conf)| (ns, conf, ps))
 }
 
 /// The text of at most `back` bytes before `at` (from the first whole character), where it
@@ -1455,6 +1482,9 @@ fn name_before_verb(run: &str) -> Option<&str> {
         // `患者冯丽娟在现场…`).
         "系", "等", "自述", "办理", "入住", "出境", "乘坐", "就诊", "今年", "持", "在", "因", "到",
         "向", "被", "已", "将", "经", "与", "和", "现", "曾", "也", "说", "及",
+        // Whose (`申请人王建国的材料`, `患者李秀英的病历`): many words open with a surname
+        // character before `的` too (`当事人方面的`, `乘客安全的`), so it is a weak end.
+        "的",
     ];
     let verb_at = |rest: &str| AFTER.iter().find(|w| rest.starts_with(**w)).copied();
     if let Some(dot) = run.find(is_part_dot) {
@@ -1502,7 +1532,8 @@ fn name_before_verb(run: &str) -> Option<&str> {
 }
 
 /// The one-character verbs a name in a narrative runs into (`张燕也表示`, `周琨于8月`).
-const NARRATIVE_VERBS: &str = "持在因到向被已将经与现曾也说及称于系等";
+/// (`的` is none, but no name ends with it either: `当事人厍欢的名下房产`.)
+const NARRATIVE_VERBS: &str = "持在因到向被已将经与现曾也说及称于系等的";
 
 /// A run taken for a name after a role word: name-shaped, with no narrative verb after its
 /// first character (`房屋于`, `方已`, `张燕也` are a word or a name with its verb), and made
@@ -1511,6 +1542,7 @@ fn plausible_name(name: &str) -> bool {
     let mut chars = name.chars();
     let first = chars.next();
     person_name(name).is_some()
+        && !dict::everyday_word(name)
         && !chars.any(|c| NARRATIVE_VERBS.contains(c))
         && (!first.is_some_and(|c| NARRATIVE_VERBS.contains(c)) || dict::common_given_name(name))
 }
