@@ -2,7 +2,7 @@
 //! fails with a precise message on a broken rule; `scan` prints findings without values and
 //! redacts in the input's content encoding.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 
 fn sluice() -> Command {
@@ -173,6 +173,69 @@ fn scan_sees_through_a_body_declared_identity_but_gzipped() {
         .unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("cn.mobile"));
+}
+
+/// Deflate (zlib and raw) and brotli carry no magic: sent as identity, they are found by
+/// decoding, redacted and written back in the same coding.
+#[test]
+fn scan_sees_through_deflate_and_brotli_declared_identity() {
+    use flate2::{write::DeflateEncoder, write::ZlibEncoder, Compression};
+    let d = tmpdir("mislabelled3");
+    let plain = br#"[{"xm":"x","sfzh":"11010519491231002X"},{"xm":"y","sjhm":"13800138000"}]"#;
+    let mut z = ZlibEncoder::new(Vec::new(), Compression::default());
+    z.write_all(plain).unwrap();
+    let mut r = DeflateEncoder::new(Vec::new(), Compression::default());
+    r.write_all(plain).unwrap();
+    let mut b = brotli::CompressorWriter::new(Vec::new(), 4096, 5, 22);
+    b.write_all(plain).unwrap();
+    b.flush().unwrap();
+    let bodies = [
+        ("zlib", z.finish().unwrap(), "deflate"),
+        ("raw", r.finish().unwrap(), "deflate"),
+        ("br", b.into_inner(), "br"),
+    ];
+    for (name, body, coding) in bodies {
+        std::fs::write(d.join(name), &body).unwrap();
+        let out = sluice()
+            .args(["scan", "--redact", "--content-encoding", "identity"])
+            .arg(d.join(name))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{name}: {err}");
+        assert!(
+            err.contains(&format!("declared identity carries {coding}")),
+            "{name}: {err}"
+        );
+        let back = match name {
+            "zlib" => {
+                let mut v = Vec::new();
+                flate2::read::ZlibDecoder::new(&out.stdout[..])
+                    .read_to_end(&mut v)
+                    .unwrap();
+                v
+            }
+            "raw" => {
+                let mut v = Vec::new();
+                flate2::read::DeflateDecoder::new(&out.stdout[..])
+                    .read_to_end(&mut v)
+                    .unwrap();
+                v
+            }
+            _ => {
+                let mut v = Vec::new();
+                brotli::Decompressor::new(&out.stdout[..], 4096)
+                    .read_to_end(&mut v)
+                    .unwrap();
+                v
+            }
+        };
+        let text = String::from_utf8(back).unwrap();
+        assert!(
+            text.contains("110105********002X") && text.contains("138****8000"),
+            "{name}: {text}"
+        );
+    }
 }
 
 #[test]

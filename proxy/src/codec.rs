@@ -114,14 +114,55 @@ impl Encoding {
     }
 
     /// Whether [`Encoding::sniff`] can already answer "no other coding" from the first bytes
-    /// of `head`, before [`Encoding::SNIFF_BYTES`] have come: over identity and br it looks
-    /// only for a gzip or zstd magic, which a body starting otherwise (`{`, `<`, `data:`)
-    /// cannot hold. An event stream's first short event then goes on at once.
+    /// of `head`, before [`Encoding::SNIFF_BYTES`] have come: over br it looks only for a
+    /// gzip or zstd magic, which a body starting otherwise cannot hold; over identity also
+    /// for deflate and brotli with no label, which have no magic, so only a body that opens
+    /// as a document or an event stream does (`{`, `[`, `<`, `"`, white space, `data:`,
+    /// `event:`, `id:`, `retry:`, a comment's `:`), which no deflate or brotli stream of such
+    /// bodies starts with. An event stream's first short event then goes on at once.
     pub fn sniff_settled(declared: Encoding, head: &[u8]) -> bool {
-        matches!(declared, Encoding::Identity | Encoding::Br)
-            && head
+        match declared {
+            Encoding::Br => head
                 .first()
-                .is_some_and(|&b| !matches!(b, 0x1f | 0x28 | 0x50..=0x5f))
+                .is_some_and(|&b| !matches!(b, 0x1f | 0x28 | 0x50..=0x5f)),
+            Encoding::Identity => {
+                matches!(
+                    head.first(),
+                    Some(b'{' | b'[' | b'<' | b'"' | b':' | b' ' | b'\t' | b'\r' | b'\n')
+                ) || [&b"data:"[..], b"event:", b"id:", b"retry:"]
+                    .iter()
+                    .any(|f| head.starts_with(f))
+            }
+            _ => false,
+        }
+    }
+
+    /// Bytes held of a body declared identity whose first bytes are neither text nor a gzip
+    /// or zstd magic, for [`hidden_coding`] to judge (fewer only at the end of a body).
+    pub const HIDDEN_SNIFF_BYTES: usize = 4 * 1024;
+
+    /// Whether a body declared identity opens like no text and no magic: it may be deflate
+    /// (zlib or raw) or brotli sent without its label, which [`hidden_coding`] tries.
+    /// Files that open with a magic of their own (ZIP, which is held as an archive,
+    /// images, Office 97 documents, executables) are none: no deflate stream can start
+    /// that way, and nothing is held for them beyond the usual sniff.
+    pub fn maybe_hidden(declared: Encoding, head: &[u8]) -> bool {
+        const MAGICS: &[&[u8]] = &[
+            b"\x89PNG",
+            b"\xff\xd8\xff",
+            b"\xd0\xcf\x11\xe0",
+            b"\x7fELF",
+            b"7z\xbc\xaf",
+            b"\x00asm",
+            b"II*\x00",
+            b"MM\x00*",
+        ];
+        declared == Encoding::Identity
+            && head.len() >= 2
+            && Encoding::sniff(declared, head).is_none()
+            && !sluice_rules::archive::is_zip(head)
+            && !MAGICS.iter().any(|m| head.starts_with(m))
+            && !looks_like_text(&head[..head.len().min(Self::SNIFF_BYTES)])
     }
 
     /// Whether a coding [`Encoding::sniff`] took over `declared` must first be shown to
@@ -130,6 +171,38 @@ impl Encoding {
     pub fn sniff_needs_trial(declared: Encoding, actual: Encoding) -> bool {
         matches!(declared, Encoding::Identity | Encoding::Br) || actual == Encoding::Br
     }
+}
+
+/// The coding a body declared identity really carries when it has no magic to show it:
+/// deflate (zlib or raw) or brotli sent with no `Content-Encoding`, which any client that
+/// tries to inflate it reads (DOMAIN.md: a body declared with one coding and carrying
+/// another). `head` is the body's first bytes ([`Encoding::HIDDEN_SNIFF_BYTES`], or all of it
+/// when `complete`).
+///
+/// Compressed data of some other kind and binary formats decode as neither, or not as text:
+/// a coding is taken only when the bytes decode without an error (to the end, when the body
+/// is complete) into at least 64 bytes, or the whole body, of text. Random or foreign bytes
+/// read as a deflate or brotli stream fail within a few bytes, and when they do not, what
+/// they give is not text. A cap tripped is proof enough: decoding again trips it, and the
+/// body is refused.
+pub fn hidden_coding(head: &[u8], complete: bool, limits: &DecodeLimits) -> Option<Encoding> {
+    const MIN_TEXT: usize = 64;
+    [Encoding::Deflate, Encoding::Br].into_iter().find(|&enc| {
+        let Ok(mut d) = Decoder::new(enc, *limits) else {
+            return false;
+        };
+        let mut out = Vec::new();
+        let tried =
+            d.push(head, &mut out)
+                .and_then(|()| if complete { d.finish(&mut out) } else { Ok(()) });
+        match tried {
+            Err(e) => e.is_bomb(),
+            Ok(()) => {
+                (out.len() >= MIN_TEXT || (complete && !out.is_empty()))
+                    && looks_like_text(&out[..out.len().min(4 * MIN_TEXT)])
+            }
+        }
+    })
 }
 
 /// A zlib stream header (RFC 1950): deflate method, a window of at most 32 KiB, and the
@@ -1041,6 +1114,60 @@ mod tests {
             decode_all(Encoding::Deflate, &raw, &DecodeLimits::default()).unwrap(),
             body
         );
+    }
+
+    /// Deflate (zlib or raw) and brotli sent as identity are found by decoding; random
+    /// bytes, bytes behind a zlib header, binary files and text are not taken for them.
+    #[test]
+    fn hidden_codings_are_found_and_nothing_else_is() {
+        let body = br#"[{"xm":"x","sfzh":"11010519491231002X","n":1},{"xm":"y","n":2}]"#.repeat(8);
+        let lim = DecodeLimits::default();
+        let raw = {
+            let mut e =
+                flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(&body).unwrap();
+            e.finish().unwrap()
+        };
+        for (packed, enc) in [
+            (
+                encode_all(Encoding::Deflate, &body).unwrap(),
+                Encoding::Deflate,
+            ),
+            (raw, Encoding::Deflate),
+            (encode_all(Encoding::Br, &body).unwrap(), Encoding::Br),
+        ] {
+            assert!(Encoding::maybe_hidden(Encoding::Identity, &packed), "{enc}");
+            assert!(!Encoding::sniff_settled(Encoding::Identity, &packed[..1]));
+            assert_eq!(hidden_coding(&packed, true, &lim), Some(enc));
+            // Only under identity.
+            assert!(!Encoding::maybe_hidden(Encoding::Gzip, &packed));
+        }
+        // A seeded generator (xorshift) for bytes that are no stream of anything.
+        let mut x = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut noise = |n: usize| -> Vec<u8> {
+            (0..n)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    (x >> 24) as u8
+                })
+                .collect()
+        };
+        for i in 0..300 {
+            let n = [40, 300, 3000][i % 3];
+            let mut b = match i % 3 {
+                0 => vec![0x78, 0x01],
+                1 => vec![0x78, 0x9c],
+                _ => Vec::new(),
+            };
+            b.extend(noise(n));
+            assert_eq!(hidden_coding(&b, true, &lim), None, "{b:02x?}");
+        }
+        let text = br#"{"a":1}"#;
+        assert!(!Encoding::maybe_hidden(Encoding::Identity, text));
+        assert!(Encoding::sniff_settled(Encoding::Identity, b"{"));
+        assert!(Encoding::sniff_settled(Encoding::Identity, b"data: x"));
     }
 
     #[test]

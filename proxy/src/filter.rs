@@ -505,9 +505,17 @@ impl BodyFilter {
                 {
                     return Ok(());
                 }
+                // Bytes that are no text and show no magic may be deflate or brotli sent as
+                // identity: more of them are held for `hidden_coding` to try.
+                if head.len() < Encoding::HIDDEN_SNIFF_BYTES
+                    && !finish
+                    && Encoding::maybe_hidden(declared, head)
+                {
+                    return Ok(());
+                }
                 held = std::mem::take(head);
                 self.sniffing = None;
-                self.settle_coding(&held)?;
+                self.settle_coding(&held, finish)?;
                 &held[..]
             }
         };
@@ -605,13 +613,21 @@ impl BodyFilter {
     /// Replaces the declared outermost coding with the one the body's first bytes show, if they
     /// show another: decoded as what it is, re-encoded the same way, so the bytes sent on stay
     /// in the coding the upstream (or client) really used.
-    fn settle_coding(&mut self, head: &[u8]) -> Result<(), CodecError> {
+    fn settle_coding(&mut self, head: &[u8], finish: bool) -> Result<(), CodecError> {
         let declared = self.codings.last().copied().unwrap_or(Encoding::Identity);
-        let Some(actual) = Encoding::sniff(declared, head) else {
+        let limits = self.limits;
+        let sniffed = match Encoding::sniff(declared, head) {
+            Some(actual) => Some((actual, Encoding::sniff_needs_trial(declared, actual))),
+            // Deflate or brotli with no label: tried on the held bytes already.
+            None if Encoding::maybe_hidden(declared, head) => {
+                crate::codec::hidden_coding(head, finish, &limits).map(|actual| (actual, false))
+            }
+            None => None,
+        };
+        let Some((actual, trial)) = sniffed else {
             return Ok(());
         };
-        let limits = self.limits;
-        if Encoding::sniff_needs_trial(declared, actual) {
+        if trial {
             // A magic number can open other data too: over identity or br, the first frame must
             // also decode as what its bytes claim. A cap tripped is no reason to doubt
             // them: decoding again trips it, and the body is refused.
@@ -1340,10 +1356,23 @@ mod tests {
     fn a_body_carrying_another_coding_than_declared_is_scanned_as_what_it_is() {
         let gz = crate::codec::encode_all(Encoding::Gzip, BODY).unwrap();
         let zs = crate::codec::encode_all(Encoding::Zstd, BODY).unwrap();
+        let zlib = crate::codec::encode_all(Encoding::Deflate, BODY).unwrap();
+        let br = crate::codec::encode_all(Encoding::Br, BODY).unwrap();
+        let raw = {
+            use std::io::Write;
+            let mut e =
+                flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(BODY).unwrap();
+            e.finish().unwrap()
+        };
         // (declared, bytes sent, their real coding); one byte per frame, so the sniff
         // must wait for its bytes across frames.
-        let cases: [(&[Encoding], &[u8], Encoding); 4] = [
+        let cases: [(&[Encoding], &[u8], Encoding); 7] = [
             (&[], &gz, Encoding::Gzip),
+            // No magic: deflate (zlib or raw) and brotli sent as identity are tried.
+            (&[], &zlib, Encoding::Deflate),
+            (&[], &raw, Encoding::Deflate),
+            (&[], &br, Encoding::Br),
             (&[Encoding::Gzip], &zs, Encoding::Zstd),
             (&[Encoding::Gzip], BODY, Encoding::Identity),
             (&[Encoding::Zstd], BODY, Encoding::Identity),

@@ -249,7 +249,8 @@ async fn a_gzip_file_name_never_passes_unscanned() {
 }
 
 /// A body declared with one coding and carrying another (DOMAIN.md's evasion): gzip sent as
-/// identity, small (held) and large (streamed), and plain JSON labelled gzip. Each is
+/// identity, small (held) and large (streamed), zlib and brotli sent as identity, and plain
+/// JSON labelled gzip. Each is
 /// inspected as what it carries and sent on in that same coding, without the values.
 #[tokio::test]
 async fn a_body_carrying_another_coding_than_declared_is_redacted() {
@@ -263,6 +264,12 @@ async fn a_body_carrying_another_coding_than_declared_is_redacted() {
                 "/big-gz-as-identity" => {
                     (encode_all(Encoding::Gzip, large.as_bytes()).unwrap(), None)
                 }
+                // Deflate and brotli have no magic: sent as identity, they are tried.
+                "/zlib-as-identity" => (
+                    encode_all(Encoding::Deflate, large.as_bytes()).unwrap(),
+                    None,
+                ),
+                "/br-as-identity" => (encode_all(Encoding::Br, small.as_bytes()).unwrap(), None),
                 // Brotli has no magic: declared gzip, it is tried and read as what it is.
                 "/br-as-gzip" => (
                     encode_all(Encoding::Br, small.as_bytes()).unwrap(),
@@ -285,6 +292,8 @@ async fn a_body_carrying_another_coding_than_declared_is_redacted() {
         ("/big-gz-as-identity", Encoding::Gzip),
         ("/plain-as-gzip", Encoding::Identity),
         ("/br-as-gzip", Encoding::Br),
+        ("/zlib-as-identity", Encoding::Deflate),
+        ("/br-as-identity", Encoding::Br),
     ] {
         let r = client()
             .get(format!("http://{}{path}", p.addr))
@@ -308,7 +317,7 @@ async fn a_body_carrying_another_coding_than_declared_is_redacted() {
         m.lines()
             .any(|l| l.starts_with("sluice_coding_mismatches_total{")
                 && l.contains("direction=\"response\"")
-                && l.ends_with(" 4")),
+                && l.ends_with(" 6")),
         "{m}"
     );
     p.shutdown().await;

@@ -110,6 +110,20 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
             );
             actual
         }
+        // Deflate or brotli sent as identity shows no magic: it is tried (the whole body).
+        None if Encoding::maybe_hidden(declared, &input) => {
+            match codec::hidden_coding(&input, true, &limits) {
+                Some(actual) => {
+                    eprintln!(
+                        "note: body declared identity carries {}; scanning it as {}",
+                        actual.as_str(),
+                        actual.as_str()
+                    );
+                    actual
+                }
+                None => declared,
+            }
+        }
         None => declared,
     };
     let mut body = codec::decode_all(enc, &input, &limits)
