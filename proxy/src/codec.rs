@@ -88,8 +88,12 @@ impl Encoding {
     ///   it ([`Encoding::sniff_needs_trial`]), and a body that is no brotli either stays with
     ///   its declaration and fails to decode (closed).
     ///
+    /// - text declared deflate or br is identity, unless it decodes as its label says
+    ///   ([`Encoding::label_holds`]).
+    ///
     /// A zlib header is two bytes that other data opens with too (a protobuf message may
-    /// start `78 01`), so deflate sent as identity is not guessed.
+    /// start `78 01`), so deflate sent as identity is not guessed here: the caller tries
+    /// deflate and brotli on a body that opens as no text ([`hidden_coding`]).
     ///
     /// `br` has no magic and a brotli stream may start with nearly any byte, so under `br`
     /// the gzip and zstd magics are only a claim: the caller checks that the bytes decode
@@ -107,6 +111,13 @@ impl Encoding {
             Encoding::Identity
         } else if matches!(declared, Encoding::Gzip | Encoding::Zstd) && !head.is_empty() {
             Encoding::Br
+        } else if matches!(declared, Encoding::Deflate | Encoding::Br)
+            && !zlib_header(head)
+            && looks_like_text(head)
+        {
+            // Text labelled deflate or br: no such stream reads as text that long, and the
+            // caller also checks that it does not decode as its label says.
+            Encoding::Identity
         } else {
             return None;
         };
@@ -122,9 +133,12 @@ impl Encoding {
     /// bodies starts with. An event stream's first short event then goes on at once.
     pub fn sniff_settled(declared: Encoding, head: &[u8]) -> bool {
         match declared {
-            Encoding::Br => head
-                .first()
-                .is_some_and(|&b| !matches!(b, 0x1f | 0x28 | 0x50..=0x5f)),
+            // (A first byte that may open text waits: text labelled br is looked for too.)
+            Encoding::Br => head.first().is_some_and(|&b| {
+                !(matches!(b, 0x1f | 0x28 | 0x50..=0x5f)
+                    || b.is_ascii_graphic()
+                    || b.is_ascii_whitespace())
+            }),
             Encoding::Identity => {
                 matches!(
                     head.first(),
@@ -168,8 +182,26 @@ impl Encoding {
     /// Whether a coding [`Encoding::sniff`] took over `declared` must first be shown to
     /// decode: over identity and br, where the magic bytes can open other data too, and
     /// brotli, which no magic shows.
+    ///
+    /// Text under a deflate or br label is the other way round: it must not decode as its
+    /// label says ([`Encoding::label_holds`]).
     pub fn sniff_needs_trial(declared: Encoding, actual: Encoding) -> bool {
         matches!(declared, Encoding::Identity | Encoding::Br) || actual == Encoding::Br
+    }
+
+    /// Whether `head` decodes as `self` after all (to the end when `complete`) into text, so
+    /// text that [`Encoding::sniff`] found under a deflate or br label stays with its label
+    /// when it really is such a stream. (Text read as a stream of fixed Huffman codes may
+    /// decode for a while without an error, but into bytes that are no text.)
+    pub fn label_holds(self, head: &[u8], complete: bool, limits: &DecodeLimits) -> bool {
+        let Ok(mut d) = Decoder::new(self, *limits) else {
+            return false;
+        };
+        let mut out = Vec::new();
+        let decoded =
+            d.push(head, &mut out)
+                .and_then(|()| if complete { d.finish(&mut out) } else { Ok(()) });
+        decoded.is_ok() && (out.is_empty() || looks_like_text(&out[..out.len().min(256)]))
     }
 }
 
@@ -1048,7 +1080,13 @@ mod tests {
                 "{text}"
             );
             assert_eq!(Encoding::sniff(Encoding::Identity, head), None, "{text}");
-            assert_eq!(Encoding::sniff(Encoding::Deflate, head), None, "{text}");
+            // Text labelled deflate is text, unless it decodes as deflate (`label_holds`).
+            assert_eq!(
+                Encoding::sniff(Encoding::Deflate, head),
+                Some(Encoding::Identity),
+                "{text}"
+            );
+            assert!(!Encoding::Deflate.label_holds(head, true, &DecodeLimits::default()));
         }
         let junk = [0x00, 0xff, 0x13, 0x37, 0x00, 0xfe, 0x42, 0x99];
         assert_eq!(Encoding::sniff(Encoding::Gzip, &junk), Some(Encoding::Br));
@@ -1166,6 +1204,14 @@ mod tests {
         }
         let text = br#"{"a":1}"#;
         assert!(!Encoding::maybe_hidden(Encoding::Identity, text));
+        // Text under a deflate or br label is identity; a real stream keeps its label.
+        for enc in [Encoding::Deflate, Encoding::Br] {
+            assert_eq!(Encoding::sniff(enc, text), Some(Encoding::Identity));
+            assert!(!enc.label_holds(text, true, &lim));
+            let packed = encode_all(enc, &body).unwrap();
+            assert_eq!(Encoding::sniff(enc, &packed), None, "{enc}");
+            assert!(enc.label_holds(&packed, true, &lim));
+        }
         assert!(Encoding::sniff_settled(Encoding::Identity, b"{"));
         assert!(Encoding::sniff_settled(Encoding::Identity, b"data: x"));
     }

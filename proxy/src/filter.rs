@@ -627,6 +627,12 @@ impl BodyFilter {
         let Some((actual, trial)) = sniffed else {
             return Ok(());
         };
+        if actual == Encoding::Identity
+            && matches!(declared, Encoding::Deflate | Encoding::Br)
+            && declared.label_holds(head, finish, &limits)
+        {
+            return Ok(());
+        }
         if trial {
             // A magic number can open other data too: over identity or br, the first frame must
             // also decode as what its bytes claim. A cap tripped is no reason to doubt
@@ -1367,8 +1373,11 @@ mod tests {
         };
         // (declared, bytes sent, their real coding); one byte per frame, so the sniff
         // must wait for its bytes across frames.
-        let cases: [(&[Encoding], &[u8], Encoding); 7] = [
+        let cases: [(&[Encoding], &[u8], Encoding); 9] = [
             (&[], &gz, Encoding::Gzip),
+            // Text labelled deflate or br (no stream of either reads as text).
+            (&[Encoding::Deflate], BODY, Encoding::Identity),
+            (&[Encoding::Br], BODY, Encoding::Identity),
             // No magic: deflate (zlib or raw) and brotli sent as identity are tried.
             (&[], &zlib, Encoding::Deflate),
             (&[], &raw, Encoding::Deflate),

@@ -101,6 +101,13 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
         {
             declared
         }
+        // Text under a deflate or br label: unless it decodes as its label says.
+        Some(Encoding::Identity)
+            if matches!(declared, Encoding::Deflate | Encoding::Br)
+                && declared.label_holds(&input, true, &limits) =>
+        {
+            declared
+        }
         Some(actual) => {
             eprintln!(
                 "note: body declared {} carries {}; scanning it as {}",
