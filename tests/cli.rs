@@ -238,6 +238,43 @@ fn scan_sees_through_deflate_and_brotli_declared_identity() {
     }
 }
 
+/// A body that is not what its label says and shows no magic: tried as deflate and brotli
+/// on the whole body (raw deflate labelled gzip, zlib labelled br).
+#[test]
+fn scan_tries_deflate_and_brotli_when_the_label_does_not_decode() {
+    use flate2::{write::DeflateEncoder, write::ZlibEncoder, Compression};
+    let d = tmpdir("mislabelled4");
+    let plain = br#"[{"xm":"x","sjhm":"13800138000"},{"xm":"y","sjhm":"13900139000"}]"#;
+    let mut r = DeflateEncoder::new(Vec::new(), Compression::default());
+    r.write_all(plain).unwrap();
+    let mut z = ZlibEncoder::new(Vec::new(), Compression::default());
+    z.write_all(plain).unwrap();
+    for (name, body, label) in [
+        ("raw", r.finish().unwrap(), "gzip"),
+        ("zlib", z.finish().unwrap(), "br"),
+    ] {
+        std::fs::write(d.join(name), &body).unwrap();
+        let out = sluice()
+            .args(["scan", "--content-encoding", label])
+            .arg(d.join(name))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{name}: {err}");
+        assert!(
+            err.contains(&format!("declared {label} carries deflate")),
+            "{name}: {err}"
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout)
+                .matches("cn.mobile")
+                .count(),
+            2,
+            "{name}"
+        );
+    }
+}
+
 #[test]
 fn scan_sees_through_text_declared_gzip() {
     let d = tmpdir("mislabelled2");

@@ -133,8 +133,27 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
         }
         None => declared,
     };
-    let mut body = codec::decode_all(enc, &input, &limits)
-        .with_context(|| format!("decoding {} body", enc.as_str()))?;
+    let (enc, mut body) = match codec::decode_all(enc, &input, &limits) {
+        Ok(body) => (enc, body),
+        // Not what its label says, nor what its first bytes claimed: deflate and brotli have
+        // no magic, so they are tried on the whole body before the scan gives up (the proxy
+        // refuses such a body: it cannot hold every body to try).
+        Err(e) if !e.is_bomb() => match codec::hidden_coding(&input, true, &limits) {
+            Some(actual) if actual != enc => {
+                eprintln!(
+                    "note: body declared {} carries {}; scanning it as {}",
+                    declared.as_str(),
+                    actual.as_str(),
+                    actual.as_str()
+                );
+                let body = codec::decode_all(actual, &input, &limits)
+                    .with_context(|| format!("decoding {} body", actual.as_str()))?;
+                (actual, body)
+            }
+            _ => return Err(e).with_context(|| format!("decoding {} body", enc.as_str())),
+        },
+        Err(e) => return Err(e).with_context(|| format!("decoding {} body", enc.as_str())),
+    };
     // A coding inside the declared one (gzip in gzip), as the proxy undoes it: at most three
     // layers in all, each written again on the way out.
     let mut inner = Vec::new();
