@@ -194,15 +194,29 @@ impl Encoding {
     /// when it really is such a stream. (Text read as a stream of fixed Huffman codes may
     /// decode for a while without an error, but into bytes that are no text.)
     pub fn label_holds(self, head: &[u8], complete: bool, limits: &DecodeLimits) -> bool {
-        let Ok(mut d) = Decoder::new(self, *limits) else {
-            return false;
-        };
-        let mut out = Vec::new();
-        let decoded =
-            d.push(head, &mut out)
-                .and_then(|()| if complete { d.finish(&mut out) } else { Ok(()) });
+        let (decoded, out) = trial_decode(self, head, complete, limits);
         decoded.is_ok() && (out.is_empty() || looks_like_text(&out[..out.len().min(256)]))
     }
+}
+
+/// Decodes `head` as `enc` (to the end when `complete`): whether it went without an error,
+/// and what it gave.
+fn trial_decode(
+    enc: Encoding,
+    head: &[u8],
+    complete: bool,
+    limits: &DecodeLimits,
+) -> (Result<(), CodecError>, Vec<u8>) {
+    let mut out = Vec::new();
+    let decoded = Decoder::new(enc, *limits).and_then(|mut d| {
+        d.push(head, &mut out)?;
+        if complete {
+            d.finish(&mut out)
+        } else {
+            Ok(())
+        }
+    });
+    (decoded, out)
 }
 
 /// The coding a body declared identity really carries when it has no magic to show it:
@@ -220,16 +234,9 @@ impl Encoding {
 pub fn hidden_coding(head: &[u8], complete: bool, limits: &DecodeLimits) -> Option<Encoding> {
     const MIN_TEXT: usize = 64;
     [Encoding::Deflate, Encoding::Br].into_iter().find(|&enc| {
-        let Ok(mut d) = Decoder::new(enc, *limits) else {
-            return false;
-        };
-        let mut out = Vec::new();
-        let tried =
-            d.push(head, &mut out)
-                .and_then(|()| if complete { d.finish(&mut out) } else { Ok(()) });
-        match tried {
-            Err(e) => e.is_bomb(),
-            Ok(()) => {
+        match trial_decode(enc, head, complete, limits) {
+            (Err(e), _) => e.is_bomb(),
+            (Ok(()), out) => {
                 (out.len() >= MIN_TEXT || (complete && !out.is_empty()))
                     && looks_like_text(&out[..out.len().min(4 * MIN_TEXT)])
             }
