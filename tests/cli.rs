@@ -175,23 +175,32 @@ fn scan_sees_through_a_body_declared_identity_but_gzipped() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("cn.mobile"));
 }
 
+/// `plain` deflated by flate2: with a zlib header, or raw as some servers send `deflate`.
+fn deflated(plain: &[u8], zlib: bool) -> Vec<u8> {
+    use flate2::{write::DeflateEncoder, write::ZlibEncoder, Compression};
+    if zlib {
+        let mut z = ZlibEncoder::new(Vec::new(), Compression::default());
+        z.write_all(plain).unwrap();
+        z.finish().unwrap()
+    } else {
+        let mut r = DeflateEncoder::new(Vec::new(), Compression::default());
+        r.write_all(plain).unwrap();
+        r.finish().unwrap()
+    }
+}
+
 /// Deflate (zlib and raw) and brotli carry no magic: sent as identity, they are found by
 /// decoding, redacted and written back in the same coding.
 #[test]
 fn scan_sees_through_deflate_and_brotli_declared_identity() {
-    use flate2::{write::DeflateEncoder, write::ZlibEncoder, Compression};
     let d = tmpdir("mislabelled3");
     let plain = br#"[{"xm":"x","sfzh":"11010519491231002X"},{"xm":"y","sjhm":"13800138000"}]"#;
-    let mut z = ZlibEncoder::new(Vec::new(), Compression::default());
-    z.write_all(plain).unwrap();
-    let mut r = DeflateEncoder::new(Vec::new(), Compression::default());
-    r.write_all(plain).unwrap();
     let mut b = brotli::CompressorWriter::new(Vec::new(), 4096, 5, 22);
     b.write_all(plain).unwrap();
     b.flush().unwrap();
     let bodies = [
-        ("zlib", z.finish().unwrap(), "deflate"),
-        ("raw", r.finish().unwrap(), "deflate"),
+        ("zlib", deflated(plain, true), "deflate"),
+        ("raw", deflated(plain, false), "deflate"),
         ("br", b.into_inner(), "br"),
     ];
     for (name, body, coding) in bodies {
@@ -242,16 +251,11 @@ fn scan_sees_through_deflate_and_brotli_declared_identity() {
 /// on the whole body (raw deflate labelled gzip, zlib labelled br).
 #[test]
 fn scan_tries_deflate_and_brotli_when_the_label_does_not_decode() {
-    use flate2::{write::DeflateEncoder, write::ZlibEncoder, Compression};
     let d = tmpdir("mislabelled4");
     let plain = br#"[{"xm":"x","sjhm":"13800138000"},{"xm":"y","sjhm":"13900139000"}]"#;
-    let mut r = DeflateEncoder::new(Vec::new(), Compression::default());
-    r.write_all(plain).unwrap();
-    let mut z = ZlibEncoder::new(Vec::new(), Compression::default());
-    z.write_all(plain).unwrap();
     for (name, body, label) in [
-        ("raw", r.finish().unwrap(), "gzip"),
-        ("zlib", z.finish().unwrap(), "br"),
+        ("raw", deflated(plain, false), "gzip"),
+        ("zlib", deflated(plain, true), "br"),
     ] {
         std::fs::write(d.join(name), &body).unwrap();
         let out = sluice()

@@ -915,6 +915,15 @@ pub fn encode_all(enc: Encoding, input: &[u8]) -> Result<Vec<u8>, CodecError> {
     encode_with(Encoder::new(enc)?, input)
 }
 
+/// `input` as raw DEFLATE (no zlib header) by flate2 itself, as servers send `deflate`:
+/// for tests, independent of this module's encoder.
+#[cfg(test)]
+pub(crate) fn raw_deflate(input: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(input).expect("writing to a Vec");
+    e.finish().expect("writing to a Vec")
+}
+
 /// [`encode_all`] in the form `original` (the body as it came) was written in: raw DEFLATE
 /// under `deflate` when it was so (see [`Encoder::raw_deflate`]).
 ///
@@ -1152,9 +1161,7 @@ mod tests {
     #[test]
     fn raw_deflate_is_accepted() {
         let body = sample();
-        let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
-        e.write_all(&body).unwrap();
-        let raw = e.finish().unwrap();
+        let raw = raw_deflate(&body);
         assert_eq!(
             decode_all(Encoding::Deflate, &raw, &DecodeLimits::default()).unwrap(),
             body
@@ -1167,12 +1174,7 @@ mod tests {
     fn hidden_codings_are_found_and_nothing_else_is() {
         let body = br#"[{"xm":"x","sfzh":"11010519491231002X","n":1},{"xm":"y","n":2}]"#.repeat(8);
         let lim = DecodeLimits::default();
-        let raw = {
-            let mut e =
-                flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
-            e.write_all(&body).unwrap();
-            e.finish().unwrap()
-        };
+        let raw = raw_deflate(&body);
         for (packed, enc) in [
             (
                 encode_all(Encoding::Deflate, &body).unwrap(),

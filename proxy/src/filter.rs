@@ -1328,13 +1328,8 @@ mod tests {
     /// and zlib as zlib: a client reads what it would have read from the origin.
     #[test]
     fn deflate_goes_back_in_the_form_it_came() {
-        use std::io::{Read, Write};
-        let raw = {
-            let mut e =
-                flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
-            e.write_all(BODY).unwrap();
-            e.finish().unwrap()
-        };
+        use std::io::Read;
+        let raw = crate::codec::raw_deflate(BODY);
         let zlib = crate::codec::encode_all(Encoding::Deflate, BODY).unwrap();
         for (packed, is_raw) in [(raw, true), (zlib, false)] {
             let mut f = filter("default: redact", &[Encoding::Deflate]);
@@ -1364,13 +1359,7 @@ mod tests {
         let zs = crate::codec::encode_all(Encoding::Zstd, BODY).unwrap();
         let zlib = crate::codec::encode_all(Encoding::Deflate, BODY).unwrap();
         let br = crate::codec::encode_all(Encoding::Br, BODY).unwrap();
-        let raw = {
-            use std::io::Write;
-            let mut e =
-                flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
-            e.write_all(BODY).unwrap();
-            e.finish().unwrap()
-        };
+        let raw = crate::codec::raw_deflate(BODY);
         // (declared, bytes sent, their real coding); one byte per frame, so the sniff
         // must wait for its bytes across frames.
         let cases: [(&[Encoding], &[u8], Encoding); 9] = [

@@ -211,11 +211,11 @@ const COMMON_SURNAMES: &[char] = &[
 
 /// Whether `v` is a common surname (or a compound one) followed by one or two characters
 /// that are all common in given names (`王建国`, `欧阳娜娜`), or any surname followed by two
-/// (`饶桂兰`), and no everyday word. For a
-/// name that only its own shape can tell from the words around it: after a role word and
-/// before a one-character verb (`患者张倩向…`), or at the end of a sentence, where a word
-/// that opens with a surname character would otherwise pass (`考生成绩将于…`, `确保业主满意。`,
-/// `学生安全在…`: 绩 and 全 are no name characters, 满 no common surname).
+/// (`饶桂兰`), and no [`everyday_word`]. For a name that only its own shape can tell from
+/// the words around it: after a role word and before a one-character verb or `的`
+/// (`患者张倩向…`), or at the end of a sentence, where a word that opens with a surname
+/// character would otherwise pass (`考生成绩将于…`, `确保业主满意。`, `学生安全在…`: 绩 and 全
+/// are no name characters, 满 no common surname).
 pub fn common_given_name(v: &str) -> bool {
     let Some(sl) = surname_len(v) else {
         return false;

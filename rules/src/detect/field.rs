@@ -1491,13 +1491,13 @@ fn name_before_verb(run: &str) -> Option<&str> {
         // A name in parts, in transliteration syllables: its last part is two to five
         // characters before the verb or `的` (`…·艾山的材料`), which no such part ends with.
         let last_dot = run.rfind(is_part_dot).unwrap_or(dot);
-        let last = &run[last_dot + '·'.len_utf8()..];
+        let last = &run[last_dot + NAME_DOT.len()..];
         let name = last
             .char_indices()
             .skip(2)
             .take(4)
             .map(|(i, _)| i)
-            .find(|&i| verb_at(&last[i..]).is_some() || last[i..].starts_with('的'))
+            .find(|&i| verb_at(&last[i..]).is_some())
             .map(|i| &run[..run.len() - last.len() + i])
             .filter(|name| dict::transliterated_name(name));
         if name.is_some() {
