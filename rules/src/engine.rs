@@ -458,6 +458,9 @@ fn compile(
                 let norm = normalize_literal(k);
                 if colonless && !norm.is_ascii() {
                     label_pats.push((norm.clone(), index));
+                    if matches!(kind, Kind::Detector(Det::PersonName)) {
+                        d.name_label_gate.insert(&norm);
+                    }
                 }
                 d.labels.push((norm, index));
             }

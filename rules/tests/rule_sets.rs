@@ -2288,3 +2288,98 @@ fn names_before_de_after_more_role_words_and_dotted_after_lead_ins() {
         assert_eq!(text(kept), kept);
     }
 }
+
+/// A name right after a lead-in verb of a case note (`经查`, `查明`, `询问`, `约谈`, `通知`)
+/// or after more role words (`信访人`, `被调查人`), before what the person did, said or is
+/// (`称`, `于`, `的`, `时`, `后`, `对`, `并`); a name in three parts after a lead-in; none of
+/// the words that stand in those places instead.
+#[test]
+fn names_after_lead_in_verbs_and_three_part_names() {
+    let text = |t: &str| redacted(sluice_rules::Format::Text, t);
+    for (input, want) in [
+        ("经查王建国称其已搬离。", "经查王**称其已搬离。"),
+        (
+            "查明上官秀梅与对方已达成调解协议。",
+            "查明上***与对方已达成调解协议。",
+        ),
+        ("询问赵磊时，其称记不清。", "询问赵*时，其称记不清。"),
+        (
+            "约谈孙丽后，已下达整改通知。",
+            "约谈孙*后，已下达整改通知。",
+        ),
+        ("通知周强到场，未果。", "通知周*到场，未果。"),
+        ("约谈张梅并下达整改通知书。", "约谈张*并下达整改通知书。"),
+        (
+            "当事人李秀英对处理结果无异议。",
+            "当事人李**对处理结果无异议。",
+        ),
+        ("信访人刘洋于2024年3月来访。", "信访人刘*于2024年3月来访。"),
+        (
+            "被调查人陈静的住房确属危房。",
+            "被调查人陈*的住房确属危房。",
+        ),
+        ("经调查禤建国的陈述属实。", "经调查禤**的陈述属实。"),
+        (
+            "经查如克亚·热合曼·祖丽胡玛尔，男，26岁。",
+            "经查如**·***·*****，男，26岁。",
+        ),
+        (
+            "申请人艾克拜尔·阿卜杜拉·如克亚称其房屋受损。",
+            "申请人艾***·****·***称其房屋受损。",
+        ),
+    ] {
+        assert_eq!(text(input), want, "{input}");
+    }
+    for kept in [
+        "经查该单位称已整改。",
+        "查明相关材料于上月提交。",
+        "调查组的意见已送达。",
+        "询问路人时，路人称未看到事发经过。",
+        "经查黎明时分现场已无人员滞留。",
+        "调查洪泽的执法情况。",
+        "申请人本人称已收到。",
+        "当事人双方对鉴定结论均无异议。",
+        "经查比亚迪·汉，该商品存在虚假宣传。",
+        "根据老人孟春时节的问题需进一步核查。",
+        "电话另行通知。",
+    ] {
+        assert_eq!(text(kept), kept);
+    }
+}
+
+/// A remark with no punctuation and no digit (`户主李秀英因病去世`): the name after a role word
+/// or lead-in ends at its verb and needs no delimiter; values of that shape with no role word
+/// before a name (unit and office names, everyday remarks) stay as they are.
+#[test]
+fn names_in_remarks_with_no_delimiter() {
+    let json = |t: &str| redacted(sluice_rules::Format::Json, t);
+    for (input, want) in [
+        (
+            r#"{"bz":"户主李秀英因病去世"}"#,
+            r#"{"bz":"户主李**因病去世"}"#,
+        ),
+        (
+            r#"{"bz":"患者王建国称头痛三天"}"#,
+            r#"{"bz":"患者王**称头痛三天"}"#,
+        ),
+        (
+            r#"{"备注":"经查诸葛丹系本村低保户"}"#,
+            r#"{"备注":"经查诸**系本村低保户"}"#,
+        ),
+        (
+            r#"{"remark":"村民张桂兰反映自来水长期停供"}"#,
+            r#"{"remark":"村民张**反映自来水长期停供"}"#,
+        ),
+    ] {
+        assert_eq!(json(input), want, "{input}");
+    }
+    for kept in [
+        r#"{"sjly":"住房公积金管理中心","khh":"中国农业银行"}"#,
+        r#"{"bz":"申请人本人称已收到"}"#,
+        r#"{"bz":"学生会主席团换届选举"}"#,
+        r#"{"bz":"当事人双方对鉴定结论均无异议"}"#,
+        r#"{"bz":"经查该单位称已整改完毕"}"#,
+    ] {
+        assert_eq!(json(kept), kept);
+    }
+}

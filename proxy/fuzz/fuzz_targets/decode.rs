@@ -4,12 +4,17 @@
 //! fuzzer also reaches valid streams: those must decode back to the original bytes whatever
 //! the framing.
 //!
+//! The sniffing that decides which coding a body really carries (`Encoding::sniff`,
+//! `maybe_hidden`, `label_holds`, `hidden_coding`) reads the same untrusted first bytes: it
+//! must not panic on any of them, and a text body deflated or brotli-compressed and sent
+//! with no label must be found as such.
+//!
 //! Input layout: byte 0 picks the coding, byte 1 bit 0 the mode (raw or round trip) and bits
 //! 1-7 the frame size, byte 2 the output cap in KiB, then the body.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sluice_proxy::codec::{encode_all, DecodeLimits, Decoder, Encoding};
+use sluice_proxy::codec::{encode_all, hidden_coding, DecodeLimits, Decoder, Encoding};
 
 const CODINGS: [Encoding; 5] = [
     Encoding::Identity,
@@ -36,6 +41,7 @@ fuzz_target!(|data: &[u8]| {
     } else {
         body.to_vec()
     };
+    sniffing(enc, &input, round_trip.then_some(body), &limits);
     let Ok(mut d) = Decoder::new(enc, limits) else {
         return;
     };
@@ -61,3 +67,35 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => assert!(!round_trip || e.is_bomb(), "valid stream rejected: {e}"),
     }
 });
+
+/// Runs every sniffing step over `input` declared as `enc` and as identity, on its first bytes
+/// and whole. When `input` is text deflated or brotli-compressed (`plain`), the body sent with
+/// no label is found to carry that coding (a cap passed while trying counts as found).
+fn sniffing(enc: Encoding, input: &[u8], plain: Option<&[u8]>, limits: &DecodeLimits) {
+    let head = &input[..input.len().min(Encoding::HIDDEN_SNIFF_BYTES)];
+    for declared in [enc, Encoding::Identity] {
+        let actual = Encoding::sniff(declared, head);
+        let _ = Encoding::sniff_settled(declared, head);
+        let _ = Encoding::maybe_hidden(declared, head);
+        if let Some(a) = actual {
+            let _ = Encoding::sniff_needs_trial(declared, a);
+            let _ = a.label_holds(head, head.len() == input.len(), limits);
+        }
+        let _ = declared.label_holds(input, true, limits);
+    }
+    let _ = hidden_coding(head, head.len() == input.len(), limits);
+    let Some(text) = plain else { return };
+    let is_text = std::str::from_utf8(text).is_ok_and(|s| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+    });
+    if is_text && matches!(enc, Encoding::Deflate | Encoding::Br) {
+        let found = hidden_coding(input, true, limits);
+        assert!(
+            found == Some(enc),
+            "{enc} of {} bytes of text sent as identity read as {found:?}",
+            text.len()
+        );
+    }
+}

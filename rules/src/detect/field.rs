@@ -698,9 +698,11 @@ pub(crate) fn detect(
                     .is_some_and(|(i, _)| dict::is_label_word(&run[..i]));
                 // A dotted run is a name in parts only in transliteration syllables
                 // (`业主万科·城市花园小区`, `联系人物业中心·客服部` are none); a Han one must be
-                // a plausible name.
+                // a plausible name. A part of one character is a model's name after its
+                // maker's (`经查比亚迪·汉，`) more often than a person's.
                 let shaped = if dotted {
                     dict::transliterated_name(run)
+                        && run.split(is_part_dot).all(|p| p.chars().nth(1).is_some())
                 } else {
                     plausible_name(run)
                 };
@@ -1189,15 +1191,29 @@ fn name_before_gender(t: &[u8], ls: usize, le: usize) -> Option<(usize, Confiden
     // Han text back to a sign or the start and both are written in transliteration
     // syllables; else the last part is all that can be told (and the third value, where the
     // Han text before the dot starts, lets the caller see a label there).
-    let Some(dot) = ns
-        .checked_sub(NAME_DOT.len())
-        .filter(|&d| t[d..ns] == *NAME_DOT)
-    else {
+    // The parts before it, back to the first (`如克亚·热合曼·祖丽胡玛尔，男`: three parts).
+    let mut ps = ns;
+    let mut whole = false;
+    for _ in 0..3 {
+        let Some(dot) = ps
+            .checked_sub(NAME_DOT.len())
+            .filter(|&d| t[d..ps] == *NAME_DOT)
+        else {
+            break;
+        };
+        let (from, head, run) = han_tail(t, dot, 8 * 3)?;
+        if run == 0 {
+            break;
+        }
+        ps = dot - run;
+        whole = run < head.len() || from == 0;
+        if !whole {
+            break;
+        }
+    }
+    if ps == ns {
         return led.map(|(ns, conf)| (ns, conf, ns));
-    };
-    let (from, head, run) = han_tail(t, dot, 8 * 3)?;
-    let ps = dot - run;
-    let whole = run < head.len() || from == 0;
+    }
     let name = std::str::from_utf8(&t[ps..ls]).ok()?;
     if whole && dict::transliterated_name(name) {
         return Some((ps, Confidence::Low, ps));
@@ -1485,6 +1501,10 @@ fn name_before_verb(run: &str) -> Option<&str> {
         // Whose (`申请人王建国的材料`, `患者李秀英的病历`): many words open with a surname
         // character before `的` too (`当事人方面的`, `乘客安全的`), so it is a weak end.
         "的",
+        // When, after, towards what and what else (`询问赵磊时`, `约谈孙丽后`, `当事人李秀英对处理
+        // 结果`, `约谈张梅并下达`), after a lead-in verb or a role word: weak ends too (`同时`,
+        // `以后`, `对比`, `合并`).
+        "时", "后", "对", "并",
     ];
     let verb_at = |rest: &str| AFTER.iter().find(|w| rest.starts_with(**w)).copied();
     if let Some(dot) = run.find(is_part_dot) {
@@ -1533,7 +1553,7 @@ fn name_before_verb(run: &str) -> Option<&str> {
 
 /// The one-character verbs a name in a narrative runs into (`张燕也表示`, `周琨于8月`).
 /// (`的` is none, but no name ends with it either: `当事人厍欢的名下房产`.)
-const NARRATIVE_VERBS: &str = "持在因到向被已将经与现曾也说及称于系等的";
+const NARRATIVE_VERBS: &str = "持在因到向被已将经与现曾也说及称于系等的时后对并";
 
 /// A run taken for a name after a role word: name-shaped, with no narrative verb after its
 /// first character (`房屋于`, `方已`, `张燕也` are a word or a name with its verb), and made

@@ -549,6 +549,11 @@ pub(crate) struct Detectors {
     pub ac_labels: Option<AhoCorasick>,
     pub ac_label_rules: Vec<u32>,
     pub label_gate: PairGate,
+    /// The first two characters of the person-name labels (`患者`, `户主`, `经查`): a text
+    /// with no delimiter and no digit is searched for labels only when it holds one of these
+    /// pairs, since a name after a role word may end at the verb that follows it
+    /// (`户主李秀英因病去世`, a remark with no punctuation) and need no delimiter.
+    pub name_label_gate: CharPairGate,
     /// Rules judged on whole field values (field detectors and `field: true`).
     pub field_rules: Vec<u32>,
     /// Detectors some rule uses.
@@ -624,6 +629,92 @@ impl PairGate {
             prev = b;
         }
         false
+    }
+}
+
+/// A set of pairs of adjacent characters (hashed into 2^16 bits): which texts may hold one of
+/// a few hundred words, at a few instructions a character. Byte pairs say little in Han
+/// text, whose characters share their lead bytes; pairs of whole characters are as rare as
+/// the words themselves.
+#[derive(Debug, Clone)]
+pub(crate) struct CharPairGate {
+    bits: Vec<u64>,
+    any: bool,
+}
+
+impl Default for CharPairGate {
+    fn default() -> Self {
+        CharPairGate {
+            bits: vec![0; 1 << 10],
+            any: false,
+        }
+    }
+}
+
+impl CharPairGate {
+    fn ix(a: u32, b: u32) -> usize {
+        let h = (a.wrapping_mul(0x9E37_79B1) ^ b).wrapping_mul(0x85EB_CA6B);
+        (h >> 16) as usize
+    }
+
+    fn test(&self, a: u32, b: u32) -> bool {
+        let i = Self::ix(a, b);
+        self.bits[i >> 6] & (1 << (i & 63)) != 0
+    }
+
+    /// Adds the first two characters of `word`. A word opening with a character `hit` does
+    /// not read (one of two or four bytes) or of one character makes every text a hit.
+    pub(crate) fn insert(&mut self, word: &[u8]) {
+        match (char_key(word), word.get(char_len(word)..).map(char_key)) {
+            (Some(a), Some(Some(b))) => {
+                let i = Self::ix(a, b);
+                self.bits[i >> 6] |= 1 << (i & 63);
+            }
+            _ => self.any = true,
+        }
+    }
+
+    /// Whether `text` holds two adjacent characters that open one of the words: ASCII and
+    /// three-byte characters (all of Han), each as its bytes.
+    pub(crate) fn hit(&self, text: &[u8]) -> bool {
+        if self.any {
+            return true;
+        }
+        let mut prev = 0u32;
+        let mut i = 0;
+        while i < text.len() {
+            let b = text[i];
+            let c = match b {
+                0xE0..=0xEF if i + 2 < text.len() => {
+                    u32::from_be_bytes([0, b, text[i + 1], text[i + 2]])
+                }
+                0..=0x7F => u32::from(b),
+                _ => 0,
+            };
+            if c != 0 && prev != 0 && self.test(prev, c) {
+                return true;
+            }
+            prev = c;
+            i += if c > 0x7F { 3 } else { 1 };
+        }
+        false
+    }
+}
+
+/// The first character of `w` as [`CharPairGate`] reads it (`None` for one it does not).
+fn char_key(w: &[u8]) -> Option<u32> {
+    match *w {
+        [b @ 0xE0..=0xEF, x, y, ..] => Some(u32::from_be_bytes([0, b, x, y])),
+        [b @ 0x01..=0x7F, ..] => Some(u32::from(b)),
+        _ => None,
+    }
+}
+
+/// The byte length of the first character of `w` as [`char_key`] reads it.
+fn char_len(w: &[u8]) -> usize {
+    match w.first() {
+        Some(0xE0..=0xEF) => 3,
+        _ => 1,
     }
 }
 
@@ -842,8 +933,15 @@ impl Detectors {
         if flags & TRIG_GATE != 0 && !self.pair_gate.hit(text) {
             flags &= !TRIG_GATE;
         }
+        // A label needs a delimiter or a digit after its value (where the value ends, or
+        // the value itself), unless it is a person's role and the name runs into a verb.
         if flags & TRIG_LABEL != 0
-            && (flags & (TRIG_DELIM | TRIG_DIGIT) == 0 || !self.label_gate.hit(text))
+            && !(if flags & (TRIG_DELIM | TRIG_DIGIT) == 0 {
+                // (A role word and a name: four Han characters at least.)
+                text.len() >= 12 && self.name_label_gate.hit(text)
+            } else {
+                self.label_gate.hit(text)
+            })
         {
             flags &= !TRIG_LABEL;
         }
@@ -1646,5 +1744,45 @@ fn near(
         _ => kws
             .iter()
             .any(|k| contains(left, k) || contains(right, k) || (spill > 0 && contains(prev, k))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CharPairGate;
+
+    /// The gate holds a text exactly when two adjacent characters of it open one of the
+    /// words, whatever surrounds them (ASCII, other scripts, a cut character at the end).
+    #[test]
+    fn char_pair_gate_finds_word_openings_only() {
+        let mut g = CharPairGate::default();
+        for w in ["户主", "患者", "经查明", ",男"] {
+            g.insert(w.as_bytes());
+        }
+        for t in [
+            "户主李秀英因病去世",
+            "abc经查明x",
+            "经查",
+            "张伟,男",
+            "é户主",
+        ] {
+            assert!(g.hit(t.as_bytes()), "{t}");
+        }
+        for t in [
+            "住房公积金管理中心",
+            "户 主",
+            "主户",
+            "患",
+            "",
+            "男,",
+            "经核实",
+        ] {
+            assert!(!g.hit(t.as_bytes()), "{t}");
+        }
+        // A cut character at the end reads as no character, never past the text.
+        assert!(!g.hit(&"户主".as_bytes()[..5]));
+        let mut one = CharPairGate::default();
+        one.insert("户".as_bytes());
+        assert!(one.hit(b"anything"));
     }
 }
