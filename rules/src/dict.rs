@@ -253,9 +253,11 @@ pub fn everyday_word(v: &str) -> bool {
         "许诺", "方正", "林立", "秦朝", "高新", "金贵", "武汉", "林芝", "钟祥", "张掖", "常州",
         "徐州", "贺州", "柳州", "邵阳", "岳阳", "韩城", "雷州", "梅州", "白银", "黄石", "曲靖",
         "高邮", "金昌", "黎明", "路人", "洪泽", "洪亮", "雷雨", "孟春", "孟夏", "孟秋", "孟冬",
+        "唐山", "萧山", "李子", "江苏", "云南", "宁夏", "甘肃", "南方", "安排", "谢谢", "年月",
     ];
-    // Cities of three characters.
-    const PLACES: &[&str] = &["张家港", "张家口", "石家庄", "马鞍山"];
+    // Cities of three characters, where a person lives (`举报人居住地，`) and a date left
+    // blank (`当事人于年月日申请`).
+    const PLACES: &[&str] = &["张家港", "张家口", "石家庄", "马鞍山", "居住地", "年月日"];
     // (A landmark under a compound surname.)
     WORDS.contains(&v) || PLACES.contains(&v) || v == "东方明珠"
 }

@@ -224,6 +224,8 @@ fn compile(
     let mut ac_pats: Vec<(Vec<u8>, AcTarget)> = Vec::new();
     let mut ac_ci_pats: Vec<(Vec<u8>, AcTarget)> = Vec::new();
     let mut label_pats: Vec<(Vec<u8>, u32)> = Vec::new();
+    // Which of them a name follows in a remark with no delimiter (`name_label_gate`).
+    let mut label_opens: Vec<bool> = Vec::new();
     let mut unanchored: Vec<(usize, String)> = Vec::new();
     let mut max_ctx = 32usize;
     let mut seen_ids: std::collections::HashMap<String, (PathBuf, Option<usize>)> =
@@ -457,10 +459,13 @@ fn compile(
             for k in &c.keywords {
                 let norm = normalize_literal(k);
                 if colonless && !norm.is_ascii() {
-                    label_pats.push((norm.clone(), index));
-                    if matches!(kind, Kind::Detector(Det::PersonName)) {
+                    let opens = matches!(kind, Kind::Detector(Det::PersonName))
+                        && detect::field::name_follows(&norm);
+                    if opens {
                         d.name_label_gate.insert(&norm);
                     }
+                    label_pats.push((norm.clone(), index));
+                    label_opens.push(opens);
                 }
                 d.labels.push((norm, index));
             }
@@ -606,6 +611,7 @@ fn compile(
             )),
         }
         d.ac_label_rules = label_pats.iter().map(|(_, r)| *r).collect();
+        d.ac_label_opens = label_opens;
     }
     d.trigger = detect::Trigger(trigger);
     d.quick = detect::QuickTable::new(&d.trigger);

@@ -2342,6 +2342,11 @@ fn names_after_lead_in_verbs_and_three_part_names() {
         "经查比亚迪·汉，该商品存在虚假宣传。",
         "根据老人孟春时节的问题需进一步核查。",
         "电话另行通知。",
+        "约谈董事长，情况如上。",
+        "调查范围，已录入系统。",
+        "经查唐山，已纳入统一管理。",
+        "经核实成立，存在一定隐患。",
+        "举报人居住地，请予关注。",
     ] {
         assert_eq!(text(kept), kept);
     }
@@ -2379,6 +2384,10 @@ fn names_in_remarks_with_no_delimiter() {
         r#"{"bz":"学生会主席团换届选举"}"#,
         r#"{"bz":"当事人双方对鉴定结论均无异议"}"#,
         r#"{"bz":"经查该单位称已整改完毕"}"#,
+        r#"{"bz":"经了解信访人反映的拖欠工资问题属实"}"#,
+        r#"{"bz":"当事人于年月日申请财产保全"}"#,
+        // An anchor a name stands before needs a delimiter before the name.
+        r#"{"bz":"那些她的手机处理.信息名称安全.患者家属称病情好转"}"#,
     ] {
         assert_eq!(json(kept), kept);
     }

@@ -700,13 +700,24 @@ pub(crate) fn detect(
                 // (`业主万科·城市花园小区`, `联系人物业中心·客服部` are none); a Han one must be
                 // a plausible name. A part of one character is a model's name after its
                 // maker's (`经查比亚迪·汉，`) more often than a person's.
+                // After a case note's verb (`经查`, `约谈`) rather than a role word, a word
+                // stands where a name would more often (`调查范围，`, `经查唐山，`): a Han name
+                // there must be made of name characters, as before a weak verb.
                 let shaped = if dotted {
                     dict::transliterated_name(run)
                         && run.split(is_part_dot).all(|p| p.chars().nth(1).is_some())
                 } else {
                     plausible_name(run)
+                        && (!LEAD_IN_LABELS.contains(&&t[ls..le]) || dict::common_given_name(run))
                 };
-                if dict::is_label_word(run) || opens_with_word || !ends || !shaped {
+                // (`经了解信访人反映…`: a role word after a verb is the next label, not a name;
+                // asked last, of a name that passed everything else.)
+                if dict::is_label_word(run)
+                    || opens_with_word
+                    || !ends
+                    || !shaped
+                    || known_labels(d).any(|l| l == run.as_bytes())
+                {
                     continue;
                 }
                 run
@@ -1160,6 +1171,36 @@ fn comrade_group(w: &str) -> bool {
                 .nth(1)
                 .is_some_and(|c| COMRADE_NOUN_ENDS.contains(c)))
 }
+
+/// Whether a label of the name rule is followed by the name it labels (`患者王建国`,
+/// `经查王建国`), rather than an anchor the name stands before (`王建国的手机`,
+/// `王建国女士`, `王建国，男`) or one that wants a number after it (`联系郑雷（手机：`): the
+/// labels that may open a name in a remark with no delimiter (`Detectors::name_label_gate`).
+pub(crate) fn name_follows(label: &[u8]) -> bool {
+    !(POSSESSIVES.contains(&label)
+        || [MS, MR, COMRADE, CONTACT].contains(&label)
+        || label.starts_with(b",")
+        || label.starts_with(b"("))
+}
+
+/// The labels of the name rule that are a case note's verbs, not a person's role
+/// (`经查王建国称…`, `约谈孙丽后…`): the name after one must be made of name characters.
+const LEAD_IN_LABELS: &[&[u8]] = &[
+    "经查".as_bytes(),
+    "经查明".as_bytes(),
+    "查明".as_bytes(),
+    "经审查".as_bytes(),
+    "经调查".as_bytes(),
+    "调查".as_bytes(),
+    "经核实".as_bytes(),
+    "经核查".as_bytes(),
+    "核查".as_bytes(),
+    "经了解".as_bytes(),
+    "了解到".as_bytes(),
+    "询问".as_bytes(),
+    "约谈".as_bytes(),
+    "通知".as_bytes(),
+];
 
 /// `，男` and `，女` as normalization writes them (the full-width comma folded).
 const GENDER_MALE: &[u8] = ",男".as_bytes();

@@ -6,7 +6,7 @@
 //! characters, so the first stage skips almost every byte with a vectorizable digit search
 //! instead of running a general regex engine over the body.
 
-mod field;
+pub(crate) mod field;
 mod ident;
 mod table;
 
@@ -548,6 +548,9 @@ pub(crate) struct Detectors {
     /// by `TRIG_LABEL` and `label_gate`.
     pub ac_labels: Option<AhoCorasick>,
     pub ac_label_rules: Vec<u32>,
+    /// Per label of `ac_labels`: a person's role or a case note's verb that a name follows,
+    /// the only labels read in a text with no delimiter and no digit.
+    pub ac_label_opens: Vec<bool>,
     pub label_gate: PairGate,
     /// The first two characters of the person-name labels (`患者`, `户主`, `经查`): a text
     /// with no delimiter and no digit is searched for labels only when it holds one of these
@@ -1382,12 +1385,22 @@ impl Detectors {
             if let Some(ac) = &self.ac_labels {
                 // Leftmost-longest: `户籍地` rather than `户籍`, `居住在` rather than `住在`;
                 // what matters is where the label ends and the value starts.
+                // In a text with no delimiter and no digit, which the search reached by
+                // `name_label_gate`, only the labels a name follows are read: an anchor the
+                // name stands before (`的手机`, `女士`) needs a delimiter before the name.
+                let mut undelimited: Option<bool> = None;
                 for m in ac.find_iter(text) {
-                    labels.push((
-                        m.start(),
-                        m.end(),
-                        self.ac_label_rules[m.pattern().as_usize()],
-                    ));
+                    let p = m.pattern().as_usize();
+                    if !self.ac_label_opens[p]
+                        && *undelimited.get_or_insert_with(|| {
+                            !text.iter().any(|&b| {
+                                self.trigger.0[usize::from(b)] & (TRIG_DELIM | TRIG_DIGIT) != 0
+                            })
+                        })
+                    {
+                        continue;
+                    }
+                    labels.push((m.start(), m.end(), self.ac_label_rules[p]));
                 }
             }
         }
