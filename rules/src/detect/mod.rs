@@ -665,8 +665,8 @@ impl CharPairGate {
         self.bits[i >> 6] & (1 << (i & 63)) != 0
     }
 
-    /// Adds the first two characters of `word`. A word opening with a character `hit` does
-    /// not read (one of two or four bytes) or of one character makes every text a hit.
+    /// Adds the first two characters of `word`. A word of one character, or one opening
+    /// with a character `hit` does not read (of two or four bytes), makes every text a hit.
     pub(crate) fn insert(&mut self, word: &[u8]) {
         match (char_key(word), word.get(char_len(word)..).map(char_key)) {
             (Some(a), Some(Some(b))) => {
