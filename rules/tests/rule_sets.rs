@@ -2375,6 +2375,10 @@ fn names_in_remarks_with_no_delimiter() {
             r#"{"remark":"村民张桂兰反映自来水长期停供"}"#,
             r#"{"remark":"村民张**反映自来水长期停供"}"#,
         ),
+        (
+            r#"{"bz":"信访人黄颖男现住青山镇"}"#,
+            r#"{"bz":"信访人黄*男现住青山镇"}"#,
+        ),
     ] {
         assert_eq!(json(input), want, "{input}");
     }
@@ -2386,6 +2390,7 @@ fn names_in_remarks_with_no_delimiter() {
         r#"{"bz":"经查该单位称已整改完毕"}"#,
         r#"{"bz":"经了解信访人反映的拖欠工资问题属实"}"#,
         r#"{"bz":"当事人于年月日申请财产保全"}"#,
+        r#"{"bz":"学生男女比例失衡"}"#,
         // An anchor a name stands before needs a delimiter before the name.
         r#"{"bz":"那些她的手机处理.信息名称安全.患者家属称病情好转"}"#,
     ] {

@@ -1546,6 +1546,9 @@ fn name_before_verb(run: &str) -> Option<&str> {
         // 结果`, `约谈张梅并下达`), after a lead-in verb or a role word: weak ends too (`同时`,
         // `以后`, `对比`, `合并`).
         "时", "后", "对", "并",
+        // A gender with no comma, in a remark typed without punctuation (`信访人黄颖男现住…`);
+        // a given name with 男 in it (`王胜男现住`) is tried whole first, as the longer name.
+        "男", "女",
     ];
     let verb_at = |rest: &str| AFTER.iter().find(|w| rest.starts_with(**w)).copied();
     if let Some(dot) = run.find(is_part_dot) {
