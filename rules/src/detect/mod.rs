@@ -683,22 +683,17 @@ impl CharPairGate {
         if self.any {
             return true;
         }
-        let mut prev = 0u32;
+        let mut prev = None;
         let mut i = 0;
         while i < text.len() {
-            let b = text[i];
-            let c = match b {
-                0xE0..=0xEF if i + 2 < text.len() => {
-                    u32::from_be_bytes([0, b, text[i + 1], text[i + 2]])
+            let c = char_key(&text[i..]);
+            if let (Some(a), Some(b)) = (prev, c) {
+                if self.test(a, b) {
+                    return true;
                 }
-                0..=0x7F => u32::from(b),
-                _ => 0,
-            };
-            if c != 0 && prev != 0 && self.test(prev, c) {
-                return true;
             }
             prev = c;
-            i += if c > 0x7F { 3 } else { 1 };
+            i += if c.is_some() { char_len(&text[i..]) } else { 1 };
         }
         false
     }
