@@ -189,6 +189,22 @@ fn deflated(plain: &[u8], zlib: bool) -> Vec<u8> {
     }
 }
 
+/// Writes `body` to `d/name` and runs `sluice scan ARGS` on it, which must succeed and say on
+/// stderr what coding the body carries (`note`).
+fn scan_carrying(
+    d: &std::path::Path,
+    name: &str,
+    body: &[u8],
+    args: &[&str],
+    note: &str,
+) -> std::process::Output {
+    std::fs::write(d.join(name), body).unwrap();
+    let out = succeeded(sluice().arg("scan").args(args).arg(d.join(name)));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(note), "{name}: {err}");
+    out
+}
+
 /// Deflate (zlib and raw) and brotli carry no magic: sent as identity, they are found by
 /// decoding, redacted and written back in the same coding.
 #[test]
@@ -204,41 +220,20 @@ fn scan_sees_through_deflate_and_brotli_declared_identity() {
         ("br", b.into_inner(), "br"),
     ];
     for (name, body, coding) in bodies {
-        std::fs::write(d.join(name), &body).unwrap();
-        let out = sluice()
-            .args(["scan", "--redact", "--content-encoding", "identity"])
-            .arg(d.join(name))
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{name}: {err}");
-        assert!(
-            err.contains(&format!("declared identity carries {coding}")),
-            "{name}: {err}"
+        let out = scan_carrying(
+            &d,
+            name,
+            &body,
+            &["--redact", "--content-encoding", "identity"],
+            &format!("declared identity carries {coding}"),
         );
-        let back = match name {
-            "zlib" => {
-                let mut v = Vec::new();
-                flate2::read::ZlibDecoder::new(&out.stdout[..])
-                    .read_to_end(&mut v)
-                    .unwrap();
-                v
-            }
-            "raw" => {
-                let mut v = Vec::new();
-                flate2::read::DeflateDecoder::new(&out.stdout[..])
-                    .read_to_end(&mut v)
-                    .unwrap();
-                v
-            }
-            _ => {
-                let mut v = Vec::new();
-                brotli::Decompressor::new(&out.stdout[..], 4096)
-                    .read_to_end(&mut v)
-                    .unwrap();
-                v
-            }
-        };
+        let mut back = Vec::new();
+        match name {
+            "zlib" => flate2::read::ZlibDecoder::new(&out.stdout[..]).read_to_end(&mut back),
+            "raw" => flate2::read::DeflateDecoder::new(&out.stdout[..]).read_to_end(&mut back),
+            _ => brotli::Decompressor::new(&out.stdout[..], 4096).read_to_end(&mut back),
+        }
+        .unwrap();
         let text = String::from_utf8(back).unwrap();
         assert!(
             text.contains("110105********002X") && text.contains("138****8000"),
@@ -257,17 +252,12 @@ fn scan_tries_deflate_and_brotli_when_the_label_does_not_decode() {
         ("raw", deflated(plain, false), "gzip"),
         ("zlib", deflated(plain, true), "br"),
     ] {
-        std::fs::write(d.join(name), &body).unwrap();
-        let out = sluice()
-            .args(["scan", "--content-encoding", label])
-            .arg(d.join(name))
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{name}: {err}");
-        assert!(
-            err.contains(&format!("declared {label} carries deflate")),
-            "{name}: {err}"
+        let out = scan_carrying(
+            &d,
+            name,
+            &body,
+            &["--content-encoding", label],
+            &format!("declared {label} carries deflate"),
         );
         assert_eq!(
             String::from_utf8_lossy(&out.stdout)

@@ -197,6 +197,21 @@ impl Encoding {
         let (decoded, out) = trial_decode(self, head, complete, limits);
         decoded.is_ok() && (out.is_empty() || looks_like_text(&out[..out.len().min(256)]))
     }
+
+    /// Whether a body declared `self` stays with its label although [`Encoding::sniff`] said
+    /// it carries `actual`: text under a deflate or br label that decodes as the label says
+    /// ([`Encoding::label_holds`]). What the proxy and `sluice scan` both ask.
+    pub fn keeps_label(
+        self,
+        actual: Encoding,
+        head: &[u8],
+        complete: bool,
+        limits: &DecodeLimits,
+    ) -> bool {
+        actual == Encoding::Identity
+            && matches!(self, Encoding::Deflate | Encoding::Br)
+            && self.label_holds(head, complete, limits)
+    }
 }
 
 /// Decodes `head` as `enc` (to the end when `complete`): whether it went without an error,

@@ -627,10 +627,7 @@ impl BodyFilter {
         let Some((actual, trial)) = sniffed else {
             return Ok(());
         };
-        if actual == Encoding::Identity
-            && matches!(declared, Encoding::Deflate | Encoding::Br)
-            && declared.label_holds(head, finish, &limits)
-        {
+        if declared.keeps_label(actual, head, finish, &limits) {
             return Ok(());
         }
         if trial {

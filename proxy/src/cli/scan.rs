@@ -102,30 +102,16 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
             declared
         }
         // Text under a deflate or br label: unless it decodes as its label says.
-        Some(Encoding::Identity)
-            if matches!(declared, Encoding::Deflate | Encoding::Br)
-                && declared.label_holds(&input, true, &limits) =>
-        {
-            declared
-        }
+        Some(actual) if declared.keeps_label(actual, &input, true, &limits) => declared,
         Some(actual) => {
-            eprintln!(
-                "note: body declared {} carries {}; scanning it as {}",
-                declared.as_str(),
-                actual.as_str(),
-                actual.as_str()
-            );
+            note_coding(declared, actual);
             actual
         }
         // Deflate or brotli sent as identity shows no magic: it is tried (the whole body).
         None if Encoding::maybe_hidden(declared, &input) => {
             match codec::hidden_coding(&input, true, &limits) {
                 Some(actual) => {
-                    eprintln!(
-                        "note: body declared identity carries {}; scanning it as {}",
-                        actual.as_str(),
-                        actual.as_str()
-                    );
+                    note_coding(declared, actual);
                     actual
                 }
                 None => declared,
@@ -140,12 +126,7 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
         // refuses such a body: it cannot hold every body to try).
         Err(e) if !e.is_bomb() => match codec::hidden_coding(&input, true, &limits) {
             Some(actual) if actual != enc => {
-                eprintln!(
-                    "note: body declared {} carries {}; scanning it as {}",
-                    declared.as_str(),
-                    actual.as_str(),
-                    actual.as_str()
-                );
+                note_coding(declared, actual);
                 let body = codec::decode_all(actual, &input, &limits)
                     .with_context(|| format!("decoding {} body", actual.as_str()))?;
                 (actual, body)
@@ -222,6 +203,16 @@ struct Layers {
 /// A ZIP body (xlsx, docx, a zip export): its members are scanned and, with `--redact`, the
 /// archive is written again (see `sluice_rules::archive`). Members that could not be read are
 /// named on stderr, and the exit status says so.
+/// Tells the user that the body is not in the coding it was declared with.
+fn note_coding(declared: Encoding, actual: Encoding) {
+    eprintln!(
+        "note: body declared {} carries {}; scanning it as {}",
+        declared.as_str(),
+        actual.as_str(),
+        actual.as_str()
+    );
+}
+
 fn scan_archive(
     a: &ScanArgs,
     engine: &std::sync::Arc<sluice_rules::Engine>,
