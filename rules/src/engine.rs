@@ -476,18 +476,26 @@ fn compile(
             .iter()
             .map(|k| normalize_literal(k))
             .collect();
-        // Standard match semantics: the overlapping search needs them.
+        // Standard match semantics: the overlapping search needs them. ASCII letters match
+        // in either case (`Passport No.`, `PASSPORT` in a document-type field), as the
+        // field names do.
         let automaton = |kws: &[Vec<u8>]| {
             let kws: Vec<&Vec<u8>> = kws.iter().filter(|k| !k.is_empty()).collect();
             if kws.is_empty() {
                 None
             } else {
-                aho_corasick::AhoCorasick::new(kws).ok()
+                aho_corasick::AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .build(kws)
+                    .ok()
             }
         };
         let ctx = Ctx {
             keywords_ac: automaton(&keywords),
             negative_ac: automaton(&negative_keywords),
+            keywords_ascii: keywords
+                .iter()
+                .any(|k| k.iter().any(u8::is_ascii_alphabetic)),
             keywords,
             negative_keywords,
             window_bytes: window_chars.min(MAX_WINDOW_CHARS) * 3,

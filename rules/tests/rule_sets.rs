@@ -2397,3 +2397,71 @@ fn names_in_remarks_with_no_delimiter() {
         assert_eq!(json(kept), kept);
     }
 }
+
+/// Probe 30: documents that need context, with the context real records give them. English
+/// keywords match in either case (`Passport No.`, a `PASSPORT` type field beside the number);
+/// a generic document label (`证件号码`, `证件`), travel words (`出境`, `入境`) and more field
+/// names vouch for passports and permits; a Taiwan permit is taken after its label written
+/// without a colon, or before it in brackets, and may hold one separator. A landline's shape
+/// after an archive, statistics, asset or serial number label is that number.
+#[test]
+fn documents_with_the_context_records_give_them() {
+    let json = |t: &str| redacted(sluice_rules::Format::Json, t);
+    for (input, want) in [
+        (
+            r#"{"remark":"Passport No. E12345678"}"#,
+            r#"{"remark":"Passport No. E*****678"}"#,
+        ),
+        (
+            r#"{"cardType":"PASSPORT","cardNo":"G12345678"}"#,
+            r#"{"cardType":"PASSPORT","cardNo":"G*****678"}"#,
+        ),
+        (
+            r#"{"bz":"经核查，其证件号码为G89136167。"}"#,
+            r#"{"bz":"经核查，其证件号码为G*****167。"}"#,
+        ),
+        (
+            r#"{"bz":"旅客王某持E23456789于2024年3月1日出境"}"#,
+            r#"{"bz":"旅客王某持E*****789于2024年3月1日出境"}"#,
+        ),
+        (
+            r#"{"bz":"证件【E46279495】"}"#,
+            r#"{"bz":"证件【E*****495】"}"#,
+        ),
+        (r#"{"hzbh":"E08488877"}"#, r#"{"hzbh":"E*****877"}"#),
+        (
+            r#"{"bz":"通行证: C40154794"}"#,
+            r#"{"bz":"通行证: C******94"}"#,
+        ),
+        (r#"{"hxzhm":"H8445879305"}"#, r#"{"hxzhm":"H********05"}"#),
+        (
+            r#"{"documentType":"ID_CARD","documentNo":"430702630412937"}"#,
+            r#"{"documentType":"ID_CARD","documentNo":"430702******937"}"#,
+        ),
+        (r#"{"bz":"台胞证89543336"}"#, r#"{"bz":"台胞证8*****36"}"#),
+        (
+            r#"{"bz":"台胞张桂珍持台胞证76528549于2022年12月3日经罗湖入境。"}"#,
+            r#"{"bz":"台胞张桂珍持台胞证7*****49于2022年12月3日经罗湖入境。"}"#,
+        ),
+        (
+            r#"{"bz":"80677960(台湾居民来往大陆通行证)"}"#,
+            r#"{"bz":"8*****60(台湾居民来往大陆通行证)"}"#,
+        ),
+        (r#"{"tbzhm":"345490-6601"}"#, r#"{"tbzhm":"3*****-**01"}"#),
+    ] {
+        assert_eq!(json(input), want, "{input}");
+    }
+    for kept in [
+        r#"{"bz":"型号E12345678，出厂编号2024"}"#,
+        r#"{"bz":"证件号码：110105199003071235，型号E12345678"}"#,
+        r#"{"bz":"批次号E12345678已入库"}"#,
+        r#"{"bz":"国药准字H20051234"}"#,
+        r#"{"bz":"档案号0757-75770747"}"#,
+        r#"{"bz":"统计编号：0731-27936921"}"#,
+        r#"{"assetNo":"025-48504414","serialNo":"0571-63511979"}"#,
+        r#"{"bz":"台胞证办理须知：请于20240101前提交"}"#,
+        r#"{"tbzhm":"2024-01-01"}"#,
+    ] {
+        assert_eq!(json(kept), kept);
+    }
+}

@@ -329,9 +329,24 @@ pub(crate) fn person_name_part(v: &str) -> Option<Confidence> {
 /// permit field: up to two capital letters and digits, 8-10 characters in all, at least six of
 /// them digits (`Y28657070`, `366258517`, `PA1234567`). The Chinese shapes (`E12345678`) are
 /// found anywhere by the identifier scanner; these need the field name, which says what the
-/// number is.
+/// number is. One space or hyphen between two digits is how such a number is often typed
+/// (`345490-6601`, `32 364978`), and is read past.
 pub(crate) fn travel_document(v: &str) -> Option<Confidence> {
-    let b = v.as_bytes();
+    let mut joined = [0u8; 10];
+    let raw = v.as_bytes();
+    let b = match raw.iter().position(|&c| c == b' ' || c == b'-') {
+        Some(p)
+            if raw.len() <= 11
+                && p > 0
+                && raw[p - 1].is_ascii_digit()
+                && raw.get(p + 1).is_some_and(u8::is_ascii_digit) =>
+        {
+            joined[..p].copy_from_slice(&raw[..p]);
+            joined[p..raw.len() - 1].copy_from_slice(&raw[p + 1..]);
+            &joined[..raw.len() - 1]
+        }
+        _ => raw,
+    };
     let letters = b.iter().take_while(|c| c.is_ascii_uppercase()).count();
     // 8-10 characters with at most two letters leaves six digits or more.
     ((8..=10).contains(&b.len())

@@ -278,6 +278,9 @@ pub(crate) struct Ctx {
     /// pass over the window left of a candidate instead of a search per keyword.
     pub keywords_ac: Option<aho_corasick::AhoCorasick>,
     pub negative_ac: Option<aho_corasick::AhoCorasick>,
+    /// Some keyword holds an ASCII letter: the search takes the automaton, which matches
+    /// those in either case.
+    pub keywords_ascii: bool,
     pub window_bytes: usize,
     pub require: bool,
 }
@@ -1650,6 +1653,7 @@ impl Detectors {
                 w,
                 &r.ctx.keywords,
                 r.ctx.keywords_ac.as_ref(),
+                r.ctx.keywords_ascii,
             );
         let has_ctx = key_hit || kw_hit || matches!(r.kind, Kind::Field);
         if (r.ctx.require || c.conf == Confidence::Low) && !has_ctx {
@@ -1733,6 +1737,7 @@ fn near(
     w: usize,
     kws: &[Vec<u8>],
     ac: Option<&aho_corasick::AhoCorasick>,
+    ascii: bool,
 ) -> bool {
     let lo = start.saturating_sub(w);
     let hi = (end + w).min(text.len());
@@ -1742,8 +1747,9 @@ fn near(
     let prev = &before[before.len().saturating_sub(spill)..];
     match ac {
         // (An empty keyword, which the automaton leaves out, is found anywhere. A few
-        // keywords are found sooner by `memchr` on their first byte.)
-        Some(ac) if kws.len() > 8 => {
+        // keywords are found sooner by `memchr` on their first byte, unless one has ASCII
+        // letters, which match in either case.)
+        Some(ac) if kws.len() > 8 || ascii => {
             ac.patterns_len() < kws.len()
                 || ac.is_match(left)
                 || ac.is_match(right)
