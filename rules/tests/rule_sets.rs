@@ -2402,7 +2402,8 @@ fn names_in_remarks_with_no_delimiter() {
 /// keywords match in either case (`Passport No.`, a `PASSPORT` type field beside the number);
 /// a generic document label (`证件号码`, `证件`), travel words (`出境`, `入境`) and more field
 /// names vouch for passports and permits; a Taiwan permit is taken after its label written
-/// without a colon, or before it in brackets, and may hold one separator. A landline's shape
+/// without a colon, or before it in brackets, and may hold one separator; a name after a
+/// traveller's role word ends at the verb before a document's label. A landline's shape
 /// after an archive, statistics, asset or serial number label is that number.
 #[test]
 fn documents_with_the_context_records_give_them() {
@@ -2441,13 +2442,18 @@ fn documents_with_the_context_records_give_them() {
         (r#"{"bz":"台胞证89543336"}"#, r#"{"bz":"台胞证8*****36"}"#),
         (
             r#"{"bz":"台胞张桂珍持台胞证76528549于2022年12月3日经罗湖入境。"}"#,
-            r#"{"bz":"台胞张桂珍持台胞证7*****49于2022年12月3日经罗湖入境。"}"#,
+            r#"{"bz":"台胞张**持台胞证7*****49于2022年12月3日经罗湖入境。"}"#,
         ),
         (
             r#"{"bz":"80677960(台湾居民来往大陆通行证)"}"#,
             r#"{"bz":"8*****60(台湾居民来往大陆通行证)"}"#,
         ),
         (r#"{"tbzhm":"345490-6601"}"#, r#"{"tbzhm":"3*****-**01"}"#),
+        // A verb between a name and the next label (`持护照`) ends the name.
+        (
+            r#"{"bz":"旅客涂凤兰持港澳通行证出境。"}"#,
+            r#"{"bz":"旅客涂**持港澳通行证出境。"}"#,
+        ),
     ] {
         assert_eq!(json(input), want, "{input}");
     }
