@@ -1645,16 +1645,7 @@ impl Detectors {
         let kw_hit = !key_hit
             && (c.conf < Confidence::High || r.ctx.require)
             && !r.ctx.keywords.is_empty()
-            && near(
-                text,
-                ctx.before,
-                c.start,
-                c.end,
-                w,
-                &r.ctx.keywords,
-                r.ctx.keywords_ac.as_ref(),
-                r.ctx.keywords_ascii,
-            );
+            && near(text, ctx.before, c.start, c.end, &r.ctx);
         let has_ctx = key_hit || kw_hit || matches!(r.kind, Kind::Field);
         if (r.ctx.require || c.conf == Confidence::Low) && !has_ctx {
             return None;
@@ -1725,20 +1716,12 @@ fn contains(h: &[u8], n: &[u8]) -> bool {
     false
 }
 
-/// Whether any keyword occurs within `w` bytes before `start` (including the previous
+/// Whether any of the rule's keywords occurs within its window before `start` (including the previous
 /// values' text) or after `end`. With the rule's automaton (its non-empty keywords), one
 /// pass over each window whatever the number of keywords: the person-name rule has over a
 /// hundred, and a text of names (`张伟，男，` over and over) asks at every one.
-fn near(
-    text: &[u8],
-    before: &[u8],
-    start: usize,
-    end: usize,
-    w: usize,
-    kws: &[Vec<u8>],
-    ac: Option<&aho_corasick::AhoCorasick>,
-    ascii: bool,
-) -> bool {
+fn near(text: &[u8], before: &[u8], start: usize, end: usize, ctx: &Ctx) -> bool {
+    let (w, kws, ac) = (ctx.window_bytes, &ctx.keywords, ctx.keywords_ac.as_ref());
     let lo = start.saturating_sub(w);
     let hi = (end + w).min(text.len());
     let left = &text[lo..start];
@@ -1749,7 +1732,7 @@ fn near(
         // (An empty keyword, which the automaton leaves out, is found anywhere. A few
         // keywords are found sooner by `memchr` on their first byte, unless one has ASCII
         // letters, which match in either case.)
-        Some(ac) if kws.len() > 8 || ascii => {
+        Some(ac) if kws.len() > 8 || ctx.keywords_ascii => {
             ac.patterns_len() < kws.len()
                 || ac.is_match(left)
                 || ac.is_match(right)
