@@ -1716,8 +1716,8 @@ fn contains(h: &[u8], n: &[u8]) -> bool {
     false
 }
 
-/// Whether any of the rule's keywords occurs within its window before `start` (including the previous
-/// values' text) or after `end`. With the rule's automaton (its non-empty keywords), one
+/// Whether any of the rule's keywords occurs within its window before `start` (including the
+/// previous values' text) or after `end`. With the rule's automaton (its non-empty keywords), one
 /// pass over each window whatever the number of keywords: the person-name rule has over a
 /// hundred, and a text of names (`张伟，男，` over and over) asks at every one.
 fn near(text: &[u8], before: &[u8], start: usize, end: usize, ctx: &Ctx) -> bool {
