@@ -682,9 +682,10 @@ pub(crate) fn detect(
                         continue;
                     }
                     // `旅客张桂珍持护照E…`: a verb may stand between the name and that label.
-                    run = match name_before_verb(name) {
-                        Some(n) if !plausible_name(name) => n,
-                        _ => name,
+                    run = if plausible_name(name) {
+                        name
+                    } else {
+                        name_before_verb(name).unwrap_or(name)
                     };
                 } else if let Some(name) = name_before_verb(run) {
                     // `来电人刘斌反映…`, `申请人周海燕提交申请`: the name ran into the verb.
