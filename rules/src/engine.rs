@@ -78,6 +78,8 @@ pub(crate) struct KeyInfo {
     /// Some rule listens to this field (not only negative keys): a short base64 value under
     /// it is decoded and judged with its context.
     pub listened: bool,
+    /// What the name says about document types (a type field, a generic number field).
+    pub doc: detect::doc_type::DocKey,
 }
 
 impl std::fmt::Debug for Engine {
@@ -863,6 +865,7 @@ impl Engine {
             name: Arc::from(String::from_utf8_lossy(raw).as_ref()),
             rules,
             listened,
+            doc: detect::doc_type::key_role(raw),
         });
         let mut memo = self
             .key_memo
@@ -872,6 +875,48 @@ impl Engine {
             memo.insert(raw.into(), info.clone());
         }
         info
+    }
+
+    /// A generic number field (`zjhm`) read after a type field that named `kind`: the rules
+    /// of its own name and those of the name of that document's field (`tbzhm`), under the
+    /// field's own display name. Not memoized: the segmenter keeps it with its other names.
+    pub(crate) fn key_info_as(
+        &self,
+        own: &KeyInfo,
+        kind: detect::doc_type::DocKind,
+        cache_raw: &[u8],
+    ) -> Arc<KeyInfo> {
+        let mut canon = Vec::new();
+        if kind == detect::doc_type::DocKind::Other {
+            for k in detect::doc_type::VETOED_KEYS {
+                self.detectors.key_rules(k, &mut canon);
+            }
+            for r in &mut canon {
+                *r |= detect::NEG;
+            }
+        } else {
+            self.detectors
+                .key_rules(detect::doc_type::canonical_key(kind), &mut canon);
+        }
+        canon.sort_unstable();
+        canon.dedup();
+        // The type field's word wins over what the number field's own name says of the
+        // same rule (a negative key for it).
+        let mut rules: Vec<u32> = own
+            .rules
+            .iter()
+            .copied()
+            .filter(|r| !canon.iter().any(|c| c & !detect::NEG == r & !detect::NEG))
+            .collect();
+        rules.extend(canon);
+        let listened = listening(&rules);
+        Arc::new(KeyInfo {
+            raw: cache_raw.into(),
+            name: own.name.clone(),
+            rules,
+            listened,
+            doc: detect::doc_type::DocKey::Number,
+        })
     }
 
     /// Whether some rule (not only a negative one) listens to the field name `key`: the

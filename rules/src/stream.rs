@@ -13,6 +13,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::charset::{self, Charset, Codec, Transcoder};
+use crate::detect::doc_type::{DocKey, DocKind};
 use crate::detect::{Hit, SegCtx};
 use crate::engine::{Engine, RuleInfo};
 use crate::format::{self, Format};
@@ -297,6 +298,11 @@ pub(crate) struct Segmenter {
     key_ix: Option<usize>,
     key_cache: Vec<KeyEntry>,
     key_cursor: usize,
+    /// The document a type field named (`{"zjlx":"511",…}`) and how many more values its
+    /// number field may come within (`crate::detect::doc_type`).
+    doc_ctx: Option<(DocKind, u8)>,
+    /// The segment's value ends something for `doc_ctx` (set by `resolve_key`).
+    doc_note: bool,
     /// Reusable buffer of [`Segmenter::knows_key`].
     key_probe: Vec<u32>,
     text: Vec<u8>,
@@ -477,6 +483,8 @@ impl Segmenter {
             key_ix: None,
             key_cache: b.key_cache,
             key_cursor: 0,
+            doc_ctx: None,
+            doc_note: false,
             key_probe: b.key_probe,
             text: b.text,
             map: b.map,
@@ -564,6 +572,7 @@ impl Segmenter {
     /// Sets the segment's field name and the rules it gives context to.
     fn resolve_key(&mut self, key: Option<&[u8]>) {
         self.key_ix = None;
+        self.doc_note = false;
         if let Some(k) = key {
             // Field names repeat record after record: resolve each distinct name once per
             // stream (its display form and the rules it gives context to).
@@ -585,7 +594,59 @@ impl Segmenter {
                 }
             };
             self.key_cursor = ix + 1;
+            // A generic number field after a type field that named a document is judged as
+            // that document's field too.
+            let doc = self.key_cache[ix].doc;
+            self.doc_note = doc == DocKey::Type || self.doc_ctx.is_some();
+            let ix = match self.doc_ctx {
+                Some((kind, _)) if doc == DocKey::Number => self.doc_entry(ix, kind),
+                _ => ix,
+            };
             self.key_ix = Some(ix);
+        }
+    }
+
+    /// The cache entry of the field at `ix` read as the field of a `kind` document: kept
+    /// under its name behind a byte no UTF-8 name starts with.
+    #[inline(never)]
+    fn doc_entry(&mut self, ix: usize, kind: DocKind) -> usize {
+        let mut raw = Vec::with_capacity(self.key_cache[ix].raw.len() + 2);
+        raw.extend_from_slice(&[0xFF, kind as u8]);
+        raw.extend_from_slice(&self.key_cache[ix].raw);
+        if let Some(hit) = self.key_cache.iter().position(|e| *e.raw == *raw) {
+            return hit;
+        }
+        let info = self.engine.key_info_as(&self.key_cache[ix], kind, &raw);
+        if self.key_cache.len() >= KEY_CACHE {
+            self.key_cache.remove(0);
+        }
+        self.key_cache.push(info);
+        self.key_cache.len() - 1
+    }
+
+    /// Bookkeeping when a keyed value ends (`text` is the whole value, empty for a value
+    /// longer than a window), asked only while a type is pending or under a type field
+    /// (`doc_note`): a type field's value says what the next number field holds; a number
+    /// field read under it, or `REACH` other values, end that.
+    #[inline(never)]
+    fn note_doc(&mut self, text: &[u8]) {
+        let Some(ix) = self.key_ix else {
+            return;
+        };
+        match self.key_cache[ix].doc {
+            DocKey::Type => {
+                self.doc_ctx = crate::detect::doc_type::kind_of(text)
+                    .map(|k| (k, crate::detect::doc_type::REACH));
+            }
+            DocKey::Number if self.doc_ctx.is_some() => self.doc_ctx = None,
+            _ => {
+                if let Some((_, left)) = &mut self.doc_ctx {
+                    *left -= 1;
+                    if *left == 0 {
+                        self.doc_ctx = None;
+                    }
+                }
+            }
         }
     }
 
@@ -661,6 +722,7 @@ impl Segmenter {
                 && classes & (crate::detect::Q_LINE | crate::detect::Q_LT) == 0
             {
                 self.key_ix = None;
+                self.doc_note = false;
                 self.remember(content);
                 self.hold_from = raw_end;
                 return true;
@@ -780,6 +842,9 @@ impl Segmenter {
                 self.end(raw_end);
                 return true;
             }
+        }
+        if self.doc_note {
+            self.note_doc(content);
         }
         self.remember(content);
         self.hold_from = raw_end;
@@ -1069,6 +1134,12 @@ impl Segmenter {
         }
         self.raw_end = self.raw_end.max(raw_end);
         self.process(true);
+        if self.doc_note {
+            // A value longer than a window is no type's name.
+            let text = std::mem::take(&mut self.text);
+            self.note_doc(if self.windows == 0 { &text } else { &[] });
+            self.text = text;
+        }
         // `begin` clears `head`: hand its buffer over instead of copying it.
         std::mem::swap(&mut self.last_head, &mut self.head);
         // Rolling context for keyword windows across neighbouring values.

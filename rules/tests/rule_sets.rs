@@ -2471,3 +2471,92 @@ fn documents_with_the_context_records_give_them() {
         assert_eq!(json(kept), kept);
     }
 }
+
+/// A type field says what the generic number field after it holds (`zjlx` then `zjhm`), in
+/// words or as a public-security code, in every format that names its fields; a type in
+/// words that names something else (a model, a licence) vetoes the travel documents.
+#[test]
+fn a_type_field_says_what_its_number_field_holds() {
+    use sluice_rules::Format;
+    for (format, input, want) in [
+        (
+            Format::Json,
+            r#"{"xm":"周峰","zjlx":"台湾居民来往大陆通行证","zjhm":"66938487"}"#,
+            r#"{"xm":"周*","zjlx":"台湾居民来往大陆通行证","zjhm":"6*****87"}"#,
+        ),
+        (
+            Format::Json,
+            r#"[{"zjzl":"台胞证","zjhm":"4593653201"},{"zjzl":"台胞证","zjhm":"45936532"}]"#,
+            r#"[{"zjzl":"台胞证","zjhm":"4*******01"},{"zjzl":"台胞证","zjhm":"4*****32"}]"#,
+        ),
+        (
+            Format::Json,
+            r#"{"idType":"511","xb":"女","csrq":"1990-01-01","idNo":"12345678"}"#,
+            r#"{"idType":"511","xb":"女","csrq":"1990-01-01","idNo":"1*****78"}"#,
+        ),
+        (
+            Format::Json,
+            r#"{"zjlx":"414","zjhm":"Y2865707"}"#,
+            r#"{"zjlx":"414","zjhm":"Y****707"}"#,
+        ),
+        (
+            Format::Json,
+            r#"{"zjlx":"111","zjhm":"430702630412937"}"#,
+            r#"{"zjlx":"111","zjhm":"430702******937"}"#,
+        ),
+        (
+            Format::Xml,
+            r#"<r><certType>511</certType><certNo>20652132</certNo></r>"#,
+            r#"<r><certType>511</certType><certNo>2*****32</certNo></r>"#,
+        ),
+        (
+            Format::Xml,
+            r#"<r><zj zjzl="台胞证" zjhm="82082861"/></r>"#,
+            r#"<r><zj zjzl="台胞证" zjhm="8*****61"/></r>"#,
+        ),
+        (
+            Format::Csv,
+            "xm,xb,csrq,documentType,documentNo\n蔡琴,女,1994-05-13,511,70474433\n",
+            "xm,xb,csrq,documentType,documentNo\n蔡*,女,1994-05-13,511,7*****33\n",
+        ),
+        (
+            Format::Form,
+            "idType=%E5%8F%B0%E8%83%9E%E8%AF%81&idNo=57992226",
+            "idType=%E5%8F%B0%E8%83%9E%E8%AF%81&idNo=5*****26",
+        ),
+        // In text: the kind as a type, the number under a generic label after it.
+        (
+            Format::Text,
+            "入住登记：王丹，证件类型台胞证，证件号码82066777，房号534。",
+            "入住登记：王丹，证件类型台胞证，证件号码8*****77，房号534。",
+        ),
+        (
+            Format::Text,
+            "证件类型：护照，证件号码：Y2865707",
+            "证件类型：护照，证件号码：Y****707",
+        ),
+    ] {
+        assert_eq!(redacted(format, input), want, "{input}");
+    }
+    for kept in [
+        // No type, a type too far back, a type after its number, an unknown code.
+        r#"{"zjhm":"12345678"}"#,
+        r#"{"zjlx":"511","a":"1","b":"2","c":"3","d":"4","zjhm":"12345678"}"#,
+        r#"{"zjhm":"12345678","zjlx":"511"}"#,
+        r#"{"zjlx":"990","zjhm":"12345678"}"#,
+        // The type is used up by its number field.
+        r#"{"zjlx":"511","zjhm":"","cardNo":"12345678"}"#,
+        // A type naming something else.
+        r#"{"docType":"型号","docNo":"E48262737"}"#,
+        r#"{"zjlx":"营业执照","zjhm":"H12345678"}"#,
+    ] {
+        assert_eq!(redacted(Format::Json, kept), kept, "{kept}");
+    }
+    for kept in [
+        "证件类型台胞证，证件号码2024-01-01",
+        "证件类型台胞证，证件号码：待补充",
+        "台胞证办理须知，号码牌12号",
+    ] {
+        assert_eq!(redacted(Format::Text, kept), kept, "{kept}");
+    }
+}

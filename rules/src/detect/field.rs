@@ -637,6 +637,15 @@ pub(crate) fn detect(
                 }
                 continue;
             }
+            // `证件类型台胞证，证件号码27801500`: the kind as a type, its number under a
+            // generic label after it.
+            if let Some((vs, ve)) = number_after_type_word(t, le) {
+                let v = std::str::from_utf8(&t[vs..ve]).unwrap_or_default();
+                if let Some(conf) = judge(Some(Det::TravelDocument), v, false) {
+                    emit(r, vs, ve, conf);
+                }
+                continue;
+            }
         }
         let mut vs = le;
         while matches!(t.get(vs), Some(b' ' | b'\t')) {
@@ -1412,6 +1421,51 @@ fn number_before_bracketed_label(t: &[u8], ls: usize, le: usize) -> Option<(usiz
         vs -= 1;
     }
     (vs < ve).then_some((vs, ve))
+}
+
+/// `证件类型台胞证，证件号码27801500`, `持护照、证件号码：E12345678`: after a document's kind
+/// ending at `le`, its item's end (a comma or a space), a generic number label and the
+/// number (letters and digits, one space or hyphen between digits at most). Returns the
+/// number's span.
+fn number_after_type_word(t: &[u8], le: usize) -> Option<(usize, usize)> {
+    let rest = &t[le..];
+    let sep = ["，", "、", ",", " "]
+        .iter()
+        .find(|p| rest.starts_with(p.as_bytes()))?;
+    let mut i = le + sep.len();
+    while t.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    let label = ["证件号码", "证件编号", "证件号", "号码"]
+        .iter()
+        .find(|l| t[i..].starts_with(l.as_bytes()))?;
+    i += label.len();
+    while matches!(t.get(i), Some(b' ' | b':')) {
+        i += 1;
+    }
+    for copula in ["为", "是"] {
+        if t[i..].starts_with(copula.as_bytes()) {
+            i += copula.len();
+            break;
+        }
+    }
+    let vs = i;
+    let mut ve = vs
+        + t[vs..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+    if ve > vs
+        && matches!(t.get(ve), Some(b' ' | b'-'))
+        && t[ve - 1].is_ascii_digit()
+        && t.get(ve + 1).is_some_and(u8::is_ascii_digit)
+    {
+        ve += 1 + t[ve + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+    }
+    (ve > vs).then_some((vs, ve))
 }
 
 fn alnum_run(rest: &str) -> &str {

@@ -6,6 +6,7 @@
 //! characters, so the first stage skips almost every byte with a vectorizable digit search
 //! instead of running a general regex engine over the body.
 
+pub(crate) mod doc_type;
 pub(crate) mod field;
 mod ident;
 mod table;
