@@ -456,7 +456,9 @@ fn compile(
             // for that. A generic `field: true` rule only takes values after a colon.
             let colonless = matches!(
                 kind,
-                Kind::Detector(Det::PersonName | Det::Address | Det::TravelDocument)
+                Kind::Detector(
+                    Det::PersonName | Det::Address | Det::TravelDocument | Det::TaiwanPermit
+                )
             );
             for k in &c.keywords {
                 let norm = normalize_literal(k);

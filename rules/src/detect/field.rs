@@ -356,6 +356,21 @@ pub(crate) fn travel_document(v: &str) -> Option<Confidence> {
     .then_some(Confidence::Medium)
 }
 
+/// A Taiwan residents' permit (台胞证): 8 digits, or 10 with the issue count, sometimes after
+/// a `T`; one space or hyphen between digits is read past as for other documents. Stricter
+/// than [`travel_document`]: a generic label (`通行证号码`) names this permit and the Hong
+/// Kong and Macao ones alike, and their letters (`H`, `M`, `C`) say which it is not.
+pub(crate) fn taiwan_permit(v: &str) -> Option<Confidence> {
+    let b = v.strip_prefix('T').unwrap_or(v).as_bytes();
+    let sep = b.iter().position(|&c| c == b' ' || c == b'-');
+    let ok_sep = sep.is_none_or(|p| {
+        p > 0 && b[p + 1..].iter().all(u8::is_ascii_digit) && !b[p + 1..].is_empty()
+    });
+    let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+    (ok_sep && matches!(digits, 8 | 10) && digits + usize::from(sep.is_some()) == b.len())
+        .then_some(Confidence::Medium)
+}
+
 /// The names in a list of names (`张伟、李娜、王芳`, `张伟,李娜;王芳`, one per line, `张伟 李娜`): byte ranges
 /// and confidence of each part that is a Han name on its own. Romanized names are not split
 /// (their words are separated by spaces).
@@ -398,6 +413,7 @@ fn judge(det: Option<Det>, v: &str, keyed: bool) -> Option<Confidence> {
         Some(Det::PersonName) => person_name(v),
         Some(Det::Address) => address(v, keyed),
         Some(Det::TravelDocument) => travel_document(v),
+        Some(Det::TaiwanPermit) => taiwan_permit(v),
         // A name part has no shape of its own: only its field says what it is.
         Some(Det::PersonNamePart) => keyed.then(|| person_name_part(v)).flatten(),
         _ => (!v.trim().is_empty()).then_some(Confidence::Medium),
@@ -524,7 +540,7 @@ pub(crate) fn detect(
                 }
             }
             let value: &str = match det {
-                Some(Det::TravelDocument) => alnum_run(rest),
+                Some(Det::TravelDocument | Det::TaiwanPermit) => doc_number_run(rest),
                 Some(Det::PersonName) => {
                     let run = name_run(rest);
                     // `姓名：张伟性别：男`: the name ran into the next label.
@@ -629,10 +645,11 @@ pub(crate) fn detect(
             continue;
         }
         // `证件号码：K58213907（护照）`: a document's kind named in brackets after its number.
-        if det_of(d, r) == Some(Det::TravelDocument) {
+        let det = det_of(d, r);
+        if matches!(det, Some(Det::TravelDocument | Det::TaiwanPermit)) {
             if let Some((vs, ve)) = number_before_bracketed_label(t, ls, le) {
                 let v = std::str::from_utf8(&t[vs..ve]).unwrap_or_default();
-                if let Some(conf) = judge(Some(Det::TravelDocument), v, false) {
+                if let Some(conf) = judge(det, v, false) {
                     emit(r, vs, ve, conf);
                 }
                 continue;
@@ -641,7 +658,7 @@ pub(crate) fn detect(
             // generic label after it.
             if let Some((vs, ve)) = number_after_type_word(t, le) {
                 let v = std::str::from_utf8(&t[vs..ve]).unwrap_or_default();
-                if let Some(conf) = judge(Some(Det::TravelDocument), v, false) {
+                if let Some(conf) = judge(det, v, false) {
                     emit(r, vs, ve, conf);
                 }
                 continue;
@@ -670,6 +687,23 @@ pub(crate) fn detect(
         let Some(mut rest) = from.at(vs) else {
             continue;
         };
+        // `通行证号码（18045999）`, `台湾居民来往大陆通行证号码【3126026802】`: a document's
+        // number in brackets after its label, the brackets closing right after it.
+        if matches!(det, Some(Det::TravelDocument | Det::TaiwanPermit)) {
+            if let Some((open, close)) = [("(", ")"), ("【", "】"), ("[", "]")]
+                .into_iter()
+                .find(|(o, _)| rest.starts_with(o))
+            {
+                let inner = &rest[open.len()..];
+                let v = doc_number_run(inner);
+                if !v.is_empty() && inner[v.len()..].starts_with(close) {
+                    if let Some(conf) = judge(det, v, false) {
+                        emit(r, vs + open.len(), vs + open.len() + v.len(), conf);
+                    }
+                    continue;
+                }
+            }
+        }
         // `姓名为张三`, `联系人是王芳`, `居住的北京市…`, `居住在北京市…`, `住于…`.
         for copula in ["为", "是", "的", "在", "于"] {
             if let Some(r) = rest.strip_prefix(copula) {
@@ -680,7 +714,7 @@ pub(crate) fn detect(
         }
         let det = det_of(d, r);
         let value: &str = match det {
-            Some(Det::TravelDocument) => alnum_run(rest),
+            Some(Det::TravelDocument | Det::TaiwanPermit) => doc_number_run(rest),
             Some(Det::PersonName) => {
                 let mut run = name_run(rest);
                 // `联系人张伟电话138…`: the name ran into the next label.
@@ -1468,6 +1502,27 @@ fn number_after_type_word(t: &[u8], le: usize) -> Option<(usize, usize)> {
     (ve > vs).then_some((vs, ve))
 }
 
+/// A document number at the start of `rest`: its letters and digits; a run of digits alone
+/// is read past one space or hyphen before more digits while the whole stays within 11
+/// characters (`32 364978`, `345490-6601`; not `12345678 2024`, a number and a year, nor
+/// `XE1234 5678`, letters glued to a Chinese passport's grouped number).
+fn doc_number_run(rest: &str) -> &str {
+    let run = alnum_run(rest);
+    let b = rest.as_bytes();
+    let n = run.len();
+    if n > 0
+        && matches!(b.get(n), Some(b' ' | b'-'))
+        && run.bytes().all(|c| c.is_ascii_digit())
+        && b.get(n + 1).is_some_and(u8::is_ascii_digit)
+    {
+        let more = alnum_run(&rest[n + 1..]).len();
+        if n + 1 + more <= 11 {
+            return &rest[..n + 1 + more];
+        }
+    }
+    run
+}
+
 fn alnum_run(rest: &str) -> &str {
     let n = rest.bytes().take_while(u8::is_ascii_alphanumeric).count();
     &rest[..n]
@@ -1720,7 +1775,50 @@ fn name_before_glued_label<'a>(d: &Detectors, run: &'a str) -> Option<&'a str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{text_from, TextFrom};
+    use super::{doc_number_run, taiwan_permit, text_from, TextFrom};
+
+    #[test]
+    fn taiwan_permits_are_eight_or_ten_digits() {
+        for v in [
+            "12345678",
+            "1234567801",
+            "T12345678",
+            "32 364978",
+            "345490-6601",
+        ] {
+            assert!(taiwan_permit(v).is_some(), "{v}");
+        }
+        for v in [
+            "H12345678",
+            "C12345678",
+            "M1234567801",
+            "123456789",
+            "1234567",
+            "12345678901",
+            "1234 5678 90",
+            "2024-01-01",
+            "-12345678",
+            "12345678-",
+            "",
+        ] {
+            assert!(taiwan_permit(v).is_none(), "{v}");
+        }
+    }
+
+    #[test]
+    fn document_numbers_run_past_one_separator_between_digits() {
+        for (rest, run) in [
+            ("32 364978，", "32 364978"),
+            ("345490-6601）", "345490-6601"),
+            ("12345678 2024年", "12345678"),
+            ("XE1234 5678", "XE1234"),
+            ("E12345678 ", "E12345678"),
+            ("12-", "12"),
+            ("，", ""),
+        ] {
+            assert_eq!(doc_number_run(rest), run, "{rest}");
+        }
+    }
 
     /// `TextFrom::at` must give what `text_from` gives at every offset: on text that is
     /// UTF-8 throughout (cut from one validation), on text with a stray byte (read offset

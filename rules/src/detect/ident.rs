@@ -29,10 +29,11 @@ pub(crate) enum Det {
     Imei,
     TravelDocument,
     PersonNamePart,
+    TaiwanPermit,
 }
 
 impl Det {
-    pub(crate) const ALL: [(&'static str, Det); 17] = [
+    pub(crate) const ALL: [(&'static str, Det); 18] = [
         ("resident_id_18", Det::ResidentId18),
         ("resident_id_15", Det::ResidentId15),
         ("uscc", Det::Uscc),
@@ -50,6 +51,7 @@ impl Det {
         ("imei", Det::Imei),
         ("travel_document", Det::TravelDocument),
         ("person_name_part", Det::PersonNamePart),
+        ("taiwan_permit", Det::TaiwanPermit),
     ];
 
     pub(crate) fn from_name(n: &str) -> Option<Det> {
@@ -80,6 +82,7 @@ impl Det {
             | Det::PersonName
             | Det::Address
             | Det::TravelDocument
+            | Det::TaiwanPermit
             | Det::PersonNamePart => usize::MAX,
         }
     }
@@ -88,7 +91,11 @@ impl Det {
     pub(crate) fn is_field(self) -> bool {
         matches!(
             self,
-            Det::PersonName | Det::Address | Det::TravelDocument | Det::PersonNamePart
+            Det::PersonName
+                | Det::Address
+                | Det::TravelDocument
+                | Det::TaiwanPermit
+                | Det::PersonNamePart
         )
     }
 }
