@@ -301,6 +301,9 @@ pub(crate) struct Segmenter {
     /// The document a type field named (`{"zjlx":"511",…}`) and how many more values its
     /// number field may come within (`crate::detect::doc_type`).
     doc_ctx: Option<(DocKind, u8)>,
+    /// Some field name of this stream is a type field (`DocKey::Type`): until one is, no
+    /// value asks about `doc_ctx`.
+    doc_types: bool,
     /// The segment's value ends something for `doc_ctx` (set by `resolve_key`).
     doc_note: bool,
     /// Reusable buffer of [`Segmenter::knows_key`].
@@ -484,6 +487,7 @@ impl Segmenter {
             key_cache: b.key_cache,
             key_cursor: 0,
             doc_ctx: None,
+            doc_types: false,
             doc_note: false,
             key_probe: b.key_probe,
             text: b.text,
@@ -586,6 +590,7 @@ impl Segmenter {
                 Some(ix) => ix,
                 None => {
                     let info = self.engine.key_info(k);
+                    self.doc_types |= info.doc == DocKey::Type;
                     if self.key_cache.len() >= KEY_CACHE {
                         self.key_cache.remove(0);
                     }
@@ -595,14 +600,21 @@ impl Segmenter {
             };
             self.key_cursor = ix + 1;
             // A generic number field after a type field that named a document is judged as
-            // that document's field too.
-            let doc = self.key_cache[ix].doc;
-            self.doc_note = doc == DocKey::Type || self.doc_ctx.is_some();
-            let ix = match self.doc_ctx {
-                Some((kind, _)) if doc == DocKey::Number => self.doc_entry(ix, kind),
-                _ => ix,
-            };
+            // that document's field too. (Only in a stream that has a type field at all.)
+            let ix = if self.doc_types { self.doc_key(ix) } else { ix };
             self.key_ix = Some(ix);
+        }
+    }
+
+    /// `resolve_key`'s part for document types: whether this value's end matters to
+    /// `doc_ctx`, and the entry a number field is judged under while a type is pending.
+    #[inline(never)]
+    fn doc_key(&mut self, ix: usize) -> usize {
+        let doc = self.key_cache[ix].doc;
+        self.doc_note = doc == DocKey::Type || self.doc_ctx.is_some();
+        match self.doc_ctx {
+            Some((kind, _)) if doc == DocKey::Number => self.doc_entry(ix, kind),
+            _ => ix,
         }
     }
 
