@@ -80,6 +80,9 @@ pub(crate) struct KeyInfo {
     pub listened: bool,
     /// What the name says about document types (a type field, a generic number field).
     pub doc: detect::doc_type::DocKey,
+    /// The name read as the number field of this document (`Segmenter::doc_entry`), not as
+    /// written: such an entry is found only by that lookup.
+    pub derived: Option<detect::doc_type::DocKind>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -868,6 +871,7 @@ impl Engine {
             rules,
             listened,
             doc: detect::doc_type::key_role(raw),
+            derived: None,
         });
         let mut memo = self
             .key_memo
@@ -886,7 +890,6 @@ impl Engine {
         &self,
         own: &KeyInfo,
         kind: detect::doc_type::DocKind,
-        cache_raw: &[u8],
     ) -> Arc<KeyInfo> {
         let mut canon = Vec::new();
         if kind == detect::doc_type::DocKind::Other {
@@ -913,11 +916,12 @@ impl Engine {
         rules.extend(canon);
         let listened = listening(&rules);
         Arc::new(KeyInfo {
-            raw: cache_raw.into(),
+            raw: own.raw.clone(),
             name: own.name.clone(),
             rules,
             listened,
-            doc: detect::doc_type::DocKey::Number,
+            doc: own.doc,
+            derived: Some(kind),
         })
     }
 

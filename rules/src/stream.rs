@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::charset::{self, Charset, Codec, Transcoder};
-use crate::detect::doc_type::{DocKey, DocKind};
+use crate::detect::doc_type::{self, DocKey, DocKind};
 use crate::detect::{Hit, SegCtx};
 use crate::engine::{Engine, RuleInfo};
 use crate::format::{self, Format};
@@ -300,7 +300,7 @@ pub(crate) struct Segmenter {
     key_cursor: usize,
     /// The document a type field named (`{"zjlx":"511",…}`) and how many more values its
     /// number field may come within (`crate::detect::doc_type`).
-    doc_ctx: Option<(DocKind, u8)>,
+    doc_ctx: Option<(DocKind, u8, doc_type::Family)>,
     /// Some field name of this stream is a type field (`DocKey::Type`): until one is, no
     /// value asks about `doc_ctx`.
     doc_types: bool,
@@ -583,14 +583,17 @@ impl Segmenter {
             // Records repeat their fields in order: try the entry after the last hit first.
             let next = self.key_cursor;
             let hit = match self.key_cache.get(next) {
-                Some(e) if &*e.raw == k => Some(next),
-                _ => self.key_cache.iter().position(|e| &*e.raw == k),
+                Some(e) if &*e.raw == k && e.derived.is_none() => Some(next),
+                _ => self
+                    .key_cache
+                    .iter()
+                    .position(|e| &*e.raw == k && e.derived.is_none()),
             };
             let ix = match hit {
                 Some(ix) => ix,
                 None => {
                     let info = self.engine.key_info(k);
-                    self.doc_types |= info.doc == DocKey::Type;
+                    self.doc_types |= matches!(info.doc, DocKey::Type(_));
                     if self.key_cache.len() >= KEY_CACHE {
                         self.key_cache.remove(0);
                     }
@@ -611,24 +614,28 @@ impl Segmenter {
     #[inline(never)]
     fn doc_key(&mut self, ix: usize) -> usize {
         let doc = self.key_cache[ix].doc;
-        self.doc_note = doc == DocKey::Type || self.doc_ctx.is_some();
-        match self.doc_ctx {
-            Some((kind, _)) if doc == DocKey::Number => self.doc_entry(ix, kind),
+        self.doc_note = matches!(doc, DocKey::Type(_)) || self.doc_ctx.is_some();
+        match (self.doc_ctx, doc) {
+            (Some((kind, _, ty)), DocKey::Number(n)) if doc_type::pairs(ty, n) => {
+                self.doc_entry(ix, kind)
+            }
             _ => ix,
         }
     }
 
-    /// The cache entry of the field at `ix` read as the field of a `kind` document: kept
-    /// under its name behind a byte no UTF-8 name starts with.
+    /// The cache entry of the field at `ix` read as the field of a `kind` document, kept
+    /// beside the name's own entry and marked as derived.
     #[inline(never)]
     fn doc_entry(&mut self, ix: usize, kind: DocKind) -> usize {
-        let mut raw = Vec::with_capacity(self.key_cache[ix].raw.len() + 2);
-        raw.extend_from_slice(&[0xFF, kind as u8]);
-        raw.extend_from_slice(&self.key_cache[ix].raw);
-        if let Some(hit) = self.key_cache.iter().position(|e| *e.raw == *raw) {
+        let raw = &self.key_cache[ix].raw;
+        if let Some(hit) = self
+            .key_cache
+            .iter()
+            .position(|e| e.derived == Some(kind) && e.raw == *raw)
+        {
             return hit;
         }
-        let info = self.engine.key_info_as(&self.key_cache[ix], kind, &raw);
+        let info = self.engine.key_info_as(&self.key_cache[ix], kind);
         if self.key_cache.len() >= KEY_CACHE {
             self.key_cache.remove(0);
         }
@@ -645,21 +652,33 @@ impl Segmenter {
         let Some(ix) = self.key_ix else {
             return;
         };
-        match self.key_cache[ix].doc {
-            DocKey::Type => {
-                self.doc_ctx = crate::detect::doc_type::kind_of(text)
-                    .map(|k| (k, crate::detect::doc_type::REACH));
-            }
-            DocKey::Number if self.doc_ctx.is_some() => self.doc_ctx = None,
-            _ => {
-                if let Some((_, left)) = &mut self.doc_ctx {
-                    *left -= 1;
-                    if *left == 0 {
-                        self.doc_ctx = None;
-                    }
+        match (self.key_cache[ix].doc, self.doc_ctx) {
+            (DocKey::Type(fam), _) => {
+                // A type that says nothing sure (an empty name beside its code, `其他`)
+                // leaves what an earlier one said.
+                if let Some(k) = doc_type::kind_of(text, fam != doc_type::Family::Doc) {
+                    self.doc_ctx = Some((k, doc_type::REACH, fam));
+                    return;
                 }
             }
+            (DocKey::Number(n), Some((_, _, ty))) if doc_type::pairs(ty, n) => {
+                self.doc_ctx = None;
+                return;
+            }
+            _ => {}
         }
+        if let Some((_, left, _)) = &mut self.doc_ctx {
+            *left = left.saturating_sub(1);
+            if *left == 0 {
+                self.doc_ctx = None;
+            }
+        }
+    }
+
+    /// A record ends (a JSON object, a CSV row, an XML element holding fields): what a type
+    /// field in it said is for its own number field only.
+    pub(crate) fn end_record(&mut self) {
+        self.doc_ctx = None;
     }
 
     /// The segment's field name.

@@ -2524,6 +2524,34 @@ fn a_type_field_says_what_its_number_field_holds() {
             "idType=%E5%8F%B0%E8%83%9E%E8%AF%81&idNo=57992226",
             "idType=%E5%8F%B0%E8%83%9E%E8%AF%81&idNo=5*****26",
         ),
+        // Names read as rule keys are (a path, a role before the name); a code beside an
+        // empty name, or a local code beside a name in words, keeps what the other said.
+        (
+            Format::Form,
+            "user.idType=511&user.idNo=12345678",
+            "user.idType=511&user.idNo=1*****78",
+        ),
+        (
+            Format::Json,
+            r#"{"sqrzjlx":"511","zjlxmc":"","sqrzjhm":"12345678"}"#,
+            r#"{"sqrzjlx":"511","zjlxmc":"","sqrzjhm":"1*****78"}"#,
+        ),
+        (
+            Format::Json,
+            r#"{"zjlxmc":"台胞证","zjlxdm":"06","zjhm":"12345678"}"#,
+            r#"{"zjlxmc":"台胞证","zjlxdm":"06","zjhm":"1*****78"}"#,
+        ),
+        // A card number field takes a card-type field's word, not a general type's.
+        (
+            Format::Json,
+            r#"{"zjlx":"511","cardNo":"3012345678","zjhm":"27801500"}"#,
+            r#"{"zjlx":"511","cardNo":"3012345678","zjhm":"2*****00"}"#,
+        ),
+        (
+            Format::Json,
+            r#"{"cardType":"台胞证","cardNo":"12345678"}"#,
+            r#"{"cardType":"台胞证","cardNo":"1*****78"}"#,
+        ),
         // In text: the kind as a type, the number under a generic label after it.
         (
             Format::Text,
@@ -2549,13 +2577,40 @@ fn a_type_field_says_what_its_number_field_holds() {
         // A type naming something else.
         r#"{"docType":"型号","docNo":"E48262737"}"#,
         r#"{"zjlx":"营业执照","zjhm":"H12345678"}"#,
+        // A type written after its number is not carried into the next record.
+        r#"[{"certNo":"27801500","certType":"511"},{"certNo":"20230815","certType":"990"}]"#,
+        r#"[{"zjhm":"27801500","zjlx":"511"},{"zjhm":"12345678"}]"#,
+        // `docType`'s codes are a system's own categories.
+        r#"{"docType":"511","docNo":"12345678"}"#,
     ] {
         assert_eq!(redacted(Format::Json, kept), kept, "{kept}");
     }
+    // Rows and elements are records too.
+    for (format, kept) in [
+        (Format::Csv, "zjhm,zjlx\n27801500,台胞证\n12345678,军官证\n"),
+        (
+            Format::Xml,
+            "<rs><r><zjhm>1</zjhm><zjlx>511</zjlx></r><r><zjhm>12345678</zjhm></r></rs>",
+        ),
+        (
+            Format::Xml,
+            r#"<rs><zj zjhm="1" zjzl="台胞证"/><zj zjhm="12345678"/></rs>"#,
+        ),
+    ] {
+        assert_eq!(redacted(format, kept), kept, "{kept}");
+    }
+    // With a type in the record, an unsure type, or none: a type naming nothing sure does
+    // not veto what the number's own name says.
+    assert_eq!(
+        redacted(Format::Json, r#"{"zjlx":"其他","zjhm":"H12345678"}"#),
+        r#"{"zjlx":"其他","zjhm":"H******78"}"#
+    );
     for kept in [
         "证件类型台胞证，证件号码2024-01-01",
         "证件类型台胞证，证件号码：待补充",
         "台胞证办理须知，号码牌12号",
+        "车辆通行证号码：20231234",
+        "货车通行证号：2024-0156",
     ] {
         assert_eq!(redacted(Format::Text, kept), kept, "{kept}");
     }

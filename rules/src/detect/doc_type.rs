@@ -15,21 +15,31 @@
 //! Hong Kong and Macao permits); two-digit local codes differ between systems and are not
 //! read.
 
-use super::norm_key;
+use super::{dotted_tail, norm_key, without_annotation};
 
 /// How many values after a type field its number field may come (`zjlx`, `zjlxmc`, then
-/// `zjhm`; a form's `idType`, `issuer`, `idNo`).
+/// `zjhm`; a form's `idType`, `issuer`, `idNo`), within one record.
 pub(crate) const REACH: u8 = 4;
 
-/// What a field name says about document types.
+/// What a field name says about document types. Type and number fields come in families:
+/// the general ones (`zjlx`/`zjhm`, `idType`/`idNo`, `证件类型`/`证件号码`) go with each
+/// other, `cardType` only with `cardNo` and `docType` only with `docNo`, whose names say
+/// less (a bank card's number, a document's reference number).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum DocKey {
     #[default]
     Other,
-    /// A document-type field (`zjlx`, `certType`, `证件类型`).
-    Type,
-    /// A generic document-number field (`zjhm`, `certNo`, `证件号码`).
-    Number,
+    /// A document-type field (`zjlx`, `certType`, `证件类型`) of a family.
+    Type(Family),
+    /// A generic document-number field (`zjhm`, `certNo`, `证件号码`) of a family.
+    Number(Family),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Family {
+    General,
+    Card,
+    Doc,
 }
 
 /// The documents a type field can name.
@@ -39,8 +49,8 @@ pub(crate) enum DocKind {
     Passport,
     HkMacauPermit,
     TaiwanPermit,
-    /// Something else, named in words (`营业执照`, `军官证`, `型号`): the number is none of
-    /// the travel documents, whose rules the field then takes as negative.
+    /// Another document or thing, named in words (`营业执照`, `军官证`, `型号`): the number
+    /// is none of the travel documents, whose rules the field then takes as negative.
     Other,
 }
 
@@ -59,85 +69,139 @@ pub(crate) fn canonical_key(kind: DocKind) -> &'static [u8] {
 /// which have no check character (a resident ID's or a credit code's vouches for itself).
 pub(crate) const VETOED_KEYS: [&[u8]; 3] = [b"hzhm", b"gatxzhm", b"tbzhm"];
 
+/// Type fields, normalized. The first group is also read as the end of a longer name
+/// (`sqrzjlx`, `applicantIdType`: the applicant's).
 const TYPE_KEYS: &[&str] = &[
     "zjlx",
-    "zjlxdm",
-    "zjlxmc",
     "zjzl",
-    "zjzldm",
-    "zjzlmc",
-    "zjlb",
     "idtype",
     "idcardtype",
     "certtype",
     "certificatetype",
     "credentialtype",
-    "credtype",
-    "cardtype",
     "documenttype",
-    "doctype",
     "paperstype",
-    "papertype",
     "证件类型",
-    "证件类型代码",
     "证件种类",
     "证件类别",
+];
+const TYPE_KEYS_EXACT: &[&str] = &[
+    "zjlxdm",
+    "zjlxmc",
+    "zjzldm",
+    "zjzlmc",
+    "zjlb",
+    "credtype",
+    "papertype",
+    "证件类型代码",
     "证件名称",
 ];
-
 const NUMBER_KEYS: &[&str] = &[
     "zjhm",
-    "zjh",
-    "zjbh",
     "idno",
-    "idnum",
     "idnumber",
     "certno",
-    "certnum",
     "certnumber",
     "certificateno",
     "certificatenumber",
     "credentialno",
     "credentialnumber",
-    "credno",
-    "cardno",
-    "cardnum",
-    "cardnumber",
     "documentno",
     "documentnumber",
-    "docno",
-    "docnumber",
     "papersno",
+    "证件号码",
+    "证件号",
+];
+const NUMBER_KEYS_EXACT: &[&str] = &[
+    "zjh",
+    "zjbh",
+    "idnum",
+    "certnum",
+    "credno",
     "papersnum",
     "paperno",
-    "证件号",
-    "证件号码",
     "证件编号",
 ];
 
-/// What the field name `raw` says about document types.
+/// What the field name `raw` says about document types. Read as rule keys are: without a
+/// path (`user.idType`), a form's note (`证件类型（必填）`) or a number after it (`zjlx1`);
+/// the general names also at the end of a longer one (`sqrzjlx`, `applicantIdNo`).
 pub(crate) fn key_role(raw: &[u8]) -> DocKey {
-    let k = norm_key(raw);
-    let is = |list: &[&str]| list.iter().any(|n| n.as_bytes() == k.as_slice());
-    if is(TYPE_KEYS) {
-        DocKey::Type
-    } else if is(NUMBER_KEYS) {
-        DocKey::Number
-    } else {
-        DocKey::Other
+    let head = without_annotation(raw).unwrap_or(raw);
+    let head = dotted_tail(head).unwrap_or(head);
+    let mut k = norm_key(head);
+    while k.len() > 2 && k.last().is_some_and(u8::is_ascii_digit) {
+        k.pop();
+    }
+    let k = k.as_slice();
+    let is = |list: &[&str]| list.iter().any(|n| n.as_bytes() == k);
+    let ends = |list: &[&str]| list.iter().any(|n| k.ends_with(n.as_bytes()));
+    match k {
+        b"cardtype" => DocKey::Type(Family::Card),
+        b"cardno" | b"cardnum" | b"cardnumber" => DocKey::Number(Family::Card),
+        b"doctype" => DocKey::Type(Family::Doc),
+        b"docno" | b"docnumber" => DocKey::Number(Family::Doc),
+        _ if is(TYPE_KEYS_EXACT) || ends(TYPE_KEYS) => DocKey::Type(Family::General),
+        _ if is(NUMBER_KEYS_EXACT) || ends(NUMBER_KEYS) => DocKey::Number(Family::General),
+        _ => DocKey::Other,
     }
 }
 
-/// The document a type field's value names: `Some(kind)`; [`DocKind::Other`] for a value
-/// in words that names none of them (`营业执照`, `BUSINESS_LICENCE`); `None` for a value that
-/// says nothing sure (an unknown code such as `990` or a local two-digit one, a single
-/// letter, an empty value), which only ends what an earlier type said.
-pub(crate) fn kind_of(value: &[u8]) -> Option<DocKind> {
+/// Whether a number field of family `number` takes what a type field of family `ty` said.
+pub(crate) fn pairs(ty: Family, number: Family) -> bool {
+    number == Family::General || number == ty
+}
+
+/// Words that name documents and things other than the travel documents.
+const OTHER_WORDS: &[&str] = &[
+    "营业执照",
+    "执照",
+    "许可证",
+    "军官证",
+    "士兵证",
+    "警官证",
+    "文职干部证",
+    "驾驶证",
+    "驾照",
+    "行驶证",
+    "户口",
+    "社保",
+    "医保",
+    "学生证",
+    "工作证",
+    "组织机构",
+    "信用代码",
+    "税务登记",
+    "型号",
+    "订单",
+    "合同",
+    "发票",
+    "批次",
+    "license",
+    "licence",
+    "business",
+    "order",
+    "invoice",
+    "model",
+    "serial",
+    "driving",
+];
+
+/// The document a type field's value names: `Some(kind)`, [`DocKind::Other`] for a value
+/// that names another document or thing (`营业执照`, `BUSINESS_LICENCE`, `型号`), `None`
+/// for a value that says nothing sure (`其他`, `未知`, `null`, an unknown or local code such
+/// as `990` or `06`, `通行证` alone, an empty value), which leaves an earlier type as it was.
+/// `codes`: whether the field's public-security codes are read (not under `docType`, whose
+/// codes are a system's own document categories).
+pub(crate) fn kind_of(value: &[u8], codes: bool) -> Option<DocKind> {
     let v = value.trim_ascii();
     if v.len() > 96 {
         return None;
     }
     if v.iter().all(u8::is_ascii_digit) {
+        if !codes {
+            return None;
+        }
         return match v {
             b"111" | b"112" => Some(DocKind::ResidentId),
             b"411" | b"412" | b"413" | b"414" => Some(DocKind::Passport),
@@ -156,22 +220,21 @@ pub(crate) fn kind_of(value: &[u8]) -> Option<DocKind> {
         || has("来往内地通行证")
         || has("macau")
         || has("macao")
+        || has("hong kong")
+        || has("hongkong")
         || has("home return")
         || has("homereturn")
     {
         Some(DocKind::HkMacauPermit)
     } else if has("护照") || has("passport") {
         Some(DocKind::Passport)
-    } else if (has("身份证") && !has("永久居留") && !has("外国人") && !has("港澳") && !has("台湾"))
+    } else if (has("身份证") && !has("永久居留") && !has("外国人"))
         || s == "id_card"
         || s == "idcard"
         || s == "resident_id"
     {
         Some(DocKind::ResidentId)
-    } else if s.chars().count() >= 2
-        && s.chars().all(|c| c.is_alphabetic() || c == '_' || c == ' ')
-        && (!s.is_ascii() || s.len() >= 4)
-    {
+    } else if OTHER_WORDS.iter().any(|w| has(w)) {
         Some(DocKind::Other)
     } else {
         None
@@ -183,19 +246,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn field_names_are_read_after_normalization() {
-        assert_eq!(key_role(b"zjlx"), DocKey::Type);
-        assert_eq!(key_role(b"ZJLXMC"), DocKey::Type);
-        assert_eq!(key_role(b"documentType"), DocKey::Type);
-        assert_eq!(key_role(b"id_type"), DocKey::Type);
-        assert_eq!(key_role("证件类型".as_bytes()), DocKey::Type);
-        assert_eq!(key_role(b"zjhm"), DocKey::Number);
-        assert_eq!(key_role(b"certNo"), DocKey::Number);
-        assert_eq!(key_role(b"DOCUMENT_NO"), DocKey::Number);
-        assert_eq!(key_role("证件号码".as_bytes()), DocKey::Number);
-        assert_eq!(key_role(b"sfzh"), DocKey::Other);
-        assert_eq!(key_role(b"type"), DocKey::Other);
-        assert_eq!(key_role(b"orderNo"), DocKey::Other);
+    fn field_names_are_read_as_rule_keys_are() {
+        let general_type = DocKey::Type(Family::General);
+        let general_number = DocKey::Number(Family::General);
+        for (k, role) in [
+            ("zjlx", general_type),
+            ("ZJLXMC", general_type),
+            ("documentType", general_type),
+            ("id_type", general_type),
+            ("证件类型", general_type),
+            ("证件类型（必填）", general_type),
+            ("user.idType", general_type),
+            ("sqrzjlx", general_type),
+            ("applicantIdType", general_type),
+            ("zjlx1", general_type),
+            ("cardType", DocKey::Type(Family::Card)),
+            ("docType", DocKey::Type(Family::Doc)),
+            ("zjhm", general_number),
+            ("certNo", general_number),
+            ("DOCUMENT_NO", general_number),
+            ("证件号码", general_number),
+            ("证件号码(必填)", general_number),
+            ("applicantIdNo", general_number),
+            ("cardNo", DocKey::Number(Family::Card)),
+            ("docNo", DocKey::Number(Family::Doc)),
+            ("sfzh", DocKey::Other),
+            ("type", DocKey::Other),
+            ("orderNo", DocKey::Other),
+            ("bankCardNo", DocKey::Other),
+        ] {
+            assert_eq!(key_role(k.as_bytes()), role, "{k}");
+        }
+        assert!(pairs(Family::General, Family::General));
+        assert!(pairs(Family::Card, Family::General));
+        assert!(pairs(Family::Card, Family::Card));
+        assert!(!pairs(Family::General, Family::Card));
+        assert!(!pairs(Family::Doc, Family::Card));
     }
 
     #[test]
@@ -209,6 +295,7 @@ mod tests {
             ("港澳居民来往内地通行证", Some(DocKind::HkMacauPermit)),
             ("往来港澳通行证", Some(DocKind::HkMacauPermit)),
             ("HK_MACAO_PASS", Some(DocKind::HkMacauPermit)),
+            ("HONG KONG PERMIT", Some(DocKind::HkMacauPermit)),
             ("414", Some(DocKind::Passport)),
             ("普通护照", Some(DocKind::Passport)),
             ("PASSPORT", Some(DocKind::Passport)),
@@ -216,19 +303,28 @@ mod tests {
             ("居民身份证", Some(DocKind::ResidentId)),
             ("ID_CARD", Some(DocKind::ResidentId)),
             (" 身份证(15位) ", Some(DocKind::ResidentId)),
-            ("外国人永久居留身份证", Some(DocKind::Other)),
             ("营业执照", Some(DocKind::Other)),
             ("军官证", Some(DocKind::Other)),
             ("BUSINESS_LICENCE", Some(DocKind::Other)),
             ("型号", Some(DocKind::Other)),
+            ("外国人永久居留身份证", None),
+            ("通行证", None),
+            ("其他", None),
+            ("其他证件", None),
+            ("未知", None),
+            ("null", None),
             ("990", None),
             ("14", None),
+            ("06", None),
             ("P", None),
-            ("ID", None),
             ("", None),
-            ("其他(9)", None),
         ] {
-            assert_eq!(kind_of(v.as_bytes()), k, "{v}");
+            assert_eq!(kind_of(v.as_bytes(), true), k, "{v}");
         }
+        assert_eq!(kind_of(b"511", false), None);
+        assert_eq!(
+            kind_of("台胞证".as_bytes(), false),
+            Some(DocKind::TaiwanPermit)
+        );
     }
 }

@@ -359,7 +359,9 @@ pub(crate) fn travel_document(v: &str) -> Option<Confidence> {
 /// A Taiwan residents' permit (台胞证): 8 digits, or 10 with the issue count, sometimes after
 /// a `T`; one space or hyphen between digits is read past as for other documents. Stricter
 /// than [`travel_document`]: a generic label (`通行证号码`) names this permit and the Hong
-/// Kong and Macao ones alike, and their letters (`H`, `M`, `C`) say which it is not.
+/// Kong and Macao ones alike, and their letters (`H`, `M`, `C`) say which it is not. A date
+/// (`20230815`) or a year and a serial (`2024-0156`) is what a vehicle or site pass under
+/// the same label holds; a permit reads as one about once in 1,500.
 pub(crate) fn taiwan_permit(v: &str) -> Option<Confidence> {
     let b = v.strip_prefix('T').unwrap_or(v).as_bytes();
     let sep = b.iter().position(|&c| c == b' ' || c == b'-');
@@ -367,8 +369,20 @@ pub(crate) fn taiwan_permit(v: &str) -> Option<Confidence> {
         p > 0 && b[p + 1..].iter().all(u8::is_ascii_digit) && !b[p + 1..].is_empty()
     });
     let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
-    (ok_sep && matches!(digits, 8 | 10) && digits + usize::from(sep.is_some()) == b.len())
-        .then_some(Confidence::Medium)
+    if !(ok_sep && matches!(digits, 8 | 10) && digits + usize::from(sep.is_some()) == b.len()) {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        b[r].iter()
+            .fold(0u32, |n, &c| n * 10 + u32::from(c.wrapping_sub(b'0')))
+    };
+    let year_at_start = b.len() >= 4 && (1950..=2039).contains(&num(0..4));
+    let dated = year_at_start
+        && match sep {
+            None => digits == 8 && crate::validate::date_exists(num(0..4), num(4..6), num(6..8)),
+            Some(p) => p == 4,
+        };
+    (!dated).then_some(Confidence::Medium)
 }
 
 /// The names in a list of names (`张伟、李娜、王芳`, `张伟,李娜;王芳`, one per line, `张伟 李娜`): byte ranges
@@ -1484,21 +1498,13 @@ fn number_after_type_word(t: &[u8], le: usize) -> Option<(usize, usize)> {
         }
     }
     let vs = i;
-    let mut ve = vs
-        + t[vs..]
-            .iter()
-            .take_while(|b| b.is_ascii_alphanumeric())
-            .count();
-    if ve > vs
-        && matches!(t.get(ve), Some(b' ' | b'-'))
-        && t[ve - 1].is_ascii_digit()
-        && t.get(ve + 1).is_some_and(u8::is_ascii_digit)
-    {
-        ve += 1 + t[ve + 1..]
-            .iter()
-            .take_while(|b| b.is_ascii_alphanumeric())
-            .count();
-    }
+    // `t[vs..]` starts after ASCII or a whole label: a character boundary.
+    let head = &t[vs..t.len().min(vs + 16)];
+    let rest = match std::str::from_utf8(head) {
+        Ok(r) => r,
+        Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).ok()?,
+    };
+    let ve = vs + doc_number_run(rest).len();
     (ve > vs).then_some((vs, ve))
 }
 
@@ -1797,6 +1803,9 @@ mod tests {
             "12345678901",
             "1234 5678 90",
             "2024-01-01",
+            "20230815",
+            "19991231",
+            "2024-0156",
             "-12345678",
             "12345678-",
             "",

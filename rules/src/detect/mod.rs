@@ -355,7 +355,7 @@ pub(crate) fn norm_key(k: &[u8]) -> Vec<u8> {
 
 /// The last part of a dotted path (`persons[0].name`, `user.zz`: Spring and bean-property
 /// binding, `a.b` property names), when there is one.
-fn dotted_tail(k: &[u8]) -> Option<&[u8]> {
+pub(crate) fn dotted_tail(k: &[u8]) -> Option<&[u8]> {
     let k = strip_key_path(k);
     let p = k.iter().rposition(|&b| b == b'.')?;
     let tail = &k[p + 1..];
@@ -364,7 +364,7 @@ fn dotted_tail(k: &[u8]) -> Option<&[u8]> {
 
 /// A column or field name without the note a form or an export adds after it: `姓名（中文）`,
 /// `身份证号码(必填)`, `姓名【必填】`, `"姓名\n(中文)"` (a header cell with a line break).
-fn without_annotation(k: &[u8]) -> Option<&[u8]> {
+pub(crate) fn without_annotation(k: &[u8]) -> Option<&[u8]> {
     let k = k.trim_ascii_end();
     let open = [
         (&b")"[..], &b"("[..]),
@@ -1636,7 +1636,10 @@ impl Detectors {
                 if let Some(neg) = last_left_same_line(text, c.start, w, r.ctx.negative_ac.as_ref())
                 {
                     let own = last_left_same_line(text, c.start, w, r.ctx.keywords_ac.as_ref());
-                    if own.is_none_or(|p| p < neg) {
+                    // ... unless it is glued to the negative one, which then says whose it
+                    // is: `车辆通行证号码` is a vehicle's pass, not a person's permit.
+                    let glued = |p: usize| p - neg <= 15 && text[neg..p].iter().all(|&b| b >= 0x80);
+                    if own.is_none_or(|p| p < neg || glued(p)) {
                         return None;
                     }
                 }

@@ -193,6 +193,7 @@ impl CsvLexer {
                         }
                         b'\n' => {
                             self.field_done(seg, false);
+                            seg.end_record();
                             self.row += 1;
                             self.col = 0;
                             i += 1;
@@ -213,7 +214,7 @@ impl CsvLexer {
                         _ => {
                             if let Some(sep) = self.quick_bare(buf, i, base, seg) {
                                 self.st = St::AfterQuote;
-                                self.after_field(buf[sep]);
+                                self.after_field(buf[sep], seg);
                                 i = sep + 1;
                                 continue;
                             }
@@ -233,7 +234,7 @@ impl CsvLexer {
                         self.st = St::AfterQuote;
                         // Reuse the separator handling of AfterQuote (a field just ended).
                         self.field_done(seg, true);
-                        self.after_field(buf[i]);
+                        self.after_field(buf[i], seg);
                         i += 1;
                     }
                 },
@@ -260,7 +261,7 @@ impl CsvLexer {
                                     let b = buf[i];
                                     i += 1;
                                     if b == d || b == b'\n' {
-                                        self.after_field(b);
+                                        self.after_field(b, seg);
                                         break;
                                     }
                                 }
@@ -272,7 +273,7 @@ impl CsvLexer {
                     let b = buf[i];
                     i += 1;
                     if b == d || b == b'\n' {
-                        self.after_field(b);
+                        self.after_field(b, seg);
                     }
                 }
             }
@@ -324,11 +325,12 @@ impl CsvLexer {
             .then_some(close + 1)
     }
 
-    fn after_field(&mut self, sep: u8) {
+    fn after_field(&mut self, sep: u8, seg: &mut Segmenter) {
         if sep == self.delim {
             self.col += 1;
             self.st = St::FieldStart;
         } else if sep == b'\n' {
+            seg.end_record();
             self.row += 1;
             self.col = 0;
             self.st = St::FieldStart;

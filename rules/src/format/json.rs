@@ -361,6 +361,10 @@ impl JsonLexer {
             self.overflow -= 1;
             return;
         }
+        if self.top().is_some_and(|f| f.kind == b'{') {
+            // A document type names the number of its own record only.
+            seg.end_record();
+        }
         // The first inner array of an array of arrays closes: it is the header when it
         // held strings only and two of them name fields some rule listens to (the lookup a
         // pair's first element gets, once per array of arrays). One known name is as often

@@ -51,6 +51,10 @@ struct Elem {
     index: Option<usize>,
     /// What the element is in HTML, read off its name once when it opens.
     kind: Html,
+    /// It holds elements or attributes: a record, whose end ends what a document-type
+    /// field inside it said (`Segmenter::end_record`). A leaf (`<certType>511</certType>`)
+    /// is a field of the record around it.
+    record: bool,
 }
 
 /// The HTML elements the lexer treats apart: the parts of a table, and elements that only
@@ -600,6 +604,9 @@ impl XmlLexer {
                                     } else {
                                         self.sibling.live = false;
                                         if let Some(mut e) = self.stack.pop() {
+                                            if e.record {
+                                                seg.end_record();
+                                            }
                                             self.close_header_cell(&e, seg);
                                             self.first_row_cell(&mut e, seg);
                                             self.note_sibling(e, seg);
@@ -630,6 +637,12 @@ impl XmlLexer {
                         self.label_from_sibling(&mut e, seg);
                         let sibling = unlabelled && e.label.is_some();
                         self.open_cell(&mut e, seg, sibling);
+                        if let Some(p) = self.stack.last_mut() {
+                            p.record = true;
+                        }
+                        if self.self_closing && e.record {
+                            seg.end_record();
+                        }
                         if !self.self_closing {
                             if self.stack.len() < MAX_DEPTH {
                                 self.stack.push(e);
@@ -641,6 +654,9 @@ impl XmlLexer {
                     } else {
                         self.attr.clear();
                         self.self_closing = false;
+                        if let Some(o) = self.open.as_mut() {
+                            o.record = true;
+                        }
                         self.st = St::AttrName;
                     }
                 }
