@@ -2576,6 +2576,7 @@ fn a_type_field_says_what_its_number_field_holds() {
         r#"{"zjlx":"511","zjhm":"","cardNo":"12345678"}"#,
         // A type naming something else.
         r#"{"docType":"型号","docNo":"E48262737"}"#,
+        r#"{"docType":"序列号","docNo":"EW2444295"}"#,
         r#"{"zjlx":"营业执照","zjhm":"H12345678"}"#,
         // A type written after its number is not carried into the next record.
         r#"[{"certNo":"27801500","certType":"511"},{"certNo":"20230815","certType":"990"}]"#,

@@ -152,45 +152,35 @@ pub(crate) fn pairs(ty: Family, number: Family) -> bool {
     number == Family::General || number == ty
 }
 
-/// Words that name documents and things other than the travel documents.
-const OTHER_WORDS: &[&str] = &[
-    "营业执照",
-    "执照",
-    "许可证",
-    "军官证",
-    "士兵证",
-    "警官证",
-    "文职干部证",
-    "驾驶证",
-    "驾照",
-    "行驶证",
-    "户口",
-    "社保",
-    "医保",
-    "学生证",
-    "工作证",
-    "组织机构",
-    "信用代码",
-    "税务登记",
-    "型号",
-    "订单",
-    "合同",
-    "发票",
-    "批次",
-    "license",
-    "licence",
-    "business",
-    "order",
-    "invoice",
-    "model",
-    "serial",
-    "driving",
+/// Type values that name nothing sure: they neither name a document nor rule one out.
+const UNSURE_WORDS: &[&str] = &[
+    "其他",
+    "其它",
+    "未知",
+    "不详",
+    "暂无",
+    "待定",
+    "待补充",
+    "未填",
+    "缺失",
+    "空",
+    "无",
+    "通行证",
+    "证件",
+    "null",
+    "none",
+    "nil",
+    "unknown",
+    "other",
+    "n/a",
+    "undefined",
 ];
 
 /// The document a type field's value names: `Some(kind)`, [`DocKind::Other`] for a value
-/// that names another document or thing (`营业执照`, `BUSINESS_LICENCE`, `型号`), `None`
-/// for a value that says nothing sure (`其他`, `未知`, `null`, an unknown or local code such
-/// as `990` or `06`, `通行证` alone, an empty value), which leaves an earlier type as it was.
+/// in words that names another document or thing (`营业执照`, `BUSINESS_LICENCE`, `型号`,
+/// `序列号`), `None` for a value that says nothing sure (`其他`, `未知`, `null`, an unknown or
+/// local code such as `990` or `06`, `通行证` alone, an empty value), which leaves an
+/// earlier type as it was.
 /// `codes`: whether the field's public-security codes are read (not under `docType`, whose
 /// codes are a system's own document categories).
 pub(crate) fn kind_of(value: &[u8], codes: bool) -> Option<DocKind> {
@@ -234,10 +224,15 @@ pub(crate) fn kind_of(value: &[u8], codes: bool) -> Option<DocKind> {
         || s == "resident_id"
     {
         Some(DocKind::ResidentId)
-    } else if OTHER_WORDS.iter().any(|w| has(w)) {
-        Some(DocKind::Other)
-    } else {
+    } else if UNSURE_WORDS.iter().any(|w| has(w))
+        || s.chars().count() < 2
+        || !s
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, '_' | ' ' | '-'))
+    {
         None
+    } else {
+        Some(DocKind::Other)
     }
 }
 
@@ -307,7 +302,9 @@ mod tests {
             ("军官证", Some(DocKind::Other)),
             ("BUSINESS_LICENCE", Some(DocKind::Other)),
             ("型号", Some(DocKind::Other)),
-            ("外国人永久居留身份证", None),
+            ("序列号", Some(DocKind::Other)),
+            ("BATCH", Some(DocKind::Other)),
+            ("外国人永久居留身份证", Some(DocKind::Other)),
             ("通行证", None),
             ("其他", None),
             ("其他证件", None),
