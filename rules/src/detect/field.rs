@@ -1791,6 +1791,9 @@ mod tests {
             "T12345678",
             "32 364978",
             "345490-6601",
+            // No date: a month 13 or a day 99; ten digits are never read as a date.
+            "19561399",
+            "2024081599",
         ] {
             assert!(taiwan_permit(v).is_some(), "{v}");
         }
