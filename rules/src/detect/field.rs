@@ -333,20 +333,7 @@ pub(crate) fn person_name_part(v: &str) -> Option<Confidence> {
 /// (`345490-6601`, `32 364978`), and is read past.
 pub(crate) fn travel_document(v: &str) -> Option<Confidence> {
     let mut joined = [0u8; 10];
-    let raw = v.as_bytes();
-    let b = match raw.iter().position(|&c| c == b' ' || c == b'-') {
-        Some(p)
-            if raw.len() <= 11
-                && p > 0
-                && raw[p - 1].is_ascii_digit()
-                && raw.get(p + 1).is_some_and(u8::is_ascii_digit) =>
-        {
-            joined[..p].copy_from_slice(&raw[..p]);
-            joined[p..raw.len() - 1].copy_from_slice(&raw[p + 1..]);
-            &joined[..raw.len() - 1]
-        }
-        _ => raw,
-    };
+    let (b, _) = without_one_separator(v.as_bytes(), &mut joined);
     let letters = b.iter().take_while(|c| c.is_ascii_uppercase()).count();
     // 8-10 characters with at most two letters leaves six digits or more.
     ((8..=10).contains(&b.len())
@@ -356,6 +343,25 @@ pub(crate) fn travel_document(v: &str) -> Option<Confidence> {
     .then_some(Confidence::Medium)
 }
 
+/// A document number as people type it, with one space or hyphen between two digits
+/// (`345490-6601`, `32 364978`): the number without it (in `buf`) and where it stood, while
+/// the whole is at most 11 characters; otherwise the value as written and `None`.
+fn without_one_separator<'a>(raw: &'a [u8], buf: &'a mut [u8; 10]) -> (&'a [u8], Option<usize>) {
+    match raw.iter().position(|&c| c == b' ' || c == b'-') {
+        Some(p)
+            if raw.len() <= 11
+                && p > 0
+                && raw[p - 1].is_ascii_digit()
+                && raw.get(p + 1).is_some_and(u8::is_ascii_digit) =>
+        {
+            buf[..p].copy_from_slice(&raw[..p]);
+            buf[p..raw.len() - 1].copy_from_slice(&raw[p + 1..]);
+            (&buf[..raw.len() - 1], Some(p))
+        }
+        _ => (raw, None),
+    }
+}
+
 /// A Taiwan residents' permit (台胞证): 8 digits, or 10 with the issue count, sometimes after
 /// a `T`; one space or hyphen between digits is read past as for other documents. Stricter
 /// than [`travel_document`]: a generic label (`通行证号码`) names this permit and the Hong
@@ -363,23 +369,17 @@ pub(crate) fn travel_document(v: &str) -> Option<Confidence> {
 /// (`20230815`) or a year and a serial (`2024-0156`) is what a vehicle or site pass under
 /// the same label holds; a permit reads as one about once in 1,500.
 pub(crate) fn taiwan_permit(v: &str) -> Option<Confidence> {
-    let b = v.strip_prefix('T').unwrap_or(v).as_bytes();
-    let sep = b.iter().position(|&c| c == b' ' || c == b'-');
-    let ok_sep = sep.is_none_or(|p| {
-        p > 0 && b[p + 1..].iter().all(u8::is_ascii_digit) && !b[p + 1..].is_empty()
-    });
-    let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
-    if !(ok_sep && matches!(digits, 8 | 10) && digits + usize::from(sep.is_some()) == b.len()) {
+    let mut joined = [0u8; 10];
+    let (b, sep) = without_one_separator(v.strip_prefix('T').unwrap_or(v).as_bytes(), &mut joined);
+    if !(matches!(b.len(), 8 | 10) && b.iter().all(u8::is_ascii_digit)) {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| {
-        b[r].iter()
-            .fold(0u32, |n, &c| n * 10 + u32::from(c.wrapping_sub(b'0')))
-    };
-    let year_at_start = b.len() >= 4 && (1950..=2039).contains(&num(0..4));
+    let num =
+        |r: std::ops::Range<usize>| b[r].iter().fold(0u32, |n, &c| n * 10 + u32::from(c - b'0'));
+    let year_at_start = (1950..=2039).contains(&num(0..4));
     let dated = year_at_start
         && match sep {
-            None => digits == 8 && crate::validate::date_exists(num(0..4), num(4..6), num(6..8)),
+            None => b.len() == 8 && crate::validate::date_exists(num(0..4), num(4..6), num(6..8)),
             Some(p) => p == 4,
         };
     (!dated).then_some(Confidence::Medium)
@@ -670,7 +670,7 @@ pub(crate) fn detect(
             }
             // `证件类型台胞证，证件号码27801500`: the kind as a type, its number under a
             // generic label after it.
-            if let Some((vs, ve)) = number_after_type_word(t, le) {
+            if let Some((vs, ve)) = number_after_type_word(t, &from, le) {
                 let v = std::str::from_utf8(&t[vs..ve]).unwrap_or_default();
                 if let Some(conf) = judge(det, v, false) {
                     emit(r, vs, ve, conf);
@@ -1475,7 +1475,7 @@ fn number_before_bracketed_label(t: &[u8], ls: usize, le: usize) -> Option<(usiz
 /// ending at `le`, its item's end (a comma or a space), a generic number label and the
 /// number (letters and digits, one space or hyphen between digits at most). Returns the
 /// number's span.
-fn number_after_type_word(t: &[u8], le: usize) -> Option<(usize, usize)> {
+fn number_after_type_word(t: &[u8], from: &TextFrom<'_>, le: usize) -> Option<(usize, usize)> {
     let rest = &t[le..];
     let sep = ["，", "、", ",", " "]
         .iter()
@@ -1498,13 +1498,7 @@ fn number_after_type_word(t: &[u8], le: usize) -> Option<(usize, usize)> {
         }
     }
     let vs = i;
-    // `t[vs..]` starts after ASCII or a whole label: a character boundary.
-    let head = &t[vs..t.len().min(vs + 16)];
-    let rest = match std::str::from_utf8(head) {
-        Ok(r) => r,
-        Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).ok()?,
-    };
-    let ve = vs + doc_number_run(rest).len();
+    let ve = vs + doc_number_run(from.at(vs)?).len();
     (ve > vs).then_some((vs, ve))
 }
 
