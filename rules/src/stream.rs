@@ -282,6 +282,33 @@ enum Piece {
     Bytes(Vec<u8>),
 }
 
+/// A generic number field's value that a type field after it may read otherwise
+/// (`{"zjhm":"27801500","zjlx":"511"}`, [`doc_type::lookback_kinds`]): its reading under its
+/// own name and under each document's name that reads it otherwise, kept until the record
+/// says which is right. Its bytes are not emitted meanwhile (`Segmenter::pinned`).
+struct Lookback {
+    /// Raw offsets of the value: output is held from `start`.
+    start: u64,
+    end: u64,
+    fam: doc_type::Family,
+    /// Keyed values that may still come before the type (`doc_type::REACH`).
+    left: u8,
+    /// Set until the value's own end is counted.
+    fresh: bool,
+    own: Reading,
+    alts: Vec<(DocKind, Reading)>,
+}
+
+/// A value's edits and findings under one reading.
+struct Reading {
+    edits: Vec<Edit>,
+    findings: Vec<Finding>,
+}
+
+/// The most raw bytes a held number field waits for its type: a type further on is no
+/// longer read for it (memory per stream stays bounded whatever lies between).
+const LOOKBACK_MAX: u64 = 4096;
+
 /// Builds segments from lexer events, runs detection per window and produces findings and
 /// edits. Owned by the stream; lexers drive it through the `begin/plain/decoded/end` calls.
 pub(crate) struct Segmenter {
@@ -306,6 +333,8 @@ pub(crate) struct Segmenter {
     doc_types: bool,
     /// The segment's value ends something for `doc_ctx` (set by `resolve_key`).
     doc_note: bool,
+    /// A number field's value waiting for a type field after it ([`Lookback`]).
+    lookback: Option<Box<Lookback>>,
     /// Reusable buffer of [`Segmenter::knows_key`].
     key_probe: Vec<u32>,
     text: Vec<u8>,
@@ -489,6 +518,7 @@ impl Segmenter {
             doc_ctx: None,
             doc_types: false,
             doc_note: false,
+            lookback: None,
             key_probe: b.key_probe,
             text: b.text,
             map: b.map,
@@ -614,7 +644,12 @@ impl Segmenter {
     #[inline(never)]
     fn doc_key(&mut self, ix: usize) -> usize {
         let doc = self.key_cache[ix].doc;
-        self.doc_note = matches!(doc, DocKey::Type(_)) || self.doc_ctx.is_some();
+        if matches!(doc, DocKey::Number(_)) {
+            // A type after two number fields is not read for the first.
+            self.resolve_lookback(None);
+        }
+        self.doc_note =
+            matches!(doc, DocKey::Type(_)) || self.doc_ctx.is_some() || self.lookback.is_some();
         match (self.doc_ctx, doc) {
             (Some((kind, _, ty)), DocKey::Number(n)) if doc_type::pairs(ty, n) => {
                 self.doc_entry(ix, kind)
@@ -648,7 +683,7 @@ impl Segmenter {
     /// (`doc_note`): a type field's value says what the next number field holds; a number
     /// field read under it, or `REACH` other values, end that.
     #[inline(never)]
-    fn note_doc(&mut self, text: &[u8]) {
+    fn note_doc(&mut self, text: &[u8], raw_end: u64) {
         let Some(ix) = self.key_ix else {
             return;
         };
@@ -657,6 +692,12 @@ impl Segmenter {
                 // A type that says nothing sure (an empty name beside its code, `其他`)
                 // leaves what an earlier one said.
                 if let Some(k) = doc_type::kind_of(text, fam != doc_type::Family::Doc) {
+                    // A number field before it in its record takes what it says.
+                    if self.lookback.as_ref().is_some_and(|l| {
+                        doc_type::pairs(fam, l.fam) && raw_end - l.start <= LOOKBACK_MAX
+                    }) {
+                        self.resolve_lookback(Some(k));
+                    }
                     self.doc_ctx = Some((k, doc_type::REACH, fam));
                     return;
                 }
@@ -673,12 +714,172 @@ impl Segmenter {
                 self.doc_ctx = None;
             }
         }
+        self.count_lookback();
+    }
+
+    /// A keyed value after a held number field ended: past `REACH` of them, no type is
+    /// read for it.
+    fn count_lookback(&mut self) {
+        if let Some(l) = &mut self.lookback {
+            if !l.fresh {
+                l.left = l.left.saturating_sub(1);
+                if l.left == 0 {
+                    self.resolve_lookback(None);
+                }
+            }
+        }
+    }
+
+    /// Whether values under this segment's field name may wait for a type after them: a
+    /// generic number field read under its own name (not under a type before it).
+    #[inline]
+    fn lookback_field(&self) -> Option<(usize, doc_type::Family)> {
+        let ix = self.key_ix?;
+        let e = &self.key_cache[ix];
+        match (e.doc, e.derived) {
+            (DocKey::Number(f), None) => Some((ix, f)),
+            _ => None,
+        }
+    }
+
+    /// After a whole value under a generic number field was judged under its own name
+    /// (its edits from `edits[eb..]`, its findings from `findings[fb..]`, `last_edit_end`
+    /// was `leb` before them): judges it under the name of each document its shape may be
+    /// ([`doc_type::lookback_kinds`]), and when one of them reads it otherwise, takes its
+    /// own reading back out and holds the value for a type field after it.
+    #[inline(never)]
+    fn lookback(&mut self, mark: (usize, doc_type::Family, usize, usize, u64), raw_end: u64) {
+        let (ix, fam, eb, fb, leb) = mark;
+        if self.windows != 0 || self.lookback.is_some() {
+            return;
+        }
+        let mut kinds = [None; 4];
+        let mut n = 0;
+        doc_type::lookback_kinds(&self.text, self.findings.len() > fb, |k| {
+            if n < kinds.len() {
+                kinds[n] = Some(k);
+                n += 1;
+            }
+        });
+        if n == 0 {
+            return;
+        }
+        let own = self.key_cache[ix].clone();
+        let after = self.last_edit_end;
+        let mut alts = Vec::new();
+        for kind in kinds.into_iter().flatten() {
+            // The value judged again, as `process` judged it, under the document's name (the
+            // same display name, other rules). A value of such a shape is plain letters,
+            // digits and at most two separators: nothing for `process` to decode again.
+            let dix = self.derived_ix(&own, kind);
+            self.key_ix = Some(dix);
+            self.last_edit_end = leb;
+            let (eb2, fb2) = (self.edits.len(), self.findings.len());
+            self.process(true);
+            let edits: Vec<Edit> = self.edits.drain(eb2..).collect();
+            let findings = self.findings.split_off(fb2);
+            if self.key_cache.len() > KEY_CACHE {
+                self.key_cache.pop();
+            }
+            let ownf = &self.findings[fb..];
+            let same = findings.len() == ownf.len()
+                && findings.iter().zip(ownf).all(|(a, b)| {
+                    a.rule_index == b.rule_index && a.start == b.start && a.end == b.end
+                });
+            if !same {
+                alts.push((kind, Reading { edits, findings }));
+            }
+        }
+        self.key_ix = Some(ix);
+        self.last_edit_end = after;
+        if alts.is_empty() {
+            return;
+        }
+        let own = Reading {
+            edits: self.edits.drain(eb..).collect(),
+            findings: self.findings.split_off(fb),
+        };
+        self.last_edit_end = leb;
+        // From here on every keyed value asks about it (`doc_key`, `note_doc`).
+        self.doc_types = true;
+        self.lookback = Some(Box::new(Lookback {
+            start: self.seg_raw_start,
+            end: raw_end,
+            fam,
+            left: doc_type::REACH,
+            fresh: true,
+            own,
+            alts,
+        }));
+    }
+
+    /// The cache index of the field `own` read as a `kind` document's: found, or added at
+    /// the end (no entry moves, so the segment's own `key_ix` stays right; past
+    /// `KEY_CACHE` the caller takes it off again).
+    fn derived_ix(&mut self, own: &KeyEntry, kind: DocKind) -> usize {
+        if let Some(ix) = self
+            .key_cache
+            .iter()
+            .position(|e| e.derived == Some(kind) && e.raw == own.raw)
+        {
+            return ix;
+        }
+        let info = self.engine.key_info_as(own, kind);
+        self.key_cache.push(info);
+        self.key_cache.len() - 1
+    }
+
+    /// Ends a held number field's wait with the reading `kind` names (a type field said
+    /// so), or its own reading (`None`, or a document it was not read otherwise as): its
+    /// edits and findings go in before the later values'.
+    pub(crate) fn resolve_lookback(&mut self, kind: Option<DocKind>) {
+        let Some(lb) = self.lookback.take() else {
+            return;
+        };
+        let Lookback { end, own, alts, .. } = *lb;
+        let reading = kind
+            .and_then(|k| alts.into_iter().find(|(a, _)| *a == k))
+            .map_or(own, |(_, r)| r);
+        let at = self
+            .edits
+            .iter()
+            .position(|e| e.start >= end)
+            .unwrap_or(self.edits.len());
+        for (i, e) in reading.edits.into_iter().enumerate() {
+            self.last_edit_end = self.last_edit_end.max(e.end);
+            self.edits.insert(at + i, e);
+        }
+        // The later values' findings waited with it (`StreamScanner::run`).
+        let at = self
+            .findings
+            .iter()
+            .position(|f| f.start >= end)
+            .unwrap_or(self.findings.len());
+        self.findings.splice(at..at, reading.findings);
+    }
+
+    /// Where output must stop while a number field waits for its type.
+    pub(crate) fn pinned(&self) -> Option<u64> {
+        self.lookback.as_ref().map(|l| l.start)
+    }
+
+    /// The lexer has read up to `lexed`: a number field held further back than
+    /// `LOOKBACK_MAX` takes its own reading (a type that far on would not be read for it).
+    pub(crate) fn bound_lookback(&mut self, lexed: u64) {
+        if self
+            .lookback
+            .as_ref()
+            .is_some_and(|l| lexed - l.start > LOOKBACK_MAX)
+        {
+            self.resolve_lookback(None);
+        }
     }
 
     /// A record ends (a JSON object, a CSV row, an XML element holding fields): what a type
     /// field in it said is for its own number field only.
     pub(crate) fn end_record(&mut self) {
         self.doc_ctx = None;
+        self.resolve_lookback(None);
     }
 
     /// The segment's field name.
@@ -874,8 +1075,14 @@ impl Segmenter {
                 return true;
             }
         }
+        // A value nothing was found in under a generic number field, shaped like a
+        // document's number, may be read otherwise under a type after it: the full path,
+        // where `end` holds it when so.
+        if self.lookback_field().is_some() && lookback_shape(content) {
+            return false;
+        }
         if self.doc_note {
-            self.note_doc(content);
+            self.note_doc(content, raw_end);
         }
         self.remember(content);
         self.hold_from = raw_end;
@@ -1164,12 +1371,27 @@ impl Segmenter {
             return;
         }
         self.raw_end = self.raw_end.max(raw_end);
+        let mark = self.lookback_field().map(|(ix, fam)| {
+            (
+                ix,
+                fam,
+                self.edits.len(),
+                self.findings.len(),
+                self.last_edit_end,
+            )
+        });
         self.process(true);
+        if let Some(mark) = mark {
+            self.lookback(mark, raw_end);
+        }
         if self.doc_note {
             // A value longer than a window is no type's name.
             let text = std::mem::take(&mut self.text);
-            self.note_doc(if self.windows == 0 { &text } else { &[] });
+            self.note_doc(if self.windows == 0 { &text } else { &[] }, raw_end);
             self.text = text;
+        }
+        if let Some(l) = &mut self.lookback {
+            l.fresh = false;
         }
         // `begin` clears `head`: hand its buffer over instead of copying it.
         std::mem::swap(&mut self.last_head, &mut self.head);
@@ -2569,6 +2791,14 @@ fn char_ref(s: &[u8]) -> Option<(char, usize, Esc)> {
 /// UTF-8 text together with the bytes around it. A `%` not followed by two hex digits is
 /// literal (`50%`, `100%以上`), and a value where escapes decode to invalid UTF-8 is left as it
 /// is.
+/// Whether a value under a generic number field has a document's shape
+/// ([`doc_type::lookback_kinds`]): such a value takes the full path, where `end` may hold it.
+fn lookback_shape(t: &[u8]) -> bool {
+    let mut any = false;
+    doc_type::lookback_kinds(t, false, |_| any = true);
+    any
+}
+
 fn has_percent_escape(t: &[u8]) -> bool {
     // Runs on every whole value the full path takes: a plain loop beats a vector search's
     // set-up on the short ones.
@@ -3235,6 +3465,7 @@ impl StreamScanner {
             .lexer
             .lex(&self.raw[from..], self.lexed, eof, &mut self.seg);
         self.lexed += consumed as u64;
+        self.seg.bound_lookback(self.lexed);
         if eof {
             // Whatever the lexer left (an incomplete escape at the very end) is literal.
             let from = (self.lexed - self.raw_base) as usize;
@@ -3248,9 +3479,22 @@ impl StreamScanner {
             if self.seg.is_active() {
                 self.seg.end(self.lexed);
             }
+            // A number field still waiting for its type has its own reading.
+            self.seg.resolve_lookback(None);
         }
         let new_from = findings.len();
-        if findings.is_empty() {
+        if let Some(pin) = self.seg.pinned() {
+            // A held number field's findings go in among the later ones when its record
+            // says which reading holds: those wait with it, so that findings come in the
+            // order of the body however it was cut.
+            let n = self
+                .seg
+                .findings
+                .iter()
+                .position(|f| f.start >= pin)
+                .unwrap_or(self.seg.findings.len());
+            findings.extend(self.seg.findings.drain(..n));
+        } else if findings.is_empty() {
             // Hand over the buffer rather than copy it (a whole body's findings in one go).
             std::mem::swap(findings, &mut self.seg.findings);
         } else {
@@ -3261,6 +3505,9 @@ impl StreamScanner {
         } else {
             self.lexed
         };
+        if let Some(pin) = self.seg.pinned() {
+            safe = safe.min(pin);
+        }
         if matches!(self.charset, Layer::Sniff(_)) {
             // A replacement that is not ASCII is written in the body's charset: it waits
             // until that is known (at most `ASCII_MAX` into the body).

@@ -2567,10 +2567,9 @@ fn a_type_field_says_what_its_number_field_holds() {
         assert_eq!(redacted(format, input), want, "{input}");
     }
     for kept in [
-        // No type, a type too far back, a type after its number, an unknown code.
+        // No type, a type too far back, an unknown code.
         r#"{"zjhm":"12345678"}"#,
         r#"{"zjlx":"511","a":"1","b":"2","c":"3","d":"4","zjhm":"12345678"}"#,
-        r#"{"zjhm":"12345678","zjlx":"511"}"#,
         r#"{"zjlx":"990","zjhm":"12345678"}"#,
         // The type is used up by its number field.
         r#"{"zjlx":"511","zjhm":"","cardNo":"12345678"}"#,
@@ -2578,9 +2577,9 @@ fn a_type_field_says_what_its_number_field_holds() {
         r#"{"docType":"型号","docNo":"E48262737"}"#,
         r#"{"docType":"序列号","docNo":"EW2444295"}"#,
         r#"{"zjlx":"营业执照","zjhm":"H12345678"}"#,
-        // A type written after its number is not carried into the next record.
-        r#"[{"certNo":"27801500","certType":"511"},{"certNo":"20230815","certType":"990"}]"#,
-        r#"[{"zjhm":"27801500","zjlx":"511"},{"zjhm":"12345678"}]"#,
+        // A type is not carried into the next record.
+        r#"[{"certNo":"1","certType":"511"},{"certNo":"12345678","certType":"990"}]"#,
+        r#"[{"zjhm":"1","zjlx":"511"},{"zjhm":"12345678"}]"#,
         // `docType`'s codes are a system's own categories.
         r#"{"docType":"511","docNo":"12345678"}"#,
     ] {
@@ -2588,7 +2587,7 @@ fn a_type_field_says_what_its_number_field_holds() {
     }
     // Rows and elements are records too.
     for (format, kept) in [
-        (Format::Csv, "zjhm,zjlx\n27801500,台胞证\n12345678,军官证\n"),
+        (Format::Csv, "zjhm,zjlx\n1,台胞证\n12345678,军官证\n"),
         (
             Format::Xml,
             "<rs><r><zjhm>1</zjhm><zjlx>511</zjlx></r><r><zjhm>12345678</zjhm></r></rs>",
@@ -2615,4 +2614,92 @@ fn a_type_field_says_what_its_number_field_holds() {
     ] {
         assert_eq!(redacted(Format::Text, kept), kept, "{kept}");
     }
+}
+
+/// A type written after its number field (keys in sorted order: Go maps, `sort_keys`,
+/// PostgreSQL `jsonb` put `zjhm` before `zjlx`, `idNo` before `idType`) says what the number
+/// is as one before it does: the number is held until its record says.
+#[test]
+fn a_type_after_its_number_says_what_it_holds() {
+    use sluice_rules::Format;
+    for (format, input, want) in [
+        (
+            Format::Json,
+            r#"{"xm":"张三","zjhm":"27801500","zjlx":"511"}"#,
+            r#"{"xm":"张*","zjhm":"2*****00","zjlx":"511"}"#,
+        ),
+        (
+            Format::Json,
+            r#"[{"idNo":"0912345678","idType":"台湾居民来往大陆通行证"},{"idNo":"12345678","idType":"990"}]"#,
+            r#"[{"idNo":"0*******78","idType":"台湾居民来往大陆通行证"},{"idNo":"12345678","idType":"990"}]"#,
+        ),
+        // A bare number, and a type after an unsure code (`zjlxdm`, then `zjlxmc`).
+        (
+            Format::Json,
+            r#"{"zjhm":27801500,"zjlxdm":"06","zjlxmc":"台胞证"}"#,
+            r#"{"zjhm":"2*****00","zjlxdm":"06","zjlxmc":"台胞证"}"#,
+        ),
+        (
+            Format::Csv,
+            "证件号码,证件类型,姓名
+27801500,台胞证,张三
+12345678,军官证,李四
+",
+            "证件号码,证件类型,姓名
+2*****00,台胞证,张*
+12345678,军官证,李*
+",
+        ),
+        (
+            Format::Xml,
+            "<rs><r><zjhm>27801500</zjhm><zjlx>511</zjlx></r><r><zjhm>12345678</zjhm></r></rs>",
+            "<rs><r><zjhm>2*****00</zjhm><zjlx>511</zjlx></r><r><zjhm>12345678</zjhm></r></rs>",
+        ),
+        (
+            Format::Form,
+            "zjhm=27801500&zjlx=511&xm=%E5%BC%A0%E4%B8%89",
+            "zjhm=2*****00&zjlx=511&xm=%E5%BC%A0%2A",
+        ),
+        // A type that names something else vetoes a travel document's reading.
+        (
+            Format::Json,
+            r#"[{"docNo":"E48262737","docType":"型号"},{"docNo":"E48262737","docType":"护照"}]"#,
+            r#"[{"docNo":"E48262737","docType":"型号"},{"docNo":"E*****737","docType":"护照"}]"#,
+        ),
+        (
+            Format::Xml,
+            "<p><zjhm>E48262737</zjhm><zjlx>营业执照</zjlx></p>",
+            "<p><zjhm>E48262737</zjhm><zjlx>营业执照</zjlx></p>",
+        ),
+        // A resident ID's own check character needs no type, and a type naming something
+        // else does not veto it.
+        (
+            Format::Json,
+            r#"{"zjhm":"11010519491231002X","zjlx":"营业执照"}"#,
+            r#"{"zjhm":"110105********002X","zjlx":"营业执照"}"#,
+        ),
+    ] {
+        assert_eq!(redacted(format, input), want, "{input}");
+    }
+    for kept in [
+        // No type in its record, the type too far on, a second number field between, the
+        // type in the next record, a type that says nothing sure.
+        r#"{"zjhm":"27801500","zjlx":""}"#,
+        r#"{"zjhm":"27801500","a":"1","b":"2","c":"3","d":"4","zjlx":"511"}"#,
+        r#"{"zjhm":"27801500","zjhm2":"","zjlx":"511"}"#,
+        r#"[{"zjhm":"27801500"},{"zjlx":"511"}]"#,
+        r#"{"zjhm":"27801500","zjlx":"其他"}"#,
+        // A card number field does not take a general type's word.
+        r#"{"cardNo":"27801500","zjlx":"511"}"#,
+    ] {
+        assert_eq!(redacted(Format::Json, kept), kept, "{kept}");
+    }
+    // More than `LOOKBACK_MAX` (4 KiB) between the number and its type: not read for it.
+    let far = format!(
+        r#"{{"zjhm":"27801500","bz":"{}","zjlx":"511"}}"#,
+        "备注".repeat(800)
+    );
+    assert_eq!(redacted(Format::Json, &far), far);
+    let near = far.replace(&"备注".repeat(800), &"备注".repeat(600));
+    assert!(redacted(Format::Json, &near).contains("2*****00"));
 }

@@ -825,6 +825,44 @@ fn tables_are_read_the_same_for_every_cut() {
     }
 }
 
+/// A number field held until a type field after it says what it is (`Lookback`): the
+/// held output, the reading a type picks, the record's end, `REACH` and the 4 KiB bound
+/// give the same output and findings for every cut.
+#[test]
+fn a_type_after_its_number_is_read_the_same_for_every_cut() {
+    let short: [(&[u8], Format); 3] = [
+        (
+            r#"[{"zjhm":"27801500","xm":"张三","zjlx":"511"},{"docNo":"E48262737","docType":"型号"},{"zjhm":"0912345678"},{"idNo":"H60341287","idType":"港澳居民来往内地通行证"}]"#.as_bytes(),
+            Format::Json,
+        ),
+        (
+            "证件号码,证件类型,姓名\n27801500,台胞证,张三\n12345678,军官证,李四\n".as_bytes(),
+            Format::Csv,
+        ),
+        (
+            "<rs><r><zjhm>27801500</zjhm><zjlx>511</zjlx></r><r zjhm=\"E48262737\" zjlx=\"营业执照\"/></rs>".as_bytes(),
+            Format::Xml,
+        ),
+    ];
+    for (body, format) in short {
+        let whole = chunked::run_in(body, format, Charset::Auto, &[]);
+        assert!(!whole.1.is_empty(), "{}", String::from_utf8_lossy(body));
+        same_for_every_cut(body, format, Some(7));
+    }
+    // A long value between: the type within 4 KiB is read, one further on is not. The
+    // findings between come in the body's order however it is cut.
+    for (n, read) in [(600, true), (800, false)] {
+        let body = format!(
+            r#"{{"zjhm":"27801500","sjhm":"13800138000","bz":"{}","lxr":"张三","zjlx":"511"}}"#,
+            "备注".repeat(n)
+        );
+        let whole = chunked::run_in(body.as_bytes(), Format::Json, Charset::Auto, &[]);
+        assert_eq!(whole.1.len(), 2 + usize::from(read), "{n}");
+        assert!(whole.1.windows(2).all(|w| w[0].start < w[1].start));
+        same_for_every_cut(body.as_bytes(), Format::Json, None);
+    }
+}
+
 /// Asserts that `body` scanned in `format` gives the whole body's output and findings cut
 /// at every byte, and, with `pairs = Some(step)`, cut at every byte and every `step`-th
 /// place after it.

@@ -9,8 +9,12 @@
 //! [`kind_of`] and judges the next generic number field (within [`REACH`] values) as if it
 //! were named for that document ([`canonical_key`]), beside the rules its own name gives.
 //!
-//! Only a type written before its number is read: the stream has already passed the number
-//! when a later type arrives. Codes are the public-security document codes (GA/T 517-style
+//! A type written after its number (`{"zjhm":"…","zjlx":"511"}`: keys in sorted order, as Go
+//! maps, `sort_keys` and PostgreSQL `jsonb` write them, put `zjhm` before `zjlx` and `idNo`
+//! before `idType`) is read too: a number field whose value has a document's shape
+//! ([`lookback_kinds`]) and would be judged otherwise under one of the documents' names is
+//! held, its output with it, until the record ends, [`REACH`] values pass or a type says
+//! which reading is right (`Segmenter::lookback`). Codes are the public-security document codes (GA/T 517-style
 //! three-digit codes: 111 resident ID card, 411-414 passports, 511 Taiwan permit, 513/516
 //! Hong Kong and Macao permits); two-digit local codes differ between systems and are not
 //! read.
@@ -233,6 +237,68 @@ pub(crate) fn kind_of(value: &[u8], codes: bool) -> Option<DocKind> {
         None
     } else {
         Some(DocKind::Other)
+    }
+}
+
+/// The documents a generic number field's value may be, read by its shape alone, whose
+/// field names could judge it otherwise than the field's own name did: when the own name
+/// found nothing, the documents whose numbers look so (a Taiwan permit's 8 or 10 digits,
+/// a letter and digits, a resident ID's 15 or 18 characters); when it found something, a
+/// type naming another thing could veto a travel document's shape ([`DocKind::Other`]).
+/// Each kind is then judged for real; only a reading that differs holds the value.
+pub(crate) fn lookback_kinds(text: &[u8], own_found: bool, mut each: impl FnMut(DocKind)) {
+    let t = text.trim_ascii();
+    if t.len() < 7 || t.len() > 24 {
+        return;
+    }
+    // At most two separators between characters (`32 364978`, `H 6034 1287`).
+    let mut c = [0u8; 24];
+    let mut n = 0;
+    let mut seps = 0;
+    for &b in t {
+        if b.is_ascii_alphanumeric() {
+            c[n] = b.to_ascii_uppercase();
+            n += 1;
+        } else if matches!(b, b' ' | b'-') && seps < 2 {
+            seps += 1;
+        } else {
+            return;
+        }
+    }
+    let c = &c[..n];
+    let letters = c.iter().take_while(|b| b.is_ascii_uppercase()).count();
+    let digits = &c[letters..];
+    if !digits.iter().all(u8::is_ascii_digit) {
+        // A resident ID's check character `X` is its only letter after a digit.
+        let id_x = letters == 0
+            && c.len() == 18
+            && c[17] == b'X'
+            && c[..17].iter().all(u8::is_ascii_digit);
+        if id_x && !own_found {
+            each(DocKind::ResidentId);
+        }
+        return;
+    }
+    let d = digits.len();
+    let taiwan = (letters == 0 || (letters == 1 && c[0] == b'T')) && (d == 8 || d == 10);
+    let lettered = (1..=2).contains(&letters) && (7..=10).contains(&d);
+    if own_found {
+        if taiwan || lettered {
+            each(DocKind::Other);
+        }
+        return;
+    }
+    if taiwan {
+        each(DocKind::TaiwanPermit);
+    }
+    if lettered || (letters == 0 && d == 9) {
+        each(DocKind::Passport);
+    }
+    if lettered && matches!(c[0], b'H' | b'M' | b'C') {
+        each(DocKind::HkMacauPermit);
+    }
+    if letters == 0 && (d == 15 || d == 18) {
+        each(DocKind::ResidentId);
     }
 }
 
