@@ -80,6 +80,8 @@ pub(crate) struct KeyInfo {
     pub listened: bool,
     /// What the name says about document types (a type field, a generic number field).
     pub doc: detect::doc_type::DocKey,
+    /// Whose document the name says it is (`detect::doc_type::key_role_owner`).
+    pub doc_owner: u32,
     /// The name read as the number field of this document (`Segmenter::doc_entry`), not as
     /// written: such an entry is found only by that lookup.
     pub derived: Option<detect::doc_type::DocKind>,
@@ -865,12 +867,14 @@ impl Engine {
         let mut rules = Vec::new();
         self.detectors.key_rules(raw, &mut rules);
         let listened = listening(&rules);
+        let (doc, doc_owner) = detect::doc_type::key_role_owner(raw);
         let info = Arc::new(KeyInfo {
             raw: raw.into(),
             name: Arc::from(String::from_utf8_lossy(raw).as_ref()),
             rules,
             listened,
-            doc: detect::doc_type::key_role(raw),
+            doc,
+            doc_owner,
             derived: None,
         });
         let mut memo = self
@@ -921,6 +925,7 @@ impl Engine {
             rules,
             listened,
             doc: own.doc,
+            doc_owner: own.doc_owner,
             derived: Some(kind),
         })
     }

@@ -291,7 +291,11 @@ struct Lookback {
     start: u64,
     end: u64,
     fam: doc_type::Family,
-    /// Keyed values that may still come before the type (`doc_type::REACH`).
+    /// Whose number it is (`doc_type::key_role_owner`) and how deep in records.
+    owner: u32,
+    nest: u32,
+    /// Keyed values of its record that may still come before the type
+    /// (`doc_type::LOOKBACK_REACH`).
     left: u8,
     /// Set until the value's own end is counted.
     fresh: bool,
@@ -327,7 +331,7 @@ pub(crate) struct Segmenter {
     key_cursor: usize,
     /// The document a type field named (`{"zjlx":"511",…}`) and how many more values its
     /// number field may come within (`crate::detect::doc_type`).
-    doc_ctx: Option<(DocKind, u8, doc_type::Family)>,
+    doc_ctx: Option<(DocKind, u8, doc_type::Family, u32)>,
     /// Some field name of this stream is a type field (`DocKey::Type`): until one is, no
     /// value asks about `doc_ctx`.
     doc_types: bool,
@@ -335,6 +339,9 @@ pub(crate) struct Segmenter {
     doc_note: bool,
     /// A number field's value waiting for a type field after it ([`Lookback`]).
     lookback: Option<Box<Lookback>>,
+    /// How deep in records the values now lexed are (`set_nest`): a type is read for a
+    /// number of its own record, not of one around or inside it.
+    nest: u32,
     /// Reusable buffer of [`Segmenter::knows_key`].
     key_probe: Vec<u32>,
     text: Vec<u8>,
@@ -519,6 +526,7 @@ impl Segmenter {
             doc_types: false,
             doc_note: false,
             lookback: None,
+            nest: 0,
             key_probe: b.key_probe,
             text: b.text,
             map: b.map,
@@ -643,15 +651,19 @@ impl Segmenter {
     /// `doc_ctx`, and the entry a number field is judged under while a type is pending.
     #[inline(never)]
     fn doc_key(&mut self, ix: usize) -> usize {
-        let doc = self.key_cache[ix].doc;
-        if matches!(doc, DocKey::Number(_)) {
+        let (doc, owner) = (self.key_cache[ix].doc, self.key_cache[ix].doc_owner);
+        if matches!(doc, DocKey::Number(_))
+            && self.lookback.as_ref().is_some_and(|l| l.nest == self.nest)
+        {
             // A type after two number fields is not read for the first.
             self.resolve_lookback(None);
         }
         self.doc_note =
             matches!(doc, DocKey::Type(_)) || self.doc_ctx.is_some() || self.lookback.is_some();
         match (self.doc_ctx, doc) {
-            (Some((kind, _, ty)), DocKey::Number(n)) if doc_type::pairs(ty, n) => {
+            (Some((kind, _, ty, o)), DocKey::Number(n))
+                if doc_type::pairs(ty, n) && doc_type::owners_pair(o, owner) =>
+            {
                 self.doc_entry(ix, kind)
             }
             _ => ix,
@@ -687,6 +699,7 @@ impl Segmenter {
         let Some(ix) = self.key_ix else {
             return;
         };
+        let owner = self.key_cache[ix].doc_owner;
         match (self.key_cache[ix].doc, self.doc_ctx) {
             (DocKey::Type(fam), _) => {
                 // A type that says nothing sure (an empty name beside its code, `其他`)
@@ -694,21 +707,26 @@ impl Segmenter {
                 if let Some(k) = doc_type::kind_of(text, fam != doc_type::Family::Doc) {
                     // A number field before it in its record takes what it says.
                     if self.lookback.as_ref().is_some_and(|l| {
-                        doc_type::pairs(fam, l.fam) && raw_end - l.start <= LOOKBACK_MAX
+                        l.nest == self.nest
+                            && doc_type::pairs(fam, l.fam)
+                            && doc_type::owners_pair(owner, l.owner)
+                            && raw_end.saturating_sub(l.start) <= LOOKBACK_MAX
                     }) {
                         self.resolve_lookback(Some(k));
                     }
-                    self.doc_ctx = Some((k, doc_type::REACH, fam));
+                    self.doc_ctx = Some((k, doc_type::REACH, fam, owner));
                     return;
                 }
             }
-            (DocKey::Number(n), Some((_, _, ty))) if doc_type::pairs(ty, n) => {
+            (DocKey::Number(n), Some((_, _, ty, o)))
+                if doc_type::pairs(ty, n) && doc_type::owners_pair(o, owner) =>
+            {
                 self.doc_ctx = None;
                 return;
             }
             _ => {}
         }
-        if let Some((_, left, _)) = &mut self.doc_ctx {
+        if let Some((_, left, _, _)) = &mut self.doc_ctx {
             *left = left.saturating_sub(1);
             if *left == 0 {
                 self.doc_ctx = None;
@@ -720,8 +738,9 @@ impl Segmenter {
     /// A keyed value after a held number field ended: past `REACH` of them, no type is
     /// read for it.
     fn count_lookback(&mut self) {
+        let nest = self.nest;
         if let Some(l) = &mut self.lookback {
-            if !l.fresh {
+            if !l.fresh && l.nest == nest {
                 l.left = l.left.saturating_sub(1);
                 if l.left == 0 {
                     self.resolve_lookback(None);
@@ -740,6 +759,13 @@ impl Segmenter {
             (DocKey::Number(f), None) => Some((ix, f)),
             _ => None,
         }
+    }
+
+    /// The lexer says how deep in records the values it lexes now are (JSON objects, XML
+    /// elements holding fields; 0 in a CSV row or a form).
+    #[inline]
+    pub(crate) fn set_nest(&mut self, nest: usize) {
+        self.nest = u32::try_from(nest).unwrap_or(u32::MAX);
     }
 
     /// After a whole value under a generic number field was judged under its own name
@@ -806,7 +832,9 @@ impl Segmenter {
             start: self.seg_raw_start,
             end: raw_end,
             fam,
-            left: doc_type::REACH,
+            owner: self.key_cache[ix].doc_owner,
+            nest: self.nest,
+            left: doc_type::LOOKBACK_REACH,
             fresh: true,
             own,
             alts,
@@ -869,17 +897,25 @@ impl Segmenter {
         if self
             .lookback
             .as_ref()
-            .is_some_and(|l| lexed - l.start > LOOKBACK_MAX)
+            .is_some_and(|l| lexed.saturating_sub(l.start) > LOOKBACK_MAX)
         {
             self.resolve_lookback(None);
         }
     }
 
-    /// A record ends (a JSON object, a CSV row, an XML element holding fields): what a type
-    /// field in it said is for its own number field only.
-    pub(crate) fn end_record(&mut self) {
+    /// A record ends (a JSON object, a CSV row, an XML element holding fields) whose values
+    /// were at depth `nest` (`set_nest`): what a type field in it said is for its own
+    /// number field only, and a number field of it (or of a record inside it) still
+    /// waiting for a type has none.
+    pub(crate) fn end_record(&mut self, nest: usize) {
         self.doc_ctx = None;
-        self.resolve_lookback(None);
+        if self
+            .lookback
+            .as_ref()
+            .is_some_and(|l| usize::try_from(l.nest).map_or(true, |n| nest <= n))
+        {
+            self.resolve_lookback(None);
+        }
     }
 
     /// The segment's field name.

@@ -2672,28 +2672,69 @@ fn a_type_after_its_number_says_what_it_holds() {
             "<p><zjhm>E48262737</zjhm><zjlx>营业执照</zjlx></p>",
         ),
         // A resident ID's own check character needs no type, and a type naming something
-        // else does not veto it.
+        // else does not veto it; an old 15-digit one it does (a business licence's old
+        // registration number), one its type names as a document numbered so it does not.
         (
             Format::Json,
             r#"{"zjhm":"11010519491231002X","zjlx":"营业执照"}"#,
             r#"{"zjhm":"110105********002X","zjlx":"营业执照"}"#,
         ),
+        (
+            Format::Json,
+            r#"[{"zjhm":"110101410530328","zjlx":"营业执照"},{"zjlx":"营业执照","zjhm":"110101410530328"},{"zjhm":"110101410530328","zjlx":"驾驶证"}]"#,
+            r#"[{"zjhm":"110101410530328","zjlx":"营业执照"},{"zjlx":"营业执照","zjhm":"110101410530328"},{"zjhm":"110101******328","zjlx":"驾驶证"}]"#,
+        ),
+        // A record of two people: each number with its own person's type, in either order.
+        (
+            Format::Json,
+            r#"{"agentIdNo":"11010519491231002X","agentIdType":"111","legalIdNo":"41789481","legalIdType":"511"}"#,
+            r#"{"agentIdNo":"110105********002X","agentIdType":"111","legalIdNo":"4*****81","legalIdType":"511"}"#,
+        ),
+        (
+            Format::Json,
+            r#"{"sqrzjlx":"99","sqrzjhm":"65586173","dlrzjlx":"台胞证","dlrzjhm":"27801500"}"#,
+            r#"{"sqrzjlx":"99","sqrzjhm":"65586173","dlrzjlx":"台胞证","dlrzjhm":"2*****00"}"#,
+        ),
+        // Keys in `jsonb` order: the type many fields on, past a nested object.
+        (
+            Format::Json,
+            r#"{"idNo":"27801500","name":"x","addr":"y","memo":"z","sex":"m","info":{"a":1},"phone":"w","idType":"511"}"#,
+            r#"{"idNo":"2*****00","name":"x","addr":"y","memo":"z","sex":"m","info":{"a":1},"phone":"w","idType":"511"}"#,
+        ),
+        // A permit typed with spaces.
+        (
+            Format::Json,
+            r#"{"zjhm":"37 620 450","zjlx":"台胞证"}"#,
+            r#"{"zjhm":"3* *** *50","zjlx":"台胞证"}"#,
+        ),
+        (
+            Format::Xml,
+            "<rs><r><zjhm>27801500</zjhm><x><y>1</y></x><zjlx>511</zjlx></r><r zjhm=\"27801500\" zjlx=\"511\"/></rs>",
+            "<rs><r><zjhm>2*****00</zjhm><x><y>1</y></x><zjlx>511</zjlx></r><r zjhm=\"2*****00\" zjlx=\"511\"/></rs>",
+        ),
     ] {
         assert_eq!(redacted(format, input), want, "{input}");
     }
     for kept in [
-        // No type in its record, the type too far on, a second number field between, the
+        // No type in its record, the type 16 values on, a second number field between, the
         // type in the next record, a type that says nothing sure.
         r#"{"zjhm":"27801500","zjlx":""}"#,
-        r#"{"zjhm":"27801500","a":"1","b":"2","c":"3","d":"4","zjlx":"511"}"#,
+        r#"{"zjhm":"27801500","a":"0","b":"1","c":"2","d":"3","e":"4","f":"5","g":"6","h":"7","i":"8","j":"9","k":"10","l":"11","m":"12","n":"13","o":"14","p":"15","zjlx":"511"}"#,
         r#"{"zjhm":"27801500","zjhm2":"","zjlx":"511"}"#,
         r#"[{"zjhm":"27801500"},{"zjlx":"511"}]"#,
         r#"{"zjhm":"27801500","zjlx":"其他"}"#,
         // A card number field does not take a general type's word.
         r#"{"cardNo":"27801500","zjlx":"511"}"#,
+        // A type in a record inside the number's, or of another person.
+        r#"{"zjhm":"87654321","holder":{"zjlx":"511","zjhm":"1"}}"#,
+        r#"{"zjhm":"87654321","zjlx":"","yy":{"zjlx":"511"}}"#,
+        r#"{"sqrzjhm":"65586173","dlrzjlx":"台胞证"}"#,
+        r#"{"dlrzjlx":"台胞证","sqrzjhm":"65586173"}"#,
     ] {
         assert_eq!(redacted(Format::Json, kept), kept, "{kept}");
     }
+    let kept = "<r><zjhm>27801500</zjhm><holder><zjlx>511</zjlx></holder></r>";
+    assert_eq!(redacted(Format::Xml, kept), kept);
     // More than `LOOKBACK_MAX` (4 KiB) between the number and its type: not read for it.
     let far = format!(
         r#"{{"zjhm":"27801500","bz":"{}","zjlx":"511"}}"#,

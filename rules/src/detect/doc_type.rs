@@ -25,6 +25,11 @@ use super::{dotted_tail, norm_key, without_annotation};
 /// `zjhm`; a form's `idType`, `issuer`, `idNo`), within one record.
 pub(crate) const REACH: u8 = 4;
 
+/// How many values after a number field its type may come, within one record. Wider than
+/// [`REACH`]: in sorted keys (`jsonb` orders them by length first) the fields of other
+/// names of the same length come between `idNo` and `idType`.
+pub(crate) const LOOKBACK_REACH: u8 = 16;
+
 /// What a field name says about document types. Type and number fields come in families:
 /// the general ones (`zjlx`/`zjhm`, `idType`/`idNo`, `证件类型`/`证件号码`) go with each
 /// other, `cardType` only with `cardNo` and `docType` only with `docNo`, whose names say
@@ -69,9 +74,11 @@ pub(crate) fn canonical_key(kind: DocKind) -> &'static [u8] {
     }
 }
 
-/// The field names whose rules a type naming something else vetoes: the travel documents,
-/// which have no check character (a resident ID's or a credit code's vouches for itself).
-pub(crate) const VETOED_KEYS: [&[u8]; 3] = [b"hzhm", b"gatxzhm", b"tbzhm"];
+/// The field names whose rules a type naming something else vetoes: the travel documents
+/// and the old 15-digit resident ID, which have no check character (an 18-digit ID's or a
+/// credit code's vouches for itself; a business licence's old registration number has 15
+/// digits).
+pub(crate) const VETOED_KEYS: [&[u8]; 4] = [b"hzhm", b"gatxzhm", b"tbzhm", b"sfzh15"];
 
 /// Type fields, normalized. The first group is also read as the end of a longer name
 /// (`sqrzjlx`, `applicantIdType`: the applicant's).
@@ -130,7 +137,16 @@ const NUMBER_KEYS_EXACT: &[&str] = &[
 /// What the field name `raw` says about document types. Read as rule keys are: without a
 /// path (`user.idType`), a form's note (`证件类型（必填）`) or a number after it (`zjlx1`);
 /// the general names also at the end of a longer one (`sqrzjlx`, `applicantIdNo`).
+#[cfg(test)]
 pub(crate) fn key_role(raw: &[u8]) -> DocKey {
+    key_role_owner(raw).0
+}
+
+/// [`key_role`] and whose document the name says it is: a hash of what comes before the
+/// general name (`sqr` of `sqrzjlx`, `legal` of `legalIdNo`, `申请人` of `申请人证件号码`),
+/// 0 for none. A record of two people (`agentIdNo`, `agentIdType`, `legalIdNo`,
+/// `legalIdType`) pairs each number with its own person's type ([`owners_pair`]).
+pub(crate) fn key_role_owner(raw: &[u8]) -> (DocKey, u32) {
     let head = without_annotation(raw).unwrap_or(raw);
     let head = dotted_tail(head).unwrap_or(head);
     let mut k = norm_key(head);
@@ -139,16 +155,45 @@ pub(crate) fn key_role(raw: &[u8]) -> DocKey {
     }
     let k = k.as_slice();
     let is = |list: &[&str]| list.iter().any(|n| n.as_bytes() == k);
-    let ends = |list: &[&str]| list.iter().any(|n| k.ends_with(n.as_bytes()));
+    let ends = |list: &[&str]| {
+        list.iter()
+            .find(|n| k.ends_with(n.as_bytes()))
+            .map(|n| owner_hash(&k[..k.len() - n.len()]))
+    };
     match k {
-        b"cardtype" => DocKey::Type(Family::Card),
-        b"cardno" | b"cardnum" | b"cardnumber" => DocKey::Number(Family::Card),
-        b"doctype" => DocKey::Type(Family::Doc),
-        b"docno" | b"docnumber" => DocKey::Number(Family::Doc),
-        _ if is(TYPE_KEYS_EXACT) || ends(TYPE_KEYS) => DocKey::Type(Family::General),
-        _ if is(NUMBER_KEYS_EXACT) || ends(NUMBER_KEYS) => DocKey::Number(Family::General),
-        _ => DocKey::Other,
+        b"cardtype" => (DocKey::Type(Family::Card), 0),
+        b"cardno" | b"cardnum" | b"cardnumber" => (DocKey::Number(Family::Card), 0),
+        b"doctype" => (DocKey::Type(Family::Doc), 0),
+        b"docno" | b"docnumber" => (DocKey::Number(Family::Doc), 0),
+        _ if is(TYPE_KEYS_EXACT) => (DocKey::Type(Family::General), 0),
+        _ if is(NUMBER_KEYS_EXACT) => (DocKey::Number(Family::General), 0),
+        _ => {
+            if let Some(o) = ends(TYPE_KEYS) {
+                (DocKey::Type(Family::General), o)
+            } else if let Some(o) = ends(NUMBER_KEYS) {
+                (DocKey::Number(Family::General), o)
+            } else {
+                (DocKey::Other, 0)
+            }
+        }
     }
+}
+
+/// A hash of a name's owner part, 0 for an empty one (FNV-1a, never 0 otherwise).
+fn owner_hash(p: &[u8]) -> u32 {
+    if p.is_empty() {
+        return 0;
+    }
+    let h = p.iter().fold(0x811c_9dc5_u32, |h, &b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    h.max(1)
+}
+
+/// Whether a type field and a number field of these owners ([`key_role_owner`]) may go
+/// together: the same person's, or either name says no one's (`zjlx` beside `sqrzjhm`).
+pub(crate) fn owners_pair(a: u32, b: u32) -> bool {
+    a == 0 || b == 0 || a == b
 }
 
 /// Whether a number field of family `number` takes what a type field of family `ty` said.
@@ -223,6 +268,11 @@ pub(crate) fn kind_of(value: &[u8], codes: bool) -> Option<DocKind> {
     } else if has("护照") || has("passport") {
         Some(DocKind::Passport)
     } else if (has("身份证") && !has("永久居留") && !has("外国人"))
+        // Documents numbered with the holder's resident ID.
+        || has("驾驶证")
+        || has("驾照")
+        || has("户口")
+        || has("居住证")
         || s == "id_card"
         || s == "idcard"
         || s == "resident_id"
@@ -283,7 +333,7 @@ pub(crate) fn lookback_kinds(text: &[u8], own_found: bool, mut each: impl FnMut(
     let taiwan = (letters == 0 || (letters == 1 && c[0] == b'T')) && (d == 8 || d == 10);
     let lettered = (1..=2).contains(&letters) && (7..=10).contains(&d);
     if own_found {
-        if taiwan || lettered {
+        if taiwan || lettered || (letters == 0 && d == 15) {
             each(DocKind::Other);
         }
         return;

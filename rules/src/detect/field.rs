@@ -362,15 +362,46 @@ fn without_one_separator<'a>(raw: &'a [u8], buf: &'a mut [u8; 10]) -> (&'a [u8],
     }
 }
 
+/// `raw` without up to three single spaces or hyphens between digits (`32 364978`,
+/// `37 620 450`), and where the first was; as it is when a separator stands elsewhere or
+/// the digits would not fit (`buf` holds ten).
+fn without_separators<'a>(raw: &'a [u8], buf: &'a mut [u8; 10]) -> (&'a [u8], Option<usize>) {
+    let mut n = 0;
+    let mut first = None;
+    let mut seps = 0;
+    for (i, &c) in raw.iter().enumerate() {
+        if c == b' ' || c == b'-' {
+            let between = i > 0
+                && raw[i - 1].is_ascii_digit()
+                && raw.get(i + 1).is_some_and(u8::is_ascii_digit);
+            seps += 1;
+            if !between || seps > 3 {
+                return (raw, None);
+            }
+            first.get_or_insert(n);
+        } else {
+            if n == buf.len() {
+                return (raw, None);
+            }
+            buf[n] = c;
+            n += 1;
+        }
+    }
+    if first.is_none() {
+        return (raw, None);
+    }
+    (&buf[..n], first)
+}
+
 /// A Taiwan residents' permit (台胞证): 8 digits, or 10 with the issue count, sometimes after
-/// a `T`; one space or hyphen between digits is read past as for other documents. Stricter
+/// a `T`; up to three single spaces or hyphens between digits are read past. Stricter
 /// than [`travel_document`]: a generic label (`通行证号码`) names this permit and the Hong
 /// Kong and Macao ones alike, and their letters (`H`, `M`, `C`) say which it is not. A date
 /// (`20230815`) or a year and a serial (`2024-0156`) is what a vehicle or site pass under
 /// the same label holds; a permit reads as one about once in 1,500.
 pub(crate) fn taiwan_permit(v: &str) -> Option<Confidence> {
     let mut joined = [0u8; 10];
-    let (b, sep) = without_one_separator(v.strip_prefix('T').unwrap_or(v).as_bytes(), &mut joined);
+    let (b, sep) = without_separators(v.strip_prefix('T').unwrap_or(v).as_bytes(), &mut joined);
     if !(matches!(b.len(), 8 | 10) && b.iter().all(u8::is_ascii_digit)) {
         return None;
     }
@@ -1785,6 +1816,8 @@ mod tests {
             "T12345678",
             "32 364978",
             "345490-6601",
+            "1234 5678 90",
+            "37 620 450",
             // No date: a month 13 or a day 99; ten digits are never read as a date.
             "19561399",
             "2024081599",
@@ -1798,13 +1831,15 @@ mod tests {
             "123456789",
             "1234567",
             "12345678901",
-            "1234 5678 90",
             "2024-01-01",
             "20230815",
             "19991231",
             "2024-0156",
             "-12345678",
             "12345678-",
+            "1 2 3 4 5678",
+            "12  345678",
+            "2024 01 01",
             "",
         ] {
             assert!(taiwan_permit(v).is_none(), "{v}");

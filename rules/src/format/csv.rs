@@ -193,7 +193,7 @@ impl CsvLexer {
                         }
                         b'\n' => {
                             self.field_done(seg, false);
-                            seg.end_record();
+                            seg.end_record(0);
                             self.row += 1;
                             self.col = 0;
                             i += 1;
@@ -330,7 +330,7 @@ impl CsvLexer {
             self.col += 1;
             self.st = St::FieldStart;
         } else if sep == b'\n' {
-            seg.end_record();
+            seg.end_record(0);
             self.row += 1;
             self.col = 0;
             self.st = St::FieldStart;

@@ -363,7 +363,7 @@ impl JsonLexer {
         }
         if self.top().is_some_and(|f| f.kind == b'{') {
             // A document type names the number of its own record only.
-            seg.end_record();
+            seg.end_record(self.depth);
         }
         // The first inner array of an array of arrays closes: it is the header when it
         // held strings only and two of them name fields some rule listens to (the lookup a
@@ -465,10 +465,12 @@ impl JsonLexer {
                     b' ' | b'\t' | b'\r' | b'\n' | super::RECORD_SEPARATOR => {}
                     b'{' | b'[' => {
                         self.push_frame(b);
+                        seg.set_nest(self.depth);
                         self.expect_key = b == b'{';
                     }
                     b'}' | b']' => {
                         self.pop_frame(seg);
+                        seg.set_nest(self.depth);
                         self.expect_key = false;
                     }
                     b',' => match self

@@ -605,13 +605,14 @@ impl XmlLexer {
                                         self.sibling.live = false;
                                         if let Some(mut e) = self.stack.pop() {
                                             if e.record {
-                                                seg.end_record();
+                                                seg.end_record(self.stack.len() + 1);
                                             }
                                             self.close_header_cell(&e, seg);
                                             self.first_row_cell(&mut e, seg);
                                             self.note_sibling(e, seg);
                                         }
                                     }
+                                    seg.set_nest(self.stack.len().saturating_sub(1));
                                     self.text_closed = false;
                                     self.st = St::Text;
                                 }
@@ -641,7 +642,7 @@ impl XmlLexer {
                             p.record = true;
                         }
                         if self.self_closing && e.record {
-                            seg.end_record();
+                            seg.end_record(self.stack.len() + 1);
                         }
                         if !self.self_closing {
                             if self.stack.len() < MAX_DEPTH {
@@ -650,6 +651,9 @@ impl XmlLexer {
                                 self.overflow += 1;
                             }
                         }
+                        // Text is a value of the element around it: its children's texts
+                        // and its attributes are one record (`nest`).
+                        seg.set_nest(self.stack.len().saturating_sub(1));
                         self.st = St::Text;
                     } else {
                         self.attr.clear();
@@ -679,12 +683,14 @@ impl XmlLexer {
                     } else if b == b'"' || b == b'\'' {
                         i += 1;
                         let key = self.attr_key();
+                        seg.set_nest(self.stack.len() + 1);
                         seg.begin(SegKind::XmlAttr, base + i as u64, Some(&key));
                         self.st = St::AttrValue(b);
                     } else if b == b'>' || b == b'/' {
                         self.st = St::Tag;
                     } else {
                         let key = self.attr_key();
+                        seg.set_nest(self.stack.len() + 1);
                         seg.begin(SegKind::XmlAttr, base + i as u64, Some(&key));
                         self.st = St::AttrBare;
                     }
