@@ -294,8 +294,11 @@ struct Lookback {
     /// Whose number it is (`doc_type::key_role_owner`) and how deep in records.
     owner: u32,
     nest: u32,
+    /// The owner of a type of its record after it that said nothing sure (`zjlxdm`'s
+    /// local code): only that name's next word (`zjlxmc`) is still read for it.
+    unsure: Option<u32>,
     /// Keyed values of its record that may still come before the type
-    /// (`doc_type::LOOKBACK_REACH`).
+    /// (`doc_type::REACH`).
     left: u8,
     /// Set until the value's own end is counted.
     fresh: bool,
@@ -342,6 +345,9 @@ pub(crate) struct Segmenter {
     /// How deep in records the values now lexed are (`set_nest`): a type is read for a
     /// number of its own record, not of one around or inside it.
     nest: u32,
+    /// A type field of the record being lexed (its depth, family and owner), sure or not: a
+    /// number after it is its record's, and a type further on is another's.
+    typed: Option<(u32, doc_type::Family, u32)>,
     /// Reusable buffer of [`Segmenter::knows_key`].
     key_probe: Vec<u32>,
     text: Vec<u8>,
@@ -527,6 +533,7 @@ impl Segmenter {
             doc_note: false,
             lookback: None,
             nest: 0,
+            typed: None,
             key_probe: b.key_probe,
             text: b.text,
             map: b.map,
@@ -702,20 +709,32 @@ impl Segmenter {
         let owner = self.key_cache[ix].doc_owner;
         match (self.key_cache[ix].doc, self.doc_ctx) {
             (DocKey::Type(fam), _) => {
+                if self.typed.is_none() {
+                    self.typed = Some((self.nest, fam, owner));
+                }
+                let nest = self.nest;
+                let held = self.lookback.as_mut().filter(|l| {
+                    l.nest == nest
+                        && doc_type::pairs(fam, l.fam)
+                        && doc_type::owners_pair(owner, l.owner)
+                        && l.unsure.is_none_or(|u| u == owner)
+                        && raw_end.saturating_sub(l.start) <= LOOKBACK_MAX
+                });
                 // A type that says nothing sure (an empty name beside its code, `其他`)
                 // leaves what an earlier one said.
-                if let Some(k) = doc_type::kind_of(text, fam != doc_type::Family::Doc) {
-                    // A number field before it in its record takes what it says.
-                    if self.lookback.as_ref().is_some_and(|l| {
-                        l.nest == self.nest
-                            && doc_type::pairs(fam, l.fam)
-                            && doc_type::owners_pair(owner, l.owner)
-                            && raw_end.saturating_sub(l.start) <= LOOKBACK_MAX
-                    }) {
+                let kind = doc_type::kind_of(text, fam != doc_type::Family::Doc);
+                if let Some(k) = kind {
+                    // A number field before it in its record takes what it says, and that
+                    // uses it up.
+                    if held.is_some() {
                         self.resolve_lookback(Some(k));
+                        return;
                     }
                     self.doc_ctx = Some((k, doc_type::REACH, fam, owner));
                     return;
+                }
+                if let Some(l) = held {
+                    l.unsure = Some(owner);
                 }
             }
             (DocKey::Number(n), Some((_, _, ty, o)))
@@ -779,6 +798,13 @@ impl Segmenter {
         if self.windows != 0 || self.lookback.is_some() {
             return;
         }
+        // Its record named a type before it, sure or not: a type after it is another's.
+        let owner = self.key_cache[ix].doc_owner;
+        if self.typed.is_some_and(|(n, ty, o)| {
+            n == self.nest && doc_type::pairs(ty, fam) && doc_type::owners_pair(o, owner)
+        }) {
+            return;
+        }
         let mut kinds = [None; 4];
         let mut n = 0;
         doc_type::lookback_kinds(&self.text, self.findings.len() > fb, |k| {
@@ -792,6 +818,8 @@ impl Segmenter {
         }
         let own = self.key_cache[ix].clone();
         let after = self.last_edit_end;
+        // The readings not taken must not count as found (`found`, a lexer's question).
+        let found = self.found;
         let mut alts = Vec::new();
         for kind in kinds.into_iter().flatten() {
             // The value judged again, as `process` judged it, under the document's name (the
@@ -818,6 +846,7 @@ impl Segmenter {
         }
         self.key_ix = Some(ix);
         self.last_edit_end = after;
+        self.found = found;
         if alts.is_empty() {
             return;
         }
@@ -834,7 +863,8 @@ impl Segmenter {
             fam,
             owner: self.key_cache[ix].doc_owner,
             nest: self.nest,
-            left: doc_type::LOOKBACK_REACH,
+            unsure: None,
+            left: doc_type::REACH,
             fresh: true,
             own,
             alts,
@@ -909,6 +939,12 @@ impl Segmenter {
     /// waiting for a type has none.
     pub(crate) fn end_record(&mut self, nest: usize) {
         self.doc_ctx = None;
+        if self
+            .typed
+            .is_some_and(|(n, _, _)| usize::try_from(n).map_or(true, |n| nest <= n))
+        {
+            self.typed = None;
+        }
         if self
             .lookback
             .as_ref()

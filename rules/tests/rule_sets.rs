@@ -2569,7 +2569,7 @@ fn a_type_field_says_what_its_number_field_holds() {
     for kept in [
         // No type, a type too far back, an unknown code.
         r#"{"zjhm":"12345678"}"#,
-        r#"{"zjlx":"511","a":"1","b":"2","c":"3","d":"4","zjhm":"12345678"}"#,
+        r#"{"zjlx":"511","a":"0","b":"1","c":"2","d":"3","e":"4","f":"5","g":"6","h":"7","i":"8","j":"9","k":"10","l":"11","m":"12","n":"13","o":"14","p":"15","zjhm":"12345678"}"#,
         r#"{"zjlx":"990","zjhm":"12345678"}"#,
         // The type is used up by its number field.
         r#"{"zjlx":"511","zjhm":"","cardNo":"12345678"}"#,
@@ -2701,6 +2701,35 @@ fn a_type_after_its_number_says_what_it_holds() {
             r#"{"idNo":"27801500","name":"x","addr":"y","memo":"z","sex":"m","info":{"a":1},"phone":"w","idType":"511"}"#,
             r#"{"idNo":"2*****00","name":"x","addr":"y","memo":"z","sex":"m","info":{"a":1},"phone":"w","idType":"511"}"#,
         ),
+        // A passport's type after an all-digit number; a table of arrays, row by row.
+        (
+            Format::Json,
+            r#"{"zjhm":"27801500","zjlx":"414"}"#,
+            r#"{"zjhm":"2****500","zjlx":"414"}"#,
+        ),
+        (
+            Format::Json,
+            r#"[["zjlx","zjhm","xm"],["其他","E48262737","张三"],["营业执照","91110000MA01","李四"]]"#,
+            r#"[["zjlx","zjhm","xm"],["其他","E*****737","张*"],["营业执照","91110000MA01","李*"]]"#,
+        ),
+        // A record that named a type before its number: a later type is another's.
+        (
+            Format::Json,
+            r#"{"zjlx":"其他","zjhm":"E48262737","lxrzjlx":"营业执照"}"#,
+            r#"{"zjlx":"其他","zjhm":"E*****737","lxrzjlx":"营业执照"}"#,
+        ),
+        // A type read for the number before it is used up.
+        (
+            Format::Json,
+            r#"{"certNo":"0912345678","certType":"511","contactCertNo":"12345678"}"#,
+            r#"{"certNo":"0*******78","certType":"511","contactCertNo":"12345678"}"#,
+        ),
+        // A form of several records: a key that comes again starts the next one.
+        (
+            Format::Form,
+            "zjhm=12345678&zjlx=511&zjhm=27801500&zjlx=990&zjlx=511&zjhm=1&zjhm=87654321",
+            "zjhm=1*****78&zjlx=511&zjhm=27801500&zjlx=990&zjlx=511&zjhm=1&zjhm=87654321",
+        ),
         // A permit typed with spaces.
         (
             Format::Json,
@@ -2730,11 +2759,25 @@ fn a_type_after_its_number_says_what_it_holds() {
         r#"{"zjhm":"87654321","zjlx":"","yy":{"zjlx":"511"}}"#,
         r#"{"sqrzjhm":"65586173","dlrzjlx":"台胞证"}"#,
         r#"{"dlrzjlx":"台胞证","sqrzjhm":"65586173"}"#,
+        r#"{"zjhm":"27801500","contact":{"zjlx":"511","xm":""}}"#,
+        r#"{"zjhm":"27801500","list":[{"zjlx":"511"}]}"#,
+        r#"{"zjlx":"990","zjhm":"27801500","lxrzjlx":"511"}"#,
+        r#"{"zjhm":"27801500","zjlx":"99","lxrzjlx":"511"}"#,
+        r#"[["xm","zjlx","zjhm"],["","其他","27801500"],["","511","1"]]"#,
+        r#"{"columns":["xm","zjlx","zjhm"],"rows":[["","990","27801500"],["","511","1"]]}"#,
     ] {
         assert_eq!(redacted(Format::Json, kept), kept, "{kept}");
     }
-    let kept = "<r><zjhm>27801500</zjhm><holder><zjlx>511</zjlx></holder></r>";
-    assert_eq!(redacted(Format::Xml, kept), kept);
+    for kept in [
+        "<r><zjhm>27801500</zjhm><holder><zjlx>511</zjlx></holder></r>",
+        "<rs><zjhm>27801500</zjhm><r><zjlx>511</zjlx></r></rs>",
+        r#"<p zjhm="27801500"><q zjlx="511"/></p>"#,
+    ] {
+        assert_eq!(redacted(Format::Xml, kept), kept, "{kept}");
+    }
+    // Readings not taken are not findings a table's header row would be judged by.
+    let html = "<table><tr><td>证件号码</td><td>27801500</td><td>姓名</td></tr><tr><td>a</td><td>b</td><td>王小明</td></tr></table>";
+    assert!(redacted(Format::Xml, html).contains("王**"));
     // More than `LOOKBACK_MAX` (4 KiB) between the number and its type: not read for it.
     let far = format!(
         r#"{{"zjhm":"27801500","bz":"{}","zjlx":"511"}}"#,

@@ -22,13 +22,10 @@
 use super::{dotted_tail, norm_key, without_annotation};
 
 /// How many values after a type field its number field may come (`zjlx`, `zjlxmc`, then
-/// `zjhm`; a form's `idType`, `issuer`, `idNo`), within one record.
-pub(crate) const REACH: u8 = 4;
-
-/// How many values after a number field its type may come, within one record. Wider than
-/// [`REACH`]: in sorted keys (`jsonb` orders them by length first) the fields of other
-/// names of the same length come between `idNo` and `idType`.
-pub(crate) const LOOKBACK_REACH: u8 = 16;
+/// `zjhm`; a form's `idType`, `issuer`, `idNo`), or after a number field its type, within
+/// one record and of one person. In sorted keys (`jsonb` orders them by length first) the
+/// fields of other names of the same length come between `idNo` and `idType`.
+pub(crate) const REACH: u8 = 16;
 
 /// What a field name says about document types. Type and number fields come in families:
 /// the general ones (`zjlx`/`zjhm`, `idType`/`idNo`, `证件类型`/`证件号码`) go with each
@@ -301,7 +298,7 @@ pub(crate) fn lookback_kinds(text: &[u8], own_found: bool, mut each: impl FnMut(
     if t.len() < 7 || t.len() > 24 {
         return;
     }
-    // At most two separators between characters (`32 364978`, `H 6034 1287`).
+    // At most three separators between characters (`32 364978`, `H 6034 1287`).
     let mut c = [0u8; 24];
     let mut n = 0;
     let mut seps = 0;
@@ -309,7 +306,7 @@ pub(crate) fn lookback_kinds(text: &[u8], own_found: bool, mut each: impl FnMut(
         if b.is_ascii_alphanumeric() {
             c[n] = b.to_ascii_uppercase();
             n += 1;
-        } else if matches!(b, b' ' | b'-') && seps < 2 {
+        } else if matches!(b, b' ' | b'-') && seps < 3 {
             seps += 1;
         } else {
             return;
@@ -341,7 +338,7 @@ pub(crate) fn lookback_kinds(text: &[u8], own_found: bool, mut each: impl FnMut(
     if taiwan {
         each(DocKind::TaiwanPermit);
     }
-    if lettered || (letters == 0 && d == 9) {
+    if lettered || (letters == 0 && (8..=10).contains(&d)) {
         each(DocKind::Passport);
     }
     if lettered && matches!(c[0], b'H' | b'M' | b'C') {

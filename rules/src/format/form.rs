@@ -9,6 +9,9 @@ use crate::stream::{Esc, SegKind, Segmenter};
 pub(crate) struct FormLexer {
     in_value: bool,
     key: Vec<u8>,
+    /// The keys since the record began: a form of several records (`zjhm=…&zjlx=…&zjhm=…`)
+    /// starts the next one where a key comes again (`Segmenter::end_record`).
+    seen: Vec<Vec<u8>>,
     /// The body's escapes proved to be GBK bytes (see [`percent`]).
     gb: bool,
 }
@@ -84,6 +87,13 @@ impl FormLexer {
                     seg.end(base + i as u64);
                     let head = seg.last_head();
                     self.key = head[..head.len().min(64)].to_vec();
+                    if self.seen.contains(&self.key) {
+                        seg.end_record(0);
+                        self.seen.clear();
+                    }
+                    if self.seen.len() < 64 {
+                        self.seen.push(self.key.clone());
+                    }
                     self.in_value = true;
                     i += 1;
                 }

@@ -361,8 +361,9 @@ impl JsonLexer {
             self.overflow -= 1;
             return;
         }
-        if self.top().is_some_and(|f| f.kind == b'{') {
-            // A document type names the number of its own record only.
+        if self.top().is_some_and(|f| f.kind == b'{' || f.row) {
+            // A document type names the number of its own record (an object, a table's
+            // row) only.
             seg.end_record(self.depth);
         }
         // The first inner array of an array of arrays closes: it is the header when it
