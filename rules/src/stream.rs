@@ -348,6 +348,11 @@ pub(crate) struct Segmenter {
     /// A type field of the record being lexed (its depth, family and owner), sure or not: a
     /// number after it is its record's, and a type further on is another's.
     typed: Option<(u32, doc_type::Family, u32)>,
+    /// A record holding a generic number field has ended (`numbered`: the record being
+    /// lexed holds one): past the first, a number field is held for a type after it only in
+    /// a stream that has shown type fields (`doc_types`).
+    ended_record: bool,
+    numbered: bool,
     /// Reusable buffer of [`Segmenter::knows_key`].
     key_probe: Vec<u32>,
     text: Vec<u8>,
@@ -534,6 +539,8 @@ impl Segmenter {
             lookback: None,
             nest: 0,
             typed: None,
+            ended_record: false,
+            numbered: false,
             key_probe: b.key_probe,
             text: b.text,
             map: b.map,
@@ -795,7 +802,9 @@ impl Segmenter {
     #[inline(never)]
     fn lookback(&mut self, mark: (usize, doc_type::Family, usize, usize, u64), raw_end: u64) {
         let (ix, fam, eb, fb, leb) = mark;
-        if self.windows != 0 || self.lookback.is_some() {
+        self.numbered = true;
+        // (A stream of records with no type field after its first pays nothing more.)
+        if self.windows != 0 || self.lookback.is_some() || (self.ended_record && !self.doc_types) {
             return;
         }
         // Its record named a type before it, sure or not: a type after it is another's.
@@ -939,6 +948,7 @@ impl Segmenter {
     /// waiting for a type has none.
     pub(crate) fn end_record(&mut self, nest: usize) {
         self.doc_ctx = None;
+        self.ended_record |= self.numbered;
         if self
             .typed
             .is_some_and(|(n, _, _)| usize::try_from(n).map_or(true, |n| nest <= n))
@@ -1150,7 +1160,11 @@ impl Segmenter {
         // A value nothing was found in under a generic number field, shaped like a
         // document's number, may be read otherwise under a type after it: the full path,
         // where `end` holds it when so.
-        if self.lookback_field().is_some() && lookback_shape(content) {
+        if self.lookback_field().is_some()
+            && (self.doc_types || !self.ended_record)
+            && lookback_shape(content)
+        {
+            self.numbered = true;
             return false;
         }
         if self.doc_note {

@@ -2724,6 +2724,13 @@ fn a_type_after_its_number_says_what_it_holds() {
             r#"{"certNo":"0912345678","certType":"511","contactCertNo":"12345678"}"#,
             r#"{"certNo":"0*******78","certType":"511","contactCertNo":"12345678"}"#,
         ),
+        // Records whose type is left out when empty (`omitempty`): once one showed a type
+        // field, a later one's type is read.
+        (
+            Format::Json,
+            r#"[{"zjhm":"1"},{"zjhm":"2","zjlx":"990"},{"zjhm":"27801500"},{"zjhm":"27801500","zjlx":"511"}]"#,
+            r#"[{"zjhm":"1"},{"zjhm":"2","zjlx":"990"},{"zjhm":"27801500"},{"zjhm":"2*****00","zjlx":"511"}]"#,
+        ),
         // A form of several records: a key that comes again starts the next one.
         (
             Format::Form,
