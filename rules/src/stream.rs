@@ -350,9 +350,12 @@ pub(crate) struct Segmenter {
     typed: Option<(u32, doc_type::Family, u32)>,
     /// A record holding a generic number field has ended (`numbered`: the record being
     /// lexed holds one): past the first, a number field is held for a type after it only in
-    /// a stream that has shown type fields (`doc_types`).
+    /// a stream that has shown type fields (`type_keys`).
     ended_record: bool,
     numbered: bool,
+    /// Some field name of this stream is a type field (`doc_types` is also set while a
+    /// number field is held).
+    type_keys: bool,
     /// Reusable buffer of [`Segmenter::knows_key`].
     key_probe: Vec<u32>,
     text: Vec<u8>,
@@ -541,6 +544,7 @@ impl Segmenter {
             typed: None,
             ended_record: false,
             numbered: false,
+            type_keys: false,
             key_probe: b.key_probe,
             text: b.text,
             map: b.map,
@@ -645,7 +649,9 @@ impl Segmenter {
                 Some(ix) => ix,
                 None => {
                     let info = self.engine.key_info(k);
-                    self.doc_types |= matches!(info.doc, DocKey::Type(_));
+                    let ty = matches!(info.doc, DocKey::Type(_));
+                    self.doc_types |= ty;
+                    self.type_keys |= ty;
                     if self.key_cache.len() >= KEY_CACHE {
                         self.key_cache.remove(0);
                     }
@@ -804,7 +810,7 @@ impl Segmenter {
         let (ix, fam, eb, fb, leb) = mark;
         self.numbered = true;
         // (A stream of records with no type field after its first pays nothing more.)
-        if self.windows != 0 || self.lookback.is_some() || (self.ended_record && !self.doc_types) {
+        if self.windows != 0 || self.lookback.is_some() || (self.ended_record && !self.type_keys) {
             return;
         }
         // Its record named a type before it, sure or not: a type after it is another's.
@@ -907,11 +913,13 @@ impl Segmenter {
         let reading = kind
             .and_then(|k| alts.into_iter().find(|(a, _)| *a == k))
             .map_or(own, |(_, r)| r);
+        // From the back: the later values' edits and findings are the last few of what
+        // the stream has not emitted (a whole body's, when it came in one chunk).
         let at = self
             .edits
             .iter()
-            .position(|e| e.start >= end)
-            .unwrap_or(self.edits.len());
+            .rposition(|e| e.start < end)
+            .map_or(0, |i| i + 1);
         for (i, e) in reading.edits.into_iter().enumerate() {
             self.last_edit_end = self.last_edit_end.max(e.end);
             self.edits.insert(at + i, e);
@@ -920,8 +928,8 @@ impl Segmenter {
         let at = self
             .findings
             .iter()
-            .position(|f| f.start >= end)
-            .unwrap_or(self.findings.len());
+            .rposition(|f| f.start < end)
+            .map_or(0, |i| i + 1);
         self.findings.splice(at..at, reading.findings);
     }
 
@@ -1161,7 +1169,7 @@ impl Segmenter {
         // document's number, may be read otherwise under a type after it: the full path,
         // where `end` holds it when so.
         if self.lookback_field().is_some()
-            && (self.doc_types || !self.ended_record)
+            && (self.type_keys || !self.ended_record)
             && lookback_shape(content)
         {
             self.numbered = true;
