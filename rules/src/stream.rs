@@ -312,6 +312,11 @@ struct Reading {
     findings: Vec<Finding>,
 }
 
+/// Records holding a generic number field after which a stream that has shown no type field
+/// holds no more numbers for one (records that leave an empty type out, `omitempty`, show
+/// it in some of the first few).
+const QUIET_RECORDS: u8 = 8;
+
 /// The most raw bytes a held number field waits for its type: a type further on is no
 /// longer read for it (memory per stream stays bounded whatever lies between).
 const LOOKBACK_MAX: u64 = 4096;
@@ -349,9 +354,9 @@ pub(crate) struct Segmenter {
     /// number after it is its record's, and a type further on is another's.
     typed: Option<(u32, doc_type::Family, u32)>,
     /// A record holding a generic number field has ended (`numbered`: the record being
-    /// lexed holds one): past the first, a number field is held for a type after it only in
-    /// a stream that has shown type fields (`type_keys`).
-    ended_record: bool,
+    /// lexed holds one): past `QUIET_RECORDS` of them, a number field is held for a type
+    /// after it only in a stream that has shown type fields (`type_keys`).
+    ended_record: u8,
     numbered: bool,
     /// Some field name of this stream is a type field (`doc_types` is also set while a
     /// number field is held).
@@ -542,7 +547,7 @@ impl Segmenter {
             lookback: None,
             nest: 0,
             typed: None,
-            ended_record: false,
+            ended_record: 0,
             numbered: false,
             type_keys: false,
             key_probe: b.key_probe,
@@ -810,7 +815,10 @@ impl Segmenter {
         let (ix, fam, eb, fb, leb) = mark;
         self.numbered = true;
         // (A stream of records with no type field after its first pays nothing more.)
-        if self.windows != 0 || self.lookback.is_some() || (self.ended_record && !self.type_keys) {
+        if self.windows != 0
+            || self.lookback.is_some()
+            || (self.ended_record >= QUIET_RECORDS && !self.type_keys)
+        {
             return;
         }
         // Its record named a type before it, sure or not: a type after it is another's.
@@ -956,7 +964,9 @@ impl Segmenter {
     /// waiting for a type has none.
     pub(crate) fn end_record(&mut self, nest: usize) {
         self.doc_ctx = None;
-        self.ended_record |= self.numbered;
+        if std::mem::take(&mut self.numbered) {
+            self.ended_record = self.ended_record.saturating_add(1);
+        }
         if self
             .typed
             .is_some_and(|(n, _, _)| usize::try_from(n).map_or(true, |n| nest <= n))
@@ -1169,7 +1179,7 @@ impl Segmenter {
         // document's number, may be read otherwise under a type after it: the full path,
         // where `end` holds it when so.
         if self.lookback_field().is_some()
-            && (self.type_keys || !self.ended_record)
+            && (self.type_keys || self.ended_record < QUIET_RECORDS)
             && lookback_shape(content)
         {
             self.numbered = true;

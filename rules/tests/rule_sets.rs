@@ -2737,6 +2737,11 @@ fn a_type_after_its_number_says_what_it_holds() {
             "zjhm=12345678&zjlx=511&zjhm=27801500&zjlx=990&zjlx=511&zjhm=1&zjhm=87654321",
             "zjhm=1*****78&zjlx=511&zjhm=27801500&zjlx=990&zjlx=511&zjhm=1&zjhm=87654321",
         ),
+        (
+            Format::Form,
+            "list[0].zjhm=G45510463&list[0].zjlx=411&list[1].zjhm=17854664&list[1].zjlx=511",
+            "list[0].zjhm=G*****463&list[0].zjlx=411&list[1].zjhm=1*****64&list[1].zjlx=511",
+        ),
         // A permit typed with spaces.
         (
             Format::Json,

@@ -14,10 +14,12 @@
 //! before `idType`) is read too: a number field whose value has a document's shape
 //! ([`lookback_kinds`]) and would be judged otherwise under one of the documents' names is
 //! held, its output with it, until the record ends, [`REACH`] values pass or a type says
-//! which reading is right (`Segmenter::lookback`). Codes are the public-security document codes (GA/T 517-style
-//! three-digit codes: 111 resident ID card, 411-414 passports, 511 Taiwan permit, 513/516
-//! Hong Kong and Macao permits); two-digit local codes differ between systems and are not
-//! read.
+//! which reading is right (`Segmenter::lookback`). A name's owner part ([`key_role_owner`])
+//! keeps two people's numbers and types apart in one record.
+//!
+//! Codes are the public-security document codes (GA/T 517-style three-digit codes: 111
+//! resident ID card, 411-414 passports, 511 Taiwan permit, 513/516 Hong Kong and Macao
+//! permits); two-digit local codes differ between systems and are not read.
 
 use super::{dotted_tail, norm_key, without_annotation};
 

@@ -12,6 +12,9 @@ pub(crate) struct FormLexer {
     /// The keys since the record began: a form of several records (`zjhm=…&zjlx=…&zjhm=…`)
     /// starts the next one where a key comes again (`Segmenter::end_record`).
     seen: Vec<Vec<u8>>,
+    /// The indexed part of the last key (`list[0]` of `list[0].zjhm`): a record ends where
+    /// it changes (`list[1].zjhm`).
+    prefix: Vec<u8>,
     /// The body's escapes proved to be GBK bytes (see [`percent`]).
     gb: bool,
 }
@@ -87,7 +90,15 @@ impl FormLexer {
                     seg.end(base + i as u64);
                     let head = seg.last_head();
                     self.key = head[..head.len().min(64)].to_vec();
-                    if self.seen.contains(&self.key) {
+                    let prefix = match self.key.iter().rposition(|&b| b == b']') {
+                        Some(p) => &self.key[..=p],
+                        None => &[][..],
+                    };
+                    let moved = !prefix.is_empty() && prefix != self.prefix.as_slice();
+                    if moved {
+                        self.prefix = prefix.to_vec();
+                    }
+                    if self.seen.contains(&self.key) || (moved && !self.seen.is_empty()) {
                         seg.end_record(0);
                         self.seen.clear();
                     }
