@@ -814,7 +814,7 @@ impl Segmenter {
     fn lookback(&mut self, mark: (usize, doc_type::Family, usize, usize, u64), raw_end: u64) {
         let (ix, fam, eb, fb, leb) = mark;
         self.numbered = true;
-        // (A stream of records with no type field after its first pays nothing more.)
+        // (A stream of records with no type field pays nothing more after `QUIET_RECORDS`.)
         if self.windows != 0
             || self.lookback.is_some()
             || (self.ended_record >= QUIET_RECORDS && !self.type_keys)
@@ -847,7 +847,7 @@ impl Segmenter {
         for kind in kinds.into_iter().flatten() {
             // The value judged again, as `process` judged it, under the document's name (the
             // same display name, other rules). A value of such a shape is plain letters,
-            // digits and at most two separators: nothing for `process` to decode again.
+            // digits and at most three separators: nothing for `process` to decode again.
             let dix = self.derived_ix(&own, kind);
             self.key_ix = Some(dix);
             self.last_edit_end = leb;
