@@ -699,20 +699,14 @@ impl Segmenter {
     /// beside the name's own entry and marked as derived.
     #[inline(never)]
     fn doc_entry(&mut self, ix: usize, kind: DocKind) -> usize {
-        let raw = &self.key_cache[ix].raw;
-        if let Some(hit) = self
-            .key_cache
-            .iter()
-            .position(|e| e.derived == Some(kind) && e.raw == *raw)
-        {
-            return hit;
-        }
-        let info = self.engine.key_info_as(&self.key_cache[ix], kind);
-        if self.key_cache.len() >= KEY_CACHE {
+        let own = self.key_cache[ix].clone();
+        let hit = self.derived_ix(&own, kind);
+        // Full: the oldest entry makes room (the new one is last, never it).
+        if self.key_cache.len() > KEY_CACHE {
             self.key_cache.remove(0);
+            return hit - 1;
         }
-        self.key_cache.push(info);
-        self.key_cache.len() - 1
+        hit
     }
 
     /// Bookkeeping when a keyed value ends (`text` is the whole value, empty for a value
@@ -896,7 +890,8 @@ impl Segmenter {
 
     /// The cache index of the field `own` read as a `kind` document's: found, or added at
     /// the end (no entry moves, so the segment's own `key_ix` stays right; past
-    /// `KEY_CACHE` the caller takes it off again).
+    /// `KEY_CACHE` the caller makes room: `lookback` takes it off again, `doc_entry` drops
+    /// the oldest).
     fn derived_ix(&mut self, own: &KeyEntry, kind: DocKind) -> usize {
         if let Some(ix) = self
             .key_cache

@@ -333,7 +333,7 @@ pub(crate) fn person_name_part(v: &str) -> Option<Confidence> {
 /// (`345490-6601`, `32 364978`), and is read past.
 pub(crate) fn travel_document(v: &str) -> Option<Confidence> {
     let mut joined = [0u8; 10];
-    let (b, _) = without_one_separator(v.as_bytes(), &mut joined);
+    let (b, _) = without_separators(v.as_bytes(), &mut joined, 1);
     let letters = b.iter().take_while(|c| c.is_ascii_uppercase()).count();
     // 8-10 characters with at most two letters leaves six digits or more.
     ((8..=10).contains(&b.len())
@@ -343,29 +343,15 @@ pub(crate) fn travel_document(v: &str) -> Option<Confidence> {
     .then_some(Confidence::Medium)
 }
 
-/// A document number as people type it, with one space or hyphen between two digits
-/// (`345490-6601`, `32 364978`): the number without it (in `buf`) and where it stood, while
-/// the whole is at most 11 characters; otherwise the value as written and `None`.
-fn without_one_separator<'a>(raw: &'a [u8], buf: &'a mut [u8; 10]) -> (&'a [u8], Option<usize>) {
-    match raw.iter().position(|&c| c == b' ' || c == b'-') {
-        Some(p)
-            if raw.len() <= 11
-                && p > 0
-                && raw[p - 1].is_ascii_digit()
-                && raw.get(p + 1).is_some_and(u8::is_ascii_digit) =>
-        {
-            buf[..p].copy_from_slice(&raw[..p]);
-            buf[p..raw.len() - 1].copy_from_slice(&raw[p + 1..]);
-            (&buf[..raw.len() - 1], Some(p))
-        }
-        _ => (raw, None),
-    }
-}
-
-/// `raw` without up to three single spaces or hyphens between digits (`32 364978`,
-/// `37 620 450`), and where the first was; as it is when a separator stands elsewhere or
-/// the digits would not fit (`buf` holds ten).
-fn without_separators<'a>(raw: &'a [u8], buf: &'a mut [u8; 10]) -> (&'a [u8], Option<usize>) {
+/// A document number as people type it, with up to `max` single spaces or hyphens between
+/// digits (`345490-6601`, `32 364978`, `37 620 450`): the number without them (in `buf`) and
+/// where the first stood; the value as written and `None` when there is none, one stands
+/// elsewhere, there are more, or the rest would not fit (`buf` holds ten).
+fn without_separators<'a>(
+    raw: &'a [u8],
+    buf: &'a mut [u8; 10],
+    max: usize,
+) -> (&'a [u8], Option<usize>) {
     let mut n = 0;
     let mut first = None;
     let mut seps = 0;
@@ -375,7 +361,7 @@ fn without_separators<'a>(raw: &'a [u8], buf: &'a mut [u8; 10]) -> (&'a [u8], Op
                 && raw[i - 1].is_ascii_digit()
                 && raw.get(i + 1).is_some_and(u8::is_ascii_digit);
             seps += 1;
-            if !between || seps > 3 {
+            if !between || seps > max {
                 return (raw, None);
             }
             first.get_or_insert(n);
@@ -401,7 +387,7 @@ fn without_separators<'a>(raw: &'a [u8], buf: &'a mut [u8; 10]) -> (&'a [u8], Op
 /// the same label holds; a permit reads as one about once in 1,500.
 pub(crate) fn taiwan_permit(v: &str) -> Option<Confidence> {
     let mut joined = [0u8; 10];
-    let (b, sep) = without_separators(v.strip_prefix('T').unwrap_or(v).as_bytes(), &mut joined);
+    let (b, sep) = without_separators(v.strip_prefix('T').unwrap_or(v).as_bytes(), &mut joined, 3);
     if !(matches!(b.len(), 8 | 10) && b.iter().all(u8::is_ascii_digit)) {
         return None;
     }
