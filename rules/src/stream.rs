@@ -284,8 +284,8 @@ enum Piece {
 
 /// A generic number field's value that a type field after it may read otherwise
 /// (`{"zjhm":"27801500","zjlx":"511"}`, [`doc_type::lookback_kinds`]): its reading under its
-/// own name and under each document's name that reads it otherwise, kept until the record
-/// says which is right. Its bytes are not emitted meanwhile (`Segmenter::pinned`).
+/// own name, kept until the record says which is right, and what judging it under another
+/// name needs. Its bytes are not emitted meanwhile (`Segmenter::pinned`).
 struct Lookback {
     /// Raw offsets of the value: output is held from `start`.
     start: u64,
@@ -303,7 +303,13 @@ struct Lookback {
     /// Set until the value's own end is counted.
     fresh: bool,
     own: Reading,
-    alts: Vec<(DocKind, Reading)>,
+    /// Its field name's own entry (the segmenter's cache may have dropped it by then).
+    key: KeyEntry,
+    /// The documents its shape may be. Their readings are made only when a type names one:
+    /// most held numbers end with their own (a record with no type, `其他`), and three
+    /// readings of every number cost a stream of such records 2.4 to 3 times its scan.
+    kinds: [Option<DocKind>; 4],
+    seg: HeldSeg,
 }
 
 /// A value's edits and findings under one reading.
@@ -311,6 +317,31 @@ struct Reading {
     edits: Vec<Edit>,
     findings: Vec<Finding>,
 }
+
+/// What `Segmenter::process` reads of a held value's segment, kept to judge the value
+/// again under a document's name once a type names one. Such a value is at most 24 plain
+/// characters, and its context the `CONTEXT_KEPT` bytes before it.
+struct HeldSeg {
+    kind: SegKind,
+    text: Vec<u8>,
+    map: Vec<u64>,
+    esc: Vec<Esc>,
+    rawlen: Vec<u8>,
+    wide_spaces: Vec<u32>,
+    head: Vec<u8>,
+    recent: Vec<u8>,
+    identity: bool,
+    id_base: u64,
+    raw_end: u64,
+    seg_raw_start: u64,
+    /// `last_edit_end` before the value's own edits.
+    edit_floor: u64,
+}
+
+/// At most this many number fields wait for their types at once: two people's numbers
+/// before both types (`holderIdNo`, `guardianIdNo`, `holderIdType`, `guardianIdType` in
+/// sorted keys), or a record inside a record.
+const HELD_MAX: usize = 4;
 
 /// Records holding a generic number field after which a stream that has shown no type field
 /// holds no more numbers for one (records that leave an empty type out, `omitempty`, show
@@ -345,8 +376,10 @@ pub(crate) struct Segmenter {
     doc_types: bool,
     /// The segment's value ends something for `doc_ctx` (set by `resolve_key`).
     doc_note: bool,
-    /// A number field's value waiting for a type field after it ([`Lookback`]).
-    lookback: Option<Box<Lookback>>,
+    /// Number fields' values waiting for a type field after them ([`Lookback`]), in body order.
+    lookback: Vec<Lookback>,
+    /// Segments of resolved held values, for the next to reuse.
+    spare_held: Vec<HeldSeg>,
     /// How deep in records the values now lexed are (`set_nest`): a type is read for a
     /// number of its own record, not of one around or inside it.
     nest: u32,
@@ -544,7 +577,8 @@ impl Segmenter {
             doc_ctx: None,
             doc_types: false,
             doc_note: false,
-            lookback: None,
+            lookback: Vec::new(),
+            spare_held: Vec::new(),
             nest: 0,
             typed: None,
             ended_record: 0,
@@ -677,14 +711,20 @@ impl Segmenter {
     #[inline(never)]
     fn doc_key(&mut self, ix: usize) -> usize {
         let (doc, owner) = (self.key_cache[ix].doc, self.key_cache[ix].doc_owner);
-        if matches!(doc, DocKey::Number(_))
-            && self.lookback.as_ref().is_some_and(|l| l.nest == self.nest)
-        {
-            // A type after two number fields is not read for the first.
-            self.resolve_lookback(None);
+        if matches!(doc, DocKey::Number(_)) {
+            // A type after two number fields of one name's person is not read for the first
+            // (`zjhm` then `dlrzjhm` are two people's: the principal's and the agent's).
+            let nest = self.nest;
+            while let Some(i) = self
+                .lookback
+                .iter()
+                .position(|l| l.nest == nest && l.owner == owner)
+            {
+                self.resolve_lookback(i);
+            }
         }
         self.doc_note =
-            matches!(doc, DocKey::Type(_)) || self.doc_ctx.is_some() || self.lookback.is_some();
+            matches!(doc, DocKey::Type(_)) || self.doc_ctx.is_some() || !self.lookback.is_empty();
         match (self.doc_ctx, doc) {
             (Some((kind, _, ty, o)), DocKey::Number(n))
                 if doc_type::pairs(ty, n) && doc_type::owners_pair(o, owner) =>
@@ -724,29 +764,23 @@ impl Segmenter {
                 if self.typed.is_none() {
                     self.typed = Some((self.nest, fam, owner));
                 }
-                let nest = self.nest;
-                let held = self.lookback.as_mut().filter(|l| {
-                    l.nest == nest
-                        && doc_type::pairs(fam, l.fam)
-                        && doc_type::owners_pair(owner, l.owner)
-                        && l.unsure.is_none_or(|u| u == owner)
-                        && raw_end.saturating_sub(l.start) <= LOOKBACK_MAX
-                });
+                let kind = doc_type::kind_of(text, fam != doc_type::Family::Doc);
+                let held = self.paired_lookback(fam, owner, raw_end);
                 // A type that says nothing sure (an empty name beside its code, `其他`)
                 // leaves what an earlier one said.
-                let kind = doc_type::kind_of(text, fam != doc_type::Family::Doc);
                 if let Some(k) = kind {
                     // A number field before it in its record takes what it says, and that
                     // uses it up.
-                    if held.is_some() {
-                        self.resolve_lookback(Some(k));
-                        return;
+                    if let Some(i) = held {
+                        if self.read_lookback(i, k) {
+                            return;
+                        }
                     }
                     self.doc_ctx = Some((k, doc_type::REACH, fam, owner));
                     return;
                 }
-                if let Some(l) = held {
-                    l.unsure = Some(owner);
+                if let Some(i) = held {
+                    self.lookback[i].unsure = Some(owner);
                 }
             }
             (DocKey::Number(n), Some((_, _, ty, o)))
@@ -766,18 +800,129 @@ impl Segmenter {
         self.count_lookback();
     }
 
-    /// A keyed value after a held number field ended: past `REACH` of them, no type is
-    /// read for it.
+    /// A keyed value after held number fields ended: past `REACH` of them, no type is
+    /// read for one.
     fn count_lookback(&mut self) {
         let nest = self.nest;
-        if let Some(l) = &mut self.lookback {
+        let mut i = 0;
+        while i < self.lookback.len() {
+            let l = &mut self.lookback[i];
             if !l.fresh && l.nest == nest {
                 l.left = l.left.saturating_sub(1);
                 if l.left == 0 {
-                    self.resolve_lookback(None);
+                    self.resolve_lookback(i);
+                    continue;
                 }
             }
+            i += 1;
         }
+    }
+
+    /// The held number field a type field of family `fam` and owner `owner`, ending at
+    /// `raw_end`, is read for: one of its record and depth, of a family it names, of the
+    /// same person (the very owner before one whose name says no one's), the latest first
+    /// (a type after two numbers of one person is the second's, `doc_key`).
+    fn paired_lookback(&self, fam: doc_type::Family, owner: u32, raw_end: u64) -> Option<usize> {
+        let nest = self.nest;
+        let fits = |l: &Lookback| {
+            l.nest == nest
+                && doc_type::pairs(fam, l.fam)
+                && doc_type::owners_pair(owner, l.owner)
+                && l.unsure.is_none_or(|u| u == owner)
+                && raw_end.saturating_sub(l.start) <= LOOKBACK_MAX
+        };
+        let exact = self
+            .lookback
+            .iter()
+            .rposition(|l| l.owner == owner && fits(l));
+        exact.or_else(|| self.lookback.iter().rposition(fits))
+    }
+
+    /// A type field named `kind` for the held number field `i`: the value takes that
+    /// reading, which uses the type up, when it reads the value otherwise than its own name
+    /// does. Otherwise (a document the value's shape cannot be, a business licence's
+    /// number, or one read alike under both names) the value keeps its own reading and the
+    /// type says what a number field after it holds (`doc_ctx`), as it would had the value
+    /// not been held. Returns whether the type was used up.
+    fn read_lookback(&mut self, i: usize, kind: DocKind) -> bool {
+        let mut l = self.lookback.remove(i);
+        if l.kinds.contains(&Some(kind)) {
+            let r = self.reading(&l.key, &mut l.seg, kind);
+            let same = r.findings.len() == l.own.findings.len()
+                && r.findings.iter().zip(&l.own.findings).all(|(a, b)| {
+                    a.rule_index == b.rule_index && a.start == b.start && a.end == b.end
+                });
+            if !same {
+                self.resolve(l, Some(r));
+                return true;
+            }
+        }
+        self.resolve(l, None);
+        false
+    }
+
+    /// A held number field judged again, as `process` judged it, under a `kind` document's
+    /// name (the same display name, other rules). Its segment is swapped in for the one
+    /// being lexed, which comes back as it was. A value of such a shape is plain letters,
+    /// digits and at most three separators: nothing for `process` to decode again.
+    #[inline(never)]
+    fn reading(&mut self, key: &KeyEntry, h: &mut HeldSeg, kind: DocKind) -> Reading {
+        std::mem::swap(&mut self.text, &mut h.text);
+        std::mem::swap(&mut self.map, &mut h.map);
+        std::mem::swap(&mut self.esc, &mut h.esc);
+        std::mem::swap(&mut self.rawlen, &mut h.rawlen);
+        std::mem::swap(&mut self.wide_spaces, &mut h.wide_spaces);
+        std::mem::swap(&mut self.head, &mut h.head);
+        std::mem::swap(&mut self.recent, &mut h.recent);
+        let saved = (
+            std::mem::replace(&mut self.kind, h.kind),
+            std::mem::replace(&mut self.identity, h.identity),
+            std::mem::replace(&mut self.id_base, h.id_base),
+            std::mem::replace(&mut self.raw_end, h.raw_end),
+            std::mem::replace(&mut self.seg_raw_start, h.seg_raw_start),
+            std::mem::replace(&mut self.last_edit_end, h.edit_floor),
+            std::mem::replace(&mut self.ignore_before, 0),
+            std::mem::replace(&mut self.windows, 0),
+            self.hold_from,
+            self.key_ix,
+            self.found,
+            self.pre_hits.take(),
+        );
+        let hits = std::mem::take(&mut self.hits);
+        let dix = self.derived_ix(key, kind);
+        self.key_ix = Some(dix);
+        let (eb, fb) = (self.edits.len(), self.findings.len());
+        self.process(true);
+        let reading = Reading {
+            edits: self.edits.drain(eb..).collect(),
+            findings: self.findings.split_off(fb),
+        };
+        if self.key_cache.len() > KEY_CACHE {
+            self.key_cache.pop();
+        }
+        self.hits = hits;
+        (
+            self.kind,
+            self.identity,
+            self.id_base,
+            self.raw_end,
+            self.seg_raw_start,
+            self.last_edit_end,
+            self.ignore_before,
+            self.windows,
+            self.hold_from,
+            self.key_ix,
+            self.found,
+            self.pre_hits,
+        ) = saved;
+        std::mem::swap(&mut self.text, &mut h.text);
+        std::mem::swap(&mut self.map, &mut h.map);
+        std::mem::swap(&mut self.esc, &mut h.esc);
+        std::mem::swap(&mut self.rawlen, &mut h.rawlen);
+        std::mem::swap(&mut self.wide_spaces, &mut h.wide_spaces);
+        std::mem::swap(&mut self.head, &mut h.head);
+        std::mem::swap(&mut self.recent, &mut h.recent);
+        reading
     }
 
     /// Whether values under this segment's field name may wait for a type after them: a
@@ -801,16 +946,16 @@ impl Segmenter {
 
     /// After a whole value under a generic number field was judged under its own name
     /// (its edits from `edits[eb..]`, its findings from `findings[fb..]`, `last_edit_end`
-    /// was `leb` before them): judges it under the name of each document its shape may be
-    /// ([`doc_type::lookback_kinds`]), and when one of them reads it otherwise, takes its
-    /// own reading back out and holds the value for a type field after it.
+    /// was `leb` before them): when its shape may be some document's
+    /// ([`doc_type::lookback_kinds`]) that a type field after it could name, takes its own
+    /// reading back out and holds the value, with what judging it again needs, for that type.
     #[inline(never)]
     fn lookback(&mut self, mark: (usize, doc_type::Family, usize, usize, u64), raw_end: u64) {
         let (ix, fam, eb, fb, leb) = mark;
         self.numbered = true;
         // (A stream of records with no type field pays nothing more after `QUIET_RECORDS`.)
         if self.windows != 0
-            || self.lookback.is_some()
+            || self.lookback.len() >= HELD_MAX
             || (self.ended_record >= QUIET_RECORDS && !self.type_keys)
         {
             return;
@@ -833,59 +978,56 @@ impl Segmenter {
         if n == 0 {
             return;
         }
-        let own = self.key_cache[ix].clone();
-        let after = self.last_edit_end;
-        // The readings not taken must not count as found (`found`, a lexer's question).
-        let found = self.found;
-        let mut alts = Vec::new();
-        for kind in kinds.into_iter().flatten() {
-            // The value judged again, as `process` judged it, under the document's name (the
-            // same display name, other rules). A value of such a shape is plain letters,
-            // digits and at most three separators: nothing for `process` to decode again.
-            let dix = self.derived_ix(&own, kind);
-            self.key_ix = Some(dix);
-            self.last_edit_end = leb;
-            let (eb2, fb2) = (self.edits.len(), self.findings.len());
-            self.process(true);
-            let edits: Vec<Edit> = self.edits.drain(eb2..).collect();
-            let findings = self.findings.split_off(fb2);
-            if self.key_cache.len() > KEY_CACHE {
-                self.key_cache.pop();
-            }
-            let ownf = &self.findings[fb..];
-            let same = findings.len() == ownf.len()
-                && findings.iter().zip(ownf).all(|(a, b)| {
-                    a.rule_index == b.rule_index && a.start == b.start && a.end == b.end
-                });
-            if !same {
-                alts.push((kind, Reading { edits, findings }));
-            }
-        }
-        self.key_ix = Some(ix);
-        self.last_edit_end = after;
-        self.found = found;
-        if alts.is_empty() {
-            return;
-        }
         let own = Reading {
             edits: self.edits.drain(eb..).collect(),
             findings: self.findings.split_off(fb),
         };
+        // A resolved value's buffers serve the next (one held per record of such a stream).
+        let mut seg = self.spare_held.pop().unwrap_or_else(|| HeldSeg {
+            kind: SegKind::Text,
+            text: Vec::new(),
+            map: Vec::new(),
+            esc: Vec::new(),
+            rawlen: Vec::new(),
+            wide_spaces: Vec::new(),
+            head: Vec::new(),
+            recent: Vec::new(),
+            identity: true,
+            id_base: 0,
+            raw_end: 0,
+            seg_raw_start: 0,
+            edit_floor: 0,
+        });
+        seg.kind = self.kind;
+        seg.text.clone_from(&self.text);
+        seg.map.clone_from(&self.map);
+        seg.esc.clone_from(&self.esc);
+        seg.rawlen.clone_from(&self.rawlen);
+        seg.wide_spaces.clone_from(&self.wide_spaces);
+        seg.head.clone_from(&self.head);
+        seg.recent.clone_from(&self.recent);
+        seg.identity = self.identity;
+        seg.id_base = self.id_base;
+        seg.raw_end = self.raw_end;
+        seg.seg_raw_start = self.seg_raw_start;
+        seg.edit_floor = leb;
         self.last_edit_end = leb;
         // From here on every keyed value asks about it (`doc_key`, `note_doc`).
         self.doc_types = true;
-        self.lookback = Some(Box::new(Lookback {
+        self.lookback.push(Lookback {
             start: self.seg_raw_start,
             end: raw_end,
             fam,
-            owner: self.key_cache[ix].doc_owner,
+            owner,
             nest: self.nest,
             unsure: None,
             left: doc_type::REACH,
             fresh: true,
             own,
-            alts,
-        }));
+            key: self.key_cache[ix].clone(),
+            kinds,
+            seg,
+        });
     }
 
     /// The cache index of the field `own` read as a `kind` document's: found, or added at
@@ -905,17 +1047,30 @@ impl Segmenter {
         self.key_cache.len() - 1
     }
 
-    /// Ends a held number field's wait with the reading `kind` names (a type field said
-    /// so), or its own reading (`None`, or a document it was not read otherwise as): its
-    /// edits and findings go in before the later values'.
-    pub(crate) fn resolve_lookback(&mut self, kind: Option<DocKind>) {
-        let Some(lb) = self.lookback.take() else {
-            return;
-        };
-        let Lookback { end, own, alts, .. } = *lb;
-        let reading = kind
-            .and_then(|k| alts.into_iter().find(|(a, _)| *a == k))
-            .map_or(own, |(_, r)| r);
+    /// Ends the wait of held number field `i` with its own reading (its record has no type
+    /// for it, or a type of a document it is not read otherwise as).
+    pub(crate) fn resolve_lookback(&mut self, i: usize) {
+        if i < self.lookback.len() {
+            let l = self.lookback.remove(i);
+            self.resolve(l, None);
+        }
+    }
+
+    /// Ends every held number field's wait with its own reading (the stream ends).
+    pub(crate) fn resolve_all_lookback(&mut self) {
+        while !self.lookback.is_empty() {
+            self.resolve_lookback(0);
+        }
+    }
+
+    /// Ends a held number field's wait with `reading` (a type field named it) or its own:
+    /// its edits and findings go in before the later values'.
+    fn resolve(&mut self, l: Lookback, reading: Option<Reading>) {
+        let Lookback { end, own, seg, .. } = l;
+        if self.spare_held.len() < HELD_MAX {
+            self.spare_held.push(seg);
+        }
+        let reading = reading.unwrap_or(own);
         // From the back: the later values' edits and findings are the last few of what
         // the stream has not emitted (a whole body's, when it came in one chunk).
         let at = self
@@ -936,20 +1091,20 @@ impl Segmenter {
         self.findings.splice(at..at, reading.findings);
     }
 
-    /// Where output must stop while a number field waits for its type.
+    /// Where output must stop while number fields wait for their types.
     pub(crate) fn pinned(&self) -> Option<u64> {
-        self.lookback.as_ref().map(|l| l.start)
+        self.lookback.first().map(|l| l.start)
     }
 
     /// The lexer has read up to `lexed`: a number field held further back than
     /// `LOOKBACK_MAX` takes its own reading (a type that far on would not be read for it).
     pub(crate) fn bound_lookback(&mut self, lexed: u64) {
-        if self
+        while self
             .lookback
-            .as_ref()
+            .first()
             .is_some_and(|l| lexed.saturating_sub(l.start) > LOOKBACK_MAX)
         {
-            self.resolve_lookback(None);
+            self.resolve_lookback(0);
         }
     }
 
@@ -968,12 +1123,12 @@ impl Segmenter {
         {
             self.typed = None;
         }
-        if self
+        while let Some(i) = self
             .lookback
-            .as_ref()
-            .is_some_and(|l| usize::try_from(l.nest).map_or(true, |n| nest <= n))
+            .iter()
+            .position(|l| usize::try_from(l.nest).map_or(true, |n| nest <= n))
         {
-            self.resolve_lookback(None);
+            self.resolve_lookback(i);
         }
     }
 
@@ -1489,7 +1644,7 @@ impl Segmenter {
             self.note_doc(if self.windows == 0 { &text } else { &[] }, raw_end);
             self.text = text;
         }
-        if let Some(l) = &mut self.lookback {
+        for l in &mut self.lookback {
             l.fresh = false;
         }
         // `begin` clears `head`: hand its buffer over instead of copying it.
@@ -3579,7 +3734,7 @@ impl StreamScanner {
                 self.seg.end(self.lexed);
             }
             // A number field still waiting for its type has its own reading.
-            self.seg.resolve_lookback(None);
+            self.seg.resolve_all_lookback();
         }
         let new_from = findings.len();
         if let Some(pin) = self.seg.pinned() {

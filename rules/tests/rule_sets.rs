@@ -2695,6 +2695,29 @@ fn a_type_after_its_number_says_what_it_holds() {
             r#"{"sqrzjlx":"99","sqrzjhm":"65586173","dlrzjlx":"台胞证","dlrzjhm":"27801500"}"#,
             r#"{"sqrzjlx":"99","sqrzjhm":"65586173","dlrzjlx":"台胞证","dlrzjhm":"2*****00"}"#,
         ),
+        // Two people's numbers before both types (sorted keys): each waits for its own.
+        (
+            Format::Form,
+            "holderIdNo=43698409&guardianIdNo=27801500&holderIdType=511&guardianIdType=990",
+            "holderIdNo=4*****09&guardianIdNo=27801500&holderIdType=511&guardianIdType=990",
+        ),
+        (
+            Format::Json,
+            r#"{"zjhm":"E48262737","dlrzjhm":"27801500","zjlx":"营业执照","dlrzjlx":"台胞证"}"#,
+            r#"{"zjhm":"E48262737","dlrzjhm":"2*****00","zjlx":"营业执照","dlrzjlx":"台胞证"}"#,
+        ),
+        (
+            Format::Xml,
+            "<r><a>27801500</a><agentIdNo>41789481</agentIdNo><idNo>0912345678</idNo><agentIdType>511</agentIdType><idType>台胞证</idType></r>",
+            "<r><a>27801500</a><agentIdNo>4*****81</agentIdNo><idNo>0*******78</idNo><agentIdType>511</agentIdType><idType>台胞证</idType></r>",
+        ),
+        // A type naming a document the number before it cannot be says what the next
+        // number holds.
+        (
+            Format::Json,
+            r#"{"certNo":"E48262737","certType":"台胞证","idNo":"27801500"}"#,
+            r#"{"certNo":"E*****737","certType":"台胞证","idNo":"2*****00"}"#,
+        ),
         // Keys in `jsonb` order: the type many fields on, past a nested object.
         (
             Format::Json,

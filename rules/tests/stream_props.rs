@@ -830,7 +830,12 @@ fn tables_are_read_the_same_for_every_cut() {
 /// give the same output and findings for every cut.
 #[test]
 fn a_type_after_its_number_is_read_the_same_for_every_cut() {
-    let short: [(&[u8], Format); 3] = [
+    let short: [(&[u8], Format); 4] = [
+        (
+            "holderIdNo=43698409&guardianIdNo=27801500&holderIdType=511&guardianIdType=990&x=1"
+                .as_bytes(),
+            Format::Form,
+        ),
         (
             r#"[{"zjhm":"27801500","xm":"张三","zjlx":"511"},{"docNo":"E48262737","docType":"型号"},{"zjhm":"0912345678"},{"idNo":"H60341287","idType":"港澳居民来往内地通行证"}]"#.as_bytes(),
             Format::Json,

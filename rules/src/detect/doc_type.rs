@@ -248,46 +248,142 @@ pub(crate) fn kind_of(value: &[u8], codes: bool) -> Option<DocKind> {
             _ => None,
         };
     }
-    let s = String::from_utf8_lossy(v).to_ascii_lowercase();
-    let has = |w: &str| s.contains(w);
+    // Every word below in one pass (a type field's value is read at each record's end, and
+    // two dozen substring searches cost more than the rest of such a record's scan).
+    let mut low = [0u8; 96];
+    let low = &mut low[..v.len()];
+    low.copy_from_slice(v);
+    low.make_ascii_lowercase();
+    let mut seen = 0u64;
+    if let Some((ac, bits)) = &*TYPE_WORDS {
+        for m in ac.find_overlapping_iter(&*low) {
+            seen |= bits[m.pattern().as_usize()];
+        }
+    }
+    let has = |w: W| seen & (1 << w as u32) != 0;
     // Taiwan first: `台湾居民来往大陆通行证` also holds `通行证`.
-    if has("台胞证") || (has("台湾") && has("通行证")) || has("taiwan") || s == "mtp" {
+    if has(W::TaiBaoZheng)
+        || (has(W::TaiWan) && has(W::TongXingZheng))
+        || has(W::Taiwan)
+        || low == b"mtp"
+    {
         Some(DocKind::TaiwanPermit)
-    } else if has("港澳")
-        || has("回乡证")
-        || has("来往内地通行证")
-        || has("macau")
-        || has("macao")
-        || has("hong kong")
-        || has("hongkong")
-        || has("home return")
-        || has("homereturn")
+    } else if has(W::GangAo)
+        || has(W::HuiXiangZheng)
+        || has(W::LaiWangNeiDi)
+        || has(W::Macau)
+        || has(W::Macao)
+        || has(W::HongKong)
+        || has(W::HongKongOne)
+        || has(W::HomeReturn)
+        || has(W::HomeReturnOne)
     {
         Some(DocKind::HkMacauPermit)
-    } else if has("护照") || has("passport") {
+    } else if has(W::HuZhao) || has(W::Passport) {
         Some(DocKind::Passport)
-    } else if (has("身份证") && !has("永久居留") && !has("外国人"))
+    } else if (has(W::ShenFenZheng) && !has(W::YongJiuJuLiu) && !has(W::WaiGuoRen))
         // Documents numbered with the holder's resident ID.
-        || has("驾驶证")
-        || has("驾照")
-        || has("户口")
-        || has("居住证")
-        || s == "id_card"
-        || s == "idcard"
-        || s == "resident_id"
+        || has(W::JiaShiZheng)
+        || has(W::JiaZhao)
+        || has(W::HuKou)
+        || has(W::JuZhuZheng)
+        || matches!(&*low, b"id_card" | b"idcard" | b"resident_id")
     {
         Some(DocKind::ResidentId)
-    } else if UNSURE_WORDS.iter().any(|w| has(w))
-        || s.chars().count() < 2
-        || !s
-            .chars()
-            .all(|c| c.is_alphabetic() || matches!(c, '_' | ' ' | '-'))
-    {
+    } else if has(W::Unsure) {
         None
     } else {
-        Some(DocKind::Other)
+        let s = String::from_utf8_lossy(low);
+        if s.chars().count() < 2
+            || !s
+                .chars()
+                .all(|c| c.is_alphabetic() || matches!(c, '_' | ' ' | '-'))
+        {
+            None
+        } else {
+            Some(DocKind::Other)
+        }
     }
 }
+
+/// The words `kind_of` looks for, a bit each (`W::Unsure` for all of `UNSURE_WORDS`).
+#[derive(Clone, Copy)]
+enum W {
+    TaiBaoZheng,
+    TaiWan,
+    TongXingZheng,
+    Taiwan,
+    GangAo,
+    HuiXiangZheng,
+    LaiWangNeiDi,
+    Macau,
+    Macao,
+    HongKong,
+    HongKongOne,
+    HomeReturn,
+    HomeReturnOne,
+    HuZhao,
+    Passport,
+    ShenFenZheng,
+    YongJiuJuLiu,
+    WaiGuoRen,
+    JiaShiZheng,
+    JiaZhao,
+    HuKou,
+    JuZhuZheng,
+    Unsure,
+}
+
+/// `kind_of`'s words in `W`'s order (before `W::Unsure`).
+const KIND_WORDS: [&str; W::Unsure as usize] = [
+    "台胞证",
+    "台湾",
+    "通行证",
+    "taiwan",
+    "港澳",
+    "回乡证",
+    "来往内地通行证",
+    "macau",
+    "macao",
+    "hong kong",
+    "hongkong",
+    "home return",
+    "homereturn",
+    "护照",
+    "passport",
+    "身份证",
+    "永久居留",
+    "外国人",
+    "驾驶证",
+    "驾照",
+    "户口",
+    "居住证",
+];
+
+/// One automaton over `KIND_WORDS` and `UNSURE_WORDS`, and each pattern's bits.
+/// (`None` only if the automaton could not be built, which `type_words_build` rules out.)
+#[allow(clippy::type_complexity)]
+static TYPE_WORDS: std::sync::LazyLock<Option<(aho_corasick::AhoCorasick, Vec<u64>)>> =
+    std::sync::LazyLock::new(|| {
+        let mut pats: Vec<&str> = Vec::new();
+        let mut bits: Vec<u64> = Vec::new();
+        let words = KIND_WORDS
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (*w, 1u64 << i))
+            .chain(UNSURE_WORDS.iter().map(|w| (*w, 1u64 << W::Unsure as u32)));
+        for (w, bit) in words {
+            match pats.iter().position(|p| *p == w) {
+                Some(i) => bits[i] |= bit,
+                None => {
+                    pats.push(w);
+                    bits.push(bit);
+                }
+            }
+        }
+        let ac = aho_corasick::AhoCorasick::new(&pats).ok()?;
+        Some((ac, bits))
+    });
 
 /// The documents a generic number field's value may be, read by its shape alone, whose
 /// field names could judge it otherwise than the field's own name did: when the own name
@@ -354,6 +450,122 @@ pub(crate) fn lookback_kinds(text: &[u8], own_found: bool, mut each: impl FnMut(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `kind_of` as it was written with a substring search per word.
+    fn kind_of_by_search(value: &[u8], codes: bool) -> Option<DocKind> {
+        let v = value.trim_ascii();
+        if v.len() > 96 || v.iter().all(u8::is_ascii_digit) {
+            return kind_of(value, codes);
+        }
+        let s = String::from_utf8_lossy(v).to_ascii_lowercase();
+        let has = |w: &str| s.contains(w);
+        if has("台胞证") || (has("台湾") && has("通行证")) || has("taiwan") || s == "mtp" {
+            Some(DocKind::TaiwanPermit)
+        } else if has("港澳")
+            || has("回乡证")
+            || has("来往内地通行证")
+            || [
+                "macau",
+                "macao",
+                "hong kong",
+                "hongkong",
+                "home return",
+                "homereturn",
+            ]
+            .iter()
+            .any(|w| has(w))
+        {
+            Some(DocKind::HkMacauPermit)
+        } else if has("护照") || has("passport") {
+            Some(DocKind::Passport)
+        } else if (has("身份证") && !has("永久居留") && !has("外国人"))
+            || ["驾驶证", "驾照", "户口", "居住证"].iter().any(|w| has(w))
+            || s == "id_card"
+            || s == "idcard"
+            || s == "resident_id"
+        {
+            Some(DocKind::ResidentId)
+        } else if UNSURE_WORDS.iter().any(|w| has(w))
+            || s.chars().count() < 2
+            || !s
+                .chars()
+                .all(|c| c.is_alphabetic() || matches!(c, '_' | ' ' | '-'))
+        {
+            None
+        } else {
+            Some(DocKind::Other)
+        }
+    }
+
+    #[test]
+    fn type_words_are_read_as_a_search_per_word_reads_them() {
+        // The words as the search above lists them, not `KIND_WORDS`, which is under test.
+        let mut parts: Vec<&str> = vec![
+            "台胞证",
+            "台湾",
+            "通行证",
+            "taiwan",
+            "港澳",
+            "回乡证",
+            "来往内地通行证",
+            "macau",
+            "macao",
+            "hong kong",
+            "hongkong",
+            "home return",
+            "homereturn",
+            "护照",
+            "passport",
+            "身份证",
+            "永久居留",
+            "外国人",
+            "驾驶证",
+            "驾照",
+            "户口",
+            "居住证",
+            "id_card",
+            "idcard",
+            "resident_id",
+        ];
+        parts.extend(UNSURE_WORDS);
+        parts.extend([
+            "HONG", " KONG", "证", "居民", "来往", "_", "-", "X", "<ff>", "MTP",
+        ]);
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..20_000 {
+            let mut v = Vec::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            for i in 0..(seed % 4 + 1) {
+                let w = parts[((seed >> (8 * i + 3)) % parts.len() as u64) as usize];
+                if w == "<ff>" {
+                    v.push(0xff);
+                } else if (seed >> (40 + i)) & 1 == 1 {
+                    v.extend(w.to_ascii_uppercase().bytes());
+                } else {
+                    v.extend(w.bytes());
+                }
+            }
+            assert_eq!(
+                kind_of(&v, true),
+                kind_of_by_search(&v, true),
+                "{}",
+                String::from_utf8_lossy(&v)
+            );
+        }
+    }
+
+    #[test]
+    fn type_words_build() {
+        let (ac, bits) = TYPE_WORDS
+            .as_ref()
+            .expect("the type words' automaton builds");
+        assert_eq!(ac.patterns_len(), bits.len());
+        // `通行证` is both a word of its own and an unsure one.
+        let both = (1 << W::TongXingZheng as u32) | (1 << W::Unsure as u32);
+        assert!(bits.contains(&both));
+    }
 
     #[test]
     fn field_names_are_read_as_rule_keys_are() {
