@@ -2822,3 +2822,27 @@ fn a_type_after_its_number_says_what_it_holds() {
     let near = far.replace(&"备注".repeat(800), &"备注".repeat(600));
     assert!(redacted(Format::Json, &near).contains("2*****00"));
 }
+
+/// A resident ID split at random under a field named for one: a landline the scan finds
+/// inside it (`027…`) does not stop the whole value being read as what its name says.
+#[test]
+fn an_id_split_at_random_is_read_whole_under_its_name() {
+    use sluice_rules::Format;
+    for (input, want) in [
+        (
+            r#"{"sfzh":"3 401 02771015559"}"#,
+            r#"{"sfzh":"3 401 02******559"}"#,
+        ),
+        (
+            r#"{"lxdh":"027-71015559","sfzh":"340102 771015 559"}"#,
+            r#"{"lxdh":"027-7****559","sfzh":"340102 ****** 559"}"#,
+        ),
+        // Under a phone's name the landline in it is what is read.
+        (
+            r#"{"lxdh":"3 401 02771015559"}"#,
+            r#"{"lxdh":"3 401 0277****559"}"#,
+        ),
+    ] {
+        assert_eq!(redacted(Format::Json, input), want, "{input}");
+    }
+}

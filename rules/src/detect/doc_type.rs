@@ -12,10 +12,10 @@
 //! A type written after its number (`{"zjhm":"…","zjlx":"511"}`: keys in sorted order, as Go
 //! maps, `sort_keys` and PostgreSQL `jsonb` write them, put `zjhm` before `zjlx` and `idNo`
 //! before `idType`) is read too: a number field whose value has a document's shape
-//! ([`lookback_kinds`]) and would be judged otherwise under one of the documents' names is
-//! held, its output with it, until the record ends, [`REACH`] values pass or a type says
-//! which reading is right (`Segmenter::lookback`). A name's owner part ([`key_role_owner`])
-//! keeps two people's numbers and types apart in one record.
+//! ([`lookback_kinds`]) is held, its output with it, until the record ends, [`REACH`] values
+//! pass or a type names a document, under whose name it is then judged again
+//! (`Segmenter::lookback`). A name's owner part ([`key_role_owner`]) keeps two people's
+//! numbers and types apart in one record, and several people's numbers wait at once.
 //!
 //! Codes are the public-security document codes (GA/T 517-style three-digit codes: 111
 //! resident ID card, 411-414 passports, 511 Taiwan permit, 513/516 Hong Kong and Macao

@@ -1514,13 +1514,13 @@ impl Detectors {
         // The scan's findings that start before `e`, back to the first that cannot reach
         // `s` (none is longer than a few dozen bytes).
         let before = found[..scanned].partition_point(|f| f.start < e);
-        if found[..before]
+        let mut inside = found[..before]
             .iter()
             .rev()
             .take_while(|f| f.start + 2 * PAIR_MAX > s)
-            .any(|f| s < f.end)
-            || !v.iter().any(|&b| ident::is_group_sep(b))
-        {
+            .filter(|f| s < f.end)
+            .peekable();
+        if inside.peek().is_none() && !v.iter().any(|&b| ident::is_group_sep(b)) {
             return;
         }
         let named = key_rules.iter().fold(0u32, |m, &k| {
@@ -1529,7 +1529,12 @@ impl Detectors {
                 _ => m,
             }
         }) & self.enabled.0;
-        if named == 0 {
+        // What the name names, found in it: the value is one (a landline inside an old
+        // resident ID split at random, `3 401 02771015559`, is not what it is).
+        if named == 0
+            || inside.any(|f| named & (1 << f.det as u32) != 0)
+            || !v.iter().any(|&b| ident::is_group_sep(b))
+        {
             return;
         }
         let from = found.len();
