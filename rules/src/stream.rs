@@ -319,8 +319,8 @@ struct Reading {
 }
 
 /// What `Segmenter::process` reads of a held value's segment, kept to judge the value
-/// again under a document's name once a type names one. Such a value is at most 24 plain
-/// characters, and its context the `CONTEXT_KEPT` bytes before it.
+/// again under a document's name once a type names one. Such a value is at most
+/// `HELD_TEXT_MAX` plain characters, and its context the `CONTEXT_KEPT` bytes before it.
 struct HeldSeg {
     kind: SegKind,
     text: Vec<u8>,
@@ -338,10 +338,14 @@ struct HeldSeg {
     edit_floor: u64,
 }
 
-/// At most this many number fields wait for their types at once: two people's numbers
-/// before both types (`holderIdNo`, `guardianIdNo`, `holderIdType`, `guardianIdType` in
+/// At most this many number fields wait for their types at once (a ninth ends the oldest's
+/// wait): several people's numbers before their types (`holderIdNo`, `guardianIdNo`, `holderIdType`, `guardianIdType` in
 /// sorted keys), or a record inside a record.
-const HELD_MAX: usize = 4;
+const HELD_MAX: usize = 8;
+
+/// The longest text a held value may have: a document's shape is at most 24 characters and
+/// three separators, and spaces around it are trimmed (a value padded further is not held).
+const HELD_TEXT_MAX: usize = 48;
 
 /// Records holding a generic number field after which a stream that has shown no type field
 /// holds no more numbers for one (records that leave an empty type out, `omitempty`, show
@@ -368,9 +372,10 @@ pub(crate) struct Segmenter {
     key_ix: Option<usize>,
     key_cache: Vec<KeyEntry>,
     key_cursor: usize,
-    /// The document a type field named (`{"zjlx":"511",…}`) and how many more values its
-    /// number field may come within (`crate::detect::doc_type`).
-    doc_ctx: Option<(DocKind, u8, doc_type::Family, u32)>,
+    /// The documents type fields named (`{"zjlx":"511",…}`), and how many more values
+    /// each one's number field may come within (`crate::detect::doc_type`), its family and
+    /// owner: one per person (`sqrzjlx` and `dlrzjlx` before both numbers), in body order.
+    doc_ctx: Vec<(DocKind, u8, doc_type::Family, u32)>,
     /// Some field name of this stream is a type field (`DocKey::Type`): until one is, no
     /// value asks about `doc_ctx`.
     doc_types: bool,
@@ -574,7 +579,7 @@ impl Segmenter {
             key_ix: None,
             key_cache: b.key_cache,
             key_cursor: 0,
-            doc_ctx: None,
+            doc_ctx: Vec::new(),
             doc_types: false,
             doc_note: false,
             lookback: Vec::new(),
@@ -724,15 +729,27 @@ impl Segmenter {
             }
         }
         self.doc_note =
-            matches!(doc, DocKey::Type(_)) || self.doc_ctx.is_some() || !self.lookback.is_empty();
-        match (self.doc_ctx, doc) {
-            (Some((kind, _, ty, o)), DocKey::Number(n))
-                if doc_type::pairs(ty, n) && doc_type::owners_pair(o, owner) =>
-            {
-                self.doc_entry(ix, kind)
-            }
+            matches!(doc, DocKey::Type(_)) || !self.doc_ctx.is_empty() || !self.lookback.is_empty();
+        match doc {
+            DocKey::Number(n) => match self.pending_type(n, owner) {
+                Some(i) => self.doc_entry(ix, self.doc_ctx[i].0),
+                None => ix,
+            },
             _ => ix,
         }
+    }
+
+    /// The pending type (`doc_ctx`) a number field of family `n` and owner `owner` is read
+    /// under: one of a family that goes with it and of its person, or of no one's; the very
+    /// owner's first, then the latest.
+    fn pending_type(&self, n: doc_type::Family, owner: u32) -> Option<usize> {
+        let fits = |&(_, _, ty, o): &(DocKind, u8, doc_type::Family, u32)| {
+            doc_type::pairs(ty, n) && doc_type::owners_pair(o, owner)
+        };
+        self.doc_ctx
+            .iter()
+            .rposition(|p| fits(p) && p.3 == owner)
+            .or_else(|| self.doc_ctx.iter().rposition(fits))
     }
 
     /// The cache entry of the field at `ix` read as the field of a `kind` document, kept
@@ -759,44 +776,46 @@ impl Segmenter {
             return;
         };
         let owner = self.key_cache[ix].doc_owner;
-        match (self.key_cache[ix].doc, self.doc_ctx) {
-            (DocKey::Type(fam), _) => {
+        match self.key_cache[ix].doc {
+            DocKey::Type(fam) => {
                 if self.typed.is_none() {
                     self.typed = Some((self.nest, fam, owner));
                 }
                 let kind = doc_type::kind_of(text, fam != doc_type::Family::Doc);
-                let held = self.paired_lookback(fam, owner, raw_end);
+                let held = self.paired_lookback(fam, owner, kind, raw_end);
                 // A type that says nothing sure (an empty name beside its code, `其他`)
                 // leaves what an earlier one said.
                 if let Some(k) = kind {
                     // A number field before it in its record takes what it says, and that
                     // uses it up.
                     if let Some(i) = held {
-                        if self.read_lookback(i, k) {
-                            return;
-                        }
+                        self.read_lookback(i, k);
+                        return;
                     }
-                    self.doc_ctx = Some((k, doc_type::REACH, fam, owner));
+                    // It takes the place of what its person's type said before.
+                    self.doc_ctx.retain(|p| p.3 != owner);
+                    if self.doc_ctx.len() >= HELD_MAX {
+                        self.doc_ctx.remove(0);
+                    }
+                    self.doc_ctx.push((k, doc_type::REACH, fam, owner));
                     return;
                 }
                 if let Some(i) = held {
                     self.lookback[i].unsure = Some(owner);
                 }
             }
-            (DocKey::Number(n), Some((_, _, ty, o)))
-                if doc_type::pairs(ty, n) && doc_type::owners_pair(o, owner) =>
-            {
-                self.doc_ctx = None;
-                return;
+            DocKey::Number(n) => {
+                if let Some(i) = self.pending_type(n, owner) {
+                    self.doc_ctx.remove(i);
+                    return;
+                }
             }
-            _ => {}
+            DocKey::Other => {}
         }
-        if let Some((_, left, _, _)) = &mut self.doc_ctx {
-            *left = left.saturating_sub(1);
-            if *left == 0 {
-                self.doc_ctx = None;
-            }
+        for p in &mut self.doc_ctx {
+            p.1 = p.1.saturating_sub(1);
         }
+        self.doc_ctx.retain(|p| p.1 > 0);
         self.count_lookback();
     }
 
@@ -820,9 +839,16 @@ impl Segmenter {
 
     /// The held number field a type field of family `fam` and owner `owner`, ending at
     /// `raw_end`, is read for: one of its record and depth, of a family it names, of the
-    /// same person (the very owner before one whose name says no one's), the latest first
-    /// (a type after two numbers of one person is the second's, `doc_key`).
-    fn paired_lookback(&self, fam: doc_type::Family, owner: u32, raw_end: u64) -> Option<usize> {
+    /// same person or of one whose name says no one's. Among those, one whose shape the
+    /// named document (`kind`) may have, then one of the very owner, then the latest (a
+    /// type after two numbers of one person is the second's, `doc_key`).
+    fn paired_lookback(
+        &self,
+        fam: doc_type::Family,
+        owner: u32,
+        kind: Option<DocKind>,
+        raw_end: u64,
+    ) -> Option<usize> {
         let nest = self.nest;
         let fits = |l: &Lookback| {
             l.nest == nest
@@ -831,20 +857,20 @@ impl Segmenter {
                 && l.unsure.is_none_or(|u| u == owner)
                 && raw_end.saturating_sub(l.start) <= LOOKBACK_MAX
         };
-        let exact = self
-            .lookback
-            .iter()
-            .rposition(|l| l.owner == owner && fits(l));
-        exact.or_else(|| self.lookback.iter().rposition(fits))
+        let may = |l: &Lookback| kind.is_some_and(|k| l.kinds.contains(&Some(k)));
+        let held = &self.lookback;
+        held.iter()
+            .rposition(|l| fits(l) && may(l) && l.owner == owner)
+            .or_else(|| held.iter().rposition(|l| fits(l) && may(l)))
+            .or_else(|| held.iter().rposition(|l| fits(l) && l.owner == owner))
+            .or_else(|| held.iter().rposition(fits))
     }
 
-    /// A type field named `kind` for the held number field `i`: the value takes that
-    /// reading, which uses the type up, when it reads the value otherwise than its own name
-    /// does. Otherwise (a document the value's shape cannot be, a business licence's
-    /// number, or one read alike under both names) the value keeps its own reading and the
-    /// type says what a number field after it holds (`doc_ctx`), as it would had the value
-    /// not been held. Returns whether the type was used up.
-    fn read_lookback(&mut self, i: usize, kind: DocKind) -> bool {
+    /// A type field named `kind` for the held number field `i`, and is used up by it: the
+    /// value takes that document's reading when its shape may be one and the reading
+    /// differs from its own; otherwise (a business licence, a document of another shape, or
+    /// one that agrees with what its own name found) it keeps its own.
+    fn read_lookback(&mut self, i: usize, kind: DocKind) {
         let mut l = self.lookback.remove(i);
         if l.kinds.contains(&Some(kind)) {
             let r = self.reading(&l.key, &mut l.seg, kind);
@@ -854,11 +880,10 @@ impl Segmenter {
                 });
             if !same {
                 self.resolve(l, Some(r));
-                return true;
+                return;
             }
         }
         self.resolve(l, None);
-        false
     }
 
     /// A held number field judged again, as `process` judged it, under a `kind` document's
@@ -954,8 +979,9 @@ impl Segmenter {
         let (ix, fam, eb, fb, leb) = mark;
         self.numbered = true;
         // (A stream of records with no type field pays nothing more after `QUIET_RECORDS`.)
+        // (A value padded past its shape's 24 characters is not copied to be held.)
         if self.windows != 0
-            || self.lookback.len() >= HELD_MAX
+            || self.text.len() > HELD_TEXT_MAX
             || (self.ended_record >= QUIET_RECORDS && !self.type_keys)
         {
             return;
@@ -977,6 +1003,12 @@ impl Segmenter {
         });
         if n == 0 {
             return;
+        }
+        // Held values too far back for a type to be read for them, however the body was
+        // cut (`bound_lookback` sees them only between chunks), then the oldest, make room.
+        self.bound_lookback(raw_end);
+        if self.lookback.len() >= HELD_MAX {
+            self.resolve_lookback(0);
         }
         let own = Reading {
             edits: self.edits.drain(eb..).collect(),
@@ -1113,7 +1145,7 @@ impl Segmenter {
     /// number field only, and a number field of it (or of a record inside it) still
     /// waiting for a type has none.
     pub(crate) fn end_record(&mut self, nest: usize) {
-        self.doc_ctx = None;
+        self.doc_ctx.clear();
         if std::mem::take(&mut self.numbered) {
             self.ended_record = self.ended_record.saturating_add(1);
         }

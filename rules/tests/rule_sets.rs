@@ -2711,12 +2711,60 @@ fn a_type_after_its_number_says_what_it_holds() {
             "<r><a>27801500</a><agentIdNo>41789481</agentIdNo><idNo>0912345678</idNo><agentIdType>511</agentIdType><idType>台胞证</idType></r>",
             "<r><a>27801500</a><agentIdNo>4*****81</agentIdNo><idNo>0*******78</idNo><agentIdType>511</agentIdType><idType>台胞证</idType></r>",
         ),
-        // A type naming a document the number before it cannot be says what the next
-        // number holds.
+        // A type is used up by the number before it even when that keeps its own reading
+        // (a document of another shape, a business licence, one its own name found).
         (
             Format::Json,
             r#"{"certNo":"E48262737","certType":"台胞证","idNo":"27801500"}"#,
-            r#"{"certNo":"E*****737","certType":"台胞证","idNo":"2*****00"}"#,
+            r#"{"certNo":"E*****737","certType":"台胞证","idNo":"27801500"}"#,
+        ),
+        (
+            Format::Json,
+            r#"{"idNo":"E48262737","idType":"护照","zjhm":"43698409"}"#,
+            r#"{"idNo":"E*****737","idType":"护照","zjhm":"43698409"}"#,
+        ),
+        (
+            Format::Json,
+            r#"{"zjhm":"27801500","zjlx":"营业执照","dlrzjhm":"E48262737"}"#,
+            r#"{"zjhm":"27801500","zjlx":"营业执照","dlrzjhm":"E*****737"}"#,
+        ),
+        (
+            Format::Json,
+            r#"{"agentIdType":"护照","legalIdNo":"27801500","legalIdType":"港澳居民来往内地通行证","agentIdNo":"43698409"}"#,
+            r#"{"agentIdType":"护照","legalIdNo":"27801500","legalIdType":"港澳居民来往内地通行证","agentIdNo":"4****409"}"#,
+        ),
+        // A type with no owner goes to a held number whose shape its document may have.
+        (
+            Format::Json,
+            r#"{"zjh":"C1234567","sqrzjhm":"T12345678","zjlxdm":"511"}"#,
+            r#"{"zjh":"C1234567","sqrzjhm":"T******78","zjlxdm":"511"}"#,
+        ),
+        (
+            Format::Json,
+            r#"{"zjhm":"E48262737","dlrzjhm":"27801500","zjlx":"511"}"#,
+            r#"{"zjhm":"E*****737","dlrzjhm":"2*****00","zjlx":"511"}"#,
+        ),
+        // Two people's types before both numbers: each number takes its own person's.
+        (
+            Format::Json,
+            r#"{"sqrzjlx":"511","dlrzjlx":"营业执照","sqrzjhm":"12345678","dlrzjhm":"E48262737"}"#,
+            r#"{"sqrzjlx":"511","dlrzjlx":"营业执照","sqrzjhm":"1*****78","dlrzjhm":"E48262737"}"#,
+        ),
+        (
+            Format::Json,
+            r#"{"zjlx":"营业执照","sqrzjlx":"511","zjhm":"27801500","sqrzjh":"27801500"}"#,
+            r#"{"zjlx":"营业执照","sqrzjlx":"511","zjhm":"27801500","sqrzjh":"2*****00"}"#,
+        ),
+        (
+            Format::Form,
+            "sqrzjh=53562751&sqrzjlx=511",
+            "sqrzjh=5*****51&sqrzjlx=511",
+        ),
+        // Five people's numbers before a type: the oldest make room for the latest.
+        (
+            Format::Json,
+            r#"{"aIdNo":"27801500","bIdNo":"43698409","cIdNo":"41789481","dIdNo":"65586173","eIdNo":"0912345678","fIdNo":"17854664","gIdNo":"12345678","hIdNo":"87654321","iIdNo":"0912345678","iIdType":"511"}"#,
+            r#"{"aIdNo":"27801500","bIdNo":"43698409","cIdNo":"41789481","dIdNo":"65586173","eIdNo":"0912345678","fIdNo":"17854664","gIdNo":"12345678","hIdNo":"87654321","iIdNo":"0*******78","iIdType":"511"}"#,
         ),
         // Keys in `jsonb` order: the type many fields on, past a nested object.
         (

@@ -856,6 +856,15 @@ fn a_type_after_its_number_is_read_the_same_for_every_cut() {
     }
     // A long value between: the type within 4 KiB is read, one further on is not. The
     // findings between come in the body's order however it is cut.
+    // Held values past 4 KiB make room for later ones however the body is cut.
+    let body = format!(
+        r#"{{"aIdNo":"27801500","bz":"{}","bIdNo":"43698409","cIdNo":"41789481","dIdNo":"65586173","eIdNo":"0912345678","f":"{}","gIdNo":"17854664","hIdNo":"12345678","iIdNo":"87654321","jIdNo":"11223344","kIdNo":"0912345678","kIdType":"511"}}"#,
+        "x".repeat(4200),
+        "y".repeat(300)
+    );
+    let whole = chunked::run_in(body.as_bytes(), Format::Json, Charset::Auto, &[]);
+    assert_eq!(whole.1.len(), 1);
+    same_for_every_cut(body.as_bytes(), Format::Json, None);
     for (n, read) in [(600, true), (800, false)] {
         let body = format!(
             r#"{{"zjhm":"27801500","sjhm":"13800138000","bz":"{}","lxr":"张三","zjlx":"511"}}"#,

@@ -171,6 +171,13 @@ pub(crate) fn key_role_owner(raw: &[u8]) -> (DocKey, u32) {
                 (DocKey::Type(Family::General), o)
             } else if let Some(o) = ends(NUMBER_KEYS) {
                 (DocKey::Number(Family::General), o)
+            } else if k.len() > 5 && k.ends_with(b"rzjh") {
+                // A role's `zjh` (`sqrzjh`, `dlrzjh`: 申请人, 代理人), whose pinyin initials
+                // end in 人's `r`; `zjh` after other letters may abbreviate other words.
+                (
+                    DocKey::Number(Family::General),
+                    owner_hash(&k[..k.len() - 3]),
+                )
             } else {
                 (DocKey::Other, 0)
             }
@@ -580,6 +587,9 @@ mod tests {
             ("证件类型（必填）", general_type),
             ("user.idType", general_type),
             ("sqrzjlx", general_type),
+            ("sqrzjh", general_number),
+            ("dlrzjh", general_number),
+            ("ndzjh", DocKey::Other),
             ("applicantIdType", general_type),
             ("zjlx1", general_type),
             ("cardType", DocKey::Type(Family::Card)),
