@@ -1514,13 +1514,15 @@ impl Detectors {
         // The scan's findings that start before `e`, back to the first that cannot reach
         // `s` (none is longer than a few dozen bytes).
         let before = found[..scanned].partition_point(|f| f.start < e);
-        let mut inside = found[..before]
+        let inside = found[..before]
             .iter()
             .rev()
             .take_while(|f| f.start + 2 * PAIR_MAX > s)
-            .filter(|f| s < f.end)
-            .peekable();
-        if inside.peek().is_none() && !v.iter().any(|&b| ident::is_group_sep(b)) {
+            .filter(|f| s < f.end);
+        // (The commonest: the value is one finding.)
+        if inside.clone().any(|f| f.start <= s && e <= f.end)
+            || !v.iter().any(|&b| ident::is_group_sep(b))
+        {
             return;
         }
         let named = key_rules.iter().fold(0u32, |m, &k| {
@@ -1531,10 +1533,7 @@ impl Detectors {
         }) & self.enabled.0;
         // What the name names, found in it: the value is one (a landline inside an old
         // resident ID split at random, `3 401 02771015559`, is not what it is).
-        if named == 0
-            || inside.any(|f| named & (1 << f.det as u32) != 0)
-            || !v.iter().any(|&b| ident::is_group_sep(b))
-        {
+        if named == 0 || { inside }.any(|f| named & (1 << f.det as u32) != 0) {
             return;
         }
         let from = found.len();
