@@ -892,13 +892,7 @@ impl Segmenter {
     /// digits and at most three separators: nothing for `process` to decode again.
     #[inline(never)]
     fn reading(&mut self, key: &KeyEntry, h: &mut HeldSeg, kind: DocKind) -> Reading {
-        std::mem::swap(&mut self.text, &mut h.text);
-        std::mem::swap(&mut self.map, &mut h.map);
-        std::mem::swap(&mut self.esc, &mut h.esc);
-        std::mem::swap(&mut self.rawlen, &mut h.rawlen);
-        std::mem::swap(&mut self.wide_spaces, &mut h.wide_spaces);
-        std::mem::swap(&mut self.head, &mut h.head);
-        std::mem::swap(&mut self.recent, &mut h.recent);
+        self.swap_held(h);
         let saved = (
             std::mem::replace(&mut self.kind, h.kind),
             std::mem::replace(&mut self.identity, h.identity),
@@ -940,6 +934,12 @@ impl Segmenter {
             self.found,
             self.pre_hits,
         ) = saved;
+        self.swap_held(h);
+        reading
+    }
+
+    /// Swaps a held value's buffers with the segment's (`reading`, there and back).
+    fn swap_held(&mut self, h: &mut HeldSeg) {
         std::mem::swap(&mut self.text, &mut h.text);
         std::mem::swap(&mut self.map, &mut h.map);
         std::mem::swap(&mut self.esc, &mut h.esc);
@@ -947,7 +947,6 @@ impl Segmenter {
         std::mem::swap(&mut self.wide_spaces, &mut h.wide_spaces);
         std::mem::swap(&mut self.head, &mut h.head);
         std::mem::swap(&mut self.recent, &mut h.recent);
-        reading
     }
 
     /// Whether values under this segment's field name may wait for a type after them: a
