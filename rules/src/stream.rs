@@ -339,8 +339,8 @@ struct HeldSeg {
 }
 
 /// At most this many number fields wait for their types at once (a ninth ends the oldest's
-/// wait): several people's numbers before their types (`holderIdNo`, `guardianIdNo`, `holderIdType`, `guardianIdType` in
-/// sorted keys), or a record inside a record.
+/// wait): several people's numbers before their types (`holderIdNo`, `guardianIdNo`,
+/// `holderIdType`, `guardianIdType` in sorted keys), or a record inside a record.
 const HELD_MAX: usize = 8;
 
 /// The longest text a held value may have: a document's shape is at most 24 characters and
@@ -866,7 +866,7 @@ impl Segmenter {
             .or_else(|| held.iter().rposition(fits))
     }
 
-    /// A type field named `kind` for the held number field `i`, and is used up by it: the
+    /// A type field named `kind` for held number field `i`, which uses the type up: the
     /// value takes that document's reading when its shape may be one and the reading
     /// differs from its own; otherwise (a business licence, a document of another shape, or
     /// one that agrees with what its own name found) it keeps its own.
