@@ -2760,6 +2760,12 @@ fn a_type_after_its_number_says_what_it_holds() {
             "sqrzjh=53562751&sqrzjlx=511",
             "sqrzjh=5*****51&sqrzjlx=511",
         ),
+        // A person's card number and card type (`agentCardNo`, `agentCardType`).
+        (
+            Format::Json,
+            r#"{"agentCardNo":"27801500","agentCardType":"台胞证","legalCardNo":"12345678","legalCardType":"营业执照"}"#,
+            r#"{"agentCardNo":"2*****00","agentCardType":"台胞证","legalCardNo":"12345678","legalCardType":"营业执照"}"#,
+        ),
         // Five people's numbers before a type: the oldest make room for the latest.
         (
             Format::Json,

@@ -171,6 +171,8 @@ pub(crate) fn key_role_owner(raw: &[u8]) -> (DocKey, u32) {
                 (DocKey::Type(Family::General), o)
             } else if let Some(o) = ends(NUMBER_KEYS) {
                 (DocKey::Number(Family::General), o)
+            } else if let Some((role, o)) = card_role(k) {
+                (role, o)
             } else if k.len() > 5 && k.ends_with(b"rzjh") {
                 // A role's `zjh` (`sqrzjh`, `dlrzjh`: 申请人, 代理人), whose pinyin initials
                 // end in 人's `r`; `zjh` after other letters may abbreviate other words.
@@ -183,6 +185,28 @@ pub(crate) fn key_role_owner(raw: &[u8]) -> (DocKey, u32) {
             }
         }
     }
+}
+
+/// A person's `cardNo` or `cardType` (`agentCardNo`, `holder_card_type`): the card family
+/// with the owner part before it. Not an ID card's number (`idCardNo`, `sfzCardNo`), which
+/// is a resident ID's field, nor a bank's.
+fn card_role(k: &[u8]) -> Option<(DocKey, u32)> {
+    let (head, role) = [
+        (&b"cardtype"[..], DocKey::Type(Family::Card)),
+        (b"cardnumber", DocKey::Number(Family::Card)),
+        (b"cardno", DocKey::Number(Family::Card)),
+        (b"cardnum", DocKey::Number(Family::Card)),
+    ]
+    .into_iter()
+    .find_map(|(n, role)| k.strip_suffix(n).map(|h| (h, role)))?;
+    if head.len() < 2
+        || [&b"id"[..], b"sfz", b"bank", b"yh"]
+            .iter()
+            .any(|p| head.ends_with(p))
+    {
+        return None;
+    }
+    Some((role, owner_hash(head)))
 }
 
 /// A hash of a name's owner part, 0 for an empty one (FNV-1a, never 0 otherwise).
@@ -590,6 +614,11 @@ mod tests {
             ("sqrzjh", general_number),
             ("dlrzjh", general_number),
             ("ndzjh", DocKey::Other),
+            ("agentCardNo", DocKey::Number(Family::Card)),
+            ("holder_card_no", DocKey::Number(Family::Card)),
+            ("agentCardType", DocKey::Type(Family::Card)),
+            ("idCardNo", DocKey::Other),
+            ("bankCardNo", DocKey::Other),
             ("applicantIdType", general_type),
             ("zjlx1", general_type),
             ("cardType", DocKey::Type(Family::Card)),
