@@ -340,7 +340,8 @@ struct HeldSeg {
 
 /// At most this many number fields wait for their types at once (a ninth ends the oldest's
 /// wait): several people's numbers before their types (`holderIdNo`, `guardianIdNo`,
-/// `holderIdType`, `guardianIdType` in sorted keys), or a record inside a record.
+/// `holderIdType`, `guardianIdType` in sorted keys), or a record inside a record. Types
+/// before their numbers (`doc_ctx`) wait under the same bound, one per person.
 const HELD_MAX: usize = 8;
 
 /// The longest text a held value may have: a document's shape is at most 24 characters and
@@ -1063,7 +1064,7 @@ impl Segmenter {
 
     /// The cache index of the field `own` read as a `kind` document's: found, or added at
     /// the end (no entry moves, so the segment's own `key_ix` stays right; past
-    /// `KEY_CACHE` the caller makes room: `lookback` takes it off again, `doc_entry` drops
+    /// `KEY_CACHE` the caller makes room: `reading` takes it off again, `doc_entry` drops
     /// the oldest).
     fn derived_ix(&mut self, own: &KeyEntry, kind: DocKind) -> usize {
         if let Some(ix) = self

@@ -1514,7 +1514,7 @@ impl Detectors {
         // The scan's findings that start before `e`, back to the first that cannot reach
         // `s` (none is longer than a few dozen bytes).
         let before = found[..scanned].partition_point(|f| f.start < e);
-        let inside = found[..before]
+        let mut inside = found[..before]
             .iter()
             .rev()
             .take_while(|f| f.start + 2 * PAIR_MAX > s)
@@ -1533,7 +1533,7 @@ impl Detectors {
         }) & self.enabled.0;
         // What the name names, found in it: the value is one (a landline inside an old
         // resident ID split at random, `3 401 02771015559`, is not what it is).
-        if named == 0 || { inside }.any(|f| named & (1 << f.det as u32) != 0) {
+        if named == 0 || inside.any(|f| named & (1 << f.det as u32) != 0) {
             return;
         }
         let from = found.len();
