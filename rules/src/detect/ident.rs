@@ -332,7 +332,104 @@ pub(crate) fn scan(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
         single(t, 0, len, en, out);
         return;
     }
+    // The next most common: a date, a time stamp or an amount (`2024-01-05`,
+    // `2024-01-05 14:30:41`, `60578.10`), which is no identifier whatever the detectors
+    // (a property test holds this to the general scan). The general loop would try each of
+    // its groups as a UUID's, a credit code's and a chain's, and each colon as an IPv6
+    // address's, for about 1,500 instructions a value.
+    if len <= MAX_DATE_TIME && date_time_or_amount(t) {
+        return;
+    }
     scan_runs(t, en, flags, out);
+}
+
+/// The longest text [`date_time_or_amount`] takes (`2024-01-05T14:30:41.123456789+08:00`).
+const MAX_DATE_TIME: usize = 35;
+
+/// Whether `t` is exactly a date (`2024-01-05`, `2024/1/5`, `2024.01.05`: a four-digit year,
+/// then one or two digits twice, one separator throughout), such a date with a time
+/// (` 14:30`, `T14:30:41`, `T14:30:41.123Z`, ` 14:30:41+08:00`), or an amount (an optional
+/// minus, one to seven digits, a dot and one or two digits). Nothing else: no letters, no
+/// other separators, nothing before or after.
+fn date_time_or_amount(t: &[u8]) -> bool {
+    // `n` digits at most and at least `min` from `i`: where they end.
+    let digits = |i: usize, min: usize, max: usize| -> Option<usize> {
+        let n = t
+            .get(i..)?
+            .iter()
+            .take(max + 1)
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        (min..=max).contains(&n).then_some(i + n)
+    };
+    let at = |i: usize, b: u8| t.get(i) == Some(&b);
+    // An amount.
+    let a = usize::from(at(0, b'-'));
+    if let Some(i) = digits(a, 1, 7) {
+        if at(i, b'.') && digits(i + 1, 1, 2) == Some(t.len()) {
+            return true;
+        }
+    }
+    // A date.
+    let Some(i) = digits(0, 4, 4) else {
+        return false;
+    };
+    let Some(&sep) = t.get(i).filter(|b| matches!(b, b'-' | b'/' | b'.')) else {
+        return false;
+    };
+    let Some(i) = digits(i + 1, 1, 2) else {
+        return false;
+    };
+    if !at(i, sep) {
+        return false;
+    }
+    let Some(i) = digits(i + 1, 1, 2) else {
+        return false;
+    };
+    if i == t.len() {
+        return true;
+    }
+    // Its time: hours and minutes, seconds, a fraction, a zone.
+    if (sep != b'-' && at(i, b'T')) || !(at(i, b' ') || at(i, b'T')) {
+        return false;
+    }
+    let Some(mut i) = digits(i + 1, 2, 2) else {
+        return false;
+    };
+    let mut colons = 0;
+    while colons < 2 && at(i, b':') {
+        let Some(j) = digits(i + 1, 2, 2) else {
+            return false;
+        };
+        i = j;
+        colons += 1;
+    }
+    if colons == 0 {
+        return false;
+    }
+    if colons == 2 && at(i, b'.') {
+        let Some(j) = digits(i + 1, 1, 9) else {
+            return false;
+        };
+        i = j;
+    }
+    if at(i, b'Z') {
+        i += 1;
+    } else if at(i, b'+') || at(i, b'-') {
+        // `+08:00` or `-0500`.
+        i = if at(i + 3, b':') {
+            match digits(i + 1, 2, 2).and_then(|j| digits(j + 1, 2, 2)) {
+                Some(j) => j,
+                None => return false,
+            }
+        } else {
+            match digits(i + 1, 4, 4) {
+                Some(j) => j,
+                None => return false,
+            }
+        };
+    }
+    i == t.len()
 }
 
 /// [`scan`] without the bare-digit-run shortcut.
@@ -1194,7 +1291,12 @@ pub(crate) fn digit_run_possible(g: &[u8], en: Enabled) -> bool {
                 || (en.has(Det::Mobile) && lead(b"0086"))
                 || (en.has(Det::BankCard) && v::card_issuer(g).is_some())
         }
-        16 | 17 | 19 => en.has(Det::BankCard) && v::card_issuer(g).is_some(),
+        16 | 19 => en.has(Det::BankCard) && v::card_issuer(g).is_some(),
+        // An ID with its check character left off, under an ID's field (`single`'s `id17`).
+        17 => {
+            (en.has(Det::ResidentId18) && v::id18_prefix(&g[..3]))
+                || (en.has(Det::BankCard) && v::card_issuer(g).is_some())
+        }
         18 => {
             (en.has(Det::ResidentId18) && v::id18_prefix(&g[..3]))
                 || (en.has(Det::Uscc) && v::uscc_authority_category(g[0], g[1]))
@@ -1805,7 +1907,13 @@ fn ipv6(t: &[u8], out: &mut Vec<Found>) {
             e -= 1;
         }
         let span = &t[s..e];
-        if span.iter().filter(|&&b| b == b':').count() < 2 || span.len() < 3 {
+        let colons = span.iter().filter(|&&b| b == b':').count();
+        if colons < 2 || span.len() < 3 {
+            continue;
+        }
+        // Eight groups take seven colons, six and a dotted quad six; fewer need `::`. A
+        // time (`14:30:41`) or a ratio has neither, and the parser would only say so.
+        if colons < 6 && memchr::memmem::find(span, b"::").is_none() {
             continue;
         }
         if (s > 0 && is_alnum(t[s - 1]) && !after_ip_label(t, s)) || (e < t.len() && is_alnum(t[e]))
@@ -1836,8 +1944,76 @@ fn ipv6(t: &[u8], out: &mut Vec<Found>) {
 
 #[cfg(test)]
 mod shortcut_tests {
-    use super::{digit_run_possible, scan, scan_runs, Enabled};
+    use super::{date_time_or_amount, digit_run_possible, scan, scan_runs, Enabled};
     use proptest::prelude::*;
+
+    #[test]
+    fn dates_times_and_amounts_are_told_from_their_look_alikes() {
+        for t in [
+            "2024-01-05",
+            "2024/1/5",
+            "1967.10.08",
+            "2024-01-05 14:30",
+            "2024-01-05 14:30:41",
+            "2024-01-05T14:30:41.123Z",
+            "2024-01-05T14:30:41.123456789+08:00",
+            "2024/01/05 14:30:41",
+            "2024-01-05 14:30:41-0500",
+            "60578.10",
+            "-0.5",
+            "1234567.89",
+        ] {
+            assert!(date_time_or_amount(t.as_bytes()), "{t}");
+        }
+        for t in [
+            "",
+            "2024-01",
+            "2024-01/05",
+            "2024-001-05",
+            "24-01-05",
+            "2024-01-05 ",
+            "2024-01-05 14",
+            "2024/01/05T14:30",
+            "2024-01-05 14:30:41.",
+            "2024-01-05 14:30:41+8",
+            "2024-01-05 14:30.5",
+            "12345678.90",
+            "60578.100",
+            "60578.",
+            ".5",
+            "138.0013.8000",
+            "0755-8601-33",
+            "2024-01-05 14:30:41:00",
+        ] {
+            assert!(!date_time_or_amount(t.as_bytes()), "{t}");
+        }
+    }
+
+    /// Dates, time stamps and amounts, with years and integer parts that open identifiers
+    /// (`0755`, `1380`, `6222`, `0086`), and the near misses around them: more digits, other
+    /// separators, letters, a stray character at either end.
+    fn dates_and_amounts() -> impl Strategy<Value = String> {
+        let lead = prop_oneof![
+            Just(""),
+            Just("0"),
+            Just("07"),
+            Just("1"),
+            Just("13"),
+            Just("62"),
+            Just("0086"),
+            Just("110"),
+        ];
+        let date = (
+            lead.clone(),
+            "[0-9]{0,5}[-/. _][0-9]{1,3}[-/. ][0-9]{1,3}",
+            "(( |T|  )[0-9]{1,3}(:[0-9]{2}){0,3}(\\.[0-9]{1,10})?(Z|[+-][0-9]{1,2}:?[0-9]{2})?)?",
+            "[ aX:.-]?",
+        )
+            .prop_map(|(l, d, tm, x)| format!("{l}{d}{tm}{x}"));
+        let amount =
+            (lead, "-?[0-9]{0,8}[.,][0-9]{1,3}[.0-9]{0,4}").prop_map(|(l, a)| format!("{l}{a}"));
+        prop_oneof![date, amount]
+    }
 
     /// `body` with its Luhn check digit appended.
     fn luhn_complete(body: &str) -> String {
@@ -1944,6 +2120,23 @@ mod shortcut_tests {
                 let (mut a, mut b) = (Vec::new(), Vec::new());
                 scan(t.as_bytes(), en, crate::detect::TRIG_DIGIT, &mut a);
                 scan_runs(t.as_bytes(), en, crate::detect::TRIG_DIGIT, &mut b);
+                prop_assert_eq!(format!("{a:?}"), format!("{b:?}"), "{}", t);
+            }
+        }
+
+        /// A date, a time stamp or an amount the shortcut takes holds nothing the general
+        /// scan would find, whatever detectors are enabled; what it does not take goes on to
+        /// that scan.
+        #[test]
+        fn date_time_and_amount_shortcut_is_the_general_scan(
+            t in dates_and_amounts(),
+            en in any::<u32>(),
+        ) {
+            let flags = crate::detect::TRIG_DIGIT | crate::detect::TRIG_COLON | crate::detect::TRIG_AT;
+            for en in [Enabled(u32::MAX), Enabled(en)] {
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                scan(t.as_bytes(), en, flags, &mut a);
+                scan_runs(t.as_bytes(), en, flags, &mut b);
                 prop_assert_eq!(format!("{a:?}"), format!("{b:?}"), "{}", t);
             }
         }
