@@ -640,6 +640,12 @@ fn compile(
             d.labels_by_last[usize::from(last)].push(i);
         }
     }
+    d.known_labels = detect::KnownLabels::new(
+        d.labels
+            .iter()
+            .map(|(l, _)| l.as_slice())
+            .chain(crate::dict::COMMON_LABELS.iter().map(|l| l.as_bytes())),
+    );
     for (i, v) in d.by_det.iter().enumerate() {
         if !v.is_empty() {
             d.enabled.0 |= 1 << i;

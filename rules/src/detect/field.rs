@@ -810,7 +810,9 @@ pub(crate) fn detect(
                     || opens_with_word
                     || !ends
                     || !shaped
-                    || known_labels(d).any(|l| l == run.as_bytes())
+                    || d.known_labels
+                        .ending(run.as_bytes())
+                        .any(|l| l == run.as_bytes())
                 {
                     continue;
                 }
@@ -1602,7 +1604,9 @@ fn cut_at_next_label<'a>(d: &Detectors, v: &'a str) -> &'a str {
     if let Some(sp) = head.rfind(' ') {
         return head[..sp].trim_end();
     }
-    let strip = known_labels(d)
+    let strip = d
+        .known_labels
+        .ending(head.as_bytes())
         .filter(|l| l.len() < head.len() && head.as_bytes().ends_with(l))
         .map(<[u8]>::len)
         .max()
@@ -1757,21 +1761,13 @@ fn plausible_name(name: &str) -> bool {
         && (!first.is_some_and(|c| NARRATIVE_VERBS.contains(c)) || dict::common_given_name(name))
 }
 
-/// Every label a value in text may run into: the field detectors' own and the common ones.
-fn known_labels(d: &Detectors) -> impl Iterator<Item = &[u8]> {
-    d.labels
-        .iter()
-        .map(|(l, _)| l.as_slice())
-        .chain(dict::COMMON_LABELS.iter().map(|l| l.as_bytes()))
-}
-
 /// A value that runs on into the next label written without a colon, set apart by a space
 /// (`…5单元2733室 号牌号码 黑C08178 电子邮箱 …`, a form pasted as text): ends before that
 /// space.
 fn cut_at_spaced_label<'a>(d: &Detectors, v: &'a str) -> &'a str {
     for (sp, _) in v.match_indices(' ') {
         let next = v[sp..].trim_start_matches(' ').as_bytes();
-        if known_labels(d).any(|l| next.starts_with(l)) {
+        if d.known_labels.starting(next).any(|l| next.starts_with(l)) {
             return v[..sp].trim_end();
         }
     }
@@ -1781,7 +1777,9 @@ fn cut_at_spaced_label<'a>(d: &Detectors, v: &'a str) -> &'a str {
 /// A run of Han characters that ran into the next label with no colon (`联系人张伟电话138…`):
 /// the name before the longest known label it ends with, when two to four characters are left.
 fn name_before_glued_label<'a>(d: &Detectors, run: &'a str) -> Option<&'a str> {
-    let strip = known_labels(d)
+    let strip = d
+        .known_labels
+        .ending(run.as_bytes())
         .filter(|l| l.len() < run.len() && run.as_bytes().ends_with(l))
         .map(<[u8]>::len)
         .max()?;

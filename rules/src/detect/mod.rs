@@ -529,6 +529,59 @@ impl KeyIndex {
     }
 }
 
+/// Every label a value in text may run into (the field detectors' own and
+/// [`crate::dict::COMMON_LABELS`]), listed by first and by last byte. A run of Han characters
+/// in a remark is asked whether it ends with one of some 230 labels; compared with all of
+/// them, that was the largest cost of a sentence (about 3,000 instructions), and only the
+/// few that end with its last byte can.
+#[derive(Debug, Default)]
+pub(crate) struct KnownLabels {
+    all: Vec<Box<[u8]>>,
+    /// Indices into `all` by first byte, then (from 256) by last byte; the last list holds
+    /// the empty label, if a rule has one (it starts and ends every text).
+    lists: Vec<Vec<u32>>,
+}
+
+impl KnownLabels {
+    const EMPTY: usize = 512;
+
+    pub fn new<'a>(labels: impl Iterator<Item = &'a [u8]>) -> Self {
+        let mut k = KnownLabels {
+            all: Vec::new(),
+            lists: vec![Vec::new(); Self::EMPTY + 1],
+        };
+        for l in labels {
+            let i = k.all.len() as u32;
+            match (l.first(), l.last()) {
+                (Some(&f), Some(&b)) => {
+                    k.lists[usize::from(f)].push(i);
+                    k.lists[256 + usize::from(b)].push(i);
+                }
+                _ => k.lists[Self::EMPTY].push(i),
+            }
+            k.all.push(l.into());
+        }
+        k
+    }
+
+    fn list(&self, at: usize) -> impl Iterator<Item = &[u8]> {
+        self.lists[at]
+            .iter()
+            .chain(&self.lists[Self::EMPTY])
+            .map(|&i| &*self.all[i as usize])
+    }
+
+    /// The labels `t` may start with (all that `t.starts_with` can be true of).
+    pub fn starting(&self, t: &[u8]) -> impl Iterator<Item = &[u8]> {
+        self.list(t.first().map_or(Self::EMPTY, |&b| usize::from(b)))
+    }
+
+    /// The labels `t` may end with (all that `t.ends_with` can be true of).
+    pub fn ending(&self, t: &[u8]) -> impl Iterator<Item = &[u8]> {
+        self.list(t.last().map_or(Self::EMPTY, |&b| 256 + usize::from(b)))
+    }
+}
+
 /// All compiled matchers of an engine. Built once, shared read-only by every stream.
 #[derive(Debug, Default)]
 pub(crate) struct Detectors {
@@ -547,6 +600,8 @@ pub(crate) struct Detectors {
     pub labels: Vec<(Vec<u8>, u32)>,
     /// Indices into `labels` by the label's last byte (256 lists).
     pub labels_by_last: Vec<Vec<usize>>,
+    /// Every label a value in text may run into: `labels` and the common ones.
+    pub known_labels: KnownLabels,
     /// The labels of the name, address and travel-document detectors, for labels written
     /// without a colon; kept apart from `ac` so the keyword automaton stays small, and gated
     /// by `TRIG_LABEL` and `label_gate`.
