@@ -1305,9 +1305,10 @@ mod tests {
         assert!(PERSON_ROLE_PREFIXES
             .windows(2)
             .all(|w| w[0].len() >= w[1].len()));
-        assert!(PERSON_ROLE_PREFIXES.iter().all(|r| r
-            .bytes()
-            .all(|b| !b.is_ascii_uppercase() && !matches!(b, b'_' | b'-' | b'.' | b' '))));
+        // (And none is empty: the lookup lists them by first byte.)
+        assert!(PERSON_ROLE_PREFIXES.iter().all(|r| !r.is_empty()
+            && r.bytes()
+                .all(|b| !b.is_ascii_uppercase() && !matches!(b, b'_' | b'-' | b'.' | b' '))));
     }
 
     #[test]

@@ -305,12 +305,33 @@ pub(crate) enum AcTarget {
 pub(crate) struct KeyIndex {
     exact: HashMap<Vec<u8>, Vec<u32>>,
     globs: Vec<(Glob, u32)>,
+    /// Indices into `globs`: prefixes by their first byte (0-255), suffixes by their last
+    /// (256-511), and every `contains` glob (512). A pair's key in text has no cache, and
+    /// comparing it with all the globs (some 300) was most of the cost of a URL's query.
+    glob_lists: Vec<Vec<u32>>,
     /// The last character of every name (exact or `*suffix`) that ends in one of three UTF-8
     /// bytes (a Han character), for [`KeyIndex::may_end_with`]; `han_any` once a prefix or
     /// contains glob holds such characters (a name may then end with anything).
     han_tails: std::collections::HashSet<[u8; 3]>,
     han_any: bool,
 }
+
+/// [`crate::dict::PERSON_ROLE_PREFIXES`] by first byte, each list in the dictionary's order
+/// (the first role whose remainder a rule reads wins): a key is tried against the few that
+/// can open it.
+static ROLES_BY_FIRST_BYTE: std::sync::LazyLock<Vec<Vec<&'static str>>> =
+    std::sync::LazyLock::new(|| {
+        let mut v = vec![Vec::new(); 256];
+        for role in crate::dict::PERSON_ROLE_PREFIXES {
+            if let Some(&b) = role.as_bytes().first() {
+                v[usize::from(b)].push(*role);
+            }
+        }
+        v
+    });
+
+/// `KeyIndex::glob_lists`' list of `contains` globs.
+const GLOB_CONTAINS: usize = 512;
 
 #[derive(Debug)]
 enum Glob {
@@ -420,6 +441,15 @@ impl KeyIndex {
             (true, false) => Glob::Suffix(core),
             (false, true) => Glob::Prefix(core),
         };
+        if self.glob_lists.is_empty() {
+            self.glob_lists = vec![Vec::new(); GLOB_CONTAINS + 1];
+        }
+        let list = match &entry {
+            Glob::Prefix(p) => usize::from(p[0]),
+            Glob::Suffix(p) => 256 + usize::from(p[p.len() - 1]),
+            Glob::Contains(_) => GLOB_CONTAINS,
+        };
+        self.glob_lists[list].push(self.globs.len() as u32);
         self.globs.push((entry, rule));
     }
 
@@ -448,16 +478,7 @@ impl KeyIndex {
         if let Some(v) = exact {
             out.extend_from_slice(v);
         }
-        for (g, r) in &self.globs {
-            let hit = match g {
-                Glob::Prefix(p) => k.starts_with(p),
-                Glob::Suffix(p) => k.ends_with(p),
-                Glob::Contains(f) => f.find(&k).is_some(),
-            };
-            if hit {
-                out.push(*r);
-            }
-        }
+        self.glob_rules(&k, out);
         // A glob may have matched (`*passportno` under `applicantPassportNo`) while the
         // exact name behind the role belongs to other rules too (the Chinese passport's).
         if exact.is_some() {
@@ -485,6 +506,35 @@ impl KeyIndex {
         self.lookup_role(&k, from, out);
     }
 
+    /// Appends the rules of the globs that match the normalized name `k`, in the order the
+    /// globs were added.
+    fn glob_rules(&self, k: &[u8], out: &mut Vec<u32>) {
+        if let (Some(&first), Some(&last)) = (k.first(), k.last()) {
+            // The globs that can match; their rules are pushed in the order the globs were
+            // added, as when every glob was tried (the indices first, sorted, then mapped).
+            let mid = out.len();
+            let lists = [
+                self.glob_lists.get(usize::from(first)),
+                self.glob_lists.get(256 + usize::from(last)),
+                self.glob_lists.get(GLOB_CONTAINS),
+            ];
+            for &i in lists.into_iter().flatten().flatten() {
+                let hit = match &self.globs[i as usize].0 {
+                    Glob::Prefix(p) => k.starts_with(p),
+                    Glob::Suffix(p) => k.ends_with(p),
+                    Glob::Contains(f) => f.find(k).is_some(),
+                };
+                if hit {
+                    out.push(i);
+                }
+            }
+            out[mid..].sort_unstable();
+            for r in &mut out[mid..] {
+                *r = self.globs[*r as usize].1;
+            }
+        }
+    }
+
     /// A key that is no exact key may be one behind a person's role or before a
     /// number: `applicantIdCard`, `farenSfzh`, `jbr_jtzz`, `tenantName`, `申请人护照号码`,
     /// `tel2`, `applicantPassportNo2`. Schemas prefix roles freely, and a rule that needs
@@ -508,7 +558,7 @@ impl KeyIndex {
         // A remainder some rule reads wins over one that only vetoes: `emergencyContactNum`
         // is a contact's number (`contactnum`), not a count (`num`).
         let mut vetoes = None;
-        for role in crate::dict::PERSON_ROLE_PREFIXES {
+        for role in &ROLES_BY_FIRST_BYTE[usize::from(stem[0])] {
             let Some(rest) = stem.strip_prefix(role.as_bytes()) else {
                 continue;
             };
@@ -1844,5 +1894,37 @@ mod tests {
         let mut one = CharPairGate::default();
         one.insert("户".as_bytes());
         assert!(one.hit(b"anything"));
+    }
+
+    proptest::proptest! {
+        /// Globs looked up by first and last byte give the rules every glob tried in turn
+        /// gives, in the same order (names and globs from a small alphabet, so that they
+        /// collide; Han characters, whose UTF-8 bytes share leads, among them).
+        #[test]
+        fn globs_by_byte_are_every_glob_tried(
+            globs in proptest::collection::vec(("[*]?(a|b|x|户|名){1,3}[*]?", 0u32..40), 0..40),
+            keys in proptest::collection::vec("(a|b|x|户|名|_){0,6}", 1..20),
+        ) {
+            let mut ix = super::KeyIndex::default();
+            for (g, r) in &globs {
+                ix.add(g, *r);
+            }
+            for key in &keys {
+                let k = super::norm_key(key.as_bytes());
+                let mut got = Vec::new();
+                ix.glob_rules(&k, &mut got);
+                let want: Vec<u32> = ix
+                    .globs
+                    .iter()
+                    .filter(|(g, _)| match g {
+                        super::Glob::Prefix(p) => k.starts_with(p),
+                        super::Glob::Suffix(p) => k.ends_with(p),
+                        super::Glob::Contains(f) => f.find(&k).is_some(),
+                    })
+                    .map(|(_, r)| *r)
+                    .collect();
+                proptest::prop_assert_eq!(got, want, "{}", key);
+            }
+        }
     }
 }
