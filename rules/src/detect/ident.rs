@@ -352,6 +352,14 @@ const MAX_DATE_TIME: usize = 35;
 /// minus, one to seven digits, a dot and one or two digits). Nothing else: no letters, no
 /// other separators, nothing before or after.
 fn date_time_or_amount(t: &[u8]) -> bool {
+    // Most values that get here are neither: an amount has its dot two or three from the
+    // end, a date its first separator after four digits.
+    let n = t.len();
+    if !((n >= 3 && (t[n - 2] == b'.' || t[n - 3] == b'.'))
+        || (n >= 8 && matches!(t[4], b'-' | b'/' | b'.')))
+    {
+        return false;
+    }
     // `n` digits at most and at least `min` from `i`: where they end.
     let digits = |i: usize, min: usize, max: usize| -> Option<usize> {
         let n = t
