@@ -235,6 +235,11 @@ pub(crate) fn chinese_numerals(t: &[u8], en: Enabled, out: &mut Vec<Found>) {
     if t.len() < RUN_MIN || !(en.has(Det::Mobile) || en.has(Det::ResidentId18)) {
         return;
     }
+    // Text with neither numeral's lead byte (ASCII text: a UUID, a URL) holds none: one
+    // search for the two bytes instead of two for the characters.
+    if memchr::memchr2(0xE4, 0xE5, t).is_none() {
+        return;
+    }
     // Built once: a searcher's set-up would cost more than the search on most values.
     static ONE: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 2]> =
         std::sync::LazyLock::new(|| {
