@@ -348,12 +348,13 @@ pub(crate) fn scan(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
     scan_runs(t, en, flags, out);
 }
 
-/// The longest text [`date_time_or_amount`] takes (`2024-01-05T14:30:41.123456789+08:00`).
-const MAX_DATE_TIME: usize = 35;
+/// The longest text [`date_time_or_amount`] takes (`2024-01-05T14:30:41.123456+08:00`).
+const MAX_DATE_TIME: usize = 32;
 
 /// Whether `t` is exactly a date (`2024-01-05`, `2024/1/5`, `2024.01.05`: a four-digit year,
 /// then one or two digits twice, one separator throughout), such a date with a time
-/// (` 14:30`, `T14:30:41`, `T14:30:41.123Z`, ` 14:30:41+08:00`), or an amount (an optional
+/// (` 14:30`, `T14:30:41`, `T14:30:41.123Z`, ` 14:30:41+08:00`; a fraction of up to six
+/// digits), or an amount (an optional
 /// minus, one to seven digits, a dot and one or two digits). Nothing else: no letters, no
 /// other separators, nothing before or after.
 fn date_time_or_amount(t: &[u8]) -> bool {
@@ -420,8 +421,11 @@ fn date_time_or_amount(t: &[u8]) -> bool {
     if colons == 0 {
         return false;
     }
+    // Up to microseconds: seconds and a longer fraction may spell a mobile across the dot
+    // (`15.123456789`), or the fraction and a zone's offset across its sign
+    // (`.1381234-0800`), which the general scan takes.
     if colons == 2 && at(i, b'.') {
-        let Some(j) = digits(i + 1, 1, 9) else {
+        let Some(j) = digits(i + 1, 1, 6) else {
             return false;
         };
         i = j;
@@ -1969,7 +1973,7 @@ mod shortcut_tests {
             "2024-01-05 14:30",
             "2024-01-05 14:30:41",
             "2024-01-05T14:30:41.123Z",
-            "2024-01-05T14:30:41.123456789+08:00",
+            "2024-01-05T14:30:41.123456+08:00",
             "2024/01/05 14:30:41",
             "2024-01-05 14:30:41-0500",
             "60578.10",
@@ -1997,35 +2001,93 @@ mod shortcut_tests {
             "138.0013.8000",
             "0755-8601-33",
             "2024-01-05 14:30:41:00",
+            // A longer fraction may spell a mobile with the seconds or the offset.
+            "2024-01-05T14:30:15.123456789+08:00",
+            "2024-01-05T14:30:41.1381234-0800",
         ] {
             assert!(!date_time_or_amount(t.as_bytes()), "{t}");
         }
     }
 
-    /// Dates, time stamps and amounts, with years and integer parts that open identifiers
-    /// (`0755`, `1380`, `6222`, `0086`), and the near misses around them: more digits, other
-    /// separators, letters, a stray character at either end.
-    fn dates_and_amounts() -> impl Strategy<Value = String> {
+    /// `n` digits that often open an identifier (`13`, `138`, `0755`, `86`, `62`, `110`) and
+    /// lean to the digits identifiers repeat.
+    fn lead_digits(n: usize) -> impl Strategy<Value = String> {
         let lead = prop_oneof![
             Just(""),
-            Just("0"),
-            Just("07"),
             Just("1"),
             Just("13"),
-            Just("62"),
+            Just("138"),
+            Just("15"),
+            Just("0"),
+            Just("07"),
+            Just("0755"),
+            Just("86"),
             Just("0086"),
+            Just("62"),
             Just("110"),
         ];
+        let digit = prop_oneof![0u8..10, Just(0u8), Just(1u8), Just(8u8)];
+        (lead, proptest::collection::vec(digit, n)).prop_map(move |(l, d)| {
+            let mut s: String = l.to_string();
+            s.extend(d.iter().map(|&d| char::from(b'0' + d)));
+            s.truncate(n);
+            s
+        })
+    }
+
+    /// Dates, time stamps and amounts as the shortcut takes them, and a little past (a
+    /// fraction of up to nine digits, amounts of eight digits or three decimals), with
+    /// digits that open identifiers, and near misses (other separators, stray bytes).
+    fn dates_and_amounts() -> impl Strategy<Value = String> {
+        let sep = prop_oneof![Just('-'), Just('/'), Just('.')];
+        let zone = prop_oneof![
+            Just(String::new()),
+            Just("Z".to_string()),
+            ("[+-]", lead_digits(2), lead_digits(2)).prop_map(|(s, h, m)| format!("{s}{h}:{m}")),
+            ("[+-]", lead_digits(4)).prop_map(|(s, hm)| format!("{s}{hm}")),
+        ];
+        let time = (
+            prop_oneof![Just(' '), Just('T')],
+            lead_digits(2),
+            proptest::collection::vec(lead_digits(2), 1..=2),
+            (0usize..=9).prop_flat_map(lead_digits),
+            zone,
+        )
+            .prop_map(|(t, h, rest, frac, zone)| {
+                let mut s = format!("{t}{h}");
+                for r in &rest {
+                    s.push(':');
+                    s.push_str(r);
+                }
+                if rest.len() == 2 && !frac.is_empty() {
+                    s.push('.');
+                    s.push_str(&frac);
+                }
+                s + &zone
+            });
         let date = (
-            lead.clone(),
+            lead_digits(4),
+            sep,
+            (1usize..=2).prop_flat_map(lead_digits),
+            (1usize..=2).prop_flat_map(lead_digits),
+            proptest::option::of(time),
+        )
+            .prop_map(|(y, sep, m, d, time)| {
+                format!("{y}{sep}{m}{sep}{d}{}", time.unwrap_or_default())
+            });
+        let amount = (
+            "-?",
+            (1usize..=8).prop_flat_map(lead_digits),
+            (1usize..=3).prop_flat_map(lead_digits),
+        )
+            .prop_map(|(m, i, f)| format!("{m}{i}.{f}"));
+        let near = (
             "[0-9]{0,5}[-/. _][0-9]{1,3}[-/. ][0-9]{1,3}",
             "(( |T|  )[0-9]{1,3}(:[0-9]{2}){0,3}(\\.[0-9]{1,10})?(Z|[+-][0-9]{1,2}:?[0-9]{2})?)?",
             "[ aX:.-]?",
         )
-            .prop_map(|(l, d, tm, x)| format!("{l}{d}{tm}{x}"));
-        let amount =
-            (lead, "-?[0-9]{0,8}[.,][0-9]{1,3}[.0-9]{0,4}").prop_map(|(l, a)| format!("{l}{a}"));
-        prop_oneof![date, amount]
+            .prop_map(|(d, tm, x)| format!("{d}{tm}{x}"));
+        prop_oneof![3 => date, 2 => amount, 1 => near]
     }
 
     /// `body` with its Luhn check digit appended.
@@ -2144,9 +2206,13 @@ mod shortcut_tests {
         fn date_time_and_amount_shortcut_is_the_general_scan(
             t in dates_and_amounts(),
             en in any::<u32>(),
+            flags in any::<u8>(),
         ) {
-            let flags = crate::detect::TRIG_DIGIT | crate::detect::TRIG_COLON | crate::detect::TRIG_AT;
-            for en in [Enabled(u32::MAX), Enabled(en)] {
+            for (en, flags) in [
+                (Enabled(u32::MAX), u8::MAX),
+                (Enabled(u32::MAX), flags),
+                (Enabled(en), flags),
+            ] {
                 let (mut a, mut b) = (Vec::new(), Vec::new());
                 scan(t.as_bytes(), en, flags, &mut a);
                 scan_runs(t.as_bytes(), en, flags, &mut b);
