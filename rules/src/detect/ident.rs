@@ -354,9 +354,8 @@ const MAX_DATE_TIME: usize = 32;
 /// Whether `t` is exactly a date (`2024-01-05`, `2024/1/5`, `2024.01.05`: a four-digit year,
 /// then one or two digits twice, one separator throughout), such a date with a time
 /// (` 14:30`, `T14:30:41`, `T14:30:41.123Z`, ` 14:30:41+08:00`; a fraction of up to six
-/// digits), or an amount (an optional
-/// minus, one to seven digits, a dot and one or two digits). Nothing else: no letters, no
-/// other separators, nothing before or after.
+/// digits), or an amount (an optional minus, one to seven digits, a dot and one or two
+/// digits). Nothing else: no letters, no other separators, nothing before or after.
 fn date_time_or_amount(t: &[u8]) -> bool {
     // Most values that get here are neither: an amount has its dot two or three from the
     // end, a date its first separator after four digits.
