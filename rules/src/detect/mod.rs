@@ -615,9 +615,10 @@ impl KnownLabels {
     }
 
     fn list(&self, at: usize) -> impl Iterator<Item = &[u8]> {
-        self.lists[at]
-            .iter()
-            .chain(&self.lists[Self::EMPTY])
+        // (`get`: a default value, never built, has no lists and holds no label.)
+        let list = |at: usize| self.lists.get(at).into_iter().flatten();
+        list(at)
+            .chain(list(Self::EMPTY))
             .map(|&i| &*self.all[i as usize])
     }
 
