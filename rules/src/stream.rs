@@ -344,6 +344,17 @@ struct HeldSeg {
 /// before their numbers (`doc_ctx`) wait under the same bound, one per person.
 const HELD_MAX: usize = 8;
 
+/// A type field's document waiting for its number field (`Segmenter::doc_ctx`).
+#[derive(Clone, Copy)]
+struct PendingType {
+    kind: DocKind,
+    /// How many more values the number field may come within.
+    left: u8,
+    fam: doc_type::Family,
+    /// Whose type it is (`doc_type`'s owner of the field name).
+    owner: u32,
+}
+
 /// The longest text a held value may have: a document's shape is at most 24 characters and
 /// three separators, and spaces around it are trimmed (a value padded further is not held).
 const HELD_TEXT_MAX: usize = 48;
@@ -376,7 +387,7 @@ pub(crate) struct Segmenter {
     /// The documents type fields named (`{"zjlx":"511",…}`), and how many more values
     /// each one's number field may come within (`crate::detect::doc_type`), its family and
     /// owner: one per person (`sqrzjlx` and `dlrzjlx` before both numbers), in body order.
-    doc_ctx: Vec<(DocKind, u8, doc_type::Family, u32)>,
+    doc_ctx: Vec<PendingType>,
     /// Some field name of this stream is a type field (`DocKey::Type`): until one is, no
     /// value asks about `doc_ctx`.
     doc_types: bool,
@@ -733,7 +744,7 @@ impl Segmenter {
             matches!(doc, DocKey::Type(_)) || !self.doc_ctx.is_empty() || !self.lookback.is_empty();
         match doc {
             DocKey::Number(n) => match self.pending_type(n, owner) {
-                Some(i) => self.doc_entry(ix, self.doc_ctx[i].0),
+                Some(i) => self.doc_entry(ix, self.doc_ctx[i].kind),
                 None => ix,
             },
             _ => ix,
@@ -744,12 +755,11 @@ impl Segmenter {
     /// under: one of a family that goes with it and of its person, or of no one's; the very
     /// owner's first, then the latest.
     fn pending_type(&self, n: doc_type::Family, owner: u32) -> Option<usize> {
-        let fits = |&(_, _, ty, o): &(DocKind, u8, doc_type::Family, u32)| {
-            doc_type::pairs(ty, n) && doc_type::owners_pair(o, owner)
-        };
+        let fits =
+            |p: &PendingType| doc_type::pairs(p.fam, n) && doc_type::owners_pair(p.owner, owner);
         self.doc_ctx
             .iter()
-            .rposition(|p| fits(p) && p.3 == owner)
+            .rposition(|p| fits(p) && p.owner == owner)
             .or_else(|| self.doc_ctx.iter().rposition(fits))
     }
 
@@ -794,11 +804,16 @@ impl Segmenter {
                         return;
                     }
                     // It takes the place of what its person's type said before.
-                    self.doc_ctx.retain(|p| p.3 != owner);
+                    self.doc_ctx.retain(|p| p.owner != owner);
                     if self.doc_ctx.len() >= HELD_MAX {
                         self.doc_ctx.remove(0);
                     }
-                    self.doc_ctx.push((k, doc_type::REACH, fam, owner));
+                    self.doc_ctx.push(PendingType {
+                        kind: k,
+                        left: doc_type::REACH,
+                        fam,
+                        owner,
+                    });
                     return;
                 }
                 if let Some(i) = held {
@@ -814,9 +829,9 @@ impl Segmenter {
             DocKey::Other => {}
         }
         for p in &mut self.doc_ctx {
-            p.1 = p.1.saturating_sub(1);
+            p.left = p.left.saturating_sub(1);
         }
-        self.doc_ctx.retain(|p| p.1 > 0);
+        self.doc_ctx.retain(|p| p.left > 0);
         self.count_lookback();
     }
 
