@@ -3738,7 +3738,7 @@ impl StreamScanner {
                     Charset::Utf8
                 } else if gb_declared {
                     // Declared GB: unless the bytes are plainly UTF-8.
-                    if charset::window_is_utf8(&window[..n], whole) {
+                    if charset::declared_gb_is_utf8(&window[..n], whole) {
                         Charset::Utf8
                     } else {
                         Charset::Gb18030

@@ -373,3 +373,32 @@ rules:
         assert_eq!(scan(&[cut]), whole, "cut at {cut}");
     }
 }
+
+#[test]
+fn declared_gbk_whose_first_characters_are_also_utf8_stays_gbk() {
+    // `住址` in GBK is `D7 A1 D6 B7`, valid two-byte UTF-8 (two Hebrew code points): when it
+    // is the only non-ASCII text near the start (an element name before a value written in
+    // character references), the declaration is believed, and the element names the field.
+    let value: String = "四川省成都市武侯区中山路328号3号楼5单元876室"
+        .chars()
+        .map(|c| format!("&#{};", u32::from(c)))
+        .collect();
+    let doc = format!("<?xml version=\"1.0\" encoding=\"GBK\"?><r><住址>{value}</住址></r>");
+    let raw = gbk(&doc);
+    for cuts in [vec![], vec![40, 41, 42, 43]] {
+        for charset in [Charset::Auto, Charset::DeclaredGb] {
+            let (out, findings) = run_in(&raw, Format::Xml, charset, &cuts);
+            let classes: Vec<&str> = findings.iter().map(|f| &*f.class).collect();
+            assert_eq!(classes, ["address"], "{charset:?} {cuts:?}");
+            let text = decode(&out);
+            assert!(text.contains("<住址>"), "{text}");
+            assert!(!text.contains("&#27494;&#20399;"), "{text}");
+        }
+    }
+    // The same bytes of two-byte UTF-8 in a body declared GB with Chinese UTF-8 text after
+    // them read as UTF-8.
+    let utf8 = "<?xml version=\"1.0\" encoding=\"GBK\"?><r><n>José</n><xm>张伟</xm></r>";
+    let (out, findings) = run_in(utf8.as_bytes(), Format::Xml, Charset::DeclaredGb, &[]);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert!(std::str::from_utf8(&out).is_ok_and(|t| t.contains("José")));
+}

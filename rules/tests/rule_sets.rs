@@ -302,6 +302,95 @@ fn digit_groups_inside_longer_chains() {
     }
 }
 
+/// A label after a comma that starts with 住 (`，住所地 `, `，住址`): the label is the whole
+/// word, so the value is masked from its first character, and a label followed by a space
+/// (no colon) still gives the address its context.
+#[test]
+fn address_labels_that_open_with_zhu_after_a_comma() {
+    let redact = |text: &str| redacted(sluice_rules::Format::Text, text);
+    for label in [
+        "住所地 ",
+        "住所地",
+        "住址 ",
+        "住址",
+        "住所 ",
+        "住在",
+        "住",
+        "住所地为",
+    ] {
+        let input = format!("备注，{label}山东省临沂市沂南县清水镇张湾村8组3号，原");
+        let want = format!("备注，{label}山东省临沂市*************，原");
+        assert_eq!(redact(&input), want, "{input}");
+    }
+}
+
+/// A number spelled one digit per group after its country code, however the code is
+/// written (`+86 1 3 8…`, `+ 8 6 - 1 3 8…`, ideographic spaces folded to spaces): the number
+/// is judged as it is without the code. A code before digits that spell nothing stays
+/// unmasked.
+#[test]
+fn spaced_digits_after_a_country_code() {
+    let redact = |text: &str| redacted(sluice_rules::Format::Text, text);
+    for (input, want) in [
+        (
+            "电话 + 8 6 - 1 3 8 0 0 1 3 8 0 0 0 完",
+            "电话 + 8 6 - 1 3 8 * * * * 8 0 0 0 完",
+        ),
+        (
+            "电话 8 6 - 1 3 8 0 0 1 3 8 0 0 0",
+            "电话 8 6 - 1 3 8 * * * * 8 0 0 0",
+        ),
+        (
+            "电话 0 0 8 6 - 1 3 8 0 0 1 3 8 0 0 0",
+            "电话 0 0 8 6 - 1 3 8 * * * * 8 0 0 0",
+        ),
+        (
+            "电话 +86 1 3 8 0 0 1 3 8 0 0 0",
+            "电话 +86 1 3 8 * * * * 8 0 0 0",
+        ),
+        (
+            "电话 +86-1 3 8 0 0 1 3 8 0 0 0",
+            "电话 +86-1 3 8 * * * * 8 0 0 0",
+        ),
+        (
+            "电话\u{3000}+\u{3000}8\u{3000}6\u{3000}-\u{3000}1\u{3000}3\u{3000}8\u{3000}0\u{3000}0\u{3000}1\u{3000}3\u{3000}8\u{3000}0\u{3000}0\u{3000}0",
+            "电话\u{3000}+\u{3000}8\u{3000}6\u{3000}-\u{3000}1\u{3000}3\u{3000}8\u{3000}*\u{3000}*\u{3000}*\u{3000}*\u{3000}8\u{3000}0\u{3000}0\u{3000}0",
+        ),
+        // Not a mobile after the code (a bad prefix), and a code with too few digits after it.
+        (
+            "编号 8 6 - 1 2 3 4 5 6 7 8 9 0 1",
+            "编号 8 6 - 1 2 3 4 5 6 7 8 9 0 1",
+        ),
+        ("编号 +86 1 3 8 0 0 1 3", "编号 +86 1 3 8 0 0 1 3"),
+    ] {
+        assert_eq!(redact(input), want, "{input}");
+    }
+}
+
+/// A name in parts with a space in it (`阿　依古丽·买买提`, `艾力 · 吐尔逊`), typed so or put
+/// there to slip by, is the name without the spaces, as a padded Han name is.
+#[test]
+fn names_in_parts_with_a_space() {
+    let json = |text: &str| redacted(sluice_rules::Format::Json, text);
+    for (input, want) in [
+        (
+            "{\"xm\":\"阿\u{3000}依古丽·买买提\"}",
+            "{\"xm\":\"阿\u{3000}***·***\"}",
+        ),
+        ("{\"xm\":\"艾力 · 吐尔逊\"}", "{\"xm\":\"艾* · ***\"}"),
+        ("{\"xm\":\"王 芳\"}", "{\"xm\":\"王 *\"}"),
+        // Words with dots and spaces are no name.
+        ("{\"xm\":\"v1.2 beta\"}", "{\"xm\":\"v1.2 beta\"}"),
+    ] {
+        assert_eq!(json(input), want, "{input}");
+    }
+    let csv = redacted(
+        sluice_rules::Format::Csv,
+        "姓名,备注\n艾\u{3000}力·吐尔逊,无\n",
+    );
+    assert_eq!(csv, "姓名,备注\n艾\u{3000}*·***,无\n");
+}
+
 /// Groups set apart by dots, slashes or underscores are an identifier only in the layout
 /// people write it in; versions, OIDs, dates, amounts and addresses of IPv4 are not.
 #[test]

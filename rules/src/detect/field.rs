@@ -60,8 +60,11 @@ pub(crate) fn person_name(v: &str) -> Option<Confidence> {
         }
     }
     // A short name padded to line up with longer ones (`李　燕`, `王 芳`; the ideographic
-    // space is folded to a space): the name is the characters without the padding.
-    if spaces > 0 && cjk + spaces == n && (2..=4).contains(&cjk) && v.trim() == v {
+    // space is folded to a space): the name is the characters without the padding. A name
+    // in parts may carry a space as well (`阿　依古丽·买买提`), typed or put there to slip by.
+    let padded = (cjk + spaces == n && (2..=4).contains(&cjk))
+        || (dots > 0 && cjk + dots + spaces == n && spaces <= dots + 1);
+    if spaces > 0 && padded && v.trim() == v {
         let compact: String = v.chars().filter(|&c| c != ' ').collect();
         return person_name(&compact);
     }

@@ -542,6 +542,13 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
                 continue;
             }
         }
+        // A country code, then a number spelled one digit per group (`+86 1 3 8 0 0 1 3 8 0 0 0`).
+        if matches!(&t[s..e], b"86" | b"0086") {
+            if let Some(end) = spaced_after_country_code(t, e, en, out) {
+                i = end;
+                continue;
+            }
+        }
         // One digit per group (`1 3 8 0 0 1 3 8 0 0 0`, full-width digits spaced out): the
         // whole run is one candidate, however many groups it has.
         if e - s == 1 {
@@ -745,7 +752,51 @@ fn grouped_credit_code(t: &[u8], s: usize, out: &mut Vec<Found>) -> Option<usize
 /// judged as the number it spells; longer runs are no identifier and are skipped whole.
 /// Returns where the run ends, or `None` (fewer than 10 digits, or a longer group follows)
 /// to leave it to the chain joiner.
+///
+/// A run that spells a country code (`8 6`, `0 0 8 6`) and stops at a wider separator
+/// (`+ 8 6 - 1 3 5 …`) is the code of the number after it: that number, spelled the same
+/// way, is judged as it would be alone ([`spaced_after_country_code`]).
 fn spaced_digits(t: &[u8], s: usize, en: Enabled, out: &mut Vec<Found>) -> Option<usize> {
+    spaced_run(t, s, en, out, true)
+}
+
+/// After a country code that ends at `p` (`86`, `0086`, or either spelled one digit per
+/// group): one to three separators (`+86 1 3 8…`, `+86-1 3 8…`, `+ 8 6 - 1 3 8…`), then a
+/// number spelled one digit per group, judged as one candidate. The chain joiner cannot
+/// join the code to it (eight groups at most), and a run of such groups that starts with
+/// the code's digits stops at the wider separator. Returns where the number ends when it
+/// was found to be an identifier, else `None`, leaving the text to the other readings.
+fn spaced_after_country_code(
+    t: &[u8],
+    p: usize,
+    en: Enabled,
+    out: &mut Vec<Found>,
+) -> Option<usize> {
+    let mut q = p;
+    while q < t.len() && q < p + 3 && is_sep(t[q]) {
+        q += 1;
+    }
+    let spaced_start = q > p
+        && t.get(q).is_some_and(u8::is_ascii_digit)
+        && t.get(q + 1).is_some_and(|&b| is_sep(b))
+        && t.get(q + 2).is_some_and(u8::is_ascii_digit);
+    if !spaced_start {
+        return None;
+    }
+    let before = out.len();
+    // Not nested: a code after the code is no code (and the stack stays flat on
+    // `8 6 - 8 6 - 8 6 …`).
+    let end = spaced_run(t, q, en, out, false)?;
+    (out.len() > before).then_some(end)
+}
+
+fn spaced_run(
+    t: &[u8],
+    s: usize,
+    en: Enabled,
+    out: &mut Vec<Found>,
+    code_may_lead: bool,
+) -> Option<usize> {
     let alnum_at = |p: usize| t.get(p).is_some_and(|b| is_alnum(*b));
     // The digits it spells (as `classify_joined` takes them: a check `X` in capitals); only
     // a run of at most 19 is judged.
@@ -771,7 +822,13 @@ fn spaced_digits(t: &[u8], s: usize, en: Enabled, out: &mut Vec<Found>) -> Optio
         p += 2;
     }
     let end = p + 1;
-    if n < MIN_JOINED || alnum_at(end) {
+    if alnum_at(end) {
+        return None;
+    }
+    if n < MIN_JOINED {
+        if code_may_lead && matches!(&d[..n], b"86" | b"0086") {
+            return spaced_after_country_code(t, end, en, out);
+        }
         return None;
     }
     if n <= d.len() {
