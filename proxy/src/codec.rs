@@ -160,6 +160,12 @@ impl Encoding {
     /// Files that open with a magic of their own (ZIP, which is held as an archive,
     /// images, Office 97 documents, executables) are none: no deflate stream can start
     /// that way, and nothing is held for them beyond the usual sniff.
+    ///
+    /// A zlib header is tried even when the bytes after it read as text: a short body of
+    /// digits and ASCII compresses to mostly literals, and its first 32 bytes can be valid
+    /// GB18030 (`78 9C AB 56 2A 4E AB CA …`, a 52-byte JSON record). Text that happens to
+    /// open with such a pair (`x^`, `(4`) fails the trial within a few bytes, or decodes to
+    /// no text, and stays identity.
     pub fn maybe_hidden(declared: Encoding, head: &[u8]) -> bool {
         const MAGICS: &[&[u8]] = &[
             b"\x89PNG",
@@ -176,7 +182,7 @@ impl Encoding {
             && Encoding::sniff(declared, head).is_none()
             && !sluice_rules::archive::is_zip(head)
             && !MAGICS.iter().any(|m| head.starts_with(m))
-            && !looks_like_text(&head[..head.len().min(Self::SNIFF_BYTES)])
+            && (zlib_header(head) || !looks_like_text(&head[..head.len().min(Self::SNIFF_BYTES)]))
     }
 
     /// Whether a coding [`Encoding::sniff`] took over `declared` must first be shown to
@@ -1238,6 +1244,34 @@ mod tests {
         }
         assert!(Encoding::sniff_settled(Encoding::Identity, b"{"));
         assert!(Encoding::sniff_settled(Encoding::Identity, b"data: x"));
+    }
+
+    /// A short body of digits compresses to mostly literals whose first 32 bytes read as
+    /// GB18030 text: its zlib header has it tried all the same. Text that opens with a pair
+    /// that is a valid zlib header is tried and stays identity.
+    #[test]
+    fn short_zlib_body_that_reads_as_gb_text_is_found() {
+        let body = br#"{"sfzh": "11010519491231002X", "sjhm": "13800138000"}"#;
+        let lim = DecodeLimits::default();
+        // What zlib (Python's `zlib.compress`, level 6) makes of it; miniz stores a body this
+        // short, so the bytes are written out.
+        let packed: &[u8] = &[
+            0x78, 0x9c, 0xab, 0x56, 0x2a, 0x4e, 0xab, 0xca, 0x50, 0xb2, 0x52, 0x50, 0x32, 0x34,
+            0x34, 0x30, 0x34, 0x30, 0x35, 0xb4, 0x34, 0xb1, 0x34, 0x34, 0x32, 0x36, 0x34, 0x30,
+            0x30, 0x8a, 0x50, 0xd2, 0x51, 0x50, 0x2a, 0xce, 0xca, 0xc8, 0x05, 0xcb, 0x1a, 0x5b,
+            0x18, 0x18, 0x80, 0x09, 0x03, 0xa5, 0x5a, 0x00, 0x5a, 0x74, 0x0c, 0x4e,
+        ];
+        assert_eq!(decode_all(Encoding::Deflate, packed, &lim).unwrap(), body);
+        assert!(looks_like_text(&packed[..Encoding::SNIFF_BYTES]));
+        assert!(Encoding::maybe_hidden(Encoding::Identity, packed));
+        assert_eq!(hidden_coding(packed, true, &lim), Some(Encoding::Deflate));
+        for text in [
+            &b"x^2 + y^2 = r^2, the circle's equation"[..],
+            b"(4 items) ok",
+        ] {
+            assert!(zlib_header(text));
+            assert_eq!(hidden_coding(text, true, &lim), None);
+        }
     }
 
     #[test]
