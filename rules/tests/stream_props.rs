@@ -41,6 +41,12 @@ const FRAGMENTS: &[&str] = &[
     "DEBUG <==    Columns: id, xm\n",
     "DEBUG <==        Row: 1, 李秀英\n",
     "+86 138 0013 8000",
+    // A number spelled one digit per group after its country code; a name in parts with a
+    // space; a label after a comma that opens with 住.
+    "+ 8 6 - 1 3 8 0 0 1 3 8 0 0 0",
+    "+86 1 3 8 0 0 1 3 8 0 0 0",
+    "阿\u{3000}依古丽·买买提",
+    "，住所地 ",
     "(010)62345678",
     "d975cb9c-6c94-4fb3-8572-e18598019452",
     "（0755） 8601 3388",
