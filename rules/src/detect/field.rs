@@ -49,10 +49,12 @@ fn is_part_dot(c: char) -> bool {
 pub(crate) fn person_name(v: &str) -> Option<Confidence> {
     // One pass over the characters (this runs on every value under a name key).
     let (mut n, mut cjk, mut dots, mut spaces) = (0usize, 0usize, 0usize, 0usize);
+    let mut mou = false;
     for c in v.chars() {
         n += 1;
         if is_cjk(c) {
             cjk += 1;
+            mou |= c == '某';
         } else if is_name_dot(c) {
             dots += 1;
         } else if c == ' ' {
@@ -70,7 +72,7 @@ pub(crate) fn person_name(v: &str) -> Option<Confidence> {
     }
     // `李某`, `王某某`: a judgment's stand-in for a name, already anonymous. No name ends
     // with `的` (`当事人厍欢的名下房产` is 厍欢's).
-    if v.contains('某') || v.ends_with('的') {
+    if mou || v.ends_with('的') {
         return None;
     }
     if cjk == n && (2..=6).contains(&cjk) {
