@@ -1860,6 +1860,29 @@ fn chinese_numeral_mobiles() {
         ),
         r#"{"sjhm":"一三八 **** 八〇〇〇","bz":"一三八〇〇一三八〇〇〇","t":"第一二三四五六七八九十章"}"#
     );
+    // A label and the number with no punctuation at all (no ASCII digit, no colon): the
+    // numerals are the digits a label's value needs.
+    for (input, want) in [
+        (
+            r#"{"r":"电话一三八零零一三八零零零"}"#,
+            r#"{"r":"电话一三八****八零零零"}"#,
+        ),
+        (
+            r#"{"r":"身份证号一一零一零五一九四九一二三一零零二X"}"#,
+            r#"{"r":"身份证号一一零一零五********零零二X"}"#,
+        ),
+        (
+            r#"{"k":"联系电话","v":"一三八零零一三八零零零"}"#,
+            r#"{"k":"联系电话","v":"一三八****八零零零"}"#,
+        ),
+        // Alone, numerals are no number.
+        (
+            r#"{"r":"一三八零零一三八零零零"}"#,
+            r#"{"r":"一三八零零一三八零零零"}"#,
+        ),
+    ] {
+        assert_eq!(json(input), want, "{input}");
+    }
 }
 
 /// Passport and permit numbers whose digits are written in groups are found beside their

@@ -223,6 +223,31 @@ pub(crate) fn next_digit(hay: &[u8], from: usize) -> Option<usize> {
         .map(|p| i + p)
 }
 
+/// The shortest run [`chinese_numerals`] takes: eleven numerals of three bytes.
+const NUMERALS_MIN: usize = 11 * 3;
+
+/// The two numerals every run [`chinese_numerals`] looks for starts with. Built once: a
+/// searcher's set-up would cost more than the search on most values.
+static ONE: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 2]> =
+    std::sync::LazyLock::new(|| {
+        [
+            memchr::memmem::Finder::new("一".as_bytes()),
+            memchr::memmem::Finder::new("壹".as_bytes()),
+        ]
+    });
+
+/// Whether `t` may hold a number in Chinese numerals ([`chinese_numerals`]): long enough,
+/// and a `一` or `壹` with another numeral after it. Such a text has no ASCII digit to
+/// trigger the detectors, nor the punctuation a label's value ends at (`电话一三八零零…`,
+/// a label then the number, in a remark typed without punctuation), so the gate asks this.
+pub(crate) fn numerals_possible(t: &[u8]) -> bool {
+    t.len() >= NUMERALS_MIN
+        && memchr::memchr2(0xE4, 0xE5, t).is_some()
+        && ONE
+            .iter()
+            .any(|f| f.find_iter(t).any(|at| numeral_at(t, at + 3).is_some()))
+}
+
 /// Numbers written in Chinese numerals (`一三八〇〇一三八〇〇〇`, `壹叁捌零零壹叁捌零零零`), a
 /// way to slip a telephone number past a filter: a run of eleven that reads as a mobile is a
 /// candidate needing a field name or keyword; eighteen (or seventeen and an `X`) that check
@@ -231,8 +256,7 @@ pub(crate) fn next_digit(hay: &[u8], from: usize) -> Option<usize> {
 /// find them where a decoding pass over all Chinese text would cost far more. Appends in
 /// order of start after `out`'s own.
 pub(crate) fn chinese_numerals(t: &[u8], en: Enabled, out: &mut Vec<Found>) {
-    const RUN_MIN: usize = 11 * 3;
-    if t.len() < RUN_MIN || !(en.has(Det::Mobile) || en.has(Det::ResidentId18)) {
+    if t.len() < NUMERALS_MIN || !(en.has(Det::Mobile) || en.has(Det::ResidentId18)) {
         return;
     }
     // Text with neither numeral's lead byte (ASCII text: a UUID, a URL) holds none: one
@@ -240,14 +264,6 @@ pub(crate) fn chinese_numerals(t: &[u8], en: Enabled, out: &mut Vec<Found>) {
     if memchr::memchr2(0xE4, 0xE5, t).is_none() {
         return;
     }
-    // Built once: a searcher's set-up would cost more than the search on most values.
-    static ONE: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 2]> =
-        std::sync::LazyLock::new(|| {
-            [
-                memchr::memmem::Finder::new("一".as_bytes()),
-                memchr::memmem::Finder::new("壹".as_bytes()),
-            ]
-        });
     let from = out.len();
     for finder in ONE.iter() {
         for at in finder.find_iter(t) {

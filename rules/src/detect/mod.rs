@@ -1045,8 +1045,10 @@ impl Detectors {
         // the value itself), unless it is a person's role and the name runs into a verb.
         if flags & TRIG_LABEL != 0
             && !(if flags & (TRIG_DELIM | TRIG_DIGIT) == 0 {
-                // (A role word and a name: four Han characters at least.)
-                text.len() >= 12 && self.name_label_gate.hit(text)
+                // (A role word and a name: four Han characters at least. A number in
+                // Chinese numerals is digits after the label too.)
+                (text.len() >= 12 && self.name_label_gate.hit(text))
+                    || ident::numerals_possible(text)
             } else {
                 self.label_gate.hit(text)
             })
