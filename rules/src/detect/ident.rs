@@ -224,7 +224,7 @@ pub(crate) fn next_digit(hay: &[u8], from: usize) -> Option<usize> {
 }
 
 /// The shortest run [`chinese_numerals`] takes: eleven numerals of three bytes.
-const NUMERALS_MIN: usize = 11 * 3;
+pub(crate) const NUMERALS_MIN: usize = 11 * 3;
 
 /// The two numerals every run [`chinese_numerals`] looks for starts with. Built once: a
 /// searcher's set-up would cost more than the search on most values.
@@ -240,6 +240,8 @@ static ONE: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 2]> =
 /// and a `一` or `壹` with another numeral after it. Such a text has no ASCII digit to
 /// trigger the detectors, nor the punctuation a label's value ends at (`电话一三八零零…`,
 /// a label then the number, in a remark typed without punctuation), so the gate asks this.
+/// (Out of line: the gate that asks is inlined into every short value's path.)
+#[inline(never)]
 pub(crate) fn numerals_possible(t: &[u8]) -> bool {
     t.len() >= NUMERALS_MIN
         && memchr::memchr2(0xE4, 0xE5, t).is_some()

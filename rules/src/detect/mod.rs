@@ -1048,7 +1048,7 @@ impl Detectors {
                 // (A role word and a name: four Han characters at least. A number in
                 // Chinese numerals is digits after the label too.)
                 (text.len() >= 12 && self.name_label_gate.hit(text))
-                    || ident::numerals_possible(text)
+                    || (text.len() >= ident::NUMERALS_MIN && ident::numerals_possible(text))
             } else {
                 self.label_gate.hit(text)
             })
