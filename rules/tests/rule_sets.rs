@@ -1107,6 +1107,12 @@ fn csv_without_a_header_row() {
         redact("bz,sfzh,mc\n潘雪,11010519491231002X,黄金\n"),
         "bz,sfzh,mc\n潘雪,110105********002X,黄金\n"
     );
+    // Names in parts, in transliteration syllables, whatever the dot; a place with a dot is
+    // no name.
+    assert_eq!(
+        redact("艾力·吐尔逊,11010519491231002X\n扎西・次仁,13800138000\n北京·朝阳,13800138000\n"),
+        "艾*·***,110105********002X\n扎*・**,138****8000\n北京·朝阳,138****8000\n"
+    );
 }
 
 /// A line with no delimiter under a header of two columns or more is a note, a sub-heading or

@@ -520,6 +520,15 @@ fn role(f: &str) -> Option<&'static [u8]> {
     {
         return Some(ROLE_NAME);
     }
+    // A name in parts (`艾力·吐尔逊`, `扎西・次仁`), in the syllables such names are written in:
+    // place and shop names with a dot (`北京·朝阳`) are mostly made of others.
+    let is_dot = |c: char| matches!(c, '·' | '・' | '•' | '‧' | '∙' | '﹒' | '･' | '⋅');
+    if f.chars().any(is_dot) {
+        let parts: String = f.chars().map(|c| if is_dot(c) { '·' } else { c }).collect();
+        if dict::transliterated_name(&parts) {
+            return Some(ROLE_NAME);
+        }
+    }
     if n >= 6 && f.chars().any(cjk) && f.chars().any(dict::is_address_marker) {
         return Some(ROLE_ADDRESS);
     }
