@@ -1113,6 +1113,12 @@ fn csv_without_a_header_row() {
         redact("艾力·吐尔逊,11010519491231002X\n扎西・次仁,13800138000\n北京·朝阳,13800138000\n"),
         "艾*·***,110105********002X\n扎*・**,138****8000\n北京·朝阳,138****8000\n"
     );
+    // A plate with a space after its province (an ideographic one, folded), which alone
+    // needs its field's name; a code that is no plate keeps its cell.
+    assert_eq!(
+        redact("浙\u{3000}E395N5,13800138000\n新 K80054,13800138000\n京ABCDEF,13800138000\n"),
+        "浙\u{3000}E*****,138****8000\n新 K*****,138****8000\n京ABCDEF,138****8000\n"
+    );
 }
 
 /// A line with no delimiter under a header of two columns or more is a note, a sub-heading or

@@ -62,6 +62,7 @@ const ROLE_NAME: &[u8] = "姓名".as_bytes();
 const ROLE_ADDRESS: &[u8] = "住址".as_bytes();
 const ROLE_CERTIFICATE: &[u8] = "证件号码".as_bytes();
 const ROLE_PHONE: &[u8] = "联系电话".as_bytes();
+const ROLE_PLATE: &[u8] = "车牌号".as_bytes();
 
 /// Bytes of a headerless export's row read ahead for its roles; a longer row gets none.
 /// The header row's wait (`HEADER_SNIFF`) reads the same, so row 0 keeps the roles it gave.
@@ -543,6 +544,21 @@ fn role(f: &str) -> Option<&'static [u8]> {
     }
     if (10..=12).contains(&b.len()) && b[0] == b'0' && b.iter().all(u8::is_ascii_digit) {
         return Some(ROLE_PHONE);
+    }
+    // A licence plate however it was spaced (`浙　E395N5`, folded): the province, a letter,
+    // five or six capitals and digits with a digit among them.
+    let mut chars = f.chars();
+    if chars.next().is_some_and(dict::is_plate_province) {
+        let rest = chars.as_str().as_bytes();
+        if (6..=7).contains(&rest.len())
+            && rest[0].is_ascii_uppercase()
+            && rest[1..]
+                .iter()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            && rest[1..].iter().any(u8::is_ascii_digit)
+        {
+            return Some(ROLE_PLATE);
+        }
     }
     None
 }
