@@ -209,12 +209,14 @@ pub(crate) fn window_is_utf8(window: &[u8], eof: bool) -> bool {
 
 /// Whether a window of a body declared GB (by its content type or its XML declaration) is
 /// UTF-8 all the same: it must be valid UTF-8 and, when it also reads as clean GB text,
-/// hold a character of three or four bytes. GBK characters whose lead is `C2`–`DF` and
-/// whose trail is `A1`–`BF` are valid two-byte UTF-8 (`住址` is `D7 A1 D6 B7`, two Hebrew
-/// code points), so a short run of them, an element name among ASCII entities, proves
-/// nothing; UTF-8 Chinese is three bytes a character.
+/// hold a character of three or four bytes (UTF-8 Chinese is three bytes a character) or
+/// one of Latin-1's (`°`, `×`, `é`: a UTF-8 body mislabelled GBK). GBK characters whose lead
+/// is `C4`–`DF` and whose trail is `A1`–`BF` are valid two-byte UTF-8 (`住址` is
+/// `D7 A1 D6 B7`, two Hebrew code points), so a short run of them, an element name among
+/// ASCII character references, proves nothing.
 pub(crate) fn declared_gb_is_utf8(window: &[u8], eof: bool) -> bool {
-    window_is_utf8(window, eof) && (window.iter().any(|&b| b >= 0xE0) || !gb_text(window, eof))
+    window_is_utf8(window, eof)
+        && (window.iter().any(|&b| b >= 0xE0 || b == 0xC2 || b == 0xC3) || !gb_text(window, eof))
 }
 
 /// Judges the window that starts at a body's first non-ASCII byte (`SNIFF_WINDOW` bytes, or

@@ -401,4 +401,13 @@ fn declared_gbk_whose_first_characters_are_also_utf8_stays_gbk() {
     let (out, findings) = run_in(utf8.as_bytes(), Format::Xml, Charset::DeclaredGb, &[]);
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert!(std::str::from_utf8(&out).is_ok_and(|t| t.contains("José")));
+    // A UTF-8 body mislabelled GBK whose first non-ASCII character is Latin-1's, with the
+    // Chinese far after it, stays UTF-8.
+    let utf8 = format!(
+        "{{\"t\":\"36.5°C\",\"pad\":\"{}\",\"xm\":\"张伟\"}}",
+        "x".repeat(100)
+    );
+    let (out, findings) = run_in(utf8.as_bytes(), Format::Json, Charset::DeclaredGb, &[]);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert!(std::str::from_utf8(&out).is_ok_and(|t| t.contains("36.5°C") && !t.contains("张伟")));
 }

@@ -808,6 +808,8 @@ fn spaced_after_country_code(
     (out.len() > before).then_some(end)
 }
 
+/// [`spaced_digits`]' reading; `code_may_lead` is whether a run that spells a country code
+/// may have the number after it read (not in the call that reads that number).
 fn spaced_run(
     t: &[u8],
     s: usize,
