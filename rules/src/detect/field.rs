@@ -28,7 +28,7 @@ fn trim(t: &[u8], s: usize, e: usize) -> (usize, usize) {
 /// middle dot, the katakana and bullet look-alikes, a full stop (ASCII, or full-width, folded
 /// to ASCII by normalization), the hyphenation point and the Hangul dot. Not a hyphen:
 /// `北京-上海` is a route.
-fn is_name_dot(c: char) -> bool {
+pub(crate) fn is_name_dot(c: char) -> bool {
     matches!(
         c,
         '·' | '・' | '•' | '‧' | '∙' | '﹒' | 'ㆍ' | '.' | '･' | '⋅'

@@ -1568,12 +1568,7 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
     if en.has(Det::HkMacauPermit) && permit_shape(g) {
         return push(out, Det::HkMacauPermit, s, e, Confidence::Low);
     }
-    if en.has(Det::LicencePlate)
-        && (n == 6 || n == 7)
-        && g[0].is_ascii_uppercase()
-        && plate_chars(&g[1..])
-        && !building_after(t, e)
-    {
+    if en.has(Det::LicencePlate) && plate_after_province(g) && !building_after(t, e) {
         if province_before(t, s) {
             return push(out, Det::LicencePlate, s - 3, e, Confidence::Medium);
         }
@@ -1685,6 +1680,12 @@ fn building_after(t: &[u8], e: usize) -> bool {
 fn word_at(t: &[u8], e: usize, words: &[&str]) -> bool {
     let rest = &t[e..];
     words.iter().any(|w| rest.starts_with(w.as_bytes()))
+}
+
+/// What follows the province in an ordinary or new-energy plate (`A12345`, `HF68245`): a
+/// capital letter, then five or six capitals and digits ([`plate_chars`]).
+pub(crate) fn plate_after_province(g: &[u8]) -> bool {
+    (6..=7).contains(&g.len()) && g[0].is_ascii_uppercase() && plate_chars(&g[1..])
 }
 
 fn plate_chars(x: &[u8]) -> bool {

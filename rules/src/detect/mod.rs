@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 use crate::stream::Confidence;
 
-pub(crate) use ident::Det;
+pub(crate) use ident::{plate_after_province, Det};
 
 /// A confirmed detection in window text coordinates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -523,7 +523,7 @@ fn role(f: &str) -> Option<&'static [u8]> {
     }
     // A name in parts (`艾力·吐尔逊`, `扎西・次仁`), in the syllables such names are written in:
     // place and shop names with a dot (`北京·朝阳`) are mostly made of others.
-    let is_dot = |c: char| matches!(c, '·' | '・' | '•' | '‧' | '∙' | '﹒' | '･' | '⋅');
+    let is_dot = crate::detect::field::is_name_dot;
     if f.chars().any(is_dot) {
         let parts: String = f.chars().map(|c| if is_dot(c) { '·' } else { c }).collect();
         if dict::transliterated_name(&parts) {
@@ -545,20 +545,13 @@ fn role(f: &str) -> Option<&'static [u8]> {
     if (10..=12).contains(&b.len()) && b[0] == b'0' && b.iter().all(u8::is_ascii_digit) {
         return Some(ROLE_PHONE);
     }
-    // A licence plate however it was spaced (`浙　E395N5`, folded): the province, a letter,
-    // five or six capitals and digits with a digit among them.
+    // A licence plate however it was spaced (`浙　E395N5`, folded): the province, then the
+    // plate's own shape as the identifier scan reads it.
     let mut chars = f.chars();
-    if chars.next().is_some_and(dict::is_plate_province) {
-        let rest = chars.as_str().as_bytes();
-        if (6..=7).contains(&rest.len())
-            && rest[0].is_ascii_uppercase()
-            && rest[1..]
-                .iter()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-            && rest[1..].iter().any(u8::is_ascii_digit)
-        {
-            return Some(ROLE_PLATE);
-        }
+    if chars.next().is_some_and(dict::is_plate_province)
+        && crate::detect::plate_after_province(chars.as_str().as_bytes())
+    {
+        return Some(ROLE_PLATE);
     }
     None
 }
