@@ -224,8 +224,23 @@ pub(crate) fn declared_gb_is_utf8(window: &[u8], eof: bool) -> bool {
 /// control bytes (binary data decodes as GB18030 as easily as anything, and almost never
 /// goes 64 bytes without a control byte), UTF-8 otherwise, which is what the engine read
 /// before this layer existed.
+///
+/// A body may also begin inside a character: the tail of a log, a piece of a split export,
+/// an upstream that answers a range the proxy did not forward. One to three continuation
+/// bytes (`80`–`BF`) in front of UTF-8 Chinese make the window clean GB18030 as well (each
+/// stray byte pairs with the next lead as a GBK character, and so on down the window), and
+/// reading it so would hide every name and full-width digit in the body. When what follows
+/// the stray bytes is UTF-8 by the test a body declared GB must pass, it is UTF-8.
 pub(crate) fn sniff(window: &[u8], eof: bool) -> Charset {
     if window_is_utf8(window, eof) || !gb_text(window, eof) {
+        return Charset::Utf8;
+    }
+    let cut = window
+        .iter()
+        .take(3)
+        .take_while(|&&b| (0x80..0xC0).contains(&b))
+        .count();
+    if cut > 0 && declared_gb_is_utf8(&window[cut..], eof) {
         return Charset::Utf8;
     }
     Charset::Gb18030
@@ -713,6 +728,23 @@ mod tests {
         // The end of the body inside a GB character.
         assert_eq!(sniff(&gbk("张伟")[..3], true), Charset::Utf8);
         assert_eq!(sniff(&gbk("张伟")[..3], false), Charset::Gb18030);
+    }
+
+    #[test]
+    fn a_body_that_starts_inside_a_character_is_still_utf8() {
+        let zh = "丰的身份证号是１１０１０５１９４９１２３１００２Ｘ，手机号码１３８００１３８０００";
+        for cut in 1..=2 {
+            let w = &zh.as_bytes()[cut..];
+            // The stray bytes make the window clean GB text too, which is the trap.
+            assert!(gb_text(&w[..SNIFF_WINDOW], false));
+            assert_eq!(sniff(&w[..SNIFF_WINDOW], false), Charset::Utf8, "cut {cut}");
+        }
+        // GBK text whose first character has a lead byte below C0 (`丂`, 81 40) is GB.
+        let g = gbk("丂张伟，住北京市朝阳区建国路88号，身份证号码１１０１０５");
+        assert_eq!(sniff(&g[..SNIFF_WINDOW.min(g.len())], true), Charset::Gb18030);
+        // So is a GBK body whose first lead byte is B0-BF (`啊`, `保`), however it goes on.
+        let g = gbk("保险单：被保险人张伟，住北京市朝阳区建国路88号");
+        assert_eq!(sniff(&g[..SNIFF_WINDOW.min(g.len())], true), Charset::Gb18030);
     }
 
     #[test]

@@ -234,6 +234,29 @@ fn utf8_and_binary_bodies_are_not_taken_for_gbk() {
 }
 
 #[test]
+fn utf8_body_that_starts_inside_a_character_is_read_as_utf8() {
+    // The tail of a UTF-8 log or a piece of a split export: its first bytes end a character.
+    // With them in front, the Chinese and full-width text reads as clean GBK too, and was
+    // read so: the name, the full-width ID and mobile and the address all went through.
+    let text = "丰的身份证号是１１０１０５１９４９１２３１００２Ｘ，手机号码１３８００１３８０００，\
+                住址北京市朝阳区和平街９４２号。联系人王小明。";
+    for cut in 1..=2 {
+        let raw = &text.as_bytes()[cut..];
+        for cuts in [vec![], vec![1, 2, 3, 40], (1..raw.len()).collect()] {
+            let (out, findings) = run(raw, Format::Text, &cuts);
+            let rules: Vec<&str> = findings.iter().map(|f| &*f.rule_id).collect();
+            for want in ["cn.resident_id.18", "cn.mobile", "cn.address", "cn.person_name"] {
+                assert!(rules.contains(&want), "cut {cut}: {rules:?}");
+            }
+            // The stray bytes pass as they came; the output is the redacted UTF-8 text.
+            assert_eq!(&out[..2 - (cut - 1)], &raw[..2 - (cut - 1)]);
+            let rest = std::str::from_utf8(&out[3 - cut..]).expect("utf-8 after the cut");
+            assert!(!rest.contains("１３８００１３８０００"), "{rest}");
+        }
+    }
+}
+
+#[test]
 fn utf16_csv_export_is_redacted_and_stays_utf16() {
     // Excel's "Unicode text": UTF-16LE with a mark, tab-separated, CRLF.
     let text = "姓名\t身份证号\t手机\r\n张伟\t11010519491231002X\t13800138000\r\n";
