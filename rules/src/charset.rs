@@ -732,7 +732,8 @@ mod tests {
 
     #[test]
     fn a_body_that_starts_inside_a_character_is_still_utf8() {
-        let zh = "丰的身份证号是１１０１０５１９４９１２３１００２Ｘ，手机号码１３８００１３８０００";
+        let zh =
+            "丰的身份证号是１１０１０５１９４９１２３１００２Ｘ，手机号码１３８００１３８０００";
         for cut in 1..=2 {
             let w = &zh.as_bytes()[cut..];
             // The stray bytes make the window clean GB text too, which is the trap.
@@ -741,10 +742,16 @@ mod tests {
         }
         // GBK text whose first character has a lead byte below C0 (`丂`, 81 40) is GB.
         let g = gbk("丂张伟，住北京市朝阳区建国路88号，身份证号码１１０１０５");
-        assert_eq!(sniff(&g[..SNIFF_WINDOW.min(g.len())], true), Charset::Gb18030);
+        assert_eq!(
+            sniff(&g[..SNIFF_WINDOW.min(g.len())], true),
+            Charset::Gb18030
+        );
         // So is a GBK body whose first lead byte is B0-BF (`啊`, `保`), however it goes on.
         let g = gbk("保险单：被保险人张伟，住北京市朝阳区建国路88号");
-        assert_eq!(sniff(&g[..SNIFF_WINDOW.min(g.len())], true), Charset::Gb18030);
+        assert_eq!(
+            sniff(&g[..SNIFF_WINDOW.min(g.len())], true),
+            Charset::Gb18030
+        );
     }
 
     #[test]

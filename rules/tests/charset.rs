@@ -238,14 +238,20 @@ fn utf8_body_that_starts_inside_a_character_is_read_as_utf8() {
     // The tail of a UTF-8 log or a piece of a split export: its first bytes end a character.
     // With them in front, the Chinese and full-width text reads as clean GBK too, and was
     // read so: the name, the full-width ID and mobile and the address all went through.
-    let text = "丰的身份证号是１１０１０５１９４９１２３１００２Ｘ，手机号码１３８００１３８０００，\
+    let text =
+        "丰的身份证号是１１０１０５１９４９１２３１００２Ｘ，手机号码１３８００１３８０００，\
                 住址北京市朝阳区和平街９４２号。联系人王小明。";
     for cut in 1..=2 {
         let raw = &text.as_bytes()[cut..];
         for cuts in [vec![], vec![1, 2, 3, 40], (1..raw.len()).collect()] {
             let (out, findings) = run(raw, Format::Text, &cuts);
             let rules: Vec<&str> = findings.iter().map(|f| &*f.rule_id).collect();
-            for want in ["cn.resident_id.18", "cn.mobile", "cn.address", "cn.person_name"] {
+            for want in [
+                "cn.resident_id.18",
+                "cn.mobile",
+                "cn.address",
+                "cn.person_name",
+            ] {
                 assert!(rules.contains(&want), "cut {cut}: {rules:?}");
             }
             // The stray bytes pass as they came; the output is the redacted UTF-8 text.

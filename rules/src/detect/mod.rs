@@ -1734,7 +1734,9 @@ impl Detectors {
         };
         if c.conf == Confidence::High
             && matches!(r.kind, Kind::Detector(ident::Det::BankCard))
-            && (neg_field() || self.mistyped_id(text, ctx, &c))
+            && (neg_field()
+                || self.mistyped_id(text, ctx, &c)
+                || negative_label_glued(text, c.start, r.ctx.negative_ac.as_ref()))
         {
             return None;
         }
@@ -1782,6 +1784,33 @@ impl Detectors {
             confidence,
         })
     }
+}
+
+/// Whether a negative keyword of the rule (`kws`) is the label of the value at `start`: it
+/// ends right before it, or before a colon or `=` and spaces there (`商户单号62…`,
+/// `流水号：62…`). In text such a label says what the value is as a field name does, and
+/// the card rule takes a field name's word against Luhn (see `confirm`). A label farther
+/// off says nothing of this value (`订单号 A1 银行卡号 6222…`).
+fn negative_label_glued(
+    text: &[u8],
+    start: usize,
+    kws: Option<&aho_corasick::AhoCorasick>,
+) -> bool {
+    let Some(kws) = kws else { return false };
+    let skip_spaces = |mut p: usize| {
+        while p > 0 && text[p - 1] == b' ' {
+            p -= 1;
+        }
+        p
+    };
+    let mut p = skip_spaces(start.min(text.len()));
+    if p > 0 && matches!(text[p - 1], b':' | b'=') {
+        p = skip_spaces(p - 1);
+    }
+    // The longest negative keyword is a few Han characters.
+    let left = &text[p.saturating_sub(24)..p];
+    kws.try_find_overlapping_iter(left)
+        .is_ok_and(|mut it| it.any(|m| m.end() == left.len()))
 }
 
 /// Where the last keyword of `kws` before `start` (within `w` bytes, on the same line)
