@@ -1807,6 +1807,11 @@ fn negative_label_glued(
     if p > 0 && matches!(text[p - 1], b':' | b'=') {
         p = skip_spaces(p - 1);
     }
+    // A value at the start of its field (a JSON value's text: every card of a JSON body is
+    // asked this) has no label before it.
+    if p == 0 {
+        return false;
+    }
     // The longest negative keyword is a few Han characters.
     let left = &text[p.saturating_sub(24)..p];
     kws.try_find_overlapping_iter(left)
