@@ -1394,11 +1394,13 @@ impl Detectors {
                 key_only: false,
             })
         };
+        // (A key gives field rules work only when it names one: most keys name identifiers,
+        // `sfzh`, `sjhm`, or are negative, `traceId`.)
         if !self.field_rules.is_empty()
             && (flags & TRIG_COLON != 0
-                || !ctx.key_rules.is_empty()
                 || !labels.is_empty()
-                || !pairs.is_empty())
+                || !pairs.is_empty()
+                || (ctx.whole && ctx.key_rules.iter().any(|r| self.field_rules.contains(r))))
         {
             let pairs = (pairs.as_slice(), pair_rules.as_slice());
             field::detect(self, text, ctx, labels, pairs, &mut field_cand);
