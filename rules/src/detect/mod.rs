@@ -1814,8 +1814,7 @@ fn negative_label_glued(
     if p == 0 {
         return false;
     }
-    // The longest negative keyword is a few Han characters.
-    let left = &text[p.saturating_sub(24)..p];
+    let left = &text[p.saturating_sub(kws.max_pattern_len())..p];
     kws.try_find_overlapping_iter(left)
         .is_ok_and(|mut it| it.any(|m| m.end() == left.len()))
 }
