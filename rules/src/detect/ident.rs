@@ -561,7 +561,7 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
             }
         }
         // A country code, then a number spelled one digit per group (`+86 1 3 8 0 0 1 3 8 0 0 0`).
-        if matches!(&t[s..e], b"86" | b"0086") {
+        if country_code(&t[s..e]) {
             if let Some(end) = spaced_after_country_code(t, e, en, out) {
                 i = end;
                 continue;
@@ -778,6 +778,12 @@ fn spaced_digits(t: &[u8], s: usize, en: Enabled, out: &mut Vec<Found>) -> Optio
     spaced_run(t, s, en, out, true)
 }
 
+/// Whether a group of digits is China's country code as it is written before a number
+/// (`86`, `0086`).
+fn country_code(g: &[u8]) -> bool {
+    matches!(g, b"86" | b"0086")
+}
+
 /// After a country code that ends at `p` (`86`, `0086`, or either spelled one digit per
 /// group): one to three separators (`+86 1 3 8…`, `+86-1 3 8…`, `+ 8 6 - 1 3 8…`), then a
 /// number spelled one digit per group, judged as one candidate. The chain joiner cannot
@@ -846,7 +852,7 @@ fn spaced_run(
         return None;
     }
     if n < MIN_JOINED {
-        if code_may_lead && matches!(&d[..n], b"86" | b"0086") {
+        if code_may_lead && country_code(&d[..n]) {
             return spaced_after_country_code(t, end, en, out);
         }
         return None;
@@ -1111,7 +1117,7 @@ fn eval_chain(
         }
         // Two spaces before the join set it apart from that group as a column gap does
         // (`10:22:33  136-0048-7236`, a time and a phone in two columns of a report).
-        if loose_before && !wide[k] && !matches!(&t[g[k - 1].0..g[k - 1].1], b"86" | b"0086") {
+        if loose_before && !wide[k] && !country_code(&t[g[k - 1].0..g[k - 1].1]) {
             best = best.filter(|&(_, _, conf, _)| conf == Confidence::High);
         }
         // A card number is the whole number: 16 Luhn-valid digits followed by a short group
@@ -1320,7 +1326,7 @@ fn classify_joined(d: &[u8], parts: usize, first: &[u8], en: Enabled) -> Option<
     }
     // `+86-10-12345678`, `0086 755 8765 4321`: the country code, then the area code without
     // its trunk 0, then the number (the mobiles among such chains left above).
-    if en.has(Det::Landline) && parts >= 3 && matches!(first, b"86" | b"0086") {
+    if en.has(Det::Landline) && parts >= 3 && country_code(first) {
         let rest = &d[first.len()..];
         if (9..=11).contains(&rest.len()) {
             let mut z = [b'0'; 12];
