@@ -478,7 +478,18 @@ impl KeyIndex {
         if let Some(v) = exact {
             out.extend_from_slice(v);
         }
+        // A glob may name a rule the exact key already gave (`xm` and `*xm`): each rule
+        // once, or every value under the key is judged and reported twice.
+        let mid = out.len();
         self.glob_rules(&k, out);
+        let mut i = mid;
+        while i < out.len() {
+            if out[from..i].contains(&out[i]) {
+                out.remove(i);
+            } else {
+                i += 1;
+            }
+        }
         // A glob may have matched (`*passportno` under `applicantPassportNo`) while the
         // exact name behind the role belongs to other rules too (the Chinese passport's).
         if exact.is_some() {
@@ -1932,6 +1943,23 @@ mod tests {
         let mut one = CharPairGate::default();
         one.insert("户".as_bytes());
         assert!(one.hit(b"anything"));
+    }
+
+    /// A key that is both a rule's exact key and matches its glob (`xm`, `*xm`) names the
+    /// rule once: twice had every value under it judged twice.
+    #[test]
+    fn exact_key_and_glob_of_one_rule_name_it_once() {
+        let mut ix = super::KeyIndex::default();
+        ix.add("xm", 3);
+        ix.add("*xm", 3);
+        ix.add("*xm", 5);
+        ix.add("sfzh", 7);
+        let mut got = Vec::new();
+        ix.lookup(b"xm", &mut got);
+        assert_eq!(got, [3, 5]);
+        got.clear();
+        ix.lookup(b"sqrxm", &mut got);
+        assert_eq!(got, [3, 5]);
     }
 
     proptest::proptest! {
