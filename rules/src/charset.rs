@@ -140,12 +140,42 @@ pub(crate) fn utf16_head(head: &[u8]) -> Option<Charset> {
     match bom {
         Some(cs) => {
             let n = if cs == Charset::Utf16Be { be } else { le };
-            (n >= 2).then_some(cs)
+            (n >= 2 || han_text(units.clone(), cs == Charset::Utf16Be)).then_some(cs)
         }
         None if le >= 2 && le > be => Some(Charset::Utf16Le),
         None if be >= 2 && be > le => Some(Charset::Utf16Be),
+        None if han_text(units.clone(), false) => Some(Charset::Utf16Le),
+        None if han_text(units, true) => Some(Charset::Utf16Be),
         None => None,
     }
+}
+
+/// Whether UTF-16 units in one byte order read as Chinese text with little or no ASCII in
+/// it (a notice, a title line, `密级：机密`): at least four units, nine in ten of them Han
+/// (U+4E00–U+9FFF), CJK punctuation (U+3000–U+303F), full-width forms (U+FF00–U+FFEF) or
+/// printable ASCII, and the rest no control character; and a byte from 0x80 up in one unit
+/// in four. UTF-8, GB and ASCII text never pass: read as UTF-16, a UTF-8 character's lead
+/// byte pairs into the private use area (U+E000–) one unit in three, GB2312's trail bytes
+/// (A1–FE) put its characters above U+A000, and two ASCII letters make a Han unit (`ab` is
+/// U+6162) but never a byte from 0x80 up, which most Han units hold.
+fn han_text(units: std::slice::ChunksExact<'_, u8>, be: bool) -> bool {
+    let (mut n, mut text, mut high) = (0usize, 0usize, 0usize);
+    for p in units {
+        high += usize::from(p[0] >= 0x80 || p[1] >= 0x80);
+        let u = if be {
+            u16::from_be_bytes([p[0], p[1]])
+        } else {
+            u16::from_le_bytes([p[0], p[1]])
+        };
+        n += 1;
+        match u {
+            0x20..=0x7E | 0x3000..=0x303F | 0x4E00..=0x9FFF | 0xFF00..=0xFFEF => text += 1,
+            0x09 | 0x0A | 0x0D => text += 1,
+            0..=0x1F | 0x7F => return false,
+            _ => {}
+        }
+    }
+    n >= 4 && text * 10 >= n * 9 && high * 4 >= n
 }
 
 /// A UTF-16 body's first bytes as UTF-8 text (mark dropped, a cut character replaced), for
@@ -210,13 +240,22 @@ pub(crate) fn window_is_utf8(window: &[u8], eof: bool) -> bool {
 /// Whether a window of a body declared GB (by its content type or its XML declaration) is
 /// UTF-8 all the same: it must be valid UTF-8 and, when it also reads as clean GB text,
 /// hold a character of three or four bytes (UTF-8 Chinese is three bytes a character) or
-/// one of Latin-1's (`°`, `×`, `é`: a UTF-8 body mislabelled GBK). GBK characters whose lead
-/// is `C4`–`DF` and whose trail is `A1`–`BF` are valid two-byte UTF-8 (`住址` is
-/// `D7 A1 D6 B7`, two Hebrew code points), so a short run of them, an element name among
-/// ASCII character references, proves nothing.
-pub(crate) fn declared_gb_is_utf8(window: &[u8], eof: bool) -> bool {
+/// one of Latin-1's written as Latin-1 is (a UTF-8 body mislabelled GBK): after an ASCII
+/// letter or digit (`36.5°C`, `José`, `m³`), or one no GB2312 character reads the same
+/// (`×` is `C3 97`, a GBK trail below `A1`). GBK characters whose lead is `C2`–`DF` and whose
+/// trail is `A1`–`BF` are valid two-byte UTF-8 (`住址` is `D7 A1 D6 B7`, two Hebrew code
+/// points; `卢` `鲁` `陆` `路` are `C2 AC`, `C2 B3`, `C2 BD`, `C2 B7`, Latin-1's `¬³½·`), so a
+/// short run of them proves nothing: a surname after a quote (`"卢伟"`), a plate after `=`.
+/// `before` is the byte before the window (the last ASCII byte before it), when known.
+pub(crate) fn declared_gb_is_utf8(window: &[u8], before: Option<u8>, eof: bool) -> bool {
+    let latin1 = |i: usize| {
+        let prev = i.checked_sub(1).map_or(before, |p| Some(window[p]));
+        matches!(window[i], 0xC2 | 0xC3)
+            && (prev.is_some_and(|b| b.is_ascii_alphanumeric())
+                || window.get(i + 1).is_some_and(|&t| t < 0xA1))
+    };
     window_is_utf8(window, eof)
-        && (window.iter().any(|&b| b >= 0xE0 || b == 0xC2 || b == 0xC3) || !gb_text(window, eof))
+        && ((0..window.len()).any(|i| window[i] >= 0xE0 || latin1(i)) || !gb_text(window, eof))
 }
 
 /// Judges the window that starts at a body's first non-ASCII byte (`SNIFF_WINDOW` bytes, or
@@ -240,7 +279,7 @@ pub(crate) fn sniff(window: &[u8], eof: bool) -> Charset {
         .take(3)
         .take_while(|&&b| (0x80..0xC0).contains(&b))
         .count();
-    if cut > 0 && declared_gb_is_utf8(&window[cut..], eof) {
+    if cut > 0 && declared_gb_is_utf8(&window[cut..], None, eof) {
         return Charset::Utf8;
     }
     Charset::Gb18030
@@ -707,6 +746,41 @@ mod tests {
         assert_eq!(utf16_head(b"\0\0\0\0\0\0\0\0"), None);
         assert_eq!(utf16_head(b"\x05\0\0\0\x07\0\0\0"), None);
         assert_eq!(utf16_head(b"a\0"), None);
+        // Chinese text with no ASCII character, a mark in front or not, is UTF-16 by its
+        // units; the same text in UTF-8 or GBK, and ASCII text, are not.
+        let zh = "联系人：王小明，电话：１３８７１８８５８７５，住址：北京市朝阳区建国路八十八号";
+        let le: Vec<u8> = zh.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = zh.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let head = |b: &[u8]| b[..b.len().min(UTF16_HEAD)].to_vec();
+        for (mark, body, cs) in [
+            (&b"\xFF\xFE"[..], &le, Charset::Utf16Le),
+            (b"", &le, Charset::Utf16Le),
+            (b"\xFE\xFF", &be, Charset::Utf16Be),
+            (b"", &be, Charset::Utf16Be),
+        ] {
+            let b = head(&[mark, &body[..]].concat());
+            assert_eq!(utf16_head(&b), Some(cs), "{b:?}");
+        }
+        let secret: Vec<u8> = "\u{FEFF}密级：机密"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert_eq!(utf16_head(&secret), Some(Charset::Utf16Le));
+        for other in [
+            zh.as_bytes().to_vec(),
+            gbk(zh),
+            [&b"\xFF\xFE"[..], zh.as_bytes()].concat(),
+            [&b"\xFE\xFF"[..], &gbk(zh)].concat(),
+            b"Dear applicant, your application has been received and is now under review".to_vec(),
+            "{\"xm\":\"王小明\",\"dz\":\"北京市朝阳区建国路八十八号\"}"
+                .as_bytes()
+                .to_vec(),
+            "关于进一步加强和规范政务数据共享交换平台接入管理工作的实施意见"
+                .as_bytes()
+                .to_vec(),
+        ] {
+            assert_eq!(utf16_head(&head(&other)), None, "{other:?}");
+        }
         assert_eq!(xml_declared(b"{\"a\":1}"), None);
     }
 

@@ -3491,6 +3491,9 @@ struct Sniffer {
     prefix: Vec<u8>,
     /// Bytes from the first non-ASCII byte on, held until the window is full.
     held: Vec<u8>,
+    /// The ASCII byte before the first non-ASCII one (`5` in `36.5°C`), which tells
+    /// Latin-1 written in UTF-8 from a GBK character of the same bytes.
+    before: Option<u8>,
 }
 
 /// The first `need` bytes from here on (or all that is left at the end of the body) for a
@@ -3714,6 +3717,9 @@ impl StreamScanner {
                     }
                     let room = DECL_PREFIX.saturating_sub(s.prefix.len()).min(ascii);
                     s.prefix.extend_from_slice(&chunk[..room]);
+                    if let Some(&b) = ascii.checked_sub(1).and_then(|i| chunk.get(i)) {
+                        s.before = Some(b);
+                    }
                     self.raw.extend_from_slice(&chunk[..ascii]);
                     rest = &chunk[ascii..];
                     if rest.is_empty() && !eof {
@@ -3738,7 +3744,7 @@ impl StreamScanner {
                     Charset::Utf8
                 } else if gb_declared {
                     // Declared GB: unless the bytes are plainly UTF-8.
-                    if charset::declared_gb_is_utf8(&window[..n], whole) {
+                    if charset::declared_gb_is_utf8(&window[..n], s.before, whole) {
                         Charset::Utf8
                     } else {
                         Charset::Gb18030

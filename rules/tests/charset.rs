@@ -442,3 +442,21 @@ fn declared_gbk_whose_first_characters_are_also_utf8_stays_gbk() {
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert!(std::str::from_utf8(&out).is_ok_and(|t| t.contains("36.5°C") && !t.contains("张伟")));
 }
+
+#[test]
+fn declared_gbk_whose_characters_read_as_latin1_stays_gbk() {
+    // `卢` is `C2 AC` and `鲁` is `C2 B3` in GBK, the UTF-8 of `¬` and `³`: a body declared
+    // GBK that holds no other non-ASCII text near the start was read as UTF-8, and the name
+    // and the plate went through.
+    for (body, class, secret) in [
+        ("{\"xm\":\"卢伟\",\"bz\":\"ok\"}", "person_name", "伟"),
+        ("{\"cph\":\"鲁A12345\"}", "licence_plate", "2345"),
+    ] {
+        let raw = gbk(body);
+        assert!(std::str::from_utf8(&raw).is_ok(), "{body}: valid UTF-8 too");
+        let (out, findings) = run_in(&raw, Format::Json, Charset::DeclaredGb, &[]);
+        let classes: Vec<&str> = findings.iter().map(|f| &*f.class).collect();
+        assert_eq!(classes, [class], "{body}");
+        assert!(!decode(&out).contains(secret), "{}", decode(&out));
+    }
+}
