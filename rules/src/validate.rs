@@ -14,11 +14,48 @@ const ID_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4,
 /// GB 11643-1999 check characters, indexed by the weighted sum mod 11.
 const ID_CHECK: &[u8; 11] = b"10X98765432";
 
-/// Birth years accepted in an 18-digit resident id. The lower bound is the oldest living holders;
-/// the upper bound keeps future dates (which cannot be birth dates) out and must be bumped before
-/// it is reached, as ids are issued to newborns.
+/// Birth years accepted in an 18-digit resident id: from [`ID_MIN_YEAR`], the oldest living
+/// holders, to the current year ([`current_year`]), since ids are issued to newborns and a
+/// later year cannot be a birth date (`420106203006155495` is a serial number). A fixed upper
+/// bound let four years of such numbers through, and would have turned newborns away once
+/// passed.
 const ID_MIN_YEAR: u32 = 1900;
-const ID_MAX_YEAR: u32 = 2030;
+/// The earliest year [`current_year`] answers: a clock left at the epoch must not turn every
+/// id born since 1970 away.
+const YEAR_FLOOR: u32 = 2026;
+
+/// The current year in China (UTC+8), never before [`YEAR_FLOOR`].
+pub fn current_year() -> u32 {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    // Days since 1970-01-01 in UTC+8, then the civil year (Hinnant's `civil_from_days`).
+    let z = (secs + 8 * 3600) / 86_400 + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let year = yoe + era * 400 + u64::from(mp >= 10);
+    u32::try_from(year).unwrap_or(u32::MAX).max(YEAR_FLOOR)
+}
+
+/// Whether `year` can be an id holder's birth year. The current year is read once and again
+/// only when a later year comes: most numbers pass on the first comparison, and a process
+/// that runs past New Year's Eve still takes the newborns of the new year.
+fn birth_year(year: u32) -> bool {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static KNOWN: AtomicU32 = AtomicU32::new(YEAR_FLOOR);
+    if year < ID_MIN_YEAR {
+        return false;
+    }
+    if year <= KNOWN.load(Ordering::Relaxed) {
+        return true;
+    }
+    let now = current_year();
+    KNOWN.fetch_max(now, Ordering::Relaxed);
+    year <= now
+}
 
 /// GB 32100-2015 alphabet: digits and the uppercase letters without I, O, S, V, Z.
 const USCC_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
@@ -132,7 +169,7 @@ pub fn gb11643_check_char(first17: &[u8]) -> Option<u8> {
 
 /// True if `id` is a valid 18-character resident identity number (GB 11643-1999): 17 digits and a
 /// check character (digit or `X`, lowercase `x` accepted because forms often lowercase it), a
-/// valid province prefix (or a foreign permanent resident id's, [`id18_prefix`]), a birth date that exists in [`ID_MIN_YEAR`]..=[`ID_MAX_YEAR`], and the
+/// valid province prefix (or a foreign permanent resident id's, [`id18_prefix`]), a birth date that exists in [`ID_MIN_YEAR`] to the current year, and the
 /// right check character.
 pub fn gb11643(id: &[u8]) -> bool {
     let Some((body, [check])) = id.split_first_chunk::<17>() else {
@@ -151,7 +188,7 @@ pub fn gb11643(id: &[u8]) -> bool {
 }
 
 /// Whether digits 7-14 of an 18-digit resident id are a birth date that exists in
-/// [`ID_MIN_YEAR`]..=[`ID_MAX_YEAR`].
+/// [`ID_MIN_YEAR`] to the current year.
 fn id18_birth_date(body: &[u8]) -> bool {
     let (Some(year), Some(month), Some(day)) = (
         number(&body[6..10]),
@@ -160,23 +197,23 @@ fn id18_birth_date(body: &[u8]) -> bool {
     ) else {
         return false;
     };
-    (ID_MIN_YEAR..=ID_MAX_YEAR).contains(&year) && date_exists(year, month, day)
+    birth_year(year) && date_exists(year, month, day)
 }
 
 /// True if the first 17 characters of an 18-character number read as a resident id's, even
 /// with a wrong check character or a date that does not exist (`620111199713326319`): a
-/// province prefix and a year in [`ID_MIN_YEAR`]..=[`ID_MAX_YEAR`] where the birth date goes.
+/// province prefix and a year in [`ID_MIN_YEAR`] to the current year where the birth date goes.
 /// Such numbers are the mistyped and made-up ids of test data and look-alike columns; an
 /// 18-digit card or an all-digit credit code has such a year there about once in eighty.
 pub fn id18_lookalike(first17: &[u8]) -> bool {
     first17.len() == 17
         && first17.iter().all(u8::is_ascii_digit)
         && id18_prefix(&first17[..3])
-        && number(&first17[6..10]).is_some_and(|y| (ID_MIN_YEAR..=ID_MAX_YEAR).contains(&y))
+        && number(&first17[6..10]).is_some_and(birth_year)
 }
 
 /// True if the first 17 characters of an 18-digit resident id have its shape: a province
-/// prefix and a birth date that exists in [`ID_MIN_YEAR`]..=[`ID_MAX_YEAR`] (the check
+/// prefix and a birth date that exists in [`ID_MIN_YEAR`] to the current year (the check
 /// character aside: a number shaped so, with a wrong one, is a mistyped id).
 pub fn id18_shape(first17: &[u8]) -> bool {
     first17.len() == 17
@@ -481,8 +518,16 @@ const AREA_CODES: [bool; 1000] = {
 
 /// Length (including the leading `0`) of the mainland area code at the start of `digits`: 3 for
 /// Beijing `010` and the big-city `02x` codes (020–025, 027–029), 4 for an allocated `0[3-9]xx`
-/// code. `None` if `digits` does not start with one.
+/// code. `None` if `digits` does not start with one, or if the digit after the code is `0`,
+/// the trunk prefix, which no local number starts with: `031002359811` is an invoice code,
+/// not Handan's `0310` and a number. (`1` opens only special services, but made-up numbers
+/// such as `010-12345678` are written with it, in forms and test data, and taken as phones.)
 pub fn landline_area_code(digits: &[u8]) -> Option<usize> {
+    let a = area_code_len(digits)?;
+    digits.get(a).is_none_or(|&b| b != b'0').then_some(a)
+}
+
+fn area_code_len(digits: &[u8]) -> Option<usize> {
     match digits {
         [b'0', b'1', b'0', ..] => Some(3),
         [b'0', b'2', b'0'..=b'5' | b'7'..=b'9', ..] => Some(3),
@@ -496,6 +541,38 @@ pub fn landline_area_code(digits: &[u8]) -> Option<usize> {
         }
         _ => None,
     }
+}
+
+/// True if the dotted quad `s` (already [`ipv4`]) is an address that stands for nobody: the
+/// unspecified `0.0.0.0` and the loopback `127/8` of every server's configuration, a netmask
+/// (`255.255.255.0`: `255` then contiguous mask bytes), and the public DNS resolvers that
+/// configurations and network logs name (`8.8.8.8`, `114.114.114.114`, `223.5.5.5`). Masking
+/// them tells no one anything and breaks the configuration text they sit in.
+pub fn ipv4_nobodys(s: &[u8]) -> bool {
+    const RESOLVERS: &[&[u8]] = &[
+        b"8.8.8.8",
+        b"8.8.4.4",
+        b"1.1.1.1",
+        b"1.0.0.1",
+        b"9.9.9.9",
+        b"114.114.114.114",
+        b"114.114.115.115",
+        b"223.5.5.5",
+        b"223.6.6.6",
+        b"119.29.29.29",
+        b"180.76.76.76",
+    ];
+    let mut octets = [0u32; 4];
+    for (o, part) in octets.iter_mut().zip(s.split(|&b| b == b'.')) {
+        *o = number(part).unwrap_or(256);
+    }
+    let mask = u32::from_be_bytes(octets.map(|o| o.min(255) as u8));
+    octets == [0; 4]
+        || octets[0] == 127
+        || (octets[0] == 255
+            && octets.iter().all(|&o| o <= 255)
+            && mask.leading_ones() + mask.trailing_zeros() == 32)
+        || RESOLVERS.contains(&s)
 }
 
 /// True if `s` is a dotted-quad IPv4 address: exactly four parts of 1–3 digits, each 0–255,
@@ -536,9 +613,18 @@ mod tests {
             "65010220000229001X", // 2000-02-29: leap by the 400 rule
             "820000198506152220", // Macau
             "110101190001010014", // lower year bound
-            "110101203012310012", // upper year bound
         ] {
             assert!(gb11643(id.as_bytes()), "{id}");
+        }
+        // The current year is a birth year; a later one is not (a serial number's digits).
+        let year = current_year();
+        for (y, ok) in [(year, true), (year + 1, false), (year + 4, false)] {
+            let body = format!("110101{y}0101001");
+            let id = format!(
+                "{body}{}",
+                char::from(gb11643_check_char(body.as_bytes()).unwrap())
+            );
+            assert_eq!(gb11643(id.as_bytes()), ok, "{id}");
         }
     }
 
@@ -724,6 +810,38 @@ mod tests {
         assert_eq!(landline_area_code(b"08981234567"), Some(4));
         assert_eq!(landline_area_code(b"03001234567"), None);
         assert_eq!(landline_area_code(b"031"), None);
+        assert_eq!(landline_area_code(b"031002359811"), None);
+        for nobody in [
+            "0.0.0.0",
+            "127.0.0.1",
+            "127.10.2.3",
+            "255.255.255.0",
+            "255.255.0.0",
+            "255.255.255.255",
+            "255.255.255.248",
+            "8.8.8.8",
+            "114.114.114.114",
+        ] {
+            assert!(
+                ipv4(nobody.as_bytes()) && ipv4_nobodys(nobody.as_bytes()),
+                "{nobody}"
+            );
+        }
+        for someone in [
+            "192.168.1.10",
+            "10.0.0.1",
+            "255.255.1.0",
+            "255.1.2.3",
+            "8.8.8.9",
+            "61.135.169.125",
+            "128.0.0.1",
+        ] {
+            assert!(
+                ipv4(someone.as_bytes()) && !ipv4_nobodys(someone.as_bytes()),
+                "{someone}"
+            );
+        }
+        assert_eq!(landline_area_code(b"01002345678"), None);
         assert_eq!(landline_area_code(b"1234"), None);
         assert_eq!(landline_area_code(b""), None);
     }

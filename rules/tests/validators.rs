@@ -90,8 +90,35 @@ fn ref_gb11643(s: &str) -> bool {
     let year = parse(&s[6..10]);
     check_ok
         && (PROVINCES.contains(&&s[..2]) || (s.starts_with('9') && mainland(&s[1..3])))
-        && (1900..=2030).contains(&year)
+        && (1900..=i64::from(ref_year())).contains(&year)
         && ref_date(year, parse(&s[10..12]), parse(&s[12..14]))
+}
+
+/// The current year in UTC+8, counted year by year from 1970 (independent of the engine's
+/// arithmetic), and never before 2026, as the engine's floor.
+fn ref_year() -> u32 {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let mut days = (secs + 8 * 3600) / 86_400;
+    let mut year = 1970u32;
+    loop {
+        let len = if ref_date(year as i64, 2, 29) {
+            366
+        } else {
+            365
+        };
+        if days < len {
+            break year.max(2026);
+        }
+        days -= len;
+        year += 1;
+    }
+}
+
+#[test]
+fn current_year_is_the_reference_year() {
+    assert_eq!(sluice_rules::validate::current_year(), ref_year());
 }
 
 fn ref_resident_id_15(s: &str) -> bool {
@@ -258,7 +285,7 @@ fn id_body() -> impl Strategy<Value = String> {
     (
         prop::sample::select(PROVINCES),
         0u32..10_000,
-        1900i64..=2030,
+        1900i64..=i64::from(ref_year()),
         0i64..366,
         0u32..1000,
     )
@@ -349,7 +376,7 @@ proptest! {
     }
 
     #[test]
-    fn gb11643_foreign_permanent_resident_ids_pass(p in prop::sample::select(&PROVINCES[..31]), country in 0u32..1000, y in 1900i64..=2030, doy in 0i64..365, seq in 0u32..1000) {
+    fn gb11643_foreign_permanent_resident_ids_pass(p in prop::sample::select(&PROVINCES[..31]), country in 0u32..1000, y in 1900i64..=i64::from(ref_year()), doy in 0i64..365, seq in 0u32..1000) {
         let (y, m, d) = civil_from_days(days_from_civil(y, 1, 1) + doy);
         let id = with_id_check(&format!("9{p}{country:03}{y:04}{m:02}{d:02}{seq:03}"));
         prop_assert!(validate::gb11643(id.as_bytes()), "{}", id);
@@ -374,7 +401,7 @@ proptest! {
     }
 
     #[test]
-    fn gb11643_wrong_dates_fail(p in prop::sample::select(PROVINCES), y in 1900u32..=2030, bad in 0usize..4, seq in 0u32..1000) {
+    fn gb11643_wrong_dates_fail(p in prop::sample::select(PROVINCES), y in 1900u32..=ref_year(), bad in 0usize..4, seq in 0u32..1000) {
         let (m, d) = match bad {
             0 => (2, if y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) { 30 } else { 29 }),
             1 => (13, 1),
@@ -486,10 +513,14 @@ proptest! {
         let s = format!("0{rest}");
         let got = validate::landline_area_code(s.as_bytes());
         let expected_short = s.starts_with("010") || (s.starts_with("02") && !s.starts_with("026"));
-        if expected_short {
+        // No local number starts with the trunk prefix `0`.
+        if expected_short && s.as_bytes().get(3) == Some(&b'0') {
+            prop_assert_eq!(got, None);
+        } else if expected_short {
             prop_assert_eq!(got, Some(3));
         } else {
             prop_assert!(got.is_none() || got == Some(4));
+            prop_assert!(got.is_none() || s.as_bytes().get(4) != Some(&b'0'));
             prop_assert!(got.is_none() || !s.starts_with("00") && !s.starts_with("01") && !s.starts_with("026"));
         }
     }

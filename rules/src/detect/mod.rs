@@ -255,7 +255,7 @@ impl Validator {
                     .unwrap_or(digits);
                 v::mobile_cn(d)
             }
-            Validator::Ipv4 => v::ipv4(compact),
+            Validator::Ipv4 => v::ipv4(compact) && !v::ipv4_nobodys(compact),
         }
     }
 }
@@ -384,9 +384,29 @@ pub(crate) fn dotted_tail(k: &[u8]) -> Option<&[u8]> {
 }
 
 /// A column or field name without the note a form or an export adds after it: `姓名（中文）`,
-/// `身份证号码(必填)`, `姓名【必填】`, `"姓名\n(中文)"` (a header cell with a line break).
+/// `身份证号码(必填)`, `姓名【必填】`, `"姓名\n(中文)"` (a header cell with a line break);
+/// or without the punctuation a form's label carries: the colon after it (`姓名：`,
+/// `家庭住址:`), a required-field star after it (`姓名*`, `姓名＊`), brackets around it
+/// (`【姓名】`, `[住址]`). Form engines send such labels as keys and as `label` members.
 pub(crate) fn without_annotation(k: &[u8]) -> Option<&[u8]> {
     let k = k.trim_ascii_end();
+    for end in [&b":"[..], "：".as_bytes(), b"*", "＊".as_bytes()] {
+        if let Some(head) = k.strip_suffix(end) {
+            let head = head.trim_ascii();
+            return (!head.is_empty()).then_some(head);
+        }
+    }
+    for (o, c) in [
+        ("【".as_bytes(), "】".as_bytes()),
+        (&b"["[..], &b"]"[..]),
+        ("［".as_bytes(), "］".as_bytes()),
+        ("「".as_bytes(), "」".as_bytes()),
+    ] {
+        if let Some(inner) = k.strip_prefix(o).and_then(|r| r.strip_suffix(c)) {
+            let inner = inner.trim_ascii();
+            return (!inner.is_empty()).then_some(inner);
+        }
+    }
     let open = [
         (&b")"[..], &b"("[..]),
         ("）".as_bytes(), "（".as_bytes()),

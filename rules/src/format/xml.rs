@@ -377,6 +377,13 @@ impl XmlLexer {
     }
 
     fn attr_key(&self) -> Vec<u8> {
+        // A namespace declaration (`xmlns:ns2="http://10.12.1.5:8080/ws"`) is judged under
+        // `xmlns`, not under its prefix: its value is a URI that names a schema, and the
+        // address rules take `xmlns` as a negative key (a masked host there changes the
+        // namespace, and the client no longer finds its elements).
+        if self.attr.starts_with(b"xmlns:") {
+            return b"xmlns".to_vec();
+        }
         if super::name_role(local(&self.attr)) == super::NAME_VALUE {
             if let Some(o) = &self.open {
                 return o.label.clone().unwrap_or_else(|| local(&o.name).to_vec());
