@@ -2238,7 +2238,13 @@ impl Segmenter {
         ) {
             return false;
         }
-        let t = self.text.trim_ascii();
+        // Normalization folded full-width punctuation into ASCII (`，` to `,`), which in a
+        // table's cells (`已核实，无误`) would read as delimiters and give a row more cells
+        // than its header: the nested scan sees a space where a full-width delimiter was
+        // (a three-byte character kept as written, not an escape), so the table is still
+        // one. Offsets stay those of the segment's text.
+        let restored = self.unfold_delimiters();
+        let t = restored.as_deref().unwrap_or(&self.text).trim_ascii();
         let format = match (t.first(), t.last()) {
             (Some(b'{'), Some(b'}')) | (Some(b'['), Some(b']')) if t.len() >= 2 => Format::Json,
             _ if quoted_document(t) => Format::Json,
@@ -2260,7 +2266,7 @@ impl Segmenter {
         inner_opts.format = format;
         // The value is decoded text already.
         inner_opts.charset = Charset::Utf8;
-        let text = self.text.clone();
+        let text = restored.unwrap_or_else(|| self.text.clone());
         let (findings, edits) = self
             .engine
             .scan_edits_at_depth(&text, inner_opts, self.depth + 1);
@@ -2310,6 +2316,22 @@ impl Segmenter {
             seg_edits.push(Edit::pieces(start, self.char_raw_end(e), pieces));
         }
         true
+    }
+
+    /// The segment's text with the delimiters that were full-width characters (`，` `；`
+    /// `｜`, folded by normalization) turned back into spaces; `None` when it holds none.
+    fn unfold_delimiters(&self) -> Option<Vec<u8>> {
+        if self.identity || memchr::memchr3(b',', b';', b'|', &self.text).is_none() {
+            return None;
+        }
+        let mut out: Option<Vec<u8>> = None;
+        for i in memchr::memchr3_iter(b',', b';', b'|', &self.text) {
+            let span = self.raw_at(i + 1).saturating_sub(self.raw_at(i));
+            if span == 3 && matches!(self.esc_at(i), Esc::Plain | Esc::FullWidth) {
+                out.get_or_insert_with(|| self.text.clone())[i] = b' ';
+            }
+        }
+        out
     }
 
     /// A whole value written with URL escapes (`%31%31%30…`, `110105%2019491231%20002X`)
