@@ -1940,6 +1940,37 @@ fn result_sets_with_columns_in_a_meta_member() {
     }
 }
 
+/// A grid's columns described as objects with an id and a display name (antd's `dataIndex`
+/// and `title`, Element's `prop` and `label`, AG Grid's `field` and `headerName`) and its rows
+/// written as objects keyed by those ids: each cell is read under its column's name. Ids
+/// that are no column's, and columns that name nothing, change nothing.
+#[test]
+fn grid_rows_keyed_by_column_ids() {
+    let json = |t: &str| redacted(sluice_rules::Format::Json, t);
+    assert_eq!(
+        json(
+            r#"{"columns":[{"dataIndex":"f1","title":"姓名","key":"f1"},{"dataIndex":"f2","title":"住址"}],"dataSource":[{"key":"1","f1":"王小明","f2":"北京市海淀区中关村大街27号"}]}"#
+        ),
+        r#"{"columns":[{"dataIndex":"f1","title":"姓名","key":"f1"},{"dataIndex":"f2","title":"住址"}],"dataSource":[{"key":"1","f1":"王**","f2":"北京市海淀区********"}]}"#
+    );
+    assert_eq!(
+        json(
+            r#"{"cols":[{"label":"联系人","prop":"c_1"}],"list":[{"c_1":"李建国"},{"c_1":"赵敏"}]}"#
+        ),
+        r#"{"cols":[{"label":"联系人","prop":"c_1"}],"list":[{"c_1":"李**"},{"c_1":"赵*"}]}"#
+    );
+    assert_eq!(
+        json(r#"{"columnDefs":[{"headerName":"姓名","field":"a"}],"rowData":[{"a":"赵敏"}]}"#),
+        r#"{"columnDefs":[{"headerName":"姓名","field":"a"}],"rowData":[{"a":"赵*"}]}"#
+    );
+    for t in [
+        r#"{"columns":[{"dataIndex":"f1","title":"姓名"}],"dataSource":[{"f9":"王小明"}]}"#,
+        r#"{"columns":[{"dataIndex":"f1","title":"备注"}],"dataSource":[{"f1":"王小明"}]}"#,
+    ] {
+        assert_eq!(json(t), t);
+    }
+}
+
 /// Shapes of the twentieth probe: an event stream whose `data:` lines carry JSON (escapes
 /// decoded, keys as context); guests, litigants and informants by their keys; a value quoted
 /// after a Chinese label (YAML, prose); a header's column over a data cell that reads like

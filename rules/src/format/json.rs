@@ -51,6 +51,46 @@ struct Frame {
     /// and then it is the second element's key.
     first: Vec<u8>,
     pair: bool,
+    /// Objects: this object describes a column in a `columns` header
+    /// (`{"dataIndex":"f1","title":"姓名"}`); `col_id` is the key its rows' members take
+    /// (`dataIndex`, `prop`, `field`, `accessor`) and `col_title` its display name
+    /// (`title`, `label`, `headerName`).
+    col_obj: bool,
+    col_id: Vec<u8>,
+    col_title: Vec<u8>,
+    /// Objects with a header of column objects: the keys their rows' members take, in the
+    /// order of `columns` (empty where a column gave none). Rows written as objects
+    /// (`"dataSource":[{"f1":"王小明"}]`, a grid component's data) read a member whose key
+    /// is one of these under its column's name.
+    col_ids: Vec<Vec<u8>>,
+}
+
+/// What a member of a column object says: the key of the column's cells in its rows, or
+/// the column's display name. UI grids and low-code exports write both
+/// (`{"title":"姓名","dataIndex":"f1"}`, `{"label":"姓名","prop":"f1"}`,
+/// `{"headerName":"姓名","field":"f1"}`, `{"Header":"姓名","accessor":"f1"}`).
+#[derive(PartialEq)]
+enum ColMember {
+    Id,
+    Title,
+}
+
+fn column_member(k: &[u8]) -> Option<ColMember> {
+    let folded: Vec<u8> = k
+        .iter()
+        .filter(|&&b| b != b'_' && b != b'-')
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    match folded.as_slice() {
+        b"dataindex" | b"datakey" | b"datafield" | b"prop" | b"field" | b"accessor"
+        | b"accessorkey" | b"key" | b"name" | b"code" | b"id" | b"fieldname" | b"fieldcode" => {
+            Some(ColMember::Id)
+        }
+        b"title" | b"label" | b"header" | b"headername" | b"headertext" | b"displayname"
+        | b"caption" | b"text" => Some(ColMember::Title),
+        _ if k == "列名".as_bytes() || k == "标题".as_bytes() => Some(ColMember::Title),
+        _ => None,
+    }
 }
 
 #[derive(Default)]
@@ -80,6 +120,11 @@ fn is_columns_key(k: &[u8]) -> bool {
         b"headers",
         b"header",
         b"titles",
+        b"columnDefs",
+        b"column_defs",
+        b"columnDefinitions",
+        b"colModel",
+        b"colDefs",
         "列名".as_bytes(),
         "字段".as_bytes(),
         "表头".as_bytes(),
@@ -236,10 +281,23 @@ impl JsonLexer {
                         f.key.extend_from_slice(&k[..k.len().min(KEY_MAX)]);
                     }
                 }
+                if depth >= 3 && !self.frames[depth - 3].col_ids.is_empty() {
+                    self.column_key(depth, head);
+                }
             }
             return;
         }
         if f.kind == b'{' {
+            if f.col_obj {
+                let v = &head[..head.len().min(KEY_MAX)];
+                match column_member(&f.key) {
+                    Some(ColMember::Id) if f.col_id.is_empty() => f.col_id.extend_from_slice(v),
+                    Some(ColMember::Title) if f.col_title.is_empty() => {
+                        f.col_title.extend_from_slice(v);
+                    }
+                    _ => {}
+                }
+            }
             if f.role == NAME_LABEL {
                 f.label = Some(head[..head.len().min(KEY_MAX)].to_vec());
             }
@@ -261,6 +319,28 @@ impl JsonLexer {
             let name = super::label_text(head).unwrap_or_default();
             let name = name[..name.len().min(KEY_MAX)].to_vec();
             self.push_column(depth, name);
+        }
+    }
+
+    /// A member of a row written as an object (`{"f1":"王小明"}` in an array beside a header
+    /// of column objects): a key that is a column's `dataIndex` takes the column's name.
+    #[inline(never)]
+    fn column_key(&mut self, depth: usize, head: &[u8]) {
+        let (outer, inner) = self.frames.split_at_mut(depth - 1);
+        let (table, list) = (&outer[depth - 3], &outer[depth - 2]);
+        if list.kind != b'[' || list.header || inner[0].kind != b'{' {
+            return;
+        }
+        let Some(i) = table
+            .col_ids
+            .iter()
+            .position(|id| !id.is_empty() && id == head)
+        else {
+            return;
+        };
+        if let Some(name) = table.columns.get(i).filter(|n| !n.is_empty()) {
+            inner[0].key.clear();
+            inner[0].key.extend_from_slice(name);
         }
     }
 
@@ -302,9 +382,16 @@ impl JsonLexer {
         f.table = false;
         f.first.clear();
         f.pair = false;
+        f.col_obj = false;
+        f.col_id.clear();
+        f.col_title.clear();
+        f.col_ids.clear();
         if let Some(p) = before.last_mut().filter(|p| p.head_row) {
             // A container in the first row: a data row, not a header.
             p.head_bad = true;
+        }
+        if kind == b'{' {
+            f.col_obj = before.last().is_some_and(|p| p.kind == b'[' && p.header);
         }
         if kind == b'[' {
             // A header array under `columns`; a row is an array inside an array that is the
@@ -321,6 +408,7 @@ impl JsonLexer {
             if f.header {
                 if let Some(p) = before.last_mut() {
                     p.columns.clear();
+                    p.col_ids.clear();
                 }
             }
             // An array of arrays without a header member: its first inner array may be the
@@ -393,7 +481,20 @@ impl JsonLexer {
             if obj.kind == b'{' && outer[n - 1].kind == b'[' && outer[n - 1].header {
                 let table = &mut outer[n - 2];
                 if table.columns.len() < COLUMNS_MAX {
-                    table.columns.push(obj.label.take().unwrap_or_default());
+                    // A display name some rule knows (`title: 姓名`) names the column better
+                    // than an opaque id (`key: f1`); otherwise the label member, as before.
+                    let label = obj.label.take().unwrap_or_default();
+                    let name = if !obj.col_title.is_empty()
+                        && !seg.knows_key(&label)
+                        && seg.knows_key(&obj.col_title)
+                    {
+                        std::mem::take(&mut obj.col_title)
+                    } else {
+                        label
+                    };
+                    table.col_ids.resize(table.columns.len(), Vec::new());
+                    table.col_ids.push(std::mem::take(&mut obj.col_id));
+                    table.columns.push(name);
                 }
             }
         }
