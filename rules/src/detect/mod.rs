@@ -1876,6 +1876,14 @@ fn last_left_same_line(
         .map(|p| base + p)
 }
 
+/// Whether a keyword that starts with `c` after `p` starts inside a word: both ASCII
+/// letters, and not a lower-case letter before an upper-case one.
+fn glued(p: u8, c: u8) -> bool {
+    p.is_ascii_alphabetic()
+        && c.is_ascii_alphabetic()
+        && !(p.is_ascii_lowercase() && c.is_ascii_uppercase())
+}
+
 /// Substring test for the short windows context looks at; building a SIMD searcher per call
 /// costs more than this loop on a few hundred bytes.
 #[inline]
@@ -1915,10 +1923,20 @@ fn near(text: &[u8], before: &[u8], start: usize, end: usize, ctx: &Ctx) -> bool
         // keywords are found sooner by `memchr` on their first byte, unless one has ASCII
         // letters, which match in either case.)
         Some(ac) if kws.len() > 8 || ctx.keywords_ascii => {
-            ac.patterns_len() < kws.len()
-                || ac.is_match(left)
-                || ac.is_match(right)
-                || (spill > 0 && ac.is_match(prev))
+            let hit = |h: &[u8]| {
+                if !ctx.keywords_ascii {
+                    return ac.is_match(h);
+                }
+                // An ASCII keyword inside a word, with letters of the word on both sides,
+                // is not that word: `IMEI` in `primeId` and `timeIndex`. At a word's end it
+                // still is (`dlip`, `sbimei`: pinyin compounds), and so after or before a
+                // camel-case hump (`clientIp`, `deviceIMEI`, `ipAddr`).
+                ac.find_overlapping_iter(h).any(|m| {
+                    let (s, e) = (m.start(), m.end());
+                    !(s > 0 && glued(h[s - 1], h[s]) && e < h.len() && glued(h[e - 1], h[e]))
+                })
+            };
+            ac.patterns_len() < kws.len() || hit(left) || hit(right) || (spill > 0 && hit(prev))
         }
         _ => kws
             .iter()
