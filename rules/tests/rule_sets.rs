@@ -1942,8 +1942,9 @@ fn result_sets_with_columns_in_a_meta_member() {
 
 /// A grid's columns described as objects with an id and a display name (antd's `dataIndex`
 /// and `title`, Element's `prop` and `label`, AG Grid's `field` and `headerName`) and its rows
-/// written as objects keyed by those ids: each cell is read under its column's name. Ids
-/// that are no column's, and columns that name nothing, change nothing.
+/// written as objects keyed by those ids: each cell is read under its column's name; and an
+/// XML table whose header is a `columns` element. Ids that are no column's, and columns
+/// that name nothing, change nothing.
 #[test]
 fn grid_rows_keyed_by_column_ids() {
     let json = |t: &str| redacted(sluice_rules::Format::Json, t);
@@ -1962,6 +1963,12 @@ fn grid_rows_keyed_by_column_ids() {
     assert_eq!(
         json(r#"{"columnDefs":[{"headerName":"姓名","field":"a"}],"rowData":[{"a":"赵敏"}]}"#),
         r#"{"columnDefs":[{"headerName":"姓名","field":"a"}],"rowData":[{"a":"赵*"}]}"#
+    );
+    // The XML form: a columns element of column elements, then rows of cells.
+    let xml = |t: &str| redacted(sluice_rules::Format::Xml, t);
+    assert_eq!(
+        xml("<table><columns><col>xm</col><col>hzhm</col><col>bz</col></columns><rows><row><c>王小明</c><c>E12345678</c><c>无</c></row></rows></table>"),
+        "<table><columns><col>xm</col><col>hzhm</col><col>bz</col></columns><rows><row><c>王**</c><c>E*****678</c><c>无</c></row></rows></table>"
     );
     for t in [
         r#"{"columns":[{"dataIndex":"f1","title":"姓名"}],"dataSource":[{"f9":"王小明"}]}"#,

@@ -70,8 +70,8 @@ enum Html {
     Header,
 }
 
-/// Longest element name the HTML kinds are read from (`strong`, `table`).
-const SHORT_NAME: usize = 6;
+/// Longest element name the HTML kinds are read from (`columns`, `strong`, `table`).
+const SHORT_NAME: usize = 7;
 
 /// `name` lowercased into `buf`, when it is short enough to be one of the HTML names.
 fn lower_short<'b>(name: &[u8], buf: &'b mut [u8; SHORT_NAME]) -> Option<&'b [u8]> {
@@ -83,7 +83,7 @@ fn lower_short<'b>(name: &[u8], buf: &'b mut [u8; SHORT_NAME]) -> Option<&'b [u8
 }
 
 impl Html {
-    /// One pass over the local name (at most six bytes, lowercased), asked once per element.
+    /// One pass over the local name (at most seven bytes, lowercased), asked once per element.
     fn of(name: &[u8]) -> Html {
         let mut buf = [0u8; SHORT_NAME];
         let Some(low) = lower_short(local(name), &mut buf) else {
@@ -92,9 +92,12 @@ impl Html {
         // Spreadsheet XML (Excel 2003's `<Table><Row><Cell><Data>`) and generic
         // `<row><cell>` tables are tables too; `<Data>` holds a cell's text.
         match low {
-            b"td" | b"cell" => Html::Data,
-            b"th" => Html::Header,
-            b"tr" | b"row" => Html::Row,
+            b"td" | b"cell" | b"c" => Html::Data,
+            b"th" | b"col" | b"column" => Html::Header,
+            // A header written as its own element of column elements
+            // (`<table><columns><col>xm</col>…</columns><rows><row><c>王小明</c>…`): the
+            // columns element is the header row, each column a header cell.
+            b"tr" | b"row" | b"cols" | b"columns" => Html::Row,
             b"table" => Html::Table,
             b"b" | b"i" | b"u" | b"em" | b"strong" | b"span" | b"font" | b"a" | b"p" | b"div"
             | b"data" => Html::Inline,
