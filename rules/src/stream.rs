@@ -2321,7 +2321,13 @@ impl Segmenter {
     /// The segment's text with the delimiters that were full-width characters (`，` `；`
     /// `｜`, folded by normalization) turned back into spaces; `None` when it holds none.
     fn unfold_delimiters(&self) -> Option<Vec<u8>> {
-        if self.identity || memchr::memchr3(b',', b';', b'|', &self.text).is_none() {
+        // A table in a value has lines; a one-line record row is judged only when the text
+        // is its raw bytes (`try_nested`), so most values (a remark whose `，` was folded)
+        // leave here.
+        if self.identity
+            || memchr::memchr(b'\n', &self.text).is_none()
+            || memchr::memchr3(b',', b';', b'|', &self.text).is_none()
+        {
             return None;
         }
         let mut out: Option<Vec<u8>> = None;

@@ -106,6 +106,9 @@ pub(crate) struct JsonLexer {
     expect_key: bool,
     /// Boxed: 800 bytes that would make every lexer variant as large.
     roles: Box<super::RoleMemo>,
+    /// A header of column objects with ids was seen (`Frame::col_ids`): only then are keys
+    /// looked up among the ids.
+    grid: bool,
 }
 
 fn is_columns_key(k: &[u8]) -> bool {
@@ -281,7 +284,7 @@ impl JsonLexer {
                         f.key.extend_from_slice(&k[..k.len().min(KEY_MAX)]);
                     }
                 }
-                if depth >= 3 && !self.frames[depth - 3].col_ids.is_empty() {
+                if self.grid && depth >= 3 && !self.frames[depth - 3].col_ids.is_empty() {
                     self.column_key(depth, head);
                 }
             }
@@ -492,6 +495,7 @@ impl JsonLexer {
                     } else {
                         label
                     };
+                    self.grid = true;
                     table.col_ids.resize(table.columns.len(), Vec::new());
                     table.col_ids.push(std::mem::take(&mut obj.col_id));
                     table.columns.push(name);
