@@ -241,8 +241,9 @@ pub(crate) fn window_is_utf8(window: &[u8], eof: bool) -> bool {
 /// UTF-8 all the same: it must be valid UTF-8 and, when it also reads as clean GB text,
 /// hold a character of three or four bytes (UTF-8 Chinese is three bytes a character) or
 /// one of Latin-1's written as Latin-1 is (a UTF-8 body mislabelled GBK): after an ASCII
-/// letter or digit (`36.5°C`, `José`, `m³`), or one no GB2312 character reads the same
-/// (`×` is `C3 97`, a GBK trail below `A1`). GBK characters whose lead is `C2`–`DF` and whose
+/// letter or digit (`36.5°C`, `José`, `m³`), one no GB2312 character reads the same (`×` is
+/// `C3 97`, a GBK trail below `A1`), or a common symbol or accented letter (`¥ © ° · é`)
+/// with no other two-byte character right after it. GBK characters whose lead is `C2`–`DF` and whose
 /// trail is `A1`–`BF` are valid two-byte UTF-8 (`住址` is `D7 A1 D6 B7`, two Hebrew code
 /// points; `卢` `鲁` `陆` `路` are `C2 AC`, `C2 B3`, `C2 BD`, `C2 B7`, Latin-1's `¬³½·`), so a
 /// short run of them proves nothing: a surname after a quote (`"卢伟"`), a plate after `=`.
@@ -250,9 +251,23 @@ pub(crate) fn window_is_utf8(window: &[u8], eof: bool) -> bool {
 pub(crate) fn declared_gb_is_utf8(window: &[u8], before: Option<u8>, eof: bool) -> bool {
     let latin1 = |i: usize| {
         let prev = i.checked_sub(1).map_or(before, |p| Some(window[p]));
+        let Some(&trail) = window.get(i + 1) else {
+            return false;
+        };
+        // A symbol UTF-8 text writes anywhere (`¥128`, `© 2024`, `"°C"`), not run into
+        // another two-byte character as GBK's Chinese is (`卢伟` is `¬ΰ`).
+        let symbol = match window[i] {
+            0xC2 => matches!(
+                trail,
+                0xA3 | 0xA5 | 0xA7 | 0xA9 | 0xAB | 0xAE | 0xB0 | 0xB1 | 0xB5 | 0xB7 | 0xBB
+            ),
+            _ => matches!(trail, 0xA4 | 0xA7 | 0xA8 | 0xA9 | 0xB1 | 0xB6 | 0xB7 | 0xBC),
+        };
+        let alone = window.get(i + 2).is_none_or(|&n| n < 0x80 || n >= 0xE0);
         matches!(window[i], 0xC2 | 0xC3)
             && (prev.is_some_and(|b| b.is_ascii_alphanumeric())
-                || window.get(i + 1).is_some_and(|&t| t < 0xA1))
+                || trail < 0xA1
+                || (symbol && alone))
     };
     window_is_utf8(window, eof)
         && ((0..window.len()).any(|i| window[i] >= 0xE0 || latin1(i)) || !gb_text(window, eof))

@@ -491,6 +491,36 @@ pub const COMMON_LABELS: &[&str] = &[
 /// the first role whose remainder is an exact key that some rule reads is the one stripped
 /// (`emergencycontact` before `contact`; `emergency` only when that leaves a key, as in
 /// `emergencyContactNum`).
+/// Name labels that take a name only after a colon (`户名：雷鑫`, `操作员：张伟`): written
+/// without one they run into verbs and nouns as often as into names (`名字有误`,
+/// `操作员查看、修改`, `户名有误`, `创建人修改权限`), and the name judge cannot tell `有误` or
+/// `查看` from a rare surname and a given name.
+pub const COLON_ONLY_LABELS: &[&str] = &[
+    "名字",
+    "户名",
+    "开户名",
+    "账户名",
+    "法人代表",
+    "签收人",
+    "领取人",
+    "取件人",
+    "领款人",
+    "缴款人",
+    "交款人",
+    "持有人",
+    "录入人",
+    "记录人",
+    "发件人",
+    "经手人",
+    "操作人",
+    "操作员",
+    "创建人",
+    "签字人",
+    "见证人",
+    "送达人",
+    "受送达人",
+];
+
 pub const PERSON_ROLE_PREFIXES: &[&str] = &[
     "legalrepresentative",
     "房屋所有权人",

@@ -467,7 +467,12 @@ fn compile(
             );
             for k in &c.keywords {
                 let norm = normalize_literal(k);
-                if colonless && !norm.is_ascii() {
+                if colonless
+                    && !norm.is_ascii()
+                    && !crate::dict::COLON_ONLY_LABELS
+                        .iter()
+                        .any(|l| l.as_bytes() == norm.as_slice())
+                {
                     let opens = matches!(kind, Kind::Detector(Det::PersonName))
                         && detect::field::name_follows(&norm);
                     if opens {

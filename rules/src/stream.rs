@@ -2266,6 +2266,7 @@ impl Segmenter {
         inner_opts.format = format;
         // The value is decoded text already.
         inner_opts.charset = Charset::Utf8;
+        let unfolded = restored.is_some();
         let text = restored.unwrap_or_else(|| self.text.clone());
         let (findings, edits) = self
             .engine
@@ -2295,13 +2296,17 @@ impl Segmenter {
             // In a quoted-printable part a mask as long as the value takes each character's
             // place, so the soft line breaks between them stay where they were and no line
             // grows past its limit.
+            // Where the nested scan saw a space for a full-width delimiter, a mask that keeps
+            // the character writes the character back as it was (`北京市，朝阳****`): it is
+            // rendered character by character, the kept ones from their raw bytes.
             let qp = matches!(self.kind, SegKind::PartQp | SegKind::PartQpGb);
-            let orig: Vec<char> = if qp {
+            let per_char = qp || unfolded;
+            let orig: Vec<char> = if per_char {
                 String::from_utf8_lossy(&text[s..e]).chars().collect()
             } else {
                 Vec::new()
             };
-            let rendered = if qp && label.chars().count() == orig.len() {
+            let rendered = if per_char && label.chars().count() == orig.len() {
                 crate::transform::Rendered::PerChar(
                     label
                         .chars()
@@ -2324,16 +2329,26 @@ impl Segmenter {
         // A table in a value has lines; a one-line record row is judged only when the text
         // is its raw bytes (`try_nested`), so most values (a remark whose `，` was folded)
         // leave here.
-        if self.identity
-            || memchr::memchr(b'\n', &self.text).is_none()
-            || memchr::memchr3(b',', b';', b'|', &self.text).is_none()
-        {
+        if self.identity || memchr::memchr3(b',', b';', b'|', &self.text).is_none() {
+            return None;
+        }
+        let Some(nl) = memchr::memchr(b'\n', &self.text) else {
+            return None;
+        };
+        // The character's own raw bytes (not the gap to the next one, which also holds
+        // characters normalization dropped: a soft hyphen, a soft line break).
+        let folded = |i: usize| {
+            self.rawlen.get(i) == Some(&3) && matches!(self.esc_at(i), Esc::Plain | Esc::FullWidth)
+        };
+        // A table written with full-width delimiters throughout (`姓名，电话\n张伟，138…`)
+        // is read with them: only a header with a delimiter written in ASCII says that the
+        // full-width ones in its rows are text.
+        if !memchr::memchr3_iter(b',', b';', b'|', &self.text[..nl]).any(|i| !folded(i)) {
             return None;
         }
         let mut out: Option<Vec<u8>> = None;
         for i in memchr::memchr3_iter(b',', b';', b'|', &self.text) {
-            let span = self.raw_at(i + 1).saturating_sub(self.raw_at(i));
-            if span == 3 && matches!(self.esc_at(i), Esc::Plain | Esc::FullWidth) {
+            if folded(i) {
                 out.get_or_insert_with(|| self.text.clone())[i] = b' ';
             }
         }

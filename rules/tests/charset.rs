@@ -459,4 +459,18 @@ fn declared_gbk_whose_characters_read_as_latin1_stays_gbk() {
         assert_eq!(classes, [class], "{body}");
         assert!(!decode(&out).contains(secret), "{}", decode(&out));
     }
+    // UTF-8 mislabelled GBK whose first non-ASCII character is a symbol after a quote or a
+    // space, the Chinese far after it, stays UTF-8.
+    for sym in ["¥128.00", "© 2024", "°C", "é"] {
+        let body = format!(
+            "{{\"t\":\"{sym}\",\"pad\":\"{}\",\"xm\":\"张伟\"}}",
+            "x".repeat(100)
+        );
+        let (out, findings) = run_in(body.as_bytes(), Format::Json, Charset::DeclaredGb, &[]);
+        assert_eq!(findings.len(), 1, "{sym}: {findings:?}");
+        assert!(
+            std::str::from_utf8(&out).is_ok_and(|t| t.contains(sym)),
+            "{sym}"
+        );
+    }
 }

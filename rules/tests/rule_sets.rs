@@ -1964,11 +1964,32 @@ fn grid_rows_keyed_by_column_ids() {
         json(r#"{"columnDefs":[{"headerName":"姓名","field":"a"}],"rowData":[{"a":"赵敏"}]}"#),
         r#"{"columnDefs":[{"headerName":"姓名","field":"a"}],"rowData":[{"a":"赵*"}]}"#
     );
-    // The XML form: a columns element of column elements, then rows of cells.
+    // The XML form: a columns element of column elements, then rows of cells; HTML's
+    // `<colgroup><col>` (no end tag) leaves a header row of data cells as it was.
     let xml = |t: &str| redacted(sluice_rules::Format::Xml, t);
+    assert_eq!(
+        xml("<table><colgroup><col width=\"80\"><col width=\"120\"></colgroup><tr><td>姓名</td><td>IMEI</td></tr><tr><td>王小明</td><td>861234567890127</td></tr></table>"),
+        "<table><colgroup><col width=\"80\"><col width=\"120\"></colgroup><tr><td>姓名</td><td>IMEI</td></tr><tr><td>王**</td><td>86123456*******</td></tr></table>"
+    );
+    // A folded full-width comma inside a value of such a table is written back as it was;
+    // a soft hyphen after an ASCII delimiter leaves it a delimiter.
+    let json = |t: &str| redacted(sluice_rules::Format::Json, t);
+    assert_eq!(
+        json(r#"{"file":"xm,dz\n朱伟,北京市，朝阳区建国路88号3栋2单元501室"}"#),
+        r#"{"file":"xm,dz\n朱*,北京市，朝阳区***************"}"#
+    );
+    assert_eq!(
+        json("{\"file\":\"xm,imei,bz\\n朱伟,\u{AD}861234567890127,ok\"}"),
+        "{\"file\":\"xm,imei,bz\\n朱*,\u{AD}86123456*******,ok\"}"
+    );
     assert_eq!(
         xml("<table><columns><col>xm</col><col>hzhm</col><col>bz</col></columns><rows><row><c>王小明</c><c>E12345678</c><c>无</c></row></rows></table>"),
         "<table><columns><col>xm</col><col>hzhm</col><col>bz</col></columns><rows><row><c>王**</c><c>E*****678</c><c>无</c></row></rows></table>"
+    );
+    // An id that is a known field name keeps its own name, whatever the title says.
+    assert_eq!(
+        json(r#"{"columns":[{"dataIndex":"xm","title":"学生"}],"dataSource":[{"xm":"张伟"}]}"#),
+        r#"{"columns":[{"dataIndex":"xm","title":"学生"}],"dataSource":[{"xm":"张*"}]}"#
     );
     for t in [
         r#"{"columns":[{"dataIndex":"f1","title":"姓名"}],"dataSource":[{"f9":"王小明"}]}"#,

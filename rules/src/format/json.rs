@@ -495,9 +495,15 @@ impl JsonLexer {
                     } else {
                         label
                     };
-                    self.grid = true;
+                    // An id some rule knows already names its cells (`dataIndex: xm`); only
+                    // an opaque one (`f1`) is read as the column's name.
+                    let mut id = std::mem::take(&mut obj.col_id);
+                    if seg.knows_key(&id) {
+                        id.clear();
+                    }
+                    self.grid |= !id.is_empty();
                     table.col_ids.resize(table.columns.len(), Vec::new());
-                    table.col_ids.push(std::mem::take(&mut obj.col_id));
+                    table.col_ids.push(id);
                     table.columns.push(name);
                 }
             }

@@ -93,7 +93,7 @@ impl Html {
         // `<row><cell>` tables are tables too; `<Data>` holds a cell's text.
         match low {
             b"td" | b"cell" | b"c" => Html::Data,
-            b"th" | b"col" | b"column" => Html::Header,
+            b"th" | b"col" => Html::Header,
             // A header written as its own element of column elements
             // (`<table><columns><col>xm</col>…</columns><rows><row><c>王小明</c>…`): the
             // columns element is the header row, each column a header cell.
@@ -977,7 +977,12 @@ impl XmlLexer {
 
     /// A `<th>` closed on its own text: that text names its column for the rest of the table.
     fn close_header_cell(&mut self, e: &Elem, seg: &Segmenter) {
-        if e.kind != Html::Header || e.cell >= COLUMNS_MAX {
+        // Only a header cell closed inside its row: HTML's `<col>` has no end tag, and the
+        // `</colgroup>` that pops one is no column's name.
+        if e.kind != Html::Header
+            || e.cell >= COLUMNS_MAX
+            || self.stack.last().is_none_or(|r| r.kind != Html::Row)
+        {
             return;
         }
         let name = if self.text_closed {
