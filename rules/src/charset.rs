@@ -263,7 +263,9 @@ pub(crate) fn declared_gb_is_utf8(window: &[u8], before: Option<u8>, eof: bool) 
             ),
             _ => matches!(trail, 0xA4 | 0xA7 | 0xA8 | 0xA9 | 0xB1 | 0xB6 | 0xB7 | 0xBC),
         };
-        let alone = window.get(i + 2).is_none_or(|&n| n < 0x80 || n >= 0xE0);
+        let alone = window
+            .get(i + 2)
+            .is_none_or(|&n| !(0x80..0xE0).contains(&n));
         matches!(window[i], 0xC2 | 0xC3)
             && (prev.is_some_and(|b| b.is_ascii_alphanumeric())
                 || trail < 0xA1

@@ -2332,9 +2332,7 @@ impl Segmenter {
         if self.identity || memchr::memchr3(b',', b';', b'|', &self.text).is_none() {
             return None;
         }
-        let Some(nl) = memchr::memchr(b'\n', &self.text) else {
-            return None;
-        };
+        let nl = memchr::memchr(b'\n', &self.text)?;
         // The character's own raw bytes (not the gap to the next one, which also holds
         // characters normalization dropped: a soft hyphen, a soft line break).
         let folded = |i: usize| {

@@ -421,6 +421,19 @@ pub(crate) fn without_annotation(k: &[u8]) -> Option<&[u8]> {
     (!head.is_empty()).then_some(head)
 }
 
+/// Removes from `out[mid..]` every rule `out[from..]` already holds before it, keeping the
+/// first of each (one lookup's result names each rule once).
+fn drop_repeats(out: &mut Vec<u32>, from: usize, mid: usize) {
+    let mut i = mid;
+    while i < out.len() {
+        if out[from..i].contains(&out[i]) {
+            out.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+}
+
 /// Appends the rules of `v` that `out[from..]` (one lookup's result) does not hold yet.
 fn add_new(v: &[u32], from: usize, out: &mut Vec<u32>) {
     for &r in v {
@@ -502,14 +515,7 @@ impl KeyIndex {
         // once, or every value under the key is judged and reported twice.
         let mid = out.len();
         self.glob_rules(&k, out);
-        let mut i = mid;
-        while i < out.len() {
-            if out[from..i].contains(&out[i]) {
-                out.remove(i);
-            } else {
-                i += 1;
-            }
-        }
+        drop_repeats(out, from, mid);
         // A glob may have matched (`*passportno` under `applicantPassportNo`) while the
         // exact name behind the role belongs to other rules too (the Chinese passport's).
         if exact.is_some() {
@@ -518,14 +524,7 @@ impl KeyIndex {
         if let Some(head) = without_annotation(key) {
             let mid = out.len();
             self.lookup(head, out);
-            let mut i = mid;
-            while i < out.len() {
-                if out[from..mid].contains(&out[i]) {
-                    out.remove(i);
-                } else {
-                    i += 1;
-                }
-            }
+            drop_repeats(out, from, mid);
             return;
         }
         if let Some(tail) = dotted_tail(key) {
