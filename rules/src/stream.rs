@@ -2238,10 +2238,10 @@ impl Segmenter {
         ) {
             return false;
         }
-        // Normalization folded full-width punctuation into ASCII (`，` to `,`), which in a
-        // table's cells (`已核实，无误`) would read as delimiters and give a row more cells
-        // than its header: the nested scan sees a space where a full-width delimiter was
-        // (a three-byte character kept as written, not an escape), so the table is still
+        // Normalization folded full-width punctuation into ASCII (`，` to `,`), which in the
+        // cells of a table whose header is written with ASCII delimiters (`已核实，无误`)
+        // would read as delimiters and give a row more cells than its header: the nested
+        // scan sees a space where such a full-width character was, so the table is still
         // one. Offsets stay those of the segment's text.
         let restored = self.unfold_delimiters();
         let t = restored.as_deref().unwrap_or(&self.text).trim_ascii();

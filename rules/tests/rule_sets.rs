@@ -1986,6 +1986,11 @@ fn grid_rows_keyed_by_column_ids() {
         xml("<table><columns><col>xm</col><col>hzhm</col><col>bz</col></columns><rows><row><c>王小明</c><c>E12345678</c><c>无</c></row></rows></table>"),
         "<table><columns><col>xm</col><col>hzhm</col><col>bz</col></columns><rows><row><c>王**</c><c>E*****678</c><c>无</c></row></rows></table>"
     );
+    // Columns described in a `meta` member beside the rows.
+    assert_eq!(
+        json(r#"{"meta":{"columns":[{"field":"c1","title":"姓名"}]},"data":[{"c1":"王小明"}]}"#),
+        r#"{"meta":{"columns":[{"field":"c1","title":"姓名"}]},"data":[{"c1":"王**"}]}"#
+    );
     // An id that is a known field name keeps its own name, whatever the title says.
     assert_eq!(
         json(r#"{"columns":[{"dataIndex":"xm","title":"学生"}],"dataSource":[{"xm":"张伟"}]}"#),

@@ -520,6 +520,7 @@ impl JsonLexer {
             {
                 if obj.kind == b'{' && !obj.columns.is_empty() {
                     std::mem::swap(&mut parent.columns, &mut obj.columns);
+                    std::mem::swap(&mut parent.col_ids, &mut obj.col_ids);
                 }
             }
         }
