@@ -220,7 +220,7 @@ fn tag_name_opens(t: &[u8]) -> bool {
 /// Whether a body (from its first non-blank byte) is read as JSON: it opens an object or an
 /// array, or it is JSONP, a function call around one (`callback({…})`), whose call the JSON
 /// lexer skips as bare bytes. A log line that opens with a bracket (`[2024-05-01 10:00:00]
-/// INFO …`, `[DEBUG] …`, `[main] …`) is text: what follows the bracket is no JSON value
+/// INFO …`, `[DEBUG] …`, `[main] …`, `[秘密]`) is text: what follows the bracket is no JSON value
 /// (a word other than `true`, `false` or `null`, or a number that a date or time goes on
 /// from). Read as JSON its lines would be cut at every comma and colon, and the lines the
 /// text scan reads whole (`key=value`, `"xm":"…"` pairs, MyBatis' `Parameters:`) lost.
@@ -253,7 +253,10 @@ fn looks_like_json(t: &[u8]) -> bool {
                     !matches!(t.get(i + n), Some(b'-' | b':' | b'/'))
                         && matches!(t.get(j), None | Some(b',' | b']' | b'.' | b'e' | b'E'))
                 }
-                _ => true,
+                // Another value, the array's end, or the end of what was read; anything else
+                // after the bracket (`[秘密]` over a document's title, `[#1]`) is no JSON.
+                None | Some(b'{' | b'[' | b'"' | b'-' | b']') => true,
+                _ => false,
             }
         }
         Some(b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'$') => {
@@ -764,7 +767,12 @@ mod tests {
 
     #[test]
     fn sniffs_csv_and_form_bodies_without_a_content_type() {
-        let cases: [(&str, Format); 17] = [
+        let cases: [(&str, Format); 21] = [
+            // A marking in brackets over a document, and arrays that are JSON.
+            ("[秘密]\n关于2024年度预算调整的通知\n", Format::Text),
+            ("[\"张三\",\"110105194912310021\"]", Format::Json),
+            ("[ {\"a\":1}]", Format::Json),
+            ("[-1,2]", Format::Json),
             (
                 "姓名,身份证号,地址\n李刚,450100196805077782,\"青海省, 某路\"\n",
                 Format::Csv,
