@@ -76,12 +76,10 @@ enum ColMember {
 }
 
 fn column_member(k: &[u8]) -> Option<ColMember> {
-    let folded: Vec<u8> = k
-        .iter()
-        .filter(|&&b| b != b'_' && b != b'-')
-        .map(u8::to_ascii_lowercase)
-        .collect();
-    match folded.as_slice() {
+    // Folded as member roles are (`data_index`, `DataIndex`); a name too long to fold is
+    // none of these.
+    let mut buf = [0u8; 24];
+    match super::fold_name(k, &mut buf).unwrap_or_default() {
         b"dataindex" | b"datakey" | b"datafield" | b"prop" | b"field" | b"accessor"
         | b"accessorkey" | b"key" | b"name" | b"code" | b"id" | b"fieldname" | b"fieldcode" => {
             Some(ColMember::Id)
