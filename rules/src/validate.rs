@@ -543,12 +543,18 @@ fn area_code_len(digits: &[u8]) -> Option<usize> {
     }
 }
 
+/// True if `s` is a dotted-quad IPv4 address ([`ipv4`]) that can stand for someone, not one of
+/// [`ipv4_nobodys`]: what the IPv4 detector and a rule's `ipv4` validator both ask.
+pub fn ipv4_of_someone(s: &[u8]) -> bool {
+    ipv4(s) && !ipv4_nobodys(s)
+}
+
 /// True if the dotted quad `s` (already [`ipv4`]) is an address that stands for nobody: the
 /// unspecified `0.0.0.0` and the loopback `127/8` of every server's configuration, a netmask
 /// (`255.255.255.0`: `255` then contiguous mask bytes), and the public DNS resolvers that
 /// configurations and network logs name (`8.8.8.8`, `114.114.114.114`, `223.5.5.5`). Masking
 /// them tells no one anything and breaks the configuration text they sit in.
-pub fn ipv4_nobodys(s: &[u8]) -> bool {
+fn ipv4_nobodys(s: &[u8]) -> bool {
     const RESOLVERS: &[&[u8]] = &[
         b"8.8.8.8",
         b"8.8.4.4",

@@ -1868,7 +1868,7 @@ fn ipv4_at(t: &[u8], s: usize) -> Option<usize> {
     {
         return None;
     }
-    (v::ipv4(&t[s..p]) && !v::ipv4_nobodys(&t[s..p])).then_some(p)
+    v::ipv4_of_someone(&t[s..p]).then_some(p)
 }
 
 fn email(t: &[u8], out: &mut Vec<Found>) {

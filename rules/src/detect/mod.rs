@@ -255,7 +255,7 @@ impl Validator {
                     .unwrap_or(digits);
                 v::mobile_cn(d)
             }
-            Validator::Ipv4 => v::ipv4(compact) && !v::ipv4_nobodys(compact),
+            Validator::Ipv4 => v::ipv4_of_someone(compact),
         }
     }
 }
@@ -1930,9 +1930,11 @@ fn near(text: &[u8], before: &[u8], start: usize, end: usize, ctx: &Ctx) -> bool
                 // is not that word: `IMEI` in `primeId` and `timeIndex`. At a word's end it
                 // still is (`dlip`, `sbimei`: pinyin compounds), and so after or before a
                 // camel-case hump (`clientIp`, `deviceIMEI`, `ipAddr`).
-                ac.find_overlapping_iter(h).any(|m| {
-                    let (s, e) = (m.start(), m.end());
-                    !(s > 0 && glued(h[s - 1], h[s]) && e < h.len() && glued(h[e - 1], h[e]))
+                ac.try_find_overlapping_iter(h).is_ok_and(|mut it| {
+                    it.any(|m| {
+                        let (s, e) = (m.start(), m.end());
+                        !(s > 0 && glued(h[s - 1], h[s]) && e < h.len() && glued(h[e - 1], h[e]))
+                    })
                 })
             };
             ac.patterns_len() < kws.len() || hit(left) || hit(right) || (spill > 0 && hit(prev))
