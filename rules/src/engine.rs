@@ -85,6 +85,9 @@ pub(crate) struct KeyInfo {
     /// The name read as the number field of this document (`Segmenter::doc_entry`), not as
     /// written: such an entry is found only by that lookup.
     pub derived: Option<detect::doc_type::DocKind>,
+    /// A name that names anything (`name`, `nm`): a region, a product or a book as often as a
+    /// person (`detect::field::detect` asks its values more).
+    pub generic: bool,
 }
 
 impl std::fmt::Debug for Engine {
@@ -94,6 +97,13 @@ impl std::fmt::Debug for Engine {
             .field("hash", &self.hash)
             .finish()
     }
+}
+
+/// Whether a field name names anything at all (`name`, `Name`, `nm`), not a person's name
+/// (`xm`, `userName`, `姓名`). An XML prefix (`ns2:name`) is no part of it.
+fn generic_name_key(raw: &[u8]) -> bool {
+    let local = raw.rsplit(|&b| b == b':').next().unwrap_or(raw);
+    local.eq_ignore_ascii_case(b"name") || local.eq_ignore_ascii_case(b"nm")
 }
 
 /// Builds an [`Engine`].
@@ -887,6 +897,7 @@ impl Engine {
             doc,
             doc_owner,
             derived: None,
+            generic: generic_name_key(raw),
         });
         let mut memo = self
             .key_memo
@@ -938,6 +949,7 @@ impl Engine {
             doc: own.doc,
             doc_owner: own.doc_owner,
             derived: Some(kind),
+            generic: own.generic,
         })
     }
 

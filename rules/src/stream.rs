@@ -1357,6 +1357,7 @@ impl Segmenter {
                 continues: false,
                 next_from: None,
                 wide_spaces: &[],
+                generic_key: self.key_ix.is_some_and(|ix| self.key_cache[ix].generic),
             };
             // `flags` is `flags(content)`: the trigger bits are the table's low byte.
             d.detect_flagged(content, flags, &ctx, &mut hits, &mut self.scratch);
@@ -1767,6 +1768,7 @@ impl Segmenter {
                 continues: self.windows > 0,
                 next_from,
                 wide_spaces: &self.wide_spaces,
+                generic_key: self.key_ix.is_some_and(|ix| self.key_cache[ix].generic),
             };
             self.engine
                 .detectors

@@ -533,6 +533,11 @@ pub(crate) fn detect(
             if det == Some(Det::PersonName) && names_a_field(d, v) {
                 continue;
             }
+            // A place, a book or a maker under a field that names anything (a region tree's
+            // `{"code":"420200","name":"黄石"}`).
+            if det == Some(Det::PersonName) && ctx.generic_key && dict::named_not_person(v) {
+                continue;
+            }
             if let Some(conf) = judge(det, v, true) {
                 emit(r, s, e, conf);
             } else if det == Some(Det::PersonName) {
@@ -702,6 +707,11 @@ pub(crate) fn detect(
         }
         let mut vs = le;
         while matches!(t.get(vs), Some(b' ' | b'\t')) {
+            vs += 1;
+        }
+        // `经查，王伟于2023年…`: a case note's opening verb, set apart from the name by a
+        // comma. (The name is then judged as after any such verb: name characters only.)
+        if vs == le && t.get(vs) == Some(&b',') && COMMA_LEAD_INS.contains(&&t[ls..le]) {
             vs += 1;
         }
         // `姓名 张伟` on a line of its own: label and value set apart like two table cells.
@@ -1303,6 +1313,20 @@ const LEAD_IN_LABELS: &[&[u8]] = &[
     "通知".as_bytes(),
 ];
 
+/// The lead-ins of [`LEAD_IN_LABELS`] that open a sentence and may have a comma before the
+/// name (`经查，王伟于…`, `经核实，张丽华…`); not `通知，各单位…` or `调查，…`.
+const COMMA_LEAD_INS: &[&[u8]] = &[
+    "经查".as_bytes(),
+    "经查明".as_bytes(),
+    "查明".as_bytes(),
+    "经审查".as_bytes(),
+    "经调查".as_bytes(),
+    "经核实".as_bytes(),
+    "经核查".as_bytes(),
+    "经了解".as_bytes(),
+    "了解到".as_bytes(),
+];
+
 /// `，男` and `，女` as normalization writes them (the full-width comma folded).
 const GENDER_MALE: &[u8] = ",男".as_bytes();
 const GENDER_FEMALE: &[u8] = ",女".as_bytes();
@@ -1422,6 +1446,36 @@ fn name_before(t: &[u8], ls: usize) -> Option<(usize, Confidence)> {
     }
     let conf = person_name(name)?;
     Some((ls - run, conf))
+}
+
+/// `吴建华 220102199601184491 18643551844`: a person's row written as text (a remark that
+/// holds it, a roster pasted into a note, a text export): a whole name right before a valid
+/// resident ID, set apart from it by nothing but a space, a tab, a comma, a colon or a bar.
+/// The number is one person's, and a name-shaped run standing whole before it is that
+/// person's name. With no label or field name to vouch for it, the name must be made of a
+/// common surname and name characters, and be no label, field name or everyday word
+/// (`户主 …`, `姓名 …`, `公民 …`). Returns the name's range.
+pub(crate) fn name_before_id(d: &Detectors, t: &[u8], start: usize) -> Option<(usize, usize)> {
+    let mut p = start.min(t.len());
+    for _ in 0..3 {
+        if p > 0 && matches!(t[p - 1], b' ' | b'\t' | b',' | b':' | b'|' | b';') {
+            p -= 1;
+        } else if t[..p].ends_with("、".as_bytes()) {
+            p -= "、".len();
+        } else {
+            break;
+        }
+    }
+    let (ns, _) = name_before(t, p)?;
+    let name = std::str::from_utf8(&t[ns..p]).ok()?;
+    let shaped = dict::common_given_name(name)
+        && plausible_name(name)
+        && !d.keys.is_exact(name.as_bytes())
+        && !d
+            .known_labels
+            .ending(name.as_bytes())
+            .any(|l| l == name.as_bytes());
+    shaped.then_some((ns, p))
 }
 
 /// The text from `vs` on (at most 600 bytes, cut to whole characters).

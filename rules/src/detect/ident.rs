@@ -508,12 +508,24 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
                 s
             };
             if let Some(end) = ipv4_at(t, s) {
+                // `8.1.4.2`: a quad of small numbers with a one-digit first one is a clause or
+                // control item (the items of GB/T 22239 are numbered so) far more often than
+                // a host; as an address it needs the field's name or a label.
+                let clause = t[s] != b'0'
+                    && t[s + 1] == b'.'
+                    && t[s..end]
+                        .split(|&b| b == b'.')
+                        .all(|o| o.len() == 1 || (o.len() == 2 && o[0] == b'1'));
                 out.push(Found {
                     det: Det::Ipv4,
                     start: s,
                     end,
-                    conf: Confidence::Medium,
-                    key_only: false,
+                    conf: if clause {
+                        Confidence::Low
+                    } else {
+                        Confidence::Medium
+                    },
+                    key_only: clause,
                 });
                 i = end;
                 continue;
@@ -1101,7 +1113,16 @@ fn eval_chain(
                     }
                     // Two spaces between two of the joined groups ask for the layout too.
                     let layout = layout.or(wide[k + 1..=m].contains(&true).then_some(b' '));
-                    if layout.is_none_or(|sep| weak_layout(det, &lens[..=m - k], sep)) {
+                    // A local number in two groups is written three or four digits, then the
+                    // rest (`0755 8601 3388`); `0571-12345 120` is the 12345 hotline and the
+                    // next column's number.
+                    let odd_local = det == Det::Landline
+                        && m - k == 2
+                        && t[g[k].0] == b'0'
+                        && (!(3..=4).contains(&lens[1]) || lens[2] < 3);
+                    // (Neither its grouping nor a field's name makes that one number.)
+                    if odd_local {
+                    } else if layout.is_none_or(|sep| weak_layout(det, &lens[..=m - k], sep)) {
                         best = Some((m, det, conf, false));
                     } else if layout == Some(b'.') {
                         // Dots in no grouping of its own (`190.32993032`,
@@ -1129,6 +1150,12 @@ fn eval_chain(
                 || g.get(m + 1).is_none_or(|&(s, e)| {
                     e - s >= 7 || !strip_check_x(&t[s..e]).0.iter().all(u8::is_ascii_digit)
                 })
+        });
+        // Nor is a number of sixteen digits or more with a short group after it
+        // (`440106201909149836 1`: a case number and the next column) one card: no
+        // card's grouping leaves one or two digits over.
+        best = best.filter(|&(m, det, _, _)| {
+            det != Det::BankCard || g[k].1 - g[k].0 < 16 || g[m].1 - g[m].0 > 2
         });
         if let Some((m, det, conf, key_only)) = best {
             let start = if det == Det::Mobile {
@@ -1527,8 +1554,10 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
             if n == 11 && v::mobile_cn(g) {
                 // `13800138000-01`: a hyphen and a short number after it make a product
                 // or item code (no mobile has an extension); only a field named for a
-                // mobile takes it.
-                if code_suffix(t, e) {
+                // mobile takes it. So does a number whose last six digits are zeros: a round
+                // amount (`19000000000` yuan) or an authority's code (the tax offices'
+                // `13100000000`) far more often than a subscriber's number.
+                if code_suffix(t, e) || g[5..].iter().all(|&b| b == b'0') {
                     out.push(Found {
                         det: Det::Mobile,
                         start: s,

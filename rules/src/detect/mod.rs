@@ -43,6 +43,8 @@ pub(crate) struct SegCtx<'a> {
     pub next_from: Option<usize>,
     /// Offsets of the spaces in the text that were ideographic spaces (ascending).
     pub wide_spaces: &'a [u32],
+    /// The key names anything (`name`): see `KeyInfo::generic`.
+    pub generic_key: bool,
 }
 
 pub(crate) const NEG: u32 = 1 << 31;
@@ -1459,6 +1461,30 @@ impl Detectors {
                 .iter()
                 .filter_map(|c| self.confirm(text, ctx, pairs, *c)),
         );
+        // A name standing whole before a valid resident ID in text (`吴建华 2201…`): the
+        // number vouches for it as a label would (see `field::name_before_id`). Only where
+        // the ID does not start the text: a value that is the number alone has no name in it.
+        let names = &self.by_det[Det::PersonName as usize];
+        if !names.is_empty() {
+            for f in found.iter() {
+                if f.det != Det::ResidentId18 || f.conf != Confidence::High || f.start == 0 {
+                    continue;
+                }
+                let Some((s, e)) = field::name_before_id(self, text, f.start) else {
+                    continue;
+                };
+                for &rule in names {
+                    if !ctx.key_rules.contains(&(rule | NEG)) {
+                        confirmed.push(Hit {
+                            rule,
+                            start: s,
+                            end: e,
+                            confidence: Confidence::Medium,
+                        });
+                    }
+                }
+            }
+        }
         confirmed.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
         // Overlaps: keep the more sensitive, then the surer, then the longer.
         let better = |a: &Hit, b: &Hit| {
