@@ -1462,28 +1462,10 @@ impl Detectors {
                 .filter_map(|c| self.confirm(text, ctx, pairs, *c)),
         );
         // A name standing whole before a valid resident ID in text (`吴建华 2201…`): the
-        // number vouches for it as a label would (see `field::name_before_id`). Only where
-        // the ID does not start the text: a value that is the number alone has no name in it.
-        let names = &self.by_det[Det::PersonName as usize];
-        if !names.is_empty() {
-            for f in found.iter() {
-                if f.det != Det::ResidentId18 || f.conf != Confidence::High || f.start == 0 {
-                    continue;
-                }
-                let Some((s, e)) = field::name_before_id(self, text, f.start) else {
-                    continue;
-                };
-                for &rule in names {
-                    if !ctx.key_rules.contains(&(rule | NEG)) {
-                        confirmed.push(Hit {
-                            rule,
-                            start: s,
-                            end: e,
-                            confidence: Confidence::Medium,
-                        });
-                    }
-                }
-            }
+        // number vouches for it as a label would (see `field::name_before_id`). A text with
+        // room for no more than the number has none.
+        if text.len() >= 24 && !self.by_det[Det::PersonName as usize].is_empty() {
+            self.names_before_ids(text, ctx, found, confirmed);
         }
         confirmed.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
         // Overlaps: keep the more sensitive, then the surer, then the longer.
@@ -1502,6 +1484,37 @@ impl Detectors {
                 }
             } else {
                 hits.push(h);
+            }
+        }
+    }
+
+    /// [`field::name_before_id`] for each valid resident ID in `found` that does not start
+    /// the text, as confirmed hits of the name rules (unless the key is a negative one).
+    #[inline(never)]
+    fn names_before_ids(
+        &self,
+        text: &[u8],
+        ctx: &SegCtx<'_>,
+        found: &[ident::Found],
+        confirmed: &mut Vec<Hit>,
+    ) {
+        let names = &self.by_det[Det::PersonName as usize];
+        for f in found {
+            if f.det != Det::ResidentId18 || f.conf != Confidence::High || f.start == 0 {
+                continue;
+            }
+            let Some((s, e)) = field::name_before_id(self, text, f.start) else {
+                continue;
+            };
+            for &rule in names {
+                if !ctx.key_rules.contains(&(rule | NEG)) {
+                    confirmed.push(Hit {
+                        rule,
+                        start: s,
+                        end: e,
+                        confidence: Confidence::Medium,
+                    });
+                }
             }
         }
     }
