@@ -534,8 +534,15 @@ pub(crate) fn detect(
                 continue;
             }
             // A place, a book or a maker under a field that names anything (a region tree's
-            // `{"code":"420200","name":"黄石"}`).
-            if det == Some(Det::PersonName) && ctx.generic_key && dict::named_not_person(v) {
+            // `{"code":"320100","name":"南京"}`), unless it is a name's shape as well (黄石,
+            // 金平: a person's record holds such names too, and a leak costs more than a
+            // masked place). A romanized value there must be pinyin (`Zhang San`), not a
+            // program's words (`Full GC`, `Eclipse Adoptium`).
+            if det == Some(Det::PersonName)
+                && ctx.generic_key
+                && ((dict::named_not_person(v) && !dict::name_shaped(v))
+                    || (v.is_ascii() && !dict::pinyin_name(v)))
+            {
                 continue;
             }
             if let Some(conf) = judge(det, v, true) {
@@ -709,13 +716,15 @@ pub(crate) fn detect(
         while matches!(t.get(vs), Some(b' ' | b'\t')) {
             vs += 1;
         }
-        // `经查，王伟于2023年…`: a case note's opening verb, set apart from the name by a
-        // comma. (The name is then judged as after any such verb: name characters only.)
-        if vs == le && t.get(vs) == Some(&b',') && COMMA_LEAD_INS.contains(&&t[ls..le]) {
-            vs += 1;
-        }
         // `姓名 张伟` on a line of its own: label and value set apart like two table cells.
         let mut spaced = vs > le;
+        // `经查，王伟于2023年…`: a case note's opening verb, set apart from the name by a
+        // comma. (The name is then judged as after any such verb: name characters only, and
+        // not set apart as a cell is.)
+        let comma = vs == le && t.get(vs) == Some(&b',') && COMMA_LEAD_INS.contains(&&t[ls..le]);
+        if comma {
+            vs += 1;
+        }
         // `【姓名】王建国`, `[姓名]李四`, `(姓名)张伟`: a bracketed label is set apart as well.
         for (open, close) in [("【", "】"), ("[", "]"), ("(", ")"), ("〔", "〕")] {
             if t[vs..].starts_with(close.as_bytes()) && t[..ls].ends_with(open.as_bytes()) {
@@ -818,6 +827,7 @@ pub(crate) fn detect(
                 } else {
                     plausible_name(run)
                         && (!LEAD_IN_LABELS.contains(&&t[ls..le]) || dict::common_given_name(run))
+                        && !(comma && word_not_name(run))
                 };
                 // (`经了解信访人反映…`: a role word after a verb is the next label, not a name;
                 // asked last, of a name that passed everything else.)
@@ -1470,12 +1480,20 @@ pub(crate) fn name_before_id(d: &Detectors, t: &[u8], start: usize) -> Option<(u
     let name = std::str::from_utf8(&t[ns..p]).ok()?;
     let shaped = dict::common_given_name(name)
         && plausible_name(name)
+        && !word_not_name(name)
         && !d.keys.is_exact(name.as_bytes())
         && !d
             .known_labels
             .ending(name.as_bytes())
             .any(|l| l == name.as_bytes());
     shaped.then_some((ns, p))
+}
+
+/// Words of a name's shape that the text around them shows to be no name when nothing else
+/// vouches for one (before an ID, after `经查，`): a place of the list (`武昌`), a family
+/// (`王家`), a dynasty (`唐朝`), a sum (`万美元`).
+fn word_not_name(w: &str) -> bool {
+    dict::named_not_person(w) || w.ends_with(['家', '朝', '元'])
 }
 
 /// The text from `vs` on (at most 600 bytes, cut to whole characters).

@@ -510,7 +510,7 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
             if let Some(end) = ipv4_at(t, s) {
                 // `8.1.4.2`: a quad of small numbers with a one-digit first one is a clause or
                 // control item (the items of GB/T 22239 are numbered so) far more often than
-                // a host; as an address it needs the field's name or a label.
+                // a host; as an address it needs an IP field or an IP word near it.
                 let clause = t[s] != b'0'
                     && t[s + 1] == b'.'
                     && t[s..end]
@@ -525,7 +525,7 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
                     } else {
                         Confidence::Medium
                     },
-                    key_only: clause,
+                    key_only: false,
                 });
                 i = end;
                 continue;
@@ -1012,29 +1012,27 @@ fn grouped_passport(t: &[u8], s: usize, e: usize, en: Enabled) -> Option<(usize,
 /// glued to other letters or digits), the end of the UUID.
 fn uuid_end(t: &[u8], s: usize) -> Option<usize> {
     const LEN: usize = 36;
-    let uuidish = |b: u8| b.is_ascii_hexdigit() || b == b'-';
-    // The run starts a group, so the UUID starts at most 35 bytes back, at a group start.
-    let mut ts = s;
-    while ts > 0 && s - ts < LEN && uuidish(t[ts - 1]) {
-        ts -= 1;
-    }
-    let mut te = s;
-    while te < t.len() && te - ts < LEN + 1 && uuidish(t[te]) {
-        te += 1;
-    }
-    let tok = &t[ts..te];
     let glued = |p: Option<&u8>| p.is_some_and(|b| b.is_ascii_alphanumeric());
-    (tok.len() == LEN
-        && !glued(ts.checked_sub(1).map(|p| &t[p]))
-        && !glued(t.get(te))
-        && tok.iter().enumerate().all(|(k, &b)| {
+    let shaped = |tok: &[u8]| {
+        tok.iter().enumerate().all(|(k, &b)| {
             if matches!(k, 8 | 13 | 18 | 23) {
                 b == b'-'
             } else {
                 b.is_ascii_hexdigit()
             }
-        }))
-    .then_some(te)
+        })
+    };
+    // The run starts a group, so the UUID starts at most 35 bytes back. Each start is tried:
+    // what stands before it may be hex and hyphens too (`consumer-1-854e9874-…`, a client id
+    // built on one).
+    (s.saturating_sub(LEN - 1)..=s).find_map(|ts| {
+        let te = ts + LEN;
+        (te <= t.len()
+            && !glued(ts.checked_sub(1).map(|p| &t[p]))
+            && !glued(t.get(te))
+            && shaped(&t[ts..te]))
+        .then_some(te)
+    })
 }
 
 /// Whether the run `t[s..e]` is a 3-4 digit area code written in brackets, `(010)`.
@@ -1115,13 +1113,14 @@ fn eval_chain(
                     let layout = layout.or(wide[k + 1..=m].contains(&true).then_some(b' '));
                     // A local number in two groups is written three or four digits, then the
                     // rest (`0755 8601 3388`); `0571-12345 120` is the 12345 hotline and the
-                    // next column's number.
+                    // next number of the sentence.
                     let odd_local = det == Det::Landline
                         && m - k == 2
                         && t[g[k].0] == b'0'
                         && (!(3..=4).contains(&lens[1]) || lens[2] < 3);
-                    // (Neither its grouping nor a field's name makes that one number.)
+                    // (Such a grouping takes a phone's field or word.)
                     if odd_local {
+                        best = Some((m, det, Confidence::Low, false));
                     } else if layout.is_none_or(|sep| weak_layout(det, &lens[..=m - k], sep)) {
                         best = Some((m, det, conf, false));
                     } else if layout == Some(b'.') {
@@ -1151,11 +1150,20 @@ fn eval_chain(
                     e - s >= 7 || !strip_check_x(&t[s..e]).0.iter().all(u8::is_ascii_digit)
                 })
         });
-        // Nor is a number of sixteen digits or more with a short group after it
-        // (`440106201909149836 1`: a case number and the next column) one card: no
-        // card's grouping leaves one or two digits over.
-        best = best.filter(|&(m, det, _, _)| {
-            det != Det::BankCard || g[k].1 - g[k].0 < 16 || g[m].1 - g[m].0 > 2
+        // Two groups of which one is a whole number of twelve digits or more and the other
+        // three digits at most are two numbers side by side more often than one card
+        // (`440106201909149836 1`, a case number and the next column; `625 1760694876493`,
+        // a metric's value and its timestamp): no card is grouped so, and it takes a card's
+        // field or word to read them as one.
+        best = best.map(|(m, det, conf, key_only)| {
+            let len = |i: usize| g[i].1 - g[i].0;
+            let lopsided =
+                m == k + 1 && ((len(k) >= 12 && len(m) <= 3) || (len(k) <= 3 && len(m) >= 12));
+            if det == Det::BankCard && lopsided {
+                (m, det, Confidence::Low, key_only)
+            } else {
+                (m, det, conf, key_only)
+            }
         });
         if let Some((m, det, conf, key_only)) = best {
             let start = if det == Det::Mobile {
@@ -1554,10 +1562,8 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
             if n == 11 && v::mobile_cn(g) {
                 // `13800138000-01`: a hyphen and a short number after it make a product
                 // or item code (no mobile has an extension); only a field named for a
-                // mobile takes it. So does a number whose last six digits are zeros: a round
-                // amount (`19000000000` yuan) or an authority's code (the tax offices'
-                // `13100000000`) far more often than a subscriber's number.
-                if code_suffix(t, e) || g[5..].iter().all(|&b| b == b'0') {
+                // mobile takes it.
+                if code_suffix(t, e) {
                     out.push(Found {
                         det: Det::Mobile,
                         start: s,
@@ -1567,7 +1573,15 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
                     });
                     return true;
                 }
-                return push(out, Det::Mobile, s, e, Confidence::Medium);
+                // A number whose last six digits are zeros is a round amount (`19000000000`
+                // yuan) or an authority's code (the tax offices' `13100000000`) far more
+                // often than a subscriber's: it needs a phone field or word.
+                let conf = if g[5..].iter().all(|&b| b == b'0') {
+                    Confidence::Low
+                } else {
+                    Confidence::Medium
+                };
+                return push(out, Det::Mobile, s, e, conf);
             }
             if n == 13 && g.starts_with(b"86") && v::mobile_cn(&g[2..]) {
                 return push(out, Det::Mobile, s + 2, e, Confidence::Medium);
@@ -1900,6 +1914,10 @@ fn ipv4_at(t: &[u8], s: usize) -> Option<usize> {
     v::ipv4_of_someone(&t[s..p]).then_some(p)
 }
 
+/// Top-level names reserved for hosts on a local network, never delegated on the Internet
+/// (RFC 6761, RFC 6762, and `internal` and `lan` as home and company networks use them).
+const RESERVED_TLDS: &[&[u8]] = &[b"local", b"localhost", b"internal", b"invalid", b"lan"];
+
 fn email(t: &[u8], out: &mut Vec<Found>) {
     let local_ok =
         |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-');
@@ -1938,6 +1956,12 @@ fn email(t: &[u8], out: &mut Vec<Found>) {
             || !tld.iter().all(u8::is_ascii_alphabetic)
             || domain.windows(2).any(|w| w == b"..")
         {
+            continue;
+        }
+        // A machine's account on a name reserved for local networks (`ci-bot@build.local`,
+        // `root@node1.internal`) is nobody's address.
+        if RESERVED_TLDS.iter().any(|r| tld.eq_ignore_ascii_case(r)) {
+            last_end = e;
             continue;
         }
         // A content or message id is written like an address (`Content-ID:
