@@ -3088,3 +3088,40 @@ fn an_id_split_at_random_is_read_whole_under_its_name() {
         assert_eq!(redacted(Format::Json, input), want, "{input}");
     }
 }
+
+/// A SQL statement with literal values (an audit log's statement, a dump): each value is read
+/// under its column, across tuples, with doubled and backslashed quotes inside values; a
+/// statement cut short or malformed redacts what it can and panics on nothing.
+#[test]
+fn sql_insert_literals_under_their_columns() {
+    let text = |t: &str| redacted(sluice_rules::Format::Text, t);
+    assert_eq!(
+        text("INSERT INTO t_person (id, xm, hzhm) VALUES (1, '王建国', 'E12345678'), (2, '李秀英', NULL);"),
+        "INSERT INTO t_person (id, xm, hzhm) VALUES (1, '王**', 'E*****678'), (2, '李**', NULL);"
+    );
+    assert_eq!(
+        text("insert into `t` (`bz`, `xm`, n) values ('it''s \\'ok\\'', '张伟', 3)"),
+        "insert into `t` (`bz`, `xm`, n) values ('it''s \\'ok\\'', '张*', 3)"
+    );
+    // A column that names nothing leaves its value alone, and a statement without a column
+    // list names no value.
+    assert_eq!(
+        text("INSERT INTO org (id, mc) VALUES (1, '张家港市')"),
+        "INSERT INTO org (id, mc) VALUES (1, '张家港市')"
+    );
+    assert_eq!(
+        text("INSERT INTO t VALUES (1, '王建国')"),
+        "INSERT INTO t VALUES (1, '王建国')"
+    );
+    for cut in [
+        "INSERT INTO t (xm, n) VALUES ('王建国', 1), ('李秀",
+        "INSERT INTO t (xm, n) VALUES ('王建国\\",
+        "INSERT INTO t (xm, n) VALUES (",
+        "INSERT INTO t (xm, n) VALUES",
+        "INSERT INTO t (xm",
+        "insert into t (xm, n) values ((select 1), '王建国')",
+    ] {
+        let _ = text(cut);
+    }
+    assert!(text("INSERT INTO t (xm, n) VALUES ('王建国', 1), ('李秀").contains("'王**'"));
+}

@@ -1385,6 +1385,16 @@ impl Detectors {
                 pairs.sort_by_key(|p| p.start);
             }
         }
+        // `INSERT INTO t (xm, sfzh) VALUES ('张三', '1101…')`: the literal values under
+        // their columns (an audit log's statement, a dump). The shortest such statement is
+        // `insert into t(a)values('')`, 26 bytes.
+        if text.len() >= 26 && memchr::memchr(b'\'', text).is_some() {
+            let before = pairs.len();
+            table::sql_insert_pairs(self, text, pairs, pair_rules);
+            if pairs.len() > before {
+                pairs.sort_by_key(|p| p.start);
+            }
+        }
         ident::scan(text, self.enabled, flags, found);
         ident::chinese_numerals(text, self.enabled, found);
         if flags & TRIG_DIGIT != 0 {

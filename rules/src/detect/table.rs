@@ -1086,6 +1086,195 @@ fn trim_end(text: &[u8], (s, mut e): (usize, usize)) -> (usize, usize) {
     (s, e)
 }
 
+/// Most tuples of one INSERT read (a dump's batch insert): the rest of a longer one is text.
+const INSERT_TUPLES_MAX: usize = 10_000;
+
+/// Pairs of the literal values of the `INSERT INTO t (c1, c2, …) VALUES (v1, v2, …), (…)`
+/// statements in `text` (an audit log's statement, a SQL dump, a remark that quotes one),
+/// each value under its column's rules: `INSERT INTO t_person (id, xm, sfzh) VALUES (1,
+/// '冯国燕', '1101…')` says whose name and number these are as a JSON record would. Values
+/// are quoted (`'…'`, a doubled or backslashed quote inside) or bare (numbers); `NULL`, a
+/// function call or a nested select gives no pair. A statement without a column list names
+/// nothing. (Prepared statements with `?` are read with their bindings elsewhere.)
+pub(super) fn sql_insert_pairs(
+    d: &Detectors,
+    text: &[u8],
+    pairs: &mut Vec<Pair>,
+    rules: &mut Vec<u32>,
+) {
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let keyword_at = |p: usize, k: &[u8]| {
+        text.get(p..p + k.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(k))
+            && (p == 0 || !word(text[p - 1]))
+            && !text.get(p + k.len()).is_some_and(|&b| word(b))
+    };
+    let skip_ws = |mut p: usize| {
+        while p < text.len() && text[p].is_ascii_whitespace() {
+            p += 1;
+        }
+        p
+    };
+    let mut from = 0;
+    while let Some(off) = memchr::memchr2(b'i', b'I', &text[from..]) {
+        let ins = from + off;
+        from = ins + 1;
+        if !keyword_at(ins, b"insert") {
+            continue;
+        }
+        // INTO, the table's name, the column list in brackets, VALUES.
+        let p = skip_ws(ins + 6);
+        if !keyword_at(p, b"into") {
+            continue;
+        }
+        let p = skip_ws(p + 4);
+        let Some(open) = text[p..]
+            .iter()
+            .take(128)
+            .position(|&b| b == b'(')
+            .map(|o| p + o)
+        else {
+            continue;
+        };
+        // A table's name has no space inside (quoted names aside): what stands before the
+        // bracket is it.
+        if text[p..open].trim_ascii().contains(&b' ') {
+            continue;
+        }
+        let Some(close) = text[open..]
+            .iter()
+            .take(4096)
+            .position(|&b| b == b')')
+            .map(|c| open + c)
+        else {
+            continue;
+        };
+        let v = skip_ws(close + 1);
+        if !keyword_at(v, b"values") {
+            continue;
+        }
+        let cols: Vec<Option<(usize, usize)>> = text[open + 1..close]
+            .split(|&b| b == b',')
+            .map(|name| {
+                let name: Vec<u8> = name
+                    .trim_ascii()
+                    .iter()
+                    .copied()
+                    .filter(|b| !matches!(b, b'`' | b'"' | b'[' | b']'))
+                    .collect();
+                if name.is_empty() {
+                    return None;
+                }
+                let at = rules.len();
+                d.keys.lookup(&name, rules);
+                (rules.len() > at).then_some((at, rules.len()))
+            })
+            .collect();
+        if cols.iter().all(Option::is_none) {
+            continue;
+        }
+        from = insert_tuples(text, skip_ws(v + 6), &cols, pairs).clamp(from, text.len());
+    }
+}
+
+/// The tuples of an INSERT from `p` (at its first bracket): pairs for their values under
+/// `cols`. Returns where reading stopped.
+fn insert_tuples(
+    text: &[u8],
+    mut p: usize,
+    cols: &[Option<(usize, usize)>],
+    pairs: &mut Vec<Pair>,
+) -> usize {
+    for _ in 0..INSERT_TUPLES_MAX {
+        if text.get(p) != Some(&b'(') {
+            return p;
+        }
+        p += 1;
+        let mut index = 0;
+        loop {
+            while p < text.len() && text[p].is_ascii_whitespace() {
+                p += 1;
+            }
+            let Some(&b) = text.get(p) else {
+                return p;
+            };
+            // One value: quoted, bare, or something else (a call, a select) skipped to the
+            // next comma or bracket at this level.
+            let mut value = None;
+            if b == b'\'' {
+                let s = p + 1;
+                let mut q = s;
+                loop {
+                    match text.get(q) {
+                        None => return q,
+                        Some(b'\\') => q += 2,
+                        Some(b'\'') if text.get(q + 1) == Some(&b'\'') => q += 2,
+                        Some(b'\'') => break,
+                        Some(_) => q += 1,
+                    }
+                }
+                value = Some((s, q));
+                p = q + 1;
+            } else {
+                let s = p;
+                let mut depth = 0usize;
+                while let Some(&c) = text.get(p) {
+                    match c {
+                        b'(' => depth += 1,
+                        b')' if depth == 0 => break,
+                        b')' => depth -= 1,
+                        b',' if depth == 0 => break,
+                        b'\'' => return p,
+                        _ => {}
+                    }
+                    p += 1;
+                }
+                let tok = text[s..p].trim_ascii();
+                if !tok.is_empty()
+                    && tok.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'.')
+                    && !tok.eq_ignore_ascii_case(b"null")
+                {
+                    let ts = s + (text[s..p].len() - text[s..p].trim_ascii_start().len());
+                    value = Some((ts, ts + tok.len()));
+                }
+            }
+            if let (Some((s, e)), Some(Some(rules))) = (value, cols.get(index)) {
+                if s < e && e - s <= super::PAIR_MAX {
+                    pairs.push(Pair {
+                        start: s,
+                        end: e,
+                        rules: *rules,
+                    });
+                }
+            }
+            index += 1;
+            while p < text.len() && text[p].is_ascii_whitespace() {
+                p += 1;
+            }
+            match text.get(p) {
+                Some(b',') => p += 1,
+                Some(b')') => {
+                    p += 1;
+                    break;
+                }
+                _ => return p,
+            }
+        }
+        // `, (` for the next tuple; anything else ends the statement.
+        while p < text.len() && text[p].is_ascii_whitespace() {
+            p += 1;
+        }
+        if text.get(p) != Some(&b',') {
+            return p;
+        }
+        p += 1;
+        while p < text.len() && text[p].is_ascii_whitespace() {
+            p += 1;
+        }
+    }
+    p
+}
+
 /// Pairs for the cells of a row, each under its column's rules (`None`: a column that names
 /// nothing); empty cells, columns without rules and cells longer than a pair give none.
 fn push_cells(
