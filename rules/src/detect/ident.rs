@@ -1150,15 +1150,16 @@ fn eval_chain(
                     e - s >= 7 || !strip_check_x(&t[s..e]).0.iter().all(u8::is_ascii_digit)
                 })
         });
-        // Two groups of which one is a whole number of twelve digits or more and the other
-        // three digits at most are two numbers side by side more often than one card
-        // (`440106201909149836 1`, a case number and the next column; `625 1760694876493`,
-        // a metric's value and its timestamp): no card is grouped so, and it takes a card's
-        // field or word to read them as one.
+        // Two groups of which one is a whole number of twelve or thirteen digits or more and
+        // the other three or four digits at most are two numbers side by side more often
+        // than one card (`440106201909149836 1`, a case number and the next column;
+        // `6209 1739077737362`, a metric's value and its timestamp): no card is grouped so
+        // (a card's first four and the rest, `6222 021234567894`, are 4 and 12), and it takes
+        // a card's field or word to read them as one.
         best = best.map(|(m, det, conf, key_only)| {
             let len = |i: usize| g[i].1 - g[i].0;
-            let lopsided =
-                m == k + 1 && ((len(k) >= 12 && len(m) <= 3) || (len(k) <= 3 && len(m) >= 12));
+            let apart = |a: usize, b: usize| (a >= 12 && b <= 3) || (a >= 13 && b <= 4);
+            let lopsided = m == k + 1 && (apart(len(k), len(m)) || apart(len(m), len(k)));
             if det == Det::BankCard && lopsided {
                 (m, det, Confidence::Low, key_only)
             } else {
