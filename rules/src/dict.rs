@@ -370,6 +370,11 @@ const PINYIN_SYLLABLES: &[&str] = &[
     "zun", "zuo",
 ];
 
+/// Whether `s` is one syllable of Hanyu Pinyin without its tone (`zhang`, `lv`).
+pub fn pinyin_syllable(s: &str) -> bool {
+    PINYIN_SYLLABLES.binary_search(&s).is_ok()
+}
+
 /// Whether `v`, a romanized name of two or three words (`Zhang San`, `OUYANG NANA`), is
 /// pinyin: every word splits into syllables. Asked of a value under a field that names
 /// anything (`name`), where `Full GC` and `Eclipse Adoptium` are programs' names.
@@ -383,8 +388,7 @@ pub fn pinyin_name(v: &str) -> bool {
             ok[i] = (1..=6).any(|n| {
                 i + n <= w.len()
                     && ok[i + n]
-                    && std::str::from_utf8(&w[i..i + n])
-                        .is_ok_and(|s| PINYIN_SYLLABLES.binary_search(&s).is_ok())
+                    && std::str::from_utf8(&w[i..i + n]).is_ok_and(pinyin_syllable)
             });
         }
         !w.is_empty() && ok[0]

@@ -1086,6 +1086,26 @@ fn trim_end(text: &[u8], (s, mut e): (usize, usize)) -> (usize, usize) {
     (s, e)
 }
 
+/// The rules a SQL column name gives context to, as a range of `rules` (empty when none):
+/// without its table (`t.xm`) and its quotes (`` `xm` ``, `"xm"`, `[xm]`). `None` for no name.
+fn column_rules(d: &Detectors, name: &[u8], rules: &mut Vec<u32>) -> Option<(usize, usize)> {
+    let name = name
+        .iter()
+        .rposition(|&b| b == b'.')
+        .map_or(name, |p| &name[p + 1..]);
+    let name: Vec<u8> = name
+        .iter()
+        .copied()
+        .filter(|b| !matches!(b, b'`' | b'"' | b'[' | b']'))
+        .collect();
+    if name.is_empty() {
+        return None;
+    }
+    let from = rules.len();
+    d.keys.lookup(&name, rules);
+    Some((from, rules.len()))
+}
+
 /// Most tuples of one INSERT read (a dump's batch insert): the rest of a longer one is text.
 const INSERT_TUPLES_MAX: usize = 10_000;
 
@@ -1155,20 +1175,7 @@ pub(super) fn sql_insert_pairs(
         }
         let cols: Vec<Option<(usize, usize)>> = text[open + 1..close]
             .split(|&b| b == b',')
-            .map(|name| {
-                let name: Vec<u8> = name
-                    .trim_ascii()
-                    .iter()
-                    .copied()
-                    .filter(|b| !matches!(b, b'`' | b'"' | b'[' | b']'))
-                    .collect();
-                if name.is_empty() {
-                    return None;
-                }
-                let at = rules.len();
-                d.keys.lookup(&name, rules);
-                (rules.len() > at).then_some((at, rules.len()))
-            })
+            .map(|name| column_rules(d, name.trim_ascii(), rules).filter(|r| r.0 < r.1))
             .collect();
         if cols.iter().all(Option::is_none) {
             continue;
@@ -1471,23 +1478,7 @@ fn sql_placeholders(
 ) -> Option<Vec<Option<(usize, usize)>>> {
     memchr::memchr(b'?', sql)?;
     let lower = sql.to_ascii_lowercase();
-    let lookup = |name: &[u8], rules: &mut Vec<u32>| {
-        let name = name
-            .iter()
-            .rposition(|&b| b == b'.')
-            .map_or(name, |p| &name[p + 1..]);
-        let name: Vec<u8> = name
-            .iter()
-            .copied()
-            .filter(|b| !matches!(b, b'`' | b'"' | b'[' | b']'))
-            .collect();
-        if name.is_empty() {
-            return None;
-        }
-        let from = rules.len();
-        d.keys.lookup(&name, rules);
-        Some((from, rules.len()))
-    };
+    let lookup = |name: &[u8], rules: &mut Vec<u32>| column_rules(d, name, rules);
     // INSERT INTO t (a, b) VALUES (?, ?), (?, ?)
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     let values = memchr::memmem::find_iter(&lower, b"values")
