@@ -1129,12 +1129,6 @@ pub(super) fn sql_insert_pairs(
             && (p == 0 || !word(text[p - 1]))
             && !text.get(p + k.len()).is_some_and(|&b| word(b))
     };
-    let skip_ws = |mut p: usize| {
-        while p < text.len() && text[p].is_ascii_whitespace() {
-            p += 1;
-        }
-        p
-    };
     let mut from = 0;
     while let Some(off) = memchr::memchr2(b'i', b'I', &text[from..]) {
         let ins = from + off;
@@ -1143,11 +1137,11 @@ pub(super) fn sql_insert_pairs(
             continue;
         }
         // INTO, the table's name, the column list in brackets, VALUES.
-        let p = skip_ws(ins + 6);
+        let p = skip_ascii_space(text, ins + 6);
         if !keyword_at(p, b"into") {
             continue;
         }
-        let p = skip_ws(p + 4);
+        let p = skip_ascii_space(text, p + 4);
         let Some(open) = text[p..]
             .iter()
             .take(128)
@@ -1169,7 +1163,7 @@ pub(super) fn sql_insert_pairs(
         else {
             continue;
         };
-        let v = skip_ws(close + 1);
+        let v = skip_ascii_space(text, close + 1);
         if !keyword_at(v, b"values") {
             continue;
         }
@@ -1180,8 +1174,17 @@ pub(super) fn sql_insert_pairs(
         if cols.iter().all(Option::is_none) {
             continue;
         }
-        from = insert_tuples(text, skip_ws(v + 6), &cols, pairs).clamp(from, text.len());
+        from = insert_tuples(text, skip_ascii_space(text, v + 6), &cols, pairs)
+            .clamp(from, text.len());
     }
+}
+
+/// The first position at or after `p` that is not ASCII white space (`text.len()` at most).
+fn skip_ascii_space(text: &[u8], mut p: usize) -> usize {
+    while p < text.len() && text[p].is_ascii_whitespace() {
+        p += 1;
+    }
+    p
 }
 
 /// The tuples of an INSERT from `p` (at its first bracket): pairs for their values under
@@ -1199,9 +1202,7 @@ fn insert_tuples(
         p += 1;
         let mut index = 0;
         loop {
-            while p < text.len() && text[p].is_ascii_whitespace() {
-                p += 1;
-            }
+            p = skip_ascii_space(text, p);
             let Some(&b) = text.get(p) else {
                 return p;
             };
@@ -1255,9 +1256,7 @@ fn insert_tuples(
                 }
             }
             index += 1;
-            while p < text.len() && text[p].is_ascii_whitespace() {
-                p += 1;
-            }
+            p = skip_ascii_space(text, p);
             match text.get(p) {
                 Some(b',') => p += 1,
                 Some(b')') => {
@@ -1268,16 +1267,12 @@ fn insert_tuples(
             }
         }
         // `, (` for the next tuple; anything else ends the statement.
-        while p < text.len() && text[p].is_ascii_whitespace() {
-            p += 1;
-        }
+        p = skip_ascii_space(text, p);
         if text.get(p) != Some(&b',') {
             return p;
         }
         p += 1;
-        while p < text.len() && text[p].is_ascii_whitespace() {
-            p += 1;
-        }
+        p = skip_ascii_space(text, p);
     }
     p
 }
