@@ -1362,6 +1362,12 @@ fn name_before_gender(t: &[u8], ls: usize, le: usize) -> Option<(usize, Confiden
         Some((ns, _)) => ns,
         None => ls - han_tail(t, ls, 7 * 3)?.2,
     };
+    // `经查，女，汉族`: a case note's opening verb with the person's gender after it, the
+    // name left out (经 and 查 are surnames, and so the verb is name-shaped).
+    let word = &t[ns..ls];
+    if COMMA_LEAD_INS.contains(&word) || LEAD_INS.iter().any(|w| w.as_bytes() == word) {
+        return None;
+    }
     // `热依拉·阿不都，女，`: what stands before the gender may be the last part of a name in
     // parts. With the part before the dot it is the name whole, when that part is all the
     // Han text back to a sign or the start and both are written in transliteration

@@ -1118,8 +1118,14 @@ fn eval_chain(
                         && m - k == 2
                         && t[g[k].0] == b'0'
                         && (!(3..=4).contains(&lens[1]) || lens[2] < 3);
+                    // A mobile in two groups is its network code and the rest (`138 00138000`,
+                    // `1380 0138000`) or a country code and the number; `1753367 2407` is two
+                    // columns of a table written as text (an amount, a count).
+                    let odd_mobile = det == Det::Mobile
+                        && m == k + 1
+                        && !matches!((lens[0], lens[1]), (3, 8) | (4, 7) | (_, 11));
                     // (Such a grouping takes a phone's field or word.)
-                    if odd_local {
+                    if odd_local || odd_mobile {
                         best = Some((m, det, Confidence::Low, false));
                     } else if layout.is_none_or(|sep| weak_layout(det, &lens[..=m - k], sep)) {
                         best = Some((m, det, conf, false));

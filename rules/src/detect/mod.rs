@@ -1166,12 +1166,20 @@ impl Detectors {
                     (ks, ke)
                 }
                 _ => {
+                    // A sentence's `。` or `、` ends the text before a key as a space does
+                    // (`合计65468.57元。driver_phone=137…`).
+                    let stop = |p: usize| {
+                        p >= 3
+                            && text[p - 3] == 0xE3
+                            && text[p - 2] == 0x80
+                            && matches!(text[p - 1], 0x81 | 0x82)
+                    };
                     let mut ks = kend;
-                    while ks > 0 && kend - ks < 48 && name_byte(text[ks - 1]) {
+                    while ks > 0 && kend - ks < 48 && name_byte(text[ks - 1]) && !stop(ks) {
                         ks -= 1;
                     }
                     // A key cut at the length bound is the tail of a longer run, not a key.
-                    if ks == kend || (ks > 0 && name_byte(text[ks - 1])) {
+                    if ks == kend || (ks > 0 && name_byte(text[ks - 1]) && !stop(ks)) {
                         continue;
                     }
                     // After a colon an ASCII field name counts, and its value ends at the
@@ -1825,7 +1833,21 @@ impl Detectors {
             if neg_key() {
                 return None;
             }
-            if !r.ctx.negative_keywords.is_empty() {
+            // A metric's sample in the Prometheus text format (`order_seq_max{shard="3"}
+            // 13991243863`) is judged under the metric's name as under a key: a measurement
+            // unless the name is the rule's own field (`user_mobile 138…`, a log's dump).
+            if !key_hit {
+                if let Some(name) = metric_sample_name(text, c.start, c.end) {
+                    let mut named = Vec::new();
+                    self.keys.lookup(name, &mut named);
+                    if !named.contains(&c.rule) {
+                        return None;
+                    }
+                }
+            }
+            // A field named as the rule's own says what its value is, whatever a sentence
+            // said before it on the line (`合计金额65468.57元 mobile=138…`).
+            if !key_hit && !r.ctx.negative_keywords.is_empty() {
                 // `订单号：A1，联系人手机号：136…`: a keyword of the rule's own between the
                 // negative one and the value says what the value is.
                 if let Some(neg) = last_left_same_line(text, c.start, w, r.ctx.negative_ac.as_ref())
@@ -1865,6 +1887,40 @@ impl Detectors {
             confidence,
         })
     }
+}
+
+/// The metric's name when `start..end` is the sample value of a line in the Prometheus text
+/// format: the line is `name{labels} value` or `name value`, maybe with a timestamp after
+/// the value, and the name is a metric's (letters, digits, `_` and `:`, not starting with a
+/// digit), with labels or with an `_` in it (a bare word before a number, `手机 138…`, is
+/// left to the keywords). Scrapes, `/metrics` pages and exporters' dumps write thousands of
+/// such lines, and 11-digit counters, byte totals and sequence maxima among them look like
+/// mobiles.
+fn metric_sample_name(text: &[u8], start: usize, end: usize) -> Option<&[u8]> {
+    // The value is the line's third-last or last token: a timestamp may follow it.
+    let line_end = memchr::memchr(b'\n', &text[end..]).map_or(text.len(), |p| end + p);
+    let after = &text[end..line_end];
+    let after = after.strip_suffix(b"\r").unwrap_or(after);
+    if !(after.is_empty()
+        || after.len() > 1 && after[0] == b' ' && after[1..].iter().all(u8::is_ascii_digit))
+    {
+        return None;
+    }
+    if start < 2 || text[start - 1] != b' ' {
+        return None;
+    }
+    let line_start = memchr::memrchr(b'\n', &text[..start]).map_or(0, |p| p + 1);
+    let mut head = &text[line_start..start - 1];
+    let labelled = head.last() == Some(&b'}');
+    if labelled {
+        let open = memchr::memchr(b'{', head)?;
+        head = &head[..open];
+    }
+    let metric_byte = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':');
+    let named = head.first().is_some_and(|b| !b.is_ascii_digit())
+        && head.iter().all(metric_byte)
+        && (labelled || head.contains(&b'_'));
+    named.then_some(head)
 }
 
 /// Whether a negative keyword of the rule (`kws`) is the label of the value at `start`: it
@@ -1997,6 +2053,36 @@ fn near(text: &[u8], before: &[u8], start: usize, end: usize, ctx: &Ctx) -> bool
 #[cfg(test)]
 mod tests {
     use super::CharPairGate;
+
+    /// A sample of the Prometheus text format is read under its metric's name; a word and a
+    /// number, or a number inside a line, are not samples.
+    #[test]
+    fn metric_sample_names() {
+        let name = |text: &str, value: &str| {
+            let s = text.find(value).unwrap();
+            super::metric_sample_name(text.as_bytes(), s, s + value.len())
+                .map(|n| String::from_utf8_lossy(n).into_owned())
+        };
+        let v = "13991243863";
+        let labelled = format!("# TYPE order_seq_max gauge\norder_seq_max{{shard=\"3\"}} {v}\n");
+        assert_eq!(name(&labelled, v).as_deref(), Some("order_seq_max"));
+        let stamped = format!("process_virtual_memory_bytes {v} 1720319300133\r\nup 1");
+        assert_eq!(
+            name(&stamped, v).as_deref(),
+            Some("process_virtual_memory_bytes")
+        );
+        assert_eq!(
+            name(&format!("up{{job=\"a b\"}} {v}"), v).as_deref(),
+            Some("up")
+        );
+        // No label and no `_`: a word before a number.
+        assert_eq!(name(&format!("mobile {v}"), v), None);
+        // Something after the value that is no timestamp; two spaces; a name with a digit first.
+        assert_eq!(name(&format!("user_phone {v} 张三"), v), None);
+        assert_eq!(name(&format!("user_phone  {v}"), v), None);
+        assert_eq!(name(&format!("9_x {v}"), v), None);
+        assert_eq!(name(&format!("手机_号 {v}"), v), None);
+    }
 
     /// The gate holds a text exactly when two adjacent characters of it open one of the
     /// words, whatever surrounds them (ASCII, other scripts, a cut character at the end).
