@@ -434,6 +434,9 @@ pub(crate) struct Segmenter {
     head: Vec<u8>,
     last_head: Vec<u8>,
     recent: Vec<u8>,
+    /// The segment is a field's name (a JSON member's key, a form's key), as its lexer says:
+    /// its text is remembered with [`KEY_MARK`] after it.
+    pub(crate) naming: bool,
     hold_from: u64,
     last_edit_end: u64,
     edits: VecDeque<Edit>,
@@ -557,6 +560,12 @@ impl Drop for Segmenter {
     }
 }
 
+/// Written after a field's name in the context kept for keyword windows (`recent`), so a
+/// keyword window can tell a neighbouring field's name (`sfzh` of `{"sfzh":…,"zch":…}`)
+/// from the value's own and from a value that names a type (`{"zjlx":"身份证",…}`). A
+/// control character no normalized text holds.
+pub(crate) const KEY_MARK: u8 = 0x1F;
+
 /// How many bytes of a value `last_head` keeps (key names, labels, column names).
 pub(crate) const HEAD: usize = 64;
 /// Longest value the lexers hand to [`Segmenter::quick`] (they look this far ahead for the
@@ -616,6 +625,7 @@ impl Segmenter {
             head: b.head,
             last_head: b.last_head,
             recent: b.recent,
+            naming: false,
             hold_from: 0,
             last_edit_end: 0,
             edits: b.edits,
@@ -1415,6 +1425,9 @@ impl Segmenter {
         }
         self.recent.push(b' ');
         self.recent.extend_from_slice(&text[from..]);
+        if self.naming {
+            self.recent.push(KEY_MARK);
+        }
         // Trim rarely (amortized), never below the widest context window a rule may ask for,
         // so a window reads the same context whenever the last trim was.
         if self.recent.len() > CONTEXT_KEPT * 2 {

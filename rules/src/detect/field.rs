@@ -7,8 +7,23 @@ use super::{Det, Detectors, Kind, SegCtx};
 use crate::dict;
 use crate::stream::Confidence;
 
+/// A Han character: the unified ideographs, extension A, and the extensions beyond the
+/// basic plane (B to H, U+20000–U+323AF), where the rare characters of real names are
+/// (王𠀀, 李𫖮凤): a name with one is as much a name, and escaped as a surrogate pair it is
+/// the same character.
 fn is_cjk(c: char) -> bool {
-    ('\u{4E00}'..='\u{9FFF}').contains(&c) || ('\u{3400}'..='\u{4DBF}').contains(&c)
+    ('\u{4E00}'..='\u{9FFF}').contains(&c)
+        || ('\u{3400}'..='\u{4DBF}').contains(&c)
+        || ('\u{20000}'..='\u{323AF}').contains(&c)
+}
+
+/// A pictograph or dingbat put next to a name (`😀沈倩`, `🎉赵秀梅`): decoration, or a way
+/// to slip a name past a check that wants Han characters only. The emoji planes, the
+/// symbols and dingbats blocks, and the variation selector that asks for emoji display.
+fn is_decoration(c: char) -> bool {
+    ('\u{1F000}'..='\u{1FAFF}').contains(&c)
+        || ('\u{2600}'..='\u{27BF}').contains(&c)
+        || c == '\u{FE0F}'
 }
 
 /// Trimmed byte range of `t`.
@@ -50,6 +65,7 @@ pub(crate) fn person_name(v: &str) -> Option<Confidence> {
     // One pass over the characters (this runs on every value under a name key).
     let (mut n, mut cjk, mut dots, mut spaces) = (0usize, 0usize, 0usize, 0usize);
     let mut mou = false;
+    let mut deco = 0usize;
     for c in v.chars() {
         n += 1;
         if is_cjk(c) {
@@ -59,7 +75,14 @@ pub(crate) fn person_name(v: &str) -> Option<Confidence> {
             dots += 1;
         } else if c == ' ' {
             spaces += 1;
+        } else if c > '\u{25FF}' && is_decoration(c) {
+            deco += 1;
         }
+    }
+    // Emoji around or inside a Han name are read past: the name is what is left.
+    if deco > 0 && cjk >= 2 && cjk + dots + spaces + deco == n {
+        let compact: String = v.chars().filter(|&c| !is_decoration(c)).collect();
+        return person_name(compact.trim());
     }
     // A short name padded to line up with longer ones (`李　燕`, `王 芳`; the ideographic
     // space is folded to a space): the name is the characters without the padding. A name
@@ -341,10 +364,21 @@ pub(crate) fn travel_document(v: &str) -> Option<Confidence> {
     let (b, _) = without_separators(v.as_bytes(), &mut joined, 1);
     let letters = b.iter().take_while(|c| c.is_ascii_uppercase()).count();
     // 8-10 characters with at most two letters leaves six digits or more.
+    // Other countries put letters among the digits (France `12AB34567`, Germany
+    // `C01X00T47`, nine of digits and consonants): eight or nine capitals and digits, a
+    // letter after a digit, two digits at least, which no word a field holds instead
+    // (`UNKNOWN`, `见附件`) has. (Letters in front only are a code's prefix, `ABC1234567`.)
+    let mixed = || {
+        b.len() <= 9
+            && b.iter()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            && b.iter().filter(|c| c.is_ascii_digit()).count() >= 2
+            && b.windows(2)
+                .any(|w| w[0].is_ascii_digit() && w[1].is_ascii_uppercase())
+    };
     ((8..=10).contains(&b.len())
-        && letters <= 2
         && !super::ident::cn_passport_shape(b)
-        && b[letters..].iter().all(u8::is_ascii_digit))
+        && (letters <= 2 && b[letters..].iter().all(u8::is_ascii_digit) || mixed()))
     .then_some(Confidence::Medium)
 }
 
@@ -391,6 +425,16 @@ fn without_separators<'a>(
 /// (`20230815`) or a year and a serial (`2024-0156`) is what a vehicle or site pass under
 /// the same label holds; a permit reads as one about once in 1,500.
 pub(crate) fn taiwan_permit(v: &str) -> Option<Confidence> {
+    // The old card's issue letter after the number, in brackets (`0017312301(B)`).
+    let mut v = v.trim_end();
+    for (open, close) in [('(', ')'), ('（', '）')] {
+        if let Some((head, letter)) = v.strip_suffix(close).and_then(|h| h.rsplit_once(open)) {
+            if letter.len() == 1 && letter.as_bytes()[0].is_ascii_uppercase() {
+                v = head.trim_end();
+                break;
+            }
+        }
+    }
     let mut joined = [0u8; 10];
     let (b, sep) = without_separators(v.strip_prefix('T').unwrap_or(v).as_bytes(), &mut joined, 3);
     if !(matches!(b.len(), 8 | 10) && b.iter().all(u8::is_ascii_digit)) {

@@ -376,6 +376,37 @@ pub(crate) fn norm_key(k: &[u8]) -> Vec<u8> {
         .collect()
 }
 
+/// Notes an export or a schema puts after a field's name, after `_` or `-`: the language
+/// (`xm_cn`, `name_zh`) or the part of the value (`dz_detail`, `xm_value`).
+const KEY_NOTES: &[&str] = &[
+    "cn", "zh", "zhcn", "chs", "chn", "detail", "detailed", "full", "info", "str", "text", "txt",
+    "val", "value", "raw", "orig", "original",
+];
+
+/// The part of a key that may be a known field name under a note ([`KEY_NOTES`]) or after a
+/// word in Han characters: `xm` of `xm_cn`, `姓名` of `姓名_cn`, `dz` of `联系dz`.
+fn known_part(key: &[u8]) -> Option<&[u8]> {
+    let key = strip_key_path(key).trim_ascii();
+    if let Some(p) = key.iter().rposition(|&b| b == b'_' || b == b'-') {
+        let note = &key[p + 1..];
+        if p > 0
+            && KEY_NOTES
+                .iter()
+                .any(|n| note.eq_ignore_ascii_case(n.as_bytes()))
+        {
+            return Some(&key[..p]);
+        }
+    }
+    // Han characters, then ASCII letters.
+    let ascii = key
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_alphabetic())
+        .count();
+    let head = &key[..key.len() - ascii];
+    (ascii >= 2 && !head.is_empty() && head.iter().all(|&b| b >= 0x80)).then(|| &key[head.len()..])
+}
+
 /// The last part of a dotted path (`persons[0].name`, `user.zz`: Spring and bean-property
 /// binding, `a.b` property names), when there is one.
 pub(crate) fn dotted_tail(k: &[u8]) -> Option<&[u8]> {
@@ -536,6 +567,15 @@ impl KeyIndex {
             }
         }
         self.lookup_role(&k, from, out);
+        if out.len() > from {
+            return;
+        }
+        // A known name with a note on the language or the part (`xm_cn`, `姓名_cn`,
+        // `dz_detail`), or after a word in Han characters (`联系dz`, `家庭dz`): the name's
+        // own rules. Only exact names: a short tail by a glob or a role would name too much.
+        if let Some(v) = known_part(key).and_then(|part| self.exact.get(&norm_key(part))) {
+            add_new(v, from, out);
+        }
     }
 
     /// Appends the rules of the globs that match the normalized name `k`, in the order the
@@ -2027,9 +2067,10 @@ fn near(text: &[u8], before: &[u8], start: usize, end: usize, ctx: &Ctx) -> bool
         // keywords are found sooner by `memchr` on their first byte, unless one has ASCII
         // letters, which match in either case.)
         Some(ac) if kws.len() > 8 || ctx.keywords_ascii => {
-            let hit = |h: &[u8]| {
-                if !ctx.keywords_ascii {
-                    return ac.is_match(h);
+            let hit = |h: &[u8], after: bool| {
+                // (Most texts hold no keyword: one test first, the positions only on a hit.)
+                if !ac.is_match(h) {
+                    return false;
                 }
                 // An ASCII keyword inside a word, with letters of the word on both sides,
                 // is not that word: `IMEI` in `primeId` and `timeIndex`. At a word's end it
@@ -2038,16 +2079,82 @@ fn near(text: &[u8], before: &[u8], start: usize, end: usize, ctx: &Ctx) -> bool
                 ac.try_find_overlapping_iter(h).is_ok_and(|mut it| {
                     it.any(|m| {
                         let (s, e) = (m.start(), m.end());
-                        !(s > 0 && glued(h[s - 1], h[s]) && e < h.len() && glued(h[e - 1], h[e]))
+                        let inside = ctx.keywords_ascii
+                            && s > 0
+                            && glued(h[s - 1], h[s])
+                            && e < h.len()
+                            && glued(h[e - 1], h[e]);
+                        !inside && !names_other_field(h, e, after)
                     })
                 })
             };
-            ac.patterns_len() < kws.len() || hit(left) || hit(right) || (spill > 0 && hit(prev))
+            ac.patterns_len() < kws.len()
+                || hit(left, false)
+                || hit(right, true)
+                || (spill > 0 && hit(prev, false))
         }
-        _ => kws
-            .iter()
-            .any(|k| contains(left, k) || contains(right, k) || (spill > 0 && contains(prev, k))),
+        _ => kws.iter().any(|k| {
+            contains_own(left, k, false)
+                || contains_own(right, k, true)
+                || (spill > 0 && contains_own(prev, k, false))
+        }),
     }
+}
+
+/// Whether the keyword ending at `e` of `h` is the name of another field than the
+/// candidate's: in a name marked as one (`KEY_MARK`) with a later name after it, or in text
+/// a field's name (a colon or `=` after it, maybe past a closing quote and spaces) with the
+/// end of its field (`,` `&` `;` or a line break) between it and the candidate, or (`after`:
+/// the text after the candidate) any field's name. The name of the
+/// previous field of a record says nothing of this one's value
+/// (`{"sfzh":"1101…","zch":"3701…"}`, `sfzh=1101…&zkzh=1101…`); a value that names a type
+/// does (`{"zjlx":"身份证","zjhm":…}`), as does the candidate's own label (`身份证号：…`).
+fn names_other_field(h: &[u8], e: usize, after: bool) -> bool {
+    // Inside a name the lexer marked (the context kept from earlier values: the mark ends
+    // the word the keyword is in, `身份证` in `申请人身份证号`): another field's when a later
+    // name follows it, the value's own when it is the last.
+    use crate::stream::KEY_MARK;
+    if let Some(q) = memchr::memchr2(b' ', KEY_MARK, &h[e..]) {
+        if h[e + q] == KEY_MARK {
+            return memchr::memchr(KEY_MARK, &h[e + q + 1..]).is_some();
+        }
+    }
+    // The rest of the word the keyword is in (`身份证` of `身份证号码：`), then the sign.
+    // A label glued to its number (`身份证号码1101…；注册号3701…`) is a field's name too.
+    let mut p = e;
+    while p < h.len() && p - e < 24 && (h[p] >= 0x80 || h[p].is_ascii_alphabetic() || h[p] == b'_')
+    {
+        p += 1;
+    }
+    if matches!(h.get(p), Some(b'"' | b'\'')) {
+        p += 1;
+    }
+    while h.get(p) == Some(&b' ') {
+        p += 1;
+    }
+    let value = match h.get(p) {
+        Some(b':' | b'=') => &h[p + 1..],
+        Some(b'0'..=b'9') if p > e || !after => &h[p..],
+        _ => return false,
+    };
+    if after {
+        return true;
+    }
+    // Its value, then the end of its field: a label whose value is on the next line
+    // (`身份证号码：\n3701…`) is the candidate's own.
+    let value = value.trim_ascii_start();
+    value
+        .iter()
+        .any(|&b| matches!(b, b',' | b'&' | b';' | b'\n'))
+}
+
+/// [`contains`] for a keyword of a rule's context: an occurrence that names another field
+/// ([`names_other_field`]) does not count.
+fn contains_own(h: &[u8], n: &[u8], after: bool) -> bool {
+    if !contains(h, n) {
+        return false;
+    }
+    memchr::memmem::find_iter(h, n).any(|s| !names_other_field(h, s + n.len(), after))
 }
 
 #[cfg(test)]

@@ -44,6 +44,7 @@ impl FormLexer {
                         } else {
                             None
                         };
+                        seg.naming = !self.in_value;
                         seg.begin(
                             SegKind::Form,
                             base + i as u64,

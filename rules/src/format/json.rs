@@ -606,6 +606,7 @@ impl JsonLexer {
                         let is_key = self.expect_key && self.in_object();
                         self.string_is_key = is_key;
                         let key = if is_key { None } else { self.value_key() };
+                        seg.naming = is_key;
                         // A short string already whole in the buffer may need no segment at
                         // all (the segmenter decides); look only a few bytes ahead. One table
                         // pass finds its end and what the segmenter's quick path asks.
@@ -658,6 +659,7 @@ impl JsonLexer {
             f.head_bad = true;
         }
         let key = self.value_key();
+        seg.naming = false;
         let ahead = &buf[i..buf.len().min(i + crate::stream::QUICK_MAX)];
         // One table pass finds the end and what the quick path asks (as for strings).
         let (stop, classes) = seg

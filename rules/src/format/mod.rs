@@ -141,6 +141,15 @@ impl Format {
                     _ => Format::Text,
                 }
             }
+            // A form is one line (its line breaks are escaped): a body declared as a form
+            // that is a table, or lines of text, is read as what it is. Read as a form, a
+            // CSV's header would be no key, and a `=` in a cell (base64 padding) would make
+            // the rest one value under the cell before it.
+            Some(Format::Form)
+                if matches!(sniffed, Format::Csv | Format::Text) && lines(prefix) =>
+            {
+                sniffed
+            }
             Some(f) => f,
         }
     }
@@ -310,6 +319,11 @@ fn strip_jsonp_guard(t: &[u8]) -> &[u8] {
         Some(&r[blank(r)..])
     })();
     guarded.unwrap_or(t)
+}
+
+/// Whether text follows the first line (a form never has a second).
+fn lines(t: &[u8]) -> bool {
+    memchr::memchr(b'\n', t).is_some_and(|p| !t[p..].iter().all(u8::is_ascii_whitespace))
 }
 
 /// Whether a body's first line is `key=value&key=value` (URL-encoded form data): no
@@ -763,6 +777,26 @@ mod tests {
             Format::resolve(None, b"/* a comment */ hello"),
             Format::Text
         );
+    }
+
+    /// A body declared as a form is one line; a table or lines of text declared so are
+    /// read as what they are, a form as a form (one pair, a trailing line break).
+    #[test]
+    fn a_form_declared_over_a_table_is_the_table() {
+        let form = Some("application/x-www-form-urlencoded");
+        let cases: [(&str, Format); 5] = [
+            ("sign,xm,hkmoPermit\nYWJj=,谭冬梅,H77614638\n", Format::Csv),
+            ("xm,sfzh\n谭冬梅,11010519491231002X\n", Format::Csv),
+            ("xm=张三\nsfzh=11010519491231002X\n", Format::Text),
+            (
+                "xm=%E5%BC%A0%E4%B8%89&sfzh=110105194912310021\r\n",
+                Format::Form,
+            ),
+            ("xm=张三", Format::Form),
+        ];
+        for (body, want) in cases {
+            assert_eq!(Format::resolve(form, body.as_bytes()), want, "{body:?}");
+        }
     }
 
     #[test]
