@@ -383,28 +383,87 @@ const KEY_NOTES: &[&str] = &[
     "val", "value", "raw", "orig", "original",
 ];
 
-/// The part of a key that may be a known field name under a note ([`KEY_NOTES`]) or after a
-/// word in Han characters: `xm` of `xm_cn`, `姓名` of `姓名_cn`, `dz` of `联系dz`.
-fn known_part(key: &[u8]) -> Option<&[u8]> {
-    let key = strip_key_path(key).trim_ascii();
-    if let Some(p) = key.iter().rposition(|&b| b == b'_' || b == b'-') {
-        let note = &key[p + 1..];
-        if p > 0
+/// Words a system puts before a field's name to say whose it is, with `_` after them
+/// (`user_zjhm`, `cust_hjdz`), or in Han characters (`联系固定电话`, `家庭护照号码`).
+const KEY_OWNERS: &[&str] = &[
+    "user", "usr", "cust", "customer", "client", "member", "person",
+];
+const KEY_OWNERS_HAN: &[&str] = &["联系", "家庭", "本人", "个人", "用户", "客户"];
+
+/// The parts of a key that may be a known field name under decoration, most specific
+/// first: without a note after it ([`KEY_NOTES`], after `_`, `-` or as a capitalized word:
+/// `xm_cn`, `姓名_cn`, `xmDetail`) or a version (`_v2`); then without an owner's word before
+/// it (`user_`, `联系`) or Han characters before ASCII letters (`联系dz`). A generic name
+/// (`name`, `nm`) is not taken from behind an owner's word: `shop_name` is a shop's.
+fn known_parts(key: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut k = strip_key_path(key).trim_ascii();
+    // A version (`_v2`, `V2`).
+    let digits = k.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    if digits > 0 && digits + 1 < k.len() && matches!(k[k.len() - digits - 1], b'v' | b'V') {
+        let head = &k[..k.len() - digits - 1];
+        k = head
+            .strip_suffix(b"_")
+            .or_else(|| head.strip_suffix(b"-"))
+            .unwrap_or(head);
+        out.push(k);
+    }
+    // A note after `_` or `-`, or as a capitalized word after a lower-case letter or a Han
+    // character (`xmDetail`, `姓名Cn`).
+    let sep = k.iter().rposition(|&b| b == b'_' || b == b'-');
+    let camel = k
+        .iter()
+        .rposition(u8::is_ascii_uppercase)
+        .filter(|&p| p > 0 && (k[p - 1].is_ascii_lowercase() || k[p - 1] >= 0x80));
+    for (cut, from) in [sep.map(|p| (p, p + 1)), camel.map(|p| (p, p))]
+        .into_iter()
+        .flatten()
+    {
+        let note = &k[from..];
+        if cut > 0
             && KEY_NOTES
                 .iter()
                 .any(|n| note.eq_ignore_ascii_case(n.as_bytes()))
         {
-            return Some(&key[..p]);
+            k = &k[..cut];
+            out.push(k);
+            break;
+        }
+    }
+    let generic = |t: &[u8]| t.eq_ignore_ascii_case(b"name") || t.eq_ignore_ascii_case(b"nm");
+    if let Some(p) = k.iter().position(|&b| b == b'_' || b == b'-') {
+        let tail = &k[p + 1..];
+        if KEY_OWNERS
+            .iter()
+            .any(|o| k[..p].eq_ignore_ascii_case(o.as_bytes()))
+            && tail.len() >= 2
+            && !generic(tail)
+        {
+            out.push(tail);
+        }
+    }
+    for o in KEY_OWNERS_HAN {
+        if let Some(tail) = k.strip_prefix(o.as_bytes()) {
+            if tail.len() >= 6 || (tail.len() >= 2 && tail.is_ascii() && !generic(tail)) {
+                out.push(tail);
+            }
         }
     }
     // Han characters, then ASCII letters.
-    let ascii = key
+    let ascii = k
         .iter()
         .rev()
         .take_while(|b| b.is_ascii_alphabetic())
         .count();
-    let head = &key[..key.len() - ascii];
-    (ascii >= 2 && !head.is_empty() && head.iter().all(|&b| b >= 0x80)).then(|| &key[head.len()..])
+    let head = &k[..k.len() - ascii];
+    if ascii >= 2 && !head.is_empty() && head.iter().all(|&b| b >= 0x80) {
+        let tail = &k[head.len()..];
+        if !generic(tail) {
+            out.push(tail);
+        }
+    }
+    out.dedup();
+    out
 }
 
 /// The last part of a dotted path (`persons[0].name`, `user.zz`: Spring and bean-property
@@ -573,7 +632,10 @@ impl KeyIndex {
         // A known name with a note on the language or the part (`xm_cn`, `姓名_cn`,
         // `dz_detail`), or after a word in Han characters (`联系dz`, `家庭dz`): the name's
         // own rules. Only exact names: a short tail by a glob or a role would name too much.
-        if let Some(v) = known_part(key).and_then(|part| self.exact.get(&norm_key(part))) {
+        if let Some(v) = known_parts(key)
+            .into_iter()
+            .find_map(|part| self.exact.get(&norm_key(part)))
+        {
             add_new(v, from, out);
         }
     }
@@ -1931,9 +1993,9 @@ impl Detectors {
 
 /// The metric's name when `start..end` is the sample value of a line in the Prometheus text
 /// format: the line is `name{labels} value` or `name value`, maybe with a timestamp after
-/// the value, and the name is a metric's (letters, digits, `_` and `:`, not starting with a
-/// digit), with labels or with an `_` in it (a bare word before a number, `手机 138…`, is
-/// left to the keywords). Scrapes, `/metrics` pages and exporters' dumps write thousands of
+/// the value, the value is digits, and the name is a metric's (letters, digits, `_` and
+/// `:`, not starting with a digit), with labels or a metric's ending ([`METRIC_SUFFIXES`];
+/// a word before a number, `手机 138…`, `li_ming 138…`, is left to the keywords). Scrapes, `/metrics` pages and exporters' dumps write thousands of
 /// such lines, and 11-digit counters, byte totals and sequence maxima among them look like
 /// mobiles.
 fn metric_sample_name(text: &[u8], start: usize, end: usize) -> Option<&[u8]> {
@@ -1959,9 +2021,33 @@ fn metric_sample_name(text: &[u8], start: usize, end: usize) -> Option<&[u8]> {
     let metric_byte = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':');
     let named = head.first().is_some_and(|b| !b.is_ascii_digit())
         && head.iter().all(metric_byte)
-        && (labelled || head.contains(&b'_'));
+        && (labelled || METRIC_SUFFIXES.iter().any(|s| head.ends_with(s.as_bytes())))
+        && text[start..end].iter().all(u8::is_ascii_digit);
     named.then_some(head)
 }
+
+/// The endings Prometheus' naming conventions give a metric's name (its unit or its kind):
+/// a name with one and no labels is still a metric (`process_virtual_memory_bytes 157…`),
+/// where `li_ming 138…` or `lxdh_bak 138…` is a field and its value.
+const METRIC_SUFFIXES: &[&str] = &[
+    "_total",
+    "_count",
+    "_sum",
+    "_bucket",
+    "_bytes",
+    "_seconds",
+    "_max",
+    "_min",
+    "_ratio",
+    "_info",
+    "_created",
+    "_timestamp",
+    "_milliseconds",
+    "_size",
+    "_keys",
+    "_hits",
+    "_misses",
+];
 
 /// Whether a negative keyword of the rule (`kws`) is the label of the value at `start`: it
 /// ends right before it, or before a colon or `=` and spaces there (`商户单号62…`,
@@ -2111,21 +2197,31 @@ fn near(text: &[u8], before: &[u8], start: usize, end: usize, ctx: &Ctx) -> bool
 /// does (`{"zjlx":"身份证","zjhm":…}`), as does the candidate's own label (`身份证号：…`).
 fn names_other_field(h: &[u8], e: usize, after: bool) -> bool {
     // Inside a name the lexer marked (the context kept from earlier values: the mark ends
-    // the word the keyword is in, `身份证` in `申请人身份证号`): another field's when a later
-    // name follows it, the value's own when it is the last.
+    // the word the keyword is in, `身份证` in `申请人身份证号`): another field's when a value
+    // and a later name follow it; the value's own when it is the last, and its parent's when
+    // the next name comes right after it (`{"passport":{"no":…}}`).
     use crate::stream::KEY_MARK;
     if let Some(q) = memchr::memchr2(b' ', KEY_MARK, &h[e..]) {
-        if h[e + q] == KEY_MARK {
-            return memchr::memchr(KEY_MARK, &h[e + q + 1..]).is_some();
+        let at = e + q;
+        if h[at] == KEY_MARK {
+            return memchr::memchr(KEY_MARK, &h[at + 1..])
+                .is_some_and(|n| h[at + 1..at + 1 + n].trim_ascii().contains(&b' '));
         }
     }
-    // The rest of the word the keyword is in (`身份证` of `身份证号码：`), then the sign.
-    // A label glued to its number (`身份证号码1101…；注册号3701…`) is a field's name too.
+    // The rest of the word the keyword is in (`身份证` of `身份证号码：`: Han characters and
+    // ASCII letters, not punctuation), then the sign. A label glued to its number
+    // (`身份证号码1101…；注册号3701…`) is a field's name too.
     let mut p = e;
-    while p < h.len() && p - e < 24 && (h[p] >= 0x80 || h[p].is_ascii_alphabetic() || h[p] == b'_')
-    {
-        p += 1;
+    while p < h.len() && p - e < 24 {
+        if (0xE4..=0xE9).contains(&h[p]) && p + 2 < h.len() {
+            p += 3;
+        } else if h[p].is_ascii_alphabetic() || h[p] == b'_' {
+            p += 1;
+        } else {
+            break;
+        }
     }
+    let word_end = p;
     if matches!(h.get(p), Some(b'"' | b'\'')) {
         p += 1;
     }
@@ -2134,19 +2230,78 @@ fn names_other_field(h: &[u8], e: usize, after: bool) -> bool {
     }
     let value = match h.get(p) {
         Some(b':' | b'=') => &h[p + 1..],
-        Some(b'0'..=b'9') if p > e || !after => &h[p..],
+        Some(b'0'..=b'9') if p == word_end && (p > e || !after) => &h[p..],
         _ => return false,
     };
     if after {
         return true;
     }
-    // Its value, then the end of its field: a label whose value is on the next line
-    // (`身份证号码：\n3701…`) is the candidate's own.
+    // Its value, then the end of its field and another field's label: after the last `,`
+    // `&` `;` or line break, a name with a sign after it or glued to the candidate
+    // (`身份证号：见附件，注册号：3701…`). A list of values (`身份证号：3502…，3303…`), a
+    // note (`（旧，已注销）3701…`) or a generic label on the next line (`号码：`, `no=`) keeps
+    // the label the candidate's own.
     let value = value.trim_ascii_start();
-    value
+    let Some(sep) = value
         .iter()
-        .any(|&b| matches!(b, b',' | b'&' | b';' | b'\n'))
+        .rposition(|&b| matches!(b, b',' | b'&' | b';' | b'\n'))
+    else {
+        return false;
+    };
+    let rest = value[sep + 1..].trim_ascii();
+    let signed = rest.ends_with(b":") || rest.ends_with(b"=");
+    let label = rest
+        .strip_suffix(b":")
+        .or_else(|| rest.strip_suffix(b"="))
+        .unwrap_or(rest)
+        .trim_ascii();
+    let name_bytes = !label.is_empty()
+        && label.len() <= 48
+        && label
+            .iter()
+            .all(|&b| b >= 0x80 || b.is_ascii_alphanumeric() || b == b'_');
+    (signed || !label.is_ascii()) && name_bytes && !generic_label(label)
 }
+
+/// Whether a label names no field of its own ([`GENERIC_LABELS`], maybe after `旧`, `新`,
+/// `原` or `现`: `旧号码`).
+fn generic_label(label: &[u8]) -> bool {
+    let mut l = label;
+    for m in ["旧", "新", "原", "现"] {
+        if let Some(rest) = l.strip_prefix(m.as_bytes()) {
+            l = rest;
+            break;
+        }
+    }
+    GENERIC_LABELS.iter().any(|g| l.eq_ignore_ascii_case(g))
+}
+
+/// Labels that name no field of their own (a number, a value, an input): after a field's
+/// label they continue it (`办公电话: 已核验\n号码: 0212…`, `身份证号校验: 失败, 输入=4401…`).
+const GENERIC_LABELS: &[&[u8]] = &[
+    "号码".as_bytes(),
+    "号".as_bytes(),
+    "编号".as_bytes(),
+    "证号".as_bytes(),
+    "证件号".as_bytes(),
+    "证件号码".as_bytes(),
+    "值".as_bytes(),
+    "输入".as_bytes(),
+    "输入值".as_bytes(),
+    "内容".as_bytes(),
+    "参数".as_bytes(),
+    b"hm",
+    b"haoma",
+    b"no",
+    b"num",
+    b"number",
+    b"value",
+    b"val",
+    b"input",
+    b"content",
+    b"data",
+    b"param",
+];
 
 /// [`contains`] for a keyword of a rule's context: an occurrence that names another field
 /// ([`names_other_field`]) does not count.
@@ -2160,6 +2315,29 @@ fn contains_own(h: &[u8], n: &[u8], after: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::CharPairGate;
+
+    /// A known name is found under a note, a version or an owner's word; a generic name
+    /// behind an owner's word is not taken.
+    #[test]
+    fn known_parts_of_decorated_keys() {
+        let parts = |k: &str| -> Vec<String> {
+            super::known_parts(k.as_bytes())
+                .into_iter()
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .collect()
+        };
+        assert_eq!(parts("xm_cn"), ["xm"]);
+        assert_eq!(parts("姓名_cn"), ["姓名"]);
+        assert_eq!(parts("xmDetail"), ["xm"]);
+        assert_eq!(parts("cust_realName_v2"), ["cust_realName", "realName"]);
+        assert_eq!(parts("user_zjhm"), ["zjhm"]);
+        assert_eq!(parts("联系dz"), ["dz"]);
+        assert_eq!(parts("家庭护照号码"), ["护照号码"]);
+        assert!(parts("shop_name").is_empty());
+        assert!(parts("联系name").is_empty());
+        assert!(parts("orderDetail").contains(&"order".to_string()));
+        assert!(parts("v2").is_empty());
+    }
 
     /// A sample of the Prometheus text format is read under its metric's name; a word and a
     /// number, or a number inside a line, are not samples.
@@ -2182,8 +2360,11 @@ mod tests {
             name(&format!("up{{job=\"a b\"}} {v}"), v).as_deref(),
             Some("up")
         );
-        // No label and no `_`: a word before a number.
+        // No label and no metric's ending: a word or a field before a number; no number.
         assert_eq!(name(&format!("mobile {v}"), v), None);
+        assert_eq!(name(&format!("li_ming {v}"), v), None);
+        assert_eq!(name(&format!("lxdh_bak {v}"), v), None);
+        assert_eq!(name("wang_fang_total a@b.cn", "a@b.cn"), None);
         // Something after the value that is no timestamp; two spaces; a name with a digit first.
         assert_eq!(name(&format!("user_phone {v} 张三"), v), None);
         assert_eq!(name(&format!("user_phone  {v}"), v), None);
