@@ -435,7 +435,7 @@ pub(crate) struct Segmenter {
     last_head: Vec<u8>,
     recent: Vec<u8>,
     /// The segment is a field's name (a JSON member's key, a form's key), as its lexer says:
-    /// its text is remembered with [`KEY_MARK`] after it.
+    /// its text is remembered with [`KEY_MARK`] before it.
     pub(crate) naming: bool,
     hold_from: u64,
     last_edit_end: u64,
@@ -560,10 +560,10 @@ impl Drop for Segmenter {
     }
 }
 
-/// Written after a field's name in the context kept for keyword windows (`recent`), so a
-/// keyword window can tell a neighbouring field's name (`sfzh` of `{"sfzh":…,"zch":…}`)
-/// from the value's own and from a value that names a type (`{"zjlx":"身份证",…}`). A
-/// control character no normalized text holds.
+/// Written before a field's name in the context kept for keyword windows (`recent`), where
+/// a space sets apart other values, so a keyword window can tell a neighbouring field's
+/// name (`sfzh` of `{"sfzh":…,"zch":…}`) from the value's own and from a value that names
+/// a type (`{"zjlx":"身份证",…}`). A control character no normalized text holds.
 pub(crate) const KEY_MARK: u8 = 0x1F;
 
 /// How many bytes of a value `last_head` keeps (key names, labels, column names).
@@ -1423,11 +1423,9 @@ impl Segmenter {
         while from < text.len() && (text[from] & 0xC0) == 0x80 {
             from += 1;
         }
-        self.recent.push(b' ');
+        // A field's name is set apart by the mark instead of the space (no extra byte).
+        self.recent.push(if self.naming { KEY_MARK } else { b' ' });
         self.recent.extend_from_slice(&text[from..]);
-        if self.naming {
-            self.recent.push(KEY_MARK);
-        }
         // Trim rarely (amortized), never below the widest context window a rule may ask for,
         // so a window reads the same context whenever the last trim was.
         if self.recent.len() > CONTEXT_KEPT * 2 {

@@ -2196,17 +2196,16 @@ fn near(text: &[u8], before: &[u8], start: usize, end: usize, ctx: &Ctx) -> bool
 /// (`{"sfzh":"1101…","zch":"3701…"}`, `sfzh=1101…&zkzh=1101…`); a value that names a type
 /// does (`{"zjlx":"身份证","zjhm":…}`), as does the candidate's own label (`身份证号：…`).
 fn names_other_field(h: &[u8], e: usize, after: bool) -> bool {
-    // Inside a name the lexer marked (the context kept from earlier values: the mark ends
-    // the word the keyword is in, `身份证` in `申请人身份证号`): another field's when a value
-    // and a later name follow it; the value's own when it is the last, and its parent's when
-    // the next name comes right after it (`{"passport":{"no":…}}`).
+    // Inside a name the lexer marked (the context kept from earlier values, where the mark
+    // opens a name and a space any other value: `身份证` in `申请人身份证号`): another
+    // field's when a value and a later name follow it; the value's own when it is the last,
+    // and its parent's when the next name comes right after it (`{"passport":{"no":…}}`).
     use crate::stream::KEY_MARK;
-    if let Some(q) = memchr::memchr2(b' ', KEY_MARK, &h[e..]) {
-        let at = e + q;
-        if h[at] == KEY_MARK {
-            return memchr::memchr(KEY_MARK, &h[at + 1..])
-                .is_some_and(|n| h[at + 1..at + 1 + n].trim_ascii().contains(&b' '));
-        }
+    if memchr::memrchr2(b' ', KEY_MARK, &h[..e]).is_some_and(|q| h[q] == KEY_MARK) {
+        return match memchr::memchr2(b' ', KEY_MARK, &h[e..]) {
+            Some(n) if h[e + n] == b' ' => memchr::memchr(KEY_MARK, &h[e + n..]).is_some(),
+            _ => false,
+        };
     }
     // The rest of the word the keyword is in (`身份证` of `身份证号码：`: Han characters and
     // ASCII letters, not punctuation), then the sign. A label glued to its number
