@@ -2248,12 +2248,12 @@ fn names_other_field(h: &[u8], e: usize, after: bool) -> bool {
         return false;
     };
     let rest = value[sep + 1..].trim_ascii();
-    let signed = rest.ends_with(b":") || rest.ends_with(b"=");
-    let label = rest
-        .strip_suffix(b":")
-        .or_else(|| rest.strip_suffix(b"="))
-        .unwrap_or(rest)
-        .trim_ascii();
+    // The label is what stands before its sign; after the sign may stand the value's own
+    // start (`流水号：海字第…`, where the candidate starts at `字第`).
+    let (label, signed) = match rest.iter().rposition(|&b| b == b':' || b == b'=') {
+        Some(p) => (rest[..p].trim_ascii(), true),
+        None => (rest, false),
+    };
     let name_bytes = !label.is_empty()
         && label.len() <= 48
         && label
