@@ -1425,7 +1425,16 @@ impl Segmenter {
         }
         // A field's name is set apart by the mark instead of the space (no extra byte).
         self.recent.push(if self.naming { KEY_MARK } else { b' ' });
+        let at = self.recent.len();
         self.recent.extend_from_slice(&text[from..]);
+        // A value that holds the mark itself (`\u001f`) must not pass for names.
+        if memchr::memchr(KEY_MARK, &text[from..]).is_some() {
+            for b in &mut self.recent[at..] {
+                if *b == KEY_MARK {
+                    *b = b' ';
+                }
+            }
+        }
         // Trim rarely (amortized), never below the widest context window a rule may ask for,
         // so a window reads the same context whenever the last trim was.
         if self.recent.len() > CONTEXT_KEPT * 2 {

@@ -2153,7 +2153,7 @@ fn near(text: &[u8], before: &[u8], start: usize, end: usize, ctx: &Ctx) -> bool
         // keywords are found sooner by `memchr` on their first byte, unless one has ASCII
         // letters, which match in either case.)
         Some(ac) if kws.len() > 8 || ctx.keywords_ascii => {
-            let hit = |h: &[u8], after: bool| {
+            let hit = |h: &[u8], side: Side| {
                 // (Most texts hold no keyword: one test first, the positions only on a hit.)
                 if !ac.is_match(h) {
                     return false;
@@ -2170,38 +2170,50 @@ fn near(text: &[u8], before: &[u8], start: usize, end: usize, ctx: &Ctx) -> bool
                             && glued(h[s - 1], h[s])
                             && e < h.len()
                             && glued(h[e - 1], h[e]);
-                        !inside && !names_other_field(h, e, after)
+                        !inside && !names_other_field(h, e, side)
                     })
                 })
             };
             ac.patterns_len() < kws.len()
-                || hit(left, false)
-                || hit(right, true)
-                || (spill > 0 && hit(prev, false))
+                || hit(left, Side::Before)
+                || hit(right, Side::After)
+                || (spill > 0 && hit(prev, Side::Kept))
         }
         _ => kws.iter().any(|k| {
-            contains_own(left, k, false)
-                || contains_own(right, k, true)
-                || (spill > 0 && contains_own(prev, k, false))
+            contains_own(left, k, Side::Before)
+                || contains_own(right, k, Side::After)
+                || (spill > 0 && contains_own(prev, k, Side::Kept))
         }),
     }
 }
 
+/// Where a keyword window's bytes are: the value's text before the candidate or after it,
+/// or the context kept from earlier values (where the lexers mark field names).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Before,
+    After,
+    Kept,
+}
+
 /// Whether the keyword ending at `e` of `h` is the name of another field than the
-/// candidate's: in a name marked as one (`KEY_MARK`) with a later name after it, or in text
-/// a field's name (a colon or `=` after it, maybe past a closing quote and spaces) with the
-/// end of its field (`,` `&` `;` or a line break) between it and the candidate, or (`after`:
-/// the text after the candidate) any field's name. The name of the
-/// previous field of a record says nothing of this one's value
+/// candidate's: in the kept context, in a name marked as one (`KEY_MARK`) with a value and
+/// a later name after it; in text, a field's name (a colon or `=` after it, maybe past a
+/// closing quote and spaces, or its number glued to it) with the end of its field and
+/// another field's label between it and the candidate, or (after the candidate) any field's
+/// name. The name of the previous field of a record says nothing of this one's value
 /// (`{"sfzh":"1101…","zch":"3701…"}`, `sfzh=1101…&zkzh=1101…`); a value that names a type
 /// does (`{"zjlx":"身份证","zjhm":…}`), as does the candidate's own label (`身份证号：…`).
-fn names_other_field(h: &[u8], e: usize, after: bool) -> bool {
+fn names_other_field(h: &[u8], e: usize, side: Side) -> bool {
+    let after = side == Side::After;
     // Inside a name the lexer marked (the context kept from earlier values, where the mark
     // opens a name and a space any other value: `身份证` in `申请人身份证号`): another
     // field's when a value and a later name follow it; the value's own when it is the last,
     // and its parent's when the next name comes right after it (`{"passport":{"no":…}}`).
     use crate::stream::KEY_MARK;
-    if memchr::memrchr2(b' ', KEY_MARK, &h[..e]).is_some_and(|q| h[q] == KEY_MARK) {
+    if side == Side::Kept
+        && memchr::memrchr2(b' ', KEY_MARK, &h[..e]).is_some_and(|q| h[q] == KEY_MARK)
+    {
         return match memchr::memchr2(b' ', KEY_MARK, &h[e..]) {
             Some(n) if h[e + n] == b' ' => memchr::memchr(KEY_MARK, &h[e + n..]).is_some(),
             _ => false,
@@ -2304,11 +2316,11 @@ const GENERIC_LABELS: &[&[u8]] = &[
 
 /// [`contains`] for a keyword of a rule's context: an occurrence that names another field
 /// ([`names_other_field`]) does not count.
-fn contains_own(h: &[u8], n: &[u8], after: bool) -> bool {
+fn contains_own(h: &[u8], n: &[u8], side: Side) -> bool {
     if !contains(h, n) {
         return false;
     }
-    memchr::memmem::find_iter(h, n).any(|s| !names_other_field(h, s + n.len(), after))
+    memchr::memmem::find_iter(h, n).any(|s| !names_other_field(h, s + n.len(), side))
 }
 
 #[cfg(test)]
