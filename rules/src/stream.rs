@@ -1262,7 +1262,7 @@ impl Segmenter {
             {
                 self.key_ix = None;
                 self.doc_note = false;
-                self.remember(content);
+                self.remember(content, classes & crate::detect::Q_MARK != 0);
                 self.hold_from = raw_end;
                 return true;
             }
@@ -1396,7 +1396,7 @@ impl Segmenter {
         if self.doc_note {
             self.note_doc(content, raw_end);
         }
-        self.remember(content);
+        self.remember(content, classes & crate::detect::Q_MARK != 0);
         self.hold_from = raw_end;
         true
     }
@@ -1416,25 +1416,34 @@ impl Segmenter {
                     .is_some())
     }
 
+    /// [`Self::remember`] for a value that holds the mark itself (`\u001f`), remembered as
+    /// a space so it cannot pass for a name. Out of line: no ordinary value holds one, and
+    /// `remember` is on every value's path.
+    #[cold]
+    #[inline(never)]
+    fn remember_unmarked(&mut self, text: &[u8]) {
+        let clean: Vec<u8> = text
+            .iter()
+            .map(|&b| if b == KEY_MARK { b' ' } else { b })
+            .collect();
+        self.remember(&clean, false);
+    }
+
     /// Keeps the tail of a finished value as context for keyword windows of the next ones.
     #[inline(always)]
-    fn remember(&mut self, text: &[u8]) {
+    fn remember(&mut self, text: &[u8], holds_mark: bool) {
+        // (The caller knows whether the value holds the mark: the lexers' class scan of a
+        // short value, a search of a long one.)
+        if holds_mark {
+            return self.remember_unmarked(text);
+        }
         let mut from = text.len().saturating_sub(RECENT);
         while from < text.len() && (text[from] & 0xC0) == 0x80 {
             from += 1;
         }
         // A field's name is set apart by the mark instead of the space (no extra byte).
         self.recent.push(if self.naming { KEY_MARK } else { b' ' });
-        let at = self.recent.len();
         self.recent.extend_from_slice(&text[from..]);
-        // A value that holds the mark itself (`\u001f`) must not pass for names.
-        if memchr::memchr(KEY_MARK, &text[from..]).is_some() {
-            for b in &mut self.recent[at..] {
-                if *b == KEY_MARK {
-                    *b = b' ';
-                }
-            }
-        }
         // Trim rarely (amortized), never below the widest context window a rule may ask for,
         // so a window reads the same context whenever the last trim was.
         if self.recent.len() > CONTEXT_KEPT * 2 {
@@ -1719,7 +1728,7 @@ impl Segmenter {
         std::mem::swap(&mut self.last_head, &mut self.head);
         // Rolling context for keyword windows across neighbouring values.
         let text = std::mem::take(&mut self.text);
-        self.remember(&text);
+        self.remember(&text, memchr::memchr(KEY_MARK, &text).is_some());
         self.text = text;
         self.text.clear();
         self.map.clear();

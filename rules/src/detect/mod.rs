@@ -1011,6 +1011,9 @@ pub(crate) const Q_NOT_B64: u32 = 1 << 16;
 /// A base64 character that is no hex digit (`g-z`, `G-Z`, `+/-_=`): a base64 token holds one,
 /// since a run of hex digits is a number or a digest, not base64 (`base64_alphabet`).
 pub(crate) const Q_B64_NOT_HEX: u32 = 1 << 17;
+/// The byte the segmenter marks field names with in the kept context
+/// (`stream::KEY_MARK`): a value holding it has it remembered as a space.
+pub(crate) const Q_MARK: u32 = 1 << 18;
 
 impl QuickTable {
     pub(crate) fn new(trigger: &Trigger) -> Self {
@@ -1036,6 +1039,7 @@ impl QuickTable {
             t[usize::from(b)] |= Q_DELIM;
         }
         t[usize::from(b'&')] |= Q_AMP;
+        t[usize::from(crate::stream::KEY_MARK)] |= Q_MARK;
         t[usize::from(b'<')] |= Q_LT;
         for (b, q) in t.iter_mut().enumerate() {
             let b = b as u8;
