@@ -101,7 +101,7 @@ impl std::fmt::Debug for Engine {
 
 /// Whether a field name names anything at all (`name`, `Name`, `nm`), not a person's name
 /// (`xm`, `userName`, `姓名`). An XML prefix (`ns2:name`) is no part of it.
-fn generic_name_key(raw: &[u8]) -> bool {
+pub(crate) fn generic_name_key(raw: &[u8]) -> bool {
     let local = raw.rsplit(|&b| b == b':').next().unwrap_or(raw);
     local.eq_ignore_ascii_case(b"name") || local.eq_ignore_ascii_case(b"nm")
 }

@@ -430,7 +430,7 @@ fn known_parts(key: &[u8]) -> Vec<&[u8]> {
             break;
         }
     }
-    let generic = |t: &[u8]| t.eq_ignore_ascii_case(b"name") || t.eq_ignore_ascii_case(b"nm");
+    let generic = crate::engine::generic_name_key;
     if let Some(p) = k.iter().position(|&b| b == b'_' || b == b'-') {
         let tail = &k[p + 1..];
         if KEY_OWNERS

@@ -330,12 +330,12 @@ fn lines(t: &[u8]) -> bool {
 /// whitespace, a short key before the first `=`, and an `&` or a `%` escape (one pair alone
 /// could be any text; one pair with an escape is a form).
 fn looks_like_form(t: &[u8]) -> bool {
-    let line = t.split(|&b| b == b'\n').next().unwrap_or(t);
     // A form body escapes its line breaks (`%0A`): lines after the first make it text, such
     // as `key=value` lines of a log or a properties file, each line a field of its own.
-    if !t[line.len()..].iter().all(u8::is_ascii_whitespace) {
+    if lines(t) {
         return false;
     }
+    let line = t.split(|&b| b == b'\n').next().unwrap_or(t);
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let Some(eq) = line.iter().position(|&b| b == b'=') else {
         return false;
