@@ -2003,16 +2003,23 @@ impl Detectors {
 /// such lines, and 11-digit counters, byte totals and sequence maxima among them look like
 /// mobiles.
 fn metric_sample_name(text: &[u8], start: usize, end: usize) -> Option<&[u8]> {
-    // The value is the line's third-last or last token: a timestamp may follow it.
-    let line_end = memchr::memchr(b'\n', &text[end..]).map_or(text.len(), |p| end + p);
-    let after = &text[end..line_end];
-    let after = after.strip_suffix(b"\r").unwrap_or(after);
-    if !(after.is_empty()
-        || after.len() > 1 && after[0] == b' ' && after[1..].iter().all(u8::is_ascii_digit))
-    {
+    // The cheap tests first, and only the bytes they need: most candidates stand inside a
+    // line, and a search to its end or start per candidate would cost a long line's length
+    // for each of its numbers.
+    if start < 2 || text[start - 1] != b' ' || !text[start..end].iter().all(u8::is_ascii_digit) {
         return None;
     }
-    if start < 2 || text[start - 1] != b' ' {
+    // The value ends its line, or a timestamp (digits) after one space does.
+    let mut p = end;
+    if text.get(p) == Some(&b' ') {
+        p += 1;
+        let digits = text[p..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits == 0 {
+            return None;
+        }
+        p += digits;
+    }
+    if !matches!(&text[p..], [] | [b'\n', ..] | [b'\r'] | [b'\r', b'\n', ..]) {
         return None;
     }
     let line_start = memchr::memrchr(b'\n', &text[..start]).map_or(0, |p| p + 1);
@@ -2025,8 +2032,7 @@ fn metric_sample_name(text: &[u8], start: usize, end: usize) -> Option<&[u8]> {
     let metric_byte = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':');
     let named = head.first().is_some_and(|b| !b.is_ascii_digit())
         && head.iter().all(metric_byte)
-        && (labelled || METRIC_SUFFIXES.iter().any(|s| head.ends_with(s.as_bytes())))
-        && text[start..end].iter().all(u8::is_ascii_digit);
+        && (labelled || METRIC_SUFFIXES.iter().any(|s| head.ends_with(s.as_bytes())));
     named.then_some(head)
 }
 
