@@ -100,9 +100,16 @@ impl std::fmt::Debug for Engine {
 }
 
 /// Whether a field name names anything at all (`name`, `Name`, `nm`), not a person's name
-/// (`xm`, `userName`, `姓名`). An XML prefix (`ns2:name`) is no part of it.
+/// (`xm`, `userName`, `姓名`). An XML prefix (`ns2:name`) is no part of it, nor a Han
+/// owner's word (`联系name`: whose name it is, not that it is a person's).
 pub(crate) fn generic_name_key(raw: &[u8]) -> bool {
-    let local = raw.rsplit(|&b| b == b':').next().unwrap_or(raw);
+    let mut local = raw.rsplit(|&b| b == b':').next().unwrap_or(raw);
+    if let Some(tail) = crate::detect::KEY_OWNERS_HAN
+        .iter()
+        .find_map(|o| local.strip_prefix(o.as_bytes()))
+    {
+        local = tail;
+    }
     local.eq_ignore_ascii_case(b"name") || local.eq_ignore_ascii_case(b"nm")
 }
 

@@ -1570,15 +1570,19 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
         // `收入15811567120元`, `游客13153593449人次`: a unit after the number makes it a
         // quantity, not a telephone.
         // `15898173558.46元`: a number with a decimal fraction is an amount; no telephone
-        // number is written with one. A fraction of zeros is not proof: a phone column
-        // exported as floats reads `13800138000.0`.
-        // A fraction of zeros and a unit after it (`13912345678.00元`) is an amount again.
+        // number is written with one. A single zero is not proof: a phone column exported
+        // as floats reads `13800138000.0`. Cents (`15612345678.00`, a ledger's cell) or a
+        // unit after the zero (`13912345678.0元`) make an amount again.
         let decimal = t.get(e) == Some(&b'.') && {
             let frac = t[e + 1..].iter().take_while(|b| b.is_ascii_digit());
             let n = frac.clone().count();
-            n > 0 && (frac.clone().any(|&b| b != b'0') || unit_after(t, e + 1 + n))
+            n > 0 && (n >= 2 || frac.clone().any(|&b| b != b'0') || unit_after(t, e + 1 + n))
         };
-        if en.has(Det::Mobile) && !unit_after(t, e) && !decimal {
+        // `￥13812345678`, `$13812345678`: a sum of money.
+        let currency = [&b"$"[..], "¥".as_bytes(), "￥".as_bytes()]
+            .iter()
+            .any(|c| t[..s].ends_with(c));
+        if en.has(Det::Mobile) && !unit_after(t, e) && !decimal && !currency {
             if n == 11 && v::mobile_cn(g) {
                 // `13800138000-01`: a hyphen and a short number after it make a product
                 // or item code (no mobile has an extension); only a field named for a
@@ -1596,7 +1600,14 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
                 // A number whose last six digits are zeros is a round amount (`19000000000`
                 // yuan) or an authority's code (the tax offices' `13100000000`) far more
                 // often than a subscriber's: it needs a phone field or word.
-                let conf = if g[5..].iter().all(|&b| b == b'0') {
+                // The same for one after capitals (`JDVA17677426882`, a carrier's waybill;
+                // `AB13812345678`, a code): a code's letters, not a word for the number.
+                let capitals = t[..s]
+                    .iter()
+                    .rev()
+                    .take_while(|b| b.is_ascii_uppercase())
+                    .count();
+                let conf = if g[5..].iter().all(|&b| b == b'0') || capitals >= 2 {
                     Confidence::Low
                 } else {
                     Confidence::Medium

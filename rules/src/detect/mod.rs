@@ -388,13 +388,15 @@ const KEY_NOTES: &[&str] = &[
 const KEY_OWNERS: &[&str] = &[
     "user", "usr", "cust", "customer", "client", "member", "person",
 ];
-const KEY_OWNERS_HAN: &[&str] = &["联系", "家庭", "本人", "个人", "用户", "客户"];
+pub(crate) const KEY_OWNERS_HAN: &[&str] = &["联系", "家庭", "本人", "个人", "用户", "客户"];
 
 /// The parts of a key that may be a known field name under decoration, most specific
 /// first: without a note after it ([`KEY_NOTES`], after `_`, `-` or as a capitalized word:
 /// `xm_cn`, `姓名_cn`, `xmDetail`) or a version (`_v2`); then without an owner's word before
 /// it (`user_`, `联系`) or Han characters before ASCII letters (`联系dz`). A generic name
-/// (`name`, `nm`) is not taken from behind an owner's word: `shop_name` is a shop's.
+/// (`name`, `nm`) is not taken from behind an English owner's word or other Han characters
+/// (`shop_name` is a shop's, `商品name` a product's); behind a Han owner's word (`联系name`)
+/// it is, and the key counts as generic itself ([`crate::engine::generic_name_key`]).
 fn known_parts(key: &[u8]) -> Vec<&[u8]> {
     let mut out = Vec::new();
     let mut k = strip_key_path(key).trim_ascii();
@@ -444,7 +446,7 @@ fn known_parts(key: &[u8]) -> Vec<&[u8]> {
     }
     for o in KEY_OWNERS_HAN {
         if let Some(tail) = k.strip_prefix(o.as_bytes()) {
-            if tail.len() >= 6 || (tail.len() >= 2 && tail.is_ascii() && !generic(tail)) {
+            if tail.len() >= 6 || (tail.len() >= 2 && tail.is_ascii()) {
                 out.push(tail);
             }
         }
@@ -472,7 +474,9 @@ pub(crate) fn dotted_tail(k: &[u8]) -> Option<&[u8]> {
     let k = strip_key_path(k);
     let p = k.iter().rposition(|&b| b == b'.')?;
     let tail = &k[p + 1..];
-    tail.iter().any(u8::is_ascii_alphabetic).then_some(tail)
+    tail.iter()
+        .any(|&b| b.is_ascii_alphabetic() || b >= 0x80)
+        .then_some(tail)
 }
 
 /// A column or field name without the note a form or an export adds after it: `姓名（中文）`,
@@ -619,9 +623,13 @@ impl KeyIndex {
             drop_repeats(out, from, mid);
             return;
         }
+        // The last part of a path is looked up as any key is (`list[0].密级`,
+        // `x.cust_address_v2`: a role, a note or an owner's word in it as well).
         if let Some(tail) = dotted_tail(key) {
-            if let Some(v) = self.exact.get(&norm_key(tail)) {
-                add_new(v, from, out);
+            let mid = out.len();
+            self.lookup(tail, out);
+            drop_repeats(out, from, mid);
+            if out.len() > from {
                 return;
             }
         }
@@ -1911,6 +1919,11 @@ impl Detectors {
         if c.key_only && !key_hit && !self.labelled(text, c.start, c.rule) {
             return None;
         }
+        // An option a form or template prints for the filler to tick (`密级：□绝密 □机密
+        // ☑公开`) is no marking until it is ticked.
+        if matches!(r.kind, Kind::Keywords) && unticked_box_before(text, c.start) {
+            return None;
+        }
         let w = r.ctx.window_bytes;
         // Negative context only vetoes matches no check character vouches for: a label like
         // 订单号 placed before a valid ID number must not be a way to smuggle it out. Luhn is
@@ -1993,6 +2006,22 @@ impl Detectors {
             confidence,
         })
     }
+}
+
+/// Whether an empty check box (`□`, `☐`), maybe with spaces after it, stands right before
+/// `start`.
+fn unticked_box_before(text: &[u8], start: usize) -> bool {
+    let mut head = &text[..start];
+    loop {
+        if let Some(h) = head.strip_suffix(b" ") {
+            head = h;
+        } else if let Some(h) = head.strip_suffix("\u{3000}".as_bytes()) {
+            head = h;
+        } else {
+            break;
+        }
+    }
+    head.ends_with("□".as_bytes()) || head.ends_with("☐".as_bytes())
 }
 
 /// The metric's name when `start..end` is the sample value of a line in the Prometheus text
@@ -2355,7 +2384,8 @@ mod tests {
         assert_eq!(parts("联系dz"), ["dz"]);
         assert_eq!(parts("家庭护照号码"), ["护照号码"]);
         assert!(parts("shop_name").is_empty());
-        assert!(parts("联系name").is_empty());
+        assert_eq!(parts("联系name"), ["name"]);
+        assert!(parts("商品name").is_empty());
         assert!(parts("orderDetail").contains(&"order".to_string()));
         assert!(parts("v2").is_empty());
     }
