@@ -514,9 +514,9 @@ rate_limits:
     p.shutdown().await;
 }
 
-/// A value sent in a response header, or in a body streamed rather than held (a type the
-/// interface streams unheld, as here a JSON body labelled `image/png`), counts against the
-/// distinct-value quota like one in a held body: the fourth distinct ID is refused.
+/// A value sent in a response header, or in a body of a type the interface skips (a JSON
+/// body labelled `image/png`, read because its bytes are text), counts against the
+/// distinct-value quota like one in any body: the fourth distinct ID is refused.
 #[tokio::test]
 async fn values_in_headers_and_streamed_bodies_count_against_quotas() {
     let up = Upstream::start(|req| async move {
@@ -604,29 +604,29 @@ async fn bytes_quota_counts_decoded_bytes() {
     p.shutdown().await;
 }
 
-/// A blocking class found in a body streamed unheld (JSON labelled `image/png`, a type
-/// streamed by default) cuts the stream, and the audit record says it was blocked, not
+/// A blocking class found in a body streamed past its hold (an interface that fails open
+/// past `hold_cap`) cuts the stream, and the audit record says it was blocked, not
 /// redacted.
 #[tokio::test]
 async fn a_block_after_the_head_is_audited_as_a_block() {
-    // The value comes in a later chunk, once the head has gone out.
+    // The value comes in a later chunk, past the hold, once the head has gone out.
     let up = Upstream::start(|_req| async move {
         let chunks = vec![
             (
                 Duration::ZERO,
-                bytes::Bytes::from(format!("{{\"note\":\"{}\",", "x".repeat(600))),
+                bytes::Bytes::from(format!("{{\"note\":\"{}\",", "x".repeat(2000))),
             ),
             (
                 Duration::from_millis(100),
                 bytes::Bytes::from(format!("\"sfzh\":\"{ID}\"}}")),
             ),
         ];
-        resp(200, "image/png", support::streamed(chunks, false))
+        resp(200, "application/json", support::streamed(chunks, false))
     })
     .await;
     let dir = temp_dir("streamblock");
     let cfg = format!(
-        "actions:\n  classes:\n    resident_id: block\naudit:\n  sink:\n    kind: file\n    path: {}\n",
+        "actions:\n  classes:\n    resident_id: block\ndefault_interface:\n  hold_cap: 1KiB\n  on_hold_overflow: open\naudit:\n  sink:\n    kind: file\n    path: {}\n",
         dir.join("audit.jsonl").display()
     );
     let p = support::proxy(&up.url(), &cfg).await;

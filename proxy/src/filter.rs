@@ -396,6 +396,12 @@ impl BodyFilter {
         self.binary && self.encoders.is_empty()
     }
 
+    /// Whether the body is of a type the interface skips and its first bytes are binary, so
+    /// nothing in it is scanned: a hold kept for a decision has none to wait for.
+    pub fn skipped_binary(&self) -> bool {
+        self.skip_binary && self.binary && self.summary.unread_archive.is_none()
+    }
+
     /// Checks the flow's grade against `rank`, the interface's declared grade (rank 0 is the
     /// highest); `block` makes an over-scope body one that [`must_block`](Self::must_block).
     ///

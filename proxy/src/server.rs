@@ -285,25 +285,39 @@ async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        // A client that stops reading would keep what was written for it (a held response
-        // is its whole body, counted against `limits.max_held_total`) for as long as it
-        // keeps the connection open: no write to its socket may wait longer than the idle
-        // timeout. (An HTTP/2 client that withholds flow-control credit on a writable
-        // connection, or one that reads a little every period, is caught by the held
-        // response's deadline instead: `serve_one`.)
-        let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
-        stream.set_write_timeout(Some(write_stall));
-        let reset = Arc::new(AtomicBool::new(false));
-        let stream = Resetting {
-            inner: Box::pin(stream),
-            reset: reset.clone(),
-        };
         let proxy = proxy.clone();
         let builder = builder.clone();
         let watcher = graceful.watcher();
         let tls = tls.clone();
         tokio::spawn(async move {
             let _permit = permit;
+            // A connection that sends nothing holds a permit of `max_connections` for as
+            // long as it stays open: the HTTP/1.1 codec's header timeout only starts with
+            // the first byte, so the first byte (a request line, a preface, a ClientHello)
+            // must come within the header timeout too.
+            // (`peek`, not `readable`, which may report a fresh socket ready before any
+            // byte came.)
+            let mut first = [0u8; 1];
+            if tokio::time::timeout(handshake_timeout, stream.peek(&mut first))
+                .await
+                .is_err()
+            {
+                tracing::debug!(%remote, "no request within the header timeout; closing");
+                return;
+            }
+            // A client that stops reading would keep what was written for it (a held
+            // response is its whole body, counted against `limits.max_held_total`) for as
+            // long as it keeps the connection open: no write to its socket may wait longer
+            // than the idle timeout. (An HTTP/2 client that withholds flow-control credit on
+            // a writable connection, or one that reads a little every period, is caught by
+            // the held response's deadline instead: `serve_one`.)
+            let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
+            stream.set_write_timeout(Some(write_stall));
+            let reset = Arc::new(AtomicBool::new(false));
+            let stream = Resetting {
+                inner: Box::pin(stream),
+                reset: reset.clone(),
+            };
             match tls {
                 None => {
                     let info = conn_info(remote, false, None, reset);

@@ -1,4 +1,4 @@
-//! Bodies in the legacy Chinese charsets (GBK, GB2312, GB18030) and in UTF-16. The
+//! Bodies in the legacy Chinese charsets (GBK, GB2312, GB18030) and in UTF-16 or UTF-32. The
 //! detectors read UTF-8; a GBK body would hide every name, address, plate and full-width
 //! digit from them (only ASCII is the same in both), and a UTF-16 body every digit too. This
 //! layer sits under the format lexers: it decodes the body to UTF-8 on the way in, keeps a
@@ -40,6 +40,10 @@ pub enum Charset {
     /// certain.
     Utf16Le,
     Utf16Be,
+    /// UTF-32, little- or big-endian, certain. Rare on the wire, but a client's JSON parser
+    /// reads it (RFC 4627 allowed it), so a body in it must not pass unread.
+    Utf32Le,
+    Utf32Be,
 }
 
 impl Charset {
@@ -64,6 +68,38 @@ impl Charset {
             .unwrap_or_default()
     }
 
+    /// Whether a `charset` label names an encoding the engine cannot read and in which ASCII
+    /// is not ASCII, so digits and keys would pass unseen: the EBCDIC code pages (IBM037,
+    /// IBM500, IBM1047…) and UTF-7. The proxy refuses such a body as it does an unknown
+    /// `Content-Encoding`. (Other labels are hints only: the bytes decide.)
+    pub fn unreadable_label(label: &str) -> bool {
+        const EBCDIC: &[u32] = &[
+            37, 273, 277, 278, 280, 284, 285, 290, 297, 420, 424, 500, 870, 871, 875, 1025, 1026,
+            1047, 1140, 1141, 1142, 1143, 1144, 1145, 1146, 1147, 1148, 1149,
+        ];
+        let l = label.trim().trim_matches(['"', '\'']).to_ascii_lowercase();
+        let l = l.strip_prefix("x-").unwrap_or(&l);
+        if l.starts_with("ebcdic") || matches!(l, "utf-7" | "utf7" | "unicode-1-1-utf-7") {
+            return true;
+        }
+        let num = ["csibm", "ibm-", "ibm", "ccsid", "cp"]
+            .iter()
+            .find_map(|p| l.strip_prefix(p));
+        num.and_then(|n| n.parse::<u32>().ok())
+            .is_some_and(|n| EBCDIC.contains(&n))
+    }
+
+    /// The `charset` label of a Content-Type that [`Charset::unreadable_label`] names.
+    pub fn unreadable_in(content_type: &str) -> Option<&str> {
+        content_type
+            .split(';')
+            .skip(1)
+            .filter_map(|p| p.split_once('='))
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case("charset"))
+            .map(|(_, v)| v.trim())
+            .filter(|v| Charset::unreadable_label(v))
+    }
+
     /// `DeclaredGb` for the labels of GBK, GB2312 and GB18030 (WHATWG's list plus the Windows
     /// code-page names), `Auto` for anything else.
     pub fn from_label(label: &str) -> Charset {
@@ -85,6 +121,8 @@ impl Charset {
             Charset::Gb18030 => "gb18030",
             Charset::Utf16Le => "utf-16le",
             Charset::Utf16Be => "utf-16be",
+            Charset::Utf32Le => "utf-32le",
+            Charset::Utf32Be => "utf-32be",
         }
     }
 }
@@ -115,7 +153,14 @@ pub(crate) const UTF16_HEAD: usize = 64;
 /// one, in the order the mark or the bytes say), no NUL and no control character. A mark
 /// alone is not enough: two bytes in front of a UTF-8 body must not make it unreadable, and
 /// UTF-8 and GB text never hold a zero byte.
+///
+/// UTF-32 is told first, the same way: its byte-order mark (which starts as UTF-16LE's
+/// does), or two ASCII characters, each a byte with three zero bytes, and every unit a
+/// character. (UTF-16 ASCII read as UTF-32 is above U+10FFFF.)
 pub(crate) fn utf16_head(head: &[u8]) -> Option<Charset> {
+    if let Some(cs) = utf32_head(head) {
+        return Some(cs);
+    }
     let (bom, rest) = match head {
         [0xFF, 0xFE, rest @ ..] => (Some(Charset::Utf16Le), rest),
         [0xFE, 0xFF, rest @ ..] => (Some(Charset::Utf16Be), rest),
@@ -146,6 +191,42 @@ pub(crate) fn utf16_head(head: &[u8]) -> Option<Charset> {
         None if be >= 2 && be > le => Some(Charset::Utf16Be),
         None if han_text(units.clone(), false) => Some(Charset::Utf16Le),
         None if han_text(units, true) => Some(Charset::Utf16Be),
+        None => None,
+    }
+}
+
+/// UTF-32 by the body's first bytes: see [`utf16_head`].
+fn utf32_head(head: &[u8]) -> Option<Charset> {
+    let (bom, rest) = match head {
+        [0xFF, 0xFE, 0, 0, rest @ ..] => (Some(Charset::Utf32Le), rest),
+        [0, 0, 0xFE, 0xFF, rest @ ..] => (Some(Charset::Utf32Be), rest),
+        _ => (None, head),
+    };
+    // The ASCII characters read in one byte order; `None` for a unit that is no character,
+    // a NUL or a control character.
+    let ascii = |be: bool| {
+        let mut n = 0usize;
+        for u in rest.chunks_exact(4) {
+            let u = [u[0], u[1], u[2], u[3]];
+            let cp = if be {
+                u32::from_be_bytes(u)
+            } else {
+                u32::from_le_bytes(u)
+            };
+            let c = char::from_u32(cp)?;
+            if (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{7F}' {
+                return None;
+            }
+            n += usize::from(c.is_ascii());
+        }
+        Some(n)
+    };
+    match bom {
+        Some(cs) => ascii(cs == Charset::Utf32Be)
+            .is_some_and(|n| n >= 1 || rest.len() >= 8)
+            .then_some(cs),
+        None if ascii(false).is_some_and(|n| n >= 2) => Some(Charset::Utf32Le),
+        None if ascii(true).is_some_and(|n| n >= 2) => Some(Charset::Utf32Be),
         None => None,
     }
 }
@@ -181,6 +262,20 @@ fn han_text(units: std::slice::ChunksExact<'_, u8>, be: bool) -> bool {
 /// A UTF-16 body's first bytes as UTF-8 text (mark dropped, a cut character replaced), for
 /// sniffing its format.
 pub(crate) fn decode_utf16_prefix(prefix: &[u8], cs: Charset) -> String {
+    if let Some(codec @ (Codec::Utf32Le | Codec::Utf32Be)) = Codec::of(cs) {
+        let body = match codec {
+            Codec::Utf32Le => prefix.strip_prefix(&[0xFF, 0xFE, 0, 0]),
+            _ => prefix.strip_prefix(&[0, 0, 0xFE, 0xFF]),
+        }
+        .unwrap_or(prefix);
+        return body
+            .chunks(4)
+            .map(|u| match codec.step(u) {
+                Step::Char(c, _) => c,
+                _ => char::REPLACEMENT_CHARACTER,
+            })
+            .collect();
+    }
     let (enc, body) = match cs {
         Charset::Utf16Be => (
             UTF_16BE,
@@ -493,6 +588,8 @@ pub(crate) enum Codec {
     Gb18030,
     Utf16Le,
     Utf16Be,
+    Utf32Le,
+    Utf32Be,
 }
 
 impl Codec {
@@ -501,6 +598,8 @@ impl Codec {
             Charset::Gb18030 => Some(Codec::Gb18030),
             Charset::Utf16Le => Some(Codec::Utf16Le),
             Charset::Utf16Be => Some(Codec::Utf16Be),
+            Charset::Utf32Le => Some(Codec::Utf32Le),
+            Charset::Utf32Be => Some(Codec::Utf32Be),
             Charset::Auto | Charset::DeclaredGb | Charset::Utf8 => None,
         }
     }
@@ -510,6 +609,8 @@ impl Codec {
             Codec::Gb18030 => Charset::Gb18030,
             Codec::Utf16Le => Charset::Utf16Le,
             Codec::Utf16Be => Charset::Utf16Be,
+            Codec::Utf32Le => Charset::Utf32Le,
+            Codec::Utf32Be => Charset::Utf32Be,
         }
     }
 
@@ -518,6 +619,18 @@ impl Codec {
             Codec::Gb18030 => gb_char(b),
             Codec::Utf16Le => utf16_char(b, false),
             Codec::Utf16Be => utf16_char(b, true),
+            Codec::Utf32Le | Codec::Utf32Be => match b {
+                [a, b2, c, d, ..] => {
+                    let u = [*a, *b2, *c, *d];
+                    let cp = if self == Codec::Utf32Be {
+                        u32::from_be_bytes(u)
+                    } else {
+                        u32::from_le_bytes(u)
+                    };
+                    char::from_u32(cp).map_or(Step::Bad(4), |c| Step::Char(c, 4))
+                }
+                _ => Step::Short,
+            },
         }
     }
 
@@ -548,6 +661,8 @@ impl Codec {
             }
             Codec::Utf16Le => s.encode_utf16().for_each(|u| out.extend(u.to_le_bytes())),
             Codec::Utf16Be => s.encode_utf16().for_each(|u| out.extend(u.to_be_bytes())),
+            Codec::Utf32Le => s.chars().for_each(|c| out.extend((c as u32).to_le_bytes())),
+            Codec::Utf32Be => s.chars().for_each(|c| out.extend((c as u32).to_be_bytes())),
         }
     }
 }
@@ -748,6 +863,28 @@ mod tests {
         );
         assert_eq!(xml_declared(b"<?xml version=\"1.0\"?>"), None);
         assert_eq!(utf16_head(b"\xFF\xFE{\0\"\0"), Some(Charset::Utf16Le));
+        assert_eq!(
+            utf16_head(b"\xFF\xFE\0\0{\0\0\0\"\0\0\0"),
+            Some(Charset::Utf32Le)
+        );
+        assert_eq!(
+            utf16_head(b"\0\0\0{\0\0\0\"\0\0\0x"),
+            Some(Charset::Utf32Be)
+        );
+        assert_eq!(utf16_head(b"{\0\0\0\"\0\0\0"), Some(Charset::Utf32Le));
+        for l in [
+            "IBM500",
+            "cp037",
+            "ibm-1047",
+            "x-EBCDIC-US",
+            "utf-7",
+            "CCSID1140",
+        ] {
+            assert!(Charset::unreadable_label(l), "{l}");
+        }
+        for l in ["utf-8", "gbk", "ibm866", "cp936", "windows-1252", "utf-32"] {
+            assert!(!Charset::unreadable_label(l), "{l}");
+        }
         assert_eq!(utf16_head(b"\xFE\xFF\0{\0\""), Some(Charset::Utf16Be));
         assert_eq!(utf16_head(b"{\0\"\0x\0m\0"), Some(Charset::Utf16Le));
         assert_eq!(utf16_head(b"\0{\0\"\0x\0m"), Some(Charset::Utf16Be));

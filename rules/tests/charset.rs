@@ -67,11 +67,30 @@ fn encode_in(s: &str, charset: Charset) -> Vec<u8> {
     match charset {
         Charset::Utf16Le => s.encode_utf16().flat_map(u16::to_le_bytes).collect(),
         Charset::Utf16Be => s.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+        Charset::Utf32Le => s.chars().flat_map(|c| (c as u32).to_le_bytes()).collect(),
+        Charset::Utf32Be => s.chars().flat_map(|c| (c as u32).to_be_bytes()).collect(),
         _ => gb18030(s),
     }
 }
 
 fn decode_in(b: &[u8], charset: Charset) -> String {
+    // No crate here reads UTF-32 (the WHATWG standard leaves it out): the standard
+    // library's `char::from_u32` is the reference.
+    if matches!(charset, Charset::Utf32Le | Charset::Utf32Be) {
+        return b
+            .chunks(4)
+            .map(|u| {
+                let mut a = [0u8; 4];
+                a[..u.len()].copy_from_slice(u);
+                let cp = if charset == Charset::Utf32Be {
+                    u32::from_be_bytes(a)
+                } else {
+                    u32::from_le_bytes(a)
+                };
+                char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER)
+            })
+            .collect();
+    }
     let enc = match charset {
         Charset::Utf16Le => UTF_16LE,
         Charset::Utf16Be => UTF_16BE,
@@ -84,7 +103,9 @@ fn charsets() -> impl Strategy<Value = Charset> {
     prop_oneof![
         Just(Charset::Gb18030),
         Just(Charset::Utf16Le),
-        Just(Charset::Utf16Be)
+        Just(Charset::Utf16Be),
+        Just(Charset::Utf32Le),
+        Just(Charset::Utf32Be)
     ]
 }
 

@@ -54,6 +54,60 @@ async fn slow_upstream_block_sends_no_sensitive_byte() {
     p.shutdown().await;
 }
 
+/// Text under a type the interface skips (JSON labelled `image/png`, an SVG) is held like
+/// any text when a class may block: the answer is a 403, not a 200 cut after the head and
+/// most of the body. A real image still streams, with its length.
+#[tokio::test]
+async fn text_under_a_skipped_type_is_held_for_a_block() {
+    let up = Upstream::start(|req| async move {
+        let ms = Duration::from_millis(30);
+        let note = format!("{{\"note\":\"{}\",", "x".repeat(3000));
+        match req.uri().path() {
+            "/png" => {
+                let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+                png.extend(std::iter::repeat_n(7u8, 200_000));
+                resp(200, "image/png", full(png))
+            }
+            path => {
+                let ct = if path == "/svg" {
+                    "image/svg+xml"
+                } else {
+                    "image/png"
+                };
+                let chunks = vec![
+                    (Duration::ZERO, Bytes::from(note)),
+                    (ms, Bytes::from_static(b"\"sfzh\":\"1101051949")),
+                    (ms, Bytes::from_static(b"1231002X\"}")),
+                ];
+                resp(200, ct, streamed(chunks, false))
+            }
+        }
+    })
+    .await;
+    let p = proxy(&up.url(), BLOCK_ID).await;
+    let addr = p.addr;
+    for path in ["/json-as-png", "/svg"] {
+        let wire = tokio::task::spawn_blocking(move || raw_get(addr, path))
+            .await
+            .unwrap();
+        let text = String::from_utf8_lossy(&wire);
+        assert!(text.starts_with("HTTP/1.1 403"), "{path}: {text}");
+        assert!(
+            !text.contains("1101051949") && !text.contains("xxxx"),
+            "{path}: an upstream byte leaked: {text}"
+        );
+    }
+    let r = client()
+        .get(format!("http://{addr}/png"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-length"], "200016");
+    assert_eq!(r.bytes().await.unwrap().len(), 200_016);
+    p.shutdown().await;
+}
+
 #[tokio::test]
 async fn clean_response_under_block_policy_passes_identical() {
     let body = clean_payload(100_000, 3);

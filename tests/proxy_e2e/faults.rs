@@ -345,6 +345,46 @@ async fn slow_client_header_is_cut_off() {
     p.shutdown().await;
 }
 
+/// A connection that never sends a byte is closed by the header timeout too, and does not
+/// keep a slot of `max_connections`: with every slot taken by silent clients, a real
+/// request still gets through once they are cut off.
+#[tokio::test]
+async fn silent_connections_are_cut_off() {
+    let up = Upstream::start(|_req| async move { resp(200, "text/plain", full("ok")) }).await;
+    let yaml = format!(
+        "listen:\n  addr: 127.0.0.1:0\n  max_connections: 4\nupstream:\n  url: {}\ntimeouts:\n  client_header: 300ms\n",
+        up.url()
+    );
+    let cfg =
+        sluice_proxy::config::Config::from_yaml(&yaml, std::path::Path::new("<test>")).unwrap();
+    let p = sluice_proxy::start(cfg).await.unwrap();
+    let addr = p.addr;
+    let silent: Vec<_> = (0..4)
+        .map(|_| std::net::TcpStream::connect(addr).unwrap())
+        .collect();
+    let closed = tokio::task::spawn_blocking(move || {
+        silent
+            .into_iter()
+            .map(|mut s| {
+                s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                let mut out = Vec::new();
+                // End of stream (the server closed it) rather than the read timeout.
+                matches!(s.read_to_end(&mut out), Ok(0))
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    assert_eq!(closed, [true; 4], "silent connections left open");
+    let r = client()
+        .get(format!("http://{addr}/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    p.shutdown().await;
+}
+
 #[tokio::test]
 async fn slow_reader_gets_every_byte_with_bounded_buffering() {
     let body = clean_payload(4 << 20, 11);

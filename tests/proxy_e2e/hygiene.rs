@@ -169,6 +169,44 @@ async fn a_skipped_type_hides_no_text_body() {
     p.shutdown().await;
 }
 
+/// A UTF-32 body is read (a client's JSON parser reads it); a body in a charset the engine
+/// cannot read and in which ASCII is not ASCII (EBCDIC) is refused as an unknown coding is:
+/// 502 for a response, 415 for a request.
+#[tokio::test]
+async fn utf32_is_read_and_ebcdic_refused() {
+    let utf32: Vec<u8> = PERSON
+        .chars()
+        .flat_map(|c| (c as u32).to_le_bytes())
+        .collect();
+    let up = Upstream::start(move |req| {
+        let utf32 = utf32.clone();
+        async move {
+            match req.uri().path() {
+                "/utf32" => resp(200, "application/json; charset=utf-32", full(utf32)),
+                "/ebcdic" => resp(200, "text/plain; charset=IBM500", full("\u{f1}\u{f3}")),
+                _ => resp(200, "text/plain", full("ok")),
+            }
+        }
+    })
+    .await;
+    let p = proxy(&up.url(), "actions:\n  classes:\n    resident_id: block\n").await;
+    let c = client();
+    let base = format!("http://{}", p.addr);
+    let r = c.get(format!("{base}/utf32")).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let r = c.get(format!("{base}/ebcdic")).send().await.unwrap();
+    assert_eq!(r.status(), 502);
+    let r = c
+        .post(format!("{base}/echo"))
+        .header("content-type", "text/plain; charset=cp037")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    p.shutdown().await;
+}
+
 #[tokio::test]
 async fn malformed_heads_get_a_precise_4xx() {
     let up = Upstream::start(|_req| async move { resp(200, "text/plain", full("ok")) }).await;

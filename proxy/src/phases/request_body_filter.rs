@@ -25,6 +25,12 @@ use crate::config::FailMode;
 use crate::error::{Kind, Origin, ProxyError};
 use crate::filter::{BodyFilter, FilterError};
 use crate::headers;
+use sluice_rules::charset::Charset;
+
+/// [`Charset::unreadable_in`], for a closure.
+fn unreadable_in(ct: &str) -> Option<&str> {
+    Charset::unreadable_in(ct)
+}
 
 /// Runs the phase.
 ///
@@ -49,8 +55,14 @@ pub async fn run(
     let inspect = ctx.iface.inspect_requests && ctx.actions.any_inspect() && ctx.upgrade.is_none();
     let codings = match headers::content_codings(&parts.headers) {
         None => Ok(Vec::new()),
-        Some(v) => Encoding::parse_list(&v),
+        Some(v) => Encoding::parse_list(&v).map_err(|e| e.to_string()),
     };
+    // A charset the engine cannot read and in which ASCII is not ASCII (EBCDIC, UTF-7)
+    // hides every value as an unknown coding does, and is refused the same way.
+    let codings = codings.and_then(|c| match ct.as_deref().and_then(unreadable_in) {
+        Some(cs) => Err(format!("charset `{cs}` cannot be inspected")),
+        None => Ok(c),
+    });
     let codings = match codings {
         Ok(c) => c,
         Err(e) if inspect => match proxy.cfg.decode.unknown_encoding {
@@ -59,7 +71,7 @@ pub async fn run(
                 return Err(ProxyError::client(
                     Kind::UnknownEncoding,
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    e.to_string(),
+                    e,
                 ));
             }
             FailMode::Open => {

@@ -170,12 +170,14 @@ pub async fn run(
                     set_findings(ctx, &filter);
                     return Err(refuse(proxy, ctx, &filter));
                 }
-                if overflow {
+                // A skipped type whose first bytes are binary (a real image): nothing in it
+                // is scanned, so nothing is to be decided; it streams on as it would have.
+                if overflow || filter.skipped_binary() {
                     // Past the buffer: stream the rest, still filtering (fail open, or a soft
                     // hold that only existed to keep Content-Length). Quotas are charged with
                     // what was seen so far, while a refusal can still be answered.
                     charge(proxy, ctx, filter.decoded_total(), &filter)?;
-                    if hard {
+                    if hard && overflow {
                         fail_mode(proxy, ctx, Direction::Response, "open", "hold_overflow")?;
                         tracing::warn!(request_id = %ctx.request_id, interface = %ctx.iface.name, "hold buffer overflow; streaming on (fail open)");
                     }

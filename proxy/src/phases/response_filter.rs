@@ -70,6 +70,14 @@ pub fn run(
     // one in this extension and writes it back): it is free text no rule reads
     // (`200 mobile 13800138000`, a servlet's `sendError(code, message)`).
     resp.extensions_mut().remove::<hyper::ext::ReasonPhrase>();
+    // HTTP's status codes run from 100 to 599 (RFC 9110 §15); hyper parses any three
+    // digits. A client may read `999` as anything: it is an upstream fault.
+    if resp.status().as_u16() > 599 {
+        return Err(ProxyError::upstream(
+            Kind::UpstreamProtocol,
+            format!("status {} is no HTTP status", resp.status().as_u16()),
+        ));
+    }
     // A transfer coding other than chunked (`deflate, chunked`) is framing hyper does not
     // undo: what it hands on would be the coded bytes, read by no rule and decoded by the
     // client. Such responses are refused; the header itself is hop-by-hop and goes.
@@ -104,6 +112,9 @@ pub fn run(
         // The tunnel's frames are not inspected; the answer's header fields are, like any
         // response's, before the switch is let through.
         scan_headers(proxy, ctx, &mut parts)?;
+        if let Ok(v) = HeaderValue::from_str(&ctx.request_id) {
+            parts.headers.insert("x-request-id", v);
+        }
         let rid = ctx.request_id.clone();
         tokio::spawn(async move {
             match tokio::try_join!(down, up) {
@@ -202,38 +213,47 @@ pub fn run(
     if ctx.live.audit.as_ref().is_some_and(|a| a.refuse_decision()) {
         return Err(Ctx::audit_refused());
     }
+    // A charset the engine cannot read and in which ASCII is not ASCII (EBCDIC, UTF-7)
+    // hides every value as an unknown coding does, and is refused the same way.
+    let unreadable = headers::content_type(&parts.headers)
+        .and_then(sluice_rules::charset::Charset::unreadable_in)
+        .map(|cs| format!("charset `{cs}` cannot be inspected"));
     let codings = match headers::content_codings(&parts.headers) {
-        None => Vec::new(),
-        Some(v) => match Encoding::parse_list(&v) {
-            Ok(c) => c,
-            Err(e) => match proxy.cfg.decode.unknown_encoding {
-                FailMode::Closed => {
-                    let _ = fail_mode(
-                        proxy,
-                        ctx,
-                        Direction::Response,
-                        "closed",
-                        "unknown_encoding",
-                    );
-                    return Err(ProxyError::upstream(Kind::UnknownEncoding, e.to_string()));
-                }
-                FailMode::Open => {
-                    fail_mode(proxy, ctx, Direction::Response, "open", "unknown_encoding")?;
-                    tracing::warn!(request_id = %ctx.request_id, "response passed uninspected: {e}");
-                    return Ok((parts, body, Mode::Pass));
-                }
-            },
+        None => Ok(Vec::new()),
+        Some(v) => Encoding::parse_list(&v).map_err(|e| e.to_string()),
+    };
+    let codings = match codings.and_then(|c| unreadable.map_or(Ok(c), Err)) {
+        Ok(c) => c,
+        Err(e) => match proxy.cfg.decode.unknown_encoding {
+            FailMode::Closed => {
+                let _ = fail_mode(
+                    proxy,
+                    ctx,
+                    Direction::Response,
+                    "closed",
+                    "unknown_encoding",
+                );
+                return Err(ProxyError::upstream(Kind::UnknownEncoding, e.to_string()));
+            }
+            FailMode::Open => {
+                fail_mode(proxy, ctx, Direction::Response, "open", "unknown_encoding")?;
+                tracing::warn!(request_id = %ctx.request_id, "response passed uninspected: {e}");
+                return Ok((parts, body, Mode::Pass));
+            }
         },
     };
-    // A type the interface skips is trusted only as far as its bytes bear it out: the
-    // filter scans it if it starts as text (`BodyFilter::skip_binary`). Streamed, never
-    // held: a real image or video must not wait for a decision, nor overflow a hold.
-    if skipped {
-        return Ok((parts, body, Mode::Stream { codings }));
-    }
     // Hard hold: a class that blocks, an over-scope grade that blocks, or a quota that can
     // refuse the response once its size and findings are known.
-    if ctx.actions.any_block() || iface.over_scope_blocks() || limits {
+    let may_refuse = ctx.actions.any_block() || iface.over_scope_blocks() || limits;
+    // A type the interface skips is trusted only as far as its bytes bear it out: the
+    // filter scans it if it starts as text (`BodyFilter::skip_binary`). A real image or
+    // video must not wait for a decision, nor overflow a hold: streamed, or, where a
+    // finding may refuse the message, held only until its first bytes show it binary
+    // (text under `image/svg+xml` or a false `image/png` is held as any text is).
+    if skipped && !may_refuse {
+        return Ok((parts, body, Mode::Stream { codings }));
+    }
+    if may_refuse {
         return Ok((
             parts,
             body,

@@ -34,7 +34,9 @@ fuzz_target!(|data: &[u8]| {
         Charset::Gb18030,
         Charset::Utf16Le,
         Charset::Utf16Be,
-    ][*f as usize / 6 % 5];
+        Charset::Utf32Le,
+        Charset::Utf32Be,
+    ][*f as usize / 6 % 7];
     let n = (*n as usize % 16).min(rest.len() / 2);
     let (cut_bytes, body) = rest.split_at(n * 2);
     let mut cuts: Vec<usize> = cut_bytes

@@ -131,6 +131,11 @@ const NUMBER_KEYS_EXACT: &[&str] = &[
     "papersnum",
     "paperno",
     "证件编号",
+    "number",
+    "no",
+    "hm",
+    "haoma",
+    "号码",
 ];
 
 /// What the field name `raw` says about document types. Read as rule keys are: without a
@@ -162,7 +167,11 @@ pub(crate) fn key_role_owner(raw: &[u8]) -> (DocKey, u32) {
     match k {
         b"cardtype" => (DocKey::Type(Family::Card), 0),
         b"cardno" | b"cardnum" | b"cardnumber" => (DocKey::Number(Family::Card), 0),
-        b"doctype" => (DocKey::Type(Family::Doc), 0),
+        // A typed sub-object's own members (`{"type":"台胞证","number":"12345678"}`): what
+        // the type names in words decides, never a code (`"type":"516"` is anyone's), so a
+        // type that names no document (`"type":"QY"`) gives nothing.
+        b"doctype" | b"type" | b"lx" => (DocKey::Type(Family::Doc), 0),
+        _ if k == "类型".as_bytes() => (DocKey::Type(Family::Doc), 0),
         b"docno" | b"docnumber" => (DocKey::Number(Family::Doc), 0),
         _ if is(TYPE_KEYS_EXACT) => (DocKey::Type(Family::General), 0),
         _ if is(NUMBER_KEYS_EXACT) => (DocKey::Number(Family::General), 0),
@@ -632,7 +641,8 @@ mod tests {
             ("cardNo", DocKey::Number(Family::Card)),
             ("docNo", DocKey::Number(Family::Doc)),
             ("sfzh", DocKey::Other),
-            ("type", DocKey::Other),
+            ("type", DocKey::Type(Family::Doc)),
+            ("no", general_number),
             ("orderNo", DocKey::Other),
             ("bankCardNo", DocKey::Other),
         ] {

@@ -454,6 +454,9 @@ pub(crate) fn taiwan_permit(v: &str) -> Option<Confidence> {
 /// The names in a list of names (`张伟、李娜、王芳`, `张伟,李娜;王芳`, one per line, `张伟 李娜`): byte ranges
 /// and confidence of each part that is a Han name on its own. Romanized names are not split
 /// (their words are separated by spaces).
+/// Forms of address written after a name.
+const HONORIFICS: &[&str] = &["先生", "女士", "小姐", "同志", "老师"];
+
 fn name_list(v: &str) -> Vec<(usize, usize, Confidence)> {
     const SEPS: &[char] = &['、', ',', ';', '/', '|', '\n', '\r', ' '];
     let mut out = Vec::new();
@@ -480,11 +483,32 @@ fn name_list(v: &str) -> Vec<(usize, usize, Confidence)> {
                 let s = start + (part.len() - part.trim_start().len());
                 out.push((s, s + t.len(), conf));
             }
+            // A telephone or an ID after the name (`张建国 13800138000`), or a form of
+            // address (`张三丰 先生`), is no word of a shop's or a place's name.
+            None if spaces_only
+                && (t
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b"+-Xx".contains(&b))
+                    || HONORIFICS.contains(&t)) => {}
             None if spaces_only => return Vec::new(),
             None => {}
         }
     }
     out
+}
+
+/// The end and confidence of a name before a note in brackets that closes the value
+/// (`李海燕（女士）`, `张建国(11010519491231002X)`, `王芳（申请人）`).
+fn name_before_note(v: &str) -> Option<(usize, Confidence)> {
+    if !(v.ends_with('）') || v.ends_with(')')) {
+        return None;
+    }
+    let p = v.find(['（', '('])?;
+    let head = v[..p].trim_end();
+    if head.is_empty() || !head.chars().all(is_cjk) {
+        return None;
+    }
+    person_name(head).map(|conf| (head.len(), conf))
 }
 
 /// Judges a value under a field name (`keyed`) or after a label in text.
@@ -592,6 +616,13 @@ pub(crate) fn detect(
             if let Some(conf) = judge(det, v, true) {
                 emit(r, s, e, conf);
             } else if det == Some(Det::PersonName) {
+                // A name with a note after it (`李海燕（女士）`, `张建国（1101…）`).
+                let place =
+                    |n: &str| ctx.generic_key && dict::named_not_person(n) && !dict::name_shaped(n);
+                if let Some((pe, conf)) = name_before_note(v).filter(|&(pe, _)| !place(&v[..pe])) {
+                    emit(r, s, s + pe, conf);
+                    continue;
+                }
                 // Several people in one field: `张伟、李娜、王芳`, `张伟,李娜`.
                 for (ps, pe, conf) in name_list(v) {
                     emit(r, s + ps, s + pe, conf);

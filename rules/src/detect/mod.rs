@@ -468,6 +468,26 @@ fn known_parts(key: &[u8]) -> Vec<&[u8]> {
     out
 }
 
+/// A key without what makes it a list's (`xmList`, `name_list`, `idcardArr`), or a plural
+/// name's singular (`applicantNames`).
+fn list_of(key: &[u8]) -> Option<&[u8]> {
+    let k = strip_key_path(key).trim_ascii();
+    let ends = |suffix: &[u8]| {
+        k.len() > suffix.len() + 1 && k[k.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+    };
+    for suffix in [&b"list"[..], b"arr", b"array"] {
+        if ends(suffix) {
+            let head = &k[..k.len() - suffix.len()];
+            let head = head
+                .strip_suffix(b"_")
+                .or_else(|| head.strip_suffix(b"-"))
+                .unwrap_or(head);
+            return (head.len() >= 2).then_some(head);
+        }
+    }
+    ends(b"names").then(|| &k[..k.len() - 1])
+}
+
 /// The last part of a dotted path (`persons[0].name`, `user.zz`: Spring and bean-property
 /// binding, `a.b` property names), when there is one.
 pub(crate) fn dotted_tail(k: &[u8]) -> Option<&[u8]> {
@@ -645,6 +665,12 @@ impl KeyIndex {
             .find_map(|part| self.exact.get(&norm_key(part)))
         {
             add_new(v, from, out);
+            return;
+        }
+        // A list of the field's values (`xmList`, `name_list`, `applicantNames`): the
+        // field's own rules, each item judged as one value.
+        if let Some(one) = list_of(key) {
+            self.lookup(one, out);
         }
     }
 
@@ -1360,6 +1386,7 @@ impl Detectors {
                 && !matches!(
                     text[ve],
                     b',' | b';'
+                        | b'|'
                         | b')'
                         | b'&'
                         | b'"'
@@ -2292,10 +2319,20 @@ fn names_other_field(h: &[u8], e: usize, side: Side) -> bool {
     // note (`（旧，已注销）3701…`) or a generic label on the next line (`号码：`, `no=`) keeps
     // the label the candidate's own.
     let value = value.trim_ascii_start();
-    let Some(sep) = value
+    let sep = value
         .iter()
-        .rposition(|&b| matches!(b, b',' | b'&' | b';' | b'\n'))
-    else {
+        .rposition(|&b| matches!(b, b',' | b'&' | b';' | b'|' | b'\n'))
+        // A log's `key=value` pairs are set apart by spaces alone (`passportNo=E5691…
+        // errorCode=E1244…`): a space, then a name and `=`.
+        .or_else(|| {
+            let sp = memchr::memrchr(b' ', value)?;
+            let rest = value[sp + 1..].strip_suffix(b"=")?;
+            (sp > 0
+                && !rest.is_empty()
+                && rest.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_'))
+            .then_some(sp)
+        });
+    let Some(sep) = sep else {
         return false;
     };
     let rest = value[sep + 1..].trim_ascii();

@@ -1,6 +1,6 @@
 //! CSV lexer (RFC 4180: `"`-quoted fields with `""` escapes, CRLF or LF rows), with the
 //! delimiter read off the header row: comma, tab (TSV, `text/tab-separated-values`),
-//! semicolon or pipe, the ones exports use. The header row names the columns; each later
+//! semicolon, pipe, and the `^`, `~` and `\x01` of database and Hive exports. The header row names the columns; each later
 //! field gets its column's name as context. Header cells are scanned too (a header can leak
 //! a value as easily as a cell).
 //!
@@ -21,8 +21,9 @@ const MAX_COLUMNS: usize = 1024;
 /// Bytes of the header row looked at to choose the delimiter; a longer first line is read
 /// as comma-separated.
 const HEADER_SNIFF: usize = 8 * 1024;
-/// Delimiters, in the order a tie is settled.
-const DELIMITERS: [u8; 4] = [b',', b'\t', b';', b'|'];
+/// Delimiters, in the order a tie is settled: those of CSV and TSV files and of database
+/// and Hadoop exports (`|`, `^`, `~`, and Hive's default `\x01`).
+const DELIMITERS: [u8; 7] = [b',', b'\t', b';', b'|', 0x01, b'^', b'~'];
 
 /// The delimiter of a header row: the candidate it holds most often outside quotes
 /// (comma when it holds none).
@@ -89,6 +90,9 @@ pub(crate) struct CsvLexer {
     /// record whose one field is the first column's.
     lone: bool,
     lone_row: Option<u64>,
+    /// The group row above a two-level header (`序号,基本信息,,` over `,姓名,住址,`, an
+    /// export of merged header cells): a column the header row leaves blank is named here.
+    group: Vec<Vec<u8>>,
 }
 
 impl CsvLexer {
@@ -101,6 +105,7 @@ impl CsvLexer {
             self.headers
                 .get(self.col)
                 .filter(|h| !h.is_empty())
+                .or_else(|| self.group.get(self.col).filter(|h| !h.is_empty()))
                 .map(Vec::as_slice)
         }
     }
@@ -121,9 +126,9 @@ impl CsvLexer {
         let len = buf.len();
         if self.delim == 0 {
             // Wait for the whole header row (bounded) before reading anything.
-            let Some((_, first, header_row)) =
-                header_line(&buf[..len.min(HEADER_SNIFF)], eof || len >= HEADER_SNIFF)
-            else {
+            let sniff = &buf[..len.min(HEADER_SNIFF)];
+            let complete = eof || len >= HEADER_SNIFF;
+            let Some((start, first, header_row)) = header_line(sniff, complete) else {
                 return 0;
             };
             self.delim = delimiter(first);
@@ -134,6 +139,20 @@ impl CsvLexer {
                 self.headerless = true;
                 self.roles = roles;
                 self.roles_row = Some(self.header_row);
+            } else {
+                let after = sniff.get(start + first.len() + 1..).unwrap_or_default();
+                let next = match memchr::memchr(b'\n', after) {
+                    Some(p) => &after[..p],
+                    None if complete => after,
+                    None => {
+                        self.delim = 0;
+                        return 0;
+                    }
+                };
+                if let Some(group) = group_row(first, next, self.delim, |k| seg.knows_key(k)) {
+                    self.group = group;
+                    self.header_row += 1;
+                }
             }
         }
         let d = self.delim;
@@ -349,7 +368,7 @@ const MAX_PREAMBLE: u64 = 5;
 /// The header row of the start of a CSV body, `sniff` (at most [`HEADER_SNIFF`] bytes;
 /// `complete` when no more will come before the decision): the first line that holds two
 /// or more non-empty cells, when the lines above it (at most [`MAX_PREAMBLE`]) hold at most
-/// one each and no quote and the line below it holds two or more too (or nothing); else the
+/// one each and no quote left open and the line below it holds two or more too (or nothing); else the
 /// first line. Returns the line and its row number, or
 /// `None` to wait for more bytes. A function of the bytes alone, whatever the chunking.
 pub(super) fn header_line(sniff: &[u8], complete: bool) -> Option<(usize, &[u8], u64)> {
@@ -389,12 +408,40 @@ pub(super) fn header_line(sniff: &[u8], complete: bool) -> Option<(usize, &[u8],
             }
             return Some((0, first, 0));
         }
-        if !more || row == MAX_PREAMBLE || line.contains(&b'"') {
+        // A quote left open runs the cell on to the next line: a record, not a title
+        // (a title a writer quoted whole, `"人员信息导出表","",""`, closes its quotes).
+        let open_quote = memchr::memchr_iter(b'"', line).count() % 2 == 1;
+        if !more || row == MAX_PREAMBLE || open_quote {
             return Some((0, first, 0));
         }
         start += line.len() + 1;
         row += 1;
     }
+}
+
+/// The cells of `first` when it is the group row of a two-level header and `next` the
+/// header row under it: `first` leaves a cell blank (a merged cell's span), `next` is as
+/// wide, and `next` names more known fields than `first`, two at least. A record under a
+/// header names none (its cells are values), so a one-level header keeps its first row.
+fn group_row(
+    first: &[u8],
+    next: &[u8],
+    d: u8,
+    mut known: impl FnMut(&[u8]) -> bool,
+) -> Option<Vec<Vec<u8>>> {
+    let group = cells(first, d);
+    let header = cells(next, d);
+    if header.len() != group.len() || !group.iter().any(|c| c.trim_ascii().is_empty()) {
+        return None;
+    }
+    let mut count = |row: &[Vec<u8>]| {
+        row.iter()
+            .map(|c| c.trim_ascii())
+            .filter(|c| !c.is_empty() && known(c))
+            .count()
+    };
+    let (g, h) = (count(&group), count(&header));
+    (h >= 2 && h > g).then(|| group.into_iter().map(|c| c.trim_ascii().to_vec()).collect())
 }
 
 /// Whether a whole value is a table of its own (a CSV file in a JSON string, an XML text

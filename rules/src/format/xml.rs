@@ -96,8 +96,9 @@ impl Html {
             b"th" | b"col" => Html::Header,
             // A header written as its own element of column elements
             // (`<table><columns><col>xm</col>…</columns><rows><row><c>王小明</c>…`): the
-            // columns element is the header row, each column a header cell.
-            b"tr" | b"row" | b"cols" | b"columns" => Html::Row,
+            // columns element is the header row, each column a header cell. Reports name it
+            // `header` or `fields` as well.
+            b"tr" | b"row" | b"cols" | b"columns" | b"header" | b"headers" | b"fields" => Html::Row,
             b"table" => Html::Table,
             b"b" | b"i" | b"u" | b"em" | b"strong" | b"span" | b"font" | b"a" | b"p" | b"div"
             | b"data" => Html::Inline,
