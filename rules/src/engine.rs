@@ -101,7 +101,8 @@ impl std::fmt::Debug for Engine {
 
 /// Whether a field name names anything at all (`name`, `Name`, `nm`), not a person's name
 /// (`xm`, `userName`, `姓名`). An XML prefix (`ns2:name`) is no part of it, nor a Han
-/// owner's word (`联系name`: whose name it is, not that it is a person's).
+/// owner's word (`联系name`: whose name it is, not that it is a person's), nor a list's
+/// suffix (`nameList`).
 pub(crate) fn generic_name_key(raw: &[u8]) -> bool {
     let mut local = raw.rsplit(|&b| b == b':').next().unwrap_or(raw);
     if let Some(tail) = crate::detect::KEY_OWNERS_HAN
@@ -109,6 +110,10 @@ pub(crate) fn generic_name_key(raw: &[u8]) -> bool {
         .find_map(|o| local.strip_prefix(o.as_bytes()))
     {
         local = tail;
+    }
+    // A list of names (`nameList`) names anything as `name` does.
+    if let Some(one) = crate::detect::list_of(local) {
+        local = one;
     }
     local.eq_ignore_ascii_case(b"name") || local.eq_ignore_ascii_case(b"nm")
 }

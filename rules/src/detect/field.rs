@@ -511,6 +511,39 @@ fn name_before_note(v: &str) -> Option<(usize, Confidence)> {
     person_name(head).map(|conf| (head.len(), conf))
 }
 
+/// Whether the bracketed note after a name says it is a person's: a form of address, a
+/// sex, a role, or an ID or telephone number.
+fn personal_note(note: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "先生",
+        "女士",
+        "小姐",
+        "同志",
+        "老师",
+        "男",
+        "女",
+        "本人",
+        "户主",
+        "申请人",
+        "法人",
+        "联系人",
+        "代理人",
+        "经办人",
+        "负责人",
+        "法定代表人",
+    ];
+    let inner = note
+        .trim()
+        .trim_start_matches(['（', '('])
+        .trim_end_matches(['）', ')'])
+        .trim();
+    WORDS.contains(&inner)
+        || (inner.len() >= 7
+            && inner
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b"Xx-+ ".contains(&b)))
+}
+
 /// Judges a value under a field name (`keyed`) or after a label in text.
 fn judge(det: Option<Det>, v: &str, keyed: bool) -> Option<Confidence> {
     match det {
@@ -619,7 +652,11 @@ pub(crate) fn detect(
                 // A name with a note after it (`李海燕（女士）`, `张建国（1101…）`).
                 let place =
                     |n: &str| ctx.generic_key && dict::named_not_person(n) && !dict::name_shaped(n);
-                if let Some((pe, conf)) = name_before_note(v).filter(|&(pe, _)| !place(&v[..pe])) {
+                // Under a field that names anything the note must say it is a person's
+                // (`李宁（旗舰店）`, `马家沟（二期）` are a shop's and a place's).
+                if let Some((pe, conf)) = name_before_note(v).filter(|&(pe, _)| {
+                    !place(&v[..pe]) && (!ctx.generic_key || personal_note(&v[pe..]))
+                }) {
                     emit(r, s, s + pe, conf);
                     continue;
                 }

@@ -1571,18 +1571,26 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
         // quantity, not a telephone.
         // `15898173558.46元`: a number with a decimal fraction is an amount; no telephone
         // number is written with one. A single zero is not proof: a phone column exported
-        // as floats reads `13800138000.0`. Cents (`15612345678.00`, a ledger's cell) or a
-        // unit after the zero (`13912345678.0元`) make an amount again.
-        let decimal = t.get(e) == Some(&b'.') && {
+        // as floats reads `13800138000.0`.
+        // A fraction of zeros and a unit after it (`13912345678.00元`) is an amount again.
+        let zeros = if t.get(e) == Some(&b'.') {
             let frac = t[e + 1..].iter().take_while(|b| b.is_ascii_digit());
             let n = frac.clone().count();
-            n > 0 && (n >= 2 || frac.clone().any(|&b| b != b'0') || unit_after(t, e + 1 + n))
+            if frac.clone().any(|&b| b != b'0') || (n > 0 && unit_after(t, e + 1 + n)) {
+                None
+            } else {
+                Some(n)
+            }
+        } else {
+            Some(0)
         };
-        // `￥13812345678`, `$13812345678`: a sum of money.
-        let currency = [&b"$"[..], "¥".as_bytes(), "￥".as_bytes()]
-            .iter()
-            .any(|c| t[..s].ends_with(c));
-        if en.has(Det::Mobile) && !unit_after(t, e) && !decimal && !currency {
+        let decimal = zeros.is_none();
+        // Cents of zeros (`15612345678.00`, a ledger's cell) or a currency sign before it
+        // (`￥13812345678`) make a sum of money more likely than a telephone: a phone field
+        // or word must say it is one.
+        let money = zeros.is_some_and(|n| n >= 2)
+            || ["¥", "￥"].iter().any(|c| t[..s].ends_with(c.as_bytes()));
+        if en.has(Det::Mobile) && !unit_after(t, e) && !decimal {
             if n == 11 && v::mobile_cn(g) {
                 // `13800138000-01`: a hyphen and a short number after it make a product
                 // or item code (no mobile has an extension); only a field named for a
@@ -1600,14 +1608,19 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
                 // A number whose last six digits are zeros is a round amount (`19000000000`
                 // yuan) or an authority's code (the tax offices' `13100000000`) far more
                 // often than a subscriber's: it needs a phone field or word.
-                // The same for one after capitals (`JDVA17677426882`, a carrier's waybill;
-                // `AB13812345678`, a code): a code's letters, not a word for the number.
+                // The same for one after three capitals or more (`JDVA17677426882`, a
+                // carrier's waybill), unless they are a word for a telephone
+                // (`TEL13800138000`, `PHONE…`).
                 let capitals = t[..s]
                     .iter()
                     .rev()
                     .take_while(|b| b.is_ascii_uppercase())
                     .count();
-                let conf = if g[5..].iter().all(|&b| b == b'0') || capitals >= 2 {
+                let code = capitals >= 3 && {
+                    let word = &t[s - capitals..s];
+                    !PHONE_WORDS.iter().any(|w| word.ends_with(w.as_bytes()))
+                };
+                let conf = if g[5..].iter().all(|&b| b == b'0') || code || money {
                     Confidence::Low
                 } else {
                     Confidence::Medium
@@ -1749,6 +1762,11 @@ fn unit_after(t: &[u8], e: usize) -> bool {
     ];
     word_at(t, e, UNITS)
 }
+
+/// Capitalized words for a telephone glued to its number (`TEL13800138000`).
+const PHONE_WORDS: &[&str] = &[
+    "TEL", "PHONE", "MOBILE", "CELL", "SJH", "SJHM", "LXDH", "MOB",
+];
 
 /// Whether a building's part follows at `e` (`京A12345号楼`, `B12345栋`): a block code in an
 /// address, shaped like a plate.

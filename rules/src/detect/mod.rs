@@ -470,7 +470,7 @@ fn known_parts(key: &[u8]) -> Vec<&[u8]> {
 
 /// A key without what makes it a list's (`xmList`, `name_list`, `idcardArr`), or a plural
 /// name's singular (`applicantNames`).
-fn list_of(key: &[u8]) -> Option<&[u8]> {
+pub(crate) fn list_of(key: &[u8]) -> Option<&[u8]> {
     let k = strip_key_path(key).trim_ascii();
     let ends = |suffix: &[u8]| {
         k.len() > suffix.len() + 1 && k[k.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
@@ -1948,7 +1948,12 @@ impl Detectors {
         }
         // An option a form or template prints for the filler to tick (`密级：□绝密 □机密
         // ☑公开`) is no marking until it is ticked.
-        if matches!(r.kind, Kind::Keywords) && unticked_box_before(text, c.start) {
+        // A star and a term make a marking whatever stands before it (`□` is also a
+        // missing character's placeholder).
+        if matches!(r.kind, Kind::Keywords)
+            && unticked_box_before(text, c.start)
+            && memchr::memmem::find(&text[c.start..c.end], "★".as_bytes()).is_none()
+        {
             return None;
         }
         let w = r.ctx.window_bytes;

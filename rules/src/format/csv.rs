@@ -128,9 +128,21 @@ impl CsvLexer {
             // Wait for the whole header row (bounded) before reading anything.
             let sniff = &buf[..len.min(HEADER_SNIFF)];
             let complete = eof || len >= HEADER_SNIFF;
-            let Some((start, first, header_row)) = header_line(sniff, complete) else {
+            let Some((mut start, mut first, mut header_row)) = header_line(sniff, complete) else {
                 return 0;
             };
+            // A first line that names one column and leaves the rest blank
+            // (`"姓名","",""`) is the header, not an export's title: its name is a field's.
+            if header_row > 0 {
+                let line0 = sniff.split(|&b| b == b'\n').next().unwrap_or_default();
+                let named = cells(line0, delimiter(line0)).into_iter().any(|c| {
+                    let c = c.trim_ascii();
+                    !c.is_empty() && seg.knows_key(c)
+                });
+                if named {
+                    (start, first, header_row) = (0, line0, 0);
+                }
+            }
             self.delim = delimiter(first);
             self.header_row = header_row;
             // A first row that is a record is no header; its roles serve row 0 (it is the

@@ -373,22 +373,32 @@ pub(crate) fn csv_header(t: &[u8]) -> Option<&[u8]> {
         ([0usize; 2], 1, false, 0, false);
     // Gaps between words in the cell (padding around a name is no gap).
     let (mut spaces, mut in_word, mut gap, mut last) = (0, false, false, 0u8);
+    // Empty fields at the row's end so far: an export that ends each row with the delimiter
+    // (`…~JTZZ` over `…~北京市…~`, Oracle's and Hive's dumps) has one more, empty, field in
+    // its rows than in its header.
+    let mut empty_run = 0usize;
     let mut row = 0;
     for &b in t {
+        let empty = field_len == 0 || (field_len == 1 && last == b'\r');
         match b {
             b'"' => quoted = !quoted,
             _ if b == d && !quoted => {
+                empty_run = if empty { empty_run + 1 } else { 0 };
                 fields += 1;
                 field_len = 0;
                 (spaces, in_word, gap) = (0, false, false);
                 continue;
             }
             b'\n' if !quoted => {
+                empty_run = if empty { empty_run + 1 } else { 0 };
                 counts[row] = fields;
                 row += 1;
                 if row == 2 {
-                    return (counts[0] >= 2 && counts[0] == counts[1] && !long).then_some(first);
+                    let wide = counts[0] == counts[1]
+                        || (counts[1] > counts[0] && counts[1] - empty_run <= counts[0]);
+                    return (counts[0] >= 2 && wide && !long).then_some(first);
                 }
+                empty_run = 0;
                 fields = 1;
                 (spaces, in_word, gap) = (0, false, false);
                 field_len = 0;
