@@ -52,12 +52,8 @@ impl Charset {
     /// first bytes, and a declared UTF-8 or UTF-16 alone is not trusted: a wrong label must
     /// not hide values).
     pub fn from_content_type(content_type: &str) -> Charset {
-        content_type
-            .split(';')
-            .skip(1)
-            .filter_map(|p| p.split_once('='))
-            .find(|(k, _)| k.trim().eq_ignore_ascii_case("charset"))
-            .map(|(_, v)| Charset::from_label(v.trim().trim_matches(|c| c == '"' || c == '\'')))
+        charset_param(content_type)
+            .map(|v| Charset::from_label(v.trim_matches(|c| c == '"' || c == '\'')))
             .unwrap_or_default()
     }
 
@@ -91,13 +87,7 @@ impl Charset {
 
     /// The `charset` label of a Content-Type that [`Charset::unreadable_label`] names.
     pub fn unreadable_in(content_type: &str) -> Option<&str> {
-        content_type
-            .split(';')
-            .skip(1)
-            .filter_map(|p| p.split_once('='))
-            .find(|(k, _)| k.trim().eq_ignore_ascii_case("charset"))
-            .map(|(_, v)| v.trim())
-            .filter(|v| Charset::unreadable_label(v))
+        charset_param(content_type).filter(|v| Charset::unreadable_label(v))
     }
 
     /// `DeclaredGb` for the labels of GBK, GB2312 and GB18030 (WHATWG's list plus the Windows
@@ -125,6 +115,16 @@ impl Charset {
             Charset::Utf32Be => "utf-32be",
         }
     }
+}
+
+/// The `charset` parameter of a Content-Type, trimmed.
+fn charset_param(content_type: &str) -> Option<&str> {
+    content_type
+        .split(';')
+        .skip(1)
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("charset"))
+        .map(|(_, v)| v.trim())
 }
 
 /// The charset an XML declaration at the start of `prefix` names (`<?xml version="1.0"

@@ -27,11 +27,6 @@ use crate::filter::{BodyFilter, FilterError};
 use crate::headers;
 use sluice_rules::charset::Charset;
 
-/// [`Charset::unreadable_in`], for a closure.
-fn unreadable_in(ct: &str) -> Option<&str> {
-    Charset::unreadable_in(ct)
-}
-
 /// Runs the phase.
 ///
 /// # Errors
@@ -59,7 +54,7 @@ pub async fn run(
     };
     // A charset the engine cannot read and in which ASCII is not ASCII (EBCDIC, UTF-7)
     // hides every value as an unknown coding does, and is refused the same way.
-    let codings = codings.and_then(|c| match ct.as_deref().and_then(unreadable_in) {
+    let codings = codings.and_then(|c| match ct.as_deref().and_then(Charset::unreadable_in) {
         Some(cs) => Err(format!("charset `{cs}` cannot be inspected")),
         None => Ok(c),
     });
