@@ -1472,12 +1472,12 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
     }
     let all_digits = g.iter().all(u8::is_ascii_digit);
     // A disability certificate's number (第二代残疾人证): the holder's ID number, then the
-    // kind of disability (1-7) and its grade (1-4). It holds the ID whole, so it is one, but
-    // twenty digits are common in trade numbers: a field or keyword must say so.
+    // kind of disability (1-7) and its grade (1-4); a medical insurance number, the ID and
+    // two digits of the fund's own. It holds the ID whole, so it is one, but twenty digits
+    // are common in trade numbers: a field or keyword must say so.
     if n == 20
         && en.has(Det::ResidentId18)
-        && matches!(g[18], b'1'..=b'7')
-        && matches!(g[19], b'1'..=b'4')
+        && g[18..].iter().all(u8::is_ascii_digit)
         && g[..17].iter().all(u8::is_ascii_digit)
         && matches!(g[17], b'0'..=b'9' | b'X' | b'x')
         && v::gb11643(&g[..18])
