@@ -451,12 +451,12 @@ pub(crate) fn taiwan_permit(v: &str) -> Option<Confidence> {
     (!dated).then_some(Confidence::Medium)
 }
 
-/// The names in a list of names (`张伟、李娜、王芳`, `张伟,李娜;王芳`, one per line, `张伟 李娜`): byte ranges
-/// and confidence of each part that is a Han name on its own. Romanized names are not split
-/// (their words are separated by spaces).
 /// Forms of address written after a name.
 const HONORIFICS: &[&str] = &["先生", "女士", "小姐", "同志", "老师"];
 
+/// The names in a list of names (`张伟、李娜、王芳`, `张伟,李娜;王芳`, one per line, `张伟 李娜`): byte ranges
+/// and confidence of each part that is a Han name on its own. Romanized names are not split
+/// (their words are separated by spaces).
 fn name_list(v: &str) -> Vec<(usize, usize, Confidence)> {
     const SEPS: &[char] = &['、', ',', ';', '/', '|', '\n', '\r', ' '];
     let mut out = Vec::new();

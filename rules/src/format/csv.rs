@@ -1,8 +1,8 @@
 //! CSV lexer (RFC 4180: `"`-quoted fields with `""` escapes, CRLF or LF rows), with the
 //! delimiter read off the header row: comma, tab (TSV, `text/tab-separated-values`),
-//! semicolon, pipe, and the `^`, `~` and `\x01` of database and Hive exports. The header row names the columns; each later
-//! field gets its column's name as context. Header cells are scanned too (a header can leak
-//! a value as easily as a cell).
+//! semicolon, pipe, and the `^`, `~` and `\x01` of database and Hive exports. The header
+//! row names the columns; each later field gets its column's name as context. Header cells
+//! are scanned too (a header can leak a value as easily as a cell).
 //!
 //! An export without a header row (its first row holds a resident ID, a mobile, a card or a
 //! credit code, which no column name is) names no columns, so names, addresses and
@@ -380,8 +380,8 @@ const MAX_PREAMBLE: u64 = 5;
 /// The header row of the start of a CSV body, `sniff` (at most [`HEADER_SNIFF`] bytes;
 /// `complete` when no more will come before the decision): the first line that holds two
 /// or more non-empty cells, when the lines above it (at most [`MAX_PREAMBLE`]) hold at most
-/// one each and no quote left open and the line below it holds two or more too (or nothing); else the
-/// first line. Returns the line and its row number, or
+/// one each and no quote left open and the line below it holds two or more too (or
+/// nothing); else the first line. Returns the line and its row number, or
 /// `None` to wait for more bytes. A function of the bytes alone, whatever the chunking.
 pub(super) fn header_line(sniff: &[u8], complete: bool) -> Option<(usize, &[u8], u64)> {
     let mut start = 0;
