@@ -515,11 +515,6 @@ fn name_before_note(v: &str) -> Option<(usize, Confidence)> {
 /// sex, a role, or an ID or telephone number.
 fn personal_note(note: &str) -> bool {
     const WORDS: &[&str] = &[
-        "先生",
-        "女士",
-        "小姐",
-        "同志",
-        "老师",
         "男",
         "女",
         "本人",
@@ -537,7 +532,8 @@ fn personal_note(note: &str) -> bool {
         .trim_start_matches(['（', '('])
         .trim_end_matches(['）', ')'])
         .trim();
-    WORDS.contains(&inner)
+    HONORIFICS.contains(&inner)
+        || WORDS.contains(&inner)
         || (inner.len() >= 7
             && inner
                 .bytes()

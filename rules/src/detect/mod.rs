@@ -2060,8 +2060,8 @@ fn unticked_box_before(text: &[u8], start: usize) -> bool {
 /// format: the line is `name{labels} value` or `name value`, maybe with a timestamp after
 /// the value, the value is digits, and the name is a metric's (letters, digits, `_` and
 /// `:`, not starting with a digit), with labels or a metric's ending ([`METRIC_SUFFIXES`];
-/// a word before a number, `手机 138…`, `li_ming 138…`, is left to the keywords). Scrapes, `/metrics` pages and exporters' dumps write thousands of
-/// such lines, and 11-digit counters, byte totals and sequence maxima among them look like
+/// a word before a number, `手机 138…`, `li_ming 138…`, is left to the keywords).
+/// Scrapes, `/metrics` pages and exporters' dumps write thousands of such lines, and 11-digit counters, byte totals and sequence maxima among them look like
 /// mobiles.
 fn metric_sample_name(text: &[u8], start: usize, end: usize) -> Option<&[u8]> {
     // The cheap tests first, and only the bytes they need: most candidates stand inside a

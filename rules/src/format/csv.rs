@@ -135,11 +135,8 @@ impl CsvLexer {
             // (`"姓名","",""`) is the header, not an export's title: its name is a field's.
             if header_row > 0 {
                 let line0 = sniff.split(|&b| b == b'\n').next().unwrap_or_default();
-                let named = cells(line0, delimiter(line0)).into_iter().any(|c| {
-                    let c = c.trim_ascii();
-                    !c.is_empty() && seg.knows_key(c)
-                });
-                if named {
+                let row = cells(line0, delimiter(line0));
+                if known_cells(&row, |k| seg.knows_key(k)) > 0 {
                     (start, first, header_row) = (0, line0, 0);
                 }
             }
@@ -431,6 +428,15 @@ pub(super) fn header_line(sniff: &[u8], complete: bool) -> Option<(usize, &[u8],
     }
 }
 
+/// How many cells of a row name a field some rule knows (`known`, the segmenter's
+/// `knows_key`).
+fn known_cells(row: &[Vec<u8>], mut known: impl FnMut(&[u8]) -> bool) -> usize {
+    row.iter()
+        .map(|c| c.trim_ascii())
+        .filter(|c| !c.is_empty() && known(c))
+        .count()
+}
+
 /// The cells of `first` when it is the group row of a two-level header and `next` the
 /// header row under it: `first` leaves a cell blank (a merged cell's span), `next` is as
 /// wide, and `next` names more known fields than `first`, two at least. A record under a
@@ -446,13 +452,10 @@ fn group_row(
     if header.len() != group.len() || !group.iter().any(|c| c.trim_ascii().is_empty()) {
         return None;
     }
-    let mut count = |row: &[Vec<u8>]| {
-        row.iter()
-            .map(|c| c.trim_ascii())
-            .filter(|c| !c.is_empty() && known(c))
-            .count()
-    };
-    let (g, h) = (count(&group), count(&header));
+    let (g, h) = (
+        known_cells(&group, &mut known),
+        known_cells(&header, &mut known),
+    );
     (h >= 2 && h > g).then(|| group.into_iter().map(|c| c.trim_ascii().to_vec()).collect())
 }
 
