@@ -1061,6 +1061,20 @@ mod path_tests {
     }
 }
 
+/// The codings a body must be decoded through before the engine reads it, or why it
+/// cannot be read: a `Content-Encoding` no codec knows, or a charset in which ASCII is not
+/// ASCII (EBCDIC, UTF-7), which hides every value as an unknown coding does. Both
+/// directions refuse or pass such a body by `decode.unknown_encoding`.
+pub fn inspectable_codings(h: &HeaderMap) -> Result<Vec<crate::codec::Encoding>, String> {
+    if let Some(cs) = content_type(h).and_then(sluice_rules::charset::Charset::unreadable_in) {
+        return Err(format!("charset `{cs}` cannot be inspected"));
+    }
+    match content_codings(h) {
+        None => Ok(Vec::new()),
+        Some(v) => crate::codec::Encoding::parse_list(&v).map_err(|e| e.to_string()),
+    }
+}
+
 /// The `Content-Encoding` list, from every field line of it (`gzip` and `br` on two lines
 /// are `gzip, br`, RFC 9110 §5.3); `None` without one. A value that is not text becomes
 /// U+FFFD, a coding no parser knows (unknown: closed).

@@ -20,12 +20,10 @@ use hyper::body::Incoming;
 use super::{read_frame, Ctx, Proxy, ReadError};
 use crate::audit::{Direction, EventKind};
 use crate::body::ReqBody;
-use crate::codec::Encoding;
 use crate::config::FailMode;
 use crate::error::{Kind, Origin, ProxyError};
 use crate::filter::{BodyFilter, FilterError};
 use crate::headers;
-use sluice_rules::charset::Charset;
 
 /// Runs the phase.
 ///
@@ -48,16 +46,7 @@ pub async fn run(
     // A skipped type is the sender's label: the filter scans the body if its first bytes
     // are text (`BodyFilter::skip_binary`), so `image/png` on JSON hides nothing.
     let inspect = ctx.iface.inspect_requests && ctx.actions.any_inspect() && ctx.upgrade.is_none();
-    let codings = match headers::content_codings(&parts.headers) {
-        None => Ok(Vec::new()),
-        Some(v) => Encoding::parse_list(&v).map_err(|e| e.to_string()),
-    };
-    // A charset the engine cannot read and in which ASCII is not ASCII (EBCDIC, UTF-7)
-    // hides every value as an unknown coding does, and is refused the same way.
-    let codings = codings.and_then(|c| match ct.as_deref().and_then(Charset::unreadable_in) {
-        Some(cs) => Err(format!("charset `{cs}` cannot be inspected")),
-        None => Ok(c),
-    });
+    let codings = headers::inspectable_codings(&parts.headers);
     let codings = match codings {
         Ok(c) => c,
         Err(e) if inspect => match proxy.cfg.decode.unknown_encoding {

@@ -213,16 +213,7 @@ pub fn run(
     if ctx.live.audit.as_ref().is_some_and(|a| a.refuse_decision()) {
         return Err(Ctx::audit_refused());
     }
-    // A charset the engine cannot read and in which ASCII is not ASCII (EBCDIC, UTF-7)
-    // hides every value as an unknown coding does, and is refused the same way.
-    let unreadable = headers::content_type(&parts.headers)
-        .and_then(sluice_rules::charset::Charset::unreadable_in)
-        .map(|cs| format!("charset `{cs}` cannot be inspected"));
-    let codings = match headers::content_codings(&parts.headers) {
-        None => Ok(Vec::new()),
-        Some(v) => Encoding::parse_list(&v).map_err(|e| e.to_string()),
-    };
-    let codings = match codings.and_then(|c| unreadable.map_or(Ok(c), Err)) {
+    let codings = match headers::inspectable_codings(&parts.headers) {
         Ok(c) => c,
         Err(e) => match proxy.cfg.decode.unknown_encoding {
             FailMode::Closed => {
