@@ -511,6 +511,66 @@ fn name_before_note(v: &str) -> Option<(usize, Confidence)> {
     person_name(head).map(|conf| (head.len(), conf))
 }
 
+/// The end and confidence of a name before the holder's number or a labelled one in the
+/// same field (`刘艳 电话:13219818331`, `王秀云:18085468152`, `彭凯 身份证:1201…`): a
+/// contact field written by hand. The number is found on its own; the name needs the
+/// number to say the field is a person's and not a name and a remark.
+fn name_before_contact(v: &str) -> Option<(usize, Confidence)> {
+    const LABELS: &[&str] = &[
+        "电话",
+        "手机",
+        "手机号",
+        "手机号码",
+        "联系电话",
+        "联系方式",
+        "身份证",
+        "身份证号",
+        "身份证号码",
+        "证件号",
+        "证件号码",
+        "tel",
+        "phone",
+        "mobile",
+    ];
+    const SEPS: &[char] = &[' ', '\u{3000}', ':', '：', ',', '，', '/', ';', '；', '-'];
+    let head_end = v.find(|c: char| !is_cjk(c))?;
+    let head = &v[..head_end];
+    let conf = person_name(head)?;
+    let rest = v[head_end..].trim_start_matches(SEPS);
+    if rest.len() == v.len() - head_end {
+        return None;
+    }
+    let lower = rest.get(..rest.len().min(16)).map(str::to_ascii_lowercase);
+    let number = |r: &str| {
+        let run = r
+            .bytes()
+            .take_while(|b| b.is_ascii_digit() || b"Xx-+ ".contains(b))
+            .filter(u8::is_ascii_digit)
+            .count();
+        run >= 7
+    };
+    let labelled = LABELS.iter().any(|l| {
+        let matched = if l.is_ascii() {
+            lower.as_deref().is_some_and(|x| x.starts_with(l))
+        } else {
+            rest.starts_with(l)
+        };
+        matched && number(rest[l.len()..].trim_start_matches(SEPS))
+    });
+    (labelled || number(rest)).then_some((head_end, conf))
+}
+
+/// Whether the rest of a field after a name holds an ID: `身份证` or a run of 15 or 18
+/// digits (the last may be `X`).
+fn id_after(rest: &str) -> bool {
+    rest.contains("身份证")
+        || rest
+            .split(|c: char| !(c.is_ascii_digit() || c == 'X' || c == 'x'))
+            .any(|run| {
+                matches!(run.len(), 15 | 18) && run[..14].bytes().all(|b| b.is_ascii_digit())
+            })
+}
+
 /// Whether the bracketed note after a name says it is a person's: a form of address, a
 /// sex, a role, or an ID or telephone number.
 fn personal_note(note: &str) -> bool {
@@ -653,6 +713,14 @@ pub(crate) fn detect(
                 if let Some((pe, conf)) = name_before_note(v).filter(|&(pe, _)| {
                     !place(&v[..pe]) && (!ctx.generic_key || personal_note(&v[pe..]))
                 }) {
+                    emit(r, s, s + pe, conf);
+                    continue;
+                }
+                // A name and the holder's number (`刘艳 电话:132…`). Under a field that
+                // names anything (a shop's `name`) only an ID vouches for a person.
+                if let Some((pe, conf)) = name_before_contact(v)
+                    .filter(|&(pe, _)| !place(&v[..pe]) && (!ctx.generic_key || id_after(&v[pe..])))
+                {
                     emit(r, s, s + pe, conf);
                     continue;
                 }
@@ -1382,10 +1450,22 @@ fn name_to_contact(from: &TextFrom<'_>, le: usize) -> Option<(usize, Confidence)
         || after.strip_prefix(',').is_some_and(numbered);
     // A mobile is a person's: after one, a two-character name stands (`联系郑雷（手机：`,
     // `联系郑雷13800138000`); after an office number only a fuller name does.
-    let mobile = after.starts_with("(手机")
-        || (after.len() >= 11
-            && after.as_bytes()[0] == b'1'
-            && after.as_bytes()[..11].iter().all(u8::is_ascii_digit));
+    let is_mobile = |s: &str| {
+        s.len() >= 11
+            && s.as_bytes()[0] == b'1'
+            && s.as_bytes()[..11].iter().all(u8::is_ascii_digit)
+    };
+    // `郑雷，电话13800138000`: a telephone's word, then a mobile.
+    let labelled_mobile = after
+        .strip_prefix([',', '('])
+        .map(|s| s.trim_start_matches([' ', ':']))
+        .and_then(|s| {
+            ["联系电话", "手机", "电话"]
+                .iter()
+                .find_map(|w| s.strip_prefix(w))
+        })
+        .is_some_and(|s| is_mobile(s.trim_start_matches([' ', ':'])));
+    let mobile = after.starts_with("(手机") || is_mobile(after) || labelled_mobile;
     if !follows || !(mobile || full_name(run)) || role_word(run) || dict::is_label_word(run) {
         return None;
     }

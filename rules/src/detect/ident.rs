@@ -1567,6 +1567,17 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
             };
             return push(out, Det::BankCard, s, e, conf);
         }
+        // A Luhn-valid number of a card's length that no scheme's prefix and length claim
+        // (a 17-digit number after a Visa prefix, a bank's own range): one number in ten
+        // passes Luhn, so it is a card only under a card's field or after a card's word.
+        // (Not an ID's shape with a wrong check digit: that is a look-alike of an ID.)
+        if (16..=19).contains(&n)
+            && en.has(Det::BankCard)
+            && v::luhn(g)
+            && !(n == 18 && v::id18_lookalike(&g[..17]))
+        {
+            return push(out, Det::BankCard, s, e, Confidence::Low);
+        }
         // `收入15811567120元`, `游客13153593449人次`: a unit after the number makes it a
         // quantity, not a telephone.
         // `15898173558.46元`: a number with a decimal fraction is an amount; no telephone

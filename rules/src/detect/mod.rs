@@ -1281,10 +1281,10 @@ impl Detectors {
         for eq in memchr::memchr2_iter(b'=', b':', text) {
             let colon = text[eq] == b':';
             // Where the key ends: at the separator, or before the spaces a properties file,
-            // an INI or TOML export or a pretty printer puts there (`xm = 张三`,
-            // `"xm" : "张三"`).
+            // an INI or TOML export, a pretty printer or a report's aligned columns put there
+            // (`xm = 张三`, `"xm" : "张三"`, `name      : 张三`).
             let mut kend = eq;
-            while kend > 0 && eq - kend < 4 && matches!(text[kend - 1], b' ' | b'\t') {
+            while kend > 0 && eq - kend < 40 && matches!(text[kend - 1], b' ' | b'\t') {
                 kend -= 1;
             }
             // `payload={"xm":"张伟",…}` in a log line: a quoted key is a key whatever its
