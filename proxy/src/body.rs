@@ -176,6 +176,16 @@ impl Drop for HeldGuard {
     }
 }
 
+/// Whether a body that has just ended was cut short. hyper ends an HTTP/2 body at a
+/// `RST_STREAM(NO_ERROR)` as it does at `END_STREAM`: RFC 9113 §8.1 lets a server stop a
+/// request's upload so once its response is complete, and hyper reads the reset the same
+/// way whenever it comes. Before `END_STREAM` it cuts the body short, and a truncated body
+/// that ends cleanly would carry the head of a value (the 17 digits that decide an ID's
+/// check digit) to a client on a path that blocks. h2 says whether `END_STREAM` came.
+pub(crate) fn cut_short(body: &Incoming, h2: bool) -> bool {
+    h2 && !body.is_end_stream()
+}
+
 enum State {
     Full(Option<Bytes>),
     Stream(Box<Streaming>),
@@ -184,6 +194,8 @@ enum State {
 /// A streamed upstream body, filtered on the way.
 pub struct Streaming {
     inner: Incoming,
+    /// The body comes over HTTP/2 (see [`cut_short`]).
+    h2: bool,
     filter: Option<BodyFilter>,
     pending: Option<Bytes>,
     trailers: Option<HeaderMap>,
@@ -225,9 +237,11 @@ impl Drop for Streaming {
 }
 
 impl Streaming {
-    /// Streams `inner`, first sending `pending` (output already produced while holding).
+    /// Streams `inner` (over HTTP/2 if `h2`), first sending `pending` (output already
+    /// produced while holding).
     pub fn new(
         inner: Incoming,
+        h2: bool,
         filter: Option<BodyFilter>,
         pending: Option<Bytes>,
         idle: Duration,
@@ -235,6 +249,7 @@ impl Streaming {
     ) -> Self {
         Streaming {
             inner,
+            h2,
             filter,
             pending,
             trailers: None,
@@ -421,6 +436,9 @@ impl Body for ProxyBody {
                     }
                 }
                 Poll::Ready(Some(Err(_))) => return this.abort("upstream reset mid-body"),
+                Poll::Ready(None) if cut_short(&s.inner, s.h2) => {
+                    return this.abort("upstream reset mid-body")
+                }
                 Poll::Ready(None) => {
                     s.ended = true;
                     let mut out = Vec::new();
@@ -480,8 +498,13 @@ impl Body for ProxyBody {
 pub enum ReqBody {
     /// Held (and possibly rewritten) body.
     Full(Option<Bytes>),
-    /// Streamed, uninspected body, cut off past `remaining` bytes.
-    Stream { inner: Incoming, remaining: u64 },
+    /// Streamed, uninspected body, cut off past `remaining` bytes; `h2` when it comes
+    /// over HTTP/2 (see [`cut_short`]).
+    Stream {
+        inner: Incoming,
+        remaining: u64,
+        h2: bool,
+    },
 }
 
 impl ReqBody {
@@ -505,7 +528,11 @@ impl Body for ReqBody {
                     .filter(|b| !b.is_empty())
                     .map(|b| Ok(Frame::data(b))),
             ),
-            ReqBody::Stream { inner, remaining } => match Pin::new(inner).poll_frame(cx) {
+            ReqBody::Stream {
+                inner,
+                remaining,
+                h2,
+            } => match Pin::new(&mut *inner).poll_frame(cx) {
                 Poll::Ready(Some(Ok(f))) => {
                     if let Some(d) = f.data_ref() {
                         let n = d.len() as u64;
@@ -519,6 +546,9 @@ impl Body for ReqBody {
                     Poll::Ready(Some(Ok(f)))
                 }
                 Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(Box::new(e)))),
+                Poll::Ready(None) if cut_short(inner, *h2) => Poll::Ready(Some(Err(Box::new(
+                    Aborted("request body reset before its end"),
+                )))),
                 Poll::Ready(None) => Poll::Ready(None),
                 Poll::Pending => Poll::Pending,
             },

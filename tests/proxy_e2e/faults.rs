@@ -644,3 +644,69 @@ async fn reset_mid_body_resets_an_http10_client() {
     assert_eq!(ended, Err(std::io::ErrorKind::ConnectionReset));
     p.shutdown().await;
 }
+
+/// An HTTP/2 upstream that answers every request with the start of a JSON body, `head`, and
+/// then resets the stream with `RST_STREAM(NO_ERROR)` before its end.
+async fn h2_upstream_resetting_after(head: &'static str) -> (String, tokio::task::JoinHandle<()>) {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        while let Ok((s, _)) = l.accept().await {
+            tokio::spawn(async move {
+                let Ok(mut conn) = h2::server::handshake(s).await else {
+                    return;
+                };
+                while let Some(Ok((_req, mut respond))) = conn.accept().await {
+                    tokio::spawn(async move {
+                        let resp = http::Response::builder()
+                            .status(200)
+                            .header("content-type", "application/json")
+                            .body(())
+                            .unwrap();
+                        let Ok(mut send) = respond.send_response(resp, false) else {
+                            return;
+                        };
+                        let _ = send.send_data(Bytes::from_static(head.as_bytes()), false);
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                        send.send_reset(h2::Reason::NO_ERROR);
+                    });
+                }
+            });
+        }
+    });
+    (url, task)
+}
+
+/// hyper ends an HTTP/2 body at `RST_STREAM(NO_ERROR)` as at `END_STREAM`. Before
+/// `END_STREAM` the body is cut short: a held body is a 502, a streamed one is cut off, and
+/// never does the client get the truncated body as if it were whole (here the 17 digits
+/// that decide an ID's check digit).
+#[tokio::test]
+async fn an_h2_body_reset_before_its_end_is_no_whole_body() {
+    let head = "{\"name\":\"x\",\"id\":\"11010519491231002";
+    let (url, task) = h2_upstream_resetting_after(head).await;
+    for actions in [
+        "actions:\n  classes:\n    resident_id: block\n",
+        "actions:\n  classes:\n    resident_id: redact\n",
+    ] {
+        let p = proxy(&url, &format!("  protocol: h2\n{actions}")).await;
+        let r = client()
+            .get(format!("http://{}/persons/1", p.addr))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        match r.bytes().await {
+            Ok(b) => {
+                let b = String::from_utf8_lossy(&b).into_owned();
+                assert_eq!(status, 502, "{actions}: {b}");
+                assert!(b.contains("upstream-reset"), "{b}");
+                assert!(!b.contains("1101051949123100"), "{b}");
+            }
+            // Streamed: the client sees the body fail, not end.
+            Err(e) => assert_eq!(status, 200, "{actions}: {e}"),
+        }
+        p.shutdown().await;
+    }
+    task.abort();
+}

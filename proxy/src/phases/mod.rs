@@ -98,6 +98,8 @@ pub struct Ctx {
     /// The client's `If-None-Match`, kept from the upstream on an inspected interface and
     /// answered here against the validator this proxy sends (see `headers::rekey_validators`).
     pub if_none_match: Option<http::HeaderValue>,
+    /// The upstream answered over HTTP/2 (its body may end at a reset: `body::cut_short`).
+    pub upstream_h2: bool,
 }
 
 /// The refusal of a body that would pass the held-body budget: the proxy is busy, not the
@@ -405,6 +407,7 @@ impl Proxy {
             malformed,
             if_none_match: None,
             held_request: None,
+            upstream_h2: false,
         };
         match self.exchange(&mut ctx, req).await {
             Ok(resp) => Ok(resp),
@@ -471,11 +474,15 @@ pub(crate) enum ReadError {
     Idle,
     Deadline,
     Body(hyper::Error),
+    /// An HTTP/2 stream reset before its end ([`crate::body::cut_short`]).
+    Cut,
 }
 
-/// Reads the next frame with the idle timeout and the exchange deadline.
+/// Reads the next frame with the idle timeout and the exchange deadline (`h2`: the body
+/// comes over HTTP/2, where a reset may end it as if it were whole).
 pub(crate) async fn read_frame(
     body: &mut Incoming,
+    h2: bool,
     idle: Duration,
     deadline: Instant,
 ) -> Result<Option<Frame<Bytes>>, ReadError> {
@@ -491,6 +498,7 @@ pub(crate) async fn read_frame(
         } else {
             ReadError::Deadline
         }),
+        Ok(None) if crate::body::cut_short(body, h2) => Err(ReadError::Cut),
         Ok(None) => Ok(None),
         Ok(Some(Err(e))) => Err(ReadError::Body(e)),
         Ok(Some(Ok(f))) => Ok(Some(f)),

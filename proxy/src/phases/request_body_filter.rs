@@ -35,6 +35,7 @@ pub async fn run(
     req: Request<Incoming>,
 ) -> Result<Request<ReqBody>, ProxyError> {
     let (mut parts, mut body) = req.into_parts();
+    let h2 = parts.version == http::Version::HTTP_2;
     let cap = ctx.iface.max_request_body;
     if http_body::Body::is_end_stream(&body) {
         return Ok(Request::from_parts(parts, ReqBody::empty()));
@@ -66,6 +67,7 @@ pub async fn run(
                     ReqBody::Stream {
                         inner: body,
                         remaining: cap,
+                        h2,
                     },
                 ));
             }
@@ -81,6 +83,7 @@ pub async fn run(
             ReqBody::Stream {
                 inner: body,
                 remaining: cap,
+                h2,
             },
         ));
     }
@@ -101,7 +104,7 @@ pub async fn run(
     let mut raw: Vec<u8> = Vec::new();
     let mut out: Vec<u8> = Vec::new();
     loop {
-        let frame = match read_frame(&mut body, ctx.iface.idle_timeout, ctx.deadline).await {
+        let frame = match read_frame(&mut body, h2, ctx.iface.idle_timeout, ctx.deadline).await {
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(ReadError::Idle | ReadError::Deadline) => {
@@ -116,6 +119,13 @@ pub async fn run(
                     Kind::BadRequest,
                     StatusCode::BAD_REQUEST,
                     format!("request body: {e}"),
+                ))
+            }
+            Err(ReadError::Cut) => {
+                return Err(ProxyError::client(
+                    Kind::BadRequest,
+                    StatusCode::BAD_REQUEST,
+                    "request body: the stream was reset before its end",
                 ))
             }
         };

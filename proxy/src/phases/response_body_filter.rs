@@ -28,6 +28,14 @@ use crate::error::{Kind, Origin, ProxyError};
 use crate::filter::{BodyFilter, FilterError};
 use crate::headers;
 
+/// An HTTP/2 response body reset before its end ([`crate::body::cut_short`]).
+fn cut() -> ProxyError {
+    ProxyError::upstream(
+        Kind::UpstreamReset,
+        "upstream reset the stream before the body's end",
+    )
+}
+
 /// Runs the phase.
 ///
 /// # Errors
@@ -41,6 +49,7 @@ pub async fn run(
 ) -> Result<Response<ProxyBody>, ProxyError> {
     let idle = ctx.iface.idle_timeout;
     let status = parts.status.as_u16();
+    let h2 = ctx.upstream_h2;
     match mode {
         Mode::Upgrade | Mode::NotModified | Mode::NoBody => {
             let guard = proxy.guard(ctx, status);
@@ -48,7 +57,7 @@ pub async fn run(
         }
         Mode::Pass => {
             let guard = proxy.guard(ctx, status);
-            let s = Streaming::new(body, None, None, idle, ctx.deadline);
+            let s = Streaming::new(body, h2, None, None, idle, ctx.deadline);
             Ok(Response::from_parts(parts, ProxyBody::stream(s, guard)))
         }
         Mode::Stream { codings } => {
@@ -60,7 +69,7 @@ pub async fn run(
             let mut out = Vec::new();
             let mut bytes_in = 0u64;
             let mut ended = false;
-            match read_frame(&mut body, idle, ctx.deadline).await {
+            match read_frame(&mut body, h2, idle, ctx.deadline).await {
                 Ok(Some(f)) => {
                     if let Ok(data) = f.into_data() {
                         bytes_in = data.len() as u64;
@@ -96,6 +105,7 @@ pub async fn run(
                         format!("upstream body failed: {e}"),
                     ))
                 }
+                Err(ReadError::Cut) => return Err(cut()),
             }
             let _ = ended;
             stream_headers(&mut parts, &filter);
@@ -105,6 +115,7 @@ pub async fn run(
             }
             let s = Streaming::new(
                 body,
+                h2,
                 Some(filter),
                 Some(Bytes::from(out)),
                 idle,
@@ -125,7 +136,7 @@ pub async fn run(
             let mut bytes_in = 0u64;
             let mut held = None;
             loop {
-                let frame = match read_frame(&mut body, idle, ctx.deadline).await {
+                let frame = match read_frame(&mut body, h2, idle, ctx.deadline).await {
                     Ok(Some(f)) => f,
                     Ok(None) => break,
                     Err(ReadError::Idle | ReadError::Deadline) => {
@@ -137,6 +148,7 @@ pub async fn run(
                             format!("upstream body failed: {e}"),
                         ))
                     }
+                    Err(ReadError::Cut) => return Err(cut()),
                 };
                 let Ok(data) = frame.into_data() else {
                     continue;
@@ -190,6 +202,7 @@ pub async fn run(
                     let decoded = filter.decoded_total();
                     let s = Streaming::new(
                         body,
+                        h2,
                         Some(filter),
                         Some(Bytes::from(out)),
                         idle,

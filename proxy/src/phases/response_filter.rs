@@ -131,6 +131,7 @@ pub fn run(
         return Ok((parts, body, Mode::Upgrade));
     }
     let (mut parts, body) = resp.into_parts();
+    ctx.upstream_h2 = parts.version == Version::HTTP_2;
     parts.version = Version::HTTP_11;
     headers::strip_hop_by_hop(&mut parts.headers);
     if let Ok(v) = HeaderValue::from_str(&ctx.request_id) {
