@@ -1419,7 +1419,7 @@ pub(crate) fn permit_shape(g: &[u8]) -> bool {
 /// property test holds it to `scan`.
 pub(crate) fn digit_run_possible(g: &[u8], en: Enabled) -> bool {
     let lead = |p: &[u8]| g.starts_with(p);
-    match g.len() {
+    let claimed = match g.len() {
         // A plate's digits (`京A·12345`) need the province before them.
         5 | 6 => en.has(Det::LicencePlate),
         10 | 12 => en.has(Det::Landline) && lead(b"0"),
@@ -1444,7 +1444,10 @@ pub(crate) fn digit_run_possible(g: &[u8], en: Enabled) -> bool {
                 || (en.has(Det::BankCard) && v::card_issuer(g).is_some())
         }
         _ => false,
-    }
+    };
+    // A Luhn-valid number of a card's length that no scheme claims: a card under a card's
+    // field or word (`single`).
+    claimed || ((16..=19).contains(&g.len()) && en.has(Det::BankCard) && v::luhn(g))
 }
 
 /// Judges one alphanumeric run alone. Returns whether it produced a candidate.
