@@ -920,6 +920,25 @@ fn event_stream_json_lines_are_the_same_for_every_cut() {
     same_for_every_cut(body, Format::Text, Some(7));
 }
 
+/// An event whose JSON document is pretty-printed over several `data:` lines (as SSE
+/// libraries send `JSON.stringify(o, null, 2)`) is one document, as the client that joins
+/// the lines reads it: a value on a line of its own keeps its key (an address in an array,
+/// a name). The same for every cut, and for every pair of cuts.
+#[test]
+fn an_event_pretty_printed_over_data_lines_is_one_document_for_every_cut() {
+    let body = "event: person\ndata: {\ndata:   \"address\": [\r\ndata:     \"北京市朝阳区建国路88号\"\r\ndata:   ],\ndata:\"name\":\ndata: \"张三\"\ndata: }\n\ndata: {\"xm\":\"李四\"}\nid: 7\n\n";
+    let body = body.as_bytes();
+    let whole = chunked::run_in(body, Format::Text, Charset::Auto, &[]);
+    let out = String::from_utf8(whole.0.clone()).unwrap();
+    assert!(
+        out.contains("data:     \"北京市朝阳区******\"\r\n"),
+        "{out}"
+    );
+    assert!(out.contains("data: \"张*\"\n"), "{out}");
+    assert!(out.contains("data: {\"xm\":\"李*\"}\nid: 7"), "{out}");
+    same_for_every_cut(body, Format::Text, Some(5));
+}
+
 /// A mail with a preamble-less multipart body holding a nested multipart, quoted-printable
 /// parts (a soft line break inside a character's escapes and inside a number), a base64
 /// part and encoded-word headers gives the same output and findings cut at every byte, and

@@ -130,8 +130,33 @@ impl TextLexer {
                         } else {
                             p
                         };
+                        // The next line decides whether the document goes on: wait for
+                        // its field name (decided on the same bytes whatever the chunking).
+                        let next = &rest[p + 1..];
+                        if next.len() < DATA_HEAD && memchr::memchr(b'\n', next).is_none() && !eof {
+                            if end > 0 {
+                                seg.plain(&rest[..end], base + i as u64);
+                            }
+                            return i + end;
+                        }
                         if end > 0 {
                             seg.plain(&rest[..end], base + i as u64);
+                        }
+                        // Another `data:` line of the same event: a client joins an event's
+                        // data lines with `\n`, so a document pretty-printed over several
+                        // lines (`data: {` / `data:   "xm": "张三",` / `data: }`) is one
+                        // document, its keys the context of the values on later lines. The
+                        // line break and the field name read as that `\n`.
+                        if let Some(v) = next.strip_prefix(b"data:") {
+                            let head = p + 1 + 5 + usize::from(v.first() == Some(&b' '));
+                            seg.decoded(
+                                '\n',
+                                base + (i + end) as u64,
+                                base + (i + head) as u64,
+                                crate::stream::Esc::Other,
+                            );
+                            i += head;
+                            continue;
                         }
                         seg.end(base + (i + end) as u64);
                         i += end;
