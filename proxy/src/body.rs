@@ -229,9 +229,14 @@ impl Drop for Streaming {
         let fps = &all[c.charged.min(all.len())..];
         let bytes = f.decoded_total().saturating_sub(c.decoded);
         if bytes > 0 || !fps.is_empty() {
-            let _ =
-                c.limiter
-                    .record_response_fps(&c.iface, &c.consumer, bytes, fps, Instant::now());
+            let _ = c.limiter.record_response_fps(
+                &c.iface,
+                &c.consumer,
+                bytes,
+                fps,
+                Instant::now(),
+                false,
+            );
         }
     }
 }

@@ -1104,7 +1104,9 @@ impl Limiter {
 
     /// Response-time accounting: adds the response's bytes, findings and distinct values to
     /// the windows and says whether this response crossed a quota. May be called several times
-    /// for one streamed response (with the increments).
+    /// for one streamed response (with the increments). A held response, which a refusal
+    /// keeps from the consumer, is charged only if it goes out (see
+    /// [`Limiter::record_response_fps`]).
     pub fn record_response(
         &self,
         iface: &Arc<str>,
@@ -1114,11 +1116,15 @@ impl Limiter {
         now: Instant,
     ) -> Decision {
         let fps: Vec<u64> = findings.iter().map(|f| f.fingerprint).collect();
-        self.record_response_fps(iface, consumer, bytes, &fps, now)
+        self.record_response_fps(iface, consumer, bytes, &fps, now, true)
     }
 
     /// [`Limiter::record_response`] from the findings' keyed fingerprints alone (one per
-    /// finding), which is what the body pipeline keeps.
+    /// finding), which is what the body pipeline keeps. `refusable`: the response is still
+    /// held, and a refusing decision keeps it from the consumer; then nothing of it is
+    /// charged, as a refused request takes no token, or one page too large would spend the
+    /// consumer's budget on data never delivered and lock it out for the window. A body that
+    /// went out already (streamed) is charged whatever the decision.
     pub fn record_response_fps(
         &self,
         iface: &Arc<str>,
@@ -1126,17 +1132,23 @@ impl Limiter {
         bytes: u64,
         findings: &[u64],
         now: Instant,
+        refusable: bool,
     ) -> Decision {
         let Some(lim) = self.limits(iface).cloned() else {
             return Decision::allow();
         };
         let now = self.ns(now);
         let mut v = Vec::new();
-        if !lim.consumer.is_empty() {
-            let mut s = self.slot(iface, consumer, now);
+        // Both slots are held (the consumer's first, as `check_request` takes them) until the
+        // decision is known, so an undo restores exactly what this call changed.
+        let mut c_slot = (!lim.consumer.is_empty()).then(|| self.slot(iface, consumer, now));
+        let mut t_slot =
+            (!lim.total.is_empty()).then(|| self.totals.entry(iface.clone()).or_default());
+        let saved = refusable.then(|| (c_slot.as_deref().cloned(), t_slot.as_deref().cloned()));
+        if let Some(s) = c_slot.as_deref_mut() {
             self.account(
                 &lim.consumer,
-                &mut s,
+                s,
                 Scope::Consumer,
                 bytes,
                 findings,
@@ -1144,11 +1156,10 @@ impl Limiter {
                 &mut v,
             );
         }
-        if !lim.total.is_empty() {
-            let mut s = self.totals.entry(iface.clone()).or_default();
+        if let Some(s) = t_slot.as_deref_mut() {
             self.account(
                 &lim.total,
-                &mut s,
+                s,
                 Scope::Interface,
                 bytes,
                 findings,
@@ -1157,10 +1168,20 @@ impl Limiter {
             );
         }
         if v.is_empty() {
-            Decision::allow()
-        } else {
-            Decision::from_violations(v)
+            return Decision::allow();
         }
+        let d = Decision::from_violations(v);
+        if let (false, Some((c, t))) = (d.is_allowed(), saved) {
+            for (slot, old) in [(c_slot.as_deref_mut(), c), (t_slot.as_deref_mut(), t)] {
+                if let (Some(slot), Some(old)) = (slot, old) {
+                    *slot = Slot {
+                        last_seen: slot.last_seen,
+                        ..old
+                    };
+                }
+            }
+        }
+        d
     }
 
     #[allow(clippy::too_many_arguments)]

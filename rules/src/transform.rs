@@ -97,8 +97,9 @@ pub(crate) fn is_separator(c: char) -> bool {
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// Keyed 64-bit fingerprint of a normalized value (separators ignored), for counting
-/// distinct values without keeping them. SipHash-1-3 is a keyed PRF: without the key a
+/// Keyed 64-bit fingerprint of a normalized value (separators ignored, ASCII letters in
+/// either case alike: an ID's check character `x` is its `X`, a passport's `e` its `E`),
+/// for counting distinct values without keeping them. SipHash-1-3 is a keyed PRF: without the key a
 /// fingerprint cannot be checked against guessed values, and it costs a fraction of an HMAC,
 /// which matters because every finding gets one.
 pub(crate) fn fingerprint(key: &[u8; 16], class: &str, value: &[u8]) -> u64 {
@@ -114,7 +115,7 @@ pub(crate) fn fingerprint(key: &[u8; 16], class: &str, value: &[u8]) -> u64 {
         buf[..c.len()].copy_from_slice(c);
         let mut n = c.len() + 1;
         for &b in value {
-            buf[n] = b;
+            buf[n] = b.to_ascii_uppercase();
             n += usize::from(!FP_SKIP[usize::from(b)]);
         }
         return h.hash(&buf[..n]);
@@ -131,7 +132,7 @@ pub(crate) fn fingerprint(key: &[u8; 16], class: &str, value: &[u8]) -> u64 {
             h.write(&buf);
             n = 0;
         }
-        buf[n] = b;
+        buf[n] = b.to_ascii_uppercase();
         n += 1;
     }
     h.write(&buf[..n]);
@@ -372,9 +373,10 @@ mod tests {
         use std::hash::Hasher;
         let key = *b"0123456789abcdef";
         let long_class = "c".repeat(150);
-        let long_value = "1".repeat(300);
+        let long_value = "1a".repeat(150);
         for (class, value) in [
             ("id.cn_resident", "110105 19491231 002X"),
+            ("id.cn_resident", "11010519491231002x"),
             ("mobile", "138-0013-8000"),
             (long_class.as_str(), long_value.as_str()),
             ("", ""),
@@ -382,10 +384,23 @@ mod tests {
             let mut h = siphasher::sip::SipHasher13::new_with_key(&key);
             h.write(class.as_bytes());
             h.write(&[0]);
-            let kept: Vec<u8> = value.bytes().filter(|b| !b" -._/()+".contains(b)).collect();
+            let kept: Vec<u8> = value
+                .bytes()
+                .filter(|b| !b" -._/()+".contains(b))
+                .map(|b| b.to_ascii_uppercase())
+                .collect();
             h.write(&kept);
             assert_eq!(fingerprint(&key, class, value.as_bytes()), h.finish());
         }
+        // One ID, its check character in either case.
+        assert_eq!(
+            fingerprint(&key, "id", b"11010519491231002x"),
+            fingerprint(&key, "id", b"110105-19491231-002X")
+        );
+        assert_eq!(
+            fingerprint(&key, "c", "A".repeat(300).as_bytes()),
+            fingerprint(&key, "c", "a".repeat(300).as_bytes())
+        );
     }
 
     fn mask(first: usize, last: usize) -> Transform {

@@ -120,19 +120,25 @@ async fn bytes_window_throttles_and_slides() {
         .record_response(&i, &c, 600, &[], Instant::now())
         .is_allowed());
     assert!(l.check_request(&i, &c, Instant::now()).is_allowed());
-    // This response crosses 1024: it is refused (the proxy holds it), and so is the next request.
+    // This response would cross 1024: it is refused (the proxy holds it), and as it never
+    // reaches the consumer it is not charged; the next request goes on.
     let d = l.record_response(&i, &c, 600, &[], Instant::now());
     assert!(matches!(d.verdict, Verdict::Throttle { .. }), "{d:?}");
     assert_eq!(d.violations[0].kind, LimitKind::Bytes);
     assert_eq!(d.violations[0].observed, 1200);
+    assert!(l.check_request(&i, &c, Instant::now()).is_allowed());
+    // 424 more fill the window to 1024: the budget is spent, and requests wait.
+    assert!(l
+        .record_response(&i, &c, 424, &[], Instant::now())
+        .is_allowed());
     advance(Duration::from_secs(30)).await;
     let d = l.check_request(&i, &c, Instant::now());
     let Verdict::Throttle { retry_after } = d.verdict else {
         panic!("{d:?}")
     };
-    // 1200 in the current window: after the roll at 60 s it must decay below 1024:
-    // 60 + 60 × (1 − 1024/1200) = 68.8 s from the start, 38.8 s from now.
-    assert_eq!(retry_after.as_secs(), 38);
+    // 1024 in the current window: after the roll at 60 s it must decay below 1024:
+    // 60 + 60 × (1 − 1023/1024) ≈ 60.06 s from the start, 30.06 s from now.
+    assert_eq!(retry_after.as_secs(), 30);
     advance(retry_after).await;
     assert!(l.check_request(&i, &c, Instant::now()).is_allowed());
     // Two windows later everything is forgotten.
@@ -205,12 +211,28 @@ interfaces:
     let n = first_refusal.expect("the guard fired");
     // HLL error at p=10 is ≈3 %: refusal between 950 and 1 100 distinct values.
     assert!((950..=1100).contains(&n), "refused at {n}");
-    let d = l.check_request(&i, &a("scraper"), Instant::now());
-    assert!(matches!(d.verdict, Verdict::Throttle { .. }));
+    // The refused page was never delivered: values already sent may be read again, new
+    // ones are refused again.
+    assert!(l
+        .record_response(&i, &a("scraper"), 0, &findings(0..50), Instant::now())
+        .is_allowed());
+    let fresh = n + 1000..n + 1050;
+    assert!(!l
+        .record_response(
+            &i,
+            &a("scraper"),
+            0,
+            &findings(fresh.clone()),
+            Instant::now()
+        )
+        .is_allowed());
     // The sliding window: the scraper may come back once the estimate decays.
     advance(Duration::from_secs(2 * 3600)).await;
     assert!(l
         .check_request(&i, &a("scraper"), Instant::now())
+        .is_allowed());
+    assert!(l
+        .record_response(&i, &a("scraper"), 0, &findings(fresh), Instant::now())
         .is_allowed());
 }
 

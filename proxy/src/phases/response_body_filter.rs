@@ -328,6 +328,7 @@ fn charge(proxy: &Proxy, ctx: &mut Ctx, bytes: u64, filter: &BodyFilter) -> Resu
         bytes,
         filter.fingerprints(),
         tokio::time::Instant::now(),
+        true,
     );
     if !d.is_allowed() {
         crate::metrics::RateLimitDecided {

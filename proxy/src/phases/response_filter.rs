@@ -312,6 +312,7 @@ fn scan_headers(proxy: &Proxy, ctx: &mut Ctx, parts: &mut Parts) -> Result<(), P
             0,
             &fps,
             tokio::time::Instant::now(),
+            true,
         );
         super::request_filter::limited(ctx, &d, crate::audit::Direction::Response, 0)?;
     }
