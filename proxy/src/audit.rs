@@ -14,7 +14,9 @@
 //! **Ends of the trail.** A chain only links records to the ones *before* them, so the ends
 //! need more. The trail writes records of its own: when a writer starts on a sink (process
 //! start, or a reload that changed the `audit` section) its first record is `trail_opened`
-//! (`trail.cause` `start` or `reload`, `trail.previous_seq` the record it resumes from), and
+//! (`trail.cause` `start` or `reload`, `trail.previous_seq` the record it resumes from; a
+//! record a crash cut off mid-write at the file's end is removed first, its length stated as
+//! `trail.torn_tail_bytes`, so the chain goes on from the last whole record), and
 //! when the file sink rotates, the new file's first record is `trail_rotated` (naming the
 //! previous file and its last seq). So every trail file begins either at the chain's start
 //! (seq 0, `prev` = [`GENESIS`]) or with one of these records, and [`verify`] fails a set whose
@@ -361,6 +363,11 @@ pub struct TrailNote {
     /// does not pass for a set whose older files retention removed.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub begins_file: bool,
+    /// `trail_opened`: the file ended in a record cut off mid-write (a crash, a full disk)
+    /// of this many bytes, which the trail removed (or, where the file cannot be cut, left
+    /// on a line of its own); the chain goes on from the last whole record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub torn_tail_bytes: Option<u64>,
 }
 
 /// Which message a decision was about.
@@ -713,6 +720,10 @@ pub trait Sink: Send {
     fn resumes(&self) -> bool {
         false
     }
+    /// The length of a record cut off mid-write that [`Sink::resume`] found at the end.
+    fn torn_tail(&self) -> Option<u64> {
+        None
+    }
     /// Whether a line of `len` bytes should go to a new file ([`Sink::rotate`] first).
     fn wants_rotation(&self, _len: u64) -> bool {
         false
@@ -748,6 +759,8 @@ pub struct FileSink {
     size: u64,
     /// A failed write may have left part of a line: start the next one on a fresh line.
     torn: bool,
+    /// A record cut off mid-write found at the file's end when the trail opened.
+    torn_tail: Option<u64>,
     rotations: Arc<AtomicU64>,
 }
 
@@ -762,6 +775,7 @@ impl FileSink {
             file: None,
             size: 0,
             torn: false,
+            torn_tail: None,
             rotations,
         };
         s.reopen()?;
@@ -776,6 +790,22 @@ impl FileSink {
         self.size = f.metadata()?.len();
         self.file = Some(io::BufWriter::new(f));
         Ok(())
+    }
+
+    /// A record cut off mid-write at the end of the active file (the process killed, the
+    /// disk full) is removed: it never counted as written, and the chain goes on from the
+    /// last whole record with the file still verifying. Where the file cannot be cut (an
+    /// append-only file), the next record starts on a line of its own after it.
+    fn cut_torn_tail(&mut self) {
+        let Some(tail) = torn_tail_len(&self.cfg.path) else {
+            return;
+        };
+        self.torn_tail = Some(tail);
+        let keep = self.size.saturating_sub(tail);
+        match self.file.as_mut().map(|f| f.get_ref().set_len(keep)) {
+            Some(Ok(())) => self.size = keep,
+            _ => self.torn = true,
+        }
     }
 
     /// Rotated files of this sink, oldest first, with their numbers.
@@ -837,7 +867,28 @@ fn split_name(p: &Path) -> (PathBuf, String, String) {
     (dir, stem, ext)
 }
 
-/// The last line of a file (reads at most the final 64 KiB).
+/// The bytes after a file's last line break when it does not end with one (a record cut
+/// off mid-write): `None` for a file that ends whole, is empty, or whose last 64 KiB hold no
+/// line break after its start (no record is that long: not a torn record of this trail).
+fn torn_tail_len(p: &Path) -> Option<u64> {
+    let mut f = File::open(p).ok()?;
+    let len = f.metadata().ok()?.len();
+    let from = len.saturating_sub(64 << 10);
+    f.seek(SeekFrom::Start(from)).ok()?;
+    let mut buf = Vec::new();
+    f.take(len - from).read_to_end(&mut buf).ok()?;
+    if buf.is_empty() || buf.ends_with(b"\n") {
+        return None;
+    }
+    match buf.iter().rposition(|b| *b == b'\n') {
+        Some(i) => Some((buf.len() - i - 1) as u64),
+        None if from == 0 => Some(buf.len() as u64),
+        None => None,
+    }
+}
+
+/// The last whole line of a file, before any record cut off after it (reads at most the
+/// final 64 KiB).
 fn last_line(p: &Path) -> Option<Vec<u8>> {
     let mut f = File::open(p).ok()?;
     let len = f.metadata().ok()?.len();
@@ -847,7 +898,7 @@ fn last_line(p: &Path) -> Option<Vec<u8>> {
     // Bounded by what the metadata promised: a device or a file still growing (a sink pointed
     // at /dev/full or /dev/zero reads zeros for ever) must not stall start-up or fill memory.
     f.take(len - from).read_to_end(&mut buf).ok()?;
-    let trimmed = buf.strip_suffix(b"\n")?;
+    let trimmed = &buf[..buf.iter().rposition(|b| *b == b'\n')?];
     let start = trimmed
         .iter()
         .rposition(|b| *b == b'\n')
@@ -901,6 +952,8 @@ impl Sink for FileSink {
         // (it reopens), so the trail starts and reports it like any failing sink.
         if self.reopen().is_err() {
             self.file = None;
+        } else {
+            self.cut_torn_tail();
         }
         let mut candidates = vec![self.cfg.path.clone()];
         candidates.extend(self.rotated().into_iter().rev().map(|(_, p)| p));
@@ -916,6 +969,10 @@ impl Sink for FileSink {
 
     fn resumes(&self) -> bool {
         true
+    }
+
+    fn torn_tail(&self) -> Option<u64> {
+        self.torn_tail
     }
 
     fn wants_rotation(&self, len: u64) -> bool {
@@ -1506,13 +1563,18 @@ impl Writer {
             previous_seq: self.seq.checked_sub(1),
             previous_file: file,
             begins_file: false,
+            torn_tail_bytes: None,
         });
         ev
     }
 
     /// Writes the opening record (or keeps it for the next write when the sink fails now).
     fn open(&mut self, cause: TrailCause) {
-        self.pending = Some(self.trail_record(EventKind::TrailOpened, cause, None));
+        let mut ev = self.trail_record(EventKind::TrailOpened, cause, None);
+        if let Some(t) = ev.trail.as_mut() {
+            t.torn_tail_bytes = self.sink.torn_tail();
+        }
+        self.pending = Some(ev);
         self.write_pending();
         self.log_head("opened");
     }

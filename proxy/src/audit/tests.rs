@@ -590,6 +590,46 @@ fn the_chain_head_is_exported_and_resumes_after_a_restart() {
     a.close();
 }
 
+/// A process killed while writing a record leaves the file ending in part of a line. The
+/// next one cuts that part off, says so in its opening record, and goes on with the chain
+/// from the last whole record: the file verifies, with no record glued onto the fragment.
+#[test]
+fn a_record_torn_by_a_crash_is_cut_off_and_the_chain_goes_on() {
+    let dir = tmp("torn-tail");
+    let cfg = file_cfg(&dir, HashAlg::Sha256, 1 << 20, 0);
+    write_n(&cfg, 3).close();
+    let path = dir.join("audit.jsonl");
+    let whole = std::fs::read(&path).unwrap();
+    let torn = br#"{"v":1,"seq":4,"alg":"sha256","prev":"4f2a"#;
+    std::fs::write(&path, [&whole[..], &torn[..]].concat()).unwrap();
+    let a = write_n(&cfg, 1);
+    a.close();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with(std::str::from_utf8(&whole).unwrap()));
+    assert!(!text.contains("4f2a{"), "{text}");
+    let r = verify(&[path.clone()]).unwrap();
+    // Opening record and 3 events, then the new opening record and 1 event: seq 0..=5.
+    assert_eq!((r.records, r.first_seq, r.last_seq), (6, Some(0), Some(5)));
+    let opened: serde_json::Value = text
+        .lines()
+        .filter(|l| l.contains("trail_opened"))
+        .last()
+        .and_then(|l| serde_json::from_str(l).ok())
+        .unwrap();
+    assert_eq!(opened["trail"]["torn_tail_bytes"], torn.len());
+    assert_eq!(opened["trail"]["previous_seq"], 3);
+    // A file that ends whole says nothing of a torn tail.
+    write_n(&cfg, 1).close();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let last_open = text
+        .lines()
+        .filter(|l| l.contains("trail_opened"))
+        .last()
+        .unwrap();
+    assert!(!last_open.contains("torn_tail_bytes"), "{last_open}");
+    assert!(verify(&[path]).is_ok());
+}
+
 struct Failing {
     fail: Arc<AtomicBool>,
     lines: Lines,
