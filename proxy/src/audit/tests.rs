@@ -607,13 +607,12 @@ fn a_record_torn_by_a_crash_is_cut_off_and_the_chain_goes_on() {
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.starts_with(std::str::from_utf8(&whole).unwrap()));
     assert!(!text.contains("4f2a{"), "{text}");
-    let r = verify(&[path.clone()]).unwrap();
+    let r = verify(std::slice::from_ref(&path)).unwrap();
     // Opening record and 3 events, then the new opening record and 1 event: seq 0..=5.
     assert_eq!((r.records, r.first_seq, r.last_seq), (6, Some(0), Some(5)));
     let opened: serde_json::Value = text
         .lines()
-        .filter(|l| l.contains("trail_opened"))
-        .last()
+        .rfind(|l| l.contains("trail_opened"))
         .and_then(|l| serde_json::from_str(l).ok())
         .unwrap();
     assert_eq!(opened["trail"]["torn_tail_bytes"], torn.len());
