@@ -1455,6 +1455,16 @@ fn name_to_contact(from: &TextFrom<'_>, le: usize) -> Option<(usize, Confidence)
             && s.as_bytes()[0] == b'1'
             && s.as_bytes()[..11].iter().all(u8::is_ascii_digit)
     };
+    // A mobile written in groups (`152 6379 9037`, `152-6379-9037`) after a telephone's word.
+    let grouped_mobile = |s: &str| {
+        s.starts_with('1')
+            && s.bytes()
+                .take(15)
+                .take_while(|b| b.is_ascii_digit() || matches!(b, b' ' | b'-'))
+                .filter(u8::is_ascii_digit)
+                .count()
+                >= 11
+    };
     // `郑雷，电话13800138000`: a telephone's word, then a mobile.
     let labelled_mobile = after
         .strip_prefix([',', '('])
@@ -1464,7 +1474,7 @@ fn name_to_contact(from: &TextFrom<'_>, le: usize) -> Option<(usize, Confidence)
                 .iter()
                 .find_map(|w| s.strip_prefix(w))
         })
-        .is_some_and(|s| is_mobile(s.trim_start_matches([' ', ':'])));
+        .is_some_and(|s| grouped_mobile(s.trim_start_matches([' ', ':'])));
     let mobile = after.starts_with("(手机") || is_mobile(after) || labelled_mobile;
     if !follows || !(mobile || full_name(run)) || role_word(run) || dict::is_label_word(run) {
         return None;
