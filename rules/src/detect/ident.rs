@@ -1572,10 +1572,13 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
         // passes Luhn, so it is a card only under a card's field. (Not an ID's shape with a
         // wrong check digit: that is a look-alike of an ID.) Key-only, so the bare numbers
         // no key vouches for (snowflake ids) still skip detection (`digit_run_possible`).
+        // Nor a SIM card's ICCID (`89…`, the telecom industry's prefix, with a Luhn digit
+        // too), which a `卡号` field holds as often as a bank card.
         if (16..=19).contains(&n)
             && en.has(Det::BankCard)
             && v::luhn(g)
             && !(n == 18 && v::id18_lookalike(&g[..17]))
+            && !g.starts_with(b"89")
         {
             out.push(Found {
                 det: Det::BankCard,
