@@ -867,29 +867,8 @@ fn split_name(p: &Path) -> (PathBuf, String, String) {
     (dir, stem, ext)
 }
 
-/// The bytes after a file's last line break when it does not end with one (a record cut
-/// off mid-write): `None` for a file that ends whole, is empty, or whose last 64 KiB hold no
-/// line break after its start (no record is that long: not a torn record of this trail).
-fn torn_tail_len(p: &Path) -> Option<u64> {
-    let mut f = File::open(p).ok()?;
-    let len = f.metadata().ok()?.len();
-    let from = len.saturating_sub(64 << 10);
-    f.seek(SeekFrom::Start(from)).ok()?;
-    let mut buf = Vec::new();
-    f.take(len - from).read_to_end(&mut buf).ok()?;
-    if buf.is_empty() || buf.ends_with(b"\n") {
-        return None;
-    }
-    match buf.iter().rposition(|b| *b == b'\n') {
-        Some(i) => Some((buf.len() - i - 1) as u64),
-        None if from == 0 => Some(buf.len() as u64),
-        None => None,
-    }
-}
-
-/// The last whole line of a file, before any record cut off after it (reads at most the
-/// final 64 KiB).
-fn last_line(p: &Path) -> Option<Vec<u8>> {
+/// The final 64 KiB of a file (at most), and whether that is the whole file.
+fn file_tail(p: &Path) -> Option<(Vec<u8>, bool)> {
     let mut f = File::open(p).ok()?;
     let len = f.metadata().ok()?.len();
     let from = len.saturating_sub(64 << 10);
@@ -898,6 +877,28 @@ fn last_line(p: &Path) -> Option<Vec<u8>> {
     // Bounded by what the metadata promised: a device or a file still growing (a sink pointed
     // at /dev/full or /dev/zero reads zeros for ever) must not stall start-up or fill memory.
     f.take(len - from).read_to_end(&mut buf).ok()?;
+    Some((buf, from == 0))
+}
+
+/// The bytes after a file's last line break when it does not end with one (a record cut
+/// off mid-write): `None` for a file that ends whole, is empty, or whose last 64 KiB hold no
+/// line break after its start (no record is that long: not a torn record of this trail).
+fn torn_tail_len(p: &Path) -> Option<u64> {
+    let (buf, whole) = file_tail(p)?;
+    if buf.is_empty() || buf.ends_with(b"\n") {
+        return None;
+    }
+    match buf.iter().rposition(|b| *b == b'\n') {
+        Some(i) => Some((buf.len() - i - 1) as u64),
+        None if whole => Some(buf.len() as u64),
+        None => None,
+    }
+}
+
+/// The last whole line of a file, before any record cut off after it (reads at most the
+/// final 64 KiB).
+fn last_line(p: &Path) -> Option<Vec<u8>> {
+    let (buf, _) = file_tail(p)?;
     let trimmed = &buf[..buf.iter().rposition(|b| *b == b'\n')?];
     let start = trimmed
         .iter()
