@@ -36,6 +36,10 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 #[error("stream aborted: {0}")]
 pub struct Aborted(pub &'static str);
 
+/// Why a streamed request body was cut off at the request body cap (a 413; any other
+/// [`Aborted`] of a request body is the client's fault, a 400).
+pub const OVER_CAP: &str = "request body over the cap";
+
 /// A response body.
 pub struct ProxyBody {
     state: State,
@@ -542,9 +546,7 @@ impl Body for ReqBody {
                     if let Some(d) = f.data_ref() {
                         let n = d.len() as u64;
                         if n > *remaining {
-                            return Poll::Ready(Some(Err(Box::new(Aborted(
-                                "request body over the cap",
-                            )))));
+                            return Poll::Ready(Some(Err(Box::new(Aborted(OVER_CAP)))));
                         }
                         *remaining -= n;
                     }

@@ -181,7 +181,7 @@ pub async fn run(
 
 fn classify(e: &hyper_util::client::legacy::Error) -> ProxyError {
     let mut timed_out = false;
-    let mut body_aborted = false;
+    let mut body_aborted: Option<&'static str> = None;
     let mut src: Option<&(dyn std::error::Error + 'static)> = e.source();
     let mut hyper_err: Option<&hyper::Error> = None;
     while let Some(s) = src {
@@ -190,8 +190,8 @@ fn classify(e: &hyper_util::client::legacy::Error) -> ProxyError {
                 timed_out = true;
             }
         }
-        if s.downcast_ref::<Aborted>().is_some() {
-            body_aborted = true;
+        if let Some(a) = s.downcast_ref::<Aborted>() {
+            body_aborted = Some(a.0);
         }
         if let Some(h) = s.downcast_ref::<hyper::Error>() {
             hyper_err.get_or_insert(h);
@@ -204,12 +204,22 @@ fn classify(e: &hyper_util::client::legacy::Error) -> ProxyError {
         }
         src = s.source();
     }
-    if body_aborted {
-        return ProxyError::client(
-            Kind::BodyTooLarge,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "request body exceeds the cap",
-        );
+    match body_aborted {
+        Some(crate::body::OVER_CAP) => {
+            return ProxyError::client(
+                Kind::BodyTooLarge,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request body exceeds the cap",
+            )
+        }
+        Some(reason) => {
+            return ProxyError::client(
+                Kind::BadRequest,
+                StatusCode::BAD_REQUEST,
+                format!("request body: {reason}"),
+            )
+        }
+        None => {}
     }
     if e.is_connect() {
         return if timed_out {
