@@ -99,9 +99,9 @@ type HmacSha256 = Hmac<Sha256>;
 
 /// Keyed 64-bit fingerprint of a normalized value (separators ignored, ASCII letters in
 /// either case alike: an ID's check character `x` is its `X`, a passport's `e` its `E`),
-/// for counting distinct values without keeping them. SipHash-1-3 is a keyed PRF: without the key a
-/// fingerprint cannot be checked against guessed values, and it costs a fraction of an HMAC,
-/// which matters because every finding gets one.
+/// for counting distinct values without keeping them. SipHash-1-3 is a keyed PRF: without
+/// the key a fingerprint cannot be checked against guessed values, and it costs a fraction
+/// of an HMAC, which matters because every finding gets one.
 pub(crate) fn fingerprint(key: &[u8; 16], class: &str, value: &[u8]) -> u64 {
     use std::hash::Hasher;
     let h = siphasher::sip::SipHasher13::new_with_key(key);

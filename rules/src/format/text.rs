@@ -130,17 +130,14 @@ impl TextLexer {
                         } else {
                             p
                         };
+                        if end > 0 {
+                            seg.plain(&rest[..end], base + i as u64);
+                        }
                         // The next line decides whether the document goes on: wait for
                         // its field name (decided on the same bytes whatever the chunking).
                         let next = &rest[p + 1..];
                         if next.len() < DATA_HEAD && memchr::memchr(b'\n', next).is_none() && !eof {
-                            if end > 0 {
-                                seg.plain(&rest[..end], base + i as u64);
-                            }
                             return i + end;
-                        }
-                        if end > 0 {
-                            seg.plain(&rest[..end], base + i as u64);
                         }
                         // Another `data:` line of the same event: a client joins an event's
                         // data lines with `\n`, so a document pretty-printed over several
