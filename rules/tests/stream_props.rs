@@ -831,6 +831,35 @@ fn tables_are_read_the_same_for_every_cut() {
     }
 }
 
+/// An export whose delimiter is several bytes (`@|@`, `#|#`, ETL tools' choice): every
+/// cell is read under its column, a cell holding the delimiter's first byte (`@` in an
+/// e-mail address) or a quoted delimiter stays one cell, and a cut inside the delimiter
+/// waits for the rest of it.
+#[test]
+fn a_delimiter_of_several_bytes_is_read_the_same_for_every_cut() {
+    let bodies: [(&[u8], usize); 3] = [
+        (
+            "姓名@|@邮箱@|@住址@|@备注\n王建国@|@wjg@a.cn@|@江苏省南京市玄武区中山路18号@|@\"x@|@y\"\n李秀英@|@@|@广州市天河区体育西路1号@|@无\n".as_bytes(),
+            // Two names, an e-mail and two addresses.
+            5,
+        ),
+        (
+            // No header: the row's resident ID makes it a record, its cells get roles.
+            "王建国#|#320102198802294565#|#江苏省南京市玄武区中山路18号\n".as_bytes(),
+            3,
+        ),
+        (
+            "xm@#@sfzh\r\n\"王建国\"@#@320102198802294565\r\n".as_bytes(),
+            2,
+        ),
+    ];
+    for (body, n) in bodies {
+        let whole = chunked::run_in(body, Format::Csv, Charset::Auto, &[]);
+        assert_eq!(whole.1.len(), n, "{}", String::from_utf8_lossy(&whole.0));
+        same_for_every_cut(body, Format::Csv, Some(5));
+    }
+}
+
 /// A number field held until a type field after it says what it is (`Lookback`): the
 /// held output, the reading a type picks, the record's end, `REACH` and the 4 KiB bound
 /// give the same output and findings for every cut.

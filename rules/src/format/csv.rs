@@ -25,19 +25,148 @@ const HEADER_SNIFF: usize = 8 * 1024;
 /// and Hadoop exports (`|`, `^`, `~`, and Hive's default `\x01`).
 const DELIMITERS: [u8; 7] = [b',', b'\t', b';', b'|', 0x01, b'^', b'~'];
 
-/// The delimiter of a header row: the candidate it holds most often outside quotes
-/// (comma when it holds none).
-pub(super) fn delimiter(line: &[u8]) -> u8 {
+/// Bytes a delimiter of several bytes is made of (`@|@`, `|+|`, `#|#`, `@#@`, `:|:`: ETL
+/// tools such as DataX and Kettle write these so that no value holds them).
+const MULTI_BYTES: &[u8] = b"|@#$^~+:,;\t\x01&";
+
+/// A field delimiter: one byte, or two to four (a run of [`MULTI_BYTES`] of two kinds at
+/// least). The zero value (no bytes) is "not chosen yet".
+#[derive(Default, Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Delim {
+    bytes: [u8; 4],
+    len: u8,
+}
+
+impl Delim {
+    const fn one(b: u8) -> Self {
+        Delim {
+            bytes: [b, 0, 0, 0],
+            len: 1,
+        }
+    }
+
+    fn many(s: &[u8]) -> Self {
+        let mut bytes = [0; 4];
+        bytes[..s.len()].copy_from_slice(s);
+        Delim {
+            bytes,
+            len: s.len() as u8,
+        }
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
+    /// Its first byte, the one the lexer searches for.
+    pub(crate) fn first(self) -> u8 {
+        self.bytes[0]
+    }
+
+    pub(crate) fn len(self) -> usize {
+        usize::from(self.len)
+    }
+
+    fn is_set(self) -> bool {
+        self.len > 0
+    }
+
+    /// Whether the delimiter starts at `t[i]`: `None` when `t` ends inside what may still
+    /// be it.
+    fn at(self, t: &[u8], i: usize) -> Option<bool> {
+        let s = self.as_bytes();
+        let have = t.get(i..t.len().min(i + s.len())).unwrap_or_default();
+        if have.len() < s.len() {
+            if s.starts_with(have) {
+                None
+            } else {
+                Some(false)
+            }
+        } else {
+            Some(have == s)
+        }
+    }
+
+    /// Whether the delimiter is whole at `t[i]`.
+    pub(crate) fn is_at(self, t: &[u8], i: usize) -> bool {
+        self.at(t, i) == Some(true)
+    }
+
+    /// Where the delimiter first occurs in `t`.
+    fn find(self, t: &[u8]) -> Option<usize> {
+        match self.len {
+            1 => memchr::memchr(self.bytes[0], t),
+            _ => memchr::memmem::find(t, self.as_bytes()),
+        }
+    }
+
+    /// How many times it occurs in `t` (not overlapping).
+    fn count(self, t: &[u8]) -> usize {
+        match self.len {
+            1 => memchr::memchr_iter(self.bytes[0], t).count(),
+            _ => memchr::memmem::find_iter(t, self.as_bytes()).count(),
+        }
+    }
+
+    /// The pieces of `t` between delimiters (quotes not regarded).
+    fn split(self, t: &[u8]) -> impl Iterator<Item = &[u8]> {
+        let mut rest = Some(t);
+        std::iter::from_fn(move || {
+            let r = rest?;
+            match self.find(r) {
+                Some(p) => {
+                    rest = Some(&r[p + self.len()..]);
+                    Some(&r[..p])
+                }
+                None => {
+                    rest = None;
+                    Some(r)
+                }
+            }
+        })
+    }
+}
+
+/// The delimiter of a header row: a run of two to four bytes that recurs between its cells
+/// (`姓名@|@身份证号@|@住址`) when it occurs more often than any one-byte delimiter outside
+/// it, else the one-byte candidate it holds most often outside quotes (comma when it holds
+/// none). A run of one byte repeated (`||`, `,,`) is no such delimiter: it is read as the
+/// byte with empty cells between, which keeps the columns in step all the same.
+pub(crate) fn delimiter(line: &[u8]) -> Delim {
     let mut counts = [0usize; DELIMITERS.len()];
+    // Runs of several delimiter bytes and how often each occurs.
+    let mut runs: Vec<(&[u8], usize)> = Vec::new();
     let mut quoted = false;
-    for &b in line {
+    let mut i = 0;
+    while i < line.len() {
+        let b = line[i];
         if b == b'"' {
             quoted = !quoted;
-        } else if !quoted {
-            if let Some(k) = DELIMITERS.iter().position(|&d| d == b) {
+            i += 1;
+            continue;
+        }
+        if quoted {
+            i += 1;
+            continue;
+        }
+        let n = line[i..]
+            .iter()
+            .take_while(|&&c| MULTI_BYTES.contains(&c))
+            .count();
+        let run = &line[i..i + n];
+        if (2..=4).contains(&n) && run.iter().any(|&c| c != run[0]) {
+            if let Some(k) = runs.iter().position(|(r, _)| *r == run) {
+                runs[k].1 += 1;
+            } else if runs.len() < 8 {
+                runs.push((run, 1));
+            }
+        }
+        for &c in &line[i..i + n.max(1)] {
+            if let Some(k) = DELIMITERS.iter().position(|&d| d == c) {
                 counts[k] += 1;
             }
         }
+        i += n.max(1);
     }
     let mut best = 0;
     for k in 1..DELIMITERS.len() {
@@ -45,7 +174,26 @@ pub(super) fn delimiter(line: &[u8]) -> u8 {
             best = k;
         }
     }
-    DELIMITERS[best]
+    // The most frequent run (the first one on a tie), against the one-byte candidates
+    // counted outside its occurrences.
+    if let Some(&(run, n)) = runs.iter().fold(None, |m: Option<&(&[u8], usize)>, r| {
+        if m.is_some_and(|m| m.1 >= r.1) {
+            m
+        } else {
+            Some(r)
+        }
+    }) {
+        let mut outside = counts;
+        for &c in run {
+            if let Some(k) = DELIMITERS.iter().position(|&d| d == c) {
+                outside[k] -= n.min(outside[k]);
+            }
+        }
+        if outside.iter().all(|&c| c < n) {
+            return Delim::many(run);
+        }
+    }
+    Delim::one(DELIMITERS[best])
 }
 
 #[derive(Default, Clone, Copy, PartialEq, Eq)]
@@ -71,8 +219,8 @@ const ROW_AHEAD: usize = HEADER_SNIFF;
 
 #[derive(Default)]
 pub(crate) struct CsvLexer {
-    /// The field delimiter, 0 until the header row has been seen.
-    delim: u8,
+    /// The field delimiter, none until the header row has been seen.
+    delim: Delim,
     st: St,
     row: u64,
     col: usize,
@@ -124,7 +272,7 @@ impl CsvLexer {
 
     pub(crate) fn lex(&mut self, buf: &[u8], base: u64, eof: bool, seg: &mut Segmenter) -> usize {
         let len = buf.len();
-        if self.delim == 0 {
+        if !self.delim.is_set() {
             // Wait for the whole header row (bounded) before reading anything.
             let sniff = &buf[..len.min(HEADER_SNIFF)];
             let complete = eof || len >= HEADER_SNIFF;
@@ -154,7 +302,7 @@ impl CsvLexer {
                     Some(p) => &after[..p],
                     None if complete => after,
                     None => {
-                        self.delim = 0;
+                        self.delim = Delim::default();
                         return 0;
                     }
                 };
@@ -165,6 +313,7 @@ impl CsvLexer {
             }
         }
         let d = self.delim;
+        let (d0, dlen) = (d.first(), d.len());
         let mut i = 0;
         while i < len {
             match self.st {
@@ -192,8 +341,8 @@ impl CsvLexer {
                         // A quoted first field may hold line breaks of its own: a record.
                         self.lone = ahead.first() != Some(&b'"')
                             && match memchr::memchr(b'\n', ahead) {
-                                Some(p) => !ahead[..p].contains(&d),
-                                None if eof => !ahead.contains(&d),
+                                Some(p) => d.find(&ahead[..p]).is_none(),
+                                None if eof => d.find(ahead).is_none(),
                                 None if ahead.len() == ROW_AHEAD => false,
                                 None => return i,
                             };
@@ -214,11 +363,18 @@ impl CsvLexer {
                         }
                     }
                     let b = buf[i];
+                    // A delimiter of several bytes cut by the buffer's end waits for the rest.
+                    let at_delim = b == d0
+                        && (dlen == 1
+                            || match d.at(buf, i) {
+                                None if !eof => return i,
+                                r => r == Some(true),
+                            });
                     match b {
-                        _ if b == d => {
+                        _ if at_delim => {
                             self.field_done(seg, false);
                             self.col += 1;
-                            i += 1;
+                            i += dlen;
                         }
                         b'\n' => {
                             self.field_done(seg, false);
@@ -244,7 +400,7 @@ impl CsvLexer {
                             if let Some(sep) = self.quick_bare(buf, i, base, seg) {
                                 self.st = St::AfterQuote;
                                 self.after_field(buf[sep], seg);
-                                i = sep + 1;
+                                i = sep + if buf[sep] == d0 { dlen } else { 1 };
                                 continue;
                             }
                             seg.begin(SegKind::CsvBare, base + i as u64, self.key());
@@ -252,19 +408,32 @@ impl CsvLexer {
                         }
                     }
                 }
-                St::Bare => match memchr::memchr3(d, b'\n', b'\r', &buf[i..]) {
+                St::Bare => match memchr::memchr3(d0, b'\n', b'\r', &buf[i..]) {
                     None => return push_plain(buf, i, len, base, eof, seg),
                     Some(p) => {
                         if p > 0 {
                             seg.plain(&buf[i..i + p], base + i as u64);
                         }
                         i += p;
+                        if dlen > 1 && buf[i] == d0 {
+                            match d.at(buf, i) {
+                                // Perhaps the delimiter, cut: wait for the rest.
+                                None if !eof => return i,
+                                Some(true) => {}
+                                // Its first byte in a value (`@` in an e-mail address).
+                                _ => {
+                                    seg.plain(&buf[i..i + 1], base + i as u64);
+                                    i += 1;
+                                    continue;
+                                }
+                            }
+                        }
                         seg.end(base + i as u64);
                         self.st = St::AfterQuote;
                         // Reuse the separator handling of AfterQuote (a field just ended).
                         self.field_done(seg, true);
                         self.after_field(buf[i], seg);
-                        i += 1;
+                        i += if buf[i] == d0 { dlen } else { 1 };
                     }
                 },
                 St::Quoted => match memchr::memchr(b'"', &buf[i..]) {
@@ -285,11 +454,12 @@ impl CsvLexer {
                                 self.field_done(seg, true);
                                 self.st = St::AfterQuote;
                                 i += 1;
-                                // Consume the separator that must follow a closing quote.
-                                while i < len {
+                                // Consume the separator that must follow a closing quote
+                                // (one of several bytes in `AfterQuote`, which may wait).
+                                while i < len && dlen == 1 {
                                     let b = buf[i];
                                     i += 1;
-                                    if b == d || b == b'\n' {
+                                    if b == d0 || b == b'\n' {
                                         self.after_field(b, seg);
                                         break;
                                     }
@@ -300,8 +470,19 @@ impl CsvLexer {
                 },
                 St::AfterQuote => {
                     let b = buf[i];
+                    if b == d0 && dlen > 1 {
+                        match d.at(buf, i) {
+                            None if !eof => return i,
+                            Some(true) => {
+                                self.after_field(b, seg);
+                                i += dlen;
+                            }
+                            _ => i += 1,
+                        }
+                        continue;
+                    }
                     i += 1;
-                    if b == d || b == b'\n' {
+                    if b == d0 || b == b'\n' {
                         self.after_field(b, seg);
                     }
                 }
@@ -319,7 +500,12 @@ impl CsvLexer {
             return None;
         }
         let ahead = &buf[i..buf.len().min(i + crate::stream::QUICK_MAX)];
-        let p = memchr::memchr3(self.delim, b'\n', b'\r', ahead)?;
+        let p = memchr::memchr3(self.delim.first(), b'\n', b'\r', ahead)?;
+        // A first byte of a delimiter of several bytes that is not one (or is cut): the
+        // full path.
+        if ahead[p] == self.delim.first() && self.delim.len() > 1 && !self.delim.is_at(buf, i + p) {
+            return None;
+        }
         let end = base + (i + p) as u64;
         seg.quick_bytes(SegKind::CsvBare, end, &ahead[..p], self.key())
             .then_some(i + p)
@@ -355,7 +541,7 @@ impl CsvLexer {
     }
 
     fn after_field(&mut self, sep: u8, seg: &mut Segmenter) {
-        if sep == self.delim {
+        if sep == self.delim.first() {
             self.col += 1;
             self.st = St::FieldStart;
         } else if sep == b'\n' {
@@ -444,7 +630,7 @@ fn known_cells(row: &[Vec<u8>], mut known: impl FnMut(&[u8]) -> bool) -> usize {
 fn group_row(
     first: &[u8],
     next: &[u8],
-    d: u8,
+    d: Delim,
     mut known: impl FnMut(&[u8]) -> bool,
 ) -> Option<Vec<Vec<u8>>> {
     let group = cells(first, d);
@@ -493,12 +679,12 @@ pub(crate) fn record_line(t: &[u8]) -> bool {
         return false;
     }
     let d = delimiter(t);
-    if memchr::memchr_iter(d, t).count() < 2 {
+    if d.count(t) < 2 {
         return false;
     }
     // Most comma-holding values are prose: before folding every cell, one must be shaped
     // like an anchor (as written plainly: 11 to 19 letters and digits, a digit among them).
-    let anchor_shaped = t.split(|&b| b == d).any(|c| {
+    let anchor_shaped = d.split(t).any(|c| {
         let c = c.trim_ascii();
         (11..=19).contains(&c.len())
             && c.iter().all(u8::is_ascii_alphanumeric)
@@ -509,7 +695,7 @@ pub(crate) fn record_line(t: &[u8]) -> bool {
 
 /// The cells of one CSV line (quotes removed, `""` unescaped); a quoted cell that goes on
 /// past the line ends with it.
-fn cells(line: &[u8], d: u8) -> Vec<Vec<u8>> {
+fn cells(line: &[u8], d: Delim) -> Vec<Vec<u8>> {
     let mut out: Vec<Vec<u8>> = Vec::new();
     let mut cur = Vec::new();
     let mut quoted = false;
@@ -527,11 +713,13 @@ fn cells(line: &[u8], d: u8) -> Vec<Vec<u8>> {
             } else {
                 cur.push(b);
             }
-        } else if b == d {
+        } else if b == d.first() && d.is_at(line, i) {
             if out.len() + 1 == MAX_COLUMNS {
                 break;
             }
             out.push(std::mem::take(&mut cur));
+            i += d.len();
+            continue;
         } else if b == b'"' && cur.iter().all(u8::is_ascii_whitespace) {
             cur.clear();
             quoted = true;
@@ -619,7 +807,7 @@ fn role(f: &str) -> Option<&'static [u8]> {
 }
 
 /// The roles of a headerless export's row, when the row is a record (holds an anchor).
-fn row_roles(line: &[u8], d: u8) -> Option<Vec<Option<&'static [u8]>>> {
+fn row_roles(line: &[u8], d: Delim) -> Option<Vec<Option<&'static [u8]>>> {
     record_roles(cells(line, d).iter().map(Vec::as_slice))
 }
 
@@ -644,3 +832,51 @@ pub(crate) fn name_shaped(cell: &[u8]) -> bool {
 
 /// The field name a record's name cell takes (`record_roles`).
 pub(crate) const NAME_ROLE: &[u8] = ROLE_NAME;
+
+#[cfg(test)]
+mod tests {
+    use super::{delimiter, Delim};
+
+    #[test]
+    fn a_run_of_mixed_delimiter_bytes_is_one_delimiter() {
+        for (line, want) in [
+            ("姓名@|@身份证号@|@住址", "@|@"),
+            ("xm|+|sfzh|+|dz", "|+|"),
+            ("姓名#|#住址", "#|#"),
+            ("a@#@b@#@c", "@#@"),
+            ("a:|:b:|:c", ":|:"),
+        ] {
+            assert_eq!(
+                delimiter(line.as_bytes()).as_bytes(),
+                want.as_bytes(),
+                "{line}"
+            );
+        }
+        // One byte repeated is that byte with empty cells between; a run seen less often
+        // than a one-byte delimiter outside it does not win; quoted runs do not count.
+        for (line, want) in [
+            ("a||b||c", b'|'),
+            ("序号,,姓名,住址", b','),
+            ("a,b@|@c,d", b','),
+            ("\"a@|@b\",c", b','),
+            ("a\tb\tc", b'\t'),
+            ("no delimiter", b','),
+        ] {
+            assert_eq!(delimiter(line.as_bytes()), Delim::one(want), "{line}");
+        }
+    }
+
+    #[test]
+    fn a_delimiter_of_several_bytes_is_found_whole_or_waited_for() {
+        let d = delimiter(b"a@|@b");
+        assert!(d.is_at(b"x@|@y", 1));
+        assert!(!d.is_at(b"x@y", 1));
+        assert_eq!(d.at(b"x@|", 1), None);
+        assert_eq!(d.at(b"x@x", 1), Some(false));
+        assert_eq!(
+            d.split(b"a@|@b@c@|@").collect::<Vec<_>>(),
+            [&b"a"[..], b"b@c", b""]
+        );
+        assert_eq!(d.count(b"a@|@b@|@c"), 2);
+    }
+}

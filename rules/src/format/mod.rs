@@ -378,11 +378,18 @@ pub(crate) fn csv_header(t: &[u8]) -> Option<&[u8]> {
     // its rows than in its header.
     let mut empty_run = 0usize;
     let mut row = 0;
-    for &b in t {
+    // Bytes of a delimiter of several bytes still to pass over.
+    let mut skip = 0;
+    for (i, &b) in t.iter().enumerate() {
+        if skip > 0 {
+            skip -= 1;
+            continue;
+        }
         let empty = field_len == 0 || (field_len == 1 && last == b'\r');
         match b {
             b'"' => quoted = !quoted,
-            _ if b == d && !quoted => {
+            _ if b == d.first() && !quoted && d.is_at(t, i) => {
+                skip = d.len() - 1;
                 empty_run = if empty { empty_run + 1 } else { 0 };
                 fields += 1;
                 field_len = 0;
@@ -756,6 +763,16 @@ pub(crate) fn hex_val(b: u8) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::Format;
+
+    #[test]
+    fn an_export_with_a_delimiter_of_several_bytes_is_csv() {
+        let body =
+            "姓名@|@身份证号@|@住址\n王建国@|@320102198802294565@|@江苏省南京市\n".as_bytes();
+        assert_eq!(Format::resolve(None, body), Format::Csv);
+        // The rows must be as wide by it as the header.
+        let ragged = "姓名@|@身份证号@|@住址\n王建国@|@320102198802294565\n".as_bytes();
+        assert_ne!(Format::resolve(None, ragged), Format::Csv);
+    }
 
     #[test]
     fn json_text_sequences_and_guarded_jsonp_are_json() {
