@@ -275,11 +275,16 @@ fn zlib_header(head: &[u8]) -> bool {
 }
 
 /// Whether the first bytes of a body read as text: UTF-8 or GB18030 (GBK) with no control
-/// character but whitespace (a character cut at the end allowed). Compressed streams fail
-/// this within a few bytes.
+/// character but whitespace (a character cut at the end allowed), or UTF-16 or UTF-32 by
+/// the engine's charset test. Compressed streams fail this within a few bytes.
 pub(crate) fn looks_like_text(head: &[u8]) -> bool {
     if head.is_empty() {
         return false;
+    }
+    // UTF-16 and UTF-32 text are zero bytes beside ASCII ones (and a byte-order mark), which
+    // the byte test below would take for binary: JSON in UTF-16 under `image/png` is text.
+    if sluice_rules::charset::is_utf16_text(head) {
+        return true;
     }
     let valid = match std::str::from_utf8(head) {
         Ok(s) => s,

@@ -1042,24 +1042,38 @@ fn blocking<T>(f: impl FnOnce() -> T) -> T {
 }
 
 /// Header fields whose values are protocol metadata the proxy itself checks or writes
-/// (lengths, framing, dates, validators it replaces, its own request id): scanning them would
-/// cost every response for nothing, and a length or a date of eleven digits would read as a
-/// mobile. Every other field is scanned, `Content-Type`, `Content-Encoding`, `Server` and the
-/// caching and CORS fields included: the upstream writes them, and what it writes there
+/// (lengths, framing, validators it replaces, its own request id): scanning them would cost
+/// every response for nothing, and a length of eleven digits would read as a mobile. Every
+/// other field is scanned, `Content-Type`, `Content-Encoding`, `Server` and the caching and
+/// CORS fields included: the upstream writes them, and what it writes there
 /// (`charset=13800138000`, an unknown coding named after a value) reaches the client as
 /// surely as a custom field does.
 const STRUCTURAL_HEADERS: &[&str] = &[
     "content-length",
     "transfer-encoding",
-    "date",
-    "last-modified",
-    "expires",
     "etag",
     "connection",
     "keep-alive",
-    "age",
     "x-request-id",
 ];
+
+/// Whether a header field's value is the protocol metadata its name says and nothing else,
+/// and so need not be scanned: a structural field, a date field holding an HTTP date, an
+/// `Age` of delta-seconds. A date or age field holding anything else (`Date:
+/// 11010519491231002X`, `Expires: 13800138000`) is text the upstream wrote and is scanned
+/// like any other; an `Age` above 10 digits (three centuries) is no age.
+fn metadata_only(name: &http::HeaderName, v: &http::HeaderValue) -> bool {
+    match name.as_str() {
+        "date" | "last-modified" | "expires" => v
+            .to_str()
+            .is_ok_and(|s| httpdate::parse_http_date(s.trim()).is_ok()),
+        "age" => {
+            let s = v.as_bytes().trim_ascii();
+            !s.is_empty() && s.len() <= 10 && s.iter().all(u8::is_ascii_digit)
+        }
+        n => STRUCTURAL_HEADERS.contains(&n),
+    }
+}
 
 /// Inspects the values of a response's header fields or trailers with the body's policy: an
 /// identifier in `X-Owner-Id`, a `Location` query, a `Content-Disposition` file name or a
@@ -1078,9 +1092,8 @@ pub fn scan_header_values(
     found: &mut FindingSummary,
     fps: &mut Vec<u64>,
 ) -> Option<BodyFilter> {
-    let candidate = |name: &http::HeaderName, v: &http::HeaderValue| {
-        v.len() >= 6 && !STRUCTURAL_HEADERS.contains(&name.as_str())
-    };
+    let candidate =
+        |name: &http::HeaderName, v: &http::HeaderValue| v.len() >= 6 && !metadata_only(name, v);
     let mut joined = Vec::new();
     for (name, v) in headers.iter() {
         if candidate(name, v) {

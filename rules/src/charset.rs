@@ -455,6 +455,13 @@ pub fn is_gb_text(head: &[u8]) -> bool {
     !head.is_empty() && gb_text(head, false)
 }
 
+/// Whether `head` (a body's first bytes) is UTF-16 or UTF-32 text by [`utf16_head`]'s
+/// test: its zero bytes are those of ASCII characters in one byte order (or its mark says
+/// so), with no NUL or control character. Such text is binary to a test that reads bytes.
+pub fn is_utf16_text(head: &[u8]) -> bool {
+    utf16_head(head).is_some()
+}
+
 /// One step of the GB18030 decoder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Step {

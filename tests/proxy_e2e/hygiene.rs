@@ -90,7 +90,17 @@ async fn a_path_spelled_otherwise_gets_the_interface_it_names() {
 #[tokio::test]
 async fn ranges_of_inspected_responses_are_not_asked_for() {
     let up = Upstream::start(|req| async move {
-        let range = req.headers().contains_key("range") || req.headers().contains_key("if-range");
+        if req.uri().path() == "/partial" {
+            // An upstream that answers with a part whatever it was asked.
+            let mut r = resp(206, "application/json", full(r#"{"sfzh":"1101"#));
+            r.headers_mut()
+                .insert("content-range", "bytes 0-12/60".parse().unwrap());
+            return r;
+        }
+        // `Request-Range` is HTTP/1.0's name for `Range`, which Apache httpd still honours.
+        let range = ["range", "if-range", "request-range"]
+            .iter()
+            .any(|h| req.headers().contains_key(*h));
         let mut r = resp(
             200,
             "application/json",
@@ -106,12 +116,25 @@ async fn ranges_of_inspected_responses_are_not_asked_for() {
         .get(format!("http://{}/x", p.addr))
         .header("range", "bytes=0-32")
         .header("if-range", "\"e\"")
+        .header("request-range", "bytes=0-5")
         .send()
         .await
         .unwrap();
     // Nor offered.
     assert_eq!(r.headers()["accept-ranges"], "none");
     assert_eq!(r.text().await.unwrap(), "{\"range\":false}");
+    // A part the proxy did not ask for is no body it can judge: 502, nothing of it sent.
+    let r = client()
+        .get(format!("http://{}/partial", p.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 502);
+    let t = r.text().await.unwrap();
+    assert!(
+        t.contains("upstream-protocol") && !t.contains("1101"),
+        "{t}"
+    );
     p.shutdown().await;
 }
 
@@ -132,6 +155,8 @@ async fn a_skipped_type_hides_no_text_body() {
                 png.extend(std::iter::repeat_n(0u8, 5000));
                 resp(200, "image/png", full(png))
             }
+            // UTF-16 text: its zero bytes and mark are no sign of binary.
+            "/utf16-as-png" => resp(200, "image/png", full(utf16le(PERSON))),
             _ => resp(200, "application/octet-stream", full(body)),
         }
     })
@@ -147,6 +172,33 @@ async fn a_skipped_type_hides_no_text_body() {
     assert_eq!(t, r#"{"xm":"王**","sfzh":"110105********002X"}"#);
     let t = text(c.get(format!("{base}/svg"))).await;
     assert!(t.contains("110105********002X"), "{t}");
+    let b = c
+        .get(format!("{base}/utf16-as-png"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(
+        b.as_ref(),
+        utf16le(r#"{"xm":"王**","sfzh":"110105********002X"}"#)
+    );
+    // And a request body of UTF-16 under an image label.
+    let b = c
+        .post(format!("{base}/echo"))
+        .header("content-type", "image/png")
+        .body(utf16le(PERSON))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(
+        b.as_ref(),
+        utf16le(r#"{"xm":"王**","sfzh":"110105********002X"}"#)
+    );
     // A real binary body passes byte for byte.
     let r = c.get(format!("{base}/png")).send().await.unwrap();
     // ... with its length, since it was seen to be binary before the head went out.
@@ -318,6 +370,13 @@ async fn response_header_values_are_inspected() {
         h.insert("x-owner-id", "110101199003071233".parse().unwrap());
         h.insert("location", "/next?sjhm=13800138000".parse().unwrap());
         h.insert("x-trace", "1717200000000-abc".parse().unwrap());
+        // Date and age fields are left alone only when they hold a date or an age.
+        h.insert("expires", "110101199003071233".parse().unwrap());
+        h.insert("age", "13800138000".parse().unwrap());
+        h.insert(
+            "last-modified",
+            "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap(),
+        );
         r
     })
     .await;
@@ -358,6 +417,9 @@ async fn response_header_values_are_inspected() {
     assert_eq!(h["x-owner-id"], "110101********1233");
     assert_eq!(h["location"], "/next?sjhm=138****8000");
     assert_eq!(h["x-trace"], "1717200000000-abc");
+    assert_eq!(h["expires"], "110101********1233");
+    assert_eq!(h["age"], "138****8000");
+    assert_eq!(h["last-modified"], "Sun, 06 Nov 1994 08:49:37 GMT");
     assert_eq!(r.text().await.unwrap(), r#"{"ok":true}"#);
     // The redaction in the headers is recorded like one in a body (never the value). The
     // record is written when the exchange ends, just after the client has read it.
@@ -531,4 +593,11 @@ async fn a_websocket_switch_carries_its_header_values_through_the_policy() {
     assert!(got.starts_with("HTTP/1.1 403 "), "{got}");
     assert!(!got.contains("13800138000"), "{got}");
     p.shutdown().await;
+}
+
+/// `s` in UTF-16LE after a byte-order mark.
+fn utf16le(s: &str) -> Vec<u8> {
+    let mut v = vec![0xFF, 0xFE];
+    v.extend(s.encode_utf16().flat_map(u16::to_le_bytes));
+    v
 }

@@ -186,6 +186,8 @@ pub fn run(
     if ctx.iface.inspect_responses {
         h.remove(header::RANGE);
         h.remove(header::IF_RANGE);
+        // HTTP/1.0's name for it, which Apache httpd still honours when `Range` is absent.
+        h.remove("request-range");
         // The origin's validators are digests of the unredacted body (an MD5 `ETag`), so
         // they never reach the client (`headers::rekey_validators`), and a condition on them
         // must not reach the origin either: a 304 or a 412 would confirm a guessed value,

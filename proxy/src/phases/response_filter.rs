@@ -78,6 +78,16 @@ pub fn run(
             format!("status {} is no HTTP status", resp.status().as_u16()),
         ));
     }
+    // The proxy asks for no range of an inspected response (`Range` and its older names
+    // are removed from the request): a part of a body the upstream sends anyway is no body
+    // the scanner can judge, and parts asked for one by one, or the several parts of one
+    // `multipart/byteranges` answer, would put a blocked value back together.
+    if resp.status() == StatusCode::PARTIAL_CONTENT && ctx.iface.inspect_responses {
+        return Err(ProxyError::upstream(
+            Kind::UpstreamProtocol,
+            "206 partial content, which the proxy did not ask for",
+        ));
+    }
     // A transfer coding other than chunked (`deflate, chunked`) is framing hyper does not
     // undo: what it hands on would be the coded bytes, read by no rule and decoded by the
     // client. Such responses are refused; the header itself is hop-by-hop and goes.
