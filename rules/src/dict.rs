@@ -657,6 +657,23 @@ pub const COLON_ONLY_LABELS: &[&str] = &[
     "见证人",
     "送达人",
     "受送达人",
+    // Parties of a property register, a contract, a case file: words of their prose too
+    // (`出卖人应当…`, `权利人申请`), so a name only after a colon.
+    "权利人",
+    "产权人",
+    "房屋所有权人",
+    "买受人",
+    "出卖人",
+    "义务人",
+    "开户人",
+    "机动车所有人",
+    "委托代理人",
+    "曾用名",
+    "被投诉人",
+    "承办法官",
+    "联络员",
+    "办理人",
+    "报告人",
 ];
 
 pub const PERSON_ROLE_PREFIXES: &[&str] = &[

@@ -695,6 +695,17 @@ impl Segmenter {
         known
     }
 
+    /// Whether `k` names a field some rule reads (not one only rules' negative keys list:
+    /// `*no`, `*time`), a stricter [`Self::knows_key`] for a cell that must be a label.
+    pub(crate) fn names_field(&mut self, k: &[u8]) -> bool {
+        let mut rules = std::mem::take(&mut self.key_probe);
+        rules.clear();
+        self.engine.detectors.key_rules(k, &mut rules);
+        let named = !crate::detect::only_negative(&rules);
+        self.key_probe = rules;
+        named
+    }
+
     /// Sets the segment's field name and the rules it gives context to.
     fn resolve_key(&mut self, key: Option<&[u8]>) {
         self.key_ix = None;

@@ -200,3 +200,65 @@ fn abbreviated_field_names() {
         assert!(got.is_empty(), "{key}: {got:?}");
     }
 }
+
+/// The redacted text of `body` read as `format`.
+fn redacted(e: &Arc<Engine>, body: &str, format: Format) -> String {
+    let r = e.scan_bytes(
+        body.as_bytes(),
+        ScanOptions {
+            format,
+            redact: true,
+            ..ScanOptions::default()
+        },
+    );
+    String::from_utf8(r.output).expect("UTF-8 in, UTF-8 out")
+}
+
+/// Shapes of the forty-sixth probe: a report of label and value columns saved as text, a
+/// party of a property register after its label, a Chinese key in a log's `key=value`
+/// pairs, a mobile after a verb that calls it in a sentence about an amount, and an amount
+/// in fen under a column that says so.
+#[test]
+fn labels_beside_values_keys_in_logs_and_amounts_in_fen() {
+    let e = engine();
+    let cases: &[(&str, Format, &str)] = &[
+        (
+            "人员信息核查报告\n姓名\t王兵\n身份证号\t110108195308221374\n住址\t四川省成都市武侯区科华北路12号\n",
+            Format::Csv,
+            "人员信息核查报告\n姓名\t王*\n身份证号\t110108********1374\n住址\t四川省成都市**********\n",
+        ),
+        // Its first row holding an identifier is no record then; labels that name no
+        // field (`状态`) are among the rows.
+        (
+            "查询结果\n电话\t18176663248\n状态\t0\n追踪ID\tab12\n真实姓名\t胡涛\n",
+            Format::Csv,
+            "查询结果\n电话\t181****3248\n状态\t0\n追踪ID\tab12\n真实姓名\t胡*\n",
+        ),
+        // A header over a record stays a header.
+        (
+            "姓名\t身份证号\n王兵\t110108195308221374\n",
+            Format::Csv,
+            "姓名\t身份证号\n王*\t110108********1374\n",
+        ),
+        ("权利人：王浩", Format::Text, "权利人：王*"),
+        ("出卖人应当按时交付房屋", Format::Text, "出卖人应当按时交付房屋"),
+        (
+            "INFO handled 住址=北京市朝阳区建国路88号 174116 sourceCode=91610113X1FM5WQMTW",
+            Format::Text,
+            "INFO handled 住址=北京市朝阳区****** ****** sourceCode=91610113X1FM5WQMTW",
+        ),
+        (
+            "退款金额50元已原路返回，请拨打18184714005咨询",
+            Format::Text,
+            "退款金额50元已原路返回，请拨打181****4005咨询",
+        ),
+        (
+            "性别\t合计金额分\t民族\n女\t15008534166\t壮族\n",
+            Format::Csv,
+            "性别\t合计金额分\t民族\n女\t15008534166\t壮族\n",
+        ),
+    ];
+    for (body, format, want) in cases {
+        assert_eq!(redacted(&e, body, *format), *want, "{body}");
+    }
+}

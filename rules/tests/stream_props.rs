@@ -765,7 +765,7 @@ fn event_stream_opening_is_judged_the_same_for_every_cut() {
 /// written as text (aligned columns, MyBatis logs) are read the same however the body is cut.
 #[test]
 fn tables_are_read_the_same_for_every_cut() {
-    let bodies: [(&[u8], Format); 12] = [
+    let bodies: [(&[u8], Format); 13] = [
         // A record row set apart by `|` (no comma for the short-value path to see).
         (
             "{\"log\":\"黄红梅|520102197104147923|13912345678|江苏省南京市玄武区中山路18号\"}".as_bytes(),
@@ -782,6 +782,11 @@ fn tables_are_read_the_same_for_every_cut() {
         (
             "{\"log\":\"\r\n3,黄红梅,520102197104147923,023-75518248,\"}".as_bytes(),
             Format::Json,
+        ),
+        // Labels and values side by side, a report saved as text under a title.
+        (
+            "人员信息核查报告\n姓名\t王兵\n身份证号\t110108195308221374\n住址\t四川省成都市武侯区科华北路12号\n".as_bytes(),
+            Format::Csv,
         ),
         (
             "人员信息导出表,,\n\n姓名,住址,护照号码\n王建国,江苏省南京市玄武区中山路18号,E12345678\n".as_bytes(),

@@ -1876,11 +1876,14 @@ fn name_before_label(run: &str) -> &str {
 }
 
 /// A value that runs on into the next `label:` pair on the same line (`…100号 身份证号码：…`,
-/// `…100号身份证号码：…`) ends before that label: at the last space before the next colon, or
-/// else before the longest known label the text before that colon ends with.
+/// `…100号身份证号码：…`), or into a log's next `key=value` pair (`住址=…174116
+/// sourceCode=9161…`), ends before that label: at the last space before the next colon or
+/// equals sign, or else before the longest known label the text before it ends with.
 fn cut_at_next_label<'a>(d: &Detectors, v: &'a str) -> &'a str {
     let v = cut_at_spaced_label(d, v);
-    let Some(colon) = v.find(':') else { return v };
+    let Some(colon) = v.find([':', '=']) else {
+        return v;
+    };
     let head = v[..colon].trim_end();
     if let Some(sp) = head.rfind(' ') {
         return head[..sp].trim_end();

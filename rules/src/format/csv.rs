@@ -241,10 +241,26 @@ pub(crate) struct CsvLexer {
     /// The group row above a two-level header (`序号,基本信息,,` over `,姓名,住址,`, an
     /// export of merged header cells): a column the header row leaves blank is named here.
     group: Vec<Vec<u8>>,
+    /// The rows are labels and their values side by side (`姓名<TAB>王兵`, a report saved
+    /// as text, whose first row is no header: [`pair_rows`]): a cell in an odd column is
+    /// read under the label before it in its row (`pair_keys`, read for row `pair_row`).
+    pairs: bool,
+    pair_keys: Vec<Vec<u8>>,
+    pair_row: Option<u64>,
 }
 
 impl CsvLexer {
     fn key(&self) -> Option<&[u8]> {
+        if self.pairs {
+            if self.row < self.header_row || self.col.is_multiple_of(2) {
+                return None;
+            }
+            return self
+                .pair_keys
+                .get(self.col - 1)
+                .filter(|k| !k.is_empty())
+                .map(Vec::as_slice);
+        }
         if self.headerless {
             self.roles.get(self.col).copied().flatten()
         } else if self.row <= self.header_row || (self.lone && self.lone_row == Some(self.row)) {
@@ -259,7 +275,11 @@ impl CsvLexer {
     }
 
     fn field_done(&mut self, seg: &Segmenter, had_segment: bool) {
-        if self.row == self.header_row && !self.headerless && self.headers.len() < MAX_COLUMNS {
+        if self.row == self.header_row
+            && !self.headerless
+            && !self.pairs
+            && self.headers.len() < MAX_COLUMNS
+        {
             let name = if had_segment {
                 seg.last_head().to_vec()
             } else {
@@ -290,14 +310,45 @@ impl CsvLexer {
             }
             self.delim = delimiter(first);
             self.header_row = header_row;
+            let after = sniff.get(start + first.len() + 1..).unwrap_or_default();
+            // Labels beside values (`姓名<TAB>王兵`, `电话<TAB>138…`), whose first row may
+            // hold an identifier and read as a record: the first cells of the rows under it
+            // tell (up to `PAIR_ROWS` whole lines of the sniffed bytes).
+            if pair_candidate(first, self.delim, |k| seg.names_field(k)) {
+                let mut rows = Vec::new();
+                let mut rest = after;
+                while rows.len() < PAIR_ROWS {
+                    match memchr::memchr(b'\n', rest) {
+                        Some(p) => {
+                            rows.push(&rest[..p]);
+                            rest = &rest[p + 1..];
+                        }
+                        None if complete => {
+                            if !rest.is_empty() {
+                                rows.push(rest);
+                            }
+                            break;
+                        }
+                        None => {
+                            self.delim = Delim::default();
+                            return 0;
+                        }
+                    }
+                }
+                self.pairs = pair_rows(first, &rows, self.delim, |k| seg.names_field(k));
+            }
             // A first row that is a record is no header; its roles serve row 0 (it is the
             // same line the row-by-row wait below would read: both stop at 8 KiB).
-            if let Some(roles) = row_roles(first, self.delim) {
+            let roles = if self.pairs {
+                None
+            } else {
+                row_roles(first, self.delim)
+            };
+            if let Some(roles) = roles {
                 self.headerless = true;
                 self.roles = roles;
                 self.roles_row = Some(self.header_row);
-            } else {
-                let after = sniff.get(start + first.len() + 1..).unwrap_or_default();
+            } else if !self.pairs {
                 let next = match memchr::memchr(b'\n', after) {
                     Some(p) => &after[..p],
                     None if complete => after,
@@ -328,6 +379,21 @@ impl CsvLexer {
                         };
                         self.roles = row_roles(line, d).unwrap_or_default();
                         self.roles_row = Some(self.row);
+                    }
+                    if self.pairs
+                        && self.col == 0
+                        && self.row >= self.header_row
+                        && self.pair_row != Some(self.row)
+                    {
+                        // The row's labels: wait for its line (bounded), as for roles.
+                        let ahead = &buf[i..len.min(i + ROW_AHEAD)];
+                        let line = match memchr::memchr(b'\n', ahead) {
+                            Some(p) => &ahead[..p],
+                            None if eof || ahead.len() == ROW_AHEAD => ahead,
+                            None => return i,
+                        };
+                        self.pair_keys = pair_labels(line, d);
+                        self.pair_row = Some(self.row);
                     }
                     if !self.headerless
                         && self.col == 0
@@ -496,7 +562,7 @@ impl CsvLexer {
     /// are read back from the segment's head. Returns where its separator is when it was
     /// dealt with.
     fn quick_bare(&self, buf: &[u8], i: usize, base: u64, seg: &mut Segmenter) -> Option<usize> {
-        if self.row == self.header_row && !self.headerless {
+        if self.row == self.header_row && !self.headerless && !self.pairs {
             return None;
         }
         let ahead = &buf[i..buf.len().min(i + crate::stream::QUICK_MAX)];
@@ -522,7 +588,7 @@ impl CsvLexer {
         eof: bool,
         seg: &mut Segmenter,
     ) -> Option<usize> {
-        if self.row == self.header_row && !self.headerless {
+        if self.row == self.header_row && !self.headerless && !self.pairs {
             return None;
         }
         let ahead = &buf[i + 1..buf.len().min(i + 1 + crate::stream::QUICK_MAX)];
@@ -643,6 +709,62 @@ fn group_row(
         known_cells(&header, &mut known),
     );
     (h >= 2 && h > g).then(|| group.into_iter().map(|c| c.trim_ascii().to_vec()).collect())
+}
+
+/// Rows under a first row that may be labels beside values ([`pair_candidate`]) read to
+/// tell ([`pair_rows`]).
+const PAIR_ROWS: usize = 7;
+
+/// Whether the first row could be a label beside its value rather than a header: two to
+/// sixteen cells, none in an odd column naming a field some rule reads (`known`): a header
+/// names fields in every column (`姓名<TAB>身份证号`).
+fn pair_candidate(first: &[u8], d: Delim, mut known: impl FnMut(&[u8]) -> bool) -> bool {
+    let cells = cells(first, d);
+    (2..=16).contains(&cells.len())
+        && !cells
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .any(|c| label_cell(c.trim_ascii(), &mut known))
+}
+
+/// Whether a cell names a field some rule reads (`known`) and can be a label: a value such
+/// as a credit code or a number can end like a field's name (`*code`, `*no`), a label holds
+/// no digit.
+fn label_cell(l: &[u8], known: &mut impl FnMut(&[u8]) -> bool) -> bool {
+    !l.is_empty() && !l.iter().any(u8::is_ascii_digit) && known(l)
+}
+
+/// Whether a first row that is a [`pair_candidate`] and the rows under it (`rows`) are
+/// labels and their values side by side, a report written as text (`姓名<TAB>王兵` over
+/// `身份证号<TAB>…`), not a header over records: of all these rows that are not blank, a
+/// third at least (two at least) open with a cell that names a field some rule reads
+/// (`known`) and holds no digit; a report's other labels (`状态`, `订单号`) name none.
+/// Records under a header open with values, which name no field.
+fn pair_rows(first: &[u8], rows: &[&[u8]], d: Delim, mut known: impl FnMut(&[u8]) -> bool) -> bool {
+    let (mut lines, mut labelled) = (0usize, 0usize);
+    for row in std::iter::once(first).chain(rows.iter().copied()) {
+        if row.trim_ascii().is_empty() {
+            continue;
+        }
+        lines += 1;
+        if pair_labels(row, d)
+            .first()
+            .is_some_and(|l| label_cell(l, &mut known))
+        {
+            labelled += 1;
+        }
+    }
+    labelled >= 2 && 3 * labelled >= lines
+}
+
+/// A row's cells as labels ([`super::label_text`]: trimmed, a trailing colon dropped);
+/// empty where a cell is none.
+fn pair_labels(line: &[u8], d: Delim) -> Vec<Vec<u8>> {
+    cells(line, d)
+        .iter()
+        .map(|c| super::label_text(c).unwrap_or_default().to_vec())
+        .collect()
 }
 
 /// Whether a whole value is a table of its own (a CSV file in a JSON string, an XML text
