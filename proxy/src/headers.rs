@@ -260,13 +260,27 @@ fn parse_hop(s: &str) -> Option<IpAddr> {
         .and_then(|r| r.parse::<IpAddr>().ok())
 }
 
-/// Headers by which a proxy in front tells the scheme, port, prefix or client of a request:
-/// from a peer that is not a trusted proxy they are the caller's own say, and go.
-static UNTRUSTED_FORWARDING: [HeaderName; 4] = [
+/// Headers by which a proxy in front tells the scheme, port, prefix or client of a request,
+/// or the client certificate it verified (Envoy's `X-Forwarded-Client-Cert`, nginx's and
+/// Apache's `X-SSL-Client-*` and `SSL-Client-Cert`): from a peer that is not a trusted proxy
+/// they are the caller's own say, and go. An upstream that reads them would otherwise take
+/// a caller without a certificate for the one it names.
+static UNTRUSTED_FORWARDING: [HeaderName; 15] = [
     HeaderName::from_static("x-forwarded-port"),
     HeaderName::from_static("x-forwarded-prefix"),
     HeaderName::from_static("x-forwarded-ssl"),
     HeaderName::from_static("x-real-ip"),
+    HeaderName::from_static("x-forwarded-client-cert"),
+    HeaderName::from_static("x-client-cert"),
+    HeaderName::from_static("x-client-verify"),
+    HeaderName::from_static("x-client-dn"),
+    HeaderName::from_static("x-ssl-client-cert"),
+    HeaderName::from_static("x-ssl-client-verify"),
+    HeaderName::from_static("x-ssl-client-s-dn"),
+    HeaderName::from_static("x-ssl-client-i-dn"),
+    HeaderName::from_static("x-ssl-client-dn"),
+    HeaderName::from_static("ssl-client-cert"),
+    HeaderName::from_static("ssl-client-verify"),
 ];
 
 /// The hops a `Forwarded` header from an untrusted peer names, only their `for=` (its
@@ -372,17 +386,30 @@ static DIGESTS: [&str; 6] = [
 ];
 static DIGEST_PREFIXES: [&str; 1] = ["x-amz-checksum-"];
 
-/// Removes the digest fields ([`DIGESTS`]) from headers or trailers.
+/// Words that make a field name a digest's wherever they stand in it: vendors name their
+/// own (`x-oss-hash-crc64ecma`, `x-cos-hash-crc64ecma`, `x-ms-blob-content-md5`,
+/// `x-checksum-sha256`, `x-amz-meta-md5`), and a list of names cannot keep up with them.
+static DIGEST_WORDS: [&str; 9] = [
+    "digest", "checksum", "hash", "md5", "sha1", "sha-1", "sha256", "sha-256", "crc",
+];
+
+/// Whether a field name is a digest's ([`DIGESTS`], [`DIGEST_PREFIXES`], [`DIGEST_WORDS`];
+/// names are lower case in a `HeaderMap`).
+fn is_digest(name: &str) -> bool {
+    DIGESTS.contains(&name)
+        || DIGEST_PREFIXES.iter().any(|p| name.starts_with(p))
+        || DIGEST_WORDS.iter().any(|w| name.contains(w))
+        || name.contains("sha") && name.bytes().any(|b| b.is_ascii_digit())
+}
+
+/// Removes the digest fields ([`is_digest`]) from headers or trailers.
 pub fn drop_digests(h: &mut HeaderMap) {
-    for d in DIGESTS {
-        h.remove(d);
-    }
-    let prefixed: Vec<HeaderName> = h
+    let digests: Vec<HeaderName> = h
         .keys()
-        .filter(|k| DIGEST_PREFIXES.iter().any(|p| k.as_str().starts_with(p)))
+        .filter(|k| is_digest(k.as_str()))
         .cloned()
         .collect();
-    for k in prefixed {
+    for k in digests {
         h.remove(k);
     }
 }
@@ -593,6 +620,12 @@ mod tests {
         );
         h.insert("x-real-ip", HeaderValue::from_static("9.9.9.9"));
         h.insert("x-forwarded-port", HeaderValue::from_static("443"));
+        // A client certificate another proxy would have verified.
+        h.insert(
+            "x-forwarded-client-cert",
+            HeaderValue::from_static("Subject=\"CN=tax-bureau\""),
+        );
+        h.insert("x-ssl-client-verify", HeaderValue::from_static("SUCCESS"));
         let peer = "203.0.113.9".parse().unwrap();
         add_forwarded(&mut h, peer, "http", Some("api.example"), false);
         assert_eq!(
@@ -600,6 +633,9 @@ mod tests {
             "for=1.1.1.1, for=2.2.2.2, for=203.0.113.9;proto=http;host=\"api.example\""
         );
         assert!(h.get("x-real-ip").is_none() && h.get("x-forwarded-port").is_none());
+        assert!(
+            h.get("x-forwarded-client-cert").is_none() && h.get("x-ssl-client-verify").is_none()
+        );
         // From a trusted one, as it came.
         let mut h = spoofed();
         h.insert(
@@ -804,8 +840,25 @@ mod tests {
             "repr-digest",
             HeaderValue::from_static("md5=:XUFAKrxLKna5cZ2REBfFkg==:"),
         );
+        // Vendors' own digests, whatever their names.
+        for n in [
+            "x-oss-hash-crc64ecma",
+            "x-cos-hash-crc64ecma",
+            "x-ms-blob-content-md5",
+            "x-checksum-sha256",
+            "x-checksum-sha1",
+            "x-amz-meta-md5",
+            "x-content-sha512",
+        ] {
+            h.insert(n, HeaderValue::from_static("1234"));
+        }
+        h.insert("x-trace", HeaderValue::from_static("abc"));
         rekey_validators(&mut h, |v| format!("k{}", v.len()));
         assert_eq!(h["etag"], "W/\"k34\"");
+        assert_eq!(
+            h.keys().map(|k| k.as_str()).collect::<Vec<_>>(),
+            ["etag", "x-trace"]
+        );
         assert!(h.get("content-md5").is_none() && h.get("repr-digest").is_none());
         for (inm, hit) in [
             ("W/\"k34\"", true),

@@ -864,13 +864,14 @@ impl Resolver {
         let Ok(v) = v.to_str() else {
             return Outcome::Invalid("malformed_token");
         };
-        let Some(token) = v
-            .strip_prefix("Bearer ")
-            .or_else(|| v.strip_prefix("bearer "))
-        else {
+        // The scheme's name is case-insensitive (RFC 9110 §11.1): `BEARER` is `Bearer`, and a
+        // bad token under it must be judged, not taken for no credential.
+        let v = v.trim_start();
+        let (scheme, token) = v.split_once([' ', '\t']).unwrap_or((v, ""));
+        if !scheme.eq_ignore_ascii_case("bearer") {
             // Some other scheme (Basic, …) is not ours to judge.
             return Outcome::Absent;
-        };
+        }
         let token = token.trim();
         let Ok(h) = jsonwebtoken::decode_header(token) else {
             return Outcome::Invalid("malformed_token");
@@ -898,15 +899,21 @@ impl Resolver {
         val.leeway = j.leeway;
         val.validate_exp = true;
         val.validate_nbf = true;
-        val.set_required_spec_claims(&["exp"]);
+        // A claim the configuration restricts must be there: the library checks `iss` and
+        // `aud` only when a token carries them, and a token of the same issuer's key made
+        // for another service without them would pass.
+        let mut required = vec!["exp"];
         if j.audience.is_empty() {
             val.validate_aud = false;
         } else {
             val.set_audience(&j.audience);
+            required.push("aud");
         }
         if !j.issuer.is_empty() {
             val.set_issuer(&j.issuer);
+            required.push("iss");
         }
+        val.set_required_spec_claims(&required);
         let data = match jsonwebtoken::decode::<serde_json::Map<String, serde_json::Value>>(
             token, &key.key, &val,
         ) {

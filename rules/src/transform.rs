@@ -118,6 +118,21 @@ pub(crate) fn fingerprint(key: &[u8; 16], class: &str, value: &[u8]) -> u64 {
             buf[n] = b.to_ascii_uppercase();
             n += usize::from(!FP_SKIP[usize::from(b)]);
         }
+        let v = c.len() + 1;
+        if n - v == 15 && class == "resident_id" && buf[v..n].iter().all(u8::is_ascii_digit) {
+            // A 15-digit ID is the 18-digit one of the same person (GB 11643: the century
+            // `19` after the region, a check character at the end): one value, so a record
+            // carrying both forms counts one person.
+            let mut id = [0u8; 18];
+            id[..6].copy_from_slice(&buf[v..v + 6]);
+            id[6..8].copy_from_slice(b"19");
+            id[8..17].copy_from_slice(&buf[v + 6..n]);
+            if let Some(check) = crate::validate::gb11643_check_char(&id[..17]) {
+                id[17] = check;
+                buf[v..v + 18].copy_from_slice(&id);
+                n = v + 18;
+            }
+        }
         return h.hash(&buf[..n]);
     }
     let mut h = h;
@@ -397,6 +412,12 @@ mod tests {
             fingerprint(&key, "id", b"11010519491231002x"),
             fingerprint(&key, "id", b"110105-19491231-002X")
         );
+        // A 15-digit resident ID and its 18-digit form are one person.
+        assert_eq!(
+            fingerprint(&key, "resident_id", b"110105491231002"),
+            fingerprint(&key, "resident_id", b"11010519491231002X")
+        );
+        assert!(crate::validate::gb11643(b"11010519491231002X"));
         assert_eq!(
             fingerprint(&key, "c", "A".repeat(300).as_bytes()),
             fingerprint(&key, "c", "a".repeat(300).as_bytes())

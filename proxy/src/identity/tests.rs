@@ -210,11 +210,32 @@ fn jwt_not_yet_valid_wrong_issuer_and_tampered_claims() {
     let forged = format!("{}.{}.{}", g[0], o[1], g[2]);
     assert_eq!(reason(r.resolve(&bearer(&forged), None)), "bad_signature");
 
-    // No exp at all is refused (a token that never expires is not accepted).
-    let mut c = claims("dept-a", "sluice-persons", 300);
-    c.as_object_mut().unwrap().remove("exp");
-    let t = token(Algorithm::HS256, Some("hs1"), &key, &c);
-    assert_eq!(reason(r.resolve(&bearer(&t), None)), "missing_claim");
+    // No exp at all is refused (a token that never expires is not accepted); nor is a
+    // token without the issuer or the audience the configuration names.
+    for claim in ["exp", "iss", "aud"] {
+        let mut c = claims("dept-a", "sluice-persons", 300);
+        c.as_object_mut().unwrap().remove(claim);
+        let t = token(Algorithm::HS256, Some("hs1"), &key, &c);
+        assert_eq!(
+            reason(r.resolve(&bearer(&t), None)),
+            "missing_claim",
+            "{claim}"
+        );
+    }
+
+    // The scheme's name in any case: a forged token under `BEARER` is judged, not taken
+    // for no credential.
+    let mut h = HeaderMap::new();
+    h.insert(
+        header::AUTHORIZATION,
+        HeaderValue::from_str(&format!("BEARER {forged}")).unwrap(),
+    );
+    assert_eq!(reason(r.resolve(&h, None)), "bad_signature");
+    h.insert(
+        header::AUTHORIZATION,
+        HeaderValue::from_str(&format!("bearer  {good}")).unwrap(),
+    );
+    assert_eq!(&*r.resolve(&h, None).unwrap().id, "dept-a");
 
     assert_eq!(
         reason(r.resolve(&bearer("not.a.jwt"), None)),

@@ -381,6 +381,10 @@ pub(crate) fn norm_key(k: &[u8]) -> Vec<u8> {
 const KEY_NOTES: &[&str] = &[
     "cn", "zh", "zhcn", "chs", "chn", "detail", "detailed", "full", "info", "str", "text", "txt",
     "val", "value", "raw", "orig", "original",
+    // An older or a copied value of the same field (`sfzh_old`, `sjhmBak`, `dz_his`): a
+    // person's former number is still theirs.
+    "old", "new", "bak", "backup", "prev", "previous", "last", "latest", "his", "hist", "history",
+    "jiu",
 ];
 
 /// Words a system puts before a field's name to say whose it is, with `_` after them

@@ -737,17 +737,13 @@ fn label_cell(l: &[u8], known: &mut impl FnMut(&[u8]) -> bool) -> bool {
 
 /// Whether a first row that is a [`pair_candidate`] and the rows under it (`rows`) are
 /// labels and their values side by side, a report written as text (`姓名<TAB>王兵` over
-/// `身份证号<TAB>…`), not a header over records: of all these rows that are not blank, a
-/// third at least (two at least) open with a cell that names a field some rule reads
-/// (`known`) and holds no digit; a report's other labels (`状态`, `订单号`) name none.
-/// Records under a header open with values, which name no field.
+/// `身份证号<TAB>…`), not a header over records: two of these rows at least open with a
+/// cell that names a field some rule reads (`known`) and holds no digit (a report's other
+/// labels, `状态`, `订单号`, name none). Records under a header open with values, which
+/// name no field; a column of field names beside their values is such a report.
 fn pair_rows(first: &[u8], rows: &[&[u8]], d: Delim, mut known: impl FnMut(&[u8]) -> bool) -> bool {
-    let (mut lines, mut labelled) = (0usize, 0usize);
+    let mut labelled = 0usize;
     for row in std::iter::once(first).chain(rows.iter().copied()) {
-        if row.trim_ascii().is_empty() {
-            continue;
-        }
-        lines += 1;
         if pair_labels(row, d)
             .first()
             .is_some_and(|l| label_cell(l, &mut known))
@@ -755,7 +751,7 @@ fn pair_rows(first: &[u8], rows: &[&[u8]], d: Delim, mut known: impl FnMut(&[u8]
             labelled += 1;
         }
     }
-    labelled >= 2 && 3 * labelled >= lines
+    labelled >= 2
 }
 
 /// A row's cells as labels ([`super::label_text`]: trimmed, a trailing colon dropped);
