@@ -924,6 +924,22 @@ fn role(f: &str) -> Option<&'static [u8]> {
     None
 }
 
+/// Whether a cell (as written) is an official document's or a court case's number, which
+/// ends in `号` as a house number does: a year in the brackets such numbers put it in,
+/// `粤人社函〔2020〕173号`, `（2023）京0105民初123号`.
+fn document_number(f: &str) -> bool {
+    ["〔", "［", "[", "（", "("].iter().any(|open| {
+        f.match_indices(open).any(|(i, o)| {
+            let rest = &f[i + o.len()..];
+            rest.len() > 4
+                && rest.as_bytes()[..4].iter().all(u8::is_ascii_digit)
+                && ["〕", "］", "]", "）", ")"]
+                    .iter()
+                    .any(|close| rest[4..].starts_with(close))
+        })
+    })
+}
+
 /// The roles of a headerless export's row, when the row is a record (holds an anchor).
 fn row_roles(line: &[u8], d: Delim) -> Option<Vec<Option<&'static [u8]>>> {
     record_roles(cells(line, d).iter().map(Vec::as_slice))
@@ -935,11 +951,19 @@ fn row_roles(line: &[u8], d: Delim) -> Option<Vec<Option<&'static [u8]>>> {
 pub(crate) fn record_roles<'a>(
     cells: impl Iterator<Item = &'a [u8]>,
 ) -> Option<Vec<Option<&'static [u8]>>> {
-    let cells: Vec<String> = cells.map(folded).collect();
-    if !cells.iter().any(|c| is_anchor(c)) {
+    // A document's number is told by its brackets, which folding drops.
+    let cells: Vec<(String, bool)> = cells
+        .map(|c| (folded(c), document_number(&String::from_utf8_lossy(c))))
+        .collect();
+    if !cells.iter().any(|(c, _)| is_anchor(c)) {
         return None;
     }
-    Some(cells.iter().map(|c| role(c)).collect())
+    Some(
+        cells
+            .iter()
+            .map(|(c, doc)| if *doc { None } else { role(c) })
+            .collect(),
+    )
 }
 
 /// Whether a whole cell or line is shaped like a person's name (`role`'s name shape: two to
@@ -982,6 +1006,16 @@ mod tests {
         ] {
             assert_eq!(delimiter(line.as_bytes()), Delim::one(want), "{line}");
         }
+    }
+
+    #[test]
+    fn document_and_case_numbers_are_no_addresses() {
+        let row =
+            "（2023）京0105民初123号,粤人社函〔2020〕173号,北京市朝阳区建国路88号,13800138000";
+        let roles = super::record_roles(row.split(',').map(str::as_bytes)).unwrap();
+        assert_eq!(roles[..2], [None, None]);
+        assert!(roles[2].is_some());
+        assert!(!super::document_number("北京市朝阳区建国路88号"));
     }
 
     #[test]
