@@ -241,6 +241,14 @@ fn labels_beside_values_keys_in_logs_and_amounts_in_fen() {
             "姓名\t身份证号\n王*\t110108********1374\n",
         ),
         ("权利人：王浩", Format::Text, "权利人：王*"),
+        ("【户主姓名】蒋飞\n【性别】女", Format::Text, "【户主姓名】蒋*\n【性别】女"),
+        // A report printed in aligned columns, labels and values of several kinds mixed.
+        (
+            "社保参保信息查询结果\n民族            汉族\n联系人          曾丽\n时间戳  1720958891721\n经办单位：思优网络有限公司\n",
+            Format::Text,
+            "社保参保信息查询结果\n民族            汉族\n联系人          曾*\n时间戳  1720958891721\n经办单位：思优网络有限公司\n",
+        ),
+        ("备注  无异常，联系人  请见附件", Format::Text, "备注  无异常，联系人  请见附件"),
         ("出卖人应当按时交付房屋", Format::Text, "出卖人应当按时交付房屋"),
         (
             "INFO handled 住址=北京市朝阳区建国路88号 174116 sourceCode=91610113X1FM5WQMTW",

@@ -735,7 +735,7 @@ pub(crate) fn detect(
     if d.labels.is_empty() {
         return;
     }
-    for colon in memchr::memchr_iter(b':', t) {
+    for colon in memchr::memchr_iter(b':', t).chain(aligned_label_gaps(t)) {
         let (_, le) = trim(t, 0, colon);
         let Some(&last) = le.checked_sub(1).and_then(|i| t.get(i)) else {
             continue;
@@ -901,9 +901,17 @@ pub(crate) fn detect(
         if comma {
             vs += 1;
         }
-        // `【姓名】王建国`, `[姓名]李四`, `(姓名)张伟`: a bracketed label is set apart as well.
+        // `【姓名】王建国`, `[姓名]李四`, `(姓名)张伟`: a bracketed label is set apart as well,
+        // also behind a role's word in the brackets (`【户主姓名】`, `【申请人姓名】`: up to four
+        // Han characters between the bracket and the label).
+        let opened = |open: &str| {
+            let head = &t[ls.saturating_sub(12 + open.len())..ls];
+            memchr::memmem::rfind(head, open.as_bytes()).is_some_and(|o| {
+                std::str::from_utf8(&head[o + open.len()..]).is_ok_and(|w| w.chars().all(is_cjk))
+            })
+        };
         for (open, close) in [("【", "】"), ("[", "]"), ("(", ")"), ("〔", "〕")] {
-            if t[vs..].starts_with(close.as_bytes()) && t[..ls].ends_with(open.as_bytes()) {
+            if t[vs..].starts_with(close.as_bytes()) && opened(open) {
                 vs += close.len();
                 while matches!(t.get(vs), Some(b' ' | b'\t' | b':')) {
                     vs += 1;
@@ -1873,6 +1881,23 @@ fn name_before_label(run: &str) -> &str {
         }
     }
     run
+}
+
+/// Where a report's label at the start of a line is set apart from its value by a tab or a
+/// run of spaces instead of a colon (`联系人          曾丽`, `住址<TAB>北京市…`, a form printed
+/// in aligned columns): the gap's first byte, which the `label: value` loop then reads as
+/// the colon. The label is the whole line before the gap, Han characters only (2 to 12), so
+/// a sentence with two spaces in it is none; the loop still asks that it be a known label.
+fn aligned_label_gaps(t: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    memchr::memchr_iter(b'\t', t)
+        .chain(memchr::memmem::find_iter(t, b"  "))
+        .filter(move |&p| {
+            let ls = memchr::memrchr(b'\n', &t[..p]).map_or(0, |n| n + 1);
+            let label = t[ls..p].trim_ascii_start();
+            (6..=36).contains(&label.len())
+                && label.iter().all(|&b| b >= 0x80)
+                && std::str::from_utf8(label).is_ok_and(|l| l.chars().all(is_cjk))
+        })
 }
 
 /// A value that runs on into the next `label:` pair on the same line (`…100号 身份证号码：…`,
