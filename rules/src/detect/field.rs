@@ -735,7 +735,7 @@ pub(crate) fn detect(
     if d.labels.is_empty() {
         return;
     }
-    for colon in memchr::memchr_iter(b':', t).chain(aligned_label_gaps(t)) {
+    for colon in memchr::memchr_iter(b':', t).chain(aligned_label_gaps(d, t)) {
         let (_, le) = trim(t, 0, colon);
         let Some(&last) = le.checked_sub(1).and_then(|i| t.get(i)) else {
             continue;
@@ -1888,15 +1888,25 @@ fn name_before_label(run: &str) -> &str {
 /// in aligned columns): the gap's first byte, which the `label: value` loop then reads as
 /// the colon. The label is the whole line before the gap, Han characters only (2 to 12), so
 /// a sentence with two spaces in it is none; the loop still asks that it be a known label.
-fn aligned_label_gaps(t: &[u8]) -> impl Iterator<Item = usize> + '_ {
+/// A line of more cells, or whose other cell names a field too (`姓名<TAB>家庭住址`), is a
+/// table's row or header (`table.rs` reads those), not a label and its value.
+fn aligned_label_gaps<'a>(d: &'a Detectors, t: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
     memchr::memchr_iter(b'\t', t)
         .chain(memchr::memmem::find_iter(t, b"  "))
         .filter(move |&p| {
             let ls = memchr::memrchr(b'\n', &t[..p]).map_or(0, |n| n + 1);
             let label = t[ls..p].trim_ascii_start();
-            (6..=36).contains(&label.len())
-                && label.iter().all(|&b| b >= 0x80)
-                && std::str::from_utf8(label).is_ok_and(|l| l.chars().all(is_cjk))
+            if !(6..=36).contains(&label.len())
+                || !label.iter().all(|&b| b >= 0x80)
+                || !std::str::from_utf8(label).is_ok_and(|l| l.chars().all(is_cjk))
+            {
+                return false;
+            }
+            let le = memchr::memchr(b'\n', &t[p..]).map_or(t.len(), |n| p + n);
+            let rest = t[p..le].trim_ascii();
+            !rest.contains(&b'\t')
+                && memchr::memmem::find(rest, b"  ").is_none()
+                && !std::str::from_utf8(rest).is_ok_and(|v| names_a_field(d, v))
         })
 }
 
