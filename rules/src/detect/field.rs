@@ -1891,8 +1891,12 @@ fn name_before_label(run: &str) -> &str {
 /// A line of more cells, or whose other cell names a field too (`姓名<TAB>家庭住址`), is a
 /// table's row or header (`table.rs` reads those), not a label and its value.
 fn aligned_label_gaps<'a>(d: &'a Detectors, t: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
-    memchr::memchr_iter(b'\t', t)
-        .chain(memchr::memmem::find_iter(t, b"  "))
+    // (One vector pass for both kinds of gap: a searcher for the two spaces would be built
+    // for every value a field rule reads.)
+    memchr::memchr2_iter(b'\t', b' ', t)
+        .filter(move |&p| {
+            t[p] == b'\t' || (t.get(p + 1) == Some(&b' ') && p > 0 && t[p - 1] != b' ')
+        })
         .filter(move |&p| {
             let ls = memchr::memrchr(b'\n', &t[..p]).map_or(0, |n| n + 1);
             let label = t[ls..p].trim_ascii_start();
