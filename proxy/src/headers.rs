@@ -374,31 +374,20 @@ pub fn add_forwarded(
     }
 }
 
-/// Header fields that carry a digest of the representation (RFC 9530, RFC 3230, RFC 1864,
-/// and the object stores' own), and prefixes of such fields.
-static DIGESTS: [&str; 6] = [
-    "content-digest",
-    "repr-digest",
-    "digest",
-    "content-md5",
-    "x-goog-hash",
-    "x-ms-content-crc64",
-];
-static DIGEST_PREFIXES: [&str; 1] = ["x-amz-checksum-"];
-
-/// Words that make a field name a digest's wherever they stand in it: vendors name their
-/// own (`x-oss-hash-crc64ecma`, `x-cos-hash-crc64ecma`, `x-ms-blob-content-md5`,
-/// `x-checksum-sha256`, `x-amz-meta-md5`), and a list of names cannot keep up with them.
+/// Words that make a field name a digest's wherever they stand in it: the standard ones
+/// (RFC 9530's `Content-Digest` and `Repr-Digest`, RFC 3230's `Digest`, RFC 1864's
+/// `Content-MD5`) and the object stores' and artifact servers' own (`x-goog-hash`,
+/// `x-amz-checksum-*`, `x-ms-content-crc64`, `x-oss-hash-crc64ecma`, `x-cos-hash-crc64ecma`,
+/// `x-ms-blob-content-md5`, `x-checksum-sha256`, `x-amz-meta-md5`): a list of names cannot
+/// keep up with them.
 static DIGEST_WORDS: [&str; 9] = [
     "digest", "checksum", "hash", "md5", "sha1", "sha-1", "sha256", "sha-256", "crc",
 ];
 
-/// Whether a field name is a digest's ([`DIGESTS`], [`DIGEST_PREFIXES`], [`DIGEST_WORDS`];
-/// names are lower case in a `HeaderMap`).
+/// Whether a field name is a digest's ([`DIGEST_WORDS`], or `sha` before its digits; names
+/// are lower case in a `HeaderMap`).
 fn is_digest(name: &str) -> bool {
-    DIGESTS.contains(&name)
-        || DIGEST_PREFIXES.iter().any(|p| name.starts_with(p))
-        || DIGEST_WORDS.iter().any(|w| name.contains(w))
+    DIGEST_WORDS.iter().any(|w| name.contains(w))
         || name.match_indices("sha").any(|(i, _)| {
             // `sha384`, `sha3-256`, `sha-512` (not `x-shard-2`).
             let rest = name[i + 3..].trim_start_matches('-').as_bytes();

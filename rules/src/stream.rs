@@ -687,23 +687,23 @@ impl Segmenter {
     /// Whether `k` names a field some rule listens to (what a lexer asks before it takes a
     /// value for a label, as in a `["姓名","张三"]` pair).
     pub(crate) fn knows_key(&mut self, k: &[u8]) -> bool {
-        let mut rules = std::mem::take(&mut self.key_probe);
-        rules.clear();
-        self.engine.detectors.key_rules(k, &mut rules);
-        let known = !rules.is_empty();
-        self.key_probe = rules;
-        known
+        self.probe_key(k, |rules| !rules.is_empty())
     }
 
     /// Whether `k` names a field some rule reads (not one only rules' negative keys list:
     /// `*no`, `*time`), a stricter [`Self::knows_key`] for a cell that must be a label.
     pub(crate) fn names_field(&mut self, k: &[u8]) -> bool {
+        self.probe_key(k, |rules| !crate::detect::only_negative(rules))
+    }
+
+    /// `judge` of the rules `k` gives context to, looked up in the stream's reusable buffer.
+    fn probe_key(&mut self, k: &[u8], judge: impl FnOnce(&[u32]) -> bool) -> bool {
         let mut rules = std::mem::take(&mut self.key_probe);
         rules.clear();
         self.engine.detectors.key_rules(k, &mut rules);
-        let named = !crate::detect::only_negative(&rules);
+        let verdict = judge(&rules);
         self.key_probe = rules;
-        named
+        verdict
     }
 
     /// Sets the segment's field name and the rules it gives context to.

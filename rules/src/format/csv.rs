@@ -371,11 +371,8 @@ impl CsvLexer {
                 St::FieldStart => {
                     if self.headerless && self.col == 0 && self.roles_row != Some(self.row) {
                         // A record's roles come from the whole row: wait for it (bounded).
-                        let ahead = &buf[i..len.min(i + ROW_AHEAD)];
-                        let line = match memchr::memchr(b'\n', ahead) {
-                            Some(p) => &ahead[..p],
-                            None if eof || ahead.len() == ROW_AHEAD => ahead,
-                            None => return i,
+                        let Some(line) = row_ahead(&buf[i..], eof) else {
+                            return i;
                         };
                         self.roles = row_roles(line, d).unwrap_or_default();
                         self.roles_row = Some(self.row);
@@ -385,12 +382,9 @@ impl CsvLexer {
                         && self.row >= self.header_row
                         && self.pair_row != Some(self.row)
                     {
-                        // The row's labels: wait for its line (bounded), as for roles.
-                        let ahead = &buf[i..len.min(i + ROW_AHEAD)];
-                        let line = match memchr::memchr(b'\n', ahead) {
-                            Some(p) => &ahead[..p],
-                            None if eof || ahead.len() == ROW_AHEAD => ahead,
-                            None => return i,
+                        // The row's labels, from its whole line as for roles.
+                        let Some(line) = row_ahead(&buf[i..], eof) else {
+                            return i;
                         };
                         self.pair_keys = pair_labels(line, d);
                         self.pair_row = Some(self.row);
@@ -619,6 +613,17 @@ impl CsvLexer {
             // `\r`: the `\n` that follows ends the row.
             self.st = St::AfterQuote;
         }
+    }
+}
+
+/// The row that starts `rest` (a field's start in column 0): its line, or its first
+/// [`ROW_AHEAD`] bytes when longer, or `None` to wait for more input.
+fn row_ahead(rest: &[u8], eof: bool) -> Option<&[u8]> {
+    let ahead = &rest[..rest.len().min(ROW_AHEAD)];
+    match memchr::memchr(b'\n', ahead) {
+        Some(p) => Some(&ahead[..p]),
+        None if eof || ahead.len() == ROW_AHEAD => Some(ahead),
+        None => None,
     }
 }
 
@@ -951,17 +956,23 @@ fn row_roles(line: &[u8], d: Delim) -> Option<Vec<Option<&'static [u8]>>> {
 pub(crate) fn record_roles<'a>(
     cells: impl Iterator<Item = &'a [u8]>,
 ) -> Option<Vec<Option<&'static [u8]>>> {
-    // A document's number is told by its brackets, which folding drops.
-    let cells: Vec<(String, bool)> = cells
-        .map(|c| (folded(c), document_number(&String::from_utf8_lossy(c))))
-        .collect();
-    if !cells.iter().any(|(c, _)| is_anchor(c)) {
+    let raw: Vec<&[u8]> = cells.collect();
+    let cells: Vec<String> = raw.iter().map(|c| folded(c)).collect();
+    if !cells.iter().any(|c| is_anchor(c)) {
         return None;
     }
+    // A document's number is told by its brackets, which folding drops: read as written,
+    // and only in a record.
     Some(
-        cells
-            .iter()
-            .map(|(c, doc)| if *doc { None } else { role(c) })
+        raw.iter()
+            .zip(&cells)
+            .map(|(r, c)| {
+                if document_number(&String::from_utf8_lossy(r)) {
+                    None
+                } else {
+                    role(c)
+                }
+            })
             .collect(),
     )
 }
