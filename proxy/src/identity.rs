@@ -876,6 +876,9 @@ impl Resolver {
         let Ok(h) = jsonwebtoken::decode_header(token) else {
             return Outcome::Invalid("malformed_token");
         };
+        if has_crit(token) {
+            return Outcome::Invalid("unknown_critical_header");
+        }
         let Some(alg) = JwtAlg::from_jwt(h.alg).filter(|a| j.algorithms.contains(a)) else {
             return Outcome::Invalid("algorithm_not_allowed");
         };
@@ -950,6 +953,20 @@ impl Resolver {
             subject,
         }
     }
+}
+
+/// Whether a token's protected header lists critical extensions (`crit`, RFC 7515
+/// §4.1.11). The library reads the header without it, and none is understood here, so a
+/// token that has one must be refused: its issuer meant it not to be read by a verifier
+/// that ignores the extension (RFC 7797's `b64: false`, say, changes what was signed).
+fn has_crit(token: &str) -> bool {
+    use base64::Engine as _;
+    let head = token.split('.').next().unwrap_or_default();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(head.trim_end_matches('='))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&b).ok())
+        .is_none_or(|m| m.contains_key("crit"))
 }
 
 /// Hex SHA-256 of an API key, for writing configs (`sluice` may expose it as a command).

@@ -241,6 +241,29 @@ fn jwt_not_yet_valid_wrong_issuer_and_tampered_claims() {
         reason(r.resolve(&bearer("not.a.jwt"), None)),
         "malformed_token"
     );
+
+    // A validly signed token whose header names a critical extension (here RFC 7797's
+    // unencoded payload) is refused: no extension is understood here.
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let head = b64.encode(r#"{"alg":"HS256","kid":"hs1","typ":"JWT","b64":false,"crit":["b64"]}"#);
+    let body = b64.encode(claims("dept-a", "sluice-persons", 300).to_string());
+    let input = format!("{head}.{body}");
+    let sig = jsonwebtoken::crypto::sign(input.as_bytes(), &key, Algorithm::HS256).unwrap();
+    let crit = format!("{input}.{sig}");
+    assert_eq!(
+        reason(r.resolve(&bearer(&crit), None)),
+        "unknown_critical_header"
+    );
+    // The same header without `crit` and `b64` verifies: only the extension is refused.
+    let head = b64.encode(r#"{"alg":"HS256","kid":"hs1","typ":"JWT"}"#);
+    let input = format!("{head}.{body}");
+    let sig = jsonwebtoken::crypto::sign(input.as_bytes(), &key, Algorithm::HS256).unwrap();
+    assert_eq!(
+        &*r.resolve(&bearer(&format!("{input}.{sig}")), None)
+            .unwrap()
+            .id,
+        "dept-a"
+    );
 }
 
 #[test]
