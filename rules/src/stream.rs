@@ -1200,6 +1200,14 @@ impl Segmenter {
         }
     }
 
+    /// Forgets the context kept for keyword windows (`recent`): a CSV row's cells are judged
+    /// under their column's name, and the header row or the rows before say nothing of them
+    /// (`zkzh,xm,sfzh` over `330106570624917,…`: `sfzh` names the third column, not the
+    /// first). The cells before a value in its own row stay (`身份证,330…` under `zjlx,zjhm`).
+    pub(crate) fn forget_context(&mut self) {
+        self.recent.clear();
+    }
+
     /// The segment's field name.
     fn key(&self) -> Option<Arc<str>> {
         self.key_ix.map(|ix| self.key_cache[ix].name.clone())

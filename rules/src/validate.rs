@@ -97,6 +97,29 @@ fn number(digits: &[u8]) -> Option<u32> {
         .try_fold(0u32, |acc, &b| Some(acc * 10 + digit(b)?))
 }
 
+/// True if `six` is a GB/T 2260 division code: a province, prefecture or county of the
+/// statistics bureau's lists of 2015 or 2023 (`rules/data/regions.txt`). A credit code's
+/// region is such a code; one digit string in three hundred is (a random region after a
+/// valid province, one in a hundred). Resident ids are not held to it: ids issued under
+/// codes retired before 2015 are still carried.
+pub fn is_region_code(six: &[u8]) -> bool {
+    static CODES: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
+    let Some(code) = (six.len() == 6).then(|| number(six)).flatten() else {
+        return false;
+    };
+    CODES
+        .get_or_init(|| {
+            let mut v: Vec<u32> = include_str!("../data/regions.txt")
+                .lines()
+                .filter_map(|l| l.trim().parse().ok())
+                .collect();
+            v.sort_unstable();
+            v
+        })
+        .binary_search(&code)
+        .is_ok()
+}
+
 /// True if `two` is a two-digit GB/T 2260 province-level code that appears in resident ids:
 /// the allocated mainland provinces 11–65, Taiwan 71, Hong Kong 81, Macau 82, the residence
 /// permits for Taiwan residents 83, and 91 (permanent residence of foreigners).
@@ -892,6 +915,22 @@ mod tests {
             "10", "16", "24", "38", "47", "55", "66", "80", "84", "90", "1", "111", "1a",
         ] {
             assert!(!is_province_code(p.as_bytes()), "{p}");
+        }
+    }
+
+    #[test]
+    fn region_codes() {
+        // Provinces, prefectures and counties of either list.
+        for c in [
+            "110000", "110100", "110108", "220102", "330106", "440305", "500156", "654003",
+            "130632", "130104",
+        ] {
+            assert!(is_region_code(c.as_bytes()), "{c}");
+        }
+        for c in [
+            "335764", "000000", "110199", "990000", "11010", "1101081", "11o108",
+        ] {
+            assert!(!is_region_code(c.as_bytes()), "{c}");
         }
     }
 }

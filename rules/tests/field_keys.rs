@@ -270,3 +270,66 @@ fn labels_beside_values_keys_in_logs_and_amounts_in_fen() {
         assert_eq!(redacted(&e, body, *format), *want, "{body}");
     }
 }
+
+/// Shapes of the forty-eighth and forty-ninth probes: full-pinyin keys and the column codes
+/// of social-insurance systems name their fields; a column's value is judged under its own
+/// name, not under another column's in the header row; a negative keyword of the field
+/// before a label vetoes nothing after that label; a label set apart by a tab in text.
+#[test]
+fn pinyin_keys_column_codes_and_neighbours_context() {
+    let e = engine();
+    for (key, value, class) in [
+        ("tongyishehuixinyongdaima", "91350100M000100Y43", "uscc"),
+        ("gudingdianhua", "01088886666", "landline"),
+        ("youxiang", "zhang.san@example.cn", "email"),
+        ("shenfenzhenghaoma", "510107441116202", "resident_id"),
+        ("AAC002", "510107441116202", "resident_id"),
+        ("AAC003", "田欣", "person_name"),
+        ("AAE006", "吉林省长春市朝阳区红旗街88号", "address"),
+    ] {
+        assert_eq!(classes(&e, key, value), [class], "{key}");
+    }
+    let cases: &[(&str, Format, &str)] = &[
+        // `sfzh` names the third column: the first column's 15 digits are an exam number.
+        (
+            "zkzh,xm,sfzh\n330106570624917,张娟,11010519491231002X\n",
+            Format::Csv,
+            "zkzh,xm,sfzh\n330106570624917,张*,110105********002X\n",
+        ),
+        (
+            "pch,护照号码\nG12345678,E87654321\n",
+            Format::Csv,
+            "pch,护照号码\nG12345678,E*****321\n",
+        ),
+        // A type in the row's own cells still says what the number after it is.
+        (
+            "zjlx,zjhm\n身份证,510107441116202\n",
+            Format::Csv,
+            "zjlx,zjhm\n身份证,510107******202\n",
+        ),
+        (
+            "话单流水号：23585809726946041322；主叫号码：15980212968。",
+            Format::Text,
+            "话单流水号：23585809726946041322；主叫号码：159****2968。",
+        ),
+        (
+            "运单号：SF1234567890123；寄件人：王五 13812345678",
+            Format::Text,
+            "运单号：SF1234567890123；寄件人：王* 138****5678",
+        ),
+        // In the value's own label the negative keyword still vetoes.
+        (
+            "交易流水号：13912345678",
+            Format::Text,
+            "交易流水号：13912345678",
+        ),
+        (
+            "xingming\t杨冬梅\ntraceId\t2738857942003511907\n",
+            Format::Text,
+            "xingming\t杨**\ntraceId\t2738857942003511907\n",
+        ),
+    ];
+    for (body, format, want) in cases {
+        assert_eq!(redacted(&e, body, *format), *want, "{body}");
+    }
+}

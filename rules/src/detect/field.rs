@@ -1886,11 +1886,15 @@ fn name_before_label(run: &str) -> &str {
 /// Where a report's label at the start of a line is set apart from its value by a tab or a
 /// run of spaces instead of a colon (`联系人          曾丽`, `住址<TAB>北京市…`, a form printed
 /// in aligned columns): the gap's first byte, which the `label: value` loop then reads as
-/// the colon. The label is the whole line before the gap, Han characters only (2 to 12), so
-/// a sentence with two spaces in it is none; the loop still asks that it be a known label.
-/// A line of more cells, or whose other cell names a field too (`姓名<TAB>家庭住址`), is a
-/// table's row or header (`table.rs` reads those), not a label and its value.
-fn aligned_label_gaps<'a>(d: &'a Detectors, t: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+/// the colon. The label is the whole line before the gap, Han characters only (2 to 12) or
+/// an ASCII field name (`xingming<TAB>杨冬梅`: a letter, then letters, digits or `_`, up to
+/// 32), so a sentence with two spaces in it is none; the loop still asks that it be a known
+/// label. A line of more cells, or whose other cell names a field too (`姓名<TAB>家庭住址`),
+/// is a table's row or header (`table.rs` reads those), not a label and its value.
+pub(crate) fn aligned_label_gaps<'a>(
+    d: &'a Detectors,
+    t: &'a [u8],
+) -> impl Iterator<Item = usize> + 'a {
     // (One vector pass for both kinds of gap: a searcher for the two spaces would be built
     // for every value a field rule reads.)
     memchr::memchr2_iter(b'\t', b' ', t)
@@ -1900,10 +1904,15 @@ fn aligned_label_gaps<'a>(d: &'a Detectors, t: &'a [u8]) -> impl Iterator<Item =
         .filter(move |&p| {
             let ls = memchr::memrchr(b'\n', &t[..p]).map_or(0, |n| n + 1);
             let label = t[ls..p].trim_ascii_start();
-            if !(6..=36).contains(&label.len())
-                || !label.iter().all(|&b| b >= 0x80)
-                || !std::str::from_utf8(label).is_ok_and(|l| l.chars().all(is_cjk))
-            {
+            let han = (6..=36).contains(&label.len())
+                && label.iter().all(|&b| b >= 0x80)
+                && std::str::from_utf8(label).is_ok_and(|l| l.chars().all(is_cjk));
+            let ascii = (2..=32).contains(&label.len())
+                && label[0].is_ascii_alphabetic()
+                && label
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b == b'_');
+            if !han && !ascii {
                 return false;
             }
             let le = memchr::memchr(b'\n', &t[p..]).map_or(t.len(), |n| p + n);

@@ -1500,13 +1500,21 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
             && v::gb32100(g)
         {
             // An all-digit code must also carry a valid organization code, or snowflake ids
-            // would pass one time in thirty-one. Others stand alone only when their
-            // organization code (positions 9-17, GB 11714) checks too; a code whose mod-31
-            // character is all that checks (one random 18-character code in 31) needs a
-            // field name or keyword that says it is a credit code.
+            // would pass one time in thirty-one. One with letters is high when its
+            // organization code (positions 9-17, GB 11714) checks too. When only its mod-31
+            // character does, it stands alone (medium: a negative field name vetoes it) if
+            // its region is a real county's, prefecture's or province's: codes written by
+            // hand or by generators that know the regions, and registers' typos in the
+            // organization code, are of this kind, and a column numbered `F03` must not
+            // let them pass; random codes (`"91" + six digits + ten characters`) pass the
+            // region one time in a hundred and the check one in thirty-one, and need a
+            // field name or keyword as before.
             match (all_digits, v::org_code_check(&g[8..17])) {
                 (false, true) if !id_lookalike => {
                     return push(out, Det::Uscc, s, e, Confidence::High)
+                }
+                (false, _) if !id_lookalike && v::is_region_code(&g[2..8]) => {
+                    return push(out, Det::Uscc, s, e, Confidence::Medium)
                 }
                 (false, _) => return push(out, Det::Uscc, s, e, Confidence::Low),
                 (true, true) => {
@@ -1696,6 +1704,21 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
         if s >= 4 && t[s - 1] == b' ' && province_before(t, s - 1) {
             return push(out, Det::LicencePlate, s - 4, e, Confidence::Low);
         }
+    }
+    // More letters than an ordinary serial takes (`京AX7K9Q`, `苏GLN6X6`): plates chosen by
+    // their owners and some local series have them, but so do product and form codes
+    // after a place's name, so it needs a plate field or keyword.
+    if en.has(Det::LicencePlate)
+        && (6..=7).contains(&n)
+        && g[0].is_ascii_uppercase()
+        && g[1..]
+            .iter()
+            .all(|b| b.is_ascii_digit() || (b.is_ascii_uppercase() && !matches!(b, b'I' | b'O')))
+        && g[1..].iter().any(u8::is_ascii_digit)
+        && province_before(t, s)
+        && !building_after(t, e)
+    {
+        return push(out, Det::LicencePlate, s - 3, e, Confidence::Low);
     }
     // A plate entered in lower case (`京a12345`): the province and the shape say as much as
     // in upper case, but a lower-case letter and digits are a common code shape, so it

@@ -1437,6 +1437,40 @@ impl Detectors {
                 });
             }
         }
+        // A label and its value in aligned columns (`密级            机密`,
+        // `xingming<TAB>杨冬梅`): the gap stands for the colon. Field rules under a Chinese
+        // label are left to `field::detect`, which reads the same gaps.
+        if memchr::memchr(b'\n', text).is_some() || memchr::memchr(b'\t', text).is_some() {
+            for gap in field::aligned_label_gaps(self, text) {
+                let ls = memchr::memrchr(b'\n', &text[..gap]).map_or(0, |n| n + 1);
+                let mut ks = ls;
+                while ks < gap && matches!(text[ks], b' ' | b'\t') {
+                    ks += 1;
+                }
+                let mut vs = gap;
+                while vs < text.len() && matches!(text[vs], b' ' | b'\t') {
+                    vs += 1;
+                }
+                let line_end = memchr::memchr(b'\n', &text[vs..]).map_or(text.len(), |n| vs + n);
+                let mut ve = line_end.min(vs + PAIR_MAX);
+                while ve > vs && matches!(text[ve - 1], b' ' | b'\r') {
+                    ve -= 1;
+                }
+                if ve == vs {
+                    continue;
+                }
+                let from = rules.len();
+                self.pair_rules(&text[ks..gap], true, from, rules);
+                if rules.len() > from {
+                    pairs.push(Pair {
+                        start: vs,
+                        end: ve,
+                        rules: (from, rules.len()),
+                    });
+                    unsorted = true;
+                }
+            }
+        }
         if unsorted {
             pairs.sort_by_key(|p| p.start);
         }
@@ -2011,7 +2045,9 @@ impl Detectors {
                     // ... unless it is glued to the negative one, which then says whose it
                     // is: `车辆通行证号码` is a vehicle's pass, not a person's permit.
                     let glued = |p: usize| p - neg <= 15 && text[neg..p].iter().all(|&b| b >= 0x80);
-                    if own.is_none_or(|p| p < neg || glued(p)) {
+                    if own.is_none_or(|p| p < neg || glued(p))
+                        && !labelled_apart(text, neg, c.start)
+                    {
                         return None;
                     }
                 }
@@ -2179,6 +2215,23 @@ fn last_left_same_line(
         .map(|m| m.start())
         .max()
         .map(|p| base + p)
+}
+
+/// Whether the value at `start` stands under a label of its own that a negative keyword at
+/// `neg` is no part of: the last colon before the value closes a label, and between the
+/// keyword and that label lies another field's value (`话单流水号：2358…；主叫号码：159…`,
+/// `运单号：SF12…；寄件人：王五 138…`). The keyword then named the field before, which says
+/// nothing of this value; in the value's own label (`交易流水号：…`) it still vetoes.
+fn labelled_apart(text: &[u8], neg: usize, start: usize) -> bool {
+    let Some(colon) = memchr::memrchr(b':', &text[neg..start]).map(|p| neg + p) else {
+        return false;
+    };
+    // The label before that colon: letters and Han characters back from it.
+    let mut ls = colon;
+    while ls > neg && (text[ls - 1] >= 0x80 || text[ls - 1].is_ascii_alphabetic()) {
+        ls -= 1;
+    }
+    ls > neg && ls < colon
 }
 
 /// Whether a keyword that starts with `c` after `p` starts inside a word: both ASCII

@@ -439,6 +439,7 @@ impl CsvLexer {
                         b'\n' => {
                             self.field_done(seg, false);
                             seg.end_record(0);
+                            seg.forget_context();
                             self.row += 1;
                             self.col = 0;
                             i += 1;
@@ -606,6 +607,7 @@ impl CsvLexer {
             self.st = St::FieldStart;
         } else if sep == b'\n' {
             seg.end_record(0);
+            seg.forget_context();
             self.row += 1;
             self.col = 0;
             self.st = St::FieldStart;
