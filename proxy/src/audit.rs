@@ -67,7 +67,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Deserializer, Serialize};
@@ -1112,7 +1112,25 @@ pub struct Audit {
     max_samples: usize,
     stats: Arc<AuditStats>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// Where records go once [`Audit::close`] has run: a reload that replaces the trail
+    /// closes this one while exchanges that started under it are still in flight, and their
+    /// records belong in the trail that follows ([`Audit::hand_over`]).
+    handoff: RwLock<Handoff>,
 }
+
+/// A closed trail's successor, and the records that came between the close and the hand-over.
+#[derive(Default)]
+struct Handoff {
+    closed: bool,
+    /// Closed for a successor ([`Audit::close_for_handover`]): records wait for it.
+    awaiting: bool,
+    next: Option<Arc<Audit>>,
+    held: Vec<AuditEvent>,
+}
+
+/// Most records a closed trail holds for its successor: the few exchanges that end in the
+/// moment a reload takes to start the next trail.
+const HELD_MAX: usize = 4096;
 
 impl fmt::Debug for Audit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1315,6 +1333,7 @@ impl PreparedAudit {
                 max_samples,
                 stats,
                 writer: Mutex::new(None),
+                handoff: RwLock::default(),
             };
         };
         stats.healthy.store(true, Ordering::Relaxed);
@@ -1331,6 +1350,7 @@ impl PreparedAudit {
             max_samples,
             stats,
             writer: Mutex::new(Some(writer)),
+            handoff: RwLock::default(),
         }
     }
 }
@@ -1425,7 +1445,16 @@ impl Audit {
     /// its last write (the writer probes it again every second while idle). Readiness reports
     /// it, so traffic goes to a replica that can serve it.
     pub fn refusing(&self) -> bool {
+        if let Some(next) = self.successor() {
+            return next.refusing();
+        }
         self.tx.is_some() && self.on_failure == OnFailure::Block && !self.stats.healthy()
+    }
+
+    /// The trail this one handed over to, once closed by a reload.
+    fn successor(&self) -> Option<Arc<Audit>> {
+        let h = self.handoff.read().unwrap_or_else(|e| e.into_inner());
+        h.next.clone()
     }
 
     /// Whether a decision that must be audited is to be refused now: `on_failure: block` and
@@ -1457,18 +1486,50 @@ impl Audit {
                 OnFailure::Block => Err(AuditUnavailable),
             }
         };
-        if self.on_failure == OnFailure::Block && !self.stats.healthy() {
-            return fail(&self.stats.dropped_sink_error);
-        }
-        match tx.try_send(Msg::Event(Box::new(ev))) {
-            Ok(()) => {
-                self.stats.enqueued.fetch_add(1, Ordering::Relaxed);
-                Ok(())
+        {
+            // (Held while sending, so no record is queued behind the writer's stop.)
+            let h = self.handoff.read().unwrap_or_else(|e| e.into_inner());
+            if !h.closed {
+                if self.on_failure == OnFailure::Block && !self.stats.healthy() {
+                    return fail(&self.stats.dropped_sink_error);
+                }
+                return match tx.try_send(Msg::Event(Box::new(ev))) {
+                    Ok(()) => {
+                        self.stats.enqueued.fetch_add(1, Ordering::Relaxed);
+                        Ok(())
+                    }
+                    Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+                        fail(&self.stats.dropped_queue_full)
+                    }
+                };
             }
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
-                fail(&self.stats.dropped_queue_full)
+            if let Some(next) = h.next.clone() {
+                drop(h);
+                return next.record(ev);
             }
         }
+        // Closed by a reload whose trail has not started yet: kept for it.
+        let mut h = self.handoff.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(next) = h.next.clone() {
+            drop(h);
+            return next.record(ev);
+        }
+        if h.awaiting && h.held.len() < HELD_MAX {
+            h.held.push(ev);
+            return Ok(());
+        }
+        fail(&self.stats.dropped_queue_full)
+    }
+
+    /// Sends the records of exchanges still in flight under this closed trail to `next`,
+    /// the trail that replaced it, from now on; those that came since the close first.
+    pub fn hand_over(&self, next: Arc<Audit>) {
+        let mut h = self.handoff.write().unwrap_or_else(|e| e.into_inner());
+        for ev in std::mem::take(&mut h.held) {
+            // Counted by `next` if it cannot keep them (its `audit_gap` states them).
+            let _ = next.record(ev);
+        }
+        h.next = Some(next);
     }
 
     /// Waits until every record queued before this call is written (blocking: call from
@@ -1483,6 +1544,21 @@ impl Audit {
 
     /// Writes what is queued and stops the writer (blocking). Later records count as dropped.
     pub fn close(&self) {
+        self.stop(false);
+    }
+
+    /// [`Audit::close`] for a reload that starts another trail on the same sink: later
+    /// records wait for it ([`Audit::hand_over`]) instead of being dropped.
+    pub fn close_for_handover(&self) {
+        self.stop(true);
+    }
+
+    fn stop(&self, awaiting: bool) {
+        {
+            let mut h = self.handoff.write().unwrap_or_else(|e| e.into_inner());
+            h.closed = true;
+            h.awaiting = awaiting;
+        }
         if let Some(tx) = &self.tx {
             let _ = tx.send(Msg::Stop);
         }

@@ -27,6 +27,63 @@ pub const RATIO_GRACE: u64 = 1 << 20;
 /// larger window would let one request make the proxy allocate up to 2 GiB.
 const ZSTD_WINDOW_LOG_MAX: u32 = 23;
 
+/// What a decoder of `enc` may allocate, read from the first bytes of its stream (`head`;
+/// the coding's largest when they do not say): the window, and the tables beside it.
+/// - brotli (RFC 7932 §9.1): `WBITS` from the first byte's low bits, 16 to 24;
+/// - zstd (RFC 8878 §3.1.1.1): the frame header's window descriptor, or its content size
+///   for a single-segment frame, within the 8 MiB cap;
+/// - gzip and deflate: the 32 KiB window and the inflater's state.
+fn window_bytes(enc: Encoding, head: &[u8]) -> u64 {
+    const TABLES: u64 = 256 << 10;
+    match enc {
+        Encoding::Identity => 0,
+        Encoding::Gzip | Encoding::Deflate => 64 << 10,
+        Encoding::Br => {
+            let wbits = match head.first() {
+                None => 24,
+                Some(b) if b & 1 == 0 => 16,
+                Some(b) if (b >> 1) & 7 != 0 => 17 + u32::from((b >> 1) & 7),
+                Some(b) => match (b >> 4) & 7 {
+                    0 => 17,
+                    // The large-window extension (up to 1 GiB), which the decoder refuses.
+                    1 => 24,
+                    m => 8 + u32::from(m),
+                },
+            };
+            (1 << wbits) + TABLES
+        }
+        Encoding::Zstd => {
+            let max = 1u64 << ZSTD_WINDOW_LOG_MAX;
+            let window = match head {
+                [0x28, 0xB5, 0x2F, 0xFD, fhd, rest @ ..] => {
+                    if fhd & 0x20 == 0 {
+                        // Window descriptor: exponent and mantissa.
+                        rest.first().map(|&wd| {
+                            let base = 1u64 << (10 + u32::from(wd >> 3));
+                            base + (base / 8) * u64::from(wd & 7)
+                        })
+                    } else {
+                        // Single segment: the window is the content size, whose field
+                        // follows the dictionary id.
+                        let did = [0, 1, 2, 4][usize::from(fhd & 3)];
+                        let fcs = [1, 2, 4, 8][usize::from(fhd >> 6)];
+                        rest.get(did..did + fcs).map(|f| {
+                            let v = f.iter().rev().fold(0u64, |a, &b| (a << 8) | u64::from(b));
+                            if fcs == 2 {
+                                v + 256
+                            } else {
+                                v
+                            }
+                        })
+                    }
+                }
+                _ => None,
+            };
+            window.unwrap_or(max).min(max) + TABLES
+        }
+    }
+}
+
 /// A content coding the proxy understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Encoding {
@@ -469,6 +526,8 @@ pub struct Decoder {
     encoding: Encoding,
     inner: Inner,
     limits: DecodeLimits,
+    /// What the decoder's state may take ([`Decoder::memory`]), known from its first bytes.
+    memory: Option<u64>,
 }
 
 impl fmt::Debug for Decoder {
@@ -517,12 +576,29 @@ impl Decoder {
             encoding,
             inner,
             limits,
+            memory: None,
         })
+    }
+
+    /// The memory this decoder's state may take, from the window its stream declares: a
+    /// brotli stream's is up to 16 MiB and a zstd frame's up to 8 MiB, against 32 KiB for
+    /// gzip, and a client chooses it. Until the first bytes say, the coding's largest; once
+    /// the stream has said, what it said. The caller charges it to the budget of held bodies
+    /// (`limits.max_held_total`), so many stalled compressed uploads cannot take the
+    /// process's memory between them.
+    pub fn memory(&self) -> u64 {
+        self.memory
+            .unwrap_or_else(|| window_bytes(self.encoding, &[]))
     }
 
     /// The coding this decoder removes.
     pub fn encoding(&self) -> Encoding {
         self.encoding
+    }
+
+    /// Encoded bytes taken so far.
+    fn total_in(&mut self) -> u64 {
+        self.sink_mut().map_or(0, |s| s.input)
     }
 
     /// Decoded bytes produced so far.
@@ -572,6 +648,9 @@ impl Decoder {
     /// A cap was passed ([`CodecError::is_bomb`]) or the data is corrupt. After an error the
     /// decoder is spent and every later call fails.
     pub fn push(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), CodecError> {
+        if self.memory.is_none() && !input.is_empty() && self.total_in() == 0 {
+            self.memory = Some(window_bytes(self.encoding, input));
+        }
         if let Some(s) = self.sink_mut() {
             s.input = s.input.saturating_add(input.len() as u64);
         }
@@ -1016,6 +1095,44 @@ mod tests {
     }
 
     use super::*;
+
+    /// The window a stream declares, as the encoders write it.
+    #[test]
+    fn decoder_memory_follows_the_declared_window() {
+        use std::io::Write;
+        for lgwin in [16, 18, 22, 24] {
+            let mut w = brotli::CompressorWriter::new(Vec::new(), 4096, 5, lgwin);
+            w.write_all(&[b'a'; 100]).unwrap();
+            let mut d = Decoder::new(Encoding::Br, DecodeLimits::default()).unwrap();
+            assert_eq!(d.memory(), (1 << 24) + (256 << 10), "before any byte");
+            d.push(&w.into_inner(), &mut Vec::new()).unwrap();
+            assert_eq!(d.memory(), (1 << lgwin) + (256 << 10), "lgwin {lgwin}");
+        }
+        for (window_log, content) in [(20, 2 << 20), (23, 9 << 20)] {
+            let mut e = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
+            e.window_log(window_log).unwrap();
+            e.write_all(&vec![b'a'; content]).unwrap();
+            let mut d = Decoder::new(Encoding::Zstd, DecodeLimits::default()).unwrap();
+            d.push(&e.finish().unwrap()[..16], &mut Vec::new()).unwrap();
+            assert!(
+                d.memory() <= (1 << window_log) + (256 << 10) + (1 << 20),
+                "{window_log}"
+            );
+            assert!(d.memory() >= 1 << 20);
+        }
+        // A single-segment frame (content size known, no window descriptor): its size.
+        let small = zstd::bulk::compress(&[b'a'; 1000], 3).unwrap();
+        let mut d = Decoder::new(Encoding::Zstd, DecodeLimits::default()).unwrap();
+        d.push(&small, &mut Vec::new()).unwrap();
+        assert_eq!(d.memory(), 1000 + (256 << 10));
+        let mut d = Decoder::new(Encoding::Gzip, DecodeLimits::default()).unwrap();
+        d.push(
+            &encode_all(Encoding::Gzip, b"abc").unwrap(),
+            &mut Vec::new(),
+        )
+        .unwrap();
+        assert_eq!(d.memory(), 64 << 10);
+    }
 
     #[test]
     fn an_empty_body_decodes_to_nothing_in_every_coding() {

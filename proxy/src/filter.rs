@@ -291,6 +291,11 @@ impl std::fmt::Debug for BodyFilter {
 }
 
 impl BodyFilter {
+    /// What the decoders' state may take now ([`Decoder::memory`]).
+    pub fn decoder_memory(&self) -> u64 {
+        self.decoders.iter().map(Decoder::memory).sum()
+    }
+
     /// A filter for a body with the given codings (in the order they were applied, as listed
     /// in `Content-Encoding`) and content type.
     ///

@@ -139,17 +139,24 @@ impl Live {
                     ),
                     None => None,
                 };
-                if let Some(old) = prev.and_then(|p| p.audit.as_ref()) {
+                let old = prev.and_then(|p| p.audit.as_ref());
+                if let (Some(old), Some(_)) = (old, &next) {
                     // One writer per file: the old trail stops (and flushes) before the new
-                    // one resumes its chain from the file.
-                    old.close();
+                    // one resumes its chain from the file. (A trail that is only switched off
+                    // ends once the exchanges that hold it have, and their records with it.)
+                    old.close_for_handover();
                 }
                 let cause = if prev.is_some() {
                     crate::audit::TrailCause::Reload
                 } else {
                     crate::audit::TrailCause::Start
                 };
-                next.map(|n| Arc::new(n.start(cause)))
+                let next = next.map(|n| Arc::new(n.start(cause)));
+                if let (Some(old), Some(next)) = (old, &next) {
+                    // Exchanges still in flight under the old state write into the new trail.
+                    old.hand_over(next.clone());
+                }
+                next
             }
         };
         Ok(Live {

@@ -710,3 +710,39 @@ async fn an_h2_body_reset_before_its_end_is_no_whole_body() {
     }
     task.abort();
 }
+
+/// A compressed upload's decoder is held memory too: a brotli stream declares a window of up
+/// to 16 MiB, which its decoder may allocate whatever the body's size, so many stalled
+/// uploads could take the process's memory between them. The window is charged to
+/// `limits.max_held_total` with the body: one that does not fit is refused with 503.
+#[tokio::test]
+async fn compressed_uploads_are_charged_their_decoders_windows() {
+    use std::io::Write;
+    let up = Upstream::start(|req| async move {
+        let (_, body) = read_body(req).await;
+        resp(200, "text/plain", full(format!("{}", body.len())))
+    })
+    .await;
+    let p = proxy(&up.url(), "limits:\n  max_held_total: 8MiB\n").await;
+    let brotli = |lgwin: u32| {
+        let mut w = brotli::CompressorWriter::new(Vec::new(), 4096, 5, lgwin);
+        w.write_all(b"{\"bz\":\"ok\"}").unwrap();
+        w.into_inner()
+    };
+    for (lgwin, status) in [(22, 200), (24, 503)] {
+        let r = client()
+            .post(format!("http://{}/upload", p.addr))
+            .header("content-type", "application/json")
+            .header("content-encoding", "br")
+            .body(brotli(lgwin))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), status, "lgwin {lgwin}");
+        if status == 503 {
+            assert!(r.text().await.unwrap().contains("overloaded"));
+        }
+    }
+    assert_eq!(p.proxy.held_bytes(), 0);
+    p.shutdown().await;
+}

@@ -1354,3 +1354,36 @@ fn a_file_cut_down_to_a_restart_does_not_verify() {
         "records 0..{at} cut from the start, yet verify says {r:?}"
     );
 }
+
+/// A reload that replaces the trail closes the old one while exchanges that started under
+/// it are in flight: their records, whether they come before the next trail has started or
+/// after, are written in it, and the chain across both verifies.
+#[test]
+fn records_after_a_close_go_to_the_trail_handed_over_to() {
+    let dir = tmp("handover");
+    let mut cfg = file_cfg(&dir, HashAlg::Sha256, 1 << 20, 0);
+    cfg.on_failure = OnFailure::Block;
+    let old = cfg.build().unwrap();
+    old.record(event(1)).unwrap();
+    old.close_for_handover();
+    // Between the close and the hand-over: held, not refused.
+    old.record(event(2)).unwrap();
+    assert!(!old.refusing());
+    let next = Arc::new(cfg.prepare().unwrap().start(TrailCause::Reload));
+    old.hand_over(next.clone());
+    old.record(event(3)).unwrap();
+    next.record(event(4)).unwrap();
+    next.flush();
+    next.close();
+    let text = std::fs::read_to_string(dir.join("audit.jsonl")).unwrap();
+    let ids: Vec<String> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter_map(|v| v["request_id"].as_str().map(str::to_string))
+        .filter(|id| id.starts_with("req-"))
+        .collect();
+    assert_eq!(ids, ["req-1", "req-2", "req-3", "req-4"]);
+    assert!(!text.contains("audit_gap"), "{text}");
+    let r = verify(&set(&dir)).unwrap();
+    assert_eq!(r.records, 6, "two trail_opened records and four decisions");
+}

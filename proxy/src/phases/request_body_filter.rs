@@ -104,6 +104,9 @@ pub async fn run(
     );
     let mut raw: Vec<u8> = Vec::new();
     let mut out: Vec<u8> = Vec::new();
+    // The decoders' windows are held memory too: a brotli upload may make its decoder take
+    // 16 MiB, and many stalled ones would take the process's memory past `max_held_total`.
+    let mut windows = 0u64;
     loop {
         let frame = match read_frame(&mut body, h2, ctx.iface.idle_timeout, ctx.deadline).await {
             Ok(Some(f)) => f,
@@ -147,6 +150,13 @@ pub async fn run(
         filter
             .push(&data, &mut out, false)
             .map_err(|e| decode_error(proxy, e))?;
+        let now = filter.decoder_memory();
+        if now > windows {
+            if !proxy.held.reserve(&mut ctx.held_request, now - windows) {
+                return Err(super::overloaded());
+            }
+            windows = now;
+        }
         if filter.must_block() {
             return Err(blocked(ctx, &filter));
         }
