@@ -1706,8 +1706,9 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
         }
     }
     // More letters than an ordinary serial takes (`京AX7K9Q`, `苏GLN6X6`): plates chosen by
-    // their owners and some local series have them, but so do product and form codes
-    // after a place's name, so it needs a plate field or keyword.
+    // their owners and some local series have them, but so do product codes after a
+    // place's name, so only a plate's field or label vouches for it (a keyword nearby, as
+    // in `车牌识别一体机 型号 京ABC12D`, names the product).
     if en.has(Det::LicencePlate)
         && (6..=7).contains(&n)
         && g[0].is_ascii_uppercase()
@@ -1718,7 +1719,14 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
         && province_before(t, s)
         && !building_after(t, e)
     {
-        return push(out, Det::LicencePlate, s - 3, e, Confidence::Low);
+        out.push(Found {
+            det: Det::LicencePlate,
+            start: s - 3,
+            end: e,
+            conf: Confidence::Low,
+            key_only: true,
+        });
+        return true;
     }
     // A plate entered in lower case (`京a12345`): the province and the shape say as much as
     // in upper case, but a lower-case letter and digits are a common code shape, so it
