@@ -46,6 +46,8 @@ pub struct ProxyBody {
     log: Option<LogGuard>,
     /// Set when the body is cut off (the connection's `ConnInfo::reset`).
     reset: Option<Arc<std::sync::atomic::AtomicBool>>,
+    /// The exchange this body ends, for the connection's idle timeout.
+    exchange: Option<crate::server::ActiveExchange>,
 }
 
 /// The bytes every held body takes together, against `limits.max_held_total`. Each hold is
@@ -284,6 +286,7 @@ impl ProxyBody {
             state: State::Full(Some(b.into())),
             log,
             reset: None,
+            exchange: None,
         }
     }
 
@@ -293,6 +296,7 @@ impl ProxyBody {
             state: State::Full(None),
             log,
             reset: None,
+            exchange: None,
         }
     }
 
@@ -302,7 +306,14 @@ impl ProxyBody {
             state: State::Stream(Box::new(s)),
             log,
             reset: None,
+            exchange: None,
         }
+    }
+
+    /// Keeps `exchange` open until this body is dropped (sent whole, cut off or abandoned).
+    pub fn carrying(mut self, exchange: crate::server::ActiveExchange) -> Self {
+        self.exchange = Some(exchange);
+        self
     }
 
     /// Marks `flag` when this body is cut off, so the HTTP/1 connection carrying it is reset

@@ -5,18 +5,23 @@
 //! Shutdown: stop accepting, ask every connection to finish (HTTP/1.1 closes after the
 //! in-flight response, HTTP/2 sends GOAWAY), wait up to `listen.shutdown_grace`, then drop
 //! whatever is left. In-flight requests therefore complete when they can within the bound.
+//!
+//! Idle connections: an HTTP/1.1 connection waiting for its next request is closed by the
+//! header timeout; an HTTP/2 connection with no stream open for `timeouts.idle` is asked to
+//! finish as at shutdown (GOAWAY), since answering the server's PINGs keeps it alive
+//! forever otherwise, and enough of them would hold every `max_connections` permit.
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::{oneshot, Notify, Semaphore};
+use tokio::sync::{oneshot, watch, Notify, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
@@ -218,38 +223,116 @@ fn conn_info(
     }
 }
 
+/// The exchanges a connection carries, and since when it has carried none.
+pub struct ConnActivity {
+    active: AtomicUsize,
+    /// Milliseconds from `epoch` to when the last exchange ended.
+    idle_since: AtomicU64,
+    epoch: Instant,
+}
+
+/// One exchange on a connection, from its request to the end of its response body (the
+/// body holds it: [`crate::body::ProxyBody::carrying`]).
+pub struct ActiveExchange(Arc<ConnActivity>);
+
+impl ConnActivity {
+    fn new() -> Arc<Self> {
+        Arc::new(ConnActivity {
+            active: AtomicUsize::new(0),
+            idle_since: AtomicU64::new(0),
+            epoch: Instant::now(),
+        })
+    }
+
+    fn begin(self: &Arc<Self>) -> ActiveExchange {
+        self.active.fetch_add(1, Ordering::AcqRel);
+        ActiveExchange(self.clone())
+    }
+
+    /// How long the connection has carried no exchange; `None` while it carries one.
+    fn idle_for(&self) -> Option<Duration> {
+        if self.active.load(Ordering::Acquire) > 0 {
+            return None;
+        }
+        let since = Duration::from_millis(self.idle_since.load(Ordering::Acquire));
+        Some(self.epoch.elapsed().saturating_sub(since))
+    }
+}
+
+impl Drop for ActiveExchange {
+    fn drop(&mut self) {
+        let now = u64::try_from(self.0.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.0.idle_since.store(now, Ordering::Release);
+        self.0.active.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// Serves one connection (plain, or TLS once its handshake is done) until it ends, or until
 /// a held response on it is still undelivered at its exchange's deadline (`close`, from
 /// [`crate::body::held_bytes`]): the connection is then dropped, which closes it and frees
-/// what it held.
+/// what it held. Shutdown (`stop`), and `idle` without an exchange, ask it to finish.
 async fn serve_one<IO>(
     io: IO,
     info: ConnInfo,
     proxy: Arc<Proxy>,
     builder: &auto::Builder<TokioExecutor>,
-    watcher: hyper_util::server::graceful::Watcher,
+    mut stop: watch::Receiver<bool>,
 ) where
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let remote = info.remote;
     let close = info.close.clone();
-    let svc = service_fn(move |req| proxy.clone().handle(req, info.clone()));
-    let conn = watcher.watch(
-        builder
-            .serve_connection_with_upgrades(TokioIo::new(io), svc)
-            .into_owned(),
-    );
-    tokio::select! {
-        r = conn => {
-            if let Err(e) = r {
-                tracing::debug!(%remote, "connection ended: {e}");
-            }
+    let idle = proxy.cfg.timeouts.idle;
+    let activity = ConnActivity::new();
+    let exchanges = activity.clone();
+    let svc = service_fn(move |req| {
+        let exchange = exchanges.begin();
+        let handled = proxy.clone().handle(req, info.clone());
+        async move {
+            let r = handled.await;
+            r.map(|resp| resp.map(|body| body.carrying(exchange)))
         }
-        () = close.notified() => {
-            tracing::info!(
-                %remote,
-                "closing a connection whose held response was not taken by the total timeout"
-            );
+    });
+    let conn = builder
+        .serve_connection_with_upgrades(TokioIo::new(io), svc)
+        .into_owned();
+    tokio::pin!(conn);
+    let idle_check = tokio::time::sleep(idle);
+    tokio::pin!(idle_check);
+    let mut finishing = *stop.borrow();
+    if finishing {
+        conn.as_mut().graceful_shutdown();
+    }
+    loop {
+        tokio::select! {
+            r = conn.as_mut() => {
+                if let Err(e) = r {
+                    tracing::debug!(%remote, "connection ended: {e}");
+                }
+                return;
+            }
+            () = close.notified() => {
+                tracing::info!(
+                    %remote,
+                    "closing a connection whose held response was not taken by the total timeout"
+                );
+                return;
+            }
+            _ = stop.changed(), if !finishing => {
+                finishing = true;
+                conn.as_mut().graceful_shutdown();
+            }
+            () = &mut idle_check, if !finishing => {
+                match activity.idle_for() {
+                    Some(d) if d >= idle => {
+                        tracing::debug!(%remote, "no exchange for {idle:?}; closing the connection");
+                        finishing = true;
+                        conn.as_mut().graceful_shutdown();
+                    }
+                    Some(d) => idle_check.as_mut().reset((Instant::now() + (idle - d)).into()),
+                    None => idle_check.as_mut().reset((Instant::now() + idle).into()),
+                }
+            }
         }
     }
 }
@@ -261,7 +344,10 @@ async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     let builder = Arc::new(builder(&proxy.cfg));
-    let graceful = GracefulShutdown::new();
+    // Shutdown's signal to the connections, and their count (this one's strong count less
+    // one: each connection's task holds a clone).
+    let (stop, _) = watch::channel(false);
+    let live = Arc::new(());
     let permits = Arc::new(Semaphore::new(proxy.cfg.listen.max_connections));
     let handshake_timeout = proxy.cfg.timeouts.client_header;
     let write_stall = proxy.cfg.timeouts.idle;
@@ -287,10 +373,12 @@ async fn serve(
         let _ = stream.set_nodelay(true);
         let proxy = proxy.clone();
         let builder = builder.clone();
-        let watcher = graceful.watcher();
+        let watcher = stop.subscribe();
+        let held = live.clone();
         let tls = tls.clone();
         tokio::spawn(async move {
             let _permit = permit;
+            let _live = held;
             // A connection that sends nothing holds a permit of `max_connections` for as
             // long as it stays open: the HTTP/1.1 codec's header timeout only starts with
             // the first byte, so the first byte (a request line, a preface, a ClientHello)
@@ -357,10 +445,13 @@ async fn serve(
         .draining
         .store(true, std::sync::atomic::Ordering::Relaxed);
     tracing::info!("shutting down: draining in-flight requests (up to {grace:?})");
-    if tokio::time::timeout(grace, graceful.shutdown())
-        .await
-        .is_err()
-    {
+    let _ = stop.send(true);
+    let drained = async {
+        while Arc::strong_count(&live) > 1 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    if tokio::time::timeout(grace, drained).await.is_err() {
         tracing::warn!("drain bound reached; closing remaining connections");
     }
 }

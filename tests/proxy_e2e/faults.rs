@@ -746,3 +746,52 @@ async fn compressed_uploads_are_charged_their_decoders_windows() {
     assert_eq!(p.proxy.held_bytes(), 0);
     p.shutdown().await;
 }
+
+/// An HTTP/2 connection with no stream open for `timeouts.idle` is asked to finish (GOAWAY):
+/// a client that answers the server's PINGs would otherwise keep it, and its permit of
+/// `listen.max_connections`, for ever. A connection carrying a stream is not idle.
+#[tokio::test]
+async fn an_idle_h2_connection_is_closed_and_its_permit_freed() {
+    use http_body_util::{BodyExt, Empty};
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    let up = Upstream::start(|req| async move {
+        if req.uri().path() == "/slow" {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+        }
+        resp(200, "text/plain", full("ok"))
+    })
+    .await;
+    let yaml = format!(
+        "listen:\n  addr: 127.0.0.1:0\n  max_connections: 1\nupstream:\n  url: {}\ntimeouts:\n  idle: 600ms\n",
+        up.url()
+    );
+    let cfg =
+        sluice_proxy::config::Config::from_yaml(&yaml, std::path::Path::new("<test>")).unwrap();
+    let p = sluice_proxy::start(cfg).await.unwrap();
+    let tcp = tokio::net::TcpStream::connect(p.addr).await.unwrap();
+    let (mut send, conn) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tcp))
+            .await
+            .unwrap();
+    let conn = tokio::spawn(conn);
+    // A stream open longer than the idle timeout keeps the connection.
+    for path in ["/slow", "/a"] {
+        let req = http::Request::get(format!("http://{}{path}", p.addr))
+            .body(Empty::<Bytes>::new())
+            .unwrap();
+        let r = send.send_request(req).await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        r.into_body().collect().await.unwrap();
+    }
+    // Then nothing: the proxy ends the connection.
+    let ended = tokio::time::timeout(Duration::from_secs(10), conn).await;
+    assert!(ended.is_ok(), "the idle connection is still open");
+    // Its permit is back: the next client is served.
+    let r = h2c_client()
+        .get(format!("http://{}/b", p.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    p.shutdown().await;
+}
