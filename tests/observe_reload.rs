@@ -114,6 +114,59 @@ async fn two_configmap_swaps_in_a_row_reload_twice() {
     p.shutdown().await;
 }
 
+/// A release deployed by swapping the rules directory itself (a symlink moved onto the
+/// next release's directory, as deploy tools do) is seen, and so are edits inside the new
+/// directory afterwards: the watch follows the path, not the directory it first found.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rules_directory_replaced_whole_is_followed() {
+    let up = upstream_saying("BLUEFIN").await;
+    let tmp = TempDir::new("dirswap");
+    for (release, word) in [("release-1", "NOTHING-YET"), ("release-2", "BLUEFIN")] {
+        std::fs::create_dir(tmp.0.join(release)).unwrap();
+        std::fs::write(tmp.0.join(release).join("custom.yaml"), codename_pack(word)).unwrap();
+    }
+    let rules = tmp.0.join("rules");
+    std::os::unix::fs::symlink(tmp.0.join("release-1"), &rules).unwrap();
+    std::fs::create_dir(tmp.0.join("config")).unwrap();
+    let cfg_path = tmp.0.join("config").join("sluice.yaml");
+    std::fs::write(&cfg_path, config(&up.url(), &rules, "")).unwrap();
+    let p = start_from_file(&cfg_path).await;
+    let admin = p.admin_addr.unwrap();
+    let h0 = rules_hash(admin).await;
+    // `ln -s release-2 rules.tmp && mv -T rules.tmp rules`.
+    let staged = tmp.0.join("rules.tmp");
+    std::os::unix::fs::symlink(tmp.0.join("release-2"), &staged).unwrap();
+    std::fs::rename(&staged, &rules).unwrap();
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            rules_hash(admin).await != h0
+        })
+        .await,
+        "the swapped directory was not picked up"
+    );
+    let url = format!("http://{}/x", p.addr);
+    let body = http().get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(
+        body.contains("[CODENAME]") && !body.contains("BLUEFIN"),
+        "{body}"
+    );
+    // An edit inside the new release is seen too.
+    let h1 = rules_hash(admin).await;
+    std::fs::write(
+        tmp.0.join("release-2").join("custom.yaml"),
+        codename_pack("REPORT"),
+    )
+    .unwrap();
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            rules_hash(admin).await != h1
+        })
+        .await,
+        "an edit in the new directory was not picked up"
+    );
+    p.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn broken_rule_file_keeps_old_rules_and_says_why() {
     let up = upstream_saying("BLUEFIN").await;

@@ -413,7 +413,7 @@ pub fn spawn(proxy: Arc<Proxy>) -> tokio::task::JoinHandle<()> {
     // after start-up must not fall between the proxy serving and the watch existing.
     // notify delivers on its own thread; a full channel only means a reload is already
     // pending, so dropping the event loses nothing.
-    let watcher = if dirs.is_empty() {
+    let mut watcher = if dirs.is_empty() {
         None
     } else {
         let tx = tx.clone();
@@ -460,9 +460,25 @@ pub fn spawn(proxy: Arc<Proxy>) -> tokio::task::JoinHandle<()> {
                 }
             }
             reload(&proxy, trigger).await;
+            // A directory replaced whole (a symlink swapped to a new release, `rm -rf` and
+            // `mkdir`) leaves its watch on the old inode: watched again, the path follows.
+            if let Some(w) = watcher.as_mut() {
+                rewatch(w, &dirs);
+            }
         }
         drop(watcher);
     })
+}
+
+/// Watches `dirs` again where their paths lead now.
+fn rewatch(w: &mut notify::RecommendedWatcher, dirs: &[PathBuf]) {
+    use notify::{RecursiveMode, Watcher};
+    for d in dirs {
+        let _ = w.unwatch(d);
+        if let Err(e) = w.watch(d, RecursiveMode::NonRecursive) {
+            tracing::error!(dir = %d.display(), "cannot watch for changes (reload by SIGHUP or POST /-/reload): {e}");
+        }
+    }
 }
 
 fn start_watcher(
@@ -470,19 +486,42 @@ fn start_watcher(
     on_change: impl Fn() + Send + 'static,
 ) -> Result<notify::RecommendedWatcher, notify::Error> {
     use notify::{EventKind, RecursiveMode, Watcher};
+    // The names of the watched directories: their parents are watched too, for the
+    // directory itself being replaced (its own watch then sees nothing more).
+    let names: Vec<std::ffi::OsString> = dirs
+        .iter()
+        .filter_map(|d| d.file_name().map(std::ffi::OsStr::to_os_string))
+        .collect();
     let mut w = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| match ev {
         // Reads (open, access) are not changes; everything else (create, rename, write,
         // remove, attribute change on a symlink) may be, on a file that can hold rules or
-        // policy. Other files in the same directory (a log written beside the config) are
-        // not: each reload's log line would trigger the next.
+        // policy, or on a watched directory's entry in its parent. Other files in the same
+        // directory (a log written beside the config) are not: each reload's log line would
+        // trigger the next.
         Ok(e) if matches!(e.kind, EventKind::Access(_)) => {}
-        Ok(e) if !e.paths.is_empty() && !e.paths.iter().any(|p| may_configure(p)) => {}
+        Ok(e)
+            if !e.paths.is_empty()
+                && !e.paths.iter().any(|p| {
+                    may_configure(p) || p.file_name().is_some_and(|n| names.iter().any(|d| d == n))
+                }) => {}
         Ok(_) | Err(_) => on_change(),
     })?;
     for d in dirs {
         // Non-recursive: the `..data` swap happens in the directory itself, and the
         // timestamped directories under it are implementation details of the kubelet.
         w.watch(d, RecursiveMode::NonRecursive)?;
+    }
+    for d in dirs {
+        let parent = d
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if !dirs.iter().any(|x| same_dir(x, parent)) {
+            if let Err(e) = w.watch(parent, RecursiveMode::NonRecursive) {
+                // Not fatal: the directory is watched, only its replacement is not seen.
+                tracing::warn!(dir = %parent.display(), "cannot watch for the replacement of {}: {e}", d.display());
+            }
+        }
     }
     Ok(w)
 }
