@@ -397,6 +397,15 @@ fn audit_verify_accepts_a_chain_and_names_the_tampered_line() {
     assert_eq!(bad.status.code(), Some(1));
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("audit.jsonl:4:"), "{err}");
+    // A file or key that cannot be read is no evidence of tampering: exit 2, not 1.
+    for args in [
+        vec!["audit", "verify", "/nonexistent/audit.jsonl"],
+        vec!["audit", "verify", "--key-file", "/nonexistent/key"],
+    ] {
+        let out = sluice().args(&args).arg(&path).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/"));
+    }
 }
 
 /// `scan --redact` of `body` declared `ct` (and `ce`): exit 0, stdout.

@@ -167,6 +167,57 @@ async fn a_rules_directory_replaced_whole_is_followed() {
     p.shutdown().await;
 }
 
+/// A rules directory that a reload names for the first time (`rules.dir` added to the
+/// config) is watched from then on: an edit in it reloads, as in one named at start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rules_directory_added_by_a_reload_is_watched() {
+    let up = upstream_saying("BLUEFIN").await;
+    let tmp = TempDir::new("diradded");
+    let rules = tmp.0.join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    std::fs::write(rules.join("custom.yaml"), codename_pack("NOTHING-YET")).unwrap();
+    std::fs::create_dir(tmp.0.join("config")).unwrap();
+    let cfg_path = tmp.0.join("config").join("sluice.yaml");
+    let without = format!(
+        "listen:\n  addr: 127.0.0.1:0\nupstream:\n  url: {}\nadmin:\n  listen: 127.0.0.1:0\nreload:\n  debounce: 200ms\n",
+        up.url()
+    );
+    std::fs::write(&cfg_path, &without).unwrap();
+    let p = start_from_file(&cfg_path).await;
+    let admin = p.admin_addr.unwrap();
+    let h0 = rules_hash(admin).await;
+    std::fs::write(&cfg_path, config(&up.url(), &rules, "")).unwrap();
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            rules_hash(admin).await != h0
+        })
+        .await,
+        "the config naming the directory was not picked up"
+    );
+    let h1 = rules_hash(admin).await;
+    std::fs::write(rules.join("custom.yaml"), codename_pack("BLUEFIN")).unwrap();
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            rules_hash(admin).await != h1
+        })
+        .await,
+        "an edit in the added directory was not picked up"
+    );
+    let body = http()
+        .get(format!("http://{}/x", p.addr))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("[CODENAME]") && !body.contains("BLUEFIN"),
+        "{body}"
+    );
+    p.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn broken_rule_file_keeps_old_rules_and_says_why() {
     let up = upstream_saying("BLUEFIN").await;

@@ -112,7 +112,7 @@ ts("Findings by action",
    [(f'sum by (action) (rate(sluice_findings_total{{{SEL}}}[{R}]))', "{{action}}")],
    "ops", stack=True)
 ts("Top rules",
-   [(f'topk(10, sum by (rule) (rate(sluice_rule_findings_total[{R}])))', "{{rule}}")],
+   [(f'topk(10, sum by (rule) (rate(sluice_rule_findings_total{{namespace=~"$namespace"}}[{R}])))', "{{rule}}")],
    "ops", w=12)
 ts("Distinct sensitive values (window)",
    [(f'max by (interface, class) (sluice_distinct_values{{{SEL}}})', "{{interface}} {{class}}")],

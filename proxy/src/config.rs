@@ -843,15 +843,44 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("size `{s}` out of range"))
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// A size or a duration as written: a whole number, or a string with its unit. Anything
+/// else (a negative number, a list) is refused saying what was expected, not with serde's
+/// name for an untagged enum.
 enum NumOrStr {
     Num(u64),
     Str(String),
 }
 
+impl NumOrStr {
+    fn read<'de, D: Deserializer<'de>>(d: D, expected: &'static str) -> Result<Self, D::Error> {
+        use serde::de::{Error, Unexpected, Visitor};
+        struct V(&'static str);
+        impl Visitor<'_> for V {
+            type Value = NumOrStr;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.0)
+            }
+            fn visit_u64<E: Error>(self, n: u64) -> Result<NumOrStr, E> {
+                Ok(NumOrStr::Num(n))
+            }
+            fn visit_i64<E: Error>(self, n: i64) -> Result<NumOrStr, E> {
+                u64::try_from(n)
+                    .map(NumOrStr::Num)
+                    .map_err(|_| E::invalid_value(Unexpected::Signed(n), &self))
+            }
+            fn visit_str<E: Error>(self, s: &str) -> Result<NumOrStr, E> {
+                Ok(NumOrStr::Str(s.to_string()))
+            }
+        }
+        d.deserialize_any(V(expected))
+    }
+}
+
+const SIZE: &str = "a size such as 64KiB, 8MiB, 1GiB (or 64KB = 64000 bytes), or a number of bytes";
+const DURATION: &str = "a duration such as 250ms, 30s, 5m, 1h, or a number of seconds";
+
 fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-    match NumOrStr::deserialize(d)? {
+    match NumOrStr::read(d, DURATION)? {
         NumOrStr::Num(n) => Ok(Duration::from_secs(n)),
         NumOrStr::Str(s) => parse_duration(&s).map_err(serde::de::Error::custom),
     }
@@ -889,7 +918,7 @@ fn canonical_net(n: ipnet::IpNet) -> ipnet::IpNet {
 }
 
 fn de_size<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    match NumOrStr::deserialize(d)? {
+    match NumOrStr::read(d, SIZE)? {
         NumOrStr::Num(n) => Ok(n),
         NumOrStr::Str(s) => parse_size(&s).map_err(serde::de::Error::custom),
     }

@@ -413,7 +413,8 @@ pub fn spawn(proxy: Arc<Proxy>) -> tokio::task::JoinHandle<()> {
     // after start-up must not fall between the proxy serving and the watch existing.
     // notify delivers on its own thread; a full channel only means a reload is already
     // pending, so dropping the event loses nothing.
-    let mut watcher = if dirs.is_empty() {
+    let mut dirs = dirs;
+    let mut watcher = if !rc.watch {
         None
     } else {
         let tx = tx.clone();
@@ -462,7 +463,14 @@ pub fn spawn(proxy: Arc<Proxy>) -> tokio::task::JoinHandle<()> {
             reload(&proxy, trigger).await;
             // A directory replaced whole (a symlink swapped to a new release, `rm -rf` and
             // `mkdir`) leaves its watch on the old inode: watched again, the path follows.
+            // A reload may also have named a rules directory the start did not (`rules.dir`
+            // added): it is watched from now on, and its parent.
             if let Some(w) = watcher.as_mut() {
+                let now = watched_dirs(&proxy.live.load().cfg);
+                if now != dirs {
+                    watch_parents(w, &now);
+                    dirs = now;
+                }
                 rewatch(w, &dirs);
             }
         }
@@ -511,6 +519,14 @@ fn start_watcher(
         // timestamped directories under it are implementation details of the kubelet.
         w.watch(d, RecursiveMode::NonRecursive)?;
     }
+    watch_parents(&mut w, dirs);
+    Ok(w)
+}
+
+/// Watches the parents of `dirs` (those not watched themselves), where a directory replaced
+/// whole shows.
+fn watch_parents(w: &mut notify::RecommendedWatcher, dirs: &[PathBuf]) {
+    use notify::{RecursiveMode, Watcher};
     for d in dirs {
         let parent = d
             .parent()
@@ -523,7 +539,6 @@ fn start_watcher(
             }
         }
     }
-    Ok(w)
 }
 
 /// Whether a changed path can be configuration: a YAML or JSON file (the config, rule packs,

@@ -73,7 +73,12 @@ impl Running {
 pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     let tls = match &cfg.listen.tls {
         Some(t) => Some(TlsAcceptor::from(
-            crate::tls::server_config(t, cfg.listen.http2).map_err(anyhow::Error::msg)?,
+            crate::tls::server_config(t, cfg.listen.http2).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}key `listen.tls`: {e}",
+                    crate::config::located(&cfg, "listen.tls")
+                )
+            })?,
         )),
         None => None,
     };

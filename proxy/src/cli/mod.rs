@@ -58,7 +58,8 @@ Examples:
   sluice audit verify --head 18234:9f86d081884c7d65... /var/log/sluice/audit*.jsonl
 
 Exit status: 0 when every record chains to the one before it, 1 when a record was edited,
-deleted, inserted or reordered (the file and line are named). The first file must begin at the
+deleted, inserted or reordered (the file and line are named), 2 when a file or the key cannot
+be read (nothing was verified: an I/O fault, not evidence of tampering). The first file must begin at the
 chain's start or with the trail's own trail_opened / trail_rotated record (every file the proxy
 writes does), so records cut from the beginning fail, and so does an empty file. Records cut
 from the END leave a shorter chain that is still whole: give a head seen earlier with --head
@@ -234,16 +235,38 @@ pub fn audit(cmd: AuditCmd) -> Result<ExitCode> {
             files,
             key_file,
             head,
-        } => match crate::audit::verify_files(&files, key_file.as_deref(), head.as_ref()) {
-            Ok(summary) => {
-                println!("{summary}");
-                Ok(ExitCode::SUCCESS)
+        } => {
+            // What cannot be read is told apart from what does not verify (exit 2, not 1):
+            // a job watching the trail must not page tampering for a missing mount.
+            for f in key_file.iter().chain(&files) {
+                if let Err(e) = std::fs::File::open(f) {
+                    eprintln!("cannot read {}: {e}", f.display());
+                    return Ok(ExitCode::from(2));
+                }
             }
-            Err(e) => {
-                eprintln!("{e:#}");
-                Ok(ExitCode::from(1))
+            if let Some(Err(e)) = key_file.as_deref().map(crate::audit::read_key) {
+                eprintln!("{e}");
+                return Ok(ExitCode::from(2));
             }
-        },
+            audit_verify(&files, key_file.as_deref(), head.as_ref())
+        }
+    }
+}
+
+fn audit_verify(
+    files: &[PathBuf],
+    key_file: Option<&std::path::Path>,
+    head: Option<&crate::audit::ChainHead>,
+) -> Result<ExitCode> {
+    match crate::audit::verify_files(files, key_file, head) {
+        Ok(summary) => {
+            println!("{summary}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("{e:#}");
+            Ok(ExitCode::from(1))
+        }
     }
 }
 

@@ -46,7 +46,12 @@ impl Upstream {
         http.set_connect_timeout(Some(cfg.timeouts.connect));
         http.set_nodelay(true);
         http.set_keepalive(Some(std::time::Duration::from_secs(60)));
-        let tls = crate::tls::upstream_config(&u.tls)?;
+        let tls = crate::tls::upstream_config(&u.tls).map_err(|e| {
+            format!(
+                "{}key `upstream.tls`: {e}",
+                crate::config::located(cfg, "upstream.tls")
+            )
+        })?;
         let b = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http();
