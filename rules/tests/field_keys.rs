@@ -286,6 +286,18 @@ fn pinyin_keys_column_codes_and_neighbours_context() {
         ("AAC002", "510107441116202", "resident_id"),
         ("AAC003", "田欣", "person_name"),
         ("AAE006", "吉林省长春市朝阳区红旗街88号", "address"),
+        // The fifty-first probe: the names of national systems' fields, and role initials
+        // before a field's name.
+        ("LEREP", "田欣", "person_name"),
+        ("DOM", "吉林省长春市朝阳区红旗街88号", "address"),
+        ("fr_dz", "吉林省长春市朝阳区红旗街88号", "address"),
+        ("po_zjhm", "510107441116202", "resident_id"),
+        ("MDTRT_CERT_NO", "510107441116202", "resident_id"),
+        ("hz_lxdh", "01088886666", "landline"),
+        ("GDH", "01088886666", "landline"),
+        ("home_return_card_no", "H12345678", "hk_macau_permit"),
+        ("travel_document_number", "E12345678", "passport"),
+        ("CLHPHM", "京AX7K9Q", "licence_plate"),
     ] {
         assert_eq!(classes(&e, key, value), [class], "{key}");
     }

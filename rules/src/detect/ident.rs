@@ -751,16 +751,25 @@ fn grouped_credit_code(t: &[u8], s: usize, out: &mut Vec<Found>) -> Option<usize
             let own_grouping = p - s == 21 && [2, 9, 19].iter().all(|&k| t[s + k] == b'.');
             let org = v::org_code_check(&code[8..17])
                 && (!dots || own_grouping || code.iter().any(u8::is_ascii_uppercase));
+            // Failing that, the code's own layout (authority and category, region, body,
+            // check: `91 440300 MA5F1234X 9`) over a real region says as much: a random
+            // grouping has neither.
+            let own_layout = p - s == 21 && [2, 9, 19].iter().all(|&k| !is_alnum(t[s + k]));
+            let region = own_layout
+                && v::is_region_code(&code[2..8])
+                && code.iter().any(u8::is_ascii_uppercase);
             out.push(Found {
                 det: Det::Uscc,
                 start: s,
                 end: p,
                 conf: if org {
                     Confidence::High
+                } else if region {
+                    Confidence::Medium
                 } else {
                     Confidence::Low
                 },
-                key_only: !org,
+                key_only: !org && !region,
             });
             return Some(p);
         }

@@ -391,6 +391,9 @@ const KEY_NOTES: &[&str] = &[
 /// (`user_zjhm`, `cust_hjdz`), or in Han characters (`联系固定电话`, `家庭护照号码`).
 const KEY_OWNERS: &[&str] = &[
     "user", "usr", "cust", "customer", "client", "member", "person",
+    // Pinyin initials of a household's and a company's people (`fr_dz` 法人, `hz_lxdh` 户主,
+    // `po_zjhm` 配偶), and an older value's mark before the name (`old_zz`).
+    "fr", "hz", "po", "old", "new", "bak", "his",
 ];
 pub(crate) const KEY_OWNERS_HAN: &[&str] = &["联系", "家庭", "本人", "个人", "用户", "客户"];
 
