@@ -340,6 +340,12 @@ fn pinyin_keys_column_codes_and_neighbours_context() {
             Format::Text,
             "xingming\t杨**\ntraceId\t2738857942003511907\n",
         ),
+        // A label spaced out, numbered or with a note, as forms print them.
+        (
+            "姓 名：张三\n姓名1：李四\n姓名（中文）：王五\n他说 名：赵六",
+            Format::Text,
+            "姓 名：张*\n姓名1：李*\n姓名（中文）：王*\n他说 名：赵六",
+        ),
     ];
     for (body, format, want) in cases {
         assert_eq!(redacted(&e, body, *format), *want, "{body}");

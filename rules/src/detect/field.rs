@@ -737,61 +737,72 @@ pub(crate) fn detect(
     }
     for colon in memchr::memchr_iter(b':', t).chain(aligned_label_gaps(d, t)) {
         let (_, le) = trim(t, 0, colon);
-        let Some(&last) = le.checked_sub(1).and_then(|i| t.get(i)) else {
-            continue;
-        };
-        let Some(candidates) = d.labels_by_last.get(usize::from(last)) else {
-            continue;
-        };
-        for (label, r) in candidates.iter().map(|&i| &d.labels[i]) {
-            if le < label.len() || &t[le - label.len()..le] != label.as_slice() {
-                continue;
+        // The label as written, then as a form prints it spaced out, numbered or with a
+        // note (`姓 名`, `姓名1`, `姓名（中文）`), when it is none as written.
+        let spelled = label_spelling(t, le);
+        let mut matched = false;
+        for left in [Some(&t[..le]), spelled.as_deref()].into_iter().flatten() {
+            if matched {
+                break;
             }
-            let det = det_of(d, *r);
-            let mut vs = trim(t, colon + 1, t.len()).0;
-            // A quoted value (`姓名: "王小明"` in YAML, `姓名：“王小明”` in prose): the
-            // quotes are no part of it.
-            let quote = QUOTES.iter().find(|q| t[vs..].starts_with(q.as_bytes()));
-            if let Some(q) = quote {
-                vs += q.len();
-            }
-            let Some(mut rest) = from.at(vs) else {
+            let Some(&last) = left.last() else {
                 continue;
             };
-            if quote.is_some() {
-                if let Some(end) = rest.find(CLOSING) {
-                    rest = &rest[..end];
+            let Some(candidates) = d.labels_by_last.get(usize::from(last)) else {
+                continue;
+            };
+            for (label, r) in candidates.iter().map(|&i| &d.labels[i]) {
+                if !left.ends_with(label) {
+                    continue;
                 }
-            }
-            let value: &str = match det {
-                Some(Det::TravelDocument | Det::TaiwanPermit) => doc_number_run(rest),
-                Some(Det::PersonName) => {
-                    let run = name_run(rest);
-                    // `姓名：张伟性别：男`: the name ran into the next label.
-                    if rest.as_bytes().get(run.len()) == Some(&b':') {
-                        // `联系人：阎雪联系电话：…`: before a label some rule or the common
-                        // list knows, else the longest name that leaves two characters.
-                        name_before_glued_label(d, run).unwrap_or_else(|| name_before_label(run))
-                    } else if let Some(name) = name_before_glued_label(d, run) {
-                        // `姓名：张伟电话138…`.
-                        name
-                    } else if run.contains(is_part_dot) && !dict::transliterated_name(run) {
-                        // `联系人：物业服务中心·客服部`: a unit and its office, no name in parts.
-                        continue;
-                    } else {
-                        run
+                matched = true;
+                let det = det_of(d, *r);
+                let mut vs = trim(t, colon + 1, t.len()).0;
+                // A quoted value (`姓名: "王小明"` in YAML, `姓名：“王小明”` in prose): the
+                // quotes are no part of it.
+                let quote = QUOTES.iter().find(|q| t[vs..].starts_with(q.as_bytes()));
+                if let Some(q) = quote {
+                    vs += q.len();
+                }
+                let Some(mut rest) = from.at(vs) else {
+                    continue;
+                };
+                if quote.is_some() {
+                    if let Some(end) = rest.find(CLOSING) {
+                        rest = &rest[..end];
                     }
                 }
-                Some(Det::Address) => {
-                    address_end_at_unit(address_end_at_space(cut_at_next_label(d, delimited(rest))))
+                let value: &str = match det {
+                    Some(Det::TravelDocument | Det::TaiwanPermit) => doc_number_run(rest),
+                    Some(Det::PersonName) => {
+                        let run = name_run(rest);
+                        // `姓名：张伟性别：男`: the name ran into the next label.
+                        if rest.as_bytes().get(run.len()) == Some(&b':') {
+                            // `联系人：阎雪联系电话：…`: before a label some rule or the common
+                            // list knows, else the longest name that leaves two characters.
+                            name_before_glued_label(d, run)
+                                .unwrap_or_else(|| name_before_label(run))
+                        } else if let Some(name) = name_before_glued_label(d, run) {
+                            // `姓名：张伟电话138…`.
+                            name
+                        } else if run.contains(is_part_dot) && !dict::transliterated_name(run) {
+                            // `联系人：物业服务中心·客服部`: a unit and its office, no name in parts.
+                            continue;
+                        } else {
+                            run
+                        }
+                    }
+                    Some(Det::Address) => address_end_at_unit(address_end_at_space(
+                        cut_at_next_label(d, delimited(rest)),
+                    )),
+                    _ => cut_at_next_label(d, delimited(rest)),
+                };
+                if value.is_empty() {
+                    continue;
                 }
-                _ => cut_at_next_label(d, delimited(rest)),
-            };
-            if value.is_empty() {
-                continue;
-            }
-            if let Some(conf) = judge(det, value, false) {
-                emit(*r, vs, vs + value.len(), conf.max(Confidence::Medium));
+                if let Some(conf) = judge(det, value, false) {
+                    emit(*r, vs, vs + value.len(), conf.max(Confidence::Medium));
+                }
             }
         }
     }
@@ -1921,6 +1932,51 @@ pub(crate) fn aligned_label_gaps<'a>(
                 && memchr::memmem::find(rest, b"  ").is_none()
                 && !std::str::from_utf8(rest).is_ok_and(|v| names_a_field(d, v))
         })
+}
+
+/// The label that ends at `le` as a form or a report prints it otherwise, when it does:
+/// spaced out to the width of a longer one (`姓 名`, `住  址`: spaces between Han
+/// characters dropped), numbered (`姓名1`, `地址2`: the number dropped) or with a note in
+/// brackets (`姓名（中文）`, `地址(详细)`: the note dropped). `None` when none of these shows,
+/// so most colons cost one look at the byte before them.
+fn label_spelling(t: &[u8], le: usize) -> Option<Vec<u8>> {
+    let last = *t.get(le.checked_sub(1)?)?;
+    let spaced = le >= 7 && t[le - 4] == b' ' && t[le - 1] >= 0x80;
+    if !(last == b')' || last.is_ascii_digit() || spaced || t[..le].ends_with("）".as_bytes())) {
+        return None;
+    }
+    let from = le.saturating_sub(48);
+    let from = memchr::memrchr(b'\n', &t[from..le]).map_or(from, |n| from + n + 1);
+    let mut left = &t[from..le];
+    // A note in brackets, up to six characters.
+    for (open, close) in [("(", ")"), ("（", "）")] {
+        if let Some(head) = left.strip_suffix(close.as_bytes()) {
+            if let Some(p) = memchr::memmem::rfind(head, open.as_bytes()) {
+                if head.len() - p <= 20 {
+                    left = head[..p].trim_ascii_end();
+                }
+            }
+        }
+    }
+    // A number after the label (one or two digits after a Han character).
+    let digits = left.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    if (1..=2).contains(&digits) && left.len() > digits && left[left.len() - digits - 1] >= 0x80 {
+        left = &left[..left.len() - digits];
+    }
+    // Spaces between Han characters.
+    let mut out = Vec::with_capacity(left.len());
+    for (i, &b) in left.iter().enumerate() {
+        let between = b == b' '
+            && out.last().is_some_and(|&c| c >= 0x80)
+            && left[i + 1..]
+                .iter()
+                .find(|&&c| c != b' ')
+                .is_some_and(|&c| c >= 0x80);
+        if !between {
+            out.push(b);
+        }
+    }
+    (out.as_slice() != &t[from..le]).then_some(out)
 }
 
 /// A value that runs on into the next `label:` pair on the same line (`…100号 身份证号码：…`,
