@@ -298,6 +298,8 @@ fn pinyin_keys_column_codes_and_neighbours_context() {
         ("home_return_card_no", "H12345678", "hk_macau_permit"),
         ("travel_document_number", "E12345678", "passport"),
         ("CLHPHM", "京AX7K9Q", "licence_plate"),
+        // 户名 beside a bank account.
+        ("hm", "谭帅", "person_name"),
     ] {
         assert_eq!(classes(&e, key, value), [class], "{key}");
     }
@@ -339,6 +341,13 @@ fn pinyin_keys_column_codes_and_neighbours_context() {
             "xingming\t杨冬梅\ntraceId\t2738857942003511907\n",
             Format::Text,
             "xingming\t杨**\ntraceId\t2738857942003511907\n",
+        ),
+        // A report of labels beside values whose labels are ones rules only veto under:
+        // still pairs, so the trace id stays a trace id, not a card.
+        (
+            "--- 第1条 ---\nrowId\t5622744357523353793\namount\t61508680.85\ntraceId\t6578040755217857655\n",
+            Format::Csv,
+            "--- 第1条 ---\nrowId\t5622744357523353793\namount\t61508680.85\ntraceId\t6578040755217857655\n",
         ),
         // A label spaced out, numbered or with a note, as forms print them.
         (

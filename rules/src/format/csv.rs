@@ -335,7 +335,9 @@ impl CsvLexer {
                         }
                     }
                 }
-                self.pairs = pair_rows(first, &rows, self.delim, |k| seg.names_field(k));
+                // A label a rule only vetoes under (`traceId`, `rowId`, `amount`) is a label
+                // too: beside its value it says what the value is not.
+                self.pairs = pair_rows(first, &rows, self.delim, |k| seg.knows_key(k));
             }
             // A first row that is a record is no header; its roles serve row 0 (it is the
             // same line the row-by-row wait below would read: both stop at 8 KiB).
@@ -745,9 +747,10 @@ fn label_cell(l: &[u8], known: &mut impl FnMut(&[u8]) -> bool) -> bool {
 /// Whether a first row that is a [`pair_candidate`] and the rows under it (`rows`) are
 /// labels and their values side by side, a report written as text (`姓名<TAB>王兵` over
 /// `身份证号<TAB>…`), not a header over records: two of these rows at least open with a
-/// cell that names a field some rule reads (`known`) and holds no digit (a report's other
-/// labels, `状态`, `订单号`, name none). Records under a header open with values, which
-/// name no field; a column of field names beside their values is such a report.
+/// cell that names a field some rule reads or vetoes under (`known`: `traceId` and `订单号`
+/// count, a report's `状态` does not) and holds no digit. Records under a header open with
+/// values, which name no field; a column of field names beside their values is such a
+/// report.
 fn pair_rows(first: &[u8], rows: &[&[u8]], d: Delim, mut known: impl FnMut(&[u8]) -> bool) -> bool {
     let mut labelled = 0usize;
     for row in std::iter::once(first).chain(rows.iter().copied()) {
