@@ -291,6 +291,7 @@ fn pinyin_keys_column_codes_and_neighbours_context() {
         ("LEREP", "田欣", "person_name"),
         ("DOM", "吉林省长春市朝阳区红旗街88号", "address"),
         ("fr_dz", "吉林省长春市朝阳区红旗街88号", "address"),
+        ("hzDz", "吉林省长春市朝阳区红旗街88号", "address"),
         ("po_zjhm", "510107441116202", "resident_id"),
         ("MDTRT_CERT_NO", "510107441116202", "resident_id"),
         ("hz_lxdh", "01088886666", "landline"),

@@ -450,6 +450,17 @@ fn known_parts(key: &[u8]) -> Vec<&[u8]> {
         {
             out.push(tail);
         }
+    } else if let Some(o) = KEY_OWNERS.iter().find(|o| {
+        // Or as the first word in camel case (`hzDz`, `poLxdh`, `userSfzh`).
+        k.len() >= o.len() + 2
+            && k[..o.len()].eq_ignore_ascii_case(o.as_bytes())
+            && k[o.len()].is_ascii_uppercase()
+            && k[o.len() - 1].is_ascii_lowercase()
+    }) {
+        let tail = &k[o.len()..];
+        if !generic(tail) {
+            out.push(tail);
+        }
     }
     for o in KEY_OWNERS_HAN {
         if let Some(tail) = k.strip_prefix(o.as_bytes()) {
