@@ -110,6 +110,11 @@ impl HeldBudget {
 }
 
 impl HeldGuard {
+    /// Gives back `n` bytes of the share (memory the body no longer takes).
+    pub fn release(&mut self, n: u64) {
+        self.shrink_to(self.n.saturating_sub(n));
+    }
+
     /// Gives back all but `n` bytes (what is left once a hold is done: the one buffer sent).
     pub fn shrink_to(&mut self, n: u64) {
         if n < self.n {

@@ -30,8 +30,9 @@ const ZSTD_WINDOW_LOG_MAX: u32 = 23;
 /// What a decoder of `enc` may allocate, read from the first bytes of its stream (`head`;
 /// the coding's largest when they do not say): the window, and the tables beside it.
 /// - brotli (RFC 7932 §9.1): `WBITS` from the first byte's low bits, 16 to 24;
-/// - zstd (RFC 8878 §3.1.1.1): the frame header's window descriptor, or its content size
-///   for a single-segment frame, within the 8 MiB cap;
+/// - zstd (RFC 8878 §3.1.1.1): the cap (8 MiB), since a body may hold more frames after
+///   the first, each declaring its own window (the first frame's header alone would let a
+///   small frame vouch for a large one);
 /// - gzip and deflate: the 32 KiB window and the inflater's state.
 fn window_bytes(enc: Encoding, head: &[u8]) -> u64 {
     const TABLES: u64 = 256 << 10;
@@ -52,35 +53,7 @@ fn window_bytes(enc: Encoding, head: &[u8]) -> u64 {
             };
             (1 << wbits) + TABLES
         }
-        Encoding::Zstd => {
-            let max = 1u64 << ZSTD_WINDOW_LOG_MAX;
-            let window = match head {
-                [0x28, 0xB5, 0x2F, 0xFD, fhd, rest @ ..] => {
-                    if fhd & 0x20 == 0 {
-                        // Window descriptor: exponent and mantissa.
-                        rest.first().map(|&wd| {
-                            let base = 1u64 << (10 + u32::from(wd >> 3));
-                            base + (base / 8) * u64::from(wd & 7)
-                        })
-                    } else {
-                        // Single segment: the window is the content size, whose field
-                        // follows the dictionary id.
-                        let did = [0, 1, 2, 4][usize::from(fhd & 3)];
-                        let fcs = [1, 2, 4, 8][usize::from(fhd >> 6)];
-                        rest.get(did..did + fcs).map(|f| {
-                            let v = f.iter().rev().fold(0u64, |a, &b| (a << 8) | u64::from(b));
-                            if fcs == 2 {
-                                v + 256
-                            } else {
-                                v
-                            }
-                        })
-                    }
-                }
-                _ => None,
-            };
-            window.unwrap_or(max).min(max) + TABLES
-        }
+        Encoding::Zstd => (1u64 << ZSTD_WINDOW_LOG_MAX) + TABLES,
     }
 }
 
@@ -583,7 +556,8 @@ impl Decoder {
     /// The memory this decoder's state may take, from the window its stream declares: a
     /// brotli stream's is up to 16 MiB and a zstd frame's up to 8 MiB, against 32 KiB for
     /// gzip, and a client chooses it. Until the first bytes say, the coding's largest; once
-    /// the stream has said, what it said. The caller charges it to the budget of held bodies
+    /// the stream has said, what it said (a zstd body is charged its cap whatever its first
+    /// frame says: a later frame may declare another window). The caller charges it to the budget of held bodies
     /// (`limits.max_held_total`), so many stalled compressed uploads cannot take the
     /// process's memory between them.
     pub fn memory(&self) -> u64 {
@@ -1108,23 +1082,11 @@ mod tests {
             d.push(&w.into_inner(), &mut Vec::new()).unwrap();
             assert_eq!(d.memory(), (1 << lgwin) + (256 << 10), "lgwin {lgwin}");
         }
-        for (window_log, content) in [(20, 2 << 20), (23, 9 << 20)] {
-            let mut e = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
-            e.window_log(window_log).unwrap();
-            e.write_all(&vec![b'a'; content]).unwrap();
-            let mut d = Decoder::new(Encoding::Zstd, DecodeLimits::default()).unwrap();
-            d.push(&e.finish().unwrap()[..16], &mut Vec::new()).unwrap();
-            assert!(
-                d.memory() <= (1 << window_log) + (256 << 10) + (1 << 20),
-                "{window_log}"
-            );
-            assert!(d.memory() >= 1 << 20);
-        }
-        // A single-segment frame (content size known, no window descriptor): its size.
+        // zstd: its cap, whatever the first frame declares (a second frame may declare more).
         let small = zstd::bulk::compress(&[b'a'; 1000], 3).unwrap();
         let mut d = Decoder::new(Encoding::Zstd, DecodeLimits::default()).unwrap();
         d.push(&small, &mut Vec::new()).unwrap();
-        assert_eq!(d.memory(), 1000 + (256 << 10));
+        assert_eq!(d.memory(), (8 << 20) + (256 << 10));
         let mut d = Decoder::new(Encoding::Gzip, DecodeLimits::default()).unwrap();
         d.push(
             &encode_all(Encoding::Gzip, b"abc").unwrap(),

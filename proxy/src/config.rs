@@ -520,7 +520,9 @@ pub struct TimeoutsConfig {
     /// written for it freed. (A client that reads a little within every such period, or an
     /// HTTP/2 client that withholds flow-control credit while its connection stays writable,
     /// loses its connection when `total` passes with a held response still undelivered.)
-    /// An HTTP/2 connection with no stream open this long is asked to finish (GOAWAY).
+    /// A connection with no exchange in flight this long (after its first request: before
+    /// it, `client_header` if longer) is asked to finish: GOAWAY on HTTP/2, a close on an
+    /// idle HTTP/1.1 keep-alive connection.
     #[serde(default = "default_idle", deserialize_with = "de_duration")]
     pub idle: Duration,
     /// Whole exchange, first request byte to last response byte. A held response still

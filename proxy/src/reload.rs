@@ -140,11 +140,17 @@ impl Live {
                     None => None,
                 };
                 let old = prev.and_then(|p| p.audit.as_ref());
-                if let (Some(old), Some(_)) = (old, &next) {
+                if let Some(old) = old {
                     // One writer per file: the old trail stops (and flushes) before the new
-                    // one resumes its chain from the file. (A trail that is only switched off
-                    // ends once the exchanges that hold it have, and their records with it.)
-                    old.close_for_handover();
+                    // one resumes its chain from the file; exchanges in flight under it
+                    // write into the new one. A trail switched off stops now too (a later
+                    // reload that switches it on again must be the file's only writer):
+                    // what the exchanges still in flight would write is counted as dropped.
+                    if next.is_some() {
+                        old.close_for_handover();
+                    } else {
+                        old.close();
+                    }
                 }
                 let cause = if prev.is_some() {
                     crate::audit::TrailCause::Reload
@@ -414,11 +420,12 @@ pub fn spawn(proxy: Arc<Proxy>) -> tokio::task::JoinHandle<()> {
     // notify delivers on its own thread; a full channel only means a reload is already
     // pending, so dropping the event loses nothing.
     let mut dirs = dirs;
+    let names: DirNames = Arc::new(std::sync::RwLock::new(dir_names(&dirs)));
     let mut watcher = if !rc.watch {
         None
     } else {
         let tx = tx.clone();
-        match start_watcher(&dirs, move || {
+        match start_watcher(&dirs, names.clone(), move || {
             let _ = tx.try_send("watch");
         }) {
             Ok(w) => {
@@ -468,6 +475,7 @@ pub fn spawn(proxy: Arc<Proxy>) -> tokio::task::JoinHandle<()> {
             if let Some(w) = watcher.as_mut() {
                 let now = watched_dirs(&proxy.live.load().cfg);
                 if now != dirs {
+                    *names.write().unwrap_or_else(|e| e.into_inner()) = dir_names(&now);
                     watch_parents(w, &now);
                     dirs = now;
                 }
@@ -489,17 +497,31 @@ fn rewatch(w: &mut notify::RecommendedWatcher, dirs: &[PathBuf]) {
     }
 }
 
+/// The names of the watched directories, which the watch callback compares the entries of
+/// their parents with (a reload may add a directory).
+type DirNames = Arc<std::sync::RwLock<Vec<std::ffi::OsString>>>;
+
+fn dir_names(dirs: &[PathBuf]) -> Vec<std::ffi::OsString> {
+    dirs.iter()
+        .filter_map(|d| d.file_name().map(std::ffi::OsStr::to_os_string))
+        .collect()
+}
+
 fn start_watcher(
     dirs: &[PathBuf],
+    names: DirNames,
     on_change: impl Fn() + Send + 'static,
 ) -> Result<notify::RecommendedWatcher, notify::Error> {
     use notify::{EventKind, RecursiveMode, Watcher};
-    // The names of the watched directories: their parents are watched too, for the
-    // directory itself being replaced (its own watch then sees nothing more).
-    let names: Vec<std::ffi::OsString> = dirs
-        .iter()
-        .filter_map(|d| d.file_name().map(std::ffi::OsStr::to_os_string))
-        .collect();
+    // The parents of the watched directories are watched too, for a directory being
+    // replaced whole (its own watch then sees nothing more): their entries of those names.
+    let named = move |n: &std::ffi::OsStr| {
+        names
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .any(|d| d == n)
+    };
     let mut w = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| match ev {
         // Reads (open, access) are not changes; everything else (create, rename, write,
         // remove, attribute change on a symlink) may be, on a file that can hold rules or
@@ -509,9 +531,10 @@ fn start_watcher(
         Ok(e) if matches!(e.kind, EventKind::Access(_)) => {}
         Ok(e)
             if !e.paths.is_empty()
-                && !e.paths.iter().any(|p| {
-                    may_configure(p) || p.file_name().is_some_and(|n| names.iter().any(|d| d == n))
-                }) => {}
+                && !e
+                    .paths
+                    .iter()
+                    .any(|p| may_configure(p) || p.file_name().is_some_and(|n| named(n))) => {}
         Ok(_) | Err(_) => on_change(),
     })?;
     for d in dirs {
@@ -528,10 +551,15 @@ fn start_watcher(
 fn watch_parents(w: &mut notify::RecommendedWatcher, dirs: &[PathBuf]) {
     use notify::{RecursiveMode, Watcher};
     for d in dirs {
-        let parent = d
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        // (`/` has none; a relative `rules` has the working directory.)
+        let Some(parent) = d.parent() else {
+            continue;
+        };
+        let parent = if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        };
         if !dirs.iter().any(|x| same_dir(x, parent)) {
             if let Err(e) = w.watch(parent, RecursiveMode::NonRecursive) {
                 // Not fatal: the directory is watched, only its replacement is not seen.
@@ -586,5 +614,61 @@ mod watch_tests {
         ] {
             assert!(!super::may_configure(Path::new(p)), "{p}");
         }
+    }
+}
+
+#[cfg(test)]
+mod audit_tests {
+    use super::*;
+
+    fn cfg(audit: Option<&std::path::Path>) -> Arc<Config> {
+        let mut yaml =
+            "listen:\n  addr: 127.0.0.1:0\nupstream:\n  url: http://127.0.0.1:9\n".to_string();
+        if let Some(p) = audit {
+            yaml.push_str(&format!(
+                "audit:\n  sink:\n    kind: file\n    path: {}\n",
+                p.display()
+            ));
+        }
+        Arc::new(Config::from_yaml(&yaml, std::path::Path::new("<test>")).unwrap())
+    }
+
+    /// Audit switched off by a reload and on again by the next, while an exchange that
+    /// started under the first trail is still in flight: the file keeps one writer and one
+    /// chain (the record that exchange writes late is counted as dropped, not appended by a
+    /// second writer that forks the chain).
+    #[test]
+    fn audit_off_then_on_keeps_one_writer() {
+        let dir = std::env::temp_dir().join(format!("sluice-offon-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("audit.jsonl");
+        let first = Live::build(cfg(Some(&path))).unwrap();
+        let in_flight = first.audit.clone().unwrap();
+        let ev = |id: &str| {
+            crate::audit::AuditEvent::new(
+                crate::audit::EventKind::Redacted,
+                id.to_string(),
+                "persons",
+                "GET",
+                200,
+                "redact",
+            )
+        };
+        in_flight.record(ev("req-1")).unwrap();
+        let off = Live::build_next(cfg(None), Some(&first)).unwrap();
+        let on = Live::build_next(cfg(Some(&path)), Some(&off)).unwrap();
+        let trail = on.audit.clone().unwrap();
+        trail.record(ev("req-2")).unwrap();
+        trail.flush();
+        let _ = in_flight.record(ev("req-late"));
+        trail.record(ev("req-3")).unwrap();
+        trail.flush();
+        trail.close();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("req-late"), "{text}");
+        let r = crate::audit::verify(&[path.clone()]);
+        assert!(r.is_ok(), "{r:?}\n{text}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

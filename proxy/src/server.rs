@@ -6,10 +6,10 @@
 //! in-flight response, HTTP/2 sends GOAWAY), wait up to `listen.shutdown_grace`, then drop
 //! whatever is left. In-flight requests therefore complete when they can within the bound.
 //!
-//! Idle connections: an HTTP/1.1 connection waiting for its next request is closed by the
-//! header timeout; an HTTP/2 connection with no stream open for `timeouts.idle` is asked to
-//! finish as at shutdown (GOAWAY), since answering the server's PINGs keeps it alive
-//! forever otherwise, and enough of them would hold every `max_connections` permit.
+//! Idle connections: a connection with no exchange in flight for `timeouts.idle` (before its
+//! first request, `timeouts.client_header` if longer) is asked to finish as at shutdown
+//! (HTTP/2: GOAWAY). An HTTP/2 client that answers the server's PINGs would otherwise keep
+//! its connection for ever, and enough of them would hold every `max_connections` permit.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -231,6 +231,9 @@ fn conn_info(
 /// The exchanges a connection carries, and since when it has carried none.
 pub struct ConnActivity {
     active: AtomicUsize,
+    /// Whether an exchange has begun: before the first, the request head's own timeout
+    /// (`timeouts.client_header`) may be the longer one, and a slow head is not idleness.
+    begun: AtomicBool,
     /// Milliseconds from `epoch` to when the last exchange ended.
     idle_since: AtomicU64,
     epoch: Instant,
@@ -244,6 +247,7 @@ impl ConnActivity {
     fn new() -> Arc<Self> {
         Arc::new(ConnActivity {
             active: AtomicUsize::new(0),
+            begun: AtomicBool::new(false),
             idle_since: AtomicU64::new(0),
             epoch: Instant::now(),
         })
@@ -251,6 +255,7 @@ impl ConnActivity {
 
     fn begin(self: &Arc<Self>) -> ActiveExchange {
         self.active.fetch_add(1, Ordering::AcqRel);
+        self.begun.store(true, Ordering::Release);
         ActiveExchange(self.clone())
     }
 
@@ -288,6 +293,7 @@ async fn serve_one<IO>(
     let remote = info.remote;
     let close = info.close.clone();
     let idle = proxy.cfg.timeouts.idle;
+    let first_head = proxy.cfg.timeouts.client_header.max(idle);
     let activity = ConnActivity::new();
     let exchanges = activity.clone();
     let svc = service_fn(move |req| {
@@ -328,6 +334,7 @@ async fn serve_one<IO>(
                 conn.as_mut().graceful_shutdown();
             }
             () = &mut idle_check, if !finishing => {
+                let idle = if activity.begun.load(Ordering::Acquire) { idle } else { first_head };
                 match activity.idle_for() {
                     Some(d) if d >= idle => {
                         tracing::debug!(%remote, "no exchange for {idle:?}; closing the connection");

@@ -165,6 +165,10 @@ pub async fn run(
     filter
         .finish(&mut out)
         .map_err(|e| decode_error(proxy, e))?;
+    // The decoders are done: their windows go back while the request waits on the upstream.
+    if let Some(g) = ctx.held_request.as_mut() {
+        g.release(windows);
+    }
     if let Some(l) = ctx.log.as_mut() {
         l.request_findings = Some(filter.summary().clone());
     }
