@@ -534,7 +534,7 @@ fn start_watcher(
                 && !e
                     .paths
                     .iter()
-                    .any(|p| may_configure(p) || p.file_name().is_some_and(|n| named(n))) => {}
+                    .any(|p| may_configure(p) || p.file_name().is_some_and(&named)) => {}
         Ok(_) | Err(_) => on_change(),
     })?;
     for d in dirs {
@@ -667,7 +667,7 @@ mod audit_tests {
         trail.close();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(!text.contains("req-late"), "{text}");
-        let r = crate::audit::verify(&[path.clone()]);
+        let r = crate::audit::verify(std::slice::from_ref(&path));
         assert!(r.is_ok(), "{r:?}\n{text}");
         let _ = std::fs::remove_dir_all(&dir);
     }
