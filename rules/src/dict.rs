@@ -674,6 +674,15 @@ pub const COLON_ONLY_LABELS: &[&str] = &[
     "联络员",
     "办理人",
     "报告人",
+    // A company's people and an account's or a claim's holder, as registers and
+    // judgments label them (`法人：张三`, `申请执行人：王五`, `账户名称：赵六`; a company there
+    // is no name's shape).
+    "法人",
+    "所有人",
+    "申请执行人",
+    "账户名称",
+    "纳税人名称",
+    "权利人名称",
 ];
 
 pub const PERSON_ROLE_PREFIXES: &[&str] = &[
