@@ -41,6 +41,14 @@ async fn rules_hash(admin: std::net::SocketAddr) -> String {
     v["hash"].as_str().unwrap().to_string()
 }
 
+/// Whether the rules in force stop being those of hash `h` within 10 s (a reload happened).
+async fn rules_changed_from(admin: std::net::SocketAddr, h: &str) -> bool {
+    eventually(Duration::from_secs(10), || async {
+        rules_hash(admin).await != h
+    })
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_configmap_swaps_in_a_row_reload_twice() {
     let up = upstream_saying("BLUEFIN").await;
@@ -63,10 +71,7 @@ async fn two_configmap_swaps_in_a_row_reload_twice() {
     // First swap: the code name becomes a rule.
     rules.update(&[("custom.yaml", &codename_pack("BLUEFIN"))]);
     assert!(
-        eventually(Duration::from_secs(10), || async {
-            rules_hash(admin).await != h0
-        })
-        .await,
+        rules_changed_from(admin, &h0).await,
         "first ..data swap was not picked up"
     );
     let h1 = rules_hash(admin).await;
@@ -79,10 +84,7 @@ async fn two_configmap_swaps_in_a_row_reload_twice() {
     // Second swap: a watch on the file itself would now follow a deleted inode.
     rules.update(&[("custom.yaml", &codename_pack("REPORT"))]);
     assert!(
-        eventually(Duration::from_secs(10), || async {
-            rules_hash(admin).await != h1
-        })
-        .await,
+        rules_changed_from(admin, &h1).await,
         "second ..data swap was not picked up"
     );
     let body = http().get(&url).send().await.unwrap().text().await.unwrap();
@@ -138,10 +140,7 @@ async fn a_rules_directory_replaced_whole_is_followed() {
     std::os::unix::fs::symlink(tmp.0.join("release-2"), &staged).unwrap();
     std::fs::rename(&staged, &rules).unwrap();
     assert!(
-        eventually(Duration::from_secs(10), || async {
-            rules_hash(admin).await != h0
-        })
-        .await,
+        rules_changed_from(admin, &h0).await,
         "the swapped directory was not picked up"
     );
     let url = format!("http://{}/x", p.addr);
@@ -158,10 +157,7 @@ async fn a_rules_directory_replaced_whole_is_followed() {
     )
     .unwrap();
     assert!(
-        eventually(Duration::from_secs(10), || async {
-            rules_hash(admin).await != h1
-        })
-        .await,
+        rules_changed_from(admin, &h1).await,
         "an edit in the new directory was not picked up"
     );
     p.shutdown().await;
@@ -188,19 +184,13 @@ async fn a_rules_directory_added_by_a_reload_is_watched() {
     let h0 = rules_hash(admin).await;
     std::fs::write(&cfg_path, config(&up.url(), &rules, "")).unwrap();
     assert!(
-        eventually(Duration::from_secs(10), || async {
-            rules_hash(admin).await != h0
-        })
-        .await,
+        rules_changed_from(admin, &h0).await,
         "the config naming the directory was not picked up"
     );
     let h1 = rules_hash(admin).await;
     std::fs::write(rules.join("custom.yaml"), codename_pack("BLUEFIN")).unwrap();
     assert!(
-        eventually(Duration::from_secs(10), || async {
-            rules_hash(admin).await != h1
-        })
-        .await,
+        rules_changed_from(admin, &h1).await,
         "an edit in the added directory was not picked up"
     );
     let body = http()

@@ -557,9 +557,9 @@ impl Decoder {
     /// brotli stream's is up to 16 MiB and a zstd frame's up to 8 MiB, against 32 KiB for
     /// gzip, and a client chooses it. Until the first bytes say, the coding's largest; once
     /// the stream has said, what it said (a zstd body is charged its cap whatever its first
-    /// frame says: a later frame may declare another window). The caller charges it to the budget of held bodies
-    /// (`limits.max_held_total`), so many stalled compressed uploads cannot take the
-    /// process's memory between them.
+    /// frame says: a later frame may declare another window). The caller charges it to the
+    /// budget of held bodies (`limits.max_held_total`), so many stalled compressed uploads
+    /// cannot take the process's memory between them.
     pub fn memory(&self) -> u64 {
         self.memory
             .unwrap_or_else(|| window_bytes(self.encoding, &[]))
@@ -568,11 +568,6 @@ impl Decoder {
     /// The coding this decoder removes.
     pub fn encoding(&self) -> Encoding {
         self.encoding
-    }
-
-    /// Encoded bytes taken so far.
-    fn total_in(&mut self) -> u64 {
-        self.sink_mut().map_or(0, |s| s.input)
     }
 
     /// Decoded bytes produced so far.
@@ -622,7 +617,7 @@ impl Decoder {
     /// A cap was passed ([`CodecError::is_bomb`]) or the data is corrupt. After an error the
     /// decoder is spent and every later call fails.
     pub fn push(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), CodecError> {
-        if self.memory.is_none() && !input.is_empty() && self.total_in() == 0 {
+        if self.memory.is_none() && !input.is_empty() {
             self.memory = Some(window_bytes(self.encoding, input));
         }
         if let Some(s) = self.sink_mut() {

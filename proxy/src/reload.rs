@@ -409,7 +409,7 @@ fn finished(proxy: &Proxy, last: &LastReload, live: &Live, elapsed: Duration) {
 /// keeps them alive; abort it to stop.
 pub fn spawn(proxy: Arc<Proxy>) -> tokio::task::JoinHandle<()> {
     let rc = proxy.cfg.reload.clone();
-    let dirs = if rc.watch {
+    let mut dirs = if rc.watch {
         watched_dirs(&proxy.cfg)
     } else {
         Vec::new()
@@ -419,7 +419,6 @@ pub fn spawn(proxy: Arc<Proxy>) -> tokio::task::JoinHandle<()> {
     // after start-up must not fall between the proxy serving and the watch existing.
     // notify delivers on its own thread; a full channel only means a reload is already
     // pending, so dropping the event loses nothing.
-    let mut dirs = dirs;
     let names: DirNames = Arc::new(std::sync::RwLock::new(dir_names(&dirs)));
     let mut watcher = if !rc.watch {
         None

@@ -385,7 +385,7 @@ async fn serve(
         let _ = stream.set_nodelay(true);
         let proxy = proxy.clone();
         let builder = builder.clone();
-        let watcher = stop.subscribe();
+        let stopping = stop.subscribe();
         let held = live.clone();
         let tls = tls.clone();
         tokio::spawn(async move {
@@ -421,7 +421,7 @@ async fn serve(
             match tls {
                 None => {
                     let info = conn_info(remote, false, None, reset);
-                    serve_one(stream, info, proxy, &builder, watcher).await;
+                    serve_one(stream, info, proxy, &builder, stopping).await;
                 }
                 Some(acceptor) => {
                     let stream = match tokio::time::timeout(
@@ -447,7 +447,7 @@ async fn serve(
                         .and_then(|c| c.first())
                         .and_then(|c| ClientIdentity::from_der(c.as_ref()));
                     let info = conn_info(remote, true, identity, reset);
-                    serve_one(stream, info, proxy, &builder, watcher).await;
+                    serve_one(stream, info, proxy, &builder, stopping).await;
                 }
             }
         });

@@ -440,10 +440,7 @@ impl CsvLexer {
                         }
                         b'\n' => {
                             self.field_done(seg, false);
-                            seg.end_record(0);
-                            seg.forget_context();
-                            self.row += 1;
-                            self.col = 0;
+                            self.row_done(seg);
                             i += 1;
                         }
                         b'\r' => i += 1,
@@ -603,15 +600,21 @@ impl CsvLexer {
             .then_some(close + 1)
     }
 
+    /// A row has ended: its record, and the context its cells leave for keyword windows
+    /// (the next row's cells are judged under their own columns).
+    fn row_done(&mut self, seg: &mut Segmenter) {
+        seg.end_record(0);
+        seg.forget_context();
+        self.row += 1;
+        self.col = 0;
+    }
+
     fn after_field(&mut self, sep: u8, seg: &mut Segmenter) {
         if sep == self.delim.first() {
             self.col += 1;
             self.st = St::FieldStart;
         } else if sep == b'\n' {
-            seg.end_record(0);
-            seg.forget_context();
-            self.row += 1;
-            self.col = 0;
+            self.row_done(seg);
             self.st = St::FieldStart;
         } else {
             // `\r`: the `\n` that follows ends the row.
