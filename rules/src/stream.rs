@@ -426,6 +426,9 @@ pub(crate) struct Segmenter {
     /// sets its columns apart with single ones, where two ASCII spaces would be needed.
     wide_spaces: Vec<u32>,
     identity: bool,
+    /// Part of the segment is a CDATA section, whose bytes are the text as written: a
+    /// nested document's redacted bytes go back there as they are, not escaped as text.
+    cdata: bool,
     id_base: u64,
     raw_end: u64,
     seg_raw_start: u64,
@@ -617,6 +620,7 @@ impl Segmenter {
             rawlen: b.rawlen,
             wide_spaces: Vec::new(),
             identity: true,
+            cdata: false,
             id_base: 0,
             raw_end: 0,
             seg_raw_start: 0,
@@ -648,6 +652,11 @@ impl Segmenter {
         self.start(kind, raw_start);
     }
 
+    /// The segment's text goes on in a CDATA section (see `cdata`).
+    pub(crate) fn mark_cdata(&mut self) {
+        self.cdata = true;
+    }
+
     /// [`Segmenter::begin`] once the key is resolved.
     fn start(&mut self, kind: SegKind, raw_start: u64) {
         self.active = true;
@@ -658,6 +667,7 @@ impl Segmenter {
         self.rawlen.clear();
         self.wide_spaces.clear();
         self.identity = true;
+        self.cdata = false;
         self.id_base = raw_start;
         self.raw_end = raw_start;
         self.seg_raw_start = raw_start;
@@ -2056,18 +2066,7 @@ impl Segmenter {
                 for c in label.chars() {
                     self.encode_char(c, Esc::Plain, &mut out);
                 }
-                pieces.push(Piece::Bytes(out));
-                // Bytes between the characters and after the last one are markup (a CDATA
-                // seam `]]><![CDATA[`, the `]]>` that ends a section) and must survive a
-                // replacement of the whole value; they follow the label.
-                let mut i = start;
-                while i < end {
-                    let (n, _, own, next) = self.char_span(i, end);
-                    if own < next {
-                        pieces.push(Piece::Raw(own, next));
-                    }
-                    i += n;
-                }
+                return self.whole_pieces(start, end, out);
             }
             Rendered::PerChar(v) => {
                 let mut i = start;
@@ -2102,6 +2101,40 @@ impl Segmenter {
             }
         }
         pieces
+    }
+
+    /// The pieces of a replacement written as `out` over the whole of `start..end`: bytes
+    /// between the characters and after the last one are markup (a CDATA seam
+    /// `]]><![CDATA[`, the `]]>` that ends a section) and must survive a replacement of the
+    /// whole value; they follow it.
+    fn whole_pieces(&self, start: usize, end: usize, out: Vec<u8>) -> Vec<Piece> {
+        let mut pieces = vec![Piece::Bytes(out)];
+        let mut i = start;
+        while i < end {
+            let (n, _, own, next) = self.char_span(i, end);
+            if own < next {
+                pieces.push(Piece::Raw(own, next));
+            }
+            i += n;
+        }
+        pieces
+    }
+
+    /// Whether every character of `start..end` is written as its own bytes (no escape, no
+    /// folding).
+    fn plain_span(&self, start: usize, end: usize) -> bool {
+        if self.identity {
+            return true;
+        }
+        let mut i = start;
+        while i < end {
+            let (n, rs, own, _) = self.char_span(i, end);
+            if self.esc_at(i) != Esc::Plain || own - rs != n as u64 {
+                return false;
+            }
+            i += n;
+        }
+        true
     }
 
     /// Writes a replacement character the way the original was written, valid for the
@@ -2349,6 +2382,13 @@ impl Segmenter {
             // Where the nested scan saw a space for a full-width delimiter, a mask that keeps
             // the character writes the character back as it was (`北京市，朝阳****`): it is
             // rendered character by character, the kept ones from their raw bytes.
+            // In a CDATA section the inner document is written as it is: its redacted bytes
+            // (`&#x31;` kept before a mask, markup between) go back unescaped.
+            if self.cdata && self.kind == SegKind::XmlText && self.plain_span(s, e) {
+                let pieces = self.whole_pieces(s, e, bytes);
+                seg_edits.push(Edit::pieces(start, self.char_raw_end(e), pieces));
+                continue;
+            }
             let qp = matches!(self.kind, SegKind::PartQp | SegKind::PartQpGb);
             let per_char = qp || unfolded;
             let orig: Vec<char> = if per_char {
@@ -2556,12 +2596,15 @@ impl Segmenter {
         // in the raw bytes: written plainly, or themselves escaped by the outer format
         // (`\u0025\u0033\u0031` in JSON, `&#x25;&#x33;&#x31;` in XML: a URL escape under
         // another, which a receiver undoes one after the other).
+        // A reference's `&` may be markup's own escape of it (`&amp;#x31;` in an XML text: the
+        // text `&#x31;`, which a page shows as `1`).
         let plain_run = |i: usize, n: usize| {
             (i..i + n).all(|k| {
-                matches!(
+                (matches!(
                     esc.get(k),
                     Some(Esc::Plain | Esc::JsonU | Esc::XmlDec | Esc::XmlHex)
-                ) && rawlen.get(k).is_some_and(|&l| l > 0)
+                ) || (k == i && marker == b'&' && esc.get(k) == Some(&Esc::Other)))
+                    && rawlen.get(k).is_some_and(|&l| l > 0)
             }) && (i + 1..i + n)
                 .all(|k| map.get(k) == Some(&(map[k - 1] + u64::from(rawlen[k - 1]))))
         };
@@ -2610,15 +2653,12 @@ impl Segmenter {
     /// A whole value written with HTML character references outside markup (a system behind
     /// an XSS filter stores `&#29579;&#33459;` for 王芳 and `&#49;&#51;&#56;…` for digits):
     /// rebuilds the segment with them decoded, as [`Self::percent_decode`] does with URL
-    /// escapes, and a mask is written back as references. Markup's own text and attributes
-    /// are decoded by their lexer already; only segments whose text is their raw bytes.
-    /// Returns whether the segment was rebuilt.
+    /// escapes, and a mask is written back as references. In markup's text and attributes
+    /// the lexer has undone markup's own escapes; a reference left after that (`&amp;#x31;`,
+    /// or `&#x31;` in a CDATA section, which holds HTML as often as not) is the text a page
+    /// shows as `1`, and is decoded here too. Returns whether the segment was rebuilt.
     fn entity_decode(&mut self) -> bool {
-        if matches!(
-            self.kind,
-            SegKind::XmlText | SegKind::XmlAttr | SegKind::XmlCdata | SegKind::JsonBare
-        ) || !has_char_ref(&self.text)
-        {
+        if matches!(self.kind, SegKind::XmlCdata | SegKind::JsonBare) || !has_char_ref(&self.text) {
             return false;
         }
         self.rebuild(b'&', char_ref);

@@ -387,6 +387,60 @@ fn base64_in_cdata_keeps_the_section_closed_every_cut() {
     }
 }
 
+/// Character references that are the text of an XML element, not its markup: written in a
+/// CDATA section (which often holds HTML) or escaped once more (`&amp;#x31;`). A page shows
+/// them as the digits, so they are read as such; the kept characters stay as written, and an
+/// HTML document inside a CDATA section is written back unescaped, its markup and references
+/// as they were.
+#[test]
+fn character_references_in_cdata_and_escaped_text_every_cut() {
+    let refs = |s: &str| {
+        s.chars()
+            .map(|c| format!("&#x{:X};", c as u32))
+            .collect::<String>()
+    };
+    let id = "11010519491231002X";
+    let cases = [
+        (
+            format!("<r><sfzh><![CDATA[{}]]></sfzh></r>", refs(id)),
+            format!(
+                "<r><sfzh><![CDATA[{}{}{}]]></sfzh></r>",
+                refs("110105"),
+                "&#x2A;".repeat(8),
+                refs("002X")
+            ),
+        ),
+        (
+            format!(
+                "<r><bz><![CDATA[<p>a&amp;b {}19491231002X</p>]]></bz></r>",
+                refs("110105")
+            ),
+            format!(
+                "<r><bz><![CDATA[<p>a&amp;b {}********002X</p>]]></bz></r>",
+                refs("110105")
+            ),
+        ),
+        (
+            "<r><bz>&amp;#49;3800138000 &amp;amp; &lt;b&gt;</bz></r>".to_string(),
+            "<r><bz>&amp;#49;38****8000 &amp;amp; &lt;b&gt;</bz></r>".to_string(),
+        ),
+        (
+            "<r><y a=\"&amp;#49;&amp;#51;&amp;#56;00138000\">x</y></r>".to_string(),
+            "<r><y a=\"&amp;#49;&amp;#51;&amp;#56;****8000\">x</y></r>".to_string(),
+        ),
+    ];
+    for (body, want) in cases {
+        let (out, n) = every_cut("references", body.as_bytes(), Format::Xml);
+        assert_eq!(n, 1, "{body}");
+        assert_eq!(String::from_utf8_lossy(&out), want);
+    }
+    // References that spell nothing stay as they are.
+    let clean =
+        "<r><bz><![CDATA[<p>&#x4E2D;&#x6587; &#49;&#50;&#51;</p>]]></bz><x>&amp;#49;23</x></r>";
+    let (out, n) = every_cut("clean references", clean.as_bytes(), Format::Xml);
+    assert_eq!((out.as_slice(), n), (clean.as_bytes(), 0));
+}
+
 /// A token is read whole wherever it falls against the windows of a long text: one that
 /// starts before a window's commit point and ends after it, or one whose run a commit point
 /// cuts, is found once, in the window it starts in.

@@ -39,6 +39,21 @@ fn trim(t: &[u8], s: usize, e: usize) -> (usize, usize) {
     (s, e)
 }
 
+/// A cell an export wrote for a spreadsheet to keep as text: a formula giving a string
+/// (`="卫桂花"`), or a value after the apostrophe that stops a spreadsheet from reading a
+/// formula (`'陈红`, written before every cell by exports that guard against formula
+/// injection): the value is what is inside.
+fn excel_text(t: &[u8], (s, e): (usize, usize)) -> (usize, usize) {
+    let v = &t[s..e];
+    if v.len() > 3 && v.starts_with(b"=\"") && v.ends_with(b"\"") {
+        (s + 2, e - 1)
+    } else if v.len() > 1 && v[0] == b'\'' && !v.ends_with(b"'") {
+        (s + 1, e)
+    } else {
+        (s, e)
+    }
+}
+
 /// The dot between the parts of a transliterated name (`买买提·吐尔逊`) as it is typed: the
 /// middle dot, the katakana and bullet look-alikes, a full stop (ASCII, or full-width, folded
 /// to ASCII by normalization), the hyphenation point and the Hangul dot. Not a hyphen:
@@ -673,7 +688,7 @@ pub(crate) fn detect(
     }
     // Whole values under a matching key.
     if ctx.whole && !ctx.key_rules.is_empty() {
-        let (s, e) = trim(t, 0, t.len());
+        let (s, e) = excel_text(t, trim(t, 0, t.len()));
         // Most keys give context to identifier rules only (`sfzh`, `sjhm`, negative keys
         // such as `traceId`): the value is checked as text only for a field rule.
         let mut value: Option<Option<&str>> = None;
@@ -993,7 +1008,16 @@ pub(crate) fn detect(
                 let after = rest[run.len()..].chars().next();
                 let glued = run.len() < name_run(rest).len();
                 let dotted = run.contains(is_part_dot);
-                let sentence_end = || spaced || dict::common_given_name(run) || dotted;
+                // (A name padded for alignment, `卢　梅`, is read without its padding.)
+                let sentence_end = || {
+                    spaced
+                        || dotted
+                        || if run.contains(' ') {
+                            dict::common_given_name(&run.replace(' ', ""))
+                        } else {
+                            dict::common_given_name(run)
+                        }
+                };
                 let ends = glued
                     || match after {
                         None => sentence_end(),

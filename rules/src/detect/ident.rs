@@ -752,9 +752,11 @@ fn grouped_credit_code(t: &[u8], s: usize, out: &mut Vec<Found>) -> Option<usize
             let org = v::org_code_check(&code[8..17])
                 && (!dots || own_grouping || code.iter().any(u8::is_ascii_uppercase));
             // Failing that, the code's own layout (authority and category, region, body,
-            // check: `91 440300 MA5F1234X 9`) over a real region says as much: a random
-            // grouping has neither.
-            let own_layout = p - s == 21 && [2, 9, 19].iter().all(|&k| !is_alnum(t[s + k]));
+            // check: `91 440300 MA5F1234X 9`), or fours as a long code is read out (`9333
+            // 0106 LAM5 WDYQ 96`), over a real region says as much: a random grouping has
+            // neither.
+            let own_layout = (p - s == 21 && [2, 9, 19].iter().all(|&k| !is_alnum(t[s + k])))
+                || (p - s == 22 && [4, 9, 14, 19].iter().all(|&k| !is_alnum(t[s + k])));
             let region = own_layout
                 && v::is_region_code(&code[2..8])
                 && code.iter().any(u8::is_ascii_uppercase);
@@ -1207,12 +1209,13 @@ fn eval_chain(
 
 /// The detectors a whole value under their own field name may be written with mixed or odd
 /// separators in ([`whole_separated`]): the numbers with a check character, a prefix table
-/// or (the 15-digit ID) a region and a date.
+/// or (the 15-digit ID) a region and a date; a landline has its area code's table.
 const WHOLE_SEPARATED: u32 = (1 << Det::ResidentId18 as u32)
     | (1 << Det::ResidentId15 as u32)
     | (1 << Det::Uscc as u32)
     | (1 << Det::BankCard as u32)
-    | (1 << Det::Mobile as u32);
+    | (1 << Det::Mobile as u32)
+    | (1 << Det::Landline as u32);
 
 /// A whole value under a field named for an identifier (`en`: the detectors its name names),
 /// written with separators of more than one kind or in no grouping of its own (`138
@@ -1227,12 +1230,13 @@ pub(crate) fn whole_separated(t: &[u8], en: Enabled, out: &mut Vec<Found>) {
     if en.0 == 0 {
         return;
     }
+    // (A tab before a cell is how some exports keep a spreadsheet from reading a number.)
     let mut s = 0;
     let mut e = t.len();
-    while s < e && t[s] == b' ' {
+    while s < e && matches!(t[s], b' ' | b'\t') {
         s += 1;
     }
-    while e > s && t[e - 1] == b' ' {
+    while e > s && matches!(t[e - 1], b' ' | b'\t') {
         e -= 1;
     }
     if e - s > 64 {
@@ -1287,7 +1291,7 @@ pub(crate) fn whole_separated(t: &[u8], en: Enabled, out: &mut Vec<Found>) {
         // Separators inside the number (a value with none is the scan's, which has judged
         // it; one the scan refused for its grouping, `13800.138000`, is judged here, under
         // the field's own name).
-        if n < 11 || (k > 0 && !en.has(Det::Mobile)) || pos[n - 1] - pos[k] + 1 == n - k {
+        if n < MIN_JOINED || (k > 0 && !en.has(Det::Mobile)) || pos[n - 1] - pos[k] + 1 == n - k {
             continue;
         }
         found.clear();
@@ -1694,6 +1698,21 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
             return push(out, Det::LicencePlate, ps, e, Confidence::Medium);
         }
     }
+    // More letters than an ordinary serial takes, after the dot (`苏Q·VP6X8`, `京N-ABC12`):
+    // as such a run glued to its province (below), only a plate's field or label vouches
+    // for it.
+    if en.has(Det::LicencePlate) && (n == 5 || n == 6) && many_letter_serial(g) {
+        if let Some(ps) = plate_split(t, s).filter(|_| !building_after(t, e)) {
+            out.push(Found {
+                det: Det::LicencePlate,
+                start: ps,
+                end: e,
+                conf: Confidence::Low,
+                key_only: true,
+            });
+            return true;
+        }
+    }
     if en.has(Det::Passport) && cn_passport_shape(g) {
         return push(out, Det::Passport, s, e, Confidence::Low);
     }
@@ -1721,10 +1740,7 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
     if en.has(Det::LicencePlate)
         && (6..=7).contains(&n)
         && g[0].is_ascii_uppercase()
-        && g[1..]
-            .iter()
-            .all(|b| b.is_ascii_digit() || (b.is_ascii_uppercase() && !matches!(b, b'I' | b'O')))
-        && g[1..].iter().any(u8::is_ascii_digit)
+        && many_letter_serial(&g[1..])
         && province_before(t, s)
         && !building_after(t, e)
     {
@@ -1846,6 +1862,13 @@ fn word_at(t: &[u8], e: usize, words: &[&str]) -> bool {
 /// capital letter, then five or six capitals and digits ([`plate_chars`]).
 pub(crate) fn plate_after_province(g: &[u8]) -> bool {
     (6..=7).contains(&g.len()) && g[0].is_ascii_uppercase() && plate_chars(&g[1..])
+}
+
+/// A plate's serial of capitals (not `I`, `O`) and digits, at least one digit.
+fn many_letter_serial(x: &[u8]) -> bool {
+    x.iter()
+        .all(|b| b.is_ascii_digit() || (b.is_ascii_uppercase() && !matches!(b, b'I' | b'O')))
+        && x.iter().any(u8::is_ascii_digit)
 }
 
 fn plate_chars(x: &[u8]) -> bool {
@@ -2170,40 +2193,59 @@ fn ipv6(t: &[u8], out: &mut Vec<Found>) {
         if e > s + 1 && t[e - 1] == b':' && t[e - 2] != b':' {
             e -= 1;
         }
-        let span = &t[s..e];
-        let colons = span.iter().filter(|&&b| b == b':').count();
-        if colons < 2 || span.len() < 3 {
-            continue;
+        let mut found = ipv6_at(t, s, e);
+        // A label whose last letters are hex digits, before its colon (`ipv6:2408:…`,
+        // `srcIpv6:…`, `c：2408:…`): its tail is no group of the address, which starts after
+        // the colon.
+        if found.is_none() {
+            if let Some(k) = t[s..e].iter().take(5).position(|&b| b == b':') {
+                let label = t[s..s + k].iter().any(u8::is_ascii_alphabetic)
+                    || (s > 0 && t[s - 1].is_ascii_alphabetic());
+                if k > 0 && label && t.get(s + k + 1) != Some(&b':') {
+                    found = ipv6_at(t, s + k + 1, e).filter(|&(_, three)| three);
+                    s += k + 1;
+                }
+            }
         }
-        // Eight groups take seven colons, six and a dotted quad six; fewer need `::`. A
-        // time (`14:30:41`) or a ratio has neither, and the parser would only say so.
-        if colons < 6 && memchr::memmem::find(span, b"::").is_none() {
-            continue;
-        }
-        if (s > 0 && is_alnum(t[s - 1]) && !after_ip_label(t, s)) || (e < t.len() && is_alnum(t[e]))
-        {
-            continue;
-        }
-        let parsed = std::str::from_utf8(span)
-            .ok()
-            .and_then(|x| x.parse::<std::net::Ipv6Addr>().ok());
-        // `d::` and `::1` parse, but an address worth reporting has several groups: at least
-        // three non-empty ones and four hex digits (`2001:db8::1`, `fe80::1ff:fe23:4567:890a`).
-        // Two groups (`240e::1`, an operator's short form) only under a field named for an
-        // address (`ip`, `IP地址=`): alone they read as much like a time or a ratio.
-        let groups = span.split(|&b| b == b':').filter(|g| !g.is_empty()).count();
-        let hex = span.iter().filter(|b| b.is_ascii_hexdigit()).count();
-        if parsed.is_some() && groups >= 2 && hex >= 4 {
+        if let Some((_, three)) = found {
             out.push(Found {
                 det: Det::Ipv6,
                 start: s,
                 end: e,
                 conf: Confidence::Medium,
-                key_only: groups < 3,
+                key_only: !three,
             });
             last_end = e;
         }
     }
+}
+
+/// Whether `t[s..e]` is an IPv6 address worth reporting, and whether it has three groups or
+/// more (fewer need an address's field).
+fn ipv6_at(t: &[u8], s: usize, e: usize) -> Option<((), bool)> {
+    let span = &t[s..e];
+    let colons = span.iter().filter(|&&b| b == b':').count();
+    if colons < 2 || span.len() < 3 {
+        return None;
+    }
+    // Eight groups take seven colons, six and a dotted quad six; fewer need `::`. A
+    // time (`14:30:41`) or a ratio has neither, and the parser would only say so.
+    if colons < 6 && memchr::memmem::find(span, b"::").is_none() {
+        return None;
+    }
+    if (s > 0 && is_alnum(t[s - 1]) && !after_ip_label(t, s)) || (e < t.len() && is_alnum(t[e])) {
+        return None;
+    }
+    let parsed = std::str::from_utf8(span)
+        .ok()
+        .and_then(|x| x.parse::<std::net::Ipv6Addr>().ok());
+    // `d::` and `::1` parse, but an address worth reporting has several groups: at least
+    // three non-empty ones and four hex digits (`2001:db8::1`, `fe80::1ff:fe23:4567:890a`).
+    // Two groups (`240e::1`, an operator's short form) only under a field named for an
+    // address (`ip`, `IP地址=`): alone they read as much like a time or a ratio.
+    let groups = span.split(|&b| b == b':').filter(|g| !g.is_empty()).count();
+    let hex = span.iter().filter(|b| b.is_ascii_hexdigit()).count();
+    (parsed.is_some() && groups >= 2 && hex >= 4).then_some(((), groups >= 3))
 }
 
 #[cfg(test)]

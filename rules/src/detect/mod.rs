@@ -735,9 +735,13 @@ impl KeyIndex {
         if stem.len() < 2 {
             return;
         }
+        // A numbered field (`xm2`, `frxm2`, `sqrxm1`: the second applicant's name) is read as
+        // its name without the number is, by any of the ways above (a glob, a role).
         if digits > 0 {
-            if let Some(v) = self.exact.get(stem) {
-                add(v, out);
+            let mid = out.len();
+            self.lookup(stem, out);
+            drop_repeats(out, from, mid);
+            if out.len() > from {
                 return;
             }
         }

@@ -500,6 +500,7 @@ impl XmlLexer {
                                 let key = self.text_key();
                                 seg.begin(SegKind::XmlText, base + i as u64, key);
                             }
+                            seg.mark_cdata();
                             self.st = St::Cdata;
                             continue;
                         }
