@@ -114,6 +114,40 @@ async fn headers_forwarded_hop_by_hop_removed_request_id_propagated() {
     p.shutdown().await;
 }
 
+/// An origin that sets many cookies (or tracing headers) is answered as it answered: more
+/// than hyper's default of 100 response header fields is no bad gateway.
+#[tokio::test]
+async fn responses_with_many_header_fields_pass() {
+    let up = Upstream::start(|_req| async move {
+        let mut r = resp(200, "text/plain", full("ok"));
+        for i in 0..300 {
+            r.headers_mut()
+                .append("set-cookie", format!("c{i}=v{i}; Path=/").parse().unwrap());
+        }
+        r
+    })
+    .await;
+    let p = proxy(&up.url(), "").await;
+    // (A raw client: reqwest, like hyper, stops at 100 fields.)
+    let addr = p.addr;
+    let wire = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        s.write_all(b"GET /many HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        String::from_utf8_lossy(&out).into_owned()
+    })
+    .await
+    .unwrap();
+    assert!(wire.starts_with("HTTP/1.1 200"), "{wire}");
+    assert_eq!(wire.matches("set-cookie: c").count(), 300, "{wire}");
+    assert!(wire.ends_with("\r\n\r\nok"), "{wire}");
+    p.shutdown().await;
+}
+
 #[tokio::test]
 async fn http2_prior_knowledge_both_sides() {
     let up = Upstream::start(|req| async move {

@@ -18,6 +18,9 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tokio::time::Instant;
 
 use super::{Ctx, Proxy};
+
+/// Most header fields an upstream response may carry.
+const UPSTREAM_MAX_HEADERS: usize = 1000;
 use crate::body::{Aborted, ReqBody};
 use crate::config::{Config, UpstreamProtocol};
 use crate::error::{Kind, ProxyError};
@@ -73,6 +76,10 @@ impl Upstream {
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(u.pool_idle_timeout)
             .pool_max_idle_per_host(u.pool_max_idle)
+            // hyper's default of 100 header fields answers 502 to an origin that sets many
+            // cookies or tracing headers; the head's size is still bounded by hyper's read
+            // buffer, as nginx bounds it by `proxy_buffer_size`.
+            .http1_max_headers(UPSTREAM_MAX_HEADERS)
             .http2_keep_alive_interval(std::time::Duration::from_secs(30))
             .http2_keep_alive_while_idle(false);
         // Plain-TCP HTTP/2 has no ALPN: `h2` means prior knowledge (h2c).
