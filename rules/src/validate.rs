@@ -225,14 +225,18 @@ fn id18_birth_date(body: &[u8]) -> bool {
 
 /// True if the first 17 characters of an 18-character number read as a resident id's, even
 /// with a wrong check character or a date that does not exist (`620111199713326319`): a
-/// province prefix and a year in [`ID_MIN_YEAR`] to the current year where the birth date goes.
-/// Such numbers are the mistyped and made-up ids of test data and look-alike columns; an
-/// 18-digit card or an all-digit credit code has such a year there about once in eighty.
+/// province prefix and a year in [`ID_MIN_YEAR`] to the current year where the birth date goes,
+/// under a region that is a real division's ([`is_region_code`]). Such numbers are the
+/// mistyped and made-up ids of test data and look-alike columns; an 18-digit card or an
+/// all-digit credit code has such a year there about once in eighty, and a real region as
+/// well about once in six thousand (a UnionPay card `622848195130890234` has a year there,
+/// but there is no county `622848`).
 pub fn id18_lookalike(first17: &[u8]) -> bool {
     first17.len() == 17
         && first17.iter().all(u8::is_ascii_digit)
         && id18_prefix(&first17[..3])
         && number(&first17[6..10]).is_some_and(birth_year)
+        && is_region_code(&first17[..6])
 }
 
 /// True if the first 17 characters of an 18-digit resident id have its shape: a province
