@@ -31,3 +31,6 @@ mod demo;
 
 #[path = "proxy_e2e/hygiene.rs"]
 mod hygiene;
+
+#[path = "proxy_e2e/conditional.rs"]
+mod conditional;

@@ -79,6 +79,9 @@ pub enum Kind {
     Overloaded,
     /// The request is malformed or not allowed (e.g. an upgrade on an interface without it).
     BadRequest,
+    /// A write's `If-Match` names no entity tag this proxy gave for the representation under
+    /// the rules and policy in force (412, answered without asking the origin).
+    PreconditionFailed,
     /// Something in the proxy itself.
     Internal,
 }
@@ -169,6 +172,7 @@ impl ProxyError {
             Kind::AuditUnavailable => "urn:sluice:problem:audit-unavailable",
             Kind::Overloaded => "urn:sluice:problem:overloaded",
             Kind::BadRequest => "urn:sluice:problem:bad-request",
+            Kind::PreconditionFailed => "urn:sluice:problem:precondition-failed",
             Kind::Internal => "urn:sluice:problem:internal",
         }
     }
@@ -194,6 +198,7 @@ impl ProxyError {
             Kind::AuditUnavailable => "Audit trail unavailable",
             Kind::Overloaded => "Proxy holding too many bodies",
             Kind::BadRequest => "Bad request",
+            Kind::PreconditionFailed => "Precondition failed",
             Kind::Internal => "Internal proxy error",
         }
     }

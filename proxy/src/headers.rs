@@ -412,10 +412,12 @@ pub fn drop_digests(h: &mut HeaderMap) {
 /// with a digest of it (`ETag: "<md5>"`, `Content-MD5`, `Repr-Digest`): over a redacted body
 /// that digest is a test for guesses of every masked digit (a birth date is a few thousand
 /// tries), and it is not the digest of the body sent anyway. Digest fields are dropped; the
-/// `ETag` becomes a weak one keyed by `tag` (a keyed hash of the origin's tag and of what
-/// decides the redaction: rules, policy, consumer), so it still changes when the resource
-/// does and a cache can still revalidate it, against this proxy ([`not_modified`]).
-pub fn rekey_validators(h: &mut HeaderMap, tag: impl FnOnce(&str) -> String) {
+/// `ETag` becomes a weak one whose opaque part `tag` makes of the origin's (the origin's
+/// sealed under what decides the redaction, [`crate::etag::TagSeal`]), so it still changes
+/// when the resource does, a cache can still revalidate it against this proxy
+/// ([`not_modified`]), and a conditional write gets the origin's back. `tag` returning
+/// `None` removes the `ETag`.
+pub fn rekey_validators(h: &mut HeaderMap, tag: impl FnOnce(&str) -> Option<String>) {
     drop_digests(h);
     let Some(v) = h.get(header::ETAG) else {
         return;
@@ -424,7 +426,8 @@ pub fn rekey_validators(h: &mut HeaderMap, tag: impl FnOnce(&str) -> String) {
     let keyed = v
         .to_str()
         .ok()
-        .map(|v| format!("W/\"{}\"", tag(v)))
+        .and_then(tag)
+        .map(|t| format!("W/\"{t}\""))
         .and_then(|k| HeaderValue::from_str(&k).ok());
     match keyed {
         Some(w) => {
@@ -848,7 +851,7 @@ mod tests {
         }
         h.insert("x-trace", HeaderValue::from_static("abc"));
         h.insert("x-shard-2", HeaderValue::from_static("abc"));
-        rekey_validators(&mut h, |v| format!("k{}", v.len()));
+        rekey_validators(&mut h, |v| Some(format!("k{}", v.len())));
         assert_eq!(h["etag"], "W/\"k34\"");
         assert_eq!(
             h.keys().map(|k| k.as_str()).collect::<Vec<_>>(),

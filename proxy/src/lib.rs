@@ -17,6 +17,7 @@ pub mod codec;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod etag;
 pub mod filter;
 pub mod headers;
 pub mod identity;

@@ -1055,15 +1055,12 @@ impl Engine {
         &self.hash
     }
 
-    /// A keyed tag of `parts` (hex, 128 bits), under the key of tokens and fingerprints:
-    /// what a caller may show in place of a digest of raw data (an origin's `ETag` over an
-    /// unredacted body) without giving anyone a value to test guesses against.
-    pub fn keyed_tag(&self, parts: &[&str]) -> String {
-        let joined = parts.join("\0");
-        crate::transform::keyed_digest(&self.token_key, "tag", "", &joined)[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+    /// A 32-byte key for `purpose`, derived from the key of tokens and fingerprints: a
+    /// caller that must seal something only it can open again (the proxy's `ETag`, which
+    /// carries the origin's tag) gets a key of its own without the token key leaving the
+    /// engine. Each purpose gets an unrelated key, so none can forge another's output.
+    pub fn subkey(&self, purpose: &str) -> [u8; 32] {
+        crate::transform::keyed_digest(&self.token_key, "subkey", purpose, "")
     }
 
     /// Warnings from compilation (missing examples, unanchored patterns…).
@@ -1188,6 +1185,24 @@ fn gate_pattern(p: &[u8], ci: bool, bit: u8, trigger: &mut [u8; 256], gate: &mut
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A subkey depends on the token key and on its purpose, and on nothing else: replicas
+    /// sharing `rules.token_key_file` agree on it.
+    #[test]
+    fn subkeys_are_per_key_and_purpose() {
+        let keyed = |k: &[u8]| {
+            Engine::builder()
+                .builtin()
+                .token_key(k.to_vec())
+                .build()
+                .expect("built-in rules")
+        };
+        let (a, b) = (keyed(b"one key"), keyed(b"one key"));
+        assert_eq!(a.subkey("etag"), b.subkey("etag"));
+        assert_ne!(a.subkey("etag"), a.subkey("other"));
+        assert_ne!(a.subkey("etag"), keyed(b"another key").subkey("etag"));
+        assert_ne!(&a.subkey("etag")[..], &a.token_key[..]);
+    }
 
     /// Streams share resolved field names; the memo stops growing at its bound and names
     /// past it still resolve, each the same as a fresh lookup.

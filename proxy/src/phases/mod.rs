@@ -143,6 +143,34 @@ impl Ctx {
         a.record(f(ev))
     }
 
+    /// Whether the origin's validators are replaced on this exchange's response
+    /// (`headers::rekey_validators`): the response filter replaces them on exactly these
+    /// exchanges, and the request filter opens the proxy's tags in a write's conditions on
+    /// them, so the two must agree (a consumer whose view is not inspected gets, and sends
+    /// back, the origin's own tag).
+    pub(crate) fn rekeys_validators(&self) -> bool {
+        let iface = &self.iface;
+        iface.inspect_responses
+            && (self.actions.any_inspect()
+                || iface.scope_rank().is_some()
+                || self.live.limiter.has_response_limits(&iface.name))
+    }
+
+    /// The seal of this exchange's entity tags: under a key of the rules' token key, bound
+    /// to what decides the body sent: the rules, the policy (the config's text, the same on
+    /// every replica given the same file), the interface and the consumer.
+    pub(crate) fn tag_seal(&self) -> crate::etag::TagSeal<'_> {
+        crate::etag::TagSeal::new(
+            self.live.engine.subkey(crate::etag::KEY_PURPOSE),
+            [
+                self.live.engine.content_hash(),
+                &self.live.cfg.text_digest,
+                &self.iface.name,
+                &self.consumer.id,
+            ],
+        )
+    }
+
     /// The error for an exchange refused because its audit record cannot be kept.
     pub(crate) fn audit_refused() -> ProxyError {
         ProxyError::new(

@@ -110,6 +110,41 @@ pub(crate) fn limited(
     }
 }
 
+/// Puts the origin's tags back into a write's `If-Match` and `If-None-Match` in place of the
+/// proxy's (see the comment at the call).
+///
+/// # Errors
+/// An `If-Match` none of whose tags opens (412), without asking the origin: forwarded, a
+/// guessed origin tag would make the origin answer whether the guess was right.
+fn open_write_conditions(ctx: &Ctx, h: &mut http::HeaderMap) -> Result<(), ProxyError> {
+    use crate::etag::{open_condition, Opened};
+    let seal = ctx.tag_seal();
+    match open_condition(h, &header::IF_MATCH, &seal) {
+        Opened::Origin(v) => {
+            h.insert(header::IF_MATCH, v);
+        }
+        Opened::Nothing => {
+            return Err(ProxyError::client(
+                Kind::PreconditionFailed,
+                StatusCode::PRECONDITION_FAILED,
+                "If-Match names no entity tag this proxy gave for the resource under the \
+                 rules and policy in force; read it again for a current one",
+            ));
+        }
+        Opened::Absent | Opened::Any => {}
+    }
+    match open_condition(h, &header::IF_NONE_MATCH, &seal) {
+        Opened::Origin(v) => {
+            h.insert(header::IF_NONE_MATCH, v);
+        }
+        Opened::Nothing => {
+            h.remove(header::IF_NONE_MATCH);
+        }
+        Opened::Absent | Opened::Any => {}
+    }
+    Ok(())
+}
+
 /// Runs the phase.
 ///
 /// # Errors
@@ -194,9 +229,13 @@ pub fn run(
         // even where the body itself is blocked. On a read, `If-None-Match` is answered here
         // against the validator the client was given; the others go: `If-Match` has nothing
         // to protect, and a date condition would let the origin answer 304 for a copy
-        // redacted under older rules. Writes keep theirs (`If-None-Match: *` creates only;
-        // `If-Match` carries the proxy's tag, which the origin does not know: such a write
-        // gets 412).
+        // redacted under older rules. On a write, the client's tags are the origin's sealed
+        // (`etag::TagSeal`): those that open under the rules, policy, interface and consumer
+        // in force go to the origin as the origin wrote them, so a read-then-write with
+        // `If-Match` works; the rest (stale, or guessed digests) never reach it. An
+        // `If-Match` with none left is answered 412 here, an `If-None-Match` with none left
+        // goes (no tag that did not open names the current representation), and `*` passes
+        // (`If-None-Match: *` creates only). Date conditions stay, as before.
         if matches!(ctx.method, http::Method::GET | http::Method::HEAD) {
             ctx.if_none_match = h.remove(header::IF_NONE_MATCH);
             for c in [
@@ -206,6 +245,8 @@ pub fn run(
             ] {
                 h.remove(c);
             }
+        } else if ctx.rekeys_validators() {
+            open_write_conditions(ctx, h)?;
         }
     }
     if let (true, Some(v)) = (upgrade, upgrade_value) {

@@ -168,22 +168,12 @@ pub fn run(
             .headers
             .insert(header::ACCEPT_RANGES, HeaderValue::from_static("none"));
     }
-    if iface.inspect_responses && inspect {
-        // What the origin computed over the unredacted body never reaches the client.
-        // Keyed over what decides the body sent: the origin's tag, the rules, the policy
-        // (the config's text, the same on every replica given the same file), the interface
-        // and the consumer.
-        let live = &ctx.live;
-        let (name, consumer) = (&*iface.name, &*ctx.consumer.id);
-        headers::rekey_validators(&mut parts.headers, |etag| {
-            live.engine.keyed_tag(&[
-                etag,
-                live.engine.content_hash(),
-                &live.cfg.text_digest,
-                name,
-                consumer,
-            ])
-        });
+    if ctx.rekeys_validators() {
+        // What the origin computed over the unredacted body never reaches the client. Its
+        // tag is sealed under what decides the body sent (`Ctx::tag_seal`), so that a
+        // conditional write can be given it back (`request_filter`).
+        let seal = ctx.tag_seal();
+        headers::rekey_validators(&mut parts.headers, |etag| seal.seal(etag));
     }
     // Whatever this consumer's own actions (all `allow` leaves its view uninspected), the
     // interface gives consumers different views: none is a shared cache's to keep.
