@@ -318,6 +318,53 @@ pub fn named_not_person(v: &str) -> bool {
     NAMED_NOT_PERSONS.binary_search(&v).is_ok()
 }
 
+/// Characters that end the name of a place, a road, a station, a building or a body and no
+/// one's given name (`江苏路`, `刘家窑`, `陆家嘴`, `龙阳站`, `办公室`), sorted.
+const PLACE_ENDS: &[char] = &[
+    '办', '区', '厂', '厅', '厦', '县', '口', '台', '嘴', '场', '坊', '坝', '坟', '坪', '堡', '塘',
+    '墩', '处', '委', '宅', '室', '寨', '寺', '局', '屯', '岗', '岛', '峪', '巷', '市', '庄', '库',
+    '店', '庙', '所', '村', '校', '桥', '楼', '沟', '洼', '渡', '湾', '滩', '省', '社', '窑', '站',
+    '组', '营', '街', '路', '部', '铺', '阁', '队', '院', '集', '馆',
+];
+
+/// Words that end a body's or a place's name (`董事会`, `上官公园`).
+const PLACE_SUFFIXES: &[&str] = &[
+    "公园",
+    "董事会",
+    "监事会",
+    "理事会",
+    "委员会",
+    "协会",
+    "学会",
+    "商会",
+    "工会",
+    "基金会",
+    "广场",
+    "大厦",
+    "中心",
+    "景区",
+    "水库",
+];
+
+/// Characters after `家` that make `X家Y` a village or quarter named for a family (`马家堡`,
+/// `潘家园`, `徐家汇`): none is common in given names (`王家卫`, `张家辉` are people).
+const FAMILY_PLACE_ENDS: &str =
+    "堡园嘴汇窑庄村湾营屯店坡沟坝桥口巷台寨集铺楼坊塘坪岗峪洼墩窝坨圩务";
+
+/// Whether `v`, shaped as a name, is a place's or a body's name by how it ends: asked of a
+/// value under a generic `name` field (a region tree, a station list, a POI list, an
+/// organization chart), where a person's name ends with none of these.
+pub fn place_shaped(v: &str) -> bool {
+    let mut cs = v.chars().rev();
+    let Some(last) = cs.next() else {
+        return false;
+    };
+    let n = v.chars().count();
+    (n >= 2 && PLACE_ENDS.binary_search(&last).is_ok())
+        || (n == 3 && v.chars().nth(1) == Some('家') && FAMILY_PLACE_ENDS.contains(last))
+        || PLACE_SUFFIXES.iter().any(|x| v.ends_with(x))
+}
+
 /// Whether `v` is a surname and one or two characters common in given names (`黄石`, `金平`,
 /// `邵阳`): such a place is a person's name as often, and a person's record under `name`
 /// holds it too. (`南京`, `周口`, `史记` are not: 京, 口, 记 are no name characters.)
@@ -1661,6 +1708,12 @@ mod tests {
         assert!(SINGLE_SURNAMES.len() >= 500);
         assert!(super::NAMED_NOT_PERSONS.windows(2).all(|w| w[0] < w[1]));
         assert!(super::PINYIN_SYLLABLES.windows(2).all(|w| w[0] < w[1]));
+        assert!(super::PLACE_ENDS.windows(2).all(|w| w[0] < w[1]));
+        // A place's ending is no given name's character.
+        assert!(super::PLACE_ENDS
+            .iter()
+            .chain(&super::FAMILY_PLACE_ENDS.chars().collect::<Vec<_>>())
+            .all(|c| super::GIVEN_NAME_CHARS.binary_search(c).is_err()));
     }
 
     #[test]

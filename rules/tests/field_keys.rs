@@ -361,3 +361,42 @@ fn pinyin_keys_column_codes_and_neighbours_context() {
         assert_eq!(redacted(&e, body, *format), *want, "{body}");
     }
 }
+
+/// A label member's value names the value member beside it (`{"name":"联系电话","value":…}`,
+/// a form engine's rows), but a sentence under `title` names nothing: the content's finding
+/// is under `content`. A field's name is text, cut on a character if it is long.
+#[test]
+fn a_sentence_under_a_label_member_names_no_field() {
+    let e = engine();
+    let scan = |body: &str| {
+        e.scan_bytes(
+            body.as_bytes(),
+            ScanOptions {
+                format: Format::Json,
+                ..ScanOptions::default()
+            },
+        )
+        .findings
+        .iter()
+        .map(|f| f.field.as_deref().unwrap_or("").to_string())
+        .collect::<Vec<_>>()
+    };
+    let title = "关于本市海淀区中关村大街地块规划调整的公示稿第二次征求意见";
+    assert_eq!(
+        scan(&format!(
+            r#"{{"title":"{title}","content":"联系电话13800138000"}}"#
+        )),
+        ["content"]
+    );
+    assert_eq!(
+        scan(r#"{"name":"联系电话","value":"13800138000"}"#),
+        ["联系电话"]
+    );
+    let long_key = "联系电话".repeat(8);
+    let fields = scan(&format!(r#"{{"{long_key}":"13800138000"}}"#));
+    assert_eq!(fields.len(), 1);
+    assert!(
+        long_key.starts_with(&fields[0]) && fields[0].len() >= 60,
+        "{fields:?}"
+    );
+}

@@ -708,11 +708,14 @@ pub(crate) fn detect(
             // A place, a book or a maker under a field that names anything (a region tree's
             // `{"code":"320100","name":"南京"}`), unless it is a name's shape as well (黄石,
             // 金平: a person's record holds such names too, and a leak costs more than a
-            // masked place). A romanized value there must be pinyin (`Zhang San`), not a
-            // program's words (`Full GC`, `Eclipse Adoptium`).
+            // masked place); nor one that ends as a place's or a body's name does (`江苏路`,
+            // `马家堡`, `董事会`: a station list, a POI list, an organization chart). A
+            // romanized value there must be pinyin (`Zhang San`), not a program's words
+            // (`Full GC`, `Eclipse Adoptium`).
             if det == Some(Det::PersonName)
                 && ctx.generic_key
                 && ((dict::named_not_person(v) && !dict::name_shaped(v))
+                    || dict::place_shaped(v)
                     || (v.is_ascii() && !dict::pinyin_name(v)))
             {
                 continue;
@@ -1162,6 +1165,14 @@ pub(crate) fn unlabelled_addresses(d: &Detectors, t: &[u8]) -> Vec<(usize, usize
         let cjk_at = |at: usize| han_at(t, at).is_some_and(is_cjk);
         let in_sentence = (vs >= 3 && cjk_at(vs - 3)) || cjk_at(ve);
         if !in_sentence || t.get(ve) == Some(&b'*') {
+            continue;
+        }
+        // A parcel or a project named by where it is (`关于…中关村大街27号地块规划调整的公示`,
+        // a planning or land notice): a place, nobody's address.
+        if ["地块", "宗地", "项目", "工程", "片区"]
+            .iter()
+            .any(|w| t[ve..].starts_with(w.as_bytes()))
+        {
             continue;
         }
         let divisions = v[..ds - vs]
@@ -2061,10 +2072,14 @@ fn address_end_at_unit(v: &str) -> &str {
     let mut end = None;
     let mut prev_digit = false;
     for (i, c) in v.char_indices() {
-        // A number, or a letter numbering a building (`B座`, `A栋`).
+        // A number, or a letter numbering a building (`B座`, `A栋`). Digits after the last
+        // unit are a room's number (`2单元1201`) and the address goes on; letters are a
+        // building's name or a word (`88号的SOHO现代城今日开业`), which a unit must follow.
         if c.is_ascii_alphanumeric() {
             prev_digit = true;
-            end = None;
+            if c.is_ascii_digit() {
+                end = None;
+            }
             continue;
         }
         if prev_digit && UNITS.contains(c) {
@@ -2227,7 +2242,33 @@ fn name_before_glued_label<'a>(d: &Detectors, run: &'a str) -> Option<&'a str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{doc_number_run, taiwan_permit, text_from, verb_at, TextFrom, AFTER};
+    use super::{
+        address_end_at_unit, doc_number_run, taiwan_permit, text_from, verb_at, TextFrom, AFTER,
+    };
+
+    /// An address ends at its last unit; digits after it are a room's number and go with it,
+    /// a word in letters (a building's name, a shop's) does not.
+    #[test]
+    fn an_address_ends_at_its_last_unit() {
+        for (v, want) in [
+            (
+                "北京市朝阳区建国路88号的SOHO现代城今日开业",
+                "北京市朝阳区建国路88号",
+            ),
+            (
+                "北京市朝阳区建国路88号SOHO现代城3号楼",
+                "北京市朝阳区建国路88号SOHO现代城3号楼",
+            ),
+            (
+                "北京市朝阳区建国路88号院2单元1201",
+                "北京市朝阳区建国路88号院2单元1201",
+            ),
+            ("北京市朝阳区建国路88号B座", "北京市朝阳区建国路88号B座"),
+            ("北京市朝阳区建国路", "北京市朝阳区建国路"),
+        ] {
+            assert_eq!(address_end_at_unit(v), want, "{v}");
+        }
+    }
 
     /// The grouped lookup finds what trying every word in order finds: the longer word
     /// where two share a first character (`女士` before `女`), and nothing for a character

@@ -1135,8 +1135,16 @@ fn eval_chain(
                     let odd_mobile = det == Det::Mobile
                         && m == k + 1
                         && !matches!((lens[0], lens[1]), (3, 8) | (4, 7) | (_, 11));
-                    // (Such a grouping takes a phone's field or word.)
-                    if odd_local || odd_mobile {
+                    // A card is written in fours (`6222 0212 3456 7890`, five-digit groups
+                    // too), as `4-6-5` or `4-6-4` (American Express, Diners), or in two
+                    // parts; `430104-48-01-681368`, the end of an investment project's
+                    // code (`2024-430104-48-01-681368`: year, region, industry, type,
+                    // serial), is no card's grouping.
+                    // (A weak separator's grouping is judged by `weak_layout` below.)
+                    let odd_card =
+                        det == Det::BankCard && layout.is_none() && !card_layout(&lens[..=m - k]);
+                    // (Such a grouping takes a phone's or a card's field or word.)
+                    if odd_local || odd_mobile || odd_card {
                         best = Some((m, det, Confidence::Low, false));
                     } else if layout.is_none_or(|sep| weak_layout(det, &lens[..=m - k], sep)) {
                         best = Some((m, det, conf, false));
@@ -1334,6 +1342,30 @@ fn mobile_start(t: &[u8], s: usize, e: usize) -> usize {
     s
 }
 
+/// Whether the digits `t[s..e]` are the fraction of a decimal number (`39.18836819321` in a
+/// coordinate, `0.4526018159083012`, a ratio printed to a double's precision): a point
+/// after one to three digits that follow no letter, digit or point, and no point after.
+/// No identifier is written after a small number and a point; a number split by points
+/// into its own groups (`138.0013.8000`) has a point after its second group.
+fn decimal_fraction(t: &[u8], s: usize, e: usize) -> bool {
+    if s < 2
+        || t[s - 1] != b'.'
+        || (t.get(e) == Some(&b'.') && t.get(e + 1).is_some_and(u8::is_ascii_digit))
+    {
+        return false;
+    }
+    let mut q = s - 1;
+    while q > 0 && t[q - 1].is_ascii_digit() {
+        q -= 1;
+    }
+    (1..=3).contains(&(s - 1 - q)) && (q == 0 || !(is_alnum(t[q - 1]) || t[q - 1] == b'.'))
+}
+
+/// Whether groups of these lengths are a way card numbers are written (see `eval_chain`).
+fn card_layout(lens: &[usize]) -> bool {
+    lens.len() <= 2 || lens.iter().all(|&l| l <= 5) || matches!(lens, [4, 6, 5] | [4, 6, 4])
+}
+
 /// The shortest identifier `classify_joined` accepts (a 10-digit landline).
 const MIN_JOINED: usize = 10;
 
@@ -1484,6 +1516,9 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
         return false;
     }
     let all_digits = g.iter().all(u8::is_ascii_digit);
+    if all_digits && n >= 7 && decimal_fraction(t, s, e) {
+        return false;
+    }
     // A disability certificate's number (第二代残疾人证): the holder's ID number, then the
     // kind of disability (1-7) and its grade (1-4); a medical insurance number, the ID and
     // two digits of the fund's own. It holds the ID whole, so it is one, but twenty digits
@@ -2052,6 +2087,35 @@ fn ipv4_at(t: &[u8], s: usize) -> Option<usize> {
 /// (RFC 6761, RFC 6762, and `internal` and `lan` as home and company networks use them).
 const RESERVED_TLDS: &[&[u8]] = &[b"local", b"localhost", b"internal", b"invalid", b"lan"];
 
+/// Whether an scp-style path follows a host at `e` (`:org/app.git`, `:~/backup`): one token,
+/// holding a `/`, that is no URL.
+fn scp_path(t: &[u8], e: usize) -> bool {
+    if t.get(e) != Some(&b':') {
+        return false;
+    }
+    let path = &t[e + 1..];
+    let n = path
+        .iter()
+        .take(256)
+        .position(|&b| {
+            b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b',' | b';' | b'<' | b'>' | b')')
+        })
+        .unwrap_or(path.len().min(256));
+    let tok = &path[..n];
+    tok.first()
+        .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'/' || b == b'~')
+        && tok.contains(&b'/')
+        && memchr::memmem::find(tok, b"://").is_none()
+}
+
+/// Files' types that are no top-level domain (`.zip`, `.mov`, `.py` are, and stay).
+const FILE_TYPES: &[&[u8]] = &[
+    b"png", b"jpg", b"jpeg", b"gif", b"webp", b"svg", b"bmp", b"ico", b"woff", b"ttf", b"otf",
+    b"eot", b"css", b"js", b"json", b"xml", b"html", b"htm", b"pdf", b"doc", b"docx", b"xls",
+    b"xlsx", b"ppt", b"pptx", b"txt", b"csv", b"mp3", b"mp4", b"avi", b"wav", b"apk", b"exe",
+    b"jar", b"map", b"vue", b"php", b"jsp", b"aspx", b"git",
+];
+
 fn email(t: &[u8], out: &mut Vec<Found>) {
     let local_ok =
         |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-');
@@ -2095,6 +2159,13 @@ fn email(t: &[u8], out: &mut Vec<Found>) {
         // A machine's account on a name reserved for local networks (`ci-bot@build.local`,
         // `root@node1.internal`) is nobody's address.
         if RESERVED_TLDS.iter().any(|r| tld.eq_ignore_ascii_case(r)) {
+            last_end = e;
+            continue;
+        }
+        // A file named for its scale or version (`logo@2x.png`, `iconfont@3.0.1.woff`: no
+        // top-level domain is a file's type), or a repository's address (`git@gitee.com:
+        // org/app.git`, a path after the colon): nobody's mailbox.
+        if FILE_TYPES.iter().any(|f| tld.eq_ignore_ascii_case(f)) || scp_path(t, e) {
             last_end = e;
             continue;
         }
@@ -2231,6 +2302,12 @@ fn ipv6_at(t: &[u8], s: usize, e: usize) -> Option<((), bool)> {
     // Eight groups take seven colons, six and a dotted quad six; fewer need `::`. A
     // time (`14:30:41`) or a ratio has neither, and the parser would only say so.
     if colons < 6 && memchr::memmem::find(span, b"::").is_none() {
+        return None;
+    }
+    // Eight bytes in pairs (`70:B3:D5:7E:D0:00:12:34`) is an EUI-64, a LoRaWAN device's or
+    // a network card's, which an address written out in full is not (its groups drop
+    // leading zeros, not pad to two).
+    if colons == 7 && span.split(|&b| b == b':').all(|g| g.len() == 2) {
         return None;
     }
     if (s > 0 && is_alnum(t[s - 1]) && !after_ip_label(t, s)) || (e < t.len() && is_alnum(t[e])) {

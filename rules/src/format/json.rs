@@ -9,6 +9,21 @@ use crate::stream::{Esc, SegKind, Segmenter, HEAD};
 
 const MAX_DEPTH: usize = 1024;
 const KEY_MAX: usize = 64;
+
+/// The first [`KEY_MAX`] bytes of a name, cut on a character boundary (a finding's field
+/// must be text).
+fn key_cut(k: &[u8]) -> &[u8] {
+    let k = &k[..k.len().min(KEY_MAX)];
+    // (The head a key is read from may itself end inside a character.)
+    if k.last().is_some_and(|&b| b >= 0x80) {
+        if let Err(e) = std::str::from_utf8(k) {
+            if e.error_len().is_none() {
+                return &k[..e.valid_up_to()];
+            }
+        }
+    }
+    k
+}
 /// Most column names a table header may give (`{"columns":[…],"rows":[[…]]}`).
 const COLUMNS_MAX: usize = 256;
 
@@ -272,14 +287,14 @@ impl JsonLexer {
         if self.string_is_key {
             if f.kind == b'{' {
                 // Reuse the frame's buffer: keys change every member.
-                let head = &head[..head.len().min(KEY_MAX)];
+                let head = key_cut(head);
                 f.key.clear();
                 f.key.extend_from_slice(head);
                 f.role = self.roles.role(head);
                 if let Some(k) = depth.checked_sub(1).and_then(|d| self.member_key(d, head)) {
                     if let Some(f) = self.frames.get_mut(depth - 1) {
                         f.key.clear();
-                        f.key.extend_from_slice(&k[..k.len().min(KEY_MAX)]);
+                        f.key.extend_from_slice(key_cut(&k));
                     }
                 }
                 if self.grid && depth >= 3 && !self.frames[depth - 3].col_ids.is_empty() {
@@ -290,7 +305,7 @@ impl JsonLexer {
         }
         if f.kind == b'{' {
             if f.col_obj {
-                let v = &head[..head.len().min(KEY_MAX)];
+                let v = key_cut(head);
                 match column_member(&f.key) {
                     Some(ColMember::Id) if f.col_id.is_empty() => f.col_id.extend_from_slice(v),
                     Some(ColMember::Title) if f.col_title.is_empty() => {
@@ -299,13 +314,15 @@ impl JsonLexer {
                     _ => {}
                 }
             }
+            // A label member's value names the value member beside it (`{"name":"申请人",
+            // "value":…}`); a sentence there (`"title":"关于…的公示"`) names nothing.
             if f.role == NAME_LABEL {
-                f.label = Some(head[..head.len().min(KEY_MAX)].to_vec());
+                f.label = super::label_text(head).map(|l| key_cut(l).to_vec());
             }
             return;
         }
         if f.header {
-            let name = head[..head.len().min(KEY_MAX)].to_vec();
+            let name = key_cut(head).to_vec();
             self.push_column(depth, name);
             return;
         }
@@ -318,7 +335,7 @@ impl JsonLexer {
         if f.head_row && !f.head_bad {
             // A name that is no label (empty or long) keeps its column's place.
             let name = super::label_text(head).unwrap_or_default();
-            let name = name[..name.len().min(KEY_MAX)].to_vec();
+            let name = key_cut(name).to_vec();
             self.push_column(depth, name);
         }
     }
