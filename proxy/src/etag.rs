@@ -85,6 +85,8 @@ pub enum Opened {
     /// Not one tag of the list opened: none names the representation the origin has now
     /// (stale, from older rules or policy, or guessed).
     Nothing,
+    /// `*` beside other members: no valid condition.
+    Malformed,
 }
 
 /// Opens every tag of the `name` condition in `h` (all its field lines, RFC 9110 §5.3).
@@ -96,16 +98,31 @@ pub fn open_condition(h: &HeaderMap, name: &HeaderName, seal: &TagSeal<'_>) -> O
         return Opened::Absent;
     }
     let mut origin: Vec<String> = Vec::new();
+    let (mut any, mut members) = (false, 0usize);
     for line in lines {
         // A value that is not text (obs-text) holds no tag of ours.
-        let Ok(list) = line.to_str() else { continue };
+        let Ok(list) = line.to_str() else {
+            members += 1;
+            continue;
+        };
         for item in entity_tags(list) {
+            members += 1;
             match item {
-                Item::Any => return Opened::Any,
+                Item::Any => any = true,
                 Item::Tag(t) => origin.extend(seal.open(t)),
                 Item::Junk => {}
             }
         }
+    }
+    // `*` is the whole field or nothing (RFC 9110 §13.1.1): beside tags (`"<guess>", *`,
+    // or on another field line) it is malformed, and forwarded as written it would carry
+    // the guesses to an origin that reads past the `*`.
+    if any {
+        return if members == 1 {
+            Opened::Any
+        } else {
+            Opened::Malformed
+        };
     }
     if origin.is_empty() {
         return Opened::Nothing;
@@ -252,7 +269,14 @@ mod tests {
         );
         assert_eq!(cond(&[&t2, &t1]), origin("W/\"a,b\", \"v1\""));
         assert_eq!(cond(&["*"]), Opened::Any);
-        assert_eq!(cond(&[&t1, "*"]), Opened::Any);
+        assert_eq!(cond(&[" * "]), Opened::Any);
+        // `*` beside anything else, in one field line or over two, guesses included.
+        assert_eq!(cond(&[&t1, "*"]), Opened::Malformed);
+        assert_eq!(
+            cond(&["\"5d41402abc4b2a76b9719d911017c592\", *"]),
+            Opened::Malformed
+        );
+        assert_eq!(cond(&["\"guess\"", "*"]), Opened::Malformed);
         for nothing in [
             "\"v1\"",
             "\"5d41402abc4b2a76b9719d911017c592\"",

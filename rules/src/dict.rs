@@ -318,13 +318,14 @@ pub fn named_not_person(v: &str) -> bool {
     NAMED_NOT_PERSONS.binary_search(&v).is_ok()
 }
 
-/// Characters that end the name of a place, a road, a station, a building or a body and no
-/// one's given name (`江苏路`, `刘家窑`, `陆家嘴`, `龙阳站`, `办公室`), sorted.
+/// Characters that end the name of a place, a road, a station, a building or a body and
+/// hardly a given name (`江苏路`, `刘家窑`, `陆家嘴`, `龙阳站`, `办公室`), sorted. Not those
+/// that given names end with now and then (李晓岗, 王连营, 杨玉台, 刘长桥, 周玉楼, 陈德社,
+/// 王文阁, 陈海岛).
 const PLACE_ENDS: &[char] = &[
-    '办', '区', '厂', '厅', '厦', '县', '口', '台', '嘴', '场', '坊', '坝', '坟', '坪', '堡', '塘',
-    '墩', '处', '委', '宅', '室', '寨', '寺', '局', '屯', '岗', '岛', '峪', '巷', '市', '庄', '库',
-    '店', '庙', '所', '村', '校', '桥', '楼', '沟', '洼', '渡', '湾', '滩', '省', '社', '窑', '站',
-    '组', '营', '街', '路', '部', '铺', '阁', '队', '院', '集', '馆',
+    '办', '区', '厂', '厅', '厦', '县', '口', '嘴', '场', '坊', '坝', '坟', '处', '委', '宅', '室',
+    '寨', '寺', '局', '屯', '峪', '巷', '市', '库', '店', '庙', '所', '校', '沟', '洼', '渡', '湾',
+    '滩', '省', '窑', '站', '组', '街', '路', '部', '铺', '队', '馆',
 ];
 
 /// Words that end a body's or a place's name (`董事会`, `上官公园`).
@@ -347,9 +348,9 @@ const PLACE_SUFFIXES: &[&str] = &[
 ];
 
 /// Characters after `家` that make `X家Y` a village or quarter named for a family (`马家堡`,
-/// `潘家园`, `徐家汇`): none is common in given names (`王家卫`, `张家辉` are people).
-const FAMILY_PLACE_ENDS: &str =
-    "堡园嘴汇窑庄村湾营屯店坡沟坝桥口巷台寨集铺楼坊塘坪岗峪洼墩窝坨圩务";
+/// `徐家汇`, `于家务`): none is common in given names (`王家卫`, `张家辉`, `王家园` are
+/// people).
+const FAMILY_PLACE_ENDS: &str = "堡嘴汇窑庄村湾营屯店坡沟坝口巷寨铺坊塘峪洼窝坨圩务";
 
 /// Whether `v`, shaped as a name, is a place's or a body's name by how it ends: asked of a
 /// value under a generic `name` field (a region tree, a station list, a POI list, an

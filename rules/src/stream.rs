@@ -338,6 +338,12 @@ struct HeldSeg {
     edit_floor: u64,
 }
 
+/// The field a display name is judged under: a person's name.
+const PERSON_KEY: &str = "姓名";
+/// The field the first word of a file name is judged under: a generic `name` member's,
+/// which may as well hold a place.
+const GENERIC_NAME_KEY: &str = "name";
+
 /// At most this many number fields wait for their types at once (a ninth ends the oldest's
 /// wait): several people's numbers before their types (`holderIdNo`, `guardianIdNo`,
 /// `holderIdType`, `guardianIdType` in sorted keys), or a record inside a record. Types
@@ -2701,23 +2707,25 @@ impl Segmenter {
             // The display name of an address (`From: =?UTF-8?B?5byg5Lyf?= <a@b.cn>`) is a
             // person's name, as a name field's value is, and so is the name a file name
             // opens with (`张斌_材料.csv`).
-            let name_end = if format::multipart::display_name(&self.text, s, e) {
-                Some(text.len())
+            // (A file name's first word is judged as a generic `name` member's value is: it
+            // may as well be a place's, `石家庄_统计.csv`.)
+            let (name_end, key) = if format::multipart::display_name(&self.text, s, e) {
+                (Some(text.len()), PERSON_KEY)
             } else if format::multipart::file_name_at(&self.text, s) {
-                format::multipart::leading_name(&text)
+                (format::multipart::leading_name(&text), GENERIC_NAME_KEY)
             } else {
-                None
+                (None, PERSON_KEY)
             };
             let inner = match name_end {
                 Some(n) if n < text.len() => {
-                    let mut a = self.scan_decoded(&text.as_bytes()[..n], true);
-                    let b = self.scan_decoded(&text.as_bytes()[n..], false);
+                    let mut a = self.scan_decoded(&text.as_bytes()[..n], Some(key));
+                    let b = self.scan_decoded(&text.as_bytes()[n..], None);
                     a.output.extend_from_slice(&b.output);
                     a.findings.extend(b.findings);
                     a
                 }
-                Some(_) => self.scan_decoded(text.as_bytes(), true),
-                None => self.scan_decoded(text.as_bytes(), false),
+                Some(_) => self.scan_decoded(text.as_bytes(), Some(key)),
+                None => self.scan_decoded(text.as_bytes(), None),
             };
             if inner.findings.is_empty() {
                 continue;
@@ -2736,7 +2744,7 @@ impl Segmenter {
                 continue;
             }
             let name = self.text[s..e].to_vec();
-            let inner = self.scan_decoded(&name, true);
+            let inner = self.scan_decoded(&name, Some(GENERIC_NAME_KEY));
             if inner.findings.is_empty() {
                 continue;
             }
@@ -2770,14 +2778,15 @@ impl Segmenter {
         }
     }
 
-    /// A nested scan of decoded header text, as text, judged as a person's name (`name`)
-    /// or under no field.
-    fn scan_decoded(&self, text: &[u8], name: bool) -> ScanResult {
+    /// A nested scan of decoded header text, as text, judged under the field `key` (a
+    /// person's name, [`PERSON_KEY`], or what a generic `name` member holds,
+    /// [`GENERIC_NAME_KEY`]) or under no field.
+    fn scan_decoded(&self, text: &[u8], key: Option<&str>) -> ScanResult {
         let mut inner_opts = self.opts.clone();
         inner_opts.format = Format::Text;
         inner_opts.charset = Charset::Utf8;
         inner_opts.capture_values = false;
-        let key = name.then(|| Arc::from("姓名"));
+        let key = key.map(Arc::from);
         self.engine
             .scan_value_at_depth(text, inner_opts, self.depth + 1, key)
     }

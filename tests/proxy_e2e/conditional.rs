@@ -195,6 +195,21 @@ async fn a_write_conditional_on_a_tag_the_proxy_did_not_give_is_refused_here() {
     ] {
         refused_here(put(&base, KEY_A, &[("if-match", &if_match)]).await).await;
     }
+    // `*` beside a tag is malformed: refused here (400), the guess not forwarded.
+    let r = put(
+        &base,
+        KEY_A,
+        &[("if-match", &format!("{}, *", origin_tag(1)))],
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    let r = put(
+        &base,
+        KEY_A,
+        &[("if-none-match", &format!("*, {}", origin_tag(1)))],
+    )
+    .await;
+    assert_eq!(r.status(), 400);
     // Another consumer's tag for the same resource is not this consumer's, and the tags
     // differ, as their views may.
     let tb = get_tag(&base, KEY_B).await;
@@ -220,4 +235,36 @@ async fn a_write_conditional_on_a_tag_the_proxy_did_not_give_is_refused_here() {
     );
     assert!(seen.gets.load(Ordering::SeqCst) >= 3);
     q.shutdown().await;
+}
+
+/// Reads and writes of one path on two interfaces (`doc_read` for GET, `doc_write` for
+/// PUT, which need not inspect responses): the tag a read gave opens on the write, bound
+/// to the interface that serves the path's reads.
+#[tokio::test]
+async fn a_write_on_its_own_interface_opens_the_tag_its_read_gave() {
+    let (up, seen) = origin().await;
+    for write_inspects in [true, false] {
+        let extra = format!(
+            "{}interfaces:\n  - name: doc_read\n    method: GET\n    path: /doc\n  - name: doc_write\n    method: PUT\n    path: /doc\n    inspect_responses: {write_inspects}\n",
+            consumers()
+        );
+        let p = proxy(&up.url(), &extra).await;
+        let base = format!("http://{}", p.addr);
+        let t = get_tag(&base, KEY_A).await;
+        let r = put(&base, KEY_A, &[("if-match", &t)]).await;
+        assert_eq!(r.status(), 200, "{write_inspects}: {:?}", r.text().await);
+        // A raw guess is still refused here.
+        let v = seen.writes.lock().unwrap().len();
+        refused_here(put(&base, KEY_A, &[("if-match", &origin_tag(9))]).await).await;
+        assert_eq!(seen.writes.lock().unwrap().len(), v);
+        p.shutdown().await;
+    }
+    let writes = seen.writes.lock().unwrap().clone();
+    assert_eq!(
+        writes,
+        [
+            ("PUT".into(), origin_tag(1), "-".into()),
+            ("PUT".into(), origin_tag(2), "-".into()),
+        ]
+    );
 }

@@ -66,6 +66,15 @@ pub struct ConnInfo {
     pub reset: Arc<std::sync::atomic::AtomicBool>,
 }
 
+/// Whether `iface` replaces the origin's validators on a response to a consumer with
+/// `actions` (see [`Ctx::rekeys_validators`]).
+fn rekeys(iface: &Interface, actions: &Actions, live: &Live) -> bool {
+    iface.inspect_responses
+        && (actions.any_inspect()
+            || iface.scope_rank().is_some()
+            || live.limiter.has_response_limits(&iface.name))
+}
+
 /// Per-request state shared by the phases.
 pub struct Ctx {
     pub request_id: String,
@@ -88,6 +97,10 @@ pub struct Ctx {
     pub rejected: Option<IdentityError>,
     /// The actions in force for this consumer on this interface.
     pub actions: Arc<Actions>,
+    /// The interface that serves reads (`GET`) of this path: the entity tags a client
+    /// holds for the resource came from it, whatever interface this method takes
+    /// (`person_read` and `person_write` on one path).
+    pub read_iface: Arc<Interface>,
     /// A ready-made answer for the error being returned (401, 429 with `Retry-After`), used
     /// by [`Proxy::problem`] instead of the generic problem body.
     pub early: Option<Response<Bytes>>,
@@ -149,23 +162,28 @@ impl Ctx {
     /// them, so the two must agree (a consumer whose view is not inspected gets, and sends
     /// back, the origin's own tag).
     pub(crate) fn rekeys_validators(&self) -> bool {
-        let iface = &self.iface;
-        iface.inspect_responses
-            && (self.actions.any_inspect()
-                || iface.scope_rank().is_some()
-                || self.live.limiter.has_response_limits(&iface.name))
+        rekeys(&self.iface, &self.actions, &self.live)
+    }
+
+    /// Whether reads of this path have their validators replaced for this consumer: then
+    /// the tags a write's conditions carry are the proxy's, to be opened
+    /// (`request_filter`).
+    pub(crate) fn reads_rekeyed(&self) -> bool {
+        let read = &self.read_iface;
+        rekeys(read, read.actions_for(&self.consumer.id), &self.live)
     }
 
     /// The seal of this exchange's entity tags: under a key of the rules' token key, bound
     /// to what decides the body sent: the rules, the policy (the config's text, the same on
-    /// every replica given the same file), the interface and the consumer.
+    /// every replica given the same file), the interface that serves reads of the path (a
+    /// write on its own interface opens the tag its read gave) and the consumer.
     pub(crate) fn tag_seal(&self) -> crate::etag::TagSeal<'_> {
         crate::etag::TagSeal::new(
             self.live.engine.subkey(crate::etag::KEY_PURPOSE),
             [
                 self.live.engine.content_hash(),
                 &self.live.cfg.text_digest,
-                &self.iface.name,
+                &self.read_iface.name,
                 &self.consumer.id,
             ],
         )
@@ -362,6 +380,7 @@ impl Proxy {
         }
         .emit(&self.stats.metrics);
         let actions = iface.actions_for(&consumer.id).clone();
+        let read_iface = live.router.route(&Method::GET, req.uri().path()).clone();
         let mut request_id = crate::headers::request_id(req.headers());
         // A caller's own id is echoed, logged and audited: it must not carry a value.
         if req
@@ -431,6 +450,7 @@ impl Proxy {
             consumer,
             rejected,
             actions,
+            read_iface,
             early: None,
             malformed,
             if_none_match: None,

@@ -119,6 +119,13 @@ pub(crate) fn limited(
 fn open_write_conditions(ctx: &Ctx, h: &mut http::HeaderMap) -> Result<(), ProxyError> {
     use crate::etag::{open_condition, Opened};
     let seal = ctx.tag_seal();
+    let malformed = |name: &header::HeaderName| {
+        ProxyError::client(
+            Kind::BadRequest,
+            StatusCode::BAD_REQUEST,
+            format!("{name}: `*` stands alone, not in a list of entity tags"),
+        )
+    };
     match open_condition(h, &header::IF_MATCH, &seal) {
         Opened::Origin(v) => {
             h.insert(header::IF_MATCH, v);
@@ -131,6 +138,7 @@ fn open_write_conditions(ctx: &Ctx, h: &mut http::HeaderMap) -> Result<(), Proxy
                  rules and policy in force; read it again for a current one",
             ));
         }
+        Opened::Malformed => return Err(malformed(&header::IF_MATCH)),
         Opened::Absent | Opened::Any => {}
     }
     match open_condition(h, &header::IF_NONE_MATCH, &seal) {
@@ -140,6 +148,7 @@ fn open_write_conditions(ctx: &Ctx, h: &mut http::HeaderMap) -> Result<(), Proxy
         Opened::Nothing => {
             h.remove(header::IF_NONE_MATCH);
         }
+        Opened::Malformed => return Err(malformed(&header::IF_NONE_MATCH)),
         Opened::Absent | Opened::Any => {}
     }
     Ok(())
@@ -245,9 +254,12 @@ pub fn run(
             ] {
                 h.remove(c);
             }
-        } else if ctx.rekeys_validators() {
-            open_write_conditions(ctx, h)?;
         }
+    }
+    // A write's tags came from the reads of its path, which may be another interface's
+    // (`person_read`, `person_write`): they are the proxy's when those reads' are.
+    if !matches!(ctx.method, http::Method::GET | http::Method::HEAD) && ctx.reads_rekeyed() {
+        open_write_conditions(ctx, h)?;
     }
     if let (true, Some(v)) = (upgrade, upgrade_value) {
         h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));

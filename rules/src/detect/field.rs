@@ -77,6 +77,14 @@ fn is_part_dot(c: char) -> bool {
 /// A Chinese name (surname + given name, 2-4 characters, or a transliterated minority name
 /// with `·`), or a romanized name (`Zhang San`) under a name key.
 pub(crate) fn person_name(v: &str) -> Option<Confidence> {
+    person_name_in(v, true)
+}
+
+/// [`person_name`], where `tables` says whether a code table's entry may stand where the
+/// value is (a generic `name` member: 苏州市, 黄鹤楼, 公安局, [`dict::is_code_table_word`]).
+/// Under a field named for a person (`xm`, `姓名`) none does, and a name that ends as a
+/// place's does (刘长桥, 王文阁, 周玉楼) is a name.
+pub(crate) fn person_name_in(v: &str, tables: bool) -> Option<Confidence> {
     // One pass over the characters (this runs on every value under a name key).
     let (mut n, mut cjk, mut dots, mut spaces) = (0usize, 0usize, 0usize, 0usize);
     let mut mou = false;
@@ -97,7 +105,7 @@ pub(crate) fn person_name(v: &str) -> Option<Confidence> {
     // Emoji around or inside a Han name are read past: the name is what is left.
     if deco > 0 && cjk >= 2 && cjk + dots + spaces + deco == n {
         let compact: String = v.chars().filter(|&c| !is_decoration(c)).collect();
-        return person_name(compact.trim());
+        return person_name_in(compact.trim(), tables);
     }
     // A short name padded to line up with longer ones (`李　燕`, `王 芳`; the ideographic
     // space is folded to a space): the name is the characters without the padding. A name
@@ -106,7 +114,7 @@ pub(crate) fn person_name(v: &str) -> Option<Confidence> {
         || (dots > 0 && cjk + dots + spaces == n && spaces <= dots + 1);
     if spaces > 0 && padded && v.trim() == v {
         let compact: String = v.chars().filter(|&c| c != ' ').collect();
-        return person_name(&compact);
+        return person_name_in(&compact, tables);
     }
     // `李某`, `王某某`: a judgment's stand-in for a name, already anonymous. No name ends
     // with `的` (`当事人厍欢的名下房产` is 厍欢's).
@@ -121,7 +129,7 @@ pub(crate) fn person_name(v: &str) -> Option<Confidence> {
             .flatten()
             .is_some_and(|sl| {
                 let given = cjk - v[..sl].chars().count();
-                (1..=2).contains(&given) && !dict::is_code_table_word(v)
+                (1..=2).contains(&given) && !(tables && dict::is_code_table_word(v))
             });
         if han {
             return Some(Confidence::Medium);
@@ -715,12 +723,18 @@ pub(crate) fn detect(
             if det == Some(Det::PersonName)
                 && ctx.generic_key
                 && ((dict::named_not_person(v) && !dict::name_shaped(v))
-                    || dict::place_shaped(v)
+                    || (dict::place_shaped(v) && !dict::name_shaped(v))
                     || (v.is_ascii() && !dict::pinyin_name(v)))
             {
                 continue;
             }
-            if let Some(conf) = judge(det, v, true) {
+            // (Under a field named for a person, a name that ends as a place's is a name.)
+            let judged = judge(det, v, true).or_else(|| {
+                (det == Some(Det::PersonName) && !ctx.generic_key)
+                    .then(|| person_name_in(v, false))
+                    .flatten()
+            });
+            if let Some(conf) = judged {
                 emit(r, s, e, conf);
             } else if det == Some(Det::PersonName) {
                 // A name with a note after it (`李海燕（女士）`, `张建国（1101…）`).

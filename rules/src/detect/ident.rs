@@ -1135,11 +1135,12 @@ fn eval_chain(
                     let odd_mobile = det == Det::Mobile
                         && m == k + 1
                         && !matches!((lens[0], lens[1]), (3, 8) | (4, 7) | (_, 11));
-                    // A card is written in fours (`6222 0212 3456 7890`, five-digit groups
-                    // too), as `4-6-5` or `4-6-4` (American Express, Diners), or in two
-                    // parts; `430104-48-01-681368`, the end of an investment project's
-                    // code (`2024-430104-48-01-681368`: year, region, industry, type,
-                    // serial), is no card's grouping.
+                    // A card is written in groups of three digits or more but the last:
+                    // fours (`6222 0212 3456 7890 12`, fives too), or its scheme's or bank's
+                    // first four or six and the rest (`4-6-5`, `6225 884831 838498`, `623668 964467 3809312`), or
+                    // in two parts; `430104-48-01-681368`, the end of an investment
+                    // project's code (`2024-430104-48-01-681368`: year, region, industry,
+                    // type, serial), is no card's grouping.
                     // (A weak separator's grouping is judged by `weak_layout` below.)
                     let odd_card =
                         det == Det::BankCard && layout.is_none() && !card_layout(&lens[..=m - k]);
@@ -1342,11 +1343,11 @@ fn mobile_start(t: &[u8], s: usize, e: usize) -> usize {
     s
 }
 
-/// Whether the digits `t[s..e]` are the fraction of a decimal number (`39.18836819321` in a
-/// coordinate, `0.4526018159083012`, a ratio printed to a double's precision): a point
-/// after one to three digits that follow no letter, digit or point, and no point after.
-/// No identifier is written after a small number and a point; a number split by points
-/// into its own groups (`138.0013.8000`) has a point after its second group.
+/// Whether the digits `t[s..e]` are the fraction of a decimal number: after `0.` (a ratio
+/// printed to a double's precision, `0.4526018159083012`) or in a pair of coordinates
+/// (`116.40739,39.18836819321`; one alone is under a field named for it, `lat`, which
+/// the rules' negative keys name). Not an item of a numbered list (`1.110101199003077512
+/// 2.…`, `联系人：1.13812345678`), where the number is what it is.
 fn decimal_fraction(t: &[u8], s: usize, e: usize) -> bool {
     if s < 2
         || t[s - 1] != b'.'
@@ -1358,12 +1359,37 @@ fn decimal_fraction(t: &[u8], s: usize, e: usize) -> bool {
     while q > 0 && t[q - 1].is_ascii_digit() {
         q -= 1;
     }
-    (1..=3).contains(&(s - 1 - q)) && (q == 0 || !(is_alnum(t[q - 1]) || t[q - 1] == b'.'))
+    if !(1..=3).contains(&(s - 1 - q)) || (q > 0 && (is_alnum(t[q - 1]) || t[q - 1] == b'.')) {
+        return false;
+    }
+    let zero = s - 1 - q == 1 && t[q] == b'0';
+    // `x.y,` before it or `,x.y` after it: the other coordinate.
+    let decimal_before = |p: usize| {
+        let mut k = p;
+        while k > 0 && t[k - 1].is_ascii_digit() {
+            k -= 1;
+        }
+        k < p && k >= 2 && t[k - 1] == b'.' && t[k - 2].is_ascii_digit()
+    };
+    let decimal_after = |p: usize| {
+        let mut k = p;
+        while k < t.len() && t[k].is_ascii_digit() {
+            k += 1;
+        }
+        k > p && t.get(k) == Some(&b'.') && t.get(k + 1).is_some_and(u8::is_ascii_digit)
+    };
+    let pair = (q >= 2 && t[q - 1] == b',' && decimal_before(q - 1))
+        || (t.get(e) == Some(&b',') && decimal_after(e + 1));
+    zero || pair
 }
 
 /// Whether groups of these lengths are a way card numbers are written (see `eval_chain`).
 fn card_layout(lens: &[usize]) -> bool {
-    lens.len() <= 2 || lens.iter().all(|&l| l <= 5) || matches!(lens, [4, 6, 5] | [4, 6, 4])
+    // (The last group holds what is left: `6227 0076 4058 6474 8`.)
+    let body = &lens[..lens.len().saturating_sub(1)];
+    lens.len() <= 2
+        || (body.iter().all(|&l| l >= 3)
+            && (body.iter().all(|&l| l <= 5) || matches!(lens[0], 4 | 6)))
 }
 
 /// The shortest identifier `classify_joined` accepts (a 10-digit landline).
@@ -2087,9 +2113,11 @@ fn ipv4_at(t: &[u8], s: usize) -> Option<usize> {
 /// (RFC 6761, RFC 6762, and `internal` and `lan` as home and company networks use them).
 const RESERVED_TLDS: &[&[u8]] = &[b"local", b"localhost", b"internal", b"invalid", b"lan"];
 
-/// Whether an scp-style path follows a host at `e` (`:org/app.git`, `:~/backup`): one token,
-/// holding a `/`, that is no URL.
-fn scp_path(t: &[u8], e: usize) -> bool {
+/// Whether `t[s..e]` is a repository's address as Git writes one (`git@gitee.com:org/app.git`,
+/// `git@host:~/repo`): the account `git` or a path ending in `.git`, one token after the
+/// colon, no URL. A mailbox followed by a colon and a path or a date (`zhangsan@163.com:
+/// /api/v1/orders` in a log) is a mailbox.
+fn scp_path(t: &[u8], s: usize, at: usize, e: usize) -> bool {
     if t.get(e) != Some(&b':') {
         return false;
     }
@@ -2103,9 +2131,10 @@ fn scp_path(t: &[u8], e: usize) -> bool {
         .unwrap_or(path.len().min(256));
     let tok = &path[..n];
     tok.first()
-        .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'/' || b == b'~')
+        .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'~')
         && tok.contains(&b'/')
         && memchr::memmem::find(tok, b"://").is_none()
+        && (t[s..at].eq_ignore_ascii_case(b"git") || tok.ends_with(b".git"))
 }
 
 /// Files' types that are no top-level domain (`.zip`, `.mov`, `.py` are, and stay).
@@ -2165,7 +2194,21 @@ fn email(t: &[u8], out: &mut Vec<Found>) {
         // A file named for its scale or version (`logo@2x.png`, `iconfont@3.0.1.woff`: no
         // top-level domain is a file's type), or a repository's address (`git@gitee.com:
         // org/app.git`, a path after the colon): nobody's mailbox.
-        if FILE_TYPES.iter().any(|f| tld.eq_ignore_ascii_case(f)) || scp_path(t, e) {
+        // (A mailbox a file is named for, `wangfang88@163.com.pdf`, is the address before
+        // the file's type.)
+        if FILE_TYPES.iter().any(|f| tld.eq_ignore_ascii_case(f)) {
+            let rest = &domain[..dot];
+            let inner = rest
+                .iter()
+                .rposition(|&b| b == b'.')
+                .map(|d| &rest[d + 1..]);
+            if !inner.is_some_and(|l| l.len() >= 2 && l.iter().all(u8::is_ascii_alphabetic)) {
+                last_end = e;
+                continue;
+            }
+            e = at + 1 + dot;
+        }
+        if scp_path(t, s, at, e) {
             last_end = e;
             continue;
         }
@@ -2270,8 +2313,13 @@ fn ipv6(t: &[u8], out: &mut Vec<Found>) {
         // the colon.
         if found.is_none() {
             if let Some(k) = t[s..e].iter().take(5).position(|&b| b == b':') {
-                let label = t[s..s + k].iter().any(u8::is_ascii_alphabetic)
-                    || (s > 0 && t[s - 1].is_ascii_alphabetic());
+                // Glued to a word (`ipv6:`, `srcIpv6:`, `mac:`), or a letter or two after a
+                // boundary (`c：`); not a group of a longer colon-separated run
+                // (`hash:dead:beef:1:…`, `a1b2:0:0:…`).
+                let label = (s > 0 && t[s - 1].is_ascii_alphabetic())
+                    || (k <= 2
+                        && t[s..s + k].iter().any(u8::is_ascii_alphabetic)
+                        && (s == 0 || !(is_alnum(t[s - 1]) || t[s - 1] == b':')));
                 if k > 0 && label && t.get(s + k + 1) != Some(&b':') {
                     found = ipv6_at(t, s + k + 1, e).filter(|&(_, three)| three);
                     s += k + 1;

@@ -10,6 +10,29 @@ use crate::stream::{Esc, SegKind, Segmenter, HEAD};
 const MAX_DEPTH: usize = 1024;
 const KEY_MAX: usize = 64;
 
+/// A label member's value as the name of the value beside it: a form's label
+/// (`法定代表人或主要负责人的姓名（中文全称）`), not a sentence (a notice's title, `关于…的公示`;
+/// a remark with its punctuation), nor a value longer than the head read of it.
+fn field_label(head: &[u8]) -> Option<&[u8]> {
+    let t = head.trim_ascii();
+    let t = t
+        .strip_suffix(b":")
+        .or_else(|| t.strip_suffix("：".as_bytes()))
+        .unwrap_or(t)
+        .trim_ascii_end();
+    let sentence = t.iter().any(|b| matches!(b, b',' | b';' | b'!' | b'?'))
+        || ["。", "，", "；"]
+            .iter()
+            .any(|p| memchr::memmem::find(t, p.as_bytes()).is_some())
+        || t.starts_with("关于".as_bytes())
+        || [
+            "公示", "公告", "通知", "通报", "决定", "批复", "意见", "的函",
+        ]
+        .iter()
+        .any(|w| t.ends_with(w.as_bytes()));
+    (!t.is_empty() && head.len() < HEAD && !sentence).then(|| key_cut(t))
+}
+
 /// The first [`KEY_MAX`] bytes of a name, cut on a character boundary (a finding's field
 /// must be text).
 fn key_cut(k: &[u8]) -> &[u8] {
@@ -317,7 +340,7 @@ impl JsonLexer {
             // A label member's value names the value member beside it (`{"name":"申请人",
             // "value":…}`); a sentence there (`"title":"关于…的公示"`) names nothing.
             if f.role == NAME_LABEL {
-                f.label = super::label_text(head).map(|l| key_cut(l).to_vec());
+                f.label = field_label(head).map(<[u8]>::to_vec);
             }
             return;
         }
