@@ -1545,6 +1545,16 @@ const CODE_TABLE_WORDS: &[&str] = &[
 /// The suffixes are characters that rarely end a given name; 路, 科, 民, 金, 园, 河, 镇 and
 /// 港 do (王园园, 李长河), so they are left out, and so are 山 and 江 (王山, 李江), whose
 /// best-known places are listed as words instead (黄山, 松江).
+/// Whether `v` ends with one of [`is_code_table_word`]'s characters of places and landmarks
+/// (村, 站, 院, 庄, 楼, 阁, 桥, 岛…): under a field named for a person, a name that ends
+/// so is a name (孙新村, 刘长桥, 王文阁), where an office's, a role's or a document's ending
+/// (局, 员, 证) still is none.
+pub fn place_table_end(v: &str) -> bool {
+    v.chars()
+        .next_back()
+        .is_some_and(|c| "乡村街巷院站庄楼阁宫庙寺塔湖桥关岛湾洼坊淀门井潭峡谷洞浦".contains(c))
+}
+
 pub fn is_code_table_word(v: &str) -> bool {
     // Every real name reaches this: one character test and a binary search, not a scan.
     let suffix = v.chars().next_back().is_some_and(|c| {

@@ -80,10 +80,11 @@ pub(crate) fn person_name(v: &str) -> Option<Confidence> {
     person_name_in(v, true)
 }
 
-/// [`person_name`], where `tables` says whether a code table's entry may stand where the
-/// value is (a generic `name` member: 苏州市, 黄鹤楼, 公安局, [`dict::is_code_table_word`]).
-/// Under a field named for a person (`xm`, `姓名`) none does, and a name that ends as a
-/// place's does (刘长桥, 王文阁, 周玉楼) is a name.
+/// [`person_name`], where `tables` says whether a code table's place may stand where the
+/// value is (a generic `name` member: 苏州市, 黄鹤楼, [`dict::is_code_table_word`]). Under a
+/// field named for a person (`xm`, `姓名`) none does, and a name that ends as a place's
+/// does (刘长桥, 王文阁, 周玉楼) is a name; an office's or a role's word (公安局, 安全员)
+/// is still none.
 pub(crate) fn person_name_in(v: &str, tables: bool) -> Option<Confidence> {
     // One pass over the characters (this runs on every value under a name key).
     let (mut n, mut cjk, mut dots, mut spaces) = (0usize, 0usize, 0usize, 0usize);
@@ -129,7 +130,8 @@ pub(crate) fn person_name_in(v: &str, tables: bool) -> Option<Confidence> {
             .flatten()
             .is_some_and(|sl| {
                 let given = cjk - v[..sl].chars().count();
-                (1..=2).contains(&given) && !(tables && dict::is_code_table_word(v))
+                (1..=2).contains(&given)
+                    && !(dict::is_code_table_word(v) && (tables || !dict::place_table_end(v)))
             });
         if han {
             return Some(Confidence::Medium);
