@@ -1344,10 +1344,11 @@ fn mobile_start(t: &[u8], s: usize, e: usize) -> usize {
 }
 
 /// Whether the digits `t[s..e]` are the fraction of a decimal number: after `0.` (a ratio
-/// printed to a double's precision, `0.4526018159083012`) or in a pair of coordinates
+/// printed to a double's precision, `0.4526018159083012`), in a pair of coordinates
 /// (`116.40739,39.18836819321`; one alone is under a field named for it, `lat`, which
-/// the rules' negative keys name). Not an item of a numbered list (`1.110101199003077512
-/// 2.…`, `联系人：1.13812345678`), where the number is what it is.
+/// the rules' negative keys name), or a double printed in full as a whole value. Not an
+/// item of a numbered list (`1.110101199003077512 2.…`, `联系人：1.13812345678`), where
+/// the number is what it is.
 fn decimal_fraction(t: &[u8], s: usize, e: usize) -> bool {
     if s < 2
         || t[s - 1] != b'.'
@@ -1363,6 +1364,10 @@ fn decimal_fraction(t: &[u8], s: usize, e: usize) -> bool {
         return false;
     }
     let zero = s - 1 - q == 1 && t[q] == b'0';
+    // A double printed in full (`2.7192791495254776`, `89.17214073283158`: fifteen to
+    // seventeen significant digits) as the whole value, as a JSON number is.
+    let sign = usize::from(q > 0 && t[q - 1] == b'-');
+    let double = q == sign && e == t.len() && (15..=17).contains(&(e - q - 1));
     // `x.y,` before it or `,x.y` after it: the other coordinate.
     let decimal_before = |p: usize| {
         let mut k = p;
@@ -1380,7 +1385,7 @@ fn decimal_fraction(t: &[u8], s: usize, e: usize) -> bool {
     };
     let pair = (q >= 2 && t[q - 1] == b',' && decimal_before(q - 1))
         || (t.get(e) == Some(&b',') && decimal_after(e + 1));
-    zero || pair
+    zero || pair || double
 }
 
 /// Whether groups of these lengths are a way card numbers are written (see `eval_chain`).
