@@ -14,12 +14,7 @@ const KEY_MAX: usize = 64;
 /// (`法定代表人或主要负责人的姓名（中文全称）`), not a sentence (a notice's title, `关于…的公示`;
 /// a remark with its punctuation), nor a value longer than the head read of it.
 fn field_label(head: &[u8]) -> Option<&[u8]> {
-    let t = head.trim_ascii();
-    let t = t
-        .strip_suffix(b":")
-        .or_else(|| t.strip_suffix("：".as_bytes()))
-        .unwrap_or(t)
-        .trim_ascii_end();
+    let t = super::label_trim(head);
     let sentence = t.iter().any(|b| matches!(b, b',' | b';' | b'!' | b'?'))
         || ["。", "，", "；"]
             .iter()

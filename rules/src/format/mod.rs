@@ -435,13 +435,17 @@ pub(crate) fn csv_header(t: &[u8]) -> Option<&[u8]> {
 /// packs list, `港澳居民来往内地通行证号码`, are 13). A lexer asks the segmenter whether it
 /// names a field before it takes it as the next value's key.
 pub(crate) fn label_text(head: &[u8]) -> Option<&[u8]> {
+    let t = label_trim(head);
+    (1..=48).contains(&t.len()).then_some(t)
+}
+
+/// A label's text without surrounding whitespace and a trailing colon (ASCII or full-width).
+pub(crate) fn label_trim(head: &[u8]) -> &[u8] {
     let t = head.trim_ascii();
-    let t = t
-        .strip_suffix(b":")
+    t.strip_suffix(b":")
         .or_else(|| t.strip_suffix("：".as_bytes()))
         .unwrap_or(t)
-        .trim_ascii_end();
-    (1..=48).contains(&t.len()).then_some(t)
+        .trim_ascii_end()
 }
 
 /// A field name folded for comparison: ASCII lowercased, `_` and `-` dropped (`paramName`,
