@@ -356,8 +356,7 @@ const FAMILY_PLACE_ENDS: &str = "堡嘴汇窑庄村湾营屯店坡沟坝口巷�
 /// value under a generic `name` field (a region tree, a station list, a POI list, an
 /// organization chart), where a person's name ends with none of these.
 pub fn place_shaped(v: &str) -> bool {
-    let mut cs = v.chars().rev();
-    let Some(last) = cs.next() else {
+    let Some(last) = v.chars().next_back() else {
         return false;
     };
     let n = v.chars().count();

@@ -380,7 +380,12 @@ impl Proxy {
         }
         .emit(&self.stats.metrics);
         let actions = iface.actions_for(&consumer.id).clone();
-        let read_iface = live.router.route(&Method::GET, req.uri().path()).clone();
+        // (A GET's own interface is its path's read interface: no second lookup.)
+        let read_iface = if *req.method() == Method::GET {
+            iface.clone()
+        } else {
+            live.router.route(&Method::GET, req.uri().path()).clone()
+        };
         let mut request_id = crate::headers::request_id(req.headers());
         // A caller's own id is echoed, logged and audited: it must not carry a value.
         if req

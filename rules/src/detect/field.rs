@@ -731,11 +731,11 @@ pub(crate) fn detect(
                 continue;
             }
             // (Under a field named for a person, a name that ends as a place's is a name.)
-            let judged = judge(det, v, true).or_else(|| {
-                (det == Some(Det::PersonName) && !ctx.generic_key)
-                    .then(|| person_name_in(v, false))
-                    .flatten()
-            });
+            let judged = if det == Some(Det::PersonName) {
+                person_name_in(v, ctx.generic_key)
+            } else {
+                judge(det, v, true)
+            };
             if let Some(conf) = judged {
                 emit(r, s, e, conf);
             } else if det == Some(Det::PersonName) {

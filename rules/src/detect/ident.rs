@@ -1137,10 +1137,10 @@ fn eval_chain(
                         && !matches!((lens[0], lens[1]), (3, 8) | (4, 7) | (_, 11));
                     // A card is written in groups of three digits or more but the last:
                     // fours (`6222 0212 3456 7890 12`, fives too), or its scheme's or bank's
-                    // first four or six and the rest (`4-6-5`, `6225 884831 838498`, `623668 964467 3809312`), or
-                    // in two parts; `430104-48-01-681368`, the end of an investment
-                    // project's code (`2024-430104-48-01-681368`: year, region, industry,
-                    // type, serial), is no card's grouping.
+                    // first four or six and the rest (`4-6-5`, `6225 884831 838498`,
+                    // `623668 964467 3809312`), or in two parts; `430104-48-01-681368`, the
+                    // end of an investment project's code (`2024-430104-48-01-681368`: year,
+                    // region, industry, type, serial), is no card's grouping.
                     // (A weak separator's grouping is judged by `weak_layout` below.)
                     let odd_card =
                         det == Det::BankCard && layout.is_none() && !card_layout(&lens[..=m - k]);
@@ -1930,17 +1930,21 @@ pub(crate) fn plate_after_province(g: &[u8]) -> bool {
     (6..=7).contains(&g.len()) && g[0].is_ascii_uppercase() && plate_chars(&g[1..])
 }
 
-/// A plate's serial of capitals (not `I`, `O`) and digits, at least one digit.
-fn many_letter_serial(x: &[u8]) -> bool {
+/// How many digits a plate's serial `x` holds, if it is one: capitals (not `I`, `O`) and
+/// digits only.
+fn serial_digits(x: &[u8]) -> Option<usize> {
     x.iter()
         .all(|b| b.is_ascii_digit() || (b.is_ascii_uppercase() && !matches!(b, b'I' | b'O')))
-        && x.iter().any(u8::is_ascii_digit)
+        .then(|| x.iter().filter(|b| b.is_ascii_digit()).count())
+}
+
+/// A plate's serial with more letters than an ordinary one takes: at least one digit.
+fn many_letter_serial(x: &[u8]) -> bool {
+    serial_digits(x).is_some_and(|d| d >= 1)
 }
 
 fn plate_chars(x: &[u8]) -> bool {
-    x.iter()
-        .all(|b| b.is_ascii_digit() || (b.is_ascii_uppercase() && *b != b'I' && *b != b'O'))
-        && x.iter().filter(|b| b.is_ascii_digit()).count() >= 3
+    serial_digits(x).is_some_and(|d| d >= 3)
 }
 
 /// The plate suffixes of GA 36-2018 written after four characters: police 警, consulate 领,
@@ -2326,12 +2330,14 @@ fn ipv6(t: &[u8], out: &mut Vec<Found>) {
                         && t[s..s + k].iter().any(u8::is_ascii_alphabetic)
                         && (s == 0 || !(is_alnum(t[s - 1]) || t[s - 1] == b':')));
                 if k > 0 && label && t.get(s + k + 1) != Some(&b':') {
-                    found = ipv6_at(t, s + k + 1, e).filter(|&(_, three)| three);
-                    s += k + 1;
+                    found = ipv6_at(t, s + k + 1, e).filter(|&three| three);
+                    if found.is_some() {
+                        s += k + 1;
+                    }
                 }
             }
         }
-        if let Some((_, three)) = found {
+        if let Some(three) = found {
             out.push(Found {
                 det: Det::Ipv6,
                 start: s,
@@ -2344,9 +2350,9 @@ fn ipv6(t: &[u8], out: &mut Vec<Found>) {
     }
 }
 
-/// Whether `t[s..e]` is an IPv6 address worth reporting, and whether it has three groups or
-/// more (fewer need an address's field).
-fn ipv6_at(t: &[u8], s: usize, e: usize) -> Option<((), bool)> {
+/// If `t[s..e]` is an IPv6 address worth reporting, whether it has three groups or more
+/// (fewer need an address's field).
+fn ipv6_at(t: &[u8], s: usize, e: usize) -> Option<bool> {
     let span = &t[s..e];
     let colons = span.iter().filter(|&&b| b == b':').count();
     if colons < 2 || span.len() < 3 {
@@ -2375,7 +2381,7 @@ fn ipv6_at(t: &[u8], s: usize, e: usize) -> Option<((), bool)> {
     // address (`ip`, `IP地址=`): alone they read as much like a time or a ratio.
     let groups = span.split(|&b| b == b':').filter(|g| !g.is_empty()).count();
     let hex = span.iter().filter(|b| b.is_ascii_hexdigit()).count();
-    (parsed.is_some() && groups >= 2 && hex >= 4).then_some(((), groups >= 3))
+    (parsed.is_some() && groups >= 2 && hex >= 4).then_some(groups >= 3)
 }
 
 #[cfg(test)]
