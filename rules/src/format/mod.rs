@@ -626,6 +626,8 @@ fn label_folded(f: &[u8]) -> bool {
             | b"itemname"
             | b"itemcode"
             | b"label"
+            | b"fieldlabel"
+            | b"itemlabel"
             | b"title"
             | b"zdm"
             | b"zddm"
@@ -904,6 +906,7 @@ mod tests {
             "fieldCode",
             "字段名",
             "zdm",
+            "fieldLabel",
         ] {
             assert_eq!(name_role(k.as_bytes()), NAME_LABEL, "{k}");
         }
