@@ -400,3 +400,29 @@ fn a_sentence_under_a_label_member_names_no_field() {
         "{fields:?}"
     );
 }
+
+/// Probe 55: a value after an ASCII key in text ends where its sentence does (`。`, `、`,
+/// `！`, a full stop before a space), as it ends at a comma: the name is found, and an
+/// address's mask stops at its own last character instead of taking the sentence's mark
+/// and the words after it.
+#[test]
+fn a_pair_value_ends_at_a_sentence_mark() {
+    let e = engine();
+    let cases: &[(&str, &str)] = &[
+        ("name：施荣。", "name：施*。"),
+        ("xm:李成.", "xm:李*."),
+        ("applicant: 王小明!", "applicant: 王**!"),
+        ("name：施荣、下一位", "name：施*、下一位"),
+        ("xm: 李成. 下一条", "xm: 李*. 下一条"),
+        ("dz：北京市朝阳区建国路88号。", "dz：北京市朝阳区******。"),
+        (
+            "homeAddress：上海市浦东新区世纪大道100号！下一条",
+            "homeAddress：上海市浦东新*********！下一条",
+        ),
+        // A dot inside a value is no sentence's.
+        ("email: wang.fang@qq.com. 完", "email: w***.****@qq.com. 完"),
+    ];
+    for (body, want) in cases {
+        assert_eq!(&redacted(&e, body, Format::Text), want, "{body}");
+    }
+}

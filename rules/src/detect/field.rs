@@ -725,6 +725,7 @@ pub(crate) fn detect(
             if det == Some(Det::PersonName)
                 && ctx.generic_key
                 && ((dict::named_not_person(v) && !dict::name_shaped(v))
+                    || dict::station_name(v)
                     || (dict::place_shaped(v) && !dict::name_shaped(v))
                     || (v.is_ascii() && !dict::pinyin_name(v)))
             {

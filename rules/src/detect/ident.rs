@@ -516,6 +516,10 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
                     && t[s..end]
                         .split(|&b| b == b'.')
                         .all(|o| o.len() == 1 || (o.len() == 2 && o[0] == b'1'));
+                // `条款10.3.5.6`, `表3.2.1.4`: a quad glued to the word for a clause, a table,
+                // a figure or a section numbers that, as a standard's text does; only an IP
+                // field makes it an address.
+                let numbered = SECTION_WORDS.iter().any(|w| t[..s].ends_with(w.as_bytes()));
                 out.push(Found {
                     det: Det::Ipv4,
                     start: s,
@@ -525,7 +529,7 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
                     } else {
                         Confidence::Medium
                     },
-                    key_only: false,
+                    key_only: numbered,
                 });
                 i = end;
                 continue;
@@ -1146,7 +1150,10 @@ fn eval_chain(
                         det == Det::BankCard && layout.is_none() && !card_layout(&lens[..=m - k]);
                     // (Such a grouping takes a phone's or a card's field or word.)
                     if odd_local || odd_mobile || odd_card {
-                        best = Some((m, det, Confidence::Low, false));
+                        // Across a dot such a grouping is a decimal (`17898.846667`, a price
+                        // beside a word for a handset), which only the field's own name
+                        // makes a number.
+                        best = Some((m, det, Confidence::Low, layout == Some(b'.')));
                     } else if layout.is_none_or(|sep| weak_layout(det, &lens[..=m - k], sep)) {
                         best = Some((m, det, conf, false));
                     } else if layout == Some(b'.') {
@@ -2076,6 +2083,12 @@ fn plate_split(t: &[u8], s: usize) -> Option<usize> {
 fn after_ip_label(t: &[u8], s: usize) -> bool {
     s >= 2 && t[s - 2..s].eq_ignore_ascii_case(b"ip") && (s == 2 || !is_alnum(t[s - 3]))
 }
+
+/// Words a standard's or a report's text glues to the number of its parts (`条款10.3.5.6`,
+/// `表3.2.1.4`, `图2.1.1.3`, `第4.2.1.1条`).
+const SECTION_WORDS: &[&str] = &[
+    "条", "款", "项", "表", "图", "节", "章", "第", "附录", "附件", "条款", "Table ", "Fig. ",
+];
 
 /// A dotted quad starting at `s`; returns its end.
 fn ipv4_at(t: &[u8], s: usize) -> Option<usize> {

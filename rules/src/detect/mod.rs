@@ -87,6 +87,20 @@ pub(crate) struct Pair {
 /// per cell, thousands per window, and every candidate asks).
 pub(crate) const PAIR_MAX: usize = 256;
 
+/// Whether a sentence ends or pauses at `p`, which ends a `key=value` pair's value as a comma
+/// does: `。`, `、`, `！`, `？`, a curly quote, or a full stop before a space (`name：施荣。`,
+/// `xm: 李成. 下一条`). None of these is part of an identifier, a name or an address; a dot
+/// inside a value (an e-mail's, an address's, a decimal's) has no space after it.
+fn sentence_mark(t: &[u8], p: usize) -> bool {
+    match t[p] {
+        b'.' => matches!(t.get(p + 1), Some(b' ' | b'\t')),
+        0xE3 => t.get(p + 1) == Some(&0x80) && matches!(t.get(p + 2), Some(0x81 | 0x82)),
+        0xEF => t.get(p + 1) == Some(&0xBC) && matches!(t.get(p + 2), Some(0x81 | 0x9F)),
+        0xE2 => t.get(p + 1) == Some(&0x80) && matches!(t.get(p + 2), Some(0x98..=0x9D)),
+        _ => false,
+    }
+}
+
 /// The pairs of `pairs` (sorted by start) that may contain a candidate starting at `start`.
 fn pairs_near(pairs: &[Pair], start: usize) -> &[Pair] {
     let lo = pairs.partition_point(|p| p.start + PAIR_MAX < start);
@@ -1423,7 +1437,10 @@ impl Detectors {
                         | b'\n'
                         | b'\r'
                         | b'\t'
+                        | b'!'
+                        | b'?'
                 )
+                && !sentence_mark(text, ve)
             {
                 ve += 1;
             }
@@ -1439,7 +1456,7 @@ impl Detectors {
                     ve = vs + sp;
                 }
             }
-            while ve > vs && text[ve - 1] == b' ' {
+            while ve > vs && matches!(text[ve - 1], b' ' | b'.') {
                 ve -= 1;
             }
             if ve == vs {
