@@ -101,6 +101,35 @@ fn sentence_mark(t: &[u8], p: usize) -> bool {
     }
 }
 
+/// Whether a `key=value` pair's value ends at `p` (see `Detectors::key_value_pairs`): at a
+/// delimiter, a quote, a bracket, a line's end, the next pair's separator or a sentence's
+/// mark.
+fn pair_value_end(text: &[u8], p: usize, colon: bool) -> bool {
+    (colon && text[p] == b':')
+        || matches!(
+            text[p],
+            b',' | b';'
+                | b'|'
+                | b')'
+                | b'&'
+                | b'"'
+                | b'\''
+                | b'<'
+                | b'>'
+                | b'['
+                | b']'
+                | b'{'
+                | b'}'
+                | b'='
+                | b'\n'
+                | b'\r'
+                | b'\t'
+                | b'!'
+                | b'?'
+        )
+        || sentence_mark(text, p)
+}
+
 /// The pairs of `pairs` (sorted by start) that may contain a candidate starting at `start`.
 fn pairs_near(pairs: &[Pair], start: usize) -> &[Pair] {
     let lo = pairs.partition_point(|p| p.start + PAIR_MAX < start);
@@ -1417,31 +1446,7 @@ impl Detectors {
             }
             let limit = text.len().min(vs + PAIR_MAX);
             let mut ve = vs;
-            while ve < limit
-                && !(colon && text[ve] == b':')
-                && !matches!(
-                    text[ve],
-                    b',' | b';'
-                        | b'|'
-                        | b')'
-                        | b'&'
-                        | b'"'
-                        | b'\''
-                        | b'<'
-                        | b'>'
-                        | b'['
-                        | b']'
-                        | b'{'
-                        | b'}'
-                        | b'='
-                        | b'\n'
-                        | b'\r'
-                        | b'\t'
-                        | b'!'
-                        | b'?'
-                )
-                && !sentence_mark(text, ve)
-            {
+            while ve < limit && !pair_value_end(text, ve, colon) {
                 ve += 1;
             }
             // `姓名=张伟 sfzh=…`: a value that ran into the next pair ends at the last space
