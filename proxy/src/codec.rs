@@ -195,7 +195,10 @@ impl Encoding {
     /// digits and ASCII compresses to mostly literals, and its first 32 bytes can be valid
     /// GB18030 (`78 9C AB 56 2A 4E AB CA …`, a 52-byte JSON record). Text that happens to
     /// open with such a pair (`x^`, `(4`) fails the trial within a few bytes, or decodes to
-    /// no text, and stays identity.
+    /// no text, and stays identity. Raw deflate has no header, and a short body's literals
+    /// read as GB18030 just as well (`AB 56 2A 4E …`, a JSON record): bytes that are text only
+    /// as GB, not as UTF-8, and open no document are tried too. A GBK document opens with
+    /// ASCII (`{`, `<`) and is not held for it.
     pub fn maybe_hidden(declared: Encoding, head: &[u8]) -> bool {
         const MAGICS: &[&[u8]] = &[
             b"\x89PNG",
@@ -212,7 +215,10 @@ impl Encoding {
             && Encoding::sniff(declared, head).is_none()
             && !sluice_rules::archive::is_zip(head)
             && !MAGICS.iter().any(|m| head.starts_with(m))
-            && (zlib_header(head) || !looks_like_text(&head[..head.len().min(Self::SNIFF_BYTES)]))
+            && (zlib_header(head)
+                || !looks_like_text(&head[..head.len().min(Self::SNIFF_BYTES)])
+                || (gb_only(&head[..head.len().min(Self::SNIFF_BYTES)])
+                    && !Self::sniff_settled(declared, head)))
     }
 
     /// Whether a coding [`Encoding::sniff`] took over `declared` must first be shown to
@@ -302,6 +308,14 @@ fn zlib_header(head: &[u8]) -> bool {
         && head[0] & 0x0f == 8
         && head[0] >> 4 <= 7
         && (u16::from(head[0]) << 8 | u16::from(head[1])) % 31 == 0
+}
+
+/// Whether `head` is text only as GB18030: no UTF-8 (a character cut at the end aside) nor
+/// UTF-16, but GB text by [`looks_like_text`].
+fn gb_only(head: &[u8]) -> bool {
+    std::str::from_utf8(head).is_err_and(|e| e.error_len().is_some())
+        && !sluice_rules::charset::is_utf16_text(head)
+        && looks_like_text(head)
 }
 
 /// Whether the first bytes of a body read as text: UTF-8 or GB18030 (GBK) with no control
@@ -1344,6 +1358,19 @@ mod tests {
         assert!(looks_like_text(&packed[..Encoding::SNIFF_BYTES]));
         assert!(Encoding::maybe_hidden(Encoding::Identity, packed));
         assert_eq!(hidden_coding(packed, true, &lim), Some(Encoding::Deflate));
+        // The same stream without its zlib header and trailer: raw deflate, no header to
+        // show it, and still GB text to look at.
+        let raw = &packed[2..packed.len() - 4];
+        assert!(looks_like_text(&raw[..Encoding::SNIFF_BYTES]));
+        assert!(Encoding::maybe_hidden(Encoding::Identity, raw));
+        assert_eq!(hidden_coding(raw, true, &lim), Some(Encoding::Deflate));
+        // GB text is tried and stays identity; a GBK document is not held at all.
+        let (gb, _, _) =
+            encoding_rs::GB18030.encode("申请人王小明的身份证号码为十八位数字，电话另行通知。");
+        assert!(Encoding::maybe_hidden(Encoding::Identity, &gb));
+        assert_eq!(hidden_coding(&gb, true, &lim), None);
+        let (doc, _, _) = encoding_rs::GB18030.encode(r#"{"xm":"王小明","dz":"北京市朝阳区"}"#);
+        assert!(!Encoding::maybe_hidden(Encoding::Identity, &doc));
         for text in [
             &b"x^2 + y^2 = r^2, the circle's equation"[..],
             b"(4 items) ok",
