@@ -1181,7 +1181,11 @@ pub(crate) fn unlabelled_addresses(d: &Detectors, t: &[u8]) -> Vec<(usize, usize
         // is no finding.
         let cjk_at = |at: usize| han_at(t, at).is_some_and(is_cjk);
         let in_sentence = (vs >= 3 && cjk_at(vs - 3)) || cjk_at(ve);
-        if !in_sentence || t.get(ve) == Some(&b'*') {
+        // ... unless it names a home down to the door (a flat's `单元`, a village's `组`, a
+        // lane's or a block's room): a public body's or a firm's address names a building or
+        // a floor, and a home in a cell of a headerless table or under a key nobody listed
+        // is still a person's.
+        if !(in_sentence || residential(v)) || t.get(ve) == Some(&b'*') {
             continue;
         }
         // A parcel or a project named by where it is (`关于…中关村大街27号地块规划调整的公示`,
@@ -1204,6 +1208,21 @@ pub(crate) fn unlabelled_addresses(d: &Detectors, t: &[u8]) -> Vec<(usize, usize
         }
     }
     out
+}
+
+/// Whether an address names a home down to its door: a flat in a block
+/// (`…2号楼6单元1663室`, `…19号楼6门1151`), a house in a village group (`…陆庄村1组17号`), a
+/// room in a lane (`…221弄6号2197室`).
+fn residential(v: &str) -> bool {
+    let has = |w: &str| v.contains(w);
+    // (`…1号楼1201室` alone may be an office in a business park.)
+    let door = v
+        .trim_end_matches(|c: char| c.is_ascii_digit())
+        .ends_with('门');
+    has("单元")
+        || (has("号楼") && door)
+        || (has("弄") && v.ends_with('室'))
+        || (has("村") && v.contains('组') && v.ends_with('号'))
 }
 
 /// The three-byte character (Han characters and CJK punctuation) starting at `q`, if one does.
