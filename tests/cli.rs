@@ -786,3 +786,78 @@ fn scan_reads_the_members_of_a_zip_archive() {
         }
     }
 }
+
+/// The write end of a pipe whose read end is closed already, so the first write to it fails
+/// with EPIPE whatever the timing (a reader closed after the spawn may be too late).
+fn closed_pipe() -> Stdio {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let mut fds = [0; 2];
+    // SAFETY: `pipe` fills both descriptors on success; each is owned exactly once below.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    drop(read);
+    Stdio::from(write)
+}
+
+/// A reader that stops reading (`sluice rules list | head -1`) ends a command with status 2
+/// and nothing said, never a panic (status 101 and a backtrace on stderr).
+#[test]
+fn a_closed_stdout_ends_a_command_quietly() {
+    let d = tmpdir("closed-stdout");
+    let body = d.join("ids.txt");
+    std::fs::write(&body, "身份证号：110105199003071239 ".repeat(2000)).unwrap();
+    let commands: [&[&str]; 4] = [
+        &["rules", "list"],
+        &["rules", "check"],
+        &["scan", body.to_str().unwrap()],
+        &["scan", "--redact", body.to_str().unwrap()],
+    ];
+    for args in commands {
+        let out = sluice()
+            .args(args)
+            .stdout(closed_pipe())
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+    }
+}
+
+/// `scan --redact` with stderr closed early (`2>&1 >out | head`): the redacted body still
+/// comes out whole and the command succeeds; only the report on stderr is cut short.
+#[test]
+fn a_closed_stderr_costs_the_redact_report_not_the_body() {
+    let d = tmpdir("closed-stderr");
+    let body = d.join("ids.txt");
+    std::fs::write(&body, "身份证号：110105199003071239 ".repeat(2000)).unwrap();
+    let out = sluice()
+        .args(["scan", "--redact"])
+        .arg(&body)
+        .stdout(Stdio::piped())
+        .stderr(closed_pipe())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    let redacted = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        redacted,
+        "身份证号：110105********1239 ".repeat(2000),
+        "the redacted body, whole"
+    );
+    // Warnings of a user rule set go to the same closed stderr.
+    let (_, rules) = pack_dir(
+        "closed-stderr-warn",
+        "pack: t\nrules:\n  - id: t.r\n    name: r\n    class: c\n    grade: general\n    match: { pattern: 'GZ-[0-9]{8}' }\n",
+    );
+    let out = sluice()
+        .args(["rules", "check"])
+        .arg(&rules)
+        .stdout(Stdio::piped())
+        .stderr(closed_pipe())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok:"));
+}

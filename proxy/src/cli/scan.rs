@@ -11,6 +11,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use sluice_rules::{Charset, Format, ScanOptions};
 
+use super::{errln, stdout_error};
 use crate::codec::{self, DecodeLimits, Encoding};
 
 #[derive(Debug, Args)]
@@ -146,7 +147,7 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
         };
         match codec::decode_all(more, &body, &limits) {
             Ok(b) => {
-                eprintln!(
+                errln!(
                     "note: the decoded body is {} again; scanning inside it",
                     more.as_str()
                 );
@@ -205,7 +206,7 @@ struct Layers {
 /// named on stderr, and the exit status says so.
 /// Tells the user that the body is not in the coding it was declared with.
 fn note_coding(declared: Encoding, actual: Encoding) {
-    eprintln!(
+    errln!(
         "note: body declared {} carries {}; scanning it as {}",
         declared.as_str(),
         actual.as_str(),
@@ -230,7 +231,7 @@ fn scan_archive(
     let r = archive::scan(engine, body, &opts, &limits.for_archives())
         .context("reading the ZIP archive")?;
     for u in &r.unread {
-        eprintln!("note: member {} not inspected: {}", u.member, u.reason);
+        errln!("note: member {} not inspected: {}", u.member, u.reason);
     }
     let findings: Vec<_> = r
         .findings
@@ -264,7 +265,7 @@ fn report(
         // Nothing redacted: the body goes out as it came, byte for byte (a compressor run
         // again need not give the same bytes).
         match changed {
-            None => w.write_all(input)?,
+            None => w.write_all(input).map_err(stdout_error)?,
             Some(out) => {
                 let mut out = out;
                 for layer in enc.inner.iter().rev() {
@@ -273,9 +274,14 @@ fn report(
                 }
                 let encoded = codec::encode_like(enc.outer, input, &out)
                     .context("re-encoding the redacted body")?;
-                w.write_all(&encoded)?;
+                w.write_all(&encoded).map_err(stdout_error)?;
             }
         }
+        // The body is delivered whole before the report starts, so a reader that closes
+        // stderr early (`2>&1 >out | head`) costs the report, never the body.
+        w.flush().map_err(stdout_error)?;
+        let stderr = std::io::stderr();
+        let mut e = std::io::BufWriter::new(stderr.lock());
         for (member, f) in findings {
             // What was done to it: a rule with `style: none` leaves its value as it was.
             let done = match f.applied {
@@ -283,11 +289,19 @@ fn report(
                 _ => "redacted",
             };
             let at = member.map(|m| format!(" in {m}")).unwrap_or_default();
-            eprintln!(
+            // A closed stderr ends the report (its reader wants no more of it); the
+            // redacted body is out already, so the command still succeeds.
+            if writeln!(
+                e,
                 "{done} {} ({}) at {}..{}{at}",
                 f.rule_id, f.class, f.start, f.end
-            );
+            )
+            .is_err()
+            {
+                return Ok(ExitCode::SUCCESS);
+            }
         }
+        let _ = e.flush();
     } else {
         for (member, f) in findings {
             let mut line = serde_json::json!({
@@ -308,9 +322,9 @@ fn report(
             if let Some(v) = &f.value {
                 line["value"] = serde_json::Value::String(v.clone());
             }
-            writeln!(w, "{line}")?;
+            writeln!(w, "{line}").map_err(stdout_error)?;
         }
+        w.flush().map_err(stdout_error)?;
     }
-    w.flush()?;
     Ok(ExitCode::SUCCESS)
 }
