@@ -861,3 +861,30 @@ fn a_closed_stderr_costs_the_redact_report_not_the_body() {
     assert!(out.status.success(), "{:?}", out.status);
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok:"));
 }
+
+/// `scan --show-values` gives the decoded value of a finding inside a base64 field value, as
+/// for any other finding (it used to leave the `value` key out).
+#[test]
+fn scan_shows_the_decoded_value_of_a_base64_field() {
+    let mut child = sluice()
+        .args(["scan", "--show-values", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // base64 of 110105199003071239
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(br#"{"sfzh":"MTEwMTA1MTk5MDAzMDcxMjM5"}"#)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let f: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(f["value"], "110105199003071239", "{f}");
+    assert_eq!(
+        (f["start"].as_u64(), f["end"].as_u64()),
+        (Some(9), Some(33))
+    );
+}
