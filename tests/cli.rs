@@ -888,3 +888,44 @@ fn scan_shows_the_decoded_value_of_a_base64_field() {
         (Some(9), Some(33))
     );
 }
+
+/// A failing example and a matching negative example are reported at their own lines, and
+/// an unknown redact style at `redact.style`'s line, not at the rule's `id:` line.
+#[test]
+fn rules_check_names_the_failing_examples_own_line() {
+    let pack = "pack: p\nrules:\n  - id: t.emp\n    name: Employee number\n    class: employee_no\n    grade: core\n    match:\n      pattern: 'GZ-[0-9]{8}'\n    redact:\n      style: label\n      label: \"[x]\"\n    examples:\n      - \"工号 GZ-20230001\"\n      - \"工号 GZ-2023000\"\n      - \"GZ-87654321\"\n    negative_examples:\n      - \"GZ-123\"\n      - \"GZ-1234567\"\n      - \"GZ-12345678\"\n";
+    let (_, rules) = pack_dir("example-lines", pack);
+    let out = sluice()
+        .args(["rules", "check"])
+        .arg(&rules)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("t.yaml:14: rule `t.emp`: example did not match: \"工号 GZ-2023000\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("t.yaml:19: rule `t.emp`: negative example matched: \"GZ-12345678\""),
+        "{err}"
+    );
+    std::fs::write(
+        rules.join("t.yaml"),
+        pack.replace("style: label", "style: blur"),
+    )
+    .unwrap();
+    let out = sluice()
+        .args(["rules", "check"])
+        .arg(&rules)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "t.yaml:10: error: rule `t.emp`: key `redact.style`: unknown redact style `blur`"
+        ),
+        "{err}"
+    );
+}

@@ -541,7 +541,8 @@ fn compile(
         {
             Ok(t) => t,
             Err(msg) => {
-                err(Some("redact"), msg, false);
+                // The only error is an unknown style: named, and found, at its own key.
+                err(Some("redact.style"), msg, false);
                 continue;
             }
         };
