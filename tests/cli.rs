@@ -929,3 +929,28 @@ fn rules_check_names_the_failing_examples_own_line() {
         "{err}"
     );
 }
+
+/// `rules check` prints the same rule set id for the same packs however their directory is
+/// spelled or wherever it was copied, so scripts can compare ids.
+#[test]
+fn rule_set_id_is_the_same_for_any_path_to_the_same_packs() {
+    let d = tmpdir("rule-set-id");
+    let packs = concat!(env!("CARGO_MANIFEST_DIR"), "/../rules/packs");
+    for copy in ["a", "b"] {
+        std::fs::create_dir_all(d.join(copy)).unwrap();
+        for f in std::fs::read_dir(packs).unwrap() {
+            let f = f.unwrap().path();
+            std::fs::copy(&f, d.join(copy).join(f.file_name().unwrap())).unwrap();
+        }
+    }
+    let id = |dir: &str| {
+        let out = succeeded(sluice().current_dir(&d).args(["rules", "check", dir]));
+        let s = String::from_utf8(out.stdout).unwrap();
+        s.split("(rule set ").nth(1).unwrap().trim_end().to_string()
+    };
+    let abs = d.join("a");
+    let first = id("a");
+    for dir in ["./a", abs.to_str().unwrap(), "b", packs] {
+        assert_eq!(id(dir), first, "{dir}");
+    }
+}

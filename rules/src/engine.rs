@@ -193,12 +193,19 @@ impl EngineBuilder {
         }
         sources.extend(self.sources);
         let defs = rule::parse_sources(&sources)?;
+        // The id of what was loaded, not of where it was loaded from: each pack's file name
+        // (its place in the load order) and text, so the same packs give the same id under
+        // any spelling of their directory (`a`, `./a`, `/abs/a`), in a copy elsewhere, and
+        // on every replica whatever its mount path, which the proxy's entity tags, reloads
+        // and audit records rely on. Lengths go first, so no two sets hash as one.
         let mut hasher = Sha256::new();
         for s in &sources {
-            hasher.update(s.path.to_string_lossy().as_bytes());
-            hasher.update([0]);
+            let name = s.path.file_name().unwrap_or(s.path.as_os_str());
+            let name = name.to_string_lossy();
+            hasher.update((name.len() as u64).to_le_bytes());
+            hasher.update(name.as_bytes());
+            hasher.update((s.text.len() as u64).to_le_bytes());
             hasher.update(s.text.as_bytes());
-            hasher.update([0]);
         }
         let hash: String = hasher.finalize()[..8]
             .iter()
@@ -1051,7 +1058,8 @@ impl Engine {
         &self.scheme
     }
 
-    /// Short hash of every pack's path and text.
+    /// Short hash of every pack's file name and text, in load order: the same for the same
+    /// packs wherever their directory is.
     pub fn content_hash(&self) -> &str {
         &self.hash
     }
