@@ -954,3 +954,30 @@ fn rule_set_id_is_the_same_for_any_path_to_the_same_packs() {
         assert_eq!(id(dir), first, "{dir}");
     }
 }
+
+/// A user's rule with fewer than 3 examples or negative examples (the schema's bar, which
+/// every built-in rule meets) passes `rules check` with a warning naming it; `*.yml` packs
+/// are loaded as `*.yaml` ones are.
+#[test]
+fn rules_check_warns_of_a_rule_with_few_examples() {
+    let d = tmpdir("few-examples");
+    std::fs::write(
+        d.join("p.yml"),
+        "pack: p\nrules:\n  - id: t.emp\n    name: Employee number\n    class: employee_no\n    grade: core\n    match: { pattern: 'GZ-[0-9]{8}' }\n    examples: [\"GZ-20230001\"]\n    negative_examples: [\"GZ-1\", \"GZ-2\", \"GZ-3\"]\n",
+    )
+    .unwrap();
+    let out = succeeded(sluice().args(["rules", "check"]).arg(&d));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("p.yml:8: warning: rule `t.emp`: key `examples`: rules should carry at least 3 examples and 3 negative_examples (this one has 1 and 3)"),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .starts_with("ok: 1 rules, 1 examples, 3 negative examples"));
+    let builtin = succeeded(sluice().args(["rules", "check"]));
+    assert!(
+        builtin.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&builtin.stderr)
+    );
+}

@@ -240,6 +240,8 @@ fn random_key() -> Vec<u8> {
     out
 }
 
+/// Examples (and negative examples) a rule should carry: fewer is a warning.
+pub const MIN_EXAMPLES: usize = 3;
 const MAX_PATTERN_LEN: usize = 256;
 const MAX_KEYWORD_LEN: usize = 128;
 pub(crate) const MAX_WINDOW_CHARS: usize = 128;
@@ -553,10 +555,20 @@ fn compile(
                 continue;
             }
         };
-        if r.examples.is_empty() || r.negative_examples.is_empty() {
+        // The bar of the schema and of every built-in rule (a test holds them to it); a
+        // user's rule with fewer still loads, and `rules check` says so.
+        let (pos, neg) = (r.examples.len(), r.negative_examples.len());
+        if pos < MIN_EXAMPLES || neg < MIN_EXAMPLES {
             err(
-                Some("examples"),
-                "rules should carry examples and negative_examples; `rules check` runs them".into(),
+                Some(if pos < MIN_EXAMPLES {
+                    "examples"
+                } else {
+                    "negative_examples"
+                }),
+                format!(
+                    "rules should carry at least {MIN_EXAMPLES} examples and {MIN_EXAMPLES} \
+                     negative_examples (this one has {pos} and {neg}); `rules check` runs them"
+                ),
                 true,
             );
         }

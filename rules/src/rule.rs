@@ -301,7 +301,10 @@ pub fn dir_sources(dir: &Path) -> Result<Vec<PackSource>, RuleError> {
         .collect();
     paths.sort();
     if paths.is_empty() {
-        return Err(diag(dir, "no *.yaml rule packs in this directory".into()));
+        return Err(diag(
+            dir,
+            "no *.yaml or *.yml rule packs in this directory".into(),
+        ));
     }
     let mut out = Vec::new();
     for p in paths {

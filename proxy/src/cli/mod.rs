@@ -132,8 +132,12 @@ pub enum RulesCmd {
     #[command(after_help = "\
 Examples:
   sluice rules check                 the built-in packs
-  sluice rules check ./my-rules      every *.yaml pack in a directory (built-ins not included)
+  sluice rules check ./my-rules      every *.yaml and *.yml pack in a directory (built-ins
+                                     not included)
   sluice rules check --with-builtin ./my-rules
+
+A rule with fewer than 3 examples or 3 negative examples is loaded and checked, with a warning
+(every built-in rule has at least 3 of each, as rules/schema/rule-pack.schema.json asks).
 
 Exit status: 0 when every rule compiles and every example passes, 1 otherwise.")]
     Check(RulesCheckArgs),
@@ -143,7 +147,8 @@ Exit status: 0 when every rule compiles and every example passes, 1 otherwise.")
 
 #[derive(Debug, Args)]
 pub struct RulesCheckArgs {
-    /// Directory of rule packs; the built-in packs when omitted.
+    /// Directory of rule packs (every *.yaml and *.yml file in it, not recursive); the
+    /// built-in packs when omitted.
     pub dir: Option<PathBuf>,
     /// Also load the built-in packs when DIR is given.
     #[arg(long)]

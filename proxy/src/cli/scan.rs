@@ -29,7 +29,8 @@ Exit status: 0 on success (findings or not), 2 on an error (bad input, bomb, unr
 a body unless `decode.unreadable_archive: open`): with --redact the archive is still written,
 and those members are in it as they came.")]
 pub struct ScanArgs {
-    /// Rule pack directory (the built-in packs when omitted).
+    /// Rule pack directory: every *.yaml and *.yml file in it (the built-in packs when
+    /// omitted).
     #[arg(long)]
     pub rules: Option<PathBuf>,
     /// With --rules, load the built-in packs too (what the proxy runs with `rules.dir` and
