@@ -981,3 +981,33 @@ fn rules_check_warns_of_a_rule_with_few_examples() {
         String::from_utf8_lossy(&builtin.stderr)
     );
 }
+
+/// `--content-encoding` takes a coding name in any case, and `x-gzip` as gzip (RFC 9110
+/// §8.4.1.3), as the proxy reads the header.
+#[test]
+fn scan_takes_content_codings_in_any_case_and_x_gzip() {
+    use flate2::{write::GzEncoder, Compression};
+    let d = tmpdir("coding-names");
+    let mut enc = GzEncoder::new(Vec::new(), Compression::default());
+    enc.write_all(br#"{"sfzh":"110105199003071239"}"#).unwrap();
+    std::fs::write(d.join("a.gz"), enc.finish().unwrap()).unwrap();
+    for name in ["GZIP", "x-gzip", "X-Gzip"] {
+        let out = succeeded(
+            sluice()
+                .args(["scan", "--content-encoding", name])
+                .arg(d.join("a.gz")),
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.is_empty(), "{name}: {err}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("cn.resident_id.18"),
+            "{name}"
+        );
+    }
+    let out = sluice()
+        .args(["scan", "--content-encoding", "compress"])
+        .arg(d.join("a.gz"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "an unknown coding is refused");
+}

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use clap::builder::PossibleValue;
 use clap::Args;
 use sluice_rules::{Charset, Format, ScanOptions};
 
@@ -42,8 +43,14 @@ pub struct ScanArgs {
     /// UTF-8 bytes overrule), and the redacted body keeps its charset.
     #[arg(long)]
     pub content_type: Option<String>,
-    /// Content-Encoding of the body.
-    #[arg(long, default_value = "identity", value_parser = ["identity", "gzip", "deflate", "br", "zstd"])]
+    /// Content-Encoding of the body (any case, as in HTTP; `x-gzip` is gzip, RFC 9110).
+    #[arg(long, default_value = "identity", ignore_case = true, value_parser = [
+        PossibleValue::new("identity"),
+        PossibleValue::new("gzip").alias("x-gzip"),
+        PossibleValue::new("deflate"),
+        PossibleValue::new("br"),
+        PossibleValue::new("zstd"),
+    ])]
     pub content_encoding: String,
     /// Write the redacted body to stdout (same content encoding as the input).
     #[arg(long)]
