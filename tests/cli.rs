@@ -1011,3 +1011,64 @@ fn scan_takes_content_codings_in_any_case_and_x_gzip() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "an unknown coding is refused");
 }
+
+/// What `scan --help` and the README say of a finding: `start..end` are bytes of the body in
+/// its own charset covering the value as written (escapes, full-width digits), `value` the
+/// value as read; `--redact` reports each finding on stderr at the same offsets.
+#[test]
+fn scan_offsets_cover_the_value_as_written() {
+    let scan = |body: &[u8], args: &[&str]| {
+        let mut child = sluice()
+            .arg("scan")
+            .args(args)
+            .arg("-")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(body).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        out
+    };
+    let escaped = r#"{"sfzh":"\u0031\u0031\u0030\u0031\u0030\u0035\u0031\u0039\u0039\u0030\u0030\u0033\u0030\u0037\u0031\u0032\u0033\u0039"}"#;
+    let fullwidth = "身份证号：１１０１０５１９９００３０７１２３９";
+    let mut utf16 = vec![0xff, 0xfe];
+    utf16.extend(
+        "身份证号：110105199003071239"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes),
+    );
+    for (body, written) in [
+        (escaped.as_bytes().to_vec(), &escaped[9..escaped.len() - 2]),
+        (fullwidth.as_bytes().to_vec(), &fullwidth[15..]),
+        (utf16.clone(), ""),
+    ] {
+        let out = scan(&body, &["--show-values"]);
+        let f: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(f["value"], "110105199003071239", "{f}");
+        let (s, e) = (
+            f["start"].as_u64().unwrap() as usize,
+            f["end"].as_u64().unwrap() as usize,
+        );
+        if written.is_empty() {
+            // UTF-16 with its BOM: 2 + 5 characters of 2 bytes before the value, 18 after.
+            assert_eq!((s, e), (12, 48));
+        } else {
+            assert_eq!(&body[s..e], written.as_bytes());
+        }
+        let out = scan(&body, &["--redact"]);
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("redacted cn.resident_id.18 (resident_id) at {s}..{e}\n")
+        );
+    }
+    let help = succeeded(sluice().args(["scan", "--help"])).stdout;
+    let help = String::from_utf8_lossy(&help);
+    assert!(
+        help.contains("byte offsets (end exclusive)")
+            && help.contains("redacted RULE (CLASS) at START..END"),
+        "{help}"
+    );
+}

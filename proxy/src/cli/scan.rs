@@ -25,6 +25,22 @@ Examples:
   sluice scan --redact export.xlsx > redacted.xlsx          members of a ZIP (xlsx, docx, zip)
   curl -s http://api/persons | sluice scan --redact -
 
+Findings: one JSON object a line: rule, class, grade, start, end, confidence, field (the key
+that gave context), masked, format; member inside a ZIP; value with --show-values.
+`start`..`end` are byte offsets (end exclusive) into the body after its content coding is
+undone, in the body's own charset (GBK or UTF-16 bytes, a BOM included, count as they are),
+covering the value as it is written there: escapes and all (`\\u0031…` in JSON, `&#x31;` in
+XML, `%31` in a form), full-width digits, invisible characters, a base64 value's whole base64
+text; inside a ZIP, offsets into the member's unpacked bytes. `value` is the value as the rule
+read it: escapes undone, base64 decoded, full-width characters folded to ASCII, invisible ones
+dropped, separators (spaces, dashes) kept; so it need not equal the bytes at start..end.
+
+With --redact: the redacted body on stdout, in the input's content encoding (the input byte
+for byte when nothing was redacted), and on stderr one line per finding,
+`redacted RULE (CLASS) at START..END` (`left (style: none) RULE (CLASS) at START..END` for a
+rule that only reports; ` in MEMBER` appended inside a ZIP), offsets as above, besides any
+`note:` lines.
+
 Exit status: 0 on success (findings or not), 2 on an error (bad input, bomb, unreadable rules),
 3 when members of an archive could not be inspected (named on stderr; the proxy refuses such
 a body unless `decode.unreadable_archive: open`): with --redact the archive is still written,
