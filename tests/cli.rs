@@ -786,3 +786,289 @@ fn scan_reads_the_members_of_a_zip_archive() {
         }
     }
 }
+
+/// The write end of a pipe whose read end is closed already, so the first write to it fails
+/// with EPIPE whatever the timing (a reader closed after the spawn may be too late).
+fn closed_pipe() -> Stdio {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let mut fds = [0; 2];
+    // SAFETY: `pipe` fills both descriptors on success; each is owned exactly once below.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    drop(read);
+    Stdio::from(write)
+}
+
+/// A reader that stops reading (`sluice rules list | head -1`) ends a command with status 2
+/// and nothing said, never a panic (status 101 and a backtrace on stderr).
+#[test]
+fn a_closed_stdout_ends_a_command_quietly() {
+    let d = tmpdir("closed-stdout");
+    let body = d.join("ids.txt");
+    std::fs::write(&body, "身份证号：110105199003071239 ".repeat(2000)).unwrap();
+    let commands: [&[&str]; 4] = [
+        &["rules", "list"],
+        &["rules", "check"],
+        &["scan", body.to_str().unwrap()],
+        &["scan", "--redact", body.to_str().unwrap()],
+    ];
+    for args in commands {
+        let out = sluice()
+            .args(args)
+            .stdout(closed_pipe())
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+    }
+}
+
+/// `scan --redact` with stderr closed early (`2>&1 >out | head`): the redacted body still
+/// comes out whole and the command succeeds; only the report on stderr is cut short.
+#[test]
+fn a_closed_stderr_costs_the_redact_report_not_the_body() {
+    let d = tmpdir("closed-stderr");
+    let body = d.join("ids.txt");
+    std::fs::write(&body, "身份证号：110105199003071239 ".repeat(2000)).unwrap();
+    let out = sluice()
+        .args(["scan", "--redact"])
+        .arg(&body)
+        .stdout(Stdio::piped())
+        .stderr(closed_pipe())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    let redacted = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        redacted,
+        "身份证号：110105********1239 ".repeat(2000),
+        "the redacted body, whole"
+    );
+    // Warnings of a user rule set go to the same closed stderr.
+    let (_, rules) = pack_dir(
+        "closed-stderr-warn",
+        "pack: t\nrules:\n  - id: t.r\n    name: r\n    class: c\n    grade: general\n    match: { pattern: 'GZ-[0-9]{8}' }\n",
+    );
+    let out = sluice()
+        .args(["rules", "check"])
+        .arg(&rules)
+        .stdout(Stdio::piped())
+        .stderr(closed_pipe())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok:"));
+}
+
+/// `scan --show-values` gives the decoded value of a finding inside a base64 field value, as
+/// for any other finding (it used to leave the `value` key out).
+#[test]
+fn scan_shows_the_decoded_value_of_a_base64_field() {
+    let mut child = sluice()
+        .args(["scan", "--show-values", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // base64 of 110105199003071239
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(br#"{"sfzh":"MTEwMTA1MTk5MDAzMDcxMjM5"}"#)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let f: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(f["value"], "110105199003071239", "{f}");
+    assert_eq!(
+        (f["start"].as_u64(), f["end"].as_u64()),
+        (Some(9), Some(33))
+    );
+}
+
+/// A failing example and a matching negative example are reported at their own lines, and
+/// an unknown redact style at `redact.style`'s line, not at the rule's `id:` line.
+#[test]
+fn rules_check_names_the_failing_examples_own_line() {
+    let pack = "pack: p\nrules:\n  - id: t.emp\n    name: Employee number\n    class: employee_no\n    grade: core\n    match:\n      pattern: 'GZ-[0-9]{8}'\n    redact:\n      style: label\n      label: \"[x]\"\n    examples:\n      - \"工号 GZ-20230001\"\n      - \"工号 GZ-2023000\"\n      - \"GZ-87654321\"\n    negative_examples:\n      - \"GZ-123\"\n      - \"GZ-1234567\"\n      - \"GZ-12345678\"\n";
+    let (_, rules) = pack_dir("example-lines", pack);
+    let out = sluice()
+        .args(["rules", "check"])
+        .arg(&rules)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("t.yaml:14: rule `t.emp`: example did not match: \"工号 GZ-2023000\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("t.yaml:19: rule `t.emp`: negative example matched: \"GZ-12345678\""),
+        "{err}"
+    );
+    std::fs::write(
+        rules.join("t.yaml"),
+        pack.replace("style: label", "style: blur"),
+    )
+    .unwrap();
+    let out = sluice()
+        .args(["rules", "check"])
+        .arg(&rules)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "t.yaml:10: error: rule `t.emp`: key `redact.style`: unknown redact style `blur`"
+        ),
+        "{err}"
+    );
+}
+
+/// `rules check` prints the same rule set id for the same packs however their directory is
+/// spelled or wherever it was copied, so scripts can compare ids.
+#[test]
+fn rule_set_id_is_the_same_for_any_path_to_the_same_packs() {
+    let d = tmpdir("rule-set-id");
+    let packs = concat!(env!("CARGO_MANIFEST_DIR"), "/../rules/packs");
+    for copy in ["a", "b"] {
+        std::fs::create_dir_all(d.join(copy)).unwrap();
+        for f in std::fs::read_dir(packs).unwrap() {
+            let f = f.unwrap().path();
+            std::fs::copy(&f, d.join(copy).join(f.file_name().unwrap())).unwrap();
+        }
+    }
+    let id = |dir: &str| {
+        let out = succeeded(sluice().current_dir(&d).args(["rules", "check", dir]));
+        let s = String::from_utf8(out.stdout).unwrap();
+        s.split("(rule set ").nth(1).unwrap().trim_end().to_string()
+    };
+    let abs = d.join("a");
+    let first = id("a");
+    for dir in ["./a", abs.to_str().unwrap(), "b", packs] {
+        assert_eq!(id(dir), first, "{dir}");
+    }
+}
+
+/// A user's rule with fewer than 3 examples or negative examples (the schema's bar, which
+/// every built-in rule meets) passes `rules check` with a warning naming it; `*.yml` packs
+/// are loaded as `*.yaml` ones are.
+#[test]
+fn rules_check_warns_of_a_rule_with_few_examples() {
+    let d = tmpdir("few-examples");
+    std::fs::write(
+        d.join("p.yml"),
+        "pack: p\nrules:\n  - id: t.emp\n    name: Employee number\n    class: employee_no\n    grade: core\n    match: { pattern: 'GZ-[0-9]{8}' }\n    examples: [\"GZ-20230001\"]\n    negative_examples: [\"GZ-1\", \"GZ-2\", \"GZ-3\"]\n",
+    )
+    .unwrap();
+    let out = succeeded(sluice().args(["rules", "check"]).arg(&d));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("p.yml:8: warning: rule `t.emp`: key `examples`: rules should carry at least 3 examples and 3 negative_examples (this one has 1 and 3)"),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .starts_with("ok: 1 rules, 1 examples, 3 negative examples"));
+    let builtin = succeeded(sluice().args(["rules", "check"]));
+    assert!(
+        builtin.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&builtin.stderr)
+    );
+}
+
+/// `--content-encoding` takes a coding name in any case, and `x-gzip` as gzip (RFC 9110
+/// §8.4.1.3), as the proxy reads the header.
+#[test]
+fn scan_takes_content_codings_in_any_case_and_x_gzip() {
+    use flate2::{write::GzEncoder, Compression};
+    let d = tmpdir("coding-names");
+    let mut enc = GzEncoder::new(Vec::new(), Compression::default());
+    enc.write_all(br#"{"sfzh":"110105199003071239"}"#).unwrap();
+    std::fs::write(d.join("a.gz"), enc.finish().unwrap()).unwrap();
+    for name in ["GZIP", "x-gzip", "X-Gzip"] {
+        let out = succeeded(
+            sluice()
+                .args(["scan", "--content-encoding", name])
+                .arg(d.join("a.gz")),
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.is_empty(), "{name}: {err}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("cn.resident_id.18"),
+            "{name}"
+        );
+    }
+    let out = sluice()
+        .args(["scan", "--content-encoding", "compress"])
+        .arg(d.join("a.gz"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "an unknown coding is refused");
+}
+
+/// What `scan --help` and the README say of a finding: `start..end` are bytes of the body in
+/// its own charset covering the value as written (escapes, full-width digits), `value` the
+/// value as read; `--redact` reports each finding on stderr at the same offsets.
+#[test]
+fn scan_offsets_cover_the_value_as_written() {
+    let scan = |body: &[u8], args: &[&str]| {
+        let mut child = sluice()
+            .arg("scan")
+            .args(args)
+            .arg("-")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(body).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        out
+    };
+    let escaped = r#"{"sfzh":"\u0031\u0031\u0030\u0031\u0030\u0035\u0031\u0039\u0039\u0030\u0030\u0033\u0030\u0037\u0031\u0032\u0033\u0039"}"#;
+    let fullwidth = "身份证号：１１０１０５１９９００３０７１２３９";
+    let mut utf16 = vec![0xff, 0xfe];
+    utf16.extend(
+        "身份证号：110105199003071239"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes),
+    );
+    for (body, written) in [
+        (escaped.as_bytes().to_vec(), &escaped[9..escaped.len() - 2]),
+        (fullwidth.as_bytes().to_vec(), &fullwidth[15..]),
+        (utf16.clone(), ""),
+    ] {
+        let out = scan(&body, &["--show-values"]);
+        let f: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(f["value"], "110105199003071239", "{f}");
+        let (s, e) = (
+            f["start"].as_u64().unwrap() as usize,
+            f["end"].as_u64().unwrap() as usize,
+        );
+        if written.is_empty() {
+            // UTF-16 with its BOM: 2 + 5 characters of 2 bytes before the value, 18 after.
+            assert_eq!((s, e), (12, 48));
+        } else {
+            assert_eq!(&body[s..e], written.as_bytes());
+        }
+        let out = scan(&body, &["--redact"]);
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("redacted cn.resident_id.18 (resident_id) at {s}..{e}\n")
+        );
+    }
+    let help = succeeded(sluice().args(["scan", "--help"])).stdout;
+    let help = String::from_utf8_lossy(&help);
+    assert!(
+        help.contains("byte offsets (end exclusive)")
+            && help.contains("redacted RULE (CLASS) at START..END"),
+        "{help}"
+    );
+}

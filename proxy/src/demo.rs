@@ -24,6 +24,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
 
+use crate::cli::outln;
 use crate::codec::{decode_all, encode_all, DecodeLimits, Encoding};
 
 /// Options of `sluice demo`.
@@ -272,23 +273,31 @@ async fn run_async(opts: DemoOptions) -> anyhow::Result<()> {
         running.shutdown().await;
         return r;
     }
-    println!("Sluice demo: sample exchange API on http://{api}, Sluice in front of it on {base}\n");
-    println!("Redaction (a person record; identifiers masked, format kept):");
-    println!("  curl -s {base}/api/v1/persons/42\n");
-    println!("The same record straight from the API, for comparison:");
-    println!("  curl -s http://{api}/api/v1/persons/42\n");
-    println!("XML, and a gzip-compressed list (decompressed, redacted, re-compressed):");
-    println!("  curl -s {base}/api/v1/persons.xml");
-    println!("  curl -s --compressed {base}/api/v1/persons | head -c 600\n");
-    println!("Blocking (interface person_raw may not carry resident IDs: 403, no byte leaks):");
-    println!("  curl -si {base}/api/v1/raw/persons/42\n");
-    println!("Clean pass-through (byte-identical to the API):");
-    println!("  curl -s {base}/api/v1/stats\n");
-    println!("A large export, streamed and redacted row by row ({EXPORT_ROWS} rows):");
-    println!("  curl -s {base}/api/v1/export/persons.csv | head\n");
-    println!("HTTP/2 (prior knowledge):");
-    println!("  curl -s --http2-prior-knowledge {base}/api/v1/persons/7\n");
-    println!("Ctrl-C to stop.");
+    // Written in one piece: a closed stdout (`sluice demo | head -3`) ends the demo cleanly
+    // instead of panicking in `println!`.
+    let banner = format!(
+        "Sluice demo: sample exchange API on http://{api}, Sluice in front of it on {base}\n\n\
+         Redaction (a person record; identifiers masked, format kept):\n  \
+         curl -s {base}/api/v1/persons/42\n\n\
+         The same record straight from the API, for comparison:\n  \
+         curl -s http://{api}/api/v1/persons/42\n\n\
+         XML, and a gzip-compressed list (decompressed, redacted, re-compressed):\n  \
+         curl -s {base}/api/v1/persons.xml\n  \
+         curl -s --compressed {base}/api/v1/persons | head -c 600\n\n\
+         Blocking (interface person_raw may not carry resident IDs: 403, no byte leaks):\n  \
+         curl -si {base}/api/v1/raw/persons/42\n\n\
+         Clean pass-through (byte-identical to the API):\n  \
+         curl -s {base}/api/v1/stats\n\n\
+         A large export, streamed and redacted row by row ({EXPORT_ROWS} rows):\n  \
+         curl -s {base}/api/v1/export/persons.csv | head\n\n\
+         HTTP/2 (prior knowledge):\n  \
+         curl -s --http2-prior-knowledge {base}/api/v1/persons/7\n\n\
+         Ctrl-C to stop.\n"
+    );
+    if let Err(e) = std::io::Write::write_all(&mut std::io::stdout().lock(), banner.as_bytes()) {
+        running.shutdown().await;
+        return Err(crate::cli::stdout_error(e));
+    }
     crate::shutdown_signal().await;
     running.shutdown().await;
     Ok(())
@@ -322,32 +331,32 @@ async fn showcase(base: &str, api: SocketAddr) -> anyhow::Result<()> {
     let client: Client<HttpConnector, Full<Bytes>> =
         Client::builder(TokioExecutor::new()).build_http();
     let mut failures = Vec::new();
-    let mut check = |ok: bool, what: &str| {
-        println!("  [{}] {what}", if ok { "ok" } else { "FAIL" });
+    let mut check = |ok: bool, what: &str| -> anyhow::Result<()> {
         if !ok {
             failures.push(what.to_string());
         }
+        outln!("  [{}] {what}", if ok { "ok" } else { "FAIL" })
     };
     let raw_id = resident_id(42);
 
-    println!("GET /api/v1/persons/42 (redaction)");
+    outln!("GET /api/v1/persons/42 (redaction)")?;
     let (st, _, b) = get(&client, &format!("{base}/api/v1/persons/42")).await?;
-    println!("  {} {}", st.as_u16(), preview(&b));
+    outln!("  {} {}", st.as_u16(), preview(&b))?;
     check(
         st == 200 && !contains(&b, &raw_id) && !contains(&b, &mobile(42)),
         "identifiers masked",
-    );
+    )?;
     check(
         serde_json::from_slice::<serde_json::Value>(&b).is_ok(),
         "still valid JSON",
-    );
+    )?;
 
-    println!("GET /api/v1/persons.xml (XML)");
+    outln!("GET /api/v1/persons.xml (XML)")?;
     let (st, _, b) = get(&client, &format!("{base}/api/v1/persons.xml")).await?;
-    println!("  {} {}", st.as_u16(), preview(&b));
-    check(st == 200 && !contains(&b, &resident_id(7)), "XML redacted");
+    outln!("  {} {}", st.as_u16(), preview(&b))?;
+    check(st == 200 && !contains(&b, &resident_id(7)), "XML redacted")?;
 
-    println!("GET /api/v1/persons (gzip list)");
+    outln!("GET /api/v1/persons (gzip list)")?;
     let (st, h, b) = get(&client, &format!("{base}/api/v1/persons")).await?;
     let gz = h
         .get(http::header::CONTENT_ENCODING)
@@ -357,59 +366,59 @@ async fn showcase(base: &str, api: SocketAddr) -> anyhow::Result<()> {
     } else {
         b.to_vec()
     };
-    println!(
+    outln!(
         "  {} content-encoding: {} → {}",
         st.as_u16(),
         if gz { "gzip" } else { "identity" },
         preview(&plain)
-    );
+    )?;
     check(
         st == 200 && gz && (1..=50).all(|i| !contains(&plain, &resident_id(i))),
         "gzip body decoded, redacted, re-encoded",
-    );
+    )?;
 
-    println!("GET /api/v1/raw/persons/42 (blocking)");
+    outln!("GET /api/v1/raw/persons/42 (blocking)")?;
     let (st, h, b) = get(&client, &format!("{base}/api/v1/raw/persons/42")).await?;
-    println!("  {} {}", st.as_u16(), preview(&b));
+    outln!("  {} {}", st.as_u16(), preview(&b))?;
     check(
         st == 403
             && h.get(http::header::CONTENT_TYPE)
                 .is_some_and(|v| v == "application/problem+json"),
         "403 problem+json",
-    );
+    )?;
     check(
         !contains(&b, &raw_id) && contains(&b, "resident_id"),
         "names the class, never the value",
-    );
+    )?;
 
-    println!("GET /api/v1/stats (clean pass-through)");
+    outln!("GET /api/v1/stats (clean pass-through)")?;
     let (st, _, b) = get(&client, &format!("{base}/api/v1/stats")).await?;
     let (_, _, direct) = get(&client, &format!("http://{api}/api/v1/stats")).await?;
-    println!("  {} {}", st.as_u16(), preview(&b));
-    check(st == 200 && b == direct, "byte-identical to the API");
+    outln!("  {} {}", st.as_u16(), preview(&b))?;
+    check(st == 200 && b == direct, "byte-identical to the API")?;
 
-    println!("GET /api/v1/export/persons.csv (streamed export, {EXPORT_ROWS} rows)");
+    outln!("GET /api/v1/export/persons.csv (streamed export, {EXPORT_ROWS} rows)")?;
     let (st, _, b) = get(&client, &format!("{base}/api/v1/export/persons.csv")).await?;
     let rows = b.iter().filter(|&&c| c == b'\n').count();
-    println!(
+    outln!(
         "  {} {} bytes, {rows} lines: {}",
         st.as_u16(),
         b.len(),
         preview(&b[..b.len().min(120)])
-    );
+    )?;
     check(
         st == 200 && rows as u64 == EXPORT_ROWS + 1,
         "every row arrived",
-    );
+    )?;
     check(
         (0..EXPORT_ROWS)
             .step_by(997)
             .all(|i| !contains(&b, &resident_id(i))),
         "no resident ID in the export",
-    );
+    )?;
 
     if failures.is_empty() {
-        println!("demo: all checks passed");
+        outln!("demo: all checks passed")?;
         Ok(())
     } else {
         anyhow::bail!("demo checks failed: {}", failures.join("; "))

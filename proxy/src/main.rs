@@ -1,10 +1,11 @@
 //! The `sluice` binary: argument parsing only. Every subcommand is a function of the
 //! `sluice_proxy` library, so tests drive the same code the binary runs.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use sluice_proxy::cli::{Cli, Command};
+use sluice_proxy::cli::{Cli, Command, StdoutClosed};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -18,8 +19,12 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader of stdout went away: nothing to tell it, and stderr is often the same
+        // closed pipe (`2>&1 | head`).
+        Err(e) if e.chain().any(|c| c.is::<StdoutClosed>()) => ExitCode::from(2),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Not `eprintln!`, which panics when stderr is closed.
+            let _ = writeln!(std::io::stderr().lock(), "error: {e:#}");
             ExitCode::from(2)
         }
     }

@@ -84,7 +84,7 @@ pub fn run(engine: &Arc<Engine>) -> CheckReport {
     for lr in engine.defs() {
         let id = &lr.def.id;
         for (negative, list) in [(false, &lr.def.examples), (true, &lr.def.negative_examples)] {
-            for ex in list {
+            for (i, ex) in list.iter().enumerate() {
                 if negative {
                     rep.negative_examples += 1;
                 } else {
@@ -95,7 +95,7 @@ pub fn run(engine: &Arc<Engine>) -> CheckReport {
                 if hit == negative {
                     rep.failures.push(ExampleFailure {
                         file: lr.file.clone(),
-                        line: lr.line,
+                        line: lr.example_line(negative, i),
                         rule: id.clone(),
                         negative,
                         input: ex.input().to_string(),

@@ -193,12 +193,19 @@ impl EngineBuilder {
         }
         sources.extend(self.sources);
         let defs = rule::parse_sources(&sources)?;
+        // The id of what was loaded, not of where it was loaded from: each pack's file name
+        // (its place in the load order) and text, so the same packs give the same id under
+        // any spelling of their directory (`a`, `./a`, `/abs/a`), in a copy elsewhere, and
+        // on every replica whatever its mount path, which the proxy's entity tags, reloads
+        // and audit records rely on. Lengths go first, so no two sets hash as one.
         let mut hasher = Sha256::new();
         for s in &sources {
-            hasher.update(s.path.to_string_lossy().as_bytes());
-            hasher.update([0]);
+            let name = s.path.file_name().unwrap_or(s.path.as_os_str());
+            let name = name.to_string_lossy();
+            hasher.update((name.len() as u64).to_le_bytes());
+            hasher.update(name.as_bytes());
+            hasher.update((s.text.len() as u64).to_le_bytes());
             hasher.update(s.text.as_bytes());
-            hasher.update([0]);
         }
         let hash: String = hasher.finalize()[..8]
             .iter()
@@ -233,6 +240,8 @@ fn random_key() -> Vec<u8> {
     out
 }
 
+/// Examples (and negative examples) a rule should carry: fewer is a warning.
+pub const MIN_EXAMPLES: usize = 3;
 const MAX_PATTERN_LEN: usize = 256;
 const MAX_KEYWORD_LEN: usize = 128;
 pub(crate) const MAX_WINDOW_CHARS: usize = 128;
@@ -541,14 +550,25 @@ fn compile(
         {
             Ok(t) => t,
             Err(msg) => {
-                err(Some("redact"), msg, false);
+                // The only error is an unknown style: named, and found, at its own key.
+                err(Some("redact.style"), msg, false);
                 continue;
             }
         };
-        if r.examples.is_empty() || r.negative_examples.is_empty() {
+        // The bar of the schema and of every built-in rule (a test holds them to it); a
+        // user's rule with fewer still loads, and `rules check` says so.
+        let (pos, neg) = (r.examples.len(), r.negative_examples.len());
+        if pos < MIN_EXAMPLES || neg < MIN_EXAMPLES {
             err(
-                Some("examples"),
-                "rules should carry examples and negative_examples; `rules check` runs them".into(),
+                Some(if pos < MIN_EXAMPLES {
+                    "examples"
+                } else {
+                    "negative_examples"
+                }),
+                format!(
+                    "rules should carry at least {MIN_EXAMPLES} examples and {MIN_EXAMPLES} \
+                     negative_examples (this one has {pos} and {neg}); `rules check` runs them"
+                ),
                 true,
             );
         }
@@ -1050,7 +1070,8 @@ impl Engine {
         &self.scheme
     }
 
-    /// Short hash of every pack's path and text.
+    /// Short hash of every pack's file name and text, in load order: the same for the same
+    /// packs wherever their directory is.
     pub fn content_hash(&self) -> &str {
         &self.hash
     }

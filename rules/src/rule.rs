@@ -144,6 +144,10 @@ pub struct LocatedRule {
     /// Line of each key written in the rule's block (`grade` → 15), so a diagnostic about
     /// a key points at that key's line rather than at the rule's first line.
     pub key_lines: Vec<(String, usize)>,
+    /// Line of each of `examples` and of `negative_examples`, in order, when the text shows
+    /// them plainly (see [`item_lines`]); empty otherwise.
+    pub example_lines: Vec<usize>,
+    pub negative_example_lines: Vec<usize>,
 }
 
 impl LocatedRule {
@@ -156,6 +160,56 @@ impl LocatedRule {
             .map(|(_, l)| *l)
             .or(self.line)
     }
+
+    /// The line of example `i` (of `negative_examples` when `negative`), so a failing
+    /// example is reported where it is written; the list's key line (or the rule's) when
+    /// its items could not be told apart in the text.
+    pub fn example_line(&self, negative: bool, i: usize) -> Option<usize> {
+        let (lines, key) = if negative {
+            (&self.negative_example_lines, "negative_examples")
+        } else {
+            (&self.example_lines, "examples")
+        };
+        lines.get(i).copied().or_else(|| self.line_of(key))
+    }
+}
+
+/// The line of each item of the sequence written as the value of the key on `key_line`
+/// (1-based), when the text shows exactly `n` of them: a block sequence (`- item` lines, an
+/// item going on over lines indented more than its dash) or a flow sequence closed on the
+/// key's own line (every item on that line). `None` for anything else (a flow sequence over
+/// several lines, an alias), where the caller falls back to the key's line: serde gives no
+/// spans for values that parsed, so this reads the text as the other line lookups here do,
+/// and the count check keeps a misreading from naming a wrong line.
+fn item_lines(lines: &[&str], key_line: usize, n: usize) -> Option<Vec<usize>> {
+    let head = lines.get(key_line.checked_sub(1)?)?;
+    let rest = head.split_once(':')?.1.trim();
+    let comment = |t: &str| t.is_empty() || t.starts_with('#');
+    if rest.starts_with('[') {
+        return rest.ends_with(']').then(|| vec![key_line; n]);
+    }
+    if !comment(rest) {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut indent = None;
+    for (i, l) in lines.iter().enumerate().skip(key_line) {
+        let body = l.trim_start();
+        if comment(body) {
+            continue;
+        }
+        let lead = l.len() - body.len();
+        let dash = body == "-" || body.starts_with("- ");
+        match indent {
+            None if dash => indent = Some(lead),
+            None => return None,
+            Some(c) if lead > c => continue,
+            Some(c) if lead == c && dash => {}
+            Some(_) => break,
+        }
+        out.push(i + 1);
+    }
+    (out.len() == n).then_some(out)
 }
 
 /// Keys written in the block of the rule whose `id:` is on `line` (1-based).
@@ -247,7 +301,10 @@ pub fn dir_sources(dir: &Path) -> Result<Vec<PackSource>, RuleError> {
         .collect();
     paths.sort();
     if paths.is_empty() {
-        return Err(diag(dir, "no *.yaml rule packs in this directory".into()));
+        return Err(diag(
+            dir,
+            "no *.yaml or *.yml rule packs in this directory".into(),
+        ));
     }
     let mut out = Vec::new();
     for p in paths {
@@ -373,8 +430,20 @@ pub fn parse_sources(sources: &[PackSource]) -> Result<Vec<LocatedRule>, RuleErr
         }
         for def in pack.rules {
             let line = id_lines.get(def.id.as_str()).copied();
+            let key_lines = block_keys(&lines, line);
+            let items = |key: &str, n: usize| {
+                key_lines
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .and_then(|&(_, l)| item_lines(&lines, l, n))
+                    .unwrap_or_default()
+            };
+            let example_lines = items("examples", def.examples.len());
+            let negative_example_lines = items("negative_examples", def.negative_examples.len());
             out.push(LocatedRule {
-                key_lines: block_keys(&lines, line),
+                key_lines,
+                example_lines,
+                negative_example_lines,
                 def,
                 file: src.path.clone(),
                 line,
@@ -437,6 +506,26 @@ mod tests {
     }
 
     use super::*;
+
+    /// Each example is found on its own line, whatever shape its list is written in; a
+    /// shape not read plainly (a flow list over lines) falls back to the list's key.
+    #[test]
+    fn examples_are_found_on_their_own_lines() {
+        let text = "pack: t\nrules:\n  - id: a\n    name: A\n    class: c\n    grade: general\n    match: { pattern: 'x' }\n    examples:\n      - \"one\"\n      # a comment\n\n      - |\n        two\n        lines\n      - input: '{\"k\": 1}'\n        content_type: application/json\n    negative_examples: [p, q]\n  - id: b\n    name: B\n    class: c\n    grade: general\n    match: { pattern: 'y' }\n    examples:\n    - same-indent\n    - items\n    negative_examples: [\n      p,\n      q]\ndescription: d\n";
+        let src = PackSource {
+            path: PathBuf::from("t.yaml"),
+            text: text.into(),
+        };
+        let rules = parse_sources(&[src]).expect("pack parses");
+        let (a, b) = (&rules[0], &rules[1]);
+        assert_eq!(a.example_lines, [9, 12, 15]);
+        assert_eq!(a.negative_example_lines, [17, 17]);
+        assert_eq!(a.example_line(false, 1), Some(12));
+        assert_eq!(a.example_line(true, 1), Some(17));
+        assert_eq!(b.example_lines, [24, 25]);
+        assert_eq!(b.negative_example_lines, Vec::<usize>::new());
+        assert_eq!(b.example_line(true, 0), Some(26), "the list's key line");
+    }
 
     /// Rule lines and key lines come from one index of the file: the same answers as
     /// searching the text for each rule, with quoted ids, list items and a repeated id.

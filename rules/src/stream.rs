@@ -2785,7 +2785,8 @@ impl Segmenter {
         let mut inner_opts = self.opts.clone();
         inner_opts.format = Format::Text;
         inner_opts.charset = Charset::Utf8;
-        inner_opts.capture_values = false;
+        // `capture_values` is kept: the decoded value is what `--show-values` shows for
+        // a finding inside it, as for any other.
         let key = key.map(Arc::from);
         self.engine
             .scan_value_at_depth(text, inner_opts, self.depth + 1, key)
@@ -2965,7 +2966,8 @@ impl Segmenter {
         let mut inner_opts = self.opts.clone();
         inner_opts.format = format;
         inner_opts.charset = charset;
-        inner_opts.capture_values = false;
+        // `capture_values` is kept: a finding inside a base64 value shows its decoded value
+        // (`--show-values`), as any other finding does.
         // A value that decodes to plain text keeps its field's context (a base64 name under
         // `xm`); a decoded document brings its own field names.
         let inner = self.engine.scan_value_at_depth(

@@ -3125,3 +3125,40 @@ fn sql_insert_literals_under_their_columns() {
     }
     assert!(text("INSERT INTO t (xm, n) VALUES ('王建国', 1), ('李秀").contains("'王**'"));
 }
+
+/// The rule set's id is of its packs' names and texts, not of where they were loaded from:
+/// the same for any spelling of the directory and for a copy elsewhere, and another id for
+/// another text.
+#[test]
+fn content_hash_depends_on_content_not_on_the_directory() {
+    let hash = |path: &str, text: &str| {
+        Engine::builder()
+            .source(path, text)
+            .build()
+            .expect("builds")
+            .content_hash()
+            .to_string()
+    };
+    let same = hash("rules/test.yaml", GOOD);
+    assert_eq!(hash("./rules/test.yaml", GOOD), same);
+    assert_eq!(hash("/elsewhere/copy/test.yaml", GOOD), same);
+    assert_ne!(hash("rules/test.yaml", &GOOD.replace("Card", "Kard")), same);
+    let base = std::env::temp_dir().join(format!("sluice-hash-{}", std::process::id()));
+    let (a, b) = (base.join("a"), base.join("deeper/b"));
+    for d in [&a, &b] {
+        std::fs::create_dir_all(d).unwrap();
+        std::fs::write(d.join("test.yaml"), GOOD).unwrap();
+    }
+    let dir = |d: &std::path::Path| {
+        Engine::builder()
+            .dir(d)
+            .build()
+            .expect("builds")
+            .content_hash()
+            .to_string()
+    };
+    assert_eq!(dir(&a), same);
+    assert_eq!(dir(&b), same);
+    assert_eq!(dir(&a.join("../a")), same);
+    let _ = std::fs::remove_dir_all(&base);
+}

@@ -490,3 +490,39 @@ fn columns_in_a_meta_member_every_cut() {
     let (out, n) = every_cut("meta-fields", body.as_bytes(), Format::Json);
     assert_eq!(n, 4, "{}", String::from_utf8_lossy(&out));
 }
+
+/// `capture_values` (`scan --show-values`) reaches the nested scans of decoded values: a
+/// finding inside a base64 field or a MIME encoded-word carries its decoded value, as any
+/// other finding does, while its offsets stay those of the encoded text.
+#[test]
+fn captured_values_of_findings_inside_decoded_values() {
+    let engine = chunked::engine();
+    let scan = |body: &[u8], format: Format| {
+        engine
+            .scan_bytes(
+                body,
+                sluice_rules::ScanOptions {
+                    format,
+                    capture_values: true,
+                    ..sluice_rules::ScanOptions::default()
+                },
+            )
+            .findings
+    };
+    let body = format!(r#"{{"sfzh":"{}"}}"#, b64(b"110105199003071239"));
+    let f = scan(body.as_bytes(), Format::Json);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].value.as_deref(), Some("110105199003071239"));
+    assert_eq!((f[0].start, f[0].end), (9, 33), "the base64 text's span");
+
+    let mail = "From: a@example.gov.cn\r\nSubject: =?UTF-8?B?6Lqr5Lu96K+B5Y+3MTEwMTA1MTk5MDAzMDcxMjM5?=\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nhello\r\n";
+    let f = scan(
+        mail.as_bytes(),
+        Format::resolve(Some("message/rfc822"), mail.as_bytes()),
+    );
+    let id = f
+        .iter()
+        .find(|f| &*f.class == "resident_id")
+        .expect("found");
+    assert_eq!(id.value.as_deref(), Some("110105199003071239"), "{f:?}");
+}

@@ -4,6 +4,7 @@
 
 mod scan;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -13,6 +14,50 @@ use clap::{Args, Parser, Subcommand};
 use sluice_rules::Engine;
 
 pub use scan::ScanArgs;
+
+/// Stdout was closed by its reader (`sluice rules list | head -1`): the reader wanted no
+/// more, so `main` exits with status 2 and says nothing, as a Unix tool killed by SIGPIPE
+/// would (Rust ignores SIGPIPE, and `println!` panics on the EPIPE that follows instead).
+#[derive(Debug)]
+pub struct StdoutClosed;
+
+impl std::fmt::Display for StdoutClosed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("stdout closed")
+    }
+}
+
+impl std::error::Error for StdoutClosed {}
+
+/// A failed write to stdout as the error a command returns: [`StdoutClosed`] for a closed
+/// pipe, the I/O error otherwise (a full disk must still be reported).
+pub(crate) fn stdout_error(e: std::io::Error) -> anyhow::Error {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        anyhow::Error::new(StdoutClosed)
+    } else {
+        anyhow::Error::new(e).context("writing to stdout")
+    }
+}
+
+/// `println!` that returns a closed or failing stdout as an error instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*).map_err($crate::cli::stdout_error)
+    }};
+}
+pub(crate) use outln;
+
+/// `eprintln!` that does not panic on a closed stderr. Diagnostics are best effort: with
+/// stderr gone there is nowhere left to report a failure to, and the exit status still
+/// tells the outcome, so a failed write is dropped rather than ending the command.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+pub(crate) use errln;
 
 /// Sluice: a data-loss-prevention sidecar for government data-exchange APIs.
 #[derive(Debug, Parser)]
@@ -87,8 +132,12 @@ pub enum RulesCmd {
     #[command(after_help = "\
 Examples:
   sluice rules check                 the built-in packs
-  sluice rules check ./my-rules      every *.yaml pack in a directory (built-ins not included)
+  sluice rules check ./my-rules      every *.yaml and *.yml pack in a directory (built-ins
+                                     not included)
   sluice rules check --with-builtin ./my-rules
+
+A rule with fewer than 3 examples or 3 negative examples is loaded and checked, with a warning
+(every built-in rule has at least 3 of each, as rules/schema/rule-pack.schema.json asks).
 
 Exit status: 0 when every rule compiles and every example passes, 1 otherwise.")]
     Check(RulesCheckArgs),
@@ -98,7 +147,8 @@ Exit status: 0 when every rule compiles and every example passes, 1 otherwise.")
 
 #[derive(Debug, Args)]
 pub struct RulesCheckArgs {
-    /// Directory of rule packs; the built-in packs when omitted.
+    /// Directory of rule packs (every *.yaml and *.yml file in it, not recursive); the
+    /// built-in packs when omitted.
     pub dir: Option<PathBuf>,
     /// Also load the built-in packs when DIR is given.
     #[arg(long)]
@@ -159,7 +209,7 @@ pub(crate) fn load_engine(
     }
     let engine = b.build().map_err(|e| anyhow::anyhow!("{e}"))?;
     for w in engine.warnings() {
-        eprintln!("{w}");
+        errln!("{w}");
     }
     Ok(Arc::new(engine))
 }
@@ -170,23 +220,23 @@ pub fn rules(cmd: RulesCmd) -> Result<ExitCode> {
             let engine = match load_engine(a.dir.as_ref(), a.with_builtin, &a.grades, None) {
                 Ok(e) => e,
                 Err(e) => {
-                    eprintln!("{e:#}");
+                    errln!("{e:#}");
                     return Ok(ExitCode::from(1));
                 }
             };
             let rep = sluice_rules::check::run(&engine);
             for f in &rep.failures {
-                eprintln!("FAIL {f}");
+                errln!("FAIL {f}");
             }
             let status = if rep.ok() { "ok" } else { "FAILED" };
-            println!(
+            outln!(
                 "{status}: {} rules, {} examples, {} negative examples, {} failures (rule set {})",
                 rep.rules,
                 rep.examples,
                 rep.negative_examples,
                 rep.failures.len(),
                 engine.content_hash()
-            );
+            )?;
             Ok(if rep.ok() {
                 ExitCode::SUCCESS
             } else {
@@ -195,11 +245,15 @@ pub fn rules(cmd: RulesCmd) -> Result<ExitCode> {
         }
         RulesCmd::List(a) => {
             let engine = load_engine(a.dir.as_ref(), a.with_builtin, &a.grades, None)?;
+            // One lock for the whole list: a line per rule, and the first failed write ends it.
+            let mut out = std::io::stdout().lock();
             for r in engine.rules() {
-                println!(
+                writeln!(
+                    out,
                     "{:<32} {:<20} {:<10} {} v{}",
                     r.id, r.class, r.grade.name, r.pack, r.pack_version
-                );
+                )
+                .map_err(stdout_error)?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -218,11 +272,14 @@ pub fn config(cmd: ConfigCmd) -> Result<ExitCode> {
         ConfigCmd::Check { file } => match crate::config::check(&file) {
             Ok(summary) => {
                 // The summary ends with its own newline.
-                print!("{summary}");
+                std::io::stdout()
+                    .lock()
+                    .write_all(summary.as_bytes())
+                    .map_err(stdout_error)?;
                 Ok(ExitCode::SUCCESS)
             }
             Err(e) => {
-                eprintln!("{e:#}");
+                errln!("{e:#}");
                 Ok(ExitCode::from(1))
             }
         },
@@ -240,12 +297,12 @@ pub fn audit(cmd: AuditCmd) -> Result<ExitCode> {
             // a job watching the trail must not page tampering for a missing mount.
             for f in key_file.iter().chain(&files) {
                 if let Err(e) = std::fs::File::open(f) {
-                    eprintln!("cannot read {}: {e}", f.display());
+                    errln!("cannot read {}: {e}", f.display());
                     return Ok(ExitCode::from(2));
                 }
             }
             if let Some(Err(e)) = key_file.as_deref().map(crate::audit::read_key) {
-                eprintln!("{e}");
+                errln!("{e}");
                 return Ok(ExitCode::from(2));
             }
             audit_verify(&files, key_file.as_deref(), head.as_ref())
@@ -260,11 +317,11 @@ fn audit_verify(
 ) -> Result<ExitCode> {
     match crate::audit::verify_files(files, key_file, head) {
         Ok(summary) => {
-            println!("{summary}");
+            outln!("{summary}")?;
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            eprintln!("{e:#}");
+            errln!("{e:#}");
             Ok(ExitCode::from(1))
         }
     }

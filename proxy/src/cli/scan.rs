@@ -8,9 +8,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use clap::builder::PossibleValue;
 use clap::Args;
 use sluice_rules::{Charset, Format, ScanOptions};
 
+use super::{errln, stdout_error};
 use crate::codec::{self, DecodeLimits, Encoding};
 
 #[derive(Debug, Args)]
@@ -23,12 +25,29 @@ Examples:
   sluice scan --redact export.xlsx > redacted.xlsx          members of a ZIP (xlsx, docx, zip)
   curl -s http://api/persons | sluice scan --redact -
 
+Findings: one JSON object a line: rule, class, grade, start, end, confidence, field (the key
+that gave context), masked, format; member inside a ZIP; value with --show-values.
+`start`..`end` are byte offsets (end exclusive) into the body after its content coding is
+undone, in the body's own charset (GBK or UTF-16 bytes, a BOM included, count as they are),
+covering the value as it is written there: escapes and all (`\\u0031…` in JSON, `&#x31;` in
+XML, `%31` in a form), full-width digits, invisible characters, a base64 value's whole base64
+text; inside a ZIP, offsets into the member's unpacked bytes. `value` is the value as the rule
+read it: escapes undone, base64 decoded, full-width characters folded to ASCII, invisible ones
+dropped, separators (spaces, dashes) kept; so it need not equal the bytes at start..end.
+
+With --redact: the redacted body on stdout, in the input's content encoding (the input byte
+for byte when nothing was redacted), and on stderr one line per finding,
+`redacted RULE (CLASS) at START..END` (`left (style: none) RULE (CLASS) at START..END` for a
+rule that only reports; ` in MEMBER` appended inside a ZIP), offsets as above, besides any
+`note:` lines.
+
 Exit status: 0 on success (findings or not), 2 on an error (bad input, bomb, unreadable rules),
 3 when members of an archive could not be inspected (named on stderr; the proxy refuses such
 a body unless `decode.unreadable_archive: open`): with --redact the archive is still written,
 and those members are in it as they came.")]
 pub struct ScanArgs {
-    /// Rule pack directory (the built-in packs when omitted).
+    /// Rule pack directory: every *.yaml and *.yml file in it (the built-in packs when
+    /// omitted).
     #[arg(long)]
     pub rules: Option<PathBuf>,
     /// With --rules, load the built-in packs too (what the proxy runs with `rules.dir` and
@@ -40,8 +59,14 @@ pub struct ScanArgs {
     /// UTF-8 bytes overrule), and the redacted body keeps its charset.
     #[arg(long)]
     pub content_type: Option<String>,
-    /// Content-Encoding of the body.
-    #[arg(long, default_value = "identity", value_parser = ["identity", "gzip", "deflate", "br", "zstd"])]
+    /// Content-Encoding of the body (any case, as in HTTP; `x-gzip` is gzip, RFC 9110).
+    #[arg(long, default_value = "identity", ignore_case = true, value_parser = [
+        PossibleValue::new("identity"),
+        PossibleValue::new("gzip").alias("x-gzip"),
+        PossibleValue::new("deflate"),
+        PossibleValue::new("br"),
+        PossibleValue::new("zstd"),
+    ])]
     pub content_encoding: String,
     /// Write the redacted body to stdout (same content encoding as the input).
     #[arg(long)]
@@ -146,7 +171,7 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
         };
         match codec::decode_all(more, &body, &limits) {
             Ok(b) => {
-                eprintln!(
+                errln!(
                     "note: the decoded body is {} again; scanning inside it",
                     more.as_str()
                 );
@@ -205,7 +230,7 @@ struct Layers {
 /// named on stderr, and the exit status says so.
 /// Tells the user that the body is not in the coding it was declared with.
 fn note_coding(declared: Encoding, actual: Encoding) {
-    eprintln!(
+    errln!(
         "note: body declared {} carries {}; scanning it as {}",
         declared.as_str(),
         actual.as_str(),
@@ -230,7 +255,7 @@ fn scan_archive(
     let r = archive::scan(engine, body, &opts, &limits.for_archives())
         .context("reading the ZIP archive")?;
     for u in &r.unread {
-        eprintln!("note: member {} not inspected: {}", u.member, u.reason);
+        errln!("note: member {} not inspected: {}", u.member, u.reason);
     }
     let findings: Vec<_> = r
         .findings
@@ -264,7 +289,7 @@ fn report(
         // Nothing redacted: the body goes out as it came, byte for byte (a compressor run
         // again need not give the same bytes).
         match changed {
-            None => w.write_all(input)?,
+            None => w.write_all(input).map_err(stdout_error)?,
             Some(out) => {
                 let mut out = out;
                 for layer in enc.inner.iter().rev() {
@@ -273,9 +298,14 @@ fn report(
                 }
                 let encoded = codec::encode_like(enc.outer, input, &out)
                     .context("re-encoding the redacted body")?;
-                w.write_all(&encoded)?;
+                w.write_all(&encoded).map_err(stdout_error)?;
             }
         }
+        // The body is delivered whole before the report starts, so a reader that closes
+        // stderr early (`2>&1 >out | head`) costs the report, never the body.
+        w.flush().map_err(stdout_error)?;
+        let stderr = std::io::stderr();
+        let mut e = std::io::BufWriter::new(stderr.lock());
         for (member, f) in findings {
             // What was done to it: a rule with `style: none` leaves its value as it was.
             let done = match f.applied {
@@ -283,11 +313,19 @@ fn report(
                 _ => "redacted",
             };
             let at = member.map(|m| format!(" in {m}")).unwrap_or_default();
-            eprintln!(
+            // A closed stderr ends the report (its reader wants no more of it); the
+            // redacted body is out already, so the command still succeeds.
+            if writeln!(
+                e,
                 "{done} {} ({}) at {}..{}{at}",
                 f.rule_id, f.class, f.start, f.end
-            );
+            )
+            .is_err()
+            {
+                return Ok(ExitCode::SUCCESS);
+            }
         }
+        let _ = e.flush();
     } else {
         for (member, f) in findings {
             let mut line = serde_json::json!({
@@ -308,9 +346,9 @@ fn report(
             if let Some(v) = &f.value {
                 line["value"] = serde_json::Value::String(v.clone());
             }
-            writeln!(w, "{line}")?;
+            writeln!(w, "{line}").map_err(stdout_error)?;
         }
+        w.flush().map_err(stdout_error)?;
     }
-    w.flush()?;
     Ok(ExitCode::SUCCESS)
 }
