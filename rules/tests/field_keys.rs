@@ -426,3 +426,27 @@ fn a_pair_value_ends_at_a_sentence_mark() {
         assert_eq!(&redacted(&e, body, Format::Text), want, "{body}");
     }
 }
+
+/// Probe 57: the parties of a hotline's, a court's and an estate's records before a field
+/// name (`complainantName`, `callerName`, `heirName`), as `applicantName` is; a buyer's and
+/// a seller's stay an invoice's companies.
+#[test]
+fn hotline_and_estate_roles_name_a_persons_field() {
+    let e = engine();
+    for key in [
+        "complainantName",
+        "complainant_name",
+        "reporterName",
+        "callerName",
+        "petitionerName",
+        "claimantName",
+        "heirName",
+    ] {
+        let got = classes(&e, key, "王建国");
+        assert!(got.iter().any(|c| c == "person_name"), "{key}: {got:?}");
+    }
+    for key in ["buyerName", "sellerName", "partyName"] {
+        let got = classes(&e, key, "王建国");
+        assert!(got.is_empty(), "{key}: {got:?}");
+    }
+}

@@ -119,7 +119,7 @@ pub(crate) fn person_name_in(v: &str, tables: bool) -> Option<Confidence> {
     }
     // `李某`, `王某某`: a judgment's stand-in for a name, already anonymous. No name ends
     // with `的` (`当事人厍欢的名下房产` is 厍欢's).
-    if mou || v.ends_with('的') {
+    if mou || v.ends_with('的') || dict::surname_and_title(v) {
         return None;
     }
     if cjk == n && (2..=6).contains(&cjk) {
@@ -133,8 +133,12 @@ pub(crate) fn person_name_in(v: &str, tables: bool) -> Option<Confidence> {
                 (1..=2).contains(&given)
                     && !(dict::is_code_table_word(v) && (tables || !dict::place_table_end(v)))
             });
-        if han {
+        if han || dict::double_surname_name(v) {
             return Some(Confidence::Medium);
+        }
+        // One Tibetan or Mongolian name part (`多吉`, `旦增`) under a person's own field.
+        if !tables && dict::minority_name_part(v) {
+            return Some(Confidence::Low);
         }
         // Tibetan and Mongolian names have no Han surname: they are written as their
         // syllables (扎西多吉, 乌兰其其格, 巴特尔), each a common name part.
@@ -1196,6 +1200,12 @@ pub(crate) fn unlabelled_addresses(d: &Detectors, t: &[u8]) -> Vec<(usize, usize
         {
             continue;
         }
+        // Where a notice sends the public (`请到…文三路100号市民中心B座三楼办理`): an office's
+        // hall, a court, a hospital, named in the address; no one's home, unless a flat is
+        // named too (a hospital's staff quarters).
+        if PUBLIC_PLACES.iter().any(|w| v.contains(w)) && !v.contains("单元") {
+            continue;
+        }
         let divisions = v[..ds - vs]
             .chars()
             .filter(|c| matches!(c, '省' | '市' | '区' | '县' | '州' | '旗' | '盟'))
@@ -1209,6 +1219,24 @@ pub(crate) fn unlabelled_addresses(d: &Detectors, t: &[u8]) -> Vec<(usize, usize
     }
     out
 }
+
+/// Words of a public body's premises in an address written in a notice's text.
+const PUBLIC_PLACES: &[&str] = &[
+    "市民中心",
+    "服务中心",
+    "政务中心",
+    "政务服务",
+    "办事大厅",
+    "服务大厅",
+    "人民政府",
+    "法院",
+    "检察院",
+    "派出所",
+    "医院",
+    "办事处",
+    "管理局",
+    "服务站",
+];
 
 /// Whether an address names a home down to its door: a flat in a block
 /// (`…2号楼6单元1663室`, `…19号楼6门1151`), a house in a village group (`…陆庄村1组17号`), a
