@@ -169,13 +169,28 @@ impl Encoding {
                     || b.is_ascii_graphic()
                     || b.is_ascii_whitespace())
             }),
+            // A raw DEFLATE stream may open with any of those bytes too (`{` is a final
+            // block of fixed codes, `<` a dynamic one): one byte settles nothing. Two that
+            // go on as the document does (`{"`, `[{`, `<?`, `<r`), all of them text, do.
             Encoding::Identity => {
-                matches!(
-                    head.first(),
-                    Some(b'{' | b'[' | b'<' | b'"' | b':' | b' ' | b'\t' | b'\r' | b'\n')
-                ) || [&b"data:"[..], b"event:", b"id:", b"retry:"]
-                    .iter()
-                    .any(|f| head.starts_with(f))
+                let opens = match head {
+                    [b'{', b'"' | b'}' | b' ' | b'\t' | b'\r' | b'\n', ..] => true,
+                    [b'[', b, ..] => {
+                        matches!(b, b'{' | b'[' | b'"' | b']' | b'-' | b't' | b'f' | b'n')
+                            || b.is_ascii_digit()
+                            || b.is_ascii_whitespace()
+                    }
+                    [b'<', b, ..] => b.is_ascii_alphabetic() || matches!(b, b'?' | b'!' | b'/'),
+                    [b'"' | b':' | b' ' | b'\t' | b'\r' | b'\n', b, ..] => {
+                        b.is_ascii_graphic() || b.is_ascii_whitespace() || *b >= 0x80
+                    }
+                    _ => false,
+                };
+                (opens
+                    || [&b"data:"[..], b"event:", b"id:", b"retry:"]
+                        .iter()
+                        .any(|f| head.starts_with(f)))
+                    && looks_like_text(head)
             }
             _ => false,
         }
@@ -1335,8 +1350,25 @@ mod tests {
             assert_eq!(Encoding::sniff(enc, &packed), None, "{enc}");
             assert!(enc.label_holds(&packed, true, &lim));
         }
-        assert!(Encoding::sniff_settled(Encoding::Identity, b"{"));
+        assert!(Encoding::sniff_settled(Encoding::Identity, b"{\""));
+        assert!(Encoding::sniff_settled(Encoding::Identity, b"[1"));
+        assert!(Encoding::sniff_settled(Encoding::Identity, b"<?xml"));
         assert!(Encoding::sniff_settled(Encoding::Identity, b"data: x"));
+        // One byte settles nothing: raw DEFLATE opens with `{` as often as JSON does.
+        assert!(!Encoding::sniff_settled(Encoding::Identity, b"{"));
+        // The first 32 bytes of what zlib (Python's, level 6, raw) makes of
+        // `"数据共享交换平台查询结果\nid：210102198001017642。\n" * 2`.
+        let raw: &[u8] = &[
+            0x7b, 0x36, 0x75, 0xc3, 0xb3, 0xde, 0x75, 0x4f, 0x5b, 0x37, 0x3e, 0xd9, 0xb5, 0xfa,
+            0xc9, 0xae, 0x25, 0xcf, 0x7a, 0x17, 0x3d, 0xdd, 0xb9, 0xf9, 0x69, 0xff, 0x86, 0x67,
+            0xf3, 0x97, 0xbe, 0x58,
+        ];
+        for n in 1..raw.len() {
+            assert!(
+                !Encoding::sniff_settled(Encoding::Identity, &raw[..n]),
+                "{n}"
+            );
+        }
     }
 
     /// A short body of digits compresses to mostly literals whose first 32 bytes read as

@@ -534,9 +534,16 @@ impl BodyFilter {
             self.decoded.extend_from_slice(raw);
         } else {
             let mut cur = raw.to_vec();
-            for d in &mut self.decoders {
+            // Which layers came as raw DEFLATE, read after the first push and before the
+            // finish, which spends a decoder (a whole body held by the sniff comes in one
+            // call, pushed and finished at once).
+            let mut raw_layers = [false; 4];
+            for (j, d) in self.decoders.iter_mut().enumerate() {
                 let mut next = Vec::new();
                 d.push(&cur, &mut next)?;
+                if let Some(r) = raw_layers.get_mut(j) {
+                    *r = d.is_raw_deflate();
+                }
                 if finish {
                     d.finish(&mut next)?;
                 }
@@ -548,8 +555,8 @@ impl BodyFilter {
             // run outermost first, encoders innermost first).
             let n = self.encoders.len();
             if n == self.decoders.len() {
-                for (j, d) in self.decoders.iter().enumerate() {
-                    if d.is_raw_deflate() {
+                for (j, &r) in raw_layers.iter().enumerate().take(n) {
+                    if r {
                         self.encoders[n - 1 - j].raw_deflate();
                     }
                 }
@@ -1413,6 +1420,15 @@ mod tests {
                         crate::codec::decode_all(actual, &out, &DecodeLimits::default()).unwrap();
                     assert_eq!(plain.len(), BODY.len());
                     assert!(!plain.windows(18).any(|w| w == b"11010519491231002X"));
+                    // Raw DEFLATE goes back raw, as a client of the origin read it.
+                    if sent == &raw[..] {
+                        use std::io::Read;
+                        let mut p = Vec::new();
+                        flate2::read::DeflateDecoder::new(&out[..])
+                            .read_to_end(&mut p)
+                            .unwrap();
+                        assert_eq!(p, plain);
+                    }
                 }
             }
         }

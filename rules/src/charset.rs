@@ -323,6 +323,18 @@ fn utf16_char(b: &[u8], be: bool) -> Step {
 /// How many bytes from the first non-ASCII byte the sniffer judges.
 pub(crate) const SNIFF_WINDOW: usize = 64;
 
+/// How many bytes from the first non-ASCII byte are judged when the first
+/// [`SNIFF_WINDOW`] are [`ambiguous_utf8`].
+pub(crate) const SNIFF_WINDOW_LONG: usize = 1024;
+
+/// Whether a full window reads as UTF-8 only by two-byte characters that GBK writes alike
+/// and by nothing a UTF-8 body shows (a character of three or four bytes, Latin-1 written
+/// as Latin-1: [`declared_gb_is_utf8`]), while it is clean GB text too: one GBK character
+/// (`女`, `C5 AE`) and ASCII after it. Such a window proves nothing either way.
+pub(crate) fn ambiguous_utf8(window: &[u8], before: Option<u8>) -> bool {
+    window_is_utf8(window, false) && !declared_gb_is_utf8(window, before, false)
+}
+
 /// Whether a window is UTF-8: an incomplete character at its end is not evidence against
 /// it, unless the window is the end of the body.
 pub(crate) fn window_is_utf8(window: &[u8], eof: bool) -> bool {

@@ -3871,17 +3871,36 @@ impl StreamScanner {
                 }
                 // The window after the first non-ASCII byte: judged where it is when this
                 // chunk holds it all, else gathered.
-                let Some(window) = gather(&mut s.held, rest, charset::SNIFF_WINDOW, eof) else {
+                let gb_declared =
+                    s.prefer_gb || charset::xml_declared(&s.prefix) == Some(Charset::DeclaredGb);
+                // A window that is UTF-8 only by two-byte characters GBK writes as well
+                // (`女` is `C5 AE`, Latin `Ů`, then ASCII to the window's end) proves
+                // nothing: the longer window decides (its first bytes, however the body was
+                // cut, so the same window for every chunking).
+                let need = {
+                    let mut head = [0u8; charset::SNIFF_WINDOW];
+                    let have = s.held.len().min(head.len());
+                    head[..have].copy_from_slice(&s.held[..have]);
+                    let more = rest.len().min(head.len() - have);
+                    head[have..have + more].copy_from_slice(&rest[..more]);
+                    if !gb_declared
+                        && have + more == head.len()
+                        && charset::ambiguous_utf8(&head, s.before)
+                    {
+                        charset::SNIFF_WINDOW_LONG
+                    } else {
+                        charset::SNIFF_WINDOW
+                    }
+                };
+                let Some(window) = gather(&mut s.held, rest, need, eof) else {
                     // The ASCII before the held bytes goes on meanwhile.
                     self.run(false, out, findings);
                     return;
                 };
                 let window = &*window;
                 // The window is the same bytes however the body was cut.
-                let n = window.len().min(charset::SNIFF_WINDOW);
-                let whole = eof && window.len() <= charset::SNIFF_WINDOW;
-                let gb_declared =
-                    s.prefer_gb || charset::xml_declared(&s.prefix) == Some(Charset::DeclaredGb);
+                let n = window.len().min(need);
+                let whole = eof && window.len() <= need;
                 let decided = if window.is_empty() {
                     Charset::Utf8
                 } else if gb_declared {

@@ -208,6 +208,26 @@ fn gbk_xml_is_redacted_and_stays_gbk() {
     );
 }
 
+/// Probe 58: one GBK character that is also two-byte UTF-8 (`女`, `C5 AE`, Latin `Ů`) and
+/// ASCII to the end of the first window: the longer window decides, and finds the GBK
+/// full-width digits after it, however the body is cut.
+#[test]
+fn gbk_json_whose_first_window_reads_as_utf8_is_sniffed() {
+    let raw = gbk(
+        r#"[{"g":"女","updateTime":"2022-11-01 02:15:31"},{"gender":"1","contactPhone":"１５５８５２１２１４８"}]"#,
+    );
+    for cuts in [
+        &[][..],
+        &[8],
+        &[8, 40, 75, 78],
+        &[1, 2, 3, 4, 5, 6, 7, 8, 9, 70, 71, 72],
+    ] {
+        let (out, findings) = run(&raw, Format::Json, cuts);
+        assert_eq!(findings.len(), 1, "{cuts:?} {findings:?}");
+        assert!(!decode(&out).contains("１５５８５２１２１４８"), "{cuts:?}");
+    }
+}
+
 #[test]
 fn undeclared_gbk_json_is_sniffed() {
     let raw = gbk("{\"xm\":\"王芳\",\"lxdh\":\"１３８００１３８０００\",\"bz\":\"身份证号11010519491231002X\"}");
