@@ -1203,7 +1203,19 @@ pub(crate) fn unlabelled_addresses(d: &Detectors, t: &[u8]) -> Vec<(usize, usize
         // Where a notice sends the public (`请到…文三路100号市民中心B座三楼办理`): an office's
         // hall, a court, a hospital, named in the address; no one's home, unless a flat is
         // named too (a hospital's staff quarters).
-        if PUBLIC_PLACES.iter().any(|w| v.contains(w)) && !v.contains("单元") {
+        // (The words may follow the number the address is cut at: `…100号诉讼服务中心`.)
+        let after = from
+            .at(ve)
+            .map(|r| {
+                let n: usize = r.chars().take(8).map(char::len_utf8).sum();
+                &r[..n]
+            })
+            .unwrap_or("");
+        if PUBLIC_PLACES
+            .iter()
+            .any(|w| v.contains(w) || after.contains(w))
+            && !v.contains("单元")
+        {
             continue;
         }
         let divisions = v[..ds - vs]

@@ -250,6 +250,15 @@ impl JsonLexer {
                 return Some(k);
             }
         }
+        // A brand's, a shop's, an agency's `name` or `address` (`{"brand":{"name":"周大福"}}`,
+        // `{"agency":{"address":"…诉讼服务中心"}}`) names no person and no one's home: it
+        // is judged as text under no key.
+        if f.kind == b'{'
+            && super::generic_member(&f.key)
+            && self.object_key(d).is_some_and(super::entity_key)
+        {
+            return None;
+        }
         Some(f.key.as_slice()).filter(|k| !k.is_empty())
     }
 

@@ -462,6 +462,100 @@ fn fold_name<'a>(k: &[u8], buf: &'a mut [u8; 24]) -> Option<&'a [u8]> {
     Some(&buf[..n])
 }
 
+/// Whether a member's name is a generic `name` or `address`, which say whose only through
+/// the object they are in (see [`entity_key`]). Most keys leave on their first byte.
+pub(crate) fn generic_member(k: &[u8]) -> bool {
+    if !matches!(k.first(), Some(b'n' | b'N' | b'a' | b'A')) || k.len() > 12 {
+        return false;
+    }
+    let mut buf = [0u8; 24];
+    matches!(
+        fold_name(k, &mut buf).unwrap_or_default(),
+        b"name" | b"address" | b"addr"
+    )
+}
+
+/// Whether an object's key names a thing that is not a person: a brand, a product, a shop,
+/// a firm, a public body, a place (`{"brand":{"name":"周大福"}}`, `"agencies":[{…}]`).
+/// Its `name` and `address` are that thing's.
+pub(crate) fn entity_key(k: &[u8]) -> bool {
+    const ENTITIES: &[&[u8]] = &[
+        b"brand",
+        b"brands",
+        b"product",
+        b"products",
+        b"goods",
+        b"sku",
+        b"shop",
+        b"shops",
+        b"store",
+        b"stores",
+        b"merchant",
+        b"merchants",
+        b"company",
+        b"companies",
+        b"corp",
+        b"enterprise",
+        b"enterprises",
+        b"org",
+        b"orgs",
+        b"organization",
+        b"organizations",
+        b"organisation",
+        b"dept",
+        b"depts",
+        b"department",
+        b"departments",
+        b"agency",
+        b"agencies",
+        b"court",
+        b"courts",
+        b"hospital",
+        b"hospitals",
+        b"school",
+        b"schools",
+        b"college",
+        b"colleges",
+        b"university",
+        b"bank",
+        b"banks",
+        b"branch",
+        b"branches",
+        b"station",
+        b"stations",
+        b"poi",
+        b"pois",
+        b"region",
+        b"regions",
+        b"province",
+        b"provinces",
+        b"city",
+        b"cities",
+        b"district",
+        b"districts",
+        b"county",
+        b"counties",
+        b"category",
+        b"categories",
+        b"project",
+        b"projects",
+        b"building",
+        b"buildings",
+        b"hotel",
+        b"hotels",
+        b"venue",
+        b"venues",
+        b"attraction",
+        b"attractions",
+    ];
+    const CJK: &[&str] = &[
+        "品牌", "商品", "门店", "企业", "机构", "法院", "医院", "学校", "站点",
+    ];
+    let mut buf = [0u8; 24];
+    let f = fold_name(k, &mut buf).unwrap_or_default();
+    ENTITIES.contains(&f) || CJK.iter().any(|c| k == c.as_bytes())
+}
+
 /// Roles a member or attribute name can have in a generic name/value record.
 pub(crate) const NAME_LABEL: u8 = 1;
 pub(crate) const NAME_VALUE: u8 = 2;
