@@ -133,7 +133,9 @@ pub(crate) fn person_name_in(v: &str, tables: bool) -> Option<Confidence> {
                 (1..=2).contains(&given)
                     && !(dict::is_code_table_word(v) && (tables || !dict::place_table_end(v)))
             });
-        if han || dict::double_surname_name(v) {
+        // (Two surnames and two name characters under a field that names anything are a
+        // firm's or a place's name as often: 江苏恒瑞, 钱江新城.)
+        if han || (!tables && dict::double_surname_name(v)) {
             return Some(Confidence::Medium);
         }
         // One Tibetan or Mongolian name part (`多吉`, `旦增`) under a person's own field.
@@ -729,7 +731,7 @@ pub(crate) fn detect(
             if det == Some(Det::PersonName)
                 && ctx.generic_key
                 && ((dict::named_not_person(v) && !dict::name_shaped(v))
-                    || dict::station_name(v)
+                    || (dict::station_name(v) && !dict::name_shaped(v))
                     || (dict::place_shaped(v) && !dict::name_shaped(v))
                     || (v.is_ascii() && !dict::pinyin_name(v)))
             {
@@ -1203,18 +1205,29 @@ pub(crate) fn unlabelled_addresses(d: &Detectors, t: &[u8]) -> Vec<(usize, usize
         // Where a notice sends the public (`请到…文三路100号市民中心B座三楼办理`): an office's
         // hall, a court, a hospital, named in the address; no one's home, unless a flat is
         // named too (a hospital's staff quarters).
-        // (The words may follow the number the address is cut at: `…100号诉讼服务中心`.)
+        // (The words may run on from the number the address is cut at, `…100号诉讼服务中心`;
+        // not after a comma, `…88号，毗邻人民医院`.) Staff quarters and a room are a home.
         let after = from
             .at(ve)
             .map(|r| {
-                let n: usize = r.chars().take(8).map(char::len_utf8).sum();
+                let n: usize = r
+                    .chars()
+                    .take(8)
+                    .take_while(|&c| is_cjk(c))
+                    .map(char::len_utf8)
+                    .sum();
                 &r[..n]
             })
             .unwrap_or("");
-        if PUBLIC_PLACES
+        let home = ["单元", "宿舍", "家属"]
             .iter()
             .any(|w| v.contains(w) || after.contains(w))
-            && !v.contains("单元")
+            || v.ends_with(['室', '户'])
+            || after.contains('室');
+        if !home
+            && PUBLIC_PLACES
+                .iter()
+                .any(|w| v.contains(w) || after.contains(w))
         {
             continue;
         }
@@ -1259,8 +1272,14 @@ fn residential(v: &str) -> bool {
     let door = v
         .trim_end_matches(|c: char| c.is_ascii_digit())
         .ends_with('门');
-    has("单元")
-        || (has("号楼") && door)
+    // A flat's unit is in a block (`号楼`, `栋`, `幢`); an office tower's `15层1501单元` is a
+    // firm's.
+    let flat = has("单元")
+        && (has("号楼") || has("栋") || has("幢"))
+        && !["层", "大厦", "中心", "广场", "写字楼", "银行"]
+            .iter()
+            .any(|w| has(w));
+    flat || (has("号楼") && door)
         || (has("弄") && v.ends_with('室'))
         || (has("村") && v.contains('组') && v.ends_with('号'))
 }

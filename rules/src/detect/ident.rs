@@ -519,7 +519,16 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
                 // `条款10.3.5.6`, `表3.2.1.4`: a quad glued to the word for a clause, a table,
                 // a figure or a section numbers that, as a standard's text does; only an IP
                 // field makes it an address.
-                let numbered = SECTION_WORDS.iter().any(|w| t[..s].ends_with(w.as_bytes()));
+                // Only small numbers are a section's (`10.3.5.6`, `3.2.1.4`); a table's or an
+                // item's start at one digit. `路由表192.168.10.23`, `事项10.12.3.45` are hosts.
+                let small = t[s..end]
+                    .split(|&b| b == b'.')
+                    .all(|o| o.len() == 1 || (o.len() == 2 && o <= &b"20"[..]));
+                let numbered = small
+                    && SECTION_WORDS.iter().any(|w| {
+                        t[..s].ends_with(w.as_bytes())
+                            && (!matches!(*w, "表" | "项") || t[s + 1] == b'.')
+                    });
                 out.push(Found {
                     det: Det::Ipv4,
                     start: s,
@@ -1153,7 +1162,10 @@ fn eval_chain(
                         // Across a dot such a grouping is a decimal (`17898.846667`, a price
                         // beside a word for a handset), which only the field's own name
                         // makes a number.
-                        best = Some((m, det, Confidence::Low, layout == Some(b'.')));
+                        // (`1380013.8000`, a phone's seven and four, stays a phone's.)
+                        let decimal =
+                            layout == Some(b'.') && !(det == Det::Mobile && lens[..2] == [7, 4]);
+                        best = Some((m, det, Confidence::Low, decimal));
                     } else if layout.is_none_or(|sep| weak_layout(det, &lens[..=m - k], sep)) {
                         best = Some((m, det, conf, false));
                     } else if layout == Some(b'.') {

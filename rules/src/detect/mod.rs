@@ -90,7 +90,8 @@ pub(crate) const PAIR_MAX: usize = 256;
 /// Whether a sentence ends or pauses at `p`, which ends a `key=value` pair's value as a comma
 /// does: `。`, `、`, `！`, `？`, a curly quote, or a full stop before a space (`name：施荣。`,
 /// `xm: 李成. 下一条`). None of these is part of an identifier, a name or an address; a dot
-/// inside a value (an e-mail's, an address's, a decimal's) has no space after it.
+/// inside a value (an e-mail's, an address's, a decimal's) has no space after it. (A list
+/// of names, `xm=张三、李四`, gives its first.)
 fn sentence_mark(t: &[u8], p: usize) -> bool {
     match t[p] {
         b'.' => matches!(t.get(p + 1), Some(b' ' | b'\t')),
@@ -1422,6 +1423,28 @@ impl Detectors {
                     }
                     continue;
                 }
+            }
+            // `name=“张三”`: a curly quote opens a value as a straight one does.
+            if let Some((open, close)) = [("“", "”"), ("‘", "’")]
+                .into_iter()
+                .find(|(o, _)| text[vs..].starts_with(o.as_bytes()))
+            {
+                let from = vs + open.len();
+                let limit = text.len().min(from + PAIR_MAX);
+                if let Some(len) =
+                    memchr::memmem::find(&text[from..limit], close.as_bytes()).filter(|&l| l > 0)
+                {
+                    let rs = rules.len();
+                    self.pair_rules(&text[ks..ke], colon && !quoted_key, rs, rules);
+                    if rules.len() > rs {
+                        pairs.push(Pair {
+                            start: from,
+                            end: from + len,
+                            rules: (rs, rules.len()),
+                        });
+                    }
+                }
+                continue;
             }
             // `name='王建国'`, `xm="张三"` (Java `toString`, logs): the value is what the
             // quotes hold.

@@ -477,7 +477,8 @@ pub(crate) fn generic_member(k: &[u8]) -> bool {
 
 /// Whether an object's key names a thing that is not a person: a brand, a product, a shop,
 /// a firm, a public body, a place (`{"brand":{"name":"周大福"}}`, `"agencies":[{…}]`).
-/// Its `name` and `address` are that thing's.
+/// Its `name` and `address` are that thing's. (Not a merchant or a branch, which may be a
+/// sole trader or the person who runs it.)
 pub(crate) fn entity_key(k: &[u8]) -> bool {
     const ENTITIES: &[&[u8]] = &[
         b"brand",
@@ -490,8 +491,6 @@ pub(crate) fn entity_key(k: &[u8]) -> bool {
         b"shops",
         b"store",
         b"stores",
-        b"merchant",
-        b"merchants",
         b"company",
         b"companies",
         b"corp",
@@ -519,8 +518,6 @@ pub(crate) fn entity_key(k: &[u8]) -> bool {
         b"university",
         b"bank",
         b"banks",
-        b"branch",
-        b"branches",
         b"station",
         b"stations",
         b"poi",
