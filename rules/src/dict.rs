@@ -231,7 +231,11 @@ pub fn surname_and_title(v: &str) -> bool {
         "律师", "警官", "师傅", "同学", "所长", "院长", "校长", "队长", "组长", "部长", "厂长",
         "站长", "专员", "总", "工", "姐", "哥", "叔", "姨", "阿姨", "大爷", "大姐", "老板",
     ];
-    surname_len(v).is_some_and(|sl| TITLES.contains(&&v[sl..]))
+    // (Every name judged asks this: the last character first.)
+    v.chars()
+        .next_back()
+        .is_some_and(|c| "士生姐理任师长记官傅学员总工哥叔姨爷板".contains(c))
+        && surname_len(v).is_some_and(|sl| TITLES.contains(&&v[sl..]))
 }
 
 /// Whether `v` is one of the [`MINORITY_NAME_PARTS`] alone (`多吉`, `旦增`): a Tibetan or

@@ -119,7 +119,7 @@ pub(crate) fn person_name_in(v: &str, tables: bool) -> Option<Confidence> {
     }
     // `李某`, `王某某`: a judgment's stand-in for a name, already anonymous. No name ends
     // with `的` (`当事人厍欢的名下房产` is 厍欢's).
-    if mou || v.ends_with('的') || dict::surname_and_title(v) {
+    if mou || v.ends_with('的') {
         return None;
     }
     if cjk == n && (2..=6).contains(&cjk) {
@@ -135,7 +135,11 @@ pub(crate) fn person_name_in(v: &str, tables: bool) -> Option<Confidence> {
             });
         // (Two surnames and two name characters under a field that names anything are a
         // firm's or a place's name as often: 江苏恒瑞, 钱江新城.)
-        if han || (!tables && dict::double_surname_name(v)) {
+        if han {
+            // (A surname and a title is a name's shape: `王女士`, `张经理`.)
+            return (!dict::surname_and_title(v)).then_some(Confidence::Medium);
+        }
+        if !tables && cjk == 4 && dict::double_surname_name(v) {
             return Some(Confidence::Medium);
         }
         // One Tibetan or Mongolian name part (`多吉`, `旦增`) under a person's own field.
@@ -1202,6 +1206,16 @@ pub(crate) fn unlabelled_addresses(d: &Detectors, t: &[u8]) -> Vec<(usize, usize
         {
             continue;
         }
+        let divisions = v[..ds - vs]
+            .chars()
+            .filter(|c| matches!(c, '省' | '市' | '区' | '县' | '州' | '旗' | '盟'))
+            .count();
+        if divisions == 0 {
+            continue;
+        }
+        let Some(conf) = address(v, false) else {
+            continue;
+        };
         // Where a notice sends the public (`请到…文三路100号市民中心B座三楼办理`): an office's
         // hall, a court, a hospital, named in the address; no one's home, unless a flat is
         // named too (a hospital's staff quarters).
@@ -1231,16 +1245,7 @@ pub(crate) fn unlabelled_addresses(d: &Detectors, t: &[u8]) -> Vec<(usize, usize
         {
             continue;
         }
-        let divisions = v[..ds - vs]
-            .chars()
-            .filter(|c| matches!(c, '省' | '市' | '区' | '县' | '州' | '旗' | '盟'))
-            .count();
-        if divisions == 0 {
-            continue;
-        }
-        if let Some(conf) = address(v, false) {
-            out.push((vs, vs + v.len(), conf));
-        }
+        out.push((vs, vs + v.len(), conf));
     }
     out
 }

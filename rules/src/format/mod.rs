@@ -464,6 +464,7 @@ fn fold_name<'a>(k: &[u8], buf: &'a mut [u8; 24]) -> Option<&'a [u8]> {
 
 /// Whether a member's name is a generic `name` or `address`, which say whose only through
 /// the object they are in (see [`entity_key`]). Most keys leave on their first byte.
+#[inline]
 pub(crate) fn generic_member(k: &[u8]) -> bool {
     if !matches!(k.first(), Some(b'n' | b'N' | b'a' | b'A')) || k.len() > 12 {
         return false;
