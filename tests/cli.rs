@@ -862,25 +862,32 @@ fn a_closed_stderr_costs_the_redact_report_not_the_body() {
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok:"));
 }
 
+/// `sluice scan ARGS -` with `body` on stdin, which must succeed.
+fn scan_stdin(body: &[u8], args: &[&str]) -> std::process::Output {
+    let mut child = sluice()
+        .arg("scan")
+        .args(args)
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(body).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    out
+}
+
 /// `scan --show-values` gives the decoded value of a finding inside a base64 field value, as
 /// for any other finding (it used to leave the `value` key out).
 #[test]
 fn scan_shows_the_decoded_value_of_a_base64_field() {
-    let mut child = sluice()
-        .args(["scan", "--show-values", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
     // base64 of 110105199003071239
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(br#"{"sfzh":"MTEwMTA1MTk5MDAzMDcxMjM5"}"#)
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
+    let out = scan_stdin(
+        br#"{"sfzh":"MTEwMTA1MTk5MDAzMDcxMjM5"}"#,
+        &["--show-values"],
+    );
     let f: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(f["value"], "110105199003071239", "{f}");
     assert_eq!(
@@ -1017,21 +1024,6 @@ fn scan_takes_content_codings_in_any_case_and_x_gzip() {
 /// value as read; `--redact` reports each finding on stderr at the same offsets.
 #[test]
 fn scan_offsets_cover_the_value_as_written() {
-    let scan = |body: &[u8], args: &[&str]| {
-        let mut child = sluice()
-            .arg("scan")
-            .args(args)
-            .arg("-")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(body).unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success());
-        out
-    };
     let escaped = r#"{"sfzh":"\u0031\u0031\u0030\u0031\u0030\u0035\u0031\u0039\u0039\u0030\u0030\u0033\u0030\u0037\u0031\u0032\u0033\u0039"}"#;
     let fullwidth = "身份证号：１１０１０５１９９００３０７１２３９";
     let mut utf16 = vec![0xff, 0xfe];
@@ -1045,7 +1037,7 @@ fn scan_offsets_cover_the_value_as_written() {
         (fullwidth.as_bytes().to_vec(), &fullwidth[15..]),
         (utf16.clone(), ""),
     ] {
-        let out = scan(&body, &["--show-values"]);
+        let out = scan_stdin(&body, &["--show-values"]);
         let f: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(f["value"], "110105199003071239", "{f}");
         let (s, e) = (
@@ -1058,7 +1050,7 @@ fn scan_offsets_cover_the_value_as_written() {
         } else {
             assert_eq!(&body[s..e], written.as_bytes());
         }
-        let out = scan(&body, &["--redact"]);
+        let out = scan_stdin(&body, &["--redact"]);
         assert_eq!(
             String::from_utf8_lossy(&out.stderr),
             format!("redacted cn.resident_id.18 (resident_id) at {s}..{e}\n")
