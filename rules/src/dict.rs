@@ -213,14 +213,18 @@ const COMMON_SURNAMES: &[char] = &[
 /// (`张王秀英`, `张李一诺`, `刘吴春梅`), as many parents now name children: both surnames
 /// among the commonest, both given characters common in names.
 pub fn double_surname_name(v: &str) -> bool {
-    let cs: Vec<char> = v.chars().collect();
-    cs.len() == 4
-        && cs[..2]
-            .iter()
-            .all(|c| COMMON_SURNAMES.binary_search(c).is_ok())
-        && cs[2..]
-            .iter()
-            .all(|c| GIVEN_NAME_CHARS.binary_search(c).is_ok())
+    let mut cs = v.chars();
+    match (cs.next(), cs.next(), cs.next(), cs.next(), cs.next()) {
+        (Some(a), Some(b), Some(c), Some(d), None) => {
+            [a, b]
+                .iter()
+                .all(|s| COMMON_SURNAMES.binary_search(s).is_ok())
+                && [c, d]
+                    .iter()
+                    .all(|g| GIVEN_NAME_CHARS.binary_search(g).is_ok())
+        }
+        _ => false,
+    }
 }
 
 /// Whether `v` is a surname and a courtesy title or a post (`王女士`, `张经理`, `李局长`):

@@ -133,12 +133,13 @@ pub(crate) fn person_name_in(v: &str, tables: bool) -> Option<Confidence> {
                 (1..=2).contains(&given)
                     && !(dict::is_code_table_word(v) && (tables || !dict::place_table_end(v)))
             });
-        // (Two surnames and two name characters under a field that names anything are a
-        // firm's or a place's name as often: 江苏恒瑞, 钱江新城.)
         if han {
             // (A surname and a title is a name's shape: `王女士`, `张经理`.)
             return (!dict::surname_and_title(v)).then_some(Confidence::Medium);
         }
+        // Two parents' surnames and a given name (`张王秀英`), under a person's own field:
+        // under one that names anything they are a firm's or a place's name as often
+        // (`江苏恒瑞`, `钱江新城`).
         if !tables && cjk == 4 && dict::double_surname_name(v) {
             return Some(Confidence::Medium);
         }
@@ -1217,10 +1218,9 @@ pub(crate) fn unlabelled_addresses(d: &Detectors, t: &[u8]) -> Vec<(usize, usize
             continue;
         };
         // Where a notice sends the public (`请到…文三路100号市民中心B座三楼办理`): an office's
-        // hall, a court, a hospital, named in the address; no one's home, unless a flat is
-        // named too (a hospital's staff quarters).
-        // (The words may run on from the number the address is cut at, `…100号诉讼服务中心`;
-        // not after a comma, `…88号，毗邻人民医院`.) Staff quarters and a room are a home.
+        // hall, a court, a hospital, named in the address or running on from the number it
+        // is cut at (`…100号诉讼服务中心`; not after a comma, `…88号，毗邻人民医院`). No one's
+        // home, unless a flat, staff quarters or a room is named too.
         let after = from
             .at(ve)
             .map(|r| {
