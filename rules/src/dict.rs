@@ -227,19 +227,33 @@ pub fn double_surname_name(v: &str) -> bool {
     }
 }
 
+/// Posts and forms of address written after a surname in place of a name (`张经理`,
+/// `王老师`, `刘总`): a title, not a person's full name, whether in a sentence or as a
+/// field's whole value.
+pub const POST_TITLES: &[&str] = &[
+    "经理", "主任", "老师", "局长", "科长", "处长", "书记", "医生", "律师", "警官", "师傅", "同学",
+    "所长", "院长", "校长", "队长", "组长", "部长", "厂长", "站长", "专员", "总", "工", "姐", "哥",
+    "叔", "姨",
+];
+
+/// Courtesy titles a record writes after a surname (`王女士`, `刘先生`), besides the
+/// [`POST_TITLES`].
+const COURTESY_TITLES: &[&str] = &["女士", "先生", "小姐", "阿姨", "大爷", "大姐", "老板"];
+
+/// The last characters of [`POST_TITLES`] and [`COURTESY_TITLES`] (a test keeps them in step).
+const TITLE_LAST_CHARS: &str = "士生姐理任师长记官傅学员总工哥叔姨爷板";
+
 /// Whether `v` is a surname and a courtesy title or a post (`王女士`, `张经理`, `李局长`):
 /// how a record addresses someone whose name it does not give, no name itself.
 pub fn surname_and_title(v: &str) -> bool {
-    const TITLES: &[&str] = &[
-        "女士", "先生", "小姐", "经理", "主任", "老师", "局长", "科长", "处长", "书记", "医生",
-        "律师", "警官", "师傅", "同学", "所长", "院长", "校长", "队长", "组长", "部长", "厂长",
-        "站长", "专员", "总", "工", "姐", "哥", "叔", "姨", "阿姨", "大爷", "大姐", "老板",
-    ];
     // (Every name judged asks this: the last character first.)
     v.chars()
         .next_back()
-        .is_some_and(|c| "士生姐理任师长记官傅学员总工哥叔姨爷板".contains(c))
-        && surname_len(v).is_some_and(|sl| TITLES.contains(&&v[sl..]))
+        .is_some_and(|c| TITLE_LAST_CHARS.contains(c))
+        && surname_len(v).is_some_and(|sl| {
+            let title = &v[sl..];
+            POST_TITLES.contains(&title) || COURTESY_TITLES.contains(&title)
+        })
 }
 
 /// Whether `v` is one of the [`MINORITY_NAME_PARTS`] alone (`多吉`, `旦增`): a Tibetan or
@@ -1817,6 +1831,14 @@ mod tests {
             .iter()
             .chain(&super::FAMILY_PLACE_ENDS.chars().collect::<Vec<_>>())
             .all(|c| super::GIVEN_NAME_CHARS.binary_search(c).is_err()));
+    }
+
+    #[test]
+    fn title_last_chars_cover_every_title() {
+        for t in super::POST_TITLES.iter().chain(super::COURTESY_TITLES) {
+            let last = t.chars().next_back().unwrap();
+            assert!(super::TITLE_LAST_CHARS.contains(last), "{t}");
+        }
     }
 
     #[test]

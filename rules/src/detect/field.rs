@@ -1465,13 +1465,9 @@ const LEAD_INS: &[&str] = &[
     "请",
     "由",
 ];
-/// Words that make a name-shaped run a title or a placeholder (`张经理`, `王老师`, `李某`),
-/// not a person's full name.
-const TITLE_ENDS: &[&str] = &[
-    "经理", "主任", "老师", "局长", "科长", "处长", "书记", "医生", "律师", "警官", "师傅", "同学",
-    "所长", "院长", "校长", "队长", "组长", "部长", "厂长", "站长", "专员", "总", "某", "工", "姐",
-    "哥", "叔", "姨", "伯",
-];
+/// Words besides [`dict::POST_TITLES`] that make a name-shaped run in a sentence a title or a
+/// placeholder (`李某`, `王伯`), not a person's full name.
+const TITLE_ENDS: &[&str] = &["某", "伯"];
 
 /// Last characters that make a name-shaped word before a possessive a role, a party or a
 /// place (`商家`, `房主`, `门卫`, `经办人`, `包工头`, `班长`, `支行`, `王府`): such words stand
@@ -1491,7 +1487,10 @@ fn name_before_possessive(t: &[u8], ls: usize, weak: bool) -> Option<(usize, Con
 /// Whether a name-shaped word is a title, a placeholder or a role (`张经理`, `李某`, `门卫`,
 /// `经办人`) by its ending.
 fn role_word(name: &str) -> bool {
-    TITLE_ENDS.iter().any(|w| name.ends_with(w))
+    dict::POST_TITLES
+        .iter()
+        .chain(TITLE_ENDS)
+        .any(|w| name.ends_with(w))
         || name
             .chars()
             .next_back()

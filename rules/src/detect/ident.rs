@@ -2099,7 +2099,7 @@ fn after_ip_label(t: &[u8], s: usize) -> bool {
 /// Words a standard's or a report's text glues to the number of its parts (`条款10.3.5.6`,
 /// `表3.2.1.4`, `图2.1.1.3`, `第4.2.1.1条`).
 const SECTION_WORDS: &[&str] = &[
-    "条", "款", "项", "表", "图", "节", "章", "第", "附录", "附件", "条款", "Table ", "Fig. ",
+    "条", "款", "项", "表", "图", "节", "章", "第", "附录", "附件", "Table ", "Fig. ",
 ];
 
 /// A dotted quad starting at `s`; returns its end.

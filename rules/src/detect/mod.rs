@@ -1424,15 +1424,21 @@ impl Detectors {
                     continue;
                 }
             }
-            // `name=“张三”`: a curly quote opens a value as a straight one does.
-            if let Some((open, close)) = [("“", "”"), ("‘", "’")]
-                .into_iter()
-                .find(|(o, _)| text[vs..].starts_with(o.as_bytes()))
-            {
-                let from = vs + open.len();
+            // `name='王建国'`, `xm="张三"` (Java `toString`, logs), `name=“张三”`: the value is
+            // what the quotes hold, straight or curly.
+            let quotes: Option<(usize, &[u8])> = match text.get(vs) {
+                Some(b'\'') => Some((1, b"'")),
+                Some(b'"') => Some((1, b"\"")),
+                _ => [("“", "”"), ("‘", "’")]
+                    .into_iter()
+                    .find(|(o, _)| text[vs..].starts_with(o.as_bytes()))
+                    .map(|(o, c)| (o.len(), c.as_bytes())),
+            };
+            if let Some((open, close)) = quotes {
+                let from = vs + open;
                 let limit = text.len().min(from + PAIR_MAX);
                 if let Some(len) =
-                    memchr::memmem::find(&text[from..limit], close.as_bytes()).filter(|&l| l > 0)
+                    memchr::memmem::find(&text[from..limit], close).filter(|&l| l > 0)
                 {
                     let rs = rules.len();
                     self.pair_rules(&text[ks..ke], colon && !quoted_key, rs, rules);
@@ -1443,27 +1449,6 @@ impl Detectors {
                             rules: (rs, rules.len()),
                         });
                     }
-                }
-                continue;
-            }
-            // `name='王建国'`, `xm="张三"` (Java `toString`, logs): the value is what the
-            // quotes hold.
-            if let Some(&q @ (b'\'' | b'"')) = text.get(vs) {
-                let limit = text.len().min(vs + PAIR_MAX + 1);
-                let Some(len) = memchr::memchr(q, &text[vs + 1..limit]) else {
-                    continue;
-                };
-                if len == 0 {
-                    continue;
-                }
-                let from = rules.len();
-                self.pair_rules(&text[ks..ke], colon && !quoted_key, from, rules);
-                if rules.len() > from {
-                    pairs.push(Pair {
-                        start: vs + 1,
-                        end: vs + 1 + len,
-                        rules: (from, rules.len()),
-                    });
                 }
                 continue;
             }
