@@ -846,6 +846,15 @@ pub(crate) fn detect(
                 if value.is_empty() {
                     continue;
                 }
+                // `核查：经核实，…`: a label of the name rule after the colon (a case note's
+                // verb, 经 being a surname) opens the next clause; it names nobody.
+                if det == Some(Det::PersonName)
+                    && d.known_labels
+                        .ending(value.as_bytes())
+                        .any(|l| l == value.as_bytes())
+                {
+                    continue;
+                }
                 if let Some(conf) = judge(det, value, false) {
                     emit(*r, vs, vs + value.len(), conf.max(Confidence::Medium));
                 }

@@ -1445,6 +1445,11 @@ fn classify_joined(d: &[u8], parts: usize, first: &[u8], en: Enabled) -> Option<
             return Some((Det::Mobile, Confidence::Medium));
         }
     }
+    // American Express is printed in its own grouping (`3749 702725 84907`, four, six and
+    // five); like the unseparated 15 digits it needs a card's field or word.
+    if n == 15 && parts == 3 && first.len() == 4 && en.has(Det::BankCard) && v::bank_card(d) {
+        return Some((Det::BankCard, Confidence::Low));
+    }
     // An old 15-digit id written as region, birth date and sequence (`110105 491231 002`);
     // like the unseparated one it needs context.
     if n == 15
