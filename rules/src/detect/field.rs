@@ -2230,6 +2230,9 @@ const AFTER: &[&str] = &[
     // A gender with no comma, in a remark typed without punctuation (`信访人黄颖男现住…`);
     // a given name with 男 in it (`王胜男现住`) is tried whole first, as the longer name.
     "男", "女",
+    // The person themselves, or with their household (`经核实，王建国本人已到场`,
+    // `户主李秀英一家`, `申请人张伟夫妇`).
+    "本人", "夫妇", "一家",
 ];
 /// [`AFTER`] grouped by first character, sorted, each group in `AFTER`'s order: a lookup
 /// reads the one group that can match instead of comparing all sixty words (two percent of
