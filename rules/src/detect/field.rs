@@ -637,6 +637,16 @@ fn personal_note(note: &str) -> bool {
 }
 
 /// Judges a value under a field name (`keyed`) or after a label in text.
+/// [`judge`] for a value after a label in text (`申请人：刘湖州`, `联系人李蒋雨涵`): the
+/// person rule's labels are all a person's (a role, `姓名`), so a name there is judged as
+/// under a field named for a person, never as a code table's entry.
+fn judge_labelled(det: Option<Det>, v: &str) -> Option<Confidence> {
+    match det {
+        Some(Det::PersonName) => person_name_in(v, false),
+        _ => judge(det, v, false),
+    }
+}
+
 fn judge(det: Option<Det>, v: &str, keyed: bool) -> Option<Confidence> {
     match det {
         Some(Det::PersonName) => person_name(v),
@@ -846,7 +856,7 @@ pub(crate) fn detect(
                 if value.is_empty() {
                     continue;
                 }
-                if let Some(conf) = judge(det, value, false) {
+                if let Some(conf) = judge_labelled(det, value) {
                     emit(*r, vs, vs + value.len(), conf.max(Confidence::Medium));
                 }
             }
@@ -1040,6 +1050,16 @@ pub(crate) fn detect(
                 let glued = run.len() < name_run(rest).len();
                 let dotted = run.contains(is_part_dot);
                 // (A name padded for alignment, `卢　梅`, is read without its padding.)
+                // A label that opens its line and a name that ends it (`户主蒯洋⏎`,
+                // `联系人晏玉⏎`): a record written line by line, where the line holds the
+                // label and the value alone; the name may then have a rarer surname, its given
+                // name still of name characters.
+                let line_whole = || {
+                    (ls == 0 || matches!(t[ls - 1], b'\n' | b'\r'))
+                        && matches!(after, Some('\n' | '\r') | None)
+                        && dict::name_shaped(run)
+                        && !dict::everyday_word(run)
+                };
                 let sentence_end = || {
                     spaced
                         || dotted
@@ -1047,6 +1067,8 @@ pub(crate) fn detect(
                             dict::common_given_name(&run.replace(' ', ""))
                         } else {
                             dict::common_given_name(run)
+                                || dict::double_surname_name(run)
+                                || line_whole()
                         }
                 };
                 let ends = glued
@@ -1075,7 +1097,9 @@ pub(crate) fn detect(
                     dict::transliterated_name(run)
                         && run.split(is_part_dot).all(|p| p.chars().nth(1).is_some())
                 } else {
-                    plausible_name(run)
+                    // (Two parents' surnames and a given name, `当事人宋汤国庆，`, are a
+                    // name's shape after a person's label, as under a person's field.)
+                    (plausible_name(run) || dict::double_surname_name(run))
                         && (!LEAD_IN_LABELS.contains(&&t[ls..le]) || dict::common_given_name(run))
                         && !(comma && word_not_name(run))
                 };
@@ -1108,7 +1132,7 @@ pub(crate) fn detect(
         if value.is_empty() {
             continue;
         }
-        if let Some(conf) = judge(det, value, false) {
+        if let Some(conf) = judge_labelled(det, value) {
             emit(r, vs, vs + value.len(), conf);
         }
     }
