@@ -271,7 +271,7 @@ pub(crate) fn address(v: &str, keyed: bool) -> Option<Confidence> {
     if v.contains("**") {
         return None;
     }
-    if names_an_organ(v) {
+    if names_an_organ(v) || public_service_hall(v) {
         return None;
     }
     // One pass over the characters (this runs on every value under an address key).
@@ -320,7 +320,7 @@ pub(crate) fn address(v: &str, keyed: bool) -> Option<Confidence> {
                 )
             })
     };
-    if markers == 0 || !street() {
+    if markers == 0 || !street() || divisions_only(v) {
         return None;
     }
     if cjk >= 5 && markers >= 2 {
@@ -367,6 +367,57 @@ fn names_an_organ(v: &str) -> bool {
         && !head
             .trim_end_matches(|c| ORGANS.iter().any(|o| o.contains(c)))
             .contains(STREET)
+}
+
+/// `江苏省南京市鼓楼区`, `浦东新区龙山街道`, `沂南县青山乡`: divisions down to a township or
+/// a subdistrict (街道) and no further, as a region's `street` or `乡镇` field holds them.
+/// They locate nobody, though a district's own name may hold a street's character (鼓楼,
+/// 沙坪坝): no number, and no street, lane, village, group or building after it.
+fn divisions_only(v: &str) -> bool {
+    const ENDS: &[&str] = &["省", "市", "区", "县", "旗", "乡", "镇", "街道"];
+    ENDS.iter().any(|e| v.ends_with(e))
+        && !v.bytes().any(|b| b.is_ascii_digit())
+        && !v.contains([
+            '路', '号', '室', '组', '栋', '幢', '单', '弄', '巷', '村', '里', '屯', '院', '苑',
+            '园',
+        ])
+}
+
+/// `…幸福南街61号行政服务中心B座三楼`, `…文三路100号诉讼服务中心`: an address that ends at a
+/// hall where the public is served (an agency's `办公地址`, the place a guide tells the
+/// public to go), down to its wing, floor or window at most. Nobody lives there, and a
+/// service guide that masks it is no longer of use. (Staff quarters behind it,
+/// `…市民中心宿舍3号楼201室`, or a flat's room go on past the hall and stay an address.)
+fn public_service_hall(v: &str) -> bool {
+    const HALLS: &[&str] = &[
+        "政务服务中心",
+        "行政服务中心",
+        "便民服务中心",
+        "诉讼服务中心",
+        "公共服务中心",
+        "市民中心",
+        "政务服务大厅",
+        "政务大厅",
+        "办事大厅",
+        "服务大厅",
+    ];
+    // What may follow the hall: a wing, a floor, a hall or a window (`B座三楼`, `一楼大厅`,
+    // `2层5号窗口`).
+    const AFTER: &str = "座楼层厅窗口号区侧东西南北大一二三四五六七八九十";
+    // (Every address judged asks this: most hold neither word.)
+    if !(v.contains("中心") || v.contains("大厅")) {
+        return false;
+    }
+    let Some(at) = HALLS
+        .iter()
+        .filter_map(|h| v.rfind(h).map(|i| i + h.len()))
+        .max()
+    else {
+        return false;
+    };
+    v[at..]
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || AFTER.contains(c))
 }
 
 /// Part of a Chinese name under a field that names the part (`first_name`, `last_name`,
@@ -637,6 +688,16 @@ fn personal_note(note: &str) -> bool {
 }
 
 /// Judges a value under a field name (`keyed`) or after a label in text.
+/// [`judge`] for a value after a label in text (`申请人：刘湖州`, `联系人李蒋雨涵`): the
+/// person rule's labels are all a person's (a role, `姓名`), so a name there is judged as
+/// under a field named for a person, never as a code table's entry.
+fn judge_labelled(det: Option<Det>, v: &str) -> Option<Confidence> {
+    match det {
+        Some(Det::PersonName) => person_name_in(v, false),
+        _ => judge(det, v, false),
+    }
+}
+
 fn judge(det: Option<Det>, v: &str, keyed: bool) -> Option<Confidence> {
     match det {
         Some(Det::PersonName) => person_name(v),
@@ -855,7 +916,7 @@ pub(crate) fn detect(
                 {
                     continue;
                 }
-                if let Some(conf) = judge(det, value, false) {
+                if let Some(conf) = judge_labelled(det, value) {
                     emit(*r, vs, vs + value.len(), conf.max(Confidence::Medium));
                 }
             }
@@ -1049,6 +1110,16 @@ pub(crate) fn detect(
                 let glued = run.len() < name_run(rest).len();
                 let dotted = run.contains(is_part_dot);
                 // (A name padded for alignment, `卢　梅`, is read without its padding.)
+                // A label that opens its line and a name that ends it (`户主蒯洋⏎`,
+                // `联系人晏玉⏎`): a record written line by line, where the line holds the
+                // label and the value alone; the name may then have a rarer surname, its given
+                // name still of name characters.
+                let line_whole = || {
+                    (ls == 0 || matches!(t[ls - 1], b'\n' | b'\r'))
+                        && matches!(after, Some('\n' | '\r') | None)
+                        && dict::name_shaped(run)
+                        && !dict::everyday_word(run)
+                };
                 let sentence_end = || {
                     spaced
                         || dotted
@@ -1056,6 +1127,8 @@ pub(crate) fn detect(
                             dict::common_given_name(&run.replace(' ', ""))
                         } else {
                             dict::common_given_name(run)
+                                || dict::double_surname_name(run)
+                                || line_whole()
                         }
                 };
                 let ends = glued
@@ -1084,7 +1157,9 @@ pub(crate) fn detect(
                     dict::transliterated_name(run)
                         && run.split(is_part_dot).all(|p| p.chars().nth(1).is_some())
                 } else {
-                    plausible_name(run)
+                    // (Two parents' surnames and a given name, `当事人宋汤国庆，`, are a
+                    // name's shape after a person's label, as under a person's field.)
+                    (plausible_name(run) || dict::double_surname_name(run))
                         && (!LEAD_IN_LABELS.contains(&&t[ls..le]) || dict::common_given_name(run))
                         && !(comma && word_not_name(run))
                 };
@@ -1117,7 +1192,7 @@ pub(crate) fn detect(
         if value.is_empty() {
             continue;
         }
-        if let Some(conf) = judge(det, value, false) {
+        if let Some(conf) = judge_labelled(det, value) {
             emit(r, vs, vs + value.len(), conf);
         }
     }
@@ -2177,6 +2252,11 @@ fn address_end_at_space(v: &str) -> &str {
 /// of the address (`号`, `室`, `栋`, `单元`…), unless more numbers follow.
 fn address_end_at_unit(v: &str) -> &str {
     const UNITS: &str = "号室户层楼座栋幢弄组元";
+    // A public service hall after the number (`…学府路3号行政服务中心，`) is the building
+    // the address names, not words after it: kept, for [`address`] to see whose it is.
+    if public_service_hall(v) {
+        return v;
+    }
     let mut end = None;
     let mut prev_digit = false;
     for (i, c) in v.char_indices() {

@@ -259,6 +259,13 @@ impl JsonLexer {
         {
             return None;
         }
+        // A contact's, a guardian's, a patient's `name` is that person's name.
+        if f.kind == b'{'
+            && super::name_member(&f.key)
+            && self.object_key(d).is_some_and(super::person_owner_key)
+        {
+            return Some(super::PERSON_OWNED_NAME);
+        }
         Some(f.key.as_slice()).filter(|k| !k.is_empty())
     }
 

@@ -554,6 +554,60 @@ pub(crate) fn entity_key(k: &[u8]) -> bool {
     ENTITIES.contains(&f) || CJK.iter().any(|c| k == c.as_bytes())
 }
 
+/// Whether an object's key names a person by a role (`{"contact":{"name":"王苏文博"}}`,
+/// `<guardian><name>…</name></guardian>`): its `name` member is that person's name, judged
+/// as under a field named for a person ([`PERSON_OWNED_NAME`]), not as a generic `name`
+/// that may hold a place of a region table.
+pub(crate) fn person_owner_key(k: &[u8]) -> bool {
+    const ROLES: &[&[u8]] = &[
+        b"contact",
+        b"agent",
+        b"guardian",
+        b"patient",
+        b"applicant",
+        b"householder",
+        b"holder",
+        b"debtor",
+        b"insured",
+        b"spouse",
+        b"father",
+        b"mother",
+        b"student",
+        b"driver",
+        b"employee",
+        b"legalperson",
+        b"legalrepresentative",
+        b"complainant",
+        b"defendant",
+        b"plaintiff",
+        b"suspect",
+        b"victim",
+        b"witness",
+        b"tenant",
+        b"landlord",
+        b"passenger",
+        b"customer",
+        b"person",
+    ];
+    // (Every object's `name` asks this: most parents leave on their length.)
+    if !(5..=19).contains(&k.len()) {
+        return false;
+    }
+    let mut buf = [0u8; 24];
+    let f = fold_name(k, &mut buf).unwrap_or_default();
+    ROLES.contains(&f)
+}
+
+/// The key a person's `name` member is judged under when its object names the person's
+/// role ([`person_owner_key`]): one of the person rule's own keys.
+pub(crate) const PERSON_OWNED_NAME: &[u8] = b"personname";
+
+/// Whether a member's name is a bare `name` (any case).
+#[inline]
+pub(crate) fn name_member(k: &[u8]) -> bool {
+    k.len() == 4 && k.eq_ignore_ascii_case(b"name")
+}
+
 /// Roles a member or attribute name can have in a generic name/value record.
 pub(crate) const NAME_LABEL: u8 = 1;
 pub(crate) const NAME_VALUE: u8 = 2;

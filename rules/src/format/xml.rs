@@ -371,13 +371,32 @@ impl XmlLexer {
         // Text set in bold or a span (`<td><b>李娜</b></td>`, `<XM><font>张伟</font></XM>`)
         // belongs to the element around it: the innermost element with a label or a name
         // of its own.
-        let e = self
+        let i = self
             .stack
             .iter()
-            .rev()
-            .find(|a| a.label.is_some() || a.kind != Html::Inline)
-            .or(self.stack.last())?;
-        Some(e.label.as_deref().unwrap_or_else(|| local(&e.name)))
+            .rposition(|a| a.label.is_some() || a.kind != Html::Inline)
+            .or(self.stack.len().checked_sub(1))?;
+        let e = &self.stack[i];
+        if let Some(label) = &e.label {
+            return Some(label);
+        }
+        let name = local(&e.name);
+        // A brand's, an agency's `name` or `address` (`<brand><name>周大福</name></brand>`,
+        // `<agency><address>…政务服务大厅</address></agency>`) names no person and no one's
+        // home: judged as text under no key, as JSON's members are (SOAP services nest
+        // their records as JSON ones do).
+        if super::generic_member(name) && i > 0 && super::entity_key(local(&self.stack[i - 1].name))
+        {
+            return None;
+        }
+        // A contact's, a guardian's, a patient's `name` is that person's name.
+        if super::name_member(name)
+            && i > 0
+            && super::person_owner_key(local(&self.stack[i - 1].name))
+        {
+            return Some(super::PERSON_OWNED_NAME);
+        }
+        Some(name)
     }
 
     fn attr_key(&self) -> Vec<u8> {
