@@ -458,6 +458,11 @@ pub(crate) struct Segmenter {
     /// `hits` holds them and the segment it builds from the same bytes commits them instead
     /// of detecting again.
     pre_hits: Option<usize>,
+    /// Names found in the stream's text rather than as a person's field (`原告乔慧，女…`),
+    /// with their rule: a later mention of one (`原告乔慧与被告周敏民间借贷纠纷一案`, where
+    /// the name runs into the words after it) is the same person, found by its spelling
+    /// ([`Segmenter::add_mentions`]). The first [`MENTIONED_MAX`] of a stream.
+    mentioned: Vec<(Box<[u8]>, u32)>,
     seg_edits: Vec<Edit>,
     /// Whether a mask character is written as itself in a kind of segment (`plain_mask`),
     /// remembered for the last pair asked: one answer serves a whole body.
@@ -584,6 +589,10 @@ const KEY_CACHE: usize = 64;
 
 /// A resolved field name (shared with the engine's memo).
 type KeyEntry = Arc<crate::engine::KeyInfo>;
+
+/// How many names of a stream's text [`Segmenter::add_mentions`] looks for again: a
+/// judgment or a case note names a handful of people; a bound keeps the search short.
+const MENTIONED_MAX: usize = 16;
 /// The rules a field name gives context to (`Segmenter::key_ix`), none without one.
 #[inline]
 fn key_rules(cache: &[KeyEntry], ix: Option<usize>) -> &[u32] {
@@ -643,6 +652,7 @@ impl Segmenter {
             found: 0,
             hits: b.hits,
             pre_hits: None,
+            mentioned: Vec::new(),
             seg_edits: b.seg_edits,
             plain_char: std::cell::Cell::new(None),
             scratch: b.scratch,
@@ -1292,6 +1302,7 @@ impl Segmenter {
             let nothing = d.nothing_possible(f, content.len(), &[])
                 && (f & crate::detect::TRIG_PERCENT == 0 || !has_percent_escape(content));
             if nothing
+                && (self.mentioned.is_empty() || content.is_ascii())
                 && !matches!(content.trim_ascii_start().first(), Some(b'{' | b'[' | b'<'))
                 && classes & (crate::detect::Q_LINE | crate::detect::Q_LT) == 0
             {
@@ -1390,9 +1401,9 @@ impl Segmenter {
         }
         let d = &self.engine.detectors;
         let key_rules = key_rules(&self.key_cache, self.key_ix);
-        if !d.nothing_possible(flags, content.len(), key_rules)
-            && !d.digit_run_impossible(flags, classes, content, key_rules)
-        {
+        let possible = !d.nothing_possible(flags, content.len(), key_rules)
+            && !d.digit_run_impossible(flags, classes, content, key_rules);
+        if possible || (!self.mentioned.is_empty() && !content.is_ascii()) {
             let mut hits = std::mem::take(&mut self.hits);
             hits.clear();
             let ctx = SegCtx {
@@ -1405,7 +1416,10 @@ impl Segmenter {
                 generic_key: self.key_ix.is_some_and(|ix| self.key_cache[ix].generic),
             };
             // `flags` is `flags(content)`: the trigger bits are the table's low byte.
-            d.detect_flagged(content, flags, &ctx, &mut hits, &mut self.scratch);
+            if possible {
+                d.detect_flagged(content, flags, &ctx, &mut hits, &mut self.scratch);
+            }
+            self.add_mentions(content, &mut hits);
             let found = !hits.is_empty();
             self.hits = hits;
             if found {
@@ -1837,6 +1851,7 @@ impl Segmenter {
             self.engine
                 .detectors
                 .detect(&self.text, &ctx, &mut hits, &mut self.scratch);
+            self.add_mentions(&self.text, &mut hits);
         }
         // A header block's encoded words are read as what they say (below), not as the
         // base64 or `=XX` they are written in.
@@ -1906,10 +1921,77 @@ impl Segmenter {
         self.ignore_before = commit - keep;
     }
 
+    /// Whether hit `h` in `text` is a name found in the text rather than as the whole of a
+    /// person's field: the name rule's, not a rule the segment's key names, and two to four
+    /// Han characters (a name in parts or in Latin letters is not looked for again).
+    fn prose_name(&self, text: &[u8], h: &Hit) -> bool {
+        let n = h.end - h.start;
+        (6..=12).contains(&n)
+            && n.is_multiple_of(3)
+            && text[h.start..h.end]
+                .chunks(3)
+                .all(|c| matches!(c[0], 0xE3..=0xE9))
+            && self.engine.detectors.by_det[crate::detect::Det::PersonName as usize]
+                .contains(&h.rule)
+            && !key_rules(&self.key_cache, self.key_ix).contains(&h.rule)
+    }
+
+    /// Adds a hit for each later mention of a name the stream's text held before
+    /// (`mentioned`), or that `text` holds before it (its own `hits` so far), where no hit
+    /// is yet: a name runs into the words after it as often as not (`原告乔慧与被告周敏民间
+    /// 借贷纠纷一案`), and a second mention seldom has the label or role word the first had.
+    /// The names are the first [`MENTIONED_MAX`] of the stream in the body's order, and a
+    /// mention counts only after its name's first finding ends, so the hits are the same for
+    /// every chunking of the body.
+    fn add_mentions(&self, text: &[u8], hits: &mut Vec<Hit>) {
+        if text.is_ascii() {
+            return;
+        }
+        let mut names: Vec<(&[u8], u32, usize)> = self
+            .mentioned
+            .iter()
+            .map(|(n, r)| (&n[..], *r, 0))
+            .collect();
+        for h in hits.iter() {
+            if names.len() < MENTIONED_MAX && self.prose_name(text, h) {
+                let name = &text[h.start..h.end];
+                if !names.iter().any(|(n, _, _)| *n == name) {
+                    names.push((name, h.rule, h.end));
+                }
+            }
+        }
+        if names.is_empty() {
+            return;
+        }
+        let before = hits.len();
+        for (name, rule, from) in names {
+            for p in memchr::memmem::find_iter(&text[from..], name) {
+                let (s, e) = (from + p, from + p + name.len());
+                if !hits.iter().any(|h| h.start < e && s < h.end) {
+                    hits.push(Hit {
+                        rule,
+                        start: s,
+                        end: e,
+                        confidence: Confidence::Medium,
+                    });
+                }
+            }
+        }
+        if hits.len() > before {
+            hits.sort_by_key(|h| h.start);
+        }
+    }
+
     fn commit_hit(&mut self, h: &Hit, seg_edits: &mut Vec<Edit>) {
         let start = self.raw_at(h.start);
         if start < self.last_edit_end || seg_edits.last().is_some_and(|e| start < e.end) {
             return;
+        }
+        if self.mentioned.len() < MENTIONED_MAX && self.prose_name(&self.text, h) {
+            let name = &self.text[h.start..h.end];
+            if !self.mentioned.iter().any(|(n, _)| &n[..] == name) {
+                self.mentioned.push((name.into(), h.rule));
+            }
         }
         let end = self.char_raw_end(h.end);
         let rule = &self.engine.rules[h.rule as usize];

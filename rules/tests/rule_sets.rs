@@ -1565,11 +1565,13 @@ fn tables_written_as_text() {
     let masked = "2024-01-01 10:00:00 DEBUG ==>  Preparing: INSERT INTO t_person (xm, sfzh, zz) VALUES (?, ?, ?)\n\
                2024-01-01 10:00:00 DEBUG ==> Parameters: 王**(String), 110101********1233(String), 江苏省南京市*********(String)\n\
                DEBUG ==>  Preparing: UPDATE t SET `dz` = ?, bz = ? WHERE t.xm LIKE ? AND id IN (?, ?)\n\
-               DEBUG ==> Parameters: 广州市天河区******(String), 王建国(String), 李**(String), 1(Long), 2(Long)\n\
+               DEBUG ==> Parameters: 广州市天河区******(String), 王**(String), 李**(String), 1(Long), 2(Long)\n\
                DEBUG <==    Columns: id, xm, sjhm, dz\n\
                DEBUG <==        Row: 1, 刘**, 138****8000, 上海市浦东新*********\n\
                DEBUG <==        Row: 2, null, null, null\n\
                DEBUG <==      Total: 2\n";
+    // (`bz` names no person's column, but its value is the name the first statement's `xm`
+    // held: a later mention of a name the text gave is masked wherever it stands.)
     assert_eq!(text(log), masked);
     // A `Row:` without its `Columns:` is a record when it holds an identifier: its cells are
     // named by their shapes, as in a CSV export without a header row.
@@ -1625,10 +1627,12 @@ fn tables_written_as_text() {
                10:00:01 DEBUG [exec-1] PersonMapper : ==>  Preparing: INSERT INTO t (bz, xm) VALUES (?, ?)\n\
                10:00:02 DEBUG [exec-2] LogMapper : ==>  Preparing: INSERT INTO log (op, ip) VALUES (?, ?)\n\
                10:00:03 DEBUG [exec-1] PersonMapper : ==> Parameters: 备注, 已核实(String), 张*(String)\n\
-               10:00:04 DEBUG [exec-2] LogMapper : ==> Parameters: 王建国(String), 1(Integer)\n\
+               10:00:04 DEBUG [exec-2] LogMapper : ==> Parameters: 王**(String), 1(Integer)\n\
                Hibernate: insert into t_person (xm, dz) values (?, ?)\n\
                binding parameter [1] as [VARCHAR] - [王**]\n\
                binding parameter [2] as [VARCHAR] - [江苏省南京市*********]\n";
+    // (The other thread's `op` is no person's column, but its value is the name the `LIKE`
+    // pattern gave: masked as a later mention of it.)
     assert_eq!(text(log), masked);
     // A log that opens with a bracket or an arrow is text, not JSON or XML, also when the
     // body's type is sniffed; its first line is no CSV header either.

@@ -32,6 +32,9 @@ const FRAGMENTS: &[&str] = &[
     "人员信息导出表,,,\n",
     "xm,dz,hzhm\n",
     "王建国,江苏省南京市玄武区中山路18号,E12345678\n",
+    // A name found once in a sentence, then mentioned again with no label before it.
+    "原告乔慧，女。",
+    "乔慧与被告周敏民间借贷纠纷",
     // Tables written as text: an aligned header, a row, a drawn one, MyBatis' lines.
     "序号  姓名      住址\n",
     "1     王建国    江苏省南京市玄武区中山路18号\n",
@@ -389,6 +392,37 @@ fn long_text_tables_keep_their_header_across_windows() {
             let got = run(body.as_bytes(), Format::Text, &cuts);
             assert_eq!(got.1, whole.1, "cuts {cuts:?}");
             assert!(got.0 == whole.0, "cuts {cuts:?}");
+        }
+    }
+}
+
+/// A name a text found once (after `原告`, before a comma) is found again where it is only
+/// mentioned, running into the words after it (`乔慧与被告周敏民间借贷纠纷`), also a window
+/// or more later, and the same for every chunking; a mention before the first finding is
+/// not (it was written out already when the stream learned the name).
+#[test]
+fn later_mentions_of_a_name_found_in_the_text() {
+    let filler = "本院依法适用简易程序，公开开庭进行了审理。".repeat(300);
+    let body = format!(
+        "{{\"wsnr\":\"周敏借款一事。原告乔慧，女，汉族。被告周敏，男。{filler}原告乔慧与被告周敏民间借贷纠纷一案。{filler}乔慧诉称\"}}"
+    );
+    for format in [Format::Json, Format::Text] {
+        let whole = run(body.as_bytes(), format, &[]);
+        let out = String::from_utf8(whole.0.clone()).expect("UTF-8");
+        assert!(!out.contains("乔慧"), "{format:?}");
+        // The first mention of 周敏 is before its finding; every later one is masked.
+        assert_eq!(out.matches("周敏").count(), 1, "{format:?}");
+        assert!(out.starts_with("{\"wsnr\":\"周敏借款"), "{format:?}");
+        assert_eq!(whole.1.len(), 5, "{format:?}");
+        let n = body.len();
+        for cuts in [
+            vec![n / 2],
+            vec![n / 3, 2 * n / 3],
+            (1..40).map(|i| i * n / 40).collect(),
+        ] {
+            let got = run(body.as_bytes(), format, &cuts);
+            assert_eq!(got.1, whole.1, "{format:?} {cuts:?}");
+            assert!(got.0 == whole.0, "{format:?} {cuts:?}");
         }
     }
 }

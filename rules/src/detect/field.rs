@@ -1224,7 +1224,15 @@ pub(crate) fn unlabelled_addresses(d: &Detectors, t: &[u8]) -> Vec<(usize, usize
         while ds > 0 && t[ds - 1].is_ascii_digit() {
             ds -= 1;
         }
-        if ds == h || h - ds > 5 || !STREETS.iter().any(|w| t[..ds].ends_with(w.as_bytes())) {
+        // (A village's group has its own number: the walk back starts before it.)
+        let street_end = if STREETS.iter().any(|w| t[..ds].ends_with(w.as_bytes())) {
+            ds
+        } else if let Some(g) = village_group(&t[..ds]) {
+            g
+        } else {
+            continue;
+        };
+        if ds == h || h - ds > 5 {
             continue;
         }
         // Back over Han characters (three bytes each) to the earliest start. A start is
@@ -1232,7 +1240,7 @@ pub(crate) fn unlabelled_addresses(d: &Detectors, t: &[u8]) -> Vec<(usize, usize
         // `长沙市`, `内蒙古自治区`): most characters are not followed by one.
         let char_is = |q: usize, set: &str| han_at(t, q).is_some_and(|c| set.contains(c));
         let mut start = None;
-        let mut p = ds;
+        let mut p = street_end;
         for _ in 0..BACK {
             if p < 3 || !han_at(t, p - 3).is_some_and(is_cjk) {
                 break;
@@ -2249,7 +2257,8 @@ fn address_end_at_space(v: &str) -> &str {
 
 /// An address in a sentence ends after its last numbered unit when only words follow
 /// (`…2单元501室楼下餐馆油烟扰民`, `…华阳街200号附近被撞伤`): the unit after the last number
-/// of the address (`号`, `室`, `栋`, `单元`…), unless more numbers follow.
+/// of the address (`号`, `室`, `栋`, `单元`…), or after the room number that follows it (`…8栋1280
+/// 附近`).
 fn address_end_at_unit(v: &str) -> &str {
     const UNITS: &str = "号室户层楼座栋幢弄组元";
     // A public service hall after the number (`…学府路3号行政服务中心，`) is the building
@@ -2259,12 +2268,22 @@ fn address_end_at_unit(v: &str) -> &str {
     }
     let mut end = None;
     let mut prev_digit = false;
+    // Where the last letter or digit ends: a room's number after the last unit
+    // (`…8栋1280附近被车辆刮蹭`) ends the address when words follow it.
+    let mut last_alnum = 0;
     for (i, c) in v.char_indices() {
+        // A vehicle's plate after the address (`…1901室附近被车牌号川K0FL55的车辆刮蹭`, a
+        // police narrative) is no room of it: its digits must not carry the address on past
+        // its last unit, which would leave no end near the house number and so no address.
+        if plate_at(&v[i..]) || v[i..].starts_with("车牌") || v[i..].starts_with("号牌") {
+            break;
+        }
         // A number, or a letter numbering a building (`B座`, `A栋`). Digits after the last
         // unit are a room's number (`2单元1201`) and the address goes on; letters are a
         // building's name or a word (`88号的SOHO现代城今日开业`), which a unit must follow.
         if c.is_ascii_alphanumeric() {
             prev_digit = true;
+            last_alnum = i + 1;
             if c.is_ascii_digit() {
                 end = None;
             }
@@ -2284,8 +2303,34 @@ fn address_end_at_unit(v: &str) -> &str {
             };
             &v[..e + more]
         }
+        // (Unless a unit follows it after all, a flat's `单元` of an office tower: `1501单元`.)
+        None if last_alnum > 0
+            && !v[last_alnum..].starts_with(|c| "单号室户层楼座栋幢元".contains(c)) =>
+        {
+            &v[..last_alnum]
+        }
         None => v,
     }
+}
+
+/// Whether `t` ends with a village's group and its number (`李家村3组`, `后屯村11组`): a
+/// rural home's house number follows a 村民小组, as a town's follows a street.
+/// Returns where the group's number starts (right after `村`).
+fn village_group(t: &[u8]) -> Option<usize> {
+    let t = t.strip_suffix("组".as_bytes())?;
+    let digits = t.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    let at = t.len() - digits;
+    ((1..=2).contains(&digits) && t[..at].ends_with("村".as_bytes())).then_some(at)
+}
+
+/// Whether `v` starts with a licence plate's shape: a province's one-character abbreviation,
+/// a capital letter and five or six letters and digits (`川K0FL55`, `粤B12345D`). A building
+/// named with such a character (`新B区`) has no run of five after its letter.
+fn plate_at(v: &str) -> bool {
+    let mut cs = v.chars();
+    cs.next().is_some_and(dict::is_plate_province)
+        && cs.next().is_some_and(|c| c.is_ascii_uppercase())
+        && cs.take(5).filter(char::is_ascii_alphanumeric).count() == 5
 }
 
 /// The words a name in a narrative runs into (`张伟反映`, `申请人刘雷于…`), tried in this
@@ -2456,6 +2501,23 @@ mod tests {
             ),
             ("北京市朝阳区建国路88号B座", "北京市朝阳区建国路88号B座"),
             ("北京市朝阳区建国路", "北京市朝阳区建国路"),
+            // A room's number after the last unit, then words, then a vehicle's plate.
+            (
+                "湖北省武汉市洪山区何街197号院8栋1280附近被车辆刮蹭",
+                "湖北省武汉市洪山区何街197号院8栋1280",
+            ),
+            (
+                "湖北省武汉市洪山区何街197号院8栋1280附近被车牌号新ND60083的车辆刮蹭",
+                "湖北省武汉市洪山区何街197号院8栋1280",
+            ),
+            (
+                "江苏省南京市鼓楼区钟路452号24号楼4单元1901室附近被川K0FL55的车辆刮蹭",
+                "江苏省南京市鼓楼区钟路452号24号楼4单元1901室",
+            ),
+            (
+                "江苏省南京市鼓楼区钟路452号新B区3栋",
+                "江苏省南京市鼓楼区钟路452号新B区3栋",
+            ),
         ] {
             assert_eq!(address_end_at_unit(v), want, "{v}");
         }
