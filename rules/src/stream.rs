@@ -1419,7 +1419,11 @@ impl Segmenter {
             if possible {
                 d.detect_flagged(content, flags, &ctx, &mut hits, &mut self.scratch);
             }
-            self.add_mentions(content, &mut hits);
+            // (A name is Han characters, bytes no base64 holds: a value without such a byte,
+            // most values with hits, is ASCII and skips the search.)
+            if classes & crate::detect::Q_NOT_B64 != 0 {
+                self.add_mentions(content, &mut hits);
+            }
             let found = !hits.is_empty();
             self.hits = hits;
             if found {
@@ -1924,6 +1928,7 @@ impl Segmenter {
     /// Whether hit `h` in `text` is a name found in the text rather than as the whole of a
     /// person's field: the name rule's, not a rule the segment's key names, and two to four
     /// Han characters (a name in parts or in Latin letters is not looked for again).
+    #[inline]
     fn prose_name(&self, text: &[u8], h: &Hit) -> bool {
         let n = h.end - h.start;
         (6..=12).contains(&n)
