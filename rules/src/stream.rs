@@ -590,6 +590,29 @@ const KEY_CACHE: usize = 64;
 /// A resolved field name (shared with the engine's memo).
 type KeyEntry = Arc<crate::engine::KeyInfo>;
 
+/// Whether the character next to a two-character name's mention at `at` (before it when
+/// `before`) leaves it a word of its own: none, or no Han character, or one of the words
+/// that stand before or after a name in a sentence (`原告乔慧与被告`, `乔慧诉称`).
+fn mention_edge(text: &[u8], at: usize, before: bool) -> bool {
+    const BEFORE: &str = "告人主属方及与和被向对将把由经据请是为";
+    const AFTER: &str = "与和及的在于等称诉说向被已将对并系也现曾因到";
+    let near = if before {
+        text.get(at.saturating_sub(3)..at)
+    } else {
+        text.get(at..at + 3)
+    };
+    // (Punctuation, ASCII, the text's edge or a character of another length: apart.)
+    match near
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .and_then(|s| s.chars().next())
+    {
+        Some(c) if crate::detect::field::is_cjk(c) => {
+            (if before { BEFORE } else { AFTER }).contains(c)
+        }
+        _ => true,
+    }
+}
+
 /// How many names of a stream's text [`Segmenter::add_mentions`] looks for again: a
 /// judgment or a case note names a handful of people; a bound keeps the search short.
 const MENTIONED_MAX: usize = 16;
@@ -1422,7 +1445,7 @@ impl Segmenter {
             // (A name is Han characters, bytes no base64 holds: a value without such a byte,
             // most values with hits, is ASCII and skips the search.)
             if classes & crate::detect::Q_NOT_B64 != 0 {
-                self.add_mentions(content, &mut hits);
+                self.add_mentions(content, (0, content.len()), &mut hits);
             }
             let found = !hits.is_empty();
             self.hits = hits;
@@ -1855,7 +1878,7 @@ impl Segmenter {
             self.engine
                 .detectors
                 .detect(&self.text, &ctx, &mut hits, &mut self.scratch);
-            self.add_mentions(&self.text, &mut hits);
+            self.add_mentions(&self.text, (self.ignore_before, commit), &mut hits);
         }
         // A header block's encoded words are read as what they say (below), not as the
         // base64 or `=XX` they are written in.
@@ -1948,8 +1971,11 @@ impl Segmenter {
     /// The names are the first [`MENTIONED_MAX`] of the stream in the body's order, and a
     /// mention counts only after its name's first finding ends, so the hits are the same for
     /// every chunking of the body.
-    fn add_mentions(&self, text: &[u8], hits: &mut Vec<Hit>) {
-        if text.is_ascii() {
+    /// `committed` is where the hits this window commits start: a name outside it (found
+    /// again in the kept margin, or to be committed by the next window) counts only once
+    /// committed. A field's name (a JSON key) is no place for a mention.
+    fn add_mentions(&self, text: &[u8], committed: (usize, usize), hits: &mut Vec<Hit>) {
+        if self.naming || text.is_ascii() {
             return;
         }
         let mut names: Vec<(&[u8], u32, usize)> = self
@@ -1958,7 +1984,10 @@ impl Segmenter {
             .map(|(n, r)| (&n[..], *r, 0))
             .collect();
         for h in hits.iter() {
-            if names.len() < MENTIONED_MAX && self.prose_name(text, h) {
+            if names.len() < MENTIONED_MAX
+                && (committed.0..committed.1).contains(&h.start)
+                && self.prose_name(text, h)
+            {
                 let name = &text[h.start..h.end];
                 if !names.iter().any(|(n, _, _)| *n == name) {
                     names.push((name, h.rule, h.end));
@@ -1972,6 +2001,18 @@ impl Segmenter {
         for (name, rule, from) in names {
             for p in memchr::memmem::find_iter(&text[from..], name) {
                 let (s, e) = (from + p, from + p + name.len());
+                // Two characters are also a word's or a place's (高峰 in 早晚高峰出行, 高新 in
+                // 高新区, 王府 in 王府井): such a name counts only standing apart, with no Han
+                // character joined to it on either side but a word that follows or leads to
+                // a name (原告乔慧与…, 诉称, 向…), or after a party's word.
+                // (After a role's word, `被告周敏民间借贷纠纷`, the role says it is a person.)
+                if name.len() == 6
+                    && !(text[..s].ends_with("告".as_bytes())
+                        || text[..s].ends_with("人".as_bytes())
+                        || (mention_edge(text, s, true) && mention_edge(text, e, false)))
+                {
+                    continue;
+                }
                 if !hits.iter().any(|h| h.start < e && s < h.end) {
                     hits.push(Hit {
                         rule,

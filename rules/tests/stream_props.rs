@@ -427,6 +427,32 @@ fn later_mentions_of_a_name_found_in_the_text() {
     }
 }
 
+/// A two-character name is also a word's or a place's: a later mention counts only standing
+/// apart, or after a party's word, and never in a field's name (review 11).
+#[test]
+fn two_character_names_are_not_found_inside_words() {
+    for (body, format, want) in [
+        (
+            "联系人：高峰，电话见附件。请市民错开早晚高峰出行。王府井大街。",
+            Format::Text,
+            "联系人：高*，电话见附件。请市民错开早晚高峰出行。王府井大街。",
+        ),
+        (
+            "申请人：高新，男。高新区管委会通知，高新技术企业名单。",
+            Format::Text,
+            "申请人：高*，男。高新区管委会通知，高新技术企业名单。",
+        ),
+        (
+            "{\"bz\":\"申请人高新，男\",\"高新\":{\"dw\":\"高新区人民法院\"},\"x\":\"高新\"}",
+            Format::Json,
+            "{\"bz\":\"申请人高*，男\",\"高新\":{\"dw\":\"高新区人民法院\"},\"x\":\"高*\"}",
+        ),
+    ] {
+        let (out, _) = run(body.as_bytes(), format, &[]);
+        assert_eq!(String::from_utf8(out).expect("UTF-8"), want);
+    }
+}
+
 #[test]
 fn clean_body_is_byte_identical() {
     let body = "{\"id\":1855608457214033729,\"ts\":1700000000000,\"msg\":\"办理成功 \\u4e2d\\u6587 ok\",\"amount\":\"1380.00\"}";

@@ -11,7 +11,7 @@ use crate::stream::Confidence;
 /// basic plane (B to H, U+20000–U+323AF), where the rare characters of real names are
 /// (王𠀀, 李𫖮凤): a name with one is as much a name, and escaped as a surrogate pair it is
 /// the same character.
-fn is_cjk(c: char) -> bool {
+pub(crate) fn is_cjk(c: char) -> bool {
     ('\u{4E00}'..='\u{9FFF}').contains(&c)
         || ('\u{3400}'..='\u{4DBF}').contains(&c)
         || ('\u{20000}'..='\u{323AF}').contains(&c)
