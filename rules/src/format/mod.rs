@@ -533,6 +533,11 @@ pub(crate) fn entity_key(k: &[u8]) -> bool {
         b"districts",
         b"county",
         b"counties",
+        b"area",
+        b"areas",
+        b"division",
+        b"divisions",
+        b"xzqh",
         b"category",
         b"categories",
         b"project",
@@ -547,11 +552,73 @@ pub(crate) fn entity_key(k: &[u8]) -> bool {
         b"attractions",
     ];
     const CJK: &[&str] = &[
-        "品牌", "商品", "门店", "企业", "机构", "法院", "医院", "学校", "站点",
+        "品牌",
+        "商品",
+        "门店",
+        "企业",
+        "机构",
+        "法院",
+        "医院",
+        "学校",
+        "站点",
+        "行政区划",
     ];
     let mut buf = [0u8; 24];
     let f = fold_name(k, &mut buf).unwrap_or_default();
     ENTITIES.contains(&f) || CJK.iter().any(|c| k == c.as_bytes())
+}
+
+/// Whether a member's name is one an administrative-division table keeps its code under
+/// (`code`, `dm`, `adcode`, `regionCode`, `xzqhdm`, `区划代码`), so that a division code
+/// there ([`division_code`]) makes the row a division's and its bare `name` a place's
+/// (`{"code":"330700","name":"金华"}`). Not a postcode (`postcode`, `zipcode`: six digits
+/// that collide with division codes), nor a bare `id` or `value` (a list of users numbered
+/// from 110101 would read as Beijing's districts).
+#[inline]
+pub(crate) fn division_code_key(k: &[u8]) -> bool {
+    if k.len() > 20 || k.is_empty() {
+        return false;
+    }
+    let mut buf = [0u8; 24];
+    let f = fold_name(k, &mut buf).unwrap_or_default();
+    if matches!(
+        f,
+        b"code" | b"dm" | b"bm" | b"adcode" | b"qhdm" | b"xzqhdm" | b"xzqhbm"
+    ) {
+        return true;
+    }
+    let Some(stem) = [&b"code"[..], b"dm", b"id"]
+        .iter()
+        .find_map(|end| f.strip_suffix(*end))
+    else {
+        return ["区划代码", "区划编码", "行政区划", "代码", "编码"]
+            .iter()
+            .any(|c| k.ends_with(c.as_bytes()));
+    };
+    matches!(
+        stem,
+        b"region"
+            | b"area"
+            | b"city"
+            | b"district"
+            | b"province"
+            | b"county"
+            | b"division"
+            | b"xzqh"
+            | b"ad"
+            | b"parent"
+            | b"parentregion"
+            | b"parentarea"
+    )
+}
+
+/// Whether a value is an administrative-division code (GB/T 2260, and the statistical
+/// codes that extend it): six digits of a real division, or nine or twelve digits whose
+/// first six are one (a township's, a village's code: `330702001`, `330702001001`).
+pub(crate) fn division_code(v: &[u8]) -> bool {
+    matches!(v.len(), 6 | 9 | 12)
+        && v.iter().all(u8::is_ascii_digit)
+        && crate::validate::is_region_code(&v[..6])
 }
 
 /// Whether an object's key names a person by a role (`{"contact":{"name":"王苏文博"}}`,
