@@ -568,48 +568,24 @@ pub(crate) fn entity_key(k: &[u8]) -> bool {
     ENTITIES.contains(&f) || CJK.iter().any(|c| k == c.as_bytes())
 }
 
-/// Whether a member's name is one an administrative-division table keeps its code under
-/// (`code`, `dm`, `adcode`, `regionCode`, `xzqhdm`, `区划代码`), so that a division code
-/// there ([`division_code`]) makes the row a division's and its bare `name` a place's
-/// (`{"code":"330700","name":"金华"}`). Not a postcode (`postcode`, `zipcode`: six digits
-/// that collide with division codes), nor a bare `id` or `value` (a list of users numbered
-/// from 110101 would read as Beijing's districts).
+/// Whether a member's name is the one an administrative-division table keeps a row's own
+/// code under (`code`, `dm`, `bm`, `adcode`, `代码`, `编码`), so that a division code there
+/// ([`division_code`]) makes the row a division's and its bare `name` a place's
+/// (`{"code":"330700","name":"金华"}`). Not a key that names the division something else
+/// belongs to (`regionCode`, `areaCode`, `xzqhdm`): a person's record carries the code of
+/// the division they live in beside their `name` (`{"regionCode":"140105","name":"谢秀华"}`),
+/// and a table of divisions names its own place `regionName`, `xzqhmc`, which no rule takes
+/// for a person's. Not a postcode either (six digits that collide with division codes), nor a
+/// bare `id` or `value` (a list of users numbered from 110101 would read as Beijing's
+/// districts).
 #[inline]
 pub(crate) fn division_code_key(k: &[u8]) -> bool {
-    if k.len() > 20 || k.is_empty() {
-        return false;
-    }
-    let mut buf = [0u8; 24];
-    let f = fold_name(k, &mut buf).unwrap_or_default();
-    if matches!(
-        f,
-        b"code" | b"dm" | b"bm" | b"adcode" | b"qhdm" | b"xzqhdm" | b"xzqhbm"
-    ) {
-        return true;
-    }
-    let Some(stem) = [&b"code"[..], b"dm", b"id"]
-        .iter()
-        .find_map(|end| f.strip_suffix(*end))
-    else {
-        return ["区划代码", "区划编码", "行政区划", "代码", "编码"]
-            .iter()
-            .any(|c| k.ends_with(c.as_bytes()));
-    };
-    matches!(
-        stem,
-        b"region"
-            | b"area"
-            | b"city"
-            | b"district"
-            | b"province"
-            | b"county"
-            | b"division"
-            | b"xzqh"
-            | b"ad"
-            | b"parent"
-            | b"parentregion"
-            | b"parentarea"
-    )
+    k.eq_ignore_ascii_case(b"code")
+        || k.eq_ignore_ascii_case(b"dm")
+        || k.eq_ignore_ascii_case(b"bm")
+        || k.eq_ignore_ascii_case(b"adcode")
+        || k == "代码".as_bytes()
+        || k == "编码".as_bytes()
 }
 
 /// Whether a value is an administrative-division code (GB/T 2260, and the statistical
