@@ -112,8 +112,19 @@ impl Frame {
     /// An object's member `key` held `v`: a division code under a code's key makes the
     /// object a division's row; another value there (`"code":"E1234"`) says a row taken
     /// for one after its predecessor is none.
+    #[inline]
     fn note_code(&mut self, v: &[u8]) {
-        // (Every value of a body comes here: the value's shape first, the key's fold last.)
+        // (Every value of a body comes here: its length first, which leaves most values
+        // and every row that is no division's.)
+        let digit = matches!(v.len(), 6 | 9 | 12) && v[0].is_ascii_digit();
+        if !digit && self.division != DIV_AFTER {
+            return;
+        }
+        self.note_code_slow(v);
+    }
+
+    #[inline(never)]
+    fn note_code_slow(&mut self, v: &[u8]) {
         if self.kind != b'{' || self.division == DIV_ROW {
             return;
         }
@@ -296,7 +307,7 @@ impl JsonLexer {
         // table of a government API) is a place's, judged as text under no key: 金华,
         // 黄石 would otherwise pass for a name. Only `name`: a person's record may carry
         // the code of the division they live in beside their address.
-        if f.kind == b'{' && f.division != 0 && super::name_member(&f.key) {
+        if f.division != 0 && f.kind == b'{' && super::name_member(&f.key) {
             return None;
         }
         Some(f.key.as_slice()).filter(|k| !k.is_empty())
@@ -616,13 +627,12 @@ impl JsonLexer {
                     std::mem::swap(&mut parent.col_ids, &mut obj.col_ids);
                 }
             }
-        }
-        // An object closing in an array says whether the next one is a division's row.
-        if let Some(d) = self.depth.checked_sub(1).filter(|&d| d >= 1) {
-            let (outer, inner) = self.frames.split_at_mut(d);
-            if let Some(p) = outer.last_mut().filter(|p| p.kind == b'[') {
-                if inner[0].kind == b'{' {
-                    p.division = inner[0].division.min(DIV_AFTER);
+            // An object closing in an array says whether the next one is a division's
+            // row. (Read first: most rows, and most parents, are no division's.)
+            let div = obj.division;
+            if let Some(p) = outer.last_mut().filter(|p| div != 0 || p.division != 0) {
+                if p.kind == b'[' && obj.kind == b'{' {
+                    p.division = div.min(DIV_AFTER);
                 }
             }
         }
