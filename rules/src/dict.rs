@@ -230,6 +230,23 @@ pub fn double_surname_name(v: &str) -> bool {
     }
 }
 
+/// Whether `v` is one of the hundred commonest surnames and a given name of two characters
+/// whose last is common in names, the first any (`郝关山`, `冯向阳`: 关 and 向 are rarer in
+/// names, or verbs). Weaker than [`name_shaped`]: asked only where a person's label and
+/// the text's shape around it both say a name stands (a line holding a label and a name,
+/// a name before a reporting verb).
+pub fn common_surname_name(v: &str) -> bool {
+    let mut cs = v.chars();
+    match (cs.next(), cs.next(), cs.next(), cs.next()) {
+        (Some(s), Some(m), Some(g), None) => {
+            COMMON_SURNAMES.binary_search(&s).is_ok()
+                && ('\u{4E00}'..='\u{9FFF}').contains(&m)
+                && GIVEN_NAME_CHARS.binary_search(&g).is_ok()
+        }
+        _ => false,
+    }
+}
+
 /// Posts and forms of address written after a surname in place of a name (`张经理`,
 /// `王老师`, `刘总`): a title, not a person's full name, whether in a sentence or as a
 /// field's whole value.

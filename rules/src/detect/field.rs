@@ -1114,11 +1114,16 @@ pub(crate) fn detect(
                 // `联系人晏玉⏎`): a record written line by line, where the line holds the
                 // label and the value alone; the name may then have a rarer surname, its given
                 // name still of name characters.
+                // A name of a common surname whose given name ends with a name character
+                // may have a rarer one before it there (`户主郝关山`), and a Tibetan or
+                // Mongolian name (`来电人旦增`, `户主扎西顿珠`) has no surname at all.
                 let line_whole = || {
                     (ls == 0 || matches!(t[ls - 1], b'\n' | b'\r'))
                         && matches!(after, Some('\n' | '\r') | None)
-                        && dict::name_shaped(run)
-                        && !dict::everyday_word(run)
+                        && (((dict::name_shaped(run) || dict::common_surname_name(run))
+                            && !dict::everyday_word(run))
+                            || dict::minority_name_part(run)
+                            || dict::minority_name_parts(run).is_some())
                 };
                 let sentence_end = || {
                     spaced
@@ -1159,8 +1164,18 @@ pub(crate) fn detect(
                 } else {
                     // (Two parents' surnames and a given name, `当事人宋汤国庆，`, are a
                     // name's shape after a person's label, as under a person's field.)
-                    (plausible_name(run) || dict::double_surname_name(run))
-                        && (!LEAD_IN_LABELS.contains(&&t[ls..le]) || dict::common_given_name(run))
+                    // A lone Tibetan or Mongolian name part (`旦增`) as well, whose value a
+                    // person's label vouches for as it vouches for a rarer surname.
+                    (plausible_name(run)
+                        || dict::double_surname_name(run)
+                        || dict::minority_name_part(run)
+                        // (`冯向阳`, taken before a verb of two characters.)
+                        || (glued && verb_inside_name(run)))
+                        && (!LEAD_IN_LABELS.contains(&&t[ls..le])
+                            || dict::common_given_name(run)
+                            // (`经核实，其其格本人，`: a Mongolian name of three characters
+                            // or more that ran into 本人 or a reporting verb, no word.)
+                            || (glued && dict::minority_name_parts(run).is_some()))
                         && !(comma && word_not_name(run))
                 };
                 // (`经了解信访人反映…`: a role word after a verb is the next label, not a name;
@@ -2429,13 +2444,37 @@ fn name_before_verb(run: &str) -> Option<&str> {
         // any noun (`房屋于2019年`): before them the name must be made of name characters.
         // (称, 系 and 等 follow people.)
         let weak = verb.chars().nth(1).is_none() && !matches!(verb, "称" | "系" | "等");
-        (!word && plausible_name(name) && (!weak || dict::common_given_name(name))).then_some(name)
+        // Before a verb of two characters (`反映`, `本人`), asked only after a person's
+        // label: a name of two surnames (`孔余国庆`, `马张建国`), judged as under a
+        // person's field (the generic judgement takes one surname and two given
+        // characters at most), and a name whose given name opens with a narrative verb's
+        // character (`冯向阳`: 向 cannot be the verb, a surname alone names nobody).
+        let strong = !weak && verb.chars().nth(1).is_some();
+        let shaped = plausible_name(name)
+            || (strong && (dict::double_surname_name(name) || verb_inside_name(name)));
+        (!word && shaped && (!weak || dict::common_given_name(name))).then_some(name)
     })
 }
 
 /// The one-character verbs a name in a narrative runs into (`张燕也表示`, `周琨于8月`).
 /// (`的` is none, but no name ends with it either: `当事人厍欢的名下房产`.)
 const NARRATIVE_VERBS: &str = "持在因到向被已将经与现曾也说及称于系等的时后对并";
+
+/// A name of a common surname and a given name of two whose first is a narrative verb's
+/// character and whose second a name character (`冯向阳`, `王在明`): before a verb of two
+/// characters, that character cannot be the verb (the surname alone would be the name).
+fn verb_inside_name(name: &str) -> bool {
+    let mut cs = name.chars();
+    match (cs.next(), cs.next(), cs.next(), cs.next()) {
+        (Some(s), Some(v), Some(_), None) => {
+            !NARRATIVE_VERBS.contains(s)
+                && NARRATIVE_VERBS.contains(v)
+                && dict::common_surname_name(name)
+                && !dict::everyday_word(name)
+        }
+        _ => false,
+    }
+}
 
 /// A run taken for a name after a role word: name-shaped, with no narrative verb after its
 /// first character (`房屋于`, `方已`, `张燕也` are a word or a name with its verb), and made

@@ -247,7 +247,15 @@ pub(crate) struct CsvLexer {
     pairs: bool,
     pair_keys: Vec<Vec<u8>>,
     pair_row: Option<u64>,
+    /// A cell of this row under a code's column held an administrative-division code
+    /// (`code,name` over `330700,金华`): a division's row, whose `name` cell is a place's,
+    /// as in JSON ([`DIV_ROW`]; [`DIV_AFTER`] when taken from the row before, until a code
+    /// of another kind undoes it).
+    division: u8,
 }
+
+const DIV_AFTER: u8 = 1;
+const DIV_ROW: u8 = 2;
 
 impl CsvLexer {
     fn key(&self) -> Option<&[u8]> {
@@ -271,10 +279,34 @@ impl CsvLexer {
                 .filter(|h| !h.is_empty())
                 .or_else(|| self.group.get(self.col).filter(|h| !h.is_empty()))
                 .map(Vec::as_slice)
+                // A division's row's `name` is a place's (see `JsonLexer::key_in`).
+                .filter(|h| self.division == 0 || !super::name_member(h))
+        }
+    }
+
+    /// A data cell held `v`: under a code's column, a division code makes the row a
+    /// division's, another value undoes one taken from the row before.
+    fn note_cell(&mut self, v: &[u8]) {
+        // (The value's shape first: this runs for every cell.)
+        if self.headerless || self.pairs || self.row <= self.header_row || self.division == DIV_ROW
+        {
+            return;
+        }
+        let code = super::division_code(v.trim_ascii());
+        if (code || self.division != 0)
+            && self
+                .headers
+                .get(self.col)
+                .is_some_and(|h| super::division_code_key(h))
+        {
+            self.division = if code { DIV_ROW } else { 0 };
         }
     }
 
     fn field_done(&mut self, seg: &Segmenter, had_segment: bool) {
+        if had_segment {
+            self.note_cell(seg.last_head());
+        }
         if self.row == self.header_row
             && !self.headerless
             && !self.pairs
@@ -555,7 +587,13 @@ impl CsvLexer {
     /// (the segmenter's quick path, as for JSON values). Not in the header row, whose names
     /// are read back from the segment's head. Returns where its separator is when it was
     /// dealt with.
-    fn quick_bare(&self, buf: &[u8], i: usize, base: u64, seg: &mut Segmenter) -> Option<usize> {
+    fn quick_bare(
+        &mut self,
+        buf: &[u8],
+        i: usize,
+        base: u64,
+        seg: &mut Segmenter,
+    ) -> Option<usize> {
         if self.row == self.header_row && !self.headerless && !self.pairs {
             return None;
         }
@@ -567,15 +605,18 @@ impl CsvLexer {
             return None;
         }
         let end = base + (i + p) as u64;
-        seg.quick_bytes(SegKind::CsvBare, end, &ahead[..p], self.key())
-            .then_some(i + p)
+        let done = seg.quick_bytes(SegKind::CsvBare, end, &ahead[..p], self.key());
+        if done {
+            self.note_cell(&ahead[..p]);
+        }
+        done.then_some(i + p)
     }
 
     /// The same for a quoted data field opening at `buf[i]` with no `""` in it; the byte
     /// after the closing quote must be here to tell a closing quote from an escaped one.
     /// Returns the position after the closing quote when it was dealt with.
     fn quick_quoted(
-        &self,
+        &mut self,
         buf: &[u8],
         i: usize,
         base: u64,
@@ -596,8 +637,11 @@ impl CsvLexer {
             return None;
         }
         let end = base + close as u64;
-        seg.quick_bytes(SegKind::CsvQuoted, end, &ahead[..p], self.key())
-            .then_some(close + 1)
+        let done = seg.quick_bytes(SegKind::CsvQuoted, end, &ahead[..p], self.key());
+        if done {
+            self.note_cell(&ahead[..p]);
+        }
+        done.then_some(close + 1)
     }
 
     /// A row has ended: its record, and the context its cells leave for keyword windows
@@ -607,6 +651,7 @@ impl CsvLexer {
         seg.forget_context();
         self.row += 1;
         self.col = 0;
+        self.division = self.division.min(DIV_AFTER);
     }
 
     fn after_field(&mut self, sep: u8, seg: &mut Segmenter) {

@@ -96,6 +96,43 @@ struct Frame {
     /// (`"dataSource":[{"f1":"王小明"}]`, a grid component's data) read a member whose key
     /// is one of these under its column's name.
     col_ids: Vec<Vec<u8>>,
+    /// Objects: a member held an administrative-division code under a code's key
+    /// (`{"code":"330700",…}`): the object is a division's row, its bare `name` a place.
+    /// Arrays: the object last closed in it was one, so the next row's `name` is judged
+    /// a place even before its own code comes (`[{"code":…,"name":…},{"name":…,"code":…}]`).
+    /// ([`DIV_ROW`] when seen in the object itself, [`DIV_AFTER`] when taken from the row
+    /// before, which a code of another kind in this one undoes.)
+    division: u8,
+}
+
+const DIV_AFTER: u8 = 1;
+const DIV_ROW: u8 = 2;
+
+impl Frame {
+    /// An object's member `key` held `v`: a division code under a code's key makes the
+    /// object a division's row; another value there (`"code":"E1234"`) says a row taken
+    /// for one after its predecessor is none.
+    #[inline]
+    fn note_code(&mut self, v: &[u8]) {
+        // (Every value of a body comes here: its length first, which leaves most values
+        // and every row that is no division's.)
+        let digit = matches!(v.len(), 6 | 9 | 12) && v[0].is_ascii_digit();
+        if !digit && self.division != DIV_AFTER {
+            return;
+        }
+        self.note_code_slow(v);
+    }
+
+    #[inline(never)]
+    fn note_code_slow(&mut self, v: &[u8]) {
+        if self.kind != b'{' || self.division == DIV_ROW {
+            return;
+        }
+        let code = super::division_code(v);
+        if (code || self.division != 0) && super::division_code_key(&self.key) {
+            self.division = if code { DIV_ROW } else { 0 };
+        }
+    }
 }
 
 /// What a member of a column object says: the key of the column's cells in its rows, or
@@ -266,6 +303,13 @@ impl JsonLexer {
         {
             return Some(super::PERSON_OWNED_NAME);
         }
+        // The `name` of a division's row (`{"code":"330700","name":"金华"}`, a region
+        // table of a government API) is a place's, judged as text under no key: 金华,
+        // 黄石 would otherwise pass for a name. Only `name`: a person's record may carry
+        // the code of the division they live in beside their address.
+        if f.division != 0 && f.kind == b'{' && super::name_member(&f.key) {
+            return None;
+        }
         Some(f.key.as_slice()).filter(|k| !k.is_empty())
     }
 
@@ -348,6 +392,7 @@ impl JsonLexer {
                     _ => {}
                 }
             }
+            f.note_code(head);
             // A label member's value names the value member beside it (`{"name":"申请人",
             // "value":…}`); a sentence there (`"title":"关于…的公示"`) names nothing.
             if f.role == NAME_LABEL {
@@ -438,6 +483,16 @@ impl JsonLexer {
         f.col_id.clear();
         f.col_title.clear();
         f.col_ids.clear();
+        // A row after a division's row is taken for one until it shows otherwise.
+        f.division = if kind == b'{'
+            && before
+                .last()
+                .is_some_and(|p| p.kind == b'[' && p.division != 0)
+        {
+            DIV_AFTER
+        } else {
+            0
+        };
         if let Some(p) = before.last_mut().filter(|p| p.head_row) {
             // A container in the first row: a data row, not a header.
             p.head_bad = true;
@@ -570,6 +625,14 @@ impl JsonLexer {
                 if obj.kind == b'{' && !obj.columns.is_empty() {
                     std::mem::swap(&mut parent.columns, &mut obj.columns);
                     std::mem::swap(&mut parent.col_ids, &mut obj.col_ids);
+                }
+            }
+            // An object closing in an array says whether the next one is a division's
+            // row. (Read first: most rows, and most parents, are no division's.)
+            let div = obj.division;
+            if let Some(p) = outer.last_mut().filter(|p| div != 0 || p.division != 0) {
+                if p.kind == b'[' && obj.kind == b'{' {
+                    p.division = div.min(DIV_AFTER);
                 }
             }
         }
@@ -723,6 +786,14 @@ impl JsonLexer {
                 seg.begin(SegKind::JsonBare, base + i as u64, key);
                 seg.plain(content, base + i as u64);
                 seg.end(end);
+            }
+            // A division's code written as a number (`{"code":330700,"name":"金华"}`).
+            if let Some(f) = self
+                .depth
+                .checked_sub(1)
+                .and_then(|d| self.frames.get_mut(d))
+            {
+                f.note_code(content);
             }
             return i + p;
         }

@@ -533,6 +533,11 @@ pub(crate) fn entity_key(k: &[u8]) -> bool {
         b"districts",
         b"county",
         b"counties",
+        b"area",
+        b"areas",
+        b"division",
+        b"divisions",
+        b"xzqh",
         b"category",
         b"categories",
         b"project",
@@ -547,11 +552,49 @@ pub(crate) fn entity_key(k: &[u8]) -> bool {
         b"attractions",
     ];
     const CJK: &[&str] = &[
-        "品牌", "商品", "门店", "企业", "机构", "法院", "医院", "学校", "站点",
+        "品牌",
+        "商品",
+        "门店",
+        "企业",
+        "机构",
+        "法院",
+        "医院",
+        "学校",
+        "站点",
+        "行政区划",
     ];
     let mut buf = [0u8; 24];
     let f = fold_name(k, &mut buf).unwrap_or_default();
     ENTITIES.contains(&f) || CJK.iter().any(|c| k == c.as_bytes())
+}
+
+/// Whether a member's name is the one an administrative-division table keeps a row's own
+/// code under (`code`, `dm`, `bm`, `adcode`, `代码`, `编码`), so that a division code there
+/// ([`division_code`]) makes the row a division's and its bare `name` a place's
+/// (`{"code":"330700","name":"金华"}`). Not a key that names the division something else
+/// belongs to (`regionCode`, `areaCode`, `xzqhdm`): a person's record carries the code of
+/// the division they live in beside their `name` (`{"regionCode":"140105","name":"谢秀华"}`),
+/// and a table of divisions names its own place `regionName`, `xzqhmc`, which no rule takes
+/// for a person's. Not a postcode either (six digits that collide with division codes), nor a
+/// bare `id` or `value` (a list of users numbered from 110101 would read as Beijing's
+/// districts).
+#[inline]
+pub(crate) fn division_code_key(k: &[u8]) -> bool {
+    k.eq_ignore_ascii_case(b"code")
+        || k.eq_ignore_ascii_case(b"dm")
+        || k.eq_ignore_ascii_case(b"bm")
+        || k.eq_ignore_ascii_case(b"adcode")
+        || k == "代码".as_bytes()
+        || k == "编码".as_bytes()
+}
+
+/// Whether a value is an administrative-division code (GB/T 2260, and the statistical
+/// codes that extend it): six digits of a real division, or nine or twelve digits whose
+/// first six are one (a township's, a village's code: `330702001`, `330702001001`).
+pub(crate) fn division_code(v: &[u8]) -> bool {
+    matches!(v.len(), 6 | 9 | 12)
+        && v.iter().all(u8::is_ascii_digit)
+        && crate::validate::is_region_code(&v[..6])
 }
 
 /// Whether an object's key names a person by a role (`{"contact":{"name":"王苏文博"}}`,

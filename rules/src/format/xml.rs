@@ -55,7 +55,17 @@ struct Elem {
     /// field inside it said (`Segmenter::end_record`). A leaf (`<certType>511</certType>`)
     /// is a field of the record around it.
     record: bool,
+    /// A child held an administrative-division code under a code's name
+    /// (`<row><code>330700</code><name>金华</name></row>`): a division's row, whose bare
+    /// `name` is a place's, as in JSON (`DIV_ROW`; `DIV_AFTER` when taken from the row
+    /// before, until a code of another kind undoes it).
+    division: u8,
+    /// The last record closed in this element was a division's row: so is the next.
+    div_rows: bool,
 }
+
+const DIV_AFTER: u8 = 1;
+const DIV_ROW: u8 = 2;
 
 /// The HTML elements the lexer treats apart: the parts of a table, and elements that only
 /// format text inside another one (`<b>`, `<span>`, `<font>`…).
@@ -396,6 +406,10 @@ impl XmlLexer {
         {
             return Some(super::PERSON_OWNED_NAME);
         }
+        // A division's row's `name` is a place's (see `JsonLexer::key_in`).
+        if super::name_member(name) && i > 0 && self.stack[i - 1].division != 0 {
+            return None;
+        }
         Some(name)
     }
 
@@ -638,6 +652,7 @@ impl XmlLexer {
                                             if e.record {
                                                 seg.end_record(self.stack.len() + 1);
                                             }
+                                            self.note_division(&e, seg);
                                             self.close_header_cell(&e, seg);
                                             self.first_row_cell(&mut e, seg);
                                             self.note_sibling(e, seg);
@@ -671,6 +686,9 @@ impl XmlLexer {
                         self.open_cell(&mut e, seg, sibling);
                         if let Some(p) = self.stack.last_mut() {
                             p.record = true;
+                            if p.div_rows {
+                                e.division = DIV_AFTER;
+                            }
                         }
                         if self.self_closing && e.record {
                             seg.end_record(self.stack.len() + 1);
@@ -994,6 +1012,23 @@ impl XmlLexer {
             row.columns.resize(cell + 1, Vec::new());
         }
         row.columns[cell] = name.to_vec();
+    }
+
+    /// After an end tag: a code element's division code makes the element around it a
+    /// division's row; a record closing says whether the next one in its parent is one.
+    fn note_division(&mut self, e: &Elem, seg: &Segmenter) {
+        let Some(p) = self.stack.last_mut() else {
+            return;
+        };
+        if e.record {
+            p.div_rows = e.division != 0;
+        } else if self.text_closed && p.division != DIV_ROW {
+            // (The text's shape first: this runs at every end tag.)
+            let code = super::division_code(seg.last_head());
+            if (code || p.division != 0) && super::division_code_key(local(&e.name)) {
+                p.division = if code { DIV_ROW } else { 0 };
+            }
+        }
     }
 
     /// A `<th>` closed on its own text: that text names its column for the rest of the table.
