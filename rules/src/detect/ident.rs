@@ -344,6 +344,7 @@ fn numeral_at(t: &[u8], p: usize) -> Option<u8> {
 
 /// Scans `t` and appends candidates of the enabled detectors.
 /// `flags` are the trigger bits of the text (which of digits, `@`, `:` occur at all).
+#[inline(always)]
 pub(crate) fn scan(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
     let len = t.len();
     // A value that is one bare digit run (an id, a timestamp, a number written plainly: the
