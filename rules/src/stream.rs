@@ -2004,8 +2004,8 @@ impl Segmenter {
                 // Two characters are also a word's or a place's (高峰 in 早晚高峰出行, 高新 in
                 // 高新区, 王府 in 王府井): such a name counts only standing apart, with no Han
                 // character joined to it on either side but a word that follows or leads to
-                // a name (原告乔慧与…, 诉称, 向…), or after a party's word.
-                // (After a role's word, `被告周敏民间借贷纠纷`, the role says it is a person.)
+                // a name (原告乔慧与…, 诉称, 向…), or after a party's word (`被告周敏民间借贷纠纷`:
+                // the role says it is a person).
                 if name.len() == 6
                     && !(text[..s].ends_with("告".as_bytes())
                         || text[..s].ends_with("人".as_bytes())
