@@ -687,7 +687,6 @@ fn personal_note(note: &str) -> bool {
                 .all(|b| b.is_ascii_digit() || b"Xx-+ ".contains(&b)))
 }
 
-/// Judges a value under a field name (`keyed`) or after a label in text.
 /// [`judge`] for a value after a label in text (`申请人：刘湖州`, `联系人李蒋雨涵`): the
 /// person rule's labels are all a person's (a role, `姓名`), so a name there is judged as
 /// under a field named for a person, never as a code table's entry.
@@ -698,6 +697,7 @@ fn judge_labelled(det: Option<Det>, v: &str) -> Option<Confidence> {
     }
 }
 
+/// Judges a value under a field name (`keyed`) or after a label in text.
 fn judge(det: Option<Det>, v: &str, keyed: bool) -> Option<Confidence> {
     match det {
         Some(Det::PersonName) => person_name(v),
@@ -909,11 +909,7 @@ pub(crate) fn detect(
                 }
                 // `核查：经核实，…`: a label of the name rule after the colon (a case note's
                 // verb, 经 being a surname) opens the next clause; it names nobody.
-                if det == Some(Det::PersonName)
-                    && d.known_labels
-                        .ending(value.as_bytes())
-                        .any(|l| l == value.as_bytes())
-                {
+                if det == Some(Det::PersonName) && d.known_labels.is_label(value.as_bytes()) {
                     continue;
                 }
                 if let Some(conf) = judge_labelled(det, value) {
@@ -1184,9 +1180,7 @@ pub(crate) fn detect(
                     || opens_with_word
                     || !ends
                     || !shaped
-                    || d.known_labels
-                        .ending(run.as_bytes())
-                        .any(|l| l == run.as_bytes())
+                    || d.known_labels.is_label(run.as_bytes())
                 {
                     continue;
                 }
@@ -1239,6 +1233,9 @@ pub(crate) fn unlabelled_addresses(d: &Detectors, t: &[u8]) -> Vec<(usize, usize
         while ds > 0 && t[ds - 1].is_ascii_digit() {
             ds -= 1;
         }
+        if ds == h || h - ds > 5 {
+            continue;
+        }
         // (A village's group has its own number: the walk back starts before it.)
         let street_end = if STREETS.iter().any(|w| t[..ds].ends_with(w.as_bytes())) {
             ds
@@ -1247,9 +1244,6 @@ pub(crate) fn unlabelled_addresses(d: &Detectors, t: &[u8]) -> Vec<(usize, usize
         } else {
             continue;
         };
-        if ds == h || h - ds > 5 {
-            continue;
-        }
         // Back over Han characters (three bytes each) to the earliest start. A start is
         // tested only where a division's character follows a name of two or three (`湖南省`,
         // `长沙市`, `内蒙古自治区`): most characters are not followed by one.
@@ -1946,10 +1940,7 @@ pub(crate) fn name_before_id(d: &Detectors, t: &[u8], start: usize) -> Option<(u
         && plausible_name(name)
         && !word_not_name(name)
         && !d.keys.is_exact(name.as_bytes())
-        && !d
-            .known_labels
-            .ending(name.as_bytes())
-            .any(|l| l == name.as_bytes());
+        && !d.known_labels.is_label(name.as_bytes());
     shaped.then_some((ns, p))
 }
 
@@ -2318,9 +2309,10 @@ fn address_end_at_unit(v: &str) -> &str {
             };
             &v[..e + more]
         }
-        // (Unless a unit follows it after all, a flat's `单元` of an office tower: `1501单元`.)
+        // (Unless a unit follows it after all: a flat's `单元` of an office tower, `1501单元`,
+        // which `UNITS` knows by its last character, or a unit the loop stopped before.)
         None if last_alnum > 0
-            && !v[last_alnum..].starts_with(|c| "单号室户层楼座栋幢元".contains(c)) =>
+            && !v[last_alnum..].starts_with(|c| c == '单' || UNITS.contains(c)) =>
         {
             &v[..last_alnum]
         }

@@ -865,6 +865,11 @@ impl KnownLabels {
     pub fn ending(&self, t: &[u8]) -> impl Iterator<Item = &[u8]> {
         self.list(t.last().map_or(Self::EMPTY, |&b| 256 + usize::from(b)))
     }
+
+    /// Whether `t` is itself one of the labels.
+    pub fn is_label(&self, t: &[u8]) -> bool {
+        self.ending(t).any(|l| l == t)
+    }
 }
 
 /// All compiled matchers of an engine. Built once, shared read-only by every stream.

@@ -249,13 +249,10 @@ pub(crate) struct CsvLexer {
     pair_row: Option<u64>,
     /// A cell of this row under a code's column held an administrative-division code
     /// (`code,name` over `330700,金华`): a division's row, whose `name` cell is a place's,
-    /// as in JSON ([`DIV_ROW`]; [`DIV_AFTER`] when taken from the row before, until a code
+    /// as in JSON ([`super::DIV_ROW`]; [`super::DIV_AFTER`] when taken from the row before, until a code
     /// of another kind undoes it).
     division: u8,
 }
-
-const DIV_AFTER: u8 = 1;
-const DIV_ROW: u8 = 2;
 
 impl CsvLexer {
     fn key(&self) -> Option<&[u8]> {
@@ -288,18 +285,11 @@ impl CsvLexer {
     /// division's, another value undoes one taken from the row before.
     fn note_cell(&mut self, v: &[u8]) {
         // (The value's shape first: this runs for every cell.)
-        if self.headerless || self.pairs || self.row <= self.header_row || self.division == DIV_ROW
-        {
+        if self.headerless || self.pairs || self.row <= self.header_row {
             return;
         }
-        let code = super::division_code(v.trim_ascii());
-        if (code || self.division != 0)
-            && self
-                .headers
-                .get(self.col)
-                .is_some_and(|h| super::division_code_key(h))
-        {
-            self.division = if code { DIV_ROW } else { 0 };
+        if let Some(h) = self.headers.get(self.col) {
+            super::note_division(&mut self.division, h, v.trim_ascii());
         }
     }
 
@@ -651,7 +641,7 @@ impl CsvLexer {
         seg.forget_context();
         self.row += 1;
         self.col = 0;
-        self.division = self.division.min(DIV_AFTER);
+        self.division = self.division.min(super::DIV_AFTER);
     }
 
     fn after_field(&mut self, sep: u8, seg: &mut Segmenter) {

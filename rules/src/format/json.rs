@@ -100,13 +100,10 @@ struct Frame {
     /// (`{"code":"330700",…}`): the object is a division's row, its bare `name` a place.
     /// Arrays: the object last closed in it was one, so the next row's `name` is judged
     /// a place even before its own code comes (`[{"code":…,"name":…},{"name":…,"code":…}]`).
-    /// ([`DIV_ROW`] when seen in the object itself, [`DIV_AFTER`] when taken from the row
+    /// ([`super::DIV_ROW`] when seen in the object itself, [`super::DIV_AFTER`] when taken from the row
     /// before, which a code of another kind in this one undoes.)
     division: u8,
 }
-
-const DIV_AFTER: u8 = 1;
-const DIV_ROW: u8 = 2;
 
 impl Frame {
     /// An object's member `key` held `v`: a division code under a code's key makes the
@@ -117,7 +114,7 @@ impl Frame {
         // (Every value of a body comes here: its length first, which leaves most values
         // and every row that is no division's.)
         let digit = matches!(v.len(), 6 | 9 | 12) && v[0].is_ascii_digit();
-        if !digit && self.division != DIV_AFTER {
+        if !digit && self.division != super::DIV_AFTER {
             return;
         }
         self.note_code_slow(v);
@@ -125,12 +122,8 @@ impl Frame {
 
     #[inline(never)]
     fn note_code_slow(&mut self, v: &[u8]) {
-        if self.kind != b'{' || self.division == DIV_ROW {
-            return;
-        }
-        let code = super::division_code(v);
-        if (code || self.division != 0) && super::division_code_key(&self.key) {
-            self.division = if code { DIV_ROW } else { 0 };
+        if self.kind == b'{' {
+            super::note_division(&mut self.division, &self.key, v);
         }
     }
 }
@@ -288,27 +281,18 @@ impl JsonLexer {
             }
         }
         // A brand's, a shop's, an agency's `name` or `address` (`{"brand":{"name":"周大福"}}`,
-        // `{"agency":{"address":"…诉讼服务中心"}}`) names no person and no one's home: it
-        // is judged as text under no key.
-        if f.kind == b'{'
-            && super::generic_member(&f.key)
-            && self.object_key(d).is_some_and(super::entity_key)
-        {
-            return None;
-        }
-        // A contact's, a guardian's, a patient's `name` is that person's name.
-        if f.kind == b'{'
-            && super::name_member(&f.key)
-            && self.object_key(d).is_some_and(super::person_owner_key)
-        {
-            return Some(super::PERSON_OWNED_NAME);
-        }
-        // The `name` of a division's row (`{"code":"330700","name":"金华"}`, a region
-        // table of a government API) is a place's, judged as text under no key: 金华,
-        // 黄石 would otherwise pass for a name. Only `name`: a person's record may carry
-        // the code of the division they live in beside their address.
-        if f.division != 0 && f.kind == b'{' && super::name_member(&f.key) {
-            return None;
+        // `{"agency":{"address":"…诉讼服务中心"}}`) names no person and no one's home; a
+        // contact's, a guardian's, a patient's `name` is that person's; the `name` of a
+        // division's row (`{"code":"330700","name":"金华"}`, a region table of a government
+        // API) is a place's: 金华, 黄石 would otherwise pass for a name. (Only `name` there:
+        // a person's record may carry the code of the division they live in beside their
+        // address.)
+        if f.kind == b'{' {
+            if let Some(key) =
+                super::owned_member_key(&f.key, || self.object_key(d), f.division != 0)
+            {
+                return key;
+            }
         }
         Some(f.key.as_slice()).filter(|k| !k.is_empty())
     }
@@ -489,7 +473,7 @@ impl JsonLexer {
                 .last()
                 .is_some_and(|p| p.kind == b'[' && p.division != 0)
         {
-            DIV_AFTER
+            super::DIV_AFTER
         } else {
             0
         };
@@ -632,7 +616,7 @@ impl JsonLexer {
             let div = obj.division;
             if let Some(p) = outer.last_mut().filter(|p| div != 0 || p.division != 0) {
                 if p.kind == b'[' && obj.kind == b'{' {
-                    p.division = div.min(DIV_AFTER);
+                    p.division = div.min(super::DIV_AFTER);
                 }
             }
         }

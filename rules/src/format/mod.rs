@@ -588,6 +588,50 @@ pub(crate) fn division_code_key(k: &[u8]) -> bool {
         || k == "编码".as_bytes()
 }
 
+/// A row's division state (JSON objects and arrays, XML elements, CSV rows): a code seen in
+/// the row itself makes it a division's row ([`DIV_ROW`]); one taken from the row before
+/// ([`DIV_AFTER`]) holds until a code of another kind in this row undoes it; 0 is no
+/// division's.
+pub(crate) const DIV_AFTER: u8 = 1;
+pub(crate) const DIV_ROW: u8 = 2;
+
+/// A row's member, element or cell `key` held `v`: a division code under a code's key makes
+/// the row a division's; another value there (`"code":"E1234"`) says a row taken for one
+/// after its predecessor is none. The one rule of JSON's, XML's and CSV's division rows.
+pub(crate) fn note_division(state: &mut u8, key: &[u8], v: &[u8]) {
+    if *state == DIV_ROW {
+        return;
+    }
+    let code = division_code(v);
+    if (code || *state != 0) && division_code_key(key) {
+        *state = if code { DIV_ROW } else { 0 };
+    }
+}
+
+/// What the object or element around a generic `name` or `address` member says of it, for
+/// JSON and XML alike: a thing's (a brand's, an agency's: [`entity_key`]), judged under no
+/// key; a person's by its role ([`person_owner_key`]), judged under [`PERSON_OWNED_NAME`];
+/// or, a division's row's `name`, a place's, judged under no key. `parent` is the key of
+/// the object or element around it, asked only for such a member.
+pub(crate) fn owned_member_key<'p>(
+    member: &[u8],
+    parent: impl FnOnce() -> Option<&'p [u8]>,
+    division_row: bool,
+) -> Option<Option<&'static [u8]>> {
+    if !generic_member(member) {
+        return None;
+    }
+    if let Some(p) = parent() {
+        if entity_key(p) {
+            return Some(None);
+        }
+        if name_member(member) && person_owner_key(p) {
+            return Some(Some(PERSON_OWNED_NAME));
+        }
+    }
+    (division_row && name_member(member)).then_some(None)
+}
+
 /// Whether a value is an administrative-division code (GB/T 2260, and the statistical
 /// codes that extend it): six digits of a real division, or nine or twelve digits whose
 /// first six are one (a township's, a village's code: `330702001`, `330702001001`).

@@ -64,9 +64,6 @@ struct Elem {
     div_rows: bool,
 }
 
-const DIV_AFTER: u8 = 1;
-const DIV_ROW: u8 = 2;
-
 /// The HTML elements the lexer treats apart: the parts of a table, and elements that only
 /// format text inside another one (`<b>`, `<span>`, `<font>`…).
 #[derive(Default, Clone, Copy, PartialEq, Eq)]
@@ -392,23 +389,16 @@ impl XmlLexer {
         }
         let name = local(&e.name);
         // A brand's, an agency's `name` or `address` (`<brand><name>周大福</name></brand>`,
-        // `<agency><address>…政务服务大厅</address></agency>`) names no person and no one's
-        // home: judged as text under no key, as JSON's members are (SOAP services nest
-        // their records as JSON ones do).
-        if super::generic_member(name) && i > 0 && super::entity_key(local(&self.stack[i - 1].name))
-        {
-            return None;
-        }
-        // A contact's, a guardian's, a patient's `name` is that person's name.
-        if super::name_member(name)
-            && i > 0
-            && super::person_owner_key(local(&self.stack[i - 1].name))
-        {
-            return Some(super::PERSON_OWNED_NAME);
-        }
-        // A division's row's `name` is a place's (see `JsonLexer::key_in`).
-        if super::name_member(name) && i > 0 && self.stack[i - 1].division != 0 {
-            return None;
+        // `<agency><address>…政务服务大厅</address></agency>`), a contact's `name`, a
+        // division's row's: what the element around it says, as JSON's objects do (SOAP
+        // services nest their records as JSON ones do; see `JsonLexer::key_in`).
+        let parent = i.checked_sub(1).map(|p| &self.stack[p]);
+        if let Some(key) = super::owned_member_key(
+            name,
+            || parent.map(|p| local(&p.name)),
+            parent.is_some_and(|p| p.division != 0),
+        ) {
+            return key;
         }
         Some(name)
     }
@@ -687,7 +677,7 @@ impl XmlLexer {
                         if let Some(p) = self.stack.last_mut() {
                             p.record = true;
                             if p.div_rows {
-                                e.division = DIV_AFTER;
+                                e.division = super::DIV_AFTER;
                             }
                         }
                         if self.self_closing && e.record {
@@ -1022,12 +1012,8 @@ impl XmlLexer {
         };
         if e.record {
             p.div_rows = e.division != 0;
-        } else if self.text_closed && p.division != DIV_ROW {
-            // (The text's shape first: this runs at every end tag.)
-            let code = super::division_code(seg.last_head());
-            if (code || p.division != 0) && super::division_code_key(local(&e.name)) {
-                p.division = if code { DIV_ROW } else { 0 };
-            }
+        } else if self.text_closed {
+            super::note_division(&mut p.division, local(&e.name), seg.last_head());
         }
     }
 
