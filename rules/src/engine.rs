@@ -36,6 +36,8 @@ pub struct RuleInfo {
     pub default_transform: Transform,
     /// Used for masked samples in findings (never the raw value, whatever the policy).
     pub(crate) sample_transform: Transform,
+    /// The keyed function this rule's findings are fingerprinted with (its class's).
+    pub(crate) fp: crate::transform::ClassFp,
 }
 
 /// A compiled, immutable rule set.
@@ -43,7 +45,6 @@ pub struct Engine {
     pub(crate) rules: Vec<RuleInfo>,
     pub(crate) detectors: Detectors,
     pub(crate) token_key: Vec<u8>,
-    pub(crate) fp_key: [u8; 16],
     pub(crate) window: usize,
     pub(crate) margin: usize,
     scheme: GradeScheme,
@@ -255,6 +256,9 @@ fn compile(
 ) -> Result<Engine, RuleError> {
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut rules = Vec::new();
+    // One fingerprint key per class, however many rules share it.
+    let mut class_fps: std::collections::HashMap<String, crate::transform::ClassFp> =
+        std::collections::HashMap::new();
     let mut d = Detectors {
         by_det: vec![Vec::new(); Det::ALL.len()],
         ..Detectors::default()
@@ -591,6 +595,9 @@ fn compile(
             line: lr.line,
             default_transform,
             sample_transform,
+            fp: *class_fps
+                .entry(r.class.clone())
+                .or_insert_with(|| crate::transform::ClassFp::new(&token_key, &r.class)),
         });
         kept_defs.push(lr);
     }
@@ -720,14 +727,10 @@ fn compile(
     }
     // The margin covers the longest match plus the context window on each side.
     let margin = (MAX_PATTERN_LEN * 3 + max_ctx * 3 * 2 + 64).next_power_of_two();
-    let digest = crate::transform::keyed_digest(&token_key, "fingerprint-key", "", "");
-    let mut fp_key = [0u8; 16];
-    fp_key.copy_from_slice(&digest[..16]);
     Ok(Engine {
         rules,
         detectors: d,
         token_key,
-        fp_key,
         window: window.max(margin * 4),
         margin,
         scheme,

@@ -2108,11 +2108,7 @@ impl Segmenter {
                 }
             }
         }
-        let fingerprint = crate::transform::fingerprint(
-            &self.engine.fp_key,
-            &rule.class,
-            &self.text[h.start..h.end],
-        );
+        let fingerprint = crate::transform::fingerprint(&rule.fp, &self.text[h.start..h.end]);
         let masked =
             masked.unwrap_or_else(|| SmolStr::from(rule.sample_transform.apply_to_str(&value_str)));
         self.found += 1;

@@ -1302,14 +1302,16 @@ impl Detectors {
     }
 
     /// Whether no matcher can find anything in a text of `len` bytes with these trigger
-    /// bits and field-name rules: nothing to search for, or only digits in a text shorter
-    /// than any digit-started identifier.
+    /// bits and field-name rules: an empty text (an empty value under a name's or an
+    /// address's key holds no name), nothing to search for, or only digits in a text
+    /// shorter than any digit-started identifier.
     #[inline]
     pub(crate) fn nothing_possible(&self, flags: u8, len: usize, key_rules: &[u32]) -> bool {
-        only_negative(key_rules) && self.unanchored.is_none() && {
-            let flags = flags & !TRIG_PERCENT;
-            flags == 0 || (flags == TRIG_DIGIT && len < self.min_digit_len)
-        }
+        len == 0
+            || only_negative(key_rules) && self.unanchored.is_none() && {
+                let flags = flags & !TRIG_PERCENT;
+                flags == 0 || (flags == TRIG_DIGIT && len < self.min_digit_len)
+            }
     }
 
     /// Whether a whole value that is a bare run of ASCII digits (`classes` lack
