@@ -89,6 +89,9 @@ pub(crate) struct KeyInfo {
     /// A name that names anything (`name`, `nm`): a region, a product or a book as often as a
     /// person (`detect::field::detect` asks its values more).
     pub generic: bool,
+    /// The rules whose `veto_keys` name this field: a valid match of theirs held whole
+    /// here is the field's own number.
+    pub vetoes: Vec<u32>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -106,6 +109,10 @@ impl std::fmt::Debug for Engine {
 /// suffix (`nameList`).
 pub(crate) fn generic_name_key(raw: &[u8]) -> bool {
     let mut local = raw.rsplit(|&b| b == b':').next().unwrap_or(raw);
+    // A path's last part (`list[0].name`, `list[0][name]`), as a JSON member's name.
+    if let Some((_, member)) = crate::format::path_split(local) {
+        local = member;
+    }
     if let Some(tail) = crate::detect::KEY_OWNERS_HAN
         .iter()
         .find_map(|o| local.strip_prefix(o.as_bytes()))
@@ -487,6 +494,10 @@ fn compile(
         }
         for k in &c.negative_keys {
             d.keys.add(k, index | NEG);
+        }
+        for k in &c.veto_keys {
+            d.keys.add(k, index | NEG);
+            d.veto_keys.add(k, index);
         }
         let is_field_rule =
             matches!(kind, Kind::Field) || matches!(kind, Kind::Detector(x) if x.is_field());
@@ -924,6 +935,8 @@ impl Engine {
         self.detectors.key_rules(raw, &mut rules);
         let listened = listening(&rules);
         let (doc, doc_owner) = detect::doc_type::key_role_owner(raw);
+        let mut vetoes = Vec::new();
+        self.detectors.veto_keys.lookup(raw, &mut vetoes);
         let info = Arc::new(KeyInfo {
             raw: raw.into(),
             name: Arc::from(String::from_utf8_lossy(raw).as_ref()),
@@ -933,6 +946,7 @@ impl Engine {
             doc_owner,
             derived: None,
             generic: generic_name_key(raw),
+            vetoes,
         });
         let mut memo = self
             .key_memo
@@ -985,6 +999,7 @@ impl Engine {
             doc_owner: own.doc_owner,
             derived: Some(kind),
             generic: own.generic,
+            vetoes: own.vetoes.clone(),
         })
     }
 

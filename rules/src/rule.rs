@@ -83,6 +83,13 @@ pub struct ContextDef {
     pub require: bool,
     #[serde(default)]
     pub negative_keys: Vec<String>,
+    /// Field names of another number built as this rule's is (a construction permit's
+    /// number: a region code, a date and a serial, as a resident ID's), which its check
+    /// character passes by chance: a value under one, held whole, is that number even when
+    /// the check vouches for it. Also negative keys. (A plain negative key never vetoes a
+    /// checksum-valid value, so a planted `订单号` cannot smuggle an ID out.)
+    #[serde(default)]
+    pub veto_keys: Vec<String>,
     #[serde(default)]
     pub negative_keywords: Vec<String>,
 }

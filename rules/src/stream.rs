@@ -1437,6 +1437,7 @@ impl Segmenter {
                 next_from: None,
                 wide_spaces: &[],
                 generic_key: self.key_ix.is_some_and(|ix| self.key_cache[ix].generic),
+                vetoes: self.key_ix.map_or(&[], |ix| &self.key_cache[ix].vetoes),
             };
             // `flags` is `flags(content)`: the trigger bits are the table's low byte.
             if possible {
@@ -1874,6 +1875,7 @@ impl Segmenter {
                 next_from,
                 wide_spaces: &self.wide_spaces,
                 generic_key: self.key_ix.is_some_and(|ix| self.key_cache[ix].generic),
+                vetoes: self.key_ix.map_or(&[], |ix| &self.key_cache[ix].vetoes),
             };
             self.engine
                 .detectors

@@ -45,6 +45,8 @@ pub(crate) struct SegCtx<'a> {
     pub wide_spaces: &'a [u32],
     /// The key names anything (`name`): see `KeyInfo::generic`.
     pub generic_key: bool,
+    /// Rules whose `veto_keys` name this segment's key (see `KeyInfo::vetoes`).
+    pub vetoes: &'a [u32],
 }
 
 pub(crate) const NEG: u32 = 1 << 31;
@@ -878,6 +880,8 @@ pub(crate) struct Detectors {
     pub rules: Vec<CRule>,
     pub by_det: Vec<Vec<u32>>,
     pub keys: KeyIndex,
+    /// Each rule's `veto_keys` (see `rule::ContextDef::veto_keys`).
+    pub veto_keys: KeyIndex,
     pub ac: Option<AhoCorasick>,
     pub ac_targets: Vec<AcTarget>,
     pub ac_ci: Option<AhoCorasick>,
@@ -1550,7 +1554,13 @@ impl Detectors {
     }
 
     pub(crate) fn key_rules(&self, key: &[u8], out: &mut Vec<u32>) {
-        self.keys.lookup(key, out);
+        // A path's `name` or `address` is its object's, as a JSON member's is
+        // (`orgs[0].name` a firm's: no rule's field; `contact.name` a person's).
+        match crate::format::path_owned_key(key) {
+            Some(None) => {}
+            Some(Some(owned)) => self.keys.lookup(owned, out),
+            None => self.keys.lookup(key, out),
+        }
     }
 
     /// Runs every matcher over `text` and appends non-overlapping hits sorted by start.
@@ -2065,6 +2075,16 @@ impl Detectors {
                         && pairs.1[p.rules.0..p.rules.1].contains(&(c.rule | NEG))
                 })
         };
+        // A number built as this one is (a construction permit's, a region code and a date
+        // as a resident ID's) passes its check by chance; under a field named for it, held
+        // whole, it is that number (`veto_keys`: a plain negative key vetoes no valid check).
+        if ctx.whole
+            && ctx.vetoes.contains(&c.rule)
+            && text[..c.start].trim_ascii().is_empty()
+            && text[c.end..].trim_ascii().is_empty()
+        {
+            return None;
+        }
         if c.conf == Confidence::High
             && matches!(r.kind, Kind::Detector(ident::Det::BankCard))
             && (neg_field()

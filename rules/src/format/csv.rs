@@ -252,6 +252,10 @@ pub(crate) struct CsvLexer {
     /// as in JSON ([`super::DIV_ROW`]; [`super::DIV_AFTER`] when taken from the row before, until a code
     /// of another kind undoes it).
     division: u8,
+    /// The columns of a generic `name` or `address` in a table whose other columns say its
+    /// rows are organisations' ([`super::organisation_columns`]): judged under no key, as
+    /// an organisation's `name` in JSON is. Set when the header row ends.
+    owned: Vec<bool>,
 }
 
 impl CsvLexer {
@@ -276,8 +280,10 @@ impl CsvLexer {
                 .filter(|h| !h.is_empty())
                 .or_else(|| self.group.get(self.col).filter(|h| !h.is_empty()))
                 .map(Vec::as_slice)
-                // A division's row's `name` is a place's (see `JsonLexer::key_in`).
+                // A division's row's `name` is a place's (see `JsonLexer::key_in`), an
+                // organisation's `name` and `address` its own.
                 .filter(|h| self.division == 0 || !super::name_member(h))
+                .filter(|_| self.owned.get(self.col) != Some(&true))
         }
     }
 
@@ -637,6 +643,14 @@ impl CsvLexer {
     /// A row has ended: its record, and the context its cells leave for keyword windows
     /// (the next row's cells are judged under their own columns).
     fn row_done(&mut self, seg: &mut Segmenter) {
+        if self.row == self.header_row && !self.headerless && !self.pairs {
+            let org = super::organisation_columns(self.headers.iter().map(Vec::as_slice));
+            self.owned = self
+                .headers
+                .iter()
+                .map(|h| org && super::generic_member(h))
+                .collect();
+        }
         seg.end_record(0);
         seg.forget_context();
         self.row += 1;

@@ -523,6 +523,9 @@ pub(crate) fn entity_key(k: &[u8]) -> bool {
         b"stations",
         b"poi",
         b"pois",
+        // A map's features (a river, a mountain, a scenic area), or a product's.
+        b"feature",
+        b"features",
         b"region",
         b"regions",
         b"province",
@@ -630,6 +633,110 @@ pub(crate) fn owned_member_key<'p>(
         }
     }
     (division_row && name_member(member)).then_some(None)
+}
+
+/// [`owned_member_key`] of a field named by its path, as forms and bean binding write a
+/// nested record (`orgs[0].name`, `orgs[0][name]`, `contact.name`, `data.guardian.address`):
+/// the last part is the member, the part before it (without its index) the object around
+/// it, read as JSON reads a member and its object. `None` for a key that is no such path or
+/// whose last part is no generic `name` or `address`. (No division rows here: a path says
+/// nothing of the values beside it.)
+pub(crate) fn path_owned_key(k: &[u8]) -> Option<Option<&'static [u8]>> {
+    let (rest, member) = path_split(k)?;
+    if !generic_member(member) {
+        return None;
+    }
+    let mut parent = rest;
+    // `orgs[0]`: the object is the list's element.
+    while let Some(head) = parent.strip_suffix(b"]") {
+        let open = head.iter().rposition(|&b| b == b'[')?;
+        if !head[open + 1..].iter().all(u8::is_ascii_digit) {
+            break;
+        }
+        parent = &head[..open];
+    }
+    let (_, parent) = path_split(parent).unwrap_or((&[], parent));
+    owned_member_key(member, || Some(parent).filter(|p| !p.is_empty()), false)
+}
+
+/// A path's last part and what stands before it: `a.b` → (`a`, `b`), `a[b]` → (`a`, `b`);
+/// `None` for a plain name (or one whose last part is an index).
+pub(crate) fn path_split(k: &[u8]) -> Option<(&[u8], &[u8])> {
+    if let Some(head) = k.strip_suffix(b"]") {
+        let open = head.iter().rposition(|&b| b == b'[')?;
+        let inner = &head[open + 1..];
+        return (!inner.is_empty() && !inner.iter().all(u8::is_ascii_digit))
+            .then(|| (&head[..open], inner));
+    }
+    let dot = memchr::memrchr(b'.', k)?;
+    Some((&k[..dot], &k[dot + 1..]))
+}
+
+/// Whether a table's column names say its rows are organisations' (a register of firms:
+/// `name,tyshxydm,frlx,zczb,clrq,djjg,jyzt`): two columns at least of what only an
+/// organisation has (its credit or organisation code, registration number, registered
+/// capital, legal representative, registering authority, business status or scope, kind
+/// of enterprise, date founded). Its generic `name` and `address` are then the
+/// organisation's, as under an [`entity_key`] object. One such column is not enough: a
+/// person's record may carry the employer's credit code.
+pub(crate) fn organisation_columns<'a>(headers: impl IntoIterator<Item = &'a [u8]>) -> bool {
+    const ORG: &[&[u8]] = &[
+        b"tyshxydm",
+        b"shxydm",
+        b"tyxydm",
+        b"uscc",
+        b"creditcode",
+        b"socialcreditcode",
+        b"unifiedsocialcreditcode",
+        b"zzjgdm",
+        b"orgcode",
+        b"organizationcode",
+        b"zch",
+        b"regno",
+        b"registrationno",
+        b"zczb",
+        b"zczj",
+        b"regcapital",
+        b"registeredcapital",
+        b"fddbr",
+        b"legalperson",
+        b"legalrepresentative",
+        b"djjg",
+        b"jyzt",
+        b"djzt",
+        b"jyfw",
+        b"businessscope",
+        b"qylx",
+        b"frlx",
+        b"clrq",
+        b"establishdate",
+    ];
+    const CJK: &[&str] = &[
+        "统一社会信用代码",
+        "社会信用代码",
+        "组织机构代码",
+        "注册号",
+        "注册资本",
+        "法定代表人",
+        "登记机关",
+        "经营状态",
+        "登记状态",
+        "经营范围",
+        "企业类型",
+        "成立日期",
+    ];
+    let mut n = 0;
+    for h in headers {
+        let mut buf = [0u8; 24];
+        let f = fold_name(h, &mut buf).unwrap_or_default();
+        if ORG.contains(&f) || CJK.iter().any(|c| h == c.as_bytes()) {
+            n += 1;
+            if n == 2 {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Whether a value is an administrative-division code (GB/T 2260, and the statistical
@@ -1002,6 +1109,47 @@ pub(crate) fn hex_val(b: u8) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::Format;
+
+    #[test]
+    fn path_owned_key_reads_the_object_before_the_member() {
+        use super::{path_owned_key, PERSON_OWNED_NAME};
+        for k in [
+            "orgs[0].name",
+            "orgs[0][name]",
+            "data[orgs][1][name]",
+            "shop.address",
+        ] {
+            assert_eq!(path_owned_key(k.as_bytes()), Some(None), "{k}");
+        }
+        for k in [
+            "contact.name",
+            "form.guardian[name]",
+            "list[0].contact.name",
+        ] {
+            assert_eq!(
+                path_owned_key(k.as_bytes()),
+                Some(Some(PERSON_OWNED_NAME)),
+                "{k}"
+            );
+        }
+        for k in [
+            "name",
+            "list[0].name",
+            "orgs[0].tyshxydm",
+            "orgs.name[0]",
+            "a.b.c",
+        ] {
+            assert_eq!(path_owned_key(k.as_bytes()), None, "{k}");
+        }
+    }
+
+    #[test]
+    fn organisation_columns_need_two() {
+        let cols = |h: &[&str]| super::organisation_columns(h.iter().map(|s| s.as_bytes()));
+        assert!(cols(&["name", "tyshxydm", "zczb"]));
+        assert!(cols(&["名称", "统一社会信用代码", "法定代表人"]));
+        assert!(!cols(&["name", "sfzh", "tyshxydm"]));
+    }
 
     #[test]
     fn an_export_with_a_delimiter_of_several_bytes_is_csv() {
