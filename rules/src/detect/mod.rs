@@ -2036,9 +2036,7 @@ impl Detectors {
             while s > 0
                 && a - s < 32
                 && (text[s - 1].is_ascii_digit()
-                    || (ident::is_sep_byte(text[s - 1])
-                        && s >= 2
-                        && text[s - 2].is_ascii_digit()))
+                    || (ident::is_sep_byte(text[s - 1]) && s >= 2 && text[s - 2].is_ascii_digit()))
             {
                 s -= 1;
             }

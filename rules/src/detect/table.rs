@@ -789,7 +789,9 @@ impl Cx<'_> {
                 .iter()
                 .any(|&r| r & super::NEG == 0 && self.d.names_identifier(r));
             if number && digits(first) {
-                while words.len() - w > cols.len() - k - 1 && words.get(w).is_some_and(|&g| digits(g)) {
+                while words.len() - w > cols.len() - k - 1
+                    && words.get(w).is_some_and(|&g| digits(g))
+                {
                     cell.1 = words[w].1;
                     w += 1;
                 }
