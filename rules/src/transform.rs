@@ -67,10 +67,10 @@ const fn byte_set(members: &[u8]) -> [bool; 256] {
 }
 
 /// [`is_separator`] for ASCII, as a table (masks run per finding, per byte).
-static ASCII_SEP: [bool; 256] = byte_set(b" -._/@+()");
+static ASCII_SEP: [bool; 256] = byte_set(b" -._/@+()\r\n");
 
 /// Bytes that start a separator: the ASCII ones, and the lead bytes of `·` and U+3000.
-static SEP_LEAD: [bool; 256] = byte_set(b" -._/@+()\xC2\xE3");
+static SEP_LEAD: [bool; 256] = byte_set(b" -._/@+()\r\n\xC2\xE3");
 
 /// Appends `n` mask characters (an ASCII one as a run of bytes, not a push per character).
 fn push_mask(out: &mut String, c: char, n: usize) {
@@ -87,11 +87,12 @@ fn push_mask(out: &mut String, c: char, n: usize) {
     }
 }
 
-/// Whether a character only separates groups (kept by masks and tokens).
+/// Whether a character only separates groups (kept by masks and tokens). A line break
+/// is one: a number hard-wrapped across two lines keeps its wrap when masked.
 pub(crate) fn is_separator(c: char) -> bool {
     matches!(
         c,
-        ' ' | '-' | '.' | '·' | '\u{3000}' | '_' | '/' | '@' | '+' | '(' | ')'
+        ' ' | '-' | '.' | '·' | '\u{3000}' | '_' | '/' | '@' | '+' | '(' | ')' | '\r' | '\n'
     )
 }
 

@@ -450,3 +450,63 @@ fn hotline_and_estate_roles_name_a_persons_field() {
         assert!(got.is_empty(), "{key}: {got:?}");
     }
 }
+
+/// Shapes of the sixtieth probe: numbers hard-wrapped across two lines after their label,
+/// masked in both pieces with the line break kept; look-alikes that must stay as they are.
+#[test]
+fn numbers_wrapped_after_their_label() {
+    let e = engine();
+    let cases: &[(&str, &str)] = &[
+        (
+            "身份证号：110105\n19880512123X，银行卡号：622202123456\n7890128，联系电话：138001\n38000。",
+            "身份证号：110105\n********123X，银行卡号：6222********\n***0128，联系电话：138***\n*8000。",
+        ),
+        // Space after the label, the wrap's spaces, groups, a copula, `\r\n`, a `key=`.
+        (
+            "手机号码 1844161\n3729，身份证号码 420106\n 19800612 4142，收款账号为6222 0809 1557 7769\r\n 959",
+            "手机号码 184****\n3729，身份证号码 420106\n ******** 4142，收款账号为6222 **** **** ***9\r\n 959",
+        ),
+        ("idCardNumber=3201021\n99412308698\n", "idCardNumber=320102*\n*******8698\n"),
+        // No label: the pieces stay (the right one is no mobile either, a letter after it).
+        ("备注 110105\n19880512123X 已核实", "备注 110105\n19880512123X 已核实"),
+        // Two numbers on consecutive lines under one label: each is judged alone.
+        (
+            "手机：13800138000\n13900139000",
+            "手机：138****8000\n139****9000",
+        ),
+        // A label of another kind: an ID's digits after a mobile's label are not joined (the
+        // second line is read as the mobile rule read it before).
+        ("联系电话：110105\n19880512123X", "联系电话：110105\n198****2123X"),
+        // Joined digits no validator takes.
+        ("身份证号：110105\n198805121230", "身份证号：110105\n198805121230"),
+    ];
+    for (body, want) in cases {
+        assert_eq!(&redacted(&e, body, Format::Text), want, "{body:?}");
+    }
+}
+
+/// A text table whose columns are set apart by single spaces, under a header of field
+/// names: each cell is read under its column's name, a number in groups in its number's
+/// column. A row of words under no such header, or a header line that is a sentence, names
+/// nothing.
+#[test]
+fn single_space_text_tables() {
+    let e = engine();
+    let cases: &[(&str, &str)] = &[
+        (
+            "持卡人 手机 户籍地址\n赵飞 18416176536 湖北省西安县东丽李街8号\n郝莹 16659343561 江西省秀荣县西夏马鞍山路12号",
+            "持卡人 手机 户籍地址\n赵* 184****6536 湖北省西安县******\n郝* 166****3561 江西省秀荣县*********",
+        ),
+        (
+            "联系人 收款账号 家庭住址 证件号码\n聂玉英 6259654091194331 湖北省坤县花溪台北街F座 440305 19501226 3813",
+            "联系人 收款账号 家庭住址 证件号码\n聂** 6259********4331 湖北省坤县花****** 440305 ******** 3813",
+        ),
+        // A header of words that are no field names, over a row of words.
+        ("今天 天气 很好\n我们 去 公园", "今天 天气 很好\n我们 去 公园"),
+        // Field names over a sentence of another width.
+        ("姓名 住址\n请 填写 完整 信息", "姓名 住址\n请 填写 完整 信息"),
+    ];
+    for (body, want) in cases {
+        assert_eq!(&redacted(&e, body, Format::Text), want, "{body:?}");
+    }
+}

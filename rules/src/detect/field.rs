@@ -1043,6 +1043,25 @@ pub(crate) fn detect(
                 break;
             }
         }
+        // `家庭住址⏎西藏自治区…`, `现住址是⏎青海省…`, `户籍地址⏎为黑龙江省…`: a label (and its
+        // copula) closing its line, the address on the next. The address must still start
+        // at a province or city below, as after any label without a colon.
+        if det == Some(Det::Address) && !spaced {
+            let mut p = vs;
+            if t[p..].starts_with("为".as_bytes()) || t[p..].starts_with("是".as_bytes()) {
+                p += "为".len();
+            }
+            if t.get(p) == Some(&b'\r') {
+                p += 1;
+            }
+            if t.get(p) == Some(&b'\n') {
+                p += 1;
+                while matches!(t.get(p), Some(b' ' | b'\t')) {
+                    p += 1;
+                }
+                vs = p;
+            }
+        }
         if matches!(t.get(vs), None | Some(b':')) {
             continue;
         }
@@ -1067,10 +1086,13 @@ pub(crate) fn detect(
             }
         }
         // `姓名为张三`, `联系人是王芳`, `居住的北京市…`, `居住在北京市…`, `住于…`.
+        // A copula says where the value starts as a colon does (`姓名为安建。`).
+        let mut copula_said = false;
         for copula in ["为", "是", "的", "在", "于"] {
             if let Some(r) = rest.strip_prefix(copula) {
                 rest = r;
                 vs += copula.len();
+                copula_said = matches!(copula, "为" | "是");
                 break;
             }
         }
@@ -1123,6 +1145,7 @@ pub(crate) fn detect(
                 };
                 let sentence_end = || {
                     spaced
+                        || copula_said
                         || dotted
                         || if run.contains(' ') {
                             dict::common_given_name(&run.replace(' ', ""))

@@ -133,6 +133,12 @@ fn is_sep(b: u8) -> bool {
     b == b' ' || b == b'-'
 }
 
+/// [`is_sep`] for the detectors' module: a space or a hyphen between two digit groups.
+#[inline]
+pub(crate) fn is_sep_byte(b: u8) -> bool {
+    is_sep(b)
+}
+
 /// Separators that also write versions, dates, decimals, paths and OIDs (`1.2.840.113549`,
 /// `2024/01/02`): a chain of groups set apart by one of them is an identifier only in the
 /// groups people write that identifier in ([`weak_layout`]).
@@ -1336,6 +1342,137 @@ pub(crate) fn whole_separated(t: &[u8], en: Enabled, out: &mut Vec<Found>) {
             return;
         }
     }
+}
+
+/// The detectors a number hard-wrapped across two lines may be read for ([`wrapped`]): those
+/// whose validator says alone whether the digits are one (GB 11643's check character, Luhn
+/// and an issuer's prefix, the mobile prefix table, GB 32100's check character).
+pub(crate) const WRAPPED: u32 = (1 << Det::ResidentId18 as u32)
+    | (1 << Det::BankCard as u32)
+    | (1 << Det::Mobile as u32)
+    | (1 << Det::Uscc as u32);
+
+/// Most digit groups read after a line break by [`wrapped`].
+const WRAPPED_GROUPS: usize = 6;
+
+/// A number hard-wrapped across two lines, from `s` (its first digit, right after a label
+/// that names one of `en`'s detectors: the caller knows the label): the digits before the
+/// line break (in groups set apart by single spaces or hyphens, `6222 0809 1557 7769`),
+/// the break (`\n` or `\r\n`, with up to two spaces of the wrap before and after it), and
+/// the groups after it (`身份证号：110105⏎19880512123X`). The joined digits are one number
+/// only when its validator says so with no context (a confidence of medium or more) and
+/// neither piece alone is one: two numbers on consecutive lines are two numbers. The
+/// groups after the break are tried longest first (a word or another number may follow
+/// on the line). Pushes a finding from `s` over the break and returns whether it did.
+pub(crate) fn wrapped(t: &[u8], s: usize, en: Enabled, out: &mut Vec<Found>) -> bool {
+    let en = Enabled(en.0 & WRAPPED);
+    if en.0 == 0 {
+        return false;
+    }
+    let len = t.len();
+    let mut code = [0u8; 24];
+    let mut pos = [0usize; 24];
+    let mut n = 0;
+    // Before the break: digits, one space or hyphen between two of them.
+    let mut p = s;
+    while p < len && n < code.len() {
+        let b = t[p];
+        if b.is_ascii_digit() {
+            code[n] = b;
+            pos[n] = p;
+            n += 1;
+            p += 1;
+        } else if is_sep(b) && n > 0 && t.get(p + 1).is_some_and(u8::is_ascii_digit) {
+            p += 1;
+        } else {
+            break;
+        }
+    }
+    let left = n;
+    if left == 0 {
+        return false;
+    }
+    // The break: spaces, `\r\n` or `\n`, spaces.
+    let mut k = 0;
+    while k < 2 && t.get(p) == Some(&b' ') {
+        p += 1;
+        k += 1;
+    }
+    if t.get(p) == Some(&b'\r') {
+        p += 1;
+    }
+    if t.get(p) != Some(&b'\n') {
+        return false;
+    }
+    p += 1;
+    k = 0;
+    while k < 2 && t.get(p) == Some(&b' ') {
+        p += 1;
+        k += 1;
+    }
+    // After it: groups of digits, the last one maybe closed by an ID's `X`.
+    let mut ends = [0usize; WRAPPED_GROUPS];
+    let mut groups = 0;
+    while groups < WRAPPED_GROUPS && t.get(p).is_some_and(u8::is_ascii_digit) {
+        let mut q = p;
+        let mut m = n;
+        while q < len && t[q].is_ascii_digit() && m < code.len() {
+            code[m] = t[q];
+            pos[m] = q;
+            m += 1;
+            q += 1;
+        }
+        if q < len && matches!(t[q], b'X' | b'x') && m < code.len() {
+            code[m] = t[q];
+            pos[m] = q;
+            m += 1;
+            q += 1;
+        }
+        // A group running on into letters or more digits than fit is no group of it.
+        if q < len && t[q].is_ascii_alphanumeric() {
+            break;
+        }
+        n = m;
+        ends[groups] = n;
+        groups += 1;
+        if q < len && is_sep(t[q]) && t.get(q + 1).is_some_and(u8::is_ascii_digit) {
+            p = q + 1;
+        } else {
+            break;
+        }
+    }
+    let strong = |d: &[u8], found: &mut Vec<Found>| {
+        found.clear();
+        single(d, 0, d.len(), en, found);
+        found
+            .iter()
+            .find(|f| f.start == 0 && f.end == d.len() && f.conf >= Confidence::Medium)
+            .map(|f| (f.det, f.conf))
+    };
+    let mut found = Vec::new();
+    if strong(&code[..left], &mut found).is_some() {
+        return false;
+    }
+    for &m in ends[..groups].iter().rev() {
+        if m < MIN_JOINED {
+            break;
+        }
+        let Some((det, conf)) = strong(&code[..m], &mut found) else {
+            continue;
+        };
+        if strong(&code[left..m], &mut found).is_some() {
+            return false;
+        }
+        out.push(Found {
+            det,
+            start: pos[0],
+            end: pos[m - 1] + 1,
+            conf,
+            key_only: false,
+        });
+        return true;
+    }
+    false
 }
 
 /// A digit group without the `X` check character an ID number may end in, and whether it

@@ -1270,6 +1270,14 @@ struct Cand {
 }
 
 impl Detectors {
+    /// Whether rule `r` (without its negative bit) finds an identifier (a number or code
+    /// the identifier scan finds), not a field's free text.
+    pub(crate) fn names_identifier(&self, r: u32) -> bool {
+        self.rules
+            .get((r & !NEG) as usize)
+            .is_some_and(|x| matches!(x.kind, Kind::Detector(_)))
+    }
+
     /// Trigger bits of `text` (`TRIG_*`): one table pass, then the pair gate when an
     /// automaton anchor byte was seen.
     #[inline]
@@ -1665,6 +1673,12 @@ impl Detectors {
                 let rules = &pair_rules[p.rules.0..p.rules.1];
                 self.whole_separated(text, p.start, p.end, rules, scanned, found);
             }
+            // A number hard-wrapped across two lines after its label (a line break is a
+            // pair's trigger too).
+            if flags & TRIG_PAIR != 0 {
+                let pairs = (pairs.as_slice(), pair_rules.as_slice());
+                self.wrapped_numbers(text, ctx, pairs, found);
+            }
         }
         for f in found.iter() {
             for &r in &self.by_det[f.det as usize] {
@@ -1982,6 +1996,129 @@ impl Detectors {
         for f in &mut found[from..] {
             f.start += s;
             f.end += s;
+        }
+    }
+
+    /// Numbers hard-wrapped across two lines in a text (a report or a remark typed with
+    /// fixed-width lines: `身份证号：110105⏎19880512123X`, `联系电话：138001⏎38000`): a digit
+    /// run broken by one line break is read as one number only when a label naming its
+    /// identifier stands right before it ([`Self::wrap_label_rules`]) and the joined digits
+    /// are such a number by its validator while neither piece is ([`ident::wrapped`]). Only
+    /// line breaks with a digit on each side are looked at, and only the label's
+    /// identifiers are tried.
+    #[inline(never)]
+    fn wrapped_numbers(
+        &self,
+        text: &[u8],
+        ctx: &SegCtx<'_>,
+        pairs: (&[Pair], &[u32]),
+        found: &mut Vec<ident::Found>,
+    ) {
+        let wrappable = self.enabled.0 & ident::WRAPPED;
+        if wrappable == 0 {
+            return;
+        }
+        let mut rules = Vec::new();
+        let mut done = 0;
+        for nl in memchr::memchr_iter(b'\n', text) {
+            // A digit before the break (after a `\r` and the wrap's spaces) and after it.
+            let mut a = nl;
+            if a > 0 && text[a - 1] == b'\r' {
+                a -= 1;
+            }
+            let mut k = 0;
+            while k < 2 && a > 0 && text[a - 1] == b' ' {
+                a -= 1;
+                k += 1;
+            }
+            if a == 0 || !text[a - 1].is_ascii_digit() || a <= done {
+                continue;
+            }
+            let mut b = nl + 1;
+            k = 0;
+            while k < 2 && text.get(b) == Some(&b' ') {
+                b += 1;
+                k += 1;
+            }
+            if !text.get(b).is_some_and(u8::is_ascii_digit) {
+                continue;
+            }
+            // The first line's digits, in groups set apart by one space or hyphen.
+            let mut s = a;
+            while s > 0
+                && a - s < 32
+                && (text[s - 1].is_ascii_digit()
+                    || (ident::is_sep_byte(text[s - 1]) && s >= 2 && text[s - 2].is_ascii_digit()))
+            {
+                s -= 1;
+            }
+            if s > 0 && (text[s - 1].is_ascii_alphanumeric() || text[s - 1] == b'\n') {
+                continue;
+            }
+            rules.clear();
+            self.wrap_label_rules(text, s, ctx, pairs, &mut rules);
+            let named = rules.iter().fold(0u32, |m, &r| {
+                match self.rules.get(r as usize).map(|x| &x.kind) {
+                    Some(Kind::Detector(d)) if r & NEG == 0 => m | 1 << *d as u32,
+                    _ => m,
+                }
+            }) & wrappable;
+            if named != 0 {
+                let from = found.len();
+                if ident::wrapped(text, s, ident::Enabled(named), found) {
+                    done = found[from].end;
+                }
+            }
+        }
+    }
+
+    /// The rules of the label right before a number starting at `s` ([`Self::wrapped_numbers`]):
+    /// a `key=value` or `key: value` pair's key whose value starts there (`idCardNumber=…`,
+    /// `yhkh: …`), the field's own name when the number opens the whole value, or a Chinese
+    /// label ending a run of Han characters, then a colon, `=`, a copula (为, 是) or spaces
+    /// (`身份证号：`, `收款账号为`, `手机号码 `, `社保卡金融账号=`).
+    fn wrap_label_rules(
+        &self,
+        text: &[u8],
+        s: usize,
+        ctx: &SegCtx<'_>,
+        pairs: (&[Pair], &[u32]),
+        out: &mut Vec<u32>,
+    ) {
+        for p in pairs_near(pairs.0, s).iter().filter(|p| p.start == s) {
+            out.extend_from_slice(&pairs.1[p.rules.0..p.rules.1]);
+        }
+        let mut p = s;
+        while p > 0 && matches!(text[p - 1], b' ' | b'\t') {
+            p -= 1;
+        }
+        if p == 0 {
+            if ctx.whole {
+                out.extend_from_slice(ctx.key_rules);
+            }
+            return;
+        }
+        if matches!(text[p - 1], b':' | b'=') {
+            p -= 1;
+        } else if text[..p].ends_with("为".as_bytes()) || text[..p].ends_with("是".as_bytes()) {
+            p -= 3;
+        } else if p == s {
+            // Neither a sign nor a space: the number is glued to a word.
+            return;
+        }
+        while p > 0 && text[p - 1] == b' ' {
+            p -= 1;
+        }
+        let le = p;
+        // Back over up to eight Han characters (three bytes each in UTF-8).
+        let mut ls = le;
+        while ls >= 3 && le - ls < 24 && (0xE3..=0xE9).contains(&text[ls - 3]) {
+            ls -= 3;
+        }
+        let mut at = ls;
+        while le - at >= 6 {
+            self.keys.lookup(&text[at..le], out);
+            at += 3;
         }
     }
 

@@ -39,6 +39,10 @@ enum Sep {
     Spaces,
     /// `,` (MyBatis' lists, joined with `, `).
     Comma,
+    /// Single spaces (`持卡人 手机 户籍地址` over `赵飞 184… 湖北省…`): a header only when
+    /// every cell is a field name, over rows of as many words (a number's own groups,
+    /// `440305 19501226 3813`, joined in a number's column).
+    Single,
 }
 
 /// A column: where its header cell starts in its line (in characters and in display
@@ -442,6 +446,19 @@ impl Cx<'_> {
                 && !l.iter().any(|b| matches!(b, b',' | b';' | b'!' | b'?'))
                 && memchr::memmem::find(l, "。".as_bytes()).is_none()
         };
+        // A row of a table set apart by single spaces: its words fit its columns.
+        if let Some(t) = st.aligned.as_mut().filter(|t| t.sep == Sep::Single) {
+            if body.0 == body.1 {
+                t.broken = true;
+                return;
+            }
+            if (!t.broken || record_like()) && self.fit_words(body, &t.cols) {
+                self.push_row(&t.cols);
+                t.broken = false;
+                return;
+            }
+            st.close_aligned();
+        }
         if let Some(t) = &mut st.aligned {
             if one_cell {
                 // A row whose values filled their columns, leaving one space between them
@@ -463,7 +480,8 @@ impl Cx<'_> {
                 return;
             }
         }
-        let Some(sep) = sep else {
+        let Some(sep) = sep.or_else(|| single_spaced(&text[body.0..body.1]).then_some(Sep::Single))
+        else {
             return;
         };
         // After a break a header may start another table; without one a line that splits
@@ -631,6 +649,11 @@ impl Cx<'_> {
         for &(s, e) in cells.iter() {
             let from = self.rules.len();
             self.d.keys.lookup(&text[s..e], self.rules);
+            // Words set apart by single spaces are a sentence's unless each names a field.
+            if sep == Sep::Single && self.rules.len() == from {
+                self.rules.truncate(mark);
+                return None;
+            }
             named += usize::from(self.rules.len() > from);
             listened += usize::from(!only_negative(&self.rules[from..]));
             cols.push(Col {
@@ -645,6 +668,12 @@ impl Cx<'_> {
         let n = cols.len();
         let table = match next {
             _ if !self.emit || sep == Sep::Comma => named >= 1,
+            Some(next) if sep == Sep::Single => {
+                listened >= 1 && {
+                    let below = trim(text, next);
+                    below.0 < below.1 && self.fit_words(below, &cols)
+                }
+            }
             // Negative names count (`序号 金额 人口`: a table whose numbers are no phones).
             _ if named >= 2 => true,
             Some(next) if listened >= 1 && n >= 3 => {
@@ -727,6 +756,66 @@ impl Cx<'_> {
         }
         *self.cells = out;
     }
+}
+
+impl Cx<'_> {
+    /// Splits the row `body` of a table set apart by single spaces into one cell per column
+    /// (in `cells`): its words, one a column, except that in a number's column (its name's
+    /// rules are identifiers') a number written in groups (`440305 19501226 3813`,
+    /// `6222 0809 1557 7769`) takes the groups after its first while the row has more
+    /// words than columns left. Whether the words fit the columns exactly.
+    fn fit_words(&mut self, body: Cell, cols: &[Col]) -> bool {
+        let text = self.text;
+        let mut words = Vec::new();
+        push_words(text, body, &mut words);
+        if words.len() < cols.len() {
+            return false;
+        }
+        let digits = |(s, e): Cell| {
+            text[s..e]
+                .iter()
+                .all(|&b| b.is_ascii_digit() || matches!(b, b'-' | b'X' | b'x'))
+                && text[s].is_ascii_digit()
+        };
+        self.cells.clear();
+        let mut w = 0;
+        for (k, col) in cols.iter().enumerate() {
+            let Some(&first) = words.get(w) else {
+                return false;
+            };
+            let mut cell = first;
+            w += 1;
+            let number = self.rules[col.rules.0..col.rules.1]
+                .iter()
+                .any(|&r| r & super::NEG == 0 && self.d.names_identifier(r));
+            if number && digits(first) {
+                while words.len() - w > cols.len() - k - 1
+                    && words.get(w).is_some_and(|&g| digits(g))
+                {
+                    cell.1 = words[w].1;
+                    w += 1;
+                }
+            }
+            self.cells.push(cell);
+        }
+        w == words.len()
+    }
+}
+
+/// Whether a line may be the header of a table set apart by single spaces: two to 16 words,
+/// each a name as a column is named (letters, digits, `_`, `-` or CJK), no digit run that
+/// starts one (a row of values is no header), at most `LINE_MAX / 16` bytes.
+fn single_spaced(line: &[u8]) -> bool {
+    line.len() <= LINE_MAX / 16
+        && memchr::memchr(b' ', line).is_some()
+        && {
+            let n = line.split(|&b| b == b' ').filter(|w| !w.is_empty()).count();
+            (2..=16).contains(&n)
+        }
+        && line
+            .split(|&b| b == b' ')
+            .filter(|w| !w.is_empty())
+            .all(|w| !w[0].is_ascii_digit() && identifier_word(w))
 }
 
 /// The words of `(s, e)` in `text`, set apart by spaces or tabs, appended to `out`.
@@ -873,7 +962,7 @@ fn trim(text: &[u8], (mut s, mut e): (usize, usize)) -> (usize, usize) {
 fn body_of(text: &[u8], line: (usize, usize), sep: Sep) -> (usize, usize) {
     match sep {
         Sep::Spaces => (line.0, trim(text, line).1),
-        _ => trim(text, line),
+        Sep::Pipe | Sep::Comma | Sep::Single => trim(text, line),
     }
 }
 
@@ -921,6 +1010,7 @@ fn split(text: &[u8], (s, e): (usize, usize), sep: Sep, cells: &mut Vec<Cell>) {
                 }
             }
         }
+        Sep::Single => push_words(text, (s, e), cells),
         Sep::Spaces => {
             // Cells end at a tab or at two spaces; one space stays inside a cell (`Li Na`).
             let mut i = 0;
