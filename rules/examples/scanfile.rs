@@ -40,16 +40,17 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .filter(|&n| n > 0);
+    let opts = ScanOptions {
+        format,
+        redact,
+        ..ScanOptions::default()
+    };
     let t = Instant::now();
     let mut findings = 0;
     if let Some(n) = chunk {
         let (mut out, mut found) = (Vec::new(), Vec::new());
         for _ in 0..iters {
-            let mut s = engine.stream(ScanOptions {
-                format,
-                redact,
-                ..ScanOptions::default()
-            });
+            let mut s = engine.stream(opts.clone());
             for c in body.chunks(n) {
                 s.push(c, &mut out, &mut found);
                 findings += found.len();
@@ -61,29 +62,15 @@ fn main() {
             out.clear();
             found.clear();
         }
-        let secs = t.elapsed().as_secs_f64();
-        println!(
-            "{} bytes x {iters} in chunks of {n}: {:.1} MB/s, {} findings/iter",
-            body.len(),
-            body.len() as f64 * iters as f64 / secs / 1e6,
-            findings / iters.max(1)
-        );
-        return;
-    }
-    for _ in 0..iters {
-        let r = engine.scan_bytes(
-            &body,
-            ScanOptions {
-                format,
-                redact,
-                ..ScanOptions::default()
-            },
-        );
-        findings += r.findings.len();
+    } else {
+        for _ in 0..iters {
+            findings += engine.scan_bytes(&body, opts.clone()).findings.len();
+        }
     }
     let s = t.elapsed().as_secs_f64();
+    let how = chunk.map_or(String::new(), |n| format!(" in chunks of {n}"));
     println!(
-        "{} bytes x {iters}: {:.1} MB/s, {} findings/iter",
+        "{} bytes x {iters}{how}: {:.1} MB/s, {} findings/iter",
         body.len(),
         body.len() as f64 * iters as f64 / s / 1e6,
         findings / iters.max(1)
