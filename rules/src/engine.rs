@@ -109,8 +109,13 @@ impl std::fmt::Debug for Engine {
 /// suffix (`nameList`).
 pub(crate) fn generic_name_key(raw: &[u8]) -> bool {
     let mut local = raw.rsplit(|&b| b == b':').next().unwrap_or(raw);
-    // A path's last part (`list[0].name`, `list[0][name]`), as a JSON member's name.
+    // A path's last part (`list[0].name`, `list[0][name]`), as a JSON member's name; but a
+    // person's (`contact.name`, `guardian[name]`) is that person's name field, read as
+    // such (`format::path_owned_key`), as `{"contact":{"name":…}}` is.
     if let Some((_, member)) = crate::format::path_split(local) {
+        if matches!(crate::format::path_owned_key(local), Some(Some(_))) {
+            return false;
+        }
         local = member;
     }
     if let Some(tail) = crate::detect::KEY_OWNERS_HAN

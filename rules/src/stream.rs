@@ -745,6 +745,35 @@ impl Segmenter {
         self.probe_key(k, |rules| !crate::detect::only_negative(rules))
     }
 
+    /// Whether `k` names a field of a person's number (a resident ID, a mobile, a card, a
+    /// passport or a permit): a column a table of organisations has no use for, so a table
+    /// with one is read as people's, whatever its other columns (an employer's credit
+    /// code beside a person's ID).
+    pub(crate) fn names_person_number(&mut self, k: &[u8]) -> bool {
+        use crate::detect::ident::Det;
+        let engine = self.engine.clone();
+        self.probe_key(k, |rules| {
+            rules.iter().any(|&r| {
+                r & crate::detect::NEG == 0
+                    && engine.detectors.rules.get(r as usize).is_some_and(|c| {
+                        matches!(
+                            c.kind,
+                            crate::detect::Kind::Detector(
+                                Det::ResidentId18
+                                    | Det::ResidentId15
+                                    | Det::Mobile
+                                    | Det::BankCard
+                                    | Det::Passport
+                                    | Det::HkMacauPermit
+                                    | Det::TravelDocument
+                                    | Det::TaiwanPermit
+                            )
+                        )
+                    })
+            })
+        })
+    }
+
     /// `judge` of the rules `k` gives context to, looked up in the stream's reusable buffer.
     fn probe_key(&mut self, k: &[u8], judge: impl FnOnce(&[u32]) -> bool) -> bool {
         let mut rules = std::mem::take(&mut self.key_probe);

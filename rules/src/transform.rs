@@ -177,12 +177,13 @@ pub(crate) fn fingerprint(fp: &ClassFp, value: &[u8]) -> u64 {
     h.finish()
 }
 
-/// Bytes a fingerprint ignores (group separators), as a table.
-static FP_SKIP: [bool; 256] = byte_set(b" -._/()+");
+/// Bytes a fingerprint ignores (group separators, and the line break of a number wrapped
+/// over two lines, as masks and tokens keep them), as a table.
+static FP_SKIP: [bool; 256] = byte_set(b" -._/()+\r\n");
 
 /// Bytes a fingerprint changes: the separators it drops and the lower-case letters it
 /// raises.
-static FP_CHANGE: [bool; 256] = byte_set(b" -._/()+abcdefghijklmnopqrstuvwxyz");
+static FP_CHANGE: [bool; 256] = byte_set(b" -._/()+\r\nabcdefghijklmnopqrstuvwxyz");
 
 /// A keyed HMAC-SHA256 of `class` and `value`. Used for tokens and for the fingerprints the
 /// policy layer counts distinct values with; never reversible without the key.
@@ -435,7 +436,7 @@ mod tests {
             let mut h = siphasher::sip::SipHasher13::new_with_key(&k);
             let kept: Vec<u8> = value
                 .bytes()
-                .filter(|b| !b" -._/()+".contains(b))
+                .filter(|b| !b" -._/()+\r\n".contains(b))
                 .map(|b| b.to_ascii_uppercase())
                 .collect();
             h.write(&kept);
@@ -447,10 +448,14 @@ mod tests {
             );
         }
         let id = ClassFp::new(key, "id");
-        // One ID, its check character in either case.
+        // One ID, its check character in either case, grouped or wrapped over a line.
         assert_eq!(
             fingerprint(&id, b"11010519491231002x"),
             fingerprint(&id, b"110105-19491231-002X")
+        );
+        assert_eq!(
+            fingerprint(&id, b"110105\r\n19491231002X"),
+            fingerprint(&id, b"11010519491231002X")
         );
         // Two classes' fingerprints of one value differ.
         assert_ne!(

@@ -17,6 +17,16 @@ pub(crate) fn is_cjk(c: char) -> bool {
         || ('\u{20000}'..='\u{323AF}').contains(&c)
 }
 
+/// Labels that are a person's name itself (not a role: `受益人`, `负责人`), after which a
+/// copula (`为`, `是`) and a word before a full stop make a name (`姓名为安建。`).
+const NAME_ITSELF: &[&[u8]] = &[
+    "姓名".as_bytes(),
+    "名字".as_bytes(),
+    "真实姓名".as_bytes(),
+    "户主".as_bytes(),
+    "户主姓名".as_bytes(),
+];
+
 /// A pictograph or dingbat put next to a name (`😀沈倩`, `🎉赵秀梅`): decoration, or a way
 /// to slip a name past a check that wants Han characters only. The emoji planes, the
 /// symbols and dingbats blocks, and the variation selector that asks for emoji display.
@@ -1087,12 +1097,14 @@ pub(crate) fn detect(
         }
         // `姓名为张三`, `联系人是王芳`, `居住的北京市…`, `居住在北京市…`, `住于…`.
         // A copula says where the value starts as a colon does (`姓名为安建。`).
+        // (Only after a label that is the name itself, `姓名`, `户主`: after a role
+        // `受益人为法定。`, `负责人为主要领导。` a word as often follows.)
         let mut copula_said = false;
         for copula in ["为", "是", "的", "在", "于"] {
             if let Some(r) = rest.strip_prefix(copula) {
                 rest = r;
                 vs += copula.len();
-                copula_said = matches!(copula, "为" | "是");
+                copula_said = matches!(copula, "为" | "是") && NAME_ITSELF.contains(&&t[ls..le]);
                 break;
             }
         }

@@ -1428,8 +1428,14 @@ pub(crate) fn wrapped(t: &[u8], s: usize, en: Enabled, out: &mut Vec<Found>) -> 
             m += 1;
             q += 1;
         }
-        // A group running on into letters or more digits than fit is no group of it.
-        if q < len && t[q].is_ascii_alphanumeric() {
+        // A group running on into letters or more digits than fit is no group of it, nor
+        // one a date's or a count's word follows (`手机：1381234⏎2024年…`: a year opens the
+        // line).
+        if q < len
+            && (t[q].is_ascii_alphanumeric()
+                || word_at(t, q, &["年", "月", "日", "时", "号"])
+                || unit_after(t, q))
+        {
             break;
         }
         n = m;

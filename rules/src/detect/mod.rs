@@ -8,7 +8,7 @@
 
 pub(crate) mod doc_type;
 pub(crate) mod field;
-mod ident;
+pub(crate) mod ident;
 mod table;
 
 use aho_corasick::AhoCorasick;
@@ -2214,11 +2214,13 @@ impl Detectors {
         };
         // A number built as this one is (a construction permit's, a region code and a date
         // as a resident ID's) passes its check by chance; under a field named for it, held
-        // whole, it is that number (`veto_keys`: a plain negative key vetoes no valid check).
+        // whole and shaped as such numbers are (`permit_shaped`), it is that number
+        // (`veto_keys`: a plain negative key vetoes no valid check).
         if ctx.whole
             && ctx.vetoes.contains(&c.rule)
             && text[..c.start].trim_ascii().is_empty()
             && text[c.end..].trim_ascii().is_empty()
+            && permit_shaped(&text[c.start..c.end])
         {
             return None;
         }
@@ -2306,6 +2308,14 @@ fn unticked_box_before(text: &[u8], start: usize) -> bool {
         }
     }
     head.ends_with("□".as_bytes()) || head.ends_with("☐".as_bytes())
+}
+
+/// Whether `v` may be a construction permit's number rather than a person's ID: 18 digits
+/// (no permit ends in an `X`, a check character's) whose date is one of this century's,
+/// as a permit's date of issue is. The ID of anyone born before 2000 is never vetoed,
+/// whatever its field's name.
+fn permit_shaped(v: &[u8]) -> bool {
+    v.len() == 18 && v.iter().all(u8::is_ascii_digit) && v[6..8] == *b"20"
 }
 
 /// The metric's name when `start..end` is the sample value of a line in the Prometheus text

@@ -480,8 +480,18 @@ impl Cx<'_> {
                 return;
             }
         }
-        let Some(sep) = sep.or_else(|| single_spaced(&text[body.0..body.1]).then_some(Sep::Single))
-        else {
+        // A header of single-spaced words is tried only over a line holding what a row of
+        // personal data holds, a digit or a Han character: lines of prose words (most text)
+        // are no header, and looking their first word up as a field name for each would
+        // cost a plain text's scan twice its time.
+        let single = || {
+            next.is_some_and(|n| {
+                text[n.0..n.1]
+                    .iter()
+                    .any(|&b| b.is_ascii_digit() || b >= 0x80)
+            }) && single_spaced(&text[body.0..body.1])
+        };
+        let Some(sep) = sep.or_else(|| single().then_some(Sep::Single)) else {
             return;
         };
         // After a break a header may start another table; without one a line that splits

@@ -644,7 +644,9 @@ impl CsvLexer {
     /// (the next row's cells are judged under their own columns).
     fn row_done(&mut self, seg: &mut Segmenter) {
         if self.row == self.header_row && !self.headerless && !self.pairs {
-            let org = super::organisation_columns(self.headers.iter().map(Vec::as_slice));
+            // (A person's number among the columns makes the rows people's: fail closed.)
+            let org = super::organisation_columns(self.headers.iter().map(Vec::as_slice))
+                && !self.headers.iter().any(|h| seg.names_person_number(h));
             self.owned = self
                 .headers
                 .iter()

@@ -673,12 +673,15 @@ pub(crate) fn path_split(k: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 /// Whether a table's column names say its rows are organisations' (a register of firms:
-/// `name,tyshxydm,frlx,zczb,clrq,djjg,jyzt`): two columns at least of what only an
-/// organisation has (its credit or organisation code, registration number, registered
-/// capital, legal representative, registering authority, business status or scope, kind
-/// of enterprise, date founded). Its generic `name` and `address` are then the
-/// organisation's, as under an [`entity_key`] object. One such column is not enough: a
-/// person's record may carry the employer's credit code.
+/// `name,tyshxydm,frlx,zczb,clrq,jyzt`): two columns at least of what only an
+/// organisation has (its credit or organisation code, registered capital, legal
+/// representative, business status or scope, kind of enterprise, date founded), and none
+/// of a person's attributes (sex, birth date, ethnicity, age). Its generic `name` and
+/// `address` are then the organisation's, as under an [`entity_key`] object. One such
+/// column is not enough: a person's record may carry the employer's credit code. A
+/// registration's words (`djjg`, `djzt`, `注册号`) are no organisation's alone: marriages
+/// and households are registered too. (The CSV lexer also reads a column of a person's
+/// number as making the rows people's.)
 pub(crate) fn organisation_columns<'a>(headers: impl IntoIterator<Item = &'a [u8]>) -> bool {
     const ORG: &[&[u8]] = &[
         b"tyshxydm",
@@ -691,9 +694,6 @@ pub(crate) fn organisation_columns<'a>(headers: impl IntoIterator<Item = &'a [u8
         b"zzjgdm",
         b"orgcode",
         b"organizationcode",
-        b"zch",
-        b"regno",
-        b"registrationno",
         b"zczb",
         b"zczj",
         b"regcapital",
@@ -701,9 +701,7 @@ pub(crate) fn organisation_columns<'a>(headers: impl IntoIterator<Item = &'a [u8
         b"fddbr",
         b"legalperson",
         b"legalrepresentative",
-        b"djjg",
         b"jyzt",
-        b"djzt",
         b"jyfw",
         b"businessscope",
         b"qylx",
@@ -715,28 +713,39 @@ pub(crate) fn organisation_columns<'a>(headers: impl IntoIterator<Item = &'a [u8
         "统一社会信用代码",
         "社会信用代码",
         "组织机构代码",
-        "注册号",
         "注册资本",
         "法定代表人",
-        "登记机关",
         "经营状态",
-        "登记状态",
         "经营范围",
         "企业类型",
         "成立日期",
     ];
+    // A person's attributes among the columns make the rows people's (fail closed).
+    const PERSON: &[&[u8]] = &[
+        b"xb",
+        b"sex",
+        b"gender",
+        b"csrq",
+        b"birthday",
+        b"birthdate",
+        b"dateofbirth",
+        b"mz",
+        b"nation",
+        b"ethnicity",
+        b"age",
+        b"nl",
+    ];
+    const PERSON_CJK: &[&str] = &["性别", "出生日期", "出生年月", "民族", "年龄", "籍贯"];
     let mut n = 0;
     for h in headers {
         let mut buf = [0u8; 24];
         let f = fold_name(h, &mut buf).unwrap_or_default();
-        if ORG.contains(&f) || CJK.iter().any(|c| h == c.as_bytes()) {
-            n += 1;
-            if n == 2 {
-                return true;
-            }
+        if PERSON.contains(&f) || PERSON_CJK.iter().any(|c| h == c.as_bytes()) {
+            return false;
         }
+        n += usize::from(ORG.contains(&f) || CJK.iter().any(|c| h == c.as_bytes()));
     }
-    false
+    n >= 2
 }
 
 /// Whether a value is an administrative-division code (GB/T 2260, and the statistical
@@ -1149,6 +1158,10 @@ mod tests {
         assert!(cols(&["name", "tyshxydm", "zczb"]));
         assert!(cols(&["名称", "统一社会信用代码", "法定代表人"]));
         assert!(!cols(&["name", "sfzh", "tyshxydm"]));
+        // A person's attribute anywhere among them, or a registration's words.
+        assert!(!cols(&["name", "tyshxydm", "zczb", "xb"]));
+        assert!(!cols(&["name", "xb", "csrq", "djjg", "djzt", "address"]));
+        assert!(!cols(&["name", "djjg", "djzt"]));
     }
 
     #[test]
