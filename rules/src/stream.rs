@@ -750,27 +750,11 @@ impl Segmenter {
     /// with one is read as people's, whatever its other columns (an employer's credit
     /// code beside a person's ID).
     pub(crate) fn names_person_number(&mut self, k: &[u8]) -> bool {
-        use crate::detect::ident::Det;
         let engine = self.engine.clone();
         self.probe_key(k, |rules| {
-            rules.iter().any(|&r| {
-                r & crate::detect::NEG == 0
-                    && engine.detectors.rules.get(r as usize).is_some_and(|c| {
-                        matches!(
-                            c.kind,
-                            crate::detect::Kind::Detector(
-                                Det::ResidentId18
-                                    | Det::ResidentId15
-                                    | Det::Mobile
-                                    | Det::BankCard
-                                    | Det::Passport
-                                    | Det::HkMacauPermit
-                                    | Det::TravelDocument
-                                    | Det::TaiwanPermit
-                            )
-                        )
-                    })
-            })
+            rules
+                .iter()
+                .any(|&r| r & crate::detect::NEG == 0 && engine.detectors.names_person_number(r))
         })
     }
 

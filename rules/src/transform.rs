@@ -179,11 +179,21 @@ pub(crate) fn fingerprint(fp: &ClassFp, value: &[u8]) -> u64 {
 
 /// Bytes a fingerprint ignores (group separators, and the line break of a number wrapped
 /// over two lines, as masks and tokens keep them), as a table.
-static FP_SKIP: [bool; 256] = byte_set(b" -._/()+\r\n");
+static FP_SKIP: [bool; 256] = byte_set(FP_SEPARATORS);
+
+const FP_SEPARATORS: &[u8] = b" -._/()+\r\n";
 
 /// Bytes a fingerprint changes: the separators it drops and the lower-case letters it
 /// raises.
-static FP_CHANGE: [bool; 256] = byte_set(b" -._/()+\r\nabcdefghijklmnopqrstuvwxyz");
+static FP_CHANGE: [bool; 256] = {
+    let mut t = byte_set(FP_SEPARATORS);
+    let mut b = b'a';
+    while b <= b'z' {
+        t[b as usize] = true;
+        b += 1;
+    }
+    t
+};
 
 /// A keyed HMAC-SHA256 of `class` and `value`. Used for tokens and for the fingerprints the
 /// policy layer counts distinct values with; never reversible without the key.

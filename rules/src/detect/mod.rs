@@ -8,7 +8,7 @@
 
 pub(crate) mod doc_type;
 pub(crate) mod field;
-pub(crate) mod ident;
+mod ident;
 mod table;
 
 use aho_corasick::AhoCorasick;
@@ -1276,6 +1276,26 @@ impl Detectors {
         self.rules
             .get((r & !NEG) as usize)
             .is_some_and(|x| matches!(x.kind, Kind::Detector(_)))
+    }
+
+    /// Whether rule `r` (without its negative bit) finds a person's number: a resident ID,
+    /// a mobile, a card, a passport or a permit (not a code or an address of a thing).
+    pub(crate) fn names_person_number(&self, r: u32) -> bool {
+        self.rules.get((r & !NEG) as usize).is_some_and(|x| {
+            matches!(
+                x.kind,
+                Kind::Detector(
+                    Det::ResidentId18
+                        | Det::ResidentId15
+                        | Det::Mobile
+                        | Det::BankCard
+                        | Det::Passport
+                        | Det::HkMacauPermit
+                        | Det::TravelDocument
+                        | Det::TaiwanPermit
+                )
+            )
+        })
     }
 
     /// Trigger bits of `text` (`TRIG_*`): one table pass, then the pair gate when an
