@@ -431,6 +431,9 @@ const KEY_NOTES: &[&str] = &[
     // person's former number is still theirs.
     "old", "new", "bak", "backup", "prev", "previous", "last", "latest", "his", "hist", "history",
     "jiu",
+    // Pinyin initials of a qualifier: the person's own (`khmc_gr` 个人, beside `khmc_dw` 单位),
+    // the value in Han characters (`xm_zw` 中文) or in full (`dz_xx` 详细).
+    "gr", "zw", "xx",
 ];
 
 /// Words a system puts before a field's name to say whose it is, with `_` after them
@@ -2720,6 +2723,8 @@ mod tests {
         assert_eq!(parts("xm_cn"), ["xm"]);
         assert_eq!(parts("姓名_cn"), ["姓名"]);
         assert_eq!(parts("xmDetail"), ["xm"]);
+        assert_eq!(parts("khmc_gr"), ["khmc"]);
+        assert!(parts("khmc_dw").is_empty());
         assert_eq!(parts("cust_realName_v2"), ["cust_realName", "realName"]);
         assert_eq!(parts("user_zjhm"), ["zjhm"]);
         assert_eq!(parts("联系dz"), ["dz"]);
