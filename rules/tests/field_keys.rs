@@ -513,3 +513,43 @@ fn single_space_text_tables() {
         assert_eq!(&redacted(&e, body, Format::Text), want, "{body:?}");
     }
 }
+
+/// A form written one cell a line (the name alone on the line under its label), and an
+/// address hard-wrapped inside its street or its house number after its label: the whole
+/// value is masked, the line break kept. A line that goes on with words, a date or a line
+/// of the metro is no part of the value above it.
+#[test]
+fn values_on_the_line_under_or_wrapped() {
+    let e = engine();
+    let cases: &[(&str, &str)] = &[
+        (
+            "申请人姓名\n王建国\n联系电话\n13812345678",
+            "申请人姓名\n王**\n联系电话\n138****5678",
+        ),
+        ("姓名\n性别\n民族", "姓名\n性别\n民族"),
+        ("姓名\n张三丰的武功很高", "姓名\n张三丰的武功很高"),
+        (
+            "家庭住址：北京市朝阳区建国\n路88号院5号楼2单元301室",
+            "家庭住址：北京市朝阳区**\n***************",
+        ),
+        (
+            "住址：上海市浦东新区世纪大道100\r\n号3栋201室\r\n",
+            "住址：上海市浦东新********\r\n*******\r\n",
+        ),
+        (
+            "地址：北京市朝阳区\n第3号文件已下发",
+            "地址：北京市朝阳区\n第3号文件已下发",
+        ),
+        (
+            "注册地址：北京市朝阳区\n2号线地铁站附近",
+            "注册地址：北京市朝阳区\n2号线地铁站附近",
+        ),
+        (
+            "住址：北京市朝阳区建国路88号\n同意办理。",
+            "住址：北京市朝阳区******\n同意办理。",
+        ),
+    ];
+    for (body, want) in cases {
+        assert_eq!(&redacted(&e, body, Format::Text), want, "{body:?}");
+    }
+}

@@ -146,6 +146,10 @@ const FRAGMENTS: &[&str] = &[
     "%E5%BC%A0%E4%BC%9F",
     "50%",
     "%E5%BC",
+    // A name on the line under its label; an address wrapped inside its street and number.
+    "申请人姓名\n王建国\n",
+    "家庭住址：北京市朝阳区建国\n路88号院5号楼\n",
+    "住址：上海市浦东新区世纪大道100\r\n号3栋201室",
     // An event stream's fields and the blank line that ends an event.
     "data: ",
     "\n\n",

@@ -27,6 +27,14 @@ const NAME_ITSELF: &[&[u8]] = &[
     "户主姓名".as_bytes(),
 ];
 
+/// Whether the label at `ls` opens its line: at the text's start or a line break, or behind
+/// up to four Han characters only (a role's word before the label, `申请人姓名`).
+fn opens_line(t: &[u8], ls: usize) -> bool {
+    let start = memchr::memrchr2(b'\n', b'\r', &t[..ls]).map_or(0, |p| p + 1);
+    let head = &t[start..ls];
+    head.len() <= 12 && std::str::from_utf8(head).is_ok_and(|w| w.chars().all(is_cjk))
+}
+
 /// A pictograph or dingbat put next to a name (`😀沈倩`, `🎉赵秀梅`): decoration, or a way
 /// to slip a name past a check that wants Han characters only. The emoji planes, the
 /// symbols and dingbats blocks, and the variation selector that asks for emoji display.
@@ -701,6 +709,10 @@ fn personal_note(note: &str) -> bool {
 /// person rule's labels are all a person's (a role, `姓名`), so a name there is judged as
 /// under a field named for a person, never as a code table's entry.
 fn judge_labelled(det: Option<Det>, v: &str) -> Option<Confidence> {
+    // A wrapped address ([`address_wrapped`]) is judged as the one line it was.
+    if v.contains('\n') {
+        return judge(det, &v.replace(['\r', '\n'], ""), false);
+    }
     match det {
         Some(Det::PersonName) => person_name_in(v, false),
         _ => judge(det, v, false),
@@ -909,9 +921,10 @@ pub(crate) fn detect(
                             run
                         }
                     }
-                    Some(Det::Address) => address_end_at_unit(address_end_at_space(
-                        cut_at_next_label(d, delimited(rest)),
-                    )),
+                    Some(Det::Address) => {
+                        let v = address_end_at_space(cut_at_next_label(d, delimited(rest)));
+                        address_end_at_unit(address_wrapped(d, rest, v))
+                    }
                     _ => cut_at_next_label(d, delimited(rest)),
                 };
                 if value.is_empty() {
@@ -1072,6 +1085,26 @@ pub(crate) fn detect(
                 vs = p;
             }
         }
+        // `申请人姓名⏎王建国⏎联系电话⏎…`: a form written one cell a line, the label alone on
+        // its line and the name alone on the next. Only a label that opens its line (behind
+        // a role's word at most, `申请人` before `姓名`): the name
+        // is then judged as a name that ends its line after such a label (`line_whole`), and
+        // a label word on the next line (`姓名⏎性别`, a column of labels) is no name.
+        let mut next_line = false;
+        if det == Some(Det::PersonName) && !spaced && opens_line(t, ls) {
+            let mut p = vs;
+            if t.get(p) == Some(&b'\r') {
+                p += 1;
+            }
+            if t.get(p) == Some(&b'\n') {
+                p += 1;
+                while matches!(t.get(p), Some(b' ' | b'\t')) {
+                    p += 1;
+                }
+                vs = p;
+                next_line = true;
+            }
+        }
         if matches!(t.get(vs), None | Some(b':')) {
             continue;
         }
@@ -1137,6 +1170,10 @@ pub(crate) fn detect(
                 // characters (`经核实，本次涉及的患者夏燕`, `患者张娜。以上情况属实`) or be
                 // a name in parts (`业主迪丽努尔·阿木提。`).
                 let after = rest[run.len()..].chars().next();
+                // (On the line under its label the name is the whole line.)
+                if next_line && !matches!(after, Some('\n' | '\r') | None) {
+                    continue;
+                }
                 let glued = run.len() < name_run(rest).len();
                 let dotted = run.contains(is_part_dot);
                 // (A name padded for alignment, `卢　梅`, is read without its padding.)
@@ -1229,7 +1266,7 @@ pub(crate) fn detect(
                     continue;
                 }
                 // (The cut keeps the start and the first number the check above reads.)
-                address_end_at_unit(dict::address_before_errand(v))
+                address_end_at_unit(dict::address_before_errand(address_wrapped(d, rest, v)))
             }
             _ => continue,
         };
@@ -2294,6 +2331,78 @@ fn address_end_at_space(v: &str) -> &str {
         }
     }
     v
+}
+
+/// An address hard-wrapped after its label (`家庭住址：北京市朝阳区建国⏎路88号院5号楼`, a
+/// report typed or exported with fixed-width lines): the value `v` (a prefix of `rest`, the
+/// text from the value's start) ran to its line's end, and the next line goes on with the
+/// address's own parts: it opens with a Han character or a digit, holds a numbered unit
+/// early on, and no label of its own (`cut_at_next_label` cuts one). Returns the
+/// value with the wrapped line (the break inside it), or `v` when the next line is none of it.
+/// (The break is a separator to a mask, which keeps it: the text's lines stay as they were.)
+fn address_wrapped<'a>(d: &Detectors, rest: &'a str, v: &'a str) -> &'a str {
+    const UNITS: &str = "号栋幢楼单室层座弄组";
+    let after = &rest[v.len()..];
+    let gap = after.len() - after.trim_start_matches([' ', '\t']).len();
+    let brk = if after[gap..].starts_with("\r\n") {
+        2
+    } else if after[gap..].starts_with('\n') {
+        1
+    } else {
+        return v;
+    };
+    // The line before must end inside the address (a Han character or a digit), not after a
+    // sentence's or a list's mark.
+    if !v
+        .chars()
+        .next_back()
+        .is_some_and(|c| is_cjk(c) || c.is_ascii_alphanumeric())
+    {
+        return v;
+    }
+    let line = &after[gap + brk..];
+    if !line
+        .chars()
+        .next()
+        .is_some_and(|c| is_cjk(c) || c.is_ascii_digit())
+    {
+        return v;
+    }
+    let tail = cut_at_next_label(d, delimited(line));
+    if tail.chars().count() > 40 || d.known_labels.is_label(tail.as_bytes()) {
+        return v;
+    }
+    // The break must fall inside the address's own sequence of parts: inside a house number
+    // (`…世纪大道100⏎号3栋`), between a street or a unit and a number (`…建国路⏎88号`,
+    // `…88号⏎5号楼`), or before a street's last character and its number (`…建国⏎路88号`,
+    // `…88号⏎院5号楼`). A district then a number (`…朝阳区⏎2号线`) or a word before one
+    // (`⏎第3号文件`, `⏎同意3号方案`) is no part of it.
+    const STREETS: &str = "路街道巷弄院里村苑园庄屯湾坊";
+    let numbered = |s: &str| {
+        let n = s.bytes().take_while(u8::is_ascii_digit).count();
+        n > 0 && s[n..].starts_with(|u: char| UNITS.contains(u))
+    };
+    let last = v.chars().next_back().unwrap_or(' ');
+    let continues = match tail.find(|c: char| c.is_ascii_digit()) {
+        _ if last.is_ascii_digit() => tail.starts_with(|u: char| UNITS.contains(u)),
+        Some(0) => (STREETS.contains(last) || UNITS.contains(last)) && numbered(tail),
+        Some(k) => {
+            let lead = &tail[..k];
+            lead.chars().count() <= 3
+                && lead.chars().all(is_cjk)
+                && lead
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| STREETS.contains(c))
+                && numbered(&tail[k..])
+        }
+        None => false,
+    };
+    if !continues {
+        return v;
+    }
+    let end = v.len() + gap + brk + tail.len();
+    &rest[..end]
 }
 
 /// An address in a sentence ends after its last numbered unit when only words follow
