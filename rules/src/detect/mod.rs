@@ -89,6 +89,10 @@ pub(crate) struct Pair {
 /// per cell, thousands per window, and every candidate asks).
 pub(crate) const PAIR_MAX: usize = 256;
 
+/// The longest note in brackets read as part of a label in text (`(万元)`, `(必填)`,
+/// `(bytes)`): eight Han characters.
+const LABEL_NOTE_MAX: usize = 24;
+
 /// Whether a sentence ends or pauses at `p`, which ends a `key=value` pair's value as a comma
 /// does: `。`, `、`, `！`, `？`, a curly quote, or a full stop before a space (`name：施荣。`,
 /// `xm: 李成. 下一条`). None of these is part of an identifier, a name or an address; a dot
@@ -1422,22 +1426,46 @@ impl Detectors {
                             && text[p - 2] == 0x80
                             && matches!(text[p - 1], 0x81 | 0x82)
                     };
-                    let mut ks = kend;
+                    // A unit or a note in brackets closing the label (`一般公共预算收入(元)：`,
+                    // `已用磁盘（字节）：`, `手机(个人)：`; full-width brackets are folded) is
+                    // part of the key, which the lookup reads with it (`*元)`) and without it
+                    // (`without_annotation`), as it reads a JSON key or a CSV header. The `)`
+                    // used to end the scan with no key, so such a label named nothing in text
+                    // and its negative keys were never applied.
+                    let mut head_end = kend;
+                    if kend >= 4 && text[kend - 1] == b')' {
+                        let lo = (kend - 1).saturating_sub(LABEL_NOTE_MAX);
+                        if let Some(open) = memchr::memrchr(b'(', &text[lo..kend - 1]) {
+                            let open = lo + open;
+                            let note = &text[open + 1..kend - 1];
+                            if !note.is_empty()
+                                && note.iter().all(|&b| name_byte(b))
+                                && open > 0
+                                && name_byte(text[open - 1])
+                                && !stop(open)
+                            {
+                                head_end = open;
+                            }
+                        }
+                    }
+                    let mut ks = head_end;
                     while ks > 0 && kend - ks < 48 && name_byte(text[ks - 1]) && !stop(ks) {
                         ks -= 1;
                     }
                     // A key cut at the length bound is the tail of a longer run, not a key.
-                    if ks == kend || (ks > 0 && name_byte(text[ks - 1]) && !stop(ks)) {
+                    if ks == head_end || (ks > 0 && name_byte(text[ks - 1]) && !stop(ks)) {
                         continue;
                     }
                     // After a colon an ASCII field name counts, and its value ends at the
                     // next colon too; so does a Chinese one (`密级: "秘密"`, a YAML or
                     // properties line), for rules other than field rules, whose Chinese labels
-                    // have their own loop in `field::detect`.
+                    // have their own loop in `field::detect`. (The name before a note is
+                    // asked, not the note: `收入(元)`, `size(KB)`.)
+                    let head = &text[ks..head_end];
                     if colon
                         && (kend - ks < 2
-                            || !(text[ks].is_ascii_alphabetic() && text[ks..kend].is_ascii()
-                                || text[ks..kend].iter().all(|&b| b >= 0x80)))
+                            || !(head[0].is_ascii_alphabetic() && head.is_ascii()
+                                || head.iter().all(|&b| b >= 0x80)))
                     {
                         continue;
                     }
