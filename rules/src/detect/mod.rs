@@ -2459,9 +2459,18 @@ fn negative_label_glued(
     if p == 0 {
         return false;
     }
-    let left = &text[p.saturating_sub(kws.max_pattern_len())..p];
-    kws.try_find_overlapping_iter(left)
-        .is_ok_and(|mut it| it.any(|m| m.end() == left.len()))
+    let lo = p.saturating_sub(kws.max_pattern_len());
+    let left = &text[lo..p];
+    // An English word is a label only as a word of its own: `order 3540… paid` is an
+    // order's number, `reorder 3540…` or `border 3540…` says nothing.
+    kws.try_find_overlapping_iter(left).is_ok_and(|mut it| {
+        it.any(|m| {
+            m.end() == left.len()
+                && !(lo + m.start())
+                    .checked_sub(1)
+                    .is_some_and(|b| glued(text[b], left[m.start()]))
+        })
+    })
 }
 
 /// Where the last keyword of `kws` before `start` (within `w` bytes, on the same line)
