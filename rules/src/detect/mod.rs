@@ -50,6 +50,10 @@ pub(crate) struct SegCtx<'a> {
 }
 
 pub(crate) const NEG: u32 = 1 << 31;
+/// A pair's rule entry that is a veto, not context: the rule's `veto_keys` name the pair's
+/// key (see `Detectors::pair_vetoes`). No rule index has it, so a lookup of a pair's rules
+/// by index (`self.rules.get`) or by a rule's own number never takes it for one.
+pub(crate) const VETO: u32 = 1 << 30;
 
 /// Trigger bits: which kinds of candidate a text can hold at all, from one table pass.
 pub(crate) const TRIG_DIGIT: u8 = 1;
@@ -1512,6 +1516,7 @@ impl Detectors {
                 {
                     let rs = rules.len();
                     self.pair_rules(&text[ks..ke], colon && !quoted_key, rs, rules);
+                    self.pair_vetoes(&text[ks..ke], &text[from..from + len], rules);
                     if rules.len() > rs {
                         pairs.push(Pair {
                             start: from,
@@ -1547,6 +1552,7 @@ impl Detectors {
             }
             let from = rules.len();
             self.pair_rules(&text[ks..ke], colon && !quoted_key, from, rules);
+            self.pair_vetoes(&text[ks..ke], &text[vs..ve], rules);
             if rules.len() > from {
                 pairs.push(Pair {
                     start: vs,
@@ -1609,6 +1615,20 @@ impl Detectors {
                 }
             }
             rules.truncate(w);
+        }
+    }
+
+    /// The rules whose `veto_keys` name a pair's key exactly (`施工许可证编号：…`,
+    /// `sgxkzbh=…` in text), appended with [`VETO`] set, when the value is shaped as such a
+    /// number ([`permit_shaped`]); `confirm` then treats a match that is the pair's whole
+    /// value as a JSON value under that key. Only the exact name: no glob, role or note is
+    /// read off a label here, since a veto is a way out for a real ID.
+    fn pair_vetoes(&self, key: &[u8], value: &[u8], rules: &mut Vec<u32>) {
+        if !permit_shaped(value) {
+            return;
+        }
+        if let Some(v) = self.veto_keys.exact.get(&norm_key(key)) {
+            rules.extend(v.iter().filter(|&&r| r & NEG == 0).map(|&r| r | VETO));
         }
     }
 
@@ -2267,10 +2287,20 @@ impl Detectors {
         // as a resident ID's) passes its check by chance; under a field named for it, held
         // whole and shaped as such numbers are (`permit_shaped`), it is that number
         // (`veto_keys`: a plain negative key vetoes no valid check).
-        if ctx.whole
+        // The same under such a label in text, when the match is the pair's whole value
+        // (`施工许可证编号：110000201606180760`, `sgxkzbh=…`; `pair_vetoes`).
+        let vetoed_pair = || {
+            around.iter().any(|p| {
+                p.start == c.start
+                    && p.end == c.end
+                    && pairs.1[p.rules.0..p.rules.1].contains(&(c.rule | VETO))
+            })
+        };
+        if ((ctx.whole
             && ctx.vetoes.contains(&c.rule)
             && text[..c.start].trim_ascii().is_empty()
-            && text[c.end..].trim_ascii().is_empty()
+            && text[c.end..].trim_ascii().is_empty())
+            || vetoed_pair())
             && permit_shaped(&text[c.start..c.end])
         {
             return None;
