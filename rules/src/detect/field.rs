@@ -289,7 +289,7 @@ pub(crate) fn address(v: &str, keyed: bool) -> Option<Confidence> {
     if v.contains("**") {
         return None;
     }
-    if names_an_organ(v) || public_service_hall(v) {
+    if names_an_organ(v) || public_service_hall(v) || road_junction(v) {
         return None;
     }
     // One pass over the characters (this runs on every value under an address key).
@@ -385,6 +385,46 @@ fn names_an_organ(v: &str) -> bool {
         && !head
             .trim_end_matches(|c| ORGANS.iter().any(|o| o.contains(c)))
             .contains(STREET)
+}
+
+/// `海口市广州路与覃路交叉口东北角`, `人民路与解放路交汇处`: a road junction, down to its
+/// corner at most, with no number, building, room or village before it: a place in the
+/// street (a construction project's site, a camera's or a bus stop's), where nobody lives.
+/// A home near it goes on past the junction (`…交叉口东北角美兰小区3栋501室`) and stays an
+/// address.
+fn road_junction(v: &str) -> bool {
+    // Longer words first: `交叉路口` before `路口`.
+    const JUNCTIONS: &[&str] = &[
+        "十字路口",
+        "丁字路口",
+        "交叉路口",
+        "交叉口",
+        "交汇处",
+        "交汇口",
+        "交界处",
+        "路口",
+    ];
+    // What may follow it: a corner or a side, `附近`.
+    const AFTER: &str = "东南西北角侧处附近";
+    const HOME: &[char] = &[
+        '号', '室', '栋', '幢', '楼', '单', '弄', '巷', '村', '组', '院', '苑', '园', '寓', '厦',
+        '舍', '户',
+    ];
+    // (Every address judged asks this: most hold no junction's word.)
+    if !v.contains("口") && !v.contains("处") {
+        return false;
+    }
+    let Some((head, tail)) = JUNCTIONS
+        .iter()
+        .find_map(|j| v.rfind(j).map(|p| (&v[..p], &v[p + j.len()..])))
+    else {
+        return false;
+    };
+    tail.trim_end_matches(['。', '.', ' '])
+        .chars()
+        .all(|c| AFTER.contains(c))
+        && !v.bytes().any(|b| b.is_ascii_digit())
+        && !head.contains(HOME)
 }
 
 /// `江苏省南京市鼓楼区`, `浦东新区龙山街道`, `沂南县青山乡`: divisions down to a township or
@@ -2654,8 +2694,35 @@ fn name_before_glued_label<'a>(d: &Detectors, run: &'a str) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::{
-        address_end_at_unit, doc_number_run, taiwan_permit, text_from, verb_at, TextFrom, AFTER,
+        address, address_end_at_unit, doc_number_run, road_junction, taiwan_permit, text_from,
+        verb_at, TextFrom, AFTER,
     };
+
+    /// A road junction, to its corner at most, is a place in the street; a home near it
+    /// (a building, a room, a number after or before it) stays an address.
+    #[test]
+    fn a_road_junction_is_no_home() {
+        for v in [
+            "海口市广州路与覃路交叉口东北角",
+            "长沙市岳麓区麓山南路与新民路交汇处附近",
+            "杭州市西湖区文三路与教工路十字路口",
+            "北京市朝阳区建国路口。",
+        ] {
+            assert!(road_junction(v), "{v}");
+            assert_eq!(address(v, true), None, "{v}");
+        }
+        for v in [
+            "海口市广州路与覃路交叉口东北角美兰小区3栋501室",
+            "海口市广州路88号与覃路交叉口",
+            "长沙市岳麓区麓山南路与新民路交汇处附近的桃子湖小区",
+            "北京市朝阳区建国路88号",
+        ] {
+            assert!(!road_junction(v), "{v}");
+        }
+        // (Conservative: a street named for a compound's character, `学院路`, keeps it.)
+        assert!(!road_junction("杭州市西湖区文三路与学院路十字路口"));
+        assert!(address("海口市广州路与覃路交叉口东北角美兰小区3栋501室", false).is_some());
+    }
 
     /// An address ends at its last unit; digits after it are a room's number and go with it,
     /// a word in letters (a building's name, a shop's) does not.

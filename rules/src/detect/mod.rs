@@ -50,6 +50,10 @@ pub(crate) struct SegCtx<'a> {
 }
 
 pub(crate) const NEG: u32 = 1 << 31;
+/// A pair's rule entry that is a veto, not context: the rule's `veto_keys` name the pair's
+/// key (see `Detectors::pair_vetoes`). No rule index has it, so a lookup of a pair's rules
+/// by index (`self.rules.get`) or by a rule's own number never takes it for one.
+pub(crate) const VETO: u32 = 1 << 30;
 
 /// Trigger bits: which kinds of candidate a text can hold at all, from one table pass.
 pub(crate) const TRIG_DIGIT: u8 = 1;
@@ -88,6 +92,10 @@ pub(crate) struct Pair {
 /// candidate are the few that start at most this far before it (a text table gives a pair
 /// per cell, thousands per window, and every candidate asks).
 pub(crate) const PAIR_MAX: usize = 256;
+
+/// The longest note in brackets read as part of a label in text (`(万元)`, `(必填)`,
+/// `(bytes)`): eight Han characters.
+const LABEL_NOTE_MAX: usize = 24;
 
 /// Whether a sentence ends or pauses at `p`, which ends a `key=value` pair's value as a comma
 /// does: `。`, `、`, `！`, `？`, a curly quote, or a full stop before a space (`name：施荣。`,
@@ -1422,22 +1430,46 @@ impl Detectors {
                             && text[p - 2] == 0x80
                             && matches!(text[p - 1], 0x81 | 0x82)
                     };
-                    let mut ks = kend;
+                    // A unit or a note in brackets closing the label (`一般公共预算收入(元)：`,
+                    // `已用磁盘（字节）：`, `手机(个人)：`; full-width brackets are folded) is
+                    // part of the key, which the lookup reads with it (`*元)`) and without it
+                    // (`without_annotation`), as it reads a JSON key or a CSV header. The `)`
+                    // used to end the scan with no key, so such a label named nothing in text
+                    // and its negative keys were never applied.
+                    let mut head_end = kend;
+                    if kend >= 4 && text[kend - 1] == b')' {
+                        let lo = (kend - 1).saturating_sub(LABEL_NOTE_MAX);
+                        if let Some(open) = memchr::memrchr(b'(', &text[lo..kend - 1]) {
+                            let open = lo + open;
+                            let note = &text[open + 1..kend - 1];
+                            if !note.is_empty()
+                                && note.iter().all(|&b| name_byte(b))
+                                && open > 0
+                                && name_byte(text[open - 1])
+                                && !stop(open)
+                            {
+                                head_end = open;
+                            }
+                        }
+                    }
+                    let mut ks = head_end;
                     while ks > 0 && kend - ks < 48 && name_byte(text[ks - 1]) && !stop(ks) {
                         ks -= 1;
                     }
                     // A key cut at the length bound is the tail of a longer run, not a key.
-                    if ks == kend || (ks > 0 && name_byte(text[ks - 1]) && !stop(ks)) {
+                    if ks == head_end || (ks > 0 && name_byte(text[ks - 1]) && !stop(ks)) {
                         continue;
                     }
                     // After a colon an ASCII field name counts, and its value ends at the
                     // next colon too; so does a Chinese one (`密级: "秘密"`, a YAML or
                     // properties line), for rules other than field rules, whose Chinese labels
-                    // have their own loop in `field::detect`.
+                    // have their own loop in `field::detect`. (The name before a note is
+                    // asked, not the note: `收入(元)`, `size(KB)`.)
+                    let head = &text[ks..head_end];
                     if colon
                         && (kend - ks < 2
-                            || !(text[ks].is_ascii_alphabetic() && text[ks..kend].is_ascii()
-                                || text[ks..kend].iter().all(|&b| b >= 0x80)))
+                            || !(head[0].is_ascii_alphabetic() && head.is_ascii()
+                                || head.iter().all(|&b| b >= 0x80)))
                     {
                         continue;
                     }
@@ -1484,6 +1516,7 @@ impl Detectors {
                 {
                     let rs = rules.len();
                     self.pair_rules(&text[ks..ke], colon && !quoted_key, rs, rules);
+                    self.pair_vetoes(&text[ks..ke], &text[from..from + len], rules);
                     if rules.len() > rs {
                         pairs.push(Pair {
                             start: from,
@@ -1519,6 +1552,7 @@ impl Detectors {
             }
             let from = rules.len();
             self.pair_rules(&text[ks..ke], colon && !quoted_key, from, rules);
+            self.pair_vetoes(&text[ks..ke], &text[vs..ve], rules);
             if rules.len() > from {
                 pairs.push(Pair {
                     start: vs,
@@ -1581,6 +1615,20 @@ impl Detectors {
                 }
             }
             rules.truncate(w);
+        }
+    }
+
+    /// The rules whose `veto_keys` name a pair's key exactly (`施工许可证编号：…`,
+    /// `sgxkzbh=…` in text), appended with [`VETO`] set, when the value is shaped as such a
+    /// number ([`permit_shaped`]); `confirm` then treats a match that is the pair's whole
+    /// value as a JSON value under that key. Only the exact name: no glob, role or note is
+    /// read off a label here, since a veto is a way out for a real ID.
+    fn pair_vetoes(&self, key: &[u8], value: &[u8], rules: &mut Vec<u32>) {
+        if !permit_shaped(value) {
+            return;
+        }
+        if let Some(v) = self.veto_keys.exact.get(&norm_key(key)) {
+            rules.extend(v.iter().filter(|&&r| r & NEG == 0).map(|&r| r | VETO));
         }
     }
 
@@ -2239,10 +2287,20 @@ impl Detectors {
         // as a resident ID's) passes its check by chance; under a field named for it, held
         // whole and shaped as such numbers are (`permit_shaped`), it is that number
         // (`veto_keys`: a plain negative key vetoes no valid check).
-        if ctx.whole
+        // The same under such a label in text, when the match is the pair's whole value
+        // (`施工许可证编号：110000201606180760`, `sgxkzbh=…`; `pair_vetoes`).
+        let vetoed_pair = || {
+            around.iter().any(|p| {
+                p.start == c.start
+                    && p.end == c.end
+                    && pairs.1[p.rules.0..p.rules.1].contains(&(c.rule | VETO))
+            })
+        };
+        if ((ctx.whole
             && ctx.vetoes.contains(&c.rule)
             && text[..c.start].trim_ascii().is_empty()
-            && text[c.end..].trim_ascii().is_empty()
+            && text[c.end..].trim_ascii().is_empty())
+            || vetoed_pair())
             && permit_shaped(&text[c.start..c.end])
         {
             return None;
@@ -2431,9 +2489,18 @@ fn negative_label_glued(
     if p == 0 {
         return false;
     }
-    let left = &text[p.saturating_sub(kws.max_pattern_len())..p];
-    kws.try_find_overlapping_iter(left)
-        .is_ok_and(|mut it| it.any(|m| m.end() == left.len()))
+    let lo = p.saturating_sub(kws.max_pattern_len());
+    let left = &text[lo..p];
+    // An English word is a label only as a word of its own: `order 3540… paid` is an
+    // order's number, `reorder 3540…` or `border 3540…` says nothing.
+    kws.try_find_overlapping_iter(left).is_ok_and(|mut it| {
+        it.any(|m| {
+            m.end() == left.len()
+                && !(lo + m.start())
+                    .checked_sub(1)
+                    .is_some_and(|b| glued(text[b], left[m.start()]))
+        })
+    })
 }
 
 /// Where the last keyword of `kws` before `start` (within `w` bytes, on the same line)
