@@ -2272,7 +2272,24 @@ impl Detectors {
         // 订单号 placed before a valid ID number must not be a way to smuggle it out. Luhn is
         // the exception, under a negative field name: one trade number in ten with a card
         // scheme's prefix passes it, and `outTradeNo` says what the value is.
-        let neg_key = || ctx.key_rules.contains(&(c.rule | NEG)) || pair_has(c.rule | NEG);
+        // A pair's value in text runs on to the next delimiter, past a space
+        // (`金额(元)：100 手机138…`): a keyword of the rule's own between the pair's start and
+        // the candidate names the candidate, and the pair's negative key is the amount's.
+        let own_before = |from: usize| {
+            r.ctx
+                .keywords_ac
+                .as_ref()
+                .is_some_and(|ac| ac.find(&text[from..c.start]).is_some())
+        };
+        let neg_pair = || {
+            around.iter().any(|p| {
+                p.start <= c.start
+                    && c.end <= p.end
+                    && pairs.1[p.rules.0..p.rules.1].contains(&(c.rule | NEG))
+                    && !own_before(p.start)
+            })
+        };
+        let neg_key = || ctx.key_rules.contains(&(c.rule | NEG)) || neg_pair();
         // Only where the field holds the number alone: a pair's value in text may run on
         // past it (`orderNo: 20231101 银行卡号 6222…`).
         let neg_field = || {
