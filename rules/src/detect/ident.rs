@@ -1242,6 +1242,14 @@ fn eval_chain(
     loose_before
 }
 
+/// Where [`whole_separated`] stands with an area code's brackets.
+#[derive(PartialEq, Eq)]
+enum Bracket {
+    None,
+    Open,
+    Closed,
+}
+
 /// The detectors a whole value under their own field name may be written with mixed or odd
 /// separators in ([`whole_separated`]): the numbers with a check character, a prefix table
 /// or (the 15-digit ID) a region and a date; a landline has its area code's table.
@@ -1284,6 +1292,14 @@ pub(crate) fn whole_separated(t: &[u8], en: Enabled, out: &mut Vec<Found>) {
     let mut cuts = [0usize; 8];
     let (mut n, mut ncuts, mut seps, mut run) = (0, 0, 0, 0);
     let mut p = s + usize::from(t.get(s) == Some(&b'+'));
+    // A landline's area code in brackets (`(020)4669 9 3 84`, `(031 1)3478 577 4`): the
+    // brackets are separators too, the opening one only first and the closing one only
+    // after the three or four digits of an area code.
+    let mut bracket = Bracket::None;
+    if p == s && t.get(p) == Some(&b'(') {
+        bracket = Bracket::Open;
+        p += 1;
+    }
     while p < e {
         let b = t[p];
         if b.is_ascii_alphanumeric() {
@@ -1294,8 +1310,15 @@ pub(crate) fn whole_separated(t: &[u8], en: Enabled, out: &mut Vec<Found>) {
             pos[n] = p;
             n += 1;
             run = 0;
-        } else if is_group_sep(b) && n > 0 && run < 3 {
-            if b == b' ' && run == 0 && ncuts < cuts.len() {
+        } else if b == b')' && bracket == Bracket::Open {
+            if !(3..=4).contains(&n) || code[0] != b'0' {
+                return;
+            }
+            bracket = Bracket::Closed;
+            seps += 1;
+            run += 1;
+        } else if is_group_sep(b) && (n > 0 || bracket == Bracket::Open) && run < 3 {
+            if b == b' ' && run == 0 && n > 0 && ncuts < cuts.len() {
                 cuts[ncuts] = n;
                 ncuts += 1;
             }
@@ -1307,7 +1330,7 @@ pub(crate) fn whole_separated(t: &[u8], en: Enabled, out: &mut Vec<Found>) {
         p += 1;
     }
     let whole = p == e && run == 0;
-    if seps == 0 {
+    if seps == 0 || bracket == Bracket::Open {
         return;
     }
     // A mobile after its country code (`+86-181.3674.3987`, `0086 138…`).
@@ -2872,5 +2895,30 @@ mod shortcut_tests {
             b"1750442849609695694",
             Enabled(u32::MAX)
         ));
+    }
+}
+
+#[cfg(test)]
+mod whole_separated_tests {
+    use super::{whole_separated, Det, Enabled};
+
+    fn one(t: &str, det: Det) -> Option<(usize, usize)> {
+        let mut out = Vec::new();
+        whole_separated(t.as_bytes(), Enabled(1 << det as u32), &mut out);
+        out.iter()
+            .find(|f| f.det == det)
+            .map(|f| (f.start, f.end))
+    }
+
+    #[test]
+    fn prefixed_numbers_with_odd_spaces_are_read_whole() {
+        assert_eq!(one("+861922764621 9", Det::Mobile), Some((3, 15)));
+        assert_eq!(one("+86138001 38000", Det::Mobile), Some((3, 15)));
+        assert_eq!(one("(020)4669 9 3 84", Det::Landline), Some((1, 16)));
+        assert_eq!(one("(031 1)3478 577 4", Det::Landline), Some((1, 17)));
+        assert_eq!(one("( 027)6629 3864", Det::Landline), Some((2, 15)));
+        // A bracket that closes no area code, or never closes, is no separator.
+        assert_eq!(one("(1380)013 8000", Det::Mobile), None);
+        assert_eq!(one("(020 4669 9 3 84", Det::Landline), None);
     }
 }
