@@ -2074,10 +2074,35 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
                 }
                 return false;
             }
-            return single(t, s + lead, e, en, out);
+            let from = out.len();
+            let found = single(t, s + lead, e, en, out);
+            // Letters glued to a card's digits are one token with them far more often than
+            // a label: a case or business number (`A5401022024415588`,
+            // `SQ5301022024065749`) ends in digits that pass Luhn behind a scheme's prefix
+            // one time in ten. The digits are a card only with a card's field or keyword,
+            // unless the letters are a card's own word (`CARD6222…`, `KH6222…`). (A label
+            // written apart, `No.6222…`, `card:6222…`, `卡号6222…`, is no glued letter.)
+            if !card_word(&g[..lead]) {
+                for f in &mut out[from..] {
+                    if f.det == Det::BankCard {
+                        f.conf = Confidence::Low;
+                    }
+                }
+            }
+            return found;
         }
     }
     false
+}
+
+/// Whether letters glued before a number name a bank card or account (`CARD`, `CardNo`,
+/// `KH`, `YHK`, `ACCT`), any case.
+fn card_word(w: &[u8]) -> bool {
+    const WORDS: &[&[u8]] = &[
+        b"card", b"cardno", b"no", b"kh", b"yhk", b"yhkh", b"zh", b"acct", b"acctno",
+        b"account", b"accountno", b"bankcard", b"cc",
+    ];
+    WORDS.iter().any(|x| w.eq_ignore_ascii_case(x))
 }
 
 /// Whether a unit of measure or count follows at `e` (`元`, `万`, `人次`, `件`…).
@@ -2900,7 +2925,7 @@ mod shortcut_tests {
 
 #[cfg(test)]
 mod whole_separated_tests {
-    use super::{whole_separated, Det, Enabled};
+    use super::{single, whole_separated, Confidence, Det, Enabled};
 
     fn one(t: &str, det: Det) -> Option<(usize, usize)> {
         let mut out = Vec::new();
@@ -2920,5 +2945,18 @@ mod whole_separated_tests {
         // A bracket that closes no area code, or never closes, is no separator.
         assert_eq!(one("(1380)013 8000", Det::Mobile), None);
         assert_eq!(one("(020 4669 9 3 84", Det::Landline), None);
+    }
+
+    #[test]
+    fn letters_glued_to_a_card_need_its_field_unless_they_name_one() {
+        let conf = |t: &str| {
+            let mut out = Vec::new();
+            single(t.as_bytes(), 0, t.len(), Enabled(1 << Det::BankCard as u32), &mut out);
+            out.iter().find(|f| f.det == Det::BankCard).map(|f| f.conf)
+        };
+        assert_eq!(conf("A5401022024415588"), Some(Confidence::Low));
+        assert_eq!(conf("SQ5301022024065749"), Some(Confidence::Low));
+        assert_eq!(conf("CARD5401022024415588"), Some(Confidence::High));
+        assert_eq!(conf("5401022024415588"), Some(Confidence::High));
     }
 }
