@@ -2081,8 +2081,10 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
             // `SQ5301022024065749`) ends in digits that pass Luhn behind a scheme's prefix
             // one time in ten. The digits are a card only with a card's field or keyword,
             // unless the letters are a card's own word (`CARD6222…`, `KH6222…`). (A label
-            // written apart, `No.6222…`, `card:6222…`, `卡号6222…`, is no glued letter.)
-            if !card_word(&g[..lead]) {
+            // written apart, `No.6222…`, `card:6222…`, `卡号6222…`, is no glued letter, nor
+            // is an escape's letter in a log's text, `\n6222…`, `\t6222…`.)
+            let escape = lead == 1 && s > 0 && t[s - 1] == b'\\';
+            if !escape && !card_word(&g[..lead]) {
                 for f in &mut out[from..] {
                     if f.det == Det::BankCard {
                         f.conf = Confidence::Low;
@@ -2099,8 +2101,25 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
 /// `KH`, `YHK`, `ACCT`), any case.
 fn card_word(w: &[u8]) -> bool {
     const WORDS: &[&[u8]] = &[
-        b"card", b"cardno", b"no", b"kh", b"yhk", b"yhkh", b"zh", b"acct", b"acctno",
-        b"account", b"accountno", b"bankcard", b"cc",
+        b"card",
+        b"cardno",
+        b"no",
+        b"kh",
+        b"yhk",
+        b"yhkh",
+        b"zh",
+        b"acct",
+        b"acctno",
+        b"account",
+        b"accountno",
+        b"bankcard",
+        b"cc",
+        b"visa",
+        b"master",
+        b"mastercard",
+        b"unionpay",
+        b"amex",
+        b"jcb",
     ];
     WORDS.iter().any(|x| w.eq_ignore_ascii_case(x))
 }
@@ -2930,9 +2949,7 @@ mod whole_separated_tests {
     fn one(t: &str, det: Det) -> Option<(usize, usize)> {
         let mut out = Vec::new();
         whole_separated(t.as_bytes(), Enabled(1 << det as u32), &mut out);
-        out.iter()
-            .find(|f| f.det == det)
-            .map(|f| (f.start, f.end))
+        out.iter().find(|f| f.det == det).map(|f| (f.start, f.end))
     }
 
     #[test]
@@ -2951,12 +2968,30 @@ mod whole_separated_tests {
     fn letters_glued_to_a_card_need_its_field_unless_they_name_one() {
         let conf = |t: &str| {
             let mut out = Vec::new();
-            single(t.as_bytes(), 0, t.len(), Enabled(1 << Det::BankCard as u32), &mut out);
+            single(
+                t.as_bytes(),
+                0,
+                t.len(),
+                Enabled(1 << Det::BankCard as u32),
+                &mut out,
+            );
             out.iter().find(|f| f.det == Det::BankCard).map(|f| f.conf)
         };
         assert_eq!(conf("A5401022024415588"), Some(Confidence::Low));
         assert_eq!(conf("SQ5301022024065749"), Some(Confidence::Low));
         assert_eq!(conf("CARD5401022024415588"), Some(Confidence::High));
+        assert_eq!(conf("VISA4111111111111111"), Some(Confidence::High));
+        // An escape's letter in a log's text is no glued letter.
+        let t = "x\\n6222021234567894";
+        let mut out = Vec::new();
+        single(
+            t.as_bytes(),
+            2,
+            t.len(),
+            Enabled(1 << Det::BankCard as u32),
+            &mut out,
+        );
+        assert_eq!(out.first().map(|f| f.conf), Some(Confidence::High));
         assert_eq!(conf("5401022024415588"), Some(Confidence::High));
     }
 }
