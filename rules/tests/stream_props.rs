@@ -120,6 +120,9 @@ const FRAGMENTS: &[&str] = &[
     "]]>",
     "<item key=\"sjhm\" value=\"",
     "\"/>",
+    // A field named in its element's attribute, its value in a child element.
+    "<field code=\"xm\"><value>",
+    "</value></field>",
     "sfzh=",
     // Multipart parts (a body is given a first boundary line when lexed as multipart), CSV
     // delimiters, `[name, value]` pairs and label cells.

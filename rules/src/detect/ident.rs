@@ -1242,6 +1242,14 @@ fn eval_chain(
     loose_before
 }
 
+/// Where [`whole_separated`] stands with an area code's brackets.
+#[derive(PartialEq, Eq)]
+enum Bracket {
+    None,
+    Open,
+    Closed,
+}
+
 /// The detectors a whole value under their own field name may be written with mixed or odd
 /// separators in ([`whole_separated`]): the numbers with a check character, a prefix table
 /// or (the 15-digit ID) a region and a date; a landline has its area code's table.
@@ -1284,6 +1292,14 @@ pub(crate) fn whole_separated(t: &[u8], en: Enabled, out: &mut Vec<Found>) {
     let mut cuts = [0usize; 8];
     let (mut n, mut ncuts, mut seps, mut run) = (0, 0, 0, 0);
     let mut p = s + usize::from(t.get(s) == Some(&b'+'));
+    // A landline's area code in brackets (`(020)4669 9 3 84`, `(031 1)3478 577 4`): the
+    // brackets are separators too, the opening one only first and the closing one only
+    // after the three or four digits of an area code.
+    let mut bracket = Bracket::None;
+    if p == s && t.get(p) == Some(&b'(') {
+        bracket = Bracket::Open;
+        p += 1;
+    }
     while p < e {
         let b = t[p];
         if b.is_ascii_alphanumeric() {
@@ -1294,8 +1310,15 @@ pub(crate) fn whole_separated(t: &[u8], en: Enabled, out: &mut Vec<Found>) {
             pos[n] = p;
             n += 1;
             run = 0;
-        } else if is_group_sep(b) && n > 0 && run < 3 {
-            if b == b' ' && run == 0 && ncuts < cuts.len() {
+        } else if b == b')' && bracket == Bracket::Open {
+            if !(3..=4).contains(&n) || code[0] != b'0' {
+                return;
+            }
+            bracket = Bracket::Closed;
+            seps += 1;
+            run += 1;
+        } else if is_group_sep(b) && (n > 0 || bracket == Bracket::Open) && run < 3 {
+            if b == b' ' && run == 0 && n > 0 && ncuts < cuts.len() {
                 cuts[ncuts] = n;
                 ncuts += 1;
             }
@@ -1307,7 +1330,7 @@ pub(crate) fn whole_separated(t: &[u8], en: Enabled, out: &mut Vec<Found>) {
         p += 1;
     }
     let whole = p == e && run == 0;
-    if seps == 0 {
+    if seps == 0 || bracket == Bracket::Open {
         return;
     }
     // A mobile after its country code (`+86-181.3674.3987`, `0086 138…`).
@@ -2051,10 +2074,54 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
                 }
                 return false;
             }
-            return single(t, s + lead, e, en, out);
+            let from = out.len();
+            let found = single(t, s + lead, e, en, out);
+            // Letters glued to a card's digits are one token with them far more often than
+            // a label: a case or business number (`A5401022024415588`,
+            // `SQ5301022024065749`) ends in digits that pass Luhn behind a scheme's prefix
+            // one time in ten. The digits are a card only with a card's field or keyword,
+            // unless the letters are a card's own word (`CARD6222…`, `KH6222…`). (A label
+            // written apart, `No.6222…`, `card:6222…`, `卡号6222…`, is no glued letter, nor
+            // is an escape's letter in a log's text, `\n6222…`, `\t6222…`.)
+            let escape = lead == 1 && s > 0 && t[s - 1] == b'\\';
+            if !escape && !card_word(&g[..lead]) {
+                for f in &mut out[from..] {
+                    if f.det == Det::BankCard {
+                        f.conf = Confidence::Low;
+                    }
+                }
+            }
+            return found;
         }
     }
     false
+}
+
+/// Whether letters glued before a number name a bank card or account (`CARD`, `CardNo`,
+/// `KH`, `YHK`, `ACCT`), any case.
+fn card_word(w: &[u8]) -> bool {
+    const WORDS: &[&[u8]] = &[
+        b"card",
+        b"cardno",
+        b"no",
+        b"kh",
+        b"yhk",
+        b"yhkh",
+        b"zh",
+        b"acct",
+        b"acctno",
+        b"account",
+        b"accountno",
+        b"bankcard",
+        b"cc",
+        b"visa",
+        b"master",
+        b"mastercard",
+        b"unionpay",
+        b"amex",
+        b"jcb",
+    ];
+    WORDS.iter().any(|x| w.eq_ignore_ascii_case(x))
 }
 
 /// Whether a unit of measure or count follows at `e` (`元`, `万`, `人次`, `件`…).
@@ -2872,5 +2939,59 @@ mod shortcut_tests {
             b"1750442849609695694",
             Enabled(u32::MAX)
         ));
+    }
+}
+
+#[cfg(test)]
+mod whole_separated_tests {
+    use super::{single, whole_separated, Confidence, Det, Enabled};
+
+    fn one(t: &str, det: Det) -> Option<(usize, usize)> {
+        let mut out = Vec::new();
+        whole_separated(t.as_bytes(), Enabled(1 << det as u32), &mut out);
+        out.iter().find(|f| f.det == det).map(|f| (f.start, f.end))
+    }
+
+    #[test]
+    fn prefixed_numbers_with_odd_spaces_are_read_whole() {
+        assert_eq!(one("+861922764621 9", Det::Mobile), Some((3, 15)));
+        assert_eq!(one("+86138001 38000", Det::Mobile), Some((3, 15)));
+        assert_eq!(one("(020)4669 9 3 84", Det::Landline), Some((1, 16)));
+        assert_eq!(one("(031 1)3478 577 4", Det::Landline), Some((1, 17)));
+        assert_eq!(one("( 027)6629 3864", Det::Landline), Some((2, 15)));
+        // A bracket that closes no area code, or never closes, is no separator.
+        assert_eq!(one("(1380)013 8000", Det::Mobile), None);
+        assert_eq!(one("(020 4669 9 3 84", Det::Landline), None);
+    }
+
+    #[test]
+    fn letters_glued_to_a_card_need_its_field_unless_they_name_one() {
+        let conf = |t: &str| {
+            let mut out = Vec::new();
+            single(
+                t.as_bytes(),
+                0,
+                t.len(),
+                Enabled(1 << Det::BankCard as u32),
+                &mut out,
+            );
+            out.iter().find(|f| f.det == Det::BankCard).map(|f| f.conf)
+        };
+        assert_eq!(conf("A5401022024415588"), Some(Confidence::Low));
+        assert_eq!(conf("SQ5301022024065749"), Some(Confidence::Low));
+        assert_eq!(conf("CARD5401022024415588"), Some(Confidence::High));
+        assert_eq!(conf("VISA4111111111111111"), Some(Confidence::High));
+        // An escape's letter in a log's text is no glued letter.
+        let t = "x\\n6222021234567894";
+        let mut out = Vec::new();
+        single(
+            t.as_bytes(),
+            2,
+            t.len(),
+            Enabled(1 << Det::BankCard as u32),
+            &mut out,
+        );
+        assert_eq!(out.first().map(|f| f.conf), Some(Confidence::High));
+        assert_eq!(conf("5401022024415588"), Some(Confidence::High));
     }
 }

@@ -388,11 +388,22 @@ impl XmlLexer {
             return Some(label);
         }
         let name = local(&e.name);
+        let parent = i.checked_sub(1).map(|p| &self.stack[p]);
+        // A value element with no label stands for the element around it, as a JSON
+        // object's value member does (`{"xm":{"value":…}}`): exchange formats name the
+        // field in the parent's attribute and write its value as a child
+        // (`<field code="xm"><value>洪建军</value></field>`), or name the parent for the
+        // field (`<xm><value>…</value></xm>`). The stack holds the parent's label from
+        // its start tag on, so this reads the same however the body is cut.
+        if super::name_role(name) == super::NAME_VALUE {
+            if let Some(p) = parent.filter(|p| p.kind != Html::Inline) {
+                return Some(p.label.as_deref().unwrap_or_else(|| local(&p.name)));
+            }
+        }
         // A brand's, an agency's `name` or `address` (`<brand><name>周大福</name></brand>`,
         // `<agency><address>…政务服务大厅</address></agency>`), a contact's `name`, a
         // division's row's: what the element around it says, as JSON's objects do (SOAP
         // services nest their records as JSON ones do; see `JsonLexer::key_in`).
-        let parent = i.checked_sub(1).map(|p| &self.stack[p]);
         if let Some(key) = super::owned_member_key(
             name,
             || parent.map(|p| local(&p.name)),
