@@ -548,6 +548,19 @@ fn values_on_the_line_under_or_wrapped() {
             "住址：北京市朝阳区建国路88号\n同意办理。",
             "住址：北京市朝阳区******\n同意办理。",
         ),
+        // A number and its unit that a word follows opens a line of its own (review 13).
+        (
+            "住址：北京市朝阳区建国路88号\n2号文件已下发",
+            "住址：北京市朝阳区******\n2号文件已下发",
+        ),
+        (
+            "住址：北京市朝阳区建国路88号\n1号床 王五",
+            "住址：北京市朝阳区******\n1号床 王五",
+        ),
+        (
+            "住址：北京市朝阳区建国路88号\n5号楼",
+            "住址：北京市朝阳区******\n***",
+        ),
     ];
     for (body, want) in cases {
         assert_eq!(&redacted(&e, body, Format::Text), want, "{body:?}");

@@ -30,7 +30,14 @@ const NAME_ITSELF: &[&[u8]] = &[
 /// Whether the label at `ls` opens its line: at the text's start or a line break, or behind
 /// up to four Han characters only (a role's word before the label, `申请人姓名`).
 fn opens_line(t: &[u8], ls: usize) -> bool {
-    let start = memchr::memrchr2(b'\n', b'\r', &t[..ls]).map_or(0, |p| p + 1);
+    // (Only the last 13 bytes are looked at: a longer head is none, and a line of labels with
+    // no break, thousands long, must not be searched back from each of them.)
+    let lo = ls.saturating_sub(13);
+    let start = match memchr::memrchr2(b'\n', b'\r', &t[lo..ls]) {
+        Some(p) => lo + p + 1,
+        None if lo == 0 => 0,
+        None => return false,
+    };
     let head = &t[start..ls];
     head.len() <= 12 && std::str::from_utf8(head).is_ok_and(|w| w.chars().all(is_cjk))
 }
@@ -408,7 +415,7 @@ fn road_junction(v: &str) -> bool {
     const AFTER: &str = "东南西北角侧处附近";
     const HOME: &[char] = &[
         '号', '室', '栋', '幢', '楼', '单', '弄', '巷', '村', '组', '院', '苑', '园', '寓', '厦',
-        '舍', '户',
+        '舍', '户', '镇', '乡', '屯',
     ];
     // (Every address judged asks this: most hold no junction's word.)
     if !v.contains("口") && !v.contains("处") {
@@ -420,9 +427,12 @@ fn road_junction(v: &str) -> bool {
     else {
         return false;
     };
+    // Two roads named as meeting (`…路与…路`, `…街和…街`): a place named for a junction
+    // (`桃洪镇大路口`, `七一路口`, `三岔路口`) is where people live as any village is.
     tail.trim_end_matches(['。', '.', ' '])
         .chars()
         .all(|c| AFTER.contains(c))
+        && head.contains(['与', '和'])
         && !v.bytes().any(|b| b.is_ascii_digit())
         && !head.contains(HOME)
 }
@@ -1131,7 +1141,11 @@ pub(crate) fn detect(
         // is then judged as a name that ends its line after such a label (`line_whole`), and
         // a label word on the next line (`姓名⏎性别`, a column of labels) is no name.
         let mut next_line = false;
-        if det == Some(Det::PersonName) && !spaced && opens_line(t, ls) {
+        if det == Some(Det::PersonName)
+            && !spaced
+            && matches!(t.get(vs), Some(b'\r' | b'\n'))
+            && opens_line(t, ls)
+        {
             let mut p = vs;
             if t.get(p) == Some(&b'\r') {
                 p += 1;
@@ -2418,13 +2432,28 @@ fn address_wrapped<'a>(d: &Detectors, rest: &'a str, v: &'a str) -> &'a str {
     // `…88号⏎院5号楼`). A district then a number (`…朝阳区⏎2号线`) or a word before one
     // (`⏎第3号文件`, `⏎同意3号方案`) is no part of it.
     const STREETS: &str = "路街道巷弄院里村苑园庄屯湾坊";
+    // A number and its unit, then the address going on or ending: a digit, a letter, another
+    // unit, a courtyard (`5号楼`, `3栋201室`, `88号院`, `8号A座`), not a word (`2号文件`,
+    // `1号线`, `1号床`).
+    let goes_on = |s: &str| {
+        s.chars()
+            .next()
+            .is_none_or(|c| c.is_ascii_alphanumeric() || "号栋幢楼单元室层座院户".contains(c))
+    };
     let numbered = |s: &str| {
         let n = s.bytes().take_while(u8::is_ascii_digit).count();
-        n > 0 && s[n..].starts_with(|u: char| UNITS.contains(u))
+        n > 0
+            && s[n..]
+                .chars()
+                .next()
+                .is_some_and(|u| UNITS.contains(u) && goes_on(&s[n + u.len_utf8()..]))
     };
     let last = v.chars().next_back().unwrap_or(' ');
     let continues = match tail.find(|c: char| c.is_ascii_digit()) {
-        _ if last.is_ascii_digit() => tail.starts_with(|u: char| UNITS.contains(u)),
+        _ if last.is_ascii_digit() => tail
+            .chars()
+            .next()
+            .is_some_and(|u| UNITS.contains(u) && goes_on(&tail[u.len_utf8()..])),
         Some(0) => (STREETS.contains(last) || UNITS.contains(last)) && numbered(tail),
         Some(k) => {
             let lead = &tail[..k];
@@ -2706,7 +2735,6 @@ mod tests {
             "海口市广州路与覃路交叉口东北角",
             "长沙市岳麓区麓山南路与新民路交汇处附近",
             "杭州市西湖区文三路与教工路十字路口",
-            "北京市朝阳区建国路口。",
         ] {
             assert!(road_junction(v), "{v}");
             assert_eq!(address(v, true), None, "{v}");
@@ -2716,6 +2744,10 @@ mod tests {
             "海口市广州路88号与覃路交叉口",
             "长沙市岳麓区麓山南路与新民路交汇处附近的桃子湖小区",
             "北京市朝阳区建国路88号",
+            // One road's name before `路口`, no second road: a place named so, where people
+            // live (review 13).
+            "北京市朝阳区建国路口。",
+            "湖南省邵阳市隆回县桃洪镇大路口",
         ] {
             assert!(!road_junction(v), "{v}");
         }

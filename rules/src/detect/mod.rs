@@ -439,9 +439,9 @@ const KEY_NOTES: &[&str] = &[
     // person's former number is still theirs.
     "old", "new", "bak", "backup", "prev", "previous", "last", "latest", "his", "hist", "history",
     "jiu",
-    // Pinyin initials of a qualifier: the person's own (`khmc_gr` 个人, beside `khmc_dw` 单位),
-    // the value in Han characters (`xm_zw` 中文) or in full (`dz_xx` 详细).
-    "gr", "zw", "xx",
+    // Pinyin initials of the person's own (`khmc_gr` 个人, beside `khmc_dw` 单位). (Not `zw`
+    // or `xx`: in a schema `fzr_zw` is the person's 职务, `xx` a 学校 or a 信息 as often.)
+    "gr",
 ];
 
 /// Words a system puts before a field's name to say whose it is, with `_` after them
@@ -1605,6 +1605,25 @@ impl Detectors {
     /// `field::detect` reads from Chinese labels with its own care for where their values end.
     fn pair_rules(&self, key: &[u8], bare_colon: bool, from: usize, rules: &mut Vec<u32>) {
         self.keys.lookup(key, rules);
+        // A label whose head names a rule keeps it whatever its note says (`手机号码(充值50
+        // 元)：`, `mobile(seq)：`): a negative the note alone brings (`*元)`, `*seq*`) is
+        // dropped. (Labels with a note are few: the second lookup is rare.)
+        if key.last() == Some(&b')') {
+            if let Some(open) = memchr::memrchr(b'(', key).filter(|&o| o > 0) {
+                let mut head = Vec::new();
+                self.keys.lookup(&key[..open], &mut head);
+                let named = |r: u32| r & NEG != 0 && head.contains(&(r & !NEG));
+                let mut w = from;
+                for k in from..rules.len() {
+                    let r = rules[k];
+                    if !named(r) || head.contains(&r) {
+                        rules[w] = r;
+                        w += 1;
+                    }
+                }
+                rules.truncate(w);
+            }
+        }
         if bare_colon && !key.is_ascii() {
             let mut w = from;
             for k in from..rules.len() {
@@ -2272,21 +2291,22 @@ impl Detectors {
         // 订单号 placed before a valid ID number must not be a way to smuggle it out. Luhn is
         // the exception, under a negative field name: one trade number in ten with a card
         // scheme's prefix passes it, and `outTradeNo` says what the value is.
-        // A pair's value in text runs on to the next delimiter, past a space
-        // (`金额(元)：100 手机138…`): a keyword of the rule's own between the pair's start and
-        // the candidate names the candidate, and the pair's negative key is the amount's.
-        let own_before = |from: usize| {
-            r.ctx
-                .keywords_ac
-                .as_ref()
-                .is_some_and(|ac| ac.find(&text[from..c.start]).is_some())
+        // A pair's value in text runs on to the next delimiter, past a space: its negative
+        // key names only a number that opens the value, or that follows nothing but digits
+        // and separators from its start (`订单号：2023 1101 3800…`, one number in groups).
+        // A word before the candidate (`金额(元)：100 手机138…`, `数量(件)：3 收货人张三
+        // 139…`) starts another item of the line, which the amount's key does not name.
+        let opens_value = |from: usize| {
+            text[from..c.start]
+                .iter()
+                .all(|&b| b.is_ascii_digit() || matches!(b, b' ' | b'-' | b'.' | b'/' | b'_'))
         };
         let neg_pair = || {
             around.iter().any(|p| {
                 p.start <= c.start
                     && c.end <= p.end
                     && pairs.1[p.rules.0..p.rules.1].contains(&(c.rule | NEG))
-                    && !own_before(p.start)
+                    && opens_value(p.start)
             })
         };
         let neg_key = || ctx.key_rules.contains(&(c.rule | NEG)) || neg_pair();
