@@ -1479,7 +1479,10 @@ mod tests {
                         let plain =
                             crate::codec::decode_all(Encoding::Br, &out, &DecodeLimits::default())
                                 .unwrap();
-                        assert!(!plain.windows(18).any(|w| w == b"11010519491231002X"), "{at}");
+                        assert!(
+                            !plain.windows(18).any(|w| w == b"11010519491231002X"),
+                            "{at}"
+                        );
                         assert!(!plain.windows(11).any(|w| w == b"13800138000"), "{at}");
                     }
                 }
