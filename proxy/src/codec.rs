@@ -214,6 +214,14 @@ impl Encoding {
     /// read as GB18030 just as well (`AB 56 2A 4E …`, a JSON record): bytes that are text only
     /// as GB, not as UTF-8, and open no document are tried too. A GBK document opens with
     /// ASCII (`{`, `<`) and is not held for it.
+    ///
+    /// A body declared gzip or zstd without their magic that [`Encoding::sniff`] took for
+    /// text is judged the same way: it is no more what its label says than an identity
+    /// body is, and a label is one more thing an evader chooses. Its text test reads the
+    /// whole of `head`, where the UTF-16 test is weak (two ASCII units among a few hundred
+    /// and no control unit: one brotli body in twenty), so a brotli body labelled gzip was
+    /// scanned as identity, its values unread, while the same bytes with no label were
+    /// found to be brotli.
     pub fn maybe_hidden(declared: Encoding, head: &[u8]) -> bool {
         const MAGICS: &[&[u8]] = &[
             b"\x89PNG",
@@ -225,15 +233,48 @@ impl Encoding {
             b"II*\x00",
             b"MM\x00*",
         ];
-        declared == Encoding::Identity
+        let unproven = match Encoding::sniff(declared, head) {
+            None => declared == Encoding::Identity,
+            Some(Encoding::Identity) => matches!(declared, Encoding::Gzip | Encoding::Zstd),
+            Some(_) => false,
+        };
+        unproven
             && head.len() >= 2
-            && Encoding::sniff(declared, head).is_none()
             && !sluice_rules::archive::is_zip(head)
             && !MAGICS.iter().any(|m| head.starts_with(m))
             && (zlib_header(head)
                 || !looks_like_text(&head[..head.len().min(Self::SNIFF_BYTES)])
                 || (gb_only(&head[..head.len().min(Self::SNIFF_BYTES)])
-                    && !Self::sniff_settled(declared, head)))
+                    && !Self::sniff_settled(Encoding::Identity, head)))
+    }
+
+    /// The coding a body declared `declared` carries when its first bytes (`head`, all of
+    /// the body when `complete`) show another, and whether that must still be shown to decode
+    /// ([`Encoding::sniff_needs_trial`]): what [`Encoding::sniff`] proves, and deflate or
+    /// brotli with no magic to show it, tried by [`hidden_coding`] where
+    /// [`Encoding::maybe_hidden`] says, under identity or under a gzip or zstd label the
+    /// bytes do not bear out. The proxy and `sluice scan` both ask this, so they agree.
+    /// (Text under a deflate or br label is answered here as identity: the caller still asks
+    /// [`Encoding::keeps_label`].)
+    pub fn sniff_coding(
+        declared: Encoding,
+        head: &[u8],
+        complete: bool,
+        limits: &DecodeLimits,
+    ) -> Option<(Encoding, bool)> {
+        let hidden = || {
+            Encoding::maybe_hidden(declared, head)
+                .then(|| hidden_coding(head, complete, limits))
+                .flatten()
+        };
+        match Encoding::sniff(declared, head) {
+            // Text under a gzip or zstd label, unless it decodes as deflate or brotli.
+            Some(Encoding::Identity) if matches!(declared, Encoding::Gzip | Encoding::Zstd) => {
+                Some((hidden().unwrap_or(Encoding::Identity), false))
+            }
+            Some(actual) => Some((actual, Encoding::sniff_needs_trial(declared, actual))),
+            None => hidden().map(|actual| (actual, false)),
+        }
     }
 
     /// Whether a coding [`Encoding::sniff`] took over `declared` must first be shown to
@@ -1048,6 +1089,22 @@ fn encode_with(mut e: Encoder, input: &[u8]) -> Result<Vec<u8>, CodecError> {
     Ok(out)
 }
 
+/// A brotli body (Python's `brotli.compress`, quality 11) whose bytes, read whole, pass the
+/// UTF-16 test by accident (two ASCII units in big-endian order, no control unit), so
+/// [`Encoding::sniff`] takes it for text under a gzip or zstd label, while its first bytes
+/// (`1b 81 00`) are none. It holds `[{"xm":"张伟","sfzh":"11010519491231002X","n":135},{"xm":"李娜","sjhm":"13800138000","dz":"北京市朝阳区建国路38号"}]`.
+#[cfg(test)]
+pub(crate) const BR_READ_AS_UTF16: &[u8] = &[
+    0x1b, 0x81, 0x00, 0x60, 0x1d, 0x09, 0x76, 0xac, 0xc9, 0x60, 0x2b, 0x1e, 0xdc, 0xc9, 0x0f, 0xce,
+    0x3d, 0xf9, 0xe3, 0xc5, 0xdd, 0xd6, 0x64, 0x6d, 0xdd, 0x3f, 0xc0, 0x6c, 0xf9, 0xe9, 0x4a, 0x28,
+    0x46, 0xb5, 0x61, 0x44, 0x4d, 0x10, 0x6c, 0xee, 0xa1, 0x03, 0x1b, 0x70, 0xe2, 0x09, 0x0e, 0xa8,
+    0x83, 0x0d, 0x32, 0x80, 0x4e, 0x72, 0x86, 0x16, 0xaa, 0x8f, 0xff, 0xc5, 0x56, 0x03, 0xe7, 0xc5,
+    0x71, 0x0e, 0x01, 0x63, 0xf2, 0xc9, 0x00, 0x66, 0x62, 0xd2, 0xd9, 0xd6, 0x6c, 0x56, 0x54, 0x26,
+    0x52, 0x1c, 0x08, 0x68, 0xc0, 0xaa, 0xfe, 0x17, 0xb0, 0x5c, 0x86, 0x67, 0x2a, 0x45, 0x56, 0x5b,
+    0xb5, 0x88, 0x6a, 0x82, 0x80, 0xe8, 0x03, 0xac, 0x39, 0x5c, 0x6a, 0x2f, 0xf7, 0x09, 0x7b, 0xbe,
+    0x3d, 0xe5, 0x3f, 0x53, 0x20, 0x4e, 0x1a, 0xfc, 0x43,
+];
+
 #[cfg(test)]
 mod tests {
 
@@ -1315,7 +1372,8 @@ mod tests {
             assert!(Encoding::maybe_hidden(Encoding::Identity, &packed), "{enc}");
             assert!(!Encoding::sniff_settled(Encoding::Identity, &packed[..1]));
             assert_eq!(hidden_coding(&packed, true, &lim), Some(enc));
-            // Only under identity.
+            // Not under a gzip label: bytes that are no text are tried as brotli by
+            // `sniff` itself there.
             assert!(!Encoding::maybe_hidden(Encoding::Gzip, &packed));
         }
         // A seeded generator (xorshift) for bytes that are no stream of anything.
@@ -1410,6 +1468,44 @@ mod tests {
             assert!(zlib_header(text));
             assert_eq!(hidden_coding(text, true, &lim), None);
         }
+    }
+
+    /// A body declared gzip or zstd that lacks their magic is judged as an identity body
+    /// is: brotli whose bytes read whole as UTF-16 text by accident (probe 61: one brotli body
+    /// in twenty) was scanned as identity under either label, every value unread, while
+    /// the same bytes with no label were found to be brotli. Text stays text.
+    #[test]
+    fn a_gzip_or_zstd_label_on_brotli_that_reads_as_text_is_seen_through() {
+        let lim = DecodeLimits::default();
+        let br = BR_READ_AS_UTF16;
+        assert!(decode_all(Encoding::Br, br, &lim).is_ok());
+        for declared in [Encoding::Gzip, Encoding::Zstd] {
+            // What `sniff` alone says (the whole body's text test): identity.
+            assert_eq!(Encoding::sniff(declared, br), Some(Encoding::Identity));
+            assert!(Encoding::maybe_hidden(declared, br), "{declared}");
+            assert_eq!(
+                Encoding::sniff_coding(declared, br, true, &lim),
+                Some((Encoding::Br, false)),
+                "{declared}"
+            );
+            // Text under the label is identity, and is not held to be tried.
+            let text = br#"{"sfzh":"11010519491231002X"}"#;
+            assert!(!Encoding::maybe_hidden(declared, text));
+            assert_eq!(
+                Encoding::sniff_coding(declared, text, true, &lim),
+                Some((Encoding::Identity, false))
+            );
+            let (gb, _, _) =
+                encoding_rs::GB18030.encode("申请人王小明的身份证号码为十八位数字，电话另行通知。");
+            assert_eq!(
+                Encoding::sniff_coding(declared, &gb, true, &lim),
+                Some((Encoding::Identity, false))
+            );
+        }
+        assert_eq!(
+            Encoding::sniff_coding(Encoding::Identity, br, true, &lim),
+            Some((Encoding::Br, false))
+        );
     }
 
     #[test]

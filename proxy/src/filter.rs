@@ -517,7 +517,8 @@ impl BodyFilter {
                     return Ok(());
                 }
                 // Bytes that are no text and show no magic may be deflate or brotli sent as
-                // identity: more of them are held for `hidden_coding` to try.
+                // identity (or as a gzip or zstd they do not open as): more of them are held
+                // for `hidden_coding` to try.
                 if head.len() < Encoding::HIDDEN_SNIFF_BYTES
                     && !finish
                     && Encoding::maybe_hidden(declared, head)
@@ -634,15 +635,9 @@ impl BodyFilter {
     fn settle_coding(&mut self, head: &[u8], finish: bool) -> Result<(), CodecError> {
         let declared = self.codings.last().copied().unwrap_or(Encoding::Identity);
         let limits = self.limits;
-        let sniffed = match Encoding::sniff(declared, head) {
-            Some(actual) => Some((actual, Encoding::sniff_needs_trial(declared, actual))),
-            // Deflate or brotli with no label: tried on the held bytes already.
-            None if Encoding::maybe_hidden(declared, head) => {
-                crate::codec::hidden_coding(head, finish, &limits).map(|actual| (actual, false))
-            }
-            None => None,
-        };
-        let Some((actual, trial)) = sniffed else {
+        // Deflate or brotli with no label (or under a gzip or zstd label the bytes do not
+        // bear out) is tried on the held bytes here.
+        let Some((actual, trial)) = Encoding::sniff_coding(declared, head, finish, &limits) else {
             return Ok(());
         };
         if declared.keeps_label(actual, head, finish, &limits) {
@@ -1455,6 +1450,44 @@ mod tests {
         f.push(b"{}", &mut out, false).unwrap();
         f.finish(&mut out).unwrap();
         assert_eq!((f.summary().coding_mismatch, &out[..]), (None, &b"{}"[..]));
+    }
+
+    /// Brotli under a gzip or zstd label whose bytes, read whole, pass for UTF-16 text
+    /// (`codec::BR_READ_AS_UTF16`): in one frame the sniff saw "text" and scanned the body
+    /// as identity, every value unread and sent on; it is tried as an identity body is and
+    /// read as brotli, however it is framed.
+    #[test]
+    fn brotli_under_a_gzip_or_zstd_label_that_reads_as_text_is_read_as_brotli() {
+        let br = crate::codec::BR_READ_AS_UTF16;
+        for declared in [Encoding::Gzip, Encoding::Zstd] {
+            for frame in [br.len(), 1] {
+                for mode in ["default: redact", "default: report"] {
+                    let mut f = filter(mode, &[declared]);
+                    let mut out = Vec::new();
+                    for c in br.chunks(frame) {
+                        f.push(c, &mut out, true).unwrap();
+                    }
+                    f.finish(&mut out).unwrap();
+                    let at = format!("{declared} {frame} {mode}");
+                    assert_eq!(
+                        f.summary().coding_mismatch,
+                        Some((declared, Encoding::Br)),
+                        "{at}"
+                    );
+                    assert!(f.summary().total() >= 3, "{at}");
+                    if mode == "default: redact" {
+                        let plain =
+                            crate::codec::decode_all(Encoding::Br, &out, &DecodeLimits::default())
+                                .unwrap();
+                        assert!(
+                            !plain.windows(18).any(|w| w == b"11010519491231002X"),
+                            "{at}"
+                        );
+                        assert!(!plain.windows(11).any(|w| w == b"13800138000"), "{at}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

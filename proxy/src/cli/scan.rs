@@ -117,30 +117,18 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
     // A body declared with one encoding and carrying another is a known bypass: what the
     // bytes prove (gzip and zstd magic, text under a gzip or zstd label) wins over the
     // declaration, as in the proxy, and the note says so.
-    let enc = match Encoding::sniff(declared, &input) {
+    // Deflate or brotli sent as identity, or under a gzip or zstd label it does not bear
+    // out, shows no magic: it is tried on the whole body (`Encoding::sniff_coding`, the
+    // proxy's test).
+    let enc = match Encoding::sniff_coding(declared, &input, true, &limits) {
         // Over identity or br a magic is only a claim, and brotli has none: the body must
         // decode as what it claims (as the proxy checks its first frame).
-        Some(actual)
-            if Encoding::sniff_needs_trial(declared, actual)
-                && codec::decode_all(actual, &input, &limits).is_err() =>
-        {
-            declared
-        }
+        Some((actual, true)) if codec::decode_all(actual, &input, &limits).is_err() => declared,
         // Text under a deflate or br label: unless it decodes as its label says.
-        Some(actual) if declared.keeps_label(actual, &input, true, &limits) => declared,
-        Some(actual) => {
+        Some((actual, _)) if declared.keeps_label(actual, &input, true, &limits) => declared,
+        Some((actual, _)) => {
             note_coding(declared, actual);
             actual
-        }
-        // Deflate or brotli sent as identity shows no magic: it is tried (the whole body).
-        None if Encoding::maybe_hidden(declared, &input) => {
-            match codec::hidden_coding(&input, true, &limits) {
-                Some(actual) => {
-                    note_coding(declared, actual);
-                    actual
-                }
-                None => declared,
-            }
         }
         None => declared,
     };

@@ -203,6 +203,11 @@ enum St {
     Quoted,
     Bare,
     AfterQuote,
+    /// Text after a closing quote (`"张三"11010519491231002X`, a log's `"sfzh":"3101…"}`),
+    /// or after a lone CR inside a bare cell, up to the delimiter: a reader of the CSV keeps
+    /// it (Python's `csv` appends it to the cell, a lone CR starts a row there), so it is
+    /// read as a value of the same column, never skipped.
+    Trailing,
 }
 
 /// The field names a headerless export's record gives its cells by their shape: names the
@@ -496,7 +501,7 @@ impl CsvLexer {
                         }
                     }
                 }
-                St::Bare => match memchr::memchr3(d0, b'\n', b'\r', &buf[i..]) {
+                St::Bare | St::Trailing => match memchr::memchr3(d0, b'\n', b'\r', &buf[i..]) {
                     None => return push_plain(buf, i, len, base, eof, seg),
                     Some(p) => {
                         if p > 0 {
@@ -517,9 +522,13 @@ impl CsvLexer {
                             }
                         }
                         seg.end(base + i as u64);
+                        // Text after a quote is no field of its own: its column's field
+                        // (a header's name) was done at the quote.
+                        if self.st == St::Bare {
+                            self.field_done(seg, true);
+                        }
                         self.st = St::AfterQuote;
                         // Reuse the separator handling of AfterQuote (a field just ended).
-                        self.field_done(seg, true);
                         self.after_field(buf[i], seg);
                         i += if buf[i] == d0 { dlen } else { 1 };
                     }
@@ -542,15 +551,20 @@ impl CsvLexer {
                                 self.field_done(seg, true);
                                 self.st = St::AfterQuote;
                                 i += 1;
-                                // Consume the separator that must follow a closing quote
-                                // (one of several bytes in `AfterQuote`, which may wait).
+                                // Consume the separator that follows a closing quote
+                                // (one of several bytes in `AfterQuote`, which may wait,
+                                // and so does text before it).
                                 while i < len && dlen == 1 {
                                     let b = buf[i];
-                                    i += 1;
                                     if b == d0 || b == b'\n' {
+                                        i += 1;
                                         self.after_field(b, seg);
                                         break;
                                     }
+                                    if !matches!(b, b' ' | b'\t' | b'\r') {
+                                        break;
+                                    }
+                                    i += 1;
                                 }
                             }
                         }
@@ -564,15 +578,21 @@ impl CsvLexer {
                             Some(true) => {
                                 self.after_field(b, seg);
                                 i += dlen;
+                                continue;
                             }
-                            _ => i += 1,
+                            _ => {}
                         }
+                    } else if b == d0 || b == b'\n' {
+                        i += 1;
+                        self.after_field(b, seg);
                         continue;
                     }
-                    i += 1;
-                    if b == d0 || b == b'\n' {
-                        self.after_field(b, seg);
+                    if matches!(b, b' ' | b'\t' | b'\r') {
+                        i += 1;
+                        continue;
                     }
+                    seg.begin(SegKind::CsvBare, base + i as u64, self.key());
+                    self.st = St::Trailing;
                 }
             }
         }

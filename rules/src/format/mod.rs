@@ -380,6 +380,20 @@ pub(crate) fn csv_header(t: &[u8]) -> Option<&[u8]> {
     let mut row = 0;
     // Bytes of a delimiter of several bytes still to pass over.
     let mut skip = 0;
+    // The cell's quoting: a quote opens a cell (after blanks only) and closes it (before
+    // blanks and the delimiter only), `""` inside being one quote. A quote inside a bare
+    // cell or text after a closing quote is no CSV: it is how a log line holding a JSON
+    // fragment reads split at its commas (`a={"m":"0"`, `"sfzh":"3101…"}`), and read as a
+    // table such a log lost its first line to the header and the text after each closing
+    // quote (probe 61). Every writer of CSV quotes a cell holding a quote whole.
+    #[derive(PartialEq)]
+    enum Cell {
+        Blank,
+        Bare,
+        Quoted,
+        Closed,
+    }
+    let mut cell = Cell::Blank;
     for (i, &b) in t.iter().enumerate() {
         if skip > 0 {
             skip -= 1;
@@ -387,13 +401,23 @@ pub(crate) fn csv_header(t: &[u8]) -> Option<&[u8]> {
         }
         let empty = field_len == 0 || (field_len == 1 && last == b'\r');
         match b {
-            b'"' => quoted = !quoted,
+            b'"' => {
+                cell = match cell {
+                    Cell::Blank => Cell::Quoted,
+                    Cell::Quoted => Cell::Closed,
+                    // `""`: a quote inside the quoted cell.
+                    Cell::Closed if last == b'"' => Cell::Quoted,
+                    Cell::Bare | Cell::Closed => return None,
+                };
+                quoted = cell == Cell::Quoted;
+            }
             _ if b == d.first() && !quoted && d.is_at(t, i) => {
                 skip = d.len() - 1;
                 empty_run = if empty { empty_run + 1 } else { 0 };
                 fields += 1;
                 field_len = 0;
                 (spaces, in_word, gap) = (0, false, false);
+                cell = Cell::Blank;
                 continue;
             }
             b'\n' if !quoted => {
@@ -409,9 +433,15 @@ pub(crate) fn csv_header(t: &[u8]) -> Option<&[u8]> {
                 fields = 1;
                 (spaces, in_word, gap) = (0, false, false);
                 field_len = 0;
+                cell = Cell::Blank;
                 continue;
             }
-            _ => {}
+            b' ' | b'\t' | b'\r' => {}
+            _ => match cell {
+                Cell::Blank => cell = Cell::Bare,
+                Cell::Closed => return None,
+                Cell::Bare | Cell::Quoted => {}
+            },
         }
         field_len += 1;
         if b == b' ' {
@@ -1286,6 +1316,44 @@ mod tests {
             Format::resolve(Some("text/plain"), b"a=1&b=2"),
             Format::Form
         );
+    }
+
+    /// Lines of a log holding JSON fragments split at their commas into as many cells as
+    /// each other, but their quotes are no CSV's: a quote inside a bare cell, text after a
+    /// closing quote. Declared text/plain (or nothing), they were read as a table, the first
+    /// line taken for its header and the text after each closing quote skipped (probe 61:
+    /// valid IDs passed). They are text; a table quoted as CSV is quoted stays one.
+    #[test]
+    fn log_lines_with_json_fragments_are_no_csv() {
+        for body in [
+            "a={\"m\":\"0\",\"ip\":\"172.16.201.182\"}\nb={\"x\":\"1\",\"sfzh\":\"31010419741010073X\"}\n",
+            "2024-06-20 13:33:34.902 DEBUG resp={\"phoneNumber\":\"18321989673\",\"sfzhm\":\"650102199205217247\",\"status\":\"1\"}\n2024-06-20 13:33:35.001 INFO query params: cph=新BUW406, xb=2",
+            // A clean first line over one with a fragment.
+            "start, pid 1\nresp={\"x\":\"1\", \"sfzh\":\"31010419741010073X\"}\n",
+            // Text after a closing quote.
+            "\"xm\" name,\"sfzh\"\n张三,31010419741010073X\n",
+        ] {
+            assert_eq!(Format::sniff(body.as_bytes()), Format::Text, "{body:?}");
+            assert_eq!(
+                Format::resolve(Some("text/plain"), body.as_bytes()),
+                Format::Text,
+                "{body:?}"
+            );
+        }
+        for body in [
+            "\"xm\",\"sfzh\"\n\"张三\",\"31010419741010073X\"\n",
+            // `""` is a quote inside a quoted cell; blanks around quotes are padding.
+            "\"备注\",\"sfzh\"\n\"他说\"\"好\"\"\" , 31010419741010073X\r\n",
+            " \"xm\" ,sfzh\n张三,\"3101\n0419741010073X\"\n",
+            "xm\tsfzh\n\"张\t三\"\t31010419741010073X\n",
+        ] {
+            assert_eq!(Format::sniff(body.as_bytes()), Format::Csv, "{body:?}");
+            assert_eq!(
+                Format::resolve(Some("text/plain"), body.as_bytes()),
+                Format::Csv,
+                "{body:?}"
+            );
+        }
     }
 
     #[test]
