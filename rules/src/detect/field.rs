@@ -27,6 +27,22 @@ const NAME_ITSELF: &[&[u8]] = &[
     "户主姓名".as_bytes(),
 ];
 
+/// Where the next line's text starts when a line break (`\n` or `\r\n`) is at `p`: after
+/// the break and the spaces or tabs that indent the line.
+fn next_line_start(t: &[u8], mut p: usize) -> Option<usize> {
+    if t.get(p) == Some(&b'\r') {
+        p += 1;
+    }
+    if t.get(p) != Some(&b'\n') {
+        return None;
+    }
+    p += 1;
+    while matches!(t.get(p), Some(b' ' | b'\t')) {
+        p += 1;
+    }
+    Some(p)
+}
+
 /// Whether the label at `ls` opens its line: at the text's start or a line break, or behind
 /// up to four Han characters only (a role's word before the label, `申请人姓名`).
 fn opens_line(t: &[u8], ls: usize) -> bool {
@@ -1124,37 +1140,22 @@ pub(crate) fn detect(
             if t[p..].starts_with("为".as_bytes()) || t[p..].starts_with("是".as_bytes()) {
                 p += "为".len();
             }
-            if t.get(p) == Some(&b'\r') {
-                p += 1;
-            }
-            if t.get(p) == Some(&b'\n') {
-                p += 1;
-                while matches!(t.get(p), Some(b' ' | b'\t')) {
-                    p += 1;
-                }
+            if let Some(p) = next_line_start(t, p) {
                 vs = p;
             }
         }
         // `申请人姓名⏎王建国⏎联系电话⏎…`: a form written one cell a line, the label alone on
         // its line and the name alone on the next. Only a label that opens its line (behind
-        // a role's word at most, `申请人` before `姓名`): the name
-        // is then judged as a name that ends its line after such a label (`line_whole`), and
-        // a label word on the next line (`姓名⏎性别`, a column of labels) is no name.
+        // a role's word at most, `申请人` before `姓名`): the name is then judged as a name
+        // that ends its line after such a label (`line_whole`), and a label word on the next
+        // line (`姓名⏎性别`, a column of labels) is no name.
         let mut next_line = false;
         if det == Some(Det::PersonName)
             && !spaced
             && matches!(t.get(vs), Some(b'\r' | b'\n'))
             && opens_line(t, ls)
         {
-            let mut p = vs;
-            if t.get(p) == Some(&b'\r') {
-                p += 1;
-            }
-            if t.get(p) == Some(&b'\n') {
-                p += 1;
-                while matches!(t.get(p), Some(b' ' | b'\t')) {
-                    p += 1;
-                }
+            if let Some(p) = next_line_start(t, vs) {
                 vs = p;
                 next_line = true;
             }

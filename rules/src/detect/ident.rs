@@ -2966,32 +2966,24 @@ mod whole_separated_tests {
 
     #[test]
     fn letters_glued_to_a_card_need_its_field_unless_they_name_one() {
-        let conf = |t: &str| {
+        let conf_at = |t: &str, from: usize| {
             let mut out = Vec::new();
             single(
                 t.as_bytes(),
-                0,
+                from,
                 t.len(),
                 Enabled(1 << Det::BankCard as u32),
                 &mut out,
             );
             out.iter().find(|f| f.det == Det::BankCard).map(|f| f.conf)
         };
+        let conf = |t: &str| conf_at(t, 0);
         assert_eq!(conf("A5401022024415588"), Some(Confidence::Low));
         assert_eq!(conf("SQ5301022024065749"), Some(Confidence::Low));
         assert_eq!(conf("CARD5401022024415588"), Some(Confidence::High));
         assert_eq!(conf("VISA4111111111111111"), Some(Confidence::High));
         // An escape's letter in a log's text is no glued letter.
-        let t = "x\\n6222021234567894";
-        let mut out = Vec::new();
-        single(
-            t.as_bytes(),
-            2,
-            t.len(),
-            Enabled(1 << Det::BankCard as u32),
-            &mut out,
-        );
-        assert_eq!(out.first().map(|f| f.conf), Some(Confidence::High));
+        assert_eq!(conf_at("x\\n6222021234567894", 2), Some(Confidence::High));
         assert_eq!(conf("5401022024415588"), Some(Confidence::High));
     }
 }
