@@ -1613,27 +1613,11 @@ impl Detectors {
                 let mut head = Vec::new();
                 self.keys.lookup(&key[..open], &mut head);
                 let named = |r: u32| r & NEG != 0 && head.contains(&(r & !NEG));
-                let mut w = from;
-                for k in from..rules.len() {
-                    let r = rules[k];
-                    if !named(r) || head.contains(&r) {
-                        rules[w] = r;
-                        w += 1;
-                    }
-                }
-                rules.truncate(w);
+                retain_from(rules, from, |r| !named(r) || head.contains(&r));
             }
         }
         if bare_colon && !key.is_ascii() {
-            let mut w = from;
-            for k in from..rules.len() {
-                let r = rules[k];
-                if !self.field_rules.contains(&(r & !NEG)) {
-                    rules[w] = r;
-                    w += 1;
-                }
-            }
-            rules.truncate(w);
+            retain_from(rules, from, |r| !self.field_rules.contains(&(r & !NEG)));
         }
     }
 
@@ -2312,13 +2296,17 @@ impl Detectors {
         let neg_key = || ctx.key_rules.contains(&(c.rule | NEG)) || neg_pair();
         // Only where the field holds the number alone: a pair's value in text may run on
         // past it (`orderNo: 20231101 银行卡号 6222…`).
+        // A pair whose whole value the candidate is, and which carries `entry` (the rule with
+        // its negative or its veto bit).
+        let whole_pair_has = |entry: u32| {
+            around.iter().any(|p| {
+                p.start == c.start
+                    && p.end == c.end
+                    && pairs.1[p.rules.0..p.rules.1].contains(&entry)
+            })
+        };
         let neg_field = || {
-            (ctx.whole && ctx.key_rules.contains(&(c.rule | NEG)))
-                || around.iter().any(|p| {
-                    p.start == c.start
-                        && p.end == c.end
-                        && pairs.1[p.rules.0..p.rules.1].contains(&(c.rule | NEG))
-                })
+            (ctx.whole && ctx.key_rules.contains(&(c.rule | NEG))) || whole_pair_has(c.rule | NEG)
         };
         // A number built as this one is (a construction permit's, a region code and a date
         // as a resident ID's) passes its check by chance; under a field named for it, held
@@ -2326,18 +2314,11 @@ impl Detectors {
         // (`veto_keys`: a plain negative key vetoes no valid check).
         // The same under such a label in text, when the match is the pair's whole value
         // (`施工许可证编号：110000201606180760`, `sgxkzbh=…`; `pair_vetoes`).
-        let vetoed_pair = || {
-            around.iter().any(|p| {
-                p.start == c.start
-                    && p.end == c.end
-                    && pairs.1[p.rules.0..p.rules.1].contains(&(c.rule | VETO))
-            })
-        };
         if ((ctx.whole
             && ctx.vetoes.contains(&c.rule)
             && text[..c.start].trim_ascii().is_empty()
             && text[c.end..].trim_ascii().is_empty())
-            || vetoed_pair())
+            || whole_pair_has(c.rule | VETO))
             && permit_shaped(&text[c.start..c.end])
         {
             return None;
@@ -2426,6 +2407,20 @@ fn unticked_box_before(text: &[u8], start: usize) -> bool {
         }
     }
     head.ends_with("□".as_bytes()) || head.ends_with("☐".as_bytes())
+}
+
+/// Keeps the entries of `rules` from `from` on for which `keep` holds, in order (the entries
+/// before `from` are another pair's).
+fn retain_from(rules: &mut Vec<u32>, from: usize, keep: impl Fn(u32) -> bool) {
+    let mut w = from;
+    for k in from..rules.len() {
+        let r = rules[k];
+        if keep(r) {
+            rules[w] = r;
+            w += 1;
+        }
+    }
+    rules.truncate(w);
 }
 
 /// Whether `v` may be a construction permit's number rather than a person's ID: 18 digits
