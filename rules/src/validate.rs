@@ -291,7 +291,7 @@ pub(crate) fn uscc_authority_category(authority: u8, category: u8) -> bool {
 /// province prefix, or `100000`, which national-level registrations use (e.g. the big state banks
 /// registered with SAMR itself: `911000001000013428`).
 pub fn gb32100(code: &[u8]) -> bool {
-    let Some((body, [check])) = code.split_first_chunk::<17>() else {
+    let Some((body, _)) = code.split_first_chunk::<17>() else {
         return false;
     };
     // Authority, category and region cost a few comparisons and turn away most random
@@ -303,6 +303,19 @@ pub fn gb32100(code: &[u8]) -> bool {
     {
         return false;
     }
+    uscc_check_character(code)
+}
+
+/// True if `code` is 18 characters over [`USCC_ALPHABET`] whose last is the mod-31 check
+/// character of the first 17 (GB 32100-2015's check alone, without [`gb32100`]'s authority,
+/// category and region). A code that passes only this is one in thirty-one random strings
+/// of the alphabet: the `uscc` detector takes it only under a credit code's own field name
+/// or label, where registers' test data and codes of authorities the lists do not name
+/// (`Y2…`, `99…`, a region of `000000`) are written.
+pub fn uscc_check_character(code: &[u8]) -> bool {
+    let Some((body, [check])) = code.split_first_chunk::<17>() else {
+        return false;
+    };
     let mut sum = 0u32;
     for (&b, &w) in body.iter().zip(USCC_WEIGHTS.iter()) {
         let v = USCC_VALUE[usize::from(b)];
@@ -766,6 +779,30 @@ mod tests {
         // embedded organization code is the second filter the `uscc` detector applies.
         assert!(gb32100(b"123456789012345678"));
         assert!(!org_code_check(b"901234567"));
+    }
+
+    #[test]
+    fn uscc_check_character_alone() {
+        // The check alone passes codes `gb32100` turns away for their authority, category
+        // or region, and nothing whose check fails or that leaves the alphabet.
+        for code in [
+            "Y2110108MA01234X5D",
+            "91000000MA01234X5J",
+            "94350100M000100Y4R",
+        ] {
+            assert!(!gb32100(code.as_bytes()), "{code}");
+            assert!(uscc_check_character(code.as_bytes()), "{code}");
+        }
+        for code in [
+            "Y2110108MA01234X5E",
+            "91350100M000100Y44",
+            "913501I0M000100Y43",
+            "91350100m000100Y43",
+            "91350100M000100Y4",
+        ] {
+            assert!(!uscc_check_character(code.as_bytes()), "{code}");
+        }
+        assert!(uscc_check_character(b"91350100M000100Y43"));
     }
 
     #[test]

@@ -1200,6 +1200,11 @@ pub(crate) fn detect(
         let value: &str = match det {
             Some(Det::TravelDocument | Det::TaiwanPermit) => doc_number_run(rest),
             Some(Det::PersonName) => {
+                // `经办人员签字，`, `验收人员到场`: the label's 人 and the 员 after it are
+                // one word (人员, the staff); 员 as a surname is too rare to read a name there.
+                if t[..le].ends_with("人".as_bytes()) && rest.starts_with('员') {
+                    continue;
+                }
                 let mut run = name_run(rest);
                 // `联系人张伟电话138…`: the name ran into the next label.
                 if let Some(name) = name_before_glued_label(d, run) {

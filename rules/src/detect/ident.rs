@@ -1798,6 +1798,28 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
                 (true, false) => {}
             }
         }
+        // A code whose mod-31 character checks but whose authority, category or region no
+        // list assigns (`Y2110108MA01234X5D`, `91000000MA01234X5J`): registers' test data
+        // and generators that know only the check write them. One random string of the
+        // alphabet in thirty-one passes, so only the code's own field name or label vouches
+        // for it, never a keyword nearby. At least one letter: an all-digit number is an
+        // id or a card's long before it is such a code.
+        else if en.has(Det::Uscc)
+            && !all_digits
+            && !id_lookalike
+            && g.iter()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+            && v::uscc_check_character(g)
+        {
+            out.push(Found {
+                det: Det::Uscc,
+                start: s,
+                end: e,
+                conf: Confidence::Low,
+                key_only: true,
+            });
+            return true;
+        }
     }
     if all_digits {
         // An ID with its check character left off: the 17 digits still say whose it is

@@ -2200,9 +2200,11 @@ impl Detectors {
     /// with a colon or a copula between (`身份证号码:654325.801011.136`, full-width colons
     /// folded; `统一社会信用代码为91.350100…`): a `label: value` pair says what a key says in
     /// a record, so a value only a field name vouches for is taken after it. A keyword set
-    /// apart by a space only (`手机 190.3299…`) is not a label. The label may close a longer
-    /// run of Han characters (`请核对身份证号码：`).
-    fn labelled(&self, text: &[u8], start: usize, rule: u32) -> bool {
+    /// apart by a space only (`手机 190.3299…`) is not a label, unless the candidate is one
+    /// unbroken token (`统一社会信用代码 Y3520102NHAYF7XXXY`): the doubt a space leaves is
+    /// whether groups of digits after a word are one value, and a token is one. The label
+    /// may close a longer run of Han characters (`请核对身份证号码：`).
+    fn labelled(&self, text: &[u8], (start, end): (usize, usize), rule: u32) -> bool {
         let mut p = start;
         while p > 0 && text[p - 1] == b' ' {
             p -= 1;
@@ -2212,7 +2214,7 @@ impl Detectors {
             p -= 1;
         } else if text[..p].ends_with("为".as_bytes()) || text[..p].ends_with("是".as_bytes()) {
             p -= 3;
-        } else {
+        } else if !(p < start && text[start..end].iter().all(u8::is_ascii_alphanumeric)) {
             return false;
         }
         while p > 0 && text[p - 1] == b' ' {
@@ -2257,7 +2259,7 @@ impl Detectors {
             })
         };
         let key_hit = ctx.key_rules.contains(&c.rule) || pair_has(c.rule);
-        if c.key_only && !key_hit && !self.labelled(text, c.start, c.rule) {
+        if c.key_only && !key_hit && !self.labelled(text, (c.start, c.end), c.rule) {
             return None;
         }
         // An option a form or template prints for the filler to tick (`密级：□绝密 □机密

@@ -649,7 +649,9 @@ impl Cx<'_> {
         }
         let cells = &*self.cells;
         if !(2..=COLS_MAX).contains(&cells.len())
-            || cells.iter().any(|&(s, e)| s == e || e - s > CELL_MAX)
+            || cells
+                .iter()
+                .any(|&(s, e)| s == e || e - s > CELL_MAX || value_cell(&text[s..e]))
         {
             return None;
         }
@@ -826,6 +828,18 @@ fn single_spaced(line: &[u8]) -> bool {
             .split(|&b| b == b' ')
             .filter(|w| !w.is_empty())
             .all(|w| !w[0].is_ascii_digit() && identifier_word(w))
+}
+
+/// Whether a cell holds a run of five digits or more: a value (`SE9157250`, a date, an
+/// amount), never a column's name, though the key lookup, which drops a name's numbering
+/// (`lxdh2`), may find a name in its letters (`se`, a tax amount's field): a label and its
+/// value on one line (`护照号码 SE9157250`) are no header over the next line's.
+fn value_cell(cell: &[u8]) -> bool {
+    let mut run = 0;
+    cell.iter().any(|b| {
+        run = if b.is_ascii_digit() { run + 1 } else { 0 };
+        run >= 5
+    })
 }
 
 /// The words of `(s, e)` in `text`, set apart by spaces or tabs, appended to `out`.
