@@ -2578,6 +2578,53 @@ fn labelled_apart(text: &[u8], neg: usize, start: usize) -> bool {
     ls > neg && ls < colon
 }
 
+/// Whether the ASCII keyword at `h[s..e]` lies in an English word of its letters' own
+/// ([`OTHER_WORDS`]): `tel` in `telemetry` or `hotel` is no telephone. (A keyword glued
+/// to letters on one side still counts in general: `dlip`, `lxtel`, pinyin compounds.)
+fn in_other_word(h: &[u8], s: usize, e: usize) -> bool {
+    let letter = |k: usize| h.get(k).is_some_and(u8::is_ascii_alphabetic);
+    if !(s > 0 && letter(s - 1)) && !letter(e) {
+        return false;
+    }
+    // The word is the letters around it up to a camel-case hump (`telNo` is `tel` and
+    // `No`, `telemetryData` holds `telemetry`).
+    let hump = |a: u8, b: u8| a.is_ascii_lowercase() && b.is_ascii_uppercase();
+    let mut ws = s;
+    while ws > 0 && h[ws - 1].is_ascii_alphabetic() && !hump(h[ws - 1], h[ws]) {
+        ws -= 1;
+    }
+    let mut we = e;
+    while we < h.len() && h[we].is_ascii_alphabetic() && !hump(h[we - 1], h[we]) {
+        we += 1;
+    }
+    let word = &h[ws..we];
+    let word = word
+        .strip_suffix(b"s")
+        .filter(|w| w.len() >= 4)
+        .unwrap_or(word);
+    OTHER_WORDS.iter().any(|w| w.eq_ignore_ascii_case(word))
+}
+
+/// English words that hold a rule's ASCII keyword and mean something else (checked only
+/// when a keyword is glued to letters): the telemetry of a device, a hotel's name.
+const OTHER_WORDS: &[&[u8]] = &[
+    b"telemetry",
+    b"telemetries",
+    b"telegram",
+    b"telegraf",
+    b"telegraph",
+    b"television",
+    b"telescope",
+    b"telnet",
+    b"teller",
+    b"hotel",
+    b"motel",
+    b"hostel",
+    b"intel",
+    b"cartel",
+    b"pastel",
+];
+
 /// Whether a keyword that starts with `c` after `p` starts inside a word: both ASCII
 /// letters, and not a lower-case letter before an upper-case one.
 fn glued(p: u8, c: u8) -> bool {
@@ -2642,7 +2689,9 @@ fn near(text: &[u8], before: &[u8], start: usize, end: usize, ctx: &Ctx) -> bool
                             && glued(h[s - 1], h[s])
                             && e < h.len()
                             && glued(h[e - 1], h[e]);
-                        !inside && !names_other_field(h, e, side)
+                        !inside
+                            && !names_other_field(h, e, side)
+                            && !(ctx.keywords_ascii && in_other_word(h, s, e))
                     })
                 })
             };
