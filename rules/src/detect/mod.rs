@@ -2363,6 +2363,8 @@ impl Detectors {
                     {
                         return None;
                     }
+                } else if negative_kept(text, ctx.before, c.start, &r.ctx) {
+                    return None;
                 }
             }
         }
@@ -2559,6 +2561,44 @@ fn last_left_same_line(
         .map(|m| m.start())
         .max()
         .map(|p| base + p)
+}
+
+/// Whether a negative keyword of the rule stands in the values just before this one (the
+/// context kept for keyword windows, within the window) after any keyword of its own there,
+/// with nothing of the value's own line before `start` saying otherwise: a record's
+/// `国药准字…` before its batch number `E27795544` says what kind of record it is, as the
+/// same words on one line of text do (`last_left_same_line`). A negative keyword that is
+/// another field's name (marked by the lexer, a value after it) names that field only.
+fn negative_kept(text: &[u8], before: &[u8], start: usize, ctx: &Ctx) -> bool {
+    let w = ctx.window_bytes;
+    let Some(neg_ac) = ctx.negative_ac.as_ref() else {
+        return false;
+    };
+    if start >= w || before.is_empty() || memchr::memchr(b'\n', &text[..start]).is_some() {
+        return false;
+    }
+    if last_left_same_line(text, start, w, ctx.keywords_ac.as_ref()).is_some() {
+        return false;
+    }
+    let kept = &before[before.len().saturating_sub(w - start)..];
+    let kept = match memchr::memrchr(b'\n', kept) {
+        Some(p) => &kept[p + 1..],
+        None => kept,
+    };
+    let last = |ac: &aho_corasick::AhoCorasick| {
+        ac.try_find_overlapping_iter(kept).ok().and_then(|it| {
+            it.filter(|m| !names_other_field(kept, m.end(), Side::Kept))
+                .map(|m| m.start())
+                .max()
+        })
+    };
+    let Some(neg) = last(neg_ac) else {
+        return false;
+    };
+    ctx.keywords_ac
+        .as_ref()
+        .and_then(|ac| last(ac))
+        .is_none_or(|own| own < neg)
 }
 
 /// Whether the value at `start` stands under a label of its own that a negative keyword at

@@ -103,6 +103,10 @@ struct Frame {
     /// ([`super::DIV_ROW`] when seen in the object itself, [`super::DIV_AFTER`] when taken from the row
     /// before, which a code of another kind in this one undoes.)
     division: u8,
+    /// Where the context kept for keyword windows stood when the frame opened
+    /// (`Segmenter::context_mark`): an object in an array forgets its values' part of it
+    /// when it closes.
+    mark: u64,
 }
 
 impl Frame {
@@ -437,7 +441,7 @@ impl JsonLexer {
         }
     }
 
-    fn push_frame(&mut self, kind: u8) {
+    fn push_frame(&mut self, kind: u8, mark: u64) {
         if self.depth >= MAX_DEPTH {
             self.overflow += 1;
             return;
@@ -450,6 +454,7 @@ impl JsonLexer {
         let (before, after) = self.frames.split_at_mut(parent);
         let f = &mut after[0];
         f.kind = kind;
+        f.mark = mark;
         f.key.clear();
         f.role = 0;
         f.label = None;
@@ -544,6 +549,17 @@ impl JsonLexer {
             // A document type names the number of its own record (an object, a table's
             // row) only.
             seg.end_record(self.depth);
+        }
+        // A record among its siblings (an object in an array): its values are no context
+        // for the next one's.
+        if let Some([p, f]) = self
+            .depth
+            .checked_sub(2)
+            .and_then(|d| self.frames.get(d..d + 2))
+        {
+            if p.kind == b'[' && f.kind == b'{' {
+                seg.forget_since(f.mark);
+            }
         }
         // The first inner array of an array of arrays closes: it is the header when it
         // held strings only and two of them name fields some rule listens to (the lookup a
@@ -673,7 +689,7 @@ impl JsonLexer {
                     // (and a JSON text sequence's record separator between values)
                     b' ' | b'\t' | b'\r' | b'\n' | super::RECORD_SEPARATOR => {}
                     b'{' | b'[' => {
-                        self.push_frame(b);
+                        self.push_frame(b, seg.context_mark());
                         seg.set_nest(self.depth);
                         self.expect_key = b == b'{';
                     }
