@@ -107,6 +107,9 @@ struct Frame {
     /// (`Segmenter::context_mark`): an object in an array forgets its values' part of it
     /// when it closes.
     mark: u64,
+    /// Objects: a GeoJSON feature (`"type":"Feature"`), whose `properties` describe a
+    /// place or a thing on a map.
+    feature: bool,
 }
 
 impl Frame {
@@ -291,10 +294,26 @@ impl JsonLexer {
         // API) is a place's: 金华, 黄石 would otherwise pass for a name. (Only `name` there:
         // a person's record may carry the code of the division they live in beside their
         // address.)
+        // A `properties` object describes the object around it: a GeoJSON feature's
+        // (`{"type":"Feature","properties":{"name":"燕山"}}`, an element of `features`)
+        // names a mountain, a river, a road, no person.
         if f.kind == b'{' {
-            if let Some(key) =
-                super::owned_member_key(&f.key, || self.object_key(d), f.division != 0)
-            {
+            let owner = || {
+                let k = self.object_key(d)?;
+                if !k.eq_ignore_ascii_case(b"properties") {
+                    return Some(k);
+                }
+                let pd = d.checked_sub(1)?;
+                if self
+                    .frames
+                    .get(pd)
+                    .is_some_and(|p| p.kind == b'{' && p.feature)
+                {
+                    return Some(&b"feature"[..]);
+                }
+                self.object_key(pd).or(Some(k))
+            };
+            if let Some(key) = super::owned_member_key(&f.key, owner, f.division != 0) {
                 return key;
             }
         }
@@ -381,6 +400,9 @@ impl JsonLexer {
                 }
             }
             f.note_code(head);
+            if f.key.len() == 4 && head == b"Feature" && f.key.eq_ignore_ascii_case(b"type") {
+                f.feature = true;
+            }
             // A label member's value names the value member beside it (`{"name":"申请人",
             // "value":…}`); a sentence there (`"title":"关于…的公示"`) names nothing.
             if f.role == NAME_LABEL {
@@ -455,6 +477,7 @@ impl JsonLexer {
         let f = &mut after[0];
         f.kind = kind;
         f.mark = mark;
+        f.feature = false;
         f.key.clear();
         f.role = 0;
         f.label = None;
