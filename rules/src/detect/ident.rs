@@ -1787,29 +1787,38 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
         return false;
     }
     let all_digits = g.iter().all(u8::is_ascii_digit);
-    if all_digits && n >= 7 {
-        match fraction(t, s, e) {
+    // The fraction of a number written as a value: what the digits would be alone, as
+    // candidates the field's name must vouch for; a check character that passes (an
+    // ID's, a card's) keeps its own confidence.
+    let keyed = all_digits
+        && n >= 7
+        && match fraction(t, s, e) {
             Fraction::Only => return false,
-            Fraction::Keyed => {
-                // What the digits would be alone, as candidates the field's name must
-                // vouch for; a check character that passes (an ID's, a card's) keeps its
-                // own confidence.
-                let from = out.len();
-                let any = single_shapes(t, s, e, en, out);
-                for f in out[from..].iter_mut().filter(|f| f.conf < Confidence::High) {
-                    f.conf = Confidence::Low;
-                    f.key_only = true;
-                }
-                return any;
-            }
-            Fraction::No => {}
+            Fraction::Keyed => true,
+            Fraction::No => false,
+        };
+    let from = out.len();
+    let any = single_shapes(t, s, e, en, out, all_digits);
+    if keyed {
+        for f in out[from..].iter_mut().filter(|f| f.conf < Confidence::High) {
+            f.conf = Confidence::Low;
+            f.key_only = true;
         }
     }
-    single_shapes(t, s, e, en, out)
+    any
 }
 
 /// [`single`] past the plate and the fraction tests: the identifiers `t[s..e]` is alone.
-fn single_shapes(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bool {
+/// (`all_digits`: whether `t[s..e]` is digits only, as `single` found.)
+#[inline(always)]
+fn single_shapes(
+    t: &[u8],
+    s: usize,
+    e: usize,
+    en: Enabled,
+    out: &mut Vec<Found>,
+    all_digits: bool,
+) -> bool {
     let g = &t[s..e];
     let n = g.len();
     let push = |out: &mut Vec<Found>, det, start, end, conf| {
@@ -1822,7 +1831,6 @@ fn single_shapes(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>
         });
         true
     };
-    let all_digits = g.iter().all(u8::is_ascii_digit);
     // A disability certificate's number (第二代残疾人证): the holder's ID number, then the
     // kind of disability (1-7) and its grade (1-4); a medical insurance number, the ID and
     // two digits of the fund's own. It holds the ID whole, so it is one, but twenty digits

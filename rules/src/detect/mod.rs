@@ -2569,15 +2569,14 @@ fn last_left_same_line(
 /// `国药准字…` before its batch number `E27795544` says what kind of record it is, as the
 /// same words on one line of text do (`last_left_same_line`). A negative keyword that is
 /// another field's name (marked by the lexer, a value after it) names that field only.
+// (Out of line: asked only of candidates no key vouches for, near a value's start.)
+#[inline(never)]
 fn negative_kept(text: &[u8], before: &[u8], start: usize, ctx: &Ctx) -> bool {
     let w = ctx.window_bytes;
     let Some(neg_ac) = ctx.negative_ac.as_ref() else {
         return false;
     };
-    if start >= w || before.is_empty() || memchr::memchr(b'\n', &text[..start]).is_some() {
-        return false;
-    }
-    if last_left_same_line(text, start, w, ctx.keywords_ac.as_ref()).is_some() {
+    if start >= w || before.is_empty() {
         return false;
     }
     let kept = &before[before.len().saturating_sub(w - start)..];
@@ -2585,6 +2584,13 @@ fn negative_kept(text: &[u8], before: &[u8], start: usize, ctx: &Ctx) -> bool {
         Some(p) => &kept[p + 1..],
         None => kept,
     };
+    // (Most kept context holds no negative keyword: one test first.)
+    if !neg_ac.is_match(kept)
+        || memchr::memchr(b'\n', &text[..start]).is_some()
+        || last_left_same_line(text, start, w, ctx.keywords_ac.as_ref()).is_some()
+    {
+        return false;
+    }
     let last = |ac: &aho_corasick::AhoCorasick| {
         ac.try_find_overlapping_iter(kept).ok().and_then(|it| {
             it.filter(|m| !names_other_field(kept, m.end(), Side::Kept))
@@ -2597,7 +2603,7 @@ fn negative_kept(text: &[u8], before: &[u8], start: usize, ctx: &Ctx) -> bool {
     };
     ctx.keywords_ac
         .as_ref()
-        .and_then(|ac| last(ac))
+        .and_then(last)
         .is_none_or(|own| own < neg)
 }
 
@@ -2621,9 +2627,12 @@ fn labelled_apart(text: &[u8], neg: usize, start: usize) -> bool {
 /// Whether the ASCII keyword at `h[s..e]` lies in an English word of its letters' own
 /// ([`OTHER_WORDS`]): `tel` in `telemetry` or `hotel` is no telephone. (A keyword glued
 /// to letters on one side still counts in general: `dlip`, `lxtel`, pinyin compounds.)
+// (Out of line: asked only of a keyword glued to letters.)
+#[inline(never)]
 fn in_other_word(h: &[u8], s: usize, e: usize) -> bool {
     let letter = |k: usize| h.get(k).is_some_and(u8::is_ascii_alphabetic);
-    if !(s > 0 && letter(s - 1)) && !letter(e) {
+    let glued_before = s > 0 && letter(s - 1);
+    if !glued_before && !letter(e) {
         return false;
     }
     // The word is the letters around it up to a camel-case hump (`telNo` is `tel` and
@@ -2729,9 +2738,10 @@ fn near(text: &[u8], before: &[u8], start: usize, end: usize, ctx: &Ctx) -> bool
                             && glued(h[s - 1], h[s])
                             && e < h.len()
                             && glued(h[e - 1], h[e]);
-                        !inside
-                            && !names_other_field(h, e, side)
-                            && !(ctx.keywords_ascii && in_other_word(h, s, e))
+                        let other = inside
+                            || names_other_field(h, e, side)
+                            || (ctx.keywords_ascii && in_other_word(h, s, e));
+                        !other
                     })
                 })
             };
