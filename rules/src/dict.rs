@@ -1113,6 +1113,13 @@ const LABEL_WORDS: &[&str] = &[
     "专员",
     "家属",
     "相关",
+    // What a report counts of a group named by its role (`居民满意度65.1%`, `游客高达8万人次`,
+    // `医生高级职称`, `居民平均收入`): a measure, no name.
+    "满意",
+    "高达",
+    "高级",
+    "平均",
+    "占比",
     // What a judgment says a victim or a witness did (`被害人陈述，`, `证人证言`).
     "陈述",
     "证言",

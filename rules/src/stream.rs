@@ -443,6 +443,8 @@ pub(crate) struct Segmenter {
     head: Vec<u8>,
     last_head: Vec<u8>,
     recent: Vec<u8>,
+    /// How many bytes trims have taken off the front of `recent` (`context_mark`).
+    recent_base: u64,
     /// The segment is a field's name (a JSON member's key, a form's key), as its lexer says:
     /// its text is remembered with [`KEY_MARK`] before it.
     pub(crate) naming: bool,
@@ -667,6 +669,7 @@ impl Segmenter {
             head: b.head,
             last_head: b.last_head,
             recent: b.recent,
+            recent_base: 0,
             naming: false,
             hold_from: 0,
             last_edit_end: 0,
@@ -1267,7 +1270,29 @@ impl Segmenter {
     /// (`zkzh,xm,sfzh` over `330106570624917,…`: `sfzh` names the third column, not the
     /// first). The cells before a value in its own row stay (`身份证,330…` under `zjlx,zjhm`).
     pub(crate) fn forget_context(&mut self) {
+        self.recent_base += self.recent.len() as u64;
         self.recent.clear();
+    }
+
+    /// Where the context kept for keyword windows stands now, for [`Self::forget_since`].
+    pub(crate) fn context_mark(&self) -> u64 {
+        self.recent_base + self.recent.len() as u64
+    }
+
+    /// A record among its siblings ended (an object in an array, the second of two
+    /// elements of one name): what its values added to the context kept for keyword
+    /// windows since `mark` says nothing of the next record's values (`[{"note":"出境"},
+    /// {"lot":"H20240315"}]`: the first record's note is no passport word for the second's
+    /// batch number). What came before the records (the parent's fields) stays.
+    pub(crate) fn forget_since(&mut self, mark: u64) {
+        match mark
+            .checked_sub(self.recent_base)
+            .and_then(|k| usize::try_from(k).ok())
+        {
+            Some(k) => self.recent.truncate(k),
+            // A trim took the mark's place: everything kept came after it.
+            None => self.forget_context(),
+        }
     }
 
     /// The segment's field name.
@@ -1542,6 +1567,7 @@ impl Segmenter {
                 cut += 1;
             }
             self.recent.drain(..cut);
+            self.recent_base += cut as u64;
         }
     }
 

@@ -1319,6 +1319,11 @@ pub(crate) fn detect(
                 run
             }
             Some(Det::Address) => {
+                // `住` opening a word of its own (`住宅小区`, `住房`, `住院`, `住建局`) is no
+                // `lives at`: what follows it is that word's rest, not an address.
+                if &t[ls..le] == "住".as_bytes() && ZHU_WORDS.iter().any(|w| rest.starts_with(w)) {
+                    continue;
+                }
                 let v = address_end_at_space(cut_at_next_label(d, delimited(rest)));
                 // A full stop ends a sentence here (`全部地址组织城市一些.`).
                 let v = v.split('.').next().unwrap_or(v).trim_end();
@@ -1698,6 +1703,10 @@ const LEAD_INS: &[&str] = &[
     "请",
     "由",
 ];
+/// Second characters of words that begin with `住` and are no `lives at` (住宅, 住房,
+/// 住院, 住户, 住宿, 住建, 住持, 住校).
+const ZHU_WORDS: &[&str] = &["宅", "房", "院", "户", "宿", "建", "持", "校"];
+
 /// Words besides [`dict::POST_TITLES`] that make a name-shaped run in a sentence a title or a
 /// placeholder (`李某`, `王伯`), not a person's full name.
 const TITLE_ENDS: &[&str] = &["某", "伯"];

@@ -1529,31 +1529,74 @@ fn mobile_start(t: &[u8], s: usize, e: usize) -> usize {
     s
 }
 
+/// What the digits `t[s..e]` are when they follow a decimal point ([`fraction`]).
+#[derive(PartialEq, Eq)]
+enum Fraction {
+    /// Not a fraction: a number of its own (or an item of a numbered list).
+    No,
+    /// A fraction, and nothing else.
+    Only,
+    /// The fraction of a number written as a value (`{"gc":53.13533623114}`, a CSV cell,
+    /// `v=93.041842592401`): only the field's own name makes it an identifier.
+    Keyed,
+}
+
 /// Whether the digits `t[s..e]` are the fraction of a decimal number: after `0.` (a ratio
 /// printed to a double's precision, `0.4526018159083012`), in a pair of coordinates
 /// (`116.40739,39.18836819321`; one alone is under a field named for it, `lat`, which
-/// the rules' negative keys name), or a double printed in full as a whole value. Not an
+/// the rules' negative keys name), or a double printed in full as a whole value; these
+/// are [`Fraction::Only`]. A decimal that is the whole value (a JSON number, a CSV cell,
+/// an element's text) or a `key=value` or ASCII `key:` pair's value (a log's
+/// `v=93.041842592401`, JSON logged as text) is [`Fraction::Keyed`]: a measurement printed
+/// to eleven or twelve places holds a mobile's or a landline's shape in its fraction one
+/// time in a few dozen, and no number of a person is written after a decimal point, but
+/// under the field's own name (`"lxdh":"1.13812345678"`) the name says what it is. Not an
 /// item of a numbered list (`1.110101199003077512 2.…`, `联系人：1.13812345678`), where
 /// the number is what it is.
-fn decimal_fraction(t: &[u8], s: usize, e: usize) -> bool {
+fn fraction(t: &[u8], s: usize, e: usize) -> Fraction {
     if s < 2
         || t[s - 1] != b'.'
+        || !t[s - 2].is_ascii_digit()
         || (t.get(e) == Some(&b'.') && t.get(e + 1).is_some_and(u8::is_ascii_digit))
     {
-        return false;
+        return Fraction::No;
     }
     let mut q = s - 1;
     while q > 0 && t[q - 1].is_ascii_digit() {
         q -= 1;
     }
-    if !(1..=3).contains(&(s - 1 - q)) || (q > 0 && (is_alnum(t[q - 1]) || t[q - 1] == b'.')) {
-        return false;
+    if q > 0 && (is_alnum(t[q - 1]) || t[q - 1] == b'.') {
+        return Fraction::No;
+    }
+    let sign = usize::from(q > 0 && t[q - 1] == b'-');
+    // The value itself is the decimal (a window's text starts at the value's, so `q ==
+    // sign` is the value's start).
+    let whole = q == sign && e == t.len();
+    // `v=93.04…`, `"v":93.04…`, `gc: 53.13…`: a value after a field's sign. (A colon after a
+    // Chinese label, `联系人：1.138…`, may open a numbered list.)
+    let signed = {
+        let mut p = q - sign;
+        while p > 0 && t[p - 1] == b' ' {
+            p -= 1;
+        }
+        p >= 2
+            && match t[p - 1] {
+                b'=' => true,
+                b':' => matches!(t[p - 2], b'"' | b'\'' | b'_') || t[p - 2].is_ascii_alphanumeric(),
+                _ => false,
+            }
+    };
+    if !(1..=3).contains(&(s - 1 - q)) {
+        return if whole || signed {
+            Fraction::Keyed
+        } else {
+            Fraction::No
+        };
     }
     let zero = s - 1 - q == 1 && t[q] == b'0';
     // A double printed in full (`2.7192791495254776`, `89.17214073283158`: fifteen to
     // seventeen significant digits) as the whole value, as a JSON number is.
-    let sign = usize::from(q > 0 && t[q - 1] == b'-');
-    let double = q == sign && e == t.len() && (15..=17).contains(&(e - q - 1));
+    let double = whole && (15..=17).contains(&(e - q - 1));
     // `x.y,` before it or `,x.y` after it: the other coordinate.
     let decimal_before = |p: usize| {
         let mut k = p;
@@ -1571,7 +1614,13 @@ fn decimal_fraction(t: &[u8], s: usize, e: usize) -> bool {
     };
     let pair = (q >= 2 && t[q - 1] == b',' && decimal_before(q - 1))
         || (t.get(e) == Some(&b',') && decimal_after(e + 1));
-    zero || pair || double
+    if zero || pair || double {
+        Fraction::Only
+    } else if whole || signed {
+        Fraction::Keyed
+    } else {
+        Fraction::No
+    }
 }
 
 /// Whether groups of these lengths are a way card numbers are written (see `eval_chain`).
@@ -1738,9 +1787,50 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
         return false;
     }
     let all_digits = g.iter().all(u8::is_ascii_digit);
-    if all_digits && n >= 7 && decimal_fraction(t, s, e) {
-        return false;
+    // The fraction of a number written as a value: what the digits would be alone, as
+    // candidates the field's name must vouch for; a check character that passes (an
+    // ID's, a card's) keeps its own confidence.
+    let keyed = all_digits
+        && n >= 7
+        && match fraction(t, s, e) {
+            Fraction::Only => return false,
+            Fraction::Keyed => true,
+            Fraction::No => false,
+        };
+    let from = out.len();
+    let any = single_shapes(t, s, e, en, out, all_digits);
+    if keyed {
+        for f in out[from..].iter_mut().filter(|f| f.conf < Confidence::High) {
+            f.conf = Confidence::Low;
+            f.key_only = true;
+        }
     }
+    any
+}
+
+/// [`single`] past the plate and the fraction tests: the identifiers `t[s..e]` is alone.
+/// (`all_digits`: whether `t[s..e]` is digits only, as `single` found.)
+#[inline(always)]
+fn single_shapes(
+    t: &[u8],
+    s: usize,
+    e: usize,
+    en: Enabled,
+    out: &mut Vec<Found>,
+    all_digits: bool,
+) -> bool {
+    let g = &t[s..e];
+    let n = g.len();
+    let push = |out: &mut Vec<Found>, det, start, end, conf| {
+        out.push(Found {
+            det,
+            start,
+            end,
+            conf,
+            key_only: false,
+        });
+        true
+    };
     // A disability certificate's number (第二代残疾人证): the holder's ID number, then the
     // kind of disability (1-7) and its grade (1-4); a medical insurance number, the ID and
     // two digits of the fund's own. It holds the ID whole, so it is one, but twenty digits

@@ -2365,6 +2365,8 @@ impl Detectors {
                     {
                         return None;
                     }
+                } else if negative_kept(text, ctx.before, c.start, &r.ctx) {
+                    return None;
                 }
             }
         }
@@ -2563,6 +2565,50 @@ fn last_left_same_line(
         .map(|p| base + p)
 }
 
+/// Whether a negative keyword of the rule stands in the values just before this one (the
+/// context kept for keyword windows, within the window) after any keyword of its own there,
+/// with nothing of the value's own line before `start` saying otherwise: a record's
+/// `国药准字…` before its batch number `E27795544` says what kind of record it is, as the
+/// same words on one line of text do (`last_left_same_line`). A negative keyword that is
+/// another field's name (marked by the lexer, a value after it) names that field only.
+// (Out of line: asked only of candidates no key vouches for, near a value's start.)
+#[inline(never)]
+fn negative_kept(text: &[u8], before: &[u8], start: usize, ctx: &Ctx) -> bool {
+    let w = ctx.window_bytes;
+    let Some(neg_ac) = ctx.negative_ac.as_ref() else {
+        return false;
+    };
+    if start >= w || before.is_empty() {
+        return false;
+    }
+    let kept = &before[before.len().saturating_sub(w - start)..];
+    let kept = match memchr::memrchr(b'\n', kept) {
+        Some(p) => &kept[p + 1..],
+        None => kept,
+    };
+    // (Most kept context holds no negative keyword: one test first.)
+    if !neg_ac.is_match(kept)
+        || memchr::memchr(b'\n', &text[..start]).is_some()
+        || last_left_same_line(text, start, w, ctx.keywords_ac.as_ref()).is_some()
+    {
+        return false;
+    }
+    let last = |ac: &aho_corasick::AhoCorasick| {
+        ac.try_find_overlapping_iter(kept).ok().and_then(|it| {
+            it.filter(|m| !names_other_field(kept, m.end(), Side::Kept))
+                .map(|m| m.start())
+                .max()
+        })
+    };
+    let Some(neg) = last(neg_ac) else {
+        return false;
+    };
+    ctx.keywords_ac
+        .as_ref()
+        .and_then(last)
+        .is_none_or(|own| own < neg)
+}
+
 /// Whether the value at `start` stands under a label of its own that a negative keyword at
 /// `neg` is no part of: the last colon before the value closes a label, and between the
 /// keyword and that label lies another field's value (`话单流水号：2358…；主叫号码：159…`,
@@ -2579,6 +2625,56 @@ fn labelled_apart(text: &[u8], neg: usize, start: usize) -> bool {
     }
     ls > neg && ls < colon
 }
+
+/// Whether the ASCII keyword at `h[s..e]` lies in an English word of its letters' own
+/// ([`OTHER_WORDS`]): `tel` in `telemetry` or `hotel` is no telephone. (A keyword glued
+/// to letters on one side still counts in general: `dlip`, `lxtel`, pinyin compounds.)
+// (Out of line: asked only of a keyword glued to letters.)
+#[inline(never)]
+fn in_other_word(h: &[u8], s: usize, e: usize) -> bool {
+    let letter = |k: usize| h.get(k).is_some_and(u8::is_ascii_alphabetic);
+    let glued_before = s > 0 && letter(s - 1);
+    if !glued_before && !letter(e) {
+        return false;
+    }
+    // The word is the letters around it up to a camel-case hump (`telNo` is `tel` and
+    // `No`, `telemetryData` holds `telemetry`).
+    let hump = |a: u8, b: u8| a.is_ascii_lowercase() && b.is_ascii_uppercase();
+    let mut ws = s;
+    while ws > 0 && h[ws - 1].is_ascii_alphabetic() && !hump(h[ws - 1], h[ws]) {
+        ws -= 1;
+    }
+    let mut we = e;
+    while we < h.len() && h[we].is_ascii_alphabetic() && !hump(h[we - 1], h[we]) {
+        we += 1;
+    }
+    let word = &h[ws..we];
+    let word = word
+        .strip_suffix(b"s")
+        .filter(|w| w.len() >= 4)
+        .unwrap_or(word);
+    OTHER_WORDS.iter().any(|w| w.eq_ignore_ascii_case(word))
+}
+
+/// English words that hold a rule's ASCII keyword and mean something else (checked only
+/// when a keyword is glued to letters): the telemetry of a device, a hotel's name.
+const OTHER_WORDS: &[&[u8]] = &[
+    b"telemetry",
+    b"telemetries",
+    b"telegram",
+    b"telegraf",
+    b"telegraph",
+    b"television",
+    b"telescope",
+    b"telnet",
+    b"teller",
+    b"hotel",
+    b"motel",
+    b"hostel",
+    b"intel",
+    b"cartel",
+    b"pastel",
+];
 
 /// Whether a keyword that starts with `c` after `p` starts inside a word: both ASCII
 /// letters, and not a lower-case letter before an upper-case one.
@@ -2644,7 +2740,10 @@ fn near(text: &[u8], before: &[u8], start: usize, end: usize, ctx: &Ctx) -> bool
                             && glued(h[s - 1], h[s])
                             && e < h.len()
                             && glued(h[e - 1], h[e]);
-                        !inside && !names_other_field(h, e, side)
+                        let other = inside
+                            || names_other_field(h, e, side)
+                            || (ctx.keywords_ascii && in_other_word(h, s, e));
+                        !other
                     })
                 })
             };

@@ -103,6 +103,13 @@ struct Frame {
     /// ([`super::DIV_ROW`] when seen in the object itself, [`super::DIV_AFTER`] when taken from the row
     /// before, which a code of another kind in this one undoes.)
     division: u8,
+    /// Where the context kept for keyword windows stood when the frame opened
+    /// (`Segmenter::context_mark`): an object in an array forgets its values' part of it
+    /// when it closes.
+    mark: u64,
+    /// Objects: a GeoJSON feature (`"type":"Feature"`), whose `properties` describe a
+    /// place or a thing on a map.
+    feature: bool,
 }
 
 impl Frame {
@@ -287,10 +294,26 @@ impl JsonLexer {
         // API) is a place's: 金华, 黄石 would otherwise pass for a name. (Only `name` there:
         // a person's record may carry the code of the division they live in beside their
         // address.)
+        // A `properties` object describes the object around it: a GeoJSON feature's
+        // (`{"type":"Feature","properties":{"name":"燕山"}}`, an element of `features`)
+        // names a mountain, a river, a road, no person.
         if f.kind == b'{' {
-            if let Some(key) =
-                super::owned_member_key(&f.key, || self.object_key(d), f.division != 0)
-            {
+            let owner = || {
+                let k = self.object_key(d)?;
+                if !k.eq_ignore_ascii_case(b"properties") {
+                    return Some(k);
+                }
+                let pd = d.checked_sub(1)?;
+                if self
+                    .frames
+                    .get(pd)
+                    .is_some_and(|p| p.kind == b'{' && p.feature)
+                {
+                    return Some(&b"feature"[..]);
+                }
+                self.object_key(pd).or(Some(k))
+            };
+            if let Some(key) = super::owned_member_key(&f.key, owner, f.division != 0) {
                 return key;
             }
         }
@@ -377,6 +400,9 @@ impl JsonLexer {
                 }
             }
             f.note_code(head);
+            if f.key.len() == 4 && head == b"Feature" && f.key.eq_ignore_ascii_case(b"type") {
+                f.feature = true;
+            }
             // A label member's value names the value member beside it (`{"name":"申请人",
             // "value":…}`); a sentence there (`"title":"关于…的公示"`) names nothing.
             if f.role == NAME_LABEL {
@@ -437,7 +463,7 @@ impl JsonLexer {
         }
     }
 
-    fn push_frame(&mut self, kind: u8) {
+    fn push_frame(&mut self, kind: u8, mark: u64) {
         if self.depth >= MAX_DEPTH {
             self.overflow += 1;
             return;
@@ -450,6 +476,8 @@ impl JsonLexer {
         let (before, after) = self.frames.split_at_mut(parent);
         let f = &mut after[0];
         f.kind = kind;
+        f.mark = mark;
+        f.feature = false;
         f.key.clear();
         f.role = 0;
         f.label = None;
@@ -544,6 +572,17 @@ impl JsonLexer {
             // A document type names the number of its own record (an object, a table's
             // row) only.
             seg.end_record(self.depth);
+        }
+        // A record among its siblings (an object in an array): its values are no context
+        // for the next one's.
+        if let Some([p, f]) = self
+            .depth
+            .checked_sub(2)
+            .and_then(|d| self.frames.get(d..d + 2))
+        {
+            if p.kind == b'[' && f.kind == b'{' {
+                seg.forget_since(f.mark);
+            }
         }
         // The first inner array of an array of arrays closes: it is the header when it
         // held strings only and two of them name fields some rule listens to (the lookup a
@@ -673,7 +712,7 @@ impl JsonLexer {
                     // (and a JSON text sequence's record separator between values)
                     b' ' | b'\t' | b'\r' | b'\n' | super::RECORD_SEPARATOR => {}
                     b'{' | b'[' => {
-                        self.push_frame(b);
+                        self.push_frame(b, seg.context_mark());
                         seg.set_nest(self.depth);
                         self.expect_key = b == b'{';
                     }

@@ -556,6 +556,10 @@ pub(crate) fn entity_key(k: &[u8]) -> bool {
         // A map's features (a river, a mountain, a scenic area), or a product's.
         b"feature",
         b"features",
+        // KML's and GPX's points of a map.
+        b"placemark",
+        b"placemarks",
+        b"wpt",
         b"region",
         b"regions",
         b"province",

@@ -62,6 +62,9 @@ struct Elem {
     division: u8,
     /// The last record closed in this element was a division's row: so is the next.
     div_rows: bool,
+    /// Where the context kept for keyword windows stood when its start tag's name was
+    /// read (`Segmenter::context_mark`).
+    mark: u64,
 }
 
 /// The HTML elements the lexer treats apart: the parts of a table, and elements that only
@@ -311,6 +314,27 @@ struct Sibling {
     text: Vec<u8>,
 }
 
+/// The last record closed (an element holding elements or attributes), until its parent
+/// closes: a sibling of the same name opening after it is the next record of a list
+/// (`<Drug>…</Drug><Drug>…`), and what the first one's values said is no context for it.
+#[derive(Default)]
+struct PrevRecord {
+    live: bool,
+    depth: usize,
+    name: Vec<u8>,
+    mark: u64,
+}
+
+impl PrevRecord {
+    fn set(&mut self, depth: usize, e: &Elem) {
+        self.live = true;
+        self.depth = depth;
+        self.name.clear();
+        self.name.extend_from_slice(&e.name);
+        self.mark = e.mark;
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct XmlLexer {
     st: St,
@@ -325,6 +349,7 @@ pub(crate) struct XmlLexer {
     /// The last element closed on its own short text: it may label the next one opened
     /// at its depth.
     sibling: Sibling,
+    prev_record: PrevRecord,
     /// Where a formatting tag was found to end the text after all (`inline_tag`), so it
     /// is read as a tag when the loop comes back to it.
     not_through: u64,
@@ -652,6 +677,9 @@ impl XmlLexer {
                                         if let Some(mut e) = self.stack.pop() {
                                             if e.record {
                                                 seg.end_record(self.stack.len() + 1);
+                                                self.prev_record.set(self.stack.len(), &e);
+                                            } else if self.prev_record.depth > self.stack.len() {
+                                                self.prev_record.live = false;
                                             }
                                             self.note_division(&e, seg);
                                             self.close_header_cell(&e, seg);
@@ -666,6 +694,17 @@ impl XmlLexer {
                                 None => return len,
                             }
                         } else {
+                            // A list's next record: the one before it is no context for it.
+                            if let Some(o) = self.open.as_mut() {
+                                let prev = &self.prev_record;
+                                if prev.live
+                                    && prev.depth == self.stack.len()
+                                    && prev.name == o.name
+                                {
+                                    seg.forget_since(prev.mark);
+                                }
+                                o.mark = seg.context_mark();
+                            }
                             self.st = St::Tag;
                         }
                     }
@@ -693,6 +732,7 @@ impl XmlLexer {
                         }
                         if self.self_closing && e.record {
                             seg.end_record(self.stack.len() + 1);
+                            self.prev_record.set(self.stack.len(), &e);
                         }
                         if !self.self_closing {
                             if self.stack.len() < MAX_DEPTH {
