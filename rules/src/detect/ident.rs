@@ -1763,20 +1763,23 @@ pub(crate) fn digit_run_possible(g: &[u8], en: Enabled) -> bool {
     }
 }
 
+/// Adds a candidate a keyword may vouch for (not [`Found::key_only`]); true, for
+/// `return push(…)` in the shape tests.
+fn push(out: &mut Vec<Found>, det: Det, start: usize, end: usize, conf: Confidence) -> bool {
+    out.push(Found {
+        det,
+        start,
+        end,
+        conf,
+        key_only: false,
+    });
+    true
+}
+
 /// Judges one alphanumeric run alone. Returns whether it produced a candidate.
 fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bool {
     let g = &t[s..e];
     let n = g.len();
-    let push = |out: &mut Vec<Found>, det, start, end, conf| {
-        out.push(Found {
-            det,
-            start,
-            end,
-            conf,
-            key_only: false,
-        });
-        true
-    };
     if en.has(Det::LicencePlate) && (4..=6).contains(&n) {
         if let Some((ps, pe, conf)) = special_plate(t, s, e) {
             return push(out, Det::LicencePlate, ps, pe, conf);
@@ -1821,16 +1824,6 @@ fn single_shapes(
 ) -> bool {
     let g = &t[s..e];
     let n = g.len();
-    let push = |out: &mut Vec<Found>, det, start, end, conf| {
-        out.push(Found {
-            det,
-            start,
-            end,
-            conf,
-            key_only: false,
-        });
-        true
-    };
     // A disability certificate's number (第二代残疾人证): the holder's ID number, then the
     // kind of disability (1-7) and its grade (1-4); a medical insurance number, the ID and
     // two digits of the fund's own. It holds the ID whole, so it is one, but twenty digits
