@@ -113,6 +113,11 @@ pub struct Ctx {
     pub if_none_match: Option<http::HeaderValue>,
     /// The upstream answered over HTTP/2 (its body may end at a reset: `body::cut_short`).
     pub upstream_h2: bool,
+    /// The client speaks HTTP/1.x, and sent `TE: trailers`: together they say whether the
+    /// response can carry trailers to it (hyper sends them to an HTTP/1.1 client only when
+    /// asked), so whether `Trailer` may announce any (`response_body_filter`).
+    pub client_http1: bool,
+    pub client_te_trailers: bool,
 }
 
 /// The refusal of a body that would pass the held-body budget: the proxy is busy, not the
@@ -461,6 +466,8 @@ impl Proxy {
             if_none_match: None,
             held_request: None,
             upstream_h2: false,
+            client_http1: req.version() <= http::Version::HTTP_11,
+            client_te_trailers: crate::headers::accepts_trailers(req.headers()),
         };
         match self.exchange(&mut ctx, req).await {
             Ok(resp) => Ok(resp),
