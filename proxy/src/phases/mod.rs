@@ -75,6 +75,17 @@ fn rekeys(iface: &Interface, actions: &Actions, live: &Live) -> bool {
             || live.limiter.has_response_limits(&iface.name))
 }
 
+/// The answer to a request still unanswered when the drain bound passes: the proxy is
+/// going away, not the request wrong, so 503 (another replica can take the retry).
+fn shutting_down() -> ProxyError {
+    ProxyError::new(
+        crate::error::Origin::Internal,
+        crate::error::Kind::ShuttingDown,
+        http::StatusCode::SERVICE_UNAVAILABLE,
+        "the proxy is shutting down and its drain bound (`listen.shutdown_grace`) passed before the upstream answered; retry",
+    )
+}
+
 /// Per-request state shared by the phases.
 pub struct Ctx {
     pub request_id: String,
@@ -226,6 +237,10 @@ pub struct Proxy {
     pub(crate) draining: std::sync::atomic::AtomicBool,
     /// What held bodies take together (`limits.max_held_total`).
     pub(crate) held: Arc<crate::body::HeldBudget>,
+    /// Set when the drain bound (`listen.shutdown_grace`) passes: every exchange whose
+    /// response has not started answers 503 at once (`handle`), and connections whose
+    /// responses have started are dropped (`server::serve_one`).
+    pub(crate) drain_expired: tokio::sync::watch::Sender<bool>,
 }
 
 impl Proxy {
@@ -285,6 +300,7 @@ impl Proxy {
             reload,
             draining: std::sync::atomic::AtomicBool::new(false),
             held,
+            drain_expired: tokio::sync::watch::Sender::new(false),
         })
     }
 
@@ -469,10 +485,23 @@ impl Proxy {
             client_http1: req.version() <= http::Version::HTTP_11,
             client_te_trailers: crate::headers::accepts_trailers(req.headers()),
         };
-        match self.exchange(&mut ctx, req).await {
+        // At the drain bound an exchange still waiting (on the upstream, or on the request
+        // body) is abandoned with a proper answer rather than an empty reply when the
+        // connection goes: its response head has not been sent, so it still can be.
+        let mut expired = self.drain_expired.subscribe();
+        let r = tokio::select! {
+            r = self.exchange(&mut ctx, req) => r,
+            Ok(_) = expired.wait_for(|e| *e) => Err(shutting_down()),
+        };
+        match r {
             Ok(resp) => Ok(resp),
             Err(e) => Ok(self.problem(&mut ctx, &e)),
         }
+    }
+
+    /// Whether the drain bound has passed (see [`Proxy::drain_expired`]).
+    pub(crate) fn drain_expired(&self) -> bool {
+        *self.drain_expired.borrow()
     }
 
     async fn exchange(
