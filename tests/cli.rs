@@ -682,6 +682,21 @@ fn config_check_warns_of_a_token_key_the_proxy_could_not_use() {
     );
 }
 
+/// A rule directory that does not exist is an error of `rules.dir`, named with its line like
+/// every other key's (it was `key 'rules'` with no line).
+#[test]
+fn config_check_names_the_line_of_a_missing_rule_directory() {
+    let (ok, msg) = config_check(
+        "cfgrulesdir",
+        "listen:\n  addr: 127.0.0.1:0\nupstream:\n  url: http://127.0.0.1:9\nrules:\n  builtin: true\n  dir: /nonexistent-sluice-rules\n",
+    );
+    assert!(!ok, "{msg}");
+    assert!(
+        msg.contains("c.yaml:7: key `rules.dir`") && msg.contains("cannot read rule directory"),
+        "{msg}"
+    );
+}
+
 /// An audit file sink in a directory that does not exist: `run` would fail to open it, so
 /// `config check` says so with the file and the line of `path` (a warning, like the other
 /// files read at start: the directory is often a volume that only exists in the pod).

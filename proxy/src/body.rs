@@ -277,6 +277,13 @@ impl Streaming {
         }
     }
 
+    /// Trailers already read (and inspected) while priming: they end the body after the
+    /// rest of it, as if read in turn.
+    pub fn trailing(mut self, t: Option<HeaderMap>) -> Self {
+        self.trailers = t;
+        self
+    }
+
     /// Charges the quotas with what the rest of the body carries, once it ends.
     pub fn charging(mut self, c: Option<StreamCharge>) -> Self {
         self.charge = c;

@@ -1443,8 +1443,19 @@ pub fn check(path: &Path) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
     let cfg = Config::from_yaml(&text, path)?;
     // The token key is a Secret that may not be mounted here; it changes no rule.
-    let engine = crate::policy::build_engine_with(&cfg.rules, None)
-        .map_err(|e| anyhow::anyhow!("{}: key `rules`: {e}", path.display()))?;
+    let engine = crate::policy::build_engine_with(&cfg.rules, None).map_err(|e| {
+        // A pack's own errors name the pack's file and line; what the config got wrong is
+        // the directory itself (missing, not a directory, unreadable), which is `rules.dir`
+        // on its own line, as every other key's error names its line.
+        let key = match &cfg.rules.dir {
+            Some(d) if std::fs::read_dir(d).is_err() => "rules.dir",
+            _ => "rules",
+        };
+        match locate(&text, key) {
+            Some(l) => anyhow::anyhow!("{}:{l}: key `{key}`: {e}", path.display()),
+            None => anyhow::anyhow!("{}: key `{key}`: {e}", path.display()),
+        }
+    })?;
     let classes: Vec<String> = engine.classes().iter().map(|c| c.to_string()).collect();
     let grades = crate::policy::grade_names(&cfg.rules);
     let problems = cfg.validate_against(&classes, &grades);

@@ -77,6 +77,9 @@ pub enum Kind {
     AuditUnavailable,
     /// The bytes of held bodies would pass `limits.max_held_total` (503).
     Overloaded,
+    /// The proxy is stopping and its drain bound (`listen.shutdown_grace`) passed before
+    /// the answer was ready (503: another replica can take the retry).
+    ShuttingDown,
     /// The request is malformed or not allowed (e.g. an upgrade on an interface without it).
     BadRequest,
     /// A write's `If-Match` names no entity tag this proxy gave for the representation under
@@ -171,6 +174,7 @@ impl ProxyError {
             Kind::Limited => "urn:sluice:problem:rate-limited",
             Kind::AuditUnavailable => "urn:sluice:problem:audit-unavailable",
             Kind::Overloaded => "urn:sluice:problem:overloaded",
+            Kind::ShuttingDown => "urn:sluice:problem:shutting-down",
             Kind::BadRequest => "urn:sluice:problem:bad-request",
             Kind::PreconditionFailed => "urn:sluice:problem:precondition-failed",
             Kind::Internal => "urn:sluice:problem:internal",
@@ -197,6 +201,7 @@ impl ProxyError {
             Kind::Limited => "Rate limit or quota exceeded",
             Kind::AuditUnavailable => "Audit trail unavailable",
             Kind::Overloaded => "Proxy holding too many bodies",
+            Kind::ShuttingDown => "Proxy shutting down",
             Kind::BadRequest => "Bad request",
             Kind::PreconditionFailed => "Precondition failed",
             Kind::Internal => "Internal proxy error",

@@ -279,6 +279,10 @@ pub struct BodyFilter {
     /// response's: a held one is charged by its phase), and this body's share of it.
     held_budget: Option<Arc<crate::body::HeldBudget>>,
     held: Option<crate::body::HeldGuard>,
+    /// Whether any byte of the body came in: an empty body ends as it began, empty (the
+    /// encoders would otherwise write an empty gzip or zstd stream for it, 20 bytes where
+    /// the upstream sent none).
+    raw_seen: bool,
 }
 
 impl std::fmt::Debug for BodyFilter {
@@ -354,6 +358,7 @@ impl BodyFilter {
             archive_open: false,
             held_budget: None,
             held: None,
+            raw_seen: false,
         })
     }
 
@@ -943,6 +948,7 @@ impl BodyFilter {
         out: &mut Vec<u8>,
         flush: bool,
     ) -> Result<(), FilterError> {
+        self.raw_seen |= !raw.is_empty();
         if !self.redact {
             self.observe_inner(raw)?;
             out.extend_from_slice(raw);
@@ -968,6 +974,12 @@ impl BodyFilter {
         if !self.redact {
             return self.observe_finish_inner();
         }
+        // Nothing came in, so nothing can be redacted, and a clean body passes as it came:
+        // an empty body (even one labelled gzip) stays empty rather than becoming the
+        // encoders' empty stream.
+        if !self.raw_seen {
+            return Ok(());
+        }
         self.decode(&[], true)?;
         self.scan(true)?;
         self.emit(out, false, true)
@@ -986,6 +998,7 @@ impl BodyFilter {
     }
 
     fn observe_inner(&mut self, raw: &[u8]) -> Result<(), FilterError> {
+        self.raw_seen |= !raw.is_empty();
         self.decode(raw, false)?;
         self.scan(false)?;
         self.scan_out.clear();
@@ -1082,12 +1095,155 @@ fn metadata_only(name: &http::HeaderName, v: &http::HeaderValue) -> bool {
     }
 }
 
+/// Field names that are the protocol's own vocabulary (RFC 9110 and its companions, CORS,
+/// the usual security and gRPC fields): fixed spellings that every response may carry and
+/// that no value can hide in. Every other name is inspected ([`scan_header_values`]); this
+/// list only spares the common case its scan, so a name missing from it costs a few bytes
+/// of scanning, never a leak.
+fn standard_name(name: &str) -> bool {
+    matches!(
+        name,
+        "accept-ranges"
+            | "age"
+            | "allow"
+            | "alt-svc"
+            | "cache-control"
+            | "connection"
+            | "content-digest"
+            | "content-disposition"
+            | "content-encoding"
+            | "content-language"
+            | "content-length"
+            | "content-location"
+            | "content-range"
+            | "content-security-policy"
+            | "content-security-policy-report-only"
+            | "content-type"
+            | "cross-origin-embedder-policy"
+            | "cross-origin-opener-policy"
+            | "cross-origin-resource-policy"
+            | "date"
+            | "etag"
+            | "expires"
+            | "grpc-encoding"
+            | "grpc-accept-encoding"
+            | "grpc-message"
+            | "grpc-status"
+            | "keep-alive"
+            | "last-modified"
+            | "link"
+            | "location"
+            | "nel"
+            | "permissions-policy"
+            | "pragma"
+            | "referrer-policy"
+            | "report-to"
+            | "repr-digest"
+            | "retry-after"
+            | "server"
+            | "server-timing"
+            | "set-cookie"
+            | "strict-transport-security"
+            | "timing-allow-origin"
+            | "trailer"
+            | "transfer-encoding"
+            | "vary"
+            | "via"
+            | "www-authenticate"
+            | "x-content-type-options"
+            | "x-frame-options"
+            | "x-powered-by"
+            | "x-request-id"
+            | "x-xss-protection"
+    ) || name.starts_with("access-control-")
+}
+
+/// Runs one header name or value through a text filter of the body's policy: the filter
+/// (for its verdict and summary), its output and whether it finished; `None` when no filter
+/// can be made (then the field is left as it is, as before the name was inspected).
+fn filter_field(
+    engine: &Arc<Engine>,
+    actions: &Arc<Actions>,
+    limits: DecodeLimits,
+    bytes: &[u8],
+) -> Option<(BodyFilter, Vec<u8>, Result<(), FilterError>)> {
+    let mut f = BodyFilter::new(
+        engine.clone(),
+        actions.clone(),
+        Some("text/plain"),
+        &[],
+        limits,
+    )
+    .map(|f| f.keep_fingerprints(true))
+    .ok()?;
+    let mut out = Vec::new();
+    let done = f
+        .push(bytes, &mut out, false)
+        .and_then(|()| f.finish(&mut out));
+    Some((f, out, done))
+}
+
+/// Inspects the names of header fields or trailers (`X-11010519491231002X: 1`): an upstream
+/// may write a value into a name as well as into a value. A name with a finding that blocks
+/// returns its filter; one whose findings redact is removed with its values, since a
+/// masked name (`x-110105********002x`) would be a field no client knows, and dropping an
+/// unknown field is what a client already copes with; one that only reports stays.
+/// Protocol names ([`standard_name`]) are skipped, and the rest are scanned together once
+/// (a few short names, usually none), one by one only when that scan finds something.
+fn scan_header_names(
+    engine: &Arc<Engine>,
+    actions: &Arc<Actions>,
+    limits: DecodeLimits,
+    headers: &mut http::HeaderMap,
+    found: &mut FindingSummary,
+    fps: &mut Vec<u64>,
+) -> Option<BodyFilter> {
+    let mut joined = Vec::new();
+    for name in headers.keys() {
+        if !standard_name(name.as_str()) {
+            joined.extend_from_slice(name.as_str().as_bytes());
+            joined.push(b'\n');
+        }
+    }
+    if joined.is_empty() {
+        return None;
+    }
+    let opts = ScanOptions {
+        format: Format::Text,
+        ..ScanOptions::default()
+    };
+    if engine.scan_bytes(&joined, opts).findings.is_empty() {
+        return None;
+    }
+    let names: Vec<http::HeaderName> = headers
+        .keys()
+        .filter(|n| !standard_name(n.as_str()))
+        .cloned()
+        .collect();
+    for name in names {
+        let Some((f, _, done)) = filter_field(engine, actions, limits, name.as_str().as_bytes())
+        else {
+            continue;
+        };
+        if f.must_block() {
+            return Some(f);
+        }
+        found.merge(f.summary());
+        fps.extend_from_slice(f.fingerprints());
+        if f.summary().changed || done.is_err() {
+            headers.remove(&name);
+        }
+    }
+    None
+}
+
 /// Inspects the values of a response's header fields or trailers with the body's policy: an
 /// identifier in `X-Owner-Id`, a `Location` query, a `Content-Disposition` file name or a
 /// `grpc-message` trailer leaves as surely as one in the body. A value whose findings redact
 /// is rewritten in place (a value that no longer makes a valid field is removed); a finding
 /// that blocks returns the filter that saw it, for the refusal (its summary names the
-/// classes). What the values held is added to `found` (for the exchange's access log,
+/// classes). Names are inspected first, under the same policy ([`scan_header_names`]: a
+/// name that redacts drops its field). What the names and values held is added to `found` (for the exchange's access log,
 /// metrics and audit record) and their fingerprints to `fps` (for the quotas, which count a
 /// value sent in a header as one sent in a body). Clean fields, the common case, cost one
 /// scan of the few values left after the structural ones.
@@ -1099,6 +1255,11 @@ pub fn scan_header_values(
     found: &mut FindingSummary,
     fps: &mut Vec<u64>,
 ) -> Option<BodyFilter> {
+    // Names first: a field whose name is redacted goes with its values, which then need no
+    // scan of their own.
+    if let Some(f) = scan_header_names(engine, actions, limits, headers, found, fps) {
+        return Some(f);
+    }
     let candidate =
         |name: &http::HeaderName, v: &http::HeaderValue| v.len() >= 6 && !metadata_only(name, v);
     let mut joined = Vec::new();
@@ -1128,21 +1289,10 @@ pub fn scan_header_values(
                 kept.push(v);
                 continue;
             }
-            let Ok(mut f) = BodyFilter::new(
-                engine.clone(),
-                actions.clone(),
-                Some("text/plain"),
-                &[],
-                limits,
-            )
-            .map(|f| f.keep_fingerprints(true)) else {
+            let Some((f, out, done)) = filter_field(engine, actions, limits, v.as_bytes()) else {
                 kept.push(v);
                 continue;
             };
-            let mut out = Vec::new();
-            let done = f
-                .push(v.as_bytes(), &mut out, false)
-                .and_then(|()| f.finish(&mut out));
             if f.must_block() {
                 return Some(f);
             }

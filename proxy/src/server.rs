@@ -3,8 +3,12 @@
 //! a connection cap, and graceful shutdown.
 //!
 //! Shutdown: stop accepting, ask every connection to finish (HTTP/1.1 closes after the
-//! in-flight response, HTTP/2 sends GOAWAY), wait up to `listen.shutdown_grace`, then drop
-//! whatever is left. In-flight requests therefore complete when they can within the bound.
+//! in-flight response, HTTP/2 sends GOAWAY), wait up to `listen.shutdown_grace`. In-flight
+//! requests therefore complete when they can within the bound. At the bound, a request whose
+//! response has not started gets a 503 problem (`Proxy::handle`), written within a short
+//! flush ([`FLUSH`]); a connection carrying a response already under way is dropped, which
+//! aborts it (its head is out, so an aborted transfer is the only honest signal left; on
+//! HTTP/2 that takes the connection's other streams with it).
 //!
 //! Idle connections: a connection with no exchange in flight for `timeouts.idle` (before its
 //! first request, `timeouts.client_header` if longer) is asked to finish as at shutdown
@@ -231,6 +235,9 @@ fn conn_info(
 /// The exchanges a connection carries, and since when it has carried none.
 pub struct ConnActivity {
     active: AtomicUsize,
+    /// Exchanges whose response started before the drain bound and is still being sent:
+    /// at the bound, a connection with one is dropped (the response aborted).
+    responding: AtomicUsize,
     /// Whether an exchange has begun: before the first, the request head's own timeout
     /// (`timeouts.client_header`) may be the longer one, and a slow head is not idleness.
     begun: AtomicBool,
@@ -239,14 +246,20 @@ pub struct ConnActivity {
     epoch: Instant,
 }
 
+/// How long, past the drain bound, the 503s answered then have to be written before what
+/// is left is dropped: a small problem body, written at once to any client still reading.
+const FLUSH: Duration = Duration::from_secs(1);
+
 /// One exchange on a connection, from its request to the end of its response body (the
-/// body holds it: [`crate::body::ProxyBody::carrying`]).
-pub struct ActiveExchange(Arc<ConnActivity>);
+/// body holds it: [`crate::body::ProxyBody::carrying`]); `true` once its response has
+/// started before the drain bound.
+pub struct ActiveExchange(Arc<ConnActivity>, bool);
 
 impl ConnActivity {
     fn new() -> Arc<Self> {
         Arc::new(ConnActivity {
             active: AtomicUsize::new(0),
+            responding: AtomicUsize::new(0),
             begun: AtomicBool::new(false),
             idle_since: AtomicU64::new(0),
             epoch: Instant::now(),
@@ -256,7 +269,7 @@ impl ConnActivity {
     fn begin(self: &Arc<Self>) -> ActiveExchange {
         self.active.fetch_add(1, Ordering::AcqRel);
         self.begun.store(true, Ordering::Release);
-        ActiveExchange(self.clone())
+        ActiveExchange(self.clone(), false)
     }
 
     /// How long the connection has carried no exchange; `None` while it carries one.
@@ -269,8 +282,22 @@ impl ConnActivity {
     }
 }
 
+impl ActiveExchange {
+    /// Marks the exchange's response as started (its head is being sent).
+    fn responding(mut self) -> Self {
+        if !self.1 {
+            self.0.responding.fetch_add(1, Ordering::AcqRel);
+            self.1 = true;
+        }
+        self
+    }
+}
+
 impl Drop for ActiveExchange {
     fn drop(&mut self) {
+        if self.1 {
+            self.0.responding.fetch_sub(1, Ordering::AcqRel);
+        }
         let now = u64::try_from(self.0.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
         self.0.idle_since.store(now, Ordering::Release);
         self.0.active.fetch_sub(1, Ordering::AcqRel);
@@ -296,11 +323,21 @@ async fn serve_one<IO>(
     let first_head = proxy.cfg.timeouts.client_header.max(idle);
     let activity = ConnActivity::new();
     let exchanges = activity.clone();
+    let mut expired = proxy.drain_expired.subscribe();
     let svc = service_fn(move |req| {
         let exchange = exchanges.begin();
+        let proxy = proxy.clone();
         let handled = proxy.clone().handle(req, info.clone());
         async move {
             let r = handled.await;
+            // A response ready after the drain bound is the 503 it answered (or one that
+            // made it just in time): it is let out within the flush. One ready before it is
+            // under way when the bound passes, and is aborted then.
+            let exchange = if proxy.drain_expired() {
+                exchange
+            } else {
+                exchange.responding()
+            };
             r.map(|resp| resp.map(|body| body.carrying(exchange)))
         }
     });
@@ -311,6 +348,7 @@ async fn serve_one<IO>(
     let idle_check = tokio::time::sleep(idle);
     tokio::pin!(idle_check);
     let mut finishing = *stop.borrow();
+    let mut expiring = false;
     if finishing {
         conn.as_mut().graceful_shutdown();
     }
@@ -332,6 +370,13 @@ async fn serve_one<IO>(
             _ = stop.changed(), if !finishing => {
                 finishing = true;
                 conn.as_mut().graceful_shutdown();
+            }
+            Ok(_) = expired.wait_for(|e| *e), if !expiring => {
+                expiring = true;
+                if activity.responding.load(Ordering::Acquire) > 0 {
+                    tracing::debug!(%remote, "drain bound reached mid-response; aborting it");
+                    return;
+                }
             }
             () = &mut idle_check, if !finishing => {
                 let idle = if activity.begun.load(Ordering::Acquire) { idle } else { first_head };
@@ -464,6 +509,15 @@ async fn serve(
         }
     };
     if tokio::time::timeout(grace, drained).await.is_err() {
-        tracing::warn!("drain bound reached; closing remaining connections");
+        tracing::warn!(
+            "drain bound reached; answering 503 to requests not yet answered, aborting responses under way"
+        );
+        proxy.drain_expired.send_replace(true);
+        let flushed = async {
+            while Arc::strong_count(&live) > 1 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        let _ = tokio::time::timeout(FLUSH, flushed).await;
     }
 }

@@ -452,6 +452,82 @@ async fn shutdown_drains_in_flight_requests() {
     );
 }
 
+/// At the drain bound a request the upstream has not answered yet gets a 503 problem (it
+/// got an empty reply when the connection was dropped), while a response already under way
+/// is aborted: its head is out, and a truncated body must not look complete.
+#[tokio::test]
+async fn drain_bound_answers_503_to_requests_not_yet_answered() {
+    let up = Upstream::start(|req| async move {
+        if req.uri().path() == "/stream" {
+            let chunks = (0..50)
+                .map(|i| (Duration::from_millis(200), Bytes::from(format!("part{i};"))))
+                .collect();
+            return resp(200, "text/plain", streamed(chunks, false));
+        }
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        resp(200, "application/json", full(r#"{"late":true}"#))
+    })
+    .await;
+    // Responses uninspected, so that the stream goes out frame by frame (inspected plain
+    // text would be held in windows).
+    let yaml = format!(
+        "listen:\n  addr: 127.0.0.1:0\n  shutdown_grace: 1s\nupstream:\n  url: {}\ndefault_interface:\n  inspect_responses: false\n",
+        up.url()
+    );
+    let cfg =
+        sluice_proxy::config::Config::from_yaml(&yaml, std::path::Path::new("<test>")).unwrap();
+    let p = sluice_proxy::start(cfg).await.unwrap();
+    let addr = p.addr;
+    let waiting = tokio::spawn(async move {
+        let r = client()
+            .get(format!("http://{addr}/slow"))
+            .send()
+            .await
+            .unwrap();
+        let at = std::time::Instant::now();
+        (r.status(), r.headers().clone(), r.text().await.unwrap(), at)
+    });
+    let streaming = tokio::spawn(async move {
+        let mut r = client()
+            .get(format!("http://{addr}/stream"))
+            .send()
+            .await
+            .unwrap();
+        let mut got = Vec::new();
+        loop {
+            match r.chunk().await {
+                Ok(Some(c)) => got.extend_from_slice(&c),
+                Ok(None) => return Ok(got),
+                Err(e) => return Err((got, e.to_string())),
+            }
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let t0 = std::time::Instant::now();
+    p.shutdown().await;
+    assert!(t0.elapsed() < Duration::from_secs(4), "{:?}", t0.elapsed());
+    let (status, headers, body, at) = tokio::time::timeout(Duration::from_secs(3), waiting)
+        .await
+        .expect("answered at the drain bound, not when the upstream answers")
+        .unwrap();
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(headers["content-type"], "application/problem+json");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["type"], "urn:sluice:problem:shutting-down");
+    assert!(v["title"].is_string() && v["request_id"].is_string(), "{v}");
+    assert!(at.duration_since(t0) < Duration::from_secs(3));
+    let streamed = tokio::time::timeout(Duration::from_secs(3), streaming)
+        .await
+        .expect("the response under way ends at the bound")
+        .unwrap();
+    let (got, _) = streamed.expect_err("a response cut off at the bound is aborted");
+    assert!(
+        got.starts_with(b"part0;"),
+        "{}",
+        String::from_utf8_lossy(&got)
+    );
+}
+
 /// Held bodies share one budget (`limits.max_held_total`): a response that must be held
 /// (a class may block it) and would take more than is left is refused with 503 and a
 /// problem body; one held only for its length streams on; what a finished response took is

@@ -586,3 +586,239 @@ fn utf16le(s: &str) -> Vec<u8> {
     v.extend(s.encode_utf16().flat_map(u16::to_le_bytes));
     v
 }
+
+/// A response that ends with `trailers` after `body` (announced in `Trailer`, which hyper
+/// needs to send them).
+fn with_trailers(body: &'static str, trailers: &[(&'static str, &'static str)]) -> Response {
+    let mut t = http::HeaderMap::new();
+    for (k, v) in trailers {
+        t.insert(*k, v.parse().unwrap());
+    }
+    let names: Vec<&str> = trailers.iter().map(|(k, _)| *k).collect();
+    let frames = vec![
+        Ok(hyper::body::Frame::data(bytes::Bytes::from_static(
+            body.as_bytes(),
+        ))),
+        Ok(hyper::body::Frame::trailers(t)),
+    ];
+    let stream = http_body_util::StreamBody::new(futures_iter(frames));
+    let mut r = resp(
+        200,
+        "application/json",
+        http_body_util::BodyExt::boxed(stream),
+    );
+    r.headers_mut()
+        .insert("trailer", names.join(", ").parse().unwrap());
+    r
+}
+
+type Response = http::Response<UpBody>;
+
+/// The proxy's count of blocked exchanges, once the last one's record is written (when its
+/// body is done, just after the client has read it).
+async fn blocked(p: &sluice_proxy::Running) -> u64 {
+    let n = || p.stats.blocked.load(std::sync::atomic::Ordering::Relaxed);
+    for _ in 0..50 {
+        if n() > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    n()
+}
+
+/// A stream of ready frames.
+fn futures_iter(
+    frames: Vec<Result<hyper::body::Frame<bytes::Bytes>, std::io::Error>>,
+) -> impl futures_core::Stream<Item = Result<hyper::body::Frame<bytes::Bytes>, std::io::Error>>
+       + Send
+       + Sync
+       + 'static {
+    struct S(
+        std::sync::Mutex<
+            std::collections::VecDeque<Result<hyper::body::Frame<bytes::Bytes>, std::io::Error>>,
+        >,
+    );
+    impl futures_core::Stream for S {
+        type Item = Result<hyper::body::Frame<bytes::Bytes>, std::io::Error>;
+        fn poll_next(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            std::task::Poll::Ready(self.0.lock().ok().and_then(|mut q| q.pop_front()))
+        }
+    }
+    S(std::sync::Mutex::new(frames.into()))
+}
+
+/// Header names carry values as header values do (`X-11010519491231002X: 1`): under a
+/// blocking policy the response is refused, under a redacting one the field is dropped (a
+/// masked name would be a field no client knows), and either way it is counted and audited;
+/// protocol names and clean custom ones are left alone.
+#[tokio::test]
+async fn response_header_names_are_inspected() {
+    let up = Upstream::start(|_req| async move {
+        let mut r = resp(200, "application/json", full(r#"{"ok":true}"#));
+        let h = r.headers_mut();
+        h.insert("x-11010519491231002x", "1".parse().unwrap());
+        h.insert("x-mobile-13800138000", "y".parse().unwrap());
+        h.insert("x-trace", "abc".parse().unwrap());
+        r
+    })
+    .await;
+    for policy in [
+        "actions:\n  default: block\n",
+        "actions:\n  classes:\n    resident_id: block\n",
+    ] {
+        let p = proxy(&up.url(), policy).await;
+        let r = client()
+            .get(format!("http://{}/h", p.addr))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{policy}");
+        assert_eq!(r.headers()["content-type"], "application/problem+json");
+        let names: Vec<String> = r.headers().keys().map(|k| k.to_string()).collect();
+        assert!(!names.iter().any(|n| n.contains("1101051949")), "{names:?}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains("resident_id") && !body.contains(ID), "{body}");
+        assert_eq!(blocked(&p).await, 1);
+        p.shutdown().await;
+    }
+
+    let audit = std::env::temp_dir().join(format!(
+        "sluice-hdrname-audit-{}-{}.jsonl",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    let p = proxy(
+        &up.url(),
+        &format!(
+            "actions:\n  default: redact\naudit:\n  sink:\n    kind: file\n    path: {}\n",
+            audit.display()
+        ),
+    )
+    .await;
+    let r = client()
+        .get(format!("http://{}/h", p.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let h = r.headers().clone();
+    assert!(h.get("x-11010519491231002x").is_none(), "{h:?}");
+    assert!(h.get("x-mobile-13800138000").is_none(), "{h:?}");
+    assert_eq!(h["x-trace"], "abc");
+    assert_eq!(h["content-type"], "application/json");
+    assert_eq!(r.text().await.unwrap(), r#"{"ok":true}"#);
+    let mut trail = String::new();
+    for _ in 0..50 {
+        let px = p.proxy.clone();
+        tokio::task::spawn_blocking(move || px.flush_audit())
+            .await
+            .unwrap();
+        trail = std::fs::read_to_string(&audit).unwrap_or_default();
+        if trail.contains("\"event\":\"redacted\"") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        trail.contains("\"event\":\"redacted\"")
+            && trail.contains("resident_id")
+            && trail.contains("mobile"),
+        "{trail}"
+    );
+    assert!(!trail.contains(ID) && !trail.contains(MOBILE), "{trail}");
+    p.shutdown().await;
+    let _ = std::fs::remove_file(&audit);
+}
+
+/// A held response's trailers are inspected before any of it is released: a blocked class
+/// in a trailer refuses the response with a problem, as one in the body would (it was a
+/// 200 with the trailer silently dropped). A clean one goes with a `Content-Length` and no
+/// `Trailer` announcing fields that do not follow.
+#[tokio::test]
+async fn held_response_trailers_are_inspected() {
+    let up = Upstream::start(|req| async move {
+        if req.uri().path() == "/clean" {
+            with_trailers(r#"{"status":"ok"}"#, &[("x-id", "abc")])
+        } else {
+            with_trailers(r#"{"status":"ok"}"#, &[("x-id", ID)])
+        }
+    })
+    .await;
+    let p = proxy(&up.url(), "actions:\n  default: block\n").await;
+    let ask = |path: &str| {
+        format!("GET {path} HTTP/1.1\r\nHost: x\r\nTE: trailers\r\nConnection: close\r\n\r\n")
+    };
+    let out = send(p.addr, ask("/id")).await;
+    assert!(out.starts_with("HTTP/1.1 403"), "{out}");
+    assert!(
+        out.contains("application/problem+json") && out.contains("resident_id"),
+        "{out}"
+    );
+    assert!(!out.contains(ID), "{out}");
+    assert_eq!(blocked(&p).await, 1);
+    let out = send(p.addr, ask("/clean")).await;
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert!(out.ends_with(r#"{"status":"ok"}"#), "{out}");
+    let head = out.split("\r\n\r\n").next().unwrap().to_ascii_lowercase();
+    assert!(head.contains("content-length: 15"), "{out}");
+    assert!(!head.contains("trailer:"), "{out}");
+    p.shutdown().await;
+
+    // Redacted trailers of a streamed response still go, masked, and stay announced.
+    let p = proxy(&up.url(), "actions:\n  default: redact\n").await;
+    let out = send(p.addr, ask("/id")).await;
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert!(out.to_ascii_lowercase().contains("trailer: x-id"), "{out}");
+    assert!(out.contains("x-id: 110105********002X"), "{out}");
+    // A client that did not ask for trailers gets none, and none announced.
+    let out = send(
+        p.addr,
+        "GET /id HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_string(),
+    )
+    .await;
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert!(!out.to_ascii_lowercase().contains("trailer"), "{out}");
+    assert!(!out.contains("x-id"), "{out}");
+    p.shutdown().await;
+}
+
+/// A chunked request with trailers is held and forwarded with a `Content-Length`, so its
+/// trailers cannot follow: the upstream must not be told to expect them (`Trailer`), and
+/// they are inspected with the body (a blocked class there refuses the request).
+#[tokio::test]
+async fn held_request_trailers_are_inspected_and_not_announced() {
+    let up = Upstream::start(|req| async move {
+        let (parts, body) = read_body(req).await;
+        let text = format!(
+            "trailer={:?} cl={:?} body={}",
+            parts.headers.get("trailer"),
+            parts.headers.get("content-length"),
+            String::from_utf8_lossy(&body)
+        );
+        resp(200, "text/plain", full(text))
+    })
+    .await;
+    let p = proxy(&up.url(), "actions:\n  classes:\n    resident_id: block\n").await;
+    let post = |trailer: &str| {
+        format!(
+            "POST /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nTrailer: X-T\r\n\r\n7\r\n{{\"a\":1}}\r\n0\r\nX-T: {trailer}\r\n\r\n"
+        )
+    };
+    let out = send(p.addr, post("abc")).await;
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert!(
+        out.contains("trailer=None cl=Some(\"7\") body={\"a\":1}"),
+        "{out}"
+    );
+    let out = send(p.addr, post(ID)).await;
+    assert!(out.starts_with("HTTP/1.1 403"), "{out}");
+    assert!(out.contains("resident_id") && !out.contains(ID), "{out}");
+    p.shutdown().await;
+}

@@ -75,6 +75,17 @@ fn rekeys(iface: &Interface, actions: &Actions, live: &Live) -> bool {
             || live.limiter.has_response_limits(&iface.name))
 }
 
+/// The answer to a request still unanswered when the drain bound passes: the proxy is
+/// going away, not the request wrong, so 503 (another replica can take the retry).
+fn shutting_down() -> ProxyError {
+    ProxyError::new(
+        crate::error::Origin::Internal,
+        crate::error::Kind::ShuttingDown,
+        http::StatusCode::SERVICE_UNAVAILABLE,
+        "the proxy is shutting down and its drain bound (`listen.shutdown_grace`) passed before the upstream answered; retry",
+    )
+}
+
 /// Per-request state shared by the phases.
 pub struct Ctx {
     pub request_id: String,
@@ -113,6 +124,11 @@ pub struct Ctx {
     pub if_none_match: Option<http::HeaderValue>,
     /// The upstream answered over HTTP/2 (its body may end at a reset: `body::cut_short`).
     pub upstream_h2: bool,
+    /// The client speaks HTTP/1.x, and sent `TE: trailers`: together they say whether the
+    /// response can carry trailers to it (hyper sends them to an HTTP/1.1 client only when
+    /// asked), so whether `Trailer` may announce any (`response_body_filter`).
+    pub client_http1: bool,
+    pub client_te_trailers: bool,
 }
 
 /// The refusal of a body that would pass the held-body budget: the proxy is busy, not the
@@ -221,6 +237,10 @@ pub struct Proxy {
     pub(crate) draining: std::sync::atomic::AtomicBool,
     /// What held bodies take together (`limits.max_held_total`).
     pub(crate) held: Arc<crate::body::HeldBudget>,
+    /// Set when the drain bound (`listen.shutdown_grace`) passes: every exchange whose
+    /// response has not started answers 503 at once (`handle`), and connections whose
+    /// responses have started are dropped (`server::serve_one`).
+    pub(crate) drain_expired: tokio::sync::watch::Sender<bool>,
 }
 
 impl Proxy {
@@ -280,6 +300,7 @@ impl Proxy {
             reload,
             draining: std::sync::atomic::AtomicBool::new(false),
             held,
+            drain_expired: tokio::sync::watch::Sender::new(false),
         })
     }
 
@@ -461,11 +482,26 @@ impl Proxy {
             if_none_match: None,
             held_request: None,
             upstream_h2: false,
+            client_http1: req.version() <= http::Version::HTTP_11,
+            client_te_trailers: crate::headers::accepts_trailers(req.headers()),
         };
-        match self.exchange(&mut ctx, req).await {
+        // At the drain bound an exchange still waiting (on the upstream, or on the request
+        // body) is abandoned with a proper answer rather than an empty reply when the
+        // connection goes: its response head has not been sent, so it still can be.
+        let mut expired = self.drain_expired.subscribe();
+        let r = tokio::select! {
+            r = self.exchange(&mut ctx, req) => r,
+            Ok(_) = expired.wait_for(|e| *e) => Err(shutting_down()),
+        };
+        match r {
             Ok(resp) => Ok(resp),
             Err(e) => Ok(self.problem(&mut ctx, &e)),
         }
+    }
+
+    /// Whether the drain bound has passed (see [`Proxy::drain_expired`]).
+    pub(crate) fn drain_expired(&self) -> bool {
+        *self.drain_expired.borrow()
     }
 
     async fn exchange(

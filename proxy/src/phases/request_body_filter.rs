@@ -3,7 +3,9 @@
 //! Contract: gets the filtered request; returns a request whose body is either
 //! - held whole (up to the interface's `max_request_body`), decoded, scanned and redacted,
 //!   with `Content-Length` fixed — forwarded byte-identical when nothing was changed, and
-//!   without the client's digests of its body when something was; or
+//!   without the client's digests of its body when something was; its trailers are
+//!   inspected with the body (a blocked class there refuses it) and not forwarded, and
+//!   `Trailer` no longer announces them; or
 //! - streamed uninspected (inspection off, an allow-only policy, a skipped content type, an
 //!   upgrade), still cut off at the cap.
 //!
@@ -39,6 +41,8 @@ pub async fn run(
     let h2 = parts.version == http::Version::HTTP_2;
     let cap = ctx.iface.max_request_body;
     if http_body::Body::is_end_stream(&body) {
+        // No body, so no trailers either: nothing to announce.
+        parts.headers.remove(header::TRAILER);
         return Ok(Request::from_parts(parts, ReqBody::empty()));
     }
     if headers::content_length(&parts.headers).is_some_and(|n| n > cap) {
@@ -107,6 +111,7 @@ pub async fn run(
     // The decoders' windows are held memory too: a brotli upload may make its decoder take
     // 16 MiB, and many stalled ones would take the process's memory past `max_held_total`.
     let mut windows = 0u64;
+    let mut trailers = None;
     loop {
         let frame = match read_frame(&mut body, h2, ctx.iface.idle_timeout, ctx.deadline).await {
             Ok(Some(f)) => f,
@@ -133,8 +138,14 @@ pub async fn run(
                 ))
             }
         };
-        let Ok(data) = frame.into_data() else {
-            continue;
+        let data = match frame.into_data() {
+            Ok(d) => d,
+            Err(f) => {
+                if let Ok(t) = f.into_trailers() {
+                    trailers = Some(t);
+                }
+                continue;
+            }
         };
         if raw.len() as u64 + data.len() as u64 > cap {
             return Err(too_large(cap));
@@ -169,6 +180,17 @@ pub async fn run(
     if let Some(g) = ctx.held_request.as_mut() {
         g.release(windows);
     }
+    // Decided before the trailers add their findings: they are not forwarded (below), so a
+    // value redacted in them changes nothing in the body, which goes as it came.
+    let passes_raw = filter.passes_raw(&raw);
+    // The held body goes with a `Content-Length`, which no trailer can follow over HTTP/1.1:
+    // the client's trailers are not forwarded, and `Trailer` must not announce them. They
+    // are still part of what the client sent, so they are inspected: a blocked class there
+    // refuses the request as one in the body does, and what they held is counted.
+    if let Some(mut t) = trailers {
+        filter.scan_trailers(&mut t);
+    }
+    parts.headers.remove(header::TRAILER);
     if let Some(l) = ctx.log.as_mut() {
         l.request_findings = Some(filter.summary().clone());
     }
@@ -179,7 +201,7 @@ pub async fn run(
     if filter.must_block() {
         return Err(blocked(ctx, &filter));
     }
-    let body = if filter.passes_raw(&raw) {
+    let body = if passes_raw {
         raw
     } else {
         // The client's digests of its body (`Content-Digest`, `Content-MD5`, vendors'

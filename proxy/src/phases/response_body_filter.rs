@@ -8,8 +8,15 @@
 //! they decode to: `codec::carries_metadata`) with its `Content-Length`; a changed
 //! one gets the new length. A streamed body drops `Content-Length` (the rewritten length is
 //! not known in advance). The `ETag` of every inspected response is already the proxy's own
-//! (`headers::rekey_validators`), and a `NotModified` answer has no body. Trailers of held bodies are dropped (they cannot follow a `Content-Length` body
-//! over HTTP/1.1); streamed bodies keep them.
+//! (`headers::rekey_validators`), and a `NotModified` answer has no body.
+//!
+//! Trailers are inspected like header fields (`filter::scan_header_values`) wherever they
+//! come. Those of a held body are read and inspected before its first byte is released: a
+//! blocked class there refuses the response as one in the body would. They are then dropped
+//! (they cannot follow a `Content-Length` body over HTTP/1.1); streamed bodies keep them.
+//! `Trailer`, which announces them, goes whenever the message sent cannot carry them (a held
+//! body, no body, a `Content-Length`, an HTTP/1.1 client that did not send `TE: trailers`):
+//! a client must not wait for fields that never come.
 
 use bytes::Bytes;
 use http::header;
@@ -52,10 +59,14 @@ pub async fn run(
     let h2 = ctx.upstream_h2;
     match mode {
         Mode::Upgrade | Mode::NotModified | Mode::NoBody => {
+            if mode != Mode::Upgrade {
+                parts.headers.remove(header::TRAILER);
+            }
             let guard = proxy.guard(ctx, status);
             Ok(Response::from_parts(parts, ProxyBody::empty(guard)))
         }
         Mode::Pass => {
+            announce_trailers(ctx, &mut parts);
             let guard = proxy.guard(ctx, status);
             let s = Streaming::new(body, h2, None, None, idle, ctx.deadline);
             Ok(Response::from_parts(parts, ProxyBody::stream(s, guard)))
@@ -69,9 +80,24 @@ pub async fn run(
             let mut out = Vec::new();
             let mut bytes_in = 0u64;
             let mut ended = false;
+            let mut trailers = None;
             match read_frame(&mut body, h2, idle, ctx.deadline).await {
                 Ok(Some(f)) => {
-                    if let Ok(data) = f.into_data() {
+                    // An empty body's trailers come first: inspected now, while a block can
+                    // still be answered, and sent after the (empty) rest.
+                    let f = match f.into_trailers() {
+                        Ok(mut t) => {
+                            if filter.scan_trailers(&mut t) {
+                                set_findings(ctx, &filter);
+                                return Err(refuse(proxy, ctx, &filter));
+                            }
+                            headers::drop_digests(&mut t);
+                            trailers = Some(t);
+                            None
+                        }
+                        Err(f) => Some(f),
+                    };
+                    if let Some(data) = f.and_then(|f| f.into_data().ok()) {
                         bytes_in = data.len() as u64;
                         filter
                             .push(&data, &mut out, true)
@@ -109,6 +135,7 @@ pub async fn run(
             }
             let _ = ended;
             stream_headers(&mut parts, &filter);
+            announce_trailers(ctx, &mut parts);
             let mut guard = proxy.guard(ctx, status);
             if let Some(g) = guard.as_mut() {
                 g.record.bytes_in = bytes_in;
@@ -121,6 +148,7 @@ pub async fn run(
                 idle,
                 ctx.deadline,
             )
+            .trailing(trailers)
             .charging(stream_charge(ctx, 0, 0));
             Ok(Response::from_parts(parts, ProxyBody::stream(s, guard)))
         }
@@ -135,6 +163,7 @@ pub async fn run(
             let mut out: Vec<u8> = Vec::new();
             let mut bytes_in = 0u64;
             let mut held = None;
+            let mut trailers = None;
             loop {
                 let frame = match read_frame(&mut body, h2, idle, ctx.deadline).await {
                     Ok(Some(f)) => f,
@@ -150,8 +179,15 @@ pub async fn run(
                     }
                     Err(ReadError::Cut) => return Err(cut()),
                 };
-                let Ok(data) = frame.into_data() else {
-                    continue;
+                let data = match frame.into_data() {
+                    Ok(d) => d,
+                    Err(f) => {
+                        // Inspected once the body is done, before any of it is released.
+                        if let Ok(t) = f.into_trailers() {
+                            trailers = Some(t);
+                        }
+                        continue;
+                    }
                 };
                 bytes_in += data.len() as u64;
                 // The raw copy and the filter's output (`HOLD_FACTOR`), until the client has it all. Past the
@@ -194,6 +230,7 @@ pub async fn run(
                         tracing::warn!(request_id = %ctx.request_id, interface = %ctx.iface.name, "hold buffer overflow; streaming on (fail open)");
                     }
                     stream_headers(&mut parts, &filter);
+                    announce_trailers(ctx, &mut parts);
                     let mut guard = proxy.guard(ctx, status);
                     if let Some(g) = guard.as_mut() {
                         g.record.bytes_in = bytes_in;
@@ -216,6 +253,16 @@ pub async fn run(
             filter
                 .finish(&mut out)
                 .map_err(|e| decode_error(proxy, e))?;
+            // Decided before the trailers add their findings: they are dropped here, so a
+            // value redacted in them changes nothing in the body, which passes as it came.
+            let passes_raw = filter.passes_raw(&raw);
+            // The trailers (`X-Id`, `grpc-message`) are part of the message: a blocked class
+            // there refuses it like one in the body, and what they held is counted and
+            // audited with the body's findings. They are not sent (see the module header).
+            if let Some(mut t) = trailers {
+                filter.scan_trailers(&mut t);
+            }
+            parts.headers.remove(header::TRAILER);
             set_findings(ctx, &filter);
             if let Some(why) = &filter.summary().unread_archive {
                 fail_mode(
@@ -230,7 +277,7 @@ pub async fn run(
             if filter.must_block() {
                 return Err(refuse(proxy, ctx, &filter));
             }
-            let send = if filter.passes_raw(&raw) { raw } else { out };
+            let send = if passes_raw { raw } else { out };
             charge(proxy, ctx, filter.decoded_total(), &filter)?;
             headers::set_content_length(&mut parts.headers, send.len());
             let mut guard = proxy.guard(ctx, status);
@@ -359,6 +406,17 @@ fn stream_charge(ctx: &Ctx, charged: usize, decoded: u64) -> Option<StreamCharge
 fn stream_headers(parts: &mut Parts, filter: &BodyFilter) {
     if !filter.observe_only() && !filter.passes_identical() {
         parts.headers.remove(header::CONTENT_LENGTH);
+    }
+}
+
+/// Removes `Trailer` from a streamed response that cannot carry the trailers it announces:
+/// hyper sends trailers to an HTTP/1.1 client only in a chunked body (no `Content-Length`)
+/// and only when the client sent `TE: trailers`; HTTP/2 always carries them.
+fn announce_trailers(ctx: &Ctx, parts: &mut Parts) {
+    let carried = !ctx.client_http1
+        || (ctx.client_te_trailers && !parts.headers.contains_key(header::CONTENT_LENGTH));
+    if !carried {
+        parts.headers.remove(header::TRAILER);
     }
 }
 
