@@ -1847,11 +1847,11 @@ fn single_shapes(
         // passes a card's Luhn or a credit code's checks by chance, one time in ten or a few
         // hundred: as either it needs a field name or keyword that says so.
         let id_lookalike = id_shape && v::id18_lookalike(&g[..17]);
-        if en.has(Det::Uscc)
+        // The credit code's alphabet (digits and capitals), asked once for both tests below.
+        let uscc_alphabet = en.has(Det::Uscc)
             && g.iter()
-                .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
-            && v::gb32100(g)
-        {
+                .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
+        if uscc_alphabet && v::gb32100(g) {
             // An all-digit code must also carry a valid organization code, or snowflake ids
             // would pass one time in thirty-one. One with letters is high when its
             // organization code (positions 9-17, GB 11714) checks too. When only its mod-31
@@ -1887,13 +1887,7 @@ fn single_shapes(
         // alphabet in thirty-one passes, so only the code's own field name or label vouches
         // for it, never a keyword nearby. At least one letter: an all-digit number is an
         // id or a card's long before it is such a code.
-        else if en.has(Det::Uscc)
-            && !all_digits
-            && !id_lookalike
-            && g.iter()
-                .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
-            && v::uscc_check_character(g)
-        {
+        else if uscc_alphabet && !all_digits && !id_lookalike && v::uscc_check_character(g) {
             out.push(Found {
                 det: Det::Uscc,
                 start: s,
