@@ -1990,6 +1990,18 @@ fn single_shapes(
         let money = zeros.is_some_and(|n| n >= 2)
             || ["¥", "￥"].iter().any(|c| t[..s].ends_with(c.as_bytes()));
         if en.has(Det::Mobile) && !unit_after(t, e) && !decimal {
+            // A measure with its unit after a space (`耗时 15234567890 ns`): only a field
+            // named for a mobile, or its label, takes it.
+            if n == 11 && v::mobile_cn(g) && unit_after_space(t, e) {
+                out.push(Found {
+                    det: Det::Mobile,
+                    start: s,
+                    end: e,
+                    conf: Confidence::Low,
+                    key_only: true,
+                });
+                return true;
+            }
             if n == 11 && v::mobile_cn(g) {
                 // `13800138000-01`: a hyphen and a short number after it make a product
                 // or item code (no mobile has an extension); only a field named for a
@@ -2223,7 +2235,6 @@ fn card_word(w: &[u8]) -> bool {
     WORDS.iter().any(|x| w.eq_ignore_ascii_case(x))
 }
 
-/// Whether a unit of measure or count follows at `e` (`元`, `万`, `人次`, `件`…).
 /// Whether `-` and one to four digits, and no more letters or digits, follow at `e`.
 fn code_suffix(t: &[u8], e: usize) -> bool {
     if t.get(e) != Some(&b'-') {
@@ -2233,12 +2244,59 @@ fn code_suffix(t: &[u8], e: usize) -> bool {
     (1..=4).contains(&n) && !t.get(e + 1 + n).is_some_and(|b| b.is_ascii_alphanumeric())
 }
 
+/// Whether a unit of measure or count follows at `e` (`元`, `万`, `人次`, `件`…).
 fn unit_after(t: &[u8], e: usize) -> bool {
     const UNITS: &[&str] = &[
         "元", "万", "亿", "人", "次", "件", "个", "吨", "台", "辆", "户", "份", "张", "笔", "条",
         "头", "只", "箱", "股", "克", "米", "平方", "公里", "千", "美元", "港元", "%",
     ];
     word_at(t, e, UNITS)
+}
+
+/// Whether one space and a unit of time, size, rate or money follow at `e`
+/// (`耗时 15234567890 ns`, `共 13800138000 字节`, `size 16106127360 bytes`): a log's or a
+/// report's measure. Only units that open no other word are listed: after a space a
+/// telephone is often followed by a name or the next label (`13800138000 张三`,
+/// `… 户籍地址`), so the counters `张`, `户`, `万` and the like are left to the glued test
+/// ([`unit_after`]). An ASCII unit must end its word (`13800138000 Bob` is no unit).
+fn unit_after_space(t: &[u8], e: usize) -> bool {
+    const ASCII: &[&str] = &[
+        "ns", "us", "ms", "sec", "secs", "seconds", "bytes", "byte", "B", "KB", "MB", "GB", "TB",
+        "KiB", "MiB", "GiB", "TiB", "kB", "Kb", "Mb", "Gb", "bps", "Kbps", "Mbps", "Hz", "ops",
+        "rows", "records", "items", "pkts", "packets", "CNY", "RMB", "USD",
+    ];
+    const CJK: &[&str] = &[
+        "字节",
+        "毫秒",
+        "微秒",
+        "纳秒",
+        "秒钟",
+        "元",
+        "人次",
+        "吨",
+        "辆",
+        "公里",
+        "千克",
+        "平方米",
+        "美元",
+        "港元",
+        "条记录",
+        "行记录",
+    ];
+    if t.get(e) != Some(&b' ') {
+        return false;
+    }
+    let rest = &t[e + 1..];
+    let word_end = |n: usize| {
+        !rest
+            .get(n)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    };
+    ASCII
+        .iter()
+        .chain(["µs"].iter())
+        .any(|w| rest.starts_with(w.as_bytes()) && word_end(w.len()))
+        || CJK.iter().any(|w| rest.starts_with(w.as_bytes()))
 }
 
 /// Capitalized words for a telephone glued to its number (`TEL13800138000`).
