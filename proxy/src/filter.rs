@@ -1155,7 +1155,19 @@ fn standard_name(name: &str) -> bool {
             | "x-powered-by"
             | "x-request-id"
             | "x-xss-protection"
-    ) || name.starts_with("access-control-")
+            // CORS by exact name: a prefix would spare any name an upstream builds on it
+            // (`Access-Control-11010519491231002X`).
+            | "access-control-allow-origin"
+            | "access-control-allow-credentials"
+            | "access-control-allow-headers"
+            | "access-control-allow-methods"
+            | "access-control-allow-private-network"
+            | "access-control-expose-headers"
+            | "access-control-max-age"
+            | "access-control-request-headers"
+            | "access-control-request-method"
+            | "access-control-request-private-network"
+    )
 }
 
 /// Runs one header name or value through a text filter of the body's policy: the filter
@@ -1299,6 +1311,14 @@ pub fn scan_header_values(
             found.merge(f.summary());
             fps.extend_from_slice(f.fingerprints());
             match done {
+                // `Trailer` lists the names of the trailer fields to come; a name that
+                // redacts is dropped from the trailers when they come ([`scan_header_names`]),
+                // so it leaves the list too rather than announce a masked field that never
+                // follows.
+                Ok(()) if f.summary().changed && name == http::header::TRAILER => {
+                    rewritten = true;
+                    kept.extend(unredacted_names(engine, actions, limits, &v));
+                }
                 Ok(()) if f.summary().changed => {
                     rewritten = true;
                     kept.extend(http::HeaderValue::from_bytes(&out).ok());
@@ -1315,6 +1335,30 @@ pub fn scan_header_values(
         }
     }
     None
+}
+
+/// The names of a `Trailer` list whose own scan changes nothing, as a list again; `None`
+/// when none is left (the field is then dropped).
+fn unredacted_names(
+    engine: &Arc<Engine>,
+    actions: &Arc<Actions>,
+    limits: DecodeLimits,
+    v: &http::HeaderValue,
+) -> Option<http::HeaderValue> {
+    let kept: Vec<&[u8]> = v
+        .as_bytes()
+        .split(|&b| b == b',')
+        .map(<[u8]>::trim_ascii)
+        .filter(|n| !n.is_empty())
+        .filter(|n| {
+            filter_field(engine, actions, limits, n)
+                .is_some_and(|(f, _, done)| done.is_ok() && !f.summary().changed)
+        })
+        .collect();
+    if kept.is_empty() {
+        return None;
+    }
+    http::HeaderValue::from_bytes(&kept.join(&b", "[..])).ok()
 }
 
 #[cfg(test)]
@@ -1345,13 +1389,47 @@ mod tests {
     /// an ID written into such a name (`Access-Control-11010519491231002X: 1`) is neither
     /// blocked nor dropped, while `X-11010519491231002X` is.
     #[test]
-    fn r14_an_id_in_an_access_control_prefixed_name_is_inspected() {
+    fn an_id_in_an_access_control_prefixed_name_is_inspected() {
         for name in ["x-11010519491231002x", "access-control-11010519491231002x"] {
             let mut f = filter("default: block", &[]);
             let mut t = http::HeaderMap::new();
             t.insert(http::HeaderName::from_static(name), "1".parse().unwrap());
             assert!(f.scan_trailers(&mut t), "{name} not blocked");
         }
+    }
+
+    /// Review 14: a `Trailer` list naming a field whose name redacts (the field is dropped
+    /// when the trailers come) leaves that name out instead of announcing a masked one.
+    #[test]
+    fn trailer_list_drops_names_that_redact() {
+        let engine = Arc::new(Engine::builtin().unwrap());
+        let cfg: ActionsConfig = serde_yaml_ng::from_str("default: redact").unwrap();
+        let actions = Arc::new(Actions::resolve(&engine, &cfg, None));
+        let run = |list: &'static str| {
+            let mut h = http::HeaderMap::new();
+            h.insert(http::header::TRAILER, http::HeaderValue::from_static(list));
+            let (mut found, mut fps) = (FindingSummary::default(), Vec::new());
+            let block = scan_header_values(
+                &engine,
+                &actions,
+                DecodeLimits::default(),
+                &mut h,
+                &mut found,
+                &mut fps,
+            );
+            assert!(block.is_none());
+            h.get(http::header::TRAILER)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        assert_eq!(
+            run("x-11010519491231002x, grpc-status").as_deref(),
+            Some("grpc-status")
+        );
+        assert_eq!(run("x-11010519491231002x"), None);
+        assert_eq!(
+            run("grpc-status, grpc-message").as_deref(),
+            Some("grpc-status, grpc-message")
+        );
     }
 
     #[test]
