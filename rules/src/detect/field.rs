@@ -554,7 +554,7 @@ pub(crate) fn travel_document(v: &str) -> Option<Confidence> {
 }
 
 /// A document number as people type it, with up to `max` single spaces or hyphens between
-/// digits (`345490-6601`, `32 364978`, `37 620 450`): the number without them (in `buf`) and
+/// digits (`345490-6601`, `32 364978`, `37 620 450`; two spaces count as one): the number without them (in `buf`) and
 /// where the first stood; the value as written and `None` when there is none, one stands
 /// elsewhere, there are more, or the rest would not fit (`buf` holds ten).
 fn without_separators<'a>(
@@ -567,8 +567,17 @@ fn without_separators<'a>(
     let mut seps = 0;
     for (i, &c) in raw.iter().enumerate() {
         if c == b' ' || c == b'-' {
+            // Two spaces between digits are one separator (a form printed with wide gaps,
+            // `2326  3380`): the first is passed over, the second counted.
+            let wide = |j: usize| j > 0 && raw[j - 1].is_ascii_digit() && raw[j] == b' ';
+            if wide(i)
+                && raw.get(i + 1) == Some(&b' ')
+                && raw.get(i + 2).is_some_and(u8::is_ascii_digit)
+            {
+                continue;
+            }
             let between = i > 0
-                && raw[i - 1].is_ascii_digit()
+                && (raw[i - 1].is_ascii_digit() || (c == b' ' && i > 1 && wide(i - 1)))
                 && raw.get(i + 1).is_some_and(u8::is_ascii_digit);
             seps += 1;
             if !between || seps > max {
@@ -851,8 +860,23 @@ pub(crate) fn detect(
             if r & super::NEG != 0 || !d.field_rules.contains(&r) {
                 continue;
             }
-            if let Some(conf) = judge(det_of(d, r), v, true) {
+            let det = det_of(d, r);
+            if let Some(conf) = judge(det, v, true) {
                 emit(r, p.start, p.end, conf);
+                continue;
+            }
+            // A bare value runs on to the line's end past spaces (`GET /q?tbzh=45349293
+            // HTTP/1.1`, `hzhm=S4361973 已核验`): a document's number is the run it opens
+            // with, as after a label, when words follow it after a space.
+            let run = match det {
+                Some(Det::TravelDocument) => doc_number_run(v),
+                Some(Det::TaiwanPermit) => taiwan_permit_run(v),
+                _ => continue,
+            };
+            if !run.is_empty() && v.as_bytes().get(run.len()) == Some(&b' ') {
+                if let Some(conf) = judge(det, run, true) {
+                    emit(r, p.start, p.start + run.len(), conf);
+                }
             }
         }
     }
@@ -968,7 +992,8 @@ pub(crate) fn detect(
                     }
                 }
                 let value: &str = match det {
-                    Some(Det::TravelDocument | Det::TaiwanPermit) => doc_number_run(rest),
+                    Some(Det::TravelDocument) => doc_number_run(rest),
+                    Some(Det::TaiwanPermit) => taiwan_permit_run(rest),
                     Some(Det::PersonName) => {
                         let run = name_run(rest);
                         // `姓名：张伟性别：男`: the name ran into the next label.
@@ -1174,7 +1199,11 @@ pub(crate) fn detect(
                 .find(|(o, _)| rest.starts_with(o))
             {
                 let inner = &rest[open.len()..];
-                let v = doc_number_run(inner);
+                let v = if det == Some(Det::TaiwanPermit) {
+                    taiwan_permit_run(inner)
+                } else {
+                    doc_number_run(inner)
+                };
                 if !v.is_empty() && inner[v.len()..].starts_with(close) {
                     if let Some(conf) = judge(det, v, false) {
                         emit(r, vs + open.len(), vs + open.len() + v.len(), conf);
@@ -1198,7 +1227,8 @@ pub(crate) fn detect(
         }
         let det = det_of(d, r);
         let value: &str = match det {
-            Some(Det::TravelDocument | Det::TaiwanPermit) => doc_number_run(rest),
+            Some(Det::TravelDocument) => doc_number_run(rest),
+            Some(Det::TaiwanPermit) => taiwan_permit_run(rest),
             Some(Det::PersonName) => {
                 // `经办人员签字，`, `验收人员到场`: the label's 人 and the 员 after it are
                 // one word (人员, the staff); 员 as a surname is too rare to read a name there.
@@ -2215,6 +2245,42 @@ fn doc_number_run(rest: &str) -> &str {
     run
 }
 
+/// A Taiwan permit's number at the start of `rest`, as [`doc_number_run`] reads a number
+/// but with the permit's own `T` before its digits (`T50948 838`: a letter in front kept
+/// the digits from their next group), and with up to four groups, each set apart by a
+/// hyphen, a space or two spaces (a form printed with wide gaps, an ideographic space
+/// folded to one: `T2326  338  0`), while the digits stay within ten; a group that would
+/// take them past ten is another number (`12345678 2024`, a number and a year).
+fn taiwan_permit_run(rest: &str) -> &str {
+    let b = rest.as_bytes();
+    let lead = usize::from(b.first() == Some(&b'T') && b.get(1).is_some_and(u8::is_ascii_digit));
+    let first = alnum_run(&rest[lead..]).len();
+    let mut end = lead + first;
+    if first == 0 || !b[lead..end].iter().all(u8::is_ascii_digit) {
+        return doc_number_run(rest);
+    }
+    let (mut digits, mut groups) = (first, 1);
+    while groups < 4 {
+        let sep = match (b.get(end), b.get(end + 1)) {
+            (Some(b' '), Some(b' ')) => 2,
+            (Some(b' ' | b'-'), _) => 1,
+            _ => break,
+        };
+        let g = b[(end + sep).min(b.len())..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        let glued = b.get(end + sep + g).is_some_and(u8::is_ascii_alphanumeric);
+        if g == 0 || glued || digits + g > 10 {
+            break;
+        }
+        end += sep + g;
+        digits += g;
+        groups += 1;
+    }
+    &rest[..end]
+}
+
 fn alnum_run(rest: &str) -> &str {
     let n = rest.bytes().take_while(u8::is_ascii_alphanumeric).count();
     &rest[..n]
@@ -2844,6 +2910,9 @@ mod tests {
             "345490-6601",
             "1234 5678 90",
             "37 620 450",
+            // Two spaces are one separator (a form printed with wide gaps, OCR output).
+            "12  345678",
+            "T2326  338  0",
             // No date: a month 13 or a day 99; ten digits are never read as a date.
             "19561399",
             "2024081599",
@@ -2864,7 +2933,8 @@ mod tests {
             "-12345678",
             "12345678-",
             "1 2 3 4 5678",
-            "12  345678",
+            "12   345678",
+            "12 - 345678",
             "2024 01 01",
             "",
         ] {
@@ -2884,6 +2954,25 @@ mod tests {
             ("，", ""),
         ] {
             assert_eq!(doc_number_run(rest), run, "{rest}");
+        }
+    }
+
+    /// A Taiwan permit's number after its label: its `T` kept with the digits, up to four
+    /// groups set apart by a hyphen, a space or two, while the digits stay within ten.
+    #[test]
+    fn taiwan_permit_runs_keep_the_t_and_wide_groups() {
+        for (rest, run) in [
+            ("T50948 838。", "T50948 838"),
+            ("T2326  338  0\n", "T2326  338  0"),
+            ("1234 5678 90 HTTP", "1234 5678 90"),
+            ("12345678 2024年", "12345678"),
+            ("45349293 HTTP/1.1", "45349293"),
+            ("12345678 12ab", "12345678"),
+            ("T1234   5678", "T1234"),
+            ("TX1234", "TX1234"),
+            ("32 364978，", "32 364978"),
+        ] {
+            assert_eq!(super::taiwan_permit_run(rest), run, "{rest}");
         }
     }
 

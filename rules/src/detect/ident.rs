@@ -573,13 +573,15 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
                 && t[s - 2].is_ascii_uppercase()
                 && (is_sep(t[s - 1]) || t[s - 1] == b'.'))
         {
-            if let Some((ls, end, det)) = grouped_passport(t, s, e, en) {
+            if let Some((ls, end, det, wide)) = grouped_passport(t, s, e, en) {
                 out.push(Found {
                     det,
                     start: ls,
                     end,
                     conf: Confidence::Low,
-                    key_only: false,
+                    // Two spaces are a column's gap as often as a group's: only the field's
+                    // own name or label says the groups are one number.
+                    key_only: wide,
                 });
                 i = end;
                 continue;
@@ -957,9 +959,16 @@ fn letters_before(t: &[u8], s: usize, e: usize, en: Enabled) -> Option<(usize, D
 /// its one or two capital letters (`E1234 5678`), or is the first group of digits after
 /// letters that stand alone (`E 1234 5678`). All the groups, and nothing glued after them,
 /// must make the number's shape, so a longer chain of groups is none. Returns where it
-/// starts and ends, and which it is; one group after the letters is [`letters_before`]'s.
+/// starts and ends, which it is, and whether two spaces set two of its groups apart (a
+/// form printed with wide gaps, `H8  11689  89`, or an ideographic space beside a space);
+/// one group after the letters is [`letters_before`]'s.
 #[inline(never)]
-fn grouped_passport(t: &[u8], s: usize, e: usize, en: Enabled) -> Option<(usize, usize, Det)> {
+fn grouped_passport(
+    t: &[u8],
+    s: usize,
+    e: usize,
+    en: Enabled,
+) -> Option<(usize, usize, Det, bool)> {
     if !(en.has(Det::Passport) || en.has(Det::HkMacauPermit)) {
         return None;
     }
@@ -1004,6 +1013,7 @@ fn grouped_passport(t: &[u8], s: usize, e: usize, en: Enabled) -> Option<(usize,
         }
     }
     let mut groups = 0;
+    let mut wide = false;
     loop {
         let gs = p;
         while p < len && t[p].is_ascii_digit() {
@@ -1022,6 +1032,9 @@ fn grouped_passport(t: &[u8], s: usize, e: usize, en: Enabled) -> Option<(usize,
         // beside the number, which a version or a decimal does not have.
         if p + 1 < len && (is_sep(t[p]) || t[p] == b'.') && t[p + 1].is_ascii_digit() {
             p += 1;
+        } else if p + 2 < len && t[p] == b' ' && t[p + 1] == b' ' && t[p + 2].is_ascii_digit() {
+            p += 2;
+            wide = true;
         } else {
             break;
         }
@@ -1031,9 +1044,9 @@ fn grouped_passport(t: &[u8], s: usize, e: usize, en: Enabled) -> Option<(usize,
     }
     let g = &buf[..n];
     if en.has(Det::Passport) && cn_passport_shape(g) {
-        Some((ls, p, Det::Passport))
+        Some((ls, p, Det::Passport, wide))
     } else if en.has(Det::HkMacauPermit) && permit_shape(g) {
-        Some((ls, p, Det::HkMacauPermit))
+        Some((ls, p, Det::HkMacauPermit, wide))
     } else {
         None
     }
