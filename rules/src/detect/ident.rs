@@ -2515,6 +2515,9 @@ fn ipv4_at(t: &[u8], s: usize) -> Option<usize> {
     {
         return None;
     }
+    if product_version(t, s) {
+        return None;
+    }
     // A clause of a regulation or a standard (`第3.1.2.4条`, `5.4.1.2节`, `GB/T 35273-2020
     // 5.4.1.2`): numbered sections, not addresses.
     const CLAUSE_BEFORE: &[&str] = &["第"];
@@ -2528,6 +2531,46 @@ fn ipv4_at(t: &[u8], s: usize) -> Option<usize> {
     }
     v::ipv4_of_someone(&t[s..p]).then_some(p)
 }
+
+/// Whether the dotted quad at `s` is a product's version in a User-Agent or a banner
+/// (`Chrome/120.0.0.0`, `Version/17.4.1.2`, `AppleWebKit/537.36`): right after a word that
+/// starts with a capital, then `/`. The word must stand on its own (after a space, a
+/// bracket, a quote, `;` or `,`, or at the start): a URL's or a path's segment
+/// (`http://10.1.2.3`, `example.com/10.1.2.3`, `/api/ip/10.1.2.3`) follows `/`, `.` or `:`
+/// and keeps its address; so does a quad after a word that names a host (`Host/10.1.2.3`).
+fn product_version(t: &[u8], s: usize) -> bool {
+    let Some(head) = t[..s].strip_suffix(b"/") else {
+        return false;
+    };
+    let start = head.len()
+        - head
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_alphabetic())
+            .count();
+    let word = &head[start..];
+    (2..=24).contains(&word.len())
+        && word[0].is_ascii_uppercase()
+        && (start == 0
+            || matches!(
+                head[start - 1],
+                b' ' | b'\t' | b'(' | b';' | b',' | b'"' | b'\''
+            ))
+        && !HOST_WORDS
+            .iter()
+            .any(|h| word.eq_ignore_ascii_case(h.as_bytes()))
+}
+
+/// Words before `/` that name where an address is, not a product (`IP/10.1.2.3`,
+/// `Host/…`, `Gateway/…`): a dotted quad after them stays an address.
+#[rustfmt::skip]
+const HOST_WORDS: &[&str] = &[
+    "ip", "ips", "ipv", "host", "hosts", "hostname", "server", "servers", "node", "nodes",
+    "addr", "address", "client", "src", "dst", "source", "dest", "destination", "target",
+    "peer", "remote", "proxy", "gateway", "gw", "from", "to", "via", "route", "router",
+    "nexthop", "subnet", "net", "network", "cidr", "lan", "wan", "vip", "eip", "dns", "ntp",
+    "http", "https", "ftp", "tcp", "udp", "ssh", "login", "local", "public", "private",
+];
 
 /// Top-level names reserved for hosts on a local network, never delegated on the Internet
 /// (RFC 6761, RFC 6762, and `internal` and `lan` as home and company networks use them).
