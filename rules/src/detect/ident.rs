@@ -2003,23 +2003,12 @@ fn single_shapes(
         let money = zeros.is_some_and(|n| n >= 2)
             || ["¥", "￥"].iter().any(|c| t[..s].ends_with(c.as_bytes()));
         if en.has(Det::Mobile) && !unit_after(t, e) && !decimal {
-            // A measure with its unit after a space (`耗时 15234567890 ns`): only a field
-            // named for a mobile, or its label, takes it.
-            if n == 11 && v::mobile_cn(g) && unit_after_space(t, e) {
-                out.push(Found {
-                    det: Det::Mobile,
-                    start: s,
-                    end: e,
-                    conf: Confidence::Low,
-                    key_only: true,
-                });
-                return true;
-            }
             if n == 11 && v::mobile_cn(g) {
                 // `13800138000-01`: a hyphen and a short number after it make a product
-                // or item code (no mobile has an extension); only a field named for a
-                // mobile takes it.
-                if code_suffix(t, e) {
+                // or item code (no mobile has an extension); a unit after a space makes a
+                // measure (`耗时 15234567890 ns`). Only a field named for a mobile, or its
+                // label, takes either.
+                if code_suffix(t, e) || unit_after_space(t, e) {
                     out.push(Found {
                         det: Det::Mobile,
                         start: s,
