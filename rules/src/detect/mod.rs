@@ -2566,7 +2566,7 @@ fn last_left_same_line(
 }
 
 /// Whether a negative keyword of the rule stands in the values just before this one (the
-/// context kept for keyword windows, within the window) after any keyword of its own there,
+/// context kept for keyword windows, within the window) and no keyword of its own there,
 /// with nothing of the value's own line before `start` saying otherwise: a record's
 /// `国药准字…` before its batch number `E27795544` says what kind of record it is, as the
 /// same words on one line of text do (`last_left_same_line`). A negative keyword that is
@@ -2600,13 +2600,10 @@ fn negative_kept(text: &[u8], before: &[u8], start: usize, ctx: &Ctx) -> bool {
                 .max()
         })
     };
-    let Some(neg) = last(neg_ac) else {
-        return false;
-    };
-    ctx.keywords_ac
-        .as_ref()
-        .and_then(last)
-        .is_none_or(|own| own < neg)
+    // A keyword of the rule's own anywhere in the kept context keeps the value: the
+    // record's fields come in no order that says which word is about it
+    // (`{"cardType":"护照","remark":"航班已延误","cardCode":…}`).
+    last(neg_ac).is_some() && ctx.keywords_ac.as_ref().and_then(last).is_none()
 }
 
 /// Whether the value at `start` stands under a label of its own that a negative keyword at
