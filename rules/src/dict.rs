@@ -1026,6 +1026,32 @@ pub fn is_label_word(run: &str) -> bool {
     packed_contains(&PACKED, run)
 }
 
+/// Whether a run after a person's label that opens with `高达`, a measure word of
+/// [`LABEL_WORDS`] (`游客高达8万人次`), is a name all the same: `高` is a common surname and
+/// `高达` a name (`原告高达，`, `被告人高达明，男`). A measure has a number or more words after
+/// it; a name ends at punctuation, the line's end or the end of the text, with one
+/// given-name character at most after the word. `after` is the character after the run.
+/// (The other measure words, `高级`, `平均`, `满意`, `占比`, open no name often enough to
+/// weigh against `医生高级职称`, `居民满意度`.)
+pub fn measure_word_as_name(run: &str, after: Option<char>) -> bool {
+    let Some(tail) = run.strip_prefix("高达") else {
+        return false;
+    };
+    let figure = |c: char| c.is_ascii_digit() || matches!(c, '%' | '％' | '.');
+    let han = |c: char| ('\u{3400}'..='\u{9fff}').contains(&c);
+    let mut tail = tail.chars();
+    match (tail.next(), tail.next()) {
+        // The word alone: no figure and no word after it (`游客高达8万`, `高达百万`).
+        (None, _) => after.is_none_or(|c| !(figure(c) || han(c))),
+        // One character more: a given name, unless it counts (`高达万人`).
+        (Some(c), None) => {
+            !matches!(c, '十' | '百' | '千' | '万' | '亿' | '数' | '到' | '成')
+                && after.is_none_or(|c| !figure(c))
+        }
+        _ => false,
+    }
+}
+
 /// The words of [`is_label_word`].
 const LABEL_WORDS: &[&str] = &[
     "信息",

@@ -1274,25 +1274,27 @@ impl Segmenter {
         self.recent.clear();
     }
 
-    /// Where the context kept for keyword windows stands now, for [`Self::forget_since`].
+    /// Where the context kept for keyword windows stands now, for [`Self::forget_between`].
     pub(crate) fn context_mark(&self) -> u64 {
         self.recent_base + self.recent.len() as u64
     }
 
-    /// A record among its siblings ended (an object in an array, the second of two
-    /// elements of one name): what its values added to the context kept for keyword
-    /// windows since `mark` says nothing of the next record's values (`[{"note":"出境"},
-    /// {"lot":"H20240315"}]`: the first record's note is no passport word for the second's
-    /// batch number). What came before the records (the parent's fields) stays.
-    pub(crate) fn forget_since(&mut self, mark: u64) {
-        match mark
-            .checked_sub(self.recent_base)
-            .and_then(|k| usize::try_from(k).ok())
-        {
-            Some(k) => self.recent.truncate(k),
-            // A trim took the mark's place: everything kept came after it.
-            None => self.forget_context(),
+    /// A record among its siblings ended, and the next one starts (`[{"note":"出境"},
+    /// {"lot":"H20240315"}]`, `<D>…</D><T>护照</T><D>…`): what the first one's values added
+    /// between `from` and `to` says nothing of the next one's, while what stood around it
+    /// (the parent's fields, text between the records) stays. Returns how many bytes were
+    /// dropped: a mark taken after `to` moves back by as many.
+    pub(crate) fn forget_between(&mut self, from: u64, to: u64) -> u64 {
+        let ix = |m: u64| {
+            usize::try_from(m.saturating_sub(self.recent_base))
+                .map_or(self.recent.len(), |k| k.min(self.recent.len()))
+        };
+        let (a, b) = (ix(from), ix(to));
+        if a >= b {
+            return 0;
         }
+        self.recent.drain(a..b);
+        (b - a) as u64
     }
 
     /// The segment's field name.

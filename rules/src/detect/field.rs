@@ -1338,8 +1338,9 @@ pub(crate) fn detect(
                 };
                 // (`经了解信访人反映…`: a role word after a verb is the next label, not a name;
                 // asked last, of a name that passed everything else.)
-                if dict::is_label_word(run)
-                    || opens_with_word
+                // (`原告高达，`: a measure word of the label words that opens a name.)
+                let measure_name = dict::measure_word_as_name(run, after);
+                if (!measure_name && (dict::is_label_word(run) || opens_with_word))
                     || !ends
                     || !shaped
                     || d.known_labels.is_label(run.as_bytes())
@@ -1350,8 +1351,12 @@ pub(crate) fn detect(
             }
             Some(Det::Address) => {
                 // `住` opening a word of its own (`住宅小区`, `住房`, `住院`, `住建局`) is no
-                // `lives at`: what follows it is that word's rest, not an address.
-                if &t[ls..le] == "住".as_bytes() && ZHU_WORDS.iter().any(|w| rest.starts_with(w)) {
+                // `lives at`: what follows it is that word's rest, not an address. Unless a
+                // place's name starts there (`住宿迁市…`, `住房山区…`, `住建邺区…`).
+                if &t[ls..le] == "住".as_bytes()
+                    && ZHU_WORDS.iter().any(|w| rest.starts_with(w))
+                    && !place_after_zhu(rest)
+                {
                     continue;
                 }
                 let v = address_end_at_space(cut_at_next_label(d, delimited(rest)));
@@ -1736,6 +1741,22 @@ const LEAD_INS: &[&str] = &[
 /// Second characters of words that begin with `住` and are no `lives at` (住宅, 住房,
 /// 住院, 住户, 住宿, 住建, 住持, 住校).
 const ZHU_WORDS: &[&str] = &["宅", "房", "院", "户", "宿", "建", "持", "校"];
+
+/// Whether `rest`, after `住` and opening with one of [`ZHU_WORDS`]' characters, is a
+/// place's name rather than that word: a city or district the dictionary knows (`宿迁`,
+/// `宿州`, `房山`), or two characters and a division's suffix (`建邺区`). `住宅小区` is the
+/// word, not a `宅小` district.
+// (Out of line: asked only after a `住` that a ZHU_WORDS character follows.)
+#[inline(never)]
+fn place_after_zhu(rest: &str) -> bool {
+    let mut ends = rest.char_indices().map(|(i, c)| (i + c.len_utf8(), c));
+    let (Some(_), Some((two, _)), Some((_, suffix))) = (ends.next(), ends.next(), ends.next())
+    else {
+        return false;
+    };
+    dict::named_not_person(&rest[..two])
+        || (matches!(suffix, '市' | '区' | '县' | '州' | '旗') && !rest.starts_with("宅小"))
+}
 
 /// Words besides [`dict::POST_TITLES`] that make a name-shaped run in a sentence a title or a
 /// placeholder (`李某`, `王伯`), not a person's full name.

@@ -1629,6 +1629,10 @@ fn fraction(t: &[u8], s: usize, e: usize) -> Fraction {
         || (t.get(e) == Some(&b',') && decimal_after(e + 1));
     if zero || pair || double {
         Fraction::Only
+    } else if whole && sign == 0 && s - 1 - q == 1 {
+        // One digit before the point, the whole value (`{"remark":"1.13812345678"}`, a CSV
+        // cell): a numbered item, as in a list (`1.138… 2.…`), not a measurement's fraction.
+        Fraction::No
     } else if whole || signed {
         Fraction::Keyed
     } else {

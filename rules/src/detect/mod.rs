@@ -2566,8 +2566,8 @@ fn last_left_same_line(
 }
 
 /// Whether a negative keyword of the rule stands in the values just before this one (the
-/// context kept for keyword windows, within the window) after any keyword of its own there,
-/// with nothing of the value's own line before `start` saying otherwise: a record's
+/// context kept for keyword windows, within the window), no keyword of its own there
+/// unless the negative one names the record's kind ([`RECORD_KINDS`]), with nothing of the value's own line before `start` saying otherwise: a record's
 /// `国药准字…` before its batch number `E27795544` says what kind of record it is, as the
 /// same words on one line of text do (`last_left_same_line`). A negative keyword that is
 /// another field's name (marked by the lexer, a value after it) names that field only.
@@ -2593,21 +2593,30 @@ fn negative_kept(text: &[u8], before: &[u8], start: usize, ctx: &Ctx) -> bool {
     {
         return false;
     }
-    let last = |ac: &aho_corasick::AhoCorasick| {
-        ac.try_find_overlapping_iter(kept).ok().and_then(|it| {
-            it.filter(|m| !names_other_field(kept, m.end(), Side::Kept))
-                .map(|m| m.start())
-                .max()
-        })
-    };
-    let Some(neg) = last(neg_ac) else {
-        return false;
-    };
-    ctx.keywords_ac
-        .as_ref()
-        .and_then(last)
-        .is_none_or(|own| own < neg)
+    // The negative keywords there that name no other field, and whether one of them says
+    // what kind of record this is (`国药准字`: a drug's).
+    let (mut neg, mut kind) = (false, false);
+    if let Ok(it) = neg_ac.try_find_overlapping_iter(kept) {
+        for m in it.filter(|m| !names_other_field(kept, m.end(), Side::Kept)) {
+            neg = true;
+            kind |= RECORD_KINDS.contains(&&kept[m.start()..m.end()]);
+        }
+    }
+    // Any other negative keyword vetoes only where no keyword of the rule's own stands in
+    // the kept context: a record's fields come in no order that says which word is about
+    // the value (`{"cardType":"护照","remark":"航班已延误","cardCode":…}`).
+    kind || (neg
+        && ctx.keywords_ac.as_ref().is_none_or(|ac| {
+            ac.try_find_overlapping_iter(kept)
+                .is_ok_and(|mut it| !it.any(|m| !names_other_field(kept, m.end(), Side::Kept)))
+        }))
 }
+
+/// Negative keywords that say what kind of record the values after them belong to (a
+/// drug's approval number): in the context kept from a record's earlier values they
+/// veto a number even after a keyword of the rule's own (`<Note>出境</Note><Pzwh>国药准字…
+/// </Pzwh><Scph>E22234359</Scph>`: the batch number of a drug, no passport).
+const RECORD_KINDS: &[&[u8]] = &["国药准字".as_bytes(), "批准文号".as_bytes()];
 
 /// Whether the value at `start` stands under a label of its own that a negative keyword at
 /// `neg` is no part of: the last colon before the value closes a label, and between the

@@ -105,8 +105,22 @@ struct Frame {
     division: u8,
     /// Where the context kept for keyword windows stood when the frame opened
     /// (`Segmenter::context_mark`): an object in an array forgets its values' part of it
-    /// when it closes.
+    /// when the next one opens.
     mark: u64,
+    /// Objects: how many members it held so far (up to 255).
+    members: u8,
+    /// Objects: the first element of an array; `first_key` is its first key, `known` how
+    /// many of its string values (up to 2) name fields some rule listens to (a header row
+    /// written as an object, `{"c1":"姓名","c2":"护照号码"}`).
+    first_in_list: bool,
+    first_key: Vec<u8>,
+    known: u8,
+    /// Arrays: the span of the context the last object closed in it added (from its mark to
+    /// where the context stood when it closed), until the next object opens: then it is
+    /// forgotten, unless that object's first key is `pend_key` (the previous one's only key,
+    /// or a header row's first key).
+    pend: Option<(u64, u64)>,
+    pend_key: Vec<u8>,
     /// Objects: a GeoJSON feature (`"type":"Feature"`), whose `properties` describe a
     /// place or a thing on a map.
     feature: bool,
@@ -159,6 +173,16 @@ fn column_member(k: &[u8]) -> Option<ColMember> {
         _ if k == "列名".as_bytes() || k == "标题".as_bytes() => Some(ColMember::Title),
         _ => None,
     }
+}
+
+/// What is left to do after a string's bookkeeping, with the segmenter.
+enum Then {
+    Done,
+    /// An object's first key (`JsonLexer::first_key`).
+    FirstKey,
+    /// A value of a list's first object, which may be a header row's column name
+    /// (`JsonLexer::note_known`).
+    Known,
 }
 
 #[derive(Default)]
@@ -364,13 +388,19 @@ impl JsonLexer {
 
     /// Bookkeeping after a string ends: a key becomes the frame's current key, a label
     /// member's value the frame's label. `head` is the string's first bytes, normalized.
-    fn string_done(&mut self, head: &[u8]) {
+    /// Returns what the segmenter is still asked about it ([`Then`]).
+    fn string_done(&mut self, head: &[u8]) -> Then {
         let depth = self.depth;
         let Some(f) = depth.checked_sub(1).and_then(|d| self.frames.get_mut(d)) else {
-            return;
+            return Then::Done;
         };
         if self.string_is_key {
+            let mut then = Then::Done;
             if f.kind == b'{' {
+                if f.members == 0 {
+                    then = Then::FirstKey;
+                }
+                f.members = f.members.saturating_add(1);
                 // Reuse the frame's buffer: keys change every member.
                 let head = key_cut(head);
                 f.key.clear();
@@ -386,7 +416,7 @@ impl JsonLexer {
                     self.column_key(depth, head);
                 }
             }
-            return;
+            return then;
         }
         if f.kind == b'{' {
             if f.col_obj {
@@ -408,12 +438,16 @@ impl JsonLexer {
             if f.role == NAME_LABEL {
                 f.label = field_label(head).map(<[u8]>::to_vec);
             }
-            return;
+            return if f.first_in_list && f.known < 2 {
+                Then::Known
+            } else {
+                Then::Done
+            };
         }
         if f.header {
             let name = key_cut(head).to_vec();
             self.push_column(depth, name);
-            return;
+            return Then::Done;
         }
         if !f.row && f.cell == 0 {
             f.first.clear();
@@ -426,6 +460,85 @@ impl JsonLexer {
             let name = super::label_text(head).unwrap_or_default();
             let name = key_cut(name).to_vec();
             self.push_column(depth, name);
+        }
+        Then::Done
+    }
+
+    /// What [`Self::string_done`] leaves to do with the segmenter.
+    fn then(&mut self, then: Then, head: impl FnOnce(&Segmenter) -> Vec<u8>, seg: &mut Segmenter) {
+        match then {
+            Then::Done => {}
+            Then::FirstKey => self.first_key(seg),
+            Then::Known => {
+                let head = head(seg);
+                self.note_known(&head, seg);
+            }
+        }
+    }
+
+    /// The first key of an object: in a list's first object it is kept (a header row's);
+    /// after a sibling whose context waits (`Frame::pend`), it decides: the same key as the
+    /// sibling's only one (lines of text, `[{"words":"护照号码"},{"words":"E1234…"}]`) or
+    /// as a header row's first keeps that context; another forgets it, for records of a
+    /// list lend each other no words (`[{"note":"出境"},{"lot":"H20240315"}]`).
+    // (Out of line: once per object of a list.)
+    #[inline(never)]
+    fn first_key(&mut self, seg: &mut Segmenter) {
+        let depth = self.depth;
+        let Some((list, obj)) = depth
+            .checked_sub(2)
+            .and_then(|d| self.frames.get_mut(d..depth))
+            .and_then(|fs| fs.split_first_mut())
+        else {
+            return;
+        };
+        let obj = &mut obj[0];
+        if list.kind != b'[' {
+            return;
+        }
+        if obj.first_in_list {
+            obj.first_key.clone_from(&obj.key);
+        }
+        if let Some((from, to)) = list.pend.take() {
+            if list.pend_key != obj.key {
+                obj.mark = obj.mark.saturating_sub(seg.forget_between(from, to));
+            }
+        }
+    }
+
+    /// A string value of a list's first object that names a field some rule listens to
+    /// (`姓名`, `护照号码`): two make the object a header row.
+    #[inline(never)]
+    fn note_known(&mut self, head: &[u8], seg: &mut Segmenter) {
+        let Some(name) = super::label_text(head) else {
+            return;
+        };
+        if seg.knows_key(name) {
+            if let Some(f) = self
+                .depth
+                .checked_sub(1)
+                .and_then(|d| self.frames.get_mut(d))
+            {
+                f.known = f.known.saturating_add(1);
+            }
+        }
+    }
+
+    /// An object opens in a list: the previous object's context is forgotten now, unless
+    /// it waits for this one's first key (`Frame::pend_key`).
+    fn sibling_opens(&mut self, seg: &mut Segmenter) {
+        if self.overflow > 0 {
+            return;
+        }
+        if let Some(list) = self
+            .depth
+            .checked_sub(1)
+            .and_then(|d| self.frames.get_mut(d))
+            .filter(|l| l.kind == b'[' && l.pend.is_some() && l.pend_key.is_empty())
+        {
+            if let Some((from, to)) = list.pend.take() {
+                seg.forget_between(from, to);
+            }
         }
     }
 
@@ -478,6 +591,13 @@ impl JsonLexer {
         f.kind = kind;
         f.mark = mark;
         f.feature = false;
+        f.members = 0;
+        f.known = 0;
+        f.first_key.clear();
+        f.first_in_list =
+            kind == b'{' && before.last().is_some_and(|p| p.kind == b'[' && p.cell == 0);
+        f.pend = None;
+        f.pend_key.clear();
         f.key.clear();
         f.role = 0;
         f.label = None;
@@ -574,14 +694,26 @@ impl JsonLexer {
             seg.end_record(self.depth);
         }
         // A record among its siblings (an object in an array): its values are no context
-        // for the next one's.
+        // for the next one's, which forgets them when it opens (`sibling_opens`,
+        // `first_key`). The last one's stay for what follows the list in the record around
+        // it (`{"tags":[{"t":"护照"}],"code":…}`).
         if let Some([p, f]) = self
             .depth
             .checked_sub(2)
-            .and_then(|d| self.frames.get(d..d + 2))
+            .and_then(|d| self.frames.get_mut(d..d + 2))
         {
             if p.kind == b'[' && f.kind == b'{' {
-                seg.forget_since(f.mark);
+                // (An empty object left the one before it undecided.)
+                if let Some((from, to)) = p.pend.take() {
+                    f.mark = f.mark.saturating_sub(seg.forget_between(from, to));
+                }
+                p.pend = Some((f.mark, seg.context_mark()));
+                p.pend_key.clear();
+                if f.members == 1 {
+                    p.pend_key.extend_from_slice(&f.key);
+                } else if f.first_in_list && f.known >= 2 {
+                    p.pend_key.extend_from_slice(&f.first_key);
+                }
             }
         }
         // The first inner array of an array of arrays closes: it is the header when it
@@ -684,7 +816,8 @@ impl JsonLexer {
                         if buf[i] == b'"' {
                             seg.end(base + i as u64);
                             self.in_string = false;
-                            self.string_done(seg.last_head());
+                            let then = self.string_done(seg.last_head());
+                            self.then(then, |seg| seg.last_head().to_vec(), seg);
                             i += 1;
                         } else {
                             match self.escape(buf, i, base, eof, seg) {
@@ -712,6 +845,9 @@ impl JsonLexer {
                     // (and a JSON text sequence's record separator between values)
                     b' ' | b'\t' | b'\r' | b'\n' | super::RECORD_SEPARATOR => {}
                     b'{' | b'[' => {
+                        if b == b'{' {
+                            self.sibling_opens(seg);
+                        }
                         self.push_frame(b, seg.context_mark());
                         seg.set_nest(self.depth);
                         self.expect_key = b == b'{';
@@ -754,14 +890,17 @@ impl JsonLexer {
                             let end = base + (i + 1 + p) as u64;
                             let content = &ahead[..p];
                             if seg.quick(SegKind::JsonString, end, content, classes, key) {
-                                self.string_done(&content[..content.len().min(HEAD)]);
+                                let head = &content[..content.len().min(HEAD)];
+                                let then = self.string_done(head);
+                                self.then(then, |_| head.to_vec(), seg);
                             } else {
                                 // The whole string is here and holds no escape: the same
                                 // calls the string state would make, without searching again.
                                 seg.begin(SegKind::JsonString, base + i as u64 + 1, key);
                                 seg.plain(content, base + i as u64 + 1);
                                 seg.end(end);
-                                self.string_done(seg.last_head());
+                                let then = self.string_done(seg.last_head());
+                                self.then(then, |seg| seg.last_head().to_vec(), seg);
                             }
                             i += p + 2;
                             continue;

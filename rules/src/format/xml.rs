@@ -65,6 +65,8 @@ struct Elem {
     /// Where the context kept for keyword windows stood when its start tag's name was
     /// read (`Segmenter::context_mark`).
     mark: u64,
+    /// Child elements opened in it (up to 255).
+    children: u8,
 }
 
 /// The HTML elements the lexer treats apart: the parts of a table, and elements that only
@@ -316,22 +318,29 @@ struct Sibling {
 
 /// The last record closed (an element holding elements or attributes), until its parent
 /// closes: a sibling of the same name opening after it is the next record of a list
-/// (`<Drug>…</Drug><Drug>…`), and what the first one's values said is no context for it.
+/// (`<Drug>…</Drug><Drug>…`), and what the first one's values said (from `mark` to `end`)
+/// is no context for it. What stands between the two (`<D>…</D><T>护照</T><D>…`) stays,
+/// and so does a record that held one label only (`<item><k>护照号码</k></item><item><v>…`:
+/// `keep`).
 #[derive(Default)]
 struct PrevRecord {
     live: bool,
+    keep: bool,
     depth: usize,
     name: Vec<u8>,
     mark: u64,
+    end: u64,
 }
 
 impl PrevRecord {
-    fn set(&mut self, depth: usize, e: &Elem) {
+    fn set(&mut self, depth: usize, e: &Elem, end: u64, keep: bool) {
         self.live = true;
+        self.keep = keep;
         self.depth = depth;
         self.name.clear();
         self.name.extend_from_slice(&e.name);
         self.mark = e.mark;
+        self.end = end;
     }
 }
 
@@ -677,7 +686,14 @@ impl XmlLexer {
                                         if let Some(mut e) = self.stack.pop() {
                                             if e.record {
                                                 seg.end_record(self.stack.len() + 1);
-                                                self.prev_record.set(self.stack.len(), &e);
+                                                let keep = self.label_record(&e, seg);
+                                                let end = seg.context_mark();
+                                                self.prev_record.set(
+                                                    self.stack.len(),
+                                                    &e,
+                                                    end,
+                                                    keep,
+                                                );
                                             } else if self.prev_record.depth > self.stack.len() {
                                                 self.prev_record.live = false;
                                             }
@@ -701,7 +717,10 @@ impl XmlLexer {
                                     && prev.depth == self.stack.len()
                                     && prev.name == o.name
                                 {
-                                    seg.forget_since(prev.mark);
+                                    if !prev.keep {
+                                        seg.forget_between(prev.mark, prev.end);
+                                    }
+                                    self.prev_record.live = false;
                                 }
                                 o.mark = seg.context_mark();
                             }
@@ -726,13 +745,15 @@ impl XmlLexer {
                         self.open_cell(&mut e, seg, sibling);
                         if let Some(p) = self.stack.last_mut() {
                             p.record = true;
+                            p.children = p.children.saturating_add(1);
                             if p.div_rows {
                                 e.division = super::DIV_AFTER;
                             }
                         }
                         if self.self_closing && e.record {
                             seg.end_record(self.stack.len() + 1);
-                            self.prev_record.set(self.stack.len(), &e);
+                            let end = seg.context_mark();
+                            self.prev_record.set(self.stack.len(), &e, end, false);
                         }
                         if !self.self_closing {
                             if self.stack.len() < MAX_DEPTH {
@@ -1091,6 +1112,19 @@ impl XmlLexer {
             }
             t.columns[e.cell] = name;
         }
+    }
+
+    /// Whether a record that closed held one element only, a label's with a field's name
+    /// some rule listens to (`<item><k>护照号码</k></item>`): a list of label and value
+    /// items, where the next item's value is the one named.
+    // (Out of line: once per record.)
+    #[inline(never)]
+    fn label_record(&self, e: &Elem, seg: &mut Segmenter) -> bool {
+        let s = &self.sibling;
+        e.children == 1
+            && s.depth == self.stack.len() + 1
+            && super::name_role(local(&s.name)) == super::NAME_LABEL
+            && seg.knows_key(&s.text)
     }
 
     /// After an end tag: keeps the element's text when it was all the element held and is
