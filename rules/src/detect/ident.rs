@@ -1164,8 +1164,18 @@ fn eval_chain(
                     // (A weak separator's grouping is judged by `weak_layout` below.)
                     let odd_card =
                         det == Det::BankCard && layout.is_none() && !card_layout(&lens[..=m - k]);
-                    // (Such a grouping takes a phone's or a card's field or word.)
-                    if odd_local || odd_mobile || odd_card {
+                    // An old ID in any grouping but its own (region, birth date, sequence:
+                    // `110105 491231 002`) is one only as the whole chain, under its field's name or label
+                    // (`身份证号 3601 0277 0531 882`): fifteen digits with a region and a
+                    // date in their places are as often some other number.
+                    // (A shorter number found in the chain stays what it was.)
+                    let odd_id15 = det == Det::ResidentId15 && lens[..=m - k] != [6, 6, 3];
+                    if odd_id15 {
+                        if k == 0 && m + 1 == g.len() && best.is_none() {
+                            best = Some((m, det, Confidence::Low, true));
+                        }
+                    } else if odd_local || odd_mobile || odd_card {
+                        // (Such a grouping takes a phone's or a card's field or word.)
                         // Across a dot such a grouping is a decimal (`17898.846667`, a price
                         // beside a word for a handset), which only the field's own name
                         // makes a number.
@@ -1674,6 +1684,12 @@ fn classify_joined(d: &[u8], parts: usize, first: &[u8], en: Enabled) -> Option<
         && en.has(Det::ResidentId15)
         && v::resident_id_15(d)
     {
+        return Some((Det::ResidentId15, Confidence::Low));
+    }
+    // In another grouping (`3601 0277 0531 882`, fours as a form's boxes or an OCR'd card
+    // print it; `310115 640912980`) the same, for `eval_chain` to keep for the field's own
+    // name or label.
+    if n == 15 && en.has(Det::ResidentId15) && v::resident_id_15(d) {
         return Some((Det::ResidentId15, Confidence::Low));
     }
     if en.has(Det::Landline) && (2..=3).contains(&parts) && (10..=12).contains(&n) {
