@@ -1482,6 +1482,14 @@ impl Detectors {
                                 && !stop(open)
                             {
                                 head_end = open;
+                            } else if open >= 4
+                                && text[open - 1] == b' '
+                                && note.iter().all(|&b| name_byte(b) || b == b' ')
+                                && note.iter().any(|&b| b != b' ')
+                                && spaced_label_start(text, open - 4) < open - 4
+                            {
+                                // `证 件 号 码 ( 护 照 )：`: a spaced-out label, its note too.
+                                head_end = open - 1;
                             }
                         }
                     }
@@ -1496,7 +1504,7 @@ impl Detectors {
                     // `护 照 号：E7274…`, `身 份 证 号 码：…` (an OCR'd form, a typeset one):
                     // the label's characters stand apart; the one before the colon alone
                     // named nothing.
-                    if head_end - ks == 3 && head_end == kend {
+                    if head_end - ks == 3 {
                         ks = spaced_label_start(text, ks);
                     }
                     // After a colon an ASCII field name counts, and its value ends at the
@@ -2418,10 +2426,14 @@ impl Detectors {
             }
         }
         // Keywords only matter when no key vouches and they could change the outcome.
+        // A label spaced out (`护 照 号 码  E3774…`) holds no keyword as written: read as the
+        // label it is, as a key is (asked only after such a label).
         let kw_hit = !key_hit
             && (c.conf < Confidence::High || r.ctx.require)
             && !r.ctx.keywords.is_empty()
-            && near(text, ctx.before, c.start, c.end, &r.ctx);
+            && (near(text, ctx.before, c.start, c.end, &r.ctx)
+                || (spaced_label_before(text, c.start)
+                    && self.labelled(text, (c.start, c.end), c.rule)));
         let has_ctx = key_hit || kw_hit || matches!(r.kind, Kind::Field);
         if (r.ctx.require || c.conf == Confidence::Low) && !has_ctx {
             return None;
@@ -2442,6 +2454,17 @@ impl Detectors {
             confidence,
         })
     }
+}
+
+/// Whether a spaced-out label (`护 照 号 码`: Han characters standing apart) ends right
+/// before `start`, past the spaces and a colon between: a byte test, so `confirm` asks
+/// [`Detectors::labelled`] about such a label only.
+fn spaced_label_before(text: &[u8], start: usize) -> bool {
+    let mut p = start;
+    while p > 0 && start - p < 8 && matches!(text[p - 1], b' ' | b':') {
+        p -= 1;
+    }
+    p >= 7 && text[p - 4] == b' ' && han_at(text, p - 3) && han_at(text, p - 7)
 }
 
 /// Whether `v` is digit groups set apart by spaces (one or two) or by hyphens, one kind
