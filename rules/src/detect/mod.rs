@@ -2263,8 +2263,8 @@ impl Detectors {
             p -= 1;
         } else if text[..p].ends_with("为".as_bytes()) || text[..p].ends_with("是".as_bytes()) {
             p -= 3;
-        } else if !(p < start && text[start..end].iter().all(u8::is_ascii_alphanumeric))
-            && !digit_groups(&text[start..end])
+        } else if !((p < start && text[start..end].iter().all(u8::is_ascii_alphanumeric))
+            || digit_groups(&text[start..end]))
         {
             return false;
         }
@@ -2479,7 +2479,8 @@ fn digit_groups(v: &[u8]) -> bool {
     };
     matches!(sep, b' ' | b'-')
         && v.first().is_some_and(u8::is_ascii_digit)
-        && v.iter().all(|&b| b.is_ascii_digit() || b == sep || b == b'X' || b == b'x')
+        && v.iter()
+            .all(|&b| b.is_ascii_digit() || b == sep || b == b'X' || b == b'x')
         && memchr::memmem::find(v, &[sep; 3]).is_none()
         && (sep == b' ' || memchr::memmem::find(v, b"--").is_none())
 }
