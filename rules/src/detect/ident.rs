@@ -692,6 +692,9 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
                 }
             }
         }
+        if ng >= 2 {
+            odd_old_id(t, &groups[..ng], en, out);
+        }
         i = groups[ng - 1].1;
         // A chain of dots, slashes or spaced hyphens ends where a space or hyphen follows
         // (`13800138000/0755-86013388`, `1.138 0013 8000`): a last group no match took
@@ -1164,17 +1167,7 @@ fn eval_chain(
                     // (A weak separator's grouping is judged by `weak_layout` below.)
                     let odd_card =
                         det == Det::BankCard && layout.is_none() && !card_layout(&lens[..=m - k]);
-                    // An old ID in any grouping but its own (region, birth date, sequence:
-                    // `110105 491231 002`) is one only as the whole chain, under its field's name or label
-                    // (`身份证号 3601 0277 0531 882`): fifteen digits with a region and a
-                    // date in their places are as often some other number.
-                    // (A shorter number found in the chain stays what it was.)
-                    let odd_id15 = det == Det::ResidentId15 && lens[..=m - k] != [6, 6, 3];
-                    if odd_id15 {
-                        if k == 0 && m + 1 == g.len() && best.is_none() {
-                            best = Some((m, det, Confidence::Low, true));
-                        }
-                    } else if odd_local || odd_mobile || odd_card {
+                    if odd_local || odd_mobile || odd_card {
                         // (Such a grouping takes a phone's or a card's field or word.)
                         // Across a dot such a grouping is a decimal (`17898.846667`, a price
                         // beside a word for a handset), which only the field's own name
@@ -1250,6 +1243,39 @@ fn eval_chain(
         }
     }
     loose_before
+}
+
+/// An old 15-digit ID that is a whole chain of groups in a grouping other than its own
+/// (region, birth date, sequence: `110105 491231 002`, which `classify_joined` reads):
+/// `3601 0277 0531 882` in fours as a form's boxes or an OCR'd card print it, `310115
+/// 640912980`. Fifteen digits with a region and a date in their places are as often some
+/// other number, so it is a candidate for the field's own name or label only
+/// (`身份证号 3601 0277 0531 882`), added beside whatever the chain scan found in it (under
+/// a phone's name `3 401 02771015559` holds the landline `027…`).
+fn odd_old_id(t: &[u8], g: &[(usize, usize)], en: Enabled, out: &mut Vec<Found>) {
+    if !en.has(Det::ResidentId15) || g.len() > 8 {
+        return;
+    }
+    let mut d = [0u8; 15];
+    let mut n = 0;
+    for &(s, e) in g {
+        let part = &t[s..e];
+        if n + part.len() > 15 || !part.iter().all(u8::is_ascii_digit) {
+            return;
+        }
+        d[n..n + part.len()].copy_from_slice(part);
+        n += part.len();
+    }
+    let own = g.len() == 3 && g[0].1 - g[0].0 == 6 && g[1].1 - g[1].0 == 6;
+    if n == 15 && !own && v::resident_id_15(&d) {
+        out.push(Found {
+            det: Det::ResidentId15,
+            start: g[0].0,
+            end: g[g.len() - 1].1,
+            conf: Confidence::Low,
+            key_only: true,
+        });
+    }
 }
 
 /// Where [`whole_separated`] stands with an area code's brackets.
@@ -1684,12 +1710,6 @@ fn classify_joined(d: &[u8], parts: usize, first: &[u8], en: Enabled) -> Option<
         && en.has(Det::ResidentId15)
         && v::resident_id_15(d)
     {
-        return Some((Det::ResidentId15, Confidence::Low));
-    }
-    // In another grouping (`3601 0277 0531 882`, fours as a form's boxes or an OCR'd card
-    // print it; `310115 640912980`) the same, for `eval_chain` to keep for the field's own
-    // name or label.
-    if n == 15 && en.has(Det::ResidentId15) && v::resident_id_15(d) {
         return Some((Det::ResidentId15, Confidence::Low));
     }
     if en.has(Det::Landline) && (2..=3).contains(&parts) && (10..=12).contains(&n) {
