@@ -2290,14 +2290,15 @@ pub(crate) fn aligned_label_gaps<'a>(
             let label = t[ls..p].trim_ascii_start();
             // (Or spaced out, `姓 名  刘秀荣`, `家 庭 住 址  辽宁省…`: one character each
             // between single spaces, as an OCR'd or typeset form prints it.)
-            let spaced = label.len() >= 7 && {
-                let at = p - label.len();
-                super::spaced_label_start(t, p - 3) == at
+            let spaced = || {
+                (7..=47).contains(&label.len())
+                    && label[label.len() - 4] == b' '
+                    && super::spaced_label_start(t, p - 3) == p - label.len()
             };
-            let han = (6..=36).contains(&label.len())
+            let han = ((6..=36).contains(&label.len())
                 && label.iter().all(|&b| b >= 0x80)
-                && std::str::from_utf8(label).is_ok_and(|l| l.chars().all(is_cjk))
-                || spaced && label.len() <= 47;
+                && std::str::from_utf8(label).is_ok_and(|l| l.chars().all(is_cjk)))
+                || spaced();
             let ascii = (2..=32).contains(&label.len())
                 && label[0].is_ascii_alphabetic()
                 && label

@@ -1253,21 +1253,24 @@ fn eval_chain(
 /// (`身份证号 3601 0277 0531 882`), added beside whatever the chain scan found in it (under
 /// a phone's name `3 401 02771015559` holds the landline `027…`).
 fn odd_old_id(t: &[u8], g: &[(usize, usize)], en: Enabled, out: &mut Vec<Found>) {
-    if !en.has(Det::ResidentId15) || g.len() > 8 {
+    // (Most chains are too short or too long: a date, a time, a number and its unit.)
+    let span = g[g.len() - 1].1 - g[0].0;
+    if !(16..=15 + 3 * (g.len() - 1)).contains(&span) || !en.has(Det::ResidentId15) {
+        return;
+    }
+    let own = g.len() == 3 && g[0].1 - g[0].0 == 6 && g[1].1 - g[1].0 == 6;
+    if own || g.iter().map(|&(s, e)| e - s).sum::<usize>() != 15 {
         return;
     }
     let mut d = [0u8; 15];
-    let mut n = 0;
-    for &(s, e) in g {
-        let part = &t[s..e];
-        if n + part.len() > 15 || !part.iter().all(u8::is_ascii_digit) {
+    let digits = g.iter().flat_map(|&(s, e)| &t[s..e]);
+    for (x, &b) in d.iter_mut().zip(digits) {
+        if !b.is_ascii_digit() {
             return;
         }
-        d[n..n + part.len()].copy_from_slice(part);
-        n += part.len();
+        *x = b;
     }
-    let own = g.len() == 3 && g[0].1 - g[0].0 == 6 && g[1].1 - g[1].0 == 6;
-    if n == 15 && !own && v::resident_id_15(&d) {
+    if v::resident_id_15(&d) {
         out.push(Found {
             det: Det::ResidentId15,
             start: g[0].0,
