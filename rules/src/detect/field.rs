@@ -2375,9 +2375,17 @@ pub(crate) fn aligned_label_gaps<'a>(
         .filter(move |&p| {
             let ls = memchr::memrchr(b'\n', &t[..p]).map_or(0, |n| n + 1);
             let label = t[ls..p].trim_ascii_start();
-            let han = (6..=36).contains(&label.len())
+            // (Or spaced out, `姓 名  刘秀荣`, `家 庭 住 址  辽宁省…`: one character each
+            // between single spaces, as an OCR'd or typeset form prints it.)
+            let spaced = || {
+                (7..=47).contains(&label.len())
+                    && label[label.len() - 4] == b' '
+                    && super::spaced_label_start(t, p - 3) == p - label.len()
+            };
+            let han = ((6..=36).contains(&label.len())
                 && label.iter().all(|&b| b >= 0x80)
-                && std::str::from_utf8(label).is_ok_and(|l| l.chars().all(is_cjk));
+                && std::str::from_utf8(label).is_ok_and(|l| l.chars().all(is_cjk)))
+                || spaced();
             let ascii = (2..=32).contains(&label.len())
                 && label[0].is_ascii_alphabetic()
                 && label

@@ -694,6 +694,9 @@ fn scan_runs(t: &[u8], en: Enabled, flags: u8, out: &mut Vec<Found>) {
                 }
             }
         }
+        if ng >= 2 {
+            odd_old_id(t, &groups[..ng], en, out);
+        }
         i = groups[ng - 1].1;
         // A chain of dots, slashes or spaced hyphens ends where a space or hyphen follows
         // (`13800138000/0755-86013388`, `1.138 0013 8000`): a last group no match took
@@ -1177,8 +1180,8 @@ fn eval_chain(
                     // (A weak separator's grouping is judged by `weak_layout` below.)
                     let odd_card =
                         det == Det::BankCard && layout.is_none() && !card_layout(&lens[..=m - k]);
-                    // (Such a grouping takes a phone's or a card's field or word.)
                     if odd_local || odd_mobile || odd_card {
+                        // (Such a grouping takes a phone's or a card's field or word.)
                         // Across a dot such a grouping is a decimal (`17898.846667`, a price
                         // beside a word for a handset), which only the field's own name
                         // makes a number.
@@ -1253,6 +1256,42 @@ fn eval_chain(
         }
     }
     loose_before
+}
+
+/// An old 15-digit ID that is a whole chain of groups in a grouping other than its own
+/// (region, birth date, sequence: `110105 491231 002`, which `classify_joined` reads):
+/// `3601 0277 0531 882` in fours as a form's boxes or an OCR'd card print it, `310115
+/// 640912980`. Fifteen digits with a region and a date in their places are as often some
+/// other number, so it is a candidate for the field's own name or label only
+/// (`身份证号 3601 0277 0531 882`), added beside whatever the chain scan found in it (under
+/// a phone's name `3 401 02771015559` holds the landline `027…`).
+fn odd_old_id(t: &[u8], g: &[(usize, usize)], en: Enabled, out: &mut Vec<Found>) {
+    // (Most chains are too short or too long: a date, a time, a number and its unit.)
+    let span = g[g.len() - 1].1 - g[0].0;
+    if !(16..=15 + 3 * (g.len() - 1)).contains(&span) || !en.has(Det::ResidentId15) {
+        return;
+    }
+    let own = g.len() == 3 && g[0].1 - g[0].0 == 6 && g[1].1 - g[1].0 == 6;
+    if own || g.iter().map(|&(s, e)| e - s).sum::<usize>() != 15 {
+        return;
+    }
+    let mut d = [0u8; 15];
+    let digits = g.iter().flat_map(|&(s, e)| &t[s..e]);
+    for (x, &b) in d.iter_mut().zip(digits) {
+        if !b.is_ascii_digit() {
+            return;
+        }
+        *x = b;
+    }
+    if v::resident_id_15(&d) {
+        out.push(Found {
+            det: Det::ResidentId15,
+            start: g[0].0,
+            end: g[g.len() - 1].1,
+            conf: Confidence::Low,
+            key_only: true,
+        });
+    }
 }
 
 /// Where [`whole_separated`] stands with an area code's brackets.

@@ -97,6 +97,39 @@ pub(crate) const PAIR_MAX: usize = 256;
 /// `(bytes)`): eight Han characters.
 const LABEL_NOTE_MAX: usize = 24;
 
+/// Whether `t[at..]` opens with one Han character (three bytes in UTF-8).
+fn han_at(t: &[u8], at: usize) -> bool {
+    t.get(at..at + 3)
+        .and_then(|c| std::str::from_utf8(c).ok())
+        .and_then(|c| c.chars().next())
+        .is_some_and(field::is_cjk)
+}
+
+/// Where a label spaced out as an OCR'd form or a typeset document prints it starts
+/// (`护 照 号`, `身 份 证 号 码`; an ideographic space is a space by then), when the Han
+/// character at `s` is its last: back over Han characters each standing alone between
+/// single spaces. `s` itself when the character before it is not one, so a word after a
+/// space in prose (`请提供 护照号`) stays the label it was: only characters that are words
+/// of one character each are joined, which running text almost never has. Asked only where
+/// a label was read anyway, at a colon or a gap, so ordinary text pays nothing.
+/// ([`norm_key`] drops the spaces when the label is looked up.)
+pub(crate) fn spaced_label_start(t: &[u8], mut s: usize) -> usize {
+    let alone = |at: usize| at == 0 || !(t[at - 1] >= 0x80 || t[at - 1].is_ascii_alphanumeric());
+    if !alone(s) || !han_at(t, s) {
+        return s;
+    }
+    // (At most sixteen characters, so the label stays within what a window's margin keeps
+    // before its colon; a longer run of spaced characters is no label.)
+    let last = s;
+    while s >= 4 && t[s - 1] == b' ' && han_at(t, s - 4) && alone(s - 4) {
+        if last - s >= 60 {
+            return last;
+        }
+        s -= 4;
+    }
+    s
+}
+
 /// Whether a sentence ends or pauses at `p`, which ends a `key=value` pair's value as a comma
 /// does: `。`, `、`, `！`, `？`, a curly quote, or a full stop before a space (`name：施荣。`,
 /// `xm: 李成. 下一条`). None of these is part of an identifier, a name or an address; a dot
@@ -1449,6 +1482,14 @@ impl Detectors {
                                 && !stop(open)
                             {
                                 head_end = open;
+                            } else if open >= 4
+                                && text[open - 1] == b' '
+                                && note.iter().all(|&b| name_byte(b) || b == b' ')
+                                && note.iter().any(|&b| b != b' ')
+                                && spaced_label_start(text, open - 4) < open - 4
+                            {
+                                // `证 件 号 码 ( 护 照 )：`: a spaced-out label, its note too.
+                                head_end = open - 1;
                             }
                         }
                     }
@@ -1460,6 +1501,12 @@ impl Detectors {
                     if ks == head_end || (ks > 0 && name_byte(text[ks - 1]) && !stop(ks)) {
                         continue;
                     }
+                    // `护 照 号：E7274…`, `身 份 证 号 码：…` (an OCR'd form, a typeset one):
+                    // the label's characters stand apart; the one before the colon alone
+                    // named nothing.
+                    if head_end - ks == 3 {
+                        ks = spaced_label_start(text, ks);
+                    }
                     // After a colon an ASCII field name counts, and its value ends at the
                     // next colon too; so does a Chinese one (`密级: "秘密"`, a YAML or
                     // properties line), for rules other than field rules, whose Chinese labels
@@ -1469,7 +1516,7 @@ impl Detectors {
                     if colon
                         && (kend - ks < 2
                             || !(head[0].is_ascii_alphabetic() && head.is_ascii()
-                                || head.iter().all(|&b| b >= 0x80)))
+                                || head.iter().all(|&b| b >= 0x80 || b == b' ')))
                     {
                         continue;
                     }
@@ -2202,8 +2249,10 @@ impl Detectors {
     /// a record, so a value only a field name vouches for is taken after it. A keyword set
     /// apart by a space only (`手机 190.3299…`) is not a label, unless the candidate is one
     /// unbroken token (`统一社会信用代码 Y3520102NHAYF7XXXY`): the doubt a space leaves is
-    /// whether groups of digits after a word are one value, and a token is one. The label
-    /// may close a longer run of Han characters (`请核对身份证号码：`).
+    /// whether groups of digits after a word are one value, and a token is one, as are
+    /// groups set apart by one kind of space or hyphen that make the whole chain
+    /// ([`digit_groups`]; then glued to the label too). The label may close a longer run of
+    /// Han characters (`请核对身份证号码：`) or be spaced out (`身 份 证 号 码：`).
     fn labelled(&self, text: &[u8], (start, end): (usize, usize), rule: u32) -> bool {
         let mut p = start;
         while p > 0 && text[p - 1] == b' ' {
@@ -2214,17 +2263,23 @@ impl Detectors {
             p -= 1;
         } else if text[..p].ends_with("为".as_bytes()) || text[..p].ends_with("是".as_bytes()) {
             p -= 3;
-        } else if !(p < start && text[start..end].iter().all(u8::is_ascii_alphanumeric)) {
+        } else if !((p < start && text[start..end].iter().all(u8::is_ascii_alphanumeric))
+            || digit_groups(&text[start..end]))
+        {
             return false;
         }
         while p > 0 && text[p - 1] == b' ' {
             p -= 1;
         }
         let le = p;
-        // Back over up to eight Han characters (three bytes each in UTF-8).
+        // Back over up to eight Han characters (three bytes each in UTF-8), or a label
+        // spaced out (`身 份 证 号 码：…`).
         let mut ls = le;
         while ls >= 3 && le - ls < 24 && text[ls - 3] >= 0xE3 && text[ls - 3] <= 0xE9 {
             ls -= 3;
+        }
+        if le - ls == 3 {
+            ls = spaced_label_start(text, ls);
         }
         let mut out = Vec::new();
         let mut s = ls;
@@ -2234,7 +2289,7 @@ impl Detectors {
             if out.contains(&rule) {
                 return true;
             }
-            s += 3;
+            s += if text[s + 3] == b' ' { 4 } else { 3 };
         }
         false
     }
@@ -2371,10 +2426,14 @@ impl Detectors {
             }
         }
         // Keywords only matter when no key vouches and they could change the outcome.
+        // A label spaced out (`护 照 号 码  E3774…`) holds no keyword as written: read as the
+        // label it is, as a key is (asked only after such a label).
         let kw_hit = !key_hit
             && (c.conf < Confidence::High || r.ctx.require)
             && !r.ctx.keywords.is_empty()
-            && near(text, ctx.before, c.start, c.end, &r.ctx);
+            && (near(text, ctx.before, c.start, c.end, &r.ctx)
+                || (spaced_label_before(text, c.start)
+                    && self.labelled(text, (c.start, c.end), c.rule)));
         let has_ctx = key_hit || kw_hit || matches!(r.kind, Kind::Field);
         if (r.ctx.require || c.conf == Confidence::Low) && !has_ctx {
             return None;
@@ -2395,6 +2454,35 @@ impl Detectors {
             confidence,
         })
     }
+}
+
+/// Whether a spaced-out label (`护 照 号 码`: Han characters standing apart) ends right
+/// before `start`, past the spaces and a colon between: a byte test, so `confirm` asks
+/// [`Detectors::labelled`] about such a label only.
+fn spaced_label_before(text: &[u8], start: usize) -> bool {
+    let mut p = start;
+    while p > 0 && start - p < 8 && matches!(text[p - 1], b' ' | b':') {
+        p -= 1;
+    }
+    p >= 7 && text[p - 4] == b' ' && han_at(text, p - 3) && han_at(text, p - 7)
+}
+
+/// Whether `v` is digit groups set apart by spaces (one or two) or by hyphens, one kind
+/// throughout (`3601 0277 0531 882`, `3601-0277-0531-882`), maybe ending in a check letter:
+/// after a label with no colon, spaced off or glued (`身份证号 3601 0277 0531 882`,
+/// `身份证号3601-0277…`), such a value is still one number, where dots leave a decimal's or
+/// a version's doubt (`手机 190.3299…`). The candidates that ask are the whole of their
+/// chain of groups ([`ident`]'s `eval_chain`).
+fn digit_groups(v: &[u8]) -> bool {
+    let Some(&sep) = v.iter().find(|&&b| !b.is_ascii_alphanumeric()) else {
+        return false;
+    };
+    matches!(sep, b' ' | b'-')
+        && v.first().is_some_and(u8::is_ascii_digit)
+        && v.iter()
+            .all(|&b| b.is_ascii_digit() || b == sep || b == b'X' || b == b'x')
+        && memchr::memmem::find(v, &[sep; 3]).is_none()
+        && (sep == b' ' || memchr::memmem::find(v, b"--").is_none())
 }
 
 /// Whether an empty check box (`□`, `☐`), maybe with spaces after it, stands right before
