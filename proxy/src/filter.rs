@@ -491,6 +491,27 @@ impl BodyFilter {
         block.is_some()
     }
 
+    /// Ends a held body whose `finish` has run: whether it goes on as the `raw` bytes it came
+    /// in ([`passes_raw`](BodyFilter::passes_raw)), then its trailers inspected and `Trailer`
+    /// removed from `headers`. A held body goes with a `Content-Length`, which no trailer can
+    /// follow over HTTP/1.1, so the trailers are not sent; they are still part of the message,
+    /// so a blocked class in them refuses it like one in the body, and what they held is
+    /// counted. `passes_raw` is decided first: a value redacted in a trailer that is dropped
+    /// anyway changes nothing in the body.
+    pub fn settle_held(
+        &mut self,
+        raw: &[u8],
+        trailers: Option<http::HeaderMap>,
+        headers: &mut http::HeaderMap,
+    ) -> bool {
+        let passes_raw = self.passes_raw(raw);
+        if let Some(mut t) = trailers {
+            self.scan_trailers(&mut t);
+        }
+        headers.remove(http::header::TRAILER);
+        passes_raw
+    }
+
     /// Whether a blocking class, or an over-scope grade that blocks, has been seen.
     pub fn must_block(&self) -> bool {
         !self.summary.blocked.is_empty()
@@ -1195,6 +1216,25 @@ fn filter_field(
     Some((f, out, done))
 }
 
+/// Whether any of `parts` (header names or values), scanned together as lines of text, holds
+/// a finding: one scan of the whole set first, so a response whose fields hold nothing (the
+/// common case) pays one engine pass rather than one a field.
+fn any_finding<'a>(engine: &Arc<Engine>, parts: impl Iterator<Item = &'a [u8]>) -> bool {
+    let mut joined = Vec::new();
+    for p in parts {
+        joined.extend_from_slice(p);
+        joined.push(b'\n');
+    }
+    if joined.is_empty() {
+        return false;
+    }
+    let opts = ScanOptions {
+        format: Format::Text,
+        ..ScanOptions::default()
+    };
+    !engine.scan_bytes(&joined, opts).findings.is_empty()
+}
+
 /// Inspects the names of header fields or trailers (`X-11010519491231002X: 1`): an upstream
 /// may write a value into a name as well as into a value. A name with a finding that blocks
 /// returns its filter; one whose findings redact is removed with its values, since a
@@ -1210,21 +1250,11 @@ fn scan_header_names(
     found: &mut FindingSummary,
     fps: &mut Vec<u64>,
 ) -> Option<BodyFilter> {
-    let mut joined = Vec::new();
-    for name in headers.keys() {
-        if !standard_name(name.as_str()) {
-            joined.extend_from_slice(name.as_str().as_bytes());
-            joined.push(b'\n');
-        }
-    }
-    if joined.is_empty() {
-        return None;
-    }
-    let opts = ScanOptions {
-        format: Format::Text,
-        ..ScanOptions::default()
-    };
-    if engine.scan_bytes(&joined, opts).findings.is_empty() {
+    let parts = headers
+        .keys()
+        .filter(|n| !standard_name(n.as_str()))
+        .map(|n| n.as_str().as_bytes());
+    if !any_finding(engine, parts) {
         return None;
     }
     let names: Vec<http::HeaderName> = headers
@@ -1274,21 +1304,11 @@ pub fn scan_header_values(
     }
     let candidate =
         |name: &http::HeaderName, v: &http::HeaderValue| v.len() >= 6 && !metadata_only(name, v);
-    let mut joined = Vec::new();
-    for (name, v) in headers.iter() {
-        if candidate(name, v) {
-            joined.extend_from_slice(v.as_bytes());
-            joined.push(b'\n');
-        }
-    }
-    if joined.is_empty() {
-        return None;
-    }
-    let opts = ScanOptions {
-        format: Format::Text,
-        ..ScanOptions::default()
-    };
-    if engine.scan_bytes(&joined, opts).findings.is_empty() {
+    let parts = headers
+        .iter()
+        .filter(|(name, v)| candidate(name, v))
+        .map(|(_, v)| v.as_bytes());
+    if !any_finding(engine, parts) {
         return None;
     }
     let names: Vec<http::HeaderName> = headers.keys().cloned().collect();

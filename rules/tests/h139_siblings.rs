@@ -4,7 +4,7 @@
 #[path = "common/chunked.rs"]
 mod chunked;
 
-use chunked::run;
+use chunked::{assert_chunking_invariant, run};
 use sluice_rules::Format;
 
 fn rules(body: &str, format: Format) -> Vec<String> {
@@ -124,22 +124,7 @@ fn new_paths_are_chunking_invariant() {
         ("<r><item><k>护照号码</k></item><item><v>E12345678</v></item><L><D><No>1</No></D><T>护照</T><D><No>E22345678</No></D></L></r>", Format::Xml),
         ("被告人高达明，男，住宿迁市宿城区幸福路12号。原告高达，女。{\"remark\":\"1.13812345678\"}", Format::Text),
     ];
-    let key = |f: &[sluice_rules::Finding]| {
-        f.iter()
-            .map(|f| (f.rule_id.to_string(), f.start, f.end, f.masked.to_string()))
-            .collect::<Vec<_>>()
-    };
     for &(body, format) in cases {
-        let b = body.as_bytes();
-        let (out0, f0) = run(b, format, &[]);
-        for c in 1..b.len() {
-            let (out, f) = run(b, format, &[c]);
-            assert_eq!(key(&f), key(&f0), "cut at {c} of {body}");
-            assert_eq!(out, out0, "cut at {c} of {body}");
-        }
-        let all: Vec<usize> = (1..b.len()).collect();
-        let (out, f) = run(b, format, &all);
-        assert_eq!(key(&f), key(&f0), "byte by byte: {body}");
-        assert_eq!(out, out0, "byte by byte: {body}");
+        assert_chunking_invariant(body, format);
     }
 }

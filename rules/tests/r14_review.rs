@@ -4,7 +4,7 @@
 #[path = "common/chunked.rs"]
 mod chunked;
 
-use chunked::run;
+use chunked::{assert_chunking_invariant, run};
 use sluice_rules::Format;
 
 fn rules(body: &str, format: Format) -> Vec<String> {
@@ -102,23 +102,8 @@ fn r14_new_paths_are_chunking_invariant() {
         (r#"{"gc":53.13533623114,"lxdh":1.13812345678,"tyshxydm":"Y2110108MA01234X5D","sfzh":"110105.19491231002X"}"#, Format::Json),
         ("a,b,c\n手机,1.13812345678,Y2110108MA01234X5D\n护照号码 SE9157250,x,y\n", Format::Csv),
     ];
-    let key = |f: &[sluice_rules::Finding]| {
-        f.iter()
-            .map(|f| (f.rule_id.to_string(), f.start, f.end, f.masked.to_string()))
-            .collect::<Vec<_>>()
-    };
     for &(body, format) in cases {
-        let b = body.as_bytes();
-        let (out0, f0) = run(b, format, &[]);
-        for c in 1..b.len() {
-            let (out, f) = run(b, format, &[c]);
-            assert_eq!(key(&f), key(&f0), "cut at {c} of {body}");
-            assert_eq!(out, out0, "cut at {c} of {body}");
-        }
-        let all: Vec<usize> = (1..b.len()).collect();
-        let (out, f) = run(b, format, &all);
-        assert_eq!(key(&f), key(&f0), "byte by byte: {body}");
-        assert_eq!(out, out0, "byte by byte: {body}");
+        assert_chunking_invariant(body, format);
     }
 }
 

@@ -180,17 +180,9 @@ pub async fn run(
     if let Some(g) = ctx.held_request.as_mut() {
         g.release(windows);
     }
-    // Decided before the trailers add their findings: they are not forwarded (below), so a
-    // value redacted in them changes nothing in the body, which goes as it came.
-    let passes_raw = filter.passes_raw(&raw);
-    // The held body goes with a `Content-Length`, which no trailer can follow over HTTP/1.1:
-    // the client's trailers are not forwarded, and `Trailer` must not announce them. They
-    // are still part of what the client sent, so they are inspected: a blocked class there
-    // refuses the request as one in the body does, and what they held is counted.
-    if let Some(mut t) = trailers {
-        filter.scan_trailers(&mut t);
-    }
-    parts.headers.remove(header::TRAILER);
+    // The client's trailers are inspected, not forwarded (the held body goes with a
+    // `Content-Length`), and `Trailer` no longer announces them.
+    let passes_raw = filter.settle_held(&raw, trailers, &mut parts.headers);
     if let Some(l) = ctx.log.as_mut() {
         l.request_findings = Some(filter.summary().clone());
     }

@@ -253,16 +253,9 @@ pub async fn run(
             filter
                 .finish(&mut out)
                 .map_err(|e| decode_error(proxy, e))?;
-            // Decided before the trailers add their findings: they are dropped here, so a
-            // value redacted in them changes nothing in the body, which passes as it came.
-            let passes_raw = filter.passes_raw(&raw);
-            // The trailers (`X-Id`, `grpc-message`) are part of the message: a blocked class
-            // there refuses it like one in the body, and what they held is counted and
-            // audited with the body's findings. They are not sent (see the module header).
-            if let Some(mut t) = trailers {
-                filter.scan_trailers(&mut t);
-            }
-            parts.headers.remove(header::TRAILER);
+            // The trailers (`X-Id`, `grpc-message`) are inspected and audited with the body's
+            // findings, not sent (see the module header), and `Trailer` goes.
+            let passes_raw = filter.settle_held(&raw, trailers, &mut parts.headers);
             set_findings(ctx, &filter);
             if let Some(why) = &filter.summary().unread_archive {
                 fail_mode(

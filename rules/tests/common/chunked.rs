@@ -76,3 +76,26 @@ pub fn cases(default: u32) -> u32 {
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
 }
+
+/// Asserts that `body` gives the same findings (rule, span, mask) and output cut at every
+/// single offset and cut byte by byte as in one push: the check every test of a new
+/// detection path runs on its inputs.
+#[allow(dead_code)]
+pub fn assert_chunking_invariant(body: &str, format: Format) {
+    let key = |f: &[Finding]| {
+        f.iter()
+            .map(|f| (f.rule_id.to_string(), f.start, f.end, f.masked.to_string()))
+            .collect::<Vec<_>>()
+    };
+    let b = body.as_bytes();
+    let (out0, f0) = run(b, format, &[]);
+    for c in 1..b.len() {
+        let (out, f) = run(b, format, &[c]);
+        assert_eq!(key(&f), key(&f0), "cut at {c} of {body}");
+        assert_eq!(out, out0, "cut at {c} of {body}");
+    }
+    let all: Vec<usize> = (1..b.len()).collect();
+    let (out, f) = run(b, format, &all);
+    assert_eq!(key(&f), key(&f0), "byte by byte: {body}");
+    assert_eq!(out, out0, "byte by byte: {body}");
+}
