@@ -1235,6 +1235,35 @@ fn any_finding<'a>(engine: &Arc<Engine>, parts: impl Iterator<Item = &'a [u8]>) 
     !engine.scan_bytes(&joined, opts).findings.is_empty()
 }
 
+/// Which of `parts`, scanned together as lines of text under the policy, that scan changed,
+/// with its filter: a finding that spans two parts (a label, then the number) changes both,
+/// though neither changes alone. Every part counts as changed when the scan did not finish
+/// or its output no longer has one line a part; `None` when no filter can be made.
+fn changed_lines(
+    engine: &Arc<Engine>,
+    actions: &Arc<Actions>,
+    limits: DecodeLimits,
+    parts: &[&[u8]],
+) -> Option<(BodyFilter, Vec<bool>)> {
+    let joined: Vec<u8> = parts
+        .iter()
+        .flat_map(|p| p.iter().chain(b"\n"))
+        .copied()
+        .collect();
+    let (f, out, done) = filter_field(engine, actions, limits, &joined)?;
+    let lines: Vec<&[u8]> = out
+        .strip_suffix(b"\n")
+        .unwrap_or(&out)
+        .split(|&b| b == b'\n')
+        .collect();
+    let changed = if done.is_ok() && lines.len() == parts.len() {
+        parts.iter().zip(&lines).map(|(p, l)| p != l).collect()
+    } else {
+        vec![true; parts.len()]
+    };
+    Some((f, changed))
+}
+
 /// Inspects the names of header fields or trailers (`X-11010519491231002X: 1`): an upstream
 /// may write a value into a name as well as into a value. A name with a finding that blocks
 /// returns its filter; one whose findings redact is removed with its values, since a
@@ -1250,19 +1279,30 @@ fn scan_header_names(
     found: &mut FindingSummary,
     fps: &mut Vec<u64>,
 ) -> Option<BodyFilter> {
-    let parts = headers
-        .keys()
-        .filter(|n| !standard_name(n.as_str()))
-        .map(|n| n.as_str().as_bytes());
-    if !any_finding(engine, parts) {
-        return None;
-    }
     let names: Vec<http::HeaderName> = headers
         .keys()
         .filter(|n| !standard_name(n.as_str()))
         .cloned()
         .collect();
-    for name in names {
+    let parts: Vec<&[u8]> = names.iter().map(|n| n.as_str().as_bytes()).collect();
+    if !any_finding(engine, parts.iter().copied()) {
+        return None;
+    }
+    // The names together first, under the policy: a finding can span two names (a label's
+    // name, then one that is the number), and both go though neither redacts alone.
+    let (joint, together) = changed_lines(engine, actions, limits, &parts)?;
+    if joint.must_block() {
+        return Some(joint);
+    }
+    found.merge(joint.summary());
+    fps.extend_from_slice(joint.fingerprints());
+    for (name, changed) in names.iter().zip(together) {
+        if changed {
+            headers.remove(name);
+            continue;
+        }
+        // A name the joint scan left may still redact alone (a neighbour's word vetoed it
+        // there): only then is its own scan counted, the joint one having counted the rest.
         let Some((f, _, done)) = filter_field(engine, actions, limits, name.as_str().as_bytes())
         else {
             continue;
@@ -1270,10 +1310,10 @@ fn scan_header_names(
         if f.must_block() {
             return Some(f);
         }
-        found.merge(f.summary());
-        fps.extend_from_slice(f.fingerprints());
         if f.summary().changed || done.is_err() {
-            headers.remove(&name);
+            found.merge(f.summary());
+            fps.extend_from_slice(f.fingerprints());
+            headers.remove(name);
         }
     }
     None
@@ -1304,11 +1344,18 @@ pub fn scan_header_values(
     }
     let candidate =
         |name: &http::HeaderName, v: &http::HeaderValue| v.len() >= 6 && !metadata_only(name, v);
-    let parts = headers
+    // Each value is read after its name, as a line of text (`x-passport-no: E12345678`): a
+    // passport, a 15-digit ID or an address is told by its field's name, here the header's,
+    // as in a body; the value alone (`E12345678`) is no finding.
+    let line = |name: &http::HeaderName, v: &http::HeaderValue| -> Vec<u8> {
+        [name.as_str().as_bytes(), b": ", v.as_bytes()].concat()
+    };
+    let lines: Vec<Vec<u8>> = headers
         .iter()
         .filter(|(name, v)| candidate(name, v))
-        .map(|(_, v)| v.as_bytes());
-    if !any_finding(engine, parts) {
+        .map(|(name, v)| line(name, v))
+        .collect();
+    if !any_finding(engine, lines.iter().map(Vec::as_slice)) {
         return None;
     }
     let names: Vec<http::HeaderName> = headers.keys().cloned().collect();
@@ -1321,7 +1368,8 @@ pub fn scan_header_values(
                 kept.push(v);
                 continue;
             }
-            let Some((f, out, done)) = filter_field(engine, actions, limits, v.as_bytes()) else {
+            let text = line(&name, &v);
+            let Some((f, out, done)) = filter_field(engine, actions, limits, &text) else {
                 kept.push(v);
                 continue;
             };
@@ -1330,20 +1378,29 @@ pub fn scan_header_values(
             }
             found.merge(f.summary());
             fps.extend_from_slice(f.fingerprints());
+            // The value as the scan wrote it after the name; none when the scan touched the
+            // name too (a finding across both), and then the value goes.
+            let at = name.as_str().len() + 2;
+            let written = out
+                .get(..at)
+                .filter(|p| *p == &text[..at])
+                .map(|_| &out[at..]);
             match done {
-                // `Trailer` lists the names of the trailer fields to come; a name that
-                // redacts is dropped from the trailers when they come ([`scan_header_names`]),
-                // so it leaves the list too rather than announce a masked field that never
-                // follows.
-                Ok(()) if f.summary().changed && name == http::header::TRAILER => {
+                Ok(()) if !f.summary().changed => kept.push(v),
+                Ok(()) => {
                     rewritten = true;
-                    kept.extend(unredacted_names(engine, actions, limits, &v));
+                    match written {
+                        // `Trailer` lists the names of the trailer fields to come; a name
+                        // that redacts is dropped from the trailers when they come
+                        // ([`scan_header_names`]), so it leaves the list too rather than
+                        // announce a masked field that never follows.
+                        Some(w) if name == http::header::TRAILER => {
+                            kept.extend(unredacted_names(engine, actions, limits, &v, w));
+                        }
+                        Some(w) => kept.extend(http::HeaderValue::from_bytes(w).ok()),
+                        None => {}
+                    }
                 }
-                Ok(()) if f.summary().changed => {
-                    rewritten = true;
-                    kept.extend(http::HeaderValue::from_bytes(&out).ok());
-                }
-                Ok(()) => kept.push(v),
                 Err(_) => rewritten = true,
             }
         }
@@ -1357,19 +1414,31 @@ pub fn scan_header_values(
     None
 }
 
-/// The names of a `Trailer` list whose own scan changes nothing, as a list again; `None`
-/// when none is left (the field is then dropped).
+/// The names of a `Trailer` list `v` that neither its whole scan (`out`, the list as that
+/// scan wrote it) nor their own scan changes, as a list again: a finding can span two names
+/// (`passport, E12345678`), and each is clean alone. `None` when none is left, or when the
+/// scan's output no longer has a name for each (the field is then dropped).
 fn unredacted_names(
     engine: &Arc<Engine>,
     actions: &Arc<Actions>,
     limits: DecodeLimits,
     v: &http::HeaderValue,
+    out: &[u8],
 ) -> Option<http::HeaderValue> {
-    let kept: Vec<&[u8]> = v
-        .as_bytes()
-        .split(|&b| b == b',')
-        .map(<[u8]>::trim_ascii)
-        .filter(|n| !n.is_empty())
+    let items = |b: &[u8]| -> Vec<Vec<u8>> {
+        b.split(|&c| c == b',')
+            .map(|n| n.trim_ascii().to_vec())
+            .collect()
+    };
+    let (before, after) = (items(v.as_bytes()), items(out));
+    if before.len() != after.len() {
+        return None;
+    }
+    let kept: Vec<&[u8]> = before
+        .iter()
+        .zip(&after)
+        .filter(|(n, m)| !n.is_empty() && n == m)
+        .map(|(n, _)| n.as_slice())
         .filter(|n| {
             filter_field(engine, actions, limits, n)
                 .is_some_and(|(f, _, done)| done.is_ok() && !f.summary().changed)
@@ -1450,6 +1519,99 @@ mod tests {
             run("grpc-status, grpc-message").as_deref(),
             Some("grpc-status, grpc-message")
         );
+    }
+
+    /// Review 15: a `Trailer` list whose whole value redacts only because of two names read
+    /// together (`passport, E12345678`: the label and the number) was rebuilt from the names
+    /// that are each clean, so the number left in clear.
+    #[test]
+    fn trailer_list_keeps_no_name_its_whole_scan_masked() {
+        let engine = Arc::new(Engine::builtin().unwrap());
+        let cfg: ActionsConfig = serde_yaml_ng::from_str("default: redact").unwrap();
+        let actions = Arc::new(Actions::resolve(&engine, &cfg, None));
+        let mut h = http::HeaderMap::new();
+        h.insert(
+            http::header::TRAILER,
+            http::HeaderValue::from_static("passport, E12345678"),
+        );
+        let (mut found, mut fps) = (FindingSummary::default(), Vec::new());
+        let block = scan_header_values(
+            &engine,
+            &actions,
+            DecodeLimits::default(),
+            &mut h,
+            &mut found,
+            &mut fps,
+        );
+        assert!(block.is_none());
+        let v = h
+            .get(http::header::TRAILER)
+            .map(|v| v.to_str().unwrap().to_owned());
+        assert!(!v.as_deref().unwrap_or("").contains("E12345678"), "{v:?}");
+    }
+
+    /// Header names read together the same way: `sfzh` (a resident ID's field) and then
+    /// `110105491231002` hold a 15-digit ID between them; the number's name goes though
+    /// neither redacts alone, and a clean name stays.
+    #[test]
+    fn header_names_holding_a_finding_between_them_go() {
+        let engine = Arc::new(Engine::builtin().unwrap());
+        let cfg: ActionsConfig = serde_yaml_ng::from_str("default: redact").unwrap();
+        let actions = Arc::new(Actions::resolve(&engine, &cfg, None));
+        let mut h = http::HeaderMap::new();
+        for n in ["sfzh", "110105491231002", "x-request-id"] {
+            h.insert(
+                http::HeaderName::from_static(n),
+                http::HeaderValue::from_static("0"),
+            );
+        }
+        let (mut found, mut fps) = (FindingSummary::default(), Vec::new());
+        let block = scan_header_values(
+            &engine,
+            &actions,
+            DecodeLimits::default(),
+            &mut h,
+            &mut found,
+            &mut fps,
+        );
+        assert!(block.is_none());
+        assert!(!h.contains_key("110105491231002"), "{h:?}");
+        assert!(h.contains_key("x-request-id"), "{h:?}");
+        assert!(found.changed, "{found:?}");
+    }
+
+    /// A value told only by its field's name (a passport, a 15-digit ID) is read after the
+    /// header's name, as a body's value after its key; the same value under a neutral name
+    /// stays.
+    #[test]
+    fn header_value_is_read_after_its_name() {
+        let engine = Arc::new(Engine::builtin().unwrap());
+        let cfg: ActionsConfig = serde_yaml_ng::from_str("default: redact").unwrap();
+        let actions = Arc::new(Actions::resolve(&engine, &cfg, None));
+        let mut h = http::HeaderMap::new();
+        for (n, v) in [
+            ("x-passport-no", "E12345678"),
+            ("x-id-card", "110105491231002"),
+            ("x-build", "E12345678"),
+        ] {
+            h.insert(
+                http::HeaderName::from_static(n),
+                http::HeaderValue::from_static(v),
+            );
+        }
+        let (mut found, mut fps) = (FindingSummary::default(), Vec::new());
+        let block = scan_header_values(
+            &engine,
+            &actions,
+            DecodeLimits::default(),
+            &mut h,
+            &mut found,
+            &mut fps,
+        );
+        assert!(block.is_none());
+        assert_eq!(h["x-passport-no"], "E*****678");
+        assert_eq!(h["x-id-card"], "110105******002");
+        assert_eq!(h["x-build"], "E12345678");
     }
 
     #[test]
