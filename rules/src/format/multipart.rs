@@ -107,11 +107,11 @@ pub(super) fn looks_like_multipart(t: &[u8]) -> bool {
 const PART_HEAD: usize = 512;
 
 /// Whether body `prefix` is multipart beyond doubt, as a body declared as JSON, XML, CSV or
-/// a form must be before its label is overruled: a boundary line, then header lines (`Name: value`, folded lines allowed) of which one is the part's
-/// `Content-Disposition` or `Content-Type`, then the blank line that ends them, all within
-/// the first [`PART_HEAD`] bytes (a byte-order mark and blanks before the boundary line
-/// count). A table or a form whose first line only starts with `--` has no such header
-/// block.
+/// a form must be before its label is overruled: a boundary line, then header lines
+/// (`Name: value`, folded lines allowed) of which one is the part's `Content-Disposition`
+/// or `Content-Type`, then the blank line that ends them, all within the first
+/// [`PART_HEAD`] bytes (a byte-order mark and blanks before the boundary line count). A
+/// table or a form whose first line only starts with `--` has no such header block.
 pub(super) fn opens_with_part(prefix: &[u8]) -> bool {
     let head = &prefix[..prefix.len().min(PART_HEAD)];
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
