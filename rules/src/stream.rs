@@ -2598,8 +2598,16 @@ impl Segmenter {
         let nl = memchr::memchr(b'\n', &self.text)?;
         // The character's own raw bytes (not the gap to the next one, which also holds
         // characters normalization dropped: a soft hyphen, a soft line break).
+        // In a quoted-printable part (a CSV file posted so) the character came as escapes:
+        // an ASCII delimiter is one (`=2C`, in a GB part too), a full-width one three
+        // (`=EF=BC=8C`; two in a GB part), with any soft line break between them.
         let folded = |i: usize| {
-            self.rawlen.get(i) == Some(&3) && matches!(self.esc_at(i), Esc::Plain | Esc::FullWidth)
+            let raw = self.rawlen.get(i).copied().unwrap_or(0);
+            match self.esc_at(i) {
+                Esc::Plain | Esc::FullWidth => raw == 3,
+                Esc::Qp | Esc::QpSoft | Esc::QpGb | Esc::QpGbSoft => raw > 3,
+                _ => false,
+            }
         };
         // A table written with full-width delimiters throughout (`姓名，电话\n张伟，138…`)
         // is read with them: only a header with a delimiter written in ASCII says that the

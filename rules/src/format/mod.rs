@@ -128,6 +128,16 @@ impl Format {
             // A body that looks like JSON or XML is lexed as such even when declared as text,
             // because field names give context.
             Some(Format::Text) | None => sniffed,
+            // A multipart body under a structured label (a form post sent as
+            // `application/json`, a wrong type being an evasion of its own) is read as
+            // multipart when it opens with a part beyond doubt: as JSON or XML it would be
+            // text, and as CSV or a form its part headers would be cells, so each part's
+            // field name would be lost and a quoted-printable part left encoded.
+            Some(Format::Json | Format::Xml | Format::Csv | Format::Form)
+                if sniffed == Format::Multipart && multipart::opens_with_part(prefix) =>
+            {
+                Format::Multipart
+            }
             // A body that starts like a JSON or XML document is one, whatever it was declared
             // as: read as CSV or a form, its quotes and markup would be taken apart (and
             // masks written into it the wrong way).

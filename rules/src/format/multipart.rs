@@ -101,6 +101,64 @@ pub(super) fn looks_like_multipart(t: &[u8]) -> bool {
     false
 }
 
+/// How far [`opens_with_part`] looks: the proxy's sniffing prefix (it resolves the format
+/// from its first 512 bytes, or the whole body when shorter), so the answer is the same
+/// however the body came in chunks.
+const PART_HEAD: usize = 512;
+
+/// Whether body `prefix` is multipart beyond doubt, as a body declared as JSON, XML, CSV or
+/// a form must be before its label is overruled: a boundary line, then header lines
+/// (`Name: value`, folded lines allowed) of which one is the part's `Content-Disposition`
+/// or `Content-Type`, then the blank line that ends them, all within the first
+/// [`PART_HEAD`] bytes (a byte-order mark and blanks before the boundary line count). A
+/// table or a form whose first line only starts with `--` has no such header block.
+pub(super) fn opens_with_part(prefix: &[u8]) -> bool {
+    let head = &prefix[..prefix.len().min(PART_HEAD)];
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let Some(start) = head.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return false;
+    };
+    let t = &head[start..];
+    let Some(nl) = memchr::memchr(b'\n', t) else {
+        return false;
+    };
+    if boundary_of(&t[..nl]).is_none() {
+        return false;
+    }
+    let mut at = nl + 1;
+    let mut part_header = false;
+    let mut first = true;
+    while let Some(n) = memchr::memchr(b'\n', &t[at..]) {
+        let line = &t[at..at + n];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        at += n + 1;
+        if line.is_empty() {
+            return part_header;
+        }
+        if matches!(line[0], b' ' | b'\t') {
+            if first {
+                return false;
+            }
+            continue;
+        }
+        first = false;
+        let Some(colon) = memchr::memchr(b':', line) else {
+            return false;
+        };
+        let name = &line[..colon];
+        if name.is_empty()
+            || !name
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return false;
+        }
+        part_header |= name.eq_ignore_ascii_case(b"content-disposition")
+            || name.eq_ignore_ascii_case(b"content-type");
+    }
+    false
+}
+
 /// Whether the line at `rest` starts with a part header (`Content-…:`); `None` while too
 /// few bytes are there to tell.
 fn header_follows(rest: &[u8]) -> Option<bool> {
