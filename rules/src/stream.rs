@@ -742,12 +742,6 @@ impl Segmenter {
         self.probe_key(k, |rules| !rules.is_empty())
     }
 
-    /// Whether `k` names a field some rule reads (not one only rules' negative keys list:
-    /// `*no`, `*time`), a stricter [`Self::knows_key`] for a cell that must be a label.
-    pub(crate) fn names_field(&mut self, k: &[u8]) -> bool {
-        self.probe_key(k, |rules| !crate::detect::only_negative(rules))
-    }
-
     /// Whether `k` names a field of a person's number (a resident ID, a mobile, a card, a
     /// passport or a permit): a column a table of organisations has no use for, so a table
     /// with one is read as people's, whatever its other columns (an employer's credit
@@ -3898,7 +3892,7 @@ impl StreamScanner {
 
     pub(crate) fn new(engine: Arc<Engine>, opts: ScanOptions, depth: u8) -> Self {
         let redact = opts.redact;
-        let lexer = format::Lexer::new(opts.format);
+        let lexer = format::Lexer::new(opts.format, opts.charset == Charset::DeclaredGb);
         let charset = match Codec::of(opts.charset) {
             Some(codec) => Layer::Decoded(Box::new(Transcoder::new(codec))),
             None if opts.charset == Charset::Utf8 => Layer::Utf8,

@@ -338,12 +338,53 @@ pub(crate) fn kind_of(value: &[u8], codes: bool) -> Option<DocKind> {
             || !s
                 .chars()
                 .all(|c| c.is_alphabetic() || matches!(c, '_' | ' ' | '-'))
+            // A bare `type` (`lx`, `类型`, `docType`) is any record's: JSON:API's
+            // `"type":"person"`, a row's `"type":"user"`. Its word rules a travel document
+            // out only when it names a numbered thing of its own (`营业执照`, `型号`,
+            // `序列号`, `LICENSE`); a word that names no document says nothing of the number.
+            || (!codes && !names_numbered_thing(&s))
         {
             None
         } else {
             Some(DocKind::Other)
         }
     }
+}
+
+/// Whether a type's word (lower case) names a document or another numbered thing: a
+/// certificate, licence, card, plate, model or serial (`营业执照`, `军官证`, `型号`,
+/// `BUSINESS_LICENCE`, `serial_no`), not a kind of record or party (`person`, `个人`).
+fn names_numbered_thing(s: &str) -> bool {
+    const HAN: [char; 6] = ['证', '照', '号', '码', '卡', '牌'];
+    const WORDS: [&str; 17] = [
+        "id",
+        "no",
+        "num",
+        "number",
+        "code",
+        "card",
+        "licence",
+        "license",
+        "cert",
+        "certificate",
+        "permit",
+        "pass",
+        "visa",
+        "serial",
+        "sn",
+        "model",
+        "plate",
+    ];
+    s.chars().any(|c| HAN.contains(&c))
+        || s.contains("许可")
+        || s.split(['_', ' ', '-']).any(|w| {
+            WORDS.contains(&w)
+                || w.ends_with("licence")
+                || w.ends_with("license")
+                || w.ends_with("card")
+                || w.ends_with("cert")
+                || w.ends_with("permit")
+        })
 }
 
 /// The words `kind_of` looks for, a bit each (`W::Unsure` for all of `UNSURE_WORDS`).
@@ -695,6 +736,23 @@ mod tests {
             assert_eq!(kind_of(v.as_bytes(), true), k, "{v}");
         }
         assert_eq!(kind_of(b"511", false), None);
+        // Under a bare `type` (no codes read), a word that names no numbered thing says
+        // nothing; one that does still rules the travel documents out.
+        for v in ["person", "user", "record", "个人", "Feature", "企业"] {
+            assert_eq!(kind_of(v.as_bytes(), false), None, "{v}");
+            assert_eq!(kind_of(v.as_bytes(), true), Some(DocKind::Other), "{v}");
+        }
+        for v in [
+            "型号",
+            "序列号",
+            "营业执照",
+            "军官证",
+            "BUSINESS_LICENCE",
+            "driver-license",
+            "serial no",
+        ] {
+            assert_eq!(kind_of(v.as_bytes(), false), Some(DocKind::Other), "{v}");
+        }
         assert_eq!(
             kind_of("台胞证".as_bytes(), false),
             Some(DocKind::TaiwanPermit)

@@ -2362,8 +2362,22 @@ impl Detectors {
                     && pairs.1[p.rules.0..p.rules.1].contains(&entry)
             })
         };
+        // In text a pair's value runs to the line's end (`batch_id = 4171… LIMIT 61`, SQL
+        // in a log): a number that opens it and is a whole token there (nothing after it but
+        // another word, not more digit groups: `file=4735…_8430….csv`, an export's file name
+        // of two ids) is what the key names, as a value the pair holds alone is.
+        let opening_pair_has = |entry: u32| {
+            around.iter().any(|p| {
+                p.start == c.start
+                    && c.end <= p.end
+                    && !groups_on(&text[c.end..p.end])
+                    && pairs.1[p.rules.0..p.rules.1].contains(&entry)
+            })
+        };
         let neg_field = || {
-            (ctx.whole && ctx.key_rules.contains(&(c.rule | NEG))) || whole_pair_has(c.rule | NEG)
+            (ctx.whole && ctx.key_rules.contains(&(c.rule | NEG)))
+                || whole_pair_has(c.rule | NEG)
+                || opening_pair_has(c.rule | NEG)
         };
         // A number built as this one is (a construction permit's, a region code and a date
         // as a resident ID's) passes its check by chance; under a field named for it, held
@@ -2453,6 +2467,16 @@ impl Detectors {
             end: c.end,
             confidence,
         })
+    }
+}
+
+/// Whether `rest`, the text after a number, goes on with more of it: a digit, or a space,
+/// dash or dot and a digit (a card written in groups, `6222 0212…`, `…-7894`).
+fn groups_on(rest: &[u8]) -> bool {
+    match rest {
+        [d, ..] if d.is_ascii_digit() => true,
+        [b' ' | b'-' | b'.', d, ..] => d.is_ascii_digit(),
+        _ => false,
     }
 }
 

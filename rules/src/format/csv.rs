@@ -347,7 +347,12 @@ impl CsvLexer {
             // Labels beside values (`姓名<TAB>王兵`, `电话<TAB>138…`), whose first row may
             // hold an identifier and read as a record: the first cells of the rows under it
             // tell (up to `PAIR_ROWS` whole lines of the sniffed bytes).
-            if pair_candidate(first, self.delim, |k| seg.names_field(k)) {
+            // A name rules only veto under counts as a label in an odd column too, as it
+            // does at the head of a row below (`pair_rows`): `zb,revenue,unit,year` over
+            // `旅客运输量,14701981028,…` is a header over measures, whose row labels (`*人口`,
+            // `*投资`) read as labels would have named the other rows' values (`旅客运输量`)
+            // and made mobiles of them.
+            if pair_candidate(first, self.delim, |k| seg.knows_key(k)) {
                 let mut rows = Vec::new();
                 let mut rest = after;
                 while rows.len() < PAIR_ROWS {
@@ -799,8 +804,8 @@ fn group_row(
 const PAIR_ROWS: usize = 7;
 
 /// Whether the first row could be a label beside its value rather than a header: two to
-/// sixteen cells, none in an odd column naming a field some rule reads (`known`): a header
-/// names fields in every column (`姓名<TAB>身份证号`).
+/// sixteen cells, none in an odd column naming a field some rule reads or vetoes under
+/// (`known`): a header names fields in every column (`姓名<TAB>身份证号`, `zb,revenue`).
 fn pair_candidate(first: &[u8], d: Delim, mut known: impl FnMut(&[u8]) -> bool) -> bool {
     let cells = cells(first, d);
     (2..=16).contains(&cells.len())
@@ -828,14 +833,26 @@ fn label_cell(l: &[u8], known: &mut impl FnMut(&[u8]) -> bool) -> bool {
 fn pair_rows(first: &[u8], rows: &[&[u8]], d: Delim, mut known: impl FnMut(&[u8]) -> bool) -> bool {
     let mut labelled = 0usize;
     for row in std::iter::once(first).chain(rows.iter().copied()) {
-        if pair_labels(row, d)
-            .first()
-            .is_some_and(|l| label_cell(l, &mut known))
-        {
+        let labels = pair_labels(row, d);
+        // A number where a label would stand (`接待游客人次<TAB>户<TAB>17034419874<TAB>…`
+        // under `zbmc<TAB>dw<TAB>sjz…`): the row is a record of a table, not labels beside
+        // their values, whose even cells are labels (`姓名<TAB>王兵<TAB>性别<TAB>男`).
+        if labels.iter().skip(2).step_by(2).any(|c| number_cell(c)) {
+            return false;
+        }
+        if labels.first().is_some_and(|l| label_cell(l, &mut known)) {
             labelled += 1;
         }
     }
     labelled >= 2
+}
+
+/// Whether a cell is a number: digits, maybe a sign, decimal point, thousands commas or a
+/// percent sign (`17034419874`, `-0.4%`, `2025`).
+fn number_cell(c: &[u8]) -> bool {
+    c.iter().any(u8::is_ascii_digit)
+        && c.iter()
+            .all(|&b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b',' | b'%'))
 }
 
 /// A row's cells as labels ([`super::label_text`]: trimmed, a trailing colon dropped);

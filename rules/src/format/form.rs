@@ -15,11 +15,26 @@ pub(crate) struct FormLexer {
     /// The indexed part of the last key (`list[0]` of `list[0].zjhm`): a record ends where
     /// it changes (`list[1].zjhm`).
     prefix: Vec<u8>,
-    /// The body's escapes proved to be GBK bytes (see [`percent`]).
+    /// The body's escapes proved to be GBK bytes (see [`percent`]), or its Content-Type
+    /// declared a GB charset.
     gb: bool,
 }
 
 impl FormLexer {
+    /// A lexer for a form whose Content-Type declares a GB charset
+    /// (`application/x-www-form-urlencoded; charset=GBK`). Its escapes are ASCII, so the
+    /// body's charset sniffing never sees a GB byte; without the label the first run of
+    /// escapes that is valid both ways would be read as UTF-8: GBK's `住址` is `D7 A1 D6 B7`,
+    /// two valid two-byte UTF-8 characters (Hebrew), and a form whose first key is `住址`
+    /// lost its address. With it such a run is GBK, as in a body that proved GBK; a UTF-8
+    /// run holding a CJK character is still UTF-8.
+    pub(crate) fn declared_gb() -> Self {
+        FormLexer {
+            gb: true,
+            ..FormLexer::default()
+        }
+    }
+
     pub(crate) fn lex(&mut self, buf: &[u8], base: u64, eof: bool, seg: &mut Segmenter) -> usize {
         let len = buf.len();
         let mut i = 0;

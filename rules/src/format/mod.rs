@@ -1069,8 +1069,11 @@ pub(crate) enum Lexer {
 }
 
 impl Lexer {
-    pub(crate) fn new(f: Format) -> Self {
+    /// The lexer of format `f`; `gb`: the body's Content-Type declared a GB charset, which
+    /// a form's percent escapes (ASCII bytes) cannot show the charset sniffer.
+    pub(crate) fn new(f: Format, gb: bool) -> Self {
         match f {
+            Format::Form if gb => Lexer::Form(form::FormLexer::declared_gb()),
             Format::Json => Lexer::Json(json::JsonLexer::default()),
             Format::Xml => Lexer::Xml(xml::XmlLexer::default()),
             Format::Csv => Lexer::Csv(csv::CsvLexer::default()),
