@@ -465,6 +465,61 @@ pub fn name_shaped(v: &str) -> bool {
     })
 }
 
+/// Characters of words for things that Han given names (almost) never hold, sorted for a
+/// binary search: foods, vegetables and fruit (瓜, 薯, 萝, 卜, 椒, 菜, 蒜, 姜, 米, 糖), animals
+/// and birds (鹮, 鸭, 猪, 狼, 鳄, 豚, 猴, 蜂), plants and herbs (杏, 棘, 蒿, 萸, 芪, 草, 藤:
+/// 银杏; a name with 杏 is rarer than a catalogue's 银杏 and 杏仁),
+/// weather and the solar terms (雾, 霾, 阵, 暴, 旱, 分, 节), materials and objects (瓷, 砂,
+/// 管, 泵, 炉, 胶, 药), the body and medicine (骨, 皮, 眼, 尾, 病, 菌), villages (乡, 村, 庄)
+/// and the words of a catalogue (党, 品, 产, 料, 费, 价, 型, 证). Disjoint from
+/// [`GIVEN_NAME_CHARS`], and none of Faker's given names holds one (tests check); left out
+/// are those that names do take now and then (桃, 椿, 槐, 锁, 镜, 象, 牛, 丘, 芷, 苓, 粉,
+/// 砚, 陶, 艾, 桑, 檀, 蔓, 穗, 榛, 橙), and all that [`GIVEN_NAME_CHARS`] holds (梅, 竹, 松,
+/// 虎, 鹤, 雨, 露, 钢).
+#[rustfmt::skip]
+const THING_CHARS: &[char] = &[
+    '丸', '乡', '产', '件', '价', '伞', '兔', '党', '兽', '册', '冻', '凇', '刀', '分', '剂', '勺',
+    '卜', '卡', '参', '品', '唇', '喉', '坡', '型', '塑', '墟', '壶', '奶', '姜', '尺', '尾', '帘',
+    '庄', '床', '弹', '料', '旱', '暑', '暴', '术', '机', '杏', '村', '杞', '杯', '枣', '枪', '枸',
+    '柑', '柚', '柜', '柠', '柿', '栗', '核', '桉', '桌', '桔', '桶', '棉', '棕', '棘', '椅', '椒',
+    '椰', '楂', '楝', '楸', '榈', '榴', '樟', '橘', '檬', '款', '毒', '毯', '汛', '油', '泥', '泵',
+    '浆', '涝', '漆', '灯', '灶', '炉', '炭', '炮', '煤', '熊', '爪', '牙', '犀', '犁', '狐', '狮',
+    '狸', '狼', '猪', '猫', '猬', '猴', '猿', '獐', '獭', '獾', '率', '瓜', '瓦', '瓶', '瓷', '畜',
+    '疫', '疮', '疹', '疾', '病', '症', '痛', '瘤', '癌', '皮', '盆', '盐', '盘', '眼', '矿', '砂',
+    '砖', '硅', '碗', '碳', '票', '禽', '秤', '秧', '税', '稗', '稻', '笋', '笔', '筷', '管', '箱',
+    '米', '类', '籽', '粟', '粥', '粮', '粱', '糕', '糖', '糯', '纸', '绳', '绸', '缎', '缸', '罐',
+    '羊', '羚', '羹', '耳', '肉', '肝', '肠', '肩', '肺', '肾', '胃', '背', '胎', '胶', '胸', '脂',
+    '脑', '脚', '腰', '腹', '腿', '膏', '膝', '臂', '舌', '舰', '船', '艇', '节', '芋', '芍', '芎',
+    '芥', '芦', '芩', '芪', '芫', '芭', '芹', '芽', '苋', '苔', '茄', '茱', '茴', '茶', '茸', '草',
+    '荔', '药', '荽', '莓', '莠', '莴', '菇', '菌', '菖', '菜', '菠', '萄', '萝', '萸', '葡', '葱',
+    '蒜', '蒡', '蒿', '蓟', '蔗', '蔬', '蔻', '蕉', '蕨', '薯', '藓', '藕', '藤', '藻', '藿', '蘑',
+    '虫', '虾', '蚁', '蚌', '蚓', '蚕', '蚯', '蛇', '蛋', '蛙', '蛛', '蛰', '蛾', '蜂', '蜘', '蜜',
+    '蜡', '蜥', '蜴', '蝉', '蝎', '蝗', '蝙', '蝠', '螺', '蟹', '血', '袋', '角', '证', '豆', '豚',
+    '豹', '貂', '费', '蹄', '轮', '邑', '酊', '酒', '酱', '醋', '量', '针', '钉', '铅', '铝', '铲',
+    '锄', '锅', '锌', '镍', '镰', '阀', '阴', '阵', '雀', '雉', '雹', '雾', '霰', '霾', '面', '韭',
+    '项', '颈', '额', '饭', '饺', '饼', '馒', '驴', '驼', '骡', '骨', '鱼', '鲈', '鲤', '鲨', '鲫',
+    '鲸', '鳄', '鳅', '鳍', '鳖', '鳗', '鳝', '鳞', '鸠', '鸡', '鸦', '鸨', '鸬', '鸭', '鸯', '鸳',
+    '鸽', '鹅', '鹈', '鹉', '鹊', '鹕', '鹚', '鹦', '鹮', '鹳', '鹿', '麋', '麦', '麻', '鼠', '鼬',
+    '鼻', '齿', '龟',
+];
+
+/// Whether `v`, a surname and a given part of one or two characters, is a word for a thing
+/// by its given part (`银杏`, `朱鹮`, `黄瓜`, `马铃薯`, `胡萝卜`, `江米`, `雷阵雨`, `陶瓷`: a
+/// character of [`THING_CHARS`]), or a town (`沙河镇`, `景德镇`: three characters or more
+/// ending in `镇`, whose 镇 names do take, though not after two given characters). Asked only of
+/// a value under a generic `name` field, which names species, produce, herbs and towns in
+/// open-data catalogues; a field named for a person (`xm`, `姓名`) says whose the value is.
+pub fn thing_word(v: &str) -> bool {
+    let Some(sl) = surname_len(v) else {
+        return false;
+    };
+    let given = &v[sl..];
+    let n = given.chars().count();
+    (1..=3).contains(&n)
+        && ((n <= 2 && given.chars().any(|c| THING_CHARS.binary_search(&c).is_ok()))
+            || (v.chars().count() >= 3 && given.ends_with('镇')))
+}
+
 /// The syllables of Hanyu Pinyin without tones (`ü` written `v`, or `u` after `l` and `n`
 /// as in `lue`, or `yu` as passports write 吕 `LYU`). Sorted for a binary search.
 #[rustfmt::skip]
@@ -1890,6 +1945,73 @@ mod tests {
             .iter()
             .chain(&super::FAMILY_PLACE_ENDS.chars().collect::<Vec<_>>())
             .all(|c| super::GIVEN_NAME_CHARS.binary_search(c).is_err()));
+    }
+
+    /// The given names of Faker's zh_CN provider (faker 40.63.0, as `.ci/run` pins it:
+    /// `first_names`, `first_names_male`, `first_names_female`), which the CI's Faker check
+    /// writes under `name` keys too.
+    const FAKER_GIVEN_NAMES: &str = "东 丹 丹丹 丽 丽丽 丽华 丽娟 云 亮 伟 佳 俊 倩 健 兰英 兵 军 冬梅 \
+        凤兰 凤英 凯 刚 利 勇 华 博 坤 娜 娟 婷 婷婷 宁 宇 小红 岩 峰 帅 帆 平 建 建军 建华 建国 建平 \
+        强 彬 志强 想 慧 成 敏 文 斌 旭 明 春梅 晨 晶 杨 杰 林 柳 桂兰 桂珍 桂芝 桂花 桂芳 桂英 桂荣 \
+        桂香 梅 楠 欢 欣 波 洁 洋 浩 海燕 涛 淑兰 淑华 淑珍 淑英 燕 玉 玉兰 玉华 玉梅 玉珍 玉英 玲 琳 \
+        琴 瑜 瑞 璐 畅 磊 秀云 秀兰 秀华 秀梅 秀珍 秀芳 秀英 秀荣 红 红梅 红霞 艳 芳 英 荣 莉 莹 萍 \
+        超 辉 金凤 鑫 阳 雪 雪梅 雷 霞 静 颖 飞 鹏 龙";
+
+    #[test]
+    fn thing_chars_are_no_given_name_chars() {
+        assert!(THING_CHARS.windows(2).all(|w| w[0] < w[1]));
+        assert!(THING_CHARS
+            .iter()
+            .all(|c| GIVEN_NAME_CHARS.binary_search(c).is_err()));
+        for c in FAKER_GIVEN_NAMES.chars().filter(|c| !c.is_whitespace()) {
+            assert!(THING_CHARS.binary_search(&c).is_err(), "{c}");
+        }
+        // Every Faker given name after the commonest surnames, and names that end as a
+        // town's does with one given character, are no things.
+        for given in FAKER_GIVEN_NAMES.split_whitespace() {
+            for surname in ["王", "李", "张", "刘", "陈", "黄", "欧阳", "司马"] {
+                let v = format!("{surname}{given}");
+                assert!(!thing_word(&v), "{v}");
+            }
+        }
+        for name in [
+            "黄镇",
+            "王镇",
+            "欧阳镇",
+            "杜鹃",
+            "杨梅",
+            "汪洋",
+            "黎明",
+            "马骏",
+        ] {
+            assert!(!thing_word(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn thing_words_by_their_given_part() {
+        for w in [
+            "银杏",
+            "朱鹮",
+            "黄瓜",
+            "马铃薯",
+            "胡萝卜",
+            "江米",
+            "花椒",
+            "雷阵雨",
+            "陶瓷",
+            "沙河镇",
+            "景德镇",
+            "李庄镇",
+            "白条鸡",
+            "沙尘暴",
+            "秋分",
+            "国庆节",
+            "扬子鳄",
+            "欧阳村",
+        ] {
+            assert!(thing_word(w), "{w}");
+        }
     }
 
     #[test]

@@ -861,6 +861,11 @@ pub(crate) fn detect(
                 continue;
             }
             let det = det_of(d, r);
+            // `name: 银杏` in a YAML or properties text: a species or a crop under a key that
+            // names anything, as under a JSON `name` member.
+            if det == Some(Det::PersonName) && p.generic && dict::thing_word(v) {
+                continue;
+            }
             if let Some(conf) = judge(det, v, true) {
                 emit(r, p.start, p.end, conf);
                 continue;
@@ -903,7 +908,9 @@ pub(crate) fn detect(
             // `{"code":"320100","name":"南京"}`), unless it is a name's shape as well (黄石,
             // 金平: a person's record holds such names too, and a leak costs more than a
             // masked place); nor one that ends as a place's or a body's name does (`江苏路`,
-            // `马家堡`, `董事会`: a station list, a POI list, an organization chart). A
+            // `马家堡`, `董事会`: a station list, a POI list, an organization chart), nor a
+            // species, a crop, a herb, a weather or a town by a character given names do
+            // not take (`银杏`, `黄瓜`, `花椒`, `雷阵雨`, `沙河镇`: a catalogue's rows). A
             // romanized value there must be pinyin (`Zhang San`), not a program's words
             // (`Full GC`, `Eclipse Adoptium`).
             if det == Some(Det::PersonName)
@@ -911,6 +918,7 @@ pub(crate) fn detect(
                 && ((dict::named_not_person(v) && !dict::name_shaped(v))
                     || (dict::station_name(v) && !dict::name_shaped(v))
                     || (dict::place_shaped(v) && !dict::name_shaped(v))
+                    || dict::thing_word(v)
                     || (v.is_ascii() && !dict::pinyin_name(v)))
             {
                 continue;
@@ -943,9 +951,12 @@ pub(crate) fn detect(
                     emit(r, s, s + pe, conf);
                     continue;
                 }
-                // Several people in one field: `张伟、李娜、王芳`, `张伟,李娜`.
+                // Several people in one field: `张伟、李娜、王芳`, `张伟,李娜`. (Under a
+                // field that names anything, `黄瓜、胡萝卜` lists produce.)
                 for (ps, pe, conf) in name_list(v) {
-                    emit(r, s + ps, s + pe, conf);
+                    if !(ctx.generic_key && dict::thing_word(&v[ps..pe])) {
+                        emit(r, s + ps, s + pe, conf);
+                    }
                 }
             }
         }

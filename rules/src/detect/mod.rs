@@ -86,6 +86,9 @@ pub(crate) struct Pair {
     pub start: usize,
     pub end: usize,
     rules: (usize, usize),
+    /// The key names anything (`name: 银杏` in a YAML or properties text), as
+    /// [`SegCtx::generic_key`] says of a field's.
+    generic: bool,
 }
 
 /// The longest value of a [`Pair`]: with pairs sorted by start, the pairs that may hold a
@@ -244,6 +247,7 @@ fn block_scalar_lines(
     body: usize,
     key_col: usize,
     rules: (usize, usize),
+    generic: bool,
     pairs: &mut Vec<Pair>,
 ) {
     let limit = text.len().min(key_at + BLOCK_SCALAR_SPAN);
@@ -264,6 +268,7 @@ fn block_scalar_lines(
                 start: pos + indent,
                 end: char_floor(text, pos + end.min(indent + PAIR_MAX)),
                 rules,
+                generic,
             });
         }
         pos = line_end + 1;
@@ -1538,7 +1543,8 @@ impl Detectors {
                     self.pair_rules(&text[ks..ke], false, from, rules);
                     if rules.len() > from {
                         let rules = (from, rules.len());
-                        block_scalar_lines(text, key_at, body, key_col, rules, pairs);
+                        let generic = crate::engine::generic_name_key(&text[ks..ke]);
+                        block_scalar_lines(text, key_at, body, key_col, rules, generic, pairs);
                         // A colon on those lines comes later and starts a pair before theirs.
                         unsorted = true;
                     }
@@ -1569,6 +1575,7 @@ impl Detectors {
                             start: from,
                             end: from + len,
                             rules: (rs, rules.len()),
+                            generic: crate::engine::generic_name_key(&text[ks..ke]),
                         });
                     }
                 }
@@ -1605,6 +1612,7 @@ impl Detectors {
                     start: vs,
                     end: ve,
                     rules: (from, rules.len()),
+                    generic: crate::engine::generic_name_key(&text[ks..ke]),
                 });
             }
         }
@@ -1637,6 +1645,7 @@ impl Detectors {
                         start: vs,
                         end: ve,
                         rules: (from, rules.len()),
+                        generic: crate::engine::generic_name_key(&text[ks..gap]),
                     });
                     unsorted = true;
                 }

@@ -1366,6 +1366,7 @@ fn insert_tuples(
                         start: s,
                         end: e,
                         rules: *rules,
+                        generic: false,
                     });
                 }
             }
@@ -1405,6 +1406,7 @@ fn push_cells(
                     start: s,
                     end: e,
                     rules,
+                    generic: false,
                 });
             }
         }
