@@ -285,6 +285,7 @@ fn compile(
     let mut seen_ids: std::collections::HashMap<String, (PathBuf, Option<usize>)> =
         Default::default();
     let mut kept_defs = Vec::new();
+    let mut all_negative: Vec<Vec<u8>> = Vec::new();
 
     for lr in defs {
         let r = &lr.def;
@@ -555,6 +556,7 @@ fn compile(
                     .ok()
             }
         };
+        all_negative.extend(negative_keywords.iter().filter(|k| !k.is_empty()).cloned());
         let ctx = Ctx {
             keywords_ac: automaton(&keywords),
             negative_ac: automaton(&negative_keywords),
@@ -630,6 +632,20 @@ fn compile(
                 .map(Some)
                 .map_err(|e| e.to_string())
         };
+    all_negative.sort_unstable();
+    all_negative.dedup();
+    if !all_negative.is_empty() {
+        match AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(&all_negative)
+        {
+            Ok(ac) => d.any_negative = Some(ac),
+            Err(e) => diags.push(set_error(
+                "context.negative_keywords",
+                format!("negative keyword automaton does not build: {e}"),
+            )),
+        }
+    }
     match (build_ac(&ac_pats, false), build_ac(&ac_ci_pats, true)) {
         (Ok(a), Ok(b)) => {
             d.ac = a;

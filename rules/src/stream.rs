@@ -1291,6 +1291,33 @@ impl Segmenter {
         (b - a) as u64
     }
 
+    /// A list of records closed: the span its last record's values added (between `from`
+    /// and `to`) stays as context for the fields after the list only when it holds no
+    /// rule's negative keyword. A keyword of a rule's own in it may still say what the
+    /// record around the list holds (`{"tags":[{"t":"护照"}],"code":…}`), but a negative
+    /// one is about the list's record, not the parent's (`{"orders":[{"title":"订单号"}],
+    /// "remark":"138 0013 8000"}`). Returns how many bytes were dropped, as
+    /// [`Self::forget_between`].
+    pub(crate) fn forget_negative_between(&mut self, from: u64, to: u64) -> u64 {
+        let ix = |m: u64| {
+            usize::try_from(m.saturating_sub(self.recent_base))
+                .map_or(self.recent.len(), |k| k.min(self.recent.len()))
+        };
+        let (a, b) = (ix(from), ix(to));
+        let negative = a < b
+            && self
+                .engine
+                .detectors
+                .any_negative
+                .as_ref()
+                .is_some_and(|ac| ac.is_match(&self.recent[a..b]));
+        if negative {
+            self.forget_between(from, to)
+        } else {
+            0
+        }
+    }
+
     /// The segment's field name.
     fn key(&self) -> Option<Arc<str>> {
         self.key_ix.map(|ix| self.key_cache[ix].name.clone())
@@ -1472,6 +1499,7 @@ impl Segmenter {
                 wide_spaces: &[],
                 generic_key: self.key_ix.is_some_and(|ix| self.key_cache[ix].generic),
                 vetoes: self.key_ix.map_or(&[], |ix| &self.key_cache[ix].vetoes),
+                number: kind == SegKind::JsonBare,
             };
             // `flags` is `flags(content)`: the trigger bits are the table's low byte.
             if possible {
@@ -1911,6 +1939,7 @@ impl Segmenter {
                 wide_spaces: &self.wide_spaces,
                 generic_key: self.key_ix.is_some_and(|ix| self.key_cache[ix].generic),
                 vetoes: self.key_ix.map_or(&[], |ix| &self.key_cache[ix].vetoes),
+                number: self.kind == SegKind::JsonBare,
             };
             self.engine
                 .detectors

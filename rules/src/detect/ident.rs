@@ -109,7 +109,23 @@ impl Enabled {
     pub(crate) fn has(self, d: Det) -> bool {
         self.0 & (1 << d as u32) != 0
     }
+
+    /// The same set, for a value that is a JSON number token: no numbered list's item
+    /// (see [`fraction`]).
+    #[inline]
+    pub(crate) fn in_number(self) -> Self {
+        Self(self.0 | IN_NUMBER)
+    }
+
+    #[inline]
+    fn number(self) -> bool {
+        self.0 & IN_NUMBER != 0
+    }
 }
+
+/// A bit of [`Enabled`] past every detector's: the text is a JSON number token. (Carried
+/// in the set the scan already passes down, so judging a run costs no extra argument.)
+const IN_NUMBER: u32 = 1 << 31;
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Found {
@@ -1602,10 +1618,12 @@ enum Fraction {
 /// `v=93.041842592401`, JSON logged as text) is [`Fraction::Keyed`]: a measurement printed
 /// to eleven or twelve places holds a mobile's or a landline's shape in its fraction one
 /// time in a few dozen, and no number of a person is written after a decimal point, but
-/// under the field's own name (`"lxdh":"1.13812345678"`) the name says what it is. Not an
-/// item of a numbered list (`1.110101199003077512 2.…`, `联系人：1.13812345678`), where
-/// the number is what it is.
-fn fraction(t: &[u8], s: usize, e: usize) -> Fraction {
+/// under the field's own name (`"lxdh":"1.13812345678"`) the name says what it is. Not a
+/// fraction at all: an item of a numbered list (`1.110101199003077512 2.…`,
+/// `联系人：1.13812345678`), and a whole value of text with one digit before the point
+/// (`{"remark":"1.13812345678"}`, a CSV cell), where the number is what it is; but a JSON
+/// number token (`number`, `{"rate":1.15912345678}`) is always a measurement.
+fn fraction(t: &[u8], s: usize, e: usize, number: bool) -> Fraction {
     if s < 2
         || t[s - 1] != b'.'
         || !t[s - 2].is_ascii_digit()
@@ -1668,9 +1686,10 @@ fn fraction(t: &[u8], s: usize, e: usize) -> Fraction {
         || (t.get(e) == Some(&b',') && decimal_after(e + 1));
     if zero || pair || double {
         Fraction::Only
-    } else if whole && sign == 0 && s - 1 - q == 1 {
-        // One digit before the point, the whole value (`{"remark":"1.13812345678"}`, a CSV
-        // cell): a numbered item, as in a list (`1.138… 2.…`), not a measurement's fraction.
+    } else if whole && sign == 0 && s - 1 - q == 1 && !number {
+        // One digit before the point, the whole value as text (`{"remark":"1.13812345678"}`,
+        // a CSV cell): a numbered item, as in a list (`1.138… 2.…`), not a measurement's
+        // fraction. A JSON number (`{"rate":1.15912345678}`) is a measurement.
         Fraction::No
     } else if whole || signed {
         Fraction::Keyed
@@ -1851,7 +1870,7 @@ fn single(t: &[u8], s: usize, e: usize, en: Enabled, out: &mut Vec<Found>) -> bo
     // ID's, a card's) keeps its own confidence.
     let keyed = all_digits
         && n >= 7
-        && match fraction(t, s, e) {
+        && match fraction(t, s, e, en.number()) {
             Fraction::Only => return false,
             Fraction::Keyed => true,
             Fraction::No => false,
@@ -2303,12 +2322,15 @@ fn unit_after(t: &[u8], e: usize) -> bool {
 /// report's measure. Only units that open no other word are listed: after a space a
 /// telephone is often followed by a name or the next label (`13800138000 张三`,
 /// `… 户籍地址`), so the counters `张`, `户`, `万` and the like are left to the glued test
-/// ([`unit_after`]). An ASCII unit must end its word (`13800138000 Bob` is no unit).
+/// ([`unit_after`]). A unit must end its word: an ASCII one before the end, a space or
+/// punctuation (`13800138000 Bob`, `… MB会员` a membership tier, are no units), `元` before
+/// no Han character (`元旦`, `元宵`). A bare `B` is no unit at all: after a telephone it is a
+/// building's block far more often (`13812345678 B座1203`).
 fn unit_after_space(t: &[u8], e: usize) -> bool {
     const ASCII: &[&str] = &[
-        "ns", "us", "ms", "sec", "secs", "seconds", "bytes", "byte", "B", "KB", "MB", "GB", "TB",
-        "KiB", "MiB", "GiB", "TiB", "kB", "Kb", "Mb", "Gb", "bps", "Kbps", "Mbps", "Hz", "ops",
-        "rows", "records", "items", "pkts", "packets", "CNY", "RMB", "USD",
+        "ns", "us", "ms", "sec", "secs", "seconds", "bytes", "byte", "KB", "MB", "GB", "TB", "KiB",
+        "MiB", "GiB", "TiB", "kB", "Kb", "Mb", "Gb", "bps", "Kbps", "Mbps", "Hz", "ops", "rows",
+        "records", "items", "pkts", "packets", "CNY", "RMB", "USD",
     ];
     const CJK: &[&str] = &[
         "字节",
@@ -2332,16 +2354,34 @@ fn unit_after_space(t: &[u8], e: usize) -> bool {
         return false;
     }
     let rest = &t[e + 1..];
+    let han_at = |n: usize| han_at(rest, n);
     let word_end = |n: usize| {
         !rest
             .get(n)
             .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            && !han_at(n)
     };
     ASCII
         .iter()
         .chain(["µs"].iter())
         .any(|w| rest.starts_with(w.as_bytes()) && word_end(w.len()))
-        || CJK.iter().any(|w| rest.starts_with(w.as_bytes()))
+        || CJK
+            .iter()
+            .any(|w| rest.starts_with(w.as_bytes()) && (*w != "元" || !han_at(w.len())))
+}
+
+/// Whether a Han character (CJK Unified Ideographs and Extension A, three bytes in UTF-8)
+/// starts at `t[p..]`.
+fn han_at(t: &[u8], p: usize) -> bool {
+    let Some(c) = t.get(p..p + 3) else {
+        return false;
+    };
+    let cp =
+        (u32::from(c[0] & 0x0F) << 12) | (u32::from(c[1] & 0x3F) << 6) | u32::from(c[2] & 0x3F);
+    c[0] & 0xF0 == 0xE0
+        && c[1] & 0xC0 == 0x80
+        && c[2] & 0xC0 == 0x80
+        && ((0x4E00..=0x9FFF).contains(&cp) || (0x3400..=0x4DBF).contains(&cp))
 }
 
 /// Capitalized words for a telephone glued to its number (`TEL13800138000`).
@@ -2565,11 +2605,12 @@ fn ipv4_at(t: &[u8], s: usize) -> Option<usize> {
 }
 
 /// Whether the dotted quad at `s` is a product's version in a User-Agent or a banner
-/// (`Chrome/120.0.0.0`, `Version/17.4.1.2`, `AppleWebKit/537.36`): right after a word that
-/// starts with a capital, then `/`. The word must stand on its own (after a space, a
-/// bracket, a quote, `;` or `,`, or at the start): a URL's or a path's segment
-/// (`http://10.1.2.3`, `example.com/10.1.2.3`, `/api/ip/10.1.2.3`) follows `/`, `.` or `:`
-/// and keeps its address; so does a quad after a word that names a host (`Host/10.1.2.3`).
+/// (`Chrome/120.0.0.0`, `Version/17.4.1.2`, `AppleWebKit/537.36`): right after the name of
+/// a browser, an engine or an app that writes its version so ([`PRODUCTS`]), then `/`.
+/// The name must stand on its own (after a space, a bracket, a quote, `;` or `,`, or at the
+/// start): a URL's or a path's segment (`http://10.1.2.3`, `/api/ip/10.1.2.3`) follows
+/// `/`, `.` or `:` and keeps its address. Any other word before `/` is no product
+/// (`ClientIP/222.150.18.61`, `Terminal/…`, `User/…`, `Host/…` name where an address is).
 fn product_version(t: &[u8], s: usize) -> bool {
     let Some(head) = t[..s].strip_suffix(b"/") else {
         return false;
@@ -2588,20 +2629,23 @@ fn product_version(t: &[u8], s: usize) -> bool {
                 head[start - 1],
                 b' ' | b'\t' | b'(' | b';' | b',' | b'"' | b'\''
             ))
-        && !HOST_WORDS
+        && PRODUCTS
             .iter()
             .any(|h| word.eq_ignore_ascii_case(h.as_bytes()))
 }
 
-/// Words before `/` that name where an address is, not a product (`IP/10.1.2.3`,
-/// `Host/…`, `Gateway/…`): a dotted quad after them stays an address.
+/// Browsers, engines and apps whose User-Agent token may carry a four-part version that
+/// reads as a dotted quad (`Chrome/120.0.0.0`, `UCBrowser/13.4.0.1306`).
 #[rustfmt::skip]
-const HOST_WORDS: &[&str] = &[
-    "ip", "ips", "ipv", "host", "hosts", "hostname", "server", "servers", "node", "nodes",
-    "addr", "address", "client", "src", "dst", "source", "dest", "destination", "target",
-    "peer", "remote", "proxy", "gateway", "gw", "from", "to", "via", "route", "router",
-    "nexthop", "subnet", "net", "network", "cidr", "lan", "wan", "vip", "eip", "dns", "ntp",
-    "http", "https", "ftp", "tcp", "udp", "ssh", "login", "local", "public", "private",
+const PRODUCTS: &[&str] = &[
+    "Mozilla", "AppleWebKit", "Safari", "Chrome", "Chromium", "CriOS", "HeadlessChrome",
+    "Firefox", "FxiOS", "Gecko", "Edge", "Edg", "EdgA", "EdgiOS", "OPR", "Opera", "Version",
+    "Mobile", "Trident", "Presto", "YaBrowser", "UCBrowser", "UBrowser", "QQBrowser",
+    "MQQBrowser", "QQ", "MicroMessenger", "WindowsWechat", "MiniProgramEnv", "wxwork",
+    "SamsungBrowser", "HuaweiBrowser", "HBPC", "MiuiBrowser", "XiaoMi", "HeyTapBrowser",
+    "VivoBrowser", "Quark", "SogouMobileBrowser", "MetaSr", "LBBROWSER", "Maxthon",
+    "TheWorld", "AlipayClient", "AliApp", "DingTalk", "Lark", "Feishu", "Weibo",
+    "NewsArticle", "Electron", "Thunderbird", "Dalvik", "Darwin", "CFNetwork",
 ];
 
 /// Top-level names reserved for hosts on a local network, never delegated on the Internet

@@ -47,6 +47,8 @@ pub(crate) struct SegCtx<'a> {
     pub generic_key: bool,
     /// Rules whose `veto_keys` name this segment's key (see `KeyInfo::vetoes`).
     pub vetoes: &'a [u32],
+    /// The value is a JSON number token (`1.15912345678`), never a list's text.
+    pub number: bool,
 }
 
 pub(crate) const NEG: u32 = 1 << 31;
@@ -961,6 +963,9 @@ pub(crate) struct Detectors {
     pub name_label_gate: CharPairGate,
     /// Rules judged on whole field values (field detectors and `field: true`).
     pub field_rules: Vec<u32>,
+    /// Every rule's negative keywords in one automaton: whether a span of kept context may
+    /// veto anything (`Segmenter::forget_negative_between`).
+    pub any_negative: Option<AhoCorasick>,
     /// Detectors some rule uses.
     pub enabled: ident::Enabled,
     /// Trigger bits per byte value (`TRIG_*`).
@@ -1785,7 +1790,12 @@ impl Detectors {
                 pairs.sort_by_key(|p| p.start);
             }
         }
-        ident::scan(text, self.enabled, flags, found);
+        let en = if ctx.number {
+            self.enabled.in_number()
+        } else {
+            self.enabled
+        };
+        ident::scan(text, en, flags, found);
         ident::chinese_numerals(text, self.enabled, found);
         if flags & TRIG_DIGIT != 0 {
             // A value under a field named for an identifier, written with mixed separators:
@@ -2688,7 +2698,8 @@ fn last_left_same_line(
 
 /// Whether a negative keyword of the rule stands in the values just before this one (the
 /// context kept for keyword windows, within the window), no keyword of its own there
-/// unless the negative one names the record's kind ([`RECORD_KINDS`]), with nothing of the value's own line before `start` saying otherwise: a record's
+/// unless the negative one names the record's kind ([`RECORD_KINDS`]) after it, with nothing of
+/// the value's own line before `start` saying otherwise: a record's
 /// `国药准字…` before its batch number `E27795544` says what kind of record it is, as the
 /// same words on one line of text do (`last_left_same_line`). A negative keyword that is
 /// another field's name (marked by the lexer, a value after it) names that field only.
@@ -2714,29 +2725,45 @@ fn negative_kept(text: &[u8], before: &[u8], start: usize, ctx: &Ctx) -> bool {
     {
         return false;
     }
-    // The negative keywords there that name no other field, and whether one of them says
+    // The negative keywords there that name no other field, and the last of them that says
     // what kind of record this is (`国药准字`: a drug's).
-    let (mut neg, mut kind) = (false, false);
+    let (mut neg, mut kind) = (false, None);
     if let Ok(it) = neg_ac.try_find_overlapping_iter(kept) {
         for m in it.filter(|m| !names_other_field(kept, m.end(), Side::Kept)) {
             neg = true;
-            kind |= RECORD_KINDS.contains(&&kept[m.start()..m.end()]);
+            if RECORD_KINDS.contains(&&kept[m.start()..m.end()]) {
+                kind = kind.max(Some(m.start()));
+            }
         }
     }
-    // Any other negative keyword vetoes only where no keyword of the rule's own stands in
-    // the kept context: a record's fields come in no order that says which word is about
-    // the value (`{"cardType":"护照","remark":"航班已延误","cardCode":…}`).
-    kind || (neg
-        && ctx.keywords_ac.as_ref().is_none_or(|ac| {
-            ac.try_find_overlapping_iter(kept)
-                .is_ok_and(|mut it| !it.any(|m| !names_other_field(kept, m.end(), Side::Kept)))
-        }))
+    if !neg {
+        return false;
+    }
+    // The last keyword of the rule's own there.
+    let own = ctx.keywords_ac.as_ref().and_then(|ac| {
+        ac.try_find_overlapping_iter(kept).ok().and_then(|it| {
+            it.filter(|m| !names_other_field(kept, m.end(), Side::Kept))
+                .map(|m| m.start())
+                .max()
+        })
+    });
+    // A record's kind vetoes after the rule's own last keyword (`出境` … `国药准字…`: the
+    // drug's batch number), not before it: the record's own word then says what the later
+    // value is (a pharmacy's register, `国药准字…` then the buyer's `护照` and number). Any
+    // other negative keyword vetoes only where no keyword of the rule's own stands in the
+    // kept context: a record's fields come in no order that says which word is about the
+    // value (`{"cardType":"护照","remark":"航班已延误","cardCode":…}`).
+    match own {
+        None => true,
+        Some(own) => kind.is_some_and(|k| own < k),
+    }
 }
 
 /// Negative keywords that say what kind of record the values after them belong to (a
 /// drug's approval number): in the context kept from a record's earlier values they
-/// veto a number even after a keyword of the rule's own (`<Note>出境</Note><Pzwh>国药准字…
-/// </Pzwh><Scph>E22234359</Scph>`: the batch number of a drug, no passport).
+/// veto a number even after a keyword of the rule's own, when they come after it
+/// (`<Note>出境</Note><Pzwh>国药准字…</Pzwh><Scph>E22234359</Scph>`: the batch number of a
+/// drug, no passport; but `国药准字…`, `护照`, `E12345678`: the buyer's passport).
 const RECORD_KINDS: &[&[u8]] = &["国药准字".as_bytes(), "批准文号".as_bytes()];
 
 /// Whether the value at `start` stands under a label of its own that a negative keyword at

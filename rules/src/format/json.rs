@@ -118,7 +118,8 @@ struct Frame {
     /// Arrays: the span of the context the last object closed in it added (from its mark to
     /// where the context stood when it closed), until the next object opens: then it is
     /// forgotten, unless that object's first key is `pend_key` (the previous one's only key,
-    /// or a header row's first key).
+    /// or a header row's first key), or the list closes: then it is forgotten if it holds a
+    /// negative keyword (`Segmenter::forget_negative_between`).
     pend: Option<(u64, u64)>,
     pend_key: Vec<u8>,
     /// Objects: a GeoJSON feature (`"type":"Feature"`), whose `properties` describe a
@@ -693,10 +694,22 @@ impl JsonLexer {
             // row) only.
             seg.end_record(self.depth);
         }
+        // A list closes: its last record's values stay for what follows the list in the
+        // record around it unless they hold a negative keyword
+        // (`Segmenter::forget_negative_between`).
+        if let Some(list) = self
+            .depth
+            .checked_sub(1)
+            .and_then(|d| self.frames.get_mut(d))
+            .filter(|l| l.kind == b'[')
+        {
+            if let Some((from, to)) = list.pend.take() {
+                seg.forget_negative_between(from, to);
+            }
+        }
         // A record among its siblings (an object in an array): its values are no context
         // for the next one's, which forgets them when it opens (`sibling_opens`,
-        // `first_key`). The last one's stay for what follows the list in the record around
-        // it (`{"tags":[{"t":"护照"}],"code":…}`).
+        // `first_key`). The last one's wait for the list's close (above).
         if let Some([p, f]) = self
             .depth
             .checked_sub(2)
