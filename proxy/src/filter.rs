@@ -1474,6 +1474,39 @@ mod tests {
 
     const BODY: &[u8] = br#"{"xm":"x","sfzh":"11010519491231002X","n":1}"#;
 
+    /// Header fields `fields` after [`scan_header_values`] under `default: redact` (none
+    /// may block): the fields left and what they held.
+    fn scan_headers(fields: &[(&str, &str)]) -> (http::HeaderMap, FindingSummary) {
+        let engine = Arc::new(Engine::builtin().unwrap());
+        let cfg: ActionsConfig = serde_yaml_ng::from_str("default: redact").unwrap();
+        let actions = Arc::new(Actions::resolve(&engine, &cfg, None));
+        let mut h = http::HeaderMap::new();
+        for (n, v) in fields {
+            h.append(
+                http::HeaderName::from_bytes(n.as_bytes()).unwrap(),
+                http::HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        let (mut found, mut fps) = (FindingSummary::default(), Vec::new());
+        let block = scan_header_values(
+            &engine,
+            &actions,
+            DecodeLimits::default(),
+            &mut h,
+            &mut found,
+            &mut fps,
+        );
+        assert!(block.is_none(), "{fields:?} blocked");
+        (h, found)
+    }
+
+    /// The `Trailer` list left after [`scan_headers`] of a response announcing `list`.
+    fn trailer_list(list: &str) -> Option<String> {
+        let (h, _) = scan_headers(&[("trailer", list)]);
+        h.get(http::header::TRAILER)
+            .map(|v| v.to_str().unwrap().to_owned())
+    }
+
     /// Review 14: `standard_name` spares every name that starts with `access-control-`, so
     /// an ID written into such a name (`Access-Control-11010519491231002X: 1`) is neither
     /// blocked nor dropped, while `X-11010519491231002X` is.
@@ -1491,25 +1524,7 @@ mod tests {
     /// when the trailers come) leaves that name out instead of announcing a masked one.
     #[test]
     fn trailer_list_drops_names_that_redact() {
-        let engine = Arc::new(Engine::builtin().unwrap());
-        let cfg: ActionsConfig = serde_yaml_ng::from_str("default: redact").unwrap();
-        let actions = Arc::new(Actions::resolve(&engine, &cfg, None));
-        let run = |list: &'static str| {
-            let mut h = http::HeaderMap::new();
-            h.insert(http::header::TRAILER, http::HeaderValue::from_static(list));
-            let (mut found, mut fps) = (FindingSummary::default(), Vec::new());
-            let block = scan_header_values(
-                &engine,
-                &actions,
-                DecodeLimits::default(),
-                &mut h,
-                &mut found,
-                &mut fps,
-            );
-            assert!(block.is_none());
-            h.get(http::header::TRAILER)
-                .map(|v| v.to_str().unwrap().to_owned())
-        };
+        let run = trailer_list;
         assert_eq!(
             run("x-11010519491231002x, grpc-status").as_deref(),
             Some("grpc-status")
@@ -1526,27 +1541,7 @@ mod tests {
     /// that are each clean, so the number left in clear.
     #[test]
     fn trailer_list_keeps_no_name_its_whole_scan_masked() {
-        let engine = Arc::new(Engine::builtin().unwrap());
-        let cfg: ActionsConfig = serde_yaml_ng::from_str("default: redact").unwrap();
-        let actions = Arc::new(Actions::resolve(&engine, &cfg, None));
-        let mut h = http::HeaderMap::new();
-        h.insert(
-            http::header::TRAILER,
-            http::HeaderValue::from_static("passport, E12345678"),
-        );
-        let (mut found, mut fps) = (FindingSummary::default(), Vec::new());
-        let block = scan_header_values(
-            &engine,
-            &actions,
-            DecodeLimits::default(),
-            &mut h,
-            &mut found,
-            &mut fps,
-        );
-        assert!(block.is_none());
-        let v = h
-            .get(http::header::TRAILER)
-            .map(|v| v.to_str().unwrap().to_owned());
+        let v = trailer_list("passport, E12345678");
         assert!(!v.as_deref().unwrap_or("").contains("E12345678"), "{v:?}");
     }
 
@@ -1555,26 +1550,11 @@ mod tests {
     /// neither redacts alone, and a clean name stays.
     #[test]
     fn header_names_holding_a_finding_between_them_go() {
-        let engine = Arc::new(Engine::builtin().unwrap());
-        let cfg: ActionsConfig = serde_yaml_ng::from_str("default: redact").unwrap();
-        let actions = Arc::new(Actions::resolve(&engine, &cfg, None));
-        let mut h = http::HeaderMap::new();
-        for n in ["sfzh", "110105491231002", "x-request-id"] {
-            h.insert(
-                http::HeaderName::from_static(n),
-                http::HeaderValue::from_static("0"),
-            );
-        }
-        let (mut found, mut fps) = (FindingSummary::default(), Vec::new());
-        let block = scan_header_values(
-            &engine,
-            &actions,
-            DecodeLimits::default(),
-            &mut h,
-            &mut found,
-            &mut fps,
-        );
-        assert!(block.is_none());
+        let (h, found) = scan_headers(&[
+            ("sfzh", "0"),
+            ("110105491231002", "0"),
+            ("x-request-id", "0"),
+        ]);
         assert!(!h.contains_key("110105491231002"), "{h:?}");
         assert!(h.contains_key("x-request-id"), "{h:?}");
         assert!(found.changed, "{found:?}");
@@ -1585,30 +1565,11 @@ mod tests {
     /// stays.
     #[test]
     fn header_value_is_read_after_its_name() {
-        let engine = Arc::new(Engine::builtin().unwrap());
-        let cfg: ActionsConfig = serde_yaml_ng::from_str("default: redact").unwrap();
-        let actions = Arc::new(Actions::resolve(&engine, &cfg, None));
-        let mut h = http::HeaderMap::new();
-        for (n, v) in [
+        let (h, _) = scan_headers(&[
             ("x-passport-no", "E12345678"),
             ("x-id-card", "110105491231002"),
             ("x-build", "E12345678"),
-        ] {
-            h.insert(
-                http::HeaderName::from_static(n),
-                http::HeaderValue::from_static(v),
-            );
-        }
-        let (mut found, mut fps) = (FindingSummary::default(), Vec::new());
-        let block = scan_header_values(
-            &engine,
-            &actions,
-            DecodeLimits::default(),
-            &mut h,
-            &mut found,
-            &mut fps,
-        );
-        assert!(block.is_none());
+        ]);
         assert_eq!(h["x-passport-no"], "E*****678");
         assert_eq!(h["x-id-card"], "110105******002");
         assert_eq!(h["x-build"], "E12345678");

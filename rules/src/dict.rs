@@ -517,7 +517,7 @@ pub fn thing_word(v: &str) -> bool {
     let n = given.chars().count();
     (1..=3).contains(&n)
         && ((n <= 2 && given.chars().any(|c| THING_CHARS.binary_search(&c).is_ok()))
-            || (v.chars().count() >= 3 && given.ends_with('镇')))
+            || (n >= 2 && given.ends_with('镇')))
 }
 
 /// The syllables of Hanyu Pinyin without tones (`ü` written `v`, or `u` after `l` and `n`
