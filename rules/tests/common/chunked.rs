@@ -77,16 +77,29 @@ pub fn cases(default: u32) -> u32 {
         .unwrap_or(default)
 }
 
+/// Findings as the tests compare them: rule, span and mask.
+#[allow(dead_code)]
+pub fn key(f: &[Finding]) -> Vec<(String, u64, u64, String)> {
+    f.iter()
+        .map(|f| (f.rule_id.to_string(), f.start, f.end, f.masked.to_string()))
+        .collect()
+}
+
+/// The rule ids `body` gives in one push, in order.
+#[allow(dead_code)]
+pub fn rule_ids(body: &str, format: Format) -> Vec<String> {
+    run(body.as_bytes(), format, &[])
+        .1
+        .iter()
+        .map(|f| f.rule_id.to_string())
+        .collect()
+}
+
 /// Asserts that `body` gives the same findings (rule, span, mask) and output cut at every
 /// single offset and cut byte by byte as in one push: the check every test of a new
 /// detection path runs on its inputs.
 #[allow(dead_code)]
 pub fn assert_chunking_invariant(body: &str, format: Format) {
-    let key = |f: &[Finding]| {
-        f.iter()
-            .map(|f| (f.rule_id.to_string(), f.start, f.end, f.masked.to_string()))
-            .collect::<Vec<_>>()
-    };
     let b = body.as_bytes();
     let (out0, f0) = run(b, format, &[]);
     for c in 1..b.len() {
